@@ -1,0 +1,512 @@
+//===- NpuOps.cpp - npu dialect verifiers, folders, canonicalisation -----===//
+
+#include "npu/Dialect/Npu/IR/NpuOps.h"
+
+#include "mlir/Dialect/Traits.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/PatternMatch.h"
+#include "llvm/ADT/STLExtras.h"
+
+using namespace mlir;
+using namespace npu;
+
+//===----------------------------------------------------------------------===//
+// Shape helpers
+//===----------------------------------------------------------------------===//
+
+static int64_t floorDiv(int64_t a, int64_t b) {
+  int64_t q = a / b;
+  return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+
+int64_t npu::computePooledExtent(int64_t in, int64_t kernel, int64_t stride,
+                                 int64_t dilation, int64_t padBegin,
+                                 int64_t padEnd, bool ceilMode) {
+  int64_t span = in + padBegin + padEnd - dilation * (kernel - 1) - 1;
+  if (span < 0)
+    return 0;
+  int64_t out = (ceilMode ? floorDiv(span + stride - 1, stride)
+                          : floorDiv(span, stride)) +
+                1;
+  // The last window must start inside the input or the begin padding.
+  if (ceilMode && (out - 1) * stride >= in + padBegin)
+    --out;
+  return out;
+}
+
+int64_t npu::computeTransposedExtent(int64_t in, int64_t kernel,
+                                     int64_t stride, int64_t dilation,
+                                     int64_t padBegin, int64_t padEnd,
+                                     int64_t outputPadding) {
+  return stride * (in - 1) + outputPadding + dilation * (kernel - 1) + 1 -
+         padBegin - padEnd;
+}
+
+static std::string shapeStr(ArrayRef<int64_t> shape) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  llvm::interleave(shape, os, "x");
+  return s;
+}
+
+/// Checks the spatial attribute arrays shared by conv and pooling ops.
+static LogicalResult verifyWindowAttrs(Operation *op, int64_t spatialRank,
+                                       ArrayRef<int64_t> strides,
+                                       ArrayRef<int64_t> dilations,
+                                       ArrayRef<int64_t> pads) {
+  if (static_cast<int64_t>(strides.size()) != spatialRank ||
+      static_cast<int64_t>(dilations.size()) != spatialRank)
+    return op->emitOpError("expects strides and dilations with one entry per "
+                           "spatial axis (")
+           << spatialRank << ")";
+  if (static_cast<int64_t>(pads.size()) != 2 * spatialRank)
+    return op->emitOpError("expects pads with two entries per spatial axis (")
+           << 2 * spatialRank << ")";
+  if (llvm::any_of(strides, [](int64_t s) { return s < 1; }) ||
+      llvm::any_of(dilations, [](int64_t d) { return d < 1; }))
+    return op->emitOpError("expects positive strides and dilations");
+  if (llvm::any_of(pads, [](int64_t p) { return p < 0; }))
+    return op->emitOpError("expects non-negative pads");
+  return success();
+}
+
+static LogicalResult verifyShape(Operation *op, ShapedType actual,
+                                 ArrayRef<int64_t> expected) {
+  if (actual.getShape() != expected)
+    return op->emitOpError("result shape ")
+           << shapeStr(actual.getShape()) << " does not match the expected "
+           << shapeStr(expected);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// ConstantOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult ConstantOp::verify() {
+  if (!isa<ElementsAttr>(getValue()))
+    return emitOpError("expects an elements attribute");
+  return success();
+}
+
+OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
+
+//===----------------------------------------------------------------------===//
+// ConvOp / ConvTransposeOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult ConvOp::verify() {
+  auto in = getInput().getType(), w = getWeight().getType();
+  auto out = getOutput().getType();
+  int64_t rank = in.getRank();
+  if (rank < 3 || w.getRank() != rank || out.getRank() != rank)
+    return emitOpError("expects input, weight and result of equal rank >= 3");
+  int64_t spatial = rank - 2;
+  if (failed(verifyWindowAttrs(*this, spatial, getStrides(), getDilations(),
+                               getPads())))
+    return failure();
+  int64_t group = getGroup();
+  if (in.getDimSize(1) != w.getDimSize(1) * group)
+    return emitOpError("input channels (")
+           << in.getDimSize(1) << ") must equal weight channels ("
+           << w.getDimSize(1) << ") times group (" << group << ")";
+  if (w.getDimSize(0) % group != 0)
+    return emitOpError("output channels must be divisible by group");
+  if (getBias() && (getBias().getType().getRank() != 1 ||
+                    getBias().getType().getDimSize(0) != w.getDimSize(0)))
+    return emitOpError("expects a bias of shape ") << w.getDimSize(0);
+  SmallVector<int64_t> expected = {in.getDimSize(0), w.getDimSize(0)};
+  for (int64_t i = 0; i < spatial; ++i)
+    expected.push_back(computePooledExtent(
+        in.getDimSize(i + 2), w.getDimSize(i + 2), getStrides()[i],
+        getDilations()[i], getPads()[i], getPads()[i + spatial], false));
+  return verifyShape(*this, out, expected);
+}
+
+LogicalResult ConvTransposeOp::verify() {
+  auto in = getInput().getType(), w = getWeight().getType();
+  auto out = getOutput().getType();
+  int64_t rank = in.getRank();
+  if (rank < 3 || w.getRank() != rank || out.getRank() != rank)
+    return emitOpError("expects input, weight and result of equal rank >= 3");
+  int64_t spatial = rank - 2;
+  if (failed(verifyWindowAttrs(*this, spatial, getStrides(), getDilations(),
+                               getPads())))
+    return failure();
+  if (static_cast<int64_t>(getOutputPadding().size()) != spatial)
+    return emitOpError("expects output_padding with one entry per spatial axis");
+  int64_t group = getGroup();
+  if (in.getDimSize(1) != w.getDimSize(0))
+    return emitOpError("input channels must equal weight dimension 0");
+  if (in.getDimSize(1) % group != 0)
+    return emitOpError("input channels must be divisible by group");
+  int64_t outChannels = w.getDimSize(1) * group;
+  if (getBias() && (getBias().getType().getRank() != 1 ||
+                    getBias().getType().getDimSize(0) != outChannels))
+    return emitOpError("expects a bias of shape ") << outChannels;
+  SmallVector<int64_t> expected = {in.getDimSize(0), outChannels};
+  for (int64_t i = 0; i < spatial; ++i)
+    expected.push_back(computeTransposedExtent(
+        in.getDimSize(i + 2), w.getDimSize(i + 2), getStrides()[i],
+        getDilations()[i], getPads()[i], getPads()[i + spatial],
+        getOutputPadding()[i]));
+  return verifyShape(*this, out, expected);
+}
+
+//===----------------------------------------------------------------------===//
+// MatMulOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult MatMulOp::verify() {
+  ArrayRef<int64_t> a = getLhs().getType().getShape();
+  ArrayRef<int64_t> b = getRhs().getType().getShape();
+  if (a.empty() || b.empty())
+    return emitOpError("expects operands of rank >= 1");
+  int64_t k0 = a.back(), k1 = b.size() == 1 ? b[0] : b[b.size() - 2];
+  if (k0 != k1)
+    return emitOpError("contraction dimensions differ (")
+           << k0 << " vs " << k1 << ")";
+  SmallVector<int64_t> batch;
+  ArrayRef<int64_t> ba = a.size() > 2 ? a.drop_back(2) : ArrayRef<int64_t>();
+  ArrayRef<int64_t> bb = b.size() > 2 ? b.drop_back(2) : ArrayRef<int64_t>();
+  if (!OpTrait::util::getBroadcastedShape(ba, bb, batch))
+    return emitOpError("batch dimensions do not broadcast");
+  SmallVector<int64_t> expected(batch);
+  if (a.size() >= 2)
+    expected.push_back(a[a.size() - 2]);
+  if (b.size() >= 2)
+    expected.push_back(b.back());
+  return verifyShape(*this, getOutput().getType(), expected);
+}
+
+//===----------------------------------------------------------------------===//
+// Normalisation
+//===----------------------------------------------------------------------===//
+
+LogicalResult BatchNormOp::verify() {
+  auto in = getInput().getType();
+  if (in.getRank() < 2)
+    return emitOpError("expects an input of rank >= 2");
+  for (Value v : {getScale(), getBias(), getMean(), getVar()}) {
+    auto t = cast<RankedTensorType>(v.getType());
+    if (t.getRank() != 1 || t.getDimSize(0) != in.getDimSize(1))
+      return emitOpError("expects per-channel operands of shape ")
+             << in.getDimSize(1);
+  }
+  return verifyShape(*this, getOutput().getType(), in.getShape());
+}
+
+LogicalResult LayerNormOp::verify() {
+  auto in = getInput().getType();
+  int64_t axis = getAxis();
+  if (axis >= in.getRank())
+    return emitOpError("axis ") << axis << " out of range";
+  ArrayRef<int64_t> normShape = in.getShape().drop_front(axis);
+  auto checkParam = [&](Value v, StringRef what) -> LogicalResult {
+    if (!v)
+      return success();
+    ArrayRef<int64_t> s = cast<RankedTensorType>(v.getType()).getShape();
+    SmallVector<int64_t> b;
+    if (!OpTrait::util::getBroadcastedShape(normShape, s, b) ||
+        ArrayRef<int64_t>(b) != normShape)
+      return emitOpError() << what << " must broadcast to the normalised shape "
+                           << shapeStr(normShape);
+    return success();
+  };
+  if (failed(checkParam(getScale(), "scale")) ||
+      failed(checkParam(getBias(), "bias")))
+    return failure();
+  return verifyShape(*this, getOutput().getType(), in.getShape());
+}
+
+LogicalResult SoftmaxOp::verify() {
+  if (getAxis() >= getInput().getType().getRank())
+    return emitOpError("axis ") << getAxis() << " out of range";
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise
+//===----------------------------------------------------------------------===//
+
+OpFoldResult ClampOp::fold(FoldAdaptor) {
+  // clamp(-inf, +inf) is the identity.
+  if (getMin().isInfinity() && getMin().isNegative() &&
+      getMax().isInfinity() && !getMax().isNegative() &&
+      getInput().getType() == getOutput().getType())
+    return getInput();
+  return {};
+}
+
+OpFoldResult CastOp::fold(FoldAdaptor) {
+  if (getInput().getType() == getOutput().getType())
+    return getInput();
+  return {};
+}
+
+//===----------------------------------------------------------------------===//
+// Pooling and reductions
+//===----------------------------------------------------------------------===//
+
+static LogicalResult verifyPool(Operation *op, RankedTensorType in,
+                                RankedTensorType out, ArrayRef<int64_t> kernel,
+                                ArrayRef<int64_t> strides,
+                                ArrayRef<int64_t> dilations,
+                                ArrayRef<int64_t> pads, bool ceilMode) {
+  int64_t rank = in.getRank();
+  if (rank < 3 || out.getRank() != rank)
+    return op->emitOpError("expects input and result of equal rank >= 3");
+  int64_t spatial = rank - 2;
+  if (static_cast<int64_t>(kernel.size()) != spatial ||
+      llvm::any_of(kernel, [](int64_t k) { return k < 1; }))
+    return op->emitOpError("expects a positive kernel_shape entry per spatial "
+                           "axis");
+  if (failed(verifyWindowAttrs(op, spatial, strides, dilations, pads)))
+    return failure();
+  SmallVector<int64_t> expected = {in.getDimSize(0), in.getDimSize(1)};
+  for (int64_t i = 0; i < spatial; ++i)
+    expected.push_back(computePooledExtent(in.getDimSize(i + 2), kernel[i],
+                                           strides[i], dilations[i], pads[i],
+                                           pads[i + spatial], ceilMode));
+  return verifyShape(op, out, expected);
+}
+
+LogicalResult MaxPoolOp::verify() {
+  return verifyPool(*this, getInput().getType(), getOutput().getType(),
+                    getKernelShape(), getStrides(), getDilations(), getPads(),
+                    getCeilMode());
+}
+
+LogicalResult AvgPoolOp::verify() {
+  SmallVector<int64_t> ones(getKernelShape().size(), 1);
+  return verifyPool(*this, getInput().getType(), getOutput().getType(),
+                    getKernelShape(), getStrides(), ones, getPads(),
+                    getCeilMode());
+}
+
+template <typename ReduceOpT>
+static LogicalResult verifyReduce(ReduceOpT op) {
+  auto in = op.getInput().getType();
+  ArrayRef<int64_t> axes = op.getAxes();
+  if (axes.empty())
+    return op.emitOpError("expects at least one axis");
+  for (auto [i, a] : llvm::enumerate(axes))
+    if (a < 0 || a >= in.getRank() || (i > 0 && axes[i - 1] >= a))
+      return op.emitOpError("expects strictly increasing axes in [0, ")
+             << in.getRank() << ")";
+  SmallVector<int64_t> expected;
+  for (int64_t d = 0; d < in.getRank(); ++d) {
+    if (!llvm::is_contained(axes, d))
+      expected.push_back(in.getDimSize(d));
+    else if (op.getKeepdims())
+      expected.push_back(1);
+  }
+  return verifyShape(op, op.getOutput().getType(), expected);
+}
+
+LogicalResult ReduceMeanOp::verify() { return verifyReduce(*this); }
+LogicalResult ReduceMaxOp::verify() { return verifyReduce(*this); }
+
+//===----------------------------------------------------------------------===//
+// Data movement
+//===----------------------------------------------------------------------===//
+
+LogicalResult ConcatOp::verify() {
+  if (getInputs().empty())
+    return emitOpError("expects at least one input");
+  auto first = cast<RankedTensorType>(getInputs().front().getType());
+  int64_t axis = getAxis();
+  if (axis >= first.getRank())
+    return emitOpError("axis ") << axis << " out of range";
+  SmallVector<int64_t> expected(first.getShape());
+  expected[axis] = 0;
+  for (Value v : getInputs()) {
+    auto t = cast<RankedTensorType>(v.getType());
+    if (t.getRank() != first.getRank())
+      return emitOpError("expects inputs of equal rank");
+    for (int64_t d = 0; d < t.getRank(); ++d)
+      if (d != axis && t.getDimSize(d) != first.getDimSize(d))
+        return emitOpError("inputs differ in dimension ") << d;
+    expected[axis] += t.getDimSize(axis);
+  }
+  return verifyShape(*this, getOutput().getType(), expected);
+}
+
+OpFoldResult ConcatOp::fold(FoldAdaptor) {
+  if (getInputs().size() == 1 &&
+      getInputs().front().getType() == getOutput().getType())
+    return getInputs().front();
+  return {};
+}
+
+LogicalResult SliceOp::verify() {
+  auto in = getInput().getType();
+  auto out = getOutput().getType();
+  int64_t rank = in.getRank();
+  if (out.getRank() != rank ||
+      static_cast<int64_t>(getOffsets().size()) != rank ||
+      static_cast<int64_t>(getStrides().size()) != rank)
+    return emitOpError("expects offsets, strides and result with one entry "
+                       "per input axis");
+  for (int64_t d = 0; d < rank; ++d) {
+    int64_t size = out.getDimSize(d), off = getOffsets()[d];
+    int64_t stride = getStrides()[d];
+    if (stride == 0)
+      return emitOpError("stride of axis ") << d << " is zero";
+    if (size == 0)
+      continue;
+    int64_t last = off + (size - 1) * stride;
+    if (off < 0 || off >= in.getDimSize(d) || last < 0 ||
+        last >= in.getDimSize(d))
+      return emitOpError("slice of axis ")
+             << d << " reads outside [0, " << in.getDimSize(d) << ")";
+  }
+  return success();
+}
+
+OpFoldResult SliceOp::fold(FoldAdaptor) {
+  if (getInput().getType() == getOutput().getType() &&
+      llvm::all_of(getOffsets(), [](int64_t o) { return o == 0; }) &&
+      llvm::all_of(getStrides(), [](int64_t s) { return s == 1; }))
+    return getInput();
+  return {};
+}
+
+LogicalResult ReshapeOp::verify() {
+  auto in = getInput().getType(), out = getOutput().getType();
+  if (!in.hasStaticShape() || !out.hasStaticShape())
+    return emitOpError("expects static shapes");
+  if (in.getNumElements() != out.getNumElements())
+    return emitOpError("element count changes from ")
+           << in.getNumElements() << " to " << out.getNumElements();
+  return success();
+}
+
+OpFoldResult ReshapeOp::fold(FoldAdaptor adaptor) {
+  if (getInput().getType() == getOutput().getType())
+    return getInput();
+  if (auto dense = dyn_cast_or_null<DenseElementsAttr>(adaptor.getInput()))
+    return dense.reshape(getOutput().getType());
+  return {};
+}
+
+namespace {
+/// reshape(reshape(x)) -> reshape(x): only the final shape matters.
+struct ComposeReshapes : OpRewritePattern<ReshapeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ReshapeOp op,
+                                PatternRewriter &rewriter) const override {
+    auto producer = op.getInput().getDefiningOp<ReshapeOp>();
+    if (!producer)
+      return failure();
+    rewriter.replaceOpWithNewOp<ReshapeOp>(op, op.getType(),
+                                           producer.getInput());
+    return success();
+  }
+};
+
+/// transpose(transpose(x, p1), p2) -> transpose(x, p1 o p2).
+struct ComposeTransposes : OpRewritePattern<TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(TransposeOp op,
+                                PatternRewriter &rewriter) const override {
+    auto producer = op.getInput().getDefiningOp<TransposeOp>();
+    if (!producer)
+      return failure();
+    SmallVector<int64_t> perm;
+    for (int64_t p : op.getPerm())
+      perm.push_back(producer.getPerm()[p]);
+    rewriter.replaceOpWithNewOp<TransposeOp>(op, op.getType(),
+                                             producer.getInput(), perm);
+    return success();
+  }
+};
+} // namespace
+
+void ReshapeOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                            MLIRContext *context) {
+  results.add<ComposeReshapes>(context);
+}
+
+LogicalResult TransposeOp::verify() {
+  auto in = getInput().getType();
+  ArrayRef<int64_t> perm = getPerm();
+  if (static_cast<int64_t>(perm.size()) != in.getRank())
+    return emitOpError("expects a permutation of ") << in.getRank() << " axes";
+  SmallVector<bool> seen(perm.size(), false);
+  SmallVector<int64_t> expected;
+  for (int64_t p : perm) {
+    if (p < 0 || p >= in.getRank() || seen[p])
+      return emitOpError("perm is not a permutation");
+    seen[p] = true;
+    expected.push_back(in.getDimSize(p));
+  }
+  return verifyShape(*this, getOutput().getType(), expected);
+}
+
+OpFoldResult TransposeOp::fold(FoldAdaptor adaptor) {
+  bool identity = llvm::all_of(llvm::enumerate(getPerm()), [](auto it) {
+    return static_cast<int64_t>(it.index()) == it.value();
+  });
+  if (identity && getInput().getType() == getOutput().getType())
+    return getInput();
+  // A splat is unchanged by any permutation.
+  if (auto dense = dyn_cast_or_null<SplatElementsAttr>(adaptor.getInput()))
+    return dense.resizeSplat(getOutput().getType());
+  return {};
+}
+
+void TransposeOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                              MLIRContext *context) {
+  results.add<ComposeTransposes>(context);
+}
+
+LogicalResult PadOp::verify() {
+  auto in = getInput().getType();
+  ArrayRef<int64_t> pads = getPads();
+  int64_t rank = in.getRank();
+  if (static_cast<int64_t>(pads.size()) != 2 * rank)
+    return emitOpError("expects two pads per axis (") << 2 * rank << ")";
+  SmallVector<int64_t> expected;
+  for (int64_t d = 0; d < rank; ++d)
+    expected.push_back(in.getDimSize(d) + pads[d] + pads[d + rank]);
+  if (llvm::any_of(expected, [](int64_t e) { return e < 0; }))
+    return emitOpError("negative pads crop more than the axis holds");
+  return verifyShape(*this, getOutput().getType(), expected);
+}
+
+OpFoldResult PadOp::fold(FoldAdaptor) {
+  if (llvm::all_of(getPads(), [](int64_t p) { return p == 0; }) &&
+      getInput().getType() == getOutput().getType())
+    return getInput();
+  return {};
+}
+
+LogicalResult GatherOp::verify() {
+  auto data = getData().getType(), idx = getIndices().getType();
+  int64_t axis = getAxis();
+  if (axis >= data.getRank())
+    return emitOpError("axis ") << axis << " out of range";
+  if (!idx.getElementType().isInteger())
+    return emitOpError("expects integer indices");
+  SmallVector<int64_t> expected(data.getShape().take_front(axis));
+  llvm::append_range(expected, idx.getShape());
+  llvm::append_range(expected, data.getShape().drop_front(axis + 1));
+  return verifyShape(*this, getOutput().getType(), expected);
+}
+
+LogicalResult ResizeOp::verify() {
+  auto in = getInput().getType();
+  if (static_cast<int64_t>(getScales().size()) != in.getRank() ||
+      getOutput().getType().getRank() != in.getRank())
+    return emitOpError("expects one scale per axis and a result of the "
+                       "input's rank");
+  if (llvm::any_of(getScales(), [](float s) { return !(s > 0.0f); }))
+    return emitOpError("expects positive scales");
+  return success();
+}
+
+#define GET_OP_CLASSES
+#include "npu/Dialect/Npu/IR/NpuOps.cpp.inc"

@@ -1,0 +1,46 @@
+//===- NpuAttrs.td - npu dialect attributes ----------------*- tablegen -*-===//
+
+#ifndef NPU_DIALECT_NPU_IR_NPUATTRS_TD
+#define NPU_DIALECT_NPU_IR_NPUATTRS_TD
+
+include "npu/Dialect/Npu/IR/NpuDialect.td"
+include "mlir/IR/AttrTypeBase.td"
+include "mlir/IR/EnumAttr.td"
+
+/// ONNX Resize `mode` (cubic is not supported by the NPU).
+def Npu_ResizeMode : I32EnumAttr<"ResizeMode", "Resize interpolation mode", [
+    I32EnumAttrCase<"nearest", 0>,
+    I32EnumAttrCase<"linear", 1>]> {
+  let cppNamespace = "::npu";
+  let genSpecializedAttr = 0;
+}
+def Npu_ResizeModeAttr : EnumAttr<Npu_Dialect, Npu_ResizeMode, "resize_mode">;
+
+/// ONNX Resize `coordinate_transformation_mode` (opset 11+; opset 10's
+/// behaviour is `asymmetric`). `tf_crop_and_resize` needs an ROI and is not
+/// supported.
+def Npu_CoordinateTransformationMode : I32EnumAttr<
+    "CoordinateTransformationMode", "Resize coordinate transformation", [
+    I32EnumAttrCase<"half_pixel", 0>,
+    I32EnumAttrCase<"pytorch_half_pixel", 1>,
+    I32EnumAttrCase<"align_corners", 2>,
+    I32EnumAttrCase<"asymmetric", 3>,
+    I32EnumAttrCase<"tf_half_pixel_for_nn", 4>]> {
+  let cppNamespace = "::npu";
+  let genSpecializedAttr = 0;
+}
+def Npu_CoordinateTransformationModeAttr
+    : EnumAttr<Npu_Dialect, Npu_CoordinateTransformationMode, "coord_mode">;
+
+/// ONNX Resize `nearest_mode` (opset 11+; opset 10 rounds with `floor`).
+def Npu_NearestMode : I32EnumAttr<"NearestMode", "Resize nearest rounding", [
+    I32EnumAttrCase<"round_prefer_floor", 0>,
+    I32EnumAttrCase<"round_prefer_ceil", 1>,
+    I32EnumAttrCase<"floor", 2>,
+    I32EnumAttrCase<"ceil", 3>]> {
+  let cppNamespace = "::npu";
+  let genSpecializedAttr = 0;
+}
+def Npu_NearestModeAttr : EnumAttr<Npu_Dialect, Npu_NearestMode, "nearest_mode">;
+
+#endif // NPU_DIALECT_NPU_IR_NPUATTRS_TD

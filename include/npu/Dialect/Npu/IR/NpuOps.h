@@ -1,0 +1,44 @@
+//===- NpuOps.h - npu dialect operations ------------------------*- C++ -*-===//
+
+#ifndef NPU_DIALECT_NPU_IR_NPUOPS_H
+#define NPU_DIALECT_NPU_IR_NPUOPS_H
+
+#include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Dialect.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/IR/OpImplementation.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Dialect/Traits.h"
+#include "npu/Dialect/Npu/IR/NpuDialect.h"
+
+#include "npu/Dialect/Npu/IR/NpuEnums.h.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "npu/Dialect/Npu/IR/NpuAttrs.h.inc"
+
+#define GET_OP_CLASSES
+#include "npu/Dialect/Npu/IR/NpuOps.h.inc"
+
+namespace npu {
+
+/// Output extent of one spatial axis of a convolution or pooling window
+/// (ONNX Conv/MaxPool/AveragePool):
+/// `floor_or_ceil((in + padBegin + padEnd - dilation*(kernel-1) - 1) / stride) + 1`.
+/// With `ceilMode`, a last window that would start inside the end padding is
+/// dropped (ONNX and PyTorch agree on this). Returns a value < 1 when the
+/// window does not fit; `stride` and `dilation` must be positive.
+int64_t computePooledExtent(int64_t in, int64_t kernel, int64_t stride,
+                            int64_t dilation, int64_t padBegin, int64_t padEnd,
+                            bool ceilMode);
+
+/// Output extent of one spatial axis of a transposed convolution (ONNX
+/// ConvTranspose): `stride*(in-1) + outputPadding + dilation*(kernel-1) + 1
+/// - padBegin - padEnd`.
+int64_t computeTransposedExtent(int64_t in, int64_t kernel, int64_t stride,
+                                int64_t dilation, int64_t padBegin,
+                                int64_t padEnd, int64_t outputPadding);
+
+} // namespace npu
+
+#endif // NPU_DIALECT_NPU_IR_NPUOPS_H

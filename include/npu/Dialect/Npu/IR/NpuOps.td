@@ -1,0 +1,563 @@
+//===- NpuOps.td - npu dialect operations ------------------*- tablegen -*-===//
+//
+// Graph-level ops. Shapes, layouts and attribute meanings follow the ONNX
+// operator specification (https://onnx.ai/onnx/operators/) for the op named
+// in each summary; where an op normalises several ONNX ops or opset versions,
+// its description says how.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef NPU_DIALECT_NPU_IR_NPUOPS_TD
+#define NPU_DIALECT_NPU_IR_NPUOPS_TD
+
+include "npu/Dialect/Npu/IR/NpuDialect.td"
+include "npu/Dialect/Npu/IR/NpuAttrs.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+include "mlir/IR/BuiltinAttributeInterfaces.td"
+include "mlir/IR/CommonAttrConstraints.td"
+
+def Npu_Tensor : RankedTensorOf<[AnyType]>;
+def Npu_PositiveI64Attr : ConfinedAttr<I64Attr, [IntPositive]>;
+def Npu_NonNegativeI64Attr : ConfinedAttr<I64Attr, [IntNonNegative]>;
+
+//===----------------------------------------------------------------------===//
+// Constants
+//===----------------------------------------------------------------------===//
+
+def Npu_ConstantOp : Npu_Op<"constant",
+    [ConstantLike, Pure, AllTypesMatch<["value", "output"]>]> {
+  let summary = "Constant tensor (ONNX initializers and Constant nodes)";
+  let description = [{
+    A constant tensor. Small constants are `dense<...>` literals; large
+    weights are `dense_resource<...>` blobs so that multi-megabyte tensors are
+    neither copied into the attribute uniquer nor printed inline.
+
+    ```mlir
+    %w = npu.constant dense<1.0> : tensor<8x3x3x3xf32>
+    %k = npu.constant dense_resource<conv1.weight> : tensor<64x3x7x7xf32>
+    ```
+  }];
+  let arguments = (ins TypedAttrInterface:$value);
+  let results = (outs Npu_Tensor:$output);
+  let assemblyFormat = "attr-dict $value";
+  let hasFolder = 1;
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// MAC-array ops
+//===----------------------------------------------------------------------===//
+
+def Npu_ConvOp : Npu_Op<"conv", [Pure]> {
+  let summary = "N-D convolution (ONNX Conv), grouped and depthwise included";
+  let description = [{
+    `input` is `N x C x D1 x ... x Dn`, `weight` is `M x C/group x k1 x ... x kn`,
+    the optional `bias` is `M`, the result is `N x M x O1 x ... x On` with
+    `Oi = floor((Di + pads[i] + pads[i+n] - dilations[i]*(ki-1) - 1) / strides[i]) + 1`.
+    `pads` holds the begin pads of every spatial axis, then the end pads
+    (ONNX order); ONNX `auto_pad` is resolved into `pads` at import.
+
+    ```mlir
+    %y = npu.conv %x, %w, %b {dilations = array<i64: 1, 1>, group = 1 : i64,
+           pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>}
+         : (tensor<1x3x48x192xf32>, tensor<8x3x3x3xf32>, tensor<8xf32>)
+           -> tensor<1x8x24x96xf32>
+    ```
+  }];
+  let arguments = (ins Npu_Tensor:$input, Npu_Tensor:$weight,
+                       Optional<Npu_Tensor>:$bias,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$dilations,
+                       DenseI64ArrayAttr:$pads, Npu_PositiveI64Attr:$group);
+  let results = (outs Npu_Tensor:$output);
+  let assemblyFormat = [{
+    $input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Npu_ConvTransposeOp : Npu_Op<"conv_transpose", [Pure]> {
+  let summary = "N-D transposed convolution (ONNX ConvTranspose)";
+  let description = [{
+    `input` is `N x C x D1 x ... x Dn`, `weight` is `C x M/group x k1 x ... x kn`
+    (ONNX's layout: input channels first), the optional `bias` is `M`; the
+    result is `N x M x O1 x ... x On` with
+    `Oi = strides[i]*(Di-1) + output_padding[i] + dilations[i]*(ki-1) + 1 - pads[i] - pads[i+n]`.
+    ONNX `auto_pad` and `output_shape` are resolved into `pads` at import.
+
+    ```mlir
+    %y = npu.conv_transpose %x, %w {dilations = array<i64: 1, 1>, group = 1 : i64,
+           output_padding = array<i64: 0, 0>, pads = array<i64: 0, 0, 0, 0>,
+           strides = array<i64: 2, 2>}
+         : (tensor<1x16x80x80xf32>, tensor<16x16x2x2xf32>) -> tensor<1x16x160x160xf32>
+    ```
+  }];
+  let arguments = (ins Npu_Tensor:$input, Npu_Tensor:$weight,
+                       Optional<Npu_Tensor>:$bias,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$dilations,
+                       DenseI64ArrayAttr:$pads, DenseI64ArrayAttr:$output_padding,
+                       Npu_PositiveI64Attr:$group);
+  let results = (outs Npu_Tensor:$output);
+  let assemblyFormat = [{
+    $input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Npu_MatMulOp : Npu_Op<"matmul", [Pure]> {
+  let summary = "Batched matrix product with NumPy semantics (ONNX MatMul)";
+  let description = [{
+    `numpy.matmul` semantics: 1-D operands are promoted (and the added unit
+    dimension removed from the result), leading batch dimensions broadcast.
+    ONNX `Gemm` is imported as `npu.transpose` (for `transA`/`transB`),
+    `npu.matmul`, `npu.mul` by `alpha` and `npu.add` of `beta * C`, the scalar
+    multiplications being omitted when they are 1.
+
+    ```mlir
+    %y = npu.matmul %a, %b : (tensor<1x40x96xf32>, tensor<96x288xf32>) -> tensor<1x40x288xf32>
+    ```
+  }];
+  let arguments = (ins Npu_Tensor:$lhs, Npu_Tensor:$rhs);
+  let results = (outs Npu_Tensor:$output);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Normalisation
+//===----------------------------------------------------------------------===//
+
+def Npu_BatchNormOp : Npu_Op<"batch_norm", [Pure]> {
+  let summary = "Inference-mode batch normalisation (ONNX BatchNormalization)";
+  let description = [{
+    `y = scale * (x - mean) / sqrt(var + epsilon) + bias`, per channel (axis
+    1). `input` is `N x C x ...`; `scale`, `bias`, `mean` and `var` are `C`.
+    Only inference mode is imported (training-mode outputs are refused).
+
+    ```mlir
+    %y = npu.batch_norm %x, %s, %b, %m, %v {epsilon = 1.0e-05 : f32}
+         : (tensor<1x8x24x96xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>,
+            tensor<8xf32>) -> tensor<1x8x24x96xf32>
+    ```
+  }];
+  let arguments = (ins Npu_Tensor:$input, Npu_Tensor:$scale, Npu_Tensor:$bias,
+                       Npu_Tensor:$mean, Npu_Tensor:$var, F32Attr:$epsilon);
+  let results = (outs Npu_Tensor:$output);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Npu_LayerNormOp : Npu_Op<"layer_norm", [Pure]> {
+  let summary = "Layer normalisation (ONNX LayerNormalization, opset 17)";
+  let description = [{
+    Normalises over the trailing axes `[axis, rank)`:
+    `y = (x - mean) / sqrt(var + epsilon) * scale + bias`; `scale` and the
+    optional `bias` have the shape of the normalised axes. `axis` is
+    non-negative (negative ONNX axes are resolved at import).
+
+    ```mlir
+    %y = npu.layer_norm %x, %g, %b {axis = 2 : i64, epsilon = 1.0e-05 : f32}
+         : (tensor<1x40x120xf32>, tensor<120xf32>, tensor<120xf32>) -> tensor<1x40x120xf32>
+    ```
+  }];
+  let arguments = (ins Npu_Tensor:$input, Npu_Tensor:$scale,
+                       Optional<Npu_Tensor>:$bias, Npu_NonNegativeI64Attr:$axis,
+                       F32Attr:$epsilon);
+  let results = (outs Npu_Tensor:$output);
+  let assemblyFormat = [{
+    $input `,` $scale (`,` $bias^)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Npu_SoftmaxOp : Npu_Op<"softmax", [Pure, SameOperandsAndResultShape]> {
+  let summary = "Softmax along one axis (ONNX Softmax, opset 13 semantics)";
+  let description = [{
+    `y = exp(x - max(x)) / sum(exp(x - max(x)))` along `axis`. ONNX opsets
+    before 13 normalise over the flattened trailing axes `[axis, rank)`; the
+    importer expresses that as `npu.reshape` to 2-D, `npu.softmax` on axis 1
+    and `npu.reshape` back.
+
+    ```mlir
+    %y = npu.softmax %x {axis = 1 : i64} : tensor<1x2xf32> -> tensor<1x2xf32>
+    ```
+  }];
+  let arguments = (ins Npu_Tensor:$input, Npu_NonNegativeI64Attr:$axis);
+  let results = (outs Npu_Tensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise activations
+//===----------------------------------------------------------------------===//
+
+class Npu_UnaryOp<string mnemonic, list<Trait> traits = []>
+    : Npu_Op<mnemonic, !listconcat([Pure, SameOperandsAndResultShape], traits)> {
+  let arguments = (ins Npu_Tensor:$input);
+  let results = (outs Npu_Tensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+}
+
+def Npu_ClampOp : Npu_UnaryOp<"clamp"> {
+  let summary = "Clamp to [min, max] (ONNX Relu, Clip)";
+  let description = [{
+    `y = min(max(x, min), max)`: with `min > max` every element becomes `max`,
+    as ONNX Clip specifies. `Relu` is `clamp` with `min = 0, max = +inf`;
+    `Clip` of every opset (attributes before 11, optional constant inputs
+    from 11) maps here with ONNX's defaults of the lowest and highest finite
+    values of the element type.
+
+    ```mlir
+    %y = npu.clamp %x {max = 6.0 : f32, min = 0.0 : f32} : tensor<1x8xf32> -> tensor<1x8xf32>
+    ```
+  }];
+  let arguments = (ins Npu_Tensor:$input, F32Attr:$min, F32Attr:$max);
+  let hasFolder = 1;
+}
+
+def Npu_LeakyReluOp : Npu_UnaryOp<"leaky_relu"> {
+  let summary = "Leaky ReLU (ONNX LeakyRelu)";
+  let description = [{
+    `y = x >= 0 ? x : alpha * x`.
+
+    ```mlir
+    %y = npu.leaky_relu %x {alpha = 0.1 : f32} : tensor<4xf32> -> tensor<4xf32>
+    ```
+  }];
+  let arguments = (ins Npu_Tensor:$input, F32Attr:$alpha);
+}
+
+def Npu_HardSigmoidOp : Npu_UnaryOp<"hard_sigmoid"> {
+  let summary = "Hard sigmoid (ONNX HardSigmoid)";
+  let description = [{
+    `y = clamp(alpha * x + beta, 0, 1)`, ONNX defaults `alpha = 0.2`,
+    `beta = 0.5`.
+
+    ```mlir
+    %y = npu.hard_sigmoid %x {alpha = 0.2 : f32, beta = 0.5 : f32} : tensor<4xf32> -> tensor<4xf32>
+    ```
+  }];
+  let arguments = (ins Npu_Tensor:$input, F32Attr:$alpha, F32Attr:$beta);
+}
+
+def Npu_HardSwishOp : Npu_UnaryOp<"hard_swish"> {
+  let summary = "Hard swish (ONNX HardSwish)";
+  let description = [{
+    `y = x * clamp(x / 6 + 0.5, 0, 1)`, i.e. `x * hard_sigmoid(x, 1/6, 0.5)`.
+
+    ```mlir
+    %y = npu.hard_swish %x : tensor<4xf32> -> tensor<4xf32>
+    ```
+  }];
+}
+
+def Npu_SigmoidOp : Npu_UnaryOp<"sigmoid"> {
+  let summary = "Logistic sigmoid (ONNX Sigmoid)";
+  let description = [{
+    `y = 1 / (1 + exp(-x))`.
+
+    ```mlir
+    %y = npu.sigmoid %x : tensor<4xf32> -> tensor<4xf32>
+    ```
+  }];
+}
+
+def Npu_TanhOp : Npu_UnaryOp<"tanh"> {
+  let summary = "Hyperbolic tangent (ONNX Tanh)";
+  let description = [{
+    ```mlir
+    %y = npu.tanh %x : tensor<4xf32> -> tensor<4xf32>
+    ```
+  }];
+}
+
+def Npu_ErfOp : Npu_UnaryOp<"erf"> {
+  let summary = "Gauss error function (ONNX Erf)";
+  let description = [{
+    ```mlir
+    %y = npu.erf %x : tensor<4xf32> -> tensor<4xf32>
+    ```
+  }];
+}
+
+def Npu_ExpOp : Npu_UnaryOp<"exp"> {
+  let summary = "Natural exponential (ONNX Exp)";
+  let description = [{
+    ```mlir
+    %y = npu.exp %x : tensor<4xf32> -> tensor<4xf32>
+    ```
+  }];
+}
+
+def Npu_SqrtOp : Npu_UnaryOp<"sqrt"> {
+  let summary = "Square root (ONNX Sqrt)";
+  let description = [{
+    ```mlir
+    %y = npu.sqrt %x : tensor<4xf32> -> tensor<4xf32>
+    ```
+  }];
+}
+
+def Npu_CastOp : Npu_UnaryOp<"cast"> {
+  let summary = "Element type conversion (ONNX Cast)";
+  let description = [{
+    Converts each element to the result's element type with ONNX Cast
+    semantics (float to integer truncates toward zero). Casts of constants
+    are folded at import.
+
+    ```mlir
+    %y = npu.cast %x : tensor<4xi64> -> tensor<4xf32>
+    ```
+  }];
+  let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise binary ops (multidirectional broadcasting)
+//===----------------------------------------------------------------------===//
+
+class Npu_BinaryOp<string mnemonic, string onnxName, string expr,
+                   list<Trait> traits = []>
+    : Npu_Op<mnemonic, !listconcat([Pure, ResultsBroadcastableShape], traits)> {
+  let summary = "Elementwise " # expr # " with broadcasting (ONNX " # onnxName # ")";
+  let description = [{
+    Multidirectional (NumPy) broadcasting of `lhs` and `rhs`; the result has
+    the broadcast shape.
+
+    ```mlir
+    %y = npu.}] # mnemonic # [{ %a, %b : (tensor<1x8x4x4xf32>, tensor<8x1x1xf32>) -> tensor<1x8x4x4xf32>
+    ```
+  }];
+  let arguments = (ins Npu_Tensor:$lhs, Npu_Tensor:$rhs);
+  let results = (outs Npu_Tensor:$output);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
+}
+
+def Npu_AddOp : Npu_BinaryOp<"add", "Add", "lhs + rhs", [Commutative]>;
+def Npu_SubOp : Npu_BinaryOp<"sub", "Sub", "lhs - rhs">;
+def Npu_MulOp : Npu_BinaryOp<"mul", "Mul", "lhs * rhs", [Commutative]>;
+def Npu_DivOp : Npu_BinaryOp<"div", "Div", "lhs / rhs">;
+def Npu_PowOp : Npu_BinaryOp<"pow", "Pow", "lhs ^ rhs">;
+
+//===----------------------------------------------------------------------===//
+// Pooling and reductions
+//===----------------------------------------------------------------------===//
+
+class Npu_PoolOp<string mnemonic> : Npu_Op<mnemonic, [Pure]> {
+  let results = (outs Npu_Tensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+  let hasVerifier = 1;
+}
+
+def Npu_MaxPoolOp : Npu_PoolOp<"max_pool"> {
+  let summary = "Max pooling (ONNX MaxPool)";
+  let description = [{
+    Window maximum over the spatial axes of `N x C x D1 x ... x Dn`; padded
+    positions never win. Output size as for `npu.conv` with `kernel_shape`,
+    rounding up instead of down when `ceil_mode` is set (a window that would
+    start entirely in the end padding is dropped, as ONNX and PyTorch do).
+
+    ```mlir
+    %y = npu.max_pool %x {ceil_mode = false, dilations = array<i64: 1, 1>,
+           kernel_shape = array<i64: 3, 3>, pads = array<i64: 1, 1, 1, 1>,
+           strides = array<i64: 2, 2>} : tensor<1x8x24x96xf32> -> tensor<1x8x12x48xf32>
+    ```
+  }];
+  let arguments = (ins Npu_Tensor:$input, DenseI64ArrayAttr:$kernel_shape,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$dilations,
+                       DenseI64ArrayAttr:$pads, BoolAttr:$ceil_mode);
+}
+
+def Npu_AvgPoolOp : Npu_PoolOp<"avg_pool"> {
+  let summary = "Average pooling (ONNX AveragePool)";
+  let description = [{
+    Window mean over the spatial axes. With `count_include_pad` the divisor
+    counts the explicit `pads` positions (never the extra positions added by
+    `ceil_mode`); without it, only input positions. Output size as for
+    `npu.max_pool` with unit dilations.
+
+    ```mlir
+    %y = npu.avg_pool %x {ceil_mode = false, count_include_pad = false,
+           kernel_shape = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>,
+           strides = array<i64: 2, 2>} : tensor<1x8x24x96xf32> -> tensor<1x8x12x48xf32>
+    ```
+  }];
+  let arguments = (ins Npu_Tensor:$input, DenseI64ArrayAttr:$kernel_shape,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$pads,
+                       BoolAttr:$ceil_mode, BoolAttr:$count_include_pad);
+}
+
+class Npu_ReduceOp<string mnemonic> : Npu_Op<mnemonic, [Pure]> {
+  let arguments = (ins Npu_Tensor:$input, DenseI64ArrayAttr:$axes,
+                       BoolAttr:$keepdims);
+  let results = (outs Npu_Tensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+  let hasVerifier = 1;
+}
+
+def Npu_ReduceMeanOp : Npu_ReduceOp<"reduce_mean"> {
+  let summary = "Mean over axes (ONNX ReduceMean, GlobalAveragePool)";
+  let description = [{
+    `axes` are non-negative, strictly increasing and non-empty (ONNX's
+    "all axes" default is made explicit at import). `GlobalAveragePool` is
+    imported as `reduce_mean` over the spatial axes with `keepdims`.
+
+    ```mlir
+    %y = npu.reduce_mean %x {axes = array<i64: 2, 3>, keepdims = true}
+         : tensor<1x8x24x96xf32> -> tensor<1x8x1x1xf32>
+    ```
+  }];
+}
+
+def Npu_ReduceMaxOp : Npu_ReduceOp<"reduce_max"> {
+  let summary = "Maximum over axes (ONNX GlobalMaxPool)";
+  let description = [{
+    As `npu.reduce_mean`, with the maximum. `GlobalMaxPool` is imported as
+    `reduce_max` over the spatial axes with `keepdims`.
+
+    ```mlir
+    %y = npu.reduce_max %x {axes = array<i64: 2, 3>, keepdims = true}
+         : tensor<1x8x24x96xf32> -> tensor<1x8x1x1xf32>
+    ```
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Data movement
+//===----------------------------------------------------------------------===//
+
+def Npu_ConcatOp : Npu_Op<"concat", [Pure]> {
+  let summary = "Concatenation along an axis (ONNX Concat)";
+  let description = [{
+    ```mlir
+    %y = npu.concat %a, %b {axis = 1 : i64}
+         : (tensor<1x8x4x4xf32>, tensor<1x16x4x4xf32>) -> tensor<1x24x4x4xf32>
+    ```
+  }];
+  let arguments = (ins Variadic<Npu_Tensor>:$inputs, Npu_NonNegativeI64Attr:$axis);
+  let results = (outs Npu_Tensor:$output);
+  let assemblyFormat = "$inputs attr-dict `:` functional-type($inputs, results)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def Npu_SliceOp : Npu_Op<"slice", [Pure]> {
+  let summary = "Strided slice (ONNX Slice, Split)";
+  let description = [{
+    Result element `i` (a multi-index) is `input[offsets + i * strides]`; the
+    result shape gives the sizes. `offsets` and `strides` cover every axis;
+    a negative stride walks backwards from `offsets`. ONNX's clamping of
+    `starts`/`ends` and every opset's form (attributes before 10, inputs
+    from 10) are resolved at import; `Split` becomes one slice per output.
+
+    ```mlir
+    %y = npu.slice %x {offsets = array<i64: 0, 4>, strides = array<i64: 1, 2>}
+         : tensor<3x10xf32> -> tensor<3x3xf32>
+    ```
+  }];
+  let arguments = (ins Npu_Tensor:$input, DenseI64ArrayAttr:$offsets,
+                       DenseI64ArrayAttr:$strides);
+  let results = (outs Npu_Tensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def Npu_ReshapeOp : Npu_Op<"reshape", [Pure]> {
+  let summary = "Reshape (ONNX Reshape, Flatten, Squeeze, Unsqueeze)";
+  let description = [{
+    Reinterprets the row-major element order with the result's static
+    shape; element counts must match.
+
+    ```mlir
+    %y = npu.reshape %x : tensor<1x8x1x1xf32> -> tensor<1x8xf32>
+    ```
+  }];
+  let arguments = (ins Npu_Tensor:$input);
+  let results = (outs Npu_Tensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+  let hasCanonicalizer = 1;
+}
+
+def Npu_TransposeOp : Npu_Op<"transpose", [Pure]> {
+  let summary = "Axis permutation (ONNX Transpose)";
+  let description = [{
+    Result axis `i` is input axis `perm[i]`.
+
+    ```mlir
+    %y = npu.transpose %x {perm = array<i64: 0, 2, 3, 1>}
+         : tensor<1x8x4x5xf32> -> tensor<1x4x5x8xf32>
+    ```
+  }];
+  let arguments = (ins Npu_Tensor:$input, DenseI64ArrayAttr:$perm);
+  let results = (outs Npu_Tensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+  let hasCanonicalizer = 1;
+}
+
+def Npu_PadOp : Npu_Op<"pad", [Pure]> {
+  let summary = "Constant padding (ONNX Pad, mode = constant)";
+  let description = [{
+    `pads` holds the begin pads of every axis, then the end pads (ONNX
+    order); negative pads crop. New elements are `value`.
+
+    ```mlir
+    %y = npu.pad %x {pads = array<i64: 0, 0, 1, 1, 0, 0, 1, 1>, value = 0.0 : f32}
+         : tensor<1x3x4x4xf32> -> tensor<1x3x6x6xf32>
+    ```
+  }];
+  let arguments = (ins Npu_Tensor:$input, DenseI64ArrayAttr:$pads, F32Attr:$value);
+  let results = (outs Npu_Tensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def Npu_GatherOp : Npu_Op<"gather", [Pure]> {
+  let summary = "Gather along an axis (ONNX Gather)";
+  let description = [{
+    The result shape is `data.shape[:axis] + indices.shape + data.shape[axis+1:]`;
+    negative indices count from the end of the axis, as in ONNX.
+
+    ```mlir
+    %y = npu.gather %data, %idx {axis = 0 : i64}
+         : (tensor<5x4xf32>, tensor<3xi64>) -> tensor<3x4xf32>
+    ```
+  }];
+  let arguments = (ins Npu_Tensor:$data, Npu_Tensor:$indices,
+                       Npu_NonNegativeI64Attr:$axis);
+  let results = (outs Npu_Tensor:$output);
+  let assemblyFormat = "$data `,` $indices attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Npu_ResizeOp : Npu_Op<"resize", [Pure]> {
+  let summary = "Nearest or linear resampling (ONNX Resize)";
+  let description = [{
+    Output element at index `o` on axis `d` samples the input at
+    `x = transform(o, scales[d], in_d, out_d)` under `coordinate_transformation_mode`,
+    rounded by `nearest_mode` (nearest) or interpolated (linear: bilinear
+    over the axes whose scale is not 1). `scales` are ONNX's (when the model
+    gives `sizes`, `scales = out / in`); opset 10 behaves as `asymmetric`
+    with `floor` rounding.
+
+    ```mlir
+    %y = npu.resize %x {coordinate_transformation_mode = #npu<coord_mode asymmetric>,
+           mode = #npu<resize_mode nearest>, nearest_mode = #npu<nearest_mode floor>,
+           scales = array<f32: 1.0, 1.0, 2.0, 2.0>}
+         : tensor<1x8x4x4xf32> -> tensor<1x8x8x8xf32>
+    ```
+  }];
+  let arguments = (ins Npu_Tensor:$input, Npu_ResizeModeAttr:$mode,
+                       Npu_CoordinateTransformationModeAttr:$coordinate_transformation_mode,
+                       Npu_NearestModeAttr:$nearest_mode, DenseF32ArrayAttr:$scales);
+  let results = (outs Npu_Tensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+  let hasVerifier = 1;
+}
+
+#endif // NPU_DIALECT_NPU_IR_NPUOPS_TD

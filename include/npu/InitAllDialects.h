@@ -1,0 +1,22 @@
+//===- InitAllDialects.h - every dialect the npu tools load -----*- C++ -*-===//
+
+#ifndef NPU_INITALLDIALECTS_H
+#define NPU_INITALLDIALECTS_H
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Quant/IR/Quant.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "npu/Dialect/Npu/IR/NpuDialect.h"
+
+namespace npu {
+
+/// Registers the dialects that appear in npu compiler IR: `npu`, `func` (the
+/// graph's `@main`) and `quant` (INT8 element types on `npu` ops).
+inline void registerAllDialects(mlir::DialectRegistry &registry) {
+  registry.insert<NpuDialect, mlir::func::FuncDialect,
+                  mlir::quant::QuantDialect>();
+}
+
+} // namespace npu
+
+#endif // NPU_INITALLDIALECTS_H
