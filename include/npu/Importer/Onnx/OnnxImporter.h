@@ -1,0 +1,71 @@
+//===- OnnxImporter.h - ONNX model to npu dialect ---------------*- C++ -*-===//
+//
+// The ONNX importer: one call turns a `.onnx` file into a module holding
+// `func.func @main` in the `npu` dialect, with static shapes throughout.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef NPU_IMPORTER_ONNX_ONNXIMPORTER_H
+#define NPU_IMPORTER_ONNX_ONNXIMPORTER_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/OwningOpRef.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringRef.h"
+
+#include <cstdint>
+#include <string>
+
+namespace npu {
+
+struct OnnxImportOptions {
+  /// Shapes bound to graph inputs by ONNX name (`--input-shape=x:1x3x48x192`).
+  /// A bound shape replaces the declared one: symbolic (`N`) and unknown
+  /// dimensions take the bound value; a declared static dimension must match.
+  llvm::StringMap<llvm::SmallVector<int64_t>> inputShapes;
+
+  /// Largest model file accepted, in bytes. Protobuf refuses messages of
+  /// 2 GiB or more; larger models must store weights as external data.
+  uint64_t maxModelBytes = (uint64_t(1) << 31) - 1;
+
+  /// Constants up to this many bytes become inline `dense<...>` attributes;
+  /// larger ones become `dense_resource<...>` blobs, copied once from the
+  /// protobuf and printed in the module's resource section.
+  uint64_t maxInlineConstantBytes = 4096;
+};
+
+/// Parses one `--input-shape` value, `NAME:D0xD1x...` (a scalar is `NAME:`),
+/// into `options`. Returns false with a message in `error` on bad syntax,
+/// non-positive dimensions or a name bound twice. The name is everything
+/// before the last `:`, so ONNX names containing `:` work.
+bool parseInputShapeBinding(llvm::StringRef spec, OnnxImportOptions &options,
+                            std::string &error);
+
+/// Imports the ONNX model at `path` into a new module in `context` (which
+/// gets the `npu` and `func` dialects loaded).
+///
+/// Runs ONNX's own `checker::check_model` and `shape_inference::InferShapes`
+/// (with data propagation), binds `options.inputShapes`, folds constant
+/// shape arithmetic, reads external data relative to the model's directory,
+/// and maps graph inputs and outputs to `@main`'s arguments and results,
+/// which carry their ONNX names in an `npu.name` attribute. Each op's
+/// location is `fused<"OnnxOpType">["onnx node name"]`.
+///
+/// On failure returns failure after emitting exactly one error diagnostic
+/// (located at the file) naming the problem: unreadable, oversized or
+/// malformed file; checker or shape-inference error; unsupported operators
+/// (all of them, each with op type, node name and opset); an input
+/// dimension left unbound; a value whose shape is not static.
+mlir::FailureOr<mlir::OwningOpRef<mlir::ModuleOp>>
+importOnnxModel(llvm::StringRef path, mlir::MLIRContext &context,
+                const OnnxImportOptions &options = {});
+
+/// True when the importer maps ONNX operator `opType` (default domain) into
+/// the npu dialect, or folds it when its inputs are constant.
+bool isSupportedOnnxOp(llvm::StringRef opType);
+
+} // namespace npu
+
+#endif // NPU_IMPORTER_ONNX_ONNXIMPORTER_H

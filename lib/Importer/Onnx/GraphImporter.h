@@ -1,0 +1,98 @@
+//===- GraphImporter.h - ONNX graph to npu ops ------------------*- C++ -*-===//
+
+#ifndef NPU_LIB_IMPORTER_ONNX_GRAPHIMPORTER_H
+#define NPU_LIB_IMPORTER_ONNX_GRAPHIMPORTER_H
+
+#include "HostTensor.h"
+#include "ModelLoader.h"
+#include "NodeAttributes.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "llvm/ADT/StringMap.h"
+
+#include <optional>
+
+namespace npu::onnx_import {
+
+class GraphImporter;
+
+/// What an op importer sees of the node it converts: its inputs as SSA
+/// values or host constants, its inferred (static) result types, and typed
+/// attribute access. Errors go through `fail`, which names the node.
+class NodeContext {
+public:
+  NodeContext(GraphImporter &graph, const onnx::NodeProto &node,
+              mlir::OpBuilder &builder, mlir::Location loc);
+
+  const onnx::NodeProto &node;
+  mlir::OpBuilder &b;
+  mlir::Location loc;
+  int64_t opset;
+  NodeAttributes attrs;
+
+  /// True when optional input `i` is given (not absent and not "").
+  bool hasInput(unsigned i) const;
+  /// Input `i` as an SSA value; constants are materialised on first use.
+  mlir::Value input(unsigned i);
+  mlir::RankedTensorType inputType(unsigned i);
+  /// Input `i` as a host constant, or null when it is not a small constant.
+  const HostTensor *constant(unsigned i);
+  /// Constant integer input `i` as a vector; nullopt when not constant.
+  std::optional<llvm::SmallVector<int64_t>> constantInts(unsigned i);
+  /// Inferred type of output `i` (static; checked before the importer runs).
+  mlir::RankedTensorType resultType(unsigned i);
+  /// True when output `i` exists and something may read it.
+  bool hasOutput(unsigned i) const;
+  void setResult(unsigned i, mlir::Value value);
+  /// Records `msg` as the import error (prefixed with the node) and fails.
+  mlir::LogicalResult fail(const llvm::Twine &msg);
+
+  /// A rank-0 constant of `elementType` holding `value`.
+  mlir::Value scalar(mlir::Type elementType, double value);
+
+private:
+  GraphImporter &graph;
+};
+
+using OpImporterFn = mlir::LogicalResult (*)(NodeContext &);
+
+/// The importer for ONNX op `opType` in the default domain, or null.
+OpImporterFn lookupOpImporter(llvm::StringRef opType);
+
+/// MLIR element type of an ONNX data type; null for unsupported types.
+mlir::Type convertElementType(mlir::MLIRContext *context, int32_t dtype);
+
+/// Builds `@main` for a loaded, checked, inferred and folded model.
+class GraphImporter {
+public:
+  GraphImporter(LoadedModel &loaded, mlir::MLIRContext &context,
+                const OnnxImportOptions &options);
+
+  /// Emits the module; on failure `error` holds one line.
+  mlir::FailureOr<mlir::OwningOpRef<mlir::ModuleOp>> run(std::string &error);
+
+private:
+  friend class NodeContext;
+
+  mlir::FailureOr<mlir::Value> lookupValue(const std::string &name);
+  mlir::FailureOr<mlir::Value> materializeInitializer(const onnx::TensorProto &t);
+  const HostTensor *hostConstant(const std::string &name);
+  mlir::FailureOr<mlir::RankedTensorType> staticType(const std::string &name);
+  mlir::LogicalResult importNode(const onnx::NodeProto &node);
+
+  LoadedModel &loaded;
+  mlir::MLIRContext &context;
+  const OnnxImportOptions &options;
+  mlir::OpBuilder builder;
+  mlir::OpBuilder constBuilder;
+  llvm::StringMap<mlir::Value> values;
+  llvm::StringMap<const onnx::TensorProto *> initializers;
+  llvm::StringMap<HostTensor> hostCache;
+  llvm::StringMap<const onnx::TypeProto *> types;
+  std::string error;
+};
+
+} // namespace npu::onnx_import
+
+#endif // NPU_LIB_IMPORTER_ONNX_GRAPHIMPORTER_H

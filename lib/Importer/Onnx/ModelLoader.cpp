@@ -1,0 +1,389 @@
+//===- ModelLoader.cpp - parse, check, bind, infer and fold an ONNX model ===//
+//
+// The only translation unit built with -fexceptions: ONNX's checker and shape
+// inference report errors by throwing, and every such exception is caught
+// here and turned into a one-line error.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ModelLoader.h"
+#include "ConstantFolding.h"
+#include "HostTensor.h"
+#include "NodeAttributes.h"
+
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/ADT/Twine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <google/protobuf/io/coded_stream.h>
+#include <onnx/checker.h>
+#include <onnx/shape_inference/implementation.h>
+
+#include <exception>
+
+using namespace llvm;
+
+namespace npu::onnx_import {
+
+/// Collapses an exception message (ONNX's are often multi-line) to one line.
+static std::string oneLine(StringRef msg) {
+  std::string s;
+  for (char c : msg.trim())
+    s += (c == '\n' || c == '\r') ? ' ' : c;
+  return s;
+}
+
+static LogicalResult parseModel(StringRef path, uint64_t maxBytes,
+                                onnx::ModelProto &model, std::string &error) {
+  uint64_t size = 0;
+  if (std::error_code ec = sys::fs::file_size(path, size))
+    return error = "cannot read file: " + ec.message(), failure();
+  if (size > maxBytes)
+    return error = ("file is " + Twine(size) + " bytes, more than the " +
+                    Twine(maxBytes) + "-byte limit for one protobuf message; "
+                    "store weights as ONNX external data")
+                       .str(),
+           failure();
+  auto buffer = MemoryBuffer::getFile(path, /*IsText=*/false,
+                                      /*RequiresNullTerminator=*/false);
+  if (!buffer)
+    return error = "cannot read file: " + buffer.getError().message(),
+           failure();
+  google::protobuf::io::CodedInputStream stream(
+      reinterpret_cast<const uint8_t *>((*buffer)->getBufferStart()),
+      static_cast<int>((*buffer)->getBufferSize()));
+  stream.SetTotalBytesLimit(static_cast<int>(maxBytes));
+  if (!model.ParseFromCodedStream(&stream) || !stream.ConsumedEntireMessage())
+    return error = "not a valid ONNX model (protobuf parsing failed: the file "
+                   "is truncated, corrupted or not ONNX)",
+           failure();
+  if (!model.has_graph() || model.graph().node_size() == 0)
+    return error = "not a valid ONNX model (no graph or an empty graph)",
+           failure();
+  return success();
+}
+
+static LogicalResult checkModel(const onnx::ModelProto &model,
+                                std::string &error) {
+  try {
+    onnx::checker::check_model(model);
+  } catch (const std::exception &e) {
+    return error = "ONNX checker: " + oneLine(e.what()), failure();
+  }
+  return success();
+}
+
+static LogicalResult inferShapes(onnx::ModelProto &model, std::string &error) {
+  try {
+    onnx::ShapeInferenceOptions options(/*check_type=*/false,
+                                        /*strict_mode=*/1,
+                                        /*data_prop=*/true);
+    onnx::shape_inference::InferShapes(
+        model, onnx::OpSchemaRegistry::Instance(), options);
+  } catch (const std::exception &e) {
+    return error = "ONNX shape inference: " + oneLine(e.what()), failure();
+  }
+  return success();
+}
+
+/// Names of graph inputs that are really inputs (IR < 4 lists initializers
+/// among the inputs as overridable defaults; they are constants here).
+static SmallVector<const onnx::ValueInfoProto *>
+runtimeInputs(const onnx::GraphProto &graph) {
+  StringSet<> inits;
+  for (const auto &t : graph.initializer())
+    inits.insert(t.name());
+  SmallVector<const onnx::ValueInfoProto *> result;
+  for (const auto &in : graph.input())
+    if (!inits.contains(in.name()))
+      result.push_back(&in);
+  return result;
+}
+
+static LogicalResult bindInputShapes(onnx::GraphProto &graph,
+                                     const OnnxImportOptions &options,
+                                     std::string &error) {
+  StringSet<> inits;
+  for (const auto &t : graph.initializer())
+    inits.insert(t.name());
+  StringSet<> bound;
+  for (auto &in : *graph.mutable_input()) {
+    if (inits.contains(in.name()))
+      continue;
+    auto it = options.inputShapes.find(in.name());
+    if (!in.type().has_tensor_type())
+      return error = "graph input '" + in.name() + "' is not a tensor",
+             failure();
+    auto *tensorType = in.mutable_type()->mutable_tensor_type();
+    if (it != options.inputShapes.end()) {
+      bound.insert(in.name());
+      ArrayRef<int64_t> dims = it->second;
+      if (tensorType->has_shape()) {
+        const auto &declared = tensorType->shape();
+        if (declared.dim_size() != static_cast<int>(dims.size()))
+          return error = ("--input-shape for '" + in.name() + "' has rank " +
+                          Twine(dims.size()) + "; the model declares rank " +
+                          Twine(declared.dim_size()))
+                             .str(),
+                 failure();
+        for (int i = 0; i < declared.dim_size(); ++i)
+          if (declared.dim(i).has_dim_value() &&
+              declared.dim(i).dim_value() != dims[i])
+            return error = ("--input-shape for '" + in.name() + "' sets "
+                            "dimension " + Twine(i) + " to " + Twine(dims[i]) +
+                            "; the model fixes it to " +
+                            Twine(declared.dim(i).dim_value()))
+                               .str(),
+                   failure();
+      }
+      auto *shape = tensorType->mutable_shape();
+      shape->Clear();
+      for (int64_t d : dims)
+        shape->add_dim()->set_dim_value(d);
+      continue;
+    }
+    if (!tensorType->has_shape())
+      return error = "graph input '" + in.name() + "' has no declared shape; "
+                     "bind it with --input-shape=" + in.name() + ":D0xD1x...",
+             failure();
+    const auto &shape = tensorType->shape();
+    for (int i = 0; i < shape.dim_size(); ++i) {
+      const auto &d = shape.dim(i);
+      if (d.has_dim_value() && d.dim_value() >= 0)
+        continue;
+      std::string sym = d.has_dim_param() ? " ('" + d.dim_param() + "')" : "";
+      return error = ("graph input '" + in.name() + "' has dynamic dimension " +
+                      Twine(i) + sym + "; bind it with --input-shape=" +
+                      in.name() + ":D0xD1x...")
+                         .str(),
+             failure();
+    }
+  }
+  for (const auto &entry : options.inputShapes)
+    if (!bound.contains(entry.getKey())) {
+      std::string names;
+      for (const auto *in : runtimeInputs(graph))
+        names += (names.empty() ? "" : ", ") + in->name();
+      return error = ("--input-shape names '" + entry.getKey() +
+                      "', which is not a graph input (inputs: " + names + ")")
+                         .str(),
+             failure();
+    }
+  return success();
+}
+
+/// Turns `Constant` nodes into initializers so that every constant is found
+/// in one place. Large tensors are moved, not copied.
+static LogicalResult hoistConstantNodes(onnx::GraphProto &graph,
+                                        std::string &error) {
+  auto *nodes = graph.mutable_node();
+  int kept = 0;
+  for (int i = 0; i < nodes->size(); ++i) {
+    onnx::NodeProto &node = (*nodes)[i];
+    if (node.op_type() != "Constant" ||
+        (!node.domain().empty() && node.domain() != "ai.onnx")) {
+      if (kept != i)
+        nodes->SwapElements(kept, i);
+      ++kept;
+      continue;
+    }
+    onnx::TensorProto *init = graph.add_initializer();
+    HostTensor host;
+    bool ok = true;
+    for (auto &attr : *node.mutable_attribute()) {
+      const std::string &n = attr.name();
+      if (n == "value") {
+        *init = std::move(*attr.mutable_t());
+      } else if (n == "value_float" || n == "value_floats") {
+        host.dtype = onnx::TensorProto::FLOAT;
+        if (n == "value_float")
+          host.reals = {attr.f()};
+        else
+          host.reals.assign(attr.floats().begin(), attr.floats().end());
+        if (n == "value_floats")
+          host.shape = {static_cast<int64_t>(host.reals.size())};
+        writeTensor(host, "", *init);
+      } else if (n == "value_int" || n == "value_ints") {
+        host.dtype = onnx::TensorProto::INT64;
+        if (n == "value_int")
+          host.ints = {attr.i()};
+        else
+          host.ints.assign(attr.ints().begin(), attr.ints().end());
+        if (n == "value_ints")
+          host.shape = {static_cast<int64_t>(host.ints.size())};
+        writeTensor(host, "", *init);
+      } else {
+        ok = false;
+        error = "Constant node '" + node.name() + "' uses attribute '" + n +
+                "', which the importer does not support";
+      }
+    }
+    if (!ok)
+      return failure();
+    init->set_name(node.output(0));
+  }
+  nodes->DeleteSubrange(kept, nodes->size() - kept);
+  return success();
+}
+
+/// One round of import-time constant folding; returns the number of nodes
+/// folded into initializers.
+static FailureOr<int> foldConstants(LoadedModel &loaded, std::string &error) {
+  onnx::GraphProto &graph = *loaded.model.mutable_graph();
+  StringMap<const onnx::TypeProto *> types;
+  for (const auto &v : graph.input())
+    types[v.name()] = &v.type();
+  for (const auto &v : graph.value_info())
+    types[v.name()] = &v.type();
+  for (const auto &v : graph.output())
+    types[v.name()] = &v.type();
+
+  StringMap<const onnx::TensorProto *> initializers;
+  for (const auto &t : graph.initializer())
+    initializers[t.name()] = &t;
+  StringMap<HostTensor> constants;
+  auto lookup = [&](const std::string &name) -> const HostTensor * {
+    auto it = constants.find(name);
+    if (it != constants.end())
+      return &it->second;
+    auto init = initializers.find(name);
+    if (init == initializers.end())
+      return nullptr;
+    const onnx::TensorProto &t = *init->second;
+    int64_t n;
+    SmallVector<int64_t> dims(t.dims().begin(), t.dims().end());
+    if (failed(checkedNumElements(dims, kMaxFoldElements, n)))
+      return nullptr;
+    HostTensor host;
+    std::string ignored; // unreadable tensors are reported at emission
+    if (failed(readTensor(t, loaded.modelDir, host, ignored)))
+      return nullptr;
+    return &(constants[name] = std::move(host));
+  };
+
+  std::vector<onnx::TensorProto> newInits;
+  StringSet<> foldedOutputs;
+  auto *nodes = graph.mutable_node();
+  int kept = 0, folded = 0;
+  for (int i = 0; i < nodes->size(); ++i) {
+    const onnx::NodeProto &node = (*nodes)[i];
+    bool defaultDomain = node.domain().empty() || node.domain() == "ai.onnx";
+    SmallVector<const HostTensor *> inputs;
+    SmallVector<const onnx::TypeProto *> inputTypes;
+    for (const std::string &name : node.input()) {
+      inputs.push_back(name.empty() ? nullptr : lookup(name));
+      auto it = types.find(name);
+      inputTypes.push_back(it == types.end() ? nullptr : it->second);
+    }
+    std::vector<HostTensor> outputs;
+    FoldStatus status =
+        defaultDomain ? foldNode(node, loaded.opset, inputs, inputTypes,
+                                 outputs, error)
+                      : FoldStatus::NotFoldable;
+    if (status == FoldStatus::Error) {
+      error = "node '" + node.name() + "' (" + node.op_type() + "): " + error;
+      return failure();
+    }
+    if (status == FoldStatus::NotFoldable) {
+      if (kept != i)
+        nodes->SwapElements(kept, i);
+      ++kept;
+      continue;
+    }
+    ++folded;
+    for (int o = 0; o < node.output_size(); ++o) {
+      const std::string &name = node.output(o);
+      if (name.empty())
+        continue;
+      newInits.emplace_back();
+      writeTensor(outputs[o], name, newInits.back());
+      constants[name] = std::move(outputs[o]);
+      foldedOutputs.insert(name);
+    }
+  }
+  nodes->DeleteSubrange(kept, nodes->size() - kept);
+  if (folded == 0)
+    return 0;
+
+  // Keep the folded values that something still reads.
+  StringSet<> used;
+  for (const auto &node : graph.node())
+    for (const auto &name : node.input())
+      used.insert(name);
+  for (const auto &out : graph.output())
+    used.insert(out.name());
+  for (auto &t : newInits)
+    if (used.contains(t.name()))
+      *graph.add_initializer() = std::move(t);
+  // Inference recomputes value_info from the new initializers.
+  graph.clear_value_info();
+  return folded;
+}
+
+static int64_t defaultOpset(const onnx::ModelProto &model) {
+  for (const auto &op : model.opset_import())
+    if (op.domain().empty() || op.domain() == "ai.onnx")
+      return op.version();
+  return 0;
+}
+
+static LogicalResult scanUnsupported(const LoadedModel &loaded,
+                                     function_ref<bool(StringRef)> isSupported,
+                                     std::string &error) {
+  std::string list;
+  unsigned count = 0;
+  for (const auto &node : loaded.model.graph().node()) {
+    bool defaultDomain = node.domain().empty() || node.domain() == "ai.onnx";
+    if (defaultDomain && isSupported(node.op_type()))
+      continue;
+    std::string what = defaultDomain
+                           ? node.op_type()
+                           : node.domain() + "." + node.op_type();
+    list += (count++ ? ", " : "") + what + " (node '" + node.name() +
+            "', opset " + std::to_string(loaded.opset) + ")";
+  }
+  if (count == 0)
+    return success();
+  error = "unsupported operator" + std::string(count > 1 ? "s" : "") + ": " +
+          list;
+  return failure();
+}
+
+LogicalResult loadModel(StringRef path, const OnnxImportOptions &options,
+                        function_ref<bool(StringRef)> isSupported,
+                        LoadedModel &out, std::string &error) {
+  if (failed(parseModel(path, options.maxModelBytes, out.model, error)) ||
+      failed(checkModel(out.model, error)))
+    return failure();
+  out.path = path.str();
+  out.modelDir = sys::path::parent_path(path).str();
+  out.opset = defaultOpset(out.model);
+  if (out.opset == 0)
+    return error = "the model does not import the default ONNX opset",
+           failure();
+  onnx::GraphProto &graph = *out.model.mutable_graph();
+  if (failed(scanUnsupported(out, isSupported, error)) ||
+      failed(hoistConstantNodes(graph, error)) ||
+      failed(bindInputShapes(graph, options, error)) ||
+      failed(inferShapes(out.model, error)))
+    return failure();
+  // Each round can only shrink the node list, so this terminates; the bound
+  // guards against pathological models.
+  for (int round = 0; round < 64; ++round) {
+    FailureOr<int> folded = foldConstants(out, error);
+    if (failed(folded))
+      return failure();
+    if (*folded == 0)
+      break;
+    if (failed(inferShapes(out.model, error)))
+      return failure();
+  }
+  return success();
+}
+
+} // namespace npu::onnx_import

@@ -1,0 +1,41 @@
+//===- ModelLoader.h - parse, check, bind, infer and fold an ONNX model -*- C++ -*-===//
+
+#ifndef NPU_LIB_IMPORTER_ONNX_MODELLOADER_H
+#define NPU_LIB_IMPORTER_ONNX_MODELLOADER_H
+
+#include "npu/Importer/Onnx/OnnxImporter.h"
+
+#include "llvm/ADT/STLFunctionalExtras.h"
+#include "llvm/Support/LogicalResult.h"
+
+#include <onnx/onnx_pb.h>
+
+#include <string>
+
+namespace npu::onnx_import {
+
+struct LoadedModel {
+  onnx::ModelProto model;
+  /// Path of the model file, for locations.
+  std::string path;
+  /// Directory of the model file; external data paths are relative to it.
+  std::string modelDir;
+  /// Version of the default ("" / "ai.onnx") opset the model imports.
+  int64_t opset = 0;
+};
+
+/// Loads `path` into `out`, in order: size limit, protobuf parse, ONNX
+/// `checker::check_model`, unsupported-op scan (every node whose op type
+/// `isSupported` rejects, all listed in one message), `--input-shape`
+/// binding, ONNX `shape_inference::InferShapes` with data propagation, and
+/// import-time constant folding to a fixpoint (folded nodes become
+/// initializers, then shape inference runs again). On failure `error` holds
+/// one line saying what is wrong; ONNX's exceptions never escape.
+llvm::LogicalResult
+loadModel(llvm::StringRef path, const OnnxImportOptions &options,
+          llvm::function_ref<bool(llvm::StringRef opType)> isSupported,
+          LoadedModel &out, std::string &error);
+
+} // namespace npu::onnx_import
+
+#endif // NPU_LIB_IMPORTER_ONNX_MODELLOADER_H

@@ -1,0 +1,426 @@
+//===- OnnxImporter.cpp - ONNX model to npu dialect -----------------------===//
+
+#include "npu/Importer/Onnx/OnnxImporter.h"
+#include "ConstantFolding.h"
+#include "GraphImporter.h"
+
+#include "npu/Dialect/Npu/IR/NpuOps.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/Verifier.h"
+#include "llvm/ADT/StringExtras.h"
+
+using namespace mlir;
+using namespace npu;
+using namespace npu::onnx_import;
+
+//===----------------------------------------------------------------------===//
+// Public API
+//===----------------------------------------------------------------------===//
+
+bool npu::parseInputShapeBinding(llvm::StringRef spec,
+                                 OnnxImportOptions &options,
+                                 std::string &error) {
+  size_t colon = spec.rfind(':');
+  if (colon == llvm::StringRef::npos || colon == 0) {
+    error = "--input-shape expects NAME:D0xD1x..., got '" + spec.str() + "'";
+    return false;
+  }
+  llvm::StringRef name = spec.take_front(colon), dims = spec.drop_front(colon + 1);
+  llvm::SmallVector<int64_t> shape;
+  if (!dims.empty()) {
+    llvm::SmallVector<llvm::StringRef> parts;
+    dims.split(parts, 'x');
+    for (llvm::StringRef p : parts) {
+      int64_t d;
+      if (p.getAsInteger(10, d) || d <= 0) {
+        error = "--input-shape for '" + name.str() +
+                "' has a bad dimension '" + p.str() +
+                "' (dimensions are positive integers joined by 'x')";
+        return false;
+      }
+      shape.push_back(d);
+    }
+  }
+  if (!options.inputShapes.try_emplace(name, shape).second) {
+    error = "--input-shape binds '" + name.str() + "' twice";
+    return false;
+  }
+  return true;
+}
+
+bool npu::isSupportedOnnxOp(llvm::StringRef opType) {
+  return opType == "Constant" || lookupOpImporter(opType) ||
+         isFoldOnlyOp(opType);
+}
+
+FailureOr<OwningOpRef<ModuleOp>>
+npu::importOnnxModel(llvm::StringRef path, MLIRContext &context,
+                     const OnnxImportOptions &options) {
+  context.loadDialect<NpuDialect, func::FuncDialect>();
+  Location fileLoc = FileLineColLoc::get(&context, path, 0, 0);
+  std::string error;
+  LoadedModel loaded;
+  if (failed(loadModel(path, options, isSupportedOnnxOp, loaded, error))) {
+    emitError(fileLoc) << error;
+    return failure();
+  }
+  GraphImporter importer(loaded, context, options);
+  auto module = importer.run(error);
+  if (failed(module)) {
+    emitError(fileLoc) << error;
+    return failure();
+  }
+  return module;
+}
+
+//===----------------------------------------------------------------------===//
+// Types and constants
+//===----------------------------------------------------------------------===//
+
+Type npu::onnx_import::convertElementType(MLIRContext *ctx, int32_t dtype) {
+  Builder b(ctx);
+  switch (dtype) {
+  case onnx::TensorProto::FLOAT: return b.getF32Type();
+  case onnx::TensorProto::DOUBLE: return b.getF64Type();
+  case onnx::TensorProto::FLOAT16: return b.getF16Type();
+  case onnx::TensorProto::BFLOAT16: return b.getBF16Type();
+  case onnx::TensorProto::BOOL: return b.getI1Type();
+  case onnx::TensorProto::INT8: return b.getIntegerType(8);
+  case onnx::TensorProto::INT16: return b.getIntegerType(16);
+  case onnx::TensorProto::INT32: return b.getIntegerType(32);
+  case onnx::TensorProto::INT64: return b.getIntegerType(64);
+  case onnx::TensorProto::UINT8: return b.getIntegerType(8, false);
+  case onnx::TensorProto::UINT16: return b.getIntegerType(16, false);
+  case onnx::TensorProto::UINT32: return b.getIntegerType(32, false);
+  case onnx::TensorProto::UINT64: return b.getIntegerType(64, false);
+  default: return {};
+  }
+}
+
+/// A dense attribute with the values of `host`.
+static DenseElementsAttr denseFromHost(RankedTensorType type,
+                                       const HostTensor &host) {
+  Type elem = type.getElementType();
+  if (auto floatType = dyn_cast<FloatType>(elem)) {
+    SmallVector<APFloat> vals;
+    for (double v : host.reals) {
+      APFloat f(v);
+      bool lost;
+      f.convert(floatType.getFloatSemantics(), APFloat::rmNearestTiesToEven,
+                &lost);
+      vals.push_back(f);
+    }
+    return DenseElementsAttr::get(type, vals);
+  }
+  unsigned width = elem.getIntOrFloatBitWidth();
+  SmallVector<APInt> vals;
+  for (int64_t v : host.ints)
+    vals.push_back(APInt(width, static_cast<uint64_t>(v), /*isSigned=*/true,
+                         /*implicitTrunc=*/true));
+  return DenseElementsAttr::get(type, vals);
+}
+
+/// A resource key MLIR can print bare: ONNX names may hold any character.
+static std::string resourceKey(llvm::StringRef name) {
+  std::string key;
+  for (char c : name)
+    key += llvm::isAlnum(c) || c == '_' || c == '.' ? c : '_';
+  if (key.empty() || !llvm::isAlpha(key[0]))
+    key = "w_" + key;
+  return key;
+}
+
+//===----------------------------------------------------------------------===//
+// GraphImporter
+//===----------------------------------------------------------------------===//
+
+GraphImporter::GraphImporter(LoadedModel &loaded, MLIRContext &context,
+                             const OnnxImportOptions &options)
+    : loaded(loaded), context(context), options(options), builder(&context),
+      constBuilder(&context) {
+  const onnx::GraphProto &graph = loaded.model.graph();
+  for (const auto &t : graph.initializer())
+    initializers[t.name()] = &t;
+  for (const auto &v : graph.input())
+    types[v.name()] = &v.type();
+  for (const auto &v : graph.value_info())
+    types[v.name()] = &v.type();
+  for (const auto &v : graph.output())
+    types[v.name()] = &v.type();
+}
+
+FailureOr<RankedTensorType> GraphImporter::staticType(const std::string &name) {
+  auto it = types.find(name);
+  if (it == types.end() || !it->second->has_tensor_type() ||
+      !it->second->tensor_type().has_shape()) {
+    error = "shape inference left '" + name + "' without a shape";
+    return failure();
+  }
+  const auto &tensor = it->second->tensor_type();
+  SmallVector<int64_t> shape;
+  for (const auto &d : tensor.shape().dim()) {
+    if (!d.has_dim_value() || d.dim_value() < 0) {
+      error = "shape inference left '" + name + "' with a dynamic dimension" +
+              (d.has_dim_param() ? " ('" + d.dim_param() + "')" : "");
+      return failure();
+    }
+    shape.push_back(d.dim_value());
+  }
+  Type elem = convertElementType(&context, tensor.elem_type());
+  if (!elem) {
+    error = "'" + name + "' has unsupported element type " +
+            dataTypeName(tensor.elem_type()).str();
+    return failure();
+  }
+  return RankedTensorType::get(shape, elem);
+}
+
+const HostTensor *GraphImporter::hostConstant(const std::string &name) {
+  auto cached = hostCache.find(name);
+  if (cached != hostCache.end())
+    return &cached->second;
+  auto init = initializers.find(name);
+  if (init == initializers.end())
+    return nullptr;
+  SmallVector<int64_t> dims(init->second->dims().begin(),
+                            init->second->dims().end());
+  int64_t n;
+  if (failed(checkedNumElements(dims, kMaxFoldElements, n)))
+    return nullptr;
+  HostTensor host;
+  std::string ignored;
+  if (failed(readTensor(*init->second, loaded.modelDir, host, ignored)))
+    return nullptr;
+  return &(hostCache[name] = std::move(host));
+}
+
+FailureOr<Value>
+GraphImporter::materializeInitializer(const onnx::TensorProto &t) {
+  Type elem = convertElementType(&context, t.data_type());
+  if (!elem) {
+    error = "initializer '" + t.name() + "' has unsupported element type " +
+            dataTypeName(t.data_type()).str();
+    return failure();
+  }
+  SmallVector<int64_t> dims(t.dims().begin(), t.dims().end());
+  auto type = RankedTensorType::get(dims, elem);
+  Location loc = NameLoc::get(StringAttr::get(&context, t.name()));
+  std::string storage;
+  ArrayRef<char> bytes;
+  if (failed(rawTensorBytes(t, loaded.modelDir, storage, bytes, error))) {
+    error = "initializer '" + t.name() + "': " + error;
+    return failure();
+  }
+  TypedAttr attr;
+  if (elem.isInteger(1)) {
+    // MLIR packs i1 densely; go through the host decoder instead.
+    HostTensor host;
+    if (failed(readTensor(t, loaded.modelDir, host, error)))
+      return failure();
+    attr = denseFromHost(type, host);
+  } else if (bytes.size() <= options.maxInlineConstantBytes) {
+    attr = DenseElementsAttr::getFromRawBuffer(type, bytes);
+  } else {
+    // The one copy of a large weight: protobuf bytes into the blob.
+    size_t align = std::max<size_t>(elem.getIntOrFloatBitWidth() / 8, 1);
+    attr = DenseResourceElementsAttr::get(
+        type, resourceKey(t.name()),
+        HeapAsmResourceBlob::allocateAndCopyWithAlign(bytes, align));
+  }
+  return ConstantOp::create(constBuilder, loc, type, attr).getResult();
+}
+
+FailureOr<Value> GraphImporter::lookupValue(const std::string &name) {
+  auto it = values.find(name);
+  if (it != values.end())
+    return it->second;
+  auto init = initializers.find(name);
+  if (init == initializers.end()) {
+    error = "value '" + name + "' is used before it is defined";
+    return failure();
+  }
+  auto value = materializeInitializer(*init->second);
+  if (succeeded(value))
+    values[name] = *value;
+  return value;
+}
+
+LogicalResult GraphImporter::importNode(const onnx::NodeProto &node) {
+  std::string label = node.name().empty() ? node.output(0) : node.name();
+  auto describe = [&] {
+    return "node '" + label + "' (" + node.op_type() + ")";
+  };
+  OpImporterFn fn = lookupOpImporter(node.op_type());
+  if (!fn) {
+    // Only fold-only ops get here: their inputs were not constant.
+    error = describe() + ": " + node.op_type() +
+            " is supported only when its inputs are constant";
+    return failure();
+  }
+  for (const std::string &out : node.output())
+    if (!out.empty() && failed(staticType(out))) {
+      error = describe() + ": " + error;
+      return failure();
+    }
+  Location loc = FusedLoc::get(
+      &context, {NameLoc::get(StringAttr::get(&context, label))},
+      StringAttr::get(&context, node.op_type()));
+  NodeContext ctx(*this, node, builder, loc);
+  if (failed(fn(ctx))) {
+    if (error.find(label) == std::string::npos)
+      error = describe() + ": " + error;
+    return failure();
+  }
+  for (int i = 0; i < node.output_size(); ++i)
+    if (!node.output(i).empty() && !values.count(node.output(i)) &&
+        !initializers.count(node.output(i))) {
+      error = describe() + ": output " + std::to_string(i) +
+              " is not supported by the importer";
+      return failure();
+    }
+  return success();
+}
+
+FailureOr<OwningOpRef<ModuleOp>> GraphImporter::run(std::string &errorOut) {
+  const onnx::GraphProto &graph = loaded.model.graph();
+  Location fileLoc = FileLineColLoc::get(&context, loaded.path, 0, 0);
+  OwningOpRef<ModuleOp> module = ModuleOp::create(fileLoc);
+  (*module)->setAttr("npu.onnx_opset",
+                     builder.getI64IntegerAttr(loaded.opset));
+  if (!loaded.model.producer_name().empty())
+    (*module)->setAttr("npu.onnx_producer",
+                       builder.getStringAttr(loaded.model.producer_name()));
+
+  auto fail = [&]() -> FailureOr<OwningOpRef<ModuleOp>> {
+    errorOut = error;
+    return failure();
+  };
+
+  SmallVector<Type> argTypes, resultTypes;
+  SmallVector<std::string> argNames;
+  for (const auto &in : graph.input()) {
+    if (initializers.count(in.name()))
+      continue;
+    auto type = staticType(in.name());
+    if (failed(type))
+      return fail();
+    argTypes.push_back(*type);
+    argNames.push_back(in.name());
+  }
+  for (const auto &out : graph.output()) {
+    auto type = staticType(out.name());
+    if (failed(type))
+      return fail();
+    resultTypes.push_back(*type);
+  }
+
+  builder.setInsertionPointToEnd(module->getBody());
+  auto func = func::FuncOp::create(builder, fileLoc, "main",
+                                   builder.getFunctionType(argTypes, resultTypes));
+  Block *entry = func.addEntryBlock();
+  for (auto [i, name] : llvm::enumerate(argNames)) {
+    func.setArgAttr(i, "npu.name", builder.getStringAttr(name));
+    values[name] = entry->getArgument(i);
+  }
+  for (auto [i, out] : llvm::enumerate(graph.output()))
+    func.setResultAttr(i, "npu.name", builder.getStringAttr(out.name()));
+  builder.setInsertionPointToEnd(entry);
+  constBuilder.setInsertionPointToStart(entry);
+
+  for (const auto &node : graph.node())
+    if (failed(importNode(node)))
+      return fail();
+
+  SmallVector<Value> results;
+  for (const auto &out : graph.output()) {
+    auto value = lookupValue(out.name());
+    if (failed(value))
+      return fail();
+    if (value->getType() != resultTypes[results.size()]) {
+      error = "graph output '" + out.name() + "' has type mismatching " +
+              "shape inference";
+      return fail();
+    }
+    results.push_back(*value);
+  }
+  func::ReturnOp::create(builder, fileLoc, results);
+  if (failed(mlir::verify(*module))) {
+    error = "the imported IR does not verify (an importer bug; the "
+            "diagnostic above says where)";
+    return fail();
+  }
+  return module;
+}
+
+//===----------------------------------------------------------------------===//
+// NodeContext
+//===----------------------------------------------------------------------===//
+
+NodeContext::NodeContext(GraphImporter &graph, const onnx::NodeProto &node,
+                         OpBuilder &builder, Location loc)
+    : node(node), b(builder), loc(loc), opset(graph.loaded.opset),
+      attrs(node), graph(graph) {}
+
+bool NodeContext::hasInput(unsigned i) const {
+  return i < static_cast<unsigned>(node.input_size()) &&
+         !node.input(i).empty();
+}
+
+Value NodeContext::input(unsigned i) {
+  auto v = graph.lookupValue(node.input(i));
+  return succeeded(v) ? *v : Value();
+}
+
+RankedTensorType NodeContext::inputType(unsigned i) {
+  Value v = input(i);
+  return v ? cast<RankedTensorType>(v.getType()) : RankedTensorType();
+}
+
+const HostTensor *NodeContext::constant(unsigned i) {
+  return hasInput(i) ? graph.hostConstant(node.input(i)) : nullptr;
+}
+
+std::optional<SmallVector<int64_t>> NodeContext::constantInts(unsigned i) {
+  const HostTensor *t = constant(i);
+  if (!t)
+    return std::nullopt;
+  SmallVector<int64_t> v;
+  for (int64_t k = 0; k < t->size(); ++k)
+    v.push_back(t->intAt(k));
+  return v;
+}
+
+RankedTensorType NodeContext::resultType(unsigned i) {
+  return *graph.staticType(node.output(i));
+}
+
+bool NodeContext::hasOutput(unsigned i) const {
+  return i < static_cast<unsigned>(node.output_size()) &&
+         !node.output(i).empty();
+}
+
+void NodeContext::setResult(unsigned i, Value value) {
+  graph.values[node.output(i)] = value;
+}
+
+LogicalResult NodeContext::fail(const llvm::Twine &msg) {
+  graph.error = msg.str();
+  return failure();
+}
+
+Value NodeContext::scalar(Type elementType, double value) {
+  auto type = RankedTensorType::get({}, elementType);
+  HostTensor host;
+  host.dtype = isa<FloatType>(elementType) ? onnx::TensorProto::FLOAT
+                                           : onnx::TensorProto::INT64;
+  host.resize(1);
+  if (host.isReal())
+    host.reals[0] = value;
+  else
+    host.ints[0] = static_cast<int64_t>(value);
+  return ConstantOp::create(graph.constBuilder, loc, type,
+                            denseFromHost(type, host));
+}

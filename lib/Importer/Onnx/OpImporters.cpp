@@ -1,0 +1,612 @@
+//===- OpImporters.cpp - one function per supported ONNX operator ---------===//
+//
+// Each importer maps one ONNX operator, every opset version from 7 to 17
+// (ONNX 1.12), onto the npu dialect's normalised form. Attribute defaults
+// and opset differences are those of the ONNX operator specification.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ConstantFolding.h"
+#include "GraphImporter.h"
+#include "OnnxSemantics.h"
+
+#include "npu/Dialect/Npu/IR/NpuOps.h"
+
+#include "llvm/ADT/StringMap.h"
+
+#include <cfloat>
+#include <cmath>
+#include <limits>
+
+using namespace mlir;
+using namespace npu;
+using namespace npu::onnx_import;
+
+namespace {
+
+//===----------------------------------------------------------------------===//
+// Windows: auto_pad and pads shared by Conv, ConvTranspose and pooling
+//===----------------------------------------------------------------------===//
+
+/// Resolves ONNX `auto_pad`/`pads` for a window op into explicit pads
+/// (begins then ends). SAME_UPPER/SAME_LOWER give `ceil(in / stride)` outputs
+/// with the odd pad at the end/begin.
+LogicalResult resolvePads(NodeContext &ctx, ArrayRef<int64_t> inSpatial,
+                          ArrayRef<int64_t> kernel, ArrayRef<int64_t> strides,
+                          ArrayRef<int64_t> dilations,
+                          SmallVectorImpl<int64_t> &pads) {
+  int64_t n = inSpatial.size();
+  std::string autoPad = ctx.attrs.getString("auto_pad", "NOTSET");
+  pads.assign(2 * n, 0);
+  if (autoPad == "NOTSET") {
+    auto given = ctx.attrs.getInts("pads");
+    if (given) {
+      if (static_cast<int64_t>(given->size()) != 2 * n)
+        return ctx.fail("pads must have two entries per spatial axis");
+      pads.assign(given->begin(), given->end());
+    }
+    return success();
+  }
+  if (autoPad == "VALID")
+    return success();
+  if (autoPad != "SAME_UPPER" && autoPad != "SAME_LOWER")
+    return ctx.fail("unknown auto_pad '" + autoPad + "'");
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t out = (inSpatial[i] + strides[i] - 1) / strides[i];
+    int64_t total = std::max<int64_t>(
+        0, (out - 1) * strides[i] + (kernel[i] - 1) * dilations[i] + 1 -
+               inSpatial[i]);
+    int64_t small = total / 2, big = total - small;
+    pads[i] = autoPad == "SAME_UPPER" ? small : big;
+    pads[i + n] = autoPad == "SAME_UPPER" ? big : small;
+  }
+  return success();
+}
+
+SmallVector<int64_t> intsOr(NodeContext &ctx, StringRef name, int64_t n,
+                            int64_t dflt) {
+  return ctx.attrs.getInts(name, SmallVector<int64_t>(n, dflt));
+}
+
+//===----------------------------------------------------------------------===//
+// MAC-array ops
+//===----------------------------------------------------------------------===//
+
+LogicalResult importConv(NodeContext &ctx) {
+  auto inType = ctx.inputType(0), wType = ctx.inputType(1);
+  int64_t spatial = wType.getRank() - 2;
+  if (spatial < 1 || inType.getRank() != wType.getRank())
+    return ctx.fail("expects input and weight of equal rank >= 3");
+  SmallVector<int64_t> kernel(wType.getShape().drop_front(2));
+  auto strides = intsOr(ctx, "strides", spatial, 1);
+  auto dilations = intsOr(ctx, "dilations", spatial, 1);
+  SmallVector<int64_t> pads;
+  if (failed(resolvePads(ctx, inType.getShape().drop_front(2), kernel, strides,
+                         dilations, pads)))
+    return failure();
+  Value bias = ctx.hasInput(2) ? ctx.input(2) : Value();
+  auto op = ConvOp::create(ctx.b, ctx.loc, ctx.resultType(0), ctx.input(0),
+                           ctx.input(1), bias, strides, dilations, pads,
+                           ctx.attrs.getInt("group", 1));
+  ctx.setResult(0, op);
+  return success();
+}
+
+LogicalResult importConvTranspose(NodeContext &ctx) {
+  auto inType = ctx.inputType(0), wType = ctx.inputType(1);
+  int64_t spatial = wType.getRank() - 2;
+  if (spatial < 1 || inType.getRank() != wType.getRank())
+    return ctx.fail("expects input and weight of equal rank >= 3");
+  auto strides = intsOr(ctx, "strides", spatial, 1);
+  auto dilations = intsOr(ctx, "dilations", spatial, 1);
+  auto outputPadding = intsOr(ctx, "output_padding", spatial, 0);
+  RankedTensorType resultType = ctx.resultType(0);
+  std::string autoPad = ctx.attrs.getString("auto_pad", "NOTSET");
+  SmallVector<int64_t> pads(2 * spatial, 0);
+  auto given = ctx.attrs.getInts("pads");
+  bool explicitOut = ctx.attrs.has("output_shape") ||
+                     autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER";
+  if (!explicitOut && given) {
+    pads.assign(given->begin(), given->end());
+  } else if (explicitOut) {
+    // ONNX ConvTranspose: total_padding = stride*(in-1) + output_padding +
+    // (k-1)*d + 1 - out, split as the spec says for SAME_UPPER / otherwise.
+    for (int64_t i = 0; i < spatial; ++i) {
+      int64_t in = inType.getDimSize(i + 2), k = wType.getDimSize(i + 2);
+      int64_t out = resultType.getDimSize(i + 2);
+      int64_t total = strides[i] * (in - 1) + outputPadding[i] +
+                      (k - 1) * dilations[i] + 1 - out;
+      if (total < 0) { // A larger output than the window covers: zero rows.
+        outputPadding[i] -= total;
+        total = 0;
+      }
+      int64_t half = total / 2;
+      pads[i] = autoPad == "SAME_UPPER" ? half : total - half;
+      pads[i + spatial] = total - pads[i];
+    }
+  }
+  Value bias = ctx.hasInput(2) ? ctx.input(2) : Value();
+  auto op = ConvTransposeOp::create(
+      ctx.b, ctx.loc, resultType, ctx.input(0), ctx.input(1), bias, strides,
+      dilations, pads, outputPadding, ctx.attrs.getInt("group", 1));
+  ctx.setResult(0, op);
+  return success();
+}
+
+LogicalResult importMatMul(NodeContext &ctx) {
+  ctx.setResult(0, MatMulOp::create(ctx.b, ctx.loc, ctx.resultType(0),
+                                    ctx.input(0), ctx.input(1)));
+  return success();
+}
+
+Value transpose2D(NodeContext &ctx, Value v) {
+  auto t = cast<RankedTensorType>(v.getType());
+  auto type = RankedTensorType::get({t.getDimSize(1), t.getDimSize(0)},
+                                    t.getElementType());
+  return TransposeOp::create(ctx.b, ctx.loc, type, v,
+                             ArrayRef<int64_t>{1, 0});
+}
+
+/// Gemm: Y = alpha * A' * B' + beta * C, as matmul, mul and add.
+LogicalResult importGemm(NodeContext &ctx) {
+  Value a = ctx.input(0), b = ctx.input(1);
+  if (ctx.inputType(0).getRank() != 2 || ctx.inputType(1).getRank() != 2)
+    return ctx.fail("Gemm expects 2-D A and B");
+  if (ctx.attrs.getInt("transA", 0))
+    a = transpose2D(ctx, a);
+  if (ctx.attrs.getInt("transB", 0))
+    b = transpose2D(ctx, b);
+  RankedTensorType type = ctx.resultType(0);
+  Type elem = type.getElementType();
+  Value y = MatMulOp::create(ctx.b, ctx.loc, type, a, b);
+  float alpha = ctx.attrs.getFloat("alpha", 1.0f);
+  float beta = ctx.attrs.getFloat("beta", 1.0f);
+  if (alpha != 1.0f)
+    y = MulOp::create(ctx.b, ctx.loc, type, y, ctx.scalar(elem, alpha));
+  if (ctx.hasInput(2) && beta != 0.0f) {
+    Value c = ctx.input(2);
+    if (beta != 1.0f)
+      c = MulOp::create(ctx.b, ctx.loc, c.getType(), c, ctx.scalar(elem, beta));
+    y = AddOp::create(ctx.b, ctx.loc, type, y, c);
+  }
+  ctx.setResult(0, y);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Normalisation
+//===----------------------------------------------------------------------===//
+
+LogicalResult importBatchNorm(NodeContext &ctx) {
+  if (ctx.attrs.getInt("training_mode", 0) || ctx.hasOutput(1) ||
+      ctx.hasOutput(2) || ctx.hasOutput(3) || ctx.hasOutput(4))
+    return ctx.fail("training-mode BatchNormalization is not supported");
+  ctx.setResult(0, BatchNormOp::create(
+                       ctx.b, ctx.loc, ctx.resultType(0), ctx.input(0),
+                       ctx.input(1), ctx.input(2), ctx.input(3), ctx.input(4),
+                       ctx.b.getF32FloatAttr(ctx.attrs.getFloat("epsilon", 1e-5f))));
+  return success();
+}
+
+LogicalResult importLayerNorm(NodeContext &ctx) {
+  if (ctx.hasOutput(1) || ctx.hasOutput(2))
+    return ctx.fail("the Mean and InvStdDev outputs are not supported");
+  int64_t axis = ctx.attrs.getInt("axis", -1);
+  if (!normalizeAxis(axis, ctx.inputType(0).getRank()))
+    return ctx.fail("axis out of range");
+  Value bias = ctx.hasInput(2) ? ctx.input(2) : Value();
+  ctx.setResult(0, LayerNormOp::create(
+                       ctx.b, ctx.loc, ctx.resultType(0), ctx.input(0),
+                       ctx.input(1), bias, axis,
+                       llvm::APFloat(ctx.attrs.getFloat("epsilon", 1e-5f))));
+  return success();
+}
+
+/// Reshape of `v` to `shape`, omitted when it would be the identity.
+Value reshapeTo(NodeContext &ctx, Value v, ArrayRef<int64_t> shape) {
+  auto t = cast<RankedTensorType>(v.getType());
+  if (t.getShape() == shape)
+    return v;
+  return ReshapeOp::create(ctx.b, ctx.loc,
+                           RankedTensorType::get(shape, t.getElementType()), v);
+}
+
+LogicalResult importSoftmax(NodeContext &ctx) {
+  auto type = ctx.inputType(0);
+  int64_t rank = type.getRank();
+  int64_t axis = ctx.attrs.getInt("axis", ctx.opset >= 13 ? -1 : 1);
+  if (!normalizeAxis(axis, rank))
+    return ctx.fail("axis out of range");
+  if (ctx.opset >= 13 || axis == rank - 1) {
+    ctx.setResult(0, SoftmaxOp::create(ctx.b, ctx.loc, ctx.resultType(0),
+                                       ctx.input(0), axis));
+    return success();
+  }
+  // Opsets 1-12 normalise over the flattened axes [axis, rank).
+  int64_t outer = 1, inner = 1;
+  for (int64_t d = 0; d < rank; ++d)
+    (d < axis ? outer : inner) *= type.getDimSize(d);
+  Value flat = reshapeTo(ctx, ctx.input(0), {outer, inner});
+  Value soft = SoftmaxOp::create(ctx.b, ctx.loc, flat.getType(), flat, 1);
+  ctx.setResult(0, reshapeTo(ctx, soft, type.getShape()));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise
+//===----------------------------------------------------------------------===//
+
+template <typename OpT>
+LogicalResult importUnary(NodeContext &ctx) {
+  ctx.setResult(0, OpT::create(ctx.b, ctx.loc, ctx.resultType(0), ctx.input(0)));
+  return success();
+}
+
+template <typename OpT>
+LogicalResult importBinary(NodeContext &ctx) {
+  ctx.setResult(0, OpT::create(ctx.b, ctx.loc, ctx.resultType(0), ctx.input(0),
+                               ctx.input(1)));
+  return success();
+}
+
+LogicalResult importRelu(NodeContext &ctx) {
+  ctx.setResult(0, ClampOp::create(ctx.b, ctx.loc, ctx.resultType(0),
+                                   ctx.input(0), ctx.b.getF32FloatAttr(0.0f),
+                                   ctx.b.getF32FloatAttr(INFINITY)));
+  return success();
+}
+
+LogicalResult importClip(NodeContext &ctx) {
+  // Defaults: the lowest and highest values of the element type; for f32
+  // that is +-FLT_MAX, for other types +-inf leaves every value unchanged.
+  bool f32 = ctx.inputType(0).getElementType().isF32();
+  float lo = f32 ? -FLT_MAX : -INFINITY, hi = f32 ? FLT_MAX : INFINITY;
+  if (ctx.opset < 11) {
+    lo = ctx.attrs.getFloat("min", lo);
+    hi = ctx.attrs.getFloat("max", hi);
+  } else {
+    for (unsigned i : {1u, 2u}) {
+      if (!ctx.hasInput(i))
+        continue;
+      const HostTensor *t = ctx.constant(i);
+      if (!t || t->size() != 1)
+        return ctx.fail("Clip min/max must be constant scalars");
+      (i == 1 ? lo : hi) = static_cast<float>(t->realAt(0));
+    }
+  }
+  ctx.setResult(0, ClampOp::create(ctx.b, ctx.loc, ctx.resultType(0),
+                                   ctx.input(0), ctx.b.getF32FloatAttr(lo),
+                                   ctx.b.getF32FloatAttr(hi)));
+  return success();
+}
+
+LogicalResult importLeakyRelu(NodeContext &ctx) {
+  ctx.setResult(0, LeakyReluOp::create(
+                       ctx.b, ctx.loc, ctx.resultType(0), ctx.input(0),
+                       ctx.b.getF32FloatAttr(ctx.attrs.getFloat("alpha", 0.01f))));
+  return success();
+}
+
+LogicalResult importHardSigmoid(NodeContext &ctx) {
+  ctx.setResult(0, HardSigmoidOp::create(
+                       ctx.b, ctx.loc, ctx.resultType(0), ctx.input(0),
+                       ctx.b.getF32FloatAttr(ctx.attrs.getFloat("alpha", 0.2f)),
+                       ctx.b.getF32FloatAttr(ctx.attrs.getFloat("beta", 0.5f))));
+  return success();
+}
+
+LogicalResult importPassThrough(NodeContext &ctx) {
+  // Identity, and Dropout at inference (its mask output is refused).
+  if (ctx.hasOutput(1))
+    return ctx.fail("the Dropout mask output is not supported");
+  ctx.setResult(0, ctx.input(0));
+  return success();
+}
+
+LogicalResult importCast(NodeContext &ctx) {
+  ctx.setResult(0, CastOp::create(ctx.b, ctx.loc, ctx.resultType(0),
+                                  ctx.input(0)));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Pooling and reductions
+//===----------------------------------------------------------------------===//
+
+LogicalResult importPool(NodeContext &ctx, bool isMax) {
+  if (isMax && ctx.hasOutput(1))
+    return ctx.fail("the MaxPool Indices output is not supported");
+  auto inType = ctx.inputType(0);
+  int64_t spatial = inType.getRank() - 2;
+  auto kernel = ctx.attrs.getInts("kernel_shape");
+  if (!kernel || static_cast<int64_t>(kernel->size()) != spatial)
+    return ctx.fail("kernel_shape must have one entry per spatial axis");
+  auto strides = intsOr(ctx, "strides", spatial, 1);
+  auto dilations = intsOr(ctx, "dilations", spatial, 1);
+  SmallVector<int64_t> pads;
+  if (failed(resolvePads(ctx, inType.getShape().drop_front(2), *kernel,
+                         strides, dilations, pads)))
+    return failure();
+  bool ceilMode = ctx.attrs.getInt("ceil_mode", 0) != 0;
+  Value result;
+  if (isMax) {
+    result = MaxPoolOp::create(ctx.b, ctx.loc, ctx.resultType(0), ctx.input(0),
+                               *kernel, strides, dilations, pads, ceilMode);
+  } else {
+    if (llvm::any_of(dilations, [](int64_t d) { return d != 1; }))
+      return ctx.fail("AveragePool with dilations is not supported");
+    result = AvgPoolOp::create(
+        ctx.b, ctx.loc, ctx.resultType(0), ctx.input(0), *kernel, strides,
+        pads, ceilMode, ctx.attrs.getInt("count_include_pad", 0) != 0);
+  }
+  ctx.setResult(0, result);
+  return success();
+}
+
+LogicalResult importMaxPool(NodeContext &ctx) { return importPool(ctx, true); }
+LogicalResult importAvgPool(NodeContext &ctx) { return importPool(ctx, false); }
+
+template <typename OpT>
+LogicalResult importGlobalPool(NodeContext &ctx) {
+  SmallVector<int64_t> axes;
+  for (int64_t d = 2; d < ctx.inputType(0).getRank(); ++d)
+    axes.push_back(d);
+  ctx.setResult(0, OpT::create(ctx.b, ctx.loc, ctx.resultType(0), ctx.input(0),
+                               axes, true));
+  return success();
+}
+
+LogicalResult importReduceMean(NodeContext &ctx) {
+  int64_t rank = ctx.inputType(0).getRank();
+  SmallVector<int64_t> axes;
+  if (auto given = ctx.attrs.getInts("axes")) {
+    for (int64_t a : *given) {
+      if (!normalizeAxis(a, rank))
+        return ctx.fail("axis out of range");
+      axes.push_back(a);
+    }
+    llvm::sort(axes);
+    axes.erase(std::unique(axes.begin(), axes.end()), axes.end());
+  } else {
+    for (int64_t d = 0; d < rank; ++d)
+      axes.push_back(d);
+  }
+  if (axes.empty()) { // rank-0 input: the mean of one element
+    ctx.setResult(0, ctx.input(0));
+    return success();
+  }
+  ctx.setResult(0, ReduceMeanOp::create(ctx.b, ctx.loc, ctx.resultType(0),
+                                        ctx.input(0), axes,
+                                        ctx.attrs.getInt("keepdims", 1) != 0));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Data movement
+//===----------------------------------------------------------------------===//
+
+LogicalResult importConcat(NodeContext &ctx) {
+  int64_t axis = ctx.attrs.getInt("axis", 0);
+  if (!normalizeAxis(axis, ctx.resultType(0).getRank()))
+    return ctx.fail("axis out of range");
+  SmallVector<Value> inputs;
+  for (int i = 0; i < ctx.node.input_size(); ++i)
+    if (ctx.hasInput(i) && ctx.inputType(i).getNumElements() != 0)
+      inputs.push_back(ctx.input(i));
+  if (inputs.empty())
+    return ctx.fail("Concat of empty tensors only");
+  ctx.setResult(0, ConcatOp::create(ctx.b, ctx.loc, ctx.resultType(0), inputs,
+                                    axis));
+  return success();
+}
+
+Value emitSlice(NodeContext &ctx, Value input, const SliceParams &p,
+                RankedTensorType type) {
+  return SliceOp::create(ctx.b, ctx.loc, type, input, p.offsets, p.strides);
+}
+
+LogicalResult importSlice(NodeContext &ctx) {
+  SmallVector<int64_t> starts, ends, axes, steps;
+  if (ctx.opset >= 10) {
+    auto s = ctx.constantInts(1), e = ctx.constantInts(2);
+    if (!s || !e)
+      return ctx.fail("Slice starts/ends must be constant");
+    starts = *s;
+    ends = *e;
+    for (auto [i, out] : {std::pair<unsigned, SmallVector<int64_t> *>{3, &axes},
+                          {4, &steps}}) {
+      if (!ctx.hasInput(i))
+        continue;
+      auto v = ctx.constantInts(i);
+      if (!v)
+        return ctx.fail("Slice axes/steps must be constant");
+      *out = *v;
+    }
+  } else {
+    starts = ctx.attrs.getInts("starts", {});
+    ends = ctx.attrs.getInts("ends", {});
+    axes = ctx.attrs.getInts("axes", {});
+  }
+  SliceParams p;
+  std::string error;
+  if (!resolveSlice(ctx.inputType(0).getShape(), starts, ends, axes, steps, p,
+                    error))
+    return ctx.fail(error);
+  RankedTensorType type = ctx.resultType(0);
+  if (type.getShape() != ArrayRef<int64_t>(p.sizes))
+    return ctx.fail("resolved Slice sizes disagree with shape inference");
+  ctx.setResult(0, emitSlice(ctx, ctx.input(0), p, type));
+  return success();
+}
+
+LogicalResult importSplit(NodeContext &ctx) {
+  auto inType = ctx.inputType(0);
+  int64_t axis = ctx.attrs.getInt("axis", 0);
+  if (!normalizeAxis(axis, inType.getRank()))
+    return ctx.fail("axis out of range");
+  int64_t offset = 0;
+  for (int i = 0; i < ctx.node.output_size(); ++i) {
+    RankedTensorType type = ctx.resultType(i);
+    SliceParams p;
+    p.offsets.assign(inType.getRank(), 0);
+    p.strides.assign(inType.getRank(), 1);
+    p.offsets[axis] = offset;
+    offset += type.getDimSize(axis);
+    if (ctx.hasOutput(i))
+      ctx.setResult(i, emitSlice(ctx, ctx.input(0), p, type));
+  }
+  if (offset != inType.getDimSize(axis))
+    return ctx.fail("Split sizes do not add up to the axis");
+  return success();
+}
+
+/// Reshape, Flatten, Squeeze and Unsqueeze: the result shape is inferred.
+LogicalResult importReshape(NodeContext &ctx) {
+  ctx.setResult(0, reshapeTo(ctx, ctx.input(0), ctx.resultType(0).getShape()));
+  return success();
+}
+
+LogicalResult importTranspose(NodeContext &ctx) {
+  int64_t rank = ctx.inputType(0).getRank();
+  SmallVector<int64_t> reversed;
+  for (int64_t d = rank - 1; d >= 0; --d)
+    reversed.push_back(d);
+  ctx.setResult(0, TransposeOp::create(ctx.b, ctx.loc, ctx.resultType(0),
+                                       ctx.input(0),
+                                       ctx.attrs.getInts("perm", reversed)));
+  return success();
+}
+
+LogicalResult importPad(NodeContext &ctx) {
+  std::string mode = ctx.attrs.getString("mode", "constant");
+  if (mode != "constant")
+    return ctx.fail("Pad mode '" + mode + "' is not supported");
+  SmallVector<int64_t> pads;
+  float value = 0.0f;
+  if (ctx.opset < 11) {
+    pads = ctx.attrs.getInts("pads", {});
+    value = ctx.attrs.getFloat("value", 0.0f);
+  } else {
+    auto p = ctx.constantInts(1);
+    if (!p)
+      return ctx.fail("Pad pads must be constant");
+    pads = *p;
+    if (ctx.hasInput(2)) {
+      const HostTensor *v = ctx.constant(2);
+      if (!v || v->size() != 1)
+        return ctx.fail("Pad constant_value must be a constant scalar");
+      value = static_cast<float>(v->realAt(0));
+    }
+  }
+  if (ctx.hasInput(3))
+    return ctx.fail("Pad axes (opset 18) are not supported");
+  ctx.setResult(0, PadOp::create(ctx.b, ctx.loc, ctx.resultType(0),
+                                 ctx.input(0), pads, llvm::APFloat(value)));
+  return success();
+}
+
+LogicalResult importGather(NodeContext &ctx) {
+  int64_t axis = ctx.attrs.getInt("axis", 0);
+  if (!normalizeAxis(axis, ctx.inputType(0).getRank()))
+    return ctx.fail("axis out of range");
+  ctx.setResult(0, GatherOp::create(ctx.b, ctx.loc, ctx.resultType(0),
+                                    ctx.input(0), ctx.input(1), axis));
+  return success();
+}
+
+LogicalResult importResize(NodeContext &ctx) {
+  auto inType = ctx.inputType(0);
+  RankedTensorType outType = ctx.resultType(0);
+  std::string mode = ctx.attrs.getString("mode", "nearest");
+  if (mode != "nearest" && mode != "linear")
+    return ctx.fail("Resize mode '" + mode + "' is not supported");
+  std::string coord = ctx.opset >= 11
+                          ? ctx.attrs.getString("coordinate_transformation_mode",
+                                                "half_pixel")
+                          : "asymmetric";
+  std::string nearest = ctx.opset >= 11
+                            ? ctx.attrs.getString("nearest_mode",
+                                                  "round_prefer_floor")
+                            : "floor";
+  auto coordMode = symbolizeCoordinateTransformationMode(coord);
+  if (!coordMode)
+    return ctx.fail("coordinate_transformation_mode '" + coord +
+                    "' is not supported");
+  auto nearestMode = symbolizeNearestMode(nearest);
+  if (!nearestMode)
+    return ctx.fail("nearest_mode '" + nearest + "' is not supported");
+  // Opset 10: (X, scales); 11+: (X, roi, scales, sizes).
+  unsigned scalesIdx = ctx.opset >= 11 ? 2 : 1;
+  SmallVector<float> scales;
+  const HostTensor *given = ctx.constant(scalesIdx);
+  if (given && given->size() > 0) {
+    for (int64_t i = 0; i < given->size(); ++i)
+      scales.push_back(static_cast<float>(given->realAt(i)));
+  } else if (ctx.opset >= 11 && ctx.hasInput(3)) {
+    if (!ctx.constant(3))
+      return ctx.fail("Resize sizes must be constant");
+    for (int64_t d = 0; d < inType.getRank(); ++d)
+      scales.push_back(static_cast<float>(outType.getDimSize(d)) /
+                       static_cast<float>(inType.getDimSize(d)));
+  } else {
+    return ctx.fail("Resize needs constant scales or sizes");
+  }
+  if (static_cast<int64_t>(scales.size()) != inType.getRank())
+    return ctx.fail("Resize scales must have one entry per axis");
+  ctx.setResult(0, ResizeOp::create(
+                       ctx.b, ctx.loc, outType, ctx.input(0),
+                       mode == "nearest" ? ResizeMode::nearest
+                                         : ResizeMode::linear,
+                       *coordMode, *nearestMode, scales));
+  return success();
+}
+
+} // namespace
+
+OpImporterFn npu::onnx_import::lookupOpImporter(llvm::StringRef opType) {
+  static const llvm::StringMap<OpImporterFn> table = {
+      {"Conv", importConv},
+      {"ConvTranspose", importConvTranspose},
+      {"Gemm", importGemm},
+      {"MatMul", importMatMul},
+      {"BatchNormalization", importBatchNorm},
+      {"LayerNormalization", importLayerNorm},
+      {"Softmax", importSoftmax},
+      {"Relu", importRelu},
+      {"LeakyRelu", importLeakyRelu},
+      {"Clip", importClip},
+      {"Sigmoid", importUnary<SigmoidOp>},
+      {"HardSigmoid", importHardSigmoid},
+      {"HardSwish", importUnary<HardSwishOp>},
+      {"Tanh", importUnary<TanhOp>},
+      {"Erf", importUnary<ErfOp>},
+      {"Exp", importUnary<ExpOp>},
+      {"Sqrt", importUnary<SqrtOp>},
+      {"Cast", importCast},
+      {"Add", importBinary<AddOp>},
+      {"Sub", importBinary<SubOp>},
+      {"Mul", importBinary<MulOp>},
+      {"Div", importBinary<DivOp>},
+      {"Pow", importBinary<PowOp>},
+      {"MaxPool", importMaxPool},
+      {"AveragePool", importAvgPool},
+      {"GlobalAveragePool", importGlobalPool<ReduceMeanOp>},
+      {"GlobalMaxPool", importGlobalPool<ReduceMaxOp>},
+      {"ReduceMean", importReduceMean},
+      {"Concat", importConcat},
+      {"Split", importSplit},
+      {"Slice", importSlice},
+      {"Reshape", importReshape},
+      {"Flatten", importReshape},
+      {"Squeeze", importReshape},
+      {"Unsqueeze", importReshape},
+      {"Transpose", importTranspose},
+      {"Pad", importPad},
+      {"Gather", importGather},
+      {"Resize", importResize},
+      {"Identity", importPassThrough},
+      {"Dropout", importPassThrough},
+  };
+  auto it = table.find(opType);
+  return it == table.end() ? nullptr : it->second;
+}

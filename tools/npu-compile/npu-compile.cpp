@@ -1,0 +1,106 @@
+//===- npu-compile.cpp - ONNX model to NPU executable ---------------------===//
+//
+// npu-compile MODEL.onnx [--compile-to=PHASE] [--input-shape=NAME:AxBxC]...
+//             [-o OUT]
+//
+// Phases (IREE's --compile-to convention): `npu` stops after import and
+// prints the npu dialect. Errors are one line, `npu-compile: error: FILE:
+// what is wrong`, exit code 1, and nothing is written to -o.
+//
+//===----------------------------------------------------------------------===//
+
+#include "npu/Importer/Onnx/OnnxImporter.h"
+#include "npu/InitAllDialects.h"
+
+#include "mlir/Bytecode/BytecodeWriter.h"
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/OperationSupport.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/Error.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace llvm;
+
+namespace {
+
+enum class Phase { Npu };
+
+cl::OptionCategory category("npu-compile options");
+
+cl::opt<std::string> inputPath(cl::Positional, cl::desc("<model.onnx>"),
+                               cl::Required, cl::cat(category));
+cl::opt<std::string> outputPath("o", cl::desc("Output file ('-' for stdout)"),
+                                cl::value_desc("file"), cl::init("-"),
+                                cl::cat(category));
+cl::opt<Phase> compileTo(
+    "compile-to", cl::desc("Stop after this phase and write its output"),
+    cl::values(clEnumValN(Phase::Npu, "npu",
+                          "imported npu dialect (graph level, tensors)")),
+    cl::init(Phase::Npu), cl::cat(category));
+cl::list<std::string> inputShapes(
+    "input-shape",
+    cl::desc("Bind a graph input's shape, e.g. x:1x3x48x192 (repeatable)"),
+    cl::value_desc("name:DxDx..."), cl::cat(category));
+cl::opt<bool> emitBytecode("emit-bytecode",
+                           cl::desc("Write MLIR bytecode instead of text"),
+                           cl::init(false), cl::cat(category));
+
+int error(StringRef what) {
+  errs() << "npu-compile: error: " << inputPath << ": " << what << "\n";
+  return 1;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  InitLLVM init(argc, argv);
+  mlir::registerAsmPrinterCLOptions();
+  mlir::registerMLIRContextCLOptions();
+  cl::ParseCommandLineOptions(argc, argv, "NPU compiler: ONNX to NPU\n");
+
+  npu::OnnxImportOptions options;
+  for (const std::string &spec : inputShapes) {
+    std::string message;
+    if (!npu::parseInputShapeBinding(spec, options, message))
+      return error(message);
+  }
+
+  mlir::DialectRegistry registry;
+  npu::registerAllDialects(registry);
+  mlir::MLIRContext context(registry);
+  // Every diagnostic becomes one line naming the input file.
+  std::string firstError;
+  mlir::ScopedDiagnosticHandler handler(&context, [&](mlir::Diagnostic &diag) {
+    if (diag.getSeverity() == mlir::DiagnosticSeverity::Error &&
+        firstError.empty())
+      firstError = diag.str();
+    return mlir::success();
+  });
+
+  auto module = npu::importOnnxModel(inputPath, context, options);
+  if (failed(module))
+    return error(firstError.empty() ? "import failed" : firstError);
+
+  switch (compileTo) {
+  case Phase::Npu:
+    break;
+  }
+
+  // Written to a temporary file and renamed, so a failure leaves nothing.
+  Error written = writeToOutput(outputPath, [&](raw_ostream &os) -> Error {
+    if (emitBytecode) {
+      if (failed(mlir::writeBytecodeToFile(**module, os)))
+        return createStringError(inconvertibleErrorCode(), "cannot write bytecode");
+    } else {
+      (*module)->print(os, mlir::OpPrintingFlags());
+    }
+    return Error::success();
+  });
+  if (written)
+    return error("cannot write '" + outputPath + "': " +
+                 toString(std::move(written)));
+  return 0;
+}
