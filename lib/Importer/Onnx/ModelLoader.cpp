@@ -68,10 +68,12 @@ static LogicalResult parseModel(StringRef path, uint64_t maxBytes,
   return success();
 }
 
-static LogicalResult checkModel(const onnx::ModelProto &model,
-                                std::string &error) {
+/// ONNX's checker on the file: its path overload resolves external data
+/// relative to the model's directory (the ModelProto overload would use the
+/// working directory), at the cost of parsing the file a second time.
+static LogicalResult checkModel(StringRef path, std::string &error) {
   try {
-    onnx::checker::check_model(model);
+    onnx::checker::check_model(path.str());
   } catch (const std::exception &e) {
     return error = "ONNX checker: " + oneLine(e.what()), failure();
   }
@@ -117,7 +119,9 @@ static LogicalResult bindInputShapes(onnx::GraphProto &graph,
       continue;
     auto it = options.inputShapes.find(in.name());
     if (!in.type().has_tensor_type())
-      return error = "graph input '" + in.name() + "' is not a tensor",
+      return error = "graph input '" + in.name() +
+                     "' is a sequence, map or optional; only tensors are "
+                     "supported",
              failure();
     auto *tensorType = in.mutable_type()->mutable_tensor_type();
     if (it != options.inputShapes.end()) {
@@ -332,9 +336,10 @@ static int64_t defaultOpset(const onnx::ModelProto &model) {
   return 0;
 }
 
+/// Lists every node `isSupported` rejects, in one message.
 static LogicalResult scanUnsupported(const LoadedModel &loaded,
                                      function_ref<bool(StringRef)> isSupported,
-                                     std::string &error) {
+                                     StringRef note, std::string &error) {
   std::string list;
   unsigned count = 0;
   for (const auto &node : loaded.model.graph().node()) {
@@ -345,7 +350,7 @@ static LogicalResult scanUnsupported(const LoadedModel &loaded,
                            ? node.op_type()
                            : node.domain() + "." + node.op_type();
     list += (count++ ? ", " : "") + what + " (node '" + node.name() +
-            "', opset " + std::to_string(loaded.opset) + ")";
+            "', opset " + std::to_string(loaded.opset) + note.str() + ")";
   }
   if (count == 0)
     return success();
@@ -355,20 +360,24 @@ static LogicalResult scanUnsupported(const LoadedModel &loaded,
 }
 
 LogicalResult loadModel(StringRef path, const OnnxImportOptions &options,
-                        function_ref<bool(StringRef)> isSupported,
+                        function_ref<bool(StringRef)> hasImporter,
                         LoadedModel &out, std::string &error) {
   if (failed(parseModel(path, options.maxModelBytes, out.model, error)) ||
-      failed(checkModel(out.model, error)))
+      failed(checkModel(path, error)))
     return failure();
   out.path = path.str();
   out.modelDir = sys::path::parent_path(path).str();
   out.opset = defaultOpset(out.model);
+  auto importableOrFoldable = [&](StringRef op) {
+    return op == "Constant" || hasImporter(op) || isFoldOnlyOp(op);
+  };
+  if (failed(scanUnsupported(out, importableOrFoldable, "", error)))
+    return failure();
   if (out.opset == 0)
     return error = "the model does not import the default ONNX opset",
            failure();
   onnx::GraphProto &graph = *out.model.mutable_graph();
-  if (failed(scanUnsupported(out, isSupported, error)) ||
-      failed(hoistConstantNodes(graph, error)) ||
+  if (failed(hoistConstantNodes(graph, error)) ||
       failed(bindInputShapes(graph, options, error)) ||
       failed(inferShapes(out.model, error)))
     return failure();
@@ -383,7 +392,9 @@ LogicalResult loadModel(StringRef path, const OnnxImportOptions &options,
     if (failed(inferShapes(out.model, error)))
       return failure();
   }
-  return success();
+  // Fold-only ops whose inputs are not constant have nothing to map to.
+  return scanUnsupported(out, hasImporter,
+                         ", supported only with constant inputs", error);
 }
 
 } // namespace npu::onnx_import

@@ -26,14 +26,16 @@ struct LoadedModel {
 
 /// Loads `path` into `out`, in order: size limit, protobuf parse, ONNX
 /// `checker::check_model`, unsupported-op scan (every node whose op type
-/// `isSupported` rejects, all listed in one message), `--input-shape`
-/// binding, ONNX `shape_inference::InferShapes` with data propagation, and
-/// import-time constant folding to a fixpoint (folded nodes become
-/// initializers, then shape inference runs again). On failure `error` holds
-/// one line saying what is wrong; ONNX's exceptions never escape.
+/// neither `hasImporter` accepts nor the constant folder handles, all listed
+/// in one message), `--input-shape` binding, ONNX
+/// `shape_inference::InferShapes` with data propagation, import-time constant
+/// folding to a fixpoint (folded nodes become initializers, then shape
+/// inference runs again), and a last scan for fold-only ops that did not
+/// fold. On failure `error` holds one line saying what is wrong; ONNX's
+/// exceptions never escape.
 llvm::LogicalResult
 loadModel(llvm::StringRef path, const OnnxImportOptions &options,
-          llvm::function_ref<bool(llvm::StringRef opType)> isSupported,
+          llvm::function_ref<bool(llvm::StringRef opType)> hasImporter,
           LoadedModel &out, std::string &error);
 
 } // namespace npu::onnx_import

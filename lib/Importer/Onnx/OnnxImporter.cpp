@@ -63,7 +63,10 @@ npu::importOnnxModel(llvm::StringRef path, MLIRContext &context,
   Location fileLoc = FileLineColLoc::get(&context, path, 0, 0);
   std::string error;
   LoadedModel loaded;
-  if (failed(loadModel(path, options, isSupportedOnnxOp, loaded, error))) {
+  auto hasImporter = [](llvm::StringRef op) {
+    return lookupOpImporter(op) != nullptr;
+  };
+  if (failed(loadModel(path, options, hasImporter, loaded, error))) {
     emitError(fileLoc) << error;
     return failure();
   }
@@ -253,15 +256,19 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node) {
   auto describe = [&] {
     return "node '" + label + "' (" + node.op_type() + ")";
   };
+  // The loader has refused every node without an importer.
   OpImporterFn fn = lookupOpImporter(node.op_type());
-  if (!fn) {
-    // Only fold-only ops get here: their inputs were not constant.
-    error = describe() + ": " + node.op_type() +
-            " is supported only when its inputs are constant";
-    return failure();
-  }
   for (const std::string &out : node.output())
     if (!out.empty() && failed(staticType(out))) {
+      error = describe() + ": " + error;
+      return failure();
+    }
+  // Resolve every input first, so that op importers never see a null value
+  // (an unreadable initializer fails here, naming the node). Constants only
+  // read on the host (Slice starts, Resize scales, ...) die unused and are
+  // erased at the end.
+  for (const std::string &in : node.input())
+    if (!in.empty() && failed(lookupValue(in))) {
       error = describe() + ": " + error;
       return failure();
     }
@@ -347,6 +354,9 @@ FailureOr<OwningOpRef<ModuleOp>> GraphImporter::run(std::string &errorOut) {
     results.push_back(*value);
   }
   func::ReturnOp::create(builder, fileLoc, results);
+  for (Operation &op : llvm::make_early_inc_range(*entry))
+    if (isa<ConstantOp>(op) && op.use_empty())
+      op.erase();
   if (failed(mlir::verify(*module))) {
     error = "the imported IR does not verify (an importer bug; the "
             "diagnostic above says where)";

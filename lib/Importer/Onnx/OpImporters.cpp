@@ -189,16 +189,41 @@ LogicalResult importBatchNorm(NodeContext &ctx) {
 }
 
 LogicalResult importLayerNorm(NodeContext &ctx) {
-  if (ctx.hasOutput(1) || ctx.hasOutput(2))
-    return ctx.fail("the Mean and InvStdDev outputs are not supported");
+  auto inType = ctx.inputType(0);
   int64_t axis = ctx.attrs.getInt("axis", -1);
-  if (!normalizeAxis(axis, ctx.inputType(0).getRank()))
+  if (!normalizeAxis(axis, inType.getRank()))
     return ctx.fail("axis out of range");
+  float epsilon = ctx.attrs.getFloat("epsilon", 1e-5f);
   Value bias = ctx.hasInput(2) ? ctx.input(2) : Value();
-  ctx.setResult(0, LayerNormOp::create(
-                       ctx.b, ctx.loc, ctx.resultType(0), ctx.input(0),
-                       ctx.input(1), bias, axis,
-                       llvm::APFloat(ctx.attrs.getFloat("epsilon", 1e-5f))));
+  ctx.setResult(0, LayerNormOp::create(ctx.b, ctx.loc, ctx.resultType(0),
+                                       ctx.input(0), ctx.input(1), bias, axis,
+                                       llvm::APFloat(epsilon)));
+  if (!ctx.hasOutput(1) && !ctx.hasOutput(2))
+    return success();
+  // The optional Mean and InvStdDev outputs (shape: the input's with the
+  // normalised axes kept as 1), spelled out:
+  // mean = E[x], inv = 1 / sqrt(E[(x - mean)^2] + epsilon).
+  SmallVector<int64_t> axes, statShape(inType.getShape());
+  for (int64_t d = axis; d < inType.getRank(); ++d) {
+    axes.push_back(d);
+    statShape[d] = 1;
+  }
+  Type elem = inType.getElementType();
+  auto statType = RankedTensorType::get(statShape, elem);
+  Value x = ctx.input(0);
+  Value mean = ReduceMeanOp::create(ctx.b, ctx.loc, statType, x, axes, true);
+  Value centered = SubOp::create(ctx.b, ctx.loc, inType, x, mean);
+  Value squared = MulOp::create(ctx.b, ctx.loc, inType, centered, centered);
+  Value var = ReduceMeanOp::create(ctx.b, ctx.loc, statType, squared, axes, true);
+  Value shifted =
+      AddOp::create(ctx.b, ctx.loc, statType, var, ctx.scalar(elem, epsilon));
+  Value std = SqrtOp::create(ctx.b, ctx.loc, statType, shifted);
+  Value inv =
+      DivOp::create(ctx.b, ctx.loc, statType, ctx.scalar(elem, 1.0), std);
+  if (ctx.hasOutput(1))
+    ctx.setResult(1, mean);
+  if (ctx.hasOutput(2))
+    ctx.setResult(2, inv);
   return success();
 }
 
@@ -265,18 +290,51 @@ LogicalResult importClip(NodeContext &ctx) {
     lo = ctx.attrs.getFloat("min", lo);
     hi = ctx.attrs.getFloat("max", hi);
   } else {
+    bool runtimeBounds = false;
     for (unsigned i : {1u, 2u}) {
       if (!ctx.hasInput(i))
         continue;
       const HostTensor *t = ctx.constant(i);
-      if (!t || t->size() != 1)
-        return ctx.fail("Clip min/max must be constant scalars");
-      (i == 1 ? lo : hi) = static_cast<float>(t->realAt(0));
+      if (!t)
+        runtimeBounds = true;
+      else if (t->size() == 1)
+        (i == 1 ? lo : hi) = static_cast<float>(t->realAt(0));
+      else
+        return ctx.fail("Clip min/max must be scalars");
+    }
+    if (runtimeBounds) {
+      // min(max(x, lo), hi): `max` wins when lo > hi, as ONNX specifies.
+      Value y = ctx.input(0);
+      RankedTensorType type = ctx.resultType(0);
+      if (ctx.hasInput(1))
+        y = MaximumOp::create(ctx.b, ctx.loc, type, y, ctx.input(1));
+      if (ctx.hasInput(2))
+        y = MinimumOp::create(ctx.b, ctx.loc, type, y, ctx.input(2));
+      ctx.setResult(0, y);
+      return success();
     }
   }
   ctx.setResult(0, ClampOp::create(ctx.b, ctx.loc, ctx.resultType(0),
                                    ctx.input(0), ctx.b.getF32FloatAttr(lo),
                                    ctx.b.getF32FloatAttr(hi)));
+  return success();
+}
+
+/// Variadic Min/Max as a chain of binary ops (broadcasting at each step).
+template <typename OpT>
+LogicalResult importVariadic(NodeContext &ctx) {
+  Value acc = ctx.input(0);
+  RankedTensorType type = ctx.resultType(0);
+  for (int i = 1; i < ctx.node.input_size(); ++i) {
+    auto a = cast<RankedTensorType>(acc.getType()).getShape();
+    SmallVector<int64_t> shape;
+    if (!broadcastShapes(a, ctx.inputType(i).getShape(), shape))
+      return ctx.fail("operands do not broadcast");
+    acc = OpT::create(ctx.b, ctx.loc,
+                      RankedTensorType::get(shape, type.getElementType()), acc,
+                      ctx.input(i));
+  }
+  ctx.setResult(0, acc);
   return success();
 }
 
@@ -296,9 +354,18 @@ LogicalResult importHardSigmoid(NodeContext &ctx) {
 }
 
 LogicalResult importPassThrough(NodeContext &ctx) {
-  // Identity, and Dropout at inference (its mask output is refused).
-  if (ctx.hasOutput(1))
-    return ctx.fail("the Dropout mask output is not supported");
+  // Identity, and Dropout at inference: the data passes unchanged and the
+  // optional mask is all true.
+  if (ctx.node.op_type() == "Dropout") {
+    const HostTensor *training = ctx.constant(2);
+    if (ctx.hasInput(2) && (!training || training->intAt(0) != 0))
+      return ctx.fail("training-mode Dropout is not supported");
+    if (ctx.hasOutput(1)) {
+      RankedTensorType maskType = ctx.resultType(1);
+      ctx.setResult(1, ConstantOp::create(ctx.b, ctx.loc, maskType,
+                                          DenseElementsAttr::get(maskType, true)));
+    }
+  }
   ctx.setResult(0, ctx.input(0));
   return success();
 }
@@ -588,6 +655,8 @@ OpImporterFn npu::onnx_import::lookupOpImporter(llvm::StringRef opType) {
       {"Mul", importBinary<MulOp>},
       {"Div", importBinary<DivOp>},
       {"Pow", importBinary<PowOp>},
+      {"Min", importVariadic<MinimumOp>},
+      {"Max", importVariadic<MaximumOp>},
       {"MaxPool", importMaxPool},
       {"AveragePool", importAvgPool},
       {"GlobalAveragePool", importGlobalPool<ReduceMeanOp>},

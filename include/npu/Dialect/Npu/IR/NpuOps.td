@@ -338,6 +338,10 @@ def Npu_SubOp : Npu_BinaryOp<"sub", "Sub", "lhs - rhs">;
 def Npu_MulOp : Npu_BinaryOp<"mul", "Mul", "lhs * rhs", [Commutative]>;
 def Npu_DivOp : Npu_BinaryOp<"div", "Div", "lhs / rhs">;
 def Npu_PowOp : Npu_BinaryOp<"pow", "Pow", "lhs ^ rhs">;
+def Npu_MinimumOp : Npu_BinaryOp<"minimum", "Min, Clip", "min(lhs, rhs)",
+                                 [Commutative]>;
+def Npu_MaximumOp : Npu_BinaryOp<"maximum", "Max, Clip", "max(lhs, rhs)",
+                                 [Commutative]>;
 
 //===----------------------------------------------------------------------===//
 // Pooling and reductions
