@@ -26,6 +26,9 @@ config.substitutions.append(
      % (config.protoc, config.onnx_proto_dir,
         os.path.join(config.onnx_proto_dir, "onnx", "onnx.proto"))))
 config.substitutions.append(("%onnx-testdata", config.onnx_testdata_dir))
+# PaddleOCR models fetched by scripts/setup.sh (not committed).
+config.substitutions.append(
+    ("%models", os.path.join(config.npu_src_root, "third_party", "models")))
 
 tools = ["npu-opt", "npu-compile", "FileCheck", "not", "count", "split-file"]
 llvm_config.add_tool_substitutions(

@@ -84,8 +84,8 @@ private:
   LoadedModel &loaded;
   mlir::MLIRContext &context;
   const OnnxImportOptions &options;
+  /// Appends to @main's body; constants are hoisted to the top at the end.
   mlir::OpBuilder builder;
-  mlir::OpBuilder constBuilder;
   llvm::StringMap<mlir::Value> values;
   llvm::StringMap<const onnx::TensorProto *> initializers;
   llvm::StringMap<HostTensor> hostCache;

@@ -142,8 +142,7 @@ static std::string resourceKey(llvm::StringRef name) {
 
 GraphImporter::GraphImporter(LoadedModel &loaded, MLIRContext &context,
                              const OnnxImportOptions &options)
-    : loaded(loaded), context(context), options(options), builder(&context),
-      constBuilder(&context) {
+    : loaded(loaded), context(context), options(options), builder(&context) {
   const onnx::GraphProto &graph = loaded.model.graph();
   for (const auto &t : graph.initializer())
     initializers[t.name()] = &t;
@@ -233,7 +232,7 @@ GraphImporter::materializeInitializer(const onnx::TensorProto &t) {
         type, resourceKey(t.name()),
         HeapAsmResourceBlob::allocateAndCopyWithAlign(bytes, align));
   }
-  return ConstantOp::create(constBuilder, loc, type, attr).getResult();
+  return ConstantOp::create(builder, loc, type, attr).getResult();
 }
 
 FailureOr<Value> GraphImporter::lookupValue(const std::string &name) {
@@ -277,8 +276,7 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node) {
       StringAttr::get(&context, node.op_type()));
   NodeContext ctx(*this, node, builder, loc);
   if (failed(fn(ctx))) {
-    if (error.find(label) == std::string::npos)
-      error = describe() + ": " + error;
+    error = describe() + ": " + error;
     return failure();
   }
   for (int i = 0; i < node.output_size(); ++i)
@@ -335,7 +333,6 @@ FailureOr<OwningOpRef<ModuleOp>> GraphImporter::run(std::string &errorOut) {
   for (auto [i, out] : llvm::enumerate(graph.output()))
     func.setResultAttr(i, "npu.name", builder.getStringAttr(out.name()));
   builder.setInsertionPointToEnd(entry);
-  constBuilder.setInsertionPointToStart(entry);
 
   for (const auto &node : graph.node())
     if (failed(importNode(node)))
@@ -354,9 +351,22 @@ FailureOr<OwningOpRef<ModuleOp>> GraphImporter::run(std::string &errorOut) {
     results.push_back(*value);
   }
   func::ReturnOp::create(builder, fileLoc, results);
-  for (Operation &op : llvm::make_early_inc_range(*entry))
-    if (isa<ConstantOp>(op) && op.use_empty())
+  // Constants go first, in creation order; unused ones (host-only
+  // parameters) are dropped.
+  Operation *lastConstant = nullptr;
+  for (Operation &op : llvm::make_early_inc_range(*entry)) {
+    if (!isa<ConstantOp>(op))
+      continue;
+    if (op.use_empty()) {
       op.erase();
+    } else if (lastConstant) {
+      op.moveAfter(lastConstant);
+      lastConstant = &op;
+    } else {
+      op.moveBefore(entry, entry->begin());
+      lastConstant = &op;
+    }
+  }
   if (failed(mlir::verify(*module))) {
     error = "the imported IR does not verify (an importer bug; the "
             "diagnostic above says where)";
@@ -431,6 +441,6 @@ Value NodeContext::scalar(Type elementType, double value) {
     host.reals[0] = value;
   else
     host.ints[0] = static_cast<int64_t>(value);
-  return ConstantOp::create(graph.constBuilder, loc, type,
+  return ConstantOp::create(graph.builder, loc, type,
                             denseFromHost(type, host));
 }

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Sets up (if needed), builds, and imports PaddleOCR's text-direction
+# classifier into the npu dialect: prints the IR (weights elided) and a count
+# of the ops. The demo grows into compile-and-run as the backend lands.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${NPU_BUILD_DIR:-$root/build}
+"$root/scripts/setup.sh"
+"$root/scripts/build.sh" >/dev/null
+model="$root/third_party/models/ch_ppocr_mobile_v2.0_cls_infer.onnx"
+out=$(mktemp --suffix=.mlir)
+trap 'rm -f "$out"' EXIT
+
+echo "== npu-compile $(basename "$model") --input-shape=x:1x3x48x192 --compile-to=npu"
+"$build/bin/npu-compile" "$model" --input-shape=x:1x3x48x192 --compile-to=npu \
+  --mlir-elide-elementsattrs-if-larger=8 --mlir-elide-resource-strings-if-larger=8 -o "$out"
+head -n 12 "$out"
+echo "    ..."
+grep -E '^\s+return' "$out"
+echo
+echo "== npu ops in @main"
+grep -oE '= npu\.[a-z_]+' "$out" | sed 's/= //' | sort | uniq -c | sort -rn
+echo
+echo "== round trip through npu-opt"
+"$build/bin/npu-opt" "$out" | "$build/bin/npu-opt" >/dev/null && echo "ok: the IR parses, verifies and prints back"

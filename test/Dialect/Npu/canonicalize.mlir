@@ -1,0 +1,76 @@
+// RUN: npu-opt %s -canonicalize -split-input-file | FileCheck %s
+
+// Tests that a reshape of a reshape becomes one reshape.
+// CHECK-LABEL: func.func @reshape_reshape
+// CHECK-SAME: (%[[X:.+]]: tensor<2x3x4xf32>)
+// CHECK-NEXT: %[[R:.+]] = npu.reshape %[[X]] : tensor<2x3x4xf32> -> tensor<24xf32>
+// CHECK-NEXT: return %[[R]]
+func.func @reshape_reshape(%x: tensor<2x3x4xf32>) -> tensor<24xf32> {
+  %0 = npu.reshape %x : tensor<2x3x4xf32> -> tensor<6x4xf32>
+  %1 = npu.reshape %0 : tensor<6x4xf32> -> tensor<24xf32>
+  return %1 : tensor<24xf32>
+}
+
+// -----
+
+// Tests that a reshape to its own type folds away.
+// CHECK-LABEL: func.func @reshape_identity
+// CHECK-SAME: (%[[X:.+]]: tensor<2x3xf32>)
+// CHECK-NEXT: return %[[X]]
+func.func @reshape_identity(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  %0 = npu.reshape %x : tensor<2x3xf32> -> tensor<2x3xf32>
+  return %0 : tensor<2x3xf32>
+}
+
+// -----
+
+// Tests that a reshape of a dense constant folds into a constant.
+// CHECK-LABEL: func.func @reshape_constant
+// CHECK-NEXT: %[[C:.+]] = npu.constant dense<{{\[\[}}1, 2], [3, 4]]> : tensor<2x2xi32>
+// CHECK-NEXT: return %[[C]]
+func.func @reshape_constant() -> tensor<2x2xi32> {
+  %c = npu.constant dense<[1, 2, 3, 4]> : tensor<4xi32>
+  %0 = npu.reshape %c : tensor<4xi32> -> tensor<2x2xi32>
+  return %0 : tensor<2x2xi32>
+}
+
+// -----
+
+// Tests that transposes compose, and cancel when the composition is the identity.
+// CHECK-LABEL: func.func @transpose_transpose
+// CHECK-SAME: (%[[X:.+]]: tensor<1x2x3xf32>)
+// CHECK-NEXT: %[[T:.+]] = npu.transpose %[[X]] {perm = array<i64: 2, 0, 1>} : tensor<1x2x3xf32> -> tensor<3x1x2xf32>
+// CHECK-NEXT: return %[[X]], %[[T]]
+func.func @transpose_transpose(%x: tensor<1x2x3xf32>) -> (tensor<1x2x3xf32>, tensor<3x1x2xf32>) {
+  %0 = npu.transpose %x {perm = array<i64: 0, 2, 1>} : tensor<1x2x3xf32> -> tensor<1x3x2xf32>
+  %1 = npu.transpose %0 {perm = array<i64: 0, 2, 1>} : tensor<1x3x2xf32> -> tensor<1x2x3xf32>
+  %2 = npu.transpose %0 {perm = array<i64: 1, 0, 2>} : tensor<1x3x2xf32> -> tensor<3x1x2xf32>
+  return %1, %2 : tensor<1x2x3xf32>, tensor<3x1x2xf32>
+}
+
+// -----
+
+// Tests that no-op data movement folds away: full slice, zero pad, single concat, same-type cast.
+// CHECK-LABEL: func.func @identities
+// CHECK-SAME: (%[[X:.+]]: tensor<2x3xf32>)
+// CHECK-NEXT: return %[[X]], %[[X]], %[[X]], %[[X]]
+func.func @identities(%x: tensor<2x3xf32>) -> (tensor<2x3xf32>, tensor<2x3xf32>, tensor<2x3xf32>, tensor<2x3xf32>) {
+  %0 = npu.slice %x {offsets = array<i64: 0, 0>, strides = array<i64: 1, 1>} : tensor<2x3xf32> -> tensor<2x3xf32>
+  %1 = npu.pad %x {pads = array<i64: 0, 0, 0, 0>, value = 0.0 : f32} : tensor<2x3xf32> -> tensor<2x3xf32>
+  %2 = npu.concat %x {axis = 0 : i64} : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  %3 = npu.cast %x : tensor<2x3xf32> -> tensor<2x3xf32>
+  return %0, %1, %2, %3 : tensor<2x3xf32>, tensor<2x3xf32>, tensor<2x3xf32>, tensor<2x3xf32>
+}
+
+// -----
+
+// Tests that an unbounded clamp folds away and a bounded one stays.
+// CHECK-LABEL: func.func @clamp
+// CHECK-SAME: (%[[X:.+]]: tensor<4xf32>)
+// CHECK-NEXT: %[[C:.+]] = npu.clamp %[[X]] {max = 6.000000e+00 : f32, min = 0.000000e+00 : f32}
+// CHECK-NEXT: return %[[X]], %[[C]]
+func.func @clamp(%x: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>) {
+  %0 = npu.clamp %x {max = 0x7F800000 : f32, min = 0xFF800000 : f32} : tensor<4xf32> -> tensor<4xf32>
+  %1 = npu.clamp %x {max = 6.0 : f32, min = 0.0 : f32} : tensor<4xf32> -> tensor<4xf32>
+  return %0, %1 : tensor<4xf32>, tensor<4xf32>
+}

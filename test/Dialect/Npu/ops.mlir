@@ -1,0 +1,97 @@
+// RUN: npu-opt %s | npu-opt | FileCheck %s
+// RUN: npu-opt %s --mlir-print-op-generic | npu-opt | FileCheck %s
+
+// Tests that every npu op prints and parses back to itself.
+
+// CHECK-LABEL: func.func @mac_ops
+func.func @mac_ops(%x: tensor<1x4x9x9xf32>, %w: tensor<8x2x3x3xf32>, %b: tensor<8xf32>,
+                   %t: tensor<4x2x2x2xf32>, %a: tensor<2x3x5xf32>, %m: tensor<5x7xf32>)
+    -> (tensor<1x8x5x5xf32>, tensor<1x4x18x18xf32>, tensor<2x3x7xf32>) {
+  // CHECK: npu.conv %{{.*}}, %{{.*}}, %{{.*}} {dilations = array<i64: 1, 1>, group = 2 : i64, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>} : (tensor<1x4x9x9xf32>, tensor<8x2x3x3xf32>, tensor<8xf32>) -> tensor<1x8x5x5xf32>
+  %0 = npu.conv %x, %w, %b {dilations = array<i64: 1, 1>, group = 2 : i64, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>} : (tensor<1x4x9x9xf32>, tensor<8x2x3x3xf32>, tensor<8xf32>) -> tensor<1x8x5x5xf32>
+  // CHECK: npu.conv_transpose %{{.*}}, %{{.*}} {{{.*}}output_padding = array<i64: 0, 0>{{.*}}} : (tensor<1x4x9x9xf32>, tensor<4x2x2x2xf32>) -> tensor<1x4x18x18xf32>
+  %1 = npu.conv_transpose %x, %t {dilations = array<i64: 1, 1>, group = 2 : i64, output_padding = array<i64: 0, 0>, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 2, 2>} : (tensor<1x4x9x9xf32>, tensor<4x2x2x2xf32>) -> tensor<1x4x18x18xf32>
+  // CHECK: npu.matmul %{{.*}}, %{{.*}} : (tensor<2x3x5xf32>, tensor<5x7xf32>) -> tensor<2x3x7xf32>
+  %2 = npu.matmul %a, %m : (tensor<2x3x5xf32>, tensor<5x7xf32>) -> tensor<2x3x7xf32>
+  return %0, %1, %2 : tensor<1x8x5x5xf32>, tensor<1x4x18x18xf32>, tensor<2x3x7xf32>
+}
+
+// CHECK-LABEL: func.func @vector_ops
+func.func @vector_ops(%x: tensor<1x8x4x4xf32>, %c: tensor<8x1x1xf32>, %s: tensor<8xf32>, %i: tensor<3xi64>) {
+  // CHECK: npu.constant dense<1.500000e+00> : tensor<8xf32>
+  %k = npu.constant dense<1.5> : tensor<8xf32>
+  // CHECK: npu.batch_norm {{.*}} {epsilon = 9.99999974E-6 : f32}
+  %0 = npu.batch_norm %x, %s, %s, %s, %k {epsilon = 1.0e-05 : f32} : (tensor<1x8x4x4xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>) -> tensor<1x8x4x4xf32>
+  // CHECK: npu.layer_norm {{.*}} {axis = 3 : i64, epsilon = {{.*}}} : (tensor<1x8x4x4xf32>, tensor<4xf32>) -> tensor<1x8x4x4xf32>
+  %ln_scale = npu.constant dense<1.0> : tensor<4xf32>
+  %1 = npu.layer_norm %x, %ln_scale {axis = 3 : i64, epsilon = 1.0e-05 : f32} : (tensor<1x8x4x4xf32>, tensor<4xf32>) -> tensor<1x8x4x4xf32>
+  // CHECK: npu.softmax %{{.*}} {axis = 1 : i64} : tensor<1x8x4x4xf32> -> tensor<1x8x4x4xf32>
+  %2 = npu.softmax %x {axis = 1 : i64} : tensor<1x8x4x4xf32> -> tensor<1x8x4x4xf32>
+  // CHECK: npu.clamp %{{.*}} {max = 6.000000e+00 : f32, min = 0.000000e+00 : f32}
+  %3 = npu.clamp %x {max = 6.0 : f32, min = 0.0 : f32} : tensor<1x8x4x4xf32> -> tensor<1x8x4x4xf32>
+  // CHECK: npu.leaky_relu %{{.*}} {alpha = 1.000000e-01 : f32}
+  %4 = npu.leaky_relu %x {alpha = 0.1 : f32} : tensor<1x8x4x4xf32> -> tensor<1x8x4x4xf32>
+  // CHECK: npu.hard_sigmoid %{{.*}} {alpha = 2.000000e-01 : f32, beta = 5.000000e-01 : f32}
+  %5 = npu.hard_sigmoid %x {alpha = 0.2 : f32, beta = 0.5 : f32} : tensor<1x8x4x4xf32> -> tensor<1x8x4x4xf32>
+  // CHECK: npu.hard_swish
+  %6 = npu.hard_swish %x : tensor<1x8x4x4xf32> -> tensor<1x8x4x4xf32>
+  // CHECK: npu.sigmoid
+  %7 = npu.sigmoid %x : tensor<1x8x4x4xf32> -> tensor<1x8x4x4xf32>
+  // CHECK: npu.tanh
+  %8 = npu.tanh %x : tensor<1x8x4x4xf32> -> tensor<1x8x4x4xf32>
+  // CHECK: npu.erf
+  %9 = npu.erf %x : tensor<1x8x4x4xf32> -> tensor<1x8x4x4xf32>
+  // CHECK: npu.exp
+  %10 = npu.exp %x : tensor<1x8x4x4xf32> -> tensor<1x8x4x4xf32>
+  // CHECK: npu.sqrt
+  %11 = npu.sqrt %x : tensor<1x8x4x4xf32> -> tensor<1x8x4x4xf32>
+  // CHECK: npu.cast %{{.*}} : tensor<1x8x4x4xf32> -> tensor<1x8x4x4xi8>
+  %12 = npu.cast %x : tensor<1x8x4x4xf32> -> tensor<1x8x4x4xi8>
+  // CHECK: npu.add %{{.*}}, %{{.*}} : (tensor<1x8x4x4xf32>, tensor<8x1x1xf32>) -> tensor<1x8x4x4xf32>
+  %13 = npu.add %x, %c : (tensor<1x8x4x4xf32>, tensor<8x1x1xf32>) -> tensor<1x8x4x4xf32>
+  // CHECK: npu.sub
+  %14 = npu.sub %x, %c : (tensor<1x8x4x4xf32>, tensor<8x1x1xf32>) -> tensor<1x8x4x4xf32>
+  // CHECK: npu.mul
+  %15 = npu.mul %x, %c : (tensor<1x8x4x4xf32>, tensor<8x1x1xf32>) -> tensor<1x8x4x4xf32>
+  // CHECK: npu.div
+  %16 = npu.div %x, %c : (tensor<1x8x4x4xf32>, tensor<8x1x1xf32>) -> tensor<1x8x4x4xf32>
+  // CHECK: npu.pow
+  %17 = npu.pow %x, %c : (tensor<1x8x4x4xf32>, tensor<8x1x1xf32>) -> tensor<1x8x4x4xf32>
+  // CHECK: npu.minimum
+  %18 = npu.minimum %x, %c : (tensor<1x8x4x4xf32>, tensor<8x1x1xf32>) -> tensor<1x8x4x4xf32>
+  // CHECK: npu.maximum
+  %19 = npu.maximum %x, %c : (tensor<1x8x4x4xf32>, tensor<8x1x1xf32>) -> tensor<1x8x4x4xf32>
+  // CHECK: npu.max_pool %{{.*}} {ceil_mode = true, {{.*}}} : tensor<1x8x4x4xf32> -> tensor<1x8x2x2xf32>
+  %20 = npu.max_pool %x {ceil_mode = true, dilations = array<i64: 1, 1>, kernel_shape = array<i64: 3, 3>, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 2, 2>} : tensor<1x8x4x4xf32> -> tensor<1x8x2x2xf32>
+  // CHECK: npu.avg_pool %{{.*}} {ceil_mode = false, count_include_pad = true, {{.*}}} : tensor<1x8x4x4xf32> -> tensor<1x8x2x2xf32>
+  %21 = npu.avg_pool %x {ceil_mode = false, count_include_pad = true, kernel_shape = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 2, 2>} : tensor<1x8x4x4xf32> -> tensor<1x8x2x2xf32>
+  // CHECK: npu.reduce_mean %{{.*}} {axes = array<i64: 2, 3>, keepdims = false} : tensor<1x8x4x4xf32> -> tensor<1x8xf32>
+  %22 = npu.reduce_mean %x {axes = array<i64: 2, 3>, keepdims = false} : tensor<1x8x4x4xf32> -> tensor<1x8xf32>
+  // CHECK: npu.reduce_max %{{.*}} {axes = array<i64: 2, 3>, keepdims = true} : tensor<1x8x4x4xf32> -> tensor<1x8x1x1xf32>
+  %23 = npu.reduce_max %x {axes = array<i64: 2, 3>, keepdims = true} : tensor<1x8x4x4xf32> -> tensor<1x8x1x1xf32>
+  // CHECK: npu.concat %{{.*}}, %{{.*}} {axis = 1 : i64} : (tensor<1x8x4x4xf32>, tensor<1x8x4x4xf32>) -> tensor<1x16x4x4xf32>
+  %24 = npu.concat %x, %x {axis = 1 : i64} : (tensor<1x8x4x4xf32>, tensor<1x8x4x4xf32>) -> tensor<1x16x4x4xf32>
+  // CHECK: npu.slice %{{.*}} {offsets = array<i64: 0, 7, 3, 0>, strides = array<i64: 1, -2, -1, 2>} : tensor<1x8x4x4xf32> -> tensor<1x4x4x2xf32>
+  %25 = npu.slice %x {offsets = array<i64: 0, 7, 3, 0>, strides = array<i64: 1, -2, -1, 2>} : tensor<1x8x4x4xf32> -> tensor<1x4x4x2xf32>
+  // CHECK: npu.reshape %{{.*}} : tensor<1x8x4x4xf32> -> tensor<8x16xf32>
+  %26 = npu.reshape %x : tensor<1x8x4x4xf32> -> tensor<8x16xf32>
+  // CHECK: npu.transpose %{{.*}} {perm = array<i64: 0, 2, 3, 1>} : tensor<1x8x4x4xf32> -> tensor<1x4x4x8xf32>
+  %27 = npu.transpose %x {perm = array<i64: 0, 2, 3, 1>} : tensor<1x8x4x4xf32> -> tensor<1x4x4x8xf32>
+  // CHECK: npu.pad %{{.*}} {pads = array<i64: 0, 0, 1, 1, 0, 0, 1, -1>, value = 0.000000e+00 : f32} : tensor<1x8x4x4xf32> -> tensor<1x8x6x4xf32>
+  %28 = npu.pad %x {pads = array<i64: 0, 0, 1, 1, 0, 0, 1, -1>, value = 0.0 : f32} : tensor<1x8x4x4xf32> -> tensor<1x8x6x4xf32>
+  // CHECK: npu.gather %{{.*}}, %{{.*}} {axis = 1 : i64} : (tensor<1x8x4x4xf32>, tensor<3xi64>) -> tensor<1x3x4x4xf32>
+  %29 = npu.gather %x, %i {axis = 1 : i64} : (tensor<1x8x4x4xf32>, tensor<3xi64>) -> tensor<1x3x4x4xf32>
+  // CHECK: npu.resize %{{.*}} {coordinate_transformation_mode = #npu<coord_mode half_pixel>, mode = #npu<resize_mode linear>, nearest_mode = #npu<nearest_mode round_prefer_floor>, scales = array<f32: 1.000000e+00, 1.000000e+00, 2.000000e+00, 2.000000e+00>}
+  %30 = npu.resize %x {coordinate_transformation_mode = #npu<coord_mode half_pixel>, mode = #npu<resize_mode linear>, nearest_mode = #npu<nearest_mode round_prefer_floor>, scales = array<f32: 1.0, 1.0, 2.0, 2.0>} : tensor<1x8x4x4xf32> -> tensor<1x8x8x8xf32>
+  return
+}
+
+// CHECK-LABEL: func.func @quantized_types
+// Tests that quant dialect element types flow through npu ops.
+func.func @quantized_types(%x: tensor<1x16x!quant.uniform<i8:f32, 0.05:-3>>,
+                           %w: tensor<16x16x!quant.uniform<i8:f32:1, {0.1, 0.2, 0.1, 0.2, 0.1, 0.2, 0.1, 0.2, 0.1, 0.2, 0.1, 0.2, 0.1, 0.2, 0.1, 0.2}>>)
+    -> tensor<1x16x!quant.uniform<i32:f32, 0.005>> {
+  // CHECK: npu.matmul {{.*}} -> tensor<1x16x!quant.uniform<i32:f32, 5.000000e-03>>
+  %0 = npu.matmul %x, %w : (tensor<1x16x!quant.uniform<i8:f32, 0.05:-3>>, tensor<16x16x!quant.uniform<i8:f32:1, {0.1, 0.2, 0.1, 0.2, 0.1, 0.2, 0.1, 0.2, 0.1, 0.2, 0.1, 0.2, 0.1, 0.2, 0.1, 0.2}>>) -> tensor<1x16x!quant.uniform<i32:f32, 0.005>>
+  return %0 : tensor<1x16x!quant.uniform<i32:f32, 0.005>>
+}
