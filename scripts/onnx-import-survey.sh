@@ -110,9 +110,12 @@ if [ -n "$doc" ]; then
     echo
     echo "## Operators outside the supported set, by number of cases"
     echo
-    awk -F'\t' '$2 == "unsupported-op" {print $3}' "$tmp/status.tsv" \
-      | sed 's/^unsupported operators*: //' | tr ',' '\n' \
-      | sed -E 's/^ *//; s/ \(node.*//' | sort | uniq -c | sort -k1,1nr -k2 \
+    # One count per case and operator (a case using Cos twice counts once).
+    awk -F'\t' '$2 == "unsupported-op" {print $1 "\t" $3}' "$tmp/status.tsv" \
+      | while IFS=$'\t' read -r name reason; do
+          printf '%s\n' "$reason" | grep -oE "(: |\), )[A-Za-z0-9_.]+ \(node '" \
+            | sed -E "s/^(: |\), )//; s/ \(node '\$//" | sort -u
+        done | sort | uniq -c | sort -k1,1nr -k2 \
       | awk '{printf "%s%s (%d)", (NR > 1 ? ", " : ""), $2, $1} END {print ""}'
   } > "$doc"
   echo "wrote $doc"

@@ -26,6 +26,8 @@ config.substitutions.append(
      % (config.protoc, config.onnx_proto_dir,
         os.path.join(config.onnx_proto_dir, "onnx", "onnx.proto"))))
 config.substitutions.append(("%onnx-testdata", config.onnx_testdata_dir))
+config.substitutions.append(
+    ("%npu_libs", os.path.join(config.npu_obj_root, "lib")))
 # PaddleOCR models fetched by scripts/setup.sh (not committed).
 config.substitutions.append(
     ("%models", os.path.join(config.npu_src_root, "third_party", "models")))
