@@ -13,8 +13,8 @@ namespace npu {
 /// Registers the dialects that appear in npu compiler IR: `npu`, `func` (the
 /// graph's `@main`) and `quant` (INT8 element types on `npu` ops).
 inline void registerAllDialects(mlir::DialectRegistry &registry) {
-  registry.insert<NpuDialect, mlir::func::FuncDialect,
-                  mlir::quant::QuantDialect>();
+  registry
+      .insert<NpuDialect, mlir::func::FuncDialect, mlir::quant::QuantDialect>();
 }
 
 } // namespace npu

@@ -3,7 +3,8 @@
 // Shows how a pass written outside the tree plugs into npu-opt:
 //
 //   npu-opt --load-pass-plugin=lib/NpuExamplePassPlugin.so \
-//           --pass-pipeline='builtin.module(func.func(npu-example-annotate-macs))' model.mlir
+//           --pass-pipeline='builtin.module(func.func(npu-example-annotate-macs))'
+//           model.mlir
 //
 // The pass sets `npu.example.macs` (an i64: multiply-accumulates per
 // inference) on every npu.conv and npu.matmul.

@@ -17,6 +17,7 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/OperationSupport.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Error.h"
 #include "llvm/Support/InitLLVM.h"
@@ -48,8 +49,17 @@ cl::opt<bool> emitBytecode("emit-bytecode",
                            cl::desc("Write MLIR bytecode instead of text"),
                            cl::init(false), cl::cat(category));
 
+/// Prints the one error line. Names from a (possibly hostile) model can hold
+/// control characters; they are escaped so the message stays one line.
 int error(StringRef what) {
-  errs() << "npu-compile: error: " << inputPath << ": " << what << "\n";
+  errs() << "npu-compile: error: " << inputPath << ": ";
+  for (unsigned char c : what) {
+    if (c < 0x20 || c == 0x7f)
+      errs() << "\\x" << hexdigit(c >> 4, true) << hexdigit(c & 15, true);
+    else
+      errs() << c;
+  }
+  errs() << "\n";
   return 1;
 }
 
@@ -93,14 +103,15 @@ int main(int argc, char **argv) {
   Error written = writeToOutput(outputPath, [&](raw_ostream &os) -> Error {
     if (emitBytecode) {
       if (failed(mlir::writeBytecodeToFile(**module, os)))
-        return createStringError(inconvertibleErrorCode(), "cannot write bytecode");
+        return createStringError(inconvertibleErrorCode(),
+                                 "cannot write bytecode");
     } else {
       (*module)->print(os, mlir::OpPrintingFlags());
     }
     return Error::success();
   });
   if (written)
-    return error("cannot write '" + outputPath + "': " +
-                 toString(std::move(written)));
+    return error("cannot write '" + outputPath +
+                 "': " + toString(std::move(written)));
   return 0;
 }

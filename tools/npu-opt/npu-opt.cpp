@@ -10,6 +10,6 @@ int main(int argc, char **argv) {
   npu::registerAllDialects(registry);
   // Upstream transforms that npu pipelines use (canonicalize, cse, ...).
   mlir::registerTransformsPasses();
-  return mlir::asMainReturnCode(
-      mlir::MlirOptMain(argc, argv, "NPU compiler optimizer driver\n", registry));
+  return mlir::asMainReturnCode(mlir::MlirOptMain(
+      argc, argv, "NPU compiler optimizer driver\n", registry));
 }

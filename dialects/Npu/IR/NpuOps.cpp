@@ -36,10 +36,9 @@ int64_t npu::computePooledExtent(int64_t in, int64_t kernel, int64_t stride,
   return out;
 }
 
-int64_t npu::computeTransposedExtent(int64_t in, int64_t kernel,
-                                     int64_t stride, int64_t dilation,
-                                     int64_t padBegin, int64_t padEnd,
-                                     int64_t outputPadding) {
+int64_t npu::computeTransposedExtent(int64_t in, int64_t kernel, int64_t stride,
+                                     int64_t dilation, int64_t padBegin,
+                                     int64_t padEnd, int64_t outputPadding) {
   return stride * (in - 1) + outputPadding + dilation * (kernel - 1) + 1 -
          padBegin - padEnd;
 }
@@ -136,7 +135,8 @@ LogicalResult ConvTransposeOp::verify() {
                                getPads())))
     return failure();
   if (static_cast<int64_t>(getOutputPadding().size()) != spatial)
-    return emitOpError("expects output_padding with one entry per spatial axis");
+    return emitOpError(
+        "expects output_padding with one entry per spatial axis");
   int64_t group = getGroup();
   if (in.getDimSize(1) != w.getDimSize(0))
     return emitOpError("input channels must equal weight dimension 0");
@@ -233,9 +233,8 @@ LogicalResult SoftmaxOp::verify() {
 
 OpFoldResult ClampOp::fold(FoldAdaptor) {
   // clamp(-inf, +inf) is the identity.
-  if (getMin().isInfinity() && getMin().isNegative() &&
-      getMax().isInfinity() && !getMax().isNegative() &&
-      getInput().getType() == getOutput().getType())
+  if (getMin().isInfinity() && getMin().isNegative() && getMax().isInfinity() &&
+      !getMax().isNegative() && getInput().getType() == getOutput().getType())
     return getInput();
   return {};
 }
@@ -286,8 +285,7 @@ LogicalResult AvgPoolOp::verify() {
                     getCeilMode());
 }
 
-template <typename ReduceOpT>
-static LogicalResult verifyReduce(ReduceOpT op) {
+template <typename ReduceOpT> static LogicalResult verifyReduce(ReduceOpT op) {
   auto in = op.getInput().getType();
   ArrayRef<int64_t> axes = op.getAxes();
   if (axes.empty())

@@ -14,11 +14,12 @@ using onnx::TensorProto;
 namespace npu::onnx_import {
 
 bool isFoldOnlyOp(StringRef opType) {
-  static constexpr StringLiteral ops[] = {
-      "Shape", "Size",       "ConstantOfShape", "Range", "Equal",
-      "Where", "Expand",     "Neg",             "Min",   "Max",
-      "Less",  "ReduceProd", "Greater",         "Not",   "Floor",
-      "Ceil",  "Abs"};
+  static constexpr StringLiteral ops[] = {"Shape",   "Size",  "ConstantOfShape",
+                                          "Range",   "Equal", "Where",
+                                          "Expand",  "Neg",   "Min",
+                                          "Max",     "Less",  "ReduceProd",
+                                          "Greater", "Not",   "Floor",
+                                          "Ceil",    "Abs"};
   return is_contained(ops, opType);
 }
 
@@ -147,8 +148,7 @@ FoldStatus Folder::run() {
 
 FoldStatus Folder::shape(bool sizeOnly) {
   const onnx::TypeProto *type = types.empty() ? nullptr : types[0];
-  if (!type || !type->has_tensor_type() ||
-      !type->tensor_type().has_shape())
+  if (!type || !type->has_tensor_type() || !type->tensor_type().has_shape())
     return FoldStatus::NotFoldable;
   SmallVector<int64_t> dims;
   for (const auto &d : type->tensor_type().shape().dim()) {
@@ -273,7 +273,8 @@ FoldStatus Folder::concat() {
   SmallVector<int64_t> dims(in[0]->shape);
   dims[axis] = 0;
   for (const HostTensor *t : in) {
-    if (static_cast<int64_t>(t->shape.size()) != rank || t->dtype != in[0]->dtype)
+    if (static_cast<int64_t>(t->shape.size()) != rank ||
+        t->dtype != in[0]->dtype)
       return fail("Concat inputs differ in rank or type");
     dims[axis] += t->shape[axis];
   }
@@ -382,16 +383,26 @@ FoldStatus Folder::cast() {
 }
 
 static double applyReal(StringRef op, double a, double b) {
-  if (op == "Add") return a + b;
-  if (op == "Sub") return a - b;
-  if (op == "Mul") return a * b;
-  if (op == "Div") return a / b;
-  if (op == "Pow") return std::pow(a, b);
-  if (op == "Min") return std::min(a, b);
-  if (op == "Max") return std::max(a, b);
-  if (op == "Equal") return a == b;
-  if (op == "Less") return a < b;
-  if (op == "Greater") return a > b;
+  if (op == "Add")
+    return a + b;
+  if (op == "Sub")
+    return a - b;
+  if (op == "Mul")
+    return a * b;
+  if (op == "Div")
+    return a / b;
+  if (op == "Pow")
+    return std::pow(a, b);
+  if (op == "Min")
+    return std::min(a, b);
+  if (op == "Max")
+    return std::max(a, b);
+  if (op == "Equal")
+    return a == b;
+  if (op == "Less")
+    return a < b;
+  if (op == "Greater")
+    return a > b;
   return a;
 }
 
@@ -433,16 +444,26 @@ FoldStatus Folder::elementwise(StringRef op) {
       int64_t b = in[k]->intAt(maps[k][i]);
       if (op == "Div" && b == 0)
         return fail("integer division by zero");
-      if (op == "Add") acc += b;
-      else if (op == "Sub") acc -= b;
-      else if (op == "Mul") acc *= b;
-      else if (op == "Div") acc /= b; // C++ truncation, as ONNX Runtime does
-      else if (op == "Pow") acc = static_cast<int64_t>(std::pow(double(acc), double(b)));
-      else if (op == "Min") acc = std::min(acc, b);
-      else if (op == "Max") acc = std::max(acc, b);
-      else if (op == "Equal") acc = acc == b;
-      else if (op == "Less") acc = acc < b;
-      else if (op == "Greater") acc = acc > b;
+      if (op == "Add")
+        acc += b;
+      else if (op == "Sub")
+        acc -= b;
+      else if (op == "Mul")
+        acc *= b;
+      else if (op == "Div")
+        acc /= b; // C++ truncation, as ONNX Runtime does
+      else if (op == "Pow")
+        acc = static_cast<int64_t>(std::pow(double(acc), double(b)));
+      else if (op == "Min")
+        acc = std::min(acc, b);
+      else if (op == "Max")
+        acc = std::max(acc, b);
+      else if (op == "Equal")
+        acc = acc == b;
+      else if (op == "Less")
+        acc = acc < b;
+      else if (op == "Greater")
+        acc = acc > b;
     }
     r.ints[i] = acc;
   }
@@ -465,7 +486,10 @@ FoldStatus Folder::unary(StringRef op) {
       int64_t v = data.ints[i];
       if (op == "Sqrt")
         return FoldStatus::NotFoldable;
-      r.ints[i] = op == "Neg" ? -v : op == "Abs" ? std::abs(v) : op == "Not" ? !v : v;
+      r.ints[i] = op == "Neg"   ? -v
+                  : op == "Abs" ? std::abs(v)
+                  : op == "Not" ? !v
+                                : v;
     }
   }
   return FoldStatus::Folded;
@@ -483,7 +507,8 @@ FoldStatus Folder::constantOfShape() {
   if (const onnx::TensorProto *t = attrs.getTensor("value"))
     if (failed(readTensor(*t, "", value, error)) || value.size() != 1)
       return fail("ConstantOfShape value must hold one element");
-  HostTensor &r = result(value.dtype, SmallVector<int64_t>(dims.begin(), dims.end()));
+  HostTensor &r =
+      result(value.dtype, SmallVector<int64_t>(dims.begin(), dims.end()));
   for (int64_t i = 0; i < n; ++i)
     copyElem(value, 0, r, i);
   return FoldStatus::Folded;
@@ -496,7 +521,8 @@ FoldStatus Folder::range() {
   double s = start.realAt(0), l = limit.realAt(0), d = delta.realAt(0);
   if (d == 0)
     return fail("Range delta is zero");
-  int64_t n = std::max<int64_t>(0, static_cast<int64_t>(std::ceil((l - s) / d)));
+  int64_t n =
+      std::max<int64_t>(0, static_cast<int64_t>(std::ceil((l - s) / d)));
   if (n > kMaxFoldElements)
     return FoldStatus::NotFoldable;
   HostTensor &r = result(start.dtype, {n});

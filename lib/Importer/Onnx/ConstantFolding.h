@@ -1,4 +1,5 @@
-//===- ConstantFolding.h - import-time folding of ONNX shape arithmetic -*- C++ -*-===//
+//===- ConstantFolding.h - import-time folding of ONNX shape arithmetic -*- C++
+//-*-===//
 //
 // Exporters emit shape arithmetic (Shape -> Gather -> Concat -> Reshape,
 // Cast of constants, ConstantOfShape, Range, ...) that is constant once the

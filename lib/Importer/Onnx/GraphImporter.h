@@ -76,7 +76,8 @@ private:
   friend class NodeContext;
 
   mlir::FailureOr<mlir::Value> lookupValue(const std::string &name);
-  mlir::FailureOr<mlir::Value> materializeInitializer(const onnx::TensorProto &t);
+  mlir::FailureOr<mlir::Value>
+  materializeInitializer(const onnx::TensorProto &t);
   const HostTensor *hostConstant(const std::string &name);
   mlir::FailureOr<mlir::RankedTensorType> staticType(const std::string &name);
   mlir::LogicalResult importNode(const onnx::NodeProto &node);

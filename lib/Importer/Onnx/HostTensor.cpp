@@ -64,7 +64,8 @@ StringRef dataTypeName(int32_t dtype) {
   static std::string names[32];
   std::string &name = names[dtype & 31];
   if (name.empty())
-    name = TensorProto::DataType_Name(static_cast<TensorProto::DataType>(dtype));
+    name =
+        TensorProto::DataType_Name(static_cast<TensorProto::DataType>(dtype));
   return name;
 }
 
@@ -103,8 +104,7 @@ static LogicalResult readExternal(const TensorProto &tensor, StringRef modelDir,
   }
   if (location.empty())
     return error = "external data without a location", failure();
-  if (sys::path::is_absolute(location) ||
-      StringRef(location).contains(".."))
+  if (sys::path::is_absolute(location) || StringRef(location).contains(".."))
     return error = "external data location '" + location +
                    "' must be relative to the model's directory",
            failure();
@@ -113,8 +113,8 @@ static LogicalResult readExternal(const TensorProto &tensor, StringRef modelDir,
   auto buffer = MemoryBuffer::getFile(path, /*IsText=*/false,
                                       /*RequiresNullTerminator=*/false);
   if (!buffer)
-    return error = ("cannot read external data '" + path + "': " +
-                    buffer.getError().message())
+    return error = ("cannot read external data '" + path +
+                    "': " + buffer.getError().message())
                        .str(),
            failure();
   int64_t fileSize = (*buffer)->getBufferSize();
@@ -137,8 +137,8 @@ LogicalResult rawTensorBytes(const TensorProto &tensor, StringRef modelDir,
   int32_t dtype = tensor.data_type();
   int64_t elemSize = elementByteSize(dtype);
   if (elemSize == 0)
-    return error = ("unsupported tensor element type " + dataTypeName(dtype))
-                       .str(),
+    return error =
+               ("unsupported tensor element type " + dataTypeName(dtype)).str(),
            failure();
   SmallVector<int64_t> dims(tensor.dims().begin(), tensor.dims().end());
   int64_t count;
@@ -166,8 +166,10 @@ LogicalResult rawTensorBytes(const TensorProto &tensor, StringRef modelDir,
   storage.assign(expected, '\0');
   auto checkCount = [&](int64_t have) -> LogicalResult {
     if (have != count)
-      return error = ("tensor has " + Twine(have) + " elements; dimensions "
-                      "need " + Twine(count))
+      return error = ("tensor has " + Twine(have) +
+                      " elements; dimensions "
+                      "need " +
+                      Twine(count))
                          .str(),
              failure();
     return success();
@@ -242,22 +244,49 @@ LogicalResult readTensor(const TensorProto &tensor, StringRef modelDir,
   };
   for (int64_t i = 0; i < n; ++i) {
     switch (out.dtype) {
-    case TensorProto::FLOAT: out.reals[i] = load(float(), i); break;
-    case TensorProto::DOUBLE: out.reals[i] = load(double(), i); break;
-    case TensorProto::FLOAT16: out.reals[i] = halfToDouble(load(uint16_t(), i), false); break;
-    case TensorProto::BFLOAT16: out.reals[i] = halfToDouble(load(uint16_t(), i), true); break;
-    case TensorProto::INT64: out.ints[i] = load(int64_t(), i); break;
-    case TensorProto::UINT64: out.ints[i] = static_cast<int64_t>(load(uint64_t(), i)); break;
-    case TensorProto::INT32: out.ints[i] = load(int32_t(), i); break;
-    case TensorProto::UINT32: out.ints[i] = load(uint32_t(), i); break;
-    case TensorProto::INT16: out.ints[i] = load(int16_t(), i); break;
-    case TensorProto::UINT16: out.ints[i] = load(uint16_t(), i); break;
-    case TensorProto::INT8: out.ints[i] = load(int8_t(), i); break;
-    case TensorProto::UINT8: out.ints[i] = load(uint8_t(), i); break;
-    case TensorProto::BOOL: out.ints[i] = load(uint8_t(), i) != 0; break;
+    case TensorProto::FLOAT:
+      out.reals[i] = load(float(), i);
+      break;
+    case TensorProto::DOUBLE:
+      out.reals[i] = load(double(), i);
+      break;
+    case TensorProto::FLOAT16:
+      out.reals[i] = halfToDouble(load(uint16_t(), i), false);
+      break;
+    case TensorProto::BFLOAT16:
+      out.reals[i] = halfToDouble(load(uint16_t(), i), true);
+      break;
+    case TensorProto::INT64:
+      out.ints[i] = load(int64_t(), i);
+      break;
+    case TensorProto::UINT64:
+      out.ints[i] = static_cast<int64_t>(load(uint64_t(), i));
+      break;
+    case TensorProto::INT32:
+      out.ints[i] = load(int32_t(), i);
+      break;
+    case TensorProto::UINT32:
+      out.ints[i] = load(uint32_t(), i);
+      break;
+    case TensorProto::INT16:
+      out.ints[i] = load(int16_t(), i);
+      break;
+    case TensorProto::UINT16:
+      out.ints[i] = load(uint16_t(), i);
+      break;
+    case TensorProto::INT8:
+      out.ints[i] = load(int8_t(), i);
+      break;
+    case TensorProto::UINT8:
+      out.ints[i] = load(uint8_t(), i);
+      break;
+    case TensorProto::BOOL:
+      out.ints[i] = load(uint8_t(), i) != 0;
+      break;
     default:
-      return error = ("unsupported tensor element type " +
-                      dataTypeName(out.dtype)).str(),
+      return error =
+                 ("unsupported tensor element type " + dataTypeName(out.dtype))
+                     .str(),
              failure();
     }
   }
@@ -273,20 +302,38 @@ void writeTensor(const HostTensor &tensor, StringRef name, TensorProto &out) {
   int64_t n = tensor.size(), elemSize = elementByteSize(tensor.dtype);
   std::string raw(n * elemSize, '\0');
   char *p = raw.data();
-  auto store = [&](auto v, int64_t i) { std::memcpy(p + i * sizeof(v), &v, sizeof(v)); };
+  auto store = [&](auto v, int64_t i) {
+    std::memcpy(p + i * sizeof(v), &v, sizeof(v));
+  };
   for (int64_t i = 0; i < n; ++i) {
     switch (tensor.dtype) {
-    case TensorProto::FLOAT: store(static_cast<float>(tensor.reals[i]), i); break;
-    case TensorProto::DOUBLE: store(tensor.reals[i], i); break;
-    case TensorProto::FLOAT16: store(doubleToHalf(tensor.reals[i], false), i); break;
-    case TensorProto::BFLOAT16: store(doubleToHalf(tensor.reals[i], true), i); break;
+    case TensorProto::FLOAT:
+      store(static_cast<float>(tensor.reals[i]), i);
+      break;
+    case TensorProto::DOUBLE:
+      store(tensor.reals[i], i);
+      break;
+    case TensorProto::FLOAT16:
+      store(doubleToHalf(tensor.reals[i], false), i);
+      break;
+    case TensorProto::BFLOAT16:
+      store(doubleToHalf(tensor.reals[i], true), i);
+      break;
     case TensorProto::INT64:
-    case TensorProto::UINT64: store(tensor.ints[i], i); break;
+    case TensorProto::UINT64:
+      store(tensor.ints[i], i);
+      break;
     case TensorProto::INT32:
-    case TensorProto::UINT32: store(static_cast<int32_t>(tensor.ints[i]), i); break;
+    case TensorProto::UINT32:
+      store(static_cast<int32_t>(tensor.ints[i]), i);
+      break;
     case TensorProto::INT16:
-    case TensorProto::UINT16: store(static_cast<int16_t>(tensor.ints[i]), i); break;
-    default: store(static_cast<int8_t>(tensor.ints[i]), i); break;
+    case TensorProto::UINT16:
+      store(static_cast<int16_t>(tensor.ints[i]), i);
+      break;
+    default:
+      store(static_cast<int8_t>(tensor.ints[i]), i);
+      break;
     }
   }
   out.set_raw_data(std::move(raw));

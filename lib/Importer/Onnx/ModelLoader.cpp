@@ -45,7 +45,8 @@ static LogicalResult parseModel(StringRef path, uint64_t maxBytes,
     return error = "cannot read file: " + ec.message(), failure();
   if (size > maxBytes)
     return error = ("file is " + Twine(size) + " bytes, more than the " +
-                    Twine(maxBytes) + "-byte limit for one protobuf message; "
+                    Twine(maxBytes) +
+                    "-byte limit for one protobuf message; "
                     "store weights as ONNX external data")
                        .str(),
            failure();
@@ -138,8 +139,10 @@ static LogicalResult bindInputShapes(onnx::GraphProto &graph,
         for (int i = 0; i < declared.dim_size(); ++i)
           if (declared.dim(i).has_dim_value() &&
               declared.dim(i).dim_value() != dims[i])
-            return error = ("--input-shape for '" + in.name() + "' sets "
-                            "dimension " + Twine(i) + " to " + Twine(dims[i]) +
+            return error = ("--input-shape for '" + in.name() +
+                            "' sets "
+                            "dimension " +
+                            Twine(i) + " to " + Twine(dims[i]) +
                             "; the model fixes it to " +
                             Twine(declared.dim(i).dim_value()))
                                .str(),
@@ -152,8 +155,10 @@ static LogicalResult bindInputShapes(onnx::GraphProto &graph,
       continue;
     }
     if (!tensorType->has_shape())
-      return error = "graph input '" + in.name() + "' has no declared shape; "
-                     "bind it with --input-shape=" + in.name() + ":D0xD1x...",
+      return error = "graph input '" + in.name() +
+                     "' has no declared shape; "
+                     "bind it with --input-shape=" +
+                     in.name() + ":D0xD1x...",
              failure();
     const auto &shape = tensorType->shape();
     for (int i = 0; i < shape.dim_size(); ++i) {
@@ -161,10 +166,11 @@ static LogicalResult bindInputShapes(onnx::GraphProto &graph,
       if (d.has_dim_value() && d.dim_value() >= 0)
         continue;
       std::string sym = d.has_dim_param() ? " ('" + d.dim_param() + "')" : "";
-      return error = ("graph input '" + in.name() + "' has dynamic dimension " +
-                      Twine(i) + sym + "; bind it with --input-shape=" +
-                      in.name() + ":D0xD1x...")
-                         .str(),
+      return error =
+                 ("graph input '" + in.name() + "' has dynamic dimension " +
+                  Twine(i) + sym + "; bind it with --input-shape=" + in.name() +
+                  ":D0xD1x...")
+                     .str(),
              failure();
     }
   }
@@ -285,10 +291,9 @@ static FailureOr<int> foldConstants(LoadedModel &loaded, std::string &error) {
       inputTypes.push_back(it == types.end() ? nullptr : it->second);
     }
     std::vector<HostTensor> outputs;
-    FoldStatus status =
-        defaultDomain ? foldNode(node, loaded.opset, inputs, inputTypes,
-                                 outputs, error)
-                      : FoldStatus::NotFoldable;
+    FoldStatus status = defaultDomain ? foldNode(node, loaded.opset, inputs,
+                                                 inputTypes, outputs, error)
+                                      : FoldStatus::NotFoldable;
     if (status == FoldStatus::Error) {
       error = "node '" + node.name() + "' (" + node.op_type() + "): " + error;
       return failure();
@@ -346,16 +351,15 @@ static LogicalResult scanUnsupported(const LoadedModel &loaded,
     bool defaultDomain = node.domain().empty() || node.domain() == "ai.onnx";
     if (defaultDomain && isSupported(node.op_type()))
       continue;
-    std::string what = defaultDomain
-                           ? node.op_type()
-                           : node.domain() + "." + node.op_type();
+    std::string what =
+        defaultDomain ? node.op_type() : node.domain() + "." + node.op_type();
     list += (count++ ? ", " : "") + what + " (node '" + node.name() +
             "', opset " + std::to_string(loaded.opset) + note.str() + ")";
   }
   if (count == 0)
     return success();
-  error = "unsupported operator" + std::string(count > 1 ? "s" : "") + ": " +
-          list;
+  error =
+      "unsupported operator" + std::string(count > 1 ? "s" : "") + ": " + list;
   return failure();
 }
 

@@ -1,4 +1,5 @@
-//===- ModelLoader.h - parse, check, bind, infer and fold an ONNX model -*- C++ -*-===//
+//===- ModelLoader.h - parse, check, bind, infer and fold an ONNX model -*- C++
+//-*-===//
 
 #ifndef NPU_LIB_IMPORTER_ONNX_MODELLOADER_H
 #define NPU_LIB_IMPORTER_ONNX_MODELLOADER_H

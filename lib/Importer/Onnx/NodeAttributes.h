@@ -37,10 +37,10 @@ public:
   }
   std::string getString(llvm::StringRef name, llvm::StringRef dflt) const {
     const auto *a = get(name);
-    return a && a->type() == onnx::AttributeProto::STRING ? a->s()
-                                                          : dflt.str();
+    return a && a->type() == onnx::AttributeProto::STRING ? a->s() : dflt.str();
   }
-  std::optional<llvm::SmallVector<int64_t>> getInts(llvm::StringRef name) const {
+  std::optional<llvm::SmallVector<int64_t>>
+  getInts(llvm::StringRef name) const {
     const auto *a = get(name);
     if (!a || a->type() != onnx::AttributeProto::INTS)
       return std::nullopt;
@@ -51,7 +51,8 @@ public:
     auto v = getInts(name);
     return v ? *v : llvm::SmallVector<int64_t>(dflt.begin(), dflt.end());
   }
-  std::optional<llvm::SmallVector<float>> getFloats(llvm::StringRef name) const {
+  std::optional<llvm::SmallVector<float>>
+  getFloats(llvm::StringRef name) const {
     const auto *a = get(name);
     if (!a || a->type() != onnx::AttributeProto::FLOATS)
       return std::nullopt;

@@ -28,7 +28,8 @@ bool npu::parseInputShapeBinding(llvm::StringRef spec,
     error = "--input-shape expects NAME:D0xD1x..., got '" + spec.str() + "'";
     return false;
   }
-  llvm::StringRef name = spec.take_front(colon), dims = spec.drop_front(colon + 1);
+  llvm::StringRef name = spec.take_front(colon),
+                  dims = spec.drop_front(colon + 1);
   llvm::SmallVector<int64_t> shape;
   if (!dims.empty()) {
     llvm::SmallVector<llvm::StringRef> parts;
@@ -36,9 +37,8 @@ bool npu::parseInputShapeBinding(llvm::StringRef spec,
     for (llvm::StringRef p : parts) {
       int64_t d;
       if (p.getAsInteger(10, d) || d <= 0) {
-        error = "--input-shape for '" + name.str() +
-                "' has a bad dimension '" + p.str() +
-                "' (dimensions are positive integers joined by 'x')";
+        error = "--input-shape for '" + name.str() + "' has a bad dimension '" +
+                p.str() + "' (dimensions are positive integers joined by 'x')";
         return false;
       }
       shape.push_back(d);
@@ -86,20 +86,34 @@ npu::importOnnxModel(llvm::StringRef path, MLIRContext &context,
 Type npu::onnx_import::convertElementType(MLIRContext *ctx, int32_t dtype) {
   Builder b(ctx);
   switch (dtype) {
-  case onnx::TensorProto::FLOAT: return b.getF32Type();
-  case onnx::TensorProto::DOUBLE: return b.getF64Type();
-  case onnx::TensorProto::FLOAT16: return b.getF16Type();
-  case onnx::TensorProto::BFLOAT16: return b.getBF16Type();
-  case onnx::TensorProto::BOOL: return b.getI1Type();
-  case onnx::TensorProto::INT8: return b.getIntegerType(8);
-  case onnx::TensorProto::INT16: return b.getIntegerType(16);
-  case onnx::TensorProto::INT32: return b.getIntegerType(32);
-  case onnx::TensorProto::INT64: return b.getIntegerType(64);
-  case onnx::TensorProto::UINT8: return b.getIntegerType(8, false);
-  case onnx::TensorProto::UINT16: return b.getIntegerType(16, false);
-  case onnx::TensorProto::UINT32: return b.getIntegerType(32, false);
-  case onnx::TensorProto::UINT64: return b.getIntegerType(64, false);
-  default: return {};
+  case onnx::TensorProto::FLOAT:
+    return b.getF32Type();
+  case onnx::TensorProto::DOUBLE:
+    return b.getF64Type();
+  case onnx::TensorProto::FLOAT16:
+    return b.getF16Type();
+  case onnx::TensorProto::BFLOAT16:
+    return b.getBF16Type();
+  case onnx::TensorProto::BOOL:
+    return b.getI1Type();
+  case onnx::TensorProto::INT8:
+    return b.getIntegerType(8);
+  case onnx::TensorProto::INT16:
+    return b.getIntegerType(16);
+  case onnx::TensorProto::INT32:
+    return b.getIntegerType(32);
+  case onnx::TensorProto::INT64:
+    return b.getIntegerType(64);
+  case onnx::TensorProto::UINT8:
+    return b.getIntegerType(8, false);
+  case onnx::TensorProto::UINT16:
+    return b.getIntegerType(16, false);
+  case onnx::TensorProto::UINT32:
+    return b.getIntegerType(32, false);
+  case onnx::TensorProto::UINT64:
+    return b.getIntegerType(64, false);
+  default:
+    return {};
   }
 }
 
@@ -271,9 +285,9 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node) {
       error = describe() + ": " + error;
       return failure();
     }
-  Location loc = FusedLoc::get(
-      &context, {NameLoc::get(StringAttr::get(&context, label))},
-      StringAttr::get(&context, node.op_type()));
+  Location loc =
+      FusedLoc::get(&context, {NameLoc::get(StringAttr::get(&context, label))},
+                    StringAttr::get(&context, node.op_type()));
   NodeContext ctx(*this, node, builder, loc);
   if (failed(fn(ctx))) {
     error = describe() + ": " + error;
@@ -293,8 +307,7 @@ FailureOr<OwningOpRef<ModuleOp>> GraphImporter::run(std::string &errorOut) {
   const onnx::GraphProto &graph = loaded.model.graph();
   Location fileLoc = FileLineColLoc::get(&context, loaded.path, 0, 0);
   OwningOpRef<ModuleOp> module = ModuleOp::create(fileLoc);
-  (*module)->setAttr("npu.onnx_opset",
-                     builder.getI64IntegerAttr(loaded.opset));
+  (*module)->setAttr("npu.onnx_opset", builder.getI64IntegerAttr(loaded.opset));
   if (!loaded.model.producer_name().empty())
     (*module)->setAttr("npu.onnx_producer",
                        builder.getStringAttr(loaded.model.producer_name()));
@@ -323,8 +336,8 @@ FailureOr<OwningOpRef<ModuleOp>> GraphImporter::run(std::string &errorOut) {
   }
 
   builder.setInsertionPointToEnd(module->getBody());
-  auto func = func::FuncOp::create(builder, fileLoc, "main",
-                                   builder.getFunctionType(argTypes, resultTypes));
+  auto func = func::FuncOp::create(
+      builder, fileLoc, "main", builder.getFunctionType(argTypes, resultTypes));
   Block *entry = func.addEntryBlock();
   for (auto [i, name] : llvm::enumerate(argNames)) {
     func.setArgAttr(i, "npu.name", builder.getStringAttr(name));
@@ -381,12 +394,11 @@ FailureOr<OwningOpRef<ModuleOp>> GraphImporter::run(std::string &errorOut) {
 
 NodeContext::NodeContext(GraphImporter &graph, const onnx::NodeProto &node,
                          OpBuilder &builder, Location loc)
-    : node(node), b(builder), loc(loc), opset(graph.loaded.opset),
-      attrs(node), graph(graph) {}
+    : node(node), b(builder), loc(loc), opset(graph.loaded.opset), attrs(node),
+      graph(graph) {}
 
 bool NodeContext::hasInput(unsigned i) const {
-  return i < static_cast<unsigned>(node.input_size()) &&
-         !node.input(i).empty();
+  return i < static_cast<unsigned>(node.input_size()) && !node.input(i).empty();
 }
 
 Value NodeContext::input(unsigned i) {

@@ -1,4 +1,5 @@
-//===- OnnxSemantics.h - ONNX parameter resolution shared by import ---*- C++ -*-===//
+//===- OnnxSemantics.h - ONNX parameter resolution shared by import ---*- C++
+//-*-===//
 //
 // Turns ONNX operator parameters into the normalised, static form the npu
 // dialect uses. Shared by the host constant folder and the op importers so

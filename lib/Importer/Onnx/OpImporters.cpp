@@ -53,9 +53,9 @@ LogicalResult resolvePads(NodeContext &ctx, ArrayRef<int64_t> inSpatial,
     return ctx.fail("unknown auto_pad '" + autoPad + "'");
   for (int64_t i = 0; i < n; ++i) {
     int64_t out = (inSpatial[i] + strides[i] - 1) / strides[i];
-    int64_t total = std::max<int64_t>(
-        0, (out - 1) * strides[i] + (kernel[i] - 1) * dilations[i] + 1 -
-               inSpatial[i]);
+    int64_t total = std::max<int64_t>(0, (out - 1) * strides[i] +
+                                             (kernel[i] - 1) * dilations[i] +
+                                             1 - inSpatial[i]);
     int64_t small = total / 2, big = total - small;
     pads[i] = autoPad == "SAME_UPPER" ? small : big;
     pads[i + n] = autoPad == "SAME_UPPER" ? big : small;
@@ -104,8 +104,8 @@ LogicalResult importConvTranspose(NodeContext &ctx) {
   std::string autoPad = ctx.attrs.getString("auto_pad", "NOTSET");
   SmallVector<int64_t> pads(2 * spatial, 0);
   auto given = ctx.attrs.getInts("pads");
-  bool explicitOut = ctx.attrs.has("output_shape") ||
-                     autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER";
+  bool explicitOut = ctx.attrs.has("output_shape") || autoPad == "SAME_UPPER" ||
+                     autoPad == "SAME_LOWER";
   if (!explicitOut && given) {
     pads.assign(given->begin(), given->end());
   } else if (explicitOut) {
@@ -143,8 +143,7 @@ Value transpose2D(NodeContext &ctx, Value v) {
   auto t = cast<RankedTensorType>(v.getType());
   auto type = RankedTensorType::get({t.getDimSize(1), t.getDimSize(0)},
                                     t.getElementType());
-  return TransposeOp::create(ctx.b, ctx.loc, type, v,
-                             ArrayRef<int64_t>{1, 0});
+  return TransposeOp::create(ctx.b, ctx.loc, type, v, ArrayRef<int64_t>{1, 0});
 }
 
 /// Gemm: Y = alpha * A' * B' + beta * C, as matmul, mul and add.
@@ -181,10 +180,11 @@ LogicalResult importBatchNorm(NodeContext &ctx) {
   if (ctx.attrs.getInt("training_mode", 0) || ctx.hasOutput(1) ||
       ctx.hasOutput(2) || ctx.hasOutput(3) || ctx.hasOutput(4))
     return ctx.fail("training-mode BatchNormalization is not supported");
-  ctx.setResult(0, BatchNormOp::create(
-                       ctx.b, ctx.loc, ctx.resultType(0), ctx.input(0),
-                       ctx.input(1), ctx.input(2), ctx.input(3), ctx.input(4),
-                       ctx.b.getF32FloatAttr(ctx.attrs.getFloat("epsilon", 1e-5f))));
+  ctx.setResult(
+      0, BatchNormOp::create(
+             ctx.b, ctx.loc, ctx.resultType(0), ctx.input(0), ctx.input(1),
+             ctx.input(2), ctx.input(3), ctx.input(4),
+             ctx.b.getF32FloatAttr(ctx.attrs.getFloat("epsilon", 1e-5f))));
   return success();
 }
 
@@ -214,7 +214,8 @@ LogicalResult importLayerNorm(NodeContext &ctx) {
   Value mean = ReduceMeanOp::create(ctx.b, ctx.loc, statType, x, axes, true);
   Value centered = SubOp::create(ctx.b, ctx.loc, inType, x, mean);
   Value squared = MulOp::create(ctx.b, ctx.loc, inType, centered, centered);
-  Value var = ReduceMeanOp::create(ctx.b, ctx.loc, statType, squared, axes, true);
+  Value var =
+      ReduceMeanOp::create(ctx.b, ctx.loc, statType, squared, axes, true);
   Value shifted =
       AddOp::create(ctx.b, ctx.loc, statType, var, ctx.scalar(elem, epsilon));
   Value std = SqrtOp::create(ctx.b, ctx.loc, statType, shifted);
@@ -261,14 +262,13 @@ LogicalResult importSoftmax(NodeContext &ctx) {
 // Elementwise
 //===----------------------------------------------------------------------===//
 
-template <typename OpT>
-LogicalResult importUnary(NodeContext &ctx) {
-  ctx.setResult(0, OpT::create(ctx.b, ctx.loc, ctx.resultType(0), ctx.input(0)));
+template <typename OpT> LogicalResult importUnary(NodeContext &ctx) {
+  ctx.setResult(0,
+                OpT::create(ctx.b, ctx.loc, ctx.resultType(0), ctx.input(0)));
   return success();
 }
 
-template <typename OpT>
-LogicalResult importBinary(NodeContext &ctx) {
+template <typename OpT> LogicalResult importBinary(NodeContext &ctx) {
   ctx.setResult(0, OpT::create(ctx.b, ctx.loc, ctx.resultType(0), ctx.input(0),
                                ctx.input(1)));
   return success();
@@ -321,8 +321,7 @@ LogicalResult importClip(NodeContext &ctx) {
 }
 
 /// Variadic Min/Max as a chain of binary ops (broadcasting at each step).
-template <typename OpT>
-LogicalResult importVariadic(NodeContext &ctx) {
+template <typename OpT> LogicalResult importVariadic(NodeContext &ctx) {
   Value acc = ctx.input(0);
   RankedTensorType type = ctx.resultType(0);
   for (int i = 1; i < ctx.node.input_size(); ++i) {
@@ -339,17 +338,19 @@ LogicalResult importVariadic(NodeContext &ctx) {
 }
 
 LogicalResult importLeakyRelu(NodeContext &ctx) {
-  ctx.setResult(0, LeakyReluOp::create(
-                       ctx.b, ctx.loc, ctx.resultType(0), ctx.input(0),
-                       ctx.b.getF32FloatAttr(ctx.attrs.getFloat("alpha", 0.01f))));
+  ctx.setResult(0,
+                LeakyReluOp::create(
+                    ctx.b, ctx.loc, ctx.resultType(0), ctx.input(0),
+                    ctx.b.getF32FloatAttr(ctx.attrs.getFloat("alpha", 0.01f))));
   return success();
 }
 
 LogicalResult importHardSigmoid(NodeContext &ctx) {
-  ctx.setResult(0, HardSigmoidOp::create(
-                       ctx.b, ctx.loc, ctx.resultType(0), ctx.input(0),
-                       ctx.b.getF32FloatAttr(ctx.attrs.getFloat("alpha", 0.2f)),
-                       ctx.b.getF32FloatAttr(ctx.attrs.getFloat("beta", 0.5f))));
+  ctx.setResult(0,
+                HardSigmoidOp::create(
+                    ctx.b, ctx.loc, ctx.resultType(0), ctx.input(0),
+                    ctx.b.getF32FloatAttr(ctx.attrs.getFloat("alpha", 0.2f)),
+                    ctx.b.getF32FloatAttr(ctx.attrs.getFloat("beta", 0.5f))));
   return success();
 }
 
@@ -362,8 +363,9 @@ LogicalResult importPassThrough(NodeContext &ctx) {
       return ctx.fail("training-mode Dropout is not supported");
     if (ctx.hasOutput(1)) {
       RankedTensorType maskType = ctx.resultType(1);
-      ctx.setResult(1, ConstantOp::create(ctx.b, ctx.loc, maskType,
-                                          DenseElementsAttr::get(maskType, true)));
+      ctx.setResult(1,
+                    ConstantOp::create(ctx.b, ctx.loc, maskType,
+                                       DenseElementsAttr::get(maskType, true)));
     }
   }
   ctx.setResult(0, ctx.input(0));
@@ -371,8 +373,8 @@ LogicalResult importPassThrough(NodeContext &ctx) {
 }
 
 LogicalResult importCast(NodeContext &ctx) {
-  ctx.setResult(0, CastOp::create(ctx.b, ctx.loc, ctx.resultType(0),
-                                  ctx.input(0)));
+  ctx.setResult(
+      0, CastOp::create(ctx.b, ctx.loc, ctx.resultType(0), ctx.input(0)));
   return success();
 }
 
@@ -391,8 +393,8 @@ LogicalResult importPool(NodeContext &ctx, bool isMax) {
   auto strides = intsOr(ctx, "strides", spatial, 1);
   auto dilations = intsOr(ctx, "dilations", spatial, 1);
   SmallVector<int64_t> pads;
-  if (failed(resolvePads(ctx, inType.getShape().drop_front(2), *kernel,
-                         strides, dilations, pads)))
+  if (failed(resolvePads(ctx, inType.getShape().drop_front(2), *kernel, strides,
+                         dilations, pads)))
     return failure();
   bool ceilMode = ctx.attrs.getInt("ceil_mode", 0) != 0;
   Value result;
@@ -402,9 +404,9 @@ LogicalResult importPool(NodeContext &ctx, bool isMax) {
   } else {
     if (llvm::any_of(dilations, [](int64_t d) { return d != 1; }))
       return ctx.fail("AveragePool with dilations is not supported");
-    result = AvgPoolOp::create(
-        ctx.b, ctx.loc, ctx.resultType(0), ctx.input(0), *kernel, strides,
-        pads, ceilMode, ctx.attrs.getInt("count_include_pad", 0) != 0);
+    result = AvgPoolOp::create(ctx.b, ctx.loc, ctx.resultType(0), ctx.input(0),
+                               *kernel, strides, pads, ceilMode,
+                               ctx.attrs.getInt("count_include_pad", 0) != 0);
   }
   ctx.setResult(0, result);
   return success();
@@ -413,8 +415,7 @@ LogicalResult importPool(NodeContext &ctx, bool isMax) {
 LogicalResult importMaxPool(NodeContext &ctx) { return importPool(ctx, true); }
 LogicalResult importAvgPool(NodeContext &ctx) { return importPool(ctx, false); }
 
-template <typename OpT>
-LogicalResult importGlobalPool(NodeContext &ctx) {
+template <typename OpT> LogicalResult importGlobalPool(NodeContext &ctx) {
   SmallVector<int64_t> axes;
   for (int64_t d = 2; d < ctx.inputType(0).getRank(); ++d)
     axes.push_back(d);
@@ -462,8 +463,8 @@ LogicalResult importConcat(NodeContext &ctx) {
       inputs.push_back(ctx.input(i));
   if (inputs.empty())
     return ctx.fail("Concat of empty tensors only");
-  ctx.setResult(0, ConcatOp::create(ctx.b, ctx.loc, ctx.resultType(0), inputs,
-                                    axis));
+  ctx.setResult(
+      0, ConcatOp::create(ctx.b, ctx.loc, ctx.resultType(0), inputs, axis));
   return success();
 }
 
@@ -480,8 +481,8 @@ LogicalResult importSlice(NodeContext &ctx) {
       return ctx.fail("Slice starts/ends must be constant");
     starts = *s;
     ends = *e;
-    for (auto [i, out] : {std::pair<unsigned, SmallVector<int64_t> *>{3, &axes},
-                          {4, &steps}}) {
+    for (auto [i, out] :
+         {std::pair<unsigned, SmallVector<int64_t> *>{3, &axes}, {4, &steps}}) {
       if (!ctx.hasInput(i))
         continue;
       auto v = ctx.constantInts(i);
@@ -587,14 +588,14 @@ LogicalResult importResize(NodeContext &ctx) {
   std::string mode = ctx.attrs.getString("mode", "nearest");
   if (mode != "nearest" && mode != "linear")
     return ctx.fail("Resize mode '" + mode + "' is not supported");
-  std::string coord = ctx.opset >= 11
-                          ? ctx.attrs.getString("coordinate_transformation_mode",
-                                                "half_pixel")
-                          : "asymmetric";
-  std::string nearest = ctx.opset >= 11
-                            ? ctx.attrs.getString("nearest_mode",
-                                                  "round_prefer_floor")
-                            : "floor";
+  std::string coord =
+      ctx.opset >= 11
+          ? ctx.attrs.getString("coordinate_transformation_mode", "half_pixel")
+          : "asymmetric";
+  std::string nearest =
+      ctx.opset >= 11
+          ? ctx.attrs.getString("nearest_mode", "round_prefer_floor")
+          : "floor";
   auto coordMode = symbolizeCoordinateTransformationMode(coord);
   if (!coordMode)
     return ctx.fail("coordinate_transformation_mode '" + coord +
@@ -620,11 +621,10 @@ LogicalResult importResize(NodeContext &ctx) {
   }
   if (static_cast<int64_t>(scales.size()) != inType.getRank())
     return ctx.fail("Resize scales must have one entry per axis");
-  ctx.setResult(0, ResizeOp::create(
-                       ctx.b, ctx.loc, outType, ctx.input(0),
-                       mode == "nearest" ? ResizeMode::nearest
-                                         : ResizeMode::linear,
-                       *coordMode, *nearestMode, scales));
+  ctx.setResult(0, ResizeOp::create(ctx.b, ctx.loc, outType, ctx.input(0),
+                                    mode == "nearest" ? ResizeMode::nearest
+                                                      : ResizeMode::linear,
+                                    *coordMode, *nearestMode, scales));
   return success();
 }
 

@@ -25,7 +25,8 @@ class OnnxImporterTest : public ::testing::Test {
 protected:
   void SetUp() override {
     llvm::SmallString<128> dir;
-    ASSERT_FALSE(llvm::sys::fs::createUniqueDirectory("npu-importer-test", dir));
+    ASSERT_FALSE(
+        llvm::sys::fs::createUniqueDirectory("npu-importer-test", dir));
     tmpDir = std::string(dir);
     model.set_ir_version(8);
     auto *opset = model.add_opset_import();

@@ -4,12 +4,12 @@
 #define NPU_DIALECT_NPU_IR_NPUOPS_H
 
 #include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/Dialect/Traits.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Dialect.h"
 #include "mlir/IR/OpDefinition.h"
 #include "mlir/IR/OpImplementation.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
-#include "mlir/Dialect/Traits.h"
 #include "npu/Dialect/Npu/IR/NpuDialect.h"
 
 #include "npu/Dialect/Npu/IR/NpuEnums.h.inc"
@@ -24,9 +24,9 @@ namespace npu {
 
 /// Output extent of one spatial axis of a convolution or pooling window
 /// (ONNX Conv/MaxPool/AveragePool):
-/// `floor_or_ceil((in + padBegin + padEnd - dilation*(kernel-1) - 1) / stride) + 1`.
-/// With `ceilMode`, a last window that would start inside the end padding is
-/// dropped (ONNX and PyTorch agree on this). Returns a value < 1 when the
+/// `floor_or_ceil((in + padBegin + padEnd - dilation*(kernel-1) - 1) / stride)
+/// + 1`. With `ceilMode`, a last window that would start inside the end padding
+/// is dropped (ONNX and PyTorch agree on this). Returns a value < 1 when the
 /// window does not fit; `stride` and `dilation` must be positive.
 int64_t computePooledExtent(int64_t in, int64_t kernel, int64_t stride,
                             int64_t dilation, int64_t padBegin, int64_t padEnd,
