@@ -12,6 +12,7 @@ packages=(
   libonnx-testdata                                         # ONNX backend test suite
   libgtest-dev libgmock-dev libbenchmark-dev               # GoogleTest, Google Benchmark
   flatbuffers-compiler libflatbuffers-dev                  # .npubin container
+  nlohmann-json3-dev                                       # npu-run reports and traces
 )
 # npm fetches the models; a Node.js that bundles npm (NodeSource) will do.
 command -v npm >/dev/null || packages+=(nodejs npm)

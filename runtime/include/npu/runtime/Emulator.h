@@ -1,0 +1,122 @@
+//===- Emulator.h - the NPU reference emulator ------------------*- C++ -*-===//
+//
+// Functional and timing model of one NPU running one executable. Functional
+// results are bit-exact for INT8 and IEEE 754 single precision for FP32; the
+// timing model is documented in docs/npu-architecture.md ("Timing model").
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef NPU_RUNTIME_EMULATOR_H
+#define NPU_RUNTIME_EMULATOR_H
+
+#include "npu/runtime/Executable.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace npu::rt {
+
+struct RunOptions {
+  /// Instructions executed before the run stops with an error.
+  uint64_t maxInstructions = uint64_t(1) << 32;
+  /// Host memory the emulated DRAM may take, in bytes.
+  uint64_t maxDramBytes = uint64_t(1) << 31;
+  /// Record one TraceEvent per instruction.
+  bool trace = false;
+};
+
+/// Units with their own timelines.
+enum class Unit : uint8_t { DmaLoad = 0, DmaStore, Mac, Vector, None };
+inline constexpr unsigned kNumUnits = 4;
+const char *unitName(Unit unit);
+
+/// Counters attributed to one layer (the instruction's layer field).
+/// `cycles` are busy cycles of the layer's instructions: overlapping units
+/// make per-layer cycles add up to more than the run's total.
+struct LayerStats {
+  uint64_t cycles = 0;
+  uint64_t macs = 0;      ///< Executed MACs.
+  uint64_t dramBytes = 0; ///< Read plus written.
+  double energyPj = 0;
+};
+
+struct RunStats {
+  uint64_t cycles = 0;               ///< Time at which the last unit idles.
+  uint64_t unitBusy[kNumUnits] = {}; ///< Busy cycles per Unit.
+  uint64_t instructions = 0;
+  uint64_t macsDense = 0; ///< MACs a dense array would do.
+  uint64_t macsInt8 = 0;  ///< Executed INT8 MACs (zero blocks skipped).
+  uint64_t macsFp32 = 0;  ///< Executed FP32 MACs.
+  uint64_t dramReadBytes = 0, dramWriteBytes = 0;
+  uint64_t sramReadBytes = 0, sramWriteBytes = 0; ///< Scratchpad+accumulator.
+  uint64_t peakSramBytes = 0; ///< Highest scratchpad address written, + 1.
+  uint64_t laneOpsInt8 = 0, laneOpsInt32 = 0, laneOpsFp32 = 0;
+  double energyPj = 0;
+  /// Executed MACs over the peak for their datatype during the run:
+  /// (macsInt8 / int8 peak + macsFp32 / fp32 peak) / cycles.
+  double macUtilization = 0;
+  std::vector<LayerStats> layers; ///< Indexed by layer id.
+
+  uint64_t macs() const { return macsInt8 + macsFp32; }
+};
+
+struct TraceEvent {
+  Unit unit;
+  uint32_t pc;
+  uint32_t layer;
+  uint64_t start, end; ///< Cycles.
+};
+
+class Emulator {
+public:
+  explicit Emulator(const Executable &exe, RunOptions options = {});
+
+  /// Allocates DRAM, scratchpad and accumulator and copies the constant
+  /// segment into DRAM; `setInput` and `run` call it when needed. Fails when
+  /// the program needs more DRAM than `RunOptions::maxDramBytes`.
+  bool prepare(std::string &error);
+  /// Copies the bytes of graph input `index` into DRAM. The size must be the
+  /// input's `sizeBytes`.
+  bool setInput(size_t index, const void *data, size_t size,
+                std::string &error);
+  /// Runs the program once. On failure (out-of-bounds access, illegal
+  /// parameter, deadlock, budget overrun) returns false with one line in
+  /// `error` naming the pc and the reason; memory and counters are then
+  /// whatever they were at the failure.
+  bool run(std::string &error);
+
+  /// Bytes of graph output `index` in DRAM (valid after `run`).
+  const uint8_t *output(size_t index) const;
+  const RunStats &stats() const { return stats_; }
+  const std::vector<TraceEvent> &trace() const { return trace_; }
+
+  /// Raw memories, for tests and debugging.
+  std::vector<uint8_t> &dram() { return dram_; }
+  std::vector<uint8_t> &scratchpad() { return sram_; }
+  std::vector<uint8_t> &accumulator() { return acc_; }
+
+private:
+  struct Access; // one bounds-checked operand of an instruction
+
+  /// Executes `insn` (functional model) and returns its duration in cycles.
+  bool execute(const Instruction &insn, uint64_t &cycles, std::string &why);
+  bool dmaLoad(const Instruction &insn, uint64_t &cycles, std::string &why);
+  bool dmaStore(const Instruction &insn, uint64_t &cycles, std::string &why);
+  bool matmul(const Instruction &insn, uint64_t &cycles, std::string &why);
+  bool vector(const Instruction &insn, uint64_t &cycles, std::string &why);
+  void finishStats();
+
+  const Executable &exe_;
+  const TargetDesc &target_;
+  RunOptions options_;
+  std::vector<uint8_t> dram_, sram_, acc_;
+  bool allocated_ = false;
+  RunStats stats_;
+  std::vector<TraceEvent> trace_;
+  LayerStats *currentLayer_ = nullptr;
+};
+
+} // namespace npu::rt
+
+#endif // NPU_RUNTIME_EMULATOR_H

@@ -1,0 +1,170 @@
+//===- Executable.h - loading and building .npubin files --------*- C++ -*-===//
+
+#ifndef NPU_RUNTIME_EXECUTABLE_H
+#define NPU_RUNTIME_EXECUTABLE_H
+
+#include "npu/runtime/Isa.h"
+#include "npu/runtime/Target.h"
+#include "npu/runtime/npubin_generated.h"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace npu::rt {
+
+/// Container format version of the `.npubin` (bumped when the schema changes
+/// incompatibly; the ISA has its own kIsaVersion).
+inline constexpr uint32_t kFormatVersion = 1;
+
+/// Size in bytes of one element of `type`.
+uint32_t elementBytes(bin::ElementType type);
+const char *elementTypeName(bin::ElementType type);
+
+/// A graph input or output as the runtime sees it.
+struct TensorSpec {
+  std::string name;
+  std::vector<int64_t> shape;
+  bin::ElementType type = bin::ElementType::F32;
+  bin::Layout layout = bin::Layout::Dense;
+  uint32_t dramOffset = 0;
+  uint32_t sizeBytes = 0;
+  std::vector<float> scale; ///< Quantization, empty when float.
+  std::vector<int32_t> zeroPoint;
+  int32_t quantAxis = -1;
+};
+
+struct LayerInfo {
+  std::string name, op;
+};
+
+/// A verified executable. Construct with `load`; every field has been checked
+/// against bounds, so the emulator can index descriptors and layers freely
+/// (it still bounds-checks every memory access, which depends on run-time
+/// addresses).
+class Executable {
+public:
+  /// Verifies `bytes` (FlatBuffers verifier, identifier, format and ISA
+  /// versions, target, tensors, constants, instructions, descriptor and layer
+  /// references) and returns the executable, or null with one line in
+  /// `error`. `target`, when given, must match the file's target.
+  static std::unique_ptr<Executable> load(std::vector<uint8_t> bytes,
+                                          const TargetDesc *target,
+                                          std::string &error);
+  /// As `load`, reading `path` (refusing files over 2 GiB).
+  static std::unique_ptr<Executable> loadFile(const std::string &path,
+                                              const TargetDesc *target,
+                                              std::string &error);
+
+  const TargetDesc &target() const { return *target_; }
+  const std::vector<Instruction> &instructions() const { return insns_; }
+  const std::vector<TensorSpec> &inputs() const { return inputs_; }
+  const std::vector<TensorSpec> &outputs() const { return outputs_; }
+  const std::vector<LayerInfo> &layers() const { return layers_; }
+  const bin::DmaDesc &dma(size_t i) const { return *fb_->dma_descs()->Get(i); }
+  const bin::MatmulDesc &matmul(size_t i) const {
+    return *fb_->matmul_descs()->Get(i);
+  }
+  const bin::VectorDesc &vector(size_t i) const {
+    return *fb_->vector_descs()->Get(i);
+  }
+  size_t numDma() const { return size(fb_->dma_descs()); }
+  size_t numMatmul() const { return size(fb_->matmul_descs()); }
+  size_t numVector() const { return size(fb_->vector_descs()); }
+  uint64_t dramSize() const { return fb_->dram_size(); }
+  uint32_t constantsOffset() const { return fb_->constants_offset(); }
+  const uint8_t *constants() const {
+    return fb_->constants() ? fb_->constants()->data() : nullptr;
+  }
+  size_t constantsSize() const { return size(fb_->constants()); }
+  std::string producer() const {
+    return fb_->producer() ? fb_->producer()->str() : "";
+  }
+  const bin::Executable &flatbuffer() const { return *fb_; }
+
+private:
+  template <typename V> static size_t size(const V *v) {
+    return v ? v->size() : 0;
+  }
+  bool verify(const TargetDesc *target, std::string &error);
+
+  std::vector<uint8_t> bytes_;
+  const bin::Executable *fb_ = nullptr;
+  const TargetDesc *target_ = nullptr;
+  std::vector<Instruction> insns_;
+  std::vector<TensorSpec> inputs_, outputs_;
+  std::vector<LayerInfo> layers_;
+};
+
+/// Builds `.npubin` files: the API the compiler's emitter and hand-written
+/// test programs share. Descriptors, constants and layers are appended and
+/// referred to by the index or address returned.
+class ProgramBuilder {
+public:
+  explicit ProgramBuilder(const TargetDesc &target);
+
+  uint16_t addDma(const bin::DmaDesc &desc);
+  uint16_t addMatmul(const bin::MatmulDesc &desc);
+  uint16_t addVector(const bin::VectorDesc &desc);
+  uint16_t addLayer(const std::string &name, const std::string &op);
+  /// Appends `size` bytes to the constant segment (64-byte aligned) and
+  /// returns their DRAM address.
+  uint32_t addConstant(const void *data, size_t size);
+  void addInput(const TensorSpec &spec) { inputs_.push_back(spec); }
+  void addOutput(const TensorSpec &spec) { outputs_.push_back(spec); }
+  /// Total DRAM the program addresses; the constant segment is placed at
+  /// `constantsOffset` (default 0) inside it.
+  void setDramSize(uint64_t bytes) { dramSize_ = bytes; }
+  void setConstantsOffset(uint32_t offset) { constantsOffset_ = offset; }
+  void setProducer(std::string name, std::string version) {
+    producer_ = std::move(name);
+    producerVersion_ = std::move(version);
+  }
+  /// Appends an instruction (program order) and returns its index.
+  size_t emit(const Instruction &insn) {
+    insns_.push_back(insn);
+    return insns_.size() - 1;
+  }
+  Instruction &instruction(size_t index) { return insns_[index]; }
+  size_t size() const { return insns_.size(); }
+
+  /// Serialises the executable, appending `end` if the stream lacks it.
+  std::vector<uint8_t> finish();
+
+private:
+  const TargetDesc &target_;
+  std::vector<bin::DmaDesc> dma_;
+  std::vector<bin::MatmulDesc> matmul_;
+  std::vector<bin::VectorDesc> vector_;
+  std::vector<LayerInfo> layers_;
+  std::vector<uint8_t> constants_;
+  std::vector<TensorSpec> inputs_, outputs_;
+  std::vector<Instruction> insns_;
+  uint64_t dramSize_ = 0;
+  uint32_t constantsOffset_ = 0;
+  std::string producer_ = "npu-runtime", producerVersion_;
+};
+
+/// Instruction construction helpers for the common cases. `layer` is
+/// kNoLayer when the instruction belongs to no layer. Each returns an
+/// instruction with no dependence flags; set them with `withDeps`.
+Instruction makeDmaLoad(uint16_t desc, uint32_t sram, uint32_t dram,
+                        uint32_t layer = kNoLayer);
+Instruction makeDmaStore(uint16_t desc, uint32_t sram, uint32_t dram,
+                         uint32_t layer = kNoLayer);
+Instruction makeMatmul(uint16_t desc, uint32_t a, uint32_t w, uint32_t acc,
+                       bool fp32, bool accumulate, bool sparse,
+                       uint32_t layer = kNoLayer);
+/// Any vector op; fields the opcode lacks (e.g. src1 of vec.unary) must be 0.
+Instruction makeVector(Opcode op, uint16_t desc, uint8_t func, uint32_t src0,
+                       uint32_t src1, uint32_t dst, uint32_t layer = kNoLayer);
+Instruction makeSync(Queue queue);
+Instruction makeEnd();
+/// Sets the four dependence flags.
+Instruction withDeps(Instruction insn, bool popPrev, bool popNext,
+                     bool pushPrev, bool pushNext);
+
+} // namespace npu::rt
+
+#endif // NPU_RUNTIME_EXECUTABLE_H

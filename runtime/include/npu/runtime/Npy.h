@@ -1,0 +1,46 @@
+//===- Npy.h - NumPy .npy files -----------------------------------*- C++
+//-*-===//
+//
+// A small, fully validated reader and writer of NumPy's .npy format
+// (https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html),
+// versions 1.0 to 3.0, C order, little-endian or byte-order-free dtypes.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef NPU_RUNTIME_NPY_H
+#define NPU_RUNTIME_NPY_H
+
+#include "npu/runtime/Executable.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace npu::rt {
+
+struct NpyArray {
+  bin::ElementType type = bin::ElementType::F32;
+  std::vector<int64_t> shape;
+  std::vector<uint8_t> data; ///< Row-major, little-endian.
+};
+
+/// Parses a whole .npy file image. Refuses Fortran order, big-endian and
+/// unsupported dtypes (supported: f4, f2, i1, u1, i4, i8, b1), a data size
+/// that disagrees with the shape, and a malformed header; `error` says which.
+bool parseNpy(const uint8_t *bytes, size_t size, NpyArray &out,
+              std::string &error);
+bool readNpy(const std::string &path, NpyArray &out, std::string &error);
+
+/// The .npy (version 1.0) image of an array.
+std::vector<uint8_t> encodeNpy(bin::ElementType type,
+                               const std::vector<int64_t> &shape,
+                               const void *data, size_t size);
+
+/// Writes `bytes` to `path` through a temporary file and a rename, so a
+/// failure leaves no partial file.
+bool writeFileAtomically(const std::string &path,
+                         const std::vector<uint8_t> &bytes, std::string &error);
+
+} // namespace npu::rt
+
+#endif // NPU_RUNTIME_NPY_H

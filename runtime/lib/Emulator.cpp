@@ -1,0 +1,1111 @@
+//===- Emulator.cpp - functional and timing model of the NPU -------------===//
+//
+// Scheduling: the stream is split by queue (load, compute, store); each queue
+// runs its instructions in order, one at a time. At every step the emulator
+// picks, among the queue heads whose dependence tokens are available, the
+// one that can start earliest, executes it functionally, and advances time.
+// Functional effects therefore happen in the same order as the timing model
+// says, and a program whose tokens leave a race still runs deterministically.
+//
+// Memory safety: before any access the extent of the whole access pattern is
+// computed in 64-bit arithmetic and checked against the memory's size, so the
+// inner loops need no per-element checks.
+//
+//===----------------------------------------------------------------------===//
+
+#include "npu/runtime/Emulator.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <deque>
+#include <limits>
+
+namespace npu::rt {
+
+const char *unitName(Unit unit) {
+  switch (unit) {
+  case Unit::DmaLoad:
+    return "dma.load";
+  case Unit::DmaStore:
+    return "dma.store";
+  case Unit::Mac:
+    return "mac";
+  case Unit::Vector:
+    return "vector";
+  case Unit::None:
+    return "none";
+  }
+  return "?";
+}
+
+namespace {
+
+uint64_t ceilDiv(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
+
+/// [lo, hi) byte extent of `base + sum_i idx_i * stride_i` over
+/// 0 <= idx_i < count_i, plus `elemBytes`. Empty when any count is 0.
+struct Extent {
+  int64_t lo = 0, hi = 0;
+  bool empty = true;
+};
+
+Extent extentOf(int64_t base, const int64_t *counts, const int64_t *strides,
+                int n, int64_t elemBytes) {
+  Extent e;
+  for (int i = 0; i < n; ++i)
+    if (counts[i] <= 0)
+      return e;
+  e.empty = false;
+  e.lo = e.hi = base;
+  for (int i = 0; i < n; ++i) {
+    int64_t span = (counts[i] - 1) * strides[i];
+    (span < 0 ? e.lo : e.hi) += span;
+  }
+  e.hi += elemBytes;
+  return e;
+}
+
+bool inBounds(const Extent &e, size_t size) {
+  return e.empty || (e.lo >= 0 && e.hi <= int64_t(size));
+}
+
+float loadF32(const uint8_t *p) {
+  float v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+int32_t loadI32(const uint8_t *p) {
+  int32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+void storeF32(uint8_t *p, float v) { std::memcpy(p, &v, 4); }
+void storeI32(uint8_t *p, int32_t v) { std::memcpy(p, &v, 4); }
+
+int32_t saturate32(int64_t v) {
+  return int32_t(std::clamp<int64_t>(v, INT32_MIN, INT32_MAX));
+}
+
+/// Rounds half away from zero (std::round) and saturates to [lo, hi].
+int32_t roundClamp(float v, int32_t lo, int32_t hi) {
+  if (std::isnan(v))
+    return 0;
+  float r = std::round(v);
+  if (r <= float(lo))
+    return lo;
+  if (r >= float(hi))
+    return hi;
+  return int32_t(r);
+}
+
+} // namespace
+
+/// TOSA `apply_scale_32` with `double_round = false`: single rounding, half
+/// up (toward +infinity), `(value * multiplier + 2^(shift-1)) >> shift`.
+/// Exposed for the host reference in tests through the same formula.
+static int64_t applyScale32(int32_t value, int32_t multiplier, int32_t shift) {
+  int64_t round = int64_t(1) << (shift - 1);
+  return (int64_t(value) * multiplier + round) >> shift;
+}
+
+Emulator::Emulator(const Executable &exe, RunOptions options)
+    : exe_(exe), target_(exe.target()), options_(options) {}
+
+bool Emulator::prepare(std::string &error) {
+  if (allocated_)
+    return true;
+  if (exe_.dramSize() > options_.maxDramBytes) {
+    error = "the program needs " + std::to_string(exe_.dramSize()) +
+            " bytes of DRAM; the emulator's limit is " +
+            std::to_string(options_.maxDramBytes);
+    return false;
+  }
+  dram_.assign(exe_.dramSize(), 0);
+  sram_.assign(target_.scratchpadBytes, 0);
+  acc_.assign(target_.accumulatorBytes, 0);
+  if (exe_.constantsSize())
+    std::memcpy(dram_.data() + exe_.constantsOffset(), exe_.constants(),
+                exe_.constantsSize());
+  allocated_ = true;
+  return true;
+}
+
+bool Emulator::setInput(size_t index, const void *data, size_t size,
+                        std::string &error) {
+  if (!prepare(error))
+    return false;
+  if (index >= exe_.inputs().size()) {
+    error = "no input " + std::to_string(index);
+    return false;
+  }
+  const TensorSpec &spec = exe_.inputs()[index];
+  if (size != spec.sizeBytes) {
+    error = "input '" + spec.name + "' takes " +
+            std::to_string(spec.sizeBytes) + " bytes, got " +
+            std::to_string(size);
+    return false;
+  }
+  std::memcpy(dram_.data() + spec.dramOffset, data, size);
+  return true;
+}
+
+const uint8_t *Emulator::output(size_t index) const {
+  if (!allocated_ || index >= exe_.outputs().size())
+    return nullptr;
+  return dram_.data() + exe_.outputs()[index].dramOffset;
+}
+
+//===----------------------------------------------------------------------===//
+// DMA
+//===----------------------------------------------------------------------===//
+
+/// Cycles of one DMA command: latency plus the DRAM beats of its contiguous
+/// runs (a run shorter than a beat still costs a beat).
+static uint64_t dmaCycles(const TargetDesc &t, const bin::DmaDesc &d) {
+  uint64_t eb = d.elem_bytes();
+  uint64_t s[4];
+  for (int i = 0; i < 4; ++i)
+    s[i] = d.sizes()->Get(i);
+  if (!s[0] || !s[1] || !s[2] || !s[3])
+    return t.dramLatencyCycles;
+  bool contiguous = d.dram_strides()->Get(0) == eb;
+  uint64_t runs = s[1] * s[2] * s[3] * (contiguous ? 1 : s[0]);
+  uint64_t runBytes = contiguous ? s[0] * eb : eb;
+  return t.dramLatencyCycles + runs * ceilDiv(runBytes, t.dramBytesPerCycle);
+}
+
+bool Emulator::dmaLoad(const Instruction &insn, uint64_t &cycles,
+                       std::string &why) {
+  const bin::DmaDesc &d = exe_.dma(insn.get(FieldId::DmaLoad_Desc));
+  int64_t sram = insn.get(FieldId::DmaLoad_Sram);
+  int64_t dram = insn.get(FieldId::DmaLoad_Dram);
+  int64_t eb = d.elem_bytes();
+  int64_t size[4], padded[4], before[4], dstr[4], sstr[4];
+  for (int i = 0; i < 4; ++i) {
+    size[i] = d.sizes()->Get(i);
+    before[i] = d.pad_before()->Get(i);
+    padded[i] = size[i] + before[i] + d.pad_after()->Get(i);
+    dstr[i] = d.dram_strides()->Get(i);
+    sstr[i] = d.sram_strides()->Get(i);
+  }
+  Extent src = extentOf(dram, size, dstr, 4, eb);
+  Extent dst = extentOf(sram, padded, sstr, 4, eb);
+  if (!inBounds(src, dram_.size()))
+    return why = "dma.load reads DRAM [" + std::to_string(src.lo) + ", " +
+                 std::to_string(src.hi) + ") outside the " +
+                 std::to_string(dram_.size()) + "-byte DRAM",
+           false;
+  if (!inBounds(dst, sram_.size()))
+    return why = "dma.load writes scratchpad [" + std::to_string(dst.lo) +
+                 ", " + std::to_string(dst.hi) + ") outside the " +
+                 std::to_string(sram_.size()) + "-byte scratchpad",
+           false;
+  uint8_t pad[4];
+  for (int b = 0; b < 4; ++b)
+    pad[b] = uint8_t(d.pad_value() >> (8 * b));
+  bool rowCopy = dstr[0] == eb && sstr[0] == eb;
+  for (int64_t i3 = 0; i3 < padded[3]; ++i3)
+    for (int64_t i2 = 0; i2 < padded[2]; ++i2)
+      for (int64_t i1 = 0; i1 < padded[1]; ++i1) {
+        uint8_t *row =
+            sram_.data() + sram + i3 * sstr[3] + i2 * sstr[2] + i1 * sstr[1];
+        int64_t j3 = i3 - before[3], j2 = i2 - before[2], j1 = i1 - before[1];
+        bool inside = j3 >= 0 && j3 < size[3] && j2 >= 0 && j2 < size[2] &&
+                      j1 >= 0 && j1 < size[1];
+        const uint8_t *srcRow = inside ? dram_.data() + dram + j3 * dstr[3] +
+                                             j2 * dstr[2] + j1 * dstr[1]
+                                       : nullptr;
+        for (int64_t i0 = 0; i0 < padded[0]; ++i0) {
+          int64_t j0 = i0 - before[0];
+          uint8_t *out = row + i0 * sstr[0];
+          if (inside && j0 >= 0 && j0 < size[0]) {
+            if (rowCopy) { // the whole interior run at once
+              std::memcpy(out, srcRow, size_t(size[0] * eb));
+              i0 += size[0] - 1;
+              continue;
+            }
+            std::memcpy(out, srcRow + j0 * dstr[0], size_t(eb));
+          } else {
+            std::memcpy(out, pad, size_t(eb));
+          }
+        }
+      }
+  uint64_t moved = uint64_t(size[0] * size[1] * size[2] * size[3] * eb);
+  uint64_t written =
+      uint64_t(padded[0] * padded[1] * padded[2] * padded[3] * eb);
+  stats_.dramReadBytes += moved;
+  stats_.sramWriteBytes += written;
+  if (!dst.empty)
+    stats_.peakSramBytes = std::max<uint64_t>(stats_.peakSramBytes, dst.hi);
+  if (currentLayer_)
+    currentLayer_->dramBytes += moved;
+  cycles = dmaCycles(target_, d);
+  return true;
+}
+
+bool Emulator::dmaStore(const Instruction &insn, uint64_t &cycles,
+                        std::string &why) {
+  const bin::DmaDesc &d = exe_.dma(insn.get(FieldId::DmaStore_Desc));
+  int64_t sram = insn.get(FieldId::DmaStore_Sram);
+  int64_t dram = insn.get(FieldId::DmaStore_Dram);
+  int64_t eb = d.elem_bytes();
+  int64_t size[4], dstr[4], sstr[4];
+  for (int i = 0; i < 4; ++i) {
+    size[i] = d.sizes()->Get(i);
+    dstr[i] = d.dram_strides()->Get(i);
+    sstr[i] = d.sram_strides()->Get(i);
+  }
+  Extent src = extentOf(sram, size, sstr, 4, eb);
+  Extent dst = extentOf(dram, size, dstr, 4, eb);
+  if (!inBounds(src, sram_.size()))
+    return why = "dma.store reads scratchpad [" + std::to_string(src.lo) +
+                 ", " + std::to_string(src.hi) + ") outside the " +
+                 std::to_string(sram_.size()) + "-byte scratchpad",
+           false;
+  if (!inBounds(dst, dram_.size()))
+    return why = "dma.store writes DRAM [" + std::to_string(dst.lo) + ", " +
+                 std::to_string(dst.hi) + ") outside the " +
+                 std::to_string(dram_.size()) + "-byte DRAM",
+           false;
+  bool rowCopy = dstr[0] == eb && sstr[0] == eb;
+  for (int64_t i3 = 0; i3 < size[3]; ++i3)
+    for (int64_t i2 = 0; i2 < size[2]; ++i2)
+      for (int64_t i1 = 0; i1 < size[1]; ++i1) {
+        const uint8_t *in =
+            sram_.data() + sram + i3 * sstr[3] + i2 * sstr[2] + i1 * sstr[1];
+        uint8_t *out =
+            dram_.data() + dram + i3 * dstr[3] + i2 * dstr[2] + i1 * dstr[1];
+        if (rowCopy) {
+          std::memmove(out, in, size_t(size[0] * eb));
+          continue;
+        }
+        for (int64_t i0 = 0; i0 < size[0]; ++i0)
+          std::memcpy(out + i0 * dstr[0], in + i0 * sstr[0], size_t(eb));
+      }
+  uint64_t moved = uint64_t(size[0] * size[1] * size[2] * size[3] * eb);
+  stats_.dramWriteBytes += moved;
+  stats_.sramReadBytes += moved;
+  if (currentLayer_)
+    currentLayer_->dramBytes += moved;
+  cycles = dmaCycles(target_, d);
+  return true;
+}
+
+//===----------------------------------------------------------------------===//
+// MAC array
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// acc row `out[0..n)` += a[0..k) x W (rows of `w`, `wStride` bytes apart).
+/// Written so the n loop vectorises.
+void macRowInt8(int32_t *out, const int8_t *a, int64_t k, const int8_t *w,
+                int64_t wStride, int64_t n) {
+  for (int64_t kk = 0; kk < k; ++kk) {
+    int32_t av = a[kk];
+    if (av == 0)
+      continue;
+    const int8_t *wr = w + kk * wStride;
+    for (int64_t j = 0; j < n; ++j)
+      out[j] += av * int32_t(wr[j]);
+  }
+}
+
+void macRowFp32(float *out, const uint8_t *a, int64_t k, const uint8_t *w,
+                int64_t wStride, int64_t n) {
+  for (int64_t kk = 0; kk < k; ++kk) {
+    float av = loadF32(a + 4 * kk);
+    const uint8_t *wr = w + kk * wStride;
+    for (int64_t j = 0; j < n; ++j)
+      out[j] += av * loadF32(wr + 4 * j);
+  }
+}
+
+} // namespace
+
+bool Emulator::matmul(const Instruction &insn, uint64_t &cycles,
+                      std::string &why) {
+  const bin::MatmulDesc &d = exe_.matmul(insn.get(FieldId::Matmul_Desc));
+  bool fp32 = insn.get(FieldId::Matmul_Fp32);
+  bool accumulate = insn.get(FieldId::Matmul_Accumulate);
+  bool sparse = insn.get(FieldId::Matmul_Sparse);
+  int64_t a = insn.get(FieldId::Matmul_A), w = insn.get(FieldId::Matmul_W);
+  int64_t acc = insn.get(FieldId::Matmul_Acc);
+  int64_t eb = fp32 ? 4 : 1;
+  int64_t mo = d.m_outer(), mi = d.m_inner(), M = mo * mi;
+  int64_t K = d.k(), N = d.n();
+  int64_t R = target_.arrayRows, C = target_.arrayCols;
+  int64_t KB = ceilDiv(K, R), NB = ceilDiv(N, C);
+  cycles = 0;
+  if (M == 0 || K == 0 || N == 0)
+    return true;
+
+  // A: rows (ro, ri) of K contiguous elements.
+  int64_t aCounts[3] = {mo, mi, K};
+  int64_t aStrides[3] = {int64_t(d.a_stride_outer()),
+                         int64_t(d.a_stride_inner()), eb};
+  if (!inBounds(extentOf(a, aCounts, aStrides, 3, eb), sram_.size()))
+    return why = "matmul reads A outside the scratchpad", false;
+  // Accumulator rows.
+  int64_t accCounts[2] = {M, N};
+  int64_t accStrides[2] = {int64_t(d.acc_row_stride()) * 4, 4};
+  if (!inBounds(extentOf(acc * 4, accCounts, accStrides, 2, 4), acc_.size()))
+    return why = "matmul writes outside the accumulator", false;
+
+  // W: dense rows, or a block mask followed by the non-zero R x C blocks.
+  std::vector<bool> present(size_t(KB * NB), true);
+  int64_t blockBytes = R * C * eb, maskBytes = 0, nonZero = KB * NB;
+  if (sparse) {
+    maskBytes = (ceilDiv(KB * NB, 8) + 15) / 16 * 16;
+    if (w < 0 || w + maskBytes > int64_t(sram_.size()))
+      return why = "matmul reads the sparsity mask outside the scratchpad",
+             false;
+    nonZero = 0;
+    for (int64_t b = 0; b < KB * NB; ++b) {
+      present[b] = (sram_[w + b / 8] >> (b % 8)) & 1;
+      nonZero += present[b];
+    }
+    if (w + maskBytes + nonZero * blockBytes > int64_t(sram_.size()))
+      return why = "matmul reads sparse W blocks outside the scratchpad", false;
+  } else {
+    int64_t wCounts[2] = {K, N};
+    int64_t wStrides[2] = {int64_t(d.w_row_stride()), eb};
+    if (!inBounds(extentOf(w, wCounts, wStrides, 2, eb), sram_.size()))
+      return why = "matmul reads W outside the scratchpad", false;
+  }
+
+  // Functional model, one output row at a time.
+  std::vector<int32_t> rowI(fp32 ? 0 : N);
+  std::vector<float> rowF(fp32 ? N : 0);
+  int64_t executedPerRow = 0, weightBytes = 0, aBytesPerRow = 0;
+  for (int64_t kb = 0, blk = 0; kb < KB; ++kb)
+    for (int64_t nb = 0; nb < NB; ++nb, ++blk) {
+      if (!present[blk])
+        continue;
+      int64_t kt = std::min(R, K - kb * R), nt = std::min(C, N - nb * C);
+      executedPerRow += kt * nt;
+      weightBytes += sparse ? blockBytes : kt * nt * eb;
+      aBytesPerRow += kt * eb;
+    }
+  for (int64_t r = 0; r < M; ++r) {
+    const uint8_t *arow = sram_.data() + a + (r / mi) * d.a_stride_outer() +
+                          (r % mi) * d.a_stride_inner();
+    uint8_t *out = acc_.data() + (acc + r * d.acc_row_stride()) * 4;
+    if (fp32)
+      for (int64_t j = 0; j < N; ++j)
+        rowF[j] = accumulate ? loadF32(out + 4 * j) : 0.0f;
+    else
+      for (int64_t j = 0; j < N; ++j)
+        rowI[j] = accumulate ? loadI32(out + 4 * j) : 0;
+    if (!sparse) {
+      const uint8_t *wp = sram_.data() + w;
+      if (fp32)
+        macRowFp32(rowF.data(), arow, K, wp, d.w_row_stride(), N);
+      else
+        macRowInt8(rowI.data(), reinterpret_cast<const int8_t *>(arow), K,
+                   reinterpret_cast<const int8_t *>(wp), d.w_row_stride(), N);
+    } else {
+      const uint8_t *block = sram_.data() + w + maskBytes;
+      for (int64_t kb = 0, blk = 0; kb < KB; ++kb)
+        for (int64_t nb = 0; nb < NB; ++nb, ++blk) {
+          if (!present[blk])
+            continue;
+          int64_t kt = std::min(R, K - kb * R), nt = std::min(C, N - nb * C);
+          if (fp32)
+            macRowFp32(rowF.data() + nb * C, arow + kb * R * 4, kt, block,
+                       C * 4, nt);
+          else
+            macRowInt8(rowI.data() + nb * C,
+                       reinterpret_cast<const int8_t *>(arow) + kb * R, kt,
+                       reinterpret_cast<const int8_t *>(block), C, nt);
+          block += blockBytes;
+        }
+    }
+    for (int64_t j = 0; j < N; ++j) {
+      if (fp32)
+        storeF32(out + 4 * j, rowF[j]);
+      else
+        storeI32(out + 4 * j, rowI[j]);
+    }
+  }
+
+  // Timing: per present weight tile, R cycles to preload the weights, then
+  // one row of A per cycle (fp32RateDivisor cycles per row for FP32); the
+  // array fills and drains once (R + C cycles).
+  uint64_t rowCycles = fp32 ? target_.fp32RateDivisor : 1;
+  cycles = uint64_t(nonZero) * (uint64_t(R) + uint64_t(M) * rowCycles) +
+           (nonZero ? uint64_t(R + C) : 0);
+  uint64_t executed = uint64_t(M * executedPerRow);
+  stats_.macsDense += uint64_t(M * K * N);
+  (fp32 ? stats_.macsFp32 : stats_.macsInt8) += executed;
+  stats_.sramReadBytes += uint64_t(M * aBytesPerRow + weightBytes + maskBytes);
+  stats_.sramReadBytes += accumulate ? uint64_t(M * N * 4) : 0;
+  stats_.sramWriteBytes += uint64_t(M * N * 4);
+  if (currentLayer_)
+    currentLayer_->macs += executed;
+  return true;
+}
+
+//===----------------------------------------------------------------------===//
+// Vector unit
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// One operand of a vector instruction: memory, base address, element type
+/// and element strides over the descriptor's four dimensions.
+struct Operand {
+  uint8_t *mem = nullptr;
+  size_t memSize = 0;
+  int64_t base = 0;
+  bin::ElementType type = bin::ElementType::F32;
+  int64_t strides[4] = {0, 0, 0, 0};
+  int64_t eb = 4;
+
+  uint8_t *at(const int64_t *idx) const {
+    int64_t off = base;
+    for (int i = 0; i < 4; ++i)
+      off += idx[i] * strides[i] * eb;
+    return mem + off;
+  }
+  float getF(const int64_t *idx) const {
+    const uint8_t *p = at(idx);
+    switch (type) {
+    case bin::ElementType::F32:
+      return loadF32(p);
+    case bin::ElementType::I32:
+      return float(loadI32(p));
+    case bin::ElementType::I8:
+      return float(int8_t(*p));
+    case bin::ElementType::U8:
+      return float(*p);
+    default:
+      return 0.0f;
+    }
+  }
+  int64_t getI(const int64_t *idx) const {
+    const uint8_t *p = at(idx);
+    switch (type) {
+    case bin::ElementType::I32:
+      return loadI32(p);
+    case bin::ElementType::I8:
+      return int8_t(*p);
+    case bin::ElementType::U8:
+      return *p;
+    case bin::ElementType::F32:
+      return int64_t(loadF32(p));
+    default:
+      return 0;
+    }
+  }
+  void setF(const int64_t *idx, float v) const { storeF32(at(idx), v); }
+  void setI(const int64_t *idx, int64_t v) const {
+    uint8_t *p = at(idx);
+    switch (type) {
+    case bin::ElementType::I32:
+      storeI32(p, saturate32(v));
+      break;
+    case bin::ElementType::I8:
+      *p = uint8_t(int8_t(std::clamp<int64_t>(v, -128, 127)));
+      break;
+    case bin::ElementType::U8:
+      *p = uint8_t(std::clamp<int64_t>(v, 0, 255));
+      break;
+    default:
+      break;
+    }
+  }
+};
+
+bool isVectorType(bin::ElementType t) {
+  return t == bin::ElementType::F32 || t == bin::ElementType::I32 ||
+         t == bin::ElementType::I8 || t == bin::ElementType::U8;
+}
+
+/// Calls f(idx) for every point of `dims` (innermost first).
+template <typename F> void forEach(const int64_t *dims, F &&f) {
+  int64_t idx[4];
+  for (idx[3] = 0; idx[3] < dims[3]; ++idx[3])
+    for (idx[2] = 0; idx[2] < dims[2]; ++idx[2])
+      for (idx[1] = 0; idx[1] < dims[1]; ++idx[1])
+        for (idx[0] = 0; idx[0] < dims[0]; ++idx[0])
+          f(idx);
+}
+
+float erfF(float x) { return std::erf(x); }
+
+} // namespace
+
+bool Emulator::vector(const Instruction &insn, uint64_t &cycles,
+                      std::string &why) {
+  Opcode op = insn.opcode();
+  const bin::VectorDesc &d = exe_.vector(insn.get(FieldId::VecBinary_Desc));
+  uint8_t func = uint8_t(insn.get(FieldId::VecBinary_Func));
+  const char *mnemonic = opcodeInfo(uint8_t(op))->mnemonic;
+  if (op != Opcode::VecRequant && op != Opcode::VecLut &&
+      !vecFuncName(op, func))
+    return why = std::string(mnemonic) + " has unknown function " +
+                 std::to_string(func),
+           false;
+
+  int64_t dims[4];
+  for (int i = 0; i < 4; ++i)
+    dims[i] = d.dims()->Get(i);
+  int64_t elements = dims[0] * dims[1] * dims[2] * dims[3];
+  int64_t win[2] = {1, 1}, winStride[2] = {1, 1};
+  if (op == Opcode::VecPool)
+    for (int i = 0; i < 2; ++i) {
+      win[i] = d.window()->Get(i);
+      winStride[i] = d.window_strides()->Get(i);
+      if (win[i] == 0)
+        return why = "vec.pool with an empty window", false;
+    }
+
+  auto makeOperand = [&](FieldId addrField, bin::ElementType type,
+                         bin::Space space,
+                         const flatbuffers::Array<int32_t, 4> *strides,
+                         Operand &o, const char *what) -> bool {
+    if (!isVectorType(type))
+      return why = std::string(mnemonic) + " " + what +
+                   " has an unsupported element type",
+             false;
+    if (space != bin::Space::Scratchpad && space != bin::Space::Accumulator)
+      return why = std::string(mnemonic) + " " + what +
+                   " names an unknown memory",
+             false;
+    std::vector<uint8_t> &mem = space == bin::Space::Accumulator ? acc_ : sram_;
+    o.mem = mem.data();
+    o.memSize = mem.size();
+    o.base = insn.get(addrField);
+    o.type = type;
+    o.eb = elementBytes(type);
+    int64_t counts[4], byteStrides[4];
+    for (int i = 0; i < 4; ++i) {
+      o.strides[i] = strides->Get(i);
+      counts[i] = dims[i];
+      byteStrides[i] = o.strides[i] * o.eb;
+    }
+    // A pool source spans the windows too.
+    if (op == Opcode::VecPool && std::string(what) == "src0")
+      for (int i = 0; i < 2; ++i)
+        counts[i + 1] =
+            dims[i + 1] == 0 ? 0 : (dims[i + 1] - 1) * winStride[i] + win[i];
+    if (!inBounds(extentOf(o.base, counts, byteStrides, 4, o.eb), o.memSize))
+      return why = std::string(mnemonic) + " " + what + " at 0x" +
+                   [&] {
+                     char b[16];
+                     std::snprintf(b, sizeof(b), "%06llx",
+                                   (unsigned long long)o.base);
+                     return std::string(b);
+                   }() +
+                   " reaches outside the " +
+                   (space == bin::Space::Accumulator ? "accumulator"
+                                                     : "scratchpad"),
+             false;
+    return true;
+  };
+
+  Operand s0, s1, dst;
+  if (!makeOperand(FieldId::VecBinary_Src0, d.src0_type(), d.src0_space(),
+                   d.src0_strides(), s0, "src0") ||
+      !makeOperand(FieldId::VecBinary_Dst, d.dst_type(), d.dst_space(),
+                   d.dst_strides(), dst, "dst"))
+    return false;
+  if (op == Opcode::VecBinary &&
+      !makeOperand(FieldId::VecBinary_Src1, d.src1_type(), d.src1_space(),
+                   d.src1_strides(), s1, "src1"))
+    return false;
+
+  bool isFloat = dst.type == bin::ElementType::F32;
+  uint64_t laneOps = uint64_t(elements);
+  bool transcendental = false;
+  int64_t srcBytes = elements * s0.eb;
+
+  switch (op) {
+  case Opcode::VecBinary: {
+    if (s0.type != dst.type || s1.type != dst.type ||
+        (dst.type != bin::ElementType::F32 &&
+         dst.type != bin::ElementType::I32))
+      return why = "vec.binary needs FP32 or INT32 operands of one type", false;
+    srcBytes += elements * s1.eb;
+    forEach(dims, [&](const int64_t *idx) {
+      if (isFloat) {
+        float x = s0.getF(idx), y = s1.getF(idx), r = 0;
+        switch (func) {
+        case vecfunc::VecBinary_Add:
+          r = x + y;
+          break;
+        case vecfunc::VecBinary_Sub:
+          r = x - y;
+          break;
+        case vecfunc::VecBinary_Mul:
+          r = x * y;
+          break;
+        case vecfunc::VecBinary_Div:
+          r = x / y;
+          break;
+        case vecfunc::VecBinary_Min:
+          r = std::isnan(x) || std::isnan(y) ? NAN : std::min(x, y);
+          break;
+        case vecfunc::VecBinary_Max:
+          r = std::isnan(x) || std::isnan(y) ? NAN : std::max(x, y);
+          break;
+        case vecfunc::VecBinary_Pow:
+          r = std::pow(x, y);
+          break;
+        }
+        dst.setF(idx, r);
+      } else {
+        int64_t x = s0.getI(idx), y = s1.getI(idx), r = 0;
+        switch (func) {
+        case vecfunc::VecBinary_Add:
+          r = x + y;
+          break;
+        case vecfunc::VecBinary_Sub:
+          r = x - y;
+          break;
+        case vecfunc::VecBinary_Mul:
+          r = x * y;
+          break;
+        case vecfunc::VecBinary_Div:
+          r = y == 0 ? 0 : x / y;
+          break;
+        case vecfunc::VecBinary_Min:
+          r = std::min(x, y);
+          break;
+        case vecfunc::VecBinary_Max:
+          r = std::max(x, y);
+          break;
+        case vecfunc::VecBinary_Pow:
+          r = int64_t(std::pow(double(x), double(y)));
+          break;
+        }
+        dst.setI(idx, r);
+      }
+    });
+    transcendental =
+        func == vecfunc::VecBinary_Div || func == vecfunc::VecBinary_Pow;
+    break;
+  }
+  case Opcode::VecUnary: {
+    if (func != vecfunc::VecUnary_Copy &&
+        (s0.type != bin::ElementType::F32 || !isFloat))
+      return why = "vec.unary functions other than copy need FP32", false;
+    if (func == vecfunc::VecUnary_Copy && s0.type != dst.type)
+      return why = "vec.unary copy needs matching element types", false;
+    float alpha = d.alpha(), beta = d.beta(), lo = d.lo(), hi = d.hi();
+    forEach(dims, [&](const int64_t *idx) {
+      if (func == vecfunc::VecUnary_Copy) {
+        std::memcpy(dst.at(idx), s0.at(idx), size_t(dst.eb));
+        return;
+      }
+      float x = s0.getF(idx), r = x;
+      switch (func) {
+      case vecfunc::VecUnary_AffineClamp:
+        r = std::min(std::max(alpha * x + beta, lo), hi);
+        break;
+      case vecfunc::VecUnary_LeakyRelu:
+        r = x >= 0 ? x : alpha * x;
+        break;
+      case vecfunc::VecUnary_HardSwish:
+        r = x * std::min(std::max(alpha * x + beta, 0.0f), 1.0f);
+        break;
+      case vecfunc::VecUnary_Exp:
+        r = std::exp(x);
+        break;
+      case vecfunc::VecUnary_Reciprocal:
+        r = 1.0f / x;
+        break;
+      case vecfunc::VecUnary_Rsqrt:
+        r = 1.0f / std::sqrt(x);
+        break;
+      case vecfunc::VecUnary_Sqrt:
+        r = std::sqrt(x);
+        break;
+      case vecfunc::VecUnary_Tanh:
+        r = std::tanh(x);
+        break;
+      case vecfunc::VecUnary_Erf:
+        r = erfF(x);
+        break;
+      case vecfunc::VecUnary_Sigmoid:
+        r = 1.0f / (1.0f + std::exp(-x));
+        break;
+      }
+      dst.setF(idx, r);
+    });
+    transcendental = func >= vecfunc::VecUnary_Exp;
+    break;
+  }
+  case Opcode::VecRequant: {
+    if (s0.type != bin::ElementType::I32 ||
+        (dst.type != bin::ElementType::I8 && dst.type != bin::ElementType::U8))
+      return why = "vec.requant takes INT32 and writes INT8", false;
+    unsigned axis = d.channel_axis();
+    if (axis > 3)
+      return why = "vec.requant channel axis out of range", false;
+    int64_t params = insn.get(FieldId::VecRequant_Src1);
+    if (params + dims[axis] * 12 > int64_t(sram_.size()))
+      return why = "vec.requant parameters reach outside the scratchpad", false;
+    // Validate every channel's multiplier and shift first.
+    for (int64_t c = 0; c < dims[axis]; ++c) {
+      const uint8_t *p = sram_.data() + params + c * 12;
+      int32_t mult = loadI32(p + 4), shift = loadI32(p + 8);
+      if (mult < 0 || shift < 2 || shift > 62)
+        return why = "vec.requant channel " + std::to_string(c) +
+                     " has multiplier " + std::to_string(mult) + " and shift " +
+                     std::to_string(shift) +
+                     " (needs multiplier >= 0, 2 <= shift <= 62)",
+               false;
+    }
+    int32_t lo = roundClamp(d.lo(), -128, 255),
+            hi = roundClamp(d.hi(), -128, 255);
+    int32_t zp = d.zp_out();
+    srcBytes += dims[axis] * 12;
+    forEach(dims, [&](const int64_t *idx) {
+      const uint8_t *p = sram_.data() + params + idx[axis] * 12;
+      int32_t bias = loadI32(p), mult = loadI32(p + 4), shift = loadI32(p + 8);
+      int32_t v = saturate32(s0.getI(idx) + int64_t(bias));
+      int64_t y = applyScale32(v, mult, shift) + zp;
+      dst.setI(idx, std::clamp<int64_t>(y, lo, hi));
+    });
+    laneOps = uint64_t(elements); // INT32 multiplies
+    stats_.laneOpsInt32 += laneOps;
+    laneOps = 0;
+    break;
+  }
+  case Opcode::VecLut: {
+    if (s0.type != bin::ElementType::I8 || dst.type != bin::ElementType::I8)
+      return why = "vec.lut maps INT8 to INT8", false;
+    int64_t table = insn.get(FieldId::VecLut_Src1);
+    if (table + int64_t(target_.lutEntries) > int64_t(sram_.size()))
+      return why = "vec.lut table reaches outside the scratchpad", false;
+    const uint8_t *t = sram_.data() + table;
+    forEach(dims, [&](const int64_t *idx) {
+      *dst.at(idx) = t[uint8_t(int8_t(*s0.at(idx)) + 128)];
+    });
+    srcBytes += target_.lutEntries;
+    break;
+  }
+  case Opcode::VecReduce: {
+    if (s0.type != dst.type || (dst.type != bin::ElementType::F32 &&
+                                dst.type != bin::ElementType::I32))
+      return why = "vec.reduce needs FP32 or INT32 operands of one type", false;
+    // Visit each destination element once: the reduced axes (stride 0) at 0.
+    int64_t once[4];
+    for (int i = 0; i < 4; ++i)
+      once[i] = dst.strides[i] == 0 ? std::min<int64_t>(dims[i], 1) : dims[i];
+    bool isMax = func == vecfunc::VecReduce_Max;
+    forEach(once, [&](const int64_t *idx) {
+      if (isFloat)
+        dst.setF(idx, isMax ? -INFINITY : 0.0f);
+      else
+        dst.setI(idx, isMax ? INT32_MIN : 0);
+    });
+    forEach(dims, [&](const int64_t *idx) {
+      if (isFloat) {
+        float x = s0.getF(idx), acc = dst.getF(idx);
+        dst.setF(idx, isMax ? (std::isnan(x) || x > acc ? x : acc) : acc + x);
+      } else {
+        int64_t x = s0.getI(idx), acc = dst.getI(idx);
+        dst.setI(idx, isMax ? std::max(x, acc) : acc + x);
+      }
+    });
+    if (!isMax && isFloat && d.alpha() != 1.0f && d.alpha() != 0.0f)
+      forEach(once, [&](const int64_t *idx) {
+        dst.setF(idx, dst.getF(idx) * d.alpha());
+      });
+    break;
+  }
+  case Opcode::VecPool: {
+    if (s0.type != dst.type)
+      return why = "vec.pool needs matching element types", false;
+    bool isMax = func == vecfunc::VecPool_Max;
+    forEach(dims, [&](const int64_t *idx) {
+      int64_t src[4] = {idx[0], 0, 0, idx[3]};
+      float accF = isMax ? -INFINITY : 0.0f;
+      int64_t accI = isMax ? INT64_MIN : 0;
+      for (int64_t ky = 0; ky < win[1]; ++ky)
+        for (int64_t kx = 0; kx < win[0]; ++kx) {
+          src[1] = idx[1] * winStride[0] + kx;
+          src[2] = idx[2] * winStride[1] + ky;
+          if (isFloat) {
+            float x = s0.getF(src);
+            accF = isMax ? (std::isnan(x) || x > accF ? x : accF) : accF + x;
+          } else {
+            int64_t x = s0.getI(src);
+            accI = isMax ? std::max(accI, x) : accI + x;
+          }
+        }
+      if (isFloat)
+        dst.setF(idx, isMax ? accF : accF * d.alpha());
+      else
+        dst.setI(idx, isMax ? accI
+                            : roundClamp(float(accI) * d.alpha(), INT32_MIN,
+                                         INT32_MAX));
+    });
+    laneOps = uint64_t(elements * win[0] * win[1]);
+    srcBytes = int64_t(laneOps) * s0.eb;
+    break;
+  }
+  case Opcode::VecConvert: {
+    int32_t zpIn = d.zp_in(), zpOut = d.zp_out();
+    float alpha = d.alpha();
+    if (func == vecfunc::VecConvert_Quantize) {
+      if (s0.type != bin::ElementType::F32 ||
+          (dst.type != bin::ElementType::I8 &&
+           dst.type != bin::ElementType::U8))
+        return why = "vec.convert quantize maps FP32 to INT8", false;
+      int32_t lo = roundClamp(d.lo(), -128, 255),
+              hi = roundClamp(d.hi(), -128, 255);
+      forEach(dims, [&](const int64_t *idx) {
+        float q = s0.getF(idx) / alpha;
+        int64_t y = int64_t(roundClamp(q, -(1 << 20), 1 << 20)) + zpOut;
+        dst.setI(idx, std::clamp<int64_t>(y, lo, hi));
+      });
+    } else {
+      if (!isFloat || s0.type == bin::ElementType::F32)
+        return why = "vec.convert dequantize/itof maps integers to FP32", false;
+      bool dequant = func == vecfunc::VecConvert_Dequantize;
+      forEach(dims, [&](const int64_t *idx) {
+        int64_t x = s0.getI(idx);
+        dst.setF(idx, dequant ? float(x - zpIn) * alpha : float(x));
+      });
+    }
+    break;
+  }
+  default:
+    return why = "not a vector instruction", false;
+  }
+
+  // Timing: lane groups of the narrowest operand width, a startup per
+  // instruction, transcendental functions several cycles per group.
+  bool narrow = s0.eb == 1 && dst.eb == 1;
+  uint64_t lanes = narrow ? target_.vectorLanesInt8 : target_.vectorLanes32;
+  uint64_t work = op == Opcode::VecPool ? uint64_t(elements * win[0] * win[1])
+                                        : uint64_t(elements);
+  cycles = target_.vectorStartupCycles +
+           ceilDiv(work, lanes) *
+               (transcendental ? target_.vectorTranscendentalCycles : 1);
+  if (elements == 0)
+    cycles = target_.vectorStartupCycles;
+  if (narrow)
+    stats_.laneOpsInt8 += laneOps;
+  else if (isFloat || s0.type == bin::ElementType::F32)
+    stats_.laneOpsFp32 += laneOps;
+  else
+    stats_.laneOpsInt32 += laneOps;
+  stats_.sramReadBytes += uint64_t(srcBytes);
+  stats_.sramWriteBytes += uint64_t(elements * dst.eb);
+  if (dst.mem == sram_.data() && elements > 0) {
+    int64_t counts[4], bs[4];
+    for (int i = 0; i < 4; ++i) {
+      counts[i] = dims[i];
+      bs[i] = dst.strides[i] * dst.eb;
+    }
+    Extent e = extentOf(dst.base, counts, bs, 4, dst.eb);
+    stats_.peakSramBytes = std::max<uint64_t>(stats_.peakSramBytes, e.hi);
+  }
+  return true;
+}
+
+//===----------------------------------------------------------------------===//
+// Scheduling
+//===----------------------------------------------------------------------===//
+
+bool Emulator::execute(const Instruction &insn, uint64_t &cycles,
+                       std::string &why) {
+  switch (insn.opcode()) {
+  case Opcode::DmaLoad:
+    return dmaLoad(insn, cycles, why);
+  case Opcode::DmaStore:
+    return dmaStore(insn, cycles, why);
+  case Opcode::Matmul:
+    return matmul(insn, cycles, why);
+  case Opcode::Sync:
+  case Opcode::End:
+    cycles = 0;
+    return true;
+  default:
+    return vector(insn, cycles, why);
+  }
+}
+
+static Unit unitOf(Opcode op) {
+  switch (op) {
+  case Opcode::DmaLoad:
+    return Unit::DmaLoad;
+  case Opcode::DmaStore:
+    return Unit::DmaStore;
+  case Opcode::Matmul:
+    return Unit::Mac;
+  case Opcode::Sync:
+  case Opcode::End:
+    return Unit::None;
+  default:
+    return Unit::Vector;
+  }
+}
+
+bool Emulator::run(std::string &error) {
+  if (!prepare(error))
+    return false;
+  stats_ = RunStats();
+  stats_.layers.assign(exe_.layers().size(), LayerStats());
+  trace_.clear();
+
+  // Dispatch the stream to the three queues, keeping program order.
+  const std::vector<Instruction> &insns = exe_.instructions();
+  std::vector<uint32_t> queue[kNumQueues];
+  for (uint32_t pc = 0; pc < insns.size(); ++pc)
+    if (insns[pc].opcode() != Opcode::End)
+      queue[unsigned(queueOf(insns[pc]))].push_back(pc);
+
+  // Token channels, by (from queue, to queue): the times tokens were pushed.
+  // 0: load->compute, 1: compute->load, 2: compute->store, 3: store->compute.
+  std::deque<uint64_t> tokens[4];
+  auto popChannel = [](unsigned q, bool prev) -> int {
+    if (q == 0)
+      return prev ? -1 : 1;
+    if (q == 1)
+      return prev ? 0 : 3;
+    return prev ? 2 : -1;
+  };
+  auto pushChannel = [](unsigned q, bool prev) -> int {
+    if (q == 0)
+      return prev ? -1 : 0;
+    if (q == 1)
+      return prev ? 1 : 2;
+    return prev ? 3 : -1;
+  };
+  size_t head[kNumQueues] = {0, 0, 0};
+  uint64_t queueReady[kNumQueues] = {0, 0, 0};
+  uint64_t unitFree[kNumUnits] = {0, 0, 0, 0};
+  static const char *queueNames[] = {"load", "compute", "store"};
+
+  for (;;) {
+    int best = -1;
+    uint64_t bestStart = 0;
+    bool anyLeft = false;
+    for (unsigned q = 0; q < kNumQueues; ++q) {
+      if (head[q] >= queue[q].size())
+        continue;
+      anyLeft = true;
+      const Instruction &insn = insns[queue[q][head[q]]];
+      uint64_t start = queueReady[q];
+      bool ready = true;
+      for (bool prev : {true, false}) {
+        if (!insn.get(prev ? FieldId::PopPrev : FieldId::PopNext))
+          continue;
+        int ch = popChannel(q, prev);
+        if (ch < 0 || tokens[ch].empty()) {
+          ready = false;
+          break;
+        }
+        start = std::max(start, tokens[ch].front());
+      }
+      if (!ready)
+        continue;
+      Unit unit = unitOf(insn.opcode());
+      if (unit != Unit::None)
+        start = std::max(start, unitFree[unsigned(unit)]);
+      if (best < 0 || start < bestStart) {
+        best = int(q);
+        bestStart = start;
+      }
+    }
+    if (!anyLeft)
+      break;
+    if (best < 0) {
+      error = "deadlock: every queue waits for a dependence token (";
+      bool first = true;
+      for (unsigned q = 0; q < kNumQueues; ++q) {
+        if (head[q] >= queue[q].size())
+          continue;
+        error += std::string(first ? "" : ", ") + queueNames[q] + " at pc " +
+                 std::to_string(queue[q][head[q]]);
+        first = false;
+      }
+      error += ")";
+      return false;
+    }
+    if (++stats_.instructions > options_.maxInstructions) {
+      error = "instruction budget of " +
+              std::to_string(options_.maxInstructions) + " exceeded at pc " +
+              std::to_string(queue[best][head[best]]);
+      return false;
+    }
+    unsigned q = unsigned(best);
+    uint32_t pc = queue[q][head[q]++];
+    const Instruction &insn = insns[pc];
+    for (bool prev : {true, false})
+      if (insn.get(prev ? FieldId::PopPrev : FieldId::PopNext))
+        tokens[popChannel(q, prev)].pop_front();
+    uint32_t layer = insn.layer();
+    currentLayer_ =
+        layer < stats_.layers.size() ? &stats_.layers[layer] : nullptr;
+    uint64_t macsBefore = stats_.macs();
+    uint64_t dramBefore = stats_.dramReadBytes + stats_.dramWriteBytes;
+    uint64_t sramBefore = stats_.sramReadBytes + stats_.sramWriteBytes;
+    uint64_t laneBefore[3] = {stats_.laneOpsInt8, stats_.laneOpsInt32,
+                              stats_.laneOpsFp32};
+    uint64_t int8Before = stats_.macsInt8;
+    uint64_t cycles = 0;
+    std::string why;
+    if (!execute(insn, cycles, why)) {
+      error =
+          "pc " + std::to_string(pc) + " (" + disassemble(insn) + "): " + why;
+      return false;
+    }
+    uint64_t end = bestStart + cycles;
+    queueReady[q] = end;
+    Unit unit = unitOf(insn.opcode());
+    if (unit != Unit::None) {
+      unitFree[unsigned(unit)] = end;
+      stats_.unitBusy[unsigned(unit)] += cycles;
+    }
+    stats_.cycles = std::max(stats_.cycles, end);
+    for (bool prev : {true, false})
+      if (insn.get(prev ? FieldId::PushPrev : FieldId::PushNext))
+        tokens[pushChannel(q, prev)].push_back(end);
+    if (currentLayer_) {
+      const EnergyModel &e = target_.energy;
+      uint64_t int8 = stats_.macsInt8 - int8Before;
+      uint64_t fp32 = stats_.macs() - macsBefore - int8;
+      currentLayer_->cycles += cycles;
+      currentLayer_->energyPj +=
+          int8 * e.int8MacPj + fp32 * e.fp32MacPj +
+          (stats_.sramReadBytes + stats_.sramWriteBytes - sramBefore) *
+              e.sramBytePj +
+          (stats_.dramReadBytes + stats_.dramWriteBytes - dramBefore) *
+              e.dramBytePj +
+          (stats_.laneOpsInt8 - laneBefore[0]) * e.int8LaneOpPj +
+          (stats_.laneOpsInt32 - laneBefore[1]) * e.int32LaneOpPj +
+          (stats_.laneOpsFp32 - laneBefore[2]) * e.fp32LaneOpPj;
+    }
+    if (options_.trace)
+      trace_.push_back({unit, pc, layer, bestStart, end});
+  }
+  currentLayer_ = nullptr;
+  finishStats();
+  return true;
+}
+
+void Emulator::finishStats() {
+  const EnergyModel &e = target_.energy;
+  stats_.energyPj =
+      stats_.macsInt8 * e.int8MacPj + stats_.macsFp32 * e.fp32MacPj +
+      (stats_.sramReadBytes + stats_.sramWriteBytes) * e.sramBytePj +
+      (stats_.dramReadBytes + stats_.dramWriteBytes) * e.dramBytePj +
+      stats_.laneOpsInt8 * e.int8LaneOpPj +
+      stats_.laneOpsInt32 * e.int32LaneOpPj +
+      stats_.laneOpsFp32 * e.fp32LaneOpPj;
+  if (stats_.cycles)
+    stats_.macUtilization =
+        (double(stats_.macsInt8) / target_.int8MacsPerCycle() +
+         double(stats_.macsFp32) / target_.fp32MacsPerCycle()) /
+        double(stats_.cycles);
+}
+
+} // namespace npu::rt

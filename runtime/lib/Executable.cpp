@@ -1,0 +1,433 @@
+//===- Executable.cpp - .npubin verification, loading and building -------===//
+
+#include "npu/runtime/Executable.h"
+
+#include <cstdio>
+#include <fstream>
+
+namespace npu::rt {
+
+uint32_t elementBytes(bin::ElementType type) {
+  switch (type) {
+  case bin::ElementType::F32:
+  case bin::ElementType::I32:
+    return 4;
+  case bin::ElementType::I64:
+    return 8;
+  case bin::ElementType::F16:
+    return 2;
+  case bin::ElementType::I8:
+  case bin::ElementType::U8:
+  case bin::ElementType::Bool:
+    return 1;
+  }
+  return 0;
+}
+
+const char *elementTypeName(bin::ElementType type) {
+  const char *name = bin::EnumNameElementType(type);
+  return name && *name ? name : "?";
+}
+
+namespace {
+
+std::string str(const flatbuffers::String *s) { return s ? s->str() : ""; }
+
+bool fail(std::string &error, const std::string &msg) {
+  error = msg;
+  return false;
+}
+
+/// Reads one tensor descriptor, checking it against the DRAM size.
+bool readTensor(const bin::TensorInfo &info, uint64_t dramSize,
+                const char *what, TensorSpec &out, std::string &error) {
+  out.name = info.name()->str();
+  out.type = info.element_type();
+  out.layout = info.layout();
+  out.dramOffset = info.dram_offset();
+  out.sizeBytes = info.size_bytes();
+  std::string label = std::string(what) + " '" + out.name + "'";
+  if (elementBytes(out.type) == 0 || !bin::EnumNameElementType(out.type)[0])
+    return fail(error, label + " has an unknown element type");
+  if (out.layout != bin::Layout::Dense && out.layout != bin::Layout::NHWC)
+    return fail(error, label + " has an unknown layout");
+  uint64_t count = 1;
+  if (info.shape())
+    for (int64_t d : *info.shape()) {
+      if (d < 0 || d > (int64_t(1) << 32))
+        return fail(error, label + " has a bad dimension");
+      out.shape.push_back(d);
+      count *= uint64_t(d);
+      if (count > (uint64_t(1) << 32))
+        return fail(error, label + " is too large");
+    }
+  if (count * elementBytes(out.type) != out.sizeBytes)
+    return fail(error, label + " size_bytes disagrees with its shape");
+  if (uint64_t(out.dramOffset) + out.sizeBytes > dramSize)
+    return fail(error, label + " lies outside DRAM");
+  if (const bin::QuantParams *q = info.quant()) {
+    if (q->scale())
+      out.scale.assign(q->scale()->begin(), q->scale()->end());
+    if (q->zero_point())
+      out.zeroPoint.assign(q->zero_point()->begin(), q->zero_point()->end());
+    out.quantAxis = q->axis();
+    if (out.scale.size() != out.zeroPoint.size() ||
+        (out.quantAxis >= 0 && size_t(out.quantAxis) >= out.shape.size()))
+      return fail(error, label + " has inconsistent quantization parameters");
+  }
+  return true;
+}
+
+} // namespace
+
+bool Executable::verify(const TargetDesc *expected, std::string &error) {
+  // A size-prefixed FlatBuffer: 4-byte length, then the buffer whose file
+  // identifier is "NPUB". The length makes every truncation detectable.
+  const uint8_t *data = bytes_.data();
+  if (bytes_.size() < 12 ||
+      !flatbuffers::BufferHasIdentifier(data, bin::ExecutableIdentifier(),
+                                        /*size_prefixed=*/true))
+    return fail(error, "not an NPU executable (missing the NPUB identifier)");
+  if (uint64_t(flatbuffers::GetPrefixedSize(data)) +
+          sizeof(flatbuffers::uoffset_t) !=
+      bytes_.size())
+    return fail(error, "truncated or padded executable (the file holds " +
+                           std::to_string(bytes_.size()) +
+                           " bytes; its header "
+                           "says " +
+                           std::to_string(flatbuffers::GetPrefixedSize(data) +
+                                          sizeof(flatbuffers::uoffset_t)) +
+                           ")");
+  flatbuffers::Verifier verifier(data, bytes_.size());
+  if (!bin::VerifySizePrefixedExecutableBuffer(verifier))
+    return fail(error,
+                "corrupted executable (FlatBuffers verification failed)");
+  fb_ = bin::GetSizePrefixedExecutable(data);
+  if (fb_->format_version() != kFormatVersion)
+    return fail(error, "executable format version " +
+                           std::to_string(fb_->format_version()) +
+                           "; this runtime reads version " +
+                           std::to_string(kFormatVersion));
+  if (fb_->isa_version() != kIsaVersion)
+    return fail(error, "built for ISA version " +
+                           std::to_string(fb_->isa_version()) +
+                           "; this runtime implements version " +
+                           std::to_string(kIsaVersion));
+
+  // Target: known by name, identical parameters, and the device's own.
+  const bin::TargetInfo &t = *fb_->target();
+  std::string name = t.name()->str();
+  target_ = lookupTarget(name);
+  if (!target_)
+    return fail(error, "built for unknown target '" + name + "'");
+  if (expected && expected->name != name)
+    return fail(error, "built for target '" + name + "'; the device is '" +
+                           expected->name + "'");
+  const TargetDesc &d = *target_;
+  if (t.clock_hz() != d.clockHz || t.array_rows() != d.arrayRows ||
+      t.array_cols() != d.arrayCols ||
+      t.fp32_rate_divisor() != d.fp32RateDivisor ||
+      t.accumulator_bytes() != d.accumulatorBytes ||
+      t.scratchpad_bytes() != d.scratchpadBytes ||
+      t.vector_lanes_int8() != d.vectorLanesInt8 ||
+      t.vector_lanes_32() != d.vectorLanes32 ||
+      t.dram_bytes_per_cycle() != d.dramBytesPerCycle ||
+      t.dram_latency_cycles() != d.dramLatencyCycles)
+    return fail(error, "target '" + name +
+                           "' parameters differ from this runtime's "
+                           "description of it");
+
+  uint64_t dram = fb_->dram_size();
+  if (dram == 0 || dram > d.maxDramBytes())
+    return fail(error, "DRAM size " + std::to_string(dram) +
+                           " is outside the target's 32-bit address space");
+  if (uint64_t(fb_->constants_offset()) + size(fb_->constants()) > dram)
+    return fail(error, "the constant segment lies outside DRAM");
+
+  for (auto [list, out, what] :
+       {std::tuple{fb_->inputs(), &inputs_, "input"},
+        std::tuple{fb_->outputs(), &outputs_, "output"}}) {
+    if (!list)
+      continue;
+    for (const bin::TensorInfo *info : *list) {
+      out->emplace_back();
+      if (!readTensor(*info, dram, what, out->back(), error))
+        return false;
+    }
+  }
+
+  if (fb_->layers())
+    for (const bin::Layer *layer : *fb_->layers()) {
+      if (layer->id() != layers_.size())
+        return fail(error, "layer table is not indexed by id");
+      layers_.push_back({str(layer->name()), str(layer->op())});
+    }
+
+  // Instructions: whole, valid, referencing existing descriptors and layers,
+  // dependence flags naming existing neighbour queues, `end` last and once.
+  const flatbuffers::Vector<uint8_t> *code = fb_->instructions();
+  if (!code || code->size() == 0 || code->size() % kInstructionBytes)
+    return fail(error, "the instruction stream is empty or not a whole "
+                       "number of 16-byte instructions");
+  size_t n = code->size() / kInstructionBytes;
+  insns_.reserve(n);
+  for (size_t pc = 0; pc < n; ++pc) {
+    Instruction insn = Instruction::load(code->data() + pc * kInstructionBytes);
+    auto bad = [&](const std::string &why) {
+      char buf[32];
+      std::snprintf(buf, sizeof(buf), "pc %zu: ", pc);
+      return fail(error, buf + why);
+    };
+    if (std::string why = insn.validate(); !why.empty())
+      return bad("illegal instruction (" + why + ")");
+    Opcode op = insn.opcode();
+    if ((op == Opcode::End) != (pc == n - 1))
+      return bad("the stream must end with exactly one 'end'");
+    uint32_t layer = insn.layer();
+    if (layer != kNoLayer && layer >= layers_.size())
+      return bad("layer " + std::to_string(layer) + " is not in the table");
+    Queue q = queueOf(insn);
+    if ((q == Queue::Load &&
+         (insn.get(FieldId::PopPrev) || insn.get(FieldId::PushPrev))) ||
+        (q == Queue::Store &&
+         (insn.get(FieldId::PopNext) || insn.get(FieldId::PushNext))) ||
+        (op == Opcode::End && (insn.words[0] & 0xF00)))
+      return bad("dependence flag names a queue that does not exist");
+    auto descIn = [&](FieldId f, size_t count) { return insn.get(f) < count; };
+    switch (op) {
+    case Opcode::DmaLoad:
+      if (!descIn(FieldId::DmaLoad_Desc, numDma()))
+        return bad("DMA descriptor out of range");
+      break;
+    case Opcode::DmaStore: {
+      if (!descIn(FieldId::DmaStore_Desc, numDma()))
+        return bad("DMA descriptor out of range");
+      const bin::DmaDesc &desc = dma(insn.get(FieldId::DmaStore_Desc));
+      for (int i = 0; i < 4; ++i)
+        if (desc.pad_before()->Get(i) || desc.pad_after()->Get(i))
+          return bad("dma.store with a padded descriptor");
+      break;
+    }
+    case Opcode::Matmul:
+      if (!descIn(FieldId::Matmul_Desc, numMatmul()))
+        return bad("matmul descriptor out of range");
+      break;
+    case Opcode::VecBinary:
+    case Opcode::VecUnary:
+    case Opcode::VecRequant:
+    case Opcode::VecLut:
+    case Opcode::VecReduce:
+    case Opcode::VecPool:
+    case Opcode::VecConvert:
+      // Every vector op's Desc field sits at the same bits.
+      if (!descIn(FieldId::VecBinary_Desc, numVector()))
+        return bad("vector descriptor out of range");
+      break;
+    default:
+      break;
+    }
+    insns_.push_back(insn);
+  }
+  for (size_t i = 0; i < numDma(); ++i) {
+    uint8_t eb = dma(i).elem_bytes();
+    if (eb != 1 && eb != 2 && eb != 4)
+      return fail(error, "DMA descriptor " + std::to_string(i) +
+                             " has element size " + std::to_string(eb));
+  }
+  return true;
+}
+
+std::unique_ptr<Executable> Executable::load(std::vector<uint8_t> bytes,
+                                             const TargetDesc *target,
+                                             std::string &error) {
+  std::unique_ptr<Executable> exe(new Executable());
+  exe->bytes_ = std::move(bytes);
+  if (!exe->verify(target, error))
+    return nullptr;
+  return exe;
+}
+
+std::unique_ptr<Executable> Executable::loadFile(const std::string &path,
+                                                 const TargetDesc *target,
+                                                 std::string &error) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) {
+    error = "cannot open file";
+    return nullptr;
+  }
+  std::streamoff size = in.tellg();
+  if (size < 0 || size > (std::streamoff(1) << 31)) {
+    error = "file is larger than 2 GiB";
+    return nullptr;
+  }
+  std::vector<uint8_t> bytes(static_cast<size_t>(size));
+  in.seekg(0);
+  if (!in.read(reinterpret_cast<char *>(bytes.data()), size)) {
+    error = "cannot read file";
+    return nullptr;
+  }
+  return load(std::move(bytes), target, error);
+}
+
+//===----------------------------------------------------------------------===//
+// ProgramBuilder
+//===----------------------------------------------------------------------===//
+
+ProgramBuilder::ProgramBuilder(const TargetDesc &target) : target_(target) {}
+
+uint16_t ProgramBuilder::addDma(const bin::DmaDesc &desc) {
+  dma_.push_back(desc);
+  return uint16_t(dma_.size() - 1);
+}
+uint16_t ProgramBuilder::addMatmul(const bin::MatmulDesc &desc) {
+  matmul_.push_back(desc);
+  return uint16_t(matmul_.size() - 1);
+}
+uint16_t ProgramBuilder::addVector(const bin::VectorDesc &desc) {
+  vector_.push_back(desc);
+  return uint16_t(vector_.size() - 1);
+}
+uint16_t ProgramBuilder::addLayer(const std::string &name,
+                                  const std::string &op) {
+  layers_.push_back({name, op});
+  return uint16_t(layers_.size() - 1);
+}
+
+uint32_t ProgramBuilder::addConstant(const void *data, size_t size) {
+  constants_.resize((constants_.size() + 63) / 64 * 64, 0);
+  uint32_t offset = constantsOffset_ + uint32_t(constants_.size());
+  const uint8_t *p = static_cast<const uint8_t *>(data);
+  constants_.insert(constants_.end(), p, p + size);
+  return offset;
+}
+
+std::vector<uint8_t> ProgramBuilder::finish() {
+  if (insns_.empty() || insns_.back().opcode() != Opcode::End)
+    insns_.push_back(makeEnd());
+  flatbuffers::FlatBufferBuilder fbb(1024 + constants_.size());
+  auto tensors = [&](const std::vector<TensorSpec> &specs) {
+    std::vector<flatbuffers::Offset<bin::TensorInfo>> out;
+    for (const TensorSpec &s : specs) {
+      flatbuffers::Offset<bin::QuantParams> quant;
+      if (!s.scale.empty())
+        quant = bin::CreateQuantParamsDirect(fbb, &s.scale, &s.zeroPoint,
+                                             s.quantAxis);
+      out.push_back(bin::CreateTensorInfoDirect(fbb, s.name.c_str(), &s.shape,
+                                                s.type, s.layout, s.dramOffset,
+                                                s.sizeBytes, quant));
+    }
+    return fbb.CreateVector(out);
+  };
+  auto inputs = tensors(inputs_);
+  auto outputs = tensors(outputs_);
+  auto target = bin::CreateTargetInfoDirect(
+      fbb, target_.name.c_str(), target_.clockHz, target_.arrayRows,
+      target_.arrayCols, target_.fp32RateDivisor, target_.accumulatorBytes,
+      target_.scratchpadBytes, target_.vectorLanesInt8, target_.vectorLanes32,
+      target_.dramBytesPerCycle, target_.dramLatencyCycles);
+  fbb.ForceVectorAlignment(constants_.size(), 1, 64);
+  auto constants = fbb.CreateVector(constants_);
+  std::vector<uint8_t> code(insns_.size() * kInstructionBytes);
+  for (size_t i = 0; i < insns_.size(); ++i)
+    insns_[i].store(code.data() + i * kInstructionBytes);
+  fbb.ForceVectorAlignment(code.size(), 1, 16);
+  auto instructions = fbb.CreateVector(code);
+  auto dma = fbb.CreateVectorOfStructs(dma_);
+  auto matmul = fbb.CreateVectorOfStructs(matmul_);
+  auto vector = fbb.CreateVectorOfStructs(vector_);
+  std::vector<flatbuffers::Offset<bin::Layer>> layers;
+  for (size_t i = 0; i < layers_.size(); ++i)
+    layers.push_back(bin::CreateLayerDirect(
+        fbb, uint16_t(i), layers_[i].name.c_str(), layers_[i].op.c_str()));
+  auto layerVec = fbb.CreateVector(layers);
+  uint64_t dram = dramSize_;
+  if (dram < constantsOffset_ + constants_.size())
+    dram = constantsOffset_ + constants_.size();
+  auto exe = bin::CreateExecutable(
+      fbb, kFormatVersion, kIsaVersion, target, inputs, outputs, dram,
+      constantsOffset_, constants, instructions, dma, matmul, vector, layerVec,
+      fbb.CreateString(producer_), fbb.CreateString(producerVersion_));
+  bin::FinishSizePrefixedExecutableBuffer(fbb, exe);
+  return std::vector<uint8_t>(fbb.GetBufferPointer(),
+                              fbb.GetBufferPointer() + fbb.GetSize());
+}
+
+//===----------------------------------------------------------------------===//
+// Instruction helpers
+//===----------------------------------------------------------------------===//
+
+namespace {
+Instruction withLayer(Instruction insn, uint32_t layer) {
+  insn.set(FieldId::Layer, layer & 0xFFFF);
+  return insn;
+}
+} // namespace
+
+Instruction makeDmaLoad(uint16_t desc, uint32_t sram, uint32_t dram,
+                        uint32_t layer) {
+  Instruction insn(Opcode::DmaLoad);
+  insn.set(FieldId::DmaLoad_Desc, desc);
+  insn.set(FieldId::DmaLoad_Sram, sram);
+  insn.set(FieldId::DmaLoad_Dram, dram);
+  return withLayer(insn, layer);
+}
+
+Instruction makeDmaStore(uint16_t desc, uint32_t sram, uint32_t dram,
+                         uint32_t layer) {
+  Instruction insn(Opcode::DmaStore);
+  insn.set(FieldId::DmaStore_Desc, desc);
+  insn.set(FieldId::DmaStore_Sram, sram);
+  insn.set(FieldId::DmaStore_Dram, dram);
+  return withLayer(insn, layer);
+}
+
+Instruction makeMatmul(uint16_t desc, uint32_t a, uint32_t w, uint32_t acc,
+                       bool fp32, bool accumulate, bool sparse,
+                       uint32_t layer) {
+  Instruction insn(Opcode::Matmul);
+  insn.set(FieldId::Matmul_Desc, desc);
+  insn.set(FieldId::Matmul_A, a);
+  insn.set(FieldId::Matmul_W, w);
+  insn.set(FieldId::Matmul_Acc, acc);
+  insn.set(FieldId::Matmul_Fp32, fp32);
+  insn.set(FieldId::Matmul_Accumulate, accumulate);
+  insn.set(FieldId::Matmul_Sparse, sparse);
+  return withLayer(insn, layer);
+}
+
+Instruction makeVector(Opcode op, uint16_t desc, uint8_t func, uint32_t src0,
+                       uint32_t src1, uint32_t dst, uint32_t layer) {
+  // Every vector op keeps Desc/Func/Src0/Src1/Dst at the same bits (Isa.def),
+  // so VecBinary's field ids address them all; fields an op lacks stay 0.
+  Instruction insn(op);
+  insn.set(FieldId::VecBinary_Desc, desc);
+  insn.set(FieldId::VecBinary_Func, func);
+  insn.set(FieldId::VecBinary_Src0, src0);
+  insn.set(FieldId::VecBinary_Src1, src1);
+  insn.set(FieldId::VecBinary_Dst, dst);
+  return withLayer(insn, layer);
+}
+
+Instruction makeSync(Queue queue) {
+  Instruction insn(Opcode::Sync);
+  insn.set(FieldId::Sync_Queue, uint8_t(queue));
+  insn.set(FieldId::Layer, kNoLayer);
+  return insn;
+}
+
+Instruction makeEnd() {
+  Instruction insn(Opcode::End);
+  insn.set(FieldId::Layer, kNoLayer);
+  return insn;
+}
+
+Instruction withDeps(Instruction insn, bool popPrev, bool popNext,
+                     bool pushPrev, bool pushNext) {
+  insn.set(FieldId::PopPrev, popPrev);
+  insn.set(FieldId::PopNext, popNext);
+  insn.set(FieldId::PushPrev, pushPrev);
+  insn.set(FieldId::PushNext, pushNext);
+  return insn;
+}
+
+} // namespace npu::rt

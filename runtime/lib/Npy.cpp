@@ -1,0 +1,208 @@
+//===- Npy.cpp - NumPy .npy reading and writing --------------------------===//
+
+#include "npu/runtime/Npy.h"
+
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <unistd.h>
+
+namespace npu::rt {
+
+namespace {
+
+bool fail(std::string &error, const std::string &msg) {
+  error = msg;
+  return false;
+}
+
+/// The value after `'key':` in the header dictionary, up to the next
+/// top-level ',' or '}'.
+bool findValue(const std::string &header, const std::string &key,
+               std::string &value) {
+  size_t k = header.find("'" + key + "'");
+  if (k == std::string::npos)
+    return false;
+  size_t colon = header.find(':', k);
+  if (colon == std::string::npos)
+    return false;
+  size_t i = colon + 1, depth = 0, start = i;
+  for (; i < header.size(); ++i) {
+    char c = header[i];
+    if (c == '(')
+      ++depth;
+    else if (c == ')') {
+      if (depth == 0)
+        return false;
+      --depth;
+    } else if ((c == ',' || c == '}') && depth == 0)
+      break;
+  }
+  value = header.substr(start, i - start);
+  size_t b = value.find_first_not_of(" \t"), e = value.find_last_not_of(" \t");
+  value = b == std::string::npos ? "" : value.substr(b, e - b + 1);
+  return true;
+}
+
+const char *descrOf(bin::ElementType t) {
+  switch (t) {
+  case bin::ElementType::F32:
+    return "<f4";
+  case bin::ElementType::F16:
+    return "<f2";
+  case bin::ElementType::I8:
+    return "|i1";
+  case bin::ElementType::U8:
+    return "|u1";
+  case bin::ElementType::I32:
+    return "<i4";
+  case bin::ElementType::I64:
+    return "<i8";
+  case bin::ElementType::Bool:
+    return "|b1";
+  }
+  return "?";
+}
+
+} // namespace
+
+bool parseNpy(const uint8_t *bytes, size_t size, NpyArray &out,
+              std::string &error) {
+  static const char magic[] = "\x93NUMPY";
+  if (size < 10 || std::memcmp(bytes, magic, 6) != 0)
+    return fail(error, "not a .npy file (bad magic)");
+  unsigned major = bytes[6];
+  size_t headerLen, offset;
+  if (major == 1) {
+    headerLen = bytes[8] | (size_t(bytes[9]) << 8);
+    offset = 10;
+  } else if (major == 2 || major == 3) {
+    if (size < 12)
+      return fail(error, "truncated .npy header");
+    headerLen = bytes[8] | (size_t(bytes[9]) << 8) | (size_t(bytes[10]) << 16) |
+                (size_t(bytes[11]) << 24);
+    offset = 12;
+  } else {
+    return fail(error,
+                ".npy version " + std::to_string(major) + " is not supported");
+  }
+  if (headerLen > size - offset)
+    return fail(error, "truncated .npy header");
+  std::string header(reinterpret_cast<const char *>(bytes + offset), headerLen);
+  std::string descr, fortran, shape;
+  if (!findValue(header, "descr", descr) ||
+      !findValue(header, "fortran_order", fortran) ||
+      !findValue(header, "shape", shape))
+    return fail(error, "malformed .npy header");
+  if (fortran != "False")
+    return fail(error, "Fortran-order .npy arrays are not supported");
+  if (descr.size() < 2 || (descr.front() != '\'' && descr.front() != '"'))
+    return fail(error, "malformed .npy dtype");
+  descr = descr.substr(1, descr.size() - 2);
+  static const std::pair<const char *, bin::ElementType> types[] = {
+      {"<f4", bin::ElementType::F32}, {"<f2", bin::ElementType::F16},
+      {"|i1", bin::ElementType::I8},  {"<i1", bin::ElementType::I8},
+      {"|u1", bin::ElementType::U8},  {"<u1", bin::ElementType::U8},
+      {"<i4", bin::ElementType::I32}, {"<i8", bin::ElementType::I64},
+      {"|b1", bin::ElementType::Bool}};
+  bool known = false;
+  for (auto [name, type] : types)
+    if (descr == name) {
+      out.type = type;
+      known = true;
+    }
+  if (!known)
+    return fail(error, "unsupported .npy dtype '" + descr + "'");
+  if (shape.size() < 2 || shape.front() != '(' || shape.back() != ')')
+    return fail(error, "malformed .npy shape");
+  out.shape.clear();
+  uint64_t count = 1;
+  std::string inner = shape.substr(1, shape.size() - 2);
+  size_t pos = 0;
+  while (pos < inner.size()) {
+    size_t comma = inner.find(',', pos);
+    std::string item = inner.substr(
+        pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    size_t b = item.find_first_not_of(" "), e = item.find_last_not_of(" ");
+    if (b != std::string::npos) {
+      item = item.substr(b, e - b + 1);
+      if (item.empty() || item.size() > 12 ||
+          item.find_first_not_of("0123456789") != std::string::npos)
+        return fail(error, "malformed .npy shape");
+      int64_t d = std::stoll(item);
+      out.shape.push_back(d);
+      count *= uint64_t(d);
+      if (count > (uint64_t(1) << 34))
+        return fail(error, ".npy array is too large");
+    }
+    if (comma == std::string::npos)
+      break;
+    pos = comma + 1;
+  }
+  uint64_t want = count * elementBytes(out.type);
+  size_t dataStart = offset + headerLen;
+  if (size - dataStart != want)
+    return fail(error, ".npy data holds " + std::to_string(size - dataStart) +
+                           " bytes; the shape needs " + std::to_string(want));
+  out.data.assign(bytes + dataStart, bytes + size);
+  return true;
+}
+
+bool readNpy(const std::string &path, NpyArray &out, std::string &error) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    return fail(error, "cannot open file");
+  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), {});
+  return parseNpy(bytes.data(), bytes.size(), out, error);
+}
+
+std::vector<uint8_t> encodeNpy(bin::ElementType type,
+                               const std::vector<int64_t> &shape,
+                               const void *data, size_t size) {
+  // Python tuple syntax: "()", "(4,)", "(2, 3)".
+  std::string dims;
+  for (size_t i = 0; i < shape.size(); ++i)
+    dims += (i ? ", " : "") + std::to_string(shape[i]);
+  if (shape.size() == 1)
+    dims += ",";
+  std::string header = std::string("{'descr': '") + descrOf(type) +
+                       "', 'fortran_order': False, 'shape': (" + dims + "), }";
+  // Pad with spaces so that the data starts 64-byte aligned; end with '\n'.
+  size_t total = 10 + header.size() + 1;
+  header.append((64 - total % 64) % 64, ' ');
+  header += '\n';
+  std::vector<uint8_t> out = {0x93,
+                              'N',
+                              'U',
+                              'M',
+                              'P',
+                              'Y',
+                              1,
+                              0,
+                              uint8_t(header.size() & 0xFF),
+                              uint8_t(header.size() >> 8)};
+  out.insert(out.end(), header.begin(), header.end());
+  const uint8_t *p = static_cast<const uint8_t *>(data);
+  out.insert(out.end(), p, p + size);
+  return out;
+}
+
+bool writeFileAtomically(const std::string &path,
+                         const std::vector<uint8_t> &bytes,
+                         std::string &error) {
+  std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out || !out.write(reinterpret_cast<const char *>(bytes.data()),
+                           std::streamsize(bytes.size())))
+      return std::remove(tmp.c_str()),
+             fail(error, "cannot write '" + path + "'");
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    return fail(error, "cannot write '" + path + "'");
+  }
+  return true;
+}
+
+} // namespace npu::rt

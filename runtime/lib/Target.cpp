@@ -1,0 +1,71 @@
+//===- Target.cpp - the named NPU targets --------------------------------===//
+
+#include "npu/runtime/Target.h"
+
+namespace npu::rt {
+
+namespace {
+
+// Horowitz, ISSCC 2014 (45 nm): see EnergyModel.
+constexpr EnergyModel kHorowitz45nm = {
+    /*int8MacPj=*/0.2 + 0.03,
+    /*fp32MacPj=*/3.7 + 0.9,
+    /*int8LaneOpPj=*/0.03,
+    /*int32LaneOpPj=*/3.1,
+    /*fp32LaneOpPj=*/3.7,
+    /*sramBytePj=*/10.0 / 4,
+    /*dramBytePj=*/160.0,
+};
+
+TargetDesc makeTarget(std::string name, uint32_t array, uint32_t sramKiB,
+                      uint32_t accKiB) {
+  TargetDesc t;
+  t.name = std::move(name);
+  t.clockHz = 1'000'000'000;
+  t.arrayRows = array;
+  t.arrayCols = array;
+  t.fp32RateDivisor = 4;
+  t.accumulatorBytes = accKiB * 1024;
+  t.scratchpadBytes = sramKiB * 1024;
+  t.vectorLanesInt8 = 64;
+  t.vectorLanes32 = 16;
+  t.vectorTranscendentalCycles = 4;
+  t.vectorStartupCycles = 4;
+  t.lutEntries = 256;
+  t.dramBytesPerCycle = 16;
+  t.dramLatencyCycles = 64;
+  t.dramAddressBits = 32;
+  t.energy = kHorowitz45nm;
+  return t;
+}
+
+const std::vector<TargetDesc> &targets() {
+  // The accumulator holds one array-width of INT32 rows per 16 KiB of SRAM
+  // in the small and large variants, keeping the npu-v1 ratio (64 KiB : 512).
+  static const std::vector<TargetDesc> all = {
+      makeTarget("npu-v1", 16, 512, 64),
+      makeTarget("npu-v1-small", 8, 128, 16),
+      makeTarget("npu-v1-large", 32, 2048, 256),
+  };
+  return all;
+}
+
+} // namespace
+
+const TargetDesc *lookupTarget(std::string_view name) {
+  for (const TargetDesc &t : targets())
+    if (t.name == name)
+      return &t;
+  return nullptr;
+}
+
+std::vector<std::string> targetNames() {
+  std::vector<std::string> names;
+  for (const TargetDesc &t : targets())
+    names.push_back(t.name);
+  return names;
+}
+
+const TargetDesc &defaultTarget() { return targets().front(); }
+
+} // namespace npu::rt

@@ -1,0 +1,639 @@
+//===- EmulatorTest.cpp - semantics and timing of every instruction kind -===//
+//
+// Each test builds a small program with ProgramBuilder, runs it, and compares
+// memory with a plain C++ reference and cycles with the formulas of
+// docs/npu-architecture.md ("Timing model").
+//
+//===----------------------------------------------------------------------===//
+
+#include "npu/runtime/Emulator.h"
+#include "npu/runtime/Descriptors.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <functional>
+#include <random>
+
+using namespace npu::rt;
+namespace bin = npu::bin;
+
+namespace {
+
+const TargetDesc &v1() { return *lookupTarget("npu-v1"); }
+
+/// Builds, loads and runs; returns the emulator (memories and stats).
+struct ProgramRun {
+  std::unique_ptr<Executable> exe;
+  std::unique_ptr<Emulator> emu;
+  std::string error;
+  bool ok = false;
+};
+
+ProgramRun runProgram(ProgramBuilder &b, RunOptions options = {},
+                      const std::function<void(Emulator &)> &setup = nullptr) {
+  ProgramRun r;
+  r.exe = Executable::load(b.finish(), nullptr, r.error);
+  if (!r.exe)
+    return r;
+  r.emu = std::make_unique<Emulator>(*r.exe, options);
+  if (setup) {
+    EXPECT_TRUE(r.emu->prepare(r.error)) << r.error;
+    setup(*r.emu);
+  }
+  r.ok = r.emu->run(r.error);
+  return r;
+}
+
+template <typename T>
+void put(std::vector<uint8_t> &mem, size_t at, const std::vector<T> &v) {
+  std::memcpy(mem.data() + at, v.data(), v.size() * sizeof(T));
+}
+template <typename T>
+std::vector<T> get(const std::vector<uint8_t> &mem, size_t at, size_t n) {
+  std::vector<T> v(n);
+  std::memcpy(v.data(), mem.data() + at, n * sizeof(T));
+  return v;
+}
+
+std::vector<int8_t> randomInt8(size_t n, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<int> d(-128, 127);
+  std::vector<int8_t> v(n);
+  for (auto &x : v)
+    x = int8_t(d(rng));
+  return v;
+}
+
+//===----------------------------------------------------------------------===//
+// DMA
+//===----------------------------------------------------------------------===//
+
+// Tests a 2-D load with zero padding (a convolution halo) and the store back,
+// with the documented cycles: latency + one beat per run of <= 16 bytes.
+TEST(Emulator, DmaLoadPadsAndStoreCopiesBack) {
+  ProgramBuilder b(v1());
+  std::vector<uint8_t> image(3 * 5);
+  for (size_t i = 0; i < image.size(); ++i)
+    image[i] = uint8_t(i + 1);
+  uint32_t src = b.addConstant(image.data(), image.size());
+  // 3x5 image -> 5x7 scratchpad box with a one-element border of 0xEE.
+  uint16_t pad =
+      b.addDma(makeDmaDesc(1, {5, 3, 1, 1}, {1, 5, 0, 0}, {1, 7, 0, 0},
+                           {1, 1, 0, 0}, {1, 1, 0, 0}, 0xEE));
+  uint16_t back = b.addDma(makeDma2D(1, 5, 7, 7, 7));
+  b.setDramSize(4096);
+  b.emit(withDeps(makeDmaLoad(pad, 64, src), false, false, false, true));
+  b.emit(withDeps(makeSync(Queue::Compute), true, false, false, true));
+  b.emit(withDeps(makeDmaStore(back, 64, 1024), true, false, false, false));
+  ProgramRun r = runProgram(b);
+  ASSERT_TRUE(r.ok) << r.error;
+  std::vector<uint8_t> box = get<uint8_t>(r.emu->dram(), 1024, 35);
+  for (int y = 0; y < 5; ++y)
+    for (int x = 0; x < 7; ++x) {
+      bool border = y == 0 || y == 4 || x == 0 || x == 6;
+      EXPECT_EQ(box[y * 7 + x], border ? 0xEE : image[(y - 1) * 5 + (x - 1)])
+          << y << "," << x;
+    }
+  const RunStats &s = r.emu->stats();
+  EXPECT_EQ(s.dramReadBytes, 15u);
+  EXPECT_EQ(s.dramWriteBytes, 35u);
+  EXPECT_EQ(s.sramWriteBytes, 35u);
+  // Load: 64 + 3 runs of 5 bytes; store: 64 + 5 runs of 7 bytes.
+  EXPECT_EQ(s.unitBusy[unsigned(Unit::DmaLoad)], 64u + 3u);
+  EXPECT_EQ(s.unitBusy[unsigned(Unit::DmaStore)], 64u + 5u);
+  EXPECT_EQ(s.cycles, 67u + 69u);
+  EXPECT_EQ(s.peakSramBytes, 64u + 35u);
+}
+
+// Tests that an out-of-bounds DMA stops the run with the pc and the reason.
+TEST(Emulator, OutOfBoundsDmaIsCaught) {
+  ProgramBuilder b(v1());
+  uint16_t d = b.addDma(makeDma2D(1, 4, 16, 16, 16));
+  b.setDramSize(64);
+  b.emit(makeDmaLoad(d, 0, 32)); // reads [32, 96) of a 64-byte DRAM
+  ProgramRun r = runProgram(b);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.error, "pc 0 (dma.load desc=0 sram=0x000000 dram=0x000020): "
+                     "dma.load reads DRAM [32, 96) outside the 64-byte DRAM");
+  ProgramBuilder b2(v1());
+  uint16_t d2 = b2.addDma(makeDma2D(1, 1, 16, 16, 16));
+  b2.setDramSize(64);
+  b2.emit(makeDmaLoad(d2, v1().scratchpadBytes - 8, 0));
+  ProgramRun r2 = runProgram(b2);
+  EXPECT_FALSE(r2.ok);
+  EXPECT_NE(r2.error.find("outside the 524288-byte scratchpad"),
+            std::string::npos)
+      << r2.error;
+}
+
+//===----------------------------------------------------------------------===//
+// Scheduling
+//===----------------------------------------------------------------------===//
+
+// Tests that a queue waiting for a token nobody pushes is reported.
+TEST(Emulator, DeadlockIsReported) {
+  ProgramBuilder b(v1());
+  b.setDramSize(64);
+  b.emit(withDeps(makeSync(Queue::Compute), true, false, false, false));
+  b.emit(withDeps(makeSync(Queue::Load), false, true, false, false));
+  ProgramRun r = runProgram(b);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.error, "deadlock: every queue waits for a dependence token "
+                     "(load at pc 1, compute at pc 0)");
+}
+
+// Tests the instruction budget.
+TEST(Emulator, InstructionBudgetIsEnforced) {
+  ProgramBuilder b(v1());
+  b.setDramSize(64);
+  for (int i = 0; i < 5; ++i)
+    b.emit(makeSync(Queue::Compute));
+  RunOptions options;
+  options.maxInstructions = 3;
+  ProgramRun r = runProgram(b, options);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.error, "instruction budget of 3 exceeded at pc 3");
+}
+
+//===----------------------------------------------------------------------===//
+// MAC array
+//===----------------------------------------------------------------------===//
+
+std::vector<int32_t> refMatmul(const std::vector<int8_t> &a,
+                               const std::vector<int8_t> &w, int m, int k,
+                               int n) {
+  std::vector<int32_t> c(size_t(m * n), 0);
+  for (int i = 0; i < m; ++i)
+    for (int j = 0; j < n; ++j)
+      for (int p = 0; p < k; ++p)
+        c[i * n + j] += int32_t(a[i * k + p]) * int32_t(w[p * n + j]);
+  return c;
+}
+
+// Tests INT8 matmul (overwrite, then accumulate) against a reference, and
+// its cycles: per weight tile R + M, plus R + C fill/drain.
+TEST(Emulator, Int8MatmulMatchesReferenceAndTiming) {
+  const int M = 20, K = 40, N = 24;
+  std::vector<int8_t> a = randomInt8(M * K, 1), w = randomInt8(K * N, 2);
+  ProgramBuilder b(v1());
+  b.setDramSize(64);
+  uint16_t mm = b.addMatmul(makeMatmulDesc(M, K, N, K, N, N));
+  b.emit(makeMatmul(mm, 0, 4096, 0, false, false, false));
+  b.emit(makeMatmul(mm, 0, 4096, 0, false, true, false));
+  std::string error;
+  auto exe = Executable::load(b.finish(), nullptr, error);
+  ASSERT_TRUE(exe) << error;
+  Emulator emu(*exe);
+  ASSERT_TRUE(emu.prepare(error)) << error;
+  put(emu.scratchpad(), 0, a);
+  put(emu.scratchpad(), 4096, w);
+  ASSERT_TRUE(emu.run(error)) << error;
+  std::vector<int32_t> ref = refMatmul(a, w, M, K, N);
+  std::vector<int32_t> got = get<int32_t>(emu.accumulator(), 0, M * N);
+  for (int i = 0; i < M * N; ++i)
+    ASSERT_EQ(got[i], 2 * ref[i]) << i; // overwrite then accumulate
+  // KB = 3, NB = 2: 6 tiles x (16 + 20) + 32, twice.
+  EXPECT_EQ(emu.stats().unitBusy[unsigned(Unit::Mac)], 2u * (6 * 36 + 32));
+  EXPECT_EQ(emu.stats().macsInt8, 2u * M * K * N);
+  EXPECT_EQ(emu.stats().macsDense, 2u * M * K * N);
+}
+
+// Tests FP32 matmul (IEEE single precision, k-order accumulation) and the
+// quarter-rate timing.
+TEST(Emulator, Fp32MatmulMatchesReferenceAndTiming) {
+  const int M = 3, K = 5, N = 4;
+  std::vector<float> a(M * K), w(K * N);
+  for (int i = 0; i < M * K; ++i)
+    a[i] = 0.25f * float(i) - 1.0f;
+  for (int i = 0; i < K * N; ++i)
+    w[i] = 0.5f - 0.125f * float(i);
+  ProgramBuilder b(v1());
+  b.setDramSize(64);
+  uint16_t mm = b.addMatmul(makeMatmulDesc(M, K, N, K * 4, N * 4, N));
+  b.emit(makeMatmul(mm, 0, 1024, 8, true, false, false));
+  std::string error;
+  auto exe = Executable::load(b.finish(), nullptr, error);
+  ASSERT_TRUE(exe) << error;
+  Emulator emu(*exe);
+  ASSERT_TRUE(emu.prepare(error)) << error;
+  put(emu.scratchpad(), 0, a);
+  put(emu.scratchpad(), 1024, w);
+  ASSERT_TRUE(emu.run(error)) << error;
+  std::vector<float> got = get<float>(emu.accumulator(), 8 * 4, M * N);
+  for (int i = 0; i < M; ++i)
+    for (int j = 0; j < N; ++j) {
+      float ref = 0.0f;
+      for (int p = 0; p < K; ++p)
+        ref += a[i * K + p] * w[p * N + j];
+      EXPECT_EQ(got[i * N + j], ref);
+    }
+  // One tile: R + M * 4 cycles, plus R + C.
+  EXPECT_EQ(emu.stats().unitBusy[unsigned(Unit::Mac)], 16u + 3 * 4 + 32);
+  EXPECT_EQ(emu.stats().macsFp32, uint64_t(M * K * N));
+}
+
+// Tests block sparsity: zero blocks cost no cycles and no MACs, and the
+// compressed layout gives the dense result.
+TEST(Emulator, SparseMatmulSkipsZeroBlocks) {
+  const int M = 8, K = 32, N = 32, R = 16, C = 16;
+  std::vector<int8_t> a = randomInt8(M * K, 3), w(K * N, 0);
+  std::vector<int8_t> dense = randomInt8(K * N, 4);
+  // Keep blocks (0,0) and (1,1); zero the other two.
+  for (int k = 0; k < K; ++k)
+    for (int n = 0; n < N; ++n)
+      if ((k / R) == (n / C))
+        w[k * N + n] = dense[k * N + n];
+  // Compressed: 16-byte mask (bits 0 and 3 set) then the two blocks.
+  std::vector<int8_t> packed(16 + 2 * R * C, 0);
+  packed[0] = 0x09;
+  for (int blk = 0; blk < 2; ++blk)
+    for (int k = 0; k < R; ++k)
+      for (int n = 0; n < C; ++n)
+        packed[16 + blk * R * C + k * C + n] =
+            w[(blk * R + k) * N + blk * C + n];
+  ProgramBuilder b(v1());
+  b.setDramSize(64);
+  uint16_t mm = b.addMatmul(makeMatmulDesc(M, K, N, K, N, N));
+  b.emit(makeMatmul(mm, 0, 4096, 0, false, false, true));
+  std::string error;
+  auto exe = Executable::load(b.finish(), nullptr, error);
+  ASSERT_TRUE(exe) << error;
+  Emulator emu(*exe);
+  ASSERT_TRUE(emu.prepare(error)) << error;
+  put(emu.scratchpad(), 0, a);
+  put(emu.scratchpad(), 4096, packed);
+  ASSERT_TRUE(emu.run(error)) << error;
+  std::vector<int32_t> ref = refMatmul(a, w, M, K, N);
+  EXPECT_EQ(get<int32_t>(emu.accumulator(), 0, M * N), ref);
+  EXPECT_EQ(emu.stats().macsDense, uint64_t(M * K * N));
+  EXPECT_EQ(emu.stats().macsInt8, uint64_t(M * K * N / 2));
+  EXPECT_EQ(emu.stats().unitBusy[unsigned(Unit::Mac)], 2u * (16 + 8) + 32);
+}
+
+// Tests a tiled 64x64x64 INT8 matmul with double-buffered W tiles and output
+// buffers (load/compute/store overlapping through dependence tokens). The
+// result matches the reference and the cycles are the ones worked out from
+// the timing model in docs/npu-architecture.md ("Worked example").
+TEST(Emulator, DoubleBufferedTiledMatmul) {
+  const int S = 64, T = 16; // matrix size, N per tile
+  std::vector<int8_t> a = randomInt8(S * S, 5), w = randomInt8(S * S, 6);
+  ProgramBuilder b(v1());
+  uint32_t dA = b.addConstant(a.data(), a.size());
+  uint32_t dW = b.addConstant(w.data(), w.size());
+  uint32_t dC = 8192;
+  b.setDramSize(dC + S * S * 4);
+  uint16_t loadA = b.addDma(makeDma2D(1, S, S, S, S));
+  uint16_t loadW = b.addDma(makeDma2D(1, S, T, S, T));
+  uint16_t storeC = b.addDma(makeDma2D(4, S, T, S * 4, T * 4));
+  uint16_t mm = b.addMatmul(makeMatmulDesc(S, S, T, S, T, T));
+  bin::VectorDesc copy =
+      makeVectorDesc({T, S, 1, 1}, bin::ElementType::I32, {1, T, 0, 0},
+                     bin::ElementType::I32, {1, T, 0, 0});
+  copy.mutate_src0_space(bin::Space::Accumulator);
+  uint16_t cp = b.addVector(copy);
+  const uint32_t sA = 0, sW[2] = {4096, 4096 + 1024}, sO[2] = {8192, 12288};
+  b.emit(makeDmaLoad(loadA, sA, dA));
+  for (int t = 0; t < 2; ++t)
+    b.emit(withDeps(makeDmaLoad(loadW, sW[t], dW + t * T), false, false, false,
+                    true));
+  for (int t = 0; t < 4; ++t) {
+    if (t >= 2) // W buffer t%2 is free once compute is done with tile t-2
+      b.emit(withDeps(makeDmaLoad(loadW, sW[t % 2], dW + t * T), false, true,
+                      false, true));
+    b.emit(withDeps(makeMatmul(mm, sA, sW[t % 2], 0, false, false, false), true,
+                    t >= 2, false, false));
+    b.emit(withDeps(makeVector(Opcode::VecUnary, cp, vecfunc::VecUnary_Copy, 0,
+                               0, sO[t % 2]),
+                    false, false, true, true));
+    b.emit(withDeps(makeDmaStore(storeC, sO[t % 2], dC + t * T * 4), true,
+                    false, true, false));
+  }
+  ProgramRun r = runProgram(b);
+  ASSERT_TRUE(r.ok) << r.error;
+  std::vector<int32_t> ref = refMatmul(a, w, S, S, S);
+  EXPECT_EQ(get<int32_t>(r.emu->dram(), dC, S * S), ref);
+  const RunStats &s = r.emu->stats();
+  EXPECT_EQ(s.cycles, 2448u);
+  EXPECT_EQ(s.unitBusy[unsigned(Unit::DmaLoad)], 320u + 4 * 128);
+  EXPECT_EQ(s.unitBusy[unsigned(Unit::Mac)], 4u * 352);
+  EXPECT_EQ(s.unitBusy[unsigned(Unit::Vector)], 4u * 68);
+  EXPECT_EQ(s.unitBusy[unsigned(Unit::DmaStore)], 4u * 320);
+  EXPECT_EQ(s.macsInt8, uint64_t(S) * S * S);
+  EXPECT_NEAR(s.macUtilization, double(S * S * S) / 256 / 2448, 1e-12);
+  // Energy from the counters and Horowitz's figures.
+  const EnergyModel &e = v1().energy;
+  double expected = s.macsInt8 * e.int8MacPj +
+                    (s.sramReadBytes + s.sramWriteBytes) * e.sramBytePj +
+                    (s.dramReadBytes + s.dramWriteBytes) * e.dramBytePj +
+                    s.laneOpsInt32 * e.int32LaneOpPj;
+  EXPECT_DOUBLE_EQ(s.energyPj, expected);
+  EXPECT_EQ(s.dramReadBytes, uint64_t(S * S * 2));
+  EXPECT_EQ(s.dramWriteBytes, uint64_t(S * S * 4));
+}
+
+//===----------------------------------------------------------------------===//
+// Vector unit
+//===----------------------------------------------------------------------===//
+
+/// TOSA apply_scale_32 (double_round = false), written from the TOSA
+/// specification's pseudo-code: the host reference for vec.requant.
+int32_t tosaApplyScale32(int32_t value, int32_t multiplier, int32_t shift) {
+  int64_t round = int64_t(1) << (shift - 1);
+  int64_t result = int64_t(value) * multiplier + round;
+  return int32_t(result >> shift);
+}
+
+// Tests requantization bit-exactly, including rounding ties, negative
+// values, per-channel parameters, the output zero point and saturation.
+TEST(Emulator, RequantIsBitExact) {
+  // Known answers: multiplier 2^30 with shift 31 halves; ties round up.
+  EXPECT_EQ(tosaApplyScale32(3, 1 << 30, 31), 2);   // 1.5 -> 2
+  EXPECT_EQ(tosaApplyScale32(-3, 1 << 30, 31), -1); // -1.5 -> -1
+  EXPECT_EQ(tosaApplyScale32(5, 1 << 30, 31), 3);   // 2.5 -> 3
+  EXPECT_EQ(tosaApplyScale32(-5, 1 << 30, 31), -2); // -2.5 -> -2
+
+  const int C = 3, P = 8; // channels (innermost), positions
+  std::vector<int32_t> acc = {3, -3, 5,  -5, 255, -256, 1000000, -1000000,
+                              0, 1,  -1, 2,  127, -128, 300,     -300,
+                              7, 8,  9,  10, 11,  12,   13,      14};
+  // Per channel {bias, multiplier, shift}.
+  std::vector<int32_t> params = {0,  1 << 30,    31,  // x 0.5
+                                 10, 1518500250, 32,  // x ~0.3535
+                                 -7, 2147483647, 40}; // x ~2^-9
+  ProgramBuilder b(v1());
+  b.setDramSize(64);
+  bin::VectorDesc d =
+      makeVectorDesc({C, P, 1, 1}, bin::ElementType::I32, {1, C, 0, 0},
+                     bin::ElementType::I8, {1, C, 0, 0});
+  d.mutate_zp_out(-5);
+  d.mutate_lo(-128);
+  d.mutate_hi(100); // a fused clamp
+  uint16_t v = b.addVector(d);
+  b.emit(makeVector(Opcode::VecRequant, v, 0, 0, 1024, 2048));
+  std::string error;
+  auto exe = Executable::load(b.finish(), nullptr, error);
+  ASSERT_TRUE(exe) << error;
+  Emulator emu(*exe);
+  ASSERT_TRUE(emu.prepare(error)) << error;
+  put(emu.scratchpad(), 0, acc);
+  put(emu.scratchpad(), 1024, params);
+  ASSERT_TRUE(emu.run(error)) << error;
+  std::vector<int8_t> got = get<int8_t>(emu.scratchpad(), 2048, C * P);
+  for (int i = 0; i < C * P; ++i) {
+    int c = i % C;
+    int32_t bias = params[c * 3], mult = params[c * 3 + 1],
+            shift = params[c * 3 + 2];
+    int64_t x =
+        std::clamp<int64_t>(int64_t(acc[i]) + bias, INT32_MIN, INT32_MAX);
+    int32_t y = tosaApplyScale32(int32_t(x), mult, shift) - 5;
+    y = std::clamp(y, -128, 100);
+    EXPECT_EQ(got[i], y) << "element " << i;
+  }
+  EXPECT_EQ(got[0], 2 - 5);  // 1.5 rounds to 2
+  EXPECT_EQ(got[3], -2 - 5); // -2.5 rounds to -2 (half up)
+  EXPECT_EQ(got[6], 100);    // saturates at the fused clamp
+}
+
+// Tests that an illegal requant shift is refused, naming the channel.
+TEST(Emulator, RequantRefusesBadShift) {
+  ProgramBuilder b(v1());
+  b.setDramSize(64);
+  uint16_t v = b.addVector(makeVectorDesc({2, 1, 1, 1}, bin::ElementType::I32,
+                                          {1, 0, 0, 0}, bin::ElementType::I8,
+                                          {1, 0, 0, 0}));
+  b.emit(makeVector(Opcode::VecRequant, v, 0, 0, 64, 128));
+  std::vector<int32_t> params = {0, 1 << 30, 31, 0, 1 << 30, 70};
+  std::string error;
+  auto exe = Executable::load(b.finish(), nullptr, error);
+  Emulator emu(*exe);
+  ASSERT_TRUE(emu.prepare(error)) << error;
+  put(emu.scratchpad(), 64, params);
+  EXPECT_FALSE(emu.run(error));
+  EXPECT_NE(error.find("channel 1 has multiplier 1073741824 and shift 70"),
+            std::string::npos)
+      << error;
+}
+
+// Tests FP32 binary ops with broadcasting (a per-channel bias) and the
+// vector timing: startup + ceil(elements / 16 lanes).
+TEST(Emulator, BinaryBroadcastAndTiming) {
+  const int C = 4, P = 10;
+  std::vector<float> x(C * P), bias = {0.5f, -1.0f, 2.0f, 0.0f};
+  for (int i = 0; i < C * P; ++i)
+    x[i] = 0.1f * float(i);
+  ProgramBuilder b(v1());
+  b.setDramSize(64);
+  uint16_t v = b.addVector(makeVectorDesc(
+      {C, P, 1, 1}, bin::ElementType::F32, {1, C, 0, 0}, bin::ElementType::F32,
+      {1, C, 0, 0}, bin::ElementType::F32, {1, 0, 0, 0}));
+  b.emit(
+      makeVector(Opcode::VecBinary, v, vecfunc::VecBinary_Add, 0, 512, 1024));
+  b.emit(
+      makeVector(Opcode::VecBinary, v, vecfunc::VecBinary_Max, 0, 512, 2048));
+  std::string error;
+  auto exe = Executable::load(b.finish(), nullptr, error);
+  Emulator emu(*exe);
+  ASSERT_TRUE(emu.prepare(error)) << error;
+  put(emu.scratchpad(), 0, x);
+  put(emu.scratchpad(), 512, bias);
+  ASSERT_TRUE(emu.run(error)) << error;
+  std::vector<float> sum = get<float>(emu.scratchpad(), 1024, C * P);
+  std::vector<float> mx = get<float>(emu.scratchpad(), 2048, C * P);
+  for (int i = 0; i < C * P; ++i) {
+    EXPECT_EQ(sum[i], x[i] + bias[i % C]);
+    EXPECT_EQ(mx[i], std::max(x[i], bias[i % C]));
+  }
+  EXPECT_EQ(emu.stats().unitBusy[unsigned(Unit::Vector)], 2u * (4 + 3));
+  EXPECT_EQ(emu.stats().laneOpsFp32, 2u * C * P);
+}
+
+// Tests the FP32 functions against the C++ library in single precision, and
+// the transcendental cost.
+TEST(Emulator, UnaryFunctions) {
+  std::vector<float> x = {-3.0f, -0.5f, 0.0f, 0.25f, 1.0f, 2.5f, 7.0f, 0.75f};
+  struct Case {
+    uint8_t func;
+    float (*ref)(float);
+  };
+  const Case cases[] = {
+      {vecfunc::VecUnary_Exp, [](float v) { return std::exp(v); }},
+      {vecfunc::VecUnary_Tanh, [](float v) { return std::tanh(v); }},
+      {vecfunc::VecUnary_Erf, [](float v) { return std::erf(v); }},
+      {vecfunc::VecUnary_Sigmoid,
+       [](float v) { return 1.0f / (1.0f + std::exp(-v)); }},
+      {vecfunc::VecUnary_Reciprocal, [](float v) { return 1.0f / v; }},
+      {vecfunc::VecUnary_LeakyRelu,
+       [](float v) { return v >= 0 ? v : 0.1f * v; }},
+      {vecfunc::VecUnary_AffineClamp,
+       [](float v) { return std::min(std::max(0.1f * v + 0.5f, 0.0f), 1.0f); }},
+      {vecfunc::VecUnary_HardSwish,
+       [](float v) {
+         return v * std::min(std::max(0.1f * v + 0.5f, 0.0f), 1.0f);
+       }},
+  };
+  for (const Case &c : cases) {
+    ProgramBuilder b(v1());
+    b.setDramSize(64);
+    bin::VectorDesc d =
+        makeVectorDesc({8, 1, 1, 1}, bin::ElementType::F32, {1, 0, 0, 0},
+                       bin::ElementType::F32, {1, 0, 0, 0});
+    d.mutate_alpha(0.1f);
+    d.mutate_beta(0.5f);
+    d.mutate_lo(0.0f);
+    d.mutate_hi(1.0f);
+    b.emit(makeVector(Opcode::VecUnary, b.addVector(d), c.func, 0, 0, 64));
+    std::string error;
+    auto exe = Executable::load(b.finish(), nullptr, error);
+    Emulator emu(*exe);
+    ASSERT_TRUE(emu.prepare(error)) << error;
+    put(emu.scratchpad(), 0, x);
+    ASSERT_TRUE(emu.run(error)) << error;
+    std::vector<float> got = get<float>(emu.scratchpad(), 64, 8);
+    for (int i = 0; i < 8; ++i)
+      EXPECT_EQ(got[i], c.ref(x[i])) << vecFuncName(Opcode::VecUnary, c.func);
+    bool transcendental = c.func >= vecfunc::VecUnary_Exp;
+    EXPECT_EQ(emu.stats().unitBusy[unsigned(Unit::Vector)],
+              4u + (transcendental ? 4u : 1u));
+  }
+}
+
+// Tests INT8 lookup tables (index = x + 128).
+TEST(Emulator, LookupTable) {
+  std::vector<int8_t> table(256), x = {-128, -1, 0, 1, 127, 42};
+  for (int i = 0; i < 256; ++i)
+    table[i] = int8_t(255 - i);
+  ProgramBuilder b(v1());
+  b.setDramSize(64);
+  uint16_t v = b.addVector(makeVectorDesc({6, 1, 1, 1}, bin::ElementType::I8,
+                                          {1, 0, 0, 0}, bin::ElementType::I8,
+                                          {1, 0, 0, 0}));
+  b.emit(makeVector(Opcode::VecLut, v, 0, 0, 256, 1024));
+  std::string error;
+  auto exe = Executable::load(b.finish(), nullptr, error);
+  Emulator emu(*exe);
+  ASSERT_TRUE(emu.prepare(error)) << error;
+  put(emu.scratchpad(), 0, x);
+  put(emu.scratchpad(), 256, table);
+  ASSERT_TRUE(emu.run(error)) << error;
+  std::vector<int8_t> got = get<int8_t>(emu.scratchpad(), 1024, 6);
+  for (size_t i = 0; i < x.size(); ++i)
+    EXPECT_EQ(got[i], table[x[i] + 128]);
+  EXPECT_EQ(emu.stats().unitBusy[unsigned(Unit::Vector)], 4u + 1u);
+}
+
+// Tests reductions: a mean over the inner axis (sum x alpha) and a max.
+TEST(Emulator, Reductions) {
+  const int C = 5, P = 3;
+  std::vector<float> x(C * P);
+  for (int i = 0; i < C * P; ++i)
+    x[i] = float((i * 7) % 11) - 4.0f;
+  ProgramBuilder b(v1());
+  b.setDramSize(64);
+  bin::VectorDesc mean =
+      makeVectorDesc({C, P, 1, 1}, bin::ElementType::F32, {1, C, 0, 0},
+                     bin::ElementType::F32, {0, 1, 0, 0});
+  mean.mutate_alpha(1.0f / C);
+  b.emit(makeVector(Opcode::VecReduce, b.addVector(mean),
+                    vecfunc::VecReduce_Sum, 0, 0, 256));
+  b.emit(makeVector(Opcode::VecReduce, b.addVector(mean),
+                    vecfunc::VecReduce_Max, 0, 0, 512));
+  std::string error;
+  auto exe = Executable::load(b.finish(), nullptr, error);
+  Emulator emu(*exe);
+  ASSERT_TRUE(emu.prepare(error)) << error;
+  put(emu.scratchpad(), 0, x);
+  ASSERT_TRUE(emu.run(error)) << error;
+  std::vector<float> m = get<float>(emu.scratchpad(), 256, P);
+  std::vector<float> mx = get<float>(emu.scratchpad(), 512, P);
+  for (int p = 0; p < P; ++p) {
+    float s = 0, best = -INFINITY;
+    for (int c = 0; c < C; ++c) {
+      s += x[p * C + c];
+      best = std::max(best, x[p * C + c]);
+    }
+    EXPECT_EQ(m[p], s * (1.0f / C));
+    EXPECT_EQ(mx[p], best);
+  }
+}
+
+// Tests 2x2/stride-2 max and average pooling over an NHWC tile.
+TEST(Emulator, Pooling) {
+  const int C = 2, W = 4, H = 4;
+  std::vector<float> x(C * W * H);
+  for (size_t i = 0; i < x.size(); ++i)
+    x[i] = float((i * 5) % 13);
+  ProgramBuilder b(v1());
+  b.setDramSize(64);
+  bin::VectorDesc d =
+      makeVectorDesc({C, 2, 2, 1}, bin::ElementType::F32, {1, C, C * W, 0},
+                     bin::ElementType::F32, {1, C, C * 2, 0});
+  d.mutable_window()->Mutate(0, 2);
+  d.mutable_window()->Mutate(1, 2);
+  d.mutable_window_strides()->Mutate(0, 2);
+  d.mutable_window_strides()->Mutate(1, 2);
+  d.mutate_alpha(0.25f);
+  uint16_t v = b.addVector(d);
+  b.emit(makeVector(Opcode::VecPool, v, vecfunc::VecPool_Max, 0, 0, 512));
+  b.emit(makeVector(Opcode::VecPool, v, vecfunc::VecPool_Avg, 0, 0, 768));
+  std::string error;
+  auto exe = Executable::load(b.finish(), nullptr, error);
+  Emulator emu(*exe);
+  ASSERT_TRUE(emu.prepare(error)) << error;
+  put(emu.scratchpad(), 0, x);
+  ASSERT_TRUE(emu.run(error)) << error;
+  std::vector<float> mx = get<float>(emu.scratchpad(), 512, C * 4);
+  std::vector<float> avg = get<float>(emu.scratchpad(), 768, C * 4);
+  for (int oy = 0; oy < 2; ++oy)
+    for (int ox = 0; ox < 2; ++ox)
+      for (int c = 0; c < C; ++c) {
+        float best = -INFINITY, sum = 0;
+        for (int ky = 0; ky < 2; ++ky)
+          for (int kx = 0; kx < 2; ++kx) {
+            float v = x[((oy * 2 + ky) * W + ox * 2 + kx) * C + c];
+            best = std::max(best, v);
+            sum += v;
+          }
+        int o = (oy * 2 + ox) * C + c;
+        EXPECT_EQ(mx[o], best);
+        EXPECT_EQ(avg[o], sum * 0.25f);
+      }
+}
+
+// Tests quantize (round half away from zero, saturation) and dequantize.
+TEST(Emulator, QuantizeAndDequantize) {
+  std::vector<float> x = {0.0f,   0.25f,   -0.25f, 0.75f,
+                          100.0f, -100.0f, 1.1f,   -1.1f};
+  ProgramBuilder b(v1());
+  b.setDramSize(64);
+  bin::VectorDesc q =
+      makeVectorDesc({8, 1, 1, 1}, bin::ElementType::F32, {1, 0, 0, 0},
+                     bin::ElementType::I8, {1, 0, 0, 0});
+  q.mutate_alpha(0.5f); // scale
+  q.mutate_zp_out(3);
+  q.mutate_lo(-128);
+  q.mutate_hi(127);
+  bin::VectorDesc dq =
+      makeVectorDesc({8, 1, 1, 1}, bin::ElementType::I8, {1, 0, 0, 0},
+                     bin::ElementType::F32, {1, 0, 0, 0});
+  dq.mutate_alpha(0.5f);
+  dq.mutate_zp_in(3);
+  b.emit(makeVector(Opcode::VecConvert, b.addVector(q),
+                    vecfunc::VecConvert_Quantize, 0, 0, 128));
+  b.emit(makeVector(Opcode::VecConvert, b.addVector(dq),
+                    vecfunc::VecConvert_Dequantize, 128, 0, 256));
+  std::string error;
+  auto exe = Executable::load(b.finish(), nullptr, error);
+  Emulator emu(*exe);
+  ASSERT_TRUE(emu.prepare(error)) << error;
+  put(emu.scratchpad(), 0, x);
+  ASSERT_TRUE(emu.run(error)) << error;
+  std::vector<int8_t> qv = get<int8_t>(emu.scratchpad(), 128, 8);
+  EXPECT_EQ(qv, (std::vector<int8_t>{3, 4, 2, 5, 127, -128, 5, 1}));
+  std::vector<float> back = get<float>(emu.scratchpad(), 256, 8);
+  for (int i = 0; i < 8; ++i)
+    EXPECT_EQ(back[i], float(qv[i] - 3) * 0.5f);
+}
+
+} // namespace

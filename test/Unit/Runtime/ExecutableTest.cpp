@@ -1,0 +1,205 @@
+//===- ExecutableTest.cpp - the .npubin loader refuses bad files ---------===//
+
+#include "npu/runtime/Descriptors.h"
+#include "npu/runtime/Emulator.h"
+#include "npu/runtime/Npy.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+using namespace npu::rt;
+namespace bin = npu::bin;
+
+namespace {
+
+const TargetDesc &v1() { return *lookupTarget("npu-v1"); }
+
+/// A small valid program: copy a 4x4 FP32 input to the output through the
+/// scratchpad.
+std::vector<uint8_t> copyProgram(const TargetDesc &target = v1()) {
+  ProgramBuilder b(target);
+  uint16_t layer = b.addLayer("copy0", "Identity");
+  uint16_t d = b.addDma(makeDma2D(4, 4, 4, 16, 16));
+  TensorSpec in{"x", {4, 4}, bin::ElementType::F32, bin::Layout::Dense, 0, 64};
+  TensorSpec out{"y", {4, 4}, bin::ElementType::F32, bin::Layout::Dense,
+                 64,  64};
+  b.addInput(in);
+  b.addOutput(out);
+  b.setDramSize(128);
+  b.emit(withDeps(makeDmaLoad(d, 0, 0, layer), false, false, false, true));
+  b.emit(withDeps(makeSync(Queue::Compute), true, false, false, true));
+  b.emit(withDeps(makeDmaStore(d, 0, 64, layer), true, false, false, false));
+  return b.finish();
+}
+
+std::string loadError(std::vector<uint8_t> bytes,
+                      const TargetDesc *target = nullptr) {
+  std::string error;
+  auto exe = Executable::load(std::move(bytes), target, error);
+  return exe ? "" : error;
+}
+
+// Tests that a valid program loads and runs, with tensors and layers intact.
+TEST(Executable, ValidProgramLoadsAndRuns) {
+  std::string error;
+  auto exe = Executable::load(copyProgram(), &v1(), error);
+  ASSERT_TRUE(exe) << error;
+  ASSERT_EQ(exe->inputs().size(), 1u);
+  EXPECT_EQ(exe->inputs()[0].name, "x");
+  EXPECT_EQ(exe->inputs()[0].shape, (std::vector<int64_t>{4, 4}));
+  EXPECT_EQ(exe->layers()[0].op, "Identity");
+  EXPECT_EQ(exe->instructions().size(), 4u); // + the appended `end`
+  Emulator emu(*exe);
+  float x[16];
+  for (int i = 0; i < 16; ++i)
+    x[i] = float(i) * 1.5f;
+  ASSERT_TRUE(emu.setInput(0, x, sizeof(x), error)) << error;
+  ASSERT_TRUE(emu.run(error)) << error;
+  EXPECT_EQ(std::memcmp(emu.output(0), x, sizeof(x)), 0);
+  EXPECT_EQ(emu.stats().layers[0].dramBytes, 128u);
+  EXPECT_FALSE(emu.setInput(0, x, 8, error));
+  EXPECT_EQ(error, "input 'x' takes 64 bytes, got 8");
+}
+
+// Tests that every truncation of a valid file is refused without crashing.
+TEST(Executable, TruncatedFilesAreRefused) {
+  std::vector<uint8_t> bytes = copyProgram();
+  for (size_t n = 0; n < bytes.size(); ++n) {
+    std::vector<uint8_t> cut(bytes.begin(), bytes.begin() + n);
+    EXPECT_NE(loadError(cut), "")
+        << "truncated to " << n << " of " << bytes.size();
+  }
+}
+
+// Tests that random corruption never crashes the loader or the emulator:
+// either the file is refused or it runs to a clean success or error.
+TEST(Executable, CorruptedFilesNeverCrash) {
+  std::vector<uint8_t> bytes = copyProgram();
+  std::mt19937 rng(42);
+  int refused = 0;
+  for (int trial = 0; trial < 2000; ++trial) {
+    std::vector<uint8_t> bad = bytes;
+    int flips = 1 + int(rng() % 4);
+    for (int f = 0; f < flips; ++f)
+      bad[rng() % bad.size()] ^= uint8_t(1 + rng() % 255);
+    std::string error;
+    auto exe = Executable::load(bad, nullptr, error);
+    if (!exe) {
+      ++refused;
+      EXPECT_FALSE(error.empty());
+      continue;
+    }
+    RunOptions options;
+    options.maxInstructions = 1000;
+    Emulator emu(*exe, options);
+    std::string runError;
+    (void)emu.run(runError); // success or a clean error, never a crash
+  }
+  EXPECT_GT(refused, 0);
+}
+
+// Tests the specific refusals, each with its message.
+TEST(Executable, MismatchedFilesAreRefusedWithAReason) {
+  EXPECT_EQ(loadError({1, 2, 3}),
+            "not an NPU executable (missing the NPUB identifier)");
+
+  std::vector<uint8_t> wrongIsa = copyProgram();
+  flatbuffers::GetMutableSizePrefixedRoot<bin::Executable>(wrongIsa.data())
+      ->mutate_isa_version(99);
+  EXPECT_EQ(loadError(wrongIsa),
+            "built for ISA version 99; this runtime implements version 1");
+
+  EXPECT_EQ(loadError(copyProgram(*lookupTarget("npu-v1-small")), &v1()),
+            "built for target 'npu-v1-small'; the device is 'npu-v1'");
+  EXPECT_EQ(loadError(copyProgram(*lookupTarget("npu-v1-small"))), "");
+
+  std::vector<uint8_t> smallDram = copyProgram();
+  flatbuffers::GetMutableSizePrefixedRoot<bin::Executable>(smallDram.data())
+      ->mutate_dram_size(100);
+  EXPECT_EQ(loadError(smallDram), "output 'y' lies outside DRAM");
+
+  std::vector<uint8_t> badTarget = copyProgram();
+  flatbuffers::GetMutableSizePrefixedRoot<bin::Executable>(badTarget.data())
+      ->mutable_target()
+      ->mutate_array_rows(17);
+  EXPECT_EQ(loadError(badTarget), "target 'npu-v1' parameters differ from "
+                                  "this runtime's description of it");
+}
+
+// Tests that instruction-level problems are refused with the pc.
+TEST(Executable, BadInstructionsAreRefused) {
+  auto build = [](auto &&emitter) {
+    ProgramBuilder b(v1());
+    b.setDramSize(64);
+    b.addDma(makeDma2D(1, 1, 16, 16, 16));
+    emitter(b);
+    return b.finish();
+  };
+  EXPECT_EQ(
+      loadError(build([](ProgramBuilder &b) { b.emit(makeDmaLoad(5, 0, 0)); })),
+      "pc 0: DMA descriptor out of range");
+  EXPECT_EQ(loadError(build([](ProgramBuilder &b) {
+              b.emit(makeDmaLoad(0, 0, 0, /*layer=*/3));
+            })),
+            "pc 0: layer 3 is not in the table");
+  EXPECT_EQ(loadError(build([](ProgramBuilder &b) {
+              b.emit(withDeps(makeDmaLoad(0, 0, 0), true, false, false, false));
+            })),
+            "pc 0: dependence flag names a queue that does not exist");
+  EXPECT_EQ(loadError(build([](ProgramBuilder &b) {
+              b.emit(makeEnd());
+              b.emit(makeSync(Queue::Load));
+            })),
+            "pc 0: the stream must end with exactly one 'end'");
+  EXPECT_EQ(loadError(build([](ProgramBuilder &b) {
+              Instruction bad;
+              bad.words[0] = 0xEE;
+              b.emit(bad);
+            })),
+            "pc 0: illegal instruction (unknown opcode 0xee)");
+  ProgramBuilder padded(v1());
+  padded.setDramSize(64);
+  uint16_t d = padded.addDma(makeDmaDesc(
+      1, {4, 1, 1, 1}, {1, 4, 4, 4}, {1, 6, 6, 6}, {1, 0, 0, 0}, {1, 0, 0, 0}));
+  padded.emit(makeDmaStore(d, 0, 0));
+  EXPECT_EQ(loadError(padded.finish()),
+            "pc 0: dma.store with a padded descriptor");
+}
+
+// Tests the .npy reader and writer round trip and their refusals.
+TEST(Npy, RoundTripAndRefusals) {
+  float data[6] = {1, 2, 3, 4, 5, 6};
+  std::vector<uint8_t> file =
+      encodeNpy(bin::ElementType::F32, {2, 3}, data, sizeof(data));
+  EXPECT_EQ((10 + file[8]) % 64, 0); // data starts 64-byte aligned
+  NpyArray array;
+  std::string error;
+  ASSERT_TRUE(parseNpy(file.data(), file.size(), array, error)) << error;
+  EXPECT_EQ(array.type, bin::ElementType::F32);
+  EXPECT_EQ(array.shape, (std::vector<int64_t>{2, 3}));
+  EXPECT_EQ(std::memcmp(array.data.data(), data, sizeof(data)), 0);
+  std::vector<uint8_t> scalar = encodeNpy(bin::ElementType::I8, {}, data, 1);
+  ASSERT_TRUE(parseNpy(scalar.data(), scalar.size(), array, error)) << error;
+  EXPECT_TRUE(array.shape.empty());
+  std::vector<uint8_t> vec = encodeNpy(bin::ElementType::I32, {1}, data, 4);
+  ASSERT_TRUE(parseNpy(vec.data(), vec.size(), array, error)) << error;
+  EXPECT_EQ(array.shape, (std::vector<int64_t>{1}));
+
+  std::vector<uint8_t> truncated(file.begin(), file.end() - 4);
+  EXPECT_FALSE(parseNpy(truncated.data(), truncated.size(), array, error));
+  EXPECT_EQ(error, ".npy data holds 20 bytes; the shape needs 24");
+  std::string header(file.begin(), file.end());
+  size_t at = header.find("<f4");
+  std::vector<uint8_t> bigEndian = file;
+  bigEndian[at] = '>';
+  EXPECT_FALSE(parseNpy(bigEndian.data(), bigEndian.size(), array, error));
+  EXPECT_EQ(error, "unsupported .npy dtype '>f4'");
+  std::vector<uint8_t> fortran = file;
+  size_t f = header.find("False");
+  std::memcpy(fortran.data() + f, "True ", 5);
+  EXPECT_FALSE(parseNpy(fortran.data(), fortran.size(), array, error));
+  EXPECT_EQ(error, "Fortran-order .npy arrays are not supported");
+}
+
+} // namespace

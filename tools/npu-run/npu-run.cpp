@@ -1,0 +1,381 @@
+//===- npu-run.cpp - run an NPU executable on the reference emulator -----===//
+//
+// npu-run MODEL.npubin --input=[NAME=]FILE... --output-dir=DIR
+//         [--report=FILE.json] [--trace=FILE.json] [--target=NAME]
+//         [--max-instructions=N]
+//
+// Inputs are .npy files or ONNX TensorProto .pb files (what ONNX's test data
+// uses), bound to the graph inputs in order or by name. Writes one .npy per
+// output plus DIR/outputs.json, prints a summary, and optionally a JSON
+// report and a Chrome trace (opens in Perfetto). Errors are one line,
+// `npu-run: error: FILE: what is wrong`, exit code 1.
+//
+//===----------------------------------------------------------------------===//
+
+#include "npu/runtime/Emulator.h"
+#include "npu/runtime/Npy.h"
+
+#include <nlohmann/json.hpp>
+#include <onnx/onnx_pb.h>
+
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <sys/stat.h>
+
+using namespace npu::rt;
+namespace bin = npu::bin;
+using json = nlohmann::json;
+
+namespace {
+
+int fail(const std::string &file, const std::string &msg) {
+  std::fprintf(stderr, "npu-run: error: %s: %s\n", file.c_str(), msg.c_str());
+  return 1;
+}
+
+std::string shapeStr(const std::vector<int64_t> &shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i)
+    s += (i ? "," : "") + std::to_string(shape[i]);
+  return s + "]";
+}
+
+bool endsWith(const std::string &s, const std::string &suffix) {
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+/// Reads an ONNX TensorProto (.pb) into `out`.
+bool readTensorProto(const std::string &path, NpyArray &out,
+                     std::string &error) {
+  std::ifstream in(path, std::ios::binary);
+  onnx::TensorProto t;
+  if (!in || !t.ParseFromIstream(&in)) {
+    error = "not a readable ONNX TensorProto";
+    return false;
+  }
+  switch (t.data_type()) {
+  case onnx::TensorProto::FLOAT:
+    out.type = bin::ElementType::F32;
+    break;
+  case onnx::TensorProto::INT8:
+    out.type = bin::ElementType::I8;
+    break;
+  case onnx::TensorProto::UINT8:
+    out.type = bin::ElementType::U8;
+    break;
+  case onnx::TensorProto::INT32:
+    out.type = bin::ElementType::I32;
+    break;
+  case onnx::TensorProto::INT64:
+    out.type = bin::ElementType::I64;
+    break;
+  case onnx::TensorProto::BOOL:
+    out.type = bin::ElementType::Bool;
+    break;
+  default:
+    error = "TensorProto element type " + std::to_string(t.data_type()) +
+            " is not supported";
+    return false;
+  }
+  uint64_t count = 1;
+  for (int64_t d : t.dims()) {
+    if (d < 0 || d > (int64_t(1) << 32)) {
+      error = "TensorProto has a bad dimension";
+      return false;
+    }
+    out.shape.push_back(d);
+    count *= uint64_t(d);
+    if (count > (uint64_t(1) << 32)) {
+      error = "TensorProto is too large";
+      return false;
+    }
+  }
+  size_t eb = elementBytes(out.type), bytes = count * eb;
+  if (t.has_raw_data()) {
+    if (t.raw_data().size() != bytes) {
+      error = "TensorProto raw data size disagrees with its shape";
+      return false;
+    }
+    out.data.assign(t.raw_data().begin(), t.raw_data().end());
+    return true;
+  }
+  out.data.assign(bytes, 0);
+  auto copyField = [&](const auto &field) {
+    if (size_t(field.size()) != count) {
+      error = "TensorProto element count disagrees with its shape";
+      return false;
+    }
+    for (size_t i = 0; i < count; ++i) {
+      auto v = field.Get(int(i));
+      switch (out.type) {
+      case bin::ElementType::F32: {
+        float f = float(v);
+        std::memcpy(&out.data[i * 4], &f, 4);
+        break;
+      }
+      case bin::ElementType::I64: {
+        int64_t x = int64_t(v);
+        std::memcpy(&out.data[i * 8], &x, 8);
+        break;
+      }
+      case bin::ElementType::I32: {
+        int32_t x = int32_t(v);
+        std::memcpy(&out.data[i * 4], &x, 4);
+        break;
+      }
+      default:
+        out.data[i] = uint8_t(v);
+      }
+    }
+    return true;
+  };
+  if (out.type == bin::ElementType::F32)
+    return copyField(t.float_data());
+  if (out.type == bin::ElementType::I64)
+    return copyField(t.int64_data());
+  return copyField(t.int32_data());
+}
+
+/// Output file names: characters outside [A-Za-z0-9_.-] become '_'.
+std::string sanitize(const std::string &name) {
+  std::string s = name;
+  for (char &c : s)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' ||
+          c == '-'))
+      c = '_';
+  if (s.empty() || s == "." || s == "..")
+    s = "output";
+  return s;
+}
+
+const char *npyDtype(bin::ElementType t) {
+  switch (t) {
+  case bin::ElementType::F32:
+    return "float32";
+  case bin::ElementType::F16:
+    return "float16";
+  case bin::ElementType::I8:
+    return "int8";
+  case bin::ElementType::U8:
+    return "uint8";
+  case bin::ElementType::I32:
+    return "int32";
+  case bin::ElementType::I64:
+    return "int64";
+  case bin::ElementType::Bool:
+    return "bool";
+  }
+  return "?";
+}
+
+bool writeJson(const std::string &path, const json &j, std::string &error) {
+  std::string text = j.dump(2) + "\n";
+  return writeFileAtomically(
+      path, std::vector<uint8_t>(text.begin(), text.end()), error);
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  std::string model, outputDir, reportPath, tracePath, targetName = "npu-v1";
+  std::vector<std::string> inputArgs;
+  RunOptions options;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto value = [&](const char *flag) -> const char * {
+      size_t n = std::strlen(flag);
+      return a.compare(0, n, flag) == 0 ? argv[i] + n : nullptr;
+    };
+    if (a == "--help" || a == "-h") {
+      std::printf("usage: npu-run MODEL.npubin --input=[NAME=]FILE... "
+                  "--output-dir=DIR [--report=FILE.json] [--trace=FILE.json] "
+                  "[--target=NAME] [--max-instructions=N]\n");
+      return 0;
+    } else if (const char *v = value("--input=")) {
+      inputArgs.push_back(v);
+    } else if (const char *v = value("--output-dir=")) {
+      outputDir = v;
+    } else if (const char *v = value("--report=")) {
+      reportPath = v;
+    } else if (const char *v = value("--trace=")) {
+      tracePath = v;
+      options.trace = true;
+    } else if (const char *v = value("--target=")) {
+      targetName = v;
+    } else if (const char *v = value("--max-instructions=")) {
+      char *end = nullptr;
+      options.maxInstructions = std::strtoull(v, &end, 10);
+      if (!*v || *end)
+        return fail(model.empty() ? "npu-run" : model,
+                    "bad --max-instructions value");
+    } else if (a.size() > 1 && a[0] == '-') {
+      return fail("npu-run", "unknown option '" + a + "'");
+    } else if (model.empty()) {
+      model = a;
+    } else {
+      return fail("npu-run", "more than one model given ('" + a + "')");
+    }
+  }
+  if (model.empty())
+    return fail("npu-run", "no model given");
+  if (outputDir.empty())
+    return fail(model, "--output-dir=DIR is required");
+  const TargetDesc *target = lookupTarget(targetName);
+  if (!target)
+    return fail(model, "unknown target '" + targetName + "'");
+
+  std::string error;
+  auto exe = Executable::loadFile(model, target, error);
+  if (!exe)
+    return fail(model, error);
+  Emulator emu(*exe, options);
+
+  // Bind inputs: NAME=FILE by name, plain FILE in order.
+  const std::vector<TensorSpec> &inputs = exe->inputs();
+  std::vector<bool> bound(inputs.size(), false);
+  size_t next = 0;
+  for (const std::string &arg : inputArgs) {
+    std::string file = arg;
+    size_t index = next;
+    size_t eq = arg.find('=');
+    if (eq != std::string::npos) {
+      std::string name = arg.substr(0, eq);
+      file = arg.substr(eq + 1);
+      index = inputs.size();
+      for (size_t i = 0; i < inputs.size(); ++i)
+        if (inputs[i].name == name)
+          index = i;
+      if (index == inputs.size())
+        return fail(file, "the model has no input named '" + name + "'");
+    } else {
+      while (index < inputs.size() && bound[index])
+        ++index;
+      next = index + 1;
+    }
+    if (index >= inputs.size())
+      return fail(file, "the model takes only " +
+                            std::to_string(inputs.size()) + " input(s)");
+    NpyArray array;
+    bool ok = endsWith(file, ".pb") ? readTensorProto(file, array, error)
+                                    : readNpy(file, array, error);
+    if (!ok)
+      return fail(file, error);
+    const TensorSpec &spec = inputs[index];
+    if (array.type != spec.type || array.shape != spec.shape)
+      return fail(file, "input '" + spec.name + "' expects " +
+                            elementTypeName(spec.type) + shapeStr(spec.shape) +
+                            ", got " + elementTypeName(array.type) +
+                            shapeStr(array.shape));
+    if (!emu.setInput(index, array.data.data(), array.data.size(), error))
+      return fail(file, error);
+    bound[index] = true;
+  }
+  for (size_t i = 0; i < inputs.size(); ++i)
+    if (!bound[i])
+      return fail(model,
+                  "input '" + inputs[i].name + "' is not given (--input)");
+
+  if (!emu.run(error))
+    return fail(model, error);
+
+  // Outputs.
+  if (::mkdir(outputDir.c_str(), 0777) != 0 && errno != EEXIST)
+    return fail(outputDir, "cannot create the output directory");
+  json list = json::array();
+  for (size_t i = 0; i < exe->outputs().size(); ++i) {
+    const TensorSpec &spec = exe->outputs()[i];
+    std::string file = sanitize(spec.name) + ".npy";
+    if (!writeFileAtomically(
+            outputDir + "/" + file,
+            encodeNpy(spec.type, spec.shape, emu.output(i), spec.sizeBytes),
+            error))
+      return fail(outputDir, error);
+    list.push_back({{"name", spec.name},
+                    {"file", file},
+                    {"shape", spec.shape},
+                    {"dtype", npyDtype(spec.type)}});
+  }
+  if (!writeJson(outputDir + "/outputs.json", list, error))
+    return fail(outputDir, error);
+
+  const RunStats &s = emu.stats();
+  const TargetDesc &t = exe->target();
+  if (!reportPath.empty()) {
+    json layers = json::array();
+    for (size_t i = 0; i < s.layers.size(); ++i)
+      layers.push_back({{"name", exe->layers()[i].name},
+                        {"op", exe->layers()[i].op},
+                        {"cycles", s.layers[i].cycles},
+                        {"macs", s.layers[i].macs},
+                        {"dram_bytes", s.layers[i].dramBytes},
+                        {"energy_pj", s.layers[i].energyPj}});
+    json report = {{"cycles", s.cycles},
+                   {"macs", s.macs()},
+                   {"macs_dense", s.macsDense},
+                   {"mac_utilization", s.macUtilization},
+                   {"dram_read_bytes", s.dramReadBytes},
+                   {"dram_write_bytes", s.dramWriteBytes},
+                   {"sram_read_bytes", s.sramReadBytes},
+                   {"sram_write_bytes", s.sramWriteBytes},
+                   {"peak_sram_bytes", s.peakSramBytes},
+                   {"energy_pj", s.energyPj},
+                   {"instructions", s.instructions},
+                   {"target",
+                    {{"name", t.name},
+                     {"clock_hz", t.clockHz},
+                     {"macs_per_cycle_int8", t.int8MacsPerCycle()},
+                     {"macs_per_cycle_fp32", t.fp32MacsPerCycle()},
+                     {"dram_bytes_per_cycle", t.dramBytesPerCycle},
+                     {"sram_bytes", t.scratchpadBytes}}},
+                   {"units",
+                    {{"dma_load", s.unitBusy[unsigned(Unit::DmaLoad)]},
+                     {"dma_store", s.unitBusy[unsigned(Unit::DmaStore)]},
+                     {"mac", s.unitBusy[unsigned(Unit::Mac)]},
+                     {"vector", s.unitBusy[unsigned(Unit::Vector)]}}},
+                   {"layers", layers}};
+    if (!writeJson(reportPath, report, error))
+      return fail(reportPath, error);
+  }
+  if (!tracePath.empty()) {
+    // Chrome trace events: one track (tid) per unit, times in microseconds.
+    json events = json::array();
+    double usPerCycle = 1e6 / double(t.clockHz);
+    for (unsigned u = 0; u < kNumUnits; ++u)
+      events.push_back({{"name", "thread_name"},
+                        {"ph", "M"},
+                        {"pid", 0},
+                        {"tid", u},
+                        {"args", {{"name", unitName(Unit(u))}}}});
+    for (const TraceEvent &e : emu.trace()) {
+      if (e.unit == Unit::None)
+        continue;
+      const Instruction &insn = exe->instructions()[e.pc];
+      std::string layer =
+          e.layer < exe->layers().size() ? exe->layers()[e.layer].name : "";
+      events.push_back({{"name", opcodeInfo(insn.opcodeBits())->mnemonic},
+                        {"cat", unitName(e.unit)},
+                        {"ph", "X"},
+                        {"pid", 0},
+                        {"tid", unsigned(e.unit)},
+                        {"ts", double(e.start) * usPerCycle},
+                        {"dur", double(e.end - e.start) * usPerCycle},
+                        {"args", {{"pc", e.pc}, {"layer", layer}}}});
+    }
+    if (!writeJson(tracePath, {{"traceEvents", events}}, error))
+      return fail(tracePath, error);
+  }
+
+  double seconds = double(s.cycles) / double(t.clockHz);
+  std::printf("npu-run: %s on %s\n", model.c_str(), t.name.c_str());
+  std::printf("  cycles       %" PRIu64 " (%.3f ms at %.2f GHz)\n", s.cycles,
+              seconds * 1e3, double(t.clockHz) / 1e9);
+  std::printf("  MACs         %" PRIu64 " (utilization %.1f %%)\n", s.macs(),
+              100.0 * s.macUtilization);
+  std::printf("  DRAM         %.3f MB read, %.3f MB written\n",
+              double(s.dramReadBytes) / 1e6, double(s.dramWriteBytes) / 1e6);
+  std::printf("  energy       %.3f uJ\n", s.energyPj / 1e6);
+  return 0;
+}
