@@ -32,6 +32,7 @@ config.substitutions.append(
 config.substitutions.append(
     ("%models", os.path.join(config.npu_src_root, "third_party", "models")))
 
-tools = ["npu-opt", "npu-compile", "FileCheck", "not", "count", "split-file"]
+tools = ["npu-opt", "npu-compile", "npu-run", "npu-objdump", "npu-build-example",
+         "FileCheck", "not", "count", "split-file"]
 llvm_config.add_tool_substitutions(
     tools, [config.npu_tools_dir, config.llvm_tools_dir])
