@@ -1,4 +1,5 @@
-//===- TiledMatmul.h - a hand-built NPU program ---------------------*- C++ -*-===//
+//===- TiledMatmul.h - a hand-built NPU program ---------------------*- C++
+//-*-===//
 //
 // C = A x W for 64x64 INT8 matrices, INT32 result, tiled over N in four
 // 64x16 tiles with double-buffered W tiles and output buffers, so that the
@@ -22,7 +23,8 @@ namespace npu::examples {
 /// Emits the program into `b`. A is graph input "a" (INT8 64x64 at DRAM 0),
 /// W the constant `w` (INT8 64x64, row-major K x N), C graph output "c"
 /// (INT32 64x64 at DRAM 8192).
-inline void buildTiledMatmul(rt::ProgramBuilder &b, const std::vector<int8_t> &w) {
+inline void buildTiledMatmul(rt::ProgramBuilder &b,
+                             const std::vector<int8_t> &w) {
   using namespace rt;
   const int S = 64, T = 16; // matrix size, N per tile
   uint16_t layer = b.addLayer("matmul0", "MatMul");
@@ -30,15 +32,17 @@ inline void buildTiledMatmul(rt::ProgramBuilder &b, const std::vector<int8_t> &w
   b.setConstantsOffset(4096);
   uint32_t dW = b.addConstant(w.data(), w.size());
   b.setDramSize(dC + S * S * 4);
-  b.addInput({"a", {S, S}, bin::ElementType::I8, bin::Layout::Dense, dA, S * S});
-  b.addOutput({"c", {S, S}, bin::ElementType::I32, bin::Layout::Dense, dC, S * S * 4});
+  b.addInput(
+      {"a", {S, S}, bin::ElementType::I8, bin::Layout::Dense, dA, S * S});
+  b.addOutput(
+      {"c", {S, S}, bin::ElementType::I32, bin::Layout::Dense, dC, S * S * 4});
   uint16_t loadA = b.addDma(makeDma2D(1, S, S, S, S));
   uint16_t loadW = b.addDma(makeDma2D(1, S, T, S, T));
   uint16_t storeC = b.addDma(makeDma2D(4, S, T, S * 4, T * 4));
   uint16_t mm = b.addMatmul(makeMatmulDesc(S, S, T, S, T, T));
-  bin::VectorDesc copy = makeVectorDesc({T, S, 1, 1}, bin::ElementType::I32,
-                                        {1, T, 0, 0}, bin::ElementType::I32,
-                                        {1, T, 0, 0});
+  bin::VectorDesc copy =
+      makeVectorDesc({T, S, 1, 1}, bin::ElementType::I32, {1, T, 0, 0},
+                     bin::ElementType::I32, {1, T, 0, 0});
   copy.mutate_src0_space(bin::Space::Accumulator);
   uint16_t cp = b.addVector(copy);
   const uint32_t sA = 0, sW[2] = {4096, 4096 + 1024}, sO[2] = {8192, 12288};
@@ -51,8 +55,9 @@ inline void buildTiledMatmul(rt::ProgramBuilder &b, const std::vector<int8_t> &w
       b.emit(withDeps(makeDmaLoad(loadW, sW[t % 2], dW + t * T, layer), false,
                       true, false, true));
     // Wait for the W tile, and (from tile 2 on) for the output buffer.
-    b.emit(withDeps(makeMatmul(mm, sA, sW[t % 2], 0, false, false, false, layer),
-                    true, t >= 2, false, false));
+    b.emit(
+        withDeps(makeMatmul(mm, sA, sW[t % 2], 0, false, false, false, layer),
+                 true, t >= 2, false, false));
     // Accumulator -> output buffer; frees the W buffer, hands over the tile.
     b.emit(withDeps(makeVector(Opcode::VecUnary, cp, vecfunc::VecUnary_Copy, 0,
                                0, sO[t % 2], layer),

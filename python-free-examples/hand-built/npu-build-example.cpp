@@ -41,10 +41,12 @@ int main(int argc, char **argv) {
   b.setProducer("npu-build-example", "1");
   examples::buildTiledMatmul(b, w);
   std::string error;
-  if (!rt::writeFileAtomically(dir + "/tiled-matmul.npubin", b.finish(), error) ||
+  if (!rt::writeFileAtomically(dir + "/tiled-matmul.npubin", b.finish(),
+                               error) ||
       !rt::writeFileAtomically(
           dir + "/a.npy",
-          rt::encodeNpy(bin::ElementType::I8, {S, S}, a.data(), a.size()), error) ||
+          rt::encodeNpy(bin::ElementType::I8, {S, S}, a.data(), a.size()),
+          error) ||
       !rt::writeFileAtomically(
           dir + "/expected_c.npy",
           rt::encodeNpy(bin::ElementType::I32, {S, S}, c.data(), c.size() * 4),

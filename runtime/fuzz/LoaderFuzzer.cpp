@@ -47,8 +47,8 @@ static bool cheapToRun(const Executable &exe) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   std::string error;
-  auto exe = Executable::load(std::vector<uint8_t>(data, data + size), nullptr,
-                              error);
+  auto exe =
+      Executable::load(std::vector<uint8_t>(data, data + size), nullptr, error);
   if (!exe || !cheapToRun(*exe))
     return 0;
   RunOptions options;

@@ -175,8 +175,8 @@ static uint64_t dmaCycles(const TargetDesc &t, const bin::DmaDesc &d) {
   return t.dramLatencyCycles + runs * ceilDiv(runBytes, t.dramBytesPerCycle);
 }
 
-bool Emulator::dmaLoad(const Instruction &insn, uint64_t &cycles,
-                       std::string &why) {
+bool Emulator::execDmaLoad(const Instruction &insn, uint64_t &cycles,
+                           std::string &why) {
   const bin::DmaDesc &d = exe_.dma(insn.get(FieldId::DmaLoad_Desc));
   int64_t sram = insn.get(FieldId::DmaLoad_Sram);
   int64_t dram = insn.get(FieldId::DmaLoad_Dram);
@@ -244,8 +244,8 @@ bool Emulator::dmaLoad(const Instruction &insn, uint64_t &cycles,
   return true;
 }
 
-bool Emulator::dmaStore(const Instruction &insn, uint64_t &cycles,
-                        std::string &why) {
+bool Emulator::execDmaStore(const Instruction &insn, uint64_t &cycles,
+                            std::string &why) {
   const bin::DmaDesc &d = exe_.dma(insn.get(FieldId::DmaStore_Desc));
   int64_t sram = insn.get(FieldId::DmaStore_Sram);
   int64_t dram = insn.get(FieldId::DmaStore_Dram);
@@ -324,8 +324,8 @@ void macRowFp32(float *out, const uint8_t *a, int64_t k, const uint8_t *w,
 
 } // namespace
 
-bool Emulator::matmul(const Instruction &insn, uint64_t &cycles,
-                      std::string &why) {
+bool Emulator::execMatmul(const Instruction &insn, uint64_t &cycles,
+                          std::string &why) {
   const bin::MatmulDesc &d = exe_.matmul(insn.get(FieldId::Matmul_Desc));
   bool fp32 = insn.get(FieldId::Matmul_Fp32);
   bool accumulate = insn.get(FieldId::Matmul_Accumulate);
@@ -914,22 +914,35 @@ bool Emulator::vector(const Instruction &insn, uint64_t &cycles,
 // Scheduling
 //===----------------------------------------------------------------------===//
 
+bool Emulator::execEnd(const Instruction &, uint64_t &cycles, std::string &) {
+  cycles = 0;
+  return true;
+}
+
+bool Emulator::execSync(const Instruction &, uint64_t &cycles, std::string &) {
+  cycles = 0; // only moves dependence tokens
+  return true;
+}
+
+// Every vector-unit instruction runs on the shared vector model.
+#define NPU_VEC_INSN(Name, Code, Mnemonic)                                     \
+  bool Emulator::exec##Name(const Instruction &insn, uint64_t &cycles,         \
+                            std::string &why) {                                \
+    return vector(insn, cycles, why);                                          \
+  }
+#define NPU_INSN(Name, Code, Queue, Mnemonic)
+#include "npu/runtime/Isa.def"
+
 bool Emulator::execute(const Instruction &insn, uint64_t &cycles,
                        std::string &why) {
   switch (insn.opcode()) {
-  case Opcode::DmaLoad:
-    return dmaLoad(insn, cycles, why);
-  case Opcode::DmaStore:
-    return dmaStore(insn, cycles, why);
-  case Opcode::Matmul:
-    return matmul(insn, cycles, why);
-  case Opcode::Sync:
-  case Opcode::End:
-    cycles = 0;
-    return true;
-  default:
-    return vector(insn, cycles, why);
+#define NPU_INSN(Name, Code, Queue, Mnemonic)                                  \
+  case Opcode::Name:                                                           \
+    return exec##Name(insn, cycles, why);
+#include "npu/runtime/Isa.def"
   }
+  why = "illegal instruction";
+  return false;
 }
 
 static Unit unitOf(Opcode op) {

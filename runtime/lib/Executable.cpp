@@ -212,13 +212,9 @@ bool Executable::verify(const TargetDesc *expected, std::string &error) {
       if (!descIn(FieldId::Matmul_Desc, numMatmul()))
         return bad("matmul descriptor out of range");
       break;
-    case Opcode::VecBinary:
-    case Opcode::VecUnary:
-    case Opcode::VecRequant:
-    case Opcode::VecLut:
-    case Opcode::VecReduce:
-    case Opcode::VecPool:
-    case Opcode::VecConvert:
+#define NPU_VEC_INSN(Name, Code, Mnemonic) case Opcode::Name:
+#define NPU_INSN(Name, Code, Queue, Mnemonic)
+#include "npu/runtime/Isa.def"
       // Every vector op's Desc field sits at the same bits.
       if (!descIn(FieldId::VecBinary_Desc, numVector()))
         return bad("vector descriptor out of range");

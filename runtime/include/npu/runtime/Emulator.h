@@ -99,11 +99,13 @@ public:
 private:
   struct Access; // one bounds-checked operand of an instruction
 
-  /// Executes `insn` (functional model) and returns its duration in cycles.
+  /// Executes `insn` (functional model) and sets its duration in cycles;
+  /// dispatches to one `exec<Name>` per instruction of Isa.def.
   bool execute(const Instruction &insn, uint64_t &cycles, std::string &why);
-  bool dmaLoad(const Instruction &insn, uint64_t &cycles, std::string &why);
-  bool dmaStore(const Instruction &insn, uint64_t &cycles, std::string &why);
-  bool matmul(const Instruction &insn, uint64_t &cycles, std::string &why);
+#define NPU_INSN(Name, Code, Queue, Mnemonic)                                  \
+  bool exec##Name(const Instruction &insn, uint64_t &cycles, std::string &why);
+#include "npu/runtime/Isa.def"
+  /// The vector unit, shared by the vec.* instructions.
   bool vector(const Instruction &insn, uint64_t &cycles, std::string &why);
   void finishStats();
 
