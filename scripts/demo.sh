@@ -11,8 +11,8 @@ model="$root/third_party/models/ch_ppocr_mobile_v2.0_cls_infer.onnx"
 out=$(mktemp --suffix=.mlir)
 trap 'rm -f "$out"' EXIT
 
-echo "== npu-compile $(basename "$model") --input-shape=x:1x3x48x192 --compile-to=npu"
-"$build/bin/npu-compile" "$model" --input-shape=x:1x3x48x192 --compile-to=npu \
+echo "== npu-compile $(basename "$model") --input-shape=x:1x3x48x192 --compile-to=optimized"
+"$build/bin/npu-compile" "$model" --input-shape=x:1x3x48x192 --compile-to=optimized \
   --mlir-elide-elementsattrs-if-larger=8 --mlir-elide-resource-strings-if-larger=8 -o "$out"
 head -n 12 "$out"
 echo "    ..."

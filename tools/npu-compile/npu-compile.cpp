@@ -3,20 +3,23 @@
 // npu-compile MODEL.onnx [--compile-to=PHASE] [--input-shape=NAME:AxBxC]...
 //             [-o OUT]
 //
-// Phases (IREE's --compile-to convention): `npu` stops after import and
-// prints the npu dialect. Errors are one line, `npu-compile: error: FILE:
+// Phases (IREE's --compile-to convention, see npu/Pipelines/Pipelines.h):
+// `npu` stops after import, `optimized` after graph simplification; each
+// prints the IR of that phase. Errors are one line, `npu-compile: error: FILE:
 // what is wrong`, exit code 1, and nothing is written to -o.
 //
 //===----------------------------------------------------------------------===//
 
 #include "npu/Importer/Onnx/OnnxImporter.h"
 #include "npu/InitAllDialects.h"
+#include "npu/Pipelines/Pipelines.h"
 
 #include "mlir/Bytecode/BytecodeWriter.h"
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/OperationSupport.h"
+#include "mlir/Pass/PassManager.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Error.h"
@@ -27,8 +30,6 @@ using namespace llvm;
 
 namespace {
 
-enum class Phase { Npu };
-
 cl::OptionCategory category("npu-compile options");
 
 cl::opt<std::string> inputPath(cl::Positional, cl::desc("<model.onnx>"),
@@ -36,11 +37,13 @@ cl::opt<std::string> inputPath(cl::Positional, cl::desc("<model.onnx>"),
 cl::opt<std::string> outputPath("o", cl::desc("Output file ('-' for stdout)"),
                                 cl::value_desc("file"), cl::init("-"),
                                 cl::cat(category));
-cl::opt<Phase> compileTo(
+cl::opt<npu::CompilePhase> compileTo(
     "compile-to", cl::desc("Stop after this phase and write its output"),
-    cl::values(clEnumValN(Phase::Npu, "npu",
-                          "imported npu dialect (graph level, tensors)")),
-    cl::init(Phase::Npu), cl::cat(category));
+    cl::values(clEnumValN(npu::CompilePhase::Npu, "npu",
+                          "imported npu dialect (graph level, tensors)"),
+               clEnumValN(npu::CompilePhase::Optimized, "optimized",
+                          "canonicalised and folded npu dialect")),
+    cl::init(npu::CompilePhase::Optimized), cl::cat(category));
 cl::list<std::string> inputShapes(
     "input-shape",
     cl::desc("Bind a graph input's shape, e.g. x:1x3x48x192 (repeatable)"),
@@ -69,6 +72,7 @@ int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
   mlir::registerAsmPrinterCLOptions();
   mlir::registerMLIRContextCLOptions();
+  mlir::registerPassManagerCLOptions();
   cl::ParseCommandLineOptions(argc, argv, "NPU compiler: ONNX to NPU\n");
 
   npu::OnnxImportOptions options;
@@ -94,10 +98,15 @@ int main(int argc, char **argv) {
   if (failed(module))
     return error(firstError.empty() ? "import failed" : firstError);
 
-  switch (compileTo) {
-  case Phase::Npu:
-    break;
-  }
+  mlir::PassManager pm(&context);
+  if (failed(mlir::applyPassManagerCLOptions(pm)))
+    return error("bad pass manager options");
+  npu::buildPipelineToPhase(pm, compileTo);
+  if (failed(pm.run(**module)))
+    return error(firstError.empty()
+                     ? "phase '" + npu::compilePhaseName(compileTo).str() +
+                           "' failed"
+                     : firstError);
 
   // Written to a temporary file and renamed, so a failure leaves nothing.
   Error written = writeToOutput(outputPath, [&](raw_ostream &os) -> Error {

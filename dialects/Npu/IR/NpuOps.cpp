@@ -5,9 +5,13 @@
 #include "mlir/Dialect/Traits.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 #include "llvm/ADT/STLExtras.h"
+#include <cmath>
+#include <cstring>
 
 using namespace mlir;
 using namespace npu;
@@ -78,6 +82,45 @@ static LogicalResult verifyShape(Operation *op, ShapedType actual,
            << shapeStr(actual.getShape()) << " does not match the expected "
            << shapeStr(expected);
   return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Constant helpers
+//===----------------------------------------------------------------------===//
+
+bool npu::readFloatConstant(Attribute value, SmallVectorImpl<float> &out) {
+  auto typed = dyn_cast_or_null<TypedAttr>(value);
+  auto type = typed ? dyn_cast<RankedTensorType>(typed.getType()) : nullptr;
+  if (!type || !type.getElementType().isF32() || !type.hasStaticShape())
+    return false;
+  int64_t n = type.getNumElements();
+  if (auto dense = dyn_cast<DenseElementsAttr>(value)) {
+    out.assign(dense.getValues<float>().begin(),
+               dense.getValues<float>().end());
+    return int64_t(out.size()) == n;
+  }
+  if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {
+    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+    if (!blob)
+      return false;
+    ArrayRef<char> bytes = blob->getData();
+    if (int64_t(bytes.size()) != n * int64_t(sizeof(float)))
+      return false;
+    out.resize(n);
+    std::memcpy(out.data(), bytes.data(), bytes.size());
+    return true;
+  }
+  return false;
+}
+
+ElementsAttr npu::makeFloatConstant(RankedTensorType type,
+                                    ArrayRef<float> values,
+                                    StringRef resourceHint) {
+  if (values.size() * sizeof(float) <= 4096)
+    return DenseElementsAttr::get(type, values);
+  return DenseResourceElementsAttr::get(
+      type, resourceHint,
+      HeapAsmResourceBlob::allocateAndCopyInferAlign(values));
 }
 
 //===----------------------------------------------------------------------===//
@@ -230,6 +273,84 @@ LogicalResult SoftmaxOp::verify() {
 //===----------------------------------------------------------------------===//
 // Elementwise
 //===----------------------------------------------------------------------===//
+
+/// Largest constant (in elements) that folders materialise.
+static constexpr int64_t kMaxFoldElements = int64_t(1) << 22;
+
+/// Folds an f32 elementwise binary op over constant operands with NumPy
+/// broadcasting; `fn` computes one element in single precision.
+template <typename Fn>
+static OpFoldResult foldBinary(Operation *op, Attribute lhsAttr,
+                               Attribute rhsAttr, Fn fn) {
+  auto type = dyn_cast<RankedTensorType>(op->getResult(0).getType());
+  SmallVector<float> lhs, rhs;
+  if (!type || !type.getElementType().isF32() || !type.hasStaticShape() ||
+      type.getNumElements() > kMaxFoldElements ||
+      !readFloatConstant(lhsAttr, lhs) || !readFloatConstant(rhsAttr, rhs))
+    return {};
+  ArrayRef<int64_t> out = type.getShape();
+  auto shapeOf = [](Attribute a) {
+    return cast<ShapedType>(cast<TypedAttr>(a).getType()).getShape();
+  };
+  // Element strides of each operand over the result's axes (0: broadcast).
+  auto strides = [&](ArrayRef<int64_t> in) {
+    SmallVector<int64_t> s(out.size(), 0);
+    int64_t stride = 1;
+    for (int64_t i = int64_t(in.size()) - 1; i >= 0; --i) {
+      int64_t axis = int64_t(out.size()) - int64_t(in.size()) + i;
+      s[axis] = in[i] == 1 ? 0 : stride;
+      stride *= in[i];
+    }
+    return s;
+  };
+  SmallVector<int64_t> ls = strides(shapeOf(lhsAttr)),
+                       rs = strides(shapeOf(rhsAttr));
+  SmallVector<float> result(type.getNumElements());
+  SmallVector<int64_t> idx(out.size(), 0);
+  for (float &r : result) {
+    int64_t li = 0, ri = 0;
+    for (size_t d = 0; d < out.size(); ++d) {
+      li += idx[d] * ls[d];
+      ri += idx[d] * rs[d];
+    }
+    r = fn(lhs[li], rhs[ri]);
+    for (size_t d = out.size(); d-- > 0;) {
+      if (++idx[d] < out[d])
+        break;
+      idx[d] = 0;
+    }
+  }
+  return makeFloatConstant(type, result, "folded");
+}
+
+OpFoldResult AddOp::fold(FoldAdaptor a) {
+  return foldBinary(*this, a.getLhs(), a.getRhs(),
+                    [](float x, float y) { return x + y; });
+}
+OpFoldResult SubOp::fold(FoldAdaptor a) {
+  return foldBinary(*this, a.getLhs(), a.getRhs(),
+                    [](float x, float y) { return x - y; });
+}
+OpFoldResult MulOp::fold(FoldAdaptor a) {
+  return foldBinary(*this, a.getLhs(), a.getRhs(),
+                    [](float x, float y) { return x * y; });
+}
+OpFoldResult DivOp::fold(FoldAdaptor a) {
+  return foldBinary(*this, a.getLhs(), a.getRhs(),
+                    [](float x, float y) { return x / y; });
+}
+OpFoldResult PowOp::fold(FoldAdaptor a) {
+  return foldBinary(*this, a.getLhs(), a.getRhs(),
+                    [](float x, float y) { return std::pow(x, y); });
+}
+OpFoldResult MinimumOp::fold(FoldAdaptor a) {
+  return foldBinary(*this, a.getLhs(), a.getRhs(),
+                    [](float x, float y) { return std::fmin(x, y); });
+}
+OpFoldResult MaximumOp::fold(FoldAdaptor a) {
+  return foldBinary(*this, a.getLhs(), a.getRhs(),
+                    [](float x, float y) { return std::fmax(x, y); });
+}
 
 OpFoldResult ClampOp::fold(FoldAdaptor) {
   // clamp(-inf, +inf) is the identity.
@@ -387,6 +508,11 @@ OpFoldResult ReshapeOp::fold(FoldAdaptor adaptor) {
     return getInput();
   if (auto dense = dyn_cast_or_null<DenseElementsAttr>(adaptor.getInput()))
     return dense.reshape(getOutput().getType());
+  // A blob is row-major bytes: the reshaped constant shares it, no copy.
+  if (auto blob =
+          dyn_cast_or_null<DenseResourceElementsAttr>(adaptor.getInput()))
+    return DenseResourceElementsAttr::get(getOutput().getType(),
+                                          blob.getRawHandle());
   return {};
 }
 
@@ -453,7 +579,30 @@ OpFoldResult TransposeOp::fold(FoldAdaptor adaptor) {
   // A splat is unchanged by any permutation.
   if (auto dense = dyn_cast_or_null<SplatElementsAttr>(adaptor.getInput()))
     return dense.resizeSplat(getOutput().getType());
-  return {};
+  // Permute constant f32 data (Gemm's transB weights, for example).
+  SmallVector<float> in;
+  RankedTensorType outType = getOutput().getType();
+  if (!adaptor.getInput() || outType.getNumElements() > kMaxFoldElements ||
+      !readFloatConstant(adaptor.getInput(), in))
+    return {};
+  ArrayRef<int64_t> inShape = getInput().getType().getShape();
+  int64_t rank = inShape.size();
+  SmallVector<int64_t> inStrides(rank, 1), idx(rank, 0);
+  for (int64_t d = rank - 1; d > 0; --d)
+    inStrides[d - 1] = inStrides[d] * inShape[d];
+  SmallVector<float> out(outType.getNumElements());
+  for (float &o : out) {
+    int64_t src = 0;
+    for (int64_t d = 0; d < rank; ++d)
+      src += idx[d] * inStrides[getPerm()[d]];
+    o = in[src];
+    for (int64_t d = rank; d-- > 0;) {
+      if (++idx[d] < outType.getDimSize(d))
+        break;
+      idx[d] = 0;
+    }
+  }
+  return makeFloatConstant(outType, out, "transposed");
 }
 
 void TransposeOp::getCanonicalizationPatterns(RewritePatternSet &results,

@@ -74,3 +74,28 @@ func.func @clamp(%x: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>) {
   %1 = npu.clamp %x {max = 6.0 : f32, min = 0.0 : f32} : tensor<4xf32> -> tensor<4xf32>
   return %0, %1 : tensor<4xf32>, tensor<4xf32>
 }
+
+// -----
+
+// Tests constant folding of broadcasting arithmetic.
+// CHECK-LABEL: func.func @fold_arith
+// CHECK-NEXT: %[[C:.+]] = npu.constant dense<{{\[\[}}1.100000e+01, 2.200000e+01], [1.300000e+01, 2.400000e+01]]> : tensor<2x2xf32>
+// CHECK-NEXT: return %[[C]]
+func.func @fold_arith() -> tensor<2x2xf32> {
+  %a = npu.constant dense<[[1.0, 2.0], [3.0, 4.0]]> : tensor<2x2xf32>
+  %b = npu.constant dense<[10.0, 20.0]> : tensor<2xf32>
+  %0 = npu.add %a, %b : (tensor<2x2xf32>, tensor<2xf32>) -> tensor<2x2xf32>
+  return %0 : tensor<2x2xf32>
+}
+
+// -----
+
+// Tests that a transpose of constant weights folds (Gemm's transB).
+// CHECK-LABEL: func.func @fold_transpose
+// CHECK-NEXT: %[[C:.+]] = npu.constant dense<{{\[\[}}1.000000e+00, 4.000000e+00], [2.000000e+00, 5.000000e+00], [3.000000e+00, 6.000000e+00]]> : tensor<3x2xf32>
+// CHECK-NEXT: return %[[C]]
+func.func @fold_transpose() -> tensor<3x2xf32> {
+  %a = npu.constant dense<[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]> : tensor<2x3xf32>
+  %0 = npu.transpose %a {perm = array<i64: 1, 0>} : tensor<2x3xf32> -> tensor<3x2xf32>
+  return %0 : tensor<3x2xf32>
+}

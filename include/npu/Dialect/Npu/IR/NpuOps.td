@@ -331,6 +331,8 @@ class Npu_BinaryOp<string mnemonic, string onnxName, string expr,
   let arguments = (ins Npu_Tensor:$lhs, Npu_Tensor:$rhs);
   let results = (outs Npu_Tensor:$output);
   let assemblyFormat = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
+  // Constant operands (f32, inline or blob) fold, with broadcasting.
+  let hasFolder = 1;
 }
 
 def Npu_AddOp : Npu_BinaryOp<"add", "Add", "lhs + rhs", [Commutative]>;

@@ -1,0 +1,42 @@
+//===- Pipelines.h - the compiler's phases and pass pipelines ---*- C++ -*-===//
+//
+// Each phase that `npu-compile --compile-to=PHASE` can stop at is the result
+// of one pipeline builder, registered for npu-opt too, so that
+// `npu-opt --npu-optimized-pipeline` runs exactly what npu-compile runs
+// (IREE's Pipelines.h is the model).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef NPU_PIPELINES_PIPELINES_H
+#define NPU_PIPELINES_PIPELINES_H
+
+#include "mlir/Pass/PassManager.h"
+#include "llvm/ADT/StringRef.h"
+
+#include <optional>
+
+namespace npu {
+
+/// The phases, in pipeline order. Later issues add tiled, planned, isa, bin.
+enum class CompilePhase {
+  Npu,       ///< Imported: the npu dialect as the ONNX importer produced it.
+  Optimized, ///< Canonicalised and folded (BatchNorm into convolutions,
+             ///< constant folding, dead code removed).
+};
+
+/// The phase named `name` ("npu", "optimized"), or nullopt.
+std::optional<CompilePhase> parseCompilePhase(llvm::StringRef name);
+llvm::StringRef compilePhaseName(CompilePhase phase);
+
+/// npu -> optimized: graph-level simplification on `builtin.module`.
+void buildOptimizedPassPipeline(mlir::OpPassManager &pm);
+
+/// Appends every pipeline from the imported IR up to and including `phase`.
+void buildPipelineToPhase(mlir::OpPassManager &pm, CompilePhase phase);
+
+/// Registers the pipelines with the pass registry (`--npu-optimized-pipeline`).
+void registerNpuPipelines();
+
+} // namespace npu
+
+#endif // NPU_PIPELINES_PIPELINES_H
