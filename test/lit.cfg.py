@@ -32,7 +32,9 @@ config.substitutions.append(
 config.substitutions.append(
     ("%models", os.path.join(config.npu_src_root, "third_party", "models")))
 
-tools = ["npu-opt", "npu-compile", "npu-run", "npu-objdump", "npu-build-example",
+tools = ["npu-opt", "npu-compile", "npu-translate", "npu-run", "npu-objdump",
+         "npu-compare",
+         "npu-build-example",
          "FileCheck", "not", "count", "split-file"]
 llvm_config.add_tool_substitutions(
     tools, [config.npu_tools_dir, config.llvm_tools_dir])

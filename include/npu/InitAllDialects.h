@@ -7,14 +7,16 @@
 #include "mlir/Dialect/Quant/IR/Quant.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "npu/Dialect/Npu/IR/NpuDialect.h"
+#include "npu/Dialect/NpuIsa/IR/NpuIsaDialect.h"
 
 namespace npu {
 
 /// Registers the dialects that appear in npu compiler IR: `npu`, `func` (the
-/// graph's `@main`) and `quant` (INT8 element types on `npu` ops).
+/// graph's `@main`), `quant` (INT8 element types on `npu` ops) and `npu_isa`
+/// (the instruction level).
 inline void registerAllDialects(mlir::DialectRegistry &registry) {
-  registry
-      .insert<NpuDialect, mlir::func::FuncDialect, mlir::quant::QuantDialect>();
+  registry.insert<NpuDialect, isa::NpuIsaDialect, mlir::func::FuncDialect,
+                  mlir::quant::QuantDialect>();
 }
 
 } // namespace npu

@@ -3,6 +3,7 @@
 #include "npu/runtime/Executable.h"
 
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 
 namespace npu::rt {
@@ -295,6 +296,17 @@ uint32_t ProgramBuilder::addConstant(const void *data, size_t size) {
   const uint8_t *p = static_cast<const uint8_t *>(data);
   constants_.insert(constants_.end(), p, p + size);
   return offset;
+}
+
+bool ProgramBuilder::placeConstant(uint32_t dram, const void *data,
+                                   size_t size) {
+  if (dram < constantsOffset_)
+    return false;
+  size_t at = dram - constantsOffset_;
+  if (constants_.size() < at + size)
+    constants_.resize(at + size, 0);
+  std::memcpy(constants_.data() + at, data, size);
+  return true;
 }
 
 std::vector<uint8_t> ProgramBuilder::finish() {

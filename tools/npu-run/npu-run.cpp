@@ -15,8 +15,9 @@
 #include "npu/runtime/Emulator.h"
 #include "npu/runtime/Npy.h"
 
+#include "../common/TensorFiles.h"
+
 #include <nlohmann/json.hpp>
-#include <onnx/onnx_pb.h>
 
 #include <cinttypes>
 #include <cstdio>
@@ -40,103 +41,6 @@ std::string shapeStr(const std::vector<int64_t> &shape) {
   for (size_t i = 0; i < shape.size(); ++i)
     s += (i ? "," : "") + std::to_string(shape[i]);
   return s + "]";
-}
-
-bool endsWith(const std::string &s, const std::string &suffix) {
-  return s.size() >= suffix.size() &&
-         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-/// Reads an ONNX TensorProto (.pb) into `out`.
-bool readTensorProto(const std::string &path, NpyArray &out,
-                     std::string &error) {
-  std::ifstream in(path, std::ios::binary);
-  onnx::TensorProto t;
-  if (!in || !t.ParseFromIstream(&in)) {
-    error = "not a readable ONNX TensorProto";
-    return false;
-  }
-  switch (t.data_type()) {
-  case onnx::TensorProto::FLOAT:
-    out.type = bin::ElementType::F32;
-    break;
-  case onnx::TensorProto::INT8:
-    out.type = bin::ElementType::I8;
-    break;
-  case onnx::TensorProto::UINT8:
-    out.type = bin::ElementType::U8;
-    break;
-  case onnx::TensorProto::INT32:
-    out.type = bin::ElementType::I32;
-    break;
-  case onnx::TensorProto::INT64:
-    out.type = bin::ElementType::I64;
-    break;
-  case onnx::TensorProto::BOOL:
-    out.type = bin::ElementType::Bool;
-    break;
-  default:
-    error = "TensorProto element type " + std::to_string(t.data_type()) +
-            " is not supported";
-    return false;
-  }
-  uint64_t count = 1;
-  for (int64_t d : t.dims()) {
-    if (d < 0 || d > (int64_t(1) << 32)) {
-      error = "TensorProto has a bad dimension";
-      return false;
-    }
-    out.shape.push_back(d);
-    count *= uint64_t(d);
-    if (count > (uint64_t(1) << 32)) {
-      error = "TensorProto is too large";
-      return false;
-    }
-  }
-  size_t eb = elementBytes(out.type), bytes = count * eb;
-  if (t.has_raw_data()) {
-    if (t.raw_data().size() != bytes) {
-      error = "TensorProto raw data size disagrees with its shape";
-      return false;
-    }
-    out.data.assign(t.raw_data().begin(), t.raw_data().end());
-    return true;
-  }
-  out.data.assign(bytes, 0);
-  auto copyField = [&](const auto &field) {
-    if (size_t(field.size()) != count) {
-      error = "TensorProto element count disagrees with its shape";
-      return false;
-    }
-    for (size_t i = 0; i < count; ++i) {
-      auto v = field.Get(int(i));
-      switch (out.type) {
-      case bin::ElementType::F32: {
-        float f = float(v);
-        std::memcpy(&out.data[i * 4], &f, 4);
-        break;
-      }
-      case bin::ElementType::I64: {
-        int64_t x = int64_t(v);
-        std::memcpy(&out.data[i * 8], &x, 8);
-        break;
-      }
-      case bin::ElementType::I32: {
-        int32_t x = int32_t(v);
-        std::memcpy(&out.data[i * 4], &x, 4);
-        break;
-      }
-      default:
-        out.data[i] = uint8_t(v);
-      }
-    }
-    return true;
-  };
-  if (out.type == bin::ElementType::F32)
-    return copyField(t.float_data());
-  if (out.type == bin::ElementType::I64)
-    return copyField(t.int64_data());
-  return copyField(t.int32_data());
 }
 
 /// Output file names: characters outside [A-Za-z0-9_.-] become '_'.
@@ -259,9 +163,7 @@ int main(int argc, char **argv) {
       return fail(file, "the model takes only " +
                             std::to_string(inputs.size()) + " input(s)");
     NpyArray array;
-    bool ok = endsWith(file, ".pb") ? readTensorProto(file, array, error)
-                                    : readNpy(file, array, error);
-    if (!ok)
+    if (!npu::tools::readTensorFile(file, array, error))
       return fail(file, error);
     const TensorSpec &spec = inputs[index];
     if (array.type != spec.type || array.shape != spec.shape)

@@ -111,6 +111,10 @@ public:
   /// Appends `size` bytes to the constant segment (64-byte aligned) and
   /// returns their DRAM address.
   uint32_t addConstant(const void *data, size_t size);
+  /// Writes `size` bytes at DRAM address `dram` inside the constant segment,
+  /// which starts at `constantsOffset` and grows as needed (gaps are zero).
+  /// False when `dram` lies before the segment.
+  bool placeConstant(uint32_t dram, const void *data, size_t size);
   void addInput(const TensorSpec &spec) { inputs_.push_back(spec); }
   void addOutput(const TensorSpec &spec) { outputs_.push_back(spec); }
   /// Total DRAM the program addresses; the constant segment is placed at

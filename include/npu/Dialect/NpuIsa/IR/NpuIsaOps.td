@@ -1,0 +1,229 @@
+//===- NpuIsaOps.td - NPU instructions as ops --------------*- tablegen -*-===//
+//
+// Field meanings and widths are those of runtime/include/npu/runtime/Isa.def;
+// the verifiers check every value against that file's field widths.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef NPU_DIALECT_NPUISA_IR_NPUISAOPS_TD
+#define NPU_DIALECT_NPUISA_IR_NPUISAOPS_TD
+
+include "npu/Dialect/NpuIsa/IR/NpuIsaDialect.td"
+include "mlir/IR/BuiltinAttributeInterfaces.td"
+include "mlir/IR/CommonAttrConstraints.td"
+include "mlir/IR/OpBase.td"
+include "mlir/IR/RegionKindInterface.td"
+include "mlir/IR/SymbolInterfaces.td"
+
+//===----------------------------------------------------------------------===//
+// Program structure and metadata
+//===----------------------------------------------------------------------===//
+
+def NpuIsa_ProgramOp : NpuIsa_Op<"program", [
+    NoTerminator, SingleBlock, IsolatedFromAbove, Symbol,
+    DeclareOpInterfaceMethods<RegionKindInterface>]> {
+  let summary = "An NPU executable: metadata and instructions in program order";
+  let description = [{
+    ```mlir
+    npu_isa.program @model {target = "npu-v1", dram_size = 24576 : i64} {
+      npu_isa.input "a" at 0 : tensor<64x64xi8>
+      npu_isa.dma_load sram 0, dram 0 {elem_bytes = 1 : i64, sizes = array<i64: 64, 64, 1, 1>, ...}
+    }
+    ```
+    `dram_size` is in bytes; `target` names a runtime target (npu-v1, ...).
+  }];
+  let arguments = (ins SymbolNameAttr:$sym_name, StrAttr:$target,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$dram_size);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = "$sym_name attr-dict-with-keyword $body";
+  let hasVerifier = 1;
+}
+
+def NpuIsa_LayerOp : NpuIsa_Op<"layer", [HasParent<"ProgramOp">]> {
+  let summary = "A layer table entry: the ONNX node name and op type";
+  let description = [{
+    Layers are numbered in order of appearance; instructions refer to them
+    by that number in their `layer` attribute.
+
+    ```mlir
+    npu_isa.layer "conv1" op "Conv"
+    ```
+  }];
+  let arguments = (ins StrAttr:$name, StrAttr:$onnx_op);
+  let assemblyFormat = "$name `op` $onnx_op attr-dict";
+}
+
+class NpuIsa_TensorOp<string mnemonic> : NpuIsa_Op<mnemonic, [HasParent<"ProgramOp">]> {
+  let arguments = (ins StrAttr:$name,
+                       ConfinedAttr<I64Attr, [IntNonNegative]>:$dram,
+                       TypeAttrOf<AnyRankedTensor>:$type,
+                       DefaultValuedAttr<StrAttr, "\"dense\"">:$layout);
+  let assemblyFormat = "$name `at` $dram attr-dict `:` $type";
+}
+
+def NpuIsa_InputOp : NpuIsa_TensorOp<"input"> {
+  let summary = "A graph input in DRAM";
+  let description = [{
+    Byte offset `dram`; element type and shape from the tensor type;
+    `layout` is "dense" (the ONNX shape's row-major order) or "nhwc".
+
+    ```mlir
+    npu_isa.input "x" at 0 : tensor<1x3x48x192xf32>
+    ```
+  }];
+}
+
+def NpuIsa_OutputOp : NpuIsa_TensorOp<"output"> {
+  let summary = "A graph output in DRAM";
+  let description = [{
+    ```mlir
+    npu_isa.output "y" at 8192 : tensor<1x2xf32>
+    ```
+  }];
+}
+
+def NpuIsa_DataOp : NpuIsa_Op<"data", [HasParent<"ProgramOp">]> {
+  let summary = "Constant bytes placed in DRAM (weights, tables, parameters)";
+  let description = [{
+    The value's raw bytes (row-major, little-endian) go into the executable's
+    constant segment at byte offset `dram`.
+
+    ```mlir
+    npu_isa.data at 4096 dense_resource<w> : tensor<64x64xi8>
+    ```
+  }];
+  let arguments = (ins ConfinedAttr<I64Attr, [IntNonNegative]>:$dram,
+                       ElementsAttr:$value);
+  let assemblyFormat = "`at` $dram $value attr-dict";
+}
+
+//===----------------------------------------------------------------------===//
+// Instructions
+//===----------------------------------------------------------------------===//
+
+/// Every instruction: the dependence flags and the layer.
+class NpuIsa_Insn<string mnemonic, dag args>
+    : NpuIsa_Op<mnemonic, [HasParent<"ProgramOp">]> {
+  let arguments = !con(args, (ins UnitAttr:$pop_prev, UnitAttr:$pop_next,
+                                  UnitAttr:$push_prev, UnitAttr:$push_next,
+                                  OptionalAttr<I64Attr>:$layer));
+  let hasVerifier = 1;
+}
+
+def NpuIsa_SyncOp : NpuIsa_Insn<"sync", (ins StrAttr:$queue)> {
+  let summary = "Move dependence tokens only (`sync`)";
+  let description = [{
+    `queue` is "load", "compute" or "store".
+
+    ```mlir
+    npu_isa.sync "compute" {pop_prev, push_next}
+    ```
+  }];
+  let assemblyFormat = "$queue attr-dict";
+}
+
+defvar DmaArgs = (ins ConfinedAttr<I64Attr, [IntNonNegative]>:$sram,
+                      ConfinedAttr<I64Attr, [IntNonNegative]>:$dram,
+                      I64Attr:$elem_bytes, DenseI64ArrayAttr:$sizes,
+                      DenseI64ArrayAttr:$dram_strides,
+                      DenseI64ArrayAttr:$sram_strides,
+                      OptionalAttr<DenseI64ArrayAttr>:$pad_before,
+                      OptionalAttr<DenseI64ArrayAttr>:$pad_after,
+                      OptionalAttr<I64Attr>:$pad_value);
+
+def NpuIsa_DmaLoadOp : NpuIsa_Insn<"dma_load", DmaArgs> {
+  let summary = "DRAM to scratchpad, 4-D strided, optional padding (`dma.load`)";
+  let description = [{
+    Arrays are innermost dimension first: `sizes` in elements, strides in
+    bytes, pads in elements.
+
+    ```mlir
+    npu_isa.dma_load sram 0, dram 4096 {elem_bytes = 1 : i64,
+      sizes = array<i64: 16, 64, 1, 1>, dram_strides = array<i64: 1, 64, 0, 0>,
+      sram_strides = array<i64: 1, 16, 0, 0>, push_next}
+    ```
+  }];
+  let assemblyFormat = "`sram` $sram `,` `dram` $dram attr-dict";
+}
+
+def NpuIsa_DmaStoreOp : NpuIsa_Insn<"dma_store", DmaArgs> {
+  let summary = "Scratchpad to DRAM, 4-D strided (`dma.store`)";
+  let description = [{
+    ```mlir
+    npu_isa.dma_store sram 8192, dram 8192 {elem_bytes = 4 : i64,
+      sizes = array<i64: 16, 64, 1, 1>, dram_strides = array<i64: 4, 256, 0, 0>,
+      sram_strides = array<i64: 4, 64, 0, 0>, pop_prev}
+    ```
+  }];
+  let assemblyFormat = "`sram` $sram `,` `dram` $dram attr-dict";
+}
+
+def NpuIsa_MatmulOp : NpuIsa_Insn<"matmul", (ins
+    ConfinedAttr<I64Attr, [IntNonNegative]>:$a,
+    ConfinedAttr<I64Attr, [IntNonNegative]>:$w,
+    ConfinedAttr<I64Attr, [IntNonNegative]>:$acc,
+    I64Attr:$m_outer, I64Attr:$m_inner, I64Attr:$k, I64Attr:$n,
+    I64Attr:$a_stride_outer, I64Attr:$a_stride_inner, I64Attr:$w_row_stride,
+    I64Attr:$acc_row_stride, UnitAttr:$fp32, UnitAttr:$accumulate,
+    UnitAttr:$sparse)> {
+  let summary = "MAC array: acc (+)= A x W (`matmul`)";
+  let description = [{
+    Geometry as the runtime's MatmulDesc; `a` and `w` are scratchpad byte
+    addresses, `acc` an accumulator entry.
+
+    ```mlir
+    npu_isa.matmul a 0, w 4096, acc 0 {m_outer = 1 : i64, m_inner = 64 : i64,
+      k = 64 : i64, n = 16 : i64, a_stride_outer = 0 : i64,
+      a_stride_inner = 64 : i64, w_row_stride = 16 : i64,
+      acc_row_stride = 16 : i64, pop_prev}
+    ```
+  }];
+  let assemblyFormat = "`a` $a `,` `w` $w `,` `acc` $acc attr-dict";
+}
+
+/// Vector instructions: addresses and the iteration space. Element types are
+/// "f32", "i32", "i8" or "u8"; spaces "sram" or "acc".
+class NpuIsa_VecOp<string mnemonic, string summ>
+    : NpuIsa_Insn<mnemonic, (ins
+        DefaultValuedAttr<StrAttr, "\"\"">:$func,
+        ConfinedAttr<I64Attr, [IntNonNegative]>:$src0,
+        DefaultValuedAttr<I64Attr, "0">:$src1,
+        ConfinedAttr<I64Attr, [IntNonNegative]>:$dst,
+        DenseI64ArrayAttr:$dims,
+        DenseI64ArrayAttr:$src0_strides,
+        OptionalAttr<DenseI64ArrayAttr>:$src1_strides,
+        DenseI64ArrayAttr:$dst_strides,
+        StrAttr:$src0_type, OptionalAttr<StrAttr>:$src1_type, StrAttr:$dst_type,
+        OptionalAttr<StrAttr>:$src0_space, OptionalAttr<StrAttr>:$src1_space,
+        OptionalAttr<StrAttr>:$dst_space,
+        OptionalAttr<I64Attr>:$channel_axis,
+        OptionalAttr<DenseI64ArrayAttr>:$window,
+        OptionalAttr<DenseI64ArrayAttr>:$window_strides,
+        OptionalAttr<F32Attr>:$alpha, OptionalAttr<F32Attr>:$beta,
+        OptionalAttr<F32Attr>:$lo, OptionalAttr<F32Attr>:$hi,
+        OptionalAttr<I64Attr>:$zp_in, OptionalAttr<I64Attr>:$zp_out)> {
+  let summary = summ;
+  let description = [{
+    `func` is the function mnemonic of Isa.def (e.g. "add", "exp");
+    unset scalars take their defaults (alpha 1, beta 0, lo -inf, hi +inf,
+    zero points 0), unset spaces "sram", unset src1 fields zero.
+
+    ```mlir
+    npu_isa.vec_binary "add" src0 0, src1 512, dst 1024 {dims = array<i64: 4, 10, 1, 1>,
+      src0_strides = array<i64: 1, 4, 0, 0>, src1_strides = array<i64: 1, 0, 0, 0>,
+      dst_strides = array<i64: 1, 4, 0, 0>, src0_type = "f32", src1_type = "f32",
+      dst_type = "f32"}
+    ```
+  }];
+  let assemblyFormat = "$func `src0` $src0 `,` `src1` $src1 `,` `dst` $dst attr-dict";
+}
+
+def NpuIsa_VecBinaryOp : NpuIsa_VecOp<"vec_binary", "Elementwise binary op (`vec.binary`)">;
+def NpuIsa_VecUnaryOp : NpuIsa_VecOp<"vec_unary", "Elementwise FP32 function (`vec.unary`)">;
+def NpuIsa_VecRequantOp : NpuIsa_VecOp<"vec_requant", "INT32 -> INT8 requantization (`vec.requant`)">;
+def NpuIsa_VecLutOp : NpuIsa_VecOp<"vec_lut", "INT8 lookup table (`vec.lut`)">;
+def NpuIsa_VecReduceOp : NpuIsa_VecOp<"vec_reduce", "Reduction (`vec.reduce`)">;
+def NpuIsa_VecPoolOp : NpuIsa_VecOp<"vec_pool", "Pooling window (`vec.pool`)">;
+def NpuIsa_VecConvertOp : NpuIsa_VecOp<"vec_convert", "Element type conversion (`vec.convert`)">;
+
+#endif // NPU_DIALECT_NPUISA_IR_NPUISAOPS_TD

@@ -1,0 +1,46 @@
+// RUN: npu-opt %s -split-input-file -verify-diagnostics
+
+// Tests that a scratchpad address wider than its 24-bit field is refused.
+npu_isa.program @p attributes {target = "npu-v1", dram_size = 64 : i64} {
+  // expected-error @+1 {{sram = 16777216 does not fit the 24-bit instruction field}}
+  npu_isa.dma_load sram 16777216, dram 0 {elem_bytes = 4, sizes = array<i64: 1, 1, 1, 1>, dram_strides = array<i64: 4, 0, 0, 0>, sram_strides = array<i64: 4, 0, 0, 0>}
+}
+
+// -----
+
+// Tests that the load queue has no previous queue to pop from.
+npu_isa.program @p attributes {target = "npu-v1", dram_size = 64 : i64} {
+  // expected-error @+1 {{the load queue has no previous queue}}
+  npu_isa.dma_load sram 0, dram 0 {elem_bytes = 4, sizes = array<i64: 1, 1, 1, 1>, dram_strides = array<i64: 4, 0, 0, 0>, sram_strides = array<i64: 4, 0, 0, 0>, pop_prev}
+}
+
+// -----
+
+// Tests that vector functions are those of Isa.def.
+npu_isa.program @p attributes {target = "npu-v1", dram_size = 64 : i64} {
+  // expected-error @+1 {{unknown function 'frobnicate'}}
+  npu_isa.vec_unary "frobnicate" src0 0, src1 0, dst 0 {dims = array<i64: 1, 1, 1, 1>, src0_strides = array<i64: 1, 0, 0, 0>, dst_strides = array<i64: 1, 0, 0, 0>, src0_type = "f32", dst_type = "f32"}
+}
+
+// -----
+
+// Tests that tensors must lie inside the program's DRAM.
+npu_isa.program @p attributes {target = "npu-v1", dram_size = 64 : i64} {
+  // expected-error @+1 {{lies outside the program's 64-byte DRAM}}
+  npu_isa.input "x" at 32 : tensor<16xf32>
+}
+
+// -----
+
+// Tests that the target must be one the runtime knows.
+// expected-error @+1 {{unknown target 'npu-v2'}}
+npu_isa.program @p attributes {target = "npu-v2", dram_size = 64 : i64} {
+}
+
+// -----
+
+// Tests DMA element sizes.
+npu_isa.program @p attributes {target = "npu-v1", dram_size = 64 : i64} {
+  // expected-error @+1 {{elem_bytes must be 1, 2 or 4}}
+  npu_isa.dma_store sram 0, dram 0 {elem_bytes = 3, sizes = array<i64: 1, 1, 1, 1>, dram_strides = array<i64: 3, 0, 0, 0>, sram_strides = array<i64: 3, 0, 0, 0>}
+}
