@@ -15,7 +15,7 @@ namespace npu {
 /// graph's `@main`), `quant` (INT8 element types on `npu` ops) and `npu_isa`
 /// (the instruction level).
 inline void registerAllDialects(mlir::DialectRegistry &registry) {
-  registry.insert<NpuDialect, isa::NpuIsaDialect, mlir::func::FuncDialect,
+  registry.insert<NpuDialect, npuisa::NpuIsaDialect, mlir::func::FuncDialect,
                   mlir::quant::QuantDialect>();
 }
 

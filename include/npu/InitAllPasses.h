@@ -5,6 +5,7 @@
 #define NPU_INITALLPASSES_H
 
 #include "mlir/Transforms/Passes.h"
+#include "npu/Conversion/Passes.h"
 #include "npu/Dialect/Npu/Transforms/Passes.h"
 #include "npu/Pipelines/Pipelines.h"
 
@@ -15,6 +16,7 @@ namespace npu {
 inline void registerAllPasses() {
   mlir::registerTransformsPasses();
   registerNpuTransformsPasses();
+  registerNpuConversionPasses();
   registerNpuPipelines();
 }
 

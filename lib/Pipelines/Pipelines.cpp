@@ -2,6 +2,7 @@
 
 #include "npu/Pipelines/Pipelines.h"
 
+#include "npu/Conversion/Passes.h"
 #include "npu/Dialect/Npu/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -17,6 +18,10 @@ std::optional<CompilePhase> parseCompilePhase(llvm::StringRef name) {
     return CompilePhase::Npu;
   if (name == "optimized")
     return CompilePhase::Optimized;
+  if (name == "isa")
+    return CompilePhase::Isa;
+  if (name == "bin")
+    return CompilePhase::Bin;
   return std::nullopt;
 }
 
@@ -26,6 +31,10 @@ llvm::StringRef compilePhaseName(CompilePhase phase) {
     return "npu";
   case CompilePhase::Optimized:
     return "optimized";
+  case CompilePhase::Isa:
+    return "isa";
+  case CompilePhase::Bin:
+    return "bin";
   }
   return "?";
 }
@@ -45,12 +54,27 @@ void buildOptimizedPassPipeline(OpPassManager &pm) {
   func.addPass(createCSEPass());
 }
 
-void buildPipelineToPhase(OpPassManager &pm, CompilePhase phase) {
+void buildIsaPassPipeline(OpPassManager &pm, llvm::StringRef target) {
+  // Plans DRAM, tiles every op for the scratchpad and emits its instructions
+  // with double-buffered DMA; replaces @main by an npu_isa.program.
+  ConvertNpuToNpuIsaOptions options;
+  options.targetName = target.str();
+  pm.addPass(createConvertNpuToNpuIsa(options));
+}
+
+void buildPipelineToPhase(OpPassManager &pm, CompilePhase phase,
+                          llvm::StringRef target) {
   if (phase >= CompilePhase::Optimized)
     buildOptimizedPassPipeline(pm);
+  if (phase >= CompilePhase::Isa)
+    buildIsaPassPipeline(pm, target);
 }
 
 void registerNpuPipelines() {
+  PassPipelineRegistration<>(
+      "npu-isa-pipeline",
+      "The optimized -> isa phase of npu-compile for npu-v1 (code generation)",
+      [](OpPassManager &pm) { buildIsaPassPipeline(pm, "npu-v1"); });
   PassPipelineRegistration<>(
       "npu-optimized-pipeline",
       "The npu -> optimized phase of npu-compile (canonicalisation, "

@@ -13,6 +13,7 @@
 #include "npu/Importer/Onnx/OnnxImporter.h"
 #include "npu/InitAllDialects.h"
 #include "npu/Pipelines/Pipelines.h"
+#include "npu/Target/Npubin/NpubinEmitter.h"
 
 #include "mlir/Bytecode/BytecodeWriter.h"
 #include "mlir/IR/AsmState.h"
@@ -42,8 +43,16 @@ cl::opt<npu::CompilePhase> compileTo(
     cl::values(clEnumValN(npu::CompilePhase::Npu, "npu",
                           "imported npu dialect (graph level, tensors)"),
                clEnumValN(npu::CompilePhase::Optimized, "optimized",
-                          "canonicalised and folded npu dialect")),
+                          "canonicalised and folded npu dialect"),
+               clEnumValN(npu::CompilePhase::Isa, "isa",
+                          "npu_isa dialect, one op per instruction"),
+               clEnumValN(npu::CompilePhase::Bin, "bin",
+                          "the .npubin executable")),
     cl::init(npu::CompilePhase::Optimized), cl::cat(category));
+cl::opt<std::string> targetName("target",
+                                cl::desc("NPU target (npu-v1, npu-v1-small, "
+                                         "npu-v1-large)"),
+                                cl::init("npu-v1"), cl::cat(category));
 cl::list<std::string> inputShapes(
     "input-shape",
     cl::desc("Bind a graph input's shape, e.g. x:1x3x48x192 (repeatable)"),
@@ -101,16 +110,29 @@ int main(int argc, char **argv) {
   mlir::PassManager pm(&context);
   if (failed(mlir::applyPassManagerCLOptions(pm)))
     return error("bad pass manager options");
-  npu::buildPipelineToPhase(pm, compileTo);
+  npu::buildPipelineToPhase(pm, compileTo, targetName);
   if (failed(pm.run(**module)))
     return error(firstError.empty()
                      ? "phase '" + npu::compilePhaseName(compileTo).str() +
                            "' failed"
                      : firstError);
 
+  // The executable for `bin`.
+  std::vector<uint8_t> executable;
+  if (compileTo == npu::CompilePhase::Bin) {
+    auto programs = (**module).getOps<npu::npuisa::ProgramOp>();
+    if (programs.empty() ||
+        failed(npu::emitNpubin(*programs.begin(), executable)))
+      return error(firstError.empty() ? "cannot emit the executable"
+                                      : firstError);
+  }
+
   // Written to a temporary file and renamed, so a failure leaves nothing.
   Error written = writeToOutput(outputPath, [&](raw_ostream &os) -> Error {
-    if (emitBytecode) {
+    if (compileTo == npu::CompilePhase::Bin) {
+      os.write(reinterpret_cast<const char *>(executable.data()),
+               executable.size());
+    } else if (emitBytecode) {
       if (failed(mlir::writeBytecodeToFile(**module, os)))
         return createStringError(inconvertibleErrorCode(),
                                  "cannot write bytecode");

@@ -15,7 +15,7 @@
 #include "mlir/IR/DialectImplementation.h"
 
 using namespace mlir;
-using namespace npu::isa;
+using namespace npu::npuisa;
 namespace rt = npu::rt;
 
 #include "npu/Dialect/NpuIsa/IR/NpuIsaDialect.cpp.inc"
@@ -98,7 +98,7 @@ LogicalResult ProgramOp::verify() {
       auto type = cast<ShapedType>(data.getValue().getType());
       bytes = type.getNumElements() * ((type.getElementTypeBitWidth() + 7) / 8);
     }
-    if (start >= 0 && start + bytes > getDramSize())
+    if (start >= 0 && start + bytes > int64_t(getDramSize()))
       return op.emitOpError("lies outside the program's ")
              << getDramSize() << "-byte DRAM";
   }

@@ -17,11 +17,15 @@
 
 namespace npu {
 
-/// The phases, in pipeline order. Later issues add tiled, planned, isa, bin.
+/// The phases, in pipeline order. Tiling and DRAM planning currently happen
+/// inside the `isa` conversion; separate `tiled` and `planned` phases come
+/// with the convolution and matmul backend.
 enum class CompilePhase {
   Npu,       ///< Imported: the npu dialect as the ONNX importer produced it.
   Optimized, ///< Canonicalised and folded (BatchNorm into convolutions,
              ///< constant folding, dead code removed).
+  Isa,       ///< npu_isa.program: one op per instruction.
+  Bin,       ///< The .npubin (written by the tool, not a pass).
 };
 
 /// The phase named `name` ("npu", "optimized"), or nullopt.
@@ -31,8 +35,13 @@ llvm::StringRef compilePhaseName(CompilePhase phase);
 /// npu -> optimized: graph-level simplification on `builtin.module`.
 void buildOptimizedPassPipeline(mlir::OpPassManager &pm);
 
-/// Appends every pipeline from the imported IR up to and including `phase`.
-void buildPipelineToPhase(mlir::OpPassManager &pm, CompilePhase phase);
+/// optimized -> isa: code generation for `target` (a runtime target name).
+void buildIsaPassPipeline(mlir::OpPassManager &pm, llvm::StringRef target);
+
+/// Appends every pipeline from the imported IR up to and including `phase`
+/// (`bin` runs the same passes as `isa`).
+void buildPipelineToPhase(mlir::OpPassManager &pm, CompilePhase phase,
+                          llvm::StringRef target = "npu-v1");
 
 /// Registers the pipelines with the pass registry (`--npu-optimized-pipeline`).
 void registerNpuPipelines();

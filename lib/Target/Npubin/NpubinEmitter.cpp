@@ -21,7 +21,7 @@
 
 using namespace mlir;
 using namespace npu;
-using namespace npu::isa;
+using namespace npu::npuisa;
 namespace rt = npu::rt;
 namespace bin = npu::bin;
 
@@ -303,5 +303,5 @@ void npu::registerNpubinTranslation() {
         os.write(reinterpret_cast<const char *>(bytes.data()), bytes.size());
         return success();
       },
-      [](DialectRegistry &registry) { registry.insert<isa::NpuIsaDialect>(); });
+      [](DialectRegistry &registry) { registry.insert<npuisa::NpuIsaDialect>(); });
 }

@@ -16,7 +16,7 @@ namespace {
 // the dialect and the ISA cannot drift apart.
 TEST(NpuIsa, EveryInstructionHasAnOp) {
   mlir::MLIRContext context;
-  context.loadDialect<npu::isa::NpuIsaDialect>();
+  context.loadDialect<npu::npuisa::NpuIsaDialect>();
   const char *mnemonics[] = {
 #define NPU_INSN(Name, Code, Queue, Mnemonic) Mnemonic,
 #include "npu/runtime/Isa.def"

@@ -16,7 +16,7 @@ namespace npu {
 /// (which starts at the lowest data address), inputs, outputs and layers in
 /// order of appearance. Emits an error on `program` and fails for element
 /// types the container has no code for or an unavailable resource blob.
-mlir::LogicalResult emitNpubin(isa::ProgramOp program,
+mlir::LogicalResult emitNpubin(npuisa::ProgramOp program,
                                std::vector<uint8_t> &bytes);
 
 /// Registers `--npu-isa-to-npubin` with mlir-translate's registry.

@@ -7,7 +7,7 @@ include "mlir/IR/OpBase.td"
 
 def NpuIsa_Dialect : Dialect {
   let name = "npu_isa";
-  let cppNamespace = "::npu::isa";
+  let cppNamespace = "::npu::npuisa";
   let summary = "The NPU's instructions, one op per instruction";
   let description = [{
     The last level of the compiler before the `.npubin`: an `npu_isa.program`

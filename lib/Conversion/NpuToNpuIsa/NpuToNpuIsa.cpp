@@ -1,0 +1,577 @@
+//===- NpuToNpuIsa.cpp - generate NPU instructions for an npu graph ------===//
+//
+// Whole-graph code generation, so it is a pass rather than a set of local
+// conversion patterns: DRAM planning needs every value's lifetime, and the
+// dependence tokens of one op's tiles must balance with the next op's.
+//
+//===----------------------------------------------------------------------===//
+
+#include "npu/Conversion/Passes.h"
+
+#include "npu/Dialect/Npu/IR/NpuOps.h"
+#include "npu/Dialect/NpuIsa/IR/NpuIsaOps.h"
+#include "npu/runtime/Target.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+#include <cmath>
+
+namespace npu {
+#define GEN_PASS_DEF_CONVERTNPUTONPUISA
+#include "npu/Conversion/Passes.h.inc"
+} // namespace npu
+
+using namespace mlir;
+using namespace npu;
+namespace rt = npu::rt;
+
+namespace {
+
+constexpr int64_t kAlign = 64;          // DRAM placement alignment, bytes
+constexpr int64_t kMaxExtent = 0xFFFF;  // DMA sizes and vector dims: 16 bits
+
+int64_t alignUp(int64_t v) { return (v + kAlign - 1) / kAlign * kAlign; }
+
+int64_t byteSize(Type type) {
+  auto t = cast<RankedTensorType>(type);
+  return t.getNumElements() * ((t.getElementTypeBitWidth() + 7) / 8);
+}
+
+struct Buffer {
+  int64_t offset = -1;
+  int64_t bytes = 0;
+};
+
+/// The vector function and scalars an elementwise op lowers to.
+struct VecFunc {
+  bool binary = false;
+  StringRef func;
+  std::optional<float> alpha, beta, lo, hi;
+};
+
+std::optional<VecFunc> vecFuncOf(Operation *op) {
+  return TypeSwitch<Operation *, std::optional<VecFunc>>(op)
+      .Case([](ClampOp c) {
+        VecFunc f{false, "affine_clamp"};
+        f.lo = c.getMin().convertToFloat();
+        f.hi = c.getMax().convertToFloat();
+        return f;
+      })
+      .Case([](LeakyReluOp c) {
+        VecFunc f{false, "leaky_relu"};
+        f.alpha = c.getAlpha().convertToFloat();
+        return f;
+      })
+      .Case([](HardSigmoidOp c) {
+        VecFunc f{false, "affine_clamp"};
+        f.alpha = c.getAlpha().convertToFloat();
+        f.beta = c.getBeta().convertToFloat();
+        f.lo = 0.0f;
+        f.hi = 1.0f;
+        return f;
+      })
+      .Case([](HardSwishOp) {
+        VecFunc f{false, "hard_swish"};
+        f.alpha = 1.0f / 6.0f;
+        f.beta = 0.5f;
+        return f;
+      })
+      .Case([](SigmoidOp) { return VecFunc{false, "sigmoid"}; })
+      .Case([](TanhOp) { return VecFunc{false, "tanh"}; })
+      .Case([](ErfOp) { return VecFunc{false, "erf"}; })
+      .Case([](ExpOp) { return VecFunc{false, "exp"}; })
+      .Case([](SqrtOp) { return VecFunc{false, "sqrt"}; })
+      .Case([](AddOp) { return VecFunc{true, "add"}; })
+      .Case([](SubOp) { return VecFunc{true, "sub"}; })
+      .Case([](MulOp) { return VecFunc{true, "mul"}; })
+      .Case([](DivOp) { return VecFunc{true, "div"}; })
+      .Case([](PowOp) { return VecFunc{true, "pow"}; })
+      .Case([](MinimumOp) { return VecFunc{true, "min"}; })
+      .Case([](MaximumOp) { return VecFunc{true, "max"}; })
+      .Default([](Operation *) { return std::nullopt; });
+}
+
+/// The ONNX node name and op type recorded in an op's location by the
+/// importer (`fused<"OpType">["name"]`, possibly fused again by folding).
+std::pair<std::string, std::string> layerOf(Operation *op) {
+  std::string name, type;
+  op->getLoc()->walk([&](Location loc) {
+    if (auto fused = dyn_cast<FusedLoc>(loc))
+      if (auto md = dyn_cast_or_null<StringAttr>(fused.getMetadata()))
+        if (type.empty())
+          type = md.str();
+    if (auto named = dyn_cast<NameLoc>(loc))
+      if (name.empty())
+        name = named.getName().str();
+    return WalkResult::advance();
+  });
+  if (type.empty())
+    type = op->getName().stripDialect().str();
+  if (name.empty())
+    name = type;
+  return {name, type};
+}
+
+class Codegen {
+public:
+  Codegen(ModuleOp module, func::FuncOp func, const rt::TargetDesc &target)
+      : module(module), func(func), target(target), b(module.getContext()) {}
+
+  LogicalResult run();
+
+private:
+  Value root(Value v) {
+    while (auto reshape = v.getDefiningOp<ReshapeOp>())
+      v = reshape.getInput();
+    return v;
+  }
+  LogicalResult planDram(func::ReturnOp ret);
+  /// Emits the tiles of one elementwise op: `operands` and `result` give
+  /// the types, `srcOffsets` and `dstOffset` the DRAM placement.
+  LogicalResult emitElementwise(Operation *op, ArrayRef<Value> operands,
+                                ArrayRef<int64_t> srcOffsets, Value result,
+                                int64_t dstOffset, const VecFunc &fn,
+                                int64_t layer);
+
+  ModuleOp module;
+  func::FuncOp func;
+  const rt::TargetDesc &target;
+  OpBuilder b;
+  npuisa::ProgramOp program;
+  llvm::DenseMap<Value, Buffer> buffers;
+  SmallVector<std::pair<Value, Buffer>> copies; // (value, output buffer)
+  int64_t dramSize = 0;
+  bool firstOp = true;
+};
+
+LogicalResult Codegen::planDram(func::ReturnOp ret) {
+  Block &body = func.getBody().front();
+  auto place = [&](int64_t bytes) {
+    Buffer buf{dramSize, bytes};
+    dramSize = alignUp(dramSize + bytes);
+    return buf;
+  };
+  // Inputs, in order.
+  for (auto [i, arg] : llvm::enumerate(body.getArguments())) {
+    auto name = func.getArgAttrOfType<StringAttr>(i, "npu.name");
+    Buffer buf = place(byteSize(arg.getType()));
+    buffers[arg] = buf;
+    npuisa::InputOp::create(
+        b, func.getLoc(), b.getStringAttr(name ? name.getValue() : "input"),
+        b.getI64IntegerAttr(buf.offset), TypeAttr::get(arg.getType()),
+        b.getStringAttr("dense"));
+  }
+  // Outputs: an op computing a returned value writes straight into the
+  // output; anything else (an input, a constant, an alias) is copied there.
+  for (auto [i, v] : llvm::enumerate(ret.getOperands())) {
+    auto name = func.getResultAttrOfType<StringAttr>(i, "npu.name");
+    Buffer buf = place(byteSize(v.getType()));
+    npuisa::OutputOp::create(
+        b, func.getLoc(), b.getStringAttr(name ? name.getValue() : "output"),
+        b.getI64IntegerAttr(buf.offset), TypeAttr::get(v.getType()),
+        b.getStringAttr("dense"));
+    Operation *def = v.getDefiningOp();
+    if (def && !isa<ConstantOp, ReshapeOp>(def) && !buffers.count(v))
+      buffers[v] = buf;
+    else
+      copies.push_back({v, buf});
+  }
+  // Constants: the executable's constant segment.
+  for (auto c : body.getOps<ConstantOp>()) {
+    Buffer buf = place(byteSize(c.getType()));
+    buffers[c.getResult()] = buf;
+    npuisa::DataOp::create(b, c.getLoc(), buf.offset,
+                        cast<ElementsAttr>(c.getValue()));
+  }
+  // Intermediates: lifetimes by op index, then greedy by size.
+  llvm::DenseMap<Operation *, int64_t> index;
+  for (auto [i, op] : llvm::enumerate(body))
+    index[&op] = int64_t(i);
+  struct Interval {
+    Value value;
+    int64_t bytes, first, last;
+  };
+  llvm::DenseMap<Value, Interval> live;
+  for (Operation &op : body)
+    for (Value operand : op.getOperands()) {
+      Value r = root(operand);
+      if (buffers.count(r) || !r.getDefiningOp())
+        continue;
+      auto [it, inserted] = live.try_emplace(
+          r, Interval{r, byteSize(r.getType()), index[r.getDefiningOp()], 0});
+      it->second.last = std::max(it->second.last, index[&op]);
+    }
+  SmallVector<Interval> order;
+  for (auto &entry : live)
+    order.push_back(entry.second);
+  llvm::sort(order, [](const Interval &a, const Interval &b) {
+    return a.bytes != b.bytes ? a.bytes > b.bytes : a.first < b.first;
+  });
+  int64_t arenaBase = dramSize, arenaSize = 0;
+  SmallVector<std::pair<Interval, int64_t>> placed;
+  for (const Interval &iv : order) {
+    // Lowest offset that overlaps no placed buffer alive at the same time.
+    int64_t offset = 0;
+    bool moved = true;
+    while (moved) {
+      moved = false;
+      for (auto &[other, at] : placed) {
+        bool timeOverlap = iv.first <= other.last && other.first <= iv.last;
+        bool spaceOverlap = offset < at + other.bytes && at < offset + iv.bytes;
+        if (timeOverlap && spaceOverlap) {
+          offset = alignUp(at + other.bytes);
+          moved = true;
+        }
+      }
+    }
+    placed.push_back({iv, offset});
+    buffers[iv.value] = Buffer{arenaBase + offset, iv.bytes};
+    arenaSize = std::max(arenaSize, alignUp(offset + iv.bytes));
+  }
+  dramSize = arenaBase + arenaSize;
+  // Aliases share their root's bytes.
+  for (Operation &op : body)
+    if (auto reshape = dyn_cast<ReshapeOp>(op))
+      if (!buffers.count(reshape.getResult()))
+        buffers[reshape.getResult()] = buffers.lookup(root(reshape.getResult()));
+  if (dramSize > int64_t(target.maxDramBytes()))
+    return func.emitError("the model needs ")
+           << dramSize << " bytes of DRAM, more than the target's address space";
+  return success();
+}
+
+/// Dims and per-operand element strides of an elementwise op over its result
+/// (outermost first), after collapsing dims the operands traverse alike and
+/// splitting dims longer than a 16-bit extent.
+struct IterSpace {
+  SmallVector<int64_t> dims;
+  SmallVector<SmallVector<int64_t>> strides; // per operand, then the result
+};
+
+std::optional<IterSpace> iterSpace(ArrayRef<int64_t> out,
+                                   ArrayRef<ArrayRef<int64_t>> operands,
+                                   int64_t limit) {
+  IterSpace s;
+  size_t rank = out.size();
+  s.dims.assign(out.begin(), out.end());
+  for (ArrayRef<int64_t> shape : operands) {
+    SmallVector<int64_t> st(rank, 0);
+    int64_t stride = 1;
+    for (size_t i = shape.size(); i-- > 0;) {
+      size_t axis = rank - shape.size() + i;
+      st[axis] = shape[i] == 1 ? 0 : stride;
+      stride *= shape[i];
+    }
+    s.strides.push_back(st);
+  }
+  SmallVector<int64_t> dense(rank, 1);
+  for (size_t i = rank; i-- > 1;)
+    dense[i - 1] = dense[i] * out[i];
+  s.strides.push_back(dense);
+  if (rank == 0) {
+    s.dims = {1};
+    for (auto &st : s.strides)
+      st = {0};
+    s.strides.back() = {1};
+  }
+  // Collapse dim i into dim i+1 when every operand steps alike.
+  for (size_t i = s.dims.size(); i-- > 1;) {
+    bool mergeable = llvm::all_of(s.strides, [&](const SmallVector<int64_t> &st) {
+      return st[i - 1] == st[i] * s.dims[i];
+    });
+    if (!mergeable)
+      continue;
+    s.dims[i] *= s.dims[i - 1];
+    s.dims.erase(s.dims.begin() + (i - 1));
+    for (auto &st : s.strides)
+      st.erase(st.begin() + (i - 1));
+  }
+  // Split dims longer than `limit` into (d / f, f) with f the largest divisor
+  // of d not above `limit`.
+  for (size_t i = 0; i < s.dims.size(); ++i) {
+    int64_t d = s.dims[i];
+    if (d <= limit)
+      continue;
+    int64_t f = limit;
+    while (f > 1 && d % f)
+      --f;
+    if (f <= 1 || d / f > kMaxExtent)
+      return std::nullopt;
+    s.dims[i] = f;
+    s.dims.insert(s.dims.begin() + i, d / f);
+    for (auto &st : s.strides)
+      st.insert(st.begin() + i, st[i] * f);
+    ++i;
+  }
+  if (s.dims.size() > 4)
+    return std::nullopt;
+  return s;
+}
+
+LogicalResult Codegen::emitElementwise(Operation *op, ArrayRef<Value> operands,
+                                       ArrayRef<int64_t> srcOffsets,
+                                       Value result, int64_t dstOffset,
+                                       const VecFunc &fn, int64_t layer) {
+  auto resultType = cast<RankedTensorType>(result.getType());
+  SmallVector<Value> all(operands.begin(), operands.end());
+  all.push_back(result);
+  for (Value v : all)
+    if (!cast<RankedTensorType>(v.getType()).getElementType().isF32())
+      return op->emitError("backend: only FP32 elementwise ops are supported "
+                           "so far");
+  // Scratchpad: two buffers (double buffering) per operand and the result.
+  int64_t nBuf = int64_t(operands.size()) + 1;
+  int64_t budget = int64_t(target.scratchpadBytes) / (2 * nBuf) / kAlign *
+                   kAlign / 4; // elements per buffer
+  SmallVector<ArrayRef<int64_t>> shapes;
+  for (Value v : operands)
+    shapes.push_back(cast<RankedTensorType>(v.getType()).getShape());
+  auto space = iterSpace(resultType.getShape(), shapes,
+                         std::min(budget, kMaxExtent));
+  if (!space)
+    return op->emitError("backend: the iteration space of this op does not "
+                         "fit four 16-bit dimensions");
+  ArrayRef<int64_t> dims = space->dims;
+  int64_t rank = dims.size();
+  // Tile dim t: the outermost whose inner product fits the budget; loop over
+  // the dims before it, cut dim t into row chunks.
+  int64_t t = rank - 1, inner = 1;
+  while (t > 0 && inner * dims[t] <= budget) {
+    inner *= dims[t];
+    --t;
+  }
+  if (inner * dims[t] <= budget) { // everything from t on fits
+    inner *= dims[t];
+  } else {
+    inner = 1;
+    for (int64_t d = t + 1; d < rank; ++d)
+      inner *= dims[d];
+  }
+  int64_t rows = std::max<int64_t>(1, std::min(dims[t], budget / std::max<int64_t>(inner, 1)));
+  // The tiles, in order: an index for dims < t and a row range of dim t.
+  struct Tile {
+    SmallVector<int64_t> outer;
+    int64_t r0, r1;
+  };
+  SmallVector<Tile> tiles;
+  SmallVector<int64_t> idx(t, 0);
+  while (true) {
+    for (int64_t r0 = 0; r0 < dims[t]; r0 += rows)
+      tiles.push_back({idx, r0, std::min(dims[t], r0 + rows)});
+    int64_t d = t - 1;
+    while (d >= 0 && ++idx[d] == dims[d])
+      idx[d--] = 0;
+    if (d < 0)
+      break;
+  }
+  int64_t n = int64_t(tiles.size());
+  // Buffer addresses: operand k's two buffers, then the result's.
+  int64_t bufBytes = budget * 4;
+  auto sramOf = [&](int64_t k, int64_t i) { return (2 * k + i % 2) * bufBytes; };
+  auto arr = [&](ArrayRef<int64_t> v) { return b.getDenseI64ArrayAttr(v); };
+  Location loc = op->getLoc();
+  for (int64_t i = 0; i < n; ++i) {
+    const Tile &tile = tiles[i];
+    // Tile dims, outermost first, from dim t on (dims before t are 1).
+    SmallVector<int64_t> tdims = {tile.r1 - tile.r0};
+    tdims.append(dims.begin() + t + 1, dims.end());
+    int64_t trank = tdims.size();
+    // Innermost-first helpers over the tile dims, padded to 4.
+    auto innermostFirst = [&](ArrayRef<int64_t> outerFirst, int64_t pad) {
+      SmallVector<int64_t> v(outerFirst.rbegin(), outerFirst.rend());
+      v.resize(4, pad);
+      return v;
+    };
+    auto dramBase = [&](ArrayRef<int64_t> st, int64_t base) {
+      int64_t e = tile.r0 * st[t];
+      for (int64_t d = 0; d < t; ++d)
+        e += tile.outer[d] * st[d];
+      return base + 4 * e;
+    };
+    // Loads: each operand's box (broadcast dims of size 1) into a compact
+    // scratchpad buffer; vector strides are 0 on the broadcast dims.
+    SmallVector<SmallVector<int64_t>> vecStrides;
+    for (auto [k, v] : llvm::enumerate(operands)) {
+      ArrayRef<int64_t> st = space->strides[k];
+      SmallVector<int64_t> box, dstr, sstr, vst(trank, 0);
+      int64_t compact = 1;
+      for (int64_t d = trank - 1; d >= 0; --d) {
+        int64_t dim = t + d, size = st[dim] == 0 ? 1 : tdims[d];
+        box.push_back(size);
+        dstr.push_back(4 * st[dim]);
+        sstr.push_back(4 * compact);
+        vst[d] = st[dim] == 0 ? 0 : compact;
+        compact *= size;
+      }
+      box.resize(4, 1);
+      dstr.resize(4, 0);
+      sstr.resize(4, 0);
+      vecStrides.push_back(vst);
+      bool first = k == 0, last = k + 1 == operands.size();
+      auto load = npuisa::DmaLoadOp::create(
+          b, loc, TypeRange{}, ValueRange{},
+          {b.getNamedAttr("sram", b.getI64IntegerAttr(sramOf(k, i))),
+           b.getNamedAttr("dram",
+                          b.getI64IntegerAttr(dramBase(st, srcOffsets[k]))),
+           b.getNamedAttr("elem_bytes", b.getI64IntegerAttr(4)),
+           b.getNamedAttr("sizes", arr(box)),
+           b.getNamedAttr("dram_strides", arr(dstr)),
+           b.getNamedAttr("sram_strides", arr(sstr))});
+      // The first load waits for the buffers to be free (tile i-2 computed)
+      // or, on the op's first tile, for the previous op to have stored.
+      if (first && (i >= 2 || (i == 0 && !firstOp)))
+        load.setPopNext(true);
+      if (last)
+        load.setPushNext(true);
+      load.setLayerAttr(b.getI64IntegerAttr(layer));
+    }
+    // Compute.
+    SmallVector<int64_t> outSt = space->strides.back();
+    SmallVector<int64_t> dense(trank, 1);
+    for (int64_t d = trank - 1; d > 0; --d)
+      dense[d - 1] = dense[d] * tdims[d];
+    int64_t outSram = sramOf(int64_t(operands.size()), i);
+    auto attrs = [&](auto vec) {
+      vec.setDims(innermostFirst(tdims, 1));
+      vec.setSrc0Strides(innermostFirst(vecStrides[0], 0));
+      vec.setDstStrides(innermostFirst(dense, 0));
+      vec.setSrc0Type(StringRef("f32"));
+      vec.setDstType(StringRef("f32"));
+      if (fn.alpha)
+        vec.setAlphaAttr(b.getF32FloatAttr(*fn.alpha));
+      if (fn.beta)
+        vec.setBetaAttr(b.getF32FloatAttr(*fn.beta));
+      if (fn.lo)
+        vec.setLoAttr(b.getF32FloatAttr(*fn.lo));
+      if (fn.hi)
+        vec.setHiAttr(b.getF32FloatAttr(*fn.hi));
+      vec.setPopPrev(true);
+      vec.setPopNext(i >= 2);
+      vec.setPushPrev(i + 2 < n);
+      vec.setPushNext(true);
+      vec.setLayerAttr(b.getI64IntegerAttr(layer));
+    };
+    auto vecAttrs = [&](int64_t src1) {
+      return SmallVector<NamedAttribute>{
+          b.getNamedAttr("func", b.getStringAttr(fn.func)),
+          b.getNamedAttr("src0", b.getI64IntegerAttr(sramOf(0, i))),
+          b.getNamedAttr("src1", b.getI64IntegerAttr(src1)),
+          b.getNamedAttr("dst", b.getI64IntegerAttr(outSram))};
+    };
+    if (fn.binary) {
+      auto vec = npuisa::VecBinaryOp::create(b, loc, TypeRange{}, ValueRange{},
+                                          vecAttrs(sramOf(1, i)));
+      attrs(vec);
+      vec.setSrc1Strides(innermostFirst(vecStrides[1], 0));
+      vec.setSrc1Type(StringRef("f32"));
+    } else {
+      auto vec = npuisa::VecUnaryOp::create(b, loc, TypeRange{}, ValueRange{},
+                                         vecAttrs(0));
+      attrs(vec);
+    }
+    // Store the tile; free the result buffer for tile i+2, or, after the last
+    // tile, tell the compute queue that the op is in DRAM.
+    SmallVector<int64_t> dstr, sstr;
+    for (int64_t d = trank - 1; d >= 0; --d) {
+      dstr.push_back(4 * outSt[t + d]);
+      sstr.push_back(4 * dense[d]);
+    }
+    dstr.resize(4, 0);
+    sstr.resize(4, 0);
+    auto store = npuisa::DmaStoreOp::create(
+        b, loc, TypeRange{}, ValueRange{},
+        {b.getNamedAttr("sram", b.getI64IntegerAttr(outSram)),
+         b.getNamedAttr("dram", b.getI64IntegerAttr(dramBase(outSt, dstOffset))),
+         b.getNamedAttr("elem_bytes", b.getI64IntegerAttr(4)),
+         b.getNamedAttr("sizes", arr(innermostFirst(tdims, 1))),
+         b.getNamedAttr("dram_strides", arr(dstr)),
+         b.getNamedAttr("sram_strides", arr(sstr))});
+    store.setPopPrev(true);
+    store.setPushPrev(i + 2 < n || i == n - 1);
+    store.setLayerAttr(b.getI64IntegerAttr(layer));
+  }
+  // Op barrier: the next op's first load waits for this op's last store.
+  auto sync = npuisa::SyncOp::create(
+      b, loc, TypeRange{}, ValueRange{},
+      {b.getNamedAttr("queue", b.getStringAttr("compute"))});
+  sync.setPopNext(true);
+  sync.setPushPrev(true);
+  firstOp = false;
+  return success();
+}
+
+LogicalResult Codegen::run() {
+  Block &body = func.getBody().front();
+  auto ret = cast<func::ReturnOp>(body.getTerminator());
+  // Refuse what the backend cannot do yet, naming every such op's node.
+  for (Operation &op : body) {
+    if (isa<ConstantOp, ReshapeOp, func::ReturnOp>(op) || vecFuncOf(&op))
+      continue;
+    auto [name, type] = layerOf(&op);
+    return op.emitError() << "backend: '" << op.getName() << "' (ONNX node '"
+                          << name << "', " << type
+                          << ") is not supported by the code generator yet";
+  }
+  b.setInsertionPointToEnd(module.getBody());
+  program = npuisa::ProgramOp::create(b, func.getLoc(), "main", target.name, 1);
+  program.getBody().emplaceBlock();
+  b.setInsertionPointToEnd(&program.getBody().front());
+  if (failed(planDram(ret)))
+    return failure();
+  int64_t layer = 0;
+  for (Operation &op : body) {
+    auto fn = vecFuncOf(&op);
+    if (!fn)
+      continue;
+    auto [name, type] = layerOf(&op);
+    npuisa::LayerOp::create(b, op.getLoc(), name, type);
+    if (op.getResult(0).use_empty())
+      continue; // dead (the optimized phase removes these)
+    SmallVector<Value> operands(op.getOperands());
+    SmallVector<int64_t> offsets;
+    for (Value v : operands)
+      offsets.push_back(buffers.lookup(root(v)).offset);
+    if (failed(emitElementwise(&op, operands, offsets, op.getResult(0),
+                               buffers.lookup(op.getResult(0)).offset, *fn,
+                               layer++)))
+      return failure();
+  }
+  // Outputs that are inputs, constants or aliases: copy them (the vector
+  // unit's bit-exact copy).
+  for (auto [value, buf] : copies) {
+    npuisa::LayerOp::create(b, func.getLoc(), "copy", "Identity");
+    VecFunc copy{false, "copy"};
+    Value source = root(value);
+    if (failed(emitElementwise(func, {source}, {buffers.lookup(source).offset},
+                               value, buf.offset, copy, layer++)))
+      return failure();
+  }
+  program.setDramSize(std::max<int64_t>(dramSize, kAlign));
+  func.erase();
+  return success();
+}
+
+struct ConvertNpuToNpuIsaPass
+    : npu::impl::ConvertNpuToNpuIsaBase<ConvertNpuToNpuIsaPass> {
+  using Base::Base;
+  void runOnOperation() override {
+    const rt::TargetDesc *target = rt::lookupTarget(targetName);
+    if (!target) {
+      getOperation().emitError("unknown target '") << targetName << "'";
+      return signalPassFailure();
+    }
+    auto func = getOperation().lookupSymbol<func::FuncOp>("main");
+    if (!func) {
+      getOperation().emitError("no func.func @main to compile");
+      return signalPassFailure();
+    }
+    Codegen codegen(getOperation(), func, *target);
+    if (failed(codegen.run()))
+      signalPassFailure();
+  }
+};
+
+} // namespace
