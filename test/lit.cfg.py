@@ -12,7 +12,7 @@ config.suffixes = [".mlir", ".txtpb", ".test"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.npu_obj_root, "test")
 # Unit/ holds GoogleTest sources, run by ctest; Inputs/ holds test inputs.
-config.excludes = ["Inputs", "Unit", "CMakeLists.txt", "lit.cfg.py",
+config.excludes = ["Inputs", "Unit", "CMakeLists.txt", "lit.cfg.py", "e2e",
                    "lit.site.cfg.py", "backend"]
 
 llvm_config.use_default_substitutions()

@@ -1,11 +1,14 @@
 //===- npu-build-example.cpp - write a hand-built NPU program ------------===//
 //
 // npu-build-example DIR
+// npu-build-example --random-f32=FILE.npy --shape=D0xD1x... [--seed=N]
 //
-// Writes DIR/tiled-matmul.npubin (see TiledMatmul.h), an input DIR/a.npy and
-// the host-computed result DIR/expected_c.npy, so that
+// The first form writes DIR/tiled-matmul.npubin (see TiledMatmul.h), an input
+// DIR/a.npy and the host-computed result DIR/expected_c.npy, so that
 //   npu-run DIR/tiled-matmul.npubin --input=DIR/a.npy --output-dir=OUT
-// can be checked with `cmp OUT/c.npy DIR/expected_c.npy`.
+// can be checked with `cmp OUT/c.npy DIR/expected_c.npy`. The second writes a
+// deterministic FP32 array with values in [-4, 4) for tests that need large
+// inputs.
 //
 //===----------------------------------------------------------------------===//
 
@@ -18,7 +21,51 @@
 
 using namespace npu;
 
+static int writeRandom(int argc, char **argv) {
+  std::string path, shapeSpec;
+  unsigned seed = 1;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a.rfind("--random-f32=", 0) == 0)
+      path = a.substr(13);
+    else if (a.rfind("--shape=", 0) == 0)
+      shapeSpec = a.substr(8);
+    else if (a.rfind("--seed=", 0) == 0)
+      seed = unsigned(std::stoul(a.substr(7)));
+  }
+  std::vector<int64_t> shape;
+  size_t count = 1, pos = 0;
+  while (pos < shapeSpec.size()) {
+    size_t x = shapeSpec.find('x', pos);
+    shape.push_back(std::stoll(shapeSpec.substr(pos, x - pos)));
+    count *= size_t(shape.back());
+    pos = x == std::string::npos ? shapeSpec.size() : x + 1;
+  }
+  if (path.empty() || shape.empty()) {
+    std::fprintf(stderr,
+                 "usage: npu-build-example --random-f32=FILE --shape=AxB\n");
+    return 1;
+  }
+  std::vector<float> values(count);
+  uint32_t state = seed * 2654435761u + 1;
+  for (float &v : values) {
+    state = state * 1664525u + 1013904223u; // Numerical Recipes LCG
+    v = float(state >> 8) / float(1u << 24) * 8.0f - 4.0f;
+  }
+  std::string error;
+  if (!rt::writeFileAtomically(
+          path,
+          rt::encodeNpy(bin::ElementType::F32, shape, values.data(), count * 4),
+          error)) {
+    std::fprintf(stderr, "npu-build-example: error: %s\n", error.c_str());
+    return 1;
+  }
+  return 0;
+}
+
 int main(int argc, char **argv) {
+  if (argc >= 2 && std::string(argv[1]).rfind("--random-f32=", 0) == 0)
+    return writeRandom(argc, argv);
   if (argc != 2) {
     std::fprintf(stderr, "usage: npu-build-example DIR\n");
     return 1;

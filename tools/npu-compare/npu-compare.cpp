@@ -1,6 +1,11 @@
 //===- npu-compare.cpp - compare a result with a reference tensor --------===//
 //
 // npu-compare ACTUAL EXPECTED [--rtol=R] [--atol=A]
+// npu-compare --outputs=DIR/outputs.json EXPECTED_0 EXPECTED_1 ... [--rtol]
+// [--atol]
+//
+// The second form compares every output npu-run wrote (in graph output
+// order, as outputs.json lists them) with the expected file of that index.
 //
 // Both files are .npy or ONNX TensorProto .pb. Shapes and element types must
 // match; floats pass when |actual - expected| <= atol + rtol * |expected| for
@@ -12,6 +17,10 @@
 //===----------------------------------------------------------------------===//
 
 #include "../common/TensorFiles.h"
+
+#include <nlohmann/json.hpp>
+
+#include <fstream>
 
 #include <cmath>
 #include <cstdio>
@@ -59,43 +68,27 @@ std::string shapeStr(const std::vector<int64_t> &shape) {
   return s + "]";
 }
 
-} // namespace
-
-int main(int argc, char **argv) {
-  double rtol = 1e-3, atol = 1e-7;
-  std::vector<std::string> files;
-  for (int i = 1; i < argc; ++i) {
-    if (!std::strncmp(argv[i], "--rtol=", 7))
-      rtol = std::atof(argv[i] + 7);
-    else if (!std::strncmp(argv[i], "--atol=", 7))
-      atol = std::atof(argv[i] + 7);
-    else if (argv[i][0] == '-') {
-      std::fprintf(stderr, "npu-compare: error: unknown option '%s'\n",
-                   argv[i]);
-      return 1;
-    } else
-      files.push_back(argv[i]);
-  }
-  if (files.size() != 2) {
-    std::fprintf(stderr,
-                 "usage: npu-compare ACTUAL EXPECTED [--rtol=R] [--atol=A]\n");
-    return 1;
-  }
+/// Compares two tensor files; prints one line; true when they match.
+bool compareFiles(const std::string &actualPath,
+                  const std::string &expectedPath, double rtol, double atol,
+                  bool &readError) {
   NpyArray actual, expected;
   std::string error;
+  readError = false;
   for (auto [file, array] :
-       {std::pair{&files[0], &actual}, {&files[1], &expected}})
+       {std::pair{&actualPath, &actual}, {&expectedPath, &expected}})
     if (!npu::tools::readTensorFile(*file, *array, error)) {
       std::fprintf(stderr, "npu-compare: error: %s: %s\n", file->c_str(),
                    error.c_str());
-      return 1;
+      readError = true;
+      return false;
     }
   if (actual.type != expected.type || actual.shape != expected.shape) {
     std::printf("npu-compare: MISMATCH: %s%s vs expected %s%s\n",
                 elementTypeName(actual.type), shapeStr(actual.shape).c_str(),
                 elementTypeName(expected.type),
                 shapeStr(expected.shape).c_str());
-    return 1;
+    return false;
   }
   size_t n =
       actual.data.size() / std::max<uint32_t>(1, elementBytes(actual.type));
@@ -125,10 +118,72 @@ int main(int argc, char **argv) {
                 "error %.3g\n",
                 bad, n, first, element(actual, first), element(expected, first),
                 maxAbs, maxRel);
-    return 1;
+    return false;
   }
   std::printf("npu-compare: OK: %zu elements, max abs error %.3g, max rel "
               "error %.3g (rtol %g, atol %g)\n",
               n, maxAbs, maxRel, rtol, atol);
-  return 0;
+  return true;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  double rtol = 1e-3, atol = 1e-7;
+  std::string outputsJson;
+  std::vector<std::string> files;
+  for (int i = 1; i < argc; ++i) {
+    if (!std::strncmp(argv[i], "--rtol=", 7))
+      rtol = std::atof(argv[i] + 7);
+    else if (!std::strncmp(argv[i], "--atol=", 7))
+      atol = std::atof(argv[i] + 7);
+    else if (!std::strncmp(argv[i], "--outputs=", 10))
+      outputsJson = argv[i] + 10;
+    else if (argv[i][0] == '-') {
+      std::fprintf(stderr, "npu-compare: error: unknown option '%s'\n",
+                   argv[i]);
+      return 1;
+    } else
+      files.push_back(argv[i]);
+  }
+  bool readError = false;
+  if (outputsJson.empty()) {
+    if (files.size() != 2) {
+      std::fprintf(stderr,
+                   "usage: npu-compare ACTUAL EXPECTED [--rtol=R] "
+                   "[--atol=A]\n       npu-compare --outputs=OUTPUTS.json "
+                   "EXPECTED... [--rtol=R] [--atol=A]\n");
+      return 1;
+    }
+    return compareFiles(files[0], files[1], rtol, atol, readError) ? 0 : 1;
+  }
+  std::ifstream in(outputsJson);
+  nlohmann::json list =
+      nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  if (!list.is_array()) {
+    std::fprintf(stderr, "npu-compare: error: %s: not an outputs.json list\n",
+                 outputsJson.c_str());
+    return 1;
+  }
+  if (list.size() != files.size()) {
+    std::printf("npu-compare: MISMATCH: %zu outputs, %zu expected\n",
+                list.size(), files.size());
+    return 1;
+  }
+  std::string dir = outputsJson.substr(0, outputsJson.find_last_of('/') + 1);
+  bool all = true;
+  for (size_t k = 0; k < files.size(); ++k) {
+    const nlohmann::json &entry = list[k];
+    if (!entry.is_object() || !entry.contains("file") ||
+        !entry["file"].is_string()) {
+      std::fprintf(stderr, "npu-compare: error: %s: entry %zu has no file\n",
+                   outputsJson.c_str(), k);
+      return 1;
+    }
+    all &= compareFiles(dir + entry["file"].get<std::string>(), files[k], rtol,
+                        atol, readError);
+    if (readError)
+      return 1;
+  }
+  return all ? 0 : 1;
 }

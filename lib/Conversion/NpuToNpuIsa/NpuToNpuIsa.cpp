@@ -30,8 +30,8 @@ namespace rt = npu::rt;
 
 namespace {
 
-constexpr int64_t kAlign = 64;          // DRAM placement alignment, bytes
-constexpr int64_t kMaxExtent = 0xFFFF;  // DMA sizes and vector dims: 16 bits
+constexpr int64_t kAlign = 64;         // DRAM placement alignment, bytes
+constexpr int64_t kMaxExtent = 0xFFFF; // DMA sizes and vector dims: 16 bits
 
 int64_t alignUp(int64_t v) { return (v + kAlign - 1) / kAlign * kAlign; }
 
@@ -79,18 +79,42 @@ std::optional<VecFunc> vecFuncOf(Operation *op) {
         f.beta = 0.5f;
         return f;
       })
-      .Case([](SigmoidOp) { return VecFunc{false, "sigmoid"}; })
-      .Case([](TanhOp) { return VecFunc{false, "tanh"}; })
-      .Case([](ErfOp) { return VecFunc{false, "erf"}; })
-      .Case([](ExpOp) { return VecFunc{false, "exp"}; })
-      .Case([](SqrtOp) { return VecFunc{false, "sqrt"}; })
-      .Case([](AddOp) { return VecFunc{true, "add"}; })
-      .Case([](SubOp) { return VecFunc{true, "sub"}; })
-      .Case([](MulOp) { return VecFunc{true, "mul"}; })
-      .Case([](DivOp) { return VecFunc{true, "div"}; })
-      .Case([](PowOp) { return VecFunc{true, "pow"}; })
-      .Case([](MinimumOp) { return VecFunc{true, "min"}; })
-      .Case([](MaximumOp) { return VecFunc{true, "max"}; })
+      .Case([](SigmoidOp) {
+        return VecFunc{false, "sigmoid"};
+      })
+      .Case([](TanhOp) {
+        return VecFunc{false, "tanh"};
+      })
+      .Case([](ErfOp) {
+        return VecFunc{false, "erf"};
+      })
+      .Case([](ExpOp) {
+        return VecFunc{false, "exp"};
+      })
+      .Case([](SqrtOp) {
+        return VecFunc{false, "sqrt"};
+      })
+      .Case([](AddOp) {
+        return VecFunc{true, "add"};
+      })
+      .Case([](SubOp) {
+        return VecFunc{true, "sub"};
+      })
+      .Case([](MulOp) {
+        return VecFunc{true, "mul"};
+      })
+      .Case([](DivOp) {
+        return VecFunc{true, "div"};
+      })
+      .Case([](PowOp) {
+        return VecFunc{true, "pow"};
+      })
+      .Case([](MinimumOp) {
+        return VecFunc{true, "min"};
+      })
+      .Case([](MaximumOp) {
+        return VecFunc{true, "max"};
+      })
       .Default([](Operation *) { return std::nullopt; });
 }
 
@@ -184,7 +208,7 @@ LogicalResult Codegen::planDram(func::ReturnOp ret) {
     Buffer buf = place(byteSize(c.getType()));
     buffers[c.getResult()] = buf;
     npuisa::DataOp::create(b, c.getLoc(), buf.offset,
-                        cast<ElementsAttr>(c.getValue()));
+                           cast<ElementsAttr>(c.getValue()));
   }
   // Intermediates: lifetimes by op index, then greedy by size.
   llvm::DenseMap<Operation *, int64_t> index;
@@ -236,10 +260,12 @@ LogicalResult Codegen::planDram(func::ReturnOp ret) {
   for (Operation &op : body)
     if (auto reshape = dyn_cast<ReshapeOp>(op))
       if (!buffers.count(reshape.getResult()))
-        buffers[reshape.getResult()] = buffers.lookup(root(reshape.getResult()));
+        buffers[reshape.getResult()] =
+            buffers.lookup(root(reshape.getResult()));
   if (dramSize > int64_t(target.maxDramBytes()))
     return func.emitError("the model needs ")
-           << dramSize << " bytes of DRAM, more than the target's address space";
+           << dramSize
+           << " bytes of DRAM, more than the target's address space";
   return success();
 }
 
@@ -258,6 +284,8 @@ std::optional<IterSpace> iterSpace(ArrayRef<int64_t> out,
   size_t rank = out.size();
   s.dims.assign(out.begin(), out.end());
   for (ArrayRef<int64_t> shape : operands) {
+    if (shape.size() > rank)
+      return std::nullopt;
     SmallVector<int64_t> st(rank, 0);
     int64_t stride = 1;
     for (size_t i = shape.size(); i-- > 0;) {
@@ -279,9 +307,10 @@ std::optional<IterSpace> iterSpace(ArrayRef<int64_t> out,
   }
   // Collapse dim i into dim i+1 when every operand steps alike.
   for (size_t i = s.dims.size(); i-- > 1;) {
-    bool mergeable = llvm::all_of(s.strides, [&](const SmallVector<int64_t> &st) {
-      return st[i - 1] == st[i] * s.dims[i];
-    });
+    bool mergeable =
+        llvm::all_of(s.strides, [&](const SmallVector<int64_t> &st) {
+          return st[i - 1] == st[i] * s.dims[i];
+        });
     if (!mergeable)
       continue;
     s.dims[i] *= s.dims[i - 1];
@@ -329,8 +358,8 @@ LogicalResult Codegen::emitElementwise(Operation *op, ArrayRef<Value> operands,
   SmallVector<ArrayRef<int64_t>> shapes;
   for (Value v : operands)
     shapes.push_back(cast<RankedTensorType>(v.getType()).getShape());
-  auto space = iterSpace(resultType.getShape(), shapes,
-                         std::min(budget, kMaxExtent));
+  auto space =
+      iterSpace(resultType.getShape(), shapes, std::min(budget, kMaxExtent));
   if (!space)
     return op->emitError("backend: the iteration space of this op does not "
                          "fit four 16-bit dimensions");
@@ -350,7 +379,8 @@ LogicalResult Codegen::emitElementwise(Operation *op, ArrayRef<Value> operands,
     for (int64_t d = t + 1; d < rank; ++d)
       inner *= dims[d];
   }
-  int64_t rows = std::max<int64_t>(1, std::min(dims[t], budget / std::max<int64_t>(inner, 1)));
+  int64_t rows = std::max<int64_t>(
+      1, std::min(dims[t], budget / std::max<int64_t>(inner, 1)));
   // The tiles, in order: an index for dims < t and a row range of dim t.
   struct Tile {
     SmallVector<int64_t> outer;
@@ -368,9 +398,13 @@ LogicalResult Codegen::emitElementwise(Operation *op, ArrayRef<Value> operands,
       break;
   }
   int64_t n = int64_t(tiles.size());
+  if (resultType.getNumElements() == 0)
+    return success(); // nothing to compute, store or wait for
   // Buffer addresses: operand k's two buffers, then the result's.
   int64_t bufBytes = budget * 4;
-  auto sramOf = [&](int64_t k, int64_t i) { return (2 * k + i % 2) * bufBytes; };
+  auto sramOf = [&](int64_t k, int64_t i) {
+    return (2 * k + i % 2) * bufBytes;
+  };
   auto arr = [&](ArrayRef<int64_t> v) { return b.getDenseI64ArrayAttr(v); };
   Location loc = op->getLoc();
   for (int64_t i = 0; i < n; ++i) {
@@ -463,13 +497,13 @@ LogicalResult Codegen::emitElementwise(Operation *op, ArrayRef<Value> operands,
     };
     if (fn.binary) {
       auto vec = npuisa::VecBinaryOp::create(b, loc, TypeRange{}, ValueRange{},
-                                          vecAttrs(sramOf(1, i)));
+                                             vecAttrs(sramOf(1, i)));
       attrs(vec);
       vec.setSrc1Strides(innermostFirst(vecStrides[1], 0));
       vec.setSrc1Type(StringRef("f32"));
     } else {
       auto vec = npuisa::VecUnaryOp::create(b, loc, TypeRange{}, ValueRange{},
-                                         vecAttrs(0));
+                                            vecAttrs(0));
       attrs(vec);
     }
     // Store the tile; free the result buffer for tile i+2, or, after the last
@@ -484,7 +518,8 @@ LogicalResult Codegen::emitElementwise(Operation *op, ArrayRef<Value> operands,
     auto store = npuisa::DmaStoreOp::create(
         b, loc, TypeRange{}, ValueRange{},
         {b.getNamedAttr("sram", b.getI64IntegerAttr(outSram)),
-         b.getNamedAttr("dram", b.getI64IntegerAttr(dramBase(outSt, dstOffset))),
+         b.getNamedAttr("dram",
+                        b.getI64IntegerAttr(dramBase(outSt, dstOffset))),
          b.getNamedAttr("elem_bytes", b.getI64IntegerAttr(4)),
          b.getNamedAttr("sizes", arr(innermostFirst(tdims, 1))),
          b.getNamedAttr("dram_strides", arr(dstr)),
@@ -544,8 +579,10 @@ LogicalResult Codegen::run() {
   for (auto [value, buf] : copies) {
     npuisa::LayerOp::create(b, func.getLoc(), "copy", "Identity");
     VecFunc copy{false, "copy"};
+    // The bytes are row-major either way, so the source is read with the
+    // output's shape (it may be a reshape of an input or a constant).
     Value source = root(value);
-    if (failed(emitElementwise(func, {source}, {buffers.lookup(source).offset},
+    if (failed(emitElementwise(func, {value}, {buffers.lookup(source).offset},
                                value, buf.offset, copy, layer++)))
       return failure();
   }

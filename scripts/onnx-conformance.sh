@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# Compiles every case of ONNX's backend test suite to a .npubin, runs it on the
+# emulator with the case's inputs and compares with ONNX's expected outputs
+# (npu-compare: rtol 1e-3, atol 1e-7, as ONNX's backend tests). Status:
+#   pass                 every output of every test data set matches
+#   unsupported-op       the importer refuses an operator outside its set
+#   backend-unsupported  imported, but the code generator does not handle it yet
+#   compile-error        npu-compile failed otherwise (the reason is listed)
+#   run-error            npu-run refused the inputs or stopped with an error
+#   mismatch             an output differs beyond the tolerances
+#   crash                any exit by signal or timeout: always a bug
+#
+# Usage:
+#   onnx-conformance.sh --bin DIR --check PASSING.txt
+#       Fails when a case listed in PASSING.txt does not pass, or on a crash.
+#   onnx-conformance.sh --bin DIR --update PASSING.txt --doc DOC.md
+set -euo pipefail
+
+data=/usr/share/libonnx-testdata/data
+suites=(node pytorch-converted pytorch-operator)
+bin="" check="" update="" doc=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --bin) bin=$2; shift 2 ;;
+    --data) data=$2; shift 2 ;;
+    --check) check=$2; shift 2 ;;
+    --update) update=$2; shift 2 ;;
+    --doc) doc=$2; shift 2 ;;
+    *) echo "onnx-conformance: unknown argument '$1'" >&2; exit 2 ;;
+  esac
+done
+for tool in npu-compile npu-run npu-compare; do
+  [ -x "$bin/$tool" ] || { echo "onnx-conformance: $bin/$tool not found (--bin DIR)" >&2; exit 2; }
+done
+[ -d "$data/node" ] || { echo "onnx-conformance: no ONNX test data in $data" >&2; exit 2; }
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+export bin data tmp
+
+classify() { # CASE_DIR -> "suite/case<TAB>status<TAB>reason"
+  local dir=$1 name work err rc
+  name=${dir#"$data"/}
+  work="$tmp/${name//\//_}"
+  mkdir -p "$work"
+  err=$(timeout 120 "$bin/npu-compile" "$dir/model.onnx" --compile-to=bin -o "$work/model.npubin" 2>&1) && rc=0 || rc=$?
+  err=$(printf '%s' "$err" | head -n 1 | sed "s|^npu-compile: error: $dir/model.onnx: ||")
+  if [ $rc -ne 0 ]; then
+    if [ $rc -ne 1 ]; then printf '%s\tcrash\tnpu-compile exit %s: %s\n' "$name" "$rc" "$err"
+    elif [[ $err == "unsupported operator"* ]]; then printf '%s\tunsupported-op\t%s\n' "$name" "$err"
+    elif [[ $err == *"backend:"* ]]; then printf '%s\tbackend-unsupported\t%s\n' "$name" "${err#*backend: }"
+    else printf '%s\tcompile-error\t%s\n' "$name" "$err"; fi
+    rm -rf "$work"; return
+  fi
+  local set inputs expected status=pass reason=""
+  for set in "$dir"/test_data_set_*; do
+    [ -d "$set" ] || continue
+    inputs=() expected=()
+    while IFS= read -r f; do inputs+=("--input=$f"); done < <(ls "$set"/input_*.pb 2>/dev/null | sort -V)
+    while IFS= read -r f; do expected+=("$f"); done < <(ls "$set"/output_*.pb 2>/dev/null | sort -V)
+    err=$(timeout 300 "$bin/npu-run" "$work/model.npubin" "${inputs[@]}" --output-dir="$work/out" 2>&1 >/dev/null) && rc=0 || rc=$?
+    if [ $rc -ne 0 ]; then
+      err=$(printf '%s' "$err" | head -n 1 | sed 's|^npu-run: error: [^:]*: ||')
+      if [ $rc -ne 1 ]; then status=crash; reason="npu-run exit $rc: $err"; else status=run-error; reason=$err; fi
+      break
+    fi
+    err=$("$bin/npu-compare" --outputs="$work/out/outputs.json" "${expected[@]}" 2>&1) && rc=0 || rc=$?
+    if [ $rc -ne 0 ]; then
+      status=mismatch; reason=$(printf '%s' "$err" | grep -v ': OK:' | head -n 1 | sed 's|^npu-compare: ||')
+      break
+    fi
+  done
+  printf '%s\t%s\t%s\n' "$name" "$status" "$reason"
+  rm -rf "$work"
+}
+export -f classify
+
+for s in "${suites[@]}"; do
+  find "$data/$s" -mindepth 1 -maxdepth 1 -type d
+done | sort | xargs -P "$(nproc)" -I{} bash -c 'classify "$@"' _ {} \
+  | LC_ALL=C sort > "$tmp/status.tsv"
+
+statuses=(pass mismatch run-error compile-error backend-unsupported unsupported-op crash)
+summary() {
+  for s in "${suites[@]}"; do
+    printf '%-18s' "$s"
+    for st in "${statuses[@]}"; do
+      printf ' %s %d ' "$st" "$(awk -F'\t' -v st="$st" -v p="$s/" '$2 == st && index($1, p) == 1' "$tmp/status.tsv" | wc -l)"
+    done
+    echo
+  done
+}
+summary
+
+crashes=$(awk -F'\t' '$2 == "crash"' "$tmp/status.tsv")
+if [ -n "$check" ]; then
+  [ -f "$check" ] || { echo "onnx-conformance: $check not found" >&2; exit 2; }
+  regressions=$(LC_ALL=C join -t $'\t' <(grep -v '^#' "$check" | LC_ALL=C sort) \
+    <(awk -F'\t' '$2 != "pass" {print $1 "\t" $2 "\t" $3}' "$tmp/status.tsv") || true)
+  improved=$(LC_ALL=C join -v 2 <(grep -v '^#' "$check" | LC_ALL=C sort) \
+    <(awk -F'\t' '$2 == "pass" {print $1}' "$tmp/status.tsv") || true)
+  passed=$(awk -F'\t' '$2 == "pass"' "$tmp/status.tsv" | wc -l)
+  nreg=0; [ -n "$regressions" ] && nreg=$(printf '%s\n' "$regressions" | wc -l)
+  ncrash=0; [ -n "$crashes" ] && ncrash=$(printf '%s\n' "$crashes" | wc -l)
+  [ -n "$improved" ] && printf 'newly passing (run with --update to record):\n%s\n' "$improved"
+  [ -n "$regressions" ] && printf 'REGRESSED (listed as passing):\n%s\n' "$regressions"
+  [ -n "$crashes" ] && printf 'CRASHED:\n%s\n' "$crashes"
+  echo "$passed passed, $((nreg + ncrash)) failed"
+  [ $((nreg + ncrash)) -eq 0 ]
+  exit $?
+fi
+if [ -n "$update" ]; then
+  { echo "# ONNX backend test cases that compile, run on the emulator and match."
+    echo "# Regenerate with scripts/onnx-conformance.sh --update (see docs/onnx-conformance.md)."
+    awk -F'\t' '$2 == "pass" {print $1}' "$tmp/status.tsv"; } > "$update"
+  echo "wrote $update"
+fi
+if [ -n "$doc" ]; then
+  {
+    echo "# ONNX backend test suite: conformance on the NPU"
+    echo
+    echo "Generated by \`scripts/onnx-conformance.sh --update\`. Each case of ONNX 1.12's"
+    echo "backend test data (\`$data\`) is compiled with \`npu-compile --compile-to=bin\`,"
+    echo "run with \`npu-run\` on every test data set, and compared with ONNX's expected"
+    echo "outputs by \`npu-compare\` (rtol 1e-3, atol 1e-7). \`ctest -R onnx-conformance\`"
+    echo "fails when a case listed in \`test/e2e/onnx-conformance-pass.txt\` stops passing."
+    echo
+    echo '```'
+    summary
+    echo '```'
+    echo
+    echo "| case | status | reason |"
+    echo "|---|---|---|"
+    awk -F'\t' '$2 != "unsupported-op" {gsub(/\|/, "\\|", $3); print "| " $1 " | " $2 " | " $3 " |"}' "$tmp/status.tsv"
+    echo
+    echo "Cases whose operators the importer does not support are counted above and"
+    echo "listed in [onnx-import.md](onnx-import.md)."
+  } > "$doc"
+  echo "wrote $doc"
+fi
+[ -z "$crashes" ] || { printf 'CRASHED:\n%s\n' "$crashes"; exit 1; }
