@@ -23,3 +23,16 @@ grep -oE '= npu\.[a-z_]+' "$out" | sed 's/= //' | sort | uniq -c | sort -rn
 echo
 echo "== round trip through npu-opt"
 "$build/bin/npu-opt" "$out" | "$build/bin/npu-opt" >/dev/null && echo "ok: the IR parses, verifies and prints back"
+
+# Compile-and-run, for what the backend covers today (FP32 elementwise ops):
+# a swish activation on 1x16x96x96, tiled and double-buffered.
+echo
+swish="$root/python-free-examples/swish/model.txtpb"
+work=$(mktemp -d)
+trap 'rm -f "$out"; rm -rf "$work"' EXIT
+protoc --encode=onnx.ModelProto -I/usr/include /usr/include/onnx/onnx.proto < "$swish" > "$work/swish.onnx"
+"$build/bin/npu-build-example" --random-f32="$work/x.npy" --shape=1x16x96x96
+echo "== npu-compile swish.onnx -o swish.npubin && npu-run swish.npubin --input=x.npy"
+"$build/bin/npu-compile" "$work/swish.onnx" --compile-to=bin -o "$work/swish.npubin"
+"$build/bin/npu-run" "$work/swish.npubin" --input="$work/x.npy" --output-dir="$work/out" --report="$work/report.json"
+"$build/bin/npu-objdump" "$work/swish.npubin" | sed -n '/^disassembly/,+6p'
