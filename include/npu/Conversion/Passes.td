@@ -28,8 +28,10 @@ def ConvertNpuToNpuIsa : Pass<"npu-convert-to-isa", "mlir::ModuleOp"> {
 
     Supported so far: the FP32 elementwise ops (clamp, leaky_relu,
     hard_sigmoid, hard_swish, sigmoid, tanh, erf, exp, sqrt, add, sub, mul,
-    div, pow, minimum, maximum, with broadcasting) and reshape. Any other op
-    is an error naming the op and its ONNX node.
+    div, pow, minimum, maximum, with broadcasting), FP32 matmul with a 2-D
+    right-hand side (tile sizes from a DRAM/MAC cost model, K accumulated in
+    the accumulator) and reshape. Any other op is an error naming the op and
+    its ONNX node. docs/codegen.md describes the design.
   }];
   let dependentDialects = ["npu::npuisa::NpuIsaDialect"];
   let options = [

@@ -160,6 +160,10 @@ private:
                                 int64_t dstOffset, const VecFunc &fn,
                                 int64_t layer);
 
+  /// Emits a 2-D FP32 matmul C[M,N] = A[M,K] x W[K,N] (batch dims of A
+  /// folded into M) on the MAC array.
+  LogicalResult emitMatmul(MatMulOp op, int64_t layer);
+
   ModuleOp module;
   func::FuncOp func;
   const rt::TargetDesc &target;
@@ -538,12 +542,186 @@ LogicalResult Codegen::emitElementwise(Operation *op, ArrayRef<Value> operands,
   return success();
 }
 
+/// Tile sizes for C[M,N] = A[M,K] x W[K,N] in FP32: candidates are multiples
+/// of the array's size (and the full extents); each must fit the accumulator
+/// (Mt x Nt entries) and the scratchpad (two A and W tiles, two C tiles).
+/// The cost is the larger of DRAM transfer cycles (A is re-read once per
+/// column of tiles, W once per row of tiles) and MAC cycles (per weight tile
+/// R + rows x rate), plus the latency of every DMA command: a roofline with
+/// the DMA latency the target charges per command.
+struct MatmulTiles {
+  int64_t m, n, k;
+};
+
+MatmulTiles chooseMatmulTiles(const rt::TargetDesc &t, int64_t M, int64_t N,
+                              int64_t K) {
+  int64_t R = t.arrayRows, C = t.arrayCols;
+  int64_t accEntries = t.accumulatorBytes / 4;
+  int64_t sramFloats = t.scratchpadBytes / 4;
+  auto candidates = [](int64_t full, int64_t unit) {
+    SmallVector<int64_t> v;
+    for (int64_t x = unit; x < full && x <= 4096; x *= 2)
+      v.push_back(x);
+    v.push_back(std::min<int64_t>(full, kMaxExtent));
+    return v;
+  };
+  auto ceilDiv = [](int64_t a, int64_t b) { return (a + b - 1) / b; };
+  MatmulTiles best{0, 0, 0};
+  double bestCost = INFINITY;
+  for (int64_t mt : candidates(M, R))
+    for (int64_t nt : candidates(N, C))
+      for (int64_t kt : candidates(K, R)) {
+        if (mt * nt > accEntries ||
+            2 * (mt * kt + kt * nt) + 2 * mt * nt > sramFloats)
+          continue;
+        int64_t mTiles = ceilDiv(M, mt), nTiles = ceilDiv(N, nt),
+                kTiles = ceilDiv(K, kt);
+        double dramBytes = 4.0 * (double(M) * K * nTiles +
+                                  double(K) * N * mTiles + double(M) * N);
+        double dmaCycles =
+            dramBytes / t.dramBytesPerCycle +
+            double(mTiles * nTiles * (2 * kTiles + 1)) * t.dramLatencyCycles;
+        double macCycles = double(mTiles * nTiles * kTiles) *
+                           double(ceilDiv(kt, R) * ceilDiv(nt, C)) *
+                           double(R + mt * t.fp32RateDivisor);
+        double cost = std::max(dmaCycles, macCycles);
+        if (cost < bestCost) {
+          bestCost = cost;
+          best = {mt, nt, kt};
+        }
+      }
+  return best;
+}
+
+LogicalResult Codegen::emitMatmul(MatMulOp op, int64_t layer) {
+  auto lhs = op.getLhs().getType(), rhs = op.getRhs().getType();
+  auto out = op.getType();
+  if (!lhs.getElementType().isF32() || !rhs.getElementType().isF32() ||
+      !out.getElementType().isF32())
+    return op.emitError("backend: only FP32 matmuls are supported so far");
+  if (rhs.getRank() != 2 || lhs.getRank() < 2)
+    return op.emitError("backend: matmul needs A of rank >= 2 and a 2-D W "
+                        "(batched W is not supported yet)");
+  int64_t K = lhs.getShape().back(), N = rhs.getDimSize(1);
+  int64_t M = lhs.getNumElements() / std::max<int64_t>(K, 1);
+  if (M == 0 || N == 0)
+    return success();
+  if (K == 0)
+    return op.emitError("backend: matmul with K = 0 is not supported");
+  MatmulTiles tiles = chooseMatmulTiles(target, M, N, K);
+  if (tiles.m == 0)
+    return op.emitError("backend: no matmul tiling fits the target");
+  int64_t aBase = buffers.lookup(root(op.getLhs())).offset;
+  int64_t wBase = buffers.lookup(root(op.getRhs())).offset;
+  int64_t cBase = buffers.lookup(op.getResult()).offset;
+  // Scratchpad: two A tiles, two W tiles, two C tiles.
+  int64_t aBytes = tiles.m * tiles.k * 4, wBytes = tiles.k * tiles.n * 4;
+  int64_t cBytes = tiles.m * tiles.n * 4;
+  auto aBuf = [&](int64_t s) { return (s % 2) * aBytes; };
+  auto wBuf = [&](int64_t s) { return 2 * aBytes + (s % 2) * wBytes; };
+  auto cBuf = [&](int64_t j) {
+    return 2 * aBytes + 2 * wBytes + (j % 2) * cBytes;
+  };
+  auto arr = [&](ArrayRef<int64_t> v) { return b.getDenseI64ArrayAttr(v); };
+  auto i64 = [&](int64_t v) { return b.getI64IntegerAttr(v); };
+  Location loc = op.getLoc();
+  struct Step {
+    int64_t m0, n0, k0, mt, nt, kt;
+  };
+  SmallVector<SmallVector<Step>> outTiles; // per C tile, its K steps
+  for (int64_t m0 = 0; m0 < M; m0 += tiles.m)
+    for (int64_t n0 = 0; n0 < N; n0 += tiles.n) {
+      outTiles.emplace_back();
+      for (int64_t k0 = 0; k0 < K; k0 += tiles.k)
+        outTiles.back().push_back({m0, n0, k0, std::min(tiles.m, M - m0),
+                                   std::min(tiles.n, N - n0),
+                                   std::min(tiles.k, K - k0)});
+    }
+  int64_t totalSteps = 0, J = int64_t(outTiles.size());
+  for (auto &t : outTiles)
+    totalSteps += int64_t(t.size());
+  auto dma2D = [&](auto opT, int64_t sram, int64_t dram, int64_t rows,
+                   int64_t cols, int64_t dramRowBytes, int64_t sramRowBytes) {
+    using OpT = decltype(opT);
+    return OpT::create(
+        b, loc, TypeRange{}, ValueRange{},
+        {b.getNamedAttr("sram", i64(sram)), b.getNamedAttr("dram", i64(dram)),
+         b.getNamedAttr("elem_bytes", i64(4)),
+         b.getNamedAttr("sizes", arr({cols, rows, 1, 1})),
+         b.getNamedAttr("dram_strides", arr({4, dramRowBytes, 0, 0})),
+         b.getNamedAttr("sram_strides", arr({4, sramRowBytes, 0, 0}))});
+  };
+  int64_t s = 0; // global K-step index
+  for (int64_t j = 0; j < J; ++j) {
+    for (auto [kIndex, st] : llvm::enumerate(outTiles[j])) {
+      // Loads of A[m0:, k0:] and W[k0:, n0:] into buffer set s % 2.
+      auto la =
+          dma2D(npuisa::DmaLoadOp(), aBuf(s), aBase + 4 * (st.m0 * K + st.k0),
+                st.mt, st.kt, 4 * K, 4 * st.kt);
+      if (s >= 2 || (s == 0 && !firstOp))
+        la.setPopNext(true);
+      la.setLayerAttr(i64(layer));
+      auto lw =
+          dma2D(npuisa::DmaLoadOp(), wBuf(s), wBase + 4 * (st.k0 * N + st.n0),
+                st.kt, st.nt, 4 * N, 4 * st.nt);
+      lw.setPushNext(true);
+      lw.setLayerAttr(i64(layer));
+      auto mm = npuisa::MatmulOp::create(
+          b, loc, TypeRange{}, ValueRange{},
+          {b.getNamedAttr("a", i64(aBuf(s))), b.getNamedAttr("w", i64(wBuf(s))),
+           b.getNamedAttr("acc", i64(0)), b.getNamedAttr("m_outer", i64(1)),
+           b.getNamedAttr("m_inner", i64(st.mt)),
+           b.getNamedAttr("k", i64(st.kt)), b.getNamedAttr("n", i64(st.nt)),
+           b.getNamedAttr("a_stride_outer", i64(0)),
+           b.getNamedAttr("a_stride_inner", i64(4 * st.kt)),
+           b.getNamedAttr("w_row_stride", i64(4 * st.nt)),
+           b.getNamedAttr("acc_row_stride", i64(st.nt))});
+      mm.setFp32(true);
+      mm.setAccumulate(kIndex > 0);
+      mm.setPopPrev(true);
+      mm.setPushPrev(s + 2 < totalSteps); // frees buffer set s % 2
+      mm.setLayerAttr(i64(layer));
+      ++s;
+    }
+    // Accumulator -> C buffer j % 2 -> DRAM.
+    const Step &st = outTiles[j].front();
+    auto copy = npuisa::VecUnaryOp::create(
+        b, loc, TypeRange{}, ValueRange{},
+        {b.getNamedAttr("func", b.getStringAttr("copy")),
+         b.getNamedAttr("src0", i64(0)), b.getNamedAttr("src1", i64(0)),
+         b.getNamedAttr("dst", i64(cBuf(j)))});
+    copy.setDims(SmallVector<int64_t>{st.nt, st.mt, 1, 1});
+    copy.setSrc0Strides(SmallVector<int64_t>{1, st.nt, 0, 0});
+    copy.setDstStrides(SmallVector<int64_t>{1, st.nt, 0, 0});
+    copy.setSrc0Type(StringRef("f32"));
+    copy.setDstType(StringRef("f32"));
+    copy.setSrc0Space(StringRef("acc"));
+    copy.setPopNext(j >= 2); // store freed C buffer j % 2
+    copy.setPushNext(true);
+    copy.setLayerAttr(i64(layer));
+    auto store =
+        dma2D(npuisa::DmaStoreOp(), cBuf(j), cBase + 4 * (st.m0 * N + st.n0),
+              st.mt, st.nt, 4 * N, 4 * st.nt);
+    store.setPopPrev(true);
+    store.setPushPrev(j + 2 < J || j == J - 1);
+    store.setLayerAttr(i64(layer));
+  }
+  auto sync = npuisa::SyncOp::create(
+      b, loc, TypeRange{}, ValueRange{},
+      {b.getNamedAttr("queue", b.getStringAttr("compute"))});
+  sync.setPopNext(true);
+  sync.setPushPrev(true);
+  firstOp = false;
+  return success();
+}
+
 LogicalResult Codegen::run() {
   Block &body = func.getBody().front();
   auto ret = cast<func::ReturnOp>(body.getTerminator());
   // Refuse what the backend cannot do yet, naming every such op's node.
   for (Operation &op : body) {
-    if (isa<ConstantOp, ReshapeOp, func::ReturnOp>(op) || vecFuncOf(&op))
+    if (isa<ConstantOp, ReshapeOp, MatMulOp, func::ReturnOp>(op) ||
+        vecFuncOf(&op))
       continue;
     auto [name, type] = layerOf(&op);
     return op.emitError() << "backend: '" << op.getName() << "' (ONNX node '"
@@ -558,6 +736,15 @@ LogicalResult Codegen::run() {
     return failure();
   int64_t layer = 0;
   for (Operation &op : body) {
+    if (auto mm = dyn_cast<MatMulOp>(op)) {
+      if (mm.getResult().use_empty())
+        continue;
+      auto [name, type] = layerOf(&op);
+      npuisa::LayerOp::create(b, op.getLoc(), name, type);
+      if (failed(emitMatmul(mm, layer++)))
+        return failure();
+      continue;
+    }
     auto fn = vecFuncOf(&op);
     if (!fn)
       continue;
