@@ -30,8 +30,9 @@ def ConvertNpuToNpuIsa : Pass<"npu-convert-to-isa", "mlir::ModuleOp"> {
     hard_sigmoid, hard_swish, sigmoid, tanh, erf, exp, sqrt, add, sub, mul,
     div, pow, minimum, maximum, with broadcasting), FP32 matmul with a 2-D
     right-hand side (tile sizes from a DRAM/MAC cost model, K accumulated in
-    the accumulator) and reshape. Any other op is an error naming the op and
-    its ONNX node. docs/codegen.md describes the design.
+    the accumulator), transpose, slice (positive steps) and concat as
+    strided DMA copies, and reshape. Any other op is an error naming the op
+    and its ONNX node. docs/codegen.md describes the design.
   }];
   let dependentDialects = ["npu::npuisa::NpuIsaDialect"];
   let options = [

@@ -160,6 +160,16 @@ private:
                                 int64_t dstOffset, const VecFunc &fn,
                                 int64_t layer);
 
+  /// Emits a strided copy DRAM -> scratchpad -> DRAM: out element `idx`
+  /// (row-major over `shape`) comes from `src + sum(idx * srcStrides)` and
+  /// goes to `dst + sum(idx * dstStrides)` (element strides, element size
+  /// `elemBytes`). Transpose, slice and concat are such copies.
+  LogicalResult emitMove(Operation *op, ArrayRef<int64_t> shape,
+                         int64_t elemBytes, int64_t src,
+                         ArrayRef<int64_t> srcStrides, int64_t dst,
+                         ArrayRef<int64_t> dstStrides, int64_t layer);
+  LogicalResult emitDataMovement(Operation *op, int64_t layer);
+
   /// Emits a 2-D FP32 matmul C[M,N] = A[M,K] x W[K,N] (batch dims of A
   /// folded into M) on the MAC array.
   LogicalResult emitMatmul(MatMulOp op, int64_t layer);
@@ -542,6 +552,185 @@ LogicalResult Codegen::emitElementwise(Operation *op, ArrayRef<Value> operands,
   return success();
 }
 
+LogicalResult Codegen::emitMove(Operation *op, ArrayRef<int64_t> shape,
+                                int64_t elemBytes, int64_t src,
+                                ArrayRef<int64_t> srcStrides, int64_t dst,
+                                ArrayRef<int64_t> dstStrides, int64_t layer) {
+  int64_t count = 1;
+  for (int64_t d : shape)
+    count *= d;
+  if (count == 0)
+    return success();
+  // Collapse axes both sides step through alike; drop unit axes.
+  SmallVector<int64_t> dims, ss, ds;
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (shape[i] == 1)
+      continue;
+    if (!dims.empty() && ss.back() == srcStrides[i] * shape[i] &&
+        ds.back() == dstStrides[i] * shape[i]) {
+      dims.back() *= shape[i];
+      ss.back() = srcStrides[i];
+      ds.back() = dstStrides[i];
+      continue;
+    }
+    dims.push_back(shape[i]);
+    ss.push_back(srcStrides[i]);
+    ds.push_back(dstStrides[i]);
+  }
+  if (dims.empty()) {
+    dims = {1};
+    ss = {1};
+    ds = {1};
+  }
+  int64_t budget = int64_t(target.scratchpadBytes) / 2 / kAlign * kAlign /
+                   elemBytes; // elements per buffer, two buffers
+  // Split axes longer than a 16-bit extent or a buffer.
+  int64_t limit = std::min(budget, kMaxExtent);
+  for (size_t i = 0; i < dims.size(); ++i) {
+    int64_t d = dims[i];
+    if (d <= limit)
+      continue;
+    int64_t f = limit;
+    while (f > 1 && d % f)
+      --f;
+    if (f <= 1 || d / f > kMaxExtent)
+      return op->emitError("backend: a data movement axis does not split");
+    dims[i] = f;
+    dims.insert(dims.begin() + i, d / f);
+    ss.insert(ss.begin() + i, ss[i] * f);
+    ds.insert(ds.begin() + i, ds[i] * f);
+    ++i;
+  }
+  if (dims.size() > 4)
+    return op->emitError("backend: data movement over more than four "
+                         "non-collapsible axes");
+  int64_t rank = dims.size();
+  // Tile the outermost axis into row chunks that fit a buffer.
+  int64_t inner = 1;
+  for (int64_t d = 1; d < rank; ++d)
+    inner *= dims[d];
+  if (inner > budget)
+    return op->emitError("backend: data movement tile does not fit");
+  int64_t rows = std::max<int64_t>(1, std::min(dims[0], budget / inner));
+  int64_t n = (dims[0] + rows - 1) / rows;
+  auto arr = [&](ArrayRef<int64_t> v) { return b.getDenseI64ArrayAttr(v); };
+  auto i64 = [&](int64_t v) { return b.getI64IntegerAttr(v); };
+  Location loc = op->getLoc();
+  int64_t bufBytes = budget * elemBytes;
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t r0 = i * rows, r = std::min(rows, dims[0] - r0);
+    SmallVector<int64_t> tdims = {r};
+    tdims.append(dims.begin() + 1, dims.end());
+    // Innermost-first boxes; the scratchpad tile is dense.
+    SmallVector<int64_t> sizes, srcB, dstB, dense;
+    int64_t compact = elemBytes;
+    for (int64_t d = rank - 1; d >= 0; --d) {
+      sizes.push_back(tdims[d]);
+      srcB.push_back(ss[d] * elemBytes);
+      dstB.push_back(ds[d] * elemBytes);
+      dense.push_back(compact);
+      compact *= tdims[d];
+    }
+    sizes.resize(4, 1);
+    srcB.resize(4, 0);
+    dstB.resize(4, 0);
+    dense.resize(4, 0);
+    int64_t sram = (i % 2) * bufBytes;
+    auto load = npuisa::DmaLoadOp::create(
+        b, loc, TypeRange{}, ValueRange{},
+        {b.getNamedAttr("sram", i64(sram)),
+         b.getNamedAttr("dram", i64(src + r0 * ss[0] * elemBytes)),
+         b.getNamedAttr("elem_bytes", i64(elemBytes)),
+         b.getNamedAttr("sizes", arr(sizes)),
+         b.getNamedAttr("dram_strides", arr(srcB)),
+         b.getNamedAttr("sram_strides", arr(dense))});
+    load.setPopNext(i >= 2 || (i == 0 && !firstOp));
+    load.setPushNext(true);
+    load.setLayerAttr(i64(layer));
+    // The compute queue only hands the tile over (and recycles buffers).
+    auto hand = npuisa::SyncOp::create(
+        b, loc, TypeRange{}, ValueRange{},
+        {b.getNamedAttr("queue", b.getStringAttr("compute"))});
+    hand.setPopPrev(true);
+    hand.setPopNext(i >= 2);
+    hand.setPushPrev(i + 2 < n);
+    hand.setPushNext(true);
+    hand.setLayerAttr(i64(layer));
+    auto store = npuisa::DmaStoreOp::create(
+        b, loc, TypeRange{}, ValueRange{},
+        {b.getNamedAttr("sram", i64(sram)),
+         b.getNamedAttr("dram", i64(dst + r0 * ds[0] * elemBytes)),
+         b.getNamedAttr("elem_bytes", i64(elemBytes)),
+         b.getNamedAttr("sizes", arr(sizes)),
+         b.getNamedAttr("dram_strides", arr(dstB)),
+         b.getNamedAttr("sram_strides", arr(dense))});
+    store.setPopPrev(true);
+    store.setPushPrev(i + 2 < n || i == n - 1);
+    store.setLayerAttr(i64(layer));
+  }
+  auto sync = npuisa::SyncOp::create(
+      b, loc, TypeRange{}, ValueRange{},
+      {b.getNamedAttr("queue", b.getStringAttr("compute"))});
+  sync.setPopNext(true);
+  sync.setPushPrev(true);
+  firstOp = false;
+  return success();
+}
+
+/// Row-major element strides of `shape`.
+static SmallVector<int64_t> denseStrides(ArrayRef<int64_t> shape) {
+  SmallVector<int64_t> st(shape.size(), 1);
+  for (size_t i = shape.size(); i-- > 1;)
+    st[i - 1] = st[i] * shape[i];
+  return st;
+}
+
+LogicalResult Codegen::emitDataMovement(Operation *op, int64_t layer) {
+  auto outType = cast<RankedTensorType>(op->getResult(0).getType());
+  int64_t eb = (outType.getElementTypeBitWidth() + 7) / 8;
+  if (eb != 1 && eb != 2 && eb != 4)
+    return op->emitError("backend: data movement of ")
+           << outType.getElementType() << " elements is not supported";
+  int64_t dst = buffers.lookup(op->getResult(0)).offset;
+  SmallVector<int64_t> outStrides = denseStrides(outType.getShape());
+  if (auto t = dyn_cast<TransposeOp>(op)) {
+    SmallVector<int64_t> in = denseStrides(t.getInput().getType().getShape());
+    SmallVector<int64_t> src;
+    for (int64_t p : t.getPerm())
+      src.push_back(in[p]);
+    return emitMove(op, outType.getShape(), eb,
+                    buffers.lookup(root(t.getInput())).offset, src, dst,
+                    outStrides, layer);
+  }
+  if (auto sl = dyn_cast<SliceOp>(op)) {
+    SmallVector<int64_t> in = denseStrides(sl.getInput().getType().getShape());
+    SmallVector<int64_t> src;
+    int64_t base = 0;
+    for (auto [d, stride] : llvm::enumerate(sl.getStrides())) {
+      if (stride < 0)
+        return op->emitError("backend: slices with negative steps are not "
+                             "supported yet");
+      src.push_back(in[d] * stride);
+      base += sl.getOffsets()[d] * in[d];
+    }
+    return emitMove(op, outType.getShape(), eb,
+                    buffers.lookup(root(sl.getInput())).offset + base * eb, src,
+                    dst, outStrides, layer);
+  }
+  auto concat = cast<ConcatOp>(op);
+  int64_t axis = concat.getAxis(), at = 0;
+  for (Value in : concat.getInputs()) {
+    auto type = cast<RankedTensorType>(in.getType());
+    if (failed(emitMove(op, type.getShape(), eb,
+                        buffers.lookup(root(in)).offset,
+                        denseStrides(type.getShape()),
+                        dst + at * outStrides[axis] * eb, outStrides, layer)))
+      return failure();
+    at += type.getDimSize(axis);
+  }
+  return success();
+}
+
 /// Tile sizes for C[M,N] = A[M,K] x W[K,N] in FP32: candidates are multiples
 /// of the array's size (and the full extents); each must fit the accumulator
 /// (Mt x Nt entries) and the scratchpad (two A and W tiles, two C tiles).
@@ -720,7 +909,8 @@ LogicalResult Codegen::run() {
   auto ret = cast<func::ReturnOp>(body.getTerminator());
   // Refuse what the backend cannot do yet, naming every such op's node.
   for (Operation &op : body) {
-    if (isa<ConstantOp, ReshapeOp, MatMulOp, func::ReturnOp>(op) ||
+    if (isa<ConstantOp, ReshapeOp, MatMulOp, TransposeOp, SliceOp, ConcatOp,
+            func::ReturnOp>(op) ||
         vecFuncOf(&op))
       continue;
     auto [name, type] = layerOf(&op);
@@ -736,6 +926,15 @@ LogicalResult Codegen::run() {
     return failure();
   int64_t layer = 0;
   for (Operation &op : body) {
+    if (isa<TransposeOp, SliceOp, ConcatOp>(op)) {
+      if (op.getResult(0).use_empty())
+        continue;
+      auto [name, type] = layerOf(&op);
+      npuisa::LayerOp::create(b, op.getLoc(), name, type);
+      if (failed(emitDataMovement(&op, layer++)))
+        return failure();
+      continue;
+    }
     if (auto mm = dyn_cast<MatMulOp>(op)) {
       if (mm.getResult().use_empty())
         continue;
