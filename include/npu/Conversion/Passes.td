@@ -31,7 +31,8 @@ def ConvertNpuToNpuIsa : Pass<"npu-convert-to-isa", "mlir::ModuleOp"> {
     div, pow, minimum, maximum, with broadcasting), FP32 matmul with a 2-D
     right-hand side (tile sizes from a DRAM/MAC cost model, K accumulated in
     the accumulator), transpose, slice (positive steps) and concat as
-    strided DMA copies, and reshape. Any other op is an error naming the op
+    strided DMA copies, reduce_mean, reduce_max and softmax on the vector
+    unit, and reshape. Any other op is an error naming the op
     and its ONNX node. docs/codegen.md describes the design.
   }];
   let dependentDialects = ["npu::npuisa::NpuIsaDialect"];

@@ -169,6 +169,10 @@ private:
                          ArrayRef<int64_t> srcStrides, int64_t dst,
                          ArrayRef<int64_t> dstStrides, int64_t layer);
   LogicalResult emitDataMovement(Operation *op, int64_t layer);
+  /// Reductions (mean, max) and softmax over `reduced` axes of `input`.
+  LogicalResult emitReduction(Operation *op, Value input,
+                              ArrayRef<int64_t> reducedAxes, StringRef kind,
+                              int64_t layer);
 
   /// Emits a 2-D FP32 matmul C[M,N] = A[M,K] x W[K,N] (batch dims of A
   /// folded into M) on the MAC array.
@@ -731,6 +735,171 @@ LogicalResult Codegen::emitDataMovement(Operation *op, int64_t layer) {
   return success();
 }
 
+LogicalResult Codegen::emitReduction(Operation *op, Value input,
+                                     ArrayRef<int64_t> reducedAxes,
+                                     StringRef kind, int64_t layer) {
+  auto inType = cast<RankedTensorType>(input.getType());
+  Value result = op->getResult(0);
+  if (!inType.getElementType().isF32())
+    return op->emitError("backend: only FP32 reductions are supported so far");
+  if (inType.getNumElements() == 0)
+    return success();
+  // Group the input's axes into runs of kept / reduced axes (outermost
+  // first); row-major order makes each run one collapsed axis.
+  SmallVector<int64_t> dims;
+  SmallVector<bool> reduced;
+  int64_t reducedCount = 1;
+  for (int64_t d = 0; d < inType.getRank(); ++d) {
+    bool r = llvm::is_contained(reducedAxes, d);
+    if (r)
+      reducedCount *= inType.getDimSize(d);
+    if (!dims.empty() && reduced.back() == r) {
+      dims.back() *= inType.getDimSize(d);
+      continue;
+    }
+    dims.push_back(inType.getDimSize(d));
+    reduced.push_back(r);
+  }
+  if (dims.size() > 4 ||
+      llvm::any_of(dims, [](int64_t d) { return d > kMaxExtent; }))
+    return op->emitError("backend: reduction iteration space exceeds four "
+                         "16-bit axes");
+  int64_t rank = dims.size();
+  // Element strides: dense input; output dense over the kept groups.
+  SmallVector<int64_t> inSt(rank, 1), outSt(rank, 0);
+  for (int64_t d = rank - 1; d > 0; --d)
+    inSt[d - 1] = inSt[d] * dims[d];
+  int64_t o = 1;
+  for (int64_t d = rank - 1; d >= 0; --d)
+    if (!reduced[d]) {
+      outSt[d] = o;
+      o *= dims[d];
+    }
+  bool softmax = kind == "softmax";
+  // Buffers: two input tiles, two result tiles, and one group-sized scratch
+  // (softmax's max and sum).
+  int64_t per = int64_t(target.scratchpadBytes) / 5 / kAlign * kAlign / 4;
+  int64_t inner = 1;
+  for (int64_t d = 1; d < rank; ++d)
+    inner *= dims[d];
+  bool tileOuter = !reduced[0];
+  int64_t rows = tileOuter
+                     ? std::max<int64_t>(1, std::min(dims[0], per / inner))
+                     : dims[0];
+  if (rows * inner > per)
+    return op->emitError("backend: a reduction's input slab does not fit the "
+                         "scratchpad");
+  int64_t n = (dims[0] + rows - 1) / rows;
+  int64_t bytes = per * 4;
+  auto inBuf = [&](int64_t i) { return (i % 2) * bytes; };
+  auto outBuf = [&](int64_t i) { return (2 + i % 2) * bytes; };
+  int64_t scratch = 4 * bytes;
+  int64_t src = buffers.lookup(root(input)).offset;
+  int64_t dst = buffers.lookup(result).offset;
+  auto arr = [&](ArrayRef<int64_t> v) { return b.getDenseI64ArrayAttr(v); };
+  auto i64 = [&](int64_t v) { return b.getI64IntegerAttr(v); };
+  auto rev = [](ArrayRef<int64_t> v, int64_t pad) {
+    SmallVector<int64_t> r(v.rbegin(), v.rend());
+    r.resize(4, pad);
+    return r;
+  };
+  Location loc = op->getLoc();
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t r0 = i * rows, r = std::min(rows, dims[0] - r0);
+    SmallVector<int64_t> tdims(dims);
+    tdims[0] = r;
+    int64_t tileIn = r * inner, tileOut = 1;
+    for (int64_t d = 0; d < rank; ++d)
+      if (!reduced[d] || softmax)
+        tileOut *= tdims[d];
+    auto dma = [&](auto opT, int64_t sram, int64_t dram, int64_t count) {
+      using OpT = decltype(opT);
+      return OpT::create(b, loc, TypeRange{}, ValueRange{},
+                         {b.getNamedAttr("sram", i64(sram)),
+                          b.getNamedAttr("dram", i64(dram)),
+                          b.getNamedAttr("elem_bytes", i64(4)),
+                          b.getNamedAttr("sizes", arr({count, 1, 1, 1})),
+                          b.getNamedAttr("dram_strides", arr({4, 0, 0, 0})),
+                          b.getNamedAttr("sram_strides", arr({4, 0, 0, 0}))});
+    };
+    auto load =
+        dma(npuisa::DmaLoadOp(), inBuf(i), src + 4 * r0 * inSt[0], tileIn);
+    load.setPopNext(i >= 2 || (i == 0 && !firstOp));
+    load.setPushNext(true);
+    load.setLayerAttr(i64(layer));
+    // The vector program of one tile; the first pops, the last pushes.
+    SmallVector<Operation *> program;
+    auto vec = [&](auto opT, StringRef func, int64_t s0, ArrayRef<int64_t> s0St,
+                   int64_t s1, ArrayRef<int64_t> s1St, int64_t d,
+                   ArrayRef<int64_t> dSt) {
+      using OpT = decltype(opT);
+      auto v = OpT::create(b, loc, TypeRange{}, ValueRange{},
+                           {b.getNamedAttr("func", b.getStringAttr(func)),
+                            b.getNamedAttr("src0", i64(s0)),
+                            b.getNamedAttr("src1", i64(s1)),
+                            b.getNamedAttr("dst", i64(d))});
+      v.setDims(rev(tdims, 1));
+      v.setSrc0Strides(rev(s0St, 0));
+      v.setDstStrides(rev(dSt, 0));
+      v.setSrc0Type(StringRef("f32"));
+      v.setDstType(StringRef("f32"));
+      if (!s1St.empty()) {
+        v.setSrc1Strides(rev(s1St, 0));
+        v.setSrc1Type(StringRef("f32"));
+      }
+      v.setLayerAttr(i64(layer));
+      program.push_back(v);
+      return v;
+    };
+    SmallVector<int64_t> tileIn_st(rank, 1), tileOutSt(rank, 0);
+    for (int64_t d = rank - 1; d > 0; --d)
+      tileIn_st[d - 1] = tileIn_st[d] * tdims[d];
+    int64_t oo = 1;
+    for (int64_t d = rank - 1; d >= 0; --d)
+      if (!reduced[d]) {
+        tileOutSt[d] = oo;
+        oo *= tdims[d];
+      }
+    if (!softmax) {
+      auto red = vec(npuisa::VecReduceOp(), kind == "max" ? "max" : "sum",
+                     inBuf(i), tileIn_st, 0, {}, outBuf(i), tileOutSt);
+      if (kind == "mean")
+        red.setAlphaAttr(b.getF32FloatAttr(1.0f / float(reducedCount)));
+    } else {
+      // m = max(x); x = x - m; x = exp(x); s = sum(x); y = x / s.
+      vec(npuisa::VecReduceOp(), "max", inBuf(i), tileIn_st, 0, {}, scratch,
+          tileOutSt);
+      vec(npuisa::VecBinaryOp(), "sub", inBuf(i), tileIn_st, scratch, tileOutSt,
+          inBuf(i), tileIn_st);
+      vec(npuisa::VecUnaryOp(), "exp", inBuf(i), tileIn_st, 0, {}, inBuf(i),
+          tileIn_st);
+      vec(npuisa::VecReduceOp(), "sum", inBuf(i), tileIn_st, 0, {}, scratch,
+          tileOutSt);
+      vec(npuisa::VecBinaryOp(), "div", inBuf(i), tileIn_st, scratch, tileOutSt,
+          outBuf(i), tileIn_st);
+    }
+    program.front()->setAttr("pop_prev", b.getUnitAttr());
+    if (i >= 2)
+      program.front()->setAttr("pop_next", b.getUnitAttr());
+    if (i + 2 < n)
+      program.back()->setAttr("push_prev", b.getUnitAttr());
+    program.back()->setAttr("push_next", b.getUnitAttr());
+    int64_t outOffset = softmax ? r0 * inSt[0] : r0 * outSt[0];
+    auto store =
+        dma(npuisa::DmaStoreOp(), outBuf(i), dst + 4 * outOffset, tileOut);
+    store.setPopPrev(true);
+    store.setPushPrev(i + 2 < n || i == n - 1);
+    store.setLayerAttr(i64(layer));
+  }
+  auto sync = npuisa::SyncOp::create(
+      b, loc, TypeRange{}, ValueRange{},
+      {b.getNamedAttr("queue", b.getStringAttr("compute"))});
+  sync.setPopNext(true);
+  sync.setPushPrev(true);
+  firstOp = false;
+  return success();
+}
+
 /// Tile sizes for C[M,N] = A[M,K] x W[K,N] in FP32: candidates are multiples
 /// of the array's size (and the full extents); each must fit the accumulator
 /// (Mt x Nt entries) and the scratchpad (two A and W tiles, two C tiles).
@@ -910,7 +1079,7 @@ LogicalResult Codegen::run() {
   // Refuse what the backend cannot do yet, naming every such op's node.
   for (Operation &op : body) {
     if (isa<ConstantOp, ReshapeOp, MatMulOp, TransposeOp, SliceOp, ConcatOp,
-            func::ReturnOp>(op) ||
+            ReduceMeanOp, ReduceMaxOp, SoftmaxOp, func::ReturnOp>(op) ||
         vecFuncOf(&op))
       continue;
     auto [name, type] = layerOf(&op);
@@ -926,6 +1095,30 @@ LogicalResult Codegen::run() {
     return failure();
   int64_t layer = 0;
   for (Operation &op : body) {
+    if (isa<ReduceMeanOp, ReduceMaxOp, SoftmaxOp>(op)) {
+      if (op.getResult(0).use_empty())
+        continue;
+      auto [name, type] = layerOf(&op);
+      npuisa::LayerOp::create(b, op.getLoc(), name, type);
+      LogicalResult emitted =
+          TypeSwitch<Operation *, LogicalResult>(&op)
+              .Case([&](ReduceMeanOp r) {
+                return emitReduction(r, r.getInput(), r.getAxes(), "mean",
+                                     layer);
+              })
+              .Case([&](ReduceMaxOp r) {
+                return emitReduction(r, r.getInput(), r.getAxes(), "max",
+                                     layer);
+              })
+              .Case([&](SoftmaxOp r) {
+                int64_t axis = r.getAxis();
+                return emitReduction(r, r.getInput(), {axis}, "softmax", layer);
+              });
+      ++layer;
+      if (failed(emitted))
+        return failure();
+      continue;
+    }
     if (isa<TransposeOp, SliceOp, ConcatOp>(op)) {
       if (op.getResult(0).use_empty())
         continue;
