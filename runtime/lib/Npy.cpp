@@ -66,6 +66,26 @@ const char *descrOf(bin::ElementType t) {
 
 } // namespace
 
+const char *npyDtypeName(bin::ElementType t) {
+  switch (t) {
+  case bin::ElementType::F32:
+    return "float32";
+  case bin::ElementType::F16:
+    return "float16";
+  case bin::ElementType::I8:
+    return "int8";
+  case bin::ElementType::U8:
+    return "uint8";
+  case bin::ElementType::I32:
+    return "int32";
+  case bin::ElementType::I64:
+    return "int64";
+  case bin::ElementType::Bool:
+    return "bool";
+  }
+  return "?";
+}
+
 bool parseNpy(const uint8_t *bytes, size_t size, NpyArray &out,
               std::string &error) {
   static const char magic[] = "\x93NUMPY";

@@ -55,26 +55,6 @@ std::string sanitize(const std::string &name) {
   return s;
 }
 
-const char *npyDtype(bin::ElementType t) {
-  switch (t) {
-  case bin::ElementType::F32:
-    return "float32";
-  case bin::ElementType::F16:
-    return "float16";
-  case bin::ElementType::I8:
-    return "int8";
-  case bin::ElementType::U8:
-    return "uint8";
-  case bin::ElementType::I32:
-    return "int32";
-  case bin::ElementType::I64:
-    return "int64";
-  case bin::ElementType::Bool:
-    return "bool";
-  }
-  return "?";
-}
-
 bool writeJson(const std::string &path, const json &j, std::string &error) {
   std::string text = j.dump(2) + "\n";
   return writeFileAtomically(
@@ -198,7 +178,7 @@ int main(int argc, char **argv) {
     list.push_back({{"name", spec.name},
                     {"file", file},
                     {"shape", spec.shape},
-                    {"dtype", npyDtype(spec.type)}});
+                    {"dtype", npyDtypeName(spec.type)}});
   }
   if (!writeJson(outputDir + "/outputs.json", list, error))
     return fail(outputDir, error);

@@ -160,6 +160,35 @@ private:
                                 int64_t dstOffset, const VecFunc &fn,
                                 int64_t layer);
 
+  /// A dma_load or dma_store of a 4-D box (innermost first; strides in
+  /// bytes) in `layer`, without dependence flags.
+  template <typename DmaOpT>
+  DmaOpT emitDma(Location loc, int64_t sram, int64_t dram, int64_t elemBytes,
+                 ArrayRef<int64_t> sizes, ArrayRef<int64_t> dramStrides,
+                 ArrayRef<int64_t> sramStrides, int64_t layer) {
+    auto op = DmaOpT::create(
+        b, loc, TypeRange{}, ValueRange{},
+        {b.getNamedAttr("sram", b.getI64IntegerAttr(sram)),
+         b.getNamedAttr("dram", b.getI64IntegerAttr(dram)),
+         b.getNamedAttr("elem_bytes", b.getI64IntegerAttr(elemBytes)),
+         b.getNamedAttr("sizes", b.getDenseI64ArrayAttr(sizes)),
+         b.getNamedAttr("dram_strides", b.getDenseI64ArrayAttr(dramStrides)),
+         b.getNamedAttr("sram_strides", b.getDenseI64ArrayAttr(sramStrides))});
+    op.setLayerAttr(b.getI64IntegerAttr(layer));
+    return op;
+  }
+
+  /// The op barrier after an op's last tile: the compute queue takes the
+  /// last store's token and hands one to the next op's first load.
+  void emitOpBarrier(Location loc) {
+    auto sync = npuisa::SyncOp::create(
+        b, loc, TypeRange{}, ValueRange{},
+        {b.getNamedAttr("queue", b.getStringAttr("compute"))});
+    sync.setPopNext(true);
+    sync.setPushPrev(true);
+    firstOp = false;
+  }
+
   /// Emits a strided copy DRAM -> scratchpad -> DRAM: out element `idx`
   /// (row-major over `shape`) comes from `src + sum(idx * srcStrides)` and
   /// goes to `dst + sum(idx * dstStrides)` (element strides, element size
@@ -423,7 +452,6 @@ LogicalResult Codegen::emitElementwise(Operation *op, ArrayRef<Value> operands,
   auto sramOf = [&](int64_t k, int64_t i) {
     return (2 * k + i % 2) * bufBytes;
   };
-  auto arr = [&](ArrayRef<int64_t> v) { return b.getDenseI64ArrayAttr(v); };
   Location loc = op->getLoc();
   for (int64_t i = 0; i < n; ++i) {
     const Tile &tile = tiles[i];
@@ -463,22 +491,15 @@ LogicalResult Codegen::emitElementwise(Operation *op, ArrayRef<Value> operands,
       sstr.resize(4, 0);
       vecStrides.push_back(vst);
       bool first = k == 0, last = k + 1 == operands.size();
-      auto load = npuisa::DmaLoadOp::create(
-          b, loc, TypeRange{}, ValueRange{},
-          {b.getNamedAttr("sram", b.getI64IntegerAttr(sramOf(k, i))),
-           b.getNamedAttr("dram",
-                          b.getI64IntegerAttr(dramBase(st, srcOffsets[k]))),
-           b.getNamedAttr("elem_bytes", b.getI64IntegerAttr(4)),
-           b.getNamedAttr("sizes", arr(box)),
-           b.getNamedAttr("dram_strides", arr(dstr)),
-           b.getNamedAttr("sram_strides", arr(sstr))});
+      auto load = emitDma<npuisa::DmaLoadOp>(loc, sramOf(k, i),
+                                             dramBase(st, srcOffsets[k]), 4,
+                                             box, dstr, sstr, layer);
       // The first load waits for the buffers to be free (tile i-2 computed)
       // or, on the op's first tile, for the previous op to have stored.
       if (first && (i >= 2 || (i == 0 && !firstOp)))
         load.setPopNext(true);
       if (last)
         load.setPushNext(true);
-      load.setLayerAttr(b.getI64IntegerAttr(layer));
     }
     // Compute.
     SmallVector<int64_t> outSt = space->strides.back();
@@ -533,26 +554,14 @@ LogicalResult Codegen::emitElementwise(Operation *op, ArrayRef<Value> operands,
     }
     dstr.resize(4, 0);
     sstr.resize(4, 0);
-    auto store = npuisa::DmaStoreOp::create(
-        b, loc, TypeRange{}, ValueRange{},
-        {b.getNamedAttr("sram", b.getI64IntegerAttr(outSram)),
-         b.getNamedAttr("dram",
-                        b.getI64IntegerAttr(dramBase(outSt, dstOffset))),
-         b.getNamedAttr("elem_bytes", b.getI64IntegerAttr(4)),
-         b.getNamedAttr("sizes", arr(innermostFirst(tdims, 1))),
-         b.getNamedAttr("dram_strides", arr(dstr)),
-         b.getNamedAttr("sram_strides", arr(sstr))});
+    auto store = emitDma<npuisa::DmaStoreOp>(
+        loc, outSram, dramBase(outSt, dstOffset), 4, innermostFirst(tdims, 1),
+        dstr, sstr, layer);
     store.setPopPrev(true);
     store.setPushPrev(i + 2 < n || i == n - 1);
     store.setLayerAttr(b.getI64IntegerAttr(layer));
   }
-  // Op barrier: the next op's first load waits for this op's last store.
-  auto sync = npuisa::SyncOp::create(
-      b, loc, TypeRange{}, ValueRange{},
-      {b.getNamedAttr("queue", b.getStringAttr("compute"))});
-  sync.setPopNext(true);
-  sync.setPushPrev(true);
-  firstOp = false;
+  emitOpBarrier(loc);
   return success();
 }
 
@@ -617,7 +626,6 @@ LogicalResult Codegen::emitMove(Operation *op, ArrayRef<int64_t> shape,
     return op->emitError("backend: data movement tile does not fit");
   int64_t rows = std::max<int64_t>(1, std::min(dims[0], budget / inner));
   int64_t n = (dims[0] + rows - 1) / rows;
-  auto arr = [&](ArrayRef<int64_t> v) { return b.getDenseI64ArrayAttr(v); };
   auto i64 = [&](int64_t v) { return b.getI64IntegerAttr(v); };
   Location loc = op->getLoc();
   int64_t bufBytes = budget * elemBytes;
@@ -640,17 +648,11 @@ LogicalResult Codegen::emitMove(Operation *op, ArrayRef<int64_t> shape,
     dstB.resize(4, 0);
     dense.resize(4, 0);
     int64_t sram = (i % 2) * bufBytes;
-    auto load = npuisa::DmaLoadOp::create(
-        b, loc, TypeRange{}, ValueRange{},
-        {b.getNamedAttr("sram", i64(sram)),
-         b.getNamedAttr("dram", i64(src + r0 * ss[0] * elemBytes)),
-         b.getNamedAttr("elem_bytes", i64(elemBytes)),
-         b.getNamedAttr("sizes", arr(sizes)),
-         b.getNamedAttr("dram_strides", arr(srcB)),
-         b.getNamedAttr("sram_strides", arr(dense))});
+    auto load =
+        emitDma<npuisa::DmaLoadOp>(loc, sram, src + r0 * ss[0] * elemBytes,
+                                   elemBytes, sizes, srcB, dense, layer);
     load.setPopNext(i >= 2 || (i == 0 && !firstOp));
     load.setPushNext(true);
-    load.setLayerAttr(i64(layer));
     // The compute queue only hands the tile over (and recycles buffers).
     auto hand = npuisa::SyncOp::create(
         b, loc, TypeRange{}, ValueRange{},
@@ -660,24 +662,13 @@ LogicalResult Codegen::emitMove(Operation *op, ArrayRef<int64_t> shape,
     hand.setPushPrev(i + 2 < n);
     hand.setPushNext(true);
     hand.setLayerAttr(i64(layer));
-    auto store = npuisa::DmaStoreOp::create(
-        b, loc, TypeRange{}, ValueRange{},
-        {b.getNamedAttr("sram", i64(sram)),
-         b.getNamedAttr("dram", i64(dst + r0 * ds[0] * elemBytes)),
-         b.getNamedAttr("elem_bytes", i64(elemBytes)),
-         b.getNamedAttr("sizes", arr(sizes)),
-         b.getNamedAttr("dram_strides", arr(dstB)),
-         b.getNamedAttr("sram_strides", arr(dense))});
+    auto store =
+        emitDma<npuisa::DmaStoreOp>(loc, sram, dst + r0 * ds[0] * elemBytes,
+                                    elemBytes, sizes, dstB, dense, layer);
     store.setPopPrev(true);
     store.setPushPrev(i + 2 < n || i == n - 1);
-    store.setLayerAttr(i64(layer));
   }
-  auto sync = npuisa::SyncOp::create(
-      b, loc, TypeRange{}, ValueRange{},
-      {b.getNamedAttr("queue", b.getStringAttr("compute"))});
-  sync.setPopNext(true);
-  sync.setPushPrev(true);
-  firstOp = false;
+  emitOpBarrier(loc);
   return success();
 }
 
@@ -796,7 +787,6 @@ LogicalResult Codegen::emitReduction(Operation *op, Value input,
   int64_t scratch = 4 * bytes;
   int64_t src = buffers.lookup(root(input)).offset;
   int64_t dst = buffers.lookup(result).offset;
-  auto arr = [&](ArrayRef<int64_t> v) { return b.getDenseI64ArrayAttr(v); };
   auto i64 = [&](int64_t v) { return b.getI64IntegerAttr(v); };
   auto rev = [](ArrayRef<int64_t> v, int64_t pad) {
     SmallVector<int64_t> r(v.rbegin(), v.rend());
@@ -813,20 +803,13 @@ LogicalResult Codegen::emitReduction(Operation *op, Value input,
       if (!reduced[d] || softmax)
         tileOut *= tdims[d];
     auto dma = [&](auto opT, int64_t sram, int64_t dram, int64_t count) {
-      using OpT = decltype(opT);
-      return OpT::create(b, loc, TypeRange{}, ValueRange{},
-                         {b.getNamedAttr("sram", i64(sram)),
-                          b.getNamedAttr("dram", i64(dram)),
-                          b.getNamedAttr("elem_bytes", i64(4)),
-                          b.getNamedAttr("sizes", arr({count, 1, 1, 1})),
-                          b.getNamedAttr("dram_strides", arr({4, 0, 0, 0})),
-                          b.getNamedAttr("sram_strides", arr({4, 0, 0, 0}))});
+      return emitDma<decltype(opT)>(loc, sram, dram, 4, {count, 1, 1, 1},
+                                    {4, 0, 0, 0}, {4, 0, 0, 0}, layer);
     };
     auto load =
         dma(npuisa::DmaLoadOp(), inBuf(i), src + 4 * r0 * inSt[0], tileIn);
     load.setPopNext(i >= 2 || (i == 0 && !firstOp));
     load.setPushNext(true);
-    load.setLayerAttr(i64(layer));
     // The vector program of one tile; the first pops, the last pushes.
     SmallVector<Operation *> program;
     auto vec = [&](auto opT, StringRef func, int64_t s0, ArrayRef<int64_t> s0St,
@@ -889,14 +872,8 @@ LogicalResult Codegen::emitReduction(Operation *op, Value input,
         dma(npuisa::DmaStoreOp(), outBuf(i), dst + 4 * outOffset, tileOut);
     store.setPopPrev(true);
     store.setPushPrev(i + 2 < n || i == n - 1);
-    store.setLayerAttr(i64(layer));
   }
-  auto sync = npuisa::SyncOp::create(
-      b, loc, TypeRange{}, ValueRange{},
-      {b.getNamedAttr("queue", b.getStringAttr("compute"))});
-  sync.setPopNext(true);
-  sync.setPushPrev(true);
-  firstOp = false;
+  emitOpBarrier(loc);
   return success();
 }
 
@@ -980,7 +957,6 @@ LogicalResult Codegen::emitMatmul(MatMulOp op, int64_t layer) {
   auto cBuf = [&](int64_t j) {
     return 2 * aBytes + 2 * wBytes + (j % 2) * cBytes;
   };
-  auto arr = [&](ArrayRef<int64_t> v) { return b.getDenseI64ArrayAttr(v); };
   auto i64 = [&](int64_t v) { return b.getI64IntegerAttr(v); };
   Location loc = op.getLoc();
   struct Step {
@@ -1000,14 +976,9 @@ LogicalResult Codegen::emitMatmul(MatMulOp op, int64_t layer) {
     totalSteps += int64_t(t.size());
   auto dma2D = [&](auto opT, int64_t sram, int64_t dram, int64_t rows,
                    int64_t cols, int64_t dramRowBytes, int64_t sramRowBytes) {
-    using OpT = decltype(opT);
-    return OpT::create(
-        b, loc, TypeRange{}, ValueRange{},
-        {b.getNamedAttr("sram", i64(sram)), b.getNamedAttr("dram", i64(dram)),
-         b.getNamedAttr("elem_bytes", i64(4)),
-         b.getNamedAttr("sizes", arr({cols, rows, 1, 1})),
-         b.getNamedAttr("dram_strides", arr({4, dramRowBytes, 0, 0})),
-         b.getNamedAttr("sram_strides", arr({4, sramRowBytes, 0, 0}))});
+    return emitDma<decltype(opT)>(loc, sram, dram, 4, {cols, rows, 1, 1},
+                                  {4, dramRowBytes, 0, 0},
+                                  {4, sramRowBytes, 0, 0}, layer);
   };
   int64_t s = 0; // global K-step index
   for (int64_t j = 0; j < J; ++j) {
@@ -1018,12 +989,10 @@ LogicalResult Codegen::emitMatmul(MatMulOp op, int64_t layer) {
                 st.mt, st.kt, 4 * K, 4 * st.kt);
       if (s >= 2 || (s == 0 && !firstOp))
         la.setPopNext(true);
-      la.setLayerAttr(i64(layer));
       auto lw =
           dma2D(npuisa::DmaLoadOp(), wBuf(s), wBase + 4 * (st.k0 * N + st.n0),
                 st.kt, st.nt, 4 * N, 4 * st.nt);
       lw.setPushNext(true);
-      lw.setLayerAttr(i64(layer));
       auto mm = npuisa::MatmulOp::create(
           b, loc, TypeRange{}, ValueRange{},
           {b.getNamedAttr("a", i64(aBuf(s))), b.getNamedAttr("w", i64(wBuf(s))),
@@ -1062,14 +1031,8 @@ LogicalResult Codegen::emitMatmul(MatMulOp op, int64_t layer) {
               st.mt, st.nt, 4 * N, 4 * st.nt);
     store.setPopPrev(true);
     store.setPushPrev(j + 2 < J || j == J - 1);
-    store.setLayerAttr(i64(layer));
   }
-  auto sync = npuisa::SyncOp::create(
-      b, loc, TypeRange{}, ValueRange{},
-      {b.getNamedAttr("queue", b.getStringAttr("compute"))});
-  sync.setPopNext(true);
-  sync.setPushPrev(true);
-  firstOp = false;
+  emitOpBarrier(loc);
   return success();
 }
 

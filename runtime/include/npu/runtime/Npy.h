@@ -31,6 +31,9 @@ bool parseNpy(const uint8_t *bytes, size_t size, NpyArray &out,
               std::string &error);
 bool readNpy(const std::string &path, NpyArray &out, std::string &error);
 
+/// NumPy's name of an element type ("float32", "int8", ...).
+const char *npyDtypeName(bin::ElementType type);
+
 /// The .npy (version 1.0) image of an array.
 std::vector<uint8_t> encodeNpy(bin::ElementType type,
                                const std::vector<int64_t> &shape,
