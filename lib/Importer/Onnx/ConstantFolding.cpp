@@ -599,6 +599,15 @@ FoldStatus Folder::reduceProd() {
 
 } // namespace
 
+bool readFoldableConstant(const onnx::TensorProto &tensor, StringRef modelDir,
+                          HostTensor &out) {
+  SmallVector<int64_t> dims(tensor.dims().begin(), tensor.dims().end());
+  int64_t n;
+  std::string ignored;
+  return succeeded(checkedNumElements(dims, kMaxFoldElements, n)) &&
+         succeeded(readTensor(tensor, modelDir, out, ignored));
+}
+
 FoldStatus foldNode(const onnx::NodeProto &node, int64_t opset,
                     ArrayRef<const HostTensor *> inputs,
                     ArrayRef<const onnx::TypeProto *> inputTypes,

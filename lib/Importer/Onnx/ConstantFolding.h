@@ -42,6 +42,12 @@ FoldStatus foldNode(const onnx::NodeProto &node, int64_t opset,
                     llvm::ArrayRef<const onnx::TypeProto *> inputTypes,
                     std::vector<HostTensor> &outputs, std::string &error);
 
+/// Reads initializer `tensor` on the host when it has at most
+/// kMaxFoldElements elements; false for larger or unreadable ones (those are
+/// reported when the graph importer materialises them).
+bool readFoldableConstant(const onnx::TensorProto &tensor,
+                          llvm::StringRef modelDir, HostTensor &out);
+
 /// Ops the importer supports only when they fold to constants (they have no
 /// npu dialect counterpart).
 bool isFoldOnlyOp(llvm::StringRef opType);

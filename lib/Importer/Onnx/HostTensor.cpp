@@ -61,12 +61,8 @@ int64_t elementByteSize(int32_t dtype) {
 StringRef dataTypeName(int32_t dtype) {
   if (!TensorProto::DataType_IsValid(dtype))
     return "INVALID";
-  static std::string names[32];
-  std::string &name = names[dtype & 31];
-  if (name.empty())
-    name =
-        TensorProto::DataType_Name(static_cast<TensorProto::DataType>(dtype));
-  return name;
+  // Protobuf returns a reference to its own static name.
+  return TensorProto::DataType_Name(static_cast<TensorProto::DataType>(dtype));
 }
 
 LogicalResult checkedNumElements(ArrayRef<int64_t> dims, int64_t limit,

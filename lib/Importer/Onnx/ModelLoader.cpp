@@ -30,6 +30,18 @@ using namespace llvm;
 
 namespace npu::onnx_import {
 
+StringMap<const onnx::TypeProto *>
+collectValueTypes(const onnx::GraphProto &graph) {
+  StringMap<const onnx::TypeProto *> types;
+  for (const auto &v : graph.input())
+    types[v.name()] = &v.type();
+  for (const auto &v : graph.value_info())
+    types[v.name()] = &v.type();
+  for (const auto &v : graph.output())
+    types[v.name()] = &v.type();
+  return types;
+}
+
 /// Collapses an exception message (ONNX's are often multi-line) to one line.
 static std::string oneLine(StringRef msg) {
   std::string s;
@@ -96,13 +108,13 @@ static LogicalResult inferShapes(onnx::ModelProto &model, std::string &error) {
 
 /// Names of graph inputs that are really inputs (IR < 4 lists initializers
 /// among the inputs as overridable defaults; they are constants here).
-static SmallVector<const onnx::ValueInfoProto *>
-runtimeInputs(const onnx::GraphProto &graph) {
+static SmallVector<onnx::ValueInfoProto *>
+runtimeInputs(onnx::GraphProto &graph) {
   StringSet<> inits;
   for (const auto &t : graph.initializer())
     inits.insert(t.name());
-  SmallVector<const onnx::ValueInfoProto *> result;
-  for (const auto &in : graph.input())
+  SmallVector<onnx::ValueInfoProto *> result;
+  for (auto &in : *graph.mutable_input())
     if (!inits.contains(in.name()))
       result.push_back(&in);
   return result;
@@ -111,13 +123,9 @@ runtimeInputs(const onnx::GraphProto &graph) {
 static LogicalResult bindInputShapes(onnx::GraphProto &graph,
                                      const OnnxImportOptions &options,
                                      std::string &error) {
-  StringSet<> inits;
-  for (const auto &t : graph.initializer())
-    inits.insert(t.name());
   StringSet<> bound;
-  for (auto &in : *graph.mutable_input()) {
-    if (inits.contains(in.name()))
-      continue;
+  for (onnx::ValueInfoProto *input : runtimeInputs(graph)) {
+    onnx::ValueInfoProto &in = *input;
     auto it = options.inputShapes.find(in.name());
     if (!in.type().has_tensor_type())
       return error = "graph input '" + in.name() +
@@ -195,8 +203,7 @@ static LogicalResult hoistConstantNodes(onnx::GraphProto &graph,
   int kept = 0;
   for (int i = 0; i < nodes->size(); ++i) {
     onnx::NodeProto &node = (*nodes)[i];
-    if (node.op_type() != "Constant" ||
-        (!node.domain().empty() && node.domain() != "ai.onnx")) {
+    if (node.op_type() != "Constant" || !isDefaultDomain(node)) {
       if (kept != i)
         nodes->SwapElements(kept, i);
       ++kept;
@@ -245,13 +252,7 @@ static LogicalResult hoistConstantNodes(onnx::GraphProto &graph,
 /// folded into initializers.
 static FailureOr<int> foldConstants(LoadedModel &loaded, std::string &error) {
   onnx::GraphProto &graph = *loaded.model.mutable_graph();
-  StringMap<const onnx::TypeProto *> types;
-  for (const auto &v : graph.input())
-    types[v.name()] = &v.type();
-  for (const auto &v : graph.value_info())
-    types[v.name()] = &v.type();
-  for (const auto &v : graph.output())
-    types[v.name()] = &v.type();
+  StringMap<const onnx::TypeProto *> types = collectValueTypes(graph);
 
   StringMap<const onnx::TensorProto *> initializers;
   for (const auto &t : graph.initializer())
@@ -262,27 +263,19 @@ static FailureOr<int> foldConstants(LoadedModel &loaded, std::string &error) {
     if (it != constants.end())
       return &it->second;
     auto init = initializers.find(name);
-    if (init == initializers.end())
-      return nullptr;
-    const onnx::TensorProto &t = *init->second;
-    int64_t n;
-    SmallVector<int64_t> dims(t.dims().begin(), t.dims().end());
-    if (failed(checkedNumElements(dims, kMaxFoldElements, n)))
-      return nullptr;
     HostTensor host;
-    std::string ignored; // unreadable tensors are reported at emission
-    if (failed(readTensor(t, loaded.modelDir, host, ignored)))
+    if (init == initializers.end() ||
+        !readFoldableConstant(*init->second, loaded.modelDir, host))
       return nullptr;
     return &(constants[name] = std::move(host));
   };
 
   std::vector<onnx::TensorProto> newInits;
-  StringSet<> foldedOutputs;
   auto *nodes = graph.mutable_node();
   int kept = 0, folded = 0;
   for (int i = 0; i < nodes->size(); ++i) {
     const onnx::NodeProto &node = (*nodes)[i];
-    bool defaultDomain = node.domain().empty() || node.domain() == "ai.onnx";
+    bool defaultDomain = isDefaultDomain(node);
     SmallVector<const HostTensor *> inputs;
     SmallVector<const onnx::TypeProto *> inputTypes;
     for (const std::string &name : node.input()) {
@@ -312,7 +305,6 @@ static FailureOr<int> foldConstants(LoadedModel &loaded, std::string &error) {
       newInits.emplace_back();
       writeTensor(outputs[o], name, newInits.back());
       constants[name] = std::move(outputs[o]);
-      foldedOutputs.insert(name);
     }
   }
   nodes->DeleteSubrange(kept, nodes->size() - kept);
@@ -348,7 +340,7 @@ static LogicalResult scanUnsupported(const LoadedModel &loaded,
   std::string list;
   unsigned count = 0;
   for (const auto &node : loaded.model.graph().node()) {
-    bool defaultDomain = node.domain().empty() || node.domain() == "ai.onnx";
+    bool defaultDomain = isDefaultDomain(node);
     if (defaultDomain && isSupported(node.op_type()))
       continue;
     std::string what =

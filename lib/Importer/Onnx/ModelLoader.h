@@ -7,6 +7,7 @@
 #include "npu/Importer/Onnx/OnnxImporter.h"
 
 #include "llvm/ADT/STLFunctionalExtras.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/Support/LogicalResult.h"
 
 #include <onnx/onnx_pb.h>
@@ -24,6 +25,16 @@ struct LoadedModel {
   /// Version of the default ("" / "ai.onnx") opset the model imports.
   int64_t opset = 0;
 };
+
+/// True for nodes of the default ONNX domain ("" or "ai.onnx").
+inline bool isDefaultDomain(const onnx::NodeProto &node) {
+  return node.domain().empty() || node.domain() == "ai.onnx";
+}
+
+/// Every value's type as shape inference left it: graph inputs, value_info,
+/// graph outputs (later entries win).
+llvm::StringMap<const onnx::TypeProto *>
+collectValueTypes(const onnx::GraphProto &graph);
 
 /// Loads `path` into `out`, in order: size limit, protobuf parse, ONNX
 /// `checker::check_model`, unsupported-op scan (every node whose op type

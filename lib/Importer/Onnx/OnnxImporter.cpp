@@ -160,12 +160,7 @@ GraphImporter::GraphImporter(LoadedModel &loaded, MLIRContext &context,
   const onnx::GraphProto &graph = loaded.model.graph();
   for (const auto &t : graph.initializer())
     initializers[t.name()] = &t;
-  for (const auto &v : graph.input())
-    types[v.name()] = &v.type();
-  for (const auto &v : graph.value_info())
-    types[v.name()] = &v.type();
-  for (const auto &v : graph.output())
-    types[v.name()] = &v.type();
+  types = collectValueTypes(graph);
 }
 
 FailureOr<RankedTensorType> GraphImporter::staticType(const std::string &name) {
@@ -199,16 +194,9 @@ const HostTensor *GraphImporter::hostConstant(const std::string &name) {
   if (cached != hostCache.end())
     return &cached->second;
   auto init = initializers.find(name);
-  if (init == initializers.end())
-    return nullptr;
-  SmallVector<int64_t> dims(init->second->dims().begin(),
-                            init->second->dims().end());
-  int64_t n;
-  if (failed(checkedNumElements(dims, kMaxFoldElements, n)))
-    return nullptr;
   HostTensor host;
-  std::string ignored;
-  if (failed(readTensor(*init->second, loaded.modelDir, host, ignored)))
+  if (init == initializers.end() ||
+      !readFoldableConstant(*init->second, loaded.modelDir, host))
     return nullptr;
   return &(hostCache[name] = std::move(host));
 }
