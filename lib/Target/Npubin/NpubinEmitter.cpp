@@ -303,5 +303,7 @@ void npu::registerNpubinTranslation() {
         os.write(reinterpret_cast<const char *>(bytes.data()), bytes.size());
         return success();
       },
-      [](DialectRegistry &registry) { registry.insert<npuisa::NpuIsaDialect>(); });
+      [](DialectRegistry &registry) {
+        registry.insert<npuisa::NpuIsaDialect>();
+      });
 }

@@ -42,7 +42,8 @@ int64_t computeTransposedExtent(int64_t in, int64_t kernel, int64_t stride,
 /// Reads every element of a constant f32 tensor, inline (`dense`, splats
 /// included) or a loaded `dense_resource` blob, into `out` (row-major).
 /// Returns false for other element types or an unavailable blob.
-bool readFloatConstant(mlir::Attribute value, llvm::SmallVectorImpl<float> &out);
+bool readFloatConstant(mlir::Attribute value,
+                       llvm::SmallVectorImpl<float> &out);
 
 /// An f32 elements attribute holding `values` (row-major, one per element of
 /// `type`): inline `dense` up to 4096 bytes, else a `dense_resource` blob
