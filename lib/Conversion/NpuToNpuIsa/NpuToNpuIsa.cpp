@@ -40,6 +40,52 @@ int64_t byteSize(Type type) {
   return t.getNumElements() * ((t.getElementTypeBitWidth() + 7) / 8);
 }
 
+/// Row-major element strides of `shape`.
+SmallVector<int64_t> denseStrides(ArrayRef<int64_t> shape) {
+  SmallVector<int64_t> st(shape.size(), 1);
+  for (size_t i = shape.size(); i-- > 1;)
+    st[i - 1] = st[i] * shape[i];
+  return st;
+}
+
+/// Element strides of a reduction's result over its input axes: 0 on the
+/// `reduced` axes, row-major over the kept ones.
+SmallVector<int64_t> keptStrides(ArrayRef<int64_t> dims,
+                                 ArrayRef<bool> reduced) {
+  SmallVector<int64_t> st(dims.size(), 0);
+  int64_t stride = 1;
+  for (size_t d = dims.size(); d-- > 0;)
+    if (!reduced[d]) {
+      st[d] = stride;
+      stride *= dims[d];
+    }
+  return st;
+}
+
+/// Splits every axis longer than `limit` into (d / f, f), f the largest
+/// divisor of d not above `limit`, updating each stride list alike. False
+/// when an axis has no such divisor or its outer part exceeds 16 bits.
+bool splitLongAxes(SmallVectorImpl<int64_t> &dims,
+                   ArrayRef<SmallVectorImpl<int64_t> *> strides,
+                   int64_t limit) {
+  for (size_t i = 0; i < dims.size(); ++i) {
+    int64_t d = dims[i];
+    if (d <= limit)
+      continue;
+    int64_t f = limit;
+    while (f > 1 && d % f)
+      --f;
+    if (f <= 1 || d / f > kMaxExtent)
+      return false;
+    dims[i] = f;
+    dims.insert(dims.begin() + i, d / f);
+    for (SmallVectorImpl<int64_t> *st : strides)
+      st->insert(st->begin() + i, (*st)[i] * f);
+    ++i;
+  }
+  return true;
+}
+
 struct Buffer {
   int64_t offset = -1;
   int64_t bytes = 0;
@@ -176,6 +222,13 @@ private:
          b.getNamedAttr("sram_strides", b.getDenseI64ArrayAttr(sramStrides))});
     op.setLayerAttr(b.getI64IntegerAttr(layer));
     return op;
+  }
+
+  /// Whether the first load of tile (or K-step) `step` pops a token: from
+  /// step 2 on its buffers come back from the compute queue; the op's first
+  /// load waits for the previous op's barrier.
+  bool firstLoadWaits(int64_t step) const {
+    return step >= 2 || (step == 0 && !firstOp);
   }
 
   /// The op barrier after an op's last tile: the compute queue takes the
@@ -342,10 +395,7 @@ std::optional<IterSpace> iterSpace(ArrayRef<int64_t> out,
     }
     s.strides.push_back(st);
   }
-  SmallVector<int64_t> dense(rank, 1);
-  for (size_t i = rank; i-- > 1;)
-    dense[i - 1] = dense[i] * out[i];
-  s.strides.push_back(dense);
+  s.strides.push_back(denseStrides(out));
   if (rank == 0) {
     s.dims = {1};
     for (auto &st : s.strides)
@@ -365,23 +415,11 @@ std::optional<IterSpace> iterSpace(ArrayRef<int64_t> out,
     for (auto &st : s.strides)
       st.erase(st.begin() + (i - 1));
   }
-  // Split dims longer than `limit` into (d / f, f) with f the largest divisor
-  // of d not above `limit`.
-  for (size_t i = 0; i < s.dims.size(); ++i) {
-    int64_t d = s.dims[i];
-    if (d <= limit)
-      continue;
-    int64_t f = limit;
-    while (f > 1 && d % f)
-      --f;
-    if (f <= 1 || d / f > kMaxExtent)
-      return std::nullopt;
-    s.dims[i] = f;
-    s.dims.insert(s.dims.begin() + i, d / f);
-    for (auto &st : s.strides)
-      st.insert(st.begin() + i, st[i] * f);
-    ++i;
-  }
+  SmallVector<SmallVectorImpl<int64_t> *> lists;
+  for (auto &st : s.strides)
+    lists.push_back(&st);
+  if (!splitLongAxes(s.dims, lists, limit))
+    return std::nullopt;
   if (s.dims.size() > 4)
     return std::nullopt;
   return s;
@@ -496,16 +534,14 @@ LogicalResult Codegen::emitElementwise(Operation *op, ArrayRef<Value> operands,
                                              box, dstr, sstr, layer);
       // The first load waits for the buffers to be free (tile i-2 computed)
       // or, on the op's first tile, for the previous op to have stored.
-      if (first && (i >= 2 || (i == 0 && !firstOp)))
+      if (first && firstLoadWaits(i))
         load.setPopNext(true);
       if (last)
         load.setPushNext(true);
     }
     // Compute.
     SmallVector<int64_t> outSt = space->strides.back();
-    SmallVector<int64_t> dense(trank, 1);
-    for (int64_t d = trank - 1; d > 0; --d)
-      dense[d - 1] = dense[d] * tdims[d];
+    SmallVector<int64_t> dense = denseStrides(tdims);
     int64_t outSram = sramOf(int64_t(operands.size()), i);
     auto attrs = [&](auto vec) {
       vec.setDims(innermostFirst(tdims, 1));
@@ -598,22 +634,8 @@ LogicalResult Codegen::emitMove(Operation *op, ArrayRef<int64_t> shape,
   int64_t budget = int64_t(target.scratchpadBytes) / 2 / kAlign * kAlign /
                    elemBytes; // elements per buffer, two buffers
   // Split axes longer than a 16-bit extent or a buffer.
-  int64_t limit = std::min(budget, kMaxExtent);
-  for (size_t i = 0; i < dims.size(); ++i) {
-    int64_t d = dims[i];
-    if (d <= limit)
-      continue;
-    int64_t f = limit;
-    while (f > 1 && d % f)
-      --f;
-    if (f <= 1 || d / f > kMaxExtent)
-      return op->emitError("backend: a data movement axis does not split");
-    dims[i] = f;
-    dims.insert(dims.begin() + i, d / f);
-    ss.insert(ss.begin() + i, ss[i] * f);
-    ds.insert(ds.begin() + i, ds[i] * f);
-    ++i;
-  }
+  if (!splitLongAxes(dims, {&ss, &ds}, std::min(budget, kMaxExtent)))
+    return op->emitError("backend: a data movement axis does not split");
   if (dims.size() > 4)
     return op->emitError("backend: data movement over more than four "
                          "non-collapsible axes");
@@ -651,7 +673,7 @@ LogicalResult Codegen::emitMove(Operation *op, ArrayRef<int64_t> shape,
     auto load =
         emitDma<npuisa::DmaLoadOp>(loc, sram, src + r0 * ss[0] * elemBytes,
                                    elemBytes, sizes, srcB, dense, layer);
-    load.setPopNext(i >= 2 || (i == 0 && !firstOp));
+    load.setPopNext(firstLoadWaits(i));
     load.setPushNext(true);
     // The compute queue only hands the tile over (and recycles buffers).
     auto hand = npuisa::SyncOp::create(
@@ -670,14 +692,6 @@ LogicalResult Codegen::emitMove(Operation *op, ArrayRef<int64_t> shape,
   }
   emitOpBarrier(loc);
   return success();
-}
-
-/// Row-major element strides of `shape`.
-static SmallVector<int64_t> denseStrides(ArrayRef<int64_t> shape) {
-  SmallVector<int64_t> st(shape.size(), 1);
-  for (size_t i = shape.size(); i-- > 1;)
-    st[i - 1] = st[i] * shape[i];
-  return st;
 }
 
 LogicalResult Codegen::emitDataMovement(Operation *op, int64_t layer) {
@@ -757,15 +771,8 @@ LogicalResult Codegen::emitReduction(Operation *op, Value input,
                          "16-bit axes");
   int64_t rank = dims.size();
   // Element strides: dense input; output dense over the kept groups.
-  SmallVector<int64_t> inSt(rank, 1), outSt(rank, 0);
-  for (int64_t d = rank - 1; d > 0; --d)
-    inSt[d - 1] = inSt[d] * dims[d];
-  int64_t o = 1;
-  for (int64_t d = rank - 1; d >= 0; --d)
-    if (!reduced[d]) {
-      outSt[d] = o;
-      o *= dims[d];
-    }
+  SmallVector<int64_t> inSt = denseStrides(dims),
+                       outSt = keptStrides(dims, reduced);
   bool softmax = kind == "softmax";
   // Buffers: two input tiles, two result tiles, and one group-sized scratch
   // (softmax's max and sum).
@@ -808,7 +815,7 @@ LogicalResult Codegen::emitReduction(Operation *op, Value input,
     };
     auto load =
         dma(npuisa::DmaLoadOp(), inBuf(i), src + 4 * r0 * inSt[0], tileIn);
-    load.setPopNext(i >= 2 || (i == 0 && !firstOp));
+    load.setPopNext(firstLoadWaits(i));
     load.setPushNext(true);
     // The vector program of one tile; the first pops, the last pushes.
     SmallVector<Operation *> program;
@@ -834,32 +841,25 @@ LogicalResult Codegen::emitReduction(Operation *op, Value input,
       program.push_back(v);
       return v;
     };
-    SmallVector<int64_t> tileIn_st(rank, 1), tileOutSt(rank, 0);
-    for (int64_t d = rank - 1; d > 0; --d)
-      tileIn_st[d - 1] = tileIn_st[d] * tdims[d];
-    int64_t oo = 1;
-    for (int64_t d = rank - 1; d >= 0; --d)
-      if (!reduced[d]) {
-        tileOutSt[d] = oo;
-        oo *= tdims[d];
-      }
+    SmallVector<int64_t> tileInSt = denseStrides(tdims),
+                         tileOutSt = keptStrides(tdims, reduced);
     if (!softmax) {
       auto red = vec(npuisa::VecReduceOp(), kind == "max" ? "max" : "sum",
-                     inBuf(i), tileIn_st, 0, {}, outBuf(i), tileOutSt);
+                     inBuf(i), tileInSt, 0, {}, outBuf(i), tileOutSt);
       if (kind == "mean")
         red.setAlphaAttr(b.getF32FloatAttr(1.0f / float(reducedCount)));
     } else {
       // m = max(x); x = x - m; x = exp(x); s = sum(x); y = x / s.
-      vec(npuisa::VecReduceOp(), "max", inBuf(i), tileIn_st, 0, {}, scratch,
+      vec(npuisa::VecReduceOp(), "max", inBuf(i), tileInSt, 0, {}, scratch,
           tileOutSt);
-      vec(npuisa::VecBinaryOp(), "sub", inBuf(i), tileIn_st, scratch, tileOutSt,
-          inBuf(i), tileIn_st);
-      vec(npuisa::VecUnaryOp(), "exp", inBuf(i), tileIn_st, 0, {}, inBuf(i),
-          tileIn_st);
-      vec(npuisa::VecReduceOp(), "sum", inBuf(i), tileIn_st, 0, {}, scratch,
+      vec(npuisa::VecBinaryOp(), "sub", inBuf(i), tileInSt, scratch, tileOutSt,
+          inBuf(i), tileInSt);
+      vec(npuisa::VecUnaryOp(), "exp", inBuf(i), tileInSt, 0, {}, inBuf(i),
+          tileInSt);
+      vec(npuisa::VecReduceOp(), "sum", inBuf(i), tileInSt, 0, {}, scratch,
           tileOutSt);
-      vec(npuisa::VecBinaryOp(), "div", inBuf(i), tileIn_st, scratch, tileOutSt,
-          outBuf(i), tileIn_st);
+      vec(npuisa::VecBinaryOp(), "div", inBuf(i), tileInSt, scratch, tileOutSt,
+          outBuf(i), tileInSt);
     }
     program.front()->setAttr("pop_prev", b.getUnitAttr());
     if (i >= 2)
@@ -987,8 +987,7 @@ LogicalResult Codegen::emitMatmul(MatMulOp op, int64_t layer) {
       auto la =
           dma2D(npuisa::DmaLoadOp(), aBuf(s), aBase + 4 * (st.m0 * K + st.k0),
                 st.mt, st.kt, 4 * K, 4 * st.kt);
-      if (s >= 2 || (s == 0 && !firstOp))
-        la.setPopNext(true);
+      la.setPopNext(firstLoadWaits(s));
       auto lw =
           dma2D(npuisa::DmaLoadOp(), wBuf(s), wBase + 4 * (st.k0 * N + st.n0),
                 st.kt, st.nt, 4 * N, 4 * st.nt);
