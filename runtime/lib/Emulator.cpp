@@ -20,6 +20,7 @@
 #include <cstring>
 #include <deque>
 #include <limits>
+#include <type_traits>
 
 namespace npu::rt {
 
@@ -103,7 +104,7 @@ int32_t roundClamp(float v, int32_t lo, int32_t hi) {
 
 /// TOSA `apply_scale_32` with `double_round = false`: single rounding, half
 /// up (toward +infinity), `(value * multiplier + 2^(shift-1)) >> shift`.
-/// Exposed for the host reference in tests through the same formula.
+/// (The tests' host reference is written separately from the TOSA text.)
 static int64_t applyScale32(int32_t value, int32_t multiplier, int32_t shift) {
   int64_t round = int64_t(1) << (shift - 1);
   return (int64_t(value) * multiplier + round) >> shift;
@@ -535,6 +536,42 @@ template <typename F> void forEach(const int64_t *dims, F &&f) {
 
 float erfF(float x) { return std::erf(x); }
 
+/// One vec.binary function on FP32 (IEEE single precision; min and max
+/// propagate NaN) or INT32 (computed in 64 bits and saturated by the store;
+/// division by 0 gives 0).
+template <typename T> T binaryOp(uint8_t func, T x, T y) {
+  constexpr bool isFloat = std::is_floating_point_v<T>;
+  switch (func) {
+  case vecfunc::VecBinary_Add:
+    return x + y;
+  case vecfunc::VecBinary_Sub:
+    return x - y;
+  case vecfunc::VecBinary_Mul:
+    return x * y;
+  case vecfunc::VecBinary_Div:
+    if constexpr (isFloat)
+      return x / y;
+    else
+      return y == 0 ? 0 : x / y;
+  case vecfunc::VecBinary_Min:
+    if constexpr (isFloat)
+      return std::isnan(x) || std::isnan(y) ? NAN : std::min(x, y);
+    else
+      return std::min(x, y);
+  case vecfunc::VecBinary_Max:
+    if constexpr (isFloat)
+      return std::isnan(x) || std::isnan(y) ? NAN : std::max(x, y);
+    else
+      return std::max(x, y);
+  case vecfunc::VecBinary_Pow:
+    if constexpr (isFloat)
+      return std::pow(x, y);
+    else
+      return T(std::pow(double(x), double(y)));
+  }
+  return 0;
+}
+
 } // namespace
 
 bool Emulator::vector(const Instruction &insn, uint64_t &cycles,
@@ -630,59 +667,10 @@ bool Emulator::vector(const Instruction &insn, uint64_t &cycles,
       return why = "vec.binary needs FP32 or INT32 operands of one type", false;
     srcBytes += elements * s1.eb;
     forEach(dims, [&](const int64_t *idx) {
-      if (isFloat) {
-        float x = s0.getF(idx), y = s1.getF(idx), r = 0;
-        switch (func) {
-        case vecfunc::VecBinary_Add:
-          r = x + y;
-          break;
-        case vecfunc::VecBinary_Sub:
-          r = x - y;
-          break;
-        case vecfunc::VecBinary_Mul:
-          r = x * y;
-          break;
-        case vecfunc::VecBinary_Div:
-          r = x / y;
-          break;
-        case vecfunc::VecBinary_Min:
-          r = std::isnan(x) || std::isnan(y) ? NAN : std::min(x, y);
-          break;
-        case vecfunc::VecBinary_Max:
-          r = std::isnan(x) || std::isnan(y) ? NAN : std::max(x, y);
-          break;
-        case vecfunc::VecBinary_Pow:
-          r = std::pow(x, y);
-          break;
-        }
-        dst.setF(idx, r);
-      } else {
-        int64_t x = s0.getI(idx), y = s1.getI(idx), r = 0;
-        switch (func) {
-        case vecfunc::VecBinary_Add:
-          r = x + y;
-          break;
-        case vecfunc::VecBinary_Sub:
-          r = x - y;
-          break;
-        case vecfunc::VecBinary_Mul:
-          r = x * y;
-          break;
-        case vecfunc::VecBinary_Div:
-          r = y == 0 ? 0 : x / y;
-          break;
-        case vecfunc::VecBinary_Min:
-          r = std::min(x, y);
-          break;
-        case vecfunc::VecBinary_Max:
-          r = std::max(x, y);
-          break;
-        case vecfunc::VecBinary_Pow:
-          r = int64_t(std::pow(double(x), double(y)));
-          break;
-        }
-        dst.setI(idx, r);
-      }
+      if (isFloat)
+        dst.setF(idx, binaryOp(func, s0.getF(idx), s1.getF(idx)));
+      else
+        dst.setI(idx, binaryOp(func, s0.getI(idx), s1.getI(idx)));
     });
     transcendental =
         func == vecfunc::VecBinary_Div || func == vecfunc::VecBinary_Pow;
@@ -770,10 +758,7 @@ bool Emulator::vector(const Instruction &insn, uint64_t &cycles,
       int64_t y = applyScale32(v, mult, shift) + zp;
       dst.setI(idx, std::clamp<int64_t>(y, lo, hi));
     });
-    laneOps = uint64_t(elements); // INT32 multiplies
-    stats_.laneOpsInt32 += laneOps;
-    laneOps = 0;
-    break;
+    break; // counted below as INT32 lane ops (the multiplies)
   }
   case Opcode::VecLut: {
     if (s0.type != bin::ElementType::I8 || dst.type != bin::ElementType::I8)
@@ -888,8 +873,6 @@ bool Emulator::vector(const Instruction &insn, uint64_t &cycles,
   cycles = target_.vectorStartupCycles +
            ceilDiv(work, lanes) *
                (transcendental ? target_.vectorTranscendentalCycles : 1);
-  if (elements == 0)
-    cycles = target_.vectorStartupCycles;
   if (narrow)
     stats_.laneOpsInt8 += laneOps;
   else if (isFloat || s0.type == bin::ElementType::F32)
