@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <unistd.h>
 
 namespace npu::rt {
@@ -191,7 +192,8 @@ std::vector<uint8_t> encodeNpy(bin::ElementType type,
   size_t total = 10 + header.size() + 1;
   header.append((64 - total % 64) % 64, ' ');
   header += '\n';
-  std::vector<uint8_t> out = {0x93,
+  // Magic, version 1.0, little-endian header length, header, data.
+  const uint8_t preamble[] = {0x93,
                               'N',
                               'U',
                               'M',
@@ -201,6 +203,9 @@ std::vector<uint8_t> encodeNpy(bin::ElementType type,
                               0,
                               uint8_t(header.size() & 0xFF),
                               uint8_t(header.size() >> 8)};
+  std::vector<uint8_t> out;
+  out.reserve(sizeof(preamble) + header.size() + size);
+  out.insert(out.end(), std::begin(preamble), std::end(preamble));
   out.insert(out.end(), header.begin(), header.end());
   const uint8_t *p = static_cast<const uint8_t *>(data);
   out.insert(out.end(), p, p + size);
