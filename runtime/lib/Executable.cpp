@@ -25,6 +25,13 @@ uint32_t elementBytes(bin::ElementType type) {
   return 0;
 }
 
+std::string shapeString(const std::vector<int64_t> &shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i)
+    s += (i ? "," : "") + std::to_string(shape[i]);
+  return s + "]";
+}
+
 const char *elementTypeName(bin::ElementType type) {
   const char *name = bin::EnumNameElementType(type);
   return name && *name ? name : "?";

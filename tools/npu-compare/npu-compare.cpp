@@ -61,13 +61,6 @@ double element(const NpyArray &a, size_t i) {
   return NAN;
 }
 
-std::string shapeStr(const std::vector<int64_t> &shape) {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i)
-    s += (i ? "," : "") + std::to_string(shape[i]);
-  return s + "]";
-}
-
 /// Compares two tensor files; prints one line; true when they match.
 bool compareFiles(const std::string &actualPath,
                   const std::string &expectedPath, double rtol, double atol,
@@ -85,9 +78,9 @@ bool compareFiles(const std::string &actualPath,
     }
   if (actual.type != expected.type || actual.shape != expected.shape) {
     std::printf("npu-compare: MISMATCH: %s%s vs expected %s%s\n",
-                elementTypeName(actual.type), shapeStr(actual.shape).c_str(),
+                elementTypeName(actual.type), shapeString(actual.shape).c_str(),
                 elementTypeName(expected.type),
-                shapeStr(expected.shape).c_str());
+                shapeString(expected.shape).c_str());
     return false;
   }
   size_t n =

@@ -21,13 +21,6 @@ namespace bin = npu::bin;
 
 namespace {
 
-std::string shapeStr(const std::vector<int64_t> &shape) {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i)
-    s += (i ? "," : "") + std::to_string(shape[i]);
-  return s + "]";
-}
-
 template <typename A> std::string arr(const A *a, int n) {
   std::string s;
   for (int i = 0; i < n; ++i)
@@ -41,7 +34,7 @@ void printTensors(const char *title, const std::vector<TensorSpec> &specs) {
     const TensorSpec &t = specs[i];
     std::printf(
         "  %zu  %-24s %s%s  %s  dram 0x%08" PRIx32 "  %" PRIu32 " bytes", i,
-        t.name.c_str(), elementTypeName(t.type), shapeStr(t.shape).c_str(),
+        t.name.c_str(), elementTypeName(t.type), shapeString(t.shape).c_str(),
         bin::EnumNameLayout(t.layout), t.dramOffset, t.sizeBytes);
     if (!t.scale.empty())
       std::printf("  quant scale=%g zp=%d%s", t.scale[0], t.zeroPoint[0],

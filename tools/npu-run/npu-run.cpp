@@ -36,13 +36,6 @@ int fail(const std::string &file, const std::string &msg) {
   return 1;
 }
 
-std::string shapeStr(const std::vector<int64_t> &shape) {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i)
-    s += (i ? "," : "") + std::to_string(shape[i]);
-  return s + "]";
-}
-
 /// Output file names: characters outside [A-Za-z0-9_.-] become '_'.
 std::string sanitize(const std::string &name) {
   std::string s = name;
@@ -148,9 +141,10 @@ int main(int argc, char **argv) {
     const TensorSpec &spec = inputs[index];
     if (array.type != spec.type || array.shape != spec.shape)
       return fail(file, "input '" + spec.name + "' expects " +
-                            elementTypeName(spec.type) + shapeStr(spec.shape) +
-                            ", got " + elementTypeName(array.type) +
-                            shapeStr(array.shape));
+                            elementTypeName(spec.type) +
+                            shapeString(spec.shape) + ", got " +
+                            elementTypeName(array.type) +
+                            shapeString(array.shape));
     if (!emu.setInput(index, array.data.data(), array.data.size(), error))
       return fail(file, error);
     bound[index] = true;

@@ -51,11 +51,6 @@ bool npu::parseInputShapeBinding(llvm::StringRef spec,
   return true;
 }
 
-bool npu::isSupportedOnnxOp(llvm::StringRef opType) {
-  return opType == "Constant" || lookupOpImporter(opType) ||
-         isFoldOnlyOp(opType);
-}
-
 FailureOr<OwningOpRef<ModuleOp>>
 npu::importOnnxModel(llvm::StringRef path, MLIRContext &context,
                      const OnnxImportOptions &options) {

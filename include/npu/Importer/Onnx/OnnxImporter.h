@@ -62,10 +62,6 @@ mlir::FailureOr<mlir::OwningOpRef<mlir::ModuleOp>>
 importOnnxModel(llvm::StringRef path, mlir::MLIRContext &context,
                 const OnnxImportOptions &options = {});
 
-/// True when the importer maps ONNX operator `opType` (default domain) into
-/// the npu dialect, or folds it when its inputs are constant.
-bool isSupportedOnnxOp(llvm::StringRef opType);
-
 } // namespace npu
 
 #endif // NPU_IMPORTER_ONNX_ONNXIMPORTER_H

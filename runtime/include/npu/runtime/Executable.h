@@ -22,6 +22,9 @@ inline constexpr uint32_t kFormatVersion = 1;
 uint32_t elementBytes(bin::ElementType type);
 const char *elementTypeName(bin::ElementType type);
 
+/// "[1,3,48,192]": how the tools print shapes.
+std::string shapeString(const std::vector<int64_t> &shape);
+
 /// A graph input or output as the runtime sees it.
 struct TensorSpec {
   std::string name;
