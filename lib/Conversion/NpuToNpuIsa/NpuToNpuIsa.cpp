@@ -8,13 +8,8 @@
 
 #include "npu/Conversion/Passes.h"
 
-#include "npu/Dialect/Npu/IR/NpuOps.h"
-#include "npu/Dialect/NpuIsa/IR/NpuIsaOps.h"
-#include "npu/runtime/Target.h"
+#include "Codegen.h"
 
-#include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/IR/Builders.h"
-#include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 #include <cmath>
@@ -28,12 +23,7 @@ using namespace mlir;
 using namespace npu;
 namespace rt = npu::rt;
 
-namespace {
-
-constexpr int64_t kAlign = 64;         // DRAM placement alignment, bytes
-constexpr int64_t kMaxExtent = 0xFFFF; // DMA sizes and vector dims: 16 bits
-
-int64_t alignUp(int64_t v) { return (v + kAlign - 1) / kAlign * kAlign; }
+namespace npu::codegen {
 
 int64_t byteSize(Type type) {
   auto t = cast<RankedTensorType>(type);
@@ -85,18 +75,6 @@ bool splitLongAxes(SmallVectorImpl<int64_t> &dims,
   }
   return true;
 }
-
-struct Buffer {
-  int64_t offset = -1;
-  int64_t bytes = 0;
-};
-
-/// The vector function and scalars an elementwise op lowers to.
-struct VecFunc {
-  bool binary = false;
-  StringRef func;
-  std::optional<float> alpha, beta, lo, hi;
-};
 
 std::optional<VecFunc> vecFuncOf(Operation *op) {
   return TypeSwitch<Operation *, std::optional<VecFunc>>(op)
@@ -185,91 +163,40 @@ std::pair<std::string, std::string> layerOf(Operation *op) {
   return {name, type};
 }
 
-class Codegen {
-public:
-  Codegen(ModuleOp module, func::FuncOp func, const rt::TargetDesc &target)
-      : module(module), func(func), target(target), b(module.getContext()) {}
+namespace {
 
-  LogicalResult run();
+/// ONNX convolution weights [M][C/group][KH][KW] (KH absent in 1-D)
+/// rearranged to [group][KH][KW][C/group][M/group]: per tap, the K x N
+/// matrix of the MAC array.
+std::optional<ElementsAttr> convWeightsForArray(ConstantOp c, int64_t groups) {
+  SmallVector<float> w;
+  auto type = cast<RankedTensorType>(c.getType());
+  if (!readFloatConstant(c.getValue(), w) || type.getRank() < 3)
+    return std::nullopt;
+  int64_t M = type.getDimSize(0), Cg = type.getDimSize(1);
+  int64_t kh = type.getRank() == 4 ? type.getDimSize(2) : 1;
+  int64_t kw = type.getShape().back(), Mg = M / groups;
+  SmallVector<float> out(w.size());
+  for (int64_t m = 0; m < M; ++m)
+    for (int64_t c = 0; c < Cg; ++c)
+      for (int64_t tap = 0; tap < kh * kw; ++tap) {
+        int64_t g = m / Mg, mm = m % Mg;
+        out[((g * kh * kw + tap) * Cg + c) * Mg + mm] =
+            w[(m * Cg + c) * kh * kw + tap];
+      }
+  auto arrayType =
+      RankedTensorType::get({groups, kh, kw, Cg, Mg}, type.getElementType());
+  return makeFloatConstant(arrayType, out, "conv_weights");
+}
 
-private:
-  Value root(Value v) {
-    while (auto reshape = v.getDefiningOp<ReshapeOp>())
-      v = reshape.getInput();
-    return v;
-  }
-  LogicalResult planDram(func::ReturnOp ret);
-  /// Emits the tiles of one elementwise op: `operands` and `result` give
-  /// the types, `srcOffsets` and `dstOffset` the DRAM placement.
-  LogicalResult emitElementwise(Operation *op, ArrayRef<Value> operands,
-                                ArrayRef<int64_t> srcOffsets, Value result,
-                                int64_t dstOffset, const VecFunc &fn,
-                                int64_t layer);
+} // namespace
 
-  /// A dma_load or dma_store of a 4-D box (innermost first; strides in
-  /// bytes) in `layer`, without dependence flags.
-  template <typename DmaOpT>
-  DmaOpT emitDma(Location loc, int64_t sram, int64_t dram, int64_t elemBytes,
-                 ArrayRef<int64_t> sizes, ArrayRef<int64_t> dramStrides,
-                 ArrayRef<int64_t> sramStrides, int64_t layer) {
-    auto op = DmaOpT::create(
-        b, loc, TypeRange{}, ValueRange{},
-        {b.getNamedAttr("sram", b.getI64IntegerAttr(sram)),
-         b.getNamedAttr("dram", b.getI64IntegerAttr(dram)),
-         b.getNamedAttr("elem_bytes", b.getI64IntegerAttr(elemBytes)),
-         b.getNamedAttr("sizes", b.getDenseI64ArrayAttr(sizes)),
-         b.getNamedAttr("dram_strides", b.getDenseI64ArrayAttr(dramStrides)),
-         b.getNamedAttr("sram_strides", b.getDenseI64ArrayAttr(sramStrides))});
-    op.setLayerAttr(b.getI64IntegerAttr(layer));
-    return op;
-  }
-
-  /// Whether the first load of tile (or K-step) `step` pops a token: from
-  /// step 2 on its buffers come back from the compute queue; the op's first
-  /// load waits for the previous op's barrier.
-  bool firstLoadWaits(int64_t step) const {
-    return step >= 2 || (step == 0 && !firstOp);
-  }
-
-  /// The op barrier after an op's last tile: the compute queue takes the
-  /// last store's token and hands one to the next op's first load.
-  void emitOpBarrier(Location loc) {
-    auto sync = npuisa::SyncOp::create(
-        b, loc, TypeRange{}, ValueRange{},
-        {b.getNamedAttr("queue", b.getStringAttr("compute"))});
-    sync.setPopNext(true);
-    sync.setPushPrev(true);
-    firstOp = false;
-  }
-
-  /// Emits a strided copy DRAM -> scratchpad -> DRAM: out element `idx`
-  /// (row-major over `shape`) comes from `src + sum(idx * srcStrides)` and
-  /// goes to `dst + sum(idx * dstStrides)` (element strides, element size
-  /// `elemBytes`). Transpose, slice and concat are such copies.
-  LogicalResult emitMove(Operation *op, ArrayRef<int64_t> shape,
-                         int64_t elemBytes, int64_t src,
-                         ArrayRef<int64_t> srcStrides, int64_t dst,
-                         ArrayRef<int64_t> dstStrides, int64_t layer);
-  LogicalResult emitDataMovement(Operation *op, int64_t layer);
-  /// Reductions (mean, max) and softmax over `reduced` axes of `input`.
-  LogicalResult emitReduction(Operation *op, Value input,
-                              ArrayRef<int64_t> reducedAxes, StringRef kind,
-                              int64_t layer);
-
-  /// Emits a 2-D FP32 matmul C[M,N] = A[M,K] x W[K,N] (batch dims of A
-  /// folded into M) on the MAC array.
-  LogicalResult emitMatmul(MatMulOp op, int64_t layer);
-
-  ModuleOp module;
-  func::FuncOp func;
-  const rt::TargetDesc &target;
-  OpBuilder b;
-  npuisa::ProgramOp program;
-  llvm::DenseMap<Value, Buffer> buffers;
-  SmallVector<std::pair<Value, Buffer>> copies; // (value, output buffer)
-  int64_t dramSize = 0;
-  bool firstOp = true;
-};
+Buffer Codegen::placeConstant(Location loc, ElementsAttr value) {
+  Buffer buf{dramSize, byteSize(value.getType())};
+  dramSize = alignUp(dramSize + buf.bytes);
+  npuisa::DataOp::create(b, loc, buf.offset, value);
+  return buf;
+}
 
 LogicalResult Codegen::planDram(func::ReturnOp ret) {
   Block &body = func.getBody().front();
@@ -303,12 +230,32 @@ LogicalResult Codegen::planDram(func::ReturnOp ret) {
     else
       copies.push_back({v, buf});
   }
-  // Constants: the executable's constant segment.
+  // Constants: the executable's constant segment. Convolution weights are
+  // stored in the order the MAC array reads them, [group][KH][KW][C/group]
+  // [M/group]; the ONNX-ordered copy is kept only if something else uses it.
   for (auto c : body.getOps<ConstantOp>()) {
-    Buffer buf = place(byteSize(c.getType()));
-    buffers[c.getResult()] = buf;
-    npuisa::DataOp::create(b, c.getLoc(), buf.offset,
-                           cast<ElementsAttr>(c.getValue()));
+    bool otherUse = c->use_empty();
+    llvm::SmallDenseMap<int64_t, Buffer> byGroup;
+    for (OpOperand &use : c->getUses()) {
+      auto conv = dyn_cast<ConvOp>(use.getOwner());
+      if (!conv || use.getOperandNumber() != 1) {
+        otherUse = true;
+        continue;
+      }
+      auto [it, inserted] = byGroup.try_emplace(conv.getGroup());
+      if (inserted) {
+        std::optional<ElementsAttr> rearranged =
+            convWeightsForArray(c, conv.getGroup());
+        if (!rearranged)
+          return conv.emitError("backend: convolution weights are not FP32 "
+                                "constants");
+        it->second = placeConstant(c.getLoc(), *rearranged);
+      }
+      convWeights[conv] = it->second;
+    }
+    if (otherUse)
+      buffers[c.getResult()] =
+          placeConstant(c.getLoc(), cast<ElementsAttr>(c.getValue()));
   }
   // Intermediates: lifetimes by op index, then greedy by size.
   llvm::DenseMap<Operation *, int64_t> index;
@@ -322,7 +269,8 @@ LogicalResult Codegen::planDram(func::ReturnOp ret) {
   for (Operation &op : body)
     for (Value operand : op.getOperands()) {
       Value r = root(operand);
-      if (buffers.count(r) || !r.getDefiningOp())
+      if (buffers.count(r) || !r.getDefiningOp() ||
+          isa<ConstantOp>(r.getDefiningOp()))
         continue;
       auto [it, inserted] = live.try_emplace(
           r, Interval{r, byteSize(r.getType()), index[r.getDefiningOp()], 0});
@@ -356,6 +304,14 @@ LogicalResult Codegen::planDram(func::ReturnOp ret) {
     arenaSize = std::max(arenaSize, alignUp(offset + iv.bytes));
   }
   dramSize = arenaBase + arenaSize;
+  // Convolution weights computed at run time (graph inputs in ONNX's tests)
+  // are rearranged by a DMA pass into a buffer of their own.
+  for (auto conv : body.getOps<ConvOp>())
+    if (!convWeights.count(conv)) {
+      int64_t bytes = byteSize(conv.getWeight().getType());
+      convWeights[conv] = Buffer{dramSize, bytes};
+      dramSize = alignUp(dramSize + bytes);
+    }
   // Aliases share their root's bytes.
   for (Operation &op : body)
     if (auto reshape = dyn_cast<ReshapeOp>(op))
@@ -1040,8 +996,9 @@ LogicalResult Codegen::run() {
   auto ret = cast<func::ReturnOp>(body.getTerminator());
   // Refuse what the backend cannot do yet, naming every such op's node.
   for (Operation &op : body) {
-    if (isa<ConstantOp, ReshapeOp, MatMulOp, TransposeOp, SliceOp, ConcatOp,
-            ReduceMeanOp, ReduceMaxOp, SoftmaxOp, func::ReturnOp>(op) ||
+    if (isa<ConstantOp, ReshapeOp, MatMulOp, ConvOp, TransposeOp, SliceOp,
+            ConcatOp, ReduceMeanOp, ReduceMaxOp, SoftmaxOp, func::ReturnOp>(
+            op) ||
         vecFuncOf(&op))
       continue;
     auto [name, type] = layerOf(&op);
@@ -1090,6 +1047,15 @@ LogicalResult Codegen::run() {
         return failure();
       continue;
     }
+    if (auto conv = dyn_cast<ConvOp>(op)) {
+      if (conv.getResult().use_empty())
+        continue;
+      auto [name, type] = layerOf(&op);
+      npuisa::LayerOp::create(b, op.getLoc(), name, type);
+      if (failed(emitConv(conv, layer++)))
+        return failure();
+      continue;
+    }
     if (auto mm = dyn_cast<MatMulOp>(op)) {
       if (mm.getResult().use_empty())
         continue;
@@ -1132,6 +1098,10 @@ LogicalResult Codegen::run() {
   return success();
 }
 
+} // namespace npu::codegen
+
+namespace {
+
 struct ConvertNpuToNpuIsaPass
     : npu::impl::ConvertNpuToNpuIsaBase<ConvertNpuToNpuIsaPass> {
   using Base::Base;
@@ -1146,7 +1116,7 @@ struct ConvertNpuToNpuIsaPass
       getOperation().emitError("no func.func @main to compile");
       return signalPassFailure();
     }
-    Codegen codegen(getOperation(), func, *target);
+    codegen::Codegen codegen(getOperation(), func, *target);
     if (failed(codegen.run()))
       signalPassFailure();
   }

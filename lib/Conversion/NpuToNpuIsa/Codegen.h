@@ -1,0 +1,201 @@
+//===- Codegen.h - the npu -> npu_isa code generator, internal -*- C++ -*-===//
+//
+// Shared by the files of the NpuToNpuIsa conversion: the DRAM plan, the
+// instruction-building helpers and the per-op emitters. Not installed.
+//
+// Layouts: every tensor in DRAM is dense in its ONNX shape's row-major
+// order (NCHW for activations), so the graph boundary needs no conversion.
+// Convolution and pooling tiles are staged in the scratchpad in NHWC
+// (channels innermost, the MAC array's K dimension) by strided DMA reading
+// contiguous DRAM rows; see docs/codegen.md.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef NPU_LIB_CONVERSION_NPUTONPUISA_CODEGEN_H
+#define NPU_LIB_CONVERSION_NPUTONPUISA_CODEGEN_H
+
+#include "npu/Dialect/Npu/IR/NpuOps.h"
+#include "npu/Dialect/NpuIsa/IR/NpuIsaOps.h"
+#include "npu/runtime/Target.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "llvm/ADT/DenseMap.h"
+
+#include <optional>
+#include <string>
+
+namespace npu::codegen {
+
+using namespace mlir;
+
+constexpr int64_t kAlign = 64;         // DRAM placement alignment, bytes
+constexpr int64_t kMaxExtent = 0xFFFF; // DMA sizes and vector dims: 16 bits
+
+inline int64_t alignUp(int64_t v) { return (v + kAlign - 1) / kAlign * kAlign; }
+inline int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+/// Bytes of a ranked tensor type's elements.
+int64_t byteSize(Type type);
+
+/// Row-major element strides of `shape`.
+SmallVector<int64_t> denseStrides(ArrayRef<int64_t> shape);
+
+/// Element strides of a reduction's result over its input axes: 0 on the
+/// `reduced` axes, row-major over the kept ones.
+SmallVector<int64_t> keptStrides(ArrayRef<int64_t> dims,
+                                 ArrayRef<bool> reduced);
+
+/// Splits every axis longer than `limit` into (d / f, f), f the largest
+/// divisor of d not above `limit`, updating each stride list alike. False
+/// when an axis has no such divisor or its outer part exceeds 16 bits.
+bool splitLongAxes(SmallVectorImpl<int64_t> &dims,
+                   ArrayRef<SmallVectorImpl<int64_t> *> strides, int64_t limit);
+
+/// A DRAM placement: byte offset and size.
+struct Buffer {
+  int64_t offset = -1;
+  int64_t bytes = 0;
+};
+
+/// The vector function and scalars an elementwise op lowers to.
+struct VecFunc {
+  bool binary = false;
+  StringRef func;
+  std::optional<float> alpha, beta, lo, hi;
+};
+
+/// The vector function of an elementwise `npu` op, or nullopt.
+std::optional<VecFunc> vecFuncOf(Operation *op);
+
+/// The ONNX node name and op type recorded in an op's location by the
+/// importer (`fused<"OpType">["name"]`, possibly fused again by folding).
+std::pair<std::string, std::string> layerOf(Operation *op);
+
+/// Tile sizes of a 2-D convolution (per group): output rows and columns,
+/// output channels (the MAC array's N) and input channels (its K).
+struct ConvTiles {
+  int64_t oh = 0, ow = 0, m = 0, c = 0;
+};
+
+/// The geometry of one 2-D convolution or pooling window, per group (1-D
+/// ops have H = KH = 1).
+struct ConvGeometry {
+  int64_t batch, groups, cin, cout; // channels per group
+  int64_t h, w, kh, kw, oh, ow;
+  int64_t sh, sw, dh, dw, padTop, padLeft;
+};
+
+/// Chooses convolution tiles by a cost model: the larger of DRAM cycles
+/// (input slabs with their halos once per output-channel tile, weights once
+/// per spatial tile, the output once, the latency of every DMA command) and
+/// MAC cycles (the emulator's formula: per R x C weight tile R cycles, then
+/// one A row per `fp32RateDivisor` cycles, plus the fill and drain), under
+/// the accumulator (oh x ow x m entries) and scratchpad (two slabs, two
+/// weight tiles, two output tiles, two bias vectors, FP32) limits. All
+/// zero when nothing fits.
+ConvTiles chooseConvTiles(const rt::TargetDesc &t, const ConvGeometry &g);
+
+class Codegen {
+public:
+  Codegen(ModuleOp module, func::FuncOp func, const rt::TargetDesc &target)
+      : module(module), func(func), target(target), b(module.getContext()) {}
+
+  LogicalResult run();
+
+private:
+  Value root(Value v) {
+    while (auto reshape = v.getDefiningOp<ReshapeOp>())
+      v = reshape.getInput();
+    return v;
+  }
+  LogicalResult planDram(func::ReturnOp ret);
+  /// Places a constant's bytes (already rearranged if need be) in DRAM.
+  Buffer placeConstant(Location loc, ElementsAttr value);
+  /// Emits the tiles of one elementwise op: `operands` and `result` give
+  /// the types, `srcOffsets` and `dstOffset` the DRAM placement.
+  LogicalResult emitElementwise(Operation *op, ArrayRef<Value> operands,
+                                ArrayRef<int64_t> srcOffsets, Value result,
+                                int64_t dstOffset, const VecFunc &fn,
+                                int64_t layer);
+
+  /// A dma_load or dma_store of a 4-D box (innermost first; strides in
+  /// bytes) in `layer`, without dependence flags.
+  template <typename DmaOpT>
+  DmaOpT emitDma(Location loc, int64_t sram, int64_t dram, int64_t elemBytes,
+                 ArrayRef<int64_t> sizes, ArrayRef<int64_t> dramStrides,
+                 ArrayRef<int64_t> sramStrides, int64_t layer) {
+    auto op = DmaOpT::create(
+        b, loc, TypeRange{}, ValueRange{},
+        {b.getNamedAttr("sram", b.getI64IntegerAttr(sram)),
+         b.getNamedAttr("dram", b.getI64IntegerAttr(dram)),
+         b.getNamedAttr("elem_bytes", b.getI64IntegerAttr(elemBytes)),
+         b.getNamedAttr("sizes", b.getDenseI64ArrayAttr(sizes)),
+         b.getNamedAttr("dram_strides", b.getDenseI64ArrayAttr(dramStrides)),
+         b.getNamedAttr("sram_strides", b.getDenseI64ArrayAttr(sramStrides))});
+    op.setLayerAttr(b.getI64IntegerAttr(layer));
+    return op;
+  }
+
+  /// Whether the first load of tile (or K-step) `step` pops a token: from
+  /// step 2 on its buffers come back from the compute queue; the op's first
+  /// load waits for the previous op's barrier.
+  bool firstLoadWaits(int64_t step) const {
+    return step >= 2 || (step == 0 && !firstOp);
+  }
+
+  /// The op barrier after an op's last tile: the compute queue takes the
+  /// last store's token and hands one to the next op's first load.
+  void emitOpBarrier(Location loc) {
+    auto sync = npuisa::SyncOp::create(
+        b, loc, TypeRange{}, ValueRange{},
+        {b.getNamedAttr("queue", b.getStringAttr("compute"))});
+    sync.setPopNext(true);
+    sync.setPushPrev(true);
+    firstOp = false;
+  }
+
+  /// Emits a strided copy DRAM -> scratchpad -> DRAM: out element `idx`
+  /// (row-major over `shape`) comes from `src + sum(idx * srcStrides)` and
+  /// goes to `dst + sum(idx * dstStrides)` (element strides, element size
+  /// `elemBytes`). Transpose, slice and concat are such copies.
+  LogicalResult emitMove(Operation *op, ArrayRef<int64_t> shape,
+                         int64_t elemBytes, int64_t src,
+                         ArrayRef<int64_t> srcStrides, int64_t dst,
+                         ArrayRef<int64_t> dstStrides, int64_t layer);
+  LogicalResult emitDataMovement(Operation *op, int64_t layer);
+  /// Reductions (mean, max) and softmax over `reduced` axes of `input`.
+  LogicalResult emitReduction(Operation *op, Value input,
+                              ArrayRef<int64_t> reducedAxes, StringRef kind,
+                              int64_t layer);
+
+  /// Emits a 2-D FP32 matmul C[M,N] = A[M,K] x W[K,N] (batch dims of A
+  /// folded into M) on the MAC array.
+  LogicalResult emitMatmul(MatMulOp op, int64_t layer);
+
+  /// Emits a 1-D or 2-D FP32 convolution (Convolution.cpp): per output tile
+  /// and input-channel chunk, the NHWC input slab with its halo (zero
+  /// padding by the DMA), the weights of every tap, and one matmul per tap
+  /// whose A rows walk the slab with the convolution's strides; the bias is
+  /// added on the way out of the accumulator.
+  LogicalResult emitConv(ConvOp op, int64_t layer);
+  /// Emits max or average pooling (Pooling.cpp) on the vector unit.
+  LogicalResult emitPool(Operation *op, int64_t layer);
+
+  ModuleOp module;
+  func::FuncOp func;
+  const rt::TargetDesc &target;
+  OpBuilder b;
+  npuisa::ProgramOp program;
+  llvm::DenseMap<Value, Buffer> buffers;
+  /// Convolution weights rearranged to [group][KH][KW][C/group][M/group],
+  /// keyed by the convolution.
+  llvm::DenseMap<Operation *, Buffer> convWeights;
+  SmallVector<std::pair<Value, Buffer>> copies; // (value, output buffer)
+  int64_t dramSize = 0;
+  bool firstOp = true;
+};
+
+} // namespace npu::codegen
+
+#endif // NPU_LIB_CONVERSION_NPUTONPUISA_CODEGEN_H

@@ -1,0 +1,288 @@
+//===- Convolution.cpp - convolutions on the MAC array -------------------===//
+//
+// A convolution is a sum over taps (ky, kx) of matrix products: for output
+// pixel (oy, ox) and tap (ky, kx), the A row is the input's channel vector
+// at (oy*sh + ky*dh, ox*sw + kx*dw) and W is the tap's [C][M] weight slice.
+// With the input slab staged channels-innermost (NHWC) in the scratchpad,
+// the A rows of one tap over an output tile are a 2-D strided walk, which is
+// what MatmulDesc's (m_outer, m_inner) strides express, so one matmul
+// instruction covers one tap of one tile with no im2col copy.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Codegen.h"
+
+#include <cmath>
+
+namespace npu::codegen {
+
+namespace {
+
+/// Powers of two from `unit` below `full`, then `full` itself.
+SmallVector<int64_t> tileCandidates(int64_t full, int64_t unit) {
+  SmallVector<int64_t> v;
+  for (int64_t x = unit; x < full && x <= 4096; x *= 2)
+    v.push_back(x);
+  v.push_back(std::min<int64_t>(full, kMaxExtent));
+  return v;
+}
+
+/// Rows (or columns) of input a tile of `out` outputs reads.
+int64_t inputExtent(int64_t out, int64_t stride, int64_t k, int64_t dil) {
+  return (out - 1) * stride + (k - 1) * dil + 1;
+}
+
+} // namespace
+
+ConvTiles chooseConvTiles(const rt::TargetDesc &t, const ConvGeometry &g) {
+  int64_t R = t.arrayRows, C = t.arrayCols, beat = t.dramBytesPerCycle;
+  int64_t accEntries = t.accumulatorBytes / 4;
+  int64_t sramBytes = t.scratchpadBytes;
+  int64_t taps = g.kh * g.kw;
+  int64_t biasBytes = alignUp(4 * g.groups * g.cout);
+  ConvTiles best;
+  double bestCost = INFINITY;
+  for (int64_t mt : tileCandidates(g.cout, C))
+    for (int64_t ct : tileCandidates(g.cin, R))
+      for (int64_t oht : tileCandidates(g.oh, 1))
+        for (int64_t owt : tileCandidates(g.ow, 1)) {
+          if (oht * owt * mt > accEntries)
+            continue;
+          int64_t ihs = inputExtent(oht, g.sh, g.kh, g.dh);
+          int64_t iws = inputExtent(owt, g.sw, g.kw, g.dw);
+          if (ihs > kMaxExtent || iws > kMaxExtent)
+            continue;
+          int64_t slab = alignUp(4 * ihs * iws * ct);
+          int64_t wts = alignUp(4 * taps * ct * mt);
+          int64_t out = alignUp(4 * oht * owt * mt);
+          if (2 * (slab + wts + out) + biasBytes > sramBytes)
+            continue;
+          int64_t nM = ceilDiv(g.cout, mt), nC = ceilDiv(g.cin, ct);
+          int64_t nOH = ceilDiv(g.oh, oht), nOW = ceilDiv(g.ow, owt);
+          double tiles = double(g.batch * g.groups * nM * nOH * nOW);
+          // DRAM beats: slab rows of iws elements, weight rows of mt, output
+          // rows of owt; each command pays the latency.
+          double loadCycles =
+              tiles * (double(g.cin) * ihs * ceilDiv(4 * iws, beat) +
+                       double(taps) * g.cin * ceilDiv(4 * mt, beat) +
+                       double(2 * nC) * t.dramLatencyCycles);
+          double storeCycles =
+              tiles *
+              (double(mt) * oht * ceilDiv(4 * owt, beat) + t.dramLatencyCycles);
+          double macCycles =
+              tiles * double(nC * taps) *
+                  (double(ceilDiv(ct, R) * ceilDiv(mt, C)) *
+                       double(R + oht * owt * t.fp32RateDivisor) +
+                   double(R + C)) +
+              tiles * double(t.vectorStartupCycles +
+                             ceilDiv(oht * owt * mt, t.vectorLanes32));
+          double cost = std::max({loadCycles, storeCycles, macCycles});
+          if (cost < bestCost) {
+            bestCost = cost;
+            best = {oht, owt, mt, ct};
+          }
+        }
+  return best;
+}
+
+LogicalResult Codegen::emitConv(ConvOp op, int64_t layer) {
+  auto inT = op.getInput().getType(), outT = op.getType();
+  auto wT = op.getWeight().getType();
+  if (!inT.getElementType().isF32() || !wT.getElementType().isF32() ||
+      !outT.getElementType().isF32() ||
+      (op.getBias() && !op.getBias().getType().getElementType().isF32()))
+    return op.emitError("backend: only FP32 convolutions are supported so far");
+  int64_t rank = inT.getRank();
+  if (rank != 3 && rank != 4)
+    return op.emitError("backend: only 1-D and 2-D convolutions are "
+                        "supported");
+  if (outT.getNumElements() == 0)
+    return success();
+  bool oneD = rank == 3;
+  int64_t n = rank - 2;
+  ArrayRef<int64_t> strides = op.getStrides(), dil = op.getDilations(),
+                    pads = op.getPads();
+  ConvGeometry g;
+  g.batch = inT.getDimSize(0);
+  g.groups = op.getGroup();
+  g.cin = inT.getDimSize(1) / g.groups;
+  g.cout = outT.getDimSize(1) / g.groups;
+  g.h = oneD ? 1 : inT.getDimSize(2);
+  g.w = inT.getShape().back();
+  g.kh = oneD ? 1 : wT.getDimSize(2);
+  g.kw = wT.getShape().back();
+  g.oh = oneD ? 1 : outT.getDimSize(2);
+  g.ow = outT.getShape().back();
+  g.sh = oneD ? 1 : strides[0];
+  g.sw = strides.back();
+  g.dh = oneD ? 1 : dil[0];
+  g.dw = dil.back();
+  g.padTop = oneD ? 0 : pads[0];
+  g.padLeft = pads[n - 1];
+  int64_t wBase = convWeights.lookup(op).offset;
+  if (!op.getWeight().getDefiningOp<ConstantOp>()) {
+    // [M][C/g][KH][KW] -> [g][KH][KW][C/g][M/g], a strided copy.
+    int64_t mg = g.cout, cg = g.cin, kk = g.kh * g.kw;
+    if (failed(emitMove(op, {g.groups, g.kh, g.kw, cg, mg}, 4,
+                        buffers.lookup(root(op.getWeight())).offset,
+                        {mg * cg * kk, g.kw, 1, kk, cg * kk}, wBase,
+                        denseStrides({g.groups, g.kh, g.kw, cg, mg}), layer)))
+      return failure();
+  }
+  ConvTiles t = chooseConvTiles(target, g);
+  if (t.m == 0)
+    return op.emitError("backend: no convolution tiling fits the target");
+
+  int64_t taps = g.kh * g.kw;
+  int64_t inBase = buffers.lookup(root(op.getInput())).offset;
+  int64_t outBase = buffers.lookup(op.getResult()).offset;
+  // Scratchpad: two slabs, two weight tiles, two output tiles, all biases.
+  int64_t slabBytes = alignUp(4 * inputExtent(t.oh, g.sh, g.kh, g.dh) *
+                              inputExtent(t.ow, g.sw, g.kw, g.dw) * t.c);
+  int64_t wBytes = alignUp(4 * taps * t.c * t.m);
+  int64_t outBytes = alignUp(4 * t.oh * t.ow * t.m);
+  auto slabBuf = [&](int64_t s) { return (s % 2) * slabBytes; };
+  auto wBuf = [&](int64_t s) { return 2 * slabBytes + (s % 2) * wBytes; };
+  auto outBuf = [&](int64_t j) {
+    return 2 * (slabBytes + wBytes) + (j % 2) * outBytes;
+  };
+  int64_t biasBuf = 2 * (slabBytes + wBytes + outBytes);
+
+  struct Tile {
+    int64_t batch, grp, m0, mt, oy0, oht, ox0, owt;
+  };
+  SmallVector<Tile> tiles;
+  for (int64_t bi = 0; bi < g.batch; ++bi)
+    for (int64_t grp = 0; grp < g.groups; ++grp)
+      for (int64_t m0 = 0; m0 < g.cout; m0 += t.m)
+        for (int64_t oy0 = 0; oy0 < g.oh; oy0 += t.oh)
+          for (int64_t ox0 = 0; ox0 < g.ow; ox0 += t.ow)
+            tiles.push_back({bi, grp, m0, std::min(t.m, g.cout - m0), oy0,
+                             std::min(t.oh, g.oh - oy0), ox0,
+                             std::min(t.ow, g.ow - ox0)});
+  int64_t cSteps = ceilDiv(g.cin, t.c);
+  int64_t J = int64_t(tiles.size()), total = J * cSteps;
+  int64_t inC = g.groups * g.cin, outC = g.groups * g.cout;
+
+  auto i64 = [&](int64_t v) { return b.getI64IntegerAttr(v); };
+  Location loc = op.getLoc();
+  int64_t s = 0; // global step index
+  for (int64_t j = 0; j < J; ++j) {
+    const Tile &tile = tiles[j];
+    int64_t ihs = inputExtent(tile.oht, g.sh, g.kh, g.dh);
+    int64_t iws = inputExtent(tile.owt, g.sw, g.kw, g.dw);
+    // The slab's window of the input; what falls outside is padding.
+    int64_t iy0 = tile.oy0 * g.sh - g.padTop, ix0 = tile.ox0 * g.sw - g.padLeft;
+    int64_t padT = std::min(ihs, std::max<int64_t>(0, -iy0));
+    int64_t rows = std::max<int64_t>(0, std::min(iy0 + ihs, g.h) -
+                                            std::max<int64_t>(iy0, 0));
+    int64_t padL = std::min(iws, std::max<int64_t>(0, -ix0));
+    int64_t cols = std::max<int64_t>(0, std::min(ix0 + iws, g.w) -
+                                            std::max<int64_t>(ix0, 0));
+    int64_t padB = ihs - padT - rows, padR = iws - padL - cols;
+    for (int64_t ci = 0; ci < cSteps; ++ci, ++s) {
+      int64_t c0 = ci * t.c, ct = std::min(t.c, g.cin - c0);
+      // The NHWC slab: x innermost in DRAM (contiguous runs), scattered
+      // channels-innermost into the scratchpad.
+      int64_t inOffset = ((tile.batch * inC + tile.grp * g.cin + c0) * g.h +
+                          std::clamp<int64_t>(iy0, 0, g.h - 1)) *
+                             g.w +
+                         std::clamp<int64_t>(ix0, 0, g.w - 1);
+      auto slab = emitDma<npuisa::DmaLoadOp>(
+          loc, slabBuf(s), inBase + 4 * inOffset, 4, {cols, ct, rows, 1},
+          {4, 4 * g.h * g.w, 4 * g.w, 0}, {4 * ct, 4, 4 * iws * ct, 0}, layer);
+      if (padT || padB || padL || padR) {
+        slab.setPadBeforeAttr(b.getDenseI64ArrayAttr({padL, 0, padT, 0}));
+        slab.setPadAfterAttr(b.getDenseI64ArrayAttr({padR, 0, padB, 0}));
+      }
+      slab.setPopNext(firstLoadWaits(s));
+      // Weights [tap][c][m] of this tile from [grp][tap][cin][cout].
+      int64_t wOffset = (tile.grp * taps * g.cin + c0) * g.cout + tile.m0;
+      auto wts = emitDma<npuisa::DmaLoadOp>(
+          loc, wBuf(s), wBase + 4 * wOffset, 4, {tile.mt, ct, taps, 1},
+          {4, 4 * g.cout, 4 * g.cin * g.cout, 0},
+          {4, 4 * tile.mt, 4 * ct * tile.mt, 0}, layer);
+      Operation *lastLoad = wts;
+      if (s == 0 && op.getBias()) {
+        int64_t biasBase = buffers.lookup(root(op.getBias())).offset;
+        lastLoad = emitDma<npuisa::DmaLoadOp>(loc, biasBuf, biasBase, 4,
+                                              {outC, 1, 1, 1}, {4, 0, 0, 0},
+                                              {4, 0, 0, 0}, layer);
+      }
+      lastLoad->setAttr("push_next", b.getUnitAttr());
+      // One matmul per tap.
+      for (int64_t tap = 0; tap < taps; ++tap) {
+        int64_t ky = tap / g.kw, kx = tap % g.kw;
+        int64_t a = slabBuf(s) + 4 * ct * (ky * g.dh * iws + kx * g.dw);
+        auto mm = npuisa::MatmulOp::create(
+            b, loc, TypeRange{}, ValueRange{},
+            {b.getNamedAttr("a", i64(a)),
+             b.getNamedAttr("w", i64(wBuf(s) + 4 * tap * ct * tile.mt)),
+             b.getNamedAttr("acc", i64(0)),
+             b.getNamedAttr("m_outer", i64(tile.oht)),
+             b.getNamedAttr("m_inner", i64(tile.owt)),
+             b.getNamedAttr("k", i64(ct)), b.getNamedAttr("n", i64(tile.mt)),
+             b.getNamedAttr("a_stride_outer", i64(4 * g.sh * iws * ct)),
+             b.getNamedAttr("a_stride_inner", i64(4 * g.sw * ct)),
+             b.getNamedAttr("w_row_stride", i64(4 * tile.mt)),
+             b.getNamedAttr("acc_row_stride", i64(tile.mt))});
+        mm.setFp32(true);
+        mm.setAccumulate(ci > 0 || tap > 0);
+        mm.setPopPrev(tap == 0);
+        // The step's buffers are free after its last tap; the tile's last
+        // step frees them after the bias (read by the copy) is applied.
+        mm.setPushPrev(tap == taps - 1 && ci + 1 < cSteps && s + 2 < total);
+        mm.setLayerAttr(i64(layer));
+      }
+    }
+    // Accumulator (+ bias) -> output buffer j % 2, [pixel][m].
+    int64_t pixels = tile.oht * tile.owt;
+    SmallVector<NamedAttribute> attrs = {b.getNamedAttr("src0", i64(0)),
+                                         b.getNamedAttr("dst", i64(outBuf(j)))};
+    Operation *out;
+    if (op.getBias()) {
+      attrs.push_back(b.getNamedAttr("func", b.getStringAttr("add")));
+      attrs.push_back(b.getNamedAttr(
+          "src1", i64(biasBuf + 4 * (tile.grp * g.cout + tile.m0))));
+      auto add =
+          npuisa::VecBinaryOp::create(b, loc, TypeRange{}, ValueRange{}, attrs);
+      add.setSrc1Strides(SmallVector<int64_t>{1, 0, 0, 0});
+      add.setSrc1Type(StringRef("f32"));
+      out = add;
+    } else {
+      attrs.push_back(b.getNamedAttr("func", b.getStringAttr("copy")));
+      attrs.push_back(b.getNamedAttr("src1", i64(0)));
+      out =
+          npuisa::VecUnaryOp::create(b, loc, TypeRange{}, ValueRange{}, attrs);
+    }
+    SmallVector<int64_t> dims = {tile.mt, pixels, 1, 1},
+                         st = {1, tile.mt, 0, 0};
+    out->setAttr("dims", b.getDenseI64ArrayAttr(dims));
+    out->setAttr("src0_strides", b.getDenseI64ArrayAttr(st));
+    out->setAttr("dst_strides", b.getDenseI64ArrayAttr(st));
+    out->setAttr("src0_type", b.getStringAttr("f32"));
+    out->setAttr("dst_type", b.getStringAttr("f32"));
+    out->setAttr("src0_space", b.getStringAttr("acc"));
+    if (j >= 2)
+      out->setAttr("pop_next", b.getUnitAttr()); // store j-2 freed the buffer
+    out->setAttr("push_next", b.getUnitAttr());
+    if (s + 1 < total) // s is one past the tile's last step
+      out->setAttr("push_prev", b.getUnitAttr());
+    out->setAttr("layer", i64(layer));
+    // [pixel][m] -> NCHW: x innermost in DRAM.
+    int64_t outOffset =
+        ((tile.batch * outC + tile.grp * g.cout + tile.m0) * g.oh + tile.oy0) *
+            g.ow +
+        tile.ox0;
+    auto store = emitDma<npuisa::DmaStoreOp>(
+        loc, outBuf(j), outBase + 4 * outOffset, 4,
+        {tile.owt, tile.mt, tile.oht, 1}, {4, 4 * g.oh * g.ow, 4 * g.ow, 0},
+        {4 * tile.mt, 4, 4 * tile.owt * tile.mt, 0}, layer);
+    store.setPopPrev(true);
+    store.setPushPrev(j + 2 < J || j == J - 1);
+  }
+  emitOpBarrier(loc);
+  return success();
+}
+
+} // namespace npu::codegen
