@@ -44,3 +44,14 @@ if [ $have -eq 0 ]; then
   mkdir -p "$models"
   for f in "${want[@]}"; do cp "$tmp/package/assets/$f" "$models/$f.part" && mv "$models/$f.part" "$models/$f"; done
 fi
+
+# ONNX Runtime (CPU) for the differential tests' reference outputs. Its
+# install script fetches GPU parts; the CPU library ships in the package.
+ort="$root/third_party/onnxruntime"
+ortVersion=1.30.0
+if [ ! -s "$ort/node_modules/onnxruntime-node/package.json" ] ||
+   ! grep -q "\"version\": \"$ortVersion\"" "$ort/node_modules/onnxruntime-node/package.json"; then
+  echo "setup: installing onnxruntime-node@$ortVersion"
+  mkdir -p "$ort"
+  npm install --silent --no-audit --no-fund --ignore-scripts --prefix "$ort" "onnxruntime-node@$ortVersion" >/dev/null
+fi

@@ -96,6 +96,11 @@ struct ConvGeometry {
 /// zero when nothing fits.
 ConvTiles chooseConvTiles(const rt::TargetDesc &t, const ConvGeometry &g);
 
+/// The reciprocal window counts [OH][OW] an average pooling multiplies by,
+/// or nullopt when every window counts kernel-size positions (then
+/// vec.pool's alpha divides) or `op` is not an average pooling.
+std::optional<ElementsAttr> avgPoolReciprocals(Operation *op);
+
 class Codegen {
 public:
   Codegen(ModuleOp module, func::FuncOp func, const rt::TargetDesc &target)
@@ -169,9 +174,13 @@ private:
                               ArrayRef<int64_t> reducedAxes, StringRef kind,
                               int64_t layer);
 
-  /// Emits a 2-D FP32 matmul C[M,N] = A[M,K] x W[K,N] (batch dims of A
-  /// folded into M) on the MAC array.
+  /// Emits an FP32 matmul on the MAC array: with a 2-D W, batch dims of A
+  /// fold into M; a batched W gives one 2-D product per batch index.
   LogicalResult emitMatmul(MatMulOp op, int64_t layer);
+  /// One 2-D product C[M,N] = A[M,K] x W[K,N] at the given DRAM offsets.
+  LogicalResult emitMatmul2D(MatMulOp op, int64_t aBase, int64_t wBase,
+                             int64_t cBase, int64_t M, int64_t N, int64_t K,
+                             int64_t layer);
 
   /// Emits a 1-D or 2-D FP32 convolution (Convolution.cpp): per output tile
   /// and input-channel chunk, the NHWC input slab with its halo (zero
@@ -191,6 +200,8 @@ private:
   /// Convolution weights rearranged to [group][KH][KW][C/group][M/group],
   /// keyed by the convolution.
   llvm::DenseMap<Operation *, Buffer> convWeights;
+  /// Average poolings' reciprocal maps (avgPoolReciprocals), in DRAM.
+  llvm::DenseMap<Operation *, Buffer> poolReciprocals;
   SmallVector<std::pair<Value, Buffer>> copies; // (value, output buffer)
   int64_t dramSize = 0;
   bool firstOp = true;

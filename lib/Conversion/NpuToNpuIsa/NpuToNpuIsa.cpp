@@ -257,6 +257,9 @@ LogicalResult Codegen::planDram(func::ReturnOp ret) {
       buffers[c.getResult()] =
           placeConstant(c.getLoc(), cast<ElementsAttr>(c.getValue()));
   }
+  for (auto pool : body.getOps<AvgPoolOp>())
+    if (std::optional<ElementsAttr> map = avgPoolReciprocals(pool))
+      poolReciprocals[pool] = placeConstant(pool.getLoc(), *map);
   // Intermediates: lifetimes by op index, then greedy by size.
   llvm::DenseMap<Operation *, int64_t> index;
   for (auto [i, op] : llvm::enumerate(body))
@@ -890,11 +893,56 @@ LogicalResult Codegen::emitMatmul(MatMulOp op, int64_t layer) {
   if (!lhs.getElementType().isF32() || !rhs.getElementType().isF32() ||
       !out.getElementType().isF32())
     return op.emitError("backend: only FP32 matmuls are supported so far");
-  if (rhs.getRank() != 2 || lhs.getRank() < 2)
-    return op.emitError("backend: matmul needs A of rank >= 2 and a 2-D W "
-                        "(batched W is not supported yet)");
-  int64_t K = lhs.getShape().back(), N = rhs.getDimSize(1);
-  int64_t M = lhs.getNumElements() / std::max<int64_t>(K, 1);
+  // NumPy promotion: a 1-D A is [1, K], a 1-D W is [K, 1]; same bytes.
+  SmallVector<int64_t> a(lhs.getShape()), w(rhs.getShape());
+  if (a.size() == 1)
+    a.insert(a.begin(), 1);
+  if (w.size() == 1)
+    w.push_back(1);
+  int64_t K = a.back(), N = w.back();
+  int64_t aBase = buffers.lookup(root(op.getLhs())).offset;
+  int64_t wBase = buffers.lookup(root(op.getRhs())).offset;
+  int64_t cBase = buffers.lookup(op.getResult()).offset;
+  if (w.size() == 2) // batch dims of A fold into M
+    return emitMatmul2D(op, aBase, wBase, cBase,
+                        lhs.getNumElements() / std::max<int64_t>(K, 1), N, K,
+                        layer);
+  // Batched W: one 2-D product per batch index, A's and W's batch dims
+  // broadcast (stride 0 where a size is 1).
+  int64_t M = a[a.size() - 2];
+  size_t batchRank = std::max(a.size(), w.size()) - 2;
+  SmallVector<int64_t> batch(batchRank), aSt(batchRank, 0), wSt(batchRank, 0);
+  for (auto [shape, st, matrix] : {std::tuple{&a, &aSt, M * K},
+                                   std::tuple{&w, &wSt, K * N}}) {
+    int64_t stride = matrix;
+    for (size_t i = shape->size() - 2; i-- > 0;) {
+      size_t axis = batchRank - (shape->size() - 2) + i;
+      (*st)[axis] = (*shape)[i] == 1 ? 0 : stride;
+      batch[axis] = std::max(batch[axis], (*shape)[i]);
+      stride *= (*shape)[i];
+    }
+  }
+  int64_t count = 1;
+  for (int64_t d : batch)
+    count *= d;
+  for (int64_t bi = 0; bi < count; ++bi) {
+    int64_t rest = bi, aOff = 0, wOff = 0;
+    for (size_t d = batchRank; d-- > 0;) {
+      int64_t idx = rest % batch[d];
+      rest /= batch[d];
+      aOff += idx * aSt[d];
+      wOff += idx * wSt[d];
+    }
+    if (failed(emitMatmul2D(op, aBase + 4 * aOff, wBase + 4 * wOff,
+                            cBase + 4 * bi * M * N, M, N, K, layer)))
+      return failure();
+  }
+  return success();
+}
+
+LogicalResult Codegen::emitMatmul2D(MatMulOp op, int64_t aBase, int64_t wBase,
+                                    int64_t cBase, int64_t M, int64_t N,
+                                    int64_t K, int64_t layer) {
   if (M == 0 || N == 0)
     return success();
   if (K == 0)
@@ -902,9 +950,6 @@ LogicalResult Codegen::emitMatmul(MatMulOp op, int64_t layer) {
   MatmulTiles tiles = chooseMatmulTiles(target, M, N, K);
   if (tiles.m == 0)
     return op.emitError("backend: no matmul tiling fits the target");
-  int64_t aBase = buffers.lookup(root(op.getLhs())).offset;
-  int64_t wBase = buffers.lookup(root(op.getRhs())).offset;
-  int64_t cBase = buffers.lookup(op.getResult()).offset;
   // Scratchpad: two A tiles, two W tiles, two C tiles.
   int64_t aBytes = tiles.m * tiles.k * 4, wBytes = tiles.k * tiles.n * 4;
   int64_t cBytes = tiles.m * tiles.n * 4;
@@ -996,7 +1041,8 @@ LogicalResult Codegen::run() {
   auto ret = cast<func::ReturnOp>(body.getTerminator());
   // Refuse what the backend cannot do yet, naming every such op's node.
   for (Operation &op : body) {
-    if (isa<ConstantOp, ReshapeOp, MatMulOp, ConvOp, TransposeOp, SliceOp,
+    if (isa<ConstantOp, ReshapeOp, MatMulOp, ConvOp, MaxPoolOp, AvgPoolOp,
+            TransposeOp, SliceOp,
             ConcatOp, ReduceMeanOp, ReduceMaxOp, SoftmaxOp, func::ReturnOp>(
             op) ||
         vecFuncOf(&op))
@@ -1053,6 +1099,15 @@ LogicalResult Codegen::run() {
       auto [name, type] = layerOf(&op);
       npuisa::LayerOp::create(b, op.getLoc(), name, type);
       if (failed(emitConv(conv, layer++)))
+        return failure();
+      continue;
+    }
+    if (isa<MaxPoolOp, AvgPoolOp>(op)) {
+      if (op.getResult(0).use_empty())
+        continue;
+      auto [name, type] = layerOf(&op);
+      npuisa::LayerOp::create(b, op.getLoc(), name, type);
+      if (failed(emitPool(&op, layer++)))
         return failure();
       continue;
     }

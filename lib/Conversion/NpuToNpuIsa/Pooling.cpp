@@ -1,0 +1,256 @@
+//===- Pooling.cpp - max and average pooling on the vector unit ----------===//
+//
+// vec.pool slides a window over descriptor axes 1 and 2; the input slab is
+// staged in the scratchpad as it lies in DRAM ([C][H][W] rows, contiguous
+// DMA runs) with its halo filled by the DMA's padding: -inf for max pooling
+// (padded positions never win), 0 for average pooling, whose divisors are
+// applied afterwards by a per-position reciprocal map when they vary
+// (borders without count_include_pad, ceil_mode's extra positions).
+//
+//===----------------------------------------------------------------------===//
+
+#include "Codegen.h"
+
+#include <cstring>
+
+namespace npu::codegen {
+
+namespace {
+
+/// Pooling parameters of a 1-D or 2-D max_pool / avg_pool.
+struct PoolParams {
+  bool isMax;
+  ConvGeometry g; // cin = cout = channels, groups = 1
+  int64_t padBottom, padRight;
+  bool countIncludePad;
+};
+
+std::optional<PoolParams> poolParams(Operation *op) {
+  auto in = cast<RankedTensorType>(op->getOperand(0).getType());
+  auto out = cast<RankedTensorType>(op->getResult(0).getType());
+  int64_t rank = in.getRank();
+  if (rank != 3 && rank != 4)
+    return std::nullopt;
+  ArrayRef<int64_t> k, st, pads;
+  PoolParams p;
+  if (auto mp = dyn_cast<MaxPoolOp>(op)) {
+    if (llvm::any_of(mp.getDilations(), [](int64_t d) { return d != 1; }))
+      return std::nullopt;
+    k = mp.getKernelShape();
+    st = mp.getStrides();
+    pads = mp.getPads();
+    p.isMax = true;
+    p.countIncludePad = false;
+  } else {
+    auto ap = cast<AvgPoolOp>(op);
+    k = ap.getKernelShape();
+    st = ap.getStrides();
+    pads = ap.getPads();
+    p.isMax = false;
+    p.countIncludePad = ap.getCountIncludePad();
+  }
+  bool oneD = rank == 3;
+  int64_t n = rank - 2;
+  ConvGeometry &g = p.g;
+  g.batch = in.getDimSize(0);
+  g.groups = 1;
+  g.cin = g.cout = in.getDimSize(1);
+  g.h = oneD ? 1 : in.getDimSize(2);
+  g.w = in.getShape().back();
+  g.kh = oneD ? 1 : k[0];
+  g.kw = k.back();
+  g.oh = oneD ? 1 : out.getDimSize(2);
+  g.ow = out.getShape().back();
+  g.sh = oneD ? 1 : st[0];
+  g.sw = st.back();
+  g.dh = g.dw = 1;
+  g.padTop = oneD ? 0 : pads[0];
+  g.padLeft = pads[n - 1];
+  p.padBottom = oneD ? 0 : pads[n];
+  p.padRight = pads[2 * n - 1];
+  return p;
+}
+
+/// Window sizes counted by average pooling along one axis, per output.
+SmallVector<int64_t> windowCounts(int64_t size, int64_t out, int64_t k,
+                                  int64_t stride, int64_t padBegin,
+                                  int64_t padEnd, bool includePad) {
+  SmallVector<int64_t> counts;
+  int64_t lo = includePad ? -padBegin : 0;
+  int64_t hi = includePad ? size + padEnd : size;
+  for (int64_t o = 0; o < out; ++o) {
+    int64_t start = o * stride - padBegin;
+    counts.push_back(std::max<int64_t>(
+        0, std::min(start + k, hi) - std::max(start, lo)));
+  }
+  return counts;
+}
+
+} // namespace
+
+std::optional<ElementsAttr> avgPoolReciprocals(Operation *op) {
+  auto p = poolParams(op);
+  if (!p || p->isMax)
+    return std::nullopt;
+  const ConvGeometry &g = p->g;
+  SmallVector<int64_t> cy = windowCounts(g.h, g.oh, g.kh, g.sh, g.padTop,
+                                         p->padBottom, p->countIncludePad);
+  SmallVector<int64_t> cx = windowCounts(g.w, g.ow, g.kw, g.sw, g.padLeft,
+                                         p->padRight, p->countIncludePad);
+  SmallVector<float> recip;
+  bool uniform = true;
+  for (int64_t y : cy)
+    for (int64_t x : cx) {
+      recip.push_back(y * x ? 1.0f / float(y * x) : 0.0f);
+      uniform &= y * x == g.kh * g.kw;
+    }
+  if (uniform)
+    return std::nullopt; // vec.pool's alpha divides
+  auto type = RankedTensorType::get({g.oh, g.ow}, Float32Type::get(
+                                                      op->getContext()));
+  return makeFloatConstant(type, recip, "avg_pool_reciprocals");
+}
+
+LogicalResult Codegen::emitPool(Operation *op, int64_t layer) {
+  auto in = cast<RankedTensorType>(op->getOperand(0).getType());
+  auto outType = cast<RankedTensorType>(op->getResult(0).getType());
+  if (!in.getElementType().isF32())
+    return op->emitError("backend: only FP32 pooling is supported so far");
+  auto p = poolParams(op);
+  if (!p)
+    return op->emitError("backend: only 1-D and 2-D pooling without "
+                         "dilation is supported");
+  if (outType.getNumElements() == 0)
+    return success();
+  const ConvGeometry &g = p->g;
+  auto mapIt = poolReciprocals.find(op);
+  bool hasMap = mapIt != poolReciprocals.end();
+  int64_t mapBytes = hasMap ? alignUp(4 * g.oh * g.ow) : 0;
+  // Tiles: output rows x channels, full width, as large as four buffers
+  // (two slabs, two results) and the map allow: pooling is vector-bound,
+  // so the largest tile has the fewest DMA latencies and startups.
+  int64_t budget = (int64_t(target.scratchpadBytes) - mapBytes) / 2;
+  auto bytesOf = [&](int64_t oht, int64_t ct) {
+    int64_t ihs = (oht - 1) * g.sh + g.kh, iws = (g.ow - 1) * g.sw + g.kw;
+    return alignUp(4 * ct * ihs * iws) + alignUp(4 * ct * oht * g.ow);
+  };
+  int64_t oht = g.oh, ct = g.cin;
+  while (bytesOf(oht, ct) > budget && oht > 1)
+    oht = ceilDiv(oht, 2);
+  while (bytesOf(oht, ct) > budget && ct > 1)
+    ct = ceilDiv(ct, 2);
+  int64_t iwsFull = (g.ow - 1) * g.sw + g.kw;
+  if (bytesOf(oht, ct) > budget || iwsFull > kMaxExtent || ct > kMaxExtent)
+    return op->emitError("backend: a pooling row does not fit the "
+                         "scratchpad");
+  int64_t slabBytes = alignUp(4 * ct * ((oht - 1) * g.sh + g.kh) * iwsFull);
+  int64_t outBytes = alignUp(4 * ct * oht * g.ow);
+  auto slabBuf = [&](int64_t i) { return (i % 2) * slabBytes; };
+  auto outBuf = [&](int64_t i) { return 2 * slabBytes + (i % 2) * outBytes; };
+  int64_t mapBuf = 2 * (slabBytes + outBytes);
+
+  struct Tile {
+    int64_t batch, c0, ct, oy0, oht;
+  };
+  SmallVector<Tile> tiles;
+  for (int64_t bi = 0; bi < g.batch; ++bi)
+    for (int64_t c0 = 0; c0 < g.cin; c0 += ct)
+      for (int64_t oy0 = 0; oy0 < g.oh; oy0 += oht)
+        tiles.push_back({bi, c0, std::min(ct, g.cin - c0), oy0,
+                         std::min(oht, g.oh - oy0)});
+  int64_t n = int64_t(tiles.size());
+  int64_t inBase = buffers.lookup(root(op->getOperand(0))).offset;
+  int64_t outBase = buffers.lookup(op->getResult(0)).offset;
+  float negInf = -INFINITY;
+  uint32_t padBits = 0;
+  if (p->isMax)
+    std::memcpy(&padBits, &negInf, 4);
+  auto i64 = [&](int64_t v) { return b.getI64IntegerAttr(v); };
+  Location loc = op->getLoc();
+  for (int64_t i = 0; i < n; ++i) {
+    const Tile &t = tiles[i];
+    int64_t ihs = (t.oht - 1) * g.sh + g.kh, iws = iwsFull;
+    int64_t iy0 = t.oy0 * g.sh - g.padTop, ix0 = -g.padLeft;
+    int64_t padT = std::min(ihs, std::max<int64_t>(0, -iy0));
+    int64_t rows = std::max<int64_t>(
+        0, std::min(iy0 + ihs, g.h) - std::max<int64_t>(iy0, 0));
+    int64_t padL = std::min(iws, std::max<int64_t>(0, -ix0));
+    int64_t cols = std::max<int64_t>(
+        0, std::min(ix0 + iws, g.w) - std::max<int64_t>(ix0, 0));
+    int64_t padB = ihs - padT - rows, padR = iws - padL - cols;
+    int64_t inOffset = ((t.batch * g.cin + t.c0) * g.h +
+                        std::clamp<int64_t>(iy0, 0, g.h - 1)) *
+                           g.w +
+                       std::clamp<int64_t>(ix0, 0, g.w - 1);
+    auto load = emitDma<npuisa::DmaLoadOp>(
+        loc, slabBuf(i), inBase + 4 * inOffset, 4, {cols, rows, t.ct, 1},
+        {4, 4 * g.w, 4 * g.h * g.w, 0}, {4, 4 * iws, 4 * ihs * iws, 0}, layer);
+    if (padT || padB || padL || padR) {
+      load.setPadBeforeAttr(b.getDenseI64ArrayAttr({padL, padT, 0, 0}));
+      load.setPadAfterAttr(b.getDenseI64ArrayAttr({padR, padB, 0, 0}));
+      load.setPadValueAttr(i64(padBits));
+    }
+    load.setPopNext(firstLoadWaits(i));
+    Operation *lastLoad = load;
+    if (i == 0 && hasMap)
+      lastLoad = emitDma<npuisa::DmaLoadOp>(
+          loc, mapBuf, mapIt->second.offset, 4, {g.oh * g.ow, 1, 1, 1},
+          {4, 0, 0, 0}, {4, 0, 0, 0}, layer);
+    lastLoad->setAttr("push_next", b.getUnitAttr());
+    // Window over (x, y), channels outermost.
+    SmallVector<int64_t> dims = {1, g.ow, t.oht, t.ct};
+    SmallVector<int64_t> dst = {0, 1, g.ow, t.oht * g.ow};
+    auto pool = npuisa::VecPoolOp::create(
+        b, loc, TypeRange{}, ValueRange{},
+        {b.getNamedAttr("func", b.getStringAttr(p->isMax ? "max" : "avg")),
+         b.getNamedAttr("src0", i64(slabBuf(i))),
+         b.getNamedAttr("dst", i64(outBuf(i)))});
+    pool.setDims(dims);
+    pool.setSrc0Strides(SmallVector<int64_t>{0, 1, iws, ihs * iws});
+    pool.setDstStrides(dst);
+    pool.setSrc0Type(StringRef("f32"));
+    pool.setDstType(StringRef("f32"));
+    pool.setWindow(SmallVector<int64_t>{g.kw, g.kh});
+    pool.setWindowStrides(SmallVector<int64_t>{g.sw, g.sh});
+    if (!p->isMax)
+      pool.setAlphaAttr(
+          b.getF32FloatAttr(hasMap ? 1.0f : 1.0f / float(g.kh * g.kw)));
+    pool.setPopPrev(true);
+    pool.setPopNext(i >= 2);
+    pool.setLayerAttr(i64(layer));
+    Operation *last = pool;
+    if (hasMap) {
+      auto mul = npuisa::VecBinaryOp::create(
+          b, loc, TypeRange{}, ValueRange{},
+          {b.getNamedAttr("func", b.getStringAttr("mul")),
+           b.getNamedAttr("src0", i64(outBuf(i))),
+           b.getNamedAttr("src1", i64(mapBuf + 4 * t.oy0 * g.ow)),
+           b.getNamedAttr("dst", i64(outBuf(i)))});
+      mul.setDims(dims);
+      mul.setSrc0Strides(dst);
+      mul.setSrc1Strides(SmallVector<int64_t>{0, 1, g.ow, 0});
+      mul.setDstStrides(dst);
+      mul.setSrc0Type(StringRef("f32"));
+      mul.setSrc1Type(StringRef("f32"));
+      mul.setDstType(StringRef("f32"));
+      mul.setLayerAttr(i64(layer));
+      last = mul;
+    }
+    if (i + 2 < n)
+      last->setAttr("push_prev", b.getUnitAttr());
+    last->setAttr("push_next", b.getUnitAttr());
+    // [c][oy][ox] rows, contiguous in DRAM.
+    int64_t outOffset =
+        ((t.batch * g.cout + t.c0) * g.oh + t.oy0) * g.ow;
+    auto store = emitDma<npuisa::DmaStoreOp>(
+        loc, outBuf(i), outBase + 4 * outOffset, 4, {g.ow, t.oht, t.ct, 1},
+        {4, 4 * g.ow, 4 * g.oh * g.ow, 0}, {4, 4 * g.ow, 4 * t.oht * g.ow, 0},
+        layer);
+    store.setPopPrev(true);
+    store.setPushPrev(i + 2 < n || i == n - 1);
+  }
+  emitOpBarrier(loc);
+  return success();
+}
+
+} // namespace npu::codegen
