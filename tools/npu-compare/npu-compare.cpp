@@ -14,8 +14,9 @@
 // integers and booleans must be equal. With --peak-tol=T, floats pass when
 // |actual - expected| <= T * max|expected| instead (the error relative to the
 // output's largest magnitude, for whole-model comparisons against ONNX
-// Runtime, where tiny elements carry only rounding noise). Prints one line; exit code 0 when the
-// tensors match, 1 when they do not or a file cannot be read.
+// Runtime, where tiny elements carry only rounding noise). Prints one line;
+// exit code 0 when the tensors match, 1 when they do not or a file cannot be
+// read.
 //
 //===----------------------------------------------------------------------===//
 
@@ -162,7 +163,8 @@ int main(int argc, char **argv) {
                    "[--peak-tol=T]\n");
       return 1;
     }
-    return compareFiles(files[0], files[1], rtol, atol, peakTol, readError) ? 0 : 1;
+    return compareFiles(files[0], files[1], rtol, atol, peakTol, readError) ? 0
+                                                                            : 1;
   }
   std::ifstream in(outputsJson);
   nlohmann::json list =

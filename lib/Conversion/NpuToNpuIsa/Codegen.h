@@ -72,29 +72,52 @@ std::optional<VecFunc> vecFuncOf(Operation *op);
 /// importer (`fused<"OpType">["name"]`, possibly fused again by folding).
 std::pair<std::string, std::string> layerOf(Operation *op);
 
-/// Tile sizes of a 2-D convolution (per group): output rows and columns,
-/// output channels (the MAC array's N) and input channels (its K).
+/// Tile sizes of a MAC-array convolution pass (per group): output rows and
+/// columns, output channels (the MAC array's N) and input channels (its K).
 struct ConvTiles {
   int64_t oh = 0, ow = 0, m = 0, c = 0;
 };
 
-/// The geometry of one 2-D convolution or pooling window, per group (1-D
-/// ops have H = KH = 1).
+/// The geometry of a pooling window (1-D ops have H = KH = 1).
 struct ConvGeometry {
   int64_t batch, groups, cin, cout; // channels per group
   int64_t h, w, kh, kw, oh, ow;
   int64_t sh, sw, dh, dw, padTop, padLeft;
 };
 
-/// Chooses convolution tiles by a cost model: the larger of DRAM cycles
-/// (input slabs with their halos once per output-channel tile, weights once
-/// per spatial tile, the output once, the latency of every DMA command) and
-/// MAC cycles (the emulator's formula: per R x C weight tile R cycles, then
-/// one A row per `fp32RateDivisor` cycles, plus the fill and drain), under
-/// the accumulator (oh x ow x m entries) and scratchpad (two slabs, two
-/// weight tiles, two output tiles, two bias vectors, FP32) limits. All
+/// One tap of a convolution pass: its [C][M] slice in the weight buffer and
+/// its input offset from the window origin.
+struct MacTap {
+  int64_t weightTap, dy, dx;
+};
+
+/// One convolution pass on the MAC array. Output grid point (q, p) reads
+/// input (q*sh + originY + dy, p*sw + originX + dx) for every tap and is
+/// written to output (q*outStepY + outOffY, p*outStepX + outOffX). A
+/// convolution is one pass (taps at (ky*dh, kx*dw), origin -pads); a
+/// transposed convolution is one pass per output phase (the sub-pixel
+/// decomposition: stride-1 passes over the input whose outputs interleave).
+struct MacConv {
+  int64_t batch, groups, cin, cout; // channels per group
+  int64_t h, w;                     // input
+  int64_t oh, ow;                   // the pass's output grid
+  int64_t sh, sw, originY, originX;
+  SmallVector<MacTap> taps;
+  int64_t spanY, spanX; // max dy + 1, max dx + 1
+  int64_t weightTaps;   // taps per group in the weight buffer
+  int64_t outH, outW;   // the output tensor's spatial extent
+  int64_t outStepY, outStepX, outOffY, outOffX;
+};
+
+/// Chooses convolution tiles by a cost model: the largest of DRAM load
+/// cycles (input slabs with their halos once per output-channel tile,
+/// weights once per spatial tile, the latency of every DMA command), store
+/// cycles and MAC cycles (the emulator's formula: per R x C weight tile R
+/// cycles, then one A row per `fp32RateDivisor` cycles, plus the fill and
+/// drain), under the accumulator (oh x ow x m entries) and scratchpad (two
+/// slabs, two weight tiles, two output tiles, the biases; FP32) limits. All
 /// zero when nothing fits.
-ConvTiles chooseConvTiles(const rt::TargetDesc &t, const ConvGeometry &g);
+ConvTiles chooseConvTiles(const rt::TargetDesc &t, const MacConv &g);
 
 /// The reciprocal window counts [OH][OW] an average pooling multiplies by,
 /// or nullopt when every window counts kernel-size positions (then
@@ -169,6 +192,8 @@ private:
                          ArrayRef<int64_t> srcStrides, int64_t dst,
                          ArrayRef<int64_t> dstStrides, int64_t layer);
   LogicalResult emitDataMovement(Operation *op, int64_t layer);
+  /// Nearest Resize whose sampling is strided (integer up- or downscaling).
+  LogicalResult emitResizeNearest(ResizeOp op, int64_t layer);
   /// Reductions (mean, max) and softmax over `reduced` axes of `input`.
   LogicalResult emitReduction(Operation *op, Value input,
                               ArrayRef<int64_t> reducedAxes, StringRef kind,
@@ -188,6 +213,20 @@ private:
   /// whose A rows walk the slab with the convolution's strides; the bias is
   /// added on the way out of the accumulator.
   LogicalResult emitConv(ConvOp op, int64_t layer);
+  /// Emits a 1-D or 2-D FP32 transposed convolution as one MAC pass per
+  /// output phase (Convolution.cpp).
+  LogicalResult emitConvTranspose(ConvTransposeOp op, int64_t layer);
+  /// Emits one convolution pass (its own op barrier at the end); the bias,
+  /// if any, is added on the way out of the accumulator.
+  LogicalResult emitMacConv(Operation *op, const MacConv &g, int64_t wBase,
+                            Value bias, int64_t layer);
+  /// Rearranges run-time weights into the MAC array's order with a DMA
+  /// pass: `shape` is the target order [g][KH][KW][C/g][M/g], `srcStrides`
+  /// the source's element strides along it.
+  LogicalResult emitWeightRearrangement(Operation *op, Value weight,
+                                        ArrayRef<int64_t> shape,
+                                        ArrayRef<int64_t> srcStrides,
+                                        int64_t layer);
   /// Emits max or average pooling (Pooling.cpp) on the vector unit.
   LogicalResult emitPool(Operation *op, int64_t layer);
 
@@ -197,8 +236,8 @@ private:
   OpBuilder b;
   npuisa::ProgramOp program;
   llvm::DenseMap<Value, Buffer> buffers;
-  /// Convolution weights rearranged to [group][KH][KW][C/group][M/group],
-  /// keyed by the convolution.
+  /// Convolution (and transposed convolution) weights rearranged to
+  /// [group][KH][KW][C/group][M/group], keyed by the op.
   llvm::DenseMap<Operation *, Buffer> convWeights;
   /// Average poolings' reciprocal maps (avgPoolReciprocals), in DRAM.
   llvm::DenseMap<Operation *, Buffer> poolReciprocals;

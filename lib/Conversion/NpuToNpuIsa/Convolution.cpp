@@ -27,18 +27,19 @@ SmallVector<int64_t> tileCandidates(int64_t full, int64_t unit) {
   return v;
 }
 
-/// Rows (or columns) of input a tile of `out` outputs reads.
-int64_t inputExtent(int64_t out, int64_t stride, int64_t k, int64_t dil) {
-  return (out - 1) * stride + (k - 1) * dil + 1;
+/// Rows (or columns) of input a tile of `out` outputs reads, for a window
+/// `span` elements wide.
+int64_t inputExtent(int64_t out, int64_t stride, int64_t span) {
+  return (out - 1) * stride + span;
 }
 
 } // namespace
 
-ConvTiles chooseConvTiles(const rt::TargetDesc &t, const ConvGeometry &g) {
+ConvTiles chooseConvTiles(const rt::TargetDesc &t, const MacConv &g) {
   int64_t R = t.arrayRows, C = t.arrayCols, beat = t.dramBytesPerCycle;
   int64_t accEntries = t.accumulatorBytes / 4;
   int64_t sramBytes = t.scratchpadBytes;
-  int64_t taps = g.kh * g.kw;
+  int64_t taps = int64_t(g.taps.size());
   int64_t biasBytes = alignUp(4 * g.groups * g.cout);
   ConvTiles best;
   double bestCost = INFINITY;
@@ -48,12 +49,12 @@ ConvTiles chooseConvTiles(const rt::TargetDesc &t, const ConvGeometry &g) {
         for (int64_t owt : tileCandidates(g.ow, 1)) {
           if (oht * owt * mt > accEntries)
             continue;
-          int64_t ihs = inputExtent(oht, g.sh, g.kh, g.dh);
-          int64_t iws = inputExtent(owt, g.sw, g.kw, g.dw);
+          int64_t ihs = inputExtent(oht, g.sh, g.spanY);
+          int64_t iws = inputExtent(owt, g.sw, g.spanX);
           if (ihs > kMaxExtent || iws > kMaxExtent)
             continue;
           int64_t slab = alignUp(4 * ihs * iws * ct);
-          int64_t wts = alignUp(4 * taps * ct * mt);
+          int64_t wts = alignUp(4 * g.weightTaps * ct * mt);
           int64_t out = alignUp(4 * oht * owt * mt);
           if (2 * (slab + wts + out) + biasBytes > sramBytes)
             continue;
@@ -61,14 +62,17 @@ ConvTiles chooseConvTiles(const rt::TargetDesc &t, const ConvGeometry &g) {
           int64_t nOH = ceilDiv(g.oh, oht), nOW = ceilDiv(g.ow, owt);
           double tiles = double(g.batch * g.groups * nM * nOH * nOW);
           // DRAM beats: slab rows of iws elements, weight rows of mt, output
-          // rows of owt; each command pays the latency.
+          // rows of owt (element runs when the output interleaves); each
+          // command pays the latency.
+          int64_t outRun = g.outStepX == 1 ? 4 * owt : 4;
+          int64_t outRuns = g.outStepX == 1 ? 1 : owt;
           double loadCycles =
               tiles * (double(g.cin) * ihs * ceilDiv(4 * iws, beat) +
-                       double(taps) * g.cin * ceilDiv(4 * mt, beat) +
+                       double(g.weightTaps) * g.cin * ceilDiv(4 * mt, beat) +
                        double(2 * nC) * t.dramLatencyCycles);
           double storeCycles =
-              tiles *
-              (double(mt) * oht * ceilDiv(4 * owt, beat) + t.dramLatencyCycles);
+              tiles * (double(mt) * oht * outRuns * ceilDiv(outRun, beat) +
+                       t.dramLatencyCycles);
           double macCycles =
               tiles * double(nC * taps) *
                   (double(ceilDiv(ct, R) * ceilDiv(mt, C)) *
@@ -83,6 +87,16 @@ ConvTiles chooseConvTiles(const rt::TargetDesc &t, const ConvGeometry &g) {
           }
         }
   return best;
+}
+
+LogicalResult Codegen::emitWeightRearrangement(Operation *op, Value weight,
+                                               ArrayRef<int64_t> shape,
+                                               ArrayRef<int64_t> srcStrides,
+                                               int64_t layer) {
+  if (weight.getDefiningOp<ConstantOp>())
+    return success(); // rearranged at compile time (planDram)
+  return emitMove(op, shape, 4, buffers.lookup(root(weight)).offset, srcStrides,
+                  convWeights.lookup(op).offset, denseStrides(shape), layer);
 }
 
 LogicalResult Codegen::emitConv(ConvOp op, int64_t layer) {
@@ -102,43 +116,153 @@ LogicalResult Codegen::emitConv(ConvOp op, int64_t layer) {
   int64_t n = rank - 2;
   ArrayRef<int64_t> strides = op.getStrides(), dil = op.getDilations(),
                     pads = op.getPads();
-  ConvGeometry g;
+  MacConv g;
   g.batch = inT.getDimSize(0);
   g.groups = op.getGroup();
   g.cin = inT.getDimSize(1) / g.groups;
   g.cout = outT.getDimSize(1) / g.groups;
   g.h = oneD ? 1 : inT.getDimSize(2);
   g.w = inT.getShape().back();
-  g.kh = oneD ? 1 : wT.getDimSize(2);
-  g.kw = wT.getShape().back();
-  g.oh = oneD ? 1 : outT.getDimSize(2);
-  g.ow = outT.getShape().back();
+  int64_t kh = oneD ? 1 : wT.getDimSize(2), kw = wT.getShape().back();
+  int64_t dh = oneD ? 1 : dil[0], dw = dil.back();
+  g.oh = g.outH = oneD ? 1 : outT.getDimSize(2);
+  g.ow = g.outW = outT.getShape().back();
   g.sh = oneD ? 1 : strides[0];
   g.sw = strides.back();
-  g.dh = oneD ? 1 : dil[0];
-  g.dw = dil.back();
-  g.padTop = oneD ? 0 : pads[0];
-  g.padLeft = pads[n - 1];
-  int64_t wBase = convWeights.lookup(op).offset;
-  if (!op.getWeight().getDefiningOp<ConstantOp>()) {
-    // [M][C/g][KH][KW] -> [g][KH][KW][C/g][M/g], a strided copy.
-    int64_t mg = g.cout, cg = g.cin, kk = g.kh * g.kw;
-    if (failed(emitMove(op, {g.groups, g.kh, g.kw, cg, mg}, 4,
-                        buffers.lookup(root(op.getWeight())).offset,
-                        {mg * cg * kk, g.kw, 1, kk, cg * kk}, wBase,
-                        denseStrides({g.groups, g.kh, g.kw, cg, mg}), layer)))
-      return failure();
-  }
+  g.originY = oneD ? 0 : -pads[0];
+  g.originX = -pads[n - 1];
+  for (int64_t ky = 0; ky < kh; ++ky)
+    for (int64_t kx = 0; kx < kw; ++kx)
+      g.taps.push_back({ky * kw + kx, ky * dh, kx * dw});
+  g.spanY = (kh - 1) * dh + 1;
+  g.spanX = (kw - 1) * dw + 1;
+  g.weightTaps = kh * kw;
+  g.outStepY = g.outStepX = 1;
+  g.outOffY = g.outOffX = 0;
+  // [M][C/g][KH][KW] -> [g][KH][KW][C/g][M/g].
+  int64_t taps = kh * kw;
+  if (failed(emitWeightRearrangement(
+          op, op.getWeight(), {g.groups, kh, kw, g.cin, g.cout},
+          {g.cout * g.cin * taps, kw, 1, taps, g.cin * taps}, layer)))
+    return failure();
+  return emitMacConv(op, g, convWeights.lookup(op).offset, op.getBias(), layer);
+}
+
+LogicalResult Codegen::emitConvTranspose(ConvTransposeOp op, int64_t layer) {
+  auto inT = op.getInput().getType(), outT = op.getType();
+  auto wT = op.getWeight().getType();
+  if (!inT.getElementType().isF32() || !wT.getElementType().isF32() ||
+      !outT.getElementType().isF32() ||
+      (op.getBias() && !op.getBias().getType().getElementType().isF32()))
+    return op.emitError("backend: only FP32 transposed convolutions are "
+                        "supported so far");
+  int64_t rank = inT.getRank();
+  if (rank != 3 && rank != 4)
+    return op.emitError("backend: only 1-D and 2-D transposed convolutions "
+                        "are supported");
+  if (outT.getNumElements() == 0)
+    return success();
+  bool oneD = rank == 3;
+  int64_t n = rank - 2;
+  ArrayRef<int64_t> strides = op.getStrides(), dil = op.getDilations(),
+                    pads = op.getPads();
+  int64_t groups = op.getGroup();
+  int64_t cin = inT.getDimSize(1) / groups, cout = outT.getDimSize(1) / groups;
+  int64_t kh = oneD ? 1 : wT.getDimSize(2), kw = wT.getShape().back();
+  int64_t taps = kh * kw;
+  // [C][M/g][KH][KW] -> [g][KH][KW][C/g][M/g].
+  if (failed(emitWeightRearrangement(
+          op, op.getWeight(), {groups, kh, kw, cin, cout},
+          {cin * cout * taps, kw, 1, cout * taps, taps}, layer)))
+    return failure();
+  // out[o] = sum over (i, k) with o = i*s + k*d - p. For the output phase
+  // o = q*s + r, tap k contributes when (r + p - k*d) is a multiple of s,
+  // reading input i = q + (r + p - k*d) / s: a stride-1 pass per phase.
+  struct Axis {
+    int64_t in, out, k, s, d, p;
+  };
+  Axis ay{oneD ? 1 : inT.getDimSize(2),
+          oneD ? 1 : outT.getDimSize(2),
+          kh,
+          oneD ? 1 : strides[0],
+          oneD ? 1 : dil[0],
+          oneD ? 0 : pads[0]};
+  Axis ax{inT.getShape().back(),
+          outT.getShape().back(),
+          kw,
+          strides.back(),
+          dil.back(),
+          pads[n - 1]};
+  auto phaseTaps = [](const Axis &a, int64_t r) {
+    SmallVector<std::pair<int64_t, int64_t>> t; // (k, input offset)
+    for (int64_t k = 0; k < a.k; ++k) {
+      int64_t v = r + a.p - k * a.d;
+      if (((v % a.s) + a.s) % a.s == 0)
+        t.push_back({k, v / a.s});
+    }
+    return t;
+  };
+  for (int64_t ry = 0; ry < std::min(ay.s, ay.out); ++ry)
+    for (int64_t rx = 0; rx < std::min(ax.s, ax.out); ++rx) {
+      auto ty = phaseTaps(ay, ry), tx = phaseTaps(ax, rx);
+      if (ty.empty() || tx.empty())
+        return op.emitError("backend: a transposed convolution with output "
+                            "positions no tap reaches (stride above the "
+                            "dilated kernel) is not supported");
+      MacConv g;
+      g.batch = inT.getDimSize(0);
+      g.groups = groups;
+      g.cin = cin;
+      g.cout = cout;
+      g.h = ay.in;
+      g.w = ax.in;
+      g.oh = ceilDiv(ay.out - ry, ay.s);
+      g.ow = ceilDiv(ax.out - rx, ax.s);
+      g.sh = g.sw = 1;
+      int64_t minY = INT64_MAX, maxY = INT64_MIN, minX = INT64_MAX,
+              maxX = INT64_MIN;
+      for (auto [k, off] : ty) {
+        minY = std::min(minY, off);
+        maxY = std::max(maxY, off);
+      }
+      for (auto [k, off] : tx) {
+        minX = std::min(minX, off);
+        maxX = std::max(maxX, off);
+      }
+      g.originY = minY;
+      g.originX = minX;
+      for (auto [kyy, offY] : ty)
+        for (auto [kxx, offX] : tx)
+          g.taps.push_back({kyy * kw + kxx, offY - minY, offX - minX});
+      g.spanY = maxY - minY + 1;
+      g.spanX = maxX - minX + 1;
+      g.weightTaps = taps;
+      g.outH = ay.out;
+      g.outW = ax.out;
+      g.outStepY = ay.s;
+      g.outStepX = ax.s;
+      g.outOffY = ry;
+      g.outOffX = rx;
+      if (failed(emitMacConv(op, g, convWeights.lookup(op).offset, op.getBias(),
+                             layer)))
+        return failure();
+    }
+  return success();
+}
+
+LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
+                                   int64_t wBase, Value bias, int64_t layer) {
+  if (g.oh <= 0 || g.ow <= 0)
+    return success();
   ConvTiles t = chooseConvTiles(target, g);
   if (t.m == 0)
-    return op.emitError("backend: no convolution tiling fits the target");
-
-  int64_t taps = g.kh * g.kw;
-  int64_t inBase = buffers.lookup(root(op.getInput())).offset;
-  int64_t outBase = buffers.lookup(op.getResult()).offset;
+    return op->emitError("backend: no convolution tiling fits the target");
+  int64_t taps = g.weightTaps;
+  int64_t inBase = buffers.lookup(root(op->getOperand(0))).offset;
+  int64_t outBase = buffers.lookup(op->getResult(0)).offset;
   // Scratchpad: two slabs, two weight tiles, two output tiles, all biases.
-  int64_t slabBytes = alignUp(4 * inputExtent(t.oh, g.sh, g.kh, g.dh) *
-                              inputExtent(t.ow, g.sw, g.kw, g.dw) * t.c);
+  int64_t slabBytes = alignUp(4 * inputExtent(t.oh, g.sh, g.spanY) *
+                              inputExtent(t.ow, g.sw, g.spanX) * t.c);
   int64_t wBytes = alignUp(4 * taps * t.c * t.m);
   int64_t outBytes = alignUp(4 * t.oh * t.ow * t.m);
   auto slabBuf = [&](int64_t s) { return (s % 2) * slabBytes; };
@@ -165,20 +289,26 @@ LogicalResult Codegen::emitConv(ConvOp op, int64_t layer) {
   int64_t inC = g.groups * g.cin, outC = g.groups * g.cout;
 
   auto i64 = [&](int64_t v) { return b.getI64IntegerAttr(v); };
-  Location loc = op.getLoc();
+  Location loc = op->getLoc();
   int64_t s = 0; // global step index
   for (int64_t j = 0; j < J; ++j) {
     const Tile &tile = tiles[j];
-    int64_t ihs = inputExtent(tile.oht, g.sh, g.kh, g.dh);
-    int64_t iws = inputExtent(tile.owt, g.sw, g.kw, g.dw);
+    int64_t ihs = inputExtent(tile.oht, g.sh, g.spanY);
+    int64_t iws = inputExtent(tile.owt, g.sw, g.spanX);
     // The slab's window of the input; what falls outside is padding.
-    int64_t iy0 = tile.oy0 * g.sh - g.padTop, ix0 = tile.ox0 * g.sw - g.padLeft;
-    int64_t padT = std::min(ihs, std::max<int64_t>(0, -iy0));
+    int64_t iy0 = tile.oy0 * g.sh + g.originY;
+    int64_t ix0 = tile.ox0 * g.sw + g.originX;
+    int64_t padT = std::clamp<int64_t>(-iy0, 0, ihs);
     int64_t rows = std::max<int64_t>(0, std::min(iy0 + ihs, g.h) -
                                             std::max<int64_t>(iy0, 0));
-    int64_t padL = std::min(iws, std::max<int64_t>(0, -ix0));
+    int64_t padL = std::clamp<int64_t>(-ix0, 0, iws);
     int64_t cols = std::max<int64_t>(0, std::min(ix0 + iws, g.w) -
                                             std::max<int64_t>(ix0, 0));
+    if (rows == 0 || cols == 0) { // all padding: an all-zero slab
+      rows = cols = 0;
+      padT = ihs;
+      padL = iws;
+    }
     int64_t padB = ihs - padT - rows, padR = iws - padL - cols;
     for (int64_t ci = 0; ci < cSteps; ++ci, ++s) {
       int64_t c0 = ci * t.c, ct = std::min(t.c, g.cin - c0);
@@ -203,21 +333,19 @@ LogicalResult Codegen::emitConv(ConvOp op, int64_t layer) {
           {4, 4 * g.cout, 4 * g.cin * g.cout, 0},
           {4, 4 * tile.mt, 4 * ct * tile.mt, 0}, layer);
       Operation *lastLoad = wts;
-      if (s == 0 && op.getBias()) {
-        int64_t biasBase = buffers.lookup(root(op.getBias())).offset;
-        lastLoad = emitDma<npuisa::DmaLoadOp>(loc, biasBuf, biasBase, 4,
-                                              {outC, 1, 1, 1}, {4, 0, 0, 0},
-                                              {4, 0, 0, 0}, layer);
-      }
+      if (s == 0 && bias)
+        lastLoad = emitDma<npuisa::DmaLoadOp>(
+            loc, biasBuf, buffers.lookup(root(bias)).offset, 4, {outC, 1, 1, 1},
+            {4, 0, 0, 0}, {4, 0, 0, 0}, layer);
       lastLoad->setAttr("push_next", b.getUnitAttr());
       // One matmul per tap.
-      for (int64_t tap = 0; tap < taps; ++tap) {
-        int64_t ky = tap / g.kw, kx = tap % g.kw;
-        int64_t a = slabBuf(s) + 4 * ct * (ky * g.dh * iws + kx * g.dw);
+      for (auto [ti, tap] : llvm::enumerate(g.taps)) {
+        int64_t a = slabBuf(s) + 4 * ct * (tap.dy * iws + tap.dx);
         auto mm = npuisa::MatmulOp::create(
             b, loc, TypeRange{}, ValueRange{},
             {b.getNamedAttr("a", i64(a)),
-             b.getNamedAttr("w", i64(wBuf(s) + 4 * tap * ct * tile.mt)),
+             b.getNamedAttr("w",
+                            i64(wBuf(s) + 4 * tap.weightTap * ct * tile.mt)),
              b.getNamedAttr("acc", i64(0)),
              b.getNamedAttr("m_outer", i64(tile.oht)),
              b.getNamedAttr("m_inner", i64(tile.owt)),
@@ -226,12 +354,13 @@ LogicalResult Codegen::emitConv(ConvOp op, int64_t layer) {
              b.getNamedAttr("a_stride_inner", i64(4 * g.sw * ct)),
              b.getNamedAttr("w_row_stride", i64(4 * tile.mt)),
              b.getNamedAttr("acc_row_stride", i64(tile.mt))});
+        bool lastTap = ti + 1 == g.taps.size();
         mm.setFp32(true);
-        mm.setAccumulate(ci > 0 || tap > 0);
-        mm.setPopPrev(tap == 0);
+        mm.setAccumulate(ci > 0 || ti > 0);
+        mm.setPopPrev(ti == 0);
         // The step's buffers are free after its last tap; the tile's last
         // step frees them after the bias (read by the copy) is applied.
-        mm.setPushPrev(tap == taps - 1 && ci + 1 < cSteps && s + 2 < total);
+        mm.setPushPrev(lastTap && ci + 1 < cSteps && s + 2 < total);
         mm.setLayerAttr(i64(layer));
       }
     }
@@ -240,7 +369,7 @@ LogicalResult Codegen::emitConv(ConvOp op, int64_t layer) {
     SmallVector<NamedAttribute> attrs = {b.getNamedAttr("src0", i64(0)),
                                          b.getNamedAttr("dst", i64(outBuf(j)))};
     Operation *out;
-    if (op.getBias()) {
+    if (bias) {
       attrs.push_back(b.getNamedAttr("func", b.getStringAttr("add")));
       attrs.push_back(b.getNamedAttr(
           "src1", i64(biasBuf + 4 * (tile.grp * g.cout + tile.m0))));
@@ -270,13 +399,16 @@ LogicalResult Codegen::emitConv(ConvOp op, int64_t layer) {
       out->setAttr("push_prev", b.getUnitAttr());
     out->setAttr("layer", i64(layer));
     // [pixel][m] -> NCHW: x innermost in DRAM.
+    int64_t oy = tile.oy0 * g.outStepY + g.outOffY;
+    int64_t ox = tile.ox0 * g.outStepX + g.outOffX;
     int64_t outOffset =
-        ((tile.batch * outC + tile.grp * g.cout + tile.m0) * g.oh + tile.oy0) *
-            g.ow +
-        tile.ox0;
+        ((tile.batch * outC + tile.grp * g.cout + tile.m0) * g.outH + oy) *
+            g.outW +
+        ox;
     auto store = emitDma<npuisa::DmaStoreOp>(
         loc, outBuf(j), outBase + 4 * outOffset, 4,
-        {tile.owt, tile.mt, tile.oht, 1}, {4, 4 * g.oh * g.ow, 4 * g.ow, 0},
+        {tile.owt, tile.mt, tile.oht, 1},
+        {4 * g.outStepX, 4 * g.outH * g.outW, 4 * g.outStepY * g.outW, 0},
         {4 * tile.mt, 4, 4 * tile.owt * tile.mt, 0}, layer);
     store.setPopPrev(true);
     store.setPushPrev(j + 2 < J || j == J - 1);

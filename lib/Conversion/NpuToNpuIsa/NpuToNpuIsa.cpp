@@ -165,25 +165,29 @@ std::pair<std::string, std::string> layerOf(Operation *op) {
 
 namespace {
 
-/// ONNX convolution weights [M][C/group][KH][KW] (KH absent in 1-D)
-/// rearranged to [group][KH][KW][C/group][M/group]: per tap, the K x N
-/// matrix of the MAC array.
-std::optional<ElementsAttr> convWeightsForArray(ConstantOp c, int64_t groups) {
+/// ONNX convolution weights [M][C/group][KH][KW] (KH absent in 1-D), or
+/// transposed convolution weights [C][M/group][KH][KW], rearranged to
+/// [group][KH][KW][C/group][M/group]: per tap, the K x N matrix of the MAC
+/// array.
+std::optional<ElementsAttr> convWeightsForArray(ConstantOp c, int64_t groups,
+                                                bool transposed) {
   SmallVector<float> w;
   auto type = cast<RankedTensorType>(c.getType());
   if (!readFloatConstant(c.getValue(), w) || type.getRank() < 3)
     return std::nullopt;
-  int64_t M = type.getDimSize(0), Cg = type.getDimSize(1);
   int64_t kh = type.getRank() == 4 ? type.getDimSize(2) : 1;
-  int64_t kw = type.getShape().back(), Mg = M / groups;
+  int64_t kw = type.getShape().back();
+  int64_t Cg = transposed ? type.getDimSize(0) / groups : type.getDimSize(1);
+  int64_t Mg = transposed ? type.getDimSize(1) : type.getDimSize(0) / groups;
   SmallVector<float> out(w.size());
-  for (int64_t m = 0; m < M; ++m)
+  for (int64_t g = 0; g < groups; ++g)
     for (int64_t c = 0; c < Cg; ++c)
-      for (int64_t tap = 0; tap < kh * kw; ++tap) {
-        int64_t g = m / Mg, mm = m % Mg;
-        out[((g * kh * kw + tap) * Cg + c) * Mg + mm] =
-            w[(m * Cg + c) * kh * kw + tap];
-      }
+      for (int64_t m = 0; m < Mg; ++m)
+        for (int64_t tap = 0; tap < kh * kw; ++tap) {
+          int64_t src = transposed ? ((g * Cg + c) * Mg + m) * kh * kw + tap
+                                   : ((g * Mg + m) * Cg + c) * kh * kw + tap;
+          out[((g * kh * kw + tap) * Cg + c) * Mg + m] = w[src];
+        }
   auto arrayType =
       RankedTensorType::get({groups, kh, kw, Cg, Mg}, type.getElementType());
   return makeFloatConstant(arrayType, out, "conv_weights");
@@ -237,21 +241,24 @@ LogicalResult Codegen::planDram(func::ReturnOp ret) {
     bool otherUse = c->use_empty();
     llvm::SmallDenseMap<int64_t, Buffer> byGroup;
     for (OpOperand &use : c->getUses()) {
-      auto conv = dyn_cast<ConvOp>(use.getOwner());
-      if (!conv || use.getOperandNumber() != 1) {
+      Operation *user = use.getOwner();
+      if (!isa<ConvOp, ConvTransposeOp>(user) || use.getOperandNumber() != 1) {
         otherUse = true;
         continue;
       }
-      auto [it, inserted] = byGroup.try_emplace(conv.getGroup());
+      bool transposed = isa<ConvTransposeOp>(user);
+      int64_t groups = transposed ? cast<ConvTransposeOp>(user).getGroup()
+                                  : cast<ConvOp>(user).getGroup();
+      auto [it, inserted] = byGroup.try_emplace(transposed ? -groups : groups);
       if (inserted) {
         std::optional<ElementsAttr> rearranged =
-            convWeightsForArray(c, conv.getGroup());
+            convWeightsForArray(c, groups, transposed);
         if (!rearranged)
-          return conv.emitError("backend: convolution weights are not FP32 "
-                                "constants");
+          return user->emitError("backend: convolution weights are not FP32 "
+                                 "constants");
         it->second = placeConstant(c.getLoc(), *rearranged);
       }
-      convWeights[conv] = it->second;
+      convWeights[user] = it->second;
     }
     if (otherUse)
       buffers[c.getResult()] =
@@ -309,10 +316,10 @@ LogicalResult Codegen::planDram(func::ReturnOp ret) {
   dramSize = arenaBase + arenaSize;
   // Convolution weights computed at run time (graph inputs in ONNX's tests)
   // are rearranged by a DMA pass into a buffer of their own.
-  for (auto conv : body.getOps<ConvOp>())
-    if (!convWeights.count(conv)) {
-      int64_t bytes = byteSize(conv.getWeight().getType());
-      convWeights[conv] = Buffer{dramSize, bytes};
+  for (Operation &op : body)
+    if (isa<ConvOp, ConvTransposeOp>(op) && !convWeights.count(&op)) {
+      int64_t bytes = byteSize(op.getOperand(1).getType());
+      convWeights[&op] = Buffer{dramSize, bytes};
       dramSize = alignUp(dramSize + bytes);
     }
   // Aliases share their root's bytes.
@@ -685,6 +692,8 @@ LogicalResult Codegen::emitDataMovement(Operation *op, int64_t layer) {
                     buffers.lookup(root(sl.getInput())).offset + base * eb, src,
                     dst, outStrides, layer);
   }
+  if (auto rs = dyn_cast<ResizeOp>(op))
+    return emitResizeNearest(rs, layer);
   auto concat = cast<ConcatOp>(op);
   int64_t axis = concat.getAxis(), at = 0;
   for (Value in : concat.getInputs()) {
@@ -697,6 +706,96 @@ LogicalResult Codegen::emitDataMovement(Operation *op, int64_t layer) {
     at += type.getDimSize(axis);
   }
   return success();
+}
+
+namespace {
+
+/// The input index ONNX Resize (nearest) samples for output index `o` of an
+/// axis of `in` -> `out` elements at `scale` (ONNX Resize, opset 11-19).
+int64_t nearestIndex(int64_t o, int64_t in, int64_t out, float scale,
+                     CoordinateTransformationMode coord, NearestMode mode) {
+  double x = 0;
+  switch (coord) {
+  case CoordinateTransformationMode::half_pixel:
+    x = (o + 0.5) / scale - 0.5;
+    break;
+  case CoordinateTransformationMode::pytorch_half_pixel:
+    x = out > 1 ? (o + 0.5) / scale - 0.5 : 0.0;
+    break;
+  case CoordinateTransformationMode::align_corners:
+    x = out == 1 ? 0.0 : double(o) * double(in - 1) / double(out - 1);
+    break;
+  case CoordinateTransformationMode::asymmetric:
+    x = o / double(scale);
+    break;
+  case CoordinateTransformationMode::tf_half_pixel_for_nn:
+    x = (o + 0.5) / scale;
+    break;
+  }
+  double r = 0;
+  switch (mode) {
+  case NearestMode::round_prefer_floor:
+    r = x == std::floor(x) + 0.5 ? std::floor(x) : std::round(x);
+    break;
+  case NearestMode::round_prefer_ceil:
+    r = x == std::floor(x) + 0.5 ? std::ceil(x) : std::round(x);
+    break;
+  case NearestMode::floor:
+    r = std::floor(x);
+    break;
+  case NearestMode::ceil:
+    r = std::ceil(x);
+    break;
+  }
+  return std::clamp<int64_t>(int64_t(r), 0, in - 1);
+}
+
+} // namespace
+
+LogicalResult Codegen::emitResizeNearest(ResizeOp op, int64_t layer) {
+  if (op.getMode() != ResizeMode::nearest)
+    return op.emitError("backend: only nearest Resize is supported so far");
+  auto inType = op.getInput().getType(), outType = op.getType();
+  int64_t eb = (outType.getElementTypeBitWidth() + 7) / 8;
+  SmallVector<int64_t> inSt = denseStrides(inType.getShape());
+  SmallVector<int64_t> outSt = denseStrides(outType.getShape());
+  // Each axis must sample an affine index (a + o*k) or repeat every input
+  // element r times (o / r): both are strided copies.
+  SmallVector<int64_t> shape, src, dst;
+  int64_t base = 0;
+  for (int64_t d = 0; d < inType.getRank(); ++d) {
+    int64_t in = inType.getDimSize(d), out = outType.getDimSize(d);
+    SmallVector<int64_t> idx;
+    for (int64_t o = 0; o < out; ++o)
+      idx.push_back(nearestIndex(o, in, out, op.getScales()[d],
+                                 op.getCoordinateTransformationMode(),
+                                 op.getNearestMode()));
+    int64_t r = out % in == 0 ? out / in : 0;
+    bool repeat =
+        r > 1 && llvm::all_of(llvm::seq<int64_t>(0, out),
+                              [&](int64_t o) { return idx[o] == o / r; });
+    int64_t k = out > 1 ? idx[1] - idx[0] : 0;
+    bool affine =
+        k >= 0 && llvm::all_of(llvm::seq<int64_t>(0, out), [&](int64_t o) {
+          return idx[o] == idx[0] + o * k;
+        });
+    if (repeat) {
+      shape.append({in, r});
+      src.append({inSt[d], 0});
+      dst.append({outSt[d] * r, outSt[d]});
+    } else if (affine) {
+      shape.push_back(out);
+      src.push_back(inSt[d] * k);
+      dst.push_back(outSt[d]);
+      base += idx[0] * inSt[d];
+    } else {
+      return op.emitError("backend: this nearest Resize's sampling is not a "
+                          "strided copy (a non-integer scale)");
+    }
+  }
+  return emitMove(op, shape, eb,
+                  buffers.lookup(root(op.getInput())).offset + base * eb, src,
+                  buffers.lookup(op.getResult()).offset, dst, layer);
 }
 
 LogicalResult Codegen::emitReduction(Operation *op, Value input,
@@ -912,8 +1011,8 @@ LogicalResult Codegen::emitMatmul(MatMulOp op, int64_t layer) {
   int64_t M = a[a.size() - 2];
   size_t batchRank = std::max(a.size(), w.size()) - 2;
   SmallVector<int64_t> batch(batchRank), aSt(batchRank, 0), wSt(batchRank, 0);
-  for (auto [shape, st, matrix] : {std::tuple{&a, &aSt, M * K},
-                                   std::tuple{&w, &wSt, K * N}}) {
+  for (auto [shape, st, matrix] :
+       {std::tuple{&a, &aSt, M * K}, std::tuple{&w, &wSt, K * N}}) {
     int64_t stride = matrix;
     for (size_t i = shape->size() - 2; i-- > 0;) {
       size_t axis = batchRank - (shape->size() - 2) + i;
@@ -1041,10 +1140,9 @@ LogicalResult Codegen::run() {
   auto ret = cast<func::ReturnOp>(body.getTerminator());
   // Refuse what the backend cannot do yet, naming every such op's node.
   for (Operation &op : body) {
-    if (isa<ConstantOp, ReshapeOp, MatMulOp, ConvOp, MaxPoolOp, AvgPoolOp,
-            TransposeOp, SliceOp,
-            ConcatOp, ReduceMeanOp, ReduceMaxOp, SoftmaxOp, func::ReturnOp>(
-            op) ||
+    if (isa<ConstantOp, ReshapeOp, MatMulOp, ConvOp, ConvTransposeOp, MaxPoolOp,
+            AvgPoolOp, TransposeOp, SliceOp, ResizeOp, ConcatOp, ReduceMeanOp,
+            ReduceMaxOp, SoftmaxOp, func::ReturnOp>(op) ||
         vecFuncOf(&op))
       continue;
     auto [name, type] = layerOf(&op);
@@ -1084,7 +1182,7 @@ LogicalResult Codegen::run() {
         return failure();
       continue;
     }
-    if (isa<TransposeOp, SliceOp, ConcatOp>(op)) {
+    if (isa<TransposeOp, SliceOp, ConcatOp, ResizeOp>(op)) {
       if (op.getResult(0).use_empty())
         continue;
       auto [name, type] = layerOf(&op);
@@ -1093,12 +1191,16 @@ LogicalResult Codegen::run() {
         return failure();
       continue;
     }
-    if (auto conv = dyn_cast<ConvOp>(op)) {
-      if (conv.getResult().use_empty())
+    if (isa<ConvOp, ConvTransposeOp>(op)) {
+      if (op.getResult(0).use_empty())
         continue;
       auto [name, type] = layerOf(&op);
       npuisa::LayerOp::create(b, op.getLoc(), name, type);
-      if (failed(emitConv(conv, layer++)))
+      LogicalResult emitted =
+          isa<ConvOp>(op) ? emitConv(cast<ConvOp>(op), layer)
+                          : emitConvTranspose(cast<ConvTransposeOp>(op), layer);
+      ++layer;
+      if (failed(emitted))
         return failure();
       continue;
     }

@@ -80,8 +80,8 @@ SmallVector<int64_t> windowCounts(int64_t size, int64_t out, int64_t k,
   int64_t hi = includePad ? size + padEnd : size;
   for (int64_t o = 0; o < out; ++o) {
     int64_t start = o * stride - padBegin;
-    counts.push_back(std::max<int64_t>(
-        0, std::min(start + k, hi) - std::max(start, lo)));
+    counts.push_back(
+        std::max<int64_t>(0, std::min(start + k, hi) - std::max(start, lo)));
   }
   return counts;
 }
@@ -106,8 +106,8 @@ std::optional<ElementsAttr> avgPoolReciprocals(Operation *op) {
     }
   if (uniform)
     return std::nullopt; // vec.pool's alpha divides
-  auto type = RankedTensorType::get({g.oh, g.ow}, Float32Type::get(
-                                                      op->getContext()));
+  auto type =
+      RankedTensorType::get({g.oh, g.ow}, Float32Type::get(op->getContext()));
   return makeFloatConstant(type, recip, "avg_pool_reciprocals");
 }
 
@@ -156,8 +156,8 @@ LogicalResult Codegen::emitPool(Operation *op, int64_t layer) {
   for (int64_t bi = 0; bi < g.batch; ++bi)
     for (int64_t c0 = 0; c0 < g.cin; c0 += ct)
       for (int64_t oy0 = 0; oy0 < g.oh; oy0 += oht)
-        tiles.push_back({bi, c0, std::min(ct, g.cin - c0), oy0,
-                         std::min(oht, g.oh - oy0)});
+        tiles.push_back(
+            {bi, c0, std::min(ct, g.cin - c0), oy0, std::min(oht, g.oh - oy0)});
   int64_t n = int64_t(tiles.size());
   int64_t inBase = buffers.lookup(root(op->getOperand(0))).offset;
   int64_t outBase = buffers.lookup(op->getResult(0)).offset;
@@ -172,11 +172,11 @@ LogicalResult Codegen::emitPool(Operation *op, int64_t layer) {
     int64_t ihs = (t.oht - 1) * g.sh + g.kh, iws = iwsFull;
     int64_t iy0 = t.oy0 * g.sh - g.padTop, ix0 = -g.padLeft;
     int64_t padT = std::min(ihs, std::max<int64_t>(0, -iy0));
-    int64_t rows = std::max<int64_t>(
-        0, std::min(iy0 + ihs, g.h) - std::max<int64_t>(iy0, 0));
+    int64_t rows = std::max<int64_t>(0, std::min(iy0 + ihs, g.h) -
+                                            std::max<int64_t>(iy0, 0));
     int64_t padL = std::min(iws, std::max<int64_t>(0, -ix0));
-    int64_t cols = std::max<int64_t>(
-        0, std::min(ix0 + iws, g.w) - std::max<int64_t>(ix0, 0));
+    int64_t cols = std::max<int64_t>(0, std::min(ix0 + iws, g.w) -
+                                            std::max<int64_t>(ix0, 0));
     int64_t padB = ihs - padT - rows, padR = iws - padL - cols;
     int64_t inOffset = ((t.batch * g.cin + t.c0) * g.h +
                         std::clamp<int64_t>(iy0, 0, g.h - 1)) *
@@ -193,9 +193,9 @@ LogicalResult Codegen::emitPool(Operation *op, int64_t layer) {
     load.setPopNext(firstLoadWaits(i));
     Operation *lastLoad = load;
     if (i == 0 && hasMap)
-      lastLoad = emitDma<npuisa::DmaLoadOp>(
-          loc, mapBuf, mapIt->second.offset, 4, {g.oh * g.ow, 1, 1, 1},
-          {4, 0, 0, 0}, {4, 0, 0, 0}, layer);
+      lastLoad = emitDma<npuisa::DmaLoadOp>(loc, mapBuf, mapIt->second.offset,
+                                            4, {g.oh * g.ow, 1, 1, 1},
+                                            {4, 0, 0, 0}, {4, 0, 0, 0}, layer);
     lastLoad->setAttr("push_next", b.getUnitAttr());
     // Window over (x, y), channels outermost.
     SmallVector<int64_t> dims = {1, g.ow, t.oht, t.ct};
@@ -240,8 +240,7 @@ LogicalResult Codegen::emitPool(Operation *op, int64_t layer) {
       last->setAttr("push_prev", b.getUnitAttr());
     last->setAttr("push_next", b.getUnitAttr());
     // [c][oy][ox] rows, contiguous in DRAM.
-    int64_t outOffset =
-        ((t.batch * g.cout + t.c0) * g.oh + t.oy0) * g.ow;
+    int64_t outOffset = ((t.batch * g.cout + t.c0) * g.oh + t.oy0) * g.ow;
     auto store = emitDma<npuisa::DmaStoreOp>(
         loc, outBuf(i), outBase + 4 * outOffset, 4, {g.ow, t.oht, t.ct, 1},
         {4, 4 * g.ow, 4 * g.oh * g.ow, 0}, {4, 4 * g.ow, 4 * t.oht * g.ow, 0},
