@@ -194,10 +194,17 @@ private:
   LogicalResult emitDataMovement(Operation *op, int64_t layer);
   /// Nearest Resize whose sampling is strided (integer up- or downscaling).
   LogicalResult emitResizeNearest(ResizeOp op, int64_t layer);
-  /// Reductions (mean, max) and softmax over `reduced` axes of `input`.
+  /// Layer normalisation's operands beyond the input.
+  struct NormParams {
+    Value scale, bias; // bias may be null
+    float epsilon;
+  };
+  /// Reductions (mean, max), softmax and layer normalisation over the
+  /// `reducedAxes` of `input` on the vector unit.
   LogicalResult emitReduction(Operation *op, Value input,
                               ArrayRef<int64_t> reducedAxes, StringRef kind,
-                              int64_t layer);
+                              int64_t layer,
+                              std::optional<NormParams> norm = std::nullopt);
 
   /// Emits an FP32 matmul on the MAC array: with a 2-D W, batch dims of A
   /// fold into M; a batched W gives one 2-D product per batch index.

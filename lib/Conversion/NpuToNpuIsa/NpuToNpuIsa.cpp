@@ -800,7 +800,8 @@ LogicalResult Codegen::emitResizeNearest(ResizeOp op, int64_t layer) {
 
 LogicalResult Codegen::emitReduction(Operation *op, Value input,
                                      ArrayRef<int64_t> reducedAxes,
-                                     StringRef kind, int64_t layer) {
+                                     StringRef kind, int64_t layer,
+                                     std::optional<NormParams> norm) {
   auto inType = cast<RankedTensorType>(input.getType());
   Value result = op->getResult(0);
   if (!inType.getElementType().isF32())
@@ -831,10 +832,13 @@ LogicalResult Codegen::emitReduction(Operation *op, Value input,
   // Element strides: dense input; output dense over the kept groups.
   SmallVector<int64_t> inSt = denseStrides(dims),
                        outSt = keptStrides(dims, reduced);
-  bool softmax = kind == "softmax";
+  bool layerNorm = kind == "layer_norm";
+  bool softmax = kind == "softmax" || layerNorm; // whole-shape results
   // Buffers: two input tiles, two result tiles, and one group-sized scratch
-  // (softmax's max and sum).
-  int64_t per = int64_t(target.scratchpadBytes) / 5 / kAlign * kAlign / 4;
+  // (softmax's max and sum, layer norm's mean and variance); layer norm's
+  // scale and bias (the shape of one group) are loaded once.
+  int64_t parts = layerNorm ? 7 : 5;
+  int64_t per = int64_t(target.scratchpadBytes) / parts / kAlign * kAlign / 4;
   int64_t inner = 1;
   for (int64_t d = 1; d < rank; ++d)
     inner *= dims[d];
@@ -849,7 +853,7 @@ LogicalResult Codegen::emitReduction(Operation *op, Value input,
   int64_t bytes = per * 4;
   auto inBuf = [&](int64_t i) { return (i % 2) * bytes; };
   auto outBuf = [&](int64_t i) { return (2 + i % 2) * bytes; };
-  int64_t scratch = 4 * bytes;
+  int64_t scratch = 4 * bytes, scaleBuf = 5 * bytes, biasBuf = 6 * bytes;
   int64_t src = buffers.lookup(root(input)).offset;
   int64_t dst = buffers.lookup(result).offset;
   auto i64 = [&](int64_t v) { return b.getI64IntegerAttr(v); };
@@ -874,7 +878,14 @@ LogicalResult Codegen::emitReduction(Operation *op, Value input,
     auto load =
         dma(npuisa::DmaLoadOp(), inBuf(i), src + 4 * r0 * inSt[0], tileIn);
     load.setPopNext(firstLoadWaits(i));
-    load.setPushNext(true);
+    Operation *lastLoad = load;
+    if (layerNorm && i == 0)
+      for (auto [value, buf] :
+           {std::pair{norm->scale, scaleBuf}, std::pair{norm->bias, biasBuf}})
+        if (value)
+          lastLoad = dma(npuisa::DmaLoadOp(), buf,
+                         buffers.lookup(root(value)).offset, reducedCount);
+    lastLoad->setAttr("push_next", b.getUnitAttr());
     // The vector program of one tile; the first pops, the last pushes.
     SmallVector<Operation *> program;
     auto vec = [&](auto opT, StringRef func, int64_t s0, ArrayRef<int64_t> s0St,
@@ -901,7 +912,37 @@ LogicalResult Codegen::emitReduction(Operation *op, Value input,
     };
     SmallVector<int64_t> tileInSt = denseStrides(tdims),
                          tileOutSt = keptStrides(tdims, reduced);
-    if (!softmax) {
+    if (layerNorm) {
+      // mean = sum(x) / n; x -= mean; var = sum(x * x) / n;
+      // y = x * rsqrt(var + eps) * scale + bias.
+      float invN = 1.0f / float(reducedCount);
+      vec(npuisa::VecReduceOp(), "sum", inBuf(i), tileInSt, 0, {}, scratch,
+          tileOutSt)
+          .setAlphaAttr(b.getF32FloatAttr(invN));
+      vec(npuisa::VecBinaryOp(), "sub", inBuf(i), tileInSt, scratch, tileOutSt,
+          inBuf(i), tileInSt);
+      vec(npuisa::VecBinaryOp(), "mul", inBuf(i), tileInSt, inBuf(i), tileInSt,
+          outBuf(i), tileInSt);
+      vec(npuisa::VecReduceOp(), "sum", outBuf(i), tileInSt, 0, {}, scratch,
+          tileOutSt)
+          .setAlphaAttr(b.getF32FloatAttr(invN));
+      vec(npuisa::VecUnaryOp(), "affine_clamp", scratch, tileOutSt, 0, {},
+          scratch, tileOutSt)
+          .setBetaAttr(b.getF32FloatAttr(norm->epsilon));
+      vec(npuisa::VecUnaryOp(), "rsqrt", scratch, tileOutSt, 0, {}, scratch,
+          tileOutSt);
+      vec(npuisa::VecBinaryOp(), "mul", inBuf(i), tileInSt, scratch, tileOutSt,
+          outBuf(i), tileInSt);
+      // scale and bias vary along the reduced (inner) axes only.
+      SmallVector<int64_t> groupSt =
+          keptStrides(tdims, SmallVector<bool>(llvm::map_range(
+                                 reduced, [](bool r) { return !r; })));
+      vec(npuisa::VecBinaryOp(), "mul", outBuf(i), tileInSt, scaleBuf, groupSt,
+          outBuf(i), tileInSt);
+      if (norm->bias)
+        vec(npuisa::VecBinaryOp(), "add", outBuf(i), tileInSt, biasBuf, groupSt,
+            outBuf(i), tileInSt);
+    } else if (!softmax) {
       auto red = vec(npuisa::VecReduceOp(), kind == "max" ? "max" : "sum",
                      inBuf(i), tileInSt, 0, {}, outBuf(i), tileOutSt);
       if (kind == "mean")
@@ -1142,7 +1183,7 @@ LogicalResult Codegen::run() {
   for (Operation &op : body) {
     if (isa<ConstantOp, ReshapeOp, MatMulOp, ConvOp, ConvTransposeOp, MaxPoolOp,
             AvgPoolOp, TransposeOp, SliceOp, ResizeOp, ConcatOp, ReduceMeanOp,
-            ReduceMaxOp, SoftmaxOp, func::ReturnOp>(op) ||
+            ReduceMaxOp, SoftmaxOp, LayerNormOp, func::ReturnOp>(op) ||
         vecFuncOf(&op))
       continue;
     auto [name, type] = layerOf(&op);
@@ -1158,7 +1199,7 @@ LogicalResult Codegen::run() {
     return failure();
   int64_t layer = 0;
   for (Operation &op : body) {
-    if (isa<ReduceMeanOp, ReduceMaxOp, SoftmaxOp>(op)) {
+    if (isa<ReduceMeanOp, ReduceMaxOp, SoftmaxOp, LayerNormOp>(op)) {
       if (op.getResult(0).use_empty())
         continue;
       auto [name, type] = layerOf(&op);
@@ -1176,6 +1217,14 @@ LogicalResult Codegen::run() {
               .Case([&](SoftmaxOp r) {
                 int64_t axis = r.getAxis();
                 return emitReduction(r, r.getInput(), {axis}, "softmax", layer);
+              })
+              .Case([&](LayerNormOp r) {
+                SmallVector<int64_t> axes = llvm::to_vector(
+                    llvm::seq<int64_t>(r.getAxis(), r.getType().getRank()));
+                return emitReduction(
+                    r, r.getInput(), axes, "layer_norm", layer,
+                    NormParams{r.getScale(), r.getBias(),
+                               r.getEpsilon().convertToFloat()});
               });
       ++layer;
       if (failed(emitted))
@@ -1246,8 +1295,19 @@ LogicalResult Codegen::run() {
     // The bytes are row-major either way, so the source is read with the
     // output's shape (it may be a reshape of an input or a constant).
     Value source = root(value);
-    if (failed(emitElementwise(func, {value}, {buffers.lookup(source).offset},
-                               value, buf.offset, copy, layer++)))
+    int64_t src = buffers.lookup(source).offset;
+    if (cast<RankedTensorType>(value.getType()).getElementType().isF32()) {
+      if (failed(emitElementwise(func, {value}, {src}, value, buf.offset, copy,
+                                 layer++)))
+        return failure();
+      continue;
+    }
+    // Other element types (shapes and sizes folded to int64 constants, say)
+    // are copied as bytes by DMA, in the widest unit that divides them.
+    int64_t bytes = byteSize(value.getType());
+    int64_t unit = bytes % 4 == 0 ? 4 : bytes % 2 == 0 ? 2 : 1;
+    if (failed(emitMove(func, {bytes / unit}, unit, src, {1}, buf.offset, {1},
+                        layer++)))
       return failure();
   }
   program.setDramSize(std::max<int64_t>(dramSize, kAlign));
