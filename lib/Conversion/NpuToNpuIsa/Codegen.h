@@ -138,6 +138,11 @@ private:
     return v;
   }
   LogicalResult planDram(func::ReturnOp ret);
+  /// Opens the layer-table entry of `op` (its ONNX node, op type and
+  /// shapes); the instructions emitted next belong to it.
+  void beginLayer(Operation *op);
+  /// Records the current layer's tile sizes (elements) for reports.
+  void noteTiles(ArrayRef<std::pair<StringRef, int64_t>> tiles);
   /// Places a constant's bytes (already rearranged if need be) in DRAM.
   Buffer placeConstant(Location loc, ElementsAttr value);
   /// Emits the tiles of one elementwise op: `operands` and `result` give
@@ -242,6 +247,7 @@ private:
   const rt::TargetDesc &target;
   OpBuilder b;
   npuisa::ProgramOp program;
+  npuisa::LayerOp currentLayer;
   llvm::DenseMap<Value, Buffer> buffers;
   /// Convolution (and transposed convolution) weights rearranged to
   /// [group][KH][KW][C/group][M/group], keyed by the op.

@@ -257,6 +257,7 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
   ConvTiles t = chooseConvTiles(target, g);
   if (t.m == 0)
     return op->emitError("backend: no convolution tiling fits the target");
+  noteTiles({{"oh", t.oh}, {"ow", t.ow}, {"m", t.m}, {"c", t.c}});
   int64_t taps = g.weightTaps;
   int64_t inBase = buffers.lookup(root(op->getOperand(0))).offset;
   int64_t outBase = buffers.lookup(op->getResult(0)).offset;

@@ -314,6 +314,17 @@ LogicalResult Codegen::planDram(func::ReturnOp ret) {
     arenaSize = std::max(arenaSize, alignUp(offset + iv.bytes));
   }
   dramSize = arenaBase + arenaSize;
+  // The liveness lower bound: the most bytes live after any one op.
+  int64_t lowerBound = 0;
+  for (int64_t t = 0; t < int64_t(index.size()); ++t) {
+    int64_t liveBytes = 0;
+    for (const Interval &iv : order)
+      if (iv.first <= t && t <= iv.last)
+        liveBytes += iv.bytes;
+    lowerBound = std::max(lowerBound, liveBytes);
+  }
+  program.setArenaBytesAttr(b.getI64IntegerAttr(arenaSize));
+  program.setArenaLowerBoundAttr(b.getI64IntegerAttr(lowerBound));
   // Convolution weights computed at run time (graph inputs in ONNX's tests)
   // are rearranged by a DMA pass into a buffer of their own.
   for (Operation &op : body)
@@ -432,6 +443,7 @@ LogicalResult Codegen::emitElementwise(Operation *op, ArrayRef<Value> operands,
   }
   int64_t rows = std::max<int64_t>(
       1, std::min(dims[t], budget / std::max<int64_t>(inner, 1)));
+  noteTiles({{"elements", rows * inner}});
   // The tiles, in order: an index for dims < t and a row range of dim t.
   struct Tile {
     SmallVector<int64_t> outer;
@@ -614,6 +626,7 @@ LogicalResult Codegen::emitMove(Operation *op, ArrayRef<int64_t> shape,
     return op->emitError("backend: data movement tile does not fit");
   int64_t rows = std::max<int64_t>(1, std::min(dims[0], budget / inner));
   int64_t n = (dims[0] + rows - 1) / rows;
+  noteTiles({{"elements", rows * inner}});
   auto i64 = [&](int64_t v) { return b.getI64IntegerAttr(v); };
   Location loc = op->getLoc();
   int64_t bufBytes = budget * elemBytes;
@@ -1090,6 +1103,7 @@ LogicalResult Codegen::emitMatmul2D(MatMulOp op, int64_t aBase, int64_t wBase,
   MatmulTiles tiles = chooseMatmulTiles(target, M, N, K);
   if (tiles.m == 0)
     return op.emitError("backend: no matmul tiling fits the target");
+  noteTiles({{"m", tiles.m}, {"n", tiles.n}, {"k", tiles.k}});
   // Scratchpad: two A tiles, two W tiles, two C tiles.
   int64_t aBytes = tiles.m * tiles.k * 4, wBytes = tiles.k * tiles.n * 4;
   int64_t cBytes = tiles.m * tiles.n * 4;
@@ -1176,6 +1190,26 @@ LogicalResult Codegen::emitMatmul2D(MatMulOp op, int64_t aBase, int64_t wBase,
   return success();
 }
 
+void Codegen::beginLayer(Operation *op) {
+  auto [name, type] = layerOf(op);
+  currentLayer = npuisa::LayerOp::create(
+      b, op->getLoc(), b.getStringAttr(name), b.getStringAttr(type),
+      StringAttr(), DictionaryAttr());
+  std::string shapes;
+  llvm::raw_string_ostream os(shapes);
+  llvm::interleaveComma(op->getOperandTypes(), os);
+  os << " -> ";
+  llvm::interleaveComma(op->getResultTypes(), os);
+  currentLayer.setShapesAttr(b.getStringAttr(shapes));
+}
+
+void Codegen::noteTiles(ArrayRef<std::pair<StringRef, int64_t>> tiles) {
+  SmallVector<NamedAttribute> attrs;
+  for (auto [key, value] : tiles)
+    attrs.push_back(b.getNamedAttr(key, b.getI64IntegerAttr(value)));
+  currentLayer.setTilesAttr(b.getDictionaryAttr(attrs));
+}
+
 LogicalResult Codegen::run() {
   Block &body = func.getBody().front();
   auto ret = cast<func::ReturnOp>(body.getTerminator());
@@ -1192,7 +1226,9 @@ LogicalResult Codegen::run() {
                           << ") is not supported by the code generator yet";
   }
   b.setInsertionPointToEnd(module.getBody());
-  program = npuisa::ProgramOp::create(b, func.getLoc(), "main", target.name, 1);
+  program = npuisa::ProgramOp::create(
+      b, func.getLoc(), b.getStringAttr("main"), b.getStringAttr(target.name),
+      b.getI64IntegerAttr(1), IntegerAttr(), IntegerAttr());
   program.getBody().emplaceBlock();
   b.setInsertionPointToEnd(&program.getBody().front());
   if (failed(planDram(ret)))
@@ -1202,8 +1238,7 @@ LogicalResult Codegen::run() {
     if (isa<ReduceMeanOp, ReduceMaxOp, SoftmaxOp, LayerNormOp>(op)) {
       if (op.getResult(0).use_empty())
         continue;
-      auto [name, type] = layerOf(&op);
-      npuisa::LayerOp::create(b, op.getLoc(), name, type);
+      beginLayer(&op);
       LogicalResult emitted =
           TypeSwitch<Operation *, LogicalResult>(&op)
               .Case([&](ReduceMeanOp r) {
@@ -1234,8 +1269,7 @@ LogicalResult Codegen::run() {
     if (isa<TransposeOp, SliceOp, ConcatOp, ResizeOp>(op)) {
       if (op.getResult(0).use_empty())
         continue;
-      auto [name, type] = layerOf(&op);
-      npuisa::LayerOp::create(b, op.getLoc(), name, type);
+      beginLayer(&op);
       if (failed(emitDataMovement(&op, layer++)))
         return failure();
       continue;
@@ -1243,8 +1277,7 @@ LogicalResult Codegen::run() {
     if (isa<ConvOp, ConvTransposeOp>(op)) {
       if (op.getResult(0).use_empty())
         continue;
-      auto [name, type] = layerOf(&op);
-      npuisa::LayerOp::create(b, op.getLoc(), name, type);
+      beginLayer(&op);
       LogicalResult emitted =
           isa<ConvOp>(op) ? emitConv(cast<ConvOp>(op), layer)
                           : emitConvTranspose(cast<ConvTransposeOp>(op), layer);
@@ -1256,8 +1289,7 @@ LogicalResult Codegen::run() {
     if (isa<MaxPoolOp, AvgPoolOp>(op)) {
       if (op.getResult(0).use_empty())
         continue;
-      auto [name, type] = layerOf(&op);
-      npuisa::LayerOp::create(b, op.getLoc(), name, type);
+      beginLayer(&op);
       if (failed(emitPool(&op, layer++)))
         return failure();
       continue;
@@ -1265,8 +1297,7 @@ LogicalResult Codegen::run() {
     if (auto mm = dyn_cast<MatMulOp>(op)) {
       if (mm.getResult().use_empty())
         continue;
-      auto [name, type] = layerOf(&op);
-      npuisa::LayerOp::create(b, op.getLoc(), name, type);
+      beginLayer(&op);
       if (failed(emitMatmul(mm, layer++)))
         return failure();
       continue;
@@ -1274,10 +1305,9 @@ LogicalResult Codegen::run() {
     auto fn = vecFuncOf(&op);
     if (!fn)
       continue;
-    auto [name, type] = layerOf(&op);
-    npuisa::LayerOp::create(b, op.getLoc(), name, type);
     if (op.getResult(0).use_empty())
       continue; // dead (the optimized phase removes these)
+    beginLayer(&op);
     SmallVector<Value> operands(op.getOperands());
     SmallVector<int64_t> offsets;
     for (Value v : operands)
@@ -1290,7 +1320,9 @@ LogicalResult Codegen::run() {
   // Outputs that are inputs, constants or aliases: copy them (the vector
   // unit's bit-exact copy).
   for (auto [value, buf] : copies) {
-    npuisa::LayerOp::create(b, func.getLoc(), "copy", "Identity");
+    currentLayer = npuisa::LayerOp::create(
+        b, func.getLoc(), b.getStringAttr("copy"), b.getStringAttr("Identity"),
+        StringAttr(), DictionaryAttr());
     VecFunc copy{false, "copy"};
     // The bytes are row-major either way, so the source is read with the
     // output's shape (it may be a reshape of an input or a constant).

@@ -143,6 +143,7 @@ LogicalResult Codegen::emitPool(Operation *op, int64_t layer) {
   if (bytesOf(oht, ct) > budget || iwsFull > kMaxExtent || ct > kMaxExtent)
     return op->emitError("backend: a pooling row does not fit the "
                          "scratchpad");
+  noteTiles({{"oh", oht}, {"ow", g.ow}, {"c", ct}});
   int64_t slabBytes = alignUp(4 * ct * ((oht - 1) * g.sh + g.kh) * iwsFull);
   int64_t outBytes = alignUp(4 * ct * oht * g.ow);
   auto slabBuf = [&](int64_t i) { return (i % 2) * slabBytes; };

@@ -31,9 +31,14 @@ def NpuIsa_ProgramOp : NpuIsa_Op<"program", [
     }
     ```
     `dram_size` is in bytes; `target` names a runtime target (npu-v1, ...).
+    The code generator records its activation arena's size (`arena_bytes`)
+    and the liveness lower bound of any arena (`arena_lower_bound`: the
+    largest sum of bytes live at one point), for reports.
   }];
   let arguments = (ins SymbolNameAttr:$sym_name, StrAttr:$target,
-                       ConfinedAttr<I64Attr, [IntPositive]>:$dram_size);
+                       ConfinedAttr<I64Attr, [IntPositive]>:$dram_size,
+                       OptionalAttr<I64Attr>:$arena_bytes,
+                       OptionalAttr<I64Attr>:$arena_lower_bound);
   let regions = (region SizedRegion<1>:$body);
   let assemblyFormat = "$sym_name attr-dict-with-keyword $body";
   let hasVerifier = 1;
@@ -43,13 +48,17 @@ def NpuIsa_LayerOp : NpuIsa_Op<"layer", [HasParent<"ProgramOp">]> {
   let summary = "A layer table entry: the ONNX node name and op type";
   let description = [{
     Layers are numbered in order of appearance; instructions refer to them
-    by that number in their `layer` attribute.
+    by that number in their `layer` attribute. The code generator notes the
+    op's operand and result types (`shapes`) and its tile sizes (`tiles`,
+    in elements) for reports.
 
     ```mlir
     npu_isa.layer "conv1" op "Conv"
     ```
   }];
-  let arguments = (ins StrAttr:$name, StrAttr:$onnx_op);
+  let arguments = (ins StrAttr:$name, StrAttr:$onnx_op,
+                       OptionalAttr<StrAttr>:$shapes,
+                       OptionalAttr<DictionaryAttr>:$tiles);
   let assemblyFormat = "$name `op` $onnx_op attr-dict";
 }
 
