@@ -1,12 +1,16 @@
 //===- npu-compile.cpp - ONNX model to NPU executable ---------------------===//
 //
 // npu-compile MODEL.onnx [--compile-to=PHASE] [--input-shape=NAME:AxBxC]...
-//             [-o OUT]
+//             [--target=NAME] [-o OUT] [--report=FILE.json]
 //
 // Phases (IREE's --compile-to convention, see npu/Pipelines/Pipelines.h):
-// `npu` stops after import, `optimized` after graph simplification; each
-// prints the IR of that phase. Errors are one line, `npu-compile: error: FILE:
-// what is wrong`, exit code 1, and nothing is written to -o.
+// `npu` stops after import, `optimized` after graph simplification, `isa`
+// after code generation; each prints the IR of that phase (to stdout unless
+// -o names a file). `bin`, the default, writes the .npubin executable (to
+// MODEL.npubin in the current directory unless -o names a file), and with
+// --report a JSON report (npu/Target/Report/CompileReport.h). Errors are one
+// line, `npu-compile: error: FILE: what is wrong`, exit code 1, and nothing
+// is written.
 //
 //===----------------------------------------------------------------------===//
 
@@ -14,6 +18,7 @@
 #include "npu/InitAllDialects.h"
 #include "npu/Pipelines/Pipelines.h"
 #include "npu/Target/Npubin/NpubinEmitter.h"
+#include "npu/Target/Report/CompileReport.h"
 
 #include "mlir/Bytecode/BytecodeWriter.h"
 #include "mlir/IR/AsmState.h"
@@ -24,6 +29,9 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Error.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/JSON.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -35,9 +43,11 @@ cl::OptionCategory category("npu-compile options");
 
 cl::opt<std::string> inputPath(cl::Positional, cl::desc("<model.onnx>"),
                                cl::Required, cl::cat(category));
-cl::opt<std::string> outputPath("o", cl::desc("Output file ('-' for stdout)"),
-                                cl::value_desc("file"), cl::init("-"),
-                                cl::cat(category));
+cl::opt<std::string> outputPath(
+    "o",
+    cl::desc("Output file ('-' for stdout; default: stdout for IR, "
+             "MODEL.npubin for bin)"),
+    cl::value_desc("file"), cl::cat(category));
 cl::opt<npu::CompilePhase> compileTo(
     "compile-to", cl::desc("Stop after this phase and write its output"),
     cl::values(clEnumValN(npu::CompilePhase::Npu, "npu",
@@ -48,7 +58,7 @@ cl::opt<npu::CompilePhase> compileTo(
                           "npu_isa dialect, one op per instruction"),
                clEnumValN(npu::CompilePhase::Bin, "bin",
                           "the .npubin executable")),
-    cl::init(npu::CompilePhase::Optimized), cl::cat(category));
+    cl::init(npu::CompilePhase::Bin), cl::cat(category));
 cl::opt<std::string> targetName("target",
                                 cl::desc("NPU target (npu-v1, npu-v1-small, "
                                          "npu-v1-large)"),
@@ -57,6 +67,12 @@ cl::list<std::string> inputShapes(
     "input-shape",
     cl::desc("Bind a graph input's shape, e.g. x:1x3x48x192 (repeatable)"),
     cl::value_desc("name:DxDx..."), cl::cat(category));
+cl::opt<std::string> reportPath(
+    "report",
+    cl::desc("Write a JSON report of the generated code (bin phase): per "
+             "layer tiles, MACs, DRAM bytes, estimated cycles; totals "
+             "against the arena's and the roofline's lower bounds"),
+    cl::value_desc("file.json"), cl::cat(category));
 cl::opt<bool> emitBytecode("emit-bytecode",
                            cl::desc("Write MLIR bytecode instead of text"),
                            cl::init(false), cl::cat(category));
@@ -83,6 +99,20 @@ int main(int argc, char **argv) {
   mlir::registerMLIRContextCLOptions();
   mlir::registerPassManagerCLOptions();
   cl::ParseCommandLineOptions(argc, argv, "NPU compiler: ONNX to NPU\n");
+
+  if (!reportPath.empty() && compileTo != npu::CompilePhase::Bin)
+    return error("--report needs --compile-to=bin");
+  if (outputPath.empty()) {
+    if (compileTo == npu::CompilePhase::Bin) {
+      StringRef name = inputPath;
+      name = name.substr(name.find_last_of('/') + 1);
+      if (name.ends_with(".onnx"))
+        name = name.drop_back(5);
+      outputPath = (name + ".npubin").str();
+    } else {
+      outputPath = "-";
+    }
+  }
 
   npu::OnnxImportOptions options;
   for (const std::string &spec : inputShapes) {
@@ -127,6 +157,18 @@ int main(int argc, char **argv) {
                                       : firstError);
   }
 
+  std::string report;
+  if (!reportPath.empty()) {
+    auto programs = (**module).getOps<npu::npuisa::ProgramOp>();
+    FailureOr<json::Value> value =
+        npu::buildCompileReport(*programs.begin(), executable, inputPath);
+    if (failed(value))
+      return error(firstError.empty() ? "cannot build the report"
+                                      : firstError);
+    raw_string_ostream os(report);
+    os << formatv("{0:2}", *value) << "\n";
+  }
+
   // Written to a temporary file and renamed, so a failure leaves nothing.
   Error written = writeToOutput(outputPath, [&](raw_ostream &os) -> Error {
     if (compileTo == npu::CompilePhase::Bin) {
@@ -144,5 +186,17 @@ int main(int argc, char **argv) {
   if (written)
     return error("cannot write '" + outputPath +
                  "': " + toString(std::move(written)));
+  if (!reportPath.empty()) {
+    Error reported = writeToOutput(reportPath, [&](raw_ostream &os) -> Error {
+      os << report;
+      return Error::success();
+    });
+    if (reported) {
+      if (outputPath != "-")
+        sys::fs::remove(outputPath); // all or nothing
+      return error("cannot write '" + reportPath +
+                   "': " + toString(std::move(reported)));
+    }
+  }
   return 0;
 }

@@ -1,0 +1,51 @@
+//===- CompileReport.h - npu-compile --report ---------------------*- C++ -*-===//
+//
+// The compile report: what the code generator chose per layer and what it
+// should cost, next to the bounds it is measured against. JSON, written by
+// `npu-compile --report=FILE.json`:
+//
+//   {"model", "target",
+//    "layers": [{"id", "name" (ONNX node), "op" (ONNX op type), "shapes"
+//                (operand types -> result types), "tiles" (elements),
+//                "macs", "dram_read_bytes", "dram_write_bytes",
+//                "estimated_cycles", "load_cycles", "compute_cycles",
+//                "store_cycles", "instructions"}...],
+//    "totals": {"macs", "weight_bytes", "input_bytes", "output_bytes",
+//               "arena_bytes", "arena_lower_bound_bytes", "dram_bytes",
+//               "compulsory_dram_bytes", "estimated_cycles",
+//               "roofline_cycles", "peak_macs_per_cycle", "instructions"}}
+//
+// Per-layer cycles are the static estimate of npu/runtime/Timing.h (each
+// unit's instructions summed, the slowest unit taken: perfect overlap, no
+// dependence stalls); `estimated_cycles` in the totals is their sum. The
+// roofline lower bound is max(MACs / peak MACs per cycle, compulsory DRAM
+// bytes / DRAM bytes per cycle), compulsory traffic being weights, inputs
+// and outputs once (Williams, Waterman and Patterson, "Roofline", CACM
+// 2009). Peak MACs per cycle is rows x columns of the array, divided by
+// the FP32 rate divisor when every matmul is FP32.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef NPU_TARGET_REPORT_COMPILEREPORT_H
+#define NPU_TARGET_REPORT_COMPILEREPORT_H
+
+#include "npu/Dialect/NpuIsa/IR/NpuIsaOps.h"
+
+#include "llvm/Support/JSON.h"
+
+#include <cstdint>
+#include <vector>
+
+namespace npu {
+
+/// Builds the report of `program` and its emitted `executable` (the bytes
+/// emitNpubin produced; loaded again to estimate it). Fails with an error
+/// on `program` when the executable does not load.
+mlir::FailureOr<llvm::json::Value>
+buildCompileReport(npuisa::ProgramOp program,
+                   const std::vector<uint8_t> &executable,
+                   llvm::StringRef model);
+
+} // namespace npu
+
+#endif // NPU_TARGET_REPORT_COMPILEREPORT_H

@@ -1,0 +1,106 @@
+//===- CompileReport.cpp - npu-compile --report -------------------------===//
+
+#include "npu/Target/Report/CompileReport.h"
+
+#include "npu/runtime/Executable.h"
+#include "npu/runtime/Timing.h"
+
+#include <algorithm>
+
+using namespace mlir;
+namespace json = llvm::json;
+namespace rt = npu::rt;
+
+namespace npu {
+
+FailureOr<json::Value>
+buildCompileReport(npuisa::ProgramOp program,
+                   const std::vector<uint8_t> &executable,
+                   llvm::StringRef model) {
+  const rt::TargetDesc *target = rt::lookupTarget(program.getTarget().str());
+  std::string error;
+  std::unique_ptr<rt::Executable> exe =
+      target ? rt::Executable::load(executable, target, error) : nullptr;
+  if (!exe)
+    return program.emitError("report: the executable does not load: ")
+           << (target ? error : "unknown target");
+  std::vector<rt::LayerEstimate> est = rt::estimateLayers(*exe);
+
+  auto bytesOf = [](Type type) {
+    auto t = cast<RankedTensorType>(type);
+    return t.getNumElements() * ((t.getElementTypeBitWidth() + 7) / 8);
+  };
+  int64_t weightBytes = 0, inputBytes = 0, outputBytes = 0;
+  bool allFp32 = true;
+  for (Operation &op : program.getBody().front()) {
+    if (auto data = dyn_cast<npuisa::DataOp>(op))
+      weightBytes += bytesOf(data.getValue().getType());
+    else if (auto in = dyn_cast<npuisa::InputOp>(op))
+      inputBytes += bytesOf(in.getType());
+    else if (auto out = dyn_cast<npuisa::OutputOp>(op))
+      outputBytes += bytesOf(out.getType());
+    else if (auto mm = dyn_cast<npuisa::MatmulOp>(op))
+      allFp32 &= mm.getFp32();
+  }
+
+  json::Array layers;
+  rt::LayerEstimate total;
+  uint64_t estimated = 0;
+  size_t id = 0;
+  for (auto layer : program.getBody().front().getOps<npuisa::LayerOp>()) {
+    rt::LayerEstimate e = id < est.size() ? est[id] : rt::LayerEstimate();
+    json::Object entry{{"id", int64_t(id)},
+                       {"name", layer.getName()},
+                       {"op", layer.getOnnxOp()},
+                       {"macs", int64_t(e.macs)},
+                       {"dram_read_bytes", int64_t(e.dramReadBytes)},
+                       {"dram_write_bytes", int64_t(e.dramWriteBytes)},
+                       {"estimated_cycles", int64_t(e.cycles())},
+                       {"load_cycles", int64_t(e.loadCycles)},
+                       {"compute_cycles", int64_t(e.computeCycles)},
+                       {"store_cycles", int64_t(e.storeCycles)},
+                       {"instructions", int64_t(e.instructions)}};
+    if (auto shapes = layer.getShapes())
+      entry["shapes"] = *shapes;
+    if (auto tiles = layer.getTiles()) {
+      json::Object t;
+      for (NamedAttribute attr : *tiles)
+        if (auto v = dyn_cast<IntegerAttr>(attr.getValue()))
+          t[attr.getName().str()] = v.getInt();
+      entry["tiles"] = std::move(t);
+    }
+    layers.push_back(std::move(entry));
+    total.macs += e.macs;
+    total.dramReadBytes += e.dramReadBytes;
+    total.dramWriteBytes += e.dramWriteBytes;
+    total.instructions += e.instructions;
+    estimated += e.cycles();
+    ++id;
+  }
+
+  double peakMacs = double(target->arrayRows) * target->arrayCols /
+                    (allFp32 ? target->fp32RateDivisor : 1);
+  int64_t compulsory = weightBytes + inputBytes + outputBytes;
+  double roofline =
+      std::max(double(total.macs) / peakMacs,
+               double(compulsory) / double(target->dramBytesPerCycle));
+  json::Object totals{
+      {"macs", int64_t(total.macs)},
+      {"weight_bytes", weightBytes},
+      {"input_bytes", inputBytes},
+      {"output_bytes", outputBytes},
+      {"arena_bytes", program.getArenaBytes().value_or(0)},
+      {"arena_lower_bound_bytes", program.getArenaLowerBound().value_or(0)},
+      {"dram_bytes", int64_t(total.dramReadBytes + total.dramWriteBytes)},
+      {"compulsory_dram_bytes", compulsory},
+      {"estimated_cycles", int64_t(estimated)},
+      {"roofline_cycles", int64_t(std::ceil(roofline))},
+      {"peak_macs_per_cycle", peakMacs},
+      {"instructions", int64_t(total.instructions)}};
+  return json::Value(json::Object{{"model", model},
+                                  {"target", program.getTarget()},
+                                  {"layers", std::move(layers)},
+                                  {"totals", std::move(totals)}});
+}
+
+} // namespace npu
