@@ -1,38 +1,34 @@
 #!/usr/bin/env bash
-# Sets up (if needed), builds, and imports PaddleOCR's text-direction
-# classifier into the npu dialect: prints the IR (weights elided) and a count
-# of the ops. The demo grows into compile-and-run as the backend lands.
+# Sets up (if needed) and builds, then runs PaddleOCR's text-direction
+# classifier on the NPU emulator: renders a text line, preprocesses it the
+# way PaddleOCR does, compiles the ONNX model to a .npubin, runs it upright
+# and rotated by 180 degrees, and prints the predicted orientation with the
+# emulator's summary (cycles, MAC utilisation, DRAM traffic, energy).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${NPU_BUILD_DIR:-$root/build}
 "$root/scripts/setup.sh"
 "$root/scripts/build.sh" >/dev/null
+bin="$build/bin"
 model="$root/third_party/models/ch_ppocr_mobile_v2.0_cls_infer.onnx"
-out=$(mktemp --suffix=.mlir)
-trap 'rm -f "$out"' EXIT
-
-echo "== npu-compile $(basename "$model") --input-shape=x:1x3x48x192 --compile-to=optimized"
-"$build/bin/npu-compile" "$model" --input-shape=x:1x3x48x192 --compile-to=optimized \
-  --mlir-elide-elementsattrs-if-larger=8 --mlir-elide-resource-strings-if-larger=8 -o "$out"
-head -n 12 "$out"
-echo "    ..."
-grep -E '^\s+return' "$out"
-echo
-echo "== npu ops in @main"
-grep -oE '= npu\.[a-z_]+' "$out" | sed 's/= //' | sort | uniq -c | sort -rn
-echo
-echo "== round trip through npu-opt"
-"$build/bin/npu-opt" "$out" | "$build/bin/npu-opt" >/dev/null && echo "ok: the IR parses, verifies and prints back"
-
-# Compile-and-run, for what the backend covers today (FP32 elementwise ops):
-# a swish activation on 1x16x96x96, tiled and double-buffered.
-echo
-swish="$root/python-free-examples/swish/model.txtpb"
 work=$(mktemp -d)
-trap 'rm -f "$out"; rm -rf "$work"' EXIT
-protoc --encode=onnx.ModelProto -I/usr/include /usr/include/onnx/onnx.proto < "$swish" > "$work/swish.onnx"
-"$build/bin/npu-build-example" --random-f32="$work/x.npy" --shape=1x16x96x96
-echo "== npu-compile swish.onnx -o swish.npubin && npu-run swish.npubin --input=x.npy"
-"$build/bin/npu-compile" "$work/swish.onnx" --compile-to=bin -o "$work/swish.npubin"
-"$build/bin/npu-run" "$work/swish.npubin" --input="$work/x.npy" --output-dir="$work/out" --report="$work/report.json"
-"$build/bin/npu-objdump" "$work/swish.npubin" | sed -n '/^disassembly/,+6p'
+trap 'rm -rf "$work"' EXIT
+text=${1:-"Hello NPU 2026"}
+
+echo "== npu-ocr render --text=\"$text\""
+"$bin/npu-ocr" render --text="$text" -o "$work/line.png"
+
+echo
+echo "== npu-compile $(basename "$model") --input-shape=x:1x3x48x192 -o cls.npubin --report=cls.json"
+"$bin/npu-compile" "$model" --input-shape=x:1x3x48x192 -o "$work/cls.npubin" --report="$work/cls.json"
+sed -n '/"totals"/,$p' "$work/cls.json" | sed -n 's/^ *"\(weight_bytes\|arena_bytes\|arena_lower_bound_bytes\|macs\|estimated_cycles\|roofline_cycles\)": \([0-9]*\).*/  \1 \2/p'
+
+for rot in 0 180; do
+  flag=(); [ $rot = 180 ] && flag=(--rotate180)
+  echo
+  echo "== the line rotated by $rot degrees: npu-ocr preprocess, npu-run cls.npubin"
+  "$bin/npu-ocr" preprocess --model=cls "$work/line.png" -o "$work/x$rot.npy" "${flag[@]}"
+  "$bin/npu-run" "$work/cls.npubin" --input="x=$work/x$rot.npy" --output-dir="$work/out$rot"
+  read -r label score < <("$bin/npu-ocr" decode --model=cls "$work/out$rot/softmax_0.tmp_0.npy")
+  echo "predicted orientation: $label degrees (probability $score)"
+done

@@ -57,7 +57,9 @@ namespace {
 struct Image {
   int w = 0, h = 0;
   std::vector<uint8_t> rgb;
-  uint8_t at(int x, int y, int c) const { return rgb[(size_t(y) * w + x) * 3 + c]; }
+  uint8_t at(int x, int y, int c) const {
+    return rgb[(size_t(y) * w + x) * 3 + c];
+  }
 };
 
 Image loadImage(const std::string &path) {
@@ -94,8 +96,8 @@ std::vector<float> resizeBilinear(const Image &img, int ow, int oh) {
   return out;
 }
 
-void writeTensor(const std::string &path, const std::vector<float> &chw,
-                 int h, int w) {
+void writeTensor(const std::string &path, const std::vector<float> &chw, int h,
+                 int w) {
   std::vector<uint8_t> bytes =
       encodeNpy(bin::ElementType::F32, {1, 3, h, w}, chw.data(),
                 chw.size() * sizeof(float));
@@ -111,7 +113,8 @@ int render(const std::string &text, const std::string &fontPath, int px,
                                   std::istreambuf_iterator<char>());
   stbtt_fontinfo info;
   if (font.empty() ||
-      !stbtt_InitFont(&info, font.data(), stbtt_GetFontOffsetForIndex(font.data(), 0)))
+      !stbtt_InitFont(&info, font.data(),
+                      stbtt_GetFontOffsetForIndex(font.data(), 0)))
     fail(fontPath + ": cannot read the font");
   float scale = stbtt_ScaleForPixelHeight(&info, float(px));
   int ascent, descent, gap;
@@ -126,8 +129,9 @@ int render(const std::string &text, const std::string &fontPath, int px,
     stbtt_GetCodepointHMetrics(&info, (unsigned char)text[i], &adv, &lsb);
     pen += adv * scale;
     if (i + 1 < text.size())
-      pen += scale * stbtt_GetCodepointKernAdvance(&info, (unsigned char)text[i],
-                                                   (unsigned char)text[i + 1]);
+      pen +=
+          scale * stbtt_GetCodepointKernAdvance(&info, (unsigned char)text[i],
+                                                (unsigned char)text[i + 1]);
   }
   int width = int(std::ceil(pen)) + margin;
   std::vector<uint8_t> gray(size_t(width) * height, 0);
@@ -192,8 +196,8 @@ int preprocess(const std::string &model, const std::string &path,
     for (int c = 0; c < 3; ++c)
       for (int y = 0; y < size; ++y)
         for (int x = 0; x < size; ++x) {
-          float v = y < h && x < w ? px[(size_t(y) * w + x) * 3 + (2 - c)]
-                                   : 255.0f;
+          float v =
+              y < h && x < w ? px[(size_t(y) * w + x) * 3 + (2 - c)] : 255.0f;
           chw[(size_t(c) * size + y) * size + x] =
               (v / 255.0f - mean[c]) / stdv[c];
         }
@@ -323,12 +327,11 @@ int main(int argc, char **argv) {
     return opt[key];
   };
   if (cmd == "render")
-    return render(need("text"),
-                  opt.count("font")
-                      ? opt["font"]
-                      : "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-                  opt.count("px") ? std::atoi(opt["px"].c_str()) : 32,
-                  need("o"));
+    return render(
+        need("text"),
+        opt.count("font") ? opt["font"]
+                          : "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+        opt.count("px") ? std::atoi(opt["px"].c_str()) : 32, need("o"));
   if (files.size() != 1)
     fail(cmd + " takes one input file");
   std::string model = need("model");

@@ -81,7 +81,8 @@ std::vector<LayerEstimate> estimateLayers(const Executable &exe) {
     case Opcode::Matmul: {
       const bin::MatmulDesc &d = exe.matmul(insn.get(FieldId::Matmul_Desc));
       uint64_t rows = uint64_t(d.m_outer()) * d.m_inner();
-      uint64_t tiles = ceilDiv(d.k(), t.arrayRows) * ceilDiv(d.n(), t.arrayCols);
+      uint64_t tiles =
+          ceilDiv(d.k(), t.arrayRows) * ceilDiv(d.n(), t.arrayCols);
       l.computeCycles +=
           matmulCycles(t, rows, tiles, insn.get(FieldId::Matmul_Fp32));
       l.macs += rows * d.k() * d.n();
@@ -97,11 +98,11 @@ std::vector<LayerEstimate> estimateLayers(const Executable &exe) {
         work *= d.dims()->Get(i);
       if (insn.opcode() == Opcode::VecPool)
         work *= uint64_t(d.window()->Get(0)) * d.window()->Get(1);
-      bool narrow = elementBytes(d.src0_type()) == 1 &&
-                    elementBytes(d.dst_type()) == 1;
+      bool narrow =
+          elementBytes(d.src0_type()) == 1 && elementBytes(d.dst_type()) == 1;
       unsigned func = unsigned(insn.get(FieldId::VecBinary_Func));
-      l.computeCycles += vectorCycles(t, work, narrow,
-                                      isTranscendental(insn.opcode(), func));
+      l.computeCycles +=
+          vectorCycles(t, work, narrow, isTranscendental(insn.opcode(), func));
       break;
     }
     }

@@ -31,8 +31,8 @@
 #include "llvm/Support/Error.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
-#include "llvm/Support/JSON.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/JSON.h"
 #include "llvm/Support/raw_ostream.h"
 
 using namespace llvm;
@@ -43,11 +43,11 @@ cl::OptionCategory category("npu-compile options");
 
 cl::opt<std::string> inputPath(cl::Positional, cl::desc("<model.onnx>"),
                                cl::Required, cl::cat(category));
-cl::opt<std::string> outputPath(
-    "o",
-    cl::desc("Output file ('-' for stdout; default: stdout for IR, "
-             "MODEL.npubin for bin)"),
-    cl::value_desc("file"), cl::cat(category));
+cl::opt<std::string>
+    outputPath("o",
+               cl::desc("Output file ('-' for stdout; default: stdout for IR, "
+                        "MODEL.npubin for bin)"),
+               cl::value_desc("file"), cl::cat(category));
 cl::opt<npu::CompilePhase> compileTo(
     "compile-to", cl::desc("Stop after this phase and write its output"),
     cl::values(clEnumValN(npu::CompilePhase::Npu, "npu",
@@ -163,8 +163,7 @@ int main(int argc, char **argv) {
     FailureOr<json::Value> value =
         npu::buildCompileReport(*programs.begin(), executable, inputPath);
     if (failed(value))
-      return error(firstError.empty() ? "cannot build the report"
-                                      : firstError);
+      return error(firstError.empty() ? "cannot build the report" : firstError);
     raw_string_ostream os(report);
     os << formatv("{0:2}", *value) << "\n";
   }

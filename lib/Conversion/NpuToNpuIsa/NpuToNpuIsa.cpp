@@ -1192,9 +1192,9 @@ LogicalResult Codegen::emitMatmul2D(MatMulOp op, int64_t aBase, int64_t wBase,
 
 void Codegen::beginLayer(Operation *op) {
   auto [name, type] = layerOf(op);
-  currentLayer = npuisa::LayerOp::create(
-      b, op->getLoc(), b.getStringAttr(name), b.getStringAttr(type),
-      StringAttr(), DictionaryAttr());
+  currentLayer = npuisa::LayerOp::create(b, op->getLoc(), b.getStringAttr(name),
+                                         b.getStringAttr(type), StringAttr(),
+                                         DictionaryAttr());
   std::string shapes;
   llvm::raw_string_ostream os(shapes);
   llvm::interleaveComma(op->getOperandTypes(), os);

@@ -1,4 +1,5 @@
-//===- CompileReport.h - npu-compile --report ---------------------*- C++ -*-===//
+//===- CompileReport.h - npu-compile --report ---------------------*- C++
+//-*-===//
 //
 // The compile report: what the code generator chose per layer and what it
 // should cost, next to the bounds it is measured against. JSON, written by

@@ -1,4 +1,5 @@
-//===- Timing.h - the NPU's cycle model, per instruction ----------*- C++ -*-===//
+//===- Timing.h - the NPU's cycle model, per instruction ----------*- C++
+//-*-===//
 //
 // The cycle formulas of docs/npu-architecture.md ("Timing"), shared by the
 // emulator (which adds the queues' overlap and dependences) and by static
@@ -45,7 +46,7 @@ bool isTranscendental(Opcode op, unsigned func);
 /// cost on each unit if they overlapped perfectly. No execution; dense
 /// matmuls (a block-sparse one counts every weight tile).
 struct LayerEstimate {
-  uint64_t macs = 0;                             ///< Dense MACs.
+  uint64_t macs = 0;                              ///< Dense MACs.
   uint64_t dramReadBytes = 0, dramWriteBytes = 0; ///< Bytes moved by DMA.
   uint64_t loadCycles = 0, computeCycles = 0, storeCycles = 0;
   uint64_t instructions = 0;
