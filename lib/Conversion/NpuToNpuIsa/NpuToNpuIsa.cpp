@@ -939,11 +939,19 @@ LogicalResult Codegen::emitReduction(Operation *op, Value input,
       vec(npuisa::VecReduceOp(), "sum", outBuf(i), tileInSt, 0, {}, scratch,
           tileOutSt)
           .setAlphaAttr(b.getF32FloatAttr(invN));
-      vec(npuisa::VecUnaryOp(), "affine_clamp", scratch, tileOutSt, 0, {},
-          scratch, tileOutSt)
-          .setBetaAttr(b.getF32FloatAttr(norm->epsilon));
-      vec(npuisa::VecUnaryOp(), "rsqrt", scratch, tileOutSt, 0, {}, scratch,
-          tileOutSt);
+      // In place on the per-group values: iterate the kept axes only.
+      SmallVector<int64_t> keptDims(tdims);
+      for (int64_t d = 0; d < rank; ++d)
+        if (reduced[d])
+          keptDims[d] = 1;
+      auto scalar = [&](StringRef func) {
+        auto v = vec(npuisa::VecUnaryOp(), func, scratch, tileOutSt, 0, {},
+                     scratch, tileOutSt);
+        v.setDims(rev(keptDims, 1));
+        return v;
+      };
+      scalar("affine_clamp").setBetaAttr(b.getF32FloatAttr(norm->epsilon));
+      scalar("rsqrt");
       vec(npuisa::VecBinaryOp(), "mul", inBuf(i), tileInSt, scratch, tileOutSt,
           outBuf(i), tileInSt);
       // scale and bias vary along the reduced (inner) axes only.

@@ -66,8 +66,15 @@ template <typename T, size_t N> std::array<T, N> array(ArrayRef<int64_t> v) {
 /// Raw little-endian bytes of a constant (splats expanded).
 bool rawBytes(ElementsAttr value, std::vector<uint8_t> &out) {
   auto type = cast<ShapedType>(value.getType());
-  if (type.getElementType().isInteger(1))
-    return false;
+  if (type.getElementType().isInteger(1)) { // bool: one byte, 0 or 1
+    auto dense = dyn_cast<DenseElementsAttr>(value);
+    if (!dense)
+      return false;
+    out.clear();
+    for (bool v : dense.getValues<bool>())
+      out.push_back(v ? 1 : 0);
+    return true;
+  }
   size_t elemBytes = (type.getElementTypeBitWidth() + 7) / 8;
   size_t n = size_t(type.getNumElements());
   if (auto dense = dyn_cast<DenseElementsAttr>(value)) {
