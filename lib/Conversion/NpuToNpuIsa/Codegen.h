@@ -228,6 +228,10 @@ private:
   /// Emits a 1-D or 2-D FP32 transposed convolution as one MAC pass per
   /// output phase (Convolution.cpp).
   LogicalResult emitConvTranspose(ConvTransposeOp op, int64_t layer);
+  /// Emits a depthwise convolution (one input and one output channel per
+  /// group) on the vector unit: per tap, a multiply of the NHWC slab's
+  /// shifted view by the tap's per-channel weights, accumulated in place.
+  LogicalResult emitDepthwiseConv(ConvOp op, const MacConv &g, int64_t layer);
   /// Emits one convolution pass (its own op barrier at the end); the bias,
   /// if any, is added on the way out of the accumulator.
   LogicalResult emitMacConv(Operation *op, const MacConv &g, int64_t wBase,

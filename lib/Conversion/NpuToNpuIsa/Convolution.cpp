@@ -139,13 +139,187 @@ LogicalResult Codegen::emitConv(ConvOp op, int64_t layer) {
   g.weightTaps = kh * kw;
   g.outStepY = g.outStepX = 1;
   g.outOffY = g.outOffX = 0;
-  // [M][C/g][KH][KW] -> [g][KH][KW][C/g][M/g].
   int64_t taps = kh * kw;
+  if (g.cin == 1 && g.cout == 1 && g.groups > 1) {
+    // [C][1][KH][KW] -> [KH][KW][C].
+    if (failed(emitWeightRearrangement(op, op.getWeight(), {kh, kw, g.groups},
+                                       {kw, 1, taps}, layer)))
+      return failure();
+    return emitDepthwiseConv(op, g, layer);
+  }
+  // [M][C/g][KH][KW] -> [g][KH][KW][C/g][M/g].
   if (failed(emitWeightRearrangement(
           op, op.getWeight(), {g.groups, kh, kw, g.cin, g.cout},
           {g.cout * g.cin * taps, kw, 1, taps, g.cin * taps}, layer)))
     return failure();
   return emitMacConv(op, g, convWeights.lookup(op).offset, op.getBias(), layer);
+}
+
+LogicalResult Codegen::emitDepthwiseConv(ConvOp op, const MacConv &g,
+                                         int64_t layer) {
+  int64_t C = g.groups, taps = int64_t(g.taps.size());
+  int64_t lanes = target.vectorLanes32, beat = target.dramBytesPerCycle;
+  // Tiles: channels (the vector lanes), output rows and columns. Scratchpad:
+  // two slabs, two weight tiles, two output tiles, one product, the bias.
+  int64_t biasBytes = alignUp(4 * C);
+  ConvTiles t;
+  double bestCost = INFINITY;
+  for (int64_t ct : tileCandidates(C, lanes))
+    for (int64_t oht : tileCandidates(g.oh, 1))
+      for (int64_t owt : tileCandidates(g.ow, 1)) {
+        int64_t ihs = inputExtent(oht, g.sh, g.spanY);
+        int64_t iws = inputExtent(owt, g.sw, g.spanX);
+        if (ihs > kMaxExtent || iws > kMaxExtent)
+          continue;
+        int64_t slab = alignUp(4 * ihs * iws * ct);
+        int64_t out = alignUp(4 * oht * owt * ct);
+        int64_t wts = alignUp(4 * taps * ct);
+        if (2 * (slab + wts + out) + out + biasBytes >
+            int64_t(target.scratchpadBytes))
+          continue;
+        double tiles = double(g.batch * ceilDiv(C, ct) * ceilDiv(g.oh, oht) *
+                              ceilDiv(g.ow, owt));
+        double load = tiles * (double(ct) * ihs * ceilDiv(4 * iws, beat) +
+                               taps * ceilDiv(4 * ct, beat) +
+                               2.0 * target.dramLatencyCycles);
+        double store = tiles * (double(ct) * oht * ceilDiv(4 * owt, beat) +
+                                target.dramLatencyCycles);
+        double vec =
+            tiles * double(2 * taps) *
+            double(target.vectorStartupCycles + ceilDiv(oht * owt * ct, lanes));
+        double cost = std::max({load, store, vec});
+        if (cost < bestCost) {
+          bestCost = cost;
+          t = {oht, owt, 1, ct};
+        }
+      }
+  if (t.c == 0)
+    return op.emitError("backend: no depthwise convolution tiling fits the "
+                        "target");
+  noteTiles({{"oh", t.oh}, {"ow", t.ow}, {"c", t.c}});
+  int64_t slabBytes = alignUp(4 * inputExtent(t.oh, g.sh, g.spanY) *
+                              inputExtent(t.ow, g.sw, g.spanX) * t.c);
+  int64_t outBytes = alignUp(4 * t.oh * t.ow * t.c);
+  int64_t wBytes = alignUp(4 * taps * t.c);
+  auto slabBuf = [&](int64_t i) { return (i % 2) * slabBytes; };
+  auto wBuf = [&](int64_t i) { return 2 * slabBytes + (i % 2) * wBytes; };
+  auto outBuf = [&](int64_t i) {
+    return 2 * (slabBytes + wBytes) + (i % 2) * outBytes;
+  };
+  int64_t prodBuf = 2 * (slabBytes + wBytes + outBytes);
+  int64_t biasBuf = prodBuf + outBytes;
+
+  struct Tile {
+    int64_t batch, c0, ct, oy0, oht, ox0, owt;
+  };
+  SmallVector<Tile> tiles;
+  for (int64_t bi = 0; bi < g.batch; ++bi)
+    for (int64_t c0 = 0; c0 < C; c0 += t.c)
+      for (int64_t oy0 = 0; oy0 < g.oh; oy0 += t.oh)
+        for (int64_t ox0 = 0; ox0 < g.ow; ox0 += t.ow)
+          tiles.push_back({bi, c0, std::min(t.c, C - c0), oy0,
+                           std::min(t.oh, g.oh - oy0), ox0,
+                           std::min(t.ow, g.ow - ox0)});
+  int64_t n = int64_t(tiles.size());
+  int64_t inBase = buffers.lookup(root(op.getInput())).offset;
+  int64_t outBase = buffers.lookup(op.getResult()).offset;
+  int64_t wBase = convWeights.lookup(op).offset;
+  Value bias = op.getBias();
+  auto i64 = [&](int64_t v) { return b.getI64IntegerAttr(v); };
+  Location loc = op.getLoc();
+  for (int64_t i = 0; i < n; ++i) {
+    const Tile &tile = tiles[i];
+    int64_t ct = tile.ct;
+    int64_t ihs = inputExtent(tile.oht, g.sh, g.spanY);
+    int64_t iws = inputExtent(tile.owt, g.sw, g.spanX);
+    int64_t iy0 = tile.oy0 * g.sh + g.originY;
+    int64_t ix0 = tile.ox0 * g.sw + g.originX;
+    int64_t padT = std::clamp<int64_t>(-iy0, 0, ihs);
+    int64_t rows = std::max<int64_t>(0, std::min(iy0 + ihs, g.h) -
+                                            std::max<int64_t>(iy0, 0));
+    int64_t padL = std::clamp<int64_t>(-ix0, 0, iws);
+    int64_t cols = std::max<int64_t>(0, std::min(ix0 + iws, g.w) -
+                                            std::max<int64_t>(ix0, 0));
+    if (rows == 0 || cols == 0) {
+      rows = cols = 0;
+      padT = ihs;
+      padL = iws;
+    }
+    int64_t padB = ihs - padT - rows, padR = iws - padL - cols;
+    int64_t inOffset = ((tile.batch * C + tile.c0) * g.h +
+                        std::clamp<int64_t>(iy0, 0, g.h - 1)) *
+                           g.w +
+                       std::clamp<int64_t>(ix0, 0, g.w - 1);
+    auto slab = emitDma<npuisa::DmaLoadOp>(
+        loc, slabBuf(i), inBase + 4 * inOffset, 4, {cols, ct, rows, 1},
+        {4, 4 * g.h * g.w, 4 * g.w, 0}, {4 * ct, 4, 4 * iws * ct, 0}, layer);
+    if (padT || padB || padL || padR) {
+      slab.setPadBeforeAttr(b.getDenseI64ArrayAttr({padL, 0, padT, 0}));
+      slab.setPadAfterAttr(b.getDenseI64ArrayAttr({padR, 0, padB, 0}));
+    }
+    slab.setPopNext(firstLoadWaits(i));
+    Operation *lastLoad = emitDma<npuisa::DmaLoadOp>(
+        loc, wBuf(i), wBase + 4 * tile.c0, 4, {ct, taps, 1, 1},
+        {4, 4 * C, 0, 0}, {4, 4 * ct, 0, 0}, layer);
+    if (i == 0 && bias)
+      lastLoad = emitDma<npuisa::DmaLoadOp>(
+          loc, biasBuf, buffers.lookup(root(bias)).offset, 4, {C, 1, 1, 1},
+          {4, 0, 0, 0}, {4, 0, 0, 0}, layer);
+    lastLoad->setAttr("push_next", b.getUnitAttr());
+    // acc = x(tap 0) * w0; acc += x(tap k) * wk; acc += bias. Iteration
+    // (c, ox, oy), channels innermost.
+    SmallVector<int64_t> dims = {ct, tile.owt, tile.oht, 1};
+    SmallVector<int64_t> dense = {1, ct, tile.owt * ct, 0};
+    SmallVector<int64_t> slabSt = {1, g.sw * ct, g.sh * iws * ct, 0};
+    SmallVector<int64_t> perChannel = {1, 0, 0, 0};
+    SmallVector<Operation *> program;
+    auto binary = [&](StringRef func, int64_t s0, ArrayRef<int64_t> s0St,
+                      int64_t s1, ArrayRef<int64_t> s1St, int64_t dst) {
+      auto v = npuisa::VecBinaryOp::create(
+          b, loc, TypeRange{}, ValueRange{},
+          {b.getNamedAttr("func", b.getStringAttr(func)),
+           b.getNamedAttr("src0", i64(s0)), b.getNamedAttr("src1", i64(s1)),
+           b.getNamedAttr("dst", i64(dst))});
+      v.setDims(dims);
+      v.setSrc0Strides(s0St);
+      v.setSrc1Strides(s1St);
+      v.setDstStrides(dense);
+      v.setSrc0Type(StringRef("f32"));
+      v.setSrc1Type(StringRef("f32"));
+      v.setDstType(StringRef("f32"));
+      v.setLayerAttr(i64(layer));
+      program.push_back(v);
+    };
+    for (auto [k, tap] : llvm::enumerate(g.taps)) {
+      int64_t x = slabBuf(i) + 4 * ct * (tap.dy * iws + tap.dx);
+      int64_t w = wBuf(i) + 4 * ct * tap.weightTap;
+      if (k == 0) {
+        binary("mul", x, slabSt, w, perChannel, outBuf(i));
+        continue;
+      }
+      binary("mul", x, slabSt, w, perChannel, prodBuf);
+      binary("add", outBuf(i), dense, prodBuf, dense, outBuf(i));
+    }
+    if (bias)
+      binary("add", outBuf(i), dense, biasBuf + 4 * tile.c0, perChannel,
+             outBuf(i));
+    program.front()->setAttr("pop_prev", b.getUnitAttr());
+    if (i >= 2)
+      program.front()->setAttr("pop_next", b.getUnitAttr());
+    if (i + 2 < n)
+      program.back()->setAttr("push_prev", b.getUnitAttr());
+    program.back()->setAttr("push_next", b.getUnitAttr());
+    int64_t outOffset =
+        ((tile.batch * C + tile.c0) * g.outH + tile.oy0) * g.outW + tile.ox0;
+    auto store = emitDma<npuisa::DmaStoreOp>(
+        loc, outBuf(i), outBase + 4 * outOffset, 4, {tile.owt, ct, tile.oht, 1},
+        {4, 4 * g.outH * g.outW, 4 * g.outW, 0},
+        {4 * ct, 4, 4 * tile.owt * ct, 0}, layer);
+    store.setPopPrev(true);
+    store.setPushPrev(i + 2 < n || i == n - 1);
+  }
+  emitOpBarrier(loc);
+  return success();
 }
 
 LogicalResult Codegen::emitConvTranspose(ConvTransposeOp op, int64_t layer) {

@@ -168,7 +168,8 @@ namespace {
 /// ONNX convolution weights [M][C/group][KH][KW] (KH absent in 1-D), or
 /// transposed convolution weights [C][M/group][KH][KW], rearranged to
 /// [group][KH][KW][C/group][M/group]: per tap, the K x N matrix of the MAC
-/// array.
+/// array; depthwise weights (one input and one output channel per group,
+/// computed on the vector unit) to [KH][KW][C].
 std::optional<ElementsAttr> convWeightsForArray(ConstantOp c, int64_t groups,
                                                 bool transposed) {
   SmallVector<float> w;
@@ -180,6 +181,15 @@ std::optional<ElementsAttr> convWeightsForArray(ConstantOp c, int64_t groups,
   int64_t Cg = transposed ? type.getDimSize(0) / groups : type.getDimSize(1);
   int64_t Mg = transposed ? type.getDimSize(1) : type.getDimSize(0) / groups;
   SmallVector<float> out(w.size());
+  if (!transposed && Cg == 1 && Mg == 1 && groups > 1) {
+    // Depthwise, for the vector unit: [KH][KW][C], channels innermost.
+    for (int64_t g = 0; g < groups; ++g)
+      for (int64_t tap = 0; tap < kh * kw; ++tap)
+        out[tap * groups + g] = w[g * kh * kw + tap];
+    return makeFloatConstant(
+        RankedTensorType::get({kh, kw, groups}, type.getElementType()), out,
+        "conv_weights");
+  }
   for (int64_t g = 0; g < groups; ++g)
     for (int64_t c = 0; c < Cg; ++c)
       for (int64_t m = 0; m < Mg; ++m)
