@@ -1,0 +1,152 @@
+#!/usr/bin/env node
+// Whole-model benchmark: compiles, runs on the emulator and runs on ONNX
+// Runtime (one thread) the PaddleOCR models and a few synthetic layers, and
+// rewrites the "Models" section of bench/RESULTS.md (between the
+// <!-- models:begin --> and <!-- models:end --> markers) with, per model:
+// compile time, NPU cycles and time at the target clock, MAC utilisation,
+// cycles against the roofline lower bound, DRAM bytes against compulsory
+// traffic, the activation arena against its liveness lower bound, energy,
+// and the emulator's host wall time against ONNX Runtime's on the same
+// input, measured side by side in this one run.
+//
+// Usage: run-models.cjs --bin build/bin --models third_party/models
+//                       [--results bench/RESULTS.md] [--work DIR]
+'use strict';
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const { execFileSync } = require('child_process');
+
+const args = Object.fromEntries(process.argv.slice(2).map((a) => {
+  const m = /^--([^=]+)=(.*)$/.exec(a);
+  if (!m) throw new Error(`bad argument '${a}' (use --name=value)`);
+  return [m[1], m[2]];
+}));
+const root = path.join(__dirname, '..');
+const bin = args.bin || path.join(root, 'build', 'bin');
+const models = args.models || path.join(root, 'third_party', 'models');
+const results = args.results || path.join(__dirname, 'RESULTS.md');
+const work = args.work || fs.mkdtempSync(path.join(os.tmpdir(), 'npu-bench-'));
+fs.mkdirSync(work, { recursive: true });
+
+function run(tool, argv) {
+  return execFileSync(tool, argv, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+}
+function timed(fn) {
+  const t0 = process.hrtime.bigint();
+  fn();
+  return Number(process.hrtime.bigint() - t0) / 1e6;
+}
+
+// A synthetic one-node model with constant random weights (text proto,
+// encoded by protoc), so weights sit in the constant segment as in a real
+// model.
+function syntheticModel(name, node, inputs, inits, output) {
+  let seed = 1;
+  const rand = () => { // xorshift32, deterministic
+    seed ^= seed << 13; seed >>>= 0; seed ^= seed >>> 17; seed ^= seed << 5; seed >>>= 0;
+    return (seed / 4294967296 - 0.5) * 0.2;
+  };
+  const dims = (d) => d.map((x) => `dim { dim_value: ${x} }`).join(' ');
+  const vi = (n, d) => `{ name: "${n}" type { tensor_type { elem_type: 1 shape { ${dims(d)} } } } }`;
+  let txt = `ir_version: 8 opset_import { version: 17 } graph { name: "${name}" ${node}\n`;
+  for (const [n, d] of inits) {
+    const count = d.reduce((a, b) => a * b, 1);
+    const buf = Buffer.alloc(4 * count);
+    for (let i = 0; i < count; ++i) buf.writeFloatLE(rand(), 4 * i);
+    let esc = '';
+    for (const byte of buf) esc += '\\' + byte.toString(8).padStart(3, '0');
+    txt += `initializer { name: "${n}" data_type: 1 ${d.map((x) => `dims: ${x}`).join(' ')} raw_data: "${esc}" }\n`;
+  }
+  for (const [n, d] of inputs) txt += `input ${vi(n, d)}\n`;
+  txt += `output ${vi(output[0], output[1])} }\n`;
+  const txtPath = path.join(work, `${name}.txtpb`), onnx = path.join(work, `${name}.onnx`);
+  fs.writeFileSync(txtPath, txt);
+  const encoded = execFileSync('protoc', ['--encode=onnx.ModelProto', '-I/usr/include',
+    '/usr/include/onnx/onnx.proto'], { input: fs.readFileSync(txtPath), maxBuffer: 1 << 28 });
+  fs.writeFileSync(onnx, encoded);
+  return onnx;
+}
+
+const ocrLine = path.join(work, 'line.png');
+run(path.join(bin, 'npu-ocr'), ['render', '--text=Hello NPU 2026', '-o', ocrLine]);
+const cases = [
+  { name: 'PaddleOCR cls (1x3x48x192)', model: path.join(models, 'ch_ppocr_mobile_v2.0_cls_infer.onnx'),
+    shape: 'x:1x3x48x192', ocr: 'cls' },
+  { name: 'PaddleOCR rec (1x3x48x320)', model: path.join(models, 'ch_PP-OCRv4_rec_infer.onnx'),
+    shape: 'x:1x3x48x320', ocr: 'rec' },
+  { name: 'PaddleOCR det (1x3x640x640)', model: path.join(models, 'ch_PP-OCRv4_det_infer.onnx'),
+    shape: 'x:1x3x640x640', ocr: 'det' },
+  { name: 'Conv 3x3, 64->64, 1x64x112x112 (3.2 MB input)',
+    model: syntheticModel('conv3x3',
+      'node { op_type: "Conv" input: "x" input: "w" input: "b" output: "y" attribute { name: "pads" ints: 1 ints: 1 ints: 1 ints: 1 type: INTS } }',
+      [['x', [1, 64, 112, 112]]], [['w', [64, 64, 3, 3]], ['b', [64]]], ['y', [1, 64, 112, 112]]),
+    input: [1, 64, 112, 112] },
+  { name: 'Depthwise conv 3x3, 1x128x56x56',
+    model: syntheticModel('depthwise',
+      'node { op_type: "Conv" input: "x" input: "w" input: "b" output: "y" attribute { name: "pads" ints: 1 ints: 1 ints: 1 ints: 1 type: INTS } attribute { name: "group" i: 128 type: INT } }',
+      [['x', [1, 128, 56, 56]]], [['w', [128, 1, 3, 3]], ['b', [128]]], ['y', [1, 128, 56, 56]]),
+    input: [1, 128, 56, 56] },
+  { name: 'MatMul 384x768 x 768x768',
+    model: syntheticModel('matmul', 'node { op_type: "MatMul" input: "x" input: "w" output: "y" }',
+      [['x', [384, 768]]], [['w', [768, 768]]], ['y', [384, 768]]),
+    input: [384, 768] },
+];
+
+const rows = [];
+for (const c of cases) {
+  process.stderr.write(`bench: ${c.name}\n`);
+  const base = path.join(work, path.basename(c.model, '.onnx'));
+  const x = base + '.x.npy';
+  if (c.ocr) run(path.join(bin, 'npu-ocr'), ['preprocess', `--model=${c.ocr}`, ocrLine, '-o', x]);
+  else run(path.join(bin, 'npu-build-example'), [`--random-f32=${x}`, `--shape=${c.input.join('x')}`]);
+  const compileArgs = [c.model, '-o', base + '.npubin', `--report=${base}.compile.json`];
+  if (c.shape) compileArgs.push(`--input-shape=${c.shape}`);
+  const compileMs = timed(() => run(path.join(bin, 'npu-compile'), compileArgs));
+  const emuMs = timed(() => run(path.join(bin, 'npu-run'), [base + '.npubin', `--input=x=${x}`,
+    `--output-dir=${base}.npu`, `--report=${base}.run.json`]));
+  run('node', [path.join(root, 'scripts', 'ort-reference.cjs'), c.model, `--input=x=${x}`,
+    `--output-dir=${base}.ort`, '--repeat=5']);
+  const comp = JSON.parse(fs.readFileSync(base + '.compile.json', 'utf8')).totals;
+  const runr = JSON.parse(fs.readFileSync(base + '.run.json', 'utf8'));
+  const ort = JSON.parse(fs.readFileSync(path.join(base + '.ort', 'ort.json'), 'utf8'));
+  const dram = runr.dram_read_bytes + runr.dram_write_bytes;
+  rows.push({
+    name: c.name, compileMs, cycles: runr.cycles, timeMs: runr.cycles / runr.target.clock_hz * 1e3,
+    util: runr.mac_utilization, roof: comp.roofline_cycles, dram, compulsory: comp.compulsory_dram_bytes,
+    arena: comp.arena_bytes, lower: comp.arena_lower_bound_bytes, energy: runr.energy_pj / 1e6,
+    emuMs, ortMs: ort.median_ms,
+  });
+}
+
+const mb = (b) => (b / 1e6).toFixed(2) + ' MB';
+const x = (a, b) => (b > 0 ? (a / b).toFixed(2) + 'x' : 'n/a');
+let table = '| model | compile | NPU cycles | at 1 GHz | MAC util. | cycles / roofline | DRAM (/ compulsory) | arena (/ liveness bound) | energy | emulator host (/ ONNX Runtime) |\n';
+table += '|---|---|---|---|---|---|---|---|---|---|\n';
+for (const r of rows)
+  table += `| ${r.name} | ${(r.compileMs / 1e3).toFixed(2)} s | ${r.cycles.toLocaleString('en-US')} | ` +
+    `${r.timeMs.toFixed(2)} ms | ${(100 * r.util).toFixed(1)} % | ${x(r.cycles, r.roof)} | ` +
+    `${mb(r.dram)} (${x(r.dram, r.compulsory)}) | ${mb(r.arena)} (${x(r.arena, r.lower)}) | ` +
+    `${(r.energy / 1e3).toFixed(2)} mJ | ${(r.emuMs / 1e3).toFixed(2)} s (${x(r.emuMs, r.ortMs)}) |\n`;
+
+const section = `<!-- models:begin -->
+## Models (FP32, npu-v1)
+
+Written by \`node bench/run-models.cjs --bin=build/bin\` (all rows from one
+run on this machine, ${new Date().toISOString().slice(0, 10)}). Inputs: a rendered text line (npu-ocr) for
+PaddleOCR, seeded random tensors for the synthetic layers, whose weights are
+constants. *compile*: npu-compile wall time to a .npubin; *cycles /
+roofline*: emulated cycles over max(MACs / peak FP32 MACs per cycle,
+compulsory DRAM bytes / DRAM bytes per cycle); *DRAM*: bytes moved by DMA
+over compulsory traffic (weights, inputs and outputs once); *arena*: the
+activation arena over the largest sum of bytes live at once; *emulator
+host*: npu-run's wall time (load, run, write outputs) over ONNX Runtime's
+median session.run (CPU, one intra-op thread) on the same input.
+
+${table}<!-- models:end -->`;
+let md = fs.existsSync(results) ? fs.readFileSync(results, 'utf8') : '# Benchmark results\n';
+const re = /<!-- models:begin -->[\s\S]*<!-- models:end -->/;
+md = re.test(md) ? md.replace(re, section) : md.trimEnd() + '\n\n' + section + '\n';
+fs.writeFileSync(results + '.part', md);
+fs.renameSync(results + '.part', results);
+process.stdout.write(table);
