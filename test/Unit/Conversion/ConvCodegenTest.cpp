@@ -1,0 +1,314 @@
+//===- ConvCodegenTest.cpp - convolutions compiled, emulated, compared ---===//
+//
+// Differential tests of the convolution code generator: small npu graphs
+// are compiled through the real pipeline (optimized -> isa -> .npubin) for a
+// small target, so that inputs exceed the scratchpad and the tiler needs
+// several tiles with halos, run on the emulator and compared with a direct
+// host convolution. Also: the tile cost model's limits, and the static
+// cycle estimate against the emulator's unit busy times.
+//
+//===----------------------------------------------------------------------===//
+
+#include "../../../lib/Conversion/NpuToNpuIsa/Codegen.h"
+
+#include "npu/InitAllDialects.h"
+#include "npu/Pipelines/Pipelines.h"
+#include "npu/Target/Npubin/NpubinEmitter.h"
+#include "npu/runtime/Emulator.h"
+#include "npu/runtime/Timing.h"
+
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <sstream>
+
+using namespace mlir;
+
+namespace {
+
+struct ConvCase {
+  int64_t n, c, h, w, m, kh, kw, sh, sw, dh, dw, group;
+  int64_t padT, padL, padB, padR;
+  bool bias, constWeights, transposed = false;
+  int64_t outPadH = 0, outPadW = 0;
+};
+
+int64_t outExtent(const ConvCase &k, bool rows) {
+  int64_t in = rows ? k.h : k.w, kk = rows ? k.kh : k.kw;
+  int64_t s = rows ? k.sh : k.sw, d = rows ? k.dh : k.dw;
+  int64_t p = rows ? k.padT + k.padB : k.padL + k.padR;
+  if (k.transposed)
+    return s * (in - 1) + (rows ? k.outPadH : k.outPadW) + d * (kk - 1) + 1 - p;
+  return (in + p - d * (kk - 1) - 1) / s + 1;
+}
+
+std::string tensorType(std::initializer_list<int64_t> dims) {
+  std::ostringstream os;
+  os << "tensor<";
+  for (int64_t d : dims)
+    os << d << "x";
+  os << "f32>";
+  return os.str();
+}
+
+/// `dense<"0x...">`: the values' little-endian bytes, any shape.
+std::string denseLiteral(const std::vector<float> &v) {
+  static const char *hex = "0123456789ABCDEF";
+  std::string out = "dense<\"0x";
+  const auto *bytes = reinterpret_cast<const unsigned char *>(v.data());
+  for (size_t i = 0; i < v.size() * 4; ++i) {
+    out += hex[bytes[i] >> 4];
+    out += hex[bytes[i] & 15];
+  }
+  return out + "\">";
+}
+
+/// Direct convolution (or transposed convolution), NCHW, double sums.
+std::vector<float> reference(const ConvCase &k, const std::vector<float> &x,
+                             const std::vector<float> &w,
+                             const std::vector<float> &bias) {
+  int64_t oh = outExtent(k, true), ow = outExtent(k, false);
+  int64_t cg = k.c / k.group, mg = k.m / k.group;
+  std::vector<double> y(size_t(k.n * k.m * oh * ow), 0.0);
+  for (int64_t b = 0; b < k.n; ++b)
+    for (int64_t g = 0; g < k.group; ++g)
+      for (int64_t mm = 0; mm < mg; ++mm)
+        for (int64_t cc = 0; cc < cg; ++cc)
+          for (int64_t ky = 0; ky < k.kh; ++ky)
+            for (int64_t kx = 0; kx < k.kw; ++kx) {
+              int64_t m = g * mg + mm, c = g * cg + cc;
+              float wt = k.transposed
+                             ? w[((c * mg + mm) * k.kh + ky) * k.kw + kx]
+                             : w[((m * cg + cc) * k.kh + ky) * k.kw + kx];
+              if (!k.transposed) {
+                for (int64_t oy = 0; oy < oh; ++oy)
+                  for (int64_t ox = 0; ox < ow; ++ox) {
+                    int64_t iy = oy * k.sh - k.padT + ky * k.dh;
+                    int64_t ix = ox * k.sw - k.padL + kx * k.dw;
+                    if (iy < 0 || iy >= k.h || ix < 0 || ix >= k.w)
+                      continue;
+                    y[((b * k.m + m) * oh + oy) * ow + ox] +=
+                        double(x[((b * k.c + c) * k.h + iy) * k.w + ix]) * wt;
+                  }
+              } else {
+                for (int64_t iy = 0; iy < k.h; ++iy)
+                  for (int64_t ix = 0; ix < k.w; ++ix) {
+                    int64_t oy = iy * k.sh + ky * k.dh - k.padT;
+                    int64_t ox = ix * k.sw + kx * k.dw - k.padL;
+                    if (oy < 0 || oy >= oh || ox < 0 || ox >= ow)
+                      continue;
+                    y[((b * k.m + m) * oh + oy) * ow + ox] +=
+                        double(x[((b * k.c + c) * k.h + iy) * k.w + ix]) * wt;
+                  }
+              }
+            }
+  std::vector<float> out(y.size());
+  for (size_t i = 0; i < y.size(); ++i)
+    out[i] = float(y[i] + (k.bias ? bias[(i / (oh * ow)) % k.m] : 0.0f));
+  return out;
+}
+
+struct Compiled {
+  std::vector<uint8_t> bytes;
+  std::string error;
+};
+
+/// Parses `source` (an npu-dialect module) and compiles it to a .npubin.
+Compiled compile(const std::string &source, llvm::StringRef target) {
+  DialectRegistry registry;
+  npu::registerAllDialects(registry);
+  MLIRContext context(registry);
+  Compiled out;
+  context.getDiagEngine().registerHandler([&](Diagnostic &d) {
+    if (out.error.empty())
+      out.error = d.str();
+    return success();
+  });
+  OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(source, &context);
+  if (!module)
+    return out;
+  PassManager pm(&context);
+  npu::buildPipelineToPhase(pm, npu::CompilePhase::Isa, target);
+  if (failed(pm.run(*module)))
+    return out;
+  auto programs = module->getOps<npu::npuisa::ProgramOp>();
+  if (programs.empty() || failed(npu::emitNpubin(*programs.begin(), out.bytes)))
+    out.bytes.clear();
+  return out;
+}
+
+/// Compiles, runs and checks `k`; returns the number of dma.load commands.
+size_t runCase(const ConvCase &k, const char *target = "npu-v1-small") {
+  std::mt19937 rng(42);
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  int64_t oh = outExtent(k, true), ow = outExtent(k, false);
+  int64_t cg = k.c / k.group, mg = k.m / k.group;
+  std::vector<float> x(size_t(k.n * k.c * k.h * k.w)), bias(size_t(k.m));
+  std::vector<float> w(
+      size_t(k.transposed ? k.c * mg * k.kh * k.kw : k.m * cg * k.kh * k.kw));
+  for (float &v : x)
+    v = dist(rng);
+  for (float &v : w)
+    v = dist(rng);
+  for (float &v : bias)
+    v = dist(rng);
+
+  std::string xT = tensorType({k.n, k.c, k.h, k.w});
+  std::string wT = k.transposed ? tensorType({k.c, mg, k.kh, k.kw})
+                                : tensorType({k.m, cg, k.kh, k.kw});
+  std::string bT = tensorType({k.m}), yT = tensorType({k.n, k.m, oh, ow});
+  std::ostringstream src;
+  src << "func.func @main(%x: " << xT << " {npu.name = \"x\"}";
+  if (!k.constWeights)
+    src << ", %w: " << wT << " {npu.name = \"w\"}";
+  src << ") -> (" << yT << " {npu.name = \"y\"}) {\n";
+  if (k.constWeights)
+    src << "  %w = npu.constant " << denseLiteral(w) << " : " << wT << "\n";
+  if (k.bias)
+    src << "  %b = npu.constant " << denseLiteral(bias) << " : " << bT << "\n";
+  src << "  %y = npu." << (k.transposed ? "conv_transpose" : "conv")
+      << " %x, %w" << (k.bias ? ", %b" : "")
+      << " {dilations = array<i64: " << k.dh << ", " << k.dw
+      << ">, group = " << k.group << " : i64, pads = array<i64: " << k.padT
+      << ", " << k.padL << ", " << k.padB << ", " << k.padR
+      << ">, strides = array<i64: " << k.sh << ", " << k.sw << ">";
+  if (k.transposed)
+    src << ", output_padding = array<i64: " << k.outPadH << ", " << k.outPadW
+        << ">";
+  src << "} : (" << xT << ", " << wT << (k.bias ? ", " + bT : "") << ") -> "
+      << yT << "\n  return %y : " << yT << "\n}\n";
+
+  Compiled c = compile(src.str(), target);
+  EXPECT_FALSE(c.bytes.empty()) << c.error;
+  if (c.bytes.empty())
+    return 0;
+  std::string error;
+  auto exe =
+      npu::rt::Executable::load(c.bytes, npu::rt::lookupTarget(target), error);
+  EXPECT_TRUE(exe) << error;
+  if (!exe)
+    return 0;
+  npu::rt::Emulator emu(*exe);
+  bool ran =
+      emu.prepare(error) && emu.setInput(0, x.data(), x.size() * 4, error) &&
+      (k.constWeights || emu.setInput(1, w.data(), w.size() * 4, error)) &&
+      emu.run(error);
+  EXPECT_TRUE(ran) << error;
+  if (!ran)
+    return 0;
+
+  std::vector<float> expected = reference(k, x, w, bias);
+  const float *got = reinterpret_cast<const float *>(emu.output(0));
+  double peak = 0, worst = 0;
+  for (float v : expected)
+    peak = std::max(peak, double(std::fabs(v)));
+  for (size_t i = 0; i < expected.size(); ++i)
+    worst = std::max(worst, double(std::fabs(got[i] - expected[i])));
+  EXPECT_LE(worst, 1e-5 * std::max(peak, 1.0))
+      << "max abs error " << worst << " (peak " << peak << ")";
+
+  // The static estimate uses the emulator's own formulas: summed per unit,
+  // it equals the emulator's busy cycles on every unit.
+  std::vector<npu::rt::LayerEstimate> est = npu::rt::estimateLayers(*exe);
+  uint64_t load = 0, compute = 0, store = 0;
+  for (const auto &l : est) {
+    load += l.loadCycles;
+    compute += l.computeCycles;
+    store += l.storeCycles;
+  }
+  const npu::rt::RunStats &s = emu.stats();
+  using npu::rt::Unit;
+  EXPECT_EQ(load, s.unitBusy[unsigned(Unit::DmaLoad)]);
+  EXPECT_EQ(store, s.unitBusy[unsigned(Unit::DmaStore)]);
+  EXPECT_EQ(compute, s.unitBusy[unsigned(Unit::Mac)] +
+                         s.unitBusy[unsigned(Unit::Vector)]);
+  EXPECT_GE(s.cycles, std::max({load, compute, store}));
+  size_t loads = 0;
+  for (const npu::rt::Instruction &insn : exe->instructions())
+    loads += insn.opcode() == npu::rt::Opcode::DmaLoad;
+  return loads;
+}
+
+// Inputs of 24 x 40 x 40 x 4 B = 150 KiB against npu-v1-small's 128 KiB
+// scratchpad and 16 KiB accumulator: several row tiles, each with a halo.
+TEST(ConvCodegen, LargerThanScratchpadWithHalos) {
+  size_t loads =
+      runCase({1, 24, 40, 40, 20, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, true, true});
+  EXPECT_GE(loads, 8u); // a slab and its weights per tile, four tiles or more
+}
+
+TEST(ConvCodegen, StridedDilatedAsymmetricPadsRuntimeWeights) {
+  runCase({2, 5, 23, 19, 7, 3, 2, 2, 3, 2, 1, 1, 2, 0, 1, 3, false, false});
+}
+
+TEST(ConvCodegen, ManyInputChannelsAccumulateOverChunks) {
+  runCase({1, 70, 9, 11, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, true, true},
+          "npu-v1-small");
+}
+
+TEST(ConvCodegen, GroupedAndDepthwise) {
+  runCase({1, 12, 17, 15, 18, 3, 3, 1, 2, 1, 1, 3, 1, 1, 1, 1, true, true});
+  runCase({1, 40, 33, 31, 40, 3, 3, 2, 2, 1, 1, 40, 1, 1, 1, 1, true, true});
+  runCase({1, 8, 12, 12, 8, 5, 5, 1, 1, 2, 2, 8, 4, 4, 4, 4, false, false});
+}
+
+TEST(ConvCodegen, OneDimensional) {
+  runCase({1, 6, 1, 300, 10, 1, 5, 1, 2, 1, 1, 1, 0, 2, 0, 2, true, true});
+}
+
+TEST(ConvCodegen, TransposedConvolutionPhases) {
+  ConvCase k{1, 6, 9, 7, 4, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, true, true};
+  k.transposed = true;
+  k.outPadH = k.outPadW = 1;
+  runCase(k);
+  ConvCase det{1, 8, 20, 20, 8, 2, 2, 2, 2, 1, 1, 1, 0, 0, 0, 0, false, false};
+  det.transposed = true; // PaddleOCR det's kernel == stride upsampling
+  runCase(det);
+}
+
+// The cost model never exceeds the accumulator or the scratchpad, uses the
+// whole array width when there are enough output channels, and takes the
+// whole layer as one tile when it fits.
+TEST(ConvCodegen, TileCostModelRespectsLimits) {
+  const npu::rt::TargetDesc &t = *npu::rt::lookupTarget("npu-v1");
+  npu::codegen::MacConv g;
+  g.batch = 1;
+  g.groups = 1;
+  g.cin = 64;
+  g.cout = 64;
+  g.h = g.w = 112;
+  g.oh = g.ow = g.outH = g.outW = 112;
+  g.sh = g.sw = 1;
+  g.originY = g.originX = -1;
+  for (int64_t ky = 0; ky < 3; ++ky)
+    for (int64_t kx = 0; kx < 3; ++kx)
+      g.taps.push_back({ky * 3 + kx, ky, kx});
+  g.spanY = g.spanX = 3;
+  g.weightTaps = 9;
+  g.outStepY = g.outStepX = 1;
+  g.outOffY = g.outOffX = 0;
+  npu::codegen::ConvTiles tiles = npu::codegen::chooseConvTiles(t, g);
+  ASSERT_GT(tiles.m, 0);
+  EXPECT_LE(tiles.oh * tiles.ow * tiles.m, int64_t(t.accumulatorBytes / 4));
+  int64_t slab = 4 * (tiles.oh + 2) * (tiles.ow + 2) * tiles.c;
+  int64_t weights = 4 * 9 * tiles.c * tiles.m;
+  int64_t out = 4 * tiles.oh * tiles.ow * tiles.m;
+  EXPECT_LE(2 * (slab + weights + out), int64_t(t.scratchpadBytes));
+  EXPECT_EQ(tiles.m % t.arrayCols, 0);
+  EXPECT_LT(tiles.oh * tiles.ow, g.oh * g.ow); // it had to tile
+
+  g.h = g.w = g.oh = g.ow = g.outH = g.outW = 4;
+  g.cin = g.cout = 8;
+  tiles = npu::codegen::chooseConvTiles(t, g);
+  EXPECT_EQ(tiles.oh, 4);
+  EXPECT_EQ(tiles.ow, 4);
+  EXPECT_EQ(tiles.m, 8);
+  EXPECT_EQ(tiles.c, 8);
+}
+
+} // namespace
