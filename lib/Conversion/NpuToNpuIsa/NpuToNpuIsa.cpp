@@ -444,13 +444,8 @@ LogicalResult Codegen::emitElementwise(Operation *op, ArrayRef<Value> operands,
     inner *= dims[t];
     --t;
   }
-  if (inner * dims[t] <= budget) { // everything from t on fits
-    inner *= dims[t];
-  } else {
-    inner = 1;
-    for (int64_t d = t + 1; d < rank; ++d)
-      inner *= dims[d];
-  }
+  // `inner` is the product of the dims after t, which fit; a tile holds
+  // `rows` of dim t (all of it when the whole space fits).
   int64_t rows = std::max<int64_t>(
       1, std::min(dims[t], budget / std::max<int64_t>(inner, 1)));
   noteTiles({{"elements", rows * inner}});
