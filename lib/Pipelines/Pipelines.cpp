@@ -18,6 +18,10 @@ std::optional<CompilePhase> parseCompilePhase(llvm::StringRef name) {
     return CompilePhase::Npu;
   if (name == "optimized")
     return CompilePhase::Optimized;
+  if (name == "tiled")
+    return CompilePhase::Tiled;
+  if (name == "planned")
+    return CompilePhase::Planned;
   if (name == "isa")
     return CompilePhase::Isa;
   if (name == "bin")
@@ -31,6 +35,10 @@ llvm::StringRef compilePhaseName(CompilePhase phase) {
     return "npu";
   case CompilePhase::Optimized:
     return "optimized";
+  case CompilePhase::Tiled:
+    return "tiled";
+  case CompilePhase::Planned:
+    return "planned";
   case CompilePhase::Isa:
     return "isa";
   case CompilePhase::Bin:
@@ -55,25 +63,39 @@ void buildOptimizedPassPipeline(OpPassManager &pm) {
 }
 
 void buildIsaPassPipeline(OpPassManager &pm, llvm::StringRef target) {
-  // Plans DRAM, tiles every op for the scratchpad and emits its instructions
-  // with double-buffered DMA; replaces @main by an npu_isa.program.
-  ConvertNpuToNpuIsaOptions options;
-  options.targetName = target.str();
-  pm.addPass(createConvertNpuToNpuIsa(options));
+  buildPipelineToPhase(pm, CompilePhase::Isa, target, CompilePhase::Optimized);
 }
 
 void buildPipelineToPhase(OpPassManager &pm, CompilePhase phase,
-                          llvm::StringRef target) {
-  if (phase >= CompilePhase::Optimized)
+                          llvm::StringRef target, CompilePhase from) {
+  if (from < CompilePhase::Optimized && phase >= CompilePhase::Optimized)
     buildOptimizedPassPipeline(pm);
-  if (phase >= CompilePhase::Isa)
-    buildIsaPassPipeline(pm, target);
+  // Maps every op onto a unit and chooses its tiles by the cost models.
+  if (from < CompilePhase::Tiled && phase >= CompilePhase::Tiled) {
+    NpuAssignTilesOptions options;
+    options.targetName = target.str();
+    pm.addPass(createNpuAssignTiles(options));
+  }
+  // Plans DRAM: inputs, outputs, constants, the liveness-packed arena.
+  if (from < CompilePhase::Planned && phase >= CompilePhase::Planned) {
+    NpuPlanMemoryOptions options;
+    options.targetName = target.str();
+    pm.addPass(createNpuPlanMemory(options));
+  }
+  // Emits every op's instructions with double-buffered DMA, following the
+  // recorded tiles and plan; replaces @main by an npu_isa.program.
+  if (from < CompilePhase::Isa && phase >= CompilePhase::Isa) {
+    ConvertNpuToNpuIsaOptions options;
+    options.targetName = target.str();
+    pm.addPass(createConvertNpuToNpuIsa(options));
+  }
 }
 
 void registerNpuPipelines() {
   PassPipelineRegistration<>(
       "npu-isa-pipeline",
-      "The optimized -> isa phase of npu-compile for npu-v1 (code generation)",
+      "The optimized -> isa phases of npu-compile for npu-v1 (tiling, DRAM "
+      "planning, code generation)",
       [](OpPassManager &pm) { buildIsaPassPipeline(pm, "npu-v1"); });
   PassPipelineRegistration<>(
       "npu-optimized-pipeline",

@@ -4,8 +4,9 @@
 //             [--target=NAME] [-o OUT] [--report=FILE.json]
 //
 // Phases (IREE's --compile-to convention, see npu/Pipelines/Pipelines.h):
-// `npu` stops after import, `optimized` after graph simplification, `isa`
-// after code generation; each prints the IR of that phase (to stdout unless
+// `npu` stops after import, `optimized` after graph simplification, `tiled`
+// after unit and tile assignment, `planned` after DRAM planning, `isa` after
+// code generation; each prints the IR of that phase (to stdout unless
 // -o names a file). `bin`, the default, writes the .npubin executable (to
 // MODEL.npubin in the current directory unless -o names a file), and with
 // --report a JSON report (npu/Target/Report/CompileReport.h). Errors are one
@@ -54,6 +55,10 @@ cl::opt<npu::CompilePhase> compileTo(
                           "imported npu dialect (graph level, tensors)"),
                clEnumValN(npu::CompilePhase::Optimized, "optimized",
                           "canonicalised and folded npu dialect"),
+               clEnumValN(npu::CompilePhase::Tiled, "tiled",
+                          "every op mapped onto a unit, with its tiles"),
+               clEnumValN(npu::CompilePhase::Planned, "planned",
+                          "DRAM addresses assigned"),
                clEnumValN(npu::CompilePhase::Isa, "isa",
                           "npu_isa dialect, one op per instruction"),
                clEnumValN(npu::CompilePhase::Bin, "bin",

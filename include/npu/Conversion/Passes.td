@@ -26,19 +26,62 @@ def ConvertNpuToNpuIsa : Pass<"npu-convert-to-isa", "mlir::ModuleOp"> {
       stores, expressed with the queues' dependence tokens; consecutive ops
       are ordered through DRAM by a compute-queue sync.
 
-    Supported so far: the FP32 elementwise ops (clamp, leaky_relu,
-    hard_sigmoid, hard_swish, sigmoid, tanh, erf, exp, sqrt, add, sub, mul,
-    div, pow, minimum, maximum, with broadcasting), FP32 matmul with a 2-D
-    right-hand side (tile sizes from a DRAM/MAC cost model, K accumulated in
-    the accumulator), transpose, slice (positive steps) and concat as
-    strided DMA copies, reduce_mean, reduce_max and softmax on the vector
-    unit, and reshape. Any other op is an error naming the op
-    and its ONNX node. docs/codegen.md describes the design.
+    Supported (FP32): convolutions (1-D and 2-D, grouped; depthwise on the
+    vector unit) and transposed convolutions on the MAC array with NHWC
+    slabs and DMA halos, matmuls (batched included), max and average
+    pooling, the elementwise ops with broadcasting, reduce_mean,
+    reduce_max, softmax and layer_norm on the vector unit, transpose,
+    slice (positive steps), concat and nearest resize (integer scales) as
+    strided DMA, and reshape. Any other op is an error naming the op and
+    its ONNX node. Follows the tiles and the DRAM plan recorded by
+    `npu-assign-tiles` and `npu-plan-memory` when present.
+    docs/codegen.md describes the design.
   }];
   let dependentDialects = ["npu::npuisa::NpuIsaDialect"];
   let options = [
     Option<"targetName", "target", "std::string", "\"npu-v1\"",
            "The NPU target (npu-v1, npu-v1-small, npu-v1-large)">,
+  ];
+}
+
+def NpuAssignTiles : Pass<"npu-assign-tiles", "mlir::ModuleOp"> {
+  let summary = "Map every op of @main onto an NPU unit and choose its tiles";
+  let description = [{
+    The `tiled` phase. Annotates each op of `func.func @main` with
+    `npu.unit`: "mac" (convolutions, transposed convolutions, matmuls),
+    "vector" (elementwise ops, reductions, softmax, layer norm, pooling,
+    depthwise convolutions), "dma" (transpose, slice, concat, resize) or
+    "none" (constants and reshapes, which are DRAM placement only); and,
+    where a cost model chooses them, `npu.tiles` in elements: `{oh, ow, m,
+    c}` for convolutions (output rows, columns, output and input channels),
+    `{oh, ow, c}` for depthwise convolutions, `{m, n, k}` for matmuls,
+    `{oh, c}` for poolings. `npu-convert-to-isa` uses recorded tiles (after
+    checking they fit the target); ops without them get the cost model's
+    choice there. docs/codegen.md describes the cost models.
+  }];
+  let options = [
+    Option<"targetName", "target", "std::string", "\"npu-v1\"",
+           "The NPU target (npu-v1, npu-v1-small, npu-v1-large)">,
+  ];
+}
+
+def NpuPlanMemory : Pass<"npu-plan-memory", "mlir::ModuleOp"> {
+  let summary = "Assign DRAM addresses to @main's tensors";
+  let description = [{
+    The `planned` phase. Graph inputs, then outputs, then constants (the
+    executable's constant segment: convolution weights in the MAC array's
+    order, average-pooling divisors), then one arena for intermediate
+    values packed by liveness, greedy by size (TFLite's arena planner).
+    Records byte offsets as `npu.dram` (argument, result and op
+    attributes), `npu.weights_dram` and `npu.reciprocals_dram` (on the ops
+    whose rearranged constants they place), and on the function
+    `npu.dram_size`, `npu.arena_bytes` and `npu.arena_lower_bound` (the
+    largest sum of bytes live at one point). `npu-convert-to-isa` follows
+    a recorded plan.
+  }];
+  let options = [
+    Option<"targetName", "target", "std::string", "\"npu-v1\"",
+           "The NPU target (its DRAM address space bounds the plan)">,
   ];
 }
 

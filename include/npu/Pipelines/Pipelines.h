@@ -24,6 +24,9 @@ enum class CompilePhase {
   Npu,       ///< Imported: the npu dialect as the ONNX importer produced it.
   Optimized, ///< Canonicalised and folded (BatchNorm into convolutions,
              ///< constant folding, dead code removed).
+  Tiled,     ///< Every op mapped onto a unit with its tiles (npu.unit,
+             ///< npu.tiles attributes).
+  Planned,   ///< DRAM addresses assigned (npu.dram attributes).
   Isa,       ///< npu_isa.program: one op per instruction.
   Bin,       ///< The .npubin (written by the tool, not a pass).
 };
@@ -35,13 +38,16 @@ llvm::StringRef compilePhaseName(CompilePhase phase);
 /// npu -> optimized: graph-level simplification on `builtin.module`.
 void buildOptimizedPassPipeline(mlir::OpPassManager &pm);
 
-/// optimized -> isa: code generation for `target` (a runtime target name).
+/// optimized -> isa: tiling, DRAM planning and code generation for
+/// `target` (a runtime target name).
 void buildIsaPassPipeline(mlir::OpPassManager &pm, llvm::StringRef target);
 
-/// Appends every pipeline from the imported IR up to and including `phase`
-/// (`bin` runs the same passes as `isa`).
+/// Appends the passes that take IR of phase `from` (by default the
+/// imported IR) up to and including `phase` (`bin` runs the same passes as
+/// `isa`).
 void buildPipelineToPhase(mlir::OpPassManager &pm, CompilePhase phase,
-                          llvm::StringRef target = "npu-v1");
+                          llvm::StringRef target = "npu-v1",
+                          CompilePhase from = CompilePhase::Npu);
 
 /// Registers the pipelines with the pass registry (`--npu-optimized-pipeline`).
 void registerNpuPipelines();

@@ -119,6 +119,52 @@ struct MacConv {
 /// zero when nothing fits.
 ConvTiles chooseConvTiles(const rt::TargetDesc &t, const MacConv &g);
 
+/// Tile sizes of a matmul C[M,N] = A[M,K] x W[K,N] (elements).
+struct MatmulTiles {
+  int64_t m, n, k;
+};
+
+/// Tile sizes for an FP32 matmul: candidates are multiples of the array's
+/// size (and the full extents); each must fit the accumulator (Mt x Nt
+/// entries) and the scratchpad (two A and W tiles, two C tiles). The cost is
+/// the larger of DRAM transfer cycles (A is re-read once per column of
+/// tiles, W once per row of tiles) and MAC cycles (per weight tile R + rows
+/// x rate), plus the latency of every DMA command: a roofline with the DMA
+/// latency the target charges per command. All zero when nothing fits.
+MatmulTiles chooseMatmulTiles(const rt::TargetDesc &t, int64_t M, int64_t N,
+                              int64_t K);
+
+/// The geometry of a convolution as one MAC-array (or, for depthwise,
+/// vector-unit) pass; false for ranks other than 3 and 4.
+bool convGeometry(ConvOp op, MacConv &g);
+
+/// Whether a convolution is depthwise (one input and one output channel
+/// per group): it runs on the vector unit.
+bool isDepthwise(const MacConv &g);
+
+/// Tiles of a depthwise convolution on the vector unit: output rows and
+/// columns, channels (in `c`) under the scratchpad's two slabs, weight
+/// tiles and output tiles, one product and the biases, by the larger of
+/// DMA and vector cycles. All zero when nothing fits.
+ConvTiles chooseDepthwiseTiles(const rt::TargetDesc &t, const MacConv &g);
+
+/// Tiles of a pooling (output rows, channels, full width): the largest
+/// that fit two slabs and two results beside `reservedBytes` (pooling is
+/// vector-bound, so the fewest DMA latencies and startups win). Zero rows
+/// when a single row does not fit.
+std::pair<int64_t, int64_t> choosePoolTiles(const rt::TargetDesc &t,
+                                            const ConvGeometry &g,
+                                            int64_t reservedBytes);
+
+/// The window geometry of a 1-D or 2-D max_pool / avg_pool without
+/// dilation; nullopt otherwise.
+std::optional<ConvGeometry> poolGeometry(Operation *op);
+
+/// Tile sizes recorded on `op` by npu-assign-tiles (`npu.tiles`), in the
+/// order of `keys`; nullopt when absent or malformed.
+std::optional<SmallVector<int64_t>> recordedTiles(Operation *op,
+                                                  ArrayRef<StringRef> keys);
+
 /// The reciprocal window counts [OH][OW] an average pooling multiplies by,
 /// or nullopt when every window counts kernel-size positions (then
 /// vec.pool's alpha divides) or `op` is not an average pooling.
@@ -129,7 +175,15 @@ public:
   Codegen(ModuleOp module, func::FuncOp func, const rt::TargetDesc &target)
       : module(module), func(func), target(target), b(module.getContext()) {}
 
+  /// Generates the program: plans DRAM (or follows a recorded plan), then
+  /// emits every op's instructions and erases @main.
   LogicalResult run();
+  /// The `planned` phase: makes the DRAM plan and records it on @main as
+  /// attributes (`npu.dram` on arguments, results and ops; `npu.weights_dram`,
+  /// `npu.reciprocals_dram`; `npu.dram_size`, `npu.arena_bytes`,
+  /// `npu.arena_lower_bound` on the function), which `run` then follows.
+  LogicalResult plan();
+  void recordPlan();
 
 private:
   Value root(Value v) {
@@ -143,8 +197,8 @@ private:
   void beginLayer(Operation *op);
   /// Records the current layer's tile sizes (elements) for reports.
   void noteTiles(ArrayRef<std::pair<StringRef, int64_t>> tiles);
-  /// Places a constant's bytes (already rearranged if need be) in DRAM.
-  Buffer placeConstant(Location loc, ElementsAttr value);
+  /// Creates the program's input, output and data ops from the plan.
+  void materializePlan();
   /// Emits the tiles of one elementwise op: `operands` and `result` give
   /// the types, `srcOffsets` and `dstOffset` the DRAM placement.
   LogicalResult emitElementwise(Operation *op, ArrayRef<Value> operands,
@@ -259,6 +313,15 @@ private:
   /// Average poolings' reciprocal maps (avgPoolReciprocals), in DRAM.
   llvm::DenseMap<Operation *, Buffer> poolReciprocals;
   SmallVector<std::pair<Value, Buffer>> copies; // (value, output buffer)
+  struct TensorPlacement {
+    std::string name;
+    Buffer buffer;
+    Type type;
+  };
+  SmallVector<TensorPlacement> inputs, outputs;
+  /// Constant bytes to place: (location, DRAM offset, value).
+  SmallVector<std::tuple<Location, int64_t, ElementsAttr>> constants;
+  int64_t arenaBytes = 0, arenaLowerBound = 0;
   int64_t dramSize = 0;
   bool firstOp = true;
 };

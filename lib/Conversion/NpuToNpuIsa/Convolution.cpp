@@ -99,24 +99,16 @@ LogicalResult Codegen::emitWeightRearrangement(Operation *op, Value weight,
                   convWeights.lookup(op).offset, denseStrides(shape), layer);
 }
 
-LogicalResult Codegen::emitConv(ConvOp op, int64_t layer) {
+bool convGeometry(ConvOp op, MacConv &g) {
   auto inT = op.getInput().getType(), outT = op.getType();
   auto wT = op.getWeight().getType();
-  if (!inT.getElementType().isF32() || !wT.getElementType().isF32() ||
-      !outT.getElementType().isF32() ||
-      (op.getBias() && !op.getBias().getType().getElementType().isF32()))
-    return op.emitError("backend: only FP32 convolutions are supported so far");
   int64_t rank = inT.getRank();
   if (rank != 3 && rank != 4)
-    return op.emitError("backend: only 1-D and 2-D convolutions are "
-                        "supported");
-  if (outT.getNumElements() == 0)
-    return success();
+    return false;
   bool oneD = rank == 3;
   int64_t n = rank - 2;
   ArrayRef<int64_t> strides = op.getStrides(), dil = op.getDilations(),
                     pads = op.getPads();
-  MacConv g;
   g.batch = inT.getDimSize(0);
   g.groups = op.getGroup();
   g.cin = inT.getDimSize(1) / g.groups;
@@ -131,6 +123,7 @@ LogicalResult Codegen::emitConv(ConvOp op, int64_t layer) {
   g.sw = strides.back();
   g.originY = oneD ? 0 : -pads[0];
   g.originX = -pads[n - 1];
+  g.taps.clear();
   for (int64_t ky = 0; ky < kh; ++ky)
     for (int64_t kx = 0; kx < kw; ++kx)
       g.taps.push_back({ky * kw + kx, ky * dh, kx * dw});
@@ -139,8 +132,30 @@ LogicalResult Codegen::emitConv(ConvOp op, int64_t layer) {
   g.weightTaps = kh * kw;
   g.outStepY = g.outStepX = 1;
   g.outOffY = g.outOffX = 0;
-  int64_t taps = kh * kw;
-  if (g.cin == 1 && g.cout == 1 && g.groups > 1) {
+  return true;
+}
+
+bool isDepthwise(const MacConv &g) {
+  return g.cin == 1 && g.cout == 1 && g.groups > 1;
+}
+
+LogicalResult Codegen::emitConv(ConvOp op, int64_t layer) {
+  auto inT = op.getInput().getType(), outT = op.getType();
+  auto wT = op.getWeight().getType();
+  if (!inT.getElementType().isF32() || !wT.getElementType().isF32() ||
+      !outT.getElementType().isF32() ||
+      (op.getBias() && !op.getBias().getType().getElementType().isF32()))
+    return op.emitError("backend: only FP32 convolutions are supported so far");
+  MacConv g;
+  if (!convGeometry(op, g))
+    return op.emitError("backend: only 1-D and 2-D convolutions are "
+                        "supported");
+  if (outT.getNumElements() == 0)
+    return success();
+  int64_t taps = g.weightTaps;
+  int64_t kh = inT.getRank() == 4 ? wT.getDimSize(2) : 1;
+  int64_t kw = wT.getShape().back();
+  if (isDepthwise(g)) {
     // [C][1][KH][KW] -> [KH][KW][C].
     if (failed(emitWeightRearrangement(op, op.getWeight(), {kh, kw, g.groups},
                                        {kw, 1, taps}, layer)))
@@ -155,12 +170,11 @@ LogicalResult Codegen::emitConv(ConvOp op, int64_t layer) {
   return emitMacConv(op, g, convWeights.lookup(op).offset, op.getBias(), layer);
 }
 
-LogicalResult Codegen::emitDepthwiseConv(ConvOp op, const MacConv &g,
-                                         int64_t layer) {
+ConvTiles chooseDepthwiseTiles(const rt::TargetDesc &target, const MacConv &g) {
   int64_t C = g.groups, taps = int64_t(g.taps.size());
   int64_t lanes = target.vectorLanes32, beat = target.dramBytesPerCycle;
-  // Tiles: channels (the vector lanes), output rows and columns. Scratchpad:
-  // two slabs, two weight tiles, two output tiles, one product, the bias.
+  // Scratchpad: two slabs, two weight tiles, two output tiles, one
+  // product, the biases.
   int64_t biasBytes = alignUp(4 * C);
   ConvTiles t;
   double bestCost = INFINITY;
@@ -193,6 +207,23 @@ LogicalResult Codegen::emitDepthwiseConv(ConvOp op, const MacConv &g,
           t = {oht, owt, 1, ct};
         }
       }
+  return t;
+}
+
+LogicalResult Codegen::emitDepthwiseConv(ConvOp op, const MacConv &g,
+                                         int64_t layer) {
+  int64_t C = g.groups, taps = int64_t(g.taps.size());
+  ConvTiles t = chooseDepthwiseTiles(target, g);
+  if (auto rec = recordedTiles(op, {"oh", "ow", "c"})) {
+    t = {(*rec)[0], (*rec)[1], 1, (*rec)[2]};
+    int64_t need = 2 * (alignUp(4 * inputExtent(t.oh, g.sh, g.spanY) *
+                                inputExtent(t.ow, g.sw, g.spanX) * t.c) +
+                        alignUp(4 * taps * t.c)) +
+                   3 * alignUp(4 * t.oh * t.ow * t.c) + alignUp(4 * C);
+    if (need > int64_t(target.scratchpadBytes))
+      return op.emitError("backend: the recorded depthwise tiles do not fit "
+                          "the scratchpad");
+  }
   if (t.c == 0)
     return op.emitError("backend: no depthwise convolution tiling fits the "
                         "target");
@@ -429,6 +460,19 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
   if (g.oh <= 0 || g.ow <= 0)
     return success();
   ConvTiles t = chooseConvTiles(target, g);
+  if (auto rec = isa<ConvOp>(op) ? recordedTiles(op, {"oh", "ow", "m", "c"})
+                                 : std::nullopt) {
+    t = {(*rec)[0], (*rec)[1], (*rec)[2], (*rec)[3]};
+    int64_t need = 2 * (alignUp(4 * inputExtent(t.oh, g.sh, g.spanY) *
+                                inputExtent(t.ow, g.sw, g.spanX) * t.c) +
+                        alignUp(4 * g.weightTaps * t.c * t.m) +
+                        alignUp(4 * t.oh * t.ow * t.m)) +
+                   alignUp(4 * g.groups * g.cout);
+    if (t.oh * t.ow * t.m > int64_t(target.accumulatorBytes / 4) ||
+        need > int64_t(target.scratchpadBytes))
+      return op->emitError("backend: the recorded convolution tiles do not "
+                           "fit the accumulator and scratchpad");
+  }
   if (t.m == 0)
     return op->emitError("backend: no convolution tiling fits the target");
   noteTiles({{"oh", t.oh}, {"ow", t.ow}, {"m", t.m}, {"c", t.c}});

@@ -205,39 +205,44 @@ std::optional<ElementsAttr> convWeightsForArray(ConstantOp c, int64_t groups,
 
 } // namespace
 
-Buffer Codegen::placeConstant(Location loc, ElementsAttr value) {
-  Buffer buf{dramSize, byteSize(value.getType())};
-  dramSize = alignUp(dramSize + buf.bytes);
-  npuisa::DataOp::create(b, loc, buf.offset, value);
-  return buf;
-}
-
 LogicalResult Codegen::planDram(func::ReturnOp ret) {
   Block &body = func.getBody().front();
-  auto place = [&](int64_t bytes) {
+  // A plan recorded by npu-plan-memory (the `planned` phase) is followed;
+  // otherwise it is made here, the same way.
+  bool recorded = func->hasAttr("npu.dram_size");
+  std::string missing;
+  auto place = [&](int64_t bytes, IntegerAttr at, const Twine &what) {
+    if (recorded) {
+      if (!at && missing.empty())
+        missing = what.str();
+      return Buffer{at ? at.getInt() : 0, bytes};
+    }
     Buffer buf{dramSize, bytes};
     dramSize = alignUp(dramSize + bytes);
     return buf;
   };
+  auto i64Attr = [](Operation *op, StringRef name) {
+    return op->getAttrOfType<IntegerAttr>(name);
+  };
   // Inputs, in order.
   for (auto [i, arg] : llvm::enumerate(body.getArguments())) {
     auto name = func.getArgAttrOfType<StringAttr>(i, "npu.name");
-    Buffer buf = place(byteSize(arg.getType()));
+    Buffer buf = place(byteSize(arg.getType()),
+                       func.getArgAttrOfType<IntegerAttr>(i, "npu.dram"),
+                       "input " + Twine(i));
     buffers[arg] = buf;
-    npuisa::InputOp::create(
-        b, func.getLoc(), b.getStringAttr(name ? name.getValue() : "input"),
-        b.getI64IntegerAttr(buf.offset), TypeAttr::get(arg.getType()),
-        b.getStringAttr("dense"));
+    inputs.push_back(
+        {(name ? name.getValue() : "input").str(), buf, arg.getType()});
   }
   // Outputs: an op computing a returned value writes straight into the
   // output; anything else (an input, a constant, an alias) is copied there.
   for (auto [i, v] : llvm::enumerate(ret.getOperands())) {
     auto name = func.getResultAttrOfType<StringAttr>(i, "npu.name");
-    Buffer buf = place(byteSize(v.getType()));
-    npuisa::OutputOp::create(
-        b, func.getLoc(), b.getStringAttr(name ? name.getValue() : "output"),
-        b.getI64IntegerAttr(buf.offset), TypeAttr::get(v.getType()),
-        b.getStringAttr("dense"));
+    Buffer buf = place(byteSize(v.getType()),
+                       func.getResultAttrOfType<IntegerAttr>(i, "npu.dram"),
+                       "output " + Twine(i));
+    outputs.push_back(
+        {(name ? name.getValue() : "output").str(), buf, v.getType()});
     Operation *def = v.getDefiningOp();
     if (def && !isa<ConstantOp, ReshapeOp>(def) && !buffers.count(v))
       buffers[v] = buf;
@@ -266,17 +271,26 @@ LogicalResult Codegen::planDram(func::ReturnOp ret) {
         if (!rearranged)
           return user->emitError("backend: convolution weights are not FP32 "
                                  "constants");
-        it->second = placeConstant(c.getLoc(), *rearranged);
+        it->second = place(byteSize(rearranged->getType()),
+                           i64Attr(user, "npu.weights_dram"), "weights");
+        constants.push_back({c.getLoc(), it->second.offset, *rearranged});
       }
       convWeights[user] = it->second;
     }
-    if (otherUse)
+    if (otherUse) {
+      auto value = cast<ElementsAttr>(c.getValue());
       buffers[c.getResult()] =
-          placeConstant(c.getLoc(), cast<ElementsAttr>(c.getValue()));
+          place(byteSize(c.getType()), i64Attr(c, "npu.dram"), "a constant");
+      constants.push_back({c.getLoc(), buffers[c.getResult()].offset, value});
+    }
   }
   for (auto pool : body.getOps<AvgPoolOp>())
-    if (std::optional<ElementsAttr> map = avgPoolReciprocals(pool))
-      poolReciprocals[pool] = placeConstant(pool.getLoc(), *map);
+    if (std::optional<ElementsAttr> map = avgPoolReciprocals(pool)) {
+      poolReciprocals[pool] =
+          place(byteSize(map->getType()), i64Attr(pool, "npu.reciprocals_dram"),
+                "average pooling divisors");
+      constants.push_back({pool.getLoc(), poolReciprocals[pool].offset, *map});
+    }
   // Intermediates: lifetimes by op index, then greedy by size.
   llvm::DenseMap<Operation *, int64_t> index;
   for (auto [i, op] : llvm::enumerate(body))
@@ -305,6 +319,12 @@ LogicalResult Codegen::planDram(func::ReturnOp ret) {
   int64_t arenaBase = dramSize, arenaSize = 0;
   SmallVector<std::pair<Interval, int64_t>> placed;
   for (const Interval &iv : order) {
+    if (recorded) {
+      buffers[iv.value] =
+          place(iv.bytes, i64Attr(iv.value.getDefiningOp(), "npu.dram"),
+                "an intermediate value");
+      continue;
+    }
     // Lowest offset that overlaps no placed buffer alive at the same time.
     int64_t offset = 0;
     bool moved = true;
@@ -323,37 +343,83 @@ LogicalResult Codegen::planDram(func::ReturnOp ret) {
     buffers[iv.value] = Buffer{arenaBase + offset, iv.bytes};
     arenaSize = std::max(arenaSize, alignUp(offset + iv.bytes));
   }
-  dramSize = arenaBase + arenaSize;
   // The liveness lower bound: the most bytes live after any one op.
-  int64_t lowerBound = 0;
+  arenaLowerBound = 0;
   for (int64_t t = 0; t < int64_t(index.size()); ++t) {
     int64_t liveBytes = 0;
     for (const Interval &iv : order)
       if (iv.first <= t && t <= iv.last)
         liveBytes += iv.bytes;
-    lowerBound = std::max(lowerBound, liveBytes);
+    arenaLowerBound = std::max(arenaLowerBound, liveBytes);
   }
-  program.setArenaBytesAttr(b.getI64IntegerAttr(arenaSize));
-  program.setArenaLowerBoundAttr(b.getI64IntegerAttr(lowerBound));
+  arenaBytes = arenaSize;
+  dramSize = arenaBase + arenaSize;
   // Convolution weights computed at run time (graph inputs in ONNX's tests)
   // are rearranged by a DMA pass into a buffer of their own.
   for (Operation &op : body)
-    if (isa<ConvOp, ConvTransposeOp>(op) && !convWeights.count(&op)) {
-      int64_t bytes = byteSize(op.getOperand(1).getType());
-      convWeights[&op] = Buffer{dramSize, bytes};
-      dramSize = alignUp(dramSize + bytes);
-    }
+    if (isa<ConvOp, ConvTransposeOp>(op) && !convWeights.count(&op))
+      convWeights[&op] = place(byteSize(op.getOperand(1).getType()),
+                               i64Attr(&op, "npu.weights_dram"), "weights");
   // Aliases share their root's bytes.
   for (Operation &op : body)
     if (auto reshape = dyn_cast<ReshapeOp>(op))
       if (!buffers.count(reshape.getResult()))
         buffers[reshape.getResult()] =
             buffers.lookup(root(reshape.getResult()));
+  if (recorded) {
+    if (!missing.empty())
+      return func.emitError("the recorded memory plan has no address for ")
+             << missing;
+    dramSize = func->getAttrOfType<IntegerAttr>("npu.dram_size").getInt();
+    if (auto a = func->getAttrOfType<IntegerAttr>("npu.arena_bytes"))
+      arenaBytes = a.getInt();
+  }
   if (dramSize > int64_t(target.maxDramBytes()))
     return func.emitError("the model needs ")
            << dramSize
            << " bytes of DRAM, more than the target's address space";
   return success();
+}
+
+void Codegen::recordPlan() {
+  auto i64 = [&](int64_t v) { return b.getI64IntegerAttr(v); };
+  Block &body = func.getBody().front();
+  for (auto [i, in] : llvm::enumerate(inputs))
+    func.setArgAttr(i, "npu.dram", i64(in.buffer.offset));
+  for (auto [i, out] : llvm::enumerate(outputs))
+    func.setResultAttr(i, "npu.dram", i64(out.buffer.offset));
+  for (Operation &op : body) {
+    if (op.getNumResults() == 1 && !isa<ReshapeOp>(op))
+      if (auto it = buffers.find(op.getResult(0)); it != buffers.end())
+        op.setAttr("npu.dram", i64(it->second.offset));
+    if (auto it = convWeights.find(&op); it != convWeights.end())
+      op.setAttr("npu.weights_dram", i64(it->second.offset));
+    if (auto it = poolReciprocals.find(&op); it != poolReciprocals.end())
+      op.setAttr("npu.reciprocals_dram", i64(it->second.offset));
+  }
+  func->setAttr("npu.dram_size", i64(dramSize));
+  func->setAttr("npu.arena_bytes", i64(arenaBytes));
+  func->setAttr("npu.arena_lower_bound", i64(arenaLowerBound));
+}
+
+LogicalResult Codegen::plan() {
+  auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
+  return planDram(ret);
+}
+
+void Codegen::materializePlan() {
+  for (const TensorPlacement &in : inputs)
+    npuisa::InputOp::create(b, func.getLoc(), b.getStringAttr(in.name),
+                            b.getI64IntegerAttr(in.buffer.offset),
+                            TypeAttr::get(in.type), b.getStringAttr("dense"));
+  for (const TensorPlacement &out : outputs)
+    npuisa::OutputOp::create(b, func.getLoc(), b.getStringAttr(out.name),
+                             b.getI64IntegerAttr(out.buffer.offset),
+                             TypeAttr::get(out.type), b.getStringAttr("dense"));
+  for (auto &[loc, offset, value] : constants)
+    npuisa::DataOp::create(b, loc, offset, value);
+  program.setArenaBytesAttr(b.getI64IntegerAttr(arenaBytes));
+  program.setArenaLowerBoundAttr(b.getI64IntegerAttr(arenaLowerBound));
 }
 
 /// Dims and per-operand element strides of an elementwise op over its result
@@ -1002,17 +1068,6 @@ LogicalResult Codegen::emitReduction(Operation *op, Value input,
   return success();
 }
 
-/// Tile sizes for C[M,N] = A[M,K] x W[K,N] in FP32: candidates are multiples
-/// of the array's size (and the full extents); each must fit the accumulator
-/// (Mt x Nt entries) and the scratchpad (two A and W tiles, two C tiles).
-/// The cost is the larger of DRAM transfer cycles (A is re-read once per
-/// column of tiles, W once per row of tiles) and MAC cycles (per weight tile
-/// R + rows x rate), plus the latency of every DMA command: a roofline with
-/// the DMA latency the target charges per command.
-struct MatmulTiles {
-  int64_t m, n, k;
-};
-
 MatmulTiles chooseMatmulTiles(const rt::TargetDesc &t, int64_t M, int64_t N,
                               int64_t K) {
   int64_t R = t.arrayRows, C = t.arrayCols;
@@ -1114,6 +1169,15 @@ LogicalResult Codegen::emitMatmul2D(MatMulOp op, int64_t aBase, int64_t wBase,
   if (K == 0)
     return op.emitError("backend: matmul with K = 0 is not supported");
   MatmulTiles tiles = chooseMatmulTiles(target, M, N, K);
+  if (auto rec = recordedTiles(op, {"m", "n", "k"})) {
+    tiles = {(*rec)[0], (*rec)[1], (*rec)[2]};
+    if (tiles.m * tiles.n > int64_t(target.accumulatorBytes / 4) ||
+        4 * (2 * (tiles.m * tiles.k + tiles.k * tiles.n) +
+             2 * tiles.m * tiles.n) >
+            int64_t(target.scratchpadBytes))
+      return op.emitError("backend: the recorded matmul tiles do not fit the "
+                          "accumulator and scratchpad");
+  }
   if (tiles.m == 0)
     return op.emitError("backend: no matmul tiling fits the target");
   noteTiles({{"m", tiles.m}, {"n", tiles.n}, {"k", tiles.k}});
@@ -1203,6 +1267,21 @@ LogicalResult Codegen::emitMatmul2D(MatMulOp op, int64_t aBase, int64_t wBase,
   return success();
 }
 
+std::optional<SmallVector<int64_t>> recordedTiles(Operation *op,
+                                                  ArrayRef<StringRef> keys) {
+  auto dict = op->getAttrOfType<DictionaryAttr>("npu.tiles");
+  if (!dict)
+    return std::nullopt;
+  SmallVector<int64_t> values;
+  for (StringRef key : keys) {
+    auto v = dict.getAs<IntegerAttr>(key);
+    if (!v || v.getInt() <= 0 || v.getInt() > kMaxExtent)
+      return std::nullopt;
+    values.push_back(v.getInt());
+  }
+  return values;
+}
+
 void Codegen::beginLayer(Operation *op) {
   auto [name, type] = layerOf(op);
   currentLayer = npuisa::LayerOp::create(b, op->getLoc(), b.getStringAttr(name),
@@ -1246,6 +1325,7 @@ LogicalResult Codegen::run() {
   b.setInsertionPointToEnd(&program.getBody().front());
   if (failed(planDram(ret)))
     return failure();
+  materializePlan();
   int64_t layer = 0;
   for (Operation &op : body) {
     if (isa<ReduceMeanOp, ReduceMaxOp, SoftmaxOp, LayerNormOp>(op)) {

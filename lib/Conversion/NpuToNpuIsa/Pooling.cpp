@@ -88,6 +88,12 @@ SmallVector<int64_t> windowCounts(int64_t size, int64_t out, int64_t k,
 
 } // namespace
 
+std::optional<ConvGeometry> poolGeometry(Operation *op) {
+  if (auto p = poolParams(op))
+    return p->g;
+  return std::nullopt;
+}
+
 std::optional<ElementsAttr> avgPoolReciprocals(Operation *op) {
   auto p = poolParams(op);
   if (!p || p->isMax)
@@ -101,7 +107,7 @@ std::optional<ElementsAttr> avgPoolReciprocals(Operation *op) {
   bool uniform = true;
   for (int64_t y : cy)
     for (int64_t x : cx) {
-      recip.push_back(y * x ? 1.0f / float(y * x) : 0.0f);
+      recip.push_back(y * x != 0 ? 1.0f / float(y * x) : 0.0f);
       uniform &= y * x == g.kh * g.kw;
     }
   if (uniform)
@@ -109,6 +115,24 @@ std::optional<ElementsAttr> avgPoolReciprocals(Operation *op) {
   auto type =
       RankedTensorType::get({g.oh, g.ow}, Float32Type::get(op->getContext()));
   return makeFloatConstant(type, recip, "avg_pool_reciprocals");
+}
+
+std::pair<int64_t, int64_t> choosePoolTiles(const rt::TargetDesc &t,
+                                            const ConvGeometry &g,
+                                            int64_t reservedBytes) {
+  int64_t budget = (int64_t(t.scratchpadBytes) - reservedBytes) / 2;
+  auto bytesOf = [&](int64_t oht, int64_t ct) {
+    int64_t ihs = (oht - 1) * g.sh + g.kh, iws = (g.ow - 1) * g.sw + g.kw;
+    return alignUp(4 * ct * ihs * iws) + alignUp(4 * ct * oht * g.ow);
+  };
+  int64_t oht = g.oh, ct = g.cin;
+  while (bytesOf(oht, ct) > budget && oht > 1)
+    oht = ceilDiv(oht, 2);
+  while (bytesOf(oht, ct) > budget && ct > 1)
+    ct = ceilDiv(ct, 2);
+  if (bytesOf(oht, ct) > budget)
+    return {0, 0};
+  return {oht, ct};
 }
 
 LogicalResult Codegen::emitPool(Operation *op, int64_t layer) {
@@ -126,21 +150,19 @@ LogicalResult Codegen::emitPool(Operation *op, int64_t layer) {
   auto mapIt = poolReciprocals.find(op);
   bool hasMap = mapIt != poolReciprocals.end();
   int64_t mapBytes = hasMap ? alignUp(4 * g.oh * g.ow) : 0;
-  // Tiles: output rows x channels, full width, as large as four buffers
-  // (two slabs, two results) and the map allow: pooling is vector-bound,
-  // so the largest tile has the fewest DMA latencies and startups.
-  int64_t budget = (int64_t(target.scratchpadBytes) - mapBytes) / 2;
-  auto bytesOf = [&](int64_t oht, int64_t ct) {
-    int64_t ihs = (oht - 1) * g.sh + g.kh, iws = (g.ow - 1) * g.sw + g.kw;
-    return alignUp(4 * ct * ihs * iws) + alignUp(4 * ct * oht * g.ow);
-  };
-  int64_t oht = g.oh, ct = g.cin;
-  while (bytesOf(oht, ct) > budget && oht > 1)
-    oht = ceilDiv(oht, 2);
-  while (bytesOf(oht, ct) > budget && ct > 1)
-    ct = ceilDiv(ct, 2);
+  std::pair<int64_t, int64_t> chosen = choosePoolTiles(target, g, mapBytes);
+  int64_t oht = chosen.first, ct = chosen.second;
+  if (auto rec = recordedTiles(op, {"oh", "c"})) {
+    oht = (*rec)[0];
+    ct = (*rec)[1];
+  }
   int64_t iwsFull = (g.ow - 1) * g.sw + g.kw;
-  if (bytesOf(oht, ct) > budget || iwsFull > kMaxExtent || ct > kMaxExtent)
+  int64_t ihsTile = (oht - 1) * g.sh + g.kh;
+  if (oht <= 0 ||
+      2 * (alignUp(4 * ct * ihsTile * iwsFull) + alignUp(4 * ct * oht * g.ow)) +
+              mapBytes >
+          int64_t(target.scratchpadBytes) ||
+      iwsFull > kMaxExtent || ct > kMaxExtent)
     return op->emitError("backend: a pooling row does not fit the "
                          "scratchpad");
   noteTiles({{"oh", oht}, {"ow", g.ow}, {"c", ct}});

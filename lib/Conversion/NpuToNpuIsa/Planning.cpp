@@ -1,0 +1,137 @@
+//===- Planning.cpp - the tiled and planned phases -----------------------===//
+//
+// npu-assign-tiles and npu-plan-memory record the code generator's
+// decisions on the npu graph, so each phase can be printed, checked with
+// FileCheck and edited before npu-convert-to-isa follows it.
+//
+//===----------------------------------------------------------------------===//
+
+#include "npu/Conversion/Passes.h"
+
+#include "Codegen.h"
+
+namespace npu {
+#define GEN_PASS_DEF_NPUASSIGNTILES
+#define GEN_PASS_DEF_NPUPLANMEMORY
+#include "npu/Conversion/Passes.h.inc"
+} // namespace npu
+
+using namespace mlir;
+using namespace npu;
+using namespace npu::codegen;
+
+namespace {
+
+/// The unit an op runs on (see NpuAssignTiles's description).
+StringRef unitOf(Operation *op) {
+  if (isa<ConstantOp, ReshapeOp>(op))
+    return "none";
+  if (isa<TransposeOp, SliceOp, ConcatOp, ResizeOp>(op))
+    return "dma";
+  if (auto conv = dyn_cast<ConvOp>(op)) {
+    MacConv g;
+    return convGeometry(conv, g) && isDepthwise(g) ? "vector" : "mac";
+  }
+  if (isa<ConvTransposeOp, MatMulOp>(op))
+    return "mac";
+  return "vector";
+}
+
+DictionaryAttr tilesAttr(Builder &b,
+                         ArrayRef<std::pair<StringRef, int64_t>> values) {
+  SmallVector<NamedAttribute> attrs;
+  for (auto [key, value] : values)
+    attrs.push_back(b.getNamedAttr(key, b.getI64IntegerAttr(value)));
+  return b.getDictionaryAttr(attrs);
+}
+
+/// The cost model's tiles for `op`, or null where the code generator
+/// chooses per pass (transposed convolutions) or tiles by a fixed budget.
+DictionaryAttr chooseTiles(Builder &b, Operation *op,
+                           const rt::TargetDesc &target) {
+  if (auto conv = dyn_cast<ConvOp>(op)) {
+    MacConv g;
+    if (!convGeometry(conv, g))
+      return nullptr;
+    if (isDepthwise(g)) {
+      ConvTiles t = chooseDepthwiseTiles(target, g);
+      return t.c ? tilesAttr(b, {{"oh", t.oh}, {"ow", t.ow}, {"c", t.c}})
+                 : nullptr;
+    }
+    ConvTiles t = chooseConvTiles(target, g);
+    return t.m ? tilesAttr(b,
+                           {{"oh", t.oh}, {"ow", t.ow}, {"m", t.m}, {"c", t.c}})
+               : nullptr;
+  }
+  if (auto mm = dyn_cast<MatMulOp>(op)) {
+    auto lhs = mm.getLhs().getType(), rhs = mm.getRhs().getType();
+    int64_t K = lhs.getShape().back();
+    int64_t N = rhs.getRank() == 1 ? 1 : rhs.getShape().back();
+    int64_t M =
+        rhs.getRank() <= 2
+            ? lhs.getNumElements() / std::max<int64_t>(K, 1)
+            : (lhs.getRank() >= 2 ? lhs.getShape()[lhs.getRank() - 2] : 1);
+    if (M == 0 || N == 0 || K == 0)
+      return nullptr;
+    MatmulTiles t = chooseMatmulTiles(target, M, N, K);
+    return t.m ? tilesAttr(b, {{"m", t.m}, {"n", t.n}, {"k", t.k}}) : nullptr;
+  }
+  if (isa<MaxPoolOp, AvgPoolOp>(op)) {
+    std::optional<ConvGeometry> g = poolGeometry(op);
+    if (!g)
+      return nullptr;
+    int64_t reserved = 0;
+    if (std::optional<ElementsAttr> map = avgPoolReciprocals(op))
+      reserved = alignUp(byteSize(map->getType()));
+    auto [oh, c] = choosePoolTiles(target, *g, reserved);
+    return oh ? tilesAttr(b, {{"oh", oh}, {"c", c}}) : nullptr;
+  }
+  return nullptr;
+}
+
+const rt::TargetDesc *targetOrError(ModuleOp module, StringRef name) {
+  const rt::TargetDesc *target = rt::lookupTarget(name.str());
+  if (!target)
+    module.emitError("unknown target '") << name << "'";
+  return target;
+}
+
+struct NpuAssignTilesPass : npu::impl::NpuAssignTilesBase<NpuAssignTilesPass> {
+  using Base::Base;
+  void runOnOperation() override {
+    const rt::TargetDesc *target = targetOrError(getOperation(), targetName);
+    auto func = getOperation().lookupSymbol<func::FuncOp>("main");
+    if (!target || !func) {
+      if (target)
+        getOperation().emitError("no func.func @main to tile");
+      return signalPassFailure();
+    }
+    Builder b(&getContext());
+    func.walk([&](Operation *op) {
+      if (op == func || isa<func::ReturnOp>(op))
+        return;
+      op->setAttr("npu.unit", b.getStringAttr(unitOf(op)));
+      if (DictionaryAttr tiles = chooseTiles(b, op, *target))
+        op->setAttr("npu.tiles", tiles);
+    });
+  }
+};
+
+struct NpuPlanMemoryPass : npu::impl::NpuPlanMemoryBase<NpuPlanMemoryPass> {
+  using Base::Base;
+  void runOnOperation() override {
+    const rt::TargetDesc *target = targetOrError(getOperation(), targetName);
+    auto func = getOperation().lookupSymbol<func::FuncOp>("main");
+    if (!target || !func) {
+      if (target)
+        getOperation().emitError("no func.func @main to plan");
+      return signalPassFailure();
+    }
+    Codegen codegen(getOperation(), func, *target);
+    if (failed(codegen.plan()))
+      return signalPassFailure();
+    codegen.recordPlan();
+  }
+};
+
+} // namespace
