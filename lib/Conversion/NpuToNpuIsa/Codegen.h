@@ -22,6 +22,7 @@
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/DenseMap.h"
 
+#include <algorithm>
 #include <optional>
 #include <string>
 
@@ -88,7 +89,7 @@ struct ConvGeometry {
 /// One tap of a convolution pass: its [C][M] slice in the weight buffer and
 /// its input offset from the window origin.
 struct MacTap {
-  int64_t weightTap, dy, dx;
+  int64_t weightTap, dy, dx, dz = 0;
 };
 
 /// One convolution pass on the MAC array. Output grid point (q, p) reads
@@ -107,7 +108,23 @@ struct MacConv {
   int64_t weightTaps;   // taps per group in the weight buffer
   int64_t outH, outW;   // the output tensor's spatial extent
   int64_t outStepY, outStepX, outOffY, outOffX;
+  /// Depth, for 3-D convolutions: each output depth slice is its own tile;
+  /// its slab holds spanZ input slices from oz*sd + originZ.
+  int64_t d = 1, od = 1, sd = 1, originZ = 0, spanZ = 1, outD = 1;
 };
+
+/// The part of a window [start, start + extent) inside [0, size): padding
+/// before it, elements inside, padding after it (before + count + after =
+/// extent; a window entirely outside is all padding).
+struct WindowClip {
+  int64_t before, count, after;
+};
+inline WindowClip clipWindow(int64_t start, int64_t extent, int64_t size) {
+  int64_t before = std::clamp<int64_t>(-start, 0, extent);
+  int64_t count = std::max<int64_t>(0, std::min(start + extent, size) -
+                                           std::max<int64_t>(start, 0));
+  return {before, count, extent - before - count};
+}
 
 /// Chooses convolution tiles by a cost model: the largest of DRAM load
 /// cycles (input slabs with their halos once per output-channel tile,
@@ -135,11 +152,11 @@ MatmulTiles chooseMatmulTiles(const rt::TargetDesc &t, int64_t M, int64_t N,
                               int64_t K);
 
 /// The geometry of a convolution as one MAC-array (or, for depthwise,
-/// vector-unit) pass; false for ranks other than 3 and 4.
+/// vector-unit) pass; false for ranks other than 3, 4 and 5.
 bool convGeometry(ConvOp op, MacConv &g);
 
-/// Whether a convolution is depthwise (one input and one output channel
-/// per group): it runs on the vector unit.
+/// Whether a 1-D or 2-D convolution is depthwise (one input and one output
+/// channel per group): it runs on the vector unit.
 bool isDepthwise(const MacConv &g);
 
 /// Tiles of a depthwise convolution on the vector unit: output rows and
@@ -251,6 +268,9 @@ private:
                          ArrayRef<int64_t> srcStrides, int64_t dst,
                          ArrayRef<int64_t> dstStrides, int64_t layer);
   LogicalResult emitDataMovement(Operation *op, int64_t layer);
+  /// Constant padding (negative pads crop) as DMA loads whose padding the
+  /// DMA fills, tiled along the outermost axis.
+  LogicalResult emitPad(PadOp op, int64_t layer);
   /// Nearest Resize whose sampling is strided (integer up- or downscaling).
   LogicalResult emitResizeNearest(ResizeOp op, int64_t layer);
   /// Layer normalisation's operands beyond the input.

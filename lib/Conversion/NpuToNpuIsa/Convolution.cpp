@@ -53,21 +53,21 @@ ConvTiles chooseConvTiles(const rt::TargetDesc &t, const MacConv &g) {
           int64_t iws = inputExtent(owt, g.sw, g.spanX);
           if (ihs > kMaxExtent || iws > kMaxExtent)
             continue;
-          int64_t slab = alignUp(4 * ihs * iws * ct);
+          int64_t slab = alignUp(4 * g.spanZ * ihs * iws * ct);
           int64_t wts = alignUp(4 * g.weightTaps * ct * mt);
           int64_t out = alignUp(4 * oht * owt * mt);
           if (2 * (slab + wts + out) + biasBytes > sramBytes)
             continue;
           int64_t nM = ceilDiv(g.cout, mt), nC = ceilDiv(g.cin, ct);
           int64_t nOH = ceilDiv(g.oh, oht), nOW = ceilDiv(g.ow, owt);
-          double tiles = double(g.batch * g.groups * nM * nOH * nOW);
+          double tiles = double(g.batch * g.groups * nM * g.od * nOH * nOW);
           // DRAM beats: slab rows of iws elements, weight rows of mt, output
           // rows of owt (element runs when the output interleaves); each
           // command pays the latency.
           int64_t outRun = g.outStepX == 1 ? 4 * owt : 4;
           int64_t outRuns = g.outStepX == 1 ? 1 : owt;
           double loadCycles =
-              tiles * (double(g.cin) * ihs * ceilDiv(4 * iws, beat) +
+              tiles * (double(g.cin) * g.spanZ * ihs * ceilDiv(4 * iws, beat) +
                        double(g.weightTaps) * g.cin * ceilDiv(4 * mt, beat) +
                        double(2 * nC) * t.dramLatencyCycles);
           double storeCycles =
@@ -102,41 +102,54 @@ LogicalResult Codegen::emitWeightRearrangement(Operation *op, Value weight,
 bool convGeometry(ConvOp op, MacConv &g) {
   auto inT = op.getInput().getType(), outT = op.getType();
   auto wT = op.getWeight().getType();
-  int64_t rank = inT.getRank();
-  if (rank != 3 && rank != 4)
+  int64_t rank = inT.getRank(), n = rank - 2;
+  if (rank < 3 || rank > 5)
     return false;
-  bool oneD = rank == 3;
-  int64_t n = rank - 2;
-  ArrayRef<int64_t> strides = op.getStrides(), dil = op.getDilations(),
-                    pads = op.getPads();
+  // Spatial axis `axis` of (depth, height, width); missing ones are `unit`.
+  auto spatial = [&](ArrayRef<int64_t> v, int64_t axis, int64_t unit) {
+    int64_t i = axis - (3 - n);
+    return i < 0 ? unit : v[i];
+  };
+  ArrayRef<int64_t> in = inT.getShape().drop_front(2);
+  ArrayRef<int64_t> out = outT.getShape().drop_front(2);
+  ArrayRef<int64_t> k = wT.getShape().drop_front(2);
+  ArrayRef<int64_t> dil = op.getDilations(), st = op.getStrides();
+  ArrayRef<int64_t> padsBegin = op.getPads().take_front(n);
   g.batch = inT.getDimSize(0);
   g.groups = op.getGroup();
   g.cin = inT.getDimSize(1) / g.groups;
   g.cout = outT.getDimSize(1) / g.groups;
-  g.h = oneD ? 1 : inT.getDimSize(2);
-  g.w = inT.getShape().back();
-  int64_t kh = oneD ? 1 : wT.getDimSize(2), kw = wT.getShape().back();
-  int64_t dh = oneD ? 1 : dil[0], dw = dil.back();
-  g.oh = g.outH = oneD ? 1 : outT.getDimSize(2);
-  g.ow = g.outW = outT.getShape().back();
-  g.sh = oneD ? 1 : strides[0];
-  g.sw = strides.back();
-  g.originY = oneD ? 0 : -pads[0];
-  g.originX = -pads[n - 1];
+  g.d = spatial(in, 0, 1);
+  g.h = spatial(in, 1, 1);
+  g.w = spatial(in, 2, 1);
+  g.od = g.outD = spatial(out, 0, 1);
+  g.oh = g.outH = spatial(out, 1, 1);
+  g.ow = g.outW = spatial(out, 2, 1);
+  int64_t kd = spatial(k, 0, 1), kh = spatial(k, 1, 1), kw = spatial(k, 2, 1);
+  int64_t dd = spatial(dil, 0, 1), dh = spatial(dil, 1, 1);
+  int64_t dw = spatial(dil, 2, 1);
+  g.sd = spatial(st, 0, 1);
+  g.sh = spatial(st, 1, 1);
+  g.sw = spatial(st, 2, 1);
+  g.originZ = -spatial(padsBegin, 0, 0);
+  g.originY = -spatial(padsBegin, 1, 0);
+  g.originX = -spatial(padsBegin, 2, 0);
   g.taps.clear();
-  for (int64_t ky = 0; ky < kh; ++ky)
-    for (int64_t kx = 0; kx < kw; ++kx)
-      g.taps.push_back({ky * kw + kx, ky * dh, kx * dw});
+  for (int64_t kz = 0; kz < kd; ++kz)
+    for (int64_t ky = 0; ky < kh; ++ky)
+      for (int64_t kx = 0; kx < kw; ++kx)
+        g.taps.push_back({(kz * kh + ky) * kw + kx, ky * dh, kx * dw, kz * dd});
+  g.spanZ = (kd - 1) * dd + 1;
   g.spanY = (kh - 1) * dh + 1;
   g.spanX = (kw - 1) * dw + 1;
-  g.weightTaps = kh * kw;
+  g.weightTaps = kd * kh * kw;
   g.outStepY = g.outStepX = 1;
   g.outOffY = g.outOffX = 0;
   return true;
 }
 
 bool isDepthwise(const MacConv &g) {
-  return g.cin == 1 && g.cout == 1 && g.groups > 1;
+  return g.cin == 1 && g.cout == 1 && g.groups > 1 && g.d == 1 && g.spanZ == 1;
 }
 
 LogicalResult Codegen::emitConv(ConvOp op, int64_t layer) {
@@ -148,24 +161,22 @@ LogicalResult Codegen::emitConv(ConvOp op, int64_t layer) {
     return op.emitError("backend: only FP32 convolutions are supported so far");
   MacConv g;
   if (!convGeometry(op, g))
-    return op.emitError("backend: only 1-D and 2-D convolutions are "
+    return op.emitError("backend: only 1-D, 2-D and 3-D convolutions are "
                         "supported");
   if (outT.getNumElements() == 0)
     return success();
   int64_t taps = g.weightTaps;
-  int64_t kh = inT.getRank() == 4 ? wT.getDimSize(2) : 1;
-  int64_t kw = wT.getShape().back();
   if (isDepthwise(g)) {
-    // [C][1][KH][KW] -> [KH][KW][C].
-    if (failed(emitWeightRearrangement(op, op.getWeight(), {kh, kw, g.groups},
-                                       {kw, 1, taps}, layer)))
+    // [C][1][taps] -> [taps][C].
+    if (failed(emitWeightRearrangement(op, op.getWeight(), {taps, g.groups},
+                                       {1, taps}, layer)))
       return failure();
     return emitDepthwiseConv(op, g, layer);
   }
-  // [M][C/g][KH][KW] -> [g][KH][KW][C/g][M/g].
+  // [M][C/g][taps] -> [g][taps][C/g][M/g].
   if (failed(emitWeightRearrangement(
-          op, op.getWeight(), {g.groups, kh, kw, g.cin, g.cout},
-          {g.cout * g.cin * taps, kw, 1, taps, g.cin * taps}, layer)))
+          op, op.getWeight(), {g.groups, taps, g.cin, g.cout},
+          {g.cout * g.cin * taps, 1, taps, g.cin * taps}, layer)))
     return failure();
   return emitMacConv(op, g, convWeights.lookup(op).offset, op.getBias(), layer);
 }
@@ -265,28 +276,17 @@ LogicalResult Codegen::emitDepthwiseConv(ConvOp op, const MacConv &g,
     int64_t iws = inputExtent(tile.owt, g.sw, g.spanX);
     int64_t iy0 = tile.oy0 * g.sh + g.originY;
     int64_t ix0 = tile.ox0 * g.sw + g.originX;
-    int64_t padT = std::clamp<int64_t>(-iy0, 0, ihs);
-    int64_t rows = std::max<int64_t>(0, std::min(iy0 + ihs, g.h) -
-                                            std::max<int64_t>(iy0, 0));
-    int64_t padL = std::clamp<int64_t>(-ix0, 0, iws);
-    int64_t cols = std::max<int64_t>(0, std::min(ix0 + iws, g.w) -
-                                            std::max<int64_t>(ix0, 0));
-    if (rows == 0 || cols == 0) {
-      rows = cols = 0;
-      padT = ihs;
-      padL = iws;
-    }
-    int64_t padB = ihs - padT - rows, padR = iws - padL - cols;
+    WindowClip y = clipWindow(iy0, ihs, g.h), x = clipWindow(ix0, iws, g.w);
     int64_t inOffset = ((tile.batch * C + tile.c0) * g.h +
                         std::clamp<int64_t>(iy0, 0, g.h - 1)) *
                            g.w +
                        std::clamp<int64_t>(ix0, 0, g.w - 1);
     auto slab = emitDma<npuisa::DmaLoadOp>(
-        loc, slabBuf(i), inBase + 4 * inOffset, 4, {cols, ct, rows, 1},
+        loc, slabBuf(i), inBase + 4 * inOffset, 4, {x.count, ct, y.count, 1},
         {4, 4 * g.h * g.w, 4 * g.w, 0}, {4 * ct, 4, 4 * iws * ct, 0}, layer);
-    if (padT || padB || padL || padR) {
-      slab.setPadBeforeAttr(b.getDenseI64ArrayAttr({padL, 0, padT, 0}));
-      slab.setPadAfterAttr(b.getDenseI64ArrayAttr({padR, 0, padB, 0}));
+    if (y.before || y.after || x.before || x.after) {
+      slab.setPadBeforeAttr(b.getDenseI64ArrayAttr({x.before, 0, y.before, 0}));
+      slab.setPadAfterAttr(b.getDenseI64ArrayAttr({x.after, 0, y.after, 0}));
     }
     slab.setPopNext(firstLoadWaits(i));
     Operation *lastLoad = emitDma<npuisa::DmaLoadOp>(
@@ -480,7 +480,7 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
   int64_t inBase = buffers.lookup(root(op->getOperand(0))).offset;
   int64_t outBase = buffers.lookup(op->getResult(0)).offset;
   // Scratchpad: two slabs, two weight tiles, two output tiles, all biases.
-  int64_t slabBytes = alignUp(4 * inputExtent(t.oh, g.sh, g.spanY) *
+  int64_t slabBytes = alignUp(4 * g.spanZ * inputExtent(t.oh, g.sh, g.spanY) *
                               inputExtent(t.ow, g.sw, g.spanX) * t.c);
   int64_t wBytes = alignUp(4 * taps * t.c * t.m);
   int64_t outBytes = alignUp(4 * t.oh * t.ow * t.m);
@@ -492,17 +492,18 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
   int64_t biasBuf = 2 * (slabBytes + wBytes + outBytes);
 
   struct Tile {
-    int64_t batch, grp, m0, mt, oy0, oht, ox0, owt;
+    int64_t batch, grp, m0, mt, oz, oy0, oht, ox0, owt;
   };
   SmallVector<Tile> tiles;
   for (int64_t bi = 0; bi < g.batch; ++bi)
     for (int64_t grp = 0; grp < g.groups; ++grp)
       for (int64_t m0 = 0; m0 < g.cout; m0 += t.m)
-        for (int64_t oy0 = 0; oy0 < g.oh; oy0 += t.oh)
-          for (int64_t ox0 = 0; ox0 < g.ow; ox0 += t.ow)
-            tiles.push_back({bi, grp, m0, std::min(t.m, g.cout - m0), oy0,
-                             std::min(t.oh, g.oh - oy0), ox0,
-                             std::min(t.ow, g.ow - ox0)});
+        for (int64_t oz = 0; oz < g.od; ++oz)
+          for (int64_t oy0 = 0; oy0 < g.oh; oy0 += t.oh)
+            for (int64_t ox0 = 0; ox0 < g.ow; ox0 += t.ow)
+              tiles.push_back({bi, grp, m0, std::min(t.m, g.cout - m0), oz, oy0,
+                               std::min(t.oh, g.oh - oy0), ox0,
+                               std::min(t.ow, g.ow - ox0)});
   int64_t cSteps = ceilDiv(g.cin, t.c);
   int64_t J = int64_t(tiles.size()), total = J * cSteps;
   int64_t inC = g.groups * g.cin, outC = g.groups * g.cout;
@@ -515,34 +516,34 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
     int64_t ihs = inputExtent(tile.oht, g.sh, g.spanY);
     int64_t iws = inputExtent(tile.owt, g.sw, g.spanX);
     // The slab's window of the input; what falls outside is padding.
+    int64_t iz0 = tile.oz * g.sd + g.originZ;
     int64_t iy0 = tile.oy0 * g.sh + g.originY;
     int64_t ix0 = tile.ox0 * g.sw + g.originX;
-    int64_t padT = std::clamp<int64_t>(-iy0, 0, ihs);
-    int64_t rows = std::max<int64_t>(0, std::min(iy0 + ihs, g.h) -
-                                            std::max<int64_t>(iy0, 0));
-    int64_t padL = std::clamp<int64_t>(-ix0, 0, iws);
-    int64_t cols = std::max<int64_t>(0, std::min(ix0 + iws, g.w) -
-                                            std::max<int64_t>(ix0, 0));
-    if (rows == 0 || cols == 0) { // all padding: an all-zero slab
-      rows = cols = 0;
-      padT = ihs;
-      padL = iws;
-    }
-    int64_t padB = ihs - padT - rows, padR = iws - padL - cols;
+    WindowClip z = clipWindow(iz0, g.spanZ, g.d);
+    WindowClip y = clipWindow(iy0, ihs, g.h);
+    WindowClip x = clipWindow(ix0, iws, g.w);
+    bool padded =
+        z.before || z.after || y.before || y.after || x.before || x.after;
     for (int64_t ci = 0; ci < cSteps; ++ci, ++s) {
       int64_t c0 = ci * t.c, ct = std::min(t.c, g.cin - c0);
       // The NHWC slab: x innermost in DRAM (contiguous runs), scattered
       // channels-innermost into the scratchpad.
-      int64_t inOffset = ((tile.batch * inC + tile.grp * g.cin + c0) * g.h +
+      int64_t inOffset = (((tile.batch * inC + tile.grp * g.cin + c0) * g.d +
+                           std::clamp<int64_t>(iz0, 0, g.d - 1)) *
+                              g.h +
                           std::clamp<int64_t>(iy0, 0, g.h - 1)) *
                              g.w +
                          std::clamp<int64_t>(ix0, 0, g.w - 1);
       auto slab = emitDma<npuisa::DmaLoadOp>(
-          loc, slabBuf(s), inBase + 4 * inOffset, 4, {cols, ct, rows, 1},
-          {4, 4 * g.h * g.w, 4 * g.w, 0}, {4 * ct, 4, 4 * iws * ct, 0}, layer);
-      if (padT || padB || padL || padR) {
-        slab.setPadBeforeAttr(b.getDenseI64ArrayAttr({padL, 0, padT, 0}));
-        slab.setPadAfterAttr(b.getDenseI64ArrayAttr({padR, 0, padB, 0}));
+          loc, slabBuf(s), inBase + 4 * inOffset, 4,
+          {x.count, ct, y.count, z.count},
+          {4, 4 * g.d * g.h * g.w, 4 * g.w, 4 * g.h * g.w},
+          {4 * ct, 4, 4 * iws * ct, 4 * ihs * iws * ct}, layer);
+      if (padded) {
+        slab.setPadBeforeAttr(
+            b.getDenseI64ArrayAttr({x.before, 0, y.before, z.before}));
+        slab.setPadAfterAttr(
+            b.getDenseI64ArrayAttr({x.after, 0, y.after, z.after}));
       }
       slab.setPopNext(firstLoadWaits(s));
       // Weights [tap][c][m] of this tile from [grp][tap][cin][cout].
@@ -559,7 +560,8 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
       lastLoad->setAttr("push_next", b.getUnitAttr());
       // One matmul per tap.
       for (auto [ti, tap] : llvm::enumerate(g.taps)) {
-        int64_t a = slabBuf(s) + 4 * ct * (tap.dy * iws + tap.dx);
+        int64_t a =
+            slabBuf(s) + 4 * ct * ((tap.dz * ihs + tap.dy) * iws + tap.dx);
         auto mm = npuisa::MatmulOp::create(
             b, loc, TypeRange{}, ValueRange{},
             {b.getNamedAttr("a", i64(a)),
@@ -621,13 +623,17 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
     int64_t oy = tile.oy0 * g.outStepY + g.outOffY;
     int64_t ox = tile.ox0 * g.outStepX + g.outOffX;
     int64_t outOffset =
-        ((tile.batch * outC + tile.grp * g.cout + tile.m0) * g.outH + oy) *
+        (((tile.batch * outC + tile.grp * g.cout + tile.m0) * g.outD +
+          tile.oz) *
+             g.outH +
+         oy) *
             g.outW +
         ox;
     auto store = emitDma<npuisa::DmaStoreOp>(
         loc, outBuf(j), outBase + 4 * outOffset, 4,
         {tile.owt, tile.mt, tile.oht, 1},
-        {4 * g.outStepX, 4 * g.outH * g.outW, 4 * g.outStepY * g.outW, 0},
+        {4 * g.outStepX, 4 * g.outD * g.outH * g.outW, 4 * g.outStepY * g.outW,
+         0},
         {4 * tile.mt, 4, 4 * tile.owt * tile.mt, 0}, layer);
     store.setPopPrev(true);
     store.setPushPrev(j + 2 < J || j == J - 1);

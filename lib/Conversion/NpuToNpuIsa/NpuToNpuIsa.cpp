@@ -13,6 +13,7 @@
 #include "llvm/ADT/TypeSwitch.h"
 
 #include <cmath>
+#include <cstring>
 
 namespace npu {
 #define GEN_PASS_DEF_CONVERTNPUTONPUISA
@@ -176,30 +177,36 @@ std::optional<ElementsAttr> convWeightsForArray(ConstantOp c, int64_t groups,
   auto type = cast<RankedTensorType>(c.getType());
   if (!readFloatConstant(c.getValue(), w) || type.getRank() < 3)
     return std::nullopt;
-  int64_t kh = type.getRank() == 4 ? type.getDimSize(2) : 1;
-  int64_t kw = type.getShape().back();
+  ArrayRef<int64_t> spatial = type.getShape().drop_front(2);
+  int64_t taps = 1;
+  for (int64_t k : spatial)
+    taps *= k;
   int64_t Cg = transposed ? type.getDimSize(0) / groups : type.getDimSize(1);
   int64_t Mg = transposed ? type.getDimSize(1) : type.getDimSize(0) / groups;
   SmallVector<float> out(w.size());
-  if (!transposed && Cg == 1 && Mg == 1 && groups > 1) {
+  if (!transposed && Cg == 1 && Mg == 1 && groups > 1 && spatial.size() <= 2) {
     // Depthwise, for the vector unit: [KH][KW][C], channels innermost.
     for (int64_t g = 0; g < groups; ++g)
-      for (int64_t tap = 0; tap < kh * kw; ++tap)
-        out[tap * groups + g] = w[g * kh * kw + tap];
+      for (int64_t tap = 0; tap < taps; ++tap)
+        out[tap * groups + g] = w[g * taps + tap];
+    SmallVector<int64_t> shape(spatial);
+    shape.push_back(groups);
     return makeFloatConstant(
-        RankedTensorType::get({kh, kw, groups}, type.getElementType()), out,
+        RankedTensorType::get(shape, type.getElementType()), out,
         "conv_weights");
   }
   for (int64_t g = 0; g < groups; ++g)
     for (int64_t c = 0; c < Cg; ++c)
       for (int64_t m = 0; m < Mg; ++m)
-        for (int64_t tap = 0; tap < kh * kw; ++tap) {
-          int64_t src = transposed ? ((g * Cg + c) * Mg + m) * kh * kw + tap
-                                   : ((g * Mg + m) * Cg + c) * kh * kw + tap;
-          out[((g * kh * kw + tap) * Cg + c) * Mg + m] = w[src];
+        for (int64_t tap = 0; tap < taps; ++tap) {
+          int64_t src = transposed ? ((g * Cg + c) * Mg + m) * taps + tap
+                                   : ((g * Mg + m) * Cg + c) * taps + tap;
+          out[((g * taps + tap) * Cg + c) * Mg + m] = w[src];
         }
-  auto arrayType =
-      RankedTensorType::get({groups, kh, kw, Cg, Mg}, type.getElementType());
+  SmallVector<int64_t> shape = {groups};
+  shape.append(spatial.begin(), spatial.end());
+  shape.append({Cg, Mg});
+  auto arrayType = RankedTensorType::get(shape, type.getElementType());
   return makeFloatConstant(arrayType, out, "conv_weights");
 }
 
@@ -778,6 +785,8 @@ LogicalResult Codegen::emitDataMovement(Operation *op, int64_t layer) {
   }
   if (auto rs = dyn_cast<ResizeOp>(op))
     return emitResizeNearest(rs, layer);
+  if (auto pad = dyn_cast<PadOp>(op))
+    return emitPad(pad, layer);
   auto concat = cast<ConcatOp>(op);
   int64_t axis = concat.getAxis(), at = 0;
   for (Value in : concat.getInputs()) {
@@ -880,6 +889,121 @@ LogicalResult Codegen::emitResizeNearest(ResizeOp op, int64_t layer) {
   return emitMove(op, shape, eb,
                   buffers.lookup(root(op.getInput())).offset + base * eb, src,
                   buffers.lookup(op.getResult()).offset, dst, layer);
+}
+
+LogicalResult Codegen::emitPad(PadOp op, int64_t layer) {
+  auto inType = op.getInput().getType(), outType = op.getType();
+  int64_t eb = (outType.getElementTypeBitWidth() + 7) / 8;
+  if (eb != 1 && eb != 2 && eb != 4)
+    return op.emitError("backend: padding ")
+           << outType.getElementType() << " elements is not supported";
+  if (outType.getNumElements() == 0)
+    return success();
+  int64_t rank = inType.getRank();
+  ArrayRef<int64_t> pads = op.getPads();
+  SmallVector<int64_t> inSt = denseStrides(inType.getShape());
+  // Negative pads crop the input; what remains is padded on both sides.
+  SmallVector<int64_t> in, before, after, srcSt;
+  int64_t src = buffers.lookup(root(op.getInput())).offset;
+  for (int64_t d = 0; d < rank; ++d) {
+    int64_t cropB = std::max<int64_t>(0, -pads[d]);
+    int64_t cropA = std::max<int64_t>(0, -pads[d + rank]);
+    src += eb * cropB * inSt[d];
+    in.push_back(inType.getDimSize(d) - cropB - cropA);
+    before.push_back(std::max<int64_t>(0, pads[d]));
+    after.push_back(std::max<int64_t>(0, pads[d + rank]));
+    srcSt.push_back(inSt[d]);
+  }
+  // Merge an axis into its outer neighbour when it is unpadded and whole
+  // (contiguous in both tensors), and drop unpadded unit axes.
+  for (int64_t d = int64_t(in.size()) - 1; d >= 1; --d) {
+    bool whole =
+        before[d] == 0 && after[d] == 0 && srcSt[d - 1] == srcSt[d] * in[d];
+    if (!whole)
+      continue;
+    before[d - 1] *= in[d];
+    after[d - 1] *= in[d];
+    in[d - 1] *= in[d];
+    srcSt[d - 1] = srcSt[d];
+    for (auto *v : {&in, &before, &after, &srcSt})
+      v->erase(v->begin() + d);
+  }
+  if (in.size() > 4 ||
+      llvm::any_of(in, [](int64_t d) { return d > kMaxExtent; }))
+    return op.emitError("backend: a pad over more than four padded axes or "
+                        "with a 16-bit-overflowing axis is not supported");
+  int64_t r = in.size();
+  SmallVector<int64_t> out;
+  for (int64_t d = 0; d < r; ++d)
+    out.push_back(in[d] + before[d] + after[d]);
+  SmallVector<int64_t> outSt = denseStrides(out);
+  int64_t inner = r > 1 ? outSt[0] : 1;
+  int64_t budget = int64_t(target.scratchpadBytes) / 2 / kAlign * kAlign / eb;
+  if (inner > budget)
+    return op.emitError("backend: a pad's rows do not fit the scratchpad");
+  int64_t rows = std::max<int64_t>(1, std::min(out[0], budget / inner));
+  int64_t n = ceilDiv(out[0], rows);
+  noteTiles({{"elements", rows * inner}});
+  uint32_t bits = 0;
+  float value = op.getValue().convertToFloat();
+  if (outType.getElementType().isF32())
+    std::memcpy(&bits, &value, 4);
+  else
+    bits = uint32_t(int64_t(value));
+  int64_t dst = buffers.lookup(op.getResult()).offset;
+  auto innermostFirst = [&](ArrayRef<int64_t> v, int64_t scale) {
+    SmallVector<int64_t> w;
+    for (int64_t d = r - 1; d >= 0; --d)
+      w.push_back(v[d] * scale);
+    w.resize(4, scale == 1 ? 1 : 0);
+    return w;
+  };
+  Location loc = op.getLoc();
+  auto i64 = [&](int64_t v) { return b.getI64IntegerAttr(v); };
+  int64_t bufBytes = budget * eb;
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t o0 = i * rows, o1 = std::min(out[0], o0 + rows);
+    int64_t i0 = std::max<int64_t>(0, o0 - before[0]);
+    int64_t i1 = std::min<int64_t>(in[0], o1 - before[0]);
+    int64_t got = std::max<int64_t>(0, i1 - i0);
+    int64_t padB = got ? i0 + before[0] - o0 : o1 - o0;
+    int64_t padA = (o1 - o0) - padB - got;
+    SmallVector<int64_t> sizes(in), pb(before), pa(after), tile(out);
+    sizes[0] = got;
+    pb[0] = padB;
+    pa[0] = padA;
+    tile[0] = o1 - o0;
+    int64_t sram = (i % 2) * bufBytes;
+    auto load = emitDma<npuisa::DmaLoadOp>(
+        loc, sram, src + eb * (got ? i0 : 0) * srcSt[0], eb,
+        innermostFirst(sizes, 1), innermostFirst(srcSt, eb),
+        innermostFirst(denseStrides(tile), eb), layer);
+    SmallVector<int64_t> pbv = innermostFirst(pb, 1),
+                         pav = innermostFirst(pa, 1);
+    for (int64_t d = r; d < 4; ++d)
+      pbv[d] = pav[d] = 0;
+    load.setPadBeforeAttr(b.getDenseI64ArrayAttr(pbv));
+    load.setPadAfterAttr(b.getDenseI64ArrayAttr(pav));
+    load.setPadValueAttr(i64(bits));
+    load.setPopNext(firstLoadWaits(i));
+    load.setPushNext(true);
+    auto hand = npuisa::SyncOp::create(
+        b, loc, TypeRange{}, ValueRange{},
+        {b.getNamedAttr("queue", b.getStringAttr("compute"))});
+    hand.setPopPrev(true);
+    hand.setPopNext(i >= 2);
+    hand.setPushPrev(i + 2 < n);
+    hand.setPushNext(true);
+    hand.setLayerAttr(i64(layer));
+    auto store = emitDma<npuisa::DmaStoreOp>(
+        loc, sram, dst + eb * o0 * (r > 1 ? outSt[0] : 1), eb,
+        innermostFirst(tile, 1), innermostFirst(outSt, eb),
+        innermostFirst(denseStrides(tile), eb), layer);
+    store.setPopPrev(true);
+    store.setPushPrev(i + 2 < n || i == n - 1);
+  }
+  emitOpBarrier(loc);
+  return success();
 }
 
 LogicalResult Codegen::emitReduction(Operation *op, Value input,
@@ -1308,8 +1432,9 @@ LogicalResult Codegen::run() {
   // Refuse what the backend cannot do yet, naming every such op's node.
   for (Operation &op : body) {
     if (isa<ConstantOp, ReshapeOp, MatMulOp, ConvOp, ConvTransposeOp, MaxPoolOp,
-            AvgPoolOp, TransposeOp, SliceOp, ResizeOp, ConcatOp, ReduceMeanOp,
-            ReduceMaxOp, SoftmaxOp, LayerNormOp, func::ReturnOp>(op) ||
+            AvgPoolOp, TransposeOp, SliceOp, ResizeOp, PadOp, ConcatOp,
+            ReduceMeanOp, ReduceMaxOp, SoftmaxOp, LayerNormOp, func::ReturnOp>(
+            op) ||
         vecFuncOf(&op))
       continue;
     auto [name, type] = layerOf(&op);
@@ -1359,7 +1484,7 @@ LogicalResult Codegen::run() {
         return failure();
       continue;
     }
-    if (isa<TransposeOp, SliceOp, ConcatOp, ResizeOp>(op)) {
+    if (isa<TransposeOp, SliceOp, ConcatOp, ResizeOp, PadOp>(op)) {
       if (op.getResult(0).use_empty())
         continue;
       beginLayer(&op);

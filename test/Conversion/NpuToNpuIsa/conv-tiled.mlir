@@ -15,7 +15,8 @@
 // Tile 0: 9 input rows (the first output row's halo row is padding), one
 // padding column each side; rows of x contiguous in DRAM (stride 4), the
 // scratchpad channels-innermost (x stride 32 = 8 channels x 4 B).
-// CHECK-NEXT: npu_isa.dma_load sram 0, dram 0 {dram_strides = array<i64: 4, 20480, 256, 0>, elem_bytes = 4 : i64, layer = 0 : i64, pad_after = array<i64: 1, 0, 0, 0>, pad_before = array<i64: 1, 0, 1, 0>, sizes = array<i64: 64, 8, 9, 1>, sram_strides = array<i64: 32, 4, 2112, 0>}
+// (The fourth axis is the input depth, one slice for a 2-D convolution.)
+// CHECK-NEXT: npu_isa.dma_load sram 0, dram 0 {dram_strides = array<i64: 4, 20480, 256, 20480>, elem_bytes = 4 : i64, layer = 0 : i64, pad_after = array<i64: 1, 0, 0, 0>, pad_before = array<i64: 1, 0, 1, 0>, sizes = array<i64: 64, 8, 9, 1>, sram_strides = array<i64: 32, 4, 2112, 21120>}
 // CHECK-NEXT: npu_isa.dma_load sram [[WBUF0:[0-9]+]], dram [[W]] {{.*}}sizes = array<i64: 8, 8, 9, 1>
 // CHECK-NEXT: npu_isa.dma_load sram [[BIAS:[0-9]+]], dram [[B]] {{.*}}push_next
 // Tap (0,0) overwrites the accumulator; A rows step 32 B (one pixel) inside
