@@ -131,11 +131,54 @@ struct Decompose : OpRewritePattern<BatchNormOp> {
   llvm::Statistic &decomposed;
 };
 
+/// A batch_norm whose parameters are computed at run time (graph inputs):
+/// the same arithmetic as ops, `(x - mean) * (scale / sqrt(var + epsilon))
+/// + bias`, the parameters reshaped to [C, 1, ..., 1].
+struct DecomposeRuntime : OpRewritePattern<BatchNormOp> {
+  DecomposeRuntime(MLIRContext *ctx, llvm::Statistic &decomposed)
+      : OpRewritePattern(ctx, /*benefit=*/0), decomposed(decomposed) {}
+
+  LogicalResult matchAndRewrite(BatchNormOp bn,
+                                PatternRewriter &rewriter) const override {
+    RankedTensorType type = bn.getType();
+    if (!type.getElementType().isF32())
+      return rewriter.notifyMatchFailure(bn, "not f32");
+    Affine affine;
+    if (readAffine(bn, affine))
+      return rewriter.notifyMatchFailure(bn, "constant: Decompose folds it");
+    Location loc = bn.getLoc();
+    SmallVector<int64_t> shape(type.getRank() - 1, 1);
+    shape[0] = type.getDimSize(1);
+    auto paramType = RankedTensorType::get(shape, type.getElementType());
+    auto param = [&](Value v) -> Value {
+      return ReshapeOp::create(rewriter, loc, paramType, v);
+    };
+    auto scalarType = RankedTensorType::get({}, type.getElementType());
+    Value eps = ConstantOp::create(
+        rewriter, loc, scalarType,
+        DenseElementsAttr::get(scalarType, bn.getEpsilon().convertToFloat()));
+    Value var =
+        AddOp::create(rewriter, loc, paramType, param(bn.getVar()), eps);
+    Value stddev = SqrtOp::create(rewriter, loc, paramType, var);
+    Value a =
+        DivOp::create(rewriter, loc, paramType, param(bn.getScale()), stddev);
+    Value centred =
+        SubOp::create(rewriter, loc, type, bn.getInput(), param(bn.getMean()));
+    Value scaled = MulOp::create(rewriter, loc, type, centred, a);
+    rewriter.replaceOpWithNewOp<AddOp>(bn, type, scaled, param(bn.getBias()));
+    ++decomposed;
+    return success();
+  }
+
+  llvm::Statistic &decomposed;
+};
+
 struct FoldBatchNormPass : npu::impl::FoldBatchNormBase<FoldBatchNormPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<FoldIntoConv>(&getContext(), numFolded);
     patterns.add<Decompose>(&getContext(), numDecomposed);
+    patterns.add<DecomposeRuntime>(&getContext(), numDecomposed);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

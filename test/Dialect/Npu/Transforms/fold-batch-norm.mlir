@@ -73,3 +73,26 @@ func.func @shared_conv(%x: tensor<1x1x2x2xf32>) -> (tensor<1x1x2x2xf32>, tensor<
   %y = npu.batch_norm %c, %p, %z, %z, %p {epsilon = 0.0 : f32} : (tensor<1x1x2x2xf32>, tensor<1xf32>, tensor<1xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x1x2x2xf32>
   return %c, %y : tensor<1x1x2x2xf32>, tensor<1x1x2x2xf32>
 }
+
+// -----
+
+// Tests a batch_norm with run-time parameters (graph inputs): the same
+// arithmetic as ops, parameters reshaped to [C, 1, 1] to broadcast.
+// CHECK-LABEL: func.func @runtime_params
+// CHECK-SAME: (%[[X:.*]]: tensor<1x2x3x3xf32>, %[[S:.*]]: tensor<2xf32>, %[[B:.*]]: tensor<2xf32>, %[[M:.*]]: tensor<2xf32>, %[[V:.*]]: tensor<2xf32>)
+// CHECK-DAG: %[[EPS:.*]] = npu.constant dense<1.000000e-03> : tensor<f32>
+// CHECK-DAG: %[[VR:.*]] = npu.reshape %[[V]] : tensor<2xf32> -> tensor<2x1x1xf32>
+// CHECK: %[[VE:.*]] = npu.add %[[VR]], %[[EPS]]
+// CHECK: %[[SD:.*]] = npu.sqrt %[[VE]]
+// CHECK: %[[SR:.*]] = npu.reshape %[[S]]
+// CHECK: %[[A:.*]] = npu.div %[[SR]], %[[SD]]
+// CHECK: %[[MR:.*]] = npu.reshape %[[M]]
+// CHECK: %[[C:.*]] = npu.sub %[[X]], %[[MR]]
+// CHECK: %[[Y:.*]] = npu.mul %[[C]], %[[A]]
+// CHECK: %[[BR:.*]] = npu.reshape %[[B]]
+// CHECK: npu.add %[[Y]], %[[BR]] : (tensor<1x2x3x3xf32>, tensor<2x1x1xf32>) -> tensor<1x2x3x3xf32>
+// CHECK-NOT: npu.batch_norm
+func.func @runtime_params(%x: tensor<1x2x3x3xf32>, %s: tensor<2xf32>, %b: tensor<2xf32>, %m: tensor<2xf32>, %v: tensor<2xf32>) -> tensor<1x2x3x3xf32> {
+  %y = npu.batch_norm %x, %s, %b, %m, %v {epsilon = 1.0e-03 : f32} : (tensor<1x2x3x3xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>) -> tensor<1x2x3x3xf32>
+  return %y : tensor<1x2x3x3xf32>
+}

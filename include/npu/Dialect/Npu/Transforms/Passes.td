@@ -19,7 +19,9 @@ def FoldBatchNorm : Pass<"npu-fold-batch-norm", "mlir::func::FuncOp"> {
     precision and rounded once to f32. The convolution must have no other
     user. A `batch_norm` that does not follow such a convolution becomes
     `x * a + (bias - mean * a)` with `a` and the shift folded to per-channel
-    constants (broadcast over the spatial axes).
+    constants (broadcast over the spatial axes); one whose parameters are
+    computed at run time becomes the same arithmetic as ops,
+    `(x - mean) * (scale / sqrt(var + epsilon)) + bias`.
   }];
   let dependentDialects = ["npu::NpuDialect"];
   let statistics = [
