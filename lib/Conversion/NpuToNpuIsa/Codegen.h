@@ -248,6 +248,36 @@ private:
     return step >= 2 || (step == 0 && !firstOp);
   }
 
+  /// The compute side of tile `i` of `n` (one load group, one store each):
+  /// the first instruction takes the loads' token and, from tile 2 on, the
+  /// store token freeing its output buffer; the last frees the input buffers
+  /// for tile i+2 and hands the result to the store queue.
+  void markTileCompute(ArrayRef<Operation *> program, int64_t i, int64_t n) {
+    program.front()->setAttr("pop_prev", b.getUnitAttr());
+    if (i >= 2)
+      program.front()->setAttr("pop_next", b.getUnitAttr());
+    if (i + 2 < n)
+      program.back()->setAttr("push_prev", b.getUnitAttr());
+    program.back()->setAttr("push_next", b.getUnitAttr());
+  }
+
+  /// The store of tile `i` of `n`: waits for the compute queue, then frees
+  /// its buffer for tile i+2 or, after the last tile, signals the op's end.
+  void markTileStore(npuisa::DmaStoreOp store, int64_t i, int64_t n) {
+    store.setPopPrev(true);
+    store.setPushPrev(i + 2 < n || i == n - 1);
+  }
+
+  /// Pure data movement: the compute queue only hands tile `i` of `n` from
+  /// the load queue to the store queue (and recycles buffers).
+  void emitHandOver(Location loc, int64_t i, int64_t n, int64_t layer) {
+    auto hand = npuisa::SyncOp::create(
+        b, loc, TypeRange{}, ValueRange{},
+        {b.getNamedAttr("queue", b.getStringAttr("compute"))});
+    markTileCompute({hand}, i, n);
+    hand.setLayerAttr(b.getI64IntegerAttr(layer));
+  }
+
   /// The op barrier after an op's last tile: the compute queue takes the
   /// last store's token and hands one to the next op's first load.
   void emitOpBarrier(Location loc) {

@@ -334,20 +334,14 @@ LogicalResult Codegen::emitDepthwiseConv(ConvOp op, const MacConv &g,
     if (bias)
       binary("add", outBuf(i), dense, biasBuf + 4 * tile.c0, perChannel,
              outBuf(i));
-    program.front()->setAttr("pop_prev", b.getUnitAttr());
-    if (i >= 2)
-      program.front()->setAttr("pop_next", b.getUnitAttr());
-    if (i + 2 < n)
-      program.back()->setAttr("push_prev", b.getUnitAttr());
-    program.back()->setAttr("push_next", b.getUnitAttr());
+    markTileCompute(program, i, n);
     int64_t outOffset =
         ((tile.batch * C + tile.c0) * g.outH + tile.oy0) * g.outW + tile.ox0;
     auto store = emitDma<npuisa::DmaStoreOp>(
         loc, outBuf(i), outBase + 4 * outOffset, 4, {tile.owt, ct, tile.oht, 1},
         {4, 4 * g.outH * g.outW, 4 * g.outW, 0},
         {4 * ct, 4, 4 * tile.owt * ct, 0}, layer);
-    store.setPopPrev(true);
-    store.setPushPrev(i + 2 < n || i == n - 1);
+    markTileStore(store, i, n);
   }
   emitOpBarrier(loc);
   return success();
@@ -635,8 +629,7 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
         {4 * g.outStepX, 4 * g.outD * g.outH * g.outW, 4 * g.outStepY * g.outW,
          0},
         {4 * tile.mt, 4, 4 * tile.owt * tile.mt, 0}, layer);
-    store.setPopPrev(true);
-    store.setPushPrev(j + 2 < J || j == J - 1);
+    markTileStore(store, j, J);
   }
   emitOpBarrier(loc);
   return success();

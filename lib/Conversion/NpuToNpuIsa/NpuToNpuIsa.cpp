@@ -613,10 +613,7 @@ LogicalResult Codegen::emitElementwise(Operation *op, ArrayRef<Value> operands,
         vec.setLoAttr(b.getF32FloatAttr(*fn.lo));
       if (fn.hi)
         vec.setHiAttr(b.getF32FloatAttr(*fn.hi));
-      vec.setPopPrev(true);
-      vec.setPopNext(i >= 2);
-      vec.setPushPrev(i + 2 < n);
-      vec.setPushNext(true);
+      markTileCompute({vec}, i, n);
       vec.setLayerAttr(b.getI64IntegerAttr(layer));
     };
     auto vecAttrs = [&](int64_t src1) {
@@ -649,8 +646,7 @@ LogicalResult Codegen::emitElementwise(Operation *op, ArrayRef<Value> operands,
     auto store = emitDma<npuisa::DmaStoreOp>(
         loc, outSram, dramBase(outSt, dstOffset), 4, innermostFirst(tdims, 1),
         dstr, sstr, layer);
-    store.setPopPrev(true);
-    store.setPushPrev(i + 2 < n || i == n - 1);
+    markTileStore(store, i, n);
     store.setLayerAttr(b.getI64IntegerAttr(layer));
   }
   emitOpBarrier(loc);
@@ -705,7 +701,6 @@ LogicalResult Codegen::emitMove(Operation *op, ArrayRef<int64_t> shape,
   int64_t rows = std::max<int64_t>(1, std::min(dims[0], budget / inner));
   int64_t n = (dims[0] + rows - 1) / rows;
   noteTiles({{"elements", rows * inner}});
-  auto i64 = [&](int64_t v) { return b.getI64IntegerAttr(v); };
   Location loc = op->getLoc();
   int64_t bufBytes = budget * elemBytes;
   for (int64_t i = 0; i < n; ++i) {
@@ -733,19 +728,11 @@ LogicalResult Codegen::emitMove(Operation *op, ArrayRef<int64_t> shape,
     load.setPopNext(firstLoadWaits(i));
     load.setPushNext(true);
     // The compute queue only hands the tile over (and recycles buffers).
-    auto hand = npuisa::SyncOp::create(
-        b, loc, TypeRange{}, ValueRange{},
-        {b.getNamedAttr("queue", b.getStringAttr("compute"))});
-    hand.setPopPrev(true);
-    hand.setPopNext(i >= 2);
-    hand.setPushPrev(i + 2 < n);
-    hand.setPushNext(true);
-    hand.setLayerAttr(i64(layer));
+    emitHandOver(loc, i, n, layer);
     auto store =
         emitDma<npuisa::DmaStoreOp>(loc, sram, dst + r0 * ds[0] * elemBytes,
                                     elemBytes, sizes, dstB, dense, layer);
-    store.setPopPrev(true);
-    store.setPushPrev(i + 2 < n || i == n - 1);
+    markTileStore(store, i, n);
   }
   emitOpBarrier(loc);
   return success();
@@ -987,20 +974,12 @@ LogicalResult Codegen::emitPad(PadOp op, int64_t layer) {
     load.setPadValueAttr(i64(bits));
     load.setPopNext(firstLoadWaits(i));
     load.setPushNext(true);
-    auto hand = npuisa::SyncOp::create(
-        b, loc, TypeRange{}, ValueRange{},
-        {b.getNamedAttr("queue", b.getStringAttr("compute"))});
-    hand.setPopPrev(true);
-    hand.setPopNext(i >= 2);
-    hand.setPushPrev(i + 2 < n);
-    hand.setPushNext(true);
-    hand.setLayerAttr(i64(layer));
+    emitHandOver(loc, i, n, layer);
     auto store = emitDma<npuisa::DmaStoreOp>(
         loc, sram, dst + eb * o0 * (r > 1 ? outSt[0] : 1), eb,
         innermostFirst(tile, 1), innermostFirst(outSt, eb),
         innermostFirst(denseStrides(tile), eb), layer);
-    store.setPopPrev(true);
-    store.setPushPrev(i + 2 < n || i == n - 1);
+    markTileStore(store, i, n);
   }
   emitOpBarrier(loc);
   return success();
@@ -1176,17 +1155,11 @@ LogicalResult Codegen::emitReduction(Operation *op, Value input,
       vec(npuisa::VecBinaryOp(), "div", inBuf(i), tileInSt, scratch, tileOutSt,
           outBuf(i), tileInSt);
     }
-    program.front()->setAttr("pop_prev", b.getUnitAttr());
-    if (i >= 2)
-      program.front()->setAttr("pop_next", b.getUnitAttr());
-    if (i + 2 < n)
-      program.back()->setAttr("push_prev", b.getUnitAttr());
-    program.back()->setAttr("push_next", b.getUnitAttr());
+    markTileCompute(program, i, n);
     int64_t outOffset = softmax ? r0 * inSt[0] : r0 * outSt[0];
     auto store =
         dma(npuisa::DmaStoreOp(), outBuf(i), dst + 4 * outOffset, tileOut);
-    store.setPopPrev(true);
-    store.setPushPrev(i + 2 < n || i == n - 1);
+    markTileStore(store, i, n);
   }
   emitOpBarrier(loc);
   return success();
@@ -1384,8 +1357,7 @@ LogicalResult Codegen::emitMatmul2D(MatMulOp op, int64_t aBase, int64_t wBase,
     auto store =
         dma2D(npuisa::DmaStoreOp(), cBuf(j), cBase + 4 * (st.m0 * N + st.n0),
               st.mt, st.nt, 4 * N, 4 * st.nt);
-    store.setPopPrev(true);
-    store.setPushPrev(j + 2 < J || j == J - 1);
+    markTileStore(store, j, J);
   }
   emitOpBarrier(loc);
   return success();

@@ -89,23 +89,30 @@ DictionaryAttr chooseTiles(Builder &b, Operation *op,
   return nullptr;
 }
 
-const rt::TargetDesc *targetOrError(ModuleOp module, StringRef name) {
-  const rt::TargetDesc *target = rt::lookupTarget(name.str());
-  if (!target)
-    module.emitError("unknown target '") << name << "'";
-  return target;
+/// The target and @main a planning pass works on; null (and an error on
+/// the module) when either is missing.
+std::pair<const rt::TargetDesc *, func::FuncOp>
+targetAndMain(ModuleOp module, StringRef targetName) {
+  const rt::TargetDesc *target = rt::lookupTarget(targetName.str());
+  if (!target) {
+    module.emitError("unknown target '") << targetName << "'";
+    return {nullptr, nullptr};
+  }
+  auto func = module.lookupSymbol<func::FuncOp>("main");
+  if (!func)
+    module.emitError("no func.func @main to compile");
+  return {func ? target : nullptr, func};
 }
 
 struct NpuAssignTilesPass : npu::impl::NpuAssignTilesBase<NpuAssignTilesPass> {
   using Base::Base;
   void runOnOperation() override {
-    const rt::TargetDesc *target = targetOrError(getOperation(), targetName);
-    auto func = getOperation().lookupSymbol<func::FuncOp>("main");
-    if (!target || !func) {
-      if (target)
-        getOperation().emitError("no func.func @main to tile");
+    std::pair<const rt::TargetDesc *, func::FuncOp> found =
+        targetAndMain(getOperation(), targetName);
+    const rt::TargetDesc *target = found.first;
+    func::FuncOp func = found.second;
+    if (!target)
       return signalPassFailure();
-    }
     Builder b(&getContext());
     func.walk([&](Operation *op) {
       if (op == func || isa<func::ReturnOp>(op))
@@ -120,13 +127,9 @@ struct NpuAssignTilesPass : npu::impl::NpuAssignTilesBase<NpuAssignTilesPass> {
 struct NpuPlanMemoryPass : npu::impl::NpuPlanMemoryBase<NpuPlanMemoryPass> {
   using Base::Base;
   void runOnOperation() override {
-    const rt::TargetDesc *target = targetOrError(getOperation(), targetName);
-    auto func = getOperation().lookupSymbol<func::FuncOp>("main");
-    if (!target || !func) {
-      if (target)
-        getOperation().emitError("no func.func @main to plan");
+    auto [target, func] = targetAndMain(getOperation(), targetName);
+    if (!target)
       return signalPassFailure();
-    }
     Codegen codegen(getOperation(), func, *target);
     if (failed(codegen.plan()))
       return signalPassFailure();

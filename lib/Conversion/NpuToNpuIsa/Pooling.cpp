@@ -238,8 +238,6 @@ LogicalResult Codegen::emitPool(Operation *op, int64_t layer) {
     if (!p->isMax)
       pool.setAlphaAttr(
           b.getF32FloatAttr(hasMap ? 1.0f : 1.0f / float(g.kh * g.kw)));
-    pool.setPopPrev(true);
-    pool.setPopNext(i >= 2);
     pool.setLayerAttr(i64(layer));
     Operation *last = pool;
     if (hasMap) {
@@ -259,17 +257,14 @@ LogicalResult Codegen::emitPool(Operation *op, int64_t layer) {
       mul.setLayerAttr(i64(layer));
       last = mul;
     }
-    if (i + 2 < n)
-      last->setAttr("push_prev", b.getUnitAttr());
-    last->setAttr("push_next", b.getUnitAttr());
+    markTileCompute({pool, last}, i, n);
     // [c][oy][ox] rows, contiguous in DRAM.
     int64_t outOffset = ((t.batch * g.cout + t.c0) * g.oh + t.oy0) * g.ow;
     auto store = emitDma<npuisa::DmaStoreOp>(
         loc, outBuf(i), outBase + 4 * outOffset, 4, {g.ow, t.oht, t.ct, 1},
         {4, 4 * g.ow, 4 * g.oh * g.ow, 0}, {4, 4 * g.ow, 4 * t.oht * g.ow, 0},
         layer);
-    store.setPopPrev(true);
-    store.setPushPrev(i + 2 < n || i == n - 1);
+    markTileStore(store, i, n);
   }
   emitOpBarrier(loc);
   return success();
