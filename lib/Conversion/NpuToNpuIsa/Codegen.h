@@ -66,6 +66,27 @@ struct VecFunc {
   std::optional<float> alpha, beta, lo, hi;
 };
 
+/// A vector program over one iteration space (the shape of its result):
+/// elementwise steps whose operands are program values. Inputs are loaded
+/// from DRAM (they may broadcast), outputs stored to DRAM, internal values
+/// live only in the scratchpad (operator fusion: a chain of elementwise ops
+/// makes one round trip through DRAM instead of one per op).
+struct ProgramValue {
+  Type type;
+  int64_t dram; // byte offset; unused for internal values
+  enum Kind { Input, Internal, Output } kind;
+};
+struct FusedStep {
+  VecFunc fn;
+  SmallVector<int64_t> operands; // indices into the program's values
+  int64_t result;
+};
+struct VectorProgram {
+  SmallVector<int64_t> shape;
+  SmallVector<ProgramValue> values;
+  SmallVector<FusedStep> steps;
+};
+
 /// The vector function of an elementwise `npu` op, or nullopt.
 std::optional<VecFunc> vecFuncOf(Operation *op);
 
@@ -201,6 +222,16 @@ public:
   /// `npu.arena_lower_bound` on the function), which `run` then follows.
   LogicalResult plan();
   void recordPlan();
+  /// Operator fusion: groups consecutive elementwise ops into one vector
+  /// program (or follows the groups recorded as `npu.fusion_group`).
+  void formFusionGroups();
+  /// Records the groups as `npu.fusion_group` attributes (the tiled phase).
+  void recordFusionGroups() {
+    formFusionGroups();
+    for (auto [id, group] : llvm::enumerate(fusionGroups))
+      for (Operation *op : group)
+        op->setAttr("npu.fusion_group", b.getI64IntegerAttr(int64_t(id)));
+  }
 
 private:
   Value root(Value v) {
@@ -222,6 +253,15 @@ private:
                                 ArrayRef<int64_t> srcOffsets, Value result,
                                 int64_t dstOffset, const VecFunc &fn,
                                 int64_t layer);
+
+  /// Whether `v` is produced and consumed only inside one fusion group, so
+  /// it never needs DRAM.
+  bool isFusedInternal(Value v);
+  LogicalResult emitFusedGroup(ArrayRef<Operation *> group, int64_t layer);
+  /// Emits a vector program, tiled and double-buffered like a single
+  /// elementwise op (which is a program of one step).
+  LogicalResult emitVectorProgram(Operation *op, const VectorProgram &p,
+                                  int64_t layer);
 
   /// A dma_load or dma_store of a 4-D box (innermost first; strides in
   /// bytes) in `layer`, without dependence flags.
@@ -356,6 +396,8 @@ private:
   OpBuilder b;
   npuisa::ProgramOp program;
   npuisa::LayerOp currentLayer;
+  SmallVector<SmallVector<Operation *>> fusionGroups;
+  llvm::DenseMap<Operation *, int64_t> groupOf;
   llvm::DenseMap<Value, Buffer> buffers;
   /// Convolution (and transposed convolution) weights rearranged to
   /// [group][KH][KW][C/group][M/group], keyed by the op.

@@ -212,8 +212,111 @@ std::optional<ElementsAttr> convWeightsForArray(ConstantOp c, int64_t groups,
 
 } // namespace
 
+void Codegen::formFusionGroups() {
+  if (!fusionGroups.empty() || !groupOf.empty())
+    return;
+  Block &body = func.getBody().front();
+  // Recorded groups (npu.fusion_group from the tiled phase) are followed.
+  bool recorded = false;
+  llvm::DenseMap<int64_t, size_t> byId;
+  for (Operation &op : body)
+    if (auto id = op.getAttrOfType<IntegerAttr>("npu.fusion_group")) {
+      recorded = true;
+      auto [it, inserted] = byId.try_emplace(id.getInt(), fusionGroups.size());
+      if (inserted)
+        fusionGroups.emplace_back();
+      fusionGroups[it->second].push_back(&op);
+    }
+  if (!recorded) {
+    // Runs of consecutive live FP32 elementwise ops with one result shape,
+    // each after the first reading a value of the run; bounded so the
+    // program's buffers stay a useful size.
+    SmallVector<Operation *> run;
+    auto close = [&]() {
+      if (run.size() >= 2)
+        fusionGroups.push_back(run);
+      run.clear();
+    };
+    for (Operation &op : body) {
+      bool fusible = vecFuncOf(&op) && op.getNumResults() == 1 &&
+                     !op.getResult(0).use_empty() &&
+                     cast<RankedTensorType>(op.getResult(0).getType())
+                         .getElementType()
+                         .isF32();
+      if (!fusible) {
+        if (!isa<ConstantOp>(op))
+          close();
+        continue;
+      }
+      bool joins =
+          !run.empty() &&
+          op.getResult(0).getType() == run.front()->getResult(0).getType() &&
+          run.size() < 8 && llvm::any_of(op.getOperands(), [&](Value v) {
+            return llvm::is_contained(run, v.getDefiningOp());
+          });
+      if (!joins)
+        close();
+      run.push_back(&op);
+    }
+    close();
+  }
+  for (auto [id, group] : llvm::enumerate(fusionGroups))
+    for (Operation *op : group)
+      groupOf[op] = int64_t(id);
+}
+
+bool Codegen::isFusedInternal(Value v) {
+  Operation *def = v.getDefiningOp();
+  auto g = def ? groupOf.find(def) : groupOf.end();
+  if (g == groupOf.end())
+    return false;
+  return llvm::all_of(v.getUsers(), [&](Operation *user) {
+    auto u = groupOf.find(user);
+    return u != groupOf.end() && u->second == g->second;
+  });
+}
+
+LogicalResult Codegen::emitFusedGroup(ArrayRef<Operation *> group,
+                                      int64_t layer) {
+  // The layer: the last op's node, the member op types.
+  std::string types;
+  for (Operation *op : group)
+    types += (types.empty() ? "" : "+") + layerOf(op).second;
+  beginLayer(group.back());
+  currentLayer.setOnnxOpAttr(b.getStringAttr("Fused(" + types + ")"));
+  VectorProgram p;
+  p.shape = llvm::to_vector(
+      cast<RankedTensorType>(group.back()->getResult(0).getType()).getShape());
+  llvm::DenseMap<Value, int64_t> index;
+  auto valueIndex = [&](Value v) {
+    auto [it, inserted] = index.try_emplace(v, int64_t(p.values.size()));
+    if (inserted) {
+      bool produced = v.getDefiningOp() && groupOf.count(v.getDefiningOp()) &&
+                      llvm::is_contained(group, v.getDefiningOp());
+      if (!produced)
+        p.values.push_back(
+            {v.getType(), buffers.lookup(root(v)).offset, ProgramValue::Input});
+      else if (isFusedInternal(v))
+        p.values.push_back({v.getType(), 0, ProgramValue::Internal});
+      else
+        p.values.push_back(
+            {v.getType(), buffers.lookup(v).offset, ProgramValue::Output});
+    }
+    return it->second;
+  };
+  for (Operation *op : group) {
+    FusedStep step{*vecFuncOf(op), {}, 0};
+    for (Value v : op->getOperands())
+      step.operands.push_back(valueIndex(v));
+    step.result = valueIndex(op->getResult(0));
+    p.steps.push_back(step);
+  }
+  return emitVectorProgram(group.back(), p, layer);
+}
+
 LogicalResult Codegen::planDram(func::ReturnOp ret) {
   Block &body = func.getBody().front();
+  formFusionGroups();
   // A plan recorded by npu-plan-memory (the `planned` phase) is followed;
   // otherwise it is made here, the same way.
   bool recorded = func->hasAttr("npu.dram_size");
@@ -306,16 +409,26 @@ LogicalResult Codegen::planDram(func::ReturnOp ret) {
     Value value;
     int64_t bytes, first, last;
   };
+  // A fusion group runs as one program, tile by tile: its inputs are read
+  // and its outputs written throughout, so they live across all of it.
+  auto defTime = [&](Operation *op) {
+    auto g = groupOf.find(op);
+    return index[g == groupOf.end() ? op : fusionGroups[g->second].front()];
+  };
+  auto useTime = [&](Operation *op) {
+    auto g = groupOf.find(op);
+    return index[g == groupOf.end() ? op : fusionGroups[g->second].back()];
+  };
   llvm::DenseMap<Value, Interval> live;
   for (Operation &op : body)
     for (Value operand : op.getOperands()) {
       Value r = root(operand);
       if (buffers.count(r) || !r.getDefiningOp() ||
-          isa<ConstantOp>(r.getDefiningOp()))
-        continue;
+          isa<ConstantOp>(r.getDefiningOp()) || isFusedInternal(r))
+        continue; // placed already, or never in DRAM
       auto [it, inserted] = live.try_emplace(
-          r, Interval{r, byteSize(r.getType()), index[r.getDefiningOp()], 0});
-      it->second.last = std::max(it->second.last, index[&op]);
+          r, Interval{r, byteSize(r.getType()), defTime(r.getDefiningOp()), 0});
+      it->second.last = std::max(it->second.last, useTime(&op));
     }
   SmallVector<Interval> order;
   for (auto &entry : live)
@@ -489,22 +602,42 @@ LogicalResult Codegen::emitElementwise(Operation *op, ArrayRef<Value> operands,
                                        ArrayRef<int64_t> srcOffsets,
                                        Value result, int64_t dstOffset,
                                        const VecFunc &fn, int64_t layer) {
-  auto resultType = cast<RankedTensorType>(result.getType());
-  SmallVector<Value> all(operands.begin(), operands.end());
-  all.push_back(result);
-  for (Value v : all)
-    if (!cast<RankedTensorType>(v.getType()).getElementType().isF32())
+  VectorProgram p;
+  p.shape =
+      llvm::to_vector(cast<RankedTensorType>(result.getType()).getShape());
+  FusedStep step{fn, {}, int64_t(operands.size())};
+  for (auto [v, offset] : llvm::zip(operands, srcOffsets)) {
+    step.operands.push_back(int64_t(p.values.size()));
+    p.values.push_back({v.getType(), offset, ProgramValue::Input});
+  }
+  p.values.push_back({result.getType(), dstOffset, ProgramValue::Output});
+  p.steps.push_back(step);
+  return emitVectorProgram(op, p, layer);
+}
+
+LogicalResult Codegen::emitVectorProgram(Operation *op, const VectorProgram &p,
+                                         int64_t layer) {
+  for (const ProgramValue &v : p.values)
+    if (!cast<RankedTensorType>(v.type).getElementType().isF32())
       return op->emitError("backend: only FP32 elementwise ops are supported "
                            "so far");
-  // Scratchpad: two buffers (double buffering) per operand and the result.
-  int64_t nBuf = int64_t(operands.size()) + 1;
-  int64_t budget = int64_t(target.scratchpadBytes) / (2 * nBuf) / kAlign *
-                   kAlign / 4; // elements per buffer
+  // Scratchpad: two buffers (double buffering) per input and output, one
+  // per value that never leaves the scratchpad.
+  SmallVector<int64_t> inputs, outputs;
+  int64_t nBuf = 0;
+  for (auto [k, v] : llvm::enumerate(p.values)) {
+    if (v.kind == ProgramValue::Input)
+      inputs.push_back(k);
+    if (v.kind == ProgramValue::Output)
+      outputs.push_back(k);
+    nBuf += v.kind == ProgramValue::Internal ? 1 : 2;
+  }
+  int64_t budget = int64_t(target.scratchpadBytes) / nBuf / kAlign * kAlign /
+                   4; // elements per buffer
   SmallVector<ArrayRef<int64_t>> shapes;
-  for (Value v : operands)
-    shapes.push_back(cast<RankedTensorType>(v.getType()).getShape());
-  auto space =
-      iterSpace(resultType.getShape(), shapes, std::min(budget, kMaxExtent));
+  for (int64_t k : inputs)
+    shapes.push_back(cast<RankedTensorType>(p.values[k].type).getShape());
+  auto space = iterSpace(p.shape, shapes, std::min(budget, kMaxExtent));
   if (!space)
     return op->emitError("backend: the iteration space of this op does not "
                          "fit four 16-bit dimensions");
@@ -539,12 +672,30 @@ LogicalResult Codegen::emitElementwise(Operation *op, ArrayRef<Value> operands,
       break;
   }
   int64_t n = int64_t(tiles.size());
-  if (resultType.getNumElements() == 0)
+  int64_t count = 1;
+  for (int64_t d : p.shape)
+    count *= d;
+  if (count == 0)
     return success(); // nothing to compute, store or wait for
-  // Buffer addresses: operand k's two buffers, then the result's.
+  // Buffer addresses: value k's buffer for tile i (inputs and outputs
+  // alternate between two).
   int64_t bufBytes = budget * 4;
+  SmallVector<int64_t> firstBuf;
+  int64_t next = 0;
+  for (const ProgramValue &v : p.values) {
+    firstBuf.push_back(next);
+    next += v.kind == ProgramValue::Internal ? 1 : 2;
+  }
   auto sramOf = [&](int64_t k, int64_t i) {
-    return (2 * k + i % 2) * bufBytes;
+    bool doubled = p.values[k].kind != ProgramValue::Internal;
+    return (firstBuf[k] + (doubled ? i % 2 : 0)) * bufBytes;
+  };
+  // Iteration-space strides per value: inputs their own (0 where they
+  // broadcast), everything else the result's.
+  auto spaceStrides = [&](int64_t k) -> ArrayRef<int64_t> {
+    auto it = llvm::find(inputs, k);
+    return it != inputs.end() ? space->strides[it - inputs.begin()]
+                              : space->strides.back();
   };
   Location loc = op->getLoc();
   for (int64_t i = 0; i < n; ++i) {
@@ -565,11 +716,11 @@ LogicalResult Codegen::emitElementwise(Operation *op, ArrayRef<Value> operands,
         e += tile.outer[d] * st[d];
       return base + 4 * e;
     };
-    // Loads: each operand's box (broadcast dims of size 1) into a compact
+    // Loads: each input's box (broadcast dims of size 1) into a compact
     // scratchpad buffer; vector strides are 0 on the broadcast dims.
-    SmallVector<SmallVector<int64_t>> vecStrides;
-    for (auto [k, v] : llvm::enumerate(operands)) {
-      ArrayRef<int64_t> st = space->strides[k];
+    llvm::DenseMap<int64_t, SmallVector<int64_t>> vecStrides;
+    for (auto [j, k] : llvm::enumerate(inputs)) {
+      ArrayRef<int64_t> st = spaceStrides(k);
       SmallVector<int64_t> box, dstr, sstr, vst(trank, 0);
       int64_t compact = 1;
       for (int64_t d = trank - 1; d >= 0; --d) {
@@ -583,71 +734,83 @@ LogicalResult Codegen::emitElementwise(Operation *op, ArrayRef<Value> operands,
       box.resize(4, 1);
       dstr.resize(4, 0);
       sstr.resize(4, 0);
-      vecStrides.push_back(vst);
-      bool first = k == 0, last = k + 1 == operands.size();
+      vecStrides[k] = vst;
       auto load = emitDma<npuisa::DmaLoadOp>(loc, sramOf(k, i),
-                                             dramBase(st, srcOffsets[k]), 4,
+                                             dramBase(st, p.values[k].dram), 4,
                                              box, dstr, sstr, layer);
       // The first load waits for the buffers to be free (tile i-2 computed)
       // or, on the op's first tile, for the previous op to have stored.
-      if (first && firstLoadWaits(i))
+      if (j == 0 && firstLoadWaits(i))
         load.setPopNext(true);
-      if (last)
+      if (j + 1 == inputs.size())
         load.setPushNext(true);
     }
-    // Compute.
-    SmallVector<int64_t> outSt = space->strides.back();
     SmallVector<int64_t> dense = denseStrides(tdims);
-    int64_t outSram = sramOf(int64_t(operands.size()), i);
-    auto attrs = [&](auto vec) {
-      vec.setDims(innermostFirst(tdims, 1));
-      vec.setSrc0Strides(innermostFirst(vecStrides[0], 0));
-      vec.setDstStrides(innermostFirst(dense, 0));
-      vec.setSrc0Type(StringRef("f32"));
-      vec.setDstType(StringRef("f32"));
-      if (fn.alpha)
-        vec.setAlphaAttr(b.getF32FloatAttr(*fn.alpha));
-      if (fn.beta)
-        vec.setBetaAttr(b.getF32FloatAttr(*fn.beta));
-      if (fn.lo)
-        vec.setLoAttr(b.getF32FloatAttr(*fn.lo));
-      if (fn.hi)
-        vec.setHiAttr(b.getF32FloatAttr(*fn.hi));
-      markTileCompute({vec}, i, n);
-      vec.setLayerAttr(b.getI64IntegerAttr(layer));
+    auto stridesOf = [&](int64_t k) {
+      auto it = vecStrides.find(k);
+      return innermostFirst(
+          it != vecStrides.end() ? ArrayRef(it->second) : ArrayRef(dense), 0);
     };
-    auto vecAttrs = [&](int64_t src1) {
-      return SmallVector<NamedAttribute>{
+    // Compute: one vector instruction per step, in order.
+    SmallVector<Operation *> program;
+    for (const FusedStep &st : p.steps) {
+      const VecFunc &fn = st.fn;
+      auto attrs = SmallVector<NamedAttribute>{
           b.getNamedAttr("func", b.getStringAttr(fn.func)),
-          b.getNamedAttr("src0", b.getI64IntegerAttr(sramOf(0, i))),
-          b.getNamedAttr("src1", b.getI64IntegerAttr(src1)),
-          b.getNamedAttr("dst", b.getI64IntegerAttr(outSram))};
-    };
-    if (fn.binary) {
-      auto vec = npuisa::VecBinaryOp::create(b, loc, TypeRange{}, ValueRange{},
-                                             vecAttrs(sramOf(1, i)));
-      attrs(vec);
-      vec.setSrc1Strides(innermostFirst(vecStrides[1], 0));
-      vec.setSrc1Type(StringRef("f32"));
-    } else {
-      auto vec = npuisa::VecUnaryOp::create(b, loc, TypeRange{}, ValueRange{},
-                                            vecAttrs(0));
-      attrs(vec);
+          b.getNamedAttr("src0",
+                         b.getI64IntegerAttr(sramOf(st.operands[0], i))),
+          b.getNamedAttr(
+              "src1",
+              b.getI64IntegerAttr(fn.binary ? sramOf(st.operands[1], i) : 0)),
+          b.getNamedAttr("dst", b.getI64IntegerAttr(sramOf(st.result, i)))};
+      Operation *vec = fn.binary
+                           ? npuisa::VecBinaryOp::create(b, loc, TypeRange{},
+                                                         ValueRange{}, attrs)
+                                 .getOperation()
+                           : npuisa::VecUnaryOp::create(b, loc, TypeRange{},
+                                                        ValueRange{}, attrs)
+                                 .getOperation();
+      vec->setAttr("dims", b.getDenseI64ArrayAttr(innermostFirst(tdims, 1)));
+      vec->setAttr("src0_strides",
+                   b.getDenseI64ArrayAttr(stridesOf(st.operands[0])));
+      vec->setAttr("dst_strides", b.getDenseI64ArrayAttr(stridesOf(st.result)));
+      vec->setAttr("src0_type", b.getStringAttr("f32"));
+      vec->setAttr("dst_type", b.getStringAttr("f32"));
+      if (fn.binary) {
+        vec->setAttr("src1_strides",
+                     b.getDenseI64ArrayAttr(stridesOf(st.operands[1])));
+        vec->setAttr("src1_type", b.getStringAttr("f32"));
+      }
+      for (auto [name, value] : {std::pair{"alpha", fn.alpha},
+                                 {"beta", fn.beta},
+                                 {"lo", fn.lo},
+                                 {"hi", fn.hi}})
+        if (value)
+          vec->setAttr(name, b.getF32FloatAttr(*value));
+      vec->setAttr("layer", b.getI64IntegerAttr(layer));
+      program.push_back(vec);
     }
-    // Store the tile; free the result buffer for tile i+2, or, after the last
-    // tile, tell the compute queue that the op is in DRAM.
-    SmallVector<int64_t> dstr, sstr;
-    for (int64_t d = trank - 1; d >= 0; --d) {
-      dstr.push_back(4 * outSt[t + d]);
-      sstr.push_back(4 * dense[d]);
+    markTileCompute(program, i, n);
+    // Store the outputs; the first waits for the compute queue, the last
+    // frees the output buffers for tile i+2 or, after the last tile, tells
+    // the compute queue that the op is in DRAM.
+    for (auto [j, k] : llvm::enumerate(outputs)) {
+      ArrayRef<int64_t> outSt = space->strides.back();
+      SmallVector<int64_t> dstr, sstr;
+      for (int64_t d = trank - 1; d >= 0; --d) {
+        dstr.push_back(4 * outSt[t + d]);
+        sstr.push_back(4 * dense[d]);
+      }
+      dstr.resize(4, 0);
+      sstr.resize(4, 0);
+      auto store = emitDma<npuisa::DmaStoreOp>(
+          loc, sramOf(k, i), dramBase(outSt, p.values[k].dram), 4,
+          innermostFirst(tdims, 1), dstr, sstr, layer);
+      if (j == 0)
+        store.setPopPrev(true);
+      if (j + 1 == outputs.size())
+        store.setPushPrev(i + 2 < n || i == n - 1);
     }
-    dstr.resize(4, 0);
-    sstr.resize(4, 0);
-    auto store = emitDma<npuisa::DmaStoreOp>(
-        loc, outSram, dramBase(outSt, dstOffset), 4, innermostFirst(tdims, 1),
-        dstr, sstr, layer);
-    markTileStore(store, i, n);
-    store.setLayerAttr(b.getI64IntegerAttr(layer));
   }
   emitOpBarrier(loc);
   return success();
@@ -1497,6 +1660,13 @@ LogicalResult Codegen::run() {
       continue;
     if (op.getResult(0).use_empty())
       continue; // dead (the optimized phase removes these)
+    if (auto g = groupOf.find(&op); g != groupOf.end()) {
+      if (fusionGroups[g->second].front() != &op)
+        continue; // emitted with its group
+      if (failed(emitFusedGroup(fusionGroups[g->second], layer++)))
+        return failure();
+      continue;
+    }
     beginLayer(&op);
     SmallVector<Value> operands(op.getOperands());
     SmallVector<int64_t> offsets;

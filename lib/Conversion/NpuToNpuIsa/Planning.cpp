@@ -114,6 +114,8 @@ struct NpuAssignTilesPass : npu::impl::NpuAssignTilesBase<NpuAssignTilesPass> {
     if (!target)
       return signalPassFailure();
     Builder b(&getContext());
+    // Elementwise runs fused into one vector program each.
+    Codegen(getOperation(), func, *target).recordFusionGroups();
     func.walk([&](Operation *op) {
       if (op == func || isa<func::ReturnOp>(op))
         return;

@@ -32,9 +32,13 @@
 
 func.func @main(%x: tensor<1024xf32> {npu.name = "x"}) -> (tensor<1024xf32> {npu.name = "y"}) {
   %a = npu.sigmoid %x : tensor<1024xf32> -> tensor<1024xf32>
-  %b = npu.tanh %a : tensor<1024xf32> -> tensor<1024xf32>
-  %c = npu.exp %b : tensor<1024xf32> -> tensor<1024xf32>
-  %d = npu.add %c, %b : (tensor<1024xf32>, tensor<1024xf32>) -> tensor<1024xf32>
-  %e = npu.sqrt %d : tensor<1024xf32> -> tensor<1024xf32>
+  %a2 = npu.reshape %a : tensor<1024xf32> -> tensor<32x32xf32>
+  %b = npu.tanh %a2 : tensor<32x32xf32> -> tensor<32x32xf32>
+  %b2 = npu.reshape %b : tensor<32x32xf32> -> tensor<1024xf32>
+  %c = npu.exp %b2 : tensor<1024xf32> -> tensor<1024xf32>
+  %c2 = npu.reshape %c : tensor<1024xf32> -> tensor<32x32xf32>
+  %d = npu.add %c2, %b : (tensor<32x32xf32>, tensor<32x32xf32>) -> tensor<32x32xf32>
+  %d2 = npu.reshape %d : tensor<32x32xf32> -> tensor<1024xf32>
+  %e = npu.sqrt %d2 : tensor<1024xf32> -> tensor<1024xf32>
   return %e : tensor<1024xf32>
 }

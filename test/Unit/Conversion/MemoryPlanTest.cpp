@@ -1,14 +1,20 @@
 //===- MemoryPlanTest.cpp - the DRAM planner's invariants ---------------===//
 //
-// npu-plan-memory on random graphs of elementwise ops: no two values alive
-// at the same time share a DRAM byte, nothing overlaps the inputs, outputs
-// or constants, the arena is never below its liveness lower bound, and the
-// recorded plan is what npu-convert-to-isa then follows.
+// npu-plan-memory on random graphs of elementwise ops (fused into groups by
+// npu-assign-tiles): no two values alive at the same time share a DRAM
+// byte, the arena does not overlap the output, it is never below its
+// liveness lower bound, and dead values' bytes are reused. A fusion group
+// runs as one program, so its values live across the whole group and
+// values used only inside it get no DRAM.
 //
 //===----------------------------------------------------------------------===//
 
 #include "npu/Conversion/Passes.h"
+#include "npu/Dialect/Npu/IR/NpuOps.h"
 #include "npu/InitAllDialects.h"
+#include "npu/Pipelines/Pipelines.h"
+#include "npu/Target/Npubin/NpubinEmitter.h"
+#include "npu/runtime/Emulator.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/MLIRContext.h"
@@ -17,6 +23,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <map>
 #include <random>
 #include <sstream>
 
@@ -84,6 +92,7 @@ TEST(MemoryPlan, NoLiveValuesOverlapAndTheArenaIsBounded) {
         parseSourceString<ModuleOp>(source, &context);
     ASSERT_TRUE(module) << source;
     PassManager pm(&context);
+    pm.addPass(npu::createNpuAssignTiles());
     pm.addPass(npu::createNpuPlanMemory());
     ASSERT_TRUE(succeeded(pm.run(*module))) << source;
     auto func = module->lookupSymbol<func::FuncOp>("main");
@@ -95,8 +104,24 @@ TEST(MemoryPlan, NoLiveValuesOverlapAndTheArenaIsBounded) {
     };
     std::vector<Placed> arena;
     llvm::DenseMap<Operation *, int64_t> index;
-    for (auto [i, op] : llvm::enumerate(body))
+    llvm::DenseMap<int64_t, int64_t> firstOf, lastOf;
+    for (auto [i, op] : llvm::enumerate(body)) {
       index[&op] = int64_t(i);
+      if (auto g = op.getAttrOfType<IntegerAttr>("npu.fusion_group")) {
+        firstOf.try_emplace(g.getInt(), int64_t(i));
+        lastOf[g.getInt()] = int64_t(i);
+      }
+    }
+    auto groupId = [](Operation *op) -> int64_t {
+      auto g = op->getAttrOfType<IntegerAttr>("npu.fusion_group");
+      return g ? g.getInt() : -1;
+    };
+    auto defTime = [&](Operation *op) {
+      return groupId(op) < 0 ? index[op] : firstOf[groupId(op)];
+    };
+    auto useTime = [&](Operation *op) {
+      return groupId(op) < 0 ? index[op] : lastOf[groupId(op)];
+    };
     auto out = func.getResultAttrOfType<IntegerAttr>(0, "npu.dram");
     ASSERT_TRUE(out);
     Operation *ret = body.getTerminator();
@@ -104,15 +129,24 @@ TEST(MemoryPlan, NoLiveValuesOverlapAndTheArenaIsBounded) {
     for (Operation &op : body) {
       if (&op == ret || op.getResult(0) == result || op.use_empty())
         continue; // the output, or dead (never computed)
+      bool internal =
+          groupId(&op) >= 0 &&
+          llvm::all_of(op.getResult(0).getUsers(), [&](Operation *user) {
+            return groupId(user) == groupId(&op);
+          });
+      if (internal) {
+        EXPECT_FALSE(op.hasAttr("npu.dram")) << "a fused-away value in DRAM";
+        continue;
+      }
       auto at = op.getAttrOfType<IntegerAttr>("npu.dram");
       ASSERT_TRUE(at) << "no address for an intermediate (seed " << seed << ")";
-      int64_t last = index[&op];
+      int64_t last = defTime(&op);
       for (Operation *user : op.getResult(0).getUsers())
-        last = std::max(last, index[user]);
+        last = std::max(last, useTime(user));
       int64_t bytes =
           cast<RankedTensorType>(op.getResult(0).getType()).getNumElements() *
           4;
-      arena.push_back({at.getInt(), bytes, index[&op], last});
+      arena.push_back({at.getInt(), bytes, defTime(&op), last});
     }
     int64_t arenaBase = INT64_MAX, arenaEnd = 0;
     for (const Placed &p : arena) {
@@ -147,6 +181,81 @@ TEST(MemoryPlan, NoLiveValuesOverlapAndTheArenaIsBounded) {
     reused |= arenaBytes < total;
   }
   EXPECT_TRUE(reused) << "no graph reused a dead value's bytes";
+}
+
+/// Evaluates a randomGraph module on the host: sigmoid, add, slice (a
+/// prefix) and concat, in FP32 as the vector unit does.
+std::vector<float> hostEvaluate(ModuleOp module, const std::vector<float> &x) {
+  auto func = module.lookupSymbol<func::FuncOp>("main");
+  std::map<void *, std::vector<float>> env;
+  env[func.getArgument(0).getAsOpaquePointer()] = x;
+  auto get = [&](Value v) { return env.at(v.getAsOpaquePointer()); };
+  for (Operation &op : func.getBody().front()) {
+    if (isa<func::ReturnOp>(op))
+      return get(op.getOperand(0));
+    int64_t n =
+        cast<RankedTensorType>(op.getResult(0).getType()).getNumElements();
+    std::vector<float> out;
+    if (isa<npu::SigmoidOp>(op)) {
+      for (float v : get(op.getOperand(0)))
+        out.push_back(1.0f / (1.0f + std::exp(-v)));
+    } else if (isa<npu::AddOp>(op)) {
+      std::vector<float> a = get(op.getOperand(0)), b = get(op.getOperand(1));
+      for (size_t i = 0; i < a.size(); ++i)
+        out.push_back(a[i] + b[i]);
+    } else if (isa<npu::SliceOp>(op)) {
+      std::vector<float> a = get(op.getOperand(0));
+      out.assign(a.begin(), a.begin() + n);
+    } else if (isa<npu::ConcatOp>(op)) {
+      for (Value v : op.getOperands()) {
+        std::vector<float> a = get(v);
+        out.insert(out.end(), a.begin(), a.end());
+      }
+    }
+    env[op.getResult(0).getAsOpaquePointer()] = out;
+  }
+  return {};
+}
+
+// The same random graphs compiled (fused, planned, tiled) and emulated give
+// what their ops compute, on both a large and a small scratchpad.
+TEST(MemoryPlan, FusedGraphsComputeWhatTheirOpsDo) {
+  DialectRegistry registry;
+  npu::registerAllDialects(registry);
+  MLIRContext context(registry);
+  std::vector<float> x(1024);
+  for (size_t i = 0; i < x.size(); ++i)
+    x[i] = std::sin(0.37f * float(i));
+  for (const char *target : {"npu-v1", "npu-v1-small"})
+    for (unsigned seed = 1; seed <= 12; ++seed) {
+      std::string source = randomGraph(seed, 16);
+      OwningOpRef<ModuleOp> reference =
+          parseSourceString<ModuleOp>(source, &context);
+      ASSERT_TRUE(reference);
+      std::vector<float> expected = hostEvaluate(*reference, x);
+      OwningOpRef<ModuleOp> module =
+          parseSourceString<ModuleOp>(source, &context);
+      PassManager pm(&context);
+      npu::buildPipelineToPhase(pm, npu::CompilePhase::Isa, target,
+                                npu::CompilePhase::Optimized);
+      ASSERT_TRUE(succeeded(pm.run(*module))) << source;
+      std::vector<uint8_t> bytes;
+      ASSERT_TRUE(succeeded(npu::emitNpubin(
+          *module->getOps<npu::npuisa::ProgramOp>().begin(), bytes)));
+      std::string error;
+      auto exe = npu::rt::Executable::load(bytes, npu::rt::lookupTarget(target),
+                                           error);
+      ASSERT_TRUE(exe) << error;
+      npu::rt::Emulator emu(*exe);
+      ASSERT_TRUE(emu.prepare(error) &&
+                  emu.setInput(0, x.data(), x.size() * 4, error) &&
+                  emu.run(error))
+          << error;
+      const float *got = reinterpret_cast<const float *>(emu.output(0));
+      for (size_t i = 0; i < expected.size(); ++i)
+        ASSERT_NEAR(got[i], expected[i], 1e-5f * (1 + std::fabs(expected[i])))
+            << "element " << i << ", seed " << seed << ", " << target;
+    }
 }
 
 } // namespace
