@@ -621,6 +621,15 @@ LogicalResult PadOp::verify() {
     expected.push_back(in.getDimSize(d) + pads[d] + pads[d + rank]);
   if (llvm::any_of(expected, [](int64_t e) { return e < 0; }))
     return emitOpError("negative pads crop more than the axis holds");
+  if (getMode() == PadMode::reflect)
+    for (int64_t d = 0; d < rank; ++d)
+      if (pads[d] >= in.getDimSize(d) || pads[d + rank] >= in.getDimSize(d))
+        return emitOpError("reflect pads must be smaller than the axis (")
+               << in.getDimSize(d) << ")";
+  if (getMode() == PadMode::edge)
+    for (int64_t d = 0; d < rank; ++d)
+      if (in.getDimSize(d) == 0 && (pads[d] > 0 || pads[d + rank] > 0))
+        return emitOpError("edge padding of an empty axis");
   return verifyShape(*this, getOutput().getType(), expected);
 }
 

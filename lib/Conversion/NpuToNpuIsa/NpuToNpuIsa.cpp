@@ -1064,6 +1064,43 @@ LogicalResult Codegen::emitPad(PadOp op, int64_t layer) {
     after.push_back(std::max<int64_t>(0, pads[d + rank]));
     srcSt.push_back(inSt[d]);
   }
+  if (op.getMode() != PadMode::constant) {
+    // Edge and reflect: the interior, then each axis in turn copies its
+    // border slices from the output itself (axes before it already padded,
+    // axes after it not yet), so corners come out as numpy.pad makes them.
+    SmallVector<int64_t> out;
+    for (int64_t d = 0; d < rank; ++d)
+      out.push_back(in[d] + before[d] + after[d]);
+    SmallVector<int64_t> outSt = denseStrides(out);
+    int64_t dst = buffers.lookup(op.getResult()).offset, interior = 0;
+    for (int64_t d = 0; d < rank; ++d)
+      interior += before[d] * outSt[d];
+    if (failed(emitMove(op, in, eb, src, srcSt, dst + eb * interior, outSt,
+                        layer)))
+      return failure();
+    bool edge = op.getMode() == PadMode::edge;
+    for (int64_t d = 0; d < rank; ++d) {
+      SmallVector<int64_t> slice;
+      int64_t base = 0;
+      for (int64_t a = 0; a < rank; ++a) {
+        slice.push_back(a < d ? out[a] : a == d ? 1 : in[a]);
+        if (a > d)
+          base += before[a] * outSt[a];
+      }
+      auto copySlice = [&](int64_t from, int64_t to) {
+        return emitMove(op, slice, eb, dst + eb * (base + from * outSt[d]),
+                        outSt, dst + eb * (base + to * outSt[d]), outSt, layer);
+      };
+      for (int64_t j = 0; j < before[d]; ++j)
+        if (failed(copySlice(edge ? before[d] : 2 * before[d] - j, j)))
+          return failure();
+      int64_t last = before[d] + in[d] - 1;
+      for (int64_t k = 0; k < after[d]; ++k)
+        if (failed(copySlice(edge ? last : last - 1 - k, last + 1 + k)))
+          return failure();
+    }
+    return success();
+  }
   // Merge an axis into its outer neighbour when it is unpadded and whole
   // (contiguous in both tensors), and drop unpadded unit axes.
   for (int64_t d = int64_t(in.size()) - 1; d >= 1; --d) {

@@ -546,9 +546,10 @@ LogicalResult importTranspose(NodeContext &ctx) {
 }
 
 LogicalResult importPad(NodeContext &ctx) {
-  std::string mode = ctx.attrs.getString("mode", "constant");
-  if (mode != "constant")
-    return ctx.fail("Pad mode '" + mode + "' is not supported");
+  std::string modeName = ctx.attrs.getString("mode", "constant");
+  std::optional<PadMode> mode = symbolizePadMode(modeName);
+  if (!mode)
+    return ctx.fail("Pad mode '" + modeName + "' is not supported");
   SmallVector<int64_t> pads;
   float value = 0.0f;
   if (ctx.opset < 11) {
@@ -568,8 +569,9 @@ LogicalResult importPad(NodeContext &ctx) {
   }
   if (ctx.hasInput(3))
     return ctx.fail("Pad axes (opset 18) are not supported");
-  ctx.setResult(0, PadOp::create(ctx.b, ctx.loc, ctx.resultType(0),
-                                 ctx.input(0), pads, llvm::APFloat(value)));
+  ctx.setResult(0,
+                PadOp::create(ctx.b, ctx.loc, ctx.resultType(0), ctx.input(0),
+                              pads, llvm::APFloat(value), *mode));
   return success();
 }
 

@@ -117,6 +117,16 @@ func.func @pad_negative(%a: tensor<2xf32>) {
 
 // -----
 
+// Tests that reflect padding stays within the axis (the edge is not
+// repeated, so an axis of 3 mirrors at most 2 elements).
+func.func @pad_reflect_too_wide(%a: tensor<3xf32>) {
+  // expected-error @+1 {{reflect pads must be smaller than the axis (3)}}
+  %0 = npu.pad %a {mode = #npu<pad_mode reflect>, pads = array<i64: 3, 0>, value = 0.0 : f32} : tensor<3xf32> -> tensor<6xf32>
+  return
+}
+
+// -----
+
 // Tests that batch-norm parameters are per channel.
 func.func @batch_norm_channels(%x: tensor<1x4x2x2xf32>, %p: tensor<3xf32>) {
   // expected-error @+1 {{expects per-channel operands of shape 4}}

@@ -79,6 +79,8 @@ func.func @vector_ops(%x: tensor<1x8x4x4xf32>, %c: tensor<8x1x1xf32>, %s: tensor
   %27 = npu.transpose %x {perm = array<i64: 0, 2, 3, 1>} : tensor<1x8x4x4xf32> -> tensor<1x4x4x8xf32>
   // CHECK: npu.pad %{{.*}} {pads = array<i64: 0, 0, 1, 1, 0, 0, 1, -1>, value = 0.000000e+00 : f32} : tensor<1x8x4x4xf32> -> tensor<1x8x6x4xf32>
   %28 = npu.pad %x {pads = array<i64: 0, 0, 1, 1, 0, 0, 1, -1>, value = 0.0 : f32} : tensor<1x8x4x4xf32> -> tensor<1x8x6x4xf32>
+  // CHECK: npu.pad %{{.*}} {mode = #npu<pad_mode reflect>, pads = array<i64: 0, 0, 3, 3, 0, 0, 3, 3>, value = 0.000000e+00 : f32} : tensor<1x8x4x4xf32> -> tensor<1x8x10x10xf32>
+  %pr = npu.pad %x {mode = #npu<pad_mode reflect>, pads = array<i64: 0, 0, 3, 3, 0, 0, 3, 3>, value = 0.0 : f32} : tensor<1x8x4x4xf32> -> tensor<1x8x10x10xf32>
   // CHECK: npu.gather %{{.*}}, %{{.*}} {axis = 1 : i64} : (tensor<1x8x4x4xf32>, tensor<3xi64>) -> tensor<1x3x4x4xf32>
   %29 = npu.gather %x, %i {axis = 1 : i64} : (tensor<1x8x4x4xf32>, tensor<3xi64>) -> tensor<1x3x4x4xf32>
   // CHECK: npu.resize %{{.*}} {coordinate_transformation_mode = #npu<coord_mode half_pixel>, mode = #npu<resize_mode linear>, nearest_mode = #npu<nearest_mode round_prefer_floor>, scales = array<f32: 1.000000e+00, 1.000000e+00, 2.000000e+00, 2.000000e+00>}

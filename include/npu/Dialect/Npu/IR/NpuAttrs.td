@@ -16,6 +16,16 @@ def Npu_ResizeMode : I32EnumAttr<"ResizeMode", "Resize interpolation mode", [
 }
 def Npu_ResizeModeAttr : EnumAttr<Npu_Dialect, Npu_ResizeMode, "resize_mode">;
 
+/// ONNX Pad `mode` (opset 2+; `wrap`, opset 19, is not supported).
+def Npu_PadMode : I32EnumAttr<"PadMode", "Pad mode", [
+    I32EnumAttrCase<"constant", 0>,
+    I32EnumAttrCase<"edge", 1>,
+    I32EnumAttrCase<"reflect", 2>]> {
+  let cppNamespace = "::npu";
+  let genSpecializedAttr = 0;
+}
+def Npu_PadModeAttr : EnumAttr<Npu_Dialect, Npu_PadMode, "pad_mode">;
+
 /// ONNX Resize `coordinate_transformation_mode` (opset 11+; opset 10's
 /// behaviour is `asymmetric`). `tf_crop_and_resize` needs an ROI and is not
 /// supported.

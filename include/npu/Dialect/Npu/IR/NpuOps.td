@@ -506,17 +506,21 @@ def Npu_TransposeOp : Npu_Op<"transpose", [Pure]> {
 }
 
 def Npu_PadOp : Npu_Op<"pad", [Pure]> {
-  let summary = "Constant padding (ONNX Pad, mode = constant)";
+  let summary = "Padding (ONNX Pad: constant, edge and reflect modes)";
   let description = [{
     `pads` holds the begin pads of every axis, then the end pads (ONNX
-    order); negative pads crop. New elements are `value`.
+    order); negative pads crop. New elements are `value` (mode `constant`,
+    the default), repeat the nearest edge element (`edge`) or mirror the
+    elements next to the edge, the edge itself excluded (`reflect`, which
+    needs pads smaller than the axis).
 
     ```mlir
     %y = npu.pad %x {pads = array<i64: 0, 0, 1, 1, 0, 0, 1, 1>, value = 0.0 : f32}
          : tensor<1x3x4x4xf32> -> tensor<1x3x6x6xf32>
     ```
   }];
-  let arguments = (ins Npu_Tensor:$input, DenseI64ArrayAttr:$pads, F32Attr:$value);
+  let arguments = (ins Npu_Tensor:$input, DenseI64ArrayAttr:$pads, F32Attr:$value,
+                       DefaultValuedAttr<Npu_PadModeAttr, "::npu::PadMode::constant">:$mode);
   let results = (outs Npu_Tensor:$output);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
   let hasVerifier = 1;
