@@ -240,6 +240,8 @@ private:
     return v;
   }
   LogicalResult planDram(func::ReturnOp ret);
+  /// Emits the instructions of one (unfused) op as layer `layer`.
+  LogicalResult emitOp(Operation *op, int64_t layer);
   /// Opens the layer-table entry of `op` (its ONNX node, op type and
   /// shapes); the instructions emitted next belong to it.
   void beginLayer(Operation *op);

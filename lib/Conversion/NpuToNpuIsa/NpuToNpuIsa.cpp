@@ -1598,6 +1598,44 @@ void Codegen::noteTiles(ArrayRef<std::pair<StringRef, int64_t>> tiles) {
   currentLayer.setTilesAttr(b.getDictionaryAttr(attrs));
 }
 
+LogicalResult Codegen::emitOp(Operation *op, int64_t layer) {
+  return TypeSwitch<Operation *, LogicalResult>(op)
+      .Case([&](ConvOp c) { return emitConv(c, layer); })
+      .Case([&](ConvTransposeOp c) { return emitConvTranspose(c, layer); })
+      .Case([&](MatMulOp m) { return emitMatmul(m, layer); })
+      .Case<MaxPoolOp, AvgPoolOp>(
+          [&](Operation *p) { return emitPool(p, layer); })
+      .Case<TransposeOp, SliceOp, ConcatOp, ResizeOp, PadOp>(
+          [&](Operation *m) { return emitDataMovement(m, layer); })
+      .Case([&](ReduceMeanOp r) {
+        return emitReduction(r, r.getInput(), r.getAxes(), "mean", layer);
+      })
+      .Case([&](ReduceMaxOp r) {
+        return emitReduction(r, r.getInput(), r.getAxes(), "max", layer);
+      })
+      .Case([&](SoftmaxOp r) {
+        int64_t axis = r.getAxis();
+        return emitReduction(r, r.getInput(), {axis}, "softmax", layer);
+      })
+      .Case([&](LayerNormOp r) {
+        SmallVector<int64_t> axes = llvm::to_vector(
+            llvm::seq<int64_t>(r.getAxis(), r.getType().getRank()));
+        return emitReduction(r, r.getInput(), axes, "layer_norm", layer,
+                             NormParams{r.getScale(), r.getBias(),
+                                        r.getEpsilon().convertToFloat()});
+      })
+      .Default([&](Operation *e) {
+        // Elementwise (run() refused anything else up front).
+        SmallVector<Value> operands(e->getOperands());
+        SmallVector<int64_t> offsets;
+        for (Value v : operands)
+          offsets.push_back(buffers.lookup(root(v)).offset);
+        return emitElementwise(e, operands, offsets, e->getResult(0),
+                               buffers.lookup(e->getResult(0)).offset,
+                               *vecFuncOf(e), layer);
+      });
+}
+
 LogicalResult Codegen::run() {
   Block &body = func.getBody().front();
   auto ret = cast<func::ReturnOp>(body.getTerminator());
@@ -1623,95 +1661,20 @@ LogicalResult Codegen::run() {
   if (failed(planDram(ret)))
     return failure();
   materializePlan();
+  // One layer per live op (or fusion group), in program order.
   int64_t layer = 0;
   for (Operation &op : body) {
-    if (isa<ReduceMeanOp, ReduceMaxOp, SoftmaxOp, LayerNormOp>(op)) {
-      if (op.getResult(0).use_empty())
-        continue;
-      beginLayer(&op);
-      LogicalResult emitted =
-          TypeSwitch<Operation *, LogicalResult>(&op)
-              .Case([&](ReduceMeanOp r) {
-                return emitReduction(r, r.getInput(), r.getAxes(), "mean",
-                                     layer);
-              })
-              .Case([&](ReduceMaxOp r) {
-                return emitReduction(r, r.getInput(), r.getAxes(), "max",
-                                     layer);
-              })
-              .Case([&](SoftmaxOp r) {
-                int64_t axis = r.getAxis();
-                return emitReduction(r, r.getInput(), {axis}, "softmax", layer);
-              })
-              .Case([&](LayerNormOp r) {
-                SmallVector<int64_t> axes = llvm::to_vector(
-                    llvm::seq<int64_t>(r.getAxis(), r.getType().getRank()));
-                return emitReduction(
-                    r, r.getInput(), axes, "layer_norm", layer,
-                    NormParams{r.getScale(), r.getBias(),
-                               r.getEpsilon().convertToFloat()});
-              });
-      ++layer;
-      if (failed(emitted))
-        return failure();
-      continue;
-    }
-    if (isa<TransposeOp, SliceOp, ConcatOp, ResizeOp, PadOp>(op)) {
-      if (op.getResult(0).use_empty())
-        continue;
-      beginLayer(&op);
-      if (failed(emitDataMovement(&op, layer++)))
-        return failure();
-      continue;
-    }
-    if (isa<ConvOp, ConvTransposeOp>(op)) {
-      if (op.getResult(0).use_empty())
-        continue;
-      beginLayer(&op);
-      LogicalResult emitted =
-          isa<ConvOp>(op) ? emitConv(cast<ConvOp>(op), layer)
-                          : emitConvTranspose(cast<ConvTransposeOp>(op), layer);
-      ++layer;
-      if (failed(emitted))
-        return failure();
-      continue;
-    }
-    if (isa<MaxPoolOp, AvgPoolOp>(op)) {
-      if (op.getResult(0).use_empty())
-        continue;
-      beginLayer(&op);
-      if (failed(emitPool(&op, layer++)))
-        return failure();
-      continue;
-    }
-    if (auto mm = dyn_cast<MatMulOp>(op)) {
-      if (mm.getResult().use_empty())
-        continue;
-      beginLayer(&op);
-      if (failed(emitMatmul(mm, layer++)))
-        return failure();
-      continue;
-    }
-    auto fn = vecFuncOf(&op);
-    if (!fn)
-      continue;
-    if (op.getResult(0).use_empty())
-      continue; // dead (the optimized phase removes these)
+    if (isa<ConstantOp, ReshapeOp, func::ReturnOp>(op) ||
+        op.getResult(0).use_empty())
+      continue; // no code, or dead (the optimized phase removes these)
     if (auto g = groupOf.find(&op); g != groupOf.end()) {
-      if (fusionGroups[g->second].front() != &op)
-        continue; // emitted with its group
-      if (failed(emitFusedGroup(fusionGroups[g->second], layer++)))
+      if (fusionGroups[g->second].front() == &op &&
+          failed(emitFusedGroup(fusionGroups[g->second], layer++)))
         return failure();
-      continue;
+      continue; // later members are emitted with their group
     }
     beginLayer(&op);
-    SmallVector<Value> operands(op.getOperands());
-    SmallVector<int64_t> offsets;
-    for (Value v : operands)
-      offsets.push_back(buffers.lookup(root(v)).offset);
-    if (failed(emitElementwise(&op, operands, offsets, op.getResult(0),
-                               buffers.lookup(op.getResult(0)).offset, *fn,
-                               layer++)))
+    if (failed(emitOp(&op, layer++)))
       return failure();
   }
   // Outputs that are inputs, constants or aliases: copy them (the vector
