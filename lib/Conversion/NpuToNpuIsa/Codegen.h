@@ -378,6 +378,16 @@ private:
   /// group) on the vector unit: per tap, a multiply of the NHWC slab's
   /// shifted view by the tap's per-channel weights, accumulated in place.
   LogicalResult emitDepthwiseConv(ConvOp op, const MacConv &g, int64_t layer);
+  /// The value a convolution's tiles are stored as: its result, or the last
+  /// result of its epilogue.
+  Value storedResult(Operation *op) {
+    return epilogue.empty() ? op->getResult(0) : epilogue.back()->getResult(0);
+  }
+  /// Appends the epilogue's vector instructions over a tile of `dims` at
+  /// `addr` (in place, strides `strides`) to `program`.
+  void emitEpilogue(int64_t addr, ArrayRef<int64_t> dims,
+                    ArrayRef<int64_t> strides, int64_t layer,
+                    SmallVectorImpl<Operation *> &program);
   /// Emits one convolution pass (its own op barrier at the end); the bias,
   /// if any, is added on the way out of the accumulator.
   LogicalResult emitMacConv(Operation *op, const MacConv &g, int64_t wBase,
@@ -399,6 +409,9 @@ private:
   npuisa::ProgramOp program;
   npuisa::LayerOp currentLayer;
   SmallVector<SmallVector<Operation *>> fusionGroups;
+  /// The unary ops fused after the convolution being emitted: applied in
+  /// place to each output tile, the last one's result stored.
+  SmallVector<Operation *> epilogue;
   llvm::DenseMap<Operation *, int64_t> groupOf;
   llvm::DenseMap<Value, Buffer> buffers;
   /// Convolution (and transposed convolution) weights rearranged to

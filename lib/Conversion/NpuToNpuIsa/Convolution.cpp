@@ -152,6 +152,32 @@ bool isDepthwise(const MacConv &g) {
   return g.cin == 1 && g.cout == 1 && g.groups > 1 && g.d == 1 && g.spanZ == 1;
 }
 
+void Codegen::emitEpilogue(int64_t addr, ArrayRef<int64_t> dims,
+                           ArrayRef<int64_t> strides, int64_t layer,
+                           SmallVectorImpl<Operation *> &program) {
+  for (Operation *e : epilogue) {
+    VecFunc fn = *vecFuncOf(e);
+    auto v = npuisa::VecUnaryOp::create(
+        b, e->getLoc(), TypeRange{}, ValueRange{},
+        {b.getNamedAttr("func", b.getStringAttr(fn.func)),
+         b.getNamedAttr("src0", b.getI64IntegerAttr(addr)),
+         b.getNamedAttr("dst", b.getI64IntegerAttr(addr))});
+    v.setDims(dims);
+    v.setSrc0Strides(strides);
+    v.setDstStrides(strides);
+    v.setSrc0Type(StringRef("f32"));
+    v.setDstType(StringRef("f32"));
+    for (auto [name, value] : {std::pair{"alpha", fn.alpha},
+                               {"beta", fn.beta},
+                               {"lo", fn.lo},
+                               {"hi", fn.hi}})
+      if (value)
+        v->setAttr(name, b.getF32FloatAttr(*value));
+    v.setLayerAttr(b.getI64IntegerAttr(layer));
+    program.push_back(v);
+  }
+}
+
 LogicalResult Codegen::emitConv(ConvOp op, int64_t layer) {
   auto inT = op.getInput().getType(), outT = op.getType();
   auto wT = op.getWeight().getType();
@@ -264,7 +290,7 @@ LogicalResult Codegen::emitDepthwiseConv(ConvOp op, const MacConv &g,
                            std::min(t.ow, g.ow - ox0)});
   int64_t n = int64_t(tiles.size());
   int64_t inBase = buffers.lookup(root(op.getInput())).offset;
-  int64_t outBase = buffers.lookup(op.getResult()).offset;
+  int64_t outBase = buffers.lookup(storedResult(op)).offset;
   int64_t wBase = convWeights.lookup(op).offset;
   Value bias = op.getBias();
   auto i64 = [&](int64_t v) { return b.getI64IntegerAttr(v); };
@@ -334,6 +360,7 @@ LogicalResult Codegen::emitDepthwiseConv(ConvOp op, const MacConv &g,
     if (bias)
       binary("add", outBuf(i), dense, biasBuf + 4 * tile.c0, perChannel,
              outBuf(i));
+    emitEpilogue(outBuf(i), dims, dense, layer, program);
     markTileCompute(program, i, n);
     int64_t outOffset =
         ((tile.batch * C + tile.c0) * g.outH + tile.oy0) * g.outW + tile.ox0;
@@ -472,7 +499,7 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
   noteTiles({{"oh", t.oh}, {"ow", t.ow}, {"m", t.m}, {"c", t.c}});
   int64_t taps = g.weightTaps;
   int64_t inBase = buffers.lookup(root(op->getOperand(0))).offset;
-  int64_t outBase = buffers.lookup(op->getResult(0)).offset;
+  int64_t outBase = buffers.lookup(storedResult(op)).offset;
   // Scratchpad: two slabs, two weight tiles, two output tiles, all biases.
   int64_t slabBytes = alignUp(4 * g.spanZ * inputExtent(t.oh, g.sh, g.spanY) *
                               inputExtent(t.ow, g.sw, g.spanX) * t.c);
@@ -607,12 +634,14 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
     out->setAttr("src0_type", b.getStringAttr("f32"));
     out->setAttr("dst_type", b.getStringAttr("f32"));
     out->setAttr("src0_space", b.getStringAttr("acc"));
-    if (j >= 2)
-      out->setAttr("pop_next", b.getUnitAttr()); // store j-2 freed the buffer
-    out->setAttr("push_next", b.getUnitAttr());
-    if (s + 1 < total) // s is one past the tile's last step
-      out->setAttr("push_prev", b.getUnitAttr());
     out->setAttr("layer", i64(layer));
+    SmallVector<Operation *> program = {out};
+    emitEpilogue(outBuf(j), dims, st, layer, program);
+    if (j >= 2) // store j-2 freed the buffer
+      program.front()->setAttr("pop_next", b.getUnitAttr());
+    program.back()->setAttr("push_next", b.getUnitAttr());
+    if (s + 1 < total) // s is one past the tile's last step
+      program.back()->setAttr("push_prev", b.getUnitAttr());
     // [pixel][m] -> NCHW: x innermost in DRAM.
     int64_t oy = tile.oy0 * g.outStepY + g.outOffY;
     int64_t ox = tile.ox0 * g.outStepX + g.outOffX;

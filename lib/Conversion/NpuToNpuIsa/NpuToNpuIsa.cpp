@@ -231,6 +231,31 @@ void Codegen::formFusionGroups() {
     // Runs of consecutive live FP32 elementwise ops with one result shape,
     // each after the first reading a value of the run; bounded so the
     // program's buffers stay a useful size.
+    //
+    // First, a convolution whose only user is a unary elementwise op (an
+    // activation), itself used once by the next unary op and so on, takes
+    // the chain as an epilogue: applied to each output tile in the
+    // scratchpad before the store.
+    llvm::DenseSet<Operation *> inChain;
+    for (auto conv : body.getOps<ConvOp>()) {
+      MacConv g;
+      if (!convGeometry(conv, g) || !conv.getType().getElementType().isF32())
+        continue;
+      SmallVector<Operation *> chain = {conv};
+      Value v = conv.getResult();
+      while (v.hasOneUse()) {
+        Operation *user = *v.getUsers().begin();
+        std::optional<VecFunc> fn = vecFuncOf(user);
+        if (!fn || fn->binary || user->getResult(0).getType() != v.getType())
+          break;
+        chain.push_back(user);
+        v = user->getResult(0);
+      }
+      if (chain.size() >= 2) {
+        fusionGroups.push_back(chain);
+        inChain.insert(chain.begin(), chain.end());
+      }
+    }
     SmallVector<Operation *> run;
     auto close = [&]() {
       if (run.size() >= 2)
@@ -239,7 +264,7 @@ void Codegen::formFusionGroups() {
     };
     for (Operation &op : body) {
       bool fusible = vecFuncOf(&op) && op.getNumResults() == 1 &&
-                     !op.getResult(0).use_empty() &&
+                     !op.getResult(0).use_empty() && !inChain.count(&op) &&
                      cast<RankedTensorType>(op.getResult(0).getType())
                          .getElementType()
                          .isF32();
@@ -282,6 +307,15 @@ LogicalResult Codegen::emitFusedGroup(ArrayRef<Operation *> group,
   std::string types;
   for (Operation *op : group)
     types += (types.empty() ? "" : "+") + layerOf(op).second;
+  if (auto conv = dyn_cast<ConvOp>(group.front())) {
+    // A convolution with an activation epilogue: the convolution's layer.
+    beginLayer(conv);
+    currentLayer.setOnnxOpAttr(b.getStringAttr("Fused(" + types + ")"));
+    epilogue.assign(group.begin() + 1, group.end());
+    LogicalResult emitted = emitConv(conv, layer);
+    epilogue.clear();
+    return emitted;
+  }
   beginLayer(group.back());
   currentLayer.setOnnxOpAttr(b.getStringAttr("Fused(" + types + ")"));
   VectorProgram p;
