@@ -132,7 +132,18 @@ struct MacConv {
   /// Depth, for 3-D convolutions: each output depth slice is its own tile;
   /// its slab holds spanZ input slices from oz*sd + originZ.
   int64_t d = 1, od = 1, sd = 1, originZ = 0, spanZ = 1, outD = 1;
+  /// Scratchpad a fused epilogue needs beside the convolution's buffers:
+  /// tile-sized temporaries and bytes of per-channel or scalar operands.
+  int64_t epilogueTiles = 0, epilogueBytes = 0;
 };
+
+/// The scratchpad a convolution epilogue (the ops fused after it, `rest`
+/// of its fusion group) needs: one output tile per value computed and
+/// consumed inside it, and every per-channel or scalar operand (loaded
+/// once). False when an operand is neither the convolution's result, a
+/// value of the epilogue, a scalar nor per-channel over `channels`.
+bool epilogueResources(Value convResult, ArrayRef<Operation *> rest,
+                       int64_t channels, int64_t &tiles, int64_t &bytes);
 
 /// The part of a window [start, start + extent) inside [0, size): padding
 /// before it, elements inside, padding after it (before + count + after =
@@ -383,11 +394,20 @@ private:
   Value storedResult(Operation *op) {
     return epilogue.empty() ? op->getResult(0) : epilogue.back()->getResult(0);
   }
-  /// Appends the epilogue's vector instructions over a tile of `dims` at
-  /// `addr` (in place, strides `strides`) to `program`.
+  /// Appends the epilogue's vector instructions over an output tile of
+  /// `dims` at `addr` (element strides `strides`, channels along dim 0,
+  /// the tile's first channel `channel0`) to `program`: values computed
+  /// inside it go to `temps` (tile-sized buffers), the last result to
+  /// `addr`, per-channel and scalar operands are read from `consts`
+  /// (loaded by loadEpilogueOperands).
   void emitEpilogue(int64_t addr, ArrayRef<int64_t> dims,
-                    ArrayRef<int64_t> strides, int64_t layer,
+                    ArrayRef<int64_t> strides, int64_t channel0, int64_t temps,
+                    int64_t tileBytes, int64_t consts, int64_t layer,
                     SmallVectorImpl<Operation *> &program);
+  /// Loads the epilogue's per-channel and scalar operands to `consts`;
+  /// returns the last load (or `last` when there is none).
+  Operation *loadEpilogueOperands(Value convResult, int64_t consts,
+                                  int64_t layer, Operation *last);
   /// Emits one convolution pass (its own op barrier at the end); the bias,
   /// if any, is added on the way out of the accumulator.
   LogicalResult emitMacConv(Operation *op, const MacConv &g, int64_t wBase,
@@ -412,6 +432,7 @@ private:
   /// The unary ops fused after the convolution being emitted: applied in
   /// place to each output tile, the last one's result stored.
   SmallVector<Operation *> epilogue;
+  Value epilogueSource; // the convolution result the epilogue reads
   llvm::DenseMap<Operation *, int64_t> groupOf;
   llvm::DenseMap<Value, Buffer> buffers;
   /// Convolution (and transposed convolution) weights rearranged to

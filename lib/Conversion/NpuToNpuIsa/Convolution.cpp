@@ -56,7 +56,9 @@ ConvTiles chooseConvTiles(const rt::TargetDesc &t, const MacConv &g) {
           int64_t slab = alignUp(4 * g.spanZ * ihs * iws * ct);
           int64_t wts = alignUp(4 * g.weightTaps * ct * mt);
           int64_t out = alignUp(4 * oht * owt * mt);
-          if (2 * (slab + wts + out) + biasBytes > sramBytes)
+          if (2 * (slab + wts + out) + biasBytes + g.epilogueTiles * out +
+                  g.epilogueBytes >
+              sramBytes)
             continue;
           int64_t nM = ceilDiv(g.cout, mt), nC = ceilDiv(g.cin, ct);
           int64_t nOH = ceilDiv(g.oh, oht), nOW = ceilDiv(g.ow, owt);
@@ -152,28 +154,139 @@ bool isDepthwise(const MacConv &g) {
   return g.cin == 1 && g.cout == 1 && g.groups > 1 && g.d == 1 && g.spanZ == 1;
 }
 
+namespace {
+
+/// How an epilogue operand that is not computed in the tile is read: per
+/// channel (C values) or one scalar; nullopt for anything else.
+std::optional<bool> perChannelOperand(Value v, int64_t rank, int64_t channels) {
+  auto type = cast<RankedTensorType>(v.getType());
+  if (!type.getElementType().isF32() || type.getRank() > rank)
+    return std::nullopt;
+  bool perChannel = false;
+  for (int64_t i = 0; i < type.getRank(); ++i) {
+    int64_t axis = rank - type.getRank() + i, size = type.getDimSize(i);
+    if (size == 1)
+      continue;
+    if (axis != 1 || size != channels)
+      return std::nullopt;
+    perChannel = true;
+  }
+  return perChannel;
+}
+
+} // namespace
+
+bool epilogueResources(Value convResult, ArrayRef<Operation *> rest,
+                       int64_t channels, int64_t &tiles, int64_t &bytes) {
+  tiles = bytes = 0;
+  int64_t rank = cast<RankedTensorType>(convResult.getType()).getRank();
+  llvm::DenseSet<Value> inside = {convResult}, counted;
+  for (auto [k, op] : llvm::enumerate(rest)) {
+    for (Value v : op->getOperands()) {
+      if (inside.count(v) || counted.count(v))
+        continue;
+      std::optional<bool> perChannel = perChannelOperand(v, rank, channels);
+      if (!perChannel)
+        return false;
+      counted.insert(v);
+      bytes += alignUp(4 * (*perChannel ? channels : 1));
+    }
+    inside.insert(op->getResult(0));
+    if (k + 1 < rest.size())
+      ++tiles;
+  }
+  return true;
+}
+
+Operation *Codegen::loadEpilogueOperands(Value convResult, int64_t consts,
+                                         int64_t layer, Operation *last) {
+  if (epilogue.empty())
+    return last;
+  int64_t rank = cast<RankedTensorType>(convResult.getType()).getRank();
+  int64_t channels = cast<RankedTensorType>(convResult.getType()).getDimSize(1);
+  llvm::DenseSet<Value> inside = {convResult}, loaded;
+  int64_t at = consts;
+  for (Operation *op : epilogue) {
+    for (Value v : op->getOperands()) {
+      if (inside.count(v) || !loaded.insert(v).second)
+        continue;
+      int64_t count = *perChannelOperand(v, rank, channels) ? channels : 1;
+      last = emitDma<npuisa::DmaLoadOp>(
+          op->getLoc(), at, buffers.lookup(root(v)).offset, 4, {count, 1, 1, 1},
+          {4, 0, 0, 0}, {4, 0, 0, 0}, layer);
+      at += alignUp(4 * count);
+    }
+    inside.insert(op->getResult(0));
+  }
+  return last;
+}
+
 void Codegen::emitEpilogue(int64_t addr, ArrayRef<int64_t> dims,
-                           ArrayRef<int64_t> strides, int64_t layer,
+                           ArrayRef<int64_t> strides, int64_t channel0,
+                           int64_t temps, int64_t tileBytes, int64_t consts,
+                           int64_t layer,
                            SmallVectorImpl<Operation *> &program) {
-  for (Operation *e : epilogue) {
-    VecFunc fn = *vecFuncOf(e);
-    auto v = npuisa::VecUnaryOp::create(
-        b, e->getLoc(), TypeRange{}, ValueRange{},
-        {b.getNamedAttr("func", b.getStringAttr(fn.func)),
-         b.getNamedAttr("src0", b.getI64IntegerAttr(addr)),
-         b.getNamedAttr("dst", b.getI64IntegerAttr(addr))});
-    v.setDims(dims);
-    v.setSrc0Strides(strides);
-    v.setDstStrides(strides);
-    v.setSrc0Type(StringRef("f32"));
-    v.setDstType(StringRef("f32"));
+  if (epilogue.empty())
+    return;
+  int64_t rank = cast<RankedTensorType>(epilogueSource.getType()).getRank();
+  int64_t channels =
+      cast<RankedTensorType>(epilogueSource.getType()).getDimSize(1);
+  // Where each value is read: the tile and its temporaries with the tile's
+  // strides, per-channel operands along the channel dim, scalars broadcast.
+  struct Place {
+    int64_t addr;
+    SmallVector<int64_t> strides;
+  };
+  llvm::DenseMap<Value, Place> place;
+  place[epilogueSource] = {addr, SmallVector<int64_t>(strides)};
+  int64_t nextTemp = temps, nextConst = consts;
+  auto placeOf = [&](Value v) -> Place {
+    if (auto it = place.find(v); it != place.end())
+      return it->second;
+    bool perChannel = *perChannelOperand(v, rank, channels);
+    Place p{nextConst + (perChannel ? 4 * channel0 : 0),
+            {perChannel ? 1 : 0, 0, 0, 0}};
+    nextConst += alignUp(4 * (perChannel ? channels : 1));
+    place[v] = p;
+    return p;
+  };
+  for (auto [k, op] : llvm::enumerate(epilogue)) {
+    VecFunc fn = *vecFuncOf(op);
+    Place s0 = placeOf(op->getOperand(0));
+    Place s1 = fn.binary ? placeOf(op->getOperand(1)) : Place{0, {}};
+    bool last = k + 1 == epilogue.size();
+    int64_t dst = last ? addr : nextTemp;
+    if (!last)
+      nextTemp += tileBytes;
+    place[op->getResult(0)] = {dst, SmallVector<int64_t>(strides)};
+    auto attrs = SmallVector<NamedAttribute>{
+        b.getNamedAttr("func", b.getStringAttr(fn.func)),
+        b.getNamedAttr("src0", b.getI64IntegerAttr(s0.addr)),
+        b.getNamedAttr("src1", b.getI64IntegerAttr(s1.addr)),
+        b.getNamedAttr("dst", b.getI64IntegerAttr(dst))};
+    Operation *v =
+        fn.binary ? npuisa::VecBinaryOp::create(b, op->getLoc(), TypeRange{},
+                                                ValueRange{}, attrs)
+                        .getOperation()
+                  : npuisa::VecUnaryOp::create(b, op->getLoc(), TypeRange{},
+                                               ValueRange{}, attrs)
+                        .getOperation();
+    v->setAttr("dims", b.getDenseI64ArrayAttr(dims));
+    v->setAttr("src0_strides", b.getDenseI64ArrayAttr(s0.strides));
+    v->setAttr("dst_strides", b.getDenseI64ArrayAttr(strides));
+    v->setAttr("src0_type", b.getStringAttr("f32"));
+    v->setAttr("dst_type", b.getStringAttr("f32"));
+    if (fn.binary) {
+      v->setAttr("src1_strides", b.getDenseI64ArrayAttr(s1.strides));
+      v->setAttr("src1_type", b.getStringAttr("f32"));
+    }
     for (auto [name, value] : {std::pair{"alpha", fn.alpha},
                                {"beta", fn.beta},
                                {"lo", fn.lo},
                                {"hi", fn.hi}})
       if (value)
         v->setAttr(name, b.getF32FloatAttr(*value));
-    v.setLayerAttr(b.getI64IntegerAttr(layer));
+    v->setAttr("layer", b.getI64IntegerAttr(layer));
     program.push_back(v);
   }
 }
@@ -192,6 +305,11 @@ LogicalResult Codegen::emitConv(ConvOp op, int64_t layer) {
   if (outT.getNumElements() == 0)
     return success();
   int64_t taps = g.weightTaps;
+  if (!epilogue.empty() &&
+      !epilogueResources(op.getResult(), epilogue, outT.getDimSize(1),
+                         g.epilogueTiles, g.epilogueBytes))
+    return op.emitError("backend: a fused epilogue reads an unsupported "
+                        "operand");
   if (isDepthwise(g)) {
     // [C][1][taps] -> [taps][C].
     if (failed(emitWeightRearrangement(op, op.getWeight(), {taps, g.groups},
@@ -225,7 +343,8 @@ ConvTiles chooseDepthwiseTiles(const rt::TargetDesc &target, const MacConv &g) {
         int64_t slab = alignUp(4 * ihs * iws * ct);
         int64_t out = alignUp(4 * oht * owt * ct);
         int64_t wts = alignUp(4 * taps * ct);
-        if (2 * (slab + wts + out) + out + biasBytes >
+        if (2 * (slab + wts + out) + out + biasBytes + g.epilogueTiles * out +
+                g.epilogueBytes >
             int64_t(target.scratchpadBytes))
           continue;
         double tiles = double(g.batch * ceilDiv(C, ct) * ceilDiv(g.oh, oht) *
@@ -256,7 +375,8 @@ LogicalResult Codegen::emitDepthwiseConv(ConvOp op, const MacConv &g,
     int64_t need = 2 * (alignUp(4 * inputExtent(t.oh, g.sh, g.spanY) *
                                 inputExtent(t.ow, g.sw, g.spanX) * t.c) +
                         alignUp(4 * taps * t.c)) +
-                   3 * alignUp(4 * t.oh * t.ow * t.c) + alignUp(4 * C);
+                   (3 + g.epilogueTiles) * alignUp(4 * t.oh * t.ow * t.c) +
+                   alignUp(4 * C) + g.epilogueBytes;
     if (need > int64_t(target.scratchpadBytes))
       return op.emitError("backend: the recorded depthwise tiles do not fit "
                           "the scratchpad");
@@ -276,6 +396,8 @@ LogicalResult Codegen::emitDepthwiseConv(ConvOp op, const MacConv &g,
   };
   int64_t prodBuf = 2 * (slabBytes + wBytes + outBytes);
   int64_t biasBuf = prodBuf + outBytes;
+  int64_t tempsBuf = biasBuf + alignUp(4 * C);
+  int64_t constsBuf = tempsBuf + g.epilogueTiles * outBytes;
 
   struct Tile {
     int64_t batch, c0, ct, oy0, oht, ox0, owt;
@@ -322,6 +444,9 @@ LogicalResult Codegen::emitDepthwiseConv(ConvOp op, const MacConv &g,
       lastLoad = emitDma<npuisa::DmaLoadOp>(
           loc, biasBuf, buffers.lookup(root(bias)).offset, 4, {C, 1, 1, 1},
           {4, 0, 0, 0}, {4, 0, 0, 0}, layer);
+    if (i == 0)
+      lastLoad =
+          loadEpilogueOperands(epilogueSource, constsBuf, layer, lastLoad);
     lastLoad->setAttr("push_next", b.getUnitAttr());
     // acc = x(tap 0) * w0; acc += x(tap k) * wk; acc += bias. Iteration
     // (c, ox, oy), channels innermost.
@@ -360,7 +485,8 @@ LogicalResult Codegen::emitDepthwiseConv(ConvOp op, const MacConv &g,
     if (bias)
       binary("add", outBuf(i), dense, biasBuf + 4 * tile.c0, perChannel,
              outBuf(i));
-    emitEpilogue(outBuf(i), dims, dense, layer, program);
+    emitEpilogue(outBuf(i), dims, dense, tile.c0, tempsBuf, outBytes, constsBuf,
+                 layer, program);
     markTileCompute(program, i, n);
     int64_t outOffset =
         ((tile.batch * C + tile.c0) * g.outH + tile.oy0) * g.outW + tile.ox0;
@@ -488,7 +614,9 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
                                 inputExtent(t.ow, g.sw, g.spanX) * t.c) +
                         alignUp(4 * g.weightTaps * t.c * t.m) +
                         alignUp(4 * t.oh * t.ow * t.m)) +
-                   alignUp(4 * g.groups * g.cout);
+                   alignUp(4 * g.groups * g.cout) +
+                   g.epilogueTiles * alignUp(4 * t.oh * t.ow * t.m) +
+                   g.epilogueBytes;
     if (t.oh * t.ow * t.m > int64_t(target.accumulatorBytes / 4) ||
         need > int64_t(target.scratchpadBytes))
       return op->emitError("backend: the recorded convolution tiles do not "
@@ -511,6 +639,8 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
     return 2 * (slabBytes + wBytes) + (j % 2) * outBytes;
   };
   int64_t biasBuf = 2 * (slabBytes + wBytes + outBytes);
+  int64_t tempsBuf = biasBuf + alignUp(4 * g.groups * g.cout);
+  int64_t constsBuf = tempsBuf + g.epilogueTiles * outBytes;
 
   struct Tile {
     int64_t batch, grp, m0, mt, oz, oy0, oht, ox0, owt;
@@ -578,6 +708,9 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
         lastLoad = emitDma<npuisa::DmaLoadOp>(
             loc, biasBuf, buffers.lookup(root(bias)).offset, 4, {outC, 1, 1, 1},
             {4, 0, 0, 0}, {4, 0, 0, 0}, layer);
+      if (s == 0)
+        lastLoad =
+            loadEpilogueOperands(epilogueSource, constsBuf, layer, lastLoad);
       lastLoad->setAttr("push_next", b.getUnitAttr());
       // One matmul per tap.
       for (auto [ti, tap] : llvm::enumerate(g.taps)) {
@@ -636,7 +769,8 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
     out->setAttr("src0_space", b.getStringAttr("acc"));
     out->setAttr("layer", i64(layer));
     SmallVector<Operation *> program = {out};
-    emitEpilogue(outBuf(j), dims, st, layer, program);
+    emitEpilogue(outBuf(j), dims, st, tile.grp * g.cout + tile.m0, tempsBuf,
+                 outBytes, constsBuf, layer, program);
     if (j >= 2) // store j-2 freed the buffer
       program.front()->setAttr("pop_next", b.getUnitAttr());
     program.back()->setAttr("push_next", b.getUnitAttr());

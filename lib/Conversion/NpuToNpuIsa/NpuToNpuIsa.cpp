@@ -284,6 +284,50 @@ void Codegen::formFusionGroups() {
       run.push_back(&op);
     }
     close();
+    // Then a run that is the only reader of a convolution's result, whose
+    // other operands are per-channel or scalar values ready before the
+    // convolution, and whose last value is its only one used later, becomes
+    // that convolution's epilogue (the hard-swish after a convolution).
+    llvm::DenseMap<Operation *, int64_t> position;
+    for (auto [i, op] : llvm::enumerate(body))
+      position[&op] = int64_t(i);
+    for (SmallVector<Operation *> &group : fusionGroups) {
+      if (isa<ConvOp>(group.front()))
+        continue;
+      llvm::DenseSet<Operation *> members(group.begin(), group.end());
+      ConvOp conv;
+      for (Operation *op : group)
+        for (Value v : op->getOperands())
+          if (auto c = v.getDefiningOp<ConvOp>())
+            if (!inChain.count(c))
+              conv = c;
+      if (!conv || conv.getType() != group.front()->getResult(0).getType())
+        continue;
+      MacConv g;
+      int64_t tiles, bytes;
+      bool ok = convGeometry(conv, g) &&
+                conv.getType().getElementType().isF32() &&
+                llvm::all_of(conv->getUsers(),
+                             [&](Operation *u) { return members.count(u); }) &&
+                epilogueResources(conv.getResult(), group,
+                                  conv.getType().getDimSize(1), tiles, bytes);
+      for (Operation *op : group) {
+        for (Value v : op->getOperands()) {
+          Operation *def = v.getDefiningOp();
+          if (v != conv.getResult() && def && !members.count(def) &&
+              position[def] > position[conv])
+            ok = false; // not ready when the convolution runs
+        }
+        bool usedLater = llvm::any_of(
+            op->getUsers(), [&](Operation *u) { return !members.count(u); });
+        if (usedLater != (op == group.back()))
+          ok = false;
+      }
+      if (!ok)
+        continue;
+      group.insert(group.begin(), conv);
+      inChain.insert(conv);
+    }
   }
   for (auto [id, group] : llvm::enumerate(fusionGroups))
     for (Operation *op : group)
@@ -312,8 +356,10 @@ LogicalResult Codegen::emitFusedGroup(ArrayRef<Operation *> group,
     beginLayer(conv);
     currentLayer.setOnnxOpAttr(b.getStringAttr("Fused(" + types + ")"));
     epilogue.assign(group.begin() + 1, group.end());
+    epilogueSource = conv.getResult();
     LogicalResult emitted = emitConv(conv, layer);
     epilogue.clear();
+    epilogueSource = Value();
     return emitted;
   }
   beginLayer(group.back());

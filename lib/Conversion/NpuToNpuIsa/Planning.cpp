@@ -48,10 +48,16 @@ DictionaryAttr tilesAttr(Builder &b,
 /// The cost model's tiles for `op`, or null where the code generator
 /// chooses per pass (transposed convolutions) or tiles by a fixed budget.
 DictionaryAttr chooseTiles(Builder &b, Operation *op,
-                           const rt::TargetDesc &target) {
+                           const rt::TargetDesc &target,
+                           ArrayRef<Operation *> epilogue) {
   if (auto conv = dyn_cast<ConvOp>(op)) {
     MacConv g;
     if (!convGeometry(conv, g))
+      return nullptr;
+    if (!epilogue.empty() &&
+        !epilogueResources(conv.getResult(), epilogue,
+                           conv.getType().getDimSize(1), g.epilogueTiles,
+                           g.epilogueBytes))
       return nullptr;
     if (isDepthwise(g)) {
       ConvTiles t = chooseDepthwiseTiles(target, g);
@@ -114,13 +120,25 @@ struct NpuAssignTilesPass : npu::impl::NpuAssignTilesBase<NpuAssignTilesPass> {
     if (!target)
       return signalPassFailure();
     Builder b(&getContext());
-    // Elementwise runs fused into one vector program each.
+    // Elementwise runs fused into one vector program each, or into the
+    // convolution they follow (its epilogue, which needs scratchpad too).
     Codegen(getOperation(), func, *target).recordFusionGroups();
+    llvm::DenseMap<int64_t, SmallVector<Operation *>> groups;
+    func.walk([&](Operation *op) {
+      if (auto id = op->getAttrOfType<IntegerAttr>("npu.fusion_group"))
+        groups[id.getInt()].push_back(op);
+    });
     func.walk([&](Operation *op) {
       if (op == func || isa<func::ReturnOp>(op))
         return;
       op->setAttr("npu.unit", b.getStringAttr(unitOf(op)));
-      if (DictionaryAttr tiles = chooseTiles(b, op, *target))
+      ArrayRef<Operation *> epilogue;
+      if (auto id = op->getAttrOfType<IntegerAttr>("npu.fusion_group"))
+        if (groups[id.getInt()].front() == op)
+          epilogue = ArrayRef(groups[id.getInt()]).drop_front();
+      if (DictionaryAttr tiles =
+              chooseTiles(b, op, *target,
+                          isa<ConvOp>(op) ? epilogue : ArrayRef<Operation *>()))
         op->setAttr("npu.tiles", tiles);
     });
   }

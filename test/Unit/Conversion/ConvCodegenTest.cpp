@@ -36,6 +36,9 @@ struct ConvCase {
   int64_t padT, padL, padB, padR;
   bool bias, constWeights, transposed = false;
   int64_t outPadH = 0, outPadW = 0;
+  /// Follows the convolution by a hard-swish and a per-channel scale,
+  /// which the code generator fuses as the convolution's epilogue.
+  bool hardSwish = false;
 };
 
 int64_t outExtent(const ConvCase &k, bool rows) {
@@ -108,8 +111,14 @@ std::vector<float> reference(const ConvCase &k, const std::vector<float> &x,
               }
             }
   std::vector<float> out(y.size());
-  for (size_t i = 0; i < y.size(); ++i)
-    out[i] = float(y[i] + (k.bias ? bias[(i / (oh * ow)) % k.m] : 0.0f));
+  for (size_t i = 0; i < y.size(); ++i) {
+    int64_t m = (int64_t(i) / (oh * ow)) % k.m;
+    float v = float(y[i] + (k.bias ? bias[m] : 0.0f));
+    if (k.hardSwish)
+      v = v * std::min(std::max(v + 3.0f, 0.0f), 6.0f) / 6.0f *
+          (0.5f + 0.25f * float(m));
+    out[i] = v;
+  }
   return out;
 }
 
@@ -181,7 +190,31 @@ size_t runCase(const ConvCase &k, const char *target = "npu-v1-small") {
     src << ", output_padding = array<i64: " << k.outPadH << ", " << k.outPadW
         << ">";
   src << "} : (" << xT << ", " << wT << (k.bias ? ", " + bT : "") << ") -> "
-      << yT << "\n  return %y : " << yT << "\n}\n";
+      << yT << "\n";
+  std::string result = "%y";
+  if (k.hardSwish) {
+    std::vector<float> scale;
+    for (int64_t m = 0; m < k.m; ++m)
+      scale.push_back(0.5f + 0.25f * float(m));
+    std::string sT = tensorType({k.m, 1, 1});
+    auto bin = [&](const char *op, const char *out, const char *a,
+                   const char *b, const std::string &bType) {
+      src << "  " << out << " = npu." << op << " " << a << ", " << b << " : ("
+          << yT << ", " << bType << ") -> " << yT << "\n";
+    };
+    src << "  %three = npu.constant dense<3.0> : tensor<f32>\n"
+        << "  %six = npu.constant dense<6.0> : tensor<f32>\n"
+        << "  %scale = npu.constant " << denseLiteral(scale) << " : " << sT
+        << "\n";
+    bin("add", "%a", "%y", "%three", "tensor<f32>");
+    src << "  %r = npu.clamp %a {max = 6.0 : f32, min = 0.0 : f32} : " << yT
+        << " -> " << yT << "\n";
+    bin("mul", "%p", "%y", "%r", yT);
+    bin("div", "%q", "%p", "%six", "tensor<f32>");
+    bin("mul", "%z", "%q", "%scale", sT);
+    result = "%z";
+  }
+  src << "  return " << result << " : " << yT << "\n}\n";
 
   Compiled c = compile(src.str(), target);
   EXPECT_FALSE(c.bytes.empty()) << c.error;
@@ -193,6 +226,11 @@ size_t runCase(const ConvCase &k, const char *target = "npu-v1-small") {
   EXPECT_TRUE(exe) << error;
   if (!exe)
     return 0;
+  if (k.hardSwish) { // one layer: the epilogue is fused
+    EXPECT_EQ(exe->layers().size(), 1u);
+    if (!exe->layers().empty())
+      EXPECT_EQ(exe->layers().front().op, "Fused(conv+add+clamp+mul+div+mul)");
+  }
   npu::rt::Emulator emu(*exe);
   bool ran =
       emu.prepare(error) && emu.setInput(0, x.data(), x.size() * 4, error) &&
@@ -255,6 +293,17 @@ TEST(ConvCodegen, GroupedAndDepthwise) {
   runCase({1, 12, 17, 15, 18, 3, 3, 1, 2, 1, 1, 3, 1, 1, 1, 1, true, true});
   runCase({1, 40, 33, 31, 40, 3, 3, 2, 2, 1, 1, 40, 1, 1, 1, 1, true, true});
   runCase({1, 8, 12, 12, 8, 5, 5, 1, 1, 2, 2, 8, 4, 4, 4, 4, false, false});
+}
+
+// A hard-swish and a per-channel scale after the convolution run as its
+// epilogue (MAC array, then depthwise) and compute the same.
+TEST(ConvCodegen, FusedEpilogue) {
+  ConvCase mac{1, 16, 30, 22, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, true, true};
+  mac.hardSwish = true;
+  runCase(mac);
+  ConvCase dw{1, 24, 21, 19, 24, 3, 3, 2, 2, 1, 1, 24, 1, 1, 1, 1, true, true};
+  dw.hardSwish = true;
+  runCase(dw);
 }
 
 TEST(ConvCodegen, OneDimensional) {
