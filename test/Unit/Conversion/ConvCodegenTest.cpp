@@ -228,8 +228,9 @@ size_t runCase(const ConvCase &k, const char *target = "npu-v1-small") {
     return 0;
   if (k.hardSwish) { // one layer: the epilogue is fused
     EXPECT_EQ(exe->layers().size(), 1u);
-    if (!exe->layers().empty())
+    if (!exe->layers().empty()) {
       EXPECT_EQ(exe->layers().front().op, "Fused(conv+add+clamp+mul+div+mul)");
+    }
   }
   npu::rt::Emulator emu(*exe);
   bool ran =
