@@ -697,10 +697,23 @@ LogicalResult Codegen::emitElementwise(Operation *op, ArrayRef<Value> operands,
 
 LogicalResult Codegen::emitVectorProgram(Operation *op, const VectorProgram &p,
                                          int64_t layer) {
-  for (const ProgramValue &v : p.values)
-    if (!cast<RankedTensorType>(v.type).getElementType().isF32())
-      return op->emitError("backend: only FP32 elementwise ops are supported "
-                           "so far");
+  // FP32, or INT32 for the integer-exact binary functions (the vector
+  // unit's INT32 path).
+  auto elementsAre = [&](auto pred) {
+    return llvm::all_of(p.values, [&](const ProgramValue &v) {
+      return pred(cast<RankedTensorType>(v.type).getElementType());
+    });
+  };
+  bool int32 = elementsAre([](Type t) { return t.isSignlessInteger(32); }) &&
+               llvm::all_of(p.steps, [](const FusedStep &st) {
+                 return st.fn.binary &&
+                        llvm::is_contained({"add", "sub", "mul", "min", "max"},
+                                           st.fn.func);
+               });
+  if (!int32 && !elementsAre([](Type t) { return t.isF32(); }))
+    return op->emitError("backend: only FP32 elementwise ops (and INT32 add, "
+                         "sub, mul, min, max) are supported so far");
+  StringRef vecType = int32 ? "i32" : "f32";
   // Scratchpad: two buffers (double buffering) per input and output, one
   // per value that never leaves the scratchpad.
   SmallVector<int64_t> inputs, outputs;
@@ -854,12 +867,12 @@ LogicalResult Codegen::emitVectorProgram(Operation *op, const VectorProgram &p,
       vec->setAttr("src0_strides",
                    b.getDenseI64ArrayAttr(stridesOf(st.operands[0])));
       vec->setAttr("dst_strides", b.getDenseI64ArrayAttr(stridesOf(st.result)));
-      vec->setAttr("src0_type", b.getStringAttr("f32"));
-      vec->setAttr("dst_type", b.getStringAttr("f32"));
+      vec->setAttr("src0_type", b.getStringAttr(vecType));
+      vec->setAttr("dst_type", b.getStringAttr(vecType));
       if (fn.binary) {
         vec->setAttr("src1_strides",
                      b.getDenseI64ArrayAttr(stridesOf(st.operands[1])));
-        vec->setAttr("src1_type", b.getStringAttr("f32"));
+        vec->setAttr("src1_type", b.getStringAttr(vecType));
       }
       for (auto [name, value] : {std::pair{"alpha", fn.alpha},
                                  {"beta", fn.beta},
