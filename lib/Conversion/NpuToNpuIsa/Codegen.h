@@ -233,8 +233,10 @@ public:
   /// `npu.arena_lower_bound` on the function), which `run` then follows.
   LogicalResult plan();
   void recordPlan();
-  /// Operator fusion: groups consecutive elementwise ops into one vector
-  /// program (or follows the groups recorded as `npu.fusion_group`).
+  /// Operator fusion (or the groups recorded as `npu.fusion_group`):
+  /// convolutions with the activation chain or elementwise run that only
+  /// reads their result (an epilogue), and runs of consecutive elementwise
+  /// ops of one shape (one vector program each).
   void formFusionGroups();
   /// Records the groups as `npu.fusion_group` attributes (the tiled phase).
   void recordFusionGroups() {
