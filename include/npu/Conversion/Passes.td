@@ -55,9 +55,12 @@ def NpuAssignTiles : Pass<"npu-assign-tiles", "mlir::ModuleOp"> {
     where a cost model chooses them, `npu.tiles` in elements: `{oh, ow, m,
     c}` for convolutions (output rows, columns, output and input channels),
     `{oh, ow, c}` for depthwise convolutions, `{m, n, k}` for matmuls,
-    `{oh, c}` for poolings. `npu-convert-to-isa` uses recorded tiles (after
-    checking they fit the target); ops without them get the cost model's
-    choice there. docs/codegen.md describes the cost models.
+    `{oh, c}` for poolings; and `npu.fusion_group` on the ops emitted as
+    one program (a convolution with the activations or elementwise run
+    that only read its result; runs of elementwise ops of one shape).
+    `npu-convert-to-isa` uses recorded tiles (after checking they fit the
+    target) and groups; ops without them get the cost models' choice there.
+    docs/codegen.md describes the cost models and fusion.
   }];
   let options = [
     Option<"targetName", "target", "std::string", "\"npu-v1\"",
