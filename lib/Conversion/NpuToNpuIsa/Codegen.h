@@ -406,6 +406,20 @@ private:
                     ArrayRef<int64_t> strides, int64_t channel0, int64_t temps,
                     int64_t tileBytes, int64_t consts, int64_t layer,
                     SmallVectorImpl<Operation *> &program);
+  /// Loads the NHWC input slab of channels [channel, channel + ct)
+  /// (`channel` counts over batch and groups) for the window starting at
+  /// input (iz0, iy0, ix0) of g.spanZ x ihs x iws pixels, what lies outside
+  /// the input zero padding (by the DMA).
+  npuisa::DmaLoadOp emitSlabLoad(Location loc, int64_t sram, int64_t inBase,
+                                 const MacConv &g, int64_t channel, int64_t ct,
+                                 int64_t iz0, int64_t iy0, int64_t ix0,
+                                 int64_t ihs, int64_t iws, int64_t layer);
+  /// Loads what a convolution reads once, with its first step: the bias
+  /// (all `channels`, if any) to `biasBuf` and the epilogue's operands to
+  /// `consts`; returns the last load (or `last`).
+  Operation *loadOnceOperands(Location loc, Value bias, int64_t biasBuf,
+                              int64_t channels, int64_t consts, int64_t layer,
+                              Operation *last);
   /// Loads the epilogue's per-channel and scalar operands to `consts`;
   /// returns the last load (or `last` when there is none).
   Operation *loadEpilogueOperands(Value convResult, int64_t consts,

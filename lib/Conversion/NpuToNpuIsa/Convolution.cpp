@@ -291,6 +291,46 @@ void Codegen::emitEpilogue(int64_t addr, ArrayRef<int64_t> dims,
   }
 }
 
+npuisa::DmaLoadOp Codegen::emitSlabLoad(Location loc, int64_t sram,
+                                        int64_t inBase, const MacConv &g,
+                                        int64_t channel, int64_t ct,
+                                        int64_t iz0, int64_t iy0, int64_t ix0,
+                                        int64_t ihs, int64_t iws,
+                                        int64_t layer) {
+  // The slab's window of the input; what falls outside is padding.
+  WindowClip z = clipWindow(iz0, g.spanZ, g.d);
+  WindowClip y = clipWindow(iy0, ihs, g.h);
+  WindowClip x = clipWindow(ix0, iws, g.w);
+  int64_t inOffset =
+      ((channel * g.d + std::clamp<int64_t>(iz0, 0, g.d - 1)) * g.h +
+       std::clamp<int64_t>(iy0, 0, g.h - 1)) *
+          g.w +
+      std::clamp<int64_t>(ix0, 0, g.w - 1);
+  // x innermost in DRAM (contiguous runs), scattered channels-innermost
+  // into the scratchpad.
+  auto slab = emitDma<npuisa::DmaLoadOp>(
+      loc, sram, inBase + 4 * inOffset, 4, {x.count, ct, y.count, z.count},
+      {4, 4 * g.d * g.h * g.w, 4 * g.w, 4 * g.h * g.w},
+      {4 * ct, 4, 4 * iws * ct, 4 * ihs * iws * ct}, layer);
+  if (z.before || z.after || y.before || y.after || x.before || x.after) {
+    slab.setPadBeforeAttr(
+        b.getDenseI64ArrayAttr({x.before, 0, y.before, z.before}));
+    slab.setPadAfterAttr(
+        b.getDenseI64ArrayAttr({x.after, 0, y.after, z.after}));
+  }
+  return slab;
+}
+
+Operation *Codegen::loadOnceOperands(Location loc, Value bias, int64_t biasBuf,
+                                     int64_t channels, int64_t consts,
+                                     int64_t layer, Operation *last) {
+  if (bias)
+    last = emitDma<npuisa::DmaLoadOp>(
+        loc, biasBuf, buffers.lookup(root(bias)).offset, 4, {channels, 1, 1, 1},
+        {4, 0, 0, 0}, {4, 0, 0, 0}, layer);
+  return loadEpilogueOperands(epilogueSource, consts, layer, last);
+}
+
 LogicalResult Codegen::emitConv(ConvOp op, int64_t layer) {
   auto inT = op.getInput().getType(), outT = op.getType();
   auto wT = op.getWeight().getType();
@@ -422,31 +462,17 @@ LogicalResult Codegen::emitDepthwiseConv(ConvOp op, const MacConv &g,
     int64_t ct = tile.ct;
     int64_t ihs = inputExtent(tile.oht, g.sh, g.spanY);
     int64_t iws = inputExtent(tile.owt, g.sw, g.spanX);
-    int64_t iy0 = tile.oy0 * g.sh + g.originY;
-    int64_t ix0 = tile.ox0 * g.sw + g.originX;
-    WindowClip y = clipWindow(iy0, ihs, g.h), x = clipWindow(ix0, iws, g.w);
-    int64_t inOffset = ((tile.batch * C + tile.c0) * g.h +
-                        std::clamp<int64_t>(iy0, 0, g.h - 1)) *
-                           g.w +
-                       std::clamp<int64_t>(ix0, 0, g.w - 1);
-    auto slab = emitDma<npuisa::DmaLoadOp>(
-        loc, slabBuf(i), inBase + 4 * inOffset, 4, {x.count, ct, y.count, 1},
-        {4, 4 * g.h * g.w, 4 * g.w, 0}, {4 * ct, 4, 4 * iws * ct, 0}, layer);
-    if (y.before || y.after || x.before || x.after) {
-      slab.setPadBeforeAttr(b.getDenseI64ArrayAttr({x.before, 0, y.before, 0}));
-      slab.setPadAfterAttr(b.getDenseI64ArrayAttr({x.after, 0, y.after, 0}));
-    }
+    auto slab =
+        emitSlabLoad(loc, slabBuf(i), inBase, g, tile.batch * C + tile.c0, ct,
+                     0, tile.oy0 * g.sh + g.originY,
+                     tile.ox0 * g.sw + g.originX, ihs, iws, layer);
     slab.setPopNext(firstLoadWaits(i));
     Operation *lastLoad = emitDma<npuisa::DmaLoadOp>(
         loc, wBuf(i), wBase + 4 * tile.c0, 4, {ct, taps, 1, 1},
         {4, 4 * C, 0, 0}, {4, 4 * ct, 0, 0}, layer);
-    if (i == 0 && bias)
-      lastLoad = emitDma<npuisa::DmaLoadOp>(
-          loc, biasBuf, buffers.lookup(root(bias)).offset, 4, {C, 1, 1, 1},
-          {4, 0, 0, 0}, {4, 0, 0, 0}, layer);
     if (i == 0)
       lastLoad =
-          loadEpilogueOperands(epilogueSource, constsBuf, layer, lastLoad);
+          loadOnceOperands(loc, bias, biasBuf, C, constsBuf, layer, lastLoad);
     lastLoad->setAttr("push_next", b.getUnitAttr());
     // acc = x(tap 0) * w0; acc += x(tap k) * wk; acc += bias. Iteration
     // (c, ox, oy), channels innermost.
@@ -666,36 +692,12 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
     const Tile &tile = tiles[j];
     int64_t ihs = inputExtent(tile.oht, g.sh, g.spanY);
     int64_t iws = inputExtent(tile.owt, g.sw, g.spanX);
-    // The slab's window of the input; what falls outside is padding.
-    int64_t iz0 = tile.oz * g.sd + g.originZ;
-    int64_t iy0 = tile.oy0 * g.sh + g.originY;
-    int64_t ix0 = tile.ox0 * g.sw + g.originX;
-    WindowClip z = clipWindow(iz0, g.spanZ, g.d);
-    WindowClip y = clipWindow(iy0, ihs, g.h);
-    WindowClip x = clipWindow(ix0, iws, g.w);
-    bool padded =
-        z.before || z.after || y.before || y.after || x.before || x.after;
     for (int64_t ci = 0; ci < cSteps; ++ci, ++s) {
       int64_t c0 = ci * t.c, ct = std::min(t.c, g.cin - c0);
-      // The NHWC slab: x innermost in DRAM (contiguous runs), scattered
-      // channels-innermost into the scratchpad.
-      int64_t inOffset = (((tile.batch * inC + tile.grp * g.cin + c0) * g.d +
-                           std::clamp<int64_t>(iz0, 0, g.d - 1)) *
-                              g.h +
-                          std::clamp<int64_t>(iy0, 0, g.h - 1)) *
-                             g.w +
-                         std::clamp<int64_t>(ix0, 0, g.w - 1);
-      auto slab = emitDma<npuisa::DmaLoadOp>(
-          loc, slabBuf(s), inBase + 4 * inOffset, 4,
-          {x.count, ct, y.count, z.count},
-          {4, 4 * g.d * g.h * g.w, 4 * g.w, 4 * g.h * g.w},
-          {4 * ct, 4, 4 * iws * ct, 4 * ihs * iws * ct}, layer);
-      if (padded) {
-        slab.setPadBeforeAttr(
-            b.getDenseI64ArrayAttr({x.before, 0, y.before, z.before}));
-        slab.setPadAfterAttr(
-            b.getDenseI64ArrayAttr({x.after, 0, y.after, z.after}));
-      }
+      auto slab = emitSlabLoad(
+          loc, slabBuf(s), inBase, g, tile.batch * inC + tile.grp * g.cin + c0,
+          ct, tile.oz * g.sd + g.originZ, tile.oy0 * g.sh + g.originY,
+          tile.ox0 * g.sw + g.originX, ihs, iws, layer);
       slab.setPopNext(firstLoadWaits(s));
       // Weights [tap][c][m] of this tile from [grp][tap][cin][cout].
       int64_t wOffset = (tile.grp * taps * g.cin + c0) * g.cout + tile.m0;
@@ -704,13 +706,9 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
           {4, 4 * g.cout, 4 * g.cin * g.cout, 0},
           {4, 4 * tile.mt, 4 * ct * tile.mt, 0}, layer);
       Operation *lastLoad = wts;
-      if (s == 0 && bias)
-        lastLoad = emitDma<npuisa::DmaLoadOp>(
-            loc, biasBuf, buffers.lookup(root(bias)).offset, 4, {outC, 1, 1, 1},
-            {4, 0, 0, 0}, {4, 0, 0, 0}, layer);
       if (s == 0)
-        lastLoad =
-            loadEpilogueOperands(epilogueSource, constsBuf, layer, lastLoad);
+        lastLoad = loadOnceOperands(loc, bias, biasBuf, outC, constsBuf, layer,
+                                    lastLoad);
       lastLoad->setAttr("push_next", b.getUnitAttr());
       // One matmul per tap.
       for (auto [ti, tap] : llvm::enumerate(g.taps)) {
