@@ -273,6 +273,19 @@ private:
   /// it never needs DRAM.
   bool isFusedInternal(Value v);
   LogicalResult emitFusedGroup(ArrayRef<Operation *> group, int64_t layer);
+  /// A vector instruction's operand: scratchpad address and element
+  /// strides (innermost first, 4 entries).
+  struct VecOperand {
+    int64_t addr;
+    ArrayRef<int64_t> strides;
+  };
+  /// One vec.unary or vec.binary (as `fn` says) of element type `type`
+  /// ("f32", "i32") over `dims`, with `fn`'s scalars, in `layer`; no
+  /// dependence flags.
+  Operation *emitVecStep(Location loc, const VecFunc &fn,
+                         const VecOperand &src0, std::optional<VecOperand> src1,
+                         const VecOperand &dst, ArrayRef<int64_t> dims,
+                         StringRef type, int64_t layer);
   /// Emits a vector program, tiled and double-buffered like a single
   /// elementwise op (which is a program of one step).
   LogicalResult emitVectorProgram(Operation *op, const VectorProgram &p,

@@ -253,41 +253,17 @@ void Codegen::emitEpilogue(int64_t addr, ArrayRef<int64_t> dims,
   for (auto [k, op] : llvm::enumerate(epilogue)) {
     VecFunc fn = *vecFuncOf(op);
     Place s0 = placeOf(op->getOperand(0));
-    Place s1 = fn.binary ? placeOf(op->getOperand(1)) : Place{0, {}};
+    Place p1 = fn.binary ? placeOf(op->getOperand(1)) : Place{0, {}};
+    std::optional<VecOperand> s1;
+    if (fn.binary)
+      s1 = VecOperand{p1.addr, p1.strides};
     bool last = k + 1 == epilogue.size();
     int64_t dst = last ? addr : nextTemp;
     if (!last)
       nextTemp += tileBytes;
     place[op->getResult(0)] = {dst, SmallVector<int64_t>(strides)};
-    auto attrs = SmallVector<NamedAttribute>{
-        b.getNamedAttr("func", b.getStringAttr(fn.func)),
-        b.getNamedAttr("src0", b.getI64IntegerAttr(s0.addr)),
-        b.getNamedAttr("src1", b.getI64IntegerAttr(s1.addr)),
-        b.getNamedAttr("dst", b.getI64IntegerAttr(dst))};
-    Operation *v =
-        fn.binary ? npuisa::VecBinaryOp::create(b, op->getLoc(), TypeRange{},
-                                                ValueRange{}, attrs)
-                        .getOperation()
-                  : npuisa::VecUnaryOp::create(b, op->getLoc(), TypeRange{},
-                                               ValueRange{}, attrs)
-                        .getOperation();
-    v->setAttr("dims", b.getDenseI64ArrayAttr(dims));
-    v->setAttr("src0_strides", b.getDenseI64ArrayAttr(s0.strides));
-    v->setAttr("dst_strides", b.getDenseI64ArrayAttr(strides));
-    v->setAttr("src0_type", b.getStringAttr("f32"));
-    v->setAttr("dst_type", b.getStringAttr("f32"));
-    if (fn.binary) {
-      v->setAttr("src1_strides", b.getDenseI64ArrayAttr(s1.strides));
-      v->setAttr("src1_type", b.getStringAttr("f32"));
-    }
-    for (auto [name, value] : {std::pair{"alpha", fn.alpha},
-                               {"beta", fn.beta},
-                               {"lo", fn.lo},
-                               {"hi", fn.hi}})
-      if (value)
-        v->setAttr(name, b.getF32FloatAttr(*value));
-    v->setAttr("layer", b.getI64IntegerAttr(layer));
-    program.push_back(v);
+    program.push_back(emitVecStep(op->getLoc(), fn, {s0.addr, s0.strides}, s1,
+                                  {dst, strides}, dims, "f32", layer));
   }
 }
 
@@ -455,7 +431,6 @@ LogicalResult Codegen::emitDepthwiseConv(ConvOp op, const MacConv &g,
   int64_t outBase = buffers.lookup(storedResult(op)).offset;
   int64_t wBase = convWeights.lookup(op).offset;
   Value bias = op.getBias();
-  auto i64 = [&](int64_t v) { return b.getI64IntegerAttr(v); };
   Location loc = op.getLoc();
   for (int64_t i = 0; i < n; ++i) {
     const Tile &tile = tiles[i];
@@ -483,20 +458,9 @@ LogicalResult Codegen::emitDepthwiseConv(ConvOp op, const MacConv &g,
     SmallVector<Operation *> program;
     auto binary = [&](StringRef func, int64_t s0, ArrayRef<int64_t> s0St,
                       int64_t s1, ArrayRef<int64_t> s1St, int64_t dst) {
-      auto v = npuisa::VecBinaryOp::create(
-          b, loc, TypeRange{}, ValueRange{},
-          {b.getNamedAttr("func", b.getStringAttr(func)),
-           b.getNamedAttr("src0", i64(s0)), b.getNamedAttr("src1", i64(s1)),
-           b.getNamedAttr("dst", i64(dst))});
-      v.setDims(dims);
-      v.setSrc0Strides(s0St);
-      v.setSrc1Strides(s1St);
-      v.setDstStrides(dense);
-      v.setSrc0Type(StringRef("f32"));
-      v.setSrc1Type(StringRef("f32"));
-      v.setDstType(StringRef("f32"));
-      v.setLayerAttr(i64(layer));
-      program.push_back(v);
+      program.push_back(emitVecStep(loc, VecFunc{true, func}, {s0, s0St},
+                                    VecOperand{s1, s1St}, {dst, dense}, dims,
+                                    "f32", layer));
     };
     for (auto [k, tap] : llvm::enumerate(g.taps)) {
       int64_t x = slabBuf(i) + 4 * ct * (tap.dy * iws + tap.dx);

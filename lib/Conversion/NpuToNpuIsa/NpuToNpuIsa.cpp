@@ -695,6 +695,41 @@ LogicalResult Codegen::emitElementwise(Operation *op, ArrayRef<Value> operands,
   return emitVectorProgram(op, p, layer);
 }
 
+Operation *Codegen::emitVecStep(Location loc, const VecFunc &fn,
+                                const VecOperand &src0,
+                                std::optional<VecOperand> src1,
+                                const VecOperand &dst, ArrayRef<int64_t> dims,
+                                StringRef type, int64_t layer) {
+  auto attrs = SmallVector<NamedAttribute>{
+      b.getNamedAttr("func", b.getStringAttr(fn.func)),
+      b.getNamedAttr("src0", b.getI64IntegerAttr(src0.addr)),
+      b.getNamedAttr("src1", b.getI64IntegerAttr(src1 ? src1->addr : 0)),
+      b.getNamedAttr("dst", b.getI64IntegerAttr(dst.addr))};
+  Operation *vec = fn.binary ? npuisa::VecBinaryOp::create(b, loc, TypeRange{},
+                                                           ValueRange{}, attrs)
+                                   .getOperation()
+                             : npuisa::VecUnaryOp::create(b, loc, TypeRange{},
+                                                          ValueRange{}, attrs)
+                                   .getOperation();
+  vec->setAttr("dims", b.getDenseI64ArrayAttr(dims));
+  vec->setAttr("src0_strides", b.getDenseI64ArrayAttr(src0.strides));
+  vec->setAttr("dst_strides", b.getDenseI64ArrayAttr(dst.strides));
+  vec->setAttr("src0_type", b.getStringAttr(type));
+  vec->setAttr("dst_type", b.getStringAttr(type));
+  if (src1) {
+    vec->setAttr("src1_strides", b.getDenseI64ArrayAttr(src1->strides));
+    vec->setAttr("src1_type", b.getStringAttr(type));
+  }
+  for (auto [name, value] : {std::pair{"alpha", fn.alpha},
+                             {"beta", fn.beta},
+                             {"lo", fn.lo},
+                             {"hi", fn.hi}})
+    if (value)
+      vec->setAttr(name, b.getF32FloatAttr(*value));
+  vec->setAttr("layer", b.getI64IntegerAttr(layer));
+  return vec;
+}
+
 LogicalResult Codegen::emitVectorProgram(Operation *op, const VectorProgram &p,
                                          int64_t layer) {
   // FP32, or INT32 for the integer-exact binary functions (the vector
@@ -847,41 +882,17 @@ LogicalResult Codegen::emitVectorProgram(Operation *op, const VectorProgram &p,
     // Compute: one vector instruction per step, in order.
     SmallVector<Operation *> program;
     for (const FusedStep &st : p.steps) {
-      const VecFunc &fn = st.fn;
-      auto attrs = SmallVector<NamedAttribute>{
-          b.getNamedAttr("func", b.getStringAttr(fn.func)),
-          b.getNamedAttr("src0",
-                         b.getI64IntegerAttr(sramOf(st.operands[0], i))),
-          b.getNamedAttr(
-              "src1",
-              b.getI64IntegerAttr(fn.binary ? sramOf(st.operands[1], i) : 0)),
-          b.getNamedAttr("dst", b.getI64IntegerAttr(sramOf(st.result, i)))};
-      Operation *vec = fn.binary
-                           ? npuisa::VecBinaryOp::create(b, loc, TypeRange{},
-                                                         ValueRange{}, attrs)
-                                 .getOperation()
-                           : npuisa::VecUnaryOp::create(b, loc, TypeRange{},
-                                                        ValueRange{}, attrs)
-                                 .getOperation();
-      vec->setAttr("dims", b.getDenseI64ArrayAttr(innermostFirst(tdims, 1)));
-      vec->setAttr("src0_strides",
-                   b.getDenseI64ArrayAttr(stridesOf(st.operands[0])));
-      vec->setAttr("dst_strides", b.getDenseI64ArrayAttr(stridesOf(st.result)));
-      vec->setAttr("src0_type", b.getStringAttr(vecType));
-      vec->setAttr("dst_type", b.getStringAttr(vecType));
-      if (fn.binary) {
-        vec->setAttr("src1_strides",
-                     b.getDenseI64ArrayAttr(stridesOf(st.operands[1])));
-        vec->setAttr("src1_type", b.getStringAttr(vecType));
-      }
-      for (auto [name, value] : {std::pair{"alpha", fn.alpha},
-                                 {"beta", fn.beta},
-                                 {"lo", fn.lo},
-                                 {"hi", fn.hi}})
-        if (value)
-          vec->setAttr(name, b.getF32FloatAttr(*value));
-      vec->setAttr("layer", b.getI64IntegerAttr(layer));
-      program.push_back(vec);
+      SmallVector<int64_t> s0St = stridesOf(st.operands[0]);
+      SmallVector<int64_t> s1St =
+          st.fn.binary ? stridesOf(st.operands[1]) : SmallVector<int64_t>();
+      SmallVector<int64_t> dstSt = stridesOf(st.result);
+      std::optional<VecOperand> src1;
+      if (st.fn.binary)
+        src1 = VecOperand{sramOf(st.operands[1], i), s1St};
+      program.push_back(emitVecStep(loc, st.fn,
+                                    {sramOf(st.operands[0], i), s0St}, src1,
+                                    {sramOf(st.result, i), dstSt},
+                                    innermostFirst(tdims, 1), vecType, layer));
     }
     markTileCompute(program, i, n);
     // Store the outputs; the first waits for the compute queue, the last
