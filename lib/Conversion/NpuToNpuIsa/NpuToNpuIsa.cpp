@@ -1254,21 +1254,19 @@ LogicalResult Codegen::emitPad(PadOp op, int64_t layer) {
   int64_t bufBytes = budget * eb;
   for (int64_t i = 0; i < n; ++i) {
     int64_t o0 = i * rows, o1 = std::min(out[0], o0 + rows);
-    int64_t i0 = std::max<int64_t>(0, o0 - before[0]);
-    int64_t i1 = std::min<int64_t>(in[0], o1 - before[0]);
-    int64_t got = std::max<int64_t>(0, i1 - i0);
-    int64_t padB = got ? i0 + before[0] - o0 : o1 - o0;
-    int64_t padA = (o1 - o0) - padB - got;
+    // The input rows this tile of output rows covers; the rest is padding.
+    WindowClip rowsIn = clipWindow(o0 - before[0], o1 - o0, in[0]);
+    int64_t i0 = rowsIn.count ? std::max<int64_t>(0, o0 - before[0]) : 0;
     SmallVector<int64_t> sizes(in), pb(before), pa(after), tile(out);
-    sizes[0] = got;
-    pb[0] = padB;
-    pa[0] = padA;
+    sizes[0] = rowsIn.count;
+    pb[0] = rowsIn.before;
+    pa[0] = rowsIn.after;
     tile[0] = o1 - o0;
     int64_t sram = (i % 2) * bufBytes;
     auto load = emitDma<npuisa::DmaLoadOp>(
-        loc, sram, src + eb * (got ? i0 : 0) * srcSt[0], eb,
-        innermostFirst(sizes, 1), innermostFirst(srcSt, eb),
-        innermostFirst(denseStrides(tile), eb), layer);
+        loc, sram, src + eb * i0 * srcSt[0], eb, innermostFirst(sizes, 1),
+        innermostFirst(srcSt, eb), innermostFirst(denseStrides(tile), eb),
+        layer);
     SmallVector<int64_t> pbv = innermostFirst(pb, 1),
                          pav = innermostFirst(pa, 1);
     for (int64_t d = r; d < 4; ++d)

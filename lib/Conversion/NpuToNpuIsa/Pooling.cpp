@@ -194,23 +194,17 @@ LogicalResult Codegen::emitPool(Operation *op, int64_t layer) {
     const Tile &t = tiles[i];
     int64_t ihs = (t.oht - 1) * g.sh + g.kh, iws = iwsFull;
     int64_t iy0 = t.oy0 * g.sh - g.padTop, ix0 = -g.padLeft;
-    int64_t padT = std::min(ihs, std::max<int64_t>(0, -iy0));
-    int64_t rows = std::max<int64_t>(0, std::min(iy0 + ihs, g.h) -
-                                            std::max<int64_t>(iy0, 0));
-    int64_t padL = std::min(iws, std::max<int64_t>(0, -ix0));
-    int64_t cols = std::max<int64_t>(0, std::min(ix0 + iws, g.w) -
-                                            std::max<int64_t>(ix0, 0));
-    int64_t padB = ihs - padT - rows, padR = iws - padL - cols;
+    WindowClip y = clipWindow(iy0, ihs, g.h), x = clipWindow(ix0, iws, g.w);
     int64_t inOffset = ((t.batch * g.cin + t.c0) * g.h +
                         std::clamp<int64_t>(iy0, 0, g.h - 1)) *
                            g.w +
                        std::clamp<int64_t>(ix0, 0, g.w - 1);
     auto load = emitDma<npuisa::DmaLoadOp>(
-        loc, slabBuf(i), inBase + 4 * inOffset, 4, {cols, rows, t.ct, 1},
+        loc, slabBuf(i), inBase + 4 * inOffset, 4, {x.count, y.count, t.ct, 1},
         {4, 4 * g.w, 4 * g.h * g.w, 0}, {4, 4 * iws, 4 * ihs * iws, 0}, layer);
-    if (padT || padB || padL || padR) {
-      load.setPadBeforeAttr(b.getDenseI64ArrayAttr({padL, padT, 0, 0}));
-      load.setPadAfterAttr(b.getDenseI64ArrayAttr({padR, padB, 0, 0}));
+    if (y.before || y.after || x.before || x.after) {
+      load.setPadBeforeAttr(b.getDenseI64ArrayAttr({x.before, y.before, 0, 0}));
+      load.setPadAfterAttr(b.getDenseI64ArrayAttr({x.after, y.after, 0, 0}));
       load.setPadValueAttr(i64(padBits));
     }
     load.setPopNext(firstLoadWaits(i));
