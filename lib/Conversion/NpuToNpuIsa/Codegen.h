@@ -173,6 +173,15 @@ struct MatmulTiles {
   int64_t m, n, k;
 };
 
+/// A matmul's operand shapes after NumPy's 1-D promotion (A [.., M, K], W
+/// [.., K, N]) and the 2-D product each batch index computes: with a 2-D W
+/// the batch dims of A fold into M.
+struct MatmulShape {
+  SmallVector<int64_t> a, w;
+  int64_t m, n, k;
+};
+MatmulShape matmulShape(MatMulOp op);
+
 /// Tile sizes for an FP32 matmul: candidates are multiples of the array's
 /// size (and the full extents); each must fit the accumulator (Mt x Nt
 /// entries) and the scratchpad (two A and W tiles, two C tiles). The cost is

@@ -1507,29 +1507,41 @@ MatmulTiles chooseMatmulTiles(const rt::TargetDesc &t, int64_t M, int64_t N,
   return best;
 }
 
+MatmulShape matmulShape(MatMulOp op) {
+  MatmulShape s;
+  // NumPy promotion: a 1-D A is [1, K], a 1-D W is [K, 1]; same bytes.
+  s.a.assign(op.getLhs().getType().getShape().begin(),
+             op.getLhs().getType().getShape().end());
+  s.w.assign(op.getRhs().getType().getShape().begin(),
+             op.getRhs().getType().getShape().end());
+  if (s.a.size() == 1)
+    s.a.insert(s.a.begin(), 1);
+  if (s.w.size() == 1)
+    s.w.push_back(1);
+  s.k = s.a.back();
+  s.n = s.w.back();
+  s.m = s.w.size() == 2
+            ? op.getLhs().getType().getNumElements() / std::max<int64_t>(s.k, 1)
+            : s.a[s.a.size() - 2];
+  return s;
+}
+
 LogicalResult Codegen::emitMatmul(MatMulOp op, int64_t layer) {
   auto lhs = op.getLhs().getType(), rhs = op.getRhs().getType();
   auto out = op.getType();
   if (!lhs.getElementType().isF32() || !rhs.getElementType().isF32() ||
       !out.getElementType().isF32())
     return op.emitError("backend: only FP32 matmuls are supported so far");
-  // NumPy promotion: a 1-D A is [1, K], a 1-D W is [K, 1]; same bytes.
-  SmallVector<int64_t> a(lhs.getShape()), w(rhs.getShape());
-  if (a.size() == 1)
-    a.insert(a.begin(), 1);
-  if (w.size() == 1)
-    w.push_back(1);
-  int64_t K = a.back(), N = w.back();
+  MatmulShape shape = matmulShape(op);
+  SmallVector<int64_t> &a = shape.a, &w = shape.w;
+  int64_t M = shape.m, N = shape.n, K = shape.k;
   int64_t aBase = buffers.lookup(root(op.getLhs())).offset;
   int64_t wBase = buffers.lookup(root(op.getRhs())).offset;
   int64_t cBase = buffers.lookup(op.getResult()).offset;
   if (w.size() == 2) // batch dims of A fold into M
-    return emitMatmul2D(op, aBase, wBase, cBase,
-                        lhs.getNumElements() / std::max<int64_t>(K, 1), N, K,
-                        layer);
+    return emitMatmul2D(op, aBase, wBase, cBase, M, N, K, layer);
   // Batched W: one 2-D product per batch index, A's and W's batch dims
   // broadcast (stride 0 where a size is 1).
-  int64_t M = a[a.size() - 2];
   size_t batchRank = std::max(a.size(), w.size()) - 2;
   SmallVector<int64_t> batch(batchRank), aSt(batchRank, 0), wSt(batchRank, 0);
   for (auto [shape, st, matrix] :

@@ -70,16 +70,10 @@ DictionaryAttr chooseTiles(Builder &b, Operation *op,
                : nullptr;
   }
   if (auto mm = dyn_cast<MatMulOp>(op)) {
-    auto lhs = mm.getLhs().getType(), rhs = mm.getRhs().getType();
-    int64_t K = lhs.getShape().back();
-    int64_t N = rhs.getRank() == 1 ? 1 : rhs.getShape().back();
-    int64_t M =
-        rhs.getRank() <= 2
-            ? lhs.getNumElements() / std::max<int64_t>(K, 1)
-            : (lhs.getRank() >= 2 ? lhs.getShape()[lhs.getRank() - 2] : 1);
-    if (M == 0 || N == 0 || K == 0)
+    MatmulShape s = matmulShape(mm);
+    if (s.m == 0 || s.n == 0 || s.k == 0)
       return nullptr;
-    MatmulTiles t = chooseMatmulTiles(target, M, N, K);
+    MatmulTiles t = chooseMatmulTiles(target, s.m, s.n, s.k);
     return t.m ? tilesAttr(b, {{"m", t.m}, {"n", t.n}, {"k", t.k}}) : nullptr;
   }
   if (isa<MaxPoolOp, AvgPoolOp>(op)) {
