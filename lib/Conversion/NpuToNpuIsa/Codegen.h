@@ -137,13 +137,25 @@ struct MacConv {
   int64_t epilogueTiles = 0, epilogueBytes = 0;
 };
 
+/// A per-channel (count = channels) or scalar (count = 1) operand of a
+/// convolution epilogue, at byte `offset` of the epilogue's operand area.
+struct EpilogueOperand {
+  Value value;
+  int64_t offset, count;
+};
+/// The operands of the epilogue `rest` other than the convolution result
+/// and its own values, in the order they are laid out and loaded; nullopt
+/// when one is neither per-channel nor scalar.
+std::optional<SmallVector<EpilogueOperand>>
+epilogueOperands(Value convResult, ArrayRef<Operation *> rest);
+
 /// The scratchpad a convolution epilogue (the ops fused after it, `rest`
 /// of its fusion group) needs: one output tile per value computed and
 /// consumed inside it, and every per-channel or scalar operand (loaded
 /// once). False when an operand is neither the convolution's result, a
-/// value of the epilogue, a scalar nor per-channel over `channels`.
+/// value of the epilogue, a scalar nor per-channel.
 bool epilogueResources(Value convResult, ArrayRef<Operation *> rest,
-                       int64_t channels, int64_t &tiles, int64_t &bytes);
+                       int64_t &tiles, int64_t &bytes);
 
 /// The part of a window [start, start + extent) inside [0, size): padding
 /// before it, elements inside, padding after it (before + count + after =

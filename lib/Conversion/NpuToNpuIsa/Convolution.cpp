@@ -176,25 +176,38 @@ std::optional<bool> perChannelOperand(Value v, int64_t rank, int64_t channels) {
 
 } // namespace
 
-bool epilogueResources(Value convResult, ArrayRef<Operation *> rest,
-                       int64_t channels, int64_t &tiles, int64_t &bytes) {
-  tiles = bytes = 0;
-  int64_t rank = cast<RankedTensorType>(convResult.getType()).getRank();
-  llvm::DenseSet<Value> inside = {convResult}, counted;
-  for (auto [k, op] : llvm::enumerate(rest)) {
+std::optional<SmallVector<EpilogueOperand>>
+epilogueOperands(Value convResult, ArrayRef<Operation *> rest) {
+  auto type = cast<RankedTensorType>(convResult.getType());
+  int64_t rank = type.getRank(), channels = type.getDimSize(1);
+  SmallVector<EpilogueOperand> operands;
+  llvm::DenseSet<Value> seen = {convResult};
+  int64_t offset = 0;
+  for (Operation *op : rest) {
     for (Value v : op->getOperands()) {
-      if (inside.count(v) || counted.count(v))
-        continue;
+      if (!seen.insert(v).second)
+        continue; // the tile, a value of the epilogue, or already laid out
       std::optional<bool> perChannel = perChannelOperand(v, rank, channels);
       if (!perChannel)
-        return false;
-      counted.insert(v);
-      bytes += alignUp(4 * (*perChannel ? channels : 1));
+        return std::nullopt;
+      int64_t count = *perChannel ? channels : 1;
+      operands.push_back({v, offset, count});
+      offset += alignUp(4 * count);
     }
-    inside.insert(op->getResult(0));
-    if (k + 1 < rest.size())
-      ++tiles;
+    seen.insert(op->getResult(0));
   }
+  return operands;
+}
+
+bool epilogueResources(Value convResult, ArrayRef<Operation *> rest,
+                       int64_t &tiles, int64_t &bytes) {
+  tiles = rest.empty() ? 0 : int64_t(rest.size()) - 1;
+  bytes = 0;
+  auto operands = epilogueOperands(convResult, rest);
+  if (!operands)
+    return false;
+  for (const EpilogueOperand &o : *operands)
+    bytes += alignUp(4 * o.count);
   return true;
 }
 
@@ -202,22 +215,13 @@ Operation *Codegen::loadEpilogueOperands(Value convResult, int64_t consts,
                                          int64_t layer, Operation *last) {
   if (epilogue.empty())
     return last;
-  int64_t rank = cast<RankedTensorType>(convResult.getType()).getRank();
-  int64_t channels = cast<RankedTensorType>(convResult.getType()).getDimSize(1);
-  llvm::DenseSet<Value> inside = {convResult}, loaded;
-  int64_t at = consts;
-  for (Operation *op : epilogue) {
-    for (Value v : op->getOperands()) {
-      if (inside.count(v) || !loaded.insert(v).second)
-        continue;
-      int64_t count = *perChannelOperand(v, rank, channels) ? channels : 1;
-      last = emitDma<npuisa::DmaLoadOp>(
-          op->getLoc(), at, buffers.lookup(root(v)).offset, 4, {count, 1, 1, 1},
-          {4, 0, 0, 0}, {4, 0, 0, 0}, layer);
-      at += alignUp(4 * count);
-    }
-    inside.insert(op->getResult(0));
-  }
+  SmallVector<EpilogueOperand> operands =
+      *epilogueOperands(convResult, epilogue);
+  for (const EpilogueOperand &o : operands)
+    last = emitDma<npuisa::DmaLoadOp>(o.value.getLoc(), consts + o.offset,
+                                      buffers.lookup(root(o.value)).offset, 4,
+                                      {o.count, 1, 1, 1}, {4, 0, 0, 0},
+                                      {4, 0, 0, 0}, layer);
   return last;
 }
 
@@ -228,28 +232,24 @@ void Codegen::emitEpilogue(int64_t addr, ArrayRef<int64_t> dims,
                            SmallVectorImpl<Operation *> &program) {
   if (epilogue.empty())
     return;
-  int64_t rank = cast<RankedTensorType>(epilogueSource.getType()).getRank();
-  int64_t channels =
-      cast<RankedTensorType>(epilogueSource.getType()).getDimSize(1);
   // Where each value is read: the tile and its temporaries with the tile's
-  // strides, per-channel operands along the channel dim, scalars broadcast.
+  // strides, per-channel operands along the channel dim (from the tile's
+  // first channel), scalars broadcast.
   struct Place {
     int64_t addr;
     SmallVector<int64_t> strides;
   };
   llvm::DenseMap<Value, Place> place;
   place[epilogueSource] = {addr, SmallVector<int64_t>(strides)};
-  int64_t nextTemp = temps, nextConst = consts;
-  auto placeOf = [&](Value v) -> Place {
-    if (auto it = place.find(v); it != place.end())
-      return it->second;
-    bool perChannel = *perChannelOperand(v, rank, channels);
-    Place p{nextConst + (perChannel ? 4 * channel0 : 0),
-            {perChannel ? 1 : 0, 0, 0, 0}};
-    nextConst += alignUp(4 * (perChannel ? channels : 1));
-    place[v] = p;
-    return p;
-  };
+  SmallVector<EpilogueOperand> operands =
+      *epilogueOperands(epilogueSource, epilogue);
+  for (const EpilogueOperand &o : operands) {
+    bool perChannel = o.count > 1;
+    place[o.value] = {consts + o.offset + (perChannel ? 4 * channel0 : 0),
+                      {perChannel ? 1 : 0, 0, 0, 0}};
+  }
+  int64_t nextTemp = temps;
+  auto placeOf = [&](Value v) { return place.lookup(v); };
   for (auto [k, op] : llvm::enumerate(epilogue)) {
     VecFunc fn = *vecFuncOf(op);
     Place s0 = placeOf(op->getOperand(0));
@@ -321,9 +321,8 @@ LogicalResult Codegen::emitConv(ConvOp op, int64_t layer) {
   if (outT.getNumElements() == 0)
     return success();
   int64_t taps = g.weightTaps;
-  if (!epilogue.empty() &&
-      !epilogueResources(op.getResult(), epilogue, outT.getDimSize(1),
-                         g.epilogueTiles, g.epilogueBytes))
+  if (!epilogue.empty() && !epilogueResources(op.getResult(), epilogue,
+                                              g.epilogueTiles, g.epilogueBytes))
     return op.emitError("backend: a fused epilogue reads an unsupported "
                         "operand");
   if (isDepthwise(g)) {

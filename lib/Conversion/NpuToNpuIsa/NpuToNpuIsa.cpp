@@ -309,8 +309,7 @@ void Codegen::formFusionGroups() {
                 conv.getType().getElementType().isF32() &&
                 llvm::all_of(conv->getUsers(),
                              [&](Operation *u) { return members.count(u); }) &&
-                epilogueResources(conv.getResult(), group,
-                                  conv.getType().getDimSize(1), tiles, bytes);
+                epilogueResources(conv.getResult(), group, tiles, bytes);
       for (Operation *op : group) {
         for (Value v : op->getOperands()) {
           Operation *def = v.getDefiningOp();

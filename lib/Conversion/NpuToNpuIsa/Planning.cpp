@@ -55,8 +55,7 @@ DictionaryAttr chooseTiles(Builder &b, Operation *op,
     if (!convGeometry(conv, g))
       return nullptr;
     if (!epilogue.empty() &&
-        !epilogueResources(conv.getResult(), epilogue,
-                           conv.getType().getDimSize(1), g.epilogueTiles,
+        !epilogueResources(conv.getResult(), epilogue, g.epilogueTiles,
                            g.epilogueBytes))
       return nullptr;
     if (isDepthwise(g)) {
