@@ -1,0 +1,74 @@
+//===- QuantParams.h - INT8 scales, zero points and requantization -*- C++ -*-===//
+//
+// The quantization scheme, after TFLite's ("TensorFlow Lite 8-bit
+// quantization specification", tensorflow.org/lite/performance/
+// quantization_spec) and TOSA's (TOSA 1.0 specification, section 4.3
+// "Quantization" and the RESCALE operator):
+//   - activations: INT8 asymmetric per tensor, real = scale * (q - zp),
+//     q in [-128, 127], the range widened to contain 0 so 0 is exact;
+//   - weights: INT8 symmetric per output channel, q in [-127, 127], zp 0;
+//   - bias: INT32, scale = input scale * weight scale, zp 0;
+//   - requantization: a real multiplier M = s_in * s_w / s_out applied as
+//     an INT32 multiplier m in [2^30, 2^31) and a shift n, M ~ m * 2^-n
+//     (mlir::tosa::computeMultiplierAndShift, 32-bit scale width), and
+//     y = (x * m + 2^(n-1)) >> n in 64-bit arithmetic: TOSA's
+//     apply_scale_32 with double_round = false, rounding half up. The
+//     emulator's vec.requant (runtime/lib/Emulator.cpp) computes exactly
+//     this; test/Unit/Quantization has an independent host reference.
+//   - real -> INT8 rounding is half away from zero (std::round), in the
+//     compiler's weight and LUT folding and in the emulator's
+//     vec.convert quantize alike.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef NPU_QUANTIZATION_QUANTPARAMS_H
+#define NPU_QUANTIZATION_QUANTPARAMS_H
+
+#include "npu/Quantization/Calibration.h"
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+namespace npu::quant {
+
+constexpr int32_t kQMin = -128, kQMax = 127; // activations
+constexpr int32_t kWeightQMax = 127;         // weights: [-127, 127]
+
+/// Per-tensor asymmetric INT8 parameters.
+struct AffineParams {
+  double scale = 1.0;
+  int32_t zeroPoint = 0;
+  /// The real value of q (scale * (q - zp)).
+  double dequantize(int32_t q) const { return scale * (q - zeroPoint); }
+  /// round(x / scale) + zp, saturated to [-128, 127].
+  int32_t quantize(double x) const;
+};
+
+/// Asymmetric INT8 parameters for `range`, TFLite's nudging: the range is
+/// widened to contain 0, scale = (max - min) / 255 and the zero point is
+/// rounded to an integer in [-128, 127] so that 0 is exactly
+/// representable. An empty range (min = max = 0) gets scale 1, zp 0.
+AffineParams chooseAffineParams(Range range);
+
+/// Symmetric per-channel weight scales: max |w| / 127 of each of the
+/// `channels` slices (channel-major, `perChannel` values each); a channel
+/// of zeros gets scale 1.
+std::vector<double> chooseWeightScales(const float *w, int64_t channels,
+                                       int64_t perChannel);
+
+/// clamp(round(w / scale), -127, 127).
+int8_t quantizeWeight(float w, double scale);
+
+/// An INT32 multiplier and right shift standing for a positive real
+/// multiplier; nullopt when it is out of what vec.requant takes
+/// (0 < multiplier < 2^31 and 2 <= shift <= 62).
+struct Requant {
+  int32_t multiplier = 0;
+  int32_t shift = 0;
+};
+std::optional<Requant> computeRequant(double realMultiplier);
+
+} // namespace npu::quant
+
+#endif // NPU_QUANTIZATION_QUANTPARAMS_H

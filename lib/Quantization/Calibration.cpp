@@ -1,0 +1,150 @@
+//===- Calibration.cpp - range statistics and calibration methods ---------===//
+
+#include "npu/Quantization/Calibration.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace npu::quant {
+
+std::optional<CalibrationMethod> parseCalibrationMethod(std::string_view name) {
+  if (name == "minmax")
+    return CalibrationMethod::MinMax;
+  if (name == "percentile")
+    return CalibrationMethod::Percentile;
+  if (name == "entropy")
+    return CalibrationMethod::Entropy;
+  return std::nullopt;
+}
+
+void TensorStats::grow(double absValue) {
+  if (binWidth_ == 0) {
+    // The first nonzero value: a power-of-two top at or above it, so the
+    // doublings below keep bin edges on one grid.
+    binWidth_ = std::exp2(std::ceil(std::log2(absValue))) / kBins;
+    while (absValue >= binWidth_ * kBins)
+      binWidth_ *= 2;
+    return;
+  }
+  while (absValue >= binWidth_ * kBins) {
+    for (int i = 0; i < kBins / 2; ++i)
+      hist_[i] = hist_[2 * i] + hist_[2 * i + 1];
+    std::fill(hist_.begin() + kBins / 2, hist_.end(), 0);
+    binWidth_ *= 2;
+  }
+}
+
+void TensorStats::add(const float *values, size_t n) {
+  uint64_t zeros = 0;
+  for (size_t i = 0; i < n; ++i) {
+    double x = values[i];
+    if (!std::isfinite(x))
+      continue;
+    if (count_ == 0)
+      min_ = max_ = x;
+    min_ = std::min(min_, x);
+    max_ = std::max(max_, x);
+    ++count_;
+    double a = std::fabs(x);
+    if (a == 0 && binWidth_ == 0) {
+      ++zeros; // no grid yet: binned once there is one
+      continue;
+    }
+    if (binWidth_ == 0 || a >= binWidth_ * kBins)
+      grow(a);
+    ++hist_[std::min<int64_t>(int64_t(a / binWidth_), kBins - 1)];
+  }
+  hist_[0] += zeros;
+}
+
+double percentileThreshold(const TensorStats &stats, double percent) {
+  if (stats.binWidth() == 0)
+    return 0;
+  const auto &h = stats.histogram();
+  uint64_t total = 0;
+  for (uint64_t c : h)
+    total += c;
+  double target = std::clamp(percent, 0.0, 100.0) / 100.0 * double(total);
+  uint64_t cumulative = 0;
+  for (int i = 0; i < TensorStats::kBins; ++i) {
+    cumulative += h[i];
+    if (double(cumulative) >= target)
+      return (i + 1) * stats.binWidth();
+  }
+  return TensorStats::kBins * stats.binWidth();
+}
+
+double entropyThreshold(const TensorStats &stats) {
+  constexpr int kLevels = 128; // INT8's positive half, as TensorRT
+  const int bins = TensorStats::kBins;
+  if (stats.binWidth() == 0)
+    return 0;
+  const auto &h = stats.histogram();
+  int last = bins;
+  while (last > 0 && h[last - 1] == 0)
+    --last;
+  // A threshold past the last nonempty bin clips nothing: the search
+  // stops there (every larger threshold has the same P and a coarser Q).
+  int stop = std::max(kLevels, last);
+  double bestKl = std::numeric_limits<double>::infinity();
+  int best = stop;
+  std::vector<double> p(bins), q(bins);
+  for (int i = kLevels; i <= stop; ++i) {
+    double outliers = 0;
+    for (int k = i; k < bins; ++k)
+      outliers += double(h[k]);
+    double pSum = 0;
+    for (int k = 0; k < i; ++k) {
+      p[k] = double(h[k]);
+      pSum += p[k];
+    }
+    p[i - 1] += outliers;
+    pSum += outliers;
+    // Q: the first i bins merged into kLevels levels, each spread evenly
+    // over its nonempty source bins.
+    double qSum = 0;
+    for (int j = 0; j < kLevels; ++j) {
+      int start = j * i / kLevels, end = (j + 1) * i / kLevels;
+      double sum = 0;
+      int nonzero = 0;
+      for (int k = start; k < end; ++k) {
+        sum += double(h[k]);
+        nonzero += h[k] != 0;
+      }
+      for (int k = start; k < end; ++k)
+        q[k] = h[k] != 0 ? sum / nonzero : 0;
+      qSum += sum;
+    }
+    if (pSum == 0 || qSum == 0)
+      continue;
+    double kl = 0;
+    for (int k = 0; k < i; ++k) {
+      if (p[k] == 0)
+        continue;
+      double pk = p[k] / pSum;
+      // A bin of P that Q leaves empty (only the outlier bin can be):
+      // a small floor keeps the divergence finite, as TensorRT's.
+      double qk = std::max(q[k] / qSum, 1e-12);
+      kl += pk * std::log(pk / qk);
+    }
+    if (kl < bestKl) {
+      bestKl = kl;
+      best = i;
+    }
+  }
+  return best * stats.binWidth();
+}
+
+Range chooseRange(const TensorStats &stats, CalibrationMethod method,
+                  double percentile) {
+  Range r = stats.observed();
+  if (method == CalibrationMethod::MinMax || stats.empty())
+    return r;
+  double t = method == CalibrationMethod::Percentile
+                 ? percentileThreshold(stats, percentile)
+                 : entropyThreshold(stats);
+  return {std::max(r.min, -t), std::min(r.max, t)};
+}
+
+} // namespace npu::quant

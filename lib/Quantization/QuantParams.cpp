@@ -1,0 +1,59 @@
+//===- QuantParams.cpp - INT8 scales, zero points and requantization ------===//
+
+#include "npu/Quantization/QuantParams.h"
+
+#include "mlir/Dialect/Tosa/Utils/QuantUtils.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace npu::quant {
+
+int32_t AffineParams::quantize(double x) const {
+  double q = std::round(x / scale) + zeroPoint;
+  return int32_t(std::clamp(q, double(kQMin), double(kQMax)));
+}
+
+AffineParams chooseAffineParams(Range range) {
+  double lo = std::min(range.min, 0.0), hi = std::max(range.max, 0.0);
+  if (hi - lo <= 0 || !std::isfinite(hi - lo))
+    return {1.0, 0};
+  AffineParams p;
+  p.scale = (hi - lo) / double(kQMax - kQMin);
+  // TFLite's nudge: the zero point that maps lo to -128, rounded.
+  double zp = double(kQMin) - lo / p.scale;
+  p.zeroPoint = int32_t(std::clamp(std::round(zp), double(kQMin), double(kQMax)));
+  return p;
+}
+
+std::vector<double> chooseWeightScales(const float *w, int64_t channels,
+                                       int64_t perChannel) {
+  std::vector<double> scales(size_t(channels), 1.0);
+  for (int64_t c = 0; c < channels; ++c) {
+    double m = 0;
+    for (int64_t i = 0; i < perChannel; ++i)
+      m = std::max(m, std::fabs(double(w[c * perChannel + i])));
+    if (m > 0 && std::isfinite(m))
+      scales[size_t(c)] = m / kWeightQMax;
+  }
+  return scales;
+}
+
+int8_t quantizeWeight(float w, double scale) {
+  double q = std::round(double(w) / scale);
+  return int8_t(std::clamp(q, double(-kWeightQMax), double(kWeightQMax)));
+}
+
+std::optional<Requant> computeRequant(double realMultiplier) {
+  if (!(realMultiplier > 0) || !std::isfinite(realMultiplier))
+    return std::nullopt;
+  Requant r;
+  if (!mlir::tosa::computeMultiplierAndShift(realMultiplier, r.multiplier,
+                                             r.shift, 32))
+    return std::nullopt;
+  if (r.multiplier <= 0 || r.shift < 2 || r.shift > 62)
+    return std::nullopt;
+  return r;
+}
+
+} // namespace npu::quant

@@ -1,0 +1,196 @@
+//===- QuantizationTest.cpp - calibration methods and INT8 parameters -----===//
+//
+// The calibration methods on distributions whose answer is known, the
+// TFLite-style scale and zero-point choice, and the INT32 multiplier and
+// shift against hand-computed values and an independent host evaluation
+// of TOSA's apply_scale_32.
+//
+//===----------------------------------------------------------------------===//
+
+#include "npu/Quantization/Calibration.h"
+#include "npu/Quantization/QuantParams.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+using namespace npu::quant;
+
+namespace {
+
+TEST(Calibration, MinMaxIsTheObservedRange) {
+  TensorStats s;
+  std::vector<float> a = {-0.5f, 2.0f, 1.0f}, b = {-3.0f, 0.0f};
+  s.add(a.data(), a.size());
+  s.add(b.data(), b.size());
+  Range r = chooseRange(s, CalibrationMethod::MinMax);
+  EXPECT_EQ(r.min, -3.0);
+  EXPECT_EQ(r.max, 2.0);
+  EXPECT_EQ(s.count(), 5u);
+}
+
+TEST(Calibration, NonFiniteValuesAreIgnored) {
+  TensorStats s;
+  std::vector<float> a = {1.0f, NAN, INFINITY, -INFINITY, -2.0f};
+  s.add(a.data(), a.size());
+  EXPECT_EQ(s.count(), 2u);
+  EXPECT_EQ(s.observed().min, -2.0);
+  EXPECT_EQ(s.observed().max, 1.0);
+}
+
+TEST(Calibration, HistogramGrowsWithoutLosingCounts) {
+  TensorStats s;
+  std::vector<float> zeros(10, 0.0f), small = {0.25f, 1.0f}, big = {1000.0f};
+  s.add(zeros.data(), zeros.size()); // no grid yet
+  s.add(small.data(), small.size());
+  double before = s.binWidth();
+  s.add(big.data(), big.size());
+  EXPECT_GT(s.binWidth(), before);
+  EXPECT_GT(s.binWidth() * TensorStats::kBins, 1000.0);
+  // A power of two over the bins: the grid doubled, it was not reset.
+  EXPECT_EQ(std::exp2(std::round(std::log2(s.binWidth()))), s.binWidth());
+  uint64_t total = 0;
+  for (uint64_t c : s.histogram())
+    total += c;
+  EXPECT_EQ(total, 13u);
+  // Width 1024 / 2048: the zeros and 0.25 in bin 0, 1.0 in bin 2.
+  EXPECT_EQ(s.histogram()[0], 11u);
+  EXPECT_EQ(s.histogram()[2], 1u);
+}
+
+TEST(Calibration, PercentileClipsARareOutlier) {
+  TensorStats s;
+  std::vector<float> v;
+  for (int i = 0; i < 100000; ++i)
+    v.push_back(float(i) / 100000.0f); // uniform on [0, 1)
+  v.push_back(100.0f);
+  s.add(v.data(), v.size());
+  EXPECT_EQ(chooseRange(s, CalibrationMethod::MinMax).max, 100.0);
+  Range r = chooseRange(s, CalibrationMethod::Percentile, 99.9);
+  // 99.9 % of the values lie below 0.999; one bin of slack.
+  EXPECT_NEAR(r.max, 0.999, s.binWidth() + 1e-9);
+  EXPECT_EQ(r.min, 0.0);
+}
+
+TEST(Calibration, EntropyThresholdOfAGaussianWithOutliers) {
+  TensorStats s;
+  std::mt19937 gen(7);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  std::vector<float> v(200000);
+  for (float &x : v)
+    x = normal(gen);
+  v.push_back(60.0f);
+  v.push_back(-60.0f);
+  s.add(v.data(), v.size());
+  double t = entropyThreshold(s);
+  // TensorRT's method keeps a unit Gaussian's bulk and drops the outliers:
+  // the threshold lands a few standard deviations out.
+  EXPECT_GT(t, 2.0);
+  EXPECT_LT(t, 8.0);
+  Range r = chooseRange(s, CalibrationMethod::Entropy);
+  EXPECT_EQ(r.max, t);
+  EXPECT_EQ(r.min, -t);
+}
+
+TEST(Calibration, EntropyKeepsAnUnclippedUniformRange) {
+  // Uniform data without outliers: clipping only adds error.
+  TensorStats s;
+  std::vector<float> v;
+  for (int i = 0; i < 50000; ++i)
+    v.push_back(float(i) / 50000.0f * 4.0f);
+  s.add(v.data(), v.size());
+  EXPECT_NEAR(entropyThreshold(s), 4.0, 4.0 * 0.05);
+}
+
+TEST(Calibration, ParsesMethodNames) {
+  EXPECT_EQ(parseCalibrationMethod("entropy"), CalibrationMethod::Entropy);
+  EXPECT_EQ(parseCalibrationMethod("minmax"), CalibrationMethod::MinMax);
+  EXPECT_EQ(parseCalibrationMethod("percentile"),
+            CalibrationMethod::Percentile);
+  EXPECT_FALSE(parseCalibrationMethod("kl"));
+}
+
+TEST(QuantParams, AffineParamsFollowTFLite) {
+  AffineParams relu6 = chooseAffineParams({0.0, 6.0});
+  EXPECT_DOUBLE_EQ(relu6.scale, 6.0 / 255.0);
+  EXPECT_EQ(relu6.zeroPoint, -128);
+  EXPECT_EQ(relu6.quantize(0.0), -128);
+  EXPECT_EQ(relu6.quantize(6.0), 127);
+  EXPECT_EQ(relu6.quantize(100.0), 127); // saturates
+  // A range that excludes 0 is widened to contain it.
+  AffineParams pos = chooseAffineParams({1.0, 3.0});
+  EXPECT_DOUBLE_EQ(pos.scale, 3.0 / 255.0);
+  EXPECT_EQ(pos.zeroPoint, -128);
+  // Symmetric: -128 - (-1) / (2/255) = -0.5, rounded away from zero.
+  AffineParams sym = chooseAffineParams({-1.0, 1.0});
+  EXPECT_DOUBLE_EQ(sym.scale, 2.0 / 255.0);
+  EXPECT_EQ(sym.zeroPoint, -1);
+  EXPECT_DOUBLE_EQ(sym.dequantize(sym.quantize(0.0)), 0.0); // 0 is exact
+  AffineParams neg = chooseAffineParams({-4.0, -1.0});
+  EXPECT_EQ(neg.zeroPoint, 127);
+  AffineParams none = chooseAffineParams({0.0, 0.0});
+  EXPECT_EQ(none.scale, 1.0);
+  EXPECT_EQ(none.zeroPoint, 0);
+}
+
+TEST(QuantParams, WeightsAreSymmetricPerChannel) {
+  std::vector<float> w = {0.5f, -1.0f, 0.25f, 0.0f, 0.0f, 0.0f, 3.0f, -6.0f, 1.0f};
+  std::vector<double> s = chooseWeightScales(w.data(), 3, 3);
+  ASSERT_EQ(s.size(), 3u);
+  EXPECT_DOUBLE_EQ(s[0], 1.0 / 127);
+  EXPECT_DOUBLE_EQ(s[1], 1.0); // all zeros
+  EXPECT_DOUBLE_EQ(s[2], 6.0 / 127);
+  EXPECT_EQ(quantizeWeight(-1.0f, s[0]), -127);
+  EXPECT_EQ(quantizeWeight(0.5f, s[0]), 64); // 63.5 rounds away from zero
+  EXPECT_EQ(quantizeWeight(-5.0f, s[0]), -127); // never -128
+  EXPECT_EQ(quantizeWeight(3.0f, s[2]), 64);
+}
+
+/// TOSA apply_scale_32 (double_round = false), written from the spec's
+/// pseudocode rather than shared with the emulator.
+int32_t applyScale32Reference(int32_t value, int32_t multiplier, int32_t shift) {
+  __int128 product = __int128(value) * multiplier;
+  __int128 rounded = product + (__int128(1) << (shift - 1));
+  return int32_t(rounded >> shift);
+}
+
+TEST(QuantParams, RequantMultiplierAndShiftKnownValues) {
+  auto half = computeRequant(0.5);
+  ASSERT_TRUE(half);
+  EXPECT_EQ(half->multiplier, 1 << 30);
+  EXPECT_EQ(half->shift, 31);
+  auto quarter = computeRequant(0.25);
+  ASSERT_TRUE(quarter);
+  EXPECT_EQ(quarter->multiplier, 1 << 30);
+  EXPECT_EQ(quarter->shift, 32);
+  // 0.75 = 0.75 * 2^0: mantissa 0.75 -> 0.75 * 2^31.
+  auto threeQuarters = computeRequant(0.75);
+  ASSERT_TRUE(threeQuarters);
+  EXPECT_EQ(threeQuarters->multiplier, 1610612736);
+  EXPECT_EQ(threeQuarters->shift, 31);
+  EXPECT_FALSE(computeRequant(0.0));
+  EXPECT_FALSE(computeRequant(-1.0));
+  EXPECT_FALSE(computeRequant(NAN));
+}
+
+TEST(QuantParams, RequantApproximatesTheRealMultiplier) {
+  std::mt19937 gen(3);
+  std::uniform_real_distribution<double> logScale(-20.0, 4.0);
+  for (int i = 0; i < 2000; ++i) {
+    double m = std::exp2(logScale(gen));
+    auto r = computeRequant(m);
+    ASSERT_TRUE(r) << m;
+    EXPECT_GE(r->multiplier, 1 << 30);
+    EXPECT_NEAR(std::ldexp(double(r->multiplier), -r->shift), m, m * 1e-9);
+    // Applied to an accumulator value it rounds to within one of the
+    // exact product (half up at .5).
+    int32_t x = int32_t(gen() % 2000001) - 1000000;
+    double exact = double(x) * std::ldexp(double(r->multiplier), -r->shift);
+    int32_t y = applyScale32Reference(x, r->multiplier, r->shift);
+    EXPECT_EQ(y, int32_t(std::floor(exact + 0.5))) << x << " * " << m;
+  }
+}
+
+} // namespace
