@@ -18,6 +18,8 @@ std::optional<CompilePhase> parseCompilePhase(llvm::StringRef name) {
     return CompilePhase::Npu;
   if (name == "optimized")
     return CompilePhase::Optimized;
+  if (name == "quantized")
+    return CompilePhase::Quantized;
   if (name == "tiled")
     return CompilePhase::Tiled;
   if (name == "planned")
@@ -35,6 +37,8 @@ llvm::StringRef compilePhaseName(CompilePhase phase) {
     return "npu";
   case CompilePhase::Optimized:
     return "optimized";
+  case CompilePhase::Quantized:
+    return "quantized";
   case CompilePhase::Tiled:
     return "tiled";
   case CompilePhase::Planned:
@@ -62,14 +66,33 @@ void buildOptimizedPassPipeline(OpPassManager &pm) {
   func.addPass(createCSEPass());
 }
 
+void buildQuantizedPassPipeline(OpPassManager &pm,
+                                const QuantizationOptions &options) {
+  if (!options.enabled)
+    return;
+  OpPassManager &func = pm.nest<func::FuncOp>();
+  // Convolutions and activations onto quant types, boundaries inserted.
+  QuantizeOptions quantize;
+  quantize.keepFloat.assign(options.keepFloat.begin(), options.keepFloat.end());
+  func.addPass(createQuantize(quantize));
+  // Drops the FP32 weights the INT8 ones replaced and folds quantize(
+  // dequantize(x)) pairs of equal type.
+  func.addPass(createCanonicalizerPass());
+  // One quantize per value, shared by its INT8 readers.
+  func.addPass(createCSEPass());
+}
+
 void buildIsaPassPipeline(OpPassManager &pm, llvm::StringRef target) {
   buildPipelineToPhase(pm, CompilePhase::Isa, target, CompilePhase::Optimized);
 }
 
 void buildPipelineToPhase(OpPassManager &pm, CompilePhase phase,
-                          llvm::StringRef target, CompilePhase from) {
+                          llvm::StringRef target, CompilePhase from,
+                          const QuantizationOptions &quantization) {
   if (from < CompilePhase::Optimized && phase >= CompilePhase::Optimized)
     buildOptimizedPassPipeline(pm);
+  if (from < CompilePhase::Quantized && phase >= CompilePhase::Quantized)
+    buildQuantizedPassPipeline(pm, quantization);
   // Maps every op onto a unit and chooses its tiles by the cost models.
   if (from < CompilePhase::Tiled && phase >= CompilePhase::Tiled) {
     NpuAssignTilesOptions options;

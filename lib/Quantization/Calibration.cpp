@@ -6,7 +6,7 @@
 #include <cmath>
 #include <limits>
 
-namespace npu::quant {
+namespace npu::ptq {
 
 std::optional<CalibrationMethod> parseCalibrationMethod(std::string_view name) {
   if (name == "minmax")
@@ -147,4 +147,4 @@ Range chooseRange(const TensorStats &stats, CalibrationMethod method,
   return {std::max(r.min, -t), std::min(r.max, t)};
 }
 
-} // namespace npu::quant
+} // namespace npu::ptq

@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <cmath>
 
-namespace npu::quant {
+namespace npu::ptq {
 
 int32_t AffineParams::quantize(double x) const {
   double q = std::round(x / scale) + zeroPoint;
@@ -56,4 +56,4 @@ std::optional<Requant> computeRequant(double realMultiplier) {
   return r;
 }
 
-} // namespace npu::quant
+} // namespace npu::ptq

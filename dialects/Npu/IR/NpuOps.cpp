@@ -2,6 +2,7 @@
 
 #include "npu/Dialect/Npu/IR/NpuOps.h"
 
+#include "mlir/Dialect/Quant/IR/QuantTypes.h"
 #include "mlir/Dialect/Traits.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -15,6 +16,25 @@
 
 using namespace mlir;
 using namespace npu;
+
+std::pair<std::string, std::string> npu::onnxNodeOf(Operation *op) {
+  std::string name, type;
+  op->getLoc()->walk([&](Location loc) {
+    if (auto fused = dyn_cast<FusedLoc>(loc))
+      if (auto md = dyn_cast_or_null<StringAttr>(fused.getMetadata()))
+        if (type.empty())
+          type = md.str();
+    if (auto named = dyn_cast<NameLoc>(loc))
+      if (name.empty())
+        name = named.getName().str();
+    return WalkResult::advance();
+  });
+  if (type.empty())
+    type = op->getName().stripDialect().str();
+  if (name.empty())
+    name = type;
+  return {name, type};
+}
 
 //===----------------------------------------------------------------------===//
 // Shape helpers
@@ -130,7 +150,79 @@ ElementsAttr npu::makeFloatConstant(RankedTensorType type,
 LogicalResult ConstantOp::verify() {
   if (!isa<ElementsAttr>(getValue()))
     return emitOpError("expects an elements attribute");
+  Type valueType = getValue().getType(), type = getType();
+  if (valueType == type)
+    return success();
+  auto vt = dyn_cast<RankedTensorType>(valueType);
+  auto rt = cast<RankedTensorType>(type);
+  auto q = dyn_cast<quant::QuantizedType>(rt.getElementType());
+  if (!vt || !q || vt.getShape() != rt.getShape() ||
+      vt.getElementType() != q.getStorageType())
+    return emitOpError("result type ")
+           << type << " is neither the value's type " << valueType
+           << " nor a quantized type stored as it";
   return success();
+}
+
+/// A constant's value, then `-> type` when the result type differs from
+/// the value's (quantized weights).
+static ParseResult parseConstantValue(OpAsmParser &parser, TypedAttr &value,
+                                      Type &type) {
+  Attribute attr;
+  if (parser.parseAttribute(attr))
+    return failure();
+  value = dyn_cast<TypedAttr>(attr);
+  if (!value)
+    return parser.emitError(parser.getCurrentLocation(),
+                            "expected a typed elements attribute");
+  type = value.getType();
+  if (succeeded(parser.parseOptionalArrow()))
+    return parser.parseType(type);
+  return success();
+}
+
+static void printConstantValue(OpAsmPrinter &printer, Operation *,
+                               TypedAttr value, Type type) {
+  printer.printAttribute(value);
+  if (type != value.getType())
+    printer << " -> " << type;
+}
+
+//===----------------------------------------------------------------------===//
+// QuantizeOp / DequantizeOp
+//===----------------------------------------------------------------------===//
+
+/// Verifies that `floatType` is an f32 tensor and `quantType` a tensor of
+/// per-tensor uniform quantized i8 over f32.
+static LogicalResult verifyQuantBoundary(Operation *op, Type floatType,
+                                         Type quantType) {
+  auto f = cast<RankedTensorType>(floatType).getElementType();
+  auto q = dyn_cast<quant::UniformQuantizedType>(
+      cast<RankedTensorType>(quantType).getElementType());
+  if (!f.isF32())
+    return op->emitOpError("expects f32 on the real side, got ") << f;
+  if (!q || !q.getStorageType().isSignlessInteger(8) ||
+      !q.getExpressedType().isF32())
+    return op->emitOpError("expects !quant.uniform<i8:f32, ...> per tensor, "
+                           "got ")
+           << cast<RankedTensorType>(quantType).getElementType();
+  return success();
+}
+
+LogicalResult QuantizeOp::verify() {
+  return verifyQuantBoundary(*this, getInput().getType(), getType());
+}
+
+OpFoldResult QuantizeOp::fold(FoldAdaptor) {
+  // quantize(dequantize(q)) to the same type is q.
+  if (auto dq = getInput().getDefiningOp<DequantizeOp>())
+    if (dq.getInput().getType() == getType())
+      return dq.getInput();
+  return {};
+}
+
+LogicalResult DequantizeOp::verify() {
+  return verifyQuantBoundary(*this, getType(), getInput().getType());
 }
 
 OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }

@@ -14,6 +14,8 @@
 #include "llvm/ADT/StringRef.h"
 
 #include <optional>
+#include <string>
+#include <vector>
 
 namespace npu {
 
@@ -24,6 +26,8 @@ enum class CompilePhase {
   Npu,       ///< Imported: the npu dialect as the ONNX importer produced it.
   Optimized, ///< Canonicalised and folded (BatchNorm into convolutions,
              ///< constant folding, dead code removed).
+  Quantized, ///< INT8 ops on quant dialect types (with --quantize=int8;
+             ///< the optimized IR unchanged otherwise).
   Tiled,     ///< Every op mapped onto a unit with its tiles (npu.unit,
              ///< npu.tiles attributes).
   Planned,   ///< DRAM addresses assigned (npu.dram attributes).
@@ -42,12 +46,26 @@ void buildOptimizedPassPipeline(mlir::OpPassManager &pm);
 /// `target` (a runtime target name).
 void buildIsaPassPipeline(mlir::OpPassManager &pm, llvm::StringRef target);
 
+/// INT8 post-training quantization in the `quantized` phase: off unless
+/// `enabled`; the ranges come from `npu.range` attributes (calibration,
+/// npu/Quantization/Calibrate.h).
+struct QuantizationOptions {
+  bool enabled = false;
+  std::vector<std::string> keepFloat; ///< ONNX node names left in FP32.
+};
+
+/// optimized -> quantized: npu-quantize, then folding of the boundaries
+/// it made redundant.
+void buildQuantizedPassPipeline(mlir::OpPassManager &pm,
+                                const QuantizationOptions &options);
+
 /// Appends the passes that take IR of phase `from` (by default the
 /// imported IR) up to and including `phase` (`bin` runs the same passes as
 /// `isa`).
 void buildPipelineToPhase(mlir::OpPassManager &pm, CompilePhase phase,
                           llvm::StringRef target = "npu-v1",
-                          CompilePhase from = CompilePhase::Npu);
+                          CompilePhase from = CompilePhase::Npu,
+                          const QuantizationOptions &quantization = {});
 
 /// Registers the pipelines with the pass registry (`--npu-optimized-pipeline`).
 void registerNpuPipelines();

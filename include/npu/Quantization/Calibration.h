@@ -33,7 +33,7 @@
 #include <string_view>
 #include <vector>
 
-namespace npu::quant {
+namespace npu::ptq {
 
 /// A closed real interval [min, max]; min <= max.
 struct Range {
@@ -83,6 +83,6 @@ double entropyThreshold(const TensorStats &stats);
 Range chooseRange(const TensorStats &stats, CalibrationMethod method,
                   double percentile = 99.99);
 
-} // namespace npu::quant
+} // namespace npu::ptq
 
 #endif // NPU_QUANTIZATION_CALIBRATION_H

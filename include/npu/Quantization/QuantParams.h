@@ -30,7 +30,7 @@
 #include <optional>
 #include <vector>
 
-namespace npu::quant {
+namespace npu::ptq {
 
 constexpr int32_t kQMin = -128, kQMax = 127; // activations
 constexpr int32_t kWeightQMax = 127;         // weights: [-127, 127]
@@ -69,6 +69,6 @@ struct Requant {
 };
 std::optional<Requant> computeRequant(double realMultiplier);
 
-} // namespace npu::quant
+} // namespace npu::ptq
 
 #endif // NPU_QUANTIZATION_QUANTPARAMS_H

@@ -19,6 +19,7 @@
 #include "npu/runtime/Target.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Quant/IR/QuantTypes.h"
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/DenseMap.h"
 
@@ -35,6 +36,10 @@ constexpr int64_t kMaxExtent = 0xFFFF; // DMA sizes and vector dims: 16 bits
 
 inline int64_t alignUp(int64_t v) { return (v + kAlign - 1) / kAlign * kAlign; }
 inline int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+/// Bytes of one element of `type` (a tensor or element type); quantized
+/// types take their storage type's.
+int64_t elementBytes(Type type);
 
 /// Bytes of a ranked tensor type's elements.
 int64_t byteSize(Type type);
@@ -64,6 +69,12 @@ struct VecFunc {
   bool binary = false;
   StringRef func;
   std::optional<float> alpha, beta, lo, hi;
+  /// Arith: vec.unary / vec.binary. Convert: vec.convert ("quantize",
+  /// "dequantize"; alpha the scale, zero points below). Lut: vec.lut, INT8
+  /// to INT8 through the 256-byte table at `tableDram`.
+  enum Kind { Arith, Convert, Lut } kind = Arith;
+  std::optional<int64_t> zpIn, zpOut;
+  int64_t tableDram = -1;
 };
 
 /// A vector program over one iteration space (the shape of its result):
@@ -89,10 +100,6 @@ struct VectorProgram {
 
 /// The vector function of an elementwise `npu` op, or nullopt.
 std::optional<VecFunc> vecFuncOf(Operation *op);
-
-/// The ONNX node name and op type recorded in an op's location by the
-/// importer (`fused<"OpType">["name"]`, possibly fused again by folding).
-std::pair<std::string, std::string> layerOf(Operation *op);
 
 /// Tile sizes of a MAC-array convolution pass (per group): output rows and
 /// columns, output channels (the MAC array's N) and input channels (its K).
@@ -240,6 +247,24 @@ std::optional<SmallVector<int64_t>> recordedTiles(Operation *op,
 /// vec.pool's alpha divides) or `op` is not an average pooling.
 std::optional<ElementsAttr> avgPoolReciprocals(Operation *op);
 
+/// The vec.requant parameters of an INT8 convolution (the `quantized`
+/// phase's types), per output channel {bias, multiplier, shift} as INT32:
+/// bias = q_bias[c] - zp_in * sum(q_w[c]) (the input zero point folded in,
+/// TFLite's way), multiplier and shift for s_in * s_w[c] / s_out
+/// (npu/Quantization/QuantParams.h). nullopt for other ops; an error on
+/// `op` and failure when a channel's multiplier is out of range.
+FailureOr<std::optional<ElementsAttr>> requantParams(Operation *op);
+
+/// The 256-entry INT8 table of an INT8 activation (sigmoid, hard sigmoid,
+/// hard swish, tanh, leaky ReLU, clamp with quantized types): entry q + 128
+/// is the result code of input code q, the real function evaluated in
+/// double precision on the dequantized input and quantized to the result
+/// type (round half away from zero, saturating). nullopt for other ops.
+std::optional<ElementsAttr> lutTable(Operation *op);
+
+/// True when `op`'s result is INT8 (a quantized type).
+bool isInt8(Operation *op);
+
 class Codegen {
 public:
   Codegen(ModuleOp module, func::FuncOp func, const rt::TargetDesc &target)
@@ -300,13 +325,15 @@ private:
     int64_t addr;
     ArrayRef<int64_t> strides;
   };
-  /// One vec.unary or vec.binary (as `fn` says) of element type `type`
-  /// ("f32", "i32") over `dims`, with `fn`'s scalars, in `layer`; no
-  /// dependence flags.
+  /// One vec.unary, vec.binary, vec.convert or vec.lut (as `fn` says) of
+  /// element type `type` ("f32", "i32", "i8"; `dstType` when the result's
+  /// differs) over `dims`, with `fn`'s scalars, in `layer`; no dependence
+  /// flags. A LUT's src1 is its table's scratchpad address.
   Operation *emitVecStep(Location loc, const VecFunc &fn,
                          const VecOperand &src0, std::optional<VecOperand> src1,
                          const VecOperand &dst, ArrayRef<int64_t> dims,
-                         StringRef type, int64_t layer);
+                         StringRef type, int64_t layer,
+                         StringRef dstType = "");
   /// Emits a vector program, tiled and double-buffered like a single
   /// elementwise op (which is a program of one step).
   LogicalResult emitVectorProgram(Operation *op, const VectorProgram &p,
@@ -443,11 +470,13 @@ private:
   /// Loads the NHWC input slab of channels [channel, channel + ct)
   /// (`channel` counts over batch and groups) for the window starting at
   /// input (iz0, iy0, ix0) of g.spanZ x ihs x iws pixels, what lies outside
-  /// the input zero padding (by the DMA).
+  /// the input padding (by the DMA): zeros, or for INT8 (eb = 1) the
+  /// input's zero point `padValue`, the code of real 0.
   npuisa::DmaLoadOp emitSlabLoad(Location loc, int64_t sram, int64_t inBase,
                                  const MacConv &g, int64_t channel, int64_t ct,
                                  int64_t iz0, int64_t iy0, int64_t ix0,
-                                 int64_t ihs, int64_t iws, int64_t layer);
+                                 int64_t ihs, int64_t iws, int64_t layer,
+                                 int64_t eb = 4, int64_t padValue = 0);
   /// Loads what a convolution reads once, with its first step: the bias
   /// (all `channels`, if any) to `biasBuf` and the epilogue's operands to
   /// `consts`; returns the last load (or `last`).
@@ -490,6 +519,10 @@ private:
   llvm::DenseMap<Operation *, Buffer> convWeights;
   /// Average poolings' reciprocal maps (avgPoolReciprocals), in DRAM.
   llvm::DenseMap<Operation *, Buffer> poolReciprocals;
+  /// INT8 convolutions' requantization parameters (requantParams).
+  llvm::DenseMap<Operation *, Buffer> requantTables;
+  /// INT8 activations' lookup tables (lutTable).
+  llvm::DenseMap<Operation *, Buffer> lutTables;
   SmallVector<std::pair<Value, Buffer>> copies; // (value, output buffer)
   struct TensorPlacement {
     std::string name;

@@ -12,6 +12,8 @@
 
 #include "Codegen.h"
 
+#include "npu/Quantization/QuantParams.h"
+
 #include <cmath>
 
 namespace npu::codegen {
@@ -272,7 +274,8 @@ npuisa::DmaLoadOp Codegen::emitSlabLoad(Location loc, int64_t sram,
                                         int64_t channel, int64_t ct,
                                         int64_t iz0, int64_t iy0, int64_t ix0,
                                         int64_t ihs, int64_t iws,
-                                        int64_t layer) {
+                                        int64_t layer, int64_t eb,
+                                        int64_t padValue) {
   // The slab's window of the input; what falls outside is padding.
   WindowClip z = clipWindow(iz0, g.spanZ, g.d);
   WindowClip y = clipWindow(iy0, ihs, g.h);
@@ -285,14 +288,16 @@ npuisa::DmaLoadOp Codegen::emitSlabLoad(Location loc, int64_t sram,
   // x innermost in DRAM (contiguous runs), scattered channels-innermost
   // into the scratchpad.
   auto slab = emitDma<npuisa::DmaLoadOp>(
-      loc, sram, inBase + 4 * inOffset, 4, {x.count, ct, y.count, z.count},
-      {4, 4 * g.d * g.h * g.w, 4 * g.w, 4 * g.h * g.w},
-      {4 * ct, 4, 4 * iws * ct, 4 * ihs * iws * ct}, layer);
+      loc, sram, inBase + eb * inOffset, eb, {x.count, ct, y.count, z.count},
+      {eb, eb * g.d * g.h * g.w, eb * g.w, eb * g.h * g.w},
+      {eb * ct, eb, eb * iws * ct, eb * ihs * iws * ct}, layer);
   if (z.before || z.after || y.before || y.after || x.before || x.after) {
     slab.setPadBeforeAttr(
         b.getDenseI64ArrayAttr({x.before, 0, y.before, z.before}));
     slab.setPadAfterAttr(
         b.getDenseI64ArrayAttr({x.after, 0, y.after, z.after}));
+    if (padValue)
+      slab.setPadValueAttr(b.getI64IntegerAttr(padValue));
   }
   return slab;
 }
@@ -307,13 +312,71 @@ Operation *Codegen::loadOnceOperands(Location loc, Value bias, int64_t biasBuf,
   return loadEpilogueOperands(epilogueSource, consts, layer, last);
 }
 
+bool isInt8(Operation *op) {
+  return op->getNumResults() == 1 &&
+         isa<quant::QuantizedType>(
+             cast<RankedTensorType>(op->getResult(0).getType())
+                 .getElementType());
+}
+
+FailureOr<std::optional<ElementsAttr>> requantParams(Operation *op) {
+  auto conv = dyn_cast<ConvOp>(op);
+  if (!conv || !isInt8(conv))
+    return std::optional<ElementsAttr>();
+  auto elementOf = [](Value v) {
+    return cast<RankedTensorType>(v.getType()).getElementType();
+  };
+  auto in = dyn_cast<quant::UniformQuantizedType>(elementOf(conv.getInput()));
+  auto out = dyn_cast<quant::UniformQuantizedType>(elementOf(conv));
+  auto w = dyn_cast<quant::UniformQuantizedPerAxisType>(
+      elementOf(conv.getWeight()));
+  auto wConst = conv.getWeight().getDefiningOp<ConstantOp>();
+  auto wValues =
+      wConst ? dyn_cast<DenseElementsAttr>(wConst.getValue()) : nullptr;
+  DenseElementsAttr bValues;
+  if (conv.getBias())
+    if (auto bConst = conv.getBias().getDefiningOp<ConstantOp>())
+      bValues = dyn_cast<DenseElementsAttr>(bConst.getValue());
+  if (!in || !out || !w || w.getQuantizedDimension() != 0 || !wValues ||
+      !wValues.getElementType().isSignlessInteger(8) ||
+      (conv.getBias() &&
+       (!bValues || !bValues.getElementType().isSignlessInteger(32))))
+    return conv.emitError("backend: an INT8 convolution needs per-tensor "
+                          "INT8 input and result, constant per-channel INT8 "
+                          "weights and a constant INT32 bias");
+  int64_t cout = conv.getWeight().getType().getDimSize(0);
+  auto q = llvm::to_vector(wValues.getValues<int8_t>());
+  int64_t perChannel = int64_t(q.size()) / cout;
+  SmallVector<int32_t> table;
+  for (int64_t c = 0; c < cout; ++c) {
+    int64_t sum = 0;
+    for (int64_t i = 0; i < perChannel; ++i)
+      sum += q[c * perChannel + i];
+    int64_t bias = bValues ? bValues.getValues<int32_t>()[c] : 0;
+    int64_t folded = bias - in.getZeroPoint() * sum;
+    std::optional<ptq::Requant> r = ptq::computeRequant(
+        in.getScale() * w.getScales()[c] / out.getScale());
+    if (!r)
+      return conv.emitError("backend: output channel ")
+             << c << "'s requantization multiplier is out of range";
+    table.push_back(int32_t(std::clamp<int64_t>(folded, INT32_MIN, INT32_MAX)));
+    table.push_back(r->multiplier);
+    table.push_back(r->shift);
+  }
+  auto type = RankedTensorType::get({cout, 3}, IntegerType::get(conv.getContext(), 32));
+  return std::optional<ElementsAttr>(DenseElementsAttr::get(type, ArrayRef(table)));
+}
+
 LogicalResult Codegen::emitConv(ConvOp op, int64_t layer) {
   auto inT = op.getInput().getType(), outT = op.getType();
   auto wT = op.getWeight().getType();
-  if (!inT.getElementType().isF32() || !wT.getElementType().isF32() ||
-      !outT.getElementType().isF32() ||
-      (op.getBias() && !op.getBias().getType().getElementType().isF32()))
-    return op.emitError("backend: only FP32 convolutions are supported so far");
+  bool int8 = isInt8(op);
+  if (!int8 && (!inT.getElementType().isF32() || !wT.getElementType().isF32() ||
+                !outT.getElementType().isF32() ||
+                (op.getBias() &&
+                 !op.getBias().getType().getElementType().isF32())))
+    return op.emitError("backend: only FP32 and INT8 convolutions are "
+                        "supported");
   MacConv g;
   if (!convGeometry(op, g))
     return op.emitError("backend: only 1-D, 2-D and 3-D convolutions are "
@@ -325,6 +388,9 @@ LogicalResult Codegen::emitConv(ConvOp op, int64_t layer) {
                                               g.epilogueTiles, g.epilogueBytes))
     return op.emitError("backend: a fused epilogue reads an unsupported "
                         "operand");
+  if (int8 && (isDepthwise(g) || !op.getWeight().getDefiningOp<ConstantOp>()))
+    return op.emitError("backend: INT8 convolutions run on the MAC array "
+                        "with constant weights");
   if (isDepthwise(g)) {
     // [C][1][taps] -> [taps][C].
     if (failed(emitWeightRearrangement(op, op.getWeight(), {taps, g.groups},
@@ -615,20 +681,35 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
     return op->emitError("backend: no convolution tiling fits the target");
   noteTiles({{"oh", t.oh}, {"ow", t.ow}, {"m", t.m}, {"c", t.c}});
   int64_t taps = g.weightTaps;
+  // INT8 (the quantized phase): one-byte activations and weights, the INT32
+  // accumulator requantized per channel {bias, multiplier, shift}.
+  bool int8 = isInt8(op);
+  int64_t eb = int8 ? 1 : 4, paramBytes = int8 ? 12 : 4;
+  int64_t inZp = 0, outZp = 0;
+  if (int8) {
+    auto zpOf = [](Value v) {
+      return cast<quant::UniformQuantizedType>(
+                 cast<RankedTensorType>(v.getType()).getElementType())
+          .getZeroPoint();
+    };
+    inZp = zpOf(op->getOperand(0));
+    outZp = zpOf(op->getResult(0));
+  }
   int64_t inBase = buffers.lookup(root(op->getOperand(0))).offset;
   int64_t outBase = buffers.lookup(storedResult(op)).offset;
   // Scratchpad: two slabs, two weight tiles, two output tiles, all biases.
-  int64_t slabBytes = alignUp(4 * g.spanZ * inputExtent(t.oh, g.sh, g.spanY) *
+  int64_t slabBytes = alignUp(eb * g.spanZ *
+                              inputExtent(t.oh, g.sh, g.spanY) *
                               inputExtent(t.ow, g.sw, g.spanX) * t.c);
-  int64_t wBytes = alignUp(4 * taps * t.c * t.m);
-  int64_t outBytes = alignUp(4 * t.oh * t.ow * t.m);
+  int64_t wBytes = alignUp(eb * taps * t.c * t.m);
+  int64_t outBytes = alignUp(eb * t.oh * t.ow * t.m);
   auto slabBuf = [&](int64_t s) { return (s % 2) * slabBytes; };
   auto wBuf = [&](int64_t s) { return 2 * slabBytes + (s % 2) * wBytes; };
   auto outBuf = [&](int64_t j) {
     return 2 * (slabBytes + wBytes) + (j % 2) * outBytes;
   };
   int64_t biasBuf = 2 * (slabBytes + wBytes + outBytes);
-  int64_t tempsBuf = biasBuf + alignUp(4 * g.groups * g.cout);
+  int64_t tempsBuf = biasBuf + alignUp(paramBytes * g.groups * g.cout);
   int64_t constsBuf = tempsBuf + g.epilogueTiles * outBytes;
 
   struct Tile {
@@ -660,38 +741,42 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
       auto slab = emitSlabLoad(
           loc, slabBuf(s), inBase, g, tile.batch * inC + tile.grp * g.cin + c0,
           ct, tile.oz * g.sd + g.originZ, tile.oy0 * g.sh + g.originY,
-          tile.ox0 * g.sw + g.originX, ihs, iws, layer);
+          tile.ox0 * g.sw + g.originX, ihs, iws, layer, eb, uint8_t(inZp));
       slab.setPopNext(firstLoadWaits(s));
       // Weights [tap][c][m] of this tile from [grp][tap][cin][cout].
       int64_t wOffset = (tile.grp * taps * g.cin + c0) * g.cout + tile.m0;
       auto wts = emitDma<npuisa::DmaLoadOp>(
-          loc, wBuf(s), wBase + 4 * wOffset, 4, {tile.mt, ct, taps, 1},
-          {4, 4 * g.cout, 4 * g.cin * g.cout, 0},
-          {4, 4 * tile.mt, 4 * ct * tile.mt, 0}, layer);
+          loc, wBuf(s), wBase + eb * wOffset, eb, {tile.mt, ct, taps, 1},
+          {eb, eb * g.cout, eb * g.cin * g.cout, 0},
+          {eb, eb * tile.mt, eb * ct * tile.mt, 0}, layer);
       Operation *lastLoad = wts;
-      if (s == 0)
+      if (s == 0 && int8)
+        lastLoad = emitDma<npuisa::DmaLoadOp>(
+            loc, biasBuf, requantTables.lookup(op).offset, 4,
+            {3 * outC, 1, 1, 1}, {4, 0, 0, 0}, {4, 0, 0, 0}, layer);
+      else if (s == 0)
         lastLoad = loadOnceOperands(loc, bias, biasBuf, outC, constsBuf, layer,
                                     lastLoad);
       lastLoad->setAttr("push_next", b.getUnitAttr());
       // One matmul per tap.
       for (auto [ti, tap] : llvm::enumerate(g.taps)) {
         int64_t a =
-            slabBuf(s) + 4 * ct * ((tap.dz * ihs + tap.dy) * iws + tap.dx);
+            slabBuf(s) + eb * ct * ((tap.dz * ihs + tap.dy) * iws + tap.dx);
         auto mm = npuisa::MatmulOp::create(
             b, loc, TypeRange{}, ValueRange{},
             {b.getNamedAttr("a", i64(a)),
              b.getNamedAttr("w",
-                            i64(wBuf(s) + 4 * tap.weightTap * ct * tile.mt)),
+                            i64(wBuf(s) + eb * tap.weightTap * ct * tile.mt)),
              b.getNamedAttr("acc", i64(0)),
              b.getNamedAttr("m_outer", i64(tile.oht)),
              b.getNamedAttr("m_inner", i64(tile.owt)),
              b.getNamedAttr("k", i64(ct)), b.getNamedAttr("n", i64(tile.mt)),
-             b.getNamedAttr("a_stride_outer", i64(4 * g.sh * iws * ct)),
-             b.getNamedAttr("a_stride_inner", i64(4 * g.sw * ct)),
-             b.getNamedAttr("w_row_stride", i64(4 * tile.mt)),
+             b.getNamedAttr("a_stride_outer", i64(eb * g.sh * iws * ct)),
+             b.getNamedAttr("a_stride_inner", i64(eb * g.sw * ct)),
+             b.getNamedAttr("w_row_stride", i64(eb * tile.mt)),
              b.getNamedAttr("acc_row_stride", i64(tile.mt))});
         bool lastTap = ti + 1 == g.taps.size();
-        mm.setFp32(true);
+        mm.setFp32(!int8);
         mm.setAccumulate(ci > 0 || ti > 0);
         mm.setPopPrev(ti == 0);
         // The step's buffers are free after its last tap; the tile's last
@@ -705,7 +790,18 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
     SmallVector<NamedAttribute> attrs = {b.getNamedAttr("src0", i64(0)),
                                          b.getNamedAttr("dst", i64(outBuf(j)))};
     Operation *out;
-    if (bias) {
+    if (int8) {
+      // Accumulator -> INT8: (acc + bias) * multiplier >> shift + zp_out,
+      // saturated (the ReLU absorbed by npu-quantize is this saturation).
+      attrs.push_back(b.getNamedAttr(
+          "src1", i64(biasBuf + 12 * (tile.grp * g.cout + tile.m0))));
+      auto rq = npuisa::VecRequantOp::create(b, loc, TypeRange{}, ValueRange{},
+                                             attrs);
+      rq.setChannelAxisAttr(i64(0));
+      if (outZp)
+        rq.setZpOutAttr(i64(outZp));
+      out = rq;
+    } else if (bias) {
       attrs.push_back(b.getNamedAttr("func", b.getStringAttr("add")));
       attrs.push_back(b.getNamedAttr(
           "src1", i64(biasBuf + 4 * (tile.grp * g.cout + tile.m0))));
@@ -725,8 +821,8 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
     out->setAttr("dims", b.getDenseI64ArrayAttr(dims));
     out->setAttr("src0_strides", b.getDenseI64ArrayAttr(st));
     out->setAttr("dst_strides", b.getDenseI64ArrayAttr(st));
-    out->setAttr("src0_type", b.getStringAttr("f32"));
-    out->setAttr("dst_type", b.getStringAttr("f32"));
+    out->setAttr("src0_type", b.getStringAttr(int8 ? "i32" : "f32"));
+    out->setAttr("dst_type", b.getStringAttr(int8 ? "i8" : "f32"));
     out->setAttr("src0_space", b.getStringAttr("acc"));
     out->setAttr("layer", i64(layer));
     SmallVector<Operation *> program = {out};
@@ -748,11 +844,11 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
             g.outW +
         ox;
     auto store = emitDma<npuisa::DmaStoreOp>(
-        loc, outBuf(j), outBase + 4 * outOffset, 4,
+        loc, outBuf(j), outBase + eb * outOffset, eb,
         {tile.owt, tile.mt, tile.oht, 1},
-        {4 * g.outStepX, 4 * g.outD * g.outH * g.outW, 4 * g.outStepY * g.outW,
-         0},
-        {4 * tile.mt, 4, 4 * tile.owt * tile.mt, 0}, layer);
+        {eb * g.outStepX, eb * g.outD * g.outH * g.outW,
+         eb * g.outStepY * g.outW, 0},
+        {eb * tile.mt, eb, eb * tile.owt * tile.mt, 0}, layer);
     markTileStore(store, j, J);
   }
   emitOpBarrier(loc);

@@ -26,9 +26,16 @@ namespace rt = npu::rt;
 
 namespace npu::codegen {
 
+int64_t elementBytes(Type type) {
+  if (auto shaped = dyn_cast<ShapedType>(type))
+    type = shaped.getElementType();
+  if (auto q = dyn_cast<quant::QuantizedType>(type))
+    type = q.getStorageType();
+  return (type.getIntOrFloatBitWidth() + 7) / 8;
+}
+
 int64_t byteSize(Type type) {
-  auto t = cast<RankedTensorType>(type);
-  return t.getNumElements() * ((t.getElementTypeBitWidth() + 7) / 8);
+  return cast<RankedTensorType>(type).getNumElements() * elementBytes(type);
 }
 
 /// Row-major element strides of `shape`.
@@ -77,7 +84,71 @@ bool splitLongAxes(SmallVectorImpl<int64_t> &dims,
   return true;
 }
 
+/// The per-tensor INT8 parameters of a tensor type.
+static quant::UniformQuantizedType uniformOf(Type type) {
+  return dyn_cast<quant::UniformQuantizedType>(
+      cast<RankedTensorType>(type).getElementType());
+}
+
+std::optional<ElementsAttr> lutTable(Operation *op) {
+  if (!isa<SigmoidOp, HardSigmoidOp, HardSwishOp, TanhOp, LeakyReluOp,
+           ClampOp>(op) ||
+      !isInt8(op))
+    return std::nullopt;
+  auto in = uniformOf(op->getOperand(0).getType());
+  auto out = uniformOf(op->getResult(0).getType());
+  if (!in || !out)
+    return std::nullopt;
+  auto f = [&](double x) -> double {
+    return TypeSwitch<Operation *, double>(op)
+        .Case([&](SigmoidOp) { return 1.0 / (1.0 + std::exp(-x)); })
+        .Case([&](HardSigmoidOp h) {
+          return std::clamp(h.getAlpha().convertToDouble() * x +
+                                h.getBeta().convertToDouble(),
+                            0.0, 1.0);
+        })
+        .Case([&](HardSwishOp) {
+          return x * std::clamp(x / 6.0 + 0.5, 0.0, 1.0);
+        })
+        .Case([&](TanhOp) { return std::tanh(x); })
+        .Case([&](LeakyReluOp l) {
+          return x >= 0 ? x : l.getAlpha().convertToDouble() * x;
+        })
+        .Case([&](ClampOp c) {
+          return std::min(std::max(x, c.getMin().convertToDouble()),
+                          c.getMax().convertToDouble());
+        });
+  };
+  SmallVector<int8_t> table(256);
+  for (int q = -128; q <= 127; ++q) {
+    double y = f(in.getScale() * (q - in.getZeroPoint()));
+    double code = std::round(y / out.getScale()) + out.getZeroPoint();
+    table[q + 128] = int8_t(std::clamp(code, -128.0, 127.0));
+  }
+  auto type = RankedTensorType::get({256}, IntegerType::get(op->getContext(), 8));
+  return DenseElementsAttr::get(type, ArrayRef(table));
+}
+
 std::optional<VecFunc> vecFuncOf(Operation *op) {
+  if (auto q = dyn_cast<QuantizeOp>(op)) {
+    VecFunc f{false, "quantize"};
+    f.kind = VecFunc::Convert;
+    f.alpha = float(uniformOf(q.getType()).getScale());
+    f.zpOut = uniformOf(q.getType()).getZeroPoint();
+    return f;
+  }
+  if (auto dq = dyn_cast<DequantizeOp>(op)) {
+    VecFunc f{false, "dequantize"};
+    f.kind = VecFunc::Convert;
+    f.alpha = float(uniformOf(dq.getInput().getType()).getScale());
+    f.zpIn = uniformOf(dq.getInput().getType()).getZeroPoint();
+    return f;
+  }
+  if (lutTable(op)) {
+    VecFunc f{false, "lut"};
+    f.kind = VecFunc::Lut;
+    return f;
+  }
   return TypeSwitch<Operation *, std::optional<VecFunc>>(op)
       .Case([](ClampOp c) {
         VecFunc f{false, "affine_clamp"};
@@ -143,27 +214,6 @@ std::optional<VecFunc> vecFuncOf(Operation *op) {
       .Default([](Operation *) { return std::nullopt; });
 }
 
-/// The ONNX node name and op type recorded in an op's location by the
-/// importer (`fused<"OpType">["name"]`, possibly fused again by folding).
-std::pair<std::string, std::string> layerOf(Operation *op) {
-  std::string name, type;
-  op->getLoc()->walk([&](Location loc) {
-    if (auto fused = dyn_cast<FusedLoc>(loc))
-      if (auto md = dyn_cast_or_null<StringAttr>(fused.getMetadata()))
-        if (type.empty())
-          type = md.str();
-    if (auto named = dyn_cast<NameLoc>(loc))
-      if (name.empty())
-        name = named.getName().str();
-    return WalkResult::advance();
-  });
-  if (type.empty())
-    type = op->getName().stripDialect().str();
-  if (name.empty())
-    name = type;
-  return {name, type};
-}
-
 namespace {
 
 /// ONNX convolution weights [M][C/group][KH][KW] (KH absent in 1-D), or
@@ -173,9 +223,8 @@ namespace {
 /// computed on the vector unit) to [KH][KW][C].
 std::optional<ElementsAttr> convWeightsForArray(ConstantOp c, int64_t groups,
                                                 bool transposed) {
-  SmallVector<float> w;
   auto type = cast<RankedTensorType>(c.getType());
-  if (!readFloatConstant(c.getValue(), w) || type.getRank() < 3)
+  if (type.getRank() < 3)
     return std::nullopt;
   ArrayRef<int64_t> spatial = type.getShape().drop_front(2);
   int64_t taps = 1;
@@ -183,31 +232,48 @@ std::optional<ElementsAttr> convWeightsForArray(ConstantOp c, int64_t groups,
     taps *= k;
   int64_t Cg = transposed ? type.getDimSize(0) / groups : type.getDimSize(1);
   int64_t Mg = transposed ? type.getDimSize(1) : type.getDimSize(0) / groups;
-  SmallVector<float> out(w.size());
+  // src[i]: the ONNX-ordered element that lands at position i.
+  SmallVector<int64_t> src(type.getNumElements());
+  SmallVector<int64_t> shape;
   if (!transposed && Cg == 1 && Mg == 1 && groups > 1 && spatial.size() <= 2) {
     // Depthwise, for the vector unit: [KH][KW][C], channels innermost.
     for (int64_t g = 0; g < groups; ++g)
       for (int64_t tap = 0; tap < taps; ++tap)
-        out[tap * groups + g] = w[g * taps + tap];
-    SmallVector<int64_t> shape(spatial);
+        src[tap * groups + g] = g * taps + tap;
+    shape.assign(spatial.begin(), spatial.end());
     shape.push_back(groups);
-    return makeFloatConstant(
-        RankedTensorType::get(shape, type.getElementType()), out,
-        "conv_weights");
+  } else {
+    for (int64_t g = 0; g < groups; ++g)
+      for (int64_t c = 0; c < Cg; ++c)
+        for (int64_t m = 0; m < Mg; ++m)
+          for (int64_t tap = 0; tap < taps; ++tap)
+            src[((g * taps + tap) * Cg + c) * Mg + m] =
+                transposed ? ((g * Cg + c) * Mg + m) * taps + tap
+                           : ((g * Mg + m) * Cg + c) * taps + tap;
+    shape = {groups};
+    shape.append(spatial.begin(), spatial.end());
+    shape.append({Cg, Mg});
   }
-  for (int64_t g = 0; g < groups; ++g)
-    for (int64_t c = 0; c < Cg; ++c)
-      for (int64_t m = 0; m < Mg; ++m)
-        for (int64_t tap = 0; tap < taps; ++tap) {
-          int64_t src = transposed ? ((g * Cg + c) * Mg + m) * taps + tap
-                                   : ((g * Mg + m) * Cg + c) * taps + tap;
-          out[((g * taps + tap) * Cg + c) * Mg + m] = w[src];
-        }
-  SmallVector<int64_t> shape = {groups};
-  shape.append(spatial.begin(), spatial.end());
-  shape.append({Cg, Mg});
-  auto arrayType = RankedTensorType::get(shape, type.getElementType());
-  return makeFloatConstant(arrayType, out, "conv_weights");
+  // INT8 weights (the quantized phase): their storage, reordered.
+  if (isa<quant::QuantizedType>(type.getElementType())) {
+    auto dense = dyn_cast<DenseElementsAttr>(c.getValue());
+    if (!dense || !dense.getElementType().isSignlessInteger(8))
+      return std::nullopt;
+    auto values = llvm::to_vector(dense.getValues<int8_t>());
+    SmallVector<int8_t> out(src.size());
+    for (auto [i, from] : llvm::enumerate(src))
+      out[i] = values[from];
+    return DenseElementsAttr::get(
+        RankedTensorType::get(shape, dense.getElementType()), ArrayRef(out));
+  }
+  SmallVector<float> w;
+  if (!readFloatConstant(c.getValue(), w))
+    return std::nullopt;
+  SmallVector<float> out(src.size());
+  for (auto [i, from] : llvm::enumerate(src))
+    out[i] = w[from];
+  return makeFloatConstant(RankedTensorType::get(shape, type.getElementType()),
+                           out, "conv_weights");
 }
 
 } // namespace
@@ -263,11 +329,14 @@ void Codegen::formFusionGroups() {
       run.clear();
     };
     for (Operation &op : body) {
-      bool fusible = vecFuncOf(&op) && op.getNumResults() == 1 &&
+      Type element =
+          op.getNumResults() == 1
+              ? cast<RankedTensorType>(op.getResult(0).getType())
+                    .getElementType()
+              : Type();
+      bool fusible = vecFuncOf(&op) && element &&
                      !op.getResult(0).use_empty() && !inChain.count(&op) &&
-                     cast<RankedTensorType>(op.getResult(0).getType())
-                         .getElementType()
-                         .isF32();
+                     (element.isF32() || isa<quant::QuantizedType>(element));
       if (!fusible) {
         if (!isa<ConstantOp>(op))
           close();
@@ -275,7 +344,9 @@ void Codegen::formFusionGroups() {
       }
       bool joins =
           !run.empty() &&
-          op.getResult(0).getType() == run.front()->getResult(0).getType() &&
+          cast<RankedTensorType>(op.getResult(0).getType()).getShape() ==
+              cast<RankedTensorType>(run.front()->getResult(0).getType())
+                  .getShape() &&
           run.size() < 8 && llvm::any_of(op.getOperands(), [&](Value v) {
             return llvm::is_contained(run, v.getDefiningOp());
           });
@@ -349,7 +420,7 @@ LogicalResult Codegen::emitFusedGroup(ArrayRef<Operation *> group,
   // The layer: the last op's node, the member op types.
   std::string types;
   for (Operation *op : group)
-    types += (types.empty() ? "" : "+") + layerOf(op).second;
+    types += (types.empty() ? "" : "+") + onnxNodeOf(op).second;
   if (auto conv = dyn_cast<ConvOp>(group.front())) {
     // A convolution with an activation epilogue: the convolution's layer.
     beginLayer(conv);
@@ -385,6 +456,8 @@ LogicalResult Codegen::emitFusedGroup(ArrayRef<Operation *> group,
   };
   for (Operation *op : group) {
     FusedStep step{*vecFuncOf(op), {}, 0};
+    if (step.fn.kind == VecFunc::Lut)
+      step.fn.tableDram = lutTables.lookup(op).offset;
     for (Value v : op->getOperands())
       step.operands.push_back(valueIndex(v));
     step.result = valueIndex(op->getResult(0));
@@ -473,6 +546,22 @@ LogicalResult Codegen::planDram(func::ReturnOp ret) {
       constants.push_back({c.getLoc(), buffers[c.getResult()].offset, value});
     }
   }
+  for (auto conv : body.getOps<ConvOp>()) {
+    FailureOr<std::optional<ElementsAttr>> table = requantParams(conv);
+    if (failed(table))
+      return failure();
+    if (*table) {
+      requantTables[conv] =
+          place(byteSize((*table)->getType()),
+                i64Attr(conv, "npu.requant_dram"), "requantization parameters");
+      constants.push_back({conv.getLoc(), requantTables[conv].offset, **table});
+    }
+  }
+  for (Operation &op : body)
+    if (std::optional<ElementsAttr> table = lutTable(&op)) {
+      lutTables[&op] = place(256, i64Attr(&op, "npu.lut_dram"), "a lookup table");
+      constants.push_back({op.getLoc(), lutTables[&op].offset, *table});
+    }
   for (auto pool : body.getOps<AvgPoolOp>())
     if (std::optional<ElementsAttr> map = avgPoolReciprocals(pool)) {
       poolReciprocals[pool] =
@@ -595,6 +684,10 @@ void Codegen::recordPlan() {
       op.setAttr("npu.weights_dram", i64(it->second.offset));
     if (auto it = poolReciprocals.find(&op); it != poolReciprocals.end())
       op.setAttr("npu.reciprocals_dram", i64(it->second.offset));
+    if (auto it = requantTables.find(&op); it != requantTables.end())
+      op.setAttr("npu.requant_dram", i64(it->second.offset));
+    if (auto it = lutTables.find(&op); it != lutTables.end())
+      op.setAttr("npu.lut_dram", i64(it->second.offset));
   }
   func->setAttr("npu.dram_size", i64(dramSize));
   func->setAttr("npu.arena_bytes", i64(arenaBytes));
@@ -698,24 +791,35 @@ Operation *Codegen::emitVecStep(Location loc, const VecFunc &fn,
                                 const VecOperand &src0,
                                 std::optional<VecOperand> src1,
                                 const VecOperand &dst, ArrayRef<int64_t> dims,
-                                StringRef type, int64_t layer) {
+                                StringRef type, int64_t layer,
+                                StringRef dstType) {
   auto attrs = SmallVector<NamedAttribute>{
-      b.getNamedAttr("func", b.getStringAttr(fn.func)),
+      b.getNamedAttr("func",
+                     b.getStringAttr(fn.kind == VecFunc::Lut ? "" : fn.func)),
       b.getNamedAttr("src0", b.getI64IntegerAttr(src0.addr)),
       b.getNamedAttr("src1", b.getI64IntegerAttr(src1 ? src1->addr : 0)),
       b.getNamedAttr("dst", b.getI64IntegerAttr(dst.addr))};
-  Operation *vec = fn.binary ? npuisa::VecBinaryOp::create(b, loc, TypeRange{},
-                                                           ValueRange{}, attrs)
-                                   .getOperation()
-                             : npuisa::VecUnaryOp::create(b, loc, TypeRange{},
-                                                          ValueRange{}, attrs)
-                                   .getOperation();
+  Operation *vec;
+  if (fn.kind == VecFunc::Convert)
+    vec = npuisa::VecConvertOp::create(b, loc, TypeRange{}, ValueRange{}, attrs);
+  else if (fn.kind == VecFunc::Lut)
+    vec = npuisa::VecLutOp::create(b, loc, TypeRange{}, ValueRange{}, attrs);
+  else if (fn.binary)
+    vec = npuisa::VecBinaryOp::create(b, loc, TypeRange{}, ValueRange{}, attrs);
+  else
+    vec = npuisa::VecUnaryOp::create(b, loc, TypeRange{}, ValueRange{}, attrs);
   vec->setAttr("dims", b.getDenseI64ArrayAttr(dims));
   vec->setAttr("src0_strides", b.getDenseI64ArrayAttr(src0.strides));
   vec->setAttr("dst_strides", b.getDenseI64ArrayAttr(dst.strides));
   vec->setAttr("src0_type", b.getStringAttr(type));
-  vec->setAttr("dst_type", b.getStringAttr(type));
-  if (src1) {
+  vec->setAttr("dst_type", b.getStringAttr(dstType.empty() ? type : dstType));
+  if (fn.zpIn)
+    vec->setAttr("zp_in", b.getI64IntegerAttr(*fn.zpIn));
+  if (fn.zpOut)
+    vec->setAttr("zp_out", b.getI64IntegerAttr(*fn.zpOut));
+  if (src1 && fn.kind == VecFunc::Lut) {
+    // The table: a scratchpad address, no element walk.
+  } else if (src1) {
     vec->setAttr("src1_strides", b.getDenseI64ArrayAttr(src1->strides));
     vec->setAttr("src1_type", b.getStringAttr(type));
   }
@@ -744,10 +848,41 @@ LogicalResult Codegen::emitVectorProgram(Operation *op, const VectorProgram &p,
                         llvm::is_contained({"add", "sub", "mul", "min", "max"},
                                            st.fn.func);
                });
-  if (!int32 && !elementsAre([](Type t) { return t.isF32(); }))
-    return op->emitError("backend: only FP32 elementwise ops (and INT32 add, "
-                         "sub, mul, min, max) are supported so far");
-  StringRef vecType = int32 ? "i32" : "f32";
+  // Otherwise FP32 arithmetic, with INT8 values converted at the program's
+  // edges (vec.convert) or mapped through tables (vec.lut).
+  auto typeOf = [&](int64_t k) -> StringRef {
+    Type e = cast<RankedTensorType>(p.values[k].type).getElementType();
+    if (int32)
+      return "i32";
+    if (e.isF32())
+      return "f32";
+    if (auto q = dyn_cast<quant::UniformQuantizedType>(e))
+      if (q.getStorageType().isSignlessInteger(8))
+        return "i8";
+    return "";
+  };
+  auto ebOf = [&](int64_t k) { return typeOf(k) == "i8" ? 1 : 4; };
+  int64_t luts = 0;
+  for (const FusedStep &st : p.steps) {
+    StringRef in = typeOf(st.operands[0]), out = typeOf(st.result);
+    bool ok = !in.empty() && !out.empty();
+    if (st.fn.kind == VecFunc::Convert)
+      ok &= st.fn.func == "quantize" ? in == "f32" && out == "i8"
+                                     : in == "i8" && out == "f32";
+    else if (st.fn.kind == VecFunc::Lut)
+      ok &= in == "i8" && out == "i8";
+    else
+      ok &= llvm::all_of(st.operands,
+                         [&](int64_t k) { return typeOf(k) == out; }) &&
+            out != "i8";
+    if (!ok)
+      return op->emitError("backend: only FP32 elementwise ops (INT32 add, "
+                           "sub, mul, min, max; INT8 through quantize, "
+                           "dequantize and lookup tables) are supported");
+    luts += st.fn.kind == VecFunc::Lut;
+  }
+  // The tables sit after the buffers, loaded with the first tile.
+  int64_t tableBytes = alignUp(luts * int64_t(target.lutEntries));
   // Scratchpad: two buffers (double buffering) per input and output, one
   // per value that never leaves the scratchpad.
   SmallVector<int64_t> inputs, outputs;
@@ -759,8 +894,8 @@ LogicalResult Codegen::emitVectorProgram(Operation *op, const VectorProgram &p,
       outputs.push_back(k);
     nBuf += v.kind == ProgramValue::Internal ? 1 : 2;
   }
-  int64_t budget = int64_t(target.scratchpadBytes) / nBuf / kAlign * kAlign /
-                   4; // elements per buffer
+  int64_t budget = (int64_t(target.scratchpadBytes) - tableBytes) / nBuf /
+                   kAlign * kAlign / 4; // elements per buffer (at 4 bytes)
   SmallVector<ArrayRef<int64_t>> shapes;
   for (int64_t k : inputs)
     shapes.push_back(cast<RankedTensorType>(p.values[k].type).getShape());
@@ -807,6 +942,9 @@ LogicalResult Codegen::emitVectorProgram(Operation *op, const VectorProgram &p,
   // Buffer addresses: value k's buffer for tile i (inputs and outputs
   // alternate between two).
   int64_t bufBytes = budget * 4;
+  auto tableSram = [&](int64_t lut) {
+    return nBuf * bufBytes + lut * int64_t(target.lutEntries);
+  };
   SmallVector<int64_t> firstBuf;
   int64_t next = 0;
   for (const ProgramValue &v : p.values) {
@@ -837,24 +975,26 @@ LogicalResult Codegen::emitVectorProgram(Operation *op, const VectorProgram &p,
       v.resize(4, pad);
       return v;
     };
-    auto dramBase = [&](ArrayRef<int64_t> st, int64_t base) {
+    auto dramBase = [&](ArrayRef<int64_t> st, int64_t base, int64_t eb) {
       int64_t e = tile.r0 * st[t];
       for (int64_t d = 0; d < t; ++d)
         e += tile.outer[d] * st[d];
-      return base + 4 * e;
+      return base + eb * e;
     };
     // Loads: each input's box (broadcast dims of size 1) into a compact
     // scratchpad buffer; vector strides are 0 on the broadcast dims.
     llvm::DenseMap<int64_t, SmallVector<int64_t>> vecStrides;
+    npuisa::DmaLoadOp lastLoad;
     for (auto [j, k] : llvm::enumerate(inputs)) {
       ArrayRef<int64_t> st = spaceStrides(k);
+      int64_t eb = ebOf(k);
       SmallVector<int64_t> box, dstr, sstr, vst(trank, 0);
       int64_t compact = 1;
       for (int64_t d = trank - 1; d >= 0; --d) {
         int64_t dim = t + d, size = st[dim] == 0 ? 1 : tdims[d];
         box.push_back(size);
-        dstr.push_back(4 * st[dim]);
-        sstr.push_back(4 * compact);
+        dstr.push_back(eb * st[dim]);
+        sstr.push_back(eb * compact);
         vst[d] = st[dim] == 0 ? 0 : compact;
         compact *= size;
       }
@@ -862,16 +1002,25 @@ LogicalResult Codegen::emitVectorProgram(Operation *op, const VectorProgram &p,
       dstr.resize(4, 0);
       sstr.resize(4, 0);
       vecStrides[k] = vst;
-      auto load = emitDma<npuisa::DmaLoadOp>(loc, sramOf(k, i),
-                                             dramBase(st, p.values[k].dram), 4,
-                                             box, dstr, sstr, layer);
+      lastLoad = emitDma<npuisa::DmaLoadOp>(
+          loc, sramOf(k, i), dramBase(st, p.values[k].dram, eb), eb, box, dstr,
+          sstr, layer);
       // The first load waits for the buffers to be free (tile i-2 computed)
       // or, on the op's first tile, for the previous op to have stored.
       if (j == 0 && firstLoadWaits(i))
-        load.setPopNext(true);
-      if (j + 1 == inputs.size())
-        load.setPushNext(true);
+        lastLoad.setPopNext(true);
     }
+    // Lookup tables, once, behind the first tile's inputs (whose first load
+    // waited for the scratchpad to be free).
+    int64_t lut = 0;
+    if (i == 0)
+      for (const FusedStep &st : p.steps)
+        if (st.fn.kind == VecFunc::Lut)
+          lastLoad = emitDma<npuisa::DmaLoadOp>(
+              loc, tableSram(lut++), st.fn.tableDram, 1,
+              {int64_t(target.lutEntries), 1, 1, 1}, {1, 0, 0, 0},
+              {1, 0, 0, 0}, layer);
+    lastLoad.setPushNext(true);
     SmallVector<int64_t> dense = denseStrides(tdims);
     auto stridesOf = [&](int64_t k) {
       auto it = vecStrides.find(k);
@@ -880,6 +1029,7 @@ LogicalResult Codegen::emitVectorProgram(Operation *op, const VectorProgram &p,
     };
     // Compute: one vector instruction per step, in order.
     SmallVector<Operation *> program;
+    int64_t table = 0;
     for (const FusedStep &st : p.steps) {
       SmallVector<int64_t> s0St = stridesOf(st.operands[0]);
       SmallVector<int64_t> s1St =
@@ -888,10 +1038,12 @@ LogicalResult Codegen::emitVectorProgram(Operation *op, const VectorProgram &p,
       std::optional<VecOperand> src1;
       if (st.fn.binary)
         src1 = VecOperand{sramOf(st.operands[1], i), s1St};
-      program.push_back(emitVecStep(loc, st.fn,
-                                    {sramOf(st.operands[0], i), s0St}, src1,
-                                    {sramOf(st.result, i), dstSt},
-                                    innermostFirst(tdims, 1), vecType, layer));
+      if (st.fn.kind == VecFunc::Lut)
+        src1 = VecOperand{tableSram(table++), {}};
+      program.push_back(emitVecStep(
+          loc, st.fn, {sramOf(st.operands[0], i), s0St}, src1,
+          {sramOf(st.result, i), dstSt}, innermostFirst(tdims, 1),
+          typeOf(st.operands[0]), layer, typeOf(st.result)));
     }
     markTileCompute(program, i, n);
     // Store the outputs; the first waits for the compute queue, the last
@@ -899,15 +1051,16 @@ LogicalResult Codegen::emitVectorProgram(Operation *op, const VectorProgram &p,
     // the compute queue that the op is in DRAM.
     for (auto [j, k] : llvm::enumerate(outputs)) {
       ArrayRef<int64_t> outSt = space->strides.back();
+      int64_t eb = ebOf(k);
       SmallVector<int64_t> dstr, sstr;
       for (int64_t d = trank - 1; d >= 0; --d) {
-        dstr.push_back(4 * outSt[t + d]);
-        sstr.push_back(4 * dense[d]);
+        dstr.push_back(eb * outSt[t + d]);
+        sstr.push_back(eb * dense[d]);
       }
       dstr.resize(4, 0);
       sstr.resize(4, 0);
       auto store = emitDma<npuisa::DmaStoreOp>(
-          loc, sramOf(k, i), dramBase(outSt, p.values[k].dram), 4,
+          loc, sramOf(k, i), dramBase(outSt, p.values[k].dram, eb), eb,
           innermostFirst(tdims, 1), dstr, sstr, layer);
       if (j == 0)
         store.setPopPrev(true);
@@ -1006,7 +1159,7 @@ LogicalResult Codegen::emitMove(Operation *op, ArrayRef<int64_t> shape,
 
 LogicalResult Codegen::emitDataMovement(Operation *op, int64_t layer) {
   auto outType = cast<RankedTensorType>(op->getResult(0).getType());
-  int64_t eb = (outType.getElementTypeBitWidth() + 7) / 8;
+  int64_t eb = elementBytes(outType);
   if (eb != 1 && eb != 2 && eb != 4)
     return op->emitError("backend: data movement of ")
            << outType.getElementType() << " elements is not supported";
@@ -1102,7 +1255,7 @@ LogicalResult Codegen::emitResizeNearest(ResizeOp op, int64_t layer) {
   if (op.getMode() != ResizeMode::nearest)
     return op.emitError("backend: only nearest Resize is supported so far");
   auto inType = op.getInput().getType(), outType = op.getType();
-  int64_t eb = (outType.getElementTypeBitWidth() + 7) / 8;
+  int64_t eb = elementBytes(outType);
   SmallVector<int64_t> inSt = denseStrides(inType.getShape());
   SmallVector<int64_t> outSt = denseStrides(outType.getShape());
   // Each axis must sample an affine index (a + o*k) or repeat every input
@@ -1146,7 +1299,7 @@ LogicalResult Codegen::emitResizeNearest(ResizeOp op, int64_t layer) {
 
 LogicalResult Codegen::emitPad(PadOp op, int64_t layer) {
   auto inType = op.getInput().getType(), outType = op.getType();
-  int64_t eb = (outType.getElementTypeBitWidth() + 7) / 8;
+  int64_t eb = elementBytes(outType);
   if (eb != 1 && eb != 2 && eb != 4)
     return op.emitError("backend: padding ")
            << outType.getElementType() << " elements is not supported";
@@ -1692,7 +1845,7 @@ std::optional<SmallVector<int64_t>> recordedTiles(Operation *op,
 }
 
 void Codegen::beginLayer(Operation *op) {
-  auto [name, type] = layerOf(op);
+  auto [name, type] = onnxNodeOf(op);
   currentLayer = npuisa::LayerOp::create(b, op->getLoc(), b.getStringAttr(name),
                                          b.getStringAttr(type), StringAttr(),
                                          DictionaryAttr());
@@ -1743,9 +1896,12 @@ LogicalResult Codegen::emitOp(Operation *op, int64_t layer) {
         SmallVector<int64_t> offsets;
         for (Value v : operands)
           offsets.push_back(buffers.lookup(root(v)).offset);
+        VecFunc fn = *vecFuncOf(e);
+        if (fn.kind == VecFunc::Lut)
+          fn.tableDram = lutTables.lookup(e).offset;
         return emitElementwise(e, operands, offsets, e->getResult(0),
-                               buffers.lookup(e->getResult(0)).offset,
-                               *vecFuncOf(e), layer);
+                               buffers.lookup(e->getResult(0)).offset, fn,
+                               layer);
       });
 }
 
@@ -1760,7 +1916,7 @@ LogicalResult Codegen::run() {
             op) ||
         vecFuncOf(&op))
       continue;
-    auto [name, type] = layerOf(&op);
+    auto [name, type] = onnxNodeOf(&op);
     return op.emitError() << "backend: '" << op.getName() << "' (ONNX node '"
                           << name << "', " << type
                           << ") is not supported by the code generator yet";

@@ -16,7 +16,7 @@
 #include <random>
 #include <vector>
 
-using namespace npu::quant;
+using namespace npu::ptq;
 
 namespace {
 

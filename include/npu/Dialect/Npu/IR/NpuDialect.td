@@ -25,6 +25,7 @@ def Npu_Dialect : Dialect {
   }];
   let useDefaultAttributePrinterParser = 1;
   let hasConstantMaterializer = 1;
+  let dependentDialects = ["mlir::quant::QuantDialect"];
 }
 
 class Npu_Op<string mnemonic, list<Trait> traits = []>

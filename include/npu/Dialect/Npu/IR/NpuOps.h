@@ -52,6 +52,11 @@ mlir::ElementsAttr makeFloatConstant(mlir::RankedTensorType type,
                                      llvm::ArrayRef<float> values,
                                      llvm::StringRef resourceHint);
 
+/// The ONNX node name and op type the importer records in an op's location
+/// (`fused<"OpType">["name"]`, possibly fused again by folding); the op's
+/// own name stands in for what is missing.
+std::pair<std::string, std::string> onnxNodeOf(mlir::Operation *op);
+
 } // namespace npu
 
 #endif // NPU_DIALECT_NPU_IR_NPUOPS_H

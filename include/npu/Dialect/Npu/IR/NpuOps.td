@@ -24,23 +24,70 @@ def Npu_NonNegativeI64Attr : ConfinedAttr<I64Attr, [IntNonNegative]>;
 // Constants
 //===----------------------------------------------------------------------===//
 
-def Npu_ConstantOp : Npu_Op<"constant",
-    [ConstantLike, Pure, AllTypesMatch<["value", "output"]>]> {
+def Npu_ConstantOp : Npu_Op<"constant", [ConstantLike, Pure]> {
   let summary = "Constant tensor (ONNX initializers and Constant nodes)";
   let description = [{
     A constant tensor. Small constants are `dense<...>` literals; large
     weights are `dense_resource<...>` blobs so that multi-megabyte tensors are
     neither copied into the attribute uniquer nor printed inline.
 
+    The result has the value's type, or (quantized weights) the same shape
+    with a `quant` element type whose storage type is the value's element
+    type; the result type is then printed after `->`.
+
     ```mlir
     %w = npu.constant dense<1.0> : tensor<8x3x3x3xf32>
     %k = npu.constant dense_resource<conv1.weight> : tensor<64x3x7x7xf32>
+    %q = npu.constant dense<[[1, -127]]> : tensor<1x2xi8>
+           -> tensor<1x2x!quant.uniform<i8<-127:127>:f32:0, {0.5}>>
     ```
   }];
   let arguments = (ins TypedAttrInterface:$value);
   let results = (outs Npu_Tensor:$output);
-  let assemblyFormat = "attr-dict $value";
+  let assemblyFormat = "attr-dict custom<ConstantValue>($value, type($output))";
   let hasFolder = 1;
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Quantization boundaries
+//===----------------------------------------------------------------------===//
+
+def Npu_QuantizeOp : Npu_Op<"quantize", [Pure, SameOperandsAndResultShape]> {
+  let summary = "FP32 to INT8 (ONNX QuantizeLinear, per tensor)";
+  let description = [{
+    `q = saturate(round(x / scale) + zero_point)` to [-128, 127], rounding
+    half away from zero, with the scale and zero point of the result's
+    `!quant.uniform<i8:f32, scale:zero_point>` type. Inserted by
+    `npu-quantize` where an FP32 value enters INT8 computation.
+
+    ```mlir
+    %q = npu.quantize %x : tensor<1x8xf32> -> tensor<1x8x!quant.uniform<i8:f32, 0.05:-3>>
+    ```
+  }];
+  let arguments = (ins Npu_Tensor:$input);
+  let results = (outs Npu_Tensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def Npu_DequantizeOp : Npu_Op<"dequantize", [Pure, SameOperandsAndResultShape]> {
+  let summary = "INT8 to FP32 (ONNX DequantizeLinear, per tensor)";
+  let description = [{
+    `x = scale * (q - zero_point)` with the parameters of the input's
+    `!quant.uniform<i8:f32, scale:zero_point>` type. Inserted by
+    `npu-quantize` where an INT8 value is read by FP32 computation (the
+    float islands: softmax, layer normalization and the other ops without
+    an INT8 form).
+
+    ```mlir
+    %x = npu.dequantize %q : tensor<1x8x!quant.uniform<i8:f32, 0.05:-3>> -> tensor<1x8xf32>
+    ```
+  }];
+  let arguments = (ins Npu_Tensor:$input);
+  let results = (outs Npu_Tensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
   let hasVerifier = 1;
 }
 
@@ -56,6 +103,14 @@ def Npu_ConvOp : Npu_Op<"conv", [Pure]> {
     `Oi = floor((Di + pads[i] + pads[i+n] - dilations[i]*(ki-1) - 1) / strides[i]) + 1`.
     `pads` holds the begin pads of every spatial axis, then the end pads
     (ONNX order); ONNX `auto_pad` is resolved into `pads` at import.
+
+    Quantized (the `quantized` phase, docs/quantization.md): `input` and
+    the result are `!quant.uniform<i8:f32, s:zp>` per tensor, `weight` is
+    `!quant.uniform<i8<-127:127>:f32:0, {s_0, ..., s_M-1}>` (per output
+    channel, zero point 0) and `bias` is `i32` with scale `s_in * s_m`, zero
+    point 0 (TFLite's and TOSA's scheme). The op computes the real-valued
+    convolution of the dequantized operands and requantizes it to the
+    result type, saturating to [-128, 127].
 
     ```mlir
     %y = npu.conv %x, %w, %b {dilations = array<i64: 1, 1>, group = 1 : i64,
@@ -190,6 +245,12 @@ def Npu_SoftmaxOp : Npu_Op<"softmax", [Pure, SameOperandsAndResultShape]> {
 //===----------------------------------------------------------------------===//
 // Elementwise activations
 //===----------------------------------------------------------------------===//
+//
+// With `!quant.uniform<i8:f32, ...>` input and result (the `quantized`
+// phase), `sigmoid`, `hard_sigmoid`, `hard_swish`, `tanh`, `leaky_relu` and
+// `clamp` map each of the 256 input codes to an output code: the real
+// function of the dequantized input, quantized to the result type (a
+// 256-entry lookup table on the NPU, `vec.lut`).
 
 class Npu_UnaryOp<string mnemonic, list<Trait> traits = []>
     : Npu_Op<mnemonic, !listconcat([Pure, SameOperandsAndResultShape], traits)> {

@@ -32,4 +32,43 @@ def FoldBatchNorm : Pass<"npu-fold-batch-norm", "mlir::func::FuncOp"> {
   ];
 }
 
+//===----------------------------------------------------------------------===//
+// Quantization (the `quantized` phase)
+//===----------------------------------------------------------------------===//
+
+def Quantize : Pass<"npu-quantize", "mlir::func::FuncOp"> {
+  let summary = "INT8 post-training quantization from calibrated ranges";
+  let description = [{
+    Rewrites the ops that have an INT8 form on the NPU to `quant` dialect
+    types, using the real range each value was calibrated to: an
+    `npu.range = array<f64: min, max>` attribute on the op defining it (or
+    the function argument's attribute of that name), which `npu-compile
+    --quantize=int8` attaches after running the FP32 model over the
+    calibration set (docs/quantization.md).
+
+    - Convolutions on the MAC array (not depthwise ones, which run on the
+      vector unit in FP32) with constant weights: the input and result
+      become `!quant.uniform<i8:f32, s:zp>` (asymmetric per tensor, TFLite's
+      nudged zero point), the weights `!quant.uniform<i8<-127:127>:f32:0,
+      {...}>` per output channel, the bias `i32` at scale `s_in * s_w`.
+    - A ReLU or ReLU6 (`npu.clamp` with min 0) that is a convolution's only
+      user is absorbed: the convolution's result takes the clamp's range,
+      whose zero point maps 0 to -128, so the requantization's saturation
+      is the clamp.
+    - Sigmoid, hard sigmoid, hard swish, tanh, leaky ReLU and clamp whose
+      input is INT8 become INT8 to INT8 ops (lookup tables on the NPU).
+    - Every other op stays FP32 (the float islands: softmax, layer norm,
+      pooling, elementwise arithmetic, ...): `npu.dequantize` feeds them,
+      `npu.quantize` leaves them where an INT8 op reads their result.
+
+    Ops named by `keep-float` (ONNX node names, as recorded in the ops'
+    locations) stay FP32; so does any op a range is missing for.
+  }];
+  let options = [
+    ListOption<"keepFloat", "keep-float", "std::string",
+               "ONNX node names to leave in FP32">,
+  ];
+  let dependentDialects = ["npu::NpuDialect", "mlir::quant::QuantDialect"];
+}
+
 #endif // NPU_DIALECT_NPU_TRANSFORMS_PASSES_TD

@@ -1,0 +1,243 @@
+//===- Quantize.cpp - INT8 post-training quantization from ranges ---------===//
+//
+// See the pass description in Passes.td and docs/quantization.md. The
+// parameter choices (nudged zero points, symmetric per-channel weights,
+// bias at s_in * s_w) are npu/Quantization/QuantParams.h.
+//
+//===----------------------------------------------------------------------===//
+
+#include "npu/Dialect/Npu/IR/NpuOps.h"
+#include "npu/Dialect/Npu/Transforms/Passes.h"
+#include "npu/Quantization/QuantParams.h"
+
+#include "mlir/Dialect/Quant/IR/QuantTypes.h"
+#include "mlir/IR/Matchers.h"
+#include "llvm/ADT/StringSet.h"
+
+#include <cmath>
+
+namespace npu {
+#define GEN_PASS_DEF_QUANTIZE
+#include "npu/Dialect/Npu/Transforms/Passes.h.inc"
+} // namespace npu
+
+using namespace mlir;
+using namespace npu;
+
+namespace {
+
+RankedTensorType withElementType(Type type, Type element) {
+  return cast<RankedTensorType>(type).clone(element);
+}
+
+quant::UniformQuantizedType activationType(MLIRContext *ctx,
+                                           const ptq::AffineParams &p) {
+  return quant::UniformQuantizedType::get(
+      quant::QuantizationFlags::Signed, IntegerType::get(ctx, 8),
+      Float32Type::get(ctx), p.scale, p.zeroPoint, ptq::kQMin, ptq::kQMax);
+}
+
+struct QuantizePass : npu::impl::QuantizeBase<QuantizePass> {
+  using Base::Base;
+
+  void runOnOperation() override;
+
+private:
+  /// The calibrated range of `v`, if any.
+  std::optional<ptq::Range> rangeOf(Value v);
+  /// The INT8 type `v` is quantized to, from its range.
+  std::optional<RankedTensorType> quantizedTypeOf(Value v);
+  /// `v` as INT8: the quantized value it was dequantized from, or a new
+  /// `npu.quantize` right after its definition (shared by every reader).
+  Value int8Of(Value v, OpBuilder &b);
+  bool keptFloat(Operation *op) {
+    return keep.contains(onnxNodeOf(op).first);
+  }
+  /// Replaces `old`'s FP32 result by `q` (INT8): FP32 readers get one
+  /// `npu.dequantize`, INT8 readers look through it to `q`.
+  void replaceWithInt8(Value old, Value q, OpBuilder &b);
+
+  LogicalResult quantizeConv(ConvOp conv, OpBuilder &b);
+  void quantizeLut(Operation *op, OpBuilder &b);
+
+  llvm::StringSet<> keep;
+  llvm::DenseMap<Value, Value> int8;
+};
+
+std::optional<ptq::Range> QuantizePass::rangeOf(Value v) {
+  DenseF64ArrayAttr attr;
+  if (auto arg = dyn_cast<BlockArgument>(v)) {
+    auto func = cast<func::FuncOp>(arg.getOwner()->getParentOp());
+    attr = func.getArgAttrOfType<DenseF64ArrayAttr>(arg.getArgNumber(),
+                                                    "npu.range");
+  } else if (Operation *def = v.getDefiningOp()) {
+    attr = def->getAttrOfType<DenseF64ArrayAttr>("npu.range");
+  }
+  if (!attr || attr.size() != 2 || !(attr[0] <= attr[1]))
+    return std::nullopt;
+  return ptq::Range{attr[0], attr[1]};
+}
+
+std::optional<RankedTensorType> QuantizePass::quantizedTypeOf(Value v) {
+  auto type = dyn_cast<RankedTensorType>(v.getType());
+  std::optional<ptq::Range> r = rangeOf(v);
+  if (!type || !type.getElementType().isF32() || !r)
+    return std::nullopt;
+  return withElementType(
+      type, activationType(&getContext(), ptq::chooseAffineParams(*r)));
+}
+
+Value QuantizePass::int8Of(Value v, OpBuilder &b) {
+  if (Value q = int8.lookup(v))
+    return q;
+  std::optional<RankedTensorType> type = quantizedTypeOf(v);
+  if (!type)
+    return nullptr;
+  OpBuilder::InsertionGuard guard(b);
+  if (Operation *def = v.getDefiningOp())
+    b.setInsertionPointAfter(def);
+  else
+    b.setInsertionPointToStart(cast<BlockArgument>(v).getOwner());
+  Value q = QuantizeOp::create(b, v.getLoc(), *type, v);
+  int8[v] = q;
+  return q;
+}
+
+void QuantizePass::replaceWithInt8(Value old, Value q, OpBuilder &b) {
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointAfterValue(q);
+  Value dq = DequantizeOp::create(b, q.getLoc(), old.getType(), q);
+  old.replaceAllUsesWith(dq);
+  int8[dq] = q;
+}
+
+LogicalResult QuantizePass::quantizeConv(ConvOp conv, OpBuilder &b) {
+  auto inType = conv.getInput().getType();
+  auto wType = conv.getWeight().getType();
+  int64_t cout = wType.getDimSize(0);
+  // Depthwise convolutions run on the vector unit in FP32.
+  if (conv.getGroup() > 1 && conv.getGroup() == inType.getDimSize(1) &&
+      cout == conv.getGroup())
+    return failure();
+  SmallVector<float> w, bias;
+  Attribute wAttr, bAttr;
+  if (!matchPattern(conv.getWeight(), m_Constant(&wAttr)) ||
+      !readFloatConstant(wAttr, w))
+    return failure();
+  if (conv.getBias() && (!matchPattern(conv.getBias(), m_Constant(&bAttr)) ||
+                         !readFloatConstant(bAttr, bias)))
+    return failure();
+  // A ReLU or ReLU6 that only this convolution feeds is the requantization's
+  // saturation: the result takes its range (min 0: zero point -128).
+  Value result = conv.getResult();
+  Operation *absorbed = nullptr;
+  if (conv->hasOneUse())
+    if (auto clamp = dyn_cast<ClampOp>(*conv->user_begin()))
+      if (clamp.getMin().isZero() && !keptFloat(clamp) &&
+          rangeOf(clamp.getResult())) {
+        absorbed = clamp;
+        result = clamp.getResult();
+      }
+  std::optional<RankedTensorType> outType = quantizedTypeOf(result);
+  std::optional<ptq::Range> inRange = rangeOf(conv.getInput());
+  if (!outType || !inRange)
+    return failure();
+  Value input = int8Of(conv.getInput(), b);
+  if (!input)
+    return failure();
+  double inScale = ptq::chooseAffineParams(*inRange).scale;
+
+  // Weights: symmetric per output channel.
+  int64_t perChannel = int64_t(w.size()) / cout;
+  std::vector<double> scales = ptq::chooseWeightScales(w.data(), cout,
+                                                         perChannel);
+  SmallVector<int8_t> qw(w.size());
+  for (int64_t c = 0; c < cout; ++c)
+    for (int64_t i = 0; i < perChannel; ++i)
+      qw[c * perChannel + i] =
+          ptq::quantizeWeight(w[c * perChannel + i], scales[c]);
+  MLIRContext *ctx = &getContext();
+  auto i8 = IntegerType::get(ctx, 8), i32 = IntegerType::get(ctx, 32);
+  auto qwType = quant::UniformQuantizedPerAxisType::get(
+      quant::QuantizationFlags::Signed, i8, Float32Type::get(ctx),
+      SmallVector<double>(scales.begin(), scales.end()),
+      SmallVector<int64_t>(cout, 0), /*quantizedDimension=*/0,
+      -ptq::kWeightQMax, ptq::kWeightQMax);
+  b.setInsertionPoint(conv);
+  auto storage = withElementType(wType, i8);
+  Value weight = ConstantOp::create(
+      b, conv.getWeight().getLoc(), withElementType(wType, qwType),
+      DenseElementsAttr::get(storage, ArrayRef(qw)));
+  // Bias: INT32 at scale s_in * s_w[c], zero point 0.
+  Value qbias;
+  if (conv.getBias()) {
+    SmallVector<int32_t> qb(cout);
+    for (int64_t c = 0; c < cout; ++c) {
+      double v = std::round(double(bias[c]) / (inScale * scales[c]));
+      qb[c] = int32_t(std::clamp(v, double(INT32_MIN), double(INT32_MAX)));
+    }
+    auto bType = RankedTensorType::get({cout}, i32);
+    qbias = ConstantOp::create(b, conv.getBias().getLoc(), bType,
+                               DenseElementsAttr::get(bType, ArrayRef(qb)));
+  }
+  SmallVector<Value> operands = {input, weight};
+  if (qbias)
+    operands.push_back(qbias);
+  Operation *q = b.create(conv.getLoc(), conv->getName().getIdentifier(),
+                          operands, TypeRange{*outType}, conv->getAttrs());
+  if (absorbed) {
+    q->setLoc(b.getFusedLoc({conv.getLoc(), absorbed->getLoc()}));
+    replaceWithInt8(absorbed->getResult(0), q->getResult(0), b);
+    absorbed->erase();
+  } else {
+    replaceWithInt8(conv.getResult(), q->getResult(0), b);
+  }
+  conv->erase();
+  return success();
+}
+
+void QuantizePass::quantizeLut(Operation *op, OpBuilder &b) {
+  Value input = int8.lookup(op->getOperand(0));
+  std::optional<RankedTensorType> outType = quantizedTypeOf(op->getResult(0));
+  if (!input || !outType)
+    return;
+  b.setInsertionPoint(op);
+  Operation *q = b.create(op->getLoc(), op->getName().getIdentifier(),
+                          ValueRange{input}, TypeRange{*outType},
+                          op->getAttrs());
+  replaceWithInt8(op->getResult(0), q->getResult(0), b);
+  op->erase();
+}
+
+void QuantizePass::runOnOperation() {
+  for (const std::string &name : keepFloat)
+    keep.insert(name);
+  func::FuncOp func = getOperation();
+  OpBuilder b(&getContext());
+  SmallVector<Operation *> ops;
+  for (Operation &op : func.getBody().front())
+    ops.push_back(&op);
+  llvm::SmallPtrSet<Operation *, 16> erased;
+  for (Operation *op : ops) {
+    if (erased.contains(op) || keptFloat(op))
+      continue;
+    if (auto conv = dyn_cast<ConvOp>(op)) {
+      Operation *absorbed =
+          conv->hasOneUse() ? *conv->user_begin() : nullptr;
+      if (succeeded(quantizeConv(conv, b)) && absorbed &&
+          absorbed->getBlock() == nullptr)
+        erased.insert(absorbed);
+      continue;
+    }
+    if (isa<SigmoidOp, HardSigmoidOp, HardSwishOp, TanhOp, LeakyReluOp,
+            ClampOp>(op))
+      quantizeLut(op, b);
+  }
+  // Boundaries nothing reads (the INT8 value had only INT8 readers).
+  func.walk([](DequantizeOp dq) {
+    if (dq->use_empty())
+      dq->erase();
+  });
+}
+
+} // namespace
