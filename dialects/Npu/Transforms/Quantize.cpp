@@ -139,13 +139,14 @@ LogicalResult QuantizePass::quantizeConv(ConvOp conv, OpBuilder &b) {
         result = clamp.getResult();
       }
   std::optional<RankedTensorType> outType = quantizedTypeOf(result);
-  std::optional<ptq::Range> inRange = rangeOf(conv.getInput());
-  if (!outType || !inRange)
+  if (!outType)
     return failure();
   Value input = int8Of(conv.getInput(), b);
   if (!input)
     return failure();
-  double inScale = ptq::chooseAffineParams(*inRange).scale;
+  double inScale = cast<quant::UniformQuantizedType>(
+                       cast<RankedTensorType>(input.getType()).getElementType())
+                       .getScale();
 
   // Weights: symmetric per output channel.
   int64_t perChannel = int64_t(w.size()) / cout;

@@ -147,7 +147,31 @@ func.func @resize_scales(%x: tensor<1x1x2x2xf32>) {
 
 // Tests that the constant's type is its attribute's.
 func.func @constant_type() {
-  // expected-error @+1 {{failed to verify that all of {value, output} have same type}}
+  // expected-error @+1 {{is neither the value's type 'tensor<2xf32>' nor a quantized type stored as it}}
   %0 = "npu.constant"() {value = dense<1.0> : tensor<2xf32>} : () -> tensor<3xf32>
+  return
+}
+
+// -----
+
+func.func @quantized_constant_wrong_storage() {
+  // expected-error @+1 {{nor a quantized type stored as it}}
+  %0 = "npu.constant"() {value = dense<1> : tensor<2xi32>} : () -> tensor<2x!quant.uniform<i8:f32, 0.5>>
+  return
+}
+
+// -----
+
+func.func @quantize_to_float(%x: tensor<4xf32>) {
+  // expected-error @+1 {{expects !quant.uniform<i8:f32, ...> per tensor, got 'f32'}}
+  %0 = npu.quantize %x : tensor<4xf32> -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @dequantize_from_f16(%q: tensor<4x!quant.uniform<i8:f16, 0.5>>) {
+  // expected-error @+1 {{expects !quant.uniform<i8:f32, ...> per tensor}}
+  %0 = npu.dequantize %q : tensor<4x!quant.uniform<i8:f16, 0.5>> -> tensor<4xf32>
   return
 }
