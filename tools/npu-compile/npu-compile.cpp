@@ -2,6 +2,9 @@
 //
 // npu-compile MODEL.onnx [--compile-to=PHASE] [--input-shape=NAME:AxBxC]...
 //             [--target=NAME] [-o OUT] [--report=FILE.json]
+//             [--quantize=int8 --calibration=DIR
+//              [--calibration-method=minmax|percentile|entropy]
+//              [--keep-float=NODE,...] [--quant-report=FILE.json]]
 //
 // Phases (IREE's --compile-to convention, see npu/Pipelines/Pipelines.h):
 // `npu` stops after import, `optimized` after graph simplification, `tiled`
@@ -13,11 +16,16 @@
 // line, `npu-compile: error: FILE: what is wrong`, exit code 1, and nothing
 // is written.
 //
+// --quantize=int8 calibrates the optimized FP32 model on the emulator over
+// the samples in DIR (npu/Quantization/Calibrate.h) and compiles it through
+// the `quantized` phase (docs/quantization.md).
+//
 //===----------------------------------------------------------------------===//
 
 #include "npu/Importer/Onnx/OnnxImporter.h"
 #include "npu/InitAllDialects.h"
 #include "npu/Pipelines/Pipelines.h"
+#include "npu/Quantization/Calibrate.h"
 #include "npu/Target/Npubin/NpubinEmitter.h"
 #include "npu/Target/Report/CompileReport.h"
 
@@ -55,6 +63,8 @@ cl::opt<npu::CompilePhase> compileTo(
                           "imported npu dialect (graph level, tensors)"),
                clEnumValN(npu::CompilePhase::Optimized, "optimized",
                           "canonicalised and folded npu dialect"),
+               clEnumValN(npu::CompilePhase::Quantized, "quantized",
+                          "INT8 ops on quant dialect types (--quantize)"),
                clEnumValN(npu::CompilePhase::Tiled, "tiled",
                           "every op mapped onto a unit, with its tiles"),
                clEnumValN(npu::CompilePhase::Planned, "planned",
@@ -77,6 +87,29 @@ cl::opt<std::string> reportPath(
     cl::desc("Write a JSON report of the generated code (bin phase): per "
              "layer tiles, MACs, DRAM bytes, estimated cycles; totals "
              "against the arena's and the roofline's lower bounds"),
+    cl::value_desc("file.json"), cl::cat(category));
+cl::opt<std::string> quantize(
+    "quantize", cl::desc("Post-training quantization (int8), calibrated on "
+                         "--calibration"),
+    cl::value_desc("int8"), cl::cat(category));
+cl::opt<std::string> calibrationDir(
+    "calibration",
+    cl::desc("Calibration samples: one .npy per sample (one input) or one "
+             "directory of NAME.npy per sample"),
+    cl::value_desc("dir"), cl::cat(category));
+cl::opt<std::string> calibrationMethod(
+    "calibration-method",
+    cl::desc("How a range is chosen: minmax, percentile (99.99 %) or "
+             "entropy (KL divergence)"),
+    cl::init("minmax"), cl::cat(category));
+cl::list<std::string>
+    keepFloat("keep-float", cl::desc("ONNX nodes to leave in FP32"),
+              cl::CommaSeparated, cl::value_desc("node,..."),
+              cl::cat(category));
+cl::opt<std::string> quantReportPath(
+    "quant-report",
+    cl::desc("Write per-layer SQNR and cosine similarity of the INT8 model "
+             "against FP32 on the calibration set, with the chosen scales"),
     cl::value_desc("file.json"), cl::cat(category));
 cl::opt<bool> emitBytecode("emit-bytecode",
                            cl::desc("Write MLIR bytecode instead of text"),
@@ -142,15 +175,70 @@ int main(int argc, char **argv) {
   if (failed(module))
     return error(firstError.empty() ? "import failed" : firstError);
 
-  mlir::PassManager pm(&context);
-  if (failed(mlir::applyPassManagerCLOptions(pm)))
-    return error("bad pass manager options");
-  npu::buildPipelineToPhase(pm, compileTo, targetName);
-  if (failed(pm.run(**module)))
-    return error(firstError.empty()
-                     ? "phase '" + npu::compilePhaseName(compileTo).str() +
-                           "' failed"
-                     : firstError);
+  // Runs the phases after `from` up to `to`.
+  auto runPhases = [&](npu::CompilePhase from, npu::CompilePhase to,
+                       const npu::QuantizationOptions &q) -> bool {
+    mlir::PassManager pm(&context);
+    if (failed(mlir::applyPassManagerCLOptions(pm)))
+      return error("bad pass manager options"), false;
+    npu::buildPipelineToPhase(pm, to, targetName, from, q);
+    if (failed(pm.run(**module)))
+      return error(firstError.empty()
+                       ? "phase '" + npu::compilePhaseName(to).str() +
+                             "' failed"
+                       : firstError),
+             false;
+    return true;
+  };
+  std::string quantReport;
+  if (quantize.empty()) {
+    if (!calibrationDir.empty() || !keepFloat.empty() ||
+        !quantReportPath.empty())
+      return error("--calibration, --keep-float and --quant-report need "
+                   "--quantize=int8");
+    if (!runPhases(npu::CompilePhase::Npu, compileTo, {}))
+      return 1;
+  } else {
+    if (quantize != "int8")
+      return error("--quantize takes 'int8', not '" + quantize + "'");
+    if (calibrationDir.empty())
+      return error("--quantize=int8 needs --calibration=DIR");
+    auto method = npu::ptq::parseCalibrationMethod(calibrationMethod);
+    if (!method)
+      return error("--calibration-method takes minmax, percentile or "
+                   "entropy, not '" +
+                   calibrationMethod + "'");
+    if (compileTo < npu::CompilePhase::Quantized)
+      return error("--quantize needs --compile-to=quantized or later");
+    if (!runPhases(npu::CompilePhase::Npu, npu::CompilePhase::Optimized, {}))
+      return 1;
+    std::vector<npu::CalibrationSample> samples;
+    std::string message;
+    auto main = (*module)->lookupSymbol<mlir::func::FuncOp>("main");
+    if (!main ||
+        failed(npu::loadCalibrationSet(calibrationDir, main, samples,
+                                       message)) ||
+        failed(npu::calibrate(**module, samples, *method, targetName,
+                              message)))
+      return error(message.empty() ? firstError : message);
+    mlir::OwningOpRef<mlir::ModuleOp> reference = (**module).clone();
+    npu::QuantizationOptions q;
+    q.enabled = true;
+    q.keepFloat.assign(keepFloat.begin(), keepFloat.end());
+    if (!runPhases(npu::CompilePhase::Optimized, npu::CompilePhase::Quantized,
+                   q))
+      return 1;
+    if (!quantReportPath.empty()) {
+      FailureOr<json::Value> value = npu::buildQuantReport(
+          *reference, **module, samples, targetName, message);
+      if (failed(value))
+        return error(message);
+      raw_string_ostream os(quantReport);
+      os << formatv("{0:2}", *value) << "\n";
+    }
+    if (!runPhases(npu::CompilePhase::Quantized, compileTo, q))
+      return 1;
+  }
 
   // The executable for `bin`.
   std::vector<uint8_t> executable;
@@ -190,15 +278,20 @@ int main(int argc, char **argv) {
   if (written)
     return error("cannot write '" + outputPath +
                  "': " + toString(std::move(written)));
-  if (!reportPath.empty()) {
-    Error reported = writeToOutput(reportPath, [&](raw_ostream &os) -> Error {
-      os << report;
+  for (auto [path, text] : {std::pair{&reportPath, &report},
+                             {&quantReportPath, &quantReport}}) {
+    if (path->empty())
+      continue;
+    Error reported = writeToOutput(*path, [&](raw_ostream &os) -> Error {
+      os << *text;
       return Error::success();
     });
     if (reported) {
       if (outputPath != "-")
         sys::fs::remove(outputPath); // all or nothing
-      return error("cannot write '" + reportPath +
+      if (path == &quantReportPath && !reportPath.empty())
+        sys::fs::remove(reportPath);
+      return error("cannot write '" + *path +
                    "': " + toString(std::move(reported)));
     }
   }

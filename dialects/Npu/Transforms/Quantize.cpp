@@ -187,7 +187,8 @@ LogicalResult QuantizePass::quantizeConv(ConvOp conv, OpBuilder &b) {
   Operation *q = b.create(conv.getLoc(), conv->getName().getIdentifier(),
                           operands, TypeRange{*outType}, conv->getAttrs());
   if (absorbed) {
-    q->setLoc(b.getFusedLoc({conv.getLoc(), absorbed->getLoc()}));
+    // The clamp's node first: the INT8 value is its output.
+    q->setLoc(b.getFusedLoc({absorbed->getLoc(), conv.getLoc()}));
     replaceWithInt8(absorbed->getResult(0), q->getResult(0), b);
     absorbed->erase();
   } else {

@@ -1,0 +1,69 @@
+//===- Calibrate.h - calibration and the quantization report --*- C++ -*-===//
+//
+// Post-training quantization's use of the emulator: the FP32 model (the
+// `optimized` phase) is compiled with every intermediate tensor made a
+// graph output and run over the calibration samples on the emulator, the
+// execution path users already trust; no host reimplementation of the ops.
+// The same way, the quantization report runs the INT8 model with its INT8
+// tensors dequantized to outputs and compares them with the FP32 ones.
+//
+// A calibration set is a directory: for a model with one input, one
+// `.npy` per sample (FP32, the input's shape); for several inputs, one
+// subdirectory per sample holding `NAME.npy` for every input NAME. Samples
+// are taken in file-name order.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef NPU_QUANTIZATION_CALIBRATE_H
+#define NPU_QUANTIZATION_CALIBRATE_H
+
+#include "npu/Quantization/Calibration.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/Support/JSON.h"
+
+#include <string>
+#include <vector>
+
+namespace npu {
+
+/// One calibration sample: FP32 data for every graph input, in order.
+struct CalibrationSample {
+  std::string name; ///< The file or directory it came from.
+  std::vector<std::vector<float>> inputs;
+};
+
+/// Reads the calibration set at `dir` for `main`'s inputs. Fails with one
+/// line in `error` for a missing or empty directory, a sample that is not
+/// FP32, has the wrong shape or lacks an input.
+mlir::LogicalResult loadCalibrationSet(const std::string &dir,
+                                       mlir::func::FuncOp main,
+                                       std::vector<CalibrationSample> &samples,
+                                       std::string &error);
+
+/// Runs the FP32 `module` (phase `optimized`) over `samples` on the
+/// emulator of `target` and records on every FP32 value the range `method`
+/// chooses (`npu.range = array<f64: min, max>` on the defining op, or the
+/// function argument's attribute), what npu-quantize reads.
+mlir::LogicalResult calibrate(mlir::ModuleOp module,
+                              llvm::ArrayRef<CalibrationSample> samples,
+                              ptq::CalibrationMethod method,
+                              llvm::StringRef target, std::string &error);
+
+/// The quantization report (TPU-MLIR's --compare_all is the model):
+///   {"samples", "layers": [{"name" (ONNX node), "op", "scale",
+///     "zero_point", "weight_scale_min", "weight_scale_max", "sqnr_db",
+///     "cosine"}...], "outputs": [{"name", "sqnr_db", "cosine"}...]}
+/// per INT8 op of `quantized` (phase `quantized`) against the same node's
+/// FP32 result in `reference` (phase `optimized`), over every sample.
+/// SQNR = 10 log10(sum f^2 / sum (f - q)^2) in dB (null when the INT8
+/// result is exact); cosine = f.q / (|f| |q|).
+llvm::FailureOr<llvm::json::Value>
+buildQuantReport(mlir::ModuleOp reference, mlir::ModuleOp quantized,
+                 llvm::ArrayRef<CalibrationSample> samples,
+                 llvm::StringRef target, std::string &error);
+
+} // namespace npu
+
+#endif // NPU_QUANTIZATION_CALIBRATE_H

@@ -1,0 +1,358 @@
+//===- Calibrate.cpp - calibration and the quantization report -----------===//
+
+#include "npu/Quantization/Calibrate.h"
+
+#include "npu/Dialect/Npu/IR/NpuOps.h"
+#include "npu/Dialect/NpuIsa/IR/NpuIsaOps.h"
+#include "npu/Pipelines/Pipelines.h"
+#include "npu/Target/Npubin/NpubinEmitter.h"
+#include "npu/runtime/Emulator.h"
+#include "npu/runtime/Npy.h"
+
+#include "mlir/Dialect/Quant/IR/QuantTypes.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+using namespace mlir;
+
+namespace npu {
+
+namespace {
+
+func::FuncOp mainOf(ModuleOp module) {
+  return module.lookupSymbol<func::FuncOp>("main");
+}
+
+std::string inputName(func::FuncOp main, unsigned i) {
+  auto name = main.getArgAttrOfType<StringAttr>(i, "npu.name");
+  return name ? name.str() : "input" + std::to_string(i);
+}
+
+bool isF32Tensor(Type type) {
+  auto t = dyn_cast<RankedTensorType>(type);
+  return t && t.getElementType().isF32() && t.getNumElements() > 0;
+}
+
+/// Values worth observing in an FP32 module: every FP32 op result, in
+/// program order (the order is what matches a module with its clone).
+SmallVector<Value> floatValues(func::FuncOp main) {
+  SmallVector<Value> values;
+  for (Operation &op : main.getBody().front())
+    if (!isa<ConstantOp, func::ReturnOp>(op) && op.getNumResults() == 1 &&
+        isF32Tensor(op.getResult(0).getType()))
+      values.push_back(op.getResult(0));
+  return values;
+}
+
+/// Values of a quantized module with an INT8 result.
+SmallVector<Value> int8Values(func::FuncOp main) {
+  SmallVector<Value> values;
+  for (Operation &op : main.getBody().front())
+    if (!isa<ConstantOp, QuantizeOp>(op) && op.getNumResults() == 1)
+      if (auto t = dyn_cast<RankedTensorType>(op.getResult(0).getType()))
+        if (isa<quant::UniformQuantizedType>(t.getElementType()))
+          values.push_back(op.getResult(0));
+  return values;
+}
+
+/// Compiles a clone of `module` (phase `from`) in which the values `select`
+/// picks (by position) are extra graph outputs, INT8 ones dequantized, and
+/// runs it over every sample, calling `observe(sample, k, data)` with
+/// output k's FP32 data (the graph's own outputs first, then the picks).
+LogicalResult
+runObserved(ModuleOp module, CompilePhase from,
+            function_ref<SmallVector<Value>(func::FuncOp)> select,
+            ArrayRef<CalibrationSample> samples, StringRef target,
+            function_ref<void(size_t, size_t, ArrayRef<float>)> observe,
+            std::string &error) {
+  OwningOpRef<ModuleOp> clone = module.clone();
+  func::FuncOp main = mainOf(*clone);
+  if (!main)
+    return error = "no func.func @main", failure();
+  auto ret = cast<func::ReturnOp>(main.getBody().front().getTerminator());
+  OpBuilder b(ret);
+  SmallVector<Value> results(ret.getOperands());
+  unsigned graphOutputs = results.size();
+  for (Value v : select(main)) {
+    if (!isF32Tensor(v.getType()))
+      v = DequantizeOp::create(
+          b, v.getLoc(),
+          cast<RankedTensorType>(v.getType()).clone(b.getF32Type()), v);
+    results.push_back(v);
+  }
+  SmallVector<DictionaryAttr> resultAttrs;
+  for (unsigned k = 0; k < results.size(); ++k)
+    resultAttrs.push_back(
+        k < graphOutputs
+            ? main.getResultAttrDict(k)
+            : b.getDictionaryAttr(b.getNamedAttr(
+                  "npu.name", b.getStringAttr("observed" + std::to_string(k)))));
+  ret->setOperands(results);
+  main.setFunctionType(FunctionType::get(module.getContext(),
+                                         main.getArgumentTypes(),
+                                         ValueRange(results).getTypes()));
+  main.setAllResultAttrs(resultAttrs);
+
+  std::string diagnostic;
+  ScopedDiagnosticHandler handler(module.getContext(), [&](Diagnostic &diag) {
+    if (diagnostic.empty())
+      diagnostic = diag.str();
+    return success();
+  });
+  PassManager pm(module.getContext());
+  buildPipelineToPhase(pm, CompilePhase::Isa, target, from);
+  std::vector<uint8_t> bytes;
+  if (failed(pm.run(*clone)))
+    return error = "compiling the observed model: " + diagnostic, failure();
+  auto programs = (*clone).getOps<npuisa::ProgramOp>();
+  if (programs.empty() || failed(emitNpubin(*programs.begin(), bytes)))
+    return error = "compiling the observed model: " + diagnostic, failure();
+  std::unique_ptr<rt::Executable> exe =
+      rt::Executable::load(std::move(bytes), nullptr, error);
+  if (!exe)
+    return failure();
+  for (auto [s, sample] : llvm::enumerate(samples)) {
+    rt::Emulator emu(*exe);
+    for (auto [i, data] : llvm::enumerate(sample.inputs))
+      if (!emu.setInput(i, data.data(), data.size() * sizeof(float), error))
+        return error = sample.name + ": " + error, failure();
+    if (!emu.run(error))
+      return error = sample.name + ": " + error, failure();
+    for (size_t k = 0; k < exe->outputs().size(); ++k) {
+      const float *p = reinterpret_cast<const float *>(emu.output(k));
+      observe(s, k, ArrayRef(p, exe->outputs()[k].sizeBytes / sizeof(float)));
+    }
+  }
+  return success();
+}
+
+LogicalResult readSample(const std::string &path, RankedTensorType type,
+                         std::vector<float> &out, std::string &error) {
+  rt::NpyArray array;
+  if (!rt::readNpy(path, array, error))
+    return error = path + ": " + error, failure();
+  if (array.type != bin::ElementType::F32)
+    return error = path + ": calibration data must be float32, not " +
+                   rt::npyDtypeName(array.type),
+           failure();
+  if (ArrayRef<int64_t>(array.shape) != type.getShape()) {
+    std::string want, got;
+    for (int64_t d : type.getShape())
+      want += (want.empty() ? "" : "x") + std::to_string(d);
+    for (int64_t d : array.shape)
+      got += (got.empty() ? "" : "x") + std::to_string(d);
+    return error = path + ": shape " + got + " does not match the input's " +
+                   want,
+           failure();
+  }
+  out.resize(array.data.size() / sizeof(float));
+  std::memcpy(out.data(), array.data.data(), array.data.size());
+  return success();
+}
+
+} // namespace
+
+LogicalResult loadCalibrationSet(const std::string &dir, func::FuncOp main,
+                                 std::vector<CalibrationSample> &samples,
+                                 std::string &error) {
+  if (!llvm::sys::fs::is_directory(dir))
+    return error = "calibration directory '" + dir + "' does not exist",
+           failure();
+  unsigned inputs = main.getNumArguments();
+  for (unsigned i = 0; i < inputs; ++i)
+    if (!isF32Tensor(main.getArgument(i).getType()))
+      return error = "calibration needs FP32 graph inputs; '" +
+                     inputName(main, i) + "' is not",
+             failure();
+  std::vector<std::string> entries;
+  std::error_code ec;
+  for (llvm::sys::fs::directory_iterator it(dir, ec), end; it != end && !ec;
+       it.increment(ec)) {
+    std::string path = it->path();
+    bool isDir = llvm::sys::fs::is_directory(path);
+    if (inputs == 1 ? (!isDir && StringRef(path).ends_with(".npy")) : isDir)
+      entries.push_back(path);
+  }
+  if (ec)
+    return error = "cannot read '" + dir + "': " + ec.message(), failure();
+  std::sort(entries.begin(), entries.end());
+  if (entries.empty())
+    return error = "calibration directory '" + dir + "' holds no samples (" +
+                   (inputs == 1 ? "one .npy per sample"
+                                : "one directory of NAME.npy per sample") +
+                   ")",
+           failure();
+  for (const std::string &entry : entries) {
+    CalibrationSample sample;
+    sample.name = entry;
+    sample.inputs.resize(inputs);
+    for (unsigned i = 0; i < inputs; ++i) {
+      std::string path =
+          inputs == 1 ? entry : entry + "/" + inputName(main, i) + ".npy";
+      if (inputs > 1 && !llvm::sys::fs::exists(path))
+        return error = entry + ": no " + inputName(main, i) + ".npy",
+               failure();
+      if (failed(readSample(path,
+                            cast<RankedTensorType>(main.getArgument(i).getType()),
+                            sample.inputs[i], error)))
+        return failure();
+    }
+    samples.push_back(std::move(sample));
+  }
+  return success();
+}
+
+LogicalResult calibrate(ModuleOp module, ArrayRef<CalibrationSample> samples,
+                        ptq::CalibrationMethod method, StringRef target,
+                        std::string &error) {
+  func::FuncOp main = mainOf(module);
+  if (!main)
+    return error = "no func.func @main", failure();
+  SmallVector<Value> values = floatValues(main);
+  unsigned graphOutputs =
+      main.getBody().front().getTerminator()->getNumOperands();
+  std::vector<ptq::TensorStats> stats(values.size()),
+      inputs(main.getNumArguments());
+  for (const CalibrationSample &sample : samples)
+    for (auto [i, data] : llvm::enumerate(sample.inputs))
+      inputs[i].add(data.data(), data.size());
+  if (failed(runObserved(
+          module, CompilePhase::Optimized, floatValues, samples, target,
+          [&](size_t, size_t k, ArrayRef<float> data) {
+            if (k >= graphOutputs)
+              stats[k - graphOutputs].add(data.data(), data.size());
+          },
+          error)))
+    return failure();
+  Builder b(module.getContext());
+  auto rangeAttr = [&](const ptq::TensorStats &s) {
+    ptq::Range r = ptq::chooseRange(s, method);
+    return b.getDenseF64ArrayAttr({r.min, r.max});
+  };
+  for (auto [i, s] : llvm::enumerate(inputs))
+    main.setArgAttr(i, "npu.range", rangeAttr(s));
+  for (auto [v, s] : llvm::zip(values, stats))
+    v.getDefiningOp()->setAttr("npu.range", rangeAttr(s));
+  return success();
+}
+
+FailureOr<llvm::json::Value>
+buildQuantReport(ModuleOp reference, ModuleOp quantized,
+                 ArrayRef<CalibrationSample> samples, StringRef target,
+                 std::string &error) {
+  func::FuncOp refMain = mainOf(reference), qMain = mainOf(quantized);
+  if (!refMain || !qMain)
+    return error = "no func.func @main", failure();
+  SmallVector<Value> refValues = floatValues(refMain);
+  SmallVector<Value> qValues = int8Values(qMain);
+  unsigned graphOutputs =
+      refMain.getBody().front().getTerminator()->getNumOperands();
+  // Each INT8 value's FP32 counterpart: the reference value of the same
+  // ONNX node (the last one, the node's output, when it made several ops).
+  std::map<std::string, size_t> refIndex;
+  for (auto [i, v] : llvm::enumerate(refValues))
+    refIndex[onnxNodeOf(v.getDefiningOp()).first] = i;
+  struct Pair {
+    Value q;
+    size_t ref;
+  };
+  std::vector<Pair> pairs;
+  for (Value q : qValues) {
+    auto it = refIndex.find(onnxNodeOf(q.getDefiningOp()).first);
+    if (it != refIndex.end())
+      pairs.push_back({q, it->second});
+  }
+  // Observed data, per sample: reference values and graph outputs, then the
+  // INT8 ones. Both models are run over the whole set.
+  std::vector<std::vector<std::vector<float>>> ref(samples.size()),
+      got(samples.size());
+  if (failed(runObserved(
+          reference, CompilePhase::Optimized, floatValues, samples, target,
+          [&](size_t s, size_t k, ArrayRef<float> data) {
+            ref[s].push_back(data.vec());
+          },
+          error)))
+    return failure();
+  if (failed(runObserved(
+          quantized, CompilePhase::Quantized,
+          [&](func::FuncOp main) {
+            SmallVector<Value> picked;
+            SmallVector<Value> all = int8Values(main);
+            // Same positions as in `pairs` (the clone's values).
+            for (auto [i, v] : llvm::enumerate(int8Values(qMain)))
+              if (llvm::any_of(pairs, [&](const Pair &p) { return p.q == v; }))
+                picked.push_back(all[i]);
+            return picked;
+          },
+          samples, target,
+          [&](size_t s, size_t k, ArrayRef<float> data) {
+            got[s].push_back(data.vec());
+          },
+          error)))
+    return failure();
+  struct Acc {
+    double ff = 0, qq = 0, fq = 0, noise = 0;
+    void add(ArrayRef<float> f, ArrayRef<float> q) {
+      for (size_t i = 0; i < f.size() && i < q.size(); ++i) {
+        ff += double(f[i]) * f[i];
+        qq += double(q[i]) * q[i];
+        fq += double(f[i]) * q[i];
+        noise += (double(f[i]) - q[i]) * (double(f[i]) - q[i]);
+      }
+    }
+    llvm::json::Value sqnr() const {
+      if (noise == 0)
+        return nullptr;
+      return std::round(100 * 10 * std::log10(ff / noise)) / 100;
+    }
+    double cosine() const {
+      return ff > 0 && qq > 0 ? fq / std::sqrt(ff * qq) : (ff == qq ? 1 : 0);
+    }
+  };
+  llvm::json::Array layers, outputs;
+  for (auto [j, pair] : llvm::enumerate(pairs)) {
+    Acc acc;
+    for (size_t s = 0; s < samples.size(); ++s)
+      acc.add(ref[s][graphOutputs + pair.ref], got[s][graphOutputs + j]);
+    Operation *op = pair.q.getDefiningOp();
+    auto type = cast<quant::UniformQuantizedType>(
+        cast<RankedTensorType>(pair.q.getType()).getElementType());
+    llvm::json::Object layer{{"name", onnxNodeOf(op).first},
+                             {"op", op->getName().stripDialect().str()},
+                             {"scale", type.getScale()},
+                             {"zero_point", type.getZeroPoint()},
+                             {"sqnr_db", acc.sqnr()},
+                             {"cosine", acc.cosine()}};
+    if (op->getNumOperands() > 1)
+      if (auto w = dyn_cast<quant::UniformQuantizedPerAxisType>(
+              cast<RankedTensorType>(op->getOperand(1).getType())
+                  .getElementType())) {
+        ArrayRef<double> scales = w.getScales();
+        layer["weight_scale_min"] = *std::min_element(scales.begin(), scales.end());
+        layer["weight_scale_max"] = *std::max_element(scales.begin(), scales.end());
+      }
+    layers.push_back(std::move(layer));
+  }
+  for (unsigned k = 0; k < graphOutputs; ++k) {
+    Acc acc;
+    for (size_t s = 0; s < samples.size(); ++s)
+      acc.add(ref[s][k], got[s][k]);
+    auto name = refMain.getResultAttrOfType<StringAttr>(k, "npu.name");
+    outputs.push_back(llvm::json::Object{
+        {"name", name ? name.str() : "output" + std::to_string(k)},
+        {"sqnr_db", acc.sqnr()},
+        {"cosine", acc.cosine()}});
+  }
+  return llvm::json::Value(llvm::json::Object{{"samples", int64_t(samples.size())},
+                                              {"layers", std::move(layers)},
+                                              {"outputs", std::move(outputs)}});
+}
+
+} // namespace npu
