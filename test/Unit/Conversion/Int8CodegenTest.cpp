@@ -1,0 +1,271 @@
+//===- Int8CodegenTest.cpp - INT8 ops compiled, emulated, bit-compared ---===//
+//
+// Every INT8 op kind the code generator emits (convolution with requantized
+// output, lookup-table activation, quantize, dequantize), compiled from
+// quantized npu IR through the real pipeline, run on the emulator, and
+// compared bit for bit with a host evaluation of the documented integer
+// arithmetic (docs/quantization.md):
+//   acc = sum (q_x - zp_x) * q_w + q_b             (padding reads zp_x)
+//   q_y = clamp(((acc * m + 2^(n-1)) >> n) + zp_y, -128, 127)
+//   quantize: clamp(round_half_away(x / s) + zp), in FP32 like the device.
+// Scales of the graph's edges are powers of two, so the FP32 boundary
+// values carry the INT8 codes exactly.
+//
+//===----------------------------------------------------------------------===//
+
+#include "npu/InitAllDialects.h"
+#include "npu/Pipelines/Pipelines.h"
+#include "npu/Quantization/QuantParams.h"
+#include "npu/Target/Npubin/NpubinEmitter.h"
+#include "npu/runtime/Emulator.h"
+
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <sstream>
+
+using namespace mlir;
+namespace ptq = npu::ptq;
+
+namespace {
+
+/// Compiles an npu module (phase `quantized`) for `target`, runs it on
+/// `input` and returns output 0 as floats; fails the test on any error.
+std::vector<float> compileAndRun(const std::string &source,
+                                 const std::vector<float> &input,
+                                 const char *target = "npu-v1-small") {
+  DialectRegistry registry;
+  npu::registerAllDialects(registry);
+  MLIRContext context(registry);
+  std::string diag;
+  context.getDiagEngine().registerHandler([&](Diagnostic &d) {
+    if (diag.empty())
+      diag = d.str();
+    return success();
+  });
+  OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(source, &context);
+  EXPECT_TRUE(module) << diag;
+  if (!module)
+    return {};
+  PassManager pm(&context);
+  npu::buildPipelineToPhase(pm, npu::CompilePhase::Isa, target,
+                            npu::CompilePhase::Quantized);
+  std::vector<uint8_t> bytes;
+  bool compiled = succeeded(pm.run(*module));
+  auto programs = module->getOps<npu::npuisa::ProgramOp>();
+  compiled = compiled && !programs.empty() &&
+             succeeded(npu::emitNpubin(*programs.begin(), bytes));
+  EXPECT_TRUE(compiled) << diag;
+  if (!compiled)
+    return {};
+  std::string error;
+  auto exe = npu::rt::Executable::load(std::move(bytes), nullptr, error);
+  EXPECT_TRUE(exe) << error;
+  npu::rt::Emulator emu(*exe);
+  EXPECT_TRUE(emu.setInput(0, input.data(), input.size() * 4, error)) << error;
+  EXPECT_TRUE(emu.run(error)) << error;
+  const float *out = reinterpret_cast<const float *>(emu.output(0));
+  return std::vector<float>(out, out + exe->outputs()[0].sizeBytes / 4);
+}
+
+std::string i8Type(double scale, int zp) {
+  std::ostringstream os;
+  os.precision(17);
+  os << "!quant.uniform<i8:f32, " << scale << ":" << zp << ">";
+  return os.str();
+}
+
+std::string shape(std::initializer_list<int64_t> dims, const std::string &el) {
+  std::ostringstream os;
+  os << "tensor<";
+  for (int64_t d : dims)
+    os << d << "x";
+  os << el << ">";
+  return os.str();
+}
+
+/// `dense<"0x...">`: the values' little-endian bytes, any shape.
+template <typename T> std::string dense(const std::vector<T> &v) {
+  static const char *hex = "0123456789ABCDEF";
+  std::string out = "dense<\"0x";
+  const auto *bytes = reinterpret_cast<const unsigned char *>(v.data());
+  for (size_t i = 0; i < v.size() * sizeof(T); ++i) {
+    out += hex[bytes[i] >> 4];
+    out += hex[bytes[i] & 15];
+  }
+  return out + "\">";
+}
+
+/// TOSA apply_scale_32, double_round = false, from the specification.
+int64_t applyScale32(int64_t value, int32_t multiplier, int32_t shift) {
+  return (value * multiplier + (int64_t(1) << (shift - 1))) >> shift;
+}
+
+struct Int8Conv {
+  int64_t c, h, w, m, k, stride, pad, group;
+  int zpIn, zpOut;
+  double sIn, sOut; // powers of two
+};
+
+void runInt8Conv(const Int8Conv &t) {
+  std::mt19937 rng(11);
+  std::uniform_int_distribution<int> code(-128, 127), wcode(-127, 127),
+      bcode(-3000, 3000);
+  int64_t cg = t.c / t.group, mg = t.m / t.group;
+  int64_t oh = (t.h + 2 * t.pad - t.k) / t.stride + 1;
+  int64_t ow = (t.w + 2 * t.pad - t.k) / t.stride + 1;
+  std::vector<int> xq(size_t(t.c * t.h * t.w));
+  std::vector<int8_t> wq(size_t(t.m * cg * t.k * t.k));
+  std::vector<int32_t> bq(size_t(t.m));
+  std::vector<double> wScale(size_t(t.m));
+  for (int &v : xq)
+    v = code(rng);
+  for (int8_t &v : wq)
+    v = int8_t(wcode(rng));
+  for (int32_t &v : bq)
+    v = bcode(rng);
+  for (int64_t m = 0; m < t.m; ++m)
+    wScale[m] = 0.002 + 0.001 * double(m % 5);
+  std::ostringstream scales;
+  scales.precision(17);
+  for (int64_t m = 0; m < t.m; ++m)
+    scales << (m ? "," : "") << wScale[m];
+  std::string inT = shape({1, t.c, t.h, t.w}, i8Type(t.sIn, t.zpIn));
+  std::string outT = shape({1, t.m, oh, ow}, i8Type(t.sOut, t.zpOut));
+  std::string wT = shape({t.m, cg, t.k, t.k},
+                         "!quant.uniform<i8<-127:127>:f32:0, {" + scales.str() +
+                             "}>");
+  std::ostringstream src;
+  src << "func.func @main(%x: " << shape({1, t.c, t.h, t.w}, "f32")
+      << " {npu.name = \"x\"}) -> (" << shape({1, t.m, oh, ow}, "f32")
+      << " {npu.name = \"y\"}) {\n"
+      << "  %q = npu.quantize %x : " << shape({1, t.c, t.h, t.w}, "f32")
+      << " -> " << inT << "\n"
+      << "  %w = npu.constant " << dense(wq) << " : "
+      << shape({t.m, cg, t.k, t.k}, "i8") << " -> " << wT << "\n"
+      << "  %b = npu.constant " << dense(bq) << " : " << shape({t.m}, "i32")
+      << "\n"
+      << "  %c = npu.conv %q, %w, %b {dilations = array<i64: 1, 1>, group = "
+      << t.group << " : i64, pads = array<i64: " << t.pad << ", " << t.pad
+      << ", " << t.pad << ", " << t.pad << ">, strides = array<i64: "
+      << t.stride << ", " << t.stride << ">} : (" << inT << ", " << wT
+      << ", tensor<" << t.m << "xi32>) -> " << outT << "\n"
+      << "  %y = npu.dequantize %c : " << outT << " -> "
+      << shape({1, t.m, oh, ow}, "f32") << "\n"
+      << "  return %y : " << shape({1, t.m, oh, ow}, "f32") << "\n}\n";
+  std::vector<float> x(xq.size());
+  for (size_t i = 0; i < x.size(); ++i)
+    x[i] = float(t.sIn * (xq[i] - t.zpIn));
+  std::vector<float> y = compileAndRun(src.str(), x);
+  ASSERT_EQ(y.size(), size_t(t.m * oh * ow));
+  int saturated = 0;
+  for (int64_t m = 0; m < t.m; ++m) {
+    auto r = ptq::computeRequant(t.sIn * wScale[m] / t.sOut);
+    ASSERT_TRUE(r);
+    int64_t g = m / mg;
+    for (int64_t oy = 0; oy < oh; ++oy)
+      for (int64_t ox = 0; ox < ow; ++ox) {
+        int64_t acc = bq[m];
+        for (int64_t cc = 0; cc < cg; ++cc)
+          for (int64_t ky = 0; ky < t.k; ++ky)
+            for (int64_t kx = 0; kx < t.k; ++kx) {
+              int64_t iy = oy * t.stride - t.pad + ky,
+                      ix = ox * t.stride - t.pad + kx;
+              int64_t c = g * cg + cc;
+              int xv = (iy < 0 || iy >= t.h || ix < 0 || ix >= t.w)
+                           ? t.zpIn
+                           : xq[(c * t.h + iy) * t.w + ix];
+              acc += int64_t(xv - t.zpIn) *
+                     wq[((m * cg + cc) * t.k + ky) * t.k + kx];
+            }
+        int64_t q = std::clamp<int64_t>(
+            applyScale32(acc, r->multiplier, r->shift) + t.zpOut, -128, 127);
+        saturated += q == -128 || q == 127;
+        float got = y[(m * oh + oy) * ow + ox];
+        int64_t gotCode = int64_t(std::lround(got / t.sOut)) + t.zpOut;
+        ASSERT_EQ(gotCode, q) << "channel " << m << " at (" << oy << ", "
+                              << ox << ")";
+      }
+  }
+  // The cases are sized so that saturation is exercised too.
+  EXPECT_GT(saturated, 0);
+}
+
+TEST(Int8Codegen, ConvWithZeroPointPaddingAndTiles) {
+  // 3x3, pad 1: the halo must read the input zero point; npu-v1-small
+  // needs several tiles.
+  runInt8Conv({16, 20, 24, 24, 3, 1, 1, 1, -7, 5, 0.0625, 0.25});
+}
+
+TEST(Int8Codegen, StridedConvManyChannels) {
+  // 100 input channels: accumulated over several K chunks.
+  runInt8Conv({100, 9, 11, 40, 3, 2, 1, 1, 3, -20, 0.125, 0.5});
+}
+
+TEST(Int8Codegen, GroupedConvAndPointwise) {
+  runInt8Conv({8, 6, 6, 12, 3, 1, 0, 2, 0, 0, 0.25, 0.5});
+  runInt8Conv({32, 7, 7, 64, 1, 1, 0, 1, -128, -128, 0.03125, 0.125});
+}
+
+TEST(Int8Codegen, LookupTableActivationsAndBoundaries) {
+  // quantize -> sigmoid (LUT) -> dequantize, and quantize -> hard swish ->
+  // dequantize, over all 256 input codes; scales not powers of two inside.
+  const double sIn = 0.0625, sOut = 1.0 / 256;
+  const int zpIn = 3, zpOut = -128;
+  for (const char *op : {"sigmoid", "hard_swish"}) {
+    bool swish = std::string(op) == "hard_swish";
+    double so = swish ? 0.03125 : sOut;
+    int zo = swish ? -20 : zpOut;
+    std::string f = shape({1, 256}, "f32");
+    std::string qi = shape({1, 256}, i8Type(sIn, zpIn));
+    std::string qo = shape({1, 256}, i8Type(so, zo));
+    std::ostringstream src;
+    src << "func.func @main(%x: " << f << " {npu.name = \"x\"}) -> (" << f
+        << " {npu.name = \"y\"}) {\n"
+        << "  %q = npu.quantize %x : " << f << " -> " << qi << "\n"
+        << "  %s = npu." << op << " %q : " << qi << " -> " << qo << "\n"
+        << "  %y = npu.dequantize %s : " << qo << " -> " << f << "\n"
+        << "  return %y : " << f << "\n}\n";
+    std::vector<float> x(256);
+    for (int q = -128; q < 128; ++q)
+      x[q + 128] = float(sIn * (q - zpIn));
+    std::vector<float> y = compileAndRun(src.str(), x, "npu-v1");
+    ASSERT_EQ(y.size(), 256u);
+    for (int q = -128; q < 128; ++q) {
+      double real = sIn * (q - zpIn);
+      double fy = swish ? real * std::clamp(real / 6 + 0.5, 0.0, 1.0)
+                        : 1 / (1 + std::exp(-real));
+      int64_t want = std::clamp<int64_t>(
+          int64_t(std::round(fy / so)) + zo, -128, 127);
+      int64_t got = int64_t(std::lround(y[q + 128] / so)) + zo;
+      ASSERT_EQ(got, want) << op << " at code " << q;
+    }
+  }
+}
+
+TEST(Int8Codegen, QuantizeRoundsHalfAwayAndSaturates) {
+  // quantize then dequantize at scale 0.1 (not a power of two): FP32
+  // x / 0.1f, rounded half away from zero, saturated.
+  const float s = 0.1f;
+  const int zp = -3;
+  std::vector<float> x = {0.05f, -0.05f, 0.15f, -0.15f, 12.7f, -12.9f,
+                          100.0f, -100.0f, 0.0f, 3.14159f, -2.5f, 0.25f};
+  std::string f = shape({12}, "f32"), q = shape({12}, i8Type(0.1, zp));
+  std::string src = "func.func @main(%x: " + f + " {npu.name = \"x\"}) -> (" +
+                    f + " {npu.name = \"y\"}) {\n  %q = npu.quantize %x : " + f +
+                    " -> " + q + "\n  %y = npu.dequantize %q : " + q + " -> " +
+                    f + "\n  return %y : " + f + "\n}\n";
+  std::vector<float> y = compileAndRun(src, x, "npu-v1");
+  ASSERT_EQ(y.size(), x.size());
+  for (size_t i = 0; i < x.size(); ++i) {
+    int code = int(std::clamp<float>(std::round(x[i] / s) + zp, -128, 127));
+    EXPECT_EQ(y[i], float(code - zp) * s) << "x = " << x[i];
+  }
+}
+
+} // namespace
