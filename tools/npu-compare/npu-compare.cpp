@@ -1,8 +1,9 @@
 //===- npu-compare.cpp - compare a result with a reference tensor --------===//
 //
 // npu-compare ACTUAL EXPECTED [--rtol=R] [--atol=A] [--peak-tol=T]
+//             [--min-cosine=C]
 // npu-compare --outputs=DIR/outputs.json EXPECTED_0 EXPECTED_1 ... [--rtol]
-// [--atol] [--peak-tol]
+// [--atol] [--peak-tol] [--min-cosine]
 //
 // The second form compares every output npu-run wrote (in graph output
 // order, as outputs.json lists them) with the expected file of that index.
@@ -14,7 +15,10 @@
 // integers and booleans must be equal. With --peak-tol=T, floats pass when
 // |actual - expected| <= T * max|expected| instead (the error relative to the
 // output's largest magnitude, for whole-model comparisons against ONNX
-// Runtime, where tiny elements carry only rounding noise). Prints one line;
+// Runtime, where tiny elements carry only rounding noise). With
+// --min-cosine=C, floats pass when the cosine similarity of the two tensors
+// is at least C (INT8 against FP32 results, where elementwise tolerances
+// say little); the line also gives the SQNR in dB. Prints one line;
 // exit code 0 when the tensors match, 1 when they do not or a file cannot be
 // read.
 //
@@ -68,7 +72,7 @@ double element(const NpyArray &a, size_t i) {
 /// Compares two tensor files; prints one line; true when they match.
 bool compareFiles(const std::string &actualPath,
                   const std::string &expectedPath, double rtol, double atol,
-                  double peakTol, bool &readError) {
+                  double peakTol, double minCosine, bool &readError) {
   NpyArray actual, expected;
   std::string error;
   readError = false;
@@ -97,6 +101,23 @@ bool compareFiles(const std::string &actualPath,
         peak = std::max(peak, std::fabs(element(expected, i)));
     rtol = 0;
     atol = peakTol * peak;
+  }
+  if (isFloat && minCosine > 0) {
+    double aa = 0, ee = 0, ae = 0, noise = 0;
+    for (size_t i = 0; i < n; ++i) {
+      double a = element(actual, i), e = element(expected, i);
+      aa += a * a;
+      ee += e * e;
+      ae += a * e;
+      noise += (a - e) * (a - e);
+    }
+    double cosine = aa > 0 && ee > 0 ? ae / std::sqrt(aa * ee) : aa == ee;
+    double sqnr = noise > 0 ? 10 * std::log10(ee / noise) : INFINITY;
+    bool ok = cosine >= minCosine; // NaN fails
+    std::printf("npu-compare: %s: %zu elements, cosine %.6f (min %g), SQNR "
+                "%.2f dB\n",
+                ok ? "OK" : "MISMATCH", n, cosine, minCosine, sqnr);
+    return ok;
   }
   double maxAbs = 0, maxRel = 0;
   size_t bad = 0, first = 0;
@@ -134,7 +155,7 @@ bool compareFiles(const std::string &actualPath,
 } // namespace
 
 int main(int argc, char **argv) {
-  double rtol = 1e-3, atol = 1e-7, peakTol = 0;
+  double rtol = 1e-3, atol = 1e-7, peakTol = 0, minCosine = 0;
   std::string outputsJson;
   std::vector<std::string> files;
   for (int i = 1; i < argc; ++i) {
@@ -144,6 +165,8 @@ int main(int argc, char **argv) {
       atol = std::atof(argv[i] + 7);
     else if (!std::strncmp(argv[i], "--peak-tol=", 11))
       peakTol = std::atof(argv[i] + 11);
+    else if (!std::strncmp(argv[i], "--min-cosine=", 13))
+      minCosine = std::atof(argv[i] + 13);
     else if (!std::strncmp(argv[i], "--outputs=", 10))
       outputsJson = argv[i] + 10;
     else if (argv[i][0] == '-') {
@@ -158,12 +181,13 @@ int main(int argc, char **argv) {
     if (files.size() != 2) {
       std::fprintf(stderr,
                    "usage: npu-compare ACTUAL EXPECTED [--rtol=R] "
-                   "[--atol=A] [--peak-tol=T]\n       npu-compare "
-                   "--outputs=OUTPUTS.json EXPECTED... [--rtol=R] [--atol=A] "
-                   "[--peak-tol=T]\n");
+                   "[--atol=A] [--peak-tol=T] [--min-cosine=C]\n       "
+                   "npu-compare --outputs=OUTPUTS.json EXPECTED... [--rtol=R] "
+                   "[--atol=A] [--peak-tol=T] [--min-cosine=C]\n");
       return 1;
     }
-    return compareFiles(files[0], files[1], rtol, atol, peakTol, readError) ? 0
+    return compareFiles(files[0], files[1], rtol, atol, peakTol, minCosine,
+                        readError) ? 0
                                                                             : 1;
   }
   std::ifstream in(outputsJson);
@@ -190,7 +214,7 @@ int main(int argc, char **argv) {
       return 1;
     }
     all &= compareFiles(dir + entry["file"].get<std::string>(), files[k], rtol,
-                        atol, peakTol, readError);
+                        atol, peakTol, minCosine, readError);
     if (readError)
       return 1;
   }

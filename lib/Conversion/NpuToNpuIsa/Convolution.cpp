@@ -354,8 +354,12 @@ FailureOr<std::optional<ElementsAttr>> requantParams(Operation *op) {
       sum += q[c * perChannel + i];
     int64_t bias = bValues ? bValues.getValues<int32_t>()[c] : 0;
     int64_t folded = bias - in.getZeroPoint() * sum;
-    std::optional<ptq::Requant> r = ptq::computeRequant(
-        in.getScale() * w.getScales()[c] / out.getScale());
+    double multiplier = in.getScale() * w.getScales()[c] / out.getScale();
+    std::optional<ptq::Requant> r = ptq::computeRequant(multiplier);
+    // Below 2^-32 every INT32 accumulator scales to under half a step: the
+    // channel is its zero point (multiplier 0), exactly as rounding says.
+    if (!r && multiplier >= 0 && multiplier < 0x1p-32)
+      r = ptq::Requant{0, 31};
     if (!r)
       return conv.emitError("backend: output channel ")
              << c << "'s requantization multiplier is out of range";

@@ -372,7 +372,15 @@ void Codegen::formFusionGroups() {
           if (auto c = v.getDefiningOp<ConvOp>())
             if (!inChain.count(c))
               conv = c;
-      if (!conv || conv.getType() != group.front()->getResult(0).getType())
+      // Epilogues compute in FP32 in the convolution's output tiles: a run
+      // with INT8 values (quantize, LUT) stays a program of its own.
+      bool allF32 = llvm::all_of(group, [](Operation *op) {
+        return cast<RankedTensorType>(op->getResult(0).getType())
+            .getElementType()
+            .isF32();
+      });
+      if (!conv || !allF32 ||
+          conv.getType() != group.front()->getResult(0).getType())
         continue;
       MacConv g;
       int64_t tiles, bytes;
