@@ -57,6 +57,9 @@ private:
   /// `npu.dequantize`, INT8 readers look through it to `q`.
   void replaceWithInt8(Value old, Value q, OpBuilder &b);
 
+  /// Whether `op` will read INT8: an INT8-capable convolution or
+  /// activation this pass quantizes.
+  bool willBeInt8(Operation *op);
   LogicalResult quantizeConv(ConvOp conv, OpBuilder &b);
   void quantizeLut(Operation *op, OpBuilder &b);
 
@@ -111,13 +114,33 @@ void QuantizePass::replaceWithInt8(Value old, Value q, OpBuilder &b) {
   int8[dq] = q;
 }
 
-LogicalResult QuantizePass::quantizeConv(ConvOp conv, OpBuilder &b) {
+/// A convolution on the MAC array with constant FP32 weights (depthwise
+/// ones run on the vector unit in FP32).
+static bool isMacConv(ConvOp conv) {
   auto inType = conv.getInput().getType();
+  int64_t cout = conv.getWeight().getType().getDimSize(0);
+  bool depthwise = conv.getGroup() > 1 &&
+                   conv.getGroup() == inType.getDimSize(1) &&
+                   cout == conv.getGroup();
+  Attribute w;
+  return !depthwise && conv.getType().getElementType().isF32() &&
+         matchPattern(conv.getWeight(), m_Constant(&w));
+}
+
+bool QuantizePass::willBeInt8(Operation *op) {
+  if (keptFloat(op))
+    return false;
+  if (auto conv = dyn_cast<ConvOp>(op))
+    return isMacConv(conv);
+  return isa<SigmoidOp, HardSigmoidOp, HardSwishOp, TanhOp, LeakyReluOp,
+             ClampOp>(op) &&
+         rangeOf(op->getResult(0));
+}
+
+LogicalResult QuantizePass::quantizeConv(ConvOp conv, OpBuilder &b) {
   auto wType = conv.getWeight().getType();
   int64_t cout = wType.getDimSize(0);
-  // Depthwise convolutions run on the vector unit in FP32.
-  if (conv.getGroup() > 1 && conv.getGroup() == inType.getDimSize(1) &&
-      cout == conv.getGroup())
+  if (!isMacConv(conv))
     return failure();
   SmallVector<float> w, bias;
   Attribute wAttr, bAttr;
@@ -127,18 +150,28 @@ LogicalResult QuantizePass::quantizeConv(ConvOp conv, OpBuilder &b) {
   if (conv.getBias() && (!matchPattern(conv.getBias(), m_Constant(&bAttr)) ||
                          !readFloatConstant(bAttr, bias)))
     return failure();
-  // A ReLU or ReLU6 that only this convolution feeds is the requantization's
-  // saturation: the result takes its range (min 0: zero point -128).
+  // A ReLU or ReLU6 that only this convolution feeds, and whose readers
+  // take INT8, is the requantization's saturation: the result takes its
+  // range (min 0: zero point -128).
   Value result = conv.getResult();
   Operation *absorbed = nullptr;
   if (conv->hasOneUse())
     if (auto clamp = dyn_cast<ClampOp>(*conv->user_begin()))
       if (clamp.getMin().isZero() && !keptFloat(clamp) &&
-          rangeOf(clamp.getResult())) {
+          rangeOf(clamp.getResult()) &&
+          llvm::all_of(clamp->getUsers(),
+                       [&](Operation *u) { return willBeInt8(u); })) {
         absorbed = clamp;
         result = clamp.getResult();
       }
-  std::optional<RankedTensorType> outType = quantizedTypeOf(result);
+  // The result is INT8 when every reader takes INT8 (or a clamp was
+  // absorbed); otherwise FP32, scaled out of the accumulator, so the float
+  // readers see no output quantization error.
+  bool int8Result = absorbed || llvm::all_of(conv->getUsers(), [&](Operation *u) {
+    return willBeInt8(u);
+  });
+  std::optional<RankedTensorType> outType =
+      int8Result ? quantizedTypeOf(result) : conv.getType();
   if (!outType)
     return failure();
   Value input = int8Of(conv.getInput(), b);
@@ -169,9 +202,10 @@ LogicalResult QuantizePass::quantizeConv(ConvOp conv, OpBuilder &b) {
   Value weight = ConstantOp::create(
       b, conv.getWeight().getLoc(), withElementType(wType, qwType),
       DenseElementsAttr::get(storage, ArrayRef(qw)));
-  // Bias: INT32 at scale s_in * s_w[c], zero point 0.
-  Value qbias;
-  if (conv.getBias()) {
+  // Bias: INT32 at scale s_in * s_w[c], zero point 0 (an FP32 result keeps
+  // the FP32 bias).
+  Value qbias = int8Result ? Value() : conv.getBias();
+  if (conv.getBias() && int8Result) {
     SmallVector<int32_t> qb(cout);
     for (int64_t c = 0; c < cout; ++c) {
       double v = std::round(double(bias[c]) / (inScale * scales[c]));
@@ -191,8 +225,10 @@ LogicalResult QuantizePass::quantizeConv(ConvOp conv, OpBuilder &b) {
     q->setLoc(b.getFusedLoc({absorbed->getLoc(), conv.getLoc()}));
     replaceWithInt8(absorbed->getResult(0), q->getResult(0), b);
     absorbed->erase();
-  } else {
+  } else if (int8Result) {
     replaceWithInt8(conv.getResult(), q->getResult(0), b);
+  } else {
+    conv.getResult().replaceAllUsesWith(q->getResult(0));
   }
   conv->erase();
   return success();

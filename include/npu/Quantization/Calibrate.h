@@ -52,9 +52,10 @@ mlir::LogicalResult calibrate(mlir::ModuleOp module,
                               llvm::StringRef target, std::string &error);
 
 /// The quantization report (TPU-MLIR's --compare_all is the model):
-///   {"samples", "layers": [{"name" (ONNX node), "op", "scale",
-///     "zero_point", "weight_scale_min", "weight_scale_max", "sqnr_db",
-///     "cosine"}...], "outputs": [{"name", "sqnr_db", "cosine"}...]}
+///   {"samples", "layers": [{"name" (ONNX node), "op", "input_scale",
+///     "input_zero_point", "scale", "zero_point" (INT8 results only),
+///     "weight_scale_min", "weight_scale_max", "sqnr_db", "cosine"}...],
+///    "outputs": [{"name", "sqnr_db", "cosine"}...]}
 /// per INT8 op of `quantized` (phase `quantized`) against the same node's
 /// FP32 result in `reference` (phase `optimized`), over every sample.
 /// SQNR = 10 log10(sum f^2 / sum (f - q)^2) in dB (null when the INT8

@@ -247,12 +247,15 @@ std::optional<SmallVector<int64_t>> recordedTiles(Operation *op,
 /// vec.pool's alpha divides) or `op` is not an average pooling.
 std::optional<ElementsAttr> avgPoolReciprocals(Operation *op);
 
-/// The vec.requant parameters of an INT8 convolution (the `quantized`
-/// phase's types), per output channel {bias, multiplier, shift} as INT32:
+/// The output parameters of a convolution with an INT8 input (the
+/// `quantized` phase's types). With an INT8 result, the vec.requant
+/// parameters per output channel {bias, multiplier, shift} as INT32:
 /// bias = q_bias[c] - zp_in * sum(q_w[c]) (the input zero point folded in,
 /// TFLite's way), multiplier and shift for s_in * s_w[c] / s_out
-/// (npu/Quantization/QuantParams.h). nullopt for other ops; an error on
-/// `op` and failure when a channel's multiplier is out of range.
+/// (npu/Quantization/QuantParams.h). With an FP32 result, FP32 rows of
+/// scales s_in * s_w[c] and biases bias[c] - s_in * s_w[c] * zp_in *
+/// sum(q_w[c]). nullopt for other ops; an error on `op` and failure when a
+/// channel's multiplier is out of range.
 FailureOr<std::optional<ElementsAttr>> requantParams(Operation *op);
 
 /// The 256-entry INT8 table of an INT8 activation (sigmoid, hard sigmoid,
@@ -264,6 +267,8 @@ std::optional<ElementsAttr> lutTable(Operation *op);
 
 /// True when `op`'s result is INT8 (a quantized type).
 bool isInt8(Operation *op);
+/// True when `op`'s first operand is INT8 (a quantized type).
+bool hasInt8Input(Operation *op);
 
 class Codegen {
 public:

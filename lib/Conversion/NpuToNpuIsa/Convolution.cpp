@@ -319,9 +319,16 @@ bool isInt8(Operation *op) {
                  .getElementType());
 }
 
+bool hasInt8Input(Operation *op) {
+  return op->getNumOperands() > 0 &&
+         isa<quant::QuantizedType>(
+             cast<RankedTensorType>(op->getOperand(0).getType())
+                 .getElementType());
+}
+
 FailureOr<std::optional<ElementsAttr>> requantParams(Operation *op) {
   auto conv = dyn_cast<ConvOp>(op);
-  if (!conv || !isInt8(conv))
+  if (!conv || !hasInt8Input(conv))
     return std::optional<ElementsAttr>();
   auto elementOf = [](Value v) {
     return cast<RankedTensorType>(v.getType()).getElementType();
@@ -337,21 +344,42 @@ FailureOr<std::optional<ElementsAttr>> requantParams(Operation *op) {
   if (conv.getBias())
     if (auto bConst = conv.getBias().getDefiningOp<ConstantOp>())
       bValues = dyn_cast<DenseElementsAttr>(bConst.getValue());
-  if (!in || !out || !w || w.getQuantizedDimension() != 0 || !wValues ||
-      !wValues.getElementType().isSignlessInteger(8) ||
-      (conv.getBias() &&
-       (!bValues || !bValues.getElementType().isSignlessInteger(32))))
+  bool floatOut = elementOf(conv).isF32();
+  Type biasElement = floatOut ? Type(Float32Type::get(conv.getContext()))
+                              : Type(IntegerType::get(conv.getContext(), 32));
+  if (!in || (!out && !floatOut) || !w || w.getQuantizedDimension() != 0 ||
+      !wValues || !wValues.getElementType().isSignlessInteger(8) ||
+      (conv.getBias() && (!bValues || bValues.getElementType() != biasElement)))
     return conv.emitError("backend: an INT8 convolution needs per-tensor "
-                          "INT8 input and result, constant per-channel INT8 "
-                          "weights and a constant INT32 bias");
+                          "INT8 input, an INT8 (INT32 bias) or FP32 (FP32 "
+                          "bias) result and constant per-channel INT8 "
+                          "weights");
   int64_t cout = conv.getWeight().getType().getDimSize(0);
   auto q = llvm::to_vector(wValues.getValues<int8_t>());
   int64_t perChannel = int64_t(q.size()) / cout;
-  SmallVector<int32_t> table;
-  for (int64_t c = 0; c < cout; ++c) {
+  auto sumOf = [&](int64_t c) {
     int64_t sum = 0;
     for (int64_t i = 0; i < perChannel; ++i)
       sum += q[c * perChannel + i];
+    return sum;
+  };
+  if (floatOut) {
+    // FP32 result: real = s_in * s_w[c] * acc + (bias[c] - s_in * s_w[c] *
+    // zp_in * sum(q_w[c])); rows: the scales, then the folded biases.
+    SmallVector<float> table(2 * cout);
+    for (int64_t c = 0; c < cout; ++c) {
+      double scale = in.getScale() * w.getScales()[c];
+      double bias = bValues ? double(bValues.getValues<float>()[c]) : 0.0;
+      table[c] = float(scale);
+      table[cout + c] = float(bias - scale * in.getZeroPoint() * sumOf(c));
+    }
+    auto type = RankedTensorType::get({2, cout}, Float32Type::get(conv.getContext()));
+    return std::optional<ElementsAttr>(
+        DenseElementsAttr::get(type, ArrayRef(table)));
+  }
+  SmallVector<int32_t> table;
+  for (int64_t c = 0; c < cout; ++c) {
+    int64_t sum = sumOf(c);
     int64_t bias = bValues ? bValues.getValues<int32_t>()[c] : 0;
     int64_t folded = bias - in.getZeroPoint() * sum;
     double multiplier = in.getScale() * w.getScales()[c] / out.getScale();
@@ -374,7 +402,7 @@ FailureOr<std::optional<ElementsAttr>> requantParams(Operation *op) {
 LogicalResult Codegen::emitConv(ConvOp op, int64_t layer) {
   auto inT = op.getInput().getType(), outT = op.getType();
   auto wT = op.getWeight().getType();
-  bool int8 = isInt8(op);
+  bool int8 = hasInt8Input(op);
   if (!int8 && (!inT.getElementType().isF32() || !wT.getElementType().isF32() ||
                 !outT.getElementType().isF32() ||
                 (op.getBias() &&
@@ -686,19 +714,22 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
   noteTiles({{"oh", t.oh}, {"ow", t.ow}, {"m", t.m}, {"c", t.c}});
   int64_t taps = g.weightTaps;
   // INT8 (the quantized phase): one-byte activations and weights, the INT32
-  // accumulator requantized per channel {bias, multiplier, shift}.
-  bool int8 = isInt8(op);
-  int64_t eb = int8 ? 1 : 4, paramBytes = int8 ? 12 : 4;
+  // accumulator requantized per channel {bias, multiplier, shift} to INT8,
+  // or (an FP32 result, for FP32 readers) converted and scaled per channel
+  // {scale, bias}.
+  bool int8 = hasInt8Input(op), int8Out = isInt8(op);
+  int64_t eb = int8 ? 1 : 4, outEb = int8Out ? 1 : 4;
+  int64_t paramBytes = int8Out ? 12 : int8 ? 8 : 4;
   int64_t inZp = 0, outZp = 0;
-  if (int8) {
-    auto zpOf = [](Value v) {
-      return cast<quant::UniformQuantizedType>(
-                 cast<RankedTensorType>(v.getType()).getElementType())
-          .getZeroPoint();
-    };
+  auto zpOf = [](Value v) {
+    return cast<quant::UniformQuantizedType>(
+               cast<RankedTensorType>(v.getType()).getElementType())
+        .getZeroPoint();
+  };
+  if (int8)
     inZp = zpOf(op->getOperand(0));
+  if (int8Out)
     outZp = zpOf(op->getResult(0));
-  }
   int64_t inBase = buffers.lookup(root(op->getOperand(0))).offset;
   int64_t outBase = buffers.lookup(storedResult(op)).offset;
   // Scratchpad: two slabs, two weight tiles, two output tiles, all biases.
@@ -706,7 +737,7 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
                               inputExtent(t.oh, g.sh, g.spanY) *
                               inputExtent(t.ow, g.sw, g.spanX) * t.c);
   int64_t wBytes = alignUp(eb * taps * t.c * t.m);
-  int64_t outBytes = alignUp(eb * t.oh * t.ow * t.m);
+  int64_t outBytes = alignUp(outEb * t.oh * t.ow * t.m);
   auto slabBuf = [&](int64_t s) { return (s % 2) * slabBytes; };
   auto wBuf = [&](int64_t s) { return 2 * slabBytes + (s % 2) * wBytes; };
   auto outBuf = [&](int64_t j) {
@@ -754,13 +785,17 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
           {eb, eb * g.cout, eb * g.cin * g.cout, 0},
           {eb, eb * tile.mt, eb * ct * tile.mt, 0}, layer);
       Operation *lastLoad = wts;
-      if (s == 0 && int8)
+      if (s == 0 && int8) {
         lastLoad = emitDma<npuisa::DmaLoadOp>(
             loc, biasBuf, requantTables.lookup(op).offset, 4,
-            {3 * outC, 1, 1, 1}, {4, 0, 0, 0}, {4, 0, 0, 0}, layer);
-      else if (s == 0)
+            {(int8Out ? 3 : 2) * outC, 1, 1, 1}, {4, 0, 0, 0}, {4, 0, 0, 0},
+            layer);
+        lastLoad = loadOnceOperands(loc, Value(), biasBuf, outC, constsBuf,
+                                    layer, lastLoad);
+      } else if (s == 0) {
         lastLoad = loadOnceOperands(loc, bias, biasBuf, outC, constsBuf, layer,
                                     lastLoad);
+      }
       lastLoad->setAttr("push_next", b.getUnitAttr());
       // One matmul per tap.
       for (auto [ti, tap] : llvm::enumerate(g.taps)) {
@@ -794,7 +829,23 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
     SmallVector<NamedAttribute> attrs = {b.getNamedAttr("src0", i64(0)),
                                          b.getNamedAttr("dst", i64(outBuf(j)))};
     Operation *out;
-    if (int8) {
+    SmallVector<int64_t> dims = {tile.mt, pixels, 1, 1},
+                         st = {1, tile.mt, 0, 0};
+    SmallVector<Operation *> program;
+    if (int8 && !int8Out) {
+      // Accumulator -> FP32, then x scale[c] + bias[c].
+      attrs.push_back(b.getNamedAttr("func", b.getStringAttr("itof")));
+      out = npuisa::VecConvertOp::create(b, loc, TypeRange{}, ValueRange{},
+                                         attrs);
+      int64_t channel = tile.grp * g.cout + tile.m0;
+      SmallVector<int64_t> perChannel = {1, 0, 0, 0};
+      for (auto [func, table] : {std::pair{"mul", biasBuf + 4 * channel},
+                                 {"add", biasBuf + 4 * (outC + channel)}})
+        program.push_back(emitVecStep(
+            loc, VecFunc{true, func}, {outBuf(j), st},
+            VecOperand{table, perChannel}, {outBuf(j), st}, dims, "f32",
+            layer));
+    } else if (int8) {
       // Accumulator -> INT8: (acc + bias) * multiplier >> shift + zp_out,
       // saturated (the ReLU absorbed by npu-quantize is this saturation).
       attrs.push_back(b.getNamedAttr(
@@ -820,16 +871,14 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
       out =
           npuisa::VecUnaryOp::create(b, loc, TypeRange{}, ValueRange{}, attrs);
     }
-    SmallVector<int64_t> dims = {tile.mt, pixels, 1, 1},
-                         st = {1, tile.mt, 0, 0};
     out->setAttr("dims", b.getDenseI64ArrayAttr(dims));
     out->setAttr("src0_strides", b.getDenseI64ArrayAttr(st));
     out->setAttr("dst_strides", b.getDenseI64ArrayAttr(st));
     out->setAttr("src0_type", b.getStringAttr(int8 ? "i32" : "f32"));
-    out->setAttr("dst_type", b.getStringAttr(int8 ? "i8" : "f32"));
+    out->setAttr("dst_type", b.getStringAttr(int8Out ? "i8" : "f32"));
     out->setAttr("src0_space", b.getStringAttr("acc"));
     out->setAttr("layer", i64(layer));
-    SmallVector<Operation *> program = {out};
+    program.insert(program.begin(), out);
     emitEpilogue(outBuf(j), dims, st, tile.grp * g.cout + tile.m0, tempsBuf,
                  outBytes, constsBuf, layer, program);
     if (j >= 2) // store j-2 freed the buffer
@@ -848,11 +897,11 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
             g.outW +
         ox;
     auto store = emitDma<npuisa::DmaStoreOp>(
-        loc, outBuf(j), outBase + eb * outOffset, eb,
+        loc, outBuf(j), outBase + outEb * outOffset, outEb,
         {tile.owt, tile.mt, tile.oht, 1},
-        {eb * g.outStepX, eb * g.outD * g.outH * g.outW,
-         eb * g.outStepY * g.outW, 0},
-        {eb * tile.mt, eb, eb * tile.owt * tile.mt, 0}, layer);
+        {outEb * g.outStepX, outEb * g.outD * g.outH * g.outW,
+         outEb * g.outStepY * g.outW, 0},
+        {outEb * tile.mt, outEb, outEb * tile.owt * tile.mt, 0}, layer);
     markTileStore(store, j, J);
   }
   emitOpBarrier(loc);

@@ -51,14 +51,20 @@ SmallVector<Value> floatValues(func::FuncOp main) {
   return values;
 }
 
-/// Values of a quantized module with an INT8 result.
+bool isQuantized(Type type) {
+  auto t = dyn_cast<RankedTensorType>(type);
+  return t && isa<quant::QuantizedType>(t.getElementType());
+}
+
+/// Results of the INT8 ops of a quantized module: INT8 results, and the
+/// FP32 results of convolutions that compute in INT8.
 SmallVector<Value> int8Values(func::FuncOp main) {
   SmallVector<Value> values;
   for (Operation &op : main.getBody().front())
-    if (!isa<ConstantOp, QuantizeOp>(op) && op.getNumResults() == 1)
-      if (auto t = dyn_cast<RankedTensorType>(op.getResult(0).getType()))
-        if (isa<quant::UniformQuantizedType>(t.getElementType()))
-          values.push_back(op.getResult(0));
+    if (!isa<ConstantOp, QuantizeOp>(op) && op.getNumResults() == 1 &&
+        (isQuantized(op.getResult(0).getType()) ||
+         (isa<ConvOp>(op) && isQuantized(op.getOperand(0).getType()))))
+      values.push_back(op.getResult(0));
   return values;
 }
 
@@ -322,14 +328,22 @@ buildQuantReport(ModuleOp reference, ModuleOp quantized,
     for (size_t s = 0; s < samples.size(); ++s)
       acc.add(ref[s][graphOutputs + pair.ref], got[s][graphOutputs + j]);
     Operation *op = pair.q.getDefiningOp();
-    auto type = cast<quant::UniformQuantizedType>(
-        cast<RankedTensorType>(pair.q.getType()).getElementType());
     llvm::json::Object layer{{"name", onnxNodeOf(op).first},
                              {"op", op->getName().stripDialect().str()},
-                             {"scale", type.getScale()},
-                             {"zero_point", type.getZeroPoint()},
                              {"sqnr_db", acc.sqnr()},
                              {"cosine", acc.cosine()}};
+    // The result's parameters; an FP32 result has none.
+    if (auto type = dyn_cast<quant::UniformQuantizedType>(
+            cast<RankedTensorType>(pair.q.getType()).getElementType())) {
+      layer["scale"] = type.getScale();
+      layer["zero_point"] = type.getZeroPoint();
+    }
+    if (auto in = dyn_cast<quant::UniformQuantizedType>(
+            cast<RankedTensorType>(op->getOperand(0).getType())
+                .getElementType())) {
+      layer["input_scale"] = in.getScale();
+      layer["input_zero_point"] = in.getZeroPoint();
+    }
     if (op->getNumOperands() > 1)
       if (auto w = dyn_cast<quant::UniformQuantizedPerAxisType>(
               cast<RankedTensorType>(op->getOperand(1).getType())

@@ -110,6 +110,9 @@ struct Int8Conv {
   int64_t c, h, w, m, k, stride, pad, group;
   int zpIn, zpOut;
   double sIn, sOut; // powers of two
+  /// An FP32 result (for FP32 readers): FP32(acc) * scale[c] + bias'[c],
+  /// bias' = bias - scale * zp_in * sum(q_w[c]), in FP32 as the device.
+  bool floatOut = false;
 };
 
 void runInt8Conv(const Int8Conv &t) {
@@ -122,6 +125,7 @@ void runInt8Conv(const Int8Conv &t) {
   std::vector<int> xq(size_t(t.c * t.h * t.w));
   std::vector<int8_t> wq(size_t(t.m * cg * t.k * t.k));
   std::vector<int32_t> bq(size_t(t.m));
+  std::vector<float> bf(size_t(t.m));
   std::vector<double> wScale(size_t(t.m));
   for (int &v : xq)
     v = code(rng);
@@ -129,6 +133,8 @@ void runInt8Conv(const Int8Conv &t) {
     v = int8_t(wcode(rng));
   for (int32_t &v : bq)
     v = bcode(rng);
+  for (size_t i = 0; i < bf.size(); ++i)
+    bf[i] = float(bq[i]) / 64.0f;
   for (int64_t m = 0; m < t.m; ++m)
     wScale[m] = 0.002 + 0.001 * double(m % 5);
   std::ostringstream scales;
@@ -136,7 +142,9 @@ void runInt8Conv(const Int8Conv &t) {
   for (int64_t m = 0; m < t.m; ++m)
     scales << (m ? "," : "") << wScale[m];
   std::string inT = shape({1, t.c, t.h, t.w}, i8Type(t.sIn, t.zpIn));
-  std::string outT = shape({1, t.m, oh, ow}, i8Type(t.sOut, t.zpOut));
+  std::string outT = shape({1, t.m, oh, ow},
+                           t.floatOut ? "f32" : i8Type(t.sOut, t.zpOut));
+  std::string biasT = shape({t.m}, t.floatOut ? "f32" : "i32");
   std::string wT = shape({t.m, cg, t.k, t.k},
                          "!quant.uniform<i8<-127:127>:f32:0, {" + scales.str() +
                              "}>");
@@ -148,16 +156,19 @@ void runInt8Conv(const Int8Conv &t) {
       << " -> " << inT << "\n"
       << "  %w = npu.constant " << dense(wq) << " : "
       << shape({t.m, cg, t.k, t.k}, "i8") << " -> " << wT << "\n"
-      << "  %b = npu.constant " << dense(bq) << " : " << shape({t.m}, "i32")
-      << "\n"
+      << "  %b = npu.constant " << (t.floatOut ? dense(bf) : dense(bq))
+      << " : " << biasT << "\n"
       << "  %c = npu.conv %q, %w, %b {dilations = array<i64: 1, 1>, group = "
       << t.group << " : i64, pads = array<i64: " << t.pad << ", " << t.pad
       << ", " << t.pad << ", " << t.pad << ">, strides = array<i64: "
       << t.stride << ", " << t.stride << ">} : (" << inT << ", " << wT
-      << ", tensor<" << t.m << "xi32>) -> " << outT << "\n"
-      << "  %y = npu.dequantize %c : " << outT << " -> "
-      << shape({1, t.m, oh, ow}, "f32") << "\n"
-      << "  return %y : " << shape({1, t.m, oh, ow}, "f32") << "\n}\n";
+      << ", " << biasT << ") -> " << outT << "\n";
+  if (t.floatOut)
+    src << "  return %c : " << outT << "\n}\n";
+  else
+    src << "  %y = npu.dequantize %c : " << outT << " -> "
+        << shape({1, t.m, oh, ow}, "f32") << "\n"
+        << "  return %y : " << shape({1, t.m, oh, ow}, "f32") << "\n}\n";
   std::vector<float> x(xq.size());
   for (size_t i = 0; i < x.size(); ++i)
     x[i] = float(t.sIn * (xq[i] - t.zpIn));
@@ -170,7 +181,7 @@ void runInt8Conv(const Int8Conv &t) {
     int64_t g = m / mg;
     for (int64_t oy = 0; oy < oh; ++oy)
       for (int64_t ox = 0; ox < ow; ++ox) {
-        int64_t acc = bq[m];
+        int64_t acc = t.floatOut ? 0 : bq[m], raw = 0, wsum = 0;
         for (int64_t cc = 0; cc < cg; ++cc)
           for (int64_t ky = 0; ky < t.k; ++ky)
             for (int64_t kx = 0; kx < t.k; ++kx) {
@@ -180,13 +191,24 @@ void runInt8Conv(const Int8Conv &t) {
               int xv = (iy < 0 || iy >= t.h || ix < 0 || ix >= t.w)
                            ? t.zpIn
                            : xq[(c * t.h + iy) * t.w + ix];
-              acc += int64_t(xv - t.zpIn) *
-                     wq[((m * cg + cc) * t.k + ky) * t.k + kx];
+              int64_t wv = wq[((m * cg + cc) * t.k + ky) * t.k + kx];
+              acc += int64_t(xv - t.zpIn) * wv;
+              raw += int64_t(xv) * wv;
+              wsum += wv;
             }
+        float got = y[(m * oh + oy) * ow + ox];
+        if (t.floatOut) {
+          double scale = t.sIn * wScale[m];
+          float want = float(raw) * float(scale);
+          want = want + float(double(bf[m]) - scale * t.zpIn * double(wsum));
+          ASSERT_EQ(got, want) << "channel " << m << " at (" << oy << ", "
+                               << ox << ")";
+          ++saturated; // nothing saturates in FP32
+          continue;
+        }
         int64_t q = std::clamp<int64_t>(
             applyScale32(acc, r->multiplier, r->shift) + t.zpOut, -128, 127);
         saturated += q == -128 || q == 127;
-        float got = y[(m * oh + oy) * ow + ox];
         int64_t gotCode = int64_t(std::lround(got / t.sOut)) + t.zpOut;
         ASSERT_EQ(gotCode, q) << "channel " << m << " at (" << oy << ", "
                               << ox << ")";
@@ -210,6 +232,12 @@ TEST(Int8Codegen, StridedConvManyChannels) {
 TEST(Int8Codegen, GroupedConvAndPointwise) {
   runInt8Conv({8, 6, 6, 12, 3, 1, 0, 2, 0, 0, 0.25, 0.5});
   runInt8Conv({32, 7, 7, 64, 1, 1, 0, 1, -128, -128, 0.03125, 0.125});
+}
+
+TEST(Int8Codegen, ConvWithFloatResult) {
+  Int8Conv t{24, 13, 17, 20, 3, 1, 1, 1, -9, 0, 0.0625, 1.0};
+  t.floatOut = true;
+  runInt8Conv(t);
 }
 
 TEST(Int8Codegen, LookupTableActivationsAndBoundaries) {

@@ -35,23 +35,27 @@ func.func @conv_relu_sigmoid(%x: tensor<1x2x4x4xf32> {npu.range = array<f64: -1.
 
 // -----
 
-// Two INT8 convolutions in a row share no boundary; a depthwise one (the
-// vector unit's, FP32) gets a dequantize and the next convolution a
-// quantize. An op without a range stays FP32.
+// Two INT8 convolutions in a row share no boundary. A convolution read by
+// FP32 ops (here a depthwise one, the vector unit's, FP32) keeps an FP32
+// result and bias: no dequantize, no output quantization error; the next
+// INT8 convolution gets a quantize. The last convolution computes in INT8
+// and returns FP32 (the graph's output).
 
 // CHECK-LABEL: func.func @chain
 // CHECK: %[[C0:.*]] = npu.conv %{{.*}} -> tensor<1x2x3x3x!quant.uniform<i8:f32
-// CHECK: %[[C1:.*]] = npu.conv %[[C0]], {{.*}} -> tensor<1x2x3x3x!quant.uniform<i8:f32
-// CHECK-NEXT: %[[D:.*]] = npu.dequantize %[[C1]]
-// CHECK: %[[DW:.*]] = npu.conv %[[D]], {{.*}} group = 2 {{.*}} -> tensor<1x2x3x3xf32>
+// CHECK: %[[C1:.*]] = npu.conv %[[C0]], %{{[0-9]+}}, %{{[0-9]+}} {{.*}} tensor<2xf32>) -> tensor<1x2x3x3xf32>
+// CHECK-NOT: npu.dequantize
+// CHECK: %[[DW:.*]] = npu.conv %[[C1]], {{.*}} group = 2 {{.*}} -> tensor<1x2x3x3xf32>
 // CHECK: %[[Q:.*]] = npu.quantize %[[DW]]
-// CHECK: npu.conv %[[Q]], {{.*}} -> tensor<1x2x3x3x!quant.uniform<i8:f32
-// CHECK: npu.conv %{{.*}} -> tensor<1x2x3x3xf32>
+// CHECK: %[[C3:.*]] = npu.conv %[[Q]], {{.*}} -> tensor<1x2x3x3x!quant.uniform<i8:f32
+// CHECK: %[[C4:.*]] = npu.conv %[[C3]], {{.*}} -> tensor<1x2x3x3xf32>
+// CHECK: return %[[C4]]
 func.func @chain(%x: tensor<1x2x3x3xf32> {npu.range = array<f64: 0.0, 1.0>}) -> tensor<1x2x3x3xf32> {
   %w = npu.constant dense<0.5> : tensor<2x2x1x1xf32>
+  %bias = npu.constant dense<0.125> : tensor<2xf32>
   %dw = npu.constant dense<0.25> : tensor<2x1x1x1xf32>
   %c0 = npu.conv %x, %w {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>, npu.range = array<f64: 0.0, 1.0>} : (tensor<1x2x3x3xf32>, tensor<2x2x1x1xf32>) -> tensor<1x2x3x3xf32>
-  %c1 = npu.conv %c0, %w {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>, npu.range = array<f64: 0.0, 1.0>} : (tensor<1x2x3x3xf32>, tensor<2x2x1x1xf32>) -> tensor<1x2x3x3xf32>
+  %c1 = npu.conv %c0, %w, %bias {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>, npu.range = array<f64: 0.0, 1.0>} : (tensor<1x2x3x3xf32>, tensor<2x2x1x1xf32>, tensor<2xf32>) -> tensor<1x2x3x3xf32>
   %c2 = npu.conv %c1, %dw {dilations = array<i64: 1, 1>, group = 2 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>, npu.range = array<f64: 0.0, 0.5>} : (tensor<1x2x3x3xf32>, tensor<2x1x1x1xf32>) -> tensor<1x2x3x3xf32>
   %c3 = npu.conv %c2, %w {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>, npu.range = array<f64: 0.0, 1.0>} : (tensor<1x2x3x3xf32>, tensor<2x2x1x1xf32>) -> tensor<1x2x3x3xf32>
   %c4 = npu.conv %c3, %w {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x2x3x3xf32>, tensor<2x2x1x1xf32>) -> tensor<1x2x3x3xf32>

@@ -47,14 +47,18 @@ def Quantize : Pass<"npu-quantize", "mlir::func::FuncOp"> {
     calibration set (docs/quantization.md).
 
     - Convolutions on the MAC array (not depthwise ones, which run on the
-      vector unit in FP32) with constant weights: the input and result
-      become `!quant.uniform<i8:f32, s:zp>` (asymmetric per tensor, TFLite's
+      vector unit in FP32) with constant weights: the input becomes
+      `!quant.uniform<i8:f32, s:zp>` (asymmetric per tensor, TFLite's
       nudged zero point), the weights `!quant.uniform<i8<-127:127>:f32:0,
-      {...}>` per output channel, the bias `i32` at scale `s_in * s_w`.
+      {...}>` per output channel. When every reader of the result takes
+      INT8, the result is INT8 too and the bias `i32` at scale
+      `s_in * s_w`; otherwise the result stays FP32 (scaled out of the
+      INT32 accumulator) with the FP32 bias, so FP32 readers see no output
+      quantization error.
     - A ReLU or ReLU6 (`npu.clamp` with min 0) that is a convolution's only
-      user is absorbed: the convolution's result takes the clamp's range,
-      whose zero point maps 0 to -128, so the requantization's saturation
-      is the clamp.
+      user, and whose readers take INT8, is absorbed: the convolution's
+      result takes the clamp's range, whose zero point maps 0 to -128, so
+      the requantization's saturation is the clamp.
     - Sigmoid, hard sigmoid, hard swish, tanh, leaky ReLU and clamp whose
       input is INT8 become INT8 to INT8 ops (lookup tables on the NPU).
     - Every other op stays FP32 (the float islands: softmax, layer norm,
