@@ -60,7 +60,11 @@ void buildOptimizedPassPipeline(OpPassManager &pm) {
   // BatchNormalization into the preceding convolution's weights and bias; a
   // BatchNormalization elsewhere into a per-channel multiply and add.
   func.addPass(createFoldBatchNorm());
-  // Folds what the BatchNorm rewrite exposed and drops the dead constants.
+  // Scalar or per-channel scales and shifts after a convolution (PP-OCRv4's
+  // learnable affine blocks) into its weights and bias; decomposed hard
+  // swish back into one op.
+  func.addPass(createFoldAffine());
+  // Folds what the rewrites above exposed and drops the dead constants.
   func.addPass(createCanonicalizerPass());
   // Shares duplicate constants and ops (exporters repeat shape constants).
   func.addPass(createCSEPass());

@@ -142,6 +142,10 @@ struct MacConv {
   /// Scratchpad a fused epilogue needs beside the convolution's buffers:
   /// tile-sized temporaries and bytes of per-channel or scalar operands.
   int64_t epilogueTiles = 0, epilogueBytes = 0;
+  /// Element bytes of the input and weights (1 for INT8, which runs at the
+  /// array's full rate) and of the stored result; per-channel parameter
+  /// bytes kept in the scratchpad (bias; requantization or scale tables).
+  int64_t inBytes = 4, outBytes = 4, paramBytes = 4;
 };
 
 /// A per-channel (count = channels) or scalar (count = 1) operand of a

@@ -42,7 +42,9 @@ ConvTiles chooseConvTiles(const rt::TargetDesc &t, const MacConv &g) {
   int64_t accEntries = t.accumulatorBytes / 4;
   int64_t sramBytes = t.scratchpadBytes;
   int64_t taps = int64_t(g.taps.size());
-  int64_t biasBytes = alignUp(4 * g.groups * g.cout);
+  int64_t biasBytes = alignUp(g.paramBytes * g.groups * g.cout);
+  int64_t ib = g.inBytes, ob = g.outBytes;
+  int64_t rowCycles = ib == 1 ? 1 : t.fp32RateDivisor;
   ConvTiles best;
   double bestCost = INFINITY;
   for (int64_t mt : tileCandidates(g.cout, C))
@@ -55,9 +57,9 @@ ConvTiles chooseConvTiles(const rt::TargetDesc &t, const MacConv &g) {
           int64_t iws = inputExtent(owt, g.sw, g.spanX);
           if (ihs > kMaxExtent || iws > kMaxExtent)
             continue;
-          int64_t slab = alignUp(4 * g.spanZ * ihs * iws * ct);
-          int64_t wts = alignUp(4 * g.weightTaps * ct * mt);
-          int64_t out = alignUp(4 * oht * owt * mt);
+          int64_t slab = alignUp(ib * g.spanZ * ihs * iws * ct);
+          int64_t wts = alignUp(ib * g.weightTaps * ct * mt);
+          int64_t out = alignUp(ob * oht * owt * mt);
           if (2 * (slab + wts + out) + biasBytes + g.epilogueTiles * out +
                   g.epilogueBytes >
               sramBytes)
@@ -68,11 +70,11 @@ ConvTiles chooseConvTiles(const rt::TargetDesc &t, const MacConv &g) {
           // DRAM beats: slab rows of iws elements, weight rows of mt, output
           // rows of owt (element runs when the output interleaves); each
           // command pays the latency.
-          int64_t outRun = g.outStepX == 1 ? 4 * owt : 4;
+          int64_t outRun = g.outStepX == 1 ? ob * owt : ob;
           int64_t outRuns = g.outStepX == 1 ? 1 : owt;
           double loadCycles =
-              tiles * (double(g.cin) * g.spanZ * ihs * ceilDiv(4 * iws, beat) +
-                       double(g.weightTaps) * g.cin * ceilDiv(4 * mt, beat) +
+              tiles * (double(g.cin) * g.spanZ * ihs * ceilDiv(ib * iws, beat) +
+                       double(g.weightTaps) * g.cin * ceilDiv(ib * mt, beat) +
                        double(2 * nC) * t.dramLatencyCycles);
           double storeCycles =
               tiles * (double(mt) * oht * outRuns * ceilDiv(outRun, beat) +
@@ -80,7 +82,7 @@ ConvTiles chooseConvTiles(const rt::TargetDesc &t, const MacConv &g) {
           double macCycles =
               tiles * double(nC * taps) *
                   (double(ceilDiv(ct, R) * ceilDiv(mt, C)) *
-                       double(R + oht * owt * t.fp32RateDivisor) +
+                       double(R + oht * owt * rowCycles) +
                    double(R + C)) +
               tiles * double(t.vectorStartupCycles +
                              ceilDiv(oht * owt * mt, t.vectorLanes32));
@@ -149,6 +151,10 @@ bool convGeometry(ConvOp op, MacConv &g) {
   g.weightTaps = kd * kh * kw;
   g.outStepY = g.outStepX = 1;
   g.outOffY = g.outOffX = 0;
+  bool int8 = hasInt8Input(op), int8Out = isInt8(op);
+  g.inBytes = int8 ? 1 : 4;
+  g.outBytes = int8Out ? 1 : 4;
+  g.paramBytes = int8Out ? 12 : int8 ? 8 : 4;
   return true;
 }
 
@@ -697,13 +703,14 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
   if (auto rec = isa<ConvOp>(op) ? recordedTiles(op, {"oh", "ow", "m", "c"})
                                  : std::nullopt) {
     t = {(*rec)[0], (*rec)[1], (*rec)[2], (*rec)[3]};
-    int64_t need = 2 * (alignUp(4 * inputExtent(t.oh, g.sh, g.spanY) *
-                                inputExtent(t.ow, g.sw, g.spanX) * t.c) +
-                        alignUp(4 * g.weightTaps * t.c * t.m) +
-                        alignUp(4 * t.oh * t.ow * t.m)) +
-                   alignUp(4 * g.groups * g.cout) +
-                   g.epilogueTiles * alignUp(4 * t.oh * t.ow * t.m) +
-                   g.epilogueBytes;
+    int64_t need =
+        2 * (alignUp(g.inBytes * g.spanZ * inputExtent(t.oh, g.sh, g.spanY) *
+                     inputExtent(t.ow, g.sw, g.spanX) * t.c) +
+             alignUp(g.inBytes * g.weightTaps * t.c * t.m) +
+             alignUp(g.outBytes * t.oh * t.ow * t.m)) +
+        alignUp(g.paramBytes * g.groups * g.cout) +
+        g.epilogueTiles * alignUp(g.outBytes * t.oh * t.ow * t.m) +
+        g.epilogueBytes;
     if (t.oh * t.ow * t.m > int64_t(target.accumulatorBytes / 4) ||
         need > int64_t(target.scratchpadBytes))
       return op->emitError("backend: the recorded convolution tiles do not "
@@ -717,9 +724,8 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
   // accumulator requantized per channel {bias, multiplier, shift} to INT8,
   // or (an FP32 result, for FP32 readers) converted and scaled per channel
   // {scale, bias}.
-  bool int8 = hasInt8Input(op), int8Out = isInt8(op);
-  int64_t eb = int8 ? 1 : 4, outEb = int8Out ? 1 : 4;
-  int64_t paramBytes = int8Out ? 12 : int8 ? 8 : 4;
+  bool int8 = g.inBytes == 1, int8Out = g.outBytes == 1;
+  int64_t eb = g.inBytes, outEb = g.outBytes, paramBytes = g.paramBytes;
   int64_t inZp = 0, outZp = 0;
   auto zpOf = [](Value v) {
     return cast<quant::UniformQuantizedType>(

@@ -9,6 +9,28 @@ include "mlir/Pass/PassBase.td"
 // Graph optimisation (the `optimized` phase)
 //===----------------------------------------------------------------------===//
 
+def FoldAffine : Pass<"npu-fold-affine", "mlir::func::FuncOp"> {
+  let summary = "Fold constant scales and shifts into convolutions; find "
+                "decomposed hard swish";
+  let description = [{
+    `mul(conv(x, W, b), s)` becomes `conv(x, W * s, b * s)` and
+    `add(conv(x, W, b), t)` becomes `conv(x, W, b + t)`, for constant `s`
+    and `t` that are scalars or one value per output channel (broadcasting
+    against the result as `[C, 1, 1]` does), the convolution having no
+    other user; the arithmetic is done in double precision and rounded once
+    to f32. Before a convolution without padding, `conv(mul(y, s), W, b)`
+    becomes `conv(y, W * s, b)` and `conv(add(y, t), W, b)` becomes
+    `conv(y, W, b + sum(W * t))` for scalar or per-input-channel constants.
+    PP-OCRv4's "learnable affine blocks" around each activation are such
+    scalar pairs.
+
+    `div(mul(x, clamp(add(x, 3), 0, 6)), 6)`, how exporters write HardSwish
+    for opsets without it, becomes `npu.hard_swish(x)`: one vector op (or one
+    INT8 lookup table) instead of four.
+  }];
+  let dependentDialects = ["npu::NpuDialect"];
+}
+
 def FoldBatchNorm : Pass<"npu-fold-batch-norm", "mlir::func::FuncOp"> {
   let summary = "Fold inference batch normalisation into convolution weights";
   let description = [{

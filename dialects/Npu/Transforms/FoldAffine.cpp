@@ -1,0 +1,230 @@
+//===- FoldAffine.cpp - fold scalar affines into convolutions, find hard swish -===//
+//
+// See the pass description in Passes.td.
+//
+//===----------------------------------------------------------------------===//
+
+#include "npu/Dialect/Npu/IR/NpuOps.h"
+#include "npu/Dialect/Npu/Transforms/Passes.h"
+
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace npu {
+#define GEN_PASS_DEF_FOLDAFFINE
+#include "npu/Dialect/Npu/Transforms/Passes.h.inc"
+} // namespace npu
+
+using namespace mlir;
+using namespace npu;
+
+namespace {
+
+/// The values of a constant operand that broadcasts against an NCHW-like
+/// `result` as one scalar or one value per channel (axis 1), expanded to
+/// `channels` values; false otherwise.
+bool readChannelConstant(Value v, RankedTensorType result, int64_t channels,
+                         SmallVectorImpl<double> &out) {
+  Attribute attr;
+  SmallVector<float> values;
+  auto type = dyn_cast<RankedTensorType>(v.getType());
+  if (!type || type.getRank() > result.getRank() ||
+      !matchPattern(v, m_Constant(&attr)) || !readFloatConstant(attr, values))
+    return false;
+  if (values.size() == 1) {
+    out.assign(channels, values[0]);
+    return true;
+  }
+  for (int64_t i = 0; i < type.getRank(); ++i) {
+    int64_t axis = result.getRank() - type.getRank() + i;
+    int64_t size = type.getDimSize(i);
+    if (size != 1 && (axis != 1 || size != channels))
+      return false;
+  }
+  out.assign(values.begin(), values.end());
+  return int64_t(out.size()) == channels;
+}
+
+/// mul(conv(x, W, b), s) -> conv(x, W * s, b * s) and
+/// add(conv(x, W, b), t) -> conv(x, W, b + t), for constant s and t that
+/// are scalars or per output channel, the convolution's only user the op.
+template <typename OpT> struct FoldIntoConv : OpRewritePattern<OpT> {
+  using OpRewritePattern<OpT>::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(OpT op,
+                                PatternRewriter &rewriter) const override {
+    auto conv = op.getLhs().template getDefiningOp<ConvOp>();
+    Value other = op.getRhs();
+    if (!conv) {
+      conv = op.getRhs().template getDefiningOp<ConvOp>();
+      other = op.getLhs();
+    }
+    if (!conv || !conv->hasOneUse() || op.getType() != conv.getType() ||
+        !conv.getType().getElementType().isF32())
+      return rewriter.notifyMatchFailure(op, "not after an f32 conv");
+    int64_t channels = conv.getWeight().getType().getDimSize(0);
+    SmallVector<double> k;
+    SmallVector<float> weight, bias;
+    Attribute wAttr, bAttr;
+    if (!readChannelConstant(other, op.getType(), channels, k) ||
+        !matchPattern(conv.getWeight(), m_Constant(&wAttr)) ||
+        !readFloatConstant(wAttr, weight) ||
+        (conv.getBias() && (!matchPattern(conv.getBias(), m_Constant(&bAttr)) ||
+                            !readFloatConstant(bAttr, bias))))
+      return rewriter.notifyMatchFailure(op, "non-constant operands");
+    if (!conv.getBias())
+      bias.assign(channels, 0.0f);
+    constexpr bool isMul = std::is_same_v<OpT, MulOp>;
+    int64_t perChannel = int64_t(weight.size()) / channels;
+    for (int64_t c = 0; c < channels; ++c) {
+      if (isMul)
+        for (int64_t i = 0; i < perChannel; ++i)
+          weight[c * perChannel + i] =
+              float(double(weight[c * perChannel + i]) * k[c]);
+      bias[c] = float(isMul ? double(bias[c]) * k[c] : double(bias[c]) + k[c]);
+    }
+    RankedTensorType wType = conv.getWeight().getType();
+    auto bType = RankedTensorType::get({channels}, wType.getElementType());
+    Value newW = isMul ? Value(ConstantOp::create(
+                             rewriter, conv.getWeight().getLoc(), wType,
+                             makeFloatConstant(wType, weight, "folded_weight")))
+                       : conv.getWeight();
+    Value newB =
+        ConstantOp::create(rewriter, op.getLoc(), bType,
+                           makeFloatConstant(bType, bias, "folded_bias"));
+    Location loc = rewriter.getFusedLoc({conv.getLoc(), op.getLoc()});
+    auto folded = ConvOp::create(rewriter, loc, conv.getType(),
+                                 conv.getInput(), newW, newB,
+                                 conv.getStridesAttr(), conv.getDilationsAttr(),
+                                 conv.getPadsAttr(), conv.getGroupAttr());
+    rewriter.replaceOp(op, folded);
+    rewriter.eraseOp(conv);
+    return success();
+  }
+};
+
+/// conv(mul(y, s), W, b) -> conv(y, W * s, b) and
+/// conv(add(y, t), W, b) -> conv(y, W, b + sum(W * t)), for constant s and
+/// t that are scalars or one value per input channel, the mul or add having
+/// no other user, and a convolution without padding (padding would be
+/// scaled and shifted too, and is not).
+struct FoldIntoNextConv : OpRewritePattern<ConvOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(ConvOp conv,
+                                PatternRewriter &rewriter) const override {
+    Operation *def = conv.getInput().getDefiningOp();
+    if (!isa_and_nonnull<MulOp, AddOp>(def) || !def->hasOneUse() ||
+        llvm::any_of(conv.getPads(), [](int64_t p) { return p != 0; }) ||
+        !conv.getType().getElementType().isF32())
+      return rewriter.notifyMatchFailure(conv, "no affine input to fold");
+    bool isMul = isa<MulOp>(def);
+    auto inType = conv.getInput().getType();
+    int64_t cin = inType.getDimSize(1);
+    SmallVector<double> k;
+    Value y = def->getOperand(0);
+    if (!readChannelConstant(def->getOperand(1), inType, cin, k)) {
+      y = def->getOperand(1);
+      if (!readChannelConstant(def->getOperand(0), inType, cin, k))
+        return rewriter.notifyMatchFailure(conv, "non-constant affine");
+    }
+    if (y.getType() != inType)
+      return rewriter.notifyMatchFailure(conv, "the affine broadcasts y");
+    SmallVector<float> weight, bias;
+    Attribute wAttr, bAttr;
+    RankedTensorType wType = conv.getWeight().getType();
+    int64_t cout = wType.getDimSize(0), cg = wType.getDimSize(1);
+    if (!matchPattern(conv.getWeight(), m_Constant(&wAttr)) ||
+        !readFloatConstant(wAttr, weight) ||
+        (conv.getBias() && (!matchPattern(conv.getBias(), m_Constant(&bAttr)) ||
+                            !readFloatConstant(bAttr, bias))))
+      return rewriter.notifyMatchFailure(conv, "non-constant weights");
+    if (!conv.getBias())
+      bias.assign(cout, 0.0f);
+    int64_t taps = int64_t(weight.size()) / (cout * cg);
+    int64_t mg = cout / conv.getGroup();
+    for (int64_t m = 0; m < cout; ++m) {
+      double shift = 0;
+      for (int64_t cc = 0; cc < cg; ++cc) {
+        int64_t c = (m / mg) * cg + cc;
+        for (int64_t t = 0; t < taps; ++t) {
+          float &w = weight[(m * cg + cc) * taps + t];
+          if (isMul)
+            w = float(double(w) * k[c]);
+          else
+            shift += double(w) * k[c];
+        }
+      }
+      bias[m] = float(double(bias[m]) + shift);
+    }
+    auto bType = RankedTensorType::get({cout}, wType.getElementType());
+    Value newW = isMul ? Value(ConstantOp::create(
+                             rewriter, conv.getWeight().getLoc(), wType,
+                             makeFloatConstant(wType, weight, "folded_weight")))
+                       : conv.getWeight();
+    Value newB = ConstantOp::create(rewriter, conv.getLoc(), bType,
+                                    makeFloatConstant(bType, bias, "folded_bias"));
+    Location loc = rewriter.getFusedLoc({conv.getLoc(), def->getLoc()});
+    auto folded = ConvOp::create(rewriter, loc, conv.getType(), y, newW, newB,
+                                 conv.getStridesAttr(), conv.getDilationsAttr(),
+                                 conv.getPadsAttr(), conv.getGroupAttr());
+    rewriter.replaceOp(conv, folded);
+    rewriter.eraseOp(def);
+    return success();
+  }
+};
+
+/// True when `v` is a constant whose every element equals `value`.
+bool isSplat(Value v, float value) {
+  Attribute attr;
+  SmallVector<float> values;
+  if (!matchPattern(v, m_Constant(&attr)) || !readFloatConstant(attr, values) ||
+      values.empty())
+    return false;
+  return llvm::all_of(values, [&](float x) { return x == value; });
+}
+
+/// div(mul(x, clamp(add(x, 3), 0, 6)), 6) -> hard_swish(x), as PyTorch and
+/// Paddle export HardSwish when the ONNX opset lacks it (either operand
+/// order of the mul and the add).
+struct HardSwishFromParts : OpRewritePattern<DivOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(DivOp div,
+                                PatternRewriter &rewriter) const override {
+    auto mul = div.getLhs().getDefiningOp<MulOp>();
+    if (!mul || !isSplat(div.getRhs(), 6.0f) ||
+        !div.getType().getElementType().isF32())
+      return rewriter.notifyMatchFailure(div, "not x * gate / 6");
+    for (auto [x, gate] : {std::pair{mul.getLhs(), mul.getRhs()},
+                           {mul.getRhs(), mul.getLhs()}}) {
+      auto clamp = gate.getDefiningOp<ClampOp>();
+      if (!clamp || !clamp.getMin().isZero() ||
+          !clamp.getMax().isExactlyValue(6.0))
+        continue;
+      auto add = clamp.getInput().getDefiningOp<AddOp>();
+      if (!add)
+        continue;
+      bool matches = (add.getLhs() == x && isSplat(add.getRhs(), 3.0f)) ||
+                     (add.getRhs() == x && isSplat(add.getLhs(), 3.0f));
+      if (!matches || x.getType() != div.getType())
+        continue;
+      rewriter.replaceOpWithNewOp<HardSwishOp>(div, div.getType(), x);
+      return success();
+    }
+    return rewriter.notifyMatchFailure(div, "not a hard swish");
+  }
+};
+
+struct FoldAffinePass : npu::impl::FoldAffineBase<FoldAffinePass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    patterns.add<FoldIntoConv<MulOp>, FoldIntoConv<AddOp>, FoldIntoNextConv,
+                 HardSwishFromParts>(&getContext());
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace

@@ -1,0 +1,86 @@
+// RUN: npu-opt %s --npu-fold-affine --canonicalize --split-input-file | FileCheck %s
+
+// A scalar scale and shift after a convolution go into its weights and
+// bias: W * 2, (b * 2) + 1.
+// CHECK-LABEL: func.func @after_conv
+// CHECK-DAG: %[[W:.*]] = npu.constant dense<{{\[\[\[\[}}1.000000e+00]], {{\[\[}}-4.000000e+00]]]]> : tensor<1x2x1x1xf32>
+// CHECK-DAG: %[[B:.*]] = npu.constant dense<2.000000e+00> : tensor<1xf32>
+// CHECK: %[[C:.*]] = npu.conv %arg0, %[[W]], %[[B]]
+// CHECK-NOT: npu.mul
+// CHECK-NOT: npu.add
+// CHECK: return %[[C]]
+func.func @after_conv(%x: tensor<1x2x4x4xf32>) -> tensor<1x1x4x4xf32> {
+  %w = npu.constant dense<[[[[0.5]], [[-2.0]]]]> : tensor<1x2x1x1xf32>
+  %b = npu.constant dense<0.5> : tensor<1xf32>
+  %s = npu.constant dense<2.0> : tensor<1xf32>
+  %t = npu.constant dense<1.0> : tensor<f32>
+  %c = npu.conv %x, %w, %b {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x2x4x4xf32>, tensor<1x2x1x1xf32>, tensor<1xf32>) -> tensor<1x1x4x4xf32>
+  %m = npu.mul %c, %s : (tensor<1x1x4x4xf32>, tensor<1xf32>) -> tensor<1x1x4x4xf32>
+  %a = npu.add %m, %t : (tensor<1x1x4x4xf32>, tensor<f32>) -> tensor<1x1x4x4xf32>
+  return %a : tensor<1x1x4x4xf32>
+}
+
+// -----
+
+// Before a convolution without padding: conv(y * 2 + 1, W, b) is
+// conv(y, 2W, b + sum(W)): W = [0.5, -2] per input channel, b = 0.5 ->
+// W' = [1, -4], b' = 0.5 + (0.5 - 2) = -1.
+// CHECK-LABEL: func.func @before_conv
+// CHECK-DAG: %[[W:.*]] = npu.constant dense<{{\[\[\[\[}}1.000000e+00]], {{\[\[}}-4.000000e+00]]]]> : tensor<1x2x1x1xf32>
+// CHECK-DAG: %[[B:.*]] = npu.constant dense<-1.000000e+00> : tensor<1xf32>
+// CHECK: npu.conv %arg0, %[[W]], %[[B]]
+func.func @before_conv(%y: tensor<1x2x4x4xf32>) -> tensor<1x1x4x4xf32> {
+  %w = npu.constant dense<[[[[0.5]], [[-2.0]]]]> : tensor<1x2x1x1xf32>
+  %b = npu.constant dense<0.5> : tensor<1xf32>
+  %s = npu.constant dense<2.0> : tensor<1xf32>
+  %t = npu.constant dense<1.0> : tensor<1xf32>
+  %m = npu.mul %y, %s : (tensor<1x2x4x4xf32>, tensor<1xf32>) -> tensor<1x2x4x4xf32>
+  %a = npu.add %m, %t : (tensor<1x2x4x4xf32>, tensor<1xf32>) -> tensor<1x2x4x4xf32>
+  %c = npu.conv %a, %w, %b {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x2x4x4xf32>, tensor<1x2x1x1xf32>, tensor<1xf32>) -> tensor<1x1x4x4xf32>
+  return %c : tensor<1x1x4x4xf32>
+}
+
+// -----
+
+// With padding the shift would reach the padded border too: not folded.
+// CHECK-LABEL: func.func @before_padded_conv
+// CHECK: npu.add
+// CHECK: npu.conv
+func.func @before_padded_conv(%y: tensor<1x1x4x4xf32>) -> tensor<1x1x4x4xf32> {
+  %w = npu.constant dense<1.0> : tensor<1x1x3x3xf32>
+  %t = npu.constant dense<1.0> : tensor<1xf32>
+  %a = npu.add %y, %t : (tensor<1x1x4x4xf32>, tensor<1xf32>) -> tensor<1x1x4x4xf32>
+  %c = npu.conv %a, %w {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : (tensor<1x1x4x4xf32>, tensor<1x1x3x3xf32>) -> tensor<1x1x4x4xf32>
+  return %c : tensor<1x1x4x4xf32>
+}
+
+// -----
+
+// x * clip(x + 3, 0, 6) / 6 is a hard swish.
+// CHECK-LABEL: func.func @hard_swish
+// CHECK-NEXT: %[[H:.*]] = npu.hard_swish %arg0
+// CHECK-NEXT: return %[[H]]
+func.func @hard_swish(%x: tensor<8xf32>) -> tensor<8xf32> {
+  %three = npu.constant dense<3.0> : tensor<f32>
+  %six = npu.constant dense<6.0> : tensor<f32>
+  %a = npu.add %x, %three : (tensor<8xf32>, tensor<f32>) -> tensor<8xf32>
+  %c = npu.clamp %a {min = 0.0 : f32, max = 6.0 : f32} : tensor<8xf32> -> tensor<8xf32>
+  %m = npu.mul %c, %x : (tensor<8xf32>, tensor<8xf32>) -> tensor<8xf32>
+  %d = npu.div %m, %six : (tensor<8xf32>, tensor<f32>) -> tensor<8xf32>
+  return %d : tensor<8xf32>
+}
+
+// -----
+
+// Divided by 5: not a hard swish.
+// CHECK-LABEL: func.func @not_hard_swish
+// CHECK-NOT: npu.hard_swish
+func.func @not_hard_swish(%x: tensor<8xf32>) -> tensor<8xf32> {
+  %three = npu.constant dense<3.0> : tensor<f32>
+  %five = npu.constant dense<5.0> : tensor<f32>
+  %a = npu.add %x, %three : (tensor<8xf32>, tensor<f32>) -> tensor<8xf32>
+  %c = npu.clamp %a {min = 0.0 : f32, max = 6.0 : f32} : tensor<8xf32> -> tensor<8xf32>
+  %m = npu.mul %x, %c : (tensor<8xf32>, tensor<8xf32>) -> tensor<8xf32>
+  %d = npu.div %m, %five : (tensor<8xf32>, tensor<f32>) -> tensor<8xf32>
+  return %d : tensor<8xf32>
+}
