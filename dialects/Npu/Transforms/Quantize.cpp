@@ -65,6 +65,7 @@ private:
 
   llvm::StringSet<> keep;
   llvm::DenseMap<Value, Value> int8;
+  llvm::DenseMap<Operation *, bool> lutDecisions;
 };
 
 std::optional<ptq::Range> QuantizePass::rangeOf(Value v) {
@@ -132,9 +133,18 @@ bool QuantizePass::willBeInt8(Operation *op) {
     return false;
   if (auto conv = dyn_cast<ConvOp>(op))
     return isMacConv(conv);
-  return isa<SigmoidOp, HardSigmoidOp, HardSwishOp, TanhOp, LeakyReluOp,
-             ClampOp>(op) &&
-         rangeOf(op->getResult(0));
+  // An activation is a lookup table when its result goes on in INT8;
+  // feeding FP32 readers, it stays FP32 (one quantization fewer, and fused
+  // into the convolution before it).
+  if (!isa<SigmoidOp, HardSigmoidOp, HardSwishOp, TanhOp, LeakyReluOp,
+           ClampOp>(op) ||
+      !rangeOf(op->getResult(0)) || op->use_empty())
+    return false;
+  auto [it, inserted] = lutDecisions.try_emplace(op, false);
+  if (inserted)
+    it->second = llvm::all_of(op->getUsers(),
+                              [&](Operation *u) { return willBeInt8(u); });
+  return lutDecisions.lookup(op);
 }
 
 LogicalResult QuantizePass::quantizeConv(ConvOp conv, OpBuilder &b) {
@@ -235,6 +245,8 @@ LogicalResult QuantizePass::quantizeConv(ConvOp conv, OpBuilder &b) {
 }
 
 void QuantizePass::quantizeLut(Operation *op, OpBuilder &b) {
+  if (!willBeInt8(op))
+    return;
   Value input = int8.lookup(op->getOperand(0));
   std::optional<RankedTensorType> outType = quantizedTypeOf(op->getResult(0));
   if (!input || !outType)

@@ -309,14 +309,31 @@ void Codegen::formFusionGroups() {
         continue;
       SmallVector<Operation *> chain = {conv};
       Value v = conv.getResult();
+      size_t unaryPrefix = 1;
       while (v.hasOneUse()) {
         Operation *user = *v.getUsers().begin();
         std::optional<VecFunc> fn = vecFuncOf(user);
-        if (!fn || fn->binary || user->getResult(0).getType() != v.getType())
+        if (!fn || fn->kind != VecFunc::Arith ||
+            user->getResult(0).getType() != v.getType())
           break;
+        // A binary op joins with a constant other operand (a per-channel
+        // scale after the activation), checked below.
+        if (fn->binary) {
+          Value other = user->getOperand(0) == v ? user->getOperand(1)
+                                                 : user->getOperand(0);
+          if (other == v || !other.getDefiningOp<ConstantOp>())
+            break;
+        } else if (unaryPrefix == chain.size()) {
+          ++unaryPrefix;
+        }
         chain.push_back(user);
         v = user->getResult(0);
       }
+      int64_t tiles, bytes;
+      if (chain.size() > unaryPrefix &&
+          !epilogueResources(conv.getResult(), ArrayRef(chain).drop_front(),
+                             tiles, bytes))
+        chain.resize(unaryPrefix);
       if (chain.size() >= 2) {
         fusionGroups.push_back(chain);
         inChain.insert(chain.begin(), chain.end());

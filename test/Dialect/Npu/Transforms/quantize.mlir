@@ -1,11 +1,12 @@
 // RUN: npu-opt %s --npu-quantize --split-input-file | FileCheck %s
-// RUN: npu-opt %s --npu-quantize=keep-float=conv0 --split-input-file | FileCheck %s --check-prefix=KEEP
+// RUN: npu-opt %s --npu-quantize=keep-float=conv0,conv1 --split-input-file | FileCheck %s --check-prefix=KEEP
 
 // A convolution between calibrated ranges: input [-1, 1] gives scale 2/255
 // and zero point -1 (TFLite's nudge: -128 + 127.5 rounds away from zero);
 // weights per output channel at max|w| / 127; bias at s_in * s_w; the
-// ReLU6 it feeds is absorbed (range [0, 3]: zero point -128); the sigmoid
-// becomes an INT8 -> INT8 op; exp stays FP32 behind a dequantize.
+// ReLU6 it feeds is absorbed (range [0, 3]: zero point -128); the sigmoid,
+// read by a convolution, becomes an INT8 -> INT8 op; that convolution,
+// read by exp (FP32), keeps an FP32 result.
 
 // CHECK-LABEL: func.func @conv_relu_sigmoid
 // CHECK: %[[Q:.*]] = npu.quantize %arg0 : tensor<1x2x4x4xf32> -> tensor<1x2x4x4x!quant.uniform<i8:f32, 0.0078431372549019607:-1>>
@@ -16,20 +17,23 @@
 // CHECK-SAME: -> tensor<1x3x4x4x!quant.uniform<i8:f32, 0.011764705882352941:-128>>
 // CHECK-NOT: npu.clamp
 // CHECK: %[[S:.*]] = npu.sigmoid %[[C]] {{.*}}: tensor<1x3x4x4x!quant.uniform<i8:f32, 0.011764705882352941:-128>> -> tensor<1x3x4x4x!quant.uniform<i8:f32, 0.0037254901960784314:-128>>
-// CHECK: %[[D:.*]] = npu.dequantize %[[S]]
-// CHECK: npu.exp %[[D]] {{.*}}: tensor<1x3x4x4xf32> -> tensor<1x3x4x4xf32>
+// CHECK: %[[C1:.*]] = npu.conv %[[S]], {{.*}} -> tensor<1x3x4x4xf32>
+// CHECK-NOT: npu.dequantize
+// CHECK: npu.exp %[[C1]] {{.*}}: tensor<1x3x4x4xf32> -> tensor<1x3x4x4xf32>
 
 // KEEP-LABEL: func.func @conv_relu_sigmoid
-// KEEP-NOT: quant.uniform
 // KEEP: npu.conv {{.*}} -> tensor<1x3x4x4xf32>
 // KEEP: npu.clamp
+// KEEP: npu.sigmoid {{.*}} -> tensor<1x3x4x4xf32>
 func.func @conv_relu_sigmoid(%x: tensor<1x2x4x4xf32> {npu.range = array<f64: -1.0, 1.0>}) -> tensor<1x3x4x4xf32> {
   %w = npu.constant dense<[[[[0.5]], [[-1.0]]], [[[0.25]], [[0.0]]], [[[2.0]], [[1.0]]]]> : tensor<3x2x1x1xf32>
   %b = npu.constant dense<[0.1, -0.2, 0.3]> : tensor<3xf32>
+  %w1 = npu.constant dense<0.5> : tensor<3x3x1x1xf32>
   %c = npu.conv %x, %w, %b {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>, npu.range = array<f64: -3.0, 3.0>} : (tensor<1x2x4x4xf32>, tensor<3x2x1x1xf32>, tensor<3xf32>) -> tensor<1x3x4x4xf32> loc("conv0")
   %r = npu.clamp %c {min = 0.0 : f32, max = 6.0 : f32, npu.range = array<f64: 0.0, 3.0>} : tensor<1x3x4x4xf32> -> tensor<1x3x4x4xf32>
   %s = npu.sigmoid %r {npu.range = array<f64: 0.5, 0.95>} : tensor<1x3x4x4xf32> -> tensor<1x3x4x4xf32>
-  %e = npu.exp %s {npu.range = array<f64: 1.0, 3.0>} : tensor<1x3x4x4xf32> -> tensor<1x3x4x4xf32>
+  %c1 = npu.conv %s, %w1 {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>, npu.range = array<f64: 0.0, 1.5>} : (tensor<1x3x4x4xf32>, tensor<3x3x1x1xf32>) -> tensor<1x3x4x4xf32> loc("conv1")
+  %e = npu.exp %c1 {npu.range = array<f64: 1.0, 5.0>} : tensor<1x3x4x4xf32> -> tensor<1x3x4x4xf32>
   return %e : tensor<1x3x4x4xf32>
 }
 

@@ -82,7 +82,8 @@ def Quantize : Pass<"npu-quantize", "mlir::func::FuncOp"> {
       result takes the clamp's range, whose zero point maps 0 to -128, so
       the requantization's saturation is the clamp.
     - Sigmoid, hard sigmoid, hard swish, tanh, leaky ReLU and clamp whose
-      input is INT8 become INT8 to INT8 ops (lookup tables on the NPU).
+      input is INT8 and whose readers take INT8 become INT8 to INT8 ops
+      (lookup tables on the NPU); read by FP32 ops they stay FP32.
     - Every other op stays FP32 (the float islands: softmax, layer norm,
       pooling, elementwise arithmetic, ...): `npu.dequantize` feeds them,
       `npu.quantize` leaves them where an INT8 op reads their result.
