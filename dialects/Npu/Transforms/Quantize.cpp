@@ -61,6 +61,7 @@ private:
   /// activation this pass quantizes.
   bool willBeInt8(Operation *op);
   LogicalResult quantizeConv(ConvOp conv, OpBuilder &b);
+  LogicalResult quantizeMatmul(MatMulOp mm, OpBuilder &b);
   void quantizeLut(Operation *op, OpBuilder &b);
 
   llvm::StringSet<> keep;
@@ -244,6 +245,50 @@ LogicalResult QuantizePass::quantizeConv(ConvOp conv, OpBuilder &b) {
   return success();
 }
 
+/// A matmul with constant 2-D FP32 weights [K][N] (Gemm, fully connected
+/// layers): INT8 left operand per tensor, weights per column (axis 1),
+/// FP32 result (scaled per column out of the INT32 accumulator).
+LogicalResult QuantizePass::quantizeMatmul(MatMulOp mm, OpBuilder &b) {
+  auto wType = mm.getRhs().getType();
+  SmallVector<float> w;
+  Attribute wAttr;
+  if (wType.getRank() != 2 || !mm.getType().getElementType().isF32() ||
+      !matchPattern(mm.getRhs(), m_Constant(&wAttr)) ||
+      !readFloatConstant(wAttr, w))
+    return failure();
+  Value lhs = int8Of(mm.getLhs(), b);
+  if (!lhs)
+    return failure();
+  int64_t K = wType.getDimSize(0), N = wType.getDimSize(1);
+  // Per column: transpose to [N][K] for the per-channel helpers.
+  SmallVector<float> byColumn(w.size());
+  for (int64_t k = 0; k < K; ++k)
+    for (int64_t n = 0; n < N; ++n)
+      byColumn[n * K + k] = w[k * N + n];
+  std::vector<double> scales =
+      ptq::chooseWeightScales(byColumn.data(), N, K);
+  SmallVector<int8_t> qw(w.size());
+  for (int64_t k = 0; k < K; ++k)
+    for (int64_t n = 0; n < N; ++n)
+      qw[k * N + n] = ptq::quantizeWeight(w[k * N + n], scales[n]);
+  MLIRContext *ctx = &getContext();
+  auto i8 = IntegerType::get(ctx, 8);
+  auto qwType = quant::UniformQuantizedPerAxisType::get(
+      quant::QuantizationFlags::Signed, i8, Float32Type::get(ctx),
+      SmallVector<double>(scales.begin(), scales.end()),
+      SmallVector<int64_t>(N, 0), /*quantizedDimension=*/1,
+      -ptq::kWeightQMax, ptq::kWeightQMax);
+  b.setInsertionPoint(mm);
+  Value weight = ConstantOp::create(
+      b, mm.getRhs().getLoc(), withElementType(wType, qwType),
+      DenseElementsAttr::get(withElementType(wType, i8), ArrayRef(qw)));
+  auto q = MatMulOp::create(b, mm.getLoc(), mm.getType(), lhs, weight);
+  q->setAttrs(mm->getAttrs());
+  mm.getResult().replaceAllUsesWith(q.getResult());
+  mm->erase();
+  return success();
+}
+
 void QuantizePass::quantizeLut(Operation *op, OpBuilder &b) {
   if (!willBeInt8(op))
     return;
@@ -277,6 +322,10 @@ void QuantizePass::runOnOperation() {
       if (succeeded(quantizeConv(conv, b)) && absorbed &&
           absorbed->getBlock() == nullptr)
         erased.insert(absorbed);
+      continue;
+    }
+    if (auto mm = dyn_cast<MatMulOp>(op)) {
+      (void)quantizeMatmul(mm, b);
       continue;
     }
     if (isa<SigmoidOp, HardSigmoidOp, HardSwishOp, TanhOp, LeakyReluOp,

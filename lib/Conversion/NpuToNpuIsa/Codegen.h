@@ -205,6 +205,11 @@ struct MatmulShape {
 };
 MatmulShape matmulShape(MatMulOp op);
 
+/// The target a matmul's tiles are chosen for: an INT8 matmul keeps its
+/// per-column {scale, bias} table (8 bytes per column) in the scratchpad,
+/// which the tiles must leave free.
+rt::TargetDesc matmulTarget(MatMulOp op, const rt::TargetDesc &target);
+
 /// Tile sizes for an FP32 matmul: candidates are multiples of the array's
 /// size (and the full extents); each must fit the accumulator (Mt x Nt
 /// entries) and the scratchpad (two A and W tiles, two C tiles). The cost is
@@ -251,7 +256,8 @@ std::optional<SmallVector<int64_t>> recordedTiles(Operation *op,
 /// vec.pool's alpha divides) or `op` is not an average pooling.
 std::optional<ElementsAttr> avgPoolReciprocals(Operation *op);
 
-/// The output parameters of a convolution with an INT8 input (the
+/// The output parameters of a convolution or 2-D matmul with an INT8 input
+/// (a matmul: FP32 result, its columns the channels) (the
 /// `quantized` phase's types). With an INT8 result, the vec.requant
 /// parameters per output channel {bias, multiplier, shift} as INT32:
 /// bias = q_bias[c] - zp_in * sum(q_w[c]) (the input zero point folded in,

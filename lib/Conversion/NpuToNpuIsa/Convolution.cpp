@@ -332,7 +332,43 @@ bool hasInt8Input(Operation *op) {
                  .getElementType());
 }
 
+/// A 2-D INT8 matmul's FP32 output table: rows of scales s_a * s_w[n] and
+/// biases -s_a * s_w[n] * zp_a * sum_k(q_w[k][n]).
+static FailureOr<std::optional<ElementsAttr>> matmulScales(MatMulOp mm) {
+  auto a = dyn_cast<quant::UniformQuantizedType>(
+      mm.getLhs().getType().getElementType());
+  auto w = dyn_cast<quant::UniformQuantizedPerAxisType>(
+      mm.getRhs().getType().getElementType());
+  auto wConst = mm.getRhs().getDefiningOp<ConstantOp>();
+  auto wValues =
+      wConst ? dyn_cast<DenseElementsAttr>(wConst.getValue()) : nullptr;
+  if (!a || !w || w.getQuantizedDimension() != 1 || !wValues ||
+      mm.getRhs().getType().getRank() != 2 ||
+      !mm.getType().getElementType().isF32())
+    return mm.emitError("backend: an INT8 matmul needs a per-tensor INT8 "
+                        "left operand, constant 2-D per-column INT8 weights "
+                        "and an FP32 result");
+  int64_t K = mm.getRhs().getType().getDimSize(0);
+  int64_t N = mm.getRhs().getType().getDimSize(1);
+  auto q = llvm::to_vector(wValues.getValues<int8_t>());
+  SmallVector<float> table(2 * N);
+  for (int64_t n = 0; n < N; ++n) {
+    int64_t sum = 0;
+    for (int64_t k = 0; k < K; ++k)
+      sum += q[k * N + n];
+    double scale = a.getScale() * w.getScales()[n];
+    table[n] = float(scale);
+    table[N + n] = float(-scale * a.getZeroPoint() * double(sum));
+  }
+  auto type = RankedTensorType::get({2, N}, Float32Type::get(mm.getContext()));
+  return std::optional<ElementsAttr>(DenseElementsAttr::get(type, ArrayRef(table)));
+}
+
 FailureOr<std::optional<ElementsAttr>> requantParams(Operation *op) {
+  if (auto mm = dyn_cast<MatMulOp>(op))
+    return hasInt8Input(mm) ? matmulScales(mm)
+                            : FailureOr<std::optional<ElementsAttr>>(
+                                  std::optional<ElementsAttr>());
   auto conv = dyn_cast<ConvOp>(op);
   if (!conv || !hasInt8Input(conv))
     return std::optional<ElementsAttr>();

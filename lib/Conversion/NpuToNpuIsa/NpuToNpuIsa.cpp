@@ -571,15 +571,17 @@ LogicalResult Codegen::planDram(func::ReturnOp ret) {
       constants.push_back({c.getLoc(), buffers[c.getResult()].offset, value});
     }
   }
-  for (auto conv : body.getOps<ConvOp>()) {
-    FailureOr<std::optional<ElementsAttr>> table = requantParams(conv);
+  for (Operation &op : body) {
+    if (!isa<ConvOp, MatMulOp>(op))
+      continue;
+    FailureOr<std::optional<ElementsAttr>> table = requantParams(&op);
     if (failed(table))
       return failure();
     if (*table) {
-      requantTables[conv] =
+      requantTables[&op] =
           place(byteSize((*table)->getType()),
-                i64Attr(conv, "npu.requant_dram"), "requantization parameters");
-      constants.push_back({conv.getLoc(), requantTables[conv].offset, **table});
+                i64Attr(&op, "npu.requant_dram"), "requantization parameters");
+      constants.push_back({op.getLoc(), requantTables[&op].offset, **table});
     }
   }
   for (Operation &op : body)
@@ -1644,6 +1646,16 @@ LogicalResult Codegen::emitReduction(Operation *op, Value input,
   return success();
 }
 
+rt::TargetDesc matmulTarget(MatMulOp op, const rt::TargetDesc &target) {
+  rt::TargetDesc t = target;
+  if (hasInt8Input(op)) {
+    int64_t table = alignUp(8 * matmulShape(op).n);
+    t.scratchpadBytes = uint32_t(
+        std::max<int64_t>(0, int64_t(t.scratchpadBytes) - table - kAlign));
+  }
+  return t;
+}
+
 MatmulTiles chooseMatmulTiles(const rt::TargetDesc &t, int64_t M, int64_t N,
                               int64_t K) {
   int64_t R = t.arrayRows, C = t.arrayCols;
@@ -1706,11 +1718,15 @@ MatmulShape matmulShape(MatMulOp op) {
 LogicalResult Codegen::emitMatmul(MatMulOp op, int64_t layer) {
   auto lhs = op.getLhs().getType(), rhs = op.getRhs().getType();
   auto out = op.getType();
-  if (!lhs.getElementType().isF32() || !rhs.getElementType().isF32() ||
-      !out.getElementType().isF32())
-    return op.emitError("backend: only FP32 matmuls are supported so far");
+  bool int8 = hasInt8Input(op);
+  if (!int8 && (!lhs.getElementType().isF32() ||
+                !rhs.getElementType().isF32() || !out.getElementType().isF32()))
+    return op.emitError("backend: only FP32 matmuls and INT8 matmuls with "
+                        "constant weights are supported");
   MatmulShape shape = matmulShape(op);
   SmallVector<int64_t> &a = shape.a, &w = shape.w;
+  if (int8 && w.size() != 2)
+    return op.emitError("backend: INT8 matmuls take 2-D weights");
   int64_t M = shape.m, N = shape.n, K = shape.k;
   int64_t aBase = buffers.lookup(root(op.getLhs())).offset;
   int64_t wBase = buffers.lookup(root(op.getRhs())).offset;
@@ -1756,13 +1772,18 @@ LogicalResult Codegen::emitMatmul2D(MatMulOp op, int64_t aBase, int64_t wBase,
     return success();
   if (K == 0)
     return op.emitError("backend: matmul with K = 0 is not supported");
-  MatmulTiles tiles = chooseMatmulTiles(target, M, N, K);
+  // INT8: one-byte A and W, the accumulator scaled per column to FP32 by a
+  // table kept after the buffers (requantParams).
+  bool int8 = hasInt8Input(op);
+  int64_t eb = int8 ? 1 : 4;
+  rt::TargetDesc tileTarget = matmulTarget(op, target);
+  MatmulTiles tiles = chooseMatmulTiles(tileTarget, M, N, K);
   if (auto rec = recordedTiles(op, {"m", "n", "k"})) {
     tiles = {(*rec)[0], (*rec)[1], (*rec)[2]};
     if (tiles.m * tiles.n > int64_t(target.accumulatorBytes / 4) ||
         4 * (2 * (tiles.m * tiles.k + tiles.k * tiles.n) +
              2 * tiles.m * tiles.n) >
-            int64_t(target.scratchpadBytes))
+            int64_t(tileTarget.scratchpadBytes))
       return op.emitError("backend: the recorded matmul tiles do not fit the "
                           "accumulator and scratchpad");
   }
@@ -1770,8 +1791,10 @@ LogicalResult Codegen::emitMatmul2D(MatMulOp op, int64_t aBase, int64_t wBase,
     return op.emitError("backend: no matmul tiling fits the target");
   noteTiles({{"m", tiles.m}, {"n", tiles.n}, {"k", tiles.k}});
   // Scratchpad: two A tiles, two W tiles, two C tiles.
-  int64_t aBytes = tiles.m * tiles.k * 4, wBytes = tiles.k * tiles.n * 4;
+  int64_t aBytes = alignUp(tiles.m * tiles.k * eb);
+  int64_t wBytes = alignUp(tiles.k * tiles.n * eb);
   int64_t cBytes = tiles.m * tiles.n * 4;
+  int64_t tableBuf = alignUp(2 * (aBytes + wBytes + cBytes));
   auto aBuf = [&](int64_t s) { return (s % 2) * aBytes; };
   auto wBuf = [&](int64_t s) { return 2 * aBytes + (s % 2) * wBytes; };
   auto cBuf = [&](int64_t j) {
@@ -1795,23 +1818,27 @@ LogicalResult Codegen::emitMatmul2D(MatMulOp op, int64_t aBase, int64_t wBase,
   for (auto &t : outTiles)
     totalSteps += int64_t(t.size());
   auto dma2D = [&](auto opT, int64_t sram, int64_t dram, int64_t rows,
-                   int64_t cols, int64_t dramRowBytes, int64_t sramRowBytes) {
-    return emitDma<decltype(opT)>(loc, sram, dram, 4, {cols, rows, 1, 1},
-                                  {4, dramRowBytes, 0, 0},
-                                  {4, sramRowBytes, 0, 0}, layer);
+                   int64_t cols, int64_t dramRowBytes, int64_t sramRowBytes,
+                   int64_t elemBytes = 4) {
+    return emitDma<decltype(opT)>(
+        loc, sram, dram, elemBytes, {cols, rows, 1, 1},
+        {elemBytes, dramRowBytes, 0, 0}, {elemBytes, sramRowBytes, 0, 0}, layer);
   };
   int64_t s = 0; // global K-step index
   for (int64_t j = 0; j < J; ++j) {
     for (auto [kIndex, st] : llvm::enumerate(outTiles[j])) {
       // Loads of A[m0:, k0:] and W[k0:, n0:] into buffer set s % 2.
-      auto la =
-          dma2D(npuisa::DmaLoadOp(), aBuf(s), aBase + 4 * (st.m0 * K + st.k0),
-                st.mt, st.kt, 4 * K, 4 * st.kt);
+      auto la = dma2D(npuisa::DmaLoadOp(), aBuf(s),
+                      aBase + eb * (st.m0 * K + st.k0), st.mt, st.kt, eb * K,
+                      eb * st.kt, eb);
       la.setPopNext(firstLoadWaits(s));
-      auto lw =
-          dma2D(npuisa::DmaLoadOp(), wBuf(s), wBase + 4 * (st.k0 * N + st.n0),
-                st.kt, st.nt, 4 * N, 4 * st.nt);
-      lw.setPushNext(true);
+      npuisa::DmaLoadOp last = dma2D(npuisa::DmaLoadOp(), wBuf(s),
+                                     wBase + eb * (st.k0 * N + st.n0), st.kt,
+                                     st.nt, eb * N, eb * st.nt, eb);
+      if (int8 && s == 0)
+        last = dma2D(npuisa::DmaLoadOp(), tableBuf,
+                     requantTables.lookup(op).offset, 1, 2 * N, 0, 0);
+      last.setPushNext(true);
       auto mm = npuisa::MatmulOp::create(
           b, loc, TypeRange{}, ValueRange{},
           {b.getNamedAttr("a", i64(aBuf(s))), b.getNamedAttr("w", i64(wBuf(s))),
@@ -1819,10 +1846,10 @@ LogicalResult Codegen::emitMatmul2D(MatMulOp op, int64_t aBase, int64_t wBase,
            b.getNamedAttr("m_inner", i64(st.mt)),
            b.getNamedAttr("k", i64(st.kt)), b.getNamedAttr("n", i64(st.nt)),
            b.getNamedAttr("a_stride_outer", i64(0)),
-           b.getNamedAttr("a_stride_inner", i64(4 * st.kt)),
-           b.getNamedAttr("w_row_stride", i64(4 * st.nt)),
+           b.getNamedAttr("a_stride_inner", i64(eb * st.kt)),
+           b.getNamedAttr("w_row_stride", i64(eb * st.nt)),
            b.getNamedAttr("acc_row_stride", i64(st.nt))});
-      mm.setFp32(true);
+      mm.setFp32(!int8);
       mm.setAccumulate(kIndex > 0);
       mm.setPopPrev(true);
       mm.setPushPrev(s + 2 < totalSteps); // frees buffer set s % 2
@@ -1831,20 +1858,35 @@ LogicalResult Codegen::emitMatmul2D(MatMulOp op, int64_t aBase, int64_t wBase,
     }
     // Accumulator -> C buffer j % 2 -> DRAM.
     const Step &st = outTiles[j].front();
-    auto copy = npuisa::VecUnaryOp::create(
-        b, loc, TypeRange{}, ValueRange{},
-        {b.getNamedAttr("func", b.getStringAttr("copy")),
-         b.getNamedAttr("src0", i64(0)), b.getNamedAttr("src1", i64(0)),
-         b.getNamedAttr("dst", i64(cBuf(j)))});
-    copy.setDims(SmallVector<int64_t>{st.nt, st.mt, 1, 1});
-    copy.setSrc0Strides(SmallVector<int64_t>{1, st.nt, 0, 0});
-    copy.setDstStrides(SmallVector<int64_t>{1, st.nt, 0, 0});
-    copy.setSrc0Type(StringRef("f32"));
-    copy.setDstType(StringRef("f32"));
-    copy.setSrc0Space(StringRef("acc"));
-    copy.setPopNext(j >= 2); // store freed C buffer j % 2
-    copy.setPushNext(true);
-    copy.setLayerAttr(i64(layer));
+    SmallVector<NamedAttribute> attrs = {
+        b.getNamedAttr("func", b.getStringAttr(int8 ? "itof" : "copy")),
+        b.getNamedAttr("src0", i64(0)), b.getNamedAttr("src1", i64(0)),
+        b.getNamedAttr("dst", i64(cBuf(j)))};
+    Operation *copy =
+        int8 ? npuisa::VecConvertOp::create(b, loc, TypeRange{}, ValueRange{},
+                                            attrs)
+                   .getOperation()
+             : npuisa::VecUnaryOp::create(b, loc, TypeRange{}, ValueRange{},
+                                          attrs)
+                   .getOperation();
+    SmallVector<int64_t> dims = {st.nt, st.mt, 1, 1}, cSt = {1, st.nt, 0, 0};
+    copy->setAttr("dims", b.getDenseI64ArrayAttr(dims));
+    copy->setAttr("src0_strides", b.getDenseI64ArrayAttr(cSt));
+    copy->setAttr("dst_strides", b.getDenseI64ArrayAttr(cSt));
+    copy->setAttr("src0_type", b.getStringAttr(int8 ? "i32" : "f32"));
+    copy->setAttr("dst_type", b.getStringAttr("f32"));
+    copy->setAttr("src0_space", b.getStringAttr("acc"));
+    copy->setAttr("layer", i64(layer));
+    if (j >= 2) // store freed C buffer j % 2
+      copy->setAttr("pop_next", b.getUnitAttr());
+    Operation *lastCompute = copy;
+    if (int8) // x scale[n] + bias[n]
+      for (auto [func, table] : {std::pair{"mul", tableBuf + 4 * st.n0},
+                                 {"add", tableBuf + 4 * (N + st.n0)}})
+        lastCompute = emitVecStep(loc, VecFunc{true, func}, {cBuf(j), cSt},
+                                  VecOperand{table, {1, 0, 0, 0}},
+                                  {cBuf(j), cSt}, dims, "f32", layer);
+    lastCompute->setAttr("push_next", b.getUnitAttr());
     auto store =
         dma2D(npuisa::DmaStoreOp(), cBuf(j), cBase + 4 * (st.m0 * N + st.n0),
               st.mt, st.nt, 4 * N, 4 * st.nt);

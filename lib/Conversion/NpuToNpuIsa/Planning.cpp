@@ -72,7 +72,7 @@ DictionaryAttr chooseTiles(Builder &b, Operation *op,
     MatmulShape s = matmulShape(mm);
     if (s.m == 0 || s.n == 0 || s.k == 0)
       return nullptr;
-    MatmulTiles t = chooseMatmulTiles(target, s.m, s.n, s.k);
+    MatmulTiles t = chooseMatmulTiles(matmulTarget(mm, target), s.m, s.n, s.k);
     return t.m ? tilesAttr(b, {{"m", t.m}, {"n", t.n}, {"k", t.k}}) : nullptr;
   }
   if (isa<MaxPoolOp, AvgPoolOp>(op)) {

@@ -1,7 +1,8 @@
 //===- Int8CodegenTest.cpp - INT8 ops compiled, emulated, bit-compared ---===//
 //
 // Every INT8 op kind the code generator emits (convolution with requantized
-// output, lookup-table activation, quantize, dequantize), compiled from
+// or FP32 output, matmul with FP32 output, lookup-table activation,
+// quantize, dequantize), compiled from
 // quantized npu IR through the real pipeline, run on the emulator, and
 // compared bit for bit with a host evaluation of the documented integer
 // arithmetic (docs/quantization.md):
@@ -238,6 +239,61 @@ TEST(Int8Codegen, ConvWithFloatResult) {
   Int8Conv t{24, 13, 17, 20, 3, 1, 1, 1, -9, 0, 0.0625, 1.0};
   t.floatOut = true;
   runInt8Conv(t);
+}
+
+TEST(Int8Codegen, MatmulWithFloatResult) {
+  // [M x K] x [K x N], K and N past one tile on npu-v1-small; FP32(acc) *
+  // scale[n] + bias[n], bias = -scale * zp_a * sum_k(q_w[k][n]).
+  const int64_t M = 37, K = 300, N = 70;
+  const double sA = 0.0625;
+  const int zpA = 17;
+  std::mt19937 rng(5);
+  std::uniform_int_distribution<int> code(-128, 127), wcode(-127, 127);
+  std::vector<int> aq(M * K);
+  std::vector<int8_t> wq(K * N);
+  std::vector<double> ws(N);
+  for (int &v : aq)
+    v = code(rng);
+  for (int8_t &v : wq)
+    v = int8_t(wcode(rng));
+  std::ostringstream scales;
+  scales.precision(17);
+  for (int64_t n = 0; n < N; ++n) {
+    ws[n] = 0.001 * double(1 + n % 7);
+    scales << (n ? "," : "") << ws[n];
+  }
+  std::string aF = shape({M, K}, "f32"), aQ = shape({M, K}, i8Type(sA, zpA));
+  std::string wT = shape({K, N}, "!quant.uniform<i8<-127:127>:f32:1, {" +
+                                     scales.str() + "}>");
+  std::string yT = shape({M, N}, "f32");
+  std::ostringstream src;
+  src << "func.func @main(%a: " << aF << " {npu.name = \"a\"}) -> (" << yT
+      << " {npu.name = \"y\"}) {\n"
+      << "  %q = npu.quantize %a : " << aF << " -> " << aQ << "\n"
+      << "  %w = npu.constant " << dense(wq) << " : " << shape({K, N}, "i8")
+      << " -> " << wT << "\n"
+      << "  %y = npu.matmul %q, %w : (" << aQ << ", " << wT << ") -> " << yT
+      << "\n  return %y : " << yT << "\n}\n";
+  std::vector<float> a(aq.size());
+  for (size_t i = 0; i < a.size(); ++i)
+    a[i] = float(sA * (aq[i] - zpA));
+  std::vector<float> y = compileAndRun(src.str(), a);
+  ASSERT_EQ(y.size(), size_t(M * N));
+  for (int64_t n = 0; n < N; ++n) {
+    int64_t wsum = 0;
+    for (int64_t k = 0; k < K; ++k)
+      wsum += wq[k * N + n];
+    double scale = sA * ws[n];
+    float bias = float(-scale * zpA * double(wsum));
+    for (int64_t m = 0; m < M; ++m) {
+      int64_t raw = 0;
+      for (int64_t k = 0; k < K; ++k)
+        raw += int64_t(aq[m * K + k]) * wq[k * N + n];
+      float want = float(raw) * float(scale);
+      want = want + bias;
+      ASSERT_EQ(y[m * N + n], want) << "at (" << m << ", " << n << ")";
+    }
+  }
 }
 
 TEST(Int8Codegen, LookupTableActivationsAndBoundaries) {

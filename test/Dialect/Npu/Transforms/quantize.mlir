@@ -65,3 +65,17 @@ func.func @chain(%x: tensor<1x2x3x3xf32> {npu.range = array<f64: 0.0, 1.0>}) -> 
   %c4 = npu.conv %c3, %w {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x2x3x3xf32>, tensor<2x2x1x1xf32>) -> tensor<1x2x3x3xf32>
   return %c4 : tensor<1x2x3x3xf32>
 }
+
+// -----
+
+// A matmul with constant weights [K][N] (a fully connected layer): weights
+// per column (quantizedDimension 1), INT8 left operand, FP32 result.
+// CHECK-LABEL: func.func @fully_connected
+// CHECK: %[[Q:.*]] = npu.quantize %arg0 : tensor<2x3xf32> -> tensor<2x3x!quant.uniform<i8:f32, 0.0078431372549019607:-1>>
+// CHECK: %[[W:.*]] = npu.constant dense<{{\[\[}}127, -64], [-127, 0], [64, 127]]> : tensor<3x2xi8> -> tensor<3x2x!quant.uniform<i8<-127:127>:f32:1, {0.0078740157480314959,0.015748031496062992}>>
+// CHECK: npu.matmul %[[Q]], %[[W]] : ({{.*}}) -> tensor<2x2xf32>
+func.func @fully_connected(%x: tensor<2x3xf32> {npu.range = array<f64: -1.0, 1.0>}) -> tensor<2x2xf32> {
+  %w = npu.constant dense<[[1.0, -1.0], [-1.0, 0.0], [0.5, 2.0]]> : tensor<3x2xf32>
+  %y = npu.matmul %x, %w : (tensor<2x3xf32>, tensor<3x2xf32>) -> tensor<2x2xf32>
+  return %y : tensor<2x2xf32>
+}

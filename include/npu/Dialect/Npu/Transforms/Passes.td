@@ -77,6 +77,9 @@ def Quantize : Pass<"npu-quantize", "mlir::func::FuncOp"> {
       `s_in * s_w`; otherwise the result stays FP32 (scaled out of the
       INT32 accumulator) with the FP32 bias, so FP32 readers see no output
       quantization error.
+    - Matmuls with constant 2-D weights (Gemm, fully connected layers):
+      INT8 left operand, weights per column (`quantizedDimension` 1), FP32
+      result.
     - A ReLU or ReLU6 (`npu.clamp` with min 0) that is a convolution's only
       user, and whose readers take INT8, is absorbed: the convolution's
       result takes the clamp's range, whose zero point maps 0 to -128, so
