@@ -62,6 +62,7 @@ private:
   bool willBeInt8(Operation *op);
   LogicalResult quantizeConv(ConvOp conv, OpBuilder &b);
   LogicalResult quantizeMatmul(MatMulOp mm, OpBuilder &b);
+  LogicalResult quantizeConvTranspose(ConvTransposeOp op, OpBuilder &b);
   void quantizeLut(Operation *op, OpBuilder &b);
 
   llvm::StringSet<> keep;
@@ -289,6 +290,56 @@ LogicalResult QuantizePass::quantizeMatmul(MatMulOp mm, OpBuilder &b) {
   return success();
 }
 
+/// A transposed convolution (one group, constant weights [C][M][k...]):
+/// INT8 input, weights per output channel (axis 1), FP32 result and bias.
+LogicalResult QuantizePass::quantizeConvTranspose(ConvTransposeOp op,
+                                                  OpBuilder &b) {
+  auto wType = op.getWeight().getType();
+  SmallVector<float> w;
+  Attribute wAttr;
+  if (op.getGroup() != 1 || !op.getType().getElementType().isF32() ||
+      !matchPattern(op.getWeight(), m_Constant(&wAttr)) ||
+      !readFloatConstant(wAttr, w))
+    return failure();
+  Value input = int8Of(op.getInput(), b);
+  if (!input)
+    return failure();
+  int64_t C = wType.getDimSize(0), M = wType.getDimSize(1);
+  int64_t taps = int64_t(w.size()) / (C * M);
+  SmallVector<float> byChannel(w.size()); // [M][C][taps]
+  for (int64_t c = 0; c < C; ++c)
+    for (int64_t m = 0; m < M; ++m)
+      for (int64_t t = 0; t < taps; ++t)
+        byChannel[(m * C + c) * taps + t] = w[(c * M + m) * taps + t];
+  std::vector<double> scales =
+      ptq::chooseWeightScales(byChannel.data(), M, C * taps);
+  SmallVector<int8_t> qw(w.size());
+  for (int64_t c = 0; c < C; ++c)
+    for (int64_t m = 0; m < M; ++m)
+      for (int64_t t = 0; t < taps; ++t)
+        qw[(c * M + m) * taps + t] =
+            ptq::quantizeWeight(w[(c * M + m) * taps + t], scales[m]);
+  MLIRContext *ctx = &getContext();
+  auto i8 = IntegerType::get(ctx, 8);
+  auto qwType = quant::UniformQuantizedPerAxisType::get(
+      quant::QuantizationFlags::Signed, i8, Float32Type::get(ctx),
+      SmallVector<double>(scales.begin(), scales.end()),
+      SmallVector<int64_t>(M, 0), /*quantizedDimension=*/1,
+      -ptq::kWeightQMax, ptq::kWeightQMax);
+  b.setInsertionPoint(op);
+  Value weight = ConstantOp::create(
+      b, op.getWeight().getLoc(), withElementType(wType, qwType),
+      DenseElementsAttr::get(withElementType(wType, i8), ArrayRef(qw)));
+  SmallVector<Value> operands = {input, weight};
+  if (op.getBias())
+    operands.push_back(op.getBias());
+  Operation *q = b.create(op.getLoc(), op->getName().getIdentifier(), operands,
+                          TypeRange{op.getType()}, op->getAttrs());
+  op.getResult().replaceAllUsesWith(q->getResult(0));
+  op->erase();
+  return success();
+}
+
 void QuantizePass::quantizeLut(Operation *op, OpBuilder &b) {
   if (!willBeInt8(op))
     return;
@@ -326,6 +377,10 @@ void QuantizePass::runOnOperation() {
     }
     if (auto mm = dyn_cast<MatMulOp>(op)) {
       (void)quantizeMatmul(mm, b);
+      continue;
+    }
+    if (auto t = dyn_cast<ConvTransposeOp>(op)) {
+      (void)quantizeConvTranspose(t, b);
       continue;
     }
     if (isa<SigmoidOp, HardSigmoidOp, HardSwishOp, TanhOp, LeakyReluOp,

@@ -146,6 +146,9 @@ struct MacConv {
   /// array's full rate) and of the stored result; per-channel parameter
   /// bytes kept in the scratchpad (bias; requantization or scale tables).
   int64_t inBytes = 4, outBytes = 4, paramBytes = 4;
+  /// Byte offset of this pass's rows in the op's parameter table (the
+  /// passes of a transposed convolution each have their own).
+  int64_t tableOffset = 0;
 };
 
 /// A per-channel (count = channels) or scalar (count = 1) operand of a
@@ -274,6 +277,10 @@ FailureOr<std::optional<ElementsAttr>> requantParams(Operation *op);
 /// double precision on the dequantized input and quantized to the result
 /// type (round half away from zero, saturating). nullopt for other ops.
 std::optional<ElementsAttr> lutTable(Operation *op);
+
+/// The stride-1 passes of a transposed convolution, one per output phase
+/// (the sub-pixel decomposition); an error on `op` when it has none.
+FailureOr<SmallVector<MacConv, 4>> transposedConvPasses(ConvTransposeOp op);
 
 /// True when `op`'s result is INT8 (a quantized type).
 bool isInt8(Operation *op);

@@ -14,6 +14,8 @@
 
 #include "npu/Quantization/QuantParams.h"
 
+#include "mlir/IR/Matchers.h"
+
 #include <cmath>
 
 namespace npu::codegen {
@@ -364,7 +366,60 @@ static FailureOr<std::optional<ElementsAttr>> matmulScales(MatMulOp mm) {
   return std::optional<ElementsAttr>(DenseElementsAttr::get(type, ArrayRef(table)));
 }
 
+/// An INT8 transposed convolution's FP32 output tables, one [2][M] pair
+/// of rows per pass (requantParams).
+static FailureOr<std::optional<ElementsAttr>>
+transposedScales(ConvTransposeOp op) {
+  auto in = dyn_cast<quant::UniformQuantizedType>(
+      op.getInput().getType().getElementType());
+  auto w = dyn_cast<quant::UniformQuantizedPerAxisType>(
+      op.getWeight().getType().getElementType());
+  auto wConst = op.getWeight().getDefiningOp<ConstantOp>();
+  auto wValues =
+      wConst ? dyn_cast<DenseElementsAttr>(wConst.getValue()) : nullptr;
+  SmallVector<float> bias;
+  Attribute bAttr;
+  if (!in || !w || w.getQuantizedDimension() != 1 || op.getGroup() != 1 ||
+      !wValues || !op.getType().getElementType().isF32() ||
+      (op.getBias() && (!matchPattern(op.getBias(), m_Constant(&bAttr)) ||
+                        !readFloatConstant(bAttr, bias))))
+    return op.emitError("backend: an INT8 transposed convolution needs a "
+                        "per-tensor INT8 input, constant per-output-channel "
+                        "INT8 weights (one group), a constant FP32 bias and "
+                        "an FP32 result");
+  FailureOr<SmallVector<MacConv, 4>> passes = transposedConvPasses(op);
+  if (failed(passes))
+    return failure();
+  int64_t C = op.getWeight().getType().getDimSize(0);
+  int64_t M = op.getWeight().getType().getDimSize(1);
+  int64_t taps = passes->front().weightTaps;
+  auto q = llvm::to_vector(wValues.getValues<int8_t>());
+  SmallVector<float> table;
+  for (const MacConv &g : *passes) {
+    SmallVector<float> scales(M), biases(M);
+    for (int64_t m = 0; m < M; ++m) {
+      int64_t sum = 0;
+      for (int64_t c = 0; c < C; ++c)
+        for (const MacTap &tap : g.taps)
+          sum += q[(c * M + m) * taps + tap.weightTap];
+      double scale = in.getScale() * w.getScales()[m];
+      scales[m] = float(scale);
+      biases[m] = float((bias.empty() ? 0.0 : double(bias[m])) -
+                        scale * in.getZeroPoint() * double(sum));
+    }
+    table.append(scales.begin(), scales.end());
+    table.append(biases.begin(), biases.end());
+  }
+  auto type = RankedTensorType::get({int64_t(passes->size()) * 2, M},
+                                    Float32Type::get(op.getContext()));
+  return std::optional<ElementsAttr>(DenseElementsAttr::get(type, ArrayRef(table)));
+}
+
 FailureOr<std::optional<ElementsAttr>> requantParams(Operation *op) {
+  if (auto t = dyn_cast<ConvTransposeOp>(op))
+    return hasInt8Input(t) ? transposedScales(t)
+                           : FailureOr<std::optional<ElementsAttr>>(
+                                 std::optional<ElementsAttr>());
   if (auto mm = dyn_cast<MatMulOp>(op))
     return hasInt8Input(mm) ? matmulScales(mm)
                             : FailureOr<std::optional<ElementsAttr>>(
@@ -629,20 +684,13 @@ LogicalResult Codegen::emitDepthwiseConv(ConvOp op, const MacConv &g,
   return success();
 }
 
-LogicalResult Codegen::emitConvTranspose(ConvTransposeOp op, int64_t layer) {
+FailureOr<SmallVector<MacConv, 4>> transposedConvPasses(ConvTransposeOp op) {
   auto inT = op.getInput().getType(), outT = op.getType();
   auto wT = op.getWeight().getType();
-  if (!inT.getElementType().isF32() || !wT.getElementType().isF32() ||
-      !outT.getElementType().isF32() ||
-      (op.getBias() && !op.getBias().getType().getElementType().isF32()))
-    return op.emitError("backend: only FP32 transposed convolutions are "
-                        "supported so far");
   int64_t rank = inT.getRank();
   if (rank != 3 && rank != 4)
     return op.emitError("backend: only 1-D and 2-D transposed convolutions "
                         "are supported");
-  if (outT.getNumElements() == 0)
-    return success();
   bool oneD = rank == 3;
   int64_t n = rank - 2;
   ArrayRef<int64_t> strides = op.getStrides(), dil = op.getDilations(),
@@ -651,11 +699,7 @@ LogicalResult Codegen::emitConvTranspose(ConvTransposeOp op, int64_t layer) {
   int64_t cin = inT.getDimSize(1) / groups, cout = outT.getDimSize(1) / groups;
   int64_t kh = oneD ? 1 : wT.getDimSize(2), kw = wT.getShape().back();
   int64_t taps = kh * kw;
-  // [C][M/g][KH][KW] -> [g][KH][KW][C/g][M/g].
-  if (failed(emitWeightRearrangement(
-          op, op.getWeight(), {groups, kh, kw, cin, cout},
-          {cin * cout * taps, kw, 1, cout * taps, taps}, layer)))
-    return failure();
+  bool int8 = hasInt8Input(op);
   // out[o] = sum over (i, k) with o = i*s + k*d - p. For the output phase
   // o = q*s + r, tap k contributes when (r + p - k*d) is a multiple of s,
   // reading input i = q + (r + p - k*d) / s: a stride-1 pass per phase.
@@ -683,6 +727,7 @@ LogicalResult Codegen::emitConvTranspose(ConvTransposeOp op, int64_t layer) {
     }
     return t;
   };
+  SmallVector<MacConv, 4> passes;
   for (int64_t ry = 0; ry < std::min(ay.s, ay.out); ++ry)
     for (int64_t rx = 0; rx < std::min(ax.s, ax.out); ++rx) {
       auto ty = phaseTaps(ay, ry), tx = phaseTaps(ax, rx);
@@ -724,10 +769,47 @@ LogicalResult Codegen::emitConvTranspose(ConvTransposeOp op, int64_t layer) {
       g.outStepX = ax.s;
       g.outOffY = ry;
       g.outOffX = rx;
-      if (failed(emitMacConv(op, g, convWeights.lookup(op).offset, op.getBias(),
-                             layer)))
-        return failure();
+      // INT8: each pass has its own {scale, bias} rows (its taps' weight
+      // sums differ), at tableOffset in the op's table.
+      g.inBytes = int8 ? 1 : 4;
+      g.paramBytes = int8 ? 8 : 4;
+      g.tableOffset = int64_t(passes.size()) * 8 * groups * cout;
+      passes.push_back(std::move(g));
     }
+  return passes;
+}
+
+LogicalResult Codegen::emitConvTranspose(ConvTransposeOp op, int64_t layer) {
+  auto inT = op.getInput().getType(), outT = op.getType();
+  auto wT = op.getWeight().getType();
+  bool int8 = hasInt8Input(op);
+  if (!int8 && (!inT.getElementType().isF32() || !wT.getElementType().isF32() ||
+                !outT.getElementType().isF32() ||
+                (op.getBias() &&
+                 !op.getBias().getType().getElementType().isF32())))
+    return op.emitError("backend: only FP32 and INT8 transposed convolutions "
+                        "are supported");
+  if (int8 && !op.getWeight().getDefiningOp<ConstantOp>())
+    return op.emitError("backend: INT8 transposed convolutions take constant "
+                        "weights");
+  FailureOr<SmallVector<MacConv, 4>> passes = transposedConvPasses(op);
+  if (failed(passes))
+    return failure();
+  if (outT.getNumElements() == 0)
+    return success();
+  int64_t groups = op.getGroup();
+  int64_t cin = inT.getDimSize(1) / groups, cout = outT.getDimSize(1) / groups;
+  int64_t taps = passes->front().weightTaps;
+  int64_t kw = wT.getShape().back(), kh = taps / kw;
+  // [C][M/g][KH][KW] -> [g][KH][KW][C/g][M/g].
+  if (failed(emitWeightRearrangement(
+          op, op.getWeight(), {groups, kh, kw, cin, cout},
+          {cin * cout * taps, kw, 1, cout * taps, taps}, layer)))
+    return failure();
+  for (const MacConv &g : *passes)
+    if (failed(emitMacConv(op, g, convWeights.lookup(op).offset, op.getBias(),
+                           layer)))
+      return failure();
   return success();
 }
 
@@ -829,7 +911,7 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
       Operation *lastLoad = wts;
       if (s == 0 && int8) {
         lastLoad = emitDma<npuisa::DmaLoadOp>(
-            loc, biasBuf, requantTables.lookup(op).offset, 4,
+            loc, biasBuf, requantTables.lookup(op).offset + g.tableOffset, 4,
             {(int8Out ? 3 : 2) * outC, 1, 1, 1}, {4, 0, 0, 0}, {4, 0, 0, 0},
             layer);
         lastLoad = loadOnceOperands(loc, Value(), biasBuf, outC, constsBuf,

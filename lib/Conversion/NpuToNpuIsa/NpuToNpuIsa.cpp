@@ -572,7 +572,7 @@ LogicalResult Codegen::planDram(func::ReturnOp ret) {
     }
   }
   for (Operation &op : body) {
-    if (!isa<ConvOp, MatMulOp>(op))
+    if (!isa<ConvOp, ConvTransposeOp, MatMulOp>(op))
       continue;
     FailureOr<std::optional<ElementsAttr>> table = requantParams(&op);
     if (failed(table))

@@ -1,7 +1,8 @@
 //===- Int8CodegenTest.cpp - INT8 ops compiled, emulated, bit-compared ---===//
 //
 // Every INT8 op kind the code generator emits (convolution with requantized
-// or FP32 output, matmul with FP32 output, lookup-table activation,
+// or FP32 output, transposed convolution and matmul with FP32 output,
+// lookup-table activation,
 // quantize, dequantize), compiled from
 // quantized npu IR through the real pipeline, run on the emulator, and
 // compared bit for bit with a host evaluation of the documented integer
@@ -294,6 +295,80 @@ TEST(Int8Codegen, MatmulWithFloatResult) {
       ASSERT_EQ(y[m * N + n], want) << "at (" << m << ", " << n << ")";
     }
   }
+}
+
+TEST(Int8Codegen, TransposedConvPhasesWithFloatResult) {
+  // Stride 2, 3x3 kernel, pad 1, output padding 1: four output phases with
+  // 1, 2, 2 and 4 taps, each with its own zero-point correction.
+  const int64_t C = 20, H = 9, W = 11, M = 6, K = 3, S = 2, P = 1;
+  const int64_t OH = S * (H - 1) + K - 2 * P + 1, OW = S * (W - 1) + K - 2 * P + 1;
+  const double sIn = 0.125;
+  const int zp = -9;
+  std::mt19937 rng(9);
+  std::uniform_int_distribution<int> code(-128, 127), wcode(-127, 127);
+  std::vector<int> xq(C * H * W);
+  std::vector<int8_t> wq(C * M * K * K);
+  std::vector<float> bias(M);
+  std::vector<double> ws(M);
+  for (int &v : xq)
+    v = code(rng);
+  for (int8_t &v : wq)
+    v = int8_t(wcode(rng));
+  std::ostringstream scales;
+  scales.precision(17);
+  for (int64_t m = 0; m < M; ++m) {
+    bias[m] = 0.25f * float(m) - 0.5f;
+    ws[m] = 0.003 * double(m + 1);
+    scales << (m ? "," : "") << ws[m];
+  }
+  std::string xF = shape({1, C, H, W}, "f32"),
+              xQ = shape({1, C, H, W}, i8Type(sIn, zp));
+  std::string wT = shape({C, M, K, K}, "!quant.uniform<i8<-127:127>:f32:1, {" +
+                                           scales.str() + "}>");
+  std::string yT = shape({1, M, OH, OW}, "f32");
+  std::ostringstream src;
+  src << "func.func @main(%x: " << xF << " {npu.name = \"x\"}) -> (" << yT
+      << " {npu.name = \"y\"}) {\n"
+      << "  %q = npu.quantize %x : " << xF << " -> " << xQ << "\n"
+      << "  %w = npu.constant " << dense(wq) << " : "
+      << shape({C, M, K, K}, "i8") << " -> " << wT << "\n"
+      << "  %b = npu.constant " << dense(bias) << " : " << shape({M}, "f32")
+      << "\n"
+      << "  %y = npu.conv_transpose %q, %w, %b {dilations = array<i64: 1, 1>, "
+         "group = 1 : i64, output_padding = array<i64: 1, 1>, pads = "
+         "array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>} : ("
+      << xQ << ", " << wT << ", " << shape({M}, "f32") << ") -> " << yT
+      << "\n  return %y : " << yT << "\n}\n";
+  std::vector<float> x(xq.size());
+  for (size_t i = 0; i < x.size(); ++i)
+    x[i] = float(sIn * (xq[i] - zp));
+  std::vector<float> y = compileAndRun(src.str(), x);
+  ASSERT_EQ(y.size(), size_t(M * OH * OW));
+  for (int64_t m = 0; m < M; ++m)
+    for (int64_t oy = 0; oy < OH; ++oy)
+      for (int64_t ox = 0; ox < OW; ++ox) {
+        // The output's phase taps; inputs past the edge read the zero point.
+        int64_t raw = 0, wsum = 0;
+        for (int64_t ky = 0; ky < K; ++ky)
+          for (int64_t kx = 0; kx < K; ++kx) {
+            int64_t vy = oy + P - ky, vx = ox + P - kx;
+            if (vy % S || vx % S)
+              continue;
+            int64_t iy = vy / S, ix = vx / S;
+            for (int64_t c = 0; c < C; ++c) {
+              bool inside = vy >= 0 && vx >= 0 && iy < H && ix < W;
+              int64_t xv = inside ? xq[(c * H + iy) * W + ix] : zp;
+              int64_t wv = wq[((c * M + m) * K + ky) * K + kx];
+              raw += xv * wv;
+              wsum += wv;
+            }
+          }
+        double scale = sIn * ws[m];
+        float want = float(raw) * float(scale);
+        want = want + float(double(bias[m]) - scale * zp * double(wsum));
+        ASSERT_EQ(y[(m * OH + oy) * OW + ox], want)
+            << "channel " << m << " at (" << oy << ", " << ox << ")";
+      }
 }
 
 TEST(Int8Codegen, LookupTableActivationsAndBoundaries) {

@@ -79,7 +79,8 @@ def Quantize : Pass<"npu-quantize", "mlir::func::FuncOp"> {
       quantization error.
     - Matmuls with constant 2-D weights (Gemm, fully connected layers):
       INT8 left operand, weights per column (`quantizedDimension` 1), FP32
-      result.
+      result; transposed convolutions of one group likewise (weights per
+      output channel, axis 1, FP32 result and bias).
     - A ReLU or ReLU6 (`npu.clamp` with min 0) that is a convolution's only
       user, and whose readers take INT8, is absorbed: the convolution's
       result takes the clamp's range, whose zero point maps 0 to -128, so
