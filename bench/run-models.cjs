@@ -7,7 +7,10 @@
 // cycles against the roofline lower bound, DRAM bytes against compulsory
 // traffic, the activation arena against its liveness lower bound, energy,
 // and the emulator's host wall time against ONNX Runtime's on the same
-// input, measured side by side in this one run.
+// input, measured side by side in this one run; then the same models
+// quantized to INT8 (calibrated on inputs distinct from the measured one):
+// cycles, utilisation, DRAM bytes and energy against the FP32 rows, and the
+// output's cosine similarity to FP32.
 //
 // Usage: run-models.cjs --bin build/bin --models third_party/models
 //                       [--results bench/RESULTS.md] [--work DIR]
@@ -93,7 +96,29 @@ const cases = [
     input: [384, 768] },
 ];
 
-const rows = [];
+// INT8 calibration sets, distinct from the measured inputs: rendered lines
+// (PaddleOCR) or seeded random tensors (synthetic layers).
+const calibrationLines = ['The quick brown fox', 'jumps over 42 lazy dogs',
+  'Invoice total: 318.75', 'Zebra crossing ahead'];
+function calibrationSet(c, base) {
+  const dir = base + '.calibration';
+  fs.mkdirSync(dir, { recursive: true });
+  const count = c.ocr === 'det' ? 2 : calibrationLines.length;
+  for (let i = 0; i < count; ++i) {
+    const out = path.join(dir, `${i}.npy`);
+    if (c.ocr) {
+      const png = path.join(work, `calibration-${i}.png`);
+      run(path.join(bin, 'npu-ocr'), ['render', `--text=${calibrationLines[i]}`, '-o', png]);
+      run(path.join(bin, 'npu-ocr'), ['preprocess', `--model=${c.ocr}`, png, '-o', out]);
+    } else {
+      run(path.join(bin, 'npu-build-example'), [`--random-f32=${out}`,
+        `--shape=${c.input.join('x')}`, `--seed=${100 + i}`]);
+    }
+  }
+  return dir;
+}
+
+const rows = [], int8Rows = [];
 for (const c of cases) {
   process.stderr.write(`bench: ${c.name}\n`);
   const base = path.join(work, path.basename(c.model, '.onnx'));
@@ -117,6 +142,25 @@ for (const c of cases) {
     arena: comp.arena_bytes, lower: comp.arena_lower_bound_bytes, energy: runr.energy_pj / 1e6,
     emuMs, ortMs: ort.median_ms,
   });
+  // INT8: calibrated, compiled, run on the same input, compared with FP32.
+  const q = base + '.int8';
+  const qArgs = [c.model, '-o', q + '.npubin', '--quantize=int8',
+    `--calibration=${calibrationSet(c, base)}`];
+  if (c.shape) qArgs.push(`--input-shape=${c.shape}`);
+  const qCompileMs = timed(() => run(path.join(bin, 'npu-compile'), qArgs));
+  run(path.join(bin, 'npu-run'), [q + '.npubin', `--input=x=${x}`, `--output-dir=${q}.npu`,
+    `--report=${q}.run.json`]);
+  const out = fs.readdirSync(base + '.npu').find((f) => f.endsWith('.npy'));
+  const cmp = run(path.join(bin, 'npu-compare'), [path.join(q + '.npu', out),
+    path.join(base + '.npu', out), '--min-cosine=1e-9']);
+  const cosine = /cosine ([0-9.]+)/.exec(cmp);
+  const qr = JSON.parse(fs.readFileSync(q + '.run.json', 'utf8'));
+  int8Rows.push({
+    name: c.name, compileMs: qCompileMs, cycles: qr.cycles, fp32Cycles: runr.cycles,
+    util: qr.mac_utilization, dram: qr.dram_read_bytes + qr.dram_write_bytes, fp32Dram: dram,
+    energy: qr.energy_pj / 1e6, fp32Energy: runr.energy_pj / 1e6,
+    cosine: cosine ? cosine[1] : 'n/a',
+  });
 }
 
 const mb = (b) => (b / 1e6).toFixed(2) + ' MB';
@@ -128,6 +172,13 @@ for (const r of rows)
     `${r.timeMs.toFixed(2)} ms | ${(100 * r.util).toFixed(1)} % | ${x(r.cycles, r.roof)} | ` +
     `${mb(r.dram)} (${x(r.dram, r.compulsory)}) | ${mb(r.arena)} (${x(r.arena, r.lower)}) | ` +
     `${(r.energy / 1e3).toFixed(2)} mJ | ${(r.emuMs / 1e3).toFixed(2)} s (${x(r.emuMs, r.ortMs)}) |\n`;
+
+let int8Table = '| model | compile (with calibration) | INT8 cycles (/ FP32) | MAC util. | DRAM (/ FP32) | energy (/ FP32) | output cosine vs FP32 |\n';
+int8Table += '|---|---|---|---|---|---|---|\n';
+for (const r of int8Rows)
+  int8Table += `| ${r.name} | ${(r.compileMs / 1e3).toFixed(2)} s | ${r.cycles.toLocaleString('en-US')} ` +
+    `(${x(r.cycles, r.fp32Cycles)}) | ${(100 * r.util).toFixed(1)} % | ${mb(r.dram)} (${x(r.dram, r.fp32Dram)}) | ` +
+    `${(r.energy / 1e3).toFixed(2)} mJ (${x(r.energy, r.fp32Energy)}) | ${r.cosine} |\n`;
 
 const section = `<!-- models:begin -->
 ## Models (FP32, npu-v1)
@@ -143,10 +194,19 @@ activation arena over the largest sum of bytes live at once; *emulator
 host*: npu-run's wall time (load, run, write outputs) over ONNX Runtime's
 median session.run (CPU, one intra-op thread) on the same input.
 
-${table}<!-- models:end -->`;
+${table}
+## Models (INT8, npu-v1)
+
+The same models and inputs compiled with \`--quantize=int8\` (minmax
+calibration on rendered lines or seeded tensors distinct from the measured
+input; docs/quantization.md), in the same run. *MAC util.* counts INT8 MACs
+against the INT8 peak (4x the FP32 one); *output cosine*: the INT8 output
+against the FP32 output on the measured input.
+
+${int8Table}<!-- models:end -->`;
 let md = fs.existsSync(results) ? fs.readFileSync(results, 'utf8') : '# Benchmark results\n';
 const re = /<!-- models:begin -->[\s\S]*<!-- models:end -->/;
 md = re.test(md) ? md.replace(re, section) : md.trimEnd() + '\n\n' + section + '\n';
 fs.writeFileSync(results + '.part', md);
 fs.renameSync(results + '.part', results);
-process.stdout.write(table);
+process.stdout.write(table + '\n' + int8Table);
