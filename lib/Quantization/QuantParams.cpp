@@ -26,16 +26,17 @@ AffineParams chooseAffineParams(Range range) {
   return p;
 }
 
-std::vector<double> chooseWeightScales(const float *w, int64_t channels,
-                                       int64_t perChannel) {
-  std::vector<double> scales(size_t(channels), 1.0);
-  for (int64_t c = 0; c < channels; ++c) {
-    double m = 0;
-    for (int64_t i = 0; i < perChannel; ++i)
-      m = std::max(m, std::fabs(double(w[c * perChannel + i])));
-    if (m > 0 && std::isfinite(m))
-      scales[size_t(c)] = m / kWeightQMax;
+std::vector<double> chooseWeightScales(const float *w, int64_t count,
+                                       int64_t channels, int64_t inner) {
+  std::vector<double> maxAbs(size_t(channels), 0.0);
+  for (int64_t i = 0; i < count; ++i) {
+    double &m = maxAbs[size_t((i / inner) % channels)];
+    m = std::max(m, std::fabs(double(w[i])));
   }
+  std::vector<double> scales(size_t(channels), 1.0);
+  for (size_t c = 0; c < scales.size(); ++c)
+    if (maxAbs[c] > 0 && std::isfinite(maxAbs[c]))
+      scales[c] = maxAbs[c] / kWeightQMax;
   return scales;
 }
 

@@ -60,6 +60,12 @@ private:
   /// Whether `op` will read INT8: an INT8-capable convolution or
   /// activation this pass quantizes.
   bool willBeInt8(Operation *op);
+  /// The constant `w` (FP32 values of `weight`'s type) quantized
+  /// symmetrically per slice along `axis`, created before `user`; `scales`
+  /// receives the per-channel scales.
+  Value quantizeWeights(OpBuilder &b, Operation *user, Value weight,
+                        ArrayRef<float> w, int64_t axis,
+                        std::vector<double> &scales);
   LogicalResult quantizeConv(ConvOp conv, OpBuilder &b);
   LogicalResult quantizeMatmul(MatMulOp mm, OpBuilder &b);
   LogicalResult quantizeConvTranspose(ConvTransposeOp op, OpBuilder &b);
@@ -117,14 +123,40 @@ void QuantizePass::replaceWithInt8(Value old, Value q, OpBuilder &b) {
   int8[dq] = q;
 }
 
+Value QuantizePass::quantizeWeights(OpBuilder &b, Operation *user,
+                                    Value weight, ArrayRef<float> w,
+                                    int64_t axis,
+                                    std::vector<double> &scales) {
+  auto type = cast<RankedTensorType>(weight.getType());
+  int64_t channels = type.getDimSize(axis), inner = 1;
+  for (int64_t d = axis + 1; d < type.getRank(); ++d)
+    inner *= type.getDimSize(d);
+  scales = ptq::chooseWeightScales(w.data(), int64_t(w.size()), channels,
+                                   inner);
+  SmallVector<int8_t> q(w.size());
+  for (auto [i, x] : llvm::enumerate(w))
+    q[i] = ptq::quantizeWeight(x, scales[(int64_t(i) / inner) % channels]);
+  MLIRContext *ctx = &getContext();
+  auto i8 = IntegerType::get(ctx, 8);
+  auto qType = quant::UniformQuantizedPerAxisType::get(
+      quant::QuantizationFlags::Signed, i8, Float32Type::get(ctx),
+      SmallVector<double>(scales.begin(), scales.end()),
+      SmallVector<int64_t>(channels, 0), int32_t(axis), -ptq::kWeightQMax,
+      ptq::kWeightQMax);
+  b.setInsertionPoint(user);
+  return ConstantOp::create(
+      b, weight.getLoc(), withElementType(type, qType),
+      DenseElementsAttr::get(withElementType(type, i8), ArrayRef(q)));
+}
+
 /// A convolution on the MAC array with constant FP32 weights (depthwise
 /// ones run on the vector unit in FP32).
 static bool isMacConv(ConvOp conv) {
   auto inType = conv.getInput().getType();
   int64_t cout = conv.getWeight().getType().getDimSize(0);
-  bool depthwise = conv.getGroup() > 1 &&
-                   conv.getGroup() == inType.getDimSize(1) &&
-                   cout == conv.getGroup();
+  int64_t group = int64_t(conv.getGroup());
+  bool depthwise =
+      group > 1 && group == inType.getDimSize(1) && cout == group;
   Attribute w;
   return !depthwise && conv.getType().getElementType().isF32() &&
          matchPattern(conv.getWeight(), m_Constant(&w));
@@ -194,26 +226,10 @@ LogicalResult QuantizePass::quantizeConv(ConvOp conv, OpBuilder &b) {
                        .getScale();
 
   // Weights: symmetric per output channel.
-  int64_t perChannel = int64_t(w.size()) / cout;
-  std::vector<double> scales = ptq::chooseWeightScales(w.data(), cout,
-                                                         perChannel);
-  SmallVector<int8_t> qw(w.size());
-  for (int64_t c = 0; c < cout; ++c)
-    for (int64_t i = 0; i < perChannel; ++i)
-      qw[c * perChannel + i] =
-          ptq::quantizeWeight(w[c * perChannel + i], scales[c]);
+  std::vector<double> scales;
+  Value weight = quantizeWeights(b, conv, conv.getWeight(), w, 0, scales);
   MLIRContext *ctx = &getContext();
-  auto i8 = IntegerType::get(ctx, 8), i32 = IntegerType::get(ctx, 32);
-  auto qwType = quant::UniformQuantizedPerAxisType::get(
-      quant::QuantizationFlags::Signed, i8, Float32Type::get(ctx),
-      SmallVector<double>(scales.begin(), scales.end()),
-      SmallVector<int64_t>(cout, 0), /*quantizedDimension=*/0,
-      -ptq::kWeightQMax, ptq::kWeightQMax);
-  b.setInsertionPoint(conv);
-  auto storage = withElementType(wType, i8);
-  Value weight = ConstantOp::create(
-      b, conv.getWeight().getLoc(), withElementType(wType, qwType),
-      DenseElementsAttr::get(storage, ArrayRef(qw)));
+  auto i32 = IntegerType::get(ctx, 32);
   // Bias: INT32 at scale s_in * s_w[c], zero point 0 (an FP32 result keeps
   // the FP32 bias).
   Value qbias = int8Result ? Value() : conv.getBias();
@@ -260,29 +276,8 @@ LogicalResult QuantizePass::quantizeMatmul(MatMulOp mm, OpBuilder &b) {
   Value lhs = int8Of(mm.getLhs(), b);
   if (!lhs)
     return failure();
-  int64_t K = wType.getDimSize(0), N = wType.getDimSize(1);
-  // Per column: transpose to [N][K] for the per-channel helpers.
-  SmallVector<float> byColumn(w.size());
-  for (int64_t k = 0; k < K; ++k)
-    for (int64_t n = 0; n < N; ++n)
-      byColumn[n * K + k] = w[k * N + n];
-  std::vector<double> scales =
-      ptq::chooseWeightScales(byColumn.data(), N, K);
-  SmallVector<int8_t> qw(w.size());
-  for (int64_t k = 0; k < K; ++k)
-    for (int64_t n = 0; n < N; ++n)
-      qw[k * N + n] = ptq::quantizeWeight(w[k * N + n], scales[n]);
-  MLIRContext *ctx = &getContext();
-  auto i8 = IntegerType::get(ctx, 8);
-  auto qwType = quant::UniformQuantizedPerAxisType::get(
-      quant::QuantizationFlags::Signed, i8, Float32Type::get(ctx),
-      SmallVector<double>(scales.begin(), scales.end()),
-      SmallVector<int64_t>(N, 0), /*quantizedDimension=*/1,
-      -ptq::kWeightQMax, ptq::kWeightQMax);
-  b.setInsertionPoint(mm);
-  Value weight = ConstantOp::create(
-      b, mm.getRhs().getLoc(), withElementType(wType, qwType),
-      DenseElementsAttr::get(withElementType(wType, i8), ArrayRef(qw)));
+  std::vector<double> scales;
+  Value weight = quantizeWeights(b, mm, mm.getRhs(), w, 1, scales);
   auto q = MatMulOp::create(b, mm.getLoc(), mm.getType(), lhs, weight);
   q->setAttrs(mm->getAttrs());
   mm.getResult().replaceAllUsesWith(q.getResult());
@@ -294,7 +289,6 @@ LogicalResult QuantizePass::quantizeMatmul(MatMulOp mm, OpBuilder &b) {
 /// INT8 input, weights per output channel (axis 1), FP32 result and bias.
 LogicalResult QuantizePass::quantizeConvTranspose(ConvTransposeOp op,
                                                   OpBuilder &b) {
-  auto wType = op.getWeight().getType();
   SmallVector<float> w;
   Attribute wAttr;
   if (op.getGroup() != 1 || !op.getType().getElementType().isF32() ||
@@ -304,32 +298,8 @@ LogicalResult QuantizePass::quantizeConvTranspose(ConvTransposeOp op,
   Value input = int8Of(op.getInput(), b);
   if (!input)
     return failure();
-  int64_t C = wType.getDimSize(0), M = wType.getDimSize(1);
-  int64_t taps = int64_t(w.size()) / (C * M);
-  SmallVector<float> byChannel(w.size()); // [M][C][taps]
-  for (int64_t c = 0; c < C; ++c)
-    for (int64_t m = 0; m < M; ++m)
-      for (int64_t t = 0; t < taps; ++t)
-        byChannel[(m * C + c) * taps + t] = w[(c * M + m) * taps + t];
-  std::vector<double> scales =
-      ptq::chooseWeightScales(byChannel.data(), M, C * taps);
-  SmallVector<int8_t> qw(w.size());
-  for (int64_t c = 0; c < C; ++c)
-    for (int64_t m = 0; m < M; ++m)
-      for (int64_t t = 0; t < taps; ++t)
-        qw[(c * M + m) * taps + t] =
-            ptq::quantizeWeight(w[(c * M + m) * taps + t], scales[m]);
-  MLIRContext *ctx = &getContext();
-  auto i8 = IntegerType::get(ctx, 8);
-  auto qwType = quant::UniformQuantizedPerAxisType::get(
-      quant::QuantizationFlags::Signed, i8, Float32Type::get(ctx),
-      SmallVector<double>(scales.begin(), scales.end()),
-      SmallVector<int64_t>(M, 0), /*quantizedDimension=*/1,
-      -ptq::kWeightQMax, ptq::kWeightQMax);
-  b.setInsertionPoint(op);
-  Value weight = ConstantOp::create(
-      b, op.getWeight().getLoc(), withElementType(wType, qwType),
-      DenseElementsAttr::get(withElementType(wType, i8), ArrayRef(qw)));
+  std::vector<double> scales;
+  Value weight = quantizeWeights(b, op, op.getWeight(), w, 1, scales);
   SmallVector<Value> operands = {input, weight};
   if (op.getBias())
     operands.push_back(op.getBias());

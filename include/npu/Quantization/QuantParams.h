@@ -51,11 +51,13 @@ struct AffineParams {
 /// representable. An empty range (min = max = 0) gets scale 1, zp 0.
 AffineParams chooseAffineParams(Range range);
 
-/// Symmetric per-channel weight scales: max |w| / 127 of each of the
-/// `channels` slices (channel-major, `perChannel` values each); a channel
-/// of zeros gets scale 1.
-std::vector<double> chooseWeightScales(const float *w, int64_t channels,
-                                       int64_t perChannel);
+/// Symmetric per-channel weight scales: max |w| / 127 over each channel's
+/// values; a channel of zeros gets scale 1. `w` holds `count` values,
+/// row-major, with `channels` along one axis whose inner axes hold `inner`
+/// values: value i belongs to channel (i / inner) % channels (channel-major
+/// data has inner = count / channels).
+std::vector<double> chooseWeightScales(const float *w, int64_t count,
+                                       int64_t channels, int64_t inner);
 
 /// clamp(round(w / scale), -127, 127).
 int8_t quantizeWeight(float w, double scale);

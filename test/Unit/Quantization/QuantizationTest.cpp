@@ -137,11 +137,16 @@ TEST(QuantParams, AffineParamsFollowTFLite) {
 
 TEST(QuantParams, WeightsAreSymmetricPerChannel) {
   std::vector<float> w = {0.5f, -1.0f, 0.25f, 0.0f, 0.0f, 0.0f, 3.0f, -6.0f, 1.0f};
-  std::vector<double> s = chooseWeightScales(w.data(), 3, 3);
+  std::vector<double> s = chooseWeightScales(w.data(), 9, 3, 3);
   ASSERT_EQ(s.size(), 3u);
   EXPECT_DOUBLE_EQ(s[0], 1.0 / 127);
   EXPECT_DOUBLE_EQ(s[1], 1.0); // all zeros
   EXPECT_DOUBLE_EQ(s[2], 6.0 / 127);
+  // The same values as a [3][3] matrix quantized per column (axis 1).
+  std::vector<double> cols = chooseWeightScales(w.data(), 9, 3, 1);
+  EXPECT_DOUBLE_EQ(cols[0], 3.0 / 127);
+  EXPECT_DOUBLE_EQ(cols[1], 6.0 / 127);
+  EXPECT_DOUBLE_EQ(cols[2], 1.0 / 127);
   EXPECT_EQ(quantizeWeight(-1.0f, s[0]), -127);
   EXPECT_EQ(quantizeWeight(0.5f, s[0]), 64); // 63.5 rounds away from zero
   EXPECT_EQ(quantizeWeight(-5.0f, s[0]), -127); // never -128
