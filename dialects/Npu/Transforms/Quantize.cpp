@@ -249,8 +249,9 @@ LogicalResult QuantizePass::quantizeConv(ConvOp conv, OpBuilder &b) {
   Operation *q = b.create(conv.getLoc(), conv->getName().getIdentifier(),
                           operands, TypeRange{*outType}, conv->getAttrs());
   if (absorbed) {
-    // The clamp's node first: the INT8 value is its output.
+    // The clamp's node first: the INT8 value is its output, at its range.
     q->setLoc(b.getFusedLoc({absorbed->getLoc(), conv.getLoc()}));
+    q->setAttr("npu.range", absorbed->getAttr("npu.range"));
     replaceWithInt8(absorbed->getResult(0), q->getResult(0), b);
     absorbed->erase();
   } else if (int8Result) {
