@@ -221,6 +221,23 @@ OpFoldResult QuantizeOp::fold(FoldAdaptor) {
   return {};
 }
 
+LogicalResult LookupTableOp::verify() {
+  auto table = cast<ElementsAttr>(getTable());
+  auto tableType = cast<ShapedType>(table.getType());
+  if (tableType.getRank() != 1 || tableType.getNumElements() != 256 ||
+      !tableType.getElementType().isSignlessInteger(8))
+    return emitOpError("expects a table of 256 i8 codes, got ") << tableType;
+  for (Type t : {getInput().getType(), getType()}) {
+    auto q = dyn_cast<quant::UniformQuantizedType>(
+        cast<RankedTensorType>(t).getElementType());
+    if (!q || !q.getStorageType().isSignlessInteger(8))
+      return emitOpError("expects !quant.uniform<i8:f32, ...> operand and "
+                         "result, got ")
+             << t;
+  }
+  return success();
+}
+
 LogicalResult DequantizeOp::verify() {
   return verifyQuantBoundary(*this, getType(), getInput().getType());
 }

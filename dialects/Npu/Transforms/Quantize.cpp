@@ -12,7 +12,9 @@
 
 #include "mlir/Dialect/Quant/IR/QuantTypes.h"
 #include "mlir/IR/Matchers.h"
+#include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/StringSet.h"
+#include "llvm/ADT/TypeSwitch.h"
 
 #include <cmath>
 
@@ -70,6 +72,17 @@ private:
   LogicalResult quantizeMatmul(MatMulOp mm, OpBuilder &b);
   LogicalResult quantizeConvTranspose(ConvTransposeOp op, OpBuilder &b);
   void quantizeLut(Operation *op, OpBuilder &b);
+  /// The elementwise FP32 ops that only `v` and constants feed, as far as
+  /// they reach, when they end in one value (with a range) whose readers
+  /// take INT8: what one lookup table can compute. In program order.
+  struct TableRegion {
+    SmallVector<Operation *> ops;
+    Value output;
+  };
+  std::optional<TableRegion> findTableRegion(Value v);
+  /// Replaces findTableRegion(v) by one npu.lookup_table of `v`'s INT8
+  /// value (INT8 available); true when it did.
+  bool collapseIntoTable(Value v, OpBuilder &b);
 
   llvm::StringSet<> keep;
   llvm::DenseMap<Value, Value> int8;
@@ -211,9 +224,11 @@ LogicalResult QuantizePass::quantizeConv(ConvOp conv, OpBuilder &b) {
   // The result is INT8 when every reader takes INT8 (or a clamp was
   // absorbed); otherwise FP32, scaled out of the accumulator, so the float
   // readers see no output quantization error.
-  bool int8Result = absorbed || llvm::all_of(conv->getUsers(), [&](Operation *u) {
-    return willBeInt8(u);
-  });
+  std::optional<TableRegion> table = findTableRegion(conv.getResult());
+  bool int8Result =
+      absorbed || llvm::all_of(conv->getUsers(), [&](Operation *u) {
+        return willBeInt8(u) || (table && llvm::is_contained(table->ops, u));
+      });
   std::optional<RankedTensorType> outType =
       int8Result ? quantizedTypeOf(result) : conv.getType();
   if (!outType)
@@ -326,6 +341,135 @@ void QuantizePass::quantizeLut(Operation *op, OpBuilder &b) {
   op->erase();
 }
 
+/// One elementwise op at one point, from its operands' values (double
+/// precision, ONNX semantics); nullopt for any other op.
+static std::optional<double> evaluate(Operation *op, ArrayRef<double> in) {
+  using R = std::optional<double>;
+  return TypeSwitch<Operation *, R>(op)
+      .Case([&](AddOp) { return in[0] + in[1]; })
+      .Case([&](SubOp) { return in[0] - in[1]; })
+      .Case([&](MulOp) { return in[0] * in[1]; })
+      .Case([&](DivOp) { return in[0] / in[1]; })
+      .Case([&](PowOp) { return std::pow(in[0], in[1]); })
+      .Case([&](MinimumOp) { return std::min(in[0], in[1]); })
+      .Case([&](MaximumOp) { return std::max(in[0], in[1]); })
+      .Case([&](ClampOp c) {
+        return std::min(std::max(in[0], c.getMin().convertToDouble()),
+                        c.getMax().convertToDouble());
+      })
+      .Case([&](LeakyReluOp l) {
+        return in[0] >= 0 ? in[0] : l.getAlpha().convertToDouble() * in[0];
+      })
+      .Case([&](HardSigmoidOp h) {
+        return std::clamp(h.getAlpha().convertToDouble() * in[0] +
+                              h.getBeta().convertToDouble(),
+                          0.0, 1.0);
+      })
+      .Case([&](HardSwishOp) {
+        return in[0] * std::clamp(in[0] / 6 + 0.5, 0.0, 1.0);
+      })
+      .Case([&](SigmoidOp) { return 1 / (1 + std::exp(-in[0])); })
+      .Case([&](TanhOp) { return std::tanh(in[0]); })
+      .Case([&](ErfOp) { return std::erf(in[0]); })
+      .Case([&](ExpOp) { return std::exp(in[0]); })
+      .Case([&](SqrtOp) { return std::sqrt(in[0]); })
+      .Default([](Operation *) { return R(); });
+}
+
+/// The single value of a constant whose elements are all equal.
+static std::optional<double> splatValue(Value v) {
+  Attribute attr;
+  SmallVector<float> values;
+  if (!matchPattern(v, m_Constant(&attr)) || !readFloatConstant(attr, values) ||
+      values.empty() ||
+      !llvm::all_of(values, [&](float x) { return x == values[0]; }))
+    return std::nullopt;
+  return double(values[0]);
+}
+
+std::optional<QuantizePass::TableRegion>
+QuantizePass::findTableRegion(Value v) {
+  llvm::SetVector<Operation *> region;
+  SmallVector<Value> frontier = {v};
+  auto inRegion = [&](Value x) {
+    return x == v || (x.getDefiningOp() && region.contains(x.getDefiningOp()));
+  };
+  while (!frontier.empty()) {
+    Value x = frontier.pop_back_val();
+    for (Operation *user : x.getUsers()) {
+      if (region.contains(user) || user->getNumResults() != 1 ||
+          user->getResult(0).getType() != v.getType() || keptFloat(user) ||
+          !evaluate(user, SmallVector<double>(user->getNumOperands(), 0.5)))
+        continue;
+      if (!llvm::all_of(user->getOperands(), [&](Value o) {
+            return inRegion(o) || splatValue(o);
+          }))
+        continue;
+      region.insert(user);
+      frontier.push_back(user->getResult(0));
+    }
+  }
+  // One value leaves the region, read by INT8 ops.
+  Value output;
+  for (Operation *op : region)
+    for (Operation *user : op->getResult(0).getUsers())
+      if (!region.contains(user)) {
+        if (output && output != op->getResult(0))
+          return std::nullopt;
+        output = op->getResult(0);
+      }
+  if (!output || !rangeOf(output) ||
+      !llvm::all_of(output.getUsers(),
+                    [&](Operation *u) { return willBeInt8(u); }))
+    return std::nullopt;
+  TableRegion r{SmallVector<Operation *>(region.begin(), region.end()),
+                output};
+  llvm::sort(r.ops, [](Operation *a, Operation *b) {
+    return a->isBeforeInBlock(b);
+  });
+  return r;
+}
+
+bool QuantizePass::collapseIntoTable(Value v, OpBuilder &b) {
+  Value input = int8.lookup(v);
+  std::optional<TableRegion> region = input ? findTableRegion(v) : std::nullopt;
+  if (!region)
+    return false;
+  SmallVector<Operation *> &order = region->ops;
+  Value output = region->output;
+  std::optional<RankedTensorType> outType = quantizedTypeOf(output);
+  // Evaluate the region (program order) at each input code.
+  auto in = cast<quant::UniformQuantizedType>(
+      cast<RankedTensorType>(input.getType()).getElementType());
+  auto out = cast<quant::UniformQuantizedType>(outType->getElementType());
+  SmallVector<int8_t> table(256);
+  for (int q = -128; q <= 127; ++q) {
+    llvm::DenseMap<Value, double> value;
+    value[v] = in.getScale() * (q - in.getZeroPoint());
+    for (Operation *op : order) {
+      SmallVector<double> args;
+      for (Value o : op->getOperands())
+        args.push_back(value.count(o) ? value[o] : *splatValue(o));
+      value[op->getResult(0)] = *evaluate(op, args);
+    }
+    double code = std::round(value[output] / out.getScale()) + out.getZeroPoint();
+    table[q + 128] = int8_t(std::isnan(code) ? out.getZeroPoint()
+                                             : std::clamp(code, -128.0, 127.0));
+  }
+  SmallVector<Location> locs;
+  for (Operation *op : order)
+    locs.push_back(op->getLoc());
+  Operation *last = output.getDefiningOp();
+  b.setInsertionPointAfter(last);
+  auto tableType = RankedTensorType::get({256}, IntegerType::get(&getContext(), 8));
+  auto lut = LookupTableOp::create(
+      b, b.getFusedLoc(llvm::to_vector(llvm::reverse(locs))), *outType, input,
+      DenseElementsAttr::get(tableType, ArrayRef(table)));
+  replaceWithInt8(output, lut.getResult(), b);
+  // The FP32 ops are dead now; canonicalization removes them.
+  return true;
+}
+
 void QuantizePass::runOnOperation() {
   for (const std::string &name : keepFloat)
     keep.insert(name);
@@ -336,7 +480,8 @@ void QuantizePass::runOnOperation() {
     ops.push_back(&op);
   llvm::SmallPtrSet<Operation *, 16> erased;
   for (Operation *op : ops) {
-    if (erased.contains(op) || keptFloat(op))
+    if (erased.contains(op) || keptFloat(op) ||
+        (op->getNumResults() == 1 && op->use_empty()))
       continue;
     if (auto conv = dyn_cast<ConvOp>(op)) {
       Operation *absorbed =
@@ -355,8 +500,15 @@ void QuantizePass::runOnOperation() {
       continue;
     }
     if (isa<SigmoidOp, HardSigmoidOp, HardSwishOp, TanhOp, LeakyReluOp,
-            ClampOp>(op))
+            ClampOp>(op) &&
+        willBeInt8(op)) {
       quantizeLut(op, b);
+      continue;
+    }
+    // A chain of elementwise ops of one INT8 value: one lookup table.
+    for (Value operand : op->getOperands())
+      if (int8.lookup(operand) && collapseIntoTable(operand, b))
+        break;
   }
   // Boundaries nothing reads (the INT8 value had only INT8 readers).
   func.walk([](DequantizeOp dq) {

@@ -91,6 +91,8 @@ static quant::UniformQuantizedType uniformOf(Type type) {
 }
 
 std::optional<ElementsAttr> lutTable(Operation *op) {
+  if (auto lut = dyn_cast<LookupTableOp>(op))
+    return cast<ElementsAttr>(lut.getTable());
   if (!isa<SigmoidOp, HardSigmoidOp, HardSwishOp, TanhOp, LeakyReluOp,
            ClampOp>(op) ||
       !isInt8(op))

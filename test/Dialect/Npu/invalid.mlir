@@ -175,3 +175,19 @@ func.func @dequantize_from_f16(%q: tensor<4x!quant.uniform<i8:f16, 0.5>>) {
   %0 = npu.dequantize %q : tensor<4x!quant.uniform<i8:f16, 0.5>> -> tensor<4xf32>
   return
 }
+
+// -----
+
+func.func @lookup_table_size(%q: tensor<4x!quant.uniform<i8:f32, 0.5>>) {
+  // expected-error @+1 {{expects a table of 256 i8 codes, got 'tensor<255xi8>'}}
+  %0 = npu.lookup_table %q {table = dense<0> : tensor<255xi8>} : tensor<4x!quant.uniform<i8:f32, 0.5>> -> tensor<4x!quant.uniform<i8:f32, 0.5>>
+  return
+}
+
+// -----
+
+func.func @lookup_table_float(%x: tensor<4xf32>) {
+  // expected-error @+1 {{expects !quant.uniform<i8:f32, ...> operand and result}}
+  %0 = npu.lookup_table %x {table = dense<0> : tensor<256xi8>} : tensor<4xf32> -> tensor<4xf32>
+  return
+}

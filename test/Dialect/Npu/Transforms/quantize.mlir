@@ -79,3 +79,45 @@ func.func @fully_connected(%x: tensor<2x3xf32> {npu.range = array<f64: -1.0, 1.0
   %y = npu.matmul %x, %w : (tensor<2x3xf32>, tensor<3x2xf32>) -> tensor<2x2xf32>
   return %y : tensor<2x2xf32>
 }
+
+// -----
+
+// GELU written out (x * 0.5 * (1 + erf(x / sqrt 2))) between two
+// convolutions: one lookup table, evaluated at the 256 codes of the first
+// convolution's INT8 result, which stays INT8 for it (the FP32 chain is left
+// dead for canonicalization). The table's output range [-0.1, 1.0]: scale
+// 1.1/255, zero point round(-128 + 0.1 / (1.1/255)) = -105.
+// CHECK-LABEL: func.func @gelu
+// CHECK: %[[C0:.*]] = npu.conv {{.*}} -> tensor<1x2x3x3x!quant.uniform<i8:f32, 0.0078431372549019607:-1>>
+// CHECK: %[[T:.*]] = npu.lookup_table %[[C0]] {table = dense<"0x{{[0-9A-F]+}}"> : tensor<256xi8>} : tensor<1x2x3x3x!quant.uniform<i8:f32, 0.0078431372549019607:-1>> -> tensor<1x2x3x3x!quant.uniform<i8:f32, 0.00431372549019607{{[0-9]+}}:-105>>
+// CHECK: npu.conv %[[T]], {{.*}} -> tensor<1x2x3x3xf32>
+func.func @gelu(%x: tensor<1x2x3x3xf32> {npu.range = array<f64: -1.0, 1.0>}) -> tensor<1x2x3x3xf32> {
+  %w = npu.constant dense<0.5> : tensor<2x2x1x1xf32>
+  %sqrt2 = npu.constant dense<1.41421354> : tensor<f32>
+  %one = npu.constant dense<1.0> : tensor<f32>
+  %half = npu.constant dense<0.5> : tensor<f32>
+  %c0 = npu.conv %x, %w {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>, npu.range = array<f64: -1.0, 1.0>} : (tensor<1x2x3x3xf32>, tensor<2x2x1x1xf32>) -> tensor<1x2x3x3xf32>
+  %d = npu.div %c0, %sqrt2 {npu.range = array<f64: -0.8, 0.8>} : (tensor<1x2x3x3xf32>, tensor<f32>) -> tensor<1x2x3x3xf32>
+  %e = npu.erf %d {npu.range = array<f64: -0.7, 0.7>} : tensor<1x2x3x3xf32> -> tensor<1x2x3x3xf32>
+  %a = npu.add %e, %one {npu.range = array<f64: 0.3, 1.7>} : (tensor<1x2x3x3xf32>, tensor<f32>) -> tensor<1x2x3x3xf32>
+  %m = npu.mul %c0, %a {npu.range = array<f64: -0.3, 1.7>} : (tensor<1x2x3x3xf32>, tensor<1x2x3x3xf32>) -> tensor<1x2x3x3xf32>
+  %g = npu.mul %m, %half {npu.range = array<f64: -0.1, 1.0>} : (tensor<1x2x3x3xf32>, tensor<f32>) -> tensor<1x2x3x3xf32>
+  %c1 = npu.conv %g, %w {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>, npu.range = array<f64: 0.0, 1.0>} : (tensor<1x2x3x3xf32>, tensor<2x2x1x1xf32>) -> tensor<1x2x3x3xf32>
+  return %c1 : tensor<1x2x3x3xf32>
+}
+
+// -----
+
+// Swish (x * sigmoid(x)) read by an FP32 op stays FP32: a table only pays
+// when its result goes on in INT8.
+// CHECK-LABEL: func.func @swish_to_float
+// CHECK-NOT: npu.lookup_table
+// CHECK: npu.sigmoid {{.*}} -> tensor<1x2x3x3xf32>
+func.func @swish_to_float(%x: tensor<1x2x3x3xf32> {npu.range = array<f64: -1.0, 1.0>}) -> tensor<1x2x3x3xf32> {
+  %w = npu.constant dense<0.5> : tensor<2x2x1x1xf32>
+  %c0 = npu.conv %x, %w {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>, npu.range = array<f64: -1.0, 1.0>} : (tensor<1x2x3x3xf32>, tensor<2x2x1x1xf32>) -> tensor<1x2x3x3xf32>
+  %s = npu.sigmoid %c0 {npu.range = array<f64: 0.2, 0.8>} : tensor<1x2x3x3xf32> -> tensor<1x2x3x3xf32>
+  %m = npu.mul %c0, %s {npu.range = array<f64: -0.3, 0.8>} : (tensor<1x2x3x3xf32>, tensor<1x2x3x3xf32>) -> tensor<1x2x3x3xf32>
+  %e = npu.exp %m {npu.range = array<f64: 0.7, 2.3>} : tensor<1x2x3x3xf32> -> tensor<1x2x3x3xf32>
+  return %e : tensor<1x2x3x3xf32>
+}

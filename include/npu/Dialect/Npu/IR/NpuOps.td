@@ -72,6 +72,28 @@ def Npu_QuantizeOp : Npu_Op<"quantize", [Pure, SameOperandsAndResultShape]> {
   let hasFolder = 1;
 }
 
+def Npu_LookupTableOp : Npu_Op<"lookup_table", [Pure, SameOperandsAndResultShape]> {
+  let summary = "INT8 to INT8 through a 256-entry table";
+  let description = [{
+    `y = table[x + 128]` elementwise, `x` and `y` per-tensor INT8
+    (`!quant.uniform<i8:f32, ...>`), `table` 256 `i8` codes. `npu-quantize`
+    makes one from a chain of elementwise FP32 ops whose only varying input
+    is one INT8 value (GELU's `x * 0.5 * (1 + erf(x / sqrt 2))`, Swish's
+    `x * sigmoid(x)`, ...): the chain evaluated in double precision at each
+    of the 256 dequantized inputs, quantized to the result type. The NPU
+    runs it as one `vec.lut`.
+
+    ```mlir
+    %y = npu.lookup_table %x {table = dense<...> : tensor<256xi8>}
+           : tensor<1x8x!quant.uniform<i8:f32, 0.05:-3>> -> tensor<1x8x!quant.uniform<i8:f32, 0.02:-128>>
+    ```
+  }];
+  let arguments = (ins Npu_Tensor:$input, ElementsAttr:$table);
+  let results = (outs Npu_Tensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+  let hasVerifier = 1;
+}
+
 def Npu_DequantizeOp : Npu_Op<"dequantize", [Pure, SameOperandsAndResultShape]> {
   let summary = "INT8 to FP32 (ONNX DequantizeLinear, per tensor)";
   let description = [{

@@ -88,6 +88,10 @@ def Quantize : Pass<"npu-quantize", "mlir::func::FuncOp"> {
     - Sigmoid, hard sigmoid, hard swish, tanh, leaky ReLU and clamp whose
       input is INT8 and whose readers take INT8 become INT8 to INT8 ops
       (lookup tables on the NPU); read by FP32 ops they stay FP32.
+    - A chain of elementwise ops whose only varying input is one INT8 value
+      and which ends in one value read by INT8 ops (GELU's
+      `x * 0.5 * (1 + erf(x / sqrt 2))`, Swish's `x * sigmoid(x)`) becomes
+      one `npu.lookup_table`, the chain evaluated at the 256 input codes.
     - Every other op stays FP32 (the float islands: softmax, layer norm,
       pooling, elementwise arithmetic, ...): `npu.dequantize` feeds them,
       `npu.quantize` leaves them where an INT8 op reads their result.
