@@ -22,7 +22,8 @@ AffineParams chooseAffineParams(Range range) {
   p.scale = (hi - lo) / double(kQMax - kQMin);
   // TFLite's nudge: the zero point that maps lo to -128, rounded.
   double zp = double(kQMin) - lo / p.scale;
-  p.zeroPoint = int32_t(std::clamp(std::round(zp), double(kQMin), double(kQMax)));
+  p.zeroPoint =
+      int32_t(std::clamp(std::round(zp), double(kQMin), double(kQMax)));
   return p;
 }
 

@@ -187,8 +187,9 @@ int main(int argc, char **argv) {
       return 1;
     }
     return compareFiles(files[0], files[1], rtol, atol, peakTol, minCosine,
-                        readError) ? 0
-                                                                            : 1;
+                        readError)
+               ? 0
+               : 1;
   }
   std::ifstream in(outputsJson);
   nlohmann::json list =

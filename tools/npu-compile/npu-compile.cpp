@@ -88,10 +88,11 @@ cl::opt<std::string> reportPath(
              "layer tiles, MACs, DRAM bytes, estimated cycles; totals "
              "against the arena's and the roofline's lower bounds"),
     cl::value_desc("file.json"), cl::cat(category));
-cl::opt<std::string> quantize(
-    "quantize", cl::desc("Post-training quantization (int8), calibrated on "
-                         "--calibration"),
-    cl::value_desc("int8"), cl::cat(category));
+cl::opt<std::string>
+    quantize("quantize",
+             cl::desc("Post-training quantization (int8), calibrated on "
+                      "--calibration"),
+             cl::value_desc("int8"), cl::cat(category));
 cl::opt<std::string> calibrationDir(
     "calibration",
     cl::desc("Calibration samples: one .npy per sample (one input) or one "
@@ -102,10 +103,10 @@ cl::opt<std::string> calibrationMethod(
     cl::desc("How a range is chosen: minmax, percentile (99.99 %) or "
              "entropy (KL divergence)"),
     cl::init("minmax"), cl::cat(category));
-cl::list<std::string>
-    keepFloat("keep-float", cl::desc("ONNX nodes to leave in FP32"),
-              cl::CommaSeparated, cl::value_desc("node,..."),
-              cl::cat(category));
+cl::list<std::string> keepFloat("keep-float",
+                                cl::desc("ONNX nodes to leave in FP32"),
+                                cl::CommaSeparated, cl::value_desc("node,..."),
+                                cl::cat(category));
 cl::opt<std::string> quantReportPath(
     "quant-report",
     cl::desc("Write per-layer SQNR and cosine similarity of the INT8 model "
@@ -216,10 +217,9 @@ int main(int argc, char **argv) {
     std::string message;
     auto main = (*module)->lookupSymbol<mlir::func::FuncOp>("main");
     if (!main ||
-        failed(npu::loadCalibrationSet(calibrationDir, main, samples,
-                                       message)) ||
-        failed(npu::calibrate(**module, samples, *method, targetName,
-                              message)))
+        failed(
+            npu::loadCalibrationSet(calibrationDir, main, samples, message)) ||
+        failed(npu::calibrate(**module, samples, *method, targetName, message)))
       return error(message.empty() ? firstError : message);
     mlir::OwningOpRef<mlir::ModuleOp> reference = (**module).clone();
     npu::QuantizationOptions q;
@@ -278,8 +278,8 @@ int main(int argc, char **argv) {
   if (written)
     return error("cannot write '" + outputPath +
                  "': " + toString(std::move(written)));
-  for (auto [path, text] : {std::pair{&reportPath, &report},
-                             {&quantReportPath, &quantReport}}) {
+  for (auto [path, text] :
+       {std::pair{&reportPath, &report}, {&quantReportPath, &quantReport}}) {
     if (path->empty())
       continue;
     Error reported = writeToOutput(*path, [&](raw_ostream &os) -> Error {

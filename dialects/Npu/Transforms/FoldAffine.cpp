@@ -1,4 +1,5 @@
-//===- FoldAffine.cpp - fold scalar affines into convolutions, find hard swish -===//
+//===- FoldAffine.cpp - fold scalar affines into convolutions, find hard swish
+//-===//
 //
 // See the pass description in Passes.td.
 //
@@ -94,10 +95,10 @@ template <typename OpT> struct FoldIntoConv : OpRewritePattern<OpT> {
         ConstantOp::create(rewriter, op.getLoc(), bType,
                            makeFloatConstant(bType, bias, "folded_bias"));
     Location loc = rewriter.getFusedLoc({conv.getLoc(), op.getLoc()});
-    auto folded = ConvOp::create(rewriter, loc, conv.getType(),
-                                 conv.getInput(), newW, newB,
-                                 conv.getStridesAttr(), conv.getDilationsAttr(),
-                                 conv.getPadsAttr(), conv.getGroupAttr());
+    auto folded =
+        ConvOp::create(rewriter, loc, conv.getType(), conv.getInput(), newW,
+                       newB, conv.getStridesAttr(), conv.getDilationsAttr(),
+                       conv.getPadsAttr(), conv.getGroupAttr());
     rewriter.replaceOp(op, folded);
     rewriter.eraseOp(conv);
     return success();
@@ -163,8 +164,9 @@ struct FoldIntoNextConv : OpRewritePattern<ConvOp> {
                              rewriter, conv.getWeight().getLoc(), wType,
                              makeFloatConstant(wType, weight, "folded_weight")))
                        : conv.getWeight();
-    Value newB = ConstantOp::create(rewriter, conv.getLoc(), bType,
-                                    makeFloatConstant(bType, bias, "folded_bias"));
+    Value newB =
+        ConstantOp::create(rewriter, conv.getLoc(), bType,
+                           makeFloatConstant(bType, bias, "folded_bias"));
     Location loc = rewriter.getFusedLoc({conv.getLoc(), def->getLoc()});
     auto folded = ConvOp::create(rewriter, loc, conv.getType(), y, newW, newB,
                                  conv.getStridesAttr(), conv.getDilationsAttr(),

@@ -52,9 +52,7 @@ private:
   /// `v` as INT8: the quantized value it was dequantized from, or a new
   /// `npu.quantize` right after its definition (shared by every reader).
   Value int8Of(Value v, OpBuilder &b);
-  bool keptFloat(Operation *op) {
-    return keep.contains(onnxNodeOf(op).first);
-  }
+  bool keptFloat(Operation *op) { return keep.contains(onnxNodeOf(op).first); }
   /// Replaces `old`'s FP32 result by `q` (INT8): FP32 readers get one
   /// `npu.dequantize`, INT8 readers look through it to `q`.
   void replaceWithInt8(Value old, Value q, OpBuilder &b);
@@ -136,16 +134,15 @@ void QuantizePass::replaceWithInt8(Value old, Value q, OpBuilder &b) {
   int8[dq] = q;
 }
 
-Value QuantizePass::quantizeWeights(OpBuilder &b, Operation *user,
-                                    Value weight, ArrayRef<float> w,
-                                    int64_t axis,
+Value QuantizePass::quantizeWeights(OpBuilder &b, Operation *user, Value weight,
+                                    ArrayRef<float> w, int64_t axis,
                                     std::vector<double> &scales) {
   auto type = cast<RankedTensorType>(weight.getType());
   int64_t channels = type.getDimSize(axis), inner = 1;
   for (int64_t d = axis + 1; d < type.getRank(); ++d)
     inner *= type.getDimSize(d);
-  scales = ptq::chooseWeightScales(w.data(), int64_t(w.size()), channels,
-                                   inner);
+  scales =
+      ptq::chooseWeightScales(w.data(), int64_t(w.size()), channels, inner);
   SmallVector<int8_t> q(w.size());
   for (auto [i, x] : llvm::enumerate(w))
     q[i] = ptq::quantizeWeight(x, scales[(int64_t(i) / inner) % channels]);
@@ -168,8 +165,7 @@ static bool isMacConv(ConvOp conv) {
   auto inType = conv.getInput().getType();
   int64_t cout = conv.getWeight().getType().getDimSize(0);
   int64_t group = int64_t(conv.getGroup());
-  bool depthwise =
-      group > 1 && group == inType.getDimSize(1) && cout == group;
+  bool depthwise = group > 1 && group == inType.getDimSize(1) && cout == group;
   Attribute w;
   return !depthwise && conv.getType().getElementType().isF32() &&
          matchPattern(conv.getWeight(), m_Constant(&w));
@@ -183,8 +179,8 @@ bool QuantizePass::willBeInt8(Operation *op) {
   // An activation is a lookup table when its result goes on in INT8;
   // feeding FP32 readers, it stays FP32 (one quantization fewer, and fused
   // into the convolution before it).
-  if (!isa<SigmoidOp, HardSigmoidOp, HardSwishOp, TanhOp, LeakyReluOp,
-           ClampOp>(op) ||
+  if (!isa<SigmoidOp, HardSigmoidOp, HardSwishOp, TanhOp, LeakyReluOp, ClampOp>(
+          op) ||
       !rangeOf(op->getResult(0)) || op->use_empty())
     return false;
   auto [it, inserted] = lutDecisions.try_emplace(op, false);
@@ -334,9 +330,9 @@ void QuantizePass::quantizeLut(Operation *op, OpBuilder &b) {
   if (!input || !outType)
     return;
   b.setInsertionPoint(op);
-  Operation *q = b.create(op->getLoc(), op->getName().getIdentifier(),
-                          ValueRange{input}, TypeRange{*outType},
-                          op->getAttrs());
+  Operation *q =
+      b.create(op->getLoc(), op->getName().getIdentifier(), ValueRange{input},
+               TypeRange{*outType}, op->getAttrs());
   replaceWithInt8(op->getResult(0), q->getResult(0), b);
   op->erase();
 }
@@ -401,9 +397,8 @@ QuantizePass::findTableRegion(Value v) {
           user->getResult(0).getType() != v.getType() || keptFloat(user) ||
           !evaluate(user, SmallVector<double>(user->getNumOperands(), 0.5)))
         continue;
-      if (!llvm::all_of(user->getOperands(), [&](Value o) {
-            return inRegion(o) || splatValue(o);
-          }))
+      if (!llvm::all_of(user->getOperands(),
+                        [&](Value o) { return inRegion(o) || splatValue(o); }))
         continue;
       region.insert(user);
       frontier.push_back(user->getResult(0));
@@ -422,11 +417,9 @@ QuantizePass::findTableRegion(Value v) {
       !llvm::all_of(output.getUsers(),
                     [&](Operation *u) { return willBeInt8(u); }))
     return std::nullopt;
-  TableRegion r{SmallVector<Operation *>(region.begin(), region.end()),
-                output};
-  llvm::sort(r.ops, [](Operation *a, Operation *b) {
-    return a->isBeforeInBlock(b);
-  });
+  TableRegion r{SmallVector<Operation *>(region.begin(), region.end()), output};
+  llvm::sort(r.ops,
+             [](Operation *a, Operation *b) { return a->isBeforeInBlock(b); });
   return r;
 }
 
@@ -452,7 +445,8 @@ bool QuantizePass::collapseIntoTable(Value v, OpBuilder &b) {
         args.push_back(value.count(o) ? value[o] : *splatValue(o));
       value[op->getResult(0)] = *evaluate(op, args);
     }
-    double code = std::round(value[output] / out.getScale()) + out.getZeroPoint();
+    double code =
+        std::round(value[output] / out.getScale()) + out.getZeroPoint();
     table[q + 128] = int8_t(std::isnan(code) ? out.getZeroPoint()
                                              : std::clamp(code, -128.0, 127.0));
   }
@@ -461,7 +455,8 @@ bool QuantizePass::collapseIntoTable(Value v, OpBuilder &b) {
     locs.push_back(op->getLoc());
   Operation *last = output.getDefiningOp();
   b.setInsertionPointAfter(last);
-  auto tableType = RankedTensorType::get({256}, IntegerType::get(&getContext(), 8));
+  auto tableType =
+      RankedTensorType::get({256}, IntegerType::get(&getContext(), 8));
   auto lut = LookupTableOp::create(
       b, b.getFusedLoc(llvm::to_vector(llvm::reverse(locs))), *outType, input,
       DenseElementsAttr::get(tableType, ArrayRef(table)));
@@ -484,8 +479,7 @@ void QuantizePass::runOnOperation() {
         (op->getNumResults() == 1 && op->use_empty()))
       continue;
     if (auto conv = dyn_cast<ConvOp>(op)) {
-      Operation *absorbed =
-          conv->hasOneUse() ? *conv->user_begin() : nullptr;
+      Operation *absorbed = conv->hasOneUse() ? *conv->user_begin() : nullptr;
       if (succeeded(quantizeConv(conv, b)) && absorbed &&
           absorbed->getBlock() == nullptr)
         erased.insert(absorbed);

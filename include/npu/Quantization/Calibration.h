@@ -1,4 +1,5 @@
-//===- Calibration.h - activation ranges for post-training quantization -*- C++ -*-===//
+//===- Calibration.h - activation ranges for post-training quantization -*- C++
+//-*-===//
 //
 // What calibration records per tensor and the three ways a range is chosen
 // from it. Calibration itself (running the FP32 model over the samples on

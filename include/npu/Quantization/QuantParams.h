@@ -1,4 +1,5 @@
-//===- QuantParams.h - INT8 scales, zero points and requantization -*- C++ -*-===//
+//===- QuantParams.h - INT8 scales, zero points and requantization -*- C++
+//-*-===//
 //
 // The quantization scheme, after TFLite's ("TensorFlow Lite 8-bit
 // quantization specification", tensorflow.org/lite/performance/

@@ -354,8 +354,7 @@ private:
   Operation *emitVecStep(Location loc, const VecFunc &fn,
                          const VecOperand &src0, std::optional<VecOperand> src1,
                          const VecOperand &dst, ArrayRef<int64_t> dims,
-                         StringRef type, int64_t layer,
-                         StringRef dstType = "");
+                         StringRef type, int64_t layer, StringRef dstType = "");
   /// Emits a vector program, tiled and double-buffered like a single
   /// elementwise op (which is a program of one step).
   LogicalResult emitVectorProgram(Operation *op, const VectorProgram &p,

@@ -281,9 +281,8 @@ npuisa::DmaLoadOp Codegen::emitSlabLoad(Location loc, int64_t sram,
                                         int64_t inBase, const MacConv &g,
                                         int64_t channel, int64_t ct,
                                         int64_t iz0, int64_t iy0, int64_t ix0,
-                                        int64_t ihs, int64_t iws,
-                                        int64_t layer, int64_t eb,
-                                        int64_t padValue) {
+                                        int64_t ihs, int64_t iws, int64_t layer,
+                                        int64_t eb, int64_t padValue) {
   // The slab's window of the input; what falls outside is padding.
   WindowClip z = clipWindow(iz0, g.spanZ, g.d);
   WindowClip y = clipWindow(iy0, ihs, g.h);
@@ -363,7 +362,8 @@ static FailureOr<std::optional<ElementsAttr>> matmulScales(MatMulOp mm) {
     table[N + n] = float(-scale * a.getZeroPoint() * double(sum));
   }
   auto type = RankedTensorType::get({2, N}, Float32Type::get(mm.getContext()));
-  return std::optional<ElementsAttr>(DenseElementsAttr::get(type, ArrayRef(table)));
+  return std::optional<ElementsAttr>(
+      DenseElementsAttr::get(type, ArrayRef(table)));
 }
 
 /// An INT8 transposed convolution's FP32 output tables, one [2][M] pair
@@ -412,7 +412,8 @@ transposedScales(ConvTransposeOp op) {
   }
   auto type = RankedTensorType::get({int64_t(passes->size()) * 2, M},
                                     Float32Type::get(op.getContext()));
-  return std::optional<ElementsAttr>(DenseElementsAttr::get(type, ArrayRef(table)));
+  return std::optional<ElementsAttr>(
+      DenseElementsAttr::get(type, ArrayRef(table)));
 }
 
 FailureOr<std::optional<ElementsAttr>> requantParams(Operation *op) {
@@ -432,8 +433,8 @@ FailureOr<std::optional<ElementsAttr>> requantParams(Operation *op) {
   };
   auto in = dyn_cast<quant::UniformQuantizedType>(elementOf(conv.getInput()));
   auto out = dyn_cast<quant::UniformQuantizedType>(elementOf(conv));
-  auto w = dyn_cast<quant::UniformQuantizedPerAxisType>(
-      elementOf(conv.getWeight()));
+  auto w =
+      dyn_cast<quant::UniformQuantizedPerAxisType>(elementOf(conv.getWeight()));
   auto wConst = conv.getWeight().getDefiningOp<ConstantOp>();
   auto wValues =
       wConst ? dyn_cast<DenseElementsAttr>(wConst.getValue()) : nullptr;
@@ -470,7 +471,8 @@ FailureOr<std::optional<ElementsAttr>> requantParams(Operation *op) {
       table[c] = float(scale);
       table[cout + c] = float(bias - scale * in.getZeroPoint() * sumOf(c));
     }
-    auto type = RankedTensorType::get({2, cout}, Float32Type::get(conv.getContext()));
+    auto type =
+        RankedTensorType::get({2, cout}, Float32Type::get(conv.getContext()));
     return std::optional<ElementsAttr>(
         DenseElementsAttr::get(type, ArrayRef(table)));
   }
@@ -492,18 +494,20 @@ FailureOr<std::optional<ElementsAttr>> requantParams(Operation *op) {
     table.push_back(r->multiplier);
     table.push_back(r->shift);
   }
-  auto type = RankedTensorType::get({cout, 3}, IntegerType::get(conv.getContext(), 32));
-  return std::optional<ElementsAttr>(DenseElementsAttr::get(type, ArrayRef(table)));
+  auto type =
+      RankedTensorType::get({cout, 3}, IntegerType::get(conv.getContext(), 32));
+  return std::optional<ElementsAttr>(
+      DenseElementsAttr::get(type, ArrayRef(table)));
 }
 
 LogicalResult Codegen::emitConv(ConvOp op, int64_t layer) {
   auto inT = op.getInput().getType(), outT = op.getType();
   auto wT = op.getWeight().getType();
   bool int8 = hasInt8Input(op);
-  if (!int8 && (!inT.getElementType().isF32() || !wT.getElementType().isF32() ||
-                !outT.getElementType().isF32() ||
-                (op.getBias() &&
-                 !op.getBias().getType().getElementType().isF32())))
+  if (!int8 &&
+      (!inT.getElementType().isF32() || !wT.getElementType().isF32() ||
+       !outT.getElementType().isF32() ||
+       (op.getBias() && !op.getBias().getType().getElementType().isF32())))
     return op.emitError("backend: only FP32 and INT8 convolutions are "
                         "supported");
   MacConv g;
@@ -783,10 +787,10 @@ LogicalResult Codegen::emitConvTranspose(ConvTransposeOp op, int64_t layer) {
   auto inT = op.getInput().getType(), outT = op.getType();
   auto wT = op.getWeight().getType();
   bool int8 = hasInt8Input(op);
-  if (!int8 && (!inT.getElementType().isF32() || !wT.getElementType().isF32() ||
-                !outT.getElementType().isF32() ||
-                (op.getBias() &&
-                 !op.getBias().getType().getElementType().isF32())))
+  if (!int8 &&
+      (!inT.getElementType().isF32() || !wT.getElementType().isF32() ||
+       !outT.getElementType().isF32() ||
+       (op.getBias() && !op.getBias().getType().getElementType().isF32())))
     return op.emitError("backend: only FP32 and INT8 transposed convolutions "
                         "are supported");
   if (int8 && !op.getWeight().getDefiningOp<ConstantOp>())
@@ -857,8 +861,7 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
   int64_t inBase = buffers.lookup(root(op->getOperand(0))).offset;
   int64_t outBase = buffers.lookup(storedResult(op)).offset;
   // Scratchpad: two slabs, two weight tiles, two output tiles, all biases.
-  int64_t slabBytes = alignUp(eb * g.spanZ *
-                              inputExtent(t.oh, g.sh, g.spanY) *
+  int64_t slabBytes = alignUp(eb * g.spanZ * inputExtent(t.oh, g.sh, g.spanY) *
                               inputExtent(t.ow, g.sw, g.spanX) * t.c);
   int64_t wBytes = alignUp(eb * taps * t.c * t.m);
   int64_t outBytes = alignUp(outEb * t.oh * t.ow * t.m);
@@ -965,10 +968,9 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
       SmallVector<int64_t> perChannel = {1, 0, 0, 0};
       for (auto [func, table] : {std::pair{"mul", biasBuf + 4 * channel},
                                  {"add", biasBuf + 4 * (outC + channel)}})
-        program.push_back(emitVecStep(
-            loc, VecFunc{true, func}, {outBuf(j), st},
-            VecOperand{table, perChannel}, {outBuf(j), st}, dims, "f32",
-            layer));
+        program.push_back(emitVecStep(loc, VecFunc{true, func}, {outBuf(j), st},
+                                      VecOperand{table, perChannel},
+                                      {outBuf(j), st}, dims, "f32", layer));
     } else if (int8) {
       // Accumulator -> INT8: (acc + bias) * multiplier >> shift + zp_out,
       // saturated (the ReLU absorbed by npu-quantize is this saturation).

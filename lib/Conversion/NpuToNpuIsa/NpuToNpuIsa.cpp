@@ -93,8 +93,8 @@ static quant::UniformQuantizedType uniformOf(Type type) {
 std::optional<ElementsAttr> lutTable(Operation *op) {
   if (auto lut = dyn_cast<LookupTableOp>(op))
     return cast<ElementsAttr>(lut.getTable());
-  if (!isa<SigmoidOp, HardSigmoidOp, HardSwishOp, TanhOp, LeakyReluOp,
-           ClampOp>(op) ||
+  if (!isa<SigmoidOp, HardSigmoidOp, HardSwishOp, TanhOp, LeakyReluOp, ClampOp>(
+          op) ||
       !isInt8(op))
     return std::nullopt;
   auto in = uniformOf(op->getOperand(0).getType());
@@ -127,7 +127,8 @@ std::optional<ElementsAttr> lutTable(Operation *op) {
     double code = std::round(y / out.getScale()) + out.getZeroPoint();
     table[q + 128] = int8_t(std::clamp(code, -128.0, 127.0));
   }
-  auto type = RankedTensorType::get({256}, IntegerType::get(op->getContext(), 8));
+  auto type =
+      RankedTensorType::get({256}, IntegerType::get(op->getContext(), 8));
   return DenseElementsAttr::get(type, ArrayRef(table));
 }
 
@@ -348,11 +349,10 @@ void Codegen::formFusionGroups() {
       run.clear();
     };
     for (Operation &op : body) {
-      Type element =
-          op.getNumResults() == 1
-              ? cast<RankedTensorType>(op.getResult(0).getType())
-                    .getElementType()
-              : Type();
+      Type element = op.getNumResults() == 1
+                         ? cast<RankedTensorType>(op.getResult(0).getType())
+                               .getElementType()
+                         : Type();
       bool fusible = vecFuncOf(&op) && element &&
                      !op.getResult(0).use_empty() && !inChain.count(&op) &&
                      (element.isF32() || isa<quant::QuantizedType>(element));
@@ -581,14 +581,15 @@ LogicalResult Codegen::planDram(func::ReturnOp ret) {
       return failure();
     if (*table) {
       requantTables[&op] =
-          place(byteSize((*table)->getType()),
-                i64Attr(&op, "npu.requant_dram"), "requantization parameters");
+          place(byteSize((*table)->getType()), i64Attr(&op, "npu.requant_dram"),
+                "requantization parameters");
       constants.push_back({op.getLoc(), requantTables[&op].offset, **table});
     }
   }
   for (Operation &op : body)
     if (std::optional<ElementsAttr> table = lutTable(&op)) {
-      lutTables[&op] = place(256, i64Attr(&op, "npu.lut_dram"), "a lookup table");
+      lutTables[&op] =
+          place(256, i64Attr(&op, "npu.lut_dram"), "a lookup table");
       constants.push_back({op.getLoc(), lutTables[&op].offset, *table});
     }
   for (auto pool : body.getOps<AvgPoolOp>())
@@ -830,7 +831,8 @@ Operation *Codegen::emitVecStep(Location loc, const VecFunc &fn,
       b.getNamedAttr("dst", b.getI64IntegerAttr(dst.addr))};
   Operation *vec;
   if (fn.kind == VecFunc::Convert)
-    vec = npuisa::VecConvertOp::create(b, loc, TypeRange{}, ValueRange{}, attrs);
+    vec =
+        npuisa::VecConvertOp::create(b, loc, TypeRange{}, ValueRange{}, attrs);
   else if (fn.kind == VecFunc::Lut)
     vec = npuisa::VecLutOp::create(b, loc, TypeRange{}, ValueRange{}, attrs);
   else if (fn.binary)
@@ -1031,9 +1033,9 @@ LogicalResult Codegen::emitVectorProgram(Operation *op, const VectorProgram &p,
       dstr.resize(4, 0);
       sstr.resize(4, 0);
       vecStrides[k] = vst;
-      lastLoad = emitDma<npuisa::DmaLoadOp>(
-          loc, sramOf(k, i), dramBase(st, p.values[k].dram, eb), eb, box, dstr,
-          sstr, layer);
+      lastLoad = emitDma<npuisa::DmaLoadOp>(loc, sramOf(k, i),
+                                            dramBase(st, p.values[k].dram, eb),
+                                            eb, box, dstr, sstr, layer);
       // The first load waits for the buffers to be free (tile i-2 computed)
       // or, on the op's first tile, for the previous op to have stored.
       if (j == 0 && firstLoadWaits(i))
@@ -1047,8 +1049,8 @@ LogicalResult Codegen::emitVectorProgram(Operation *op, const VectorProgram &p,
         if (st.fn.kind == VecFunc::Lut)
           lastLoad = emitDma<npuisa::DmaLoadOp>(
               loc, tableSram(lut++), st.fn.tableDram, 1,
-              {int64_t(target.lutEntries), 1, 1, 1}, {1, 0, 0, 0},
-              {1, 0, 0, 0}, layer);
+              {int64_t(target.lutEntries), 1, 1, 1}, {1, 0, 0, 0}, {1, 0, 0, 0},
+              layer);
     lastLoad.setPushNext(true);
     SmallVector<int64_t> dense = denseStrides(tdims);
     auto stridesOf = [&](int64_t k) {
@@ -1069,10 +1071,10 @@ LogicalResult Codegen::emitVectorProgram(Operation *op, const VectorProgram &p,
         src1 = VecOperand{sramOf(st.operands[1], i), s1St};
       if (st.fn.kind == VecFunc::Lut)
         src1 = VecOperand{tableSram(table++), {}};
-      program.push_back(emitVecStep(
-          loc, st.fn, {sramOf(st.operands[0], i), s0St}, src1,
-          {sramOf(st.result, i), dstSt}, innermostFirst(tdims, 1),
-          typeOf(st.operands[0]), layer, typeOf(st.result)));
+      program.push_back(
+          emitVecStep(loc, st.fn, {sramOf(st.operands[0], i), s0St}, src1,
+                      {sramOf(st.result, i), dstSt}, innermostFirst(tdims, 1),
+                      typeOf(st.operands[0]), layer, typeOf(st.result)));
     }
     markTileCompute(program, i, n);
     // Store the outputs; the first waits for the compute queue, the last
@@ -1822,21 +1824,22 @@ LogicalResult Codegen::emitMatmul2D(MatMulOp op, int64_t aBase, int64_t wBase,
   auto dma2D = [&](auto opT, int64_t sram, int64_t dram, int64_t rows,
                    int64_t cols, int64_t dramRowBytes, int64_t sramRowBytes,
                    int64_t elemBytes = 4) {
-    return emitDma<decltype(opT)>(
-        loc, sram, dram, elemBytes, {cols, rows, 1, 1},
-        {elemBytes, dramRowBytes, 0, 0}, {elemBytes, sramRowBytes, 0, 0}, layer);
+    return emitDma<decltype(opT)>(loc, sram, dram, elemBytes,
+                                  {cols, rows, 1, 1},
+                                  {elemBytes, dramRowBytes, 0, 0},
+                                  {elemBytes, sramRowBytes, 0, 0}, layer);
   };
   int64_t s = 0; // global K-step index
   for (int64_t j = 0; j < J; ++j) {
     for (auto [kIndex, st] : llvm::enumerate(outTiles[j])) {
       // Loads of A[m0:, k0:] and W[k0:, n0:] into buffer set s % 2.
-      auto la = dma2D(npuisa::DmaLoadOp(), aBuf(s),
-                      aBase + eb * (st.m0 * K + st.k0), st.mt, st.kt, eb * K,
-                      eb * st.kt, eb);
+      auto la =
+          dma2D(npuisa::DmaLoadOp(), aBuf(s), aBase + eb * (st.m0 * K + st.k0),
+                st.mt, st.kt, eb * K, eb * st.kt, eb);
       la.setPopNext(firstLoadWaits(s));
-      npuisa::DmaLoadOp last = dma2D(npuisa::DmaLoadOp(), wBuf(s),
-                                     wBase + eb * (st.k0 * N + st.n0), st.kt,
-                                     st.nt, eb * N, eb * st.nt, eb);
+      npuisa::DmaLoadOp last =
+          dma2D(npuisa::DmaLoadOp(), wBuf(s), wBase + eb * (st.k0 * N + st.n0),
+                st.kt, st.nt, eb * N, eb * st.nt, eb);
       if (int8 && s == 0)
         last = dma2D(npuisa::DmaLoadOp(), tableBuf,
                      requantTables.lookup(op).offset, 1, 2 * N, 0, 0);
@@ -1864,13 +1867,12 @@ LogicalResult Codegen::emitMatmul2D(MatMulOp op, int64_t aBase, int64_t wBase,
         b.getNamedAttr("func", b.getStringAttr(int8 ? "itof" : "copy")),
         b.getNamedAttr("src0", i64(0)), b.getNamedAttr("src1", i64(0)),
         b.getNamedAttr("dst", i64(cBuf(j)))};
-    Operation *copy =
-        int8 ? npuisa::VecConvertOp::create(b, loc, TypeRange{}, ValueRange{},
-                                            attrs)
-                   .getOperation()
-             : npuisa::VecUnaryOp::create(b, loc, TypeRange{}, ValueRange{},
-                                          attrs)
-                   .getOperation();
+    Operation *copy = int8 ? npuisa::VecConvertOp::create(b, loc, TypeRange{},
+                                                          ValueRange{}, attrs)
+                                 .getOperation()
+                           : npuisa::VecUnaryOp::create(b, loc, TypeRange{},
+                                                        ValueRange{}, attrs)
+                                 .getOperation();
     SmallVector<int64_t> dims = {st.nt, st.mt, 1, 1}, cSt = {1, st.nt, 0, 0};
     copy->setAttr("dims", b.getDenseI64ArrayAttr(dims));
     copy->setAttr("src0_strides", b.getDenseI64ArrayAttr(cSt));

@@ -99,7 +99,8 @@ runObserved(ModuleOp module, CompilePhase from,
         k < graphOutputs
             ? main.getResultAttrDict(k)
             : b.getDictionaryAttr(b.getNamedAttr(
-                  "npu.name", b.getStringAttr("observed" + std::to_string(k)))));
+                  "npu.name",
+                  b.getStringAttr("observed" + std::to_string(k)))));
   ret->setOperands(results);
   main.setFunctionType(FunctionType::get(module.getContext(),
                                          main.getArgumentTypes(),
@@ -154,8 +155,8 @@ LogicalResult readSample(const std::string &path, RankedTensorType type,
       want += (want.empty() ? "" : "x") + std::to_string(d);
     for (int64_t d : array.shape)
       got += (got.empty() ? "" : "x") + std::to_string(d);
-    return error = path + ": shape " + got + " does not match the input's " +
-                   want,
+    return error =
+               path + ": shape " + got + " does not match the input's " + want,
            failure();
   }
   out.resize(array.data.size() / sizeof(float));
@@ -203,11 +204,10 @@ LogicalResult loadCalibrationSet(const std::string &dir, func::FuncOp main,
       std::string path =
           inputs == 1 ? entry : entry + "/" + inputName(main, i) + ".npy";
       if (inputs > 1 && !llvm::sys::fs::exists(path))
-        return error = entry + ": no " + inputName(main, i) + ".npy",
-               failure();
-      if (failed(readSample(path,
-                            cast<RankedTensorType>(main.getArgument(i).getType()),
-                            sample.inputs[i], error)))
+        return error = entry + ": no " + inputName(main, i) + ".npy", failure();
+      if (failed(readSample(
+              path, cast<RankedTensorType>(main.getArgument(i).getType()),
+              sample.inputs[i], error)))
         return failure();
     }
     samples.push_back(std::move(sample));
@@ -349,8 +349,10 @@ buildQuantReport(ModuleOp reference, ModuleOp quantized,
               cast<RankedTensorType>(op->getOperand(1).getType())
                   .getElementType())) {
         ArrayRef<double> scales = w.getScales();
-        layer["weight_scale_min"] = *std::min_element(scales.begin(), scales.end());
-        layer["weight_scale_max"] = *std::max_element(scales.begin(), scales.end());
+        layer["weight_scale_min"] =
+            *std::min_element(scales.begin(), scales.end());
+        layer["weight_scale_max"] =
+            *std::max_element(scales.begin(), scales.end());
       }
     layers.push_back(std::move(layer));
   }
@@ -364,9 +366,10 @@ buildQuantReport(ModuleOp reference, ModuleOp quantized,
         {"sqnr_db", acc.sqnr()},
         {"cosine", acc.cosine()}});
   }
-  return llvm::json::Value(llvm::json::Object{{"samples", int64_t(samples.size())},
-                                              {"layers", std::move(layers)},
-                                              {"outputs", std::move(outputs)}});
+  return llvm::json::Value(
+      llvm::json::Object{{"samples", int64_t(samples.size())},
+                         {"layers", std::move(layers)},
+                         {"outputs", std::move(outputs)}});
 }
 
 } // namespace npu

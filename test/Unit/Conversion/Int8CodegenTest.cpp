@@ -144,12 +144,12 @@ void runInt8Conv(const Int8Conv &t) {
   for (int64_t m = 0; m < t.m; ++m)
     scales << (m ? "," : "") << wScale[m];
   std::string inT = shape({1, t.c, t.h, t.w}, i8Type(t.sIn, t.zpIn));
-  std::string outT = shape({1, t.m, oh, ow},
-                           t.floatOut ? "f32" : i8Type(t.sOut, t.zpOut));
+  std::string outT =
+      shape({1, t.m, oh, ow}, t.floatOut ? "f32" : i8Type(t.sOut, t.zpOut));
   std::string biasT = shape({t.m}, t.floatOut ? "f32" : "i32");
-  std::string wT = shape({t.m, cg, t.k, t.k},
-                         "!quant.uniform<i8<-127:127>:f32:0, {" + scales.str() +
-                             "}>");
+  std::string wT =
+      shape({t.m, cg, t.k, t.k},
+            "!quant.uniform<i8<-127:127>:f32:0, {" + scales.str() + "}>");
   std::ostringstream src;
   src << "func.func @main(%x: " << shape({1, t.c, t.h, t.w}, "f32")
       << " {npu.name = \"x\"}) -> (" << shape({1, t.m, oh, ow}, "f32")
@@ -158,13 +158,13 @@ void runInt8Conv(const Int8Conv &t) {
       << " -> " << inT << "\n"
       << "  %w = npu.constant " << dense(wq) << " : "
       << shape({t.m, cg, t.k, t.k}, "i8") << " -> " << wT << "\n"
-      << "  %b = npu.constant " << (t.floatOut ? dense(bf) : dense(bq))
-      << " : " << biasT << "\n"
+      << "  %b = npu.constant " << (t.floatOut ? dense(bf) : dense(bq)) << " : "
+      << biasT << "\n"
       << "  %c = npu.conv %q, %w, %b {dilations = array<i64: 1, 1>, group = "
       << t.group << " : i64, pads = array<i64: " << t.pad << ", " << t.pad
-      << ", " << t.pad << ", " << t.pad << ">, strides = array<i64: "
-      << t.stride << ", " << t.stride << ">} : (" << inT << ", " << wT
-      << ", " << biasT << ") -> " << outT << "\n";
+      << ", " << t.pad << ", " << t.pad
+      << ">, strides = array<i64: " << t.stride << ", " << t.stride << ">} : ("
+      << inT << ", " << wT << ", " << biasT << ") -> " << outT << "\n";
   if (t.floatOut)
     src << "  return %c : " << outT << "\n}\n";
   else
@@ -203,8 +203,8 @@ void runInt8Conv(const Int8Conv &t) {
           double scale = t.sIn * wScale[m];
           float want = float(raw) * float(scale);
           want = want + float(double(bf[m]) - scale * t.zpIn * double(wsum));
-          ASSERT_EQ(got, want) << "channel " << m << " at (" << oy << ", "
-                               << ox << ")";
+          ASSERT_EQ(got, want)
+              << "channel " << m << " at (" << oy << ", " << ox << ")";
           ++saturated; // nothing saturates in FP32
           continue;
         }
@@ -212,8 +212,8 @@ void runInt8Conv(const Int8Conv &t) {
             applyScale32(acc, r->multiplier, r->shift) + t.zpOut, -128, 127);
         saturated += q == -128 || q == 127;
         int64_t gotCode = int64_t(std::lround(got / t.sOut)) + t.zpOut;
-        ASSERT_EQ(gotCode, q) << "channel " << m << " at (" << oy << ", "
-                              << ox << ")";
+        ASSERT_EQ(gotCode, q)
+            << "channel " << m << " at (" << oy << ", " << ox << ")";
       }
   }
   // The cases are sized so that saturation is exercised too.
@@ -301,7 +301,8 @@ TEST(Int8Codegen, TransposedConvPhasesWithFloatResult) {
   // Stride 2, 3x3 kernel, pad 1, output padding 1: four output phases with
   // 1, 2, 2 and 4 taps, each with its own zero-point correction.
   const int64_t C = 20, H = 9, W = 11, M = 6, K = 3, S = 2, P = 1;
-  const int64_t OH = S * (H - 1) + K - 2 * P + 1, OW = S * (W - 1) + K - 2 * P + 1;
+  const int64_t OH = S * (H - 1) + K - 2 * P + 1,
+                OW = S * (W - 1) + K - 2 * P + 1;
   const double sIn = 0.125;
   const int zp = -9;
   std::mt19937 rng(9);
@@ -399,8 +400,8 @@ TEST(Int8Codegen, LookupTableActivationsAndBoundaries) {
       double real = sIn * (q - zpIn);
       double fy = swish ? real * std::clamp(real / 6 + 0.5, 0.0, 1.0)
                         : 1 / (1 + std::exp(-real));
-      int64_t want = std::clamp<int64_t>(
-          int64_t(std::round(fy / so)) + zo, -128, 127);
+      int64_t want =
+          std::clamp<int64_t>(int64_t(std::round(fy / so)) + zo, -128, 127);
       int64_t got = int64_t(std::lround(y[q + 128] / so)) + zo;
       ASSERT_EQ(got, want) << op << " at code " << q;
     }
@@ -412,11 +413,12 @@ TEST(Int8Codegen, QuantizeRoundsHalfAwayAndSaturates) {
   // x / 0.1f, rounded half away from zero, saturated.
   const float s = 0.1f;
   const int zp = -3;
-  std::vector<float> x = {0.05f, -0.05f, 0.15f, -0.15f, 12.7f, -12.9f,
-                          100.0f, -100.0f, 0.0f, 3.14159f, -2.5f, 0.25f};
+  std::vector<float> x = {0.05f,  -0.05f,  0.15f, -0.15f,   12.7f, -12.9f,
+                          100.0f, -100.0f, 0.0f,  3.14159f, -2.5f, 0.25f};
   std::string f = shape({12}, "f32"), q = shape({12}, i8Type(0.1, zp));
   std::string src = "func.func @main(%x: " + f + " {npu.name = \"x\"}) -> (" +
-                    f + " {npu.name = \"y\"}) {\n  %q = npu.quantize %x : " + f +
+                    f +
+                    " {npu.name = \"y\"}) {\n  %q = npu.quantize %x : " + f +
                     " -> " + q + "\n  %y = npu.dequantize %q : " + q + " -> " +
                     f + "\n  return %y : " + f + "\n}\n";
   std::vector<float> y = compileAndRun(src, x, "npu-v1");

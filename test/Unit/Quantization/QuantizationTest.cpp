@@ -136,7 +136,8 @@ TEST(QuantParams, AffineParamsFollowTFLite) {
 }
 
 TEST(QuantParams, WeightsAreSymmetricPerChannel) {
-  std::vector<float> w = {0.5f, -1.0f, 0.25f, 0.0f, 0.0f, 0.0f, 3.0f, -6.0f, 1.0f};
+  std::vector<float> w = {0.5f, -1.0f, 0.25f, 0.0f, 0.0f,
+                          0.0f, 3.0f,  -6.0f, 1.0f};
   std::vector<double> s = chooseWeightScales(w.data(), 9, 3, 3);
   ASSERT_EQ(s.size(), 3u);
   EXPECT_DOUBLE_EQ(s[0], 1.0 / 127);
@@ -148,14 +149,15 @@ TEST(QuantParams, WeightsAreSymmetricPerChannel) {
   EXPECT_DOUBLE_EQ(cols[1], 6.0 / 127);
   EXPECT_DOUBLE_EQ(cols[2], 1.0 / 127);
   EXPECT_EQ(quantizeWeight(-1.0f, s[0]), -127);
-  EXPECT_EQ(quantizeWeight(0.5f, s[0]), 64); // 63.5 rounds away from zero
+  EXPECT_EQ(quantizeWeight(0.5f, s[0]), 64);    // 63.5 rounds away from zero
   EXPECT_EQ(quantizeWeight(-5.0f, s[0]), -127); // never -128
   EXPECT_EQ(quantizeWeight(3.0f, s[2]), 64);
 }
 
 /// TOSA apply_scale_32 (double_round = false), written from the spec's
 /// pseudocode rather than shared with the emulator.
-int32_t applyScale32Reference(int32_t value, int32_t multiplier, int32_t shift) {
+int32_t applyScale32Reference(int32_t value, int32_t multiplier,
+                              int32_t shift) {
   __int128 product = __int128(value) * multiplier;
   __int128 rounded = product + (__int128(1) << (shift - 1));
   return int32_t(rounded >> shift);
