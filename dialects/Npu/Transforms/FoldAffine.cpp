@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ConvFolding.h"
 #include "npu/Dialect/Npu/IR/NpuOps.h"
 #include "npu/Dialect/Npu/Transforms/Passes.h"
 
@@ -67,15 +68,9 @@ template <typename OpT> struct FoldIntoConv : OpRewritePattern<OpT> {
     int64_t channels = conv.getWeight().getType().getDimSize(0);
     SmallVector<double> k;
     SmallVector<float> weight, bias;
-    Attribute wAttr, bAttr;
     if (!readChannelConstant(other, op.getType(), channels, k) ||
-        !matchPattern(conv.getWeight(), m_Constant(&wAttr)) ||
-        !readFloatConstant(wAttr, weight) ||
-        (conv.getBias() && (!matchPattern(conv.getBias(), m_Constant(&bAttr)) ||
-                            !readFloatConstant(bAttr, bias))))
+        !readConvParams(conv, weight, bias))
       return rewriter.notifyMatchFailure(op, "non-constant operands");
-    if (!conv.getBias())
-      bias.assign(channels, 0.0f);
     constexpr bool isMul = std::is_same_v<OpT, MulOp>;
     int64_t perChannel = int64_t(weight.size()) / channels;
     for (int64_t c = 0; c < channels; ++c) {
@@ -85,20 +80,10 @@ template <typename OpT> struct FoldIntoConv : OpRewritePattern<OpT> {
               float(double(weight[c * perChannel + i]) * k[c]);
       bias[c] = float(isMul ? double(bias[c]) * k[c] : double(bias[c]) + k[c]);
     }
-    RankedTensorType wType = conv.getWeight().getType();
-    auto bType = RankedTensorType::get({channels}, wType.getElementType());
-    Value newW = isMul ? Value(ConstantOp::create(
-                             rewriter, conv.getWeight().getLoc(), wType,
-                             makeFloatConstant(wType, weight, "folded_weight")))
-                       : conv.getWeight();
-    Value newB =
-        ConstantOp::create(rewriter, op.getLoc(), bType,
-                           makeFloatConstant(bType, bias, "folded_bias"));
-    Location loc = rewriter.getFusedLoc({conv.getLoc(), op.getLoc()});
-    auto folded =
-        ConvOp::create(rewriter, loc, conv.getType(), conv.getInput(), newW,
-                       newB, conv.getStridesAttr(), conv.getDilationsAttr(),
-                       conv.getPadsAttr(), conv.getGroupAttr());
+    ConvOp folded = rebuildConv(
+        rewriter, conv, conv.getInput(),
+        isMul ? std::optional<ArrayRef<float>>(weight) : std::nullopt, bias,
+        rewriter.getFusedLoc({conv.getLoc(), op.getLoc()}));
     rewriter.replaceOp(op, folded);
     rewriter.eraseOp(conv);
     return success();
@@ -133,16 +118,10 @@ struct FoldIntoNextConv : OpRewritePattern<ConvOp> {
     if (y.getType() != inType)
       return rewriter.notifyMatchFailure(conv, "the affine broadcasts y");
     SmallVector<float> weight, bias;
-    Attribute wAttr, bAttr;
     RankedTensorType wType = conv.getWeight().getType();
     int64_t cout = wType.getDimSize(0), cg = wType.getDimSize(1);
-    if (!matchPattern(conv.getWeight(), m_Constant(&wAttr)) ||
-        !readFloatConstant(wAttr, weight) ||
-        (conv.getBias() && (!matchPattern(conv.getBias(), m_Constant(&bAttr)) ||
-                            !readFloatConstant(bAttr, bias))))
+    if (!readConvParams(conv, weight, bias))
       return rewriter.notifyMatchFailure(conv, "non-constant weights");
-    if (!conv.getBias())
-      bias.assign(cout, 0.0f);
     int64_t taps = int64_t(weight.size()) / (cout * cg);
     int64_t mg = cout / conv.getGroup();
     for (int64_t m = 0; m < cout; ++m) {
@@ -159,18 +138,10 @@ struct FoldIntoNextConv : OpRewritePattern<ConvOp> {
       }
       bias[m] = float(double(bias[m]) + shift);
     }
-    auto bType = RankedTensorType::get({cout}, wType.getElementType());
-    Value newW = isMul ? Value(ConstantOp::create(
-                             rewriter, conv.getWeight().getLoc(), wType,
-                             makeFloatConstant(wType, weight, "folded_weight")))
-                       : conv.getWeight();
-    Value newB =
-        ConstantOp::create(rewriter, conv.getLoc(), bType,
-                           makeFloatConstant(bType, bias, "folded_bias"));
-    Location loc = rewriter.getFusedLoc({conv.getLoc(), def->getLoc()});
-    auto folded = ConvOp::create(rewriter, loc, conv.getType(), y, newW, newB,
-                                 conv.getStridesAttr(), conv.getDilationsAttr(),
-                                 conv.getPadsAttr(), conv.getGroupAttr());
+    ConvOp folded = rebuildConv(
+        rewriter, conv, y,
+        isMul ? std::optional<ArrayRef<float>>(weight) : std::nullopt, bias,
+        rewriter.getFusedLoc({conv.getLoc(), def->getLoc()}));
     rewriter.replaceOp(conv, folded);
     rewriter.eraseOp(def);
     return success();

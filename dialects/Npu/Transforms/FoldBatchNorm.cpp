@@ -1,5 +1,6 @@
 //===- FoldBatchNorm.cpp - fold batch normalisation into convolutions ----===//
 
+#include "ConvFolding.h"
 #include "npu/Dialect/Npu/IR/NpuOps.h"
 #include "npu/Dialect/Npu/Transforms/Passes.h"
 
@@ -57,17 +58,9 @@ struct FoldIntoConv : OpRewritePattern<BatchNormOp> {
       return rewriter.notifyMatchFailure(bn, "not after an f32 conv");
     Affine affine;
     SmallVector<float> weight, convBias;
-    Attribute wAttr, bAttr;
-    if (!readAffine(bn, affine) ||
-        !matchPattern(conv.getWeight(), m_Constant(&wAttr)) ||
-        !readFloatConstant(wAttr, weight))
+    if (!readAffine(bn, affine) || !readConvParams(conv, weight, convBias))
       return rewriter.notifyMatchFailure(bn, "non-constant parameters");
     int64_t outChannels = conv.getWeight().getType().getDimSize(0);
-    if (conv.getBias() && (!matchPattern(conv.getBias(), m_Constant(&bAttr)) ||
-                           !readFloatConstant(bAttr, convBias)))
-      return rewriter.notifyMatchFailure(bn, "non-constant conv bias");
-    if (!conv.getBias())
-      convBias.assign(outChannels, 0.0f);
     int64_t perChannel = int64_t(weight.size()) / outChannels;
     for (int64_t c = 0; c < outChannels; ++c) {
       for (int64_t i = 0; i < perChannel; ++i)
@@ -76,20 +69,10 @@ struct FoldIntoConv : OpRewritePattern<BatchNormOp> {
       convBias[c] = float((double(convBias[c]) - affine.mean[c]) * affine.a[c] +
                           affine.bias[c]);
     }
-    RankedTensorType wType = conv.getWeight().getType();
-    auto bType = RankedTensorType::get({outChannels}, wType.getElementType());
-    Value newW =
-        ConstantOp::create(rewriter, conv.getWeight().getLoc(), wType,
-                           makeFloatConstant(wType, weight, "folded_weight"));
-    Value newB =
-        ConstantOp::create(rewriter, bn.getLoc(), bType,
-                           makeFloatConstant(bType, convBias, "folded_bias"));
     // The folded conv keeps both ONNX nodes in its location.
-    Location loc = rewriter.getFusedLoc({conv.getLoc(), bn.getLoc()});
-    auto folded =
-        ConvOp::create(rewriter, loc, bn.getType(), conv.getInput(), newW, newB,
-                       conv.getStridesAttr(), conv.getDilationsAttr(),
-                       conv.getPadsAttr(), conv.getGroupAttr());
+    ConvOp folded = rebuildConv(
+        rewriter, conv, conv.getInput(), ArrayRef<float>(weight), convBias,
+        rewriter.getFusedLoc({conv.getLoc(), bn.getLoc()}));
     rewriter.replaceOp(bn, folded);
     rewriter.eraseOp(conv);
     ++numFolded;
