@@ -500,14 +500,19 @@ FailureOr<std::optional<ElementsAttr>> requantParams(Operation *op) {
       DenseElementsAttr::get(type, ArrayRef(table)));
 }
 
+/// Whether every operand and the result of a convolution-like op are FP32.
+static bool allF32(Operation *op) {
+  auto isF32 = [](Type t) {
+    return cast<RankedTensorType>(t).getElementType().isF32();
+  };
+  return llvm::all_of(op->getOperandTypes(), isF32) &&
+         isF32(op->getResult(0).getType());
+}
+
 LogicalResult Codegen::emitConv(ConvOp op, int64_t layer) {
-  auto inT = op.getInput().getType(), outT = op.getType();
-  auto wT = op.getWeight().getType();
+  auto outT = op.getType();
   bool int8 = hasInt8Input(op);
-  if (!int8 &&
-      (!inT.getElementType().isF32() || !wT.getElementType().isF32() ||
-       !outT.getElementType().isF32() ||
-       (op.getBias() && !op.getBias().getType().getElementType().isF32())))
+  if (!int8 && !allF32(op))
     return op.emitError("backend: only FP32 and INT8 convolutions are "
                         "supported");
   MacConv g;
@@ -787,10 +792,7 @@ LogicalResult Codegen::emitConvTranspose(ConvTransposeOp op, int64_t layer) {
   auto inT = op.getInput().getType(), outT = op.getType();
   auto wT = op.getWeight().getType();
   bool int8 = hasInt8Input(op);
-  if (!int8 &&
-      (!inT.getElementType().isF32() || !wT.getElementType().isF32() ||
-       !outT.getElementType().isF32() ||
-       (op.getBias() && !op.getBias().getType().getElementType().isF32())))
+  if (!int8 && !allF32(op))
     return op.emitError("backend: only FP32 and INT8 transposed convolutions "
                         "are supported");
   if (int8 && !op.getWeight().getDefiningOp<ConstantOp>())
