@@ -149,6 +149,9 @@ struct MacConv {
   /// Byte offset of this pass's rows in the op's parameter table (the
   /// passes of a transposed convolution each have their own).
   int64_t tableOffset = 0;
+  /// The epilogue ends in npu.quantize: each FP32 output tile is converted
+  /// into one of two INT8 tiles of its own, which is what is stored.
+  bool quantizedOut = false;
 };
 
 /// A per-channel (count = channels) or scalar (count = 1) operand of a
@@ -484,10 +487,13 @@ private:
   /// inside it go to `temps` (tile-sized buffers), the last result to
   /// `addr`, per-channel and scalar operands are read from `consts`
   /// (loaded by loadEpilogueOperands).
+  /// An epilogue ending in npu.quantize writes its INT8 result to
+  /// `quantDst` (dense, the tile's strides) instead of `addr`.
   void emitEpilogue(int64_t addr, ArrayRef<int64_t> dims,
                     ArrayRef<int64_t> strides, int64_t channel0, int64_t temps,
                     int64_t tileBytes, int64_t consts, int64_t layer,
-                    SmallVectorImpl<Operation *> &program);
+                    SmallVectorImpl<Operation *> &program,
+                    int64_t quantDst = -1);
   /// Loads the NHWC input slab of channels [channel, channel + ct)
   /// (`channel` counts over batch and groups) for the window starting at
   /// input (iz0, iy0, ix0) of g.spanZ x ihs x iws pixels, what lies outside

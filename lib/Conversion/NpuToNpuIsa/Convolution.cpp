@@ -62,8 +62,9 @@ ConvTiles chooseConvTiles(const rt::TargetDesc &t, const MacConv &g) {
           int64_t slab = alignUp(ib * g.spanZ * ihs * iws * ct);
           int64_t wts = alignUp(ib * g.weightTaps * ct * mt);
           int64_t out = alignUp(ob * oht * owt * mt);
-          if (2 * (slab + wts + out) + biasBytes + g.epilogueTiles * out +
-                  g.epilogueBytes >
+          int64_t quantized = g.quantizedOut ? alignUp(oht * owt * mt) : 0;
+          if (2 * (slab + wts + out + quantized) + biasBytes +
+                  g.epilogueTiles * out + g.epilogueBytes >
               sramBytes)
             continue;
           int64_t nM = ceilDiv(g.cout, mt), nC = ceilDiv(g.cin, ct);
@@ -72,7 +73,8 @@ ConvTiles chooseConvTiles(const rt::TargetDesc &t, const MacConv &g) {
           // DRAM beats: slab rows of iws elements, weight rows of mt, output
           // rows of owt (element runs when the output interleaves); each
           // command pays the latency.
-          int64_t outRun = g.outStepX == 1 ? ob * owt : ob;
+          int64_t storedBytes = g.quantizedOut ? 1 : ob;
+          int64_t outRun = g.outStepX == 1 ? storedBytes * owt : storedBytes;
           int64_t outRuns = g.outStepX == 1 ? 1 : owt;
           double loadCycles =
               tiles * (double(g.cin) * g.spanZ * ihs * ceilDiv(ib * iws, beat) +
@@ -238,8 +240,8 @@ Operation *Codegen::loadEpilogueOperands(Value convResult, int64_t consts,
 void Codegen::emitEpilogue(int64_t addr, ArrayRef<int64_t> dims,
                            ArrayRef<int64_t> strides, int64_t channel0,
                            int64_t temps, int64_t tileBytes, int64_t consts,
-                           int64_t layer,
-                           SmallVectorImpl<Operation *> &program) {
+                           int64_t layer, SmallVectorImpl<Operation *> &program,
+                           int64_t quantDst) {
   if (epilogue.empty())
     return;
   // Where each value is read: the tile and its temporaries with the tile's
@@ -268,12 +270,14 @@ void Codegen::emitEpilogue(int64_t addr, ArrayRef<int64_t> dims,
     if (fn.binary)
       s1 = VecOperand{p1.addr, p1.strides};
     bool last = k + 1 == epilogue.size();
-    int64_t dst = last ? addr : nextTemp;
-    if (!last)
+    bool quantize = fn.kind == VecFunc::Convert;
+    int64_t dst = quantize ? quantDst : last ? addr : nextTemp;
+    if (!last && !quantize)
       nextTemp += tileBytes;
     place[op->getResult(0)] = {dst, SmallVector<int64_t>(strides)};
     program.push_back(emitVecStep(op->getLoc(), fn, {s0.addr, s0.strides}, s1,
-                                  {dst, strides}, dims, "f32", layer));
+                                  {dst, strides}, dims, "f32", layer,
+                                  quantize ? "i8" : "f32"));
   }
 }
 
@@ -522,6 +526,7 @@ LogicalResult Codegen::emitConv(ConvOp op, int64_t layer) {
   if (outT.getNumElements() == 0)
     return success();
   int64_t taps = g.weightTaps;
+  g.quantizedOut = !epilogue.empty() && isa<QuantizeOp>(epilogue.back());
   if (!epilogue.empty() && !epilogueResources(op.getResult(), epilogue,
                                               g.epilogueTiles, g.epilogueBytes))
     return op.emitError("backend: a fused epilogue reads an unsupported "
@@ -562,8 +567,9 @@ ConvTiles chooseDepthwiseTiles(const rt::TargetDesc &target, const MacConv &g) {
         int64_t slab = alignUp(4 * ihs * iws * ct);
         int64_t out = alignUp(4 * oht * owt * ct);
         int64_t wts = alignUp(4 * taps * ct);
-        if (2 * (slab + wts + out) + out + biasBytes + g.epilogueTiles * out +
-                g.epilogueBytes >
+        int64_t quantized = g.quantizedOut ? alignUp(oht * owt * ct) : 0;
+        if (2 * (slab + wts + out + quantized) + out + biasBytes +
+                g.epilogueTiles * out + g.epilogueBytes >
             int64_t(target.scratchpadBytes))
           continue;
         double tiles = double(g.batch * ceilDiv(C, ct) * ceilDiv(g.oh, oht) *
@@ -571,8 +577,10 @@ ConvTiles chooseDepthwiseTiles(const rt::TargetDesc &target, const MacConv &g) {
         double load = tiles * (double(ct) * ihs * ceilDiv(4 * iws, beat) +
                                taps * ceilDiv(4 * ct, beat) +
                                2.0 * target.dramLatencyCycles);
-        double store = tiles * (double(ct) * oht * ceilDiv(4 * owt, beat) +
-                                target.dramLatencyCycles);
+        double store =
+            tiles *
+            (double(ct) * oht * ceilDiv((g.quantizedOut ? 1 : 4) * owt, beat) +
+             target.dramLatencyCycles);
         double vec =
             tiles * double(2 * taps) *
             double(target.vectorStartupCycles + ceilDiv(oht * owt * ct, lanes));
@@ -595,7 +603,8 @@ LogicalResult Codegen::emitDepthwiseConv(ConvOp op, const MacConv &g,
                                 inputExtent(t.ow, g.sw, g.spanX) * t.c) +
                         alignUp(4 * taps * t.c)) +
                    (3 + g.epilogueTiles) * alignUp(4 * t.oh * t.ow * t.c) +
-                   alignUp(4 * C) + g.epilogueBytes;
+                   alignUp(4 * C) + g.epilogueBytes +
+                   (g.quantizedOut ? 2 * alignUp(t.oh * t.ow * t.c) : 0);
     if (need > int64_t(target.scratchpadBytes))
       return op.emitError("backend: the recorded depthwise tiles do not fit "
                           "the scratchpad");
@@ -678,15 +687,20 @@ LogicalResult Codegen::emitDepthwiseConv(ConvOp op, const MacConv &g,
     if (bias)
       binary("add", outBuf(i), dense, biasBuf + 4 * tile.c0, perChannel,
              outBuf(i));
+    // An epilogue ending in a quantize leaves INT8 in quantBuf(i).
+    int64_t quantBuf = constsBuf + alignUp(g.epilogueBytes) +
+                       (i % 2) * alignUp(t.oh * t.ow * t.c);
     emitEpilogue(outBuf(i), dims, dense, tile.c0, tempsBuf, outBytes, constsBuf,
-                 layer, program);
+                 layer, program, quantBuf);
     markTileCompute(program, i, n);
     int64_t outOffset =
         ((tile.batch * C + tile.c0) * g.outH + tile.oy0) * g.outW + tile.ox0;
+    int64_t eb = g.quantizedOut ? 1 : 4;
     auto store = emitDma<npuisa::DmaStoreOp>(
-        loc, outBuf(i), outBase + 4 * outOffset, 4, {tile.owt, ct, tile.oht, 1},
-        {4, 4 * g.outH * g.outW, 4 * g.outW, 0},
-        {4 * ct, 4, 4 * tile.owt * ct, 0}, layer);
+        loc, g.quantizedOut ? quantBuf : outBuf(i), outBase + eb * outOffset,
+        eb, {tile.owt, ct, tile.oht, 1},
+        {eb, eb * g.outH * g.outW, eb * g.outW, 0},
+        {eb * ct, eb, eb * tile.owt * ct, 0}, layer);
     markTileStore(store, i, n);
   }
   emitOpBarrier(loc);
@@ -834,7 +848,7 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
              alignUp(g.outBytes * t.oh * t.ow * t.m)) +
         alignUp(g.paramBytes * g.groups * g.cout) +
         g.epilogueTiles * alignUp(g.outBytes * t.oh * t.ow * t.m) +
-        g.epilogueBytes;
+        g.epilogueBytes + (g.quantizedOut ? 2 * alignUp(t.oh * t.ow * t.m) : 0);
     if (t.oh * t.ow * t.m > int64_t(target.accumulatorBytes / 4) ||
         need > int64_t(target.scratchpadBytes))
       return op->emitError("backend: the recorded convolution tiles do not "
@@ -875,6 +889,12 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
   int64_t biasBuf = 2 * (slabBytes + wBytes + outBytes);
   int64_t tempsBuf = biasBuf + alignUp(paramBytes * g.groups * g.cout);
   int64_t constsBuf = tempsBuf + g.epilogueTiles * outBytes;
+  // An epilogue ending in a quantize leaves INT8 tiles here, stored instead.
+  auto quantBuf = [&](int64_t j) {
+    return constsBuf + alignUp(g.epilogueBytes) +
+           (j % 2) * alignUp(t.oh * t.ow * t.m);
+  };
+  int64_t storeEb = g.quantizedOut ? 1 : outEb;
 
   struct Tile {
     int64_t batch, grp, m0, mt, oz, oy0, oht, ox0, owt;
@@ -1008,7 +1028,7 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
     out->setAttr("layer", i64(layer));
     program.insert(program.begin(), out);
     emitEpilogue(outBuf(j), dims, st, tile.grp * g.cout + tile.m0, tempsBuf,
-                 outBytes, constsBuf, layer, program);
+                 outBytes, constsBuf, layer, program, quantBuf(j));
     if (j >= 2) // store j-2 freed the buffer
       program.front()->setAttr("pop_next", b.getUnitAttr());
     program.back()->setAttr("push_next", b.getUnitAttr());
@@ -1025,11 +1045,12 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
             g.outW +
         ox;
     auto store = emitDma<npuisa::DmaStoreOp>(
-        loc, outBuf(j), outBase + outEb * outOffset, outEb,
+        loc, g.quantizedOut ? quantBuf(j) : outBuf(j),
+        outBase + storeEb * outOffset, storeEb,
         {tile.owt, tile.mt, tile.oht, 1},
-        {outEb * g.outStepX, outEb * g.outD * g.outH * g.outW,
-         outEb * g.outStepY * g.outW, 0},
-        {outEb * tile.mt, outEb, outEb * tile.owt * tile.mt, 0}, layer);
+        {storeEb * g.outStepX, storeEb * g.outD * g.outH * g.outW,
+         storeEb * g.outStepY * g.outW, 0},
+        {storeEb * tile.mt, storeEb, storeEb * tile.owt * tile.mt, 0}, layer);
     markTileStore(store, j, J);
   }
   emitOpBarrier(loc);

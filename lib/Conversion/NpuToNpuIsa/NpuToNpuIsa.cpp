@@ -316,6 +316,11 @@ void Codegen::formFusionGroups() {
       while (v.hasOneUse()) {
         Operation *user = *v.getUsers().begin();
         std::optional<VecFunc> fn = vecFuncOf(user);
+        // A quantize ends the chain: the convolution stores INT8.
+        if (isa<QuantizeOp>(user)) {
+          chain.push_back(user);
+          break;
+        }
         if (!fn || fn->kind != VecFunc::Arith ||
             user->getResult(0).getType() != v.getType())
           break;
@@ -392,11 +397,13 @@ void Codegen::formFusionGroups() {
             if (!inChain.count(c))
               conv = c;
       // Epilogues compute in FP32 in the convolution's output tiles: a run
-      // with INT8 values (quantize, LUT) stays a program of its own.
-      bool allF32 = llvm::all_of(group, [](Operation *op) {
+      // with other INT8 values (dequantize, LUT) stays a program of its own;
+      // a final quantize is the epilogue's INT8 store.
+      bool allF32 = llvm::all_of(group, [&](Operation *op) {
         return cast<RankedTensorType>(op->getResult(0).getType())
-            .getElementType()
-            .isF32();
+                   .getElementType()
+                   .isF32() ||
+               (op == group.back() && isa<QuantizeOp>(op));
       });
       if (!conv || !allF32 ||
           conv.getType() != group.front()->getResult(0).getType())

@@ -372,6 +372,66 @@ TEST(Int8Codegen, TransposedConvPhasesWithFloatResult) {
       }
 }
 
+TEST(Int8Codegen, FloatConvEpilogueEndsInQuantize) {
+  // An FP32 convolution (MAC array, and depthwise on the vector unit) whose
+  // result only goes on quantized: the quantize runs in the convolution's
+  // epilogue and the INT8 tile is what is stored. Compared with a host
+  // convolution in double precision: every code within one step (FP32
+  // summation order), nearly all exact.
+  for (int64_t group : {1, 8}) {
+    const int64_t C = 8, H = 13, W = 17, M = 8, K = 3;
+    const double s = 0.05;
+    const int zp = 3;
+    std::mt19937 rng(21);
+    std::uniform_real_distribution<float> d(-1.0f, 1.0f);
+    int64_t cg = C / group;
+    std::vector<float> x(C * H * W), w(M * cg * K * K);
+    for (float &v : x)
+      v = d(rng);
+    for (float &v : w)
+      v = d(rng) * 0.3f;
+    std::string xT = shape({1, C, H, W}, "f32"),
+                yT = shape({1, M, H, W}, "f32");
+    std::string qT = shape({1, M, H, W}, i8Type(s, zp));
+    std::ostringstream src;
+    src << "func.func @main(%x: " << xT << " {npu.name = \"x\"}) -> (" << yT
+        << " {npu.name = \"y\"}) {\n"
+        << "  %w = npu.constant " << dense(w) << " : "
+        << shape({M, cg, K, K}, "f32") << "\n"
+        << "  %c = npu.conv %x, %w {dilations = array<i64: 1, 1>, group = "
+        << group << " : i64, pads = array<i64: 1, 1, 1, 1>, strides = "
+        << "array<i64: 1, 1>} : (" << xT << ", " << shape({M, cg, K, K}, "f32")
+        << ") -> " << yT << "\n"
+        << "  %q = npu.quantize %c : " << yT << " -> " << qT << "\n"
+        << "  %y = npu.dequantize %q : " << qT << " -> " << yT << "\n"
+        << "  return %y : " << yT << "\n}\n";
+    std::vector<float> y = compileAndRun(src.str(), x);
+    ASSERT_EQ(y.size(), size_t(M * H * W));
+    int exact = 0;
+    for (int64_t m = 0; m < M; ++m)
+      for (int64_t oy = 0; oy < H; ++oy)
+        for (int64_t ox = 0; ox < W; ++ox) {
+          double acc = 0;
+          for (int64_t cc = 0; cc < cg; ++cc)
+            for (int64_t ky = 0; ky < K; ++ky)
+              for (int64_t kx = 0; kx < K; ++kx) {
+                int64_t iy = oy - 1 + ky, ix = ox - 1 + kx;
+                if (iy < 0 || iy >= H || ix < 0 || ix >= W)
+                  continue;
+                int64_t c = (m / (M / group)) * cg + cc;
+                acc += double(x[(c * H + iy) * W + ix]) *
+                       w[((m * cg + cc) * K + ky) * K + kx];
+              }
+          int64_t want =
+              std::clamp<int64_t>(int64_t(std::round(acc / s)) + zp, -128, 127);
+          int64_t got = int64_t(std::lround(y[(m * H + oy) * W + ox] / s)) + zp;
+          ASSERT_LE(std::abs(got - want), 1) << "group " << group;
+          exact += got == want;
+        }
+    EXPECT_GT(exact, int(0.98 * M * H * W)) << "group " << group;
+  }
+}
+
 TEST(Int8Codegen, LookupTableActivationsAndBoundaries) {
   // quantize -> sigmoid (LUT) -> dequantize, and quantize -> hard swish ->
   // dequantize, over all 256 input codes; scales not powers of two inside.
