@@ -26,18 +26,9 @@ while [ $# -gt 0 ]; do
     *) echo "paddleocr-e2e: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
-for tool in npu-compile npu-run npu-compare npu-ocr; do
-  [ -x "$bin/$tool" ] || { echo "paddleocr-e2e: $bin/$tool not found (--bin DIR)" >&2; exit 2; }
-done
-[ -s "$models/ch_ppocr_mobile_v2.0_cls_infer.onnx" ] ||
-  { echo "paddleocr-e2e: no PaddleOCR models in '$models' (run scripts/setup.sh)" >&2; exit 2; }
-if [ -z "$work" ]; then
-  work=$(mktemp -d)
-  trap 'rm -rf "$work"' EXIT
-fi
-mkdir -p "$work"
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+script=paddleocr-e2e
+# shellcheck source=paddleocr-common.sh
+source "$(dirname "$0")/paddleocr-common.sh"
 
 # compile NAME MODEL SHAPE: NAME.npubin in $work (and its report).
 compile() {

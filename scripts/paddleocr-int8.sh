@@ -27,19 +27,10 @@ while [ $# -gt 0 ]; do
     *) echo "paddleocr-int8: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
-for tool in npu-compile npu-run npu-compare npu-ocr; do
-  [ -x "$bin/$tool" ] || { echo "paddleocr-int8: $bin/$tool not found (--bin DIR)" >&2; exit 2; }
-done
-[ -s "$models/ch_ppocr_mobile_v2.0_cls_infer.onnx" ] ||
-  { echo "paddleocr-int8: no PaddleOCR models in '$models' (run scripts/setup.sh)" >&2; exit 2; }
-if [ -z "$work" ]; then
-  work=$(mktemp -d)
-  trap 'rm -rf "$work"' EXIT
-fi
-mkdir -p "$work"
+script=paddleocr-int8
+# shellcheck source=paddleocr-common.sh
+source "$(dirname "$0")/paddleocr-common.sh"
 [ -n "$reports" ] && mkdir -p "$reports"
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 
 # Calibration lines: distinct from the test line (checked).
 CALIBRATION_LINES=("The quick brown fox" "jumps over 42 lazy dogs"
