@@ -84,6 +84,8 @@ private:
 
   llvm::StringSet<> keep;
   llvm::DenseMap<Value, Value> int8;
+  /// Ops of the walk erased before the walk reached them (absorbed clamps).
+  llvm::SmallPtrSet<Operation *, 16> erased;
   llvm::DenseMap<Operation *, bool> lutDecisions;
 };
 
@@ -264,6 +266,7 @@ LogicalResult QuantizePass::quantizeConv(ConvOp conv, OpBuilder &b) {
     q->setLoc(b.getFusedLoc({absorbed->getLoc(), conv.getLoc()}));
     q->setAttr("npu.range", absorbed->getAttr("npu.range"));
     replaceWithInt8(absorbed->getResult(0), q->getResult(0), b);
+    erased.insert(absorbed);
     absorbed->erase();
   } else if (int8Result) {
     replaceWithInt8(conv.getResult(), q->getResult(0), b);
@@ -473,16 +476,12 @@ void QuantizePass::runOnOperation() {
   SmallVector<Operation *> ops;
   for (Operation &op : func.getBody().front())
     ops.push_back(&op);
-  llvm::SmallPtrSet<Operation *, 16> erased;
   for (Operation *op : ops) {
     if (erased.contains(op) || keptFloat(op) ||
         (op->getNumResults() == 1 && op->use_empty()))
       continue;
     if (auto conv = dyn_cast<ConvOp>(op)) {
-      Operation *absorbed = conv->hasOneUse() ? *conv->user_begin() : nullptr;
-      if (succeeded(quantizeConv(conv, b)) && absorbed &&
-          absorbed->getBlock() == nullptr)
-        erased.insert(absorbed);
+      (void)quantizeConv(conv, b);
       continue;
     }
     if (auto mm = dyn_cast<MatMulOp>(op)) {
