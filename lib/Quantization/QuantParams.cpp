@@ -27,6 +27,18 @@ AffineParams chooseAffineParams(Range range) {
   return p;
 }
 
+std::array<int8_t, 256>
+buildLookupTable(const AffineParams &in, const AffineParams &out,
+                 const std::function<double(double)> &f) {
+  std::array<int8_t, 256> table;
+  for (int q = kQMin; q <= kQMax; ++q) {
+    double y = f(in.dequantize(q));
+    table[size_t(q - kQMin)] =
+        int8_t(std::isnan(y) ? out.zeroPoint : out.quantize(y));
+  }
+  return table;
+}
+
 std::vector<double> chooseWeightScales(const float *w, int64_t count,
                                        int64_t channels, int64_t inner) {
   std::vector<double> maxAbs(size_t(channels), 0.0);

@@ -11,11 +11,51 @@
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/TypeSwitch.h"
 #include <cmath>
 #include <cstring>
 
 using namespace mlir;
 using namespace npu;
+
+std::optional<double> npu::evaluateElementwise(Operation *op,
+                                               ArrayRef<double> in) {
+  using R = std::optional<double>;
+  return llvm::TypeSwitch<Operation *, R>(op)
+      .Case([&](AddOp) { return in[0] + in[1]; })
+      .Case([&](SubOp) { return in[0] - in[1]; })
+      .Case([&](MulOp) { return in[0] * in[1]; })
+      .Case([&](DivOp) { return in[0] / in[1]; })
+      .Case([&](PowOp) { return std::pow(in[0], in[1]); })
+      .Case([&](MinimumOp) { return std::min(in[0], in[1]); })
+      .Case([&](MaximumOp) { return std::max(in[0], in[1]); })
+      .Case([&](ClampOp c) {
+        return std::min(std::max(in[0], c.getMin().convertToDouble()),
+                        c.getMax().convertToDouble());
+      })
+      .Case([&](LeakyReluOp l) {
+        return in[0] >= 0 ? in[0] : l.getAlpha().convertToDouble() * in[0];
+      })
+      .Case([&](HardSigmoidOp h) {
+        return std::clamp(h.getAlpha().convertToDouble() * in[0] +
+                              h.getBeta().convertToDouble(),
+                          0.0, 1.0);
+      })
+      .Case([&](HardSwishOp) {
+        return in[0] * std::clamp(in[0] / 6 + 0.5, 0.0, 1.0);
+      })
+      .Case([&](SigmoidOp) { return 1 / (1 + std::exp(-in[0])); })
+      .Case([&](TanhOp) { return std::tanh(in[0]); })
+      .Case([&](ErfOp) { return std::erf(in[0]); })
+      .Case([&](ExpOp) { return std::exp(in[0]); })
+      .Case([&](SqrtOp) { return std::sqrt(in[0]); })
+      .Default([](Operation *) { return R(); });
+}
+
+bool npu::isTableActivation(Operation *op) {
+  return isa<SigmoidOp, HardSigmoidOp, HardSwishOp, TanhOp, LeakyReluOp,
+             ClampOp>(op);
+}
 
 std::pair<std::string, std::string> npu::onnxNodeOf(Operation *op) {
   std::string name, type;

@@ -14,7 +14,6 @@
 #include "mlir/IR/Matchers.h"
 #include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/StringSet.h"
-#include "llvm/ADT/TypeSwitch.h"
 
 #include <cmath>
 
@@ -181,9 +180,7 @@ bool QuantizePass::willBeInt8(Operation *op) {
   // An activation is a lookup table when its result goes on in INT8;
   // feeding FP32 readers, it stays FP32 (one quantization fewer, and fused
   // into the convolution before it).
-  if (!isa<SigmoidOp, HardSigmoidOp, HardSwishOp, TanhOp, LeakyReluOp, ClampOp>(
-          op) ||
-      !rangeOf(op->getResult(0)) || op->use_empty())
+  if (!isTableActivation(op) || !rangeOf(op->getResult(0)) || op->use_empty())
     return false;
   auto [it, inserted] = lutDecisions.try_emplace(op, false);
   if (inserted)
@@ -340,41 +337,6 @@ void QuantizePass::quantizeLut(Operation *op, OpBuilder &b) {
   op->erase();
 }
 
-/// One elementwise op at one point, from its operands' values (double
-/// precision, ONNX semantics); nullopt for any other op.
-static std::optional<double> evaluate(Operation *op, ArrayRef<double> in) {
-  using R = std::optional<double>;
-  return TypeSwitch<Operation *, R>(op)
-      .Case([&](AddOp) { return in[0] + in[1]; })
-      .Case([&](SubOp) { return in[0] - in[1]; })
-      .Case([&](MulOp) { return in[0] * in[1]; })
-      .Case([&](DivOp) { return in[0] / in[1]; })
-      .Case([&](PowOp) { return std::pow(in[0], in[1]); })
-      .Case([&](MinimumOp) { return std::min(in[0], in[1]); })
-      .Case([&](MaximumOp) { return std::max(in[0], in[1]); })
-      .Case([&](ClampOp c) {
-        return std::min(std::max(in[0], c.getMin().convertToDouble()),
-                        c.getMax().convertToDouble());
-      })
-      .Case([&](LeakyReluOp l) {
-        return in[0] >= 0 ? in[0] : l.getAlpha().convertToDouble() * in[0];
-      })
-      .Case([&](HardSigmoidOp h) {
-        return std::clamp(h.getAlpha().convertToDouble() * in[0] +
-                              h.getBeta().convertToDouble(),
-                          0.0, 1.0);
-      })
-      .Case([&](HardSwishOp) {
-        return in[0] * std::clamp(in[0] / 6 + 0.5, 0.0, 1.0);
-      })
-      .Case([&](SigmoidOp) { return 1 / (1 + std::exp(-in[0])); })
-      .Case([&](TanhOp) { return std::tanh(in[0]); })
-      .Case([&](ErfOp) { return std::erf(in[0]); })
-      .Case([&](ExpOp) { return std::exp(in[0]); })
-      .Case([&](SqrtOp) { return std::sqrt(in[0]); })
-      .Default([](Operation *) { return R(); });
-}
-
 /// The single value of a constant whose elements are all equal.
 static std::optional<double> splatValue(Value v) {
   Attribute attr;
@@ -398,7 +360,8 @@ QuantizePass::findTableRegion(Value v) {
     for (Operation *user : x.getUsers()) {
       if (region.contains(user) || user->getNumResults() != 1 ||
           user->getResult(0).getType() != v.getType() || keptFloat(user) ||
-          !evaluate(user, SmallVector<double>(user->getNumOperands(), 0.5)))
+          !evaluateElementwise(
+              user, SmallVector<double>(user->getNumOperands(), 0.5)))
         continue;
       if (!llvm::all_of(user->getOperands(),
                         [&](Value o) { return inRegion(o) || splatValue(o); }))
@@ -434,25 +397,24 @@ bool QuantizePass::collapseIntoTable(Value v, OpBuilder &b) {
   SmallVector<Operation *> &order = region->ops;
   Value output = region->output;
   std::optional<RankedTensorType> outType = quantizedTypeOf(output);
-  // Evaluate the region (program order) at each input code.
-  auto in = cast<quant::UniformQuantizedType>(
-      cast<RankedTensorType>(input.getType()).getElementType());
-  auto out = cast<quant::UniformQuantizedType>(outType->getElementType());
-  SmallVector<int8_t> table(256);
-  for (int q = -128; q <= 127; ++q) {
-    llvm::DenseMap<Value, double> value;
-    value[v] = in.getScale() * (q - in.getZeroPoint());
-    for (Operation *op : order) {
-      SmallVector<double> args;
-      for (Value o : op->getOperands())
-        args.push_back(value.count(o) ? value[o] : *splatValue(o));
-      value[op->getResult(0)] = *evaluate(op, args);
-    }
-    double code =
-        std::round(value[output] / out.getScale()) + out.getZeroPoint();
-    table[q + 128] = int8_t(std::isnan(code) ? out.getZeroPoint()
-                                             : std::clamp(code, -128.0, 127.0));
-  }
+  // The region (program order) at each input code.
+  auto params = [](Type t) {
+    auto q = cast<quant::UniformQuantizedType>(
+        cast<RankedTensorType>(t).getElementType());
+    return ptq::AffineParams{q.getScale(), int32_t(q.getZeroPoint())};
+  };
+  std::array<int8_t, 256> table = ptq::buildLookupTable(
+      params(input.getType()), params(*outType), [&](double x) {
+        llvm::DenseMap<Value, double> value;
+        value[v] = x;
+        for (Operation *op : order) {
+          SmallVector<double> args;
+          for (Value o : op->getOperands())
+            args.push_back(value.count(o) ? value[o] : *splatValue(o));
+          value[op->getResult(0)] = *evaluateElementwise(op, args);
+        }
+        return value[output];
+      });
   SmallVector<Location> locs;
   for (Operation *op : order)
     locs.push_back(op->getLoc());
@@ -492,9 +454,7 @@ void QuantizePass::runOnOperation() {
       (void)quantizeConvTranspose(t, b);
       continue;
     }
-    if (isa<SigmoidOp, HardSigmoidOp, HardSwishOp, TanhOp, LeakyReluOp,
-            ClampOp>(op) &&
-        willBeInt8(op)) {
+    if (isTableActivation(op) && willBeInt8(op)) {
       quantizeLut(op, b);
       continue;
     }

@@ -27,7 +27,9 @@
 
 #include "npu/Quantization/Calibration.h"
 
+#include <array>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -51,6 +53,13 @@ struct AffineParams {
 /// rounded to an integer in [-128, 127] so that 0 is exactly
 /// representable. An empty range (min = max = 0) gets scale 1, zp 0.
 AffineParams chooseAffineParams(Range range);
+
+/// A 256-entry INT8 lookup table: entry q + 128 is `out`'s code of
+/// f(in.dequantize(q)) (round half away from zero, saturated; a NaN maps
+/// to out's zero point).
+std::array<int8_t, 256>
+buildLookupTable(const AffineParams &in, const AffineParams &out,
+                 const std::function<double(double)> &f);
 
 /// Symmetric per-channel weight scales: max |w| / 127 over each channel's
 /// values; a channel of zeros gets scale 1. `w` holds `count` values,

@@ -10,6 +10,8 @@
 
 #include "Codegen.h"
 
+#include "npu/Quantization/QuantParams.h"
+
 #include "llvm/ADT/TypeSwitch.h"
 
 #include <cmath>
@@ -90,43 +92,25 @@ static quant::UniformQuantizedType uniformOf(Type type) {
       cast<RankedTensorType>(type).getElementType());
 }
 
+/// An op that runs as a vec.lut: a lookup table, or an activation with
+/// INT8 operand and result.
+static bool isInt8Activation(Operation *op) {
+  return isa<LookupTableOp>(op) || (isTableActivation(op) && isInt8(op));
+}
+
 std::optional<ElementsAttr> lutTable(Operation *op) {
   if (auto lut = dyn_cast<LookupTableOp>(op))
     return cast<ElementsAttr>(lut.getTable());
-  if (!isa<SigmoidOp, HardSigmoidOp, HardSwishOp, TanhOp, LeakyReluOp, ClampOp>(
-          op) ||
-      !isInt8(op))
+  if (!isInt8Activation(op))
     return std::nullopt;
   auto in = uniformOf(op->getOperand(0).getType());
   auto out = uniformOf(op->getResult(0).getType());
   if (!in || !out)
     return std::nullopt;
-  auto f = [&](double x) -> double {
-    return TypeSwitch<Operation *, double>(op)
-        .Case([&](SigmoidOp) { return 1.0 / (1.0 + std::exp(-x)); })
-        .Case([&](HardSigmoidOp h) {
-          return std::clamp(h.getAlpha().convertToDouble() * x +
-                                h.getBeta().convertToDouble(),
-                            0.0, 1.0);
-        })
-        .Case([&](HardSwishOp) {
-          return x * std::clamp(x / 6.0 + 0.5, 0.0, 1.0);
-        })
-        .Case([&](TanhOp) { return std::tanh(x); })
-        .Case([&](LeakyReluOp l) {
-          return x >= 0 ? x : l.getAlpha().convertToDouble() * x;
-        })
-        .Case([&](ClampOp c) {
-          return std::min(std::max(x, c.getMin().convertToDouble()),
-                          c.getMax().convertToDouble());
-        });
-  };
-  SmallVector<int8_t> table(256);
-  for (int q = -128; q <= 127; ++q) {
-    double y = f(in.getScale() * (q - in.getZeroPoint()));
-    double code = std::round(y / out.getScale()) + out.getZeroPoint();
-    table[q + 128] = int8_t(std::clamp(code, -128.0, 127.0));
-  }
+  std::array<int8_t, 256> table = ptq::buildLookupTable(
+      {in.getScale(), int32_t(in.getZeroPoint())},
+      {out.getScale(), int32_t(out.getZeroPoint())},
+      [&](double x) { return *evaluateElementwise(op, {x}); });
   auto type =
       RankedTensorType::get({256}, IntegerType::get(op->getContext(), 8));
   return DenseElementsAttr::get(type, ArrayRef(table));
@@ -147,7 +131,7 @@ std::optional<VecFunc> vecFuncOf(Operation *op) {
     f.zpIn = uniformOf(dq.getInput().getType()).getZeroPoint();
     return f;
   }
-  if (lutTable(op)) {
+  if (isInt8Activation(op)) {
     VecFunc f{false, "lut"};
     f.kind = VecFunc::Lut;
     return f;

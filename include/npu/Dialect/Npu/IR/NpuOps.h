@@ -52,6 +52,19 @@ mlir::ElementsAttr makeFloatConstant(mlir::RankedTensorType type,
                                      llvm::ArrayRef<float> values,
                                      llvm::StringRef resourceHint);
 
+/// The value of an elementwise op (add, sub, mul, div, pow, minimum,
+/// maximum, clamp, leaky_relu, hard_sigmoid, hard_swish, sigmoid, tanh, erf,
+/// exp, sqrt) at one point, from its operands' values, in double precision
+/// with ONNX's semantics; nullopt for any other op. Compile-time folding of
+/// lookup tables uses it.
+std::optional<double> evaluateElementwise(mlir::Operation *op,
+                                          llvm::ArrayRef<double> operands);
+
+/// The activations that have an INT8 -> INT8 form as a lookup table when
+/// their operand and result are quantized: sigmoid, hard_sigmoid,
+/// hard_swish, tanh, leaky_relu, clamp.
+bool isTableActivation(mlir::Operation *op);
+
 /// The ONNX node name and op type the importer records in an op's location
 /// (`fused<"OpType">["name"]`, possibly fused again by folding); the op's
 /// own name stands in for what is missing.
