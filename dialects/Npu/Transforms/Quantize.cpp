@@ -66,8 +66,8 @@ private:
                         ArrayRef<float> w, int64_t axis,
                         std::vector<double> &scales);
   LogicalResult quantizeConv(ConvOp conv, OpBuilder &b);
-  LogicalResult quantizeMatmul(MatMulOp mm, OpBuilder &b);
-  LogicalResult quantizeConvTranspose(ConvTransposeOp op, OpBuilder &b);
+  LogicalResult quantizeWithFloatResult(Operation *op, OpBuilder &b);
+  /// An activation that willBeInt8 as an INT8 -> INT8 op.
   void quantizeLut(Operation *op, OpBuilder &b);
   /// The elementwise FP32 ops that only `v` and constants feed, as far as
   /// they reach, when they end in one value (with a range) whose readers
@@ -275,56 +275,40 @@ LogicalResult QuantizePass::quantizeConv(ConvOp conv, OpBuilder &b) {
 }
 
 /// A matmul with constant 2-D FP32 weights [K][N] (Gemm, fully connected
-/// layers): INT8 left operand per tensor, weights per column (axis 1),
-/// FP32 result (scaled per column out of the INT32 accumulator).
-LogicalResult QuantizePass::quantizeMatmul(MatMulOp mm, OpBuilder &b) {
-  auto wType = mm.getRhs().getType();
+/// layers) or a transposed convolution of one group (constant weights
+/// [C][M][k...]): INT8 operand 0 per tensor, weights (operand 1) per output
+/// channel along axis 1, FP32 result (scaled per channel out of the INT32
+/// accumulator) and bias.
+LogicalResult QuantizePass::quantizeWithFloatResult(Operation *op,
+                                                    OpBuilder &b) {
+  Value weightIn = op->getOperand(1);
+  auto mm = dyn_cast<MatMulOp>(op);
+  auto t = dyn_cast<ConvTransposeOp>(op);
+  if ((mm && mm.getRhs().getType().getRank() != 2) || (t && t.getGroup() != 1))
+    return failure();
   SmallVector<float> w;
   Attribute wAttr;
-  if (wType.getRank() != 2 || !mm.getType().getElementType().isF32() ||
-      !matchPattern(mm.getRhs(), m_Constant(&wAttr)) ||
+  if (!cast<RankedTensorType>(op->getResult(0).getType())
+           .getElementType()
+           .isF32() ||
+      !matchPattern(weightIn, m_Constant(&wAttr)) ||
       !readFloatConstant(wAttr, w))
     return failure();
-  Value lhs = int8Of(mm.getLhs(), b);
-  if (!lhs)
-    return failure();
-  std::vector<double> scales;
-  Value weight = quantizeWeights(b, mm, mm.getRhs(), w, 1, scales);
-  auto q = MatMulOp::create(b, mm.getLoc(), mm.getType(), lhs, weight);
-  q->setAttrs(mm->getAttrs());
-  mm.getResult().replaceAllUsesWith(q.getResult());
-  mm->erase();
-  return success();
-}
-
-/// A transposed convolution (one group, constant weights [C][M][k...]):
-/// INT8 input, weights per output channel (axis 1), FP32 result and bias.
-LogicalResult QuantizePass::quantizeConvTranspose(ConvTransposeOp op,
-                                                  OpBuilder &b) {
-  SmallVector<float> w;
-  Attribute wAttr;
-  if (op.getGroup() != 1 || !op.getType().getElementType().isF32() ||
-      !matchPattern(op.getWeight(), m_Constant(&wAttr)) ||
-      !readFloatConstant(wAttr, w))
-    return failure();
-  Value input = int8Of(op.getInput(), b);
+  Value input = int8Of(op->getOperand(0), b);
   if (!input)
     return failure();
   std::vector<double> scales;
-  Value weight = quantizeWeights(b, op, op.getWeight(), w, 1, scales);
-  SmallVector<Value> operands = {input, weight};
-  if (op.getBias())
-    operands.push_back(op.getBias());
-  Operation *q = b.create(op.getLoc(), op->getName().getIdentifier(), operands,
-                          TypeRange{op.getType()}, op->getAttrs());
-  op.getResult().replaceAllUsesWith(q->getResult(0));
+  SmallVector<Value> operands(op->getOperands());
+  operands[0] = input;
+  operands[1] = quantizeWeights(b, op, weightIn, w, 1, scales);
+  Operation *q = b.create(op->getLoc(), op->getName().getIdentifier(), operands,
+                          op->getResultTypes(), op->getAttrs());
+  op->getResult(0).replaceAllUsesWith(q->getResult(0));
   op->erase();
   return success();
 }
 
 void QuantizePass::quantizeLut(Operation *op, OpBuilder &b) {
-  if (!willBeInt8(op))
-    return;
   Value input = int8.lookup(op->getOperand(0));
   std::optional<RankedTensorType> outType = quantizedTypeOf(op->getResult(0));
   if (!input || !outType)
@@ -446,12 +430,8 @@ void QuantizePass::runOnOperation() {
       (void)quantizeConv(conv, b);
       continue;
     }
-    if (auto mm = dyn_cast<MatMulOp>(op)) {
-      (void)quantizeMatmul(mm, b);
-      continue;
-    }
-    if (auto t = dyn_cast<ConvTransposeOp>(op)) {
-      (void)quantizeConvTranspose(t, b);
+    if (isa<MatMulOp, ConvTransposeOp>(op)) {
+      (void)quantizeWithFloatResult(op, b);
       continue;
     }
     if (isTableActivation(op) && willBeInt8(op)) {
