@@ -358,6 +358,15 @@ private:
                          const VecOperand &src0, std::optional<VecOperand> src1,
                          const VecOperand &dst, ArrayRef<int64_t> dims,
                          StringRef type, int64_t layer, StringRef dstType = "");
+  /// The INT32 accumulator tile from entry 0 (`strides` over `dims`, the
+  /// channel along dims[0]) to FP32 at `dst` with the same strides, times
+  /// scales[c] plus biases[c] (FP32 rows in the scratchpad, from the tile's
+  /// first channel): vec.convert itof, vec.binary mul and add, in order.
+  SmallVector<Operation *> emitScaledReadout(Location loc, int64_t dst,
+                                             ArrayRef<int64_t> dims,
+                                             ArrayRef<int64_t> strides,
+                                             int64_t scales, int64_t biases,
+                                             int64_t layer);
   /// Emits a vector program, tiled and double-buffered like a single
   /// elementwise op (which is a program of one step).
   LogicalResult emitVectorProgram(Operation *op, const VectorProgram &p,

@@ -975,58 +975,53 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
     }
     // Accumulator (+ bias) -> output buffer j % 2, [pixel][m].
     int64_t pixels = tile.oht * tile.owt;
-    SmallVector<NamedAttribute> attrs = {b.getNamedAttr("src0", i64(0)),
-                                         b.getNamedAttr("dst", i64(outBuf(j)))};
-    Operation *out;
     SmallVector<int64_t> dims = {tile.mt, pixels, 1, 1},
                          st = {1, tile.mt, 0, 0};
+    int64_t channel = tile.grp * g.cout + tile.m0;
     SmallVector<Operation *> program;
     if (int8 && !int8Out) {
       // Accumulator -> FP32, then x scale[c] + bias[c].
-      attrs.push_back(b.getNamedAttr("func", b.getStringAttr("itof")));
-      out = npuisa::VecConvertOp::create(b, loc, TypeRange{}, ValueRange{},
-                                         attrs);
-      int64_t channel = tile.grp * g.cout + tile.m0;
-      SmallVector<int64_t> perChannel = {1, 0, 0, 0};
-      for (auto [func, table] : {std::pair{"mul", biasBuf + 4 * channel},
-                                 {"add", biasBuf + 4 * (outC + channel)}})
-        program.push_back(emitVecStep(loc, VecFunc{true, func}, {outBuf(j), st},
-                                      VecOperand{table, perChannel},
-                                      {outBuf(j), st}, dims, "f32", layer));
-    } else if (int8) {
-      // Accumulator -> INT8: (acc + bias) * multiplier >> shift + zp_out,
-      // saturated (the ReLU absorbed by npu-quantize is this saturation).
-      attrs.push_back(b.getNamedAttr(
-          "src1", i64(biasBuf + 12 * (tile.grp * g.cout + tile.m0))));
-      auto rq = npuisa::VecRequantOp::create(b, loc, TypeRange{}, ValueRange{},
-                                             attrs);
-      rq.setChannelAxisAttr(i64(0));
-      if (outZp)
-        rq.setZpOutAttr(i64(outZp));
-      out = rq;
-    } else if (bias) {
-      attrs.push_back(b.getNamedAttr("func", b.getStringAttr("add")));
-      attrs.push_back(b.getNamedAttr(
-          "src1", i64(biasBuf + 4 * (tile.grp * g.cout + tile.m0))));
-      auto add =
-          npuisa::VecBinaryOp::create(b, loc, TypeRange{}, ValueRange{}, attrs);
-      add.setSrc1Strides(SmallVector<int64_t>{1, 0, 0, 0});
-      add.setSrc1Type(StringRef("f32"));
-      out = add;
+      program =
+          emitScaledReadout(loc, outBuf(j), dims, st, biasBuf + 4 * channel,
+                            biasBuf + 4 * (outC + channel), layer);
     } else {
-      attrs.push_back(b.getNamedAttr("func", b.getStringAttr("copy")));
-      attrs.push_back(b.getNamedAttr("src1", i64(0)));
-      out =
-          npuisa::VecUnaryOp::create(b, loc, TypeRange{}, ValueRange{}, attrs);
+      SmallVector<NamedAttribute> attrs = {
+          b.getNamedAttr("src0", i64(0)),
+          b.getNamedAttr("dst", i64(outBuf(j)))};
+      Operation *out;
+      if (int8) {
+        // Accumulator -> INT8: (acc + bias) * multiplier >> shift + zp_out,
+        // saturated (the ReLU absorbed by npu-quantize is this saturation).
+        attrs.push_back(b.getNamedAttr("src1", i64(biasBuf + 12 * channel)));
+        auto rq = npuisa::VecRequantOp::create(b, loc, TypeRange{},
+                                               ValueRange{}, attrs);
+        rq.setChannelAxisAttr(i64(0));
+        if (outZp)
+          rq.setZpOutAttr(i64(outZp));
+        out = rq;
+      } else if (bias) {
+        attrs.push_back(b.getNamedAttr("func", b.getStringAttr("add")));
+        attrs.push_back(b.getNamedAttr("src1", i64(biasBuf + 4 * channel)));
+        auto add = npuisa::VecBinaryOp::create(b, loc, TypeRange{},
+                                               ValueRange{}, attrs);
+        add.setSrc1Strides(SmallVector<int64_t>{1, 0, 0, 0});
+        add.setSrc1Type(StringRef("f32"));
+        out = add;
+      } else {
+        attrs.push_back(b.getNamedAttr("func", b.getStringAttr("copy")));
+        attrs.push_back(b.getNamedAttr("src1", i64(0)));
+        out = npuisa::VecUnaryOp::create(b, loc, TypeRange{}, ValueRange{},
+                                         attrs);
+      }
+      out->setAttr("dims", b.getDenseI64ArrayAttr(dims));
+      out->setAttr("src0_strides", b.getDenseI64ArrayAttr(st));
+      out->setAttr("dst_strides", b.getDenseI64ArrayAttr(st));
+      out->setAttr("src0_type", b.getStringAttr(int8 ? "i32" : "f32"));
+      out->setAttr("dst_type", b.getStringAttr(int8Out ? "i8" : "f32"));
+      out->setAttr("src0_space", b.getStringAttr("acc"));
+      out->setAttr("layer", i64(layer));
+      program.push_back(out);
     }
-    out->setAttr("dims", b.getDenseI64ArrayAttr(dims));
-    out->setAttr("src0_strides", b.getDenseI64ArrayAttr(st));
-    out->setAttr("dst_strides", b.getDenseI64ArrayAttr(st));
-    out->setAttr("src0_type", b.getStringAttr(int8 ? "i32" : "f32"));
-    out->setAttr("dst_type", b.getStringAttr(int8Out ? "i8" : "f32"));
-    out->setAttr("src0_space", b.getStringAttr("acc"));
-    out->setAttr("layer", i64(layer));
-    program.insert(program.begin(), out);
     emitEpilogue(outBuf(j), dims, st, tile.grp * g.cout + tile.m0, tempsBuf,
                  outBytes, constsBuf, layer, program, quantBuf(j));
     if (j >= 2) // store j-2 freed the buffer

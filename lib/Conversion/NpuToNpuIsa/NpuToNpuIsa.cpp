@@ -839,9 +839,8 @@ Operation *Codegen::emitVecStep(Location loc, const VecFunc &fn,
     vec->setAttr("zp_in", b.getI64IntegerAttr(*fn.zpIn));
   if (fn.zpOut)
     vec->setAttr("zp_out", b.getI64IntegerAttr(*fn.zpOut));
-  if (src1 && fn.kind == VecFunc::Lut) {
-    // The table: a scratchpad address, no element walk.
-  } else if (src1) {
+  // A table (vec.lut's src1) is an address without an element walk.
+  if (src1 && fn.kind != VecFunc::Lut) {
     vec->setAttr("src1_strides", b.getDenseI64ArrayAttr(src1->strides));
     vec->setAttr("src1_type", b.getStringAttr(type));
   }
@@ -853,6 +852,24 @@ Operation *Codegen::emitVecStep(Location loc, const VecFunc &fn,
       vec->setAttr(name, b.getF32FloatAttr(*value));
   vec->setAttr("layer", b.getI64IntegerAttr(layer));
   return vec;
+}
+
+SmallVector<Operation *>
+Codegen::emitScaledReadout(Location loc, int64_t dst, ArrayRef<int64_t> dims,
+                           ArrayRef<int64_t> strides, int64_t scales,
+                           int64_t biases, int64_t layer) {
+  VecFunc itof{false, "itof"};
+  itof.kind = VecFunc::Convert;
+  Operation *convert = emitVecStep(loc, itof, {0, strides}, std::nullopt,
+                                   {dst, strides}, dims, "i32", layer, "f32");
+  convert->setAttr("src0_space", b.getStringAttr("acc"));
+  SmallVector<Operation *> program = {convert};
+  SmallVector<int64_t> perChannel = {1, 0, 0, 0};
+  for (auto [func, table] : {std::pair{"mul", scales}, {"add", biases}})
+    program.push_back(emitVecStep(loc, VecFunc{true, func}, {dst, strides},
+                                  VecOperand{table, perChannel}, {dst, strides},
+                                  dims, "f32", layer));
+  return program;
 }
 
 LogicalResult Codegen::emitVectorProgram(Operation *op, const VectorProgram &p,
@@ -1854,33 +1871,21 @@ LogicalResult Codegen::emitMatmul2D(MatMulOp op, int64_t aBase, int64_t wBase,
     }
     // Accumulator -> C buffer j % 2 -> DRAM.
     const Step &st = outTiles[j].front();
-    SmallVector<NamedAttribute> attrs = {
-        b.getNamedAttr("func", b.getStringAttr(int8 ? "itof" : "copy")),
-        b.getNamedAttr("src0", i64(0)), b.getNamedAttr("src1", i64(0)),
-        b.getNamedAttr("dst", i64(cBuf(j)))};
-    Operation *copy = int8 ? npuisa::VecConvertOp::create(b, loc, TypeRange{},
-                                                          ValueRange{}, attrs)
-                                 .getOperation()
-                           : npuisa::VecUnaryOp::create(b, loc, TypeRange{},
-                                                        ValueRange{}, attrs)
-                                 .getOperation();
     SmallVector<int64_t> dims = {st.nt, st.mt, 1, 1}, cSt = {1, st.nt, 0, 0};
-    copy->setAttr("dims", b.getDenseI64ArrayAttr(dims));
-    copy->setAttr("src0_strides", b.getDenseI64ArrayAttr(cSt));
-    copy->setAttr("dst_strides", b.getDenseI64ArrayAttr(cSt));
-    copy->setAttr("src0_type", b.getStringAttr(int8 ? "i32" : "f32"));
-    copy->setAttr("dst_type", b.getStringAttr("f32"));
-    copy->setAttr("src0_space", b.getStringAttr("acc"));
-    copy->setAttr("layer", i64(layer));
+    SmallVector<Operation *> program;
+    if (int8) { // x scale[n] + bias[n]
+      program = emitScaledReadout(loc, cBuf(j), dims, cSt, tableBuf + 4 * st.n0,
+                                  tableBuf + 4 * (N + st.n0), layer);
+    } else {
+      Operation *copy =
+          emitVecStep(loc, VecFunc{false, "copy"}, {0, cSt}, std::nullopt,
+                      {cBuf(j), cSt}, dims, "f32", layer);
+      copy->setAttr("src0_space", b.getStringAttr("acc"));
+      program.push_back(copy);
+    }
     if (j >= 2) // store freed C buffer j % 2
-      copy->setAttr("pop_next", b.getUnitAttr());
-    Operation *lastCompute = copy;
-    if (int8) // x scale[n] + bias[n]
-      for (auto [func, table] : {std::pair{"mul", tableBuf + 4 * st.n0},
-                                 {"add", tableBuf + 4 * (N + st.n0)}})
-        lastCompute = emitVecStep(loc, VecFunc{true, func}, {cBuf(j), cSt},
-                                  VecOperand{table, {1, 0, 0, 0}},
-                                  {cBuf(j), cSt}, dims, "f32", layer);
+      program.front()->setAttr("pop_next", b.getUnitAttr());
+    Operation *lastCompute = program.back();
     lastCompute->setAttr("push_next", b.getUnitAttr());
     auto store =
         dma2D(npuisa::DmaStoreOp(), cBuf(j), cBase + 4 * (st.m0 * N + st.n0),
