@@ -69,19 +69,16 @@ SmallVector<Value> int8Values(func::FuncOp main) {
 }
 
 /// Compiles a clone of `module` (phase `from`) in which the values `select`
-/// picks (by position) are extra graph outputs, INT8 ones dequantized, and
-/// runs it over every sample, calling `observe(sample, k, data)` with
-/// output k's FP32 data (the graph's own outputs first, then the picks).
-LogicalResult
-runObserved(ModuleOp module, CompilePhase from,
-            function_ref<SmallVector<Value>(func::FuncOp)> select,
-            ArrayRef<CalibrationSample> samples, StringRef target,
-            function_ref<void(size_t, size_t, ArrayRef<float>)> observe,
-            std::string &error) {
+/// picks in the clone are extra graph outputs (INT8 ones dequantized), after
+/// the graph's own outputs.
+std::unique_ptr<rt::Executable>
+compileObserved(ModuleOp module, CompilePhase from,
+                function_ref<SmallVector<Value>(func::FuncOp)> select,
+                StringRef target, std::string &error) {
   OwningOpRef<ModuleOp> clone = module.clone();
   func::FuncOp main = mainOf(*clone);
   if (!main)
-    return error = "no func.func @main", failure();
+    return error = "no func.func @main", nullptr;
   auto ret = cast<func::ReturnOp>(main.getBody().front().getTerminator());
   OpBuilder b(ret);
   SmallVector<Value> results(ret.getOperands());
@@ -117,25 +114,28 @@ runObserved(ModuleOp module, CompilePhase from,
   buildPipelineToPhase(pm, CompilePhase::Isa, target, from);
   std::vector<uint8_t> bytes;
   if (failed(pm.run(*clone)))
-    return error = "compiling the observed model: " + diagnostic, failure();
+    return error = "compiling the observed model: " + diagnostic, nullptr;
   auto programs = (*clone).getOps<npuisa::ProgramOp>();
   if (programs.empty() || failed(emitNpubin(*programs.begin(), bytes)))
-    return error = "compiling the observed model: " + diagnostic, failure();
-  std::unique_ptr<rt::Executable> exe =
-      rt::Executable::load(std::move(bytes), nullptr, error);
-  if (!exe)
-    return failure();
-  for (auto [s, sample] : llvm::enumerate(samples)) {
-    rt::Emulator emu(*exe);
-    for (auto [i, data] : llvm::enumerate(sample.inputs))
-      if (!emu.setInput(i, data.data(), data.size() * sizeof(float), error))
-        return error = sample.name + ": " + error, failure();
-    if (!emu.run(error))
+    return error = "compiling the observed model: " + diagnostic, nullptr;
+  return rt::Executable::load(std::move(bytes), nullptr, error);
+}
+
+/// Runs `exe` on `sample`, calling `observe(k, data)` with output k's FP32
+/// data (the graph's own outputs first, then the observed values).
+LogicalResult runSample(const rt::Executable &exe,
+                        const CalibrationSample &sample,
+                        function_ref<void(size_t, ArrayRef<float>)> observe,
+                        std::string &error) {
+  rt::Emulator emu(exe);
+  for (auto [i, data] : llvm::enumerate(sample.inputs))
+    if (!emu.setInput(i, data.data(), data.size() * sizeof(float), error))
       return error = sample.name + ": " + error, failure();
-    for (size_t k = 0; k < exe->outputs().size(); ++k) {
-      const float *p = reinterpret_cast<const float *>(emu.output(k));
-      observe(s, k, ArrayRef(p, exe->outputs()[k].sizeBytes / sizeof(float)));
-    }
+  if (!emu.run(error))
+    return error = sample.name + ": " + error, failure();
+  for (size_t k = 0; k < exe.outputs().size(); ++k) {
+    const float *p = reinterpret_cast<const float *>(emu.output(k));
+    observe(k, ArrayRef(p, exe.outputs()[k].sizeBytes / sizeof(float)));
   }
   return success();
 }
@@ -229,14 +229,19 @@ LogicalResult calibrate(ModuleOp module, ArrayRef<CalibrationSample> samples,
   for (const CalibrationSample &sample : samples)
     for (auto [i, data] : llvm::enumerate(sample.inputs))
       inputs[i].add(data.data(), data.size());
-  if (failed(runObserved(
-          module, CompilePhase::Optimized, floatValues, samples, target,
-          [&](size_t, size_t k, ArrayRef<float> data) {
-            if (k >= graphOutputs)
-              stats[k - graphOutputs].add(data.data(), data.size());
-          },
-          error)))
+  std::unique_ptr<rt::Executable> exe = compileObserved(
+      module, CompilePhase::Optimized, floatValues, target, error);
+  if (!exe)
     return failure();
+  for (const CalibrationSample &sample : samples)
+    if (failed(runSample(
+            *exe, sample,
+            [&](size_t k, ArrayRef<float> data) {
+              if (k >= graphOutputs)
+                stats[k - graphOutputs].add(data.data(), data.size());
+            },
+            error)))
+      return failure();
   Builder b(module.getContext());
   auto rangeAttr = [&](const ptq::TensorStats &s) {
     ptq::Range r = ptq::chooseRange(s, method);
@@ -267,41 +272,33 @@ buildQuantReport(ModuleOp reference, ModuleOp quantized,
     refIndex[onnxNodeOf(v.getDefiningOp()).first] = i;
   struct Pair {
     Value q;
-    size_t ref;
+    size_t qIndex, refIndex; // in int8Values and floatValues
   };
   std::vector<Pair> pairs;
-  for (Value q : qValues) {
+  for (auto [i, q] : llvm::enumerate(qValues)) {
     auto it = refIndex.find(onnxNodeOf(q.getDefiningOp()).first);
     if (it != refIndex.end())
-      pairs.push_back({q, it->second});
+      pairs.push_back({q, i, it->second});
   }
-  // Observed data, per sample: reference values and graph outputs, then the
-  // INT8 ones. Both models are run over the whole set.
-  std::vector<std::vector<std::vector<float>>> ref(samples.size()),
-      got(samples.size());
-  if (failed(runObserved(
-          reference, CompilePhase::Optimized, floatValues, samples, target,
-          [&](size_t s, size_t k, ArrayRef<float> data) {
-            ref[s].push_back(data.vec());
-          },
-          error)))
+  // Both models observe just the paired values (in pair order, after the
+  // graph outputs), compiled once and run sample by sample.
+  auto picks = [&](auto values, size_t Pair::*index) {
+    return [&pairs, values, index](func::FuncOp clone) {
+      SmallVector<Value> all = values(clone), picked;
+      for (const Pair &p : pairs)
+        picked.push_back(all[p.*index]);
+      return picked;
+    };
+  };
+  std::unique_ptr<rt::Executable> refExe =
+      compileObserved(reference, CompilePhase::Optimized,
+                      picks(floatValues, &Pair::refIndex), target, error);
+  if (!refExe)
     return failure();
-  if (failed(runObserved(
-          quantized, CompilePhase::Quantized,
-          [&](func::FuncOp main) {
-            SmallVector<Value> picked;
-            SmallVector<Value> all = int8Values(main);
-            // Same positions as in `pairs` (the clone's values).
-            for (auto [i, v] : llvm::enumerate(int8Values(qMain)))
-              if (llvm::any_of(pairs, [&](const Pair &p) { return p.q == v; }))
-                picked.push_back(all[i]);
-            return picked;
-          },
-          samples, target,
-          [&](size_t s, size_t k, ArrayRef<float> data) {
-            got[s].push_back(data.vec());
-          },
-          error)))
+  std::unique_ptr<rt::Executable> qExe =
+      compileObserved(quantized, CompilePhase::Quantized,
+                      picks(int8Values, &Pair::qIndex), target, error);
+  if (!qExe)
     return failure();
   struct Acc {
     double ff = 0, qq = 0, fq = 0, noise = 0;
@@ -322,16 +319,28 @@ buildQuantReport(ModuleOp reference, ModuleOp quantized,
       return ff > 0 && qq > 0 ? fq / std::sqrt(ff * qq) : (ff == qq ? 1 : 0);
     }
   };
+  // Output k: a graph output for k < graphOutputs, else pair k - graphOutputs.
+  std::vector<Acc> acc(graphOutputs + pairs.size());
+  for (const CalibrationSample &sample : samples) {
+    std::vector<std::vector<float>> ref;
+    if (failed(runSample(
+            *refExe, sample,
+            [&](size_t, ArrayRef<float> data) { ref.push_back(data.vec()); },
+            error)) ||
+        failed(runSample(
+            *qExe, sample,
+            [&](size_t k, ArrayRef<float> data) { acc[k].add(ref[k], data); },
+            error)))
+      return failure();
+  }
   llvm::json::Array layers, outputs;
   for (auto [j, pair] : llvm::enumerate(pairs)) {
-    Acc acc;
-    for (size_t s = 0; s < samples.size(); ++s)
-      acc.add(ref[s][graphOutputs + pair.ref], got[s][graphOutputs + j]);
+    const Acc &a = acc[graphOutputs + j];
     Operation *op = pair.q.getDefiningOp();
     llvm::json::Object layer{{"name", onnxNodeOf(op).first},
                              {"op", op->getName().stripDialect().str()},
-                             {"sqnr_db", acc.sqnr()},
-                             {"cosine", acc.cosine()}};
+                             {"sqnr_db", a.sqnr()},
+                             {"cosine", a.cosine()}};
     // The result's parameters; an FP32 result has none.
     if (auto type = dyn_cast<quant::UniformQuantizedType>(
             cast<RankedTensorType>(pair.q.getType()).getElementType())) {
@@ -357,14 +366,11 @@ buildQuantReport(ModuleOp reference, ModuleOp quantized,
     layers.push_back(std::move(layer));
   }
   for (unsigned k = 0; k < graphOutputs; ++k) {
-    Acc acc;
-    for (size_t s = 0; s < samples.size(); ++s)
-      acc.add(ref[s][k], got[s][k]);
     auto name = refMain.getResultAttrOfType<StringAttr>(k, "npu.name");
     outputs.push_back(llvm::json::Object{
         {"name", name ? name.str() : "output" + std::to_string(k)},
-        {"sqnr_db", acc.sqnr()},
-        {"cosine", acc.cosine()}});
+        {"sqnr_db", acc[k].sqnr()},
+        {"cosine", acc[k].cosine()}});
   }
   return llvm::json::Value(
       llvm::json::Object{{"samples", int64_t(samples.size())},
