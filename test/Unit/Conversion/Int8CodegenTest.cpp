@@ -82,6 +82,17 @@ std::string i8Type(double scale, int zp) {
   return os.str();
 }
 
+/// Per-channel INT8 weights along `axis`, symmetric ([-127, 127], zp 0).
+std::string weightType(const std::vector<double> &scales, int axis) {
+  std::ostringstream os;
+  os.precision(17);
+  os << "!quant.uniform<i8<-127:127>:f32:" << axis << ", {";
+  for (size_t i = 0; i < scales.size(); ++i)
+    os << (i ? "," : "") << scales[i];
+  os << "}>";
+  return os.str();
+}
+
 std::string shape(std::initializer_list<int64_t> dims, const std::string &el) {
   std::ostringstream os;
   os << "tensor<";
@@ -139,17 +150,11 @@ void runInt8Conv(const Int8Conv &t) {
     bf[i] = float(bq[i]) / 64.0f;
   for (int64_t m = 0; m < t.m; ++m)
     wScale[m] = 0.002 + 0.001 * double(m % 5);
-  std::ostringstream scales;
-  scales.precision(17);
-  for (int64_t m = 0; m < t.m; ++m)
-    scales << (m ? "," : "") << wScale[m];
   std::string inT = shape({1, t.c, t.h, t.w}, i8Type(t.sIn, t.zpIn));
   std::string outT =
       shape({1, t.m, oh, ow}, t.floatOut ? "f32" : i8Type(t.sOut, t.zpOut));
   std::string biasT = shape({t.m}, t.floatOut ? "f32" : "i32");
-  std::string wT =
-      shape({t.m, cg, t.k, t.k},
-            "!quant.uniform<i8<-127:127>:f32:0, {" + scales.str() + "}>");
+  std::string wT = shape({t.m, cg, t.k, t.k}, weightType(wScale, 0));
   std::ostringstream src;
   src << "func.func @main(%x: " << shape({1, t.c, t.h, t.w}, "f32")
       << " {npu.name = \"x\"}) -> (" << shape({1, t.m, oh, ow}, "f32")
@@ -257,15 +262,10 @@ TEST(Int8Codegen, MatmulWithFloatResult) {
     v = code(rng);
   for (int8_t &v : wq)
     v = int8_t(wcode(rng));
-  std::ostringstream scales;
-  scales.precision(17);
-  for (int64_t n = 0; n < N; ++n) {
+  for (int64_t n = 0; n < N; ++n)
     ws[n] = 0.001 * double(1 + n % 7);
-    scales << (n ? "," : "") << ws[n];
-  }
   std::string aF = shape({M, K}, "f32"), aQ = shape({M, K}, i8Type(sA, zpA));
-  std::string wT = shape({K, N}, "!quant.uniform<i8<-127:127>:f32:1, {" +
-                                     scales.str() + "}>");
+  std::string wT = shape({K, N}, weightType(ws, 1));
   std::string yT = shape({M, N}, "f32");
   std::ostringstream src;
   src << "func.func @main(%a: " << aF << " {npu.name = \"a\"}) -> (" << yT
@@ -315,17 +315,13 @@ TEST(Int8Codegen, TransposedConvPhasesWithFloatResult) {
     v = code(rng);
   for (int8_t &v : wq)
     v = int8_t(wcode(rng));
-  std::ostringstream scales;
-  scales.precision(17);
   for (int64_t m = 0; m < M; ++m) {
     bias[m] = 0.25f * float(m) - 0.5f;
     ws[m] = 0.003 * double(m + 1);
-    scales << (m ? "," : "") << ws[m];
   }
   std::string xF = shape({1, C, H, W}, "f32"),
               xQ = shape({1, C, H, W}, i8Type(sIn, zp));
-  std::string wT = shape({C, M, K, K}, "!quant.uniform<i8<-127:127>:f32:1, {" +
-                                           scales.str() + "}>");
+  std::string wT = shape({C, M, K, K}, weightType(ws, 1));
   std::string yT = shape({1, M, OH, OW}, "f32");
   std::ostringstream src;
   src << "func.func @main(%x: " << xF << " {npu.name = \"x\"}) -> (" << yT
