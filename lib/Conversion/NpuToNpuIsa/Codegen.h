@@ -174,6 +174,11 @@ epilogueOperands(Value convResult, ArrayRef<Operation *> rest);
 bool epilogueResources(Value convResult, ArrayRef<Operation *> rest,
                        int64_t &tiles, int64_t &bytes);
 
+/// Records on `g` what the epilogue `rest` (possibly empty) needs:
+/// epilogueTiles, epilogueBytes (epilogueResources) and quantizedOut (it
+/// ends in npu.quantize). False when epilogueResources is.
+bool noteEpilogue(MacConv &g, Value convResult, ArrayRef<Operation *> rest);
+
 /// The part of a window [start, start + extent) inside [0, size): padding
 /// before it, elements inside, padding after it (before + count + after =
 /// extent; a window entirely outside is all padding).

@@ -223,6 +223,15 @@ bool epilogueResources(Value convResult, ArrayRef<Operation *> rest,
   return true;
 }
 
+bool noteEpilogue(MacConv &g, Value convResult, ArrayRef<Operation *> rest) {
+  g.quantizedOut = !rest.empty() && isa<QuantizeOp>(rest.back());
+  if (rest.empty()) {
+    g.epilogueTiles = g.epilogueBytes = 0;
+    return true;
+  }
+  return epilogueResources(convResult, rest, g.epilogueTiles, g.epilogueBytes);
+}
+
 Operation *Codegen::loadEpilogueOperands(Value convResult, int64_t consts,
                                          int64_t layer, Operation *last) {
   if (epilogue.empty())
@@ -526,9 +535,7 @@ LogicalResult Codegen::emitConv(ConvOp op, int64_t layer) {
   if (outT.getNumElements() == 0)
     return success();
   int64_t taps = g.weightTaps;
-  g.quantizedOut = !epilogue.empty() && isa<QuantizeOp>(epilogue.back());
-  if (!epilogue.empty() && !epilogueResources(op.getResult(), epilogue,
-                                              g.epilogueTiles, g.epilogueBytes))
+  if (!noteEpilogue(g, op.getResult(), epilogue))
     return op.emitError("backend: a fused epilogue reads an unsupported "
                         "operand");
   if (int8 && (isDepthwise(g) || !op.getWeight().getDefiningOp<ConstantOp>()))

@@ -54,10 +54,7 @@ DictionaryAttr chooseTiles(Builder &b, Operation *op,
     MacConv g;
     if (!convGeometry(conv, g))
       return nullptr;
-    g.quantizedOut = !epilogue.empty() && isa<QuantizeOp>(epilogue.back());
-    if (!epilogue.empty() &&
-        !epilogueResources(conv.getResult(), epilogue, g.epilogueTiles,
-                           g.epilogueBytes))
+    if (!noteEpilogue(g, conv.getResult(), epilogue))
       return nullptr;
     if (isDepthwise(g)) {
       ConvTiles t = chooseDepthwiseTiles(target, g);
