@@ -232,17 +232,22 @@ static void printConstantValue(OpAsmPrinter &printer, Operation *,
 // QuantizeOp / DequantizeOp
 //===----------------------------------------------------------------------===//
 
+/// Whether `tensorType` holds per-tensor uniform quantized i8 over f32.
+static bool isInt8PerTensor(Type tensorType) {
+  auto q = dyn_cast<quant::UniformQuantizedType>(
+      cast<RankedTensorType>(tensorType).getElementType());
+  return q && q.getStorageType().isSignlessInteger(8) &&
+         q.getExpressedType().isF32();
+}
+
 /// Verifies that `floatType` is an f32 tensor and `quantType` a tensor of
 /// per-tensor uniform quantized i8 over f32.
 static LogicalResult verifyQuantBoundary(Operation *op, Type floatType,
                                          Type quantType) {
   auto f = cast<RankedTensorType>(floatType).getElementType();
-  auto q = dyn_cast<quant::UniformQuantizedType>(
-      cast<RankedTensorType>(quantType).getElementType());
   if (!f.isF32())
     return op->emitOpError("expects f32 on the real side, got ") << f;
-  if (!q || !q.getStorageType().isSignlessInteger(8) ||
-      !q.getExpressedType().isF32())
+  if (!isInt8PerTensor(quantType))
     return op->emitOpError("expects !quant.uniform<i8:f32, ...> per tensor, "
                            "got ")
            << cast<RankedTensorType>(quantType).getElementType();
@@ -268,9 +273,7 @@ LogicalResult LookupTableOp::verify() {
       !tableType.getElementType().isSignlessInteger(8))
     return emitOpError("expects a table of 256 i8 codes, got ") << tableType;
   for (Type t : {getInput().getType(), getType()}) {
-    auto q = dyn_cast<quant::UniformQuantizedType>(
-        cast<RankedTensorType>(t).getElementType());
-    if (!q || !q.getStorageType().isSignlessInteger(8))
+    if (!isInt8PerTensor(t))
       return emitOpError("expects !quant.uniform<i8:f32, ...> operand and "
                          "result, got ")
              << t;
