@@ -148,6 +148,12 @@ bool Emulator::setInput(size_t index, const void *data, size_t size,
             std::to_string(size);
     return false;
   }
+  if (!spec.frozen.empty() && std::memcmp(spec.frozen.data(), data, size)) {
+    error = "input '" + spec.name +
+            "' was frozen at compile time (npu-compile --input-value); the "
+            "executable accepts only that value";
+    return false;
+  }
   std::memcpy(dram_.data() + spec.dramOffset, data, size);
   return true;
 }

@@ -73,6 +73,11 @@ bool readTensor(const bin::TensorInfo &info, uint64_t dramSize,
     return fail(error, label + " size_bytes disagrees with its shape");
   if (uint64_t(out.dramOffset) + out.sizeBytes > dramSize)
     return fail(error, label + " lies outside DRAM");
+  if (const flatbuffers::Vector<uint8_t> *frozen = info.frozen()) {
+    if (std::strcmp(what, "input") != 0 || frozen->size() != out.sizeBytes)
+      return fail(error, label + " has frozen contents of the wrong size");
+    out.frozen.assign(frozen->begin(), frozen->end());
+  }
   if (const bin::QuantParams *q = info.quant()) {
     if (q->scale())
       out.scale.assign(q->scale()->begin(), q->scale()->end());
@@ -327,9 +332,9 @@ std::vector<uint8_t> ProgramBuilder::finish() {
       if (!s.scale.empty())
         quant = bin::CreateQuantParamsDirect(fbb, &s.scale, &s.zeroPoint,
                                              s.quantAxis);
-      out.push_back(bin::CreateTensorInfoDirect(fbb, s.name.c_str(), &s.shape,
-                                                s.type, s.layout, s.dramOffset,
-                                                s.sizeBytes, quant));
+      out.push_back(bin::CreateTensorInfoDirect(
+          fbb, s.name.c_str(), &s.shape, s.type, s.layout, s.dramOffset,
+          s.sizeBytes, quant, s.frozen.empty() ? nullptr : &s.frozen));
     }
     return fbb.CreateVector(out);
   };

@@ -1,6 +1,7 @@
 //===- npu-compile.cpp - ONNX model to NPU executable ---------------------===//
 //
 // npu-compile MODEL.onnx [--compile-to=PHASE] [--input-shape=NAME:AxBxC]...
+//             [--input-value=NAME=FILE]...
 //             [--target=NAME] [-o OUT] [--report=FILE.json]
 //             [--quantize=int8 --calibration=DIR
 //              [--calibration-method=minmax|percentile|entropy]
@@ -15,6 +16,12 @@
 // --report a JSON report (npu/Target/Report/CompileReport.h). Errors are one
 // line, `npu-compile: error: FILE: what is wrong`, exit code 1, and nothing
 // is written.
+//
+// --input-value freezes a graph input to the tensor in FILE (.npy, or an
+// ONNX TensorProto .pb): for inputs that set shapes or operator parameters
+// (Resize sizes, Slice starts, Pad pads, Gather indices), which a
+// static-shape compiler needs as constants. The executable keeps the input;
+// npu-run refuses any other value for it.
 //
 // --quantize=int8 calibrates the optimized FP32 model on the emulator over
 // the samples in DIR (npu/Quantization/Calibrate.h) and compiles it through
@@ -82,6 +89,11 @@ cl::list<std::string> inputShapes(
     "input-shape",
     cl::desc("Bind a graph input's shape, e.g. x:1x3x48x192 (repeatable)"),
     cl::value_desc("name:DxDx..."), cl::cat(category));
+cl::list<std::string> inputValues(
+    "input-value",
+    cl::desc("Freeze a graph input to the tensor in FILE (.npy or ONNX "
+             "TensorProto .pb), e.g. sizes=sizes.npy (repeatable)"),
+    cl::value_desc("name=file"), cl::cat(category));
 cl::opt<std::string> reportPath(
     "report",
     cl::desc("Write a JSON report of the generated code (bin phase): per "
@@ -157,6 +169,11 @@ int main(int argc, char **argv) {
   for (const std::string &spec : inputShapes) {
     std::string message;
     if (!npu::parseInputShapeBinding(spec, options, message))
+      return error(message);
+  }
+  for (const std::string &spec : inputValues) {
+    std::string message;
+    if (!npu::parseInputValueBinding(spec, options, message))
       return error(message);
   }
 

@@ -39,6 +39,8 @@ void printTensors(const char *title, const std::vector<TensorSpec> &specs) {
     if (!t.scale.empty())
       std::printf("  quant scale=%g zp=%d%s", t.scale[0], t.zeroPoint[0],
                   t.scale.size() > 1 ? " (per-axis)" : "");
+    if (!t.frozen.empty())
+      std::printf("  frozen");
     std::printf("\n");
   }
 }

@@ -105,6 +105,14 @@ LogicalResult ProgramOp::verify() {
   return success();
 }
 
+LogicalResult InputOp::verify() {
+  if (auto value = getFrozenValueAttr())
+    if (value.getType() != getType())
+      return emitOpError("frozen_value has type ")
+             << value.getType() << ", not the input's " << getType();
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Instructions
 //===----------------------------------------------------------------------===//

@@ -569,6 +569,7 @@ private:
     std::string name;
     Buffer buffer;
     Type type;
+    ElementsAttr frozenValue = {}; ///< Inputs frozen by --input-value.
   };
   SmallVector<TensorPlacement> inputs, outputs;
   /// Constant bytes to place: (location, DRAM offset, value).

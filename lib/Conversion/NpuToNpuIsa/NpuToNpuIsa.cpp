@@ -512,7 +512,8 @@ LogicalResult Codegen::planDram(func::ReturnOp ret) {
                        "input " + Twine(i));
     buffers[arg] = buf;
     inputs.push_back(
-        {(name ? name.getValue() : "input").str(), buf, arg.getType()});
+        {(name ? name.getValue() : "input").str(), buf, arg.getType(),
+         func.getArgAttrOfType<ElementsAttr>(i, "npu.frozen_value")});
   }
   // Outputs: an op computing a returned value writes straight into the
   // output; anything else (an input, a constant, an alias) is copied there.
@@ -724,7 +725,8 @@ void Codegen::materializePlan() {
   for (const TensorPlacement &in : inputs)
     npuisa::InputOp::create(b, func.getLoc(), b.getStringAttr(in.name),
                             b.getI64IntegerAttr(in.buffer.offset),
-                            TypeAttr::get(in.type), b.getStringAttr("dense"));
+                            TypeAttr::get(in.type), b.getStringAttr("dense"),
+                            in.frozenValue);
   for (const TensorPlacement &out : outputs)
     npuisa::OutputOp::create(b, func.getLoc(), b.getStringAttr(out.name),
                              b.getI64IntegerAttr(out.buffer.offset),

@@ -47,6 +47,11 @@ public:
   void setResult(unsigned i, mlir::Value value);
   /// Records `msg` as the import error (prefixed with the node) and fails.
   mlir::LogicalResult fail(const llvm::Twine &msg);
+  /// Fails with "`what` must be constant" for parameters read from
+  /// `inputs`, naming the graph inputs they are computed from and the
+  /// `--input-value` option that freezes them.
+  mlir::LogicalResult failNotConstant(llvm::ArrayRef<unsigned> inputs,
+                                      const llvm::Twine &what);
 
   /// A rank-0 constant of `elementType` holding `value`.
   mlir::Value scalar(mlir::Type elementType, double value);

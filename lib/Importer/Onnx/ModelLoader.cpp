@@ -20,6 +20,8 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include "npu/runtime/Npy.h"
+
 #include <google/protobuf/io/coded_stream.h>
 #include <onnx/checker.h>
 #include <onnx/shape_inference/implementation.h>
@@ -120,6 +122,14 @@ runtimeInputs(onnx::GraphProto &graph) {
   return result;
 }
 
+/// Names of the graph's runtime inputs, for messages.
+static std::string listInputs(onnx::GraphProto &graph) {
+  std::string names;
+  for (const auto *in : runtimeInputs(graph))
+    names += (names.empty() ? "" : ", ") + in->name();
+  return names;
+}
+
 static LogicalResult bindInputShapes(onnx::GraphProto &graph,
                                      const OnnxImportOptions &options,
                                      std::string &error) {
@@ -183,15 +193,125 @@ static LogicalResult bindInputShapes(onnx::GraphProto &graph,
     }
   }
   for (const auto &entry : options.inputShapes)
-    if (!bound.contains(entry.getKey())) {
-      std::string names;
-      for (const auto *in : runtimeInputs(graph))
-        names += (names.empty() ? "" : ", ") + in->name();
+    if (!bound.contains(entry.getKey()))
       return error = ("--input-shape names '" + entry.getKey() +
-                      "', which is not a graph input (inputs: " + names + ")")
+                      "', which is not a graph input (inputs: " +
+                      listInputs(graph) + ")")
                          .str(),
              failure();
+  return success();
+}
+
+/// The ONNX element type of a .npy dtype.
+static int32_t onnxType(bin::ElementType type) {
+  using bin::ElementType;
+  switch (type) {
+  case ElementType::F32:
+    return onnx::TensorProto::FLOAT;
+  case ElementType::F16:
+    return onnx::TensorProto::FLOAT16;
+  case ElementType::I8:
+    return onnx::TensorProto::INT8;
+  case ElementType::U8:
+    return onnx::TensorProto::UINT8;
+  case ElementType::I32:
+    return onnx::TensorProto::INT32;
+  case ElementType::I64:
+    return onnx::TensorProto::INT64;
+  case ElementType::Bool:
+    return onnx::TensorProto::BOOL;
+  }
+  return onnx::TensorProto::UNDEFINED;
+}
+
+/// Reads a `--input-value` file: an ONNX TensorProto (`.pb`) or a `.npy`.
+static LogicalResult readInputValue(StringRef path, uint64_t maxBytes,
+                                    onnx::TensorProto &value,
+                                    std::string &error) {
+  if (!path.ends_with(".pb")) {
+    rt::NpyArray array;
+    if (!rt::readNpy(path.str(), array, error))
+      return failure();
+    value.set_data_type(onnxType(array.type));
+    for (int64_t d : array.shape)
+      value.add_dims(d);
+    value.set_raw_data(array.data.data(), array.data.size());
+    return success();
+  }
+  auto buffer = MemoryBuffer::getFile(path, /*IsText=*/false,
+                                      /*RequiresNullTerminator=*/false);
+  if (!buffer)
+    return error = "cannot read file: " + buffer.getError().message(),
+           failure();
+  if ((*buffer)->getBufferSize() > maxBytes)
+    return error = "file is too large for one protobuf message", failure();
+  if (!value.ParseFromArray((*buffer)->getBufferStart(),
+                            static_cast<int>((*buffer)->getBufferSize())))
+    return error = "not an ONNX TensorProto (protobuf parsing failed)",
+           failure();
+  if (value.data_location() == onnx::TensorProto::EXTERNAL)
+    return error = "the tensor's data is external, which --input-value does "
+                   "not read",
+           failure();
+  return success();
+}
+
+/// Freezes the inputs `options.inputValues` names: each value becomes an
+/// initializer of the input's name, after checks against the declared type.
+static LogicalResult bindInputValues(onnx::GraphProto &graph,
+                                     const OnnxImportOptions &options,
+                                     LoadedModel &out, std::string &error) {
+  SmallVector<StringRef> names;
+  for (const auto &entry : options.inputValues)
+    names.push_back(entry.getKey());
+  llvm::sort(names);
+  SmallVector<onnx::ValueInfoProto *> inputs = runtimeInputs(graph);
+  for (StringRef name : names) {
+    std::string file = options.inputValues.lookup(name);
+    auto fail = [&](const Twine &what) {
+      error = ("--input-value for '" + name + "': " + file + ": " + what).str();
+      return failure();
+    };
+    auto it = llvm::find_if(inputs, [&](onnx::ValueInfoProto *in) {
+      return in->name() == name;
+    });
+    if (it == inputs.end())
+      return error = ("--input-value names '" + name +
+                      "', which is not a graph input (inputs: " +
+                      listInputs(graph) + ")")
+                         .str(),
+             failure();
+    onnx::TensorProto value;
+    std::string why;
+    if (failed(readInputValue(file, options.maxModelBytes, value, why)))
+      return fail(why);
+    if (!value.name().empty() && value.name() != name)
+      return fail("the file holds tensor '" + value.name() + "'");
+    value.set_name(name.str());
+    onnx::ValueInfoProto &in = **it;
+    if (!in.type().has_tensor_type())
+      return fail("the input is not a tensor");
+    auto *tensorType = in.mutable_type()->mutable_tensor_type();
+    if (tensorType->elem_type() != value.data_type())
+      return fail("the file holds " + dataTypeName(value.data_type()) +
+                  " elements; the input is " +
+                  dataTypeName(tensorType->elem_type()));
+    if (tensorType->has_shape()) {
+      const auto &declared = tensorType->shape();
+      bool same = declared.dim_size() == value.dims_size();
+      for (int i = 0; same && i < declared.dim_size(); ++i)
+        same = !declared.dim(i).has_dim_value() ||
+               declared.dim(i).dim_value() == value.dims(i);
+      if (!same)
+        return fail("its shape does not match the input's declared shape");
     }
+    auto *shape = tensorType->mutable_shape();
+    shape->Clear();
+    for (int64_t d : value.dims())
+      shape->add_dim()->set_dim_value(d);
+    *graph.add_initializer() = std::move(value);
+    out.frozenInputs.insert(name);
+  }
   return success();
 }
 
@@ -375,6 +495,7 @@ LogicalResult loadModel(StringRef path, const OnnxImportOptions &options,
   onnx::GraphProto &graph = *out.model.mutable_graph();
   if (failed(hoistConstantNodes(graph, error)) ||
       failed(bindInputShapes(graph, options, error)) ||
+      failed(bindInputValues(graph, options, out, error)) ||
       failed(inferShapes(out.model, error)))
     return failure();
   // Each round can only shrink the node list, so this terminates; the bound

@@ -8,6 +8,7 @@
 
 #include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/LogicalResult.h"
 
 #include <onnx/onnx_pb.h>
@@ -24,6 +25,9 @@ struct LoadedModel {
   std::string modelDir;
   /// Version of the default ("" / "ai.onnx") opset the model imports.
   int64_t opset = 0;
+  /// Graph inputs frozen by `--input-value`: each has an initializer of its
+  /// name, yet stays an argument of `@main` (see OnnxImportOptions).
+  llvm::StringSet<> frozenInputs;
 };
 
 /// True for nodes of the default ONNX domain ("" or "ai.onnx").
@@ -39,7 +43,7 @@ collectValueTypes(const onnx::GraphProto &graph);
 /// Loads `path` into `out`, in order: size limit, protobuf parse, ONNX
 /// `checker::check_model`, unsupported-op scan (every node whose op type
 /// neither `hasImporter` accepts nor the constant folder handles, all listed
-/// in one message), `--input-shape` binding, ONNX
+/// in one message), `--input-shape` and `--input-value` binding, ONNX
 /// `shape_inference::InferShapes` with data propagation, import-time constant
 /// folding to a fixpoint (folded nodes become initializers, then shape
 /// inference runs again), and a last scan for fold-only ops that did not

@@ -11,6 +11,7 @@
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Verifier.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSet.h"
 
 using namespace mlir;
 using namespace npu;
@@ -46,6 +47,22 @@ bool npu::parseInputShapeBinding(llvm::StringRef spec,
   }
   if (!options.inputShapes.try_emplace(name, shape).second) {
     error = "--input-shape binds '" + name.str() + "' twice";
+    return false;
+  }
+  return true;
+}
+
+bool npu::parseInputValueBinding(llvm::StringRef spec,
+                                 OnnxImportOptions &options,
+                                 std::string &error) {
+  size_t eq = spec.rfind('=');
+  if (eq == llvm::StringRef::npos || eq == 0 || eq + 1 == spec.size()) {
+    error = "--input-value expects NAME=FILE, got '" + spec.str() + "'";
+    return false;
+  }
+  llvm::StringRef name = spec.take_front(eq);
+  if (!options.inputValues.try_emplace(name, spec.drop_front(eq + 1)).second) {
+    error = "--input-value binds '" + name.str() + "' twice";
     return false;
   }
   return true;
@@ -303,7 +320,8 @@ FailureOr<OwningOpRef<ModuleOp>> GraphImporter::run(std::string &errorOut) {
   SmallVector<Type> argTypes, resultTypes;
   SmallVector<std::string> argNames;
   for (const auto &in : graph.input()) {
-    if (initializers.count(in.name()))
+    if (initializers.count(in.name()) &&
+        !loaded.frozenInputs.contains(in.name()))
       continue;
     auto type = staticType(in.name());
     if (failed(type))
@@ -322,13 +340,23 @@ FailureOr<OwningOpRef<ModuleOp>> GraphImporter::run(std::string &errorOut) {
   auto func = func::FuncOp::create(
       builder, fileLoc, "main", builder.getFunctionType(argTypes, resultTypes));
   Block *entry = func.addEntryBlock();
+  builder.setInsertionPointToEnd(entry);
   for (auto [i, name] : llvm::enumerate(argNames)) {
     func.setArgAttr(i, "npu.name", builder.getStringAttr(name));
-    values[name] = entry->getArgument(i);
+    if (!loaded.frozenInputs.contains(name)) {
+      values[name] = entry->getArgument(i);
+      continue;
+    }
+    // A frozen input: readers see its initializer; the argument keeps the
+    // interface and carries the value the runtime will insist on.
+    auto value = lookupValue(name);
+    if (failed(value))
+      return fail();
+    func.setArgAttr(i, "npu.frozen_value",
+                    cast<ConstantOp>(value->getDefiningOp()).getValue());
   }
   for (auto [i, out] : llvm::enumerate(graph.output()))
     func.setResultAttr(i, "npu.name", builder.getStringAttr(out.name()));
-  builder.setInsertionPointToEnd(entry);
 
   for (const auto &node : graph.node())
     if (failed(importNode(node)))
@@ -424,6 +452,40 @@ void NodeContext::setResult(unsigned i, Value value) {
 LogicalResult NodeContext::fail(const llvm::Twine &msg) {
   graph.error = msg.str();
   return failure();
+}
+
+LogicalResult NodeContext::failNotConstant(ArrayRef<unsigned> inputs,
+                                           const llvm::Twine &what) {
+  // The graph inputs the parameters are computed from, in graph order.
+  llvm::StringMap<const onnx::NodeProto *> producer;
+  for (const auto &n : graph.loaded.model.graph().node())
+    for (const auto &out : n.output())
+      producer[out] = &n;
+  llvm::StringSet<> seen;
+  SmallVector<std::string> work;
+  for (unsigned i : inputs)
+    if (hasInput(i))
+      work.push_back(node.input(i));
+  while (!work.empty()) {
+    std::string name = work.pop_back_val();
+    if (name.empty() || !seen.insert(name).second)
+      continue;
+    if (auto it = producer.find(name); it != producer.end())
+      for (const auto &in : it->second->input())
+        work.push_back(in);
+  }
+  SmallVector<std::string> names;
+  for (const auto &in : graph.loaded.model.graph().input())
+    if (seen.contains(in.name()) && !graph.initializers.count(in.name()))
+      names.push_back("'" + in.name() + "'");
+  if (names.empty())
+    return fail(what + " must be constant");
+  bool one = names.size() == 1;
+  return fail(what + " must be constant; " + (one ? "it comes" : "they come") +
+              " from graph input" + (one ? " " : "s ") +
+              llvm::join(names, ", ") + " (freeze " + (one ? "it" : "them") +
+              " with --input-value=" + StringRef(names[0]).drop_front().drop_back() +
+              "=FILE)");
 }
 
 Value NodeContext::scalar(Type elementType, double value) {

@@ -478,7 +478,7 @@ LogicalResult importSlice(NodeContext &ctx) {
   if (ctx.opset >= 10) {
     auto s = ctx.constantInts(1), e = ctx.constantInts(2);
     if (!s || !e)
-      return ctx.fail("Slice starts/ends must be constant");
+      return ctx.failNotConstant({1, 2}, "Slice starts/ends");
     starts = *s;
     ends = *e;
     for (auto [i, out] :
@@ -487,7 +487,7 @@ LogicalResult importSlice(NodeContext &ctx) {
         continue;
       auto v = ctx.constantInts(i);
       if (!v)
-        return ctx.fail("Slice axes/steps must be constant");
+        return ctx.failNotConstant({i}, "Slice axes/steps");
       *out = *v;
     }
   } else {
@@ -558,12 +558,14 @@ LogicalResult importPad(NodeContext &ctx) {
   } else {
     auto p = ctx.constantInts(1);
     if (!p)
-      return ctx.fail("Pad pads must be constant");
+      return ctx.failNotConstant({1}, "Pad pads");
     pads = *p;
     if (ctx.hasInput(2)) {
       const HostTensor *v = ctx.constant(2);
-      if (!v || v->size() != 1)
-        return ctx.fail("Pad constant_value must be a constant scalar");
+      if (!v)
+        return ctx.failNotConstant({2}, "Pad constant_value");
+      if (v->size() != 1)
+        return ctx.fail("Pad constant_value must be a scalar");
       value = static_cast<float>(v->realAt(0));
     }
   }
@@ -614,12 +616,12 @@ LogicalResult importResize(NodeContext &ctx) {
       scales.push_back(static_cast<float>(given->realAt(i)));
   } else if (ctx.opset >= 11 && ctx.hasInput(3)) {
     if (!ctx.constant(3))
-      return ctx.fail("Resize sizes must be constant");
+      return ctx.failNotConstant({3}, "Resize sizes");
     for (int64_t d = 0; d < inType.getRank(); ++d)
       scales.push_back(static_cast<float>(outType.getDimSize(d)) /
                        static_cast<float>(inType.getDimSize(d)));
   } else {
-    return ctx.fail("Resize needs constant scales or sizes");
+    return ctx.failNotConstant({scalesIdx}, "Resize scales");
   }
   if (static_cast<int64_t>(scales.size()) != inType.getRank())
     return ctx.fail("Resize scales must have one entry per axis");

@@ -216,6 +216,9 @@ LogicalResult npu::emitNpubin(ProgramOp program, std::vector<uint8_t> &bytes) {
           uint32_t(op.getAttrOfType<IntegerAttr>("dram").getInt());
       spec.sizeBytes =
           uint32_t(type.getNumElements() * rt::elementBytes(*elem));
+      if (auto in = dyn_cast<InputOp>(op); in && in.getFrozenValueAttr())
+        if (!rawBytes(in.getFrozenValueAttr(), spec.frozen))
+          return in.emitOpError("frozen value bytes are unavailable");
       llvm::isa<InputOp>(op) ? b.addInput(spec) : b.addOutput(spec);
     } else if (auto data = dyn_cast<DataOp>(op)) {
       std::vector<uint8_t> raw;

@@ -26,6 +26,17 @@ struct OnnxImportOptions {
   /// dimensions take the bound value; a declared static dimension must match.
   llvm::StringMap<llvm::SmallVector<int64_t>> inputShapes;
 
+  /// Graph inputs frozen to a value (`--input-value=sizes=sizes.npy`), by ONNX
+  /// name: the file (`.npy`, or an ONNX TensorProto `.pb` as ONNX's test data
+  /// stores inputs) is read at import and the input becomes a constant, so
+  /// shape-determining inputs (Resize sizes, Slice starts, Pad pads, Gather
+  /// indices) fold as initializers would. The input stays in `@main`'s
+  /// signature, unused, with the value in an `npu.frozen_value` argument
+  /// attribute: the executable keeps the model's interface and the runtime
+  /// refuses any other contents for it (TVM's `freeze_params` and
+  /// onnx-simplifier's input overwriting do the same for static compilers).
+  llvm::StringMap<std::string> inputValues;
+
   /// Largest model file accepted, in bytes. Protobuf refuses messages of
   /// 2 GiB or more; larger models must store weights as external data.
   uint64_t maxModelBytes = (uint64_t(1) << 31) - 1;
@@ -43,11 +54,18 @@ struct OnnxImportOptions {
 bool parseInputShapeBinding(llvm::StringRef spec, OnnxImportOptions &options,
                             std::string &error);
 
+/// Parses one `--input-value` value, `NAME=FILE`, into `options`. Returns
+/// false with a message in `error` on bad syntax or a name bound twice. The
+/// name is everything before the last `=`.
+bool parseInputValueBinding(llvm::StringRef spec, OnnxImportOptions &options,
+                            std::string &error);
+
 /// Imports the ONNX model at `path` into a new module in `context` (which
 /// gets the `npu` and `func` dialects loaded).
 ///
 /// Runs ONNX's own `checker::check_model` and `shape_inference::InferShapes`
-/// (with data propagation), binds `options.inputShapes`, folds constant
+/// (with data propagation), binds `options.inputShapes` and
+/// `options.inputValues`, folds constant
 /// shape arithmetic, reads external data relative to the model's directory,
 /// and maps graph inputs and outputs to `@main`'s arguments and results,
 /// which carry their ONNX names in an `npu.name` attribute. Each op's
@@ -57,7 +75,10 @@ bool parseInputShapeBinding(llvm::StringRef spec, OnnxImportOptions &options,
 /// (located at the file) naming the problem: unreadable, oversized or
 /// malformed file; checker or shape-inference error; unsupported operators
 /// (all of them, each with op type, node name and opset); an input
-/// dimension left unbound; a value whose shape is not static.
+/// dimension left unbound; a value whose shape is not static; a frozen
+/// input's file unreadable, naming another tensor, or of another element
+/// type or shape than the input declares. An operator parameter that must be
+/// constant but comes from graph inputs names them and `--input-value`.
 mlir::FailureOr<mlir::OwningOpRef<mlir::ModuleOp>>
 importOnnxModel(llvm::StringRef path, mlir::MLIRContext &context,
                 const OnnxImportOptions &options = {});

@@ -36,6 +36,9 @@ struct TensorSpec {
   std::vector<float> scale; ///< Quantization, empty when float.
   std::vector<int32_t> zeroPoint;
   int32_t quantAxis = -1;
+  /// Inputs frozen at compile time: the only contents the input accepts
+  /// (sizeBytes bytes); empty otherwise.
+  std::vector<uint8_t> frozen;
 };
 
 struct LayerInfo {

@@ -62,24 +62,32 @@ def NpuIsa_LayerOp : NpuIsa_Op<"layer", [HasParent<"ProgramOp">]> {
   let assemblyFormat = "$name `op` $onnx_op attr-dict";
 }
 
-class NpuIsa_TensorOp<string mnemonic> : NpuIsa_Op<mnemonic, [HasParent<"ProgramOp">]> {
-  let arguments = (ins StrAttr:$name,
-                       ConfinedAttr<I64Attr, [IntNonNegative]>:$dram,
-                       TypeAttrOf<AnyRankedTensor>:$type,
-                       DefaultValuedAttr<StrAttr, "\"dense\"">:$layout);
+class NpuIsa_TensorOp<string mnemonic, dag extra = (ins)>
+    : NpuIsa_Op<mnemonic, [HasParent<"ProgramOp">]> {
+  let arguments = !con((ins StrAttr:$name,
+                            ConfinedAttr<I64Attr, [IntNonNegative]>:$dram,
+                            TypeAttrOf<AnyRankedTensor>:$type,
+                            DefaultValuedAttr<StrAttr, "\"dense\"">:$layout),
+                       extra);
   let assemblyFormat = "$name `at` $dram attr-dict `:` $type";
 }
 
-def NpuIsa_InputOp : NpuIsa_TensorOp<"input"> {
+def NpuIsa_InputOp
+    : NpuIsa_TensorOp<"input", (ins OptionalAttr<ElementsAttr>:$frozen_value)> {
   let summary = "A graph input in DRAM";
   let description = [{
     Byte offset `dram`; element type and shape from the tensor type;
     `layout` is "dense" (the ONNX shape's row-major order) or "nhwc".
+    `frozen_value`, when present, is the value the input was frozen to at
+    compile time (`npu-compile --input-value`): the program does not read
+    the input, and the runtime refuses any other contents for it.
 
     ```mlir
     npu_isa.input "x" at 0 : tensor<1x3x48x192xf32>
+    npu_isa.input "sizes" at 64 {frozen_value = dense<[1, 1, 8, 8]> : tensor<4xi64>} : tensor<4xi64>
     ```
   }];
+  let hasVerifier = 1;
 }
 
 def NpuIsa_OutputOp : NpuIsa_TensorOp<"output"> {
