@@ -145,6 +145,10 @@ if [ -n "$doc" ]; then
     echo "run with \`npu-run\` on every test data set, and compared with ONNX's expected"
     echo "outputs by \`npu-compare\` (rtol 1e-3, atol 1e-7). \`ctest -R onnx-conformance\`"
     echo "fails when a case listed in \`test/e2e/onnx-conformance-pass.txt\` stops passing."
+    echo "A case whose operator parameters are graph inputs (Slice starts, Resize sizes,"
+    echo "Pad pads) is compiled with those inputs frozen to their values in the first"
+    echo "test data set (\`npu-compile --input-value\`); the reason column names them,"
+    echo "and \`npu-run\` refuses a data set that gives them other values."
     echo
     echo '```'
     summary

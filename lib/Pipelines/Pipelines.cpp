@@ -64,6 +64,8 @@ void buildOptimizedPassPipeline(OpPassManager &pm) {
   // learnable affine blocks) into its weights and bias; decomposed hard
   // swish back into one op.
   func.addPass(createFoldAffine());
+  // Linear, cubic and irregular nearest Resize into interpolation matmuls.
+  func.addPass(createLowerResize());
   // Folds what the rewrites above exposed and drops the dead constants.
   func.addPass(createCanonicalizerPass());
   // Shares duplicate constants and ops (exporters repeat shape constants).

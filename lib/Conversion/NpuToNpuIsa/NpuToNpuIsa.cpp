@@ -9,6 +9,7 @@
 #include "npu/Conversion/Passes.h"
 
 #include "Codegen.h"
+#include "npu/Dialect/Npu/IR/ResizeSampling.h"
 
 #include "npu/Quantization/QuantParams.h"
 
@@ -1248,89 +1249,30 @@ LogicalResult Codegen::emitDataMovement(Operation *op, int64_t layer) {
   return success();
 }
 
-namespace {
-
-/// The input index ONNX Resize (nearest) samples for output index `o` of an
-/// axis of `in` -> `out` elements at `scale` (ONNX Resize, opset 11-19).
-int64_t nearestIndex(int64_t o, int64_t in, int64_t out, float scale,
-                     CoordinateTransformationMode coord, NearestMode mode) {
-  double x = 0;
-  switch (coord) {
-  case CoordinateTransformationMode::half_pixel:
-    x = (o + 0.5) / scale - 0.5;
-    break;
-  case CoordinateTransformationMode::pytorch_half_pixel:
-    x = out > 1 ? (o + 0.5) / scale - 0.5 : 0.0;
-    break;
-  case CoordinateTransformationMode::align_corners:
-    x = out == 1 ? 0.0 : double(o) * double(in - 1) / double(out - 1);
-    break;
-  case CoordinateTransformationMode::asymmetric:
-    x = o / double(scale);
-    break;
-  case CoordinateTransformationMode::tf_half_pixel_for_nn:
-    x = (o + 0.5) / scale;
-    break;
-  }
-  double r = 0;
-  switch (mode) {
-  case NearestMode::round_prefer_floor:
-    r = x == std::floor(x) + 0.5 ? std::floor(x) : std::round(x);
-    break;
-  case NearestMode::round_prefer_ceil:
-    r = x == std::floor(x) + 0.5 ? std::ceil(x) : std::round(x);
-    break;
-  case NearestMode::floor:
-    r = std::floor(x);
-    break;
-  case NearestMode::ceil:
-    r = std::ceil(x);
-    break;
-  }
-  return std::clamp<int64_t>(int64_t(r), 0, in - 1);
-}
-
-} // namespace
-
 LogicalResult Codegen::emitResizeNearest(ResizeOp op, int64_t layer) {
-  if (op.getMode() != ResizeMode::nearest)
-    return op.emitError("backend: only nearest Resize is supported so far");
   auto inType = op.getInput().getType(), outType = op.getType();
   int64_t eb = elementBytes(outType);
   SmallVector<int64_t> inSt = denseStrides(inType.getShape());
   SmallVector<int64_t> outSt = denseStrides(outType.getShape());
-  // Each axis must sample an affine index (a + o*k) or repeat every input
-  // element r times (o / r): both are strided copies.
+  // Each axis samples an affine index (first + o*step) or repeats every
+  // input element `repeat` times (o / repeat): both are strided copies.
+  // npu-lower-resize has turned every other resize into matmuls.
   SmallVector<int64_t> shape, src, dst;
   int64_t base = 0;
   for (int64_t d = 0; d < inType.getRank(); ++d) {
-    int64_t in = inType.getDimSize(d), out = outType.getDimSize(d);
-    SmallVector<int64_t> idx;
-    for (int64_t o = 0; o < out; ++o)
-      idx.push_back(nearestIndex(o, in, out, op.getScales()[d],
-                                 op.getCoordinateTransformationMode(),
-                                 op.getNearestMode()));
-    int64_t r = out % in == 0 ? out / in : 0;
-    bool repeat =
-        r > 1 && llvm::all_of(llvm::seq<int64_t>(0, out),
-                              [&](int64_t o) { return idx[o] == o / r; });
-    int64_t k = out > 1 ? idx[1] - idx[0] : 0;
-    bool affine =
-        k >= 0 && llvm::all_of(llvm::seq<int64_t>(0, out), [&](int64_t o) {
-          return idx[o] == idx[0] + o * k;
-        });
-    if (repeat) {
-      shape.append({in, r});
+    std::optional<ResizeAxisCopy> copy = resizeAxisCopy(op, d);
+    if (!copy)
+      return op.emitError("backend: this Resize is not a strided copy; run "
+                          "npu-lower-resize first");
+    if (copy->repeat > 1) {
+      shape.append({inType.getDimSize(d), copy->repeat});
       src.append({inSt[d], 0});
-      dst.append({outSt[d] * r, outSt[d]});
-    } else if (affine) {
-      shape.push_back(out);
-      src.push_back(inSt[d] * k);
-      dst.push_back(outSt[d]);
-      base += idx[0] * inSt[d];
+      dst.append({outSt[d] * copy->repeat, outSt[d]});
     } else {
-      return op.emitError("backend: this nearest Resize's sampling is not a "
-                          "strided copy (a non-integer scale)");
+      shape.push_back(outType.getDimSize(d));
+      src.push_back(inSt[d] * copy->step);
+      dst.push_back(outSt[d]);
+      base += copy->first * inSt[d];
     }
   }
   return emitMove(op, shape, eb,

@@ -589,9 +589,12 @@ LogicalResult importGather(NodeContext &ctx) {
 LogicalResult importResize(NodeContext &ctx) {
   auto inType = ctx.inputType(0);
   RankedTensorType outType = ctx.resultType(0);
-  std::string mode = ctx.attrs.getString("mode", "nearest");
-  if (mode != "nearest" && mode != "linear")
-    return ctx.fail("Resize mode '" + mode + "' is not supported");
+  std::string modeName = ctx.attrs.getString("mode", "nearest");
+  std::optional<ResizeMode> mode = symbolizeResizeMode(modeName);
+  if (!mode)
+    return ctx.fail("Resize mode '" + modeName + "' is not supported");
+  if (ctx.attrs.getInt("antialias", 0) != 0)
+    return ctx.fail("Resize antialias is not supported");
   std::string coord =
       ctx.opset >= 11
           ? ctx.attrs.getString("coordinate_transformation_mode", "half_pixel")
@@ -625,10 +628,12 @@ LogicalResult importResize(NodeContext &ctx) {
   }
   if (static_cast<int64_t>(scales.size()) != inType.getRank())
     return ctx.fail("Resize scales must have one entry per axis");
-  ctx.setResult(0, ResizeOp::create(ctx.b, ctx.loc, outType, ctx.input(0),
-                                    mode == "nearest" ? ResizeMode::nearest
-                                                      : ResizeMode::linear,
-                                    *coordMode, *nearestMode, scales));
+  ctx.setResult(
+      0, ResizeOp::create(
+             ctx.b, ctx.loc, outType, ctx.input(0), *mode, *coordMode,
+             *nearestMode, scales,
+             llvm::APFloat(ctx.attrs.getFloat("cubic_coeff_a", -0.75f)),
+             ctx.attrs.getInt("exclude_outside", 0) != 0));
   return success();
 }
 

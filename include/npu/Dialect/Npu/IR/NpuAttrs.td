@@ -7,10 +7,11 @@ include "npu/Dialect/Npu/IR/NpuDialect.td"
 include "mlir/IR/AttrTypeBase.td"
 include "mlir/IR/EnumAttr.td"
 
-/// ONNX Resize `mode` (cubic is not supported by the NPU).
+/// ONNX Resize `mode`.
 def Npu_ResizeMode : I32EnumAttr<"ResizeMode", "Resize interpolation mode", [
     I32EnumAttrCase<"nearest", 0>,
-    I32EnumAttrCase<"linear", 1>]> {
+    I32EnumAttrCase<"linear", 1>,
+    I32EnumAttrCase<"cubic", 2>]> {
   let cppNamespace = "::npu";
   let genSpecializedAttr = 0;
 }

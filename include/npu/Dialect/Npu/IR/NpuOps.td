@@ -629,14 +629,21 @@ def Npu_GatherOp : Npu_Op<"gather", [Pure]> {
 }
 
 def Npu_ResizeOp : Npu_Op<"resize", [Pure]> {
-  let summary = "Nearest or linear resampling (ONNX Resize)";
+  let summary = "Nearest, linear or cubic resampling (ONNX Resize)";
   let description = [{
     Output element at index `o` on axis `d` samples the input at
     `x = transform(o, scales[d], in_d, out_d)` under `coordinate_transformation_mode`,
-    rounded by `nearest_mode` (nearest) or interpolated (linear: bilinear
-    over the axes whose scale is not 1). `scales` are ONNX's (when the model
-    gives `sizes`, `scales = out / in`); opset 10 behaves as `asymmetric`
-    with `floor` rounding.
+    rounded by `nearest_mode` (nearest) or interpolated over the 2 (linear)
+    or 4 (cubic, Keys' kernel with `cubic_coeff_a`) nearest input elements,
+    separably over the axes; taps outside the axis read the edge element, or
+    with `exclude_outside` are dropped and the weights renormalised
+    (npu/Dialect/Npu/IR/ResizeSampling.h). `scales` are ONNX's (when the
+    model gives `sizes`, `scales = out / in`); opset 10 behaves as
+    `asymmetric` with `floor` rounding.
+
+    A nearest resize whose samples are strided copies on every axis is data
+    movement (DMA); `npu-lower-resize` turns every other resize into
+    matmuls with interpolation matrices.
 
     ```mlir
     %y = npu.resize %x {coordinate_transformation_mode = #npu<coord_mode asymmetric>,
@@ -647,7 +654,9 @@ def Npu_ResizeOp : Npu_Op<"resize", [Pure]> {
   }];
   let arguments = (ins Npu_Tensor:$input, Npu_ResizeModeAttr:$mode,
                        Npu_CoordinateTransformationModeAttr:$coordinate_transformation_mode,
-                       Npu_NearestModeAttr:$nearest_mode, DenseF32ArrayAttr:$scales);
+                       Npu_NearestModeAttr:$nearest_mode, DenseF32ArrayAttr:$scales,
+                       DefaultValuedAttr<F32Attr, "-0.75f">:$cubic_coeff_a,
+                       UnitAttr:$exclude_outside);
   let results = (outs Npu_Tensor:$output);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
   let hasVerifier = 1;

@@ -54,6 +54,32 @@ def FoldBatchNorm : Pass<"npu-fold-batch-norm", "mlir::func::FuncOp"> {
   ];
 }
 
+def LowerResize : Pass<"npu-lower-resize", "mlir::func::FuncOp"> {
+  let summary = "Lower Resize that is not a strided copy to interpolation "
+                "matmuls";
+  let description = [{
+    A Resize is separable: along each axis the output is `R · x` for an
+    `out x in` interpolation matrix `R` (npu/Dialect/Npu/IR/ResizeSampling.h:
+    two taps for linear, four for cubic, one-hot rows for nearest), so a
+    linear, cubic or irregular nearest Resize becomes, for each axis whose
+    matrix is not the identity, a matmul by the constant `R^T` on the MAC
+    array, the axis moved innermost by a transpose around it when it is not
+    already (consecutive transposes compose in the canonicalizer):
+
+    ```mlir
+    %t = npu.transpose %x {perm = array<i64: 0, 1, 3, 2>}   // H innermost
+    %h = npu.matmul %t, %rh_t                               // [.., W, H']
+    %u = npu.transpose %h {perm = array<i64: 0, 1, 3, 2>}
+    %y = npu.matmul %u, %rw_t                               // [.., H', W']
+    ```
+
+    Nearest Resize whose every axis is a strided copy stays as it is (DMA).
+    One-hot rows make the nearest matmul exact in FP32 for finite inputs.
+    The matrices are dense: `in * out * 4` bytes of weights per axis.
+  }];
+  let dependentDialects = ["npu::NpuDialect"];
+}
+
 //===----------------------------------------------------------------------===//
 // Quantization (the `quantized` phase)
 //===----------------------------------------------------------------------===//
