@@ -5,7 +5,9 @@
 //         [--max-instructions=N]
 //
 // Inputs are .npy files or ONNX TensorProto .pb files (what ONNX's test data
-// uses), bound to the graph inputs in order or by name. Writes one .npy per
+// uses), bound to the graph inputs in order or by name; an input frozen at
+// compile time (npu-compile --input-value) may be left out, and given, must
+// hold its frozen value. Writes one .npy per
 // output plus DIR/outputs.json, prints a summary, and optionally a JSON
 // report and a Chrome trace (opens in Perfetto). Errors are one line,
 // `npu-run: error: FILE: what is wrong`, exit code 1.
@@ -149,10 +151,16 @@ int main(int argc, char **argv) {
       return fail(file, error);
     bound[index] = true;
   }
-  for (size_t i = 0; i < inputs.size(); ++i)
-    if (!bound[i])
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (bound[i])
+      continue;
+    if (inputs[i].frozen.empty())
       return fail(model,
                   "input '" + inputs[i].name + "' is not given (--input)");
+    if (!emu.setInput(i, inputs[i].frozen.data(), inputs[i].frozen.size(),
+                      error))
+      return fail(model, error);
+  }
 
   if (!emu.run(error))
     return fail(model, error);
