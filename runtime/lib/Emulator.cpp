@@ -491,6 +491,15 @@ struct Operand {
     }
   }
   void setF(const int64_t *idx, float v) const { storeF32(at(idx), v); }
+  /// Stores the low bits of `v` (two's complement wrap-around, as ONNX's
+  /// integer arithmetic does).
+  void setWrapped(const int64_t *idx, int64_t v) const {
+    uint8_t *p = at(idx);
+    if (type == bin::ElementType::I32)
+      storeI32(p, int32_t(uint32_t(uint64_t(v))));
+    else
+      *p = uint8_t(uint64_t(v));
+  }
   void setI(const int64_t *idx, int64_t v) const {
     uint8_t *p = at(idx);
     switch (type) {
@@ -653,14 +662,17 @@ bool Emulator::vector(const Instruction &insn, uint64_t &cycles,
   case Opcode::VecBinary: {
     if (s0.type != dst.type || s1.type != dst.type ||
         (dst.type != bin::ElementType::F32 &&
-         dst.type != bin::ElementType::I32))
-      return why = "vec.binary needs FP32 or INT32 operands of one type", false;
+         dst.type != bin::ElementType::I32 &&
+         dst.type != bin::ElementType::I8 && dst.type != bin::ElementType::U8))
+      return why = "vec.binary needs FP32, INT32, INT8 or UINT8 operands of "
+                   "one type",
+             false;
     srcBytes += elements * s1.eb;
     forEach(dims, [&](const int64_t *idx) {
       if (isFloat)
         dst.setF(idx, binaryOp(func, s0.getF(idx), s1.getF(idx)));
-      else
-        dst.setI(idx, binaryOp(func, s0.getI(idx), s1.getI(idx)));
+      else // exact in 64 bits, then wrapped to the element's width
+        dst.setWrapped(idx, binaryOp(func, s0.getI(idx), s1.getI(idx)));
     });
     transcendental = isTranscendental(op, func);
     break;

@@ -884,18 +884,28 @@ LogicalResult Codegen::emitVectorProgram(Operation *op, const VectorProgram &p,
       return pred(cast<RankedTensorType>(v.type).getElementType());
     });
   };
-  bool int32 = elementsAre([](Type t) { return t.isSignlessInteger(32); }) &&
-               llvm::all_of(p.steps, [](const FusedStep &st) {
-                 return st.fn.binary &&
-                        llvm::is_contained({"add", "sub", "mul", "min", "max"},
-                                           st.fn.func);
-               });
+  // Integer arithmetic: every value INT32, INT8 or UINT8 (one type), every
+  // step an integer binary function of the vector unit (exact, wrapping to
+  // the element width as ONNX's integer ops do).
+  Type first = cast<RankedTensorType>(p.values.front().type).getElementType();
+  StringRef integerType = first.isSignlessInteger(32)  ? "i32"
+                          : first.isSignlessInteger(8) ? "i8"
+                          : first.isUnsignedInteger(8) ? "u8"
+                                                       : "";
+  bool integer =
+      !integerType.empty() &&
+      elementsAre([&](Type t) { return t == first; }) &&
+      llvm::all_of(p.steps, [](const FusedStep &st) {
+        return st.fn.binary &&
+               llvm::is_contained({"add", "sub", "mul", "div", "min", "max"},
+                                  st.fn.func);
+      });
   // Otherwise FP32 arithmetic, with INT8 values converted at the program's
   // edges (vec.convert) or mapped through tables (vec.lut).
   auto typeOf = [&](int64_t k) -> StringRef {
     Type e = cast<RankedTensorType>(p.values[k].type).getElementType();
-    if (int32)
-      return "i32";
+    if (integer)
+      return integerType;
     if (e.isF32())
       return "f32";
     if (auto q = dyn_cast<quant::UniformQuantizedType>(e))
@@ -903,7 +913,9 @@ LogicalResult Codegen::emitVectorProgram(Operation *op, const VectorProgram &p,
         return "i8";
     return "";
   };
-  auto ebOf = [&](int64_t k) { return typeOf(k) == "i8" ? 1 : 4; };
+  auto ebOf = [&](int64_t k) {
+    return typeOf(k) == "i8" || typeOf(k) == "u8" ? 1 : 4;
+  };
   int64_t luts = 0;
   for (const FusedStep &st : p.steps) {
     StringRef in = typeOf(st.operands[0]), out = typeOf(st.result);
@@ -916,11 +928,12 @@ LogicalResult Codegen::emitVectorProgram(Operation *op, const VectorProgram &p,
     else
       ok &= llvm::all_of(st.operands,
                          [&](int64_t k) { return typeOf(k) == out; }) &&
-            out != "i8";
+            (integer || out != "i8");
     if (!ok)
-      return op->emitError("backend: only FP32 elementwise ops (INT32 add, "
-                           "sub, mul, min, max; INT8 through quantize, "
-                           "dequantize and lookup tables) are supported");
+      return op->emitError("backend: only FP32 elementwise ops (INT32, INT8 "
+                           "and UINT8 add, sub, mul, div, min, max; quantized "
+                           "INT8 through quantize, dequantize and lookup "
+                           "tables) are supported");
     luts += st.fn.kind == VecFunc::Lut;
   }
   // The tables sit after the buffers, loaded with the first tile.
