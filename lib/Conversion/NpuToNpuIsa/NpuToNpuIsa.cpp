@@ -13,6 +13,7 @@
 
 #include "npu/Quantization/QuantParams.h"
 
+#include "mlir/IR/Matchers.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 #include <cmath>
@@ -1212,6 +1213,37 @@ LogicalResult Codegen::emitMove(Operation *op, ArrayRef<int64_t> shape,
   return success();
 }
 
+/// The indices of a Gather whose indices are constant, negative ones
+/// counted from the end of the axis. Fails with one error otherwise: indices
+/// computed at run time (naming the graph input they are and the option that
+/// freezes it) or out of range.
+static FailureOr<SmallVector<int64_t>> constantGatherIndices(GatherOp g) {
+  DenseIntElementsAttr attr;
+  if (!matchPattern(g.getIndices(), m_Constant(&attr))) {
+    auto diag = g.emitError("backend: Gather with indices computed at run "
+                            "time is not supported yet (an indirect DMA would "
+                            "do it)");
+    if (auto arg = dyn_cast<BlockArgument>(g.getIndices()))
+      if (auto func = dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp()))
+        if (auto name = func.getArgAttrOfType<StringAttr>(arg.getArgNumber(),
+                                                          "npu.name"))
+          diag << "; they are graph input '" << name.getValue()
+               << "' (freeze it with --input-value=" << name.getValue()
+               << "=FILE)";
+    return diag;
+  }
+  int64_t dim = g.getData().getType().getDimSize(g.getAxis());
+  SmallVector<int64_t> indices;
+  for (const APInt &v : attr.getValues<APInt>()) {
+    int64_t i = v.getSExtValue();
+    if (i < -dim || i >= dim)
+      return g.emitError("backend: Gather index ")
+             << i << " is outside the axis of " << dim << " elements";
+    indices.push_back(i < 0 ? i + dim : i);
+  }
+  return indices;
+}
+
 LogicalResult Codegen::emitDataMovement(Operation *op, int64_t layer) {
   auto outType = cast<RankedTensorType>(op->getResult(0).getType());
   int64_t eb = elementBytes(outType);
@@ -1248,6 +1280,37 @@ LogicalResult Codegen::emitDataMovement(Operation *op, int64_t layer) {
     return emitResizeNearest(rs, layer);
   if (auto pad = dyn_cast<PadOp>(op))
     return emitPad(pad, layer);
+  if (auto g = dyn_cast<GatherOp>(op)) {
+    // One strided move per index: data[outer, idx, inner] to
+    // out[outer, j, inner]; the index axes are contiguous in the result, so
+    // index j starts j * inner elements in.
+    FailureOr<SmallVector<int64_t>> indices = constantGatherIndices(g);
+    if (failed(indices))
+      return failure();
+    auto dataType = g.getData().getType();
+    int64_t axis = g.getAxis();
+    SmallVector<int64_t> in = denseStrides(dataType.getShape());
+    SmallVector<int64_t> shape, src, dstSt;
+    int64_t inner = 1;
+    for (int64_t d = 0; d < dataType.getRank(); ++d) {
+      if (d == axis)
+        continue;
+      shape.push_back(dataType.getDimSize(d));
+      src.push_back(in[d]);
+      // Outer axes keep their result position; inner ones follow the
+      // index axes.
+      int64_t r = d < axis ? d : d - 1 + g.getIndices().getType().getRank();
+      dstSt.push_back(outStrides[r]);
+      if (d > axis)
+        inner *= dataType.getDimSize(d);
+    }
+    int64_t base = buffers.lookup(root(g.getData())).offset;
+    for (auto [j, idx] : llvm::enumerate(*indices))
+      if (failed(emitMove(op, shape, eb, base + idx * in[axis] * eb, src,
+                          dst + int64_t(j) * inner * eb, dstSt, layer)))
+        return failure();
+    return success();
+  }
   auto concat = cast<ConcatOp>(op);
   int64_t axis = concat.getAxis(), at = 0;
   for (Value in : concat.getInputs()) {
@@ -1895,7 +1958,7 @@ LogicalResult Codegen::emitOp(Operation *op, int64_t layer) {
       .Case([&](MatMulOp m) { return emitMatmul(m, layer); })
       .Case<MaxPoolOp, AvgPoolOp>(
           [&](Operation *p) { return emitPool(p, layer); })
-      .Case<TransposeOp, SliceOp, ConcatOp, ResizeOp, PadOp>(
+      .Case<TransposeOp, SliceOp, ConcatOp, ResizeOp, PadOp, GatherOp>(
           [&](Operation *m) { return emitDataMovement(m, layer); })
       .Case([&](ReduceMeanOp r) {
         return emitReduction(r, r.getInput(), r.getAxes(), "mean", layer);
@@ -1934,6 +1997,11 @@ LogicalResult Codegen::run() {
   auto ret = cast<func::ReturnOp>(body.getTerminator());
   // Refuse what the backend cannot do yet, naming every such op's node.
   for (Operation &op : body) {
+    if (auto g = dyn_cast<GatherOp>(op)) {
+      if (failed(constantGatherIndices(g)))
+        return failure();
+      continue;
+    }
     if (isa<ConstantOp, ReshapeOp, MatMulOp, ConvOp, ConvTransposeOp, MaxPoolOp,
             AvgPoolOp, TransposeOp, SliceOp, ResizeOp, PadOp, ConcatOp,
             ReduceMeanOp, ReduceMaxOp, SoftmaxOp, LayerNormOp, func::ReturnOp>(

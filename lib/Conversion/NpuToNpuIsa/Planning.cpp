@@ -26,7 +26,7 @@ namespace {
 StringRef unitOf(Operation *op) {
   if (isa<ConstantOp, ReshapeOp>(op))
     return "none";
-  if (isa<TransposeOp, SliceOp, ConcatOp, ResizeOp, PadOp>(op))
+  if (isa<TransposeOp, SliceOp, ConcatOp, ResizeOp, PadOp, GatherOp>(op))
     return "dma";
   if (auto conv = dyn_cast<ConvOp>(op)) {
     MacConv g;
