@@ -17,11 +17,14 @@ const TargetDesc &v1() { return *lookupTarget("npu-v1"); }
 
 /// A small valid program: copy a 4x4 FP32 input to the output through the
 /// scratchpad.
-std::vector<uint8_t> copyProgram(const TargetDesc &target = v1()) {
+/// With `frozen`, the input carries those frozen contents.
+std::vector<uint8_t> copyProgram(const TargetDesc &target = v1(),
+                                 std::vector<uint8_t> frozen = {}) {
   ProgramBuilder b(target);
   uint16_t layer = b.addLayer("copy0", "Identity");
   uint16_t d = b.addDma(makeDma2D(4, 4, 4, 16, 16));
   TensorSpec in{"x", {4, 4}, bin::ElementType::F32, bin::Layout::Dense, 0, 64};
+  in.frozen = std::move(frozen);
   TensorSpec out{"y", {4, 4}, bin::ElementType::F32, bin::Layout::Dense,
                  64,  64};
   b.addInput(in);
@@ -60,6 +63,28 @@ TEST(Executable, ValidProgramLoadsAndRuns) {
   EXPECT_EQ(emu.stats().layers[0].dramBytes, 128u);
   EXPECT_FALSE(emu.setInput(0, x, 8, error));
   EXPECT_EQ(error, "input 'x' takes 64 bytes, got 8");
+}
+
+// Tests a frozen input (npu-compile --input-value): its contents are kept,
+// only they are accepted, and frozen bytes of another size are refused at
+// load.
+TEST(Executable, FrozenInputAcceptsOnlyItsValue) {
+  std::vector<uint8_t> value(64);
+  for (size_t i = 0; i < value.size(); ++i)
+    value[i] = uint8_t(i * 7);
+  std::string error;
+  auto exe = Executable::load(copyProgram(v1(), value), &v1(), error);
+  ASSERT_TRUE(exe) << error;
+  EXPECT_EQ(exe->inputs()[0].frozen, value);
+  Emulator emu(*exe);
+  ASSERT_TRUE(emu.setInput(0, value.data(), value.size(), error)) << error;
+  std::vector<uint8_t> other = value;
+  other[63] ^= 1;
+  EXPECT_FALSE(emu.setInput(0, other.data(), other.size(), error));
+  EXPECT_EQ(error, "input 'x' was frozen at compile time (npu-compile "
+                   "--input-value); the executable accepts only that value");
+  EXPECT_EQ(loadError(copyProgram(v1(), std::vector<uint8_t>(8))),
+            "input 'x' has frozen contents of the wrong size");
 }
 
 // Tests that every truncation of a valid file is refused without crashing.
