@@ -28,13 +28,17 @@
 
 namespace npu {
 
-/// One calibration sample: FP32 data for every graph input, in order.
+/// One calibration sample: FP32 data for every graph input, in order
+/// (empty for inputs frozen with `--input-value`, which run with their
+/// frozen value).
 struct CalibrationSample {
   std::string name; ///< The file or directory it came from.
   std::vector<std::vector<float>> inputs;
 };
 
-/// Reads the calibration set at `dir` for `main`'s inputs. Fails with one
+/// Reads the calibration set at `dir` for `main`'s inputs that are not
+/// frozen (`npu.frozen_value`): one `.npy` per sample when one such input
+/// remains, else one directory of NAME.npy per sample. Fails with one
 /// line in `error` for a missing or empty directory, a sample that is not
 /// FP32, has the wrong shape or lacks an input.
 mlir::LogicalResult loadCalibrationSet(const std::string &dir,

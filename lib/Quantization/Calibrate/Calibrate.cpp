@@ -35,6 +35,12 @@ std::string inputName(func::FuncOp main, unsigned i) {
   return name ? name.str() : "input" + std::to_string(i);
 }
 
+/// Inputs frozen at import (`--input-value`) take no calibration samples:
+/// the executable already holds their value.
+bool isFrozen(func::FuncOp main, unsigned i) {
+  return bool(main.getArgAttr(i, "npu.frozen_value"));
+}
+
 bool isF32Tensor(Type type) {
   auto t = dyn_cast<RankedTensorType>(type);
   return t && t.getElementType().isF32() && t.getNumElements() > 0;
@@ -128,9 +134,15 @@ LogicalResult runSample(const rt::Executable &exe,
                         function_ref<void(size_t, ArrayRef<float>)> observe,
                         std::string &error) {
   rt::Emulator emu(exe);
-  for (auto [i, data] : llvm::enumerate(sample.inputs))
-    if (!emu.setInput(i, data.data(), data.size() * sizeof(float), error))
+  for (auto [i, data] : llvm::enumerate(sample.inputs)) {
+    const std::vector<uint8_t> &frozen = exe.inputs()[i].frozen;
+    bool ok = frozen.empty()
+                  ? emu.setInput(i, data.data(), data.size() * sizeof(float),
+                                 error)
+                  : emu.setInput(i, frozen.data(), frozen.size(), error);
+    if (!ok)
       return error = sample.name + ": " + error, failure();
+  }
   if (!emu.run(error))
     return error = sample.name + ": " + error, failure();
   for (size_t k = 0; k < exe.outputs().size(); ++k) {
@@ -172,8 +184,13 @@ LogicalResult loadCalibrationSet(const std::string &dir, func::FuncOp main,
   if (!llvm::sys::fs::is_directory(dir))
     return error = "calibration directory '" + dir + "' does not exist",
            failure();
-  unsigned inputs = main.getNumArguments();
-  for (unsigned i = 0; i < inputs; ++i)
+  // The inputs that take samples: all but the frozen ones.
+  SmallVector<unsigned> live;
+  for (unsigned i = 0; i < main.getNumArguments(); ++i)
+    if (!isFrozen(main, i))
+      live.push_back(i);
+  unsigned inputs = live.size();
+  for (unsigned i : live)
     if (!isF32Tensor(main.getArgument(i).getType()))
       return error = "calibration needs FP32 graph inputs; '" +
                      inputName(main, i) + "' is not",
@@ -199,8 +216,8 @@ LogicalResult loadCalibrationSet(const std::string &dir, func::FuncOp main,
   for (const std::string &entry : entries) {
     CalibrationSample sample;
     sample.name = entry;
-    sample.inputs.resize(inputs);
-    for (unsigned i = 0; i < inputs; ++i) {
+    sample.inputs.resize(main.getNumArguments());
+    for (unsigned i : live) {
       std::string path =
           inputs == 1 ? entry : entry + "/" + inputName(main, i) + ".npy";
       if (inputs > 1 && !llvm::sys::fs::exists(path))
@@ -228,7 +245,8 @@ LogicalResult calibrate(ModuleOp module, ArrayRef<CalibrationSample> samples,
       inputs(main.getNumArguments());
   for (const CalibrationSample &sample : samples)
     for (auto [i, data] : llvm::enumerate(sample.inputs))
-      inputs[i].add(data.data(), data.size());
+      if (!isFrozen(main, i))
+        inputs[i].add(data.data(), data.size());
   std::unique_ptr<rt::Executable> exe = compileObserved(
       module, CompilePhase::Optimized, floatValues, target, error);
   if (!exe)
@@ -248,7 +266,8 @@ LogicalResult calibrate(ModuleOp module, ArrayRef<CalibrationSample> samples,
     return b.getDenseF64ArrayAttr({r.min, r.max});
   };
   for (auto [i, s] : llvm::enumerate(inputs))
-    main.setArgAttr(i, "npu.range", rangeAttr(s));
+    if (!isFrozen(main, i))
+      main.setArgAttr(i, "npu.range", rangeAttr(s));
   for (auto [v, s] : llvm::zip(values, stats))
     v.getDefiningOp()->setAttr("npu.range", rangeAttr(s));
   return success();
