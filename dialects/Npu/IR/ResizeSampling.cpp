@@ -35,8 +35,8 @@ double npu::resizeSourceCoordinate(int64_t o, int64_t in, int64_t out,
   return 0.0;
 }
 
-int64_t npu::resizeNearestIndex(int64_t o, int64_t in, int64_t out,
-                                float scale, CoordinateTransformationMode coord,
+int64_t npu::resizeNearestIndex(int64_t o, int64_t in, int64_t out, float scale,
+                                CoordinateTransformationMode coord,
                                 NearestMode mode) {
   double x = resizeSourceCoordinate(o, in, out, scale, coord);
   double r = 0;

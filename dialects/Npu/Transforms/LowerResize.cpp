@@ -58,9 +58,9 @@ struct ResizeToMatmuls : OpRewritePattern<ResizeOp> {
         auto t = cast<RankedTensorType>(x.getType());
         SmallVector<int64_t> s(t.getShape());
         std::swap(s[d], s[rank - 1]);
-        return TransposeOp::create(
-            rewriter, loc, RankedTensorType::get(s, t.getElementType()), x,
-            perm);
+        return TransposeOp::create(rewriter, loc,
+                                   RankedTensorType::get(s, t.getElementType()),
+                                   x, perm);
       };
       // R^T: [in, out], so that x[..., in] @ R^T = x resampled.
       SmallVector<float> rt(in * out);
@@ -76,8 +76,8 @@ struct ResizeToMatmuls : OpRewritePattern<ResizeOp> {
           cast<RankedTensorType>(x.getType()).getShape());
       mmShape.back() = out;
       Value mm = MatMulOp::create(
-          rewriter, loc,
-          RankedTensorType::get(mmShape, rewriter.getF32Type()), x, weights);
+          rewriter, loc, RankedTensorType::get(mmShape, rewriter.getF32Type()),
+          x, weights);
       v = transpose(mm);
       shape[d] = out;
     }

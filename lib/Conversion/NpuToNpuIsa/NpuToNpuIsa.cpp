@@ -893,14 +893,13 @@ LogicalResult Codegen::emitVectorProgram(Operation *op, const VectorProgram &p,
                           : first.isSignlessInteger(8) ? "i8"
                           : first.isUnsignedInteger(8) ? "u8"
                                                        : "";
-  bool integer =
-      !integerType.empty() &&
-      elementsAre([&](Type t) { return t == first; }) &&
-      llvm::all_of(p.steps, [](const FusedStep &st) {
-        return st.fn.binary &&
-               llvm::is_contained({"add", "sub", "mul", "div", "min", "max"},
-                                  st.fn.func);
-      });
+  bool integer = !integerType.empty() && elementsAre([&](Type t) {
+    return t == first;
+  }) && llvm::all_of(p.steps, [](const FusedStep &st) {
+    return st.fn.binary &&
+           llvm::is_contained({"add", "sub", "mul", "div", "min", "max"},
+                              st.fn.func);
+  });
   // Otherwise FP32 arithmetic, with INT8 values converted at the program's
   // edges (vec.convert) or mapped through tables (vec.lut).
   auto typeOf = [&](int64_t k) -> StringRef {

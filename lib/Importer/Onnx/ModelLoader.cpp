@@ -272,9 +272,8 @@ static LogicalResult bindInputValues(onnx::GraphProto &graph,
       error = ("--input-value for '" + name + "': " + file + ": " + what).str();
       return failure();
     };
-    auto it = llvm::find_if(inputs, [&](onnx::ValueInfoProto *in) {
-      return in->name() == name;
-    });
+    auto it = llvm::find_if(
+        inputs, [&](onnx::ValueInfoProto *in) { return in->name() == name; });
     if (it == inputs.end())
       return error = ("--input-value names '" + name +
                       "', which is not a graph input (inputs: " +

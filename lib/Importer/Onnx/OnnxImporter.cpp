@@ -484,8 +484,8 @@ LogicalResult NodeContext::failNotConstant(ArrayRef<unsigned> inputs,
   return fail(what + " must be constant; " + (one ? "it comes" : "they come") +
               " from graph input" + (one ? " " : "s ") +
               llvm::join(names, ", ") + " (freeze " + (one ? "it" : "them") +
-              " with --input-value=" + StringRef(names[0]).drop_front().drop_back() +
-              "=FILE)");
+              " with --input-value=" +
+              StringRef(names[0]).drop_front().drop_back() + "=FILE)");
 }
 
 Value NodeContext::scalar(Type elementType, double value) {

@@ -628,12 +628,12 @@ LogicalResult importResize(NodeContext &ctx) {
   }
   if (static_cast<int64_t>(scales.size()) != inType.getRank())
     return ctx.fail("Resize scales must have one entry per axis");
-  ctx.setResult(
-      0, ResizeOp::create(
-             ctx.b, ctx.loc, outType, ctx.input(0), *mode, *coordMode,
-             *nearestMode, scales,
-             llvm::APFloat(ctx.attrs.getFloat("cubic_coeff_a", -0.75f)),
-             ctx.attrs.getInt("exclude_outside", 0) != 0));
+  ctx.setResult(0,
+                ResizeOp::create(
+                    ctx.b, ctx.loc, outType, ctx.input(0), *mode, *coordMode,
+                    *nearestMode, scales,
+                    llvm::APFloat(ctx.attrs.getFloat("cubic_coeff_a", -0.75f)),
+                    ctx.attrs.getInt("exclude_outside", 0) != 0));
   return success();
 }
 

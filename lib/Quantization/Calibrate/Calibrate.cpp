@@ -136,10 +136,10 @@ LogicalResult runSample(const rt::Executable &exe,
   rt::Emulator emu(exe);
   for (auto [i, data] : llvm::enumerate(sample.inputs)) {
     const std::vector<uint8_t> &frozen = exe.inputs()[i].frozen;
-    bool ok = frozen.empty()
-                  ? emu.setInput(i, data.data(), data.size() * sizeof(float),
-                                 error)
-                  : emu.setInput(i, frozen.data(), frozen.size(), error);
+    bool ok =
+        frozen.empty()
+            ? emu.setInput(i, data.data(), data.size() * sizeof(float), error)
+            : emu.setInput(i, frozen.data(), frozen.size(), error);
     if (!ok)
       return error = sample.name + ": " + error, failure();
   }

@@ -469,9 +469,9 @@ TEST(Emulator, IntegerBinaryWrapsToElementWidth) {
     };
     ProgramBuilder b(v1());
     b.setDramSize(64);
-    uint16_t v = b.addVector(makeVectorDesc({uint16_t(n), 1, 1, 1}, type,
-                                            {1, 0, 0, 0}, type, {1, 0, 0, 0},
-                                            type, {1, 0, 0, 0}));
+    uint16_t v =
+        b.addVector(makeVectorDesc({uint16_t(n), 1, 1, 1}, type, {1, 0, 0, 0},
+                                   type, {1, 0, 0, 0}, type, {1, 0, 0, 0}));
     for (size_t f = 0; f < funcs.size(); ++f)
       b.emit(makeVector(Opcode::VecBinary, v, funcs[f], 0, 256,
                         uint32_t(1024 + 256 * f)));
