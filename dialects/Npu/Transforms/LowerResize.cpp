@@ -41,11 +41,11 @@ struct ResizeToMatmuls : OpRewritePattern<ResizeOp> {
       return rewriter.notifyMatchFailure(op, "a strided copy (DMA)");
     Location loc = op.getLoc();
     int64_t rank = inType.getRank();
-    SmallVector<int64_t> shape(inType.getShape());
     Value v = op.getInput();
-    // Innermost axis first: it needs no transpose.
+    // Innermost axis first: it needs no transpose. Axis d still has its
+    // input extent when its turn comes.
     for (int64_t d = rank - 1; d >= 0; --d) {
-      int64_t in = shape[d], out = op.getType().getDimSize(d);
+      int64_t in = inType.getDimSize(d), out = op.getType().getDimSize(d);
       SmallVector<double> w = resizeAxisWeights(op, d);
       if (in == out && isIdentity(w, in))
         continue;
@@ -79,7 +79,6 @@ struct ResizeToMatmuls : OpRewritePattern<ResizeOp> {
           rewriter, loc, RankedTensorType::get(mmShape, rewriter.getF32Type()),
           x, weights);
       v = transpose(mm);
-      shape[d] = out;
     }
     rewriter.replaceOp(op, v);
     return success();
