@@ -914,7 +914,8 @@ LogicalResult Codegen::emitVectorProgram(Operation *op, const VectorProgram &p,
     return "";
   };
   auto ebOf = [&](int64_t k) {
-    return typeOf(k) == "i8" || typeOf(k) == "u8" ? 1 : 4;
+    StringRef t = typeOf(k);
+    return t == "i8" || t == "u8" ? 1 : 4;
   };
   int64_t luts = 0;
   for (const FusedStep &st : p.steps) {
@@ -1282,7 +1283,8 @@ LogicalResult Codegen::emitDataMovement(Operation *op, int64_t layer) {
   if (auto g = dyn_cast<GatherOp>(op)) {
     // One strided move per index: data[outer, idx, inner] to
     // out[outer, j, inner]; the index axes are contiguous in the result, so
-    // index j starts j * inner elements in.
+    // index j starts j * inner elements in, and `inner` (the product of the
+    // axes after `axis`) is the data's stride along `axis`.
     FailureOr<SmallVector<int64_t>> indices = constantGatherIndices(g);
     if (failed(indices))
       return failure();
@@ -1290,7 +1292,6 @@ LogicalResult Codegen::emitDataMovement(Operation *op, int64_t layer) {
     int64_t axis = g.getAxis();
     SmallVector<int64_t> in = denseStrides(dataType.getShape());
     SmallVector<int64_t> shape, src, dstSt;
-    int64_t inner = 1;
     for (int64_t d = 0; d < dataType.getRank(); ++d) {
       if (d == axis)
         continue;
@@ -1300,13 +1301,11 @@ LogicalResult Codegen::emitDataMovement(Operation *op, int64_t layer) {
       // index axes.
       int64_t r = d < axis ? d : d - 1 + g.getIndices().getType().getRank();
       dstSt.push_back(outStrides[r]);
-      if (d > axis)
-        inner *= dataType.getDimSize(d);
     }
     int64_t base = buffers.lookup(root(g.getData())).offset;
     for (auto [j, idx] : llvm::enumerate(*indices))
       if (failed(emitMove(op, shape, eb, base + idx * in[axis] * eb, src,
-                          dst + int64_t(j) * inner * eb, dstSt, layer)))
+                          dst + int64_t(j) * in[axis] * eb, dstSt, layer)))
         return failure();
     return success();
   }
