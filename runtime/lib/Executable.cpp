@@ -74,7 +74,9 @@ bool readTensor(const bin::TensorInfo &info, uint64_t dramSize,
   if (uint64_t(out.dramOffset) + out.sizeBytes > dramSize)
     return fail(error, label + " lies outside DRAM");
   if (const flatbuffers::Vector<uint8_t> *frozen = info.frozen()) {
-    if (std::strcmp(what, "input") != 0 || frozen->size() != out.sizeBytes)
+    if (std::strcmp(what, "input") != 0)
+      return fail(error, label + " has frozen contents; only inputs can");
+    if (frozen->size() != out.sizeBytes)
       return fail(error, label + " has frozen contents of the wrong size");
     out.frozen.assign(frozen->begin(), frozen->end());
   }

@@ -17,16 +17,18 @@ const TargetDesc &v1() { return *lookupTarget("npu-v1"); }
 
 /// A small valid program: copy a 4x4 FP32 input to the output through the
 /// scratchpad.
-/// With `frozen`, the input carries those frozen contents.
+/// With `frozen`, the input (or, with `frozenOutput`, the output) carries
+/// those frozen contents.
 std::vector<uint8_t> copyProgram(const TargetDesc &target = v1(),
-                                 std::vector<uint8_t> frozen = {}) {
+                                 std::vector<uint8_t> frozen = {},
+                                 bool frozenOutput = false) {
   ProgramBuilder b(target);
   uint16_t layer = b.addLayer("copy0", "Identity");
   uint16_t d = b.addDma(makeDma2D(4, 4, 4, 16, 16));
   TensorSpec in{"x", {4, 4}, bin::ElementType::F32, bin::Layout::Dense, 0, 64};
-  in.frozen = std::move(frozen);
   TensorSpec out{"y", {4, 4}, bin::ElementType::F32, bin::Layout::Dense,
                  64,  64};
+  (frozenOutput ? out : in).frozen = std::move(frozen);
   b.addInput(in);
   b.addOutput(out);
   b.setDramSize(128);
@@ -85,6 +87,8 @@ TEST(Executable, FrozenInputAcceptsOnlyItsValue) {
                    "--input-value); the executable accepts only that value");
   EXPECT_EQ(loadError(copyProgram(v1(), std::vector<uint8_t>(8))),
             "input 'x' has frozen contents of the wrong size");
+  EXPECT_EQ(loadError(copyProgram(v1(), value, /*frozenOutput=*/true)),
+            "output 'y' has frozen contents; only inputs can");
 }
 
 // Tests that every truncation of a valid file is refused without crashing.
