@@ -22,7 +22,7 @@ echo "== npu-ocr render --text=\"$text\""
 echo
 echo "== npu-compile $(basename "$model") --input-shape=x:1x3x48x192 -o cls.npubin --report=cls.json"
 "$bin/npu-compile" "$model" --input-shape=x:1x3x48x192 -o "$work/cls.npubin" --report="$work/cls.json"
-sed -n '/"totals"/,$p' "$work/cls.json" | sed -n 's/^ *"\(weight_bytes\|arena_bytes\|arena_lower_bound_bytes\|macs\|estimated_cycles\|roofline_cycles\)": \([0-9]*\).*/  \1 \2/p'
+sed -n '/"totals"/,$p' "$work/cls.json" | sed -n 's/^ *"\(weight_bytes\|arena_bytes\|arena_lower_bound_bytes\|macs\|cycles\|roofline_cycles\)": \([0-9]*\).*/  \1 \2/p'
 
 for rot in 0 180; do
   flag=(); [ $rot = 180 ] && flag=(--rotate180)

@@ -120,12 +120,25 @@ void buildPipelineToPhase(OpPassManager &pm, CompilePhase phase,
   }
 }
 
+namespace {
+/// `--npu-isa-pipeline='target=NAME'`.
+struct IsaPipelineOptions : PassPipelineOptions<IsaPipelineOptions> {
+  Option<std::string> target{
+      *this, "target",
+      llvm::cl::desc("The NPU target (npu-v1, npu-v1-small, npu-v1-large); "
+                     "by default the module's npu.target, else npu-v1"),
+      llvm::cl::init("")};
+};
+} // namespace
+
 void registerNpuPipelines() {
-  PassPipelineRegistration<>(
+  PassPipelineRegistration<IsaPipelineOptions>(
       "npu-isa-pipeline",
-      "The optimized -> isa phases of npu-compile for npu-v1 (tiling, DRAM "
-      "planning, code generation)",
-      [](OpPassManager &pm) { buildIsaPassPipeline(pm, "npu-v1"); });
+      "The optimized -> isa phases of npu-compile (tiling, DRAM planning, "
+      "code generation) for the module's target or target=NAME",
+      [](OpPassManager &pm, const IsaPipelineOptions &options) {
+        buildIsaPassPipeline(pm, options.target);
+      });
   PassPipelineRegistration<>(
       "npu-optimized-pipeline",
       "The npu -> optimized phase of npu-compile (canonicalisation, "

@@ -926,22 +926,6 @@ bool Emulator::execute(const Instruction &insn, uint64_t &cycles,
   return false;
 }
 
-static Unit unitOf(Opcode op) {
-  switch (op) {
-  case Opcode::DmaLoad:
-    return Unit::DmaLoad;
-  case Opcode::DmaStore:
-    return Unit::DmaStore;
-  case Opcode::Matmul:
-    return Unit::Mac;
-  case Opcode::Sync:
-  case Opcode::End:
-    return Unit::None;
-  default:
-    return Unit::Vector;
-  }
-}
-
 bool Emulator::run(std::string &error) {
   if (!prepare(error))
     return false;
@@ -949,93 +933,21 @@ bool Emulator::run(std::string &error) {
   stats_.layers.assign(exe_.layers().size(), LayerStats());
   trace_.clear();
 
-  // Dispatch the stream to the three queues, keeping program order.
+  // The queues' issue order and timeline are the timing model's
+  // (QueueScheduler); here each issued instruction is also executed.
   const std::vector<Instruction> &insns = exe_.instructions();
-  std::vector<uint32_t> queue[kNumQueues];
-  for (uint32_t pc = 0; pc < insns.size(); ++pc)
-    if (insns[pc].opcode() != Opcode::End)
-      queue[unsigned(queueOf(insns[pc]))].push_back(pc);
-
-  // Token channels, by (from queue, to queue): the times tokens were pushed.
-  // 0: load->compute, 1: compute->load, 2: compute->store, 3: store->compute.
-  std::deque<uint64_t> tokens[4];
-  auto popChannel = [](unsigned q, bool prev) -> int {
-    if (q == 0)
-      return prev ? -1 : 1;
-    if (q == 1)
-      return prev ? 0 : 3;
-    return prev ? 2 : -1;
-  };
-  auto pushChannel = [](unsigned q, bool prev) -> int {
-    if (q == 0)
-      return prev ? -1 : 0;
-    if (q == 1)
-      return prev ? 1 : 2;
-    return prev ? 3 : -1;
-  };
-  size_t head[kNumQueues] = {0, 0, 0};
-  uint64_t queueReady[kNumQueues] = {0, 0, 0};
-  uint64_t unitFree[kNumUnits] = {0, 0, 0, 0};
-  static const char *queueNames[] = {"load", "compute", "store"};
-
-  for (;;) {
-    int best = -1;
-    uint64_t bestStart = 0;
-    bool anyLeft = false;
-    for (unsigned q = 0; q < kNumQueues; ++q) {
-      if (head[q] >= queue[q].size())
-        continue;
-      anyLeft = true;
-      const Instruction &insn = insns[queue[q][head[q]]];
-      uint64_t start = queueReady[q];
-      bool ready = true;
-      for (bool prev : {true, false}) {
-        if (!insn.get(prev ? FieldId::PopPrev : FieldId::PopNext))
-          continue;
-        int ch = popChannel(q, prev);
-        if (ch < 0 || tokens[ch].empty()) {
-          ready = false;
-          break;
-        }
-        start = std::max(start, tokens[ch].front());
-      }
-      if (!ready)
-        continue;
-      Unit unit = unitOf(insn.opcode());
-      if (unit != Unit::None)
-        start = std::max(start, unitFree[unsigned(unit)]);
-      if (best < 0 || start < bestStart) {
-        best = int(q);
-        bestStart = start;
-      }
-    }
-    if (!anyLeft)
-      break;
-    if (best < 0) {
-      error = "deadlock: every queue waits for a dependence token (";
-      bool first = true;
-      for (unsigned q = 0; q < kNumQueues; ++q) {
-        if (head[q] >= queue[q].size())
-          continue;
-        error += std::string(first ? "" : ", ") + queueNames[q] + " at pc " +
-                 std::to_string(queue[q][head[q]]);
-        first = false;
-      }
-      error += ")";
-      return false;
-    }
+  QueueScheduler queues(insns);
+  uint32_t pc;
+  uint64_t start;
+  error.clear();
+  while (queues.next(pc, start, error)) {
     if (++stats_.instructions > options_.maxInstructions) {
       error = "instruction budget of " +
               std::to_string(options_.maxInstructions) + " exceeded at pc " +
-              std::to_string(queue[best][head[best]]);
+              std::to_string(pc);
       return false;
     }
-    unsigned q = unsigned(best);
-    uint32_t pc = queue[q][head[q]++];
     const Instruction &insn = insns[pc];
-    for (bool prev : {true, false})
-      if (insn.get(prev ? FieldId::PopPrev : FieldId::PopNext))
-        tokens[popChannel(q, prev)].pop_front();
     uint32_t layer = insn.layer();
     currentLayer_ =
         layer < stats_.layers.size() ? &stats_.layers[layer] : nullptr;
@@ -1052,17 +964,11 @@ bool Emulator::run(std::string &error) {
           "pc " + std::to_string(pc) + " (" + disassemble(insn) + "): " + why;
       return false;
     }
-    uint64_t end = bestStart + cycles;
-    queueReady[q] = end;
+    uint64_t end = queues.retire(cycles);
     Unit unit = unitOf(insn.opcode());
-    if (unit != Unit::None) {
-      unitFree[unsigned(unit)] = end;
+    if (unit != Unit::None)
       stats_.unitBusy[unsigned(unit)] += cycles;
-    }
     stats_.cycles = std::max(stats_.cycles, end);
-    for (bool prev : {true, false})
-      if (insn.get(prev ? FieldId::PushPrev : FieldId::PushNext))
-        tokens[pushChannel(q, prev)].push_back(end);
     if (currentLayer_) {
       const EnergyModel &e = target_.energy;
       uint64_t int8 = stats_.macsInt8 - int8Before;
@@ -1079,8 +985,10 @@ bool Emulator::run(std::string &error) {
           (stats_.laneOpsFp32 - laneBefore[2]) * e.fp32LaneOpPj;
     }
     if (options_.trace)
-      trace_.push_back({unit, pc, layer, bestStart, end});
+      trace_.push_back({unit, pc, layer, start, end});
   }
+  if (!error.empty())
+    return false; // a deadlock
   currentLayer_ = nullptr;
   finishStats();
   return true;

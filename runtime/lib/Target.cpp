@@ -2,6 +2,8 @@
 
 #include "npu/runtime/Target.h"
 
+#include <cmath>
+
 namespace npu::rt {
 
 namespace {
@@ -51,6 +53,46 @@ const std::vector<TargetDesc> &targets() {
 }
 
 } // namespace
+
+bool validateTarget(const TargetDesc &t, std::string &why) {
+  auto fail = [&](const char *key, const char *what) {
+    why = std::string(key) + " " + what;
+    return false;
+  };
+#define NPU_CHECK_FIELD(member, key, kind)                                     \
+  if constexpr (std::string_view(#kind) == "Int") {                            \
+    if (t.member == 0)                                                         \
+      return fail(key, "must be positive");                                    \
+  } else if (!std::isfinite(double(t.member)) || double(t.member) < 0) {       \
+    return fail(key, "must be a finite, non-negative figure");                 \
+  }
+  NPU_TARGET_FIELDS(NPU_CHECK_FIELD)
+#undef NPU_CHECK_FIELD
+  if (t.name.empty())
+    return why = "the name must not be empty", false;
+  if (t.dramAddressBits > 40)
+    return fail("dram_address_bits", "must be at most 40");
+  if (t.scratchpadBytes > (uint32_t(1) << 31))
+    return fail("scratchpad_bytes", "must be at most 2^31");
+  if (t.accumulatorBytes > (uint32_t(1) << 31))
+    return fail("accumulator_bytes", "must be at most 2^31");
+  if (t.arrayRows > 4096 || t.arrayCols > 4096)
+    return fail("array_rows", "and array_cols must be at most 4096");
+  if ((uint64_t(t.arrayRows) * t.arrayCols) % t.fp32RateDivisor)
+    return fail("fp32_rate_divisor", "must divide array_rows x array_cols");
+  return true;
+}
+
+bool operator==(const TargetDesc &a, const TargetDesc &b) {
+  if (a.name != b.name)
+    return false;
+#define NPU_EQ_FIELD(member, key, kind)                                        \
+  if (a.member != b.member)                                                    \
+    return false;
+  NPU_TARGET_FIELDS(NPU_EQ_FIELD)
+#undef NPU_EQ_FIELD
+  return true;
+}
 
 const TargetDesc *lookupTarget(std::string_view name) {
   for (const TargetDesc &t : targets())

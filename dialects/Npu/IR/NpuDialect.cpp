@@ -5,7 +5,14 @@
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/ADT/TypeSwitch.h"
+#include "llvm/ADT/bit.h"
+
+#include <cmath>
+#include <limits>
+#include <string_view>
+#include <type_traits>
 
 using namespace mlir;
 using namespace npu;
@@ -33,4 +40,268 @@ Operation *NpuDialect::materializeConstant(OpBuilder &builder, Attribute value,
   if (!typed || typed.getType() != type || !isa<ElementsAttr>(value))
     return nullptr;
   return ConstantOp::create(builder, loc, type, typed);
+}
+
+//===----------------------------------------------------------------------===//
+// TargetAttr
+//===----------------------------------------------------------------------===//
+
+llvm::hash_code npu::rt::hash_value(const TargetDesc &t) {
+  llvm::hash_code h = llvm::hash_value(t.name);
+  auto field = [](auto v) -> llvm::hash_code {
+    if constexpr (std::is_floating_point_v<decltype(v)>)
+      return llvm::hash_value(llvm::bit_cast<uint64_t>(double(v)));
+    else
+      return llvm::hash_value(uint64_t(v));
+  };
+#define NPU_HASH_FIELD(member, key, kind)                                      \
+  h = llvm::hash_combine(h, field(t.member));
+  NPU_TARGET_FIELDS(NPU_HASH_FIELD)
+#undef NPU_HASH_FIELD
+  return h;
+}
+
+TargetAttr TargetAttr::lookup(MLIRContext *context, StringRef name) {
+  const rt::TargetDesc *desc = rt::lookupTarget(name);
+  return desc ? TargetAttr::get(context, *desc) : TargetAttr();
+}
+
+bool TargetAttr::isRuntimeTarget() const {
+  const rt::TargetDesc *desc = rt::lookupTarget(getName());
+  return desc && *desc == getDesc();
+}
+
+LogicalResult
+TargetAttr::verify(llvm::function_ref<InFlightDiagnostic()> emitError,
+                   rt::TargetDesc desc) {
+  std::string why;
+  if (!rt::validateTarget(desc, why))
+    return emitError() << "invalid target '" << desc.name << "': " << why;
+  return success();
+}
+
+namespace {
+/// Stores `value` into an integer or floating-point field of TargetDesc,
+/// failing when it does not fit the field.
+template <typename Field>
+bool assignField(Field &field, double real, uint64_t integer, bool isReal) {
+  if constexpr (std::is_floating_point_v<Field>) {
+    field = isReal ? real : double(integer);
+    return true;
+  } else {
+    if (isReal || integer > uint64_t(std::numeric_limits<Field>::max()))
+      return false;
+    field = Field(integer);
+    return true;
+  }
+}
+} // namespace
+
+// #npu.target<"NAME" (, key = value)*>
+Attribute TargetAttr::parse(AsmParser &parser, Type) {
+  std::string name;
+  if (parser.parseLess() || parser.parseString(&name))
+    return {};
+  const rt::TargetDesc *base = rt::lookupTarget(name);
+  rt::TargetDesc desc = base ? *base : rt::TargetDesc{};
+  desc.name = name;
+  llvm::StringSet<> given;
+  while (succeeded(parser.parseOptionalComma())) {
+    std::string key;
+    SMLoc loc = parser.getCurrentLocation();
+    if (parser.parseKeywordOrString(&key) || parser.parseEqual())
+      return {};
+    if (!given.insert(key).second) {
+      parser.emitError(loc, "target figure '") << key << "' given twice";
+      return {};
+    }
+    bool known = false, ok = true;
+#define NPU_PARSE_FIELD(member, fieldKey, kind)                                \
+  if (key == fieldKey) {                                                       \
+    known = true;                                                              \
+    double real = 0;                                                           \
+    uint64_t integer = 0;                                                      \
+    bool isReal = std::string_view(#kind) == "Real";                           \
+    if (isReal ? failed(parser.parseFloat(real))                               \
+               : failed(parser.parseInteger(integer)))                         \
+      return {};                                                               \
+    ok = assignField(desc.member, real, integer, isReal);                      \
+  }
+    NPU_TARGET_FIELDS(NPU_PARSE_FIELD)
+#undef NPU_PARSE_FIELD
+    if (!known) {
+      parser.emitError(loc, "unknown target figure '") << key << "'";
+      return {};
+    }
+    if (!ok) {
+      parser.emitError(loc, "target figure '") << key << "' is out of range";
+      return {};
+    }
+  }
+  if (!base) {
+    // A new target states every figure.
+#define NPU_REQUIRE_FIELD(member, key, kind)                                   \
+  if (!given.contains(key)) {                                                  \
+    parser.emitError(parser.getCurrentLocation(), "target '")                  \
+        << name << "' is not a runtime target (" << getKnownTargetNames()      \
+        << "), so it needs every figure; '" << key << "' is missing";          \
+    return {};                                                                 \
+  }
+    NPU_TARGET_FIELDS(NPU_REQUIRE_FIELD)
+#undef NPU_REQUIRE_FIELD
+  }
+  if (parser.parseGreater())
+    return {};
+  return TargetAttr::getChecked(
+      [&] { return parser.emitError(parser.getNameLoc()); },
+      parser.getContext(), desc);
+}
+
+void TargetAttr::print(AsmPrinter &printer) const {
+  const rt::TargetDesc &desc = getDesc();
+  const rt::TargetDesc *base = rt::lookupTarget(desc.name);
+  printer << "<";
+  printer.printString(desc.name);
+  // Only the figures that differ from the runtime target of that name.
+#define NPU_PRINT_FIELD(member, key, kind)                                     \
+  if (!base || base->member != desc.member) {                                  \
+    printer << ", " << key << " = ";                                           \
+    if constexpr (std::string_view(#kind) == "Real")                           \
+      printer.printFloat(llvm::APFloat(double(desc.member)));                  \
+    else                                                                       \
+      printer << uint64_t(desc.member);                                        \
+  }
+  NPU_TARGET_FIELDS(NPU_PRINT_FIELD)
+#undef NPU_PRINT_FIELD
+  printer << ">";
+}
+
+std::string npu::getKnownTargetNames() {
+  std::string names;
+  for (const std::string &n : rt::targetNames())
+    names += (names.empty() ? "" : ", ") + n;
+  return names;
+}
+
+FailureOr<TargetAttr> npu::getOrSetModuleTarget(ModuleOp module,
+                                                StringRef option) {
+  auto recorded = module->getAttrOfType<TargetAttr>(kTargetAttrName);
+  if (module->hasAttr(kTargetAttrName) && !recorded)
+    return module.emitError("'")
+           << kTargetAttrName << "' must be a #npu.target attribute";
+  TargetAttr target = recorded;
+  if (!option.empty()) {
+    target = TargetAttr::lookup(module.getContext(), option);
+    if (!target)
+      return module.emitError("unknown target '")
+             << option << "' (known: " << getKnownTargetNames() << ")";
+    if (recorded && recorded != target)
+      return module.emitError("the module is compiled for ")
+             << recorded << ", not for target '" << option
+             << "' (drop the option or the module's npu.target)";
+  }
+  if (!target)
+    target = TargetAttr::get(module.getContext(), rt::defaultTarget());
+  if (!recorded)
+    module->setAttr(kTargetAttrName, target);
+  return target;
+}
+
+//===----------------------------------------------------------------------===//
+// Discardable attributes
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// Largest DRAM offset or size a plan may record: the widest address space
+/// rt::validateTarget allows (40 bits).
+constexpr int64_t kMaxDramOffset = int64_t(1) << 40;
+
+/// Verifies one `npu.*` discardable attribute, wherever it is attached.
+LogicalResult verifyNpuAttribute(Operation *op, NamedAttribute attr,
+                                 StringRef where) {
+  StringRef name = attr.getName().getValue();
+  Attribute value = attr.getValue();
+  auto fail = [&](const Twine &what) {
+    return op->emitOpError() << where << "'" << name << "' " << what;
+  };
+  auto integerIn = [&](int64_t lo, int64_t hi) -> LogicalResult {
+    auto i = dyn_cast<IntegerAttr>(value);
+    if (!i || !i.getType().isSignlessInteger(64))
+      return fail("must be an i64 integer");
+    if (i.getInt() < lo || i.getInt() > hi)
+      return fail("must be in [" + Twine(lo) + ", " + Twine(hi) + "], not " +
+                  Twine(i.getInt()));
+    return success();
+  };
+  if (name == "npu.dram" || name == "npu.weights_dram" ||
+      name == "npu.reciprocals_dram" || name == "npu.requant_dram" ||
+      name == "npu.lut_dram" || name == "npu.dram_size" ||
+      name == "npu.arena_bytes" || name == "npu.arena_lower_bound")
+    return integerIn(0, kMaxDramOffset);
+  if (name == "npu.fusion_group")
+    return integerIn(0, std::numeric_limits<int32_t>::max());
+  if (name == "npu.onnx_opset")
+    return integerIn(1, 1000);
+  if (name == "npu.unit") {
+    auto s = dyn_cast<StringAttr>(value);
+    if (!s ||
+        !llvm::is_contained(ArrayRef<StringRef>{"mac", "vector", "dma", "none"},
+                            s.getValue()))
+      return fail("must be \"mac\", \"vector\", \"dma\" or \"none\"");
+    return success();
+  }
+  if (name == "npu.tiles") {
+    auto d = dyn_cast<DictionaryAttr>(value);
+    if (!d)
+      return fail("must be a dictionary of tile sizes");
+    for (NamedAttribute tile : d) {
+      auto i = dyn_cast<IntegerAttr>(tile.getValue());
+      if (!i || !i.getType().isSignlessInteger(64) || i.getInt() < 1 ||
+          i.getInt() > 0xFFFF)
+        return fail("entry '" + tile.getName().getValue() +
+                    "' must be an i64 tile size in [1, 65535]");
+    }
+    return success();
+  }
+  if (name == "npu.name" || name == "npu.onnx_producer")
+    return isa<StringAttr>(value) ? success() : fail("must be a string");
+  if (name == "npu.frozen_value")
+    return isa<ElementsAttr>(value) ? success()
+                                    : fail("must be an elements attribute");
+  if (name == "npu.range") {
+    auto r = dyn_cast<DenseF64ArrayAttr>(value);
+    if (!r || r.size() != 2 || !(r[0] <= r[1]) || !std::isfinite(r[0]) ||
+        !std::isfinite(r[1]))
+      return fail("must be array<f64: min, max> with finite min <= max");
+    return success();
+  }
+  if (name == kTargetAttrName) {
+    if (!isa<TargetAttr>(value))
+      return fail("must be a #npu.target attribute");
+    if (!isa<ModuleOp>(op))
+      return fail("belongs on builtin.module");
+    return success();
+  }
+  // Other npu.* names are not the phases' (a plugin's, say): left alone.
+  return success();
+}
+} // namespace
+
+LogicalResult NpuDialect::verifyOperationAttribute(Operation *op,
+                                                   NamedAttribute attr) {
+  return verifyNpuAttribute(op, attr, "attribute ");
+}
+
+LogicalResult NpuDialect::verifyRegionArgAttribute(Operation *op, unsigned,
+                                                   unsigned argIndex,
+                                                   NamedAttribute attr) {
+  return verifyNpuAttribute(
+      op, attr, ("argument " + Twine(argIndex) + " attribute ").str());
+}
+
+LogicalResult NpuDialect::verifyRegionResultAttribute(Operation *op, unsigned,
+                                                      unsigned resultIndex,
+                                                      NamedAttribute attr) {
+  return verifyNpuAttribute(
+      op, attr, ("result " + Twine(resultIndex) + " attribute ").str());
 }

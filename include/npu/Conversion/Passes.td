@@ -39,8 +39,9 @@ def ConvertNpuToNpuIsa : Pass<"npu-convert-to-isa", "mlir::ModuleOp"> {
   }];
   let dependentDialects = ["npu::npuisa::NpuIsaDialect"];
   let options = [
-    Option<"targetName", "target", "std::string", "\"npu-v1\"",
-           "The NPU target (npu-v1, npu-v1-small, npu-v1-large)">,
+    Option<"targetName", "target", "std::string", "",
+           "The NPU target (npu-v1, npu-v1-small, npu-v1-large); by default "
+           "the module's npu.target, else npu-v1">,
   ];
 }
 
@@ -63,8 +64,9 @@ def NpuAssignTiles : Pass<"npu-assign-tiles", "mlir::ModuleOp"> {
     docs/codegen.md describes the cost models and fusion.
   }];
   let options = [
-    Option<"targetName", "target", "std::string", "\"npu-v1\"",
-           "The NPU target (npu-v1, npu-v1-small, npu-v1-large)">,
+    Option<"targetName", "target", "std::string", "",
+           "The NPU target (npu-v1, npu-v1-small, npu-v1-large); by default "
+           "the module's npu.target, else npu-v1">,
   ];
 }
 
@@ -83,8 +85,9 @@ def NpuPlanMemory : Pass<"npu-plan-memory", "mlir::ModuleOp"> {
     a recorded plan.
   }];
   let options = [
-    Option<"targetName", "target", "std::string", "\"npu-v1\"",
-           "The NPU target (its DRAM address space bounds the plan)">,
+    Option<"targetName", "target", "std::string", "",
+           "The NPU target (its DRAM address space bounds the plan); by "
+           "default the module's npu.target, else npu-v1">,
   ];
 }
 

@@ -43,7 +43,8 @@ llvm::StringRef compilePhaseName(CompilePhase phase);
 void buildOptimizedPassPipeline(mlir::OpPassManager &pm);
 
 /// optimized -> isa: tiling, DRAM planning and code generation for
-/// `target` (a runtime target name).
+/// `target` (a runtime target name; empty: the module's `npu.target`, else
+/// npu-v1).
 void buildIsaPassPipeline(mlir::OpPassManager &pm, llvm::StringRef target);
 
 /// INT8 post-training quantization in the `quantized` phase: off unless

@@ -290,6 +290,12 @@ std::optional<ElementsAttr> lutTable(Operation *op);
 /// (the sub-pixel decomposition); an error on `op` when it has none.
 FailureOr<SmallVector<MacConv, 4>> transposedConvPasses(ConvTransposeOp op);
 
+/// The target of `module` (getOrSetModuleTarget with the pass option
+/// `targetOption`) and its `func.func @main`; a null target, with an error
+/// on the module, when either is missing.
+std::pair<const rt::TargetDesc *, func::FuncOp>
+targetAndMain(ModuleOp module, StringRef targetOption);
+
 /// True when `op`'s result is INT8 (a quantized type).
 bool isInt8(Operation *op);
 /// True when `op`'s first operand is INT8 (a quantized type).

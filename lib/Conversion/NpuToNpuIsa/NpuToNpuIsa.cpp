@@ -611,7 +611,10 @@ LogicalResult Codegen::planDram(func::ReturnOp ret) {
     auto g = groupOf.find(op);
     return index[g == groupOf.end() ? op : fusionGroups[g->second].back()];
   };
-  llvm::DenseMap<Value, Interval> live;
+  // Program order (MapVector), then a stable sort: values of equal size and
+  // first use keep the order they appear in, so the plan is the same on
+  // every run (DenseMap's order is pointer order).
+  llvm::MapVector<Value, Interval> live;
   for (Operation &op : body)
     for (Value operand : op.getOperands()) {
       Value r = root(operand);
@@ -625,7 +628,7 @@ LogicalResult Codegen::planDram(func::ReturnOp ret) {
   SmallVector<Interval> order;
   for (auto &entry : live)
     order.push_back(entry.second);
-  llvm::sort(order, [](const Interval &a, const Interval &b) {
+  llvm::stable_sort(order, [](const Interval &a, const Interval &b) {
     return a.bytes != b.bytes ? a.bytes > b.bytes : a.first < b.first;
   });
   int64_t arenaBase = dramSize, arenaSize = 0;
@@ -2074,16 +2077,9 @@ struct ConvertNpuToNpuIsaPass
     : npu::impl::ConvertNpuToNpuIsaBase<ConvertNpuToNpuIsaPass> {
   using Base::Base;
   void runOnOperation() override {
-    const rt::TargetDesc *target = rt::lookupTarget(targetName);
-    if (!target) {
-      getOperation().emitError("unknown target '") << targetName << "'";
+    auto [target, func] = codegen::targetAndMain(getOperation(), targetName);
+    if (!target)
       return signalPassFailure();
-    }
-    auto func = getOperation().lookupSymbol<func::FuncOp>("main");
-    if (!func) {
-      getOperation().emitError("no func.func @main to compile");
-      return signalPassFailure();
-    }
     codegen::Codegen codegen(getOperation(), func, *target);
     if (failed(codegen.run()))
       signalPassFailure();

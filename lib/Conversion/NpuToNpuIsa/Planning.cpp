@@ -86,20 +86,22 @@ DictionaryAttr chooseTiles(Builder &b, Operation *op,
   return nullptr;
 }
 
-/// The target and @main a planning pass works on; null (and an error on
-/// the module) when either is missing.
+} // namespace
+
+/// The module's target (see getOrSetModuleTarget) and @main; a null target
+/// (and an error on the module) when either is missing.
 std::pair<const rt::TargetDesc *, func::FuncOp>
-targetAndMain(ModuleOp module, StringRef targetName) {
-  const rt::TargetDesc *target = rt::lookupTarget(targetName.str());
-  if (!target) {
-    module.emitError("unknown target '") << targetName << "'";
+npu::codegen::targetAndMain(ModuleOp module, StringRef targetOption) {
+  FailureOr<TargetAttr> target = getOrSetModuleTarget(module, targetOption);
+  if (failed(target))
     return {nullptr, nullptr};
-  }
   auto func = module.lookupSymbol<func::FuncOp>("main");
   if (!func)
     module.emitError("no func.func @main to compile");
-  return {func ? target : nullptr, func};
+  return {func ? &target->getDesc() : nullptr, func};
 }
+
+namespace {
 
 struct NpuAssignTilesPass : npu::impl::NpuAssignTilesBase<NpuAssignTilesPass> {
   using Base::Base;

@@ -8,6 +8,7 @@
 
 #include "npu/Target/Npubin/NpubinEmitter.h"
 
+#include "npu/Dialect/Npu/IR/NpuOps.h"
 #include "npu/runtime/Descriptors.h"
 #include "npu/runtime/Executable.h"
 
@@ -180,6 +181,15 @@ LogicalResult npu::emitNpubin(ProgramOp program, std::vector<uint8_t> &bytes) {
   const rt::TargetDesc *target = rt::lookupTarget(program.getTarget().str());
   if (!target)
     return program.emitOpError("unknown target");
+  // An executable names its target; figures edited in the module's
+  // npu.target cannot travel with it.
+  if (auto module = program->getParentOfType<ModuleOp>())
+    if (auto recorded = module->getAttrOfType<TargetAttr>(kTargetAttrName))
+      if (!recorded.isRuntimeTarget() || recorded.getName() != target->name)
+        return program.emitOpError("was compiled for ")
+               << recorded
+               << ", which is not one of the runtime's targets: an "
+                  "executable records its target by name only";
   rt::ProgramBuilder b(*target);
   b.setProducer("npu-compile", "0.1");
   b.setDramSize(uint64_t(program.getDramSize()));
@@ -314,6 +324,6 @@ void npu::registerNpubinTranslation() {
         return success();
       },
       [](DialectRegistry &registry) {
-        registry.insert<npuisa::NpuIsaDialect>();
+        registry.insert<npuisa::NpuIsaDialect, npu::NpuDialect>();
       });
 }

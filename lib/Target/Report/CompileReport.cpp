@@ -25,6 +25,9 @@ buildCompileReport(npuisa::ProgramOp program,
     return program.emitError("report: the executable does not load: ")
            << (target ? error : "unknown target");
   std::vector<rt::LayerEstimate> est = rt::estimateLayers(*exe);
+  rt::StaticSchedule schedule;
+  if (!rt::scheduleStatically(*exe, schedule, error))
+    return program.emitError("report: the program does not run: ") << error;
 
   auto bytesOf = [](Type type) {
     auto t = cast<RankedTensorType>(type);
@@ -45,17 +48,21 @@ buildCompileReport(npuisa::ProgramOp program,
 
   json::Array layers;
   rt::LayerEstimate total;
-  uint64_t estimated = 0;
   size_t id = 0;
   for (auto layer : program.getBody().front().getOps<npuisa::LayerOp>()) {
     rt::LayerEstimate e = id < est.size() ? est[id] : rt::LayerEstimate();
+    rt::StaticSchedule::Layer timed = id < schedule.layers.size()
+                                          ? schedule.layers[id]
+                                          : rt::StaticSchedule::Layer();
     json::Object entry{{"id", int64_t(id)},
                        {"name", layer.getName()},
                        {"op", layer.getOnnxOp()},
                        {"macs", int64_t(e.macs)},
                        {"dram_read_bytes", int64_t(e.dramReadBytes)},
                        {"dram_write_bytes", int64_t(e.dramWriteBytes)},
-                       {"estimated_cycles", int64_t(e.cycles())},
+                       {"cycles", int64_t(timed.cycles)},
+                       {"start_cycle", int64_t(timed.start)},
+                       {"end_cycle", int64_t(timed.end)},
                        {"load_cycles", int64_t(e.loadCycles)},
                        {"compute_cycles", int64_t(e.computeCycles)},
                        {"store_cycles", int64_t(e.storeCycles)},
@@ -74,7 +81,6 @@ buildCompileReport(npuisa::ProgramOp program,
     total.dramReadBytes += e.dramReadBytes;
     total.dramWriteBytes += e.dramWriteBytes;
     total.instructions += e.instructions;
-    estimated += e.cycles();
     ++id;
   }
 
@@ -93,7 +99,7 @@ buildCompileReport(npuisa::ProgramOp program,
       {"arena_lower_bound_bytes", program.getArenaLowerBound().value_or(0)},
       {"dram_bytes", int64_t(total.dramReadBytes + total.dramWriteBytes)},
       {"compulsory_dram_bytes", compulsory},
-      {"estimated_cycles", int64_t(estimated)},
+      {"cycles", int64_t(schedule.cycles)},
       {"roofline_cycles", int64_t(std::ceil(roofline))},
       {"peak_macs_per_cycle", peakMacs},
       {"instructions", int64_t(total.instructions)}};

@@ -268,6 +268,19 @@ size_t runCase(const ConvCase &k, const char *target = "npu-v1-small") {
   EXPECT_EQ(compute, s.unitBusy[unsigned(Unit::Mac)] +
                          s.unitBusy[unsigned(Unit::Vector)]);
   EXPECT_GE(s.cycles, std::max({load, compute, store}));
+  // The static schedule (npu-compile --report) is the emulator's timeline
+  // without the data: the same total and the same busy cycles per layer.
+  npu::rt::StaticSchedule schedule;
+  std::string scheduleError;
+  EXPECT_TRUE(npu::rt::scheduleStatically(*exe, schedule, scheduleError))
+      << scheduleError;
+  EXPECT_EQ(schedule.cycles, s.cycles);
+  EXPECT_EQ(schedule.layers.size(), s.layers.size());
+  for (size_t i = 0; i < std::min(schedule.layers.size(), s.layers.size());
+       ++i) {
+    EXPECT_EQ(schedule.layers[i].cycles, s.layers[i].cycles) << "layer " << i;
+    EXPECT_LE(schedule.layers[i].end, s.cycles) << "layer " << i;
+  }
   size_t loads = 0;
   for (const npu::rt::Instruction &insn : exe->instructions())
     loads += insn.opcode() == npu::rt::Opcode::DmaLoad;

@@ -9,21 +9,26 @@
 //    "layers": [{"id", "name" (ONNX node), "op" (ONNX op type), "shapes"
 //                (operand types -> result types), "tiles" (elements),
 //                "macs", "dram_read_bytes", "dram_write_bytes",
-//                "estimated_cycles", "load_cycles", "compute_cycles",
-//                "store_cycles", "instructions"}...],
+//                "cycles", "start_cycle", "end_cycle", "load_cycles",
+//                "compute_cycles", "store_cycles", "instructions"}...],
 //    "totals": {"macs", "weight_bytes", "input_bytes", "output_bytes",
 //               "arena_bytes", "arena_lower_bound_bytes", "dram_bytes",
-//               "compulsory_dram_bytes", "estimated_cycles",
+//               "compulsory_dram_bytes", "cycles",
 //               "roofline_cycles", "peak_macs_per_cycle", "instructions"}}
 //
-// Per-layer cycles are the static estimate of npu/runtime/Timing.h (each
-// unit's instructions summed, the slowest unit taken: perfect overlap, no
-// dependence stalls); `estimated_cycles` in the totals is their sum. The
-// roofline lower bound is max(MACs / peak MACs per cycle, compulsory DRAM
-// bytes / DRAM bytes per cycle), compulsory traffic being weights, inputs
-// and outputs once (Williams, Waterman and Patterson, "Roofline", CACM
-// 2009). Peak MACs per cycle is rows x columns of the array, divided by
-// the FP32 rate divisor when every matmul is FP32.
+// Cycles are the runtime's timing model run over the executable without
+// computing any data (npu::rt::scheduleStatically: the emulator's queue
+// scheduler and per-instruction formulas), so they are the figures npu-run
+// then measures: the totals' `cycles` is when the last unit idles, a
+// layer's `cycles` the busy cycles of its instructions (npu-run's per-layer
+// figure), `start_cycle`/`end_cycle` its span on the timeline, and
+// `load_cycles`, `compute_cycles`, `store_cycles` its busy cycles per queue.
+// (Block-sparse matmuls, which the compiler does not emit yet, would be
+// counted dense.) The roofline lower bound is max(MACs / peak MACs per cycle,
+// compulsory DRAM bytes / DRAM bytes per cycle), compulsory traffic being
+// weights, inputs and outputs once (Williams, Waterman and Patterson,
+// "Roofline", CACM 2009). Peak MACs per cycle is rows x columns of the array,
+// divided by the FP32 rate divisor when every matmul is FP32.
 //
 //===----------------------------------------------------------------------===//
 

@@ -10,6 +10,7 @@
 #define NPU_RUNTIME_EMULATOR_H
 
 #include "npu/runtime/Executable.h"
+#include "npu/runtime/Timing.h"
 
 #include <cstdint>
 #include <string>
@@ -25,11 +26,6 @@ struct RunOptions {
   /// Record one TraceEvent per instruction.
   bool trace = false;
 };
-
-/// Units with their own timelines.
-enum class Unit : uint8_t { DmaLoad = 0, DmaStore, Mac, Vector, None };
-inline constexpr unsigned kNumUnits = 4;
-const char *unitName(Unit unit);
 
 /// Counters attributed to one layer (the instruction's layer field).
 /// `cycles` are busy cycles of the layer's instructions: overlapping units

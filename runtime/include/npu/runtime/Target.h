@@ -58,6 +58,47 @@ struct TargetDesc {
   uint64_t maxDramBytes() const { return uint64_t(1) << dramAddressBits; }
 };
 
+/// Every numeric field of TargetDesc with its key in textual forms (the
+/// compiler's `#npu.target<...>` attribute): X(member, "key", kind), kind
+/// being `Int` (a positive integer) or `Real` (a non-negative figure). One
+/// list, so a field added to TargetDesc is added here and every printer,
+/// parser and verifier follows.
+#define NPU_TARGET_FIELDS(X)                                                   \
+  X(clockHz, "clock_hz", Int)                                                  \
+  X(arrayRows, "array_rows", Int)                                              \
+  X(arrayCols, "array_cols", Int)                                              \
+  X(fp32RateDivisor, "fp32_rate_divisor", Int)                                 \
+  X(accumulatorBytes, "accumulator_bytes", Int)                                \
+  X(scratchpadBytes, "scratchpad_bytes", Int)                                  \
+  X(vectorLanesInt8, "vector_lanes_int8", Int)                                 \
+  X(vectorLanes32, "vector_lanes_32", Int)                                     \
+  X(vectorTranscendentalCycles, "vector_transcendental_cycles", Int)           \
+  X(vectorStartupCycles, "vector_startup_cycles", Int)                         \
+  X(lutEntries, "lut_entries", Int)                                            \
+  X(dramBytesPerCycle, "dram_bytes_per_cycle", Int)                            \
+  X(dramLatencyCycles, "dram_latency_cycles", Int)                             \
+  X(dramAddressBits, "dram_address_bits", Int)                                 \
+  X(energy.int8MacPj, "int8_mac_pj", Real)                                     \
+  X(energy.fp32MacPj, "fp32_mac_pj", Real)                                     \
+  X(energy.int8LaneOpPj, "int8_lane_op_pj", Real)                              \
+  X(energy.int32LaneOpPj, "int32_lane_op_pj", Real)                            \
+  X(energy.fp32LaneOpPj, "fp32_lane_op_pj", Real)                              \
+  X(energy.sramBytePj, "sram_byte_pj", Real)                                   \
+  X(energy.dramBytePj, "dram_byte_pj", Real)
+
+/// Whether `t`'s figures describe a machine the compiler and the emulator
+/// can work with: every integer positive, the FP32 rate divisor dividing rows x
+/// cols, at most 40 address bits, at most 2^31 bytes of scratchpad and
+/// accumulator, energy figures finite and non-negative. Sets `why` (naming the
+/// field by its key) and returns false otherwise.
+bool validateTarget(const TargetDesc &t, std::string &why);
+
+/// Field-by-field equality (name included).
+bool operator==(const TargetDesc &a, const TargetDesc &b);
+inline bool operator!=(const TargetDesc &a, const TargetDesc &b) {
+  return !(a == b);
+}
+
 /// The named targets: `npu-v1` (default), `npu-v1-small`, `npu-v1-large`.
 /// Returns null for an unknown name.
 const TargetDesc *lookupTarget(std::string_view name);

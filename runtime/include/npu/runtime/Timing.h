@@ -15,9 +15,17 @@
 #include "npu/runtime/Target.h"
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace npu::rt {
+
+/// Units with their own timelines.
+enum class Unit : uint8_t { DmaLoad = 0, DmaStore, Mac, Vector, None };
+inline constexpr unsigned kNumUnits = 4;
+const char *unitName(Unit unit);
+/// The unit that executes an instruction of opcode `op` (None: sync, end).
+Unit unitOf(Opcode op);
 
 /// One DMA command: the latency, plus one DRAM beat (dramBytesPerCycle
 /// bytes) per started beat of each contiguous run; a run shorter than a beat
@@ -41,6 +49,74 @@ uint64_t vectorCycles(const TargetDesc &t, uint64_t work, bool narrow,
 /// Whether a vector instruction's function is transcendental (exp, tanh,
 /// erf, sigmoid, reciprocal, rsqrt, sqrt, division, power).
 bool isTranscendental(Opcode op, unsigned func);
+
+/// The cycles `insn` takes by the formulas above, from the executable's
+/// descriptors alone (no data): a block-sparse matmul counts every weight
+/// tile, as a dense one does; a matmul with an empty dimension takes 0.
+/// The emulator takes the same cycles for every instruction but sparse
+/// matmuls, whose present tiles it reads from the scratchpad.
+uint64_t staticInstructionCycles(const Executable &exe,
+                                 const Instruction &insn);
+
+/// The issue order of the NPU's three instruction queues (load, compute,
+/// store; docs/npu-architecture.md, "Timing model"): the stream is split by
+/// queue in program order; each step issues, among the queue heads whose
+/// dependence tokens are available and whose unit is free, the one that can
+/// start earliest (the lowest queue on a tie). Both the emulator (which
+/// executes each instruction) and the static schedule below (which only
+/// costs it) drive this one class, so their timelines agree by
+/// construction.
+///
+///   QueueScheduler s(exe.instructions());
+///   uint32_t pc; uint64_t start;
+///   while (s.next(pc, start, error)) s.retire(cyclesOf(pc));
+///   if (!error.empty()) ...   // a deadlock
+class QueueScheduler {
+public:
+  explicit QueueScheduler(const std::vector<Instruction> &insns);
+  /// The next instruction to issue and the cycle it starts at; false when
+  /// every queue is drained (`error` untouched) or when every queue waits
+  /// for a token (`error` names each queue's head pc).
+  bool next(uint32_t &pc, uint64_t &start, std::string &error);
+  /// Completes the instruction `next` returned, after `cycles`: frees its
+  /// queue and unit and pushes its tokens. Returns the cycle it ends at.
+  uint64_t retire(uint64_t cycles);
+  /// The time at which the last instruction retired so far ends.
+  uint64_t makespan() const { return makespan_; }
+
+private:
+  const std::vector<Instruction> &insns_;
+  std::vector<uint32_t> queue_[kNumQueues];
+  size_t head_[kNumQueues] = {0, 0, 0};
+  uint64_t queueReady_[kNumQueues] = {0, 0, 0};
+  uint64_t unitFree_[kNumUnits] = {0, 0, 0, 0};
+  /// Token channels: the cycles tokens were pushed at. 0: load->compute,
+  /// 1: compute->load, 2: compute->store, 3: store->compute.
+  std::vector<uint64_t> tokens_[4];
+  size_t tokenHead_[4] = {0, 0, 0, 0};
+  int issued_ = -1; ///< Queue of the instruction between next and retire.
+  uint64_t issuedStart_ = 0;
+  uint64_t makespan_ = 0;
+};
+
+/// The timeline of an executable by the timing model alone: what
+/// `npu-run` measures (RunStats::cycles, LayerStats::cycles), computed
+/// without executing anything. Equal to the emulator's figures for every
+/// program without block-sparse matmuls.
+struct StaticSchedule {
+  uint64_t cycles = 0; ///< When the last unit idles.
+  struct Layer {
+    uint64_t cycles = 0;         ///< Busy cycles of the layer's instructions.
+    uint64_t start = 0, end = 0; ///< First start and last end (cycles).
+  };
+  std::vector<Layer> layers; ///< Indexed by layer id.
+};
+
+/// Schedules `exe` (see QueueScheduler); false with `error` on a deadlock
+/// or when more than `maxInstructions` would issue.
+bool scheduleStatically(const Executable &exe, StaticSchedule &schedule,
+                        std::string &error,
+                        uint64_t maxInstructions = uint64_t(1) << 32);
 
 /// A static estimate of one layer of an executable: what its instructions
 /// cost on each unit if they overlapped perfectly. No execution; dense

@@ -54,4 +54,42 @@ def Npu_NearestMode : I32EnumAttr<"NearestMode", "Resize nearest rounding", [
 }
 def Npu_NearestModeAttr : EnumAttr<Npu_Dialect, Npu_NearestMode, "nearest_mode">;
 
+/// The NPU a module is compiled for: `npu.target` on `builtin.module`.
+def Npu_TargetAttr : AttrDef<Npu_Dialect, "Target"> {
+  let mnemonic = "target";
+  let summary = "The NPU target: every hardware figure the compiler uses";
+  let description = [{
+    Holds a `npu::rt::TargetDesc` (runtime/include/npu/runtime/Target.h, the
+    one owner of the NPU's numbers and of their sources). Written as the
+    runtime target's name, followed by the figures that differ from it:
+
+    ```mlir
+    module attributes {npu.target = #npu.target<"npu-v1">} { ... }
+    module attributes {npu.target = #npu.target<"npu-v1",
+                                                 scratchpad_bytes = 262144>}
+    ```
+
+    A name the runtime does not know needs every figure (the keys of
+    `NPU_TARGET_FIELDS`). The verifier applies `rt::validateTarget`. Passes
+    read the target from the module (`npu::getOrSetModuleTarget`); an
+    executable records a target by name, so only a runtime target with its
+    own figures can be serialised to `.npubin`.
+  }];
+  let parameters = (ins
+      AttrParameter<"::npu::rt::TargetDesc",
+                    "the target's figures (npu/runtime/Target.h)",
+                    "const ::npu::rt::TargetDesc &">:$desc);
+  let hasCustomAssemblyFormat = 1;
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// The runtime's target called `name` as an attribute, or null.
+    static TargetAttr lookup(::mlir::MLIRContext *context,
+                             ::llvm::StringRef name);
+    ::llvm::StringRef getName() const { return getDesc().name; }
+    /// Whether the figures are exactly those of the runtime's target of
+    /// the same name (only those can be written to an executable).
+    bool isRuntimeTarget() const;
+  }];
+}
+
 #endif // NPU_DIALECT_NPU_IR_NPUATTRS_TD

@@ -24,6 +24,12 @@ def Npu_Dialect : Dialect {
     MLIR type, so MLIR `quant` dialect types flow through the same ops.
   }];
   let useDefaultAttributePrinterParser = 1;
+  // The discardable attributes the phases record (npu.unit, npu.tiles,
+  // npu.fusion_group, npu.dram, npu.target, ...) are verified wherever they
+  // appear: see NpuDialect.cpp.
+  let hasOperationAttrVerify = 1;
+  let hasRegionArgAttrVerify = 1;
+  let hasRegionResultAttrVerify = 1;
   let hasConstantMaterializer = 1;
   let dependentDialects = ["mlir::quant::QuantDialect"];
 }

@@ -5,12 +5,21 @@
 
 #include "mlir/Bytecode/BytecodeOpInterface.h"
 #include "mlir/Dialect/Traits.h"
+#include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Dialect.h"
 #include "mlir/IR/OpDefinition.h"
 #include "mlir/IR/OpImplementation.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "npu/Dialect/Npu/IR/NpuDialect.h"
+#include "npu/runtime/Target.h"
+
+#include "llvm/ADT/Hashing.h"
+
+namespace npu::rt {
+/// Hashes every figure of `t` (TargetAttr's storage key).
+llvm::hash_code hash_value(const TargetDesc &t);
+} // namespace npu::rt
 
 #include "npu/Dialect/Npu/IR/NpuEnums.h.inc"
 
@@ -21,6 +30,20 @@
 #include "npu/Dialect/Npu/IR/NpuOps.h.inc"
 
 namespace npu {
+
+/// The attribute holding a module's target.
+inline constexpr llvm::StringLiteral kTargetAttrName = "npu.target";
+
+/// The runtime's target names, comma-separated (for messages).
+std::string getKnownTargetNames();
+
+/// The target `module` is compiled for. `option` is a pass's `target=`
+/// option: empty takes the module's `npu.target` (npu-v1 when it has none);
+/// a runtime target name must agree with the module's `npu.target` when it
+/// has one. The result is recorded on the module. Emits an error on the
+/// module and fails for an unknown name or a disagreement.
+mlir::FailureOr<TargetAttr> getOrSetModuleTarget(mlir::ModuleOp module,
+                                                 llvm::StringRef option);
 
 /// Output extent of one spatial axis of a convolution or pooling window
 /// (ONNX Conv/MaxPool/AveragePool):

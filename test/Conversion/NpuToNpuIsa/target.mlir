@@ -1,0 +1,38 @@
+// Passes read the target from the module (npu.target); a target= option
+// records it there, must agree with a recorded one, and must name a runtime
+// target.
+// RUN: npu-opt %s --npu-assign-tiles="target=npu-v1-small" | FileCheck %s --check-prefix=OPTION
+// RUN: npu-opt %s --npu-assign-tiles | FileCheck %s --check-prefix=DEFAULT
+// The recorded target is followed by every later pass without an option.
+// RUN: npu-opt %s --npu-assign-tiles="target=npu-v1-small" | npu-opt --npu-plan-memory --npu-convert-to-isa | FileCheck %s --check-prefix=ISA
+// The isa pipeline takes the target as an option from npu-opt.
+// RUN: npu-opt %s --npu-isa-pipeline="target=npu-v1-small" | FileCheck %s --check-prefix=ISA
+// A hand-edited target is followed: half npu-v1-small's scratchpad halves
+// the convolution's tiles.
+// RUN: npu-opt %s --npu-assign-tiles="target=npu-v1-small" \
+// RUN:   | sed 's/#npu.target<"npu-v1-small">/#npu.target<"npu-v1-small", scratchpad_bytes = 8192>/' \
+// RUN:   | npu-opt --npu-assign-tiles | FileCheck %s --check-prefix=EDITED
+// ... and compiles to isa, but not to an executable, which names its target.
+// RUN: npu-opt %s --npu-assign-tiles="target=npu-v1-small" \
+// RUN:   | sed 's/#npu.target<"npu-v1-small">/#npu.target<"npu-v1-small", scratchpad_bytes = 8192>/' \
+// RUN:   | npu-opt --npu-isa-pipeline | not npu-translate --npu-isa-to-npubin -o %t.npubin 2>&1 | FileCheck %s --check-prefix=NOBIN
+// RUN: not test -e %t.npubin
+// RUN: npu-opt %s --npu-assign-tiles="target=npu-v1-small" | not npu-opt --npu-plan-memory="target=npu-v1" 2>&1 | FileCheck %s --check-prefix=DISAGREE
+// RUN: not npu-opt %s --npu-isa-pipeline="target=npu-v2" 2>&1 | FileCheck %s --check-prefix=UNKNOWN
+
+// OPTION: module attributes {npu.target = #npu.target<"npu-v1-small">}
+// OPTION: npu.conv {{.*}}npu.tiles = {c = 8 : i64, m = 8 : i64, oh = 16 : i64, ow = 16 : i64}
+// DEFAULT: module attributes {npu.target = #npu.target<"npu-v1">}
+// DEFAULT: npu.conv {{.*}}npu.tiles = {c = 8 : i64, m = 8 : i64, oh = 16 : i64, ow = 16 : i64}
+// ISA: npu_isa.program @main attributes {{.*}}target = "npu-v1-small"
+// EDITED: module attributes {npu.target = #npu.target<"npu-v1-small", scratchpad_bytes = 8192>}
+// EDITED: npu.conv {{.*}}npu.tiles = {c = 8 : i64, m = 8 : i64, oh = 4 : i64, ow = 4 : i64}
+// NOBIN: error: 'npu_isa.program' op was compiled for #npu.target<"npu-v1-small", scratchpad_bytes = 8192>, which is not one of the runtime's targets: an executable records its target by name only
+// DISAGREE: error: the module is compiled for #npu.target<"npu-v1-small">, not for target 'npu-v1' (drop the option or the module's npu.target)
+// UNKNOWN: error: unknown target 'npu-v2' (known: npu-v1, npu-v1-small, npu-v1-large)
+
+func.func @main(%x: tensor<1x8x16x16xf32> {npu.name = "x"}) -> (tensor<1x8x16x16xf32> {npu.name = "y"}) {
+  %w = npu.constant dense<0.5> : tensor<8x8x3x3xf32>
+  %c = npu.conv %x, %w {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : (tensor<1x8x16x16xf32>, tensor<8x8x3x3xf32>) -> tensor<1x8x16x16xf32>
+  return %c : tensor<1x8x16x16xf32>
+}
