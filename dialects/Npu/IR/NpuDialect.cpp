@@ -1,6 +1,7 @@
 //===- NpuDialect.cpp - npu dialect registration -------------------------===//
 
 #include "npu/Dialect/Npu/IR/NpuDialect.h"
+#include "npu/Dialect/Npu/IR/NpuBackendInterface.h"
 #include "npu/Dialect/Npu/IR/NpuOps.h"
 
 #include "mlir/IR/Builders.h"
@@ -22,6 +23,18 @@ using namespace npu;
 
 #define GET_ATTRDEF_CLASSES
 #include "npu/Dialect/Npu/IR/NpuAttrs.cpp.inc"
+
+#include "npu/Dialect/Npu/IR/NpuBackendInterface.cpp.inc"
+
+bool npu::isLegalOnTarget(Operation *op, const rt::TargetDesc &target,
+                          std::string &reason) {
+  auto backend = dyn_cast<BackendOpInterface>(op);
+  if (!backend) {
+    reason = "the code generator has no lowering for it";
+    return false;
+  }
+  return backend.isLegalOn(target, reason);
+}
 
 void NpuDialect::initialize() {
   addAttributes<
@@ -244,9 +257,7 @@ LogicalResult verifyNpuAttribute(Operation *op, NamedAttribute attr,
     return integerIn(1, 1000);
   if (name == "npu.unit") {
     auto s = dyn_cast<StringAttr>(value);
-    if (!s ||
-        !llvm::is_contained(ArrayRef<StringRef>{"mac", "vector", "dma", "none"},
-                            s.getValue()))
+    if (!s || !symbolizeExecutionUnit(s.getValue()))
       return fail("must be \"mac\", \"vector\", \"dma\" or \"none\"");
     return success();
   }

@@ -14,6 +14,7 @@
 #ifndef NPU_LIB_CONVERSION_NPUTONPUISA_CODEGEN_H
 #define NPU_LIB_CONVERSION_NPUTONPUISA_CODEGEN_H
 
+#include "npu/Dialect/Npu/IR/NpuBackendInterface.h"
 #include "npu/Dialect/Npu/IR/NpuOps.h"
 #include "npu/Dialect/NpuIsa/IR/NpuIsaOps.h"
 #include "npu/runtime/Target.h"
@@ -296,6 +297,19 @@ FailureOr<SmallVector<MacConv, 4>> transposedConvPasses(ConvTransposeOp op);
 std::pair<const rt::TargetDesc *, func::FuncOp>
 targetAndMain(ModuleOp module, StringRef targetOption);
 
+/// `npu.tiles`-style dictionary of (name, elements) pairs.
+DictionaryAttr tilesAttr(Builder &b,
+                         ArrayRef<std::pair<StringRef, int64_t>> values);
+
+/// Attach BackendOpInterface to each op family's ops (one per file).
+void registerPlacementModels(MLIRContext *context);
+void registerConvolutionModels(MLIRContext *context);
+void registerMatmulModels(MLIRContext *context);
+void registerPoolingModels(MLIRContext *context);
+void registerDataMovementModels(MLIRContext *context);
+void registerReductionModels(MLIRContext *context);
+void registerElementwiseModels(MLIRContext *context);
+
 /// True when `op`'s result is INT8 (a quantized type).
 bool isInt8(Operation *op);
 /// True when `op`'s first operand is INT8 (a quantized type).
@@ -328,15 +342,26 @@ public:
         op->setAttr("npu.fusion_group", b.getI64IntegerAttr(int64_t(id)));
   }
 
-private:
+  //===--------------------------------------------------------------------===//
+  // The lowering API: what the op families' BackendOpInterface models
+  // (Convolution.cpp, Matmul.cpp, Pooling.cpp, DataMovement.cpp,
+  // Reduction.cpp, Elementwise.cpp) emit with.
+  //===--------------------------------------------------------------------===//
+
+  /// The value whose DRAM bytes `v` shares (through reshapes).
   Value root(Value v) {
     while (auto reshape = v.getDefiningOp<ReshapeOp>())
       v = reshape.getInput();
     return v;
   }
   LogicalResult planDram(func::ReturnOp ret);
-  /// Emits the instructions of one (unfused) op as layer `layer`.
+  /// Emits the instructions of one (unfused) op as layer `layer`, through
+  /// its BackendOpInterface.
   LogicalResult emitOp(Operation *op, int64_t layer);
+  /// Emits one elementwise op (its VecFunc) over its planned buffers.
+  LogicalResult emitElementwiseOp(Operation *op, int64_t layer);
+  /// The DRAM buffer planned for `v` (its root's).
+  Buffer bufferOf(Value v) { return buffers.lookup(root(v)); }
   /// Opens the layer-table entry of `op` (its ONNX node, op type and
   /// shapes); the instructions emitted next belong to it.
   void beginLayer(Operation *op);
@@ -548,6 +573,7 @@ private:
   /// Emits max or average pooling (Pooling.cpp) on the vector unit.
   LogicalResult emitPool(Operation *op, int64_t layer);
 
+private:
   ModuleOp module;
   func::FuncOp func;
   const rt::TargetDesc &target;

@@ -1059,4 +1059,57 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
   return success();
 }
 
+namespace {
+
+/// Convolutions: on the MAC array, or (depthwise) on the vector unit; the
+/// tiles {oh, ow, m, c} (MAC) or {oh, ow, c} (depthwise) from the cost
+/// models above, the epilogue's scratchpad reserved.
+struct ConvModel : BackendOpInterface::ExternalModel<ConvModel, ConvOp> {
+  ExecutionUnit getExecutionUnit(Operation *op) const {
+    MacConv g;
+    return convGeometry(cast<ConvOp>(op), g) && isDepthwise(g)
+               ? ExecutionUnit::vector
+               : ExecutionUnit::mac;
+  }
+  DictionaryAttr chooseTiles(Operation *op, const rt::TargetDesc &target,
+                             ArrayRef<Operation *> epilogue) const {
+    auto conv = cast<ConvOp>(op);
+    MacConv g;
+    if (!convGeometry(conv, g) || !noteEpilogue(g, conv.getResult(), epilogue))
+      return nullptr;
+    Builder b(op->getContext());
+    if (isDepthwise(g)) {
+      ConvTiles t = chooseDepthwiseTiles(target, g);
+      return t.c ? tilesAttr(b, {{"oh", t.oh}, {"ow", t.ow}, {"c", t.c}})
+                 : nullptr;
+    }
+    ConvTiles t = chooseConvTiles(target, g);
+    return t.m ? tilesAttr(b,
+                           {{"oh", t.oh}, {"ow", t.ow}, {"m", t.m}, {"c", t.c}})
+               : nullptr;
+  }
+  LogicalResult emit(Operation *op, Codegen &codegen, int64_t layer) const {
+    return codegen.emitConv(cast<ConvOp>(op), layer);
+  }
+};
+
+/// Transposed convolutions: one MAC pass per output phase, tiled per pass
+/// at emission.
+struct ConvTransposeModel
+    : BackendOpInterface::ExternalModel<ConvTransposeModel, ConvTransposeOp> {
+  ExecutionUnit getExecutionUnit(Operation *) const {
+    return ExecutionUnit::mac;
+  }
+  LogicalResult emit(Operation *op, Codegen &codegen, int64_t layer) const {
+    return codegen.emitConvTranspose(cast<ConvTransposeOp>(op), layer);
+  }
+};
+
+} // namespace
+
+void registerConvolutionModels(MLIRContext *context) {
+  ConvOp::attachInterface<ConvModel>(*context);
+  ConvTransposeOp::attachInterface<ConvTransposeModel>(*context);
+}
+
 } // namespace npu::codegen

@@ -264,4 +264,37 @@ LogicalResult Codegen::emitPool(Operation *op, int64_t layer) {
   return success();
 }
 
+namespace {
+
+/// Max and average pooling on the vector unit, tiles {oh, c} from
+/// choosePoolTiles (the divisor map's scratchpad reserved).
+template <typename OpTy>
+struct PoolModel : BackendOpInterface::ExternalModel<PoolModel<OpTy>, OpTy> {
+  ExecutionUnit getExecutionUnit(Operation *) const {
+    return ExecutionUnit::vector;
+  }
+  DictionaryAttr chooseTiles(Operation *op, const rt::TargetDesc &target,
+                             ArrayRef<Operation *>) const {
+    std::optional<ConvGeometry> g = poolGeometry(op);
+    if (!g)
+      return nullptr;
+    int64_t reserved = 0;
+    if (std::optional<ElementsAttr> map = avgPoolReciprocals(op))
+      reserved = alignUp(byteSize(map->getType()));
+    auto [oh, c] = choosePoolTiles(target, *g, reserved);
+    Builder b(op->getContext());
+    return oh ? tilesAttr(b, {{"oh", oh}, {"c", c}}) : nullptr;
+  }
+  LogicalResult emit(Operation *op, Codegen &codegen, int64_t layer) const {
+    return codegen.emitPool(op, layer);
+  }
+};
+
+} // namespace
+
+void registerPoolingModels(MLIRContext *context) {
+  MaxPoolOp::attachInterface<PoolModel<MaxPoolOp>>(*context);
+  AvgPoolOp::attachInterface<PoolModel<AvgPoolOp>>(*context);
+}
+
 } // namespace npu::codegen

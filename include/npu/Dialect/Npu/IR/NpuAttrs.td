@@ -54,6 +54,16 @@ def Npu_NearestMode : I32EnumAttr<"NearestMode", "Resize nearest rounding", [
 }
 def Npu_NearestModeAttr : EnumAttr<Npu_Dialect, Npu_NearestMode, "nearest_mode">;
 
+/// The unit an op runs on (`npu.unit`, BackendOpInterface).
+def Npu_ExecutionUnit : I32EnumAttr<"ExecutionUnit", "NPU execution unit", [
+    I32EnumAttrCase<"mac", 0>,
+    I32EnumAttrCase<"vector", 1>,
+    I32EnumAttrCase<"dma", 2>,
+    I32EnumAttrCase<"none", 3>]> {
+  let cppNamespace = "::npu";
+  let genSpecializedAttr = 0;
+}
+
 /// The NPU a module is compiled for: `npu.target` on `builtin.module`.
 def Npu_TargetAttr : AttrDef<Npu_Dialect, "Target"> {
   let mnemonic = "target";

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Compares the executables two builds of the compiler generate: every case of
+# the committed ONNX conformance pass list (compiled with default options;
+# cases that need --input-value are skipped) and PaddleOCR cls/rec/det in
+# FP32. For each model whose .npubin bytes differ, runs both on the emulator
+# with the same inputs and reports whether the outputs are bit-identical and
+# the cycles of each. "What must not change" for backend refactorings:
+# identical outputs, identical or fewer cycles.
+#
+# Usage: bench/compare-builds.sh --base BIN_DIR --new BIN_DIR [--models DIR]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+base="" new="" models="$root/third_party/models"
+data=/usr/share/libonnx-testdata/data
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --base) base=$2; shift 2 ;;
+    --new) new=$2; shift 2 ;;
+    --models) models=$2; shift 2 ;;
+    *) echo "compare-builds: unknown argument '$1'" >&2; exit 2 ;;
+  esac
+done
+[ -x "$base/npu-compile" ] && [ -x "$new/npu-compile" ] ||
+  { echo "compare-builds: --base and --new name bin directories" >&2; exit 2; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+same=0 changed=0 skipped=0 worse=0
+
+cycles() { sed -n 's/^  cycles *\([0-9]*\).*/\1/p'; }
+
+# compare NAME MODEL RUN_INPUTS... -- COMPILE_ARGS...
+compare() {
+  local name=$1 model=$2; shift 2
+  local inputs=()
+  while [ "$1" != "--" ]; do inputs+=("$1"); shift; done
+  shift
+  if ! "$base/npu-compile" "$model" "$@" -o "$tmp/a.npubin" 2>/dev/null ||
+     ! "$new/npu-compile" "$model" "$@" -o "$tmp/b.npubin" 2>/dev/null; then
+    skipped=$((skipped + 1)); return
+  fi
+  if cmp -s "$tmp/a.npubin" "$tmp/b.npubin"; then
+    same=$((same + 1)); return
+  fi
+  changed=$((changed + 1))
+  rm -rf "$tmp/oa" "$tmp/ob"
+  local ca cb outputs="identical outputs"
+  ca=$("$base/npu-run" "$tmp/a.npubin" "${inputs[@]}" --output-dir="$tmp/oa" | cycles)
+  cb=$("$new/npu-run" "$tmp/b.npubin" "${inputs[@]}" --output-dir="$tmp/ob" | cycles)
+  diff -rq "$tmp/oa" "$tmp/ob" >/dev/null || outputs="DIFFERENT OUTPUTS"
+  [ "$cb" -le "$ca" ] || worse=$((worse + 1))
+  [ "$outputs" = "identical outputs" ] || worse=$((worse + 1))
+  echo "changed: $name: $outputs, cycles $ca -> $cb"
+}
+
+while read -r case; do
+  dir="$data/$case"
+  ins=()
+  for f in "$dir"/test_data_set_0/input_*.pb; do ins+=("--input=$f"); done
+  compare "$case" "$dir/model.onnx" "${ins[@]}" --
+done < "$root/test/e2e/onnx-conformance-pass.txt"
+
+if [ -s "$models/ch_ppocr_mobile_v2.0_cls_infer.onnx" ]; then
+  for m in "cls ch_ppocr_mobile_v2.0_cls_infer.onnx 1x3x48x192" \
+           "rec ch_PP-OCRv4_rec_infer.onnx 1x3x48x320" \
+           "det ch_PP-OCRv4_det_infer.onnx 1x3x640x640"; do
+    set -- $m
+    "$new/npu-build-example" --random-f32="$tmp/$1.npy" --shape="$3" --seed=7 >/dev/null
+    compare "paddleocr-$1" "$models/$2" "--input=$tmp/$1.npy" -- --input-shape="x:$3"
+  done
+fi
+echo "compare-builds: $same identical, $changed changed, $skipped not compiled by both; $worse worse"
+[ "$worse" -eq 0 ]

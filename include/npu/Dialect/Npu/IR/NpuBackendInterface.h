@@ -1,0 +1,38 @@
+//===- NpuBackendInterface.h - what the backend asks of an op ---*- C++ -*-===//
+//
+// npu::BackendOpInterface (NpuBackendInterface.td): an op's unit, legality
+// on a target, tiles and emission, in one place per op. The npu ops'
+// implementations are external models in lib/Conversion/NpuToNpuIsa/,
+// registered with npu::registerBackendInterfaceModels
+// (npu/Conversion/BackendModels.h).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef NPU_DIALECT_NPU_IR_NPUBACKENDINTERFACE_H
+#define NPU_DIALECT_NPU_IR_NPUBACKENDINTERFACE_H
+
+#include "npu/Dialect/Npu/IR/NpuOps.h"
+#include "npu/runtime/Target.h"
+
+#include "mlir/IR/OpDefinition.h"
+
+#include <string>
+
+namespace npu::codegen {
+class Codegen;
+} // namespace npu::codegen
+
+#include "npu/Dialect/Npu/IR/NpuBackendInterface.h.inc"
+
+namespace npu {
+
+/// Whether `op` can be compiled for `target`: it implements
+/// BackendOpInterface and its isLegalOn holds. Otherwise `reason` says why
+/// (for an op without the interface: that the code generator has no
+/// lowering for it).
+bool isLegalOnTarget(mlir::Operation *op, const rt::TargetDesc &target,
+                     std::string &reason);
+
+} // namespace npu
+
+#endif // NPU_DIALECT_NPU_IR_NPUBACKENDINTERFACE_H

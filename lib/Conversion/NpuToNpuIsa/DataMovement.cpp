@@ -1,0 +1,427 @@
+//===- DataMovement.cpp - transpose, slice, concat, gather, resize, pad
+//-----===//
+//
+// Data movement as strided DMA copies through the scratchpad
+// (docs/codegen.md, "Data movement").
+//
+//===----------------------------------------------------------------------===//
+
+#include "Codegen.h"
+
+#include "npu/Dialect/Npu/IR/ResizeSampling.h"
+
+#include "mlir/IR/Matchers.h"
+
+#include <string>
+#include <type_traits>
+
+using namespace mlir;
+using namespace npu;
+namespace rt = npu::rt;
+
+namespace npu::codegen {
+
+LogicalResult Codegen::emitMove(Operation *op, ArrayRef<int64_t> shape,
+                                int64_t elemBytes, int64_t src,
+                                ArrayRef<int64_t> srcStrides, int64_t dst,
+                                ArrayRef<int64_t> dstStrides, int64_t layer) {
+  int64_t count = 1;
+  for (int64_t d : shape)
+    count *= d;
+  if (count == 0)
+    return success();
+  // Collapse axes both sides step through alike; drop unit axes.
+  SmallVector<int64_t> dims, ss, ds;
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (shape[i] == 1)
+      continue;
+    if (!dims.empty() && ss.back() == srcStrides[i] * shape[i] &&
+        ds.back() == dstStrides[i] * shape[i]) {
+      dims.back() *= shape[i];
+      ss.back() = srcStrides[i];
+      ds.back() = dstStrides[i];
+      continue;
+    }
+    dims.push_back(shape[i]);
+    ss.push_back(srcStrides[i]);
+    ds.push_back(dstStrides[i]);
+  }
+  if (dims.empty()) {
+    dims = {1};
+    ss = {1};
+    ds = {1};
+  }
+  int64_t budget = int64_t(target.scratchpadBytes) / 2 / kAlign * kAlign /
+                   elemBytes; // elements per buffer, two buffers
+  // Split axes longer than a 16-bit extent or a buffer.
+  if (!splitLongAxes(dims, {&ss, &ds}, std::min(budget, kMaxExtent)))
+    return op->emitError("backend: a data movement axis does not split");
+  if (dims.size() > 4)
+    return op->emitError("backend: data movement over more than four "
+                         "non-collapsible axes");
+  int64_t rank = dims.size();
+  // Tile the outermost axis into row chunks that fit a buffer.
+  int64_t inner = 1;
+  for (int64_t d = 1; d < rank; ++d)
+    inner *= dims[d];
+  if (inner > budget)
+    return op->emitError("backend: data movement tile does not fit");
+  int64_t rows = std::max<int64_t>(1, std::min(dims[0], budget / inner));
+  int64_t n = (dims[0] + rows - 1) / rows;
+  noteTiles({{"elements", rows * inner}});
+  Location loc = op->getLoc();
+  int64_t bufBytes = budget * elemBytes;
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t r0 = i * rows, r = std::min(rows, dims[0] - r0);
+    SmallVector<int64_t> tdims = {r};
+    tdims.append(dims.begin() + 1, dims.end());
+    // Innermost-first boxes; the scratchpad tile is dense.
+    SmallVector<int64_t> sizes, srcB, dstB, dense;
+    int64_t compact = elemBytes;
+    for (int64_t d = rank - 1; d >= 0; --d) {
+      sizes.push_back(tdims[d]);
+      srcB.push_back(ss[d] * elemBytes);
+      dstB.push_back(ds[d] * elemBytes);
+      dense.push_back(compact);
+      compact *= tdims[d];
+    }
+    sizes.resize(4, 1);
+    srcB.resize(4, 0);
+    dstB.resize(4, 0);
+    dense.resize(4, 0);
+    int64_t sram = (i % 2) * bufBytes;
+    auto load =
+        emitDma<npuisa::DmaLoadOp>(loc, sram, src + r0 * ss[0] * elemBytes,
+                                   elemBytes, sizes, srcB, dense, layer);
+    load.setPopNext(firstLoadWaits(i));
+    load.setPushNext(true);
+    // The compute queue only hands the tile over (and recycles buffers).
+    emitHandOver(loc, i, n, layer);
+    auto store =
+        emitDma<npuisa::DmaStoreOp>(loc, sram, dst + r0 * ds[0] * elemBytes,
+                                    elemBytes, sizes, dstB, dense, layer);
+    markTileStore(store, i, n);
+  }
+  emitOpBarrier(loc);
+  return success();
+}
+
+/// The indices of a Gather whose indices are constant, negative ones
+/// counted from the end of the axis. Fails with one error otherwise: indices
+/// computed at run time (naming the graph input they are and the option that
+/// freezes it) or out of range.
+static std::optional<SmallVector<int64_t>>
+constantGatherIndices(GatherOp g, std::string &reason) {
+  DenseIntElementsAttr attr;
+  if (!matchPattern(g.getIndices(), m_Constant(&attr))) {
+    reason = "Gather with indices computed at run time needs an indirect DMA";
+    if (auto arg = dyn_cast<BlockArgument>(g.getIndices()))
+      if (auto func = dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp()))
+        if (auto name = func.getArgAttrOfType<StringAttr>(arg.getArgNumber(),
+                                                          "npu.name"))
+          reason += "; they are graph input '" + name.getValue().str() +
+                    "' (freeze it with --input-value=" + name.getValue().str() +
+                    "=FILE)";
+    return std::nullopt;
+  }
+  int64_t dim = g.getData().getType().getDimSize(g.getAxis());
+  SmallVector<int64_t> indices;
+  for (const APInt &v : attr.getValues<APInt>()) {
+    int64_t i = v.getSExtValue();
+    if (i < -dim || i >= dim) {
+      reason = "Gather index " + std::to_string(i) +
+               " is outside the axis of " + std::to_string(dim) + " elements";
+      return std::nullopt;
+    }
+    indices.push_back(i < 0 ? i + dim : i);
+  }
+  return indices;
+}
+
+LogicalResult Codegen::emitDataMovement(Operation *op, int64_t layer) {
+  auto outType = cast<RankedTensorType>(op->getResult(0).getType());
+  int64_t eb = elementBytes(outType);
+  if (eb != 1 && eb != 2 && eb != 4)
+    return op->emitError("backend: data movement of ")
+           << outType.getElementType() << " elements is not supported";
+  int64_t dst = buffers.lookup(op->getResult(0)).offset;
+  SmallVector<int64_t> outStrides = denseStrides(outType.getShape());
+  if (auto t = dyn_cast<TransposeOp>(op)) {
+    SmallVector<int64_t> in = denseStrides(t.getInput().getType().getShape());
+    SmallVector<int64_t> src;
+    for (int64_t p : t.getPerm())
+      src.push_back(in[p]);
+    return emitMove(op, outType.getShape(), eb,
+                    buffers.lookup(root(t.getInput())).offset, src, dst,
+                    outStrides, layer);
+  }
+  if (auto sl = dyn_cast<SliceOp>(op)) {
+    SmallVector<int64_t> in = denseStrides(sl.getInput().getType().getShape());
+    SmallVector<int64_t> src;
+    int64_t base = 0;
+    for (auto [d, stride] : llvm::enumerate(sl.getStrides())) {
+      if (stride < 0)
+        return op->emitError("backend: slices with negative steps are not "
+                             "supported yet");
+      src.push_back(in[d] * stride);
+      base += sl.getOffsets()[d] * in[d];
+    }
+    return emitMove(op, outType.getShape(), eb,
+                    buffers.lookup(root(sl.getInput())).offset + base * eb, src,
+                    dst, outStrides, layer);
+  }
+  if (auto rs = dyn_cast<ResizeOp>(op))
+    return emitResizeNearest(rs, layer);
+  if (auto pad = dyn_cast<PadOp>(op))
+    return emitPad(pad, layer);
+  if (auto g = dyn_cast<GatherOp>(op)) {
+    // One strided move per index: data[outer, idx, inner] to
+    // out[outer, j, inner]; the index axes are contiguous in the result, so
+    // index j starts j * inner elements in, and `inner` (the product of the
+    // axes after `axis`) is the data's stride along `axis`.
+    std::string reason;
+    std::optional<SmallVector<int64_t>> indices =
+        constantGatherIndices(g, reason);
+    if (!indices)
+      return g.emitError("backend: ") << reason;
+    auto dataType = g.getData().getType();
+    int64_t axis = g.getAxis();
+    SmallVector<int64_t> in = denseStrides(dataType.getShape());
+    SmallVector<int64_t> shape, src, dstSt;
+    for (int64_t d = 0; d < dataType.getRank(); ++d) {
+      if (d == axis)
+        continue;
+      shape.push_back(dataType.getDimSize(d));
+      src.push_back(in[d]);
+      // Outer axes keep their result position; inner ones follow the
+      // index axes.
+      int64_t r = d < axis ? d : d - 1 + g.getIndices().getType().getRank();
+      dstSt.push_back(outStrides[r]);
+    }
+    int64_t base = buffers.lookup(root(g.getData())).offset;
+    for (auto [j, idx] : llvm::enumerate(*indices))
+      if (failed(emitMove(op, shape, eb, base + idx * in[axis] * eb, src,
+                          dst + int64_t(j) * in[axis] * eb, dstSt, layer)))
+        return failure();
+    return success();
+  }
+  auto concat = cast<ConcatOp>(op);
+  int64_t axis = concat.getAxis(), at = 0;
+  for (Value in : concat.getInputs()) {
+    auto type = cast<RankedTensorType>(in.getType());
+    if (failed(emitMove(op, type.getShape(), eb,
+                        buffers.lookup(root(in)).offset,
+                        denseStrides(type.getShape()),
+                        dst + at * outStrides[axis] * eb, outStrides, layer)))
+      return failure();
+    at += type.getDimSize(axis);
+  }
+  return success();
+}
+
+LogicalResult Codegen::emitResizeNearest(ResizeOp op, int64_t layer) {
+  auto inType = op.getInput().getType(), outType = op.getType();
+  int64_t eb = elementBytes(outType);
+  SmallVector<int64_t> inSt = denseStrides(inType.getShape());
+  SmallVector<int64_t> outSt = denseStrides(outType.getShape());
+  // Each axis samples an affine index (first + o*step) or repeats every
+  // input element `repeat` times (o / repeat): both are strided copies.
+  // npu-lower-resize has turned every other resize into matmuls.
+  SmallVector<int64_t> shape, src, dst;
+  int64_t base = 0;
+  for (int64_t d = 0; d < inType.getRank(); ++d) {
+    std::optional<ResizeAxisCopy> copy = resizeAxisCopy(op, d);
+    if (!copy)
+      return op.emitError("backend: this Resize is not a strided copy; run "
+                          "npu-lower-resize first");
+    if (copy->repeat > 1) {
+      shape.append({inType.getDimSize(d), copy->repeat});
+      src.append({inSt[d], 0});
+      dst.append({outSt[d] * copy->repeat, outSt[d]});
+    } else {
+      shape.push_back(outType.getDimSize(d));
+      src.push_back(inSt[d] * copy->step);
+      dst.push_back(outSt[d]);
+      base += copy->first * inSt[d];
+    }
+  }
+  return emitMove(op, shape, eb,
+                  buffers.lookup(root(op.getInput())).offset + base * eb, src,
+                  buffers.lookup(op.getResult()).offset, dst, layer);
+}
+
+LogicalResult Codegen::emitPad(PadOp op, int64_t layer) {
+  auto inType = op.getInput().getType(), outType = op.getType();
+  int64_t eb = elementBytes(outType);
+  if (eb != 1 && eb != 2 && eb != 4)
+    return op.emitError("backend: padding ")
+           << outType.getElementType() << " elements is not supported";
+  if (outType.getNumElements() == 0)
+    return success();
+  int64_t rank = inType.getRank();
+  ArrayRef<int64_t> pads = op.getPads();
+  SmallVector<int64_t> inSt = denseStrides(inType.getShape());
+  // Negative pads crop the input; what remains is padded on both sides.
+  SmallVector<int64_t> in, before, after, srcSt;
+  int64_t src = buffers.lookup(root(op.getInput())).offset;
+  for (int64_t d = 0; d < rank; ++d) {
+    int64_t cropB = std::max<int64_t>(0, -pads[d]);
+    int64_t cropA = std::max<int64_t>(0, -pads[d + rank]);
+    src += eb * cropB * inSt[d];
+    in.push_back(inType.getDimSize(d) - cropB - cropA);
+    before.push_back(std::max<int64_t>(0, pads[d]));
+    after.push_back(std::max<int64_t>(0, pads[d + rank]));
+    srcSt.push_back(inSt[d]);
+  }
+  if (op.getMode() != PadMode::constant) {
+    // Edge and reflect: the interior, then each axis in turn copies its
+    // border slices from the output itself (axes before it already padded,
+    // axes after it not yet), so corners come out as numpy.pad makes them.
+    SmallVector<int64_t> out;
+    for (int64_t d = 0; d < rank; ++d)
+      out.push_back(in[d] + before[d] + after[d]);
+    SmallVector<int64_t> outSt = denseStrides(out);
+    int64_t dst = buffers.lookup(op.getResult()).offset, interior = 0;
+    for (int64_t d = 0; d < rank; ++d)
+      interior += before[d] * outSt[d];
+    if (failed(emitMove(op, in, eb, src, srcSt, dst + eb * interior, outSt,
+                        layer)))
+      return failure();
+    bool edge = op.getMode() == PadMode::edge;
+    for (int64_t d = 0; d < rank; ++d) {
+      SmallVector<int64_t> slice;
+      int64_t base = 0;
+      for (int64_t a = 0; a < rank; ++a) {
+        slice.push_back(a < d ? out[a] : a == d ? 1 : in[a]);
+        if (a > d)
+          base += before[a] * outSt[a];
+      }
+      auto copySlice = [&](int64_t from, int64_t to) {
+        return emitMove(op, slice, eb, dst + eb * (base + from * outSt[d]),
+                        outSt, dst + eb * (base + to * outSt[d]), outSt, layer);
+      };
+      for (int64_t j = 0; j < before[d]; ++j)
+        if (failed(copySlice(edge ? before[d] : 2 * before[d] - j, j)))
+          return failure();
+      int64_t last = before[d] + in[d] - 1;
+      for (int64_t k = 0; k < after[d]; ++k)
+        if (failed(copySlice(edge ? last : last - 1 - k, last + 1 + k)))
+          return failure();
+    }
+    return success();
+  }
+  // Merge an axis into its outer neighbour when it is unpadded and whole
+  // (contiguous in both tensors), and drop unpadded unit axes.
+  for (int64_t d = int64_t(in.size()) - 1; d >= 1; --d) {
+    bool whole =
+        before[d] == 0 && after[d] == 0 && srcSt[d - 1] == srcSt[d] * in[d];
+    if (!whole)
+      continue;
+    before[d - 1] *= in[d];
+    after[d - 1] *= in[d];
+    in[d - 1] *= in[d];
+    srcSt[d - 1] = srcSt[d];
+    for (auto *v : {&in, &before, &after, &srcSt})
+      v->erase(v->begin() + d);
+  }
+  if (in.size() > 4 ||
+      llvm::any_of(in, [](int64_t d) { return d > kMaxExtent; }))
+    return op.emitError("backend: a pad over more than four padded axes or "
+                        "with a 16-bit-overflowing axis is not supported");
+  int64_t r = in.size();
+  SmallVector<int64_t> out;
+  for (int64_t d = 0; d < r; ++d)
+    out.push_back(in[d] + before[d] + after[d]);
+  SmallVector<int64_t> outSt = denseStrides(out);
+  int64_t inner = r > 1 ? outSt[0] : 1;
+  int64_t budget = int64_t(target.scratchpadBytes) / 2 / kAlign * kAlign / eb;
+  if (inner > budget)
+    return op.emitError("backend: a pad's rows do not fit the scratchpad");
+  int64_t rows = std::max<int64_t>(1, std::min(out[0], budget / inner));
+  int64_t n = ceilDiv(out[0], rows);
+  noteTiles({{"elements", rows * inner}});
+  uint32_t bits = 0;
+  float value = op.getValue().convertToFloat();
+  if (outType.getElementType().isF32())
+    std::memcpy(&bits, &value, 4);
+  else
+    bits = uint32_t(int64_t(value));
+  int64_t dst = buffers.lookup(op.getResult()).offset;
+  auto innermostFirst = [&](ArrayRef<int64_t> v, int64_t scale) {
+    SmallVector<int64_t> w;
+    for (int64_t d = r - 1; d >= 0; --d)
+      w.push_back(v[d] * scale);
+    w.resize(4, scale == 1 ? 1 : 0);
+    return w;
+  };
+  Location loc = op.getLoc();
+  auto i64 = [&](int64_t v) { return b.getI64IntegerAttr(v); };
+  int64_t bufBytes = budget * eb;
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t o0 = i * rows, o1 = std::min(out[0], o0 + rows);
+    // The input rows this tile of output rows covers; the rest is padding.
+    WindowClip rowsIn = clipWindow(o0 - before[0], o1 - o0, in[0]);
+    int64_t i0 = rowsIn.count ? std::max<int64_t>(0, o0 - before[0]) : 0;
+    SmallVector<int64_t> sizes(in), pb(before), pa(after), tile(out);
+    sizes[0] = rowsIn.count;
+    pb[0] = rowsIn.before;
+    pa[0] = rowsIn.after;
+    tile[0] = o1 - o0;
+    int64_t sram = (i % 2) * bufBytes;
+    auto load = emitDma<npuisa::DmaLoadOp>(
+        loc, sram, src + eb * i0 * srcSt[0], eb, innermostFirst(sizes, 1),
+        innermostFirst(srcSt, eb), innermostFirst(denseStrides(tile), eb),
+        layer);
+    SmallVector<int64_t> pbv = innermostFirst(pb, 1),
+                         pav = innermostFirst(pa, 1);
+    for (int64_t d = r; d < 4; ++d)
+      pbv[d] = pav[d] = 0;
+    load.setPadBeforeAttr(b.getDenseI64ArrayAttr(pbv));
+    load.setPadAfterAttr(b.getDenseI64ArrayAttr(pav));
+    load.setPadValueAttr(i64(bits));
+    load.setPopNext(firstLoadWaits(i));
+    load.setPushNext(true);
+    emitHandOver(loc, i, n, layer);
+    auto store = emitDma<npuisa::DmaStoreOp>(
+        loc, sram, dst + eb * o0 * (r > 1 ? outSt[0] : 1), eb,
+        innermostFirst(tile, 1), innermostFirst(outSt, eb),
+        innermostFirst(denseStrides(tile), eb), layer);
+    markTileStore(store, i, n);
+  }
+  emitOpBarrier(loc);
+  return success();
+}
+
+namespace {
+
+/// Transpose, slice, concat, gather (constant indices), nearest resize at
+/// integer scales (the rest are lowered to matmuls earlier) and pad as
+/// strided DMA copies.
+template <typename OpTy>
+struct DataMovementModel
+    : BackendOpInterface::ExternalModel<DataMovementModel<OpTy>, OpTy> {
+  ExecutionUnit getExecutionUnit(Operation *) const {
+    return ExecutionUnit::dma;
+  }
+  bool isLegalOn(Operation *op, const rt::TargetDesc &,
+                 std::string &reason) const {
+    if constexpr (std::is_same_v<OpTy, GatherOp>)
+      return constantGatherIndices(cast<GatherOp>(op), reason).has_value();
+    return true;
+  }
+  LogicalResult emit(Operation *op, Codegen &codegen, int64_t layer) const {
+    return codegen.emitDataMovement(op, layer);
+  }
+};
+
+template <typename... Ops> void attach(MLIRContext *context) {
+  (Ops::template attachInterface<DataMovementModel<Ops>>(*context), ...);
+}
+
+} // namespace
+
+void registerDataMovementModels(MLIRContext *context) {
+  attach<TransposeOp, SliceOp, ConcatOp, GatherOp, ResizeOp, PadOp>(context);
+}
+
+} // namespace npu::codegen

@@ -1,0 +1,577 @@
+//===- Elementwise.cpp - elementwise ops and vector programs
+//----------------===//
+//
+// The vector unit's elementwise ops: which vec.* function an npu op is
+// (vecFuncOf), INT8 activations as lookup tables, iteration spaces with
+// broadcasting, and the tiled, double-buffered vector programs that run
+// one op or a fused run of them (docs/codegen.md, "Tiling").
+//
+//===----------------------------------------------------------------------===//
+
+#include "Codegen.h"
+
+#include "npu/Quantization/QuantParams.h"
+
+#include "llvm/ADT/TypeSwitch.h"
+
+#include <cmath>
+#include <cstring>
+
+using namespace mlir;
+using namespace npu;
+namespace rt = npu::rt;
+
+namespace npu::codegen {
+
+/// The per-tensor INT8 parameters of a tensor type.
+static quant::UniformQuantizedType uniformOf(Type type) {
+  return dyn_cast<quant::UniformQuantizedType>(
+      cast<RankedTensorType>(type).getElementType());
+}
+
+/// An op that runs as a vec.lut: a lookup table, or an activation with
+/// INT8 operand and result.
+static bool isInt8Activation(Operation *op) {
+  return isa<LookupTableOp>(op) || (isTableActivation(op) && isInt8(op));
+}
+
+std::optional<ElementsAttr> lutTable(Operation *op) {
+  if (auto lut = dyn_cast<LookupTableOp>(op))
+    return cast<ElementsAttr>(lut.getTable());
+  if (!isInt8Activation(op))
+    return std::nullopt;
+  auto in = uniformOf(op->getOperand(0).getType());
+  auto out = uniformOf(op->getResult(0).getType());
+  if (!in || !out)
+    return std::nullopt;
+  std::array<int8_t, 256> table = ptq::buildLookupTable(
+      {in.getScale(), int32_t(in.getZeroPoint())},
+      {out.getScale(), int32_t(out.getZeroPoint())},
+      [&](double x) { return *evaluateElementwise(op, {x}); });
+  auto type =
+      RankedTensorType::get({256}, IntegerType::get(op->getContext(), 8));
+  return DenseElementsAttr::get(type, ArrayRef(table));
+}
+
+std::optional<VecFunc> vecFuncOf(Operation *op) {
+  if (auto q = dyn_cast<QuantizeOp>(op)) {
+    VecFunc f{false, "quantize"};
+    f.kind = VecFunc::Convert;
+    f.alpha = float(uniformOf(q.getType()).getScale());
+    f.zpOut = uniformOf(q.getType()).getZeroPoint();
+    return f;
+  }
+  if (auto dq = dyn_cast<DequantizeOp>(op)) {
+    VecFunc f{false, "dequantize"};
+    f.kind = VecFunc::Convert;
+    f.alpha = float(uniformOf(dq.getInput().getType()).getScale());
+    f.zpIn = uniformOf(dq.getInput().getType()).getZeroPoint();
+    return f;
+  }
+  if (isInt8Activation(op)) {
+    VecFunc f{false, "lut"};
+    f.kind = VecFunc::Lut;
+    return f;
+  }
+  return TypeSwitch<Operation *, std::optional<VecFunc>>(op)
+      .Case([](ClampOp c) {
+        VecFunc f{false, "affine_clamp"};
+        f.lo = c.getMin().convertToFloat();
+        f.hi = c.getMax().convertToFloat();
+        return f;
+      })
+      .Case([](LeakyReluOp c) {
+        VecFunc f{false, "leaky_relu"};
+        f.alpha = c.getAlpha().convertToFloat();
+        return f;
+      })
+      .Case([](HardSigmoidOp c) {
+        VecFunc f{false, "affine_clamp"};
+        f.alpha = c.getAlpha().convertToFloat();
+        f.beta = c.getBeta().convertToFloat();
+        f.lo = 0.0f;
+        f.hi = 1.0f;
+        return f;
+      })
+      .Case([](HardSwishOp) {
+        VecFunc f{false, "hard_swish"};
+        f.alpha = 1.0f / 6.0f;
+        f.beta = 0.5f;
+        return f;
+      })
+      .Case([](SigmoidOp) {
+        return VecFunc{false, "sigmoid"};
+      })
+      .Case([](TanhOp) {
+        return VecFunc{false, "tanh"};
+      })
+      .Case([](ErfOp) {
+        return VecFunc{false, "erf"};
+      })
+      .Case([](ExpOp) {
+        return VecFunc{false, "exp"};
+      })
+      .Case([](SqrtOp) {
+        return VecFunc{false, "sqrt"};
+      })
+      .Case([](AddOp) {
+        return VecFunc{true, "add"};
+      })
+      .Case([](SubOp) {
+        return VecFunc{true, "sub"};
+      })
+      .Case([](MulOp) {
+        return VecFunc{true, "mul"};
+      })
+      .Case([](DivOp) {
+        return VecFunc{true, "div"};
+      })
+      .Case([](PowOp) {
+        return VecFunc{true, "pow"};
+      })
+      .Case([](MinimumOp) {
+        return VecFunc{true, "min"};
+      })
+      .Case([](MaximumOp) {
+        return VecFunc{true, "max"};
+      })
+      .Default([](Operation *) { return std::nullopt; });
+}
+
+/// Dims and per-operand element strides of an elementwise op over its result
+/// (outermost first), after collapsing dims the operands traverse alike and
+/// splitting dims longer than a 16-bit extent.
+struct IterSpace {
+  SmallVector<int64_t> dims;
+  SmallVector<SmallVector<int64_t>> strides; // per operand, then the result
+};
+
+std::optional<IterSpace> iterSpace(ArrayRef<int64_t> out,
+                                   ArrayRef<ArrayRef<int64_t>> operands,
+                                   int64_t limit) {
+  IterSpace s;
+  size_t rank = out.size();
+  s.dims.assign(out.begin(), out.end());
+  for (ArrayRef<int64_t> shape : operands) {
+    if (shape.size() > rank)
+      return std::nullopt;
+    SmallVector<int64_t> st(rank, 0);
+    int64_t stride = 1;
+    for (size_t i = shape.size(); i-- > 0;) {
+      size_t axis = rank - shape.size() + i;
+      st[axis] = shape[i] == 1 ? 0 : stride;
+      stride *= shape[i];
+    }
+    s.strides.push_back(st);
+  }
+  s.strides.push_back(denseStrides(out));
+  if (rank == 0) {
+    s.dims = {1};
+    for (auto &st : s.strides)
+      st = {0};
+    s.strides.back() = {1};
+  }
+  // Collapse dim i into dim i+1 when every operand steps alike.
+  for (size_t i = s.dims.size(); i-- > 1;) {
+    bool mergeable =
+        llvm::all_of(s.strides, [&](const SmallVector<int64_t> &st) {
+          return st[i - 1] == st[i] * s.dims[i];
+        });
+    if (!mergeable)
+      continue;
+    s.dims[i] *= s.dims[i - 1];
+    s.dims.erase(s.dims.begin() + (i - 1));
+    for (auto &st : s.strides)
+      st.erase(st.begin() + (i - 1));
+  }
+  SmallVector<SmallVectorImpl<int64_t> *> lists;
+  for (auto &st : s.strides)
+    lists.push_back(&st);
+  if (!splitLongAxes(s.dims, lists, limit))
+    return std::nullopt;
+  if (s.dims.size() > 4)
+    return std::nullopt;
+  return s;
+}
+
+LogicalResult Codegen::emitElementwise(Operation *op, ArrayRef<Value> operands,
+                                       ArrayRef<int64_t> srcOffsets,
+                                       Value result, int64_t dstOffset,
+                                       const VecFunc &fn, int64_t layer) {
+  VectorProgram p;
+  p.shape =
+      llvm::to_vector(cast<RankedTensorType>(result.getType()).getShape());
+  FusedStep step{fn, {}, int64_t(operands.size())};
+  for (auto [v, offset] : llvm::zip(operands, srcOffsets)) {
+    step.operands.push_back(int64_t(p.values.size()));
+    p.values.push_back({v.getType(), offset, ProgramValue::Input});
+  }
+  p.values.push_back({result.getType(), dstOffset, ProgramValue::Output});
+  p.steps.push_back(step);
+  return emitVectorProgram(op, p, layer);
+}
+
+Operation *Codegen::emitVecStep(Location loc, const VecFunc &fn,
+                                const VecOperand &src0,
+                                std::optional<VecOperand> src1,
+                                const VecOperand &dst, ArrayRef<int64_t> dims,
+                                StringRef type, int64_t layer,
+                                StringRef dstType) {
+  auto attrs = SmallVector<NamedAttribute>{
+      b.getNamedAttr("func",
+                     b.getStringAttr(fn.kind == VecFunc::Lut ? "" : fn.func)),
+      b.getNamedAttr("src0", b.getI64IntegerAttr(src0.addr)),
+      b.getNamedAttr("src1", b.getI64IntegerAttr(src1 ? src1->addr : 0)),
+      b.getNamedAttr("dst", b.getI64IntegerAttr(dst.addr))};
+  Operation *vec;
+  if (fn.kind == VecFunc::Convert)
+    vec =
+        npuisa::VecConvertOp::create(b, loc, TypeRange{}, ValueRange{}, attrs);
+  else if (fn.kind == VecFunc::Lut)
+    vec = npuisa::VecLutOp::create(b, loc, TypeRange{}, ValueRange{}, attrs);
+  else if (fn.binary)
+    vec = npuisa::VecBinaryOp::create(b, loc, TypeRange{}, ValueRange{}, attrs);
+  else
+    vec = npuisa::VecUnaryOp::create(b, loc, TypeRange{}, ValueRange{}, attrs);
+  vec->setAttr("dims", b.getDenseI64ArrayAttr(dims));
+  vec->setAttr("src0_strides", b.getDenseI64ArrayAttr(src0.strides));
+  vec->setAttr("dst_strides", b.getDenseI64ArrayAttr(dst.strides));
+  vec->setAttr("src0_type", b.getStringAttr(type));
+  vec->setAttr("dst_type", b.getStringAttr(dstType.empty() ? type : dstType));
+  if (fn.zpIn)
+    vec->setAttr("zp_in", b.getI64IntegerAttr(*fn.zpIn));
+  if (fn.zpOut)
+    vec->setAttr("zp_out", b.getI64IntegerAttr(*fn.zpOut));
+  // A table (vec.lut's src1) is an address without an element walk.
+  if (src1 && fn.kind != VecFunc::Lut) {
+    vec->setAttr("src1_strides", b.getDenseI64ArrayAttr(src1->strides));
+    vec->setAttr("src1_type", b.getStringAttr(type));
+  }
+  for (auto [name, value] : {std::pair{"alpha", fn.alpha},
+                             {"beta", fn.beta},
+                             {"lo", fn.lo},
+                             {"hi", fn.hi}})
+    if (value)
+      vec->setAttr(name, b.getF32FloatAttr(*value));
+  vec->setAttr("layer", b.getI64IntegerAttr(layer));
+  return vec;
+}
+
+SmallVector<Operation *>
+Codegen::emitScaledReadout(Location loc, int64_t dst, ArrayRef<int64_t> dims,
+                           ArrayRef<int64_t> strides, int64_t scales,
+                           int64_t biases, int64_t layer) {
+  VecFunc itof{false, "itof"};
+  itof.kind = VecFunc::Convert;
+  Operation *convert = emitVecStep(loc, itof, {0, strides}, std::nullopt,
+                                   {dst, strides}, dims, "i32", layer, "f32");
+  convert->setAttr("src0_space", b.getStringAttr("acc"));
+  SmallVector<Operation *> program = {convert};
+  SmallVector<int64_t> perChannel = {1, 0, 0, 0};
+  for (auto [func, table] : {std::pair{"mul", scales}, {"add", biases}})
+    program.push_back(emitVecStep(loc, VecFunc{true, func}, {dst, strides},
+                                  VecOperand{table, perChannel}, {dst, strides},
+                                  dims, "f32", layer));
+  return program;
+}
+
+LogicalResult Codegen::emitVectorProgram(Operation *op, const VectorProgram &p,
+                                         int64_t layer) {
+  // FP32, or INT32 for the integer-exact binary functions (the vector
+  // unit's INT32 path).
+  auto elementsAre = [&](auto pred) {
+    return llvm::all_of(p.values, [&](const ProgramValue &v) {
+      return pred(cast<RankedTensorType>(v.type).getElementType());
+    });
+  };
+  // Integer arithmetic: every value INT32, INT8 or UINT8 (one type), every
+  // step an integer binary function of the vector unit (exact, wrapping to
+  // the element width as ONNX's integer ops do).
+  Type first = cast<RankedTensorType>(p.values.front().type).getElementType();
+  StringRef integerType = first.isSignlessInteger(32)  ? "i32"
+                          : first.isSignlessInteger(8) ? "i8"
+                          : first.isUnsignedInteger(8) ? "u8"
+                                                       : "";
+  bool integer = !integerType.empty() && elementsAre([&](Type t) {
+    return t == first;
+  }) && llvm::all_of(p.steps, [](const FusedStep &st) {
+    return st.fn.binary &&
+           llvm::is_contained({"add", "sub", "mul", "div", "min", "max"},
+                              st.fn.func);
+  });
+  // Otherwise FP32 arithmetic, with INT8 values converted at the program's
+  // edges (vec.convert) or mapped through tables (vec.lut).
+  auto typeOf = [&](int64_t k) -> StringRef {
+    Type e = cast<RankedTensorType>(p.values[k].type).getElementType();
+    if (integer)
+      return integerType;
+    if (e.isF32())
+      return "f32";
+    if (auto q = dyn_cast<quant::UniformQuantizedType>(e))
+      if (q.getStorageType().isSignlessInteger(8))
+        return "i8";
+    return "";
+  };
+  auto ebOf = [&](int64_t k) {
+    StringRef t = typeOf(k);
+    return t == "i8" || t == "u8" ? 1 : 4;
+  };
+  int64_t luts = 0;
+  for (const FusedStep &st : p.steps) {
+    StringRef in = typeOf(st.operands[0]), out = typeOf(st.result);
+    bool ok = !in.empty() && !out.empty();
+    if (st.fn.kind == VecFunc::Convert)
+      ok &= st.fn.func == "quantize" ? in == "f32" && out == "i8"
+                                     : in == "i8" && out == "f32";
+    else if (st.fn.kind == VecFunc::Lut)
+      ok &= in == "i8" && out == "i8";
+    else
+      ok &= llvm::all_of(st.operands,
+                         [&](int64_t k) { return typeOf(k) == out; }) &&
+            (integer || out != "i8");
+    if (!ok)
+      return op->emitError("backend: only FP32 elementwise ops (INT32, INT8 "
+                           "and UINT8 add, sub, mul, div, min, max; quantized "
+                           "INT8 through quantize, dequantize and lookup "
+                           "tables) are supported");
+    luts += st.fn.kind == VecFunc::Lut;
+  }
+  // The tables sit after the buffers, loaded with the first tile.
+  int64_t tableBytes = alignUp(luts * int64_t(target.lutEntries));
+  // Scratchpad: two buffers (double buffering) per input and output, one
+  // per value that never leaves the scratchpad.
+  SmallVector<int64_t> inputs, outputs;
+  int64_t nBuf = 0;
+  for (auto [k, v] : llvm::enumerate(p.values)) {
+    if (v.kind == ProgramValue::Input)
+      inputs.push_back(k);
+    if (v.kind == ProgramValue::Output)
+      outputs.push_back(k);
+    nBuf += v.kind == ProgramValue::Internal ? 1 : 2;
+  }
+  int64_t budget = (int64_t(target.scratchpadBytes) - tableBytes) / nBuf /
+                   kAlign * kAlign / 4; // elements per buffer (at 4 bytes)
+  SmallVector<ArrayRef<int64_t>> shapes;
+  for (int64_t k : inputs)
+    shapes.push_back(cast<RankedTensorType>(p.values[k].type).getShape());
+  auto space = iterSpace(p.shape, shapes, std::min(budget, kMaxExtent));
+  if (!space)
+    return op->emitError("backend: the iteration space of this op does not "
+                         "fit four 16-bit dimensions");
+  ArrayRef<int64_t> dims = space->dims;
+  int64_t rank = dims.size();
+  // Tile dim t: the outermost whose inner product fits the budget; loop over
+  // the dims before it, cut dim t into row chunks.
+  int64_t t = rank - 1, inner = 1;
+  while (t > 0 && inner * dims[t] <= budget) {
+    inner *= dims[t];
+    --t;
+  }
+  // `inner` is the product of the dims after t, which fit; a tile holds
+  // `rows` of dim t (all of it when the whole space fits).
+  int64_t rows = std::max<int64_t>(
+      1, std::min(dims[t], budget / std::max<int64_t>(inner, 1)));
+  noteTiles({{"elements", rows * inner}});
+  // The tiles, in order: an index for dims < t and a row range of dim t.
+  struct Tile {
+    SmallVector<int64_t> outer;
+    int64_t r0, r1;
+  };
+  SmallVector<Tile> tiles;
+  SmallVector<int64_t> idx(t, 0);
+  while (true) {
+    for (int64_t r0 = 0; r0 < dims[t]; r0 += rows)
+      tiles.push_back({idx, r0, std::min(dims[t], r0 + rows)});
+    int64_t d = t - 1;
+    while (d >= 0 && ++idx[d] == dims[d])
+      idx[d--] = 0;
+    if (d < 0)
+      break;
+  }
+  int64_t n = int64_t(tiles.size());
+  int64_t count = 1;
+  for (int64_t d : p.shape)
+    count *= d;
+  if (count == 0)
+    return success(); // nothing to compute, store or wait for
+  // Buffer addresses: value k's buffer for tile i (inputs and outputs
+  // alternate between two).
+  int64_t bufBytes = budget * 4;
+  auto tableSram = [&](int64_t lut) {
+    return nBuf * bufBytes + lut * int64_t(target.lutEntries);
+  };
+  SmallVector<int64_t> firstBuf;
+  int64_t next = 0;
+  for (const ProgramValue &v : p.values) {
+    firstBuf.push_back(next);
+    next += v.kind == ProgramValue::Internal ? 1 : 2;
+  }
+  auto sramOf = [&](int64_t k, int64_t i) {
+    bool doubled = p.values[k].kind != ProgramValue::Internal;
+    return (firstBuf[k] + (doubled ? i % 2 : 0)) * bufBytes;
+  };
+  // Iteration-space strides per value: inputs their own (0 where they
+  // broadcast), everything else the result's.
+  auto spaceStrides = [&](int64_t k) -> ArrayRef<int64_t> {
+    auto it = llvm::find(inputs, k);
+    return it != inputs.end() ? space->strides[it - inputs.begin()]
+                              : space->strides.back();
+  };
+  Location loc = op->getLoc();
+  for (int64_t i = 0; i < n; ++i) {
+    const Tile &tile = tiles[i];
+    // Tile dims, outermost first, from dim t on (dims before t are 1).
+    SmallVector<int64_t> tdims = {tile.r1 - tile.r0};
+    tdims.append(dims.begin() + t + 1, dims.end());
+    int64_t trank = tdims.size();
+    // Innermost-first helpers over the tile dims, padded to 4.
+    auto innermostFirst = [&](ArrayRef<int64_t> outerFirst, int64_t pad) {
+      SmallVector<int64_t> v(outerFirst.rbegin(), outerFirst.rend());
+      v.resize(4, pad);
+      return v;
+    };
+    auto dramBase = [&](ArrayRef<int64_t> st, int64_t base, int64_t eb) {
+      int64_t e = tile.r0 * st[t];
+      for (int64_t d = 0; d < t; ++d)
+        e += tile.outer[d] * st[d];
+      return base + eb * e;
+    };
+    // Loads: each input's box (broadcast dims of size 1) into a compact
+    // scratchpad buffer; vector strides are 0 on the broadcast dims.
+    llvm::DenseMap<int64_t, SmallVector<int64_t>> vecStrides;
+    npuisa::DmaLoadOp lastLoad;
+    for (auto [j, k] : llvm::enumerate(inputs)) {
+      ArrayRef<int64_t> st = spaceStrides(k);
+      int64_t eb = ebOf(k);
+      SmallVector<int64_t> box, dstr, sstr, vst(trank, 0);
+      int64_t compact = 1;
+      for (int64_t d = trank - 1; d >= 0; --d) {
+        int64_t dim = t + d, size = st[dim] == 0 ? 1 : tdims[d];
+        box.push_back(size);
+        dstr.push_back(eb * st[dim]);
+        sstr.push_back(eb * compact);
+        vst[d] = st[dim] == 0 ? 0 : compact;
+        compact *= size;
+      }
+      box.resize(4, 1);
+      dstr.resize(4, 0);
+      sstr.resize(4, 0);
+      vecStrides[k] = vst;
+      lastLoad = emitDma<npuisa::DmaLoadOp>(loc, sramOf(k, i),
+                                            dramBase(st, p.values[k].dram, eb),
+                                            eb, box, dstr, sstr, layer);
+      // The first load waits for the buffers to be free (tile i-2 computed)
+      // or, on the op's first tile, for the previous op to have stored.
+      if (j == 0 && firstLoadWaits(i))
+        lastLoad.setPopNext(true);
+    }
+    // Lookup tables, once, behind the first tile's inputs (whose first load
+    // waited for the scratchpad to be free).
+    int64_t lut = 0;
+    if (i == 0)
+      for (const FusedStep &st : p.steps)
+        if (st.fn.kind == VecFunc::Lut)
+          lastLoad = emitDma<npuisa::DmaLoadOp>(
+              loc, tableSram(lut++), st.fn.tableDram, 1,
+              {int64_t(target.lutEntries), 1, 1, 1}, {1, 0, 0, 0}, {1, 0, 0, 0},
+              layer);
+    lastLoad.setPushNext(true);
+    SmallVector<int64_t> dense = denseStrides(tdims);
+    auto stridesOf = [&](int64_t k) {
+      auto it = vecStrides.find(k);
+      return innermostFirst(
+          it != vecStrides.end() ? ArrayRef(it->second) : ArrayRef(dense), 0);
+    };
+    // Compute: one vector instruction per step, in order.
+    SmallVector<Operation *> program;
+    int64_t table = 0;
+    for (const FusedStep &st : p.steps) {
+      SmallVector<int64_t> s0St = stridesOf(st.operands[0]);
+      SmallVector<int64_t> s1St =
+          st.fn.binary ? stridesOf(st.operands[1]) : SmallVector<int64_t>();
+      SmallVector<int64_t> dstSt = stridesOf(st.result);
+      std::optional<VecOperand> src1;
+      if (st.fn.binary)
+        src1 = VecOperand{sramOf(st.operands[1], i), s1St};
+      if (st.fn.kind == VecFunc::Lut)
+        src1 = VecOperand{tableSram(table++), {}};
+      program.push_back(
+          emitVecStep(loc, st.fn, {sramOf(st.operands[0], i), s0St}, src1,
+                      {sramOf(st.result, i), dstSt}, innermostFirst(tdims, 1),
+                      typeOf(st.operands[0]), layer, typeOf(st.result)));
+    }
+    markTileCompute(program, i, n);
+    // Store the outputs; the first waits for the compute queue, the last
+    // frees the output buffers for tile i+2 or, after the last tile, tells
+    // the compute queue that the op is in DRAM.
+    for (auto [j, k] : llvm::enumerate(outputs)) {
+      ArrayRef<int64_t> outSt = space->strides.back();
+      int64_t eb = ebOf(k);
+      SmallVector<int64_t> dstr, sstr;
+      for (int64_t d = trank - 1; d >= 0; --d) {
+        dstr.push_back(eb * outSt[t + d]);
+        sstr.push_back(eb * dense[d]);
+      }
+      dstr.resize(4, 0);
+      sstr.resize(4, 0);
+      auto store = emitDma<npuisa::DmaStoreOp>(
+          loc, sramOf(k, i), dramBase(outSt, p.values[k].dram, eb), eb,
+          innermostFirst(tdims, 1), dstr, sstr, layer);
+      if (j == 0)
+        store.setPopPrev(true);
+      if (j + 1 == outputs.size())
+        store.setPushPrev(i + 2 < n || i == n - 1);
+    }
+  }
+  emitOpBarrier(loc);
+  return success();
+}
+
+LogicalResult Codegen::emitElementwiseOp(Operation *op, int64_t layer) {
+  SmallVector<Value> operands(op->getOperands());
+  SmallVector<int64_t> offsets;
+  for (Value v : operands)
+    offsets.push_back(bufferOf(v).offset);
+  VecFunc fn = *vecFuncOf(op);
+  if (fn.kind == VecFunc::Lut)
+    fn.tableDram = lutTables.lookup(op).offset;
+  return emitElementwise(op, operands, offsets, op->getResult(0),
+                         bufferOf(op->getResult(0)).offset, fn, layer);
+}
+
+namespace {
+
+/// Elementwise ops: one vec.* function each (vecFuncOf), broadcasting by
+/// zero strides; legal when the vector unit has a form of the function for
+/// the op's element types.
+template <typename OpTy>
+struct ElementwiseModel
+    : BackendOpInterface::ExternalModel<ElementwiseModel<OpTy>, OpTy> {
+  ExecutionUnit getExecutionUnit(Operation *) const {
+    return ExecutionUnit::vector;
+  }
+  bool isLegalOn(Operation *op, const rt::TargetDesc &,
+                 std::string &reason) const {
+    if (vecFuncOf(op))
+      return true;
+    reason = "the vector unit has no form of it for these element types";
+    return false;
+  }
+  LogicalResult emit(Operation *op, Codegen &codegen, int64_t layer) const {
+    return codegen.emitElementwiseOp(op, layer);
+  }
+};
+
+template <typename... Ops> void attach(MLIRContext *context) {
+  (Ops::template attachInterface<ElementwiseModel<Ops>>(*context), ...);
+}
+
+} // namespace
+
+void registerElementwiseModels(MLIRContext *context) {
+  attach<ClampOp, LeakyReluOp, HardSigmoidOp, HardSwishOp, SigmoidOp, TanhOp,
+         ErfOp, ExpOp, SqrtOp, AddOp, SubOp, MulOp, DivOp, PowOp, MinimumOp,
+         MaximumOp, QuantizeOp, DequantizeOp, LookupTableOp>(context);
+}
+
+} // namespace npu::codegen

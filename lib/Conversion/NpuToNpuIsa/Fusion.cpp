@@ -1,0 +1,237 @@
+//===- Fusion.cpp - operator fusion
+//-----------------------------------------===//
+//
+// Fusion groups: convolutions with their epilogues, runs of elementwise
+// ops of one shape as one vector program (docs/codegen.md, "Operator
+// fusion"); groups recorded as npu.fusion_group are followed.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Codegen.h"
+
+using namespace mlir;
+using namespace npu;
+namespace rt = npu::rt;
+
+namespace npu::codegen {
+
+void Codegen::formFusionGroups() {
+  if (!fusionGroups.empty() || !groupOf.empty())
+    return;
+  Block &body = func.getBody().front();
+  // Recorded groups (npu.fusion_group from the tiled phase) are followed.
+  bool recorded = false;
+  llvm::DenseMap<int64_t, size_t> byId;
+  for (Operation &op : body)
+    if (auto id = op.getAttrOfType<IntegerAttr>("npu.fusion_group")) {
+      recorded = true;
+      auto [it, inserted] = byId.try_emplace(id.getInt(), fusionGroups.size());
+      if (inserted)
+        fusionGroups.emplace_back();
+      fusionGroups[it->second].push_back(&op);
+    }
+  if (!recorded) {
+    // Runs of consecutive live FP32 elementwise ops with one result shape,
+    // each after the first reading a value of the run; bounded so the
+    // program's buffers stay a useful size.
+    //
+    // First, a convolution whose only user is a unary elementwise op (an
+    // activation), itself used once by the next unary op and so on, takes
+    // the chain as an epilogue: applied to each output tile in the
+    // scratchpad before the store.
+    llvm::DenseSet<Operation *> inChain;
+    for (auto conv : body.getOps<ConvOp>()) {
+      MacConv g;
+      if (!convGeometry(conv, g) || !conv.getType().getElementType().isF32())
+        continue;
+      SmallVector<Operation *> chain = {conv};
+      Value v = conv.getResult();
+      size_t unaryPrefix = 1;
+      while (v.hasOneUse()) {
+        Operation *user = *v.getUsers().begin();
+        std::optional<VecFunc> fn = vecFuncOf(user);
+        // A quantize ends the chain: the convolution stores INT8.
+        if (isa<QuantizeOp>(user)) {
+          chain.push_back(user);
+          break;
+        }
+        if (!fn || fn->kind != VecFunc::Arith ||
+            user->getResult(0).getType() != v.getType())
+          break;
+        // A binary op joins with a constant other operand (a per-channel
+        // scale after the activation), checked below.
+        if (fn->binary) {
+          Value other = user->getOperand(0) == v ? user->getOperand(1)
+                                                 : user->getOperand(0);
+          if (other == v || !other.getDefiningOp<ConstantOp>())
+            break;
+        } else if (unaryPrefix == chain.size()) {
+          ++unaryPrefix;
+        }
+        chain.push_back(user);
+        v = user->getResult(0);
+      }
+      int64_t tiles, bytes;
+      if (chain.size() > unaryPrefix &&
+          !epilogueResources(conv.getResult(), ArrayRef(chain).drop_front(),
+                             tiles, bytes))
+        chain.resize(unaryPrefix);
+      if (chain.size() >= 2) {
+        fusionGroups.push_back(chain);
+        inChain.insert(chain.begin(), chain.end());
+      }
+    }
+    SmallVector<Operation *> run;
+    auto close = [&]() {
+      if (run.size() >= 2)
+        fusionGroups.push_back(run);
+      run.clear();
+    };
+    for (Operation &op : body) {
+      Type element = op.getNumResults() == 1
+                         ? cast<RankedTensorType>(op.getResult(0).getType())
+                               .getElementType()
+                         : Type();
+      bool fusible = vecFuncOf(&op) && element &&
+                     !op.getResult(0).use_empty() && !inChain.count(&op) &&
+                     (element.isF32() || isa<quant::QuantizedType>(element));
+      if (!fusible) {
+        if (!isa<ConstantOp>(op))
+          close();
+        continue;
+      }
+      bool joins =
+          !run.empty() &&
+          cast<RankedTensorType>(op.getResult(0).getType()).getShape() ==
+              cast<RankedTensorType>(run.front()->getResult(0).getType())
+                  .getShape() &&
+          run.size() < 8 && llvm::any_of(op.getOperands(), [&](Value v) {
+            return llvm::is_contained(run, v.getDefiningOp());
+          });
+      if (!joins)
+        close();
+      run.push_back(&op);
+    }
+    close();
+    // Then a run that is the only reader of a convolution's result, whose
+    // other operands are per-channel or scalar values ready before the
+    // convolution, and whose last value is its only one used later, becomes
+    // that convolution's epilogue (the hard-swish after a convolution).
+    llvm::DenseMap<Operation *, int64_t> position;
+    for (auto [i, op] : llvm::enumerate(body))
+      position[&op] = int64_t(i);
+    for (SmallVector<Operation *> &group : fusionGroups) {
+      if (isa<ConvOp>(group.front()))
+        continue;
+      llvm::DenseSet<Operation *> members(group.begin(), group.end());
+      ConvOp conv;
+      for (Operation *op : group)
+        for (Value v : op->getOperands())
+          if (auto c = v.getDefiningOp<ConvOp>())
+            if (!inChain.count(c))
+              conv = c;
+      // Epilogues compute in FP32 in the convolution's output tiles: a run
+      // with other INT8 values (dequantize, LUT) stays a program of its own;
+      // a final quantize is the epilogue's INT8 store.
+      bool allF32 = llvm::all_of(group, [&](Operation *op) {
+        return cast<RankedTensorType>(op->getResult(0).getType())
+                   .getElementType()
+                   .isF32() ||
+               (op == group.back() && isa<QuantizeOp>(op));
+      });
+      if (!conv || !allF32 ||
+          conv.getType() != group.front()->getResult(0).getType())
+        continue;
+      MacConv g;
+      int64_t tiles, bytes;
+      bool ok = convGeometry(conv, g) &&
+                conv.getType().getElementType().isF32() &&
+                llvm::all_of(conv->getUsers(),
+                             [&](Operation *u) { return members.count(u); }) &&
+                epilogueResources(conv.getResult(), group, tiles, bytes);
+      for (Operation *op : group) {
+        for (Value v : op->getOperands()) {
+          Operation *def = v.getDefiningOp();
+          if (v != conv.getResult() && def && !members.count(def) &&
+              position[def] > position[conv])
+            ok = false; // not ready when the convolution runs
+        }
+        bool usedLater = llvm::any_of(
+            op->getUsers(), [&](Operation *u) { return !members.count(u); });
+        if (usedLater != (op == group.back()))
+          ok = false;
+      }
+      if (!ok)
+        continue;
+      group.insert(group.begin(), conv);
+      inChain.insert(conv);
+    }
+  }
+  for (auto [id, group] : llvm::enumerate(fusionGroups))
+    for (Operation *op : group)
+      groupOf[op] = int64_t(id);
+}
+
+bool Codegen::isFusedInternal(Value v) {
+  Operation *def = v.getDefiningOp();
+  auto g = def ? groupOf.find(def) : groupOf.end();
+  if (g == groupOf.end())
+    return false;
+  return llvm::all_of(v.getUsers(), [&](Operation *user) {
+    auto u = groupOf.find(user);
+    return u != groupOf.end() && u->second == g->second;
+  });
+}
+
+LogicalResult Codegen::emitFusedGroup(ArrayRef<Operation *> group,
+                                      int64_t layer) {
+  // The layer: the last op's node, the member op types.
+  std::string types;
+  for (Operation *op : group)
+    types += (types.empty() ? "" : "+") + onnxNodeOf(op).second;
+  if (auto conv = dyn_cast<ConvOp>(group.front())) {
+    // A convolution with an activation epilogue: the convolution's layer.
+    beginLayer(conv);
+    currentLayer.setOnnxOpAttr(b.getStringAttr("Fused(" + types + ")"));
+    epilogue.assign(group.begin() + 1, group.end());
+    epilogueSource = conv.getResult();
+    LogicalResult emitted = emitConv(conv, layer);
+    epilogue.clear();
+    epilogueSource = Value();
+    return emitted;
+  }
+  beginLayer(group.back());
+  currentLayer.setOnnxOpAttr(b.getStringAttr("Fused(" + types + ")"));
+  VectorProgram p;
+  p.shape = llvm::to_vector(
+      cast<RankedTensorType>(group.back()->getResult(0).getType()).getShape());
+  llvm::DenseMap<Value, int64_t> index;
+  auto valueIndex = [&](Value v) {
+    auto [it, inserted] = index.try_emplace(v, int64_t(p.values.size()));
+    if (inserted) {
+      bool produced = v.getDefiningOp() && groupOf.count(v.getDefiningOp()) &&
+                      llvm::is_contained(group, v.getDefiningOp());
+      if (!produced)
+        p.values.push_back(
+            {v.getType(), buffers.lookup(root(v)).offset, ProgramValue::Input});
+      else if (isFusedInternal(v))
+        p.values.push_back({v.getType(), 0, ProgramValue::Internal});
+      else
+        p.values.push_back(
+            {v.getType(), buffers.lookup(v).offset, ProgramValue::Output});
+    }
+    return it->second;
+  };
+  for (Operation *op : group) {
+    FusedStep step{*vecFuncOf(op), {}, 0};
+    if (step.fn.kind == VecFunc::Lut)
+      step.fn.tableDram = lutTables.lookup(op).offset;
+    for (Value v : op->getOperands())
+      step.operands.push_back(valueIndex(v));
+    step.result = valueIndex(op->getResult(0));
+    p.steps.push_back(step);
+  }
+  return emitVectorProgram(group.back(), p, layer);
+}
+
+} // namespace npu::codegen

@@ -1,0 +1,283 @@
+//===- Matmul.cpp - matmuls on the MAC array
+//--------------------------------===//
+//
+// Matmul tiles chosen by a roofline cost model and the double-buffered
+// K-loop over accumulator tiles (docs/codegen.md, "Matmul").
+//
+//===----------------------------------------------------------------------===//
+
+#include "Codegen.h"
+
+using namespace mlir;
+using namespace npu;
+namespace rt = npu::rt;
+
+namespace npu::codegen {
+
+rt::TargetDesc matmulTarget(MatMulOp op, const rt::TargetDesc &target) {
+  rt::TargetDesc t = target;
+  if (hasInt8Input(op)) {
+    int64_t table = alignUp(8 * matmulShape(op).n);
+    t.scratchpadBytes = uint32_t(
+        std::max<int64_t>(0, int64_t(t.scratchpadBytes) - table - kAlign));
+  }
+  return t;
+}
+
+MatmulTiles chooseMatmulTiles(const rt::TargetDesc &t, int64_t M, int64_t N,
+                              int64_t K) {
+  int64_t R = t.arrayRows, C = t.arrayCols;
+  int64_t accEntries = t.accumulatorBytes / 4;
+  int64_t sramFloats = t.scratchpadBytes / 4;
+  auto candidates = [](int64_t full, int64_t unit) {
+    SmallVector<int64_t> v;
+    for (int64_t x = unit; x < full && x <= 4096; x *= 2)
+      v.push_back(x);
+    v.push_back(std::min<int64_t>(full, kMaxExtent));
+    return v;
+  };
+  auto ceilDiv = [](int64_t a, int64_t b) { return (a + b - 1) / b; };
+  MatmulTiles best{0, 0, 0};
+  double bestCost = INFINITY;
+  for (int64_t mt : candidates(M, R))
+    for (int64_t nt : candidates(N, C))
+      for (int64_t kt : candidates(K, R)) {
+        if (mt * nt > accEntries ||
+            2 * (mt * kt + kt * nt) + 2 * mt * nt > sramFloats)
+          continue;
+        int64_t mTiles = ceilDiv(M, mt), nTiles = ceilDiv(N, nt),
+                kTiles = ceilDiv(K, kt);
+        double dramBytes = 4.0 * (double(M) * K * nTiles +
+                                  double(K) * N * mTiles + double(M) * N);
+        double dmaCycles =
+            dramBytes / t.dramBytesPerCycle +
+            double(mTiles * nTiles * (2 * kTiles + 1)) * t.dramLatencyCycles;
+        double macCycles = double(mTiles * nTiles * kTiles) *
+                           double(ceilDiv(kt, R) * ceilDiv(nt, C)) *
+                           double(R + mt * t.fp32RateDivisor);
+        double cost = std::max(dmaCycles, macCycles);
+        if (cost < bestCost) {
+          bestCost = cost;
+          best = {mt, nt, kt};
+        }
+      }
+  return best;
+}
+
+MatmulShape matmulShape(MatMulOp op) {
+  MatmulShape s;
+  // NumPy promotion: a 1-D A is [1, K], a 1-D W is [K, 1]; same bytes.
+  s.a.assign(op.getLhs().getType().getShape().begin(),
+             op.getLhs().getType().getShape().end());
+  s.w.assign(op.getRhs().getType().getShape().begin(),
+             op.getRhs().getType().getShape().end());
+  if (s.a.size() == 1)
+    s.a.insert(s.a.begin(), 1);
+  if (s.w.size() == 1)
+    s.w.push_back(1);
+  s.k = s.a.back();
+  s.n = s.w.back();
+  s.m = s.w.size() == 2
+            ? op.getLhs().getType().getNumElements() / std::max<int64_t>(s.k, 1)
+            : s.a[s.a.size() - 2];
+  return s;
+}
+
+LogicalResult Codegen::emitMatmul(MatMulOp op, int64_t layer) {
+  auto lhs = op.getLhs().getType(), rhs = op.getRhs().getType();
+  auto out = op.getType();
+  bool int8 = hasInt8Input(op);
+  if (!int8 && (!lhs.getElementType().isF32() ||
+                !rhs.getElementType().isF32() || !out.getElementType().isF32()))
+    return op.emitError("backend: only FP32 matmuls and INT8 matmuls with "
+                        "constant weights are supported");
+  MatmulShape shape = matmulShape(op);
+  SmallVector<int64_t> &a = shape.a, &w = shape.w;
+  if (int8 && w.size() != 2)
+    return op.emitError("backend: INT8 matmuls take 2-D weights");
+  int64_t M = shape.m, N = shape.n, K = shape.k;
+  int64_t aBase = buffers.lookup(root(op.getLhs())).offset;
+  int64_t wBase = buffers.lookup(root(op.getRhs())).offset;
+  int64_t cBase = buffers.lookup(op.getResult()).offset;
+  if (w.size() == 2) // batch dims of A fold into M
+    return emitMatmul2D(op, aBase, wBase, cBase, M, N, K, layer);
+  // Batched W: one 2-D product per batch index, A's and W's batch dims
+  // broadcast (stride 0 where a size is 1).
+  size_t batchRank = std::max(a.size(), w.size()) - 2;
+  SmallVector<int64_t> batch(batchRank), aSt(batchRank, 0), wSt(batchRank, 0);
+  for (auto [shape, st, matrix] :
+       {std::tuple{&a, &aSt, M * K}, std::tuple{&w, &wSt, K * N}}) {
+    int64_t stride = matrix;
+    for (size_t i = shape->size() - 2; i-- > 0;) {
+      size_t axis = batchRank - (shape->size() - 2) + i;
+      (*st)[axis] = (*shape)[i] == 1 ? 0 : stride;
+      batch[axis] = std::max(batch[axis], (*shape)[i]);
+      stride *= (*shape)[i];
+    }
+  }
+  int64_t count = 1;
+  for (int64_t d : batch)
+    count *= d;
+  for (int64_t bi = 0; bi < count; ++bi) {
+    int64_t rest = bi, aOff = 0, wOff = 0;
+    for (size_t d = batchRank; d-- > 0;) {
+      int64_t idx = rest % batch[d];
+      rest /= batch[d];
+      aOff += idx * aSt[d];
+      wOff += idx * wSt[d];
+    }
+    if (failed(emitMatmul2D(op, aBase + 4 * aOff, wBase + 4 * wOff,
+                            cBase + 4 * bi * M * N, M, N, K, layer)))
+      return failure();
+  }
+  return success();
+}
+
+LogicalResult Codegen::emitMatmul2D(MatMulOp op, int64_t aBase, int64_t wBase,
+                                    int64_t cBase, int64_t M, int64_t N,
+                                    int64_t K, int64_t layer) {
+  if (M == 0 || N == 0)
+    return success();
+  if (K == 0)
+    return op.emitError("backend: matmul with K = 0 is not supported");
+  // INT8: one-byte A and W, the accumulator scaled per column to FP32 by a
+  // table kept after the buffers (requantParams).
+  bool int8 = hasInt8Input(op);
+  int64_t eb = int8 ? 1 : 4;
+  rt::TargetDesc tileTarget = matmulTarget(op, target);
+  MatmulTiles tiles = chooseMatmulTiles(tileTarget, M, N, K);
+  if (auto rec = recordedTiles(op, {"m", "n", "k"})) {
+    tiles = {(*rec)[0], (*rec)[1], (*rec)[2]};
+    if (tiles.m * tiles.n > int64_t(target.accumulatorBytes / 4) ||
+        4 * (2 * (tiles.m * tiles.k + tiles.k * tiles.n) +
+             2 * tiles.m * tiles.n) >
+            int64_t(tileTarget.scratchpadBytes))
+      return op.emitError("backend: the recorded matmul tiles do not fit the "
+                          "accumulator and scratchpad");
+  }
+  if (tiles.m == 0)
+    return op.emitError("backend: no matmul tiling fits the target");
+  noteTiles({{"m", tiles.m}, {"n", tiles.n}, {"k", tiles.k}});
+  // Scratchpad: two A tiles, two W tiles, two C tiles.
+  int64_t aBytes = alignUp(tiles.m * tiles.k * eb);
+  int64_t wBytes = alignUp(tiles.k * tiles.n * eb);
+  int64_t cBytes = tiles.m * tiles.n * 4;
+  int64_t tableBuf = alignUp(2 * (aBytes + wBytes + cBytes));
+  auto aBuf = [&](int64_t s) { return (s % 2) * aBytes; };
+  auto wBuf = [&](int64_t s) { return 2 * aBytes + (s % 2) * wBytes; };
+  auto cBuf = [&](int64_t j) {
+    return 2 * aBytes + 2 * wBytes + (j % 2) * cBytes;
+  };
+  auto i64 = [&](int64_t v) { return b.getI64IntegerAttr(v); };
+  Location loc = op.getLoc();
+  struct Step {
+    int64_t m0, n0, k0, mt, nt, kt;
+  };
+  SmallVector<SmallVector<Step>> outTiles; // per C tile, its K steps
+  for (int64_t m0 = 0; m0 < M; m0 += tiles.m)
+    for (int64_t n0 = 0; n0 < N; n0 += tiles.n) {
+      outTiles.emplace_back();
+      for (int64_t k0 = 0; k0 < K; k0 += tiles.k)
+        outTiles.back().push_back({m0, n0, k0, std::min(tiles.m, M - m0),
+                                   std::min(tiles.n, N - n0),
+                                   std::min(tiles.k, K - k0)});
+    }
+  int64_t totalSteps = 0, J = int64_t(outTiles.size());
+  for (auto &t : outTiles)
+    totalSteps += int64_t(t.size());
+  auto dma2D = [&](auto opT, int64_t sram, int64_t dram, int64_t rows,
+                   int64_t cols, int64_t dramRowBytes, int64_t sramRowBytes,
+                   int64_t elemBytes = 4) {
+    return emitDma<decltype(opT)>(loc, sram, dram, elemBytes,
+                                  {cols, rows, 1, 1},
+                                  {elemBytes, dramRowBytes, 0, 0},
+                                  {elemBytes, sramRowBytes, 0, 0}, layer);
+  };
+  int64_t s = 0; // global K-step index
+  for (int64_t j = 0; j < J; ++j) {
+    for (auto [kIndex, st] : llvm::enumerate(outTiles[j])) {
+      // Loads of A[m0:, k0:] and W[k0:, n0:] into buffer set s % 2.
+      auto la =
+          dma2D(npuisa::DmaLoadOp(), aBuf(s), aBase + eb * (st.m0 * K + st.k0),
+                st.mt, st.kt, eb * K, eb * st.kt, eb);
+      la.setPopNext(firstLoadWaits(s));
+      npuisa::DmaLoadOp last =
+          dma2D(npuisa::DmaLoadOp(), wBuf(s), wBase + eb * (st.k0 * N + st.n0),
+                st.kt, st.nt, eb * N, eb * st.nt, eb);
+      if (int8 && s == 0)
+        last = dma2D(npuisa::DmaLoadOp(), tableBuf,
+                     requantTables.lookup(op).offset, 1, 2 * N, 0, 0);
+      last.setPushNext(true);
+      auto mm = npuisa::MatmulOp::create(
+          b, loc, TypeRange{}, ValueRange{},
+          {b.getNamedAttr("a", i64(aBuf(s))), b.getNamedAttr("w", i64(wBuf(s))),
+           b.getNamedAttr("acc", i64(0)), b.getNamedAttr("m_outer", i64(1)),
+           b.getNamedAttr("m_inner", i64(st.mt)),
+           b.getNamedAttr("k", i64(st.kt)), b.getNamedAttr("n", i64(st.nt)),
+           b.getNamedAttr("a_stride_outer", i64(0)),
+           b.getNamedAttr("a_stride_inner", i64(eb * st.kt)),
+           b.getNamedAttr("w_row_stride", i64(eb * st.nt)),
+           b.getNamedAttr("acc_row_stride", i64(st.nt))});
+      mm.setFp32(!int8);
+      mm.setAccumulate(kIndex > 0);
+      mm.setPopPrev(true);
+      mm.setPushPrev(s + 2 < totalSteps); // frees buffer set s % 2
+      mm.setLayerAttr(i64(layer));
+      ++s;
+    }
+    // Accumulator -> C buffer j % 2 -> DRAM.
+    const Step &st = outTiles[j].front();
+    SmallVector<int64_t> dims = {st.nt, st.mt, 1, 1}, cSt = {1, st.nt, 0, 0};
+    SmallVector<Operation *> program;
+    if (int8) { // x scale[n] + bias[n]
+      program = emitScaledReadout(loc, cBuf(j), dims, cSt, tableBuf + 4 * st.n0,
+                                  tableBuf + 4 * (N + st.n0), layer);
+    } else {
+      Operation *copy =
+          emitVecStep(loc, VecFunc{false, "copy"}, {0, cSt}, std::nullopt,
+                      {cBuf(j), cSt}, dims, "f32", layer);
+      copy->setAttr("src0_space", b.getStringAttr("acc"));
+      program.push_back(copy);
+    }
+    if (j >= 2) // store freed C buffer j % 2
+      program.front()->setAttr("pop_next", b.getUnitAttr());
+    Operation *lastCompute = program.back();
+    lastCompute->setAttr("push_next", b.getUnitAttr());
+    auto store =
+        dma2D(npuisa::DmaStoreOp(), cBuf(j), cBase + 4 * (st.m0 * N + st.n0),
+              st.mt, st.nt, 4 * N, 4 * st.nt);
+    markTileStore(store, j, J);
+  }
+  emitOpBarrier(loc);
+  return success();
+}
+
+namespace {
+
+/// Matmuls on the MAC array, tiles {m, n, k} from chooseMatmulTiles.
+struct MatmulModel : BackendOpInterface::ExternalModel<MatmulModel, MatMulOp> {
+  ExecutionUnit getExecutionUnit(Operation *) const {
+    return ExecutionUnit::mac;
+  }
+  DictionaryAttr chooseTiles(Operation *op, const rt::TargetDesc &target,
+                             ArrayRef<Operation *>) const {
+    auto mm = cast<MatMulOp>(op);
+    MatmulShape s = matmulShape(mm);
+    if (s.m == 0 || s.n == 0 || s.k == 0)
+      return nullptr;
+    MatmulTiles t = chooseMatmulTiles(matmulTarget(mm, target), s.m, s.n, s.k);
+    Builder b(op->getContext());
+    return t.m ? tilesAttr(b, {{"m", t.m}, {"n", t.n}, {"k", t.k}}) : nullptr;
+  }
+  LogicalResult emit(Operation *op, Codegen &codegen, int64_t layer) const {
+    return codegen.emitMatmul(cast<MatMulOp>(op), layer);
+  }
+};
+
+} // namespace
+
+void registerMatmulModels(MLIRContext *context) {
+  MatMulOp::attachInterface<MatmulModel>(*context);
+}
+
+} // namespace npu::codegen

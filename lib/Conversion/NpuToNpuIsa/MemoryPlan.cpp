@@ -1,0 +1,361 @@
+//===- MemoryPlan.cpp - the DRAM plan
+//---------------------------------------===//
+//
+// Inputs, outputs, the constant segment (convolution weights rearranged
+// for the MAC array, requantization and lookup tables, pooling divisors)
+// and the liveness-packed activation arena (docs/codegen.md, "DRAM
+// planning"); a plan recorded by npu-plan-memory is followed.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Codegen.h"
+
+#include "llvm/ADT/MapVector.h"
+
+using namespace mlir;
+using namespace npu;
+namespace rt = npu::rt;
+
+namespace npu::codegen {
+
+namespace {
+
+/// ONNX convolution weights [M][C/group][KH][KW] (KH absent in 1-D), or
+/// transposed convolution weights [C][M/group][KH][KW], rearranged to
+/// [group][KH][KW][C/group][M/group]: per tap, the K x N matrix of the MAC
+/// array; depthwise weights (one input and one output channel per group,
+/// computed on the vector unit) to [KH][KW][C].
+std::optional<ElementsAttr> convWeightsForArray(ConstantOp c, int64_t groups,
+                                                bool transposed) {
+  auto type = cast<RankedTensorType>(c.getType());
+  if (type.getRank() < 3)
+    return std::nullopt;
+  ArrayRef<int64_t> spatial = type.getShape().drop_front(2);
+  int64_t taps = 1;
+  for (int64_t k : spatial)
+    taps *= k;
+  int64_t Cg = transposed ? type.getDimSize(0) / groups : type.getDimSize(1);
+  int64_t Mg = transposed ? type.getDimSize(1) : type.getDimSize(0) / groups;
+  // src[i]: the ONNX-ordered element that lands at position i.
+  SmallVector<int64_t> src(type.getNumElements());
+  SmallVector<int64_t> shape;
+  if (!transposed && Cg == 1 && Mg == 1 && groups > 1 && spatial.size() <= 2) {
+    // Depthwise, for the vector unit: [KH][KW][C], channels innermost.
+    for (int64_t g = 0; g < groups; ++g)
+      for (int64_t tap = 0; tap < taps; ++tap)
+        src[tap * groups + g] = g * taps + tap;
+    shape.assign(spatial.begin(), spatial.end());
+    shape.push_back(groups);
+  } else {
+    for (int64_t g = 0; g < groups; ++g)
+      for (int64_t c = 0; c < Cg; ++c)
+        for (int64_t m = 0; m < Mg; ++m)
+          for (int64_t tap = 0; tap < taps; ++tap)
+            src[((g * taps + tap) * Cg + c) * Mg + m] =
+                transposed ? ((g * Cg + c) * Mg + m) * taps + tap
+                           : ((g * Mg + m) * Cg + c) * taps + tap;
+    shape = {groups};
+    shape.append(spatial.begin(), spatial.end());
+    shape.append({Cg, Mg});
+  }
+  // INT8 weights (the quantized phase): their storage, reordered.
+  if (isa<quant::QuantizedType>(type.getElementType())) {
+    auto dense = dyn_cast<DenseElementsAttr>(c.getValue());
+    if (!dense || !dense.getElementType().isSignlessInteger(8))
+      return std::nullopt;
+    auto values = llvm::to_vector(dense.getValues<int8_t>());
+    SmallVector<int8_t> out(src.size());
+    for (auto [i, from] : llvm::enumerate(src))
+      out[i] = values[from];
+    return DenseElementsAttr::get(
+        RankedTensorType::get(shape, dense.getElementType()), ArrayRef(out));
+  }
+  SmallVector<float> w;
+  if (!readFloatConstant(c.getValue(), w))
+    return std::nullopt;
+  SmallVector<float> out(src.size());
+  for (auto [i, from] : llvm::enumerate(src))
+    out[i] = w[from];
+  return makeFloatConstant(RankedTensorType::get(shape, type.getElementType()),
+                           out, "conv_weights");
+}
+
+} // namespace
+
+LogicalResult Codegen::planDram(func::ReturnOp ret) {
+  Block &body = func.getBody().front();
+  formFusionGroups();
+  // A plan recorded by npu-plan-memory (the `planned` phase) is followed;
+  // otherwise it is made here, the same way.
+  bool recorded = func->hasAttr("npu.dram_size");
+  std::string missing;
+  auto place = [&](int64_t bytes, IntegerAttr at, const Twine &what) {
+    if (recorded) {
+      if (!at && missing.empty())
+        missing = what.str();
+      return Buffer{at ? at.getInt() : 0, bytes};
+    }
+    Buffer buf{dramSize, bytes};
+    dramSize = alignUp(dramSize + bytes);
+    return buf;
+  };
+  auto i64Attr = [](Operation *op, StringRef name) {
+    return op->getAttrOfType<IntegerAttr>(name);
+  };
+  // Inputs, in order.
+  for (auto [i, arg] : llvm::enumerate(body.getArguments())) {
+    auto name = func.getArgAttrOfType<StringAttr>(i, "npu.name");
+    Buffer buf = place(byteSize(arg.getType()),
+                       func.getArgAttrOfType<IntegerAttr>(i, "npu.dram"),
+                       "input " + Twine(i));
+    buffers[arg] = buf;
+    inputs.push_back(
+        {(name ? name.getValue() : "input").str(), buf, arg.getType(),
+         func.getArgAttrOfType<ElementsAttr>(i, "npu.frozen_value")});
+  }
+  // Outputs: an op computing a returned value writes straight into the
+  // output; anything else (an input, a constant, an alias) is copied there.
+  for (auto [i, v] : llvm::enumerate(ret.getOperands())) {
+    auto name = func.getResultAttrOfType<StringAttr>(i, "npu.name");
+    Buffer buf = place(byteSize(v.getType()),
+                       func.getResultAttrOfType<IntegerAttr>(i, "npu.dram"),
+                       "output " + Twine(i));
+    outputs.push_back(
+        {(name ? name.getValue() : "output").str(), buf, v.getType()});
+    Operation *def = v.getDefiningOp();
+    if (def && !isa<ConstantOp, ReshapeOp>(def) && !buffers.count(v))
+      buffers[v] = buf;
+    else
+      copies.push_back({v, buf});
+  }
+  // Constants: the executable's constant segment. Convolution weights are
+  // stored in the order the MAC array reads them, [group][KH][KW][C/group]
+  // [M/group]; the ONNX-ordered copy is kept only if something else uses it.
+  for (auto c : body.getOps<ConstantOp>()) {
+    bool otherUse = c->use_empty();
+    llvm::SmallDenseMap<int64_t, Buffer> byGroup;
+    for (OpOperand &use : c->getUses()) {
+      Operation *user = use.getOwner();
+      if (!isa<ConvOp, ConvTransposeOp>(user) || use.getOperandNumber() != 1) {
+        otherUse = true;
+        continue;
+      }
+      bool transposed = isa<ConvTransposeOp>(user);
+      int64_t groups = transposed ? cast<ConvTransposeOp>(user).getGroup()
+                                  : cast<ConvOp>(user).getGroup();
+      auto [it, inserted] = byGroup.try_emplace(transposed ? -groups : groups);
+      if (inserted) {
+        std::optional<ElementsAttr> rearranged =
+            convWeightsForArray(c, groups, transposed);
+        if (!rearranged)
+          return user->emitError("backend: convolution weights are not FP32 "
+                                 "constants");
+        it->second = place(byteSize(rearranged->getType()),
+                           i64Attr(user, "npu.weights_dram"), "weights");
+        constants.push_back({c.getLoc(), it->second.offset, *rearranged});
+      }
+      convWeights[user] = it->second;
+    }
+    if (otherUse) {
+      auto value = cast<ElementsAttr>(c.getValue());
+      buffers[c.getResult()] =
+          place(byteSize(c.getType()), i64Attr(c, "npu.dram"), "a constant");
+      constants.push_back({c.getLoc(), buffers[c.getResult()].offset, value});
+    }
+  }
+  for (Operation &op : body) {
+    if (!isa<ConvOp, ConvTransposeOp, MatMulOp>(op))
+      continue;
+    FailureOr<std::optional<ElementsAttr>> table = requantParams(&op);
+    if (failed(table))
+      return failure();
+    if (*table) {
+      requantTables[&op] =
+          place(byteSize((*table)->getType()), i64Attr(&op, "npu.requant_dram"),
+                "requantization parameters");
+      constants.push_back({op.getLoc(), requantTables[&op].offset, **table});
+    }
+  }
+  for (Operation &op : body)
+    if (std::optional<ElementsAttr> table = lutTable(&op)) {
+      lutTables[&op] =
+          place(256, i64Attr(&op, "npu.lut_dram"), "a lookup table");
+      constants.push_back({op.getLoc(), lutTables[&op].offset, *table});
+    }
+  for (auto pool : body.getOps<AvgPoolOp>())
+    if (std::optional<ElementsAttr> map = avgPoolReciprocals(pool)) {
+      poolReciprocals[pool] =
+          place(byteSize(map->getType()), i64Attr(pool, "npu.reciprocals_dram"),
+                "average pooling divisors");
+      constants.push_back({pool.getLoc(), poolReciprocals[pool].offset, *map});
+    }
+  // Intermediates: lifetimes by op index, then greedy by size.
+  llvm::DenseMap<Operation *, int64_t> index;
+  for (auto [i, op] : llvm::enumerate(body))
+    index[&op] = int64_t(i);
+  struct Interval {
+    Value value;
+    int64_t bytes, first, last;
+  };
+  // A fusion group runs as one program, tile by tile: its inputs are read
+  // and its outputs written throughout, so they live across all of it.
+  auto defTime = [&](Operation *op) {
+    auto g = groupOf.find(op);
+    return index[g == groupOf.end() ? op : fusionGroups[g->second].front()];
+  };
+  auto useTime = [&](Operation *op) {
+    auto g = groupOf.find(op);
+    return index[g == groupOf.end() ? op : fusionGroups[g->second].back()];
+  };
+  // Program order (MapVector), then a stable sort: values of equal size and
+  // first use keep the order they appear in, so the plan is the same on
+  // every run (DenseMap's order is pointer order).
+  llvm::MapVector<Value, Interval> live;
+  for (Operation &op : body)
+    for (Value operand : op.getOperands()) {
+      Value r = root(operand);
+      if (buffers.count(r) || !r.getDefiningOp() ||
+          isa<ConstantOp>(r.getDefiningOp()) || isFusedInternal(r))
+        continue; // placed already, or never in DRAM
+      auto [it, inserted] = live.try_emplace(
+          r, Interval{r, byteSize(r.getType()), defTime(r.getDefiningOp()), 0});
+      it->second.last = std::max(it->second.last, useTime(&op));
+    }
+  SmallVector<Interval> order;
+  for (auto &entry : live)
+    order.push_back(entry.second);
+  llvm::stable_sort(order, [](const Interval &a, const Interval &b) {
+    return a.bytes != b.bytes ? a.bytes > b.bytes : a.first < b.first;
+  });
+  int64_t arenaBase = dramSize, arenaSize = 0;
+  SmallVector<std::pair<Interval, int64_t>> placed;
+  for (const Interval &iv : order) {
+    if (recorded) {
+      buffers[iv.value] =
+          place(iv.bytes, i64Attr(iv.value.getDefiningOp(), "npu.dram"),
+                "an intermediate value");
+      continue;
+    }
+    // Lowest offset that overlaps no placed buffer alive at the same time.
+    int64_t offset = 0;
+    bool moved = true;
+    while (moved) {
+      moved = false;
+      for (auto &[other, at] : placed) {
+        bool timeOverlap = iv.first <= other.last && other.first <= iv.last;
+        bool spaceOverlap = offset < at + other.bytes && at < offset + iv.bytes;
+        if (timeOverlap && spaceOverlap) {
+          offset = alignUp(at + other.bytes);
+          moved = true;
+        }
+      }
+    }
+    placed.push_back({iv, offset});
+    buffers[iv.value] = Buffer{arenaBase + offset, iv.bytes};
+    arenaSize = std::max(arenaSize, alignUp(offset + iv.bytes));
+  }
+  // The liveness lower bound: the most bytes live after any one op.
+  arenaLowerBound = 0;
+  for (int64_t t = 0; t < int64_t(index.size()); ++t) {
+    int64_t liveBytes = 0;
+    for (const Interval &iv : order)
+      if (iv.first <= t && t <= iv.last)
+        liveBytes += iv.bytes;
+    arenaLowerBound = std::max(arenaLowerBound, liveBytes);
+  }
+  arenaBytes = arenaSize;
+  dramSize = arenaBase + arenaSize;
+  // Convolution weights computed at run time (graph inputs in ONNX's tests)
+  // are rearranged by a DMA pass into a buffer of their own.
+  for (Operation &op : body)
+    if (isa<ConvOp, ConvTransposeOp>(op) && !convWeights.count(&op))
+      convWeights[&op] = place(byteSize(op.getOperand(1).getType()),
+                               i64Attr(&op, "npu.weights_dram"), "weights");
+  // Aliases share their root's bytes.
+  for (Operation &op : body)
+    if (auto reshape = dyn_cast<ReshapeOp>(op))
+      if (!buffers.count(reshape.getResult()))
+        buffers[reshape.getResult()] =
+            buffers.lookup(root(reshape.getResult()));
+  if (recorded) {
+    if (!missing.empty())
+      return func.emitError("the recorded memory plan has no address for ")
+             << missing;
+    dramSize = func->getAttrOfType<IntegerAttr>("npu.dram_size").getInt();
+    if (auto a = func->getAttrOfType<IntegerAttr>("npu.arena_bytes"))
+      arenaBytes = a.getInt();
+  }
+  if (dramSize > int64_t(target.maxDramBytes()))
+    return func.emitError("the model needs ")
+           << dramSize
+           << " bytes of DRAM, more than the target's address space";
+  return success();
+}
+
+void Codegen::recordPlan() {
+  auto i64 = [&](int64_t v) { return b.getI64IntegerAttr(v); };
+  Block &body = func.getBody().front();
+  for (auto [i, in] : llvm::enumerate(inputs))
+    func.setArgAttr(i, "npu.dram", i64(in.buffer.offset));
+  for (auto [i, out] : llvm::enumerate(outputs))
+    func.setResultAttr(i, "npu.dram", i64(out.buffer.offset));
+  for (Operation &op : body) {
+    if (op.getNumResults() == 1 && !isa<ReshapeOp>(op))
+      if (auto it = buffers.find(op.getResult(0)); it != buffers.end())
+        op.setAttr("npu.dram", i64(it->second.offset));
+    if (auto it = convWeights.find(&op); it != convWeights.end())
+      op.setAttr("npu.weights_dram", i64(it->second.offset));
+    if (auto it = poolReciprocals.find(&op); it != poolReciprocals.end())
+      op.setAttr("npu.reciprocals_dram", i64(it->second.offset));
+    if (auto it = requantTables.find(&op); it != requantTables.end())
+      op.setAttr("npu.requant_dram", i64(it->second.offset));
+    if (auto it = lutTables.find(&op); it != lutTables.end())
+      op.setAttr("npu.lut_dram", i64(it->second.offset));
+  }
+  func->setAttr("npu.dram_size", i64(dramSize));
+  func->setAttr("npu.arena_bytes", i64(arenaBytes));
+  func->setAttr("npu.arena_lower_bound", i64(arenaLowerBound));
+}
+
+LogicalResult Codegen::plan() {
+  auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
+  return planDram(ret);
+}
+
+void Codegen::materializePlan() {
+  for (const TensorPlacement &in : inputs)
+    npuisa::InputOp::create(b, func.getLoc(), b.getStringAttr(in.name),
+                            b.getI64IntegerAttr(in.buffer.offset),
+                            TypeAttr::get(in.type), b.getStringAttr("dense"),
+                            in.frozenValue);
+  for (const TensorPlacement &out : outputs)
+    npuisa::OutputOp::create(b, func.getLoc(), b.getStringAttr(out.name),
+                             b.getI64IntegerAttr(out.buffer.offset),
+                             TypeAttr::get(out.type), b.getStringAttr("dense"));
+  for (auto &[loc, offset, value] : constants)
+    npuisa::DataOp::create(b, loc, offset, value);
+  program.setArenaBytesAttr(b.getI64IntegerAttr(arenaBytes));
+  program.setArenaLowerBoundAttr(b.getI64IntegerAttr(arenaLowerBound));
+}
+
+namespace {
+/// Constants (the executable's constant segment) and reshapes (an alias of
+/// their operand's bytes) are DRAM placement only: no instructions.
+template <typename OpTy>
+struct PlacementModel
+    : BackendOpInterface::ExternalModel<PlacementModel<OpTy>, OpTy> {
+  ExecutionUnit getExecutionUnit(Operation *) const {
+    return ExecutionUnit::none;
+  }
+  LogicalResult emit(Operation *, Codegen &, int64_t) const {
+    return success();
+  }
+};
+} // namespace
+
+void registerPlacementModels(MLIRContext *context) {
+  ConstantOp::attachInterface<PlacementModel<ConstantOp>>(*context);
+  ReshapeOp::attachInterface<PlacementModel<ReshapeOp>>(*context);
+}
+
+} // namespace npu::codegen

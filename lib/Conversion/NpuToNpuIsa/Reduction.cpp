@@ -1,0 +1,239 @@
+//===- Reduction.cpp - reductions, softmax, layer normalisation
+//-------------===//
+//
+// Reductions over grouped axes on the vector unit (docs/codegen.md,
+// "Reductions and softmax").
+//
+//===----------------------------------------------------------------------===//
+
+#include "Codegen.h"
+
+#include <cmath>
+#include <type_traits>
+
+using namespace mlir;
+using namespace npu;
+namespace rt = npu::rt;
+
+namespace npu::codegen {
+
+LogicalResult Codegen::emitReduction(Operation *op, Value input,
+                                     ArrayRef<int64_t> reducedAxes,
+                                     StringRef kind, int64_t layer,
+                                     std::optional<NormParams> norm) {
+  auto inType = cast<RankedTensorType>(input.getType());
+  Value result = op->getResult(0);
+  if (!inType.getElementType().isF32())
+    return op->emitError("backend: only FP32 reductions are supported so far");
+  if (inType.getNumElements() == 0)
+    return success();
+  // Group the input's axes into runs of kept / reduced axes (outermost
+  // first); row-major order makes each run one collapsed axis.
+  SmallVector<int64_t> dims;
+  SmallVector<bool> reduced;
+  int64_t reducedCount = 1;
+  for (int64_t d = 0; d < inType.getRank(); ++d) {
+    bool r = llvm::is_contained(reducedAxes, d);
+    if (r)
+      reducedCount *= inType.getDimSize(d);
+    if (!dims.empty() && reduced.back() == r) {
+      dims.back() *= inType.getDimSize(d);
+      continue;
+    }
+    dims.push_back(inType.getDimSize(d));
+    reduced.push_back(r);
+  }
+  if (dims.size() > 4 ||
+      llvm::any_of(dims, [](int64_t d) { return d > kMaxExtent; }))
+    return op->emitError("backend: reduction iteration space exceeds four "
+                         "16-bit axes");
+  int64_t rank = dims.size();
+  // Element strides: dense input; output dense over the kept groups.
+  SmallVector<int64_t> inSt = denseStrides(dims),
+                       outSt = keptStrides(dims, reduced);
+  bool layerNorm = kind == "layer_norm";
+  bool softmax = kind == "softmax" || layerNorm; // whole-shape results
+  // Buffers: two input tiles, two result tiles, and one group-sized scratch
+  // (softmax's max and sum, layer norm's mean and variance); layer norm's
+  // scale and bias (the shape of one group) are loaded once.
+  int64_t parts = layerNorm ? 7 : 5;
+  int64_t per = int64_t(target.scratchpadBytes) / parts / kAlign * kAlign / 4;
+  int64_t inner = 1;
+  for (int64_t d = 1; d < rank; ++d)
+    inner *= dims[d];
+  bool tileOuter = !reduced[0];
+  int64_t rows = tileOuter
+                     ? std::max<int64_t>(1, std::min(dims[0], per / inner))
+                     : dims[0];
+  if (rows * inner > per)
+    return op->emitError("backend: a reduction's input slab does not fit the "
+                         "scratchpad");
+  int64_t n = (dims[0] + rows - 1) / rows;
+  int64_t bytes = per * 4;
+  auto inBuf = [&](int64_t i) { return (i % 2) * bytes; };
+  auto outBuf = [&](int64_t i) { return (2 + i % 2) * bytes; };
+  int64_t scratch = 4 * bytes, scaleBuf = 5 * bytes, biasBuf = 6 * bytes;
+  int64_t src = buffers.lookup(root(input)).offset;
+  int64_t dst = buffers.lookup(result).offset;
+  auto i64 = [&](int64_t v) { return b.getI64IntegerAttr(v); };
+  auto rev = [](ArrayRef<int64_t> v, int64_t pad) {
+    SmallVector<int64_t> r(v.rbegin(), v.rend());
+    r.resize(4, pad);
+    return r;
+  };
+  Location loc = op->getLoc();
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t r0 = i * rows, r = std::min(rows, dims[0] - r0);
+    SmallVector<int64_t> tdims(dims);
+    tdims[0] = r;
+    int64_t tileIn = r * inner, tileOut = 1;
+    for (int64_t d = 0; d < rank; ++d)
+      if (!reduced[d] || softmax)
+        tileOut *= tdims[d];
+    auto dma = [&](auto opT, int64_t sram, int64_t dram, int64_t count) {
+      return emitDma<decltype(opT)>(loc, sram, dram, 4, {count, 1, 1, 1},
+                                    {4, 0, 0, 0}, {4, 0, 0, 0}, layer);
+    };
+    auto load =
+        dma(npuisa::DmaLoadOp(), inBuf(i), src + 4 * r0 * inSt[0], tileIn);
+    load.setPopNext(firstLoadWaits(i));
+    Operation *lastLoad = load;
+    if (layerNorm && i == 0)
+      for (auto [value, buf] :
+           {std::pair{norm->scale, scaleBuf}, std::pair{norm->bias, biasBuf}})
+        if (value)
+          lastLoad = dma(npuisa::DmaLoadOp(), buf,
+                         buffers.lookup(root(value)).offset, reducedCount);
+    lastLoad->setAttr("push_next", b.getUnitAttr());
+    // The vector program of one tile; the first pops, the last pushes.
+    SmallVector<Operation *> program;
+    auto vec = [&](auto opT, StringRef func, int64_t s0, ArrayRef<int64_t> s0St,
+                   int64_t s1, ArrayRef<int64_t> s1St, int64_t d,
+                   ArrayRef<int64_t> dSt) {
+      using OpT = decltype(opT);
+      auto v = OpT::create(b, loc, TypeRange{}, ValueRange{},
+                           {b.getNamedAttr("func", b.getStringAttr(func)),
+                            b.getNamedAttr("src0", i64(s0)),
+                            b.getNamedAttr("src1", i64(s1)),
+                            b.getNamedAttr("dst", i64(d))});
+      v.setDims(rev(tdims, 1));
+      v.setSrc0Strides(rev(s0St, 0));
+      v.setDstStrides(rev(dSt, 0));
+      v.setSrc0Type(StringRef("f32"));
+      v.setDstType(StringRef("f32"));
+      if (!s1St.empty()) {
+        v.setSrc1Strides(rev(s1St, 0));
+        v.setSrc1Type(StringRef("f32"));
+      }
+      v.setLayerAttr(i64(layer));
+      program.push_back(v);
+      return v;
+    };
+    SmallVector<int64_t> tileInSt = denseStrides(tdims),
+                         tileOutSt = keptStrides(tdims, reduced);
+    if (layerNorm) {
+      // mean = sum(x) / n; x -= mean; var = sum(x * x) / n;
+      // y = x * rsqrt(var + eps) * scale + bias.
+      float invN = 1.0f / float(reducedCount);
+      vec(npuisa::VecReduceOp(), "sum", inBuf(i), tileInSt, 0, {}, scratch,
+          tileOutSt)
+          .setAlphaAttr(b.getF32FloatAttr(invN));
+      vec(npuisa::VecBinaryOp(), "sub", inBuf(i), tileInSt, scratch, tileOutSt,
+          inBuf(i), tileInSt);
+      vec(npuisa::VecBinaryOp(), "mul", inBuf(i), tileInSt, inBuf(i), tileInSt,
+          outBuf(i), tileInSt);
+      vec(npuisa::VecReduceOp(), "sum", outBuf(i), tileInSt, 0, {}, scratch,
+          tileOutSt)
+          .setAlphaAttr(b.getF32FloatAttr(invN));
+      // In place on the per-group values: iterate the kept axes only.
+      SmallVector<int64_t> keptDims(tdims);
+      for (int64_t d = 0; d < rank; ++d)
+        if (reduced[d])
+          keptDims[d] = 1;
+      auto scalar = [&](StringRef func) {
+        auto v = vec(npuisa::VecUnaryOp(), func, scratch, tileOutSt, 0, {},
+                     scratch, tileOutSt);
+        v.setDims(rev(keptDims, 1));
+        return v;
+      };
+      scalar("affine_clamp").setBetaAttr(b.getF32FloatAttr(norm->epsilon));
+      scalar("rsqrt");
+      vec(npuisa::VecBinaryOp(), "mul", inBuf(i), tileInSt, scratch, tileOutSt,
+          outBuf(i), tileInSt);
+      // scale and bias vary along the reduced (inner) axes only.
+      SmallVector<int64_t> groupSt =
+          keptStrides(tdims, SmallVector<bool>(llvm::map_range(
+                                 reduced, [](bool r) { return !r; })));
+      vec(npuisa::VecBinaryOp(), "mul", outBuf(i), tileInSt, scaleBuf, groupSt,
+          outBuf(i), tileInSt);
+      if (norm->bias)
+        vec(npuisa::VecBinaryOp(), "add", outBuf(i), tileInSt, biasBuf, groupSt,
+            outBuf(i), tileInSt);
+    } else if (!softmax) {
+      auto red = vec(npuisa::VecReduceOp(), kind == "max" ? "max" : "sum",
+                     inBuf(i), tileInSt, 0, {}, outBuf(i), tileOutSt);
+      if (kind == "mean")
+        red.setAlphaAttr(b.getF32FloatAttr(1.0f / float(reducedCount)));
+    } else {
+      // m = max(x); x = x - m; x = exp(x); s = sum(x); y = x / s.
+      vec(npuisa::VecReduceOp(), "max", inBuf(i), tileInSt, 0, {}, scratch,
+          tileOutSt);
+      vec(npuisa::VecBinaryOp(), "sub", inBuf(i), tileInSt, scratch, tileOutSt,
+          inBuf(i), tileInSt);
+      vec(npuisa::VecUnaryOp(), "exp", inBuf(i), tileInSt, 0, {}, inBuf(i),
+          tileInSt);
+      vec(npuisa::VecReduceOp(), "sum", inBuf(i), tileInSt, 0, {}, scratch,
+          tileOutSt);
+      vec(npuisa::VecBinaryOp(), "div", inBuf(i), tileInSt, scratch, tileOutSt,
+          outBuf(i), tileInSt);
+    }
+    markTileCompute(program, i, n);
+    int64_t outOffset = softmax ? r0 * inSt[0] : r0 * outSt[0];
+    auto store =
+        dma(npuisa::DmaStoreOp(), outBuf(i), dst + 4 * outOffset, tileOut);
+    markTileStore(store, i, n);
+  }
+  emitOpBarrier(loc);
+  return success();
+}
+
+namespace {
+
+/// Reductions, softmax and layer normalisation on the vector unit, over the
+/// op's reduced axes.
+template <typename OpTy>
+struct ReductionModel
+    : BackendOpInterface::ExternalModel<ReductionModel<OpTy>, OpTy> {
+  ExecutionUnit getExecutionUnit(Operation *) const {
+    return ExecutionUnit::vector;
+  }
+  LogicalResult emit(Operation *op, Codegen &codegen, int64_t layer) const {
+    auto r = cast<OpTy>(op);
+    if constexpr (std::is_same_v<OpTy, ReduceMeanOp>)
+      return codegen.emitReduction(r, r.getInput(), r.getAxes(), "mean", layer);
+    else if constexpr (std::is_same_v<OpTy, ReduceMaxOp>)
+      return codegen.emitReduction(r, r.getInput(), r.getAxes(), "max", layer);
+    else if constexpr (std::is_same_v<OpTy, SoftmaxOp>)
+      return codegen.emitReduction(r, r.getInput(), {int64_t(r.getAxis())},
+                                   "softmax", layer);
+    else {
+      SmallVector<int64_t> axes = llvm::to_vector(
+          llvm::seq<int64_t>(r.getAxis(), r.getType().getRank()));
+      return codegen.emitReduction(
+          r, r.getInput(), axes, "layer_norm", layer,
+          Codegen::NormParams{r.getScale(), r.getBias(),
+                              r.getEpsilon().convertToFloat()});
+    }
+  }
+};
+
+} // namespace
+
+void registerReductionModels(MLIRContext *context) {
+  ReduceMeanOp::attachInterface<ReductionModel<ReduceMeanOp>>(*context);
+  ReduceMaxOp::attachInterface<ReductionModel<ReduceMaxOp>>(*context);
+  SoftmaxOp::attachInterface<ReductionModel<SoftmaxOp>>(*context);
+  LayerNormOp::attachInterface<ReductionModel<LayerNormOp>>(*context);
+}
+
+} // namespace npu::codegen
