@@ -2,7 +2,7 @@
 # Compares the executables two builds of the compiler generate: every case of
 # the committed ONNX conformance pass list (compiled with default options;
 # cases that need --input-value are skipped) and PaddleOCR cls/rec/det in
-# FP32. For each model whose .npubin bytes differ, runs both on the emulator
+# FP32 and INT8. For each model whose .npubin bytes differ, runs both on the emulator
 # with the same inputs and reports whether the outputs are bit-identical and
 # the cycles of each. "What must not change" for backend refactorings:
 # identical outputs, identical or fewer cycles.
@@ -66,6 +66,13 @@ if [ -s "$models/ch_ppocr_mobile_v2.0_cls_infer.onnx" ]; then
     set -- $m
     "$new/npu-build-example" --random-f32="$tmp/$1.npy" --shape="$3" --seed=7 >/dev/null
     compare "paddleocr-$1" "$models/$2" "--input=$tmp/$1.npy" -- --input-shape="x:$3"
+    # INT8, calibrated on two fixed random samples.
+    mkdir -p "$tmp/cal-$1"
+    for s in 1 2; do
+      "$new/npu-build-example" --random-f32="$tmp/cal-$1/x$s.npy" --shape="$3" --seed="$s" >/dev/null
+    done
+    compare "paddleocr-$1-int8" "$models/$2" "--input=$tmp/$1.npy" -- --input-shape="x:$3" \
+      --quantize=int8 --calibration="$tmp/cal-$1"
   done
 fi
 echo "compare-builds: $same identical, $changed changed, $skipped not compiled by both; $worse worse"

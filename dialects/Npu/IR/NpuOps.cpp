@@ -49,6 +49,8 @@ std::optional<double> npu::evaluateElementwise(Operation *op,
       .Case([&](ErfOp) { return std::erf(in[0]); })
       .Case([&](ExpOp) { return std::exp(in[0]); })
       .Case([&](SqrtOp) { return std::sqrt(in[0]); })
+      .Case([&](NegOp) { return -in[0]; })
+      .Case([&](ReciprocalOp) { return 1 / in[0]; })
       .Default([](Operation *) { return R(); });
 }
 

@@ -114,6 +114,19 @@ std::optional<VecFunc> vecFuncOf(Operation *op) {
       .Case([](SqrtOp) {
         return VecFunc{false, "sqrt"};
       })
+      .Case([](NegOp) {
+        // affine_clamp(-1 * x + 0, -inf, +inf): exact for every value but
+        // +0, which gives +0 rather than -0 (-0 + 0 is +0 in IEEE 754).
+        VecFunc f{false, "affine_clamp"};
+        f.alpha = -1.0f;
+        f.beta = 0.0f;
+        f.lo = -INFINITY;
+        f.hi = INFINITY;
+        return f;
+      })
+      .Case([](ReciprocalOp) {
+        return VecFunc{false, "reciprocal"};
+      })
       .Case([](AddOp) {
         return VecFunc{true, "add"};
       })
@@ -570,8 +583,9 @@ template <typename... Ops> void attach(MLIRContext *context) {
 
 void registerElementwiseModels(MLIRContext *context) {
   attach<ClampOp, LeakyReluOp, HardSigmoidOp, HardSwishOp, SigmoidOp, TanhOp,
-         ErfOp, ExpOp, SqrtOp, AddOp, SubOp, MulOp, DivOp, PowOp, MinimumOp,
-         MaximumOp, QuantizeOp, DequantizeOp, LookupTableOp>(context);
+         ErfOp, ExpOp, SqrtOp, NegOp, ReciprocalOp, AddOp, SubOp, MulOp, DivOp,
+         PowOp, MinimumOp, MaximumOp, QuantizeOp, DequantizeOp, LookupTableOp>(
+      context);
 }
 
 } // namespace npu::codegen

@@ -658,6 +658,8 @@ OpImporterFn npu::onnx_import::lookupOpImporter(llvm::StringRef opType) {
       {"Erf", importUnary<ErfOp>},
       {"Exp", importUnary<ExpOp>},
       {"Sqrt", importUnary<SqrtOp>},
+      {"Neg", importUnary<NegOp>},
+      {"Reciprocal", importUnary<ReciprocalOp>},
       {"Cast", importCast},
       {"Add", importBinary<AddOp>},
       {"Sub", importBinary<SubOp>},

@@ -381,6 +381,28 @@ def Npu_SqrtOp : Npu_UnaryOp<"sqrt"> {
   }];
 }
 
+def Npu_NegOp : Npu_UnaryOp<"neg"> {
+  let summary = "Negation (ONNX Neg)";
+  let description = [{
+    `y = -x`. (The NPU computes it as `-1 * x + 0`, so +0 gives +0.)
+
+    ```mlir
+    %y = npu.neg %x : tensor<4xf32> -> tensor<4xf32>
+    ```
+  }];
+}
+
+def Npu_ReciprocalOp : Npu_UnaryOp<"reciprocal"> {
+  let summary = "Reciprocal (ONNX Reciprocal)";
+  let description = [{
+    `y = 1 / x`, IEEE 754 division (1/0 is +inf).
+
+    ```mlir
+    %y = npu.reciprocal %x : tensor<4xf32> -> tensor<4xf32>
+    ```
+  }];
+}
+
 def Npu_CastOp : Npu_UnaryOp<"cast"> {
   let summary = "Element type conversion (ONNX Cast)";
   let description = [{
