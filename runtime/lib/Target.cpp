@@ -70,6 +70,8 @@ bool validateTarget(const TargetDesc &t, std::string &why) {
 #undef NPU_CHECK_FIELD
   if (t.name.empty())
     return why = "the name must not be empty", false;
+  if (t.lutEntries != 256)
+    return fail("lut_entries", "must be 256 (one entry per INT8 code)");
   if (t.dramAddressBits > 40)
     return fail("dram_address_bits", "must be at most 40");
   if (t.scratchpadBytes > (uint32_t(1) << 31))

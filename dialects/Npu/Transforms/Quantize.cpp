@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "npu/Dialect/Npu/IR/NpuBackendInterface.h"
 #include "npu/Dialect/Npu/IR/NpuOps.h"
 #include "npu/Dialect/Npu/Transforms/Passes.h"
 #include "npu/Quantization/QuantParams.h"
@@ -160,15 +161,14 @@ Value QuantizePass::quantizeWeights(OpBuilder &b, Operation *user, Value weight,
       DenseElementsAttr::get(withElementType(type, i8), ArrayRef(q)));
 }
 
-/// A convolution on the MAC array with constant FP32 weights (depthwise
-/// ones run on the vector unit in FP32).
+/// A convolution the backend runs on the MAC array (its BackendOpInterface
+/// says so: depthwise ones run on the vector unit, in FP32) with constant
+/// FP32 weights.
 static bool isMacConv(ConvOp conv) {
-  auto inType = conv.getInput().getType();
-  int64_t cout = conv.getWeight().getType().getDimSize(0);
-  int64_t group = int64_t(conv.getGroup());
-  bool depthwise = group > 1 && group == inType.getDimSize(1) && cout == group;
+  auto backend = dyn_cast<BackendOpInterface>(conv.getOperation());
   Attribute w;
-  return !depthwise && conv.getType().getElementType().isF32() &&
+  return backend && backend.getExecutionUnit() == ExecutionUnit::mac &&
+         conv.getType().getElementType().isF32() &&
          matchPattern(conv.getWeight(), m_Constant(&w));
 }
 

@@ -38,6 +38,25 @@ constexpr int64_t kMaxExtent = 0xFFFF; // DMA sizes and vector dims: 16 bits
 inline int64_t alignUp(int64_t v) { return (v + kAlign - 1) / kAlign * kAlign; }
 inline int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
+// Compiler choices, not hardware figures (those are the target's):
+/// The largest power-of-two tile the cost models try below a full extent
+/// (a search bound: beyond it the scratchpad decides anyway).
+constexpr int64_t kMaxTileCandidate = 4096;
+/// The most elementwise ops fused into one vector program, so that its
+/// per-value buffers stay a useful fraction of the scratchpad.
+constexpr int64_t kMaxFusedRun = 8;
+
+/// Tile-size candidates along one axis of `full` elements for an array
+/// dimension of `unit`: powers of two from `unit` below `full` (at most
+/// kMaxTileCandidate), then `full` itself (at most a 16-bit extent).
+inline SmallVector<int64_t> tileCandidates(int64_t full, int64_t unit) {
+  SmallVector<int64_t> v;
+  for (int64_t x = unit; x < full && x <= kMaxTileCandidate; x *= 2)
+    v.push_back(x);
+  v.push_back(std::min<int64_t>(full, kMaxExtent));
+  return v;
+}
+
 /// Bytes of one element of `type` (a tensor or element type); quantized
 /// types take their storage type's.
 int64_t elementBytes(Type type);

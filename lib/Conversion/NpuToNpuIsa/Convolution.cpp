@@ -22,15 +22,6 @@ namespace npu::codegen {
 
 namespace {
 
-/// Powers of two from `unit` below `full`, then `full` itself.
-SmallVector<int64_t> tileCandidates(int64_t full, int64_t unit) {
-  SmallVector<int64_t> v;
-  for (int64_t x = unit; x < full && x <= 4096; x *= 2)
-    v.push_back(x);
-  v.push_back(std::min<int64_t>(full, kMaxExtent));
-  return v;
-}
-
 /// Rows (or columns) of input a tile of `out` outputs reads, for a window
 /// `span` elements wide.
 int64_t inputExtent(int64_t out, int64_t stride, int64_t span) {

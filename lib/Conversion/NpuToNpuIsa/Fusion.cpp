@@ -105,7 +105,7 @@ void Codegen::formFusionGroups() {
           cast<RankedTensorType>(op.getResult(0).getType()).getShape() ==
               cast<RankedTensorType>(run.front()->getResult(0).getType())
                   .getShape() &&
-          run.size() < 8 && llvm::any_of(op.getOperands(), [&](Value v) {
+          int64_t(run.size()) < kMaxFusedRun && llvm::any_of(op.getOperands(), [&](Value v) {
             return llvm::is_contained(run, v.getDefiningOp());
           });
       if (!joins)

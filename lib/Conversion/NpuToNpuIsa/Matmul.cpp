@@ -29,19 +29,11 @@ MatmulTiles chooseMatmulTiles(const rt::TargetDesc &t, int64_t M, int64_t N,
   int64_t R = t.arrayRows, C = t.arrayCols;
   int64_t accEntries = t.accumulatorBytes / 4;
   int64_t sramFloats = t.scratchpadBytes / 4;
-  auto candidates = [](int64_t full, int64_t unit) {
-    SmallVector<int64_t> v;
-    for (int64_t x = unit; x < full && x <= 4096; x *= 2)
-      v.push_back(x);
-    v.push_back(std::min<int64_t>(full, kMaxExtent));
-    return v;
-  };
-  auto ceilDiv = [](int64_t a, int64_t b) { return (a + b - 1) / b; };
   MatmulTiles best{0, 0, 0};
   double bestCost = INFINITY;
-  for (int64_t mt : candidates(M, R))
-    for (int64_t nt : candidates(N, C))
-      for (int64_t kt : candidates(K, R)) {
+  for (int64_t mt : tileCandidates(M, R))
+    for (int64_t nt : tileCandidates(N, C))
+      for (int64_t kt : tileCandidates(K, R)) {
         if (mt * nt > accEntries ||
             2 * (mt * kt + kt * nt) + 2 * mt * nt > sramFloats)
           continue;

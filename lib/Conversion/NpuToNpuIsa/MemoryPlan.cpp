@@ -26,7 +26,8 @@ namespace {
 /// array; depthwise weights (one input and one output channel per group,
 /// computed on the vector unit) to [KH][KW][C].
 std::optional<ElementsAttr> convWeightsForArray(ConstantOp c, int64_t groups,
-                                                bool transposed) {
+                                                bool transposed,
+                                                bool depthwise) {
   auto type = cast<RankedTensorType>(c.getType());
   if (type.getRank() < 3)
     return std::nullopt;
@@ -39,7 +40,7 @@ std::optional<ElementsAttr> convWeightsForArray(ConstantOp c, int64_t groups,
   // src[i]: the ONNX-ordered element that lands at position i.
   SmallVector<int64_t> src(type.getNumElements());
   SmallVector<int64_t> shape;
-  if (!transposed && Cg == 1 && Mg == 1 && groups > 1 && spatial.size() <= 2) {
+  if (depthwise) {
     // Depthwise, for the vector unit: [KH][KW][C], channels innermost.
     for (int64_t g = 0; g < groups; ++g)
       for (int64_t tap = 0; tap < taps; ++tap)
@@ -146,7 +147,10 @@ LogicalResult Codegen::planDram(func::ReturnOp ret) {
       auto [it, inserted] = byGroup.try_emplace(transposed ? -groups : groups);
       if (inserted) {
         std::optional<ElementsAttr> rearranged =
-            convWeightsForArray(c, groups, transposed);
+            convWeightsForArray(c, groups, transposed,
+                                cast<BackendOpInterface>(user)
+                                        .getExecutionUnit() ==
+                                    ExecutionUnit::vector);
         if (!rearranged)
           return user->emitError("backend: convolution weights are not FP32 "
                                  "constants");
@@ -179,7 +183,8 @@ LogicalResult Codegen::planDram(func::ReturnOp ret) {
   for (Operation &op : body)
     if (std::optional<ElementsAttr> table = lutTable(&op)) {
       lutTables[&op] =
-          place(256, i64Attr(&op, "npu.lut_dram"), "a lookup table");
+          place(int64_t(target.lutEntries), i64Attr(&op, "npu.lut_dram"),
+                "a lookup table");
       constants.push_back({op.getLoc(), lutTables[&op].offset, *table});
     }
   for (auto pool : body.getOps<AvgPoolOp>())
