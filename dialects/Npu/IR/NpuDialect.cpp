@@ -30,7 +30,7 @@ bool npu::isLegalOnTarget(Operation *op, const rt::TargetDesc &target,
                           std::string &reason) {
   auto backend = dyn_cast<BackendOpInterface>(op);
   if (!backend) {
-    reason = "the code generator has no lowering for it";
+    reason.clear(); // nothing more to say than that it is not supported
     return false;
   }
   return backend.isLegalOn(target, reason);

@@ -31,9 +31,43 @@ npu::codegen::targetAndMain(ModuleOp module, StringRef targetOption) {
   if (failed(target))
     return {nullptr, nullptr};
   auto func = module.lookupSymbol<func::FuncOp>("main");
-  if (!func)
+  if (!func) {
     module.emitError("no func.func @main to compile");
-  return {func ? &target->getDesc() : nullptr, func};
+    return {nullptr, nullptr};
+  }
+  // Every value must be something DRAM can hold: a statically shaped tensor
+  // of integers, floats or quantized integers (not index, complex, ...).
+  auto storable = [](Type type) {
+    auto t = dyn_cast<RankedTensorType>(type);
+    if (!t || !t.hasStaticShape())
+      return false;
+    Type e = t.getElementType();
+    if (auto q = dyn_cast<quant::QuantizedType>(e))
+      e = q.getStorageType();
+    return isa<IntegerType, FloatType>(e);
+  };
+  auto refuse = [&](Operation *op, Type type) {
+    op->emitError("backend: a value of type ")
+        << type
+        << " cannot be compiled: the NPU holds statically shaped tensors of "
+           "integers, floats and quantized integers only";
+  };
+  for (BlockArgument arg : func.getArguments())
+    if (!storable(arg.getType())) {
+      refuse(func, arg.getType());
+      return {nullptr, nullptr};
+    }
+  WalkResult walked = func.walk([&](Operation *op) {
+    for (Type type : op->getResultTypes())
+      if (!storable(type)) {
+        refuse(op, type);
+        return WalkResult::interrupt();
+      }
+    return WalkResult::advance();
+  });
+  if (walked.wasInterrupted())
+    return {nullptr, nullptr};
+  return {&target->getDesc(), func};
 }
 
 namespace {

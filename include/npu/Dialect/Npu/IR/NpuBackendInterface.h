@@ -28,8 +28,8 @@ namespace npu {
 
 /// Whether `op` can be compiled for `target`: it implements
 /// BackendOpInterface and its isLegalOn holds. Otherwise `reason` says why
-/// (for an op without the interface: that the code generator has no
-/// lowering for it).
+/// (empty for an op without the interface: the code generator has no
+/// lowering for it at all).
 bool isLegalOnTarget(mlir::Operation *op, const rt::TargetDesc &target,
                      std::string &reason);
 

@@ -1,0 +1,33 @@
+// IR the backend cannot compile is refused with one error, never a crash.
+// RUN: npu-opt %s --split-input-file --verify-diagnostics --npu-convert-to-isa
+
+// expected-error @+1 {{backend: a value of type 'tensor<4xindex>' cannot be compiled: the NPU holds statically shaped tensors of integers, floats and quantized integers only}}
+func.func @main(%x: tensor<4xindex> {npu.name = "x"}) -> (tensor<4xindex> {npu.name = "y"}) {
+  %y = npu.add %x, %x : (tensor<4xindex>, tensor<4xindex>) -> tensor<4xindex>
+  return %y : tensor<4xindex>
+}
+
+// -----
+
+func.func @main(%x: tensor<4xf32> {npu.name = "x"}) -> (tensor<4xcomplex<f32>> {npu.name = "y"}) {
+  // expected-error @+1 {{backend: a value of type 'tensor<4xcomplex<f32>>' cannot be compiled}}
+  %y = npu.cast %x : tensor<4xf32> -> tensor<4xcomplex<f32>>
+  return %y : tensor<4xcomplex<f32>>
+}
+
+// -----
+
+// A dimension left unknown never reaches the DRAM planner.
+// expected-error @+1 {{backend: a value of type 'tensor<?x4xf32>' cannot be compiled}}
+func.func @main(%x: tensor<?x4xf32> {npu.name = "x"}) -> (tensor<?x4xf32> {npu.name = "y"}) {
+  %y = npu.exp %x : tensor<?x4xf32> -> tensor<?x4xf32>
+  return %y : tensor<?x4xf32>
+}
+
+// -----
+
+func.func @main(%x: tensor<4xf32> {npu.name = "x"}) -> (tensor<4xf16> {npu.name = "y"}) {
+  // expected-error @+1 {{backend: 'npu.cast' (ONNX node 'cast', cast) is not supported by the code generator yet}}
+  %y = npu.cast %x : tensor<4xf32> -> tensor<4xf16>
+  return %y : tensor<4xf16>
+}
