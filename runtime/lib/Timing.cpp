@@ -16,11 +16,17 @@ uint64_t dmaCommandCycles(const TargetDesc &t, const bin::DmaDesc &d) {
   for (int i = 0; i < 4; ++i)
     s[i] = d.sizes()->Get(i);
   if (!s[0] || !s[1] || !s[2] || !s[3])
-    return t.dramLatencyCycles;
+    return dmaCycles(t, 1, 0, 0);
   bool contiguous = d.dram_strides()->Get(0) == eb;
   uint64_t runs = s[1] * s[2] * s[3] * (contiguous ? 1 : s[0]);
   uint64_t runBytes = contiguous ? s[0] * eb : eb;
-  return t.dramLatencyCycles + runs * ceilDiv(runBytes, t.dramBytesPerCycle);
+  return dmaCycles(t, 1, runs, runBytes);
+}
+
+uint64_t dmaCycles(const TargetDesc &t, uint64_t commands, uint64_t runs,
+                   uint64_t runBytes) {
+  return commands * t.dramLatencyCycles +
+         runs * ceilDiv(runBytes, t.dramBytesPerCycle);
 }
 
 uint64_t matmulCycles(const TargetDesc &t, uint64_t rows, uint64_t weightTiles,

@@ -241,15 +241,16 @@ MatmulShape matmulShape(MatMulOp op);
 /// which the tiles must leave free.
 rt::TargetDesc matmulTarget(MatMulOp op, const rt::TargetDesc &target);
 
-/// Tile sizes for an FP32 matmul: candidates are multiples of the array's
-/// size (and the full extents); each must fit the accumulator (Mt x Nt
-/// entries) and the scratchpad (two A and W tiles, two C tiles). The cost is
-/// the larger of DRAM transfer cycles (A is re-read once per column of
-/// tiles, W once per row of tiles) and MAC cycles (per weight tile R + rows
-/// x rate), plus the latency of every DMA command: a roofline with the DMA
-/// latency the target charges per command. All zero when nothing fits.
+/// Tile sizes for a matmul (FP32, or INT8 operands with `int8`):
+/// candidates are multiples of the array's size (and the full extents);
+/// each must fit the accumulator (Mt x Nt entries) and the scratchpad (two A
+/// and W tiles, two C tiles, counted at 4 bytes). The cost is the slowest of
+/// the load, compute and store queues' busy cycles over the instructions
+/// the code generator then issues (A re-read once per column of tiles, W
+/// once per row, edge tiles at their size), each costed by the runtime's
+/// formulas (npu/runtime/Timing.h). All zero when nothing fits.
 MatmulTiles chooseMatmulTiles(const rt::TargetDesc &t, int64_t M, int64_t N,
-                              int64_t K);
+                              int64_t K, bool int8 = false);
 
 /// The geometry of a convolution as one MAC-array (or, for depthwise,
 /// vector-unit) pass; false for ranks other than 3, 4 and 5.

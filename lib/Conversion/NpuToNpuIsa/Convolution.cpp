@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Codegen.h"
+#include "npu/runtime/Timing.h"
 
 #include "npu/Quantization/QuantParams.h"
 
@@ -31,13 +32,12 @@ int64_t inputExtent(int64_t out, int64_t stride, int64_t span) {
 } // namespace
 
 ConvTiles chooseConvTiles(const rt::TargetDesc &t, const MacConv &g) {
-  int64_t R = t.arrayRows, C = t.arrayCols, beat = t.dramBytesPerCycle;
+  int64_t R = t.arrayRows, C = t.arrayCols;
   int64_t accEntries = t.accumulatorBytes / 4;
   int64_t sramBytes = t.scratchpadBytes;
   int64_t taps = int64_t(g.taps.size());
   int64_t biasBytes = alignUp(g.paramBytes * g.groups * g.cout);
   int64_t ib = g.inBytes, ob = g.outBytes;
-  int64_t rowCycles = ib == 1 ? 1 : t.fp32RateDivisor;
   ConvTiles best;
   double bestCost = INFINITY;
   for (int64_t mt : tileCandidates(g.cout, C))
@@ -67,20 +67,23 @@ ConvTiles chooseConvTiles(const rt::TargetDesc &t, const MacConv &g) {
           int64_t storedBytes = g.quantizedOut ? 1 : ob;
           int64_t outRun = g.outStepX == 1 ? storedBytes * owt : storedBytes;
           int64_t outRuns = g.outStepX == 1 ? 1 : owt;
+          // The runtime's timing formulas (npu/runtime/Timing.h), per tile:
+          // nC slab and weight loads, one store, nC x taps matmuls, and the
+          // vector op that reads the accumulator out.
           double loadCycles =
-              tiles * (double(g.cin) * g.spanZ * ihs * ceilDiv(ib * iws, beat) +
-                       double(g.weightTaps) * g.cin * ceilDiv(ib * mt, beat) +
-                       double(2 * nC) * t.dramLatencyCycles);
+              tiles *
+              double(rt::dmaCycles(t, nC, g.cin * g.spanZ * ihs, ib * iws) +
+                     rt::dmaCycles(t, nC, g.weightTaps * g.cin, ib * mt));
           double storeCycles =
-              tiles * (double(mt) * oht * outRuns * ceilDiv(outRun, beat) +
-                       t.dramLatencyCycles);
+              tiles * double(rt::dmaCycles(t, 1, mt * oht * outRuns, outRun));
           double macCycles =
               tiles * double(nC * taps) *
-                  (double(ceilDiv(ct, R) * ceilDiv(mt, C)) *
-                       double(R + oht * owt * rowCycles) +
-                   double(R + C)) +
-              tiles * double(t.vectorStartupCycles +
-                             ceilDiv(oht * owt * mt, t.vectorLanes32));
+                  double(rt::matmulCycles(t, oht * owt,
+                                          ceilDiv(ct, R) * ceilDiv(mt, C),
+                                          /*fp32=*/ib != 1)) +
+              tiles * double(rt::vectorCycles(t, oht * owt * mt,
+                                              /*narrow=*/false,
+                                              /*transcendental=*/false));
           double cost = std::max({loadCycles, storeCycles, macCycles});
           if (cost < bestCost) {
             bestCost = cost;
@@ -549,7 +552,7 @@ LogicalResult Codegen::emitConv(ConvOp op, int64_t layer) {
 
 ConvTiles chooseDepthwiseTiles(const rt::TargetDesc &target, const MacConv &g) {
   int64_t C = g.groups, taps = int64_t(g.taps.size());
-  int64_t lanes = target.vectorLanes32, beat = target.dramBytesPerCycle;
+  int64_t lanes = target.vectorLanes32;
   // Scratchpad: two slabs, two weight tiles, two output tiles, one
   // product, the biases.
   int64_t biasBytes = alignUp(4 * C);
@@ -572,16 +575,18 @@ ConvTiles chooseDepthwiseTiles(const rt::TargetDesc &target, const MacConv &g) {
           continue;
         double tiles = double(g.batch * ceilDiv(C, ct) * ceilDiv(g.oh, oht) *
                               ceilDiv(g.ow, owt));
-        double load = tiles * (double(ct) * ihs * ceilDiv(4 * iws, beat) +
-                               taps * ceilDiv(4 * ct, beat) +
-                               2.0 * target.dramLatencyCycles);
+        // The runtime's timing formulas, per tile: the slab and the
+        // weights, one store, a multiply and an add per tap.
+        double load =
+            tiles * double(rt::dmaCycles(target, 1, ct * ihs, 4 * iws) +
+                           rt::dmaCycles(target, 1, taps, 4 * ct));
         double store =
-            tiles *
-            (double(ct) * oht * ceilDiv((g.quantizedOut ? 1 : 4) * owt, beat) +
-             target.dramLatencyCycles);
-        double vec =
-            tiles * double(2 * taps) *
-            double(target.vectorStartupCycles + ceilDiv(oht * owt * ct, lanes));
+            tiles * double(rt::dmaCycles(target, 1, ct * oht,
+                                         (g.quantizedOut ? 1 : 4) * owt));
+        double vec = tiles * double(2 * taps) *
+                     double(rt::vectorCycles(target, oht * owt * ct,
+                                             /*narrow=*/false,
+                                             /*transcendental=*/false));
         double cost = std::max({load, store, vec});
         if (cost < bestCost) {
           bestCost = cost;

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Codegen.h"
+#include "npu/runtime/Timing.h"
 
 using namespace mlir;
 using namespace npu;
@@ -25,10 +26,21 @@ rt::TargetDesc matmulTarget(MatMulOp op, const rt::TargetDesc &target) {
 }
 
 MatmulTiles chooseMatmulTiles(const rt::TargetDesc &t, int64_t M, int64_t N,
-                              int64_t K) {
+                              int64_t K, bool int8) {
   int64_t R = t.arrayRows, C = t.arrayCols;
   int64_t accEntries = t.accumulatorBytes / 4;
   int64_t sramFloats = t.scratchpadBytes / 4;
+  int64_t eb = int8 ? 1 : 4;
+  // An axis of `full` cut into tiles of `tile`: the tile sizes that occur,
+  // with how often each does.
+  auto sizes = [](int64_t full, int64_t tile) {
+    SmallVector<std::pair<int64_t, int64_t>, 2> v;
+    if (full / tile)
+      v.push_back({tile, full / tile});
+    if (full % tile)
+      v.push_back({full % tile, 1});
+    return v;
+  };
   MatmulTiles best{0, 0, 0};
   double bestCost = INFINITY;
   for (int64_t mt : tileCandidates(M, R))
@@ -37,17 +49,40 @@ MatmulTiles chooseMatmulTiles(const rt::TargetDesc &t, int64_t M, int64_t N,
         if (mt * nt > accEntries ||
             2 * (mt * kt + kt * nt) + 2 * mt * nt > sramFloats)
           continue;
-        int64_t mTiles = ceilDiv(M, mt), nTiles = ceilDiv(N, nt),
-                kTiles = ceilDiv(K, kt);
-        double dramBytes = 4.0 * (double(M) * K * nTiles +
-                                  double(K) * N * mTiles + double(M) * N);
-        double dmaCycles =
-            dramBytes / t.dramBytesPerCycle +
-            double(mTiles * nTiles * (2 * kTiles + 1)) * t.dramLatencyCycles;
-        double macCycles = double(mTiles * nTiles * kTiles) *
-                           double(ceilDiv(kt, R) * ceilDiv(nt, C)) *
-                           double(R + mt * t.fp32RateDivisor);
-        double cost = std::max(dmaCycles, macCycles);
+        // What emitMatmul2D issues, costed by the runtime's formulas
+        // (npu/runtime/Timing.h): per K step the A and W tile loads and one
+        // matmul; per C tile the readout (a copy, or itof, scale and bias
+        // for INT8) and one store. The slowest queue bounds the layer.
+        double load = 0, compute = 0, store = 0;
+        for (auto [mi, mCount] : sizes(M, mt))
+          for (auto [ni, nCount] : sizes(N, nt)) {
+            double cTiles = double(mCount * nCount);
+            for (auto [ki, kCount] : sizes(K, kt)) {
+              double steps = cTiles * double(kCount);
+              load += steps * double(rt::dmaCycles(t, 1, mi, eb * ki) +
+                                     rt::dmaCycles(t, 1, ki, eb * ni));
+              compute +=
+                  steps * double(rt::matmulCycles(
+                              t, mi, ceilDiv(ki, R) * ceilDiv(ni, C), !int8));
+            }
+            compute += cTiles * (int8 ? 3 : 1) *
+                       double(rt::vectorCycles(t, mi * ni, /*narrow=*/false,
+                                               /*transcendental=*/false));
+            store += cTiles * double(rt::dmaCycles(t, 1, mi, 4 * ni));
+          }
+        // The double-buffered pipeline overlaps the queues except for its
+        // fill (the first step's loads) and drain (the last tile's readout
+        // and store), which a single big tile does not hide.
+        int64_t m0 = std::min(mt, M), n0 = std::min(nt, N),
+                k0 = std::min(kt, K);
+        double fill = double(rt::dmaCycles(t, 1, m0, eb * k0) +
+                             rt::dmaCycles(t, 1, k0, eb * n0)) +
+                      double(rt::matmulCycles(
+                          t, m0, ceilDiv(k0, R) * ceilDiv(n0, C), !int8));
+        double drain = (int8 ? 3 : 1) *
+                           double(rt::vectorCycles(t, m0 * n0, false, false)) +
+                       double(rt::dmaCycles(t, 1, m0, 4 * n0));
+        double cost = std::max({load, compute, store}) + fill + drain;
         if (cost < bestCost) {
           bestCost = cost;
           best = {mt, nt, kt};
@@ -137,7 +172,7 @@ LogicalResult Codegen::emitMatmul2D(MatMulOp op, int64_t aBase, int64_t wBase,
   bool int8 = hasInt8Input(op);
   int64_t eb = int8 ? 1 : 4;
   rt::TargetDesc tileTarget = matmulTarget(op, target);
-  MatmulTiles tiles = chooseMatmulTiles(tileTarget, M, N, K);
+  MatmulTiles tiles = chooseMatmulTiles(tileTarget, M, N, K, int8);
   if (auto rec = recordedTiles(op, {"m", "n", "k"})) {
     tiles = {(*rec)[0], (*rec)[1], (*rec)[2]};
     if (tiles.m * tiles.n > int64_t(target.accumulatorBytes / 4) ||
@@ -257,7 +292,8 @@ struct MatmulModel : BackendOpInterface::ExternalModel<MatmulModel, MatMulOp> {
     MatmulShape s = matmulShape(mm);
     if (s.m == 0 || s.n == 0 || s.k == 0)
       return nullptr;
-    MatmulTiles t = chooseMatmulTiles(matmulTarget(mm, target), s.m, s.n, s.k);
+    MatmulTiles t = chooseMatmulTiles(matmulTarget(mm, target), s.m, s.n, s.k,
+                                      hasInt8Input(mm));
     Builder b(op->getContext());
     return t.m ? tilesAttr(b, {{"m", t.m}, {"n", t.n}, {"k", t.k}}) : nullptr;
   }

@@ -27,9 +27,16 @@ const char *unitName(Unit unit);
 /// The unit that executes an instruction of opcode `op` (None: sync, end).
 Unit unitOf(Opcode op);
 
-/// One DMA command: the latency, plus one DRAM beat (dramBytesPerCycle
-/// bytes) per started beat of each contiguous run; a run shorter than a beat
-/// still costs a beat.
+/// `commands` DMA commands moving `runs` contiguous runs of `runBytes`
+/// bytes between them: the latency per command, plus one DRAM beat
+/// (dramBytesPerCycle bytes) per started beat of each run; a run shorter
+/// than a beat still costs a beat. (The compiler's tile cost models call
+/// this with the runs their tiles' commands move.)
+uint64_t dmaCycles(const TargetDesc &t, uint64_t commands, uint64_t runs,
+                   uint64_t runBytes);
+
+/// One DMA command: dmaCycles of its runs (contiguous rows of its innermost
+/// dimension when the DRAM side is dense there, else single elements).
 uint64_t dmaCommandCycles(const TargetDesc &t, const bin::DmaDesc &d);
 
 /// One matmul with `rows` rows of A and `weightTiles` R x C weight tiles
