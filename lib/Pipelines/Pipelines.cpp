@@ -24,6 +24,8 @@ std::optional<CompilePhase> parseCompilePhase(llvm::StringRef name) {
     return CompilePhase::Tiled;
   if (name == "planned")
     return CompilePhase::Planned;
+  if (name == "scheduled")
+    return CompilePhase::Scheduled;
   if (name == "isa")
     return CompilePhase::Isa;
   if (name == "bin")
@@ -43,6 +45,8 @@ llvm::StringRef compilePhaseName(CompilePhase phase) {
     return "tiled";
   case CompilePhase::Planned:
     return "planned";
+  case CompilePhase::Scheduled:
+    return "scheduled";
   case CompilePhase::Isa:
     return "isa";
   case CompilePhase::Bin:
@@ -110,6 +114,12 @@ void buildPipelineToPhase(OpPassManager &pm, CompilePhase phase,
     NpuPlanMemoryOptions options;
     options.targetName = target.str();
     pm.addPass(createNpuPlanMemory(options));
+  }
+  // The schedule level: every op that runs code in an npu.layer.
+  if (from < CompilePhase::Scheduled && phase >= CompilePhase::Scheduled) {
+    NpuFormLayersOptions options;
+    options.targetName = target.str();
+    pm.addPass(createNpuFormLayers(options));
   }
   // Emits every op's instructions with double-buffered DMA, following the
   // recorded tiles and plan; replaces @main by an npu_isa.program.

@@ -76,6 +76,8 @@ cl::opt<npu::CompilePhase> compileTo(
                           "every op mapped onto a unit, with its tiles"),
                clEnumValN(npu::CompilePhase::Planned, "planned",
                           "DRAM addresses assigned"),
+               clEnumValN(npu::CompilePhase::Scheduled, "scheduled",
+                          "ops in npu.layer ops with their unit and tiles"),
                clEnumValN(npu::CompilePhase::Isa, "isa",
                           "npu_isa dialect, one op per instruction"),
                clEnumValN(npu::CompilePhase::Bin, "bin",

@@ -316,3 +316,81 @@ LogicalResult NpuDialect::verifyRegionResultAttribute(Operation *op, unsigned,
   return verifyNpuAttribute(
       op, attr, ("result " + Twine(resultIndex) + " attribute ").str());
 }
+
+//===----------------------------------------------------------------------===//
+// TilesAttr
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// The tile sizes of a TilesAttr with their keys, in parameter order.
+SmallVector<std::pair<StringRef, std::optional<int64_t>>, 6>
+tileEntries(std::optional<int64_t> oh, std::optional<int64_t> ow,
+            std::optional<int64_t> m, std::optional<int64_t> n,
+            std::optional<int64_t> k, std::optional<int64_t> c) {
+  return {{"oh", oh}, {"ow", ow}, {"m", m}, {"n", n}, {"k", k}, {"c", c}};
+}
+} // namespace
+
+LogicalResult
+TilesAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                  std::optional<int64_t> oh, std::optional<int64_t> ow,
+                  std::optional<int64_t> m, std::optional<int64_t> n,
+                  std::optional<int64_t> k, std::optional<int64_t> c) {
+  for (auto [key, value] : tileEntries(oh, ow, m, n, k, c))
+    if (value && (*value < 1 || *value > 0xFFFF))
+      return emitError() << "tile size " << key << " = " << *value
+                         << " is outside [1, 65535]";
+  return success();
+}
+
+DictionaryAttr TilesAttr::toDictionary() const {
+  Builder b(getContext());
+  SmallVector<NamedAttribute> attrs;
+  for (auto [key, value] :
+       tileEntries(getOh(), getOw(), getM(), getN(), getK(), getC()))
+    if (value)
+      attrs.push_back(b.getNamedAttr(key, b.getI64IntegerAttr(*value)));
+  return b.getDictionaryAttr(attrs);
+}
+
+TilesAttr
+TilesAttr::fromDictionary(function_ref<InFlightDiagnostic()> emitError,
+                          DictionaryAttr tiles) {
+  std::optional<int64_t> v[6];
+  static constexpr StringLiteral keys[] = {"oh", "ow", "m", "n", "k", "c"};
+  for (NamedAttribute entry : tiles) {
+    const StringLiteral *at = llvm::find(keys, entry.getName().getValue());
+    auto value = dyn_cast<IntegerAttr>(entry.getValue());
+    if (at == std::end(keys) || !value) {
+      emitError() << "'" << entry.getName().getValue()
+                  << "' is not a tile size (oh, ow, m, n, k, c)";
+      return {};
+    }
+    v[at - std::begin(keys)] = value.getInt();
+  }
+  return getChecked(emitError, tiles.getContext(), v[0], v[1], v[2], v[3], v[4],
+                    v[5]);
+}
+
+//===----------------------------------------------------------------------===//
+// LayerOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult LayerOp::verify() {
+  Block &body = getBody().front();
+  if (&body.front() == body.getTerminator())
+    return emitOpError("has no ops: a layer runs at least one op");
+  auto yield = cast<YieldOp>(body.getTerminator());
+  if (yield.getValues().getTypes() != getResultTypes())
+    return emitOpError("yields ")
+           << yield.getValues().getTypes() << " but its results are "
+           << getResultTypes();
+  for (Operation &op : body.without_terminator()) {
+    if (isa<LayerOp>(op))
+      return op.emitOpError("cannot be nested in another npu.layer");
+    if (op.getNumRegions() != 0 || !isa<NpuDialect>(op.getDialect()))
+      return op.emitOpError("cannot be in an npu.layer: a layer holds npu "
+                            "graph ops");
+  }
+  return success();
+}

@@ -91,4 +91,24 @@ def NpuPlanMemory : Pass<"npu-plan-memory", "mlir::ModuleOp"> {
   ];
 }
 
+def NpuFormLayers : Pass<"npu-form-layers", "mlir::ModuleOp"> {
+  let summary = "Put @main's ops into npu.layer ops: the schedule level";
+  let description = [{
+    The `scheduled` phase, after `planned`. Every op that runs code goes
+    into an `npu.layer`: a recorded fusion group (a convolution with its
+    epilogue, a run of elementwise ops) or one op; the layer carries the
+    unit and the tiles (`#npu.tiles`) as typed attributes, replacing the
+    tiled phase's `npu.unit`, `npu.tiles` and `npu.fusion_group`.
+    Constants and reshapes (DRAM placement only) stay outside; the plan's
+    `npu.dram` attributes stay on the ops. `npu-convert-to-isa` follows the
+    layers: other tiles or a fused layer split in two change the code.
+    docs/codegen.md describes the level.
+  }];
+  let dependentDialects = ["npu::NpuDialect"];
+  let options = [
+    Option<"targetName", "target", "std::string", "",
+           "The NPU target; by default the module's npu.target, else npu-v1">,
+  ];
+}
+
 #endif // NPU_CONVERSION_PASSES_TD

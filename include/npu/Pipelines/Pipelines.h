@@ -31,6 +31,8 @@ enum class CompilePhase {
   Tiled,     ///< Every op mapped onto a unit with its tiles (npu.unit,
              ///< npu.tiles attributes).
   Planned,   ///< DRAM addresses assigned (npu.dram attributes).
+  Scheduled, ///< Ops grouped into npu.layer ops (one tile loop each) with
+             ///< their unit and tiles as typed attributes.
   Isa,       ///< npu_isa.program: one op per instruction.
   Bin,       ///< The .npubin (written by the tool, not a pass).
 };

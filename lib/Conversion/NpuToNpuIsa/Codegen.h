@@ -322,6 +322,13 @@ DictionaryAttr tilesAttr(Builder &b,
                          ArrayRef<std::pair<StringRef, int64_t>> values);
 
 /// Attach BackendOpInterface to each op family's ops (one per file).
+/// The schedule level (Schedule.cpp): moves the ops of every npu.layer of
+/// `func` back into its body, in place of the layer, recording the layer's
+/// decisions as the tiled phase's attributes (npu.fusion_group for layers
+/// of several ops, npu.tiles on the anchor). Fails, with an error on the
+/// layer, when its unit is not the one its anchor runs on.
+LogicalResult inlineLayers(func::FuncOp func);
+
 void registerPlacementModels(MLIRContext *context);
 void registerConvolutionModels(MLIRContext *context);
 void registerMatmulModels(MLIRContext *context);
@@ -354,6 +361,9 @@ public:
   /// reads their result (an epilogue), and runs of consecutive elementwise
   /// ops of one shape (one vector program each).
   void formFusionGroups();
+  /// Forms the groups (or reads the recorded ones) and checks that each is
+  /// a shape the emitters handle: an error on the first op that is not.
+  LogicalResult verifyFusionGroups();
   /// Records the groups as `npu.fusion_group` attributes (the tiled phase).
   void recordFusionGroups() {
     formFusionGroups();

@@ -105,7 +105,8 @@ void Codegen::formFusionGroups() {
           cast<RankedTensorType>(op.getResult(0).getType()).getShape() ==
               cast<RankedTensorType>(run.front()->getResult(0).getType())
                   .getShape() &&
-          int64_t(run.size()) < kMaxFusedRun && llvm::any_of(op.getOperands(), [&](Value v) {
+          int64_t(run.size()) < kMaxFusedRun &&
+          llvm::any_of(op.getOperands(), [&](Value v) {
             return llvm::is_contained(run, v.getDefiningOp());
           });
       if (!joins)
@@ -170,6 +171,36 @@ void Codegen::formFusionGroups() {
   for (auto [id, group] : llvm::enumerate(fusionGroups))
     for (Operation *op : group)
       groupOf[op] = int64_t(id);
+}
+
+LogicalResult Codegen::verifyFusionGroups() {
+  formFusionGroups();
+  // Groups come from formFusionGroups or from a hand-edited tiled or
+  // scheduled file: only the two shapes the emitters handle share a loop.
+  for (ArrayRef<Operation *> group : fusionGroups) {
+    if (group.size() < 2)
+      continue;
+    Operation *front = group.front();
+    auto conv = dyn_cast<ConvOp>(front);
+    auto shapeOf = [](Operation *op) {
+      return cast<RankedTensorType>(op->getResult(0).getType()).getShape();
+    };
+    // A convolution followed by elementwise ops of its result's shape, or
+    // elementwise ops of one shape; anything else is refused at its second
+    // op (the first that cannot join).
+    bool leads = conv || vecFuncOf(front);
+    for (Operation *op : group.drop_front()) {
+      bool joins = leads && vecFuncOf(op) && op->getNumResults() == 1 &&
+                   shapeOf(op) == shapeOf(front);
+      if (!joins)
+        return op->emitError("backend: '")
+               << op->getName() << "' cannot share a tile loop with '"
+               << front->getName()
+               << "': a layer is one op, a convolution with elementwise ops "
+                  "of its result's shape, or elementwise ops of one shape";
+    }
+  }
+  return success();
 }
 
 bool Codegen::isFusedInternal(Value v) {

@@ -85,7 +85,8 @@ std::optional<ElementsAttr> convWeightsForArray(ConstantOp c, int64_t groups,
 
 LogicalResult Codegen::planDram(func::ReturnOp ret) {
   Block &body = func.getBody().front();
-  formFusionGroups();
+  if (failed(verifyFusionGroups()))
+    return failure();
   // A plan recorded by npu-plan-memory (the `planned` phase) is followed;
   // otherwise it is made here, the same way.
   bool recorded = func->hasAttr("npu.dram_size");
@@ -146,11 +147,10 @@ LogicalResult Codegen::planDram(func::ReturnOp ret) {
                                   : cast<ConvOp>(user).getGroup();
       auto [it, inserted] = byGroup.try_emplace(transposed ? -groups : groups);
       if (inserted) {
-        std::optional<ElementsAttr> rearranged =
-            convWeightsForArray(c, groups, transposed,
-                                cast<BackendOpInterface>(user)
-                                        .getExecutionUnit() ==
-                                    ExecutionUnit::vector);
+        std::optional<ElementsAttr> rearranged = convWeightsForArray(
+            c, groups, transposed,
+            cast<BackendOpInterface>(user).getExecutionUnit() ==
+                ExecutionUnit::vector);
         if (!rearranged)
           return user->emitError("backend: convolution weights are not FP32 "
                                  "constants");
@@ -182,9 +182,8 @@ LogicalResult Codegen::planDram(func::ReturnOp ret) {
   }
   for (Operation &op : body)
     if (std::optional<ElementsAttr> table = lutTable(&op)) {
-      lutTables[&op] =
-          place(int64_t(target.lutEntries), i64Attr(&op, "npu.lut_dram"),
-                "a lookup table");
+      lutTables[&op] = place(int64_t(target.lutEntries),
+                             i64Attr(&op, "npu.lut_dram"), "a lookup table");
       constants.push_back({op.getLoc(), lutTables[&op].offset, *table});
     }
   for (auto pool : body.getOps<AvgPoolOp>())

@@ -236,6 +236,9 @@ struct ConvertNpuToNpuIsaPass
     auto [target, func] = codegen::targetAndMain(getOperation(), targetName);
     if (!target)
       return signalPassFailure();
+    // The schedule level, when the module has one, is followed.
+    if (failed(codegen::inlineLayers(func)))
+      return signalPassFailure();
     codegen::Codegen codegen(getOperation(), func, *target);
     if (failed(codegen.run()))
       signalPassFailure();

@@ -206,7 +206,7 @@ LogicalResult npu::emitNpubin(ProgramOp program, std::vector<uint8_t> &bytes) {
   DescTable<bin::MatmulDesc> matmulTable;
   DescTable<bin::VectorDesc> vectorTable;
   for (Operation &op : body) {
-    if (auto layer = dyn_cast<LayerOp>(op)) {
+    if (auto layer = dyn_cast<npuisa::LayerOp>(op)) {
       b.addLayer(layer.getName().str(), layer.getOnnxOp().str());
     } else if (llvm::isa<InputOp, OutputOp>(op)) {
       auto name = op.getAttrOfType<StringAttr>("name").getValue();

@@ -31,3 +31,38 @@ func.func @main(%x: tensor<4xf32> {npu.name = "x"}) -> (tensor<4xf16> {npu.name 
   %y = npu.cast %x : tensor<4xf32> -> tensor<4xf16>
   return %y : tensor<4xf16>
 }
+
+// -----
+
+// A hand-edited schedule that moves an op to another unit is refused.
+func.func @main(%x: tensor<4xf32> {npu.name = "x"}) -> (tensor<4xf32> {npu.name = "y"}) {
+  // expected-error @+1 {{'npu.layer' op puts 'npu.exp' on the mac unit, but the backend runs it on the vector unit}}
+  %y = npu.layer "y" unit <mac> {
+    %e = npu.exp %x : tensor<4xf32> -> tensor<4xf32>
+    npu.yield %e : tensor<4xf32>
+  } : tensor<4xf32>
+  return %y : tensor<4xf32>
+}
+
+// -----
+
+// Ops that cannot share a tile loop (a matmul and an add) are refused, from a
+// schedule or a recorded fusion group alike.
+func.func @main(%a: tensor<4x4xf32> {npu.name = "a"}, %w: tensor<4x4xf32> {npu.name = "w"}) -> (tensor<4x4xf32> {npu.name = "y"}) {
+  %y = npu.layer "y" unit <mac> {
+    %m = npu.matmul %a, %w : (tensor<4x4xf32>, tensor<4x4xf32>) -> tensor<4x4xf32>
+    // expected-error @+1 {{backend: 'npu.add' cannot share a tile loop with 'npu.matmul': a layer is one op, a convolution with elementwise ops of its result's shape, or elementwise ops of one shape}}
+    %s = npu.add %m, %a : (tensor<4x4xf32>, tensor<4x4xf32>) -> tensor<4x4xf32>
+    npu.yield %s : tensor<4x4xf32>
+  } : tensor<4x4xf32>
+  return %y : tensor<4x4xf32>
+}
+
+// -----
+
+func.func @main(%a: tensor<4x4xf32> {npu.name = "a"}, %w: tensor<4x4xf32> {npu.name = "w"}) -> (tensor<4x4xf32> {npu.name = "y"}) {
+  %m = npu.matmul %a, %w {npu.fusion_group = 0 : i64} : (tensor<4x4xf32>, tensor<4x4xf32>) -> tensor<4x4xf32>
+  // expected-error @+1 {{backend: 'npu.add' cannot share a tile loop with 'npu.matmul'}}
+  %s = npu.add %m, %a {npu.fusion_group = 0 : i64} : (tensor<4x4xf32>, tensor<4x4xf32>) -> tensor<4x4xf32>
+  return %s : tensor<4x4xf32>
+}

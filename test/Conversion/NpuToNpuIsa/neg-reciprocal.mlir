@@ -7,12 +7,12 @@
 // TILED: npu.neg {{.*}}npu.fusion_group = 0 : i64, npu.unit = "vector"
 // TILED: npu.reciprocal {{.*}}npu.fusion_group = 0 : i64, npu.unit = "vector"
 
-// CHECK: npu_isa.layer "y" op "Fused(neg+reciprocal)"
+// CHECK: npu_isa.layer "y" op "Fused(Neg+Reciprocal)"
 // CHECK: npu_isa.vec_unary "affine_clamp" {{.*}}alpha = -1.000000e+00 : f32, beta = 0.000000e+00 : f32{{.*}}hi = 0x7F800000 : f32{{.*}}lo = 0xFF800000 : f32
 // CHECK-NEXT: npu_isa.vec_unary "reciprocal"
 
 func.func @main(%x: tensor<1x64xf32> {npu.name = "x"}) -> (tensor<1x64xf32> {npu.name = "y"}) {
-  %n = npu.neg %x : tensor<1x64xf32> -> tensor<1x64xf32> loc(fused["neg", "Neg"])
-  %r = npu.reciprocal %n : tensor<1x64xf32> -> tensor<1x64xf32> loc(fused["y", "Reciprocal"])
+  %n = npu.neg %x : tensor<1x64xf32> -> tensor<1x64xf32> loc(fused<"Neg">["neg"])
+  %r = npu.reciprocal %n : tensor<1x64xf32> -> tensor<1x64xf32> loc(fused<"Reciprocal">["y"])
   return %r : tensor<1x64xf32>
 }

@@ -64,6 +64,40 @@ def Npu_ExecutionUnit : I32EnumAttr<"ExecutionUnit", "NPU execution unit", [
   let genSpecializedAttr = 0;
 }
 
+/// An ExecutionUnit as an attribute: `#npu<unit mac>`.
+def Npu_ExecutionUnitAttr
+    : EnumAttr<Npu_Dialect, Npu_ExecutionUnit, "unit"> {
+  let assemblyFormat = "`<` $value `>`";
+}
+
+/// Tile sizes of a layer, in elements (the schedule level's typed form of
+/// the tiled phase's `npu.tiles` dictionary). Which sizes a layer has
+/// depends on its anchor op: {oh, ow, m, c} for convolutions, {oh, ow, c}
+/// depthwise, {m, n, k} matmuls, {oh, c} poolings.
+def Npu_TilesAttr : AttrDef<Npu_Dialect, "Tiles"> {
+  let mnemonic = "tiles";
+  let summary = "Tile sizes of a layer, in elements";
+  let parameters = (ins
+      OptionalParameter<"std::optional<int64_t>", "output rows">:$oh,
+      OptionalParameter<"std::optional<int64_t>", "output columns">:$ow,
+      OptionalParameter<"std::optional<int64_t>",
+                        "output channels (convolutions), rows (matmuls)">:$m,
+      OptionalParameter<"std::optional<int64_t>", "matmul columns">:$n,
+      OptionalParameter<"std::optional<int64_t>", "matmul depth">:$k,
+      OptionalParameter<"std::optional<int64_t>", "input channels">:$c);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// The sizes as the tiled phase's `npu.tiles` dictionary.
+    ::mlir::DictionaryAttr toDictionary() const;
+    /// From an `npu.tiles` dictionary; null (with an error through
+    /// `emitError`) for a key that is not a tile size.
+    static TilesAttr fromDictionary(
+        ::llvm::function_ref<::mlir::InFlightDiagnostic()> emitError,
+        ::mlir::DictionaryAttr tiles);
+  }];
+}
+
 /// The NPU a module is compiled for: `npu.target` on `builtin.module`.
 def Npu_TargetAttr : AttrDef<Npu_Dialect, "Target"> {
   let mnemonic = "target";

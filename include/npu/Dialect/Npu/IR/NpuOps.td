@@ -12,11 +12,57 @@
 
 include "npu/Dialect/Npu/IR/NpuDialect.td"
 include "npu/Dialect/Npu/IR/NpuAttrs.td"
+include "mlir/Interfaces/ControlFlowInterfaces.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 include "mlir/IR/BuiltinAttributeInterfaces.td"
 include "mlir/IR/CommonAttrConstraints.td"
 
 def Npu_Tensor : RankedTensorOf<[AnyType]>;
+
+//===----------------------------------------------------------------------===//
+// The schedule level (the `scheduled` phase)
+//===----------------------------------------------------------------------===//
+
+def Npu_LayerOp : Npu_Op<"layer", [
+    SingleBlockImplicitTerminator<"YieldOp">, RecursiveMemoryEffects]> {
+  let summary = "Ops that run as one layer: one tile loop on one unit";
+  let description = [{
+    The schedule level between the `planned` phase and `npu_isa`
+    (`npu-compile --compile-to=scheduled`, made by `npu-form-layers`):
+    every op that runs code is in exactly one `npu.layer`, the ops of a
+    layer share one tile loop (a convolution and its epilogue, a run of
+    fused elementwise ops, or one op alone), and the layer carries the
+    schedule's decisions as typed attributes: the unit it runs on and its
+    tiles. `npu-convert-to-isa` follows them, so a hand-edited schedule
+    (other tiles, a fused layer split in two) changes the code. The first op
+    of the body is the layer's anchor (the op whose tiles `tiles` are); the
+    body reads values from above, its results are what later layers read.
+
+    ```mlir
+    %y = npu.layer "conv" unit <mac> tiles <oh = 8, ow = 64, m = 8, c = 8> {
+      %c = npu.conv %x, %w, %b {...} : (...) -> tensor<1x8x80x64xf32>
+      %r = npu.clamp %c {max = 6.0 : f32, min = 0.0 : f32} : ...
+      npu.yield %r : tensor<1x8x80x64xf32>
+    } : tensor<1x8x80x64xf32>
+    ```
+  }];
+  let arguments = (ins StrAttr:$name, Npu_ExecutionUnitAttr:$unit,
+                       OptionalAttr<Npu_TilesAttr>:$tiles);
+  let results = (outs Variadic<Npu_Tensor>:$results);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = [{
+    $name `unit` $unit (`tiles` $tiles^)? $body attr-dict `:` type($results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Npu_YieldOp : Npu_Op<"yield", [Pure, ReturnLike, Terminator,
+                                   HasParent<"LayerOp">]> {
+  let summary = "The values a layer gives to the layers after it";
+  let arguments = (ins Variadic<Npu_Tensor>:$values);
+  let builders = [OpBuilder<(ins), [{ /* empty */ }]>];
+  let assemblyFormat = "($values^ `:` type($values))? attr-dict";
+}
 def Npu_PositiveI64Attr : ConfinedAttr<I64Attr, [IntPositive]>;
 def Npu_NonNegativeI64Attr : ConfinedAttr<I64Attr, [IntNonNegative]>;
 

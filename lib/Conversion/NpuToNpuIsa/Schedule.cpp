@@ -1,0 +1,173 @@
+//===- Schedule.cpp - the schedule level (npu.layer) ---------------------===//
+//
+// npu-form-layers (the `scheduled` phase) puts every op that runs code into
+// an npu.layer: the ops that share one tile loop (a fusion group recorded by
+// the tiled phase, or one op), with the layer's unit and tiles as typed
+// attributes. npu-convert-to-isa follows the layers (inlineLayers), so a
+// hand-edited schedule changes the code. docs/codegen.md, "The schedule
+// level", says what comes next at this level.
+//
+//===----------------------------------------------------------------------===//
+
+#include "npu/Conversion/Passes.h"
+
+#include "Codegen.h"
+#include "npu/Conversion/BackendModels.h"
+
+#include "llvm/ADT/MapVector.h"
+
+namespace npu {
+#define GEN_PASS_DEF_NPUFORMLAYERS
+#include "npu/Conversion/Passes.h.inc"
+} // namespace npu
+
+using namespace mlir;
+using namespace npu;
+
+namespace npu::codegen {
+
+LogicalResult inlineLayers(func::FuncOp func) {
+  Block &body = func.getBody().front();
+  Builder b(func.getContext());
+  int64_t nextGroup = 0;
+  for (Operation &op : llvm::make_early_inc_range(body)) {
+    auto layer = dyn_cast<LayerOp>(op);
+    if (!layer)
+      continue;
+    Block &inner = layer.getBody().front();
+    Operation *anchor = &inner.front();
+    auto backend = dyn_cast<BackendOpInterface>(anchor);
+    if (backend && backend.getExecutionUnit() != layer.getUnit())
+      return layer.emitOpError("puts '")
+             << anchor->getName() << "' on the "
+             << stringifyExecutionUnit(layer.getUnit())
+             << " unit, but the backend runs it on the "
+             << stringifyExecutionUnit(backend.getExecutionUnit()) << " unit";
+    if (auto tiles = layer.getTilesAttr())
+      anchor->setAttr("npu.tiles", tiles.toDictionary());
+    auto yield = cast<YieldOp>(inner.getTerminator());
+    bool fused = inner.getOperations().size() > 2;
+    for (Operation &member : inner.without_terminator())
+      if (fused)
+        member.setAttr("npu.fusion_group", b.getI64IntegerAttr(nextGroup));
+    nextGroup += fused;
+    layer.getResults().replaceAllUsesWith(yield.getValues());
+    yield.erase();
+    body.getOperations().splice(layer->getIterator(), inner.getOperations());
+    layer.erase();
+  }
+  return success();
+}
+
+} // namespace npu::codegen
+
+namespace {
+
+using namespace npu::codegen;
+
+struct NpuFormLayersPass : npu::impl::NpuFormLayersBase<NpuFormLayersPass> {
+  using Base::Base;
+  void getDependentDialects(DialectRegistry &registry) const override {
+    Base::getDependentDialects(registry);
+    registerBackendInterfaceModels(registry);
+  }
+  void runOnOperation() override {
+    auto [target, func] = targetAndMain(getOperation(), targetName);
+    if (!target)
+      return signalPassFailure();
+    Block &body = func.getBody().front();
+    // The recorded fusion groups (the tiled phase), checked; then the
+    // groups, in program order of their first op.
+    {
+      Codegen codegen(getOperation(), func, *target);
+      if (failed(codegen.verifyFusionGroups()))
+        return signalPassFailure();
+      codegen.recordFusionGroups(); // made here when none were recorded
+    }
+    llvm::MapVector<int64_t, SmallVector<Operation *>> groups;
+    for (Operation &op : body)
+      if (auto id = op.getAttrOfType<IntegerAttr>("npu.fusion_group"))
+        groups[id.getInt()].push_back(&op);
+    llvm::DenseSet<Operation *> done;
+    OpBuilder b(&getContext());
+    // The ops in their order before any moves (members move into layers).
+    SmallVector<Operation *> ops;
+    for (Operation &op : body)
+      ops.push_back(&op);
+    for (Operation *opPtr : ops) {
+      Operation &op = *opPtr;
+      if (done.count(&op) || isa<func::ReturnOp, LayerOp>(op))
+        continue;
+      auto backend = dyn_cast<BackendOpInterface>(&op);
+      if (!backend) {
+        auto [name, type] = onnxNodeOf(&op);
+        op.emitError() << "backend: '" << op.getName() << "' (ONNX node '"
+                       << name << "', " << type
+                       << ") is not supported by the code generator yet";
+        return signalPassFailure();
+      }
+      if (backend.getExecutionUnit() == ExecutionUnit::none)
+        continue; // DRAM placement only: stays outside the layers
+      SmallVector<Operation *> members = {&op};
+      if (auto id = op.getAttrOfType<IntegerAttr>("npu.fusion_group"))
+        members = groups[id.getInt()];
+      llvm::SmallPtrSet<Operation *, 8> memberSet(members.begin(),
+                                                  members.end());
+      Operation *front = members.front();
+      // Values the members read that are defined after the layer's place
+      // (constants between fused ops) move before it.
+      for (Operation *member : members)
+        for (Value v : member->getOperands()) {
+          Operation *def = v.getDefiningOp();
+          if (!def || memberSet.count(def) || def->isBeforeInBlock(front))
+            continue;
+          if (!isa<ConstantOp>(def)) {
+            def->emitError("backend: the layer of '")
+                << front->getName()
+                << "' reads this value, computed between its ops";
+            return signalPassFailure();
+          }
+          def->moveBefore(front);
+        }
+      // The values later layers read.
+      SmallVector<Value> escaping;
+      for (Operation *member : members)
+        for (Value r : member->getResults())
+          if (llvm::any_of(r.getUsers(), [&](Operation *user) {
+                return !memberSet.count(user);
+              }))
+            escaping.push_back(r);
+      TilesAttr tiles;
+      if (auto dict = front->getAttrOfType<DictionaryAttr>("npu.tiles")) {
+        tiles = TilesAttr::fromDictionary(
+            [&] { return front->emitError("backend: npu.tiles: "); }, dict);
+        if (!tiles)
+          return signalPassFailure();
+      }
+      b.setInsertionPoint(front);
+      auto layer = LayerOp::create(
+          b, front->getLoc(), ValueRange(escaping).getTypes(),
+          // Named as the code generator names the layer: a convolution
+          // with its epilogue after the convolution, a run after its last.
+          b.getStringAttr(
+              onnxNodeOf(isa<ConvOp>(front) ? front : members.back()).first),
+          backend.getExecutionUnit(), tiles);
+      Block *inner = b.createBlock(&layer.getBody());
+      for (Operation *member : members) {
+        member->moveBefore(inner, inner->end());
+        member->removeAttr("npu.fusion_group");
+        member->removeAttr("npu.tiles");
+        member->removeAttr("npu.unit");
+        done.insert(member);
+      }
+      b.setInsertionPointToEnd(inner);
+      YieldOp::create(b, front->getLoc(), escaping);
+      for (auto [value, result] : llvm::zip(escaping, layer.getResults()))
+        value.replaceUsesWithIf(result, [&](OpOperand &use) {
+          return !layer->isAncestor(use.getOwner());
+        });
+    }
+  }
+};
+
+} // namespace
