@@ -337,6 +337,11 @@ void registerDataMovementModels(MLIRContext *context);
 void registerReductionModels(MLIRContext *context);
 void registerElementwiseModels(MLIRContext *context);
 
+/// The error for an op the backend cannot compile: "backend: 'OP' (ONNX
+/// node 'N', T) is not supported by the code generator", then ": reason",
+/// or " yet" when there is no reason (the op has no BackendOpInterface).
+InFlightDiagnostic emitUnsupported(Operation *op, StringRef reason = "");
+
 /// True when `op`'s result is INT8 (a quantized type).
 bool isInt8(Operation *op);
 /// True when `op`'s first operand is INT8 (a quantized type).

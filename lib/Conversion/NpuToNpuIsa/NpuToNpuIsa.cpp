@@ -121,6 +121,18 @@ void Codegen::noteTiles(ArrayRef<std::pair<StringRef, int64_t>> tiles) {
   currentLayer.setTilesAttr(tilesAttr(b, tiles));
 }
 
+InFlightDiagnostic emitUnsupported(Operation *op, StringRef reason) {
+  auto [name, type] = onnxNodeOf(op);
+  auto diag = op->emitError()
+              << "backend: '" << op->getName() << "' (ONNX node '" << name
+              << "', " << type << ") is not supported by the code generator";
+  if (reason.empty())
+    diag << " yet";
+  else
+    diag << ": " << reason;
+  return diag;
+}
+
 LogicalResult Codegen::emitOp(Operation *op, int64_t layer) {
   // run() checked every op's legality, so each has the interface.
   return cast<BackendOpInterface>(op).emit(*this, layer);
@@ -142,15 +154,7 @@ LogicalResult Codegen::run() {
     std::string reason;
     if (isa<func::ReturnOp>(op) || isLegalOnTarget(&op, target, reason))
       continue;
-    auto [name, type] = onnxNodeOf(&op);
-    auto diag = op.emitError()
-                << "backend: '" << op.getName() << "' (ONNX node '" << name
-                << "', " << type << ") is not supported by the code generator";
-    if (reason.empty())
-      diag << " yet";
-    else
-      diag << ": " << reason;
-    return diag;
+    return emitUnsupported(&op, reason);
   }
   b.setInsertionPointToEnd(module.getBody());
   program = npuisa::ProgramOp::create(

@@ -99,10 +99,7 @@ struct NpuAssignTilesPass : npu::impl::NpuAssignTilesBase<NpuAssignTilesPass> {
         return WalkResult::advance();
       auto backend = dyn_cast<BackendOpInterface>(op);
       if (!backend) {
-        auto [name, type] = onnxNodeOf(op);
-        op->emitError() << "backend: '" << op->getName() << "' (ONNX node '"
-                        << name << "', " << type
-                        << ") is not supported by the code generator yet";
+        emitUnsupported(op);
         return WalkResult::interrupt();
       }
       op->setAttr("npu.unit", b.getStringAttr(stringifyExecutionUnit(

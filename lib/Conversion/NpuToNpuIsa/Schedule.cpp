@@ -100,10 +100,7 @@ struct NpuFormLayersPass : npu::impl::NpuFormLayersBase<NpuFormLayersPass> {
         continue;
       auto backend = dyn_cast<BackendOpInterface>(&op);
       if (!backend) {
-        auto [name, type] = onnxNodeOf(&op);
-        op.emitError() << "backend: '" << op.getName() << "' (ONNX node '"
-                       << name << "', " << type
-                       << ") is not supported by the code generator yet";
+        emitUnsupported(&op);
         return signalPassFailure();
       }
       if (backend.getExecutionUnit() == ExecutionUnit::none)
