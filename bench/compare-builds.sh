@@ -9,6 +9,7 @@
 #
 # Usage: bench/compare-builds.sh --base BIN_DIR --new BIN_DIR [--models DIR]
 set -euo pipefail
+shopt -s nullglob
 root=$(cd "$(dirname "$0")/.." && pwd)
 base="" new="" models="$root/third_party/models"
 data=/usr/share/libonnx-testdata/data

@@ -721,6 +721,40 @@ bool Emulator::vector(const Instruction &insn, uint64_t &cycles,
       case vecfunc::VecUnary_Sigmoid:
         r = 1.0f / (1.0f + std::exp(-x));
         break;
+      case vecfunc::VecUnary_Abs:
+        r = std::fabs(x);
+        break;
+      case vecfunc::VecUnary_Floor:
+        r = std::floor(x);
+        break;
+      case vecfunc::VecUnary_Ceil:
+        r = std::ceil(x);
+        break;
+      case vecfunc::VecUnary_Round: // half to even, whatever the FPU mode
+        r = x - std::floor(x) == 0.5f ? 2.0f * std::round(x / 2.0f)
+                                      : std::round(x);
+        break;
+      case vecfunc::VecUnary_Sign:
+        r = x > 0 ? 1.0f : x < 0 ? -1.0f : x; // 0 and NaN pass through
+        break;
+      case vecfunc::VecUnary_Log:
+        r = std::log(x);
+        break;
+      case vecfunc::VecUnary_Sin:
+        r = std::sin(x);
+        break;
+      case vecfunc::VecUnary_Cos:
+        r = std::cos(x);
+        break;
+      case vecfunc::VecUnary_Softplus:
+        r = std::log(std::exp(x) + 1.0f);
+        break;
+      case vecfunc::VecUnary_Elu:
+        r = beta * (x > 0 ? x : alpha * (std::exp(x) - 1.0f));
+        break;
+      case vecfunc::VecUnary_Softsign:
+        r = x / (1.0f + std::fabs(x));
+        break;
       }
       dst.setF(idx, r);
     });

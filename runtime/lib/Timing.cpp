@@ -48,7 +48,20 @@ bool isTranscendental(Opcode op, unsigned func) {
   if (op == Opcode::VecBinary)
     return func == vecfunc::VecBinary_Div || func == vecfunc::VecBinary_Pow;
   if (op == Opcode::VecUnary)
-    return func >= vecfunc::VecUnary_Exp;
+    switch (func) {
+    case vecfunc::VecUnary_Copy:
+    case vecfunc::VecUnary_AffineClamp:
+    case vecfunc::VecUnary_LeakyRelu:
+    case vecfunc::VecUnary_HardSwish:
+    case vecfunc::VecUnary_Abs:
+    case vecfunc::VecUnary_Floor:
+    case vecfunc::VecUnary_Ceil:
+    case vecfunc::VecUnary_Round:
+    case vecfunc::VecUnary_Sign:
+      return false;
+    default: // exp, log, trigonometric, division-based, ...
+      return true;
+    }
   return false;
 }
 

@@ -51,6 +51,24 @@ std::optional<double> npu::evaluateElementwise(Operation *op,
       .Case([&](SqrtOp) { return std::sqrt(in[0]); })
       .Case([&](NegOp) { return -in[0]; })
       .Case([&](ReciprocalOp) { return 1 / in[0]; })
+      .Case([&](AbsOp) { return std::fabs(in[0]); })
+      .Case([&](FloorOp) { return std::floor(in[0]); })
+      .Case([&](CeilOp) { return std::ceil(in[0]); })
+      .Case([&](RoundOp) { return std::nearbyint(in[0]); })
+      .Case([&](SignOp) { return in[0] > 0   ? 1.0
+                                 : in[0] < 0 ? -1.0
+                                             : in[0]; })
+      .Case([&](LogOp) { return std::log(in[0]); })
+      .Case([&](SinOp) { return std::sin(in[0]); })
+      .Case([&](CosOp) { return std::cos(in[0]); })
+      .Case([&](SoftplusOp) { return std::log(std::exp(in[0]) + 1); })
+      .Case([&](SoftsignOp) { return in[0] / (1 + std::fabs(in[0])); })
+      .Case([&](EluOp e) {
+        return e.getScale().convertToDouble() *
+               (in[0] > 0
+                    ? in[0]
+                    : e.getAlpha().convertToDouble() * (std::exp(in[0]) - 1));
+      })
       .Default([](Operation *) { return R(); });
 }
 

@@ -127,6 +127,42 @@ std::optional<VecFunc> vecFuncOf(Operation *op) {
       .Case([](ReciprocalOp) {
         return VecFunc{false, "reciprocal"};
       })
+      .Case([](AbsOp) {
+        return VecFunc{false, "abs"};
+      })
+      .Case([](FloorOp) {
+        return VecFunc{false, "floor"};
+      })
+      .Case([](CeilOp) {
+        return VecFunc{false, "ceil"};
+      })
+      .Case([](RoundOp) {
+        return VecFunc{false, "round"};
+      })
+      .Case([](SignOp) {
+        return VecFunc{false, "sign"};
+      })
+      .Case([](LogOp) {
+        return VecFunc{false, "log"};
+      })
+      .Case([](SinOp) {
+        return VecFunc{false, "sin"};
+      })
+      .Case([](CosOp) {
+        return VecFunc{false, "cos"};
+      })
+      .Case([](SoftplusOp) {
+        return VecFunc{false, "softplus"};
+      })
+      .Case([](SoftsignOp) {
+        return VecFunc{false, "softsign"};
+      })
+      .Case([](EluOp e) {
+        VecFunc f{false, "elu"};
+        f.alpha = e.getAlpha().convertToFloat();
+        f.beta = e.getScale().convertToFloat();
+        return f;
+      })
       .Case([](AddOp) {
         return VecFunc{true, "add"};
       })
@@ -583,9 +619,10 @@ template <typename... Ops> void attach(MLIRContext *context) {
 
 void registerElementwiseModels(MLIRContext *context) {
   attach<ClampOp, LeakyReluOp, HardSigmoidOp, HardSwishOp, SigmoidOp, TanhOp,
-         ErfOp, ExpOp, SqrtOp, NegOp, ReciprocalOp, AddOp, SubOp, MulOp, DivOp,
-         PowOp, MinimumOp, MaximumOp, QuantizeOp, DequantizeOp, LookupTableOp>(
-      context);
+         ErfOp, ExpOp, SqrtOp, NegOp, ReciprocalOp, AbsOp, FloorOp, CeilOp,
+         RoundOp, SignOp, LogOp, SinOp, CosOp, SoftplusOp, SoftsignOp, EluOp,
+         AddOp, SubOp, MulOp, DivOp, PowOp, MinimumOp, MaximumOp, QuantizeOp,
+         DequantizeOp, LookupTableOp>(context);
 }
 
 } // namespace npu::codegen

@@ -345,6 +345,25 @@ LogicalResult importLeakyRelu(NodeContext &ctx) {
   return success();
 }
 
+LogicalResult importElu(NodeContext &ctx) {
+  ctx.setResult(
+      0, EluOp::create(ctx.b, ctx.loc, ctx.resultType(0), ctx.input(0),
+                       ctx.b.getF32FloatAttr(ctx.attrs.getFloat("alpha", 1.0f)),
+                       ctx.b.getF32FloatAttr(1.0f)));
+  return success();
+}
+
+LogicalResult importSelu(NodeContext &ctx) {
+  // ONNX defaults: alpha 1.67326..., gamma 1.0507...
+  ctx.setResult(0,
+                EluOp::create(ctx.b, ctx.loc, ctx.resultType(0), ctx.input(0),
+                              ctx.b.getF32FloatAttr(ctx.attrs.getFloat(
+                                  "alpha", 1.67326319217681884765625f)),
+                              ctx.b.getF32FloatAttr(ctx.attrs.getFloat(
+                                  "gamma", 1.05070102214813232421875f))));
+  return success();
+}
+
 LogicalResult importHardSigmoid(NodeContext &ctx) {
   ctx.setResult(0,
                 HardSigmoidOp::create(
@@ -660,6 +679,18 @@ OpImporterFn npu::onnx_import::lookupOpImporter(llvm::StringRef opType) {
       {"Sqrt", importUnary<SqrtOp>},
       {"Neg", importUnary<NegOp>},
       {"Reciprocal", importUnary<ReciprocalOp>},
+      {"Abs", importUnary<AbsOp>},
+      {"Floor", importUnary<FloorOp>},
+      {"Ceil", importUnary<CeilOp>},
+      {"Round", importUnary<RoundOp>},
+      {"Sign", importUnary<SignOp>},
+      {"Log", importUnary<LogOp>},
+      {"Sin", importUnary<SinOp>},
+      {"Cos", importUnary<CosOp>},
+      {"Softplus", importUnary<SoftplusOp>},
+      {"Softsign", importUnary<SoftsignOp>},
+      {"Elu", importElu},
+      {"Selu", importSelu},
       {"Cast", importCast},
       {"Add", importBinary<AddOp>},
       {"Sub", importBinary<SubOp>},

@@ -137,7 +137,8 @@ TEST(Executable, MismatchedFilesAreRefusedWithAReason) {
   flatbuffers::GetMutableSizePrefixedRoot<bin::Executable>(wrongIsa.data())
       ->mutate_isa_version(99);
   EXPECT_EQ(loadError(wrongIsa),
-            "built for ISA version 99; this runtime implements version 1");
+            "built for ISA version 99; this runtime implements version " +
+                std::to_string(npu::rt::kIsaVersion));
 
   EXPECT_EQ(loadError(copyProgram(*lookupTarget("npu-v1-small")), &v1()),
             "built for target 'npu-v1-small'; the device is 'npu-v1'");

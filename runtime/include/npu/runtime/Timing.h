@@ -53,8 +53,10 @@ uint64_t matmulCycles(const TargetDesc &t, uint64_t rows, uint64_t weightTiles,
 uint64_t vectorCycles(const TargetDesc &t, uint64_t work, bool narrow,
                       bool transcendental);
 
-/// Whether a vector instruction's function is transcendental (exp, tanh,
-/// erf, sigmoid, reciprocal, rsqrt, sqrt, division, power).
+/// Whether a vector instruction's function is transcendental (exp, log,
+/// sin, cos, tanh, erf, sigmoid, softplus, elu, softsign, reciprocal,
+/// rsqrt, sqrt, division, power); copies, clamps, abs, floor, ceil, round
+/// and sign are not.
 bool isTranscendental(Opcode op, unsigned func);
 
 /// The cycles `insn` takes by the formulas above, from the executable's

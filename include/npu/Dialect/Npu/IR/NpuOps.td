@@ -449,6 +449,129 @@ def Npu_ReciprocalOp : Npu_UnaryOp<"reciprocal"> {
   }];
 }
 
+def Npu_AbsOp : Npu_UnaryOp<"abs"> {
+  let summary = "Absolute value (ONNX Abs)";
+  let description = [{
+    `y = |x|`.
+
+    ```mlir
+    %y = npu.abs %x : tensor<4xf32> -> tensor<4xf32>
+    ```
+  }];
+}
+
+def Npu_FloorOp : Npu_UnaryOp<"floor"> {
+  let summary = "Round down (ONNX Floor)";
+  let description = [{
+    `y = floor(x)`.
+
+    ```mlir
+    %y = npu.floor %x : tensor<4xf32> -> tensor<4xf32>
+    ```
+  }];
+}
+
+def Npu_CeilOp : Npu_UnaryOp<"ceil"> {
+  let summary = "Round up (ONNX Ceil)";
+  let description = [{
+    `y = ceil(x)`.
+
+    ```mlir
+    %y = npu.ceil %x : tensor<4xf32> -> tensor<4xf32>
+    ```
+  }];
+}
+
+def Npu_RoundOp : Npu_UnaryOp<"round"> {
+  let summary = "Round to nearest, ties to even (ONNX Round)";
+  let description = [{
+    `y = round(x)`, halves to the even integer.
+
+    ```mlir
+    %y = npu.round %x : tensor<4xf32> -> tensor<4xf32>
+    ```
+  }];
+}
+
+def Npu_SignOp : Npu_UnaryOp<"sign"> {
+  let summary = "Sign (ONNX Sign)";
+  let description = [{
+    `y = 1` for `x > 0`, `-1` for `x < 0`, `x` otherwise (zeros, NaN).
+
+    ```mlir
+    %y = npu.sign %x : tensor<4xf32> -> tensor<4xf32>
+    ```
+  }];
+}
+
+def Npu_LogOp : Npu_UnaryOp<"log"> {
+  let summary = "Natural logarithm (ONNX Log)";
+  let description = [{
+    `y = ln(x)`.
+
+    ```mlir
+    %y = npu.log %x : tensor<4xf32> -> tensor<4xf32>
+    ```
+  }];
+}
+
+def Npu_SinOp : Npu_UnaryOp<"sin"> {
+  let summary = "Sine (ONNX Sin)";
+  let description = [{
+    `y = sin(x)`.
+
+    ```mlir
+    %y = npu.sin %x : tensor<4xf32> -> tensor<4xf32>
+    ```
+  }];
+}
+
+def Npu_CosOp : Npu_UnaryOp<"cos"> {
+  let summary = "Cosine (ONNX Cos)";
+  let description = [{
+    `y = cos(x)`.
+
+    ```mlir
+    %y = npu.cos %x : tensor<4xf32> -> tensor<4xf32>
+    ```
+  }];
+}
+
+def Npu_SoftplusOp : Npu_UnaryOp<"softplus"> {
+  let summary = "Softplus (ONNX Softplus)";
+  let description = [{
+    `y = ln(exp(x) + 1)`.
+
+    ```mlir
+    %y = npu.softplus %x : tensor<4xf32> -> tensor<4xf32>
+    ```
+  }];
+}
+
+def Npu_SoftsignOp : Npu_UnaryOp<"softsign"> {
+  let summary = "Softsign (ONNX Softsign)";
+  let description = [{
+    `y = x / (1 + |x|)`.
+
+    ```mlir
+    %y = npu.softsign %x : tensor<4xf32> -> tensor<4xf32>
+    ```
+  }];
+}
+
+def Npu_EluOp : Npu_UnaryOp<"elu"> {
+  let summary = "Exponential linear unit (ONNX Elu, Selu)";
+  let description = [{
+    `y = scale * (x > 0 ? x : alpha * (exp(x) - 1))`: ONNX Elu with
+    `scale = 1`, Selu with `scale = gamma`.
+
+    ```mlir
+    %y = npu.elu %x {alpha = 1.0 : f32, scale = 1.0 : f32} : tensor<4xf32> -> tensor<4xf32>
+    ```
+  }];
+  let arguments = (ins Npu_Tensor:$input, F32Attr:$alpha, F32Attr:$scale);
+}
+
 def Npu_CastOp : Npu_UnaryOp<"cast"> {
   let summary = "Element type conversion (ONNX Cast)";
   let description = [{
