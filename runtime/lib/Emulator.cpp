@@ -817,22 +817,28 @@ bool Emulator::vector(const Instruction &insn, uint64_t &cycles,
     for (int i = 0; i < 4; ++i)
       once[i] = dst.strides[i] == 0 ? std::min<int64_t>(dims[i], 1) : dims[i];
     bool isMax = func == vecfunc::VecReduce_Max;
+    bool isMin = func == vecfunc::VecReduce_Min;
     forEach(once, [&](const int64_t *idx) {
       if (isFloat)
-        dst.setF(idx, isMax ? -INFINITY : 0.0f);
+        dst.setF(idx, isMax ? -INFINITY : isMin ? INFINITY : 0.0f);
       else
-        dst.setI(idx, isMax ? INT32_MIN : 0);
+        dst.setI(idx, isMax ? INT32_MIN : isMin ? INT32_MAX : 0);
     });
+    // Max and min propagate NaN, as ONNX's reference (NumPy) does.
     forEach(dims, [&](const int64_t *idx) {
       if (isFloat) {
         float x = s0.getF(idx), acc = dst.getF(idx);
-        dst.setF(idx, isMax ? (std::isnan(x) || x > acc ? x : acc) : acc + x);
+        dst.setF(idx, isMax   ? (std::isnan(x) || x > acc ? x : acc)
+                      : isMin ? (std::isnan(x) || x < acc ? x : acc)
+                              : acc + x);
       } else {
         int64_t x = s0.getI(idx), acc = dst.getI(idx);
-        dst.setI(idx, isMax ? std::max(x, acc) : acc + x);
+        dst.setI(idx, isMax   ? std::max(x, acc)
+                      : isMin ? std::min(x, acc)
+                              : acc + x);
       }
     });
-    if (!isMax && isFloat && d.alpha() != 1.0f && d.alpha() != 0.0f)
+    if (!isMax && !isMin && isFloat && d.alpha() != 1.0f && d.alpha() != 0.0f)
       forEach(once, [&](const int64_t *idx) {
         dst.setF(idx, dst.getF(idx) * d.alpha());
       });

@@ -599,6 +599,8 @@ template <typename ReduceOpT> static LogicalResult verifyReduce(ReduceOpT op) {
 
 LogicalResult ReduceMeanOp::verify() { return verifyReduce(*this); }
 LogicalResult ReduceMaxOp::verify() { return verifyReduce(*this); }
+LogicalResult ReduceSumOp::verify() { return verifyReduce(*this); }
+LogicalResult ReduceMinOp::verify() { return verifyReduce(*this); }
 
 //===----------------------------------------------------------------------===//
 // Data movement

@@ -170,7 +170,7 @@ LogicalResult Codegen::emitReduction(Operation *op, Value input,
         vec(npuisa::VecBinaryOp(), "add", outBuf(i), tileInSt, biasBuf, groupSt,
             outBuf(i), tileInSt);
     } else if (!softmax) {
-      auto red = vec(npuisa::VecReduceOp(), kind == "max" ? "max" : "sum",
+      auto red = vec(npuisa::VecReduceOp(), kind == "mean" ? "sum" : kind,
                      inBuf(i), tileInSt, 0, {}, outBuf(i), tileOutSt);
       if (kind == "mean")
         red.setAlphaAttr(b.getF32FloatAttr(1.0f / float(reducedCount)));
@@ -213,6 +213,10 @@ struct ReductionModel
       return codegen.emitReduction(r, r.getInput(), r.getAxes(), "mean", layer);
     else if constexpr (std::is_same_v<OpTy, ReduceMaxOp>)
       return codegen.emitReduction(r, r.getInput(), r.getAxes(), "max", layer);
+    else if constexpr (std::is_same_v<OpTy, ReduceMinOp>)
+      return codegen.emitReduction(r, r.getInput(), r.getAxes(), "min", layer);
+    else if constexpr (std::is_same_v<OpTy, ReduceSumOp>)
+      return codegen.emitReduction(r, r.getInput(), r.getAxes(), "sum", layer);
     else if constexpr (std::is_same_v<OpTy, SoftmaxOp>)
       return codegen.emitReduction(r, r.getInput(), {int64_t(r.getAxis())},
                                    "softmax", layer);
@@ -232,6 +236,8 @@ struct ReductionModel
 void registerReductionModels(MLIRContext *context) {
   ReduceMeanOp::attachInterface<ReductionModel<ReduceMeanOp>>(*context);
   ReduceMaxOp::attachInterface<ReductionModel<ReduceMaxOp>>(*context);
+  ReduceMinOp::attachInterface<ReductionModel<ReduceMinOp>>(*context);
+  ReduceSumOp::attachInterface<ReductionModel<ReduceSumOp>>(*context);
   SoftmaxOp::attachInterface<ReductionModel<SoftmaxOp>>(*context);
   LayerNormOp::attachInterface<ReductionModel<LayerNormOp>>(*context);
 }

@@ -443,10 +443,39 @@ template <typename OpT> LogicalResult importGlobalPool(NodeContext &ctx) {
   return success();
 }
 
-LogicalResult importReduceMean(NodeContext &ctx) {
+/// ONNX's reductions. ReduceSum takes its axes as an optional constant
+/// input from opset 13 (with `noop_with_empty_axes`); the others as an
+/// attribute through opset 17. No axes: every axis (or, with
+/// noop_with_empty_axes, the input unchanged). The composite reductions are
+/// a sum between elementwise ops: ReduceSumSquare = sum(x * x), ReduceL1 =
+/// sum(|x|), ReduceL2 = sqrt(sum(x * x)), ReduceLogSum = log(sum(x)),
+/// ReduceLogSumExp = log(sum(exp(x))) (as ONNX's reference computes it).
+enum class Reduction {
+  Mean,
+  Max,
+  Min,
+  Sum,
+  SumSquare,
+  L1,
+  L2,
+  LogSum,
+  LogSumExp
+};
+
+template <Reduction kind> LogicalResult importReduce(NodeContext &ctx) {
   int64_t rank = ctx.inputType(0).getRank();
+  std::optional<SmallVector<int64_t>> given;
+  if (kind == Reduction::Sum && ctx.opset >= 13) {
+    if (ctx.hasInput(1)) {
+      given = ctx.constantInts(1);
+      if (!given)
+        return ctx.failNotConstant({1}, "ReduceSum axes");
+    }
+  } else if (auto attr = ctx.attrs.getInts("axes")) {
+    given = SmallVector<int64_t>(attr->begin(), attr->end());
+  }
   SmallVector<int64_t> axes;
-  if (auto given = ctx.attrs.getInts("axes")) {
+  if (given && !given->empty()) {
     for (int64_t a : *given) {
       if (!normalizeAxis(a, rank))
         return ctx.fail("axis out of range");
@@ -454,17 +483,47 @@ LogicalResult importReduceMean(NodeContext &ctx) {
     }
     llvm::sort(axes);
     axes.erase(std::unique(axes.begin(), axes.end()), axes.end());
+  } else if (kind == Reduction::Sum &&
+             ctx.attrs.getInt("noop_with_empty_axes", 0) != 0) {
+    ctx.setResult(0, ctx.input(0));
+    return success();
   } else {
     for (int64_t d = 0; d < rank; ++d)
       axes.push_back(d);
   }
-  if (axes.empty()) { // rank-0 input: the mean of one element
-    ctx.setResult(0, ctx.input(0));
-    return success();
+  Value x = ctx.input(0);
+  RankedTensorType inType = ctx.inputType(0), outType = ctx.resultType(0);
+  switch (kind) {
+  case Reduction::SumSquare:
+  case Reduction::L2:
+    x = MulOp::create(ctx.b, ctx.loc, inType, x, x);
+    break;
+  case Reduction::L1:
+    x = AbsOp::create(ctx.b, ctx.loc, inType, x);
+    break;
+  case Reduction::LogSumExp:
+    x = ExpOp::create(ctx.b, ctx.loc, inType, x);
+    break;
+  default:
+    break;
   }
-  ctx.setResult(0, ReduceMeanOp::create(ctx.b, ctx.loc, ctx.resultType(0),
-                                        ctx.input(0), axes,
-                                        ctx.attrs.getInt("keepdims", 1) != 0));
+  bool keepdims = ctx.attrs.getInt("keepdims", 1) != 0;
+  Value r = x; // a rank-0 input reduces to itself
+  if (!axes.empty()) {
+    if (kind == Reduction::Mean)
+      r = ReduceMeanOp::create(ctx.b, ctx.loc, outType, x, axes, keepdims);
+    else if (kind == Reduction::Max)
+      r = ReduceMaxOp::create(ctx.b, ctx.loc, outType, x, axes, keepdims);
+    else if (kind == Reduction::Min)
+      r = ReduceMinOp::create(ctx.b, ctx.loc, outType, x, axes, keepdims);
+    else
+      r = ReduceSumOp::create(ctx.b, ctx.loc, outType, x, axes, keepdims);
+  }
+  if (kind == Reduction::L2)
+    r = SqrtOp::create(ctx.b, ctx.loc, outType, r);
+  if (kind == Reduction::LogSum || kind == Reduction::LogSumExp)
+    r = LogOp::create(ctx.b, ctx.loc, outType, r);
+  ctx.setResult(0, r);
   return success();
 }
 
@@ -703,7 +762,15 @@ OpImporterFn npu::onnx_import::lookupOpImporter(llvm::StringRef opType) {
       {"AveragePool", importAvgPool},
       {"GlobalAveragePool", importGlobalPool<ReduceMeanOp>},
       {"GlobalMaxPool", importGlobalPool<ReduceMaxOp>},
-      {"ReduceMean", importReduceMean},
+      {"ReduceMean", importReduce<Reduction::Mean>},
+      {"ReduceMax", importReduce<Reduction::Max>},
+      {"ReduceMin", importReduce<Reduction::Min>},
+      {"ReduceSum", importReduce<Reduction::Sum>},
+      {"ReduceSumSquare", importReduce<Reduction::SumSquare>},
+      {"ReduceL1", importReduce<Reduction::L1>},
+      {"ReduceL2", importReduce<Reduction::L2>},
+      {"ReduceLogSum", importReduce<Reduction::LogSum>},
+      {"ReduceLogSumExp", importReduce<Reduction::LogSumExp>},
       {"Concat", importConcat},
       {"Split", importSplit},
       {"Slice", importSlice},

@@ -650,6 +650,8 @@ TEST(Emulator, Reductions) {
                     vecfunc::VecReduce_Sum, 0, 0, 256));
   b.emit(makeVector(Opcode::VecReduce, b.addVector(mean),
                     vecfunc::VecReduce_Max, 0, 0, 512));
+  b.emit(makeVector(Opcode::VecReduce, b.addVector(mean),
+                    vecfunc::VecReduce_Min, 0, 0, 768));
   std::string error;
   auto exe = Executable::load(b.finish(), nullptr, error);
   Emulator emu(*exe);
@@ -658,15 +660,21 @@ TEST(Emulator, Reductions) {
   ASSERT_TRUE(emu.run(error)) << error;
   std::vector<float> m = get<float>(emu.scratchpad(), 256, P);
   std::vector<float> mx = get<float>(emu.scratchpad(), 512, P);
+  std::vector<float> mn = get<float>(emu.scratchpad(), 768, P);
   for (int p = 0; p < P; ++p) {
-    float s = 0, best = -INFINITY;
+    float s = 0, best = -INFINITY, least = INFINITY;
     for (int c = 0; c < C; ++c) {
       s += x[p * C + c];
       best = std::max(best, x[p * C + c]);
+      least = std::min(least, x[p * C + c]);
     }
     EXPECT_EQ(m[p], s * (1.0f / C));
     EXPECT_EQ(mx[p], best);
+    EXPECT_EQ(mn[p], least); // min ignores alpha, as max does
   }
+  // Hand-worked: column 0 is x[0..4] = -4, 3, -1, 6, 1.
+  EXPECT_EQ(mn[0], -4.0f);
+  EXPECT_EQ(mx[0], 6.0f);
 }
 
 // Tests 2x2/stride-2 max and average pooling over an NHWC tile.

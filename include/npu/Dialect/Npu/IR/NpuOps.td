@@ -689,8 +689,35 @@ def Npu_ReduceMeanOp : Npu_ReduceOp<"reduce_mean"> {
   }];
 }
 
+def Npu_ReduceSumOp : Npu_ReduceOp<"reduce_sum"> {
+  let summary = "Sum over axes (ONNX ReduceSum; ReduceSumSquare, ReduceL1, "
+                "ReduceL2, ReduceLogSum, ReduceLogSumExp)";
+  let description = [{
+    As `npu.reduce_mean`, with the sum. ReduceSumSquare, ReduceL1, ReduceL2,
+    ReduceLogSum and ReduceLogSumExp import as `reduce_sum` between
+    elementwise ops (`mul`, `abs`, `exp` before; `sqrt`, `log` after).
+
+    ```mlir
+    %y = npu.reduce_sum %x {axes = array<i64: 1>, keepdims = false}
+         : tensor<2x8xf32> -> tensor<2xf32>
+    ```
+  }];
+}
+
+def Npu_ReduceMinOp : Npu_ReduceOp<"reduce_min"> {
+  let summary = "Minimum over axes (ONNX ReduceMin)";
+  let description = [{
+    As `npu.reduce_mean`, with the minimum (NaN propagates).
+
+    ```mlir
+    %y = npu.reduce_min %x {axes = array<i64: 1>, keepdims = true}
+         : tensor<2x8xf32> -> tensor<2x1xf32>
+    ```
+  }];
+}
+
 def Npu_ReduceMaxOp : Npu_ReduceOp<"reduce_max"> {
-  let summary = "Maximum over axes (ONNX GlobalMaxPool)";
+  let summary = "Maximum over axes (ONNX ReduceMax, GlobalMaxPool)";
   let description = [{
     As `npu.reduce_mean`, with the maximum. `GlobalMaxPool` is imported as
     `reduce_max` over the spatial axes with `keepdims`.
