@@ -258,6 +258,207 @@ LogicalResult importSoftmax(NodeContext &ctx) {
   return success();
 }
 
+/// ONNX LogSoftmax: `x - max - log(sum(exp(x - max)))` along the axis (the
+/// maximum subtracted first, so that large inputs stay finite and tiny
+/// probabilities keep their logarithm); opsets 1-12 over the flattened axes
+/// [axis, rank), as Softmax.
+LogicalResult importLogSoftmax(NodeContext &ctx) {
+  auto type = ctx.inputType(0);
+  int64_t rank = type.getRank();
+  int64_t axis = ctx.attrs.getInt("axis", ctx.opset >= 13 ? -1 : 1);
+  if (!normalizeAxis(axis, rank))
+    return ctx.fail("axis out of range");
+  Value x = ctx.input(0);
+  if (ctx.opset < 13 && axis != rank - 1) {
+    int64_t outer = 1, inner = 1;
+    for (int64_t d = 0; d < rank; ++d)
+      (d < axis ? outer : inner) *= type.getDimSize(d);
+    x = reshapeTo(ctx, x, {outer, inner});
+    axis = 1;
+  }
+  auto xType = cast<RankedTensorType>(x.getType());
+  SmallVector<int64_t> statShape(xType.getShape());
+  statShape[axis] = 1;
+  auto statType = RankedTensorType::get(statShape, xType.getElementType());
+  Value m = ReduceMaxOp::create(ctx.b, ctx.loc, statType, x,
+                                ArrayRef<int64_t>{axis}, true);
+  Value d = SubOp::create(ctx.b, ctx.loc, xType, x, m);
+  Value e = ExpOp::create(ctx.b, ctx.loc, xType, d);
+  Value s = ReduceSumOp::create(ctx.b, ctx.loc, statType, e,
+                                ArrayRef<int64_t>{axis}, true);
+  Value l = LogOp::create(ctx.b, ctx.loc, statType, s);
+  Value y = SubOp::create(ctx.b, ctx.loc, xType, d, l);
+  ctx.setResult(0, reshapeTo(ctx, y, type.getShape()));
+  return success();
+}
+
+/// `(x - mean) / sqrt(var + epsilon)` over `axes` (kept as 1), spelled out
+/// in elementwise ops and mean reductions: InstanceNormalization and
+/// MeanVarianceNormalization.
+Value normalizeOver(NodeContext &ctx, Value x, ArrayRef<int64_t> axes,
+                    double epsilon) {
+  auto type = cast<RankedTensorType>(x.getType());
+  SmallVector<int64_t> statShape(type.getShape());
+  for (int64_t a : axes)
+    statShape[a] = 1;
+  Type elem = type.getElementType();
+  auto statType = RankedTensorType::get(statShape, elem);
+  Value mean = ReduceMeanOp::create(ctx.b, ctx.loc, statType, x, axes, true);
+  Value centered = SubOp::create(ctx.b, ctx.loc, type, x, mean);
+  Value squared = MulOp::create(ctx.b, ctx.loc, type, centered, centered);
+  Value var =
+      ReduceMeanOp::create(ctx.b, ctx.loc, statType, squared, axes, true);
+  Value shifted =
+      AddOp::create(ctx.b, ctx.loc, statType, var, ctx.scalar(elem, epsilon));
+  Value std = SqrtOp::create(ctx.b, ctx.loc, statType, shifted);
+  return DivOp::create(ctx.b, ctx.loc, type, centered, std);
+}
+
+/// ONNX InstanceNormalization: per sample and channel over the spatial
+/// axes, then `* scale[c] + B[c]`.
+LogicalResult importInstanceNorm(NodeContext &ctx) {
+  auto type = ctx.inputType(0);
+  int64_t rank = type.getRank();
+  if (rank < 3)
+    return ctx.fail("InstanceNormalization needs an input of rank 3 or more");
+  SmallVector<int64_t> axes;
+  for (int64_t d = 2; d < rank; ++d)
+    axes.push_back(d);
+  Value y = normalizeOver(ctx, ctx.input(0), axes,
+                          ctx.attrs.getFloat("epsilon", 1e-5f));
+  SmallVector<int64_t> perChannel(rank, 1);
+  perChannel[1] = type.getDimSize(1);
+  Value scale = reshapeTo(ctx, ctx.input(1), perChannel);
+  Value bias = reshapeTo(ctx, ctx.input(2), perChannel);
+  y = MulOp::create(ctx.b, ctx.loc, type, y, scale);
+  ctx.setResult(0, AddOp::create(ctx.b, ctx.loc, type, y, bias));
+  return success();
+}
+
+/// ONNX MeanVarianceNormalization (axes default [0, 2, 3]), as its function
+/// body: `(x - E[x]) / (sqrt(E[x^2] - E[x]^2) + 1e-9)`.
+LogicalResult importMeanVarianceNorm(NodeContext &ctx) {
+  auto type = ctx.inputType(0);
+  int64_t rank = type.getRank();
+  SmallVector<int64_t> axes = ctx.attrs.getInts("axes", {0, 2, 3});
+  for (int64_t &a : axes)
+    if (!normalizeAxis(a, rank))
+      return ctx.fail("axis out of range");
+  llvm::sort(axes);
+  axes.erase(std::unique(axes.begin(), axes.end()), axes.end());
+  SmallVector<int64_t> statShape(type.getShape());
+  for (int64_t a : axes)
+    statShape[a] = 1;
+  Type elem = type.getElementType();
+  auto statType = RankedTensorType::get(statShape, elem);
+  Value x = ctx.input(0);
+  Value mean = ReduceMeanOp::create(ctx.b, ctx.loc, statType, x, axes, true);
+  Value sq = MulOp::create(ctx.b, ctx.loc, type, x, x);
+  Value meanSq = ReduceMeanOp::create(ctx.b, ctx.loc, statType, sq, axes, true);
+  Value meanMean = MulOp::create(ctx.b, ctx.loc, statType, mean, mean);
+  Value var = SubOp::create(ctx.b, ctx.loc, statType, meanSq, meanMean);
+  Value std = SqrtOp::create(ctx.b, ctx.loc, statType, var);
+  Value eps =
+      AddOp::create(ctx.b, ctx.loc, statType, std, ctx.scalar(elem, 1e-9));
+  Value centered = SubOp::create(ctx.b, ctx.loc, type, x, mean);
+  ctx.setResult(0, DivOp::create(ctx.b, ctx.loc, type, centered, eps));
+  return success();
+}
+
+/// Reshape, transpose by `perm`, reshape to the result: DepthToSpace and
+/// SpaceToDepth as data movement.
+Value shuffle(NodeContext &ctx, Value x, ArrayRef<int64_t> shape,
+              ArrayRef<int64_t> perm) {
+  auto elem = cast<RankedTensorType>(x.getType()).getElementType();
+  Value r = reshapeTo(ctx, x, shape);
+  SmallVector<int64_t> permuted;
+  for (int64_t p : perm)
+    permuted.push_back(shape[p]);
+  Value t = TransposeOp::create(ctx.b, ctx.loc,
+                                RankedTensorType::get(permuted, elem), r, perm);
+  return reshapeTo(ctx, t, ctx.resultType(0).getShape());
+}
+
+LogicalResult importDepthToSpace(NodeContext &ctx) {
+  auto type = ctx.inputType(0);
+  int64_t b = ctx.attrs.getInt("blocksize", 0);
+  if (type.getRank() != 4 || b < 1 || type.getDimSize(1) % (b * b))
+    return ctx.fail("DepthToSpace needs a 4-D input whose channels divide "
+                    "by blocksize^2");
+  int64_t n = type.getDimSize(0), c = type.getDimSize(1) / (b * b),
+          h = type.getDimSize(2), w = type.getDimSize(3);
+  bool crd = ctx.attrs.getString("mode", "DCR") == "CRD";
+  ctx.setResult(
+      0,
+      crd ? shuffle(ctx, ctx.input(0), {n, c, b, b, h, w}, {0, 1, 4, 2, 5, 3})
+          : shuffle(ctx, ctx.input(0), {n, b, b, c, h, w}, {0, 3, 4, 1, 5, 2}));
+  return success();
+}
+
+LogicalResult importSpaceToDepth(NodeContext &ctx) {
+  auto type = ctx.inputType(0);
+  int64_t b = ctx.attrs.getInt("blocksize", 0);
+  if (type.getRank() != 4 || b < 1 || type.getDimSize(2) % b ||
+      type.getDimSize(3) % b)
+    return ctx.fail("SpaceToDepth needs a 4-D input whose height and width "
+                    "divide by blocksize");
+  int64_t n = type.getDimSize(0), c = type.getDimSize(1),
+          h = type.getDimSize(2) / b, w = type.getDimSize(3) / b;
+  ctx.setResult(
+      0, shuffle(ctx, ctx.input(0), {n, c, h, b, w, b}, {0, 3, 5, 1, 2, 4}));
+  return success();
+}
+
+/// ONNX Tile: the input concatenated with itself `repeats[d]` times along
+/// each axis d (strided DMA copies).
+LogicalResult importTile(NodeContext &ctx) {
+  auto repeats = ctx.constantInts(1);
+  if (!repeats)
+    return ctx.failNotConstant({1}, "Tile repeats");
+  auto type = ctx.inputType(0);
+  if (int64_t(repeats->size()) != type.getRank())
+    return ctx.fail("Tile repeats must have one entry per input axis");
+  Value x = ctx.input(0);
+  SmallVector<int64_t> shape(type.getShape());
+  for (auto [d, r] : llvm::enumerate(*repeats)) {
+    if (r < 0)
+      return ctx.fail("Tile repeats must not be negative");
+    if (r == 1)
+      continue;
+    if (r == 0 || shape[d] == 0) // an empty result: nothing to copy
+      return ctx.fail("Tile to an empty tensor is not supported");
+    shape[d] *= r;
+    SmallVector<Value> copies(r, x);
+    x = ConcatOp::create(ctx.b, ctx.loc,
+                         RankedTensorType::get(shape, type.getElementType()),
+                         copies, int64_t(d));
+  }
+  ctx.setResult(0, x);
+  return success();
+}
+
+/// ONNX PRelu: `max(x, 0) + slope * min(x, 0)` (slope broadcasts to x;
+/// before opset 7, a 1-D slope is per channel).
+LogicalResult importPRelu(NodeContext &ctx) {
+  auto type = ctx.resultType(0);
+  Type elem = type.getElementType();
+  Value x = ctx.input(0);
+  Value pos = MaximumOp::create(ctx.b, ctx.loc, type, x, ctx.scalar(elem, 0));
+  Value neg = MinimumOp::create(ctx.b, ctx.loc, type, x, ctx.scalar(elem, 0));
+  Value slope = ctx.input(1);
+  // Opsets 1-6: a 1-D slope of several values is per channel (axis 1).
+  auto slopeType = ctx.inputType(1);
+  if (ctx.opset < 7 && slopeType.getRank() == 1 &&
+      slopeType.getDimSize(0) > 1 && type.getRank() >= 2) {
+    SmallVector<int64_t> perChannel(type.getRank() - 1, 1);
+    perChannel[0] = slopeType.getDimSize(0);
+    slope = reshapeTo(ctx, slope, perChannel);
+  }
+  Value scaled = MulOp::create(ctx.b, ctx.loc, type, neg, slope);
+  ctx.setResult(0, AddOp::create(ctx.b, ctx.loc, type, pos, scaled));
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Elementwise
 //===----------------------------------------------------------------------===//
@@ -321,7 +522,8 @@ LogicalResult importClip(NodeContext &ctx) {
 }
 
 /// Variadic Min/Max as a chain of binary ops (broadcasting at each step).
-template <typename OpT> LogicalResult importVariadic(NodeContext &ctx) {
+/// The inputs of a variadic node folded left by `OpT` (broadcasting).
+template <typename OpT> FailureOr<Value> foldInputs(NodeContext &ctx) {
   Value acc = ctx.input(0);
   RankedTensorType type = ctx.resultType(0);
   for (int i = 1; i < ctx.node.input_size(); ++i) {
@@ -333,7 +535,26 @@ template <typename OpT> LogicalResult importVariadic(NodeContext &ctx) {
                       RankedTensorType::get(shape, type.getElementType()), acc,
                       ctx.input(i));
   }
-  ctx.setResult(0, acc);
+  return acc;
+}
+
+template <typename OpT> LogicalResult importVariadic(NodeContext &ctx) {
+  FailureOr<Value> acc = foldInputs<OpT>(ctx);
+  if (failed(acc))
+    return failure();
+  ctx.setResult(0, *acc);
+  return success();
+}
+
+/// ONNX Mean: the sum of the inputs times 1/n.
+LogicalResult importMean(NodeContext &ctx) {
+  FailureOr<Value> sum = foldInputs<AddOp>(ctx);
+  if (failed(sum))
+    return failure();
+  Type elem = ctx.resultType(0).getElementType();
+  ctx.setResult(0,
+                MulOp::create(ctx.b, ctx.loc, sum->getType(), *sum,
+                              ctx.scalar(elem, 1.0 / ctx.node.input_size())));
   return success();
 }
 
@@ -756,6 +977,15 @@ OpImporterFn npu::onnx_import::lookupOpImporter(llvm::StringRef opType) {
       {"Mul", importBinary<MulOp>},
       {"Div", importBinary<DivOp>},
       {"Pow", importBinary<PowOp>},
+      {"Sum", importVariadic<AddOp>},
+      {"Mean", importMean},
+      {"LogSoftmax", importLogSoftmax},
+      {"InstanceNormalization", importInstanceNorm},
+      {"MeanVarianceNormalization", importMeanVarianceNorm},
+      {"DepthToSpace", importDepthToSpace},
+      {"SpaceToDepth", importSpaceToDepth},
+      {"Tile", importTile},
+      {"PRelu", importPRelu},
       {"Min", importVariadic<MinimumOp>},
       {"Max", importVariadic<MaximumOp>},
       {"MaxPool", importMaxPool},
