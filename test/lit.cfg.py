@@ -32,6 +32,11 @@ config.substitutions.append(
 config.substitutions.append(
     ("%models", os.path.join(config.npu_src_root, "third_party", "models")))
 
+# ONNX Runtime reference outputs (scripts/setup.sh installs the runtime).
+config.substitutions.append(
+    ("%ort-reference",
+     "node " + os.path.join(config.npu_src_root, "scripts", "ort-reference.cjs")))
+
 tools = ["npu-opt", "npu-compile", "npu-translate", "npu-run", "npu-objdump",
          "npu-compare",
          "npu-build-example",

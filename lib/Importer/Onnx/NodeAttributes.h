@@ -58,6 +58,14 @@ public:
       return std::nullopt;
     return llvm::SmallVector<float>(a->floats().begin(), a->floats().end());
   }
+  std::optional<llvm::SmallVector<std::string>>
+  getStrings(llvm::StringRef name) const {
+    const auto *a = get(name);
+    if (!a)
+      return std::nullopt;
+    return llvm::SmallVector<std::string>(a->strings().begin(),
+                                          a->strings().end());
+  }
   const onnx::TensorProto *getTensor(llvm::StringRef name) const {
     const auto *a = get(name);
     return a && a->type() == onnx::AttributeProto::TENSOR ? &a->t() : nullptr;

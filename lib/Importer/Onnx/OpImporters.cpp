@@ -460,6 +460,290 @@ LogicalResult importPRelu(NodeContext &ctx) {
 }
 
 //===----------------------------------------------------------------------===//
+// Recurrent networks (RNN, GRU, LSTM), unrolled over a static sequence
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// Builds the unrolled recurrence of one ONNX RNN, GRU or LSTM node: the
+/// input projection of every step as one matmul on the MAC array, then per
+/// step the recurrent matmul and the gates on the vector unit. Layout 0
+/// (`[seq, batch, ...]`) only; sequence_lens, when given, must be constant
+/// and equal to the sequence length.
+class Recurrence {
+public:
+  enum Kind { Rnn, Gru, Lstm };
+  Recurrence(NodeContext &ctx, Kind kind)
+      : ctx(ctx), kind(kind), gates(kind == Lstm  ? 4
+                                    : kind == Gru ? 3
+                                                  : 1) {}
+
+  LogicalResult run() {
+    auto xType = ctx.inputType(0);
+    if (xType.getRank() != 3)
+      return ctx.fail("X must have rank 3");
+    // Layout 1 (opset 14) is batch first: X [batch, seq, input], initial
+    // states and Y_h [batch, dirs, hidden], Y [batch, seq, dirs, hidden];
+    // transposed to and from layout 0 around the recurrence.
+    batchFirst = ctx.attrs.getInt("layout", 0) != 0;
+    x = ctx.input(0);
+    if (batchFirst)
+      x = swap01(x);
+    xType = cast<RankedTensorType>(x.getType());
+    seq = xType.getDimSize(0);
+    batch = xType.getDimSize(1);
+    inputSize = xType.getDimSize(2);
+    hidden = ctx.attrs.getInt("hidden_size", 0);
+    elem = xType.getElementType();
+    if (hidden <= 0)
+      return ctx.fail("hidden_size must be positive");
+    std::string direction = ctx.attrs.getString("direction", "forward");
+    if (direction != "forward" && direction != "reverse" &&
+        direction != "bidirectional")
+      return ctx.fail("direction must be forward, reverse or bidirectional");
+    int64_t dirs = direction == "bidirectional" ? 2 : 1;
+    if (ctx.inputType(1).getShape() !=
+        ArrayRef<int64_t>{dirs, gates * hidden, inputSize})
+      return ctx.fail("W has the wrong shape");
+    if (ctx.hasInput(4)) {
+      auto lens = ctx.constantInts(4);
+      if (!lens)
+        return ctx.failNotConstant({4}, "sequence_lens");
+      if (llvm::any_of(*lens, [&](int64_t l) { return l != seq; }))
+        return ctx.fail("sequence_lens shorter than the sequence are not "
+                        "supported");
+    }
+    if (kind == Lstm && ctx.attrs.getInt("input_forget", 0) != 0)
+      return ctx.fail("input_forget is not supported");
+    clip = ctx.attrs.getFloat("clip", 0.0f);
+    SmallVector<std::string> acts;
+    if (auto given = ctx.attrs.getStrings("activations"))
+      acts.assign(given->begin(), given->end());
+    SmallVector<std::string> defaults =
+        kind == Lstm  ? SmallVector<std::string>{"Sigmoid", "Tanh", "Tanh"}
+        : kind == Gru ? SmallVector<std::string>{"Sigmoid", "Tanh"}
+                      : SmallVector<std::string>{"Tanh"};
+    size_t perDir = defaults.size();
+    if (!acts.empty() && acts.size() != perDir * dirs)
+      return ctx.fail("activations must list one function per gate and "
+                      "direction");
+    SmallVector<Value> ys, hs, cs;
+    for (int64_t d = 0; d < dirs; ++d) {
+      activations.assign(defaults.begin(), defaults.end());
+      if (!acts.empty())
+        activations.assign(acts.begin() + d * perDir,
+                           acts.begin() + (d + 1) * perDir);
+      for (const std::string &a : activations)
+        if (a != "Sigmoid" && a != "Tanh" && a != "Relu")
+          return ctx.fail("activation '" + a + "' is not supported");
+      bool reverse =
+          direction == "reverse" || (direction == "bidirectional" && d == 1);
+      if (failed(direction1(d, reverse, ys, hs, cs)))
+        return failure();
+    }
+    // Y [seq, dirs, batch, hidden], Y_h (and Y_c) [dirs, batch, hidden].
+    auto cat = [&](ArrayRef<Value> parts, int64_t axis) -> Value {
+      if (parts.size() == 1)
+        return parts.front();
+      auto t = cast<RankedTensorType>(parts.front().getType());
+      SmallVector<int64_t> shape(t.getShape());
+      shape[axis] *= int64_t(parts.size());
+      return ConcatOp::create(ctx.b, ctx.loc,
+                              RankedTensorType::get(shape, elem), parts, axis);
+    };
+    if (ctx.hasOutput(0)) {
+      Value y = cat(ys, 1);
+      if (batchFirst) {
+        auto t = cast<RankedTensorType>(y.getType()).getShape();
+        y = TransposeOp::create(ctx.b, ctx.loc, type({t[2], t[0], t[1], t[3]}),
+                                y, ArrayRef<int64_t>{2, 0, 1, 3});
+      }
+      ctx.setResult(0, y);
+    }
+    if (ctx.hasOutput(1))
+      ctx.setResult(1, batchFirst ? swap01(cat(hs, 0)) : cat(hs, 0));
+    if (kind == Lstm && ctx.hasOutput(2))
+      ctx.setResult(2, batchFirst ? swap01(cat(cs, 0)) : cat(cs, 0));
+    return success();
+  }
+
+private:
+  RankedTensorType type(ArrayRef<int64_t> shape) {
+    return RankedTensorType::get(shape, elem);
+  }
+  /// A rank-3 value with its first two axes swapped.
+  Value swap01(Value v) {
+    auto t = cast<RankedTensorType>(v.getType());
+    return TransposeOp::create(
+        ctx.b, ctx.loc,
+        RankedTensorType::get(
+            {t.getDimSize(1), t.getDimSize(0), t.getDimSize(2)},
+            t.getElementType()),
+        v, ArrayRef<int64_t>{1, 0, 2});
+  }
+  Value slice(Value v, ArrayRef<int64_t> offsets, ArrayRef<int64_t> sizes) {
+    SmallVector<int64_t> strides(offsets.size(), 1);
+    return SliceOp::create(ctx.b, ctx.loc, type(sizes), v, offsets, strides);
+  }
+  /// Rows [g * H, (g + 1) * H) of a [.., rows] value's last axis.
+  Value gate(Value v, int64_t g) {
+    auto shape = cast<RankedTensorType>(v.getType()).getShape();
+    return slice(v, {0, g * hidden}, {shape[0], hidden});
+  }
+  Value add(Value a, Value b) {
+    return AddOp::create(ctx.b, ctx.loc, a.getType(), a, b);
+  }
+  Value mul(Value a, Value b) {
+    return MulOp::create(ctx.b, ctx.loc, a.getType(), a, b);
+  }
+  Value sub(Value a, Value b) {
+    return SubOp::create(ctx.b, ctx.loc, a.getType(), a, b);
+  }
+  Value apply(StringRef fn, Value v) {
+    if (clip > 0)
+      v = ClampOp::create(ctx.b, ctx.loc, v.getType(), v,
+                          ctx.b.getF32FloatAttr(-clip),
+                          ctx.b.getF32FloatAttr(clip));
+    if (fn == "Sigmoid")
+      return SigmoidOp::create(ctx.b, ctx.loc, v.getType(), v);
+    if (fn == "Tanh")
+      return TanhOp::create(ctx.b, ctx.loc, v.getType(), v);
+    return ClampOp::create(ctx.b, ctx.loc, v.getType(), v,
+                           ctx.b.getF32FloatAttr(0.0f),
+                           ctx.b.getF32FloatAttr(INFINITY));
+  }
+  /// Direction `d`'s [rows, cols] matrix of a [dirs, rows, cols] input,
+  /// transposed to [cols, rows] for x * M^T.
+  Value transposed(unsigned input, int64_t d) {
+    auto t = ctx.inputType(input);
+    int64_t rows = t.getDimSize(1), cols = t.getDimSize(2);
+    Value m = reshapeTo(
+        ctx, slice(ctx.input(input), {d, 0, 0}, {1, rows, cols}), {rows, cols});
+    return TransposeOp::create(ctx.b, ctx.loc, type({cols, rows}), m,
+                               ArrayRef<int64_t>{1, 0});
+  }
+  Value initial(unsigned input, int64_t d) {
+    if (!ctx.hasInput(input))
+      return ConstantOp::create(
+          ctx.b, ctx.loc, type({batch, hidden}),
+          DenseElementsAttr::get(type({batch, hidden}),
+                                 ctx.b.getFloatAttr(elem, 0.0)));
+    Value state = ctx.input(input);
+    if (batchFirst)
+      state = swap01(state);
+    return reshapeTo(ctx, slice(state, {d, 0, 0}, {1, batch, hidden}),
+                     {batch, hidden});
+  }
+
+  LogicalResult direction1(int64_t d, bool reverse, SmallVectorImpl<Value> &ys,
+                           SmallVectorImpl<Value> &hs,
+                           SmallVectorImpl<Value> &cs) {
+    int64_t G = gates * hidden;
+    // Every step's input projection at once: [seq * batch, G].
+    Value flat = reshapeTo(ctx, x, {seq * batch, inputSize});
+    Value xw = MatMulOp::create(ctx.b, ctx.loc, type({seq * batch, G}), flat,
+                                transposed(1, d));
+    Value rT = transposed(2, d);
+    Value wb, rb; // [1, G] each
+    if (ctx.hasInput(3)) {
+      Value bias =
+          reshapeTo(ctx, slice(ctx.input(3), {d, 0}, {1, 2 * G}), {1, 2 * G});
+      wb = slice(bias, {0, 0}, {1, G});
+      rb = slice(bias, {0, G}, {1, G});
+      // GRU's recurrent bias of the candidate gate sits inside the reset
+      // product when linear_before_reset; otherwise both biases add up.
+      if (kind != Gru)
+        xw = add(xw, add(wb, rb));
+      else
+        xw = add(xw, wb);
+    }
+    Value peep;
+    if (kind == Lstm && ctx.hasInput(7))
+      peep = reshapeTo(ctx, slice(ctx.input(7), {d, 0}, {1, 3 * hidden}),
+                       {1, 3 * hidden});
+    bool linearBeforeReset =
+        kind == Gru && ctx.attrs.getInt("linear_before_reset", 0) != 0;
+    Value h = initial(5, d), c = kind == Lstm ? initial(6, d) : Value();
+    SmallVector<Value> steps(seq);
+    for (int64_t i = 0; i < seq; ++i) {
+      int64_t t = reverse ? seq - 1 - i : i;
+      Value xt = slice(xw, {t * batch, 0}, {batch, G});
+      if (kind == Rnn) {
+        Value hr = MatMulOp::create(ctx.b, ctx.loc, type({batch, G}), h, rT);
+        h = apply(activations[0], add(xt, hr));
+      } else if (kind == Lstm) {
+        // Gate order i, o, f, c.
+        Value pre =
+            add(xt, MatMulOp::create(ctx.b, ctx.loc, type({batch, G}), h, rT));
+        Value it = gate(pre, 0), ot = gate(pre, 1), ft = gate(pre, 2),
+              ct = gate(pre, 3);
+        if (peep) {
+          it = add(it, mul(c, slice(peep, {0, 0}, {1, hidden})));
+          ft = add(ft, mul(c, slice(peep, {0, 2 * hidden}, {1, hidden})));
+        }
+        it = apply(activations[0], it);
+        ft = apply(activations[0], ft);
+        ct = apply(activations[1], ct);
+        c = add(mul(ft, c), mul(it, ct));
+        if (peep)
+          ot = add(ot, mul(c, slice(peep, {0, hidden}, {1, hidden})));
+        ot = apply(activations[0], ot);
+        h = mul(ot, apply(activations[2], c));
+      } else {
+        // Gate order z, r, h.
+        Value hr = MatMulOp::create(ctx.b, ctx.loc, type({batch, G}), h, rT);
+        if (rb)
+          hr = add(hr, rb);
+        Value zt = apply(activations[0], add(gate(xt, 0), gate(hr, 0)));
+        Value rt = apply(activations[0], add(gate(xt, 1), gate(hr, 1)));
+        Value candidate;
+        if (linearBeforeReset) {
+          candidate = add(gate(xt, 2), mul(rt, gate(hr, 2)));
+        } else {
+          // (r (.) H) * Rh^T + Rbh.
+          Value rh = mul(rt, h);
+          Value rhT = slice(rT, {0, 2 * hidden}, {hidden, hidden});
+          Value proj =
+              MatMulOp::create(ctx.b, ctx.loc, type({batch, hidden}), rh, rhT);
+          if (rb)
+            proj = add(proj, slice(rb, {0, 2 * hidden}, {1, hidden}));
+          candidate = add(gate(xt, 2), proj);
+        }
+        Value ht = apply(activations[1], candidate);
+        // H = (1 - z) (.) h~ + z (.) H = h~ + z (.) (H - h~).
+        h = add(ht, mul(zt, sub(h, ht)));
+      }
+      steps[t] = reshapeTo(ctx, h, {1, 1, batch, hidden});
+    }
+    ys.push_back(seq == 1 ? steps[0]
+                          : ConcatOp::create(ctx.b, ctx.loc,
+                                             type({seq, 1, batch, hidden}),
+                                             steps, 0));
+    hs.push_back(reshapeTo(ctx, h, {1, batch, hidden}));
+    if (kind == Lstm)
+      cs.push_back(reshapeTo(ctx, c, {1, batch, hidden}));
+    return success();
+  }
+
+  NodeContext &ctx;
+  Kind kind;
+  int64_t gates;
+  bool batchFirst = false;
+  Value x; // X in layout 0
+  int64_t seq = 0, batch = 0, inputSize = 0, hidden = 0;
+  Type elem;
+  float clip = 0;
+  SmallVector<std::string> activations;
+};
+
+} // namespace
+
+template <Recurrence::Kind kind>
+LogicalResult importRecurrent(NodeContext &ctx) {
+  return Recurrence(ctx, kind).run();
+}
+
+//===----------------------------------------------------------------------===//
 // Elementwise
 //===----------------------------------------------------------------------===//
 
@@ -986,6 +1270,9 @@ OpImporterFn npu::onnx_import::lookupOpImporter(llvm::StringRef opType) {
       {"SpaceToDepth", importSpaceToDepth},
       {"Tile", importTile},
       {"PRelu", importPRelu},
+      {"RNN", importRecurrent<Recurrence::Rnn>},
+      {"GRU", importRecurrent<Recurrence::Gru>},
+      {"LSTM", importRecurrent<Recurrence::Lstm>},
       {"Min", importVariadic<MinimumOp>},
       {"Max", importVariadic<MaximumOp>},
       {"MaxPool", importMaxPool},
