@@ -409,6 +409,9 @@ LogicalResult importSpaceToDepth(NodeContext &ctx) {
   return success();
 }
 
+/// The most copies Tile makes along one axis (each is one DMA copy).
+constexpr int64_t kMaxTileRepeats = 4096;
+
 /// ONNX Tile: the input concatenated with itself `repeats[d]` times along
 /// each axis d (strided DMA copies).
 LogicalResult importTile(NodeContext &ctx) {
@@ -427,6 +430,11 @@ LogicalResult importTile(NodeContext &ctx) {
       continue;
     if (r == 0 || shape[d] == 0) // an empty result: nothing to copy
       return ctx.fail("Tile to an empty tensor is not supported");
+    // One copy per repeat: bounded so that a tiny file cannot ask for
+    // millions of them.
+    if (r > kMaxTileRepeats)
+      return ctx.fail("Tile repeats " + Twine(r) + " along axis " + Twine(d) +
+                      ": at most " + Twine(kMaxTileRepeats) + " are supported");
     shape[d] *= r;
     SmallVector<Value> copies(r, x);
     x = ConcatOp::create(ctx.b, ctx.loc,
@@ -473,6 +481,8 @@ namespace {
 class Recurrence {
 public:
   enum Kind { Rnn, Gru, Lstm };
+  /// The longest sequence unrolled.
+  static constexpr int64_t kMaxSteps = 4096;
   Recurrence(NodeContext &ctx, Kind kind)
       : ctx(ctx), kind(kind), gates(kind == Lstm  ? 4
                                     : kind == Gru ? 3
@@ -493,6 +503,11 @@ public:
     seq = xType.getDimSize(0);
     batch = xType.getDimSize(1);
     inputSize = xType.getDimSize(2);
+    // The recurrence is unrolled, about twenty ops per step: bounded so
+    // that a tiny file cannot ask for millions of them.
+    if (seq < 1 || seq > kMaxSteps)
+      return ctx.fail("a sequence of " + Twine(seq) +
+                      " steps: unrolling supports 1 to " + Twine(kMaxSteps));
     hidden = ctx.attrs.getInt("hidden_size", 0);
     elem = xType.getElementType();
     if (hidden <= 0)
