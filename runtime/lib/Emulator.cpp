@@ -755,6 +755,39 @@ bool Emulator::vector(const Instruction &insn, uint64_t &cycles,
       case vecfunc::VecUnary_Softsign:
         r = x / (1.0f + std::fabs(x));
         break;
+      case vecfunc::VecUnary_Tan:
+        r = std::tan(x);
+        break;
+      case vecfunc::VecUnary_Asin:
+        r = std::asin(x);
+        break;
+      case vecfunc::VecUnary_Acos:
+        r = std::acos(x);
+        break;
+      case vecfunc::VecUnary_Atan:
+        r = std::atan(x);
+        break;
+      case vecfunc::VecUnary_Sinh:
+        r = std::sinh(x);
+        break;
+      case vecfunc::VecUnary_Cosh:
+        r = std::cosh(x);
+        break;
+      case vecfunc::VecUnary_Asinh:
+        r = std::asinh(x);
+        break;
+      case vecfunc::VecUnary_Acosh:
+        r = std::acosh(x);
+        break;
+      case vecfunc::VecUnary_Atanh:
+        r = std::atanh(x);
+        break;
+      case vecfunc::VecUnary_ThresholdedRelu:
+        r = x > alpha ? x : 0.0f;
+        break;
+      case vecfunc::VecUnary_Shrink:
+        r = x < -alpha ? x + beta : x > alpha ? x - beta : 0.0f;
+        break;
       }
       dst.setF(idx, r);
     });

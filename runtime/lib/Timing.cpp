@@ -58,6 +58,8 @@ bool isTranscendental(Opcode op, unsigned func) {
     case vecfunc::VecUnary_Ceil:
     case vecfunc::VecUnary_Round:
     case vecfunc::VecUnary_Sign:
+    case vecfunc::VecUnary_ThresholdedRelu:
+    case vecfunc::VecUnary_Shrink:
       return false;
     default: // exp, log, trigonometric, division-based, ...
       return true;

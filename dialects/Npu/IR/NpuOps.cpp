@@ -63,6 +63,23 @@ std::optional<double> npu::evaluateElementwise(Operation *op,
       .Case([&](CosOp) { return std::cos(in[0]); })
       .Case([&](SoftplusOp) { return std::log(std::exp(in[0]) + 1); })
       .Case([&](SoftsignOp) { return in[0] / (1 + std::fabs(in[0])); })
+      .Case([&](TanOp) { return std::tan(in[0]); })
+      .Case([&](AsinOp) { return std::asin(in[0]); })
+      .Case([&](AcosOp) { return std::acos(in[0]); })
+      .Case([&](AtanOp) { return std::atan(in[0]); })
+      .Case([&](SinhOp) { return std::sinh(in[0]); })
+      .Case([&](CoshOp) { return std::cosh(in[0]); })
+      .Case([&](AsinhOp) { return std::asinh(in[0]); })
+      .Case([&](AcoshOp) { return std::acosh(in[0]); })
+      .Case([&](AtanhOp) { return std::atanh(in[0]); })
+      .Case([&](ThresholdedReluOp t) {
+        return in[0] > t.getAlpha().convertToDouble() ? in[0] : 0.0;
+      })
+      .Case([&](ShrinkOp k) {
+        double l = k.getLambd().convertToDouble(),
+               b = k.getBias().convertToDouble();
+        return in[0] < -l ? in[0] + b : in[0] > l ? in[0] - b : 0.0;
+      })
       .Case([&](EluOp e) {
         return e.getScale().convertToDouble() *
                (in[0] > 0

@@ -73,6 +73,12 @@ std::optional<VecFunc> vecFuncOf(Operation *op) {
     f.kind = VecFunc::Lut;
     return f;
   }
+  // Unary ops whose mnemonic is the vector function's name (Isa.def).
+  if (isa<SigmoidOp, TanhOp, ErfOp, ExpOp, SqrtOp, ReciprocalOp, AbsOp, FloorOp,
+          CeilOp, RoundOp, SignOp, LogOp, SinOp, CosOp, TanOp, AsinOp, AcosOp,
+          AtanOp, SinhOp, CoshOp, AsinhOp, AcoshOp, AtanhOp, SoftplusOp,
+          SoftsignOp>(op))
+    return VecFunc{false, op->getName().stripDialect()};
   return TypeSwitch<Operation *, std::optional<VecFunc>>(op)
       .Case([](ClampOp c) {
         VecFunc f{false, "affine_clamp"};
@@ -99,21 +105,6 @@ std::optional<VecFunc> vecFuncOf(Operation *op) {
         f.beta = 0.5f;
         return f;
       })
-      .Case([](SigmoidOp) {
-        return VecFunc{false, "sigmoid"};
-      })
-      .Case([](TanhOp) {
-        return VecFunc{false, "tanh"};
-      })
-      .Case([](ErfOp) {
-        return VecFunc{false, "erf"};
-      })
-      .Case([](ExpOp) {
-        return VecFunc{false, "exp"};
-      })
-      .Case([](SqrtOp) {
-        return VecFunc{false, "sqrt"};
-      })
       .Case([](NegOp) {
         // affine_clamp(-1 * x + 0, -inf, +inf): exact for every value but
         // +0, which gives +0 rather than -0 (-0 + 0 is +0 in IEEE 754).
@@ -124,38 +115,16 @@ std::optional<VecFunc> vecFuncOf(Operation *op) {
         f.hi = INFINITY;
         return f;
       })
-      .Case([](ReciprocalOp) {
-        return VecFunc{false, "reciprocal"};
+      .Case([](ThresholdedReluOp t) {
+        VecFunc f{false, "thresholded_relu"};
+        f.alpha = t.getAlpha().convertToFloat();
+        return f;
       })
-      .Case([](AbsOp) {
-        return VecFunc{false, "abs"};
-      })
-      .Case([](FloorOp) {
-        return VecFunc{false, "floor"};
-      })
-      .Case([](CeilOp) {
-        return VecFunc{false, "ceil"};
-      })
-      .Case([](RoundOp) {
-        return VecFunc{false, "round"};
-      })
-      .Case([](SignOp) {
-        return VecFunc{false, "sign"};
-      })
-      .Case([](LogOp) {
-        return VecFunc{false, "log"};
-      })
-      .Case([](SinOp) {
-        return VecFunc{false, "sin"};
-      })
-      .Case([](CosOp) {
-        return VecFunc{false, "cos"};
-      })
-      .Case([](SoftplusOp) {
-        return VecFunc{false, "softplus"};
-      })
-      .Case([](SoftsignOp) {
-        return VecFunc{false, "softsign"};
+      .Case([](ShrinkOp k) {
+        VecFunc f{false, "shrink"};
+        f.alpha = k.getLambd().convertToFloat();
+        f.beta = k.getBias().convertToFloat();
+        return f;
       })
       .Case([](EluOp e) {
         VecFunc f{false, "elu"};
@@ -621,8 +590,10 @@ void registerElementwiseModels(MLIRContext *context) {
   attach<ClampOp, LeakyReluOp, HardSigmoidOp, HardSwishOp, SigmoidOp, TanhOp,
          ErfOp, ExpOp, SqrtOp, NegOp, ReciprocalOp, AbsOp, FloorOp, CeilOp,
          RoundOp, SignOp, LogOp, SinOp, CosOp, SoftplusOp, SoftsignOp, EluOp,
-         AddOp, SubOp, MulOp, DivOp, PowOp, MinimumOp, MaximumOp, QuantizeOp,
-         DequantizeOp, LookupTableOp>(context);
+         TanOp, AsinOp, AcosOp, AtanOp, SinhOp, CoshOp, AsinhOp, AcoshOp,
+         AtanhOp, ThresholdedReluOp, ShrinkOp, AddOp, SubOp, MulOp, DivOp,
+         PowOp, MinimumOp, MaximumOp, QuantizeOp, DequantizeOp, LookupTableOp>(
+      context);
 }
 
 } // namespace npu::codegen

@@ -873,6 +873,38 @@ LogicalResult importElu(NodeContext &ctx) {
   return success();
 }
 
+LogicalResult importThresholdedRelu(NodeContext &ctx) {
+  ctx.setResult(0,
+                ThresholdedReluOp::create(
+                    ctx.b, ctx.loc, ctx.resultType(0), ctx.input(0),
+                    ctx.b.getF32FloatAttr(ctx.attrs.getFloat("alpha", 1.0f))));
+  return success();
+}
+
+LogicalResult importShrink(NodeContext &ctx) {
+  ctx.setResult(0,
+                ShrinkOp::create(
+                    ctx.b, ctx.loc, ctx.resultType(0), ctx.input(0),
+                    ctx.b.getF32FloatAttr(ctx.attrs.getFloat("lambd", 0.5f)),
+                    ctx.b.getF32FloatAttr(ctx.attrs.getFloat("bias", 0.0f))));
+  return success();
+}
+
+/// ONNX Celu: `x > 0 ? x : alpha * (exp(x / alpha) - 1)`, which is
+/// `elu(x / alpha)` (alpha 1) scaled by alpha.
+LogicalResult importCelu(NodeContext &ctx) {
+  float alpha = ctx.attrs.getFloat("alpha", 1.0f);
+  if (alpha == 0.0f)
+    return ctx.fail("Celu alpha must not be 0");
+  auto type = ctx.resultType(0);
+  Value scaled = MulOp::create(ctx.b, ctx.loc, type, ctx.input(0),
+                               ctx.scalar(type.getElementType(), 1.0 / alpha));
+  ctx.setResult(0, EluOp::create(ctx.b, ctx.loc, type, scaled,
+                                 ctx.b.getF32FloatAttr(1.0f),
+                                 ctx.b.getF32FloatAttr(alpha)));
+  return success();
+}
+
 LogicalResult importSelu(NodeContext &ctx) {
   // ONNX defaults: alpha 1.67326..., gamma 1.0507...
   ctx.setResult(0,
@@ -1268,6 +1300,18 @@ OpImporterFn npu::onnx_import::lookupOpImporter(llvm::StringRef opType) {
       {"Cos", importUnary<CosOp>},
       {"Softplus", importUnary<SoftplusOp>},
       {"Softsign", importUnary<SoftsignOp>},
+      {"Tan", importUnary<TanOp>},
+      {"Asin", importUnary<AsinOp>},
+      {"Acos", importUnary<AcosOp>},
+      {"Atan", importUnary<AtanOp>},
+      {"Sinh", importUnary<SinhOp>},
+      {"Cosh", importUnary<CoshOp>},
+      {"Asinh", importUnary<AsinhOp>},
+      {"Acosh", importUnary<AcoshOp>},
+      {"Atanh", importUnary<AtanhOp>},
+      {"ThresholdedRelu", importThresholdedRelu},
+      {"Shrink", importShrink},
+      {"Celu", importCelu},
       {"Elu", importElu},
       {"Selu", importSelu},
       {"Cast", importCast},

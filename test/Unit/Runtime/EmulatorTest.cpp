@@ -546,6 +546,22 @@ TEST(Emulator, UnaryFunctions) {
        [](float v) { return std::log(std::exp(v) + 1.0f); }},
       {vecfunc::VecUnary_Softsign,
        [](float v) { return v / (1.0f + std::fabs(v)); }},
+      {vecfunc::VecUnary_Tan, [](float v) { return std::tan(v); }},
+      {vecfunc::VecUnary_Asin, [](float v) { return std::asin(v); }},
+      {vecfunc::VecUnary_Acos, [](float v) { return std::acos(v); }},
+      {vecfunc::VecUnary_Atan, [](float v) { return std::atan(v); }},
+      {vecfunc::VecUnary_Sinh, [](float v) { return std::sinh(v); }},
+      {vecfunc::VecUnary_Cosh, [](float v) { return std::cosh(v); }},
+      {vecfunc::VecUnary_Asinh, [](float v) { return std::asinh(v); }},
+      {vecfunc::VecUnary_Acosh, [](float v) { return std::acosh(v); }},
+      {vecfunc::VecUnary_Atanh, [](float v) { return std::atanh(v); }},
+      // alpha 0.1, beta 0.5: hand-worked at the inputs below.
+      {vecfunc::VecUnary_ThresholdedRelu,
+       [](float v) { return v > 0.1f ? v : 0.0f; }},
+      {vecfunc::VecUnary_Shrink,
+       [](float v) {
+         return v < -0.1f ? v + 0.5f : v > 0.1f ? v - 0.5f : 0.0f;
+       }},
       // alpha 0.1, beta (the scale) 0.5.
       {vecfunc::VecUnary_Elu,
        [](float v) {

@@ -54,9 +54,10 @@ uint64_t vectorCycles(const TargetDesc &t, uint64_t work, bool narrow,
                       bool transcendental);
 
 /// Whether a vector instruction's function is transcendental (exp, log,
-/// sin, cos, tanh, erf, sigmoid, softplus, elu, softsign, reciprocal,
-/// rsqrt, sqrt, division, power); copies, clamps, abs, floor, ceil, round
-/// and sign are not.
+/// the trigonometric and hyperbolic functions, tanh, erf, sigmoid,
+/// softplus, elu, softsign, reciprocal, rsqrt, sqrt, division, power);
+/// copies, clamps, abs, floor, ceil, round, sign, thresholded ReLU and
+/// shrink are not.
 bool isTranscendental(Opcode op, unsigned func);
 
 /// The cycles `insn` takes by the formulas above, from the executable's

@@ -559,6 +559,129 @@ def Npu_SoftsignOp : Npu_UnaryOp<"softsign"> {
   }];
 }
 
+def Npu_TanOp : Npu_UnaryOp<"tan"> {
+  let summary = "Tangent (ONNX Tan)";
+  let description = [{
+    `y = tan(x)`.
+
+    ```mlir
+    %y = npu.tan %x : tensor<4xf32> -> tensor<4xf32>
+    ```
+  }];
+}
+
+def Npu_AsinOp : Npu_UnaryOp<"asin"> {
+  let summary = "Arcsine (ONNX Asin)";
+  let description = [{
+    `y = asin(x)`.
+
+    ```mlir
+    %y = npu.asin %x : tensor<4xf32> -> tensor<4xf32>
+    ```
+  }];
+}
+
+def Npu_AcosOp : Npu_UnaryOp<"acos"> {
+  let summary = "Arccosine (ONNX Acos)";
+  let description = [{
+    `y = acos(x)`.
+
+    ```mlir
+    %y = npu.acos %x : tensor<4xf32> -> tensor<4xf32>
+    ```
+  }];
+}
+
+def Npu_AtanOp : Npu_UnaryOp<"atan"> {
+  let summary = "Arctangent (ONNX Atan)";
+  let description = [{
+    `y = atan(x)`.
+
+    ```mlir
+    %y = npu.atan %x : tensor<4xf32> -> tensor<4xf32>
+    ```
+  }];
+}
+
+def Npu_SinhOp : Npu_UnaryOp<"sinh"> {
+  let summary = "Hyperbolic sine (ONNX Sinh)";
+  let description = [{
+    `y = sinh(x)`.
+
+    ```mlir
+    %y = npu.sinh %x : tensor<4xf32> -> tensor<4xf32>
+    ```
+  }];
+}
+
+def Npu_CoshOp : Npu_UnaryOp<"cosh"> {
+  let summary = "Hyperbolic cosine (ONNX Cosh)";
+  let description = [{
+    `y = cosh(x)`.
+
+    ```mlir
+    %y = npu.cosh %x : tensor<4xf32> -> tensor<4xf32>
+    ```
+  }];
+}
+
+def Npu_AsinhOp : Npu_UnaryOp<"asinh"> {
+  let summary = "Inverse hyperbolic sine (ONNX Asinh)";
+  let description = [{
+    `y = asinh(x)`.
+
+    ```mlir
+    %y = npu.asinh %x : tensor<4xf32> -> tensor<4xf32>
+    ```
+  }];
+}
+
+def Npu_AcoshOp : Npu_UnaryOp<"acosh"> {
+  let summary = "Inverse hyperbolic cosine (ONNX Acosh)";
+  let description = [{
+    `y = acosh(x)`.
+
+    ```mlir
+    %y = npu.acosh %x : tensor<4xf32> -> tensor<4xf32>
+    ```
+  }];
+}
+
+def Npu_AtanhOp : Npu_UnaryOp<"atanh"> {
+  let summary = "Inverse hyperbolic tangent (ONNX Atanh)";
+  let description = [{
+    `y = atanh(x)`.
+
+    ```mlir
+    %y = npu.atanh %x : tensor<4xf32> -> tensor<4xf32>
+    ```
+  }];
+}
+
+def Npu_ThresholdedReluOp : Npu_UnaryOp<"thresholded_relu"> {
+  let summary = "Thresholded ReLU (ONNX ThresholdedRelu)";
+  let description = [{
+    `y = x > alpha ? x : 0`.
+
+    ```mlir
+    %y = npu.thresholded_relu %x {alpha = 1.0 : f32} : tensor<4xf32> -> tensor<4xf32>
+    ```
+  }];
+  let arguments = (ins Npu_Tensor:$input, F32Attr:$alpha);
+}
+
+def Npu_ShrinkOp : Npu_UnaryOp<"shrink"> {
+  let summary = "Shrink (ONNX Shrink)";
+  let description = [{
+    `y = x < -lambd ? x + bias : x > lambd ? x - bias : 0`.
+
+    ```mlir
+    %y = npu.shrink %x {bias = 0.0 : f32, lambd = 0.5 : f32} : tensor<4xf32> -> tensor<4xf32>
+    ```
+  }];
+  let arguments = (ins Npu_Tensor:$input, F32Attr:$lambd, F32Attr:$bias);
+}
+
 def Npu_EluOp : Npu_UnaryOp<"elu"> {
   let summary = "Exponential linear unit (ONNX Elu, Selu)";
   let description = [{
