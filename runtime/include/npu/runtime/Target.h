@@ -87,10 +87,10 @@ struct TargetDesc {
   X(energy.dramBytePj, "dram_byte_pj", Real)
 
 /// Whether `t`'s figures describe a machine the compiler and the emulator
-/// can work with: every integer positive, 256 lookup-table entries, the FP32 rate divisor dividing rows x
-/// cols, at most 40 address bits, at most 2^31 bytes of scratchpad and
-/// accumulator, energy figures finite and non-negative. Sets `why` (naming the
-/// field by its key) and returns false otherwise.
+/// can work with: every integer positive, 256 lookup-table entries, the FP32
+/// rate divisor dividing rows x cols, at most 40 address bits, at most 2^31
+/// bytes of scratchpad and accumulator, energy figures finite and non-negative.
+/// Sets `why` (naming the field by its key) and returns false otherwise.
 bool validateTarget(const TargetDesc &t, std::string &why);
 
 /// Field-by-field equality (name included).
