@@ -1267,6 +1267,42 @@ LogicalResult importResize(NodeContext &ctx) {
   return success();
 }
 
+/// ONNX Expand: the input broadcast to the result's shape (the shape input
+/// must be constant: ONNX shape inference needs it). Each axis of size 1
+/// that grows repeats its element: a nearest resize at the integer scale
+/// out/1, which the code generator runs as a DMA copy whose source stride on
+/// that axis is 0.
+LogicalResult importExpand(NodeContext &ctx) {
+  RankedTensorType outType = ctx.resultType(0);
+  auto inType = ctx.inputType(0);
+  int64_t rank = outType.getRank();
+  if (inType.getRank() > rank)
+    return ctx.fail("Expand to fewer axes than the input has");
+  // Leading axes the input lacks are 1s (NumPy broadcasting).
+  SmallVector<int64_t> shape(rank - inType.getRank(), 1);
+  llvm::append_range(shape, inType.getShape());
+  Value x = reshapeTo(ctx, ctx.input(0), shape);
+  SmallVector<float> scales;
+  bool repeats = false;
+  for (int64_t d = 0; d < rank; ++d) {
+    int64_t in = shape[d], out = outType.getDimSize(d);
+    if (in != out && in != 1)
+      return ctx.fail("Expand shape does not broadcast from the input");
+    scales.push_back(float(out) / float(in));
+    repeats |= in != out;
+  }
+  if (!repeats) {
+    ctx.setResult(0, x);
+    return success();
+  }
+  ctx.setResult(0, ResizeOp::create(ctx.b, ctx.loc, outType, x,
+                                    ResizeMode::nearest,
+                                    CoordinateTransformationMode::asymmetric,
+                                    NearestMode::floor, scales,
+                                    llvm::APFloat(-0.75f), false));
+  return success();
+}
+
 } // namespace
 
 OpImporterFn npu::onnx_import::lookupOpImporter(llvm::StringRef opType) {
@@ -1328,6 +1364,7 @@ OpImporterFn npu::onnx_import::lookupOpImporter(llvm::StringRef opType) {
       {"DepthToSpace", importDepthToSpace},
       {"SpaceToDepth", importSpaceToDepth},
       {"Tile", importTile},
+      {"Expand", importExpand},
       {"PRelu", importPRelu},
       {"RNN", importRecurrent<Recurrence::Rnn>},
       {"GRU", importRecurrent<Recurrence::Gru>},
