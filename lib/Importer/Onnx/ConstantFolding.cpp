@@ -79,6 +79,7 @@ struct Folder {
   FoldStatus reshape();
   FoldStatus squeezeUnsqueeze(bool unsqueeze);
   FoldStatus concat();
+  FoldStatus split();
   FoldStatus gather();
   FoldStatus slice();
   FoldStatus cast();
@@ -121,6 +122,8 @@ FoldStatus Folder::run() {
     return squeezeUnsqueeze(op == "Unsqueeze");
   if (op == "Concat")
     return concat();
+  if (op == "Split")
+    return split();
   if (op == "Gather")
     return gather();
   if (op == "Slice")
@@ -289,6 +292,53 @@ FoldStatus Folder::concat() {
       for (int64_t i = 0; i < chunk; ++i)
         copyElem(*t, o * chunk + i, r, pos++);
     }
+  return FoldStatus::Folded;
+}
+
+/// ONNX Split of a constant: the `split` sizes (attribute before opset 13,
+/// optional input from 13) or equal parts, one per output.
+FoldStatus Folder::split() {
+  const HostTensor &data = *in[0];
+  int64_t rank = data.shape.size(), axis = attrs.getInt("axis", 0);
+  if (!normalizeAxis(axis, rank))
+    return fail("Split axis out of range");
+  int64_t outputs = node.output_size(), dim = data.shape[axis];
+  std::vector<int64_t> sizes;
+  if (opset >= 13 && has(1)) {
+    sizes = intsOf(*in[1]);
+  } else if (opset < 13 && attrs.has("split")) {
+    SmallVector<int64_t> given = attrs.getInts("split", {});
+    sizes.assign(given.begin(), given.end());
+  } else if (outputs > 0 && dim % outputs == 0)
+    sizes.assign(outputs, dim / outputs);
+  else
+    return fail("Split into unequal parts needs the split sizes");
+  int64_t total = 0;
+  for (int64_t n : sizes) {
+    if (n < 0)
+      return fail("Split sizes must not be negative");
+    total += n;
+  }
+  if (static_cast<int64_t>(sizes.size()) != outputs || total != dim)
+    return fail("Split sizes must give one part per output and sum to the "
+                "axis");
+  int64_t outer = 1, inner = 1;
+  for (int64_t d = 0; d < axis; ++d)
+    outer *= data.shape[d];
+  for (int64_t d = axis + 1; d < rank; ++d)
+    inner *= data.shape[d];
+  int64_t start = 0;
+  for (int64_t n : sizes) {
+    SmallVector<int64_t> dims(data.shape);
+    dims[axis] = n;
+    HostTensor &r = result(data.dtype, dims);
+    int64_t pos = 0;
+    for (int64_t o = 0; o < outer; ++o)
+      for (int64_t j = start; j < start + n; ++j)
+        for (int64_t i = 0; i < inner; ++i)
+          copyElem(data, (o * dim + j) * inner + i, r, pos++);
+    start += n;
+  }
   return FoldStatus::Folded;
 }
 
