@@ -176,15 +176,19 @@ LogicalResult importGemm(NodeContext &ctx) {
 // Normalisation
 //===----------------------------------------------------------------------===//
 
+/// An f32 attribute from the node's float attribute `name` (or `dflt`).
+FloatAttr floatAttr(NodeContext &ctx, StringRef name, float dflt) {
+  return ctx.b.getF32FloatAttr(ctx.attrs.getFloat(name, dflt));
+}
+
 LogicalResult importBatchNorm(NodeContext &ctx) {
   if (ctx.attrs.getInt("training_mode", 0) || ctx.hasOutput(1) ||
       ctx.hasOutput(2) || ctx.hasOutput(3) || ctx.hasOutput(4))
     return ctx.fail("training-mode BatchNormalization is not supported");
-  ctx.setResult(
-      0, BatchNormOp::create(
-             ctx.b, ctx.loc, ctx.resultType(0), ctx.input(0), ctx.input(1),
-             ctx.input(2), ctx.input(3), ctx.input(4),
-             ctx.b.getF32FloatAttr(ctx.attrs.getFloat("epsilon", 1e-5f))));
+  ctx.setResult(0, BatchNormOp::create(ctx.b, ctx.loc, ctx.resultType(0),
+                                       ctx.input(0), ctx.input(1), ctx.input(2),
+                                       ctx.input(3), ctx.input(4),
+                                       floatAttr(ctx, "epsilon", 1e-5f)));
   return success();
 }
 
@@ -858,35 +862,30 @@ LogicalResult importMean(NodeContext &ctx) {
 }
 
 LogicalResult importLeakyRelu(NodeContext &ctx) {
-  ctx.setResult(0,
-                LeakyReluOp::create(
-                    ctx.b, ctx.loc, ctx.resultType(0), ctx.input(0),
-                    ctx.b.getF32FloatAttr(ctx.attrs.getFloat("alpha", 0.01f))));
+  ctx.setResult(0, LeakyReluOp::create(ctx.b, ctx.loc, ctx.resultType(0),
+                                       ctx.input(0),
+                                       floatAttr(ctx, "alpha", 0.01f)));
   return success();
 }
 
 LogicalResult importElu(NodeContext &ctx) {
-  ctx.setResult(
-      0, EluOp::create(ctx.b, ctx.loc, ctx.resultType(0), ctx.input(0),
-                       ctx.b.getF32FloatAttr(ctx.attrs.getFloat("alpha", 1.0f)),
-                       ctx.b.getF32FloatAttr(1.0f)));
+  ctx.setResult(0, EluOp::create(ctx.b, ctx.loc, ctx.resultType(0),
+                                 ctx.input(0), floatAttr(ctx, "alpha", 1.0f),
+                                 ctx.b.getF32FloatAttr(1.0f)));
   return success();
 }
 
 LogicalResult importThresholdedRelu(NodeContext &ctx) {
-  ctx.setResult(0,
-                ThresholdedReluOp::create(
-                    ctx.b, ctx.loc, ctx.resultType(0), ctx.input(0),
-                    ctx.b.getF32FloatAttr(ctx.attrs.getFloat("alpha", 1.0f))));
+  ctx.setResult(0, ThresholdedReluOp::create(ctx.b, ctx.loc, ctx.resultType(0),
+                                             ctx.input(0),
+                                             floatAttr(ctx, "alpha", 1.0f)));
   return success();
 }
 
 LogicalResult importShrink(NodeContext &ctx) {
-  ctx.setResult(0,
-                ShrinkOp::create(
-                    ctx.b, ctx.loc, ctx.resultType(0), ctx.input(0),
-                    ctx.b.getF32FloatAttr(ctx.attrs.getFloat("lambd", 0.5f)),
-                    ctx.b.getF32FloatAttr(ctx.attrs.getFloat("bias", 0.0f))));
+  ctx.setResult(0, ShrinkOp::create(ctx.b, ctx.loc, ctx.resultType(0),
+                                    ctx.input(0), floatAttr(ctx, "lambd", 0.5f),
+                                    floatAttr(ctx, "bias", 0.0f)));
   return success();
 }
 
@@ -907,21 +906,18 @@ LogicalResult importCelu(NodeContext &ctx) {
 
 LogicalResult importSelu(NodeContext &ctx) {
   // ONNX defaults: alpha 1.67326..., gamma 1.0507...
-  ctx.setResult(0,
-                EluOp::create(ctx.b, ctx.loc, ctx.resultType(0), ctx.input(0),
-                              ctx.b.getF32FloatAttr(ctx.attrs.getFloat(
-                                  "alpha", 1.67326319217681884765625f)),
-                              ctx.b.getF32FloatAttr(ctx.attrs.getFloat(
-                                  "gamma", 1.05070102214813232421875f))));
+  ctx.setResult(
+      0, EluOp::create(ctx.b, ctx.loc, ctx.resultType(0), ctx.input(0),
+                       floatAttr(ctx, "alpha", 1.67326319217681884765625f),
+                       floatAttr(ctx, "gamma", 1.05070102214813232421875f)));
   return success();
 }
 
 LogicalResult importHardSigmoid(NodeContext &ctx) {
-  ctx.setResult(0,
-                HardSigmoidOp::create(
-                    ctx.b, ctx.loc, ctx.resultType(0), ctx.input(0),
-                    ctx.b.getF32FloatAttr(ctx.attrs.getFloat("alpha", 0.2f)),
-                    ctx.b.getF32FloatAttr(ctx.attrs.getFloat("beta", 0.5f))));
+  ctx.setResult(0, HardSigmoidOp::create(ctx.b, ctx.loc, ctx.resultType(0),
+                                         ctx.input(0),
+                                         floatAttr(ctx, "alpha", 0.2f),
+                                         floatAttr(ctx, "beta", 0.5f)));
   return success();
 }
 
