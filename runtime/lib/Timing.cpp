@@ -253,10 +253,6 @@ bool scheduleStatically(const Executable &exe, StaticSchedule &schedule,
   return true;
 }
 
-uint64_t LayerEstimate::cycles() const {
-  return std::max({loadCycles, computeCycles, storeCycles});
-}
-
 std::vector<LayerEstimate> estimateLayers(const Executable &exe) {
   std::vector<LayerEstimate> layers(exe.layers().size());
   auto bytesOf = [](const bin::DmaDesc &d) {

@@ -128,16 +128,15 @@ bool scheduleStatically(const Executable &exe, StaticSchedule &schedule,
                         std::string &error,
                         uint64_t maxInstructions = uint64_t(1) << 32);
 
-/// A static estimate of one layer of an executable: what its instructions
-/// cost on each unit if they overlapped perfectly. No execution; dense
-/// matmuls (a block-sparse one counts every weight tile).
+/// A static account of one layer of an executable: its MACs, DRAM bytes and
+/// the busy cycles of its instructions per queue (its time on the timeline
+/// is StaticSchedule's). No execution; dense matmuls (a block-sparse one
+/// counts every weight tile).
 struct LayerEstimate {
   uint64_t macs = 0;                              ///< Dense MACs.
   uint64_t dramReadBytes = 0, dramWriteBytes = 0; ///< Bytes moved by DMA.
   uint64_t loadCycles = 0, computeCycles = 0, storeCycles = 0;
   uint64_t instructions = 0;
-  /// The slowest unit: the layer's time with perfect overlap.
-  uint64_t cycles() const;
 };
 
 /// Per layer (indexed by layer id) estimates of `exe`'s instructions;
