@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Reference outputs from ONNX Runtime (CPU, one intra-op thread) for the
 // differential tests and the benchmark: runs MODEL.onnx on .npy inputs and
-// writes one float32 .npy per output (named after the output, as npu-run
-// does) plus DIR/ort.json with the wall time per run.
+// writes one .npy per output (named after the output, as npu-run does, of
+// the output's own element type) plus DIR/ort.json with the wall time per run.
 //
 // Usage: ort-reference.cjs MODEL.onnx --input=NAME=FILE.npy... --output-dir=DIR
 //                          [--repeat=N]
@@ -45,9 +45,19 @@ function readNpy(file) {
   return { type: dt[0], data: new dt[1](copy.buffer), dims };
 }
 
-function writeNpy(file, dims, data) {
+// ONNX Runtime's tensor types as .npy dtypes and typed arrays.
+const outTypes = {
+  float32: ['<f4', Float32Array], float64: ['<f8', Float64Array],
+  int64: ['<i8', BigInt64Array], int32: ['<i4', Int32Array],
+  int16: ['<i2', Int16Array], int8: ['|i1', Int8Array],
+  uint64: ['<u8', BigUint64Array], uint32: ['<u4', Uint32Array],
+  uint16: ['<u2', Uint16Array], uint8: ['|u1', Uint8Array],
+  bool: ['|b1', Uint8Array],
+};
+function writeNpy(file, dims, data, type) {
   const shape = dims.length === 1 ? `(${dims[0]},)` : `(${dims.join(', ')})`;
-  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': ${shape}, }`;
+  const [descr, Array_] = outTypes[type] || outTypes.float32;
+  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shape}, }`;
   const pad = 64 - ((10 + header.length + 1) % 64);
   header += ' '.repeat(pad % 64) + '\n';
   const head = Buffer.alloc(10);
@@ -55,7 +65,8 @@ function writeNpy(file, dims, data) {
   head[6] = 1;
   head[7] = 0;
   head.writeUInt16LE(header.length, 8);
-  const body = Buffer.from(Float32Array.from(data, Number).buffer);
+  const big = Array_ === BigInt64Array || Array_ === BigUint64Array;
+  const body = Buffer.from(Array_.from(data, big ? BigInt : Number).buffer);
   fs.writeFileSync(file + '.part', Buffer.concat([head, Buffer.from(header, 'latin1'), body]));
   fs.renameSync(file + '.part', file);
 }
@@ -101,7 +112,7 @@ async function main() {
   fs.mkdirSync(outDir, { recursive: true });
   for (const name of session.outputNames) {
     const t = results[name];
-    writeNpy(path.join(outDir, name + '.npy'), t.dims, t.data);
+    writeNpy(path.join(outDir, name + '.npy'), t.dims, t.data, t.type);
   }
   times.sort((a, b) => a - b);
   fs.writeFileSync(path.join(outDir, 'ort.json'), JSON.stringify({

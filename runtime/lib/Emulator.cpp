@@ -35,6 +35,8 @@ const char *unitName(Unit unit) {
     return "mac";
   case Unit::Vector:
     return "vector";
+  case Unit::Host:
+    return "host";
   case Unit::None:
     return "none";
   }
@@ -1005,14 +1007,33 @@ bool Emulator::run(std::string &error) {
   stats_ = RunStats();
   stats_.layers.assign(exe_.layers().size(), LayerStats());
   trace_.clear();
+  error.clear();
+  // Segments run in program order (so memory always holds what a serial
+  // execution would); their timeline overlaps the NPU and the host where
+  // SegmentTimeline finds no DRAM conflict.
+  SegmentTimeline timeline;
+  for (const SegmentSpec &seg : exe_.segments()) {
+    uint64_t start = timeline.earliestStart(seg);
+    uint64_t end = 0;
+    if (!(seg.isHost() ? runHostSegment(seg, start, end, error)
+                       : runNpuSegment(seg, start, end, error)))
+      return false;
+    timeline.finish(seg, end);
+  }
+  stats_.cycles = timeline.makespan();
+  currentLayer_ = nullptr;
+  finishStats();
+  return true;
+}
 
+bool Emulator::runNpuSegment(const SegmentSpec &seg, uint64_t segStart,
+                             uint64_t &segEnd, std::string &error) {
   // The queues' issue order and timeline are the timing model's
   // (QueueScheduler); here each issued instruction is also executed.
   const std::vector<Instruction> &insns = exe_.instructions();
-  QueueScheduler queues(insns);
+  QueueScheduler queues(insns, seg.first, seg.first + seg.count, segStart);
   uint32_t pc;
   uint64_t start;
-  error.clear();
   while (queues.next(pc, start, error)) {
     if (++stats_.instructions > options_.maxInstructions) {
       error = "instruction budget of " +
@@ -1041,7 +1062,6 @@ bool Emulator::run(std::string &error) {
     Unit unit = unitOf(insn.opcode());
     if (unit != Unit::None)
       stats_.unitBusy[unsigned(unit)] += cycles;
-    stats_.cycles = std::max(stats_.cycles, end);
     if (currentLayer_) {
       const EnergyModel &e = target_.energy;
       uint64_t int8 = stats_.macsInt8 - int8Before;
@@ -1062,8 +1082,48 @@ bool Emulator::run(std::string &error) {
   }
   if (!error.empty())
     return false; // a deadlock
-  currentLayer_ = nullptr;
-  finishStats();
+  segEnd = queues.makespan();
+  return true;
+}
+
+bool Emulator::runHostSegment(const SegmentSpec &seg, uint64_t start,
+                              uint64_t &end, std::string &error) {
+  const HostOpSpec &op = exe_.hostOps()[seg.hostOp];
+  auto bind = [&](const std::vector<HostOpSpec::Operand> &list) {
+    std::vector<HostTensorView> views;
+    for (const HostOpSpec::Operand &o : list)
+      views.push_back({o.present, o.type, o.shape,
+                       o.present ? dram_.data() + o.dramOffset : nullptr});
+    return views;
+  };
+  // The loader checked every operand against the DRAM size, which prepare()
+  // allocated.
+  std::vector<HostTensorView> inputs = bind(op.inputs), outputs = bind(op.outputs);
+  HostWork work;
+  std::string why;
+  const LayerInfo &layer = exe_.layers()[op.layer];
+  if (!op.kernel->run(op.node, inputs, outputs, work, why)) {
+    error = "host op '" + layer.name + "' (" + layer.op + "): " + why;
+    return false;
+  }
+  uint64_t bytes = hostOpBytes(op), instructions = 0;
+  uint64_t hostCycles = hostOpCycles(target_, work, bytes, instructions);
+  uint64_t cycles = hostToNpuCycles(target_, hostCycles);
+  end = start + cycles;
+  double energy = instructions * target_.host.instructionPj +
+                  bytes * target_.energy.dramBytePj;
+  stats_.hostCycles += hostCycles;
+  stats_.hostInstructions += instructions;
+  stats_.hostDramBytes += bytes;
+  stats_.hostEnergyPj += energy;
+  stats_.unitBusy[unsigned(Unit::Host)] += cycles;
+  ++stats_.hostOps;
+  LayerStats &l = stats_.layers[op.layer];
+  l.cycles += cycles;
+  l.dramBytes += bytes;
+  l.energyPj += energy;
+  if (options_.trace)
+    trace_.push_back({Unit::Host, uint32_t(seg.hostOp), op.layer, start, end});
   return true;
 }
 
@@ -1075,7 +1135,7 @@ void Emulator::finishStats() {
       (stats_.dramReadBytes + stats_.dramWriteBytes) * e.dramBytePj +
       stats_.laneOpsInt8 * e.int8LaneOpPj +
       stats_.laneOpsInt32 * e.int32LaneOpPj +
-      stats_.laneOpsFp32 * e.fp32LaneOpPj;
+      stats_.laneOpsFp32 * e.fp32LaneOpPj + stats_.hostEnergyPj;
   if (stats_.cycles)
     stats_.macUtilization =
         (double(stats_.macsInt8) / target_.int8MacsPerCycle() +

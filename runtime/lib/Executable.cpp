@@ -2,6 +2,7 @@
 
 #include "npu/runtime/Executable.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -12,10 +13,16 @@ uint32_t elementBytes(bin::ElementType type) {
   switch (type) {
   case bin::ElementType::F32:
   case bin::ElementType::I32:
+  case bin::ElementType::U32:
     return 4;
   case bin::ElementType::I64:
+  case bin::ElementType::U64:
+  case bin::ElementType::F64:
     return 8;
   case bin::ElementType::F16:
+  case bin::ElementType::BF16:
+  case bin::ElementType::I16:
+  case bin::ElementType::U16:
     return 2;
   case bin::ElementType::I8:
   case bin::ElementType::U8:
@@ -147,7 +154,11 @@ bool Executable::verify(const TargetDesc *expected, std::string &error) {
       t.vector_lanes_int8() != d.vectorLanesInt8 ||
       t.vector_lanes_32() != d.vectorLanes32 ||
       t.dram_bytes_per_cycle() != d.dramBytesPerCycle ||
-      t.dram_latency_cycles() != d.dramLatencyCycles)
+      t.dram_latency_cycles() != d.dramLatencyCycles ||
+      t.host_clock_hz() != d.host.clockHz ||
+      t.host_simd_bytes_per_cycle() != d.host.simdBytesPerCycle ||
+      t.host_dram_bytes_per_cycle() != d.host.dramBytesPerCycle ||
+      t.host_call_overhead_cycles() != d.host.callOverheadCycles)
     return fail(error, "target '" + name +
                            "' parameters differ from this runtime's "
                            "description of it");
@@ -245,6 +256,214 @@ bool Executable::verify(const TargetDesc *expected, std::string &error) {
       return fail(error, "DMA descriptor " + std::to_string(i) +
                              " has element size " + std::to_string(eb));
   }
+  return verifyHostOps(error) && verifySegments(error);
+}
+
+namespace {
+
+/// Reads one host op operand, checking its size against DRAM.
+bool readHostTensor(const bin::HostTensor &t, uint64_t dramSize,
+                    const std::string &label, HostOpSpec::Operand &out,
+                    std::string &error) {
+  out.present = t.present();
+  if (!out.present)
+    return true;
+  out.type = t.element_type();
+  if (elementBytes(out.type) == 0 || !bin::EnumNameElementType(out.type)[0])
+    return fail(error, label + " has an unknown element type");
+  uint64_t count = 1;
+  if (t.shape()) {
+    if (t.shape()->size() > 16)
+      return fail(error, label + " has more than 16 dimensions");
+    for (int64_t d : *t.shape()) {
+      if (d < 0 || d > (int64_t(1) << 32))
+        return fail(error, label + " has a bad dimension");
+      out.shape.push_back(d);
+      count *= uint64_t(d);
+      if (count > (uint64_t(1) << 32))
+        return fail(error, label + " is too large");
+    }
+  }
+  out.dramOffset = t.dram_offset();
+  out.sizeBytes = count * elementBytes(out.type);
+  if (out.dramOffset > dramSize || out.sizeBytes > dramSize - out.dramOffset)
+    return fail(error, label + " lies outside DRAM");
+  return true;
+}
+
+bool overlaps(const HostOpSpec::Operand &a, const HostOpSpec::Operand &b) {
+  return a.present && b.present && a.sizeBytes && b.sizeBytes &&
+         a.dramOffset < b.dramOffset + b.sizeBytes &&
+         b.dramOffset < a.dramOffset + a.sizeBytes;
+}
+
+std::vector<HostTensorView> views(const std::vector<HostOpSpec::Operand> &ops) {
+  std::vector<HostTensorView> out;
+  for (const HostOpSpec::Operand &o : ops)
+    out.push_back({o.present, o.type, o.shape, nullptr});
+  return out;
+}
+
+/// Sorts and coalesces `ranges` in place, dropping empty ones.
+void coalesce(std::vector<DramRange> &ranges) {
+  ranges.erase(std::remove_if(ranges.begin(), ranges.end(),
+                              [](const DramRange &r) { return r.end <= r.begin; }),
+               ranges.end());
+  std::sort(ranges.begin(), ranges.end(),
+            [](const DramRange &a, const DramRange &b) {
+              return a.begin < b.begin;
+            });
+  size_t out = 0;
+  for (const DramRange &r : ranges) {
+    if (out && r.begin <= ranges[out - 1].end)
+      ranges[out - 1].end = std::max(ranges[out - 1].end, r.end);
+    else
+      ranges[out++] = r;
+  }
+  ranges.resize(out);
+}
+
+/// The DRAM bytes a DMA command touches: from `dram` to its last element.
+DramRange dmaRange(const bin::DmaDesc &d, uint32_t dram) {
+  uint64_t last = 0;
+  for (int i = 0; i < 4; ++i) {
+    if (d.sizes()->Get(i) == 0)
+      return {dram, dram};
+    last += uint64_t(d.sizes()->Get(i) - 1) * d.dram_strides()->Get(i);
+  }
+  return {dram, dram + last + d.elem_bytes()};
+}
+
+} // namespace
+
+bool Executable::verifyHostOps(std::string &error) {
+  if (!fb_->host_ops())
+    return true;
+  uint64_t dram = fb_->dram_size();
+  for (const bin::HostOp *op : *fb_->host_ops()) {
+    HostOpSpec spec;
+    spec.node.opType = op->op_type()->str();
+    spec.node.opset = op->opset();
+    std::string label = "host op " + std::to_string(hostOps_.size()) + " (" +
+                        spec.node.opType + ")";
+    spec.kernel = lookupHostKernel(spec.node.opType);
+    if (!spec.kernel)
+      return fail(error, label + ": the runtime has no host kernel for it");
+    spec.layer = op->layer();
+    if (spec.layer >= layers_.size())
+      return fail(error, label + ": layer " + std::to_string(spec.layer) +
+                             " is not in the table");
+    layers_[spec.layer].host = true;
+    if (op->attributes())
+      for (const bin::HostAttribute *a : *op->attributes()) {
+        HostAttribute attr;
+        attr.name = a->name()->str();
+        attr.kind = a->kind();
+        if (!bin::EnumNameAttributeKind(attr.kind)[0])
+          return fail(error, label + ": attribute '" + attr.name +
+                                 "' has an unknown kind");
+        attr.i = a->i();
+        attr.f = a->f();
+        attr.s = str(a->s());
+        if (a->ints())
+          attr.ints.assign(a->ints()->begin(), a->ints()->end());
+        if (a->floats())
+          attr.floats.assign(a->floats()->begin(), a->floats()->end());
+        spec.node.attributes.push_back(std::move(attr));
+      }
+    for (auto [list, out, what] :
+         {std::tuple{op->inputs(), &spec.inputs, "input"},
+          std::tuple{op->outputs(), &spec.outputs, "output"}}) {
+      if (!list)
+        continue;
+      if (list->size() > 64)
+        return fail(error, label + ": more than 64 " + what + "s");
+      for (const bin::HostTensor *t : *list) {
+        out->emplace_back();
+        if (!readHostTensor(*t, dram, label + " " + what + " " +
+                                          std::to_string(out->size() - 1),
+                            out->back(), error))
+          return false;
+      }
+    }
+    for (size_t i = 0; i < spec.outputs.size(); ++i) {
+      if (!spec.outputs[i].present)
+        return fail(error, label + ": output " + std::to_string(i) +
+                               " is absent");
+      for (size_t j = 0; j < spec.inputs.size(); ++j)
+        if (overlaps(spec.outputs[i], spec.inputs[j]))
+          return fail(error, label + ": output " + std::to_string(i) +
+                                 " overlaps input " + std::to_string(j));
+      for (size_t j = 0; j < i; ++j)
+        if (overlaps(spec.outputs[i], spec.outputs[j]))
+          return fail(error, label + ": outputs " + std::to_string(j) +
+                                 " and " + std::to_string(i) + " overlap");
+    }
+    std::string why;
+    if (!spec.kernel->verify(spec.node, views(spec.inputs),
+                             views(spec.outputs), why))
+      return fail(error, label + ": " + why);
+    hostOps_.push_back(std::move(spec));
+  }
+  return true;
+}
+
+bool Executable::verifySegments(std::string &error) {
+  uint32_t n = uint32_t(insns_.size());
+  if (!fb_->segments() || fb_->segments()->size() == 0) {
+    if (!hostOps_.empty())
+      return fail(error, "host ops without a segment table");
+    segments_.push_back({-1, 0, n, {}, {}});
+  } else {
+    uint32_t nextPc = 0;
+    size_t nextHost = 0;
+    for (const bin::Segment *seg : *fb_->segments()) {
+      std::string label = "segment " + std::to_string(segments_.size());
+      SegmentSpec spec;
+      spec.hostOp = seg->host_op();
+      if (spec.hostOp >= 0) {
+        if (size_t(spec.hostOp) != nextHost || nextHost >= hostOps_.size())
+          return fail(error, label + ": host ops must each run once, in "
+                                     "order");
+        ++nextHost;
+      } else {
+        if (spec.hostOp != -1 || seg->first_instruction() != nextPc ||
+            seg->num_instructions() == 0 ||
+            seg->num_instructions() > n - nextPc)
+          return fail(error, label + ": NPU segments must cover the "
+                                     "instruction stream in order");
+        spec.first = nextPc;
+        spec.count = seg->num_instructions();
+        nextPc += spec.count;
+      }
+      segments_.push_back(std::move(spec));
+    }
+    if (nextPc != n || nextHost != hostOps_.size())
+      return fail(error, "the segments leave instructions or host ops out");
+  }
+  // What each segment reads and writes in DRAM.
+  for (SegmentSpec &seg : segments_) {
+    if (seg.isHost()) {
+      const HostOpSpec &op = hostOps_[seg.hostOp];
+      for (const HostOpSpec::Operand &in : op.inputs)
+        if (in.present)
+          seg.reads.push_back({in.dramOffset, in.dramOffset + in.sizeBytes});
+      for (const HostOpSpec::Operand &out : op.outputs)
+        seg.writes.push_back({out.dramOffset, out.dramOffset + out.sizeBytes});
+    } else {
+      for (uint32_t pc = seg.first; pc < seg.first + seg.count; ++pc) {
+        const Instruction &insn = insns_[pc];
+        if (insn.opcode() == Opcode::DmaLoad)
+          seg.reads.push_back(dmaRange(dma(insn.get(FieldId::DmaLoad_Desc)),
+                                       insn.get(FieldId::DmaLoad_Dram)));
+        else if (insn.opcode() == Opcode::DmaStore)
+          seg.writes.push_back(dmaRange(dma(insn.get(FieldId::DmaStore_Desc)),
+                                        insn.get(FieldId::DmaStore_Dram)));
+      }
+    }
+    coalesce(seg.reads);
+    coalesce(seg.writes);
+  }
   return true;
 }
 
@@ -304,6 +523,16 @@ uint16_t ProgramBuilder::addLayer(const std::string &name,
   return uint16_t(layers_.size() - 1);
 }
 
+uint32_t ProgramBuilder::addHostOp(const HostOpSpec &op) {
+  if (insns_.size() > segmentStart_)
+    segments_.push_back({-1, uint32_t(segmentStart_),
+                         uint32_t(insns_.size() - segmentStart_), {}, {}});
+  segmentStart_ = insns_.size();
+  hostOps_.push_back(op);
+  segments_.push_back({int32_t(hostOps_.size() - 1), 0, 0, {}, {}});
+  return uint32_t(hostOps_.size() - 1);
+}
+
 uint32_t ProgramBuilder::addConstant(const void *data, size_t size) {
   constants_.resize((constants_.size() + 63) / 64 * 64, 0);
   uint32_t offset = constantsOffset_ + uint32_t(constants_.size());
@@ -326,6 +555,10 @@ bool ProgramBuilder::placeConstant(uint32_t dram, const void *data,
 std::vector<uint8_t> ProgramBuilder::finish() {
   if (insns_.empty() || insns_.back().opcode() != Opcode::End)
     insns_.push_back(makeEnd());
+  std::vector<SegmentSpec> segments = segments_;
+  if (!hostOps_.empty())
+    segments.push_back({-1, uint32_t(segmentStart_),
+                        uint32_t(insns_.size() - segmentStart_), {}, {}});
   flatbuffers::FlatBufferBuilder fbb(1024 + constants_.size());
   auto tensors = [&](const std::vector<TensorSpec> &specs) {
     std::vector<flatbuffers::Offset<bin::TensorInfo>> out;
@@ -346,7 +579,9 @@ std::vector<uint8_t> ProgramBuilder::finish() {
       fbb, target_.name.c_str(), target_.clockHz, target_.arrayRows,
       target_.arrayCols, target_.fp32RateDivisor, target_.accumulatorBytes,
       target_.scratchpadBytes, target_.vectorLanesInt8, target_.vectorLanes32,
-      target_.dramBytesPerCycle, target_.dramLatencyCycles);
+      target_.dramBytesPerCycle, target_.dramLatencyCycles,
+      target_.host.clockHz, target_.host.simdBytesPerCycle,
+      target_.host.dramBytesPerCycle, target_.host.callOverheadCycles);
   fbb.ForceVectorAlignment(constants_.size(), 1, 64);
   auto constants = fbb.CreateVector(constants_);
   std::vector<uint8_t> code(insns_.size() * kInstructionBytes);
@@ -365,10 +600,39 @@ std::vector<uint8_t> ProgramBuilder::finish() {
   uint64_t dram = dramSize_;
   if (dram < constantsOffset_ + constants_.size())
     dram = constantsOffset_ + constants_.size();
+  std::vector<flatbuffers::Offset<bin::HostOp>> hostOps;
+  for (const HostOpSpec &op : hostOps_) {
+    std::vector<flatbuffers::Offset<bin::HostAttribute>> attrs;
+    for (const HostAttribute &a : op.node.attributes)
+      attrs.push_back(bin::CreateHostAttributeDirect(
+          fbb, a.name.c_str(), a.kind, a.i, a.f,
+          a.kind == bin::AttributeKind::String ? a.s.c_str() : nullptr,
+          a.kind == bin::AttributeKind::Ints ? &a.ints : nullptr,
+          a.kind == bin::AttributeKind::Floats ? &a.floats : nullptr));
+    auto operands = [&](const std::vector<HostOpSpec::Operand> &list) {
+      std::vector<flatbuffers::Offset<bin::HostTensor>> out;
+      for (const HostOpSpec::Operand &o : list)
+        out.push_back(bin::CreateHostTensorDirect(
+            fbb, o.present, o.type, o.present ? &o.shape : nullptr,
+            o.dramOffset));
+      return out;
+    };
+    auto ins = operands(op.inputs);
+    auto outs = operands(op.outputs);
+    hostOps.push_back(bin::CreateHostOpDirect(
+        fbb, op.node.opType.c_str(), uint32_t(op.node.opset), op.layer,
+        &attrs, &ins, &outs));
+  }
+  std::vector<flatbuffers::Offset<bin::Segment>> segs;
+  for (const SegmentSpec &seg : segments)
+    segs.push_back(
+        bin::CreateSegment(fbb, seg.hostOp, seg.first, seg.count));
   auto exe = bin::CreateExecutable(
       fbb, kFormatVersion, kIsaVersion, target, inputs, outputs, dram,
       constantsOffset_, constants, instructions, dma, matmul, vector, layerVec,
-      fbb.CreateString(producer_), fbb.CreateString(producerVersion_));
+      fbb.CreateString(producer_), fbb.CreateString(producerVersion_),
+      hostOps.empty() ? 0 : fbb.CreateVector(hostOps),
+      segs.empty() ? 0 : fbb.CreateVector(segs));
   bin::FinishSizePrefixedExecutableBuffer(fbb, exe);
   return std::vector<uint8_t>(fbb.GetBufferPointer(),
                               fbb.GetBufferPointer() + fbb.GetSize());

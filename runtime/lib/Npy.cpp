@@ -45,46 +45,40 @@ bool findValue(const std::string &header, const std::string &key,
   return true;
 }
 
+/// Every element type with a NumPy dtype: its descr and name. BF16 has none
+/// (NumPy lacks the type).
+struct NpyType {
+  bin::ElementType type;
+  const char *descr, *name;
+};
+constexpr NpyType kNpyTypes[] = {
+    {bin::ElementType::F32, "<f4", "float32"},
+    {bin::ElementType::F16, "<f2", "float16"},
+    {bin::ElementType::F64, "<f8", "float64"},
+    {bin::ElementType::I8, "|i1", "int8"},
+    {bin::ElementType::U8, "|u1", "uint8"},
+    {bin::ElementType::I16, "<i2", "int16"},
+    {bin::ElementType::U16, "<u2", "uint16"},
+    {bin::ElementType::I32, "<i4", "int32"},
+    {bin::ElementType::U32, "<u4", "uint32"},
+    {bin::ElementType::I64, "<i8", "int64"},
+    {bin::ElementType::U64, "<u8", "uint64"},
+    {bin::ElementType::Bool, "|b1", "bool"}};
+
 const char *descrOf(bin::ElementType t) {
-  switch (t) {
-  case bin::ElementType::F32:
-    return "<f4";
-  case bin::ElementType::F16:
-    return "<f2";
-  case bin::ElementType::I8:
-    return "|i1";
-  case bin::ElementType::U8:
-    return "|u1";
-  case bin::ElementType::I32:
-    return "<i4";
-  case bin::ElementType::I64:
-    return "<i8";
-  case bin::ElementType::Bool:
-    return "|b1";
-  }
-  return "?";
+  for (const NpyType &n : kNpyTypes)
+    if (n.type == t)
+      return n.descr;
+  return nullptr;
 }
 
 } // namespace
 
 const char *npyDtypeName(bin::ElementType t) {
-  switch (t) {
-  case bin::ElementType::F32:
-    return "float32";
-  case bin::ElementType::F16:
-    return "float16";
-  case bin::ElementType::I8:
-    return "int8";
-  case bin::ElementType::U8:
-    return "uint8";
-  case bin::ElementType::I32:
-    return "int32";
-  case bin::ElementType::I64:
-    return "int64";
-  case bin::ElementType::Bool:
-    return "bool";
-  }
-  return "?";
+  for (const NpyType &n : kNpyTypes)
+    if (n.type == t)
+      return n.name;
+  return elementTypeName(t);
 }
 
 bool parseNpy(const uint8_t *bytes, size_t size, NpyArray &out,
@@ -120,16 +114,13 @@ bool parseNpy(const uint8_t *bytes, size_t size, NpyArray &out,
   if (descr.size() < 2 || (descr.front() != '\'' && descr.front() != '"'))
     return fail(error, "malformed .npy dtype");
   descr = descr.substr(1, descr.size() - 2);
-  static const std::pair<const char *, bin::ElementType> types[] = {
-      {"<f4", bin::ElementType::F32}, {"<f2", bin::ElementType::F16},
-      {"|i1", bin::ElementType::I8},  {"<i1", bin::ElementType::I8},
-      {"|u1", bin::ElementType::U8},  {"<u1", bin::ElementType::U8},
-      {"<i4", bin::ElementType::I32}, {"<i8", bin::ElementType::I64},
-      {"|b1", bin::ElementType::Bool}};
+  // A one-byte dtype may be written with any byte-order character.
+  if (descr.size() == 3 && descr[0] == '<' && descr[2] == '1')
+    descr[0] = '|';
   bool known = false;
-  for (auto [name, type] : types)
-    if (descr == name) {
-      out.type = type;
+  for (const NpyType &n : kNpyTypes)
+    if (descr == n.descr) {
+      out.type = n.type;
       known = true;
     }
   if (!known)
@@ -186,7 +177,8 @@ std::vector<uint8_t> encodeNpy(bin::ElementType type,
     dims += (i ? ", " : "") + std::to_string(shape[i]);
   if (shape.size() == 1)
     dims += ",";
-  std::string header = std::string("{'descr': '") + descrOf(type) +
+  const char *descr = descrOf(type);
+  std::string header = std::string("{'descr': '") + (descr ? descr : "|V2") +
                        "', 'fortran_order': False, 'shape': (" + dims + "), }";
   // Pad with spaces so that the data starts 64-byte aligned; end with '\n'.
   size_t total = 10 + header.size() + 1;

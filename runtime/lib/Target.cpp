@@ -19,6 +19,15 @@ constexpr EnergyModel kHorowitz45nm = {
     /*dramBytePj=*/160.0,
 };
 
+// A Cortex-A55-class application core: see HostDesc.
+constexpr HostDesc kCortexA55 = {
+    /*clockHz=*/1'800'000'000,
+    /*simdBytesPerCycle=*/16,
+    /*dramBytesPerCycle=*/4,
+    /*callOverheadCycles=*/10'000,
+    /*instructionPj=*/70.0,
+};
+
 TargetDesc makeTarget(std::string name, uint32_t array, uint32_t sramKiB,
                       uint32_t accKiB) {
   TargetDesc t;
@@ -38,6 +47,7 @@ TargetDesc makeTarget(std::string name, uint32_t array, uint32_t sramKiB,
   t.dramLatencyCycles = 64;
   t.dramAddressBits = 32;
   t.energy = kHorowitz45nm;
+  t.host = kCortexA55;
   return t;
 }
 
@@ -80,6 +90,9 @@ bool validateTarget(const TargetDesc &t, std::string &why) {
     return fail("accumulator_bytes", "must be at most 2^31");
   if (t.arrayRows > 4096 || t.arrayCols > 4096)
     return fail("array_rows", "and array_cols must be at most 4096");
+  if (t.host.simdBytesPerCycle > 4096 || t.host.dramBytesPerCycle > 4096)
+    return fail("host_simd_bytes_per_cycle",
+                "and host_dram_bytes_per_cycle must be at most 4096");
   if ((uint64_t(t.arrayRows) * t.arrayCols) % t.fp32RateDivisor)
     return fail("fp32_rate_divisor", "must divide array_rows x array_cols");
   return true;

@@ -140,11 +140,17 @@ int pushChannel(unsigned q, bool prev) {
 const char *const kQueueNames[] = {"load", "compute", "store"};
 } // namespace
 
-QueueScheduler::QueueScheduler(const std::vector<Instruction> &insns)
-    : insns_(insns) {
-  for (uint32_t pc = 0; pc < insns.size(); ++pc)
+QueueScheduler::QueueScheduler(const std::vector<Instruction> &insns,
+                               size_t begin, size_t end, uint64_t startCycle)
+    : insns_(insns), makespan_(startCycle) {
+  end = std::min(end, insns.size());
+  for (uint32_t pc = uint32_t(begin); pc < end; ++pc)
     if (insns[pc].opcode() != Opcode::End)
       queue_[unsigned(queueOf(insns[pc]))].push_back(pc);
+  for (uint64_t &t : queueReady_)
+    t = startCycle;
+  for (uint64_t &t : unitFree_)
+    t = startCycle;
 }
 
 bool QueueScheduler::next(uint32_t &pc, uint64_t &start, std::string &error) {
@@ -219,37 +225,129 @@ uint64_t QueueScheduler::retire(uint64_t cycles) {
   return end;
 }
 
+uint64_t hostOpCycles(const TargetDesc &t, const HostWork &work,
+                      uint64_t bytes, uint64_t &instructions) {
+  uint64_t lanes = std::max<uint64_t>(
+      1, t.host.simdBytesPerCycle / std::max<uint32_t>(work.laneBytes, 1));
+  instructions = ceilDiv(work.vectorOps, lanes) + work.scalarOps;
+  return t.host.callOverheadCycles +
+         std::max(instructions, ceilDiv(bytes, t.host.dramBytesPerCycle));
+}
+
+uint64_t hostToNpuCycles(const TargetDesc &t, uint64_t hostCycles) {
+  // 128-bit product: cycles up to 2^64 times a clock up to 2^64 Hz.
+  unsigned __int128 npu = (unsigned __int128)hostCycles * t.clockHz;
+  return uint64_t((npu + t.host.clockHz - 1) / t.host.clockHz);
+}
+
+HostWork estimateHostWork(const HostOpSpec &op) {
+  HostWork work;
+  work.laneBytes = 1;
+  for (const auto *list : {&op.inputs, &op.outputs})
+    for (const HostOpSpec::Operand &o : *list) {
+      if (!o.present)
+        continue;
+      work.vectorOps = std::max(work.vectorOps, o.sizeBytes / elementBytes(o.type));
+      work.laneBytes = std::max(work.laneBytes, elementBytes(o.type));
+    }
+  return work;
+}
+
+uint64_t hostOpBytes(const HostOpSpec &op) {
+  uint64_t bytes = 0;
+  for (const auto *list : {&op.inputs, &op.outputs})
+    for (const HostOpSpec::Operand &o : *list)
+      if (o.present)
+        bytes += o.sizeBytes;
+  return bytes;
+}
+
+void SegmentTimeline::split(uint64_t at) {
+  auto it = cells_.upper_bound(at);
+  --it; // cells_ always holds key 0
+  if (it->first != at)
+    cells_.emplace_hint(std::next(it), at, it->second);
+}
+
+uint64_t SegmentTimeline::earliestStart(const SegmentSpec &seg) const {
+  uint64_t start = deviceFree_[seg.isHost() ? 1 : 0];
+  for (bool write : {false, true})
+    for (const DramRange &r : write ? seg.writes : seg.reads) {
+      auto it = std::prev(cells_.upper_bound(r.begin));
+      for (; it != cells_.end() && it->first < r.end; ++it)
+        start = std::max(start, write ? std::max(it->second.writeEnd,
+                                                 it->second.readEnd)
+                                      : it->second.writeEnd);
+    }
+  return start;
+}
+
+void SegmentTimeline::finish(const SegmentSpec &seg, uint64_t end) {
+  uint64_t &free = deviceFree_[seg.isHost() ? 1 : 0];
+  free = std::max(free, end);
+  makespan_ = std::max(makespan_, end);
+  for (bool write : {false, true})
+    for (const DramRange &r : write ? seg.writes : seg.reads) {
+      split(r.begin);
+      split(r.end);
+      for (auto it = cells_.find(r.begin); it != cells_.end() && it->first < r.end;
+           ++it) {
+        uint64_t &t = write ? it->second.writeEnd : it->second.readEnd;
+        t = std::max(t, end);
+      }
+    }
+}
+
 bool scheduleStatically(const Executable &exe, StaticSchedule &schedule,
                         std::string &error, uint64_t maxInstructions) {
   const std::vector<Instruction> &insns = exe.instructions();
   schedule = StaticSchedule();
   schedule.layers.assign(exe.layers().size(), StaticSchedule::Layer());
   std::vector<bool> started(schedule.layers.size(), false);
-  QueueScheduler queues(insns);
-  uint32_t pc;
-  uint64_t start;
+  auto account = [&](uint32_t layer, uint64_t cycles, uint64_t start,
+                     uint64_t end) {
+    if (layer >= schedule.layers.size())
+      return;
+    StaticSchedule::Layer &l = schedule.layers[layer];
+    l.cycles += cycles;
+    l.start = started[layer] ? std::min(l.start, start) : start;
+    l.end = std::max(l.end, end);
+    started[layer] = true;
+  };
+  SegmentTimeline timeline;
   uint64_t issued = 0;
-  while (queues.next(pc, start, error)) {
-    if (++issued > maxInstructions) {
-      error = "instruction budget of " + std::to_string(maxInstructions) +
-              " exceeded at pc " + std::to_string(pc);
+  for (const SegmentSpec &seg : exe.segments()) {
+    uint64_t segStart = timeline.earliestStart(seg);
+    if (seg.isHost()) {
+      const HostOpSpec &op = exe.hostOps()[seg.hostOp];
+      uint64_t insnCount;
+      uint64_t cycles = hostToNpuCycles(
+          exe.target(), hostOpCycles(exe.target(), estimateHostWork(op),
+                                     hostOpBytes(op), insnCount));
+      schedule.hostCycles += cycles;
+      account(op.layer, cycles, segStart, segStart + cycles);
+      timeline.finish(seg, segStart + cycles);
+      continue;
+    }
+    QueueScheduler queues(insns, seg.first, seg.first + seg.count, segStart);
+    uint32_t pc;
+    uint64_t start;
+    while (queues.next(pc, start, error)) {
+      if (++issued > maxInstructions) {
+        error = "instruction budget of " + std::to_string(maxInstructions) +
+                " exceeded at pc " + std::to_string(pc);
+        return false;
+      }
+      const Instruction &insn = insns[pc];
+      uint64_t cycles = staticInstructionCycles(exe, insn);
+      uint64_t end = queues.retire(cycles);
+      account(insn.layer(), cycles, start, end);
+    }
+    if (!error.empty())
       return false;
-    }
-    const Instruction &insn = insns[pc];
-    uint64_t cycles = staticInstructionCycles(exe, insn);
-    uint64_t end = queues.retire(cycles);
-    uint32_t layer = insn.layer();
-    if (layer < schedule.layers.size()) {
-      StaticSchedule::Layer &l = schedule.layers[layer];
-      l.cycles += cycles;
-      l.start = started[layer] ? std::min(l.start, start) : start;
-      l.end = std::max(l.end, end);
-      started[layer] = true;
-    }
+    timeline.finish(seg, queues.makespan());
   }
-  if (!error.empty())
-    return false;
-  schedule.cycles = queues.makespan();
+  schedule.cycles = timeline.makespan();
   return true;
 }
 

@@ -40,31 +40,60 @@ namespace bin = npu::bin;
 
 namespace {
 
+/// IEEE 754 binary16 / bfloat16 bits as a double.
+double halfToDouble(uint16_t h) {
+  int exp = (h >> 10) & 0x1F, mant = h & 0x3FF;
+  double v = exp == 0    ? std::ldexp(mant, -24)
+             : exp == 31 ? (mant ? NAN : INFINITY)
+                         : std::ldexp(mant | 0x400, exp - 25);
+  return (h & 0x8000) ? -v : v;
+}
+double bf16ToDouble(uint16_t h) {
+  uint32_t bits = uint32_t(h) << 16;
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+/// Element `i` of `a` as a double (64-bit integers beyond 2^53 round).
 double element(const NpyArray &a, size_t i) {
   const uint8_t *p = a.data.data() + i * elementBytes(a.type);
-  switch (a.type) {
-  case bin::ElementType::F32: {
-    float f;
-    std::memcpy(&f, p, 4);
-    return f;
-  }
-  case bin::ElementType::I32: {
-    int32_t v;
-    std::memcpy(&v, p, 4);
-    return v;
-  }
-  case bin::ElementType::I64: {
-    int64_t v;
-    std::memcpy(&v, p, 8);
+  auto load = [p](auto v) {
+    std::memcpy(&v, p, sizeof(v));
     return double(v);
-  }
+  };
+  switch (a.type) {
+  case bin::ElementType::F32:
+    return load(float());
+  case bin::ElementType::F64:
+    return load(double());
   case bin::ElementType::I8:
-    return int8_t(*p);
+    return load(int8_t());
+  case bin::ElementType::I16:
+    return load(int16_t());
+  case bin::ElementType::I32:
+    return load(int32_t());
+  case bin::ElementType::I64:
+    return load(int64_t());
   case bin::ElementType::U8:
   case bin::ElementType::Bool:
-    return *p;
-  case bin::ElementType::F16:
-    return NAN; // not produced by the NPU
+    return load(uint8_t());
+  case bin::ElementType::U16:
+    return load(uint16_t());
+  case bin::ElementType::U32:
+    return load(uint32_t());
+  case bin::ElementType::U64:
+    return load(uint64_t());
+  case bin::ElementType::F16: {
+    uint16_t h;
+    std::memcpy(&h, p, 2);
+    return halfToDouble(h);
+  }
+  case bin::ElementType::BF16: {
+    uint16_t h;
+    std::memcpy(&h, p, 2);
+    return bf16ToDouble(h);
+  }
   }
   return NAN;
 }

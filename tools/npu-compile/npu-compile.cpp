@@ -23,6 +23,10 @@
 // static-shape compiler needs as constants. The executable keeps the input;
 // npu-run refuses any other value for it.
 //
+// Nodes the NPU cannot run go to the SoC's host CPU (docs/heterogeneous.md):
+// --exec-on-cpu forces nodes there, --npu-only refuses any, and
+// --placement-report writes where each node runs and why.
+//
 // --quantize=int8 calibrates the optimized FP32 model on the emulator over
 // the samples in DIR (npu/Quantization/Calibrate.h) and compiles it through
 // the `quantized` phase (docs/quantization.md).
@@ -126,6 +130,19 @@ cl::opt<std::string> quantReportPath(
     cl::desc("Write per-layer SQNR and cosine similarity of the INT8 model "
              "against FP32 on the calibration set, with the chosen scales"),
     cl::value_desc("file.json"), cl::cat(category));
+cl::list<std::string> execOnCpu(
+    "exec-on-cpu",
+    cl::desc("ONNX nodes to run on the host CPU even if the NPU can (by node "
+             "name, or first output name for unnamed nodes)"),
+    cl::CommaSeparated, cl::value_desc("node,..."), cl::cat(category));
+cl::opt<bool> npuOnly(
+    "npu-only",
+    cl::desc("Fail, listing them all, if any node would run on the host CPU"),
+    cl::init(false), cl::cat(category));
+cl::opt<std::string> placementReportPath(
+    "placement-report",
+    cl::desc("Write where each ONNX node runs (npu or cpu) and why, as JSON"),
+    cl::value_desc("file.json"), cl::cat(category));
 cl::opt<bool> emitBytecode("emit-bytecode",
                            cl::desc("Write MLIR bytecode instead of text"),
                            cl::init(false), cl::cat(category));
@@ -168,6 +185,10 @@ int main(int argc, char **argv) {
   }
 
   npu::OnnxImportOptions options;
+  options.targetName = targetName;
+  options.npuOnly = npuOnly;
+  for (const std::string &node : execOnCpu)
+    options.execOnCpu.insert(node);
   for (const std::string &spec : inputShapes) {
     std::string message;
     if (!npu::parseInputShapeBinding(spec, options, message))
@@ -191,9 +212,39 @@ int main(int argc, char **argv) {
     return mlir::success();
   });
 
-  auto module = npu::importOnnxModel(inputPath, context, options);
+  std::vector<npu::NodePlacement> placements;
+  auto module = npu::importOnnxModel(inputPath, context, options, &placements);
   if (failed(module))
     return error(firstError.empty() ? "import failed" : firstError);
+  {
+    // --exec-on-cpu names must exist: a typo would silently do nothing.
+    StringSet<> known;
+    for (const npu::NodePlacement &p : placements)
+      known.insert(p.node);
+    for (const std::string &node : execOnCpu)
+      if (!known.contains(node))
+        return error("--exec-on-cpu names '" + node +
+                     "', which is not a node of the model");
+  }
+  std::string placementReport;
+  if (!placementReportPath.empty()) {
+    json::Array nodes;
+    unsigned onHost = 0;
+    for (const npu::NodePlacement &p : placements) {
+      onHost += p.host;
+      nodes.push_back(json::Object{{"node", p.node},
+                                   {"op", p.opType},
+                                   {"device", p.host ? "cpu" : "npu"},
+                                   {"reason", p.reason}});
+    }
+    json::Object report{{"model", inputPath.getValue()},
+                         {"target", targetName.getValue()},
+                         {"nodes_on_npu", int64_t(placements.size() - onHost)},
+                         {"nodes_on_cpu", int64_t(onHost)},
+                         {"nodes", std::move(nodes)}};
+    raw_string_ostream os(placementReport);
+    os << formatv("{0:2}", json::Value(std::move(report))) << "\n";
+  }
 
   // Runs the phases after `from` up to `to`.
   auto runPhases = [&](npu::CompilePhase from, npu::CompilePhase to,
@@ -298,7 +349,9 @@ int main(int argc, char **argv) {
     return error("cannot write '" + outputPath +
                  "': " + toString(std::move(written)));
   for (auto [path, text] :
-       {std::pair{&reportPath, &report}, {&quantReportPath, &quantReport}}) {
+       {std::pair{&reportPath, &report},
+        {&quantReportPath, &quantReport},
+        {&placementReportPath, &placementReport}}) {
     if (path->empty())
       continue;
     Error reported = writeToOutput(*path, [&](raw_ostream &os) -> Error {
@@ -308,8 +361,10 @@ int main(int argc, char **argv) {
     if (reported) {
       if (outputPath != "-")
         sys::fs::remove(outputPath); // all or nothing
-      if (path == &quantReportPath && !reportPath.empty())
+      if (path != &reportPath && !reportPath.empty())
         sys::fs::remove(reportPath);
+      if (path == &placementReportPath && !quantReportPath.empty())
+        sys::fs::remove(quantReportPath);
       return error("cannot write '" + *path +
                    "': " + toString(std::move(reported)));
     }

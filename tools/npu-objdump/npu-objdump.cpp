@@ -93,8 +93,60 @@ int main(int argc, char **argv) {
   printTensors("outputs", exe->outputs());
   std::printf("layers:\n");
   for (size_t i = 0; i < exe->layers().size(); ++i)
-    std::printf("  %-4zu %-32s %s\n", i, exe->layers()[i].name.c_str(),
-                exe->layers()[i].op.c_str());
+    std::printf("  %-4zu %-32s %s%s\n", i, exe->layers()[i].name.c_str(),
+                exe->layers()[i].op.c_str(),
+                exe->layers()[i].host ? "  (cpu)" : "");
+  if (exe->segments().size() > 1 || exe->segments()[0].isHost()) {
+    std::printf("segments:\n");
+    for (size_t i = 0; i < exe->segments().size(); ++i) {
+      const SegmentSpec &seg = exe->segments()[i];
+      if (!seg.isHost()) {
+        std::printf("  %-4zu npu  instructions %u..%u\n", i, seg.first,
+                    seg.first + seg.count - 1);
+        continue;
+      }
+      const HostOpSpec &op = exe->hostOps()[seg.hostOp];
+      std::printf("  %-4zu cpu  %s '%s' (opset %lld)", i, op.node.opType.c_str(),
+                  exe->layers()[op.layer].name.c_str(),
+                  (long long)op.node.opset);
+      for (const HostAttribute &a : op.node.attributes) {
+        std::printf(" %s=", a.name.c_str());
+        switch (a.kind) {
+        case bin::AttributeKind::Int:
+          std::printf("%lld", (long long)a.i);
+          break;
+        case bin::AttributeKind::Float:
+          std::printf("%g", a.f);
+          break;
+        case bin::AttributeKind::String:
+          std::printf("\"%s\"", a.s.c_str());
+          break;
+        case bin::AttributeKind::Ints:
+          std::printf("%s", shapeString(a.ints).c_str());
+          break;
+        case bin::AttributeKind::Floats: {
+          std::string list = "[";
+          for (size_t k = 0; k < a.floats.size(); ++k)
+            list += (k ? "," : "") + std::to_string(a.floats[k]);
+          std::printf("%s]", list.c_str());
+          break;
+        }
+        }
+      }
+      std::printf("\n");
+      for (auto [list, what] : {std::pair{&op.inputs, "in "},
+                                std::pair{&op.outputs, "out"}})
+        for (const HostOpSpec::Operand &o : *list) {
+          if (!o.present) {
+            std::printf("         %s (absent)\n", what);
+            continue;
+          }
+          std::printf("         %s %s %s at 0x%08" PRIx64 "\n", what,
+                      elementTypeName(o.type), shapeString(o.shape).c_str(),
+                      o.dramOffset);
+        }
+    }
+  }
   std::printf("descriptors:\n");
   for (size_t i = 0; i < exe->numDma(); ++i) {
     const bin::DmaDesc &d = exe->dma(i);

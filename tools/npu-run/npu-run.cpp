@@ -192,6 +192,7 @@ int main(int argc, char **argv) {
     for (size_t i = 0; i < s.layers.size(); ++i)
       layers.push_back({{"name", exe->layers()[i].name},
                         {"op", exe->layers()[i].op},
+                        {"device", exe->layers()[i].host ? "cpu" : "npu"},
                         {"cycles", s.layers[i].cycles},
                         {"macs", s.layers[i].macs},
                         {"dram_bytes", s.layers[i].dramBytes},
@@ -207,6 +208,20 @@ int main(int argc, char **argv) {
                    {"peak_sram_bytes", s.peakSramBytes},
                    {"energy_pj", s.energyPj},
                    {"instructions", s.instructions},
+                   {"devices",
+                    {{"npu",
+                      {{"busy_cycles",
+                        s.unitBusy[unsigned(Unit::Mac)] +
+                            s.unitBusy[unsigned(Unit::Vector)]},
+                       {"dram_bytes", s.dramReadBytes + s.dramWriteBytes},
+                       {"energy_pj", s.energyPj - s.hostEnergyPj}}},
+                     {"cpu",
+                      {{"ops", s.hostOps},
+                       {"busy_cycles", s.unitBusy[unsigned(Unit::Host)]},
+                       {"host_cycles", s.hostCycles},
+                       {"instructions", s.hostInstructions},
+                       {"dram_bytes", s.hostDramBytes},
+                       {"energy_pj", s.hostEnergyPj}}}}},
                    {"target",
                     {{"name", t.name},
                      {"clock_hz", t.clockHz},
@@ -218,31 +233,43 @@ int main(int argc, char **argv) {
                     {{"dma_load", s.unitBusy[unsigned(Unit::DmaLoad)]},
                      {"dma_store", s.unitBusy[unsigned(Unit::DmaStore)]},
                      {"mac", s.unitBusy[unsigned(Unit::Mac)]},
-                     {"vector", s.unitBusy[unsigned(Unit::Vector)]}}},
+                     {"vector", s.unitBusy[unsigned(Unit::Vector)]},
+                     {"host", s.unitBusy[unsigned(Unit::Host)]}}},
                    {"layers", layers}};
     if (!writeJson(reportPath, report, error))
       return fail(reportPath, error);
   }
   if (!tracePath.empty()) {
-    // Chrome trace events: one track (tid) per unit, times in microseconds.
+    // Chrome trace events: one process per device (0: the NPU, 1: the host
+    // CPU), one track (tid) per unit, times in microseconds.
     json events = json::array();
     double usPerCycle = 1e6 / double(t.clockHz);
-    for (unsigned u = 0; u < kNumUnits; ++u)
-      events.push_back({{"name", "thread_name"},
+    auto pidOf = [](Unit u) { return u == Unit::Host ? 1 : 0; };
+    for (unsigned pid = 0; pid < 2; ++pid)
+      events.push_back({{"name", "process_name"},
                         {"ph", "M"},
-                        {"pid", 0},
-                        {"tid", u},
-                        {"args", {{"name", unitName(Unit(u))}}}});
+                        {"pid", pid},
+                        {"args", {{"name", pid ? "cpu" : "npu"}}}});
+    for (unsigned u = 0; u < kNumUnits; ++u)
+      if (Unit(u) != Unit::None)
+        events.push_back({{"name", "thread_name"},
+                          {"ph", "M"},
+                          {"pid", pidOf(Unit(u))},
+                          {"tid", u},
+                          {"args", {{"name", unitName(Unit(u))}}}});
     for (const TraceEvent &e : emu.trace()) {
       if (e.unit == Unit::None)
         continue;
-      const Instruction &insn = exe->instructions()[e.pc];
       std::string layer =
           e.layer < exe->layers().size() ? exe->layers()[e.layer].name : "";
-      events.push_back({{"name", opcodeInfo(insn.opcodeBits())->mnemonic},
+      std::string name =
+          e.unit == Unit::Host
+              ? exe->layers()[e.layer].op
+              : opcodeInfo(exe->instructions()[e.pc].opcodeBits())->mnemonic;
+      events.push_back({{"name", name},
                         {"cat", unitName(e.unit)},
                         {"ph", "X"},
-                        {"pid", 0},
+                        {"pid", pidOf(e.unit)},
                         {"tid", unsigned(e.unit)},
                         {"ts", double(e.start) * usPerCycle},
                         {"dur", double(e.end - e.start) * usPerCycle},
@@ -261,5 +288,11 @@ int main(int argc, char **argv) {
   std::printf("  DRAM         %.3f MB read, %.3f MB written\n",
               double(s.dramReadBytes) / 1e6, double(s.dramWriteBytes) / 1e6);
   std::printf("  energy       %.3f uJ\n", s.energyPj / 1e6);
+  if (s.hostOps)
+    std::printf("  host CPU     %" PRIu64 " ops, %" PRIu64
+                " cycles busy (%.3f ms), %.3f MB moved, %.3f uJ\n",
+                s.hostOps, s.unitBusy[unsigned(Unit::Host)],
+                double(s.hostCycles) / double(t.host.clockHz) * 1e3,
+                double(s.hostDramBytes) / 1e6, s.hostEnergyPj / 1e6);
   return 0;
 }

@@ -251,6 +251,15 @@ LogicalResult verifyNpuAttribute(Operation *op, NamedAttribute attr,
       name == "npu.lut_dram" || name == "npu.dram_size" ||
       name == "npu.arena_bytes" || name == "npu.arena_lower_bound")
     return integerIn(0, kMaxDramOffset);
+  if (name == "npu.results_dram") {
+    auto list = dyn_cast<DenseI64ArrayAttr>(value);
+    if (!list || list.size() != int64_t(op->getNumResults()))
+      return fail("must be an array<i64> with one offset per result");
+    for (int64_t v : list.asArrayRef())
+      if (v < 0 || v > kMaxDramOffset)
+        return fail("offsets must be in [0, " + Twine(kMaxDramOffset) + "]");
+    return success();
+  }
   if (name == "npu.fusion_group")
     return integerIn(0, std::numeric_limits<int32_t>::max());
   if (name == "npu.onnx_opset")
@@ -258,7 +267,8 @@ LogicalResult verifyNpuAttribute(Operation *op, NamedAttribute attr,
   if (name == "npu.unit") {
     auto s = dyn_cast<StringAttr>(value);
     if (!s || !symbolizeExecutionUnit(s.getValue()))
-      return fail("must be \"mac\", \"vector\", \"dma\" or \"none\"");
+      return fail("must be \"mac\", \"vector\", \"dma\", \"none\" or "
+                  "\"host\"");
     return success();
   }
   if (name == "npu.tiles") {

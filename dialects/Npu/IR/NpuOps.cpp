@@ -857,3 +857,128 @@ LogicalResult ResizeOp::verify() {
 
 #define GET_OP_CLASSES
 #include "npu/Dialect/Npu/IR/NpuOps.cpp.inc"
+
+//===----------------------------------------------------------------------===//
+// HostOp
+//===----------------------------------------------------------------------===//
+
+std::optional<bin::ElementType> npu::toRuntimeElementType(Type type) {
+  using ET = bin::ElementType;
+  if (type.isF32())
+    return ET::F32;
+  if (type.isF16())
+    return ET::F16;
+  if (type.isBF16())
+    return ET::BF16;
+  if (type.isF64())
+    return ET::F64;
+  auto i = dyn_cast<IntegerType>(type);
+  if (!i)
+    return std::nullopt;
+  bool u = i.isUnsigned();
+  switch (i.getWidth()) {
+  case 1:
+    return u ? std::nullopt : std::optional(ET::Bool);
+  case 8:
+    return u ? ET::U8 : ET::I8;
+  case 16:
+    return u ? ET::U16 : ET::I16;
+  case 32:
+    return u ? ET::U32 : ET::I32;
+  case 64:
+    return u ? ET::U64 : ET::I64;
+  default:
+    return std::nullopt;
+  }
+}
+
+std::vector<rt::HostTensorView> npu::toHostViews(TypeRange types) {
+  std::vector<rt::HostTensorView> views;
+  for (Type t : types) {
+    auto ranked = cast<RankedTensorType>(t);
+    rt::HostTensorView v;
+    v.type = toRuntimeElementType(ranked.getElementType())
+                 .value_or(bin::ElementType::F32);
+    v.shape.assign(ranked.getShape().begin(), ranked.getShape().end());
+    views.push_back(std::move(v));
+  }
+  return views;
+}
+
+LogicalResult HostOp::getHostNode(rt::HostNode &node, std::string &why) {
+  return toHostNode(getOpType(), getOpset(), getOnnxAttributes(), node, why);
+}
+
+LogicalResult npu::toHostNode(StringRef opType, int64_t opset,
+                              DictionaryAttr attributes, rt::HostNode &node,
+                              std::string &why) {
+  node.opType = opType.str();
+  node.opset = opset;
+  node.attributes.clear();
+  for (NamedAttribute named : attributes) {
+    rt::HostAttribute a;
+    a.name = named.getName().str();
+    Attribute v = named.getValue();
+    if (auto i = dyn_cast<IntegerAttr>(v)) {
+      a.kind = bin::AttributeKind::Int;
+      a.i = i.getValue().getSExtValue();
+    } else if (auto f = dyn_cast<FloatAttr>(v)) {
+      a.kind = bin::AttributeKind::Float;
+      a.f = float(f.getValueAsDouble());
+    } else if (auto s = dyn_cast<StringAttr>(v)) {
+      a.kind = bin::AttributeKind::String;
+      a.s = s.str();
+    } else if (auto ints = dyn_cast<DenseI64ArrayAttr>(v)) {
+      a.kind = bin::AttributeKind::Ints;
+      a.ints.assign(ints.asArrayRef().begin(), ints.asArrayRef().end());
+    } else if (auto floats = dyn_cast<DenseF32ArrayAttr>(v)) {
+      a.kind = bin::AttributeKind::Floats;
+      a.floats.assign(floats.asArrayRef().begin(), floats.asArrayRef().end());
+    } else {
+      why = "attribute '" + a.name +
+            "' is not an integer, float, string or integer/float list";
+      return failure();
+    }
+    node.attributes.push_back(std::move(a));
+  }
+  return success();
+}
+
+LogicalResult HostOp::verify() {
+  if (size_t(llvm::count(getPresent(), true)) != getInputs().size())
+    return emitOpError("has ") << getInputs().size()
+                               << " operands but `present` marks "
+                               << llvm::count(getPresent(), true);
+  for (Type t : llvm::concat<Type>(llvm::to_vector(getInputs().getTypes()),
+                                   llvm::to_vector(getResultTypes()))) {
+    auto ranked = cast<RankedTensorType>(t);
+    if (!ranked.hasStaticShape() ||
+        !toRuntimeElementType(ranked.getElementType()))
+      return emitOpError("operand and result types must be statically "
+                         "shaped tensors of ONNX numeric types; got ")
+             << t;
+  }
+  rt::HostNode node;
+  std::string why;
+  if (failed(getHostNode(node, why)))
+    return emitOpError(why);
+  const rt::HostKernel *kernel = rt::lookupHostKernel(node.opType);
+  if (!kernel)
+    return emitOpError("the host CPU has no kernel for ONNX ")
+           << node.opType;
+  // The kernel sees every input slot, absent ones marked.
+  std::vector<rt::HostTensorView> present = toHostViews(getInputs().getTypes());
+  std::vector<rt::HostTensorView> inputs;
+  size_t next = 0;
+  for (bool p : getPresent()) {
+    if (p) {
+      inputs.push_back(present[next++]);
+    } else {
+      inputs.emplace_back();
+      inputs.back().present = false;
+    }
+  }
+  if (!kernel->verify(node, inputs, toHostViews(getResultTypes()), why))
+    return emitOpError(why);
+  return success();
+}

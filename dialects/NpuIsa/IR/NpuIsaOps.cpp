@@ -113,6 +113,32 @@ LogicalResult InputOp::verify() {
   return success();
 }
 
+LogicalResult HostOp::verify() {
+  auto checkTypes = [&](ArrayAttr types, ArrayRef<int64_t> dram,
+                        StringRef what) -> LogicalResult {
+    if (types.size() != dram.size())
+      return emitOpError() << what << "_types and " << what
+                           << "_dram differ in length";
+    for (auto [type, at] : llvm::zip(types, dram)) {
+      auto t = dyn_cast<TypeAttr>(type);
+      auto ranked = t ? dyn_cast<RankedTensorType>(t.getValue()) : nullptr;
+      if (!ranked || !ranked.hasStaticShape() ||
+          !ranked.getElementType().isIntOrFloat())
+        return emitOpError() << what
+                             << "_types must be statically shaped tensors";
+      if (at < 0)
+        return emitOpError() << what << "_dram offsets must be non-negative";
+    }
+    return success();
+  };
+  if (failed(checkTypes(getInputTypes(), getInputDram(), "input")) ||
+      failed(checkTypes(getOutputTypes(), getOutputDram(), "output")))
+    return failure();
+  if (llvm::count(getPresent(), true) != int64_t(getInputDram().size()))
+    return emitOpError("`present` must mark one entry per input operand");
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Instructions
 //===----------------------------------------------------------------------===//

@@ -330,6 +330,7 @@ DictionaryAttr tilesAttr(Builder &b,
 LogicalResult inlineLayers(func::FuncOp func);
 
 void registerPlacementModels(MLIRContext *context);
+void registerHostModels(MLIRContext *context);
 void registerConvolutionModels(MLIRContext *context);
 void registerMatmulModels(MLIRContext *context);
 void registerPoolingModels(MLIRContext *context);
@@ -605,6 +606,8 @@ public:
                                         ArrayRef<int64_t> shape,
                                         ArrayRef<int64_t> srcStrides,
                                         int64_t layer);
+  /// Emits a host op (Host.cpp): a host segment over its planned buffers.
+  LogicalResult emitHostOp(HostOp op, int64_t layer);
   /// Emits max or average pooling (Pooling.cpp) on the vector unit.
   LogicalResult emitPool(Operation *op, int64_t layer);
 

@@ -104,6 +104,18 @@ LogicalResult Codegen::planDram(func::ReturnOp ret) {
   auto i64Attr = [](Operation *op, StringRef name) {
     return op->getAttrOfType<IntegerAttr>(name);
   };
+  // A value's recorded offset: `npu.dram` on a one-result op,
+  // `npu.results_dram[i]` for result i of several.
+  auto recordedDram = [&](Value v) -> IntegerAttr {
+    Operation *def = v.getDefiningOp();
+    if (def->getNumResults() == 1)
+      return i64Attr(def, "npu.dram");
+    auto list = def->getAttrOfType<DenseI64ArrayAttr>("npu.results_dram");
+    unsigned i = cast<OpResult>(v).getResultNumber();
+    if (!list || int64_t(i) >= list.size())
+      return {};
+    return b.getI64IntegerAttr(list[i]);
+  };
   // Inputs, in order.
   for (auto [i, arg] : llvm::enumerate(body.getArguments())) {
     auto name = func.getArgAttrOfType<StringAttr>(i, "npu.name");
@@ -225,6 +237,12 @@ LogicalResult Codegen::planDram(func::ReturnOp ret) {
           r, Interval{r, byteSize(r.getType()), defTime(r.getDefiningOp()), 0});
       it->second.last = std::max(it->second.last, useTime(&op));
     }
+  // A host op writes every output, read or not.
+  for (auto host : body.getOps<HostOp>())
+    for (Value r : host.getOutputs())
+      if (!buffers.count(r))
+        live.try_emplace(r, Interval{r, byteSize(r.getType()), defTime(host),
+                                     defTime(host)});
   SmallVector<Interval> order;
   for (auto &entry : live)
     order.push_back(entry.second);
@@ -236,8 +254,7 @@ LogicalResult Codegen::planDram(func::ReturnOp ret) {
   for (const Interval &iv : order) {
     if (recorded) {
       buffers[iv.value] =
-          place(iv.bytes, i64Attr(iv.value.getDefiningOp(), "npu.dram"),
-                "an intermediate value");
+          place(iv.bytes, recordedDram(iv.value), "an intermediate value");
       continue;
     }
     // Lowest offset that overlaps no placed buffer alive at the same time.
@@ -307,6 +324,12 @@ void Codegen::recordPlan() {
     if (op.getNumResults() == 1 && !isa<ReshapeOp>(op))
       if (auto it = buffers.find(op.getResult(0)); it != buffers.end())
         op.setAttr("npu.dram", i64(it->second.offset));
+    if (op.getNumResults() > 1 &&
+        llvm::all_of(op.getResults(), [&](Value r) { return buffers.count(r); }))
+      op.setAttr("npu.results_dram",
+                 b.getDenseI64ArrayAttr(llvm::to_vector(llvm::map_range(
+                     op.getResults(),
+                     [&](Value r) { return buffers.lookup(r).offset; }))));
     if (auto it = convWeights.find(&op); it != convWeights.end())
       op.setAttr("npu.weights_dram", i64(it->second.offset));
     if (auto it = poolReciprocals.find(&op); it != poolReciprocals.end())

@@ -171,7 +171,7 @@ LogicalResult Codegen::run() {
     if (isa<func::ReturnOp>(op) ||
         cast<BackendOpInterface>(op).getExecutionUnit() ==
             ExecutionUnit::none ||
-        op.getResult(0).use_empty())
+        op.use_empty())
       continue; // no code, or dead (the optimized phase removes these)
     if (auto g = groupOf.find(&op); g != groupOf.end()) {
       if (fusionGroups[g->second].front() == &op &&
@@ -218,6 +218,7 @@ LogicalResult Codegen::run() {
 void npu::registerBackendInterfaceModels(DialectRegistry &registry) {
   registry.addExtension(+[](MLIRContext *context, NpuDialect *) {
     codegen::registerPlacementModels(context);
+    codegen::registerHostModels(context);
     codegen::registerConvolutionModels(context);
     codegen::registerMatmulModels(context);
     codegen::registerPoolingModels(context);

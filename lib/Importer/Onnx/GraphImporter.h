@@ -7,6 +7,8 @@
 #include "ModelLoader.h"
 #include "NodeAttributes.h"
 
+#include "npu/runtime/Target.h"
+
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "llvm/ADT/StringMap.h"
@@ -86,6 +88,15 @@ private:
   const HostTensor *hostConstant(const std::string &name);
   mlir::FailureOr<mlir::RankedTensorType> staticType(const std::string &name);
   mlir::LogicalResult importNode(const onnx::NodeProto &node);
+  /// Imports `node` as an npu.host op (the host CPU runs it); `why` says
+  /// why it is not on the NPU. Fails with `error` set when the host cannot
+  /// run it either.
+  mlir::LogicalResult importOnHost(const onnx::NodeProto &node,
+                                   const std::string &why);
+  /// Erases the ops appended after `last` (null: all of @main's ops) and
+  /// forgets the values they defined: an NPU lowering that failed or that
+  /// the target refuses leaves nothing behind.
+  void rollBack(mlir::Operation *last);
 
   LoadedModel &loaded;
   mlir::MLIRContext &context;
@@ -97,6 +108,11 @@ private:
   llvm::StringMap<HostTensor> hostCache;
   llvm::StringMap<const onnx::TypeProto *> types;
   std::string error;
+  const npu::rt::TargetDesc *target = nullptr;
+
+public:
+  /// One entry per imported node, in graph order.
+  std::vector<NodePlacement> placements;
 };
 
 } // namespace npu::onnx_import

@@ -4,7 +4,9 @@
 #include "ConstantFolding.h"
 #include "GraphImporter.h"
 
+#include "npu/Dialect/Npu/IR/NpuBackendInterface.h"
 #include "npu/Dialect/Npu/IR/NpuOps.h"
+#include "npu/runtime/HostKernels.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -70,13 +72,16 @@ bool npu::parseInputValueBinding(llvm::StringRef spec,
 
 FailureOr<OwningOpRef<ModuleOp>>
 npu::importOnnxModel(llvm::StringRef path, MLIRContext &context,
-                     const OnnxImportOptions &options) {
+                     const OnnxImportOptions &options,
+                     std::vector<NodePlacement> *placements) {
   context.loadDialect<NpuDialect, func::FuncDialect>();
   Location fileLoc = FileLineColLoc::get(&context, path, 0, 0);
   std::string error;
   LoadedModel loaded;
+  // A node is importable when the NPU or the host CPU can run its op type.
   auto hasImporter = [](llvm::StringRef op) {
-    return lookupOpImporter(op) != nullptr;
+    return lookupOpImporter(op) != nullptr ||
+           rt::lookupHostKernel(op) != nullptr;
   };
   if (failed(loadModel(path, options, hasImporter, loaded, error))) {
     emitError(fileLoc) << error;
@@ -88,6 +93,22 @@ npu::importOnnxModel(llvm::StringRef path, MLIRContext &context,
     emitError(fileLoc) << error;
     return failure();
   }
+  if (options.npuOnly) {
+    std::string list;
+    unsigned count = 0;
+    for (const NodePlacement &p : importer.placements)
+      if (p.host)
+        list += (count++ ? "; " : "") + p.opType + " '" + p.node + "' (" +
+                p.reason + ")";
+    if (count) {
+      emitError(fileLoc) << "--npu-only: " << count << " node"
+                         << (count > 1 ? "s" : "")
+                         << " would run on the host CPU: " << list;
+      return failure();
+    }
+  }
+  if (placements)
+    *placements = std::move(importer.placements);
   return module;
 }
 
@@ -169,6 +190,9 @@ static std::string resourceKey(llvm::StringRef name) {
 GraphImporter::GraphImporter(LoadedModel &loaded, MLIRContext &context,
                              const OnnxImportOptions &options)
     : loaded(loaded), context(context), options(options), builder(&context) {
+  target = rt::lookupTarget(options.targetName);
+  if (!target)
+    target = &rt::defaultTarget();
   const onnx::GraphProto &graph = loaded.model.graph();
   for (const auto &t : graph.initializer())
     initializers[t.name()] = &t;
@@ -269,8 +293,6 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node) {
   auto describe = [&] {
     return "node '" + label + "' (" + node.op_type() + ")";
   };
-  // The loader has refused every node without an importer.
-  OpImporterFn fn = lookupOpImporter(node.op_type());
   for (const std::string &out : node.output())
     if (!out.empty() && failed(staticType(out))) {
       error = describe() + ": " + error;
@@ -285,21 +307,166 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node) {
       error = describe() + ": " + error;
       return failure();
     }
-  Location loc =
-      FusedLoc::get(&context, {NameLoc::get(StringAttr::get(&context, label))},
-                    StringAttr::get(&context, node.op_type()));
-  NodeContext ctx(*this, node, builder, loc);
-  if (failed(fn(ctx))) {
+  // Placement: the NPU when its lowering succeeds and the target's backend
+  // takes every op of it; the host CPU otherwise (docs/heterogeneous.md).
+  OpImporterFn fn = lookupOpImporter(node.op_type());
+  bool forced = options.execOnCpu.contains(label) ||
+                options.execOnCpu.contains(node.name());
+  std::string why;
+  if (forced) {
+    why = "--exec-on-cpu";
+  } else if (!fn) {
+    why = "no NPU lowering for ONNX " + node.op_type();
+  } else {
+    Block *body = builder.getInsertionBlock();
+    Operation *last = body->empty() ? nullptr : &body->back();
+    Location loc = FusedLoc::get(
+        &context, {NameLoc::get(StringAttr::get(&context, label))},
+        StringAttr::get(&context, node.op_type()));
+    NodeContext ctx(*this, node, builder, loc);
+    if (failed(fn(ctx))) {
+      why = error;
+    } else {
+      for (int i = 0; i < node.output_size() && why.empty(); ++i)
+        if (!node.output(i).empty() && !values.count(node.output(i)) &&
+            !initializers.count(node.output(i)))
+          why = "output " + std::to_string(i) +
+                " is not supported by the NPU importer";
+      // Ops without a backend model are rewritten before code generation
+      // (batch normalization folds into its convolution).
+      for (Operation *op = last ? last->getNextNode() : &body->front();
+           op && why.empty(); op = op->getNextNode()) {
+        auto backend = dyn_cast<BackendOpInterface>(op);
+        std::string reason;
+        if (backend && !backend.isLegalOn(*target, reason))
+          why = "the NPU backend refuses '" + op->getName().getStringRef().str() +
+                "': " + reason;
+      }
+    }
+    if (why.empty()) {
+      placements.push_back({label, node.op_type(), false, ""});
+      return success();
+    }
+    rollBack(last);
+    error.clear();
+  }
+  if (failed(importOnHost(node, why))) {
     error = describe() + ": " + error;
     return failure();
   }
-  for (int i = 0; i < node.output_size(); ++i)
-    if (!node.output(i).empty() && !values.count(node.output(i)) &&
-        !initializers.count(node.output(i))) {
-      error = describe() + ": output " + std::to_string(i) +
-              " is not supported by the importer";
-      return failure();
+  placements.push_back({label, node.op_type(), true, why});
+  return success();
+}
+
+void GraphImporter::rollBack(Operation *last) {
+  Block *body = builder.getInsertionBlock();
+  llvm::SmallPtrSet<Operation *, 8> erased;
+  while (!body->empty() && &body->back() != last) {
+    Operation *op = &body->back();
+    erased.insert(op);
+    op->dropAllUses();
+    op->erase();
+  }
+  if (erased.empty())
+    return;
+  SmallVector<StringRef> stale;
+  for (auto &entry : values)
+    if (Operation *def = entry.second.getDefiningOp(); def && erased.count(def))
+      stale.push_back(entry.first());
+  for (StringRef name : stale)
+    values.erase(name);
+}
+
+LogicalResult GraphImporter::importOnHost(const onnx::NodeProto &node,
+                                          const std::string &why) {
+  auto refuse = [&](const Twine &msg) {
+    error = why + "; the host CPU cannot run it either: " + msg.str();
+    return failure();
+  };
+  const rt::HostKernel *kernel = rt::lookupHostKernel(node.op_type());
+  if (!kernel)
+    return refuse("it has no host kernel");
+  // Attributes, as host kernels take them.
+  SmallVector<NamedAttribute> attrs;
+  for (const auto &a : node.attribute()) {
+    Attribute value;
+    switch (a.type()) {
+    case onnx::AttributeProto::INT:
+      value = builder.getI64IntegerAttr(a.i());
+      break;
+    case onnx::AttributeProto::FLOAT:
+      value = builder.getF32FloatAttr(a.f());
+      break;
+    case onnx::AttributeProto::STRING:
+      value = builder.getStringAttr(a.s());
+      break;
+    case onnx::AttributeProto::INTS:
+      value = builder.getDenseI64ArrayAttr(
+          SmallVector<int64_t>(a.ints().begin(), a.ints().end()));
+      break;
+    case onnx::AttributeProto::FLOATS:
+      value = builder.getDenseF32ArrayAttr(
+          SmallVector<float>(a.floats().begin(), a.floats().end()));
+      break;
+    default:
+      return refuse("attribute '" + a.name() +
+                    "' is a tensor, graph or list kind host kernels do not "
+                    "take");
     }
+    attrs.push_back(builder.getNamedAttr(a.name(), value));
+  }
+  SmallVector<Value> inputs;
+  SmallVector<bool> present;
+  for (const std::string &in : node.input()) {
+    present.push_back(!in.empty());
+    if (!in.empty())
+      inputs.push_back(*lookupValue(in));
+  }
+  SmallVector<Type> results;
+  for (const std::string &out : node.output()) {
+    if (out.empty())
+      return refuse("an omitted optional output");
+    results.push_back(*staticType(out));
+  }
+  for (Type t : llvm::concat<Type>(llvm::to_vector(ValueRange(inputs).getTypes()),
+                                   results))
+    if (!toRuntimeElementType(cast<RankedTensorType>(t).getElementType()))
+    {
+      std::string name;
+      llvm::raw_string_ostream os(name);
+      os << t;
+      return refuse("element type of " + name);
+    }
+  std::string label = node.name().empty() ? node.output(0) : node.name();
+  Location loc =
+      FusedLoc::get(&context, {NameLoc::get(StringAttr::get(&context, label))},
+                    StringAttr::get(&context, node.op_type()));
+  auto host = HostOp::create(builder, loc, results,
+                             builder.getStringAttr(node.op_type()),
+                             builder.getI64IntegerAttr(loaded.opset),
+                             builder.getDictionaryAttr(attrs),
+                             builder.getDenseBoolArrayAttr(present),
+                             builder.getStringAttr(why), inputs);
+  rt::HostNode hostNode;
+  std::string problem;
+  std::vector<rt::HostTensorView> inViews;
+  size_t next = 0;
+  std::vector<rt::HostTensorView> presentViews =
+      toHostViews(ValueRange(inputs).getTypes());
+  for (bool p : present) {
+    inViews.emplace_back();
+    if (p)
+      inViews.back() = presentViews[next++];
+    else
+      inViews.back().present = false;
+  }
+  if (failed(host.getHostNode(hostNode, problem)) ||
+      !kernel->verify(hostNode, inViews, toHostViews(results), problem)) {
+    host.erase();
+    return refuse(problem);
+  }
+  for (auto [out, value] : llvm::zip(node.output(), host.getResults()))
+    values[out] = value;
   return success();
 }
 

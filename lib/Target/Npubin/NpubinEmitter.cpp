@@ -28,24 +28,6 @@ namespace bin = npu::bin;
 
 namespace {
 
-std::optional<bin::ElementType> elementType(Type t) {
-  if (t.isF32())
-    return bin::ElementType::F32;
-  if (t.isF16())
-    return bin::ElementType::F16;
-  if (t.isInteger(1))
-    return bin::ElementType::Bool;
-  if (t.isUnsignedInteger(8))
-    return bin::ElementType::U8;
-  if (t.isInteger(8))
-    return bin::ElementType::I8;
-  if (t.isInteger(32))
-    return bin::ElementType::I32;
-  if (t.isInteger(64))
-    return bin::ElementType::I64;
-  return std::nullopt;
-}
-
 bin::ElementType vectorType(StringRef t) {
   return t == "i8"    ? bin::ElementType::I8
          : t == "u8"  ? bin::ElementType::U8
@@ -212,7 +194,7 @@ LogicalResult npu::emitNpubin(ProgramOp program, std::vector<uint8_t> &bytes) {
       auto name = op.getAttrOfType<StringAttr>("name").getValue();
       auto type =
           cast<RankedTensorType>(op.getAttrOfType<TypeAttr>("type").getValue());
-      auto elem = elementType(type.getElementType());
+      auto elem = toRuntimeElementType(type.getElementType());
       if (!elem)
         return op.emitOpError("element type has no .npubin code");
       rt::TensorSpec spec;
@@ -235,6 +217,38 @@ LogicalResult npu::emitNpubin(ProgramOp program, std::vector<uint8_t> &bytes) {
       if (!rawBytes(data.getValue(), raw))
         return data.emitOpError("constant bytes are unavailable");
       b.placeConstant(uint32_t(data.getDram()), raw.data(), raw.size());
+    } else if (auto host = dyn_cast<npuisa::HostOp>(op)) {
+      rt::HostOpSpec spec;
+      std::string why;
+      if (failed(toHostNode(host.getOpType(), host.getOpset(),
+                            host.getOnnxAttributes(), spec.node, why)))
+        return host.emitOpError(why);
+      spec.layer = uint32_t(host.getLayer());
+      auto operands = [&](ArrayAttr types, ArrayRef<int64_t> dram,
+                          ArrayRef<bool> present,
+                          std::vector<rt::HostOpSpec::Operand> &out) {
+        size_t next = 0;
+        for (bool p : present) {
+          rt::HostOpSpec::Operand o;
+          o.present = p;
+          if (p) {
+            auto type = cast<RankedTensorType>(
+                cast<TypeAttr>(types[next]).getValue());
+            o.type = toRuntimeElementType(type.getElementType())
+                         .value_or(bin::ElementType::F32);
+            o.shape.assign(type.getShape().begin(), type.getShape().end());
+            o.dramOffset = uint64_t(dram[next]);
+            ++next;
+          }
+          out.push_back(std::move(o));
+        }
+      };
+      operands(host.getInputTypes(), host.getInputDram(), host.getPresent(),
+               spec.inputs);
+      SmallVector<bool> allPresent(host.getOutputDram().size(), true);
+      operands(host.getOutputTypes(), host.getOutputDram(), allPresent,
+               spec.outputs);
+      b.addHostOp(spec);
     } else if (auto sync = dyn_cast<SyncOp>(op)) {
       StringRef q = sync.getQueue();
       b.emit(withHeader(rt::makeSync(q == "load"      ? rt::Queue::Load

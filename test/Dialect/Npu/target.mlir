@@ -29,4 +29,6 @@ module attributes {npu.target = #npu.target<"my-npu", clock_hz = 500000000,
     vector_startup_cycles = 4, lut_entries = 256, dram_bytes_per_cycle = 8,
     dram_latency_cycles = 100, dram_address_bits = 28, int8_mac_pj = 0.23,
     fp32_mac_pj = 4.6, int8_lane_op_pj = 0.03, int32_lane_op_pj = 3.1,
-    fp32_lane_op_pj = 3.7, sram_byte_pj = 2.5, dram_byte_pj = 160.0>} {}
+    fp32_lane_op_pj = 3.7, sram_byte_pj = 2.5, dram_byte_pj = 160.0, host_clock_hz = 1800000000,
+    host_simd_bytes_per_cycle = 16, host_dram_bytes_per_cycle = 4,
+    host_call_overhead_cycles = 10000, host_instruction_pj = 70.0>} {}

@@ -13,10 +13,12 @@
 #include "mlir/IR/OwningOpRef.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/ADT/StringRef.h"
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace npu {
 
@@ -45,6 +47,25 @@ struct OnnxImportOptions {
   /// larger ones become `dense_resource<...>` blobs, copied once from the
   /// protobuf and printed in the module's resource section.
   uint64_t maxInlineConstantBytes = 4096;
+
+  /// Heterogeneous execution (docs/heterogeneous.md). The target whose
+  /// backend decides which nodes the NPU can run (`--target`; empty:
+  /// npu-v1). A node runs on the host CPU (`npu.host`) when it has no NPU
+  /// lowering, when its lowering fails for this instance or the target's
+  /// backend refuses an op of it, or when `execOnCpu` names it
+  /// (`--exec-on-cpu`, by ONNX node name, or output name for unnamed
+  /// nodes). With `npuOnly` (`--npu-only`) the import fails instead, listing
+  /// every such node at once.
+  std::string targetName;
+  llvm::StringSet<> execOnCpu;
+  bool npuOnly = false;
+};
+
+/// Where the importer placed one ONNX node and why (`--placement-report`).
+struct NodePlacement {
+  std::string node, opType;
+  bool host = false;
+  std::string reason; ///< Empty for NPU nodes.
 };
 
 /// Parses one `--input-shape` value, `NAME:D0xD1x...` (a scalar is `NAME:`),
@@ -79,9 +100,13 @@ bool parseInputValueBinding(llvm::StringRef spec, OnnxImportOptions &options,
 /// input's file unreadable, naming another tensor, or of another element
 /// type or shape than the input declares. An operator parameter that must be
 /// constant but comes from graph inputs names them and `--input-value`.
+///
+/// `placements`, when given, receives one entry per imported node (folded
+/// nodes have none), in graph order.
 mlir::FailureOr<mlir::OwningOpRef<mlir::ModuleOp>>
 importOnnxModel(llvm::StringRef path, mlir::MLIRContext &context,
-                const OnnxImportOptions &options = {});
+                const OnnxImportOptions &options = {},
+                std::vector<NodePlacement> *placements = nullptr);
 
 } // namespace npu
 

@@ -27,7 +27,8 @@ struct RunOptions {
   bool trace = false;
 };
 
-/// Counters attributed to one layer (the instruction's layer field).
+/// Counters attributed to one layer (the instruction's layer field, or the
+/// host op's layer).
 /// `cycles` are busy cycles of the layer's instructions: overlapping units
 /// make per-layer cycles add up to more than the run's total.
 struct LayerStats {
@@ -48,7 +49,13 @@ struct RunStats {
   uint64_t sramReadBytes = 0, sramWriteBytes = 0; ///< Scratchpad+accumulator.
   uint64_t peakSramBytes = 0; ///< Highest scratchpad address written, + 1.
   uint64_t laneOpsInt8 = 0, laneOpsInt32 = 0, laneOpsFp32 = 0;
-  double energyPj = 0;
+  /// The host CPU (host segments): its busy cycles (host clock), the
+  /// instructions its cost model counts, the operand bytes it moves to and
+  /// from the shared DRAM (not in dramReadBytes/dramWriteBytes, which are
+  /// the NPU's DMA), and their energy (included in energyPj).
+  uint64_t hostOps = 0, hostCycles = 0, hostInstructions = 0, hostDramBytes = 0;
+  double hostEnergyPj = 0;
+  double energyPj = 0; ///< NPU and host.
   /// Executed MACs over the peak for their datatype during the run:
   /// (macsInt8 / int8 peak + macsFp32 / fp32 peak) / cycles.
   double macUtilization = 0;
@@ -59,7 +66,7 @@ struct RunStats {
 
 struct TraceEvent {
   Unit unit;
-  uint32_t pc;
+  uint32_t pc; ///< Unit::Host: the host op's index.
   uint32_t layer;
   uint64_t start, end; ///< Cycles.
 };
@@ -103,6 +110,11 @@ private:
 #include "npu/runtime/Isa.def"
   /// The vector unit, shared by the vec.* instructions.
   bool vector(const Instruction &insn, uint64_t &cycles, std::string &why);
+  /// Runs one segment from cycle `start` and sets the cycle it ends at.
+  bool runNpuSegment(const SegmentSpec &seg, uint64_t start, uint64_t &end,
+                     std::string &error);
+  bool runHostSegment(const SegmentSpec &seg, uint64_t start, uint64_t &end,
+                      std::string &error);
   void finishStats();
 
   const Executable &exe_;

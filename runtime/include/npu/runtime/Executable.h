@@ -3,6 +3,7 @@
 #ifndef NPU_RUNTIME_EXECUTABLE_H
 #define NPU_RUNTIME_EXECUTABLE_H
 
+#include "npu/runtime/HostKernels.h"
 #include "npu/runtime/Isa.h"
 #include "npu/runtime/Target.h"
 #include "npu/runtime/npubin_generated.h"
@@ -16,7 +17,7 @@ namespace npu::rt {
 
 /// Container format version of the `.npubin` (bumped when the schema changes
 /// incompatibly; the ISA has its own kIsaVersion).
-inline constexpr uint32_t kFormatVersion = 1;
+inline constexpr uint32_t kFormatVersion = 2;
 
 /// Size in bytes of one element of `type`.
 uint32_t elementBytes(bin::ElementType type);
@@ -43,6 +44,39 @@ struct TensorSpec {
 
 struct LayerInfo {
   std::string name, op;
+  bool host = false; ///< The layer is a host op (runs on the CPU).
+};
+
+/// A DRAM byte range [begin, end).
+struct DramRange {
+  uint64_t begin = 0, end = 0;
+};
+
+/// An ONNX node run by the host CPU (bin::HostOp, verified): its kernel, the
+/// node, and its operands, dense row-major tensors in DRAM.
+struct HostOpSpec {
+  struct Operand {
+    bool present = true;
+    bin::ElementType type = bin::ElementType::F32;
+    std::vector<int64_t> shape;
+    uint64_t dramOffset = 0; ///< Bytes.
+    uint64_t sizeBytes = 0;
+  };
+  const HostKernel *kernel = nullptr; ///< Set by the loader.
+  HostNode node;
+  uint32_t layer = 0;
+  std::vector<Operand> inputs, outputs;
+};
+
+/// One step of the program (bin::Segment, verified): a range of NPU
+/// instructions or one host op, with the DRAM bytes it reads and writes
+/// (sorted, disjoint ranges), from which the timing model derives what it
+/// must wait for.
+struct SegmentSpec {
+  int32_t hostOp = -1; ///< >= 0: index into hostOps().
+  uint32_t first = 0, count = 0; ///< NPU segments: instructions.
+  std::vector<DramRange> reads, writes;
+  bool isHost() const { return hostOp >= 0; }
 };
 
 /// A verified executable. Construct with `load`; every field has been checked
@@ -68,6 +102,9 @@ public:
   const std::vector<TensorSpec> &inputs() const { return inputs_; }
   const std::vector<TensorSpec> &outputs() const { return outputs_; }
   const std::vector<LayerInfo> &layers() const { return layers_; }
+  const std::vector<HostOpSpec> &hostOps() const { return hostOps_; }
+  /// Never empty: an executable without host ops is one NPU segment.
+  const std::vector<SegmentSpec> &segments() const { return segments_; }
   const bin::DmaDesc &dma(size_t i) const { return *fb_->dma_descs()->Get(i); }
   const bin::MatmulDesc &matmul(size_t i) const {
     return *fb_->matmul_descs()->Get(i);
@@ -94,6 +131,8 @@ private:
     return v ? v->size() : 0;
   }
   bool verify(const TargetDesc *target, std::string &error);
+  bool verifyHostOps(std::string &error);
+  bool verifySegments(std::string &error);
 
   std::vector<uint8_t> bytes_;
   const bin::Executable *fb_ = nullptr;
@@ -101,6 +140,8 @@ private:
   std::vector<Instruction> insns_;
   std::vector<TensorSpec> inputs_, outputs_;
   std::vector<LayerInfo> layers_;
+  std::vector<HostOpSpec> hostOps_;
+  std::vector<SegmentSpec> segments_;
 };
 
 /// Builds `.npubin` files: the API the compiler's emitter and hand-written
@@ -114,6 +155,10 @@ public:
   uint16_t addMatmul(const bin::MatmulDesc &desc);
   uint16_t addVector(const bin::VectorDesc &desc);
   uint16_t addLayer(const std::string &name, const std::string &op);
+  /// Ends the current NPU segment (when it has instructions) and appends a
+  /// host segment running `op` (its `kernel` is ignored). The instructions
+  /// emitted next start a new NPU segment. Returns the host op's index.
+  uint32_t addHostOp(const HostOpSpec &op);
   /// Appends `size` bytes to the constant segment (64-byte aligned) and
   /// returns their DRAM address.
   uint32_t addConstant(const void *data, size_t size);
@@ -151,6 +196,10 @@ private:
   std::vector<uint8_t> constants_;
   std::vector<TensorSpec> inputs_, outputs_;
   std::vector<Instruction> insns_;
+  std::vector<HostOpSpec> hostOps_;
+  /// (host op or -1, first instruction, count), in program order.
+  std::vector<SegmentSpec> segments_;
+  size_t segmentStart_ = 0; ///< First instruction of the open NPU segment.
   uint64_t dramSize_ = 0;
   uint32_t constantsOffset_ = 0;
   std::string producer_ = "npu-runtime", producerVersion_;

@@ -25,7 +25,8 @@ struct NpyArray {
 };
 
 /// Parses a whole .npy file image. Refuses Fortran order, big-endian and
-/// unsupported dtypes (supported: f4, f2, i1, u1, i4, i8, b1), a data size
+/// unsupported dtypes (supported: f2, f4, f8, i1, i2, i4, i8, u1, u2,
+/// u4, u8, b1), a data size
 /// that disagrees with the shape, and a malformed header; `error` says which.
 bool parseNpy(const uint8_t *bytes, size_t size, NpyArray &out,
               std::string &error);
@@ -34,7 +35,8 @@ bool readNpy(const std::string &path, NpyArray &out, std::string &error);
 /// NumPy's name of an element type ("float32", "int8", ...).
 const char *npyDtypeName(bin::ElementType type);
 
-/// The .npy (version 1.0) image of an array.
+/// The .npy (version 1.0) image of an array. BF16, which NumPy lacks, is
+/// written as two-byte void elements ('|V2').
 std::vector<uint8_t> encodeNpy(bin::ElementType type,
                                const std::vector<int64_t> &shape,
                                const void *data, size_t size);

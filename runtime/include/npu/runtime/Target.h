@@ -31,6 +31,33 @@ struct EnergyModel {
                         ///< end, 1300 pJ / 8 bytes = 162.5, taken as 160.
 };
 
+/// The SoC's application core that runs host segments (ONNX nodes the NPU
+/// cannot execute) beside the NPU, sharing its DRAM. Cycles are host cycles;
+/// the emulator converts them to NPU cycles through the two clocks. Figures
+/// for an Arm Cortex-A55-class core in an NPU SoC:
+struct HostDesc {
+  /// 1.8 GHz: Rockchip RK3588 datasheet (Rev 1.0), whose four Cortex-A55
+  /// cores run at up to 1.8 GHz beside its NPU.
+  uint64_t clockHz;
+  /// 16: one 128-bit Advanced SIMD (Q-form) arithmetic instruction per cycle
+  /// (Arm Cortex-A55 Software Optimization Guide, section 3, ASIMD
+  /// throughput). A vectorised kernel does 16 / element bytes lane
+  /// operations per cycle.
+  uint32_t simdBytesPerCycle;
+  /// 4 bytes per host cycle (7.2 GB/s at 1.8 GHz): an assumption, about
+  /// what one little core streams from a shared LPDDR4X memory system.
+  uint32_t dramBytesPerCycle;
+  /// 10,000 cycles (5.6 us at 1.8 GHz) per host segment: the NPU's
+  /// completion interrupt, the driver waking the CPU side and dispatching
+  /// the kernel. An assumption of the order of Linux interrupt-to-thread
+  /// latencies; it is what makes ping-ponging between devices expensive.
+  uint32_t callOverheadCycles;
+  /// 70 pJ per instruction, the overhead-dominated figure for a simple core
+  /// (Horowitz, ISSCC 2014, Figure 1.1.9: "instruction ~70 pJ"); DRAM bytes
+  /// cost EnergyModel::dramBytePj, the memory being shared.
+  double instructionPj;
+};
+
 /// Every parameter of one NPU. Sizes in bytes, rates per cycle.
 struct TargetDesc {
   std::string name;
@@ -50,6 +77,7 @@ struct TargetDesc {
   uint32_t dramLatencyCycles;   ///< Latency per DMA command.
   uint32_t dramAddressBits;     ///< DRAM addresses are this wide.
   EnergyModel energy;
+  HostDesc host; ///< The application core beside the NPU.
 
   uint32_t int8MacsPerCycle() const { return arrayRows * arrayCols; }
   uint32_t fp32MacsPerCycle() const {
@@ -84,7 +112,12 @@ struct TargetDesc {
   X(energy.int32LaneOpPj, "int32_lane_op_pj", Real)                            \
   X(energy.fp32LaneOpPj, "fp32_lane_op_pj", Real)                              \
   X(energy.sramBytePj, "sram_byte_pj", Real)                                   \
-  X(energy.dramBytePj, "dram_byte_pj", Real)
+  X(energy.dramBytePj, "dram_byte_pj", Real)                                   \
+  X(host.clockHz, "host_clock_hz", Int)                                        \
+  X(host.simdBytesPerCycle, "host_simd_bytes_per_cycle", Int)                  \
+  X(host.dramBytesPerCycle, "host_dram_bytes_per_cycle", Int)                  \
+  X(host.callOverheadCycles, "host_call_overhead_cycles", Int)                 \
+  X(host.instructionPj, "host_instruction_pj", Real)
 
 /// Whether `t`'s figures describe a machine the compiler and the emulator
 /// can work with: every integer positive, 256 lookup-table entries, the FP32

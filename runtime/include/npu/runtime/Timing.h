@@ -15,14 +15,15 @@
 #include "npu/runtime/Target.h"
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
 namespace npu::rt {
 
-/// Units with their own timelines.
-enum class Unit : uint8_t { DmaLoad = 0, DmaStore, Mac, Vector, None };
-inline constexpr unsigned kNumUnits = 4;
+/// Units with their own timelines: the NPU's four and the host CPU.
+enum class Unit : uint8_t { DmaLoad = 0, DmaStore, Mac, Vector, Host, None };
+inline constexpr unsigned kNumUnits = 5;
 const char *unitName(Unit unit);
 /// The unit that executes an instruction of opcode `op` (None: sync, end).
 Unit unitOf(Opcode op);
@@ -83,7 +84,11 @@ uint64_t staticInstructionCycles(const Executable &exe,
 ///   if (!error.empty()) ...   // a deadlock
 class QueueScheduler {
 public:
-  explicit QueueScheduler(const std::vector<Instruction> &insns);
+  /// Schedules instructions [begin, end) of `insns` (one NPU segment; by
+  /// default the whole stream), every queue free from cycle `startCycle`.
+  explicit QueueScheduler(const std::vector<Instruction> &insns,
+                          size_t begin = 0, size_t end = SIZE_MAX,
+                          uint64_t startCycle = 0);
   /// The next instruction to issue and the cycle it starts at; false when
   /// every queue is drained (`error` untouched) or when every queue waits
   /// for a token (`error` names each queue's head pc).
@@ -99,7 +104,7 @@ private:
   std::vector<uint32_t> queue_[kNumQueues];
   size_t head_[kNumQueues] = {0, 0, 0};
   uint64_t queueReady_[kNumQueues] = {0, 0, 0};
-  uint64_t unitFree_[kNumUnits] = {0, 0, 0, 0};
+  uint64_t unitFree_[kNumUnits] = {};
   /// Token channels: the cycles tokens were pushed at. 0: load->compute,
   /// 1: compute->load, 2: compute->store, 3: store->compute.
   std::vector<uint64_t> tokens_[4];
@@ -109,12 +114,61 @@ private:
   uint64_t makespan_ = 0;
 };
 
+/// The host CPU's cost of one host op (HostDesc), in host cycles: the call
+/// overhead, then the longer of its compute (vector lane operations packed
+/// simdBytesPerCycle / laneBytes per instruction, plus scalar operations,
+/// one instruction per cycle) and its DRAM traffic (`bytes`, every operand
+/// read or written once, at dramBytesPerCycle). `instructions` receives the
+/// instruction count, for the energy model (HostDesc::instructionPj).
+uint64_t hostOpCycles(const TargetDesc &t, const HostWork &work,
+                      uint64_t bytes, uint64_t &instructions);
+/// Host cycles as NPU cycles (rounded up), the timeline's unit.
+uint64_t hostToNpuCycles(const TargetDesc &t, uint64_t hostCycles);
+/// The work a host op is assumed to do before it runs (the static schedule
+/// and the compiler's --report): one lane operation per element of its
+/// largest operand, at the width of its widest element type. `npu-run`
+/// counts what the kernel reports instead.
+HostWork estimateHostWork(const HostOpSpec &op);
+/// Bytes a host op reads and writes: the sum of its operands' sizes.
+uint64_t hostOpBytes(const HostOpSpec &op);
+
+/// When each segment may start: the NPU and the host each run their
+/// segments in program order, and a segment waits for every earlier one
+/// whose DRAM writes it reads or overwrites, or whose reads it overwrites
+/// (the loader's SegmentSpec ranges). Segments on different devices with
+/// no such conflict overlap.
+///
+///   SegmentTimeline timeline;
+///   for (const SegmentSpec &seg : exe.segments()) {
+///     uint64_t start = timeline.earliestStart(seg);
+///     ... run the segment from `start`, ending at `end` ...
+///     timeline.finish(seg, end);
+///   }
+class SegmentTimeline {
+public:
+  uint64_t earliestStart(const SegmentSpec &seg) const;
+  void finish(const SegmentSpec &seg, uint64_t end);
+  uint64_t makespan() const { return makespan_; }
+
+private:
+  /// Piecewise-constant over DRAM addresses: from each key up to the next,
+  /// when the last write and the last read of those bytes end.
+  struct Cell {
+    uint64_t writeEnd = 0, readEnd = 0;
+  };
+  std::map<uint64_t, Cell> cells_{{0, Cell()}};
+  uint64_t deviceFree_[2] = {0, 0}; ///< NPU, host.
+  uint64_t makespan_ = 0;
+  void split(uint64_t at);
+};
+
 /// The timeline of an executable by the timing model alone: what
 /// `npu-run` measures (RunStats::cycles, LayerStats::cycles), computed
 /// without executing anything. Equal to the emulator's figures for every
 /// program without block-sparse matmuls.
 struct StaticSchedule {
   uint64_t cycles = 0; ///< When the last unit idles.
+  uint64_t hostCycles = 0; ///< Busy NPU-clock cycles of host segments.
   struct Layer {
     uint64_t cycles = 0;         ///< Busy cycles of the layer's instructions.
     uint64_t start = 0, end = 0; ///< First start and last end (cycles).

@@ -54,12 +54,14 @@ def Npu_NearestMode : I32EnumAttr<"NearestMode", "Resize nearest rounding", [
 }
 def Npu_NearestModeAttr : EnumAttr<Npu_Dialect, Npu_NearestMode, "nearest_mode">;
 
-/// The unit an op runs on (`npu.unit`, BackendOpInterface).
-def Npu_ExecutionUnit : I32EnumAttr<"ExecutionUnit", "NPU execution unit", [
+/// The unit an op runs on (`npu.unit`, BackendOpInterface). Where a layer runs: one of the NPU's units, no unit (DRAM placement
+/// only), or the SoC's host CPU (heterogeneous execution).
+def Npu_ExecutionUnit : I32EnumAttr<"ExecutionUnit", "execution unit", [
     I32EnumAttrCase<"mac", 0>,
     I32EnumAttrCase<"vector", 1>,
     I32EnumAttrCase<"dma", 2>,
-    I32EnumAttrCase<"none", 3>]> {
+    I32EnumAttrCase<"none", 3>,
+    I32EnumAttrCase<"host", 4>]> {
   let cppNamespace = "::npu";
   let genSpecializedAttr = 0;
 }

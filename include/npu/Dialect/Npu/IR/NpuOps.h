@@ -13,6 +13,7 @@
 #include "mlir/Interfaces/ControlFlowInterfaces.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "npu/Dialect/Npu/IR/NpuDialect.h"
+#include "npu/runtime/HostKernels.h"
 #include "npu/runtime/Target.h"
 
 #include "llvm/ADT/Hashing.h"
@@ -31,6 +32,22 @@ llvm::hash_code hash_value(const TargetDesc &t);
 #include "npu/Dialect/Npu/IR/NpuOps.h.inc"
 
 namespace npu {
+
+/// The runtime's element type of a tensor element type (f16, bf16, f32, f64,
+/// i1 as Bool, 8- to 64-bit signless or signed integers, unsigned ones), or
+/// nullopt (index, complex, quantized, ...).
+std::optional<bin::ElementType> toRuntimeElementType(mlir::Type type);
+
+/// The runtime's view (type and shape, no data) of ranked tensor types.
+std::vector<rt::HostTensorView> toHostViews(mlir::TypeRange types);
+
+/// An ONNX node for the runtime's host kernels from its op type, opset and
+/// attribute dictionary (npu.host's `onnx_attributes`: i64 integers, f32
+/// floats, strings, `array<i64>`, `array<f32>`); fails with one line in
+/// `why` on any other attribute kind.
+llvm::LogicalResult toHostNode(llvm::StringRef opType, int64_t opset,
+                               mlir::DictionaryAttr attributes,
+                               rt::HostNode &node, std::string &why);
 
 /// The attribute holding a module's target.
 inline constexpr llvm::StringLiteral kTargetAttrName = "npu.target";

@@ -1003,4 +1003,50 @@ def Npu_ResizeOp : Npu_Op<"resize", [Pure]> {
   let hasVerifier = 1;
 }
 
+//===----------------------------------------------------------------------===//
+// Heterogeneous execution
+//===----------------------------------------------------------------------===//
+
+def Npu_HostOp : Npu_Op<"host", [Pure]> {
+  let summary = "An ONNX node the SoC's host CPU runs (heterogeneous execution)";
+  let description = [{
+    The ONNX node `op_type` (default domain, the model's opset `opset`) with
+    its ONNX attributes in `onnx_attributes` (integers as `i64`, floats as
+    `f32`, strings, `array<i64: ...>` and `array<f32: ...>` lists), run by
+    the runtime's host kernel of that op type
+    (runtime/include/npu/runtime/HostKernels.h) with ONNX semantics, on
+    dense row-major tensors in the DRAM the CPU shares with the NPU.
+    `present` marks which of the node's inputs are given (absent optional
+    inputs have no operand). The importer places a node here when the NPU
+    cannot run it (no NPU lowering, or one the target's backend refuses),
+    when `--exec-on-cpu` names it, and never under `--npu-only`; `reason`
+    records why.
+
+    ```mlir
+    %i = npu.host "ArgMax"(%x) {onnx_attributes = {axis = 1 : i64, keepdims = 0 : i64},
+                               opset = 13 : i64, present = array<i1: true>}
+        : (tensor<2x10xf32>) -> tensor<2xi64>
+    ```
+
+    The verifier checks the attributes' kinds and asks the host kernel to
+    verify the operand and result types and shapes, as the runtime's loader
+    does.
+  }];
+  let arguments = (ins StrAttr:$op_type, I64Attr:$opset,
+                       DictionaryAttr:$onnx_attributes,
+                       DenseBoolArrayAttr:$present,
+                       OptionalAttr<StrAttr>:$reason,
+                       Variadic<Npu_Tensor>:$inputs);
+  let results = (outs Variadic<Npu_Tensor>:$outputs);
+  let assemblyFormat =
+      "$op_type `(` $inputs `)` attr-dict `:` functional-type($inputs, $outputs)";
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The node as the runtime's host kernels see it; fails with one line
+    /// in `why` on an attribute of a kind ONNX host kernels do not take.
+    ::llvm::LogicalResult getHostNode(::npu::rt::HostNode &node,
+                                      std::string &why);
+  }];
+}
+
 #endif // NPU_DIALECT_NPU_IR_NPUOPS_TD

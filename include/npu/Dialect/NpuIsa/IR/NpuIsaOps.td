@@ -114,6 +114,35 @@ def NpuIsa_DataOp : NpuIsa_Op<"data", [HasParent<"ProgramOp">]> {
   let assemblyFormat = "`at` $dram $value attr-dict";
 }
 
+def NpuIsa_HostOp : NpuIsa_Op<"host", [HasParent<"ProgramOp">]> {
+  let summary = "A host segment: an ONNX node the host CPU runs";
+  let description = [{
+    Ends the NPU segment before it (the NPU's queues drain) and runs the
+    ONNX node `op_type` on the SoC's host CPU with the runtime's host
+    kernel (runtime/include/npu/runtime/HostKernels.h); the instructions
+    after it form the next NPU segment. Operands are dense row-major
+    tensors at byte offsets `input_dram` (present inputs only; `present`
+    has one entry per ONNX input) and `output_dram`; `onnx_attributes` and
+    `opset` as on `npu.host`. `layer` is its layer-table entry.
+
+    ```mlir
+    npu_isa.host "ArgMax" {input_dram = array<i64: 0>, input_types = [tensor<2x10xf32>],
+                           layer = 1 : i64, onnx_attributes = {axis = 1 : i64},
+                           opset = 13 : i64, output_dram = array<i64: 128>,
+                           output_types = [tensor<2x1xi64>], present = array<i1: true>}
+    ```
+  }];
+  let arguments = (ins StrAttr:$op_type, I64Attr:$opset,
+                       DictionaryAttr:$onnx_attributes,
+                       DenseBoolArrayAttr:$present,
+                       DenseI64ArrayAttr:$input_dram, TypeArrayAttr:$input_types,
+                       DenseI64ArrayAttr:$output_dram,
+                       TypeArrayAttr:$output_types,
+                       ConfinedAttr<I64Attr, [IntNonNegative]>:$layer);
+  let assemblyFormat = "$op_type attr-dict";
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Instructions
 //===----------------------------------------------------------------------===//

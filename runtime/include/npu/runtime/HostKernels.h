@@ -1,0 +1,112 @@
+//===- HostKernels.h - ONNX operators on the SoC's host CPU -----*- C++ -*-===//
+//
+// The kernels the host CPU runs for the ONNX nodes the NPU cannot execute
+// (heterogeneous execution, docs/heterogeneous.md). Each kernel follows the
+// ONNX operator documentation exactly (onnx/docs/Operators.md, opsets 7-17):
+// every numeric element type the operator allows, multidirectional
+// (NumPy) broadcasting, negative axes.
+//
+// A kernel has two halves. `verify` runs at compile time (the compiler asks
+// before it places a node on the host) and again when the runtime loads an
+// executable: it checks arity, element types, attributes and that the output
+// shapes and types are the ones ONNX defines for the inputs, so `run` can
+// index its operands freely. `run` computes the outputs and stops with one
+// line on bad data (an index out of range), never reading or writing outside
+// its operands.
+//
+// No LLVM or MLIR here: the runtime is a standalone library.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef NPU_RUNTIME_HOSTKERNELS_H
+#define NPU_RUNTIME_HOSTKERNELS_H
+
+#include "npu/runtime/npubin_generated.h"
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace npu::rt {
+
+/// One ONNX attribute (the kinds host kernels use).
+struct HostAttribute {
+  std::string name;
+  bin::AttributeKind kind = bin::AttributeKind::Int;
+  int64_t i = 0;
+  float f = 0;
+  std::string s;
+  std::vector<int64_t> ints;
+  std::vector<float> floats;
+};
+
+/// An ONNX node as a host kernel sees it: op type, the model's default-domain
+/// opset, and its attributes (absent ones take ONNX's defaults in the kernel).
+struct HostNode {
+  std::string opType;
+  int64_t opset = 17;
+  std::vector<HostAttribute> attributes;
+
+  const HostAttribute *find(std::string_view name) const;
+  /// The attribute's value, or `dflt` when absent. A present attribute of
+  /// another kind also yields `dflt`: `verify` checks kinds first.
+  int64_t getInt(std::string_view name, int64_t dflt) const;
+  float getFloat(std::string_view name, float dflt) const;
+  std::string getString(std::string_view name, std::string dflt) const;
+  /// Null when absent.
+  const std::vector<int64_t> *getInts(std::string_view name) const;
+  const std::vector<float> *getFloats(std::string_view name) const;
+};
+
+/// One operand: element type and shape always; `data` (dense, row-major,
+/// little-endian, numElements() * elementBytes(type) bytes) at run time,
+/// null in `verify`. An absent optional input has present == false.
+struct HostTensorView {
+  bool present = true;
+  bin::ElementType type = bin::ElementType::F32;
+  std::vector<int64_t> shape;
+  uint8_t *data = nullptr;
+
+  /// Product of the dimensions (1 for a scalar). Callers have checked that
+  /// it, and the byte size, fit in 2^40.
+  uint64_t numElements() const;
+  uint64_t sizeBytes() const;
+};
+
+/// What a run did, for the host's cycle and energy model (Target.h,
+/// HostDesc): `vectorOps` element operations of `laneBytes`-wide elements
+/// (a vectorised loop: SIMD width / laneBytes of them per instruction) plus
+/// `scalarOps` operations that do not vectorise (index chasing, sorting).
+/// Operand bytes are counted by the caller, not here.
+struct HostWork {
+  uint64_t vectorOps = 0;
+  uint32_t laneBytes = 4;
+  uint64_t scalarOps = 0;
+};
+
+struct HostKernel {
+  /// ONNX op type in the default domain.
+  const char *opType;
+  /// Compile and load time (data null): arity, element types, attribute
+  /// kinds and values, and that `outputs` have exactly the types and shapes
+  /// ONNX gives for `inputs`. False with one line in `why` otherwise.
+  bool (*verify)(const HostNode &node,
+                 const std::vector<HostTensorView> &inputs,
+                 const std::vector<HostTensorView> &outputs, std::string &why);
+  /// Run time, after a successful `verify` with the same types and shapes:
+  /// writes every output. False with one line in `why` on bad data.
+  bool (*run)(const HostNode &node, const std::vector<HostTensorView> &inputs,
+              const std::vector<HostTensorView> &outputs, HostWork &work,
+              std::string &why);
+};
+
+/// The kernel for ONNX op `opType`, or null when the host has none.
+const HostKernel *lookupHostKernel(std::string_view opType);
+
+/// Every op type with a host kernel, sorted.
+std::vector<std::string> hostKernelOps();
+
+} // namespace npu::rt
+
+#endif // NPU_RUNTIME_HOSTKERNELS_H

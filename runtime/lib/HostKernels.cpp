@@ -1,0 +1,90 @@
+//===- HostKernels.cpp - ONNX operators on the host CPU -------------------===//
+
+#include "npu/runtime/HostKernels.h"
+
+#include "npu/runtime/Executable.h"
+
+#include "HostKernels/Common.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace npu::rt {
+
+const HostAttribute *HostNode::find(std::string_view name) const {
+  for (const HostAttribute &a : attributes)
+    if (a.name == name)
+      return &a;
+  return nullptr;
+}
+
+int64_t HostNode::getInt(std::string_view name, int64_t dflt) const {
+  const HostAttribute *a = find(name);
+  return a && a->kind == bin::AttributeKind::Int ? a->i : dflt;
+}
+
+float HostNode::getFloat(std::string_view name, float dflt) const {
+  const HostAttribute *a = find(name);
+  return a && a->kind == bin::AttributeKind::Float ? a->f : dflt;
+}
+
+std::string HostNode::getString(std::string_view name,
+                                std::string dflt) const {
+  const HostAttribute *a = find(name);
+  return a && a->kind == bin::AttributeKind::String ? a->s : dflt;
+}
+
+const std::vector<int64_t> *HostNode::getInts(std::string_view name) const {
+  const HostAttribute *a = find(name);
+  return a && a->kind == bin::AttributeKind::Ints ? &a->ints : nullptr;
+}
+
+const std::vector<float> *HostNode::getFloats(std::string_view name) const {
+  const HostAttribute *a = find(name);
+  return a && a->kind == bin::AttributeKind::Floats ? &a->floats : nullptr;
+}
+
+uint64_t HostTensorView::numElements() const {
+  uint64_t n = 1;
+  for (int64_t d : shape)
+    n *= uint64_t(d);
+  return n;
+}
+
+uint64_t HostTensorView::sizeBytes() const {
+  return numElements() * elementBytes(type);
+}
+
+namespace {
+/// The registry: every op family's table (runtime/lib/HostKernels/*.cpp).
+const std::vector<const HostKernel *> &kernels() {
+  static const std::vector<const HostKernel *> all = [] {
+    std::vector<const HostKernel *> v;
+    for (hk::KernelTable t :
+         {hk::elementwiseKernels(), hk::indexingKernels(),
+          hk::reductionKernels(), hk::shapeKernels()})
+      for (size_t i = 0; i < t.count; ++i)
+        v.push_back(&t.kernels[i]);
+    return v;
+  }();
+  return all;
+}
+} // namespace
+
+const HostKernel *lookupHostKernel(std::string_view opType) {
+  for (const HostKernel *k : kernels())
+    if (k->verify && opType == k->opType)
+      return k;
+  return nullptr;
+}
+
+std::vector<std::string> hostKernelOps() {
+  std::vector<std::string> ops;
+  for (const HostKernel *k : kernels())
+    if (k->verify)
+      ops.push_back(k->opType);
+  std::sort(ops.begin(), ops.end());
+  return ops;
+}
+
+} // namespace npu::rt
