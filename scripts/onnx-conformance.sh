@@ -53,7 +53,8 @@ classify() { # CASE_DIR -> "suite/case<TAB>status<TAB>reason"
   local frozen=() names=() name f set0="$dir/test_data_set_0" ninputs
   ninputs=$(ls "$set0"/input_*.pb 2>/dev/null | wc -l)
   compile() {
-    err=$(timeout 120 "$bin/npu-compile" "$dir/model.onnx" --compile-to=bin -o "$work/model.npubin" "${frozen[@]}" "$@" 2>&1) && rc=0 || rc=$?
+    err=$(timeout 120 "$bin/npu-compile" "$dir/model.onnx" --compile-to=bin -o "$work/model.npubin" \
+            --placement-report="$work/placement.json" "${frozen[@]}" "$@" 2>&1) && rc=0 || rc=$?
     err=$(printf '%s' "$err" | head -n 1 | sed "s|^npu-compile: error: $dir/model.onnx: ||")
   }
   compile
@@ -72,6 +73,12 @@ classify() { # CASE_DIR -> "suite/case<TAB>status<TAB>reason"
     elif [[ $err == *"backend:"* ]]; then printf '%s\tbackend-unsupported\t%s\n' "$id" "${err#*backend: }"
     else printf '%s\tcompile-error\t%s\n' "$id" "$err"; fi
     rm -rf "$work"; return
+  fi
+  # Where the case's nodes ran (npu-compile --placement-report).
+  local device=npu
+  if grep -q '"device": "cpu"' "$work/placement.json"; then
+    device=cpu
+    grep -q '"device": "npu"' "$work/placement.json" && device=npu+cpu
   fi
   local set inputs expected status=pass reason=""
   for set in "$dir"/test_data_set_*; do
@@ -94,7 +101,7 @@ classify() { # CASE_DIR -> "suite/case<TAB>status<TAB>reason"
   if [ "$status" = pass ] && [ ${#names[@]} -gt 0 ]; then
     reason="inputs frozen at compile time: ${names[*]}"
   fi
-  printf '%s\t%s\t%s\n' "$id" "$status" "$reason"
+  printf '%s\t%s\t%s\t%s\n' "$id" "$status" "$reason" "$device"
   rm -rf "$work"
 }
 export -f classify
@@ -113,15 +120,22 @@ summary() {
     done
     echo
   done
+  for s in "${suites[@]}"; do
+    printf '%-18s passing cases by device:' "$s"
+    for d in npu cpu npu+cpu; do
+      printf ' %s %d ' "$d" "$(awk -F'\t' -v d="$d" -v p="$s/" '$2 == "pass" && $4 == d && index($1, p) == 1' "$tmp/status.tsv" | wc -l)"
+    done
+    echo
+  done
 }
 summary
 
 crashes=$(awk -F'\t' '$2 == "crash"' "$tmp/status.tsv")
 if [ -n "$check" ]; then
   [ -f "$check" ] || { echo "onnx-conformance: $check not found" >&2; exit 2; }
-  regressions=$(LC_ALL=C join -t $'\t' <(grep -v '^#' "$check" | LC_ALL=C sort) \
+  regressions=$(LC_ALL=C join -t $'\t' <(grep -v '^#' "$check" | cut -f1 | LC_ALL=C sort) \
     <(awk -F'\t' '$2 != "pass" {print $1 "\t" $2 "\t" $3}' "$tmp/status.tsv") || true)
-  improved=$(LC_ALL=C join -v 2 <(grep -v '^#' "$check" | LC_ALL=C sort) \
+  improved=$(LC_ALL=C join -v 2 <(grep -v '^#' "$check" | cut -f1 | LC_ALL=C sort) \
     <(awk -F'\t' '$2 == "pass" {print $1}' "$tmp/status.tsv") || true)
   passed=$(awk -F'\t' '$2 == "pass"' "$tmp/status.tsv" | wc -l)
   nreg=0; [ -n "$regressions" ] && nreg=$(printf '%s\n' "$regressions" | wc -l)
@@ -136,7 +150,8 @@ fi
 if [ -n "$update" ]; then
   { echo "# ONNX backend test cases that compile, run on the emulator and match."
     echo "# Regenerate with scripts/onnx-conformance.sh --update (see docs/onnx-conformance.md)."
-    awk -F'\t' '$2 == "pass" {print $1}' "$tmp/status.tsv"; } > "$update"
+    echo "# Second column: where the case's nodes ran (npu, cpu: the host CPU, or both)."
+    awk -F'\t' '$2 == "pass" {print $1 "\t" $4}' "$tmp/status.tsv"; } > "$update"
   echo "wrote $update"
 fi
 if [ -n "$doc" ]; then
@@ -151,15 +166,17 @@ if [ -n "$doc" ]; then
     echo "A case whose operator parameters are graph inputs (Slice starts, Resize sizes,"
     echo "Pad pads) is compiled with those inputs frozen to their values in the first"
     echo "test data set (\`npu-compile --input-value\`); the reason column names them,"
-    echo "and \`npu-run\` refuses a data set that gives them other values."
+    echo "and \`npu-run\` refuses a data set that gives them other values. The device"
+    echo "column says where a passing case's nodes ran (\`npu-compile --placement-report\`):"
+    echo "the NPU, the SoC's host CPU (docs/heterogeneous.md), or both."
     echo
     echo '```'
     summary
     echo '```'
     echo
-    echo "| case | status | reason |"
-    echo "|---|---|---|"
-    awk -F'\t' '$2 != "unsupported-op" {gsub(/\|/, "\\|", $3); print "| " $1 " | " $2 " | " $3 " |"}' "$tmp/status.tsv"
+    echo "| case | status | device | reason |"
+    echo "|---|---|---|---|"
+    awk -F'\t' '$2 != "unsupported-op" {gsub(/\|/, "\\|", $3); print "| " $1 " | " $2 " | " ($2 == "pass" ? $4 : "") " | " $3 " |"}' "$tmp/status.tsv"
     echo
     echo "Cases whose operators the importer does not support are counted above and"
     echo "listed in [onnx-import.md](onnx-import.md)."

@@ -21,26 +21,27 @@ bool readTensorProto(const std::string &path, NpyArray &out,
     error = "not a readable ONNX TensorProto";
     return false;
   }
-  switch (t.data_type()) {
-  case onnx::TensorProto::FLOAT:
-    out.type = bin::ElementType::F32;
-    break;
-  case onnx::TensorProto::INT8:
-    out.type = bin::ElementType::I8;
-    break;
-  case onnx::TensorProto::UINT8:
-    out.type = bin::ElementType::U8;
-    break;
-  case onnx::TensorProto::INT32:
-    out.type = bin::ElementType::I32;
-    break;
-  case onnx::TensorProto::INT64:
-    out.type = bin::ElementType::I64;
-    break;
-  case onnx::TensorProto::BOOL:
-    out.type = bin::ElementType::Bool;
-    break;
-  default:
+  static const std::pair<int, bin::ElementType> kTypes[] = {
+      {onnx::TensorProto::FLOAT, bin::ElementType::F32},
+      {onnx::TensorProto::DOUBLE, bin::ElementType::F64},
+      {onnx::TensorProto::FLOAT16, bin::ElementType::F16},
+      {onnx::TensorProto::BFLOAT16, bin::ElementType::BF16},
+      {onnx::TensorProto::INT8, bin::ElementType::I8},
+      {onnx::TensorProto::INT16, bin::ElementType::I16},
+      {onnx::TensorProto::INT32, bin::ElementType::I32},
+      {onnx::TensorProto::INT64, bin::ElementType::I64},
+      {onnx::TensorProto::UINT8, bin::ElementType::U8},
+      {onnx::TensorProto::UINT16, bin::ElementType::U16},
+      {onnx::TensorProto::UINT32, bin::ElementType::U32},
+      {onnx::TensorProto::UINT64, bin::ElementType::U64},
+      {onnx::TensorProto::BOOL, bin::ElementType::Bool}};
+  bool known = false;
+  for (auto [dtype, type] : kTypes)
+    if (t.data_type() == dtype) {
+      out.type = type;
+      known = true;
+    }
+  if (!known) {
     error = "TensorProto element type " + std::to_string(t.data_type()) +
             " is not supported";
     return false;
@@ -68,6 +69,8 @@ bool readTensorProto(const std::string &path, NpyArray &out,
     return true;
   }
   out.data.assign(bytes, 0);
+  // The typed fields (onnx.proto): each value is stored in the element's
+  // own width, little-endian; FLOAT16/BFLOAT16 keep their bits in int32_data.
   auto copyField = [&](const auto &field) {
     if (size_t(field.size()) != count) {
       error = "TensorProto element count disagrees with its shape";
@@ -75,33 +78,48 @@ bool readTensorProto(const std::string &path, NpyArray &out,
     }
     for (size_t i = 0; i < count; ++i) {
       auto v = field.Get(int(i));
+      uint8_t *dst = &out.data[i * eb];
+      auto put = [&](auto x) { std::memcpy(dst, &x, sizeof(x)); };
       switch (out.type) {
-      case bin::ElementType::F32: {
-        float f = float(v);
-        std::memcpy(&out.data[i * 4], &f, 4);
+      case bin::ElementType::F32:
+        put(float(v));
         break;
-      }
-      case bin::ElementType::I64: {
-        int64_t x = int64_t(v);
-        std::memcpy(&out.data[i * 8], &x, 8);
+      case bin::ElementType::F64:
+        put(double(v));
         break;
-      }
-      case bin::ElementType::I32: {
-        int32_t x = int32_t(v);
-        std::memcpy(&out.data[i * 4], &x, 4);
+      case bin::ElementType::I64:
+      case bin::ElementType::U64:
+        put(uint64_t(v));
         break;
-      }
+      case bin::ElementType::I32:
+      case bin::ElementType::U32:
+        put(uint32_t(v));
+        break;
+      case bin::ElementType::I16:
+      case bin::ElementType::U16:
+      case bin::ElementType::F16:
+      case bin::ElementType::BF16:
+        put(uint16_t(v));
+        break;
       default:
-        out.data[i] = uint8_t(v);
+        *dst = uint8_t(v);
       }
     }
     return true;
   };
-  if (out.type == bin::ElementType::F32)
+  switch (out.type) {
+  case bin::ElementType::F32:
     return copyField(t.float_data());
-  if (out.type == bin::ElementType::I64)
+  case bin::ElementType::F64:
+    return copyField(t.double_data());
+  case bin::ElementType::I64:
     return copyField(t.int64_data());
-  return copyField(t.int32_data());
+  case bin::ElementType::U32:
+  case bin::ElementType::U64:
+    return copyField(t.uint64_data());
+  default:
+    return copyField(t.int32_data());
+  }
 }
 
 bool readTensorFile(const std::string &path, NpyArray &out,

@@ -1,0 +1,211 @@
+//===- HeterogeneousTest.cpp - host segments beside the NPU's ------------===//
+//
+// The executable's segments (NPU instruction ranges and host ops), their
+// verification by the loader, and the two-device timeline: independent NPU
+// and host segments overlap, dependent ones wait (SegmentTimeline), with the
+// host's cost model (HostDesc) converted to NPU cycles.
+//
+//===----------------------------------------------------------------------===//
+
+#include "npu/runtime/Descriptors.h"
+#include "npu/runtime/Emulator.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+using namespace npu::rt;
+namespace bin = npu::bin;
+
+namespace {
+
+const TargetDesc &v1() { return *lookupTarget("npu-v1"); }
+
+HostOpSpec::Operand f32(std::vector<int64_t> shape, uint64_t dram) {
+  HostOpSpec::Operand o;
+  o.type = bin::ElementType::F32;
+  o.shape = std::move(shape);
+  o.dramOffset = dram;
+  return o;
+}
+
+/// DRAM: x at 0, y at 64, a at 128, b at 192 (4x4 FP32 each). The NPU
+/// copies x to y (`npuCopies` times, one segment); the host runs Neg on a
+/// (`hostReadsY`: on y) into b; then an NPU segment copies y to y.
+std::vector<uint8_t> program(bool hostReadsY, int npuCopies = 1,
+                             HostOpSpec::Operand *outOverride = nullptr,
+                             const char *opType = "Neg") {
+  ProgramBuilder b(v1());
+  uint16_t copy = b.addLayer("copy", "Identity");
+  uint16_t neg = b.addLayer("neg", opType);
+  uint16_t d = b.addDma(makeDma2D(4, 4, 4, 16, 16));
+  b.addInput({"x", {4, 4}, bin::ElementType::F32, bin::Layout::Dense, 0, 64});
+  b.addInput({"a", {4, 4}, bin::ElementType::F32, bin::Layout::Dense, 128, 64});
+  b.addOutput({"y", {4, 4}, bin::ElementType::F32, bin::Layout::Dense, 64, 64});
+  b.addOutput({"b", {4, 4}, bin::ElementType::F32, bin::Layout::Dense, 192, 64});
+  b.setDramSize(256);
+  for (int i = 0; i < npuCopies; ++i) {
+    b.emit(withDeps(makeDmaLoad(d, 0, 0, copy), false, false, false, true));
+    b.emit(withDeps(makeSync(Queue::Compute), true, false, false, true));
+    b.emit(withDeps(makeDmaStore(d, 0, 64, copy), true, false, false, false));
+  }
+  HostOpSpec op;
+  op.node.opType = opType;
+  op.layer = neg;
+  op.inputs = {f32({4, 4}, hostReadsY ? 64 : 128)};
+  op.outputs = {outOverride ? *outOverride : f32({4, 4}, 192)};
+  b.addHostOp(op);
+  b.emit(withDeps(makeDmaLoad(d, 0, 64, copy), false, false, false, true));
+  b.emit(withDeps(makeSync(Queue::Compute), true, false, false, true));
+  b.emit(withDeps(makeDmaStore(d, 0, 64, copy), true, false, false, false));
+  return b.finish();
+}
+
+struct Outcome {
+  RunStats stats;
+  std::vector<float> b;
+};
+
+Outcome run(const std::vector<uint8_t> &bytes) {
+  std::string error;
+  auto exe = Executable::load(bytes, &v1(), error);
+  EXPECT_TRUE(exe) << error;
+  if (!exe)
+    return {};
+  Emulator emu(*exe);
+  float x[16], a[16];
+  for (int i = 0; i < 16; ++i) {
+    x[i] = float(i);
+    a[i] = float(i) - 8.5f;
+  }
+  EXPECT_TRUE(emu.setInput(0, x, sizeof(x), error)) << error;
+  EXPECT_TRUE(emu.setInput(1, a, sizeof(a), error)) << error;
+  EXPECT_TRUE(emu.run(error)) << error;
+  Outcome r{emu.stats(), std::vector<float>(16)};
+  std::memcpy(r.b.data(), emu.output(1), 64);
+  return r;
+}
+
+// Tests the segment table a program with a host op gets, and objdump's data.
+TEST(Heterogeneous, SegmentsSplitTheStreamAroundHostOps) {
+  std::string error;
+  auto exe = Executable::load(program(false), &v1(), error);
+  ASSERT_TRUE(exe) << error;
+  ASSERT_EQ(exe->segments().size(), 3u);
+  EXPECT_FALSE(exe->segments()[0].isHost());
+  EXPECT_EQ(exe->segments()[0].count, 3u);
+  EXPECT_TRUE(exe->segments()[1].isHost());
+  EXPECT_EQ(exe->segments()[2].first, 3u);
+  EXPECT_EQ(exe->segments()[2].count, 4u); // + `end`
+  EXPECT_TRUE(exe->layers()[1].host);
+  EXPECT_FALSE(exe->layers()[0].host);
+  // DRAM footprints: the first NPU segment reads x and writes y.
+  ASSERT_EQ(exe->segments()[0].reads.size(), 1u);
+  EXPECT_EQ(exe->segments()[0].reads[0].begin, 0u);
+  EXPECT_EQ(exe->segments()[0].reads[0].end, 64u);
+  EXPECT_EQ(exe->segments()[0].writes[0].begin, 64u);
+  EXPECT_EQ(exe->segments()[1].reads[0].begin, 128u);
+  EXPECT_EQ(exe->segments()[1].writes[0].begin, 192u);
+}
+
+// Tests the host's result and cost: Neg of 16 FP32 values; 10,000 host
+// cycles of call overhead dominate, 10,000 * 1 GHz / 1.8 GHz NPU cycles.
+TEST(Heterogeneous, HostOpComputesAndIsCosted) {
+  Outcome r = run(program(false));
+  for (int i = 0; i < 16; ++i)
+    EXPECT_EQ(r.b[i], -(float(i) - 8.5f));
+  EXPECT_EQ(r.stats.hostOps, 1u);
+  uint64_t instructions = 0;
+  HostWork work;
+  work.vectorOps = 16;
+  work.laneBytes = 4;
+  EXPECT_EQ(hostOpCycles(v1(), work, 128, instructions), 10'000u + 32u);
+  EXPECT_EQ(instructions, 4u); // 16 lanes at 4 per 128-bit instruction
+  EXPECT_EQ(hostToNpuCycles(v1(), 10'032), 5'574u); // ceil(10032 / 1.8)
+  EXPECT_EQ(r.stats.unitBusy[unsigned(Unit::Host)], 5'574u);
+  EXPECT_DOUBLE_EQ(r.stats.hostEnergyPj, 4 * 70.0 + 128 * 160.0);
+}
+
+// Tests the overlap: a host op independent of the NPU segment before it
+// runs beside it; one that reads that segment's output waits for it. The
+// NPU segment after the host op copies y onto itself, so it waits for
+// every segment that reads or writes y.
+TEST(Heterogeneous, IndependentSegmentsOverlapDependentOnesWait) {
+  // Long NPU work (many copies of x to y) against a short host op.
+  Outcome independent = run(program(false, 40));
+  Outcome dependent = run(program(true, 40));
+  uint64_t host = independent.stats.unitBusy[unsigned(Unit::Host)];
+  uint64_t npuFirst = 0;
+  {
+    std::string error;
+    auto exe = Executable::load(program(false, 40), &v1(), error);
+    ASSERT_TRUE(exe);
+    StaticSchedule s;
+    ASSERT_TRUE(scheduleStatically(*exe, s, error)) << error;
+    npuFirst = s.layers[0].end; // copies end before the last segment's
+    EXPECT_EQ(s.cycles, independent.stats.cycles);
+  }
+  // Independent: the host op (5,574 cycles) starts at 0, beside the copies.
+  // Dependent: it starts after them. Either way the last NPU segment runs
+  // after both (it rewrites y, which the dependent host op reads).
+  EXPECT_LT(independent.stats.cycles, dependent.stats.cycles);
+  EXPECT_GE(dependent.stats.cycles, host + npuFirst / 2);
+  // Functionally a serial execution: the dependent host op negated y = x.
+  for (int i = 0; i < 16; ++i) {
+    EXPECT_EQ(independent.b[i], -(float(i) - 8.5f));
+    EXPECT_EQ(dependent.b[i], -float(i));
+  }
+}
+
+// Tests the loader's checks of host ops.
+TEST(Heterogeneous, LoaderRefusesBadHostOps) {
+  std::string error;
+  auto load = [&](const std::vector<uint8_t> &bytes) {
+    error.clear();
+    return Executable::load(bytes, &v1(), error) != nullptr;
+  };
+  HostOpSpec::Operand overlapping = f32({4, 4}, 160); // over a at 128..192
+  EXPECT_FALSE(load(program(false, 1, &overlapping)));
+  EXPECT_EQ(error, "host op 0 (Neg): output 0 overlaps input 0");
+  HostOpSpec::Operand outside = f32({4, 4}, 224);
+  EXPECT_FALSE(load(program(false, 1, &outside)));
+  EXPECT_EQ(error, "host op 0 (Neg) output 0 lies outside DRAM");
+  HostOpSpec::Operand wrongShape = f32({4, 2}, 192);
+  EXPECT_FALSE(load(program(false, 1, &wrongShape)));
+  EXPECT_NE(error.find("host op 0 (Neg): "), std::string::npos) << error;
+  EXPECT_FALSE(load(program(false, 1, nullptr, "Frobnicate")));
+  EXPECT_EQ(error, "host op 0 (Frobnicate): the runtime has no host kernel "
+                   "for it");
+}
+
+// Tests the DRAM scoreboard directly: reads after writes wait, reads after
+// reads do not, writes wait for earlier reads.
+TEST(Heterogeneous, SegmentTimelineOrdersConflictsOnly) {
+  auto seg = [](bool host, std::vector<DramRange> reads,
+                std::vector<DramRange> writes) {
+    SegmentSpec s;
+    s.hostOp = host ? 0 : -1;
+    s.reads = std::move(reads);
+    s.writes = std::move(writes);
+    return s;
+  };
+  SegmentTimeline t;
+  SegmentSpec w = seg(false, {}, {{0, 100}});
+  EXPECT_EQ(t.earliestStart(w), 0u);
+  t.finish(w, 50);
+  SegmentSpec readOther = seg(true, {{100, 200}}, {{300, 400}});
+  EXPECT_EQ(t.earliestStart(readOther), 0u); // disjoint: overlaps
+  t.finish(readOther, 30);
+  SegmentSpec readW = seg(true, {{90, 110}}, {{500, 600}});
+  EXPECT_EQ(t.earliestStart(readW), 50u); // reads what w wrote; host free at 30
+  t.finish(readW, 80);
+  SegmentSpec overwrite = seg(false, {}, {{150, 160}});
+  EXPECT_EQ(t.earliestStart(overwrite), 50u); // waits for readOther (30) and
+                                              // the NPU itself (50)
+  t.finish(overwrite, 60);
+  SegmentSpec rewriteRead = seg(false, {}, {{95, 96}});
+  EXPECT_EQ(t.earliestStart(rewriteRead), 80u); // readW read it until 80
+  EXPECT_EQ(t.makespan(), 80u);
+}
+
+} // namespace
