@@ -57,9 +57,17 @@ classify() { # CASE_DIR -> "suite/case<TAB>status<TAB>reason"
             --placement-report="$work/placement.json" "${frozen[@]}" "$@" 2>&1) && rc=0 || rc=$?
     err=$(printf '%s' "$err" | head -n 1 | sed "s|^npu-compile: error: $dir/model.onnx: ||")
   }
+  # The parameter to freeze next: named by a compile error, or by the
+  # placement report when the node fell back to the host CPU for it.
+  hint() {
+    local text=$err
+    [ $rc -eq 0 ] && text=$(grep -o -- '--input-value=[^=]*=FILE' "$work/placement.json" | head -n 1)
+    [[ $text =~ --input-value=([^=]+)=FILE ]] && name=${BASH_REMATCH[1]}
+  }
   compile
-  while [ $rc -eq 1 ] && [[ $err =~ --input-value=([^=]+)=FILE ]] && [ $((${#names[@]} + 1)) -lt "$ninputs" ]; do
-    name=${BASH_REMATCH[1]}
+  local good=-1 # how many of `frozen` the last successful compile had
+  while { [ $rc -eq 0 ] || [ $rc -eq 1 ]; } && hint && [ $((${#names[@]} + 1)) -lt "$ninputs" ]; do
+    [ $rc -eq 0 ] && good=${#frozen[@]}
     for f in "$set0"/input_*.pb; do
       compile "--input-value=$name=$f"
       [[ $err == *"the file holds tensor"* ]] || break
@@ -67,6 +75,12 @@ classify() { # CASE_DIR -> "suite/case<TAB>status<TAB>reason"
     [[ $err == *"the file holds tensor"* ]] && break
     frozen+=("--input-value=$name=$f") names+=("$name")
   done
+  # Freezing more made it fail: keep the last version that compiled (its
+  # nodes on the host CPU).
+  if [ $rc -ne 0 ] && [ $good -ge 0 ]; then
+    frozen=("${frozen[@]:0:$good}") names=("${names[@]:0:$good}")
+    compile
+  fi
   if [ $rc -ne 0 ]; then
     if [ $rc -ne 1 ]; then printf '%s\tcrash\tnpu-compile exit %s: %s\n' "$id" "$rc" "$err"
     elif [[ $err == "unsupported operator"* ]]; then printf '%s\tunsupported-op\t%s\n' "$id" "$err"

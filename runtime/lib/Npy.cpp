@@ -118,6 +118,10 @@ bool parseNpy(const uint8_t *bytes, size_t size, NpyArray &out,
   if (descr.size() == 3 && descr[0] == '<' && descr[2] == '1')
     descr[0] = '|';
   bool known = false;
+  if (descr == "|V2" || descr == "<V2") { // what encodeNpy writes for BF16
+    out.type = bin::ElementType::BF16;
+    known = true;
+  }
   for (const NpyType &n : kNpyTypes)
     if (descr == n.descr) {
       out.type = n.type;

@@ -122,6 +122,12 @@ bool readTensorProto(const std::string &path, NpyArray &out,
   }
 }
 
+bool matchElementType(bin::ElementType want, NpyArray &array) {
+  if (want == bin::ElementType::BF16 && array.type == bin::ElementType::U16)
+    array.type = want;
+  return array.type == want;
+}
+
 bool readTensorFile(const std::string &path, NpyArray &out,
                     std::string &error) {
   bool pb = path.size() >= 3 && path.compare(path.size() - 3, 3, ".pb") == 0;

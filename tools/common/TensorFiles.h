@@ -16,13 +16,19 @@
 namespace npu::tools {
 
 /// Reads an ONNX TensorProto (.pb, what ONNX's test data uses): raw or typed
-/// data of FLOAT, INT8, UINT8, INT32, INT64 or BOOL.
+/// data of every numeric type and BOOL.
 bool readTensorProto(const std::string &path, rt::NpyArray &out,
                      std::string &error);
 
 /// Reads `path` as a TensorProto when it ends in ".pb", else as .npy.
 bool readTensorFile(const std::string &path, rt::NpyArray &out,
                     std::string &error);
+
+/// Reinterprets `array` as `want` when only the name differs: a UINT16 array
+/// holding bfloat16 bit patterns (ONNX 1.12's test data stores BFLOAT16
+/// tensors that way, and NumPy has no bfloat16). True when `array` now has
+/// element type `want`.
+bool matchElementType(bin::ElementType want, rt::NpyArray &array);
 
 } // namespace npu::tools
 

@@ -113,6 +113,7 @@ bool compareFiles(const std::string &actualPath,
       readError = true;
       return false;
     }
+  npu::tools::matchElementType(actual.type, expected);
   if (actual.type != expected.type || actual.shape != expected.shape) {
     std::printf("npu-compare: MISMATCH: %s%s vs expected %s%s\n",
                 elementTypeName(actual.type), shapeString(actual.shape).c_str(),
@@ -122,7 +123,10 @@ bool compareFiles(const std::string &actualPath,
   }
   size_t n =
       actual.data.size() / std::max<uint32_t>(1, elementBytes(actual.type));
-  bool isFloat = actual.type == bin::ElementType::F32;
+  bool isFloat = actual.type == bin::ElementType::F32 ||
+                 actual.type == bin::ElementType::F64 ||
+                 actual.type == bin::ElementType::F16 ||
+                 actual.type == bin::ElementType::BF16;
   if (isFloat && peakTol > 0) {
     double peak = 0;
     for (size_t i = 0; i < n; ++i)

@@ -141,7 +141,8 @@ int main(int argc, char **argv) {
     if (!npu::tools::readTensorFile(file, array, error))
       return fail(file, error);
     const TensorSpec &spec = inputs[index];
-    if (array.type != spec.type || array.shape != spec.shape)
+    if (!npu::tools::matchElementType(spec.type, array) ||
+        array.shape != spec.shape)
       return fail(file, "input '" + spec.name + "' expects " +
                             elementTypeName(spec.type) +
                             shapeString(spec.shape) + ", got " +

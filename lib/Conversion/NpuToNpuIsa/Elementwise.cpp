@@ -570,10 +570,32 @@ struct ElementwiseModel
   }
   bool isLegalOn(Operation *op, const rt::TargetDesc &,
                  std::string &reason) const {
-    if (vecFuncOf(op))
+    std::optional<VecFunc> fn = vecFuncOf(op);
+    if (fn && elementTypesSupported(op, *fn))
       return true;
     reason = "the vector unit has no form of it for these element types";
     return false;
+  }
+
+  /// The emitter's rule (emitVectorProgram) for one op: FP32 (INT8 values
+  /// only through quantize, dequantize and lookup tables), or one integer
+  /// type (INT32, INT8, UINT8) throughout add, sub, mul, div, min and max.
+  static bool elementTypesSupported(Operation *op, const VecFunc &fn) {
+    if (fn.kind != VecFunc::Arith)
+      return true;
+    Type first = cast<ShapedType>(op->getResult(0).getType()).getElementType();
+    bool same = llvm::all_of(op->getOperandTypes(), [&](Type t) {
+      return cast<ShapedType>(t).getElementType() == first;
+    });
+    if (!same)
+      return false;
+    if (first.isF32())
+      return true;
+    bool integer = first.isSignlessInteger(32) || first.isSignlessInteger(8) ||
+                   first.isUnsignedInteger(8);
+    return integer && fn.binary &&
+           llvm::is_contained({"add", "sub", "mul", "div", "min", "max"},
+                              fn.func);
   }
   LogicalResult emit(Operation *op, Codegen &codegen, int64_t layer) const {
     return codegen.emitElementwiseOp(op, layer);

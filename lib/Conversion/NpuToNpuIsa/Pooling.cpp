@@ -273,6 +273,15 @@ struct PoolModel : BackendOpInterface::ExternalModel<PoolModel<OpTy>, OpTy> {
   ExecutionUnit getExecutionUnit(Operation *) const {
     return ExecutionUnit::vector;
   }
+  bool isLegalOn(Operation *op, const rt::TargetDesc &,
+                 std::string &reason) const {
+    auto in = cast<RankedTensorType>(op->getOperand(0).getType());
+    if (!in.getElementType().isF32())
+      reason = "only FP32 pooling is supported so far";
+    else if (!poolParams(op))
+      reason = "only 1-D and 2-D pooling without dilation is supported";
+    return reason.empty();
+  }
   DictionaryAttr chooseTiles(Operation *op, const rt::TargetDesc &target,
                              ArrayRef<Operation *>) const {
     std::optional<ConvGeometry> g = poolGeometry(op);

@@ -334,10 +334,17 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node) {
                 " is not supported by the NPU importer";
       // Ops without a backend model are rewritten before code generation
       // (batch normalization folds into its convolution).
-      for (Operation *op = last ? last->getNextNode() : &body->front();
-           op && why.empty(); op = op->getNextNode()) {
+      Operation *first = last            ? last->getNextNode()
+                         : body->empty() ? nullptr
+                                         : &body->front();
+      for (Operation *op = first; op && why.empty(); op = op->getNextNode()) {
         auto backend = dyn_cast<BackendOpInterface>(op);
         std::string reason;
+        // An op that folds away (clamp to +-inf, a cast to its own type)
+        // never reaches the backend.
+        SmallVector<OpFoldResult> folded;
+        if (backend && succeeded(op->fold(folded)) && !folded.empty())
+          continue;
         if (backend && !backend.isLegalOn(*target, reason))
           why = "the NPU backend refuses '" + op->getName().getStringRef().str() +
                 "': " + reason;
