@@ -4,7 +4,7 @@
 // writes one .npy per output (named after the output, as npu-run does, of
 // the output's own element type) plus DIR/ort.json with the wall time per run.
 //
-// Usage: ort-reference.cjs MODEL.onnx --input=NAME=FILE.npy... --output-dir=DIR
+// Usage: ort-reference.cjs MODEL.onnx --input=NAME=FILE.npy|.pb... --output-dir=DIR
 //                          [--repeat=N]
 // ONNX Runtime comes from scripts/setup.sh (third_party/onnxruntime).
 'use strict';
@@ -54,6 +54,67 @@ const outTypes = {
   uint16: ['<u2', Uint16Array], uint8: ['|u1', Uint8Array],
   bool: ['|b1', Uint8Array],
 };
+// ONNX TensorProto (.pb, as ONNX's test data stores tensors): dims (1),
+// data_type (2), float_data (4), int32_data (5), int64_data (7), raw_data (9),
+// double_data (10); packed or not. Enough for test inputs.
+const pbTypes = {
+  1: ['float32', Float32Array], 2: ['uint8', Uint8Array], 3: ['int8', Int8Array],
+  6: ['int32', Int32Array], 7: ['int64', BigInt64Array], 9: ['bool', Uint8Array],
+  11: ['float64', Float64Array],
+};
+function readTensorProto(file) {
+  const buf = fs.readFileSync(file);
+  let pos = 0;
+  const varint = () => {
+    let v = 0n, shift = 0n;
+    for (;;) {
+      if (pos >= buf.length) die(`${file}: truncated TensorProto`);
+      const b = buf[pos++];
+      v |= BigInt(b & 0x7f) << shift;
+      if (!(b & 0x80)) return v;
+      shift += 7n;
+    }
+  };
+  const dims = [], values = [];
+  let dtype = 0, raw = null;
+  while (pos < buf.length) {
+    const key = Number(varint()), field = key >> 3, wire = key & 7;
+    if (wire === 0) {
+      const v = varint();
+      if (field === 1) dims.push(Number(v));
+      else if (field === 2) dtype = Number(v);
+      else if (field === 5 || field === 7) values.push(BigInt.asIntN(64, v));
+    } else if (wire === 2) {
+      const len = Number(varint()), end = pos + len;
+      if (field === 9) raw = buf.subarray(pos, end);
+      else if (field === 1 || field === 5 || field === 7) {
+        while (pos < end) {
+          const v = varint();
+          if (field === 1) dims.push(Number(v)); else values.push(BigInt.asIntN(64, v));
+        }
+      } else if (field === 4) {
+        for (; pos < end; pos += 4) values.push(buf.readFloatLE(pos));
+      } else if (field === 10) {
+        for (; pos < end; pos += 8) values.push(buf.readDoubleLE(pos));
+      }
+      pos = end;
+    } else if (wire === 5) {
+      if (field === 4) values.push(buf.readFloatLE(pos));
+      pos += 4;
+    } else if (wire === 1) {
+      if (field === 10) values.push(buf.readDoubleLE(pos));
+      pos += 8;
+    } else die(`${file}: unsupported TensorProto encoding`);
+  }
+  const dt = pbTypes[dtype];
+  if (!dt) die(`${file}: unsupported TensorProto data type ${dtype}`);
+  let data;
+  if (raw) data = new dt[1](new Uint8Array(raw).buffer);
+  else if (dt[1] === BigInt64Array) data = BigInt64Array.from(values, BigInt);
+  else data = dt[1].from(values, Number);
+  return { type: dt[0], data, dims };
+}
+
 function writeNpy(file, dims, data, type) {
   const shape = dims.length === 1 ? `(${dims[0]},)` : `(${dims.join(', ')})`;
   const [descr, Array_] = outTypes[type] || outTypes.float32;
@@ -100,7 +161,7 @@ async function main() {
   const feeds = {};
   for (const name of session.inputNames) {
     if (!(name in inputs)) die(`${model}: no --input for graph input '${name}'`);
-    const t = readNpy(inputs[name]);
+    const t = inputs[name].endsWith('.pb') ? readTensorProto(inputs[name]) : readNpy(inputs[name]);
     feeds[name] = new ort.Tensor(t.type, t.data, t.dims);
   }
   let results, times = [];

@@ -25,6 +25,12 @@ config.substitutions.append(
      "%s --encode=onnx.ModelProto -I%s %s"
      % (config.protoc, config.onnx_proto_dir,
         os.path.join(config.onnx_proto_dir, "onnx", "onnx.proto"))))
+# %onnx-tensor < t.txtpb > t.pb: one TensorProto (an --input-value).
+config.substitutions.append(
+    ("%onnx-tensor",
+     "%s --encode=onnx.TensorProto -I%s %s"
+     % (config.protoc, config.onnx_proto_dir,
+        os.path.join(config.onnx_proto_dir, "onnx", "onnx.proto"))))
 config.substitutions.append(("%onnx-testdata", config.onnx_testdata_dir))
 config.substitutions.append(
     ("%npu_libs", os.path.join(config.npu_obj_root, "lib")))

@@ -445,6 +445,112 @@ static FailureOr<int> foldConstants(LoadedModel &loaded, std::string &error) {
   return folded;
 }
 
+/// Inlines every `If` whose condition is a constant (an initializer, after
+/// folding or --input-value binding): the taken branch's nodes and
+/// initializers move into the graph in the If's place, and Identity nodes
+/// give its outputs the If's names. Branch-local names that collide with
+/// the graph's are renamed. Returns how many were inlined; nested Ifs are
+/// reached in the next folding round.
+static FailureOr<int> inlineConstantIfs(LoadedModel &loaded,
+                                        std::string &error) {
+  onnx::GraphProto &graph = *loaded.model.mutable_graph();
+  StringMap<const onnx::TensorProto *> initializers;
+  for (const auto &t : graph.initializer())
+    initializers[t.name()] = &t;
+  auto constantCondition = [&](const onnx::NodeProto &node) -> int {
+    if (!isDefaultDomain(node) || node.op_type() != "If" ||
+        node.input_size() != 1)
+      return -1;
+    auto init = initializers.find(node.input(0));
+    HostTensor cond;
+    if (init == initializers.end() ||
+        !readFoldableConstant(*init->second, loaded.modelDir, cond) ||
+        cond.size() != 1)
+      return -1;
+    return cond.isReal() ? cond.realAt(0) != 0 : cond.intAt(0) != 0;
+  };
+  if (llvm::none_of(graph.node(), [&](const onnx::NodeProto &n) {
+        return constantCondition(n) >= 0;
+      }))
+    return 0;
+  StringSet<> names;
+  for (const auto &in : graph.input())
+    names.insert(in.name());
+  for (const auto &t : graph.initializer())
+    names.insert(t.name());
+  for (const auto &n : graph.node())
+    for (const auto &out : n.output())
+      names.insert(out);
+  google::protobuf::RepeatedPtrField<onnx::NodeProto> nodes;
+  std::vector<onnx::TensorProto> moved;
+  int inlined = 0;
+  for (int i = 0; i < graph.node_size(); ++i) {
+    onnx::NodeProto &node = *graph.mutable_node(i);
+    int taken = constantCondition(node);
+    if (taken < 0) {
+      nodes.Add()->Swap(&node);
+      continue;
+    }
+    const onnx::GraphProto *branch = nullptr;
+    for (const auto &a : node.attribute())
+      if (a.name() == (taken ? "then_branch" : "else_branch") &&
+          a.type() == onnx::AttributeProto::GRAPH)
+        branch = &a.g();
+    if (!branch || branch->output_size() < node.output_size()) {
+      error = "node '" + node.name() + "' (If): the taken branch is missing "
+              "or has fewer outputs than the node";
+      return failure();
+    }
+    // Branch-local names, renamed where they collide with the graph's.
+    StringMap<std::string> rename;
+    auto local = [&](const std::string &name) {
+      if (name.empty() || rename.count(name))
+        return;
+      std::string fresh = name;
+      for (int k = 0; names.contains(fresh); ++k)
+        fresh = name + "__if" + std::to_string(i) + "_" + std::to_string(k);
+      names.insert(fresh);
+      rename[name] = fresh;
+    };
+    auto renamed = [&](const std::string &name) {
+      auto it = rename.find(name);
+      return it == rename.end() ? name : it->second;
+    };
+    for (const auto &t : branch->initializer())
+      local(t.name());
+    for (const auto &n : branch->node())
+      for (const auto &out : n.output())
+        local(out);
+    for (const auto &t : branch->initializer()) {
+      moved.push_back(t);
+      moved.back().set_name(renamed(t.name()));
+    }
+    for (const auto &n : branch->node()) {
+      onnx::NodeProto *copy = nodes.Add();
+      *copy = n;
+      for (auto &in : *copy->mutable_input())
+        in = renamed(in);
+      for (auto &out : *copy->mutable_output())
+        out = renamed(out);
+    }
+    for (int o = 0; o < node.output_size(); ++o) {
+      if (node.output(o).empty())
+        continue;
+      onnx::NodeProto *id = nodes.Add();
+      id->set_op_type("Identity");
+      id->set_name(node.name() + "/output" + std::to_string(o));
+      id->add_input(renamed(branch->output(o).name()));
+      id->add_output(node.output(o));
+    }
+    ++inlined;
+  }
+  graph.mutable_node()->Swap(&nodes);
+  for (auto &t : moved)
+    *graph.add_initializer() = std::move(t);
+  graph.clear_value_info();
+  return inlined;
+}
+
 static int64_t defaultOpset(const onnx::ModelProto &model) {
   for (const auto &op : model.opset_import())
     if (op.domain().empty() || op.domain() == "ai.onnx")
@@ -503,7 +609,11 @@ LogicalResult loadModel(StringRef path, const OnnxImportOptions &options,
     FailureOr<int> folded = foldConstants(out, error);
     if (failed(folded))
       return failure();
-    if (*folded == 0)
+    FailureOr<int> inlined = inlineConstantIfs(out, error);
+    if (failed(inlined) ||
+        (*inlined && failed(hoistConstantNodes(graph, error))))
+      return failure();
+    if (*folded + *inlined == 0)
       break;
     if (failed(inferShapes(out.model, error)))
       return failure();
