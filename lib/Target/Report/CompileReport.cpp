@@ -48,15 +48,18 @@ buildCompileReport(npuisa::ProgramOp program,
 
   json::Array layers;
   rt::LayerEstimate total;
+  int64_t npuLayers = 0, cpuLayers = 0;
   size_t id = 0;
   for (auto layer : program.getBody().front().getOps<npuisa::LayerOp>()) {
     rt::LayerEstimate e = id < est.size() ? est[id] : rt::LayerEstimate();
     rt::StaticSchedule::Layer timed = id < schedule.layers.size()
                                           ? schedule.layers[id]
                                           : rt::StaticSchedule::Layer();
+    bool host = id < exe->layers().size() && exe->layers()[id].host;
     json::Object entry{{"id", int64_t(id)},
                        {"name", layer.getName()},
                        {"op", layer.getOnnxOp()},
+                       {"device", host ? "cpu" : "npu"},
                        {"macs", int64_t(e.macs)},
                        {"dram_read_bytes", int64_t(e.dramReadBytes)},
                        {"dram_write_bytes", int64_t(e.dramWriteBytes)},
@@ -77,6 +80,7 @@ buildCompileReport(npuisa::ProgramOp program,
       entry["tiles"] = std::move(t);
     }
     layers.push_back(std::move(entry));
+    (host ? cpuLayers : npuLayers) += 1;
     total.macs += e.macs;
     total.dramReadBytes += e.dramReadBytes;
     total.dramWriteBytes += e.dramWriteBytes;
@@ -102,7 +106,14 @@ buildCompileReport(npuisa::ProgramOp program,
       {"cycles", int64_t(schedule.cycles)},
       {"roofline_cycles", int64_t(std::ceil(roofline))},
       {"peak_macs_per_cycle", peakMacs},
-      {"instructions", int64_t(total.instructions)}};
+      {"instructions", int64_t(total.instructions)},
+      // Per device: layers, and the host's busy NPU-clock cycles (its time
+      // is estimated from operand sizes, rt::estimateHostWork).
+      {"devices",
+       json::Object{
+           {"npu", json::Object{{"layers", npuLayers}}},
+           {"cpu", json::Object{{"layers", cpuLayers},
+                                {"busy_cycles", int64_t(schedule.hostCycles)}}}}}};
   return json::Value(json::Object{{"model", model},
                                   {"target", program.getTarget()},
                                   {"layers", std::move(layers)},
