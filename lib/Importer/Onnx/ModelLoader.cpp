@@ -445,32 +445,70 @@ static FailureOr<int> foldConstants(LoadedModel &loaded, std::string &error) {
   return folded;
 }
 
-/// Inlines every `If` whose condition is a constant (an initializer, after
-/// folding or --input-value binding): the taken branch's nodes and
-/// initializers move into the graph in the If's place, and Identity nodes
-/// give its outputs the If's names. Branch-local names that collide with
-/// the graph's are renamed. Returns how many were inlined; nested Ifs are
-/// reached in the next folding round.
-static FailureOr<int> inlineConstantIfs(LoadedModel &loaded,
-                                        std::string &error) {
+/// The static tensor type of a graph's output `i` as "elem:d0xd1x...", or
+/// empty when it is not a fully static tensor.
+static std::string staticTypeKey(const onnx::ValueInfoProto &v) {
+  if (!v.type().has_tensor_type() || !v.type().tensor_type().has_shape())
+    return "";
+  const auto &t = v.type().tensor_type();
+  std::string key = std::to_string(t.elem_type()) + ":";
+  for (const auto &d : t.shape().dim()) {
+    if (!d.has_dim_value())
+      return "";
+    key += std::to_string(d.dim_value()) + "x";
+  }
+  return key;
+}
+
+/// Removes `If` nodes (ONNX If, opsets 1-16) before import:
+/// - a constant condition (an initializer, after folding or --input-value
+///   binding): the taken branch's nodes and initializers move into the
+///   graph in the If's place, Identity nodes giving its outputs the If's
+///   names;
+/// - a run-time condition whose two branches produce outputs of the same
+///   static types: both branches are inlined and each output selected with
+///   Where(cond, then, else) (if-conversion: ONNX ops have no side effects,
+///   so computing the untaken branch changes no result, only the cost).
+/// Branch-local names that collide with the graph's are renamed. Returns
+/// how many were removed; nested Ifs are reached in the next folding round.
+/// An If whose branches differ in output types stays (and is refused).
+static FailureOr<int> inlineIfs(LoadedModel &loaded, std::string &error) {
   onnx::GraphProto &graph = *loaded.model.mutable_graph();
   StringMap<const onnx::TensorProto *> initializers;
   for (const auto &t : graph.initializer())
     initializers[t.name()] = &t;
-  auto constantCondition = [&](const onnx::NodeProto &node) -> int {
+  auto branchOf = [](const onnx::NodeProto &node,
+                     bool thenBranch) -> const onnx::GraphProto * {
+    for (const auto &a : node.attribute())
+      if (a.name() == (thenBranch ? "then_branch" : "else_branch") &&
+          a.type() == onnx::AttributeProto::GRAPH)
+        return &a.g();
+    return nullptr;
+  };
+  // 1/0: a constant condition; 2: both branches, selected; -1: kept.
+  auto decide = [&](const onnx::NodeProto &node) -> int {
     if (!isDefaultDomain(node) || node.op_type() != "If" ||
         node.input_size() != 1)
       return -1;
     auto init = initializers.find(node.input(0));
     HostTensor cond;
-    if (init == initializers.end() ||
-        !readFoldableConstant(*init->second, loaded.modelDir, cond) ||
-        cond.size() != 1)
+    if (init != initializers.end() &&
+        readFoldableConstant(*init->second, loaded.modelDir, cond) &&
+        cond.size() == 1)
+      return cond.isReal() ? cond.realAt(0) != 0 : cond.intAt(0) != 0;
+    const onnx::GraphProto *a = branchOf(node, true), *b = branchOf(node, false);
+    if (!a || !b || a->output_size() != b->output_size() ||
+        a->output_size() < node.output_size())
       return -1;
-    return cond.isReal() ? cond.realAt(0) != 0 : cond.intAt(0) != 0;
+    for (int o = 0; o < a->output_size(); ++o) {
+      std::string key = staticTypeKey(a->output(o));
+      if (key.empty() || key != staticTypeKey(b->output(o)))
+        return -1;
+    }
+    return 2;
   };
   if (llvm::none_of(graph.node(), [&](const onnx::NodeProto &n) {
-        return constantCondition(n) >= 0;
+        return decide(n) >= 0;
       }))
     return 0;
   StringSet<> names;
@@ -483,72 +521,89 @@ static FailureOr<int> inlineConstantIfs(LoadedModel &loaded,
       names.insert(out);
   google::protobuf::RepeatedPtrField<onnx::NodeProto> nodes;
   std::vector<onnx::TensorProto> moved;
-  int inlined = 0;
+  int removed = 0;
   for (int i = 0; i < graph.node_size(); ++i) {
     onnx::NodeProto &node = *graph.mutable_node(i);
-    int taken = constantCondition(node);
-    if (taken < 0) {
+    int how = decide(node);
+    if (how < 0) {
       nodes.Add()->Swap(&node);
       continue;
     }
-    const onnx::GraphProto *branch = nullptr;
-    for (const auto &a : node.attribute())
-      if (a.name() == (taken ? "then_branch" : "else_branch") &&
-          a.type() == onnx::AttributeProto::GRAPH)
-        branch = &a.g();
-    if (!branch || branch->output_size() < node.output_size()) {
-      error = "node '" + node.name() + "' (If): the taken branch is missing "
-              "or has fewer outputs than the node";
-      return failure();
-    }
-    // Branch-local names, renamed where they collide with the graph's.
-    StringMap<std::string> rename;
-    auto local = [&](const std::string &name) {
-      if (name.empty() || rename.count(name))
-        return;
-      std::string fresh = name;
-      for (int k = 0; names.contains(fresh); ++k)
-        fresh = name + "__if" + std::to_string(i) + "_" + std::to_string(k);
-      names.insert(fresh);
-      rename[name] = fresh;
+    // Appends a branch's nodes; returns its output names, renamed.
+    auto inlineBranch = [&](const onnx::GraphProto &branch, int tag,
+                            std::vector<std::string> &outputs) -> bool {
+      StringMap<std::string> rename;
+      auto local = [&](const std::string &name) {
+        if (name.empty() || rename.count(name))
+          return;
+        std::string fresh = name;
+        for (int k = 0; names.contains(fresh); ++k)
+          fresh = name + "__if" + std::to_string(i) + "_" +
+                  std::to_string(tag) + "_" + std::to_string(k);
+        names.insert(fresh);
+        rename[name] = fresh;
+      };
+      auto renamed = [&](const std::string &name) {
+        auto it = rename.find(name);
+        return it == rename.end() ? name : it->second;
+      };
+      for (const auto &t : branch.initializer())
+        local(t.name());
+      for (const auto &n : branch.node())
+        for (const auto &out : n.output())
+          local(out);
+      for (const auto &t : branch.initializer()) {
+        moved.push_back(t);
+        moved.back().set_name(renamed(t.name()));
+      }
+      for (const auto &n : branch.node()) {
+        onnx::NodeProto *copy = nodes.Add();
+        *copy = n;
+        for (auto &in : *copy->mutable_input())
+          in = renamed(in);
+        for (auto &out : *copy->mutable_output())
+          out = renamed(out);
+      }
+      for (const auto &out : branch.output())
+        outputs.push_back(renamed(out.name()));
+      return true;
     };
-    auto renamed = [&](const std::string &name) {
-      auto it = rename.find(name);
-      return it == rename.end() ? name : it->second;
-    };
-    for (const auto &t : branch->initializer())
-      local(t.name());
-    for (const auto &n : branch->node())
-      for (const auto &out : n.output())
-        local(out);
-    for (const auto &t : branch->initializer()) {
-      moved.push_back(t);
-      moved.back().set_name(renamed(t.name()));
-    }
-    for (const auto &n : branch->node()) {
-      onnx::NodeProto *copy = nodes.Add();
-      *copy = n;
-      for (auto &in : *copy->mutable_input())
-        in = renamed(in);
-      for (auto &out : *copy->mutable_output())
-        out = renamed(out);
+    std::vector<std::string> thenOut, elseOut;
+    if (how == 2) {
+      inlineBranch(*branchOf(node, true), 0, thenOut);
+      inlineBranch(*branchOf(node, false), 1, elseOut);
+    } else {
+      const onnx::GraphProto *branch = branchOf(node, how == 1);
+      if (!branch || branch->output_size() < node.output_size()) {
+        error = "node '" + node.name() + "' (If): the taken branch is "
+                "missing or has fewer outputs than the node";
+        return failure();
+      }
+      inlineBranch(*branch, 0, thenOut);
     }
     for (int o = 0; o < node.output_size(); ++o) {
       if (node.output(o).empty())
         continue;
-      onnx::NodeProto *id = nodes.Add();
-      id->set_op_type("Identity");
-      id->set_name(node.name() + "/output" + std::to_string(o));
-      id->add_input(renamed(branch->output(o).name()));
-      id->add_output(node.output(o));
+      onnx::NodeProto *out = nodes.Add();
+      out->set_name(node.name() + "/output" + std::to_string(o));
+      if (how == 2) {
+        out->set_op_type("Where");
+        out->add_input(node.input(0));
+        out->add_input(thenOut[o]);
+        out->add_input(elseOut[o]);
+      } else {
+        out->set_op_type("Identity");
+        out->add_input(thenOut[o]);
+      }
+      out->add_output(node.output(o));
     }
-    ++inlined;
+    ++removed;
   }
   graph.mutable_node()->Swap(&nodes);
   for (auto &t : moved)
     *graph.add_initializer() = std::move(t);
   graph.clear_value_info();
-  return inlined;
+  return removed;
 }
 
 static int64_t defaultOpset(const onnx::ModelProto &model) {
@@ -609,7 +664,7 @@ LogicalResult loadModel(StringRef path, const OnnxImportOptions &options,
     FailureOr<int> folded = foldConstants(out, error);
     if (failed(folded))
       return failure();
-    FailureOr<int> inlined = inlineConstantIfs(out, error);
+    FailureOr<int> inlined = inlineIfs(out, error);
     if (failed(inlined) ||
         (*inlined && failed(hoistConstantNodes(graph, error))))
       return failure();
