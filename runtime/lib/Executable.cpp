@@ -53,6 +53,19 @@ bool fail(std::string &error, const std::string &msg) {
   return false;
 }
 
+/// The elements of a FlatBuffers vector of 64-bit integers. The verifier
+/// (2.0.8) checks a vector's length field for 4-byte alignment only, so
+/// the elements of a hostile file may be misaligned: copy them bytewise.
+std::vector<int64_t> int64s(const flatbuffers::Vector<int64_t> *v) {
+  std::vector<int64_t> out;
+  if (!v)
+    return out;
+  out.resize(v->size());
+  if (!out.empty())
+    std::memcpy(out.data(), v->Data(), out.size() * sizeof(int64_t));
+  return out;
+}
+
 /// Reads one tensor descriptor, checking it against the DRAM size.
 bool readTensor(const bin::TensorInfo &info, uint64_t dramSize,
                 const char *what, TensorSpec &out, std::string &error) {
@@ -68,7 +81,7 @@ bool readTensor(const bin::TensorInfo &info, uint64_t dramSize,
     return fail(error, label + " has an unknown layout");
   uint64_t count = 1;
   if (info.shape())
-    for (int64_t d : *info.shape()) {
+    for (int64_t d : int64s(info.shape())) {
       if (d < 0 || d > (int64_t(1) << 32))
         return fail(error, label + " has a bad dimension");
       out.shape.push_back(d);
@@ -275,7 +288,7 @@ bool readHostTensor(const bin::HostTensor &t, uint64_t dramSize,
   if (t.shape()) {
     if (t.shape()->size() > 16)
       return fail(error, label + " has more than 16 dimensions");
-    for (int64_t d : *t.shape()) {
+    for (int64_t d : int64s(t.shape())) {
       if (d < 0 || d > (int64_t(1) << 32))
         return fail(error, label + " has a bad dimension");
       out.shape.push_back(d);
@@ -365,8 +378,7 @@ bool Executable::verifyHostOps(std::string &error) {
         attr.i = a->i();
         attr.f = a->f();
         attr.s = str(a->s());
-        if (a->ints())
-          attr.ints.assign(a->ints()->begin(), a->ints()->end());
+        attr.ints = int64s(a->ints());
         if (a->floats())
           attr.floats.assign(a->floats()->begin(), a->floats()->end());
         spec.node.attributes.push_back(std::move(attr));

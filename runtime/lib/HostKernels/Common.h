@@ -307,7 +307,16 @@ inline bool normIndex(const HostNode &node, int64_t &idx, int64_t dim,
   return true;
 }
 
-inline uint32_t laneBytesOf(ElementType t) { return elementBytes(t); }
+/// memcpy / memset that accept null pointers for zero sizes (empty
+/// tensors may have no data).
+inline void copyBytes(void *dst, const void *src, uint64_t n) {
+  if (n)
+    std::memcpy(dst, src, n);
+}
+inline void zeroBytes(void *dst, uint64_t n) {
+  if (n)
+    std::memset(dst, 0, n);
+}
 
 } // namespace npu::rt::hk
 

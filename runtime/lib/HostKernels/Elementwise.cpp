@@ -507,7 +507,7 @@ bool runWhere(HK_RUN_ARGS) {
   for (uint64_t i = 0; i < n; ++i, it.next()) {
     bool c = in[0].data[it[0]] != 0;
     const uint8_t *src = c ? in[1].data + it[1] * eb : in[2].data + it[2] * eb;
-    std::memcpy(o.data + i * eb, src, eb);
+    copyBytes(o.data + i * eb, src, eb);
   }
   countVector(work, o, 1, o.type);
   return true;

@@ -58,7 +58,7 @@ bool runGather(HK_RUN_ARGS) {
   uint8_t *dst = out[0].data;
   for (uint64_t o = 0; o < outer; ++o)
     for (uint64_t j = 0; j < n; ++j, dst += block)
-      std::memcpy(dst, data.data + (o * dim + index[j]) * block, block);
+      copyBytes(dst, data.data + (o * dim + index[j]) * block, block);
   work.scalarOps += outer * n;
   return true;
 }
@@ -132,7 +132,7 @@ bool runGatherElements(HK_RUN_ARGS) {
   work.scalarOps += in[1].numElements();
   return forEachElementIndex(node, in[0], in[1], axis, why,
                              [&](uint64_t p, uint64_t off) {
-                               std::memcpy(out[0].data + p * eb,
+                               copyBytes(out[0].data + p * eb,
                                            in[0].data + off * eb, eb);
                              });
 }
@@ -167,7 +167,7 @@ void combine(Reduction r, ElementType type, uint8_t *dst, uint64_t dOff,
              const uint8_t *src, uint64_t sOff, uint64_t count) {
   if (r == Reduction::None) {
     size_t eb = elementBytes(type);
-    std::memcpy(dst + dOff * eb, src + sOff * eb, count * eb);
+    copyBytes(dst + dOff * eb, src + sOff * eb, count * eb);
     return;
   }
   visitType(type, [&](auto tag) {
@@ -213,7 +213,7 @@ bool runScatterElements(HK_RUN_ARGS) {
   normAxis(axis, int64_t(in[0].shape.size()));
   Reduction r;
   reductionAttr(node, in[0].type, r, why);
-  std::memcpy(out[0].data, in[0].data, in[0].sizeBytes());
+  copyBytes(out[0].data, in[0].data, in[0].sizeBytes());
   work.scalarOps += in[1].numElements();
   return forEachElementIndex(node, in[0], in[1], axis, why,
                              [&](uint64_t p, uint64_t off) {
@@ -296,7 +296,7 @@ bool runGatherND(HK_RUN_ARGS) {
   work.laneBytes = uint32_t(eb);
   return forEachNDTuple(node, in[0], in[1], batch, why,
                         [&](uint64_t t, uint64_t off) {
-                          std::memcpy(out[0].data + t * slice * eb,
+                          copyBytes(out[0].data + t * slice * eb,
                                       in[0].data + off * eb, slice * eb);
                         });
 }
@@ -321,7 +321,7 @@ bool runScatterND(HK_RUN_ARGS) {
   reductionAttr(node, in[0].type, r, why);
   int64_t k = in[1].shape.back();
   uint64_t slice = product(in[0].shape, k);
-  std::memcpy(out[0].data, in[0].data, in[0].sizeBytes());
+  copyBytes(out[0].data, in[0].data, in[0].sizeBytes());
   work.scalarOps += in[1].numElements();
   work.vectorOps += in[2].numElements();
   work.laneBytes = elementBytes(in[0].type);
@@ -372,7 +372,7 @@ bool runOneHot(HK_RUN_ARGS) {
   const uint8_t *off = in[2].data, *on = in[2].data + eb;
   uint64_t n = out[0].numElements();
   for (uint64_t i = 0; i < n; ++i)
-    std::memcpy(out[0].data + i * eb, off, eb);
+    copyBytes(out[0].data + i * eb, off, eb);
   uint64_t outer = product(in[0].shape, 0, axis);
   uint64_t inner = product(in[0].shape, axis);
   for (uint64_t o = 0; o < outer; ++o)
@@ -382,7 +382,7 @@ bool runOneHot(HK_RUN_ARGS) {
         idx += depth;
       if (idx < 0 || idx >= depth)
         continue;
-      std::memcpy(out[0].data + ((o * depth + idx) * inner + j) * eb, on, eb);
+      copyBytes(out[0].data + ((o * depth + idx) * inner + j) * eb, on, eb);
     }
   work.vectorOps += n;
   work.laneBytes = uint32_t(eb);

@@ -55,7 +55,7 @@ bool check1DInts(const HostNode &node, const Tensors &in, size_t i,
 }
 
 bool copyInput(const Tensors &in, const Tensors &out, HostWork &work) {
-  std::memcpy(out[0].data, in[0].data, in[0].sizeBytes());
+  copyBytes(out[0].data, in[0].data, in[0].sizeBytes());
   work.vectorOps += in[0].numElements();
   work.laneBytes = elementBytes(in[0].type);
   return true;
@@ -286,7 +286,7 @@ bool runConcat(HK_RUN_ARGS) {
   for (uint64_t o = 0; o < outer; ++o)
     for (const HostTensorView &t : in) {
       uint64_t block = product(t.shape, axis) * eb;
-      std::memcpy(dst, t.data + o * block, block);
+      copyBytes(dst, t.data + o * block, block);
       dst += block;
     }
   work.vectorOps += out[0].numElements();
@@ -393,7 +393,7 @@ bool runSlice(HK_RUN_ARGS) {
     int64_t off = 0;
     for (size_t d = 0; d < c.size(); ++d)
       off += (first[d] + c[d] * step[d]) * strides[d];
-    std::memcpy(dst, in[0].data + off * eb, eb);
+    copyBytes(dst, in[0].data + off * eb, eb);
     dst += eb;
   });
   work.vectorOps += out[0].numElements();
@@ -430,7 +430,7 @@ bool runExpand(HK_RUN_ARGS) {
   BroadcastIndex it(out[0].shape, {&in[0].shape});
   uint64_t n = out[0].numElements();
   for (uint64_t i = 0; i < n; ++i, it.next())
-    std::memcpy(out[0].data + i * eb, in[0].data + it[0] * eb, eb);
+    copyBytes(out[0].data + i * eb, in[0].data + it[0] * eb, eb);
   work.vectorOps += n;
   work.laneBytes = uint32_t(eb);
   return true;
@@ -472,7 +472,7 @@ bool runTile(HK_RUN_ARGS) {
     int64_t off = 0;
     for (size_t d = 0; d < c.size(); ++d)
       off += (c[d] % s[d]) * strides[d];
-    std::memcpy(dst, in[0].data + off * eb, eb);
+    copyBytes(dst, in[0].data + off * eb, eb);
     dst += eb;
   });
   work.vectorOps += out[0].numElements();
@@ -521,7 +521,7 @@ bool runTranspose(HK_RUN_ARGS) {
     int64_t off = 0;
     for (size_t d = 0; d < c.size(); ++d)
       off += c[d] * strides[perm[d]];
-    std::memcpy(dst, in[0].data + off * eb, eb);
+    copyBytes(dst, in[0].data + off * eb, eb);
     dst += eb;
   });
   work.vectorOps += out[0].numElements();
@@ -560,9 +560,9 @@ bool runTrilu(HK_RUN_ARGS) {
         uint64_t at = ((m * rows + i) * cols + j) * eb;
         bool keep = upper ? j - i >= k : j - i <= k;
         if (keep)
-          std::memcpy(out[0].data + at, in[0].data + at, eb);
+          copyBytes(out[0].data + at, in[0].data + at, eb);
         else
-          std::memset(out[0].data + at, 0, eb);
+          zeroBytes(out[0].data + at, eb);
       }
   work.vectorOps += in[0].numElements();
   work.laneBytes = uint32_t(eb);
@@ -651,7 +651,7 @@ bool verifyEyeLike(HK_VERIFY_ARGS) {
 bool runEyeLike(HK_RUN_ARGS) {
   int64_t k = node.getInt("k", 0);
   int64_t rows = out[0].shape[0], cols = out[0].shape[1];
-  std::memset(out[0].data, 0, out[0].sizeBytes());
+  zeroBytes(out[0].data, out[0].sizeBytes());
   visitType(out[0].type, [&](auto tag) {
     using S = typename decltype(tag)::type;
     for (int64_t i = 0; i < rows; ++i) {
