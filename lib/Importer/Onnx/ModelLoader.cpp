@@ -20,6 +20,7 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include "npu/runtime/HostKernels.h"
 #include "npu/runtime/Npy.h"
 
 #include <google/protobuf/io/coded_stream.h>
@@ -369,6 +370,146 @@ static LogicalResult hoistConstantNodes(onnx::GraphProto &graph,
 
 /// One round of import-time constant folding; returns the number of nodes
 /// folded into initializers.
+/// The runtime's element type of an ONNX data type; nullopt for string,
+/// complex and the float8 types.
+static std::optional<npu::bin::ElementType> runtimeType(int32_t dtype) {
+  using ET = npu::bin::ElementType;
+  switch (dtype) {
+  case onnx::TensorProto::FLOAT: return ET::F32;
+  case onnx::TensorProto::DOUBLE: return ET::F64;
+  case onnx::TensorProto::FLOAT16: return ET::F16;
+  case onnx::TensorProto::BFLOAT16: return ET::BF16;
+  case onnx::TensorProto::INT8: return ET::I8;
+  case onnx::TensorProto::INT16: return ET::I16;
+  case onnx::TensorProto::INT32: return ET::I32;
+  case onnx::TensorProto::INT64: return ET::I64;
+  case onnx::TensorProto::UINT8: return ET::U8;
+  case onnx::TensorProto::UINT16: return ET::U16;
+  case onnx::TensorProto::UINT32: return ET::U32;
+  case onnx::TensorProto::UINT64: return ET::U64;
+  case onnx::TensorProto::BOOL: return ET::Bool;
+  default: return std::nullopt;
+  }
+}
+
+/// Folds a node the folder has no rule for by running the host CPU's kernel
+/// for it on its constant inputs (docs/heterogeneous.md): any op with a host
+/// kernel folds, with the runtime's ONNX semantics. False (nothing folded)
+/// when an input is not constant, a type or shape is not static, the
+/// result is larger than kMaxFoldElements, or the kernel refuses.
+static bool foldWithHostKernel(const onnx::NodeProto &node, int64_t opset,
+                               ArrayRef<const HostTensor *> inputs,
+                               const StringMap<const onnx::TypeProto *> &types,
+                               std::vector<HostTensor> &outputs) {
+  const npu::rt::HostKernel *kernel = npu::rt::lookupHostKernel(node.op_type());
+  if (!kernel)
+    return false;
+  npu::rt::HostNode hostNode;
+  hostNode.opType = node.op_type();
+  hostNode.opset = opset;
+  for (const auto &a : node.attribute()) {
+    npu::rt::HostAttribute attr;
+    attr.name = a.name();
+    switch (a.type()) {
+    case onnx::AttributeProto::INT:
+      attr.kind = npu::bin::AttributeKind::Int;
+      attr.i = a.i();
+      break;
+    case onnx::AttributeProto::FLOAT:
+      attr.kind = npu::bin::AttributeKind::Float;
+      attr.f = a.f();
+      break;
+    case onnx::AttributeProto::STRING:
+      attr.kind = npu::bin::AttributeKind::String;
+      attr.s = a.s();
+      break;
+    case onnx::AttributeProto::INTS:
+      attr.kind = npu::bin::AttributeKind::Ints;
+      attr.ints.assign(a.ints().begin(), a.ints().end());
+      break;
+    case onnx::AttributeProto::FLOATS:
+      attr.kind = npu::bin::AttributeKind::Floats;
+      attr.floats.assign(a.floats().begin(), a.floats().end());
+      break;
+    default:
+      return false;
+    }
+    hostNode.attributes.push_back(std::move(attr));
+  }
+  // Inputs as raw bytes (through the TensorProto encoding).
+  std::vector<std::string> inBytes(inputs.size());
+  std::vector<npu::rt::HostTensorView> ins(inputs.size());
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (i >= size_t(node.input_size()) || node.input(i).empty()) {
+      ins[i].present = false;
+      continue;
+    }
+    if (!inputs[i])
+      return false;
+    auto type = runtimeType(inputs[i]->dtype);
+    if (!type)
+      return false;
+    onnx::TensorProto proto;
+    writeTensor(*inputs[i], "in", proto);
+    inBytes[i] = proto.raw_data();
+    ins[i].type = *type;
+    ins[i].shape.assign(inputs[i]->shape.begin(), inputs[i]->shape.end());
+    ins[i].data = reinterpret_cast<uint8_t *>(inBytes[i].data());
+  }
+  std::vector<std::string> outBytes(node.output_size());
+  std::vector<npu::rt::HostTensorView> outs(node.output_size());
+  std::vector<int32_t> outTypes(node.output_size());
+  for (int o = 0; o < node.output_size(); ++o) {
+    auto it = types.find(node.output(o));
+    if (node.output(o).empty() || it == types.end() ||
+        !it->second->has_tensor_type() ||
+        !it->second->tensor_type().has_shape())
+      return false;
+    const auto &t = it->second->tensor_type();
+    auto type = runtimeType(t.elem_type());
+    if (!type)
+      return false;
+    int64_t n = 1;
+    for (const auto &d : t.shape().dim()) {
+      if (!d.has_dim_value() || d.dim_value() < 0)
+        return false;
+      outs[o].shape.push_back(d.dim_value());
+      n *= std::max<int64_t>(d.dim_value(), 1);
+      if (n > kMaxFoldElements)
+        return false;
+    }
+    outs[o].type = *type;
+    outTypes[o] = t.elem_type();
+    outBytes[o].assign(outs[o].sizeBytes(), '\0');
+    outs[o].data = reinterpret_cast<uint8_t *>(outBytes[o].data());
+  }
+  std::string why;
+  npu::rt::HostWork work;
+  auto noData = ins;
+  for (auto &v : noData)
+    v.data = nullptr;
+  auto noDataOut = outs;
+  for (auto &v : noDataOut)
+    v.data = nullptr;
+  if (!kernel->verify(hostNode, noData, noDataOut, why) ||
+      !kernel->run(hostNode, ins, outs, work, why))
+    return false;
+  outputs.clear();
+  for (int o = 0; o < node.output_size(); ++o) {
+    onnx::TensorProto proto;
+    proto.set_data_type(outTypes[o]);
+    for (int64_t d : outs[o].shape)
+      proto.add_dims(d);
+    proto.set_raw_data(outBytes[o]);
+    HostTensor host;
+    std::string error;
+    if (failed(readTensor(proto, "", host, error)))
+      return false;
+    outputs.push_back(std::move(host));
+  }
+  return true;
+}
+
 static FailureOr<int> foldConstants(LoadedModel &loaded, std::string &error) {
   onnx::GraphProto &graph = *loaded.model.mutable_graph();
   StringMap<const onnx::TypeProto *> types = collectValueTypes(graph);
@@ -410,6 +551,14 @@ static FailureOr<int> foldConstants(LoadedModel &loaded, std::string &error) {
       error = "node '" + node.name() + "' (" + node.op_type() + "): " + error;
       return failure();
     }
+    if (status == FoldStatus::NotFoldable && defaultDomain &&
+        node.op_type() != "If" &&
+        llvm::all_of(llvm::enumerate(node.input()),
+                     [&](auto in) {
+                       return in.value().empty() || inputs[in.index()];
+                     }) &&
+        foldWithHostKernel(node, loaded.opset, inputs, types, outputs))
+      status = FoldStatus::Folded;
     if (status == FoldStatus::NotFoldable) {
       if (kept != i)
         nodes->SwapElements(kept, i);

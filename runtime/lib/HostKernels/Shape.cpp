@@ -371,14 +371,16 @@ bool runSlice(HK_RUN_ARGS) {
       b += d;
     if (e < 0)
       e += d;
+    // Count = ceil(distance / |step|), written so no step overflows.
     if (st > 0) {
-      b = std::clamp<int64_t>(b, 0, d);
-      e = std::clamp<int64_t>(e, 0, d);
-      shape[a] = e > b ? (e - b + st - 1) / st : 0;
+      b = std::min(std::max<int64_t>(b, 0), d);
+      e = std::min(std::max<int64_t>(e, 0), d);
+      shape[a] = e > b ? (e - b - 1) / st + 1 : 0;
     } else {
-      b = std::clamp<int64_t>(b, 0, d - 1);
-      e = std::clamp<int64_t>(e, -1, d - 1);
-      shape[a] = b > e ? (b - e + (-st) - 1) / (-st) : 0;
+      b = std::min(std::max<int64_t>(b, 0), d - 1);
+      e = std::min(std::max<int64_t>(e, -1), d - 1);
+      uint64_t mag = uint64_t(-(st + 1)) + 1;
+      shape[a] = b > e ? int64_t(uint64_t(b - e - 1) / mag + 1) : 0;
     }
     first[a] = b;
     step[a] = st;
@@ -461,8 +463,7 @@ bool runTile(HK_RUN_ARGS) {
   std::vector<int64_t> reps = loadInts(in[1]);
   const Shape &s = in[0].shape;
   for (size_t d = 0; d < s.size(); ++d)
-    if (reps[d] < 0 || (s[d] != 0 && s[d] * reps[d] != out[0].shape[d]) ||
-        (s[d] == 0 && reps[d] > (int64_t(1) << 40)))
+    if (reps[d] < 0 || (s[d] != 0 && reps[d] != out[0].shape[d] / s[d]))
       return fail(why, node, "repeats ", shapeStr(reps), " do not give ",
                   shapeStr(out[0].shape), " from ", shapeStr(s));
   Shape strides = stridesOf(s);

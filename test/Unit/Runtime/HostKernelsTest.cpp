@@ -1,0 +1,1180 @@
+//===- HostKernelsTest.cpp - the host CPU's ONNX kernels ------------------===//
+//
+// Hand-worked expected values for every kernel, verify() rejections (arity,
+// types, attributes, axes, output type and shape) and run() data errors
+// (indices out of range, data that disagrees with the static output shape).
+//
+//===----------------------------------------------------------------------===//
+
+#include "npu/runtime/Executable.h"
+#include "npu/runtime/HostKernels.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+using namespace npu::rt;
+using npu::bin::AttributeKind;
+using npu::bin::ElementType;
+using Shape = std::vector<int64_t>;
+
+namespace {
+
+constexpr ElementType F32 = ElementType::F32, F64 = ElementType::F64,
+                      F16 = ElementType::F16, BF16 = ElementType::BF16,
+                      I8 = ElementType::I8, I16 = ElementType::I16,
+                      I32 = ElementType::I32, I64 = ElementType::I64,
+                      U8 = ElementType::U8, U16 = ElementType::U16,
+                      U32 = ElementType::U32, U64 = ElementType::U64,
+                      Bool = ElementType::Bool;
+const double kNaN = std::numeric_limits<double>::quiet_NaN();
+const double kInf = std::numeric_limits<double>::infinity();
+
+/// A tensor owning its bytes.
+struct Tensor {
+  bool present = true;
+  ElementType type = F32;
+  Shape shape;
+  std::vector<uint8_t> bytes;
+};
+
+uint64_t count(const Shape &s) {
+  uint64_t n = 1;
+  for (int64_t d : s)
+    n *= uint64_t(d);
+  return n;
+}
+
+/// Stores `v` as one element of `type` (F16/BF16: `v` is the raw bits).
+void encode(ElementType type, double v, uint8_t *p) {
+  auto put = [p](auto x) { std::memcpy(p, &x, sizeof(x)); };
+  switch (type) {
+  case ElementType::F32: put(float(v)); break;
+  case ElementType::F64: put(v); break;
+  case ElementType::I8: put(int8_t(v)); break;
+  case ElementType::I16: put(int16_t(v)); break;
+  case ElementType::I32: put(int32_t(v)); break;
+  case ElementType::I64: put(int64_t(v)); break;
+  case ElementType::U8: put(uint8_t(v)); break;
+  case ElementType::U16: put(uint16_t(v)); break;
+  case ElementType::U32: put(uint32_t(v)); break;
+  case ElementType::U64: put(uint64_t(v)); break;
+  case ElementType::Bool: put(uint8_t(v != 0)); break;
+  case ElementType::F16:
+  case ElementType::BF16: put(uint16_t(v)); break;
+  }
+}
+
+double decode(ElementType type, const uint8_t *p) {
+  auto get = [p](auto x) {
+    std::memcpy(&x, p, sizeof(x));
+    return x;
+  };
+  switch (type) {
+  case ElementType::F32: return get(float());
+  case ElementType::F64: return get(double());
+  case ElementType::I8: return get(int8_t());
+  case ElementType::I16: return get(int16_t());
+  case ElementType::I32: return get(int32_t());
+  case ElementType::I64: return double(get(int64_t()));
+  case ElementType::U8: return get(uint8_t());
+  case ElementType::U16: return get(uint16_t());
+  case ElementType::U32: return get(uint32_t());
+  case ElementType::U64: return double(get(uint64_t()));
+  case ElementType::Bool: return get(uint8_t());
+  case ElementType::F16:
+  case ElementType::BF16: return get(uint16_t()); // Raw bits.
+  }
+  return 0;
+}
+
+Tensor T(ElementType type, Shape shape, std::vector<double> values) {
+  Tensor t;
+  t.type = type;
+  t.shape = std::move(shape);
+  EXPECT_EQ(values.size(), count(t.shape)) << "bad test tensor";
+  size_t eb = elementBytes(type);
+  t.bytes.assign(values.size() * eb, 0);
+  for (size_t i = 0; i < values.size(); ++i)
+    encode(type, values[i], t.bytes.data() + i * eb);
+  return t;
+}
+Tensor absent() {
+  Tensor t;
+  t.present = false;
+  return t;
+}
+
+std::vector<double> values(const Tensor &t) {
+  std::vector<double> v;
+  size_t eb = elementBytes(t.type);
+  for (size_t i = 0; i < count(t.shape); ++i)
+    v.push_back(decode(t.type, t.bytes.data() + i * eb));
+  return v;
+}
+std::vector<int64_t> int64s(const Tensor &t) {
+  std::vector<int64_t> v(count(t.shape));
+  std::memcpy(v.data(), t.bytes.data(), v.size() * 8);
+  return v;
+}
+
+HostAttribute attrI(const char *name, int64_t v) {
+  HostAttribute a;
+  a.name = name;
+  a.kind = AttributeKind::Int;
+  a.i = v;
+  return a;
+}
+HostAttribute attrS(const char *name, std::string v) {
+  HostAttribute a;
+  a.name = name;
+  a.kind = AttributeKind::String;
+  a.s = std::move(v);
+  return a;
+}
+HostAttribute attrInts(const char *name, std::vector<int64_t> v) {
+  HostAttribute a;
+  a.name = name;
+  a.kind = AttributeKind::Ints;
+  a.ints = std::move(v);
+  return a;
+}
+HostAttribute attrF(const char *name, float v) {
+  HostAttribute a;
+  a.name = name;
+  a.kind = AttributeKind::Float;
+  a.f = v;
+  return a;
+}
+
+HostNode N(const char *op, std::vector<HostAttribute> attrs = {},
+           int64_t opset = 17) {
+  HostNode n;
+  n.opType = op;
+  n.opset = opset;
+  n.attributes = std::move(attrs);
+  return n;
+}
+
+struct OutSpec {
+  ElementType type;
+  Shape shape;
+};
+
+struct Result {
+  bool verified = false, ran = false;
+  std::string why;
+  std::vector<Tensor> outs;
+  HostWork work;
+};
+
+std::vector<HostTensorView> views(std::vector<Tensor> &ts) {
+  std::vector<HostTensorView> v;
+  for (Tensor &t : ts) {
+    HostTensorView h;
+    h.present = t.present;
+    h.type = t.type;
+    h.shape = t.shape;
+    h.data = t.present ? t.bytes.data() : nullptr;
+    v.push_back(h);
+  }
+  return v;
+}
+
+/// Verifies (without data, as the compiler does) and, if that passes, runs.
+Result exec(const HostNode &node, std::vector<Tensor> ins,
+            std::vector<OutSpec> outSpecs) {
+  Result r;
+  const HostKernel *k = lookupHostKernel(node.opType);
+  if (!k) {
+    r.why = "no kernel for " + node.opType;
+    return r;
+  }
+  for (const OutSpec &s : outSpecs) {
+    Tensor t;
+    t.type = s.type;
+    t.shape = s.shape;
+    t.bytes.assign(count(s.shape) * elementBytes(s.type), 0xA5);
+    r.outs.push_back(std::move(t));
+  }
+  std::vector<HostTensorView> in = views(ins), out = views(r.outs);
+  std::vector<HostTensorView> inNoData = in, outNoData = out;
+  for (HostTensorView &v : inNoData)
+    v.data = nullptr;
+  for (HostTensorView &v : outNoData)
+    v.data = nullptr;
+  r.verified = k->verify(node, inNoData, outNoData, r.why);
+  if (!r.verified)
+    return r;
+  r.ran = k->run(node, in, out, r.work, r.why);
+  return r;
+}
+
+/// Runs and expects success; returns output `i`'s values.
+std::vector<double> ok(const HostNode &node, std::vector<Tensor> ins,
+                       std::vector<OutSpec> outs, size_t i = 0) {
+  Result r = exec(node, std::move(ins), std::move(outs));
+  EXPECT_TRUE(r.verified && r.ran) << r.why;
+  if (!r.ran)
+    return {};
+  return values(r.outs[i]);
+}
+
+/// Expects verify to fail with a message starting with the op type and
+/// containing `part`.
+void rejects(const HostNode &node, std::vector<Tensor> ins,
+             std::vector<OutSpec> outs, const std::string &part) {
+  Result r = exec(node, std::move(ins), std::move(outs));
+  EXPECT_FALSE(r.verified) << node.opType << " verified unexpectedly";
+  EXPECT_EQ(r.why.rfind(node.opType + ": ", 0), 0u) << r.why;
+  EXPECT_NE(r.why.find(part), std::string::npos) << r.why;
+  EXPECT_EQ(r.why.find('\n'), std::string::npos) << r.why;
+}
+
+/// Expects verify to pass and run to fail with a message containing `part`.
+void runFails(const HostNode &node, std::vector<Tensor> ins,
+              std::vector<OutSpec> outs, const std::string &part) {
+  Result r = exec(node, std::move(ins), std::move(outs));
+  ASSERT_TRUE(r.verified) << r.why;
+  EXPECT_FALSE(r.ran) << node.opType << " ran unexpectedly";
+  EXPECT_EQ(r.why.rfind(node.opType + ": ", 0), 0u) << r.why;
+  EXPECT_NE(r.why.find(part), std::string::npos) << r.why;
+}
+
+using V = std::vector<double>;
+
+/// Element-wise equality where NaN equals NaN.
+void expectSame(const V &got, const V &want) {
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t i = 0; i < got.size(); ++i) {
+    if (std::isnan(want[i]))
+      EXPECT_TRUE(std::isnan(got[i])) << "element " << i;
+    else
+      EXPECT_EQ(got[i], want[i]) << "element " << i;
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Registry
+//===----------------------------------------------------------------------===//
+
+TEST(HostKernels, RegistryIsSortedAndComplete) {
+  std::vector<std::string> ops = hostKernelOps();
+  EXPECT_TRUE(std::is_sorted(ops.begin(), ops.end()));
+  EXPECT_TRUE(std::adjacent_find(ops.begin(), ops.end()) == ops.end());
+  for (const char *op :
+       {"ArgMax", "ArgMin", "Equal", "Greater", "GreaterOrEqual", "Less",
+        "LessOrEqual", "And", "Or", "Xor", "Not", "Where", "Cast", "CastLike",
+        "IsNaN", "IsInf", "Mod", "BitShift", "GatherElements",
+        "ScatterElements", "GatherND", "ScatterND", "Trilu", "CumSum",
+        "Hardmax", "TopK", "OneHot", "Range", "EyeLike", "ReduceProd", "Add",
+        "Sub", "Mul", "Div", "Max", "Min", "Sum", "Mean", "Abs", "Neg", "Sign",
+        "Pow", "Identity", "Gather", "Transpose", "Reshape", "Flatten",
+        "Squeeze", "Unsqueeze", "Concat", "Slice", "Expand", "Tile"}) {
+    const HostKernel *k = lookupHostKernel(op);
+    ASSERT_NE(k, nullptr) << op;
+    EXPECT_STREQ(k->opType, op);
+  }
+  EXPECT_EQ(lookupHostKernel("Conv"), nullptr);
+  EXPECT_EQ(lookupHostKernel(""), nullptr);
+}
+
+TEST(HostKernels, CommonVerifyRejections) {
+  // Arity, unknown attribute, attribute kind, output count.
+  rejects(N("Add"), {T(F32, {1}, {1})}, {{F32, {1}}}, "expects 2 inputs");
+  rejects(N("Add", {attrI("bogus", 1)}), {T(F32, {1}, {1}), T(F32, {1}, {1})},
+          {{F32, {1}}}, "unknown attribute 'bogus'");
+  rejects(N("ArgMax", {attrF("axis", 1)}), {T(F32, {2}, {1, 2})},
+          {{I64, {1}}}, "attribute 'axis' is Float, expected Int");
+  rejects(N("TopK"), {T(F32, {2}, {1, 2}), T(I64, {1}, {1})}, {{F32, {1}}},
+          "expects 2 outputs");
+  rejects(N("Where"), {absent(), T(F32, {1}, {1}), T(F32, {1}, {1})},
+          {{F32, {1}}}, "input 0 is required");
+}
+
+//===----------------------------------------------------------------------===//
+// ArgMax / ArgMin
+//===----------------------------------------------------------------------===//
+
+TEST(HostKernels, ArgMaxArgMin) {
+  // [[2, 1], [3, 10]]: along axis 0 (default), keepdims -> [1, 2].
+  Tensor x = T(F32, {2, 2}, {2, 1, 3, 10});
+  expectSame(ok(N("ArgMax"), {x}, {{I64, {1, 2}}}), {1, 1});
+  expectSame(ok(N("ArgMin"), {x}, {{I64, {1, 2}}}), {0, 0});
+  // axis -1, keepdims 0 -> [2].
+  expectSame(ok(N("ArgMax", {attrI("axis", -1), attrI("keepdims", 0)}), {x},
+                {{I64, {2}}}),
+             {0, 1});
+  // Ties: first index, or the last with select_last_index.
+  Tensor t = T(I32, {1, 4}, {5, 7, 7, 1});
+  expectSame(ok(N("ArgMax", {attrI("axis", 1)}), {t}, {{I64, {1, 1}}}), {1});
+  expectSame(ok(N("ArgMax", {attrI("axis", 1), attrI("select_last_index", 1)}),
+                {t}, {{I64, {1, 1}}}),
+             {2});
+  Tensor u = T(U8, {4}, {3, 0, 9, 0});
+  expectSame(ok(N("ArgMin", {attrI("select_last_index", 1)}), {u},
+                {{I64, {1}}}),
+             {3});
+  // Rejections.
+  rejects(N("ArgMax", {attrI("axis", 2)}), {x}, {{I64, {1, 2}}},
+          "axis 2 out of range [-2, 2)");
+  rejects(N("ArgMax"), {x}, {{I32, {1, 2}}}, "expected I64 [1,2]");
+  rejects(N("ArgMax"), {x}, {{I64, {2}}}, "expected I64 [1,2]");
+  rejects(N("ArgMax"), {T(Bool, {2}, {0, 1})}, {{I64, {1}}},
+          "unsupported element type Bool");
+}
+
+//===----------------------------------------------------------------------===//
+// Comparisons and logic
+//===----------------------------------------------------------------------===//
+
+TEST(HostKernels, ComparisonsBroadcast) {
+  // [2,1] vs [3] -> [2,3].
+  Tensor a = T(I64, {2, 1}, {1, 5}), b = T(I64, {3}, {0, 1, 6});
+  expectSame(ok(N("Equal"), {a, b}, {{Bool, {2, 3}}}), {0, 1, 0, 0, 0, 0});
+  expectSame(ok(N("Greater"), {a, b}, {{Bool, {2, 3}}}), {1, 0, 0, 1, 1, 0});
+  expectSame(ok(N("GreaterOrEqual"), {a, b}, {{Bool, {2, 3}}}),
+             {1, 1, 0, 1, 1, 0});
+  expectSame(ok(N("Less"), {a, b}, {{Bool, {2, 3}}}), {0, 0, 1, 0, 0, 1});
+  expectSame(ok(N("LessOrEqual"), {a, b}, {{Bool, {2, 3}}}),
+             {0, 1, 1, 0, 0, 1});
+  // Floats: NaN compares unequal and neither greater nor less.
+  Tensor f = T(F32, {3}, {kNaN, -0.0, 2.5}), g = T(F32, {3}, {kNaN, 0, 2});
+  expectSame(ok(N("Equal"), {f, g}, {{Bool, {3}}}), {0, 1, 0});
+  expectSame(ok(N("Less"), {f, g}, {{Bool, {3}}}), {0, 0, 0});
+  // Unsigned and narrow types.
+  expectSame(ok(N("Greater"), {T(U64, {2}, {1, 4e18}), T(U64, {1}, {2})},
+                {{Bool, {2}}}),
+             {0, 1});
+  expectSame(ok(N("Less"), {T(I8, {2}, {-128, 127}), T(I8, {}, {0})},
+                {{Bool, {2}}}),
+             {1, 0});
+  // Equal takes Bool; Greater does not.
+  Tensor p = T(Bool, {2}, {1, 0}), q = T(Bool, {2}, {1, 1});
+  expectSame(ok(N("Equal"), {p, q}, {{Bool, {2}}}), {1, 0});
+  rejects(N("Greater"), {p, q}, {{Bool, {2}}}, "unsupported element type");
+  // Rejections: mixed types, shapes that do not broadcast, output type.
+  rejects(N("Equal"), {a, T(I32, {3}, {0, 1, 6})}, {{Bool, {2, 3}}},
+          "input 1 is I32, expected I64");
+  rejects(N("Less"), {T(F32, {2}, {1, 2}), T(F32, {3}, {1, 2, 3})},
+          {{Bool, {3}}}, "do not broadcast");
+  rejects(N("Less"), {a, b}, {{I64, {2, 3}}}, "expected Bool [2,3]");
+}
+
+TEST(HostKernels, Logic) {
+  Tensor a = T(Bool, {2, 2}, {0, 0, 1, 1}), b = T(Bool, {2}, {0, 1});
+  expectSame(ok(N("And"), {a, b}, {{Bool, {2, 2}}}), {0, 0, 0, 1});
+  expectSame(ok(N("Or"), {a, b}, {{Bool, {2, 2}}}), {0, 1, 1, 1});
+  expectSame(ok(N("Xor"), {a, b}, {{Bool, {2, 2}}}), {0, 1, 1, 0});
+  expectSame(ok(N("Not"), {b}, {{Bool, {2}}}), {1, 0});
+  // Nonzero bytes other than 1 read as true and write as 1.
+  Tensor odd = b;
+  odd.bytes[1] = 7;
+  expectSame(ok(N("Not"), {odd}, {{Bool, {2}}}), {1, 0});
+  rejects(N("And"), {T(U8, {1}, {1}), T(U8, {1}, {1})}, {{Bool, {1}}},
+          "unsupported element type U8");
+  rejects(N("Not"), {b}, {{Bool, {1}}}, "expected Bool [2]");
+}
+
+TEST(HostKernels, Where) {
+  Tensor c = T(Bool, {2, 1}, {1, 0});
+  Tensor x = T(I16, {2}, {1, 2}), y = T(I16, {2, 2}, {10, 20, 30, 40});
+  expectSame(ok(N("Where"), {c, x, y}, {{I16, {2, 2}}}), {1, 2, 30, 40});
+  Tensor xf = T(F64, {}, {0.5}), yf = T(F64, {}, {-1});
+  expectSame(ok(N("Where"), {T(Bool, {3}, {0, 1, 1}), xf, yf}, {{F64, {3}}}),
+             {-1, 0.5, 0.5});
+  rejects(N("Where"), {T(U8, {2, 1}, {1, 0}), x, y}, {{I16, {2, 2}}},
+          "condition must be Bool");
+  rejects(N("Where"), {c, x, T(I32, {2}, {0, 0})}, {{I16, {2, 2}}},
+          "input 2 is I32");
+  rejects(N("Where"), {c, x, y}, {{I16, {2}}}, "expected I16 [2,2]");
+}
+
+//===----------------------------------------------------------------------===//
+// Cast, CastLike, IsNaN, IsInf
+//===----------------------------------------------------------------------===//
+
+TEST(HostKernels, CastNumeric) {
+  // Float -> int truncates toward zero.
+  Tensor f = T(F32, {5}, {2.7, -2.7, 0.5, -0.5, 100});
+  expectSame(ok(N("Cast", {attrI("to", 6)}), {f}, {{I32, {5}}}),
+             {2, -2, 0, 0, 100});
+  expectSame(ok(N("Cast", {attrI("to", 3)}), {f}, {{I8, {5}}}),
+             {2, -2, 0, 0, 100});
+  // Anything -> bool is "!= 0"; NaN is true.
+  expectSame(ok(N("Cast", {attrI("to", 9)}),
+                {T(F64, {4}, {0, -0.0, 0.1, kNaN})}, {{Bool, {4}}}),
+             {0, 0, 1, 1});
+  // Bool -> float.
+  expectSame(ok(N("Cast", {attrI("to", 11)}), {T(Bool, {2}, {1, 0})},
+                {{F64, {2}}}),
+             {1, 0});
+  // Integer -> integer wraps (as static_cast).
+  expectSame(ok(N("Cast", {attrI("to", 2)}), {T(I32, {3}, {-1, 256, 300})},
+                {{U8, {3}}}),
+             {255, 0, 44});
+  // int64 -> int64 keeps every bit (no detour through double).
+  Tensor big;
+  big.type = I64;
+  big.shape = {1};
+  big.bytes.resize(8);
+  int64_t v = (int64_t(1) << 62) + 1;
+  std::memcpy(big.bytes.data(), &v, 8);
+  Result r = exec(N("Cast", {attrI("to", 7)}), {big}, {{I64, {1}}});
+  ASSERT_TRUE(r.ran) << r.why;
+  EXPECT_EQ(int64s(r.outs[0])[0], v);
+  // NaN and out-of-range floats do not crash: NaN -> 0, beyond int64
+  // saturates.
+  expectSame(ok(N("Cast", {attrI("to", 7)}), {T(F32, {2}, {kNaN, 1e30})},
+                {{I64, {2}}}),
+             {0, double(std::numeric_limits<int64_t>::max())});
+  // Rejections.
+  rejects(N("Cast"), {f}, {{I32, {5}}}, "attribute 'to' is required");
+  rejects(N("Cast", {attrI("to", 8)}), {f}, {{I32, {5}}},
+          "unsupported target type 8");
+  rejects(N("Cast", {attrI("to", 6)}), {f}, {{I64, {5}}},
+          "expected I32 [5]");
+}
+
+TEST(HostKernels, CastHalfAndBFloat16) {
+  // F32 -> F16 (bits): 1.0 = 0x3C00, -2 = 0xC000, 65504 = 0x7BFF,
+  // 65520 rounds to inf 0x7C00, 2^-24 = 0x0001 (subnormal),
+  // 1 + 2^-11 ties to even 0x3C00, 1 + 3*2^-11 ties up to 0x3C02.
+  Tensor f = T(F32, {7},
+               {1.0, -2.0, 65504, 65520, std::ldexp(1.0, -24),
+                1 + std::ldexp(1.0, -11), 1 + 3 * std::ldexp(1.0, -11)});
+  expectSame(ok(N("Cast", {attrI("to", 10)}), {f}, {{F16, {7}}}),
+             {0x3C00, 0xC000, 0x7BFF, 0x7C00, 0x0001, 0x3C00, 0x3C02});
+  // F16 -> F32: 0x3555 = 0.333251953125, 0x0200 = 2^-15 (subnormal),
+  // 0xFC00 = -inf, 0x7E00 = NaN.
+  expectSame(ok(N("Cast", {attrI("to", 1)}),
+                {T(F16, {4}, {0x3555, 0x0200, 0xFC00, 0x7E00})},
+                {{F32, {4}}}),
+             {0.333251953125, std::ldexp(1.0, -15), -kInf, kNaN});
+  // F32 -> BF16 rounds to nearest even: 1 + 2^-8 is a tie -> 0x3F80;
+  // 1 + 3*2^-8 -> 0x3F82; 0.48 (0x3EF5C28F) -> 0x3EF6.
+  expectSame(ok(N("Cast", {attrI("to", 16)}),
+                {T(F32, {3},
+                   {1 + std::ldexp(1.0, -8), 1 + 3 * std::ldexp(1.0, -8),
+                    0.48f})},
+                {{BF16, {3}}}),
+             {0x3F80, 0x3F82, 0x3EF6});
+  // BF16 -> I32 truncates: 0xC020 = -2.5.
+  expectSame(ok(N("Cast", {attrI("to", 6)}), {T(BF16, {1}, {0xC020})},
+                {{I32, {1}}}),
+             {-2});
+}
+
+TEST(HostKernels, CastLike) {
+  Tensor x = T(F64, {2}, {1.9, -1.9}), like = T(I16, {0}, {});
+  expectSame(ok(N("CastLike"), {x, like}, {{I16, {2}}}), {1, -1});
+  rejects(N("CastLike"), {x, like}, {{I32, {2}}}, "expected I16 [2]");
+  rejects(N("CastLike"), {x}, {{I16, {2}}}, "expects 2 inputs");
+}
+
+TEST(HostKernels, IsNaNIsInf) {
+  Tensor x = T(F32, {4}, {kNaN, kInf, -kInf, 1});
+  expectSame(ok(N("IsNaN"), {x}, {{Bool, {4}}}), {1, 0, 0, 0});
+  expectSame(ok(N("IsInf"), {x}, {{Bool, {4}}}), {0, 1, 1, 0});
+  expectSame(ok(N("IsInf", {attrI("detect_negative", 0)}), {x},
+                {{Bool, {4}}}),
+             {0, 1, 0, 0});
+  expectSame(ok(N("IsInf", {attrI("detect_positive", 0)}), {x},
+                {{Bool, {4}}}),
+             {0, 0, 1, 0});
+  // F16 bits: 0x7C00 = inf, 0x7E01 = NaN.
+  expectSame(ok(N("IsNaN"), {T(F16, {2}, {0x7C00, 0x7E01})}, {{Bool, {2}}}),
+             {0, 1});
+  rejects(N("IsNaN"), {T(I32, {1}, {0})}, {{Bool, {1}}},
+          "unsupported element type I32");
+  rejects(N("IsInf"), {x}, {{F32, {4}}}, "expected Bool [4]");
+}
+
+//===----------------------------------------------------------------------===//
+// Mod, BitShift
+//===----------------------------------------------------------------------===//
+
+TEST(HostKernels, Mod) {
+  Tensor a = T(I32, {4}, {-4, 7, 5, -7}), b = T(I32, {4}, {3, -3, 8, -3});
+  // fmod = 0: the divisor's sign (Python): -4 % 3 = 2, 7 % -3 = -2.
+  expectSame(ok(N("Mod"), {a, b}, {{I32, {4}}}), {2, -2, 5, -1});
+  // fmod = 1: the dividend's sign (C fmod).
+  expectSame(ok(N("Mod", {attrI("fmod", 1)}), {a, b}, {{I32, {4}}}),
+             {-1, 1, 5, -1});
+  expectSame(ok(N("Mod", {attrI("fmod", 1)}),
+                {T(F32, {2}, {-4.5, 7.5}), T(F32, {1}, {2})}, {{F32, {2}}}),
+             {-0.5, 1.5});
+  expectSame(ok(N("Mod"), {T(U8, {2}, {200, 7}), T(U8, {}, {7})},
+                {{U8, {2}}}),
+             {4, 0});
+  // INT_MIN % -1 is 0, not a crash.
+  expectSame(ok(N("Mod"), {T(I8, {1}, {-128}), T(I8, {1}, {-1})},
+                {{I8, {1}}}),
+             {0});
+  rejects(N("Mod"), {T(F32, {1}, {1}), T(F32, {1}, {1})}, {{F32, {1}}},
+          "fmod must be 1 for floating-point inputs");
+  rejects(N("Mod", {attrI("fmod", 2)}), {a, b}, {{I32, {4}}},
+          "fmod must be 0 or 1");
+  runFails(N("Mod"), {a, T(I32, {4}, {1, 0, 1, 1})}, {{I32, {4}}},
+           "modulo by zero");
+}
+
+TEST(HostKernels, BitShift) {
+  Tensor x = T(U8, {3}, {16, 4, 1}), s = T(U8, {3}, {1, 2, 8});
+  expectSame(ok(N("BitShift", {attrS("direction", "RIGHT")}), {x, s},
+                {{U8, {3}}}),
+             {8, 1, 0});
+  expectSame(ok(N("BitShift", {attrS("direction", "LEFT")}), {x, s},
+                {{U8, {3}}}),
+             {32, 16, 0});
+  expectSame(ok(N("BitShift", {attrS("direction", "LEFT")}),
+                {T(U16, {1}, {0x8001}), T(U16, {}, {1})}, {{U16, {1}}}),
+             {2});
+  rejects(N("BitShift", {attrS("direction", "UP")}), {x, s}, {{U8, {3}}},
+          "direction must be");
+  rejects(N("BitShift"), {x, s}, {{U8, {3}}}, "direction must be");
+  rejects(N("BitShift", {attrS("direction", "LEFT")}),
+          {T(I8, {1}, {1}), T(I8, {1}, {1})}, {{I8, {1}}},
+          "unsupported element type I8");
+}
+
+//===----------------------------------------------------------------------===//
+// Gather family and scatters
+//===----------------------------------------------------------------------===//
+
+TEST(HostKernels, GatherElements) {
+  // Operators.md example 1: axis 1.
+  Tensor data = T(F32, {2, 2}, {1, 2, 3, 4});
+  Tensor idx = T(I64, {2, 2}, {0, 0, 1, 0});
+  expectSame(ok(N("GatherElements", {attrI("axis", 1)}), {data, idx},
+                {{F32, {2, 2}}}),
+             {1, 1, 4, 3});
+  // Example 2: axis 0, negative index -1 = 2.
+  Tensor d3 = T(I32, {3, 3}, {1, 2, 3, 4, 5, 6, 7, 8, 9});
+  Tensor i3 = T(I32, {2, 3}, {1, 2, 0, 2, 0, -1});
+  expectSame(ok(N("GatherElements"), {d3, i3}, {{I32, {2, 3}}}),
+             {4, 8, 3, 7, 2, 9});
+  runFails(N("GatherElements", {attrI("axis", 1)}),
+           {d3, T(I64, {1, 2}, {0, 7})}, {{I32, {1, 2}}},
+           "GatherElements: index 7 out of range [-3, 3) on axis 1");
+  runFails(N("GatherElements"), {d3, T(I64, {1, 1}, {-4})}, {{I32, {1, 1}}},
+           "index -4 out of range");
+  rejects(N("GatherElements", {attrI("axis", 2)}), {d3, i3}, {{I32, {2, 3}}},
+          "axis 2 out of range");
+  rejects(N("GatherElements"), {d3, T(F32, {2, 3}, {0, 0, 0, 0, 0, 0})},
+          {{I32, {2, 3}}}, "input 1 has unsupported element type F32");
+  rejects(N("GatherElements"), {d3, T(I64, {3}, {0, 0, 0})}, {{I32, {3}}},
+          "must have the rank of data");
+  rejects(N("GatherElements"), {d3, T(I64, {1, 4}, {0, 0, 0, 0})},
+          {{I32, {1, 4}}}, "exceed data");
+  rejects(N("GatherElements"), {d3, i3}, {{I32, {3, 2}}},
+          "expected I32 [2,3]");
+}
+
+TEST(HostKernels, ScatterElements) {
+  // Operators.md: data 3x3 zeros, axis 0.
+  Tensor data = T(F32, {3, 3}, {0, 0, 0, 0, 0, 0, 0, 0, 0});
+  Tensor idx = T(I64, {2, 3}, {1, 0, 2, 0, 2, 1});
+  Tensor upd = T(F32, {2, 3}, {1.0, 1.1, 1.2, 2.0, 2.1, 2.2});
+  expectSame(ok(N("ScatterElements"), {data, idx, upd}, {{F32, {3, 3}}}),
+             {2.0, 1.1f, 0, 1.0, 0, 2.2f, 0, 2.1f, 1.2f});
+  // Axis 1 with a negative index, and add / mul reductions with duplicates.
+  Tensor d = T(I32, {1, 5}, {1, 2, 3, 4, 5});
+  Tensor i = T(I64, {1, 3}, {1, -2, 1}), u = T(I32, {1, 3}, {10, 20, 30});
+  expectSame(ok(N("ScatterElements", {attrI("axis", 1)}), {d, i, u},
+                {{I32, {1, 5}}}),
+             {1, 30, 3, 20, 5});
+  expectSame(ok(N("ScatterElements",
+                  {attrI("axis", 1), attrS("reduction", "add")}),
+                {d, i, u}, {{I32, {1, 5}}}),
+             {1, 42, 3, 24, 5});
+  expectSame(ok(N("ScatterElements",
+                  {attrI("axis", 1), attrS("reduction", "mul")}),
+                {d, i, u}, {{I32, {1, 5}}}),
+             {1, 600, 3, 80, 5});
+  runFails(N("ScatterElements", {attrI("axis", 1)}),
+           {d, T(I64, {1, 1}, {5}), T(I32, {1, 1}, {0})}, {{I32, {1, 5}}},
+           "index 5 out of range [-5, 5) on axis 1");
+  rejects(N("ScatterElements", {attrS("reduction", "max2")}), {d, i, u},
+          {{I32, {1, 5}}}, "unknown reduction");
+  rejects(N("ScatterElements", {attrS("reduction", "add")}),
+          {T(Bool, {2}, {0, 1}), T(I64, {1}, {0}), T(Bool, {1}, {1})},
+          {{Bool, {2}}}, "needs a numeric type");
+  rejects(N("ScatterElements", {attrI("axis", 1)}),
+          {d, i, T(I32, {1, 2}, {0, 0})}, {{I32, {1, 5}}},
+          "must have the shape of indices");
+  rejects(N("ScatterElements", {attrI("axis", 1)}),
+          {d, i, T(F32, {1, 3}, {0, 0, 0})}, {{I32, {1, 5}}}, "input 2 is F32");
+  rejects(N("ScatterElements", {attrI("axis", 1)}), {d, i, u},
+          {{I32, {1, 3}}}, "expected I32 [1,5]");
+}
+
+TEST(HostKernels, GatherND) {
+  // Operators.md examples 1-5.
+  Tensor d2 = T(I32, {2, 2}, {0, 1, 2, 3});
+  expectSame(ok(N("GatherND"), {d2, T(I64, {2, 2}, {0, 0, 1, 1})},
+                {{I32, {2}}}),
+             {0, 3});
+  expectSame(ok(N("GatherND"), {d2, T(I64, {2, 1}, {1, 0})},
+                {{I32, {2, 2}}}),
+             {2, 3, 0, 1});
+  Tensor d3 = T(F32, {2, 2, 2}, {0, 1, 2, 3, 4, 5, 6, 7});
+  expectSame(ok(N("GatherND"), {d3, T(I64, {2, 2}, {0, 1, 1, 0})},
+                {{F32, {2, 2}}}),
+             {2, 3, 4, 5});
+  expectSame(ok(N("GatherND"), {d3, T(I64, {2, 1, 2}, {0, 1, 1, 0})},
+                {{F32, {2, 1, 2}}}),
+             {2, 3, 4, 5});
+  expectSame(ok(N("GatherND", {attrI("batch_dims", 1)}),
+                {d3, T(I64, {2, 1}, {1, 0})}, {{F32, {2, 2}}}),
+             {2, 3, 4, 5});
+  // Negative index.
+  expectSame(ok(N("GatherND"), {d2, T(I64, {1, 2}, {-1, -2})}, {{I32, {1}}}),
+             {2});
+  runFails(N("GatherND"), {d2, T(I64, {1, 2}, {0, 2})}, {{I32, {1}}},
+           "index 2 out of range [-2, 2) on axis 1");
+  rejects(N("GatherND"), {d2, T(I32, {1, 2}, {0, 0})}, {{I32, {1}}},
+          "indices must be I64");
+  rejects(N("GatherND"), {d2, T(I64, {1, 3}, {0, 0, 0})}, {{I32, {1}}},
+          "last dimension 3 out of range [1, 2]");
+  rejects(N("GatherND", {attrI("batch_dims", 1)}),
+          {d3, T(I64, {3, 1}, {0, 0, 0})}, {{F32, {3, 2}}},
+          "batch dimension 0 differs");
+  rejects(N("GatherND"), {d2, T(I64, {2, 2}, {0, 0, 1, 1})}, {{I32, {2, 1}}},
+          "expected I32 [2]");
+}
+
+TEST(HostKernels, ScatterND) {
+  // Operators.md example 1.
+  Tensor d = T(I64, {8}, {1, 2, 3, 4, 5, 6, 7, 8});
+  Tensor i = T(I64, {4, 1}, {4, 3, 1, 7}), u = T(I64, {4}, {9, 10, 11, 12});
+  expectSame(ok(N("ScatterND"), {d, i, u}, {{I64, {8}}}),
+             {1, 11, 3, 10, 9, 6, 7, 12});
+  // Slices, with add and mul reductions on a duplicated index.
+  Tensor m = T(F32, {2, 2}, {1, 2, 3, 4});
+  Tensor ii = T(I64, {2, 1}, {1, 1}), uu = T(F32, {2, 2}, {10, 20, 2, 3});
+  expectSame(ok(N("ScatterND", {attrS("reduction", "add")}), {m, ii, uu},
+                {{F32, {2, 2}}}),
+             {1, 2, 15, 27});
+  expectSame(ok(N("ScatterND", {attrS("reduction", "mul")}), {m, ii, uu},
+                {{F32, {2, 2}}}),
+             {1, 2, 60, 240});
+  runFails(N("ScatterND"), {d, T(I64, {1, 1}, {8}), T(I64, {1}, {0})},
+           {{I64, {8}}}, "index 8 out of range [-8, 8) on axis 0");
+  rejects(N("ScatterND"), {d, i, T(I64, {3}, {0, 0, 0})}, {{I64, {8}}},
+          "updates are [3], expected [4]");
+  rejects(N("ScatterND"), {d, i, u}, {{I64, {4}}}, "expected I64 [8]");
+}
+
+TEST(HostKernels, Gather) {
+  // Operators.md: axis 0 and axis 1.
+  Tensor d = T(F32, {3, 2}, {1.0, 1.2, 2.3, 3.4, 4.5, 5.7});
+  expectSame(ok(N("Gather"), {d, T(I64, {2, 2}, {0, 1, 1, 2})},
+                {{F32, {2, 2, 2}}}),
+             {1.0, 1.2f, 2.3f, 3.4f, 2.3f, 3.4f, 4.5, 5.7f});
+  Tensor e = T(I8, {3, 3}, {1, 2, 3, 4, 5, 6, 7, 8, 9});
+  expectSame(ok(N("Gather", {attrI("axis", 1)}), {e, T(I32, {1, 2}, {0, -1})},
+                {{I8, {3, 1, 2}}}),
+             {1, 3, 4, 6, 7, 9});
+  // Scalar indices drop the axis.
+  expectSame(ok(N("Gather"), {e, T(I64, {}, {2})}, {{I8, {3}}}), {7, 8, 9});
+  runFails(N("Gather"), {e, T(I64, {1}, {3})}, {{I8, {1, 3}}},
+           "Gather: index 3 out of range [-3, 3) on axis 0");
+  rejects(N("Gather", {attrI("axis", -3)}), {e, T(I64, {1}, {0})},
+          {{I8, {1, 3}}}, "axis -3 out of range");
+  rejects(N("Gather"), {e, T(I64, {1}, {0})}, {{I8, {3, 1}}},
+          "expected I8 [1,3]");
+}
+
+TEST(HostKernels, OneHot) {
+  // indices [0, -1, 5 (out of range), 1], depth 3, values [off=0, on=7].
+  Tensor idx = T(I64, {4}, {0, -1, 5, 1}), depth = T(F32, {}, {3});
+  Tensor vals = T(I32, {2}, {0, 7});
+  expectSame(ok(N("OneHot"), {idx, depth, vals}, {{I32, {4, 3}}}),
+             {7, 0, 0, 0, 0, 7, 0, 0, 0, 0, 7, 0});
+  // axis 0: [3, 4].
+  expectSame(ok(N("OneHot", {attrI("axis", 0)}), {idx, depth, vals},
+                {{I32, {3, 4}}}),
+             {7, 0, 0, 0, 0, 0, 0, 7, 0, 7, 0, 0});
+  // Float indices truncate.
+  expectSame(ok(N("OneHot"), {T(F32, {1}, {1.7}), T(I64, {1}, {2}),
+                              T(F32, {2}, {-1, 1})},
+                {{F32, {1, 2}}}),
+             {-1, 1});
+  runFails(N("OneHot"), {idx, T(I64, {}, {4}), vals}, {{I32, {4, 3}}},
+           "depth 4 does not match output");
+  rejects(N("OneHot", {attrI("axis", 2)}), {idx, depth, vals},
+          {{I32, {4, 3}}}, "axis 2 out of range [-2, 2)");
+  rejects(N("OneHot"), {idx, depth, T(I32, {3}, {0, 1, 2})}, {{I32, {4, 3}}},
+          "values must have shape [2]");
+  rejects(N("OneHot"), {idx, depth, vals}, {{I32, {5, 3}}}, "does not extend");
+  rejects(N("OneHot"), {idx, depth, vals}, {{F32, {4, 3}}},
+          "expected I32 of rank 2");
+}
+
+//===----------------------------------------------------------------------===//
+// Trilu, CumSum, Hardmax, TopK, Range, EyeLike, ReduceProd
+//===----------------------------------------------------------------------===//
+
+TEST(HostKernels, Trilu) {
+  Tensor x = T(I64, {3, 3}, {1, 2, 3, 4, 5, 6, 7, 8, 9});
+  expectSame(ok(N("Trilu"), {x}, {{I64, {3, 3}}}),
+             {1, 2, 3, 0, 5, 6, 0, 0, 9});
+  expectSame(ok(N("Trilu", {attrI("upper", 0)}), {x}, {{I64, {3, 3}}}),
+             {1, 0, 0, 4, 5, 0, 7, 8, 9});
+  expectSame(ok(N("Trilu"), {x, T(I64, {}, {1})}, {{I64, {3, 3}}}),
+             {0, 2, 3, 0, 0, 6, 0, 0, 0});
+  expectSame(ok(N("Trilu", {attrI("upper", 0)}), {x, T(I64, {}, {-1})},
+                {{I64, {3, 3}}}),
+             {0, 0, 0, 4, 0, 0, 7, 8, 0});
+  // Batched, non-square, huge k.
+  expectSame(ok(N("Trilu"),
+                {T(F32, {2, 1, 2}, {1, 2, 3, 4}), T(I64, {}, {-1e18})},
+                {{F32, {2, 1, 2}}}),
+             {1, 2, 3, 4});
+  expectSame(ok(N("Trilu"), {T(F32, {1, 2}, {1, 2}), absent()},
+                {{F32, {1, 2}}}),
+             {1, 2});
+  rejects(N("Trilu"), {T(F32, {3}, {1, 2, 3})}, {{F32, {3}}}, "rank >= 2");
+  rejects(N("Trilu"), {x, T(I32, {}, {1})}, {{I64, {3, 3}}},
+          "unsupported element type I32");
+  rejects(N("Trilu"), {x}, {{I64, {3, 2}}}, "expected I64 [3,3]");
+}
+
+TEST(HostKernels, CumSum) {
+  Tensor x = T(F32, {5}, {1, 2, 3, 4, 5}), ax = T(I32, {}, {0});
+  expectSame(ok(N("CumSum"), {x, ax}, {{F32, {5}}}), {1, 3, 6, 10, 15});
+  expectSame(ok(N("CumSum", {attrI("exclusive", 1)}), {x, ax}, {{F32, {5}}}),
+             {0, 1, 3, 6, 10});
+  expectSame(ok(N("CumSum", {attrI("reverse", 1)}), {x, ax}, {{F32, {5}}}),
+             {15, 14, 12, 9, 5});
+  expectSame(ok(N("CumSum", {attrI("reverse", 1), attrI("exclusive", 1)}),
+                {x, ax}, {{F32, {5}}}),
+             {14, 12, 9, 5, 0});
+  Tensor m = T(I64, {2, 3}, {1, 2, 3, 4, 5, 6});
+  expectSame(ok(N("CumSum"), {m, T(I64, {1}, {-1})}, {{I64, {2, 3}}}),
+             {1, 3, 6, 4, 9, 15});
+  expectSame(ok(N("CumSum"), {m, T(I64, {1}, {0})}, {{I64, {2, 3}}}),
+             {1, 2, 3, 5, 7, 9});
+  runFails(N("CumSum"), {m, T(I64, {1}, {2})}, {{I64, {2, 3}}},
+           "CumSum: axis 2 out of range [-2, 2)");
+  rejects(N("CumSum"), {T(I8, {1}, {1}), ax}, {{I8, {1}}},
+          "unsupported element type I8");
+  rejects(N("CumSum"), {m, T(I64, {2}, {0, 1})}, {{I64, {2, 3}}},
+          "must be a scalar");
+  rejects(N("CumSum"), {m, T(F32, {}, {0})}, {{I64, {2, 3}}},
+          "input 1 has unsupported element type F32");
+}
+
+TEST(HostKernels, Hardmax) {
+  Tensor x = T(F32, {2, 3}, {3, 0, 3, -1, 5, 2});
+  // Opset 13: along axis -1; first maximum wins.
+  expectSame(ok(N("Hardmax"), {x}, {{F32, {2, 3}}}), {1, 0, 0, 0, 1, 0});
+  expectSame(ok(N("Hardmax", {attrI("axis", 0)}), {x}, {{F32, {2, 3}}}),
+             {1, 0, 1, 0, 1, 0});
+  // Opset 11: coerced to 2-D at axis. axis 0 -> one row of 6 elements.
+  expectSame(ok(N("Hardmax", {attrI("axis", 0)}, 11), {x}, {{F32, {2, 3}}}),
+             {0, 0, 0, 0, 1, 0});
+  Tensor y = T(F64, {2, 1, 2}, {1, 4, 3, 2});
+  expectSame(ok(N("Hardmax", {}, 11), {y}, {{F64, {2, 1, 2}}}),
+             {0, 1, 1, 0});
+  rejects(N("Hardmax"), {T(I32, {2}, {1, 2})}, {{I32, {2}}},
+          "unsupported element type I32");
+  rejects(N("Hardmax", {attrI("axis", 2)}), {x}, {{F32, {2, 3}}},
+          "axis 2 out of range");
+  rejects(N("Hardmax"), {x}, {{F32, {3, 2}}}, "expected F32 [2,3]");
+}
+
+TEST(HostKernels, TopK) {
+  Tensor x = T(F32, {2, 4}, {1, 4, 2, 4, 0, -1, 3, 3});
+  Tensor k2 = T(I64, {1}, {2});
+  Result r = exec(N("TopK"), {x, k2}, {{F32, {2, 2}}, {I64, {2, 2}}});
+  ASSERT_TRUE(r.ran) << r.why;
+  // Ties: the lower index first.
+  expectSame(values(r.outs[0]), {4, 4, 3, 3});
+  expectSame(values(r.outs[1]), {1, 3, 2, 3});
+  EXPECT_GT(r.work.scalarOps, 0u);
+  r = exec(N("TopK", {attrI("largest", 0)}), {x, k2},
+           {{F32, {2, 2}}, {I64, {2, 2}}});
+  ASSERT_TRUE(r.ran) << r.why;
+  expectSame(values(r.outs[0]), {1, 2, -1, 0});
+  expectSame(values(r.outs[1]), {0, 2, 1, 0});
+  // axis 0, integer type.
+  r = exec(N("TopK", {attrI("axis", 0)}), {T(I32, {3, 1}, {5, 9, 7}),
+                                           T(I64, {1}, {1})},
+           {{I32, {1, 1}}, {I64, {1, 1}}});
+  ASSERT_TRUE(r.ran) << r.why;
+  expectSame(values(r.outs[0]), {9});
+  expectSame(values(r.outs[1]), {1});
+  // Opset 1: k attribute.
+  r = exec(N("TopK", {attrI("k", 1)}, 1), {x}, {{F32, {2, 1}}, {I64, {2, 1}}});
+  ASSERT_TRUE(r.ran) << r.why;
+  expectSame(values(r.outs[0]), {4, 3});
+  // NaN counts as the largest.
+  r = exec(N("TopK"), {T(F32, {3}, {1, kNaN, 2}), T(I64, {1}, {2})},
+           {{F32, {2}}, {I64, {2}}});
+  ASSERT_TRUE(r.ran) << r.why;
+  expectSame(values(r.outs[1]), {1, 2});
+  runFails(N("TopK"), {x, T(I64, {1}, {3})}, {{F32, {2, 2}}, {I64, {2, 2}}},
+           "K = 3 does not match output");
+  rejects(N("TopK"), {x, T(I32, {1}, {2})}, {{F32, {2, 2}}, {I64, {2, 2}}},
+          "K must be an I64 tensor");
+  rejects(N("TopK"), {x, k2}, {{F32, {2, 5}}, {I64, {2, 5}}},
+          "does not fit input");
+  rejects(N("TopK"), {x, k2}, {{F32, {3, 2}}, {I64, {3, 2}}},
+          "does not fit input");
+  rejects(N("TopK"), {x, k2}, {{F32, {2, 2}}, {I32, {2, 2}}},
+          "expected I64 [2,2]");
+  rejects(N("TopK", {attrI("axis", 2)}), {x, k2},
+          {{F32, {2, 2}}, {I64, {2, 2}}}, "axis 2 out of range");
+}
+
+TEST(HostKernels, Range) {
+  expectSame(ok(N("Range"),
+                {T(I32, {}, {10}), T(I32, {}, {4}), T(I32, {}, {-3})},
+                {{I32, {2}}}),
+             {10, 7});
+  expectSame(ok(N("Range"),
+                {T(F32, {}, {1}), T(F32, {}, {2}), T(F32, {}, {0.25})},
+                {{F32, {4}}}),
+             {1, 1.25, 1.5, 1.75});
+  // Empty: limit below start with a positive delta.
+  expectSame(ok(N("Range"),
+                {T(I64, {}, {5}), T(I64, {}, {1}), T(I64, {}, {2})},
+                {{I64, {0}}}),
+             {});
+  runFails(N("Range"), {T(I16, {}, {0}), T(I16, {}, {5}), T(I16, {}, {2})},
+           {{I16, {2}}}, "give 3 elements, the output has 2");
+  runFails(N("Range"), {T(I16, {}, {0}), T(I16, {}, {5}), T(I16, {}, {0})},
+           {{I16, {2}}}, "delta is 0");
+  rejects(N("Range"), {T(I16, {}, {0}), T(I32, {}, {5}), T(I16, {}, {1})},
+          {{I16, {5}}}, "input 1 is I32");
+  rejects(N("Range"), {T(U8, {}, {0}), T(U8, {}, {5}), T(U8, {}, {1})},
+          {{U8, {5}}}, "unsupported element type U8");
+  rejects(N("Range"), {T(I32, {}, {0}), T(I32, {}, {5}), T(I32, {}, {1})},
+          {{I32, {5, 1}}}, "expected I32 of rank 1");
+}
+
+TEST(HostKernels, EyeLike) {
+  Tensor x = T(I32, {2, 3}, {9, 9, 9, 9, 9, 9});
+  expectSame(ok(N("EyeLike"), {x}, {{I32, {2, 3}}}), {1, 0, 0, 0, 1, 0});
+  expectSame(ok(N("EyeLike", {attrI("k", 1), attrI("dtype", 1)}), {x},
+                {{F32, {2, 3}}}),
+             {0, 1, 0, 0, 0, 1});
+  expectSame(ok(N("EyeLike", {attrI("k", -1), attrI("dtype", 9)}), {x},
+                {{Bool, {2, 3}}}),
+             {0, 0, 0, 1, 0, 0});
+  rejects(N("EyeLike"), {T(I32, {3}, {0, 0, 0})}, {{I32, {3}}},
+          "input must be 2-D");
+  rejects(N("EyeLike", {attrI("dtype", 1)}), {x}, {{I32, {2, 3}}},
+          "expected F32 [2,3]");
+  rejects(N("EyeLike", {attrI("dtype", 8)}), {x}, {{I32, {2, 3}}},
+          "unsupported dtype 8");
+}
+
+TEST(HostKernels, ReduceProd) {
+  Tensor x = T(F32, {2, 3}, {1, 2, 3, 4, 5, 6});
+  expectSame(ok(N("ReduceProd"), {x}, {{F32, {1, 1}}}), {720});
+  expectSame(ok(N("ReduceProd", {attrInts("axes", {1}), attrI("keepdims", 0)}),
+                {x}, {{F32, {2}}}),
+             {6, 120});
+  expectSame(ok(N("ReduceProd", {attrInts("axes", {-2})}), {x},
+                {{F32, {1, 3}}}),
+             {4, 10, 18});
+  expectSame(ok(N("ReduceProd", {attrI("keepdims", 0)}),
+                {T(I64, {2}, {-3, 7})}, {{I64, {}}}),
+             {-21});
+  // The product of an empty set is 1.
+  expectSame(ok(N("ReduceProd", {attrInts("axes", {0})}), {T(F32, {0, 2}, {})},
+                {{F32, {1, 2}}}),
+             {1, 1});
+  rejects(N("ReduceProd", {attrInts("axes", {2})}), {x}, {{F32, {2, 3}}},
+          "axis 2 out of range");
+  rejects(N("ReduceProd", {attrInts("axes", {1, -1})}), {x}, {{F32, {2, 1}}},
+          "repeated");
+  rejects(N("ReduceProd"), {x}, {{F32, {}}}, "expected F32 [1,1]");
+  rejects(N("ReduceProd"), {T(I8, {1}, {1})}, {{I8, {1}}},
+          "unsupported element type I8");
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise arithmetic
+//===----------------------------------------------------------------------===//
+
+TEST(HostKernels, AddSubMulDiv) {
+  Tensor a = T(F32, {2, 2}, {1, 2, 3, 4}), b = T(F32, {2}, {10, 20});
+  expectSame(ok(N("Add"), {a, b}, {{F32, {2, 2}}}), {11, 22, 13, 24});
+  expectSame(ok(N("Sub"), {a, b}, {{F32, {2, 2}}}), {-9, -18, -7, -16});
+  expectSame(ok(N("Mul"), {a, b}, {{F32, {2, 2}}}), {10, 40, 30, 80});
+  expectSame(ok(N("Div"), {b, a}, {{F32, {2, 2}}}), {10, 10, 10 / 3.0f, 5});
+  // Integers: division truncates toward zero; overflow wraps.
+  Tensor p = T(I32, {4}, {7, -7, 7, -7}), q = T(I32, {4}, {2, 2, -2, -2});
+  expectSame(ok(N("Div"), {p, q}, {{I32, {4}}}), {3, -3, -3, 3});
+  expectSame(ok(N("Add"), {T(I8, {2}, {127, -128}), T(I8, {}, {1})},
+                {{I8, {2}}}),
+             {-128, -127});
+  expectSame(ok(N("Mul"), {T(U16, {1}, {65535}), T(U16, {1}, {65535})},
+                {{U16, {1}}}),
+             {1});
+  expectSame(ok(N("Sub"), {T(U8, {1}, {1}), T(U8, {1}, {2})}, {{U8, {1}}}),
+             {255});
+  expectSame(ok(N("Div"), {T(I64, {1}, {-9e18}), T(I64, {1}, {-1})},
+                {{I64, {1}}}),
+             {9e18});
+  // F16: 1.5 (0x3E00) + 0.25 (0x3400) = 1.75 (0x3F00).
+  expectSame(ok(N("Add"), {T(F16, {1}, {0x3E00}), T(F16, {1}, {0x3400})},
+                {{F16, {1}}}),
+             {0x3F00});
+  // BF16: 2 (0x4000) * 3 (0x4040) = 6 (0x40C0).
+  expectSame(ok(N("Mul"), {T(BF16, {1}, {0x4000}), T(BF16, {1}, {0x4040})},
+                {{BF16, {1}}}),
+             {0x40C0});
+  runFails(N("Div"), {p, T(I32, {4}, {1, 0, 1, 1})}, {{I32, {4}}},
+           "Div: integer division by zero");
+  Result r = exec(N("Add"), {a, b}, {{F32, {2, 2}}});
+  EXPECT_EQ(r.work.vectorOps, 4u);
+  EXPECT_EQ(r.work.laneBytes, 4u);
+  rejects(N("Add"), {T(Bool, {1}, {1}), T(Bool, {1}, {1})}, {{Bool, {1}}},
+          "unsupported element type Bool");
+  rejects(N("Add"), {a, b}, {{F32, {2}}}, "expected F32 [2,2]");
+  rejects(N("Mul"), {a, T(F64, {2}, {1, 1})}, {{F32, {2, 2}}},
+          "input 1 is F64");
+}
+
+TEST(HostKernels, VariadicMaxMinSumMean) {
+  Tensor a = T(F32, {3}, {1, 5, kNaN}), b = T(F32, {3}, {4, 2, 0}),
+         c = T(F32, {1}, {3});
+  expectSame(ok(N("Max"), {a, b, c}, {{F32, {3}}}), {4, 5, kNaN});
+  expectSame(ok(N("Min"), {a, b, c}, {{F32, {3}}}), {1, 2, kNaN});
+  expectSame(ok(N("Max"), {b, a}, {{F32, {3}}}), {4, 5, kNaN});
+  expectSame(ok(N("Sum"), {a, b, c}, {{F32, {3}}}), {8, 10, kNaN});
+  expectSame(ok(N("Mean"), {b, c}, {{F32, {3}}}), {3.5, 2.5, 1.5});
+  expectSame(ok(N("Sum"), {b}, {{F32, {3}}}), {4, 2, 0});
+  expectSame(ok(N("Max"), {T(U32, {2}, {1, 4e9}), T(U32, {}, {7})},
+                {{U32, {2}}}),
+             {7, 4e9});
+  expectSame(ok(N("Min"), {T(I16, {2, 1}, {-5, 5}), T(I16, {2}, {0, 9})},
+                {{I16, {2, 2}}}),
+             {-5, -5, 0, 5});
+  rejects(N("Sum"), {T(I32, {1}, {1})}, {{I32, {1}}},
+          "unsupported element type I32");
+  rejects(N("Max"), {}, {{F32, {1}}}, "expects 1 to");
+  rejects(N("Mean"), {b, T(F32, {2}, {1, 2})}, {{F32, {3}}},
+          "do not broadcast");
+}
+
+TEST(HostKernels, UnaryAbsNegSign) {
+  Tensor x = T(F32, {4}, {-2.5, 0, 3, kNaN});
+  expectSame(ok(N("Abs"), {x}, {{F32, {4}}}), {2.5, 0, 3, kNaN});
+  expectSame(ok(N("Neg"), {x}, {{F32, {4}}}), {2.5, 0, -3, kNaN});
+  expectSame(ok(N("Sign"), {x}, {{F32, {4}}}), {-1, 0, 1, kNaN});
+  Tensor i = T(I8, {3}, {-128, -1, 5});
+  expectSame(ok(N("Abs"), {i}, {{I8, {3}}}), {-128, 1, 5});
+  expectSame(ok(N("Neg"), {i}, {{I8, {3}}}), {-128, 1, -5});
+  expectSame(ok(N("Sign"), {i}, {{I8, {3}}}), {-1, -1, 1});
+  expectSame(ok(N("Sign"), {T(U64, {2}, {0, 9})}, {{U64, {2}}}), {0, 1});
+  rejects(N("Neg"), {T(U8, {1}, {1})}, {{U8, {1}}},
+          "unsupported element type U8");
+  rejects(N("Abs"), {x}, {{F32, {3}}}, "expected F32 [4]");
+}
+
+TEST(HostKernels, Pow) {
+  expectSame(ok(N("Pow"), {T(F32, {3}, {2, 4, -8}), T(F32, {3}, {3, 0.5, 0})},
+                {{F32, {3}}}),
+             {8, 2, 1});
+  // Exponent of another type, broadcast.
+  expectSame(ok(N("Pow"), {T(I64, {3}, {2, -3, 10}), T(I8, {}, {3})},
+                {{I64, {3}}}),
+             {8, -27, 1000});
+  expectSame(ok(N("Pow"), {T(I32, {2}, {2, 1}), T(F32, {1}, {-1})},
+                {{I32, {2}}}),
+             {0, 1});
+  expectSame(ok(N("Pow"), {T(F64, {1}, {9}), T(U8, {1}, {2})}, {{F64, {1}}}),
+             {81});
+  rejects(N("Pow"), {T(U8, {1}, {2}), T(U8, {1}, {2})}, {{U8, {1}}},
+          "input 0 has unsupported element type U8");
+  rejects(N("Pow"), {T(F32, {1}, {2}), T(I32, {1}, {2})}, {{I32, {1}}},
+          "expected F32 [1]");
+}
+
+//===----------------------------------------------------------------------===//
+// Data movement
+//===----------------------------------------------------------------------===//
+
+TEST(HostKernels, IdentityFlattenReshape) {
+  Tensor x = T(I16, {2, 3}, {1, 2, 3, 4, 5, 6});
+  expectSame(ok(N("Identity"), {x}, {{I16, {2, 3}}}), {1, 2, 3, 4, 5, 6});
+  rejects(N("Identity"), {x}, {{I16, {3, 2}}}, "expected I16 [2,3]");
+  Tensor y = T(F32, {2, 3, 2}, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11});
+  expectSame(ok(N("Flatten"), {y}, {{F32, {2, 6}}}),
+             {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11});
+  ok(N("Flatten", {attrI("axis", 0)}), {y}, {{F32, {1, 12}}});
+  ok(N("Flatten", {attrI("axis", 3)}), {y}, {{F32, {12, 1}}});
+  ok(N("Flatten", {attrI("axis", -1)}), {y}, {{F32, {6, 2}}});
+  rejects(N("Flatten", {attrI("axis", 4)}), {y}, {{F32, {12, 1}}},
+          "axis 4 out of range");
+  rejects(N("Flatten"), {y}, {{F32, {6, 2}}}, "expected F32 [2,6]");
+  // Reshape with 0 (copy) and -1 (inferred).
+  expectSame(ok(N("Reshape"), {x, T(I64, {3}, {0, -1, 1})}, {{I16, {2, 3, 1}}}),
+             {1, 2, 3, 4, 5, 6});
+  ok(N("Reshape", {attrI("allowzero", 1)}),
+     {T(F32, {0, 3}, {}), T(I64, {2}, {3, 0})}, {{F32, {3, 0}}});
+  runFails(N("Reshape"), {x, T(I64, {2}, {2, 4})}, {{I16, {3, 2}}},
+           "shape data gives [2,4]");
+  runFails(N("Reshape"), {x, T(I64, {2}, {-1, -1})}, {{I16, {3, 2}}},
+           "more than one -1");
+  runFails(N("Reshape"), {x, T(I64, {3}, {1, 1, 0})}, {{I16, {1, 1, 6}}},
+           "input has rank 2");
+  rejects(N("Reshape"), {x, T(I64, {2}, {3, 2})}, {{I16, {3, 3}}},
+          "does not hold input");
+  rejects(N("Reshape"), {x, T(I64, {3}, {3, 2, 1})}, {{I16, {3, 2}}},
+          "shape has 3 entries");
+  rejects(N("Reshape"), {x, T(I32, {2}, {3, 2})}, {{I16, {3, 2}}},
+          "unsupported element type I32");
+}
+
+TEST(HostKernels, SqueezeUnsqueeze) {
+  Tensor x = T(U8, {1, 3, 1}, {1, 2, 3});
+  expectSame(ok(N("Squeeze"), {x}, {{U8, {3}}}), {1, 2, 3});
+  ok(N("Squeeze"), {x, T(I64, {1}, {-1})}, {{U8, {1, 3}}});
+  ok(N("Squeeze", {attrInts("axes", {0})}, 11), {x}, {{U8, {3, 1}}});
+  runFails(N("Squeeze"), {x, T(I64, {1}, {1})}, {{U8, {1, 3}}},
+           "cannot squeeze axis 1 of size 3");
+  runFails(N("Squeeze"), {x, T(I64, {1}, {0})}, {{U8, {1, 3}}},
+           "axes give [3,1], the output is [1,3]");
+  runFails(N("Squeeze"), {x, T(I64, {1}, {3})}, {{U8, {3, 1}}},
+           "axis 3 out of range");
+  rejects(N("Squeeze"), {x}, {{U8, {1, 3}}}, "expected U8 [3]");
+  rejects(N("Squeeze"), {x, T(I64, {1}, {0})}, {{U8, {3}}},
+          "must have rank 2");
+  Tensor y = T(F32, {2}, {1, 2});
+  expectSame(ok(N("Unsqueeze"), {y, T(I64, {2}, {0, -1})}, {{F32, {1, 2, 1}}}),
+             {1, 2});
+  ok(N("Unsqueeze", {attrInts("axes", {1})}, 11), {y}, {{F32, {2, 1}}});
+  runFails(N("Unsqueeze"), {y, T(I64, {2}, {0, 0})}, {{F32, {1, 1, 2}}},
+           "repeated");
+  runFails(N("Unsqueeze"), {y, T(I64, {1}, {0})}, {{F32, {2, 1}}},
+           "axes give [1,2]");
+  rejects(N("Unsqueeze"), {y}, {{F32, {1, 2}}}, "expects 2 inputs");
+  rejects(N("Unsqueeze", {}, 11), {y}, {{F32, {1, 2}}},
+          "attribute 'axes' is required");
+  rejects(N("Unsqueeze", {attrInts("axes", {3})}, 11), {y}, {{F32, {1, 2}}},
+          "axis 3 out of range");
+}
+
+TEST(HostKernels, Concat) {
+  Tensor a = T(I32, {2, 1}, {1, 2}), b = T(I32, {2, 2}, {3, 4, 5, 6});
+  expectSame(ok(N("Concat", {attrI("axis", 1)}), {a, b}, {{I32, {2, 3}}}),
+             {1, 3, 4, 2, 5, 6});
+  expectSame(ok(N("Concat", {attrI("axis", -2)}), {b, b}, {{I32, {4, 2}}}),
+             {3, 4, 5, 6, 3, 4, 5, 6});
+  rejects(N("Concat"), {a, b}, {{I32, {2, 3}}}, "attribute 'axis' is required");
+  rejects(N("Concat", {attrI("axis", 0)}), {a, b}, {{I32, {4, 1}}},
+          "does not fit input 0");
+  rejects(N("Concat", {attrI("axis", 1)}), {a, T(F32, {2, 2}, {0, 0, 0, 0})},
+          {{I32, {2, 3}}}, "input 1 is F32");
+  rejects(N("Concat", {attrI("axis", 1)}), {a, b}, {{I32, {2, 4}}},
+          "expected I32 [2,3]");
+}
+
+TEST(HostKernels, Slice) {
+  Tensor x = T(F32, {2, 4}, {1, 2, 3, 4, 5, 6, 7, 8});
+  // Operators.md example 1: starts [1,0], ends [2,3], steps [1,2].
+  expectSame(ok(N("Slice"),
+                {x, T(I64, {2}, {1, 0}), T(I64, {2}, {2, 3}),
+                 T(I64, {2}, {0, 1}), T(I64, {2}, {1, 2})},
+                {{F32, {1, 2}}}),
+             {5, 7});
+  // Example 2: ends clamp, negative start.
+  expectSame(ok(N("Slice"),
+                {x, T(I32, {2}, {0, 1}), T(I32, {2}, {-1, 1000})},
+                {{F32, {1, 3}}}),
+             {2, 3, 4});
+  // Negative step reverses; INT64_MIN-ish end means "through the start".
+  expectSame(ok(N("Slice"),
+                {x, T(I64, {1}, {-1}), T(I64, {1}, {-1e18}), T(I64, {1}, {1}),
+                 T(I64, {1}, {-1})},
+                {{F32, {2, 4}}}),
+             {4, 3, 2, 1, 8, 7, 6, 5});
+  // Absent optional axes with steps present.
+  expectSame(ok(N("Slice"),
+                {x, T(I64, {1}, {1}), T(I64, {1}, {5}), absent(),
+                 T(I64, {1}, {1})},
+                {{F32, {1, 4}}}),
+             {5, 6, 7, 8});
+  // Opset 1: attributes.
+  expectSame(ok(N("Slice",
+                  {attrInts("starts", {2}), attrInts("ends", {4}),
+                   attrInts("axes", {1})},
+                  9),
+                {x}, {{F32, {2, 2}}}),
+             {3, 4, 7, 8});
+  runFails(N("Slice"), {x, T(I64, {1}, {0}), T(I64, {1}, {2})},
+           {{F32, {1, 4}}}, "give [2,4], the output is [1,4]");
+  runFails(N("Slice"),
+           {x, T(I64, {1}, {0}), T(I64, {1}, {2}), T(I64, {1}, {0}),
+            T(I64, {1}, {0})},
+           {{F32, {2, 4}}}, "step 0");
+  runFails(N("Slice"),
+           {x, T(I64, {2}, {0, 0}), T(I64, {2}, {1, 1}), T(I64, {2}, {1, -1})},
+           {{F32, {2, 1}}}, "repeated");
+  runFails(N("Slice"),
+           {x, T(I64, {1}, {0}), T(I64, {1}, {1}), T(I64, {1}, {2})},
+           {{F32, {2, 4}}}, "axis 2 out of range");
+  rejects(N("Slice"), {x, T(I64, {1}, {0}), T(I64, {2}, {1, 1})},
+          {{F32, {1, 4}}}, "must have the shape of starts");
+  rejects(N("Slice"), {x, T(I64, {1}, {0}), T(I32, {1}, {1})},
+          {{F32, {1, 4}}}, "input 2 is I32");
+  rejects(N("Slice"), {x, T(I64, {1}, {0}), T(I64, {1}, {1})},
+          {{F32, {1}}}, "expected F32 of rank 2");
+}
+
+TEST(HostKernels, ExpandTileTranspose) {
+  Tensor x = T(I32, {3, 1}, {1, 2, 3});
+  expectSame(ok(N("Expand"), {x, T(I64, {2}, {1, 2})}, {{I32, {3, 2}}}),
+             {1, 1, 2, 2, 3, 3});
+  expectSame(ok(N("Expand"), {x, T(I64, {3}, {2, 1, 1})}, {{I32, {2, 3, 1}}}),
+             {1, 2, 3, 1, 2, 3});
+  runFails(N("Expand"), {x, T(I64, {2}, {3, 3})}, {{I32, {3, 2}}},
+           "do not give the output [3,2]");
+  runFails(N("Expand"), {x, T(I64, {2}, {2, 2})}, {{I32, {3, 2}}},
+           "do not give the output");
+  rejects(N("Expand"), {x, T(I64, {3}, {1, 1, 2})}, {{I32, {3, 2}}},
+          "expected I32 of rank 3");
+  rejects(N("Expand"), {x, T(I64, {2}, {1, 2})}, {{I32, {2, 2}}},
+          "is not a broadcast of input");
+
+  Tensor m = T(U16, {2, 2}, {1, 2, 3, 4});
+  expectSame(ok(N("Tile"), {m, T(I64, {2}, {1, 2})}, {{U16, {2, 4}}}),
+             {1, 2, 1, 2, 3, 4, 3, 4});
+  expectSame(ok(N("Tile"), {m, T(I64, {2}, {2, 1})}, {{U16, {4, 2}}}),
+             {1, 2, 3, 4, 1, 2, 3, 4});
+  ok(N("Tile"), {m, T(I64, {2}, {0, 1})}, {{U16, {0, 2}}});
+  runFails(N("Tile"), {m, T(I64, {2}, {1, 3})}, {{U16, {2, 4}}},
+           "repeats [1,3] do not give [2,4]");
+  runFails(N("Tile"), {m, T(I64, {2}, {-1, 2})}, {{U16, {2, 4}}},
+           "do not give");
+  rejects(N("Tile"), {m, T(I64, {1}, {2})}, {{U16, {4, 2}}},
+          "repeats has 1 entries");
+  rejects(N("Tile"), {m, T(I64, {2}, {1, 1})}, {{U16, {2, 3}}},
+          "does not tile input");
+
+  Tensor t = T(F64, {2, 3}, {1, 2, 3, 4, 5, 6});
+  expectSame(ok(N("Transpose"), {t}, {{F64, {3, 2}}}), {1, 4, 2, 5, 3, 6});
+  Tensor u = T(I8, {1, 2, 3}, {1, 2, 3, 4, 5, 6});
+  expectSame(ok(N("Transpose", {attrInts("perm", {1, 2, 0})}), {u},
+                {{I8, {2, 3, 1}}}),
+             {1, 2, 3, 4, 5, 6});
+  expectSame(ok(N("Transpose", {attrInts("perm", {2, 0, 1})}), {u},
+                {{I8, {3, 1, 2}}}),
+             {1, 4, 2, 5, 3, 6});
+  rejects(N("Transpose", {attrInts("perm", {0, 0, 1})}), {u},
+          {{I8, {1, 1, 2}}}, "is not a permutation");
+  rejects(N("Transpose", {attrInts("perm", {0, 1})}), {u}, {{I8, {1, 2}}},
+          "does not fit rank 3");
+  rejects(N("Transpose"), {t}, {{F64, {2, 3}}}, "expected F64 [3,2]");
+}
+
+} // namespace
