@@ -1012,12 +1012,14 @@ bool Emulator::run(std::string &error) {
   // execution would); their timeline overlaps the NPU and the host where
   // SegmentTimeline finds no DRAM conflict.
   SegmentTimeline timeline;
+  bool afterNpu = true; // the program starts on the NPU's side
   for (const SegmentSpec &seg : exe_.segments()) {
     uint64_t start = timeline.earliestStart(seg);
     uint64_t end = 0;
-    if (!(seg.isHost() ? runHostSegment(seg, start, end, error)
+    if (!(seg.isHost() ? runHostSegment(seg, start, afterNpu, end, error)
                        : runNpuSegment(seg, start, end, error)))
       return false;
+    afterNpu = !seg.isHost();
     timeline.finish(seg, end);
   }
   stats_.cycles = timeline.makespan();
@@ -1087,7 +1089,8 @@ bool Emulator::runNpuSegment(const SegmentSpec &seg, uint64_t segStart,
 }
 
 bool Emulator::runHostSegment(const SegmentSpec &seg, uint64_t start,
-                              uint64_t &end, std::string &error) {
+                              bool handoff, uint64_t &end,
+                              std::string &error) {
   const HostOpSpec &op = exe_.hostOps()[seg.hostOp];
   auto bind = [&](const std::vector<HostOpSpec::Operand> &list) {
     std::vector<HostTensorView> views;
@@ -1107,7 +1110,8 @@ bool Emulator::runHostSegment(const SegmentSpec &seg, uint64_t start,
     return false;
   }
   uint64_t bytes = hostOpBytes(op), instructions = 0;
-  uint64_t hostCycles = hostOpCycles(target_, work, bytes, instructions);
+  uint64_t hostCycles =
+      hostOpCycles(target_, work, bytes, instructions, handoff);
   uint64_t cycles = hostToNpuCycles(target_, hostCycles);
   end = start + cycles;
   double energy = instructions * target_.host.instructionPj +

@@ -1,4 +1,10 @@
 //===- HostKernels.cpp - ONNX operators on the host CPU -------------------===//
+//
+// HostNode / HostTensorView accessors and the kernel registry. The kernels
+// live in HostKernels/, one file per op family (Elementwise, Indexing,
+// Reduction, Shape), on the shared machinery of HostKernels/Common.h.
+//
+//===----------------------------------------------------------------------===//
 
 #include "npu/runtime/HostKernels.h"
 

@@ -226,11 +226,11 @@ uint64_t QueueScheduler::retire(uint64_t cycles) {
 }
 
 uint64_t hostOpCycles(const TargetDesc &t, const HostWork &work,
-                      uint64_t bytes, uint64_t &instructions) {
+                      uint64_t bytes, uint64_t &instructions, bool handoff) {
   uint64_t lanes = std::max<uint64_t>(
       1, t.host.simdBytesPerCycle / std::max<uint32_t>(work.laneBytes, 1));
   instructions = ceilDiv(work.vectorOps, lanes) + work.scalarOps;
-  return t.host.callOverheadCycles +
+  return (handoff ? t.host.callOverheadCycles : 0) +
          std::max(instructions, ceilDiv(bytes, t.host.dramBytesPerCycle));
 }
 
@@ -316,14 +316,17 @@ bool scheduleStatically(const Executable &exe, StaticSchedule &schedule,
   };
   SegmentTimeline timeline;
   uint64_t issued = 0;
+  bool afterNpu = true; // the program starts on the NPU's side
   for (const SegmentSpec &seg : exe.segments()) {
     uint64_t segStart = timeline.earliestStart(seg);
+    bool handoff = afterNpu;
+    afterNpu = !seg.isHost();
     if (seg.isHost()) {
       const HostOpSpec &op = exe.hostOps()[seg.hostOp];
       uint64_t insnCount;
       uint64_t cycles = hostToNpuCycles(
           exe.target(), hostOpCycles(exe.target(), estimateHostWork(op),
-                                     hostOpBytes(op), insnCount));
+                                     hostOpBytes(op), insnCount, handoff));
       schedule.hostCycles += cycles;
       account(op.layer, cycles, segStart, segStart + cycles);
       timeline.finish(seg, segStart + cycles);

@@ -73,8 +73,11 @@ mlir::Type convertElementType(mlir::MLIRContext *context, int32_t dtype);
 /// Builds `@main` for a loaded, checked, inferred and folded model.
 class GraphImporter {
 public:
+  /// `costPlaced` names nodes the cost model moves to the host CPU, with
+  /// the reason (a second import after cheaperOnHost; null on the first).
   GraphImporter(LoadedModel &loaded, mlir::MLIRContext &context,
-                const OnnxImportOptions &options);
+                const OnnxImportOptions &options,
+                const llvm::StringMap<std::string> *costPlaced = nullptr);
 
   /// Emits the module; on failure `error` holds one line.
   mlir::FailureOr<mlir::OwningOpRef<mlir::ModuleOp>> run(std::string &error);
@@ -109,8 +112,16 @@ private:
   llvm::StringMap<const onnx::TypeProto *> types;
   std::string error;
   const npu::rt::TargetDesc *target = nullptr;
+  const llvm::StringMap<std::string> *costPlaced = nullptr;
 
 public:
+  /// Per placement: the largest operand's elements, its widest element
+  /// bytes, and all operand bytes (for the cost model).
+  struct Size {
+    uint64_t elements = 0, bytes = 0;
+    uint32_t laneBytes = 1;
+  };
+  std::vector<Size> sizes;
   /// One entry per imported node, in graph order.
   std::vector<NodePlacement> placements;
 };

@@ -7,6 +7,7 @@
 #include "npu/Dialect/Npu/IR/NpuBackendInterface.h"
 #include "npu/Dialect/Npu/IR/NpuOps.h"
 #include "npu/runtime/HostKernels.h"
+#include "npu/runtime/Timing.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -93,6 +94,65 @@ npu::importOnnxModel(llvm::StringRef path, MLIRContext &context,
     emitError(fileLoc) << error;
     return failure();
   }
+  // Cost: an NPU node whose every neighbour runs on the host moves there
+  // when that is cheaper (cheaperOnHost); the model is imported again.
+  const rt::TargetDesc *target = rt::lookupTarget(options.targetName);
+  if (!target)
+    target = &rt::defaultTarget();
+  llvm::StringMap<std::string> costPlaced;
+  if (!options.npuOnly) {
+    const auto &nodes = loaded.model.graph().node();
+    const auto &placed = importer.placements;
+    // Imported nodes in graph order: folded ones have no placement.
+    llvm::StringMap<size_t> producer; // value -> placement index
+    llvm::StringMap<size_t> index;    // node label -> placement index
+    for (size_t i = 0; i < placed.size(); ++i)
+      index[placed[i].node] = i;
+    for (const auto &n : nodes) {
+      std::string label = n.name().empty() ? n.output(0) : n.name();
+      auto it = index.find(label);
+      if (it == index.end())
+        continue;
+      for (const std::string &out : n.output())
+        producer[out] = it->second;
+    }
+    std::vector<std::vector<size_t>> neighbours(placed.size());
+    for (const auto &n : nodes) {
+      std::string label = n.name().empty() ? n.output(0) : n.name();
+      auto it = index.find(label);
+      if (it == index.end())
+        continue;
+      for (const std::string &in : n.input())
+        if (auto p = producer.find(in); p != producer.end()) {
+          neighbours[it->second].push_back(p->second);
+          neighbours[p->second].push_back(it->second);
+        }
+    }
+    for (size_t i = 0; i < placed.size(); ++i) {
+      const auto &size = importer.sizes[i];
+      if (placed[i].host || neighbours[i].empty() ||
+          !rt::lookupHostKernel(placed[i].opType) ||
+          !llvm::all_of(neighbours[i],
+                        [&](size_t j) { return placed[j].host; }) ||
+          !cheaperOnHost(*target, size.elements, size.laneBytes, size.bytes))
+        continue;
+      costPlaced[placed[i].node] =
+          "cheaper on the host CPU: every node it reads from or feeds runs "
+          "there, and its " +
+          std::to_string(size.elements) +
+          " elements cost less than a handoff from the NPU";
+    }
+  }
+  if (!costPlaced.empty()) {
+    GraphImporter second(loaded, context, options, &costPlaced);
+    auto again = second.run(error);
+    if (failed(again)) {
+      emitError(fileLoc) << error;
+      return failure();
+    }
+    module = std::move(again);
+    importer.placements = std::move(second.placements);
+  }
   if (options.npuOnly) {
     std::string list;
     unsigned count = 0;
@@ -110,6 +170,20 @@ npu::importOnnxModel(llvm::StringRef path, MLIRContext &context,
   if (placements)
     *placements = std::move(importer.placements);
   return module;
+}
+
+bool npu::cheaperOnHost(const rt::TargetDesc &t, uint64_t elements,
+                        uint32_t laneBytes, uint64_t bytes) {
+  rt::HostWork work;
+  work.vectorOps = elements;
+  work.laneBytes = laneBytes;
+  uint64_t instructions = 0;
+  uint64_t host = rt::hostToNpuCycles(
+      t, rt::hostOpCycles(t, work, bytes, instructions, /*handoff=*/false));
+  uint64_t npu = rt::dmaCycles(t, 2, 1, bytes) +
+                 (elements + t.vectorLanes32 - 1) / t.vectorLanes32;
+  uint64_t handoff = rt::hostToNpuCycles(t, t.host.callOverheadCycles);
+  return host < npu + handoff;
 }
 
 //===----------------------------------------------------------------------===//
@@ -188,8 +262,10 @@ static std::string resourceKey(llvm::StringRef name) {
 //===----------------------------------------------------------------------===//
 
 GraphImporter::GraphImporter(LoadedModel &loaded, MLIRContext &context,
-                             const OnnxImportOptions &options)
-    : loaded(loaded), context(context), options(options), builder(&context) {
+                             const OnnxImportOptions &options,
+                             const llvm::StringMap<std::string> *costPlaced)
+    : loaded(loaded), context(context), options(options), builder(&context),
+      costPlaced(costPlaced) {
   target = rt::lookupTarget(options.targetName);
   if (!target)
     target = &rt::defaultTarget();
@@ -312,9 +388,29 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node) {
   OpImporterFn fn = lookupOpImporter(node.op_type());
   bool forced = options.execOnCpu.contains(label) ||
                 options.execOnCpu.contains(node.name());
+  // Operand sizes, for the cost model.
+  Size size;
+  for (const auto *list : {&node.input(), &node.output()})
+    for (const std::string &name : *list) {
+      if (name.empty())
+        continue;
+      auto type = staticType(name);
+      if (failed(type))
+        continue;
+      uint64_t eb = std::max<uint64_t>(
+          1, (type->getElementTypeBitWidth() + 7) / 8);
+      size.elements = std::max<uint64_t>(size.elements, type->getNumElements());
+      size.bytes += uint64_t(type->getNumElements()) * eb;
+      size.laneBytes = std::max<uint32_t>(size.laneBytes, uint32_t(eb));
+    }
+  sizes.push_back(size);
   std::string why;
   if (forced) {
     why = "--exec-on-cpu";
+  } else if (auto it = costPlaced ? costPlaced->find(label)
+                                  : llvm::StringMap<std::string>::const_iterator();
+             costPlaced && it != costPlaced->end()) {
+    why = it->second;
   } else if (!fn) {
     why = "no NPU lowering for ONNX " + node.op_type();
   } else {

@@ -186,14 +186,23 @@ template <class Op, bool Mean = false> bool runFold(HK_RUN_ARGS) {
   return true;
 }
 
+/// Add/Sub/Mul/Div: every numeric type from opset 14; 32/64-bit integers
+/// and floats before.
 bool verifyBinaryArith(HK_VERIFY_ARGS) {
+  TypeSet types = node.opset >= 14
+                      ? kNumericTypes
+                      : kFloatTypes | bit(ElementType::I32) |
+                            bit(ElementType::I64) | bit(ElementType::U32) |
+                            bit(ElementType::U64);
   return checkAttrs(node, {}, why) &&
-         verifyBroadcast(node, in, out, why, kNumericTypes, 2, 2);
+         verifyBroadcast(node, in, out, why, types, 2, 2);
 }
-/// Max/Min: every numeric type (opset 12+). Sum/Mean: float types.
+/// Max/Min: every numeric type from opset 12, floats before. Sum/Mean:
+/// float types.
 bool verifyVariadicNumeric(HK_VERIFY_ARGS) {
+  TypeSet types = node.opset >= 12 ? kNumericTypes : kFloatTypes;
   return checkAttrs(node, {}, why) &&
-         verifyBroadcast(node, in, out, why, kNumericTypes, 1, SIZE_MAX);
+         verifyBroadcast(node, in, out, why, types, 1, SIZE_MAX);
 }
 bool verifyVariadicFloat(HK_VERIFY_ARGS) {
   return checkAttrs(node, {}, why) &&
@@ -346,10 +355,24 @@ struct GreaterOrEqualOp { template <class C> static bool apply(C a, C b) { retur
 struct LessOp { template <class C> static bool apply(C a, C b) { return a < b; } };
 struct LessOrEqualOp { template <class C> static bool apply(C a, C b) { return a <= b; } };
 
-template <TypeSet Types> bool verifyCompare(HK_VERIFY_ARGS) {
+/// Types per opset: Equal takes bool and int32/64 (7), every numeric type
+/// too (11); Greater/Less floats (7), every numeric type (9);
+/// GreaterOrEqual/LessOrEqual exist from opset 12.
+enum class CompareKind { Equal, Order, OrderOrEqual };
+
+template <CompareKind Kind> bool verifyCompare(HK_VERIFY_ARGS) {
+  TypeSet types = kNumericTypes;
+  if (Kind == CompareKind::Equal)
+    types = node.opset >= 11 ? kAllTypes
+                             : bit(ElementType::Bool) | bit(ElementType::I32) |
+                                   bit(ElementType::I64);
+  else if (Kind == CompareKind::Order && node.opset < 9)
+    types = kFloatTypes;
+  else if (Kind == CompareKind::OrderOrEqual && node.opset < 12)
+    return fail(why, node, "needs opset 12, the model has ", node.opset);
   ElementType b = ElementType::Bool;
   return checkAttrs(node, {}, why) &&
-         verifyBroadcast(node, in, out, why, Types, 2, 2, true, &b);
+         verifyBroadcast(node, in, out, why, types, 2, 2, true, &b);
 }
 
 template <class Op> bool runCompare(HK_RUN_ARGS) {
@@ -562,14 +585,15 @@ const HostKernel kKernels[] = {
     {"Cast", verifyCast, runCast},
     {"CastLike", verifyCastLike, runCast},
     {"Div", verifyBinaryArith, runFold<DivOp>},
-    {"Equal", verifyCompare<kAllTypes>, runCompare<EqualOp>},
-    {"Greater", verifyCompare<kNumericTypes>, runCompare<GreaterOp>},
-    {"GreaterOrEqual", verifyCompare<kNumericTypes>,
+    {"Equal", verifyCompare<CompareKind::Equal>, runCompare<EqualOp>},
+    {"Greater", verifyCompare<CompareKind::Order>, runCompare<GreaterOp>},
+    {"GreaterOrEqual", verifyCompare<CompareKind::OrderOrEqual>,
      runCompare<GreaterOrEqualOp>},
     {"IsInf", verifyIsInf, runIsNaNInf<true>},
     {"IsNaN", verifyIsNaN, runIsNaNInf<false>},
-    {"Less", verifyCompare<kNumericTypes>, runCompare<LessOp>},
-    {"LessOrEqual", verifyCompare<kNumericTypes>, runCompare<LessOrEqualOp>},
+    {"Less", verifyCompare<CompareKind::Order>, runCompare<LessOp>},
+    {"LessOrEqual", verifyCompare<CompareKind::OrderOrEqual>,
+     runCompare<LessOrEqualOp>},
     {"Max", verifyVariadicNumeric, runFold<MaxOp>},
     {"Mean", verifyVariadicFloat, runFold<AddOp, true>},
     {"Min", verifyVariadicNumeric, runFold<MinOp>},

@@ -119,7 +119,9 @@ TEST(Heterogeneous, HostOpComputesAndIsCosted) {
   HostWork work;
   work.vectorOps = 16;
   work.laneBytes = 4;
-  EXPECT_EQ(hostOpCycles(v1(), work, 128, instructions), 10'000u + 32u);
+  EXPECT_EQ(hostOpCycles(v1(), work, 128, instructions, true), 10'000u + 32u);
+  // Back to back with another host op: no call overhead.
+  EXPECT_EQ(hostOpCycles(v1(), work, 128, instructions, false), 32u);
   EXPECT_EQ(instructions, 4u); // 16 lanes at 4 per 128-bit instruction
   EXPECT_EQ(hostToNpuCycles(v1(), 10'032), 5'574u); // ceil(10032 / 1.8)
   EXPECT_EQ(r.stats.unitBusy[unsigned(Unit::Host)], 5'574u);

@@ -361,6 +361,13 @@ TEST(HostKernels, ComparisonsBroadcast) {
   rejects(N("Less"), {T(F32, {2}, {1, 2}), T(F32, {3}, {1, 2, 3})},
           {{Bool, {3}}}, "do not broadcast");
   rejects(N("Less"), {a, b}, {{I64, {2, 3}}}, "expected Bool [2,3]");
+  // Opset-dependent types.
+  rejects(N("Equal", {}, 10), {T(F32, {1}, {1}), T(F32, {1}, {1})},
+          {{Bool, {1}}}, "unsupported element type F32");
+  rejects(N("Greater", {}, 8), {a, b}, {{Bool, {2, 3}}},
+          "unsupported element type I64");
+  rejects(N("LessOrEqual", {}, 11), {a, b}, {{Bool, {2, 3}}},
+          "needs opset 12");
 }
 
 TEST(HostKernels, Logic) {
@@ -941,6 +948,8 @@ TEST(HostKernels, AddSubMulDiv) {
   rejects(N("Add"), {a, b}, {{F32, {2}}}, "expected F32 [2,2]");
   rejects(N("Mul"), {a, T(F64, {2}, {1, 1})}, {{F32, {2, 2}}},
           "input 1 is F64");
+  rejects(N("Add", {}, 13), {T(I8, {1}, {1}), T(I8, {1}, {1})}, {{I8, {1}}},
+          "unsupported element type I8");
 }
 
 TEST(HostKernels, VariadicMaxMinSumMean) {
@@ -961,6 +970,8 @@ TEST(HostKernels, VariadicMaxMinSumMean) {
   rejects(N("Sum"), {T(I32, {1}, {1})}, {{I32, {1}}},
           "unsupported element type I32");
   rejects(N("Max"), {}, {{F32, {1}}}, "expects 1 to");
+  rejects(N("Max", {}, 11), {T(I32, {1}, {1})}, {{I32, {1}}},
+          "unsupported element type I32");
   rejects(N("Mean"), {b, T(F32, {2}, {1, 2})}, {{F32, {3}}},
           "do not broadcast");
 }
@@ -1123,6 +1134,23 @@ TEST(HostKernels, Slice) {
   runFails(N("Slice"),
            {x, T(I64, {1}, {0}), T(I64, {1}, {1}), T(I64, {1}, {2})},
            {{F32, {2, 4}}}, "axis 2 out of range");
+  // Extreme steps and empty axes neither overflow nor index out of bounds.
+  Tensor steps;
+  steps.type = I64;
+  steps.shape = {1};
+  steps.bytes.resize(8);
+  int64_t minStep = std::numeric_limits<int64_t>::min();
+  std::memcpy(steps.bytes.data(), &minStep, 8);
+  expectSame(ok(N("Slice"),
+                {x, T(I64, {1}, {3}), T(I64, {1}, {-1e18}), T(I64, {1}, {1}),
+                 steps},
+                {{F32, {2, 1}}}),
+             {4, 8});
+  expectSame(ok(N("Slice"),
+                {T(F32, {0, 2}, {}), T(I64, {1}, {-1}), T(I64, {1}, {-9}),
+                 T(I64, {1}, {0}), T(I64, {1}, {-1})},
+                {{F32, {0, 2}}}),
+             {});
   rejects(N("Slice"), {x, T(I64, {1}, {0}), T(I64, {2}, {1, 1})},
           {{F32, {1, 4}}}, "must have the shape of starts");
   rejects(N("Slice"), {x, T(I64, {1}, {0}), T(I32, {1}, {1})},
@@ -1156,6 +1184,8 @@ TEST(HostKernels, ExpandTileTranspose) {
            "repeats [1,3] do not give [2,4]");
   runFails(N("Tile"), {m, T(I64, {2}, {-1, 2})}, {{U16, {2, 4}}},
            "do not give");
+  runFails(N("Tile"), {m, T(I64, {2}, {int64_t(1) << 62, 1})},
+           {{U16, {2, 2}}}, "do not give");
   rejects(N("Tile"), {m, T(I64, {1}, {2})}, {{U16, {4, 2}}},
           "repeats has 1 entries");
   rejects(N("Tile"), {m, T(I64, {2}, {1, 1})}, {{U16, {2, 3}}},

@@ -14,6 +14,8 @@
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
+
+#include "npu/runtime/Target.h"
 #include "llvm/ADT/StringRef.h"
 
 #include <cstdint>
@@ -67,6 +69,16 @@ struct NodePlacement {
   bool host = false;
   std::string reason; ///< Empty for NPU nodes.
 };
+
+/// Whether running an NPU-legal node on the host CPU instead saves time:
+/// when every node it reads from or feeds runs on the host, moving it
+/// removes one NPU-to-host handoff (HostDesc::callOverheadCycles), which
+/// pays when the host computes it in less than its NPU time plus that
+/// handoff. Estimates in NPU cycles: the host's from rt::hostOpCycles over
+/// `elements` lane operations of `laneBytes` and `bytes` of operands; the
+/// NPU's as two DMA commands moving `bytes` plus `elements` vector lanes.
+bool cheaperOnHost(const rt::TargetDesc &target, uint64_t elements,
+                   uint32_t laneBytes, uint64_t bytes);
 
 /// Parses one `--input-shape` value, `NAME:D0xD1x...` (a scalar is `NAME:`),
 /// into `options`. Returns false with a message in `error` on bad syntax,

@@ -110,11 +110,12 @@ private:
 #include "npu/runtime/Isa.def"
   /// The vector unit, shared by the vec.* instructions.
   bool vector(const Instruction &insn, uint64_t &cycles, std::string &why);
-  /// Runs one segment from cycle `start` and sets the cycle it ends at.
+  /// Runs one segment from cycle `start` and sets the cycle it ends at;
+  /// `handoff`: a host segment right after NPU work (hostOpCycles).
   bool runNpuSegment(const SegmentSpec &seg, uint64_t start, uint64_t &end,
                      std::string &error);
-  bool runHostSegment(const SegmentSpec &seg, uint64_t start, uint64_t &end,
-                      std::string &error);
+  bool runHostSegment(const SegmentSpec &seg, uint64_t start, bool handoff,
+                      uint64_t &end, std::string &error);
   void finishStats();
 
   const Executable &exe_;

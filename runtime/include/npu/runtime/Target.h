@@ -47,9 +47,9 @@ struct HostDesc {
   /// 4 bytes per host cycle (7.2 GB/s at 1.8 GHz): an assumption, about
   /// what one little core streams from a shared LPDDR4X memory system.
   uint32_t dramBytesPerCycle;
-  /// 10,000 cycles (5.6 us at 1.8 GHz) per host segment: the NPU's
-  /// completion interrupt, the driver waking the CPU side and dispatching
-  /// the kernel. An assumption of the order of Linux interrupt-to-thread
+  /// 10,000 cycles (5.6 us at 1.8 GHz) per handoff (a host segment right
+  /// after NPU work): the NPU's completion interrupt, the driver waking the
+  /// CPU side and dispatching the kernel. An assumption of the order of Linux interrupt-to-thread
   /// latencies; it is what makes ping-ponging between devices expensive.
   uint32_t callOverheadCycles;
   /// 70 pJ per instruction, the overhead-dominated figure for a simple core

@@ -115,13 +115,16 @@ private:
 };
 
 /// The host CPU's cost of one host op (HostDesc), in host cycles: the call
-/// overhead, then the longer of its compute (vector lane operations packed
-/// simdBytesPerCycle / laneBytes per instruction, plus scalar operations,
-/// one instruction per cycle) and its DRAM traffic (`bytes`, every operand
-/// read or written once, at dramBytesPerCycle). `instructions` receives the
-/// instruction count, for the energy model (HostDesc::instructionPj).
+/// overhead when the op follows NPU work (`handoff`: the segment before it
+/// in program order is an NPU segment, so the CPU is woken by the NPU's
+/// completion interrupt; consecutive host ops run back to back), then the
+/// longer of its compute (vector lane operations packed simdBytesPerCycle /
+/// laneBytes per instruction, plus scalar operations, one instruction per
+/// cycle) and its DRAM traffic (`bytes`, every operand read or written
+/// once, at dramBytesPerCycle). `instructions` receives the instruction
+/// count, for the energy model (HostDesc::instructionPj).
 uint64_t hostOpCycles(const TargetDesc &t, const HostWork &work,
-                      uint64_t bytes, uint64_t &instructions);
+                      uint64_t bytes, uint64_t &instructions, bool handoff);
 /// Host cycles as NPU cycles (rounded up), the timeline's unit.
 uint64_t hostToNpuCycles(const TargetDesc &t, uint64_t hostCycles);
 /// The work a host op is assumed to do before it runs (the static schedule
