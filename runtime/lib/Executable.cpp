@@ -1,6 +1,7 @@
 //===- Executable.cpp - .npubin verification, loading and building -------===//
 
 #include "npu/runtime/Executable.h"
+#include "npu/runtime/Npy.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -492,22 +493,9 @@ std::unique_ptr<Executable> Executable::load(std::vector<uint8_t> bytes,
 std::unique_ptr<Executable> Executable::loadFile(const std::string &path,
                                                  const TargetDesc *target,
                                                  std::string &error) {
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  if (!in) {
-    error = "cannot open file";
+  std::vector<uint8_t> bytes;
+  if (!readFileBytes(path, uint64_t(1) << 31, bytes, error))
     return nullptr;
-  }
-  std::streamoff size = in.tellg();
-  if (size < 0 || size > (std::streamoff(1) << 31)) {
-    error = "file is larger than 2 GiB";
-    return nullptr;
-  }
-  std::vector<uint8_t> bytes(static_cast<size_t>(size));
-  in.seekg(0);
-  if (!in.read(reinterpret_cast<char *>(bytes.data()), size)) {
-    error = "cannot read file";
-    return nullptr;
-  }
   return load(std::move(bytes), target, error);
 }
 

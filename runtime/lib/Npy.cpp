@@ -2,6 +2,11 @@
 
 #include "npu/runtime/Npy.h"
 
+#include <cerrno>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -164,11 +169,45 @@ bool parseNpy(const uint8_t *bytes, size_t size, NpyArray &out,
   return true;
 }
 
+bool readFileBytes(const std::string &path, uint64_t maxBytes,
+                   std::vector<uint8_t> &out, std::string &error) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return fail(error, std::string("cannot open file: ") + std::strerror(errno));
+  struct stat st;
+  bool ok = ::fstat(fd, &st) == 0;
+  if (!ok || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return fail(error, ok && S_ISDIR(st.st_mode)
+                           ? "is a directory, not a file"
+                           : "is not a regular file");
+  }
+  if (uint64_t(st.st_size) > maxBytes) {
+    ::close(fd);
+    return fail(error, "file is larger than " + std::to_string(maxBytes) +
+                           " bytes");
+  }
+  out.resize(size_t(st.st_size));
+  size_t done = 0;
+  while (done < out.size()) {
+    ssize_t n = ::read(fd, out.data() + done, out.size() - done);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0) {
+      ::close(fd);
+      return fail(error, "cannot read file");
+    }
+    done += size_t(n);
+  }
+  ::close(fd);
+  return true;
+}
+
 bool readNpy(const std::string &path, NpyArray &out, std::string &error) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    return fail(error, "cannot open file");
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), {});
+  std::vector<uint8_t> bytes;
+  if (!readFileBytes(path, (uint64_t(1) << 34) + (uint64_t(1) << 20), bytes,
+                     error))
+    return false;
   return parseNpy(bytes.data(), bytes.size(), out, error);
 }
 

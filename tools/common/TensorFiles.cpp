@@ -15,9 +15,11 @@ namespace npu::tools {
 /// Reads an ONNX TensorProto (.pb) into `out`.
 bool readTensorProto(const std::string &path, NpyArray &out,
                      std::string &error) {
-  std::ifstream in(path, std::ios::binary);
+  std::vector<uint8_t> file;
+  if (!readFileBytes(path, uint64_t(1) << 31, file, error))
+    return false;
   onnx::TensorProto t;
-  if (!in || !t.ParseFromIstream(&in)) {
+  if (!t.ParseFromArray(file.data(), int(file.size()))) {
     error = "not a readable ONNX TensorProto";
     return false;
   }

@@ -161,6 +161,33 @@ int error(StringRef what) {
   return 1;
 }
 
+/// Writes through `write` to `path`: stdout for "-"; a device or FIFO
+/// (/dev/null, /dev/full, a pipe) directly, checking that every byte went
+/// out; a regular file through a temporary file renamed into place, so a
+/// failure leaves nothing behind (llvm::writeToOutput, which would replace a
+/// device node with a regular file when run as root).
+Error writeOutput(StringRef path, function_ref<Error(raw_ostream &)> write) {
+  sys::fs::file_status status;
+  if (path != "-" && !sys::fs::status(path, status) &&
+      sys::fs::exists(status) && !sys::fs::is_regular_file(status) &&
+      !sys::fs::is_directory(status)) {
+    std::error_code ec;
+    raw_fd_ostream os(path, ec, sys::fs::OF_None);
+    if (ec)
+      return createStringError(ec, ec.message());
+    if (Error e = write(os))
+      return e;
+    os.close();
+    if (os.has_error()) {
+      std::error_code err = os.error();
+      os.clear_error();
+      return createStringError(err, err.message());
+    }
+    return Error::success();
+  }
+  return writeToOutput(path, write);
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -332,7 +359,7 @@ int main(int argc, char **argv) {
   }
 
   // Written to a temporary file and renamed, so a failure leaves nothing.
-  Error written = writeToOutput(outputPath, [&](raw_ostream &os) -> Error {
+  Error written = writeOutput(outputPath, [&](raw_ostream &os) -> Error {
     if (compileTo == npu::CompilePhase::Bin) {
       os.write(reinterpret_cast<const char *>(executable.data()),
                executable.size());
@@ -354,7 +381,7 @@ int main(int argc, char **argv) {
         {&placementReportPath, &placementReport}}) {
     if (path->empty())
       continue;
-    Error reported = writeToOutput(*path, [&](raw_ostream &os) -> Error {
+    Error reported = writeOutput(*path, [&](raw_ostream &os) -> Error {
       os << *text;
       return Error::success();
     });

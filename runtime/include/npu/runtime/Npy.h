@@ -30,6 +30,14 @@ struct NpyArray {
 /// that disagrees with the shape, and a malformed header; `error` says which.
 bool parseNpy(const uint8_t *bytes, size_t size, NpyArray &out,
               std::string &error);
+
+/// Reads the whole of `path` into `out`. Refuses, with one line in `error`,
+/// what is not a regular file (a directory, a device such as /dev/zero, a
+/// FIFO) and a file larger than `maxBytes`, so no input makes a reader hang
+/// or allocate without bound.
+bool readFileBytes(const std::string &path, uint64_t maxBytes,
+                   std::vector<uint8_t> &out, std::string &error);
+/// parseNpy of the file at `path` (readFileBytes, at most 16 GiB + header).
 bool readNpy(const std::string &path, NpyArray &out, std::string &error);
 
 /// NumPy's name of an element type ("float32", "int8", ...).
