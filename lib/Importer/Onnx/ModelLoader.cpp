@@ -55,9 +55,16 @@ static std::string oneLine(StringRef msg) {
 
 static LogicalResult parseModel(StringRef path, uint64_t maxBytes,
                                 onnx::ModelProto &model, std::string &error) {
-  uint64_t size = 0;
-  if (std::error_code ec = sys::fs::file_size(path, size))
+  // A device (/dev/zero), FIFO or directory would be read without end or
+  // not at all: only regular files are models.
+  sys::fs::file_status status;
+  if (std::error_code ec = sys::fs::status(path, status))
     return error = "cannot read file: " + ec.message(), failure();
+  if (sys::fs::is_directory(status))
+    return error = "cannot read file: Is a directory", failure();
+  if (!sys::fs::is_regular_file(status))
+    return error = "is not a regular file", failure();
+  uint64_t size = status.getSize();
   if (size > maxBytes)
     return error = ("file is " + Twine(size) + " bytes, more than the " +
                     Twine(maxBytes) +
