@@ -158,8 +158,10 @@ bool compareFiles(const std::string &actualPath,
     double a = element(actual, i), e = element(expected, i);
     bool ok;
     if (isFloat) {
+      // NaN matches NaN; an infinite expected value only itself (|a - inf|
+      // <= rtol * inf would pass anything, unlike NumPy's assert_allclose).
       ok = (std::isnan(a) && std::isnan(e)) || (a == e) ||
-           std::fabs(a - e) <= atol + rtol * std::fabs(e);
+           (std::isfinite(e) && std::fabs(a - e) <= atol + rtol * std::fabs(e));
       if (!std::isnan(a) && !std::isnan(e) && std::isfinite(a - e)) {
         maxAbs = std::max(maxAbs, std::fabs(a - e));
         if (e != 0)
@@ -191,16 +193,33 @@ int main(int argc, char **argv) {
   double rtol = 1e-3, atol = 1e-7, peakTol = 0, minCosine = 0;
   std::string outputsJson;
   std::vector<std::string> files;
+  // A tolerance must be a finite, non-negative number, all of the text.
+  auto number = [](const char *option, const char *text, double &out) {
+    char *end = nullptr;
+    out = std::strtod(text, &end);
+    if (!*text || *end || !std::isfinite(out) || out < 0) {
+      std::fprintf(stderr,
+                   "npu-compare: error: %s takes a finite, non-negative "
+                   "number, not '%s'\n",
+                   option, text);
+      return false;
+    }
+    return true;
+  };
   for (int i = 1; i < argc; ++i) {
-    if (!std::strncmp(argv[i], "--rtol=", 7))
-      rtol = std::atof(argv[i] + 7);
-    else if (!std::strncmp(argv[i], "--atol=", 7))
-      atol = std::atof(argv[i] + 7);
-    else if (!std::strncmp(argv[i], "--peak-tol=", 11))
-      peakTol = std::atof(argv[i] + 11);
-    else if (!std::strncmp(argv[i], "--min-cosine=", 13))
-      minCosine = std::atof(argv[i] + 13);
-    else if (!std::strncmp(argv[i], "--outputs=", 10))
+    if (!std::strncmp(argv[i], "--rtol=", 7)) {
+      if (!number("--rtol", argv[i] + 7, rtol))
+        return 1;
+    } else if (!std::strncmp(argv[i], "--atol=", 7)) {
+      if (!number("--atol", argv[i] + 7, atol))
+        return 1;
+    } else if (!std::strncmp(argv[i], "--peak-tol=", 11)) {
+      if (!number("--peak-tol", argv[i] + 11, peakTol))
+        return 1;
+    } else if (!std::strncmp(argv[i], "--min-cosine=", 13)) {
+      if (!number("--min-cosine", argv[i] + 13, minCosine))
+        return 1;
+    } else if (!std::strncmp(argv[i], "--outputs=", 10))
       outputsJson = argv[i] + 10;
     else if (argv[i][0] == '-') {
       std::fprintf(stderr, "npu-compare: error: unknown option '%s'\n",

@@ -21,6 +21,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cctype>
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
@@ -85,9 +86,11 @@ int main(int argc, char **argv) {
     } else if (const char *v = value("--target=")) {
       targetName = v;
     } else if (const char *v = value("--max-instructions=")) {
+      // Digits only: strtoull would wrap "-1" to 2^64 - 1.
       char *end = nullptr;
       options.maxInstructions = std::strtoull(v, &end, 10);
-      if (!*v || *end)
+      if (!*v || *end || !std::isdigit(static_cast<unsigned char>(*v)) ||
+          options.maxInstructions == 0)
         return fail(model.empty() ? "npu-run" : model,
                     "bad --max-instructions value");
     } else if (a.size() > 1 && a[0] == '-') {
