@@ -762,6 +762,40 @@ static FailureOr<int> inlineIfs(LoadedModel &loaded, std::string &error) {
   return removed;
 }
 
+/// Refuses window and grouping attributes ONNX's shape inference would
+/// divide by (strides, dilations, kernel_shape or group of 0, a negative
+/// one), in the graph and every subgraph, before shape inference runs: it
+/// divides without checking (SIGFPE).
+static LogicalResult validateAttributes(const onnx::GraphProto &graph,
+                                        std::string &error) {
+  for (const auto &node : graph.node()) {
+    for (const auto &a : node.attribute()) {
+      if (a.type() == onnx::AttributeProto::GRAPH &&
+          failed(validateAttributes(a.g(), error)))
+        return failure();
+      for (const auto &g : a.graphs())
+        if (failed(validateAttributes(g, error)))
+          return failure();
+      bool positiveList = a.name() == "strides" || a.name() == "dilations" ||
+                          a.name() == "kernel_shape";
+      bool positive = a.name() == "group";
+      auto bad = [&](int64_t v) {
+        error = "node '" + node.name() + "' (" + node.op_type() +
+                "): attribute '" + a.name() + "' has value " +
+                std::to_string(v) + "; it must be positive";
+        return failure();
+      };
+      if (positiveList && a.type() == onnx::AttributeProto::INTS)
+        for (int64_t v : a.ints())
+          if (v < 1)
+            return bad(v);
+      if (positive && a.type() == onnx::AttributeProto::INT && a.i() < 1)
+        return bad(a.i());
+    }
+  }
+  return success();
+}
+
 static int64_t defaultOpset(const onnx::ModelProto &model) {
   for (const auto &op : model.opset_import())
     if (op.domain().empty() || op.domain() == "ai.onnx")
@@ -809,7 +843,8 @@ LogicalResult loadModel(StringRef path, const OnnxImportOptions &options,
     return error = "the model does not import the default ONNX opset",
            failure();
   onnx::GraphProto &graph = *out.model.mutable_graph();
-  if (failed(hoistConstantNodes(graph, error)) ||
+  if (failed(validateAttributes(graph, error)) ||
+      failed(hoistConstantNodes(graph, error)) ||
       failed(bindInputShapes(graph, options, error)) ||
       failed(bindInputValues(graph, options, out, error)) ||
       failed(inferShapes(out.model, error)))
