@@ -39,7 +39,7 @@ void runMatmul(benchmark::State &state, bool fp32, bool sparse) {
     return;
   }
   std::mt19937 rng(1);
-  std::vector<uint8_t> &sram = emu.scratchpad();
+  Memory &sram = emu.scratchpad();
   for (int i = 0; i < M * K * eb; ++i)
     sram[aAddr + i] = uint8_t(rng());
   if (fp32) // small finite floats

@@ -125,9 +125,14 @@ bool Emulator::prepare(std::string &error) {
             std::to_string(options_.maxDramBytes);
     return false;
   }
-  dram_.assign(exe_.dramSize(), 0);
-  sram_.assign(target_.scratchpadBytes, 0);
-  acc_.assign(target_.accumulatorBytes, 0);
+  // Fresh zero pages: a DRAM the program declares but does not touch costs
+  // no host memory (ZeroPageAllocator).
+  dram_ = Memory();
+  dram_.resize(exe_.dramSize());
+  sram_ = Memory();
+  sram_.resize(target_.scratchpadBytes);
+  acc_ = Memory();
+  acc_.resize(target_.accumulatorBytes);
   if (exe_.constantsSize())
     std::memcpy(dram_.data() + exe_.constantsOffset(), exe_.constants(),
                 exe_.constantsSize());
@@ -612,7 +617,7 @@ bool Emulator::vector(const Instruction &insn, uint64_t &cycles,
       return why = std::string(mnemonic) + " " + what +
                    " names an unknown memory",
              false;
-    std::vector<uint8_t> &mem = space == bin::Space::Accumulator ? acc_ : sram_;
+    Memory &mem = space == bin::Space::Accumulator ? acc_ : sram_;
     o.mem = mem.data();
     o.memSize = mem.size();
     o.base = insn.get(addrField);

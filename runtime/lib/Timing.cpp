@@ -387,6 +387,7 @@ std::vector<LayerEstimate> estimateLayers(const Executable &exe) {
     case Unit::Vector:
       l.computeCycles += cycles;
       break;
+    case Unit::Host: // host ops have no instructions
     case Unit::None:
       break;
     }

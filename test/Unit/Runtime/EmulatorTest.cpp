@@ -14,8 +14,10 @@
 
 #include <cmath>
 #include <cstring>
+#include <fstream>
 #include <functional>
 #include <random>
+#include <unistd.h>
 
 using namespace npu::rt;
 namespace bin = npu::bin;
@@ -48,11 +50,11 @@ ProgramRun runProgram(ProgramBuilder &b, RunOptions options = {},
 }
 
 template <typename T>
-void put(std::vector<uint8_t> &mem, size_t at, const std::vector<T> &v) {
+void put(Memory &mem, size_t at, const std::vector<T> &v) {
   std::memcpy(mem.data() + at, v.data(), v.size() * sizeof(T));
 }
 template <typename T>
-std::vector<T> get(const std::vector<uint8_t> &mem, size_t at, size_t n) {
+std::vector<T> get(const Memory &mem, size_t at, size_t n) {
   std::vector<T> v(n);
   std::memcpy(v.data(), mem.data() + at, n * sizeof(T));
   return v;
@@ -777,3 +779,39 @@ TEST(Emulator, QuantizeAndDequantize) {
 }
 
 } // namespace
+
+namespace {
+/// Resident set size of this process, in bytes (Linux /proc/self/statm).
+uint64_t residentBytes() {
+  std::ifstream statm("/proc/self/statm");
+  uint64_t size = 0, resident = 0;
+  statm >> size >> resident;
+  return resident * uint64_t(sysconf(_SC_PAGESIZE));
+}
+} // namespace
+
+// Tests that a program declaring a large DRAM (a 1.5 GiB arena, as a tiny
+// hostile file can) costs host memory only for the pages it touches: the
+// emulator's memories are zero pages until written (ZeroPageAllocator).
+TEST(Emulator, UntouchedDramCostsNoHostMemory) {
+  ProgramBuilder b(v1());
+  uint16_t d = b.addDma(makeDma2D(4, 4, 4, 16, 16));
+  b.addInput({"x", {4, 4}, bin::ElementType::F32, bin::Layout::Dense, 0, 64});
+  b.addOutput(
+      {"y", {4, 4}, bin::ElementType::F32, bin::Layout::Dense, 64, 64});
+  b.setDramSize(uint64_t(3) << 29);
+  b.emit(withDeps(makeDmaLoad(d, 0, 0), false, false, false, true));
+  b.emit(withDeps(makeSync(Queue::Compute), true, false, false, true));
+  b.emit(withDeps(makeDmaStore(d, 0, 64), true, false, false, false));
+  std::string error;
+  auto exe = Executable::load(b.finish(), &v1(), error);
+  ASSERT_TRUE(exe) << error;
+  uint64_t before = residentBytes();
+  Emulator emu(*exe);
+  float x[16] = {1, 2, 3};
+  ASSERT_TRUE(emu.setInput(0, x, sizeof(x), error)) << error;
+  ASSERT_TRUE(emu.run(error)) << error;
+  EXPECT_EQ(std::memcmp(emu.output(0), x, sizeof(x)), 0);
+  EXPECT_EQ(emu.dram().size(), uint64_t(3) << 29);
+  EXPECT_LT(residentBytes() - before, uint64_t(64) << 20);
+}

@@ -13,10 +13,42 @@
 #include "npu/runtime/Timing.h"
 
 #include <cstdint>
+#include <cstdlib>
+#include <new>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace npu::rt {
+
+/// Zero-initialised storage whose untouched pages cost nothing: memory from
+/// calloc (fresh zero pages from the OS for large sizes) and elements left
+/// as they are when the vector grows, so a program that declares a large
+/// DRAM but touches little of it takes little host memory.
+template <typename T> struct ZeroPageAllocator {
+  using value_type = T;
+  ZeroPageAllocator() = default;
+  template <typename U> ZeroPageAllocator(const ZeroPageAllocator<U> &) {}
+  T *allocate(size_t n) {
+    void *p = std::calloc(n, sizeof(T));
+    if (!p)
+      throw std::bad_alloc();
+    return static_cast<T *>(p);
+  }
+  void deallocate(T *p, size_t) { std::free(p); }
+  template <typename U> void construct(U *) noexcept {} // already zero
+  template <typename U, typename V> void construct(U *p, V &&v) {
+    ::new (static_cast<void *>(p)) U(std::forward<V>(v));
+  }
+  template <typename U> bool operator==(const ZeroPageAllocator<U> &) const {
+    return true;
+  }
+  template <typename U> bool operator!=(const ZeroPageAllocator<U> &) const {
+    return false;
+  }
+};
+/// The emulator's memories.
+using Memory = std::vector<uint8_t, ZeroPageAllocator<uint8_t>>;
 
 struct RunOptions {
   /// Instructions executed before the run stops with an error.
@@ -95,9 +127,9 @@ public:
   const std::vector<TraceEvent> &trace() const { return trace_; }
 
   /// Raw memories, for tests and debugging.
-  std::vector<uint8_t> &dram() { return dram_; }
-  std::vector<uint8_t> &scratchpad() { return sram_; }
-  std::vector<uint8_t> &accumulator() { return acc_; }
+  Memory &dram() { return dram_; }
+  Memory &scratchpad() { return sram_; }
+  Memory &accumulator() { return acc_; }
 
 private:
   struct Access; // one bounds-checked operand of an instruction
@@ -121,7 +153,7 @@ private:
   const Executable &exe_;
   const TargetDesc &target_;
   RunOptions options_;
-  std::vector<uint8_t> dram_, sram_, acc_;
+  Memory dram_, sram_, acc_;
   bool allocated_ = false;
   RunStats stats_;
   std::vector<TraceEvent> trace_;
