@@ -26,6 +26,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <set>
 #include <sys/stat.h>
 
 using namespace npu::rt;
@@ -173,9 +174,16 @@ int main(int argc, char **argv) {
   if (::mkdir(outputDir.c_str(), 0777) != 0 && errno != EEXIST)
     return fail(outputDir, "cannot create the output directory");
   json list = json::array();
+  // Distinct names can sanitize alike ("y/1", "y_1"): later ones get a
+  // numbered file, so no output overwrites another; outputs.json maps names
+  // to files. (outputs.json itself is never an output's file.)
+  std::set<std::string> files = {"outputs.json"};
   for (size_t i = 0; i < exe->outputs().size(); ++i) {
     const TensorSpec &spec = exe->outputs()[i];
-    std::string file = sanitize(spec.name) + ".npy";
+    std::string stem = sanitize(spec.name), file = stem + ".npy";
+    for (int k = 2; files.count(file); ++k)
+      file = stem + "_" + std::to_string(k) + ".npy";
+    files.insert(file);
     if (!writeFileAtomically(
             outputDir + "/" + file,
             encodeNpy(spec.type, spec.shape, emu.output(i), spec.sizeBytes),
