@@ -275,6 +275,13 @@ GraphImporter::GraphImporter(LoadedModel &loaded, MLIRContext &context,
   types = collectValueTypes(graph);
 }
 
+static std::string shapeString(ArrayRef<int64_t> shape) {
+  std::string s = "[";
+  for (auto [i, d] : llvm::enumerate(shape))
+    s += (i ? "," : "") + std::to_string(d);
+  return s + "]";
+}
+
 FailureOr<RankedTensorType> GraphImporter::staticType(const std::string &name) {
   auto it = types.find(name);
   if (it == types.end() || !it->second->has_tensor_type() ||
@@ -296,6 +303,17 @@ FailureOr<RankedTensorType> GraphImporter::staticType(const std::string &name) {
   if (!elem) {
     error = "'" + name + "' has unsupported element type " +
             dataTypeName(tensor.elem_type()).str();
+    return failure();
+  }
+  // No tensor can exceed the widest DRAM a target has (2^40 bytes): a
+  // larger shape is refused here, before any element count can wrap.
+  int64_t count = 0;
+  constexpr int64_t kMaxElements = int64_t(1) << 40;
+  if (failed(checkedNumElements(shape, kMaxElements, count)) ||
+      count * std::max<int64_t>(1, elementByteSize(tensor.elem_type())) >
+          kMaxElements) {
+    error = "'" + name + "' has shape " + shapeString(shape) +
+            ", larger than any target's DRAM (2^40 bytes)";
     return failure();
   }
   return RankedTensorType::get(shape, elem);
