@@ -1094,8 +1094,7 @@ bool Emulator::runNpuSegment(const SegmentSpec &seg, uint64_t segStart,
 }
 
 bool Emulator::runHostSegment(const SegmentSpec &seg, uint64_t start,
-                              bool handoff, uint64_t &end,
-                              std::string &error) {
+                              bool handoff, uint64_t &end, std::string &error) {
   const HostOpSpec &op = exe_.hostOps()[seg.hostOp];
   auto bind = [&](const std::vector<HostOpSpec::Operand> &list) {
     std::vector<HostTensorView> views;
@@ -1106,7 +1105,8 @@ bool Emulator::runHostSegment(const SegmentSpec &seg, uint64_t start,
   };
   // The loader checked every operand against the DRAM size, which prepare()
   // allocated.
-  std::vector<HostTensorView> inputs = bind(op.inputs), outputs = bind(op.outputs);
+  std::vector<HostTensorView> inputs = bind(op.inputs),
+                              outputs = bind(op.outputs);
   HostWork work;
   std::string why;
   const LayerInfo &layer = exe_.layers()[op.layer];

@@ -320,13 +320,13 @@ std::vector<HostTensorView> views(const std::vector<HostOpSpec::Operand> &ops) {
 
 /// Sorts and coalesces `ranges` in place, dropping empty ones.
 void coalesce(std::vector<DramRange> &ranges) {
-  ranges.erase(std::remove_if(ranges.begin(), ranges.end(),
-                              [](const DramRange &r) { return r.end <= r.begin; }),
-               ranges.end());
-  std::sort(ranges.begin(), ranges.end(),
-            [](const DramRange &a, const DramRange &b) {
-              return a.begin < b.begin;
-            });
+  ranges.erase(
+      std::remove_if(ranges.begin(), ranges.end(),
+                     [](const DramRange &r) { return r.end <= r.begin; }),
+      ranges.end());
+  std::sort(
+      ranges.begin(), ranges.end(),
+      [](const DramRange &a, const DramRange &b) { return a.begin < b.begin; });
   size_t out = 0;
   for (const DramRange &r : ranges) {
     if (out && r.begin <= ranges[out - 1].end)
@@ -393,16 +393,17 @@ bool Executable::verifyHostOps(std::string &error) {
         return fail(error, label + ": more than 64 " + what + "s");
       for (const bin::HostTensor *t : *list) {
         out->emplace_back();
-        if (!readHostTensor(*t, dram, label + " " + what + " " +
-                                          std::to_string(out->size() - 1),
+        if (!readHostTensor(*t, dram,
+                            label + " " + what + " " +
+                                std::to_string(out->size() - 1),
                             out->back(), error))
           return false;
       }
     }
     for (size_t i = 0; i < spec.outputs.size(); ++i) {
       if (!spec.outputs[i].present)
-        return fail(error, label + ": output " + std::to_string(i) +
-                               " is absent");
+        return fail(error,
+                    label + ": output " + std::to_string(i) + " is absent");
       for (size_t j = 0; j < spec.inputs.size(); ++j)
         if (overlaps(spec.outputs[i], spec.inputs[j]))
           return fail(error, label + ": output " + std::to_string(i) +
@@ -413,8 +414,8 @@ bool Executable::verifyHostOps(std::string &error) {
                                  " and " + std::to_string(i) + " overlap");
     }
     std::string why;
-    if (!spec.kernel->verify(spec.node, views(spec.inputs),
-                             views(spec.outputs), why))
+    if (!spec.kernel->verify(spec.node, views(spec.inputs), views(spec.outputs),
+                             why))
       return fail(error, label + ": " + why);
     hostOps_.push_back(std::move(spec));
   }
@@ -525,8 +526,11 @@ uint16_t ProgramBuilder::addLayer(const std::string &name,
 
 uint32_t ProgramBuilder::addHostOp(const HostOpSpec &op) {
   if (insns_.size() > segmentStart_)
-    segments_.push_back({-1, uint32_t(segmentStart_),
-                         uint32_t(insns_.size() - segmentStart_), {}, {}});
+    segments_.push_back({-1,
+                         uint32_t(segmentStart_),
+                         uint32_t(insns_.size() - segmentStart_),
+                         {},
+                         {}});
   segmentStart_ = insns_.size();
   hostOps_.push_back(op);
   segments_.push_back({int32_t(hostOps_.size() - 1), 0, 0, {}, {}});
@@ -557,8 +561,11 @@ std::vector<uint8_t> ProgramBuilder::finish() {
     insns_.push_back(makeEnd());
   std::vector<SegmentSpec> segments = segments_;
   if (!hostOps_.empty())
-    segments.push_back({-1, uint32_t(segmentStart_),
-                        uint32_t(insns_.size() - segmentStart_), {}, {}});
+    segments.push_back({-1,
+                        uint32_t(segmentStart_),
+                        uint32_t(insns_.size() - segmentStart_),
+                        {},
+                        {}});
   flatbuffers::FlatBufferBuilder fbb(1024 + constants_.size());
   auto tensors = [&](const std::vector<TensorSpec> &specs) {
     std::vector<flatbuffers::Offset<bin::TensorInfo>> out;
@@ -619,14 +626,13 @@ std::vector<uint8_t> ProgramBuilder::finish() {
     };
     auto ins = operands(op.inputs);
     auto outs = operands(op.outputs);
-    hostOps.push_back(bin::CreateHostOpDirect(
-        fbb, op.node.opType.c_str(), uint32_t(op.node.opset), op.layer,
-        &attrs, &ins, &outs));
+    hostOps.push_back(bin::CreateHostOpDirect(fbb, op.node.opType.c_str(),
+                                              uint32_t(op.node.opset), op.layer,
+                                              &attrs, &ins, &outs));
   }
   std::vector<flatbuffers::Offset<bin::Segment>> segs;
   for (const SegmentSpec &seg : segments)
-    segs.push_back(
-        bin::CreateSegment(fbb, seg.hostOp, seg.first, seg.count));
+    segs.push_back(bin::CreateSegment(fbb, seg.hostOp, seg.first, seg.count));
   auto exe = bin::CreateExecutable(
       fbb, kFormatVersion, kIsaVersion, target, inputs, outputs, dram,
       constantsOffset_, constants, instructions, dma, matmul, vector, layerVec,

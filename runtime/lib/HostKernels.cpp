@@ -34,8 +34,7 @@ float HostNode::getFloat(std::string_view name, float dflt) const {
   return a && a->kind == bin::AttributeKind::Float ? a->f : dflt;
 }
 
-std::string HostNode::getString(std::string_view name,
-                                std::string dflt) const {
+std::string HostNode::getString(std::string_view name, std::string dflt) const {
   const HostAttribute *a = find(name);
   return a && a->kind == bin::AttributeKind::String ? a->s : dflt;
 }
@@ -66,9 +65,8 @@ namespace {
 const std::vector<const HostKernel *> &kernels() {
   static const std::vector<const HostKernel *> all = [] {
     std::vector<const HostKernel *> v;
-    for (hk::KernelTable t :
-         {hk::elementwiseKernels(), hk::indexingKernels(),
-          hk::reductionKernels(), hk::shapeKernels()})
+    for (hk::KernelTable t : {hk::elementwiseKernels(), hk::indexingKernels(),
+                              hk::reductionKernels(), hk::shapeKernels()})
       for (size_t i = 0; i < t.count; ++i)
         v.push_back(&t.kernels[i]);
     return v;

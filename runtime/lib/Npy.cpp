@@ -56,19 +56,18 @@ struct NpyType {
   bin::ElementType type;
   const char *descr, *name;
 };
-constexpr NpyType kNpyTypes[] = {
-    {bin::ElementType::F32, "<f4", "float32"},
-    {bin::ElementType::F16, "<f2", "float16"},
-    {bin::ElementType::F64, "<f8", "float64"},
-    {bin::ElementType::I8, "|i1", "int8"},
-    {bin::ElementType::U8, "|u1", "uint8"},
-    {bin::ElementType::I16, "<i2", "int16"},
-    {bin::ElementType::U16, "<u2", "uint16"},
-    {bin::ElementType::I32, "<i4", "int32"},
-    {bin::ElementType::U32, "<u4", "uint32"},
-    {bin::ElementType::I64, "<i8", "int64"},
-    {bin::ElementType::U64, "<u8", "uint64"},
-    {bin::ElementType::Bool, "|b1", "bool"}};
+constexpr NpyType kNpyTypes[] = {{bin::ElementType::F32, "<f4", "float32"},
+                                 {bin::ElementType::F16, "<f2", "float16"},
+                                 {bin::ElementType::F64, "<f8", "float64"},
+                                 {bin::ElementType::I8, "|i1", "int8"},
+                                 {bin::ElementType::U8, "|u1", "uint8"},
+                                 {bin::ElementType::I16, "<i2", "int16"},
+                                 {bin::ElementType::U16, "<u2", "uint16"},
+                                 {bin::ElementType::I32, "<i4", "int32"},
+                                 {bin::ElementType::U32, "<u4", "uint32"},
+                                 {bin::ElementType::I64, "<i8", "int64"},
+                                 {bin::ElementType::U64, "<u8", "uint64"},
+                                 {bin::ElementType::Bool, "|b1", "bool"}};
 
 const char *descrOf(bin::ElementType t) {
   for (const NpyType &n : kNpyTypes)
@@ -173,19 +172,19 @@ bool readFileBytes(const std::string &path, uint64_t maxBytes,
                    std::vector<uint8_t> &out, std::string &error) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0)
-    return fail(error, std::string("cannot open file: ") + std::strerror(errno));
+    return fail(error,
+                std::string("cannot open file: ") + std::strerror(errno));
   struct stat st;
   bool ok = ::fstat(fd, &st) == 0;
   if (!ok || !S_ISREG(st.st_mode)) {
     ::close(fd);
-    return fail(error, ok && S_ISDIR(st.st_mode)
-                           ? "is a directory, not a file"
-                           : "is not a regular file");
+    return fail(error, ok && S_ISDIR(st.st_mode) ? "is a directory, not a file"
+                                                 : "is not a regular file");
   }
   if (uint64_t(st.st_size) > maxBytes) {
     ::close(fd);
-    return fail(error, "file is larger than " + std::to_string(maxBytes) +
-                           " bytes");
+    return fail(error,
+                "file is larger than " + std::to_string(maxBytes) + " bytes");
   }
   out.resize(size_t(st.st_size));
   size_t done = 0;

@@ -225,8 +225,8 @@ uint64_t QueueScheduler::retire(uint64_t cycles) {
   return end;
 }
 
-uint64_t hostOpCycles(const TargetDesc &t, const HostWork &work,
-                      uint64_t bytes, uint64_t &instructions, bool handoff) {
+uint64_t hostOpCycles(const TargetDesc &t, const HostWork &work, uint64_t bytes,
+                      uint64_t &instructions, bool handoff) {
   uint64_t lanes = std::max<uint64_t>(
       1, t.host.simdBytesPerCycle / std::max<uint32_t>(work.laneBytes, 1));
   instructions = ceilDiv(work.vectorOps, lanes) + work.scalarOps;
@@ -247,7 +247,8 @@ HostWork estimateHostWork(const HostOpSpec &op) {
     for (const HostOpSpec::Operand &o : *list) {
       if (!o.present)
         continue;
-      work.vectorOps = std::max(work.vectorOps, o.sizeBytes / elementBytes(o.type));
+      work.vectorOps =
+          std::max(work.vectorOps, o.sizeBytes / elementBytes(o.type));
       work.laneBytes = std::max(work.laneBytes, elementBytes(o.type));
     }
   return work;
@@ -275,9 +276,9 @@ uint64_t SegmentTimeline::earliestStart(const SegmentSpec &seg) const {
     for (const DramRange &r : write ? seg.writes : seg.reads) {
       auto it = std::prev(cells_.upper_bound(r.begin));
       for (; it != cells_.end() && it->first < r.end; ++it)
-        start = std::max(start, write ? std::max(it->second.writeEnd,
-                                                 it->second.readEnd)
-                                      : it->second.writeEnd);
+        start = std::max(
+            start, write ? std::max(it->second.writeEnd, it->second.readEnd)
+                         : it->second.writeEnd);
     }
   return start;
 }
@@ -290,8 +291,8 @@ void SegmentTimeline::finish(const SegmentSpec &seg, uint64_t end) {
     for (const DramRange &r : write ? seg.writes : seg.reads) {
       split(r.begin);
       split(r.end);
-      for (auto it = cells_.find(r.begin); it != cells_.end() && it->first < r.end;
-           ++it) {
+      for (auto it = cells_.find(r.begin);
+           it != cells_.end() && it->first < r.end; ++it) {
         uint64_t &t = write ? it->second.writeEnd : it->second.readEnd;
         t = std::max(t, end);
       }

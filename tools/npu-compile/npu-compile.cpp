@@ -265,10 +265,10 @@ int main(int argc, char **argv) {
                                    {"reason", p.reason}});
     }
     json::Object report{{"model", inputPath.getValue()},
-                         {"target", targetName.getValue()},
-                         {"nodes_on_npu", int64_t(placements.size() - onHost)},
-                         {"nodes_on_cpu", int64_t(onHost)},
-                         {"nodes", std::move(nodes)}};
+                        {"target", targetName.getValue()},
+                        {"nodes_on_npu", int64_t(placements.size() - onHost)},
+                        {"nodes_on_cpu", int64_t(onHost)},
+                        {"nodes", std::move(nodes)}};
     raw_string_ostream os(placementReport);
     os << formatv("{0:2}", json::Value(std::move(report))) << "\n";
   }
@@ -375,10 +375,9 @@ int main(int argc, char **argv) {
   if (written)
     return error("cannot write '" + outputPath +
                  "': " + toString(std::move(written)));
-  for (auto [path, text] :
-       {std::pair{&reportPath, &report},
-        {&quantReportPath, &quantReport},
-        {&placementReportPath, &placementReport}}) {
+  for (auto [path, text] : {std::pair{&reportPath, &report},
+                            {&quantReportPath, &quantReport},
+                            {&placementReportPath, &placementReport}}) {
     if (path->empty())
       continue;
     Error reported = writeOutput(*path, [&](raw_ostream &os) -> Error {

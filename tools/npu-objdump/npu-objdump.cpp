@@ -106,8 +106,8 @@ int main(int argc, char **argv) {
         continue;
       }
       const HostOpSpec &op = exe->hostOps()[seg.hostOp];
-      std::printf("  %-4zu cpu  %s '%s' (opset %lld)", i, op.node.opType.c_str(),
-                  exe->layers()[op.layer].name.c_str(),
+      std::printf("  %-4zu cpu  %s '%s' (opset %lld)", i,
+                  op.node.opType.c_str(), exe->layers()[op.layer].name.c_str(),
                   (long long)op.node.opset);
       for (const HostAttribute &a : op.node.attributes) {
         std::printf(" %s=", a.name.c_str());
@@ -134,8 +134,8 @@ int main(int argc, char **argv) {
         }
       }
       std::printf("\n");
-      for (auto [list, what] : {std::pair{&op.inputs, "in "},
-                                std::pair{&op.outputs, "out"}})
+      for (auto [list, what] :
+           {std::pair{&op.inputs, "in "}, std::pair{&op.outputs, "out"}})
         for (const HostOpSpec::Operand &o : *list) {
           if (!o.present) {
             std::printf("         %s (absent)\n", what);

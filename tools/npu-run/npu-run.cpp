@@ -222,9 +222,8 @@ int main(int argc, char **argv) {
                    {"instructions", s.instructions},
                    {"devices",
                     {{"npu",
-                      {{"busy_cycles",
-                        s.unitBusy[unsigned(Unit::Mac)] +
-                            s.unitBusy[unsigned(Unit::Vector)]},
+                      {{"busy_cycles", s.unitBusy[unsigned(Unit::Mac)] +
+                                           s.unitBusy[unsigned(Unit::Vector)]},
                        {"dram_bytes", s.dramReadBytes + s.dramWriteBytes},
                        {"energy_pj", s.energyPj - s.hostEnergyPj}}},
                      {"cpu",

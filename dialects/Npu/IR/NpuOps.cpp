@@ -946,9 +946,9 @@ LogicalResult npu::toHostNode(StringRef opType, int64_t opset,
 
 LogicalResult HostOp::verify() {
   if (size_t(llvm::count(getPresent(), true)) != getInputs().size())
-    return emitOpError("has ") << getInputs().size()
-                               << " operands but `present` marks "
-                               << llvm::count(getPresent(), true);
+    return emitOpError("has ")
+           << getInputs().size() << " operands but `present` marks "
+           << llvm::count(getPresent(), true);
   for (Type t : llvm::concat<Type>(llvm::to_vector(getInputs().getTypes()),
                                    llvm::to_vector(getResultTypes()))) {
     auto ranked = cast<RankedTensorType>(t);
@@ -964,8 +964,7 @@ LogicalResult HostOp::verify() {
     return emitOpError(why);
   const rt::HostKernel *kernel = rt::lookupHostKernel(node.opType);
   if (!kernel)
-    return emitOpError("the host CPU has no kernel for ONNX ")
-           << node.opType;
+    return emitOpError("the host CPU has no kernel for ONNX ") << node.opType;
   // The kernel sees every input slot, absent ones marked.
   std::vector<rt::HostTensorView> present = toHostViews(getInputs().getTypes());
   std::vector<rt::HostTensorView> inputs;

@@ -124,8 +124,8 @@ LogicalResult HostOp::verify() {
       auto ranked = t ? dyn_cast<RankedTensorType>(t.getValue()) : nullptr;
       if (!ranked || !ranked.hasStaticShape() ||
           !ranked.getElementType().isIntOrFloat())
-        return emitOpError() << what
-                             << "_types must be statically shaped tensors";
+        return emitOpError()
+               << what << "_types must be statically shaped tensors";
       if (at < 0)
         return emitOpError() << what << "_dram offsets must be non-negative";
     }

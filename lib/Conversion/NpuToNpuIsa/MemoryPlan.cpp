@@ -324,12 +324,14 @@ void Codegen::recordPlan() {
     if (op.getNumResults() == 1 && !isa<ReshapeOp>(op))
       if (auto it = buffers.find(op.getResult(0)); it != buffers.end())
         op.setAttr("npu.dram", i64(it->second.offset));
-    if (op.getNumResults() > 1 &&
-        llvm::all_of(op.getResults(), [&](Value r) { return buffers.count(r); }))
+    if (op.getNumResults() > 1 && llvm::all_of(op.getResults(), [&](Value r) {
+          return buffers.count(r);
+        }))
       op.setAttr("npu.results_dram",
-                 b.getDenseI64ArrayAttr(llvm::to_vector(llvm::map_range(
-                     op.getResults(),
-                     [&](Value r) { return buffers.lookup(r).offset; }))));
+                 b.getDenseI64ArrayAttr(llvm::to_vector(
+                     llvm::map_range(op.getResults(), [&](Value r) {
+                       return buffers.lookup(r).offset;
+                     }))));
     if (auto it = convWeights.find(&op); it != convWeights.end())
       op.setAttr("npu.weights_dram", i64(it->second.offset));
     if (auto it = poolReciprocals.find(&op); it != poolReciprocals.end())

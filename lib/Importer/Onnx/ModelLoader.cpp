@@ -382,20 +382,34 @@ static LogicalResult hoistConstantNodes(onnx::GraphProto &graph,
 static std::optional<npu::bin::ElementType> runtimeType(int32_t dtype) {
   using ET = npu::bin::ElementType;
   switch (dtype) {
-  case onnx::TensorProto::FLOAT: return ET::F32;
-  case onnx::TensorProto::DOUBLE: return ET::F64;
-  case onnx::TensorProto::FLOAT16: return ET::F16;
-  case onnx::TensorProto::BFLOAT16: return ET::BF16;
-  case onnx::TensorProto::INT8: return ET::I8;
-  case onnx::TensorProto::INT16: return ET::I16;
-  case onnx::TensorProto::INT32: return ET::I32;
-  case onnx::TensorProto::INT64: return ET::I64;
-  case onnx::TensorProto::UINT8: return ET::U8;
-  case onnx::TensorProto::UINT16: return ET::U16;
-  case onnx::TensorProto::UINT32: return ET::U32;
-  case onnx::TensorProto::UINT64: return ET::U64;
-  case onnx::TensorProto::BOOL: return ET::Bool;
-  default: return std::nullopt;
+  case onnx::TensorProto::FLOAT:
+    return ET::F32;
+  case onnx::TensorProto::DOUBLE:
+    return ET::F64;
+  case onnx::TensorProto::FLOAT16:
+    return ET::F16;
+  case onnx::TensorProto::BFLOAT16:
+    return ET::BF16;
+  case onnx::TensorProto::INT8:
+    return ET::I8;
+  case onnx::TensorProto::INT16:
+    return ET::I16;
+  case onnx::TensorProto::INT32:
+    return ET::I32;
+  case onnx::TensorProto::INT64:
+    return ET::I64;
+  case onnx::TensorProto::UINT8:
+    return ET::U8;
+  case onnx::TensorProto::UINT16:
+    return ET::U16;
+  case onnx::TensorProto::UINT32:
+    return ET::U32;
+  case onnx::TensorProto::UINT64:
+    return ET::U64;
+  case onnx::TensorProto::BOOL:
+    return ET::Bool;
+  default:
+    return std::nullopt;
   }
 }
 
@@ -652,7 +666,8 @@ static FailureOr<int> inlineIfs(LoadedModel &loaded, std::string &error) {
         readFoldableConstant(*init->second, loaded.modelDir, cond) &&
         cond.size() == 1)
       return cond.isReal() ? cond.realAt(0) != 0 : cond.intAt(0) != 0;
-    const onnx::GraphProto *a = branchOf(node, true), *b = branchOf(node, false);
+    const onnx::GraphProto *a = branchOf(node, true),
+                           *b = branchOf(node, false);
     if (!a || !b || a->output_size() != b->output_size() ||
         a->output_size() < node.output_size())
       return -1;
@@ -663,9 +678,8 @@ static FailureOr<int> inlineIfs(LoadedModel &loaded, std::string &error) {
     }
     return 2;
   };
-  if (llvm::none_of(graph.node(), [&](const onnx::NodeProto &n) {
-        return decide(n) >= 0;
-      }))
+  if (llvm::none_of(graph.node(),
+                    [&](const onnx::NodeProto &n) { return decide(n) >= 0; }))
     return 0;
   StringSet<> names;
   for (const auto &in : graph.input())
@@ -731,7 +745,8 @@ static FailureOr<int> inlineIfs(LoadedModel &loaded, std::string &error) {
     } else {
       const onnx::GraphProto *branch = branchOf(node, how == 1);
       if (!branch || branch->output_size() < node.output_size()) {
-        error = "node '" + node.name() + "' (If): the taken branch is "
+        error = "node '" + node.name() +
+                "' (If): the taken branch is "
                 "missing or has fewer outputs than the node";
         return failure();
       }

@@ -415,8 +415,8 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node) {
       auto type = staticType(name);
       if (failed(type))
         continue;
-      uint64_t eb = std::max<uint64_t>(
-          1, (type->getElementTypeBitWidth() + 7) / 8);
+      uint64_t eb =
+          std::max<uint64_t>(1, (type->getElementTypeBitWidth() + 7) / 8);
       size.elements = std::max<uint64_t>(size.elements, type->getNumElements());
       size.bytes += uint64_t(type->getNumElements()) * eb;
       size.laneBytes = std::max<uint32_t>(size.laneBytes, uint32_t(eb));
@@ -425,8 +425,9 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node) {
   std::string why;
   if (forced) {
     why = "--exec-on-cpu";
-  } else if (auto it = costPlaced ? costPlaced->find(label)
-                                  : llvm::StringMap<std::string>::const_iterator();
+  } else if (auto it = costPlaced
+                           ? costPlaced->find(label)
+                           : llvm::StringMap<std::string>::const_iterator();
              costPlaced && it != costPlaced->end()) {
     why = it->second;
   } else if (!fn) {
@@ -460,8 +461,8 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node) {
         if (backend && succeeded(op->fold(folded)) && !folded.empty())
           continue;
         if (backend && !backend.isLegalOn(*target, reason))
-          why = "the NPU backend refuses '" + op->getName().getStringRef().str() +
-                "': " + reason;
+          why = "the NPU backend refuses '" +
+                op->getName().getStringRef().str() + "': " + reason;
       }
     }
     if (why.empty()) {
@@ -549,10 +550,9 @@ LogicalResult GraphImporter::importOnHost(const onnx::NodeProto &node,
       return refuse("an omitted optional output");
     results.push_back(*staticType(out));
   }
-  for (Type t : llvm::concat<Type>(llvm::to_vector(ValueRange(inputs).getTypes()),
-                                   results))
-    if (!toRuntimeElementType(cast<RankedTensorType>(t).getElementType()))
-    {
+  for (Type t : llvm::concat<Type>(
+           llvm::to_vector(ValueRange(inputs).getTypes()), results))
+    if (!toRuntimeElementType(cast<RankedTensorType>(t).getElementType())) {
       std::string name;
       llvm::raw_string_ostream os(name);
       os << t;
@@ -562,12 +562,11 @@ LogicalResult GraphImporter::importOnHost(const onnx::NodeProto &node,
   Location loc =
       FusedLoc::get(&context, {NameLoc::get(StringAttr::get(&context, label))},
                     StringAttr::get(&context, node.op_type()));
-  auto host = HostOp::create(builder, loc, results,
-                             builder.getStringAttr(node.op_type()),
-                             builder.getI64IntegerAttr(loaded.opset),
-                             builder.getDictionaryAttr(attrs),
-                             builder.getDenseBoolArrayAttr(present),
-                             builder.getStringAttr(why), inputs);
+  auto host = HostOp::create(
+      builder, loc, results, builder.getStringAttr(node.op_type()),
+      builder.getI64IntegerAttr(loaded.opset), builder.getDictionaryAttr(attrs),
+      builder.getDenseBoolArrayAttr(present), builder.getStringAttr(why),
+      inputs);
   rt::HostNode hostNode;
   std::string problem;
   std::vector<rt::HostTensorView> inViews;

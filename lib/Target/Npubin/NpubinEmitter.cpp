@@ -232,8 +232,8 @@ LogicalResult npu::emitNpubin(ProgramOp program, std::vector<uint8_t> &bytes) {
           rt::HostOpSpec::Operand o;
           o.present = p;
           if (p) {
-            auto type = cast<RankedTensorType>(
-                cast<TypeAttr>(types[next]).getValue());
+            auto type =
+                cast<RankedTensorType>(cast<TypeAttr>(types[next]).getValue());
             o.type = toRuntimeElementType(type.getElementType())
                          .value_or(bin::ElementType::F32);
             o.shape.assign(type.getShape().begin(), type.getShape().end());

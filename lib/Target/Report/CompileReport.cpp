@@ -110,10 +110,10 @@ buildCompileReport(npuisa::ProgramOp program,
       // Per device: layers, and the host's busy NPU-clock cycles (its time
       // is estimated from operand sizes, rt::estimateHostWork).
       {"devices",
-       json::Object{
-           {"npu", json::Object{{"layers", npuLayers}}},
-           {"cpu", json::Object{{"layers", cpuLayers},
-                                {"busy_cycles", int64_t(schedule.hostCycles)}}}}}};
+       json::Object{{"npu", json::Object{{"layers", npuLayers}}},
+                    {"cpu", json::Object{{"layers", cpuLayers},
+                                         {"busy_cycles",
+                                          int64_t(schedule.hostCycles)}}}}}};
   return json::Value(json::Object{{"model", model},
                                   {"target", program.getTarget()},
                                   {"layers", std::move(layers)},

@@ -797,8 +797,7 @@ TEST(Emulator, UntouchedDramCostsNoHostMemory) {
   ProgramBuilder b(v1());
   uint16_t d = b.addDma(makeDma2D(4, 4, 4, 16, 16));
   b.addInput({"x", {4, 4}, bin::ElementType::F32, bin::Layout::Dense, 0, 64});
-  b.addOutput(
-      {"y", {4, 4}, bin::ElementType::F32, bin::Layout::Dense, 64, 64});
+  b.addOutput({"y", {4, 4}, bin::ElementType::F32, bin::Layout::Dense, 64, 64});
   b.setDramSize(uint64_t(3) << 29);
   b.emit(withDeps(makeDmaLoad(d, 0, 0), false, false, false, true));
   b.emit(withDeps(makeSync(Queue::Compute), true, false, false, true));

@@ -42,7 +42,8 @@ std::vector<uint8_t> program(bool hostReadsY, int npuCopies = 1,
   b.addInput({"x", {4, 4}, bin::ElementType::F32, bin::Layout::Dense, 0, 64});
   b.addInput({"a", {4, 4}, bin::ElementType::F32, bin::Layout::Dense, 128, 64});
   b.addOutput({"y", {4, 4}, bin::ElementType::F32, bin::Layout::Dense, 64, 64});
-  b.addOutput({"b", {4, 4}, bin::ElementType::F32, bin::Layout::Dense, 192, 64});
+  b.addOutput(
+      {"b", {4, 4}, bin::ElementType::F32, bin::Layout::Dense, 192, 64});
   b.setDramSize(256);
   for (int i = 0; i < npuCopies; ++i) {
     b.emit(withDeps(makeDmaLoad(d, 0, 0, copy), false, false, false, true));

@@ -73,7 +73,7 @@ struct HostOpSpec {
 /// (sorted, disjoint ranges), from which the timing model derives what it
 /// must wait for.
 struct SegmentSpec {
-  int32_t hostOp = -1; ///< >= 0: index into hostOps().
+  int32_t hostOp = -1;           ///< >= 0: index into hostOps().
   uint32_t first = 0, count = 0; ///< NPU segments: instructions.
   std::vector<DramRange> reads, writes;
   bool isHost() const { return hostOp >= 0; }

@@ -49,8 +49,9 @@ struct HostDesc {
   uint32_t dramBytesPerCycle;
   /// 10,000 cycles (5.6 us at 1.8 GHz) per handoff (a host segment right
   /// after NPU work): the NPU's completion interrupt, the driver waking the
-  /// CPU side and dispatching the kernel. An assumption of the order of Linux interrupt-to-thread
-  /// latencies; it is what makes ping-ponging between devices expensive.
+  /// CPU side and dispatching the kernel. An assumption of the order of Linux
+  /// interrupt-to-thread latencies; it is what makes ping-ponging between
+  /// devices expensive.
   uint32_t callOverheadCycles;
   /// 70 pJ per instruction, the overhead-dominated figure for a simple core
   /// (Horowitz, ISSCC 2014, Figure 1.1.9: "instruction ~70 pJ"); DRAM bytes

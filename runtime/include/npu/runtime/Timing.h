@@ -123,8 +123,8 @@ private:
 /// cycle) and its DRAM traffic (`bytes`, every operand read or written
 /// once, at dramBytesPerCycle). `instructions` receives the instruction
 /// count, for the energy model (HostDesc::instructionPj).
-uint64_t hostOpCycles(const TargetDesc &t, const HostWork &work,
-                      uint64_t bytes, uint64_t &instructions, bool handoff);
+uint64_t hostOpCycles(const TargetDesc &t, const HostWork &work, uint64_t bytes,
+                      uint64_t &instructions, bool handoff);
 /// Host cycles as NPU cycles (rounded up), the timeline's unit.
 uint64_t hostToNpuCycles(const TargetDesc &t, uint64_t hostCycles);
 /// The work a host op is assumed to do before it runs (the static schedule
@@ -170,7 +170,7 @@ private:
 /// without executing anything. Equal to the emulator's figures for every
 /// program without block-sparse matmuls.
 struct StaticSchedule {
-  uint64_t cycles = 0; ///< When the last unit idles.
+  uint64_t cycles = 0;     ///< When the last unit idles.
   uint64_t hostCycles = 0; ///< Busy NPU-clock cycles of host segments.
   struct Layer {
     uint64_t cycles = 0;         ///< Busy cycles of the layer's instructions.
