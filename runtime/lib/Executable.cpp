@@ -33,6 +33,40 @@ uint32_t elementBytes(bin::ElementType type) {
   return 0;
 }
 
+std::optional<bin::ElementType> elementTypeOfOnnx(int32_t dtype) {
+  using ET = bin::ElementType;
+  switch (dtype) {
+  case 1:
+    return ET::F32; // FLOAT
+  case 2:
+    return ET::U8; // UINT8
+  case 3:
+    return ET::I8; // INT8
+  case 4:
+    return ET::U16; // UINT16
+  case 5:
+    return ET::I16; // INT16
+  case 6:
+    return ET::I32; // INT32
+  case 7:
+    return ET::I64; // INT64
+  case 9:
+    return ET::Bool; // BOOL
+  case 10:
+    return ET::F16; // FLOAT16
+  case 11:
+    return ET::F64; // DOUBLE
+  case 12:
+    return ET::U32; // UINT32
+  case 13:
+    return ET::U64; // UINT64
+  case 16:
+    return ET::BF16; // BFLOAT16
+  default:
+    return std::nullopt; // STRING, complex, float8
+  }
+}
+
 std::string shapeString(const std::vector<int64_t> &shape) {
   std::string s = "[";
   for (size_t i = 0; i < shape.size(); ++i)
@@ -67,6 +101,27 @@ std::vector<int64_t> int64s(const flatbuffers::Vector<int64_t> *v) {
   return out;
 }
 
+/// Reads a tensor's dimensions (each at most 2^32, the product at most
+/// 2^32, at most 16 of them), setting `count` to the element count.
+bool readShape(const flatbuffers::Vector<int64_t> *dims,
+               const std::string &label, std::vector<int64_t> &shape,
+               uint64_t &count, std::string &error) {
+  count = 1;
+  if (!dims)
+    return true;
+  if (dims->size() > 16)
+    return fail(error, label + " has more than 16 dimensions");
+  for (int64_t d : int64s(dims)) {
+    if (d < 0 || d > (int64_t(1) << 32))
+      return fail(error, label + " has a bad dimension");
+    shape.push_back(d);
+    count *= uint64_t(d);
+    if (count > (uint64_t(1) << 32))
+      return fail(error, label + " is too large");
+  }
+  return true;
+}
+
 /// Reads one tensor descriptor, checking it against the DRAM size.
 bool readTensor(const bin::TensorInfo &info, uint64_t dramSize,
                 const char *what, TensorSpec &out, std::string &error) {
@@ -81,15 +136,8 @@ bool readTensor(const bin::TensorInfo &info, uint64_t dramSize,
   if (out.layout != bin::Layout::Dense && out.layout != bin::Layout::NHWC)
     return fail(error, label + " has an unknown layout");
   uint64_t count = 1;
-  if (info.shape())
-    for (int64_t d : int64s(info.shape())) {
-      if (d < 0 || d > (int64_t(1) << 32))
-        return fail(error, label + " has a bad dimension");
-      out.shape.push_back(d);
-      count *= uint64_t(d);
-      if (count > (uint64_t(1) << 32))
-        return fail(error, label + " is too large");
-    }
+  if (!readShape(info.shape(), label, out.shape, count, error))
+    return false;
   if (count * elementBytes(out.type) != out.sizeBytes)
     return fail(error, label + " size_bytes disagrees with its shape");
   if (uint64_t(out.dramOffset) + out.sizeBytes > dramSize)
@@ -286,18 +334,8 @@ bool readHostTensor(const bin::HostTensor &t, uint64_t dramSize,
   if (elementBytes(out.type) == 0 || !bin::EnumNameElementType(out.type)[0])
     return fail(error, label + " has an unknown element type");
   uint64_t count = 1;
-  if (t.shape()) {
-    if (t.shape()->size() > 16)
-      return fail(error, label + " has more than 16 dimensions");
-    for (int64_t d : int64s(t.shape())) {
-      if (d < 0 || d > (int64_t(1) << 32))
-        return fail(error, label + " has a bad dimension");
-      out.shape.push_back(d);
-      count *= uint64_t(d);
-      if (count > (uint64_t(1) << 32))
-        return fail(error, label + " is too large");
-    }
-  }
+  if (!readShape(t.shape(), label, out.shape, count, error))
+    return false;
   out.dramOffset = t.dram_offset();
   out.sizeBytes = count * elementBytes(out.type);
   if (out.dramOffset > dramSize || out.sizeBytes > dramSize - out.dramOffset)

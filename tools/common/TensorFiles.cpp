@@ -23,31 +23,13 @@ bool readTensorProto(const std::string &path, NpyArray &out,
     error = "not a readable ONNX TensorProto";
     return false;
   }
-  static const std::pair<int, bin::ElementType> kTypes[] = {
-      {onnx::TensorProto::FLOAT, bin::ElementType::F32},
-      {onnx::TensorProto::DOUBLE, bin::ElementType::F64},
-      {onnx::TensorProto::FLOAT16, bin::ElementType::F16},
-      {onnx::TensorProto::BFLOAT16, bin::ElementType::BF16},
-      {onnx::TensorProto::INT8, bin::ElementType::I8},
-      {onnx::TensorProto::INT16, bin::ElementType::I16},
-      {onnx::TensorProto::INT32, bin::ElementType::I32},
-      {onnx::TensorProto::INT64, bin::ElementType::I64},
-      {onnx::TensorProto::UINT8, bin::ElementType::U8},
-      {onnx::TensorProto::UINT16, bin::ElementType::U16},
-      {onnx::TensorProto::UINT32, bin::ElementType::U32},
-      {onnx::TensorProto::UINT64, bin::ElementType::U64},
-      {onnx::TensorProto::BOOL, bin::ElementType::Bool}};
-  bool known = false;
-  for (auto [dtype, type] : kTypes)
-    if (t.data_type() == dtype) {
-      out.type = type;
-      known = true;
-    }
-  if (!known) {
+  std::optional<bin::ElementType> type = elementTypeOfOnnx(t.data_type());
+  if (!type) {
     error = "TensorProto element type " + std::to_string(t.data_type()) +
             " is not supported";
     return false;
   }
+  out.type = *type;
   uint64_t count = 1;
   for (int64_t d : t.dims()) {
     if (d < 0 || d > (int64_t(1) << 32)) {

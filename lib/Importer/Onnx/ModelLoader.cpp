@@ -377,42 +377,6 @@ static LogicalResult hoistConstantNodes(onnx::GraphProto &graph,
 
 /// One round of import-time constant folding; returns the number of nodes
 /// folded into initializers.
-/// The runtime's element type of an ONNX data type; nullopt for string,
-/// complex and the float8 types.
-static std::optional<npu::bin::ElementType> runtimeType(int32_t dtype) {
-  using ET = npu::bin::ElementType;
-  switch (dtype) {
-  case onnx::TensorProto::FLOAT:
-    return ET::F32;
-  case onnx::TensorProto::DOUBLE:
-    return ET::F64;
-  case onnx::TensorProto::FLOAT16:
-    return ET::F16;
-  case onnx::TensorProto::BFLOAT16:
-    return ET::BF16;
-  case onnx::TensorProto::INT8:
-    return ET::I8;
-  case onnx::TensorProto::INT16:
-    return ET::I16;
-  case onnx::TensorProto::INT32:
-    return ET::I32;
-  case onnx::TensorProto::INT64:
-    return ET::I64;
-  case onnx::TensorProto::UINT8:
-    return ET::U8;
-  case onnx::TensorProto::UINT16:
-    return ET::U16;
-  case onnx::TensorProto::UINT32:
-    return ET::U32;
-  case onnx::TensorProto::UINT64:
-    return ET::U64;
-  case onnx::TensorProto::BOOL:
-    return ET::Bool;
-  default:
-    return std::nullopt;
-  }
-}
-
 /// Folds a node the folder has no rule for by running the host CPU's kernel
 /// for it on its constant inputs (docs/heterogeneous.md): any op with a host
 /// kernel folds, with the runtime's ONNX semantics. False (nothing folded)
@@ -467,7 +431,7 @@ static bool foldWithHostKernel(const onnx::NodeProto &node, int64_t opset,
     }
     if (!inputs[i])
       return false;
-    auto type = runtimeType(inputs[i]->dtype);
+    auto type = npu::rt::elementTypeOfOnnx(inputs[i]->dtype);
     if (!type)
       return false;
     onnx::TensorProto proto;
@@ -487,7 +451,7 @@ static bool foldWithHostKernel(const onnx::NodeProto &node, int64_t opset,
         !it->second->tensor_type().has_shape())
       return false;
     const auto &t = it->second->tensor_type();
-    auto type = runtimeType(t.elem_type());
+    auto type = npu::rt::elementTypeOfOnnx(t.elem_type());
     if (!type)
       return false;
     int64_t n = 1;

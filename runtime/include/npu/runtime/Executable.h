@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,12 @@ inline constexpr uint32_t kFormatVersion = 2;
 /// Size in bytes of one element of `type`.
 uint32_t elementBytes(bin::ElementType type);
 const char *elementTypeName(bin::ElementType type);
+
+/// The element type of an ONNX TensorProto data type code (onnx.proto's
+/// TensorProto.DataType: 1 FLOAT, 2 UINT8, 3 INT8, 4 UINT16, 5 INT16,
+/// 6 INT32, 7 INT64, 9 BOOL, 10 FLOAT16, 11 DOUBLE, 12 UINT32, 13 UINT64,
+/// 16 BFLOAT16); nullopt for strings, complex and float8 types.
+std::optional<bin::ElementType> elementTypeOfOnnx(int32_t dtype);
 
 /// "[1,3,48,192]": how the tools print shapes.
 std::string shapeString(const std::vector<int64_t> &shape);
