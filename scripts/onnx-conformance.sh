@@ -134,6 +134,15 @@ summary() {
     done
     echo
   done
+  # The inference subset of the node suite (scripts/onnx-inference-cases.cjs:
+  # no training, loss, random, sequence, string or optional op).
+  if command -v node >/dev/null; then
+    node "$(dirname "$0")/onnx-inference-cases.cjs" "$data" > "$tmp/inference.txt"
+    printf 'node inference cases: %d of %d pass\n' \
+      "$(awk -F'\t' '$2 == "pass" {print $1}' "$tmp/status.tsv" | LC_ALL=C sort |
+         LC_ALL=C join - <(LC_ALL=C sort "$tmp/inference.txt") | wc -l)" \
+      "$(wc -l < "$tmp/inference.txt")"
+  fi
   for s in "${suites[@]}"; do
     printf '%-18s passing cases by device:' "$s"
     for d in npu cpu npu+cpu; do
