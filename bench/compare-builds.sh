@@ -53,7 +53,9 @@ compare() {
   echo "changed: $name: $outputs, cycles $ca -> $cb"
 }
 
-while read -r case; do
+# The pass list: one case per line, then its device (a tab apart).
+while IFS=$'\t' read -r case _; do
+  [[ -z $case || $case == \#* ]] && continue
   dir="$data/$case"
   ins=()
   for f in "$dir"/test_data_set_0/input_*.pb; do ins+=("--input=$f"); done

@@ -1,9 +1,9 @@
 //===- Reduction.cpp - reductions and scans along axes ----------------------===//
 //
 // ArgMax / ArgMin (opset 13), Hardmax (1-11 coerced 2-D, 13 along an
-// axis), TopK (10/11), CumSum (14) and ReduceProd (13, axes attribute),
-// after onnx/docs/Operators.md (onnx 1.12). Most view their input as
-// [outer, dim, inner] around one axis.
+// axis), TopK (10/11), CumSum (14) and the Reduce* family (1-18: axes as
+// attribute or input), after onnx/docs/Operators.md (onnx 1.12). Most view
+// their input as [outer, dim, inner] around one axis.
 //
 // NaN: ArgMax/ArgMin and Hardmax skip NaN unless it is the first element
 // (plain comparisons); TopK orders NaN above every number.
@@ -295,80 +295,272 @@ bool runCumSum(HK_RUN_ARGS) {
 }
 
 //===----------------------------------------------------------------------===//
-// ReduceProd (opset 13, `axes` attribute; all axes when absent or empty):
-// products over the axes, kept as 1 with keepdims. The product of nothing
-// is 1.
+// Reduce* (ReduceSum, ReduceMean, ReduceMax, ReduceMin, ReduceProd, ReduceL1,
+// ReduceL2, ReduceLogSum, ReduceLogSumExp, ReduceSumSquare), opsets 1-18:
+// the reduction over `axes`, kept as 1 with keepdims (default 1). The axes
+// are the `axes` attribute, or from opset 18 (ReduceSum: 13) an optional
+// int64 1-D input; absent or empty axes reduce every axis, or, with
+// noop_with_empty_axes (input form only), none (the output is the input).
+// Axes are in [-r, r) (negative from opset 11) and may not repeat. With the
+// axes input, verify checks what the static shapes allow (the rank, kept
+// dims) and run checks that the axes give exactly the output shape.
+//
+// Types: floats, int32/int64/uint32/uint64 (bfloat16 from opset 13);
+// ReduceMax/ReduceMin also int8/uint8 from opset 12. Float types
+// accumulate in double; integers wrap modulo 2^64 then narrow (as ONNX
+// Runtime's wrapping). The reduction of no elements is 0 (Sum, SumSquare,
+// L1, L2), 1 (Prod), -inf / the type's minimum (Max), +inf / maximum
+// (Min), -inf (LogSum, LogSumExp) and NaN (Mean; 0 for integers). Max and
+// Min propagate NaN. L2, LogSum and LogSumExp on integers compute in double
+// and truncate toward zero.
 //===----------------------------------------------------------------------===//
+
+enum class Red { Sum, Mean, Max, Min, Prod, L1, L2, LogSum, LogSumExp, SumSq };
 
 constexpr TypeSet kReduceTypes = kCumSumTypes;
 
-/// The reduced shape with keepdims (1 on reduced axes), and the flags.
-bool reducedShape(const HostNode &node, const Shape &s, Shape &kept,
-                  std::vector<bool> &reduced, std::string &why) {
-  int64_t r = int64_t(s.size());
-  reduced.assign(s.size(), false);
-  const std::vector<int64_t> *axes = node.getInts("axes");
-  if (!axes || axes->empty())
-    reduced.assign(s.size(), true);
-  else
-    for (int64_t a : *axes) {
-      int64_t n = a;
-      if (!normAxis(n, r))
-        return fail(why, node, "axis ", a, " out of range [", -r, ", ", r,
-                    ")");
-      if (reduced[n])
-        return fail(why, node, "axis ", a, " repeated");
-      reduced[n] = true;
-    }
-  kept = s;
-  for (size_t i = 0; i < s.size(); ++i)
-    if (reduced[i])
-      kept[i] = 1;
+TypeSet reduceTypes(const HostNode &node, Red op) {
+  TypeSet t = kReduceTypes;
+  if (node.opset < 13)
+    t &= ~bit(ElementType::BF16);
+  if ((op == Red::Max || op == Red::Min) && node.opset >= 12)
+    t |= bit(ElementType::I8) | bit(ElementType::U8);
+  return t;
+}
+
+/// Whether axes come from an input (opset 18; ReduceSum opset 13).
+bool axesFromInput(const HostNode &node, Red op) {
+  return node.opset >= (op == Red::Sum ? 13 : 18);
+}
+
+/// Marks `axes` in `reduced` (rank r = reduced.size()); false with a
+/// message on an axis out of range or repeated.
+bool markAxes(const HostNode &node, const std::vector<int64_t> &axes,
+              std::vector<bool> &reduced, std::string &why) {
+  int64_t r = int64_t(reduced.size());
+  int64_t lo = node.opset >= 11 ? -r : 0;
+  for (int64_t a : axes) {
+    int64_t n = a;
+    if (a < lo || !normAxis(n, r))
+      return fail(why, node, "axis ", a, " out of range [", lo, ", ", r, ")");
+    if (reduced[n])
+      return fail(why, node, "axis ", a, " repeated");
+    reduced[n] = true;
+  }
   return true;
 }
 
-bool verifyReduceProd(HK_VERIFY_ARGS) {
-  if (!checkAttrs(node, {{"axes", AK::Ints}, {"keepdims", AK::Int}}, why) ||
-      !checkArity(node, in, out, 1, 1, 1, why) ||
-      !checkType(node, in, 0, kReduceTypes, why))
-    return false;
-  if (node.opset >= 18)
-    return fail(why, node, "opset 18 (axes as an input) is not supported");
-  Shape kept, shape;
-  std::vector<bool> reduced;
-  if (!reducedShape(node, in[0].shape, kept, reduced, why))
-    return false;
+/// The output shape for the reduced axes (kept as 1 with keepdims, else
+/// dropped) and the keepdims shape `kept` the run loop indexes with.
+void reducedShapes(const HostNode &node, const Shape &s,
+                   const std::vector<bool> &reduced, Shape &shape,
+                   Shape &kept) {
   bool keep = node.getInt("keepdims", 1) != 0;
-  for (size_t i = 0; i < kept.size(); ++i)
+  shape.clear();
+  kept = s;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (reduced[i])
+      kept[i] = 1;
     if (keep || !reduced[i])
       shape.push_back(kept[i]);
-  return checkOutput(node, out, 0, in[0].type, shape, why);
+  }
 }
 
-bool runReduceProd(HK_RUN_ARGS) {
-  Shape kept;
+/// The reduced axes given an axes list (empty: all, or none with
+/// noop_with_empty_axes in the input form).
+bool reduceAxes(const HostNode &node, Red op, const Shape &s,
+                const std::vector<int64_t> &axes, std::vector<bool> &reduced,
+                std::string &why) {
+  bool noop = axesFromInput(node, op) &&
+              node.getInt("noop_with_empty_axes", 0) != 0;
+  reduced.assign(s.size(), axes.empty() && !noop);
+  return markAxes(node, axes, reduced, why);
+}
+
+template <Red Op> bool verifyReduce(HK_VERIFY_ARGS) {
+  bool axesInput = axesFromInput(node, Op);
+  if (!(axesInput ? checkAttrs(node,
+                               {{"keepdims", AK::Int},
+                                {"noop_with_empty_axes", AK::Int}},
+                               why)
+                  : checkAttrs(node,
+                               {{"axes", AK::Ints}, {"keepdims", AK::Int}},
+                               why)) ||
+      !checkArity(node, in, out, 1, axesInput ? 2 : 1, 1, why) ||
+      !checkType(node, in, 0, reduceTypes(node, Op), why))
+    return false;
+  const Shape &s = in[0].shape;
+  bool axesData = axesInput && in.size() > 1 && in[1].present;
+  if (axesData) {
+    if (!checkType(node, in, 1, bit(ElementType::I64), why))
+      return false;
+    if (in[1].shape.size() != 1)
+      return fail(why, node, "axes must be 1-D, got ", shapeStr(in[1].shape));
+  }
+  if (!axesData || in[1].shape[0] == 0) { // The axes are known.
+    const std::vector<int64_t> *axes = node.getInts("axes");
+    std::vector<bool> reduced;
+    Shape shape, kept;
+    if (!reduceAxes(node, Op, s, axes ? *axes : std::vector<int64_t>(),
+                    reduced, why))
+      return false;
+    reducedShapes(node, s, reduced, shape, kept);
+    return checkOutput(node, out, 0, in[0].type, shape, why);
+  }
+  // The axes are data: check the rank and that kept dims are 1 or the
+  // input's; run checks the rest.
+  int64_t r = int64_t(s.size()), k = in[1].shape[0];
+  bool keep = node.getInt("keepdims", 1) != 0;
+  if (k > r)
+    return fail(why, node, k, " axes for an input of rank ", r);
+  if (!checkOutputRank(node, out, 0, in[0].type, keep ? r : r - k, why))
+    return false;
+  if (keep)
+    for (int64_t i = 0; i < r; ++i)
+      if (out[0].shape[i] != s[i] && out[0].shape[i] != 1)
+        return fail(why, node, "output ", shapeStr(out[0].shape),
+                    " is not a reduction of input ", shapeStr(s));
+  return true;
+}
+
+/// The accumulator of computation type C: double for floats, wrapping
+/// int64/uint64 for integers.
+template <class C>
+using Acc = std::conditional_t<
+    std::is_floating_point_v<C>, double,
+    std::conditional_t<std::is_signed_v<C>, int64_t, uint64_t>>;
+
+template <class A> A wrapAdd(A a, A b) {
+  if constexpr (std::is_integral_v<A>)
+    return A(uint64_t(a) + uint64_t(b));
+  else
+    return a + b;
+}
+template <class A> A wrapMul(A a, A b) {
+  if constexpr (std::is_integral_v<A>)
+    return A(uint64_t(a) * uint64_t(b));
+  else
+    return a * b;
+}
+
+template <Red Op, class C> Acc<C> reduceInit() {
+  using A = Acc<C>;
+  if constexpr (Op == Red::Prod)
+    return A(1);
+  if constexpr (Op == Red::Max)
+    return std::is_integral_v<C> ? A(std::numeric_limits<C>::lowest())
+                                 : -std::numeric_limits<A>::infinity();
+  if constexpr (Op == Red::Min)
+    return std::is_integral_v<C> ? A(std::numeric_limits<C>::max())
+                                 : std::numeric_limits<A>::infinity();
+  return A(0);
+}
+
+template <Red Op, class A> A reduceStep(A acc, A x) {
+  switch (Op) {
+  case Red::Max:
+  case Red::Min:
+    if constexpr (std::is_floating_point_v<A>)
+      if (std::isnan(acc) || std::isnan(x))
+        return std::isnan(acc) ? acc : x;
+    return (Op == Red::Max ? x > acc : x < acc) ? x : acc;
+  case Red::Prod:
+    return wrapMul(acc, x);
+  case Red::L1:
+    if constexpr (std::is_floating_point_v<A>)
+      return acc + std::fabs(x);
+    else if constexpr (std::is_signed_v<A>)
+      return wrapAdd(acc, x < 0 ? A(uint64_t(0) - uint64_t(x)) : x);
+    else
+      return wrapAdd(acc, x);
+  case Red::L2:
+  case Red::SumSq:
+    return wrapAdd(acc, wrapMul(x, x));
+  default: // Sum, Mean, LogSum (LogSumExp has its own loop).
+    return wrapAdd(acc, x);
+  }
+}
+
+template <Red Op, class C> C reduceFinish(Acc<C> acc, uint64_t n) {
+  switch (Op) {
+  case Red::Mean:
+    if constexpr (std::is_integral_v<C>)
+      return n ? convert<C>(acc / Acc<C>(n)) : C(0);
+    else
+      return C(acc / double(n));
+  case Red::L2:
+    return convert<C>(std::sqrt(double(acc)));
+  case Red::LogSum:
+    return convert<C>(std::log(double(acc)));
+  default:
+    return C(acc); // Integers: modular narrowing.
+  }
+}
+
+/// log(sum(exp(x))) per output, as max + log(sum(exp(x - max))).
+template <class S>
+void runLogSumExp(const HostTensorView &x, const HostTensorView &o,
+                  const Shape &kept) {
+  using C = Compute<S>;
+  uint64_t n = x.numElements(), m = o.numElements();
+  std::vector<double> mx(m, -std::numeric_limits<double>::infinity()),
+      sum(m, 0.0);
+  BroadcastIndex it(x.shape, {&kept});
+  for (uint64_t i = 0; i < n; ++i, it.next()) {
+    double v = double(Elem<S>::load(x.data, i));
+    double &a = mx[it[0]];
+    if (std::isnan(v) || v > a)
+      a = std::isnan(a) ? a : v;
+  }
+  BroadcastIndex it2(x.shape, {&kept});
+  for (uint64_t i = 0; i < n; ++i, it2.next()) {
+    double v = double(Elem<S>::load(x.data, i)), a = mx[it2[0]];
+    if (std::isfinite(a))
+      sum[it2[0]] += std::exp(v - a);
+  }
+  for (uint64_t j = 0; j < m; ++j) {
+    double r = std::isfinite(mx[j]) ? mx[j] + std::log(sum[j]) : mx[j];
+    Elem<S>::store(o.data, j, convert<C>(r));
+  }
+}
+
+template <Red Op> bool runReduce(HK_RUN_ARGS) {
+  const Shape &s = in[0].shape;
+  std::vector<int64_t> axes;
+  bool axesInput = axesFromInput(node, Op) && in.size() > 1 && in[1].present;
+  if (axesInput)
+    for (uint64_t i = 0; i < in[1].numElements(); ++i)
+      axes.push_back(loadIndex(in[1], i));
+  else if (const std::vector<int64_t> *a = node.getInts("axes"))
+    axes = *a;
   std::vector<bool> reduced;
-  reducedShape(node, in[0].shape, kept, reduced, why);
+  Shape shape, kept;
+  if (!reduceAxes(node, Op, s, axes, reduced, why))
+    return false;
+  reducedShapes(node, s, reduced, shape, kept);
+  if (shape != out[0].shape)
+    return fail(why, node, "axes give ", shapeStr(shape), ", the output is ",
+                shapeStr(out[0].shape));
+  uint64_t n = in[0].numElements(), m = out[0].numElements();
+  uint64_t count = m ? n / m : 0; // Elements per output (m = |kept|).
   visitType(in[0].type, [&](auto tag) {
     using S = typename decltype(tag)::type;
     using C = Compute<S>;
     if constexpr (!std::is_same_v<S, Bool8>) {
-      std::vector<C> acc(out[0].numElements(), C(1));
-      BroadcastIndex it(in[0].shape, {&kept});
-      uint64_t n = in[0].numElements();
-      for (uint64_t i = 0; i < n; ++i, it.next()) {
-        C x = Elem<S>::load(in[0].data, i);
-        C &a = acc[it[0]];
-        if constexpr (std::is_integral_v<C>)
-          a = C(uint64_t(a) * uint64_t(x));
-        else
-          a = a * x;
+      if constexpr (Op == Red::LogSumExp) {
+        runLogSumExp<S>(in[0], out[0], kept);
+      } else {
+        using A = Acc<C>;
+        std::vector<A> acc(m, reduceInit<Op, C>());
+        BroadcastIndex it(s, {&kept});
+        for (uint64_t i = 0; i < n; ++i, it.next())
+          acc[it[0]] = reduceStep<Op>(acc[it[0]], A(Elem<S>::load(in[0].data, i)));
+        for (uint64_t j = 0; j < m; ++j)
+          Elem<S>::store(out[0].data, j, reduceFinish<Op, C>(acc[j], count));
       }
-      for (uint64_t i = 0; i < acc.size(); ++i)
-        Elem<S>::store(out[0].data, i, acc[i]);
     }
   });
-  work.vectorOps += in[0].numElements();
+  work.vectorOps += n * (Op == Red::LogSumExp ? 3 : 1) + m;
   work.laneBytes = elementBytes(in[0].type);
   return true;
 }
@@ -378,7 +570,17 @@ const HostKernel kKernels[] = {
     {"ArgMin", verifyArg, runArg<false>},
     {"CumSum", verifyCumSum, runCumSum},
     {"Hardmax", verifyHardmax, runHardmax},
-    {"ReduceProd", verifyReduceProd, runReduceProd},
+    {"ReduceL1", verifyReduce<Red::L1>, runReduce<Red::L1>},
+    {"ReduceL2", verifyReduce<Red::L2>, runReduce<Red::L2>},
+    {"ReduceLogSum", verifyReduce<Red::LogSum>, runReduce<Red::LogSum>},
+    {"ReduceLogSumExp", verifyReduce<Red::LogSumExp>,
+     runReduce<Red::LogSumExp>},
+    {"ReduceMax", verifyReduce<Red::Max>, runReduce<Red::Max>},
+    {"ReduceMean", verifyReduce<Red::Mean>, runReduce<Red::Mean>},
+    {"ReduceMin", verifyReduce<Red::Min>, runReduce<Red::Min>},
+    {"ReduceProd", verifyReduce<Red::Prod>, runReduce<Red::Prod>},
+    {"ReduceSum", verifyReduce<Red::Sum>, runReduce<Red::Sum>},
+    {"ReduceSumSquare", verifyReduce<Red::SumSq>, runReduce<Red::SumSq>},
     {"TopK", verifyTopK, runTopK},
 };
 
