@@ -6,7 +6,8 @@
 // `npu-compile --report=FILE.json`:
 //
 //   {"model", "target",
-//    "layers": [{"id", "name" (ONNX node), "op" (ONNX op type), "shapes"
+//    "layers": [{"id", "name" (ONNX node), "op" (ONNX op type), "device"
+//                ("npu", or "cpu" for a host op), "shapes"
 //                (operand types -> result types), "tiles" (elements),
 //                "macs", "dram_read_bytes", "dram_write_bytes",
 //                "cycles", "start_cycle", "end_cycle", "load_cycles",
@@ -14,7 +15,9 @@
 //    "totals": {"macs", "weight_bytes", "input_bytes", "output_bytes",
 //               "arena_bytes", "arena_lower_bound_bytes", "dram_bytes",
 //               "compulsory_dram_bytes", "cycles",
-//               "roofline_cycles", "peak_macs_per_cycle", "instructions"}}
+//               "roofline_cycles", "peak_macs_per_cycle", "instructions",
+//               "devices": {"npu": {"layers"},
+//                           "cpu": {"layers", "busy_cycles"}}}}
 //
 // Cycles are the runtime's timing model run over the executable without
 // computing any data (npu::rt::scheduleStatically: the emulator's queue
@@ -24,7 +27,8 @@
 // figure), `start_cycle`/`end_cycle` its span on the timeline, and
 // `load_cycles`, `compute_cycles`, `store_cycles` its busy cycles per queue.
 // (Block-sparse matmuls, which the compiler does not emit yet, would be
-// counted dense.) The roofline lower bound is max(MACs / peak MACs per cycle,
+// counted dense; a host op's work is estimated from its operand sizes,
+// npu::rt::estimateHostWork, where npu-run counts what its kernel did.) The roofline lower bound is max(MACs / peak MACs per cycle,
 // compulsory DRAM bytes / DRAM bytes per cycle), compulsory traffic being
 // weights, inputs and outputs once (Williams, Waterman and Patterson,
 // "Roofline", CACM 2009). Peak MACs per cycle is rows x columns of the array,
