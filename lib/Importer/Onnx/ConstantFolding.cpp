@@ -19,7 +19,7 @@ bool isFoldOnlyOp(StringRef opType) {
                                           "Expand",  "Neg",   "Min",
                                           "Max",     "Less",  "ReduceProd",
                                           "Greater", "Not",   "Floor",
-                                          "Ceil",    "Abs",   "If"};
+                                          "Ceil",    "Abs",   "If",    "Loop"};
   return is_contained(ops, opType);
 }
 

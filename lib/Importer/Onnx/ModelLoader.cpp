@@ -775,6 +775,257 @@ static LogicalResult validateAttributes(const onnx::GraphProto &graph,
   return success();
 }
 
+/// Unrolls every `Loop` (ONNX Loop, opsets 1-16) that runs a known number of
+/// times: a constant trip count M (at most kMaxUnroll), a condition absent
+/// or constant true, and a body whose condition output is its condition
+/// input or a constant true (no early exit), without subgraphs of its own.
+/// Iteration i's copy of the body reads the loop-carried values of
+/// iteration i-1 and the constant i; scan outputs are stacked along a new
+/// axis 0 (Unsqueeze + Concat). Returns how many were unrolled.
+static FailureOr<int> unrollLoops(LoadedModel &loaded, std::string &error) {
+  constexpr int64_t kMaxUnroll = 4096, kMaxUnrolledNodes = 1 << 16;
+  onnx::GraphProto &graph = *loaded.model.mutable_graph();
+  StringMap<const onnx::TensorProto *> initializers;
+  for (const auto &t : graph.initializer())
+    initializers[t.name()] = &t;
+  auto constant = [&](const std::string &name, HostTensor &out) {
+    auto it = initializers.find(name);
+    return it != initializers.end() &&
+           readFoldableConstant(*it->second, loaded.modelDir, out) &&
+           out.size() == 1;
+  };
+  auto bodyOf = [](const onnx::NodeProto &node) -> const onnx::GraphProto * {
+    for (const auto &a : node.attribute())
+      if (a.name() == "body" && a.type() == onnx::AttributeProto::GRAPH)
+        return &a.g();
+    return nullptr;
+  };
+  // The trip count, or -1 when the loop is not unrollable.
+  auto tripCount = [&](const onnx::NodeProto &node) -> int64_t {
+    if (!isDefaultDomain(node) || node.op_type() != "Loop" ||
+        node.input_size() < 2)
+      return -1;
+    const onnx::GraphProto *body = bodyOf(node);
+    HostTensor m, c;
+    if (!body || node.input(0).empty() || !constant(node.input(0), m))
+      return -1;
+    if (!node.input(1).empty() && (!constant(node.input(1), c) || !c.intAt(0)))
+      return -1;
+    int carried = node.input_size() - 2;
+    if (body->input_size() != carried + 2 ||
+        body->output_size() < carried + 1 ||
+        node.output_size() > body->output_size() - 1)
+      return -1;
+    // No early exit: the body's condition is its input (directly or through
+    // an Identity) or a constant true.
+    const std::string &condOut = body->output(0).name();
+    bool passthrough = condOut == body->input(1).name();
+    for (const auto &n : body->node()) {
+      for (const auto &a : n.attribute())
+        if (a.type() == onnx::AttributeProto::GRAPH ||
+            a.type() == onnx::AttributeProto::GRAPHS)
+          return -1;
+      if (n.op_type() == "Identity" && n.input_size() == 1 &&
+          n.output_size() == 1 && n.output(0) == condOut &&
+          n.input(0) == body->input(1).name())
+        passthrough = true;
+      if (!passthrough && n.op_type() == "Constant" && n.output_size() == 1 &&
+          n.output(0) == condOut)
+        for (const auto &a : n.attribute())
+          if (a.name() == "value" && a.has_t() &&
+              a.t().data_type() == onnx::TensorProto::BOOL) {
+            HostTensor t;
+            passthrough = readFoldableConstant(a.t(), loaded.modelDir, t) &&
+                          t.size() == 1 && t.intAt(0);
+          }
+    }
+    for (const auto &t : body->initializer())
+      if (t.name() == condOut) {
+        HostTensor v;
+        passthrough = readFoldableConstant(t, loaded.modelDir, v) &&
+                      v.size() == 1 && v.intAt(0);
+      }
+    int64_t trips = m.intAt(0);
+    if (!passthrough || trips < 0 || trips > kMaxUnroll ||
+        trips * std::max(body->node_size(), 1) > kMaxUnrolledNodes)
+      return -1;
+    return trips;
+  };
+  if (llvm::none_of(graph.node(), [&](const onnx::NodeProto &n) {
+        return tripCount(n) >= 0;
+      }))
+    return 0;
+  StringSet<> names;
+  for (const auto &in : graph.input())
+    names.insert(in.name());
+  for (const auto &t : graph.initializer())
+    names.insert(t.name());
+  for (const auto &n : graph.node())
+    for (const auto &out : n.output())
+      names.insert(out);
+  auto fresh = [&](const std::string &base) {
+    std::string name = base;
+    for (int k = 0; names.contains(name); ++k)
+      name = base + "__" + std::to_string(k);
+    names.insert(name);
+    return name;
+  };
+  google::protobuf::RepeatedPtrField<onnx::NodeProto> nodes;
+  std::vector<onnx::TensorProto> added;
+  int unrolled = 0;
+  for (int i = 0; i < graph.node_size(); ++i) {
+    onnx::NodeProto &node = *graph.mutable_node(i);
+    int64_t trips = tripCount(node);
+    if (trips < 0) {
+      nodes.Add()->Swap(&node);
+      continue;
+    }
+    const onnx::GraphProto &body = *bodyOf(node);
+    int carried = node.input_size() - 2;
+    int scans = body.output_size() - 1 - carried;
+    std::vector<std::string> state(node.input().begin() + 2,
+                                   node.input().end());
+    std::vector<std::vector<std::string>> scanned(scans);
+    std::string label = node.name().empty() ? node.output(0) : node.name();
+    for (int64_t it = 0; it < trips; ++it) {
+      StringMap<std::string> rename;
+      std::string tag = label + "/iter" + std::to_string(it);
+      // The iteration number and the (true) condition as initializers.
+      onnx::TensorProto iter;
+      iter.set_name(fresh(tag + "/i"));
+      iter.set_data_type(onnx::TensorProto::INT64);
+      iter.add_int64_data(it);
+      rename[body.input(0).name()] = iter.name();
+      added.push_back(iter);
+      onnx::TensorProto cond;
+      cond.set_name(fresh(tag + "/cond"));
+      cond.set_data_type(onnx::TensorProto::BOOL);
+      cond.add_int32_data(1);
+      rename[body.input(1).name()] = cond.name();
+      added.push_back(cond);
+      for (int k = 0; k < carried; ++k)
+        rename[body.input(2 + k).name()] = state[k];
+      for (const auto &t : body.initializer()) {
+        added.push_back(t);
+        added.back().set_name(rename[t.name()] = fresh(tag + "/" + t.name()));
+      }
+      for (const auto &n : body.node())
+        for (const auto &out : n.output())
+          if (!out.empty())
+            rename[out] = fresh(tag + "/" + out);
+      auto renamed = [&](const std::string &name) {
+        auto r = rename.find(name);
+        return r == rename.end() ? name : r->second;
+      };
+      for (const auto &n : body.node()) {
+        onnx::NodeProto *copy = nodes.Add();
+        *copy = n;
+        copy->set_name(tag + "/" + n.name());
+        for (auto &in : *copy->mutable_input())
+          in = renamed(in);
+        for (auto &out : *copy->mutable_output())
+          out = renamed(out);
+      }
+      for (int k = 0; k < carried; ++k)
+        state[k] = renamed(body.output(1 + k).name());
+      for (int k = 0; k < scans; ++k)
+        scanned[k].push_back(renamed(body.output(1 + carried + k).name()));
+    }
+    // Final loop-carried values, then the stacked scan outputs.
+    for (int k = 0; k < carried && k < node.output_size(); ++k) {
+      if (node.output(k).empty())
+        continue;
+      onnx::NodeProto *id = nodes.Add();
+      id->set_op_type("Identity");
+      id->set_name(label + "/final" + std::to_string(k));
+      id->add_input(state[k]);
+      id->add_output(node.output(k));
+    }
+    onnx::TensorProto axis0;
+    axis0.set_name(fresh(label + "/axis0"));
+    axis0.set_data_type(onnx::TensorProto::INT64);
+    axis0.add_dims(1);
+    axis0.add_int64_data(0);
+    bool axisUsed = false;
+    for (int k = 0; k < scans && carried + k < node.output_size(); ++k) {
+      const std::string &out = node.output(carried + k);
+      if (out.empty())
+        continue;
+      if (trips == 0) {
+        error = "node '" + label + "' (Loop): a scan output of zero "
+                "iterations has no static shape";
+        return failure();
+      }
+      onnx::NodeProto *concat = nodes.Add();
+      concat->set_op_type("Concat");
+      concat->set_name(label + "/scan" + std::to_string(k));
+      auto *attr = concat->add_attribute();
+      attr->set_name("axis");
+      attr->set_type(onnx::AttributeProto::INT);
+      attr->set_i(0);
+      concat->add_output(out);
+      for (const std::string &v : scanned[k]) {
+        onnx::NodeProto *unsq = nodes.Add();
+        unsq->set_op_type("Unsqueeze");
+        unsq->set_name(fresh(v + "/stack"));
+        unsq->add_input(v);
+        if (loaded.opset >= 13) { // axes an input from opset 13 on
+          unsq->add_input(axis0.name());
+          axisUsed = true;
+        } else {
+          auto *axes = unsq->add_attribute();
+          axes->set_name("axes");
+          axes->set_type(onnx::AttributeProto::INTS);
+          axes->add_ints(0);
+        }
+        unsq->add_output(fresh(v + "/stacked"));
+        concat->add_input(unsq->output(0));
+      }
+    }
+    if (axisUsed)
+      added.push_back(axis0);
+    ++unrolled;
+  }
+  // Each Concat was appended before the Unsqueezes feeding it: restore a
+  // topological order (a stable one: nodes keep their order otherwise).
+  google::protobuf::RepeatedPtrField<onnx::NodeProto> ordered;
+  StringSet<> produced;
+  for (const auto &in : graph.input())
+    produced.insert(in.name());
+  for (const auto &t : graph.initializer())
+    produced.insert(t.name());
+  for (const auto &t : added)
+    produced.insert(t.name());
+  std::vector<bool> done(nodes.size(), false);
+  for (bool progress = true; progress;) {
+    progress = false;
+    for (int k = 0; k < nodes.size(); ++k) {
+      if (done[k])
+        continue;
+      const auto &n = nodes.Get(k);
+      if (!llvm::all_of(n.input(), [&](const std::string &in) {
+            return in.empty() || produced.contains(in) ||
+                   !names.contains(in);
+          }))
+        continue;
+      for (const auto &out : n.output())
+        produced.insert(out);
+      *ordered.Add() = n;
+      done[k] = true;
+      progress = true;
+    }
+  }
+  if (ordered.size() != nodes.size()) {
+    error = "unrolling a Loop left nodes that are never computable";
+    return failure();
+  }
+  graph.mutable_node()->Swap(&ordered);
+  for (auto &t : added)
+    *graph.add_initializer() = std::move(t);
+  graph.clear_value_info();
+  return unrolled;
+}
+
 static int64_t defaultOpset(const onnx::ModelProto &model) {
   for (const auto &op : model.opset_import())
     if (op.domain().empty() || op.domain() == "ai.onnx")
@@ -835,10 +1086,12 @@ LogicalResult loadModel(StringRef path, const OnnxImportOptions &options,
     if (failed(folded))
       return failure();
     FailureOr<int> inlined = inlineIfs(out, error);
-    if (failed(inlined) ||
-        (*inlined && failed(hoistConstantNodes(graph, error))))
+    FailureOr<int> unrolled =
+        succeeded(inlined) ? unrollLoops(out, error) : FailureOr<int>(0);
+    if (failed(inlined) || failed(unrolled) ||
+        ((*inlined || *unrolled) && failed(hoistConstantNodes(graph, error))))
       return failure();
-    if (*folded + *inlined == 0)
+    if (*folded + *inlined + *unrolled == 0)
       break;
     if (failed(inferShapes(out.model, error)))
       return failure();
