@@ -52,8 +52,7 @@ bool verifyBroadcast(const HostNode &node, const Tensors &in,
       list += (list.empty() ? "" : " and ") + shapeStr(*s);
     return fail(why, node, "input shapes ", list, " do not broadcast");
   }
-  return checkOutput(node, out, 0, outType ? *outType : in[0].type, shape,
-                     why);
+  return checkOutput(node, out, 0, outType ? *outType : in[0].type, shape, why);
 }
 
 /// out[i] = f(a[ia], b[ib]) over the broadcast output.
@@ -69,9 +68,9 @@ void binaryLoop(const HostTensorView &a, const HostTensorView &b,
   }
   BroadcastIndex it(o.shape, {&a.shape, &b.shape});
   for (uint64_t i = 0; i < n; ++i, it.next())
-    Elem<SO>::store(o.data, i,
-                    f(Elem<SA>::load(a.data, it[0]),
-                      Elem<SB>::load(b.data, it[1])));
+    Elem<SO>::store(
+        o.data, i,
+        f(Elem<SA>::load(a.data, it[0]), Elem<SB>::load(b.data, it[1])));
 }
 
 /// out[i] = f(a[i]).
@@ -186,16 +185,54 @@ template <class Op, bool Mean = false> bool runFold(HK_RUN_ARGS) {
   return true;
 }
 
+/// Add/Sub/Mul/Div before opset 7 broadcast only with `broadcast` = 1, B's
+/// shape matching A's from `axis` on (default: A's trailing dimensions).
+/// B's shape padded with trailing 1s to A's rank aligns it the NumPy way
+/// (opset 7's), so the kernels below serve both.
+Tensors withLegacyBroadcast(const HostNode &node, const Tensors &in) {
+  if (node.opset >= 7 || in.size() != 2 || !node.getInt("broadcast", 0) ||
+      !node.find("axis"))
+    return in;
+  Tensors adjusted = in;
+  int64_t rankA = int64_t(in[0].shape.size());
+  int64_t rankB = int64_t(in[1].shape.size());
+  int64_t axis = node.getInt("axis", 0);
+  if (axis < 0)
+    axis += rankA;
+  if (axis >= 0 && axis + rankB <= rankA)
+    adjusted[1].shape.resize(size_t(rankA - axis), 1);
+  return adjusted;
+}
+
 /// Add/Sub/Mul/Div: every numeric type from opset 14; 32/64-bit integers
-/// and floats before.
+/// and floats before; `broadcast` and `axis` before opset 7.
 bool verifyBinaryArith(HK_VERIFY_ARGS) {
   TypeSet types = node.opset >= 14
                       ? kNumericTypes
                       : kFloatTypes | bit(ElementType::I32) |
                             bit(ElementType::I64) | bit(ElementType::U32) |
                             bit(ElementType::U64);
+  if (node.opset < 7) {
+    if (!checkAttrs(node,
+                    {{"broadcast", bin::AttributeKind::Int},
+                     {"axis", bin::AttributeKind::Int}},
+                    why))
+      return false;
+    if (!node.getInt("broadcast", 0) && in.size() == 2 &&
+        in[0].shape != in[1].shape)
+      return fail(why, node,
+                  "operands of different shapes need broadcast=1 "
+                  "before opset 7");
+    return verifyBroadcast(node, withLegacyBroadcast(node, in), out, why, types,
+                           2, 2);
+  }
   return checkAttrs(node, {}, why) &&
          verifyBroadcast(node, in, out, why, types, 2, 2);
+}
+
+/// A binary kernel taking opset 1-6's legacy broadcasting too.
+template <class Op> bool runBinaryArith(HK_RUN_ARGS) {
+  return runFold<Op>(node, withLegacyBroadcast(node, in), out, work, why);
 }
 /// Max/Min: every numeric type from opset 12, floats before. Sum/Mean:
 /// float types.
@@ -214,8 +251,8 @@ bool verifyVariadicFloat(HK_VERIFY_ARGS) {
 // numeric type; output type T.
 //===----------------------------------------------------------------------===//
 
-constexpr TypeSet kPowBase = kFloatTypes | bit(ElementType::I32) |
-                             bit(ElementType::I64);
+constexpr TypeSet kPowBase =
+    kFloatTypes | bit(ElementType::I32) | bit(ElementType::I64);
 
 bool verifyPow(HK_VERIFY_ARGS) {
   if (!checkAttrs(node, {}, why) ||
@@ -349,11 +386,21 @@ bool runBitShift(HK_RUN_ARGS) {
 // Comparisons (opset 13/16): numeric inputs (Equal also bool), Bool output.
 //===----------------------------------------------------------------------===//
 
-struct EqualOp { template <class C> static bool apply(C a, C b) { return a == b; } };
-struct GreaterOp { template <class C> static bool apply(C a, C b) { return a > b; } };
-struct GreaterOrEqualOp { template <class C> static bool apply(C a, C b) { return a >= b; } };
-struct LessOp { template <class C> static bool apply(C a, C b) { return a < b; } };
-struct LessOrEqualOp { template <class C> static bool apply(C a, C b) { return a <= b; } };
+struct EqualOp {
+  template <class C> static bool apply(C a, C b) { return a == b; }
+};
+struct GreaterOp {
+  template <class C> static bool apply(C a, C b) { return a > b; }
+};
+struct GreaterOrEqualOp {
+  template <class C> static bool apply(C a, C b) { return a >= b; }
+};
+struct LessOp {
+  template <class C> static bool apply(C a, C b) { return a < b; }
+};
+struct LessOrEqualOp {
+  template <class C> static bool apply(C a, C b) { return a <= b; }
+};
 
 /// Types per opset: Equal takes bool and int32/64 (7), every numeric type
 /// too (11); Greater/Less floats (7), every numeric type (9);
@@ -393,8 +440,8 @@ template <class Op> bool runCompare(HK_RUN_ARGS) {
 bool verifyLogic(HK_VERIFY_ARGS) {
   ElementType b = ElementType::Bool;
   return checkAttrs(node, {}, why) &&
-         verifyBroadcast(node, in, out, why, bit(ElementType::Bool), 2, 2,
-                         true, &b);
+         verifyBroadcast(node, in, out, why, bit(ElementType::Bool), 2, 2, true,
+                         &b);
 }
 
 template <int Which> bool runLogic(HK_RUN_ARGS) {
@@ -416,8 +463,8 @@ bool verifyUnary(const HostNode &node, const Tensors &in, const Tensors &out,
                  const ElementType *outType = nullptr) {
   return checkArity(node, in, out, 1, 1, 1, why) &&
          checkType(node, in, 0, types, why) &&
-         checkOutput(node, out, 0, outType ? *outType : in[0].type,
-                     in[0].shape, why);
+         checkOutput(node, out, 0, outType ? *outType : in[0].type, in[0].shape,
+                     why);
 }
 
 bool verifyNot(HK_VERIFY_ARGS) {
@@ -510,8 +557,7 @@ bool verifyWhere(HK_VERIFY_ARGS) {
   if (!checkAttrs(node, {}, why) || !checkArity(node, in, out, 3, 3, 1, why))
     return false;
   if (in[0].type != ElementType::Bool)
-    return fail(why, node, "condition must be Bool, got ",
-                typeStr(in[0].type));
+    return fail(why, node, "condition must be Bool, got ", typeStr(in[0].type));
   if (!checkSameType(node, in, 1, 2, why))
     return false;
   Shape shape;
@@ -555,8 +601,7 @@ bool verifyCast(HK_VERIFY_ARGS) {
 }
 
 bool verifyCastLike(HK_VERIFY_ARGS) {
-  return checkAttrs(node, {}, why) &&
-         checkArity(node, in, out, 2, 2, 1, why) &&
+  return checkAttrs(node, {}, why) && checkArity(node, in, out, 2, 2, 1, why) &&
          checkOutput(node, out, 0, in[1].type, in[0].shape, why);
 }
 
@@ -566,9 +611,8 @@ bool runCast(HK_RUN_ARGS) {
     using SS = typename decltype(stag)::type;
     visitType(dst.type, [&](auto dtag) {
       using DS = typename decltype(dtag)::type;
-      unaryLoop<SS, DS>(src, dst, [](Compute<SS> v) {
-        return convert<Compute<DS>>(v);
-      });
+      unaryLoop<SS, DS>(src, dst,
+                        [](Compute<SS> v) { return convert<Compute<DS>>(v); });
     });
   });
   countVector(work, dst, 1,
@@ -579,12 +623,12 @@ bool runCast(HK_RUN_ARGS) {
 
 const HostKernel kKernels[] = {
     {"Abs", verifyAbsSign, runUnaryMath<0>},
-    {"Add", verifyBinaryArith, runFold<AddOp>},
+    {"Add", verifyBinaryArith, runBinaryArith<AddOp>},
     {"And", verifyLogic, runLogic<0>},
     {"BitShift", verifyBitShift, runBitShift},
     {"Cast", verifyCast, runCast},
     {"CastLike", verifyCastLike, runCast},
-    {"Div", verifyBinaryArith, runFold<DivOp>},
+    {"Div", verifyBinaryArith, runBinaryArith<DivOp>},
     {"Equal", verifyCompare<CompareKind::Equal>, runCompare<EqualOp>},
     {"Greater", verifyCompare<CompareKind::Order>, runCompare<GreaterOp>},
     {"GreaterOrEqual", verifyCompare<CompareKind::OrderOrEqual>,
@@ -598,13 +642,13 @@ const HostKernel kKernels[] = {
     {"Mean", verifyVariadicFloat, runFold<AddOp, true>},
     {"Min", verifyVariadicNumeric, runFold<MinOp>},
     {"Mod", verifyMod, runMod},
-    {"Mul", verifyBinaryArith, runFold<MulOp>},
+    {"Mul", verifyBinaryArith, runBinaryArith<MulOp>},
     {"Neg", verifyNeg, runUnaryMath<1>},
     {"Not", verifyNot, runNot},
     {"Or", verifyLogic, runLogic<1>},
     {"Pow", verifyPow, runPow},
     {"Sign", verifyAbsSign, runUnaryMath<2>},
-    {"Sub", verifyBinaryArith, runFold<SubOp>},
+    {"Sub", verifyBinaryArith, runBinaryArith<SubOp>},
     {"Sum", verifyVariadicFloat, runFold<AddOp>},
     {"Where", verifyWhere, runWhere},
     {"Xor", verifyLogic, runLogic<2>},
