@@ -1017,7 +1017,7 @@ bool Emulator::run(std::string &error) {
   // execution would); their timeline overlaps the NPU and the host where
   // SegmentTimeline finds no DRAM conflict.
   SegmentTimeline timeline;
-  bool afterNpu = true; // the program starts on the NPU's side
+  bool afterNpu = false; // the host starts the program: no handoff first
   for (const SegmentSpec &seg : exe_.segments()) {
     uint64_t start = timeline.earliestStart(seg);
     uint64_t end = 0;

@@ -2,7 +2,8 @@
 //
 // HostNode / HostTensorView accessors and the kernel registry. The kernels
 // live in HostKernels/, one file per op family (Elementwise, Indexing,
-// Reduction, Shape), on the shared machinery of HostKernels/Common.h.
+// Reduction, Shape, Resize, Pooling, Math), on the shared machinery of
+// HostKernels/Common.h.
 //
 //===----------------------------------------------------------------------===//
 
@@ -65,8 +66,10 @@ namespace {
 const std::vector<const HostKernel *> &kernels() {
   static const std::vector<const HostKernel *> all = [] {
     std::vector<const HostKernel *> v;
-    for (hk::KernelTable t : {hk::elementwiseKernels(), hk::indexingKernels(),
-                              hk::reductionKernels(), hk::shapeKernels()})
+    for (hk::KernelTable t :
+         {hk::elementwiseKernels(), hk::indexingKernels(),
+          hk::reductionKernels(), hk::shapeKernels(), hk::resizeKernels(),
+          hk::poolingKernels(), hk::mathKernels(), hk::rearrangeKernels()})
       for (size_t i = 0; i < t.count; ++i)
         v.push_back(&t.kernels[i]);
     return v;

@@ -317,7 +317,7 @@ bool scheduleStatically(const Executable &exe, StaticSchedule &schedule,
   };
   SegmentTimeline timeline;
   uint64_t issued = 0;
-  bool afterNpu = true; // the program starts on the NPU's side
+  bool afterNpu = false; // the host starts the program: no handoff first
   for (const SegmentSpec &seg : exe.segments()) {
     uint64_t segStart = timeline.earliestStart(seg);
     bool handoff = afterNpu;

@@ -21,17 +21,12 @@ namespace rt = npu::rt;
 
 namespace npu::codegen {
 
-LogicalResult Codegen::emitMove(Operation *op, ArrayRef<int64_t> shape,
-                                int64_t elemBytes, int64_t src,
-                                ArrayRef<int64_t> srcStrides, int64_t dst,
-                                ArrayRef<int64_t> dstStrides, int64_t layer) {
-  int64_t count = 1;
-  for (int64_t d : shape)
-    count *= d;
-  if (count == 0)
-    return success();
-  // Collapse axes both sides step through alike; drop unit axes.
-  SmallVector<int64_t> dims, ss, ds;
+/// The axes of a strided copy once unit axes are dropped and neighbours both
+/// sides step through alike are merged (what one DMA box must cover).
+static void
+collapseMoveAxes(ArrayRef<int64_t> shape, ArrayRef<int64_t> srcStrides,
+                 ArrayRef<int64_t> dstStrides, SmallVectorImpl<int64_t> &dims,
+                 SmallVectorImpl<int64_t> &ss, SmallVectorImpl<int64_t> &ds) {
   for (size_t i = 0; i < shape.size(); ++i) {
     if (shape[i] == 1)
       continue;
@@ -46,6 +41,29 @@ LogicalResult Codegen::emitMove(Operation *op, ArrayRef<int64_t> shape,
     ss.push_back(srcStrides[i]);
     ds.push_back(dstStrides[i]);
   }
+}
+
+/// A transpose's copy as the emitter issues it: output order, source
+/// strides permuted.
+static void transposeStrides(TransposeOp t, SmallVectorImpl<int64_t> &src,
+                             SmallVectorImpl<int64_t> &dst) {
+  SmallVector<int64_t> in = denseStrides(t.getInput().getType().getShape());
+  for (int64_t p : t.getPerm())
+    src.push_back(in[p]);
+  dst = denseStrides(t.getType().getShape());
+}
+
+LogicalResult Codegen::emitMove(Operation *op, ArrayRef<int64_t> shape,
+                                int64_t elemBytes, int64_t src,
+                                ArrayRef<int64_t> srcStrides, int64_t dst,
+                                ArrayRef<int64_t> dstStrides, int64_t layer) {
+  int64_t count = 1;
+  for (int64_t d : shape)
+    count *= d;
+  if (count == 0)
+    return success();
+  SmallVector<int64_t> dims, ss, ds;
+  collapseMoveAxes(shape, srcStrides, dstStrides, dims, ss, ds);
   if (dims.empty()) {
     dims = {1};
     ss = {1};
@@ -147,10 +165,8 @@ LogicalResult Codegen::emitDataMovement(Operation *op, int64_t layer) {
   int64_t dst = buffers.lookup(op->getResult(0)).offset;
   SmallVector<int64_t> outStrides = denseStrides(outType.getShape());
   if (auto t = dyn_cast<TransposeOp>(op)) {
-    SmallVector<int64_t> in = denseStrides(t.getInput().getType().getShape());
-    SmallVector<int64_t> src;
-    for (int64_t p : t.getPerm())
-      src.push_back(in[p]);
+    SmallVector<int64_t> src, unused;
+    transposeStrides(t, src, unused);
     return emitMove(op, outType.getShape(), eb,
                     buffers.lookup(root(t.getInput())).offset, src, dst,
                     outStrides, layer);
@@ -405,8 +421,24 @@ struct DataMovementModel
   }
   bool isLegalOn(Operation *op, const rt::TargetDesc &,
                  std::string &reason) const {
+    int64_t eb = elementBytes(op->getResult(0).getType());
+    if (eb != 1 && eb != 2 && eb != 4) {
+      reason = "the DMA moves 1-, 2- and 4-byte elements only";
+      return false;
+    }
     if constexpr (std::is_same_v<OpTy, GatherOp>)
       return constantGatherIndices(cast<GatherOp>(op), reason).has_value();
+    if constexpr (std::is_same_v<OpTy, TransposeOp>) {
+      SmallVector<int64_t> src, dst, dims, ss, ds;
+      auto t = cast<TransposeOp>(op);
+      transposeStrides(t, src, dst);
+      collapseMoveAxes(t.getType().getShape(), src, dst, dims, ss, ds);
+      if (dims.size() > 4) {
+        reason = "a DMA box has four axes; this transpose needs " +
+                 std::to_string(dims.size());
+        return false;
+      }
+    }
     return true;
   }
   LogicalResult emit(Operation *op, Codegen &codegen, int64_t layer) const {

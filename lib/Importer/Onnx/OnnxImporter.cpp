@@ -116,7 +116,9 @@ npu::importOnnxModel(llvm::StringRef path, MLIRContext &context,
       for (const std::string &out : n.output())
         producer[out] = it->second;
     }
+    // Producers and consumers of each placed node.
     std::vector<std::vector<size_t>> neighbours(placed.size());
+    std::vector<bool> feedsNode(placed.size(), false);
     for (const auto &n : nodes) {
       std::string label = n.name().empty() ? n.output(0) : n.name();
       auto it = index.find(label);
@@ -126,11 +128,13 @@ npu::importOnnxModel(llvm::StringRef path, MLIRContext &context,
         if (auto p = producer.find(in); p != producer.end()) {
           neighbours[it->second].push_back(p->second);
           neighbours[p->second].push_back(it->second);
+          feedsNode[p->second] = true;
         }
     }
     for (size_t i = 0; i < placed.size(); ++i) {
       const auto &size = importer.sizes[i];
-      if (placed[i].host || neighbours[i].empty() ||
+      // A handoff is saved only when a host node reads the result.
+      if (placed[i].host || !feedsNode[i] ||
           !rt::lookupHostKernel(placed[i].opType) ||
           !llvm::all_of(neighbours[i],
                         [&](size_t j) { return placed[j].host; }) ||

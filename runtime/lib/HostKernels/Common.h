@@ -4,8 +4,9 @@
 // FP16/BF16 conversion, type sets, error formatting, axis normalisation,
 // broadcasting, and the verify helpers every kernel uses (arity, attribute
 // kinds, output type and shape). Each op family (Elementwise.cpp,
-// Indexing.cpp, Reduction.cpp, Shape.cpp) exports one table of kernels that
-// HostKernels.cpp merges into the registry.
+// Indexing.cpp, Reduction.cpp, Shape.cpp, Resize.cpp, Pooling.cpp,
+// Math.cpp) exports one table of kernels that HostKernels.cpp merges into
+// the registry.
 //
 //===----------------------------------------------------------------------===//
 
@@ -54,6 +55,10 @@ KernelTable elementwiseKernels();
 KernelTable indexingKernels();
 KernelTable reductionKernels();
 KernelTable shapeKernels();
+KernelTable resizeKernels();  // Resize.cpp
+KernelTable poolingKernels(); // Pooling.cpp
+KernelTable mathKernels();    // Math.cpp: Pad, Clip, Einsum
+KernelTable rearrangeKernels(); // Rearrange.cpp: DepthToSpace, SpaceToDepth
 
 //===----------------------------------------------------------------------===//
 // Errors

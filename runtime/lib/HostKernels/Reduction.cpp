@@ -371,21 +371,21 @@ void reducedShapes(const HostNode &node, const Shape &s,
 bool reduceAxes(const HostNode &node, Red op, const Shape &s,
                 const std::vector<int64_t> &axes, std::vector<bool> &reduced,
                 std::string &why) {
-  bool noop = axesFromInput(node, op) &&
-              node.getInt("noop_with_empty_axes", 0) != 0;
+  bool noop =
+      axesFromInput(node, op) && node.getInt("noop_with_empty_axes", 0) != 0;
   reduced.assign(s.size(), axes.empty() && !noop);
   return markAxes(node, axes, reduced, why);
 }
 
 template <Red Op> bool verifyReduce(HK_VERIFY_ARGS) {
   bool axesInput = axesFromInput(node, Op);
-  if (!(axesInput ? checkAttrs(node,
-                               {{"keepdims", AK::Int},
-                                {"noop_with_empty_axes", AK::Int}},
-                               why)
-                  : checkAttrs(node,
-                               {{"axes", AK::Ints}, {"keepdims", AK::Int}},
-                               why)) ||
+  if (!(axesInput
+            ? checkAttrs(
+                  node,
+                  {{"keepdims", AK::Int}, {"noop_with_empty_axes", AK::Int}},
+                  why)
+            : checkAttrs(node, {{"axes", AK::Ints}, {"keepdims", AK::Int}},
+                         why)) ||
       !checkArity(node, in, out, 1, axesInput ? 2 : 1, 1, why) ||
       !checkType(node, in, 0, reduceTypes(node, Op), why))
     return false;
@@ -401,8 +401,8 @@ template <Red Op> bool verifyReduce(HK_VERIFY_ARGS) {
     const std::vector<int64_t> *axes = node.getInts("axes");
     std::vector<bool> reduced;
     Shape shape, kept;
-    if (!reduceAxes(node, Op, s, axes ? *axes : std::vector<int64_t>(),
-                    reduced, why))
+    if (!reduceAxes(node, Op, s, axes ? *axes : std::vector<int64_t>(), reduced,
+                    why))
       return false;
     reducedShapes(node, s, reduced, shape, kept);
     return checkOutput(node, out, 0, in[0].type, shape, why);
@@ -554,7 +554,8 @@ template <Red Op> bool runReduce(HK_RUN_ARGS) {
         std::vector<A> acc(m, reduceInit<Op, C>());
         BroadcastIndex it(s, {&kept});
         for (uint64_t i = 0; i < n; ++i, it.next())
-          acc[it[0]] = reduceStep<Op>(acc[it[0]], A(Elem<S>::load(in[0].data, i)));
+          acc[it[0]] =
+              reduceStep<Op>(acc[it[0]], A(Elem<S>::load(in[0].data, i)));
         for (uint64_t j = 0; j < m; ++j)
           Elem<S>::store(out[0].data, j, reduceFinish<Op, C>(acc[j], count));
       }

@@ -330,6 +330,33 @@ TEST(HostKernels, RegistryIsSortedAndComplete) {
                          "Range",
                          "EyeLike",
                          "ReduceProd",
+                         "ReduceSum",
+                         "ReduceMean",
+                         "ReduceMax",
+                         "ReduceMin",
+                         "ReduceL1",
+                         "ReduceL2",
+                         "ReduceLogSum",
+                         "ReduceLogSumExp",
+                         "ReduceSumSquare",
+                         "Resize",
+                         "Upsample",
+                         "MaxPool",
+                         "AveragePool",
+                         "LpPool",
+                         "GlobalMaxPool",
+                         "GlobalAveragePool",
+                         "GlobalLpPool",
+                         "Pad",
+                         "Clip",
+                         "Einsum",
+                         "Exp",
+                         "Relu",
+                         "Sigmoid",
+                         "Softmax",
+                         "LogSoftmax",
+                         "MatMul",
+                         "Gemm",
                          "Add",
                          "Sub",
                          "Mul",
@@ -1270,6 +1297,489 @@ TEST(HostKernels, ExpandTileTranspose) {
   rejects(N("Transpose", {attrInts("perm", {0, 1})}), {u}, {{I8, {1, 2}}},
           "does not fit rank 3");
   rejects(N("Transpose"), {t}, {{F64, {2, 3}}}, "expected F64 [3,2]");
+}
+
+//===----------------------------------------------------------------------===//
+// Reduce*, Resize / Upsample, pooling
+//===----------------------------------------------------------------------===//
+
+HostAttribute attrFs(const char *name, std::vector<float> v) {
+  HostAttribute a;
+  a.name = name;
+  a.kind = AttributeKind::Floats;
+  a.floats = std::move(v);
+  return a;
+}
+
+TEST(HostKernels, ReduceFamily) {
+  Tensor x = T(F32, {2, 3}, {1, 2, 3, 4, 5, 6});
+  // ReduceSum: axes attribute before opset 13, an input from 13.
+  expectSame(
+      ok(N("ReduceSum", {attrInts("axes", {0})}, 11), {x}, {{F32, {1, 3}}}),
+      {5, 7, 9});
+  expectSame(ok(N("ReduceSum", {attrI("keepdims", 0)}, 13),
+                {x, T(I64, {1}, {-1})}, {{F32, {2}}}),
+             {6, 15});
+  expectSame(ok(N("ReduceSum", {}, 13), {x}, {{F32, {1, 1}}}), {21});
+  expectSame(ok(N("ReduceSum", {attrI("noop_with_empty_axes", 1)}, 13),
+                {x, T(I64, {0}, {})}, {{F32, {2, 3}}}),
+             {1, 2, 3, 4, 5, 6});
+  expectSame(ok(N("ReduceSum", {}, 13), {x, T(I64, {0}, {})}, {{F32, {1, 1}}}),
+             {21});
+  // Integers wrap.
+  expectSame(ok(N("ReduceSum", {}, 13), {T(U32, {2}, {4294967295.0, 2})},
+                {{U32, {1}}}),
+             {1});
+  expectSame(ok(N("ReduceMean", {attrInts("axes", {1})}), {x}, {{F32, {2, 1}}}),
+             {2, 5});
+  expectSame(ok(N("ReduceMean"), {T(I32, {2}, {1, 2})}, {{I32, {1}}}), {1});
+  expectSame(ok(N("ReduceMax"), {T(F64, {3}, {1, kNaN, 3})}, {{F64, {1}}}),
+             {kNaN});
+  expectSame(ok(N("ReduceMax", {}, 12), {T(I8, {2}, {-5, 3})}, {{I8, {1}}}),
+             {3});
+  expectSame(ok(N("ReduceMin", {attrI("keepdims", 0)}), {T(U8, {3}, {7, 2, 9})},
+                {{U8, {}}}),
+             {2});
+  expectSame(ok(N("ReduceL1"), {T(I64, {2}, {-3, 4})}, {{I64, {1}}}), {7});
+  expectSame(ok(N("ReduceL2"), {T(F32, {2}, {3, -4})}, {{F32, {1}}}), {5});
+  expectSame(ok(N("ReduceSumSquare"), {T(F32, {2}, {3, -4})}, {{F32, {1}}}),
+             {25});
+  expectSame(ok(N("ReduceLogSum"), {T(F32, {2}, {0.5, 0.5})}, {{F32, {1}}}),
+             {0});
+  // LogSumExp is stable for large inputs.
+  expectSame(
+      ok(N("ReduceLogSumExp"), {T(F64, {2}, {1000, 1000})}, {{F64, {1}}}),
+      {1000 + std::log(2.0)});
+  // The reduction of no elements.
+  Tensor e = T(F32, {0, 2}, {});
+  expectSame(ok(N("ReduceMax", {attrInts("axes", {0})}), {e}, {{F32, {1, 2}}}),
+             {-kInf, -kInf});
+  expectSame(ok(N("ReduceMin", {attrInts("axes", {0})}), {e}, {{F32, {1, 2}}}),
+             {kInf, kInf});
+  expectSame(ok(N("ReduceMean", {attrInts("axes", {0})}), {e}, {{F32, {1, 2}}}),
+             {kNaN, kNaN});
+  expectSame(
+      ok(N("ReduceLogSum", {attrInts("axes", {0})}), {e}, {{F32, {1, 2}}}),
+      {-kInf, -kInf});
+  // Opset 18: axes as an input for every Reduce*.
+  expectSame(ok(N("ReduceMax", {}, 18), {x, T(I64, {1}, {0})}, {{F32, {1, 3}}}),
+             {4, 5, 6});
+  rejects(N("ReduceMax", {attrInts("axes", {0})}, 18), {x}, {{F32, {1, 3}}},
+          "unknown attribute 'axes'");
+  rejects(N("ReduceMean", {}, 17), {x, T(I64, {1}, {0})}, {{F32, {1, 3}}},
+          "expects 1 inputs");
+  rejects(N("ReduceMax", {}, 11), {T(I8, {1}, {1})}, {{I8, {1}}},
+          "unsupported element type I8");
+  rejects(N("ReduceSum", {}, 12), {T(BF16, {1}, {0})}, {{BF16, {1}}},
+          "unsupported element type BF16");
+  rejects(N("ReduceSum", {attrInts("axes", {-1})}, 10), {x}, {{F32, {2, 1}}},
+          "axis -1 out of range [0, 2)");
+  rejects(N("ReduceSum", {}, 13), {x, T(I64, {1, 1}, {0})}, {{F32, {1, 3}}},
+          "axes must be 1-D");
+  rejects(N("ReduceSum", {attrI("keepdims", 0)}, 13), {x, T(I64, {1}, {0})},
+          {{F32, {1, 3}}}, "expected F32 of rank 1");
+  rejects(N("ReduceSum", {}, 13), {x, T(I64, {1}, {0})}, {{F32, {3, 3}}},
+          "is not a reduction of input");
+  // Axes data is checked against the static output at run time.
+  runFails(N("ReduceSum", {}, 13), {x, T(I64, {1}, {0})}, {{F32, {2, 1}}},
+           "axes give [1,3], the output is [2,1]");
+  runFails(N("ReduceSum", {}, 13), {x, T(I64, {1}, {5})}, {{F32, {2, 1}}},
+           "axis 5 out of range");
+  runFails(N("ReduceSum", {}, 13), {x, T(I64, {2}, {1, -1})}, {{F32, {2, 1}}},
+           "repeated");
+}
+
+TEST(HostKernels, Resize) {
+  Tensor x = T(F32, {1, 1, 2, 2}, {1, 2, 3, 4});
+  Tensor up2 = T(F32, {4}, {1, 1, 2, 2});
+  V nearest = {1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4};
+  // Opset 13: roi and scales optional; half_pixel, round_prefer_floor.
+  expectSame(ok(N("Resize", {}, 13), {x, absent(), up2}, {{F32, {1, 1, 4, 4}}}),
+             nearest);
+  expectSame(ok(N("Resize", {}, 10), {x, up2}, {{F32, {1, 1, 4, 4}}}), nearest);
+  Tensor v = T(F32, {1, 1, 1, 2}, {1, 3});
+  Tensor s4 = T(F32, {4}, {1, 1, 1, 2});
+  expectSame(ok(N("Resize", {attrS("mode", "linear")}, 13), {v, absent(), s4},
+                {{F32, {1, 1, 1, 4}}}),
+             {1, 1.5, 2.5, 3});
+  expectSame(ok(N("Resize",
+                  {attrS("mode", "linear"),
+                   attrS("coordinate_transformation_mode", "asymmetric")},
+                  13),
+                {v, absent(), s4}, {{F32, {1, 1, 1, 4}}}),
+             {1, 2, 3, 3});
+  Tensor sizes3 = T(I64, {4}, {1, 1, 1, 3});
+  expectSame(ok(N("Resize",
+                  {attrS("mode", "linear"),
+                   attrS("coordinate_transformation_mode", "align_corners")},
+                  11),
+                {v, T(F32, {0}, {}), T(F32, {0}, {}), sizes3},
+                {{F32, {1, 1, 1, 3}}}),
+             {1, 2, 3});
+  // Cubic weights sum to 1: a constant stays constant.
+  expectSame(ok(N("Resize", {attrS("mode", "cubic")}, 13),
+                {T(F64, {1, 1, 1, 2}, {2, 2}), absent(), absent(),
+                 T(I64, {4}, {1, 1, 1, 4})},
+                {{F64, {1, 1, 1, 4}}}),
+             {2, 2, 2, 2});
+  // tf_crop_and_resize: coordinates outside the input give the
+  // extrapolation value.
+  expectSame(
+      ok(N("Resize",
+           {attrS("mode", "linear"),
+            attrS("coordinate_transformation_mode", "tf_crop_and_resize"),
+            attrF("extrapolation_value", 9)},
+           13),
+         {v, T(F32, {8}, {0, 0, 0, 0, 1, 1, 1, 2}), absent(), sizes3},
+         {{F32, {1, 1, 1, 3}}}),
+      {1, 3, 9});
+  // Nearest moves any type, bit-exactly.
+  expectSame(ok(N("Resize", {attrS("nearest_mode", "ceil")}, 13),
+                {T(I64, {3}, {5, 6, 7}), absent(), T(F32, {1}, {0.5})},
+                {{I64, {1}}}),
+             {6});
+  // Upsample: scales attribute (7), then input (9).
+  Tensor u = T(I64, {1, 2}, {5, 7});
+  expectSame(
+      ok(N("Upsample", {attrFs("scales", {1, 2})}, 7), {u}, {{I64, {1, 4}}}),
+      {5, 5, 7, 7});
+  expectSame(
+      ok(N("Upsample", {}, 9), {u, T(F32, {2}, {1, 2})}, {{I64, {1, 4}}}),
+      {5, 5, 7, 7});
+  rejects(N("Upsample", {attrFs("scales", {1, 2})}, 7), {u}, {{I64, {1, 3}}},
+          "expected I64 [1,4]");
+  rejects(N("Resize", {}, 13), {x, absent(), up2, T(I64, {4}, {1, 1, 4, 4})},
+          {{F32, {1, 1, 4, 4}}}, "exactly one of scales and sizes");
+  rejects(N("Resize", {attrS("mode", "area")}, 13), {x, absent(), up2},
+          {{F32, {1, 1, 4, 4}}}, "unknown mode 'area'");
+  rejects(N("Resize", {}, 13), {x, absent(), T(F32, {2}, {2, 2})},
+          {{F32, {1, 1, 4, 4}}}, "scales must be 1-D with 4 elements");
+  rejects(N("Resize",
+            {attrS("coordinate_transformation_mode", "tf_crop_and_resize")},
+            13),
+          {x, absent(), up2}, {{F32, {1, 1, 4, 4}}}, "needs roi");
+  rejects(N("Resize", {attrS("mode", "linear")}, 13),
+          {T(Bool, {1}, {1}), absent(), T(F32, {1}, {2})}, {{Bool, {2}}},
+          "unsupported element type");
+  rejects(N("Resize", {}, 13), {x, absent(), up2}, {{F32, {4, 4}}},
+          "of rank 4");
+  runFails(N("Resize", {}, 13), {x, absent(), up2}, {{F32, {1, 1, 3, 3}}},
+           "scales give [1,1,4,4], the output is [1,1,3,3]");
+  runFails(N("Resize", {}, 13),
+           {x, absent(), absent(), T(I64, {4}, {1, 1, 2, 3})},
+           {{F32, {1, 1, 3, 3}}}, "sizes [1,1,2,3] are not the output");
+  runFails(N("Resize", {}, 13), {x, absent(), T(F32, {4}, {1, 1, -1, 1})},
+           {{F32, {1, 1, 0, 2}}}, "is not positive");
+}
+
+TEST(HostKernels, Pooling) {
+  Tensor x = T(F32, {1, 1, 3, 3}, {1, 2, 3, 4, 5, 6, 7, 8, 9});
+  HostNode max2 = N("MaxPool", {attrInts("kernel_shape", {2, 2})});
+  expectSame(ok(max2, {x}, {{F32, {1, 1, 2, 2}}}), {5, 6, 8, 9});
+  expectSame(ok(max2, {x}, {{F32, {1, 1, 2, 2}}, {I64, {1, 1, 2, 2}}}, 1),
+             {4, 5, 7, 8});
+  expectSame(ok(N("MaxPool", {attrInts("kernel_shape", {2, 2}),
+                              attrI("storage_order", 1)}),
+                {x}, {{F32, {1, 1, 2, 2}}, {I64, {1, 1, 2, 2}}}, 1),
+             {4, 7, 5, 8});
+  expectSame(ok(N("MaxPool", {attrInts("kernel_shape", {3, 3}),
+                              attrInts("pads", {1, 1, 1, 1}),
+                              attrInts("strides", {2, 2})}),
+                {x}, {{F32, {1, 1, 2, 2}}}),
+             {5, 6, 8, 9});
+  expectSame(
+      ok(N("MaxPool", {attrInts("kernel_shape", {2, 2}),
+                       attrInts("strides", {2, 2}), attrI("ceil_mode", 1)}),
+         {x}, {{F32, {1, 1, 2, 2}}}),
+      {5, 6, 8, 9});
+  expectSame(ok(N("MaxPool", {attrInts("kernel_shape", {2})}, 12),
+                {T(U8, {1, 1, 3}, {200, 7, 255})}, {{U8, {1, 1, 2}}}),
+             {200, 255});
+  // AveragePool: count_include_pad divides by the padded window.
+  HostNode avg = N("AveragePool", {attrInts("kernel_shape", {2, 2}),
+                                   attrInts("pads", {1, 1, 1, 1}),
+                                   attrInts("strides", {2, 2})});
+  expectSame(ok(avg, {x}, {{F32, {1, 1, 2, 2}}}), {1, 2.5, 5.5, 7});
+  avg.attributes.push_back(attrI("count_include_pad", 1));
+  expectSame(ok(avg, {x}, {{F32, {1, 1, 2, 2}}}), {0.25, 1.25, 2.75, 7});
+  Tensor l = T(F64, {1, 1, 3}, {1, 2, 3});
+  expectSame(ok(N("AveragePool", {attrInts("kernel_shape", {2}),
+                                  attrS("auto_pad", "SAME_UPPER")}),
+                {l}, {{F64, {1, 1, 3}}}),
+             {1.5, 2.5, 3});
+  expectSame(ok(N("AveragePool", {attrInts("kernel_shape", {2}),
+                                  attrS("auto_pad", "SAME_LOWER")}),
+                {l}, {{F64, {1, 1, 3}}}),
+             {1, 1.5, 2.5});
+  expectSame(ok(N("AveragePool",
+                  {attrInts("kernel_shape", {2}), attrS("auto_pad", "VALID")}),
+                {l}, {{F64, {1, 1, 2}}}),
+             {1.5, 2.5});
+  // LpPool with dilations (opset 18): |1| + |3| + |7| + |9|.
+  expectSame(ok(N("LpPool",
+                  {attrInts("kernel_shape", {2, 2}),
+                   attrInts("dilations", {2, 2}), attrI("p", 1)},
+                  18),
+                {x}, {{F32, {1, 1, 1, 1}}}),
+             {20});
+  Tensor g = T(F32, {1, 2, 2}, {1, 3, 5, 7});
+  expectSame(ok(N("GlobalAveragePool"), {g}, {{F32, {1, 2, 1}}}), {2, 6});
+  expectSame(ok(N("GlobalMaxPool"), {g}, {{F32, {1, 2, 1}}}), {3, 7});
+  expectSame(
+      ok(N("GlobalLpPool"), {T(F32, {1, 1, 2}, {3, -4})}, {{F32, {1, 1, 1}}}),
+      {5});
+  rejects(N("MaxPool"), {x}, {{F32, {1, 1, 2, 2}}},
+          "attribute 'kernel_shape' is required");
+  rejects(max2, {x}, {{F32, {1, 1, 3, 3}}}, "expected F32 [1,1,2,2]");
+  rejects(N("MaxPool",
+            {attrInts("kernel_shape", {2, 2}), attrInts("pads", {0, 0, 0, 0}),
+             attrS("auto_pad", "VALID")}),
+          {x}, {{F32, {1, 1, 2, 2}}}, "cannot be used together");
+  rejects(N("MaxPool", {attrInts("kernel_shape", {4, 4})}), {x},
+          {{F32, {1, 1, 0, 0}}}, "exceeds the padded input");
+  rejects(N("MaxPool", {attrInts("kernel_shape", {2})}, 11),
+          {T(U8, {1, 1, 3}, {1, 2, 3})}, {{U8, {1, 1, 2}}},
+          "unsupported element type U8");
+  rejects(N("AveragePool",
+            {attrInts("kernel_shape", {2, 2}), attrInts("dilations", {2, 2})}),
+          {x}, {{F32, {1, 1, 1, 1}}}, "dilations need a later opset");
+  rejects(N("MaxPool", {attrInts("kernel_shape", {2, 2}),
+                        attrInts("pads", {0, 0, int64_t(1) << 62, 0})}),
+          {x}, {{F32, {1, 1, 2, 2}}}, "pads must be in [0, 2^32]");
+  rejects(N("MaxPool", {attrInts("kernel_shape", {1 << 30, 2}),
+                        attrInts("dilations", {1 << 30, 1})}),
+          {x}, {{F32, {1, 1, 1, 2}}}, "is too large");
+  rejects(N("GlobalMaxPool"), {T(F32, {2, 2}, {1, 2, 3, 4})}, {{F32, {2, 2}}},
+          "input must be [N, C, D1, ...]");
+}
+
+//===----------------------------------------------------------------------===//
+// Pad, Clip, Einsum
+//===----------------------------------------------------------------------===//
+
+TEST(HostKernels, Pad) {
+  Tensor x = T(I32, {1, 3}, {1, 2, 3});
+  Tensor pads = T(I64, {4}, {0, 2, 0, 1});
+  expectSame(ok(N("Pad"), {x, pads}, {{I32, {1, 6}}}), {0, 0, 1, 2, 3, 0});
+  expectSame(ok(N("Pad"), {x, pads, T(I32, {}, {7})}, {{I32, {1, 6}}}),
+             {7, 7, 1, 2, 3, 7});
+  expectSame(
+      ok(N("Pad", {attrS("mode", "reflect")}), {x, pads}, {{I32, {1, 6}}}),
+      {3, 2, 1, 2, 3, 2});
+  expectSame(ok(N("Pad", {attrS("mode", "edge")}), {x, pads}, {{I32, {1, 6}}}),
+             {1, 1, 1, 2, 3, 3});
+  // Reflect repeats for pads wider than the axis (numpy.pad).
+  expectSame(ok(N("Pad", {attrS("mode", "reflect")}),
+                {T(F32, {2}, {1, 2}), T(I64, {2}, {3, 0})}, {{F32, {5}}}),
+             {2, 1, 2, 1, 2});
+  // Negative pads crop.
+  expectSame(ok(N("Pad"), {x, T(I64, {4}, {0, -1, 0, 1})}, {{I32, {1, 3}}}),
+             {2, 3, 0});
+  // Opset 2-10: attributes; opset 18: axes.
+  expectSame(ok(N("Pad", {attrInts("pads", {1, 0}), attrF("value", 1.5f)}, 10),
+                {T(F32, {1}, {4})}, {{F32, {2}}}),
+             {1.5, 4});
+  expectSame(ok(N("Pad", {}, 18),
+                {x, T(I64, {2}, {1, 0}), absent(), T(I64, {1}, {-1})},
+                {{I32, {1, 4}}}),
+             {0, 1, 2, 3});
+  expectSame(
+      ok(N("Pad"), {T(Bool, {1}, {1}), T(I64, {2}, {1, 1})}, {{Bool, {3}}}),
+      {0, 1, 0});
+  rejects(N("Pad", {attrS("mode", "wrap")}), {x, pads}, {{I32, {1, 6}}},
+          "unknown mode 'wrap'");
+  rejects(N("Pad", {attrInts("pads", {1, 0})}, 10), {x}, {{I32, {1, 4}}},
+          "unsupported element type I32");
+  rejects(N("Pad", {attrInts("pads", {1, 0})}, 10), {T(F32, {1}, {4})},
+          {{F32, {3}}}, "expected F32 [2]");
+  rejects(N("Pad"), {x, pads, T(I64, {}, {7})}, {{I32, {1, 6}}},
+          "expected I32 like input 0");
+  rejects(N("Pad"), {x, pads}, {{I32, {6}}}, "of rank 2");
+  runFails(N("Pad"), {x, pads}, {{I32, {1, 5}}},
+           "pads give [1,6], the output is [1,5]");
+  runFails(N("Pad"), {x, T(I64, {2}, {0, 1})}, {{I32, {1, 6}}},
+           "pads has 2 entries, expected 4");
+  runFails(N("Pad"), {x, T(I64, {4}, {0, -4, 0, 0})}, {{I32, {1, 0}}},
+           "do not fit axis 1");
+  runFails(N("Pad", {attrS("mode", "edge")}),
+           {T(F32, {0}, {}), T(I64, {2}, {1, 0})}, {{F32, {1}}},
+           "cannot pad the empty axis 0");
+}
+
+TEST(HostKernels, Clip) {
+  Tensor x = T(F32, {4}, {-2, 0.5, 3, kNaN});
+  expectSame(ok(N("Clip"), {x, T(F32, {}, {0}), T(F32, {}, {1})}, {{F32, {4}}}),
+             {0, 0.5, 1, kNaN});
+  expectSame(ok(N("Clip"), {x, absent(), T(F32, {}, {1})}, {{F32, {4}}}),
+             {-2, 0.5, 1, kNaN});
+  expectSame(ok(N("Clip"), {x}, {{F32, {4}}}), {-2, 0.5, 3, kNaN});
+  expectSame(ok(N("Clip", {attrF("min", -1)}, 6), {x}, {{F32, {4}}}),
+             {-1, 0.5, 3, kNaN});
+  // min > max: everything becomes max.
+  expectSame(ok(N("Clip"), {x, T(F32, {}, {2}), T(F32, {}, {1})}, {{F32, {4}}}),
+             {1, 1, 1, kNaN});
+  expectSame(ok(N("Clip"), {T(I8, {3}, {-128, 5, 127}), T(I8, {1}, {-100})},
+                {{I8, {3}}}),
+             {-100, 5, 127});
+  rejects(N("Clip", {}, 11), {T(I8, {1}, {1})}, {{I8, {1}}},
+          "unsupported element type I8");
+  rejects(N("Clip"), {x, T(F32, {2}, {0, 1})}, {{F32, {4}}},
+          "input 1 must be a scalar");
+  rejects(N("Clip"), {x, T(F64, {}, {0})}, {{F32, {4}}},
+          "expected F32 like input 0");
+}
+
+TEST(HostKernels, Einsum) {
+  Tensor a = T(F32, {2, 3}, {1, 2, 3, 4, 5, 6});
+  Tensor b = T(F32, {3, 2}, {1, 0, 0, 1, 1, 1});
+  auto eq = [](const char *e) { return N("Einsum", {attrS("equation", e)}); };
+  expectSame(ok(eq("ij,jk->ik"), {a, b}, {{F32, {2, 2}}}), {4, 5, 10, 11});
+  // Implicit output: letters used once, alphabetically.
+  expectSame(ok(eq("ij,jk"), {a, b}, {{F32, {2, 2}}}), {4, 5, 10, 11});
+  expectSame(ok(eq("ij->ji"), {a}, {{F32, {3, 2}}}), {1, 4, 2, 5, 3, 6});
+  expectSame(ok(eq("ij->"), {a}, {{F32, {}}}), {21});
+  expectSame(ok(eq("ji"), {a}, {{F32, {3, 2}}}), {1, 4, 2, 5, 3, 6});
+  // Repeated labels: the diagonal (trace without the output).
+  Tensor m = T(I64, {2, 2}, {1, 2, 3, 4});
+  expectSame(ok(eq("ii->i"), {m}, {{I64, {2}}}), {1, 4});
+  expectSame(ok(eq("ii"), {m}, {{I64, {}}}), {5});
+  // "..." broadcasts.
+  expectSame(ok(eq("...i,...i->..."),
+                {T(F64, {2, 2}, {1, 2, 3, 4}), T(F64, {2}, {10, 1})},
+                {{F64, {2}}}),
+             {12, 34});
+  expectSame(ok(eq("i,i"), {T(F32, {3}, {1, 2, 3}), T(F32, {3}, {4, 5, 6})},
+                {{F32, {}}}),
+             {32});
+  rejects(eq("ij,jk->ik"), {a, a}, {{F32, {2, 3}}}, "label sizes 3 and 2");
+  rejects(eq("ij->k"), {a}, {{F32, {2}}}, "output label 'k' is not in");
+  rejects(eq("ij->ii"), {a}, {{F32, {2, 2}}}, "repeated");
+  rejects(eq("ijk"), {a}, {{F32, {2, 3}}}, "does not fit input rank 2");
+  rejects(eq("ij,jk"), {a}, {{F32, {2, 3}}}, "the equation has 2 inputs");
+  rejects(eq("i1"), {T(F32, {2}, {1, 2})}, {{F32, {2}}}, "bad character");
+  rejects(N("Einsum"), {a}, {{F32, {2, 3}}}, "'equation' is required");
+  rejects(eq("ij->ji"), {a}, {{F32, {2, 3}}}, "expected F32 [3,2]");
+}
+
+//===----------------------------------------------------------------------===//
+// Unary float math, Softmax / LogSoftmax
+//===----------------------------------------------------------------------===//
+
+TEST(HostKernels, UnaryFloatMath) {
+  Tensor x = T(F64, {4}, {-2, -0.5, 0, 2.5});
+  expectSame(ok(N("Relu"), {x}, {{F64, {4}}}), {0, 0, 0, 2.5});
+  expectSame(ok(N("Floor"), {x}, {{F64, {4}}}), {-2, -1, 0, 2});
+  expectSame(ok(N("Ceil"), {x}, {{F64, {4}}}), {-2, -0.0, 0, 3});
+  // Round: halves to even.
+  expectSame(ok(N("Round"), {x}, {{F64, {4}}}), {-2, -0.0, 0, 2});
+  expectSame(ok(N("Exp"), {T(F64, {2}, {0, 1})}, {{F64, {2}}}),
+             {1, std::exp(1.0)});
+  expectSame(ok(N("Reciprocal"), {T(F64, {2}, {4, 0})}, {{F64, {2}}}),
+             {0.25, kInf});
+  // Float attributes: alpha is 0.01f, not 0.01.
+  const double a = double(0.01f), h = double(0.2f);
+  expectSame(ok(N("LeakyRelu"), {x}, {{F64, {4}}}), {-2 * a, -0.5 * a, 0, 2.5});
+  expectSame(ok(N("LeakyRelu", {attrF("alpha", 0.5f)}), {x}, {{F64, {4}}}),
+             {-1, -0.25, 0, 2.5});
+  expectSame(ok(N("HardSigmoid"), {x}, {{F64, {4}}}),
+             {-2 * h + 0.5, -0.5 * h + 0.5, 0.5, 1});
+  expectSame(ok(N("ThresholdedRelu"), {x}, {{F64, {4}}}), {0, 0, 0, 2.5});
+  expectSame(ok(N("Softsign"), {x}, {{F64, {4}}}),
+             {-2.0 / 3, -0.5 / 1.5, 0, 2.5 / 3.5});
+  // Sigmoid and Softplus do not overflow.
+  expectSame(ok(N("Sigmoid"), {T(F64, {3}, {-1000, 0, 1000})}, {{F64, {3}}}),
+             {0, 0.5, 1});
+  expectSame(ok(N("Softplus"), {T(F64, {2}, {-1000, 1000})}, {{F64, {2}}}),
+             {0, 1000});
+  // Half: 0x3C00 = 1.0, 0x4000 = 2.0, 0x3800 = 0.5.
+  expectSame(ok(N("Sqrt"), {T(F16, {1}, {0x4400})}, {{F16, {1}}}), {0x4000});
+  expectSame(ok(N("Relu", {}, 14), {T(I8, {2}, {-3, 4})}, {{I8, {2}}}), {0, 4});
+  rejects(N("Relu", {}, 13), {T(I8, {1}, {1})}, {{I8, {1}}},
+          "unsupported element type I8");
+  rejects(N("Exp", {}, 12), {T(BF16, {1}, {0})}, {{BF16, {1}}},
+          "unsupported element type BF16");
+  rejects(N("Exp"), {T(I32, {1}, {1})}, {{I32, {1}}},
+          "unsupported element type I32");
+  rejects(N("Elu", {attrF("beta", 1)}), {x}, {{F64, {4}}},
+          "unknown attribute 'beta'");
+  rejects(N("HardSwish", {}, 13), {x}, {{F64, {4}}}, "needs opset 14");
+  rejects(N("Tanh"), {x}, {{F32, {4}}}, "expected F64 [4]");
+}
+
+TEST(HostKernels, SoftmaxLogSoftmax) {
+  // Stable for large inputs.
+  Tensor x = T(F64, {2, 2}, {0, 0, 1000, 1000 + std::log(3.0)});
+  V sm = ok(N("Softmax"), {x}, {{F64, {2, 2}}});
+  ASSERT_EQ(sm.size(), 4u);
+  EXPECT_EQ(sm[0], 0.5);
+  EXPECT_NEAR(sm[2], 0.25, 1e-12);
+  EXPECT_NEAR(sm[3], 0.75, 1e-12);
+  V ls = ok(N("LogSoftmax"), {x}, {{F64, {2, 2}}});
+  ASSERT_EQ(ls.size(), 4u);
+  EXPECT_NEAR(ls[0], -std::log(2.0), 1e-12);
+  EXPECT_NEAR(ls[2], -std::log(4.0), 1e-12);
+  EXPECT_NEAR(ls[3], std::log(0.75), 1e-12);
+  // axis 0 (opset 13) vs coerced 2-D (opset 11: axis 0 is the whole).
+  Tensor y = T(F64, {2, 2}, {0, 0, 0, 0});
+  expectSame(ok(N("Softmax", {attrI("axis", 0)}), {y}, {{F64, {2, 2}}}),
+             {0.5, 0.5, 0.5, 0.5});
+  expectSame(ok(N("Softmax", {attrI("axis", 0)}, 11), {y}, {{F64, {2, 2}}}),
+             {0.25, 0.25, 0.25, 0.25});
+  rejects(N("Softmax", {attrI("axis", 2)}), {y}, {{F64, {2, 2}}},
+          "axis 2 out of range");
+  rejects(N("Softmax"), {T(I32, {1}, {0})}, {{I32, {1}}},
+          "unsupported element type");
+}
+
+//===----------------------------------------------------------------------===//
+// MatMul, Gemm
+//===----------------------------------------------------------------------===//
+
+TEST(HostKernels, MatMulGemm) {
+  Tensor a = T(I64, {2, 3}, {1, 2, 3, 4, 5, 6});
+  Tensor b = T(I64, {3, 2}, {1, 0, 0, 1, 1, 1});
+  expectSame(ok(N("MatMul"), {a, b}, {{I64, {2, 2}}}), {4, 5, 10, 11});
+  // 1-D operands: the promoted axis is dropped.
+  expectSame(ok(N("MatMul"),
+                {T(F64, {3}, {1, 1, 1}), T(F64, {3, 2}, {1, 0, 0, 1, 1, 1})},
+                {{F64, {2}}}),
+             {2, 2});
+  expectSame(ok(N("MatMul"),
+                {T(F64, {2, 3}, {1, 2, 3, 4, 5, 6}), T(F64, {3}, {1, 1, 1})},
+                {{F64, {2}}}),
+             {6, 15});
+  // Batch axes broadcast.
+  expectSame(ok(N("MatMul"),
+                {T(I32, {2, 1, 2}, {1, 2, 3, 4}), T(I32, {2, 1}, {10, 1})},
+                {{I32, {2, 1, 1}}}),
+             {12, 34});
+  // Integers wrap.
+  expectSame(ok(N("MatMul"), {T(U32, {1, 1}, {65536}), T(U32, {1, 1}, {65536})},
+                {{U32, {1, 1}}}),
+             {0});
+  rejects(N("MatMul"), {a, a}, {{I64, {2, 2}}}, "inner dimensions");
+  rejects(N("MatMul", {}, 8), {a, b}, {{I64, {2, 2}}},
+          "unsupported element type I64");
+  rejects(N("MatMul"), {a, b}, {{I64, {2, 3}}}, "expected I64 [2,2]");
+
+  Tensor c = T(I64, {2}, {100, 200});
+  expectSame(ok(N("Gemm"), {a, b, c}, {{I64, {2, 2}}}), {104, 205, 110, 211});
+  expectSame(ok(N("Gemm", {attrF("alpha", 2), attrF("beta", -1)}), {a, b, c},
+                {{I64, {2, 2}}}),
+             {-92, -190, -80, -178});
+  expectSame(ok(N("Gemm", {attrI("transA", 1), attrI("transB", 1)}),
+                {T(F64, {3, 2}, {1, 4, 2, 5, 3, 6}),
+                 T(F64, {2, 3}, {1, 0, 1, 0, 1, 1})},
+                {{F64, {2, 2}}}),
+             {4, 5, 10, 11});
+  expectSame(ok(N("Gemm", {attrF("alpha", 0.5f)}),
+                {T(I32, {1, 1}, {3}), T(I32, {1, 1}, {1})}, {{I32, {1, 1}}}),
+             {1});
+  rejects(N("Gemm", {}, 9), {a, b}, {{I64, {2, 2}}}, "expects 3 inputs");
+  rejects(N("Gemm"), {a, b, T(I64, {3}, {1, 2, 3})}, {{I64, {2, 2}}},
+          "does not broadcast to [2,2]");
+  rejects(N("Gemm"), {T(I64, {6}, {1, 2, 3, 4, 5, 6}), b}, {{I64, {2, 2}}},
+          "must be 2-D");
 }
 
 } // namespace

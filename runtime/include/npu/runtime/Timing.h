@@ -117,7 +117,8 @@ private:
 /// The host CPU's cost of one host op (HostDesc), in host cycles: the call
 /// overhead when the op follows NPU work (`handoff`: the segment before it
 /// in program order is an NPU segment, so the CPU is woken by the NPU's
-/// completion interrupt; consecutive host ops run back to back), then the
+/// completion interrupt; consecutive host ops run back to back, and a host
+/// op that starts the program runs on the CPU that launched it), then the
 /// longer of its compute (vector lane operations packed simdBytesPerCycle /
 /// laneBytes per instruction, plus scalar operations, one instruction per
 /// cycle) and its DRAM traffic (`bytes`, every operand read or written

@@ -1,0 +1,295 @@
+//===- Pooling.cpp - pooling over the spatial axes
+//-------------------------===//
+//
+// MaxPool (8, 10, 11, 12: optional int64 Indices), AveragePool (7, 10, 11;
+// dilations from 19), LpPool (2, 11; ceil_mode and dilations from 18) and
+// GlobalMaxPool, GlobalAveragePool, GlobalLpPool, after
+// onnx/docs/Operators.md (onnx 1.12). The input is [N, C, D1, ..., Dn]
+// (n >= 1); windows slide over D1..Dn.
+//
+// Output size per spatial axis, effective kernel ek = (k - 1) * d + 1
+// (onnx/defs/nn/defs.cc shape inference):
+//   NOTSET (explicit pads, default 0):
+//       floor-or-ceil((D + pad_begin + pad_end - ek) / stride) + 1
+//       (ceil with ceil_mode, opset 10+)
+//   VALID: the same with no padding
+//   SAME_UPPER / SAME_LOWER: ceil(D / stride), padded by
+//       max(0, (out - 1) * stride + ek - D) in total, the odd one at the end
+//       (UPPER) or the beginning (LOWER).
+// Padding never contributes to MaxPool or LpPool (|0|^p = 0);
+// AveragePool divides by the window's elements inside the input, or with
+// count_include_pad by those inside the padded input. MaxPool takes the
+// first maximum and skips NaN (a window of NaN or of padding only gives
+// -inf, as ONNX Runtime); Indices flatten the position in the input,
+// row-major (storage_order 0) or with the spatial axes column-major (1).
+//
+// Types: float types; MaxPool also int8 and uint8 (opset 12).
+//
+//===----------------------------------------------------------------------===//
+
+#include "Common.h"
+
+#include <algorithm>
+
+namespace npu::rt::hk {
+namespace {
+
+using AK = bin::AttributeKind;
+
+enum class Pool { Max, Average, Lp };
+
+/// The sliding windows along each spatial axis.
+struct Geometry {
+  Shape in, out, kernel, strides, dilations, padBegin, padEnd;
+};
+
+/// Reads `name` (r entries, each in [min, 2^32]) into `v`, or fills `dflt`.
+/// The bound keeps the window arithmetic far from int64 overflow.
+bool intsAttr(const HostNode &node, const char *name, size_t r, int64_t dflt,
+              int64_t min, Shape &v, std::string &why) {
+  const std::vector<int64_t> *a = node.getInts(name);
+  if (!a) {
+    v.assign(r, dflt);
+    return true;
+  }
+  if (a->size() != r)
+    return fail(why, node, name, " has ", a->size(), " entries, expected ", r);
+  for (int64_t x : *a)
+    if (x < min || x > (int64_t(1) << 32))
+      return fail(why, node, name, " must be in [", min, ", 2^32], got ", x);
+  v = *a;
+  return true;
+}
+
+/// The pooling attributes of `node` for input shape `s` (rank >= 3).
+bool geometry(const HostNode &node, Pool op, const Shape &s, Geometry &g,
+              std::string &why) {
+  size_t r = s.size() - 2;
+  g.in.assign(s.begin() + 2, s.end());
+  if (!node.getInts("kernel_shape"))
+    return fail(why, node, "attribute 'kernel_shape' is required");
+  bool dilated = op == Pool::Max  ? node.opset >= 10
+                 : op == Pool::Lp ? node.opset >= 18
+                                  : node.opset >= 19;
+  bool ceilable = op == Pool::Lp ? node.opset >= 18 : node.opset >= 10;
+  if (node.find("dilations") && !dilated)
+    return fail(why, node, "dilations need a later opset");
+  if (node.find("ceil_mode") && !ceilable)
+    return fail(why, node, "ceil_mode needs a later opset");
+  Shape pads;
+  if (!intsAttr(node, "kernel_shape", r, 1, 1, g.kernel, why) ||
+      !intsAttr(node, "strides", r, 1, 1, g.strides, why) ||
+      !intsAttr(node, "dilations", r, 1, 1, g.dilations, why) ||
+      !intsAttr(node, "pads", 2 * r, 0, 0, pads, why))
+    return false;
+  std::string autoPad = node.getString("auto_pad", "NOTSET");
+  bool ceil = node.getInt("ceil_mode", 0) != 0;
+  if (autoPad != "NOTSET" && node.find("pads"))
+    return fail(why, node, "pads and auto_pad ", autoPad,
+                " cannot be used together");
+  if (autoPad != "NOTSET" && autoPad != "VALID" && autoPad != "SAME_UPPER" &&
+      autoPad != "SAME_LOWER")
+    return fail(why, node, "unknown auto_pad '", autoPad, "'");
+  g.out.resize(r);
+  g.padBegin.assign(pads.begin(), pads.begin() + r);
+  g.padEnd.assign(pads.begin() + r, pads.end());
+  for (size_t i = 0; i < r; ++i) {
+    if (g.kernel[i] - 1 > (int64_t(1) << 40) / g.dilations[i])
+      return fail(why, node, "kernel ", g.kernel[i], " dilated by ",
+                  g.dilations[i], " is too large");
+    int64_t ek = (g.kernel[i] - 1) * g.dilations[i] + 1, d = g.in[i],
+            st = g.strides[i];
+    if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
+      g.out[i] = (d + st - 1) / st;
+      int64_t total = std::max<int64_t>(0, (g.out[i] - 1) * st + ek - d);
+      g.padBegin[i] = autoPad == "SAME_UPPER" ? total / 2 : total - total / 2;
+      g.padEnd[i] = total - g.padBegin[i];
+      continue;
+    }
+    int64_t span = d + g.padBegin[i] + g.padEnd[i] - ek;
+    if (span < 0)
+      return fail(why, node, "kernel ", ek, " (dilated) exceeds the padded ",
+                  "input ", d + g.padBegin[i] + g.padEnd[i], " on axis ",
+                  i + 2);
+    g.out[i] = (ceil ? (span + st - 1) / st : span / st) + 1;
+  }
+  return true;
+}
+
+/// Global pooling: one window covering every spatial axis.
+void globalGeometry(const Shape &s, Geometry &g) {
+  size_t r = s.size() - 2;
+  g.in.assign(s.begin() + 2, s.end());
+  g.kernel = g.in;
+  g.out.assign(r, 1);
+  g.strides.assign(r, 1);
+  g.dilations.assign(r, 1);
+  g.padBegin.assign(r, 0);
+  g.padEnd.assign(r, 0);
+}
+
+constexpr TypeSet poolTypes(const HostNode &node, Pool op) {
+  return op == Pool::Max && node.opset >= 12
+             ? kFloatTypes | bit(ElementType::I8) | bit(ElementType::U8)
+             : kFloatTypes;
+}
+
+template <Pool Op, bool Global> bool verifyPool(HK_VERIFY_ARGS) {
+  bool ok = Global ? (Op == Pool::Lp ? checkAttrs(node, {{"p", AK::Int}}, why)
+                                     : checkAttrs(node, {}, why))
+            : Op == Pool::Max     ? checkAttrs(node,
+                                               {{"auto_pad", AK::String},
+                                                {"ceil_mode", AK::Int},
+                                                {"dilations", AK::Ints},
+                                                {"kernel_shape", AK::Ints},
+                                                {"pads", AK::Ints},
+                                                {"storage_order", AK::Int},
+                                                {"strides", AK::Ints}},
+                                               why)
+            : Op == Pool::Average ? checkAttrs(node,
+                                               {{"auto_pad", AK::String},
+                                                {"ceil_mode", AK::Int},
+                                                {"count_include_pad", AK::Int},
+                                                {"dilations", AK::Ints},
+                                                {"kernel_shape", AK::Ints},
+                                                {"pads", AK::Ints},
+                                                {"strides", AK::Ints}},
+                                               why)
+                                  : checkAttrs(node,
+                                               {{"auto_pad", AK::String},
+                                                {"ceil_mode", AK::Int},
+                                                {"dilations", AK::Ints},
+                                                {"kernel_shape", AK::Ints},
+                                                {"p", AK::Int},
+                                                {"pads", AK::Ints},
+                                                {"strides", AK::Ints}},
+                                               why);
+  size_t numOut = out.size() == 2 && Op == Pool::Max && !Global ? 2 : 1;
+  if (!ok || !checkArity(node, in, out, 1, 1, numOut, why) ||
+      !checkType(node, in, 0, poolTypes(node, Op), why))
+    return false;
+  const Shape &s = in[0].shape;
+  if (s.size() < 3)
+    return fail(why, node, "input must be [N, C, D1, ...], got ", shapeStr(s));
+  if (Op == Pool::Lp && node.getInt("p", 2) < 1)
+    return fail(why, node, "p must be >= 1, got ", node.getInt("p", 2));
+  if (Op == Pool::Max && node.getInt("storage_order", 0) != 0 &&
+      node.getInt("storage_order", 0) != 1)
+    return fail(why, node, "storage_order must be 0 or 1");
+  Geometry g;
+  if (Global)
+    globalGeometry(s, g);
+  else if (!geometry(node, Op, s, g, why))
+    return false;
+  Shape shape = {s[0], s[1]};
+  shape.insert(shape.end(), g.out.begin(), g.out.end());
+  return checkOutput(node, out, 0, in[0].type, shape, why) &&
+         (numOut == 1 ||
+          checkOutput(node, out, 1, ElementType::I64, shape, why));
+}
+
+template <Pool Op, bool Global> bool runPool(HK_RUN_ARGS) {
+  const Shape &s = in[0].shape;
+  Geometry g;
+  if (Global)
+    globalGeometry(s, g);
+  else
+    geometry(node, Op, s, g, why);
+  size_t r = g.in.size();
+  uint64_t planes = uint64_t(s[0]) * uint64_t(s[1]), inPlane = product(g.in),
+           outPlane = product(g.out), window = product(g.kernel);
+  bool countPad = node.getInt("count_include_pad", 0) != 0;
+  bool colMajor = node.getInt("storage_order", 0) != 0;
+  double p = double(node.getInt("p", 2));
+  Shape inStrides = stridesOf(g.in), colStrides(r, 1);
+  for (size_t i = 1; i < r; ++i)
+    colStrides[i] = colStrides[i - 1] * g.in[i - 1];
+  bool indices = out.size() == 2;
+  visitType(in[0].type, [&](auto tag) {
+    using S = typename decltype(tag)::type;
+    using C = Compute<S>;
+    if constexpr (!std::is_same_v<S, Bool8>) {
+      Shape o(r, 0), k(r);
+      for (uint64_t pl = 0; pl < planes; ++pl)
+        for (uint64_t oi = 0; oi < outPlane; ++oi) {
+          double acc =
+              Op == Pool::Max ? -std::numeric_limits<double>::infinity() : 0;
+          uint64_t inside = 0, padded = 0;
+          int64_t best = -1, bestCol = 0;
+          std::fill(k.begin(), k.end(), 0);
+          for (uint64_t w = 0; w < window; ++w) {
+            bool in0 = true, inPad = true;
+            int64_t at = 0, col = 0;
+            for (size_t i = 0; i < r; ++i) {
+              int64_t x =
+                  o[i] * g.strides[i] - g.padBegin[i] + k[i] * g.dilations[i];
+              in0 &= x >= 0 && x < g.in[i];
+              inPad &= x < g.in[i] + g.padEnd[i];
+              at += x * inStrides[i];
+              col += x * colStrides[i];
+            }
+            padded += inPad;
+            if (in0) {
+              ++inside;
+              double v = double(Elem<S>::load(in[0].data, pl * inPlane + at));
+              if constexpr (Op == Pool::Max) {
+                if (!std::isnan(v) && (best < 0 || v > acc))
+                  acc = v, best = at, bestCol = col;
+              } else if constexpr (Op == Pool::Average) {
+                acc += v;
+              } else {
+                acc += p == 1   ? std::fabs(v)
+                       : p == 2 ? v * v
+                                : std::pow(std::fabs(v), p);
+              }
+            }
+            for (size_t i = r; i-- > 0;) {
+              if (++k[i] < g.kernel[i])
+                break;
+              k[i] = 0;
+            }
+          }
+          double res = acc;
+          if constexpr (Op == Pool::Average)
+            res = acc / double(countPad ? padded : inside);
+          else if constexpr (Op == Pool::Lp)
+            res = p == 1 ? acc : p == 2 ? std::sqrt(acc) : std::pow(acc, 1 / p);
+          uint64_t dst = pl * outPlane + oi;
+          Elem<S>::store(out[0].data, dst, convert<C>(res));
+          if (indices)
+            Elem<int64_t>::store(out[1].data, dst,
+                                 int64_t(pl * inPlane) + (best < 0   ? 0
+                                                          : colMajor ? bestCol
+                                                                     : best));
+          for (size_t i = r; i-- > 0;) {
+            if (++o[i] < g.out[i])
+              break;
+            o[i] = 0;
+          }
+        }
+    }
+  });
+  work.vectorOps += planes * outPlane * window;
+  work.laneBytes = elementBytes(in[0].type);
+  work.scalarOps += planes * outPlane * window * r;
+  return true;
+}
+
+const HostKernel kKernels[] = {
+    {"AveragePool", verifyPool<Pool::Average, false>,
+     runPool<Pool::Average, false>},
+    {"GlobalAveragePool", verifyPool<Pool::Average, true>,
+     runPool<Pool::Average, true>},
+    {"GlobalLpPool", verifyPool<Pool::Lp, true>, runPool<Pool::Lp, true>},
+    {"GlobalMaxPool", verifyPool<Pool::Max, true>, runPool<Pool::Max, true>},
+    {"LpPool", verifyPool<Pool::Lp, false>, runPool<Pool::Lp, false>},
+    {"MaxPool", verifyPool<Pool::Max, false>, runPool<Pool::Max, false>},
+};
+
+} // namespace
+
+KernelTable poolingKernels() {
+  return {kKernels, sizeof(kKernels) / sizeof(kKernels[0])};
+}
+
+} // namespace npu::rt::hk
