@@ -579,6 +579,20 @@ static FailureOr<int> foldConstants(LoadedModel &loaded, std::string &error) {
   return folded;
 }
 
+/// Every value name the graph defines: inputs, initializers, node outputs
+/// (what a name given to an inlined or unrolled value must avoid).
+static StringSet<> graphValueNames(const onnx::GraphProto &graph) {
+  StringSet<> names;
+  for (const auto &in : graph.input())
+    names.insert(in.name());
+  for (const auto &t : graph.initializer())
+    names.insert(t.name());
+  for (const auto &n : graph.node())
+    for (const auto &out : n.output())
+      names.insert(out);
+  return names;
+}
+
 /// The static tensor type of a graph's output `i` as "elem:d0xd1x...", or
 /// empty when it is not a fully static tensor.
 static std::string staticTypeKey(const onnx::ValueInfoProto &v) {
@@ -645,14 +659,7 @@ static FailureOr<int> inlineIfs(LoadedModel &loaded, std::string &error) {
   if (llvm::none_of(graph.node(),
                     [&](const onnx::NodeProto &n) { return decide(n) >= 0; }))
     return 0;
-  StringSet<> names;
-  for (const auto &in : graph.input())
-    names.insert(in.name());
-  for (const auto &t : graph.initializer())
-    names.insert(t.name());
-  for (const auto &n : graph.node())
-    for (const auto &out : n.output())
-      names.insert(out);
+  StringSet<> names = graphValueNames(graph);
   google::protobuf::RepeatedPtrField<onnx::NodeProto> nodes;
   std::vector<onnx::TensorProto> moved;
   int removed = 0;
@@ -855,14 +862,7 @@ static FailureOr<int> unrollLoops(LoadedModel &loaded, std::string &error) {
         return tripCount(n) >= 0;
       }))
     return 0;
-  StringSet<> names;
-  for (const auto &in : graph.input())
-    names.insert(in.name());
-  for (const auto &t : graph.initializer())
-    names.insert(t.name());
-  for (const auto &n : graph.node())
-    for (const auto &out : n.output())
-      names.insert(out);
+  StringSet<> names = graphValueNames(graph);
   auto fresh = [&](const std::string &base) {
     std::string name = base;
     for (int k = 0; names.contains(name); ++k)
