@@ -19,7 +19,8 @@ bool isFoldOnlyOp(StringRef opType) {
                                           "Expand",  "Neg",   "Min",
                                           "Max",     "Less",  "ReduceProd",
                                           "Greater", "Not",   "Floor",
-                                          "Ceil",    "Abs",   "If",    "Loop"};
+                                          "Ceil",    "Abs",   "If",
+                                          "Loop"};
   return is_contained(ops, opType);
 }
 

@@ -952,7 +952,8 @@ static FailureOr<int> unrollLoops(LoadedModel &loaded, std::string &error) {
       if (out.empty())
         continue;
       if (trips == 0) {
-        error = "node '" + label + "' (Loop): a scan output of zero "
+        error = "node '" + label +
+                "' (Loop): a scan output of zero "
                 "iterations has no static shape";
         return failure();
       }
@@ -1004,8 +1005,7 @@ static FailureOr<int> unrollLoops(LoadedModel &loaded, std::string &error) {
         continue;
       const auto &n = nodes.Get(k);
       if (!llvm::all_of(n.input(), [&](const std::string &in) {
-            return in.empty() || produced.contains(in) ||
-                   !names.contains(in);
+            return in.empty() || produced.contains(in) || !names.contains(in);
           }))
         continue;
       for (const auto &out : n.output())

@@ -74,20 +74,47 @@ uint16_t floatToBf16(float f) {
 
 bool typeFromOnnx(int64_t code, ElementType &type) {
   switch (code) {
-  case 1: type = ElementType::F32; return true;
-  case 2: type = ElementType::U8; return true;
-  case 3: type = ElementType::I8; return true;
-  case 4: type = ElementType::U16; return true;
-  case 5: type = ElementType::I16; return true;
-  case 6: type = ElementType::I32; return true;
-  case 7: type = ElementType::I64; return true;
-  case 9: type = ElementType::Bool; return true;
-  case 10: type = ElementType::F16; return true;
-  case 11: type = ElementType::F64; return true;
-  case 12: type = ElementType::U32; return true;
-  case 13: type = ElementType::U64; return true;
-  case 16: type = ElementType::BF16; return true;
-  default: return false;
+  case 1:
+    type = ElementType::F32;
+    return true;
+  case 2:
+    type = ElementType::U8;
+    return true;
+  case 3:
+    type = ElementType::I8;
+    return true;
+  case 4:
+    type = ElementType::U16;
+    return true;
+  case 5:
+    type = ElementType::I16;
+    return true;
+  case 6:
+    type = ElementType::I32;
+    return true;
+  case 7:
+    type = ElementType::I64;
+    return true;
+  case 9:
+    type = ElementType::Bool;
+    return true;
+  case 10:
+    type = ElementType::F16;
+    return true;
+  case 11:
+    type = ElementType::F64;
+    return true;
+  case 12:
+    type = ElementType::U32;
+    return true;
+  case 13:
+    type = ElementType::U64;
+    return true;
+  case 16:
+    type = ElementType::BF16;
+    return true;
+  default:
+    return false;
   }
 }
 

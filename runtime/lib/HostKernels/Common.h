@@ -35,15 +35,15 @@ using Tensors = std::vector<HostTensorView>;
 
 // The signatures of HostKernel::verify and HostKernel::run.
 #define HK_VERIFY_ARGS                                                         \
-  [[maybe_unused]] const ::npu::rt::HostNode &node,                           \
-      [[maybe_unused]] const ::npu::rt::hk::Tensors &in,                      \
-      [[maybe_unused]] const ::npu::rt::hk::Tensors &out,                     \
+  [[maybe_unused]] const ::npu::rt::HostNode &node,                            \
+      [[maybe_unused]] const ::npu::rt::hk::Tensors &in,                       \
+      [[maybe_unused]] const ::npu::rt::hk::Tensors &out,                      \
       [[maybe_unused]] std::string &why
 #define HK_RUN_ARGS                                                            \
-  [[maybe_unused]] const ::npu::rt::HostNode &node,                           \
-      [[maybe_unused]] const ::npu::rt::hk::Tensors &in,                      \
-      [[maybe_unused]] const ::npu::rt::hk::Tensors &out,                     \
-      [[maybe_unused]] ::npu::rt::HostWork &work,                             \
+  [[maybe_unused]] const ::npu::rt::HostNode &node,                            \
+      [[maybe_unused]] const ::npu::rt::hk::Tensors &in,                       \
+      [[maybe_unused]] const ::npu::rt::hk::Tensors &out,                      \
+      [[maybe_unused]] ::npu::rt::HostWork &work,                              \
       [[maybe_unused]] std::string &why
 
 /// The kernel tables of the op families, merged by HostKernels.cpp.
@@ -55,9 +55,9 @@ KernelTable elementwiseKernels();
 KernelTable indexingKernels();
 KernelTable reductionKernels();
 KernelTable shapeKernels();
-KernelTable resizeKernels();  // Resize.cpp
-KernelTable poolingKernels(); // Pooling.cpp
-KernelTable mathKernels();    // Math.cpp: Pad, Clip, Einsum
+KernelTable resizeKernels();    // Resize.cpp
+KernelTable poolingKernels();   // Pooling.cpp
+KernelTable mathKernels();      // Math.cpp: Pad, Clip, Einsum
 KernelTable rearrangeKernels(); // Rearrange.cpp: DepthToSpace, SpaceToDepth
 
 //===----------------------------------------------------------------------===//
@@ -82,9 +82,15 @@ const char *typeStr(ElementType type);
 //===----------------------------------------------------------------------===//
 
 /// Storage types without a C++ arithmetic equivalent.
-struct Half { uint16_t bits; };     ///< IEEE binary16.
-struct BFloat16 { uint16_t bits; }; ///< bfloat16.
-struct Bool8 { uint8_t bits; };     ///< ONNX bool: one byte, nonzero = true.
+struct Half {
+  uint16_t bits;
+}; ///< IEEE binary16.
+struct BFloat16 {
+  uint16_t bits;
+}; ///< bfloat16.
+struct Bool8 {
+  uint8_t bits;
+}; ///< ONNX bool: one byte, nonzero = true.
 
 float halfToFloat(uint16_t h);
 uint16_t floatToHalf(float f); ///< Round to nearest even.
@@ -141,19 +147,32 @@ template <class S> struct Tag { using type = S; };
 /// Calls f(Tag<S>{}) with S the storage type of `type`.
 template <class F> decltype(auto) visitType(ElementType type, F &&f) {
   switch (type) {
-  case ElementType::F32: return f(Tag<float>{});
-  case ElementType::I8: return f(Tag<int8_t>{});
-  case ElementType::I32: return f(Tag<int32_t>{});
-  case ElementType::U8: return f(Tag<uint8_t>{});
-  case ElementType::I64: return f(Tag<int64_t>{});
-  case ElementType::F16: return f(Tag<Half>{});
-  case ElementType::Bool: return f(Tag<Bool8>{});
-  case ElementType::I16: return f(Tag<int16_t>{});
-  case ElementType::U16: return f(Tag<uint16_t>{});
-  case ElementType::U32: return f(Tag<uint32_t>{});
-  case ElementType::U64: return f(Tag<uint64_t>{});
-  case ElementType::F64: return f(Tag<double>{});
-  case ElementType::BF16: return f(Tag<BFloat16>{});
+  case ElementType::F32:
+    return f(Tag<float>{});
+  case ElementType::I8:
+    return f(Tag<int8_t>{});
+  case ElementType::I32:
+    return f(Tag<int32_t>{});
+  case ElementType::U8:
+    return f(Tag<uint8_t>{});
+  case ElementType::I64:
+    return f(Tag<int64_t>{});
+  case ElementType::F16:
+    return f(Tag<Half>{});
+  case ElementType::Bool:
+    return f(Tag<Bool8>{});
+  case ElementType::I16:
+    return f(Tag<int16_t>{});
+  case ElementType::U16:
+    return f(Tag<uint16_t>{});
+  case ElementType::U32:
+    return f(Tag<uint32_t>{});
+  case ElementType::U64:
+    return f(Tag<uint64_t>{});
+  case ElementType::F64:
+    return f(Tag<double>{});
+  case ElementType::BF16:
+    return f(Tag<BFloat16>{});
   }
   return f(Tag<float>{}); // Unreachable once verify checked the type.
 }

@@ -130,11 +130,10 @@ bool runGatherElements(HK_RUN_ARGS) {
   normAxis(axis, int64_t(in[0].shape.size()));
   size_t eb = elementBytes(in[0].type);
   work.scalarOps += in[1].numElements();
-  return forEachElementIndex(node, in[0], in[1], axis, why,
-                             [&](uint64_t p, uint64_t off) {
-                               copyBytes(out[0].data + p * eb,
-                                           in[0].data + off * eb, eb);
-                             });
+  return forEachElementIndex(
+      node, in[0], in[1], axis, why, [&](uint64_t p, uint64_t off) {
+        copyBytes(out[0].data + p * eb, in[0].data + off * eb, eb);
+      });
 }
 
 /// Scatter reductions: "none" (opset 11+), "add"/"mul" (16), "max"/"min"
@@ -195,8 +194,7 @@ void combine(Reduction r, ElementType type, uint8_t *dst, uint64_t dOff,
 bool verifyScatterElements(HK_VERIFY_ARGS) {
   int64_t axis;
   Reduction r;
-  if (!checkAttrs(node, {{"axis", AK::Int}, {"reduction", AK::String}},
-                  why) ||
+  if (!checkAttrs(node, {{"axis", AK::Int}, {"reduction", AK::String}}, why) ||
       !checkArity(node, in, out, 3, 3, 1, why) ||
       !verifyElementsIndices(node, in, axis, why) ||
       !checkSameType(node, in, 0, 2, why) ||
@@ -215,11 +213,10 @@ bool runScatterElements(HK_RUN_ARGS) {
   reductionAttr(node, in[0].type, r, why);
   copyBytes(out[0].data, in[0].data, in[0].sizeBytes());
   work.scalarOps += in[1].numElements();
-  return forEachElementIndex(node, in[0], in[1], axis, why,
-                             [&](uint64_t p, uint64_t off) {
-                               combine(r, in[0].type, out[0].data, off,
-                                       in[2].data, p, 1);
-                             });
+  return forEachElementIndex(
+      node, in[0], in[1], axis, why, [&](uint64_t p, uint64_t off) {
+        combine(r, in[0].type, out[0].data, off, in[2].data, p, 1);
+      });
 }
 
 //===----------------------------------------------------------------------===//
@@ -297,7 +294,7 @@ bool runGatherND(HK_RUN_ARGS) {
   return forEachNDTuple(node, in[0], in[1], batch, why,
                         [&](uint64_t t, uint64_t off) {
                           copyBytes(out[0].data + t * slice * eb,
-                                      in[0].data + off * eb, slice * eb);
+                                    in[0].data + off * eb, slice * eb);
                         });
 }
 
@@ -311,8 +308,8 @@ bool verifyScatterND(HK_VERIFY_ARGS) {
       !reductionAttr(node, in[0].type, r, why))
     return false;
   if (in[2].shape != shape)
-    return fail(why, node, "updates are ", shapeStr(in[2].shape),
-                ", expected ", shapeStr(shape));
+    return fail(why, node, "updates are ", shapeStr(in[2].shape), ", expected ",
+                shapeStr(shape));
   return checkOutput(node, out, 0, in[0].type, in[0].shape, why);
 }
 
@@ -325,11 +322,10 @@ bool runScatterND(HK_RUN_ARGS) {
   work.scalarOps += in[1].numElements();
   work.vectorOps += in[2].numElements();
   work.laneBytes = elementBytes(in[0].type);
-  return forEachNDTuple(node, in[0], in[1], 0, why,
-                        [&](uint64_t t, uint64_t off) {
-                          combine(r, in[0].type, out[0].data, off, in[2].data,
-                                  t * slice, slice);
-                        });
+  return forEachNDTuple(
+      node, in[0], in[1], 0, why, [&](uint64_t t, uint64_t off) {
+        combine(r, in[0].type, out[0].data, off, in[2].data, t * slice, slice);
+      });
 }
 
 //===----------------------------------------------------------------------===//

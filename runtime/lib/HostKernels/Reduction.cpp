@@ -1,4 +1,5 @@
-//===- Reduction.cpp - reductions and scans along axes ----------------------===//
+//===- Reduction.cpp - reductions and scans along axes
+//----------------------===//
 //
 // ArgMax / ArgMin (opset 13), Hardmax (1-11 coerced 2-D, 13 along an
 // axis), TopK (10/11), CumSum (14) and the Reduce* family (1-18: axes as
@@ -245,13 +246,12 @@ bool runTopK(HK_RUN_ARGS) {
 // `exclusive` leaves out the element itself, `reverse` sums from the end.
 //===----------------------------------------------------------------------===//
 
-constexpr TypeSet kCumSumTypes =
-    kFloatTypes | bit(ElementType::I32) | bit(ElementType::I64) |
-    bit(ElementType::U32) | bit(ElementType::U64);
+constexpr TypeSet kCumSumTypes = kFloatTypes | bit(ElementType::I32) |
+                                 bit(ElementType::I64) | bit(ElementType::U32) |
+                                 bit(ElementType::U64);
 
 bool verifyCumSum(HK_VERIFY_ARGS) {
-  if (!checkAttrs(node, {{"exclusive", AK::Int}, {"reverse", AK::Int}},
-                  why) ||
+  if (!checkAttrs(node, {{"exclusive", AK::Int}, {"reverse", AK::Int}}, why) ||
       !checkArity(node, in, out, 2, 2, 1, why) ||
       !checkType(node, in, 0, kCumSumTypes, why) ||
       !checkType(node, in, 1, kIndexTypes, why) ||

@@ -64,8 +64,7 @@ bool runCopy(HK_RUN_ARGS) { return copyInput(in, out, work); }
 
 bool sameCount(const HostNode &node, const Tensors &in, const Tensors &out,
                std::string &why) {
-  if (out[0].type != in[0].type || out[0].numElements() !=
-                                       in[0].numElements())
+  if (out[0].type != in[0].type || out[0].numElements() != in[0].numElements())
     return fail(why, node, "output ", typeStr(out[0].type), " ",
                 shapeStr(out[0].shape), " does not hold input ",
                 typeStr(in[0].type), " ", shapeStr(in[0].shape));
@@ -77,8 +76,7 @@ bool sameCount(const HostNode &node, const Tensors &in, const Tensors &out,
 //===----------------------------------------------------------------------===//
 
 bool verifyIdentity(HK_VERIFY_ARGS) {
-  return checkAttrs(node, {}, why) &&
-         checkArity(node, in, out, 1, 1, 1, why) &&
+  return checkAttrs(node, {}, why) && checkArity(node, in, out, 1, 1, 1, why) &&
          checkOutput(node, out, 0, in[0].type, in[0].shape, why);
 }
 
@@ -163,8 +161,7 @@ bool squeezeShape(const HostNode &node, const Shape &s,
     for (int64_t a : *axes) {
       int64_t n = a;
       if (!normAxis(n, r))
-        return fail(why, node, "axis ", a, " out of range [", -r, ", ", r,
-                    ")");
+        return fail(why, node, "axis ", a, " out of range [", -r, ", ", r, ")");
       if (drop[n])
         return fail(why, node, "axis ", a, " repeated");
       if (s[n] != 1)
@@ -225,8 +222,8 @@ template <bool Un> bool verifySqueeze(HK_VERIFY_ARGS) {
   int64_t r = int64_t(in[0].shape.size()), n = in[1].shape[0],
           expect = Un ? r + n : r - n;
   if (int64_t(out[0].shape.size()) != expect)
-    return fail(why, node, "output ", shapeStr(out[0].shape), " must have rank ",
-                expect);
+    return fail(why, node, "output ", shapeStr(out[0].shape),
+                " must have rank ", expect);
   return true;
 }
 
@@ -238,8 +235,8 @@ template <bool Un> bool runSqueeze(HK_RUN_ARGS) {
              : squeezeShape(node, in[0].shape, &axes, shape, why)))
       return false;
     if (shape != out[0].shape)
-      return fail(why, node, "axes give ", shapeStr(shape),
-                  ", the output is ", shapeStr(out[0].shape));
+      return fail(why, node, "axes give ", shapeStr(shape), ", the output is ",
+                  shapeStr(out[0].shape));
   }
   return copyInput(in, out, work);
 }
@@ -303,22 +300,20 @@ bool runConcat(HK_RUN_ARGS) {
 bool verifySlice(HK_VERIFY_ARGS) {
   bool attr = node.opset < 10;
   if (attr) {
-    if (!checkAttrs(node,
-                    {{"starts", AK::Ints}, {"ends", AK::Ints},
-                     {"axes", AK::Ints}},
-                    why) ||
+    if (!checkAttrs(
+            node,
+            {{"starts", AK::Ints}, {"ends", AK::Ints}, {"axes", AK::Ints}},
+            why) ||
         !checkArity(node, in, out, 1, 1, 1, why))
       return false;
     if (!node.getInts("starts") || !node.getInts("ends"))
       return fail(why, node, "attributes 'starts' and 'ends' are required");
   } else {
-    if (!checkAttrs(node, {}, why) ||
-        !checkArity(node, in, out, 3, 5, 1, why))
+    if (!checkAttrs(node, {}, why) || !checkArity(node, in, out, 3, 5, 1, why))
       return false;
     for (size_t i = 1; i < in.size(); ++i)
-      if (in[i].present &&
-          (!check1DInts(node, in, i, kIndexTypes, why) ||
-           !checkSameType(node, in, 1, i, why)))
+      if (in[i].present && (!check1DInts(node, in, i, kIndexTypes, why) ||
+                            !checkSameType(node, in, 1, i, why)))
         return false;
     for (size_t i = 2; i < in.size(); ++i)
       if (in[i].present && in[i].shape != in[1].shape)
@@ -415,8 +410,7 @@ bool verifyExpand(HK_VERIFY_ARGS) {
   if (!checkOutputRank(node, out, 0, in[0].type, rank, why))
     return false;
   Shape b;
-  if (!broadcastShapes({&in[0].shape, &out[0].shape}, b) ||
-      b != out[0].shape)
+  if (!broadcastShapes({&in[0].shape, &out[0].shape}, b) || b != out[0].shape)
     return fail(why, node, "output ", shapeStr(out[0].shape),
                 " is not a broadcast of input ", shapeStr(in[0].shape));
   return true;
@@ -608,9 +602,8 @@ bool runRange(HK_RUN_ARGS) {
           ++q; // Ceiling of a positive quotient.
         count = q > 0 ? double(q) : 0;
       } else {
-        count = std::max(std::ceil((double(limit) - double(start)) /
-                                   double(delta)),
-                         0.0);
+        count = std::max(
+            std::ceil((double(limit) - double(start)) / double(delta)), 0.0);
       }
       if (std::isnan(count) || count != double(out[0].shape[0]))
         return fail(why, node, "start, limit and delta give ", count,

@@ -28,11 +28,12 @@
 // `load_cycles`, `compute_cycles`, `store_cycles` its busy cycles per queue.
 // (Block-sparse matmuls, which the compiler does not emit yet, would be
 // counted dense; a host op's work is estimated from its operand sizes,
-// npu::rt::estimateHostWork, where npu-run counts what its kernel did.) The roofline lower bound is max(MACs / peak MACs per cycle,
-// compulsory DRAM bytes / DRAM bytes per cycle), compulsory traffic being
-// weights, inputs and outputs once (Williams, Waterman and Patterson,
-// "Roofline", CACM 2009). Peak MACs per cycle is rows x columns of the array,
-// divided by the FP32 rate divisor when every matmul is FP32.
+// npu::rt::estimateHostWork, where npu-run counts what its kernel did.) The
+// roofline lower bound is max(MACs / peak MACs per cycle, compulsory DRAM bytes
+// / DRAM bytes per cycle), compulsory traffic being weights, inputs and outputs
+// once (Williams, Waterman and Patterson, "Roofline", CACM 2009). Peak MACs per
+// cycle is rows x columns of the array, divided by the FP32 rate divisor when
+// every matmul is FP32.
 //
 //===----------------------------------------------------------------------===//
 
