@@ -958,13 +958,21 @@ LogicalResult HostOp::verify() {
                          "shaped tensors of ONNX numeric types; got ")
              << t;
   }
-  rt::HostNode node;
   std::string why;
-  if (failed(getHostNode(node, why)))
+  if (failed(verifyWithHostKernel(why)))
     return emitOpError(why);
+  return success();
+}
+
+LogicalResult HostOp::verifyWithHostKernel(std::string &why) {
+  rt::HostNode node;
+  if (failed(getHostNode(node, why)))
+    return failure();
   const rt::HostKernel *kernel = rt::lookupHostKernel(node.opType);
-  if (!kernel)
-    return emitOpError("the host CPU has no kernel for ONNX ") << node.opType;
+  if (!kernel) {
+    why = "the host CPU has no kernel for ONNX " + node.opType;
+    return failure();
+  }
   // The kernel sees every input slot, absent ones marked.
   std::vector<rt::HostTensorView> present = toHostViews(getInputs().getTypes());
   std::vector<rt::HostTensorView> inputs;
@@ -977,7 +985,6 @@ LogicalResult HostOp::verify() {
       inputs.back().present = false;
     }
   }
-  if (!kernel->verify(node, inputs, toHostViews(getResultTypes()), why))
-    return emitOpError(why);
-  return success();
+  return success(
+      kernel->verify(node, inputs, toHostViews(getResultTypes()), why));
 }

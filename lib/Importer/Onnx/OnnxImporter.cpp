@@ -571,21 +571,8 @@ LogicalResult GraphImporter::importOnHost(const onnx::NodeProto &node,
       builder.getI64IntegerAttr(loaded.opset), builder.getDictionaryAttr(attrs),
       builder.getDenseBoolArrayAttr(present), builder.getStringAttr(why),
       inputs);
-  rt::HostNode hostNode;
   std::string problem;
-  std::vector<rt::HostTensorView> inViews;
-  size_t next = 0;
-  std::vector<rt::HostTensorView> presentViews =
-      toHostViews(ValueRange(inputs).getTypes());
-  for (bool p : present) {
-    inViews.emplace_back();
-    if (p)
-      inViews.back() = presentViews[next++];
-    else
-      inViews.back().present = false;
-  }
-  if (failed(host.getHostNode(hostNode, problem)) ||
-      !kernel->verify(hostNode, inViews, toHostViews(results), problem)) {
+  if (failed(host.verifyWithHostKernel(problem))) {
     host.erase();
     return refuse(problem);
   }
