@@ -141,6 +141,17 @@ bool axisAttr(const HostNode &node, int64_t rank, int64_t dflt, int64_t &axis,
   return true;
 }
 
+bool verifySoftmaxAxis(const HostNode &node, const Tensors &in,
+                       const Tensors &out, std::string &why) {
+  int64_t axis, r = int64_t(in[0].shape.size());
+  if (node.opset >= 13 ? !axisAttr(node, r, -1, axis, why)
+                       : !axisAttr(node, r, 1, axis, why, true))
+    return false;
+  if (node.opset >= 13 && r == 0)
+    return fail(why, node, "input must have rank >= 1");
+  return checkOutput(node, out, 0, in[0].type, in[0].shape, why);
+}
+
 bool broadcastShapes(const std::vector<const Shape *> &shapes, Shape &result) {
   size_t rank = 0;
   for (const Shape *s : shapes)

@@ -261,6 +261,13 @@ inline bool normAxis(int64_t &axis, int64_t rank) {
 bool axisAttr(const HostNode &node, int64_t rank, int64_t dflt, int64_t &axis,
               std::string &why, bool inclusive = false);
 
+/// The Softmax family's (Softmax, LogSoftmax, Hardmax) `axis` for input 0
+/// and its output: before opset 13 the input is coerced to 2-D at `axis`
+/// (default 1, range [-r, r]); from 13 the op works along `axis` (default
+/// -1) of an input of rank >= 1. The output has the input's type and shape.
+bool verifySoftmaxAxis(const HostNode &node, const Tensors &in,
+                       const Tensors &out, std::string &why);
+
 /// Multidirectional (NumPy) broadcast of `shapes`; false if incompatible.
 bool broadcastShapes(const std::vector<const Shape *> &shapes, Shape &result);
 

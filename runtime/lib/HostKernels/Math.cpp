@@ -742,13 +742,7 @@ bool verifySoftmax(HK_VERIFY_ARGS) {
                                   : kFloatTypes & ~bit(ElementType::BF16),
                  why))
     return false;
-  int64_t axis, r = int64_t(in[0].shape.size());
-  if (node.opset >= 13 ? !axisAttr(node, r, -1, axis, why)
-                       : !axisAttr(node, r, 1, axis, why, true))
-    return false;
-  if (node.opset >= 13 && r == 0)
-    return fail(why, node, "input must have rank >= 1");
-  return checkOutput(node, out, 0, in[0].type, in[0].shape, why);
+  return verifySoftmaxAxis(node, in, out, why);
 }
 
 template <bool Log> bool runSoftmax(HK_RUN_ARGS) {

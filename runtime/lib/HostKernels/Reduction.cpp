@@ -109,13 +109,7 @@ bool verifyHardmax(HK_VERIFY_ARGS) {
       !checkArity(node, in, out, 1, 1, 1, why) ||
       !checkType(node, in, 0, kFloatTypes, why))
     return false;
-  int64_t axis, r = int64_t(in[0].shape.size());
-  if (node.opset >= 13 ? !axisAttr(node, r, -1, axis, why)
-                       : !axisAttr(node, r, 1, axis, why, true))
-    return false;
-  if (node.opset >= 13 && r == 0)
-    return fail(why, node, "input must have rank >= 1");
-  return checkOutput(node, out, 0, in[0].type, in[0].shape, why);
+  return verifySoftmaxAxis(node, in, out, why);
 }
 
 bool runHardmax(HK_RUN_ARGS) {
