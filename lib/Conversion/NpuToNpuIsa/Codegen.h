@@ -14,6 +14,7 @@
 #ifndef NPU_LIB_CONVERSION_NPUTONPUISA_CODEGEN_H
 #define NPU_LIB_CONVERSION_NPUTONPUISA_CODEGEN_H
 
+#include "npu/Conversion/BackendModels.h"
 #include "npu/Dialect/Npu/IR/NpuBackendInterface.h"
 #include "npu/Dialect/Npu/IR/NpuOps.h"
 #include "npu/Dialect/NpuIsa/IR/NpuIsaOps.h"
@@ -328,6 +329,16 @@ DictionaryAttr tilesAttr(Builder &b,
 /// of several ops, npu.tiles on the anchor). Fails, with an error on the
 /// layer, when its unit is not the one its anchor runs on.
 LogicalResult inlineLayers(func::FuncOp func);
+
+/// A backend pass (the generated base `PassBase`) whose context gets the
+/// BackendOpInterface models of the npu ops, which every backend pass asks.
+template <typename PassBase> struct WithBackendModels : PassBase {
+  using PassBase::PassBase;
+  void getDependentDialects(DialectRegistry &registry) const override {
+    PassBase::getDependentDialects(registry);
+    ::npu::registerBackendInterfaceModels(registry);
+  }
+};
 
 void registerPlacementModels(MLIRContext *context);
 void registerHostModels(MLIRContext *context);

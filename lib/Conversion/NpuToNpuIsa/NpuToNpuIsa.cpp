@@ -231,12 +231,9 @@ void npu::registerBackendInterfaceModels(DialectRegistry &registry) {
 namespace {
 
 struct ConvertNpuToNpuIsaPass
-    : npu::impl::ConvertNpuToNpuIsaBase<ConvertNpuToNpuIsaPass> {
-  using Base::Base;
-  void getDependentDialects(DialectRegistry &registry) const override {
-    Base::getDependentDialects(registry);
-    registerBackendInterfaceModels(registry);
-  }
+    : codegen::WithBackendModels<
+          npu::impl::ConvertNpuToNpuIsaBase<ConvertNpuToNpuIsaPass>> {
+  using WithBackendModels::WithBackendModels;
   void runOnOperation() override {
     auto [target, func] = codegen::targetAndMain(getOperation(), targetName);
     if (!target)

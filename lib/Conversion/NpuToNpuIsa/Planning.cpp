@@ -72,12 +72,9 @@ npu::codegen::targetAndMain(ModuleOp module, StringRef targetOption) {
 
 namespace {
 
-struct NpuAssignTilesPass : npu::impl::NpuAssignTilesBase<NpuAssignTilesPass> {
-  using Base::Base;
-  void getDependentDialects(DialectRegistry &registry) const override {
-    Base::getDependentDialects(registry);
-    registerBackendInterfaceModels(registry);
-  }
+struct NpuAssignTilesPass
+    : WithBackendModels<npu::impl::NpuAssignTilesBase<NpuAssignTilesPass>> {
+  using WithBackendModels::WithBackendModels;
   void runOnOperation() override {
     std::pair<const rt::TargetDesc *, func::FuncOp> found =
         targetAndMain(getOperation(), targetName);
@@ -117,12 +114,9 @@ struct NpuAssignTilesPass : npu::impl::NpuAssignTilesBase<NpuAssignTilesPass> {
   }
 };
 
-struct NpuPlanMemoryPass : npu::impl::NpuPlanMemoryBase<NpuPlanMemoryPass> {
-  using Base::Base;
-  void getDependentDialects(DialectRegistry &registry) const override {
-    Base::getDependentDialects(registry);
-    registerBackendInterfaceModels(registry);
-  }
+struct NpuPlanMemoryPass
+    : WithBackendModels<npu::impl::NpuPlanMemoryBase<NpuPlanMemoryPass>> {
+  using WithBackendModels::WithBackendModels;
   void runOnOperation() override {
     auto [target, func] = targetAndMain(getOperation(), targetName);
     if (!target)

@@ -65,12 +65,9 @@ namespace {
 
 using namespace npu::codegen;
 
-struct NpuFormLayersPass : npu::impl::NpuFormLayersBase<NpuFormLayersPass> {
-  using Base::Base;
-  void getDependentDialects(DialectRegistry &registry) const override {
-    Base::getDependentDialects(registry);
-    registerBackendInterfaceModels(registry);
-  }
+struct NpuFormLayersPass
+    : WithBackendModels<npu::impl::NpuFormLayersBase<NpuFormLayersPass>> {
+  using WithBackendModels::WithBackendModels;
   void runOnOperation() override {
     auto [target, func] = targetAndMain(getOperation(), targetName);
     if (!target)
