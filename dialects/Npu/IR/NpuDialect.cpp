@@ -246,10 +246,13 @@ LogicalResult verifyNpuAttribute(Operation *op, NamedAttribute attr,
                   Twine(i.getInt()));
     return success();
   };
-  if (name == "npu.dram" || name == "npu.weights_dram" ||
-      name == "npu.reciprocals_dram" || name == "npu.requant_dram" ||
-      name == "npu.lut_dram" || name == "npu.dram_size" ||
-      name == "npu.arena_bytes" || name == "npu.arena_lower_bound")
+  // `npu.dram`, `npu.weights_dram` and every `npu.<role>_dram` of an op's
+  // constant tables (BackendOpInterface::getConstantTables).
+  if (name == "npu.dram" ||
+      (name.starts_with("npu.") && name.ends_with("_dram") &&
+       name != "npu.results_dram") ||
+      name == "npu.dram_size" || name == "npu.arena_bytes" ||
+      name == "npu.arena_lower_bound")
     return integerIn(0, kMaxDramOffset);
   if (name == "npu.results_dram") {
     auto list = dyn_cast<DenseI64ArrayAttr>(value);

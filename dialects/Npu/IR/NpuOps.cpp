@@ -1,6 +1,7 @@
 //===- NpuOps.cpp - npu dialect verifiers, folders, canonicalisation -----===//
 
 #include "npu/Dialect/Npu/IR/NpuOps.h"
+#include "npu/Dialect/Npu/Utils/QuantParams.h"
 
 #include "mlir/Dialect/Quant/IR/QuantTypes.h"
 #include "mlir/Dialect/Traits.h"
@@ -92,6 +93,53 @@ std::optional<double> npu::evaluateElementwise(Operation *op,
 bool npu::isTableActivation(Operation *op) {
   return isa<SigmoidOp, HardSigmoidOp, HardSwishOp, TanhOp, LeakyReluOp,
              ClampOp>(op);
+}
+
+DenseElementsAttr npu::int8ActivationTable(Operation *op) {
+  auto uniformOf = [](Type type) {
+    auto t = dyn_cast<RankedTensorType>(type);
+    auto q =
+        t ? dyn_cast<quant::UniformQuantizedType>(t.getElementType()) : nullptr;
+    return q && q.getStorageTypeIntegralWidth() == 8 && q.isSigned() ? q
+                                                                     : nullptr;
+  };
+  if (!isTableActivation(op) || op->getNumOperands() != 1 ||
+      op->getNumResults() != 1)
+    return nullptr;
+  auto in = uniformOf(op->getOperand(0).getType());
+  auto out = uniformOf(op->getResult(0).getType());
+  if (!in || !out)
+    return nullptr;
+  std::array<int8_t, 256> table = ptq::buildLookupTable(
+      {in.getScale(), int32_t(in.getZeroPoint())},
+      {out.getScale(), int32_t(out.getZeroPoint())},
+      [&](double x) { return *evaluateElementwise(op, {x}); });
+  auto type =
+      RankedTensorType::get({256}, IntegerType::get(op->getContext(), 8));
+  return DenseElementsAttr::get(type, ArrayRef(table));
+}
+
+namespace {
+/// An activation with INT8 operand and result is its lookup table: the
+/// table is computed here, in the quantized IR, once (TOSA's TABLE, TFLite's
+/// LUT-based INT8 activations).
+struct Int8ActivationToTable : RewritePattern {
+  Int8ActivationToTable(MLIRContext *context)
+      : RewritePattern(MatchAnyOpTypeTag(), /*benefit=*/1, context) {}
+  LogicalResult matchAndRewrite(Operation *op,
+                                PatternRewriter &rewriter) const override {
+    DenseElementsAttr table = int8ActivationTable(op);
+    if (!table)
+      return failure();
+    rewriter.replaceOpWithNewOp<LookupTableOp>(op, op->getResult(0).getType(),
+                                               op->getOperand(0), table);
+    return success();
+  }
+};
+} // namespace
+
+void NpuDialect::getCanonicalizationPatterns(RewritePatternSet &results) const {
+  results.add<Int8ActivationToTable>(getContext());
 }
 
 std::pair<std::string, std::string> npu::onnxNodeOf(Operation *op) {

@@ -2,14 +2,14 @@
 //
 // See the pass description in Passes.td and docs/quantization.md. The
 // parameter choices (nudged zero points, symmetric per-channel weights,
-// bias at s_in * s_w) are npu/Quantization/QuantParams.h.
+// bias at s_in * s_w) are npu/Dialect/Npu/Utils/QuantParams.h.
 //
 //===----------------------------------------------------------------------===//
 
 #include "npu/Dialect/Npu/IR/NpuBackendInterface.h"
 #include "npu/Dialect/Npu/IR/NpuOps.h"
 #include "npu/Dialect/Npu/Transforms/Passes.h"
-#include "npu/Quantization/QuantParams.h"
+#include "npu/Dialect/Npu/Utils/QuantParams.h"
 
 #include "mlir/Dialect/Quant/IR/QuantTypes.h"
 #include "mlir/IR/Matchers.h"
@@ -314,10 +314,16 @@ void QuantizePass::quantizeLut(Operation *op, OpBuilder &b) {
   if (!input || !outType)
     return;
   b.setInsertionPoint(op);
+  // The INT8 activation, then its table (computed here, in the quantized
+  // IR: the code generator only places it).
   Operation *q =
       b.create(op->getLoc(), op->getName().getIdentifier(), ValueRange{input},
                TypeRange{*outType}, op->getAttrs());
-  replaceWithInt8(op->getResult(0), q->getResult(0), b);
+  DenseElementsAttr table = int8ActivationTable(q);
+  auto lut = LookupTableOp::create(b, op->getLoc(), *outType, input, table);
+  lut->setDiscardableAttrs(op->getDiscardableAttrDictionary());
+  q->erase();
+  replaceWithInt8(op->getResult(0), lut.getResult(), b);
   op->erase();
 }
 

@@ -28,6 +28,8 @@
 #ifndef NPU_QUANTIZATION_CALIBRATION_H
 #define NPU_QUANTIZATION_CALIBRATION_H
 
+#include "npu/Dialect/Npu/Utils/QuantParams.h"
+
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -35,11 +37,6 @@
 #include <vector>
 
 namespace npu::ptq {
-
-/// A closed real interval [min, max]; min <= max.
-struct Range {
-  double min = 0, max = 0;
-};
 
 enum class CalibrationMethod { MinMax, Percentile, Entropy };
 

@@ -295,17 +295,15 @@ std::optional<ElementsAttr> avgPoolReciprocals(Operation *op);
 /// parameters per output channel {bias, multiplier, shift} as INT32:
 /// bias = q_bias[c] - zp_in * sum(q_w[c]) (the input zero point folded in,
 /// TFLite's way), multiplier and shift for s_in * s_w[c] / s_out
-/// (npu/Quantization/QuantParams.h). With an FP32 result, FP32 rows of
+/// (npu/Dialect/Npu/Utils/QuantParams.h). With an FP32 result, FP32 rows of
 /// scales s_in * s_w[c] and biases bias[c] - s_in * s_w[c] * zp_in *
 /// sum(q_w[c]). nullopt for other ops; an error on `op` and failure when a
 /// channel's multiplier is out of range.
 FailureOr<std::optional<ElementsAttr>> requantParams(Operation *op);
 
-/// The 256-entry INT8 table of an INT8 activation (sigmoid, hard sigmoid,
-/// hard swish, tanh, leaky ReLU, clamp with quantized types): entry q + 128
-/// is the result code of input code q, the real function evaluated in
-/// double precision on the dequantized input and quantized to the result
-/// type (round half away from zero, saturating). nullopt for other ops.
+/// The 256 INT8 codes of an npu.lookup_table (computed in the quantized IR:
+/// npu-quantize and canonicalization make every INT8 activation one, see
+/// npu::int8ActivationTable); nullopt for other ops.
 std::optional<ElementsAttr> lutTable(Operation *op);
 
 /// The stride-1 passes of a transposed convolution, one per output phase
@@ -369,8 +367,9 @@ public:
   LogicalResult run();
   /// The `planned` phase: makes the DRAM plan and records it on @main as
   /// attributes (`npu.dram` on arguments, results and ops; `npu.weights_dram`,
-  /// `npu.reciprocals_dram`; `npu.dram_size`, `npu.arena_bytes`,
-  /// `npu.arena_lower_bound` on the function), which `run` then follows.
+  /// `npu.<role>_dram` of the constant tables; `npu.dram_size`,
+  /// `npu.arena_bytes`, `npu.arena_lower_bound` on the function), which `run`
+  /// then follows.
   LogicalResult plan();
   void recordPlan();
   /// Operator fusion (or the groups recorded as `npu.fusion_group`):
@@ -409,6 +408,11 @@ public:
   LogicalResult emitElementwiseOp(Operation *op, int64_t layer);
   /// The DRAM buffer planned for `v` (its root's).
   Buffer bufferOf(Value v) { return buffers.lookup(root(v)); }
+  /// The DRAM buffer of `op`'s constant table `role` (getConstantTables);
+  /// offset -1 when it has none.
+  Buffer tableOf(Operation *op, StringRef role) {
+    return tables.lookup({op, role});
+  }
   /// Opens the layer-table entry of `op` (its ONNX node, op type and
   /// shapes); the instructions emitted next belong to it.
   void beginLayer(Operation *op);
@@ -639,12 +643,9 @@ private:
   /// Convolution (and transposed convolution) weights rearranged to
   /// [group][KH][KW][C/group][M/group], keyed by the op.
   llvm::DenseMap<Operation *, Buffer> convWeights;
-  /// Average poolings' reciprocal maps (avgPoolReciprocals), in DRAM.
-  llvm::DenseMap<Operation *, Buffer> poolReciprocals;
-  /// INT8 convolutions' requantization parameters (requantParams).
-  llvm::DenseMap<Operation *, Buffer> requantTables;
-  /// INT8 activations' lookup tables (lutTable).
-  llvm::DenseMap<Operation *, Buffer> lutTables;
+  /// The ops' constant tables (BackendOpInterface::getConstantTables), by
+  /// op and role.
+  llvm::DenseMap<std::pair<Operation *, StringRef>, Buffer> tables;
   SmallVector<std::pair<Value, Buffer>> copies; // (value, output buffer)
   struct TensorPlacement {
     std::string name;

@@ -13,7 +13,7 @@
 #include "Codegen.h"
 #include "npu/runtime/Timing.h"
 
-#include "npu/Quantization/QuantParams.h"
+#include "npu/Dialect/Npu/Utils/QuantParams.h"
 
 #include "mlir/IR/Matchers.h"
 
@@ -939,7 +939,7 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
       Operation *lastLoad = wts;
       if (s == 0 && int8) {
         lastLoad = emitDma<npuisa::DmaLoadOp>(
-            loc, biasBuf, requantTables.lookup(op).offset + g.tableOffset, 4,
+            loc, biasBuf, tableOf(op, "requant").offset + g.tableOffset, 4,
             {(int8Out ? 3 : 2) * outC, 1, 1, 1}, {4, 0, 0, 0}, {4, 0, 0, 0},
             layer);
         lastLoad = loadOnceOperands(loc, Value(), biasBuf, outC, constsBuf,
@@ -1055,12 +1055,28 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
   return success();
 }
 
+/// An INT8 op's requantization (or FP32 scale) table (requantParams).
+static LogicalResult requantTable(Operation *op,
+                                  SmallVectorImpl<ConstantTable> &tables) {
+  FailureOr<std::optional<ElementsAttr>> table = requantParams(op);
+  if (failed(table))
+    return failure();
+  if (*table)
+    tables.push_back({"requant", **table});
+  return success();
+}
+
 namespace {
 
 /// Convolutions: on the MAC array, or (depthwise) on the vector unit; the
 /// tiles {oh, ow, m, c} (MAC) or {oh, ow, c} (depthwise) from the cost
 /// models above, the epilogue's scratchpad reserved.
 struct ConvModel : BackendOpInterface::ExternalModel<ConvModel, ConvOp> {
+  LogicalResult
+  getConstantTables(Operation *op, const rt::TargetDesc &,
+                    SmallVectorImpl<ConstantTable> &tables) const {
+    return requantTable(op, tables);
+  }
   ExecutionUnit getExecutionUnit(Operation *op) const {
     MacConv g;
     return convGeometry(cast<ConvOp>(op), g) && isDepthwise(g)
@@ -1093,6 +1109,11 @@ struct ConvModel : BackendOpInterface::ExternalModel<ConvModel, ConvOp> {
 /// at emission.
 struct ConvTransposeModel
     : BackendOpInterface::ExternalModel<ConvTransposeModel, ConvTransposeOp> {
+  LogicalResult
+  getConstantTables(Operation *op, const rt::TargetDesc &,
+                    SmallVectorImpl<ConstantTable> &tables) const {
+    return requantTable(op, tables);
+  }
   ExecutionUnit getExecutionUnit(Operation *) const {
     return ExecutionUnit::mac;
   }

@@ -10,7 +10,7 @@
 
 #include "Codegen.h"
 
-#include "npu/Quantization/QuantParams.h"
+#include "npu/Dialect/Npu/Utils/QuantParams.h"
 
 #include "llvm/ADT/TypeSwitch.h"
 
@@ -29,28 +29,10 @@ static quant::UniformQuantizedType uniformOf(Type type) {
       cast<RankedTensorType>(type).getElementType());
 }
 
-/// An op that runs as a vec.lut: a lookup table, or an activation with
-/// INT8 operand and result.
-static bool isInt8Activation(Operation *op) {
-  return isa<LookupTableOp>(op) || (isTableActivation(op) && isInt8(op));
-}
-
 std::optional<ElementsAttr> lutTable(Operation *op) {
   if (auto lut = dyn_cast<LookupTableOp>(op))
     return cast<ElementsAttr>(lut.getTable());
-  if (!isInt8Activation(op))
-    return std::nullopt;
-  auto in = uniformOf(op->getOperand(0).getType());
-  auto out = uniformOf(op->getResult(0).getType());
-  if (!in || !out)
-    return std::nullopt;
-  std::array<int8_t, 256> table = ptq::buildLookupTable(
-      {in.getScale(), int32_t(in.getZeroPoint())},
-      {out.getScale(), int32_t(out.getZeroPoint())},
-      [&](double x) { return *evaluateElementwise(op, {x}); });
-  auto type =
-      RankedTensorType::get({256}, IntegerType::get(op->getContext(), 8));
-  return DenseElementsAttr::get(type, ArrayRef(table));
+  return std::nullopt;
 }
 
 std::optional<VecFunc> vecFuncOf(Operation *op) {
@@ -68,7 +50,7 @@ std::optional<VecFunc> vecFuncOf(Operation *op) {
     f.zpIn = uniformOf(dq.getInput().getType()).getZeroPoint();
     return f;
   }
-  if (isInt8Activation(op)) {
+  if (isa<LookupTableOp>(op)) {
     VecFunc f{false, "lut"};
     f.kind = VecFunc::Lut;
     return f;
@@ -552,7 +534,7 @@ LogicalResult Codegen::emitElementwiseOp(Operation *op, int64_t layer) {
     offsets.push_back(bufferOf(v).offset);
   VecFunc fn = *vecFuncOf(op);
   if (fn.kind == VecFunc::Lut)
-    fn.tableDram = lutTables.lookup(op).offset;
+    fn.tableDram = tableOf(op, "lut").offset;
   return emitElementwise(op, operands, offsets, op->getResult(0),
                          bufferOf(op->getResult(0)).offset, fn, layer);
 }
@@ -568,12 +550,23 @@ struct ElementwiseModel
   ExecutionUnit getExecutionUnit(Operation *) const {
     return ExecutionUnit::vector;
   }
-  bool isLegalOn(Operation *op, const rt::TargetDesc &,
+  bool isLegalOn(Operation *op, const rt::TargetDesc &target,
                  std::string &reason) const {
+    if (std::optional<ElementsAttr> table = lutTable(op);
+        table && table->getNumElements() != int64_t(target.lutEntries)) {
+      reason = "the table has " + std::to_string(table->getNumElements()) +
+               " entries; the target's vec.lut takes " +
+               std::to_string(target.lutEntries);
+      return false;
+    }
     std::optional<VecFunc> fn = vecFuncOf(op);
     if (fn && elementTypesSupported(op, *fn))
       return true;
-    reason = "the vector unit has no form of it for these element types";
+    if (int8ActivationTable(op))
+      reason = "an INT8 activation runs as an npu.lookup_table, whose table "
+               "npu-quantize (or canonicalization) computes";
+    else
+      reason = "the vector unit has no form of it for these element types";
     return false;
   }
 
@@ -596,6 +589,14 @@ struct ElementwiseModel
     return integer && fn.binary &&
            llvm::is_contained({"add", "sub", "mul", "div", "min", "max"},
                               fn.func);
+  }
+  /// A lookup table reads its 256 codes (lutTable).
+  LogicalResult
+  getConstantTables(Operation *op, const rt::TargetDesc &,
+                    SmallVectorImpl<ConstantTable> &tables) const {
+    if (std::optional<ElementsAttr> table = lutTable(op))
+      tables.push_back({"lut", *table});
+    return success();
   }
   LogicalResult emit(Operation *op, Codegen &codegen, int64_t layer) const {
     return codegen.emitElementwiseOp(op, layer);

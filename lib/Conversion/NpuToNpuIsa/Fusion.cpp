@@ -256,7 +256,7 @@ LogicalResult Codegen::emitFusedGroup(ArrayRef<Operation *> group,
   for (Operation *op : group) {
     FusedStep step{*vecFuncOf(op), {}, 0};
     if (step.fn.kind == VecFunc::Lut)
-      step.fn.tableDram = lutTables.lookup(op).offset;
+      step.fn.tableDram = tableOf(op, "lut").offset;
     for (Value v : op->getOperands())
       step.operands.push_back(valueIndex(v));
     step.result = valueIndex(op->getResult(0));

@@ -253,7 +253,7 @@ LogicalResult Codegen::emitMatmul2D(MatMulOp op, int64_t aBase, int64_t wBase,
                 st.kt, st.nt, eb * N, eb * st.nt, eb);
       if (int8 && s == 0)
         last = dma2D(npuisa::DmaLoadOp(), tableBuf,
-                     requantTables.lookup(op).offset, 1, 2 * N, 0, 0);
+                     tableOf(op, "requant").offset, 1, 2 * N, 0, 0);
       last.setPushNext(true);
       auto mm = npuisa::MatmulOp::create(
           b, loc, TypeRange{}, ValueRange{},
@@ -299,10 +299,26 @@ LogicalResult Codegen::emitMatmul2D(MatMulOp op, int64_t aBase, int64_t wBase,
   return success();
 }
 
+/// An INT8 op's requantization (or FP32 scale) table (requantParams).
+static LogicalResult requantTable(Operation *op,
+                                  SmallVectorImpl<ConstantTable> &tables) {
+  FailureOr<std::optional<ElementsAttr>> table = requantParams(op);
+  if (failed(table))
+    return failure();
+  if (*table)
+    tables.push_back({"requant", **table});
+  return success();
+}
+
 namespace {
 
 /// Matmuls on the MAC array, tiles {m, n, k} from chooseMatmulTiles.
 struct MatmulModel : BackendOpInterface::ExternalModel<MatmulModel, MatMulOp> {
+  LogicalResult
+  getConstantTables(Operation *op, const rt::TargetDesc &,
+                    SmallVectorImpl<ConstantTable> &tables) const {
+    return requantTable(op, tables);
+  }
   ExecutionUnit getExecutionUnit(Operation *) const {
     return ExecutionUnit::mac;
   }

@@ -1,8 +1,8 @@
-//===- MemoryPlan.cpp - the DRAM plan
-//---------------------------------------===//
+//===- MemoryPlan.cpp - the DRAM plan -------------------------------------===//
 //
 // Inputs, outputs, the constant segment (convolution weights rearranged
-// for the MAC array, requantization and lookup tables, pooling divisors)
+// for the MAC array; the tables the ops' backend models ask for:
+// requantization parameters, lookup tables, pooling divisors)
 // and the liveness-packed activation arena (docs/codegen.md, "DRAM
 // planning"); a plan recorded by npu-plan-memory is followed.
 //
@@ -179,32 +179,23 @@ LogicalResult Codegen::planDram(func::ReturnOp ret) {
       constants.push_back({c.getLoc(), buffers[c.getResult()].offset, value});
     }
   }
+  // The ops' constant tables (requantization parameters, lookup tables,
+  // divisor maps), in program order: whatever each op's backend model
+  // asks for, recorded as npu.<role>_dram.
   for (Operation &op : body) {
-    if (!isa<ConvOp, ConvTransposeOp, MatMulOp>(op))
-      continue;
-    FailureOr<std::optional<ElementsAttr>> table = requantParams(&op);
-    if (failed(table))
+    auto backend = dyn_cast<BackendOpInterface>(&op);
+    SmallVector<ConstantTable> list;
+    if (backend && failed(backend.getConstantTables(target, list)))
       return failure();
-    if (*table) {
-      requantTables[&op] =
-          place(byteSize((*table)->getType()), i64Attr(&op, "npu.requant_dram"),
-                "requantization parameters");
-      constants.push_back({op.getLoc(), requantTables[&op].offset, **table});
+    for (const ConstantTable &table : list) {
+      std::string attr = ("npu." + table.role + "_dram").str();
+      Buffer buf = place(byteSize(table.value.getType()), i64Attr(&op, attr),
+                         "the " + table.role + " table of '" +
+                             op.getName().getStringRef() + "'");
+      tables[{&op, table.role}] = buf;
+      constants.push_back({op.getLoc(), buf.offset, table.value});
     }
   }
-  for (Operation &op : body)
-    if (std::optional<ElementsAttr> table = lutTable(&op)) {
-      lutTables[&op] = place(int64_t(target.lutEntries),
-                             i64Attr(&op, "npu.lut_dram"), "a lookup table");
-      constants.push_back({op.getLoc(), lutTables[&op].offset, *table});
-    }
-  for (auto pool : body.getOps<AvgPoolOp>())
-    if (std::optional<ElementsAttr> map = avgPoolReciprocals(pool)) {
-      poolReciprocals[pool] =
-          place(byteSize(map->getType()), i64Attr(pool, "npu.reciprocals_dram"),
-                "average pooling divisors");
-      constants.push_back({pool.getLoc(), poolReciprocals[pool].offset, *map});
-    }
   // Intermediates: lifetimes by op index, then greedy by size.
   llvm::DenseMap<Operation *, int64_t> index;
   for (auto [i, op] : llvm::enumerate(body))
@@ -334,13 +325,9 @@ void Codegen::recordPlan() {
                      }))));
     if (auto it = convWeights.find(&op); it != convWeights.end())
       op.setAttr("npu.weights_dram", i64(it->second.offset));
-    if (auto it = poolReciprocals.find(&op); it != poolReciprocals.end())
-      op.setAttr("npu.reciprocals_dram", i64(it->second.offset));
-    if (auto it = requantTables.find(&op); it != requantTables.end())
-      op.setAttr("npu.requant_dram", i64(it->second.offset));
-    if (auto it = lutTables.find(&op); it != lutTables.end())
-      op.setAttr("npu.lut_dram", i64(it->second.offset));
   }
+  for (auto &[key, buf] : tables)
+    key.first->setAttr(("npu." + key.second + "_dram").str(), i64(buf.offset));
   func->setAttr("npu.dram_size", i64(dramSize));
   func->setAttr("npu.arena_bytes", i64(arenaBytes));
   func->setAttr("npu.arena_lower_bound", i64(arenaLowerBound));

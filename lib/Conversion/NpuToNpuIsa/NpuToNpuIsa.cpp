@@ -12,7 +12,7 @@
 #include "npu/Conversion/BackendModels.h"
 #include "npu/Dialect/Npu/IR/ResizeSampling.h"
 
-#include "npu/Quantization/QuantParams.h"
+#include "npu/Dialect/Npu/Utils/QuantParams.h"
 
 #include "mlir/IR/Matchers.h"
 #include "llvm/ADT/TypeSwitch.h"

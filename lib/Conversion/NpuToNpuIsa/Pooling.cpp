@@ -147,8 +147,8 @@ LogicalResult Codegen::emitPool(Operation *op, int64_t layer) {
   if (outType.getNumElements() == 0)
     return success();
   const ConvGeometry &g = p->g;
-  auto mapIt = poolReciprocals.find(op);
-  bool hasMap = mapIt != poolReciprocals.end();
+  Buffer map = tableOf(op, "reciprocals");
+  bool hasMap = map.offset >= 0;
   int64_t mapBytes = hasMap ? alignUp(4 * g.oh * g.ow) : 0;
   std::pair<int64_t, int64_t> chosen = choosePoolTiles(target, g, mapBytes);
   int64_t oht = chosen.first, ct = chosen.second;
@@ -210,8 +210,8 @@ LogicalResult Codegen::emitPool(Operation *op, int64_t layer) {
     load.setPopNext(firstLoadWaits(i));
     Operation *lastLoad = load;
     if (i == 0 && hasMap)
-      lastLoad = emitDma<npuisa::DmaLoadOp>(loc, mapBuf, mapIt->second.offset,
-                                            4, {g.oh * g.ow, 1, 1, 1},
+      lastLoad = emitDma<npuisa::DmaLoadOp>(loc, mapBuf, map.offset, 4,
+                                            {g.oh * g.ow, 1, 1, 1},
                                             {4, 0, 0, 0}, {4, 0, 0, 0}, layer);
     lastLoad->setAttr("push_next", b.getUnitAttr());
     // Window over (x, y), channels outermost.
@@ -281,6 +281,15 @@ struct PoolModel : BackendOpInterface::ExternalModel<PoolModel<OpTy>, OpTy> {
     else if (!poolParams(op))
       reason = "only 1-D and 2-D pooling without dilation is supported";
     return reason.empty();
+  }
+  /// An average pooling whose windows count different numbers of inputs
+  /// reads its reciprocal map (avgPoolReciprocals).
+  LogicalResult
+  getConstantTables(Operation *op, const rt::TargetDesc &,
+                    SmallVectorImpl<ConstantTable> &tables) const {
+    if (std::optional<ElementsAttr> map = avgPoolReciprocals(op))
+      tables.push_back({"reciprocals", *map});
+    return success();
   }
   DictionaryAttr chooseTiles(Operation *op, const rt::TargetDesc &target,
                              ArrayRef<Operation *>) const {

@@ -1,11 +1,12 @@
-// RUN: npu-opt %s --npu-isa-pipeline | FileCheck %s
+// RUN: npu-opt %s --canonicalize --npu-isa-pipeline | FileCheck %s
 
 // INT8 code generation from quantized IR (the `quantized` phase): the
 // graph input quantized by vec.convert; a 3x3 convolution whose halos the
 // DMA pads with the input zero point (-7, byte 249), on the MAC array in
 // INT8 (no fp32 flag), its INT32 accumulator requantized per channel to
 // INT8 (vec.requant, zero point -128); a sigmoid as a 256-entry table
-// (vec.lut, the table loaded once behind the first tile's input); a 1x1
+// (canonicalization makes it an npu.lookup_table, as npu-quantize does;
+// vec.lut, the table loaded once behind the first tile's input); a 1x1
 // convolution with an FP32 result: the accumulator converted (itof) and
 // scaled per channel (mul, add).
 

@@ -66,3 +66,12 @@ func.func @main(%a: tensor<4x4xf32> {npu.name = "a"}, %w: tensor<4x4xf32> {npu.n
   %s = npu.add %m, %a {npu.fusion_group = 0 : i64} : (tensor<4x4xf32>, tensor<4x4xf32>) -> tensor<4x4xf32>
   return %s : tensor<4x4xf32>
 }
+
+// -----
+
+// An INT8 activation reaches the code generator only as its lookup table.
+func.func @main(%x: tensor<4x!quant.uniform<i8:f32, 0.0625>> {npu.name = "x"}) -> (tensor<4x!quant.uniform<i8:f32, 0.0039:-128>> {npu.name = "y"}) {
+  // expected-error @+1 {{backend: 'npu.sigmoid' (ONNX node 'sigmoid', sigmoid) is not supported by the code generator: an INT8 activation runs as an npu.lookup_table, whose table npu-quantize (or canonicalization) computes}}
+  %y = npu.sigmoid %x : tensor<4x!quant.uniform<i8:f32, 0.0625>> -> tensor<4x!quant.uniform<i8:f32, 0.0039:-128>>
+  return %y : tensor<4x!quant.uniform<i8:f32, 0.0039:-128>>
+}

@@ -99,3 +99,20 @@ func.func @fold_transpose() -> tensor<3x2xf32> {
   %0 = npu.transpose %a {perm = array<i64: 1, 0>} : tensor<2x3xf32> -> tensor<3x2xf32>
   return %0 : tensor<3x2xf32>
 }
+
+// -----
+
+// Tests that an INT8 activation becomes its lookup table (the table made in
+// the quantized IR, not by the code generator): hard swish from scale
+// 0.0625 to scale 0.03125, zero point -20. Code -128 is -8.0, hard swish 0,
+// code -20 (0xEC); code 127 is 7.9375, hard swish 7.9375 = 254 steps,
+// saturated at 127 (0x7F). An FP32 activation stays.
+// CHECK-LABEL: func.func @int8_activation_table
+// CHECK: %[[T:.+]] = npu.lookup_table %{{.+}} {table = dense<"0xEC{{[0-9A-F]+}}7F"> : tensor<256xi8>} : tensor<4x!quant.uniform<i8:f32, 6.250000e-02>> -> tensor<4x!quant.uniform<i8:f32, 3.125000e-02:-20>>
+// CHECK-NOT: npu.hard_swish {{.*}}quant
+// CHECK: npu.sigmoid %{{.+}} : tensor<4xf32> -> tensor<4xf32>
+func.func @int8_activation_table(%q: tensor<4x!quant.uniform<i8:f32, 0.0625>>, %x: tensor<4xf32>) -> (tensor<4x!quant.uniform<i8:f32, 0.03125:-20>>, tensor<4xf32>) {
+  %0 = npu.hard_swish %q : tensor<4x!quant.uniform<i8:f32, 0.0625>> -> tensor<4x!quant.uniform<i8:f32, 0.03125:-20>>
+  %1 = npu.sigmoid %x : tensor<4xf32> -> tensor<4xf32>
+  return %0, %1 : tensor<4x!quant.uniform<i8:f32, 0.03125:-20>>, tensor<4xf32>
+}

@@ -15,15 +15,16 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "npu/Dialect/Npu/Utils/QuantParams.h"
 #include "npu/InitAllDialects.h"
 #include "npu/Pipelines/Pipelines.h"
-#include "npu/Quantization/QuantParams.h"
 #include "npu/Target/Npubin/NpubinEmitter.h"
 #include "npu/runtime/Emulator.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Transforms/Passes.h"
 
 #include <gtest/gtest.h>
 
@@ -55,6 +56,9 @@ std::vector<float> compileAndRun(const std::string &source,
   if (!module)
     return {};
   PassManager pm(&context);
+  // The quantized phase ends in canonicalization, which turns INT8
+  // activations into their lookup tables.
+  pm.addPass(createCanonicalizerPass());
   npu::buildPipelineToPhase(pm, npu::CompilePhase::Isa, target,
                             npu::CompilePhase::Quantized);
   std::vector<uint8_t> bytes;

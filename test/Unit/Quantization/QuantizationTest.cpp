@@ -7,8 +7,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "npu/Dialect/Npu/Utils/QuantParams.h"
 #include "npu/Quantization/Calibration.h"
-#include "npu/Quantization/QuantParams.h"
 
 #include <gtest/gtest.h>
 

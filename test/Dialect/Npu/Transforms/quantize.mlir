@@ -5,7 +5,7 @@
 // and zero point -1 (TFLite's nudge: -128 + 127.5 rounds away from zero);
 // weights per output channel at max|w| / 127; bias at s_in * s_w; the
 // ReLU6 it feeds is absorbed (range [0, 3]: zero point -128); the sigmoid,
-// read by a convolution, becomes an INT8 -> INT8 op; that convolution,
+// read by a convolution, becomes an INT8 lookup table; that convolution,
 // read by exp (FP32), keeps an FP32 result.
 
 // CHECK-LABEL: func.func @conv_relu_sigmoid
@@ -16,7 +16,10 @@
 // CHECK: %[[C:.*]] = npu.conv %[[Q]], %[[W]], %[[B]]
 // CHECK-SAME: -> tensor<1x3x4x4x!quant.uniform<i8:f32, 0.011764705882352941:-128>>
 // CHECK-NOT: npu.clamp
-// CHECK: %[[S:.*]] = npu.sigmoid %[[C]] {{.*}}: tensor<1x3x4x4x!quant.uniform<i8:f32, 0.011764705882352941:-128>> -> tensor<1x3x4x4x!quant.uniform<i8:f32, 0.0037254901960784314:-128>>
+// The sigmoid's table: code -128 is 0.0, sigmoid 0.5, code round(0.5 /
+// 0.0037254901960784314) - 128 = 6; code 127 is 3.0, sigmoid 0.9526, which
+// saturates at 127.
+// CHECK: %[[S:.*]] = npu.lookup_table %[[C]] {{.*}}table = dense<"0x06{{[0-9A-F]+}}7F"> : tensor<256xi8>} : tensor<1x3x4x4x!quant.uniform<i8:f32, 0.011764705882352941:-128>> -> tensor<1x3x4x4x!quant.uniform<i8:f32, 0.0037254901960784314:-128>>
 // CHECK: %[[C1:.*]] = npu.conv %[[S]], {{.*}} -> tensor<1x3x4x4xf32>
 // CHECK-NOT: npu.dequantize
 // CHECK: npu.exp %[[C1]] {{.*}}: tensor<1x3x4x4xf32> -> tensor<1x3x4x4xf32>

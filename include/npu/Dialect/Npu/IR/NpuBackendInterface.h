@@ -14,6 +14,7 @@
 #include "npu/Dialect/Npu/IR/NpuOps.h"
 #include "npu/runtime/Target.h"
 
+#include "mlir/IR/BuiltinAttributeInterfaces.h"
 #include "mlir/IR/OpDefinition.h"
 
 #include <string>
@@ -21,6 +22,17 @@
 namespace npu::codegen {
 class Codegen;
 } // namespace npu::codegen
+
+namespace npu {
+/// A constant an op reads from DRAM besides its operands (its requantization
+/// parameters, lookup table, divisor map), made from the op by its backend
+/// model: `role` names it (a string literal; the plan records the table's
+/// offset as `npu.<role>_dram` on the op), `value` holds its bytes.
+struct ConstantTable {
+  llvm::StringRef role;
+  mlir::ElementsAttr value;
+};
+} // namespace npu
 
 #include "npu/Dialect/Npu/IR/NpuBackendInterface.h.inc"
 

@@ -28,6 +28,12 @@ def Npu_BackendOpInterface : OpInterface<"BackendOpInterface"> {
       this instance (its types, attributes, constant operands) for
       `target`; when not, `reason` is one line naming what is missing. An
       op without this interface is not compilable at all.
+    - `getConstantTables(target, tables)`: the constant tables the op reads
+      from DRAM besides its operands, each under a role (`requant`: INT8
+      requantization parameters, `lut`: a lookup table, `reciprocals`: an
+      average pooling's divisor map); the DRAM planner places each in the
+      executable's constant segment and records it as `npu.<role>_dram` on
+      the op, without knowing the op.
     - `chooseTiles(target, epilogue)`: the cost model's tile sizes in
       elements (`npu.tiles`), or null where tiles are chosen at emission by
       a fixed budget; `epilogue` lists the ops fused after it.
@@ -45,6 +51,15 @@ def Npu_BackendOpInterface : OpInterface<"BackendOpInterface"> {
       "bool", "isLegalOn",
       (ins "const ::npu::rt::TargetDesc &":$target, "std::string &":$reason),
       "", [{ return true; }]>,
+    InterfaceMethod<[{
+        Appends the op's constant tables for `target` to `tables`; an error
+        on the op and failure when one cannot be made (a requantization
+        multiplier out of range).
+      }],
+      "::llvm::LogicalResult", "getConstantTables",
+      (ins "const ::npu::rt::TargetDesc &":$target,
+           "::llvm::SmallVectorImpl<::npu::ConstantTable> &":$tables),
+      "", [{ return ::mlir::success(); }]>,
     InterfaceMethod<[{
         The cost model's tiles (elements) for `target`, or null.
       }],

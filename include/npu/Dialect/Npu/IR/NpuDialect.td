@@ -31,6 +31,7 @@ def Npu_Dialect : Dialect {
   let hasRegionArgAttrVerify = 1;
   let hasRegionResultAttrVerify = 1;
   let hasConstantMaterializer = 1;
+  let hasCanonicalizer = 1;
   let dependentDialects = ["mlir::quant::QuantDialect"];
 }
 

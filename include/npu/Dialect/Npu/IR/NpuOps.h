@@ -106,6 +106,16 @@ std::optional<double> evaluateElementwise(mlir::Operation *op,
 /// hard_swish, tanh, leaky_relu, clamp.
 bool isTableActivation(mlir::Operation *op);
 
+/// The 256-entry INT8 table of a table activation whose operand and result
+/// are per-tensor INT8 (`!quant.uniform<i8:f32, s:zp>`): entry q + 128 is
+/// the result code of input code q, the activation evaluated in double
+/// precision on the dequantized input (evaluateElementwise) and quantized to
+/// the result type (npu::ptq::buildLookupTable: round half away from zero,
+/// saturating). Null for any other op. The quantizer and the
+/// canonicalization of such ops into `npu.lookup_table` use it, so the
+/// table exists in the quantized IR and the code generator only copies it.
+mlir::DenseElementsAttr int8ActivationTable(mlir::Operation *op);
+
 /// The ONNX node name and op type the importer records in an op's location
 /// (`fused<"OpType">["name"]`, possibly fused again by folding); the op's
 /// own name stands in for what is missing.

@@ -126,8 +126,12 @@ def Npu_LookupTableOp : Npu_Op<"lookup_table", [Pure, SameOperandsAndResultShape
     makes one from a chain of elementwise FP32 ops whose only varying input
     is one INT8 value (GELU's `x * 0.5 * (1 + erf(x / sqrt 2))`, Swish's
     `x * sigmoid(x)`, ...): the chain evaluated in double precision at each
-    of the 256 dequantized inputs, quantized to the result type. The NPU
-    runs it as one `vec.lut`.
+    of the 256 dequantized inputs, quantized to the result type. Every INT8
+    activation (`sigmoid`, `hard_sigmoid`, `hard_swish`, `tanh`,
+    `leaky_relu`, `clamp` with INT8 operand and result) becomes one too, in
+    `npu-quantize` or by canonicalization (`npu::int8ActivationTable`), so
+    the tables are computed in the quantized IR and the code generator only
+    places them. The NPU runs it as one `vec.lut`.
 
     ```mlir
     %y = npu.lookup_table %x {table = dense<...> : tensor<256xi8>}

@@ -112,8 +112,9 @@ def Quantize : Pass<"npu-quantize", "mlir::func::FuncOp"> {
       result takes the clamp's range, whose zero point maps 0 to -128, so
       the requantization's saturation is the clamp.
     - Sigmoid, hard sigmoid, hard swish, tanh, leaky ReLU and clamp whose
-      input is INT8 and whose readers take INT8 become INT8 to INT8 ops
-      (lookup tables on the NPU); read by FP32 ops they stay FP32.
+      input is INT8 and whose readers take INT8 become `npu.lookup_table`s
+      (the activation evaluated at the 256 input codes, computed here);
+      read by FP32 ops they stay FP32.
     - A chain of elementwise ops whose only varying input is one INT8 value
       and which ends in one value read by INT8 ops (GELU's
       `x * 0.5 * (1 + erf(x / sqrt 2))`, Swish's `x * sigmoid(x)`) becomes

@@ -1,5 +1,4 @@
-//===- QuantParams.h - INT8 scales, zero points and requantization -*- C++
-//-*-===//
+//===- QuantParams.h - INT8 scales, zero points, requantization -*- C++ -*-===//
 //
 // The quantization scheme, after TFLite's ("TensorFlow Lite 8-bit
 // quantization specification", tensorflow.org/lite/performance/
@@ -22,10 +21,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef NPU_QUANTIZATION_QUANTPARAMS_H
-#define NPU_QUANTIZATION_QUANTPARAMS_H
-
-#include "npu/Quantization/Calibration.h"
+#ifndef NPU_DIALECT_NPU_UTILS_QUANTPARAMS_H
+#define NPU_DIALECT_NPU_UTILS_QUANTPARAMS_H
 
 #include <array>
 #include <cstdint>
@@ -34,6 +31,11 @@
 #include <vector>
 
 namespace npu::ptq {
+
+/// A closed real interval [min, max]; min <= max.
+struct Range {
+  double min = 0, max = 0;
+};
 
 constexpr int32_t kQMin = -128, kQMax = 127; // activations
 constexpr int32_t kWeightQMax = 127;         // weights: [-127, 127]
@@ -83,4 +85,4 @@ std::optional<Requant> computeRequant(double realMultiplier);
 
 } // namespace npu::ptq
 
-#endif // NPU_QUANTIZATION_QUANTPARAMS_H
+#endif // NPU_DIALECT_NPU_UTILS_QUANTPARAMS_H

@@ -1,6 +1,6 @@
 //===- QuantParams.cpp - INT8 scales, zero points and requantization ------===//
 
-#include "npu/Quantization/QuantParams.h"
+#include "npu/Dialect/Npu/Utils/QuantParams.h"
 
 #include "mlir/Dialect/Tosa/Utils/QuantUtils.h"
 
