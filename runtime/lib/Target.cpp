@@ -46,6 +46,7 @@ TargetDesc makeTarget(std::string name, uint32_t array, uint32_t sramKiB,
   t.dramBytesPerCycle = 16;
   t.dramLatencyCycles = 64;
   t.dramAddressBits = 32;
+  t.dramBurstBytes = 64;
   t.energy = kHorowitz45nm;
   t.host = kCortexA55;
   return t;
@@ -84,6 +85,8 @@ bool validateTarget(const TargetDesc &t, std::string &why) {
     return fail("lut_entries", "must be 256 (one entry per INT8 code)");
   if (t.dramAddressBits > 40)
     return fail("dram_address_bits", "must be at most 40");
+  if (t.dramBurstBytes > 4096 || (t.dramBurstBytes & (t.dramBurstBytes - 1)))
+    return fail("dram_burst_bytes", "must be a power of two, at most 4096");
   if (t.scratchpadBytes > (uint32_t(1) << 31))
     return fail("scratchpad_bytes", "must be at most 2^31");
   if (t.accumulatorBytes > (uint32_t(1) << 31))

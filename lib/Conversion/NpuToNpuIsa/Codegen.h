@@ -33,10 +33,17 @@ namespace npu::codegen {
 
 using namespace mlir;
 
-constexpr int64_t kAlign = 64;         // DRAM placement alignment, bytes
+/// Scratchpad buffers start on a 64-byte boundary: one vector register (16
+/// FP32 lanes). A compiler choice: the scratchpad takes any address. DRAM
+/// placements align to the target's dram_burst_bytes instead.
+constexpr int64_t kAlign = 64;
 constexpr int64_t kMaxExtent = 0xFFFF; // DMA sizes and vector dims: 16 bits
 
-inline int64_t alignUp(int64_t v) { return (v + kAlign - 1) / kAlign * kAlign; }
+/// `v` rounded up to a multiple of `align` (a power of two; by default the
+/// scratchpad's kAlign).
+inline int64_t alignUp(int64_t v, int64_t align = kAlign) {
+  return (v + align - 1) / align * align;
+}
 inline int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 // Compiler choices, not hardware figures (those are the target's):

@@ -90,6 +90,8 @@ LogicalResult Codegen::planDram(func::ReturnOp ret) {
   // A plan recorded by npu-plan-memory (the `planned` phase) is followed;
   // otherwise it is made here, the same way.
   bool recorded = func->hasAttr("npu.dram_size");
+  // Every placement starts on a DRAM burst.
+  const int64_t burst = target.dramBurstBytes;
   std::string missing;
   auto place = [&](int64_t bytes, IntegerAttr at, const Twine &what) {
     if (recorded) {
@@ -98,7 +100,7 @@ LogicalResult Codegen::planDram(func::ReturnOp ret) {
       return Buffer{at ? at.getInt() : 0, bytes};
     }
     Buffer buf{dramSize, bytes};
-    dramSize = alignUp(dramSize + bytes);
+    dramSize = alignUp(dramSize + bytes, burst);
     return buf;
   };
   auto i64Attr = [](Operation *op, StringRef name) {
@@ -257,14 +259,14 @@ LogicalResult Codegen::planDram(func::ReturnOp ret) {
         bool timeOverlap = iv.first <= other.last && other.first <= iv.last;
         bool spaceOverlap = offset < at + other.bytes && at < offset + iv.bytes;
         if (timeOverlap && spaceOverlap) {
-          offset = alignUp(at + other.bytes);
+          offset = alignUp(at + other.bytes, burst);
           moved = true;
         }
       }
     }
     placed.push_back({iv, offset});
     buffers[iv.value] = Buffer{arenaBase + offset, iv.bytes};
-    arenaSize = std::max(arenaSize, alignUp(offset + iv.bytes));
+    arenaSize = std::max(arenaSize, alignUp(offset + iv.bytes, burst));
   }
   // The liveness lower bound: the most bytes live after any one op.
   arenaLowerBound = 0;

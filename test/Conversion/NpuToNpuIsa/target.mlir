@@ -17,6 +17,13 @@
 // RUN:   | sed 's/#npu.target<"npu-v1-small">/#npu.target<"npu-v1-small", scratchpad_bytes = 8192>/' \
 // RUN:   | npu-opt --npu-isa-pipeline | not npu-translate --npu-isa-to-npubin -o %t.npubin 2>&1 | FileCheck %s --check-prefix=NOBIN
 // RUN: not test -e %t.npubin
+// The DRAM plan aligns every placement to the target's DRAM burst: with
+// 4096-byte bursts the 2304-byte weights after the 8192-byte input and
+// output end at 20480 instead of 18688.
+// RUN: npu-opt %s --npu-assign-tiles="target=npu-v1-small" | npu-opt --npu-plan-memory | FileCheck %s --check-prefix=BURST64
+// RUN: npu-opt %s --npu-assign-tiles="target=npu-v1-small" \
+// RUN:   | sed 's/#npu.target<"npu-v1-small">/#npu.target<"npu-v1-small", dram_burst_bytes = 4096>/' \
+// RUN:   | npu-opt --npu-plan-memory | FileCheck %s --check-prefix=BURST4K
 // RUN: npu-opt %s --npu-assign-tiles="target=npu-v1-small" | not npu-opt --npu-plan-memory="target=npu-v1" 2>&1 | FileCheck %s --check-prefix=DISAGREE
 // RUN: not npu-opt %s --npu-isa-pipeline="target=npu-v2" 2>&1 | FileCheck %s --check-prefix=UNKNOWN
 
@@ -28,6 +35,8 @@
 // EDITED: module attributes {npu.target = #npu.target<"npu-v1-small", scratchpad_bytes = 8192>}
 // EDITED: npu.conv {{.*}}npu.tiles = {c = 8 : i64, m = 8 : i64, oh = 4 : i64, ow = 4 : i64}
 // NOBIN: error: 'npu_isa.program' op was compiled for #npu.target<"npu-v1-small", scratchpad_bytes = 8192>, which is not one of the runtime's targets: an executable records its target by name only
+// BURST64: npu.dram_size = 18688
+// BURST4K: npu.dram_size = 20480
 // DISAGREE: error: the module is compiled for #npu.target<"npu-v1-small">, not for target 'npu-v1' (drop the option or the module's npu.target)
 // UNKNOWN: error: unknown target 'npu-v2' (known: npu-v1, npu-v1-small, npu-v1-large)
 

@@ -81,3 +81,8 @@ func.func @main(%x: tensor<4xf32> {npu.dram = "zero"}) -> tensor<4xf32> {
 func.func @main(%x: tensor<4xf32>) -> (tensor<4xf32> {npu.range = array<f64: 2.0, 1.0>}) {
   return %x : tensor<4xf32>
 }
+
+// -----
+
+// expected-error @+1 {{invalid target 'npu-v1': dram_burst_bytes must be a power of two, at most 4096}}
+module attributes {npu.target = #npu.target<"npu-v1", dram_burst_bytes = 48>} {}

@@ -77,6 +77,10 @@ struct TargetDesc {
   uint32_t dramBytesPerCycle;   ///< DRAM bandwidth.
   uint32_t dramLatencyCycles;   ///< Latency per DMA command.
   uint32_t dramAddressBits;     ///< DRAM addresses are this wide.
+  /// One burst of the DRAM interface, bytes: tensors are placed on this
+  /// boundary so no DMA row starts mid-burst (LPDDR4, JESD209-4: burst
+  /// length 16 on a 32-bit channel = 64 bytes). A power of two.
+  uint32_t dramBurstBytes;
   EnergyModel energy;
   HostDesc host; ///< The application core beside the NPU.
 
@@ -107,6 +111,7 @@ struct TargetDesc {
   X(dramBytesPerCycle, "dram_bytes_per_cycle", Int)                            \
   X(dramLatencyCycles, "dram_latency_cycles", Int)                             \
   X(dramAddressBits, "dram_address_bits", Int)                                 \
+  X(dramBurstBytes, "dram_burst_bytes", Int)                                   \
   X(energy.int8MacPj, "int8_mac_pj", Real)                                     \
   X(energy.fp32MacPj, "fp32_mac_pj", Real)                                     \
   X(energy.int8LaneOpPj, "int8_lane_op_pj", Real)                              \
