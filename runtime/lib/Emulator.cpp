@@ -1009,6 +1009,14 @@ bool Emulator::execute(const Instruction &insn, uint64_t &cycles,
 bool Emulator::run(std::string &error) {
   if (!prepare(error))
     return false;
+  // The work is known before the run (the program is straight-line): a
+  // program asking for more than the budget stops here, not hours later.
+  if (uint64_t steps = programSteps(exe_); steps > options_.maxSteps) {
+    error = "the program takes " + std::to_string(steps) +
+            " element steps, more than the budget of " +
+            std::to_string(options_.maxSteps) + " (--max-steps)";
+    return false;
+  }
   stats_ = RunStats();
   stats_.layers.assign(exe_.layers().size(), LayerStats());
   trace_.clear();

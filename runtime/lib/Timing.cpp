@@ -3,6 +3,9 @@
 #include "npu/runtime/Timing.h"
 
 #include <algorithm>
+#include <climits>
+#include <cstdint>
+#include <initializer_list>
 
 namespace npu::rt {
 
@@ -115,6 +118,52 @@ uint64_t staticInstructionCycles(const Executable &exe,
     return vectorCycles(t, work, narrow, isTranscendental(insn.opcode(), func));
   }
   }
+}
+
+uint64_t instructionSteps(const Executable &exe, const Instruction &insn) {
+  // Products of at most five 16-bit factors (< 2^80): saturate at 2^64 - 1.
+  auto product = [](std::initializer_list<uint64_t> factors) {
+    unsigned __int128 p = 1;
+    for (uint64_t f : factors)
+      p = std::min<unsigned __int128>(p * f, UINT64_MAX);
+    return uint64_t(p);
+  };
+  switch (insn.opcode()) {
+  case Opcode::DmaLoad:
+  case Opcode::DmaStore: {
+    const bin::DmaDesc &d = exe.dma(insn.get(insn.opcode() == Opcode::DmaLoad
+                                                 ? FieldId::DmaLoad_Desc
+                                                 : FieldId::DmaStore_Desc));
+    uint64_t extent[4];
+    for (int i = 0; i < 4; ++i)
+      extent[i] = uint64_t(d.sizes()->Get(i)) + d.pad_before()->Get(i) +
+                  d.pad_after()->Get(i);
+    return product({extent[0], extent[1], extent[2], extent[3]});
+  }
+  case Opcode::Matmul: {
+    const bin::MatmulDesc &d = exe.matmul(insn.get(FieldId::Matmul_Desc));
+    return product({d.m_outer(), d.m_inner(), d.k(), d.n()});
+  }
+  case Opcode::Sync:
+  case Opcode::End:
+    return 0;
+  default: {
+    const bin::VectorDesc &d = exe.vector(insn.get(FieldId::VecBinary_Desc));
+    bool pool = insn.opcode() == Opcode::VecPool;
+    return product({d.dims()->Get(0), d.dims()->Get(1), d.dims()->Get(2),
+                    d.dims()->Get(3), pool ? d.window()->Get(0) : 1u,
+                    pool ? d.window()->Get(1) : 1u});
+  }
+  }
+}
+
+uint64_t programSteps(const Executable &exe) {
+  uint64_t total = 0;
+  for (const Instruction &insn : exe.instructions()) {
+    uint64_t steps = instructionSteps(exe, insn);
+    total = steps > UINT64_MAX - total ? UINT64_MAX : total + steps;
+  }
+  return total;
 }
 
 namespace {

@@ -2,7 +2,7 @@
 //
 // npu-run MODEL.npubin --input=[NAME=]FILE... --output-dir=DIR
 //         [--report=FILE.json] [--trace=FILE.json] [--target=NAME]
-//         [--max-instructions=N]
+//         [--max-instructions=N] [--max-steps=N]
 //
 // Inputs are .npy files or ONNX TensorProto .pb files (what ONNX's test data
 // uses), bound to the graph inputs in order or by name; an input frozen at
@@ -18,6 +18,8 @@
 #include "npu/runtime/Npy.h"
 
 #include "../common/TensorFiles.h"
+
+#include <cerrno>
 
 #include <nlohmann/json.hpp>
 
@@ -60,6 +62,17 @@ bool writeJson(const std::string &path, const json &j, std::string &error) {
 
 } // namespace
 
+/// A positive decimal count: digits only (strtoull would wrap "-1" to
+/// 2^64 - 1), no overflow.
+static bool parseCount(const char *v, uint64_t &out) {
+  if (!*v || !std::isdigit(static_cast<unsigned char>(*v)))
+    return false;
+  char *end = nullptr;
+  errno = 0;
+  out = std::strtoull(v, &end, 10);
+  return !*end && errno == 0 && out > 0;
+}
+
 int main(int argc, char **argv) {
   std::string model, outputDir, reportPath, tracePath, targetName = "npu-v1";
   std::vector<std::string> inputArgs;
@@ -73,7 +86,7 @@ int main(int argc, char **argv) {
     if (a == "--help" || a == "-h") {
       std::printf("usage: npu-run MODEL.npubin --input=[NAME=]FILE... "
                   "--output-dir=DIR [--report=FILE.json] [--trace=FILE.json] "
-                  "[--target=NAME] [--max-instructions=N]\n");
+                  "[--target=NAME] [--max-instructions=N] [--max-steps=N]\n");
       return 0;
     } else if (const char *v = value("--input=")) {
       inputArgs.push_back(v);
@@ -87,13 +100,12 @@ int main(int argc, char **argv) {
     } else if (const char *v = value("--target=")) {
       targetName = v;
     } else if (const char *v = value("--max-instructions=")) {
-      // Digits only: strtoull would wrap "-1" to 2^64 - 1.
-      char *end = nullptr;
-      options.maxInstructions = std::strtoull(v, &end, 10);
-      if (!*v || *end || !std::isdigit(static_cast<unsigned char>(*v)) ||
-          options.maxInstructions == 0)
+      if (!parseCount(v, options.maxInstructions))
         return fail(model.empty() ? "npu-run" : model,
                     "bad --max-instructions value");
+    } else if (const char *v = value("--max-steps=")) {
+      if (!parseCount(v, options.maxSteps))
+        return fail(model.empty() ? "npu-run" : model, "bad --max-steps value");
     } else if (a.size() > 1 && a[0] == '-') {
       return fail("npu-run", "unknown option '" + a + "'");
     } else if (model.empty()) {

@@ -52,17 +52,41 @@ npu::codegen::targetAndMain(ModuleOp module, StringRef targetOption) {
         << " cannot be compiled: the NPU holds statically shaped tensors of "
            "integers, floats and quantized integers only";
   };
-  for (BlockArgument arg : func.getArguments())
+  // ... and fits the target's DRAM on its own: checked before any backend
+  // model derives tables from it (an average pooling's divisor map is as
+  // large as its output), so no size from the model is allocated unchecked.
+  const rt::TargetDesc &desc = target->getDesc();
+  auto tooLarge = [&](Operation *op, Type type) {
+    auto t = cast<RankedTensorType>(type);
+    // Element counts were bounded at import (2^40 bytes); checked again
+    // here for hand-written IR, in floating point so nothing wraps.
+    double elements = 1;
+    for (int64_t d : t.getShape())
+      elements *= double(d);
+    if (elements * double(elementBytes(t)) <= double(desc.maxDramBytes()))
+      return false;
+    op->emitError("backend: a value of type ")
+        << type << " needs more than the target's " << desc.maxDramBytes()
+        << " bytes of DRAM";
+    return true;
+  };
+  for (BlockArgument arg : func.getArguments()) {
     if (!storable(arg.getType())) {
       refuse(func, arg.getType());
       return {nullptr, nullptr};
     }
+    if (tooLarge(func, arg.getType()))
+      return {nullptr, nullptr};
+  }
   WalkResult walked = func.walk([&](Operation *op) {
-    for (Type type : op->getResultTypes())
+    for (Type type : op->getResultTypes()) {
       if (!storable(type)) {
         refuse(op, type);
         return WalkResult::interrupt();
       }
+      if (tooLarge(op, type))
+        return WalkResult::interrupt();
+    }
     return WalkResult::advance();
   });
   if (walked.wasInterrupted())

@@ -9,6 +9,7 @@
 #include "npu/runtime/Emulator.h"
 #include "hand-built/TiledMatmul.h"
 #include "npu/runtime/Descriptors.h"
+#include "npu/runtime/Timing.h"
 
 #include <gtest/gtest.h>
 
@@ -158,6 +159,43 @@ TEST(Emulator, InstructionBudgetIsEnforced) {
   ProgramRun r = runProgram(b, options);
   EXPECT_FALSE(r.ok);
   EXPECT_EQ(r.error, "instruction budget of 3 exceeded at pc 3");
+}
+
+// Tests the work budget: one in-bounds instruction whose zero strides and
+// 16-bit sizes ask for 65535^4 element steps is refused before anything
+// runs (it would take the host centuries); an ordinary program counts its
+// steps exactly.
+TEST(Emulator, StepBudgetRefusesHostileInstructionsUpFront) {
+  ProgramBuilder b(v1());
+  b.setDramSize(64);
+  uint16_t big = b.addVector(
+      makeVectorDesc({65535, 65535, 65535, 65535}, bin::ElementType::F32,
+                     {0, 0, 0, 0}, bin::ElementType::F32, {0, 0, 0, 0},
+                     bin::ElementType::F32, {0, 0, 0, 0}));
+  b.emit(makeVector(Opcode::VecBinary, big, vecfunc::VecBinary_Add, 0, 0, 0));
+  ProgramRun r = runProgram(b);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.error, "the program takes 18445618199572250625 element steps, "
+                     "more than the budget of 68719476736 (--max-steps)");
+
+  ProgramBuilder small(v1());
+  small.setDramSize(64);
+  uint16_t v = small.addVector(makeVectorDesc(
+      {4, 10, 1, 1}, bin::ElementType::F32, {1, 4, 0, 0}, bin::ElementType::F32,
+      {1, 4, 0, 0}, bin::ElementType::F32, {1, 0, 0, 0}));
+  small.emit(
+      makeVector(Opcode::VecBinary, v, vecfunc::VecBinary_Add, 0, 512, 1024));
+  small.emit(makeSync(Queue::Compute));
+  std::string error;
+  auto exe = Executable::load(small.finish(), nullptr, error);
+  ASSERT_TRUE(exe) << error;
+  EXPECT_EQ(programSteps(*exe), 40u);
+  RunOptions tight;
+  tight.maxSteps = 39;
+  Emulator emu(*exe, tight);
+  EXPECT_FALSE(emu.run(error));
+  EXPECT_EQ(error, "the program takes 40 element steps, more than the "
+                   "budget of 39 (--max-steps)");
 }
 
 //===----------------------------------------------------------------------===//

@@ -53,6 +53,11 @@ using Memory = std::vector<uint8_t, ZeroPageAllocator<uint8_t>>;
 struct RunOptions {
   /// Instructions executed before the run stops with an error.
   uint64_t maxInstructions = uint64_t(1) << 32;
+  /// Element steps (rt::programSteps) a program may take; a program over
+  /// it is refused before it starts. 2^36 is 26x what PaddleOCR det at
+  /// 640x640 takes (2.6e9): a minute or so of host time, where one hostile
+  /// instruction could ask for 2^64.
+  uint64_t maxSteps = uint64_t(1) << 36;
   /// Host memory the emulated DRAM may take, in bytes.
   uint64_t maxDramBytes = uint64_t(1) << 31;
   /// Record one TraceEvent per instruction.

@@ -180,6 +180,17 @@ struct StaticSchedule {
   std::vector<Layer> layers; ///< Indexed by layer id.
 };
 
+/// The element steps the emulator performs for `insn`: a DMA's padded box
+/// (every element it writes), a matmul's rows x K x N multiply-accumulates,
+/// a vector op's iteration space (times its window for vec.pool). What a
+/// run costs on the host, whatever its cycles on the device: one
+/// instruction's 16-bit sizes allow 2^64 steps.
+uint64_t instructionSteps(const Executable &exe, const Instruction &insn);
+
+/// The element steps of every NPU instruction of `exe` (saturating at
+/// 2^64 - 1); the program is straight-line, so this is what a run does.
+uint64_t programSteps(const Executable &exe);
+
 /// Schedules `exe` (see QueueScheduler); false with `error` on a deadlock
 /// or when more than `maxInstructions` would issue.
 bool scheduleStatically(const Executable &exe, StaticSchedule &schedule,
