@@ -246,20 +246,55 @@ std::vector<uint8_t> encodeNpy(bin::ElementType type,
   return out;
 }
 
+namespace {
+/// Writes all of `bytes` to a new descriptor of `path` (opened with
+/// `flags`) and closes it; false with errno set on any failure.
+bool writeAll(const std::string &path, int flags,
+              const std::vector<uint8_t> &bytes) {
+  int fd = ::open(path.c_str(), flags | O_WRONLY | O_CLOEXEC, 0666);
+  if (fd < 0)
+    return false;
+  size_t done = 0;
+  while (done < bytes.size()) {
+    ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0) {
+      int saved = n < 0 ? errno : ENOSPC;
+      ::close(fd);
+      errno = saved;
+      return false;
+    }
+    done += size_t(n);
+  }
+  return ::close(fd) == 0;
+}
+} // namespace
+
 bool writeFileAtomically(const std::string &path,
                          const std::vector<uint8_t> &bytes,
                          std::string &error) {
+  auto failWith = [&](int err) {
+    return fail(error, "cannot write '" + path + "': " + std::strerror(err));
+  };
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+    if (S_ISDIR(st.st_mode))
+      return failWith(EISDIR);
+    // A device or FIFO (/dev/stdout, /dev/full): renaming over it would
+    // replace it with a regular file (as root, even in /dev).
+    return writeAll(path, O_TRUNC, bytes) || failWith(errno);
+  }
   std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out || !out.write(reinterpret_cast<const char *>(bytes.data()),
-                           std::streamsize(bytes.size())))
-      return std::remove(tmp.c_str()),
-             fail(error, "cannot write '" + path + "'");
+  if (!writeAll(tmp, O_CREAT | O_TRUNC, bytes)) {
+    int err = errno;
+    ::unlink(tmp.c_str());
+    return failWith(err);
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    return fail(error, "cannot write '" + path + "'");
+    int err = errno;
+    ::unlink(tmp.c_str());
+    return failWith(err);
   }
   return true;
 }

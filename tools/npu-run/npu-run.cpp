@@ -30,6 +30,7 @@
 #include <fstream>
 #include <set>
 #include <sys/stat.h>
+#include <unistd.h>
 
 using namespace npu::rt;
 namespace bin = npu::bin;
@@ -54,11 +55,37 @@ std::string sanitize(const std::string &name) {
   return s;
 }
 
-bool writeJson(const std::string &path, const json &j, std::string &error) {
-  std::string text = j.dump(2) + "\n";
-  return writeFileAtomically(
-      path, std::vector<uint8_t>(text.begin(), text.end()), error);
-}
+/// The files one run writes (outputs, outputs.json, report, trace): all of
+/// them or none. Each is written atomically; a failed write removes the
+/// files written before it, and the output directory if the run made it.
+class FileSet {
+public:
+  void madeDirectory(const std::string &dir) { dir_ = dir; }
+  bool write(const std::string &path, const std::vector<uint8_t> &bytes,
+             std::string &error) {
+    if (!writeFileAtomically(path, bytes, error)) {
+      rollBack();
+      return false;
+    }
+    written_.push_back(path);
+    return true;
+  }
+  bool writeJson(const std::string &path, const json &j, std::string &error) {
+    std::string text = j.dump(2) + "\n";
+    return write(path, std::vector<uint8_t>(text.begin(), text.end()), error);
+  }
+
+private:
+  void rollBack() {
+    for (const std::string &path : written_)
+      ::unlink(path.c_str());
+    written_.clear();
+    if (!dir_.empty())
+      ::rmdir(dir_.c_str());
+  }
+  std::vector<std::string> written_;
+  std::string dir_;
+};
 
 } // namespace
 
@@ -183,20 +210,23 @@ int main(int argc, char **argv) {
     return fail(model, error);
 
   // Outputs.
-  if (::mkdir(outputDir.c_str(), 0777) != 0 && errno != EEXIST)
+  FileSet files;
+  if (::mkdir(outputDir.c_str(), 0777) == 0)
+    files.madeDirectory(outputDir);
+  else if (errno != EEXIST)
     return fail(outputDir, "cannot create the output directory");
   json list = json::array();
   // Distinct names can sanitize alike ("y/1", "y_1"): later ones get a
   // numbered file, so no output overwrites another; outputs.json maps names
   // to files. (outputs.json itself is never an output's file.)
-  std::set<std::string> files = {"outputs.json"};
+  std::set<std::string> names = {"outputs.json"};
   for (size_t i = 0; i < exe->outputs().size(); ++i) {
     const TensorSpec &spec = exe->outputs()[i];
     std::string stem = sanitize(spec.name), file = stem + ".npy";
-    for (int k = 2; files.count(file); ++k)
+    for (int k = 2; names.count(file); ++k)
       file = stem + "_" + std::to_string(k) + ".npy";
-    files.insert(file);
-    if (!writeFileAtomically(
+    names.insert(file);
+    if (!files.write(
             outputDir + "/" + file,
             encodeNpy(spec.type, spec.shape, emu.output(i), spec.sizeBytes),
             error))
@@ -206,7 +236,7 @@ int main(int argc, char **argv) {
                     {"shape", spec.shape},
                     {"dtype", npyDtypeName(spec.type)}});
   }
-  if (!writeJson(outputDir + "/outputs.json", list, error))
+  if (!files.writeJson(outputDir + "/outputs.json", list, error))
     return fail(outputDir, error);
 
   const RunStats &s = emu.stats();
@@ -259,7 +289,7 @@ int main(int argc, char **argv) {
                      {"vector", s.unitBusy[unsigned(Unit::Vector)]},
                      {"host", s.unitBusy[unsigned(Unit::Host)]}}},
                    {"layers", layers}};
-    if (!writeJson(reportPath, report, error))
+    if (!files.writeJson(reportPath, report, error))
       return fail(reportPath, error);
   }
   if (!tracePath.empty()) {
@@ -298,7 +328,7 @@ int main(int argc, char **argv) {
                         {"dur", double(e.end - e.start) * usPerCycle},
                         {"args", {{"pc", e.pc}, {"layer", layer}}}});
     }
-    if (!writeJson(tracePath, {{"traceEvents", events}}, error))
+    if (!files.writeJson(tracePath, {{"traceEvents", events}}, error))
       return fail(tracePath, error);
   }
 

@@ -50,7 +50,10 @@ std::vector<uint8_t> encodeNpy(bin::ElementType type,
                                const void *data, size_t size);
 
 /// Writes `bytes` to `path` through a temporary file and a rename, so a
-/// failure leaves no partial file.
+/// failure leaves no partial file. A `path` that exists and is not a
+/// regular file (a device, a FIFO) is written in place, never replaced; a
+/// directory is an error. The error names the path and the system's reason
+/// (a full disk included: the write is checked up to close).
 bool writeFileAtomically(const std::string &path,
                          const std::vector<uint8_t> &bytes, std::string &error);
 
