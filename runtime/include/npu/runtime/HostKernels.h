@@ -83,6 +83,11 @@ struct HostWork {
   uint64_t vectorOps = 0;
   uint32_t laneBytes = 4;
   uint64_t scalarOps = 0;
+  /// Kernels whose output shapes depend on data (HostKernel::bound): the
+  /// shape each output actually has, one entry per output, every dimension
+  /// at most its bound's. The output's elements are dense and row-major in
+  /// that shape from the start of its buffer. Empty for other kernels.
+  std::vector<std::vector<int64_t>> outputShapes;
 };
 
 struct HostKernel {
@@ -99,6 +104,17 @@ struct HostKernel {
   bool (*run)(const HostNode &node, const std::vector<HostTensorView> &inputs,
               const std::vector<HostTensorView> &outputs, HostWork &work,
               std::string &why);
+  /// Only for ops whose output shapes depend on the input data (NonZero,
+  /// Unique, Compress, NonMaxSuppression; null for every other kernel): the
+  /// largest shape each output can take, from the inputs' types and shapes
+  /// and the attributes alone (never their data), so the compiler and the
+  /// loader agree on it. Buffers are planned at these bounds; `verify`
+  /// checks that `outputs` have exactly them, and `run` records the shapes
+  /// it produced in HostWork::outputShapes. False with one line in `why`
+  /// when the inputs are not acceptable.
+  bool (*bound)(const HostNode &node, const std::vector<HostTensorView> &inputs,
+                std::vector<std::vector<int64_t>> &bounds,
+                std::string &why) = nullptr;
 };
 
 /// The kernel for ONNX op `opType`, or null when the host has none.
