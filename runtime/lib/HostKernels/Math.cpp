@@ -19,15 +19,6 @@ namespace {
 
 using AK = bin::AttributeKind;
 
-/// Advances a row-major multi-index over `shape`.
-void nextIndex(Shape &idx, const Shape &shape) {
-  for (size_t d = idx.size(); d-- > 0;) {
-    if (++idx[d] < shape[d])
-      return;
-    idx[d] = 0;
-  }
-}
-
 //===----------------------------------------------------------------------===//
 // Pad: out dim = in + pad_begin + pad_end (negative pads crop). Modes:
 // constant (value / constant_value, default 0), reflect (mirror without
@@ -823,27 +814,6 @@ void matLoop(const HostTensorView &a, const HostTensorView &b, uint64_t M,
       }
       f(i, j, acc);
     }
-}
-
-/// MatMul's output shape and the broadcast batch shapes.
-bool matMulShape(const HostNode &node, const Shape &a0, const Shape &b0,
-                 Shape &shape, Shape &a, Shape &b, std::string &why) {
-  if (a0.empty() || b0.empty())
-    return fail(why, node, "inputs must have rank >= 1");
-  a = a0.size() == 1 ? Shape{1, a0[0]} : a0;
-  b = b0.size() == 1 ? Shape{b0[0], 1} : b0;
-  if (a.back() != b[b.size() - 2])
-    return fail(why, node, "inner dimensions of ", shapeStr(a0), " and ",
-                shapeStr(b0), " differ");
-  Shape ab(a.begin(), a.end() - 2), bb(b.begin(), b.end() - 2);
-  if (!broadcastShapes({&ab, &bb}, shape))
-    return fail(why, node, "batch shapes ", shapeStr(ab), " and ", shapeStr(bb),
-                " do not broadcast");
-  if (a0.size() > 1)
-    shape.push_back(a[a.size() - 2]);
-  if (b0.size() > 1)
-    shape.push_back(b.back());
-  return true;
 }
 
 bool verifyMatMul(HK_VERIFY_ARGS) {

@@ -379,7 +379,14 @@ TEST(HostKernels, RegistryIsSortedAndComplete) {
                          "Concat",
                          "Slice",
                          "Expand",
-                         "Tile"}) {
+                         "Tile",
+                         "QuantizeLinear",
+                         "DequantizeLinear",
+                         "DynamicQuantizeLinear",
+                         "MatMulInteger",
+                         "ConvInteger",
+                         "QLinearMatMul",
+                         "QLinearConv"}) {
     const HostKernel *k = lookupHostKernel(op);
     ASSERT_NE(k, nullptr) << op;
     EXPECT_STREQ(k->opType, op);
@@ -1780,6 +1787,253 @@ TEST(HostKernels, MatMulGemm) {
           "does not broadcast to [2,2]");
   rejects(N("Gemm"), {T(I64, {6}, {1, 2, 3, 4, 5, 6}), b}, {{I64, {2, 2}}},
           "must be 2-D");
+}
+
+//===----------------------------------------------------------------------===//
+// Quantization (expected values hand-worked from the formulas in
+// Quantize.cpp, or ONNX's operator documentation examples where noted)
+//===----------------------------------------------------------------------===//
+
+TEST(HostKernels, QuantizeLinear) {
+  // ONNX's example, plus halves (round half to even) and saturation.
+  Tensor x = T(F32, {8}, {0, 2, 3, 1000, -254, -1000, 5, -5});
+  expectSame(ok(N("QuantizeLinear"), {x, T(F32, {}, {2}), T(U8, {}, {128})},
+                {{U8, {8}}}),
+             {128, 129, 130, 255, 1, 0, 130, 126});
+  // int8: 0.5 -> 0, -1.5 -> -2, 150 saturates.
+  expectSame(ok(N("QuantizeLinear"),
+                {T(F32, {3}, {1, -3, 300}), T(F32, {1}, {2}), T(I8, {1}, {-1})},
+                {{I8, {3}}}),
+             {-1, -3, 127});
+  // No zero point: uint8 with zero point 0; int32 data; NaN gives 0.
+  expectSame(ok(N("QuantizeLinear"),
+                {T(F32, {3}, {-1, 3.4, kNaN}), T(F32, {}, {1})}, {{U8, {3}}}),
+             {0, 3, 0});
+  expectSame(ok(N("QuantizeLinear"), {T(I32, {2}, {7, 9}), T(F32, {}, {2})},
+                {{U8, {2}}}),
+             {4, 4});
+  // Per axis 1: channel 1 has scale 2 and zero point 10.
+  Tensor px = T(F32, {1, 2, 2}, {1, 2, 3, 4});
+  expectSame(ok(N("QuantizeLinear"),
+                {px, T(F32, {2}, {1, 2}), T(U8, {2}, {0, 10})},
+                {{U8, {1, 2, 2}}}),
+             {1, 2, 12, 12});
+  expectSame(ok(N("QuantizeLinear", {attrI("axis", -1)}),
+                {px, T(F32, {2}, {1, 2}), T(U8, {2}, {0, 10})},
+                {{U8, {1, 2, 2}}}),
+             {1, 11, 3, 12});
+  rejects(N("QuantizeLinear", {}, 10), {px, T(F32, {2}, {1, 2})},
+          {{U8, {1, 2, 2}}}, "must be a scalar before opset 13");
+  rejects(N("QuantizeLinear", {attrI("axis", 1)}, 10), {px, T(F32, {}, {1})},
+          {{U8, {1, 2, 2}}}, "unknown attribute 'axis'");
+  rejects(N("QuantizeLinear"), {px, T(F32, {3}, {1, 2, 3})}, {{U8, {1, 2, 2}}},
+          "must be a scalar or [2]");
+  rejects(N("QuantizeLinear"), {px, T(F32, {2}, {1, 2}), T(U8, {}, {0})},
+          {{U8, {1, 2, 2}}}, "must have the scale's shape");
+  rejects(N("QuantizeLinear"), {px, T(F32, {}, {1}), T(I8, {}, {0})},
+          {{U8, {1, 2, 2}}}, "expected I8 [1,2,2]");
+  rejects(N("QuantizeLinear"), {T(I8, {1}, {1}), T(F32, {}, {1})}, {{U8, {1}}},
+          "unsupported element type I8");
+  rejects(N("QuantizeLinear"), {px, T(F64, {}, {1})}, {{U8, {1, 2, 2}}},
+          "unsupported element type F64");
+}
+
+TEST(HostKernels, DequantizeLinear) {
+  expectSame(
+      ok(N("DequantizeLinear"),
+         {T(U8, {4}, {0, 3, 128, 255}), T(F32, {}, {2}), T(U8, {}, {128})},
+         {{F32, {4}}}),
+      {-256, -250, 0, 254});
+  expectSame(ok(N("DequantizeLinear"),
+                {T(I32, {2}, {-30, 100}), T(F32, {}, {0.5})}, {{F32, {2}}}),
+             {-15, 50});
+  // Per axis 0: row 1 has scale 0.5 and zero point -1.
+  expectSame(ok(N("DequantizeLinear", {attrI("axis", 0)}),
+                {T(I8, {2, 2}, {0, 1, 2, 3}), T(F32, {2}, {1, 0.5}),
+                 T(I8, {2}, {1, -1})},
+                {{F32, {2, 2}}}),
+             {-1, 0, 1.5, 2});
+  runFails(N("DequantizeLinear"),
+           {T(I32, {2}, {1, 2}), T(F32, {}, {1}), T(I32, {}, {1})},
+           {{F32, {2}}}, "zero point of int32 data must be 0, got 1");
+  rejects(N("DequantizeLinear"),
+          {T(U8, {2}, {1, 2}), T(F32, {}, {1}), T(I8, {}, {0})}, {{F32, {2}}},
+          "input 2 is I8, expected U8");
+  rejects(N("DequantizeLinear"), {T(U8, {2}, {1, 2}), T(F32, {}, {1})},
+          {{F16, {2}}}, "expected F32 [2]");
+}
+
+TEST(HostKernels, DynamicQuantizeLinear) {
+  // ONNX's documentation example: scale 5/255, zero point 153.
+  Result r = exec(N("DynamicQuantizeLinear"),
+                  {T(F32, {6}, {0, 2, -3, -2.5, 1.34, 0.5})},
+                  {{U8, {6}}, {F32, {}}, {U8, {}}});
+  ASSERT_TRUE(r.ran) << r.why;
+  expectSame(values(r.outs[0]), {153, 255, 0, 26, 221, 179});
+  expectSame(values(r.outs[1]), {double(5.0f / 255.0f)});
+  expectSame(values(r.outs[2]), {153});
+  // A range of 255: scale 1, zero point 55; halves round to even.
+  auto dq = [](V x) {
+    Result q = exec(N("DynamicQuantizeLinear"),
+                    {T(F32, {Shape::value_type(x.size())}, x)},
+                    {{U8, {int64_t(x.size())}}, {F32, {}}, {U8, {}}});
+    EXPECT_TRUE(q.ran) << q.why;
+    V all = values(q.outs[0]);
+    all.push_back(values(q.outs[1])[0]);
+    all.push_back(values(q.outs[2])[0]);
+    return all;
+  };
+  expectSame(dq({-55, 200, 10.5, 11.5}), {0, 255, 65, 67, 1, 55});
+  // The zero point 0.5 rounds to 0, 1.5 to 2 (then 253.5 -> 254 + 2
+  // saturates).
+  expectSame(dq({-0.5, 254.5}), {0, 254, 1, 0});
+  expectSame(dq({-1.5, 253.5}), {0, 255, 1, 2});
+  // All zero: scale 1, zero point 0.
+  expectSame(dq({0, 0}), {0, 0, 1, 0});
+  runFails(N("DynamicQuantizeLinear"), {T(F32, {0}, {})},
+           {{U8, {0}}, {F32, {}}, {U8, {}}}, "x is empty");
+  rejects(N("DynamicQuantizeLinear"), {T(F32, {1}, {1})},
+          {{U8, {1}}, {F32, {1}}, {U8, {}}}, "expected F32 []");
+}
+
+TEST(HostKernels, MatMulInteger) {
+  // ONNX's documentation example.
+  Tensor a = T(U8, {4, 3}, {11, 7, 3, 10, 6, 2, 9, 5, 1, 8, 4, 0});
+  Tensor b = T(U8, {3, 2}, {1, 4, 2, 5, 3, 6});
+  expectSame(ok(N("MatMulInteger"), {a, b, T(U8, {}, {12}), T(U8, {}, {0})},
+                {{I32, {4, 2}}}),
+             {-38, -83, -44, -98, -50, -113, -56, -128});
+  // Per column of B, per row of A.
+  expectSame(ok(N("MatMulInteger"),
+                {T(I8, {1, 2}, {1, 2}), T(I8, {2, 2}, {1, 2, 3, 4}), absent(),
+                 T(I8, {2}, {1, 2})},
+                {{I32, {1, 2}}}),
+             {4, 4});
+  expectSame(ok(N("MatMulInteger"),
+                {T(U8, {2, 1}, {5, 5}), T(U8, {1, 1}, {2}), T(U8, {2}, {1, 2})},
+                {{I32, {2, 1}}}),
+             {8, 6});
+  // Batches broadcast; a 1-D A drops its row axis.
+  expectSame(ok(N("MatMulInteger"),
+                {T(I8, {2}, {1, -1}), T(I8, {2, 2, 1}, {3, 1, 5, 2})},
+                {{I32, {2, 1}}}),
+             {2, 3});
+  rejects(N("MatMulInteger"), {a, b, T(I8, {}, {12})}, {{I32, {4, 2}}},
+          "input 2 is I8, expected U8");
+  rejects(N("MatMulInteger"), {a, b, absent(), T(U8, {3}, {0, 0, 0})},
+          {{I32, {4, 2}}}, "b_zero_point must be a scalar or [2]");
+  rejects(N("MatMulInteger"), {a, b}, {{I64, {4, 2}}}, "expected I32 [4,2]");
+  rejects(N("MatMulInteger"), {a, a}, {{I32, {4, 3}}}, "inner dimensions");
+}
+
+TEST(HostKernels, QLinearMatMul) {
+  // ONNX's documentation example (2-D).
+  Tensor a = T(U8, {2, 4}, {208, 236, 0, 238, 3, 214, 255, 29});
+  Tensor b =
+      T(U8, {4, 3}, {152, 51, 244, 60, 26, 255, 0, 127, 246, 127, 254, 247});
+  expectSame(
+      ok(N("QLinearMatMul"),
+         {a, T(F32, {}, {0.0066f}), T(U8, {}, {113}), b, T(F32, {}, {0.00705f}),
+          T(U8, {}, {114}), T(F32, {}, {0.0107f}), T(U8, {}, {118})},
+         {{U8, {2, 3}}}),
+      {168, 115, 255, 1, 66, 151});
+  // The zero point is added before rounding (as ONNX's reference):
+  // 3 * 0.5 - 3 = -1.5 -> -2 and 5 * 0.5 - 3 = -0.5 -> 0 (half to even).
+  expectSame(ok(N("QLinearMatMul"),
+                {T(I8, {2, 2}, {1, 2, 1, 4}), T(F32, {}, {0.5}), T(I8, {}, {0}),
+                 T(I8, {2, 1}, {1, 1}), T(F32, {}, {1}), T(I8, {}, {0}),
+                 T(F32, {}, {1}), T(I8, {}, {-3})},
+                {{I8, {2, 1}}}),
+             {-2, 0});
+  rejects(N("QLinearMatMul"),
+          {a, T(F32, {}, {1}), T(U8, {}, {0}), b, T(F32, {2}, {1, 1}),
+           T(U8, {}, {0}), T(F32, {}, {1}), T(U8, {}, {0})},
+          {{U8, {2, 3}}}, "b_scale must be a scalar or [3]");
+  rejects(N("QLinearMatMul"),
+          {a, T(F32, {}, {1}), T(U8, {}, {0}), b, T(F32, {}, {1}),
+           T(U8, {}, {0}), T(F32, {}, {1}), T(I8, {}, {0})},
+          {{U8, {2, 3}}}, "expected I8 [2,3]");
+}
+
+TEST(HostKernels, ConvInteger) {
+  // ONNX's documentation examples: 3x3 data (zero point 1), 2x2 ones.
+  Tensor x = T(U8, {1, 1, 3, 3}, {2, 3, 4, 5, 6, 7, 8, 9, 10});
+  Tensor w = T(U8, {1, 1, 2, 2}, {1, 1, 1, 1});
+  Tensor xz = T(U8, {}, {1});
+  expectSame(ok(N("ConvInteger"), {x, w, xz}, {{I32, {1, 1, 2, 2}}}),
+             {12, 16, 24, 28});
+  expectSame(ok(N("ConvInteger", {attrInts("pads", {1, 1, 1, 1})}), {x, w, xz},
+                {{I32, {1, 1, 4, 4}}}),
+             {1, 3, 5, 3, 5, 12, 16, 9, 11, 24, 28, 15, 7, 15, 17, 9});
+  // Groups: each output channel reads its own input channel.
+  expectSame(ok(N("ConvInteger", {attrI("group", 2)}),
+                {T(U8, {1, 2, 1, 1}, {3, 5}), T(U8, {2, 1, 1, 1}, {2, 3})},
+                {{I32, {1, 2, 1, 1}}}),
+             {6, 15});
+  // Dilation 2, stride 2 over [1..5]: (1 + 3), (3 + 5).
+  Tensor row = T(I8, {1, 1, 1, 5}, {1, 2, 3, 4, 5});
+  Tensor pair = T(I8, {1, 1, 1, 2}, {1, 1});
+  expectSame(ok(N("ConvInteger",
+                  {attrInts("dilations", {1, 2}), attrInts("strides", {1, 2})}),
+                {row, pair}, {{I32, {1, 1, 1, 2}}}),
+             {4, 8});
+  // SAME padding: one pad, at the end (UPPER) or the beginning (LOWER).
+  Tensor row4 = T(I8, {1, 1, 1, 4}, {1, 2, 3, 4});
+  expectSame(ok(N("ConvInteger", {attrS("auto_pad", "SAME_UPPER")}),
+                {row4, pair}, {{I32, {1, 1, 1, 4}}}),
+             {3, 5, 7, 4});
+  expectSame(ok(N("ConvInteger", {attrS("auto_pad", "SAME_LOWER")}),
+                {row4, pair}, {{I32, {1, 1, 1, 4}}}),
+             {1, 3, 5, 7});
+  // Per-channel weight zero points.
+  expectSame(ok(N("ConvInteger"),
+                {T(U8, {1, 1, 1, 1}, {4}), T(U8, {2, 1, 1, 1}, {3, 3}),
+                 absent(), T(U8, {2}, {1, 2})},
+                {{I32, {1, 2, 1, 1}}}),
+             {8, 4});
+  rejects(N("ConvInteger", {attrI("group", 2)}), {x, w}, {{I32, {1, 1, 2, 2}}},
+          "group 2 must divide");
+  rejects(N("ConvInteger", {attrInts("kernel_shape", {3, 3})}), {x, w},
+          {{I32, {1, 1, 2, 2}}}, "does not match w");
+  rejects(N("ConvInteger",
+            {attrS("auto_pad", "VALID"), attrInts("pads", {0, 0, 0, 0})}),
+          {x, w}, {{I32, {1, 1, 2, 2}}}, "cannot be used together");
+  rejects(N("ConvInteger"), {x, w, T(U8, {2}, {1, 1})}, {{I32, {1, 1, 2, 2}}},
+          "x_zero_point must be a scalar");
+  rejects(N("ConvInteger"), {x, w}, {{I32, {1, 1, 3, 3}}},
+          "expected I32 [1,1,2,2]");
+  rejects(N("ConvInteger"), {x, T(U8, {1, 1, 4, 4}, V(16, 1))},
+          {{I32, {1, 1, 0, 0}}}, "exceeds the padded input");
+}
+
+TEST(HostKernels, QLinearConv) {
+  // Channel 0: acc = 2 (x - 10) + 1 = {1, 21}, m = 0.5: 100.5 -> 100,
+  // 110.5 -> 110. Channel 1: w - zp = -2, acc = {4, -16}, m = 0.125:
+  // 100.5 -> 100, 98.
+  Tensor x = T(U8, {1, 1, 1, 2}, {10, 20});
+  std::vector<Tensor> in = {x,
+                            T(F32, {}, {0.5}),
+                            T(U8, {}, {10}),
+                            T(I8, {2, 1, 1, 1}, {2, -1}),
+                            T(F32, {2}, {1, 0.25}),
+                            T(I8, {2}, {0, 1}),
+                            T(F32, {}, {1}),
+                            T(U8, {}, {100}),
+                            T(I32, {2}, {1, 4})};
+  expectSame(ok(N("QLinearConv"), in, {{U8, {1, 2, 1, 2}}}),
+             {100, 110, 100, 98});
+  // Saturation at the zero point 250.
+  std::vector<Tensor> sat = in;
+  sat[7] = T(U8, {}, {250});
+  expectSame(ok(N("QLinearConv"), sat, {{U8, {1, 2, 1, 2}}}),
+             {250, 255, 250, 248});
+  std::vector<Tensor> badB = in;
+  badB[8] = T(I32, {1}, {1});
+  rejects(N("QLinearConv"), badB, {{U8, {1, 2, 1, 2}}}, "B must be I32 [2]");
+  std::vector<Tensor> badScale = in;
+  badScale[6] = T(F32, {2}, {1, 1});
+  rejects(N("QLinearConv"), badScale, {{U8, {1, 2, 1, 2}}},
+          "y_scale must be a scalar");
 }
 
 } // namespace
