@@ -386,7 +386,8 @@ TEST(HostKernels, RegistryIsSortedAndComplete) {
                          "MatMulInteger",
                          "ConvInteger",
                          "QLinearMatMul",
-                         "QLinearConv"}) {
+                         "QLinearConv",
+                         "GridSample"}) {
     const HostKernel *k = lookupHostKernel(op);
     ASSERT_NE(k, nullptr) << op;
     EXPECT_STREQ(k->opType, op);
@@ -2034,6 +2035,60 @@ TEST(HostKernels, QLinearConv) {
   badScale[6] = T(F32, {2}, {1, 1});
   rejects(N("QLinearConv"), badScale, {{U8, {1, 2, 1, 2}}},
           "y_scale must be a scalar");
+}
+
+//===----------------------------------------------------------------------===//
+// GridSample (expected values hand-worked from ONNX's reference algorithm)
+//===----------------------------------------------------------------------===//
+
+TEST(HostKernels, GridSample) {
+  Tensor x = T(F32, {1, 1, 2, 2}, {1, 2, 3, 4});
+  // align_corners: -1 and 1 are the centres of the edge pixels.
+  expectSame(ok(N("GridSample", {attrI("align_corners", 1)}, 16),
+                {x, T(F32, {1, 1, 3, 2}, {0, 0, -1, -1, 1, -1})},
+                {{F32, {1, 1, 1, 3}}}),
+             {2.5, 1, 2});
+  // Without: -1 maps to -0.5 (half a pixel outside) and -2, 0 to
+  // (-1.5, 0.5). zeros: 0.25 * 1 and nothing; border: the index -1 reads
+  // the edge, -1.5 clamps to 0; reflection: -1 reflects to 0, -1.5 to 0.5.
+  Tensor g = T(F32, {1, 1, 2, 2}, {-1, -1, -2, 0});
+  expectSame(ok(N("GridSample", {}, 16), {x, g}, {{F32, {1, 1, 1, 2}}}),
+             {0.25, 0});
+  expectSame(ok(N("GridSample", {attrS("padding_mode", "border")}, 16), {x, g},
+                {{F32, {1, 1, 1, 2}}}),
+             {1, 2});
+  expectSame(ok(N("GridSample", {attrS("padding_mode", "reflection")}, 16),
+                {x, g}, {{F32, {1, 1, 1, 2}}}),
+             {1, 2.5});
+  // nearest: 0.5 rounds to 0 (half to even), 1.0 is pixel 1, 1.5 rounds to
+  // 2, outside (zeros).
+  expectSame(ok(N("GridSample", {attrS("mode", "nearest")}, 16),
+                {x, T(F32, {1, 1, 3, 2}, {0, 0, 0.5, 0.5, 1, -1})},
+                {{F32, {1, 1, 1, 3}}}),
+             {1, 4, 0});
+  // bicubic at x = 1.5 of [1, 2, 4, 8]: weights -0.09375, 0.59375, 0.59375,
+  // -0.09375; at x = 0 only the pixel itself.
+  expectSame(ok(N("GridSample",
+                  {attrS("mode", "bicubic"), attrI("align_corners", 1)}, 16),
+                {T(F64, {1, 1, 1, 4}, {1, 2, 4, 8}),
+                 T(F32, {1, 1, 2, 2}, {0, 0, -1, 0})},
+                {{F64, {1, 1, 1, 2}}}),
+             {2.71875, 1});
+  // A NaN coordinate gives NaN; a far one reads the padding.
+  expectSame(ok(N("GridSample", {}, 16),
+                {x, T(F32, {1, 1, 2, 2}, {kNaN, 0, 1e30, 0})},
+                {{F32, {1, 1, 1, 2}}}),
+             {kNaN, 0});
+  rejects(N("GridSample", {attrS("mode", "linear")}, 16), {x, g},
+          {{F32, {1, 1, 1, 2}}}, "unknown mode 'linear'");
+  rejects(N("GridSample", {attrS("padding_mode", "wrap")}, 16), {x, g},
+          {{F32, {1, 1, 1, 2}}}, "unknown padding_mode 'wrap'");
+  rejects(N("GridSample", {}, 16), {x, T(F32, {1, 1, 2, 3}, V(6, 0))},
+          {{F32, {1, 1, 1, 2}}}, "grid must be [1, H_out, W_out, 2]");
+  rejects(N("GridSample", {}, 16), {T(I32, {1, 1, 2, 2}, {1, 2, 3, 4}), g},
+          {{I32, {1, 1, 1, 2}}}, "unsupported element type I32");
+  rejects(N("GridSample", {}, 16), {x, g}, {{F32, {1, 1, 2, 1}}},
+          "expected F32 [1,1,1,2]");
 }
 
 } // namespace
