@@ -61,6 +61,7 @@ KernelTable mathKernels();      // Math.cpp: Pad, Clip, Einsum
 KernelTable rearrangeKernels(); // Rearrange.cpp: DepthToSpace, SpaceToDepth
 KernelTable quantizeKernels();  // Quantize.cpp: (De)QuantizeLinear, QLinear*
 KernelTable samplingKernels();  // Sampling.cpp: GridSample
+KernelTable textKernels();      // Text.cpp: TfIdfVectorizer
 
 //===----------------------------------------------------------------------===//
 // Errors

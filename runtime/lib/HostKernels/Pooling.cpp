@@ -2,8 +2,9 @@
 //-------------------------===//
 //
 // MaxPool (8, 10, 11, 12: optional int64 Indices), AveragePool (7, 10, 11;
-// dilations from 19), LpPool (2, 11; ceil_mode and dilations from 18) and
-// GlobalMaxPool, GlobalAveragePool, GlobalLpPool, after
+// dilations from 19), LpPool (2, 11; ceil_mode and dilations from 18),
+// GlobalMaxPool, GlobalAveragePool, GlobalLpPool and LRN (1, 13: a window
+// over the channels, described above its kernel), after
 // onnx/docs/Operators.md (onnx 1.12). The input is [N, C, D1, ..., Dn]
 // (n >= 1); windows slide over D1..Dn.
 //
@@ -275,6 +276,75 @@ template <Pool Op, bool Global> bool runPool(HK_RUN_ARGS) {
   return true;
 }
 
+//===----------------------------------------------------------------------===//
+// LRN (1, 13): local response normalisation across channels of X
+// [N, C, D1, ...]:
+//   square_sum[n, c, d] = sum of X[n, i, d]^2 for i in
+//       [max(0, c - floor((size - 1) / 2)), min(C - 1, c + ceil((size - 1) /
+//       2))]
+//   Y[n, c, d] = X[n, c, d] / (bias + alpha / size * square_sum)^beta
+// alpha 1e-4, beta 0.75, bias 1 by default; size (>= 1) is required.
+// Computed in double. Types: float types (bfloat16 from 13).
+//===----------------------------------------------------------------------===//
+
+bool verifyLRN(HK_VERIFY_ARGS) {
+  if (!checkAttrs(node,
+                  {{"alpha", AK::Float},
+                   {"beta", AK::Float},
+                   {"bias", AK::Float},
+                   {"size", AK::Int}},
+                  why) ||
+      !checkArity(node, in, out, 1, 1, 1, why) ||
+      !checkType(node, in, 0,
+                 node.opset >= 13 ? kFloatTypes
+                                  : kFloatTypes & ~bit(ElementType::BF16),
+                 why))
+    return false;
+  if (!node.find("size"))
+    return fail(why, node, "attribute 'size' is required");
+  if (node.getInt("size", 1) < 1)
+    return fail(why, node, "size must be >= 1, got ", node.getInt("size", 1));
+  if (in[0].shape.size() < 3)
+    return fail(why, node, "input must be [N, C, D1, ...], got ",
+                shapeStr(in[0].shape));
+  return checkOutput(node, out, 0, in[0].type, in[0].shape, why);
+}
+
+bool runLRN(HK_RUN_ARGS) {
+  const Shape &s = in[0].shape;
+  int64_t size = node.getInt("size", 1), C = s[1];
+  double alpha = node.getFloat("alpha", 1e-4f),
+         beta = node.getFloat("beta", 0.75f),
+         bias = node.getFloat("bias", 1.0f);
+  int64_t before = (size - 1) / 2, after = size - 1 - before;
+  uint64_t inner = product(s, 2), N = uint64_t(s[0]);
+  visitType(in[0].type, [&](auto tag) {
+    using S = typename decltype(tag)::type;
+    using Cv = Compute<S>;
+    if constexpr (std::is_floating_point_v<Cv>)
+      for (uint64_t n = 0; n < N; ++n)
+        for (int64_t c = 0; c < C; ++c)
+          for (uint64_t d = 0; d < inner; ++d) {
+            double sum = 0;
+            for (int64_t i = std::max<int64_t>(0, c - before),
+                         e = std::min<int64_t>(C - 1, c + after);
+                 i <= e; ++i) {
+              double v = double(
+                  Elem<S>::load(in[0].data, (n * C + uint64_t(i)) * inner + d));
+              sum += v * v;
+            }
+            uint64_t at = (n * C + uint64_t(c)) * inner + d;
+            double x = double(Elem<S>::load(in[0].data, at));
+            Elem<S>::store(
+                out[0].data, at,
+                Cv(x / std::pow(bias + alpha / double(size) * sum, beta)));
+          }
+  });
+  work.vectorOps += in[0].numElements() * uint64_t(2 * size + 4);
+  work.laneBytes = elementBytes(in[0].type);
+  return true;
+}
+
 const HostKernel kKernels[] = {
     {"AveragePool", verifyPool<Pool::Average, false>,
      runPool<Pool::Average, false>},
@@ -282,6 +352,7 @@ const HostKernel kKernels[] = {
      runPool<Pool::Average, true>},
     {"GlobalLpPool", verifyPool<Pool::Lp, true>, runPool<Pool::Lp, true>},
     {"GlobalMaxPool", verifyPool<Pool::Max, true>, runPool<Pool::Max, true>},
+    {"LRN", verifyLRN, runLRN},
     {"LpPool", verifyPool<Pool::Lp, false>, runPool<Pool::Lp, false>},
     {"MaxPool", verifyPool<Pool::Max, false>, runPool<Pool::Max, false>},
 };

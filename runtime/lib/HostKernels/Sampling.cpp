@@ -1,4 +1,4 @@
-//===- Sampling.cpp - sampling images at computed positions --------------===//
+//===- Sampling.cpp - sampling images at computed positions ---------------===//
 //
 // GridSample (opset 16), after onnx/docs/Operators.md and ONNX's reference
 // implementation (onnx/reference/ops/op_grid_sample.py, which follows

@@ -387,7 +387,12 @@ TEST(HostKernels, RegistryIsSortedAndComplete) {
                          "ConvInteger",
                          "QLinearMatMul",
                          "QLinearConv",
-                         "GridSample"}) {
+                         "GridSample",
+                         "Scatter",
+                         "ReverseSequence",
+                         "Det",
+                         "LRN",
+                         "TfIdfVectorizer"}) {
     const HostKernel *k = lookupHostKernel(op);
     ASSERT_NE(k, nullptr) << op;
     EXPECT_STREQ(k->opType, op);
@@ -2089,6 +2094,157 @@ TEST(HostKernels, GridSample) {
           {{I32, {1, 1, 1, 2}}}, "unsupported element type I32");
   rejects(N("GridSample", {}, 16), {x, g}, {{F32, {1, 1, 2, 1}}},
           "expected F32 [1,1,1,2]");
+}
+
+//===----------------------------------------------------------------------===//
+// Scatter, ReverseSequence, Det, LRN, TfIdfVectorizer
+//===----------------------------------------------------------------------===//
+
+/// Element-wise closeness (results of pow, division and elimination).
+void expectNear(const V &got, const V &want, double tol = 1e-12) {
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t i = 0; i < got.size(); ++i)
+    EXPECT_NEAR(got[i], want[i], tol) << "element " << i;
+}
+
+TEST(HostKernels, Scatter) {
+  // ONNX's example (axis 1), integral updates.
+  Tensor data = T(F32, {1, 5}, {1, 2, 3, 4, 5});
+  expectSame(ok(N("Scatter", {attrI("axis", 1)}, 10),
+                {data, T(I64, {1, 2}, {1, 3}), T(F32, {1, 2}, {10, 20})},
+                {{F32, {1, 5}}}),
+             {1, 10, 3, 20, 5});
+  // Axis 0: update (0, 0) goes to row 1, update (0, 1) to row -2 = 0.
+  expectSame(ok(N("Scatter", {}, 9),
+                {T(I32, {2, 2}, {1, 2, 3, 4}), T(I32, {1, 2}, {1, -2}),
+                 T(I32, {1, 2}, {7, 8})},
+                {{I32, {2, 2}}}),
+             {1, 8, 7, 4});
+  runFails(N("Scatter", {attrI("axis", 1)}, 10),
+           {data, T(I64, {1, 1}, {5}), T(F32, {1, 1}, {0})}, {{F32, {1, 5}}},
+           "index 5 out of range [-5, 5) on axis 1");
+  rejects(N("Scatter", {attrS("reduction", "add")}, 10),
+          {data, T(I64, {1, 1}, {0}), T(F32, {1, 1}, {0})}, {{F32, {1, 5}}},
+          "unknown attribute 'reduction'");
+}
+
+TEST(HostKernels, ReverseSequence) {
+  // ONNX's examples: x[t][b] = 4t + b (time_axis 0) and x[b][t] = 4b + t.
+  V x(16);
+  for (int i = 0; i < 16; ++i)
+    x[i] = i;
+  expectSame(ok(N("ReverseSequence", {}, 10),
+                {T(I32, {4, 4}, x), T(I64, {4}, {4, 3, 2, 1})},
+                {{I32, {4, 4}}}),
+             {12, 9, 6, 3, 8, 5, 2, 7, 4, 1, 10, 11, 0, 13, 14, 15});
+  auto batch =
+      N("ReverseSequence", {attrI("batch_axis", 0), attrI("time_axis", 1)}, 10);
+  expectSame(ok(batch, {T(I32, {4, 4}, x), T(I64, {4}, {1, 2, 3, 4})},
+                {{I32, {4, 4}}}),
+             {0, 1, 2, 3, 5, 4, 6, 7, 10, 9, 8, 11, 15, 14, 13, 12});
+  // Trailing axes move as blocks; length 0 copies.
+  expectSame(
+      ok(batch,
+         {T(F64, {2, 2, 2}, {1, 2, 3, 4, 5, 6, 7, 8}), T(I64, {2}, {2, 0})},
+         {{F64, {2, 2, 2}}}),
+      {3, 4, 1, 2, 5, 6, 7, 8});
+  runFails(batch, {T(I32, {4, 4}, x), T(I64, {4}, {1, 5, 1, 1})},
+           {{I32, {4, 4}}}, "sequence length 5 of batch 1 out of range [0, 4]");
+  runFails(batch, {T(I32, {4, 4}, x), T(I64, {4}, {1, 1, -1, 1})},
+           {{I32, {4, 4}}}, "sequence length -1 of batch 2");
+  rejects(N("ReverseSequence", {attrI("batch_axis", 2)}, 10),
+          {T(I32, {4, 4}, x), T(I64, {4}, {1, 1, 1, 1})}, {{I32, {4, 4}}},
+          "must be 0 and 1");
+  rejects(N("ReverseSequence", {}, 10),
+          {T(I32, {4, 4}, x), T(I32, {4}, {1, 1, 1, 1})}, {{I32, {4, 4}}},
+          "sequence_lens must be I64 [4]");
+}
+
+TEST(HostKernels, Det) {
+  expectNear(ok(N("Det"), {T(F64, {2, 2}, {1, 2, 3, 4})}, {{F64, {}}}), {-2});
+  // The first pivot is 0: rows swap. Batches; a singular matrix; 0 x 0.
+  expectNear(
+      ok(N("Det"), {T(F64, {3, 3}, {0, 1, 2, 1, 0, 3, 4, -3, 8})}, {{F64, {}}}),
+      {-2});
+  expectNear(ok(N("Det"),
+                {T(F32, {3, 2, 2}, {1, 2, 3, 4, 2, 0, 0, 3, 1, 2, 2, 4})},
+                {{F32, {3}}}),
+             {-2, 6, 0}, 1e-6);
+  expectSame(ok(N("Det"), {T(F32, {0, 0}, {})}, {{F32, {}}}), {1});
+  rejects(N("Det"), {T(F32, {2, 3}, V(6, 1))}, {{F32, {}}},
+          "must be [*, M, M]");
+  rejects(N("Det"), {T(I32, {2, 2}, V(4, 1))}, {{I32, {}}},
+          "unsupported element type I32");
+  rejects(N("Det"), {T(F32, {2, 2}, V(4, 1))}, {{F32, {1}}}, "expected F32 []");
+}
+
+TEST(HostKernels, LRN) {
+  // alpha / size = 1. size 3: channel windows {0, 1}, {0, 1, 2}, {1, 2}.
+  Tensor x = T(F64, {1, 3, 1, 1}, {1, 2, 3});
+  expectNear(ok(N("LRN", {attrI("size", 3), attrF("alpha", 3), attrF("beta", 1),
+                          attrF("bias", 1)}),
+                {x}, {{F64, {1, 3, 1, 1}}}),
+             {1.0 / 6, 2.0 / 15, 3.0 / 14});
+  // size 2 looks one channel ahead: {0, 1}, {1, 2}, {2}.
+  expectNear(ok(N("LRN", {attrI("size", 2), attrF("alpha", 2),
+                          attrF("beta", 0.5), attrF("bias", 0)}),
+                {x}, {{F64, {1, 3, 1, 1}}}),
+             {1 / std::sqrt(5.0), 2 / std::sqrt(13.0), 1});
+  // Defaults: alpha 1e-4, beta 0.75, bias 1.
+  expectNear(ok(N("LRN", {attrI("size", 1)}), {T(F32, {1, 1, 1, 1}, {100})},
+                {{F32, {1, 1, 1, 1}}}),
+             {100 / std::pow(2.0, 0.75)}, 1e-4);
+  rejects(N("LRN"), {x}, {{F64, {1, 3, 1, 1}}}, "attribute 'size' is required");
+  rejects(N("LRN", {attrI("size", 0)}), {x}, {{F64, {1, 3, 1, 1}}},
+          "size must be >= 1");
+  rejects(N("LRN", {attrI("size", 1)}), {T(F32, {3}, {1, 2, 3})}, {{F32, {3}}},
+          "input must be [N, C, D1, ...]");
+}
+
+TEST(HostKernels, TfIdfVectorizer) {
+  // ONNX's examples: pool unigrams 2 3 5 4 (columns 0-3), bigrams (5 6),
+  // (7 8), (6 7) (columns 4-6).
+  Tensor x = T(I32, {12}, {1, 1, 3, 3, 3, 7, 8, 6, 7, 5, 6, 8});
+  auto tfidf = [](const char *mode, int64_t minN, int64_t skip,
+                  std::vector<float> weights = {}) {
+    std::vector<HostAttribute> a = {
+        attrS("mode", mode),
+        attrI("min_gram_length", minN),
+        attrI("max_gram_length", 2),
+        attrI("max_skip_count", skip),
+        attrInts("ngram_counts", {0, 4}),
+        attrInts("ngram_indexes", {0, 1, 2, 3, 4, 5, 6}),
+        attrInts("pool_int64s", {2, 3, 5, 4, 5, 6, 7, 8, 6, 7})};
+    if (!weights.empty())
+      a.push_back(attrFs("weights", weights));
+    return N("TfIdfVectorizer", a, 9);
+  };
+  expectSame(ok(tfidf("TF", 2, 0), {x}, {{F32, {7}}}), {0, 0, 0, 0, 1, 1, 1});
+  // Skips up to 5: (7 8) also 6 and 3 apart; unigrams count once.
+  expectSame(ok(tfidf("TF", 1, 5), {x}, {{F32, {7}}}), {0, 3, 1, 0, 1, 3, 1});
+  expectSame(ok(tfidf("IDF", 1, 5, {1, 2, 3, 4, 5, 6, 7}), {x}, {{F32, {7}}}),
+             {0, 2, 3, 0, 5, 6, 7});
+  expectSame(ok(tfidf("TFIDF", 1, 5, {1, 2, 3, 4, 5, 6, 7}), {x}, {{F32, {7}}}),
+             {0, 6, 3, 0, 5, 18, 7});
+  expectSame(ok(tfidf("IDF", 1, 5), {x}, {{F32, {7}}}), {0, 1, 1, 0, 1, 1, 1});
+  // Rows of a batch count separately.
+  expectSame(ok(tfidf("TF", 2, 0),
+                {T(I64, {2, 6}, {1, 1, 3, 3, 3, 7, 8, 6, 7, 5, 6, 8})},
+                {{F32, {2, 7}}}),
+             {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1});
+  rejects(tfidf("TF", 3, 0), {x}, {{F32, {7}}}, "gram lengths [3, 2]");
+  rejects(tfidf("BM25", 1, 0), {x}, {{F32, {7}}}, "unknown mode 'BM25'");
+  rejects(tfidf("IDF", 1, 0, {1, 2}), {x}, {{F32, {7}}},
+          "weights has 2 entries for 7 output columns");
+  HostNode bad = tfidf("TF", 1, 0);
+  bad.attributes[4] = attrInts("ngram_counts", {0, 3});
+  rejects(bad, {x}, {{F32, {7}}}, "7 pool items of 2-grams");
+  bad = tfidf("TF", 1, 0);
+  bad.attributes[5] = attrInts("ngram_indexes", {0, 1});
+  rejects(bad, {x}, {{F32, {2}}}, "ngram_indexes has 2 entries for 7");
+  rejects(tfidf("TF", 1, 0), {T(F32, {2}, {1, 2})}, {{F32, {7}}},
+          "unsupported element type F32");
+  rejects(tfidf("TF", 1, 0), {x}, {{F32, {1, 7}}}, "expected F32 [7]");
 }
 
 } // namespace
