@@ -60,7 +60,7 @@ KernelTable poolingKernels();   // Pooling.cpp
 KernelTable mathKernels();      // Math.cpp: Pad, Clip, Einsum
 KernelTable rearrangeKernels(); // Rearrange.cpp: DepthToSpace, SpaceToDepth
 KernelTable quantizeKernels();  // Quantize.cpp: (De)QuantizeLinear, QLinear*
-KernelTable samplingKernels();  // Sampling.cpp: GridSample
+KernelTable samplingKernels();  // Sampling.cpp: GridSample, RoiAlign
 KernelTable textKernels();      // Text.cpp: TfIdfVectorizer
 
 //===----------------------------------------------------------------------===//

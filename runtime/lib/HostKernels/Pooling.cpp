@@ -3,8 +3,9 @@
 //
 // MaxPool (8, 10, 11, 12: optional int64 Indices), AveragePool (7, 10, 11;
 // dilations from 19), LpPool (2, 11; ceil_mode and dilations from 18),
-// GlobalMaxPool, GlobalAveragePool, GlobalLpPool and LRN (1, 13: a window
-// over the channels, described above its kernel), after
+// GlobalMaxPool, GlobalAveragePool, GlobalLpPool, LRN (1, 13: a window
+// over the channels) and MaxUnpool (9, 11), the last two described above
+// their kernels, after
 // onnx/docs/Operators.md (onnx 1.12). The input is [N, C, D1, ..., Dn]
 // (n >= 1); windows slide over D1..Dn.
 //
@@ -345,6 +346,107 @@ bool runLRN(HK_RUN_ARGS) {
   return true;
 }
 
+//===----------------------------------------------------------------------===//
+// MaxUnpool (9, 11), after ONNX's reference (onnx/reference/ops/
+// op_max_unpool.py): scatters X [N, C, D1, ...] into a zero tensor of the
+// unpooled shape [N, C, (D - 1) * stride + kernel - pad_begin - pad_end,
+// ...] at the positions I (int64, X's shape) gives, flattened over that
+// whole tensor (as MaxPool's Indices). With opset 11's optional
+// output_shape input the result is that shape (at least the unpooled one
+// on every axis; run time checks the values against the compiled output),
+// the unpooled tensor at its origin and zeros beyond. Types: float types.
+// An index outside the unpooled tensor is refused at run time; of two
+// elements at the same index the later wins.
+//===----------------------------------------------------------------------===//
+
+/// The unpooled shape of X `s` under the node's attributes.
+bool unpooledShape(const HostNode &node, const Shape &s, Shape &shape,
+                   std::string &why) {
+  size_t r = s.size() - 2;
+  Shape kernel, strides, pads;
+  if (!intsAttr(node, "kernel_shape", r, 1, 1, kernel, why) ||
+      !intsAttr(node, "strides", r, 1, 1, strides, why) ||
+      !intsAttr(node, "pads", 2 * r, 0, 0, pads, why))
+    return false;
+  shape = {s[0], s[1]};
+  for (size_t i = 0; i < r; ++i) {
+    int64_t d = (s[i + 2] - 1) * strides[i] + kernel[i] - pads[i] - pads[r + i];
+    if (d < 0)
+      return fail(why, node, "pads ", shapeStr(pads), " exceed the output on ",
+                  "axis ", i + 2);
+    shape.push_back(d);
+  }
+  return true;
+}
+
+bool hasOutputShape(const Tensors &in) {
+  return in.size() == 3 && in[2].present;
+}
+
+bool verifyMaxUnpool(HK_VERIFY_ARGS) {
+  if (!checkAttrs(node,
+                  {{"kernel_shape", AK::Ints},
+                   {"pads", AK::Ints},
+                   {"strides", AK::Ints}},
+                  why) ||
+      !checkArity(node, in, out, 2, node.opset >= 11 ? 3 : 2, 1, why) ||
+      !checkType(node, in, 0, kFloatTypes, why))
+    return false;
+  const Shape &s = in[0].shape;
+  if (s.size() < 3)
+    return fail(why, node, "X must be [N, C, D1, ...], got ", shapeStr(s));
+  if (in[1].type != ElementType::I64 || in[1].shape != s)
+    return fail(why, node, "I must be I64 ", shapeStr(s), ", got ",
+                typeStr(in[1].type), " ", shapeStr(in[1].shape));
+  if (!node.getInts("kernel_shape"))
+    return fail(why, node, "attribute 'kernel_shape' is required");
+  Shape shape;
+  if (!unpooledShape(node, s, shape, why))
+    return false;
+  if (!hasOutputShape(in))
+    return checkOutput(node, out, 0, in[0].type, shape, why);
+  if (in[2].type != ElementType::I64 || in[2].shape != Shape{int64_t(s.size())})
+    return fail(why, node, "output_shape must be I64 [", s.size(), "], got ",
+                typeStr(in[2].type), " ", shapeStr(in[2].shape));
+  if (!checkOutputRank(node, out, 0, in[0].type, s.size(), why))
+    return false;
+  for (size_t i = 0; i < s.size(); ++i)
+    if (out[0].shape[i] < shape[i])
+      return fail(why, node, "output ", shapeStr(out[0].shape),
+                  " is smaller than the unpooled ", shapeStr(shape));
+  return true;
+}
+
+bool runMaxUnpool(HK_RUN_ARGS) {
+  const Shape &os = out[0].shape;
+  if (hasOutputShape(in))
+    for (size_t i = 0; i < os.size(); ++i)
+      if (int64_t d = loadIndex(in[2], i); d != os[i])
+        return fail(why, node, "output_shape entry ", i, " is ", d,
+                    ", the compiled output is ", shapeStr(os));
+  Shape shape;
+  unpooledShape(node, in[0].shape, shape, why);
+  uint64_t total = product(shape), n = in[0].numElements();
+  Shape strides = stridesOf(shape), outStrides = stridesOf(os);
+  size_t eb = elementBytes(in[0].type);
+  zeroBytes(out[0].data, out[0].sizeBytes());
+  for (uint64_t i = 0; i < n; ++i) {
+    int64_t at = loadIndex(in[1], i);
+    if (at < 0 || uint64_t(at) >= total)
+      return fail(why, node, "index ", at, " out of range [0, ", total, ")");
+    uint64_t dst = 0, rest = uint64_t(at); // Re-address into the output.
+    for (size_t d = 0; d < shape.size(); ++d) {
+      dst += rest / uint64_t(strides[d]) * uint64_t(outStrides[d]);
+      rest %= uint64_t(strides[d]);
+    }
+    copyBytes(out[0].data + dst * eb, in[0].data + i * eb, eb);
+  }
+  work.scalarOps += n * shape.size();
+  work.vectorOps += out[0].numElements();
+  work.laneBytes = uint32_t(eb);
+  return true;
+}
+
 const HostKernel kKernels[] = {
     {"AveragePool", verifyPool<Pool::Average, false>,
      runPool<Pool::Average, false>},
@@ -355,6 +457,7 @@ const HostKernel kKernels[] = {
     {"LRN", verifyLRN, runLRN},
     {"LpPool", verifyPool<Pool::Lp, false>, runPool<Pool::Lp, false>},
     {"MaxPool", verifyPool<Pool::Max, false>, runPool<Pool::Max, false>},
+    {"MaxUnpool", verifyMaxUnpool, runMaxUnpool},
 };
 
 } // namespace

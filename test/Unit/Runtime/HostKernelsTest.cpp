@@ -392,7 +392,9 @@ TEST(HostKernels, RegistryIsSortedAndComplete) {
                          "ReverseSequence",
                          "Det",
                          "LRN",
-                         "TfIdfVectorizer"}) {
+                         "TfIdfVectorizer",
+                         "RoiAlign",
+                         "MaxUnpool"}) {
     const HostKernel *k = lookupHostKernel(op);
     ASSERT_NE(k, nullptr) << op;
     EXPECT_STREQ(k->opType, op);
@@ -2245,6 +2247,86 @@ TEST(HostKernels, TfIdfVectorizer) {
   rejects(tfidf("TF", 1, 0), {T(F32, {2}, {1, 2})}, {{F32, {7}}},
           "unsupported element type F32");
   rejects(tfidf("TF", 1, 0), {x}, {{F32, {1, 7}}}, "expected F32 [7]");
+}
+
+TEST(HostKernels, RoiAlign) {
+  Tensor x = T(F64, {1, 1, 2, 2}, {1, 2, 3, 4});
+  Tensor b0 = T(I64, {1}, {0});
+  auto roi = [](std::vector<HostAttribute> a, int64_t opset = 16) {
+    return N("RoiAlign", std::move(a), opset);
+  };
+  // Opset 10 (no shift): one sample at the centre (0.5, 0.5).
+  expectSame(ok(roi({attrI("sampling_ratio", 1)}, 10),
+                {x, T(F64, {1, 4}, {0, 0, 1, 1}), b0}, {{F64, {1, 1, 1, 1}}}),
+             {2.5});
+  // half_pixel: [-0.5, 1.5]^2, a 2x2 grid at the four pixel centres.
+  Tensor whole = T(F64, {1, 4}, {0, 0, 2, 2});
+  expectSame(ok(roi({}), {x, whole, b0}, {{F64, {1, 1, 1, 1}}}), {2.5});
+  expectSame(
+      ok(roi({attrS("mode", "max")}), {x, whole, b0}, {{F64, {1, 1, 1, 1}}}),
+      {4});
+  expectSame(ok(roi({attrI("output_height", 2), attrI("output_width", 2),
+                     attrI("sampling_ratio", 1)}),
+                {x, whole, b0}, {{F64, {1, 1, 2, 2}}}),
+             {1, 2, 3, 4});
+  // spatial_scale halves the RoI; a RoI beyond the image samples 0.
+  expectSame(
+      ok(roi({attrF("spatial_scale", 0.5), attrI("sampling_ratio", 1)}, 10),
+         {x, T(F64, {2, 4}, {0, 0, 2, 2, 20, 20, 24, 24}), T(I64, {2}, {0, 0})},
+         {{F64, {2, 1, 1, 1}}}),
+      {2.5, 0});
+  // The batch index picks the image.
+  Tensor two = T(F32, {2, 1, 1, 1}, {7, 9});
+  expectSame(ok(roi({}, 10),
+                {two, T(F32, {1, 4}, {0, 0, 1, 1}), T(I64, {1}, {1})},
+                {{F32, {1, 1, 1, 1}}}),
+             {9});
+  runFails(roi({}, 10), {two, T(F32, {1, 4}, {0, 0, 1, 1}), T(I64, {1}, {2})},
+           {{F32, {1, 1, 1, 1}}}, "batch index 2 of RoI 0 out of range [0, 2)");
+  runFails(roi({}), {x, T(F64, {1, 4}, {0, kNaN, 1, 1}), b0},
+           {{F64, {1, 1, 1, 1}}}, "RoI 0 has a non-finite coordinate");
+  runFails(roi({}), {x, T(F64, {1, 4}, {0, 0, 1e7, 1e7}), b0},
+           {{F64, {1, 1, 1, 1}}}, "at most 2^20 points");
+  rejects(roi({}), {x, T(F64, {1, 3}, {0, 0, 1}), b0}, {{F64, {1, 1, 1, 1}}},
+          "rois must be [R, 4]");
+  rejects(roi({}), {x, whole, T(I32, {1}, {0})}, {{F64, {1, 1, 1, 1}}},
+          "batch_indices must be I64 [1]");
+  rejects(roi({attrS("coordinate_transformation_mode", "half_pixel")}, 10),
+          {x, whole, b0}, {{F64, {1, 1, 1, 1}}},
+          "unknown attribute 'coordinate_transformation_mode'");
+  rejects(roi({attrS("mode", "min")}), {x, whole, b0}, {{F64, {1, 1, 1, 1}}},
+          "unknown mode 'min'");
+  rejects(roi({}), {x, whole, b0}, {{F64, {1, 1, 2, 1}}},
+          "expected F64 [1,1,1,1]");
+}
+
+TEST(HostKernels, MaxUnpool) {
+  // ONNX's examples: indices into the unpooled 4x4 plane; with
+  // output_shape 5x5 the 4x4 result sits at the origin.
+  Tensor x = T(F32, {1, 1, 2, 2}, {5, 6, 7, 8});
+  Tensor idx = T(I64, {1, 1, 2, 2}, {5, 7, 13, 15});
+  HostNode n =
+      N("MaxUnpool",
+        {attrInts("kernel_shape", {2, 2}), attrInts("strides", {2, 2})}, 11);
+  expectSame(ok(n, {x, idx}, {{F32, {1, 1, 4, 4}}}),
+             {0, 0, 0, 0, 0, 5, 0, 6, 0, 0, 0, 0, 0, 7, 0, 8});
+  V five(25, 0);
+  five[6] = 5, five[8] = 6, five[16] = 7, five[18] = 8;
+  expectSame(ok(n, {x, idx, T(I64, {4}, {1, 1, 5, 5})}, {{F32, {1, 1, 5, 5}}}),
+             five);
+  runFails(n, {x, T(I64, {1, 1, 2, 2}, {5, 7, 13, 16})}, {{F32, {1, 1, 4, 4}}},
+           "index 16 out of range [0, 16)");
+  runFails(n, {x, idx, T(I64, {4}, {1, 1, 5, 6})}, {{F32, {1, 1, 5, 5}}},
+           "output_shape entry 3 is 6");
+  rejects(n, {x, idx, T(I64, {4}, {1, 1, 3, 3})}, {{F32, {1, 1, 3, 3}}},
+          "smaller than the unpooled [1,1,4,4]");
+  rejects(N("MaxUnpool", {}, 11), {x, idx}, {{F32, {1, 1, 4, 4}}},
+          "attribute 'kernel_shape' is required");
+  rejects(n, {x, T(I32, {1, 1, 2, 2}, {5, 7, 13, 15})}, {{F32, {1, 1, 4, 4}}},
+          "I must be I64 [1,1,2,2]");
+  rejects(N("MaxUnpool", {attrInts("kernel_shape", {2, 2})}, 9),
+          {x, idx, T(I64, {4}, {1, 1, 3, 3})}, {{F32, {1, 1, 3, 3}}},
+          "expects 2 inputs");
 }
 
 } // namespace
