@@ -77,8 +77,9 @@ bool verifyGridSample(HK_VERIFY_ARGS) {
       !gridSampleAttrs(node, mode, pad, why))
     return false;
   const Shape &x = in[0].shape, &g = in[1].shape;
-  if (x.size() != 4)
-    return fail(why, node, "X must be [N, C, H, W], got ", shapeStr(x));
+  if (x.size() != 4 || x[2] < 1 || x[3] < 1)
+    return fail(why, node, "X must be [N, C, H, W] with H, W >= 1, got ",
+                shapeStr(x));
   if (g.size() != 4 || g[0] != x[0] || g[3] != 2)
     return fail(why, node, "grid must be [", x[0], ", H_out, W_out, 2], got ",
                 shapeStr(g));
@@ -310,8 +311,9 @@ bool verifyRoiAlign(HK_VERIFY_ARGS) {
       !roiAlignAttrs(node, halfPixel, isMax, why))
     return false;
   const Shape &x = in[0].shape, &rois = in[1].shape;
-  if (x.size() != 4)
-    return fail(why, node, "X must be [N, C, H, W], got ", shapeStr(x));
+  if (x.size() != 4 || x[2] < 1 || x[3] < 1)
+    return fail(why, node, "X must be [N, C, H, W] with H, W >= 1, got ",
+                shapeStr(x));
   if (rois.size() != 2 || rois[1] != 4)
     return fail(why, node, "rois must be [R, 4], got ", shapeStr(rois));
   if (in[2].type != ElementType::I64 || in[2].shape != Shape{rois[0]})

@@ -2092,6 +2092,8 @@ TEST(HostKernels, GridSample) {
           {{F32, {1, 1, 1, 2}}}, "unknown padding_mode 'wrap'");
   rejects(N("GridSample", {}, 16), {x, T(F32, {1, 1, 2, 3}, V(6, 0))},
           {{F32, {1, 1, 1, 2}}}, "grid must be [1, H_out, W_out, 2]");
+  rejects(N("GridSample", {}, 16), {T(F32, {1, 1, 0, 2}, {}), g},
+          {{F32, {1, 1, 1, 2}}}, "with H, W >= 1");
   rejects(N("GridSample", {}, 16), {T(I32, {1, 1, 2, 2}, {1, 2, 3, 4}), g},
           {{I32, {1, 1, 1, 2}}}, "unsupported element type I32");
   rejects(N("GridSample", {}, 16), {x, g}, {{F32, {1, 1, 2, 1}}},
@@ -2287,6 +2289,8 @@ TEST(HostKernels, RoiAlign) {
            {{F64, {1, 1, 1, 1}}}, "RoI 0 has a non-finite coordinate");
   runFails(roi({}), {x, T(F64, {1, 4}, {0, 0, 1e7, 1e7}), b0},
            {{F64, {1, 1, 1, 1}}}, "at most 2^20 points");
+  rejects(roi({}), {T(F64, {1, 1, 2, 0}, {}), whole, b0}, {{F64, {1, 1, 1, 1}}},
+          "with H, W >= 1");
   rejects(roi({}), {x, T(F64, {1, 3}, {0, 0, 1}), b0}, {{F64, {1, 1, 1, 1}}},
           "rois must be [R, 4]");
   rejects(roi({}), {x, whole, T(I32, {1}, {0})}, {{F64, {1, 1, 1, 1}}},
