@@ -62,6 +62,7 @@ KernelTable rearrangeKernels(); // Rearrange.cpp: DepthToSpace, SpaceToDepth
 KernelTable quantizeKernels();  // Quantize.cpp: (De)QuantizeLinear, QLinear*
 KernelTable samplingKernels();  // Sampling.cpp: GridSample, RoiAlign
 KernelTable textKernels();      // Text.cpp: TfIdfVectorizer
+KernelTable signalKernels();    // Signal.cpp: DFT
 
 //===----------------------------------------------------------------------===//
 // Errors

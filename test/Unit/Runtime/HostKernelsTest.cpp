@@ -394,7 +394,8 @@ TEST(HostKernels, RegistryIsSortedAndComplete) {
                          "LRN",
                          "TfIdfVectorizer",
                          "RoiAlign",
-                         "MaxUnpool"}) {
+                         "MaxUnpool",
+                         "DFT"}) {
     const HostKernel *k = lookupHostKernel(op);
     ASSERT_NE(k, nullptr) << op;
     EXPECT_STREQ(k->opType, op);
@@ -2331,6 +2332,42 @@ TEST(HostKernels, MaxUnpool) {
   rejects(N("MaxUnpool", {attrInts("kernel_shape", {2, 2})}, 9),
           {x, idx, T(I64, {4}, {1, 1, 3, 3})}, {{F32, {1, 1, 3, 3}}},
           "expects 2 inputs");
+}
+
+TEST(HostKernels, DFT) {
+  // [1, 2, 3, 4]: X = 10, -2 + 2i, -2, -2 - 2i.
+  Tensor x = T(F64, {1, 4, 1}, {1, 2, 3, 4});
+  expectNear(ok(N("DFT"), {x}, {{F64, {1, 4, 2}}}),
+             {10, 0, -2, 2, -2, 0, -2, -2});
+  expectNear(ok(N("DFT", {attrI("onesided", 1)}), {x}, {{F64, {1, 3, 2}}}),
+             {10, 0, -2, 2, -2, 0});
+  // The inverse of the spectrum (complex input) is the signal again.
+  expectNear(ok(N("DFT", {attrI("inverse", 1)}),
+                {T(F64, {1, 4, 2}, {10, 0, -2, 2, -2, 0, -2, -2})},
+                {{F64, {1, 4, 2}}}),
+             {1, 0, 2, 0, 3, 0, 4, 0});
+  // dft_length truncates (2 points: 3, -1) or pads with zeros (6 points,
+  // onesided: 10, -3.5 - 2.5 sqrt(3) i, 2.5 + sqrt(3) / 2 i, -2).
+  expectNear(ok(N("DFT"), {x, T(I64, {}, {2})}, {{F64, {1, 2, 2}}}),
+             {3, 0, -1, 0});
+  double r3 = std::sqrt(3.0);
+  expectNear(ok(N("DFT", {attrI("onesided", 1)}), {x, T(I32, {1}, {6})},
+                {{F64, {1, 4, 2}}}),
+             {10, 0, -3.5, -2.5 * r3, 2.5, r3 / 2, -2, 0});
+  runFails(N("DFT"), {x, T(I64, {}, {3})}, {{F64, {1, 4, 2}}},
+           "dft_length 3 does not give the output [1,4,2] on axis 1");
+  // Along axis 2 (also as -2): the lines (1, 2) and (3, 4).
+  Tensor x2 = T(F32, {1, 2, 2, 1}, {1, 2, 3, 4});
+  for (int64_t axis : {2, -2})
+    expectNear(ok(N("DFT", {attrI("axis", axis)}), {x2}, {{F32, {1, 2, 2, 2}}}),
+               {3, 0, -1, 0, 7, 0, -1, 0}, 1e-6);
+  rejects(N("DFT", {attrI("axis", -1)}), {x}, {{F64, {1, 4, 2}}},
+          "axis -1 out of range [-3, -2] or [0, 1]");
+  rejects(N("DFT"), {T(F64, {1, 2, 3}, V(6, 0))}, {{F64, {1, 2, 2}}},
+          "input must be [batch, ..., 1 or 2]");
+  rejects(N("DFT", {attrI("inverse", 2)}), {x}, {{F64, {1, 4, 2}}},
+          "inverse must be 0 or 1");
+  rejects(N("DFT"), {x}, {{F64, {1, 4, 1}}}, "expected F64 [1,4,2]");
 }
 
 } // namespace
