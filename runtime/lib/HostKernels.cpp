@@ -2,8 +2,8 @@
 //
 // HostNode / HostTensorView accessors and the kernel registry. The kernels
 // live in HostKernels/, one file per op family (Elementwise, Indexing,
-// Reduction, Shape, Resize, Pooling, Math), on the shared machinery of
-// HostKernels/Common.h.
+// Reduction, Shape, Resize, Pooling, Math, Rearrange, Quantize, ...), on the
+// shared machinery of HostKernels/Common.h.
 //
 //===----------------------------------------------------------------------===//
 
@@ -69,7 +69,9 @@ const std::vector<const HostKernel *> &kernels() {
     for (hk::KernelTable t :
          {hk::elementwiseKernels(), hk::indexingKernels(),
           hk::reductionKernels(), hk::shapeKernels(), hk::resizeKernels(),
-          hk::poolingKernels(), hk::mathKernels(), hk::rearrangeKernels()})
+          hk::poolingKernels(), hk::mathKernels(), hk::rearrangeKernels(),
+          hk::quantizeKernels(), hk::samplingKernels(), hk::textKernels(),
+          hk::signalKernels()})
       for (size_t i = 0; i < t.count; ++i)
         v.push_back(&t.kernels[i]);
     return v;

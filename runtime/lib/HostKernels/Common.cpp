@@ -197,6 +197,26 @@ void BroadcastIndex::next() {
   }
 }
 
+bool matMulShape(const HostNode &node, const Shape &a0, const Shape &b0,
+                 Shape &shape, Shape &a, Shape &b, std::string &why) {
+  if (a0.empty() || b0.empty())
+    return fail(why, node, "inputs must have rank >= 1");
+  a = a0.size() == 1 ? Shape{1, a0[0]} : a0;
+  b = b0.size() == 1 ? Shape{b0[0], 1} : b0;
+  if (a.back() != b[b.size() - 2])
+    return fail(why, node, "inner dimensions of ", shapeStr(a0), " and ",
+                shapeStr(b0), " differ");
+  Shape ab(a.begin(), a.end() - 2), bb(b.begin(), b.end() - 2);
+  if (!broadcastShapes({&ab, &bb}, shape))
+    return fail(why, node, "batch shapes ", shapeStr(ab), " and ", shapeStr(bb),
+                " do not broadcast");
+  if (a0.size() > 1)
+    shape.push_back(a[a.size() - 2]);
+  if (b0.size() > 1)
+    shape.push_back(b.back());
+  return true;
+}
+
 //===----------------------------------------------------------------------===//
 // Verify helpers
 //===----------------------------------------------------------------------===//

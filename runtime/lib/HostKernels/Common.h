@@ -5,8 +5,8 @@
 // broadcasting, and the verify helpers every kernel uses (arity, attribute
 // kinds, output type and shape). Each op family (Elementwise.cpp,
 // Indexing.cpp, Reduction.cpp, Shape.cpp, Resize.cpp, Pooling.cpp,
-// Math.cpp) exports one table of kernels that HostKernels.cpp merges into
-// the registry.
+// Math.cpp, Rearrange.cpp, Quantize.cpp, ...) exports one table of kernels that
+// HostKernels.cpp merges into the registry.
 //
 //===----------------------------------------------------------------------===//
 
@@ -59,6 +59,10 @@ KernelTable resizeKernels();    // Resize.cpp
 KernelTable poolingKernels();   // Pooling.cpp
 KernelTable mathKernels();      // Math.cpp: Pad, Clip, Einsum
 KernelTable rearrangeKernels(); // Rearrange.cpp: DepthToSpace, SpaceToDepth
+KernelTable quantizeKernels();  // Quantize.cpp: (De)QuantizeLinear, QLinear*
+KernelTable samplingKernels();  // Sampling.cpp: GridSample, RoiAlign
+KernelTable textKernels();      // Text.cpp: TfIdfVectorizer
+KernelTable signalKernels();    // Signal.cpp: DFT
 
 //===----------------------------------------------------------------------===//
 // Errors
@@ -242,6 +246,15 @@ inline uint64_t product(const Shape &s, size_t begin = 0,
   return n;
 }
 
+/// Advances a row-major multi-index over `shape`.
+inline void nextIndex(Shape &idx, const Shape &shape) {
+  for (size_t d = idx.size(); d-- > 0;) {
+    if (++idx[d] < shape[d])
+      return;
+    idx[d] = 0;
+  }
+}
+
 /// Row-major strides in elements.
 Shape stridesOf(const Shape &shape);
 
@@ -270,6 +283,14 @@ bool verifySoftmaxAxis(const HostNode &node, const Tensors &in,
 
 /// Multidirectional (NumPy) broadcast of `shapes`; false if incompatible.
 bool broadcastShapes(const std::vector<const Shape *> &shapes, Shape &result);
+
+/// numpy.matmul's shapes (MatMul, MatMulInteger, QLinearMatMul): `shape` is
+/// the output's; `a` and `b` are the operands with a 1-D A promoted to
+/// [1, K] and a 1-D B to [K, 1] (those axes are dropped from `shape`), whose
+/// batch axes broadcast. False with a message on mismatched inner dimensions
+/// or batch shapes.
+bool matMulShape(const HostNode &node, const Shape &a0, const Shape &b0,
+                 Shape &shape, Shape &a, Shape &b, std::string &why);
 
 /// Walks the elements of a broadcast output in row-major order, tracking the
 /// element offset of each input.

@@ -1,9 +1,10 @@
 //===- Indexing.cpp - gather, scatter and one-hot host kernels ------------===//
 //
 // Gather (opset 13), GatherElements (13), GatherND (13, batch_dims),
-// ScatterElements (16/18, reduction), ScatterND (16/18, reduction) and
-// OneHot (11), after onnx/docs/Operators.md (onnx 1.12). These move whole
-// elements, so most work on bytes and need no element-type dispatch; only
+// ScatterElements (16/18, reduction), Scatter (9-10: ScatterElements
+// without reduction), ScatterND (16/18, reduction), OneHot (11) and
+// ReverseSequence (10), after onnx/docs/Operators.md (onnx 1.12). These move
+// whole elements, so most work on bytes and need no element-type dispatch; only
 // the scatter reductions compute.
 //
 // Every index from data is range-checked before use; negative indices count
@@ -219,6 +220,13 @@ bool runScatterElements(HK_RUN_ARGS) {
       });
 }
 
+/// Scatter (opsets 9-10, deprecated in 11): ScatterElements's semantics
+/// without the reduction attribute.
+bool verifyScatter(HK_VERIFY_ARGS) {
+  return checkAttrs(node, {{"axis", AK::Int}}, why) &&
+         verifyScatterElements(node, in, out, why);
+}
+
 //===----------------------------------------------------------------------===//
 // GatherND / ScatterND: the last dimension of indices (k) addresses a slice
 // of data; the first batch_dims dimensions of both are shared (GatherND).
@@ -386,11 +394,65 @@ bool runOneHot(HK_RUN_ARGS) {
   return true;
 }
 
+//===----------------------------------------------------------------------===//
+// ReverseSequence (10): input [batch, time, ...] (batch_axis 0, time_axis 1)
+// or [time, batch, ...] (the defaults 1 and 0); for each batch b the first
+// sequence_lens[b] steps along time are reversed, the rest copied. Each
+// length must be in [0, time] (as ONNX Runtime checks).
+//===----------------------------------------------------------------------===//
+
+bool verifyReverseSequence(HK_VERIFY_ARGS) {
+  if (!checkAttrs(node, {{"batch_axis", AK::Int}, {"time_axis", AK::Int}},
+                  why) ||
+      !checkArity(node, in, out, 2, 2, 1, why))
+    return false;
+  const Shape &s = in[0].shape;
+  if (s.size() < 2)
+    return fail(why, node, "input must have rank >= 2, got ", shapeStr(s));
+  int64_t b = node.getInt("batch_axis", 1), t = node.getInt("time_axis", 0);
+  if (!((b == 0 && t == 1) || (b == 1 && t == 0)))
+    return fail(why, node, "batch_axis ", b, " and time_axis ", t,
+                " must be 0 and 1 in some order");
+  if (in[1].type != ElementType::I64 || in[1].shape != Shape{s[b]})
+    return fail(why, node, "sequence_lens must be I64 [", s[b], "], got ",
+                typeStr(in[1].type), " ", shapeStr(in[1].shape));
+  return checkOutput(node, out, 0, in[0].type, s, why);
+}
+
+bool runReverseSequence(HK_RUN_ARGS) {
+  const Shape &s = in[0].shape;
+  int64_t b = node.getInt("batch_axis", 1), t = 1 - b;
+  int64_t B = s[b], T = s[t];
+  uint64_t eb = elementBytes(in[0].type), block = product(s, 2) * eb;
+  uint64_t bStride = (b == 0 ? uint64_t(T) : 1) * block,
+           tStride = (t == 0 ? uint64_t(B) : 1) * block;
+  for (int64_t i = 0; i < B; ++i) {
+    int64_t len = loadIndex(in[1], uint64_t(i));
+    if (len < 0 || len > T)
+      return fail(why, node, "sequence length ", len, " of batch ", i,
+                  " out of range [0, ", T, "]");
+  }
+  for (int64_t i = 0; i < B; ++i) {
+    int64_t len = loadIndex(in[1], uint64_t(i));
+    for (int64_t j = 0; j < T; ++j) {
+      int64_t from = j < len ? len - 1 - j : j;
+      copyBytes(out[0].data + i * bStride + j * tStride,
+                in[0].data + i * bStride + from * tStride, block);
+    }
+  }
+  work.vectorOps += in[0].numElements();
+  work.laneBytes = uint32_t(eb);
+  work.scalarOps += uint64_t(B) * uint64_t(T);
+  return true;
+}
+
 const HostKernel kKernels[] = {
     {"Gather", verifyGather, runGather},
     {"GatherElements", verifyGatherElements, runGatherElements},
     {"GatherND", verifyGatherND, runGatherND},
     {"OneHot", verifyOneHot, runOneHot},
+    {"ReverseSequence", verifyReverseSequence, runReverseSequence},
+    {"Scatter", verifyScatter, runScatterElements},
     {"ScatterElements", verifyScatterElements, runScatterElements},
     {"ScatterND", verifyScatterND, runScatterND},
 };

@@ -3,8 +3,8 @@
 //
 // Pad (2-10: pads and value attributes; 11-18: pads, constant_value and
 // (18) axes inputs), Clip (6: min/max attributes; 11+: optional scalar
-// inputs), Einsum (12), MatMul and Gemm, unary float math and activations
-// (Exp, Log, Relu, Sigmoid, ...) and Softmax / LogSoftmax, after
+// inputs), Einsum (12), MatMul and Gemm, Det (11), unary float math and
+// activations (Exp, Log, Relu, Sigmoid, ...) and Softmax / LogSoftmax, after
 // onnx/docs/Operators.md (onnx 1.12).
 //
 //===----------------------------------------------------------------------===//
@@ -18,15 +18,6 @@ namespace npu::rt::hk {
 namespace {
 
 using AK = bin::AttributeKind;
-
-/// Advances a row-major multi-index over `shape`.
-void nextIndex(Shape &idx, const Shape &shape) {
-  for (size_t d = idx.size(); d-- > 0;) {
-    if (++idx[d] < shape[d])
-      return;
-    idx[d] = 0;
-  }
-}
 
 //===----------------------------------------------------------------------===//
 // Pad: out dim = in + pad_begin + pad_end (negative pads crop). Modes:
@@ -825,27 +816,6 @@ void matLoop(const HostTensorView &a, const HostTensorView &b, uint64_t M,
     }
 }
 
-/// MatMul's output shape and the broadcast batch shapes.
-bool matMulShape(const HostNode &node, const Shape &a0, const Shape &b0,
-                 Shape &shape, Shape &a, Shape &b, std::string &why) {
-  if (a0.empty() || b0.empty())
-    return fail(why, node, "inputs must have rank >= 1");
-  a = a0.size() == 1 ? Shape{1, a0[0]} : a0;
-  b = b0.size() == 1 ? Shape{b0[0], 1} : b0;
-  if (a.back() != b[b.size() - 2])
-    return fail(why, node, "inner dimensions of ", shapeStr(a0), " and ",
-                shapeStr(b0), " differ");
-  Shape ab(a.begin(), a.end() - 2), bb(b.begin(), b.end() - 2);
-  if (!broadcastShapes({&ab, &bb}, shape))
-    return fail(why, node, "batch shapes ", shapeStr(ab), " and ", shapeStr(bb),
-                " do not broadcast");
-  if (a0.size() > 1)
-    shape.push_back(a[a.size() - 2]);
-  if (b0.size() > 1)
-    shape.push_back(b.back());
-  return true;
-}
-
 bool verifyMatMul(HK_VERIFY_ARGS) {
   Shape shape, a, b;
   return checkAttrs(node, {}, why) && checkArity(node, in, out, 2, 2, 1, why) &&
@@ -958,6 +928,64 @@ bool runGemm(HK_RUN_ARGS) {
   return true;
 }
 
+//===----------------------------------------------------------------------===//
+// Det (11): the determinant of each M x M matrix in X [*, M, M] (float
+// types), by LU decomposition with partial pivoting in double; the
+// determinant of a 0 x 0 matrix is 1.
+//===----------------------------------------------------------------------===//
+
+bool verifyDet(HK_VERIFY_ARGS) {
+  if (!checkAttrs(node, {}, why) || !checkArity(node, in, out, 1, 1, 1, why) ||
+      !checkType(node, in, 0, kFloatTypes & ~bit(ElementType::BF16), why))
+    return false;
+  const Shape &s = in[0].shape;
+  if (s.size() < 2 || s[s.size() - 1] != s[s.size() - 2])
+    return fail(why, node, "X must be [*, M, M], got ", shapeStr(s));
+  return checkOutput(node, out, 0, in[0].type, Shape(s.begin(), s.end() - 2),
+                     why);
+}
+
+bool runDet(HK_RUN_ARGS) {
+  const Shape &s = in[0].shape;
+  uint64_t M = uint64_t(s.back()), count = product(s, 0, s.size() - 2);
+  std::vector<double> a(M * M);
+  visitType(in[0].type, [&](auto tag) {
+    using S = typename decltype(tag)::type;
+    using C = Compute<S>;
+    if constexpr (std::is_floating_point_v<C>)
+      for (uint64_t b = 0; b < count; ++b) {
+        for (uint64_t i = 0; i < M * M; ++i)
+          a[i] = double(Elem<S>::load(in[0].data, b * M * M + i));
+        double det = 1;
+        for (uint64_t k = 0; k < M && det != 0; ++k) {
+          uint64_t p = k;
+          for (uint64_t i = k + 1; i < M; ++i)
+            if (std::fabs(a[i * M + k]) > std::fabs(a[p * M + k]))
+              p = i;
+          if (a[p * M + k] == 0) {
+            det = 0;
+            break;
+          }
+          if (p != k) {
+            for (uint64_t j = 0; j < M; ++j)
+              std::swap(a[k * M + j], a[p * M + j]);
+            det = -det;
+          }
+          det *= a[k * M + k];
+          for (uint64_t i = k + 1; i < M; ++i) {
+            double f = a[i * M + k] / a[k * M + k];
+            for (uint64_t j = k + 1; j < M; ++j)
+              a[i * M + j] -= f * a[k * M + j];
+          }
+        }
+        Elem<S>::store(out[0].data, b, C(det));
+      }
+  });
+  work.vectorOps += count * M * M * M;
+  work.laneBytes = 8;
+  return true;
+}
+
 #define HK_UNARY(name)                                                         \
   { #name, verifyUnary < Un::name>, runUnary < Un::name> }
 const HostKernel kKernels[] = {
@@ -972,6 +1000,7 @@ const HostKernel kKernels[] = {
     {"Clip", verifyClip, runClip},
     HK_UNARY(Cos),
     HK_UNARY(Cosh),
+    {"Det", verifyDet, runDet},
     {"Einsum", verifyEinsum, runEinsum},
     HK_UNARY(Elu),
     HK_UNARY(Erf),

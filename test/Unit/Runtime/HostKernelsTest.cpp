@@ -379,7 +379,23 @@ TEST(HostKernels, RegistryIsSortedAndComplete) {
                          "Concat",
                          "Slice",
                          "Expand",
-                         "Tile"}) {
+                         "Tile",
+                         "QuantizeLinear",
+                         "DequantizeLinear",
+                         "DynamicQuantizeLinear",
+                         "MatMulInteger",
+                         "ConvInteger",
+                         "QLinearMatMul",
+                         "QLinearConv",
+                         "GridSample",
+                         "Scatter",
+                         "ReverseSequence",
+                         "Det",
+                         "LRN",
+                         "TfIdfVectorizer",
+                         "RoiAlign",
+                         "MaxUnpool",
+                         "DFT"}) {
     const HostKernel *k = lookupHostKernel(op);
     ASSERT_NE(k, nullptr) << op;
     EXPECT_STREQ(k->opType, op);
@@ -1780,6 +1796,578 @@ TEST(HostKernels, MatMulGemm) {
           "does not broadcast to [2,2]");
   rejects(N("Gemm"), {T(I64, {6}, {1, 2, 3, 4, 5, 6}), b}, {{I64, {2, 2}}},
           "must be 2-D");
+}
+
+//===----------------------------------------------------------------------===//
+// Quantization (expected values hand-worked from the formulas in
+// Quantize.cpp, or ONNX's operator documentation examples where noted)
+//===----------------------------------------------------------------------===//
+
+TEST(HostKernels, QuantizeLinear) {
+  // ONNX's example, plus halves (round half to even) and saturation.
+  Tensor x = T(F32, {8}, {0, 2, 3, 1000, -254, -1000, 5, -5});
+  expectSame(ok(N("QuantizeLinear"), {x, T(F32, {}, {2}), T(U8, {}, {128})},
+                {{U8, {8}}}),
+             {128, 129, 130, 255, 1, 0, 130, 126});
+  // int8: 0.5 -> 0, -1.5 -> -2, 150 saturates.
+  expectSame(ok(N("QuantizeLinear"),
+                {T(F32, {3}, {1, -3, 300}), T(F32, {1}, {2}), T(I8, {1}, {-1})},
+                {{I8, {3}}}),
+             {-1, -3, 127});
+  // No zero point: uint8 with zero point 0; int32 data; NaN gives 0.
+  expectSame(ok(N("QuantizeLinear"),
+                {T(F32, {3}, {-1, 3.4, kNaN}), T(F32, {}, {1})}, {{U8, {3}}}),
+             {0, 3, 0});
+  expectSame(ok(N("QuantizeLinear"), {T(I32, {2}, {7, 9}), T(F32, {}, {2})},
+                {{U8, {2}}}),
+             {4, 4});
+  // Per axis 1: channel 1 has scale 2 and zero point 10.
+  Tensor px = T(F32, {1, 2, 2}, {1, 2, 3, 4});
+  expectSame(ok(N("QuantizeLinear"),
+                {px, T(F32, {2}, {1, 2}), T(U8, {2}, {0, 10})},
+                {{U8, {1, 2, 2}}}),
+             {1, 2, 12, 12});
+  expectSame(ok(N("QuantizeLinear", {attrI("axis", -1)}),
+                {px, T(F32, {2}, {1, 2}), T(U8, {2}, {0, 10})},
+                {{U8, {1, 2, 2}}}),
+             {1, 11, 3, 12});
+  rejects(N("QuantizeLinear", {}, 10), {px, T(F32, {2}, {1, 2})},
+          {{U8, {1, 2, 2}}}, "must be a scalar before opset 13");
+  rejects(N("QuantizeLinear", {attrI("axis", 1)}, 10), {px, T(F32, {}, {1})},
+          {{U8, {1, 2, 2}}}, "unknown attribute 'axis'");
+  rejects(N("QuantizeLinear"), {px, T(F32, {3}, {1, 2, 3})}, {{U8, {1, 2, 2}}},
+          "must be a scalar or [2]");
+  rejects(N("QuantizeLinear"), {px, T(F32, {2}, {1, 2}), T(U8, {}, {0})},
+          {{U8, {1, 2, 2}}}, "must have the scale's shape");
+  rejects(N("QuantizeLinear"), {px, T(F32, {}, {1}), T(I8, {}, {0})},
+          {{U8, {1, 2, 2}}}, "expected I8 [1,2,2]");
+  rejects(N("QuantizeLinear"), {T(I8, {1}, {1}), T(F32, {}, {1})}, {{U8, {1}}},
+          "unsupported element type I8");
+  rejects(N("QuantizeLinear"), {px, T(F64, {}, {1})}, {{U8, {1, 2, 2}}},
+          "unsupported element type F64");
+}
+
+TEST(HostKernels, DequantizeLinear) {
+  expectSame(
+      ok(N("DequantizeLinear"),
+         {T(U8, {4}, {0, 3, 128, 255}), T(F32, {}, {2}), T(U8, {}, {128})},
+         {{F32, {4}}}),
+      {-256, -250, 0, 254});
+  expectSame(ok(N("DequantizeLinear"),
+                {T(I32, {2}, {-30, 100}), T(F32, {}, {0.5})}, {{F32, {2}}}),
+             {-15, 50});
+  // Per axis 0: row 1 has scale 0.5 and zero point -1.
+  expectSame(ok(N("DequantizeLinear", {attrI("axis", 0)}),
+                {T(I8, {2, 2}, {0, 1, 2, 3}), T(F32, {2}, {1, 0.5}),
+                 T(I8, {2}, {1, -1})},
+                {{F32, {2, 2}}}),
+             {-1, 0, 1.5, 2});
+  runFails(N("DequantizeLinear"),
+           {T(I32, {2}, {1, 2}), T(F32, {}, {1}), T(I32, {}, {1})},
+           {{F32, {2}}}, "zero point of int32 data must be 0, got 1");
+  rejects(N("DequantizeLinear"),
+          {T(U8, {2}, {1, 2}), T(F32, {}, {1}), T(I8, {}, {0})}, {{F32, {2}}},
+          "input 2 is I8, expected U8");
+  rejects(N("DequantizeLinear"), {T(U8, {2}, {1, 2}), T(F32, {}, {1})},
+          {{F16, {2}}}, "expected F32 [2]");
+}
+
+TEST(HostKernels, DynamicQuantizeLinear) {
+  // ONNX's documentation example: scale 5/255, zero point 153.
+  Result r = exec(N("DynamicQuantizeLinear"),
+                  {T(F32, {6}, {0, 2, -3, -2.5, 1.34, 0.5})},
+                  {{U8, {6}}, {F32, {}}, {U8, {}}});
+  ASSERT_TRUE(r.ran) << r.why;
+  expectSame(values(r.outs[0]), {153, 255, 0, 26, 221, 179});
+  expectSame(values(r.outs[1]), {double(5.0f / 255.0f)});
+  expectSame(values(r.outs[2]), {153});
+  // A range of 255: scale 1, zero point 55; halves round to even.
+  auto dq = [](V x) {
+    Result q = exec(N("DynamicQuantizeLinear"),
+                    {T(F32, {Shape::value_type(x.size())}, x)},
+                    {{U8, {int64_t(x.size())}}, {F32, {}}, {U8, {}}});
+    EXPECT_TRUE(q.ran) << q.why;
+    V all = values(q.outs[0]);
+    all.push_back(values(q.outs[1])[0]);
+    all.push_back(values(q.outs[2])[0]);
+    return all;
+  };
+  expectSame(dq({-55, 200, 10.5, 11.5}), {0, 255, 65, 67, 1, 55});
+  // The zero point 0.5 rounds to 0, 1.5 to 2 (then 253.5 -> 254 + 2
+  // saturates).
+  expectSame(dq({-0.5, 254.5}), {0, 254, 1, 0});
+  expectSame(dq({-1.5, 253.5}), {0, 255, 1, 2});
+  // All zero: scale 1, zero point 0.
+  expectSame(dq({0, 0}), {0, 0, 1, 0});
+  runFails(N("DynamicQuantizeLinear"), {T(F32, {0}, {})},
+           {{U8, {0}}, {F32, {}}, {U8, {}}}, "x is empty");
+  rejects(N("DynamicQuantizeLinear"), {T(F32, {1}, {1})},
+          {{U8, {1}}, {F32, {1}}, {U8, {}}}, "expected F32 []");
+}
+
+TEST(HostKernels, MatMulInteger) {
+  // ONNX's documentation example.
+  Tensor a = T(U8, {4, 3}, {11, 7, 3, 10, 6, 2, 9, 5, 1, 8, 4, 0});
+  Tensor b = T(U8, {3, 2}, {1, 4, 2, 5, 3, 6});
+  expectSame(ok(N("MatMulInteger"), {a, b, T(U8, {}, {12}), T(U8, {}, {0})},
+                {{I32, {4, 2}}}),
+             {-38, -83, -44, -98, -50, -113, -56, -128});
+  // Per column of B, per row of A.
+  expectSame(ok(N("MatMulInteger"),
+                {T(I8, {1, 2}, {1, 2}), T(I8, {2, 2}, {1, 2, 3, 4}), absent(),
+                 T(I8, {2}, {1, 2})},
+                {{I32, {1, 2}}}),
+             {4, 4});
+  expectSame(ok(N("MatMulInteger"),
+                {T(U8, {2, 1}, {5, 5}), T(U8, {1, 1}, {2}), T(U8, {2}, {1, 2})},
+                {{I32, {2, 1}}}),
+             {8, 6});
+  // Batches broadcast; a 1-D A drops its row axis.
+  expectSame(ok(N("MatMulInteger"),
+                {T(I8, {2}, {1, -1}), T(I8, {2, 2, 1}, {3, 1, 5, 2})},
+                {{I32, {2, 1}}}),
+             {2, 3});
+  rejects(N("MatMulInteger"), {a, b, T(I8, {}, {12})}, {{I32, {4, 2}}},
+          "input 2 is I8, expected U8");
+  rejects(N("MatMulInteger"), {a, b, absent(), T(U8, {3}, {0, 0, 0})},
+          {{I32, {4, 2}}}, "b_zero_point must be a scalar or [2]");
+  rejects(N("MatMulInteger"), {a, b}, {{I64, {4, 2}}}, "expected I32 [4,2]");
+  rejects(N("MatMulInteger"), {a, a}, {{I32, {4, 3}}}, "inner dimensions");
+}
+
+TEST(HostKernels, QLinearMatMul) {
+  // ONNX's documentation example (2-D).
+  Tensor a = T(U8, {2, 4}, {208, 236, 0, 238, 3, 214, 255, 29});
+  Tensor b =
+      T(U8, {4, 3}, {152, 51, 244, 60, 26, 255, 0, 127, 246, 127, 254, 247});
+  expectSame(
+      ok(N("QLinearMatMul"),
+         {a, T(F32, {}, {0.0066f}), T(U8, {}, {113}), b, T(F32, {}, {0.00705f}),
+          T(U8, {}, {114}), T(F32, {}, {0.0107f}), T(U8, {}, {118})},
+         {{U8, {2, 3}}}),
+      {168, 115, 255, 1, 66, 151});
+  // The zero point is added before rounding (as ONNX's reference):
+  // 3 * 0.5 - 3 = -1.5 -> -2 and 5 * 0.5 - 3 = -0.5 -> 0 (half to even).
+  expectSame(ok(N("QLinearMatMul"),
+                {T(I8, {2, 2}, {1, 2, 1, 4}), T(F32, {}, {0.5}), T(I8, {}, {0}),
+                 T(I8, {2, 1}, {1, 1}), T(F32, {}, {1}), T(I8, {}, {0}),
+                 T(F32, {}, {1}), T(I8, {}, {-3})},
+                {{I8, {2, 1}}}),
+             {-2, 0});
+  rejects(N("QLinearMatMul"),
+          {a, T(F32, {}, {1}), T(U8, {}, {0}), b, T(F32, {2}, {1, 1}),
+           T(U8, {}, {0}), T(F32, {}, {1}), T(U8, {}, {0})},
+          {{U8, {2, 3}}}, "b_scale must be a scalar or [3]");
+  rejects(N("QLinearMatMul"),
+          {a, T(F32, {}, {1}), T(U8, {}, {0}), b, T(F32, {}, {1}),
+           T(U8, {}, {0}), T(F32, {}, {1}), T(I8, {}, {0})},
+          {{U8, {2, 3}}}, "expected I8 [2,3]");
+}
+
+TEST(HostKernels, ConvInteger) {
+  // ONNX's documentation examples: 3x3 data (zero point 1), 2x2 ones.
+  Tensor x = T(U8, {1, 1, 3, 3}, {2, 3, 4, 5, 6, 7, 8, 9, 10});
+  Tensor w = T(U8, {1, 1, 2, 2}, {1, 1, 1, 1});
+  Tensor xz = T(U8, {}, {1});
+  expectSame(ok(N("ConvInteger"), {x, w, xz}, {{I32, {1, 1, 2, 2}}}),
+             {12, 16, 24, 28});
+  expectSame(ok(N("ConvInteger", {attrInts("pads", {1, 1, 1, 1})}), {x, w, xz},
+                {{I32, {1, 1, 4, 4}}}),
+             {1, 3, 5, 3, 5, 12, 16, 9, 11, 24, 28, 15, 7, 15, 17, 9});
+  // Groups: each output channel reads its own input channel.
+  expectSame(ok(N("ConvInteger", {attrI("group", 2)}),
+                {T(U8, {1, 2, 1, 1}, {3, 5}), T(U8, {2, 1, 1, 1}, {2, 3})},
+                {{I32, {1, 2, 1, 1}}}),
+             {6, 15});
+  // Dilation 2, stride 2 over [1..5]: (1 + 3), (3 + 5).
+  Tensor row = T(I8, {1, 1, 1, 5}, {1, 2, 3, 4, 5});
+  Tensor pair = T(I8, {1, 1, 1, 2}, {1, 1});
+  expectSame(ok(N("ConvInteger",
+                  {attrInts("dilations", {1, 2}), attrInts("strides", {1, 2})}),
+                {row, pair}, {{I32, {1, 1, 1, 2}}}),
+             {4, 8});
+  // SAME padding: one pad, at the end (UPPER) or the beginning (LOWER).
+  Tensor row4 = T(I8, {1, 1, 1, 4}, {1, 2, 3, 4});
+  expectSame(ok(N("ConvInteger", {attrS("auto_pad", "SAME_UPPER")}),
+                {row4, pair}, {{I32, {1, 1, 1, 4}}}),
+             {3, 5, 7, 4});
+  expectSame(ok(N("ConvInteger", {attrS("auto_pad", "SAME_LOWER")}),
+                {row4, pair}, {{I32, {1, 1, 1, 4}}}),
+             {1, 3, 5, 7});
+  // Per-channel weight zero points.
+  expectSame(ok(N("ConvInteger"),
+                {T(U8, {1, 1, 1, 1}, {4}), T(U8, {2, 1, 1, 1}, {3, 3}),
+                 absent(), T(U8, {2}, {1, 2})},
+                {{I32, {1, 2, 1, 1}}}),
+             {8, 4});
+  rejects(N("ConvInteger", {attrI("group", 2)}), {x, w}, {{I32, {1, 1, 2, 2}}},
+          "group 2 must divide");
+  rejects(N("ConvInteger", {attrInts("kernel_shape", {3, 3})}), {x, w},
+          {{I32, {1, 1, 2, 2}}}, "does not match w");
+  rejects(N("ConvInteger",
+            {attrS("auto_pad", "VALID"), attrInts("pads", {0, 0, 0, 0})}),
+          {x, w}, {{I32, {1, 1, 2, 2}}}, "cannot be used together");
+  rejects(N("ConvInteger"), {x, w, T(U8, {2}, {1, 1})}, {{I32, {1, 1, 2, 2}}},
+          "x_zero_point must be a scalar");
+  rejects(N("ConvInteger"), {x, w}, {{I32, {1, 1, 3, 3}}},
+          "expected I32 [1,1,2,2]");
+  rejects(N("ConvInteger"), {x, T(U8, {1, 1, 4, 4}, V(16, 1))},
+          {{I32, {1, 1, 0, 0}}}, "exceeds the padded input");
+}
+
+TEST(HostKernels, QLinearConv) {
+  // Channel 0: acc = 2 (x - 10) + 1 = {1, 21}, m = 0.5: 100.5 -> 100,
+  // 110.5 -> 110. Channel 1: w - zp = -2, acc = {4, -16}, m = 0.125:
+  // 100.5 -> 100, 98.
+  Tensor x = T(U8, {1, 1, 1, 2}, {10, 20});
+  std::vector<Tensor> in = {x,
+                            T(F32, {}, {0.5}),
+                            T(U8, {}, {10}),
+                            T(I8, {2, 1, 1, 1}, {2, -1}),
+                            T(F32, {2}, {1, 0.25}),
+                            T(I8, {2}, {0, 1}),
+                            T(F32, {}, {1}),
+                            T(U8, {}, {100}),
+                            T(I32, {2}, {1, 4})};
+  expectSame(ok(N("QLinearConv"), in, {{U8, {1, 2, 1, 2}}}),
+             {100, 110, 100, 98});
+  // Saturation at the zero point 250.
+  std::vector<Tensor> sat = in;
+  sat[7] = T(U8, {}, {250});
+  expectSame(ok(N("QLinearConv"), sat, {{U8, {1, 2, 1, 2}}}),
+             {250, 255, 250, 248});
+  std::vector<Tensor> badB = in;
+  badB[8] = T(I32, {1}, {1});
+  rejects(N("QLinearConv"), badB, {{U8, {1, 2, 1, 2}}}, "B must be I32 [2]");
+  std::vector<Tensor> badScale = in;
+  badScale[6] = T(F32, {2}, {1, 1});
+  rejects(N("QLinearConv"), badScale, {{U8, {1, 2, 1, 2}}},
+          "y_scale must be a scalar");
+}
+
+//===----------------------------------------------------------------------===//
+// GridSample (expected values hand-worked from ONNX's reference algorithm)
+//===----------------------------------------------------------------------===//
+
+TEST(HostKernels, GridSample) {
+  Tensor x = T(F32, {1, 1, 2, 2}, {1, 2, 3, 4});
+  // align_corners: -1 and 1 are the centres of the edge pixels.
+  expectSame(ok(N("GridSample", {attrI("align_corners", 1)}, 16),
+                {x, T(F32, {1, 1, 3, 2}, {0, 0, -1, -1, 1, -1})},
+                {{F32, {1, 1, 1, 3}}}),
+             {2.5, 1, 2});
+  // Without: -1 maps to -0.5 (half a pixel outside) and -2, 0 to
+  // (-1.5, 0.5). zeros: 0.25 * 1 and nothing; border: the index -1 reads
+  // the edge, -1.5 clamps to 0; reflection: -1 reflects to 0, -1.5 to 0.5.
+  Tensor g = T(F32, {1, 1, 2, 2}, {-1, -1, -2, 0});
+  expectSame(ok(N("GridSample", {}, 16), {x, g}, {{F32, {1, 1, 1, 2}}}),
+             {0.25, 0});
+  expectSame(ok(N("GridSample", {attrS("padding_mode", "border")}, 16), {x, g},
+                {{F32, {1, 1, 1, 2}}}),
+             {1, 2});
+  expectSame(ok(N("GridSample", {attrS("padding_mode", "reflection")}, 16),
+                {x, g}, {{F32, {1, 1, 1, 2}}}),
+             {1, 2.5});
+  // nearest: 0.5 rounds to 0 (half to even), 1.0 is pixel 1, 1.5 rounds to
+  // 2, outside (zeros).
+  expectSame(ok(N("GridSample", {attrS("mode", "nearest")}, 16),
+                {x, T(F32, {1, 1, 3, 2}, {0, 0, 0.5, 0.5, 1, -1})},
+                {{F32, {1, 1, 1, 3}}}),
+             {1, 4, 0});
+  // bicubic at x = 1.5 of [1, 2, 4, 8]: weights -0.09375, 0.59375, 0.59375,
+  // -0.09375; at x = 0 only the pixel itself.
+  expectSame(ok(N("GridSample",
+                  {attrS("mode", "bicubic"), attrI("align_corners", 1)}, 16),
+                {T(F64, {1, 1, 1, 4}, {1, 2, 4, 8}),
+                 T(F32, {1, 1, 2, 2}, {0, 0, -1, 0})},
+                {{F64, {1, 1, 1, 2}}}),
+             {2.71875, 1});
+  // A NaN coordinate gives NaN; a far one reads the padding.
+  expectSame(ok(N("GridSample", {}, 16),
+                {x, T(F32, {1, 1, 2, 2}, {kNaN, 0, 1e30, 0})},
+                {{F32, {1, 1, 1, 2}}}),
+             {kNaN, 0});
+  rejects(N("GridSample", {attrS("mode", "linear")}, 16), {x, g},
+          {{F32, {1, 1, 1, 2}}}, "unknown mode 'linear'");
+  rejects(N("GridSample", {attrS("padding_mode", "wrap")}, 16), {x, g},
+          {{F32, {1, 1, 1, 2}}}, "unknown padding_mode 'wrap'");
+  rejects(N("GridSample", {}, 16), {x, T(F32, {1, 1, 2, 3}, V(6, 0))},
+          {{F32, {1, 1, 1, 2}}}, "grid must be [1, H_out, W_out, 2]");
+  rejects(N("GridSample", {}, 16), {T(F32, {1, 1, 0, 2}, {}), g},
+          {{F32, {1, 1, 1, 2}}}, "with H, W >= 1");
+  rejects(N("GridSample", {}, 16), {T(I32, {1, 1, 2, 2}, {1, 2, 3, 4}), g},
+          {{I32, {1, 1, 1, 2}}}, "unsupported element type I32");
+  rejects(N("GridSample", {}, 16), {x, g}, {{F32, {1, 1, 2, 1}}},
+          "expected F32 [1,1,1,2]");
+}
+
+//===----------------------------------------------------------------------===//
+// Scatter, ReverseSequence, Det, LRN, TfIdfVectorizer
+//===----------------------------------------------------------------------===//
+
+/// Element-wise closeness (results of pow, division and elimination).
+void expectNear(const V &got, const V &want, double tol = 1e-12) {
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t i = 0; i < got.size(); ++i)
+    EXPECT_NEAR(got[i], want[i], tol) << "element " << i;
+}
+
+TEST(HostKernels, Scatter) {
+  // ONNX's example (axis 1), integral updates.
+  Tensor data = T(F32, {1, 5}, {1, 2, 3, 4, 5});
+  expectSame(ok(N("Scatter", {attrI("axis", 1)}, 10),
+                {data, T(I64, {1, 2}, {1, 3}), T(F32, {1, 2}, {10, 20})},
+                {{F32, {1, 5}}}),
+             {1, 10, 3, 20, 5});
+  // Axis 0: update (0, 0) goes to row 1, update (0, 1) to row -2 = 0.
+  expectSame(ok(N("Scatter", {}, 9),
+                {T(I32, {2, 2}, {1, 2, 3, 4}), T(I32, {1, 2}, {1, -2}),
+                 T(I32, {1, 2}, {7, 8})},
+                {{I32, {2, 2}}}),
+             {1, 8, 7, 4});
+  runFails(N("Scatter", {attrI("axis", 1)}, 10),
+           {data, T(I64, {1, 1}, {5}), T(F32, {1, 1}, {0})}, {{F32, {1, 5}}},
+           "index 5 out of range [-5, 5) on axis 1");
+  rejects(N("Scatter", {attrS("reduction", "add")}, 10),
+          {data, T(I64, {1, 1}, {0}), T(F32, {1, 1}, {0})}, {{F32, {1, 5}}},
+          "unknown attribute 'reduction'");
+}
+
+TEST(HostKernels, ReverseSequence) {
+  // ONNX's examples: x[t][b] = 4t + b (time_axis 0) and x[b][t] = 4b + t.
+  V x(16);
+  for (int i = 0; i < 16; ++i)
+    x[i] = i;
+  expectSame(ok(N("ReverseSequence", {}, 10),
+                {T(I32, {4, 4}, x), T(I64, {4}, {4, 3, 2, 1})},
+                {{I32, {4, 4}}}),
+             {12, 9, 6, 3, 8, 5, 2, 7, 4, 1, 10, 11, 0, 13, 14, 15});
+  auto batch =
+      N("ReverseSequence", {attrI("batch_axis", 0), attrI("time_axis", 1)}, 10);
+  expectSame(ok(batch, {T(I32, {4, 4}, x), T(I64, {4}, {1, 2, 3, 4})},
+                {{I32, {4, 4}}}),
+             {0, 1, 2, 3, 5, 4, 6, 7, 10, 9, 8, 11, 15, 14, 13, 12});
+  // Trailing axes move as blocks; length 0 copies.
+  expectSame(
+      ok(batch,
+         {T(F64, {2, 2, 2}, {1, 2, 3, 4, 5, 6, 7, 8}), T(I64, {2}, {2, 0})},
+         {{F64, {2, 2, 2}}}),
+      {3, 4, 1, 2, 5, 6, 7, 8});
+  runFails(batch, {T(I32, {4, 4}, x), T(I64, {4}, {1, 5, 1, 1})},
+           {{I32, {4, 4}}}, "sequence length 5 of batch 1 out of range [0, 4]");
+  runFails(batch, {T(I32, {4, 4}, x), T(I64, {4}, {1, 1, -1, 1})},
+           {{I32, {4, 4}}}, "sequence length -1 of batch 2");
+  rejects(N("ReverseSequence", {attrI("batch_axis", 2)}, 10),
+          {T(I32, {4, 4}, x), T(I64, {4}, {1, 1, 1, 1})}, {{I32, {4, 4}}},
+          "must be 0 and 1");
+  rejects(N("ReverseSequence", {}, 10),
+          {T(I32, {4, 4}, x), T(I32, {4}, {1, 1, 1, 1})}, {{I32, {4, 4}}},
+          "sequence_lens must be I64 [4]");
+}
+
+TEST(HostKernels, Det) {
+  expectNear(ok(N("Det"), {T(F64, {2, 2}, {1, 2, 3, 4})}, {{F64, {}}}), {-2});
+  // The first pivot is 0: rows swap. Batches; a singular matrix; 0 x 0.
+  expectNear(
+      ok(N("Det"), {T(F64, {3, 3}, {0, 1, 2, 1, 0, 3, 4, -3, 8})}, {{F64, {}}}),
+      {-2});
+  expectNear(ok(N("Det"),
+                {T(F32, {3, 2, 2}, {1, 2, 3, 4, 2, 0, 0, 3, 1, 2, 2, 4})},
+                {{F32, {3}}}),
+             {-2, 6, 0}, 1e-6);
+  expectSame(ok(N("Det"), {T(F32, {0, 0}, {})}, {{F32, {}}}), {1});
+  rejects(N("Det"), {T(F32, {2, 3}, V(6, 1))}, {{F32, {}}},
+          "must be [*, M, M]");
+  rejects(N("Det"), {T(I32, {2, 2}, V(4, 1))}, {{I32, {}}},
+          "unsupported element type I32");
+  rejects(N("Det"), {T(F32, {2, 2}, V(4, 1))}, {{F32, {1}}}, "expected F32 []");
+}
+
+TEST(HostKernels, LRN) {
+  // alpha / size = 1. size 3: channel windows {0, 1}, {0, 1, 2}, {1, 2}.
+  Tensor x = T(F64, {1, 3, 1, 1}, {1, 2, 3});
+  expectNear(ok(N("LRN", {attrI("size", 3), attrF("alpha", 3), attrF("beta", 1),
+                          attrF("bias", 1)}),
+                {x}, {{F64, {1, 3, 1, 1}}}),
+             {1.0 / 6, 2.0 / 15, 3.0 / 14});
+  // size 2 looks one channel ahead: {0, 1}, {1, 2}, {2}.
+  expectNear(ok(N("LRN", {attrI("size", 2), attrF("alpha", 2),
+                          attrF("beta", 0.5), attrF("bias", 0)}),
+                {x}, {{F64, {1, 3, 1, 1}}}),
+             {1 / std::sqrt(5.0), 2 / std::sqrt(13.0), 1});
+  // Defaults: alpha 1e-4, beta 0.75, bias 1.
+  expectNear(ok(N("LRN", {attrI("size", 1)}), {T(F32, {1, 1, 1, 1}, {100})},
+                {{F32, {1, 1, 1, 1}}}),
+             {100 / std::pow(2.0, 0.75)}, 1e-4);
+  rejects(N("LRN"), {x}, {{F64, {1, 3, 1, 1}}}, "attribute 'size' is required");
+  rejects(N("LRN", {attrI("size", 0)}), {x}, {{F64, {1, 3, 1, 1}}},
+          "size must be >= 1");
+  rejects(N("LRN", {attrI("size", 1)}), {T(F32, {3}, {1, 2, 3})}, {{F32, {3}}},
+          "input must be [N, C, D1, ...]");
+}
+
+TEST(HostKernels, TfIdfVectorizer) {
+  // ONNX's examples: pool unigrams 2 3 5 4 (columns 0-3), bigrams (5 6),
+  // (7 8), (6 7) (columns 4-6).
+  Tensor x = T(I32, {12}, {1, 1, 3, 3, 3, 7, 8, 6, 7, 5, 6, 8});
+  auto tfidf = [](const char *mode, int64_t minN, int64_t skip,
+                  std::vector<float> weights = {}) {
+    std::vector<HostAttribute> a = {
+        attrS("mode", mode),
+        attrI("min_gram_length", minN),
+        attrI("max_gram_length", 2),
+        attrI("max_skip_count", skip),
+        attrInts("ngram_counts", {0, 4}),
+        attrInts("ngram_indexes", {0, 1, 2, 3, 4, 5, 6}),
+        attrInts("pool_int64s", {2, 3, 5, 4, 5, 6, 7, 8, 6, 7})};
+    if (!weights.empty())
+      a.push_back(attrFs("weights", weights));
+    return N("TfIdfVectorizer", a, 9);
+  };
+  expectSame(ok(tfidf("TF", 2, 0), {x}, {{F32, {7}}}), {0, 0, 0, 0, 1, 1, 1});
+  // Skips up to 5: (7 8) also 6 and 3 apart; unigrams count once.
+  expectSame(ok(tfidf("TF", 1, 5), {x}, {{F32, {7}}}), {0, 3, 1, 0, 1, 3, 1});
+  expectSame(ok(tfidf("IDF", 1, 5, {1, 2, 3, 4, 5, 6, 7}), {x}, {{F32, {7}}}),
+             {0, 2, 3, 0, 5, 6, 7});
+  expectSame(ok(tfidf("TFIDF", 1, 5, {1, 2, 3, 4, 5, 6, 7}), {x}, {{F32, {7}}}),
+             {0, 6, 3, 0, 5, 18, 7});
+  expectSame(ok(tfidf("IDF", 1, 5), {x}, {{F32, {7}}}), {0, 1, 1, 0, 1, 1, 1});
+  // Rows of a batch count separately.
+  expectSame(ok(tfidf("TF", 2, 0),
+                {T(I64, {2, 6}, {1, 1, 3, 3, 3, 7, 8, 6, 7, 5, 6, 8})},
+                {{F32, {2, 7}}}),
+             {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1});
+  rejects(tfidf("TF", 3, 0), {x}, {{F32, {7}}}, "gram lengths [3, 2]");
+  rejects(tfidf("BM25", 1, 0), {x}, {{F32, {7}}}, "unknown mode 'BM25'");
+  rejects(tfidf("IDF", 1, 0, {1, 2}), {x}, {{F32, {7}}},
+          "weights has 2 entries for 7 output columns");
+  HostNode bad = tfidf("TF", 1, 0);
+  bad.attributes[4] = attrInts("ngram_counts", {0, 3});
+  rejects(bad, {x}, {{F32, {7}}}, "7 pool items of 2-grams");
+  bad = tfidf("TF", 1, 0);
+  bad.attributes[5] = attrInts("ngram_indexes", {0, 1});
+  rejects(bad, {x}, {{F32, {2}}}, "ngram_indexes has 2 entries for 7");
+  rejects(tfidf("TF", 1, 0), {T(F32, {2}, {1, 2})}, {{F32, {7}}},
+          "unsupported element type F32");
+  rejects(tfidf("TF", 1, 0), {x}, {{F32, {1, 7}}}, "expected F32 [7]");
+}
+
+TEST(HostKernels, RoiAlign) {
+  Tensor x = T(F64, {1, 1, 2, 2}, {1, 2, 3, 4});
+  Tensor b0 = T(I64, {1}, {0});
+  auto roi = [](std::vector<HostAttribute> a, int64_t opset = 16) {
+    return N("RoiAlign", std::move(a), opset);
+  };
+  // Opset 10 (no shift): one sample at the centre (0.5, 0.5).
+  expectSame(ok(roi({attrI("sampling_ratio", 1)}, 10),
+                {x, T(F64, {1, 4}, {0, 0, 1, 1}), b0}, {{F64, {1, 1, 1, 1}}}),
+             {2.5});
+  // half_pixel: [-0.5, 1.5]^2, a 2x2 grid at the four pixel centres.
+  Tensor whole = T(F64, {1, 4}, {0, 0, 2, 2});
+  expectSame(ok(roi({}), {x, whole, b0}, {{F64, {1, 1, 1, 1}}}), {2.5});
+  expectSame(
+      ok(roi({attrS("mode", "max")}), {x, whole, b0}, {{F64, {1, 1, 1, 1}}}),
+      {4});
+  expectSame(ok(roi({attrI("output_height", 2), attrI("output_width", 2),
+                     attrI("sampling_ratio", 1)}),
+                {x, whole, b0}, {{F64, {1, 1, 2, 2}}}),
+             {1, 2, 3, 4});
+  // spatial_scale halves the RoI; a RoI beyond the image samples 0.
+  expectSame(
+      ok(roi({attrF("spatial_scale", 0.5), attrI("sampling_ratio", 1)}, 10),
+         {x, T(F64, {2, 4}, {0, 0, 2, 2, 20, 20, 24, 24}), T(I64, {2}, {0, 0})},
+         {{F64, {2, 1, 1, 1}}}),
+      {2.5, 0});
+  // The batch index picks the image.
+  Tensor two = T(F32, {2, 1, 1, 1}, {7, 9});
+  expectSame(ok(roi({}, 10),
+                {two, T(F32, {1, 4}, {0, 0, 1, 1}), T(I64, {1}, {1})},
+                {{F32, {1, 1, 1, 1}}}),
+             {9});
+  runFails(roi({}, 10), {two, T(F32, {1, 4}, {0, 0, 1, 1}), T(I64, {1}, {2})},
+           {{F32, {1, 1, 1, 1}}}, "batch index 2 of RoI 0 out of range [0, 2)");
+  runFails(roi({}), {x, T(F64, {1, 4}, {0, kNaN, 1, 1}), b0},
+           {{F64, {1, 1, 1, 1}}}, "RoI 0 has a non-finite coordinate");
+  runFails(roi({}), {x, T(F64, {1, 4}, {0, 0, 1e7, 1e7}), b0},
+           {{F64, {1, 1, 1, 1}}}, "at most 2^20 points");
+  rejects(roi({}), {T(F64, {1, 1, 2, 0}, {}), whole, b0}, {{F64, {1, 1, 1, 1}}},
+          "with H, W >= 1");
+  rejects(roi({}), {x, T(F64, {1, 3}, {0, 0, 1}), b0}, {{F64, {1, 1, 1, 1}}},
+          "rois must be [R, 4]");
+  rejects(roi({}), {x, whole, T(I32, {1}, {0})}, {{F64, {1, 1, 1, 1}}},
+          "batch_indices must be I64 [1]");
+  rejects(roi({attrS("coordinate_transformation_mode", "half_pixel")}, 10),
+          {x, whole, b0}, {{F64, {1, 1, 1, 1}}},
+          "unknown attribute 'coordinate_transformation_mode'");
+  rejects(roi({attrS("mode", "min")}), {x, whole, b0}, {{F64, {1, 1, 1, 1}}},
+          "unknown mode 'min'");
+  rejects(roi({}), {x, whole, b0}, {{F64, {1, 1, 2, 1}}},
+          "expected F64 [1,1,1,1]");
+}
+
+TEST(HostKernels, MaxUnpool) {
+  // ONNX's examples: indices into the unpooled 4x4 plane; with
+  // output_shape 5x5 the 4x4 result sits at the origin.
+  Tensor x = T(F32, {1, 1, 2, 2}, {5, 6, 7, 8});
+  Tensor idx = T(I64, {1, 1, 2, 2}, {5, 7, 13, 15});
+  HostNode n =
+      N("MaxUnpool",
+        {attrInts("kernel_shape", {2, 2}), attrInts("strides", {2, 2})}, 11);
+  expectSame(ok(n, {x, idx}, {{F32, {1, 1, 4, 4}}}),
+             {0, 0, 0, 0, 0, 5, 0, 6, 0, 0, 0, 0, 0, 7, 0, 8});
+  V five(25, 0);
+  five[6] = 5, five[8] = 6, five[16] = 7, five[18] = 8;
+  expectSame(ok(n, {x, idx, T(I64, {4}, {1, 1, 5, 5})}, {{F32, {1, 1, 5, 5}}}),
+             five);
+  runFails(n, {x, T(I64, {1, 1, 2, 2}, {5, 7, 13, 16})}, {{F32, {1, 1, 4, 4}}},
+           "index 16 out of range [0, 16)");
+  runFails(n, {x, idx, T(I64, {4}, {1, 1, 5, 6})}, {{F32, {1, 1, 5, 5}}},
+           "output_shape entry 3 is 6");
+  rejects(n, {x, idx, T(I64, {4}, {1, 1, 3, 3})}, {{F32, {1, 1, 3, 3}}},
+          "smaller than the unpooled [1,1,4,4]");
+  rejects(N("MaxUnpool", {}, 11), {x, idx}, {{F32, {1, 1, 4, 4}}},
+          "attribute 'kernel_shape' is required");
+  rejects(n, {x, T(I32, {1, 1, 2, 2}, {5, 7, 13, 15})}, {{F32, {1, 1, 4, 4}}},
+          "I must be I64 [1,1,2,2]");
+  rejects(N("MaxUnpool", {attrInts("kernel_shape", {2, 2})}, 9),
+          {x, idx, T(I64, {4}, {1, 1, 3, 3})}, {{F32, {1, 1, 3, 3}}},
+          "expects 2 inputs");
+}
+
+TEST(HostKernels, DFT) {
+  // [1, 2, 3, 4]: X = 10, -2 + 2i, -2, -2 - 2i.
+  Tensor x = T(F64, {1, 4, 1}, {1, 2, 3, 4});
+  expectNear(ok(N("DFT"), {x}, {{F64, {1, 4, 2}}}),
+             {10, 0, -2, 2, -2, 0, -2, -2});
+  expectNear(ok(N("DFT", {attrI("onesided", 1)}), {x}, {{F64, {1, 3, 2}}}),
+             {10, 0, -2, 2, -2, 0});
+  // The inverse of the spectrum (complex input) is the signal again.
+  expectNear(ok(N("DFT", {attrI("inverse", 1)}),
+                {T(F64, {1, 4, 2}, {10, 0, -2, 2, -2, 0, -2, -2})},
+                {{F64, {1, 4, 2}}}),
+             {1, 0, 2, 0, 3, 0, 4, 0});
+  // dft_length truncates (2 points: 3, -1) or pads with zeros (6 points,
+  // onesided: 10, -3.5 - 2.5 sqrt(3) i, 2.5 + sqrt(3) / 2 i, -2).
+  expectNear(ok(N("DFT"), {x, T(I64, {}, {2})}, {{F64, {1, 2, 2}}}),
+             {3, 0, -1, 0});
+  double r3 = std::sqrt(3.0);
+  expectNear(ok(N("DFT", {attrI("onesided", 1)}), {x, T(I32, {1}, {6})},
+                {{F64, {1, 4, 2}}}),
+             {10, 0, -3.5, -2.5 * r3, 2.5, r3 / 2, -2, 0});
+  runFails(N("DFT"), {x, T(I64, {}, {3})}, {{F64, {1, 4, 2}}},
+           "dft_length 3 does not give the output [1,4,2] on axis 1");
+  // Along axis 2 (also as -2): the lines (1, 2) and (3, 4).
+  Tensor x2 = T(F32, {1, 2, 2, 1}, {1, 2, 3, 4});
+  for (int64_t axis : {2, -2})
+    expectNear(ok(N("DFT", {attrI("axis", axis)}), {x2}, {{F32, {1, 2, 2, 2}}}),
+               {3, 0, -1, 0, 7, 0, -1, 0}, 1e-6);
+  rejects(N("DFT", {attrI("axis", -1)}), {x}, {{F64, {1, 4, 2}}},
+          "axis -1 out of range [-3, -2] or [0, 1]");
+  rejects(N("DFT"), {T(F64, {1, 2, 3}, V(6, 0))}, {{F64, {1, 2, 2}}},
+          "input must be [batch, ..., 1 or 2]");
+  rejects(N("DFT", {attrI("inverse", 2)}), {x}, {{F64, {1, 4, 2}}},
+          "inverse must be 0 or 1");
+  rejects(N("DFT"), {x}, {{F64, {1, 4, 1}}}, "expected F64 [1,4,2]");
 }
 
 } // namespace
