@@ -116,6 +116,15 @@ void fillElements(uint8_t *dst, int64_t step, const uint8_t *value, int64_t n,
       std::memcpy(dst + i * step, value, size_t(eb));
 }
 
+template <typename T> T load(const uint8_t *p) {
+  T v;
+  std::memcpy(&v, p, sizeof(T));
+  return v;
+}
+template <typename T> void store(uint8_t *p, T v) {
+  std::memcpy(p, &v, sizeof(T));
+}
+
 float loadF32(const uint8_t *p) {
   float v;
   std::memcpy(&v, p, 4);
@@ -329,27 +338,78 @@ bool Emulator::execDmaStore(const Instruction &insn, uint64_t &cycles,
 
 namespace {
 
-/// acc row `out[0..n)` += a[0..k) x W (rows of `w`, `wStride` bytes apart).
-/// Written so the n loop vectorises.
-void macRowInt8(int32_t *out, const int8_t *a, int64_t k, const int8_t *w,
-                int64_t wStride, int64_t n) {
+/// out[0..n) += a[0..k) x W, W's rows `wStride` elements apart. Typed,
+/// non-aliasing buffers, so the n loop vectorises (INT8 operands are held
+/// as int16_t: a 16 x 16 -> 32-bit multiply is one the compiler vectorises
+/// well). INT8 skips zero activations (adding 0 changes nothing); FP32 does
+/// not (0 x inf is NaN).
+template <typename Acc, typename T>
+void macRow(Acc *__restrict out, const T *__restrict a, int64_t k,
+            const T *__restrict w, int64_t wStride, int64_t n) {
   for (int64_t kk = 0; kk < k; ++kk) {
-    int32_t av = a[kk];
-    if (av == 0)
+    T av = a[kk];
+    if (std::is_integral_v<T> && av == 0)
       continue;
-    const int8_t *wr = w + kk * wStride;
+    const T *wr = w + kk * wStride;
     for (int64_t j = 0; j < n; ++j)
-      out[j] += av * int32_t(wr[j]);
+      out[j] += Acc(av) * Acc(wr[j]);
   }
 }
 
-void macRowFp32(float *out, const uint8_t *a, int64_t k, const uint8_t *w,
-                int64_t wStride, int64_t n) {
-  for (int64_t kk = 0; kk < k; ++kk) {
-    float av = loadF32(a + 4 * kk);
-    const uint8_t *wr = w + kk * wStride;
-    for (int64_t j = 0; j < n; ++j)
-      out[j] += av * loadF32(wr + 4 * j);
+/// Copies `n` elements of type In from `src` to `dst`, converted to T.
+template <typename In, typename T>
+void loadElements(T *dst, const uint8_t *src, int64_t n) {
+  for (int64_t i = 0; i < n; ++i)
+    dst[i] = T(load<In>(src + i * sizeof(In)));
+}
+
+/// The functional model of one matmul: In is the operands' element type
+/// (int8_t or float), T the type they are computed in (int16_t or float),
+/// Acc the accumulator's (int32_t or float). W (dense rows, or the present
+/// blocks) is converted once to a T buffer; each output row is computed in
+/// a local buffer from a T copy of its row of A.
+template <typename Acc, typename In, typename T>
+void matmulRows(const bin::MatmulDesc &d, const uint8_t *a, const uint8_t *w,
+                uint8_t *acc, bool accumulate, bool sparse,
+                const std::vector<bool> &present, int64_t nonZero, int64_t R,
+                int64_t C) {
+  int64_t M = int64_t(d.m_outer()) * d.m_inner(), mi = d.m_inner();
+  int64_t K = d.k(), N = d.n();
+  int64_t KB = ceilDiv(K, R), NB = ceilDiv(N, C);
+  std::vector<T> wbuf;
+  if (sparse) {
+    wbuf.resize(size_t(nonZero * R * C));
+    loadElements<In>(wbuf.data(), w, int64_t(wbuf.size()));
+  } else {
+    wbuf.resize(size_t(K * N));
+    for (int64_t kk = 0; kk < K; ++kk)
+      loadElements<In>(wbuf.data() + kk * N, w + kk * d.w_row_stride(), N);
+  }
+  std::vector<T> arow(static_cast<size_t>(K));
+  std::vector<Acc> row(static_cast<size_t>(N));
+  for (int64_t r = 0; r < M; ++r) {
+    loadElements<In>(
+        arow.data(),
+        a + (r / mi) * d.a_stride_outer() + (r % mi) * d.a_stride_inner(), K);
+    uint8_t *out = acc + r * d.acc_row_stride() * 4;
+    if (accumulate)
+      std::memcpy(row.data(), out, size_t(N) * 4);
+    else
+      std::fill(row.begin(), row.end(), Acc(0));
+    if (!sparse) {
+      macRow(row.data(), arow.data(), K, wbuf.data(), N, N);
+    } else {
+      const T *block = wbuf.data();
+      for (int64_t kb = 0, blk = 0; kb < KB; ++kb)
+        for (int64_t nb = 0; nb < NB; ++nb, ++blk) {
+          if (!present[blk])
+            continue;
+          int64_t kt = std::min(R, K - kb * R), nt = std::min(C, N - nb * C);
+          macRow(row.data() + nb * C, arow.data() + kb * R, kt, block, C, nt);
+          block += R * C;
+        }
+    }
+    std::memcpy(out, row.data(), size_t(N) * 4);
   }
 }
 
@@ -406,9 +466,16 @@ bool Emulator::execMatmul(const Instruction &insn, uint64_t &cycles,
       return why = "matmul reads W outside the scratchpad", false;
   }
 
-  // Functional model, one output row at a time.
-  std::vector<int32_t> rowI(fp32 ? 0 : N);
-  std::vector<float> rowF(fp32 ? N : 0);
+  // Functional model.
+  const uint8_t *wData = sram_.data() + w + maskBytes;
+  uint8_t *accData = acc_.data() + acc * 4;
+  if (fp32)
+    matmulRows<float, float, float>(d, sram_.data() + a, wData, accData,
+                                    accumulate, sparse, present, nonZero, R, C);
+  else
+    matmulRows<int32_t, int8_t, int16_t>(d, sram_.data() + a, wData, accData,
+                                         accumulate, sparse, present, nonZero,
+                                         R, C);
   int64_t executedPerRow = 0, weightBytes = 0, aBytesPerRow = 0;
   for (int64_t kb = 0, blk = 0; kb < KB; ++kb)
     for (int64_t nb = 0; nb < NB; ++nb, ++blk) {
@@ -419,48 +486,6 @@ bool Emulator::execMatmul(const Instruction &insn, uint64_t &cycles,
       weightBytes += sparse ? blockBytes : kt * nt * eb;
       aBytesPerRow += kt * eb;
     }
-  for (int64_t r = 0; r < M; ++r) {
-    const uint8_t *arow = sram_.data() + a + (r / mi) * d.a_stride_outer() +
-                          (r % mi) * d.a_stride_inner();
-    uint8_t *out = acc_.data() + (acc + r * d.acc_row_stride()) * 4;
-    if (fp32)
-      for (int64_t j = 0; j < N; ++j)
-        rowF[j] = accumulate ? loadF32(out + 4 * j) : 0.0f;
-    else
-      for (int64_t j = 0; j < N; ++j)
-        rowI[j] = accumulate ? loadI32(out + 4 * j) : 0;
-    if (!sparse) {
-      const uint8_t *wp = sram_.data() + w;
-      if (fp32)
-        macRowFp32(rowF.data(), arow, K, wp, d.w_row_stride(), N);
-      else
-        macRowInt8(rowI.data(), reinterpret_cast<const int8_t *>(arow), K,
-                   reinterpret_cast<const int8_t *>(wp), d.w_row_stride(), N);
-    } else {
-      const uint8_t *block = sram_.data() + w + maskBytes;
-      for (int64_t kb = 0, blk = 0; kb < KB; ++kb)
-        for (int64_t nb = 0; nb < NB; ++nb, ++blk) {
-          if (!present[blk])
-            continue;
-          int64_t kt = std::min(R, K - kb * R), nt = std::min(C, N - nb * C);
-          if (fp32)
-            macRowFp32(rowF.data() + nb * C, arow + kb * R * 4, kt, block,
-                       C * 4, nt);
-          else
-            macRowInt8(rowI.data() + nb * C,
-                       reinterpret_cast<const int8_t *>(arow) + kb * R, kt,
-                       reinterpret_cast<const int8_t *>(block), C, nt);
-          block += blockBytes;
-        }
-    }
-    for (int64_t j = 0; j < N; ++j) {
-      if (fp32)
-        storeF32(out + 4 * j, rowF[j]);
-      else
-        storeI32(out + 4 * j, rowI[j]);
-    }
-  }
-
   // Timing: per present weight tile, R cycles to preload the weights, then
   // one row of A per cycle (fp32RateDivisor cycles per row for FP32); the
   // array fills and drains once (R + C cycles).
@@ -569,15 +594,6 @@ template <typename F> void forEach(const int64_t *dims, F &&f) {
       for (idx[1] = 0; idx[1] < dims[1]; ++idx[1])
         for (idx[0] = 0; idx[0] < dims[0]; ++idx[0])
           f(idx);
-}
-
-template <typename T> T load(const uint8_t *p) {
-  T v;
-  std::memcpy(&v, p, sizeof(T));
-  return v;
-}
-template <typename T> void store(uint8_t *p, T v) {
-  std::memcpy(p, &v, sizeof(T));
 }
 
 /// Calls `row(idx, p, n, step)` for every row (dimension 0) of `dims`: `idx`
