@@ -356,6 +356,26 @@ void macRow(Acc *__restrict out, const T *__restrict a, int64_t k,
   }
 }
 
+/// macRow for four rows at once (a: four rows of k, W: dense rows of n), so
+/// that each W element loaded serves four rows. No zero skipping: for
+/// integers adding 0 is exact, and FP32 never skips.
+template <typename Acc, typename T>
+void macRows4(Acc *__restrict o0, Acc *__restrict o1, Acc *__restrict o2,
+              Acc *__restrict o3, const T *__restrict a, int64_t k,
+              const T *__restrict w, int64_t n) {
+  for (int64_t kk = 0; kk < k; ++kk) {
+    Acc a0 = a[kk], a1 = a[k + kk], a2 = a[2 * k + kk], a3 = a[3 * k + kk];
+    const T *wr = w + kk * n;
+    for (int64_t j = 0; j < n; ++j) {
+      Acc wv = Acc(wr[j]);
+      o0[j] += a0 * wv;
+      o1[j] += a1 * wv;
+      o2[j] += a2 * wv;
+      o3[j] += a3 * wv;
+    }
+  }
+}
+
 /// Copies `n` elements of type In from `src` to `dst`, converted to T.
 template <typename In, typename T>
 void loadElements(T *dst, const uint8_t *src, int64_t n) {
@@ -385,19 +405,30 @@ void matmulRows(const bin::MatmulDesc &d, const uint8_t *a, const uint8_t *w,
     for (int64_t kk = 0; kk < K; ++kk)
       loadElements<In>(wbuf.data() + kk * N, w + kk * d.w_row_stride(), N);
   }
-  std::vector<T> arow(static_cast<size_t>(K));
-  std::vector<Acc> row(static_cast<size_t>(N));
-  for (int64_t r = 0; r < M; ++r) {
-    loadElements<In>(
-        arow.data(),
-        a + (r / mi) * d.a_stride_outer() + (r % mi) * d.a_stride_inner(), K);
-    uint8_t *out = acc + r * d.acc_row_stride() * 4;
-    if (accumulate)
-      std::memcpy(row.data(), out, size_t(N) * 4);
-    else
-      std::fill(row.begin(), row.end(), Acc(0));
-    if (!sparse) {
-      macRow(row.data(), arow.data(), K, wbuf.data(), N, N);
+  // Dense W with disjoint accumulator rows: four rows at a time (each
+  // row's sums are the same as one at a time).
+  int64_t group = !sparse && int64_t(d.acc_row_stride()) >= N && M >= 4 ? 4 : 1;
+  std::vector<T> arows(static_cast<size_t>(group * K));
+  std::vector<Acc> rows(static_cast<size_t>(group * N));
+  for (int64_t r0 = 0; r0 < M; r0 += group) {
+    int64_t g = std::min(group, M - r0);
+    for (int64_t i = 0; i < g; ++i) {
+      int64_t r = r0 + i;
+      loadElements<In>(
+          arows.data() + i * K,
+          a + (r / mi) * d.a_stride_outer() + (r % mi) * d.a_stride_inner(), K);
+      uint8_t *out = acc + r * d.acc_row_stride() * 4;
+      if (accumulate)
+        std::memcpy(rows.data() + i * N, out, size_t(N) * 4);
+      else
+        std::fill_n(rows.data() + i * N, N, Acc(0));
+    }
+    if (g == 4) {
+      Acc *o = rows.data();
+      macRows4(o, o + N, o + 2 * N, o + 3 * N, arows.data(), K, wbuf.data(), N);
+    } else if (!sparse) {
+      for (int64_t i = 0; i < g; ++i)
+        macRow(rows.data() + i * N, arows.data() + i * K, K, wbuf.data(), N, N);
     } else {
       const T *block = wbuf.data();
       for (int64_t kb = 0, blk = 0; kb < KB; ++kb)
@@ -405,11 +436,13 @@ void matmulRows(const bin::MatmulDesc &d, const uint8_t *a, const uint8_t *w,
           if (!present[blk])
             continue;
           int64_t kt = std::min(R, K - kb * R), nt = std::min(C, N - nb * C);
-          macRow(row.data() + nb * C, arow.data() + kb * R, kt, block, C, nt);
+          macRow(rows.data() + nb * C, arows.data() + kb * R, kt, block, C, nt);
           block += R * C;
         }
     }
-    std::memcpy(out, row.data(), size_t(N) * 4);
+    for (int64_t i = 0; i < g; ++i)
+      std::memcpy(acc + (r0 + i) * d.acc_row_stride() * 4, rows.data() + i * N,
+                  size_t(N) * 4);
   }
 }
 
