@@ -22,6 +22,7 @@
 #include <deque>
 #include <limits>
 #include <type_traits>
+#include <utility>
 
 namespace npu::rt {
 
@@ -72,6 +73,56 @@ Extent extentOf(int64_t base, const int64_t *counts, const int64_t *strides,
 
 bool inBounds(const Extent &e, size_t size) {
   return e.empty || (e.lo >= 0 && e.hi <= int64_t(size));
+}
+
+/// Copies `n` elements of `EB` bytes, `srcStep` and `dstStep` bytes apart,
+/// in ascending order (the two memories are distinct: DRAM and scratchpad).
+template <int64_t EB>
+void copyStrided(uint8_t *dst, int64_t dstStep, const uint8_t *src,
+                 int64_t srcStep, int64_t n) {
+  for (int64_t i = 0; i < n; ++i)
+    std::memcpy(dst + i * dstStep, src + i * srcStep, EB);
+}
+
+/// One row of a DMA box: `n` elements of `eb` bytes. Dense rows are one
+/// memcpy; strided rows (transposing boxes) copy element by element with the
+/// element size known to the compiler.
+void copyElements(uint8_t *dst, int64_t dstStep, const uint8_t *src,
+                  int64_t srcStep, int64_t n, int64_t eb) {
+  if (n <= 0)
+    return;
+  if (dstStep == eb && srcStep == eb)
+    std::memcpy(dst, src, size_t(n * eb));
+  else if (eb == 4)
+    copyStrided<4>(dst, dstStep, src, srcStep, n);
+  else if (eb == 1)
+    copyStrided<1>(dst, dstStep, src, srcStep, n);
+  else if (eb == 2)
+    copyStrided<2>(dst, dstStep, src, srcStep, n);
+  else
+    for (int64_t i = 0; i < n; ++i)
+      std::memcpy(dst + i * dstStep, src + i * srcStep, size_t(eb));
+}
+
+/// Writes the `eb`-byte pattern `value` to `n` elements, `step` bytes apart.
+void fillElements(uint8_t *dst, int64_t step, const uint8_t *value, int64_t n,
+                  int64_t eb) {
+  if (eb == 4)
+    copyStrided<4>(dst, step, value, 0, n);
+  else if (eb == 1)
+    copyStrided<1>(dst, step, value, 0, n);
+  else
+    for (int64_t i = 0; i < n; ++i)
+      std::memcpy(dst + i * step, value, size_t(eb));
+}
+
+template <typename T> T load(const uint8_t *p) {
+  T v;
+  std::memcpy(&v, p, sizeof(T));
+  return v;
+}
+template <typename T> void store(uint8_t *p, T v) {
+  std::memcpy(p, &v, sizeof(T));
 }
 
 float loadF32(const uint8_t *p) {
@@ -204,7 +255,8 @@ bool Emulator::execDmaLoad(const Instruction &insn, uint64_t &cycles,
   uint8_t pad[4];
   for (int b = 0; b < 4; ++b)
     pad[b] = uint8_t(d.pad_value() >> (8 * b));
-  bool rowCopy = dstr[0] == eb && sstr[0] == eb;
+  // Each scratchpad row: padding, the DRAM row's interior, padding.
+  int64_t after0 = padded[0] - before[0] - size[0];
   for (int64_t i3 = 0; i3 < padded[3]; ++i3)
     for (int64_t i2 = 0; i2 < padded[2]; ++i2)
       for (int64_t i1 = 0; i1 < padded[1]; ++i1) {
@@ -213,23 +265,17 @@ bool Emulator::execDmaLoad(const Instruction &insn, uint64_t &cycles,
         int64_t j3 = i3 - before[3], j2 = i2 - before[2], j1 = i1 - before[1];
         bool inside = j3 >= 0 && j3 < size[3] && j2 >= 0 && j2 < size[2] &&
                       j1 >= 0 && j1 < size[1];
-        const uint8_t *srcRow = inside ? dram_.data() + dram + j3 * dstr[3] +
-                                             j2 * dstr[2] + j1 * dstr[1]
-                                       : nullptr;
-        for (int64_t i0 = 0; i0 < padded[0]; ++i0) {
-          int64_t j0 = i0 - before[0];
-          uint8_t *out = row + i0 * sstr[0];
-          if (inside && j0 >= 0 && j0 < size[0]) {
-            if (rowCopy) { // the whole interior run at once
-              std::memcpy(out, srcRow, size_t(size[0] * eb));
-              i0 += size[0] - 1;
-              continue;
-            }
-            std::memcpy(out, srcRow + j0 * dstr[0], size_t(eb));
-          } else {
-            std::memcpy(out, pad, size_t(eb));
-          }
+        if (!inside) {
+          fillElements(row, sstr[0], pad, padded[0], eb);
+          continue;
         }
+        const uint8_t *srcRow =
+            dram_.data() + dram + j3 * dstr[3] + j2 * dstr[2] + j1 * dstr[1];
+        fillElements(row, sstr[0], pad, before[0], eb);
+        copyElements(row + before[0] * sstr[0], sstr[0], srcRow, dstr[0],
+                     size[0], eb);
+        fillElements(row + (before[0] + size[0]) * sstr[0], sstr[0], pad,
+                     after0, eb);
       }
   uint64_t moved = uint64_t(size[0] * size[1] * size[2] * size[3] * eb);
   uint64_t written =
@@ -268,7 +314,6 @@ bool Emulator::execDmaStore(const Instruction &insn, uint64_t &cycles,
                  std::to_string(dst.hi) + ") outside the " +
                  std::to_string(dram_.size()) + "-byte DRAM",
            false;
-  bool rowCopy = dstr[0] == eb && sstr[0] == eb;
   for (int64_t i3 = 0; i3 < size[3]; ++i3)
     for (int64_t i2 = 0; i2 < size[2]; ++i2)
       for (int64_t i1 = 0; i1 < size[1]; ++i1) {
@@ -276,12 +321,7 @@ bool Emulator::execDmaStore(const Instruction &insn, uint64_t &cycles,
             sram_.data() + sram + i3 * sstr[3] + i2 * sstr[2] + i1 * sstr[1];
         uint8_t *out =
             dram_.data() + dram + i3 * dstr[3] + i2 * dstr[2] + i1 * dstr[1];
-        if (rowCopy) {
-          std::memmove(out, in, size_t(size[0] * eb));
-          continue;
-        }
-        for (int64_t i0 = 0; i0 < size[0]; ++i0)
-          std::memcpy(out + i0 * dstr[0], in + i0 * sstr[0], size_t(eb));
+        copyElements(out, dstr[0], in, sstr[0], size[0], eb);
       }
   uint64_t moved = uint64_t(size[0] * size[1] * size[2] * size[3] * eb);
   stats_.dramWriteBytes += moved;
@@ -298,27 +338,111 @@ bool Emulator::execDmaStore(const Instruction &insn, uint64_t &cycles,
 
 namespace {
 
-/// acc row `out[0..n)` += a[0..k) x W (rows of `w`, `wStride` bytes apart).
-/// Written so the n loop vectorises.
-void macRowInt8(int32_t *out, const int8_t *a, int64_t k, const int8_t *w,
-                int64_t wStride, int64_t n) {
+/// out[0..n) += a[0..k) x W, W's rows `wStride` elements apart. Typed,
+/// non-aliasing buffers, so the n loop vectorises (INT8 operands are held
+/// as int16_t: a 16 x 16 -> 32-bit multiply is one the compiler vectorises
+/// well). INT8 skips zero activations (adding 0 changes nothing); FP32 does
+/// not (0 x inf is NaN).
+template <typename Acc, typename T>
+void macRow(Acc *__restrict out, const T *__restrict a, int64_t k,
+            const T *__restrict w, int64_t wStride, int64_t n) {
   for (int64_t kk = 0; kk < k; ++kk) {
-    int32_t av = a[kk];
-    if (av == 0)
+    T av = a[kk];
+    if (std::is_integral_v<T> && av == 0)
       continue;
-    const int8_t *wr = w + kk * wStride;
+    const T *wr = w + kk * wStride;
     for (int64_t j = 0; j < n; ++j)
-      out[j] += av * int32_t(wr[j]);
+      out[j] += Acc(av) * Acc(wr[j]);
   }
 }
 
-void macRowFp32(float *out, const uint8_t *a, int64_t k, const uint8_t *w,
-                int64_t wStride, int64_t n) {
+/// macRow for four rows at once (a: four rows of k, W: dense rows of n), so
+/// that each W element loaded serves four rows. No zero skipping: for
+/// integers adding 0 is exact, and FP32 never skips.
+template <typename Acc, typename T>
+void macRows4(Acc *__restrict o0, Acc *__restrict o1, Acc *__restrict o2,
+              Acc *__restrict o3, const T *__restrict a, int64_t k,
+              const T *__restrict w, int64_t n) {
   for (int64_t kk = 0; kk < k; ++kk) {
-    float av = loadF32(a + 4 * kk);
-    const uint8_t *wr = w + kk * wStride;
-    for (int64_t j = 0; j < n; ++j)
-      out[j] += av * loadF32(wr + 4 * j);
+    Acc a0 = a[kk], a1 = a[k + kk], a2 = a[2 * k + kk], a3 = a[3 * k + kk];
+    const T *wr = w + kk * n;
+    for (int64_t j = 0; j < n; ++j) {
+      Acc wv = Acc(wr[j]);
+      o0[j] += a0 * wv;
+      o1[j] += a1 * wv;
+      o2[j] += a2 * wv;
+      o3[j] += a3 * wv;
+    }
+  }
+}
+
+/// Copies `n` elements of type In from `src` to `dst`, converted to T.
+template <typename In, typename T>
+void loadElements(T *dst, const uint8_t *src, int64_t n) {
+  for (int64_t i = 0; i < n; ++i)
+    dst[i] = T(load<In>(src + i * sizeof(In)));
+}
+
+/// The functional model of one matmul: In is the operands' element type
+/// (int8_t or float), T the type they are computed in (int16_t or float),
+/// Acc the accumulator's (int32_t or float). W (dense rows, or the present
+/// blocks) is converted once to a T buffer; each output row is computed in
+/// a local buffer from a T copy of its row of A.
+template <typename Acc, typename In, typename T>
+void matmulRows(const bin::MatmulDesc &d, const uint8_t *a, const uint8_t *w,
+                uint8_t *acc, bool accumulate, bool sparse,
+                const std::vector<bool> &present, int64_t nonZero, int64_t R,
+                int64_t C) {
+  int64_t M = int64_t(d.m_outer()) * d.m_inner(), mi = d.m_inner();
+  int64_t K = d.k(), N = d.n();
+  int64_t KB = ceilDiv(K, R), NB = ceilDiv(N, C);
+  std::vector<T> wbuf;
+  if (sparse) {
+    wbuf.resize(size_t(nonZero * R * C));
+    loadElements<In>(wbuf.data(), w, int64_t(wbuf.size()));
+  } else {
+    wbuf.resize(size_t(K * N));
+    for (int64_t kk = 0; kk < K; ++kk)
+      loadElements<In>(wbuf.data() + kk * N, w + kk * d.w_row_stride(), N);
+  }
+  // Dense W with disjoint accumulator rows: four rows at a time (each
+  // row's sums are the same as one at a time).
+  int64_t group = !sparse && int64_t(d.acc_row_stride()) >= N && M >= 4 ? 4 : 1;
+  std::vector<T> arows(static_cast<size_t>(group * K));
+  std::vector<Acc> rows(static_cast<size_t>(group * N));
+  for (int64_t r0 = 0; r0 < M; r0 += group) {
+    int64_t g = std::min(group, M - r0);
+    for (int64_t i = 0; i < g; ++i) {
+      int64_t r = r0 + i;
+      loadElements<In>(
+          arows.data() + i * K,
+          a + (r / mi) * d.a_stride_outer() + (r % mi) * d.a_stride_inner(), K);
+      uint8_t *out = acc + r * d.acc_row_stride() * 4;
+      if (accumulate)
+        std::memcpy(rows.data() + i * N, out, size_t(N) * 4);
+      else
+        std::fill_n(rows.data() + i * N, N, Acc(0));
+    }
+    if (g == 4) {
+      Acc *o = rows.data();
+      macRows4(o, o + N, o + 2 * N, o + 3 * N, arows.data(), K, wbuf.data(), N);
+    } else if (!sparse) {
+      for (int64_t i = 0; i < g; ++i)
+        macRow(rows.data() + i * N, arows.data() + i * K, K, wbuf.data(), N, N);
+    } else {
+      const T *block = wbuf.data();
+      for (int64_t kb = 0, blk = 0; kb < KB; ++kb)
+        for (int64_t nb = 0; nb < NB; ++nb, ++blk) {
+          if (!present[blk])
+            continue;
+          int64_t kt = std::min(R, K - kb * R), nt = std::min(C, N - nb * C);
+          macRow(rows.data() + nb * C, arows.data() + kb * R, kt, block, C, nt);
+          block += R * C;
+        }
+    }
+    for (int64_t i = 0; i < g; ++i)
+      std::memcpy(acc + (r0 + i) * d.acc_row_stride() * 4, rows.data() + i * N,
+                  size_t(N) * 4);
   }
 }
 
@@ -375,9 +499,16 @@ bool Emulator::execMatmul(const Instruction &insn, uint64_t &cycles,
       return why = "matmul reads W outside the scratchpad", false;
   }
 
-  // Functional model, one output row at a time.
-  std::vector<int32_t> rowI(fp32 ? 0 : N);
-  std::vector<float> rowF(fp32 ? N : 0);
+  // Functional model.
+  const uint8_t *wData = sram_.data() + w + maskBytes;
+  uint8_t *accData = acc_.data() + acc * 4;
+  if (fp32)
+    matmulRows<float, float, float>(d, sram_.data() + a, wData, accData,
+                                    accumulate, sparse, present, nonZero, R, C);
+  else
+    matmulRows<int32_t, int8_t, int16_t>(d, sram_.data() + a, wData, accData,
+                                         accumulate, sparse, present, nonZero,
+                                         R, C);
   int64_t executedPerRow = 0, weightBytes = 0, aBytesPerRow = 0;
   for (int64_t kb = 0, blk = 0; kb < KB; ++kb)
     for (int64_t nb = 0; nb < NB; ++nb, ++blk) {
@@ -388,48 +519,6 @@ bool Emulator::execMatmul(const Instruction &insn, uint64_t &cycles,
       weightBytes += sparse ? blockBytes : kt * nt * eb;
       aBytesPerRow += kt * eb;
     }
-  for (int64_t r = 0; r < M; ++r) {
-    const uint8_t *arow = sram_.data() + a + (r / mi) * d.a_stride_outer() +
-                          (r % mi) * d.a_stride_inner();
-    uint8_t *out = acc_.data() + (acc + r * d.acc_row_stride()) * 4;
-    if (fp32)
-      for (int64_t j = 0; j < N; ++j)
-        rowF[j] = accumulate ? loadF32(out + 4 * j) : 0.0f;
-    else
-      for (int64_t j = 0; j < N; ++j)
-        rowI[j] = accumulate ? loadI32(out + 4 * j) : 0;
-    if (!sparse) {
-      const uint8_t *wp = sram_.data() + w;
-      if (fp32)
-        macRowFp32(rowF.data(), arow, K, wp, d.w_row_stride(), N);
-      else
-        macRowInt8(rowI.data(), reinterpret_cast<const int8_t *>(arow), K,
-                   reinterpret_cast<const int8_t *>(wp), d.w_row_stride(), N);
-    } else {
-      const uint8_t *block = sram_.data() + w + maskBytes;
-      for (int64_t kb = 0, blk = 0; kb < KB; ++kb)
-        for (int64_t nb = 0; nb < NB; ++nb, ++blk) {
-          if (!present[blk])
-            continue;
-          int64_t kt = std::min(R, K - kb * R), nt = std::min(C, N - nb * C);
-          if (fp32)
-            macRowFp32(rowF.data() + nb * C, arow + kb * R * 4, kt, block,
-                       C * 4, nt);
-          else
-            macRowInt8(rowI.data() + nb * C,
-                       reinterpret_cast<const int8_t *>(arow) + kb * R, kt,
-                       reinterpret_cast<const int8_t *>(block), C, nt);
-          block += blockBytes;
-        }
-    }
-    for (int64_t j = 0; j < N; ++j) {
-      if (fp32)
-        storeF32(out + 4 * j, rowF[j]);
-      else
-        storeI32(out + 4 * j, rowI[j]);
-    }
-  }
-
   // Timing: per present weight tile, R cycles to preload the weights, then
   // one row of A per cycle (fp32RateDivisor cycles per row for FP32); the
   // array fills and drains once (R + C cycles).
@@ -540,6 +629,108 @@ template <typename F> void forEach(const int64_t *dims, F &&f) {
           f(idx);
 }
 
+/// Calls `row(idx, p, n, step)` for every row (dimension 0) of `dims`: `idx`
+/// is the row's index (idx[0] == 0), p[k] the address of its first element
+/// in operand `ops[k]`, n its length and step[k] the operand's byte stride
+/// along it. With `merge`, outer dimensions that every operand walks on
+/// from where dimension 0 ends are first folded into dimension 0: the same
+/// addresses in the same order, in fewer and longer rows (`idx` then counts
+/// the folded rows).
+template <size_t K, typename Row>
+void forEachRow(const int64_t *dims, const Operand *const (&ops)[K], bool merge,
+                Row &&row) {
+  int64_t n[4], steps[K][4];
+  for (int i = 0; i < 4; ++i) {
+    n[i] = dims[i];
+    if (n[i] <= 0)
+      return;
+    for (size_t k = 0; k < K; ++k)
+      steps[k][i] = ops[k]->strides[i] * ops[k]->eb;
+  }
+  for (int i = 1; merge && i < 4; ++i) {
+    if (n[i] == 1)
+      continue;
+    for (size_t k = 0; k < K; ++k)
+      merge &= steps[k][i] == steps[k][0] * n[0];
+    if (!merge)
+      break;
+    n[0] *= n[i];
+    n[i] = 1;
+  }
+  int64_t step[K];
+  for (size_t k = 0; k < K; ++k)
+    step[k] = steps[k][0];
+  int64_t idx[4] = {0, 0, 0, 0};
+  uint8_t *p[K];
+  for (idx[3] = 0; idx[3] < n[3]; ++idx[3])
+    for (idx[2] = 0; idx[2] < n[2]; ++idx[2])
+      for (idx[1] = 0; idx[1] < n[1]; ++idx[1]) {
+        for (size_t k = 0; k < K; ++k)
+          p[k] = ops[k]->mem + ops[k]->base + idx[1] * steps[k][1] +
+                 idx[2] * steps[k][2] + idx[3] * steps[k][3];
+        row(static_cast<const int64_t *>(idx), static_cast<uint8_t *const *>(p),
+            n[0], static_cast<const int64_t *>(step));
+      }
+}
+
+/// d[i] = f(a[i]) along one row; a row that both operands walk densely gets
+/// a loop the compiler can vectorise (it checks for overlap itself, so an
+/// in-place or overlapping operation keeps its element-by-element meaning).
+template <typename D, typename A, typename F>
+void mapRow(uint8_t *d, const uint8_t *a, int64_t n, const int64_t *step, F f) {
+  if (step[0] == sizeof(D) && step[1] == sizeof(A))
+    for (int64_t i = 0; i < n; ++i)
+      store<D>(d + i * sizeof(D), f(load<A>(a + i * sizeof(A))));
+  else
+    for (int64_t i = 0; i < n; ++i)
+      store<D>(d + i * step[0], f(load<A>(a + i * step[1])));
+}
+
+/// d[i] = f(a[i], b[i]) along one row, as mapRow.
+template <typename T, typename F>
+void mapRow2(uint8_t *d, const uint8_t *a, const uint8_t *b, int64_t n,
+             const int64_t *step, F f) {
+  if (step[0] == sizeof(T) && step[1] == sizeof(T) && step[2] == sizeof(T))
+    for (int64_t i = 0; i < n; ++i)
+      store<T>(d + i * sizeof(T),
+               f(load<T>(a + i * sizeof(T)), load<T>(b + i * sizeof(T))));
+  else
+    for (int64_t i = 0; i < n; ++i)
+      store<T>(d + i * step[0],
+               f(load<T>(a + i * step[1]), load<T>(b + i * step[2])));
+}
+
+/// Calls `run(std::integral_constant<uint8_t, func>())` for `func` in
+/// [0, Count), so the function code is a constant in the element loop.
+template <typename Run, uint8_t... F>
+void withFuncIn(uint8_t func, Run &run, std::integer_sequence<uint8_t, F...>) {
+  ((func == F ? (run(std::integral_constant<uint8_t, F>()), true) : false) ||
+   ...);
+}
+template <uint8_t Count, typename Run> void withFunc(uint8_t func, Run &&run) {
+  withFuncIn(func, run, std::make_integer_sequence<uint8_t, Count>());
+}
+
+/// Calls `run(T())` with T the C++ type of the integer element type `type`.
+template <typename Run> void withIntType(bin::ElementType type, Run &&run) {
+  switch (type) {
+  case bin::ElementType::I32:
+    return run(int32_t());
+  case bin::ElementType::I8:
+    return run(int8_t());
+  case bin::ElementType::U8:
+    return run(uint8_t());
+  default:
+    return;
+  }
+}
+
+/// `v` saturated to integer type T, as Operand::setI stores it.
+template <typename T> T saturateTo(int64_t v) {
+  return T(std::clamp<int64_t>(v, std::numeric_limits<T>::min(),
+                               std::numeric_limits<T>::max()));
+}
+
 float erfF(float x) { return std::erf(x); }
 
 /// One vec.binary function on FP32 (IEEE single precision; min and max
@@ -576,6 +767,118 @@ template <typename T> T binaryOp(uint8_t func, T x, T y) {
       return T(std::pow(double(x), double(y)));
   }
   return 0;
+}
+
+/// Descriptor scalars of vec.unary.
+struct UnaryParams {
+  float alpha, beta, lo, hi;
+};
+
+/// One vec.unary function other than copy, on FP32. Inlined so that a
+/// constant `func` leaves only its own arithmetic in the element loop.
+[[gnu::always_inline]] inline float unaryOp(uint8_t func, float x,
+                                            const UnaryParams &p) {
+  float alpha = p.alpha, beta = p.beta, lo = p.lo, hi = p.hi;
+  float r = x;
+  switch (func) {
+  case vecfunc::VecUnary_AffineClamp:
+    r = std::min(std::max(alpha * x + beta, lo), hi);
+    break;
+  case vecfunc::VecUnary_LeakyRelu:
+    r = x >= 0 ? x : alpha * x;
+    break;
+  case vecfunc::VecUnary_HardSwish:
+    r = x * std::min(std::max(alpha * x + beta, 0.0f), 1.0f);
+    break;
+  case vecfunc::VecUnary_Exp:
+    r = std::exp(x);
+    break;
+  case vecfunc::VecUnary_Reciprocal:
+    r = 1.0f / x;
+    break;
+  case vecfunc::VecUnary_Rsqrt:
+    r = 1.0f / std::sqrt(x);
+    break;
+  case vecfunc::VecUnary_Sqrt:
+    r = std::sqrt(x);
+    break;
+  case vecfunc::VecUnary_Tanh:
+    r = std::tanh(x);
+    break;
+  case vecfunc::VecUnary_Erf:
+    r = erfF(x);
+    break;
+  case vecfunc::VecUnary_Sigmoid:
+    r = 1.0f / (1.0f + std::exp(-x));
+    break;
+  case vecfunc::VecUnary_Abs:
+    r = std::fabs(x);
+    break;
+  case vecfunc::VecUnary_Floor:
+    r = std::floor(x);
+    break;
+  case vecfunc::VecUnary_Ceil:
+    r = std::ceil(x);
+    break;
+  case vecfunc::VecUnary_Round: // half to even, whatever the FPU mode
+    r = x - std::floor(x) == 0.5f ? 2.0f * std::round(x / 2.0f) : std::round(x);
+    break;
+  case vecfunc::VecUnary_Sign:
+    r = x > 0 ? 1.0f : x < 0 ? -1.0f : x; // 0 and NaN pass through
+    break;
+  case vecfunc::VecUnary_Log:
+    r = std::log(x);
+    break;
+  case vecfunc::VecUnary_Sin:
+    r = std::sin(x);
+    break;
+  case vecfunc::VecUnary_Cos:
+    r = std::cos(x);
+    break;
+  case vecfunc::VecUnary_Softplus:
+    r = std::log(std::exp(x) + 1.0f);
+    break;
+  case vecfunc::VecUnary_Elu:
+    r = beta * (x > 0 ? x : alpha * (std::exp(x) - 1.0f));
+    break;
+  case vecfunc::VecUnary_Softsign:
+    r = x / (1.0f + std::fabs(x));
+    break;
+  case vecfunc::VecUnary_Tan:
+    r = std::tan(x);
+    break;
+  case vecfunc::VecUnary_Asin:
+    r = std::asin(x);
+    break;
+  case vecfunc::VecUnary_Acos:
+    r = std::acos(x);
+    break;
+  case vecfunc::VecUnary_Atan:
+    r = std::atan(x);
+    break;
+  case vecfunc::VecUnary_Sinh:
+    r = std::sinh(x);
+    break;
+  case vecfunc::VecUnary_Cosh:
+    r = std::cosh(x);
+    break;
+  case vecfunc::VecUnary_Asinh:
+    r = std::asinh(x);
+    break;
+  case vecfunc::VecUnary_Acosh:
+    r = std::acosh(x);
+    break;
+  case vecfunc::VecUnary_Atanh:
+    r = std::atanh(x);
+    break;
+  case vecfunc::VecUnary_ThresholdedRelu:
+    r = x > alpha ? x : 0.0f;
+    break;
+  case vecfunc::VecUnary_Shrink:
+    r = x < -alpha ? x + beta : x > alpha ? x - beta : 0.0f;
+    break;
+  }
+  return r;
 }
 
 } // namespace
@@ -675,11 +978,26 @@ bool Emulator::vector(const Instruction &insn, uint64_t &cycles,
                    "one type",
              false;
     srcBytes += elements * s1.eb;
-    forEach(dims, [&](const int64_t *idx) {
+    const Operand *ops[] = {&dst, &s0, &s1};
+    auto rows = [&](auto t, auto f) {
+      using T = decltype(t);
+      forEachRow(
+          dims, ops, true,
+          [](const int64_t *, uint8_t *const *p, int64_t n,
+             const int64_t *step) {
+            mapRow2<T>(p[0], p[1], p[2], n, step, [](T x, T y) {
+              if constexpr (std::is_floating_point_v<T>)
+                return binaryOp(decltype(f)::value, x, y);
+              else // exact in 64 bits, then wrapped to T's width
+                return T(binaryOp(decltype(f)::value, int64_t(x), int64_t(y)));
+            });
+          });
+    };
+    withFunc<vecfunc::VecBinary_Pow + 1>(func, [&](auto f) {
       if (isFloat)
-        dst.setF(idx, binaryOp(func, s0.getF(idx), s1.getF(idx)));
-      else // exact in 64 bits, then wrapped to the element's width
-        dst.setWrapped(idx, binaryOp(func, s0.getI(idx), s1.getI(idx)));
+        rows(float(), f);
+      else
+        withIntType(dst.type, [&](auto t) { rows(t, f); });
     });
     transcendental = isTranscendental(op, func);
     break;
@@ -690,114 +1008,32 @@ bool Emulator::vector(const Instruction &insn, uint64_t &cycles,
       return why = "vec.unary functions other than copy need FP32", false;
     if (func == vecfunc::VecUnary_Copy && s0.type != dst.type)
       return why = "vec.unary copy needs matching element types", false;
-    float alpha = d.alpha(), beta = d.beta(), lo = d.lo(), hi = d.hi();
-    forEach(dims, [&](const int64_t *idx) {
-      if (func == vecfunc::VecUnary_Copy) {
-        std::memcpy(dst.at(idx), s0.at(idx), size_t(dst.eb));
-        return;
-      }
-      float x = s0.getF(idx), r = x;
-      switch (func) {
-      case vecfunc::VecUnary_AffineClamp:
-        r = std::min(std::max(alpha * x + beta, lo), hi);
-        break;
-      case vecfunc::VecUnary_LeakyRelu:
-        r = x >= 0 ? x : alpha * x;
-        break;
-      case vecfunc::VecUnary_HardSwish:
-        r = x * std::min(std::max(alpha * x + beta, 0.0f), 1.0f);
-        break;
-      case vecfunc::VecUnary_Exp:
-        r = std::exp(x);
-        break;
-      case vecfunc::VecUnary_Reciprocal:
-        r = 1.0f / x;
-        break;
-      case vecfunc::VecUnary_Rsqrt:
-        r = 1.0f / std::sqrt(x);
-        break;
-      case vecfunc::VecUnary_Sqrt:
-        r = std::sqrt(x);
-        break;
-      case vecfunc::VecUnary_Tanh:
-        r = std::tanh(x);
-        break;
-      case vecfunc::VecUnary_Erf:
-        r = erfF(x);
-        break;
-      case vecfunc::VecUnary_Sigmoid:
-        r = 1.0f / (1.0f + std::exp(-x));
-        break;
-      case vecfunc::VecUnary_Abs:
-        r = std::fabs(x);
-        break;
-      case vecfunc::VecUnary_Floor:
-        r = std::floor(x);
-        break;
-      case vecfunc::VecUnary_Ceil:
-        r = std::ceil(x);
-        break;
-      case vecfunc::VecUnary_Round: // half to even, whatever the FPU mode
-        r = x - std::floor(x) == 0.5f ? 2.0f * std::round(x / 2.0f)
-                                      : std::round(x);
-        break;
-      case vecfunc::VecUnary_Sign:
-        r = x > 0 ? 1.0f : x < 0 ? -1.0f : x; // 0 and NaN pass through
-        break;
-      case vecfunc::VecUnary_Log:
-        r = std::log(x);
-        break;
-      case vecfunc::VecUnary_Sin:
-        r = std::sin(x);
-        break;
-      case vecfunc::VecUnary_Cos:
-        r = std::cos(x);
-        break;
-      case vecfunc::VecUnary_Softplus:
-        r = std::log(std::exp(x) + 1.0f);
-        break;
-      case vecfunc::VecUnary_Elu:
-        r = beta * (x > 0 ? x : alpha * (std::exp(x) - 1.0f));
-        break;
-      case vecfunc::VecUnary_Softsign:
-        r = x / (1.0f + std::fabs(x));
-        break;
-      case vecfunc::VecUnary_Tan:
-        r = std::tan(x);
-        break;
-      case vecfunc::VecUnary_Asin:
-        r = std::asin(x);
-        break;
-      case vecfunc::VecUnary_Acos:
-        r = std::acos(x);
-        break;
-      case vecfunc::VecUnary_Atan:
-        r = std::atan(x);
-        break;
-      case vecfunc::VecUnary_Sinh:
-        r = std::sinh(x);
-        break;
-      case vecfunc::VecUnary_Cosh:
-        r = std::cosh(x);
-        break;
-      case vecfunc::VecUnary_Asinh:
-        r = std::asinh(x);
-        break;
-      case vecfunc::VecUnary_Acosh:
-        r = std::acosh(x);
-        break;
-      case vecfunc::VecUnary_Atanh:
-        r = std::atanh(x);
-        break;
-      case vecfunc::VecUnary_ThresholdedRelu:
-        r = x > alpha ? x : 0.0f;
-        break;
-      case vecfunc::VecUnary_Shrink:
-        r = x < -alpha ? x + beta : x > alpha ? x - beta : 0.0f;
-        break;
-      }
-      dst.setF(idx, r);
-    });
+    const Operand *ops[] = {&dst, &s0};
+    if (func == vecfunc::VecUnary_Copy) {
+      auto copy = [&](auto t) {
+        using T = decltype(t);
+        forEachRow(dims, ops, true,
+                   [](const int64_t *, uint8_t *const *p, int64_t n,
+                      const int64_t *step) {
+                     mapRow<T, T>(p[0], p[1], n, step, [](T x) { return x; });
+                   });
+      };
+      if (dst.eb == 4)
+        copy(uint32_t());
+      else
+        copy(uint8_t());
+    } else {
+      UnaryParams params{d.alpha(), d.beta(), d.lo(), d.hi()};
+      withFunc<vecfunc::VecUnary_Shrink + 1>(func, [&](auto f) {
+        forEachRow(dims, ops, true,
+                   [&](const int64_t *, uint8_t *const *p, int64_t n,
+                       const int64_t *step) {
+                     mapRow<float, float>(p[0], p[1], n, step, [&](float x) {
+                       return unaryOp(decltype(f)::value, x, params);
+                     });
+                   });
+      });
+    }
     transcendental = isTranscendental(op, func);
     break;
   }
@@ -826,12 +1062,25 @@ bool Emulator::vector(const Instruction &insn, uint64_t &cycles,
             hi = roundClamp(d.hi(), -128, 255);
     int32_t zp = d.zp_out();
     srcBytes += dims[axis] * 12;
-    forEach(dims, [&](const int64_t *idx) {
-      const uint8_t *p = sram_.data() + params + idx[axis] * 12;
-      int32_t bias = loadI32(p), mult = loadI32(p + 4), shift = loadI32(p + 8);
-      int32_t v = saturate32(s0.getI(idx) + int64_t(bias));
-      int64_t y = applyScale32(v, mult, shift) + zp;
-      dst.setI(idx, std::clamp<int64_t>(y, lo, hi));
+    // Rows unmerged: the channel is idx[axis] (axis 0: the element's).
+    const Operand *ops[] = {&dst, &s0};
+    const uint8_t *table = sram_.data() + params;
+    withIntType(dst.type, [&](auto t) {
+      using T = decltype(t);
+      forEachRow(dims, ops, false,
+                 [&](const int64_t *idx, uint8_t *const *p, int64_t n,
+                     const int64_t *step) {
+                   for (int64_t i = 0; i < n; ++i) {
+                     const uint8_t *c = table + (axis ? idx[axis] : i) * 12;
+                     int32_t bias = loadI32(c), mult = loadI32(c + 4),
+                             shift = loadI32(c + 8);
+                     int32_t v = saturate32(
+                         int64_t(load<int32_t>(p[1] + i * step[1])) + bias);
+                     int64_t y = applyScale32(v, mult, shift) + zp;
+                     store<T>(p[0] + i * step[0],
+                              saturateTo<T>(std::clamp<int64_t>(y, lo, hi)));
+                   }
+                 });
     });
     break; // counted below as INT32 lane ops (the multiplies)
   }
@@ -842,9 +1091,14 @@ bool Emulator::vector(const Instruction &insn, uint64_t &cycles,
     if (table + int64_t(target_.lutEntries) > int64_t(sram_.size()))
       return why = "vec.lut table reaches outside the scratchpad", false;
     const uint8_t *t = sram_.data() + table;
-    forEach(dims, [&](const int64_t *idx) {
-      *dst.at(idx) = t[uint8_t(int8_t(*s0.at(idx)) + 128)];
-    });
+    const Operand *ops[] = {&dst, &s0};
+    forEachRow(dims, ops, true,
+               [t](const int64_t *, uint8_t *const *p, int64_t n,
+                   const int64_t *step) {
+                 mapRow<uint8_t, int8_t>(p[0], p[1], n, step, [t](int8_t x) {
+                   return t[uint8_t(x + 128)];
+                 });
+               });
     srcBytes += target_.lutEntries;
     break;
   }
@@ -925,18 +1179,35 @@ bool Emulator::vector(const Instruction &insn, uint64_t &cycles,
         return why = "vec.convert quantize maps FP32 to INT8", false;
       int32_t lo = roundClamp(d.lo(), -128, 255),
               hi = roundClamp(d.hi(), -128, 255);
-      forEach(dims, [&](const int64_t *idx) {
-        float q = s0.getF(idx) / alpha;
-        int64_t y = int64_t(roundClamp(q, -(1 << 20), 1 << 20)) + zpOut;
-        dst.setI(idx, std::clamp<int64_t>(y, lo, hi));
+      const Operand *ops[] = {&dst, &s0};
+      withIntType(dst.type, [&](auto t) {
+        using T = decltype(t);
+        forEachRow(dims, ops, true,
+                   [&](const int64_t *, uint8_t *const *p, int64_t n,
+                       const int64_t *step) {
+                     mapRow<T, float>(p[0], p[1], n, step, [&](float x) {
+                       float q = x / alpha;
+                       int64_t y =
+                           int64_t(roundClamp(q, -(1 << 20), 1 << 20)) + zpOut;
+                       return saturateTo<T>(std::clamp<int64_t>(y, lo, hi));
+                     });
+                   });
       });
     } else {
       if (!isFloat || s0.type == bin::ElementType::F32)
         return why = "vec.convert dequantize/itof maps integers to FP32", false;
       bool dequant = func == vecfunc::VecConvert_Dequantize;
-      forEach(dims, [&](const int64_t *idx) {
-        int64_t x = s0.getI(idx);
-        dst.setF(idx, dequant ? float(x - zpIn) * alpha : float(x));
+      const Operand *ops[] = {&dst, &s0};
+      withIntType(s0.type, [&](auto t) {
+        using T = decltype(t);
+        forEachRow(dims, ops, true,
+                   [&](const int64_t *, uint8_t *const *p, int64_t n,
+                       const int64_t *step) {
+                     mapRow<float, T>(p[0], p[1], n, step, [&](T v) {
+                       int64_t x = v;
+                       return dequant ? float(x - zpIn) * alpha : float(x);
+                     });
+                   });
       });
     }
     break;
