@@ -222,6 +222,17 @@ const uint8_t *Emulator::output(size_t index) const {
   return dram_.data() + exe_.outputs()[index].dramOffset;
 }
 
+std::vector<int64_t> Emulator::outputShape(size_t index) const {
+  if (index >= exe_.outputs().size())
+    return {};
+  const TensorSpec &spec = exe_.outputs()[index];
+  if (spec.dynamicShape)
+    if (auto it = dynamicShapes_.find(spec.dramOffset);
+        it != dynamicShapes_.end())
+      return it->second;
+  return spec.shape;
+}
+
 //===----------------------------------------------------------------------===//
 // DMA
 //===----------------------------------------------------------------------===//
@@ -1291,6 +1302,7 @@ bool Emulator::run(std::string &error) {
   stats_ = RunStats();
   stats_.layers.assign(exe_.layers().size(), LayerStats());
   trace_.clear();
+  dynamicShapes_.clear();
   error.clear();
   // Segments run in program order (so memory always holds what a serial
   // execution would); their timeline overlaps the NPU and the host where
@@ -1392,6 +1404,25 @@ bool Emulator::runHostSegment(const SegmentSpec &seg, uint64_t start,
   if (!op.kernel->run(op.node, inputs, outputs, work, why)) {
     error = "host op '" + layer.name + "' (" + layer.op + "): " + why;
     return false;
+  }
+  // Outputs of data-dependent shape: the shape the kernel produced, within
+  // its bound (the loader checked the bound).
+  if (op.kernel->bound) {
+    bool within = work.outputShapes.size() == op.outputs.size();
+    for (size_t i = 0; within && i < op.outputs.size(); ++i) {
+      const std::vector<int64_t> &got = work.outputShapes[i],
+                                 &bound = op.outputs[i].shape;
+      within = got.size() == bound.size();
+      for (size_t d = 0; within && d < got.size(); ++d)
+        within = got[d] >= 0 && got[d] <= bound[d];
+      if (within && op.outputs[i].dynamicShape)
+        dynamicShapes_[op.outputs[i].dramOffset] = got;
+    }
+    if (!within) {
+      error = "host op '" + layer.name + "' (" + layer.op +
+              "): the kernel reported shapes outside its bounds";
+      return false;
+    }
   }
   uint64_t bytes = hostOpBytes(op), instructions = 0;
   uint64_t hostCycles =

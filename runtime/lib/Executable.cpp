@@ -142,6 +142,9 @@ bool readTensor(const bin::TensorInfo &info, uint64_t dramSize,
     return fail(error, label + " size_bytes disagrees with its shape");
   if (uint64_t(out.dramOffset) + out.sizeBytes > dramSize)
     return fail(error, label + " lies outside DRAM");
+  out.dynamicShape = info.dynamic_shape();
+  if (out.dynamicShape && std::strcmp(what, "output") != 0)
+    return fail(error, label + " has a data-dependent shape; only outputs can");
   if (const flatbuffers::Vector<uint8_t> *frozen = info.frozen()) {
     if (std::strcmp(what, "input") != 0)
       return fail(error, label + " has frozen contents; only inputs can");
@@ -318,7 +321,34 @@ bool Executable::verify(const TargetDesc *expected, std::string &error) {
       return fail(error, "DMA descriptor " + std::to_string(i) +
                              " has element size " + std::to_string(eb));
   }
-  return verifyHostOps(error) && verifySegments(error);
+  return verifyHostOps(error) && verifySegments(error) &&
+         verifyDynamicShapes(error);
+}
+
+bool Executable::verifyDynamicShapes(std::string &error) {
+  // A host output of data-dependent shape needs a kernel that bounds it
+  // (verify checked the bound); a graph output of data-dependent shape is
+  // exactly such a host output, so the run knows its shape.
+  for (const HostOpSpec &op : hostOps_)
+    for (const HostOpSpec::Operand &o : op.outputs)
+      if (o.dynamicShape && !op.kernel->bound)
+        return fail(error, "host op '" + op.node.opType +
+                               "' marks an output of data-dependent shape, "
+                               "but its shapes do not depend on data");
+  for (const TensorSpec &out : outputs_) {
+    if (!out.dynamicShape)
+      continue;
+    bool made = false;
+    for (const HostOpSpec &op : hostOps_)
+      for (const HostOpSpec::Operand &o : op.outputs)
+        made |= o.dynamicShape && o.dramOffset == out.dramOffset &&
+                o.type == out.type && o.shape == out.shape;
+    if (!made)
+      return fail(error, "output '" + out.name +
+                             "' has a data-dependent shape but no host op "
+                             "makes it");
+  }
+  return true;
 }
 
 namespace {
@@ -338,6 +368,7 @@ bool readHostTensor(const bin::HostTensor &t, uint64_t dramSize,
     return false;
   out.dramOffset = t.dram_offset();
   out.sizeBytes = count * elementBytes(out.type);
+  out.dynamicShape = t.dynamic_shape();
   if (out.dramOffset > dramSize || out.sizeBytes > dramSize - out.dramOffset)
     return fail(error, label + " lies outside DRAM");
   return true;
@@ -614,7 +645,8 @@ std::vector<uint8_t> ProgramBuilder::finish() {
                                              s.quantAxis);
       out.push_back(bin::CreateTensorInfoDirect(
           fbb, s.name.c_str(), &s.shape, s.type, s.layout, s.dramOffset,
-          s.sizeBytes, quant, s.frozen.empty() ? nullptr : &s.frozen));
+          s.sizeBytes, quant, s.frozen.empty() ? nullptr : &s.frozen,
+          s.dynamicShape));
     }
     return fbb.CreateVector(out);
   };
@@ -662,7 +694,7 @@ std::vector<uint8_t> ProgramBuilder::finish() {
       for (const HostOpSpec::Operand &o : list)
         out.push_back(bin::CreateHostTensorDirect(
             fbb, o.present, o.type, o.present ? &o.shape : nullptr,
-            o.dramOffset));
+            o.dramOffset, o.dynamicShape));
       return out;
     };
     auto ins = operands(op.inputs);

@@ -226,14 +226,18 @@ int main(int argc, char **argv) {
     for (int k = 2; names.count(file); ++k)
       file = stem + "_" + std::to_string(k) + ".npy";
     names.insert(file);
-    if (!files.write(
-            outputDir + "/" + file,
-            encodeNpy(spec.type, spec.shape, emu.output(i), spec.sizeBytes),
-            error))
+    // An output of data-dependent shape has the shape the run produced
+    // (dense from the start of its bound-sized buffer).
+    std::vector<int64_t> shape = emu.outputShape(i);
+    uint64_t bytes = elementBytes(spec.type);
+    for (int64_t d : shape)
+      bytes *= uint64_t(d);
+    if (!files.write(outputDir + "/" + file,
+                     encodeNpy(spec.type, shape, emu.output(i), bytes), error))
       return fail(outputDir, error);
     list.push_back({{"name", spec.name},
                     {"file", file},
-                    {"shape", spec.shape},
+                    {"shape", shape},
                     {"dtype", npyDtypeName(spec.type)}});
   }
   if (!files.writeJson(outputDir + "/outputs.json", list, error))

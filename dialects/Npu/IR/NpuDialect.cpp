@@ -289,6 +289,8 @@ LogicalResult verifyNpuAttribute(Operation *op, NamedAttribute attr,
   }
   if (name == "npu.name" || name == "npu.onnx_producer")
     return isa<StringAttr>(value) ? success() : fail("must be a string");
+  if (name == "npu.dynamic_shape")
+    return isa<UnitAttr>(value) ? success() : fail("must be a unit attribute");
   if (name == "npu.frozen_value")
     return isa<ElementsAttr>(value) ? success()
                                     : fail("must be an elements attribute");

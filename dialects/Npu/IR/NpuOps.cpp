@@ -1009,6 +1009,69 @@ LogicalResult HostOp::verify() {
   std::string why;
   if (failed(verifyWithHostKernel(why)))
     return emitOpError(why);
+  if (auto dynamic = getDynamicShapesAttr()) {
+    if (dynamic.size() != int64_t(getNumResults()))
+      return emitOpError("has ")
+             << getNumResults() << " results but `dynamic_shapes` marks "
+             << dynamic.size();
+    std::vector<std::vector<int64_t>> bounds;
+    if (llvm::is_contained(dynamic.asArrayRef(), true) &&
+        failed(getResultBounds(bounds, why)))
+      return emitOpError("marks a result of data-dependent shape, but ") << why;
+    for (auto [i, result] : llvm::enumerate(getResults())) {
+      if (!dynamic[i])
+        continue;
+      if (cast<RankedTensorType>(result.getType()).getShape() !=
+          ArrayRef<int64_t>(bounds[i]))
+        return emitOpError("result ")
+               << i << " of data-dependent shape must be typed at its bound";
+      // func.return (or the npu.yield of the layer holding this op at the
+      // schedule level).
+      for (Operation *user : result.getUsers())
+        if (!user->hasTrait<OpTrait::ReturnLike>())
+          return emitOpError("result ")
+                 << i
+                 << " has a data-dependent shape; only the graph's return "
+                    "may read it, not '"
+                 << user->getName() << "'";
+    }
+  }
+  return success();
+}
+
+std::vector<rt::HostTensorView> HostOp::inputSlots() {
+  std::vector<rt::HostTensorView> present = toHostViews(getInputs().getTypes());
+  std::vector<rt::HostTensorView> inputs;
+  size_t next = 0;
+  for (bool p : getPresent()) {
+    if (p) {
+      inputs.push_back(present[next++]);
+    } else {
+      inputs.emplace_back();
+      inputs.back().present = false;
+    }
+  }
+  return inputs;
+}
+
+LogicalResult HostOp::getResultBounds(std::vector<std::vector<int64_t>> &bounds,
+                                      std::string &why) {
+  rt::HostNode node;
+  if (failed(getHostNode(node, why)))
+    return failure();
+  const rt::HostKernel *kernel = rt::lookupHostKernel(node.opType);
+  if (!kernel || !kernel->bound) {
+    why = "ONNX " + node.opType + "'s output shapes do not depend on data";
+    return failure();
+  }
+  bounds.clear();
+  if (!kernel->bound(node, inputSlots(), bounds, why))
+    return failure();
+  if (bounds.size() != getNumResults()) {
+    why = "the kernel bounds " + std::to_string(bounds.size()) +
+          " outputs, the node has " + std::to_string(getNumResults());
+    return failure();
+  }
   return success();
 }
 
@@ -1022,17 +1085,6 @@ LogicalResult HostOp::verifyWithHostKernel(std::string &why) {
     return failure();
   }
   // The kernel sees every input slot, absent ones marked.
-  std::vector<rt::HostTensorView> present = toHostViews(getInputs().getTypes());
-  std::vector<rt::HostTensorView> inputs;
-  size_t next = 0;
-  for (bool p : getPresent()) {
-    if (p) {
-      inputs.push_back(present[next++]);
-    } else {
-      inputs.emplace_back();
-      inputs.back().present = false;
-    }
-  }
   return success(
-      kernel->verify(node, inputs, toHostViews(getResultTypes()), why));
+      kernel->verify(node, inputSlots(), toHostViews(getResultTypes()), why));
 }

@@ -659,6 +659,7 @@ private:
     Buffer buffer;
     Type type;
     ElementsAttr frozenValue = {}; ///< Inputs frozen by --input-value.
+    bool dynamicShape = false;     ///< Outputs of data-dependent shape.
   };
   SmallVector<TensorPlacement> inputs, outputs;
   /// Constant bytes to place: (location, DRAM offset, value).

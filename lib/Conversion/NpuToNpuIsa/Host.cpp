@@ -37,7 +37,7 @@ LogicalResult Codegen::emitHostOp(HostOp op, int64_t layer) {
       op.getOnnxAttributesAttr(), op.getPresentAttr(),
       b.getDenseI64ArrayAttr(inputDram), b.getArrayAttr(inputTypes),
       b.getDenseI64ArrayAttr(outputDram), b.getArrayAttr(outputTypes),
-      b.getI64IntegerAttr(layer));
+      b.getI64IntegerAttr(layer), op.getDynamicShapesAttr());
   // The next NPU segment starts with empty queues: its first op waits for
   // no barrier token (the segment before drained at its own barrier).
   firstOp = true;

@@ -136,9 +136,25 @@ LogicalResult Codegen::planDram(func::ReturnOp ret) {
     Buffer buf = place(byteSize(v.getType()),
                        func.getResultAttrOfType<IntegerAttr>(i, "npu.dram"),
                        "output " + Twine(i));
-    outputs.push_back(
-        {(name ? name.getValue() : "output").str(), buf, v.getType()});
+    bool dynamic = func.getResultAttr(i, "npu.dynamic_shape") != nullptr;
+    outputs.push_back({(name ? name.getValue() : "output").str(),
+                       buf,
+                       v.getType(),
+                       {},
+                       dynamic});
     Operation *def = v.getDefiningOp();
+    auto host = dyn_cast_or_null<HostOp>(def);
+    // An output of data-dependent shape is its host op's result, written in
+    // place (the runtime knows its shape from the op that made it).
+    if (dynamic != (host && host.isDynamicResult(
+                                cast<OpResult>(v).getResultNumber())) ||
+        (dynamic && buffers.count(v)))
+      return func.emitError("output ")
+             << i
+             << (dynamic ? " of data-dependent shape must be a host op's "
+                           "result of data-dependent shape, returned once"
+                         : " is a host op's result of data-dependent shape "
+                           "but not marked npu.dynamic_shape");
     if (def && !isa<ConstantOp, ReshapeOp>(def) && !buffers.count(v))
       buffers[v] = buf;
     else
@@ -349,7 +365,8 @@ void Codegen::materializePlan() {
   for (const TensorPlacement &out : outputs)
     npuisa::OutputOp::create(b, func.getLoc(), b.getStringAttr(out.name),
                              b.getI64IntegerAttr(out.buffer.offset),
-                             TypeAttr::get(out.type), b.getStringAttr("dense"));
+                             TypeAttr::get(out.type), b.getStringAttr("dense"),
+                             out.dynamicShape ? b.getUnitAttr() : UnitAttr());
   for (auto &[loc, offset, value] : constants)
     npuisa::DataOp::create(b, loc, offset, value);
   program.setArenaBytesAttr(b.getI64IntegerAttr(arenaBytes));

@@ -100,6 +100,9 @@ private:
   /// forgets the values they defined: an NPU lowering that failed or that
   /// the target refuses leaves nothing behind.
   void rollBack(mlir::Operation *last);
+  /// Whether shape inference left `name` with a dimension it could not
+  /// determine (a data-dependent output, or a shape it gave up on).
+  bool hasUnknownDimension(const std::string &name) const;
 
   LoadedModel &loaded;
   mlir::MLIRContext &context;
@@ -110,6 +113,10 @@ private:
   llvm::StringMap<const onnx::TensorProto *> initializers;
   llvm::StringMap<HostTensor> hostCache;
   llvm::StringMap<const onnx::TypeProto *> types;
+  /// Values whose shape depends on data (a host op's `dynamic_shapes`
+  /// result), by name, with the node that makes them: only graph outputs
+  /// may read them.
+  llvm::StringMap<std::string> dynamicValues;
   std::string error;
   const npu::rt::TargetDesc *target = nullptr;
   const llvm::StringMap<std::string> *costPlaced = nullptr;

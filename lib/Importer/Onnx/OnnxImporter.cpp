@@ -386,13 +386,36 @@ FailureOr<Value> GraphImporter::lookupValue(const std::string &name) {
   return value;
 }
 
+bool GraphImporter::hasUnknownDimension(const std::string &name) const {
+  auto it = types.find(name);
+  if (it == types.end() || !it->second->has_tensor_type() ||
+      !it->second->tensor_type().has_shape())
+    return false;
+  for (const auto &d : it->second->tensor_type().shape().dim())
+    if (!d.has_dim_value())
+      return true;
+  return false;
+}
+
 LogicalResult GraphImporter::importNode(const onnx::NodeProto &node) {
   std::string label = node.name().empty() ? node.output(0) : node.name();
   auto describe = [&] {
     return "node '" + label + "' (" + node.op_type() + ")";
   };
+  for (const std::string &in : node.input())
+    if (auto it = dynamicValues.find(in); it != dynamicValues.end()) {
+      error = describe() + ": reads '" + in + "', whose shape depends on " +
+              "the data (made by " + it->second +
+              "); only graph outputs may take such values so far";
+      return failure();
+    }
+  // Ops whose output shapes depend on data (NonZero, Unique, ...) run on
+  // the host, their outputs bounded by the kernel (importOnHost).
+  const rt::HostKernel *hostKernel = rt::lookupHostKernel(node.op_type());
+  bool dataDependent = hostKernel && hostKernel->bound;
   for (const std::string &out : node.output())
-    if (!out.empty() && failed(staticType(out))) {
+    if (!out.empty() && !(dataDependent && hasUnknownDimension(out)) &&
+        failed(staticType(out))) {
       error = describe() + ": " + error;
       return failure();
     }
@@ -427,7 +450,9 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node) {
     }
   sizes.push_back(size);
   std::string why;
-  if (forced) {
+  if (dataDependent) {
+    why = "its output shape depends on the data";
+  } else if (forced) {
     why = "--exec-on-cpu";
   } else if (auto it = costPlaced
                            ? costPlaced->find(label)
@@ -548,10 +573,22 @@ LogicalResult GraphImporter::importOnHost(const onnx::NodeProto &node,
     if (!in.empty())
       inputs.push_back(*lookupValue(in));
   }
+  // Outputs whose shape depends on data are typed at the kernel's bound
+  // once the op exists (a placeholder until then).
   SmallVector<Type> results;
+  SmallVector<bool> dynamic;
   for (const std::string &out : node.output()) {
     if (out.empty())
       return refuse("an omitted optional output");
+    dynamic.push_back(kernel->bound && hasUnknownDimension(out));
+    if (dynamic.back()) {
+      results.push_back(RankedTensorType::get(
+          {}, convertElementType(
+                  &context, types.lookup(out)->tensor_type().elem_type())));
+      if (!cast<RankedTensorType>(results.back()).getElementType())
+        return refuse("the element type of '" + out + "'");
+      continue;
+    }
     results.push_back(*staticType(out));
   }
   for (Type t : llvm::concat<Type>(
@@ -570,14 +607,35 @@ LogicalResult GraphImporter::importOnHost(const onnx::NodeProto &node,
       builder, loc, results, builder.getStringAttr(node.op_type()),
       builder.getI64IntegerAttr(loaded.opset), builder.getDictionaryAttr(attrs),
       builder.getDenseBoolArrayAttr(present), builder.getStringAttr(why),
-      inputs);
+      /*dynamic_shapes=*/nullptr, inputs);
   std::string problem;
+  if (llvm::is_contained(dynamic, true)) {
+    std::vector<std::vector<int64_t>> bounds;
+    if (failed(host.getResultBounds(bounds, problem))) {
+      host.erase();
+      return refuse(problem);
+    }
+    for (auto [result, bound] : llvm::zip(host.getResults(), bounds)) {
+      int64_t count = 0;
+      if (failed(checkedNumElements(bound, int64_t(1) << 40, count))) {
+        host.erase();
+        return refuse("its output bound " + shapeString(bound) +
+                      " is larger than any target's DRAM");
+      }
+      result.setType(RankedTensorType::get(
+          bound, cast<RankedTensorType>(result.getType()).getElementType()));
+    }
+    host.setDynamicShapes(dynamic);
+  }
   if (failed(host.verifyWithHostKernel(problem))) {
     host.erase();
     return refuse(problem);
   }
-  for (auto [out, value] : llvm::zip(node.output(), host.getResults()))
-    values[out] = value;
+  for (auto [i, out] : llvm::enumerate(node.output())) {
+    values[out] = host.getResult(i);
+    if (dynamic[i])
+      dynamicValues[out] = node.op_type() + " '" + label + "'";
+  }
   return success();
 }
 
@@ -607,7 +665,15 @@ FailureOr<OwningOpRef<ModuleOp>> GraphImporter::run(std::string &errorOut) {
     argTypes.push_back(*type);
     argNames.push_back(in.name());
   }
+  // An output whose shape shape inference left open may be one of data-
+  // dependent shape: its type is known once its node is imported.
+  SmallVector<bool> openOutputs;
   for (const auto &out : graph.output()) {
+    openOutputs.push_back(hasUnknownDimension(out.name()));
+    if (openOutputs.back()) {
+      resultTypes.push_back(RankedTensorType::get({}, builder.getF32Type()));
+      continue;
+    }
     auto type = staticType(out.name());
     if (failed(type))
       return fail();
@@ -645,7 +711,17 @@ FailureOr<OwningOpRef<ModuleOp>> GraphImporter::run(std::string &errorOut) {
     auto value = lookupValue(out.name());
     if (failed(value))
       return fail();
-    if (value->getType() != resultTypes[results.size()]) {
+    unsigned i = results.size();
+    if (openOutputs[i]) {
+      if (!dynamicValues.count(out.name())) {
+        (void)staticType(out.name()); // its error
+        return fail();
+      }
+      // Typed at its bound; the runtime reports its actual shape.
+      resultTypes[i] = value->getType();
+      func.setResultAttr(i, "npu.dynamic_shape", builder.getUnitAttr());
+    }
+    if (value->getType() != resultTypes[i]) {
       error = "graph output '" + out.name() + "' has type mismatching " +
               "shape inference";
       return fail();
@@ -653,6 +729,7 @@ FailureOr<OwningOpRef<ModuleOp>> GraphImporter::run(std::string &errorOut) {
     results.push_back(*value);
   }
   func::ReturnOp::create(builder, fileLoc, results);
+  func.setType(builder.getFunctionType(argTypes, resultTypes));
   // Constants go first, in creation order; unused ones (host-only
   // parameters) are dropped.
   Operation *lastConstant = nullptr;

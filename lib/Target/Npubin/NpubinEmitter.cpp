@@ -208,6 +208,8 @@ LogicalResult npu::emitNpubin(ProgramOp program, std::vector<uint8_t> &bytes) {
           uint32_t(op.getAttrOfType<IntegerAttr>("dram").getInt());
       spec.sizeBytes =
           uint32_t(type.getNumElements() * rt::elementBytes(*elem));
+      if (auto out = dyn_cast<OutputOp>(op))
+        spec.dynamicShape = out.getDynamicShape();
       if (auto in = dyn_cast<InputOp>(op); in && in.getFrozenValueAttr())
         if (!rawBytes(in.getFrozenValueAttr(), spec.frozen))
           return in.emitOpError("frozen value bytes are unavailable");
@@ -248,6 +250,9 @@ LogicalResult npu::emitNpubin(ProgramOp program, std::vector<uint8_t> &bytes) {
       SmallVector<bool> allPresent(host.getOutputDram().size(), true);
       operands(host.getOutputTypes(), host.getOutputDram(), allPresent,
                spec.outputs);
+      if (auto dynamic = host.getDynamicShapesAttr())
+        for (auto [o, d] : llvm::zip(spec.outputs, dynamic.asArrayRef()))
+          o.dynamicShape = d;
       b.addHostOp(spec);
     } else if (auto sync = dyn_cast<SyncOp>(op)) {
       StringRef q = sync.getQueue();

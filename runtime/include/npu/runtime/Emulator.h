@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <map>
 #include <new>
 #include <string>
 #include <utility>
@@ -126,8 +127,12 @@ public:
   /// whatever they were at the failure.
   bool run(std::string &error);
 
-  /// Bytes of graph output `index` in DRAM (valid after `run`).
+  /// Bytes of graph output `index` in DRAM (valid after `run`): dense,
+  /// row-major in outputShape(index).
   const uint8_t *output(size_t index) const;
+  /// The shape of graph output `index` after `run`: its declared shape, or
+  /// for an output of data-dependent shape the one the run produced.
+  std::vector<int64_t> outputShape(size_t index) const;
   const RunStats &stats() const { return stats_; }
   const std::vector<TraceEvent> &trace() const { return trace_; }
 
@@ -162,6 +167,8 @@ private:
   bool allocated_ = false;
   RunStats stats_;
   std::vector<TraceEvent> trace_;
+  /// Actual shapes of host outputs of data-dependent shape, by DRAM offset.
+  std::map<uint64_t, std::vector<int64_t>> dynamicShapes_;
   LayerStats *currentLayer_ = nullptr;
 };
 

@@ -18,7 +18,7 @@ namespace npu::rt {
 
 /// Container format version of the `.npubin` (bumped when the schema changes
 /// incompatibly; the ISA has its own kIsaVersion).
-inline constexpr uint32_t kFormatVersion = 2;
+inline constexpr uint32_t kFormatVersion = 3;
 
 /// Size in bytes of one element of `type`.
 uint32_t elementBytes(bin::ElementType type);
@@ -47,6 +47,9 @@ struct TensorSpec {
   /// Inputs frozen at compile time: the only contents the input accepts
   /// (sizeBytes bytes); empty otherwise.
   std::vector<uint8_t> frozen;
+  /// Outputs of data-dependent shape (a host op's, made in place): `shape`
+  /// is the bound, the run reports the actual one (Emulator::outputShape).
+  bool dynamicShape = false;
 };
 
 struct LayerInfo {
@@ -68,6 +71,9 @@ struct HostOpSpec {
     std::vector<int64_t> shape;
     uint64_t dramOffset = 0; ///< Bytes.
     uint64_t sizeBytes = 0;
+    /// Outputs of data-dependent shape (HostKernel::bound): `shape` is the
+    /// bound; the run records the actual shape.
+    bool dynamicShape = false;
   };
   const HostKernel *kernel = nullptr; ///< Set by the loader.
   HostNode node;
@@ -139,6 +145,7 @@ private:
   }
   bool verify(const TargetDesc *target, std::string &error);
   bool verifyHostOps(std::string &error);
+  bool verifyDynamicShapes(std::string &error);
   bool verifySegments(std::string &error);
 
   std::vector<uint8_t> bytes_;

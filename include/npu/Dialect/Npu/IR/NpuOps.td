@@ -1035,11 +1035,23 @@ def Npu_HostOp : Npu_Op<"host", [Pure]> {
     The verifier checks the attributes' kinds and asks the host kernel to
     verify the operand and result types and shapes, as the runtime's loader
     does.
+
+    `dynamic_shapes` marks results whose shape depends on the data
+    (`NonZero`, `Unique`, `Compress`, `NonMaxSuppression`): such a result is
+    typed at its bound (the largest shape it can take, the host kernel's
+    `bound`), its buffer planned at that size, and its actual shape is known
+    only at run time, so only the graph's return may read it.
+
+    ```mlir
+    %nz = npu.host "NonZero"(%x) {dynamic_shapes = array<i1: true>, ...}
+        : (tensor<2x3xf32>) -> tensor<2x6xi64>
+    ```
   }];
   let arguments = (ins StrAttr:$op_type, I64Attr:$opset,
                        DictionaryAttr:$onnx_attributes,
                        DenseBoolArrayAttr:$present,
                        OptionalAttr<StrAttr>:$reason,
+                       OptionalAttr<DenseBoolArrayAttr>:$dynamic_shapes,
                        Variadic<Npu_Tensor>:$inputs);
   let results = (outs Variadic<Npu_Tensor>:$outputs);
   let assemblyFormat =
@@ -1054,6 +1066,21 @@ def Npu_HostOp : Npu_Op<"host", [Pure]> {
     /// slots (absent ones marked) and result types; fails with one line in
     /// `why`. The verifier and the importer's placement share it.
     ::llvm::LogicalResult verifyWithHostKernel(std::string &why);
+    /// The host kernel's bound of every result (HostKernel::bound) for the
+    /// operand types; fails with one line in `why` when the kernel has no
+    /// bound (its shapes do not depend on data) or refuses the operands.
+    ::llvm::LogicalResult
+    getResultBounds(std::vector<std::vector<int64_t>> &bounds,
+                    std::string &why);
+    /// Whether result `i` has a data-dependent shape (`dynamic_shapes`).
+    bool isDynamicResult(unsigned i) {
+      auto d = getDynamicShapesAttr();
+      return d && i < unsigned(d.size()) && d[i];
+    }
+  private:
+    /// The kernel's view of every input slot (absent ones marked).
+    std::vector<::npu::rt::HostTensorView> inputSlots();
+  public:
   }];
 }
 

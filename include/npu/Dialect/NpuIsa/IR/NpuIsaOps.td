@@ -90,9 +90,14 @@ def NpuIsa_InputOp
   let hasVerifier = 1;
 }
 
-def NpuIsa_OutputOp : NpuIsa_TensorOp<"output"> {
+def NpuIsa_OutputOp
+    : NpuIsa_TensorOp<"output", (ins UnitAttr:$dynamic_shape)> {
   let summary = "A graph output in DRAM";
   let description = [{
+    `dynamic_shape`: the output's shape depends on the data (a host op's
+    result of data-dependent shape); `type` is its bound, the runtime
+    reports the shape the run produced.
+
     ```mlir
     npu_isa.output "y" at 8192 : tensor<1x2xf32>
     ```
@@ -138,7 +143,8 @@ def NpuIsa_HostOp : NpuIsa_Op<"host", [HasParent<"ProgramOp">]> {
                        DenseI64ArrayAttr:$input_dram, TypeArrayAttr:$input_types,
                        DenseI64ArrayAttr:$output_dram,
                        TypeArrayAttr:$output_types,
-                       ConfinedAttr<I64Attr, [IntNonNegative]>:$layer);
+                       ConfinedAttr<I64Attr, [IntNonNegative]>:$layer,
+                       OptionalAttr<DenseBoolArrayAttr>:$dynamic_shapes);
   let assemblyFormat = "$op_type attr-dict";
   let hasVerifier = 1;
 }
