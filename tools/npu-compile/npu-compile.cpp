@@ -62,7 +62,7 @@ namespace {
 cl::OptionCategory category("npu-compile options");
 
 cl::opt<std::string> inputPath(cl::Positional, cl::desc("<model.onnx>"),
-                               cl::Required, cl::cat(category));
+                               cl::cat(category));
 cl::opt<std::string>
     outputPath("o",
                cl::desc("Output file ('-' for stdout; default: stdout for IR, "
@@ -143,6 +143,11 @@ cl::opt<std::string> placementReportPath(
     "placement-report",
     cl::desc("Write where each ONNX node runs (npu or cpu) and why, as JSON"),
     cl::value_desc("file.json"), cl::cat(category));
+cl::opt<bool> listOps(
+    "list-ops",
+    cl::desc("Print every ONNX op type the compiler takes and where it can "
+             "run (npu: an NPU lowering; cpu: a host CPU kernel), then exit"),
+    cl::init(false), cl::cat(category));
 cl::opt<bool> emitBytecode("emit-bytecode",
                            cl::desc("Write MLIR bytecode instead of text"),
                            cl::init(false), cl::cat(category));
@@ -196,6 +201,25 @@ int main(int argc, char **argv) {
   mlir::registerMLIRContextCLOptions();
   mlir::registerPassManagerCLOptions();
   cl::ParseCommandLineOptions(argc, argv, "NPU compiler: ONNX to NPU\n");
+
+  if (listOps) {
+    // From the importer's and the runtime's tables: what the compiler
+    // takes, not a list kept by hand.
+    outs() << "# ONNX op type (default domain): npu = NPU lowering (an "
+              "instance the target refuses runs on the cpu), cpu = host "
+              "kernel\n";
+    for (const npu::OpSupport &op : npu::supportedOnnxOps()) {
+      outs() << op.opType;
+      outs().indent(std::max<int>(1, 26 - int(op.opType.size())));
+      outs() << (op.npu && op.cpu ? "npu cpu" : op.npu ? "npu" : "cpu") << "\n";
+    }
+    return 0;
+  }
+  if (inputPath.empty()) {
+    errs() << "npu-compile: error: no model given (npu-compile MODEL.onnx, "
+              "or --list-ops)\n";
+    return 1;
+  }
 
   if (!reportPath.empty() && compileTo != npu::CompilePhase::Bin)
     return error("--report needs --compile-to=bin");

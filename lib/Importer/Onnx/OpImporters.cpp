@@ -11,12 +11,15 @@
 #include "OnnxSemantics.h"
 
 #include "npu/Dialect/Npu/IR/NpuOps.h"
+#include "npu/Importer/Onnx/OnnxImporter.h"
+#include "npu/runtime/HostKernels.h"
 
 #include "llvm/ADT/StringMap.h"
 
 #include <cfloat>
 #include <cmath>
 #include <limits>
+#include <map>
 
 using namespace mlir;
 using namespace npu;
@@ -1309,7 +1312,8 @@ LogicalResult importExpand(NodeContext &ctx) {
 
 } // namespace
 
-OpImporterFn npu::onnx_import::lookupOpImporter(llvm::StringRef opType) {
+/// The NPU lowerings, by ONNX op type.
+static const llvm::StringMap<OpImporterFn> &opImporters() {
   static const llvm::StringMap<OpImporterFn> table = {
       {"Conv", importConv},
       {"ConvTranspose", importConvTranspose},
@@ -1402,6 +1406,28 @@ OpImporterFn npu::onnx_import::lookupOpImporter(llvm::StringRef opType) {
       {"Identity", importPassThrough},
       {"Dropout", importPassThrough},
   };
-  auto it = table.find(opType);
-  return it == table.end() ? nullptr : it->second;
+  return table;
+}
+
+OpImporterFn npu::onnx_import::lookupOpImporter(llvm::StringRef opType) {
+  auto it = opImporters().find(opType);
+  return it == opImporters().end() ? nullptr : it->second;
+}
+
+std::vector<npu::OpSupport> npu::supportedOnnxOps() {
+  std::map<std::string, OpSupport> ops;
+  for (const auto &entry : opImporters()) {
+    OpSupport &s = ops[entry.getKey().str()];
+    s.opType = entry.getKey().str();
+    s.npu = true;
+  }
+  for (const std::string &op : rt::hostKernelOps()) {
+    OpSupport &s = ops[op];
+    s.opType = op;
+    s.cpu = true;
+  }
+  std::vector<OpSupport> out;
+  for (auto &entry : ops)
+    out.push_back(entry.second);
+  return out;
 }

@@ -80,6 +80,18 @@ struct NodePlacement {
 bool cheaperOnHost(const rt::TargetDesc &target, uint64_t elements,
                    uint32_t laneBytes, uint64_t bytes);
 
+/// Where each ONNX op type (default domain) can run, from the importer's
+/// and the runtime's own tables (never a hand list): `npu` when the
+/// importer has an NPU lowering for it (an instance may still be placed on
+/// the host: a lowering that fails for its attributes or types, or the
+/// target's backend refusing it), `cpu` when the host CPU has a kernel.
+struct OpSupport {
+  std::string opType;
+  bool npu = false, cpu = false;
+};
+/// Every op type with an NPU lowering or a host kernel, sorted by name.
+std::vector<OpSupport> supportedOnnxOps();
+
 /// Parses one `--input-shape` value, `NAME:D0xD1x...` (a scalar is `NAME:`),
 /// into `options`. Returns false with a message in `error` on bad syntax,
 /// non-positive dimensions or a name bound twice. The name is everything
