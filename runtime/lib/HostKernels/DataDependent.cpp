@@ -14,12 +14,13 @@
 //               row-major order (NaN is nonzero, -0.0 is zero; a scalar is
 //               a one-element 1-D tensor, as NumPy and ONNX Runtime do).
 //               Bound [rank, numel].
-//   Compress    the slices along `axis` (or the elements of the flattened
-//               input) whose 1-D BOOL condition entry is true; the condition
-//               may be shorter than the axis (the rest is dropped), and
-//               longer only with false entries past its end (numpy.compress
-//               fails on a true one). Bound: the axis extent
-//               min(len(condition), dim) (numel when flattened).
+//   Compress    the slices along `axis` (negative from opset 11) or the
+//               elements of the flattened input whose 1-D BOOL condition
+//               entry is true; the condition may be shorter than the axis
+//               (the rest is dropped), and longer only with false entries
+//               past its end (numpy.compress fails on a true one). Bound:
+//               the axis extent min(len(condition), dim), dim = numel when
+//               flattened.
 //   Unique      the distinct slices along `axis` (or elements of the
 //               flattened input), sorted ascending (sorted = 1, slices
 //               lexicographically, as numpy.unique) or in the order of their
@@ -184,6 +185,9 @@ bool boundCompress(HK_BOUND_ARGS) {
   const Shape &x = in[0].shape;
   bool hasAxis;
   int64_t axis;
+  if (node.opset < 11 && node.getInt("axis", 0) < 0)
+    return fail(why, node, "a negative axis needs opset 11, got ",
+                node.getInt("axis", 0), " at opset ", node.opset);
   if (!optionalAxis(node, int64_t(x.size()), hasAxis, axis, why))
     return false;
   int64_t len = in[1].shape[0];

@@ -2482,8 +2482,8 @@ TEST(HostKernels, Compress) {
   EXPECT_EQ(d.shapes, (std::vector<Shape>{{2, 2}}));
   expectSame(d.outs[0], {3, 4, 5, 6});
   for (int64_t axis : {1, -1}) {
-    d = dyn(N("Compress", {attrI("axis", axis)}, 9), {x, T(Bool, {2}, {0, 1})},
-            {{F32, {3, 2}}});
+    d = dyn(N("Compress", {attrI("axis", axis)}, axis < 0 ? 11 : 9),
+            {x, T(Bool, {2}, {0, 1})}, {{F32, {3, 2}}});
     EXPECT_EQ(d.shapes, (std::vector<Shape>{{3, 1}}));
     expectSame(d.outs[0], {2, 4, 6});
   }
@@ -2522,6 +2522,8 @@ TEST(HostKernels, Compress) {
           "condition must be a 1-D BOOL tensor, got I64 [2]");
   rejects(N("Compress"), {x, T(Bool, {1, 2}, {0, 1})}, {{F32, {2}}},
           "condition must be a 1-D BOOL tensor");
+  rejects(N("Compress", {attrI("axis", -1)}, 9), {x, T(Bool, {2}, {0, 1})},
+          {{F32, {3, 1}}}, "a negative axis needs opset 11, got -1 at opset 9");
   rejects(N("Compress", {attrI("axis", 2)}), {x, T(Bool, {2}, {0, 1})},
           {{F32, {3, 2}}}, "axis 2 out of range [-2, 2)");
   rejects(N("Compress", {attrI("axis", 0)}), {x, T(Bool, {3}, {0, 1, 1})},
