@@ -5,8 +5,8 @@
 // broadcasting, and the verify helpers every kernel uses (arity, attribute
 // kinds, output type and shape). Each op family (Elementwise.cpp,
 // Indexing.cpp, Reduction.cpp, Shape.cpp, Resize.cpp, Pooling.cpp,
-// Math.cpp, Rearrange.cpp, Quantize.cpp, ...) exports one table of kernels that
-// HostKernels.cpp merges into the registry.
+// Math.cpp, Rearrange.cpp, Quantize.cpp, DataDependent.cpp, ...) exports one
+// table of kernels that HostKernels.cpp merges into the registry.
 //
 //===----------------------------------------------------------------------===//
 
@@ -32,6 +32,7 @@ namespace npu::rt::hk {
 using bin::ElementType;
 using Shape = std::vector<int64_t>;
 using Tensors = std::vector<HostTensorView>;
+using Bounds = std::vector<Shape>;
 
 // The signatures of HostKernel::verify and HostKernel::run.
 #define HK_VERIFY_ARGS                                                         \
@@ -44,6 +45,12 @@ using Tensors = std::vector<HostTensorView>;
       [[maybe_unused]] const ::npu::rt::hk::Tensors &in,                       \
       [[maybe_unused]] const ::npu::rt::hk::Tensors &out,                      \
       [[maybe_unused]] ::npu::rt::HostWork &work,                              \
+      [[maybe_unused]] std::string &why
+// The signature of HostKernel::bound (data-dependent output shapes).
+#define HK_BOUND_ARGS                                                          \
+  [[maybe_unused]] const ::npu::rt::HostNode &node,                            \
+      [[maybe_unused]] const ::npu::rt::hk::Tensors &in,                       \
+      [[maybe_unused]] ::npu::rt::hk::Bounds &bounds,                          \
       [[maybe_unused]] std::string &why
 
 /// The kernel tables of the op families, merged by HostKernels.cpp.
@@ -63,6 +70,8 @@ KernelTable quantizeKernels();  // Quantize.cpp: (De)QuantizeLinear, QLinear*
 KernelTable samplingKernels();  // Sampling.cpp: GridSample, RoiAlign
 KernelTable textKernels();      // Text.cpp: TfIdfVectorizer
 KernelTable signalKernels();    // Signal.cpp: DFT
+KernelTable dataDependentKernels(); // DataDependent.cpp: NonZero, Compress,
+                                    // Unique, NonMaxSuppression
 
 //===----------------------------------------------------------------------===//
 // Errors

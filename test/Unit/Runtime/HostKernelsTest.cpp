@@ -197,6 +197,7 @@ HostNode N(const char *op, std::vector<HostAttribute> attrs = {},
 struct OutSpec {
   ElementType type;
   Shape shape;
+  bool present = true; ///< False: an absent optional output.
 };
 
 struct Result {
@@ -230,6 +231,7 @@ Result exec(const HostNode &node, std::vector<Tensor> ins,
   }
   for (const OutSpec &s : outSpecs) {
     Tensor t;
+    t.present = s.present;
     t.type = s.type;
     t.shape = s.shape;
     t.bytes.assign(count(s.shape) * elementBytes(s.type), 0xA5);
@@ -2368,6 +2370,395 @@ TEST(HostKernels, DFT) {
   rejects(N("DFT", {attrI("inverse", 2)}), {x}, {{F64, {1, 4, 2}}},
           "inverse must be 0 or 1");
   rejects(N("DFT"), {x}, {{F64, {1, 4, 1}}}, "expected F64 [1,4,2]");
+}
+
+//===----------------------------------------------------------------------===//
+// Data-dependent output shapes: NonZero, Compress, Unique, NonMaxSuppression
+//===----------------------------------------------------------------------===//
+
+/// The outputs of a kernel with HostKernel::bound, cut to the actual shapes
+/// it recorded in HostWork::outputShapes.
+struct Dyn {
+  std::vector<Shape> shapes;
+  std::vector<V> outs;
+};
+
+/// Checks that `bound` gives the present outputs' shapes in `outs`, then
+/// verifies and runs; every actual shape has the bound's rank and no larger
+/// dimensions, and the bytes past the actual output are untouched.
+Dyn dyn(const HostNode &node, std::vector<Tensor> ins,
+        std::vector<OutSpec> outs) {
+  Dyn d;
+  const HostKernel *k = lookupHostKernel(node.opType);
+  EXPECT_TRUE(k && k->bound) << node.opType;
+  if (!k || !k->bound)
+    return d;
+  std::vector<HostTensorView> inNoData = views(ins);
+  for (HostTensorView &v : inNoData)
+    v.data = nullptr;
+  std::vector<Shape> bounds;
+  std::string why;
+  EXPECT_TRUE(k->bound(node, inNoData, bounds, why)) << why;
+  EXPECT_GE(bounds.size(), outs.size());
+  for (size_t i = 0; i < outs.size() && i < bounds.size(); ++i) {
+    if (outs[i].present) {
+      EXPECT_EQ(bounds[i], outs[i].shape) << "bound of output " << i;
+    }
+  }
+  Result r = exec(node, std::move(ins), outs);
+  EXPECT_TRUE(r.verified && r.ran) << r.why;
+  if (!r.ran)
+    return d;
+  EXPECT_EQ(r.work.outputShapes.size(), outs.size());
+  if (r.work.outputShapes.size() != outs.size())
+    return d;
+  d.shapes = r.work.outputShapes;
+  for (size_t i = 0; i < outs.size(); ++i) {
+    const Shape &s = d.shapes[i];
+    EXPECT_EQ(s.size(), outs[i].shape.size()) << "output " << i;
+    for (size_t j = 0; j < s.size() && j < outs[i].shape.size(); ++j)
+      EXPECT_TRUE(s[j] >= 0 && s[j] <= outs[i].shape[j]) << "output " << i;
+    Tensor t = r.outs[i];
+    if (!t.present) {
+      d.outs.push_back({});
+      continue;
+    }
+    size_t used = count(s) * elementBytes(t.type);
+    for (size_t b = used; b < t.bytes.size(); ++b)
+      EXPECT_EQ(t.bytes[b], 0xA5) << "output " << i << " byte " << b;
+    t.shape = s;
+    d.outs.push_back(values(t));
+  }
+  return d;
+}
+
+TEST(HostKernels, OnlyDataDependentKernelsHaveBounds) {
+  for (const std::string &op : hostKernelOps()) {
+    bool dynamic = op == "NonZero" || op == "Compress" || op == "Unique" ||
+                   op == "NonMaxSuppression";
+    EXPECT_EQ(lookupHostKernel(op)->bound != nullptr, dynamic) << op;
+  }
+}
+
+TEST(HostKernels, NonZero) {
+  // Operators.md: [[1, 0], [1, 1]] -> [[0, 1, 1], [0, 0, 1]].
+  Dyn d = dyn(N("NonZero"), {T(Bool, {2, 2}, {1, 0, 1, 1})}, {{I64, {2, 4}}});
+  EXPECT_EQ(d.shapes, (std::vector<Shape>{{2, 3}}));
+  expectSame(d.outs[0], {0, 1, 1, 0, 0, 1});
+  // Rows of [rank, nnz] are dense: (0, 0, 1) and (1, 1, 0).
+  d = dyn(N("NonZero", {}, 9), {T(I8, {2, 2, 2}, {0, 1, 0, 0, 0, 0, 3, 0})},
+          {{I64, {3, 8}}});
+  EXPECT_EQ(d.shapes, (std::vector<Shape>{{3, 2}}));
+  expectSame(d.outs[0], {0, 1, 0, 1, 1, 0});
+  // NaN is nonzero, -0.0 is not (F32 and F16 bits 0x8000).
+  d = dyn(N("NonZero"), {T(F32, {4}, {0, -0.0, kNaN, 2})}, {{I64, {1, 4}}});
+  EXPECT_EQ(d.shapes, (std::vector<Shape>{{1, 2}}));
+  expectSame(d.outs[0], {2, 3});
+  d = dyn(N("NonZero"), {T(F16, {2}, {0x8000, 0x3c00})}, {{I64, {1, 2}}});
+  expectSame(d.outs[0], {1});
+  // All zero: [2, 0]. A scalar is a one-element 1-D tensor.
+  d = dyn(N("NonZero"), {T(U64, {2, 2}, {0, 0, 0, 0})}, {{I64, {2, 4}}});
+  EXPECT_EQ(d.shapes, (std::vector<Shape>{{2, 0}}));
+  d = dyn(N("NonZero"), {T(I32, {}, {7})}, {{I64, {1, 1}}});
+  EXPECT_EQ(d.shapes, (std::vector<Shape>{{1, 1}}));
+  expectSame(d.outs[0], {0});
+  // Empty input.
+  d = dyn(N("NonZero"), {T(F32, {0, 3}, {})}, {{I64, {2, 0}}});
+  EXPECT_EQ(d.shapes, (std::vector<Shape>{{2, 0}}));
+
+  rejects(N("NonZero"), {T(F32, {2, 2}, {1, 0, 1, 1})}, {{I64, {2, 3}}},
+          "expected I64 [2,4]");
+  rejects(N("NonZero"), {T(F32, {2}, {1, 0})}, {{I32, {1, 2}}},
+          "expected I64 [1,2]");
+  rejects(N("NonZero", {attrI("axis", 0)}), {T(F32, {2}, {1, 0})},
+          {{I64, {1, 2}}}, "unknown attribute 'axis'");
+}
+
+TEST(HostKernels, Compress) {
+  Tensor x = T(F32, {3, 2}, {1, 2, 3, 4, 5, 6});
+  // Operators.md / ONNX's test data: axis 0, axis 1, no axis, axis -1.
+  Dyn d = dyn(N("Compress", {attrI("axis", 0)}), {x, T(Bool, {3}, {0, 1, 1})},
+              {{F32, {3, 2}}});
+  EXPECT_EQ(d.shapes, (std::vector<Shape>{{2, 2}}));
+  expectSame(d.outs[0], {3, 4, 5, 6});
+  for (int64_t axis : {1, -1}) {
+    d = dyn(N("Compress", {attrI("axis", axis)}, axis < 0 ? 11 : 9),
+            {x, T(Bool, {2}, {0, 1})}, {{F32, {3, 2}}});
+    EXPECT_EQ(d.shapes, (std::vector<Shape>{{3, 1}}));
+    expectSame(d.outs[0], {2, 4, 6});
+  }
+  d = dyn(N("Compress"), {x, T(Bool, {5}, {0, 1, 0, 0, 1})}, {{F32, {5}}});
+  EXPECT_EQ(d.shapes, (std::vector<Shape>{{2}}));
+  expectSame(d.outs[0], {2, 5});
+  // A shorter condition drops the rest: bound min(len, dim).
+  d = dyn(N("Compress", {attrI("axis", 0)}), {x, T(Bool, {2}, {1, 1})},
+          {{F32, {2, 2}}});
+  expectSame(d.outs[0], {1, 2, 3, 4});
+  // A longer one may only hold false past the axis.
+  d = dyn(N("Compress", {attrI("axis", 0)}), {x, T(Bool, {5}, {1, 0, 1, 0, 0})},
+          {{F32, {3, 2}}});
+  EXPECT_EQ(d.shapes, (std::vector<Shape>{{2, 2}}));
+  expectSame(d.outs[0], {1, 2, 5, 6});
+  runFails(N("Compress", {attrI("axis", 0)}), {x, T(Bool, {4}, {0, 0, 0, 1})},
+           {{F32, {3, 2}}},
+           "condition selects index 3 beyond the axis extent 3");
+  runFails(N("Compress"), {T(I8, {2}, {1, 2}), T(Bool, {3}, {0, 0, 1})},
+           {{I8, {2}}}, "condition selects index 2 beyond the axis extent 2");
+  // Middle axis of a 3-D U8 tensor; an empty condition.
+  d = dyn(N("Compress", {attrI("axis", 1)}),
+          {T(U8, {2, 3, 2}, {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}),
+           T(Bool, {3}, {1, 0, 1})},
+          {{U8, {2, 3, 2}}});
+  EXPECT_EQ(d.shapes, (std::vector<Shape>{{2, 2, 2}}));
+  expectSame(d.outs[0], {1, 2, 5, 6, 7, 8, 11, 12});
+  d = dyn(N("Compress", {attrI("axis", 0)}), {x, T(Bool, {0}, {})},
+          {{F32, {0, 2}}});
+  EXPECT_EQ(d.shapes, (std::vector<Shape>{{0, 2}}));
+  d = dyn(N("Compress", {attrI("axis", 0)}), {x, T(Bool, {3}, {0, 0, 0})},
+          {{F32, {3, 2}}});
+  EXPECT_EQ(d.shapes, (std::vector<Shape>{{0, 2}}));
+
+  rejects(N("Compress"), {x, T(I64, {2}, {0, 1})}, {{F32, {2}}},
+          "condition must be a 1-D BOOL tensor, got I64 [2]");
+  rejects(N("Compress"), {x, T(Bool, {1, 2}, {0, 1})}, {{F32, {2}}},
+          "condition must be a 1-D BOOL tensor");
+  rejects(N("Compress", {attrI("axis", -1)}, 9), {x, T(Bool, {2}, {0, 1})},
+          {{F32, {3, 1}}}, "a negative axis needs opset 11, got -1 at opset 9");
+  rejects(N("Compress", {attrI("axis", 2)}), {x, T(Bool, {2}, {0, 1})},
+          {{F32, {3, 2}}}, "axis 2 out of range [-2, 2)");
+  rejects(N("Compress", {attrI("axis", 0)}), {x, T(Bool, {3}, {0, 1, 1})},
+          {{F32, {2, 2}}}, "expected F32 [3,2]");
+  rejects(N("Compress"), {x, T(Bool, {3}, {0, 1, 1})}, {{I32, {3}}},
+          "expected F32 [3]");
+  rejects(N("Compress"), {x}, {{F32, {3}}}, "expects 2 inputs");
+}
+
+TEST(HostKernels, Unique) {
+  std::vector<OutSpec> all6 = {{F32, {6}}, {I64, {6}}, {I64, {6}}, {I64, {6}}};
+  Tensor x = T(F32, {6}, {2, 1, 1, 3, 4, 3});
+  // Operators.md example 1 (sorted = 0) and its sorted counterpart.
+  Dyn d = dyn(N("Unique", {attrI("sorted", 0)}), {x}, all6);
+  EXPECT_EQ(d.shapes, (std::vector<Shape>{{4}, {4}, {6}, {4}}));
+  expectSame(d.outs[0], {2, 1, 3, 4});
+  expectSame(d.outs[1], {0, 1, 3, 4});
+  expectSame(d.outs[2], {0, 1, 1, 2, 3, 2});
+  expectSame(d.outs[3], {1, 2, 2, 1});
+  d = dyn(N("Unique"), {x}, all6);
+  expectSame(d.outs[0], {1, 2, 3, 4});
+  expectSame(d.outs[1], {1, 0, 3, 4});
+  expectSame(d.outs[2], {1, 0, 0, 2, 3, 2});
+  expectSame(d.outs[3], {2, 1, 2, 1});
+  // Y alone keeps the first-occurrence order (ONNX's reference sorts it).
+  d = dyn(N("Unique", {attrI("sorted", 0)}), {x}, {{F32, {6}}});
+  expectSame(d.outs[0], {2, 1, 3, 4});
+  // Absent optional outputs.
+  d = dyn(N("Unique"), {x},
+          {{F32, {6}}, {I64, {6}, false}, {I64, {6}, false}, {I64, {6}}});
+  EXPECT_EQ(d.shapes[3], (Shape{4}));
+  expectSame(d.outs[3], {2, 1, 2, 1});
+
+  // Example 2: a 2-D input without axis is flattened.
+  d = dyn(N("Unique", {attrI("sorted", 1)}), {T(I32, {2, 2}, {1, 3, 2, 3})},
+          {{I32, {4}}, {I64, {4}}, {I64, {4}}, {I64, {4}}});
+  expectSame(d.outs[0], {1, 2, 3});
+  expectSame(d.outs[1], {0, 2, 1});
+  expectSame(d.outs[2], {0, 2, 1, 2});
+  expectSame(d.outs[3], {1, 1, 2});
+
+  // Example 3: rows (axis 0).
+  Tensor x3 = T(F32, {3, 3}, {1, 0, 0, 1, 0, 0, 2, 3, 4});
+  std::vector<OutSpec> o3 = {{F32, {3, 3}}, {I64, {3}}, {I64, {3}}, {I64, {3}}};
+  d = dyn(N("Unique", {attrI("axis", 0)}), {x3}, o3);
+  EXPECT_EQ(d.shapes, (std::vector<Shape>{{2, 3}, {2}, {3}, {2}}));
+  expectSame(d.outs[0], {1, 0, 0, 2, 3, 4});
+  expectSame(d.outs[1], {0, 2});
+  expectSame(d.outs[2], {0, 0, 1});
+  expectSame(d.outs[3], {2, 1});
+
+  // Example 4: slices along axis 1 of a 3-D input, sorted and not.
+  Tensor x4 =
+      T(F32, {2, 4, 2}, {1, 1, 0, 1, 2, 1, 0, 1, 1, 1, 0, 1, 2, 1, 0, 1});
+  std::vector<OutSpec> o4 = {
+      {F32, {2, 4, 2}}, {I64, {4}}, {I64, {4}}, {I64, {4}}};
+  d = dyn(N("Unique", {attrI("axis", 1)}), {x4}, o4);
+  EXPECT_EQ(d.shapes, (std::vector<Shape>{{2, 3, 2}, {3}, {4}, {3}}));
+  expectSame(d.outs[0], {0, 1, 1, 1, 2, 1, 0, 1, 1, 1, 2, 1});
+  expectSame(d.outs[1], {1, 0, 2});
+  expectSame(d.outs[2], {1, 0, 2, 0});
+  expectSame(d.outs[3], {2, 1, 1});
+  d = dyn(N("Unique", {attrI("axis", 1), attrI("sorted", 0)}), {x4}, o4);
+  expectSame(d.outs[0], {1, 1, 0, 1, 2, 1, 1, 1, 0, 1, 2, 1});
+  expectSame(d.outs[1], {0, 1, 2});
+  expectSame(d.outs[2], {0, 1, 2, 1});
+  expectSame(d.outs[3], {1, 2, 1});
+
+  // Negative axis (ONNX's test data): columns (1, 1, 2), (0, 0, 3) twice.
+  Tensor x5 = T(F32, {3, 3}, {1, 0, 0, 1, 0, 0, 2, 3, 3});
+  d = dyn(N("Unique", {attrI("axis", -1)}), {x5}, o3);
+  EXPECT_EQ(d.shapes[0], (Shape{3, 2}));
+  expectSame(d.outs[0], {0, 1, 0, 1, 3, 2});
+  expectSame(d.outs[1], {1, 0});
+  expectSame(d.outs[2], {1, 0, 0});
+  expectSame(d.outs[3], {2, 1});
+  d = dyn(N("Unique", {attrI("axis", -1), attrI("sorted", 0)}), {x5}, o3);
+  expectSame(d.outs[0], {1, 0, 1, 0, 2, 3});
+  expectSame(d.outs[1], {0, 1});
+  expectSame(d.outs[2], {0, 1, 1});
+  expectSame(d.outs[3], {1, 2});
+
+  // NaN after numbers and equal to NaN; -0.0 equals 0.0 (first kept).
+  d = dyn(N("Unique"), {T(F32, {5}, {kNaN, 0, -0.0, kNaN, -1})},
+          {{F32, {5}}, {I64, {5}}, {I64, {5}}, {I64, {5}}});
+  expectSame(d.outs[0], {-1, 0, kNaN});
+  EXPECT_FALSE(std::signbit(d.outs[0][1]));
+  expectSame(d.outs[1], {4, 1, 0});
+  expectSame(d.outs[2], {2, 1, 1, 2, 0});
+  expectSame(d.outs[3], {1, 2, 2});
+  // BOOL and unsigned; an empty input.
+  d = dyn(N("Unique"), {T(Bool, {3}, {1, 0, 1})}, {{Bool, {3}}, {I64, {3}}});
+  expectSame(d.outs[0], {0, 1});
+  expectSame(d.outs[1], {1, 0});
+  d = dyn(N("Unique"), {T(U64, {3}, {5, 1ull << 40, 5})}, {{U64, {3}}});
+  expectSame(d.outs[0], {5, double(1ull << 40)});
+  d = dyn(N("Unique", {attrI("axis", 0)}), {T(I16, {0, 2}, {})},
+          {{I16, {0, 2}}, {I64, {0}}, {I64, {0}}, {I64, {0}}});
+  EXPECT_EQ(d.shapes, (std::vector<Shape>{{0, 2}, {0}, {0}, {0}}));
+
+  rejects(N("Unique", {attrI("sorted", 2)}), {x}, {{F32, {6}}},
+          "sorted must be 0 or 1");
+  rejects(N("Unique", {attrI("axis", 1)}), {x}, {{F32, {6}}},
+          "axis 1 out of range [-1, 1)");
+  rejects(N("Unique"), {x}, {{F32, {4}}}, "expected F32 [6]");
+  rejects(N("Unique"), {x}, {{F32, {6}}, {I32, {6}}}, "expected I64 [6]");
+  rejects(N("Unique", {attrI("axis", 0)}), {x3}, {{F32, {3, 3}}, {I64, {9}}},
+          "expected I64 [3]");
+  rejects(N("Unique"), {x}, {{F32, {6}, false}}, "output 0 is required");
+  rejects(N("Unique"), {x},
+          {{F32, {6}}, {I64, {6}}, {I64, {6}}, {I64, {6}}, {I64, {6}}},
+          "expects 1 to 4 outputs");
+  rejects(N("Unique"), {T(BF16, {1}, {0})}, {{BF16, {1}}},
+          "unsupported element type BF16");
+}
+
+TEST(HostKernels, NonMaxSuppression) {
+  // ONNX's test data: six boxes, two clusters near (0, 0) and (0, 10) and
+  // one at (0, 100).
+  std::vector<double> b6 = {0, 0,  1, 1,  0, 0.1,  1, 1.1,  0, -0.1, 1, 0.9,
+                            0, 10, 1, 11, 0, 10.1, 1, 11.1, 0, 100,  1, 101};
+  std::vector<double> s6 = {0.9, 0.75, 0.6, 0.95, 0.5, 0.3};
+  Tensor boxes = T(F32, {1, 6, 4}, b6), scores = T(F32, {1, 1, 6}, s6);
+  auto nms = [](std::vector<Tensor> ins, Shape bound,
+                std::vector<HostAttribute> attrs = {}) {
+    return dyn(N("NonMaxSuppression", attrs, 11), std::move(ins),
+               {{I64, bound}});
+  };
+  Tensor three = T(I64, {1}, {3}), iou = T(F32, {1}, {0.5}),
+         zero = T(F32, {1}, {0});
+  Dyn d = nms({boxes, scores, three, iou, zero}, {6, 3});
+  EXPECT_EQ(d.shapes, (std::vector<Shape>{{3, 3}}));
+  expectSame(d.outs[0], {0, 0, 3, 0, 0, 0, 0, 0, 5});
+  // suppress_by_IOU_and_scores: box 5 (0.3) is not above 0.4.
+  d = nms({boxes, scores, three, iou, T(F32, {1}, {0.4})}, {6, 3});
+  expectSame(d.outs[0], {0, 0, 3, 0, 0, 0});
+  // limit_output_size: 2 per class.
+  d = nms({boxes, scores, T(I64, {}, {2}), iou, zero}, {6, 3});
+  expectSame(d.outs[0], {0, 0, 3, 0, 0, 0});
+  // flipped_coordinates: corners in either order.
+  d = nms({T(F32, {1, 6, 4}, {1, 1,  0, 0,  0, 0.1,  1, 1.1,  0, 0.9, 1, -0.1,
+                              0, 10, 1, 11, 1, 10.1, 0, 11.1, 1, 101, 0, 100}),
+           scores, three, iou, zero},
+          {6, 3});
+  expectSame(d.outs[0], {0, 0, 3, 0, 0, 0, 0, 0, 5});
+  // center_point_box_format.
+  d = nms(
+      {T(F32, {1, 6, 4}, {0.5, 0.5,  1, 1, 0.5, 0.6,  1, 1, 0.5, 0.4,   1, 1,
+                          0.5, 10.5, 1, 1, 0.5, 10.6, 1, 1, 0.5, 100.5, 1, 1}),
+       scores, three, iou, zero},
+      {6, 3}, {attrI("center_point_box", 1)});
+  expectSame(d.outs[0], {0, 0, 3, 0, 0, 0, 0, 0, 5});
+  // identical_boxes: ten copies of one box, equal scores: the first.
+  std::vector<double> same, s10(10, 0.9);
+  for (int i = 0; i < 10; ++i)
+    same.insert(same.end(), {0, 0, 1, 1});
+  d = nms({T(F32, {1, 10, 4}, same), T(F32, {1, 1, 10}, s10), three, iou, zero},
+          {10, 3});
+  EXPECT_EQ(d.shapes, (std::vector<Shape>{{1, 3}}));
+  expectSame(d.outs[0], {0, 0, 0});
+  // single_box.
+  d = nms({T(F32, {1, 1, 4}, {0, 0, 1, 1}), T(F32, {1, 1, 1}, {0.9}), three,
+           iou, zero},
+          {1, 3});
+  expectSame(d.outs[0], {0, 0, 0});
+  // two_batches and two_classes, 2 per class.
+  std::vector<double> b12 = b6, s12 = s6;
+  b12.insert(b12.end(), b6.begin(), b6.end());
+  s12.insert(s12.end(), s6.begin(), s6.end());
+  Tensor two = T(I64, {1}, {2});
+  d = nms({T(F32, {2, 6, 4}, b12), T(F32, {2, 1, 6}, s12), two, iou, zero},
+          {12, 3});
+  expectSame(d.outs[0], {0, 0, 3, 0, 0, 0, 1, 0, 3, 1, 0, 0});
+  d = nms({boxes, T(F32, {1, 2, 6}, s12), two, iou, zero}, {12, 3});
+  expectSame(d.outs[0], {0, 0, 3, 0, 0, 0, 0, 1, 3, 0, 1, 0});
+
+  // max_output_boxes_per_class absent, empty or negative: nothing.
+  for (Tensor m : {absent(), T(I64, {0}, {}), T(I64, {1}, {-4})}) {
+    d = nms({boxes, scores, m}, {6, 3});
+    EXPECT_EQ(d.shapes, (std::vector<Shape>{{0, 3}}));
+  }
+  // Without score_threshold every score counts (negative too); with 0 none.
+  // iou_threshold absent is 0: any overlap suppresses.
+  Tensor apart = T(F32, {1, 3, 4}, {0, 0, 1, 1, 0, 2, 1, 3, 0, 0.5, 1, 1.5});
+  Tensor neg = T(F32, {1, 1, 3}, {-1, -2, -0.5});
+  d = nms({apart, neg, three}, {3, 3});
+  expectSame(d.outs[0], {0, 0, 2, 0, 0, 1});
+  d = nms({apart, neg, three, iou}, {3, 3});
+  expectSame(d.outs[0], {0, 0, 2, 0, 0, 0, 0, 0, 1});
+  d = nms({apart, neg, three, iou, zero}, {3, 3});
+  EXPECT_EQ(d.shapes, (std::vector<Shape>{{0, 3}}));
+  // Equal scores go by box index; a score equal to the threshold is out.
+  d = nms({apart, T(F32, {1, 1, 3}, {0.5, 0.5, 0.7}), three, iou,
+           T(F32, {}, {0.5})},
+          {3, 3});
+  expectSame(d.outs[0], {0, 0, 2});
+  d = nms({T(F32, {1, 3, 4}, {0, 0, 1, 1, 0, 2, 1, 3, 0, 4, 1, 5}),
+           T(F32, {1, 1, 3}, {0.5, 0.5, 0.5}), three},
+          {3, 3});
+  expectSame(d.outs[0], {0, 0, 0, 0, 0, 1, 0, 0, 2});
+  // IoU exactly at the threshold does not suppress: [0,0,1,1] in
+  // [0,0,1,2] has IoU 1/2.
+  Tensor half = T(F32, {1, 2, 4}, {0, 0, 1, 1, 0, 0, 1, 2});
+  Tensor s2 = T(F32, {1, 1, 2}, {0.9, 0.8});
+  d = nms({half, s2, three, iou}, {2, 3});
+  expectSame(d.outs[0], {0, 0, 0, 0, 0, 1});
+  d = nms({half, s2, three, T(F32, {1}, {0.49})}, {2, 3});
+  expectSame(d.outs[0], {0, 0, 0});
+  // NaN scores come last; NaN boxes never suppress or get suppressed.
+  d = nms({T(F32, {1, 3, 4}, {0, 0, 1, 1, 0, 0, 1, 1, 0, 0, kNaN, 1}),
+           T(F32, {1, 1, 3}, {kNaN, 0.1, 0.2}), three, iou},
+          {3, 3});
+  expectSame(d.outs[0], {0, 0, 2, 0, 0, 1});
+  // Huge max_output_boxes_per_class: bounded by the boxes.
+  d = nms({boxes, scores, T(I64, {1}, {double(1ll << 62)}), T(F32, {1}, {1})},
+          {6, 3});
+  EXPECT_EQ(d.shapes, (std::vector<Shape>{{6, 3}}));
+
+  HostNode n = N("NonMaxSuppression");
+  rejects(n, {T(F32, {1, 6, 3}, V(18, 0)), scores}, {{I64, {6, 3}}},
+          "boxes must be [batches, boxes, 4], got [1,6,3]");
+  rejects(n, {T(F32, {6, 4}, V(24, 0)), scores}, {{I64, {6, 3}}},
+          "boxes must be [batches, boxes, 4]");
+  rejects(n, {boxes, T(F32, {1, 1, 5}, V(5, 0))}, {{I64, {5, 3}}},
+          "scores must be [1, classes, 6], got [1,1,5]");
+  rejects(n, {T(F16, {1, 6, 4}, V(24, 0)), scores}, {{I64, {6, 3}}},
+          "input 0 has unsupported element type F16");
+  rejects(n, {boxes, scores, T(I32, {1}, {3})}, {{I64, {6, 3}}},
+          "input 2 has unsupported element type I32");
+  rejects(n, {boxes, scores, three, T(F32, {2}, {0.5, 0.5})}, {{I64, {6, 3}}},
+          "input 3 must be a scalar, got [2]");
+  rejects(N("NonMaxSuppression", {attrI("center_point_box", 2)}),
+          {boxes, scores}, {{I64, {6, 3}}}, "center_point_box must be 0 or 1");
+  rejects(n, {boxes, scores}, {{I64, {3, 3}}}, "expected I64 [6,3]");
+  rejects(n, {boxes}, {{I64, {6, 3}}}, "expects 2 to 5 inputs");
 }
 
 } // namespace
