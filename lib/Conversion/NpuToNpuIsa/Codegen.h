@@ -308,6 +308,11 @@ std::optional<ElementsAttr> avgPoolReciprocals(Operation *op);
 /// channel's multiplier is out of range.
 FailureOr<std::optional<ElementsAttr>> requantParams(Operation *op);
 
+/// Appends requantParams(op), if any, to `tables` under the role
+/// "requant" (the constant table of INT8 convolutions and matmuls).
+LogicalResult requantTable(Operation *op,
+                           SmallVectorImpl<ConstantTable> &tables);
+
 /// The 256 INT8 codes of an npu.lookup_table (computed in the quantized IR:
 /// npu-quantize and canonicalization make every INT8 activation one, see
 /// npu::int8ActivationTable); nullopt for other ops.

@@ -1055,9 +1055,8 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
   return success();
 }
 
-/// An INT8 op's requantization (or FP32 scale) table (requantParams).
-static LogicalResult requantTable(Operation *op,
-                                  SmallVectorImpl<ConstantTable> &tables) {
+LogicalResult requantTable(Operation *op,
+                           SmallVectorImpl<ConstantTable> &tables) {
   FailureOr<std::optional<ElementsAttr>> table = requantParams(op);
   if (failed(table))
     return failure();

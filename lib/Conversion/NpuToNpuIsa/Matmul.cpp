@@ -299,17 +299,6 @@ LogicalResult Codegen::emitMatmul2D(MatMulOp op, int64_t aBase, int64_t wBase,
   return success();
 }
 
-/// An INT8 op's requantization (or FP32 scale) table (requantParams).
-static LogicalResult requantTable(Operation *op,
-                                  SmallVectorImpl<ConstantTable> &tables) {
-  FailureOr<std::optional<ElementsAttr>> table = requantParams(op);
-  if (failed(table))
-    return failure();
-  if (*table)
-    tables.push_back({"requant", **table});
-  return success();
-}
-
 namespace {
 
 /// Matmuls on the MAC array, tiles {m, n, k} from chooseMatmulTiles.

@@ -12,6 +12,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSet.h"
 
 #include <optional>
 
@@ -103,6 +104,10 @@ private:
   /// Whether shape inference left `name` with a dimension it could not
   /// determine (a data-dependent output, or a shape it gave up on).
   bool hasUnknownDimension(const std::string &name) const;
+  /// Whether output `name` of an op with a data-dependent shape (a host
+  /// kernel with a bound) is typed at its bound: when shape inference left
+  /// it open, or it is a graph output.
+  bool isDataDependentOutput(const std::string &name) const;
 
   LoadedModel &loaded;
   mlir::MLIRContext &context;
@@ -117,6 +122,8 @@ private:
   /// result), by name, with the node that makes them: only graph outputs
   /// may read them.
   llvm::StringMap<std::string> dynamicValues;
+  /// The graph's output names.
+  llvm::StringSet<> graphOutputs;
   std::string error;
   const npu::rt::TargetDesc *target = nullptr;
   const llvm::StringMap<std::string> *costPlaced = nullptr;

@@ -397,6 +397,12 @@ bool GraphImporter::hasUnknownDimension(const std::string &name) const {
   return false;
 }
 
+bool GraphImporter::isDataDependentOutput(const std::string &name) const {
+  // Shape inference could not say, or a graph output: the shape the test
+  // data or an exporter saw is one run's, the bound is every run's.
+  return hasUnknownDimension(name) || graphOutputs.contains(name);
+}
+
 LogicalResult GraphImporter::importNode(const onnx::NodeProto &node) {
   std::string label = node.name().empty() ? node.output(0) : node.name();
   auto describe = [&] {
@@ -414,7 +420,7 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node) {
   const rt::HostKernel *hostKernel = rt::lookupHostKernel(node.op_type());
   bool dataDependent = hostKernel && hostKernel->bound;
   for (const std::string &out : node.output())
-    if (!out.empty() && !(dataDependent && hasUnknownDimension(out)) &&
+    if (!out.empty() && !(dataDependent && isDataDependentOutput(out)) &&
         failed(staticType(out))) {
       error = describe() + ": " + error;
       return failure();
@@ -580,7 +586,7 @@ LogicalResult GraphImporter::importOnHost(const onnx::NodeProto &node,
   for (const std::string &out : node.output()) {
     if (out.empty())
       return refuse("an omitted optional output");
-    dynamic.push_back(kernel->bound && hasUnknownDimension(out));
+    dynamic.push_back(kernel->bound && isDataDependentOutput(out));
     if (dynamic.back()) {
       results.push_back(RankedTensorType::get(
           {}, convertElementType(
@@ -668,6 +674,8 @@ FailureOr<OwningOpRef<ModuleOp>> GraphImporter::run(std::string &errorOut) {
   // An output whose shape shape inference left open may be one of data-
   // dependent shape: its type is known once its node is imported.
   SmallVector<bool> openOutputs;
+  for (const auto &out : graph.output())
+    graphOutputs.insert(out.name());
   for (const auto &out : graph.output()) {
     openOutputs.push_back(hasUnknownDimension(out.name()));
     if (openOutputs.back()) {
@@ -712,11 +720,11 @@ FailureOr<OwningOpRef<ModuleOp>> GraphImporter::run(std::string &errorOut) {
     if (failed(value))
       return fail();
     unsigned i = results.size();
-    if (openOutputs[i]) {
-      if (!dynamicValues.count(out.name())) {
-        (void)staticType(out.name()); // its error
-        return fail();
-      }
+    if (openOutputs[i] && !dynamicValues.count(out.name())) {
+      (void)staticType(out.name()); // its error
+      return fail();
+    }
+    if (dynamicValues.count(out.name())) {
       // Typed at its bound; the runtime reports its actual shape.
       resultTypes[i] = value->getType();
       func.setResultAttr(i, "npu.dynamic_shape", builder.getUnitAttr());

@@ -323,4 +323,20 @@ double loadDouble(const HostTensorView &t, uint64_t i) {
   });
 }
 
+bool intsAttr(const HostNode &node, const char *name, size_t r, int64_t dflt,
+              int64_t min, Shape &v, std::string &why) {
+  const std::vector<int64_t> *a = node.getInts(name);
+  if (!a) {
+    v.assign(r, dflt);
+    return true;
+  }
+  if (a->size() != r)
+    return fail(why, node, name, " has ", a->size(), " entries, expected ", r);
+  for (int64_t x : *a)
+    if (x < min || x > (int64_t(1) << 32))
+      return fail(why, node, name, " must be in [", min, ", 2^32], got ", x);
+  v = *a;
+  return true;
+}
+
 } // namespace npu::rt::hk

@@ -379,6 +379,12 @@ inline void zeroBytes(void *dst, uint64_t n) {
     std::memset(dst, 0, n);
 }
 
+/// Reads the ints attribute `name` (r entries, each in [min, 2^32]) into
+/// `v`, or fills it with `dflt` when absent. The bound keeps window and
+/// stride arithmetic far from int64 overflow (pooling, convolutions).
+bool intsAttr(const HostNode &node, const char *name, size_t r, int64_t dflt,
+              int64_t min, Shape &v, std::string &why);
+
 } // namespace npu::rt::hk
 
 #endif // NPU_RUNTIME_LIB_HOSTKERNELS_COMMON_H

@@ -45,24 +45,6 @@ struct Geometry {
   Shape in, out, kernel, strides, dilations, padBegin, padEnd;
 };
 
-/// Reads `name` (r entries, each in [min, 2^32]) into `v`, or fills `dflt`.
-/// The bound keeps the window arithmetic far from int64 overflow.
-bool intsAttr(const HostNode &node, const char *name, size_t r, int64_t dflt,
-              int64_t min, Shape &v, std::string &why) {
-  const std::vector<int64_t> *a = node.getInts(name);
-  if (!a) {
-    v.assign(r, dflt);
-    return true;
-  }
-  if (a->size() != r)
-    return fail(why, node, name, " has ", a->size(), " entries, expected ", r);
-  for (int64_t x : *a)
-    if (x < min || x > (int64_t(1) << 32))
-      return fail(why, node, name, " must be in [", min, ", 2^32], got ", x);
-  v = *a;
-  return true;
-}
-
 /// The pooling attributes of `node` for input shape `s` (rank >= 3).
 bool geometry(const HostNode &node, Pool op, const Shape &s, Geometry &g,
               std::string &why) {

@@ -381,23 +381,6 @@ struct ConvGeometry {
   Shape in, out, kernel, strides, dilations, padBegin;
 };
 
-/// Reads `name` (r entries, each in [min, 2^32]) into `v`, or fills `dflt`.
-bool convInts(const HostNode &node, const char *name, size_t r, int64_t dflt,
-              int64_t min, Shape &v, std::string &why) {
-  const std::vector<int64_t> *a = node.getInts(name);
-  if (!a) {
-    v.assign(r, dflt);
-    return true;
-  }
-  if (a->size() != r)
-    return fail(why, node, name, " has ", a->size(), " entries, expected ", r);
-  for (int64_t x : *a)
-    if (x < min || x > (int64_t(1) << 32))
-      return fail(why, node, name, " must be in [", min, ", 2^32], got ", x);
-  v = *a;
-  return true;
-}
-
 /// Conv's geometry for data `x` [N, C, D1..Dn] and weights `w`
 /// [M, C / group, k1..kn].
 bool convGeometry(const HostNode &node, const Shape &x, const Shape &w,
@@ -425,9 +408,9 @@ bool convGeometry(const HostNode &node, const Shape &x, const Shape &w,
     return fail(why, node, "kernel_shape ", shapeStr(*k), " does not match w ",
                 shapeStr(w));
   Shape pads;
-  if (!convInts(node, "strides", r, 1, 1, g.strides, why) ||
-      !convInts(node, "dilations", r, 1, 1, g.dilations, why) ||
-      !convInts(node, "pads", 2 * r, 0, 0, pads, why))
+  if (!intsAttr(node, "strides", r, 1, 1, g.strides, why) ||
+      !intsAttr(node, "dilations", r, 1, 1, g.dilations, why) ||
+      !intsAttr(node, "pads", 2 * r, 0, 0, pads, why))
     return false;
   std::string autoPad = node.getString("auto_pad", "NOTSET");
   if (autoPad != "NOTSET" && autoPad != "VALID" && autoPad != "SAME_UPPER" &&
