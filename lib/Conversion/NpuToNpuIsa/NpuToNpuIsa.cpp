@@ -208,7 +208,8 @@ LogicalResult Codegen::run() {
                         layer++)))
       return failure();
   }
-  program.setDramSize(std::max<int64_t>(dramSize, int64_t(target.dramBurstBytes)));
+  program.setDramSize(
+      std::max<int64_t>(dramSize, int64_t(target.dramBurstBytes)));
   func.erase();
   return success();
 }
