@@ -588,11 +588,15 @@ LogicalResult GraphImporter::importOnHost(const onnx::NodeProto &node,
       return refuse("an omitted optional output");
     dynamic.push_back(kernel->bound && isDataDependentOutput(out));
     if (dynamic.back()) {
-      results.push_back(RankedTensorType::get(
-          {}, convertElementType(
-                  &context, types.lookup(out)->tensor_type().elem_type())));
-      if (!cast<RankedTensorType>(results.back()).getElementType())
-        return refuse("the element type of '" + out + "'");
+      const onnx::TypeProto *type = types.lookup(out);
+      Type elem =
+          type && type->has_tensor_type()
+              ? convertElementType(&context, type->tensor_type().elem_type())
+              : Type();
+      if (!elem)
+        return refuse("shape inference gave '" + out +
+                      "' no tensor element type it can hold");
+      results.push_back(RankedTensorType::get({}, elem));
       continue;
     }
     results.push_back(*staticType(out));
