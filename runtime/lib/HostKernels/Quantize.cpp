@@ -333,10 +333,13 @@ bool runMatMulInteger(HK_RUN_ARGS) {
   return true;
 }
 
-bool verifyQLinearMatMul(HK_VERIFY_ARGS) {
-  IntMatMul mm;
-  if (!checkAttrs(node, {}, why) || !checkArity(node, in, out, 8, 8, 1, why) ||
-      !checkType(node, in, 0, kQuantTypes, why) ||
+/// The operand types QLinearMatMul and QLinearConv share: a, b and y
+/// INT8 or UINT8 with their zero points alike, the three scales FP32 (inputs
+/// a, a_scale, a_zero_point, b, b_scale, b_zero_point, y_scale,
+/// y_zero_point).
+bool checkQLinearTypes(const HostNode &node, const Tensors &in,
+                       std::string &why) {
+  if (!checkType(node, in, 0, kQuantTypes, why) ||
       !checkType(node, in, 3, kQuantTypes, why) ||
       !checkType(node, in, 7, kQuantTypes, why) ||
       !checkSameType(node, in, 0, 2, why) ||
@@ -345,6 +348,14 @@ bool verifyQLinearMatMul(HK_VERIFY_ARGS) {
   for (size_t i : {1, 4, 6})
     if (!checkType(node, in, i, bit(ElementType::F32), why))
       return false;
+  return true;
+}
+
+bool verifyQLinearMatMul(HK_VERIFY_ARGS) {
+  IntMatMul mm;
+  if (!checkAttrs(node, {}, why) || !checkArity(node, in, out, 8, 8, 1, why) ||
+      !checkQLinearTypes(node, in, why))
+    return false;
   if (!intMatMulShape(node, in[0], in[3], mm, why))
     return false;
   int64_t rows = in[0].shape.size() > 1 ? int64_t(mm.M) : -1,
@@ -534,15 +545,8 @@ bool runConvInteger(HK_RUN_ARGS) {
 bool verifyQLinearConv(HK_VERIFY_ARGS) {
   ConvGeometry g;
   if (!checkConvAttrs(node, why) || !checkArity(node, in, out, 8, 9, 1, why) ||
-      !checkType(node, in, 0, kQuantTypes, why) ||
-      !checkType(node, in, 3, kQuantTypes, why) ||
-      !checkType(node, in, 7, kQuantTypes, why) ||
-      !checkSameType(node, in, 0, 2, why) ||
-      !checkSameType(node, in, 3, 5, why))
+      !checkQLinearTypes(node, in, why))
     return false;
-  for (size_t i : {1, 4, 6})
-    if (!checkType(node, in, i, bit(ElementType::F32), why))
-      return false;
   if (!convGeometry(node, in[0].shape, in[3].shape, g, why) ||
       !checkParam(node, in, 1, -1, "x_scale", why) ||
       !checkParam(node, in, 2, -1, "x_zero_point", why) ||
