@@ -296,7 +296,14 @@ FailureOr<RankedTensorType> GraphImporter::staticType(const std::string &name) {
   const auto &tensor = it->second->tensor_type();
   SmallVector<int64_t> shape;
   for (const auto &d : tensor.shape().dim()) {
-    if (!d.has_dim_value() || d.dim_value() < 0) {
+    if (d.has_dim_value() && d.dim_value() < 0) {
+      error = "shape inference gave '" + name + "' a negative dimension (" +
+              std::to_string(d.dim_value()) +
+              "): the pads, strides, kernel, dilations or scales of the node "
+              "that makes it leave no valid output";
+      return failure();
+    }
+    if (!d.has_dim_value()) {
       error = "shape inference left '" + name + "' with a dynamic dimension" +
               (d.has_dim_param() ? " ('" + d.dim_param() + "')" : "");
       return failure();
