@@ -212,7 +212,8 @@ bool Emulator::setInput(size_t index, const void *data, size_t size,
             "executable accepts only that value";
     return false;
   }
-  std::memcpy(dram_.data() + spec.dramOffset, data, size);
+  if (size) // a zero-element input may come with a null `data`
+    std::memcpy(dram_.data() + spec.dramOffset, data, size);
   return true;
 }
 

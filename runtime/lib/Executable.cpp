@@ -621,7 +621,8 @@ bool ProgramBuilder::placeConstant(uint32_t dram, const void *data,
   size_t at = dram - constantsOffset_;
   if (constants_.size() < at + size)
     constants_.resize(at + size, 0);
-  std::memcpy(constants_.data() + at, data, size);
+  if (size) // an empty constant may come with a null `data`
+    std::memcpy(constants_.data() + at, data, size);
   return true;
 }
 

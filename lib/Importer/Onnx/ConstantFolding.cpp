@@ -569,19 +569,37 @@ FoldStatus Folder::range() {
   const HostTensor &start = *in[0], &limit = *in[1], &delta = *in[2];
   if (start.size() != 1 || limit.size() != 1 || delta.size() != 1)
     return fail("Range operands must be scalars");
-  double s = start.realAt(0), l = limit.realAt(0), d = delta.realAt(0);
-  if (d == 0)
-    return fail("Range delta is zero");
-  int64_t n =
-      std::max<int64_t>(0, static_cast<int64_t>(std::ceil((l - s) / d)));
-  if (n > kMaxFoldElements)
+  // The count is checked before it becomes an int64_t: a NaN or infinite
+  // operand, or a span beyond int64_t (INT64_MIN to INT64_MAX), has none.
+  // Integer operands count in 128 bits, exactly.
+  double count;
+  if (start.isReal()) {
+    double s = start.realAt(0), l = limit.realAt(0), d = delta.realAt(0);
+    if (d == 0)
+      return fail("Range delta is zero");
+    count = std::ceil((l - s) / d);
+    if (std::isnan(count))
+      return fail("Range of non-finite operands");
+  } else {
+    __int128 s = start.ints[0], l = limit.ints[0], d = delta.ints[0];
+    if (d == 0)
+      return fail("Range delta is zero");
+    __int128 q = (l - s) / d;
+    if (q * d != l - s && ((l - s < 0) == (d < 0)))
+      ++q; // ceiling of a positive quotient
+    count = static_cast<double>(q);
+  }
+  if (count > kMaxFoldElements)
     return FoldStatus::NotFoldable;
+  int64_t n = count > 0 ? static_cast<int64_t>(count) : 0;
   HostTensor &r = result(start.dtype, {n});
   for (int64_t i = 0; i < n; ++i) {
+    // Every element lies between start and limit, so fits the type.
     if (r.isReal())
-      r.reals[i] = s + i * d;
+      r.reals[i] = start.realAt(0) + i * delta.realAt(0);
     else
-      r.ints[i] = start.ints[0] + i * delta.ints[0];
+      r.ints[i] = static_cast<int64_t>(__int128(start.ints[0]) +
+                                       __int128(i) * delta.ints[0]);
   }
   return FoldStatus::Folded;
 }

@@ -175,17 +175,20 @@ LogicalResult rawTensorBytes(const TensorProto &tensor, StringRef modelDir,
   case TensorProto::FLOAT:
     if (failed(checkCount(tensor.float_data_size())))
       return failure();
-    std::memcpy(dst, tensor.float_data().data(), expected);
+    if (expected) // an empty repeated field's data() is null
+      std::memcpy(dst, tensor.float_data().data(), expected);
     break;
   case TensorProto::DOUBLE:
     if (failed(checkCount(tensor.double_data_size())))
       return failure();
-    std::memcpy(dst, tensor.double_data().data(), expected);
+    if (expected)
+      std::memcpy(dst, tensor.double_data().data(), expected);
     break;
   case TensorProto::INT64:
     if (failed(checkCount(tensor.int64_data_size())))
       return failure();
-    std::memcpy(dst, tensor.int64_data().data(), expected);
+    if (expected)
+      std::memcpy(dst, tensor.int64_data().data(), expected);
     break;
   case TensorProto::UINT32:
   case TensorProto::UINT64:

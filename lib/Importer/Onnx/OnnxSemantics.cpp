@@ -37,6 +37,10 @@ bool resolveSlice(llvm::ArrayRef<int64_t> shape, llvm::ArrayRef<int64_t> starts,
     }
     seen[axis] = true;
     int64_t dim = shape[axis];
+    if (dim < 0) {
+      error = "Slice of a dynamic dimension";
+      return false;
+    }
     int64_t step = steps.empty() ? 1 : steps[i];
     if (step == 0) {
       error = "Slice step is zero";
@@ -55,9 +59,15 @@ bool resolveSlice(llvm::ArrayRef<int64_t> shape, llvm::ArrayRef<int64_t> starts,
       start = std::clamp<int64_t>(start, 0, dim - 1);
       end = std::clamp<int64_t>(end, -1, dim - 1);
     }
-    int64_t size = step > 0 ? (end - start + step - 1) / step
-                            : (start - end + (-step) - 1) / (-step);
-    size = std::max<int64_t>(size, 0);
+    // Count = ceil(distance / |step|) in unsigned arithmetic: a step of
+    // INT64_MIN has no int64_t negation, and a huge step must not overflow
+    // the rounding addend.
+    uint64_t distance = step > 0 ? (end > start ? uint64_t(end - start) : 0)
+                                 : (start > end ? uint64_t(start - end) : 0);
+    uint64_t magnitude = step > 0 ? uint64_t(step) : 0 - uint64_t(step);
+    int64_t size = distance == 0
+                       ? 0
+                       : static_cast<int64_t>((distance - 1) / magnitude + 1);
     out.offsets[axis] = size > 0 ? start : 0;
     out.strides[axis] = step;
     out.sizes[axis] = size;

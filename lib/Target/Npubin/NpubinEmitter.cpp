@@ -69,7 +69,8 @@ bool rawBytes(ElementsAttr value, std::vector<uint8_t> &out) {
     } else {
       if (raw.size() != out.size())
         return false;
-      std::memcpy(out.data(), raw.data(), raw.size());
+      if (!raw.empty()) // an empty vector's data() is null
+        std::memcpy(out.data(), raw.data(), raw.size());
     }
     return true;
   }
