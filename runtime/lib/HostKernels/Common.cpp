@@ -339,4 +339,40 @@ bool intsAttr(const HostNode &node, const char *name, size_t r, int64_t dflt,
   return true;
 }
 
+bool windowOutput(const HostNode &node, const Shape &in, const Shape &kernel,
+                  const Shape &strides, const Shape &dilations,
+                  const Shape &pads, bool ceil, Shape &out, Shape &padBegin,
+                  Shape &padEnd, std::string &why) {
+  std::string autoPad = node.getString("auto_pad", "NOTSET");
+  if (autoPad != "NOTSET" && autoPad != "VALID" && autoPad != "SAME_UPPER" &&
+      autoPad != "SAME_LOWER")
+    return fail(why, node, "unknown auto_pad '", autoPad, "'");
+  if (autoPad != "NOTSET" && node.find("pads"))
+    return fail(why, node, "pads and auto_pad ", autoPad,
+                " cannot be used together");
+  size_t r = in.size();
+  out.resize(r);
+  padBegin.assign(pads.begin(), pads.begin() + r);
+  padEnd.assign(pads.begin() + r, pads.end());
+  for (size_t i = 0; i < r; ++i) {
+    if (kernel[i] < 1 || kernel[i] - 1 > (int64_t(1) << 40) / dilations[i])
+      return fail(why, node, "kernel ", shapeStr(kernel), " dilated by ",
+                  shapeStr(dilations), " is too large or empty");
+    int64_t ek = (kernel[i] - 1) * dilations[i] + 1, d = in[i], st = strides[i];
+    if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
+      out[i] = (d + st - 1) / st;
+      int64_t total = std::max<int64_t>(0, (out[i] - 1) * st + ek - d);
+      padBegin[i] = autoPad == "SAME_UPPER" ? total / 2 : total - total / 2;
+      padEnd[i] = total - padBegin[i];
+      continue;
+    }
+    int64_t span = d + padBegin[i] + padEnd[i] - ek;
+    if (span < 0)
+      return fail(why, node, "kernel ", ek, " (dilated) exceeds the padded ",
+                  "input ", d + padBegin[i] + padEnd[i], " on axis ", i + 2);
+    out[i] = (ceil ? (span + st - 1) / st : span / st) + 1;
+  }
+  return true;
+}
+
 } // namespace npu::rt::hk

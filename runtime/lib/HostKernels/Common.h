@@ -385,6 +385,21 @@ inline void zeroBytes(void *dst, uint64_t n) {
 bool intsAttr(const HostNode &node, const char *name, size_t r, int64_t dflt,
               int64_t min, Shape &v, std::string &why);
 
+/// The output extent of a windowed op (Conv, ConvInteger, QLinearConv, the
+/// poolings) along each spatial axis of `in`, after ONNX's Operators.md:
+/// with auto_pad SAME_UPPER/SAME_LOWER out = ceil(d / stride) and the total
+/// padding split as the mode says; otherwise (NOTSET with `pads` [begins,
+/// ends], or VALID) out = floor (or with `ceil`, ceil) of (d + pads -
+/// dilated kernel) / stride, plus 1. Fills `out`, `padBegin` and `padEnd`;
+/// false with one line on an unknown auto_pad, pads given with auto_pad, an
+/// empty or oversized dilated kernel, or a kernel wider than its padded
+/// input. `kernel`, `strides` and `dilations` hold one value per axis,
+/// strides and dilations >= 1 (intsAttr).
+bool windowOutput(const HostNode &node, const Shape &in, const Shape &kernel,
+                  const Shape &strides, const Shape &dilations,
+                  const Shape &pads, bool ceil, Shape &out, Shape &padBegin,
+                  Shape &padEnd, std::string &why);
+
 } // namespace npu::rt::hk
 
 #endif // NPU_RUNTIME_LIB_HOSTKERNELS_COMMON_H

@@ -66,38 +66,9 @@ bool geometry(const HostNode &node, Pool op, const Shape &s, Geometry &g,
       !intsAttr(node, "dilations", r, 1, 1, g.dilations, why) ||
       !intsAttr(node, "pads", 2 * r, 0, 0, pads, why))
     return false;
-  std::string autoPad = node.getString("auto_pad", "NOTSET");
-  bool ceil = node.getInt("ceil_mode", 0) != 0;
-  if (autoPad != "NOTSET" && node.find("pads"))
-    return fail(why, node, "pads and auto_pad ", autoPad,
-                " cannot be used together");
-  if (autoPad != "NOTSET" && autoPad != "VALID" && autoPad != "SAME_UPPER" &&
-      autoPad != "SAME_LOWER")
-    return fail(why, node, "unknown auto_pad '", autoPad, "'");
-  g.out.resize(r);
-  g.padBegin.assign(pads.begin(), pads.begin() + r);
-  g.padEnd.assign(pads.begin() + r, pads.end());
-  for (size_t i = 0; i < r; ++i) {
-    if (g.kernel[i] - 1 > (int64_t(1) << 40) / g.dilations[i])
-      return fail(why, node, "kernel ", g.kernel[i], " dilated by ",
-                  g.dilations[i], " is too large");
-    int64_t ek = (g.kernel[i] - 1) * g.dilations[i] + 1, d = g.in[i],
-            st = g.strides[i];
-    if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
-      g.out[i] = (d + st - 1) / st;
-      int64_t total = std::max<int64_t>(0, (g.out[i] - 1) * st + ek - d);
-      g.padBegin[i] = autoPad == "SAME_UPPER" ? total / 2 : total - total / 2;
-      g.padEnd[i] = total - g.padBegin[i];
-      continue;
-    }
-    int64_t span = d + g.padBegin[i] + g.padEnd[i] - ek;
-    if (span < 0)
-      return fail(why, node, "kernel ", ek, " (dilated) exceeds the padded ",
-                  "input ", d + g.padBegin[i] + g.padEnd[i], " on axis ",
-                  i + 2);
-    g.out[i] = (ceil ? (span + st - 1) / st : span / st) + 1;
-  }
-  return true;
+  return windowOutput(node, g.in, g.kernel, g.strides, g.dilations, pads,
+                      node.getInt("ceil_mode", 0) != 0, g.out, g.padBegin,
+                      g.padEnd, why);
 }
 
 /// Global pooling: one window covering every spatial axis.
