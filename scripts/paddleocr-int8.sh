@@ -13,9 +13,11 @@
 #
 # Usage: paddleocr-int8.sh --bin DIR --models DIR [--text TEXT] [--work DIR]
 #        [--report DIR] [--method minmax|percentile|entropy]
+#        [--int8-depthwise]   (depthwise convolutions in INT8 too)
 set -euo pipefail
 
 bin="" models="" text="Hello NPU 2026" work="" reports="" method=minmax
+extra=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --bin) bin=$2; shift 2 ;;
@@ -24,6 +26,7 @@ while [ $# -gt 0 ]; do
     --work) work=$2; shift 2 ;;
     --report) reports=$2; shift 2 ;;
     --method) method=$2; shift 2 ;;
+    --int8-depthwise) extra+=(--int8-depthwise); shift ;;
     *) echo "paddleocr-int8: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
@@ -56,7 +59,7 @@ build() {
   [ -n "$reports" ] && report=(--quant-report="$reports/$name-int8.json")
   "$bin/npu-compile" "$models/$model" --input-shape="x:$shape" -o "$work/$name-fp32.npubin"
   "$bin/npu-compile" "$models/$model" --input-shape="x:$shape" -o "$work/$name-int8.npubin" \
-    --quantize=int8 --calibration="$work/cal/$name" --calibration-method="$method" "${report[@]}"
+    --quantize=int8 --calibration="$work/cal/$name" --calibration-method="$method" "${report[@]}" "${extra[@]}"
 }
 # run NAME PRECISION INPUT: outputs in $work/NAME-PRECISION.out; prints cycles.
 run() {

@@ -84,6 +84,7 @@ void buildQuantizedPassPipeline(OpPassManager &pm,
   // Convolutions and activations onto quant types, boundaries inserted.
   QuantizeOptions quantize;
   quantize.keepFloat.assign(options.keepFloat.begin(), options.keepFloat.end());
+  quantize.int8Depthwise = options.int8Depthwise;
   func.addPass(createQuantize(quantize));
   // Drops the FP32 weights the INT8 ones replaced and folds quantize(
   // dequantize(x)) pairs of equal type.

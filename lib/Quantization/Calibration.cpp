@@ -47,6 +47,7 @@ void TensorStats::add(const float *values, size_t n) {
     max_ = std::max(max_, x);
     ++count_;
     double a = std::fabs(x);
+    zeros_ += a == 0;
     if (a == 0 && binWidth_ == 0) {
       ++zeros; // no grid yet: binned once there is one
       continue;
@@ -76,21 +77,40 @@ double percentileThreshold(const TensorStats &stats, double percent) {
 }
 
 double entropyThreshold(const TensorStats &stats) {
-  constexpr int kLevels = 128; // INT8's positive half, as TensorRT
   const int bins = TensorStats::kBins;
   if (stats.binWidth() == 0)
     return 0;
-  const auto &h = stats.histogram();
-  int last = bins;
+  // Quantization levels over [0, threshold]: TensorRT's 128 (the positive
+  // half of a symmetric INT8 grid) for data of both signs; all 256 for
+  // one-sided data, which the asymmetric grid (zero point at an end)
+  // spends entirely on [0, threshold].
+  Range observed = stats.observed();
+  const int levels = observed.min >= 0 || observed.max <= 0 ? 256 : 128;
+  // Exact zeros carry no quantization error (the grid holds 0 exactly):
+  // left out, their spike (ReLU's, padding's) would dominate P and make
+  // clipping the tail look free.
+  std::array<uint64_t, TensorStats::kBins> h = stats.histogram();
+  h[0] -= std::min(h[0], stats.zeros());
+  int first = 0, last = bins;
+  while (first < bins && h[first] == 0)
+    ++first;
   while (last > 0 && h[last - 1] == 0)
     --last;
-  // A threshold past the last nonempty bin clips nothing: the search
-  // stops there (every larger threshold has the same P and a coarser Q).
-  int stop = std::max(kLevels, last);
+  if (first == bins)
+    return 0;
+  // Candidates keep at least `levels` bins of data: from the first nonempty
+  // bin on (TensorRT starts at bin 128 because ReLU-like data starts at 0;
+  // for data offset from zero a threshold just above its lower edge folds
+  // everything into one bin that Q represents exactly, KL 0, and clips the
+  // whole range to nothing). A threshold past the last nonempty bin clips
+  // nothing: the search stops there (every larger one has the same P and a
+  // coarser Q).
+  int start = std::min(bins, first + levels);
+  int stop = std::max(start, last);
   double bestKl = std::numeric_limits<double>::infinity();
   int best = stop;
   std::vector<double> p(bins), q(bins);
-  for (int i = kLevels; i <= stop; ++i) {
+  for (int i = start; i <= stop; ++i) {
     double outliers = 0;
     for (int k = i; k < bins; ++k)
       outliers += double(h[k]);
@@ -101,18 +121,19 @@ double entropyThreshold(const TensorStats &stats) {
     }
     p[i - 1] += outliers;
     pSum += outliers;
-    // Q: the first i bins merged into kLevels levels, each spread evenly
+    // Q: the first i bins merged into `levels` levels, each spread evenly
     // over its nonempty source bins.
     double qSum = 0;
-    for (int j = 0; j < kLevels; ++j) {
-      int start = j * i / kLevels, end = (j + 1) * i / kLevels;
+    for (int j = 0; j < levels; ++j) {
+      int lo = int(int64_t(j) * i / levels);
+      int hi = int(int64_t(j + 1) * i / levels);
       double sum = 0;
       int nonzero = 0;
-      for (int k = start; k < end; ++k) {
+      for (int k = lo; k < hi; ++k) {
         sum += double(h[k]);
         nonzero += h[k] != 0;
       }
-      for (int k = start; k < end; ++k)
+      for (int k = lo; k < hi; ++k)
         q[k] = h[k] != 0 ? sum / nonzero : 0;
       qSum += sum;
     }
@@ -133,6 +154,9 @@ double entropyThreshold(const TensorStats &stats) {
       best = i;
     }
   }
+  // No candidate had a finite divergence: clip nothing.
+  if (!std::isfinite(bestKl))
+    best = stop;
   return best * stats.binWidth();
 }
 

@@ -2,13 +2,14 @@
 //
 // npu-build-example DIR
 // npu-build-example --random-f32=FILE.npy --shape=D0xD1x... [--seed=N]
+//                   [--range=LO,HI]
 //
 // The first form writes DIR/tiled-matmul.npubin (see TiledMatmul.h), an input
 // DIR/a.npy and the host-computed result DIR/expected_c.npy, so that
 //   npu-run DIR/tiled-matmul.npubin --input=DIR/a.npy --output-dir=OUT
 // can be checked with `cmp OUT/c.npy DIR/expected_c.npy`. The second writes a
-// deterministic FP32 array with values in [-4, 4) for tests that need large
-// inputs.
+// deterministic FP32 array with values uniform in [LO, HI) (default
+// [-4, 4)) for tests that need large inputs or data offset from zero.
 //
 //===----------------------------------------------------------------------===//
 
@@ -24,6 +25,7 @@ using namespace npu;
 static int writeRandom(int argc, char **argv) {
   std::string path, shapeSpec;
   unsigned seed = 1;
+  float lo = -4.0f, hi = 4.0f;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a.rfind("--random-f32=", 0) == 0)
@@ -32,6 +34,11 @@ static int writeRandom(int argc, char **argv) {
       shapeSpec = a.substr(8);
     else if (a.rfind("--seed=", 0) == 0)
       seed = unsigned(std::stoul(a.substr(7)));
+    else if (a.rfind("--range=", 0) == 0 &&
+             std::sscanf(a.c_str() + 8, "%f,%f", &lo, &hi) != 2) {
+      std::fprintf(stderr, "npu-build-example: error: --range takes LO,HI\n");
+      return 1;
+    }
   }
   std::vector<int64_t> shape;
   size_t count = 1, pos = 0;
@@ -50,7 +57,7 @@ static int writeRandom(int argc, char **argv) {
   uint32_t state = seed * 2654435761u + 1;
   for (float &v : values) {
     state = state * 1664525u + 1013904223u; // Numerical Recipes LCG
-    v = float(state >> 8) / float(1u << 24) * 8.0f - 4.0f;
+    v = float(state >> 8) / float(1u << 24) * (hi - lo) + lo;
   }
   std::string error;
   if (!rt::writeFileAtomically(

@@ -5,7 +5,8 @@
 //             [--target=NAME] [-o OUT] [--report=FILE.json]
 //             [--quantize=int8 --calibration=DIR
 //              [--calibration-method=minmax|percentile|entropy]
-//              [--keep-float=NODE,...] [--quant-report=FILE.json]]
+//              [--keep-float=NODE,...] [--int8-depthwise]
+//              [--quant-report=FILE.json]]
 //
 // Phases (IREE's --compile-to convention, see npu/Pipelines/Pipelines.h):
 // `npu` stops after import, `optimized` after graph simplification, `tiled`
@@ -125,6 +126,12 @@ cl::list<std::string> keepFloat("keep-float",
                                 cl::desc("ONNX nodes to leave in FP32"),
                                 cl::CommaSeparated, cl::value_desc("node,..."),
                                 cl::cat(category));
+cl::opt<bool> int8Depthwise(
+    "int8-depthwise",
+    cl::desc("Quantize depthwise convolutions too (on the MAC array with "
+             "block-diagonal weights): faster, less accurate on "
+             "MobileNet-style models"),
+    cl::cat(category));
 cl::opt<std::string> quantReportPath(
     "quant-report",
     cl::desc("Write per-layer SQNR and cosine similarity of the INT8 model "
@@ -314,10 +321,10 @@ int main(int argc, char **argv) {
   };
   std::string quantReport;
   if (quantize.empty()) {
-    if (!calibrationDir.empty() || !keepFloat.empty() ||
+    if (!calibrationDir.empty() || !keepFloat.empty() || int8Depthwise ||
         !quantReportPath.empty())
-      return error("--calibration, --keep-float and --quant-report need "
-                   "--quantize=int8");
+      return error("--calibration, --keep-float, --int8-depthwise and "
+                   "--quant-report need --quantize=int8");
     if (!runPhases(npu::CompilePhase::Npu, compileTo, {}))
       return 1;
   } else {
@@ -346,6 +353,7 @@ int main(int argc, char **argv) {
     npu::QuantizationOptions q;
     q.enabled = true;
     q.keepFloat.assign(keepFloat.begin(), keepFloat.end());
+    q.int8Depthwise = int8Depthwise;
     if (!runPhases(npu::CompilePhase::Optimized, npu::CompilePhase::Quantized,
                    q))
       return 1;

@@ -60,6 +60,7 @@ private:
   /// Whether `op` will read INT8: an INT8-capable convolution or
   /// activation this pass quantizes.
   bool willBeInt8(Operation *op);
+  bool isInt8Conv(ConvOp conv);
   /// The constant `w` (FP32 values of `weight`'s type) quantized
   /// symmetrically per slice along `axis`, created before `user`; `scales`
   /// receives the per-channel scales.
@@ -161,13 +162,15 @@ Value QuantizePass::quantizeWeights(OpBuilder &b, Operation *user, Value weight,
       DenseElementsAttr::get(withElementType(type, i8), ArrayRef(q)));
 }
 
-/// A convolution the backend runs on the MAC array (its BackendOpInterface
-/// says so: depthwise ones run on the vector unit, in FP32) with constant
-/// FP32 weights.
-static bool isMacConv(ConvOp conv) {
+/// A convolution with constant FP32 weights that the backend runs in INT8
+/// (its BackendOpInterface says so: on the MAC array, depthwise ones
+/// included when their channels make blocks of at least 8) and the policy
+/// quantizes (depthwise ones only with int8-depthwise).
+bool QuantizePass::isInt8Conv(ConvOp conv) {
   auto backend = dyn_cast<BackendOpInterface>(conv.getOperation());
   Attribute w;
-  return backend && backend.getExecutionUnit() == ExecutionUnit::mac &&
+  return backend && backend.supportsInt8() &&
+         (int8Depthwise || !conv.isDepthwise()) &&
          conv.getType().getElementType().isF32() &&
          matchPattern(conv.getWeight(), m_Constant(&w));
 }
@@ -176,7 +179,7 @@ bool QuantizePass::willBeInt8(Operation *op) {
   if (keptFloat(op))
     return false;
   if (auto conv = dyn_cast<ConvOp>(op))
-    return isMacConv(conv);
+    return isInt8Conv(conv);
   // An activation is a lookup table when its result goes on in INT8;
   // feeding FP32 readers, it stays FP32 (one quantization fewer, and fused
   // into the convolution before it).
@@ -192,7 +195,7 @@ bool QuantizePass::willBeInt8(Operation *op) {
 LogicalResult QuantizePass::quantizeConv(ConvOp conv, OpBuilder &b) {
   auto wType = conv.getWeight().getType();
   int64_t cout = wType.getDimSize(0);
-  if (!isMacConv(conv))
+  if (!isInt8Conv(conv))
     return failure();
   SmallVector<float> w, bias;
   Attribute wAttr, bAttr;

@@ -55,6 +55,8 @@ void buildIsaPassPipeline(mlir::OpPassManager &pm, llvm::StringRef target);
 struct QuantizationOptions {
   bool enabled = false;
   std::vector<std::string> keepFloat; ///< ONNX node names left in FP32.
+  /// Depthwise convolutions in INT8 too (npu-quantize's int8-depthwise).
+  bool int8Depthwise = false;
 };
 
 /// optimized -> quantized: npu-quantize, then folding of the boundaries

@@ -17,11 +17,19 @@
 //   minmax      the observed [min, max] (TFLite's default calibration).
 //   percentile  |x| clipped at the given percentile of the histogram
 //               (default 99.99 %), intersected with [min, max].
-//   entropy     the threshold whose 128-level quantization of the |x|
-//               histogram has the least KL divergence from it: S. Migacz,
-//               "8-bit Inference with TensorRT", GTC 2017, slides 30-37.
-//               Thresholds from bin 128 to 2048, outliers folded into the
-//               last kept bin, Q expanded uniformly over P's nonzero bins.
+//   entropy     the threshold whose quantization of the |x| histogram
+//               has the least KL divergence from it: S. Migacz, "8-bit
+//               Inference with TensorRT", GTC 2017, slides 30-37.
+//               Outliers folded into the last kept bin, Q expanded
+//               uniformly over P's nonzero bins. TensorRT's 128 levels for
+//               data of both signs, 256 for one-sided data (the asymmetric
+//               grid spends them all on [0, t]); thresholds from `levels`
+//               bins past the first nonempty bin (TensorRT: bin 128), so
+//               data offset from zero is never clipped to nothing; no
+//               finite divergence clips nothing. Exact zeros (ReLU's,
+//               padding's) are left out of P: the grid represents 0
+//               exactly, and their spike would make clipping the tail look
+//               free.
 //
 //===----------------------------------------------------------------------===//
 
@@ -59,12 +67,14 @@ public:
   /// Width of one |x| bin; the histogram covers [0, kBins * binWidth()).
   double binWidth() const { return binWidth_; }
   const std::array<uint64_t, kBins> &histogram() const { return hist_; }
+  /// How many of the values were exactly 0 (counted in bin 0 as well).
+  uint64_t zeros() const { return zeros_; }
 
 private:
   void grow(double absValue);
 
   double min_ = 0, max_ = 0;
-  uint64_t count_ = 0;
+  uint64_t count_ = 0, zeros_ = 0;
   double binWidth_ = 0; // 0 until the first nonzero value
   std::array<uint64_t, kBins> hist_{};
 };
@@ -73,7 +83,8 @@ private:
 /// edge of the bin where the cumulative count reaches it).
 double percentileThreshold(const TensorStats &stats, double percent);
 
-/// The |x| threshold minimising KL(P || Q) (TensorRT's entropy method).
+/// The |x| threshold minimising KL(P || Q) (TensorRT's entropy method, as
+/// adapted above); 0 when every value is 0.
 double entropyThreshold(const TensorStats &stats);
 
 /// The range `method` chooses: for percentile and entropy, the observed

@@ -265,8 +265,24 @@ MatmulTiles chooseMatmulTiles(const rt::TargetDesc &t, int64_t M, int64_t N,
 bool convGeometry(ConvOp op, MacConv &g);
 
 /// Whether a 1-D or 2-D convolution is depthwise (one input and one output
-/// channel per group): it runs on the vector unit.
+/// channel per group). FP32 ones run on the vector unit, INT8 ones on the
+/// MAC array (blockDiagonalDepthwise).
 bool isDepthwise(const MacConv &g);
+
+/// The fewest channels per block for which an INT8 depthwise convolution
+/// runs on the MAC array (npu-quantize quantizes depthwise convolutions
+/// whose channel count is a multiple of it). A compiler choice: the array
+/// takes B channels per output pixel and tap in one INT8 cycle, the vector
+/// unit 16 FP32 lanes in two (multiply, add), so from B = 8 on the array is
+/// at least as fast, and INT8 moves a quarter of the bytes.
+constexpr int64_t kMinDepthwiseBlock = 8;
+
+/// An INT8 depthwise convolution of `g` as a grouped convolution on the MAC
+/// array with block-diagonal weights: blocks of B channels, B the largest
+/// divisor of the channel count not above the array's rows and columns;
+/// `g` becomes C / B groups of B input and output channels (channel
+/// indices unchanged). Returns B.
+int64_t blockDiagonalDepthwise(const rt::TargetDesc &t, MacConv &g);
 
 /// Tiles of a depthwise convolution on the vector unit: output rows and
 /// columns, channels (in `c`) under the scratchpad's two slabs, weight

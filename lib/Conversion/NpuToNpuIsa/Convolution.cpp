@@ -160,6 +160,19 @@ bool isDepthwise(const MacConv &g) {
   return g.cin == 1 && g.cout == 1 && g.groups > 1 && g.d == 1 && g.spanZ == 1;
 }
 
+int64_t blockDiagonalDepthwise(const rt::TargetDesc &t, MacConv &g) {
+  int64_t limit = std::min<int64_t>(t.arrayRows, t.arrayCols);
+  int64_t block = 1;
+  for (int64_t b = std::min(limit, g.groups); b > 1; --b)
+    if (g.groups % b == 0) {
+      block = b;
+      break;
+    }
+  g.groups /= block;
+  g.cin = g.cout = block;
+  return block;
+}
+
 namespace {
 
 /// How an epilogue operand that is not computed in the tile is read: per
@@ -532,10 +545,12 @@ LogicalResult Codegen::emitConv(ConvOp op, int64_t layer) {
   if (!noteEpilogue(g, op.getResult(), epilogue))
     return op.emitError("backend: a fused epilogue reads an unsupported "
                         "operand");
-  if (int8 && (isDepthwise(g) || !op.getWeight().getDefiningOp<ConstantOp>()))
+  if (int8 && !op.getWeight().getDefiningOp<ConstantOp>())
     return op.emitError("backend: INT8 convolutions run on the MAC array "
                         "with constant weights");
-  if (isDepthwise(g)) {
+  if (int8 && isDepthwise(g)) // weights expanded by the DRAM planner
+    blockDiagonalDepthwise(target, g);
+  else if (isDepthwise(g)) {
     // [C][1][taps] -> [taps][C].
     if (failed(emitWeightRearrangement(op, op.getWeight(), {taps, g.groups},
                                        {1, taps}, layer)))
@@ -1067,9 +1082,10 @@ LogicalResult requantTable(Operation *op,
 
 namespace {
 
-/// Convolutions: on the MAC array, or (depthwise) on the vector unit; the
-/// tiles {oh, ow, m, c} (MAC) or {oh, ow, c} (depthwise) from the cost
-/// models above, the epilogue's scratchpad reserved.
+/// Convolutions: on the MAC array (INT8 depthwise ones with block-diagonal
+/// weights), or (FP32 depthwise) on the vector unit; the tiles
+/// {oh, ow, m, c} (MAC) or {oh, ow, c} (vector) from the cost models above,
+/// the epilogue's scratchpad reserved.
 struct ConvModel : BackendOpInterface::ExternalModel<ConvModel, ConvOp> {
   LogicalResult
   getConstantTables(Operation *op, const rt::TargetDesc &,
@@ -1078,9 +1094,15 @@ struct ConvModel : BackendOpInterface::ExternalModel<ConvModel, ConvOp> {
   }
   ExecutionUnit getExecutionUnit(Operation *op) const {
     MacConv g;
-    return convGeometry(cast<ConvOp>(op), g) && isDepthwise(g)
+    return convGeometry(cast<ConvOp>(op), g) && isDepthwise(g) &&
+                   !hasInt8Input(op)
                ? ExecutionUnit::vector
                : ExecutionUnit::mac;
+  }
+  bool supportsInt8(Operation *op) const {
+    MacConv g;
+    return convGeometry(cast<ConvOp>(op), g) &&
+           (!isDepthwise(g) || g.groups % kMinDepthwiseBlock == 0);
   }
   DictionaryAttr chooseTiles(Operation *op, const rt::TargetDesc &target,
                              ArrayRef<Operation *> epilogue) const {
@@ -1089,7 +1111,9 @@ struct ConvModel : BackendOpInterface::ExternalModel<ConvModel, ConvOp> {
     if (!convGeometry(conv, g) || !noteEpilogue(g, conv.getResult(), epilogue))
       return nullptr;
     Builder b(op->getContext());
-    if (isDepthwise(g)) {
+    if (isDepthwise(g) && hasInt8Input(op))
+      blockDiagonalDepthwise(target, g);
+    else if (isDepthwise(g)) {
       ConvTiles t = chooseDepthwiseTiles(target, g);
       return t.c ? tilesAttr(b, {{"oh", t.oh}, {"ow", t.ow}, {"c", t.c}})
                  : nullptr;

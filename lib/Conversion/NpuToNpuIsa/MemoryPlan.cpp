@@ -23,11 +23,13 @@ namespace {
 /// ONNX convolution weights [M][C/group][KH][KW] (KH absent in 1-D), or
 /// transposed convolution weights [C][M/group][KH][KW], rearranged to
 /// [group][KH][KW][C/group][M/group]: per tap, the K x N matrix of the MAC
-/// array; depthwise weights (one input and one output channel per group,
-/// computed on the vector unit) to [KH][KW][C].
+/// array; depthwise weights (one input and one output channel per group)
+/// computed on the vector unit to [KH][KW][C], and for the MAC array
+/// (`block` > 0, INT8) to block-diagonal [C/block][KH][KW][block][block]
+/// (channel g*block + i's taps on the diagonal of block g, zeros elsewhere).
 std::optional<ElementsAttr> convWeightsForArray(ConstantOp c, int64_t groups,
-                                                bool transposed,
-                                                bool depthwise) {
+                                                bool transposed, bool depthwise,
+                                                int64_t block) {
   auto type = cast<RankedTensorType>(c.getType());
   if (type.getRank() < 3)
     return std::nullopt;
@@ -37,10 +39,21 @@ std::optional<ElementsAttr> convWeightsForArray(ConstantOp c, int64_t groups,
     taps *= k;
   int64_t Cg = transposed ? type.getDimSize(0) / groups : type.getDimSize(1);
   int64_t Mg = transposed ? type.getDimSize(1) : type.getDimSize(0) / groups;
-  // src[i]: the ONNX-ordered element that lands at position i.
+  // src[i]: the ONNX-ordered element that lands at position i (-1: zero).
   SmallVector<int64_t> src(type.getNumElements());
   SmallVector<int64_t> shape;
-  if (depthwise) {
+  if (block > 0) {
+    int64_t blocks = groups / block;
+    src.assign(groups * taps * block, -1);
+    for (int64_t g = 0; g < blocks; ++g)
+      for (int64_t tap = 0; tap < taps; ++tap)
+        for (int64_t i = 0; i < block; ++i)
+          src[((g * taps + tap) * block + i) * block + i] =
+              (g * block + i) * taps + tap;
+    shape = {blocks};
+    shape.append(spatial.begin(), spatial.end());
+    shape.append({block, block});
+  } else if (depthwise) {
     // Depthwise, for the vector unit: [KH][KW][C], channels innermost.
     for (int64_t g = 0; g < groups; ++g)
       for (int64_t tap = 0; tap < taps; ++tap)
@@ -67,7 +80,7 @@ std::optional<ElementsAttr> convWeightsForArray(ConstantOp c, int64_t groups,
     auto values = llvm::to_vector(dense.getValues<int8_t>());
     SmallVector<int8_t> out(src.size());
     for (auto [i, from] : llvm::enumerate(src))
-      out[i] = values[from];
+      out[i] = from < 0 ? 0 : values[from];
     return DenseElementsAttr::get(
         RankedTensorType::get(shape, dense.getElementType()), ArrayRef(out));
   }
@@ -76,7 +89,7 @@ std::optional<ElementsAttr> convWeightsForArray(ConstantOp c, int64_t groups,
     return std::nullopt;
   SmallVector<float> out(src.size());
   for (auto [i, from] : llvm::enumerate(src))
-    out[i] = w[from];
+    out[i] = from < 0 ? 0.0f : w[from];
   return makeFloatConstant(RankedTensorType::get(shape, type.getElementType()),
                            out, "conv_weights");
 }
@@ -175,12 +188,18 @@ LogicalResult Codegen::planDram(func::ReturnOp ret) {
       bool transposed = isa<ConvTransposeOp>(user);
       int64_t groups = transposed ? cast<ConvTransposeOp>(user).getGroup()
                                   : cast<ConvOp>(user).getGroup();
+      // An INT8 depthwise convolution on the MAC array: block-diagonal.
+      MacConv g;
+      bool depthwise =
+          !transposed && convGeometry(cast<ConvOp>(user), g) && isDepthwise(g);
+      int64_t block = 0;
+      if (depthwise && hasInt8Input(user))
+        block = blockDiagonalDepthwise(target, g);
+      // (The weights' shape and `groups` decide depthwise and the block.)
       auto [it, inserted] = byGroup.try_emplace(transposed ? -groups : groups);
       if (inserted) {
-        std::optional<ElementsAttr> rearranged = convWeightsForArray(
-            c, groups, transposed,
-            cast<BackendOpInterface>(user).getExecutionUnit() ==
-                ExecutionUnit::vector);
+        std::optional<ElementsAttr> rearranged =
+            convWeightsForArray(c, groups, transposed, depthwise, block);
         if (!rearranged)
           return user->emitError("backend: convolution weights are not FP32 "
                                  "constants");

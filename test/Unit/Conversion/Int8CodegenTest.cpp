@@ -245,6 +245,17 @@ TEST(Int8Codegen, GroupedConvAndPointwise) {
   runInt8Conv({32, 7, 7, 64, 1, 1, 0, 1, -128, -128, 0.03125, 0.125});
 }
 
+TEST(Int8Codegen, DepthwiseConvOnTheArrayBlockDiagonal) {
+  // Depthwise (group = C = M) on the MAC array with block-diagonal weights:
+  // 48 channels in blocks of 8 on npu-v1-small, padded with the input zero
+  // point, strided, INT8 and FP32 results.
+  runInt8Conv({48, 14, 15, 48, 3, 1, 1, 48, -7, 5, 0.0625, 0.03125});
+  runInt8Conv({24, 17, 13, 24, 5, 2, 2, 24, 11, -3, 0.125, 0.0625});
+  Int8Conv f{40, 9, 9, 40, 3, 1, 1, 40, -9, 0, 0.0625, 1.0};
+  f.floatOut = true;
+  runInt8Conv(f);
+}
+
 TEST(Int8Codegen, ConvWithFloatResult) {
   Int8Conv t{24, 13, 17, 20, 3, 1, 1, 1, -9, 0, 0.0625, 1.0};
   t.floatOut = true;

@@ -12,6 +12,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <vector>
@@ -102,6 +103,55 @@ TEST(Calibration, EntropyKeepsAnUnclippedUniformRange) {
     v.push_back(float(i) / 50000.0f * 4.0f);
   s.add(v.data(), v.size());
   EXPECT_NEAR(entropyThreshold(s), 4.0, 4.0 * 0.05);
+}
+
+TEST(Calibration, EntropyNeverClipsOffsetDataToNothing) {
+  // A CNN input spanning [3.99, 12.41] (no mass near 0): searching from
+  // TensorRT's bin 128 chose t = 3.99, below every value (all saturate).
+  TensorStats s;
+  std::mt19937 gen(3);
+  std::normal_distribution<float> normal(8.2f, 1.4f);
+  std::vector<float> v;
+  for (int i = 0; i < 100000; ++i)
+    v.push_back(std::clamp(normal(gen), 3.99f, 12.41f));
+  s.add(v.data(), v.size());
+  Range r = chooseRange(s, CalibrationMethod::Entropy);
+  EXPECT_EQ(r.min, s.observed().min);
+  // Keeps the bulk: at least mean + 2 sigma.
+  EXPECT_GT(r.max, 8.2 + 2 * 1.4);
+  EXPECT_LE(r.max, 12.41 + 1e-6);
+}
+
+TEST(Calibration, EntropyOfANarrowSpikeFarFromZeroKeepsItAll) {
+  // Every value in [10, 10.1]: no candidate keeps 256 bins of data, so
+  // the search has one candidate past the data and nothing is clipped.
+  TensorStats s;
+  std::vector<float> v;
+  for (int i = 0; i <= 1000; ++i)
+    v.push_back(10.0f + 0.1f * float(i) / 1000.0f);
+  s.add(v.data(), v.size());
+  Range r = chooseRange(s, CalibrationMethod::Entropy);
+  EXPECT_FLOAT_EQ(float(r.min), 10.0f);
+  EXPECT_FLOAT_EQ(float(r.max), 10.1f);
+}
+
+TEST(Calibration, EntropyOfNegativeOffsetDataMirrorsPositive) {
+  TensorStats pos, neg;
+  std::mt19937 gen(5);
+  std::normal_distribution<float> normal(6.0f, 1.0f);
+  std::vector<float> a, b;
+  for (int i = 0; i < 50000; ++i) {
+    float x = std::max(normal(gen), 2.0f);
+    a.push_back(x);
+    b.push_back(-x);
+  }
+  pos.add(a.data(), a.size());
+  neg.add(b.data(), b.size());
+  Range rp = chooseRange(pos, CalibrationMethod::Entropy);
+  Range rn = chooseRange(neg, CalibrationMethod::Entropy);
+  EXPECT_EQ(rp.max, -rn.min);
+  EXPECT_EQ(rp.min, -rn.max);
+  EXPECT_GT(rp.max, 8.0);
 }
 
 TEST(Calibration, ParsesMethodNames) {

@@ -28,6 +28,8 @@ def Npu_BackendOpInterface : OpInterface<"BackendOpInterface"> {
       this instance (its types, attributes, constant operands) for
       `target`; when not, `reason` is one line naming what is missing. An
       op without this interface is not compilable at all.
+    - `supportsInt8()`: whether the backend runs this op with INT8
+      operands; `npu-quantize` makes an op INT8 only when it does.
     - `getConstantTables(target, tables)`: the constant tables the op reads
       from DRAM besides its operands, each under a role (`requant`: INT8
       requantization parameters, `lut`: a lookup table, `reciprocals`: an
@@ -44,6 +46,11 @@ def Npu_BackendOpInterface : OpInterface<"BackendOpInterface"> {
   let methods = [
     InterfaceMethod<"The unit the op runs on.",
       "::npu::ExecutionUnit", "getExecutionUnit">,
+    InterfaceMethod<[{
+        Whether the backend runs the op with INT8 operands (on any target);
+        `npu-quantize` quantizes only such ops.
+      }],
+      "bool", "supportsInt8", (ins), "", [{ return false; }]>,
     InterfaceMethod<[{
         Whether the backend can compile the op for `target`; otherwise sets
         `reason` (one line, no trailing period) and returns false.

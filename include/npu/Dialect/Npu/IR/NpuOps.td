@@ -199,6 +199,16 @@ def Npu_ConvOp : Npu_Op<"conv", [Pure]> {
   let assemblyFormat = [{
     $input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)
   }];
+  let extraClassDeclaration = [{
+    /// A 1-D or 2-D convolution with one input and one output channel per
+    /// group, and more than one group.
+    bool isDepthwise() {
+      auto w = ::llvm::cast<::mlir::RankedTensorType>(getWeight().getType());
+      int64_t rank = w.getRank();
+      return (rank == 3 || rank == 4) && getGroup() > 1 &&
+             w.getDimSize(1) == 1 && w.getDimSize(0) == int64_t(getGroup());
+    }
+  }];
   let hasVerifier = 1;
 }
 

@@ -94,8 +94,9 @@ def Quantize : Pass<"npu-quantize", "mlir::func::FuncOp"> {
     --quantize=int8` attaches after running the FP32 model over the
     calibration set (docs/quantization.md).
 
-    - Convolutions on the MAC array (not depthwise ones, which run on the
-      vector unit in FP32) with constant weights: the input becomes
+    - Convolutions the backend runs in INT8 (`supportsInt8()`: on the MAC
+      array; depthwise ones, whose channel count is a multiple of 8, only
+      with `int8-depthwise`) with constant weights: the input becomes
       `!quant.uniform<i8:f32, s:zp>` (asymmetric per tensor, TFLite's
       nudged zero point), the weights `!quant.uniform<i8<-127:127>:f32:0,
       {...}>` per output channel. When every reader of the result takes
@@ -129,6 +130,10 @@ def Quantize : Pass<"npu-quantize", "mlir::func::FuncOp"> {
   let options = [
     ListOption<"keepFloat", "keep-float", "std::string",
                "ONNX node names to leave in FP32">,
+    Option<"int8Depthwise", "int8-depthwise", "bool", "false",
+           "Quantize depthwise convolutions too (the MAC array with "
+           "block-diagonal weights): faster, but their per-tensor INT8 "
+           "inputs cost MobileNet-style models accuracy">,
   ];
   let dependentDialects = ["npu::NpuDialect", "mlir::quant::QuantDialect"];
 }
