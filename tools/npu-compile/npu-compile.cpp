@@ -5,7 +5,7 @@
 //             [--target=NAME] [-o OUT] [--report=FILE.json]
 //             [--quantize=int8 --calibration=DIR
 //              [--calibration-method=minmax|percentile|entropy]
-//              [--keep-float=NODE,...] [--int8-depthwise]
+//              [--keep-float=NODE,...] [--int8-depthwise] [--min-sqnr=DB]
 //              [--quant-report=FILE.json]]
 //
 // Phases (IREE's --compile-to convention, see npu/Pipelines/Pipelines.h):
@@ -55,6 +55,9 @@
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include <cmath>
+#include <optional>
 
 using namespace llvm;
 
@@ -132,6 +135,12 @@ cl::opt<bool> int8Depthwise(
              "block-diagonal weights): faster, less accurate on "
              "MobileNet-style models"),
     cl::cat(category));
+cl::opt<double> minSqnr(
+    "min-sqnr",
+    cl::desc("Mixed precision: keep the INT8 layers that add the most noise "
+             "in FP32 until every graph output's SQNR against FP32 on the "
+             "calibration set is at least DB (the quant report lists them)"),
+    cl::value_desc("dB"), cl::init(-INFINITY), cl::cat(category));
 cl::opt<std::string> quantReportPath(
     "quant-report",
     cl::desc("Write per-layer SQNR and cosine similarity of the INT8 model "
@@ -322,9 +331,9 @@ int main(int argc, char **argv) {
   std::string quantReport;
   if (quantize.empty()) {
     if (!calibrationDir.empty() || !keepFloat.empty() || int8Depthwise ||
-        !quantReportPath.empty())
-      return error("--calibration, --keep-float, --int8-depthwise and "
-                   "--quant-report need --quantize=int8");
+        minSqnr.getNumOccurrences() || !quantReportPath.empty())
+      return error("--calibration, --keep-float, --int8-depthwise, "
+                   "--min-sqnr and --quant-report need --quantize=int8");
     if (!runPhases(npu::CompilePhase::Npu, compileTo, {}))
       return 1;
   } else {
@@ -354,10 +363,23 @@ int main(int argc, char **argv) {
     q.enabled = true;
     q.keepFloat.assign(keepFloat.begin(), keepFloat.end());
     q.int8Depthwise = int8Depthwise;
+    std::optional<json::Value> searched;
+    if (minSqnr.getNumOccurrences()) {
+      if (!std::isfinite(minSqnr))
+        return error("--min-sqnr takes a finite number of dB");
+      json::Value value = nullptr;
+      if (failed(npu::keepFloatForSqnr(*reference, samples, targetName, minSqnr,
+                                       q, value, message)))
+        return error(message);
+      searched = std::move(value);
+    }
     if (!runPhases(npu::CompilePhase::Optimized, npu::CompilePhase::Quantized,
                    q))
       return 1;
-    if (!quantReportPath.empty()) {
+    if (searched && !quantReportPath.empty()) {
+      raw_string_ostream os(quantReport);
+      os << formatv("{0:2}", *searched) << "\n";
+    } else if (!quantReportPath.empty()) {
       FailureOr<json::Value> value = npu::buildQuantReport(
           *reference, **module, samples, targetName, message);
       if (failed(value))

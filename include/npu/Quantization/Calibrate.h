@@ -17,6 +17,7 @@
 #ifndef NPU_QUANTIZATION_CALIBRATE_H
 #define NPU_QUANTIZATION_CALIBRATE_H
 
+#include "npu/Pipelines/Pipelines.h"
 #include "npu/Quantization/Calibration.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -58,7 +59,8 @@ mlir::LogicalResult calibrate(mlir::ModuleOp module,
 /// The quantization report (TPU-MLIR's --compare_all is the model):
 ///   {"samples", "layers": [{"name" (ONNX node), "op", "input_scale",
 ///     "input_zero_point", "scale", "zero_point" (INT8 results only),
-///     "weight_scale_min", "weight_scale_max", "sqnr_db", "cosine"}...],
+///     "weight_scale_min", "weight_scale_max", "sqnr_db", "cosine",
+///     "input_layer" (the reported layer its first operand comes from)}...],
 ///    "outputs": [{"name", "sqnr_db", "cosine"}...]}
 /// per INT8 op of `quantized` (phase `quantized`) against the same node's
 /// FP32 result in `reference` (phase `optimized`), over every sample.
@@ -68,6 +70,24 @@ llvm::FailureOr<llvm::json::Value>
 buildQuantReport(mlir::ModuleOp reference, mlir::ModuleOp quantized,
                  llvm::ArrayRef<CalibrationSample> samples,
                  llvm::StringRef target, std::string &error);
+
+/// Mixed precision by sensitivity: quantizes a clone of `reference` (phase
+/// `optimized`, calibrated) with `options`, measures it with
+/// buildQuantReport over `samples`, and while the graph outputs' SQNR (the
+/// worst output, in dB) is below `minSqnrDb` adds to `options.keepFloat` the
+/// INT8 layers that add the most noise (a layer's noise-to-signal ratio
+/// minus that of its `input_layer`), a sixteenth of the candidates (at
+/// least one) per round, and measures again. Ends when the target holds or
+/// no INT8 layer adds noise; `report` is the last measurement with a
+/// "mixed_precision" object: {"min_sqnr_db", "output_sqnr_db", "met",
+/// "rounds", "kept_float": [ONNX node names added]}. Fails with one line in
+/// `error` when quantizing, compiling or running fails.
+mlir::LogicalResult keepFloatForSqnr(mlir::ModuleOp reference,
+                                     llvm::ArrayRef<CalibrationSample> samples,
+                                     llvm::StringRef target, double minSqnrDb,
+                                     QuantizationOptions &options,
+                                     llvm::json::Value &report,
+                                     std::string &error);
 
 } // namespace npu
 

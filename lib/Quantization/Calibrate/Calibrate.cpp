@@ -13,6 +13,8 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/Pass/PassManager.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 
@@ -353,6 +355,9 @@ buildQuantReport(ModuleOp reference, ModuleOp quantized,
       return failure();
   }
   llvm::json::Array layers, outputs;
+  llvm::DenseSet<Operation *> reported;
+  for (const Pair &pair : pairs)
+    reported.insert(pair.q.getDefiningOp());
   for (auto [j, pair] : llvm::enumerate(pairs)) {
     const Acc &a = acc[graphOutputs + j];
     Operation *op = pair.q.getDefiningOp();
@@ -360,6 +365,15 @@ buildQuantReport(ModuleOp reference, ModuleOp quantized,
                              {"op", op->getName().stripDialect().str()},
                              {"sqnr_db", a.sqnr()},
                              {"cosine", a.cosine()}};
+    // The nearest reported layer its first operand comes from (through
+    // quantize, dequantize, reshapes and FP32 ops), if any.
+    for (Operation *def = op->getOperand(0).getDefiningOp(); def;
+         def = def->getNumOperands() ? def->getOperand(0).getDefiningOp()
+                                     : nullptr)
+      if (reported.contains(def)) {
+        layer["input_layer"] = onnxNodeOf(def).first;
+        break;
+      }
     // The result's parameters; an FP32 result has none.
     if (auto type = dyn_cast<quant::UniformQuantizedType>(
             cast<RankedTensorType>(pair.q.getType()).getElementType())) {
@@ -395,6 +409,88 @@ buildQuantReport(ModuleOp reference, ModuleOp quantized,
       llvm::json::Object{{"samples", int64_t(samples.size())},
                          {"layers", std::move(layers)},
                          {"outputs", std::move(outputs)}});
+}
+
+LogicalResult keepFloatForSqnr(ModuleOp reference,
+                               ArrayRef<CalibrationSample> samples,
+                               StringRef target, double minSqnrDb,
+                               QuantizationOptions &options,
+                               llvm::json::Value &report, std::string &error) {
+  // Noise-to-signal ratio of an SQNR in dB (an exact result, null, has 0).
+  auto nsr = [](const llvm::json::Value *db) {
+    std::optional<double> v = db ? db->getAsNumber() : std::nullopt;
+    return v ? std::pow(10.0, -*v / 10) : 0.0;
+  };
+  llvm::StringSet<> kept;
+  for (const std::string &name : options.keepFloat)
+    kept.insert(name);
+  SmallVector<std::string> added;
+  for (unsigned round = 1;; ++round) {
+    OwningOpRef<ModuleOp> quantized = reference.clone();
+    std::string diagnostic;
+    ScopedDiagnosticHandler handler(reference.getContext(),
+                                    [&](Diagnostic &diag) {
+                                      if (diagnostic.empty())
+                                        diagnostic = diag.str();
+                                      return success();
+                                    });
+    PassManager pm(reference.getContext());
+    buildQuantizedPassPipeline(pm, options);
+    if (failed(pm.run(*quantized)))
+      return error = "quantizing: " + diagnostic, failure();
+    FailureOr<llvm::json::Value> measured =
+        buildQuantReport(reference, *quantized, samples, target, error);
+    if (failed(measured))
+      return failure();
+    llvm::json::Object *object = measured->getAsObject();
+    double outputNsr = 0;
+    for (const llvm::json::Value &out : *object->getArray("outputs"))
+      outputNsr = std::max(outputNsr, nsr(out.getAsObject()->get("sqnr_db")));
+    double outputDb = outputNsr > 0 ? -10 * std::log10(outputNsr) : INFINITY;
+    // The layers that add the most noise: each one's noise-to-signal ratio
+    // minus its input layer's (what this layer's own quantization adds).
+    llvm::StringMap<double> layerNsr;
+    for (const llvm::json::Value &l : *object->getArray("layers"))
+      layerNsr[*l.getAsObject()->getString("name")] =
+          nsr(l.getAsObject()->get("sqnr_db"));
+    SmallVector<std::pair<double, std::string>> candidates;
+    for (const llvm::json::Value &l : *object->getArray("layers")) {
+      const llvm::json::Object &layer = *l.getAsObject();
+      std::string name = layer.getString("name")->str();
+      if (kept.contains(name))
+        continue;
+      std::optional<StringRef> input = layer.getString("input_layer");
+      double own = layerNsr[name] - (input ? layerNsr.lookup(*input) : 0.0);
+      if (own > 0)
+        candidates.push_back({-own, name});
+    }
+    bool met = outputDb >= minSqnrDb;
+    if (met || candidates.empty()) {
+      llvm::json::Array names;
+      for (const std::string &name : added)
+        names.push_back(name);
+      (*object)["mixed_precision"] = llvm::json::Object{
+          {"min_sqnr_db", minSqnrDb},
+          {"output_sqnr_db",
+           std::isfinite(outputDb)
+               ? llvm::json::Value(std::round(outputDb * 100) / 100)
+               : llvm::json::Value(nullptr)},
+          {"met", met},
+          {"rounds", int64_t(round)},
+          {"kept_float", std::move(names)}};
+      report = std::move(*measured);
+      return success();
+    }
+    // Worst first; a sixteenth of the candidates per round (at least one)
+    // bounds the rounds on deep models.
+    llvm::sort(candidates);
+    size_t take = std::max<size_t>(1, (candidates.size() + 15) / 16);
+    for (size_t i = 0; i < take && i < candidates.size(); ++i) {
+      kept.insert(candidates[i].second);
+      added.push_back(candidates[i].second);
+      options.keepFloat.push_back(candidates[i].second);
+    }
+  }
 }
 
 } // namespace npu
