@@ -14,6 +14,9 @@
 //
 // Usage: run-models.cjs --bin build/bin --models third_party/models
 //                       [--results bench/RESULTS.md] [--work DIR]
+//                       [--int8-args="--int8-depthwise ..."]
+// --int8-args adds npu-compile options to the INT8 compiles (a policy to
+// compare against the default; write it to another --results file).
 'use strict';
 const fs = require('fs');
 const os = require('os');
@@ -147,6 +150,7 @@ for (const c of cases) {
   const qArgs = [c.model, '-o', q + '.npubin', '--quantize=int8',
     `--calibration=${calibrationSet(c, base)}`];
   if (c.shape) qArgs.push(`--input-shape=${c.shape}`);
+  if (args['int8-args']) qArgs.push(...args['int8-args'].split(' ').filter(Boolean));
   const qCompileMs = timed(() => run(path.join(bin, 'npu-compile'), qArgs));
   run(path.join(bin, 'npu-run'), [q + '.npubin', `--input=x=${x}`, `--output-dir=${q}.npu`,
     `--report=${q}.run.json`]);

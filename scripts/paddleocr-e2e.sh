@@ -8,7 +8,8 @@
 #     largest magnitude (npu-compare --peak-tol=1e-3);
 #   - cls: class 0 for the upright line, 180 for the line rotated by 180;
 #   - rec: the CTC-decoded text equals the rendered text;
-#   - det: text pixels found (probability above 0.3).
+#   - det: text pixels found (probability above 0.3), at 640x640 and at
+#     960x960.
 #
 # Usage: paddleocr-e2e.sh --bin DIR --models DIR [--text TEXT] [--work DIR]
 #        [--report DIR]   (also writes each model's compile report there)
@@ -79,6 +80,16 @@ check det-line ch_PP-OCRv4_det_infer.onnx "$work/det-line.npy"
 got=$("$bin/npu-ocr" decode --model=det "$result")
 echo "  $got"
 [[ $got == "text pixels 0" ]] && fail "det found no text"
+
+# Its global pools (squeeze-excitation) exceed a scratchpad buffer here and
+# are reduced in chunks (docs/codegen.md, "Reductions and softmax").
+echo "== det (1x3x960x960)"
+compile det960 ch_PP-OCRv4_det_infer.onnx 1x3x960x960
+"$bin/npu-ocr" preprocess --model=det --size=960 "$work/line.png" -o "$work/det960-line.npy"
+check det960-line ch_PP-OCRv4_det_infer.onnx "$work/det960-line.npy"
+got=$("$bin/npu-ocr" decode --model=det "$result")
+echo "  $got"
+[[ $got == "text pixels 0" ]] && fail "det at 960 found no text"
 
 if [ $failures -ne 0 ]; then
   echo "paddleocr-e2e: $failures failure(s)"

@@ -578,6 +578,13 @@ public:
                               ArrayRef<int64_t> reducedAxes, StringRef kind,
                               int64_t layer,
                               std::optional<NormParams> norm = std::nullopt);
+  /// A sum, mean, max or min of `input` viewed as [kept][count] (row-major)
+  /// over its inner axis, for `count` beyond one buffer of `limit` FP32
+  /// elements: chunks of at most `limit` elements reduced one by one and
+  /// combined (partial sums; a mean's chunks each scaled by 1/count).
+  LogicalResult emitChunkedReduction(Operation *op, Value input, int64_t kept,
+                                     int64_t count, StringRef kind,
+                                     int64_t limit, int64_t layer);
 
   /// Emits an FP32 matmul on the MAC array: with a 2-D W, batch dims of A
   /// fold into M; a batched W gives one 2-D product per batch index.

@@ -43,6 +43,16 @@ LogicalResult Codegen::emitReduction(Operation *op, Value input,
     dims.push_back(inType.getDimSize(d));
     reduced.push_back(r);
   }
+  bool layerNorm = kind == "layer_norm";
+  bool softmax = kind == "softmax" || layerNorm; // whole-shape results
+  // A plain reduction whose reduced group does not fit half a buffer (a
+  // global pool over a large feature map) is reduced in chunks.
+  int64_t chunkLimit =
+      int64_t(target.scratchpadBytes) / 5 / kAlign * kAlign / 4;
+  if (!softmax && dims.size() <= 2 && reduced.back() &&
+      dims.back() > std::min(chunkLimit, kMaxExtent))
+    return emitChunkedReduction(op, input, dims.size() == 2 ? dims[0] : 1,
+                                dims.back(), kind, chunkLimit, layer);
   if (dims.size() > 4 ||
       llvm::any_of(dims, [](int64_t d) { return d > kMaxExtent; }))
     return op->emitError("backend: reduction iteration space exceeds four "
@@ -51,8 +61,6 @@ LogicalResult Codegen::emitReduction(Operation *op, Value input,
   // Element strides: dense input; output dense over the kept groups.
   SmallVector<int64_t> inSt = denseStrides(dims),
                        outSt = keptStrides(dims, reduced);
-  bool layerNorm = kind == "layer_norm";
-  bool softmax = kind == "softmax" || layerNorm; // whole-shape results
   // Buffers: two input tiles, two result tiles, and one group-sized scratch
   // (softmax's max and sum, layer norm's mean and variance); layer norm's
   // scale and bias (the shape of one group) are loaded once.
@@ -191,6 +199,83 @@ LogicalResult Codegen::emitReduction(Operation *op, Value input,
     int64_t outOffset = softmax ? r0 * inSt[0] : r0 * outSt[0];
     auto store =
         dma(npuisa::DmaStoreOp(), outBuf(i), dst + 4 * outOffset, tileOut);
+    markTileStore(store, i, n);
+  }
+  emitOpBarrier(loc);
+  return success();
+}
+
+LogicalResult Codegen::emitChunkedReduction(Operation *op, Value input,
+                                            int64_t kept, int64_t count,
+                                            StringRef kind, int64_t limit,
+                                            int64_t layer) {
+  // Tiles of `rowsK` kept rows x one chunk of `chunk` reduced elements; a
+  // kept block's chunks accumulate: the first reduces into its result
+  // buffer, each later one into `scratch`, then combines with the previous
+  // tile's result (sum: add, max, min) into its own. Every tile stores its
+  // running result (a few bytes), so the buffers and tokens follow the
+  // usual per-tile discipline; the block's last store leaves the result.
+  int64_t chunk = std::min({count, limit, kMaxExtent});
+  int64_t chunks = ceilDiv(count, chunk);
+  int64_t rowsK = std::max<int64_t>(1, std::min(kept, limit / chunk));
+  if (rowsK > kMaxExtent || ceilDiv(kept, rowsK) * chunks > (int64_t(1) << 31))
+    return op->emitError("backend: a reduction has too many chunks");
+  int64_t bytes = limit * 4;
+  auto inBuf = [&](int64_t i) { return (i % 2) * bytes; };
+  auto outBuf = [&](int64_t i) { return (2 + i % 2) * bytes; };
+  int64_t scratch = 4 * bytes;
+  int64_t src = buffers.lookup(root(input)).offset;
+  int64_t dst = buffers.lookup(op->getResult(0)).offset;
+  StringRef reduceFunc = kind == "mean" ? "sum" : kind;
+  StringRef combineFunc = kind == "mean" || kind == "sum" ? "add" : kind;
+  auto i64 = [&](int64_t v) { return b.getI64IntegerAttr(v); };
+  Location loc = op->getLoc();
+  int64_t n = ceilDiv(kept, rowsK) * chunks;
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t k0 = i / chunks * rowsK, rk = std::min(rowsK, kept - k0);
+    int64_t j = i % chunks, c0 = j * chunk, len = std::min(chunk, count - c0);
+    auto load = emitDma<npuisa::DmaLoadOp>(
+        loc, inBuf(i), src + 4 * (k0 * count + c0), 4, {len, rk, 1, 1},
+        {4, 4 * count, 0, 0}, {4, 4 * len, 0, 0}, layer);
+    load.setPopNext(firstLoadWaits(i));
+    load->setAttr("push_next", b.getUnitAttr());
+    SmallVector<Operation *> program;
+    auto red = npuisa::VecReduceOp::create(
+        b, loc, TypeRange{}, ValueRange{},
+        {b.getNamedAttr("func", b.getStringAttr(reduceFunc)),
+         b.getNamedAttr("src0", i64(inBuf(i))), b.getNamedAttr("src1", i64(0)),
+         b.getNamedAttr("dst", i64(j == 0 ? outBuf(i) : scratch))});
+    red.setDims(SmallVector<int64_t>{len, rk, 1, 1});
+    red.setSrc0Strides(SmallVector<int64_t>{1, len, 0, 0});
+    red.setDstStrides(SmallVector<int64_t>{0, 1, 0, 0});
+    red.setSrc0Type(StringRef("f32"));
+    red.setDstType(StringRef("f32"));
+    if (kind == "mean") // each chunk's share of the mean
+      red.setAlphaAttr(b.getF32FloatAttr(1.0f / float(count)));
+    red.setLayerAttr(i64(layer));
+    program.push_back(red);
+    if (j > 0) {
+      auto combine = npuisa::VecBinaryOp::create(
+          b, loc, TypeRange{}, ValueRange{},
+          {b.getNamedAttr("func", b.getStringAttr(combineFunc)),
+           b.getNamedAttr("src0", i64(outBuf(i - 1))),
+           b.getNamedAttr("src1", i64(scratch)),
+           b.getNamedAttr("dst", i64(outBuf(i)))});
+      SmallVector<int64_t> unit = {1, 0, 0, 0};
+      combine.setDims(SmallVector<int64_t>{rk, 1, 1, 1});
+      combine.setSrc0Strides(unit);
+      combine.setSrc1Strides(unit);
+      combine.setDstStrides(unit);
+      combine.setSrc0Type(StringRef("f32"));
+      combine.setSrc1Type(StringRef("f32"));
+      combine.setDstType(StringRef("f32"));
+      combine.setLayerAttr(i64(layer));
+      program.push_back(combine);
+    }
+    markTileCompute(program, i, n);
+    auto store = emitDma<npuisa::DmaStoreOp>(loc, outBuf(i), dst + 4 * k0, 4,
+                                             {rk, 1, 1, 1}, {4, 0, 0, 0},
+                                             {4, 0, 0, 0}, layer);
     markTileStore(store, i, n);
   }
   emitOpBarrier(loc);
