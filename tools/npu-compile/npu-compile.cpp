@@ -148,6 +148,13 @@ cl::opt<bool> listOps(
     cl::desc("Print every ONNX op type the compiler takes and where it can "
              "run (npu: an NPU lowering; cpu: a host CPU kernel), then exit"),
     cl::init(false), cl::cat(category));
+cl::opt<bool> sparseWeights(
+    "sparse-weights",
+    cl::desc("Skip all-zero MAC weight tiles of constant convolution and "
+             "matmul weights and run partly zero ones block-sparse "
+             "(default; =false issues every weight tile dense, the twin to "
+             "compare against)"),
+    cl::init(true), cl::cat(category));
 cl::opt<bool> emitBytecode("emit-bytecode",
                            cl::desc("Write MLIR bytecode instead of text"),
                            cl::init(false), cl::cat(category));
@@ -297,6 +304,10 @@ int main(int argc, char **argv) {
     os << formatv("{0:2}", json::Value(std::move(report))) << "\n";
   }
 
+  // The code generator reads it from the module (Sparsity.cpp).
+  if (!sparseWeights)
+    (**module)->setAttr("npu.sparse_weights",
+                        mlir::BoolAttr::get(&context, false));
   // Runs the phases after `from` up to `to`.
   auto runPhases = [&](npu::CompilePhase from, npu::CompilePhase to,
                        const npu::QuantizationOptions &q) -> bool {
