@@ -119,10 +119,16 @@ MatmulTiles chooseMatmulTiles(const rt::TargetDesc &t, int64_t M, int64_t N,
         // and store), which a single big tile does not hide.
         int64_t m0 = std::min(mt, M), n0 = std::min(nt, N),
                 k0 = std::min(kt, K);
+        int64_t firstTiles = ceilDiv(k0, R) * ceilDiv(n0, C);
+        if (blocks) // the first step's present tiles (at least one: the
+                    // clearing matmul has none but is as short)
+          firstTiles = std::min(
+              firstTiles,
+              std::max<int64_t>(
+                  1, classifyWeightStep(*blocks, 0, 0, k0, 0, n0).blocks));
         double fill = double(rt::dmaCycles(t, 1, m0, eb * k0) +
                              rt::dmaCycles(t, 1, k0, eb * n0)) +
-                      double(rt::matmulCycles(
-                          t, m0, ceilDiv(k0, R) * ceilDiv(n0, C), !int8));
+                      double(rt::matmulCycles(t, m0, firstTiles, !int8));
         double drain = (int8 ? 3 : 1) *
                            double(rt::vectorCycles(t, m0 * n0, false, false)) +
                        double(rt::dmaCycles(t, 1, m0, 4 * n0));
