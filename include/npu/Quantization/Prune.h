@@ -39,7 +39,8 @@ bool parsePruneSpec(llvm::StringRef spec, PruneOptions &options,
 /// input channels (K) by `target.arrayCols` output channels (N) — and the
 /// floor(ratio x tiles) tiles of least L2 norm (ties: lowest index) are set
 /// to zero, per layer. A weight constant shared with another op is copied
-/// first. Returns per pruned layer {"name" (ONNX node), "op", "tiles",
+/// first. Returns per pruned layer {"name" (ONNX node), "op", "kernel"
+/// (a convolution's spatial dims), "tiles",
 /// "pruned", "density" (weight elements non-zero / all, after)} in
 /// `layers`.
 void pruneWeightBlocks(mlir::ModuleOp module, const rt::TargetDesc &target,

@@ -120,13 +120,17 @@ void pruneWeightBlocks(ModuleOp module, const rt::TargetDesc &target,
       if (constant->use_empty())
         constant->erase();
     }
-    layers.push_back(json::Object{
+    json::Object layer{
         {"name", name},
         {"op", onnxOp},
         {"tiles", tiles},
         {"pruned", pruned},
         {"density",
-         values.empty() ? 1.0 : double(nonZero) / double(values.size())}});
+         values.empty() ? 1.0 : double(nonZero) / double(values.size())}};
+    // A convolution's kernel (spatial dims), to tell 1x1 layers apart.
+    if (isa<ConvOp>(op))
+      layer["kernel"] = json::Array(llvm::to_vector(s.drop_front(2)));
+    layers.push_back(std::move(layer));
   }
 }
 
