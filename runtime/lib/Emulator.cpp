@@ -493,7 +493,7 @@ bool Emulator::execMatmul(const Instruction &insn, uint64_t &cycles,
   std::vector<bool> present(size_t(KB * NB), true);
   int64_t blockBytes = R * C * eb, maskBytes = 0, nonZero = KB * NB;
   if (sparse) {
-    maskBytes = (ceilDiv(KB * NB, 8) + 15) / 16 * 16;
+    maskBytes = int64_t(sparseMaskBytes(uint64_t(KB * NB)));
     if (w < 0 || w + maskBytes > int64_t(sram_.size()))
       return why = "matmul reads the sparsity mask outside the scratchpad",
              false;

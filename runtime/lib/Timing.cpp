@@ -422,8 +422,15 @@ std::vector<LayerEstimate> estimateLayers(const Executable &exe) {
     switch (unitOf(insn.opcode())) {
     case Unit::DmaLoad:
       l.loadCycles += cycles;
-      l.dramReadBytes += bytesOf(exe.dma(insn.get(FieldId::DmaLoad_Desc)));
-      break;
+      {
+        uint64_t bytes = bytesOf(exe.dma(insn.get(FieldId::DmaLoad_Desc)));
+        uint64_t dram = insn.get(FieldId::DmaLoad_Dram);
+        l.dramReadBytes += bytes;
+        if (dram >= exe.constantsOffset() &&
+            dram < exe.constantsOffset() + exe.constantsSize())
+          l.constantReadBytes += bytes;
+        break;
+      }
     case Unit::DmaStore:
       l.storeCycles += cycles;
       l.dramWriteBytes += bytesOf(exe.dma(insn.get(FieldId::DmaStore_Desc)));

@@ -38,6 +38,7 @@
 #include "npu/InitAllDialects.h"
 #include "npu/Pipelines/Pipelines.h"
 #include "npu/Quantization/Calibrate.h"
+#include "npu/Quantization/Prune.h"
 #include "npu/Target/Npubin/NpubinEmitter.h"
 #include "npu/Target/Report/CompileReport.h"
 
@@ -164,6 +165,27 @@ cl::opt<bool> listOps(
     cl::desc("Print every ONNX op type the compiler takes and where it can "
              "run (npu: an NPU lowering; cpu: a host CPU kernel), then exit"),
     cl::init(false), cl::cat(category));
+cl::opt<std::string>
+    prune("prune",
+          cl::desc("Zero the RATIO of each MAC-array layer's weight tiles with "
+                   "the least L2 norm (magnitude pruning of whole tiles)"),
+          cl::value_desc("block:RATIO"), cl::cat(category));
+cl::list<std::string> keepDense(
+    "keep-dense", cl::desc("ONNX nodes --prune leaves dense (by node name)"),
+    cl::CommaSeparated, cl::value_desc("node,..."), cl::cat(category));
+cl::opt<std::string> pruneReportPath(
+    "prune-report",
+    cl::desc("Write per pruned layer its weight tiles, those zeroed and the "
+             "density, and (with --calibration) the outputs' SQNR and "
+             "cosine against the unpruned model, as JSON"),
+    cl::value_desc("file.json"), cl::cat(category));
+cl::opt<bool> sparseWeights(
+    "sparse-weights",
+    cl::desc("Skip all-zero MAC weight tiles of constant convolution and "
+             "matmul weights and run partly zero ones block-sparse "
+             "(default; =false issues every weight tile dense, the twin to "
+             "compare against)"),
+    cl::init(true), cl::cat(category));
 cl::opt<bool> emitBytecode("emit-bytecode",
                            cl::desc("Write MLIR bytecode instead of text"),
                            cl::init(false), cl::cat(category));
@@ -313,6 +335,10 @@ int main(int argc, char **argv) {
     os << formatv("{0:2}", json::Value(std::move(report))) << "\n";
   }
 
+  // The code generator reads it from the module (Sparsity.cpp).
+  if (!sparseWeights)
+    (**module)->setAttr("npu.sparse_weights",
+                        mlir::BoolAttr::get(&context, false));
   // Runs the phases after `from` up to `to`.
   auto runPhases = [&](npu::CompilePhase from, npu::CompilePhase to,
                        const npu::QuantizationOptions &q) -> bool {
@@ -328,13 +354,63 @@ int main(int argc, char **argv) {
              false;
     return true;
   };
+  // --prune: magnitude pruning of whole weight tiles in the optimized FP32
+  // graph, before calibration (npu/Quantization/Prune.h).
+  std::string pruneReport;
+  bool pruned = false;
+  auto runPruning = [&]() -> bool {
+    npu::PruneOptions options;
+    std::string message;
+    if (!npu::parsePruneSpec(prune, options, message))
+      return error(message), false;
+    options.keepDense.assign(keepDense.begin(), keepDense.end());
+    const npu::rt::TargetDesc *target = npu::rt::lookupTarget(targetName);
+    if (!target)
+      return error("unknown target '" + targetName + "'"), false;
+    if (!runPhases(npu::CompilePhase::Npu, npu::CompilePhase::Optimized, {}))
+      return false;
+    mlir::OwningOpRef<mlir::ModuleOp> unpruned = (**module).clone();
+    json::Array layers;
+    npu::pruneWeightBlocks(**module, *target, options, layers);
+    json::Object report{{"model", inputPath.getValue()},
+                        {"prune", prune.getValue()},
+                        {"layers", std::move(layers)}};
+    if (!pruneReportPath.empty() && !calibrationDir.empty()) {
+      std::vector<npu::CalibrationSample> samples;
+      auto main = unpruned->lookupSymbol<mlir::func::FuncOp>("main");
+      if (!main || failed(npu::loadCalibrationSet(calibrationDir, main, samples,
+                                                  message)))
+        return error(message.empty() ? firstError : message), false;
+      FailureOr<json::Value> cmp = npu::buildQuantReport(
+          *unpruned, **module, samples, targetName, message);
+      if (failed(cmp))
+        return error(message), false;
+      if (auto *outputs = cmp->getAsObject()->getArray("outputs"))
+        report["outputs"] = std::move(*outputs);
+      report["samples"] = int64_t(samples.size());
+    }
+    raw_string_ostream os(pruneReport);
+    os << formatv("{0:2}", json::Value(std::move(report))) << "\n";
+    pruned = true;
+    return true;
+  };
+  if (prune.empty() && (!keepDense.empty() || !pruneReportPath.empty()))
+    return error("--keep-dense and --prune-report need --prune");
+  if (!prune.empty() && compileTo < npu::CompilePhase::Optimized)
+    return error("--prune needs --compile-to=optimized or later");
   std::string quantReport;
   if (quantize.empty()) {
-    if (!calibrationDir.empty() || !keepFloat.empty() || int8Depthwise ||
-        minSqnr.getNumOccurrences() || !quantReportPath.empty())
+    if ((!calibrationDir.empty() && pruneReportPath.empty()) ||
+        !keepFloat.empty() || int8Depthwise || minSqnr.getNumOccurrences() ||
+        !quantReportPath.empty())
       return error("--calibration, --keep-float, --int8-depthwise, "
-                   "--min-sqnr and --quant-report need --quantize=int8");
-    if (!runPhases(npu::CompilePhase::Npu, compileTo, {}))
+                   "--min-sqnr and --quant-report need --quantize=int8 "
+                   "(--calibration also serves --prune-report)");
+    if (!prune.empty() && !runPruning())
+      return 1;
+    if (!runPhases(pruned ? npu::CompilePhase::Optimized
+                          : npu::CompilePhase::Npu,
+                   compileTo, {}))
       return 1;
   } else {
     if (quantize != "int8")
@@ -348,7 +424,9 @@ int main(int argc, char **argv) {
                    calibrationMethod + "'");
     if (compileTo < npu::CompilePhase::Quantized)
       return error("--quantize needs --compile-to=quantized or later");
-    if (!runPhases(npu::CompilePhase::Npu, npu::CompilePhase::Optimized, {}))
+    if (!prune.empty() ? !runPruning()
+                       : !runPhases(npu::CompilePhase::Npu,
+                                    npu::CompilePhase::Optimized, {}))
       return 1;
     std::vector<npu::CalibrationSample> samples;
     std::string message;
@@ -431,6 +509,7 @@ int main(int argc, char **argv) {
                  "': " + toString(std::move(written)));
   for (auto [path, text] : {std::pair{&reportPath, &report},
                             {&quantReportPath, &quantReport},
+                            {&pruneReportPath, &pruneReport},
                             {&placementReportPath, &placementReport}}) {
     if (path->empty())
       continue;

@@ -308,6 +308,14 @@ LogicalResult verifyNpuAttribute(Operation *op, NamedAttribute attr,
       return fail("belongs on builtin.module");
     return success();
   }
+  // npu-compile --sparse-weights=false: weight tiles all issued dense.
+  if (name == "npu.sparse_weights") {
+    if (!isa<BoolAttr>(value))
+      return fail("must be a bool");
+    if (!isa<ModuleOp>(op))
+      return fail("belongs on builtin.module");
+    return success();
+  }
   // Other npu.* names are not the phases' (a plugin's, say): left alone.
   return success();
 }

@@ -23,11 +23,13 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Quant/IR/QuantTypes.h"
 #include "mlir/IR/Builders.h"
+#include "llvm/ADT/BitVector.h"
 #include "llvm/ADT/DenseMap.h"
 
 #include <algorithm>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace npu::codegen {
 
@@ -257,8 +259,92 @@ rt::TargetDesc matmulTarget(MatMulOp op, const rt::TargetDesc &target);
 /// the code generator then issues (A re-read once per column of tiles, W
 /// once per row, edge tiles at their size), each costed by the runtime's
 /// formulas (npu/runtime/Timing.h). All zero when nothing fits.
+///
+/// With `blocks` (a constant W with all-zero weight tiles), each K step is
+/// costed as it is issued (classifyWeightStep): an empty step costs
+/// nothing, a block-sparse one loads its image and runs only its present
+/// R x C tiles, so the tiling that groups the zero blocks wins.
+struct WeightBlocks;
 MatmulTiles chooseMatmulTiles(const rt::TargetDesc &t, int64_t M, int64_t N,
-                              int64_t K, bool int8 = false);
+                              int64_t K, bool int8 = false,
+                              const WeightBlocks *blocks = nullptr);
+
+//===----------------------------------------------------------------------===//
+// Sparse weights (Sparsity.cpp; docs/codegen.md, "Sparse weights")
+//===----------------------------------------------------------------------===//
+
+/// The sparsity of constant weight matrices W_i[K,N] (a matmul's W, or a
+/// convolution's per-group, per-tap [C/g][M/g] slices), row-major bytes of
+/// `elemBytes` (FP32, or INT8 codes: a zero code contributes nothing
+/// whatever the zero point, the MAC array multiplies codes), at the
+/// granularity of the MAC array's weight tile: R = target.arrayRows along
+/// K by C = target.arrayCols along N (the target's figures).
+struct WeightBlocks {
+  int64_t R = 0, C = 0, K = 0, N = 0, kBlocks = 0, nBlocks = 0;
+  int64_t matrices = 1, elemBytes = 4;
+  std::vector<uint8_t> bytes; ///< [matrices][K][N]
+  /// Bit (i * kBlocks + kb) * nBlocks + nb: block (kb, nb) of W_i holds a
+  /// non-zero element.
+  llvm::BitVector nonZero;
+  /// Non-zero blocks of W_i among K-blocks [kb0, kb1) x N-blocks [nb0, nb1).
+  int64_t present(int64_t i, int64_t kb0, int64_t kb1, int64_t nb0,
+                  int64_t nb1) const;
+  /// Fills nonZero from bytes; false when no block is all zero.
+  bool analyze();
+};
+
+/// The blocks of `op`'s W when it is a 2-D constant (through reshapes) with
+/// at least one all-zero block; nullopt otherwise (dense weights keep the
+/// dense code, byte for byte).
+std::optional<WeightBlocks> matmulWeightBlocks(MatMulOp op,
+                                               const rt::TargetDesc &t);
+/// The blocks of a MAC-array convolution's constant weights, one matrix
+/// per (group, tap) in the rearranged order [g][tap][C/g][M/g]; nullopt
+/// when not constant or without an all-zero block.
+std::optional<WeightBlocks> convWeightBlocks(ConvOp op, const MacConv &g,
+                                             const rt::TargetDesc &t);
+
+/// How one K step of a tiling (W_i[k0:k0+kt, n0:n0+nt]) is issued: Empty
+/// (no weight block present: no DMA, no matmul), Sparse (the MAC array's
+/// block-sparse mode over `blocks` present tiles, its W an image of
+/// `imageBytes` at `imageOffset` of the op's `sparse_w` table: the block
+/// mask, rt::sparseMaskBytes, then the present R x C blocks), or Dense
+/// (`blocks` is the step's whole tile count).
+struct SparseStep {
+  enum Kind { Dense, Sparse, Empty } kind = Dense;
+  int64_t blocks = 0, imageOffset = -1, imageBytes = 0;
+};
+/// Classifies one step; k0 and n0 are multiples of R and C (tiles are).
+SparseStep classifyWeightStep(const WeightBlocks &w, int64_t i, int64_t k0,
+                              int64_t kt, int64_t n0, int64_t nt);
+
+/// Every K step of a tiling with sparse weights and the `sparse_w` table
+/// their images live in: an all-zero mask of zeroMaskBytes at offset 0
+/// (one block-sparse matmul with it clears the accumulator of an output
+/// tile whose weights are all zero), then the sparse steps' images. For a
+/// matmul, steps[ni * kSteps + ki]; for a convolution, steps[((grp *
+/// nTiles + mi) * kSteps + ci) * taps + tap]. `table` is empty when no
+/// step needs it.
+struct SparseWeightPlan {
+  int64_t kSteps = 0, nTiles = 0, taps = 1, zeroMaskBytes = 0;
+  SmallVector<SparseStep> steps;
+  std::vector<uint8_t> table;
+  /// The table as an i8 constant (null when empty).
+  ElementsAttr tableAttr(MLIRContext *context) const;
+};
+/// A matmul's plan for `tiles` (m, n, k).
+SparseWeightPlan planSparseMatmul(const WeightBlocks &w, MatmulTiles tiles);
+/// A convolution pass's plan for `tiles` (its m and c).
+SparseWeightPlan planSparseConv(const WeightBlocks &w, const MacConv &g,
+                                ConvTiles tiles);
+
+/// The `sparse_w` constant table of a matmul for its recorded (else
+/// chosen) tiles, or null.
+ElementsAttr sparseMatmulTable(MatMulOp op, const rt::TargetDesc &target);
+/// The `sparse_w` constant table of a MAC-array convolution for its
+/// recorded tiles, or null (a convolution without recorded tiles is
+/// emitted dense).
+ElementsAttr sparseConvTable(ConvOp op, const rt::TargetDesc &target);
 
 /// The geometry of a convolution as one MAC-array (or, for depthwise,
 /// vector-unit) pass; false for ranks other than 3, 4 and 5.
@@ -441,11 +527,33 @@ public:
   Buffer tableOf(Operation *op, StringRef role) {
     return tables.lookup({op, role});
   }
+  /// Whether the DRAM plan placed `op`'s table `role` with exactly the
+  /// elements of `expected` (a hand-edited plan may not have).
+  bool hasTable(Operation *op, StringRef role, ElementsAttr expected) {
+    Buffer buf = tableOf(op, role);
+    if (buf.offset < 0 || !expected)
+      return false;
+    for (auto &[loc, offset, value] : constants)
+      if (offset == buf.offset)
+        return value == expected;
+    return false;
+  }
   /// Opens the layer-table entry of `op` (its ONNX node, op type and
   /// shapes); the instructions emitted next belong to it.
   void beginLayer(Operation *op);
   /// Records the current layer's tile sizes (elements) for reports.
   void noteTiles(ArrayRef<std::pair<StringRef, int64_t>> tiles);
+  /// Records the current layer's MAC weight tiles for reports: of `w`'s,
+  /// how many are non-zero, and the tile-steps of the dense schedule that
+  /// were not issued (`skipped`).
+  void noteWeightBlocks(const WeightBlocks &w, int64_t skipped) {
+    int64_t total = int64_t(w.nonZero.size());
+    currentLayer.setWeightBlocksAttr(b.getDictionaryAttr(
+        {b.getNamedAttr("nonzero",
+                        b.getI64IntegerAttr(int64_t(w.nonZero.count()))),
+         b.getNamedAttr("skipped", b.getI64IntegerAttr(skipped)),
+         b.getNamedAttr("total", b.getI64IntegerAttr(total))}));
+  }
   /// Creates the program's input, output and data ops from the plan.
   void materializePlan();
   /// Emits the tiles of one elementwise op: `operands` and `result` give

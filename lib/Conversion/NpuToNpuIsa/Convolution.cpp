@@ -928,8 +928,56 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
                                std::min(t.oh, g.oh - oy0), ox0,
                                std::min(t.ow, g.ow - ox0)});
   int64_t cSteps = ceilDiv(g.cin, t.c);
-  int64_t J = int64_t(tiles.size()), total = J * cSteps;
   int64_t inC = g.groups * g.cin, outC = g.groups * g.cout;
+  // Pruning-aware (a convolution with constant weights that have all-zero
+  // weight tiles, docs/codegen.md "Sparse weights"): per tile, chunk and
+  // tap, how its weights are issued. Empty taps have no matmul, chunks
+  // whose taps are all empty no slab or weight load; a tile with no weight
+  // at all clears the accumulator with one empty-mask matmul.
+  std::optional<SparseWeightPlan> plan;
+  std::optional<WeightBlocks> blocks;
+  if (auto conv = dyn_cast<ConvOp>(op))
+    if ((blocks = convWeightBlocks(conv, g, target))) {
+      plan = planSparseConv(*blocks, g, t);
+      if (!plan->table.empty() &&
+          !hasTable(op, "sparse_w", plan->tableAttr(op->getContext())))
+        plan.reset();
+    }
+  auto stepOf = [&](const Tile &tile, int64_t ci, int64_t tap) {
+    if (!plan)
+      return SparseStep();
+    return plan
+        ->steps[((tile.grp * plan->nTiles + tile.m0 / t.m) * cSteps + ci) *
+                    taps +
+                tap];
+  };
+  auto chunkIssued = [&](const Tile &tile, int64_t ci) {
+    return llvm::any_of(g.taps, [&](const MacTap &tap) {
+      return stepOf(tile, ci, tap.weightTap).kind != SparseStep::Empty;
+    });
+  };
+  // Per tile, its issued chunks (-1: the clearing step of an empty tile).
+  int64_t J = int64_t(tiles.size()), total = 0, skipped = 0;
+  SmallVector<SmallVector<int64_t>> chunks(J);
+  for (int64_t j = 0; j < J; ++j) {
+    for (int64_t ci = 0; ci < cSteps; ++ci) {
+      if (chunkIssued(tiles[j], ci))
+        chunks[j].push_back(ci);
+      if (!plan)
+        continue;
+      int64_t ct = std::min(t.c, g.cin - ci * t.c);
+      for (const MacTap &tap : g.taps) {
+        SparseStep st = stepOf(tiles[j], ci, tap.weightTap);
+        skipped += ceilDiv(ct, blocks->R) * ceilDiv(tiles[j].mt, blocks->C) -
+                   (st.kind == SparseStep::Empty ? 0 : st.blocks);
+      }
+    }
+    if (chunks[j].empty())
+      chunks[j].push_back(-1);
+    total += int64_t(chunks[j].size());
+  }
+  if (plan)
+    noteWeightBlocks(*blocks, skipped);
 
   auto i64 = [&](int64_t v) { return b.getI64IntegerAttr(v); };
   Location loc = op->getLoc();
@@ -938,20 +986,55 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
     const Tile &tile = tiles[j];
     int64_t ihs = inputExtent(tile.oht, g.sh, g.spanY);
     int64_t iws = inputExtent(tile.owt, g.sw, g.spanX);
-    for (int64_t ci = 0; ci < cSteps; ++ci, ++s) {
-      int64_t c0 = ci * t.c, ct = std::min(t.c, g.cin - c0);
-      auto slab = emitSlabLoad(
-          loc, slabBuf(s), inBase, g, tile.batch * inC + tile.grp * g.cin + c0,
-          ct, tile.oz * g.sd + g.originZ, tile.oy0 * g.sh + g.originY,
-          tile.ox0 * g.sw + g.originX, ihs, iws, layer, eb, uint8_t(inZp));
-      slab.setPopNext(firstLoadWaits(s));
-      // Weights [tap][c][m] of this tile from [grp][tap][cin][cout].
-      int64_t wOffset = (tile.grp * taps * g.cin + c0) * g.cout + tile.m0;
-      auto wts = emitDma<npuisa::DmaLoadOp>(
-          loc, wBuf(s), wBase + eb * wOffset, eb, {tile.mt, ct, taps, 1},
-          {eb, eb * g.cout, eb * g.cin * g.cout, 0},
-          {eb, eb * tile.mt, eb * ct * tile.mt, 0}, layer);
-      Operation *lastLoad = wts;
+    for (auto [chunkIndex, ci] : llvm::enumerate(chunks[j])) {
+      bool clear = ci < 0;
+      int64_t c0 = clear ? 0 : ci * t.c, ct = std::min(t.c, g.cin - c0);
+      Operation *lastLoad = nullptr;
+      if (clear) {
+        // The all-zero mask at the start of the sparse_w table.
+        lastLoad = emitDma<npuisa::DmaLoadOp>(
+            loc, wBuf(s), tableOf(op, "sparse_w").offset, 4,
+            {plan->zeroMaskBytes / 4, 1, 1, 1}, {4, 0, 0, 0}, {4, 0, 0, 0},
+            layer);
+        cast<npuisa::DmaLoadOp>(lastLoad).setPopNext(firstLoadWaits(s));
+      } else {
+        auto slab = emitSlabLoad(
+            loc, slabBuf(s), inBase, g,
+            tile.batch * inC + tile.grp * g.cin + c0, ct,
+            tile.oz * g.sd + g.originZ, tile.oy0 * g.sh + g.originY,
+            tile.ox0 * g.sw + g.originX, ihs, iws, layer, eb, uint8_t(inZp));
+        slab.setPopNext(firstLoadWaits(s));
+        // Weights [tap][c][m] of this tile from [grp][tap][cin][cout]: one
+        // DMA when every tap is dense, else per tap (dense, its sparse
+        // image at the same place, or nothing).
+        int64_t wOffset = (tile.grp * taps * g.cin + c0) * g.cout + tile.m0;
+        bool allDense = llvm::all_of(g.taps, [&](const MacTap &tap) {
+          return stepOf(tile, ci, tap.weightTap).kind == SparseStep::Dense;
+        });
+        if (allDense) {
+          lastLoad = emitDma<npuisa::DmaLoadOp>(
+              loc, wBuf(s), wBase + eb * wOffset, eb, {tile.mt, ct, taps, 1},
+              {eb, eb * g.cout, eb * g.cin * g.cout, 0},
+              {eb, eb * tile.mt, eb * ct * tile.mt, 0}, layer);
+        } else {
+          lastLoad = slab;
+          for (const MacTap &tap : g.taps) {
+            SparseStep st = stepOf(tile, ci, tap.weightTap);
+            int64_t sram = wBuf(s) + eb * tap.weightTap * ct * tile.mt;
+            if (st.kind == SparseStep::Dense)
+              lastLoad = emitDma<npuisa::DmaLoadOp>(
+                  loc, sram,
+                  wBase + eb * (wOffset + tap.weightTap * g.cin * g.cout), eb,
+                  {tile.mt, ct, 1, 1}, {eb, eb * g.cout, 0, 0},
+                  {eb, eb * tile.mt, 0, 0}, layer);
+            else if (st.kind == SparseStep::Sparse)
+              lastLoad = emitDma<npuisa::DmaLoadOp>(
+                  loc, sram, tableOf(op, "sparse_w").offset + st.imageOffset, 4,
+                  {st.imageBytes / 4, 1, 1, 1}, {4, 0, 0, 0}, {4, 0, 0, 0},
+                  layer);
+          }
+        }
+      }
       if (s == 0 && int8) {
         lastLoad = emitDma<npuisa::DmaLoadOp>(
             loc, biasBuf, tableOf(op, "requant").offset + g.tableOffset, 4,
@@ -964,8 +1047,18 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
                                     lastLoad);
       }
       lastLoad->setAttr("push_next", b.getUnitAttr());
-      // One matmul per tap.
-      for (auto [ti, tap] : llvm::enumerate(g.taps)) {
+      // One matmul per tap (with weights); the clearing step has one, over
+      // the empty mask.
+      SmallVector<const MacTap *> issued;
+      for (const MacTap &tap : g.taps)
+        if (clear ? issued.empty()
+                  : stepOf(tile, ci, tap.weightTap).kind != SparseStep::Empty)
+          issued.push_back(&tap);
+      bool lastChunk = int64_t(chunkIndex) + 1 == int64_t(chunks[j].size());
+      for (auto [ti, tapPtr] : llvm::enumerate(issued)) {
+        const MacTap &tap = *tapPtr;
+        bool sparse =
+            clear || stepOf(tile, ci, tap.weightTap).kind == SparseStep::Sparse;
         int64_t a =
             slabBuf(s) + eb * ct * ((tap.dz * ihs + tap.dy) * iws + tap.dx);
         auto mm = npuisa::MatmulOp::create(
@@ -981,15 +1074,17 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
              b.getNamedAttr("a_stride_inner", i64(eb * g.sw * ct)),
              b.getNamedAttr("w_row_stride", i64(eb * tile.mt)),
              b.getNamedAttr("acc_row_stride", i64(tile.mt))});
-        bool lastTap = ti + 1 == g.taps.size();
+        bool lastTap = ti + 1 == issued.size();
         mm.setFp32(!int8);
-        mm.setAccumulate(ci > 0 || ti > 0);
+        mm.setAccumulate(chunkIndex > 0 || ti > 0);
+        mm.setSparse(sparse);
         mm.setPopPrev(ti == 0);
         // The step's buffers are free after its last tap; the tile's last
         // step frees them after the bias (read by the copy) is applied.
-        mm.setPushPrev(lastTap && ci + 1 < cSteps && s + 2 < total);
+        mm.setPushPrev(lastTap && !lastChunk && s + 2 < total);
         mm.setLayerAttr(i64(layer));
       }
+      ++s;
     }
     // Accumulator (+ bias) -> output buffer j % 2, [pixel][m].
     int64_t pixels = tile.oht * tile.owt;
@@ -1088,9 +1183,14 @@ namespace {
 /// the epilogue's scratchpad reserved.
 struct ConvModel : BackendOpInterface::ExternalModel<ConvModel, ConvOp> {
   LogicalResult
-  getConstantTables(Operation *op, const rt::TargetDesc &,
+  getConstantTables(Operation *op, const rt::TargetDesc &target,
                     SmallVectorImpl<ConstantTable> &tables) const {
-    return requantTable(op, tables);
+    if (failed(requantTable(op, tables)))
+      return failure();
+    // Block-sparse images of the weight tiles with zero blocks.
+    if (ElementsAttr sparse = sparseConvTable(cast<ConvOp>(op), target))
+      tables.push_back({"sparse_w", sparse});
+    return success();
   }
   ExecutionUnit getExecutionUnit(Operation *op) const {
     MacConv g;

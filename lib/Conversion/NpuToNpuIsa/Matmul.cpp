@@ -26,7 +26,8 @@ rt::TargetDesc matmulTarget(MatMulOp op, const rt::TargetDesc &target) {
 }
 
 MatmulTiles chooseMatmulTiles(const rt::TargetDesc &t, int64_t M, int64_t N,
-                              int64_t K, bool int8) {
+                              int64_t K, bool int8,
+                              const WeightBlocks *blocks) {
   int64_t R = t.arrayRows, C = t.arrayCols;
   int64_t accEntries = t.accumulatorBytes / 4;
   int64_t sramFloats = t.scratchpadBytes / 4;
@@ -57,8 +58,48 @@ MatmulTiles chooseMatmulTiles(const rt::TargetDesc &t, int64_t M, int64_t N,
         // matmul; per C tile the readout (a copy, or itof, scale and bias
         // for INT8) and one store. The slowest queue bounds the layer.
         double load = 0, compute = 0, store = 0;
+        double wBytes = double(eb) * double(K) * N * ceilDiv(M, mt);
+        double aBytes = double(eb) * double(M) * K * ceilDiv(N, nt);
+        if (blocks) {
+          // Pruning-aware: each (N tile, K step) as classifyWeightStep
+          // issues it, for every row of tiles.
+          wBytes = aBytes = 0;
+          for (auto [mi, mCount] : sizes(M, mt)) {
+            for (int64_t n0 = 0; n0 < N; n0 += nt) {
+              int64_t ni = std::min(nt, N - n0);
+              bool empty = true;
+              for (int64_t k0 = 0; k0 < K; k0 += kt) {
+                int64_t ki = std::min(kt, K - k0);
+                SparseStep step =
+                    classifyWeightStep(*blocks, 0, k0, ki, n0, ni);
+                if (step.kind == SparseStep::Empty)
+                  continue;
+                empty = false;
+                double w = step.kind == SparseStep::Sparse
+                               ? double(step.imageBytes)
+                               : double(eb * ki * ni);
+                load += double(mCount) *
+                        double(rt::dmaCycles(t, 1, mi, eb * ki) +
+                               (step.kind == SparseStep::Sparse
+                                    ? rt::dmaCycles(t, 1, 1, step.imageBytes)
+                                    : rt::dmaCycles(t, 1, ki, eb * ni)));
+                compute += double(mCount) *
+                           double(rt::matmulCycles(t, mi, step.blocks, !int8));
+                wBytes += double(mCount) * w;
+                aBytes += double(mCount) * double(eb * mi * ki);
+              }
+              if (empty) // one mask load clears the accumulator
+                load += double(mCount) * double(rt::dmaCycles(t, 1, 1, 16));
+              compute += double(mCount) * (int8 ? 3 : 1) *
+                         double(rt::vectorCycles(t, mi * ni, false, false));
+              store += double(mCount) * double(rt::dmaCycles(t, 1, mi, 4 * ni));
+            }
+          }
+        }
         for (auto [mi, mCount] : sizes(M, mt))
           for (auto [ni, nCount] : sizes(N, nt)) {
+            if (blocks)
+              break;
             double cTiles = double(mCount * nCount);
             for (auto [ki, kCount] : sizes(K, kt)) {
               double steps = cTiles * double(kCount);
@@ -78,18 +119,22 @@ MatmulTiles chooseMatmulTiles(const rt::TargetDesc &t, int64_t M, int64_t N,
         // and store), which a single big tile does not hide.
         int64_t m0 = std::min(mt, M), n0 = std::min(nt, N),
                 k0 = std::min(kt, K);
+        int64_t firstTiles = ceilDiv(k0, R) * ceilDiv(n0, C);
+        if (blocks) // the first step's present tiles (at least one: the
+                    // clearing matmul has none but is as short)
+          firstTiles = std::min(
+              firstTiles,
+              std::max<int64_t>(
+                  1, classifyWeightStep(*blocks, 0, 0, k0, 0, n0).blocks));
         double fill = double(rt::dmaCycles(t, 1, m0, eb * k0) +
                              rt::dmaCycles(t, 1, k0, eb * n0)) +
-                      double(rt::matmulCycles(
-                          t, m0, ceilDiv(k0, R) * ceilDiv(n0, C), !int8));
+                      double(rt::matmulCycles(t, m0, firstTiles, !int8));
         double drain = (int8 ? 3 : 1) *
                            double(rt::vectorCycles(t, m0 * n0, false, false)) +
                        double(rt::dmaCycles(t, 1, m0, 4 * n0));
         double cycles = std::max({load, compute, store}) + fill + drain;
         // A is read once per column of tiles, W once per row of tiles.
-        double dramBytes = double(eb) * (double(M) * K * ceilDiv(N, nt) +
-                                         double(K) * N * ceilDiv(M, mt)) +
-                           4.0 * M * N;
+        double dramBytes = aBytes + wBytes + 4.0 * M * N;
         candidates.push_back({{mt, nt, kt}, cycles, dramBytes});
       }
   // Among the tilings within 2 % of the fastest, the one that moves the
@@ -192,7 +237,13 @@ LogicalResult Codegen::emitMatmul2D(MatMulOp op, int64_t aBase, int64_t wBase,
   bool int8 = hasInt8Input(op);
   int64_t eb = int8 ? 1 : 4;
   rt::TargetDesc tileTarget = matmulTarget(op, target);
-  MatmulTiles tiles = chooseMatmulTiles(tileTarget, M, N, K, int8);
+  // Pruning-aware: a constant 2-D W with all-zero weight tiles (the only
+  // product of a 2-D W is the whole of it) and its planned image table.
+  std::optional<WeightBlocks> blocks;
+  if (matmulShape(op).w.size() == 2)
+    blocks = matmulWeightBlocks(op, target);
+  MatmulTiles tiles =
+      chooseMatmulTiles(tileTarget, M, N, K, int8, blocks ? &*blocks : nullptr);
   if (auto rec = recordedTiles(op, {"m", "n", "k"})) {
     tiles = {(*rec)[0], (*rec)[1], (*rec)[2]};
     if (tiles.m * tiles.n > int64_t(target.accumulatorBytes / 4) ||
@@ -219,16 +270,46 @@ LogicalResult Codegen::emitMatmul2D(MatMulOp op, int64_t aBase, int64_t wBase,
   Location loc = op.getLoc();
   struct Step {
     int64_t m0, n0, k0, mt, nt, kt;
+    SparseStep w = {};
+    bool clear = false; // the sparse matmul clearing an empty C tile
   };
+  std::optional<SparseWeightPlan> plan;
+  if (blocks) {
+    plan = planSparseMatmul(*blocks, tiles);
+    // A plan needing images must find them in the table the DRAM plan
+    // placed (for the same tiles), else the weights are issued dense.
+    if (!plan->table.empty() &&
+        !hasTable(op, "sparse_w", plan->tableAttr(op.getContext())))
+      plan.reset();
+  }
   SmallVector<SmallVector<Step>> outTiles; // per C tile, its K steps
+  int64_t skipped = 0; // weight tile-steps of the dense schedule not issued
   for (int64_t m0 = 0; m0 < M; m0 += tiles.m)
-    for (int64_t n0 = 0; n0 < N; n0 += tiles.n) {
+    for (int64_t n0 = 0, ni = 0; n0 < N; n0 += tiles.n, ++ni) {
       outTiles.emplace_back();
-      for (int64_t k0 = 0; k0 < K; k0 += tiles.k)
-        outTiles.back().push_back({m0, n0, k0, std::min(tiles.m, M - m0),
-                                   std::min(tiles.n, N - n0),
-                                   std::min(tiles.k, K - k0)});
+      int64_t mt = std::min(tiles.m, M - m0), nt = std::min(tiles.n, N - n0);
+      for (int64_t k0 = 0, ki = 0; k0 < K; k0 += tiles.k, ++ki) {
+        Step st{m0, n0, k0, mt, nt, std::min(tiles.k, K - k0)};
+        if (plan) {
+          st.w = plan->steps[ni * plan->kSteps + ki];
+          skipped += ceilDiv(st.kt, blocks->R) * ceilDiv(nt, blocks->C) -
+                     (st.w.kind == SparseStep::Empty ? 0 : st.w.blocks);
+        }
+        if (st.w.kind != SparseStep::Empty) // no DMA, no matmul
+          outTiles.back().push_back(st);
+      }
+      if (outTiles.back().empty()) {
+        // All its weights are zero: one block-sparse matmul with an empty
+        // mask (no weight tiles: no cycles) zeroes the accumulator, which
+        // is then read out with the bias like any other tile.
+        Step st{m0, n0, 0, mt, nt, std::min(tiles.k, K)};
+        st.w = {SparseStep::Sparse, 0, 0, plan->zeroMaskBytes};
+        st.clear = true;
+        outTiles.back().push_back(st);
+      }
     }
+  if (plan)
+    noteWeightBlocks(*blocks, skipped);
   int64_t totalSteps = 0, J = int64_t(outTiles.size());
   for (auto &t : outTiles)
     totalSteps += int64_t(t.size());
@@ -243,14 +324,22 @@ LogicalResult Codegen::emitMatmul2D(MatMulOp op, int64_t aBase, int64_t wBase,
   int64_t s = 0; // global K-step index
   for (int64_t j = 0; j < J; ++j) {
     for (auto [kIndex, st] : llvm::enumerate(outTiles[j])) {
-      // Loads of A[m0:, k0:] and W[k0:, n0:] into buffer set s % 2.
-      auto la =
-          dma2D(npuisa::DmaLoadOp(), aBuf(s), aBase + eb * (st.m0 * K + st.k0),
-                st.mt, st.kt, eb * K, eb * st.kt, eb);
-      la.setPopNext(firstLoadWaits(s));
+      // Loads of A[m0:, k0:] and W[k0:, n0:] (or its block-sparse image)
+      // into buffer set s % 2.
+      bool sparse = st.w.kind == SparseStep::Sparse;
+      npuisa::DmaLoadOp la;
+      if (!st.clear)
+        la = dma2D(npuisa::DmaLoadOp(), aBuf(s),
+                   aBase + eb * (st.m0 * K + st.k0), st.mt, st.kt, eb * K,
+                   eb * st.kt, eb);
       npuisa::DmaLoadOp last =
-          dma2D(npuisa::DmaLoadOp(), wBuf(s), wBase + eb * (st.k0 * N + st.n0),
-                st.kt, st.nt, eb * N, eb * st.nt, eb);
+          sparse ? dma2D(npuisa::DmaLoadOp(), wBuf(s),
+                         tableOf(op, "sparse_w").offset + st.w.imageOffset, 1,
+                         st.w.imageBytes / 4, 0, 0)
+                 : dma2D(npuisa::DmaLoadOp(), wBuf(s),
+                         wBase + eb * (st.k0 * N + st.n0), st.kt, st.nt, eb * N,
+                         eb * st.nt, eb);
+      (la ? la : last).setPopNext(firstLoadWaits(s));
       if (int8 && s == 0)
         last = dma2D(npuisa::DmaLoadOp(), tableBuf,
                      tableOf(op, "requant").offset, 1, 2 * N, 0, 0);
@@ -267,6 +356,7 @@ LogicalResult Codegen::emitMatmul2D(MatMulOp op, int64_t aBase, int64_t wBase,
            b.getNamedAttr("acc_row_stride", i64(st.nt))});
       mm.setFp32(!int8);
       mm.setAccumulate(kIndex > 0);
+      mm.setSparse(sparse);
       mm.setPopPrev(true);
       mm.setPushPrev(s + 2 < totalSteps); // frees buffer set s % 2
       mm.setLayerAttr(i64(layer));
@@ -304,9 +394,14 @@ namespace {
 /// Matmuls on the MAC array, tiles {m, n, k} from chooseMatmulTiles.
 struct MatmulModel : BackendOpInterface::ExternalModel<MatmulModel, MatMulOp> {
   LogicalResult
-  getConstantTables(Operation *op, const rt::TargetDesc &,
+  getConstantTables(Operation *op, const rt::TargetDesc &target,
                     SmallVectorImpl<ConstantTable> &tables) const {
-    return requantTable(op, tables);
+    if (failed(requantTable(op, tables)))
+      return failure();
+    // Block-sparse images of the weight tiles with zero blocks.
+    if (ElementsAttr sparse = sparseMatmulTable(cast<MatMulOp>(op), target))
+      tables.push_back({"sparse_w", sparse});
+    return success();
   }
   ExecutionUnit getExecutionUnit(Operation *) const {
     return ExecutionUnit::mac;
@@ -317,8 +412,10 @@ struct MatmulModel : BackendOpInterface::ExternalModel<MatmulModel, MatMulOp> {
     MatmulShape s = matmulShape(mm);
     if (s.m == 0 || s.n == 0 || s.k == 0)
       return nullptr;
-    MatmulTiles t = chooseMatmulTiles(matmulTarget(mm, target), s.m, s.n, s.k,
-                                      hasInt8Input(mm));
+    std::optional<WeightBlocks> blocks = matmulWeightBlocks(mm, target);
+    MatmulTiles t =
+        chooseMatmulTiles(matmulTarget(mm, target), s.m, s.n, s.k,
+                          hasInt8Input(mm), blocks ? &*blocks : nullptr);
     Builder b(op->getContext());
     return t.m ? tilesAttr(b, {{"m", t.m}, {"n", t.n}, {"k", t.k}}) : nullptr;
   }

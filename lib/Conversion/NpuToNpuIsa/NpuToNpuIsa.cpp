@@ -108,7 +108,7 @@ void Codegen::beginLayer(Operation *op) {
   auto [name, type] = onnxNodeOf(op);
   currentLayer = npuisa::LayerOp::create(b, op->getLoc(), b.getStringAttr(name),
                                          b.getStringAttr(type), StringAttr(),
-                                         DictionaryAttr());
+                                         DictionaryAttr(), DictionaryAttr());
   std::string shapes;
   llvm::raw_string_ostream os(shapes);
   llvm::interleaveComma(op->getOperandTypes(), os);
@@ -188,7 +188,7 @@ LogicalResult Codegen::run() {
   for (auto [value, buf] : copies) {
     currentLayer = npuisa::LayerOp::create(
         b, func.getLoc(), b.getStringAttr("copy"), b.getStringAttr("Identity"),
-        StringAttr(), DictionaryAttr());
+        StringAttr(), DictionaryAttr(), DictionaryAttr());
     VecFunc copy{false, "copy"};
     // The bytes are row-major either way, so the source is read with the
     // output's shape (it may be a reshape of an input or a constant).

@@ -63,6 +63,7 @@ buildCompileReport(npuisa::ProgramOp program,
                        {"macs", int64_t(e.macs)},
                        {"dram_read_bytes", int64_t(e.dramReadBytes)},
                        {"dram_write_bytes", int64_t(e.dramWriteBytes)},
+                       {"weight_read_bytes", int64_t(e.constantReadBytes)},
                        {"cycles", int64_t(timed.cycles)},
                        {"start_cycle", int64_t(timed.start)},
                        {"end_cycle", int64_t(timed.end)},
@@ -72,6 +73,18 @@ buildCompileReport(npuisa::ProgramOp program,
                        {"instructions", int64_t(e.instructions)}};
     if (auto shapes = layer.getShapes())
       entry["shapes"] = *shapes;
+    // Pruning-aware layers: weight tiles non-zero of all, and the tile-steps
+    // of the dense schedule skipped (docs/codegen.md, "Sparse weights").
+    if (auto blocks = layer.getWeightBlocks()) {
+      auto get = [&](StringRef key) {
+        auto v = blocks->getAs<IntegerAttr>(key);
+        return v ? v.getInt() : 0;
+      };
+      int64_t all = get("total");
+      entry["weight_density"] =
+          all ? double(get("nonzero")) / double(all) : 1.0;
+      entry["mac_blocks_skipped"] = get("skipped");
+    }
     if (auto tiles = layer.getTiles()) {
       json::Object t;
       for (NamedAttribute attr : *tiles)
@@ -84,6 +97,7 @@ buildCompileReport(npuisa::ProgramOp program,
     total.macs += e.macs;
     total.dramReadBytes += e.dramReadBytes;
     total.dramWriteBytes += e.dramWriteBytes;
+    total.constantReadBytes += e.constantReadBytes;
     total.instructions += e.instructions;
     ++id;
   }
@@ -102,6 +116,7 @@ buildCompileReport(npuisa::ProgramOp program,
       {"arena_bytes", program.getArenaBytes().value_or(0)},
       {"arena_lower_bound_bytes", program.getArenaLowerBound().value_or(0)},
       {"dram_bytes", int64_t(total.dramReadBytes + total.dramWriteBytes)},
+      {"weight_read_bytes", int64_t(total.constantReadBytes)},
       {"compulsory_dram_bytes", compulsory},
       {"cycles", int64_t(schedule.cycles)},
       {"roofline_cycles", int64_t(std::ceil(roofline))},

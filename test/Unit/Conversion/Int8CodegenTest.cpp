@@ -130,6 +130,11 @@ struct Int8Conv {
   /// An FP32 result (for FP32 readers): FP32(acc) * scale[c] + bias'[c],
   /// bias' = bias - scale * zp_in * sum(q_w[c]), in FP32 as the device.
   bool floatOut = false;
+  /// Prunes the weights in 8x8 (npu-v1-small's weight tile) input x output
+  /// channel blocks: all of output channels 8-15, and per tap every block
+  /// with (c/8 + m/8 + ky + kx) % 3 == 0, so that output tiles, K steps and
+  /// taps are empty or partly zero (docs/codegen.md, "Sparse weights").
+  bool pruned = false;
 };
 
 void runInt8Conv(const Int8Conv &t) {
@@ -148,6 +153,13 @@ void runInt8Conv(const Int8Conv &t) {
     v = code(rng);
   for (int8_t &v : wq)
     v = int8_t(wcode(rng));
+  if (t.pruned)
+    for (int64_t m = 0; m < t.m; ++m)
+      for (int64_t c = 0; c < cg; ++c)
+        for (int64_t ky = 0; ky < t.k; ++ky)
+          for (int64_t kx = 0; kx < t.k; ++kx)
+            if (m / 8 == 1 || (c / 8 + m / 8 + ky + kx) % 3 == 0)
+              wq[((m * cg + c) * t.k + ky) * t.k + kx] = 0;
   for (int32_t &v : bq)
     v = bcode(rng);
   for (size_t i = 0; i < bf.size(); ++i)
@@ -256,13 +268,34 @@ TEST(Int8Codegen, DepthwiseConvOnTheArrayBlockDiagonal) {
   runInt8Conv(f);
 }
 
+TEST(Int8Codegen, PrunedConvSkipsEmptyWeightTiles) {
+  // Pruned weights take the pruning-aware path (skipped taps and steps,
+  // block-sparse matmuls, an output tile with no weights): the same codes
+  // as the integer reference, bit for bit.
+  Int8Conv t{32, 10, 12, 24, 3, 1, 1, 1, -7, 5, 0.0625, 0.25};
+  t.pruned = true;
+  runInt8Conv(t);
+  t.floatOut = true;
+  runInt8Conv(t);
+}
+
 TEST(Int8Codegen, ConvWithFloatResult) {
   Int8Conv t{24, 13, 17, 20, 3, 1, 1, 1, -9, 0, 0.0625, 1.0};
   t.floatOut = true;
   runInt8Conv(t);
 }
 
-TEST(Int8Codegen, MatmulWithFloatResult) {
+void runInt8Matmul(bool pruned);
+
+TEST(Int8Codegen, MatmulWithFloatResult) { runInt8Matmul(false); }
+
+TEST(Int8Codegen, PrunedMatmulSkipsEmptyWeightTiles) {
+  // Weights zero in 8x8 blocks (npu-v1-small's weight tile) and in whole
+  // columns: the pruning-aware path, bit for bit the reference.
+  runInt8Matmul(true);
+}
+
+void runInt8Matmul(bool pruned) {
   // [M x K] x [K x N], K and N past one tile on npu-v1-small; FP32(acc) *
   // scale[n] + bias[n], bias = -scale * zp_a * sum_k(q_w[k][n]).
   const int64_t M = 37, K = 300, N = 70;
@@ -277,6 +310,11 @@ TEST(Int8Codegen, MatmulWithFloatResult) {
     v = code(rng);
   for (int8_t &v : wq)
     v = int8_t(wcode(rng));
+  if (pruned)
+    for (int64_t k = 0; k < K; ++k)
+      for (int64_t n = 0; n < N; ++n)
+        if ((k / 8 + 2 * (n / 8)) % 3 != 0 || n / 16 == 2)
+          wq[k * N + n] = 0;
   for (int64_t n = 0; n < N; ++n)
     ws[n] = 0.001 * double(1 + n % 7);
   std::string aF = shape({M, K}, "f32"), aQ = shape({M, K}, i8Type(sA, zpA));

@@ -10,9 +10,15 @@
 //                ("npu", or "cpu" for a host op), "shapes"
 //                (operand types -> result types), "tiles" (elements),
 //                "macs", "dram_read_bytes", "dram_write_bytes",
-//                "cycles", "start_cycle", "end_cycle", "load_cycles",
-//                "compute_cycles", "store_cycles", "instructions"}...],
-//    "totals": {"macs", "weight_bytes", "input_bytes", "output_bytes",
+//                "weight_read_bytes" (of the reads, those of constants:
+//                weights, their block-sparse images, tables), for
+//                layers with zero weight tiles "weight_density" (non-zero
+//                MAC weight tiles / all) and "mac_blocks_skipped" (weight
+//                tile-steps of the dense schedule not issued), "cycles",
+//                "start_cycle", "end_cycle", "load_cycles", "compute_cycles",
+//                "store_cycles", "instructions"}...],
+//    "totals": {"macs", "weight_bytes" (stored), "weight_read_bytes",
+//               "input_bytes", "output_bytes",
 //               "arena_bytes", "arena_lower_bound_bytes", "dram_bytes",
 //               "compulsory_dram_bytes", "cycles",
 //               "roofline_cycles", "peak_macs_per_cycle", "instructions",
@@ -26,14 +32,14 @@
 // layer's `cycles` the busy cycles of its instructions (npu-run's per-layer
 // figure), `start_cycle`/`end_cycle` its span on the timeline, and
 // `load_cycles`, `compute_cycles`, `store_cycles` its busy cycles per queue.
-// (Block-sparse matmuls, which the compiler does not emit yet, would be
-// counted dense; a host op's work is estimated from its operand sizes,
-// npu::rt::estimateHostWork, where npu-run counts what its kernel did.) The
-// roofline lower bound is max(MACs / peak MACs per cycle, compulsory DRAM bytes
-// / DRAM bytes per cycle), compulsory traffic being weights, inputs and outputs
-// once (Williams, Waterman and Patterson, "Roofline", CACM 2009). Peak MACs per
-// cycle is rows x columns of the array, divided by the FP32 rate divisor when
-// every matmul is FP32.
+// (Block-sparse matmuls, whose present weight tiles only the data says,
+// are counted dense: an upper bound on their cycles; a host op's work is
+// estimated from its operand sizes, npu::rt::estimateHostWork, where npu-run
+// counts what its kernel did.) The roofline lower bound is max(MACs / peak MACs
+// per cycle, compulsory DRAM bytes / DRAM bytes per cycle), compulsory traffic
+// being weights, inputs and outputs once (Williams, Waterman and Patterson,
+// "Roofline", CACM 2009). Peak MACs per cycle is rows x columns of the array,
+// divided by the FP32 rate divisor when every matmul is FP32.
 //
 //===----------------------------------------------------------------------===//
 

@@ -238,6 +238,14 @@ Instruction makeEnd();
 Instruction withDeps(Instruction insn, bool popPrev, bool popNext,
                      bool pushPrev, bool pushNext);
 
+/// Bytes of the block mask that starts a block-sparse matmul's W (the
+/// `sparse` flag): one bit per R x C weight tile of the K x N operand (bit
+/// b = kb * ceil(N / C) + nb, LSB first, 1: present), padded to 16 bytes;
+/// the present tiles follow it, R x C row-major each, edges zero-padded.
+inline uint64_t sparseMaskBytes(uint64_t weightTiles) {
+  return ((weightTiles + 7) / 8 + 15) / 16 * 16;
+}
+
 } // namespace npu::rt
 
 #endif // NPU_RUNTIME_EXECUTABLE_H

@@ -204,6 +204,9 @@ bool scheduleStatically(const Executable &exe, StaticSchedule &schedule,
 struct LayerEstimate {
   uint64_t macs = 0;                              ///< Dense MACs.
   uint64_t dramReadBytes = 0, dramWriteBytes = 0; ///< Bytes moved by DMA.
+  /// Of dramReadBytes, those of loads from the constant segment (weights,
+  /// their block-sparse images and the ops' constant tables).
+  uint64_t constantReadBytes = 0;
   uint64_t loadCycles = 0, computeCycles = 0, storeCycles = 0;
   uint64_t instructions = 0;
 };

@@ -49,8 +49,11 @@ def NpuIsa_LayerOp : NpuIsa_Op<"layer", [HasParent<"ProgramOp">]> {
   let description = [{
     Layers are numbered in order of appearance; instructions refer to them
     by that number in their `layer` attribute. The code generator notes the
-    op's operand and result types (`shapes`) and its tile sizes (`tiles`,
-    in elements) for reports.
+    op's operand and result types (`shapes`), its tile sizes (`tiles`,
+    in elements) and, for convolutions and matmuls with constant weights,
+    their MAC weight tiles (`weight_blocks`: `total`, `nonzero`, and
+    `skipped`, the tile-steps of the dense schedule not issued because all
+    zero; docs/codegen.md, "Sparse weights") for reports.
 
     ```mlir
     npu_isa.layer "conv1" op "Conv"
@@ -58,7 +61,8 @@ def NpuIsa_LayerOp : NpuIsa_Op<"layer", [HasParent<"ProgramOp">]> {
   }];
   let arguments = (ins StrAttr:$name, StrAttr:$onnx_op,
                        OptionalAttr<StrAttr>:$shapes,
-                       OptionalAttr<DictionaryAttr>:$tiles);
+                       OptionalAttr<DictionaryAttr>:$tiles,
+                       OptionalAttr<DictionaryAttr>:$weight_blocks);
   let assemblyFormat = "$name `op` $onnx_op attr-dict";
 }
 

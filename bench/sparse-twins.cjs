@@ -1,0 +1,197 @@
+#!/usr/bin/env node
+// Dense-vs-pruned twins for pruning-aware tiling (docs/codegen.md, "Sparse
+// weights"; bench/RESULTS.md, "Sparse weights").
+//
+// For a 64->64 3x3 convolution at 56x56 and a 256x256x256 matmul, writes
+// ONNX models whose constant weights are dense, 50 % / 75 % zero in whole
+// 16x16 blocks (the MAC array's weight tile on npu-v1: 16 input x 16 output
+// channels, for the convolution the same block in every tap), 50 % zero in
+// 16-output-channel groups, or 50 % zero unstructured. Each is compiled FP32
+// and INT8 (--quantize=int8, two calibration samples) twice: by default
+// (pruning-aware) and with --sparse-weights=false (every weight tile dense:
+// the twin). Both run on the emulator with the same input. Prints a
+// Markdown table: cycles, MAC-array busy cycles (npu-run --report, units.mac),
+// weight bytes read from DRAM (npu-compile --report, weight_read_bytes), the
+// .npubin size, the ratios against the dense model, and the output check
+// against the twin on the same weights: INT8 bit-identical, FP32 within
+// 1e-5 of the largest magnitude.
+//
+// Usage: node bench/sparse-twins.cjs [--bin=build/bin] [--work=DIR]
+// Exit status 1 when an output check fails.
+'use strict';
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const { execFileSync } = require('child_process');
+
+const args = Object.fromEntries(process.argv.slice(2).map((a) => {
+  const m = /^--([^=]+)=(.*)$/.exec(a);
+  if (!m) throw new Error(`bad argument '${a}' (use --name=value)`);
+  return [m[1], m[2]];
+}));
+const root = path.join(__dirname, '..');
+const bin = args.bin || path.join(root, 'build', 'bin');
+const work = args.work || fs.mkdtempSync(path.join(os.tmpdir(), 'sparse-twins-'));
+fs.mkdirSync(work, { recursive: true });
+const BLOCK = 16; // npu-v1's array_rows x array_cols (runtime Target.h)
+
+function run(tool, argv) {
+  return execFileSync(path.join(bin, tool), argv,
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 28 });
+}
+
+function rng(seed) { // xorshift32, deterministic, in [0, 1)
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
+    return s / 4294967296;
+  };
+}
+function shuffled(n, rand) {
+  const v = [...Array(n).keys()];
+  for (let i = n - 1; i > 0; --i) {
+    const j = Math.floor(rand() * (i + 1));
+    [v[i], v[j]] = [v[j], v[i]];
+  }
+  return v;
+}
+
+// keep(k, n): whether entry (input channel k, output channel n) survives.
+function pruneMask(variant, K, N, rand) {
+  if (variant === 'dense') return () => true;
+  if (variant.startsWith('block')) {
+    const ratio = Number(variant.slice(5)) / 100;
+    const kb = K / BLOCK, nb = N / BLOCK;
+    const dead = new Set(shuffled(kb * nb, rand).slice(0, Math.round(ratio * kb * nb)));
+    return (k, n) => !dead.has(Math.floor(k / BLOCK) * nb + Math.floor(n / BLOCK));
+  }
+  if (variant === 'group50') {
+    const dead = new Set(shuffled(N / BLOCK, rand).slice(0, N / BLOCK / 2));
+    return (k, n) => !dead.has(Math.floor(n / BLOCK));
+  }
+  if (variant === 'unstructured50') {
+    const keep = new Uint8Array(K * N * 9).map(() => (rand() < 0.5 ? 0 : 1));
+    let i = 0;
+    return () => keep[i++ % keep.length] === 1;
+  }
+  throw new Error(variant);
+}
+
+// Text-proto ONNX model, encoded by protoc against ONNX's schema.
+function model(name, node, input, output, inits) {
+  const dims = (d) => d.map((x) => `dim { dim_value: ${x} }`).join(' ');
+  const vi = (n, d) => `{ name: "${n}" type { tensor_type { elem_type: 1 shape { ${dims(d)} } } } }`;
+  let txt = `ir_version: 8 opset_import { version: 17 } graph { name: "${name}" ${node}\n`;
+  for (const [n, d, buf] of inits) {
+    let esc = '';
+    for (const byte of buf) esc += '\\' + byte.toString(8).padStart(3, '0');
+    txt += `initializer { name: "${n}" data_type: 1 ${d.map((x) => `dims: ${x}`).join(' ')} raw_data: "${esc}" }\n`;
+  }
+  txt += `input ${vi('x', input)}\noutput ${vi('y', output)} }\n`;
+  const onnx = path.join(work, `${name}.onnx`);
+  fs.writeFileSync(onnx, execFileSync('protoc', ['--encode=onnx.ModelProto', '-I/usr/include',
+    '/usr/include/onnx/onnx.proto'], { input: txt, maxBuffer: 1 << 28 }));
+  return onnx;
+}
+
+function matmulModel(variant) {
+  const K = 256, N = 256, rand = rng(1), keep = pruneMask(variant, K, N, rng(2));
+  const w = Buffer.alloc(4 * K * N);
+  for (let k = 0; k < K; ++k)
+    for (let n = 0; n < N; ++n) {
+      const v = (rand() - 0.5) * 0.25;
+      w.writeFloatLE(keep(k, n) ? v : 0, 4 * (k * N + n));
+    }
+  return model(`mm256-${variant}`, 'node { op_type: "MatMul" input: "x" input: "w" output: "y" }',
+    [256, 256], [256, 256], [['w', [K, N], w]]);
+}
+
+function convModel(variant) {
+  const M = 64, C = 64, rand = rng(3), keep = pruneMask(variant, C, M, rng(4));
+  const w = Buffer.alloc(4 * M * C * 9), b = Buffer.alloc(4 * M);
+  for (let m = 0; m < M; ++m)
+    for (let c = 0; c < C; ++c)
+      for (let t = 0; t < 9; ++t) {
+        const v = (rand() - 0.5) * 0.2;
+        w.writeFloatLE(keep(c, m) ? v : 0, 4 * ((m * C + c) * 9 + t));
+      }
+  for (let m = 0; m < M; ++m) b.writeFloatLE((rand() - 0.5) * 0.5, 4 * m);
+  return model(`conv64-${variant}`,
+    'node { op_type: "Conv" input: "x" input: "w" input: "b" output: "y" attribute { name: "pads" ints: 1 ints: 1 ints: 1 ints: 1 type: INTS } }',
+    [1, 64, 56, 56], [1, 64, 56, 56], [['w', [M, C, 3, 3], w], ['b', [M], b]]);
+}
+
+// The float32 data of a .npy file.
+function npyFloats(file) {
+  const buf = fs.readFileSync(file);
+  const headerLen = buf.readUInt16LE(8);
+  const data = buf.subarray(10 + headerLen);
+  return new Float32Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.length));
+}
+
+function buildAndRun(onnx, x, calibration, int8, sparse) {
+  const tag = `${path.basename(onnx, '.onnx')}-${int8 ? 'int8' : 'fp32'}-${sparse ? 'sparse' : 'dense'}`;
+  const base = path.join(work, tag);
+  const argv = [onnx, '-o', `${base}.npubin`, `--report=${base}.compile.json`];
+  if (int8) argv.push('--quantize=int8', `--calibration=${calibration}`);
+  if (!sparse) argv.push('--sparse-weights=false');
+  run('npu-compile', argv);
+  fs.rmSync(`${base}.out`, { recursive: true, force: true });
+  run('npu-run', [`${base}.npubin`, `--input=x=${x}`, `--output-dir=${base}.out`,
+    `--report=${base}.run.json`]);
+  const compiled = JSON.parse(fs.readFileSync(`${base}.compile.json`, 'utf8'));
+  const ran = JSON.parse(fs.readFileSync(`${base}.run.json`, 'utf8'));
+  return {
+    cycles: ran.cycles, mac: ran.units.mac,
+    weightRead: compiled.totals.weight_read_bytes,
+    exeBytes: fs.statSync(`${base}.npubin`).size,
+    y: `${base}.out/y.npy`,
+  };
+}
+
+const variants = ['dense', 'block50', 'block75', 'group50', 'unstructured50'];
+let failures = 0;
+console.log('| layer | weights | type | cycles | MAC busy | weight DRAM bytes | .npubin bytes ' +
+  '| cycles / dense | MAC / dense | weight bytes / dense | output vs twin |');
+console.log('|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|');
+for (const [name, make, shape] of [['conv64', convModel, [1, 64, 56, 56]],
+                                   ['mm256', matmulModel, [256, 256]]]) {
+  if (args.only && args.only !== name) continue;
+  const x = path.join(work, `${name}.x.npy`);
+  run('npu-build-example', [`--random-f32=${x}`, `--shape=${shape.join('x')}`, '--seed=15']);
+  const calibration = path.join(work, `${name}.calibration`);
+  fs.mkdirSync(calibration, { recursive: true });
+  for (let i = 0; i < 2; ++i)
+    run('npu-build-example', [`--random-f32=${path.join(calibration, `${i}.npy`)}`,
+      `--shape=${shape.join('x')}`, `--seed=${100 + i}`]);
+  const onnx = Object.fromEntries(variants.map((v) => [v, make(v)]));
+  for (const int8 of [false, true]) {
+    let dense = null;
+    for (const v of variants) {
+      const s = buildAndRun(onnx[v], x, calibration, int8, true);
+      const d = buildAndRun(onnx[v], x, calibration, int8, false);
+      if (v === 'dense') dense = d;
+      let ok, check;
+      if (int8) {
+        ok = fs.readFileSync(s.y).equals(fs.readFileSync(d.y));
+        check = ok ? 'bit-identical' : 'DIFFERENT';
+      } else {
+        const a = npyFloats(s.y), b = npyFloats(d.y);
+        let peak = 1e-30, err = 0;
+        for (let i = 0; i < b.length; ++i) {
+          peak = Math.max(peak, Math.abs(b[i]));
+          err = Math.max(err, Math.abs(a[i] - b[i]));
+        }
+        ok = a.length === b.length && err / peak <= 1e-5;
+        check = err === 0 ? 'bit-identical' : `max err ${(err / peak).toExponential(1)}` + (ok ? '' : ' FAIL');
+      }
+      failures += ok ? 0 : 1;
+      const r = (p, q) => (p / q).toFixed(3);
+      console.log(`| ${name} | ${v} | ${int8 ? 'INT8' : 'FP32'} | ${s.cycles} | ${s.mac} | ` +
+        `${s.weightRead} | ${s.exeBytes} | ${r(s.cycles, dense.cycles)} | ` +
+        `${r(s.mac, dense.mac)} | ${r(s.weightRead, dense.weightRead)} | ${check} |`);
+    }
+  }
+}
+console.log(`(work files in ${work})`);
+process.exit(failures ? 1 : 0);

@@ -1,0 +1,321 @@
+//===- Sparsity.cpp - zero weight blocks of constant matmul weights ------===//
+//
+// The sparsity analysis behind pruning-aware matmul tiling: which of the
+// MAC array's R x C weight tiles of a constant W[K,N] are all zero, and how
+// each K step of a tiling is then issued (skipped, block-sparse from a
+// compile-time image, or dense). docs/codegen.md, "Sparse weights".
+//
+//===----------------------------------------------------------------------===//
+
+#include "Codegen.h"
+
+#include "npu/runtime/Executable.h"
+
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+
+#include <cstring>
+
+using namespace mlir;
+using namespace npu;
+namespace rt = npu::rt;
+
+namespace npu::codegen {
+
+/// Raw little-endian bytes of a constant's elements (splats expanded);
+/// false for layouts other than dense and dense_resource.
+static bool constantBytes(ElementsAttr value, int64_t elemBytes,
+                          std::vector<uint8_t> &out) {
+  size_t n = size_t(cast<ShapedType>(value.getType()).getNumElements());
+  out.resize(n * size_t(elemBytes));
+  if (auto dense = dyn_cast<DenseElementsAttr>(value)) {
+    ArrayRef<char> raw = dense.getRawData();
+    if (dense.isSplat()) {
+      if (raw.size() != size_t(elemBytes))
+        return false;
+      for (size_t i = 0; i < n; ++i)
+        std::memcpy(out.data() + i * elemBytes, raw.data(), elemBytes);
+      return true;
+    }
+    if (raw.size() != out.size())
+      return false;
+    if (!raw.empty())
+      std::memcpy(out.data(), raw.data(), raw.size());
+    return true;
+  }
+  if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {
+    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+    if (!blob || blob->getData().size() != out.size())
+      return false;
+    if (!out.empty())
+      std::memcpy(out.data(), blob->getData().data(), out.size());
+    return true;
+  }
+  return false;
+}
+
+int64_t WeightBlocks::present(int64_t i, int64_t kb0, int64_t kb1, int64_t nb0,
+                              int64_t nb1) const {
+  int64_t count = 0;
+  for (int64_t kb = kb0; kb < kb1; ++kb)
+    for (int64_t nb = nb0; nb < nb1; ++nb)
+      count += nonZero[size_t((i * kBlocks + kb) * nBlocks + nb)];
+  return count;
+}
+
+bool WeightBlocks::analyze() {
+  kBlocks = ceilDiv(K, R);
+  nBlocks = ceilDiv(N, C);
+  nonZero.clear();
+  nonZero.resize(size_t(matrices * kBlocks * nBlocks));
+  const uint8_t *p = bytes.data();
+  for (int64_t i = 0; i < matrices; ++i)
+    for (int64_t k = 0; k < K; ++k)
+      for (int64_t n = 0; n < N; ++n, p += elemBytes) {
+        bool zero;
+        if (elemBytes == 1) {
+          zero = *p == 0;
+        } else {
+          float f;
+          std::memcpy(&f, p, 4);
+          zero = f == 0.0f; // -0.0 too: its products add nothing
+        }
+        if (!zero)
+          nonZero.set(size_t((i * kBlocks + k / R) * nBlocks + n / C));
+      }
+  return !nonZero.all();
+}
+
+/// The constant behind `v` (through reshapes) and its raw bytes, when its
+/// elements are FP32 (`int8` false) or 8-bit integer codes.
+static bool weightBytes(Value v, bool int8, std::vector<uint8_t> &out) {
+  while (auto reshape = v.getDefiningOp<ReshapeOp>())
+    v = reshape.getInput();
+  auto constant = v.getDefiningOp<ConstantOp>();
+  if (!constant)
+    return false;
+  Type element =
+      cast<ShapedType>(constant.getValue().getType()).getElementType();
+  if (int8 ? !element.isSignlessInteger(8) : !element.isF32())
+    return false;
+  auto value = dyn_cast<ElementsAttr>(constant.getValue());
+  return value && constantBytes(value, int8 ? 1 : 4, out);
+}
+
+/// False when the module says `npu.sparse_weights = false` (npu-compile
+/// --sparse-weights=false): every weight tile is then issued dense.
+static bool sparseWeightsEnabled(Operation *op) {
+  auto module = op->getParentOfType<ModuleOp>();
+  auto flag =
+      module ? module->getAttrOfType<BoolAttr>("npu.sparse_weights") : nullptr;
+  return !flag || flag.getValue();
+}
+
+std::optional<WeightBlocks> matmulWeightBlocks(MatMulOp op,
+                                               const rt::TargetDesc &t) {
+  if (!sparseWeightsEnabled(op))
+    return std::nullopt;
+  MatmulShape s = matmulShape(op);
+  if (s.w.size() != 2 || s.k == 0 || s.n == 0)
+    return std::nullopt;
+  WeightBlocks blocks;
+  bool int8 = hasInt8Input(op);
+  blocks.elemBytes = int8 ? 1 : 4;
+  if (!weightBytes(op.getRhs(), int8, blocks.bytes))
+    return std::nullopt;
+  blocks.R = t.arrayRows;
+  blocks.C = t.arrayCols;
+  blocks.K = s.k;
+  blocks.N = s.n;
+  if (!blocks.analyze())
+    return std::nullopt; // dense weights keep today's code exactly
+  return blocks;
+}
+
+std::optional<WeightBlocks> convWeightBlocks(ConvOp op, const MacConv &g,
+                                             const rt::TargetDesc &t) {
+  if (isDepthwise(g) || g.cin == 0 || g.cout == 0 || !sparseWeightsEnabled(op))
+    return std::nullopt;
+  bool int8 = g.inBytes == 1;
+  std::vector<uint8_t> raw;
+  if (!weightBytes(op.getWeight(), int8, raw))
+    return std::nullopt;
+  WeightBlocks blocks;
+  blocks.elemBytes = int8 ? 1 : 4;
+  int64_t eb = blocks.elemBytes, taps = g.weightTaps;
+  if (int64_t(raw.size()) != g.groups * g.cout * g.cin * taps * eb)
+    return std::nullopt;
+  // [M][C/g][taps] -> [g][taps][C/g][M/g], the order emitMacConv loads.
+  blocks.bytes.resize(raw.size());
+  for (int64_t grp = 0; grp < g.groups; ++grp)
+    for (int64_t tap = 0; tap < taps; ++tap)
+      for (int64_t c = 0; c < g.cin; ++c)
+        for (int64_t m = 0; m < g.cout; ++m)
+          std::memcpy(blocks.bytes.data() +
+                          (((grp * taps + tap) * g.cin + c) * g.cout + m) * eb,
+                      raw.data() +
+                          (((grp * g.cout + m) * g.cin + c) * taps + tap) * eb,
+                      size_t(eb));
+  blocks.R = t.arrayRows;
+  blocks.C = t.arrayCols;
+  blocks.K = g.cin;
+  blocks.N = g.cout;
+  blocks.matrices = g.groups * taps;
+  if (!blocks.analyze())
+    return std::nullopt;
+  return blocks;
+}
+
+SparseStep classifyWeightStep(const WeightBlocks &w, int64_t i, int64_t k0,
+                              int64_t kt, int64_t n0, int64_t nt) {
+  int64_t kb0 = k0 / w.R, kb1 = ceilDiv(k0 + kt, w.R);
+  int64_t nb0 = n0 / w.C, nb1 = ceilDiv(n0 + nt, w.C);
+  int64_t total = (kb1 - kb0) * (nb1 - nb0);
+  SparseStep step;
+  step.blocks = w.present(i, kb0, kb1, nb0, nb1);
+  if (step.blocks == 0) {
+    step.kind = SparseStep::Empty;
+    return step;
+  }
+  int64_t imageBytes = int64_t(rt::sparseMaskBytes(uint64_t(total))) +
+                       step.blocks * w.R * w.C * w.elemBytes;
+  // Block-sparse when its image fits where the dense tile goes (eb * kt *
+  // nt bytes) and one DMA command (a 16-bit count of 4-byte elements); a
+  // full tile stays dense.
+  if (step.blocks < total && imageBytes <= kt * nt * w.elemBytes &&
+      imageBytes / 4 <= kMaxExtent) {
+    step.kind = SparseStep::Sparse;
+    step.imageBytes = imageBytes;
+  } else {
+    step.blocks = total;
+  }
+  return step;
+}
+
+/// Appends the image of a sparse step to `image` at `step.imageOffset`:
+/// the mask (bit b = kb * NB + nb of the step's blocks, LSB first) then the
+/// present blocks, R x C row-major each, edges zero-padded (the layout the
+/// MAC array's sparse mode reads, rt::sparseMaskBytes).
+static void appendImage(const WeightBlocks &w, int64_t i, int64_t k0,
+                        int64_t kt, int64_t n0, int64_t nt, SparseStep &step,
+                        std::vector<uint8_t> &image) {
+  int64_t R = w.R, C = w.C, eb = w.elemBytes;
+  step.imageOffset = int64_t(image.size());
+  int64_t kb0 = k0 / R, nb0 = n0 / C;
+  int64_t KB = ceilDiv(kt, R), NB = ceilDiv(nt, C);
+  size_t mask = image.size();
+  image.resize(mask + rt::sparseMaskBytes(uint64_t(KB * NB)), 0);
+  const uint8_t *matrix = w.bytes.data() + i * w.K * w.N * eb;
+  for (int64_t kb = 0; kb < KB; ++kb)
+    for (int64_t nb = 0; nb < NB; ++nb) {
+      if (!w.nonZero[size_t((i * w.kBlocks + kb0 + kb) * w.nBlocks + nb0 + nb)])
+        continue;
+      int64_t b = kb * NB + nb;
+      image[mask + size_t(b / 8)] |= uint8_t(1u << (b % 8));
+      size_t at = image.size();
+      image.resize(at + size_t(R * C * eb), 0);
+      int64_t rows = std::min(R, kt - kb * R), cols = std::min(C, nt - nb * C);
+      for (int64_t r = 0; r < rows; ++r)
+        std::memcpy(image.data() + at + r * C * eb,
+                    matrix + ((k0 + kb * R + r) * w.N + n0 + nb * C) * eb,
+                    size_t(cols * eb));
+    }
+  assert(int64_t(image.size()) - step.imageOffset == step.imageBytes);
+}
+
+/// The plan over `matrices` x N tiles x K steps of (kTile, nTile): the
+/// all-zero mask first, then one image per sparse step in step order.
+static SparseWeightPlan planSteps(const WeightBlocks &w, int64_t kTile,
+                                  int64_t nTile, int64_t matricesPerTile) {
+  SparseWeightPlan plan;
+  plan.kSteps = ceilDiv(w.K, kTile);
+  plan.nTiles = ceilDiv(w.N, nTile);
+  plan.taps = matricesPerTile;
+  plan.zeroMaskBytes = int64_t(
+      rt::sparseMaskBytes(uint64_t(ceilDiv(std::min(kTile, w.K), w.R) *
+                                   ceilDiv(std::min(nTile, w.N), w.C))));
+  int64_t groups = w.matrices / matricesPerTile;
+  // Tiles off the block grid (hand-edited) are issued dense.
+  if ((kTile % w.R && kTile < w.K) || (nTile % w.C && nTile < w.N)) {
+    SparseStep dense;
+    dense.blocks = ceilDiv(kTile, w.R) * ceilDiv(nTile, w.C);
+    plan.steps.assign(
+        size_t(groups * plan.nTiles * plan.kSteps * matricesPerTile), dense);
+    return plan;
+  }
+  std::vector<uint8_t> image(size_t(plan.zeroMaskBytes), 0);
+  bool anyImage = false, anyEmptyTile = false;
+  for (int64_t grp = 0; grp < groups; ++grp)
+    for (int64_t ni = 0; ni < plan.nTiles; ++ni) {
+      int64_t n0 = ni * nTile, nt = std::min(nTile, w.N - n0);
+      bool empty = true;
+      for (int64_t ki = 0; ki < plan.kSteps; ++ki) {
+        int64_t k0 = ki * kTile, kt = std::min(kTile, w.K - k0);
+        for (int64_t tap = 0; tap < matricesPerTile; ++tap) {
+          int64_t i = grp * matricesPerTile + tap;
+          SparseStep step = classifyWeightStep(w, i, k0, kt, n0, nt);
+          empty &= step.kind == SparseStep::Empty;
+          if (step.kind == SparseStep::Sparse) {
+            anyImage = true;
+            appendImage(w, i, k0, kt, n0, nt, step, image);
+          }
+          plan.steps.push_back(step);
+        }
+      }
+      anyEmptyTile |= empty;
+    }
+  if (!anyImage && !anyEmptyTile)
+    return plan; // only skipped and dense steps: no table
+  plan.table = std::move(image);
+  return plan;
+}
+
+SparseWeightPlan planSparseMatmul(const WeightBlocks &w, MatmulTiles tiles) {
+  return planSteps(w, tiles.k, tiles.n, 1);
+}
+
+SparseWeightPlan planSparseConv(const WeightBlocks &w, const MacConv &g,
+                                ConvTiles tiles) {
+  return planSteps(w, tiles.c, tiles.m, g.weightTaps);
+}
+
+ElementsAttr SparseWeightPlan::tableAttr(MLIRContext *context) const {
+  if (table.empty())
+    return {};
+  auto type = RankedTensorType::get({int64_t(table.size())},
+                                    IntegerType::get(context, 8));
+  return DenseElementsAttr::get(
+      type, ArrayRef<int8_t>(reinterpret_cast<const int8_t *>(table.data()),
+                             table.size()));
+}
+
+ElementsAttr sparseMatmulTable(MatMulOp op, const rt::TargetDesc &target) {
+  std::optional<WeightBlocks> blocks = matmulWeightBlocks(op, target);
+  if (!blocks)
+    return {};
+  MatmulShape s = matmulShape(op);
+  MatmulTiles tiles = chooseMatmulTiles(matmulTarget(op, target), s.m, s.n, s.k,
+                                        hasInt8Input(op), &*blocks);
+  if (auto rec = recordedTiles(op, {"m", "n", "k"}))
+    tiles = {(*rec)[0], (*rec)[1], (*rec)[2]};
+  if (tiles.m <= 0 || tiles.n <= 0 || tiles.k <= 0)
+    return {};
+  return planSparseMatmul(*blocks, tiles).tableAttr(op.getContext());
+}
+
+ElementsAttr sparseConvTable(ConvOp op, const rt::TargetDesc &target) {
+  MacConv g;
+  if (!convGeometry(op, g) || isDepthwise(g))
+    return {};
+  auto rec = recordedTiles(op, {"oh", "ow", "m", "c"});
+  if (!rec || (*rec)[2] <= 0 || (*rec)[3] <= 0)
+    return {};
+  std::optional<WeightBlocks> blocks = convWeightBlocks(op, g, target);
+  if (!blocks)
+    return {};
+  ConvTiles tiles{(*rec)[0], (*rec)[1], (*rec)[2], (*rec)[3]};
+  return planSparseConv(*blocks, g, tiles).tableAttr(op.getContext());
+}
+
+} // namespace npu::codegen
