@@ -56,6 +56,7 @@ install(TARGETS npu-compile npu-opt npu-translate npu-run npu-objdump
 # (test/Install/install-examples.sh builds each in a fresh directory).
 install(DIRECTORY
   ${PROJECT_SOURCE_DIR}/python-free-examples/pass-plugin
+  ${PROJECT_SOURCE_DIR}/python-free-examples/dialect-plugin
   ${PROJECT_SOURCE_DIR}/python-free-examples/c-app
   DESTINATION share/npu-compiler/examples)
 

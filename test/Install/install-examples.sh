@@ -33,7 +33,7 @@ if grep -rlF -e "$source" -e "$build" "$prefix/lib/cmake"; then
 fi
 
 # Each example in a fresh directory, against the prefix only.
-for example in pass-plugin c-app; do
+for example in pass-plugin dialect-plugin c-app; do
   cp -r "$prefix/share/npu-compiler/examples/$example" "$work/$example"
   cmake -S "$work/$example" -B "$work/$example/build" -G Ninja \
     -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$prefix" \
@@ -61,6 +61,34 @@ grep -q 'npu.conv .*npu.example.macs = 27648 : i64' "$work/optimized.mlir" ||
 # ... and by npu-opt under its own flag.
 "$prefix/bin/npu-opt" "$work/optimized.mlir" --load-pass-plugin="$plugin" \
   --npu-example-annotate-macs > /dev/null || fail "npu-opt --npu-example-annotate-macs"
+
+# The dialect plugin: Clip(0, 6) compiled through its op's own emitter
+# computes what the built-in clamp does, bit for bit.
+"$protoc" --encode=onnx.ModelProto -I/usr/include /usr/include/onnx/onnx.proto \
+  < "$source/test/Tools/npu-compile/Inputs/relu6.txtpb" > "$work/relu6.onnx"
+dialect=$work/dialect-plugin/build/NpuExampleDialectPlugin.so
+"$prefix/bin/npu-compile" "$work/relu6.onnx" --load-dialect-plugin="$dialect" \
+  --load-pass-plugin="$dialect" --compile-to=scheduled > "$work/relu6.mlir"
+grep -q '"npu_ext.relu6"' "$work/relu6.mlir" || fail "the dialect plugin's op is not in the schedule"
+"$prefix/bin/npu-compile" "$work/relu6.onnx" --load-dialect-plugin="$dialect" \
+  --load-pass-plugin="$dialect" -o "$work/relu6.plugin.npubin"
+"$prefix/bin/npu-compile" "$work/relu6.onnx" -o "$work/relu6.builtin.npubin"
+/usr/bin/python3 - "$work/x.npy" <<'PY'
+import struct, sys
+# A 1x8x16x16 FP32 .npy with values from -10 to 10 (no NumPy needed).
+n = 8 * 16 * 16
+header = "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 8, 16, 16), }"
+header += " " * (-(10 + len(header) + 1) % 64) + "\n"
+with open(sys.argv[1], "wb") as f:
+    f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode())
+    f.write(struct.pack("<%df" % n, *[(i % 41 - 20) * 0.5 for i in range(n)]))
+PY
+for kind in plugin builtin; do
+  "$prefix/bin/npu-run" "$work/relu6.$kind.npubin" --input=x="$work/x.npy" \
+    --output-dir="$work/relu6.$kind" > /dev/null
+done
+cmp "$work/relu6.plugin/y.npy" "$work/relu6.builtin/y.npy" ||
+  fail "the dialect plugin's relu6 differs from the built-in clamp"
 
 # The C application: metadata and a run, on the runtime alone.
 app=$work/c-app/build/npu-c-app
