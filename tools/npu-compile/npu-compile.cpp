@@ -6,6 +6,10 @@
 //             [--quantize=int8 --calibration=DIR
 //              [--calibration-method=minmax|percentile|entropy]
 //              [--keep-float=NODE,...] [--quant-report=FILE.json]]
+//             [--load-pass-plugin=P.so]... [--load-dialect-plugin=D.so]...
+//             [--insert-passes=POINT:PIPELINE]...
+// npu-compile --check MODEL.onnx [options above]   (per-node support report)
+// npu-compile --list-ops
 //
 // Phases (IREE's --compile-to convention, see npu/Pipelines/Pipelines.h):
 // `npu` stops after import, `optimized` after graph simplification, `tiled`
