@@ -55,7 +55,52 @@ llvm::StringRef compilePhaseName(CompilePhase phase) {
   return "?";
 }
 
+namespace {
+/// The registered extensions, per point, in registration order.
+std::vector<PipelineExtension> &extensionsAt(ExtensionPoint point) {
+  static std::vector<PipelineExtension>
+      extensions[size_t(ExtensionPoint::BeforeCodegen) + 1];
+  return extensions[size_t(point)];
+}
+
+void runExtensions(OpPassManager &pm, ExtensionPoint point) {
+  for (const PipelineExtension &extension : extensionsAt(point))
+    extension(pm);
+}
+
+constexpr std::pair<ExtensionPoint, llvm::StringLiteral> extensionNames[] = {
+    {ExtensionPoint::AfterImport, "after-import"},
+    {ExtensionPoint::AfterOptimization, "after-optimization"},
+    {ExtensionPoint::BeforeQuantization, "before-quantization"},
+    {ExtensionPoint::AfterQuantization, "after-quantization"},
+    {ExtensionPoint::BeforeTiling, "before-tiling"},
+    {ExtensionPoint::BeforeCodegen, "before-codegen"},
+};
+} // namespace
+
+std::optional<ExtensionPoint> parseExtensionPoint(llvm::StringRef name) {
+  for (auto [point, pointName] : extensionNames)
+    if (name == pointName)
+      return point;
+  return std::nullopt;
+}
+
+llvm::StringRef extensionPointName(ExtensionPoint point) {
+  return extensionNames[size_t(point)].second;
+}
+
+void registerPipelineExtension(ExtensionPoint point,
+                               PipelineExtension extension) {
+  extensionsAt(point).push_back(std::move(extension));
+}
+
+void clearPipelineExtensions() {
+  for (auto [point, name] : extensionNames)
+    extensionsAt(point).clear();
+}
+
 void buildOptimizedPassPipeline(OpPassManager &pm) {
+  runExtensions(pm, ExtensionPoint::AfterImport);
   OpPassManager &func = pm.nest<func::FuncOp>();
   // Folds identity data movement, composes reshapes and transposes, and folds
   // arithmetic on constants (Gemm's transposed weights, constant shape math),
@@ -74,12 +119,14 @@ void buildOptimizedPassPipeline(OpPassManager &pm) {
   func.addPass(createCanonicalizerPass());
   // Shares duplicate constants and ops (exporters repeat shape constants).
   func.addPass(createCSEPass());
+  runExtensions(pm, ExtensionPoint::AfterOptimization);
 }
 
 void buildQuantizedPassPipeline(OpPassManager &pm,
                                 const QuantizationOptions &options) {
   if (!options.enabled)
     return;
+  runExtensions(pm, ExtensionPoint::BeforeQuantization);
   OpPassManager &func = pm.nest<func::FuncOp>();
   // Convolutions and activations onto quant types, boundaries inserted.
   QuantizeOptions quantize;
@@ -91,6 +138,7 @@ void buildQuantizedPassPipeline(OpPassManager &pm,
   func.addPass(createCanonicalizerPass());
   // One quantize per value, shared by its INT8 readers.
   func.addPass(createCSEPass());
+  runExtensions(pm, ExtensionPoint::AfterQuantization);
 }
 
 void buildIsaPassPipeline(OpPassManager &pm, llvm::StringRef target) {
@@ -106,6 +154,7 @@ void buildPipelineToPhase(OpPassManager &pm, CompilePhase phase,
     buildQuantizedPassPipeline(pm, quantization);
   // Maps every op onto a unit and chooses its tiles by the cost models.
   if (from < CompilePhase::Tiled && phase >= CompilePhase::Tiled) {
+    runExtensions(pm, ExtensionPoint::BeforeTiling);
     NpuAssignTilesOptions options;
     options.targetName = target.str();
     pm.addPass(createNpuAssignTiles(options));
@@ -125,6 +174,7 @@ void buildPipelineToPhase(OpPassManager &pm, CompilePhase phase,
   // Emits every op's instructions with double-buffered DMA, following the
   // recorded tiles and plan; replaces @main by an npu_isa.program.
   if (from < CompilePhase::Isa && phase >= CompilePhase::Isa) {
+    runExtensions(pm, ExtensionPoint::BeforeCodegen);
     ConvertNpuToNpuIsaOptions options;
     options.targetName = target.str();
     pm.addPass(createConvertNpuToNpuIsa(options));

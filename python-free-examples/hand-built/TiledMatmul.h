@@ -22,9 +22,13 @@ namespace npu::examples {
 
 /// Emits the program into `b`. A is graph input "a" (INT8 64x64 at DRAM 0),
 /// W the constant `w` (INT8 64x64, row-major K x N), C graph output "c"
-/// (INT32 64x64 at DRAM 8192).
+/// (INT32 64x64 at DRAM 8192). `aScale` and `aZeroPoint` give "a"
+/// quantization parameters (metadata only: the program multiplies the raw
+/// INT8 codes), per tensor or per row (axis 0).
 inline void buildTiledMatmul(rt::ProgramBuilder &b,
-                             const std::vector<int8_t> &w) {
+                             const std::vector<int8_t> &w,
+                             std::vector<float> aScale = {},
+                             std::vector<int32_t> aZeroPoint = {}) {
   using namespace rt;
   const int S = 64, T = 16; // matrix size, N per tile
   uint16_t layer = b.addLayer("matmul0", "MatMul");
@@ -32,8 +36,12 @@ inline void buildTiledMatmul(rt::ProgramBuilder &b,
   b.setConstantsOffset(4096);
   uint32_t dW = b.addConstant(w.data(), w.size());
   b.setDramSize(dC + S * S * 4);
-  b.addInput(
-      {"a", {S, S}, bin::ElementType::I8, bin::Layout::Dense, dA, S * S});
+  rt::TensorSpec a{"a", {S, S}, bin::ElementType::I8, bin::Layout::Dense,
+                   dA,  S * S};
+  a.quantAxis = aScale.size() > 1 ? 0 : -1;
+  a.scale = std::move(aScale);
+  a.zeroPoint = std::move(aZeroPoint);
+  b.addInput(a);
   b.addOutput(
       {"c", {S, S}, bin::ElementType::I32, bin::Layout::Dense, dC, S * S * 4});
   uint16_t loadA = b.addDma(makeDma2D(1, S, S, S, S));

@@ -1,17 +1,21 @@
-//===- AnnotateMacsPlugin.cpp - an npu-opt pass plugin -------------------===//
+//===- AnnotateMacsPlugin.cpp - a pass plugin for npu-compile and npu-opt -===//
 //
-// Shows how a pass written outside the tree plugs into npu-opt:
+// Shows how a pass written outside the tree plugs into the compiler:
 //
-//   npu-opt --load-pass-plugin=lib/NpuExamplePassPlugin.so \
-//           --pass-pipeline='builtin.module(func.func(npu-example-annotate-macs))'
-//           model.mlir
+//   npu-compile model.onnx --load-pass-plugin=NpuExamplePassPlugin.so
+//   npu-opt --load-pass-plugin=NpuExamplePassPlugin.so \
+//           --npu-example-annotate-macs model.mlir
 //
 // The pass sets `npu.example.macs` (an i64: multiply-accumulates per
-// inference) on every npu.conv and npu.matmul.
+// inference) on every npu.conv and npu.matmul. Loading the plugin also adds
+// the pass at the `after-optimization` extension point, so npu-compile runs
+// it on every model (visible with --compile-to=optimized) and
+// `npu-opt --npu-optimized-pipeline` runs it too.
 //
 //===----------------------------------------------------------------------===//
 
 #include "npu/Dialect/Npu/IR/NpuOps.h"
+#include "npu/Pipelines/Pipelines.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Pass/Pass.h"
@@ -61,5 +65,12 @@ struct AnnotateMacsPass
 
 extern "C" LLVM_ATTRIBUTE_WEAK PassPluginLibraryInfo mlirGetPassPluginInfo() {
   return {MLIR_PLUGIN_API_VERSION, "NpuExamplePassPlugin", LLVM_VERSION_STRING,
-          [] { PassRegistration<AnnotateMacsPass>(); }};
+          [] {
+            PassRegistration<AnnotateMacsPass>();
+            npu::registerPipelineExtension(
+                npu::ExtensionPoint::AfterOptimization, [](OpPassManager &pm) {
+                  pm.addNestedPass<func::FuncOp>(
+                      std::make_unique<AnnotateMacsPass>());
+                });
+          }};
 }

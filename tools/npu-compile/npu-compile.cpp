@@ -7,6 +7,12 @@
 //              [--calibration-method=minmax|percentile|entropy]
 //              [--keep-float=NODE,...] [--int8-depthwise] [--min-sqnr=DB]
 //              [--quant-report=FILE.json]]
+//             [--prune=block:RATIO [--keep-dense=NODE,...]
+//              [--prune-report=FILE.json]] [--sparse-weights=false]
+//             [--load-pass-plugin=P.so]... [--load-dialect-plugin=D.so]...
+//             [--insert-passes=POINT:PIPELINE]...
+// npu-compile --check MODEL.onnx [options above]   (per-node support report)
+// npu-compile --list-ops
 //
 // Phases (IREE's --compile-to convention, see npu/Pipelines/Pipelines.h):
 // `npu` stops after import, `optimized` after graph simplification, `tiled`
@@ -32,10 +38,18 @@
 // the samples in DIR (npu/Quantization/Calibrate.h) and compiles it through
 // the `quantized` phase (docs/quantization.md).
 //
+// Extending (docs/sdk.md): --load-pass-plugin=P.so (repeatable) loads an MLIR
+// pass plugin, whose registration callback may add passes at the pipeline's
+// extension points (npu/Pipelines/Pipelines.h); --insert-passes=POINT:PIPELINE
+// runs any registered pass (a plugin's by its own name) at a point;
+// --load-dialect-plugin=D.so registers a dialect whose ops implement
+// npu::BackendOpInterface to reach code generation.
+//
 //===----------------------------------------------------------------------===//
 
 #include "npu/Importer/Onnx/OnnxImporter.h"
 #include "npu/InitAllDialects.h"
+#include "npu/InitAllPasses.h"
 #include "npu/Pipelines/Pipelines.h"
 #include "npu/Quantization/Calibrate.h"
 #include "npu/Quantization/Prune.h"
@@ -48,6 +62,9 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/OperationSupport.h"
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Tools/Plugins/DialectPlugin.h"
+#include "mlir/Tools/Plugins/PassPlugin.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Error.h"
@@ -186,6 +203,28 @@ cl::opt<bool> sparseWeights(
              "(default; =false issues every weight tile dense, the twin to "
              "compare against)"),
     cl::init(true), cl::cat(category));
+cl::list<std::string> passPlugins(
+    "load-pass-plugin",
+    cl::desc("Load an MLIR pass plugin (its passes, and the passes it adds at "
+             "the pipeline's extension points) (repeatable)"),
+    cl::value_desc("file.so"), cl::cat(category));
+cl::list<std::string>
+    dialectPlugins("load-dialect-plugin",
+                   cl::desc("Load an MLIR dialect plugin (repeatable)"),
+                   cl::value_desc("file.so"), cl::cat(category));
+cl::list<std::string> insertPasses(
+    "insert-passes",
+    cl::desc("Run a textual pass pipeline on builtin.module at an extension "
+             "point: after-import, after-optimization, before-quantization, "
+             "after-quantization, before-tiling or before-codegen, e.g. "
+             "after-optimization:func.func(cse) (repeatable)"),
+    cl::value_desc("point:pipeline"), cl::cat(category));
+cl::opt<bool> checkModel(
+    "check",
+    cl::desc("Print, per ONNX node, whether it is supported, where it runs "
+             "(npu, cpu, folded at compile time) and why not the NPU, then "
+             "exit: 0 when the model compiles, 1 when it does not"),
+    cl::init(false), cl::cat(category));
 cl::opt<bool> emitBytecode("emit-bytecode",
                            cl::desc("Write MLIR bytecode instead of text"),
                            cl::init(false), cl::cat(category));
@@ -259,6 +298,46 @@ int main(int argc, char **argv) {
     return 1;
   }
 
+  // Plugins first: a pass plugin's callback registers its passes and its
+  // extensions, which the pipelines built below pick up. The registry also
+  // names the passes --insert-passes can run.
+  npu::registerAllPasses();
+  for (const std::string &path : passPlugins) {
+    Expected<mlir::PassPlugin> plugin = mlir::PassPlugin::load(path);
+    if (!plugin)
+      return error("cannot load pass plugin '" + path +
+                   "': " + toString(plugin.takeError()));
+    plugin->registerPassRegistryCallbacks();
+  }
+  mlir::DialectRegistry registry;
+  npu::registerAllDialects(registry);
+  for (const std::string &path : dialectPlugins) {
+    Expected<mlir::DialectPlugin> plugin = mlir::DialectPlugin::load(path);
+    if (!plugin)
+      return error("cannot load dialect plugin '" + path +
+                   "': " + toString(plugin.takeError()));
+    plugin->registerDialectRegistryCallbacks(registry);
+  }
+  for (const std::string &spec : insertPasses) {
+    auto [pointName, pipeline] = StringRef(spec).split(':');
+    std::optional<npu::ExtensionPoint> point =
+        npu::parseExtensionPoint(pointName);
+    if (!point)
+      return error("--insert-passes: unknown extension point '" +
+                   pointName.str() + "' (expected POINT:PIPELINE)");
+    // Parsed once here, so a misspelt pass is an error before compiling.
+    std::string message;
+    raw_string_ostream os(message);
+    mlir::OpPassManager check("builtin.module");
+    if (failed(mlir::parsePassPipeline(pipeline, check, os)))
+      return error("--insert-passes: bad pipeline '" + pipeline.str() +
+                   "': " + StringRef(message).trim().str());
+    npu::registerPipelineExtension(
+        *point, [text = pipeline.str()](mlir::OpPassManager &pm) {
+          (void)mlir::parsePassPipeline(text, pm);
+        });
+  }
+
   if (!reportPath.empty() && compileTo != npu::CompilePhase::Bin)
     return error("--report needs --compile-to=bin");
   if (outputPath.empty()) {
@@ -289,9 +368,38 @@ int main(int argc, char **argv) {
       return error(message);
   }
 
-  mlir::DialectRegistry registry;
-  npu::registerAllDialects(registry);
   mlir::MLIRContext context(registry);
+
+  if (checkModel) {
+    std::string importError, message;
+    auto nodes =
+        npu::checkOnnxModel(inputPath, context, options, importError, message);
+    if (failed(nodes))
+      return error(message);
+    // One line per node: node, op type, opset, device, reason. Names are
+    // quoted when they hold spaces.
+    outs() << "# npu-compile --check " << inputPath << " (target " << targetName
+           << ")\n# node\top\topset\tdevice\treason\n";
+    unsigned counts[4] = {0, 0, 0, 0};
+    for (const npu::NodeCheck &n : *nodes) {
+      ++counts[unsigned(n.device)];
+      outs() << n.node << "\t" << n.opType << "\t" << n.opset << "\t"
+             << npu::nodeDeviceName(n.device) << "\t" << n.reason << "\n";
+    }
+    outs() << "# " << nodes->size() << " nodes: " << counts[0] << " npu, "
+           << counts[1] << " cpu, " << counts[2] << " folded, " << counts[3]
+           << " unsupported\n";
+    if (counts[3] || !importError.empty())
+      outs() << "# not imported: the other nodes' devices are their op "
+                "types' (--list-ops)\n";
+    if (counts[3])
+      return error(Twine(counts[3]).str() + " unsupported node" +
+                   (counts[3] > 1 ? "s" : "") + ": the model does not compile");
+    if (!importError.empty())
+      return error(importError);
+    return 0;
+  }
+
   // Every diagnostic becomes one line naming the input file.
   std::string firstError;
   mlir::ScopedDiagnosticHandler handler(&context, [&](mlir::Diagnostic &diag) {

@@ -411,9 +411,12 @@ LogicalResult LayerOp::verify() {
   for (Operation &op : body.without_terminator()) {
     if (isa<LayerOp>(op))
       return op.emitOpError("cannot be nested in another npu.layer");
-    if (op.getNumRegions() != 0 || !isa<NpuDialect>(op.getDialect()))
+    // A plugin's op belongs here when the backend can compile it.
+    if (op.getNumRegions() != 0 ||
+        (!isa<NpuDialect>(op.getDialect()) && !isa<BackendOpInterface>(op)))
       return op.emitOpError("cannot be in an npu.layer: a layer holds npu "
-                            "graph ops");
+                            "graph ops and ops implementing "
+                            "npu::BackendOpInterface");
   }
   return success();
 }

@@ -13,6 +13,7 @@
 #include "mlir/Pass/PassManager.h"
 #include "llvm/ADT/StringRef.h"
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -74,6 +75,44 @@ void buildPipelineToPhase(mlir::OpPassManager &pm, CompilePhase phase,
 
 /// Registers the pipelines with the pass registry (`--npu-optimized-pipeline`).
 void registerNpuPipelines();
+
+//===----------------------------------------------------------------------===//
+// Extension points (LLVM's PassBuilder callbacks): named places in the
+// builders above where a plugin, or `npu-compile --insert-passes`, adds
+// passes. Every builder that reaches a point calls its callbacks in
+// registration order, so npu-compile, npu-opt's registered pipelines and
+// calibration all see the same passes (docs/sdk.md).
+//===----------------------------------------------------------------------===//
+
+/// Where extension passes run, in pipeline order. Each callback gets the
+/// `builtin.module` pass manager; nest on `func.func` for per-function passes.
+enum class ExtensionPoint {
+  AfterImport,        ///< First in npu -> optimized, on the imported IR.
+  AfterOptimization,  ///< Last in npu -> optimized (in --compile-to=optimized).
+  BeforeQuantization, ///< With --quantize only: after calibration (npu.range
+                      ///< attributes set), before npu-quantize.
+  AfterQuantization,  ///< With --quantize only: last in the quantized phase.
+  BeforeTiling,       ///< First in the tiled phase, before npu-assign-tiles.
+  BeforeCodegen,      ///< After npu-form-layers, before the npu_isa lowering.
+};
+
+/// The point named `name` (`after-import`, `after-optimization`,
+/// `before-quantization`, `after-quantization`, `before-tiling`,
+/// `before-codegen`), or nullopt.
+std::optional<ExtensionPoint> parseExtensionPoint(llvm::StringRef name);
+llvm::StringRef extensionPointName(ExtensionPoint point);
+
+/// Adds passes to the pipeline being built at one extension point.
+using PipelineExtension = std::function<void(mlir::OpPassManager &)>;
+
+/// Registers `extension` at `point`, process-wide and for the rest of the
+/// process (a plugin calls it from its registration callback). Not
+/// thread-safe: register before building pipelines.
+void registerPipelineExtension(ExtensionPoint point,
+                               PipelineExtension extension);
+
+/// Removes every registered extension (tests).
+void clearPipelineExtensions();
 
 } // namespace npu
 

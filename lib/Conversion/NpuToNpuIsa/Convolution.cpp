@@ -10,7 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Codegen.h"
+#include "npu/Conversion/NpuToNpuIsa/Codegen.h"
 #include "npu/runtime/Timing.h"
 
 #include "npu/Dialect/Npu/Utils/QuantParams.h"

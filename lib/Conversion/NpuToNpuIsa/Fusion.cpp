@@ -7,7 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Codegen.h"
+#include "npu/Conversion/NpuToNpuIsa/Codegen.h"
 
 using namespace mlir;
 using namespace npu;

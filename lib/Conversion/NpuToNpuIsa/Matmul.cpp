@@ -6,7 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Codegen.h"
+#include "npu/Conversion/NpuToNpuIsa/Codegen.h"
 #include "npu/runtime/Timing.h"
 
 using namespace mlir;

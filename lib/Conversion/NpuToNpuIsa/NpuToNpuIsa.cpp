@@ -8,8 +8,8 @@
 
 #include "npu/Conversion/Passes.h"
 
-#include "Codegen.h"
 #include "npu/Conversion/BackendModels.h"
+#include "npu/Conversion/NpuToNpuIsa/Codegen.h"
 #include "npu/Dialect/Npu/IR/ResizeSampling.h"
 
 #include "npu/Dialect/Npu/Utils/QuantParams.h"

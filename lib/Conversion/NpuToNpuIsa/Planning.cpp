@@ -8,8 +8,8 @@
 
 #include "npu/Conversion/Passes.h"
 
-#include "Codegen.h"
 #include "npu/Conversion/BackendModels.h"
+#include "npu/Conversion/NpuToNpuIsa/Codegen.h"
 
 namespace npu {
 #define GEN_PASS_DEF_NPUASSIGNTILES

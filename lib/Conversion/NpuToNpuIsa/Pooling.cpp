@@ -9,7 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Codegen.h"
+#include "npu/Conversion/NpuToNpuIsa/Codegen.h"
 
 #include <cstring>
 

@@ -6,7 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Codegen.h"
+#include "npu/Conversion/NpuToNpuIsa/Codegen.h"
 
 #include <cmath>
 #include <type_traits>

@@ -11,8 +11,8 @@
 
 #include "npu/Conversion/Passes.h"
 
-#include "Codegen.h"
 #include "npu/Conversion/BackendModels.h"
+#include "npu/Conversion/NpuToNpuIsa/Codegen.h"
 
 #include "llvm/ADT/MapVector.h"
 

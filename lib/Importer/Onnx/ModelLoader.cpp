@@ -53,8 +53,8 @@ static std::string oneLine(StringRef msg) {
   return s;
 }
 
-static LogicalResult parseModel(StringRef path, uint64_t maxBytes,
-                                onnx::ModelProto &model, std::string &error) {
+LogicalResult parseModel(StringRef path, uint64_t maxBytes,
+                         onnx::ModelProto &model, std::string &error) {
   // A device (/dev/zero), FIFO or directory would be read without end or
   // not at all: only regular files are models.
   sys::fs::file_status status;

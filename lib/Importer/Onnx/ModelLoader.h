@@ -40,6 +40,11 @@ inline bool isDefaultDomain(const onnx::NodeProto &node) {
 llvm::StringMap<const onnx::TypeProto *>
 collectValueTypes(const onnx::GraphProto &graph);
 
+/// Reads and parses the protobuf at `path` (a regular file of at most
+/// `maxBytes`), without ONNX's checker; one line in `error` on failure.
+llvm::LogicalResult parseModel(llvm::StringRef path, uint64_t maxBytes,
+                               onnx::ModelProto &model, std::string &error);
+
 /// Loads `path` into `out`, in order: size limit, protobuf parse, ONNX
 /// `checker::check_model`, unsupported-op scan (every node whose op type
 /// neither `hasImporter` accepts nor the constant folder handles, all listed

@@ -3,6 +3,7 @@
 #include "npu/Importer/Onnx/OnnxImporter.h"
 #include "ConstantFolding.h"
 #include "GraphImporter.h"
+#include "ModelLoader.h"
 
 #include "npu/Dialect/Npu/IR/NpuBackendInterface.h"
 #include "npu/Dialect/Npu/IR/NpuOps.h"
@@ -174,6 +175,95 @@ npu::importOnnxModel(llvm::StringRef path, MLIRContext &context,
   if (placements)
     *placements = std::move(importer.placements);
   return module;
+}
+
+llvm::StringRef npu::nodeDeviceName(NodeCheck::Device device) {
+  switch (device) {
+  case NodeCheck::Device::Npu:
+    return "npu";
+  case NodeCheck::Device::Cpu:
+    return "cpu";
+  case NodeCheck::Device::Folded:
+    return "folded";
+  case NodeCheck::Device::Unsupported:
+    return "unsupported";
+  }
+  return "?";
+}
+
+FailureOr<std::vector<NodeCheck>>
+npu::checkOnnxModel(llvm::StringRef path, MLIRContext &context,
+                    const OnnxImportOptions &options, std::string &importError,
+                    std::string &error) {
+  onnx::ModelProto model;
+  if (failed(parseModel(path, options.maxModelBytes, model, error)))
+    return failure();
+  llvm::StringMap<int64_t> opsets;
+  for (const auto &op : model.opset_import())
+    opsets[op.domain() == "ai.onnx" ? "" : op.domain()] = op.version();
+
+  // The op-type level, from the same tables as --list-ops.
+  std::vector<NodeCheck> nodes;
+  bool anyUnsupported = false;
+  for (const auto &n : model.graph().node()) {
+    NodeCheck c;
+    c.node = n.name().empty() && n.output_size() ? n.output(0) : n.name();
+    bool defaultDomain = isDefaultDomain(n);
+    c.opType = defaultDomain ? n.op_type() : n.domain() + "." + n.op_type();
+    c.opset = opsets.lookup(defaultDomain ? "" : n.domain());
+    bool npu = defaultDomain && lookupOpImporter(n.op_type());
+    bool cpu = defaultDomain && rt::lookupHostKernel(n.op_type());
+    if (!defaultDomain) {
+      c.device = NodeCheck::Device::Unsupported;
+      c.reason = "custom domain '" + n.domain() + "'";
+    } else if (npu || cpu) {
+      c.device = npu ? NodeCheck::Device::Npu : NodeCheck::Device::Cpu;
+      if (!npu)
+        c.reason = "no NPU lowering for ONNX " + n.op_type();
+    } else if (n.op_type() == "Constant" || isFoldOnlyOp(n.op_type())) {
+      c.device = NodeCheck::Device::Folded;
+      c.reason = n.op_type() == "Constant"
+                     ? ""
+                     : "computed at compile time; supported only with "
+                       "constant inputs";
+    } else {
+      c.device = NodeCheck::Device::Unsupported;
+      c.reason = "no NPU lowering, host kernel or constant folder for ONNX " +
+                 n.op_type();
+    }
+    anyUnsupported |= c.device == NodeCheck::Device::Unsupported;
+    nodes.push_back(std::move(c));
+  }
+  if (anyUnsupported)
+    return nodes;
+
+  // The instance level: the importer's own placement.
+  std::vector<NodePlacement> placements;
+  std::string firstError;
+  ScopedDiagnosticHandler handler(&context, [&](Diagnostic &diag) {
+    if (diag.getSeverity() == DiagnosticSeverity::Error && firstError.empty())
+      firstError = diag.str();
+    return success();
+  });
+  auto module = importOnnxModel(path, context, options, &placements);
+  if (failed(module)) {
+    importError = firstError.empty() ? "import failed" : firstError;
+    return nodes;
+  }
+  llvm::StringMap<const NodePlacement *> placed;
+  for (const NodePlacement &p : placements)
+    placed[p.node] = &p;
+  for (NodeCheck &c : nodes) {
+    const NodePlacement *p = placed.lookup(c.node);
+    if (!p) {
+      c.device = NodeCheck::Device::Folded;
+      c.reason = "computed at compile time";
+      continue;
+    }
+    c.device = p->host ? NodeCheck::Device::Cpu : NodeCheck::Device::Npu;
+    c.reason = p->reason;
+  }
+  return nodes;
 }
 
 bool npu::cheaperOnHost(const rt::TargetDesc &t, uint64_t elements,

@@ -1,8 +1,17 @@
 // RUN: npu-opt %s --load-pass-plugin=%npu_libs/NpuExamplePassPlugin.so \
 // RUN:   --pass-pipeline='builtin.module(func.func(npu-example-annotate-macs))' | FileCheck %s
+// RUN: npu-opt %s --load-pass-plugin=%npu_libs/NpuExamplePassPlugin.so \
+// RUN:   --npu-example-annotate-macs | FileCheck %s
+// RUN: npu-opt %s --load-pass-plugin %npu_libs/NpuExamplePassPlugin.so \
+// RUN:   --npu-optimized-pipeline | FileCheck %s
+// RUN: not npu-opt %s --load-pass-plugin=%t.missing.so 2>&1 | FileCheck %s --check-prefix=MISSING
 
 // Tests that an out-of-tree pass (python-free-examples/pass-plugin) loads into
-// npu-opt and runs on npu ops.
+// npu-opt and runs on npu ops: inside --pass-pipeline, by its own flag (the
+// plugin is loaded before the command line is parsed), and inside the
+// optimized phase's pipeline, where the plugin adds it at the
+// after-optimization extension point.
+// MISSING: npu-opt: error: cannot load pass plugin '{{.*}}missing.so': {{.+}}
 
 // CHECK-LABEL: func.func @macs
 func.func @macs(%x: tensor<1x4x9x9xf32>, %w: tensor<8x2x3x3xf32>, %a: tensor<2x3x5xf32>, %m: tensor<5x7xf32>)

@@ -9,7 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "../../../lib/Conversion/NpuToNpuIsa/Codegen.h"
+#include "npu/Conversion/NpuToNpuIsa/Codegen.h"
 
 #include "npu/InitAllDialects.h"
 #include "npu/Pipelines/Pipelines.h"

@@ -92,6 +92,35 @@ struct OpSupport {
 /// Every op type with an NPU lowering or a host kernel, sorted by name.
 std::vector<OpSupport> supportedOnnxOps();
 
+/// One ONNX node of the model file as `npu-compile --check` reports it.
+struct NodeCheck {
+  std::string node;   ///< Node name, or its first output's for unnamed nodes.
+  std::string opType; ///< With the domain for non-default domains.
+  int64_t opset = 0;  ///< The model's opset for the node's domain.
+  enum class Device {
+    Npu,        ///< Lowered to NPU instructions.
+    Cpu,        ///< Runs on the host CPU (`reason` says why not the NPU).
+    Folded,     ///< Computed at compile time (constant folding, inlined
+                ///< control flow) or folded into another op.
+    Unsupported ///< Neither: the model does not compile (`reason`).
+  } device = Device::Npu;
+  std::string reason;
+};
+llvm::StringRef nodeDeviceName(NodeCheck::Device device);
+
+/// Checks the model at `path` in one pass over its nodes, in graph order:
+/// nodes of op types with neither an NPU lowering, a host kernel nor a
+/// constant folder are Unsupported; when there are none, the model is
+/// imported as importOnnxModel does (same options, so the same placement)
+/// and every node is Npu, Cpu or Folded. When there are unsupported nodes,
+/// or the import fails (`importError` gets its one line), the other nodes
+/// are reported by what their op type supports (`npu` first). Fails only
+/// when the file cannot be read or parsed, with one line in `error`.
+mlir::FailureOr<std::vector<NodeCheck>>
+checkOnnxModel(llvm::StringRef path, mlir::MLIRContext &context,
+               const OnnxImportOptions &options, std::string &importError,
+               std::string &error);
+
 /// Parses one `--input-shape` value, `NAME:D0xD1x...` (a scalar is `NAME:`),
 /// into `options`. Returns false with a message in `error` on bad syntax,
 /// non-positive dimensions or a name bound twice. The name is everything

@@ -1,7 +1,11 @@
-//===- Codegen.h - the npu -> npu_isa code generator, internal -*- C++ -*-===//
+//===- Codegen.h - the npu -> npu_isa code generator ------------*- C++ -*-===//
 //
 // Shared by the files of the NpuToNpuIsa conversion: the DRAM plan, the
-// instruction-building helpers and the per-op emitters. Not installed.
+// instruction-building helpers and the per-op emitters. Public because
+// BackendOpInterface::emit receives a Codegen: an op of a dialect plugin
+// emits its instructions through these helpers (bufferOf, emitElementwise,
+// emitVecStep, ...; python-free-examples/dialect-plugin). Not a stable API:
+// a plugin is built against the SDK version it runs with.
 //
 // Layouts: every tensor in DRAM is dense in its ONNX shape's row-major
 // order (NCHW for activations), so the graph boundary needs no conversion.
@@ -11,8 +15,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef NPU_LIB_CONVERSION_NPUTONPUISA_CODEGEN_H
-#define NPU_LIB_CONVERSION_NPUTONPUISA_CODEGEN_H
+#ifndef NPU_CONVERSION_NPUTONPUISA_CODEGEN_H
+#define NPU_CONVERSION_NPUTONPUISA_CODEGEN_H
 
 #include "npu/Conversion/BackendModels.h"
 #include "npu/Dialect/Npu/IR/NpuBackendInterface.h"
@@ -807,4 +811,4 @@ private:
 
 } // namespace npu::codegen
 
-#endif // NPU_LIB_CONVERSION_NPUTONPUISA_CODEGEN_H
+#endif // NPU_CONVERSION_NPUTONPUISA_CODEGEN_H
