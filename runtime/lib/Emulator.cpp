@@ -776,31 +776,71 @@ void forEachRow(const int64_t *dims, const Operand *const (&ops)[K], bool merge,
       }
 }
 
-/// d[i] = f(a[i]) along one row; a row that both operands walk densely gets
-/// a loop the compiler can vectorise (it checks for overlap itself, so an
-/// in-place or overlapping operation keeps its element-by-element meaning).
-template <typename D, typename A, typename F>
-void mapRow(uint8_t *d, const uint8_t *a, int64_t n, const int64_t *step, F f) {
-  if (step[0] == sizeof(D) && step[1] == sizeof(A))
-    for (int64_t i = 0; i < n; ++i)
-      store<D>(d + i * sizeof(D), f(load<A>(a + i * sizeof(A))));
-  else
-    for (int64_t i = 0; i < n; ++i)
-      store<D>(d + i * step[0], f(load<A>(a + i * step[1])));
+/// Tells the compiler that the loop after it carries no dependence through
+/// memory, so it vectorises without a run-time overlap check (which sends
+/// an in-place row, the common case, to the scalar loop).
+#if defined(__clang__)
+#define NPU_IVDEP _Pragma("clang loop vectorize(assume_safety)")
+#elif defined(__GNUC__)
+#define NPU_IVDEP _Pragma("GCC ivdep")
+#else
+#define NPU_IVDEP
+#endif
+
+/// Whether element-wise d[i] = f(s[i]) over `n` dense elements may run in
+/// any order: the rows are the same bytes (each element reads only what it
+/// then overwrites) or do not overlap at all.
+inline bool sameOrDisjoint(const uint8_t *d, size_t dBytes, const uint8_t *s,
+                           size_t sBytes) {
+  return d == s || d + dBytes <= s || s + sBytes <= d;
 }
 
-/// d[i] = f(a[i], b[i]) along one row, as mapRow.
+/// d[i] = f(a[i]) along one row. A row that both operands walk densely, in
+/// place or without overlap, gets a loop the compiler vectorises; any other
+/// keeps its element-by-element meaning in the scalar loop.
+template <typename D, typename A, typename F>
+void mapRow(uint8_t *d, const uint8_t *a, int64_t n, const int64_t *step, F f) {
+  if (step[0] == sizeof(D) && step[1] == sizeof(A) &&
+      sameOrDisjoint(d, n * sizeof(D), a, n * sizeof(A))) {
+    NPU_IVDEP
+    for (int64_t i = 0; i < n; ++i)
+      store<D>(d + i * sizeof(D), f(load<A>(a + i * sizeof(A))));
+  } else {
+    for (int64_t i = 0; i < n; ++i)
+      store<D>(d + i * step[0], f(load<A>(a + i * step[1])));
+  }
+}
+
+/// d[i] = f(a[i], b[i]) along one row, as mapRow; a row of b repeated
+/// (stride 0) is loaded once.
 template <typename T, typename F>
 void mapRow2(uint8_t *d, const uint8_t *a, const uint8_t *b, int64_t n,
              const int64_t *step, F f) {
-  if (step[0] == sizeof(T) && step[1] == sizeof(T) && step[2] == sizeof(T))
+  size_t bytes = size_t(n) * sizeof(T);
+  if (step[0] == sizeof(T) && step[1] == sizeof(T) && step[2] == sizeof(T) &&
+      sameOrDisjoint(d, bytes, a, bytes) &&
+      sameOrDisjoint(d, bytes, b, bytes)) {
+    NPU_IVDEP
     for (int64_t i = 0; i < n; ++i)
       store<T>(d + i * sizeof(T),
                f(load<T>(a + i * sizeof(T)), load<T>(b + i * sizeof(T))));
-  else
+  } else if (step[0] == sizeof(T) && step[1] == sizeof(T) && step[2] == 0 &&
+             sameOrDisjoint(d, bytes, a, bytes) &&
+             sameOrDisjoint(d, bytes, b, sizeof(T))) {
+    if (d == b) { // the scalar is overwritten by element 0 (n > 0)
+      for (int64_t i = 0; i < n; ++i)
+        store<T>(d + i * sizeof(T), f(load<T>(a + i * sizeof(T)), load<T>(b)));
+      return;
+    }
+    T y = load<T>(b);
+    NPU_IVDEP
+    for (int64_t i = 0; i < n; ++i)
+      store<T>(d + i * sizeof(T), f(load<T>(a + i * sizeof(T)), y));
+  } else {
     for (int64_t i = 0; i < n; ++i)
       store<T>(d + i * step[0],
                f(load<T>(a + i * step[1]), load<T>(b + i * step[2])));
+  }
 }
 
 /// Calls `run(std::integral_constant<uint8_t, func>())` for `func` in
