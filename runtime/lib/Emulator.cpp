@@ -242,6 +242,72 @@ std::vector<int64_t> Emulator::outputShape(size_t index) const {
 // DMA
 //===----------------------------------------------------------------------===//
 
+namespace {
+/// dma.load of a box that transposes 4-byte elements, by 4 x 4 blocks;
+/// false (nothing done) for any other box. `sram` and `dram` are the box's
+/// first bytes, its extents already checked.
+bool transposeBox(const bin::DmaDesc &d, uint8_t *sram, const uint8_t *dram,
+                  const int64_t *size, const int64_t *padded,
+                  const int64_t *before, const int64_t *sstr,
+                  const int64_t *dstr, const uint8_t *pad) {
+#if defined(__SSE2__)
+  // A box that transposes FP32/INT32 planes: DRAM dense along dimension 0,
+  // the scratchpad dense along dimension 1, whose rows (dimension 0 steps)
+  // do not overlap, and no padding along dimension 1. Every element then
+  // has its own scratchpad address within a plane, so the order in which a
+  // plane is written does not matter; planes keep their order.
+  if (d.elem_bytes() != 4 || dstr[0] != 4 || sstr[1] != 4 ||
+      padded[1] != size[1] || sstr[0] < size[1] * 4 || size[0] < 4 ||
+      size[1] < 4)
+    return false;
+  int64_t n0 = size[0], n1 = size[1], s0 = sstr[0], d1 = dstr[1];
+  for (int64_t i3 = 0; i3 < padded[3]; ++i3)
+    for (int64_t i2 = 0; i2 < padded[2]; ++i2) {
+      uint8_t *plane = sram + i3 * sstr[3] + i2 * sstr[2];
+      int64_t j3 = i3 - before[3], j2 = i2 - before[2];
+      bool inside = j3 >= 0 && j3 < size[3] && j2 >= 0 && j2 < size[2];
+      for (int64_t i0 = 0; i0 < padded[0]; ++i0) {
+        if (inside && i0 >= before[0] && i0 < before[0] + n0)
+          continue; // the interior, below
+        fillElements(plane + i0 * s0, 4, pad, n1, 4);
+      }
+      if (!inside)
+        continue;
+      const uint8_t *src = dram + j3 * dstr[3] + j2 * dstr[2];
+      uint8_t *dst = plane + before[0] * s0;
+      int64_t i1 = 0;
+      for (; i1 + 4 <= n1; i1 += 4) {
+        const uint8_t *s = src + i1 * d1;
+        int64_t i0 = 0;
+        for (; i0 + 4 <= n0; i0 += 4) {
+          __m128 r0 = _mm_loadu_ps(reinterpret_cast<const float *>(s + i0 * 4));
+          __m128 r1 =
+              _mm_loadu_ps(reinterpret_cast<const float *>(s + d1 + i0 * 4));
+          __m128 r2 = _mm_loadu_ps(
+              reinterpret_cast<const float *>(s + 2 * d1 + i0 * 4));
+          __m128 r3 = _mm_loadu_ps(
+              reinterpret_cast<const float *>(s + 3 * d1 + i0 * 4));
+          _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+          uint8_t *o = dst + i0 * s0 + i1 * 4;
+          _mm_storeu_ps(reinterpret_cast<float *>(o), r0);
+          _mm_storeu_ps(reinterpret_cast<float *>(o + s0), r1);
+          _mm_storeu_ps(reinterpret_cast<float *>(o + 2 * s0), r2);
+          _mm_storeu_ps(reinterpret_cast<float *>(o + 3 * s0), r3);
+        }
+        for (; i0 < n0; ++i0)
+          for (int64_t r = 0; r < 4; ++r)
+            std::memcpy(dst + i0 * s0 + (i1 + r) * 4, s + r * d1 + i0 * 4, 4);
+      }
+      for (; i1 < n1; ++i1)
+        copyStrided<4>(dst + i1 * 4, s0, src + i1 * d1, 4, n0);
+    }
+  return true;
+#else
+  return false;
+#endif
+}
+} // namespace
+
 bool Emulator::execDmaLoad(const Instruction &insn, uint64_t &cycles,
                            std::string &why) {
   const bin::DmaDesc &d = exe_.dma(insn.get(FieldId::DmaLoad_Desc));
@@ -273,26 +339,30 @@ bool Emulator::execDmaLoad(const Instruction &insn, uint64_t &cycles,
     pad[b] = uint8_t(d.pad_value() >> (8 * b));
   // Each scratchpad row: padding, the DRAM row's interior, padding.
   int64_t after0 = padded[0] - before[0] - size[0];
-  for (int64_t i3 = 0; i3 < padded[3]; ++i3)
-    for (int64_t i2 = 0; i2 < padded[2]; ++i2)
-      for (int64_t i1 = 0; i1 < padded[1]; ++i1) {
-        uint8_t *row =
-            sram_.data() + sram + i3 * sstr[3] + i2 * sstr[2] + i1 * sstr[1];
-        int64_t j3 = i3 - before[3], j2 = i2 - before[2], j1 = i1 - before[1];
-        bool inside = j3 >= 0 && j3 < size[3] && j2 >= 0 && j2 < size[2] &&
-                      j1 >= 0 && j1 < size[1];
-        if (!inside) {
-          fillElements(row, sstr[0], pad, padded[0], eb);
-          continue;
+  if (transposeBox(d, sram_.data() + sram, dram_.data() + dram, size, padded,
+                   before, sstr, dstr, pad)) {
+    // done by 4 x 4 blocks
+  } else
+    for (int64_t i3 = 0; i3 < padded[3]; ++i3)
+      for (int64_t i2 = 0; i2 < padded[2]; ++i2)
+        for (int64_t i1 = 0; i1 < padded[1]; ++i1) {
+          uint8_t *row =
+              sram_.data() + sram + i3 * sstr[3] + i2 * sstr[2] + i1 * sstr[1];
+          int64_t j3 = i3 - before[3], j2 = i2 - before[2], j1 = i1 - before[1];
+          bool inside = j3 >= 0 && j3 < size[3] && j2 >= 0 && j2 < size[2] &&
+                        j1 >= 0 && j1 < size[1];
+          if (!inside) {
+            fillElements(row, sstr[0], pad, padded[0], eb);
+            continue;
+          }
+          const uint8_t *srcRow =
+              dram_.data() + dram + j3 * dstr[3] + j2 * dstr[2] + j1 * dstr[1];
+          fillElements(row, sstr[0], pad, before[0], eb);
+          copyElements(row + before[0] * sstr[0], sstr[0], srcRow, dstr[0],
+                       size[0], eb);
+          fillElements(row + (before[0] + size[0]) * sstr[0], sstr[0], pad,
+                       after0, eb);
         }
-        const uint8_t *srcRow =
-            dram_.data() + dram + j3 * dstr[3] + j2 * dstr[2] + j1 * dstr[1];
-        fillElements(row, sstr[0], pad, before[0], eb);
-        copyElements(row + before[0] * sstr[0], sstr[0], srcRow, dstr[0],
-                     size[0], eb);
-        fillElements(row + (before[0] + size[0]) * sstr[0], sstr[0], pad,
-                     after0, eb);
-      }
   uint64_t moved = uint64_t(size[0] * size[1] * size[2] * size[3] * eb);
   uint64_t written =
       uint64_t(padded[0] * padded[1] * padded[2] * padded[3] * eb);
