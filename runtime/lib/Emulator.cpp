@@ -464,85 +464,95 @@ void macRows4(Acc *__restrict o0, Acc *__restrict o1, Acc *__restrict o2,
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define NPU_EMULATOR_AVX2 1
-/// macRows4 for FP32 with AVX2 registers: blocks of four rows by 16 (then 8)
-/// columns whose eight accumulator registers stay in registers over the
-/// whole k loop, instead of being loaded and stored at every k. Every output
-/// element still receives its products one at a time in ascending k, each
-/// an IEEE single-precision multiply then add (AVX2 has no FMA and
-/// Emulator.cpp is built with -ffp-contract=off), so the sums are
-/// bit-identical to macRows4's.
-[[gnu::target("avx2")]] void
-macRows4F32Avx2(float *__restrict o0, float *__restrict o1,
-                float *__restrict o2, float *__restrict o3,
-                const float *__restrict a, int64_t k, const float *__restrict w,
-                int64_t n) {
-  const float *a0 = a, *a1 = a + k, *a2 = a + 2 * k, *a3 = a + 3 * k;
+/// Whether the host has AVX2 (asked once).
+bool hostHasAvx2() {
+  static const bool avx2 = __builtin_cpu_supports("avx2");
+  return avx2;
+}
+
+/// Four FP32 rows of a dense matmul with AVX2 registers, straight from the
+/// memories: o[i][0..n) += a[i][0..k) x W for i < 4 (o: accumulator rows,
+/// a: rows of A, both byte addresses with no alignment assumed; W: dense
+/// rows of n floats). Blocks of 16 (then 8) columns keep their eight (four)
+/// accumulator registers over the whole k loop instead of loading and
+/// storing them at every k. Every output element still receives its
+/// products one at a time in ascending k, each an IEEE single-precision
+/// multiply then add (AVX2 has no FMA and Emulator.cpp is built with
+/// -ffp-contract=off), so the sums are bit-identical to macRows4's.
+[[gnu::target("avx2")]] void macRows4F32Avx2(uint8_t *const *o,
+                                             const uint8_t *const *a, int64_t k,
+                                             const float *w, int64_t n) {
+  auto at = [](const uint8_t *row, int64_t j) {
+    return reinterpret_cast<const float *>(row + 4 * j);
+  };
+  auto out = [](uint8_t *row, int64_t j) {
+    return reinterpret_cast<float *>(row + 4 * j);
+  };
   int64_t j = 0;
   for (; j + 16 <= n; j += 16) {
-    __m256 c00 = _mm256_loadu_ps(o0 + j), c01 = _mm256_loadu_ps(o0 + j + 8);
-    __m256 c10 = _mm256_loadu_ps(o1 + j), c11 = _mm256_loadu_ps(o1 + j + 8);
-    __m256 c20 = _mm256_loadu_ps(o2 + j), c21 = _mm256_loadu_ps(o2 + j + 8);
-    __m256 c30 = _mm256_loadu_ps(o3 + j), c31 = _mm256_loadu_ps(o3 + j + 8);
+    __m256 c00 = _mm256_loadu_ps(at(o[0], j)),
+           c01 = _mm256_loadu_ps(at(o[0], j + 8));
+    __m256 c10 = _mm256_loadu_ps(at(o[1], j)),
+           c11 = _mm256_loadu_ps(at(o[1], j + 8));
+    __m256 c20 = _mm256_loadu_ps(at(o[2], j)),
+           c21 = _mm256_loadu_ps(at(o[2], j + 8));
+    __m256 c30 = _mm256_loadu_ps(at(o[3], j)),
+           c31 = _mm256_loadu_ps(at(o[3], j + 8));
     const float *wr = w + j;
     for (int64_t kk = 0; kk < k; ++kk, wr += n) {
       __m256 w0 = _mm256_loadu_ps(wr), w1 = _mm256_loadu_ps(wr + 8);
-      __m256 x = _mm256_broadcast_ss(a0 + kk);
+      __m256 x = _mm256_set1_ps(loadF32(a[0] + 4 * kk));
       c00 = _mm256_add_ps(c00, _mm256_mul_ps(x, w0));
       c01 = _mm256_add_ps(c01, _mm256_mul_ps(x, w1));
-      x = _mm256_broadcast_ss(a1 + kk);
+      x = _mm256_set1_ps(loadF32(a[1] + 4 * kk));
       c10 = _mm256_add_ps(c10, _mm256_mul_ps(x, w0));
       c11 = _mm256_add_ps(c11, _mm256_mul_ps(x, w1));
-      x = _mm256_broadcast_ss(a2 + kk);
+      x = _mm256_set1_ps(loadF32(a[2] + 4 * kk));
       c20 = _mm256_add_ps(c20, _mm256_mul_ps(x, w0));
       c21 = _mm256_add_ps(c21, _mm256_mul_ps(x, w1));
-      x = _mm256_broadcast_ss(a3 + kk);
+      x = _mm256_set1_ps(loadF32(a[3] + 4 * kk));
       c30 = _mm256_add_ps(c30, _mm256_mul_ps(x, w0));
       c31 = _mm256_add_ps(c31, _mm256_mul_ps(x, w1));
     }
-    _mm256_storeu_ps(o0 + j, c00), _mm256_storeu_ps(o0 + j + 8, c01);
-    _mm256_storeu_ps(o1 + j, c10), _mm256_storeu_ps(o1 + j + 8, c11);
-    _mm256_storeu_ps(o2 + j, c20), _mm256_storeu_ps(o2 + j + 8, c21);
-    _mm256_storeu_ps(o3 + j, c30), _mm256_storeu_ps(o3 + j + 8, c31);
+    _mm256_storeu_ps(out(o[0], j), c00);
+    _mm256_storeu_ps(out(o[0], j + 8), c01);
+    _mm256_storeu_ps(out(o[1], j), c10);
+    _mm256_storeu_ps(out(o[1], j + 8), c11);
+    _mm256_storeu_ps(out(o[2], j), c20);
+    _mm256_storeu_ps(out(o[2], j + 8), c21);
+    _mm256_storeu_ps(out(o[3], j), c30);
+    _mm256_storeu_ps(out(o[3], j + 8), c31);
   }
   for (; j + 8 <= n; j += 8) {
-    __m256 c0 = _mm256_loadu_ps(o0 + j), c1 = _mm256_loadu_ps(o1 + j);
-    __m256 c2 = _mm256_loadu_ps(o2 + j), c3 = _mm256_loadu_ps(o3 + j);
+    __m256 c0 = _mm256_loadu_ps(at(o[0], j)), c1 = _mm256_loadu_ps(at(o[1], j));
+    __m256 c2 = _mm256_loadu_ps(at(o[2], j)), c3 = _mm256_loadu_ps(at(o[3], j));
     const float *wr = w + j;
     for (int64_t kk = 0; kk < k; ++kk, wr += n) {
       __m256 w0 = _mm256_loadu_ps(wr);
-      c0 = _mm256_add_ps(c0, _mm256_mul_ps(_mm256_broadcast_ss(a0 + kk), w0));
-      c1 = _mm256_add_ps(c1, _mm256_mul_ps(_mm256_broadcast_ss(a1 + kk), w0));
-      c2 = _mm256_add_ps(c2, _mm256_mul_ps(_mm256_broadcast_ss(a2 + kk), w0));
-      c3 = _mm256_add_ps(c3, _mm256_mul_ps(_mm256_broadcast_ss(a3 + kk), w0));
+      c0 = _mm256_add_ps(
+          c0, _mm256_mul_ps(_mm256_set1_ps(loadF32(a[0] + 4 * kk)), w0));
+      c1 = _mm256_add_ps(
+          c1, _mm256_mul_ps(_mm256_set1_ps(loadF32(a[1] + 4 * kk)), w0));
+      c2 = _mm256_add_ps(
+          c2, _mm256_mul_ps(_mm256_set1_ps(loadF32(a[2] + 4 * kk)), w0));
+      c3 = _mm256_add_ps(
+          c3, _mm256_mul_ps(_mm256_set1_ps(loadF32(a[3] + 4 * kk)), w0));
     }
-    _mm256_storeu_ps(o0 + j, c0), _mm256_storeu_ps(o1 + j, c1);
-    _mm256_storeu_ps(o2 + j, c2), _mm256_storeu_ps(o3 + j, c3);
+    _mm256_storeu_ps(out(o[0], j), c0);
+    _mm256_storeu_ps(out(o[1], j), c1);
+    _mm256_storeu_ps(out(o[2], j), c2);
+    _mm256_storeu_ps(out(o[3], j), c3);
   }
-  if (j < n) // the last n - j columns, W's rows still n apart
-    for (int64_t kk = 0; kk < k; ++kk) {
-      float x0 = a0[kk], x1 = a1[kk], x2 = a2[kk], x3 = a3[kk];
-      const float *wr = w + kk * n;
-      for (int64_t jj = j; jj < n; ++jj) {
-        float wv = wr[jj];
-        o0[jj] += x0 * wv;
-        o1[jj] += x1 * wv;
-        o2[jj] += x2 * wv;
-        o3[jj] += x3 * wv;
-      }
+  // The last n - j columns one at a time, each over k in ascending order.
+  for (; j < n; ++j)
+    for (int i = 0; i < 4; ++i) {
+      float c = loadF32(o[i] + 4 * j);
+      for (int64_t kk = 0; kk < k; ++kk)
+        c += loadF32(a[i] + 4 * kk) * w[kk * n + j];
+      storeF32(o[i] + 4 * j, c);
     }
 }
 #endif
-
-/// macRows4 for FP32: the AVX2 kernel when the host has AVX2 (checked once).
-void macRows4F32(float *o0, float *o1, float *o2, float *o3, const float *a,
-                 int64_t k, const float *w, int64_t n) {
-#ifdef NPU_EMULATOR_AVX2
-  static const bool avx2 = __builtin_cpu_supports("avx2");
-  if (avx2)
-    return macRows4F32Avx2(o0, o1, o2, o3, a, k, w, n);
-#endif
-  macRows4(o0, o1, o2, o3, a, k, w, n);
-}
 
 /// Copies `n` elements of type In from `src` to `dst`, converted to T.
 template <typename In, typename T>
@@ -580,6 +590,26 @@ void matmulRows(const bin::MatmulDesc &d, const uint8_t *a, const uint8_t *w,
   std::vector<Acc> rows(static_cast<size_t>(group * N));
   for (int64_t r0 = 0; r0 < M; r0 += group) {
     int64_t g = std::min(group, M - r0);
+#ifdef NPU_EMULATOR_AVX2
+    // FP32, four disjoint rows: the AVX2 kernel reads A and adds into the
+    // accumulator in place (A and W are in the scratchpad, the rows in the
+    // accumulator, so nothing it writes is read as an operand).
+    if constexpr (std::is_same_v<Acc, float>)
+      if (g == 4 && hostHasAvx2()) {
+        const uint8_t *ar[4];
+        uint8_t *orow[4];
+        for (int64_t i = 0; i < 4; ++i) {
+          int64_t r = r0 + i;
+          ar[i] =
+              a + (r / mi) * d.a_stride_outer() + (r % mi) * d.a_stride_inner();
+          orow[i] = acc + r * d.acc_row_stride() * 4;
+          if (!accumulate) // +0.0f, then the products as macRows4 adds them
+            std::memset(orow[i], 0, size_t(N) * 4);
+        }
+        macRows4F32Avx2(orow, ar, K, wbuf.data(), N);
+        continue;
+      }
+#endif
     for (int64_t i = 0; i < g; ++i) {
       int64_t r = r0 + i;
       loadElements<In>(
@@ -593,12 +623,7 @@ void matmulRows(const bin::MatmulDesc &d, const uint8_t *a, const uint8_t *w,
     }
     if (g == 4) {
       Acc *o = rows.data();
-      if constexpr (std::is_same_v<Acc, float>)
-        macRows4F32(o, o + N, o + 2 * N, o + 3 * N, arows.data(), K,
-                    wbuf.data(), N);
-      else
-        macRows4(o, o + N, o + 2 * N, o + 3 * N, arows.data(), K, wbuf.data(),
-                 N);
+      macRows4(o, o + N, o + 2 * N, o + 3 * N, arows.data(), K, wbuf.data(), N);
     } else if (!sparse) {
       for (int64_t i = 0; i < g; ++i)
         macRow(rows.data() + i * N, arows.data() + i * K, K, wbuf.data(), N, N);
