@@ -1007,6 +1007,41 @@ template <typename T> T binaryOp(uint8_t func, T x, T y) {
   return 0;
 }
 
+#ifdef NPU_EMULATOR_AVX2
+/// vec.binary add, sub, mul or div (`Func`) on one dense FP32 row with AVX2
+/// registers: d[i] = a[i] op b[i], or a[i] op b[0] with `bScalar`. The
+/// caller has checked that d and a are the same bytes or disjoint, and so
+/// are d and b (the scalar is not in d). Lane by lane, these are the IEEE
+/// operations binaryOp performs, so the results are bit-identical.
+template <uint8_t Func>
+[[gnu::target("avx2")]] void binaryRowF32Avx2(uint8_t *d, const uint8_t *a,
+                                              const uint8_t *b, int64_t n,
+                                              bool bScalar) {
+  auto *fd = reinterpret_cast<float *>(d);
+  auto *fa = reinterpret_cast<const float *>(a);
+  auto *fb = reinterpret_cast<const float *>(b);
+  __m256 scalar = _mm256_set1_ps(loadF32(b));
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    __m256 x = _mm256_loadu_ps(fa + i);
+    __m256 y = bScalar ? scalar : _mm256_loadu_ps(fb + i);
+    __m256 r;
+    if constexpr (Func == vecfunc::VecBinary_Add)
+      r = _mm256_add_ps(x, y);
+    else if constexpr (Func == vecfunc::VecBinary_Sub)
+      r = _mm256_sub_ps(x, y);
+    else if constexpr (Func == vecfunc::VecBinary_Mul)
+      r = _mm256_mul_ps(x, y);
+    else
+      r = _mm256_div_ps(x, y);
+    _mm256_storeu_ps(fd + i, r);
+  }
+  for (; i < n; ++i)
+    storeF32(d + 4 * i, binaryOp(Func, loadF32(a + 4 * i),
+                                 loadF32(b + (bScalar ? 0 : 4 * i))));
+}
+#endif
+
 /// Descriptor scalars of vec.unary.
 struct UnaryParams {
   float alpha, beta, lo, hi;
@@ -1223,6 +1258,22 @@ bool Emulator::vector(const Instruction &insn, uint64_t &cycles,
           dims, ops, true,
           [](const int64_t *, uint8_t *const *p, int64_t n,
              const int64_t *step) {
+#ifdef NPU_EMULATOR_AVX2
+            constexpr uint8_t func = decltype(f)::value;
+            if constexpr (std::is_same_v<T, float> &&
+                          func <= vecfunc::VecBinary_Div)
+              if (step[0] == 4 && step[1] == 4 &&
+                  (step[2] == 4 || step[2] == 0) && hostHasAvx2()) {
+                size_t bytes = size_t(n) * 4;
+                size_t bBytes = step[2] ? bytes : 4;
+                if (sameOrDisjoint(p[0], bytes, p[1], bytes) &&
+                    (step[2] ? sameOrDisjoint(p[0], bytes, p[2], bBytes)
+                             : p[0] + bytes <= p[2] || p[2] + 4 <= p[0])) {
+                  binaryRowF32Avx2<func>(p[0], p[1], p[2], n, step[2] == 0);
+                  return;
+                }
+              }
+#endif
             mapRow2<T>(p[0], p[1], p[2], n, step, [](T x, T y) {
               if constexpr (std::is_floating_point_v<T>)
                 return binaryOp(decltype(f)::value, x, y);
