@@ -1042,6 +1042,43 @@ template <uint8_t Func>
 }
 #endif
 
+#ifdef NPU_EMULATOR_AVX2
+/// binaryRowF32Avx2 over `rows` rows, `dStep`, `aStep` and `bStep` bytes
+/// apart (bStep 0: every row reads the same b), in row order: one call for
+/// a plane of short rows, such as a per-channel scale on channels-last data.
+template <uint8_t Func>
+[[gnu::target("avx2")]] void
+binaryRowsF32Avx2(uint8_t *d, const uint8_t *a, const uint8_t *b, int64_t n,
+                  bool bScalar, int64_t rows, int64_t dStep, int64_t aStep,
+                  int64_t bStep) {
+  for (int64_t r = 0; r < rows; ++r)
+    binaryRowF32Avx2<Func>(d + r * dStep, a + r * aStep, b + r * bStep, n,
+                           bScalar);
+}
+
+/// Whether operand `s` reads nothing that `dst` writes over the iteration
+/// space `dims`, or reads exactly what each element then overwrites (same
+/// memory, base and strides): then rows and 8-lane groups may be computed
+/// in any order that keeps rows in order.
+bool readsSafely(const Operand &s, const Operand &dst, const int64_t *dims) {
+  if (s.mem != dst.mem)
+    return true;
+  bool same = s.base == dst.base && s.eb == dst.eb;
+  for (int i = 0; i < 4; ++i)
+    same &= s.strides[i] == dst.strides[i] || dims[i] == 1;
+  if (same)
+    return true;
+  int64_t sb[4], db[4];
+  for (int i = 0; i < 4; ++i) {
+    sb[i] = s.strides[i] * s.eb;
+    db[i] = dst.strides[i] * dst.eb;
+  }
+  Extent se = extentOf(s.base, dims, sb, 4, s.eb);
+  Extent de = extentOf(dst.base, dims, db, 4, dst.eb);
+  return se.empty || de.empty || se.hi <= de.lo || de.hi <= se.lo;
+}
+#endif
+
 /// Descriptor scalars of vec.unary.
 struct UnaryParams {
   float alpha, beta, lo, hi;
@@ -1254,6 +1291,29 @@ bool Emulator::vector(const Instruction &insn, uint64_t &cycles,
     const Operand *ops[] = {&dst, &s0, &s1};
     auto rows = [&](auto t, auto f) {
       using T = decltype(t);
+#ifdef NPU_EMULATOR_AVX2
+      // Dense FP32 rows that do not merge (a row of src1 repeated, or
+      // strided planes): a plane of rows per call.
+      constexpr uint8_t func = decltype(f)::value;
+      if constexpr (std::is_same_v<T, float> && func <= vecfunc::VecBinary_Div)
+        if (dst.strides[0] == 1 && s0.strides[0] == 1 &&
+            (s1.strides[0] == 1 || s1.strides[0] == 0) && dims[1] > 1 &&
+            !(dst.strides[1] == dims[0] && s0.strides[1] == dims[0] &&
+              s1.strides[1] == s1.strides[0] * dims[0]) &&
+            hostHasAvx2() && readsSafely(s0, dst, dims) &&
+            readsSafely(s1, dst, dims)) {
+          bool bScalar = s1.strides[0] == 0;
+          for (int64_t i3 = 0; i3 < dims[3]; ++i3)
+            for (int64_t i2 = 0; i2 < dims[2]; ++i2) {
+              int64_t idx[4] = {0, 0, i2, i3};
+              binaryRowsF32Avx2<func>(dst.at(idx), s0.at(idx), s1.at(idx),
+                                      dims[0], bScalar, dims[1],
+                                      dst.strides[1] * 4, s0.strides[1] * 4,
+                                      s1.strides[1] * 4);
+            }
+          return;
+        }
+#endif
       forEachRow(
           dims, ops, true,
           [](const int64_t *, uint8_t *const *p, int64_t n,
