@@ -1191,6 +1191,30 @@ struct UnaryParams {
   return r;
 }
 
+#ifdef NPU_EMULATOR_AVX2
+/// vec.unary hard_swish on one dense FP32 row with AVX2 registers, d and a
+/// the same bytes or disjoint. unaryOp's x * min(max(alpha * x + beta, 0),
+/// 1) lane by lane: std::max(t, 0) is (t < 0 ? 0 : t), which is
+/// _mm256_max_ps(0, t) (it returns its second operand when unordered or
+/// equal, so NaN and -0 pass through as in C++), and std::min(u, 1) is
+/// _mm256_min_ps(1, u) likewise.
+[[gnu::target("avx2")]] void hardSwishRowAvx2(uint8_t *d, const uint8_t *a,
+                                              int64_t n, const UnaryParams &p) {
+  __m256 alpha = _mm256_set1_ps(p.alpha), beta = _mm256_set1_ps(p.beta);
+  __m256 zero = _mm256_setzero_ps(), one = _mm256_set1_ps(1.0f);
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    __m256 x = _mm256_loadu_ps(reinterpret_cast<const float *>(a + 4 * i));
+    __m256 t = _mm256_add_ps(_mm256_mul_ps(alpha, x), beta);
+    t = _mm256_min_ps(one, _mm256_max_ps(zero, t));
+    _mm256_storeu_ps(reinterpret_cast<float *>(d + 4 * i), _mm256_mul_ps(x, t));
+  }
+  for (; i < n; ++i)
+    storeF32(d + 4 * i,
+             unaryOp(vecfunc::VecUnary_HardSwish, loadF32(a + 4 * i), p));
+}
+#endif
+
 } // namespace
 
 bool Emulator::vector(const Instruction &insn, uint64_t &cycles,
@@ -1374,13 +1398,20 @@ bool Emulator::vector(const Instruction &insn, uint64_t &cycles,
     } else {
       UnaryParams params{d.alpha(), d.beta(), d.lo(), d.hi()};
       withFunc<vecfunc::VecUnary_Shrink + 1>(func, [&](auto f) {
-        forEachRow(dims, ops, true,
-                   [&](const int64_t *, uint8_t *const *p, int64_t n,
-                       const int64_t *step) {
-                     mapRow<float, float>(p[0], p[1], n, step, [&](float x) {
-                       return unaryOp(decltype(f)::value, x, params);
-                     });
-                   });
+        forEachRow(
+            dims, ops, true,
+            [&](const int64_t *, uint8_t *const *p, int64_t n,
+                const int64_t *step) {
+#ifdef NPU_EMULATOR_AVX2
+              if constexpr (decltype(f)::value == vecfunc::VecUnary_HardSwish)
+                if (step[0] == 4 && step[1] == 4 && hostHasAvx2() &&
+                    sameOrDisjoint(p[0], size_t(n) * 4, p[1], size_t(n) * 4))
+                  return hardSwishRowAvx2(p[0], p[1], n, params);
+#endif
+              mapRow<float, float>(p[0], p[1], n, step, [&](float x) {
+                return unaryOp(decltype(f)::value, x, params);
+              });
+            });
       });
     }
     transcendental = isTranscendental(op, func);
