@@ -1499,19 +1499,50 @@ bool Emulator::vector(const Instruction &insn, uint64_t &cycles,
         dst.setI(idx, isMax ? INT32_MIN : isMin ? INT32_MAX : 0);
     });
     // Max and min propagate NaN, as ONNX's reference (NumPy) does.
-    forEach(dims, [&](const int64_t *idx) {
-      if (isFloat) {
-        float x = s0.getF(idx), acc = dst.getF(idx);
-        dst.setF(idx, isMax   ? (std::isnan(x) || x > acc ? x : acc)
-                      : isMin ? (std::isnan(x) || x < acc ? x : acc)
-                              : acc + x);
-      } else {
-        int64_t x = s0.getI(idx), acc = dst.getI(idx);
-        dst.setI(idx, isMax   ? std::max(x, acc)
-                      : isMin ? std::min(x, acc)
-                              : acc + x);
+    auto combine = [isMax, isMin](float acc, float x) {
+      return isMax   ? (std::isnan(x) || x > acc ? x : acc)
+             : isMin ? (std::isnan(x) || x < acc ? x : acc)
+                     : acc + x;
+    };
+    // FP32 along dimension 0 into one element per row, the source apart
+    // from the destination: each row's element accumulates in a register,
+    // in the same order, instead of through memory at every step.
+    bool rowSums = false;
+    if (isFloat && dst.strides[0] == 0 && dims[0] > 0) {
+      int64_t sb[4], db[4];
+      for (int i = 0; i < 4; ++i) {
+        sb[i] = s0.strides[i] * 4;
+        db[i] = dst.strides[i] * 4;
       }
-    });
+      Extent se = extentOf(s0.base, dims, sb, 4, 4);
+      Extent de = extentOf(dst.base, dims, db, 4, 4);
+      rowSums = s0.mem != dst.mem || se.empty || de.empty || se.hi <= de.lo ||
+                de.hi <= se.lo;
+    }
+    if (rowSums) {
+      int64_t step = s0.strides[0] * 4;
+      int64_t idx[4] = {0, 0, 0, 0};
+      for (idx[3] = 0; idx[3] < dims[3]; ++idx[3])
+        for (idx[2] = 0; idx[2] < dims[2]; ++idx[2])
+          for (idx[1] = 0; idx[1] < dims[1]; ++idx[1]) {
+            uint8_t *out = dst.at(idx);
+            const uint8_t *in = s0.at(idx);
+            float acc = loadF32(out);
+            for (int64_t i = 0; i < dims[0]; ++i)
+              acc = combine(acc, loadF32(in + i * step));
+            storeF32(out, acc);
+          }
+    } else
+      forEach(dims, [&](const int64_t *idx) {
+        if (isFloat) {
+          dst.setF(idx, combine(dst.getF(idx), s0.getF(idx)));
+        } else {
+          int64_t x = s0.getI(idx), acc = dst.getI(idx);
+          dst.setI(idx, isMax   ? std::max(x, acc)
+                        : isMin ? std::min(x, acc)
+                                : acc + x);
+        }
+      });
     if (!isMax && !isMin && isFloat && d.alpha() != 1.0f && d.alpha() != 0.0f)
       forEach(once, [&](const int64_t *idx) {
         dst.setF(idx, dst.getF(idx) * d.alpha());
