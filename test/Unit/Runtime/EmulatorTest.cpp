@@ -789,6 +789,28 @@ TEST(Emulator, Fp32MatmulBlocksKeepTheOrderOfSums) {
   }
 }
 
+// Tests the INT8 matmul's register blocks (two blocks of 16 columns and a
+// tail of 5; two groups of four rows and one row alone) against the exact
+// integer sums, overwriting then accumulating.
+TEST(Emulator, Int8MatmulBlocksMatchExactSums) {
+  const int M = 9, K = 13, N = 37;
+  std::vector<int8_t> a = randomInt8(M * K, 7), w = randomInt8(K * N, 8);
+  ProgramBuilder b(v1());
+  b.setDramSize(64);
+  uint16_t mm = b.addMatmul(makeMatmulDesc(M, K, N, K, N, N));
+  b.emit(makeMatmul(mm, 0, 4096, 0, false, false, false));
+  b.emit(makeMatmul(mm, 0, 4096, 0, false, true, false));
+  ProgramRun r = runProgram(b, {}, [&](Emulator &emu) {
+    put(emu.scratchpad(), 0, a);
+    put(emu.scratchpad(), 4096, w);
+  });
+  ASSERT_TRUE(r.ok) << r.error;
+  std::vector<int32_t> ref = refMatmul(a, w, M, K, N);
+  std::vector<int32_t> got = get<int32_t>(r.emu->accumulator(), 0, M * N);
+  for (int i = 0; i < M * N; ++i)
+    ASSERT_EQ(got[i], 2 * ref[i]) << i;
+}
+
 // Tests vec.binary on planes of short rows (a per-channel row of 20
 // repeated over 6 pixels, in place and out of place) and on a broadcast
 // scalar, and hard_swish on dense rows: the same bits as the scalar
