@@ -339,8 +339,12 @@ bool Emulator::execDmaLoad(const Instruction &insn, uint64_t &cycles,
     pad[b] = uint8_t(d.pad_value() >> (8 * b));
   // Each scratchpad row: padding, the DRAM row's interior, padding.
   int64_t after0 = padded[0] - before[0] - size[0];
-  if (transposeBox(d, sram_.data() + sram, dram_.data() + dram, size, padded,
-                   before, sstr, dstr, pad)) {
+  // An empty box writes nothing: no row loops over its other dimensions
+  // (65535^3 empty rows when only dimension 0 is 0; programSteps counts 0).
+  if (padded[0] == 0 || padded[1] == 0 || padded[2] == 0 || padded[3] == 0) {
+    // nothing to write
+  } else if (transposeBox(d, sram_.data() + sram, dram_.data() + dram, size,
+                          padded, before, sstr, dstr, pad)) {
     // done by 4 x 4 blocks
   } else
     for (int64_t i3 = 0; i3 < padded[3]; ++i3)
@@ -400,7 +404,10 @@ bool Emulator::execDmaStore(const Instruction &insn, uint64_t &cycles,
                  std::to_string(dst.hi) + ") outside the " +
                  std::to_string(dram_.size()) + "-byte DRAM",
            false;
-  for (int64_t i3 = 0; i3 < size[3]; ++i3)
+  // An empty box moves nothing: no row loops over its other dimensions
+  // (65535^3 empty rows when only dimension 0 is 0; programSteps counts 0).
+  bool empty = size[0] == 0 || size[1] == 0 || size[2] == 0 || size[3] == 0;
+  for (int64_t i3 = 0; !empty && i3 < size[3]; ++i3)
     for (int64_t i2 = 0; i2 < size[2]; ++i2)
       for (int64_t i1 = 0; i1 < size[1]; ++i1) {
         const uint8_t *in =
@@ -881,8 +888,11 @@ bool isVectorType(bin::ElementType t) {
          t == bin::ElementType::I8 || t == bin::ElementType::U8;
 }
 
-/// Calls f(idx) for every point of `dims` (innermost first).
+/// Calls f(idx) for every point of `dims` (innermost first); none, and no
+/// empty loops over the outer dimensions, when any dimension is 0.
 template <typename F> void forEach(const int64_t *dims, F &&f) {
+  if (dims[0] <= 0 || dims[1] <= 0 || dims[2] <= 0 || dims[3] <= 0)
+    return;
   int64_t idx[4];
   for (idx[3] = 0; idx[3] < dims[3]; ++idx[3])
     for (idx[2] = 0; idx[2] < dims[2]; ++idx[2])

@@ -910,6 +910,28 @@ TEST(Emulator, TransposingDmaLoadMatchesElementwiseCopy) {
       }
 }
 
+// Tests that empty boxes (dimension 0 is 0, the others 65535) cost nothing:
+// they used to loop over 65535^3 empty rows (minutes; programSteps counts
+// them as 0 steps), found by npu-loader-fuzzer.
+TEST(Emulator, EmptyBoxesDoNoRowLoops) {
+  ProgramBuilder b(v1());
+  b.setDramSize(64);
+  uint16_t dma = b.addDma(
+      makeDmaDesc(4, {0, 65535, 65535, 65535}, {4, 0, 0, 0}, {4, 0, 0, 0}));
+  uint16_t red = b.addVector(
+      makeVectorDesc({0, 65535, 65535, 65535}, bin::ElementType::F32,
+                     {1, 0, 0, 0}, bin::ElementType::F32, {0, 0, 0, 0}));
+  b.emit(withDeps(makeDmaLoad(dma, 0, 0), false, false, false, true));
+  b.emit(withDeps(
+      makeVector(Opcode::VecReduce, red, vecfunc::VecReduce_Sum, 0, 0, 64),
+      true, false, false, true));
+  b.emit(withDeps(makeDmaStore(dma, 0, 0), true, false, false, false));
+  ProgramRun r = runProgram(b);
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.emu->stats().dramReadBytes, 0u);
+  EXPECT_EQ(r.emu->stats().dramWriteBytes, 0u);
+}
+
 // Tests 2x2/stride-2 max and average pooling over an NHWC tile.
 TEST(Emulator, Pooling) {
   const int C = 2, W = 4, H = 4;
