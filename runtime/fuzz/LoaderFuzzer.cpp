@@ -6,8 +6,9 @@
 //
 //   build/bin/npu-loader-fuzzer -max_total_time=60 CORPUS_DIR
 //
-// Programs whose single instructions would do more than ~1M element steps
-// are loaded but not run, to keep each input fast.
+// Programs whose single instructions would do more than ~1M element steps,
+// or which would do more than 2^24 in all, are loaded but not run, to keep
+// each input fast.
 //
 //===----------------------------------------------------------------------===//
 
@@ -53,6 +54,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     return 0;
   RunOptions options;
   options.maxInstructions = 4096;
+  // 4096 instructions of up to ~1M steps each would still be minutes under
+  // ASan (a 15-minute run sat on one such input): bound the whole run.
+  options.maxSteps = uint64_t(1) << 24;
   options.maxDramBytes = 1 << 24;
   Emulator emu(*exe, options);
   (void)emu.run(error);

@@ -24,6 +24,10 @@
 #include <type_traits>
 #include <utility>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 namespace npu::rt {
 
 const char *unitName(Unit unit) {
@@ -238,6 +242,72 @@ std::vector<int64_t> Emulator::outputShape(size_t index) const {
 // DMA
 //===----------------------------------------------------------------------===//
 
+namespace {
+/// dma.load of a box that transposes 4-byte elements, by 4 x 4 blocks;
+/// false (nothing done) for any other box. `sram` and `dram` are the box's
+/// first bytes, its extents already checked.
+bool transposeBox(const bin::DmaDesc &d, uint8_t *sram, const uint8_t *dram,
+                  const int64_t *size, const int64_t *padded,
+                  const int64_t *before, const int64_t *sstr,
+                  const int64_t *dstr, const uint8_t *pad) {
+#if defined(__SSE2__)
+  // A box that transposes FP32/INT32 planes: DRAM dense along dimension 0,
+  // the scratchpad dense along dimension 1, whose rows (dimension 0 steps)
+  // do not overlap, and no padding along dimension 1. Every element then
+  // has its own scratchpad address within a plane, so the order in which a
+  // plane is written does not matter; planes keep their order.
+  if (d.elem_bytes() != 4 || dstr[0] != 4 || sstr[1] != 4 ||
+      padded[1] != size[1] || sstr[0] < size[1] * 4 || size[0] < 4 ||
+      size[1] < 4)
+    return false;
+  int64_t n0 = size[0], n1 = size[1], s0 = sstr[0], d1 = dstr[1];
+  for (int64_t i3 = 0; i3 < padded[3]; ++i3)
+    for (int64_t i2 = 0; i2 < padded[2]; ++i2) {
+      uint8_t *plane = sram + i3 * sstr[3] + i2 * sstr[2];
+      int64_t j3 = i3 - before[3], j2 = i2 - before[2];
+      bool inside = j3 >= 0 && j3 < size[3] && j2 >= 0 && j2 < size[2];
+      for (int64_t i0 = 0; i0 < padded[0]; ++i0) {
+        if (inside && i0 >= before[0] && i0 < before[0] + n0)
+          continue; // the interior, below
+        fillElements(plane + i0 * s0, 4, pad, n1, 4);
+      }
+      if (!inside)
+        continue;
+      const uint8_t *src = dram + j3 * dstr[3] + j2 * dstr[2];
+      uint8_t *dst = plane + before[0] * s0;
+      int64_t i1 = 0;
+      for (; i1 + 4 <= n1; i1 += 4) {
+        const uint8_t *s = src + i1 * d1;
+        int64_t i0 = 0;
+        for (; i0 + 4 <= n0; i0 += 4) {
+          __m128 r0 = _mm_loadu_ps(reinterpret_cast<const float *>(s + i0 * 4));
+          __m128 r1 =
+              _mm_loadu_ps(reinterpret_cast<const float *>(s + d1 + i0 * 4));
+          __m128 r2 = _mm_loadu_ps(
+              reinterpret_cast<const float *>(s + 2 * d1 + i0 * 4));
+          __m128 r3 = _mm_loadu_ps(
+              reinterpret_cast<const float *>(s + 3 * d1 + i0 * 4));
+          _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+          uint8_t *o = dst + i0 * s0 + i1 * 4;
+          _mm_storeu_ps(reinterpret_cast<float *>(o), r0);
+          _mm_storeu_ps(reinterpret_cast<float *>(o + s0), r1);
+          _mm_storeu_ps(reinterpret_cast<float *>(o + 2 * s0), r2);
+          _mm_storeu_ps(reinterpret_cast<float *>(o + 3 * s0), r3);
+        }
+        for (; i0 < n0; ++i0)
+          for (int64_t r = 0; r < 4; ++r)
+            std::memcpy(dst + i0 * s0 + (i1 + r) * 4, s + r * d1 + i0 * 4, 4);
+      }
+      for (; i1 < n1; ++i1)
+        copyStrided<4>(dst + i1 * 4, s0, src + i1 * d1, 4, n0);
+    }
+  return true;
+#else
+  return false;
+#endif
+}
+} // namespace
+
 bool Emulator::execDmaLoad(const Instruction &insn, uint64_t &cycles,
                            std::string &why) {
   const bin::DmaDesc &d = exe_.dma(insn.get(FieldId::DmaLoad_Desc));
@@ -269,26 +339,34 @@ bool Emulator::execDmaLoad(const Instruction &insn, uint64_t &cycles,
     pad[b] = uint8_t(d.pad_value() >> (8 * b));
   // Each scratchpad row: padding, the DRAM row's interior, padding.
   int64_t after0 = padded[0] - before[0] - size[0];
-  for (int64_t i3 = 0; i3 < padded[3]; ++i3)
-    for (int64_t i2 = 0; i2 < padded[2]; ++i2)
-      for (int64_t i1 = 0; i1 < padded[1]; ++i1) {
-        uint8_t *row =
-            sram_.data() + sram + i3 * sstr[3] + i2 * sstr[2] + i1 * sstr[1];
-        int64_t j3 = i3 - before[3], j2 = i2 - before[2], j1 = i1 - before[1];
-        bool inside = j3 >= 0 && j3 < size[3] && j2 >= 0 && j2 < size[2] &&
-                      j1 >= 0 && j1 < size[1];
-        if (!inside) {
-          fillElements(row, sstr[0], pad, padded[0], eb);
-          continue;
+  // An empty box writes nothing: no row loops over its other dimensions
+  // (65535^3 empty rows when only dimension 0 is 0; programSteps counts 0).
+  if (padded[0] == 0 || padded[1] == 0 || padded[2] == 0 || padded[3] == 0) {
+    // nothing to write
+  } else if (transposeBox(d, sram_.data() + sram, dram_.data() + dram, size,
+                          padded, before, sstr, dstr, pad)) {
+    // done by 4 x 4 blocks
+  } else
+    for (int64_t i3 = 0; i3 < padded[3]; ++i3)
+      for (int64_t i2 = 0; i2 < padded[2]; ++i2)
+        for (int64_t i1 = 0; i1 < padded[1]; ++i1) {
+          uint8_t *row =
+              sram_.data() + sram + i3 * sstr[3] + i2 * sstr[2] + i1 * sstr[1];
+          int64_t j3 = i3 - before[3], j2 = i2 - before[2], j1 = i1 - before[1];
+          bool inside = j3 >= 0 && j3 < size[3] && j2 >= 0 && j2 < size[2] &&
+                        j1 >= 0 && j1 < size[1];
+          if (!inside) {
+            fillElements(row, sstr[0], pad, padded[0], eb);
+            continue;
+          }
+          const uint8_t *srcRow =
+              dram_.data() + dram + j3 * dstr[3] + j2 * dstr[2] + j1 * dstr[1];
+          fillElements(row, sstr[0], pad, before[0], eb);
+          copyElements(row + before[0] * sstr[0], sstr[0], srcRow, dstr[0],
+                       size[0], eb);
+          fillElements(row + (before[0] + size[0]) * sstr[0], sstr[0], pad,
+                       after0, eb);
         }
-        const uint8_t *srcRow =
-            dram_.data() + dram + j3 * dstr[3] + j2 * dstr[2] + j1 * dstr[1];
-        fillElements(row, sstr[0], pad, before[0], eb);
-        copyElements(row + before[0] * sstr[0], sstr[0], srcRow, dstr[0],
-                     size[0], eb);
-        fillElements(row + (before[0] + size[0]) * sstr[0], sstr[0], pad,
-                     after0, eb);
-      }
   uint64_t moved = uint64_t(size[0] * size[1] * size[2] * size[3] * eb);
   uint64_t written =
       uint64_t(padded[0] * padded[1] * padded[2] * padded[3] * eb);
@@ -326,7 +404,10 @@ bool Emulator::execDmaStore(const Instruction &insn, uint64_t &cycles,
                  std::to_string(dst.hi) + ") outside the " +
                  std::to_string(dram_.size()) + "-byte DRAM",
            false;
-  for (int64_t i3 = 0; i3 < size[3]; ++i3)
+  // An empty box moves nothing: no row loops over its other dimensions
+  // (65535^3 empty rows when only dimension 0 is 0; programSteps counts 0).
+  bool empty = size[0] == 0 || size[1] == 0 || size[2] == 0 || size[3] == 0;
+  for (int64_t i3 = 0; !empty && i3 < size[3]; ++i3)
     for (int64_t i2 = 0; i2 < size[2]; ++i2)
       for (int64_t i1 = 0; i1 < size[1]; ++i1) {
         const uint8_t *in =
@@ -388,6 +469,159 @@ void macRows4(Acc *__restrict o0, Acc *__restrict o1, Acc *__restrict o2,
   }
 }
 
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define NPU_EMULATOR_AVX2 1
+/// Whether the host has AVX2 (asked once).
+bool hostHasAvx2() {
+  static const bool avx2 = __builtin_cpu_supports("avx2");
+  return avx2;
+}
+
+/// Four FP32 rows of a dense matmul with AVX2 registers, straight from the
+/// memories: o[i][0..n) += a[i][0..k) x W for i < 4 (o: accumulator rows,
+/// a: rows of A, both byte addresses with no alignment assumed; W: dense
+/// rows of n floats). Blocks of 16 (then 8) columns keep their eight (four)
+/// accumulator registers over the whole k loop instead of loading and
+/// storing them at every k. Every output element still receives its
+/// products one at a time in ascending k, each an IEEE single-precision
+/// multiply then add (AVX2 has no FMA and Emulator.cpp is built with
+/// -ffp-contract=off), so the sums are bit-identical to macRows4's.
+[[gnu::target("avx2")]] void macRows4F32Avx2(uint8_t *const *o,
+                                             const uint8_t *const *a, int64_t k,
+                                             const float *w, int64_t n) {
+  auto at = [](const uint8_t *row, int64_t j) {
+    return reinterpret_cast<const float *>(row + 4 * j);
+  };
+  auto out = [](uint8_t *row, int64_t j) {
+    return reinterpret_cast<float *>(row + 4 * j);
+  };
+  int64_t j = 0;
+  for (; j + 16 <= n; j += 16) {
+    __m256 c00 = _mm256_loadu_ps(at(o[0], j)),
+           c01 = _mm256_loadu_ps(at(o[0], j + 8));
+    __m256 c10 = _mm256_loadu_ps(at(o[1], j)),
+           c11 = _mm256_loadu_ps(at(o[1], j + 8));
+    __m256 c20 = _mm256_loadu_ps(at(o[2], j)),
+           c21 = _mm256_loadu_ps(at(o[2], j + 8));
+    __m256 c30 = _mm256_loadu_ps(at(o[3], j)),
+           c31 = _mm256_loadu_ps(at(o[3], j + 8));
+    const float *wr = w + j;
+    for (int64_t kk = 0; kk < k; ++kk, wr += n) {
+      __m256 w0 = _mm256_loadu_ps(wr), w1 = _mm256_loadu_ps(wr + 8);
+      __m256 x = _mm256_set1_ps(loadF32(a[0] + 4 * kk));
+      c00 = _mm256_add_ps(c00, _mm256_mul_ps(x, w0));
+      c01 = _mm256_add_ps(c01, _mm256_mul_ps(x, w1));
+      x = _mm256_set1_ps(loadF32(a[1] + 4 * kk));
+      c10 = _mm256_add_ps(c10, _mm256_mul_ps(x, w0));
+      c11 = _mm256_add_ps(c11, _mm256_mul_ps(x, w1));
+      x = _mm256_set1_ps(loadF32(a[2] + 4 * kk));
+      c20 = _mm256_add_ps(c20, _mm256_mul_ps(x, w0));
+      c21 = _mm256_add_ps(c21, _mm256_mul_ps(x, w1));
+      x = _mm256_set1_ps(loadF32(a[3] + 4 * kk));
+      c30 = _mm256_add_ps(c30, _mm256_mul_ps(x, w0));
+      c31 = _mm256_add_ps(c31, _mm256_mul_ps(x, w1));
+    }
+    _mm256_storeu_ps(out(o[0], j), c00);
+    _mm256_storeu_ps(out(o[0], j + 8), c01);
+    _mm256_storeu_ps(out(o[1], j), c10);
+    _mm256_storeu_ps(out(o[1], j + 8), c11);
+    _mm256_storeu_ps(out(o[2], j), c20);
+    _mm256_storeu_ps(out(o[2], j + 8), c21);
+    _mm256_storeu_ps(out(o[3], j), c30);
+    _mm256_storeu_ps(out(o[3], j + 8), c31);
+  }
+  for (; j + 8 <= n; j += 8) {
+    __m256 c0 = _mm256_loadu_ps(at(o[0], j)), c1 = _mm256_loadu_ps(at(o[1], j));
+    __m256 c2 = _mm256_loadu_ps(at(o[2], j)), c3 = _mm256_loadu_ps(at(o[3], j));
+    const float *wr = w + j;
+    for (int64_t kk = 0; kk < k; ++kk, wr += n) {
+      __m256 w0 = _mm256_loadu_ps(wr);
+      c0 = _mm256_add_ps(
+          c0, _mm256_mul_ps(_mm256_set1_ps(loadF32(a[0] + 4 * kk)), w0));
+      c1 = _mm256_add_ps(
+          c1, _mm256_mul_ps(_mm256_set1_ps(loadF32(a[1] + 4 * kk)), w0));
+      c2 = _mm256_add_ps(
+          c2, _mm256_mul_ps(_mm256_set1_ps(loadF32(a[2] + 4 * kk)), w0));
+      c3 = _mm256_add_ps(
+          c3, _mm256_mul_ps(_mm256_set1_ps(loadF32(a[3] + 4 * kk)), w0));
+    }
+    _mm256_storeu_ps(out(o[0], j), c0);
+    _mm256_storeu_ps(out(o[1], j), c1);
+    _mm256_storeu_ps(out(o[2], j), c2);
+    _mm256_storeu_ps(out(o[3], j), c3);
+  }
+  // The last n - j columns one at a time, each over k in ascending order.
+  for (; j < n; ++j)
+    for (int i = 0; i < 4; ++i) {
+      float c = loadF32(o[i] + 4 * j);
+      for (int64_t kk = 0; kk < k; ++kk)
+        c += loadF32(a[i] + 4 * kk) * w[kk * n + j];
+      storeF32(o[i] + 4 * j, c);
+    }
+}
+#endif
+
+#ifdef NPU_EMULATOR_AVX2
+/// Four INT8 rows of a dense matmul with AVX2 registers, straight from the
+/// memories: o[i][0..n) += a[i][0..k) x W for i < 4 (o: INT32 accumulator
+/// rows, a: INT8 rows of A, byte addresses with no alignment assumed; W:
+/// dense rows of n INT8 values widened to int16). Blocks of 16 columns keep
+/// eight INT32 accumulator registers over the whole k loop. Integer sums
+/// wrap modulo 2^32 whatever their order, so the results are macRows4's.
+[[gnu::target("avx2")]] void macRows4I8Avx2(uint8_t *const *o,
+                                            const uint8_t *const *a, int64_t k,
+                                            const int16_t *w, int64_t n) {
+  auto ptr = [](uint8_t *row, int64_t j) {
+    return reinterpret_cast<__m256i *>(row + 4 * j);
+  };
+  int64_t j = 0;
+  for (; j + 16 <= n; j += 16) {
+    __m256i c00 = _mm256_loadu_si256(ptr(o[0], j)),
+            c01 = _mm256_loadu_si256(ptr(o[0], j + 8));
+    __m256i c10 = _mm256_loadu_si256(ptr(o[1], j)),
+            c11 = _mm256_loadu_si256(ptr(o[1], j + 8));
+    __m256i c20 = _mm256_loadu_si256(ptr(o[2], j)),
+            c21 = _mm256_loadu_si256(ptr(o[2], j + 8));
+    __m256i c30 = _mm256_loadu_si256(ptr(o[3], j)),
+            c31 = _mm256_loadu_si256(ptr(o[3], j + 8));
+    const int16_t *wr = w + j;
+    for (int64_t kk = 0; kk < k; ++kk, wr += n) {
+      __m256i w16 = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(wr));
+      __m256i w0 = _mm256_cvtepi16_epi32(_mm256_castsi256_si128(w16));
+      __m256i w1 = _mm256_cvtepi16_epi32(_mm256_extracti128_si256(w16, 1));
+      __m256i x = _mm256_set1_epi32(int8_t(a[0][kk]));
+      c00 = _mm256_add_epi32(c00, _mm256_mullo_epi32(x, w0));
+      c01 = _mm256_add_epi32(c01, _mm256_mullo_epi32(x, w1));
+      x = _mm256_set1_epi32(int8_t(a[1][kk]));
+      c10 = _mm256_add_epi32(c10, _mm256_mullo_epi32(x, w0));
+      c11 = _mm256_add_epi32(c11, _mm256_mullo_epi32(x, w1));
+      x = _mm256_set1_epi32(int8_t(a[2][kk]));
+      c20 = _mm256_add_epi32(c20, _mm256_mullo_epi32(x, w0));
+      c21 = _mm256_add_epi32(c21, _mm256_mullo_epi32(x, w1));
+      x = _mm256_set1_epi32(int8_t(a[3][kk]));
+      c30 = _mm256_add_epi32(c30, _mm256_mullo_epi32(x, w0));
+      c31 = _mm256_add_epi32(c31, _mm256_mullo_epi32(x, w1));
+    }
+    _mm256_storeu_si256(ptr(o[0], j), c00);
+    _mm256_storeu_si256(ptr(o[0], j + 8), c01);
+    _mm256_storeu_si256(ptr(o[1], j), c10);
+    _mm256_storeu_si256(ptr(o[1], j + 8), c11);
+    _mm256_storeu_si256(ptr(o[2], j), c20);
+    _mm256_storeu_si256(ptr(o[2], j + 8), c21);
+    _mm256_storeu_si256(ptr(o[3], j), c30);
+    _mm256_storeu_si256(ptr(o[3], j + 8), c31);
+  }
+  // The last n - j columns one at a time (wrapping as the vectors do).
+  for (; j < n; ++j)
+    for (int i = 0; i < 4; ++i) {
+      uint32_t c = uint32_t(loadI32(o[i] + 4 * j));
+      for (int64_t kk = 0; kk < k; ++kk)
+        c += uint32_t(int32_t(int8_t(a[i][kk])) * int32_t(w[kk * n + j]));
+      storeI32(o[i] + 4 * j, int32_t(c));
+    }
+}
+#endif
+
 /// Copies `n` elements of type In from `src` to `dst`, converted to T.
 template <typename In, typename T>
 void loadElements(T *dst, const uint8_t *src, int64_t n) {
@@ -424,6 +658,29 @@ void matmulRows(const bin::MatmulDesc &d, const uint8_t *a, const uint8_t *w,
   std::vector<Acc> rows(static_cast<size_t>(group * N));
   for (int64_t r0 = 0; r0 < M; r0 += group) {
     int64_t g = std::min(group, M - r0);
+#ifdef NPU_EMULATOR_AVX2
+    // FP32 or INT8, four disjoint rows: the AVX2 kernel reads A and adds
+    // into the accumulator in place (A and W are in the scratchpad, the rows in
+    // the accumulator, so nothing it writes is read as an operand).
+    if constexpr (std::is_same_v<Acc, float> || std::is_same_v<In, int8_t>)
+      if (g == 4 && hostHasAvx2()) {
+        const uint8_t *ar[4];
+        uint8_t *orow[4];
+        for (int64_t i = 0; i < 4; ++i) {
+          int64_t r = r0 + i;
+          ar[i] =
+              a + (r / mi) * d.a_stride_outer() + (r % mi) * d.a_stride_inner();
+          orow[i] = acc + r * d.acc_row_stride() * 4;
+          if (!accumulate) // +0.0f, then the products as macRows4 adds them
+            std::memset(orow[i], 0, size_t(N) * 4);
+        }
+        if constexpr (std::is_same_v<Acc, float>)
+          macRows4F32Avx2(orow, ar, K, wbuf.data(), N);
+        else
+          macRows4I8Avx2(orow, ar, K, wbuf.data(), N);
+        continue;
+      }
+#endif
     for (int64_t i = 0; i < g; ++i) {
       int64_t r = r0 + i;
       loadElements<In>(
@@ -631,8 +888,11 @@ bool isVectorType(bin::ElementType t) {
          t == bin::ElementType::I8 || t == bin::ElementType::U8;
 }
 
-/// Calls f(idx) for every point of `dims` (innermost first).
+/// Calls f(idx) for every point of `dims` (innermost first); none, and no
+/// empty loops over the outer dimensions, when any dimension is 0.
 template <typename F> void forEach(const int64_t *dims, F &&f) {
+  if (dims[0] <= 0 || dims[1] <= 0 || dims[2] <= 0 || dims[3] <= 0)
+    return;
   int64_t idx[4];
   for (idx[3] = 0; idx[3] < dims[3]; ++idx[3])
     for (idx[2] = 0; idx[2] < dims[2]; ++idx[2])
@@ -685,31 +945,71 @@ void forEachRow(const int64_t *dims, const Operand *const (&ops)[K], bool merge,
       }
 }
 
-/// d[i] = f(a[i]) along one row; a row that both operands walk densely gets
-/// a loop the compiler can vectorise (it checks for overlap itself, so an
-/// in-place or overlapping operation keeps its element-by-element meaning).
-template <typename D, typename A, typename F>
-void mapRow(uint8_t *d, const uint8_t *a, int64_t n, const int64_t *step, F f) {
-  if (step[0] == sizeof(D) && step[1] == sizeof(A))
-    for (int64_t i = 0; i < n; ++i)
-      store<D>(d + i * sizeof(D), f(load<A>(a + i * sizeof(A))));
-  else
-    for (int64_t i = 0; i < n; ++i)
-      store<D>(d + i * step[0], f(load<A>(a + i * step[1])));
+/// Tells GCC that the loop after it carries no dependence through memory,
+/// so it vectorises without a run-time overlap check (which sends an
+/// in-place row, the common case, to the scalar loop). Clang (the sanitizer
+/// and fuzzer builds, at -O1) keeps its own checks: its assume_safety only
+/// warns when the vectoriser is off.
+#if defined(__GNUC__) && !defined(__clang__)
+#define NPU_IVDEP _Pragma("GCC ivdep")
+#else
+#define NPU_IVDEP
+#endif
+
+/// Whether element-wise d[i] = f(s[i]) over `n` dense elements may run in
+/// any order: the rows are the same bytes (each element reads only what it
+/// then overwrites) or do not overlap at all.
+inline bool sameOrDisjoint(const uint8_t *d, size_t dBytes, const uint8_t *s,
+                           size_t sBytes) {
+  return d == s || d + dBytes <= s || s + sBytes <= d;
 }
 
-/// d[i] = f(a[i], b[i]) along one row, as mapRow.
+/// d[i] = f(a[i]) along one row. A row that both operands walk densely, in
+/// place or without overlap, gets a loop the compiler vectorises; any other
+/// keeps its element-by-element meaning in the scalar loop.
+template <typename D, typename A, typename F>
+void mapRow(uint8_t *d, const uint8_t *a, int64_t n, const int64_t *step, F f) {
+  if (step[0] == sizeof(D) && step[1] == sizeof(A) &&
+      sameOrDisjoint(d, n * sizeof(D), a, n * sizeof(A))) {
+    NPU_IVDEP
+    for (int64_t i = 0; i < n; ++i)
+      store<D>(d + i * sizeof(D), f(load<A>(a + i * sizeof(A))));
+  } else {
+    for (int64_t i = 0; i < n; ++i)
+      store<D>(d + i * step[0], f(load<A>(a + i * step[1])));
+  }
+}
+
+/// d[i] = f(a[i], b[i]) along one row, as mapRow; a row of b repeated
+/// (stride 0) is loaded once.
 template <typename T, typename F>
 void mapRow2(uint8_t *d, const uint8_t *a, const uint8_t *b, int64_t n,
              const int64_t *step, F f) {
-  if (step[0] == sizeof(T) && step[1] == sizeof(T) && step[2] == sizeof(T))
+  size_t bytes = size_t(n) * sizeof(T);
+  if (step[0] == sizeof(T) && step[1] == sizeof(T) && step[2] == sizeof(T) &&
+      sameOrDisjoint(d, bytes, a, bytes) &&
+      sameOrDisjoint(d, bytes, b, bytes)) {
+    NPU_IVDEP
     for (int64_t i = 0; i < n; ++i)
       store<T>(d + i * sizeof(T),
                f(load<T>(a + i * sizeof(T)), load<T>(b + i * sizeof(T))));
-  else
+  } else if (step[0] == sizeof(T) && step[1] == sizeof(T) && step[2] == 0 &&
+             sameOrDisjoint(d, bytes, a, bytes) &&
+             sameOrDisjoint(d, bytes, b, sizeof(T))) {
+    if (d == b) { // the scalar is overwritten by element 0 (n > 0)
+      for (int64_t i = 0; i < n; ++i)
+        store<T>(d + i * sizeof(T), f(load<T>(a + i * sizeof(T)), load<T>(b)));
+      return;
+    }
+    T y = load<T>(b);
+    NPU_IVDEP
+    for (int64_t i = 0; i < n; ++i)
+      store<T>(d + i * sizeof(T), f(load<T>(a + i * sizeof(T)), y));
+  } else {
     for (int64_t i = 0; i < n; ++i)
       store<T>(d + i * step[0],
                f(load<T>(a + i * step[1]), load<T>(b + i * step[2])));
+  }
 }
 
 /// Calls `run(std::integral_constant<uint8_t, func>())` for `func` in
@@ -780,6 +1080,78 @@ template <typename T> T binaryOp(uint8_t func, T x, T y) {
   }
   return 0;
 }
+
+#ifdef NPU_EMULATOR_AVX2
+/// vec.binary add, sub, mul or div (`Func`) on one dense FP32 row with AVX2
+/// registers: d[i] = a[i] op b[i], or a[i] op b[0] with `bScalar`. The
+/// caller has checked that d and a are the same bytes or disjoint, and so
+/// are d and b (the scalar is not in d). Lane by lane, these are the IEEE
+/// operations binaryOp performs, so the results are bit-identical.
+template <uint8_t Func>
+[[gnu::target("avx2")]] void binaryRowF32Avx2(uint8_t *d, const uint8_t *a,
+                                              const uint8_t *b, int64_t n,
+                                              bool bScalar) {
+  auto *fd = reinterpret_cast<float *>(d);
+  auto *fa = reinterpret_cast<const float *>(a);
+  auto *fb = reinterpret_cast<const float *>(b);
+  __m256 scalar = _mm256_set1_ps(loadF32(b));
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    __m256 x = _mm256_loadu_ps(fa + i);
+    __m256 y = bScalar ? scalar : _mm256_loadu_ps(fb + i);
+    __m256 r;
+    if constexpr (Func == vecfunc::VecBinary_Add)
+      r = _mm256_add_ps(x, y);
+    else if constexpr (Func == vecfunc::VecBinary_Sub)
+      r = _mm256_sub_ps(x, y);
+    else if constexpr (Func == vecfunc::VecBinary_Mul)
+      r = _mm256_mul_ps(x, y);
+    else
+      r = _mm256_div_ps(x, y);
+    _mm256_storeu_ps(fd + i, r);
+  }
+  for (; i < n; ++i)
+    storeF32(d + 4 * i, binaryOp(Func, loadF32(a + 4 * i),
+                                 loadF32(b + (bScalar ? 0 : 4 * i))));
+}
+#endif
+
+#ifdef NPU_EMULATOR_AVX2
+/// binaryRowF32Avx2 over `rows` rows, `dStep`, `aStep` and `bStep` bytes
+/// apart (bStep 0: every row reads the same b), in row order: one call for
+/// a plane of short rows, such as a per-channel scale on channels-last data.
+template <uint8_t Func>
+[[gnu::target("avx2")]] void
+binaryRowsF32Avx2(uint8_t *d, const uint8_t *a, const uint8_t *b, int64_t n,
+                  bool bScalar, int64_t rows, int64_t dStep, int64_t aStep,
+                  int64_t bStep) {
+  for (int64_t r = 0; r < rows; ++r)
+    binaryRowF32Avx2<Func>(d + r * dStep, a + r * aStep, b + r * bStep, n,
+                           bScalar);
+}
+
+/// Whether operand `s` reads nothing that `dst` writes over the iteration
+/// space `dims`, or reads exactly what each element then overwrites (same
+/// memory, base and strides): then rows and 8-lane groups may be computed
+/// in any order that keeps rows in order.
+bool readsSafely(const Operand &s, const Operand &dst, const int64_t *dims) {
+  if (s.mem != dst.mem)
+    return true;
+  bool same = s.base == dst.base && s.eb == dst.eb;
+  for (int i = 0; i < 4; ++i)
+    same &= s.strides[i] == dst.strides[i] || dims[i] == 1;
+  if (same)
+    return true;
+  int64_t sb[4], db[4];
+  for (int i = 0; i < 4; ++i) {
+    sb[i] = s.strides[i] * s.eb;
+    db[i] = dst.strides[i] * dst.eb;
+  }
+  Extent se = extentOf(s.base, dims, sb, 4, s.eb);
+  Extent de = extentOf(dst.base, dims, db, 4, dst.eb);
+  return se.empty || de.empty || se.hi <= de.lo || de.hi <= se.lo;
+}
+#endif
 
 /// Descriptor scalars of vec.unary.
 struct UnaryParams {
@@ -893,6 +1265,30 @@ struct UnaryParams {
   return r;
 }
 
+#ifdef NPU_EMULATOR_AVX2
+/// vec.unary hard_swish on one dense FP32 row with AVX2 registers, d and a
+/// the same bytes or disjoint. unaryOp's x * min(max(alpha * x + beta, 0),
+/// 1) lane by lane: std::max(t, 0) is (t < 0 ? 0 : t), which is
+/// _mm256_max_ps(0, t) (it returns its second operand when unordered or
+/// equal, so NaN and -0 pass through as in C++), and std::min(u, 1) is
+/// _mm256_min_ps(1, u) likewise.
+[[gnu::target("avx2")]] void hardSwishRowAvx2(uint8_t *d, const uint8_t *a,
+                                              int64_t n, const UnaryParams &p) {
+  __m256 alpha = _mm256_set1_ps(p.alpha), beta = _mm256_set1_ps(p.beta);
+  __m256 zero = _mm256_setzero_ps(), one = _mm256_set1_ps(1.0f);
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    __m256 x = _mm256_loadu_ps(reinterpret_cast<const float *>(a + 4 * i));
+    __m256 t = _mm256_add_ps(_mm256_mul_ps(alpha, x), beta);
+    t = _mm256_min_ps(one, _mm256_max_ps(zero, t));
+    _mm256_storeu_ps(reinterpret_cast<float *>(d + 4 * i), _mm256_mul_ps(x, t));
+  }
+  for (; i < n; ++i)
+    storeF32(d + 4 * i,
+             unaryOp(vecfunc::VecUnary_HardSwish, loadF32(a + 4 * i), p));
+}
+#endif
+
 } // namespace
 
 bool Emulator::vector(const Instruction &insn, uint64_t &cycles,
@@ -993,10 +1389,49 @@ bool Emulator::vector(const Instruction &insn, uint64_t &cycles,
     const Operand *ops[] = {&dst, &s0, &s1};
     auto rows = [&](auto t, auto f) {
       using T = decltype(t);
+#ifdef NPU_EMULATOR_AVX2
+      // Dense FP32 rows that do not merge (a row of src1 repeated, or
+      // strided planes): a plane of rows per call.
+      constexpr uint8_t func = decltype(f)::value;
+      if constexpr (std::is_same_v<T, float> && func <= vecfunc::VecBinary_Div)
+        if (dst.strides[0] == 1 && s0.strides[0] == 1 &&
+            (s1.strides[0] == 1 || s1.strides[0] == 0) && dims[1] > 1 &&
+            !(dst.strides[1] == dims[0] && s0.strides[1] == dims[0] &&
+              s1.strides[1] == s1.strides[0] * dims[0]) &&
+            hostHasAvx2() && readsSafely(s0, dst, dims) &&
+            readsSafely(s1, dst, dims)) {
+          bool bScalar = s1.strides[0] == 0;
+          for (int64_t i3 = 0; i3 < dims[3]; ++i3)
+            for (int64_t i2 = 0; i2 < dims[2]; ++i2) {
+              int64_t idx[4] = {0, 0, i2, i3};
+              binaryRowsF32Avx2<func>(dst.at(idx), s0.at(idx), s1.at(idx),
+                                      dims[0], bScalar, dims[1],
+                                      dst.strides[1] * 4, s0.strides[1] * 4,
+                                      s1.strides[1] * 4);
+            }
+          return;
+        }
+#endif
       forEachRow(
           dims, ops, true,
           [](const int64_t *, uint8_t *const *p, int64_t n,
              const int64_t *step) {
+#ifdef NPU_EMULATOR_AVX2
+            constexpr uint8_t func = decltype(f)::value;
+            if constexpr (std::is_same_v<T, float> &&
+                          func <= vecfunc::VecBinary_Div)
+              if (step[0] == 4 && step[1] == 4 &&
+                  (step[2] == 4 || step[2] == 0) && hostHasAvx2()) {
+                size_t bytes = size_t(n) * 4;
+                size_t bBytes = step[2] ? bytes : 4;
+                if (sameOrDisjoint(p[0], bytes, p[1], bytes) &&
+                    (step[2] ? sameOrDisjoint(p[0], bytes, p[2], bBytes)
+                             : p[0] + bytes <= p[2] || p[2] + 4 <= p[0])) {
+                  binaryRowF32Avx2<func>(p[0], p[1], p[2], n, step[2] == 0);
+                  return;
+                }
+              }
+#endif
             mapRow2<T>(p[0], p[1], p[2], n, step, [](T x, T y) {
               if constexpr (std::is_floating_point_v<T>)
                 return binaryOp(decltype(f)::value, x, y);
@@ -1037,13 +1472,20 @@ bool Emulator::vector(const Instruction &insn, uint64_t &cycles,
     } else {
       UnaryParams params{d.alpha(), d.beta(), d.lo(), d.hi()};
       withFunc<vecfunc::VecUnary_Shrink + 1>(func, [&](auto f) {
-        forEachRow(dims, ops, true,
-                   [&](const int64_t *, uint8_t *const *p, int64_t n,
-                       const int64_t *step) {
-                     mapRow<float, float>(p[0], p[1], n, step, [&](float x) {
-                       return unaryOp(decltype(f)::value, x, params);
-                     });
-                   });
+        forEachRow(
+            dims, ops, true,
+            [&](const int64_t *, uint8_t *const *p, int64_t n,
+                const int64_t *step) {
+#ifdef NPU_EMULATOR_AVX2
+              if constexpr (decltype(f)::value == vecfunc::VecUnary_HardSwish)
+                if (step[0] == 4 && step[1] == 4 && hostHasAvx2() &&
+                    sameOrDisjoint(p[0], size_t(n) * 4, p[1], size_t(n) * 4))
+                  return hardSwishRowAvx2(p[0], p[1], n, params);
+#endif
+              mapRow<float, float>(p[0], p[1], n, step, [&](float x) {
+                return unaryOp(decltype(f)::value, x, params);
+              });
+            });
       });
     }
     transcendental = isTranscendental(op, func);
@@ -1131,19 +1573,50 @@ bool Emulator::vector(const Instruction &insn, uint64_t &cycles,
         dst.setI(idx, isMax ? INT32_MIN : isMin ? INT32_MAX : 0);
     });
     // Max and min propagate NaN, as ONNX's reference (NumPy) does.
-    forEach(dims, [&](const int64_t *idx) {
-      if (isFloat) {
-        float x = s0.getF(idx), acc = dst.getF(idx);
-        dst.setF(idx, isMax   ? (std::isnan(x) || x > acc ? x : acc)
-                      : isMin ? (std::isnan(x) || x < acc ? x : acc)
-                              : acc + x);
-      } else {
-        int64_t x = s0.getI(idx), acc = dst.getI(idx);
-        dst.setI(idx, isMax   ? std::max(x, acc)
-                      : isMin ? std::min(x, acc)
-                              : acc + x);
+    auto combine = [isMax, isMin](float acc, float x) {
+      return isMax   ? (std::isnan(x) || x > acc ? x : acc)
+             : isMin ? (std::isnan(x) || x < acc ? x : acc)
+                     : acc + x;
+    };
+    // FP32 along dimension 0 into one element per row, the source apart
+    // from the destination: each row's element accumulates in a register,
+    // in the same order, instead of through memory at every step.
+    bool rowSums = false;
+    if (isFloat && dst.strides[0] == 0 && dims[0] > 0) {
+      int64_t sb[4], db[4];
+      for (int i = 0; i < 4; ++i) {
+        sb[i] = s0.strides[i] * 4;
+        db[i] = dst.strides[i] * 4;
       }
-    });
+      Extent se = extentOf(s0.base, dims, sb, 4, 4);
+      Extent de = extentOf(dst.base, dims, db, 4, 4);
+      rowSums = s0.mem != dst.mem || se.empty || de.empty || se.hi <= de.lo ||
+                de.hi <= se.lo;
+    }
+    if (rowSums) {
+      int64_t step = s0.strides[0] * 4;
+      int64_t idx[4] = {0, 0, 0, 0};
+      for (idx[3] = 0; idx[3] < dims[3]; ++idx[3])
+        for (idx[2] = 0; idx[2] < dims[2]; ++idx[2])
+          for (idx[1] = 0; idx[1] < dims[1]; ++idx[1]) {
+            uint8_t *out = dst.at(idx);
+            const uint8_t *in = s0.at(idx);
+            float acc = loadF32(out);
+            for (int64_t i = 0; i < dims[0]; ++i)
+              acc = combine(acc, loadF32(in + i * step));
+            storeF32(out, acc);
+          }
+    } else
+      forEach(dims, [&](const int64_t *idx) {
+        if (isFloat) {
+          dst.setF(idx, combine(dst.getF(idx), s0.getF(idx)));
+        } else {
+          int64_t x = s0.getI(idx), acc = dst.getI(idx);
+          dst.setI(idx, isMax   ? std::max(x, acc)
+                        : isMin ? std::min(x, acc)
+                                : acc + x);
+        }
+      });
     if (!isMax && !isMin && isFloat && d.alpha() != 1.0f && d.alpha() != 0.0f)
       forEach(once, [&](const int64_t *idx) {
         dst.setF(idx, dst.getF(idx) * d.alpha());

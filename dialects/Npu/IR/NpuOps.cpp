@@ -815,6 +815,12 @@ OpFoldResult TransposeOp::fold(FoldAdaptor adaptor) {
   });
   if (identity && getInput().getType() == getOutput().getType())
     return getInput();
+  // Constants fold only to their own element type: an elements attribute
+  // cannot hold a quantized type (a transpose of INT8 codes to
+  // !quant.uniform stays an op).
+  if (getInput().getType().getElementType() !=
+      getOutput().getType().getElementType())
+    return {};
   // A splat is unchanged by any permutation.
   if (auto dense = dyn_cast_or_null<SplatElementsAttr>(adaptor.getInput()))
     return dense.resizeSplat(getOutput().getType());

@@ -126,6 +126,11 @@ struct DecomposeRuntime : OpRewritePattern<BatchNormOp> {
     RankedTensorType type = bn.getType();
     if (!type.getElementType().isF32())
       return rewriter.notifyMatchFailure(bn, "not f32");
+    // ONNX lets the parameters have their own types (bf16 scale and mean
+    // with f32 data); reshaped to f32 they would be their bits reread.
+    for (Value v : {bn.getScale(), bn.getBias(), bn.getMean(), bn.getVar()})
+      if (getElementTypeOrSelf(v.getType()) != type.getElementType())
+        return rewriter.notifyMatchFailure(bn, "parameters not f32");
     Affine affine;
     if (readAffine(bn, affine))
       return rewriter.notifyMatchFailure(bn, "constant: Decompose folds it");

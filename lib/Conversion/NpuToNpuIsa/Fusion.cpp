@@ -178,10 +178,18 @@ LogicalResult Codegen::verifyFusionGroups() {
   // Groups come from formFusionGroups or from a hand-edited tiled or
   // scheduled file: only the two shapes the emitters handle share a loop.
   for (ArrayRef<Operation *> group : fusionGroups) {
-    if (group.size() < 2)
-      continue;
     Operation *front = group.front();
     auto conv = dyn_cast<ConvOp>(front);
+    // A recorded group of one op (its partners' npu.fusion_group edited
+    // away) is emitted as a fused layer too: only ops that can lead one.
+    if (group.size() < 2) {
+      if (!conv && !vecFuncOf(front))
+        return front->emitError("backend: '")
+               << front->getName()
+               << "' cannot form a fusion group (npu.fusion_group) alone: a "
+                  "fused layer is led by a convolution or an elementwise op";
+      continue;
+    }
     auto shapeOf = [](Operation *op) {
       return cast<RankedTensorType>(op->getResult(0).getType()).getShape();
     };

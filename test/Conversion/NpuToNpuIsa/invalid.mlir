@@ -69,6 +69,19 @@ func.func @main(%a: tensor<4x4xf32> {npu.name = "a"}, %w: tensor<4x4xf32> {npu.n
 
 // -----
 
+// A recorded group left with a matmul alone (its partner's npu.fusion_group
+// edited away) is refused; it used to reach the fused-layer emitter, which
+// dereferenced the matmul's missing vector function (found by
+// scripts/mutate-mlir.py).
+func.func @main(%a: tensor<4x4xf32> {npu.name = "a"}, %w: tensor<4x4xf32> {npu.name = "w"}) -> (tensor<4x4xf32> {npu.name = "y"}) {
+  // expected-error @+1 {{backend: 'npu.matmul' cannot form a fusion group (npu.fusion_group) alone: a fused layer is led by a convolution or an elementwise op}}
+  %m = npu.matmul %a, %w {npu.fusion_group = 0 : i64} : (tensor<4x4xf32>, tensor<4x4xf32>) -> tensor<4x4xf32>
+  %s = npu.add %m, %a : (tensor<4x4xf32>, tensor<4x4xf32>) -> tensor<4x4xf32>
+  return %s : tensor<4x4xf32>
+}
+
+// -----
+
 // An INT8 activation reaches the code generator only as its lookup table.
 func.func @main(%x: tensor<4x!quant.uniform<i8:f32, 0.0625>> {npu.name = "x"}) -> (tensor<4x!quant.uniform<i8:f32, 0.0039:-128>> {npu.name = "y"}) {
   // expected-error @+1 {{backend: 'npu.sigmoid' (ONNX node 'sigmoid', sigmoid) is not supported by the code generator: an INT8 activation runs as an npu.lookup_table, whose table npu-quantize (or canonicalization) computes}}

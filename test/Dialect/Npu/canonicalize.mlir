@@ -116,3 +116,16 @@ func.func @int8_activation_table(%q: tensor<4x!quant.uniform<i8:f32, 0.0625>>, %
   %1 = npu.sigmoid %x : tensor<4xf32> -> tensor<4xf32>
   return %0, %1 : tensor<4x!quant.uniform<i8:f32, 0.03125:-20>>, tensor<4xf32>
 }
+
+// -----
+
+// Tests that a constant transposed into a quantized type is left as an op
+// (an elements attribute cannot hold !quant.uniform: folding it crashed).
+// CHECK-LABEL: func.func @transpose_quantized_constant
+// CHECK: %[[C:.+]] = npu.constant dense<1> : tensor<2x3xi8>
+// CHECK: npu.transpose %[[C]] {perm = array<i64: 1, 0>} : tensor<2x3xi8> -> tensor<3x2x!quant.uniform<i8:f32, 5.000000e-01>>
+func.func @transpose_quantized_constant() -> tensor<3x2x!quant.uniform<i8:f32, 0.5>> {
+  %c = npu.constant dense<1> : tensor<2x3xi8>
+  %q = npu.transpose %c {perm = array<i64: 1, 0>} : tensor<2x3xi8> -> tensor<3x2x!quant.uniform<i8:f32, 0.5>>
+  return %q : tensor<3x2x!quant.uniform<i8:f32, 0.5>>
+}

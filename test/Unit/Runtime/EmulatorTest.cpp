@@ -738,6 +738,200 @@ TEST(Emulator, Reductions) {
   EXPECT_EQ(mx[0], 6.0f);
 }
 
+//===----------------------------------------------------------------------===//
+// Host fast paths (AVX2 kernels, vectorised rows): bit-identical to the
+// element-by-element definitions
+//===----------------------------------------------------------------------===//
+
+bool sameBits(float a, float b) { return std::memcmp(&a, &b, 4) == 0; }
+
+/// Values that tell orders and operand choices apart: signed zeros, NaN,
+/// infinities, and magnitudes whose sums depend on the order of addition.
+std::vector<float> awkwardFloats(size_t n, unsigned seed) {
+  const float special[] = {0.0f,  -0.0f,  NAN,    INFINITY, -INFINITY,
+                           1e30f, -1e30f, 1e-30f, 3.0f,     -2.5f};
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> d(-4.0f, 4.0f);
+  std::vector<float> v(n);
+  for (size_t i = 0; i < n; ++i)
+    v[i] = rng() % 5 == 0 ? special[rng() % 10] : d(rng) * float(1 << (i % 20));
+  return v;
+}
+
+// Tests the FP32 matmul's register blocks (16 and 8 columns, then a tail of
+// 3; two groups of four rows, then one row alone), with and without
+// accumulation: every sum is the k-ordered sum of single-precision
+// products, bit for bit, including NaN and signed zeros.
+TEST(Emulator, Fp32MatmulBlocksKeepTheOrderOfSums) {
+  const int M = 9, K = 7, N = 27;
+  std::vector<float> a = awkwardFloats(M * K, 1), w = awkwardFloats(K * N, 2);
+  std::vector<float> init = awkwardFloats(M * N, 3);
+  for (bool accumulate : {false, true}) {
+    ProgramBuilder b(v1());
+    b.setDramSize(64);
+    uint16_t mm = b.addMatmul(makeMatmulDesc(M, K, N, K * 4, N * 4, N));
+    b.emit(makeMatmul(mm, 0, 4096, 0, true, accumulate, false));
+    ProgramRun r = runProgram(b, {}, [&](Emulator &emu) {
+      put(emu.scratchpad(), 0, a);
+      put(emu.scratchpad(), 4096, w);
+      put(emu.accumulator(), 0, init);
+    });
+    ASSERT_TRUE(r.ok) << r.error;
+    std::vector<float> got = get<float>(r.emu->accumulator(), 0, M * N);
+    for (int i = 0; i < M; ++i)
+      for (int j = 0; j < N; ++j) {
+        float ref = accumulate ? init[i * N + j] : 0.0f;
+        for (int p = 0; p < K; ++p)
+          ref += a[i * K + p] * w[p * N + j];
+        EXPECT_TRUE(sameBits(got[i * N + j], ref))
+            << i << "," << j << ": " << got[i * N + j] << " vs " << ref;
+      }
+  }
+}
+
+// Tests the INT8 matmul's register blocks (two blocks of 16 columns and a
+// tail of 5; two groups of four rows and one row alone) against the exact
+// integer sums, overwriting then accumulating.
+TEST(Emulator, Int8MatmulBlocksMatchExactSums) {
+  const int M = 9, K = 13, N = 37;
+  std::vector<int8_t> a = randomInt8(M * K, 7), w = randomInt8(K * N, 8);
+  ProgramBuilder b(v1());
+  b.setDramSize(64);
+  uint16_t mm = b.addMatmul(makeMatmulDesc(M, K, N, K, N, N));
+  b.emit(makeMatmul(mm, 0, 4096, 0, false, false, false));
+  b.emit(makeMatmul(mm, 0, 4096, 0, false, true, false));
+  ProgramRun r = runProgram(b, {}, [&](Emulator &emu) {
+    put(emu.scratchpad(), 0, a);
+    put(emu.scratchpad(), 4096, w);
+  });
+  ASSERT_TRUE(r.ok) << r.error;
+  std::vector<int32_t> ref = refMatmul(a, w, M, K, N);
+  std::vector<int32_t> got = get<int32_t>(r.emu->accumulator(), 0, M * N);
+  for (int i = 0; i < M * N; ++i)
+    ASSERT_EQ(got[i], 2 * ref[i]) << i;
+}
+
+// Tests vec.binary on planes of short rows (a per-channel row of 20
+// repeated over 6 pixels, in place and out of place) and on a broadcast
+// scalar, and hard_swish on dense rows: the same bits as the scalar
+// definitions, including NaN, infinities and signed zeros.
+TEST(Emulator, Fp32VectorRowsMatchElementwiseDefinitions) {
+  const int C = 20, P = 6;
+  std::vector<float> x = awkwardFloats(C * P, 4), ch = awkwardFloats(C, 5);
+  ProgramBuilder b(v1());
+  b.setDramSize(64);
+  uint16_t perChannel = b.addVector(makeVectorDesc(
+      {C, P, 1, 1}, bin::ElementType::F32, {1, C, 0, 0}, bin::ElementType::F32,
+      {1, C, 0, 0}, bin::ElementType::F32, {1, 0, 0, 0}));
+  uint16_t scalar = b.addVector(
+      makeVectorDesc({C * P, 1, 1, 1}, bin::ElementType::F32, {1, 0, 0, 0},
+                     bin::ElementType::F32, {1, 0, 0, 0}, bin::ElementType::F32,
+                     {0, 0, 0, 0}));
+  bin::VectorDesc hs =
+      makeVectorDesc({C * P, 1, 1, 1}, bin::ElementType::F32, {1, 0, 0, 0},
+                     bin::ElementType::F32, {1, 0, 0, 0});
+  hs.mutate_alpha(1.0f / 6.0f);
+  hs.mutate_beta(0.5f);
+  uint16_t hsDesc = b.addVector(hs);
+  const uint8_t funcs[] = {vecfunc::VecBinary_Add, vecfunc::VecBinary_Sub,
+                           vecfunc::VecBinary_Mul, vecfunc::VecBinary_Div};
+  // Out of place at 4096 + 1024 f, in place on a copy at 16384 + 1024 f.
+  for (int f = 0; f < 4; ++f) {
+    b.emit(makeVector(Opcode::VecBinary, perChannel, funcs[f], 0, 2048,
+                      4096 + 1024 * f));
+    b.emit(makeVector(Opcode::VecBinary, perChannel, funcs[f], 16384 + 1024 * f,
+                      2048, 16384 + 1024 * f));
+    b.emit(makeVector(Opcode::VecBinary, scalar, funcs[f], 0, 2048 + 4,
+                      8192 + 1024 * f));
+  }
+  b.emit(makeVector(Opcode::VecUnary, hsDesc, vecfunc::VecUnary_HardSwish, 0, 0,
+                    12288));
+  ProgramRun r = runProgram(b, {}, [&](Emulator &emu) {
+    put(emu.scratchpad(), 0, x);
+    put(emu.scratchpad(), 2048, ch);
+    for (int f = 0; f < 4; ++f)
+      put(emu.scratchpad(), 16384 + 1024 * f, x);
+  });
+  ASSERT_TRUE(r.ok) << r.error;
+  auto op = [](int f, float u, float v) {
+    return f == 0 ? u + v : f == 1 ? u - v : f == 2 ? u * v : u / v;
+  };
+  for (int f = 0; f < 4; ++f) {
+    std::vector<float> out =
+        get<float>(r.emu->scratchpad(), 4096 + 1024 * f, C * P);
+    std::vector<float> in =
+        get<float>(r.emu->scratchpad(), 16384 + 1024 * f, C * P);
+    std::vector<float> sc =
+        get<float>(r.emu->scratchpad(), 8192 + 1024 * f, C * P);
+    for (int i = 0; i < C * P; ++i) {
+      float ref = op(f, x[i], ch[i % C]);
+      EXPECT_TRUE(sameBits(out[i], ref)) << f << " " << i;
+      EXPECT_TRUE(sameBits(in[i], ref)) << f << " in place " << i;
+      EXPECT_TRUE(sameBits(sc[i], op(f, x[i], ch[1]))) << f << " scalar " << i;
+    }
+  }
+  std::vector<float> h = get<float>(r.emu->scratchpad(), 12288, C * P);
+  for (int i = 0; i < C * P; ++i) {
+    float v = x[i];
+    float ref = v * std::min(std::max((1.0f / 6.0f) * v + 0.5f, 0.0f), 1.0f);
+    EXPECT_TRUE(sameBits(h[i], ref)) << i << ": " << h[i] << " vs " << ref;
+  }
+}
+
+// Tests a dma.load that transposes 4-byte elements (DRAM dense along
+// dimension 0, the scratchpad along dimension 1), with padding along
+// dimensions 0 and 2 and sizes that leave partial 4 x 4 blocks.
+TEST(Emulator, TransposingDmaLoadMatchesElementwiseCopy) {
+  const int W = 11, C = 6, H = 2; // DRAM: H planes of C rows of W
+  std::vector<uint32_t> src(H * C * W);
+  for (size_t i = 0; i < src.size(); ++i)
+    src[i] = 0x01000000u + uint32_t(i);
+  ProgramBuilder b(v1());
+  uint32_t at = b.addConstant(src.data(), src.size() * 4);
+  // Scratchpad: (H + 1) planes of (W + 3) pixels of C channels.
+  const int PW = W + 3, PH = H + 1;
+  uint16_t box = b.addDma(makeDmaDesc(4, {W, C, H, 1}, {4, W * 4, C * W * 4, 0},
+                                      {C * 4, 4, PW * C * 4, 0}, {1, 0, 1, 0},
+                                      {2, 0, 0, 0}, 0xA5A5A5A5u));
+  b.setDramSize(8192);
+  b.emit(makeDmaLoad(box, 0, at));
+  ProgramRun r = runProgram(b);
+  ASSERT_TRUE(r.ok) << r.error;
+  std::vector<uint32_t> got =
+      get<uint32_t>(r.emu->scratchpad(), 0, size_t(PH * PW * C));
+  for (int y = 0; y < PH; ++y)
+    for (int xx = 0; xx < PW; ++xx)
+      for (int c = 0; c < C; ++c) {
+        bool inside = y >= 1 && xx >= 1 && xx < 1 + W;
+        uint32_t ref =
+            inside ? src[(y - 1) * C * W + c * W + (xx - 1)] : 0xA5A5A5A5u;
+        EXPECT_EQ(got[(y * PW + xx) * C + c], ref)
+            << y << "," << xx << "," << c;
+      }
+}
+
+// Tests that empty boxes (dimension 0 is 0, the others 65535) cost nothing:
+// they used to loop over 65535^3 empty rows (minutes; programSteps counts
+// them as 0 steps), found by npu-loader-fuzzer.
+TEST(Emulator, EmptyBoxesDoNoRowLoops) {
+  ProgramBuilder b(v1());
+  b.setDramSize(64);
+  uint16_t dma = b.addDma(
+      makeDmaDesc(4, {0, 65535, 65535, 65535}, {4, 0, 0, 0}, {4, 0, 0, 0}));
+  uint16_t red = b.addVector(
+      makeVectorDesc({0, 65535, 65535, 65535}, bin::ElementType::F32,
+                     {1, 0, 0, 0}, bin::ElementType::F32, {0, 0, 0, 0}));
+  b.emit(withDeps(makeDmaLoad(dma, 0, 0), false, false, false, true));
+  b.emit(withDeps(
+      makeVector(Opcode::VecReduce, red, vecfunc::VecReduce_Sum, 0, 0, 64),
+      true, false, false, true));
+  b.emit(withDeps(makeDmaStore(dma, 0, 0), true, false, false, false));
+  ProgramRun r = runProgram(b);
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.emu->stats().dramReadBytes, 0u);
+  EXPECT_EQ(r.emu->stats().dramWriteBytes, 0u);
+}
+
 // Tests 2x2/stride-2 max and average pooling over an NHWC tile.
 TEST(Emulator, Pooling) {
   const int C = 2, W = 4, H = 4;

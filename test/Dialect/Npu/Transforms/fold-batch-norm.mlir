@@ -96,3 +96,23 @@ func.func @runtime_params(%x: tensor<1x2x3x3xf32>, %s: tensor<2xf32>, %b: tensor
   %y = npu.batch_norm %x, %s, %b, %m, %v {epsilon = 1.0e-03 : f32} : (tensor<1x2x3x3xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>) -> tensor<1x2x3x3xf32>
   return %y : tensor<1x2x3x3xf32>
 }
+
+// -----
+
+// Tests that bf16 parameters (ONNX allows them with f32 data) are neither
+// folded nor decomposed: reshaped to f32 they were their bits reread
+// (2.26e-41 for 3.0; a class listed in issue 17).
+// CHECK-LABEL: func.func @bf16_params
+// CHECK: npu.batch_norm
+// CHECK-NOT: e-41
+func.func @bf16_params(%x: tensor<1x1x4x4xf32>) -> tensor<1x1x4x4xf32> {
+  %w = npu.constant dense<2.0> : tensor<1x1x1x1xf32>
+  %b = npu.constant dense<1.0> : tensor<1xf32>
+  %scale = npu.constant dense<3.0> : tensor<1xbf16>
+  %bias = npu.constant dense<0.5> : tensor<1xbf16>
+  %mean = npu.constant dense<1.0> : tensor<1xbf16>
+  %var = npu.constant dense<3.0> : tensor<1xbf16>
+  %c = npu.conv %x, %w, %b {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x1x4x4xf32>, tensor<1x1x1x1xf32>, tensor<1xf32>) -> tensor<1x1x4x4xf32>
+  %y = npu.batch_norm %c, %scale, %bias, %mean, %var {epsilon = 1.0 : f32} : (tensor<1x1x4x4xf32>, tensor<1xbf16>, tensor<1xbf16>, tensor<1xbf16>, tensor<1xbf16>) -> tensor<1x1x4x4xf32>
+  return %y : tensor<1x1x4x4xf32>
+}

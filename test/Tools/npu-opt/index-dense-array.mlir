@@ -1,0 +1,31 @@
+// RUN: split-file %s %t
+// RUN: not npu-opt %t/direct.mlir 2>&1 | FileCheck %s --check-prefix=DIRECT
+// RUN: not npu-opt %t/alias.mlir --npu-isa-pipeline 2>&1 | FileCheck %s --check-prefix=ALIAS
+// RUN: npu-opt %t/fine.mlir | FileCheck %s --check-prefix=FINE
+
+// Tests that a dense array of `index` elements, which LLVM 22's parser
+// crashes on (found by scripts/mutate-mlir.py: `array<i64: 0, 0>` mutated to
+// `array<index: 0, 0>`), is one error line with its position, directly or
+// through a chain of type aliases, and that i64 arrays and the word `index`
+// elsewhere are untouched.
+
+// DIRECT: direct.mlir:2:62: error: a dense array of 'index' elements is not supported (use i64)
+// DIRECT-NOT: Stack dump
+// ALIAS: alias.mlir:3:42: error: a dense array of 'index' elements is not supported (use i64)
+// FINE: func.func @fine() attributes {a = array<i64: 0, 0>, b = 3 : index}
+
+//--- direct.mlir
+// A max pool whose strides were mutated.
+func.func @direct() attributes {a = array<i64: 1>, strides = array<index: 0, 0>} {
+  return
+}
+//--- alias.mlir
+!idx = index
+!alias = !idx
+func.func @alias() attributes {strides = array<!alias: 2, 2>} {
+  return
+}
+//--- fine.mlir
+func.func @fine() attributes {a = array<i64: 0, 0>, b = 3 : index} {
+  return
+}
