@@ -6,7 +6,7 @@
 // --load-pass-plugin first (and handing MlirOptMain the rest) makes a
 // plugin's passes flags like any other (`--npu-example-annotate-macs`).
 //
-// MlirOptMain, after one check of the input text that MLIR's own parser
+// Then one check of the input text that MLIR's own parser
 // cannot make: LLVM 22's parser of dense arrays segfaults on an `index`
 // element type (`array<index: 0, 0>`, also through a type alias) instead of
 // refusing it, in Parser::parseDenseArrayAttr -> getIntOrFloatBitWidth.
