@@ -2,6 +2,11 @@
 // RUN: not npu-opt %t/direct.mlir 2>&1 | FileCheck %s --check-prefix=DIRECT
 // RUN: not npu-opt %t/alias.mlir --npu-isa-pipeline 2>&1 | FileCheck %s --check-prefix=ALIAS
 // RUN: npu-opt %t/fine.mlir | FileCheck %s --check-prefix=FINE
+// npu-translate shares the check (tools/common/MlirInputCheck.h), with the
+// input after its options or after a separate -o value; nothing is written.
+// RUN: not npu-translate --npu-isa-to-npubin %t/module.mlir -o %t/out.npubin 2>&1 | FileCheck %s --check-prefix=TRANSLATE
+// RUN: not npu-translate -o %t/out.npubin --npu-isa-to-npubin %t/module.mlir 2>&1 | FileCheck %s --check-prefix=TRANSLATE
+// RUN: not test -e %t/out.npubin
 
 // Tests that a dense array of `index` elements, which LLVM 22's parser
 // crashes on (found by scripts/mutate-mlir.py: `array<i64: 0, 0>` mutated to
@@ -12,6 +17,8 @@
 // DIRECT: direct.mlir:2:62: error: a dense array of 'index' elements is not supported (use i64)
 // DIRECT-NOT: Stack dump
 // ALIAS: alias.mlir:3:42: error: a dense array of 'index' elements is not supported (use i64)
+// TRANSLATE: module.mlir:1:24: error: a dense array of 'index' elements is not supported (use i64)
+// TRANSLATE-NOT: Stack dump
 // FINE: func.func @fine() attributes {a = array<i64: 0, 0>, b = 3 : index}
 
 //--- direct.mlir
@@ -28,4 +35,7 @@ func.func @alias() attributes {strides = array<!alias: 2, 2>} {
 //--- fine.mlir
 func.func @fine() attributes {a = array<i64: 0, 0>, b = 3 : index} {
   return
+}
+//--- module.mlir
+module attributes {a = array<index: 0, 0>} {
 }
