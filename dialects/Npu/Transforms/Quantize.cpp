@@ -71,6 +71,9 @@ private:
   LogicalResult quantizeWithFloatResult(Operation *op, OpBuilder &b);
   /// An activation that willBeInt8 as an INT8 -> INT8 op.
   void quantizeLut(Operation *op, OpBuilder &b);
+  /// A max pooling whose input is INT8 already, on its codes: the result
+  /// keeps the input's type (max commutes with the monotonic quantization).
+  void quantizeMaxPool(MaxPoolOp pool, OpBuilder &b);
   /// The elementwise FP32 ops that only `v` and constants feed, as far as
   /// they reach, when they end in one value (with a range) whose readers
   /// take INT8: what one lookup table can compute. In program order.
@@ -180,6 +183,18 @@ bool QuantizePass::willBeInt8(Operation *op) {
     return false;
   if (auto conv = dyn_cast<ConvOp>(op))
     return isInt8Conv(conv);
+  // A max pooling pools INT8 codes when its readers take INT8 (so the
+  // value it reads is made INT8 for it).
+  if (auto pool = dyn_cast<MaxPoolOp>(op)) {
+    auto backend = dyn_cast<BackendOpInterface>(op);
+    if (!backend || !backend.supportsInt8() || op->use_empty())
+      return false;
+    auto [it, inserted] = lutDecisions.try_emplace(op, false);
+    if (inserted)
+      it->second = llvm::all_of(op->getUsers(),
+                                [&](Operation *u) { return willBeInt8(u); });
+    return lutDecisions.lookup(op);
+  }
   // An activation is a lookup table when its result goes on in INT8;
   // feeding FP32 readers, it stays FP32 (one quantization fewer, and fused
   // into the convolution before it).
@@ -423,6 +438,20 @@ bool QuantizePass::collapseIntoTable(Value v, OpBuilder &b) {
   return true;
 }
 
+void QuantizePass::quantizeMaxPool(MaxPoolOp pool, OpBuilder &b) {
+  Value in = int8.lookup(pool.getInput());
+  auto backend = dyn_cast<BackendOpInterface>(pool.getOperation());
+  if (!in || !backend || !backend.supportsInt8())
+    return;
+  b.setInsertionPoint(pool);
+  Operation *q = b.clone(*pool);
+  q->setOperand(0, in);
+  q->getResult(0).setType(pool.getType().clone(
+      cast<RankedTensorType>(in.getType()).getElementType()));
+  replaceWithInt8(pool.getResult(), q->getResult(0), b);
+  pool->erase();
+}
+
 void QuantizePass::runOnOperation() {
   for (const std::string &name : keepFloat)
     keep.insert(name);
@@ -445,6 +474,10 @@ void QuantizePass::runOnOperation() {
     }
     if (isTableActivation(op) && willBeInt8(op)) {
       quantizeLut(op, b);
+      continue;
+    }
+    if (auto pool = dyn_cast<MaxPoolOp>(op)) {
+      quantizeMaxPool(pool, b);
       continue;
     }
     // A chain of elementwise ops of one INT8 value: one lookup table.

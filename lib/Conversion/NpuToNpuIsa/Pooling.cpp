@@ -12,6 +12,7 @@
 #include "npu/Conversion/NpuToNpuIsa/Codegen.h"
 
 #include <cstring>
+#include <type_traits>
 
 namespace npu::codegen {
 
@@ -117,13 +118,23 @@ std::optional<ElementsAttr> avgPoolReciprocals(Operation *op) {
   return makeFloatConstant(type, recip, "avg_pool_reciprocals");
 }
 
+bool isInt8MaxPool(Operation *op) {
+  auto in = cast<RankedTensorType>(op->getOperand(0).getType());
+  auto out = cast<RankedTensorType>(op->getResult(0).getType());
+  return isa<MaxPoolOp>(op) &&
+         isa<quant::UniformQuantizedType>(in.getElementType()) &&
+         in.getElementType() == out.getElementType() && elementBytes(in) == 1;
+}
+
 std::pair<int64_t, int64_t> choosePoolTiles(const rt::TargetDesc &t,
                                             const ConvGeometry &g,
-                                            int64_t reservedBytes) {
+                                            int64_t reservedBytes,
+                                            int64_t elemBytes) {
   int64_t budget = (int64_t(t.scratchpadBytes) - reservedBytes) / 2;
+  int64_t eb = elemBytes;
   auto bytesOf = [&](int64_t oht, int64_t ct) {
     int64_t ihs = (oht - 1) * g.sh + g.kh, iws = (g.ow - 1) * g.sw + g.kw;
-    return alignUp(4 * ct * ihs * iws) + alignUp(4 * ct * oht * g.ow);
+    return alignUp(eb * ct * ihs * iws) + alignUp(eb * ct * oht * g.ow);
   };
   int64_t oht = g.oh, ct = g.cin;
   while (bytesOf(oht, ct) > budget && oht > 1)
@@ -138,8 +149,13 @@ std::pair<int64_t, int64_t> choosePoolTiles(const rt::TargetDesc &t,
 LogicalResult Codegen::emitPool(Operation *op, int64_t layer) {
   auto in = cast<RankedTensorType>(op->getOperand(0).getType());
   auto outType = cast<RankedTensorType>(op->getResult(0).getType());
-  if (!in.getElementType().isF32())
-    return op->emitError("backend: only FP32 pooling is supported so far");
+  bool int8 = isInt8MaxPool(op);
+  if (!in.getElementType().isF32() && !int8)
+    return op->emitError("backend: only FP32 pooling and INT8 max pooling "
+                         "are supported so far");
+  // INT8 max pooling moves and compares one-byte codes (narrow lanes).
+  int64_t eb = int8 ? 1 : 4;
+  StringRef type = int8 ? "i8" : "f32";
   auto p = poolParams(op);
   if (!p)
     return op->emitError("backend: only 1-D and 2-D pooling without "
@@ -150,7 +166,7 @@ LogicalResult Codegen::emitPool(Operation *op, int64_t layer) {
   Buffer map = tableOf(op, "reciprocals");
   bool hasMap = map.offset >= 0;
   int64_t mapBytes = hasMap ? alignUp(4 * g.oh * g.ow) : 0;
-  std::pair<int64_t, int64_t> chosen = choosePoolTiles(target, g, mapBytes);
+  std::pair<int64_t, int64_t> chosen = choosePoolTiles(target, g, mapBytes, eb);
   int64_t oht = chosen.first, ct = chosen.second;
   if (auto rec = recordedTiles(op, {"oh", "c"})) {
     oht = (*rec)[0];
@@ -159,15 +175,16 @@ LogicalResult Codegen::emitPool(Operation *op, int64_t layer) {
   int64_t iwsFull = (g.ow - 1) * g.sw + g.kw;
   int64_t ihsTile = (oht - 1) * g.sh + g.kh;
   if (oht <= 0 ||
-      2 * (alignUp(4 * ct * ihsTile * iwsFull) + alignUp(4 * ct * oht * g.ow)) +
+      2 * (alignUp(eb * ct * ihsTile * iwsFull) +
+           alignUp(eb * ct * oht * g.ow)) +
               mapBytes >
           int64_t(target.scratchpadBytes) ||
       iwsFull > kMaxExtent || ct > kMaxExtent)
     return op->emitError("backend: a pooling row does not fit the "
                          "scratchpad");
   noteTiles({{"oh", oht}, {"ow", g.ow}, {"c", ct}});
-  int64_t slabBytes = alignUp(4 * ct * ((oht - 1) * g.sh + g.kh) * iwsFull);
-  int64_t outBytes = alignUp(4 * ct * oht * g.ow);
+  int64_t slabBytes = alignUp(eb * ct * ((oht - 1) * g.sh + g.kh) * iwsFull);
+  int64_t outBytes = alignUp(eb * ct * oht * g.ow);
   auto slabBuf = [&](int64_t i) { return (i % 2) * slabBytes; };
   auto outBuf = [&](int64_t i) { return 2 * slabBytes + (i % 2) * outBytes; };
   int64_t mapBuf = 2 * (slabBytes + outBytes);
@@ -184,9 +201,12 @@ LogicalResult Codegen::emitPool(Operation *op, int64_t layer) {
   int64_t n = int64_t(tiles.size());
   int64_t inBase = buffers.lookup(root(op->getOperand(0))).offset;
   int64_t outBase = buffers.lookup(op->getResult(0)).offset;
+  // Max pooling pads with the smallest value: -inf, or INT8's -128.
   float negInf = -INFINITY;
   uint32_t padBits = 0;
-  if (p->isMax)
+  if (p->isMax && int8)
+    padBits = 0x80;
+  else if (p->isMax)
     std::memcpy(&padBits, &negInf, 4);
   auto i64 = [&](int64_t v) { return b.getI64IntegerAttr(v); };
   Location loc = op->getLoc();
@@ -200,8 +220,9 @@ LogicalResult Codegen::emitPool(Operation *op, int64_t layer) {
                            g.w +
                        std::clamp<int64_t>(ix0, 0, g.w - 1);
     auto load = emitDma<npuisa::DmaLoadOp>(
-        loc, slabBuf(i), inBase + 4 * inOffset, 4, {x.count, y.count, t.ct, 1},
-        {4, 4 * g.w, 4 * g.h * g.w, 0}, {4, 4 * iws, 4 * ihs * iws, 0}, layer);
+        loc, slabBuf(i), inBase + eb * inOffset, eb,
+        {x.count, y.count, t.ct, 1}, {eb, eb * g.w, eb * g.h * g.w, 0},
+        {eb, eb * iws, eb * ihs * iws, 0}, layer);
     if (y.before || y.after || x.before || x.after) {
       load.setPadBeforeAttr(b.getDenseI64ArrayAttr({x.before, y.before, 0, 0}));
       load.setPadAfterAttr(b.getDenseI64ArrayAttr({x.after, y.after, 0, 0}));
@@ -225,8 +246,8 @@ LogicalResult Codegen::emitPool(Operation *op, int64_t layer) {
     pool.setDims(dims);
     pool.setSrc0Strides(SmallVector<int64_t>{0, 1, iws, ihs * iws});
     pool.setDstStrides(dst);
-    pool.setSrc0Type(StringRef("f32"));
-    pool.setDstType(StringRef("f32"));
+    pool.setSrc0Type(type);
+    pool.setDstType(type);
     pool.setWindow(SmallVector<int64_t>{g.kw, g.kh});
     pool.setWindowStrides(SmallVector<int64_t>{g.sw, g.sh});
     if (!p->isMax)
@@ -255,9 +276,9 @@ LogicalResult Codegen::emitPool(Operation *op, int64_t layer) {
     // [c][oy][ox] rows, contiguous in DRAM.
     int64_t outOffset = ((t.batch * g.cout + t.c0) * g.oh + t.oy0) * g.ow;
     auto store = emitDma<npuisa::DmaStoreOp>(
-        loc, outBuf(i), outBase + 4 * outOffset, 4, {g.ow, t.oht, t.ct, 1},
-        {4, 4 * g.ow, 4 * g.oh * g.ow, 0}, {4, 4 * g.ow, 4 * t.oht * g.ow, 0},
-        layer);
+        loc, outBuf(i), outBase + eb * outOffset, eb, {g.ow, t.oht, t.ct, 1},
+        {eb, eb * g.ow, eb * g.oh * g.ow, 0},
+        {eb, eb * g.ow, eb * t.oht * g.ow, 0}, layer);
     markTileStore(store, i, n);
   }
   emitOpBarrier(loc);
@@ -273,11 +294,15 @@ struct PoolModel : BackendOpInterface::ExternalModel<PoolModel<OpTy>, OpTy> {
   ExecutionUnit getExecutionUnit(Operation *) const {
     return ExecutionUnit::vector;
   }
+  /// Max pooling of INT8 codes (the result keeps the input's type).
+  bool supportsInt8(Operation *) const {
+    return std::is_same_v<OpTy, MaxPoolOp>;
+  }
   bool isLegalOn(Operation *op, const rt::TargetDesc &,
                  std::string &reason) const {
     auto in = cast<RankedTensorType>(op->getOperand(0).getType());
-    if (!in.getElementType().isF32())
-      reason = "only FP32 pooling is supported so far";
+    if (!in.getElementType().isF32() && !isInt8MaxPool(op))
+      reason = "only FP32 pooling and INT8 max pooling are supported so far";
     else if (!poolParams(op))
       reason = "only 1-D and 2-D pooling without dilation is supported";
     return reason.empty();
@@ -299,7 +324,8 @@ struct PoolModel : BackendOpInterface::ExternalModel<PoolModel<OpTy>, OpTy> {
     int64_t reserved = 0;
     if (std::optional<ElementsAttr> map = avgPoolReciprocals(op))
       reserved = alignUp(byteSize(map->getType()));
-    auto [oh, c] = choosePoolTiles(target, *g, reserved);
+    auto [oh, c] =
+        choosePoolTiles(target, *g, reserved, isInt8MaxPool(op) ? 1 : 4);
     Builder b(op->getContext());
     return oh ? tilesAttr(b, {{"oh", oh}, {"c", c}}) : nullptr;
   }

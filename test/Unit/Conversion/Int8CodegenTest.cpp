@@ -481,6 +481,52 @@ TEST(Int8Codegen, FloatConvEpilogueEndsInQuantize) {
   }
 }
 
+TEST(Int8Codegen, MaxPoolOnCodesWithPadding) {
+  // quantize -> INT8 max pool (3x3, stride 2, pad 1: padding is code -128,
+  // which never wins over a real code) -> dequantize, against the host
+  // maximum of the codes; 20 channels on npu-v1-small take several tiles.
+  const double s = 0.125;
+  const int zp = -9;
+  const int64_t C = 20, H = 17, W = 19, OH = 9, OW = 10;
+  std::string f = shape({1, C, H, W}, "f32"), g = shape({1, C, OH, OW}, "f32");
+  std::string qi = shape({1, C, H, W}, i8Type(s, zp));
+  std::string qo = shape({1, C, OH, OW}, i8Type(s, zp));
+  std::ostringstream src;
+  src << "func.func @main(%x: " << f << " {npu.name = \"x\"}) -> (" << g
+      << " {npu.name = \"y\"}) {\n"
+      << "  %q = npu.quantize %x : " << f << " -> " << qi << "\n"
+      << "  %p = npu.max_pool %q {ceil_mode = false, dilations = array<i64: 1, "
+         "1>, kernel_shape = array<i64: 3, 3>, pads = array<i64: 1, 1, 1, 1>, "
+         "strides = array<i64: 2, 2>} : "
+      << qi << " -> " << qo << "\n"
+      << "  %y = npu.dequantize %p : " << qo << " -> " << g << "\n"
+      << "  return %y : " << g << "\n}\n";
+  std::mt19937 rng(5);
+  std::uniform_int_distribution<int> code(-128, 127);
+  std::vector<int> xq(size_t(C * H * W));
+  std::vector<float> x(xq.size());
+  for (size_t i = 0; i < xq.size(); ++i) {
+    xq[i] = code(rng);
+    x[i] = float(s * (xq[i] - zp));
+  }
+  std::vector<float> y = compileAndRun(src.str(), x);
+  ASSERT_EQ(y.size(), size_t(C * OH * OW));
+  for (int64_t c = 0; c < C; ++c)
+    for (int64_t oy = 0; oy < OH; ++oy)
+      for (int64_t ox = 0; ox < OW; ++ox) {
+        int want = -128;
+        for (int64_t ky = 0; ky < 3; ++ky)
+          for (int64_t kx = 0; kx < 3; ++kx) {
+            int64_t iy = oy * 2 - 1 + ky, ix = ox * 2 - 1 + kx;
+            if (iy >= 0 && iy < H && ix >= 0 && ix < W)
+              want = std::max(want, xq[(c * H + iy) * W + ix]);
+          }
+        int64_t got = int64_t(std::lround(y[(c * OH + oy) * OW + ox] / s)) + zp;
+        ASSERT_EQ(got, want)
+            << "channel " << c << " at (" << oy << ", " << ox << ")";
+      }
+}
+
 TEST(Int8Codegen, LookupTableActivationsAndBoundaries) {
   // quantize -> sigmoid (LUT) -> dequantize, and quantize -> hard swish ->
   // dequantize, over all 256 input codes; scales not powers of two inside.

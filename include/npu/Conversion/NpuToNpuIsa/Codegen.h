@@ -381,12 +381,18 @@ int64_t blockDiagonalDepthwise(const rt::TargetDesc &t, MacConv &g);
 ConvTiles chooseDepthwiseTiles(const rt::TargetDesc &t, const MacConv &g);
 
 /// Tiles of a pooling (output rows, channels, full width): the largest
-/// that fit two slabs and two results beside `reservedBytes` (pooling is
-/// vector-bound, so the fewest DMA latencies and startups win). Zero rows
-/// when a single row does not fit.
+/// that fit two slabs and two results of `elemBytes`-byte elements beside
+/// `reservedBytes` (pooling is vector-bound, so the fewest DMA latencies and
+/// startups win). Zero rows when a single row does not fit.
 std::pair<int64_t, int64_t> choosePoolTiles(const rt::TargetDesc &t,
                                             const ConvGeometry &g,
-                                            int64_t reservedBytes);
+                                            int64_t reservedBytes,
+                                            int64_t elemBytes = 4);
+
+/// Whether `op` is an INT8 max pooling: input and result of one per-tensor
+/// quantized type (max commutes with the monotonic quantization, so the
+/// codes pool as they are).
+bool isInt8MaxPool(Operation *op);
 
 /// The window geometry of a 1-D or 2-D max_pool / avg_pool without
 /// dilation; nullopt otherwise.
