@@ -57,8 +57,8 @@ private:
   /// `npu.dequantize`, INT8 readers look through it to `q`.
   void replaceWithInt8(Value old, Value q, OpBuilder &b);
 
-  /// Whether `op` will read INT8: an INT8-capable convolution or
-  /// activation this pass quantizes.
+  /// Whether `op` will read INT8: an INT8-capable convolution, max pooling
+  /// or activation this pass quantizes.
   bool willBeInt8(Operation *op);
   bool isInt8Conv(ConvOp conv);
   /// The constant `w` (FP32 values of `weight`'s type) quantized
@@ -185,7 +185,7 @@ bool QuantizePass::willBeInt8(Operation *op) {
     return isInt8Conv(conv);
   // A max pooling pools INT8 codes when its readers take INT8 (so the
   // value it reads is made INT8 for it).
-  if (auto pool = dyn_cast<MaxPoolOp>(op)) {
+  if (isa<MaxPoolOp>(op)) {
     auto backend = dyn_cast<BackendOpInterface>(op);
     if (!backend || !backend.supportsInt8() || op->use_empty())
       return false;

@@ -45,7 +45,7 @@ LogicalResult Codegen::emitReduction(Operation *op, Value input,
   }
   bool layerNorm = kind == "layer_norm";
   bool softmax = kind == "softmax" || layerNorm; // whole-shape results
-  // A plain reduction whose reduced group does not fit half a buffer (a
+  // A plain reduction whose reduced group does not fit one buffer (a
   // global pool over a large feature map) is reduced in chunks.
   int64_t chunkLimit =
       int64_t(target.scratchpadBytes) / 5 / kAlign * kAlign / 4;

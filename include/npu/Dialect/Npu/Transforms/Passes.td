@@ -120,8 +120,10 @@ def Quantize : Pass<"npu-quantize", "mlir::func::FuncOp"> {
       and which ends in one value read by INT8 ops (GELU's
       `x * 0.5 * (1 + erf(x / sqrt 2))`, Swish's `x * sigmoid(x)`) becomes
       one `npu.lookup_table`, the chain evaluated at the 256 input codes.
+    - A max pooling whose input is INT8 already and whose readers take
+      INT8 pools the codes: its result keeps the input's type.
     - Every other op stays FP32 (the float islands: softmax, layer norm,
-      pooling, elementwise arithmetic, ...): `npu.dequantize` feeds them,
+      average pooling, elementwise arithmetic, ...): `npu.dequantize` feeds them,
       `npu.quantize` leaves them where an INT8 op reads their result.
 
     Ops named by `keep-float` (ONNX node names, as recorded in the ops'
