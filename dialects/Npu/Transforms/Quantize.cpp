@@ -60,6 +60,8 @@ private:
   /// Whether `op` will read INT8: an INT8-capable convolution, max pooling
   /// or activation this pass quantizes.
   bool willBeInt8(Operation *op);
+  /// Whether `op` has readers and every one willBeInt8 (memoized).
+  bool readersTakeInt8(Operation *op);
   bool isInt8Conv(ConvOp conv);
   /// The constant `w` (FP32 values of `weight`'s type) quantized
   /// symmetrically per slice along `axis`, created before `user`; `scales`
@@ -90,7 +92,8 @@ private:
   llvm::DenseMap<Value, Value> int8;
   /// Ops of the walk erased before the walk reached them (absorbed clamps).
   llvm::SmallPtrSet<Operation *, 16> erased;
-  llvm::DenseMap<Operation *, bool> lutDecisions;
+  /// readersTakeInt8's answers (the recursion meets shared readers).
+  llvm::DenseMap<Operation *, bool> readerDecisions;
 };
 
 std::optional<ptq::Range> QuantizePass::rangeOf(Value v) {
@@ -178,6 +181,16 @@ bool QuantizePass::isInt8Conv(ConvOp conv) {
          matchPattern(conv.getWeight(), m_Constant(&w));
 }
 
+bool QuantizePass::readersTakeInt8(Operation *op) {
+  if (op->use_empty())
+    return false;
+  auto [it, inserted] = readerDecisions.try_emplace(op, false);
+  if (inserted)
+    it->second = llvm::all_of(op->getUsers(),
+                              [&](Operation *u) { return willBeInt8(u); });
+  return readerDecisions.lookup(op);
+}
+
 bool QuantizePass::willBeInt8(Operation *op) {
   if (keptFloat(op))
     return false;
@@ -187,24 +200,13 @@ bool QuantizePass::willBeInt8(Operation *op) {
   // value it reads is made INT8 for it).
   if (isa<MaxPoolOp>(op)) {
     auto backend = dyn_cast<BackendOpInterface>(op);
-    if (!backend || !backend.supportsInt8() || op->use_empty())
-      return false;
-    auto [it, inserted] = lutDecisions.try_emplace(op, false);
-    if (inserted)
-      it->second = llvm::all_of(op->getUsers(),
-                                [&](Operation *u) { return willBeInt8(u); });
-    return lutDecisions.lookup(op);
+    return backend && backend.supportsInt8() && readersTakeInt8(op);
   }
   // An activation is a lookup table when its result goes on in INT8;
   // feeding FP32 readers, it stays FP32 (one quantization fewer, and fused
   // into the convolution before it).
-  if (!isTableActivation(op) || !rangeOf(op->getResult(0)) || op->use_empty())
-    return false;
-  auto [it, inserted] = lutDecisions.try_emplace(op, false);
-  if (inserted)
-    it->second = llvm::all_of(op->getUsers(),
-                              [&](Operation *u) { return willBeInt8(u); });
-  return lutDecisions.lookup(op);
+  return isTableActivation(op) && rangeOf(op->getResult(0)) &&
+         readersTakeInt8(op);
 }
 
 LogicalResult QuantizePass::quantizeConv(ConvOp conv, OpBuilder &b) {
