@@ -160,7 +160,13 @@ bool isDepthwise(const MacConv &g) {
   return g.cin == 1 && g.cout == 1 && g.groups > 1 && g.d == 1 && g.spanZ == 1;
 }
 
-int64_t blockDiagonalDepthwise(const rt::TargetDesc &t, MacConv &g) {
+bool onVectorUnit(Operation *op, const MacConv &g) {
+  return isDepthwise(g) && !hasInt8Input(op);
+}
+
+int64_t forMacArray(Operation *op, const rt::TargetDesc &t, MacConv &g) {
+  if (!isDepthwise(g) || !hasInt8Input(op))
+    return 0;
   int64_t limit = std::min<int64_t>(t.arrayRows, t.arrayCols);
   int64_t block = 1;
   for (int64_t b = std::min(limit, g.groups); b > 1; --b)
@@ -548,16 +554,16 @@ LogicalResult Codegen::emitConv(ConvOp op, int64_t layer) {
   if (int8 && !op.getWeight().getDefiningOp<ConstantOp>())
     return op.emitError("backend: INT8 convolutions run on the MAC array "
                         "with constant weights");
-  if (int8 && isDepthwise(g)) // weights expanded by the DRAM planner
-    blockDiagonalDepthwise(target, g);
-  else if (isDepthwise(g)) {
+  if (onVectorUnit(op, g)) {
     // [C][1][taps] -> [taps][C].
     if (failed(emitWeightRearrangement(op, op.getWeight(), {taps, g.groups},
                                        {1, taps}, layer)))
       return failure();
     return emitDepthwiseConv(op, g, layer);
   }
-  // [M][C/g][taps] -> [g][taps][C/g][M/g].
+  // [M][C/g][taps] -> [g][taps][C/g][M/g] (an INT8 depthwise convolution's
+  // block-diagonal weights: expanded by the DRAM planner).
+  forMacArray(op, target, g);
   if (failed(emitWeightRearrangement(
           op, op.getWeight(), {g.groups, taps, g.cin, g.cout},
           {g.cout * g.cin * taps, 1, taps, g.cin * taps}, layer)))
@@ -1194,8 +1200,7 @@ struct ConvModel : BackendOpInterface::ExternalModel<ConvModel, ConvOp> {
   }
   ExecutionUnit getExecutionUnit(Operation *op) const {
     MacConv g;
-    return convGeometry(cast<ConvOp>(op), g) && isDepthwise(g) &&
-                   !hasInt8Input(op)
+    return convGeometry(cast<ConvOp>(op), g) && onVectorUnit(op, g)
                ? ExecutionUnit::vector
                : ExecutionUnit::mac;
   }
@@ -1211,13 +1216,12 @@ struct ConvModel : BackendOpInterface::ExternalModel<ConvModel, ConvOp> {
     if (!convGeometry(conv, g) || !noteEpilogue(g, conv.getResult(), epilogue))
       return nullptr;
     Builder b(op->getContext());
-    if (isDepthwise(g) && hasInt8Input(op))
-      blockDiagonalDepthwise(target, g);
-    else if (isDepthwise(g)) {
+    if (onVectorUnit(op, g)) {
       ConvTiles t = chooseDepthwiseTiles(target, g);
       return t.c ? tilesAttr(b, {{"oh", t.oh}, {"ow", t.ow}, {"c", t.c}})
                  : nullptr;
     }
+    forMacArray(op, target, g);
     ConvTiles t = chooseConvTiles(target, g);
     return t.m ? tilesAttr(b,
                            {{"oh", t.oh}, {"ow", t.ow}, {"m", t.m}, {"c", t.c}})

@@ -24,11 +24,13 @@ namespace {
 /// transposed convolution weights [C][M/group][KH][KW], rearranged to
 /// [group][KH][KW][C/group][M/group]: per tap, the K x N matrix of the MAC
 /// array; depthwise weights (one input and one output channel per group)
-/// computed on the vector unit to [KH][KW][C], and for the MAC array
+/// computed on the vector unit (`vectorUnit`) to [KH][KW][C], and for the MAC
+/// array
 /// (`block` > 0, INT8) to block-diagonal [C/block][KH][KW][block][block]
 /// (channel g*block + i's taps on the diagonal of block g, zeros elsewhere).
 std::optional<ElementsAttr> convWeightsForArray(ConstantOp c, int64_t groups,
-                                                bool transposed, bool depthwise,
+                                                bool transposed,
+                                                bool vectorUnit,
                                                 int64_t block) {
   auto type = cast<RankedTensorType>(c.getType());
   if (type.getRank() < 3)
@@ -53,7 +55,7 @@ std::optional<ElementsAttr> convWeightsForArray(ConstantOp c, int64_t groups,
     shape = {blocks};
     shape.append(spatial.begin(), spatial.end());
     shape.append({block, block});
-  } else if (depthwise) {
+  } else if (vectorUnit) {
     // Depthwise, for the vector unit: [KH][KW][C], channels innermost.
     for (int64_t g = 0; g < groups; ++g)
       for (int64_t tap = 0; tap < taps; ++tap)
@@ -188,18 +190,20 @@ LogicalResult Codegen::planDram(func::ReturnOp ret) {
       bool transposed = isa<ConvTransposeOp>(user);
       int64_t groups = transposed ? cast<ConvTransposeOp>(user).getGroup()
                                   : cast<ConvOp>(user).getGroup();
-      // An INT8 depthwise convolution on the MAC array: block-diagonal.
+      // Depthwise weights for the vector unit, or (INT8) block-diagonal
+      // for the MAC array.
       MacConv g;
-      bool depthwise =
-          !transposed && convGeometry(cast<ConvOp>(user), g) && isDepthwise(g);
+      bool vector = false;
       int64_t block = 0;
-      if (depthwise && hasInt8Input(user))
-        block = blockDiagonalDepthwise(target, g);
+      if (!transposed && convGeometry(cast<ConvOp>(user), g)) {
+        vector = onVectorUnit(user, g);
+        block = forMacArray(user, target, g);
+      }
       // (The weights' shape and `groups` decide depthwise and the block.)
       auto [it, inserted] = byGroup.try_emplace(transposed ? -groups : groups);
       if (inserted) {
         std::optional<ElementsAttr> rearranged =
-            convWeightsForArray(c, groups, transposed, depthwise, block);
+            convWeightsForArray(c, groups, transposed, vector, block);
         if (!rearranged)
           return user->emitError("backend: convolution weights are not FP32 "
                                  "constants");

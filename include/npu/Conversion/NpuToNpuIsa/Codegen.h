@@ -356,7 +356,7 @@ bool convGeometry(ConvOp op, MacConv &g);
 
 /// Whether a 1-D or 2-D convolution is depthwise (one input and one output
 /// channel per group). FP32 ones run on the vector unit, INT8 ones on the
-/// MAC array (blockDiagonalDepthwise).
+/// MAC array (onVectorUnit, forMacArray).
 bool isDepthwise(const MacConv &g);
 
 /// The fewest channels per block for which an INT8 depthwise convolution
@@ -367,12 +367,17 @@ bool isDepthwise(const MacConv &g);
 /// at least as fast, and INT8 moves a quarter of the bytes.
 constexpr int64_t kMinDepthwiseBlock = 8;
 
-/// An INT8 depthwise convolution of `g` as a grouped convolution on the MAC
-/// array with block-diagonal weights: blocks of B channels, B the largest
-/// divisor of the channel count not above the array's rows and columns;
-/// `g` becomes C / B groups of B input and output channels (channel
-/// indices unchanged). Returns B.
-int64_t blockDiagonalDepthwise(const rt::TargetDesc &t, MacConv &g);
+/// Whether convolution `op`, of geometry `g` (convGeometry's), runs on the
+/// vector unit: an FP32 depthwise one. Every other runs on the MAC array.
+bool onVectorUnit(Operation *op, const MacConv &g);
+
+/// `g` (convGeometry's) as the MAC array runs convolution `op`: an INT8
+/// depthwise one becomes a grouped convolution with block-diagonal weights,
+/// blocks of B channels (B the largest divisor of the channel count not
+/// above the array's rows and columns), C / B groups of B input and output
+/// channels, channel indices unchanged. Returns B, or 0 when `g` stays as
+/// it is.
+int64_t forMacArray(Operation *op, const rt::TargetDesc &t, MacConv &g);
 
 /// Tiles of a depthwise convolution on the vector unit: output rows and
 /// columns, channels (in `c`) under the scratchpad's two slabs, weight
