@@ -45,14 +45,17 @@ LogicalResult Codegen::emitReduction(Operation *op, Value input,
   }
   bool layerNorm = kind == "layer_norm";
   bool softmax = kind == "softmax" || layerNorm; // whole-shape results
+  // Buffers: two input tiles, two result tiles, and one group-sized scratch
+  // (softmax's max and sum, layer norm's mean and variance); layer norm's
+  // scale and bias (the shape of one group) are loaded once.
+  int64_t parts = layerNorm ? 7 : 5;
+  int64_t per = int64_t(target.scratchpadBytes) / parts / kAlign * kAlign / 4;
   // A plain reduction whose reduced group does not fit one buffer (a
   // global pool over a large feature map) is reduced in chunks.
-  int64_t chunkLimit =
-      int64_t(target.scratchpadBytes) / 5 / kAlign * kAlign / 4;
   if (!softmax && dims.size() <= 2 && reduced.back() &&
-      dims.back() > std::min(chunkLimit, kMaxExtent))
+      dims.back() > std::min(per, kMaxExtent))
     return emitChunkedReduction(op, input, dims.size() == 2 ? dims[0] : 1,
-                                dims.back(), kind, chunkLimit, layer);
+                                dims.back(), kind, per, layer);
   if (dims.size() > 4 ||
       llvm::any_of(dims, [](int64_t d) { return d > kMaxExtent; }))
     return op->emitError("backend: reduction iteration space exceeds four "
@@ -61,11 +64,6 @@ LogicalResult Codegen::emitReduction(Operation *op, Value input,
   // Element strides: dense input; output dense over the kept groups.
   SmallVector<int64_t> inSt = denseStrides(dims),
                        outSt = keptStrides(dims, reduced);
-  // Buffers: two input tiles, two result tiles, and one group-sized scratch
-  // (softmax's max and sum, layer norm's mean and variance); layer norm's
-  // scale and bias (the shape of one group) are loaded once.
-  int64_t parts = layerNorm ? 7 : 5;
-  int64_t per = int64_t(target.scratchpadBytes) / parts / kAlign * kAlign / 4;
   int64_t inner = 1;
   for (int64_t d = 1; d < rank; ++d)
     inner *= dims[d];
@@ -255,22 +253,11 @@ LogicalResult Codegen::emitChunkedReduction(Operation *op, Value input,
     red.setLayerAttr(i64(layer));
     program.push_back(red);
     if (j > 0) {
-      auto combine = npuisa::VecBinaryOp::create(
-          b, loc, TypeRange{}, ValueRange{},
-          {b.getNamedAttr("func", b.getStringAttr(combineFunc)),
-           b.getNamedAttr("src0", i64(outBuf(i - 1))),
-           b.getNamedAttr("src1", i64(scratch)),
-           b.getNamedAttr("dst", i64(outBuf(i)))});
       SmallVector<int64_t> unit = {1, 0, 0, 0};
-      combine.setDims(SmallVector<int64_t>{rk, 1, 1, 1});
-      combine.setSrc0Strides(unit);
-      combine.setSrc1Strides(unit);
-      combine.setDstStrides(unit);
-      combine.setSrc0Type(StringRef("f32"));
-      combine.setSrc1Type(StringRef("f32"));
-      combine.setDstType(StringRef("f32"));
-      combine.setLayerAttr(i64(layer));
-      program.push_back(combine);
+      program.push_back(
+          emitVecStep(loc, VecFunc{/*binary=*/true, combineFunc},
+                      {outBuf(i - 1), unit}, VecOperand{scratch, unit},
+                      {outBuf(i), unit}, {rk, 1, 1, 1}, "f32", layer));
     }
     markTileCompute(program, i, n);
     auto store = emitDma<npuisa::DmaStoreOp>(loc, outBuf(i), dst + 4 * k0, 4,
