@@ -21,13 +21,9 @@
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { execFileSync } = require('child_process');
+const { parseArgs, run, xorshift, onnxModel } = require('./lib.cjs');
 
-const args = Object.fromEntries(process.argv.slice(2).map((a) => {
-  const m = /^--([^=]+)=(.*)$/.exec(a);
-  if (!m) throw new Error(`bad argument '${a}' (use --name=value)`);
-  return [m[1], m[2]];
-}));
+const args = parseArgs(process.argv.slice(2));
 const root = path.join(__dirname, '..');
 const bin = args.bin || path.join(root, 'build', 'bin');
 const models = args.models || path.join(root, 'third_party', 'models');
@@ -35,9 +31,6 @@ const results = args.results || path.join(__dirname, 'RESULTS.md');
 const work = args.work || fs.mkdtempSync(path.join(os.tmpdir(), 'npu-bench-'));
 fs.mkdirSync(work, { recursive: true });
 
-function run(tool, argv) {
-  return execFileSync(tool, argv, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-}
 function timed(fn) {
   const t0 = process.hrtime.bigint();
   fn();
@@ -48,30 +41,14 @@ function timed(fn) {
 // encoded by protoc), so weights sit in the constant segment as in a real
 // model.
 function syntheticModel(name, node, inputs, inits, output) {
-  let seed = 1;
-  const rand = () => { // xorshift32, deterministic
-    seed ^= seed << 13; seed >>>= 0; seed ^= seed >>> 17; seed ^= seed << 5; seed >>>= 0;
-    return (seed / 4294967296 - 0.5) * 0.2;
-  };
-  const dims = (d) => d.map((x) => `dim { dim_value: ${x} }`).join(' ');
-  const vi = (n, d) => `{ name: "${n}" type { tensor_type { elem_type: 1 shape { ${dims(d)} } } } }`;
-  let txt = `ir_version: 8 opset_import { version: 17 } graph { name: "${name}" ${node}\n`;
-  for (const [n, d] of inits) {
+  const rand = xorshift(1);
+  const buffers = inits.map(([n, d]) => {
     const count = d.reduce((a, b) => a * b, 1);
     const buf = Buffer.alloc(4 * count);
-    for (let i = 0; i < count; ++i) buf.writeFloatLE(rand(), 4 * i);
-    let esc = '';
-    for (const byte of buf) esc += '\\' + byte.toString(8).padStart(3, '0');
-    txt += `initializer { name: "${n}" data_type: 1 ${d.map((x) => `dims: ${x}`).join(' ')} raw_data: "${esc}" }\n`;
-  }
-  for (const [n, d] of inputs) txt += `input ${vi(n, d)}\n`;
-  txt += `output ${vi(output[0], output[1])} }\n`;
-  const txtPath = path.join(work, `${name}.txtpb`), onnx = path.join(work, `${name}.onnx`);
-  fs.writeFileSync(txtPath, txt);
-  const encoded = execFileSync('protoc', ['--encode=onnx.ModelProto', '-I/usr/include',
-    '/usr/include/onnx/onnx.proto'], { input: fs.readFileSync(txtPath), maxBuffer: 1 << 28 });
-  fs.writeFileSync(onnx, encoded);
-  return onnx;
+    for (let i = 0; i < count; ++i) buf.writeFloatLE((rand() - 0.5) * 0.2, 4 * i);
+    return [n, d, buf];
+  });
+  return onnxModel(work, name, node, inputs, output, buffers);
 }
 
 const ocrLine = path.join(work, 'line.png');

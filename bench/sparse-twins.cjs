@@ -22,13 +22,9 @@
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { execFileSync } = require('child_process');
+const lib = require('./lib.cjs');
 
-const args = Object.fromEntries(process.argv.slice(2).map((a) => {
-  const m = /^--([^=]+)=(.*)$/.exec(a);
-  if (!m) throw new Error(`bad argument '${a}' (use --name=value)`);
-  return [m[1], m[2]];
-}));
+const args = lib.parseArgs(process.argv.slice(2));
 const root = path.join(__dirname, '..');
 const bin = args.bin || path.join(root, 'build', 'bin');
 const work = args.work || fs.mkdtempSync(path.join(os.tmpdir(), 'sparse-twins-'));
@@ -36,17 +32,9 @@ fs.mkdirSync(work, { recursive: true });
 const BLOCK = 16; // npu-v1's array_rows x array_cols (runtime Target.h)
 
 function run(tool, argv) {
-  return execFileSync(path.join(bin, tool), argv,
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 28 });
+  return lib.run(path.join(bin, tool), argv);
 }
-
-function rng(seed) { // xorshift32, deterministic, in [0, 1)
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
-    return s / 4294967296;
-  };
-}
+const rng = lib.xorshift;
 function shuffled(n, rand) {
   const v = [...Array(n).keys()];
   for (let i = n - 1; i > 0; --i) {
@@ -77,21 +65,8 @@ function pruneMask(variant, K, N, rand) {
   throw new Error(variant);
 }
 
-// Text-proto ONNX model, encoded by protoc against ONNX's schema.
 function model(name, node, input, output, inits) {
-  const dims = (d) => d.map((x) => `dim { dim_value: ${x} }`).join(' ');
-  const vi = (n, d) => `{ name: "${n}" type { tensor_type { elem_type: 1 shape { ${dims(d)} } } } }`;
-  let txt = `ir_version: 8 opset_import { version: 17 } graph { name: "${name}" ${node}\n`;
-  for (const [n, d, buf] of inits) {
-    let esc = '';
-    for (const byte of buf) esc += '\\' + byte.toString(8).padStart(3, '0');
-    txt += `initializer { name: "${n}" data_type: 1 ${d.map((x) => `dims: ${x}`).join(' ')} raw_data: "${esc}" }\n`;
-  }
-  txt += `input ${vi('x', input)}\noutput ${vi('y', output)} }\n`;
-  const onnx = path.join(work, `${name}.onnx`);
-  fs.writeFileSync(onnx, execFileSync('protoc', ['--encode=onnx.ModelProto', '-I/usr/include',
-    '/usr/include/onnx/onnx.proto'], { input: txt, maxBuffer: 1 << 28 }));
-  return onnx;
+  return lib.onnxModel(work, name, node, [['x', input]], ['y', output], inits);
 }
 
 function matmulModel(variant) {
