@@ -165,11 +165,15 @@ void buildPipelineToPhase(OpPassManager &pm, CompilePhase phase,
     options.targetName = target.str();
     pm.addPass(createNpuPlanMemory(options));
   }
-  // The schedule level: every op that runs code in an npu.layer.
+  // The schedule level: every op that runs code in an npu.layer, with its
+  // scratchpad buffers.
   if (from < CompilePhase::Scheduled && phase >= CompilePhase::Scheduled) {
     NpuFormLayersOptions options;
     options.targetName = target.str();
     pm.addPass(createNpuFormLayers(options));
+    NpuAllocateScratchpadOptions allocate;
+    allocate.targetName = target.str();
+    pm.addPass(createNpuAllocateScratchpad(allocate));
   }
   // Emits every op's instructions with double-buffered DMA, following the
   // recorded tiles and plan; replaces @main by an npu_isa.program.

@@ -287,6 +287,12 @@ LogicalResult verifyNpuAttribute(Operation *op, NamedAttribute attr,
     }
     return success();
   }
+  if (name == "npu.scratchpad") {
+    auto a = dyn_cast<ArrayAttr>(value);
+    if (!a || !llvm::all_of(a, llvm::IsaPred<ScratchpadBufferAttr>))
+      return fail("must be an array of #npu.buffer");
+    return success();
+  }
   if (name == "npu.name" || name == "npu.onnx_producer")
     return isa<StringAttr>(value) ? success() : fail("must be a string");
   if (name == "npu.dynamic_shape")
@@ -399,7 +405,62 @@ TilesAttr::fromDictionary(function_ref<InFlightDiagnostic()> emitError,
 // LayerOp
 //===----------------------------------------------------------------------===//
 
+//===----------------------------------------------------------------------===//
+// ScratchpadBufferAttr
+//===----------------------------------------------------------------------===//
+
+LogicalResult
+ScratchpadBufferAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                             StringRef name, int64_t offset, int64_t bytes,
+                             int64_t copies, int64_t pass) {
+  // Bounds that keep every sum below overflow; the target's scratchpad
+  // (at most 2^32 bytes, rt::validateTarget) is checked by the layer.
+  constexpr int64_t kMaxBytes = int64_t(1) << 32;
+  if (name.empty())
+    return emitError() << "a scratchpad buffer needs a name";
+  if (offset < 0 || offset >= kMaxBytes)
+    return emitError() << "scratchpad buffer '" << name << "' offset " << offset
+                       << " is outside [0, 2^32)";
+  if (bytes < 1 || bytes > kMaxBytes)
+    return emitError() << "scratchpad buffer '" << name << "' of " << bytes
+                       << " bytes: a buffer holds 1 to 2^32 bytes";
+  if (copies < 1 || copies > 64)
+    return emitError() << "scratchpad buffer '" << name << "' has " << copies
+                       << " copies: 1 to 64";
+  if (pass < 0 || pass > 0xFFFF)
+    return emitError() << "scratchpad buffer '" << name << "' pass " << pass
+                       << " is outside [0, 65535]";
+  return success();
+}
+
 LogicalResult LayerOp::verify() {
+  if (auto buffers = getScratchpadAttr()) {
+    auto module = (*this)->getParentOfType<ModuleOp>();
+    auto target =
+        module ? module->getAttrOfType<TargetAttr>("npu.target") : TargetAttr();
+    auto all = buffers.getAsRange<ScratchpadBufferAttr>();
+    for (auto [i, buf] : llvm::enumerate(all)) {
+      if (target && buf.getEnd() > int64_t(target.getDesc().scratchpadBytes))
+        return emitOpError("scratchpad buffer '")
+               << buf.getName() << "' ends at byte " << buf.getEnd()
+               << ", beyond the target's " << target.getDesc().scratchpadBytes
+               << "-byte scratchpad";
+      for (auto other : llvm::drop_begin(all, i + 1)) {
+        if (other.getPass() != buf.getPass())
+          continue;
+        if (other.getName() == buf.getName())
+          return emitOpError("has two scratchpad buffers named '")
+                 << buf.getName() << "' in pass " << buf.getPass();
+        if (other.getOffset() < buf.getEnd() &&
+            buf.getOffset() < other.getEnd())
+          return emitOpError("scratchpad buffers '")
+                 << buf.getName() << "' [" << buf.getOffset() << ", "
+                 << buf.getEnd() << ") and '" << other.getName() << "' ["
+                 << other.getOffset() << ", " << other.getEnd()
+                 << ") overlap (pass " << buf.getPass() << ")";
+      }
+    }
+  }
   Block &body = getBody().front();
   if (&body.front() == body.getTerminator())
     return emitOpError("has no ops: a layer runs at least one op");

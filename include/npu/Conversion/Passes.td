@@ -111,4 +111,24 @@ def NpuFormLayers : Pass<"npu-form-layers", "mlir::ModuleOp"> {
   ];
 }
 
+def NpuAllocateScratchpad : Pass<"npu-allocate-scratchpad", "mlir::ModuleOp"> {
+  let summary = "Record each npu.layer's scratchpad buffers (the schedule level)";
+  let description = [{
+    The second pass of the `scheduled` phase, after `npu-form-layers`:
+    gives every `npu.layer` without one its `scratchpad` attribute, the
+    named buffers (`#npu.buffer<"slab", offset = 0, bytes = 8448,
+    copies = 2>`) its lowering asks for with the layer's tiles, laid out in
+    request order from byte 0. It finds them by lowering a copy of the
+    module, so the allocation is exactly what `npu-convert-to-isa` then
+    uses. A layer that already has buffers keeps them (a hand-edited or a
+    later pass's allocation is followed; delete the attribute to allocate
+    again). docs/codegen.md, "The schedule level".
+  }];
+  let dependentDialects = ["npu::NpuDialect", "npu::npuisa::NpuIsaDialect"];
+  let options = [
+    Option<"targetName", "target", "std::string", "",
+           "The NPU target; by default the module's npu.target, else npu-v1">,
+  ];
+}
+
 #endif // NPU_CONVERSION_PASSES_TD

@@ -93,7 +93,8 @@ enum class ExtensionPoint {
                       ///< attributes set), before npu-quantize.
   AfterQuantization,  ///< With --quantize only: last in the quantized phase.
   BeforeTiling,       ///< First in the tiled phase, before npu-assign-tiles.
-  BeforeCodegen,      ///< After npu-form-layers, before the npu_isa lowering.
+  BeforeCodegen,      ///< After npu-allocate-scratchpad, before the npu_isa
+                      ///< lowering.
 };
 
 /// The point named `name` (`after-import`, `after-optimization`,

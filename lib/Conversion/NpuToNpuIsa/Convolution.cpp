@@ -31,12 +31,40 @@ int64_t inputExtent(int64_t out, int64_t stride, int64_t span) {
 
 } // namespace
 
+SmallVector<SpRequest, 8> macConvLayout(const MacConv &g, ConvTiles t) {
+  int64_t out = alignUp(g.outBytes * t.oh * t.ow * t.m);
+  return {{"slab",
+           alignUp(g.inBytes * g.spanZ * inputExtent(t.oh, g.sh, g.spanY) *
+                   inputExtent(t.ow, g.sw, g.spanX) * t.c),
+           2},
+          {"weights", alignUp(g.inBytes * g.weightTaps * t.c * t.m), 2},
+          {"out", out, 2},
+          {"params", alignUp(g.paramBytes * g.groups * g.cout)},
+          {"epilogue_temps", out, g.epilogueTiles},
+          {"epilogue_operands", alignUp(g.epilogueBytes)},
+          {"quantized", g.quantizedOut ? alignUp(t.oh * t.ow * t.m) : 0, 2}};
+}
+
+SmallVector<SpRequest, 8> depthwiseLayout(const MacConv &g, ConvTiles t) {
+  int64_t out = alignUp(4 * t.oh * t.ow * t.c);
+  return {{"slab",
+           alignUp(4 * inputExtent(t.oh, g.sh, g.spanY) *
+                   inputExtent(t.ow, g.sw, g.spanX) * t.c),
+           2},
+          {"weights", alignUp(4 * int64_t(g.taps.size()) * t.c), 2},
+          {"out", out, 2},
+          {"product", out},
+          {"bias", alignUp(4 * g.groups)},
+          {"epilogue_temps", out, g.epilogueTiles},
+          {"epilogue_operands", alignUp(g.epilogueBytes)},
+          {"quantized", g.quantizedOut ? alignUp(t.oh * t.ow * t.c) : 0, 2}};
+}
+
 ConvTiles chooseConvTiles(const rt::TargetDesc &t, const MacConv &g) {
   int64_t R = t.arrayRows, C = t.arrayCols;
   int64_t accEntries = t.accumulatorBytes / 4;
   int64_t sramBytes = t.scratchpadBytes;
   int64_t taps = int64_t(g.taps.size());
-  int64_t biasBytes = alignUp(g.paramBytes * g.groups * g.cout);
   int64_t ib = g.inBytes, ob = g.outBytes;
   ConvTiles best;
   double bestCost = INFINITY;
@@ -50,13 +78,7 @@ ConvTiles chooseConvTiles(const rt::TargetDesc &t, const MacConv &g) {
           int64_t iws = inputExtent(owt, g.sw, g.spanX);
           if (ihs > kMaxExtent || iws > kMaxExtent)
             continue;
-          int64_t slab = alignUp(ib * g.spanZ * ihs * iws * ct);
-          int64_t wts = alignUp(ib * g.weightTaps * ct * mt);
-          int64_t out = alignUp(ob * oht * owt * mt);
-          int64_t quantized = g.quantizedOut ? alignUp(oht * owt * mt) : 0;
-          if (2 * (slab + wts + out + quantized) + biasBytes +
-                  g.epilogueTiles * out + g.epilogueBytes >
-              sramBytes)
+          if (packedBytes(macConvLayout(g, {oht, owt, mt, ct})) > sramBytes)
             continue;
           int64_t nM = ceilDiv(g.cout, mt), nC = ceilDiv(g.cin, ct);
           int64_t nOH = ceilDiv(g.oh, oht), nOW = ceilDiv(g.ow, owt);
@@ -574,9 +596,6 @@ LogicalResult Codegen::emitConv(ConvOp op, int64_t layer) {
 ConvTiles chooseDepthwiseTiles(const rt::TargetDesc &target, const MacConv &g) {
   int64_t C = g.groups, taps = int64_t(g.taps.size());
   int64_t lanes = target.vectorLanes32;
-  // Scratchpad: two slabs, two weight tiles, two output tiles, one
-  // product, the biases.
-  int64_t biasBytes = alignUp(4 * C);
   ConvTiles t;
   double bestCost = INFINITY;
   for (int64_t ct : tileCandidates(C, lanes))
@@ -586,12 +605,7 @@ ConvTiles chooseDepthwiseTiles(const rt::TargetDesc &target, const MacConv &g) {
         int64_t iws = inputExtent(owt, g.sw, g.spanX);
         if (ihs > kMaxExtent || iws > kMaxExtent)
           continue;
-        int64_t slab = alignUp(4 * ihs * iws * ct);
-        int64_t out = alignUp(4 * oht * owt * ct);
-        int64_t wts = alignUp(4 * taps * ct);
-        int64_t quantized = g.quantizedOut ? alignUp(oht * owt * ct) : 0;
-        if (2 * (slab + wts + out + quantized) + out + biasBytes +
-                g.epilogueTiles * out + g.epilogueBytes >
+        if (packedBytes(depthwiseLayout(g, {oht, owt, 1, ct})) >
             int64_t(target.scratchpadBytes))
           continue;
         double tiles = double(g.batch * ceilDiv(C, ct) * ceilDiv(g.oh, oht) *
@@ -623,13 +637,7 @@ LogicalResult Codegen::emitDepthwiseConv(ConvOp op, const MacConv &g,
   ConvTiles t = chooseDepthwiseTiles(target, g);
   if (auto rec = recordedTiles(op, {"oh", "ow", "c"})) {
     t = {(*rec)[0], (*rec)[1], 1, (*rec)[2]};
-    int64_t need = 2 * (alignUp(4 * inputExtent(t.oh, g.sh, g.spanY) *
-                                inputExtent(t.ow, g.sw, g.spanX) * t.c) +
-                        alignUp(4 * taps * t.c)) +
-                   (3 + g.epilogueTiles) * alignUp(4 * t.oh * t.ow * t.c) +
-                   alignUp(4 * C) + g.epilogueBytes +
-                   (g.quantizedOut ? 2 * alignUp(t.oh * t.ow * t.c) : 0);
-    if (need > int64_t(target.scratchpadBytes))
+    if (packedBytes(depthwiseLayout(g, t)) > int64_t(target.scratchpadBytes))
       return op.emitError("backend: the recorded depthwise tiles do not fit "
                           "the scratchpad");
   }
@@ -637,19 +645,15 @@ LogicalResult Codegen::emitDepthwiseConv(ConvOp op, const MacConv &g,
     return op.emitError("backend: no depthwise convolution tiling fits the "
                         "target");
   noteTiles({{"oh", t.oh}, {"ow", t.ow}, {"c", t.c}});
-  int64_t slabBytes = alignUp(4 * inputExtent(t.oh, g.sh, g.spanY) *
-                              inputExtent(t.ow, g.sw, g.spanX) * t.c);
-  int64_t outBytes = alignUp(4 * t.oh * t.ow * t.c);
-  int64_t wBytes = alignUp(4 * taps * t.c);
-  auto slabBuf = [&](int64_t i) { return (i % 2) * slabBytes; };
-  auto wBuf = [&](int64_t i) { return 2 * slabBytes + (i % 2) * wBytes; };
-  auto outBuf = [&](int64_t i) {
-    return 2 * (slabBytes + wBytes) + (i % 2) * outBytes;
-  };
-  int64_t prodBuf = 2 * (slabBytes + wBytes + outBytes);
-  int64_t biasBuf = prodBuf + outBytes;
-  int64_t tempsBuf = biasBuf + alignUp(4 * C);
-  int64_t constsBuf = tempsBuf + g.epilogueTiles * outBytes;
+  // Scratchpad: depthwiseLayout.
+  beginScratchpadPass(/*newPass=*/true);
+  SmallVector<SpBuffer, 8> sb = scratchpad(depthwiseLayout(g, t));
+  auto slabBuf = [&](int64_t i) { return sb[0].at(i); };
+  auto wBuf = [&](int64_t i) { return sb[1].at(i); };
+  auto outBuf = [&](int64_t i) { return sb[2].at(i); };
+  int64_t prodBuf = sb[3].offset, biasBuf = sb[4].offset;
+  int64_t tempsBuf = sb[5].offset, constsBuf = sb[6].offset;
+  int64_t tempBytes = sb[5].stride; // one epilogue temporary
 
   struct Tile {
     int64_t batch, c0, ct, oy0, oht, ox0, owt;
@@ -712,10 +716,9 @@ LogicalResult Codegen::emitDepthwiseConv(ConvOp op, const MacConv &g,
       binary("add", outBuf(i), dense, biasBuf + 4 * tile.c0, perChannel,
              outBuf(i));
     // An epilogue ending in a quantize leaves INT8 in quantBuf(i).
-    int64_t quantBuf = constsBuf + alignUp(g.epilogueBytes) +
-                       (i % 2) * alignUp(t.oh * t.ow * t.c);
-    emitEpilogue(outBuf(i), dims, dense, tile.c0, tempsBuf, outBytes, constsBuf,
-                 layer, program, quantBuf);
+    int64_t quantBuf = sb[7].at(i);
+    emitEpilogue(outBuf(i), dims, dense, tile.c0, tempsBuf, tempBytes,
+                 constsBuf, layer, program, quantBuf);
     markTileCompute(program, i, n);
     int64_t outOffset =
         ((tile.batch * C + tile.c0) * g.outH + tile.oy0) * g.outW + tile.ox0;
@@ -865,16 +868,8 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
   if (auto rec = isa<ConvOp>(op) ? recordedTiles(op, {"oh", "ow", "m", "c"})
                                  : std::nullopt) {
     t = {(*rec)[0], (*rec)[1], (*rec)[2], (*rec)[3]};
-    int64_t need =
-        2 * (alignUp(g.inBytes * g.spanZ * inputExtent(t.oh, g.sh, g.spanY) *
-                     inputExtent(t.ow, g.sw, g.spanX) * t.c) +
-             alignUp(g.inBytes * g.weightTaps * t.c * t.m) +
-             alignUp(g.outBytes * t.oh * t.ow * t.m)) +
-        alignUp(g.paramBytes * g.groups * g.cout) +
-        g.epilogueTiles * alignUp(g.outBytes * t.oh * t.ow * t.m) +
-        g.epilogueBytes + (g.quantizedOut ? 2 * alignUp(t.oh * t.ow * t.m) : 0);
     if (t.oh * t.ow * t.m > int64_t(target.accumulatorBytes / 4) ||
-        need > int64_t(target.scratchpadBytes))
+        packedBytes(macConvLayout(g, t)) > int64_t(target.scratchpadBytes))
       return op->emitError("backend: the recorded convolution tiles do not "
                            "fit the accumulator and scratchpad");
   }
@@ -887,7 +882,7 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
   // or (an FP32 result, for FP32 readers) converted and scaled per channel
   // {scale, bias}.
   bool int8 = g.inBytes == 1, int8Out = g.outBytes == 1;
-  int64_t eb = g.inBytes, outEb = g.outBytes, paramBytes = g.paramBytes;
+  int64_t eb = g.inBytes, outEb = g.outBytes;
   int64_t inZp = 0, outZp = 0;
   auto zpOf = [](Value v) {
     return cast<quant::UniformQuantizedType>(
@@ -900,24 +895,18 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
     outZp = zpOf(op->getResult(0));
   int64_t inBase = buffers.lookup(root(op->getOperand(0))).offset;
   int64_t outBase = buffers.lookup(storedResult(op)).offset;
-  // Scratchpad: two slabs, two weight tiles, two output tiles, all biases.
-  int64_t slabBytes = alignUp(eb * g.spanZ * inputExtent(t.oh, g.sh, g.spanY) *
-                              inputExtent(t.ow, g.sw, g.spanX) * t.c);
-  int64_t wBytes = alignUp(eb * taps * t.c * t.m);
-  int64_t outBytes = alignUp(outEb * t.oh * t.ow * t.m);
-  auto slabBuf = [&](int64_t s) { return (s % 2) * slabBytes; };
-  auto wBuf = [&](int64_t s) { return 2 * slabBytes + (s % 2) * wBytes; };
-  auto outBuf = [&](int64_t j) {
-    return 2 * (slabBytes + wBytes) + (j % 2) * outBytes;
-  };
-  int64_t biasBuf = 2 * (slabBytes + wBytes + outBytes);
-  int64_t tempsBuf = biasBuf + alignUp(paramBytes * g.groups * g.cout);
-  int64_t constsBuf = tempsBuf + g.epilogueTiles * outBytes;
-  // An epilogue ending in a quantize leaves INT8 tiles here, stored instead.
-  auto quantBuf = [&](int64_t j) {
-    return constsBuf + alignUp(g.epilogueBytes) +
-           (j % 2) * alignUp(t.oh * t.ow * t.m);
-  };
+  // Scratchpad (macConvLayout): two slabs, two weight tiles, two output
+  // tiles, all biases, the epilogue's; an epilogue ending in a quantize
+  // leaves INT8 tiles in `quantized`, stored instead.
+  beginScratchpadPass(/*newPass=*/true);
+  SmallVector<SpBuffer, 8> sb = scratchpad(macConvLayout(g, t));
+  auto slabBuf = [&](int64_t s) { return sb[0].at(s); };
+  auto wBuf = [&](int64_t s) { return sb[1].at(s); };
+  auto outBuf = [&](int64_t j) { return sb[2].at(j); };
+  int64_t biasBuf = sb[3].offset, tempsBuf = sb[4].offset;
+  int64_t constsBuf = sb[5].offset;
+  int64_t tempBytes = sb[4].stride; // one epilogue temporary
+  auto quantBuf = [&](int64_t j) { return sb[6].at(j); };
   int64_t storeEb = g.quantizedOut ? 1 : outEb;
 
   struct Tile {
@@ -1142,7 +1131,7 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
       program.push_back(out);
     }
     emitEpilogue(outBuf(j), dims, st, tile.grp * g.cout + tile.m0, tempsBuf,
-                 outBytes, constsBuf, layer, program, quantBuf(j));
+                 tempBytes, constsBuf, layer, program, quantBuf(j));
     if (j >= 2) // store j-2 freed the buffer
       program.front()->setAttr("pop_next", b.getUnitAttr());
     program.back()->setAttr("push_next", b.getUnitAttr());

@@ -88,7 +88,9 @@ LogicalResult Codegen::emitMove(Operation *op, ArrayRef<int64_t> shape,
   int64_t n = (dims[0] + rows - 1) / rows;
   noteTiles({{"elements", rows * inner}});
   Location loc = op->getLoc();
-  int64_t bufBytes = budget * elemBytes;
+  // Scratchpad: two tiles (double buffering), half of it each.
+  beginScratchpadPass();
+  SpBuffer buf = scratchpad("tile", budget * elemBytes, 2);
   for (int64_t i = 0; i < n; ++i) {
     int64_t r0 = i * rows, r = std::min(rows, dims[0] - r0);
     SmallVector<int64_t> tdims = {r};
@@ -107,7 +109,7 @@ LogicalResult Codegen::emitMove(Operation *op, ArrayRef<int64_t> shape,
     srcB.resize(4, 0);
     dstB.resize(4, 0);
     dense.resize(4, 0);
-    int64_t sram = (i % 2) * bufBytes;
+    int64_t sram = buf.at(i);
     auto load =
         emitDma<npuisa::DmaLoadOp>(loc, sram, src + r0 * ss[0] * elemBytes,
                                    elemBytes, sizes, srcB, dense, layer);
@@ -372,7 +374,8 @@ LogicalResult Codegen::emitPad(PadOp op, int64_t layer) {
   };
   Location loc = op.getLoc();
   auto i64 = [&](int64_t v) { return b.getI64IntegerAttr(v); };
-  int64_t bufBytes = budget * eb;
+  beginScratchpadPass();
+  SpBuffer buf = scratchpad("tile", budget * eb, 2);
   for (int64_t i = 0; i < n; ++i) {
     int64_t o0 = i * rows, o1 = std::min(out[0], o0 + rows);
     // The input rows this tile of output rows covers; the rest is padding.
@@ -383,7 +386,7 @@ LogicalResult Codegen::emitPad(PadOp op, int64_t layer) {
     pb[0] = rowsIn.before;
     pa[0] = rowsIn.after;
     tile[0] = o1 - o0;
-    int64_t sram = (i % 2) * bufBytes;
+    int64_t sram = buf.at(i);
     auto load = emitDma<npuisa::DmaLoadOp>(
         loc, sram, src + eb * i0 * srcSt[0], eb, innermostFirst(sizes, 1),
         innermostFirst(srcSt, eb), innermostFirst(denseStrides(tile), eb),

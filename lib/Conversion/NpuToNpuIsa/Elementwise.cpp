@@ -396,20 +396,24 @@ LogicalResult Codegen::emitVectorProgram(Operation *op, const VectorProgram &p,
     return success(); // nothing to compute, store or wait for
   // Buffer addresses: value k's buffer for tile i (inputs and outputs
   // alternate between two).
-  int64_t bufBytes = budget * 4;
-  auto tableSram = [&](int64_t lut) {
-    return nBuf * bufBytes + lut * int64_t(target.lutEntries);
-  };
-  SmallVector<int64_t> firstBuf;
-  int64_t next = 0;
-  for (const ProgramValue &v : p.values) {
-    firstBuf.push_back(next);
-    next += v.kind == ProgramValue::Internal ? 1 : 2;
+  // Value k's buffer: two for inputs and outputs (tile i in copy i % 2),
+  // one for a value that never leaves the scratchpad; the tables after
+  // them.
+  beginScratchpadPass();
+  SmallVector<SpBuffer> valueBufs;
+  for (auto [k, v] : llvm::enumerate(p.values)) {
+    bool internal = v.kind == ProgramValue::Internal;
+    valueBufs.push_back(
+        scratchpad((Twine(v.kind == ProgramValue::Input    ? "in"
+                          : v.kind == ProgramValue::Output ? "out"
+                                                           : "tmp") +
+                    Twine(k))
+                       .str(),
+                   budget * 4, internal ? 1 : 2));
   }
-  auto sramOf = [&](int64_t k, int64_t i) {
-    bool doubled = p.values[k].kind != ProgramValue::Internal;
-    return (firstBuf[k] + (doubled ? i % 2 : 0)) * bufBytes;
-  };
+  SpBuffer tables = scratchpad("luts", int64_t(target.lutEntries), luts);
+  auto tableSram = [&](int64_t lut) { return tables.at(lut); };
+  auto sramOf = [&](int64_t k, int64_t i) { return valueBufs[k].at(i); };
   // Iteration-space strides per value: inputs their own (0 where they
   // broadcast), everything else the result's.
   auto spaceStrides = [&](int64_t k) -> ArrayRef<int64_t> {

@@ -256,16 +256,16 @@ LogicalResult Codegen::emitMatmul2D(MatMulOp op, int64_t aBase, int64_t wBase,
   if (tiles.m == 0)
     return op.emitError("backend: no matmul tiling fits the target");
   noteTiles({{"m", tiles.m}, {"n", tiles.n}, {"k", tiles.k}});
-  // Scratchpad: two A tiles, two W tiles, two C tiles.
-  int64_t aBytes = alignUp(tiles.m * tiles.k * eb);
-  int64_t wBytes = alignUp(tiles.k * tiles.n * eb);
-  int64_t cBytes = tiles.m * tiles.n * 4;
-  int64_t tableBuf = alignUp(2 * (aBytes + wBytes + cBytes));
-  auto aBuf = [&](int64_t s) { return (s % 2) * aBytes; };
-  auto wBuf = [&](int64_t s) { return 2 * aBytes + (s % 2) * wBytes; };
-  auto cBuf = [&](int64_t j) {
-    return 2 * aBytes + 2 * wBytes + (j % 2) * cBytes;
-  };
+  // Scratchpad: two A tiles, two W tiles, two C tiles; an INT8 matmul's
+  // {scale, bias} table after them.
+  beginScratchpadPass();
+  SpBuffer aSp = scratchpad("a", alignUp(tiles.m * tiles.k * eb), 2);
+  SpBuffer wSp = scratchpad("w", alignUp(tiles.k * tiles.n * eb), 2);
+  SpBuffer cSp = scratchpad("c", tiles.m * tiles.n * 4, 2);
+  int64_t tableBuf = scratchpad("params", int8 ? 8 * N : 0).offset;
+  auto aBuf = [&](int64_t s) { return aSp.at(s); };
+  auto wBuf = [&](int64_t s) { return wSp.at(s); };
+  auto cBuf = [&](int64_t j) { return cSp.at(j); };
   auto i64 = [&](int64_t v) { return b.getI64IntegerAttr(v); };
   Location loc = op.getLoc();
   struct Step {

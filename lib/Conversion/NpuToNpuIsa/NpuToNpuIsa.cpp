@@ -174,15 +174,20 @@ LogicalResult Codegen::run() {
         op.use_empty())
       continue; // no code, or dead (the optimized phase removes these)
     if (auto g = groupOf.find(&op); g != groupOf.end()) {
-      if (fusionGroups[g->second].front() == &op &&
-          failed(emitFusedGroup(fusionGroups[g->second], layer++)))
+      if (fusionGroups[g->second].front() != &op)
+        continue; // later members are emitted with their group
+      beginScratchpad(&op);
+      if (failed(emitFusedGroup(fusionGroups[g->second], layer++)) ||
+          failed(endScratchpad()))
         return failure();
-      continue; // later members are emitted with their group
+      continue;
     }
     beginLayer(&op);
-    if (failed(emitOp(&op, layer++)))
+    beginScratchpad(&op);
+    if (failed(emitOp(&op, layer++)) || failed(endScratchpad()))
       return failure();
   }
+  beginScratchpad(nullptr);
   // Outputs that are inputs, constants or aliases: copy them (the vector
   // unit's bit-exact copy).
   for (auto [value, buf] : copies) {

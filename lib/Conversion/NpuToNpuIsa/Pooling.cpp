@@ -183,11 +183,14 @@ LogicalResult Codegen::emitPool(Operation *op, int64_t layer) {
     return op->emitError("backend: a pooling row does not fit the "
                          "scratchpad");
   noteTiles({{"oh", oht}, {"ow", g.ow}, {"c", ct}});
-  int64_t slabBytes = alignUp(eb * ct * ((oht - 1) * g.sh + g.kh) * iwsFull);
-  int64_t outBytes = alignUp(eb * ct * oht * g.ow);
-  auto slabBuf = [&](int64_t i) { return (i % 2) * slabBytes; };
-  auto outBuf = [&](int64_t i) { return 2 * slabBytes + (i % 2) * outBytes; };
-  int64_t mapBuf = 2 * (slabBytes + outBytes);
+  // Scratchpad: two slabs, two output tiles, the divisor map.
+  beginScratchpadPass();
+  SpBuffer slab = scratchpad(
+      "slab", alignUp(eb * ct * ((oht - 1) * g.sh + g.kh) * iwsFull), 2);
+  SpBuffer out = scratchpad("out", alignUp(eb * ct * oht * g.ow), 2);
+  auto slabBuf = [&](int64_t i) { return slab.at(i); };
+  auto outBuf = [&](int64_t i) { return out.at(i); };
+  int64_t mapBuf = scratchpad("reciprocals", mapBytes).offset;
 
   struct Tile {
     int64_t batch, c0, ct, oy0, oht;

@@ -76,9 +76,13 @@ LogicalResult Codegen::emitReduction(Operation *op, Value input,
                          "scratchpad");
   int64_t n = (dims[0] + rows - 1) / rows;
   int64_t bytes = per * 4;
-  auto inBuf = [&](int64_t i) { return (i % 2) * bytes; };
-  auto outBuf = [&](int64_t i) { return (2 + i % 2) * bytes; };
-  int64_t scratch = 4 * bytes, scaleBuf = 5 * bytes, biasBuf = 6 * bytes;
+  beginScratchpadPass();
+  SpBuffer in = scratchpad("in", bytes, 2), out = scratchpad("out", bytes, 2);
+  auto inBuf = [&](int64_t i) { return in.at(i); };
+  auto outBuf = [&](int64_t i) { return out.at(i); };
+  int64_t scratch = scratchpad("scratch", bytes).offset;
+  int64_t scaleBuf = scratchpad("scale", layerNorm ? bytes : 0).offset;
+  int64_t biasBuf = scratchpad("bias", layerNorm ? bytes : 0).offset;
   int64_t src = buffers.lookup(root(input)).offset;
   int64_t dst = buffers.lookup(result).offset;
   auto i64 = [&](int64_t v) { return b.getI64IntegerAttr(v); };
@@ -219,9 +223,11 @@ LogicalResult Codegen::emitChunkedReduction(Operation *op, Value input,
   if (rowsK > kMaxExtent || ceilDiv(kept, rowsK) * chunks > (int64_t(1) << 31))
     return op->emitError("backend: a reduction has too many chunks");
   int64_t bytes = limit * 4;
-  auto inBuf = [&](int64_t i) { return (i % 2) * bytes; };
-  auto outBuf = [&](int64_t i) { return (2 + i % 2) * bytes; };
-  int64_t scratch = 4 * bytes;
+  beginScratchpadPass();
+  SpBuffer in = scratchpad("in", bytes, 2), out = scratchpad("out", bytes, 2);
+  auto inBuf = [&](int64_t i) { return in.at(i); };
+  auto outBuf = [&](int64_t i) { return out.at(i); };
+  int64_t scratch = scratchpad("scratch", bytes).offset;
   int64_t src = buffers.lookup(root(input)).offset;
   int64_t dst = buffers.lookup(op->getResult(0)).offset;
   StringRef reduceFunc = kind == "mean" ? "sum" : kind;

@@ -3,8 +3,10 @@
 // npu-form-layers (the `scheduled` phase) puts every op that runs code into
 // an npu.layer: the ops that share one tile loop (a fusion group recorded by
 // the tiled phase, or one op), with the layer's unit and tiles as typed
-// attributes. npu-convert-to-isa follows the layers (inlineLayers), so a
-// hand-edited schedule changes the code. docs/codegen.md, "The schedule
+// attributes; npu-allocate-scratchpad records the scratchpad buffers each
+// layer's lowering asks for (Codegen::scratchpad). npu-convert-to-isa
+// follows the layers (inlineLayers), so a hand-edited schedule changes the
+// code. docs/codegen.md, "The schedule
 // level", says what comes next at this level.
 //
 //===----------------------------------------------------------------------===//
@@ -14,10 +16,12 @@
 #include "npu/Conversion/BackendModels.h"
 #include "npu/Conversion/NpuToNpuIsa/Codegen.h"
 
+#include "mlir/IR/IRMapping.h"
 #include "llvm/ADT/MapVector.h"
 
 namespace npu {
 #define GEN_PASS_DEF_NPUFORMLAYERS
+#define GEN_PASS_DEF_NPUALLOCATESCRATCHPAD
 #include "npu/Conversion/Passes.h.inc"
 } // namespace npu
 
@@ -25,6 +29,83 @@ using namespace mlir;
 using namespace npu;
 
 namespace npu::codegen {
+
+void Codegen::beginScratchpad(Operation *anchor) {
+  sp.anchor = anchor;
+  sp.recorded =
+      anchor ? anchor->getAttrOfType<ArrayAttr>("npu.scratchpad") : ArrayAttr();
+  sp.buffers.clear();
+  sp.cursor = sp.pass = 0;
+  sp.failed = false;
+}
+
+void Codegen::beginScratchpadPass(bool newPass) {
+  if (newPass && llvm::any_of(sp.buffers, [&](Attribute a) {
+        return cast<ScratchpadBufferAttr>(a).getPass() == sp.pass;
+      }))
+    ++sp.pass;
+  sp.cursor = 0;
+}
+
+int64_t packedBytes(ArrayRef<SpRequest> layout) {
+  int64_t end = 0;
+  for (const SpRequest &r : layout)
+    if (r.bytes > 0 && r.copies > 0)
+      end = alignUp(end) + r.bytes * r.copies;
+  return end;
+}
+
+SpBuffer Codegen::scratchpad(StringRef name, int64_t bytes, int64_t copies) {
+  if (bytes <= 0 || copies <= 0)
+    return {sp.cursor, 0, 1};
+  auto find = [&](ArrayRef<Attribute> list) -> ScratchpadBufferAttr {
+    for (Attribute a : list) {
+      auto buf = cast<ScratchpadBufferAttr>(a);
+      if (buf.getName() == name && buf.getPass() == sp.pass)
+        return buf;
+    }
+    return {};
+  };
+  auto refuse = [&]() {
+    sp.failed = true;
+    Operation *at = sp.anchor ? sp.anchor : func.getOperation();
+    return at->emitError() << "backend: the layer's scratchpad buffer '" << name
+                           << "' (pass " << sp.pass << ") ";
+  };
+  ScratchpadBufferAttr buf;
+  if (sp.recorded) {
+    buf = find(sp.recorded.getValue());
+    if (!buf)
+      refuse() << "is missing: its lowering needs " << copies << " x " << bytes
+               << " bytes";
+    else if (buf.getCopies() != copies || buf.getBytes() < bytes)
+      refuse() << "holds " << buf.getCopies() << " x " << buf.getBytes()
+               << " bytes; its lowering needs " << copies << " x " << bytes;
+    if (sp.failed)
+      return {alignUp(sp.cursor), bytes, copies}; // unused: the layer fails
+  } else {
+    buf = ScratchpadBufferAttr::get(b.getContext(), name, alignUp(sp.cursor),
+                                    bytes, copies, sp.pass);
+    // The same buffer asked for again in this pass (the next emitter of
+    // the layer) must be the same buffer.
+    if (auto before = find(sp.buffers)) {
+      if (before != buf)
+        refuse() << "is asked for twice with different layouts";
+      buf = before;
+    }
+  }
+  if (!find(sp.buffers))
+    sp.buffers.push_back(buf);
+  sp.cursor = std::max(sp.cursor, buf.getEnd());
+  return {buf.getOffset(), buf.getBytes(), buf.getCopies()};
+}
+
+LogicalResult Codegen::endScratchpad() {
+  if (sp.anchor && !sp.buffers.empty())
+    allocations.push_back({sp.anchor, b.getArrayAttr(sp.buffers)});
+  sp.anchor = nullptr;
+  return failure(sp.failed);
+}
 
 LogicalResult inlineLayers(func::FuncOp func) {
   Block &body = func.getBody().front();
@@ -45,6 +126,8 @@ LogicalResult inlineLayers(func::FuncOp func) {
              << stringifyExecutionUnit(backend.getExecutionUnit()) << " unit";
     if (auto tiles = layer.getTilesAttr())
       anchor->setAttr("npu.tiles", tiles.toDictionary());
+    if (auto buffers = layer.getScratchpadAttr())
+      anchor->setAttr("npu.scratchpad", buffers);
     auto yield = cast<YieldOp>(inner.getTerminator());
     bool fused = inner.getOperations().size() > 2;
     for (Operation &member : inner.without_terminator())
@@ -145,7 +228,7 @@ struct NpuFormLayersPass
           // with its epilogue after the convolution, a run after its last.
           b.getStringAttr(
               onnxNodeOf(isa<ConvOp>(front) ? front : members.back()).first),
-          backend.getExecutionUnit(), tiles);
+          backend.getExecutionUnit(), tiles, ArrayAttr());
       Block *inner = b.createBlock(&layer.getBody());
       for (Operation *member : members) {
         member->moveBefore(inner, inner->end());
@@ -161,6 +244,37 @@ struct NpuFormLayersPass
           return !layer->isAncestor(use.getOwner());
         });
     }
+  }
+};
+
+struct NpuAllocateScratchpadPass
+    : WithBackendModels<
+          npu::impl::NpuAllocateScratchpadBase<NpuAllocateScratchpadPass>> {
+  using WithBackendModels::WithBackendModels;
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    auto [target, func] = targetAndMain(module, targetName);
+    if (!target)
+      return signalPassFailure();
+    // Lower a copy: the buffers each layer's lowering asks for, by anchor.
+    IRMapping mapping;
+    OwningOpRef<ModuleOp> copy = cast<ModuleOp>(module->clone(mapping));
+    auto copyFunc = cast<func::FuncOp>(mapping.lookup(func.getOperation()));
+    if (failed(inlineLayers(copyFunc)))
+      return signalPassFailure();
+    Codegen codegen(*copy, copyFunc, *target);
+    if (failed(codegen.run()))
+      return signalPassFailure();
+    llvm::DenseMap<Operation *, ArrayAttr> byAnchor;
+    for (auto [anchor, buffers] : codegen.scratchpadAllocations())
+      byAnchor[anchor] = buffers;
+    func.walk([&](LayerOp layer) {
+      if (layer.getScratchpadAttr())
+        return; // followed as it is
+      Operation *anchor = &layer.getBody().front().front();
+      if (ArrayAttr buffers = byAnchor.lookup(mapping.lookup(anchor)))
+        layer.setScratchpadAttr(buffers);
+    });
   }
 };
 

@@ -486,6 +486,36 @@ bool isInt8(Operation *op);
 /// True when `op`'s first operand is INT8 (a quantized type).
 bool hasInt8Input(Operation *op);
 
+/// A scratchpad buffer of the layer being emitted (Codegen::scratchpad):
+/// `copies` consecutive copies of `stride` bytes from byte `offset`.
+struct SpBuffer {
+  int64_t offset = 0, stride = 0, copies = 1;
+  /// The copy that tile or step `i` uses (copy i % copies).
+  int64_t at(int64_t i = 0) const { return offset + (i % copies) * stride; }
+};
+
+/// One buffer of a layer's scratchpad layout, as its lowering asks for it:
+/// `copies` x `bytes`.
+struct SpRequest {
+  StringRef name;
+  int64_t bytes, copies = 1;
+};
+/// The scratchpad bytes `layout` takes packed in order from byte 0, each
+/// buffer from a kAlign boundary (Codegen::scratchpad's packing): what a
+/// tiling needs of the scratchpad.
+int64_t packedBytes(ArrayRef<SpRequest> layout);
+
+/// The scratchpad layout of one MAC-array convolution pass with tiles `t`
+/// (Convolution.cpp): two input slabs, two weight tiles, two output tiles,
+/// the per-channel parameters, the epilogue's temporaries and operands, and
+/// two INT8 output tiles when the epilogue quantizes. The tile chooser's
+/// limit and the emitter's buffers both come from it.
+SmallVector<SpRequest, 8> macConvLayout(const MacConv &g, ConvTiles t);
+/// The same for a depthwise convolution on the vector unit (FP32): two
+/// slabs, two weight tiles, two output tiles, one product, the biases, the
+/// epilogue's temporaries and operands, two INT8 tiles when it quantizes.
+SmallVector<SpRequest, 8> depthwiseLayout(const MacConv &g, ConvTiles t);
+
 class Codegen {
 public:
   Codegen(ModuleOp module, func::FuncOp func, const rt::TargetDesc &target)
@@ -553,6 +583,49 @@ public:
         return value == expected;
     return false;
   }
+  //===--------------------------------------------------------------===//
+  // The scratchpad of a layer (Schedule.cpp; docs/codegen.md, "The
+  // schedule level"). Emitters never compute a scratchpad address
+  // themselves: they ask for named buffers, in the order they lay them
+  // out. Without a recorded allocation the buffers are packed in that
+  // order, each from a kAlign boundary (a buffer's copies are `bytes`
+  // apart); the layer's recorded allocation (`npu.layer ... scratchpad`,
+  // moved onto its anchor as `npu.scratchpad` by inlineLayers) is followed
+  // instead, checked against what the lowering asks for.
+  //===--------------------------------------------------------------===//
+
+  /// Starts the scratchpad of the layer whose first op is `anchor` (null
+  /// for code outside the schedule's layers, such as output copies).
+  void beginScratchpad(Operation *anchor);
+  /// Starts the layout of one emitter (the cursor back to byte 0): in the
+  /// current pass of the layer, or with `newPass` in the next one when the
+  /// current has buffers. Emitters called several times in one pass (the
+  /// 2-D products of a batched matmul, the pieces of a concat or pad) lay
+  /// out the same buffers alike; passes (a run-time weight rearrangement,
+  /// then the convolution; a transposed convolution's output phases) run
+  /// one after another and reuse the scratchpad.
+  void beginScratchpadPass(bool newPass = false);
+  /// The buffer `name` of `copies` x `bytes`, in the current pass. With a
+  /// recorded allocation: the recorded buffer, which must exist, have as
+  /// many copies and at least `bytes` per copy (else one error on the
+  /// anchor, reported by endScratchpad). A request of no bytes needs no
+  /// buffer.
+  SpBuffer scratchpad(StringRef name, int64_t bytes, int64_t copies = 1);
+  /// Every buffer of `layout`, in order.
+  SmallVector<SpBuffer, 8> scratchpad(ArrayRef<SpRequest> layout) {
+    SmallVector<SpBuffer, 8> out;
+    for (const SpRequest &r : layout)
+      out.push_back(scratchpad(r.name, r.bytes, r.copies));
+    return out;
+  }
+  /// Ends the layer's scratchpad: failure when a request was refused.
+  LogicalResult endScratchpad();
+  /// The buffers each layer emitted so far asked for, by anchor, as the
+  /// `scratchpad` attribute of its npu.layer (npu-allocate-scratchpad).
+  ArrayRef<std::pair<Operation *, ArrayAttr>> scratchpadAllocations() const {
+    return allocations;
+  }
+
   /// Opens the layer-table entry of `op` (its ONNX node, op type and
   /// shapes); the instructions emitted next belong to it.
   void beginLayer(Operation *op);
@@ -818,6 +891,15 @@ private:
   int64_t arenaBytes = 0, arenaLowerBound = 0;
   int64_t dramSize = 0;
   bool firstOp = true;
+  /// The scratchpad of the layer being emitted.
+  struct {
+    Operation *anchor = nullptr;
+    ArrayAttr recorded;             ///< followed when set
+    SmallVector<Attribute> buffers; ///< what was asked for
+    int64_t cursor = 0, pass = 0;
+    bool failed = false;
+  } sp;
+  SmallVector<std::pair<Operation *, ArrayAttr>> allocations;
 };
 
 } // namespace npu::codegen

@@ -100,6 +100,30 @@ def Npu_TilesAttr : AttrDef<Npu_Dialect, "Tiles"> {
   }];
 }
 
+/// One scratchpad buffer of a layer (the schedule level's explicit
+/// allocation, `npu.layer ... scratchpad [...]`): `copies` consecutive
+/// copies of `bytes` bytes each from byte `offset` of the scratchpad (two
+/// for a double-buffered tile: copy i % 2 holds tile i). Buffers of one
+/// `pass` are live together and may not overlap; the passes of a layer (a
+/// transposed convolution's output phases) run one after another and reuse
+/// the scratchpad.
+def Npu_ScratchpadBufferAttr : AttrDef<Npu_Dialect, "ScratchpadBuffer"> {
+  let mnemonic = "buffer";
+  let summary = "A scratchpad buffer of a layer: offset and size in bytes";
+  let parameters = (ins
+      StringRefParameter<"what the lowering keeps in it">:$name,
+      "int64_t":$offset,
+      "int64_t":$bytes,
+      DefaultValuedParameter<"int64_t", "1", "copies (double buffering: 2)">:$copies,
+      DefaultValuedParameter<"int64_t", "0", "pass of the layer">:$pass);
+  let assemblyFormat = "`<` $name `,` struct($offset, $bytes, $copies, $pass) `>`";
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// The byte after the last copy.
+    int64_t getEnd() const { return getOffset() + getCopies() * getBytes(); }
+  }];
+}
+
 /// The NPU a module is compiled for: `npu.target` on `builtin.module`.
 def Npu_TargetAttr : AttrDef<Npu_Dialect, "Target"> {
   let mnemonic = "target";

@@ -32,14 +32,21 @@ def Npu_LayerOp : Npu_Op<"layer", [
     every op that runs code is in exactly one `npu.layer`, the ops of a
     layer share one tile loop (a convolution and its epilogue, a run of
     fused elementwise ops, or one op alone), and the layer carries the
-    schedule's decisions as typed attributes: the unit it runs on and its
-    tiles. `npu-convert-to-isa` follows them, so a hand-edited schedule
-    (other tiles, a fused layer split in two) changes the code. The first op
-    of the body is the layer's anchor (the op whose tiles `tiles` are); the
-    body reads values from above, its results are what later layers read.
+    schedule's decisions as typed attributes: the unit it runs on, its
+    tiles and, once `npu-allocate-scratchpad` has run, its scratchpad
+    buffers (`scratchpad`: each named buffer's offset, bytes and copies, as
+    the layer's lowering asks for them). `npu-convert-to-isa` follows them,
+    so a hand-edited schedule (other tiles, a fused layer split in two,
+    buffers moved) changes the code; a buffer smaller than the tiles need,
+    or missing, is one error. The first op of the body is the layer's
+    anchor (the op whose tiles `tiles` are); the body reads values from
+    above, its results are what later layers read.
 
     ```mlir
-    %y = npu.layer "conv" unit <mac> tiles <oh = 8, ow = 64, m = 8, c = 8> {
+    %y = npu.layer "conv" unit <mac> tiles <oh = 8, ow = 64, m = 8, c = 8>
+        scratchpad [#npu.buffer<"slab", offset = 0, bytes = 8448, copies = 2>,
+                    #npu.buffer<"weights", offset = 16896, bytes = 2304,
+                                copies = 2>, ...] {
       %c = npu.conv %x, %w, %b {...} : (...) -> tensor<1x8x80x64xf32>
       %r = npu.clamp %c {max = 6.0 : f32, min = 0.0 : f32} : ...
       npu.yield %r : tensor<1x8x80x64xf32>
@@ -47,11 +54,14 @@ def Npu_LayerOp : Npu_Op<"layer", [
     ```
   }];
   let arguments = (ins StrAttr:$name, Npu_ExecutionUnitAttr:$unit,
-                       OptionalAttr<Npu_TilesAttr>:$tiles);
+                       OptionalAttr<Npu_TilesAttr>:$tiles,
+                       OptionalAttr<TypedArrayAttrBase<Npu_ScratchpadBufferAttr,
+                           "scratchpad buffers">>:$scratchpad);
   let results = (outs Variadic<Npu_Tensor>:$results);
   let regions = (region SizedRegion<1>:$body);
   let assemblyFormat = [{
-    $name `unit` $unit (`tiles` $tiles^)? $body attr-dict `:` type($results)
+    $name `unit` $unit (`tiles` $tiles^)? (`scratchpad` $scratchpad^)? $body
+    attr-dict `:` type($results)
   }];
   let hasVerifier = 1;
 }
