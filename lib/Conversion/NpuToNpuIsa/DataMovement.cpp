@@ -419,6 +419,10 @@ struct DataMovementModel
   ExecutionUnit getExecutionUnit(Operation *) const {
     return ExecutionUnit::dma;
   }
+  /// Concat (inputs of the result's type) and resize copy INT8 codes.
+  bool supportsInt8(Operation *) const {
+    return std::is_same_v<OpTy, ConcatOp> || std::is_same_v<OpTy, ResizeOp>;
+  }
   bool isLegalOn(Operation *op, const rt::TargetDesc &,
                  std::string &reason) const {
     int64_t eb = elementBytes(op->getResult(0).getType());
@@ -426,6 +430,19 @@ struct DataMovementModel
       reason = "the DMA moves 1-, 2- and 4-byte elements only";
       return false;
     }
+    // Copies move codes as they are: a quantized result needs inputs of its
+    // very type (npu-quantize requantizes them).
+    Type element = getElementTypeOrSelf(op->getResult(0).getType());
+    if constexpr (std::is_same_v<OpTy, ConcatOp> ||
+                  std::is_same_v<OpTy, ResizeOp>)
+      if (isa<quant::QuantizedType>(element) &&
+          llvm::any_of(op->getOperandTypes(), [&](Type t) {
+            return getElementTypeOrSelf(t) != element;
+          })) {
+        reason = "its quantized inputs differ from the result's type; copies "
+                 "move codes, so they need one scale and zero point";
+        return false;
+      }
     if constexpr (std::is_same_v<OpTy, GatherOp>)
       return constantGatherIndices(cast<GatherOp>(op), reason).has_value();
     if constexpr (std::is_same_v<OpTy, TransposeOp>) {
