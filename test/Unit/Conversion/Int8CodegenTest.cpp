@@ -2,7 +2,7 @@
 //
 // Every INT8 op kind the code generator emits (convolution with requantized
 // or FP32 output, transposed convolution and matmul with FP32 output,
-// lookup-table activation, add and sub with rescale,
+// lookup-table activation, add and sub with rescale, nearest resize,
 // quantize, dequantize), compiled from
 // quantized npu IR through the real pipeline, run on the emulator, and
 // compared bit for bit with a host evaluation of the documented integer
@@ -535,6 +535,46 @@ TEST(Int8Codegen, MaxPoolOnCodesWithPadding) {
           }
         int64_t got = int64_t(std::lround(y[(c * OH + oy) * OW + ox] / s)) + zp;
         ASSERT_EQ(got, want)
+            << "channel " << c << " at (" << oy << ", " << ox << ")";
+      }
+}
+
+TEST(Int8Codegen, NearestResizeCopiesCodes) {
+  // quantize -> INT8 nearest resize (x2 rows, x3 columns: each code
+  // repeated in the scratchpad by the vector unit) -> dequantize, against
+  // the host's copy of the codes; npu-v1-small takes several tiles.
+  const double s = 0.25;
+  const int zp = 7;
+  const int64_t C = 20, H = 17, W = 19, OH = 34, OW = 57;
+  std::string f = shape({1, C, H, W}, "f32"), g = shape({1, C, OH, OW}, "f32");
+  std::string qi = shape({1, C, H, W}, i8Type(s, zp));
+  std::string qo = shape({1, C, OH, OW}, i8Type(s, zp));
+  std::ostringstream src;
+  src << "func.func @main(%x: " << f << " {npu.name = \"x\"}) -> (" << g
+      << " {npu.name = \"y\"}) {\n"
+      << "  %q = npu.quantize %x : " << f << " -> " << qi << "\n"
+      << "  %r = npu.resize %q {coordinate_transformation_mode = "
+         "#npu<coord_mode asymmetric>, mode = #npu<resize_mode nearest>, "
+         "nearest_mode = #npu<nearest_mode floor>, scales = array<f32: 1.0, "
+         "1.0, 2.0, 3.0>} : "
+      << qi << " -> " << qo << "\n"
+      << "  %y = npu.dequantize %r : " << qo << " -> " << g << "\n"
+      << "  return %y : " << g << "\n}\n";
+  std::mt19937 rng(9);
+  std::uniform_int_distribution<int> code(-128, 127);
+  std::vector<int> xq(size_t(C * H * W));
+  std::vector<float> x(xq.size());
+  for (size_t i = 0; i < xq.size(); ++i) {
+    xq[i] = code(rng);
+    x[i] = float(s * (xq[i] - zp));
+  }
+  std::vector<float> y = compileAndRun(src.str(), x);
+  ASSERT_EQ(y.size(), size_t(C * OH * OW));
+  for (int64_t c = 0; c < C; ++c)
+    for (int64_t oy = 0; oy < OH; ++oy)
+      for (int64_t ox = 0; ox < OW; ++ox) {
+        int64_t got = int64_t(std::lround(y[(c * OH + oy) * OW + ox] / s)) + zp;
+        ASSERT_EQ(got, xq[(c * H + oy / 2) * W + ox / 3])
             << "channel " << c << " at (" << oy << ", " << ox << ")";
       }
 }
