@@ -618,6 +618,13 @@ struct ElementwiseModel
     if (int8ActivationTable(op))
       reason = "an INT8 activation runs as an npu.lookup_table, whose table "
                "npu-quantize (or canonicalization) computes";
+    else if (isa<AddOp, SubOp>(op) &&
+             llvm::any_of(op->getOperandTypes(), [](Type t) {
+               return isa<quant::QuantizedType>(getElementTypeOrSelf(t));
+             }))
+      reason = "an INT8 add or sub needs per-tensor INT8 operands and result "
+               "whose input scales are at most 64 times the output's "
+               "(ptq::chooseAddRescale)";
     else
       reason = "the vector unit has no form of it for these element types";
     return false;
