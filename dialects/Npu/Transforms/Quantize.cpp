@@ -8,6 +8,7 @@
 
 #include "npu/Dialect/Npu/IR/NpuBackendInterface.h"
 #include "npu/Dialect/Npu/IR/NpuOps.h"
+#include "npu/Dialect/Npu/IR/ResizeSampling.h"
 #include "npu/Dialect/Npu/Transforms/Passes.h"
 #include "npu/Dialect/Npu/Utils/QuantParams.h"
 
@@ -76,6 +77,32 @@ private:
   /// A max pooling whose input is INT8 already, on its codes: the result
   /// keeps the input's type (max commutes with the monotonic quantization).
   void quantizeMaxPool(MaxPoolOp pool, OpBuilder &b);
+  /// `v` as INT8 of element type `element`: its INT8 value when of that
+  /// type, else that value requantized by a lookup table (exact: each code
+  /// dequantized and quantized again), else a new `npu.quantize` of `v`.
+  Value int8As(Value v, quant::UniformQuantizedType element, OpBuilder &b);
+  /// Whether `op` is an add or sub the backend runs in INT8 with rescale:
+  /// operands and result with ranges whose scales ptq::chooseAddRescale
+  /// takes.
+  bool isInt8AddSub(Operation *op);
+  /// The scale `v` has in INT8: its INT8 value's (once quantized), else
+  /// that of its range.
+  std::optional<double> scaleOf(Value v);
+  void quantizeAddSub(Operation *op, OpBuilder &b);
+  /// A concat whose result has a range: every input requantized to the
+  /// result's type (TFLite's rule for CONCATENATION: inputs and output
+  /// share one scale and zero point), then the codes copied.
+  void quantizeConcat(ConcatOp concat, OpBuilder &b);
+  /// A nearest resize that is a strided copy, on the codes of its input
+  /// (quantized here if it is not INT8 yet): the result keeps its type.
+  void quantizeResize(ResizeOp resize, OpBuilder &b);
+  /// Gives the producers that only feed an INT8 concat (directly or
+  /// through nearest resizes that only feed it) the concat's range, so
+  /// that they produce its type and no requantization is needed (TFLite's
+  /// quantizer does the same: CONCATENATION's inputs take its output's
+  /// scale). ReLU clamps keep theirs: a convolution absorbs them only at
+  /// zero point -128.
+  void shareConcatRanges(func::FuncOp func);
   /// The elementwise FP32 ops that only `v` and constants feed, as far as
   /// they reach, when they end in one value (with a range) whose readers
   /// take INT8: what one lookup table can compute. In program order.
@@ -201,6 +228,21 @@ bool QuantizePass::willBeInt8(Operation *op) {
   if (isa<MaxPoolOp>(op)) {
     auto backend = dyn_cast<BackendOpInterface>(op);
     return backend && backend.supportsInt8() && readersTakeInt8(op);
+  }
+  // Data movement and add/sub with rescale run in INT8 when their result
+  // goes on in INT8 (their inputs are then made INT8 for them).
+  if (isa<AddOp, SubOp>(op))
+    return isInt8AddSub(op) && readersTakeInt8(op);
+  if (isa<ConcatOp, ResizeOp>(op)) {
+    auto backend = dyn_cast<BackendOpInterface>(op);
+    auto resize = dyn_cast<ResizeOp>(op);
+    return backend && backend.supportsInt8() &&
+           cast<RankedTensorType>(op->getResult(0).getType())
+               .getElementType()
+               .isF32() &&
+           (resize ? isResizeStridedCopy(resize) && scaleOf(resize.getInput())
+                   : rangeOf(op->getResult(0)).has_value()) &&
+           readersTakeInt8(op);
   }
   // An activation is a lookup table when its result goes on in INT8;
   // feeding FP32 readers, it stays FP32 (one quantization fewer, and fused
@@ -454,11 +496,141 @@ void QuantizePass::quantizeMaxPool(MaxPoolOp pool, OpBuilder &b) {
   pool->erase();
 }
 
+Value QuantizePass::int8As(Value v, quant::UniformQuantizedType element,
+                           OpBuilder &b) {
+  auto type = withElementType(v.getType(), element);
+  Value q = int8.lookup(v);
+  if (q && q.getType() == type)
+    return q;
+  OpBuilder::InsertionGuard guard(b);
+  if (!q) {
+    if (Operation *def = v.getDefiningOp())
+      b.setInsertionPointAfter(def);
+    else
+      b.setInsertionPointToStart(cast<BlockArgument>(v).getOwner());
+    return QuantizeOp::create(b, v.getLoc(), type, v);
+  }
+  auto params = [](Type t) {
+    auto u = cast<quant::UniformQuantizedType>(
+        cast<RankedTensorType>(t).getElementType());
+    return ptq::AffineParams{u.getScale(), int32_t(u.getZeroPoint())};
+  };
+  if (!isa<quant::UniformQuantizedType>(
+          cast<RankedTensorType>(q.getType()).getElementType()))
+    return nullptr;
+  std::array<int8_t, 256> table = ptq::buildLookupTable(
+      params(q.getType()), params(type), [](double x) { return x; });
+  b.setInsertionPointAfterValue(q);
+  auto tableType =
+      RankedTensorType::get({256}, IntegerType::get(&getContext(), 8));
+  return LookupTableOp::create(
+      b, v.getLoc(), type, q,
+      DenseElementsAttr::get(tableType, ArrayRef(table)));
+}
+
+bool QuantizePass::isInt8AddSub(Operation *op) {
+  auto backend = dyn_cast<BackendOpInterface>(op);
+  if (!backend || !backend.supportsInt8() ||
+      !cast<RankedTensorType>(op->getResult(0).getType())
+           .getElementType()
+           .isF32())
+    return false;
+  std::optional<double> a = scaleOf(op->getOperand(0)),
+                        c = scaleOf(op->getOperand(1)),
+                        out = scaleOf(op->getResult(0));
+  return a && c && out && ptq::chooseAddRescale(*a, *c, *out);
+}
+
+std::optional<double> QuantizePass::scaleOf(Value v) {
+  Value q = int8.lookup(v);
+  std::optional<RankedTensorType> type =
+      q ? cast<RankedTensorType>(q.getType()) : quantizedTypeOf(v);
+  if (!type)
+    return std::nullopt;
+  if (auto u = dyn_cast<quant::UniformQuantizedType>(type->getElementType()))
+    return u.getScale();
+  return std::nullopt;
+}
+
+void QuantizePass::quantizeAddSub(Operation *op, OpBuilder &b) {
+  std::optional<RankedTensorType> outType = quantizedTypeOf(op->getResult(0));
+  Value lhs = int8Of(op->getOperand(0), b), rhs = int8Of(op->getOperand(1), b);
+  if (!outType || !lhs || !rhs)
+    return;
+  auto scale = [](Value v) {
+    return cast<quant::UniformQuantizedType>(
+               cast<RankedTensorType>(v.getType()).getElementType())
+        .getScale();
+  };
+  auto out = cast<quant::UniformQuantizedType>(outType->getElementType());
+  if (!ptq::chooseAddRescale(scale(lhs), scale(rhs), out.getScale()))
+    return;
+  b.setInsertionPoint(op);
+  Operation *q =
+      b.create(op->getLoc(), op->getName().getIdentifier(),
+               ValueRange{lhs, rhs}, TypeRange{*outType}, op->getAttrs());
+  replaceWithInt8(op->getResult(0), q->getResult(0), b);
+  op->erase();
+}
+
+void QuantizePass::quantizeConcat(ConcatOp concat, OpBuilder &b) {
+  std::optional<RankedTensorType> outType = quantizedTypeOf(concat.getResult());
+  if (!outType)
+    return;
+  auto element = cast<quant::UniformQuantizedType>(outType->getElementType());
+  SmallVector<Value> inputs;
+  for (Value v : concat.getInputs()) {
+    Value q = int8As(v, element, b);
+    if (!q)
+      return;
+    inputs.push_back(q);
+  }
+  b.setInsertionPoint(concat);
+  Operation *q = b.clone(*concat);
+  q->setOperands(inputs);
+  q->getResult(0).setType(*outType);
+  replaceWithInt8(concat.getResult(), q->getResult(0), b);
+  concat->erase();
+}
+
+void QuantizePass::quantizeResize(ResizeOp resize, OpBuilder &b) {
+  Value in = int8Of(resize.getInput(), b);
+  if (!in)
+    return;
+  b.setInsertionPoint(resize);
+  Operation *q = b.clone(*resize);
+  q->setOperand(0, in);
+  q->getResult(0).setType(resize.getType().clone(
+      cast<RankedTensorType>(in.getType()).getElementType()));
+  replaceWithInt8(resize.getResult(), q->getResult(0), b);
+  resize->erase();
+}
+
+void QuantizePass::shareConcatRanges(func::FuncOp func) {
+  func.walk([&](ConcatOp concat) {
+    Attribute range = concat->getAttr("npu.range");
+    if (!range || !willBeInt8(concat))
+      return;
+    for (Value v : concat.getInputs()) {
+      while (auto resize = v.getDefiningOp<ResizeOp>()) {
+        if (!resize->hasOneUse() || !willBeInt8(resize))
+          break;
+        v = resize.getInput();
+      }
+      Operation *def = v.getDefiningOp();
+      if (def && v.hasOneUse() && !isa<ClampOp>(def) && !keptFloat(def) &&
+          def->hasAttr("npu.range"))
+        def->setAttr("npu.range", range);
+    }
+  });
+}
+
 void QuantizePass::runOnOperation() {
   for (const std::string &name : keepFloat)
     keep.insert(name);
   func::FuncOp func = getOperation();
   OpBuilder b(&getContext());
+  shareConcatRanges(func);
   SmallVector<Operation *> ops;
   for (Operation &op : func.getBody().front())
     ops.push_back(&op);
@@ -480,6 +652,15 @@ void QuantizePass::runOnOperation() {
     }
     if (auto pool = dyn_cast<MaxPoolOp>(op)) {
       quantizeMaxPool(pool, b);
+      continue;
+    }
+    if (isa<AddOp, SubOp, ConcatOp, ResizeOp>(op) && willBeInt8(op)) {
+      if (auto concat = dyn_cast<ConcatOp>(op))
+        quantizeConcat(concat, b);
+      else if (auto resize = dyn_cast<ResizeOp>(op))
+        quantizeResize(resize, b);
+      else
+        quantizeAddSub(op, b);
       continue;
     }
     // A chain of elementwise ops of one INT8 value: one lookup table.

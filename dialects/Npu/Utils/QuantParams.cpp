@@ -70,4 +70,20 @@ std::optional<Requant> computeRequant(double realMultiplier) {
   return r;
 }
 
+std::optional<AddRescale> chooseAddRescale(double s1, double s2, double sOut) {
+  if (!(s1 > 0) || !(s2 > 0) || !(sOut > 0) || !std::isfinite(s1) ||
+      !std::isfinite(s2) || !std::isfinite(sOut))
+    return std::nullopt;
+  // The largest shift whose larger multiplier stays at most 2^15.
+  double r = std::max(s1, s2) / sOut;
+  int32_t shift = int32_t(std::floor(std::log2(32768.0 / r)));
+  while (shift > 0 && std::round(r * std::ldexp(1.0, shift)) > 32768.0)
+    --shift;
+  if (shift < 9 || shift > 62)
+    return std::nullopt;
+  double unit = std::ldexp(1.0, shift);
+  return AddRescale{int32_t(std::round(s1 / sOut * unit)),
+                    int32_t(std::round(s2 / sOut * unit)), shift};
+}
+
 } // namespace npu::ptq

@@ -263,9 +263,125 @@ LogicalResult Codegen::emitResizeNearest(ResizeOp op, int64_t layer) {
       base += copy->first * inSt[d];
     }
   }
-  return emitMove(op, shape, eb,
-                  buffers.lookup(root(op.getInput())).offset + base * eb, src,
-                  buffers.lookup(op.getResult()).offset, dst, layer);
+  int64_t from = buffers.lookup(root(op.getInput())).offset + base * eb;
+  int64_t to = buffers.lookup(op.getResult()).offset;
+  // INT8 codes up-sampled: dense rows in, repeated in the scratchpad by the
+  // vector unit's narrow lanes, dense rows out (a DMA run per repeated
+  // element would cost a DRAM beat each).
+  if (eb == 1 && llvm::is_contained(src, 0)) {
+    FailureOr<bool> expanded =
+        emitExpandingCopy(op, shape, from, src, to, dst, layer);
+    if (failed(expanded) || *expanded)
+      return expanded;
+  }
+  return emitMove(op, shape, eb, from, src, to, dst, layer);
+}
+
+FailureOr<bool>
+Codegen::emitExpandingCopy(Operation *op, ArrayRef<int64_t> shape, int64_t src,
+                           ArrayRef<int64_t> srcStrides, int64_t dst,
+                           ArrayRef<int64_t> dstStrides, int64_t layer) {
+  SmallVector<int64_t> dims, ss, ds;
+  collapseMoveAxes(shape, srcStrides, dstStrides, dims, ss, ds);
+  // Four buffers (two in, two out) of INT8 elements.
+  int64_t budget = int64_t(target.scratchpadBytes) / 4 / kAlign * kAlign;
+  if (dims.empty() || dims.size() > 4 || ss[0] == 0 ||
+      !splitLongAxes(dims, {&ss, &ds}, std::min(budget, kMaxExtent)) ||
+      dims.size() > 4)
+    return false;
+  int64_t rank = dims.size(), inner = 1, innerIn = 1;
+  for (int64_t d = 1; d < rank; ++d) {
+    inner *= dims[d];
+    innerIn *= ss[d] == 0 ? 1 : dims[d];
+  }
+  if (inner > budget)
+    return false;
+  int64_t rows = std::max<int64_t>(1, std::min(dims[0], budget / inner));
+  int64_t n = ceilDiv(dims[0], rows);
+  noteTiles({{"elements", rows * inner}});
+  // One DMA box (innermost first, byte strides) over `tdims` with DRAM and
+  // scratchpad element strides, unit and mergeable axes collapsed.
+  auto box = [&](ArrayRef<int64_t> tdims, ArrayRef<int64_t> dram,
+                 ArrayRef<int64_t> sram, SmallVectorImpl<int64_t> &sizes,
+                 SmallVectorImpl<int64_t> &dramB,
+                 SmallVectorImpl<int64_t> &sramB) {
+    SmallVector<int64_t> bd, bs, bt;
+    collapseMoveAxes(tdims, dram, sram, bd, bs, bt);
+    if (bd.empty()) {
+      bd = {1};
+      bs = {1};
+      bt = {1};
+    }
+    if (!splitLongAxes(bd, {&bs, &bt}, kMaxExtent) || bd.size() > 4)
+      return false;
+    for (size_t d = bd.size(); d-- > 0;) {
+      sizes.push_back(bd[d]);
+      dramB.push_back(bs[d]);
+      sramB.push_back(bt[d]);
+    }
+    sizes.resize(4, 1);
+    dramB.resize(4, 0);
+    sramB.resize(4, 0);
+    return true;
+  };
+  struct TileIo {
+    SmallVector<int64_t> loadSizes, loadDram, loadSram, storeSizes, storeDram,
+        storeSram, vecDims, vecIn, vecOut;
+  };
+  // The tiles differ only in their row count: a full tile and the last.
+  auto plan = [&](int64_t r, TileIo &io) {
+    SmallVector<int64_t> tdims = {r};
+    tdims.append(dims.begin() + 1, dims.end());
+    // The input tile holds the non-repeated axes densely; the vector copy
+    // reads it with stride 0 along the repeated ones.
+    SmallVector<int64_t> inDims, inDram, inStrides(rank, 0);
+    for (int64_t d = 0; d < rank; ++d)
+      if (ss[d] != 0) {
+        inDims.push_back(tdims[d]);
+        inDram.push_back(ss[d]);
+      }
+    SmallVector<int64_t> inDense = denseStrides(inDims);
+    for (int64_t d = 0, k = 0; d < rank; ++d)
+      if (ss[d] != 0)
+        inStrides[d] = inDense[k++];
+    SmallVector<int64_t> outDense = denseStrides(tdims);
+    if (!box(inDims, inDram, inDense, io.loadSizes, io.loadDram, io.loadSram) ||
+        !box(tdims, ds, outDense, io.storeSizes, io.storeDram, io.storeSram))
+      return false;
+    for (int64_t d = rank; d-- > 0;) {
+      io.vecDims.push_back(tdims[d]);
+      io.vecIn.push_back(inStrides[d]);
+      io.vecOut.push_back(outDense[d]);
+    }
+    io.vecDims.resize(4, 1);
+    io.vecIn.resize(4, 0);
+    io.vecOut.resize(4, 0);
+    return true;
+  };
+  TileIo full, last;
+  if (!plan(rows, full) || !plan(dims[0] - (n - 1) * rows, last))
+    return false;
+  Location loc = op->getLoc();
+  for (int64_t i = 0; i < n; ++i) {
+    const TileIo &io = i + 1 < n ? full : last;
+    int64_t r0 = i * rows;
+    int64_t in = (i % 2) * budget, out = (2 + i % 2) * budget;
+    auto load =
+        emitDma<npuisa::DmaLoadOp>(loc, in, src + r0 * ss[0], 1, io.loadSizes,
+                                   io.loadDram, io.loadSram, layer);
+    load.setPopNext(firstLoadWaits(i));
+    load.setPushNext(true);
+    Operation *copy =
+        emitVecStep(loc, VecFunc{false, "copy"}, {in, io.vecIn}, std::nullopt,
+                    {out, io.vecOut}, io.vecDims, "i8", layer);
+    markTileCompute({copy}, i, n);
+    auto store = emitDma<npuisa::DmaStoreOp>(loc, out, dst + r0 * ds[0], 1,
+                                             io.storeSizes, io.storeDram,
+                                             io.storeSram, layer);
+    markTileStore(store, i, n);
+  }
+  emitOpBarrier(loc);
+  return true;
 }
 
 LogicalResult Codegen::emitPad(PadOp op, int64_t layer) {
@@ -422,6 +538,10 @@ struct DataMovementModel
   ExecutionUnit getExecutionUnit(Operation *) const {
     return ExecutionUnit::dma;
   }
+  /// Concat (inputs of the result's type) and resize copy INT8 codes.
+  bool supportsInt8(Operation *) const {
+    return std::is_same_v<OpTy, ConcatOp> || std::is_same_v<OpTy, ResizeOp>;
+  }
   bool isLegalOn(Operation *op, const rt::TargetDesc &,
                  std::string &reason) const {
     int64_t eb = elementBytes(op->getResult(0).getType());
@@ -429,6 +549,19 @@ struct DataMovementModel
       reason = "the DMA moves 1-, 2- and 4-byte elements only";
       return false;
     }
+    // Copies move codes as they are: a quantized result needs inputs of its
+    // very type (npu-quantize requantizes them).
+    Type element = getElementTypeOrSelf(op->getResult(0).getType());
+    if constexpr (std::is_same_v<OpTy, ConcatOp> ||
+                  std::is_same_v<OpTy, ResizeOp>)
+      if (isa<quant::QuantizedType>(element) &&
+          llvm::any_of(op->getOperandTypes(), [&](Type t) {
+            return getElementTypeOrSelf(t) != element;
+          })) {
+        reason = "its quantized inputs differ from the result's type; copies "
+                 "move codes, so they need one scale and zero point";
+        return false;
+      }
     if constexpr (std::is_same_v<OpTy, GatherOp>)
       return constantGatherIndices(cast<GatherOp>(op), reason).has_value();
     if constexpr (std::is_same_v<OpTy, TransposeOp>) {

@@ -138,6 +138,55 @@ std::optional<VecFunc> vecFuncOf(Operation *op) {
       .Default([](Operation *) { return std::nullopt; });
 }
 
+std::optional<ptq::AddRescale> int8AddRescale(Operation *op) {
+  if (!isa<AddOp, SubOp>(op))
+    return std::nullopt;
+  auto lhs = uniformOf(op->getOperand(0).getType());
+  auto rhs = uniformOf(op->getOperand(1).getType());
+  auto out = uniformOf(op->getResult(0).getType());
+  auto isI8 = [](quant::UniformQuantizedType t) {
+    return t && t.getStorageType().isSignlessInteger(8) && t.isSigned();
+  };
+  if (!isI8(lhs) || !isI8(rhs) || !isI8(out))
+    return std::nullopt;
+  std::optional<ptq::AddRescale> r =
+      ptq::chooseAddRescale(lhs.getScale(), rhs.getScale(), out.getScale());
+  if (r && isa<SubOp>(op))
+    r->a2 = -r->a2;
+  return r;
+}
+
+void appendStep(VectorProgram &p, const FusedStep &step, Operation *op) {
+  std::optional<ptq::AddRescale> r = int8AddRescale(op);
+  if (!r) {
+    p.steps.push_back(step);
+    return;
+  }
+  auto f32 = RankedTensorType::get(p.shape, Float32Type::get(op->getContext()));
+  auto internal = [&] {
+    p.values.push_back({f32, 0, ProgramValue::Internal});
+    return int64_t(p.values.size()) - 1;
+  };
+  SmallVector<int64_t> terms;
+  const int32_t multipliers[] = {r->a1, r->a2};
+  for (unsigned i = 0; i < 2; ++i) {
+    FusedStep dq{VecFunc{false, "dequantize"}, {step.operands[i]}, internal()};
+    dq.fn.kind = VecFunc::Convert;
+    dq.fn.alpha = float(multipliers[i]);
+    dq.fn.zpIn = uniformOf(op->getOperand(i).getType()).getZeroPoint();
+    terms.push_back(dq.result);
+    p.steps.push_back(dq);
+  }
+  FusedStep add{VecFunc{true, "add"}, terms, internal()};
+  int64_t sum = add.result;
+  p.steps.push_back(add);
+  FusedStep q{VecFunc{false, "quantize"}, {sum}, step.result};
+  q.fn.kind = VecFunc::Convert;
+  q.fn.alpha = std::ldexp(1.0f, r->shift);
+  q.fn.zpOut = uniformOf(op->getResult(0).getType()).getZeroPoint();
+  p.steps.push_back(q);
+}
+
 /// Dims and per-operand element strides of an elementwise op over its result
 /// (outermost first), after collapsing dims the operands traverse alike and
 /// splitting dims longer than a 16-bit extent.
@@ -207,7 +256,7 @@ LogicalResult Codegen::emitElementwise(Operation *op, ArrayRef<Value> operands,
     p.values.push_back({v.getType(), offset, ProgramValue::Input});
   }
   p.values.push_back({result.getType(), dstOffset, ProgramValue::Output});
-  p.steps.push_back(step);
+  appendStep(p, step, op);
   return emitVectorProgram(op, p, layer);
 }
 
@@ -554,6 +603,10 @@ struct ElementwiseModel
   ExecutionUnit getExecutionUnit(Operation *) const {
     return ExecutionUnit::vector;
   }
+  /// Add and sub of INT8 operands with rescale (int8AddRescale).
+  bool supportsInt8(Operation *) const {
+    return std::is_same_v<OpTy, AddOp> || std::is_same_v<OpTy, SubOp>;
+  }
   bool isLegalOn(Operation *op, const rt::TargetDesc &target,
                  std::string &reason) const {
     if (std::optional<ElementsAttr> table = lutTable(op);
@@ -569,6 +622,13 @@ struct ElementwiseModel
     if (int8ActivationTable(op))
       reason = "an INT8 activation runs as an npu.lookup_table, whose table "
                "npu-quantize (or canonicalization) computes";
+    else if (isa<AddOp, SubOp>(op) &&
+             llvm::any_of(op->getOperandTypes(), [](Type t) {
+               return isa<quant::QuantizedType>(getElementTypeOrSelf(t));
+             }))
+      reason = "an INT8 add or sub needs per-tensor INT8 operands and result "
+               "whose input scales are at most 64 times the output's "
+               "(ptq::chooseAddRescale)";
     else
       reason = "the vector unit has no form of it for these element types";
     return false;
@@ -578,7 +638,7 @@ struct ElementwiseModel
   /// only through quantize, dequantize and lookup tables), or one integer
   /// type (INT32, INT8, UINT8) throughout add, sub, mul, div, min and max.
   static bool elementTypesSupported(Operation *op, const VecFunc &fn) {
-    if (fn.kind != VecFunc::Arith)
+    if (fn.kind != VecFunc::Arith || int8AddRescale(op))
       return true;
     Type first = cast<ShapedType>(op->getResult(0).getType()).getElementType();
     bool same = llvm::all_of(op->getOperandTypes(), [&](Type t) {

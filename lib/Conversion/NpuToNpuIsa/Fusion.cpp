@@ -268,7 +268,7 @@ LogicalResult Codegen::emitFusedGroup(ArrayRef<Operation *> group,
     for (Value v : op->getOperands())
       step.operands.push_back(valueIndex(v));
     step.result = valueIndex(op->getResult(0));
-    p.steps.push_back(step);
+    appendStep(p, step, op);
   }
   return emitVectorProgram(group.back(), p, layer);
 }

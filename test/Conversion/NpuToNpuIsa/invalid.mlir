@@ -88,3 +88,23 @@ func.func @main(%x: tensor<4x!quant.uniform<i8:f32, 0.0625>> {npu.name = "x"}) -
   %y = npu.sigmoid %x : tensor<4x!quant.uniform<i8:f32, 0.0625>> -> tensor<4x!quant.uniform<i8:f32, 0.0039:-128>>
   return %y : tensor<4x!quant.uniform<i8:f32, 0.0039:-128>>
 }
+
+// -----
+
+// An INT8 add whose input scale is 1000 times the output's has no exact
+// rescale on the vector unit (npu-quantize keeps such adds FP32).
+func.func @main(%a: tensor<4x!quant.uniform<i8:f32, 1.0>> {npu.name = "a"}, %b: tensor<4x!quant.uniform<i8:f32, 0.5>> {npu.name = "b"}) -> (tensor<4x!quant.uniform<i8:f32, 0.001>> {npu.name = "y"}) {
+  // expected-error @+1 {{backend: 'npu.add' (ONNX node 'add', add) is not supported by the code generator: an INT8 add or sub needs per-tensor INT8 operands and result whose input scales are at most 64 times the output's (ptq::chooseAddRescale)}}
+  %y = npu.add %a, %b : (tensor<4x!quant.uniform<i8:f32, 1.0>>, tensor<4x!quant.uniform<i8:f32, 0.5>>) -> tensor<4x!quant.uniform<i8:f32, 0.001>>
+  return %y : tensor<4x!quant.uniform<i8:f32, 0.001>>
+}
+
+// -----
+
+// A concat copies codes: INT8 inputs of another scale than its result's are
+// refused (npu-quantize requantizes them first).
+func.func @main(%a: tensor<4x!quant.uniform<i8:f32, 1.0>> {npu.name = "a"}, %b: tensor<4x!quant.uniform<i8:f32, 0.5>> {npu.name = "b"}) -> (tensor<8x!quant.uniform<i8:f32, 1.0>> {npu.name = "y"}) {
+  // expected-error @+1 {{backend: 'npu.concat' (ONNX node 'concat', concat) is not supported by the code generator: its quantized inputs differ from the result's type; copies move codes, so they need one scale and zero point}}
+  %y = npu.concat %a, %b {axis = 0 : i64} : (tensor<4x!quant.uniform<i8:f32, 1.0>>, tensor<4x!quant.uniform<i8:f32, 0.5>>) -> tensor<8x!quant.uniform<i8:f32, 1.0>>
+  return %y : tensor<8x!quant.uniform<i8:f32, 1.0>>
+}

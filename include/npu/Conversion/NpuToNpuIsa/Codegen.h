@@ -21,6 +21,7 @@
 #include "npu/Conversion/BackendModels.h"
 #include "npu/Dialect/Npu/IR/NpuBackendInterface.h"
 #include "npu/Dialect/Npu/IR/NpuOps.h"
+#include "npu/Dialect/Npu/Utils/QuantParams.h"
 #include "npu/Dialect/NpuIsa/IR/NpuIsaOps.h"
 #include "npu/runtime/Target.h"
 
@@ -134,6 +135,21 @@ struct VectorProgram {
 
 /// The vector function of an elementwise `npu` op, or nullopt.
 std::optional<VecFunc> vecFuncOf(Operation *op);
+
+/// The rescale of an INT8 add or sub (operands and result per-tensor INT8,
+/// as npu-quantize makes them): ptq::chooseAddRescale of their scales, a2
+/// negated for a sub. nullopt for any other op, or when the scales are
+/// outside chooseAddRescale's range.
+std::optional<ptq::AddRescale> int8AddRescale(Operation *op);
+
+/// Appends `step` (`op`'s vecFuncOf over values of `p`) to `p`. An INT8 add
+/// or sub becomes its rescale (int8AddRescale), four steps over three
+/// FP32 values internal to the program: each operand `vec.convert
+/// dequantize`d with alpha = a_i and its zero point (exact integers), a
+/// `vec.binary add` (exact below 2^24), and `vec.convert quantize` with
+/// alpha = 2^shift (exact division, one rounding) and the output's zero
+/// point; the INT8 values are what the program loads and stores.
+void appendStep(VectorProgram &p, const FusedStep &step, Operation *op);
 
 /// Tile sizes of a MAC-array convolution pass (per group): output rows and
 /// columns, output channels (the MAC array's N) and input channels (its K).
@@ -763,6 +779,16 @@ public:
   LogicalResult emitPad(PadOp op, int64_t layer);
   /// Nearest Resize whose sampling is strided (integer up- or downscaling).
   LogicalResult emitResizeNearest(ResizeOp op, int64_t layer);
+  /// A strided copy of 1-byte elements (emitMove's arguments) whose source
+  /// strides are 0 on some axes (up-sampling repeats): each tile's distinct
+  /// source elements loaded by DMA in dense rows, repeated into the output
+  /// tile by one vec.unary copy (stride 0 on the repeated axes, INT8
+  /// lanes), stored in dense rows. False (nothing emitted) when its
+  /// tiles do not fit four scratchpad buffers or four-axis boxes.
+  FailureOr<bool> emitExpandingCopy(Operation *op, ArrayRef<int64_t> shape,
+                                    int64_t src, ArrayRef<int64_t> srcStrides,
+                                    int64_t dst, ArrayRef<int64_t> dstStrides,
+                                    int64_t layer);
   /// Layer normalisation's operands beyond the input.
   struct NormParams {
     Value scale, bias; // bias may be null

@@ -122,8 +122,18 @@ def Quantize : Pass<"npu-quantize", "mlir::func::FuncOp"> {
       one `npu.lookup_table`, the chain evaluated at the 256 input codes.
     - A max pooling whose input is INT8 already and whose readers take
       INT8 pools the codes: its result keeps the input's type.
+    - An add or sub whose readers take INT8 (and whose scales
+      `ptq::chooseAddRescale` takes) has INT8 operands and result, each at
+      its own calibrated scale: the backend rescales them as TFLite's
+      quantized ADD does.
+    - A nearest resize that is a strided copy, read by INT8 ops, copies the
+      codes of its input: its result keeps the input's type.
+    - A concat whose readers take INT8 copies codes of its result's type:
+      inputs of another type are requantized to it by an exact
+      `npu.lookup_table` (TFLite's rule: concat inputs and output share one
+      scale and zero point).
     - Every other op stays FP32 (the float islands: softmax, layer norm,
-      average pooling, elementwise arithmetic, ...): `npu.dequantize` feeds them,
+      average pooling, mul, div, ...): `npu.dequantize` feeds them,
       `npu.quantize` leaves them where an INT8 op reads their result.
 
     Ops named by `keep-float` (ONNX node names, as recorded in the ops'

@@ -83,6 +83,30 @@ struct Requant {
 };
 std::optional<Requant> computeRequant(double realMultiplier);
 
+/// The rescale of an INT8 elementwise add (or, with a2 negated, sub) of
+/// per-tensor operands x1 (s1, zp1) and x2 (s2, zp2) to an output (sOut,
+/// zpOut), TFLite's quantized ADD
+/// (tensorflow/lite/kernels/internal/reference/integer_ops/add.h): both
+/// inputs rescaled to a common scale, added, requantized to the output
+/// scale, saturated. Here the common scale is sOut / 2^shift and the input
+/// multipliers are integers, a_i = round(s_i / sOut * 2^shift), so that
+///   y = sat(zpOut + round((a1 * (x1 - zp1) + a2 * (x2 - zp2)) / 2^shift))
+/// (round half away from zero, as TFLite's RoundingDivideByPOT; saturated
+/// to [-128, 127]) is exact in FP32 on the vector unit: |a_i| <= 2^15 keeps
+/// every partial sum below 2^24 (vec.convert dequantize with alpha = a_i
+/// and zp_i, vec.binary add, vec.convert quantize with alpha = 2^shift).
+/// TFLite's 2^20 left shift and 31-bit multipliers round each input's
+/// product instead of the multiplier; the results differ by at most one
+/// code, where the exact sum is within 2^-15 of a rounding tie.
+struct AddRescale {
+  int32_t a1 = 0, a2 = 0;
+  int32_t shift = 0;
+};
+/// The parameters for scales s1, s2, sOut (all positive); nullopt when an
+/// input's scale exceeds 64 * sOut (shift < 9: a multiplier's rounding
+/// could cost more than a quarter of an output step).
+std::optional<AddRescale> chooseAddRescale(double s1, double s2, double sOut);
+
 } // namespace npu::ptq
 
 #endif // NPU_DIALECT_NPU_UTILS_QUANTPARAMS_H
