@@ -362,10 +362,14 @@ Codegen::emitExpandingCopy(Operation *op, ArrayRef<int64_t> shape, int64_t src,
   if (!plan(rows, full) || !plan(dims[0] - (n - 1) * rows, last))
     return false;
   Location loc = op->getLoc();
+  // Scratchpad: two input and two output tiles, a quarter of it each.
+  beginScratchpadPass();
+  SpBuffer inSp = scratchpad("in", budget, 2);
+  SpBuffer outSp = scratchpad("out", budget, 2);
   for (int64_t i = 0; i < n; ++i) {
     const TileIo &io = i + 1 < n ? full : last;
     int64_t r0 = i * rows;
-    int64_t in = (i % 2) * budget, out = (2 + i % 2) * budget;
+    int64_t in = inSp.at(i), out = outSp.at(i);
     auto load =
         emitDma<npuisa::DmaLoadOp>(loc, in, src + r0 * ss[0], 1, io.loadSizes,
                                    io.loadDram, io.loadSram, layer);
