@@ -5,7 +5,8 @@
 # CMAKE_PREFIX_PATH=<prefix>, built, and run with the installed tools.
 # Fails when a build-tree or source-tree path reaches the installed CMake
 # files or an example's compile or link lines, or when the C application
-# links LLVM.
+# links LLVM. Then makes the Debian package with CPack and checks its
+# version (the CMake package's), dependencies and contents.
 #   install-examples.sh --build DIR --source DIR --protoc PROTOC
 set -euo pipefail
 while [ $# -gt 0 ]; do
@@ -99,4 +100,24 @@ for line in "input 0: image [1,3,32,32] F32 12288 bytes" \
   grep -qxF "$line" "$work/c-app.out" || { cat "$work/c-app.out"; fail "npu-c-app: no '$line'"; }
 done
 grep -q "^ran: [1-9][0-9]* cycles" "$work/c-app.out" || fail "npu-c-app did not run"
+# The Debian package (CPack): the same tree under /usr, versioned as the
+# installed CMake package is, with its LLVM/MLIR dependencies.
+cpack -G DEB -B "$work/deb" --config "$build/CPackConfig.cmake" > "$work/cpack.log" 2>&1 ||
+  { cat "$work/cpack.log"; fail "cpack -G DEB"; }
+deb=$(ls "$work"/deb/npu-sdk_*_amd64.deb 2>/dev/null | head -1)
+[ -n "$deb" ] || fail "cpack made no npu-sdk_*_amd64.deb"
+version=$(sed -n 's/^set(PACKAGE_VERSION "\([0-9.]*\)")$/\1/p' \
+  "$prefix/lib/cmake/NpuCompiler/NpuCompilerConfigVersion.cmake")
+[ "$(dpkg-deb -f "$deb" Version)" = "$version" ] ||
+  fail "the package's version $(dpkg-deb -f "$deb" Version) is not the CMake package's $version"
+dpkg-deb -f "$deb" Depends | grep -q "libmlir-22-dev" ||
+  fail "the package does not depend on MLIR 22"
+dpkg-deb -c "$deb" | awk '{print $6}' > "$work/deb.list"
+for f in usr/bin/npu-compile usr/bin/npu-run usr/lib/libnpuruntime.so \
+         usr/include/npu/runtime/npu_runtime.h \
+         usr/include/npu/Dialect/Npu/IR/NpuOps.h.inc \
+         usr/lib/cmake/NpuCompiler/NpuCompilerConfig.cmake \
+         usr/share/npu-compiler/examples/pass-plugin/CMakeLists.txt; do
+  grep -qxF "./$f" "$work/deb.list" || fail "the package lacks /$f"
+done
 echo "install-examples: OK"
