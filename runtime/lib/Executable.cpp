@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <map>
 
 namespace npu::rt {
 
@@ -262,6 +263,8 @@ bool Executable::verify(const TargetDesc *expected, std::string &error) {
                        "number of 16-byte instructions");
   size_t n = code->size() / kInstructionBytes;
   insns_.reserve(n);
+  // dma.expand images checked so far: (address, blocks) -> present blocks.
+  std::map<std::pair<uint64_t, uint64_t>, std::optional<uint64_t>> maskCounts;
   for (size_t pc = 0; pc < n; ++pc) {
     Instruction insn = Instruction::load(code->data() + pc * kInstructionBytes);
     auto bad = [&](const std::string &why) {
@@ -312,6 +315,15 @@ bool Executable::verify(const TargetDesc *expected, std::string &error) {
         if (desc.pad_before()->Get(i) || desc.pad_after()->Get(i) ||
             desc.dram_strides()->Get(i))
           return bad("dma.expand with padding or DRAM strides");
+      // A box larger than the scratchpad cannot be written; refusing it
+      // bounds the mask (one bit per block, a block per element at most)
+      // and so the loader's work per instruction.
+      uint64_t boxBytes = eb;
+      for (int i = 0; i < 4; ++i)
+        boxBytes *= desc.sizes()->Get(i);
+      if (boxBytes > d.scratchpadBytes)
+        return bad("dma.expand box of " + std::to_string(boxBytes) +
+                   " bytes is larger than the scratchpad");
       ExpandGeometry geo = expandGeometry(desc, d.arrayRows, d.arrayCols);
       uint64_t at = insn.get(FieldId::DmaExpand_Dram);
       uint64_t bytes = insn.get(FieldId::DmaExpand_Bytes);
@@ -324,8 +336,11 @@ bool Executable::verify(const TargetDesc *expected, std::string &error) {
         return bad("dma.expand image of " + std::to_string(bytes) +
                    " bytes is shorter than its " +
                    std::to_string(geo.maskBytes) + "-byte block mask");
-      std::optional<uint64_t> present =
-          countPresentBlocks(geo, constants() + (at - begin));
+      // Tiles of one layer expand the same images again: count each once.
+      auto [it, fresh] = maskCounts.try_emplace({at, geo.blocks});
+      if (fresh)
+        it->second = countPresentBlocks(geo, constants() + (at - begin));
+      std::optional<uint64_t> present = it->second;
       if (!present)
         return bad("dma.expand block mask sets bits past its " +
                    std::to_string(geo.blocks) + " blocks");

@@ -314,8 +314,10 @@ static SparseWeightPlan planSteps(const WeightBlocks &w, int64_t kTile,
           empty &= step.kind == SparseStep::Empty;
           if (step.kind == SparseStep::Sparse) {
             anyImage = true;
+            [[maybe_unused]] int64_t predicted = step.imageBytes;
             step.imageOffset =
                 appendImage(w, i, 1, k0, kt, n0, nt, image, step.imageBytes);
+            assert(step.imageBytes == predicted && "the image's size moved");
           }
           plan.steps.push_back(step);
         }

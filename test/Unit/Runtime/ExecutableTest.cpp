@@ -255,6 +255,12 @@ TEST(Executable, BadExpandFieldsAreRefused) {
                 size, 0, 0x09,
                 makeDmaDesc(3, {32, 32, 1, 1}, {0, 0, 0, 0}, {3, 96, 0, 0}))),
             "pc 0: dma.expand descriptor element size 3");
+  // 4 x 65535 x 65535 bytes: more than npu-v1's 512 KiB scratchpad.
+  EXPECT_EQ(loadError(build(size, 0, 0x09,
+                            makeDmaDesc(4, {65535, 65535, 1, 1}, {0, 0, 0, 0},
+                                        {4, 262140, 0, 0}))),
+            "pc 0: dma.expand box of 17179344900 bytes is larger than the "
+            "scratchpad");
 }
 
 // Tests the .npy reader and writer round trip and their refusals.
