@@ -5,7 +5,10 @@
 # FP32 and INT8. For each model whose .npubin bytes differ, runs both on the emulator
 # with the same inputs and reports whether the outputs are bit-identical and
 # the cycles of each. "What must not change" for backend refactorings:
-# identical outputs, identical or fewer cycles.
+# identical outputs, identical or fewer cycles. A pair that differs only in
+# the header's ISA version (one byte, the base's version against the new
+# one's: an ISA extension the model does not use) counts as identical, but
+# is reported in the summary.
 #
 # Usage: bench/compare-builds.sh --base BIN_DIR --new BIN_DIR [--models DIR]
 set -euo pipefail
@@ -25,7 +28,20 @@ done
   { echo "compare-builds: --base and --new name bin directories" >&2; exit 2; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-same=0 changed=0 skipped=0 worse=0
+same=0 changed=0 skipped=0 worse=0 versionOnly=0
+
+isaVersion() { "$1/npu-objdump" "$2" 2>/dev/null | sed -n 's/.*, ISA v\([0-9]*\),.*/\1/p'; }
+# The two executables differ in one byte: the base's ISA version against
+# the new build's (cmp -l prints the offset, then both bytes in octal).
+onlyIsaVersion() {
+  local diff va vb
+  diff=$(cmp -l "$1" "$2" 2>/dev/null) || true
+  [ -n "$diff" ] && [ "$(printf '%s\n' "$diff" | wc -l)" -eq 1 ] || return 1
+  va=$(isaVersion "$base" "$1") vb=$(isaVersion "$new" "$2")
+  [ -n "$va" ] && [ -n "$vb" ] && [ "$va" != "$vb" ] || return 1
+  set -- $diff
+  [ "$((8#$2))" -eq "$va" ] && [ "$((8#$3))" -eq "$vb" ]
+}
 
 cycles() { sed -n 's/^  cycles *\([0-9]*\).*/\1/p'; }
 
@@ -42,6 +58,9 @@ compare() {
   if cmp -s "$tmp/a.npubin" "$tmp/b.npubin"; then
     same=$((same + 1)); return
   fi
+  if onlyIsaVersion "$tmp/a.npubin" "$tmp/b.npubin"; then
+    same=$((same + 1)) versionOnly=$((versionOnly + 1)); return
+  fi
   changed=$((changed + 1))
   rm -rf "$tmp/oa" "$tmp/ob"
   local ca cb outputs="identical outputs"
@@ -56,5 +75,5 @@ compare() {
 # shellcheck source=each-model.sh
 source "$root/bench/each-model.sh"
 each_model
-echo "compare-builds: $same identical, $changed changed, $skipped not compiled by both; $worse worse"
+echo "compare-builds: $same identical ($versionOnly of them but for the ISA version), $changed changed, $skipped not compiled by both; $worse worse"
 [ "$worse" -eq 0 ]

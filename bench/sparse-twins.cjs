@@ -7,14 +7,19 @@
 // 16x16 blocks (the MAC array's weight tile on npu-v1: 16 input x 16 output
 // channels, for the convolution the same block in every tap), 50 % zero in
 // 16-output-channel groups, or 50 % zero unstructured. Each is compiled FP32
-// and INT8 (--quantize=int8, two calibration samples) twice: by default
-// (pruning-aware) and with --sparse-weights=false (every weight tile dense:
-// the twin). Both run on the emulator with the same input. Prints a
-// Markdown table: cycles, MAC-array busy cycles (npu-run --report, units.mac),
-// weight bytes read from DRAM (npu-compile --report, weight_read_bytes), the
-// .npubin size, the ratios against the dense model, and the output check
-// against the twin on the same weights: INT8 bit-identical, FP32 within
-// 1e-5 of the largest magnitude.
+// and INT8 (--quantize=int8, two calibration samples) three times: by
+// default (pruning-aware, weights stored compressed), with
+// --sparse-weights=false (every weight tile issued dense, the weights still
+// stored compressed and expanded by dma.expand) and with
+// --sparse-weights=false --compress-weights=false (the dense twin). All run
+// on the emulator with the same input. Prints two Markdown tables. The
+// first, the default build: cycles, MAC-array busy cycles (npu-run
+// --report, units.mac), weight bytes read from DRAM (npu-compile --report,
+// weight_read_bytes), the .npubin size and its ratio to the twin's, the
+// ratios against the dense model, and the output check against the twin on
+// the same weights: INT8 bit-identical, FP32 within 1e-5 of the largest
+// magnitude. The second, the expanding build against the twin: cycles,
+// weight DRAM bytes and .npubin bytes, and the same output check.
 //
 // Usage: node bench/sparse-twins.cjs [--bin=build/bin] [--work=DIR]
 // Exit status 1 when an output check fails.
@@ -104,12 +109,15 @@ function npyFloats(file) {
   return new Float32Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.length));
 }
 
-function buildAndRun(onnx, x, calibration, int8, sparse) {
-  const tag = `${path.basename(onnx, '.onnx')}-${int8 ? 'int8' : 'fp32'}-${sparse ? 'sparse' : 'dense'}`;
+// mode: 'sparse' (the default), 'expand' (--sparse-weights=false) or
+// 'dense' (the twin: both flags false).
+function buildAndRun(onnx, x, calibration, int8, mode) {
+  const tag = `${path.basename(onnx, '.onnx')}-${int8 ? 'int8' : 'fp32'}-${mode}`;
   const base = path.join(work, tag);
   const argv = [onnx, '-o', `${base}.npubin`, `--report=${base}.compile.json`];
   if (int8) argv.push('--quantize=int8', `--calibration=${calibration}`);
-  if (!sparse) argv.push('--sparse-weights=false');
+  if (mode !== 'sparse') argv.push('--sparse-weights=false');
+  if (mode === 'dense') argv.push('--compress-weights=false');
   run('npu-compile', argv);
   fs.rmSync(`${base}.out`, { recursive: true, force: true });
   run('npu-run', [`${base}.npubin`, `--input=x=${x}`, `--output-dir=${base}.out`,
@@ -124,11 +132,28 @@ function buildAndRun(onnx, x, calibration, int8, sparse) {
   };
 }
 
+// The output check of `s` against the twin `d`.
+function check(s, d, int8) {
+  if (int8) {
+    const ok = fs.readFileSync(s.y).equals(fs.readFileSync(d.y));
+    return { ok, text: ok ? 'bit-identical' : 'DIFFERENT' };
+  }
+  const a = npyFloats(s.y), b = npyFloats(d.y);
+  let peak = 1e-30, err = 0;
+  for (let i = 0; i < b.length; ++i) {
+    peak = Math.max(peak, Math.abs(b[i]));
+    err = Math.max(err, Math.abs(a[i] - b[i]));
+  }
+  const ok = a.length === b.length && err / peak <= 1e-5;
+  return { ok, text: err === 0 ? 'bit-identical' : `max err ${(err / peak).toExponential(1)}` + (ok ? '' : ' FAIL') };
+}
+
 const variants = ['dense', 'block50', 'block75', 'group50', 'unstructured50'];
 let failures = 0;
+const expandRows = [];
 console.log('| layer | weights | type | cycles | MAC busy | weight DRAM bytes | .npubin bytes ' +
-  '| cycles / dense | MAC / dense | weight bytes / dense | output vs twin |');
-console.log('|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|');
+  '| .npubin / twin | cycles / dense | MAC / dense | weight bytes / dense | output vs twin |');
+console.log('|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|');
 for (const [name, make, shape] of [['conv64', convModel, [1, 64, 56, 56]],
                                    ['mm256', matmulModel, [256, 256]]]) {
   if (args.only && args.only !== name) continue;
@@ -143,30 +168,26 @@ for (const [name, make, shape] of [['conv64', convModel, [1, 64, 56, 56]],
   for (const int8 of [false, true]) {
     let dense = null;
     for (const v of variants) {
-      const s = buildAndRun(onnx[v], x, calibration, int8, true);
-      const d = buildAndRun(onnx[v], x, calibration, int8, false);
+      const s = buildAndRun(onnx[v], x, calibration, int8, 'sparse');
+      const e = buildAndRun(onnx[v], x, calibration, int8, 'expand');
+      const d = buildAndRun(onnx[v], x, calibration, int8, 'dense');
       if (v === 'dense') dense = d;
-      let ok, check;
-      if (int8) {
-        ok = fs.readFileSync(s.y).equals(fs.readFileSync(d.y));
-        check = ok ? 'bit-identical' : 'DIFFERENT';
-      } else {
-        const a = npyFloats(s.y), b = npyFloats(d.y);
-        let peak = 1e-30, err = 0;
-        for (let i = 0; i < b.length; ++i) {
-          peak = Math.max(peak, Math.abs(b[i]));
-          err = Math.max(err, Math.abs(a[i] - b[i]));
-        }
-        ok = a.length === b.length && err / peak <= 1e-5;
-        check = err === 0 ? 'bit-identical' : `max err ${(err / peak).toExponential(1)}` + (ok ? '' : ' FAIL');
-      }
-      failures += ok ? 0 : 1;
+      const cs = check(s, d, int8), ce = check(e, d, int8);
+      failures += (cs.ok ? 0 : 1) + (ce.ok ? 0 : 1);
       const r = (p, q) => (p / q).toFixed(3);
-      console.log(`| ${name} | ${v} | ${int8 ? 'INT8' : 'FP32'} | ${s.cycles} | ${s.mac} | ` +
-        `${s.weightRead} | ${s.exeBytes} | ${r(s.cycles, dense.cycles)} | ` +
-        `${r(s.mac, dense.mac)} | ${r(s.weightRead, dense.weightRead)} | ${check} |`);
+      const type = int8 ? 'INT8' : 'FP32';
+      console.log(`| ${name} | ${v} | ${type} | ${s.cycles} | ${s.mac} | ` +
+        `${s.weightRead} | ${s.exeBytes} | ${r(s.exeBytes, d.exeBytes)} | ${r(s.cycles, dense.cycles)} | ` +
+        `${r(s.mac, dense.mac)} | ${r(s.weightRead, dense.weightRead)} | ${cs.text} |`);
+      expandRows.push(`| ${name} | ${v} | ${type} | ${e.cycles} | ${e.weightRead} | ${e.exeBytes} | ` +
+        `${r(e.cycles, d.cycles)} | ${r(e.weightRead, d.weightRead)} | ${r(e.exeBytes, d.exeBytes)} | ${ce.text} |`);
     }
   }
 }
+console.log('');
+console.log('| layer | weights | type | cycles | weight DRAM bytes | .npubin bytes ' +
+  '| cycles / twin | weight bytes / twin | .npubin / twin | output vs twin |');
+console.log('|---|---|---|---:|---:|---:|---:|---:|---:|---|');
+for (const row of expandRows) console.log(row);
 console.log(`(work files in ${work})`);
 process.exit(failures ? 1 : 0);

@@ -21,6 +21,7 @@
 #include <cstring>
 #include <deque>
 #include <limits>
+#include <optional>
 #include <type_traits>
 #include <utility>
 
@@ -374,9 +375,91 @@ bool Emulator::execDmaLoad(const Instruction &insn, uint64_t &cycles,
   stats_.sramWriteBytes += written;
   if (!dst.empty)
     stats_.peakSramBytes = std::max<uint64_t>(stats_.peakSramBytes, dst.hi);
-  if (currentLayer_)
+  if (currentLayer_) {
     currentLayer_->dramBytes += moved;
+    if (!src.empty && inConstants(src.lo, src.hi))
+      currentLayer_->weightBytes += moved;
+  }
   cycles = dmaCommandCycles(target_, d);
+  return true;
+}
+
+bool Emulator::inConstants(int64_t lo, int64_t hi) const {
+  int64_t begin = exe_.constantsOffset();
+  return lo >= begin && hi <= begin + int64_t(exe_.constantsSize());
+}
+
+bool Emulator::execDmaExpand(const Instruction &insn, uint64_t &cycles,
+                             std::string &why) {
+  const bin::DmaDesc &d = exe_.dma(insn.get(FieldId::DmaExpand_Desc));
+  int64_t sram = insn.get(FieldId::DmaExpand_Sram);
+  int64_t dram = insn.get(FieldId::DmaExpand_Dram);
+  int64_t bytes = insn.get(FieldId::DmaExpand_Bytes);
+  int64_t eb = d.elem_bytes(), R = target_.arrayRows, C = target_.arrayCols;
+  int64_t size[4], sstr[4];
+  for (int i = 0; i < 4; ++i) {
+    size[i] = d.sizes()->Get(i);
+    sstr[i] = d.sram_strides()->Get(i);
+  }
+  // The loader checked the image against the mask; a program may since
+  // have stored over it, so both are checked again against DRAM as it is.
+  if (dram + bytes > int64_t(dram_.size()))
+    return why = "dma.expand reads DRAM [" + std::to_string(dram) + ", " +
+                 std::to_string(dram + bytes) + ") outside the " +
+                 std::to_string(dram_.size()) + "-byte DRAM",
+           false;
+  ExpandGeometry geo = expandGeometry(d, uint32_t(R), uint32_t(C));
+  const uint8_t *mask = dram_.data() + dram;
+  std::optional<uint64_t> present = uint64_t(bytes) >= geo.maskBytes
+                                        ? countPresentBlocks(geo, mask)
+                                        : std::nullopt;
+  if (!present || geo.imageBytes(*present) != uint64_t(bytes))
+    return why = "dma.expand: the block mask at DRAM " + std::to_string(dram) +
+                 " does not describe a " + std::to_string(bytes) +
+                 "-byte image",
+           false;
+  Extent dst = extentOf(sram, size, sstr, 4, eb);
+  if (!inBounds(dst, sram_.size()))
+    return why = "dma.expand writes scratchpad [" + std::to_string(dst.lo) +
+                 ", " + std::to_string(dst.hi) + ") outside the " +
+                 std::to_string(sram_.size()) + "-byte scratchpad",
+           false;
+  // Block by block: a present block's rows are copied (its padding past the
+  // box's edges dropped), an absent block's box positions are zeroed.
+  static const uint8_t zero[4] = {};
+  const uint8_t *next = mask + geo.maskBytes;
+  uint64_t b = 0;
+  bool empty = !size[0] || !size[1] || !size[2] || !size[3];
+  for (int64_t i3 = 0; !empty && i3 < size[3]; ++i3)
+    for (int64_t i2 = 0; i2 < size[2]; ++i2)
+      for (uint64_t kb = 0; kb < geo.rowBlocks; ++kb)
+        for (uint64_t nb = 0; nb < geo.colBlocks; ++nb, ++b) {
+          bool on = mask[b / 8] >> (b % 8) & 1;
+          int64_t r0 = int64_t(kb) * R, c0 = int64_t(nb) * C;
+          int64_t rows = std::min(R, size[1] - r0),
+                  cols = std::min(C, size[0] - c0);
+          for (int64_t r = 0; r < rows; ++r) {
+            uint8_t *row = sram_.data() + sram + i3 * sstr[3] + i2 * sstr[2] +
+                           (r0 + r) * sstr[1] + c0 * sstr[0];
+            if (on)
+              copyElements(row, sstr[0], next + r * C * eb, eb, cols, eb);
+            else
+              fillElements(row, sstr[0], zero, cols, eb);
+          }
+          if (on)
+            next += geo.blockBytes;
+        }
+  uint64_t written = uint64_t(size[0] * size[1] * size[2] * size[3] * eb);
+  stats_.dramReadBytes += uint64_t(bytes);
+  stats_.sramWriteBytes += written;
+  if (!dst.empty)
+    stats_.peakSramBytes = std::max<uint64_t>(stats_.peakSramBytes, dst.hi);
+  if (currentLayer_) {
+    currentLayer_->dramBytes += uint64_t(bytes);
+    if (inConstants(dram, dram + bytes))
+      currentLayer_->weightBytes += uint64_t(bytes);
+  }
+  cycles = dmaExpandCycles(target_, uint64_t(bytes));
   return true;
 }
 

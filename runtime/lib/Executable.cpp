@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <map>
 
 namespace npu::rt {
 
@@ -262,6 +263,8 @@ bool Executable::verify(const TargetDesc *expected, std::string &error) {
                        "number of 16-byte instructions");
   size_t n = code->size() / kInstructionBytes;
   insns_.reserve(n);
+  // dma.expand images checked so far: (address, blocks) -> present blocks.
+  std::map<std::pair<uint64_t, uint64_t>, std::optional<uint64_t>> maskCounts;
   for (size_t pc = 0; pc < n; ++pc) {
     Instruction insn = Instruction::load(code->data() + pc * kInstructionBytes);
     auto bad = [&](const std::string &why) {
@@ -297,6 +300,55 @@ bool Executable::verify(const TargetDesc *expected, std::string &error) {
       for (int i = 0; i < 4; ++i)
         if (desc.pad_before()->Get(i) || desc.pad_after()->Get(i))
           return bad("dma.store with a padded descriptor");
+      break;
+    }
+    case Opcode::DmaExpand: {
+      // The image must be compile-time bytes (the constant segment) whose
+      // mask accounts for exactly Bytes bytes: read no further than that.
+      if (!descIn(FieldId::DmaExpand_Desc, numDma()))
+        return bad("DMA descriptor out of range");
+      const bin::DmaDesc &desc = dma(insn.get(FieldId::DmaExpand_Desc));
+      uint8_t eb = desc.elem_bytes();
+      if (eb != 1 && eb != 2 && eb != 4)
+        return bad("dma.expand descriptor element size " + std::to_string(eb));
+      for (int i = 0; i < 4; ++i)
+        if (desc.pad_before()->Get(i) || desc.pad_after()->Get(i) ||
+            desc.dram_strides()->Get(i))
+          return bad("dma.expand with padding or DRAM strides");
+      // A box larger than the scratchpad cannot be written; refusing it
+      // bounds the mask (one bit per block, a block per element at most)
+      // and so the loader's work per instruction.
+      uint64_t boxBytes = eb;
+      for (int i = 0; i < 4; ++i)
+        boxBytes *= desc.sizes()->Get(i);
+      if (boxBytes > d.scratchpadBytes)
+        return bad("dma.expand box of " + std::to_string(boxBytes) +
+                   " bytes is larger than the scratchpad");
+      ExpandGeometry geo = expandGeometry(desc, d.arrayRows, d.arrayCols);
+      uint64_t at = insn.get(FieldId::DmaExpand_Dram);
+      uint64_t bytes = insn.get(FieldId::DmaExpand_Bytes);
+      uint64_t begin = constantsOffset(), end = begin + constantsSize();
+      if (at < begin || at > end || bytes > end - at)
+        return bad("dma.expand image [" + std::to_string(at) + ", +" +
+                   std::to_string(bytes) +
+                   ") is not inside the constant segment");
+      if (bytes < geo.maskBytes)
+        return bad("dma.expand image of " + std::to_string(bytes) +
+                   " bytes is shorter than its " +
+                   std::to_string(geo.maskBytes) + "-byte block mask");
+      // Tiles of one layer expand the same images again: count each once.
+      auto [it, fresh] = maskCounts.try_emplace({at, geo.blocks});
+      if (fresh)
+        it->second = countPresentBlocks(geo, constants() + (at - begin));
+      std::optional<uint64_t> present = it->second;
+      if (!present)
+        return bad("dma.expand block mask sets bits past its " +
+                   std::to_string(geo.blocks) + " blocks");
+      if (geo.imageBytes(*present) != bytes)
+        return bad("dma.expand image of " + std::to_string(bytes) +
+                   " bytes; its mask has " + std::to_string(*present) +
+                   " blocks (" + std::to_string(geo.imageBytes(*present)) +
+                   " bytes)");
       break;
     }
     case Opcode::Matmul:
@@ -406,8 +458,9 @@ void coalesce(std::vector<DramRange> &ranges) {
   ranges.resize(out);
 }
 
-/// The DRAM bytes a DMA command touches: from `dram` to its last element.
-DramRange dmaRange(const bin::DmaDesc &d, uint32_t dram) {
+} // namespace
+
+DramRange dmaRange(const bin::DmaDesc &d, uint64_t dram) {
   uint64_t last = 0;
   for (int i = 0; i < 4; ++i) {
     if (d.sizes()->Get(i) == 0)
@@ -416,8 +469,6 @@ DramRange dmaRange(const bin::DmaDesc &d, uint32_t dram) {
   }
   return {dram, dram + last + d.elem_bytes()};
 }
-
-} // namespace
 
 bool Executable::verifyHostOps(std::string &error) {
   if (!fb_->host_ops())
@@ -539,6 +590,10 @@ bool Executable::verifySegments(std::string &error) {
         if (insn.opcode() == Opcode::DmaLoad)
           seg.reads.push_back(dmaRange(dma(insn.get(FieldId::DmaLoad_Desc)),
                                        insn.get(FieldId::DmaLoad_Dram)));
+        else if (insn.opcode() == Opcode::DmaExpand)
+          seg.reads.push_back({insn.get(FieldId::DmaExpand_Dram),
+                               insn.get(FieldId::DmaExpand_Dram) +
+                                   insn.get(FieldId::DmaExpand_Bytes)});
         else if (insn.opcode() == Opcode::DmaStore)
           seg.writes.push_back(dmaRange(dma(insn.get(FieldId::DmaStore_Desc)),
                                         insn.get(FieldId::DmaStore_Dram)));
@@ -738,6 +793,16 @@ Instruction makeDmaLoad(uint16_t desc, uint32_t sram, uint32_t dram,
   return withLayer(insn, layer);
 }
 
+Instruction makeDmaExpand(uint16_t desc, uint32_t sram, uint32_t dram,
+                          uint32_t bytes, uint32_t layer) {
+  Instruction insn(Opcode::DmaExpand);
+  insn.set(FieldId::DmaExpand_Desc, desc);
+  insn.set(FieldId::DmaExpand_Sram, sram);
+  insn.set(FieldId::DmaExpand_Dram, dram);
+  insn.set(FieldId::DmaExpand_Bytes, bytes);
+  return withLayer(insn, layer);
+}
+
 Instruction makeDmaStore(uint16_t desc, uint32_t sram, uint32_t dram,
                          uint32_t layer) {
   Instruction insn(Opcode::DmaStore);
@@ -785,6 +850,64 @@ Instruction makeEnd() {
   Instruction insn(Opcode::End);
   insn.set(FieldId::Layer, kNoLayer);
   return insn;
+}
+
+ExpandGeometry expandGeometry(const bin::DmaDesc &desc, uint32_t rows,
+                              uint32_t cols) {
+  // Sizes are 16-bit: every product below stays under 2^64.
+  ExpandGeometry g;
+  uint64_t r = rows ? rows : 1, c = cols ? cols : 1;
+  g.rowBlocks = (desc.sizes()->Get(1) + r - 1) / r;
+  g.colBlocks = (desc.sizes()->Get(0) + c - 1) / c;
+  g.planes = uint64_t(desc.sizes()->Get(2)) * desc.sizes()->Get(3);
+  g.blocks = g.rowBlocks * g.colBlocks * g.planes;
+  g.maskBytes = sparseMaskBytes(g.blocks);
+  g.blockBytes = r * c * desc.elem_bytes();
+  return g;
+}
+
+std::optional<uint64_t> countPresentBlocks(const ExpandGeometry &geometry,
+                                           const uint8_t *mask) {
+  uint64_t present = 0;
+  for (uint64_t i = 0; i < geometry.maskBytes; ++i) {
+    uint64_t first = i * 8;
+    uint8_t valid = first >= geometry.blocks ? 0
+                    : geometry.blocks - first >= 8
+                        ? 0xFF
+                        : uint8_t((1u << (geometry.blocks - first)) - 1);
+    if (mask[i] & ~valid)
+      return std::nullopt;
+    present += uint64_t(__builtin_popcount(mask[i]));
+  }
+  return present;
+}
+
+std::vector<uint8_t> compressBlocks(const bin::DmaDesc &desc, uint32_t rows,
+                                    uint32_t cols, const uint8_t *dense) {
+  ExpandGeometry g = expandGeometry(desc, rows, cols);
+  uint64_t eb = desc.elem_bytes(), n0 = desc.sizes()->Get(0),
+           n1 = desc.sizes()->Get(1);
+  std::vector<uint8_t> image(g.maskBytes, 0), block(g.blockBytes);
+  uint64_t b = 0;
+  for (uint64_t p = 0; p < g.planes; ++p)
+    for (uint64_t kb = 0; kb < g.rowBlocks; ++kb)
+      for (uint64_t nb = 0; nb < g.colBlocks; ++nb, ++b) {
+        std::fill(block.begin(), block.end(), 0);
+        bool any = false;
+        uint64_t r0 = kb * rows, c0 = nb * cols;
+        uint64_t nr = std::min<uint64_t>(rows, n1 - r0),
+                 nc = std::min<uint64_t>(cols, n0 - c0);
+        for (uint64_t r = 0; r < nr; ++r) {
+          const uint8_t *src = dense + ((p * n1 + r0 + r) * n0 + c0) * eb;
+          std::memcpy(block.data() + r * cols * eb, src, nc * eb);
+          any |= std::any_of(src, src + nc * eb, [](uint8_t v) { return v; });
+        }
+        if (!any)
+          continue;
+        image[b / 8] |= uint8_t(1u << (b % 8));
+        image.insert(image.end(), block.begin(), block.end());
+      }
+  return image;
 }
 
 Instruction withDeps(Instruction insn, bool popPrev, bool popNext,

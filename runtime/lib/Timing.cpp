@@ -26,6 +26,10 @@ uint64_t dmaCommandCycles(const TargetDesc &t, const bin::DmaDesc &d) {
   return dmaCycles(t, 1, runs, runBytes);
 }
 
+uint64_t dmaExpandCycles(const TargetDesc &t, uint64_t bytes) {
+  return dmaCycles(t, 1, 1, bytes);
+}
+
 uint64_t dmaCycles(const TargetDesc &t, uint64_t commands, uint64_t runs,
                    uint64_t runBytes) {
   return commands * t.dramLatencyCycles +
@@ -73,6 +77,7 @@ bool isTranscendental(Opcode op, unsigned func) {
 Unit unitOf(Opcode op) {
   switch (op) {
   case Opcode::DmaLoad:
+  case Opcode::DmaExpand:
     return Unit::DmaLoad;
   case Opcode::DmaStore:
     return Unit::DmaStore;
@@ -94,6 +99,8 @@ uint64_t staticInstructionCycles(const Executable &exe,
     return dmaCommandCycles(t, exe.dma(insn.get(FieldId::DmaLoad_Desc)));
   case Opcode::DmaStore:
     return dmaCommandCycles(t, exe.dma(insn.get(FieldId::DmaStore_Desc)));
+  case Opcode::DmaExpand:
+    return dmaExpandCycles(t, insn.get(FieldId::DmaExpand_Bytes));
   case Opcode::Matmul: {
     const bin::MatmulDesc &d = exe.matmul(insn.get(FieldId::Matmul_Desc));
     uint64_t rows = uint64_t(d.m_outer()) * d.m_inner();
@@ -139,6 +146,11 @@ uint64_t instructionSteps(const Executable &exe, const Instruction &insn) {
       extent[i] = uint64_t(d.sizes()->Get(i)) + d.pad_before()->Get(i) +
                   d.pad_after()->Get(i);
     return product({extent[0], extent[1], extent[2], extent[3]});
+  }
+  case Opcode::DmaExpand: { // every box element is written
+    const bin::DmaDesc &d = exe.dma(insn.get(FieldId::DmaExpand_Desc));
+    return product({d.sizes()->Get(0), d.sizes()->Get(1), d.sizes()->Get(2),
+                    d.sizes()->Get(3)});
   }
   case Opcode::Matmul: {
     const bin::MatmulDesc &d = exe.matmul(insn.get(FieldId::Matmul_Desc));
@@ -406,6 +418,7 @@ bool scheduleStatically(const Executable &exe, StaticSchedule &schedule,
 
 std::vector<LayerEstimate> estimateLayers(const Executable &exe) {
   std::vector<LayerEstimate> layers(exe.layers().size());
+  std::vector<std::vector<DramRange>> constantRanges(layers.size());
   auto bytesOf = [](const bin::DmaDesc &d) {
     uint64_t n = d.elem_bytes();
     for (int i = 0; i < 4; ++i)
@@ -423,12 +436,24 @@ std::vector<LayerEstimate> estimateLayers(const Executable &exe) {
     case Unit::DmaLoad:
       l.loadCycles += cycles;
       {
-        uint64_t bytes = bytesOf(exe.dma(insn.get(FieldId::DmaLoad_Desc)));
-        uint64_t dram = insn.get(FieldId::DmaLoad_Dram);
+        bool expand = insn.opcode() == Opcode::DmaExpand;
+        uint64_t bytes =
+            expand ? insn.get(FieldId::DmaExpand_Bytes)
+                   : bytesOf(exe.dma(insn.get(FieldId::DmaLoad_Desc)));
+        uint64_t dram =
+            insn.get(expand ? FieldId::DmaExpand_Dram : FieldId::DmaLoad_Dram);
         l.dramReadBytes += bytes;
         if (dram >= exe.constantsOffset() &&
-            dram < exe.constantsOffset() + exe.constantsSize())
+            dram < exe.constantsOffset() + exe.constantsSize()) {
           l.constantReadBytes += bytes;
+          // The constant bytes the layer reads at all: the hull of each
+          // load's box in DRAM (dense boxes of weights are contiguous runs
+          // or strided slices of one tensor), merged below.
+          DramRange r =
+              expand ? DramRange{dram, dram + bytes}
+                     : dmaRange(exe.dma(insn.get(FieldId::DmaLoad_Desc)), dram);
+          constantRanges[id].push_back(r);
+        }
         break;
       }
     case Unit::DmaStore:
@@ -447,6 +472,19 @@ std::vector<LayerEstimate> estimateLayers(const Executable &exe) {
     case Unit::Host: // host ops have no instructions
     case Unit::None:
       break;
+    }
+  }
+  for (size_t id = 0; id < layers.size(); ++id) {
+    std::vector<DramRange> &r = constantRanges[id];
+    std::sort(r.begin(), r.end(), [](const DramRange &a, const DramRange &b) {
+      return a.begin < b.begin;
+    });
+    uint64_t end = 0;
+    for (const DramRange &x : r) {
+      uint64_t begin = std::max(x.begin, end);
+      if (x.end > begin)
+        layers[id].constantBytes += x.end - begin;
+      end = std::max(end, x.end);
     }
   }
   return layers;

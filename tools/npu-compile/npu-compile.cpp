@@ -9,6 +9,7 @@
 //              [--quant-report=FILE.json]]
 //             [--prune=block:RATIO [--keep-dense=NODE,...]
 //              [--prune-report=FILE.json]] [--sparse-weights=false]
+//              [--compress-weights=false]
 //             [--load-pass-plugin=P.so]... [--load-dialect-plugin=D.so]...
 //             [--insert-passes=POINT:PIPELINE]...
 // npu-compile --check MODEL.onnx [options above]   (per-node support report)
@@ -55,6 +56,8 @@
 #include "npu/Quantization/Prune.h"
 #include "npu/Target/Npubin/NpubinEmitter.h"
 #include "npu/Target/Report/CompileReport.h"
+#include "npu/runtime/Executable.h"
+#include "npu/runtime/Timing.h"
 
 #include "mlir/Bytecode/BytecodeWriter.h"
 #include "mlir/IR/AsmState.h"
@@ -75,6 +78,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <cmath>
+#include <map>
 #include <optional>
 
 using namespace llvm;
@@ -202,6 +206,12 @@ cl::opt<bool> sparseWeights(
              "matmul weights and run partly zero ones block-sparse "
              "(default; =false issues every weight tile dense, the twin to "
              "compare against)"),
+    cl::init(true), cl::cat(category));
+cl::opt<bool> compressWeights(
+    "compress-weights",
+    cl::desc("Store the weights of layers with all-zero MAC weight tiles "
+             "compressed (block mask and non-zero tiles, expanded by the "
+             "DMA) where that is smaller (default; =false keeps them dense)"),
     cl::init(true), cl::cat(category));
 cl::list<std::string> passPlugins(
     "load-pass-plugin",
@@ -447,6 +457,9 @@ int main(int argc, char **argv) {
   if (!sparseWeights)
     (**module)->setAttr("npu.sparse_weights",
                         mlir::BoolAttr::get(&context, false));
+  if (!compressWeights)
+    (**module)->setAttr("npu.compress_weights",
+                        mlir::BoolAttr::get(&context, false));
   // Runs the phases after `from` up to `to`.
   auto runPhases = [&](npu::CompilePhase from, npu::CompilePhase to,
                        const npu::QuantizationOptions &q) -> bool {
@@ -465,6 +478,7 @@ int main(int argc, char **argv) {
   // --prune: magnitude pruning of whole weight tiles in the optimized FP32
   // graph, before calibration (npu/Quantization/Prune.h).
   std::string pruneReport;
+  std::optional<json::Object> pruneJson;
   bool pruned = false;
   auto runPruning = [&]() -> bool {
     npu::PruneOptions options;
@@ -497,8 +511,7 @@ int main(int argc, char **argv) {
         report["outputs"] = std::move(*outputs);
       report["samples"] = int64_t(samples.size());
     }
-    raw_string_ostream os(pruneReport);
-    os << formatv("{0:2}", json::Value(std::move(report))) << "\n";
+    pruneJson = std::move(report); // written once the executable exists
     pruned = true;
     return true;
   };
@@ -585,6 +598,31 @@ int main(int argc, char **argv) {
         failed(npu::emitNpubin(*programs.begin(), executable)))
       return error(firstError.empty() ? "cannot emit the executable"
                                       : firstError);
+  }
+
+  // The prune report's per-layer `compressed_bytes`: the constant bytes the
+  // layer's loads cover in the executable (its weights as stored,
+  // compressed or not, with its bias and requantization tables).
+  if (pruneJson) {
+    std::string loadError;
+    std::unique_ptr<npu::rt::Executable> exe =
+        executable.empty()
+            ? nullptr
+            : npu::rt::Executable::load(executable, nullptr, loadError);
+    if (exe) {
+      std::map<std::string, int64_t> stored;
+      std::vector<npu::rt::LayerEstimate> est = npu::rt::estimateLayers(*exe);
+      for (size_t i = 0; i < est.size(); ++i)
+        stored[exe->layers()[i].name] += int64_t(est[i].constantBytes);
+      if (json::Array *layers = pruneJson->getArray("layers"))
+        for (json::Value &layer : *layers)
+          if (json::Object *o = layer.getAsObject())
+            if (auto name = o->getString("name"))
+              if (auto it = stored.find(name->str()); it != stored.end())
+                (*o)["compressed_bytes"] = it->second;
+    }
+    raw_string_ostream os(pruneReport);
+    os << formatv("{0:2}", json::Value(std::move(*pruneJson))) << "\n";
   }
 
   std::string report;

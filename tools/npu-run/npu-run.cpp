@@ -16,6 +16,7 @@
 
 #include "npu/runtime/Emulator.h"
 #include "npu/runtime/Npy.h"
+#include "npu/runtime/Timing.h"
 
 #include "../common/TensorFiles.h"
 
@@ -247,14 +248,21 @@ int main(int argc, char **argv) {
   const TargetDesc &t = exe->target();
   if (!reportPath.empty()) {
     json layers = json::array();
+    // Weight bytes stored: the constant bytes the layer's loads cover (its
+    // weights as the executable holds them, compressed or not); moved: what
+    // its loads read of them in this run.
+    std::vector<LayerEstimate> est = estimateLayers(*exe);
     for (size_t i = 0; i < s.layers.size(); ++i)
-      layers.push_back({{"name", exe->layers()[i].name},
-                        {"op", exe->layers()[i].op},
-                        {"device", exe->layers()[i].host ? "cpu" : "npu"},
-                        {"cycles", s.layers[i].cycles},
-                        {"macs", s.layers[i].macs},
-                        {"dram_bytes", s.layers[i].dramBytes},
-                        {"energy_pj", s.layers[i].energyPj}});
+      layers.push_back(
+          {{"name", exe->layers()[i].name},
+           {"op", exe->layers()[i].op},
+           {"device", exe->layers()[i].host ? "cpu" : "npu"},
+           {"cycles", s.layers[i].cycles},
+           {"macs", s.layers[i].macs},
+           {"dram_bytes", s.layers[i].dramBytes},
+           {"weight_bytes_stored", i < est.size() ? est[i].constantBytes : 0},
+           {"weight_bytes_moved", s.layers[i].weightBytes},
+           {"energy_pj", s.layers[i].energyPj}});
     json report = {{"cycles", s.cycles},
                    {"macs", s.macs()},
                    {"macs_dense", s.macsDense},

@@ -314,8 +314,10 @@ LogicalResult verifyNpuAttribute(Operation *op, NamedAttribute attr,
       return fail("belongs on builtin.module");
     return success();
   }
-  // npu-compile --sparse-weights=false: weight tiles all issued dense.
-  if (name == "npu.sparse_weights") {
+  // npu-compile --sparse-weights=false: weight tiles all issued dense;
+  // --compress-weights=false: dense weights stored even where compressed
+  // ones would be smaller.
+  if (name == "npu.sparse_weights" || name == "npu.compress_weights") {
     if (!isa<BoolAttr>(value))
       return fail("must be a bool");
     if (!isa<ModuleOp>(op))

@@ -182,6 +182,18 @@ LogicalResult DmaLoadOp::verify() {
                    rt::Queue::Load);
 }
 
+LogicalResult DmaExpandOp::verify() {
+  if (getPadBefore() || getPadAfter())
+    return emitOpError("an expanding load has no padding");
+  if (llvm::any_of(getDramStrides(), [](int64_t s) { return s != 0; }))
+    return emitOpError("dram_strides must be 0 (the image is contiguous)");
+  if (failed(
+          checkField(*this, "bytes", getBytes(), rt::FieldId::DmaExpand_Bytes)))
+    return failure();
+  return verifyDma(*this, rt::FieldId::DmaExpand_Sram,
+                   rt::FieldId::DmaExpand_Dram, rt::Queue::Load);
+}
+
 LogicalResult DmaStoreOp::verify() {
   if (getPadBefore() || getPadAfter())
     return emitOpError("a store has no padding");

@@ -933,11 +933,22 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
   std::optional<WeightBlocks> blocks;
   if (auto conv = dyn_cast<ConvOp>(op))
     if ((blocks = convWeightBlocks(conv, g, target))) {
-      plan = planSparseConv(*blocks, g, t);
-      if (!plan->table.empty() &&
-          !hasTable(op, "sparse_w", plan->tableAttr(op->getContext())))
+      plan = planSparseConv(conv, *blocks, g, t);
+      // Zero tiles issued dense and stored dense: exactly the dense code.
+      if (!blocks->skip && !plan->compressed) {
         plan.reset();
+        blocks.reset();
+      }
+      if (plan && !plan->table.empty() &&
+          !hasTable(op, "sparse_w", plan->tableAttr(op->getContext()))) {
+        // A compressed plan has no dense copy to fall back on.
+        if (plan->compressed)
+          return op->emitError("backend: the compressed weights' table was "
+                               "planned for other tiles");
+        plan.reset();
+      }
     }
+  bool compressed = plan && plan->compressed;
   auto stepOf = [&](const Tile &tile, int64_t ci, int64_t tap) {
     if (!plan)
       return SparseStep();
@@ -945,6 +956,10 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
         ->steps[((tile.grp * plan->nTiles + tile.m0 / t.m) * cSteps + ci) *
                     taps +
                 tap];
+  };
+  auto chunkOf = [&](const Tile &tile, int64_t ci) {
+    return plan
+        ->chunks[(tile.grp * plan->nTiles + tile.m0 / t.m) * cSteps + ci];
   };
   auto chunkIssued = [&](const Tile &tile, int64_t ci) {
     return llvm::any_of(g.taps, [&](const MacTap &tap) {
@@ -976,6 +991,20 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
 
   auto i64 = [&](int64_t v) { return b.getI64IntegerAttr(v); };
   Location loc = op->getLoc();
+  // A compressed weight image expanded into the dense tile's place.
+  // (A raw one, every block present, is stored as the tile is laid out.)
+  auto expand = [&](int64_t sram, int64_t offset, int64_t bytes, bool raw,
+                    ArrayRef<int64_t> sizes,
+                    ArrayRef<int64_t> sramStrides) -> Operation * {
+    int64_t dram = tableOf(op, "sparse_w").offset + offset;
+    if (raw)
+      return emitDma<npuisa::DmaLoadOp>(loc, sram, dram, eb, sizes, sramStrides,
+                                        sramStrides, layer);
+    auto load = emitDma<npuisa::DmaExpandOp>(loc, sram, dram, eb, sizes,
+                                             {0, 0, 0, 0}, sramStrides, layer);
+    load->setAttr("bytes", b.getI64IntegerAttr(bytes));
+    return load;
+  };
   int64_t s = 0; // global step index
   for (int64_t j = 0; j < J; ++j) {
     const Tile &tile = tiles[j];
@@ -1006,7 +1035,13 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
         bool allDense = llvm::all_of(g.taps, [&](const MacTap &tap) {
           return stepOf(tile, ci, tap.weightTap).kind == SparseStep::Dense;
         });
-        if (allDense) {
+        // Compressed: the same boxes, each expanded from its image.
+        SparseChunk chunk = compressed ? chunkOf(tile, ci) : SparseChunk();
+        if (allDense && chunk.expandOffset >= 0) {
+          lastLoad = expand(wBuf(s), chunk.expandOffset, chunk.expandBytes,
+                            chunk.expandRaw, {tile.mt, ct, taps, 1},
+                            {eb, eb * tile.mt, eb * ct * tile.mt, 0});
+        } else if (allDense && !compressed) {
           lastLoad = emitDma<npuisa::DmaLoadOp>(
               loc, wBuf(s), wBase + eb * wOffset, eb, {tile.mt, ct, taps, 1},
               {eb, eb * g.cout, eb * g.cin * g.cout, 0},
@@ -1016,7 +1051,14 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
           for (const MacTap &tap : g.taps) {
             SparseStep st = stepOf(tile, ci, tap.weightTap);
             int64_t sram = wBuf(s) + eb * tap.weightTap * ct * tile.mt;
-            if (st.kind == SparseStep::Dense)
+            if (st.kind == SparseStep::Dense && compressed) {
+              if (st.expandOffset < 0)
+                return op->emitError("backend: a compressed weight step "
+                                     "has no image");
+              lastLoad =
+                  expand(sram, st.expandOffset, st.expandBytes, st.expandRaw,
+                         {tile.mt, ct, 1, 1}, {eb, eb * tile.mt, 0, 0});
+            } else if (st.kind == SparseStep::Dense)
               lastLoad = emitDma<npuisa::DmaLoadOp>(
                   loc, sram,
                   wBase + eb * (wOffset + tap.weightTap * g.cin * g.cout), eb,

@@ -28,6 +28,9 @@ rt::TargetDesc matmulTarget(MatMulOp op, const rt::TargetDesc &target) {
 MatmulTiles chooseMatmulTiles(const rt::TargetDesc &t, int64_t M, int64_t N,
                               int64_t K, bool int8,
                               const WeightBlocks *blocks) {
+  // Weights issued dense (--sparse-weights=false) cost what dense ones do.
+  if (blocks && !blocks->skip)
+    blocks = nullptr;
   int64_t R = t.arrayRows, C = t.arrayCols;
   int64_t accEntries = t.accumulatorBytes / 4;
   int64_t sramFloats = t.scratchpadBytes / 4;
@@ -271,16 +274,27 @@ LogicalResult Codegen::emitMatmul2D(MatMulOp op, int64_t aBase, int64_t wBase,
   struct Step {
     int64_t m0, n0, k0, mt, nt, kt;
     SparseStep w = {};
-    bool clear = false; // the sparse matmul clearing an empty C tile
+    SparseChunk chunk = {}; // compressed: the dense W's dma.expand image
+    bool clear = false;     // the sparse matmul clearing an empty C tile
   };
   std::optional<SparseWeightPlan> plan;
   if (blocks) {
-    plan = planSparseMatmul(*blocks, tiles);
-    // A plan needing images must find them in the table the DRAM plan
-    // placed (for the same tiles), else the weights are issued dense.
-    if (!plan->table.empty() &&
-        !hasTable(op, "sparse_w", plan->tableAttr(op.getContext())))
+    plan = planSparseMatmul(op, *blocks, tiles);
+    // Zero tiles issued dense and stored dense: exactly the dense code.
+    if (!blocks->skip && !plan->compressed) {
       plan.reset();
+      blocks.reset();
+    }
+    // A plan needing images must find them in the table the DRAM plan
+    // placed (for the same tiles), else the weights are issued dense; a
+    // compressed plan has no dense copy to fall back on.
+    if (plan && !plan->table.empty() &&
+        !hasTable(op, "sparse_w", plan->tableAttr(op.getContext()))) {
+      if (plan->compressed)
+        return op.emitError("backend: the compressed weights' table was "
+                            "planned for other tiles");
+      plan.reset();
+    }
   }
   SmallVector<SmallVector<Step>> outTiles; // per C tile, its K steps
   int64_t skipped = 0; // weight tile-steps of the dense schedule not issued
@@ -292,6 +306,7 @@ LogicalResult Codegen::emitMatmul2D(MatMulOp op, int64_t aBase, int64_t wBase,
         Step st{m0, n0, k0, mt, nt, std::min(tiles.k, K - k0)};
         if (plan) {
           st.w = plan->steps[ni * plan->kSteps + ki];
+          st.chunk = plan->chunks[ni * plan->kSteps + ki];
           skipped += ceilDiv(st.kt, blocks->R) * ceilDiv(nt, blocks->C) -
                      (st.w.kind == SparseStep::Empty ? 0 : st.w.blocks);
         }
@@ -332,18 +347,35 @@ LogicalResult Codegen::emitMatmul2D(MatMulOp op, int64_t aBase, int64_t wBase,
         la = dma2D(npuisa::DmaLoadOp(), aBuf(s),
                    aBase + eb * (st.m0 * K + st.k0), st.mt, st.kt, eb * K,
                    eb * st.kt, eb);
-      npuisa::DmaLoadOp last =
-          sparse ? dma2D(npuisa::DmaLoadOp(), wBuf(s),
-                         tableOf(op, "sparse_w").offset + st.w.imageOffset, 1,
-                         st.w.imageBytes / 4, 0, 0)
-                 : dma2D(npuisa::DmaLoadOp(), wBuf(s),
-                         wBase + eb * (st.k0 * N + st.n0), st.kt, st.nt, eb * N,
-                         eb * st.nt, eb);
-      (la ? la : last).setPopNext(firstLoadWaits(s));
+      Operation *last;
+      if (sparse)
+        last = dma2D(npuisa::DmaLoadOp(), wBuf(s),
+                     tableOf(op, "sparse_w").offset + st.w.imageOffset, 1,
+                     st.w.imageBytes / 4, 0, 0);
+      else if (st.chunk.expandOffset >= 0 && st.chunk.expandRaw)
+        // Compressed plan, every block present: stored as the tile is.
+        last = dma2D(npuisa::DmaLoadOp(), wBuf(s),
+                     tableOf(op, "sparse_w").offset + st.chunk.expandOffset,
+                     st.kt, st.nt, eb * st.nt, eb * st.nt, eb);
+      else if (st.chunk.expandOffset >= 0) {
+        // Compressed: W[k0:, n0:] expanded from its image.
+        last = emitDma<npuisa::DmaExpandOp>(
+            loc, wBuf(s),
+            tableOf(op, "sparse_w").offset + st.chunk.expandOffset, eb,
+            {st.nt, st.kt, 1, 1}, {0, 0, 0, 0}, {eb, eb * st.nt, 0, 0}, layer);
+        last->setAttr("bytes", i64(st.chunk.expandBytes));
+      } else
+        last = dma2D(npuisa::DmaLoadOp(), wBuf(s),
+                     wBase + eb * (st.k0 * N + st.n0), st.kt, st.nt, eb * N,
+                     eb * st.nt, eb);
+      if (la)
+        la.setPopNext(firstLoadWaits(s));
+      else if (firstLoadWaits(s))
+        last->setAttr("pop_next", b.getUnitAttr());
       if (int8 && s == 0)
         last = dma2D(npuisa::DmaLoadOp(), tableBuf,
                      tableOf(op, "requant").offset, 1, 2 * N, 0, 0);
-      last.setPushNext(true);
+      last->setAttr("push_next", b.getUnitAttr());
       auto mm = npuisa::MatmulOp::create(
           b, loc, TypeRange{}, ValueRange{},
           {b.getNamedAttr("a", i64(aBuf(s))), b.getNamedAttr("w", i64(wBuf(s))),

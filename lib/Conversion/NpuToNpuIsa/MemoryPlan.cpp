@@ -178,11 +178,25 @@ LogicalResult Codegen::planDram(func::ReturnOp ret) {
   // Constants: the executable's constant segment. Convolution weights are
   // stored in the order the MAC array reads them, [group][KH][KW][C/group]
   // [M/group]; the ONNX-ordered copy is kept only if something else uses it.
+  // Weights whose op's plan is compressed (docs/codegen.md, "Compressed
+  // weights") are read only as block images from its sparse_w table: no
+  // dense copy is stored for that op.
+  llvm::SmallPtrSet<Operation *, 8> compressed;
+  auto isCompressed = [&](Operation *user) {
+    auto conv = dyn_cast<ConvOp>(user);
+    auto mm = dyn_cast<MatMulOp>(user);
+    return (conv && sparseConvCompressed(conv, target)) ||
+           (mm && sparseMatmulCompressed(mm, target));
+  };
   for (auto c : body.getOps<ConstantOp>()) {
     bool otherUse = c->use_empty();
     llvm::SmallDenseMap<int64_t, Buffer> byGroup;
     for (OpOperand &use : c->getUses()) {
       Operation *user = use.getOwner();
+      if (use.getOperandNumber() == 1 && isCompressed(user)) {
+        compressed.insert(user);
+        continue;
+      }
       if (!isa<ConvOp, ConvTransposeOp>(user) || use.getOperandNumber() != 1) {
         otherUse = true;
         continue;
@@ -321,7 +335,8 @@ LogicalResult Codegen::planDram(func::ReturnOp ret) {
   // Convolution weights computed at run time (graph inputs in ONNX's tests)
   // are rearranged by a DMA pass into a buffer of their own.
   for (Operation &op : body)
-    if (isa<ConvOp, ConvTransposeOp>(op) && !convWeights.count(&op))
+    if (isa<ConvOp, ConvTransposeOp>(op) && !convWeights.count(&op) &&
+        !compressed.count(&op))
       convWeights[&op] = place(byteSize(op.getOperand(1).getType()),
                                i64Attr(&op, "npu.weights_dram"), "weights");
   // Aliases share their root's bytes.

@@ -112,9 +112,18 @@ static bool sparseWeightsEnabled(Operation *op) {
   return !flag || flag.getValue();
 }
 
+/// False when the module says `npu.compress_weights = false` (npu-compile
+/// --compress-weights=false): the dense weights stay in the executable.
+static bool compressWeightsEnabled(Operation *op) {
+  auto module = op->getParentOfType<ModuleOp>();
+  auto flag = module ? module->getAttrOfType<BoolAttr>("npu.compress_weights")
+                     : nullptr;
+  return !flag || flag.getValue();
+}
+
 std::optional<WeightBlocks> matmulWeightBlocks(MatMulOp op,
                                                const rt::TargetDesc &t) {
-  if (!sparseWeightsEnabled(op))
+  if (!sparseWeightsEnabled(op) && !compressWeightsEnabled(op))
     return std::nullopt;
   MatmulShape s = matmulShape(op);
   if (s.w.size() != 2 || s.k == 0 || s.n == 0)
@@ -128,6 +137,7 @@ std::optional<WeightBlocks> matmulWeightBlocks(MatMulOp op,
   blocks.C = t.arrayCols;
   blocks.K = s.k;
   blocks.N = s.n;
+  blocks.skip = sparseWeightsEnabled(op);
   if (!blocks.analyze())
     return std::nullopt; // dense weights keep today's code exactly
   return blocks;
@@ -135,7 +145,8 @@ std::optional<WeightBlocks> matmulWeightBlocks(MatMulOp op,
 
 std::optional<WeightBlocks> convWeightBlocks(ConvOp op, const MacConv &g,
                                              const rt::TargetDesc &t) {
-  if (isDepthwise(g) || g.cin == 0 || g.cout == 0 || !sparseWeightsEnabled(op))
+  if (isDepthwise(g) || g.cin == 0 || g.cout == 0 ||
+      (!sparseWeightsEnabled(op) && !compressWeightsEnabled(op)))
     return std::nullopt;
   bool int8 = g.inBytes == 1;
   std::vector<uint8_t> raw;
@@ -162,6 +173,7 @@ std::optional<WeightBlocks> convWeightBlocks(ConvOp op, const MacConv &g,
   blocks.K = g.cin;
   blocks.N = g.cout;
   blocks.matrices = g.groups * taps;
+  blocks.skip = sparseWeightsEnabled(op);
   if (!blocks.analyze())
     return std::nullopt;
   return blocks;
@@ -173,6 +185,10 @@ SparseStep classifyWeightStep(const WeightBlocks &w, int64_t i, int64_t k0,
   int64_t nb0 = n0 / w.C, nb1 = ceilDiv(n0 + nt, w.C);
   int64_t total = (kb1 - kb0) * (nb1 - nb0);
   SparseStep step;
+  if (!w.skip) { // every tile issued dense
+    step.blocks = total;
+    return step;
+  }
   step.blocks = w.present(i, kb0, kb1, nb0, nb1);
   if (step.blocks == 0) {
     step.kind = SparseStep::Empty;
@@ -193,41 +209,78 @@ SparseStep classifyWeightStep(const WeightBlocks &w, int64_t i, int64_t k0,
   return step;
 }
 
-/// Appends the image of a sparse step to `image` at `step.imageOffset`:
-/// the mask (bit b = kb * NB + nb of the step's blocks, LSB first) then the
-/// present blocks, R x C row-major each, edges zero-padded (the layout the
-/// MAC array's sparse mode reads, rt::sparseMaskBytes).
-static void appendImage(const WeightBlocks &w, int64_t i, int64_t k0,
-                        int64_t kt, int64_t n0, int64_t nt, SparseStep &step,
-                        std::vector<uint8_t> &image) {
+/// Appends to `image` the block image of W_i[k0:k0+kt, n0:n0+nt] for
+/// i in [i0, i0 + planes): the mask (bit b = (plane * KB + kb) * NB + nb,
+/// LSB first) then the present blocks, R x C row-major each, edges
+/// zero-padded. For one plane it is the layout the MAC array's sparse mode
+/// reads (rt::sparseMaskBytes); for several, the image dma.expand expands
+/// (rt::ExpandGeometry). Returns its offset; its size is `bytes`.
+static int64_t appendImage(const WeightBlocks &w, int64_t i0, int64_t planes,
+                           int64_t k0, int64_t kt, int64_t n0, int64_t nt,
+                           std::vector<uint8_t> &image, int64_t &bytes) {
   int64_t R = w.R, C = w.C, eb = w.elemBytes;
-  step.imageOffset = int64_t(image.size());
+  int64_t offset = int64_t(image.size());
   int64_t kb0 = k0 / R, nb0 = n0 / C;
   int64_t KB = ceilDiv(kt, R), NB = ceilDiv(nt, C);
   size_t mask = image.size();
-  image.resize(mask + rt::sparseMaskBytes(uint64_t(KB * NB)), 0);
-  const uint8_t *matrix = w.bytes.data() + i * w.K * w.N * eb;
-  for (int64_t kb = 0; kb < KB; ++kb)
-    for (int64_t nb = 0; nb < NB; ++nb) {
-      if (!w.nonZero[size_t((i * w.kBlocks + kb0 + kb) * w.nBlocks + nb0 + nb)])
-        continue;
-      int64_t b = kb * NB + nb;
-      image[mask + size_t(b / 8)] |= uint8_t(1u << (b % 8));
-      size_t at = image.size();
-      image.resize(at + size_t(R * C * eb), 0);
-      int64_t rows = std::min(R, kt - kb * R), cols = std::min(C, nt - nb * C);
-      for (int64_t r = 0; r < rows; ++r)
-        std::memcpy(image.data() + at + r * C * eb,
-                    matrix + ((k0 + kb * R + r) * w.N + n0 + nb * C) * eb,
-                    size_t(cols * eb));
+  image.resize(mask + rt::sparseMaskBytes(uint64_t(planes * KB * NB)), 0);
+  for (int64_t p = 0; p < planes; ++p) {
+    int64_t i = i0 + p;
+    const uint8_t *matrix = w.bytes.data() + i * w.K * w.N * eb;
+    for (int64_t kb = 0; kb < KB; ++kb)
+      for (int64_t nb = 0; nb < NB; ++nb) {
+        if (!w.nonZero[size_t((i * w.kBlocks + kb0 + kb) * w.nBlocks + nb0 +
+                              nb)])
+          continue;
+        int64_t b = (p * KB + kb) * NB + nb;
+        image[mask + size_t(b / 8)] |= uint8_t(1u << (b % 8));
+        size_t at = image.size();
+        image.resize(at + size_t(R * C * eb), 0);
+        int64_t rows = std::min(R, kt - kb * R),
+                cols = std::min(C, nt - nb * C);
+        for (int64_t r = 0; r < rows; ++r)
+          std::memcpy(image.data() + at + r * C * eb,
+                      matrix + ((k0 + kb * R + r) * w.N + n0 + nb * C) * eb,
+                      size_t(cols * eb));
+      }
+  }
+  bytes = int64_t(image.size()) - offset;
+  return offset;
+}
+
+/// Appends W_i[k0:k0+kt, n0:n0+nt] for i in [i0, i0 + planes) for a dense
+/// step: its dma.expand image, or (`raw`) when every block is present its
+/// bytes as they are, [plane][kt][nt] row-major.
+static int64_t appendDense(const WeightBlocks &w, int64_t i0, int64_t planes,
+                           int64_t k0, int64_t kt, int64_t n0, int64_t nt,
+                           std::vector<uint8_t> &image, int64_t &bytes,
+                           bool &raw) {
+  int64_t kb0 = k0 / w.R, kb1 = ceilDiv(k0 + kt, w.R);
+  int64_t nb0 = n0 / w.C, nb1 = ceilDiv(n0 + nt, w.C);
+  raw = true;
+  for (int64_t p = 0; p < planes; ++p)
+    raw &= w.present(i0 + p, kb0, kb1, nb0, nb1) == (kb1 - kb0) * (nb1 - nb0);
+  if (!raw)
+    return appendImage(w, i0, planes, k0, kt, n0, nt, image, bytes);
+  int64_t eb = w.elemBytes, offset = int64_t(image.size());
+  for (int64_t p = 0; p < planes; ++p)
+    for (int64_t k = k0; k < k0 + kt; ++k) {
+      const uint8_t *row =
+          w.bytes.data() + (((i0 + p) * w.K + k) * w.N + n0) * eb;
+      image.insert(image.end(), row, row + nt * eb);
     }
-  assert(int64_t(image.size()) - step.imageOffset == step.imageBytes);
+  bytes = int64_t(image.size()) - offset;
+  return offset;
 }
 
 /// The plan over `matrices` x N tiles x K steps of (kTile, nTile): the
-/// all-zero mask first, then one image per sparse step in step order.
+/// all-zero mask first, then one image per sparse step in step order; with
+/// `compress`, also one dma.expand image per chunk whose steps are all
+/// dense (all its taps), else per dense step, so no step reads the dense
+/// weights.
 static SparseWeightPlan planSteps(const WeightBlocks &w, int64_t kTile,
-                                  int64_t nTile, int64_t matricesPerTile) {
+                                  int64_t nTile, int64_t matricesPerTile,
+                                  bool compress) {
   SparseWeightPlan plan;
   plan.kSteps = ceilDiv(w.K, kTile);
   plan.nTiles = ceilDiv(w.N, nTile);
@@ -242,6 +295,8 @@ static SparseWeightPlan planSteps(const WeightBlocks &w, int64_t kTile,
     dense.blocks = ceilDiv(kTile, w.R) * ceilDiv(nTile, w.C);
     plan.steps.assign(
         size_t(groups * plan.nTiles * plan.kSteps * matricesPerTile), dense);
+    plan.chunks.assign(size_t(groups * plan.nTiles * plan.kSteps),
+                       SparseChunk());
     return plan;
   }
   std::vector<uint8_t> image(size_t(plan.zeroMaskBytes), 0);
@@ -252,32 +307,85 @@ static SparseWeightPlan planSteps(const WeightBlocks &w, int64_t kTile,
       bool empty = true;
       for (int64_t ki = 0; ki < plan.kSteps; ++ki) {
         int64_t k0 = ki * kTile, kt = std::min(kTile, w.K - k0);
+        size_t first = plan.steps.size();
         for (int64_t tap = 0; tap < matricesPerTile; ++tap) {
           int64_t i = grp * matricesPerTile + tap;
           SparseStep step = classifyWeightStep(w, i, k0, kt, n0, nt);
           empty &= step.kind == SparseStep::Empty;
           if (step.kind == SparseStep::Sparse) {
             anyImage = true;
-            appendImage(w, i, k0, kt, n0, nt, step, image);
+            [[maybe_unused]] int64_t predicted = step.imageBytes;
+            step.imageOffset =
+                appendImage(w, i, 1, k0, kt, n0, nt, image, step.imageBytes);
+            assert(step.imageBytes == predicted && "the image's size moved");
           }
           plan.steps.push_back(step);
         }
+        SparseChunk chunk;
+        if (compress) {
+          auto steps =
+              MutableArrayRef<SparseStep>(plan.steps).drop_front(first);
+          if (llvm::all_of(steps, [](const SparseStep &st) {
+                return st.kind == SparseStep::Dense;
+              }))
+            chunk.expandOffset =
+                appendDense(w, grp * matricesPerTile, matricesPerTile, k0, kt,
+                            n0, nt, image, chunk.expandBytes, chunk.expandRaw);
+          else
+            for (auto [tap, st] : llvm::enumerate(steps))
+              if (st.kind == SparseStep::Dense)
+                st.expandOffset = appendDense(
+                    w, grp * matricesPerTile + int64_t(tap), 1, k0, kt, n0, nt,
+                    image, st.expandBytes, st.expandRaw);
+        }
+        plan.chunks.push_back(chunk);
       }
       anyEmptyTile |= empty;
     }
-  if (!anyImage && !anyEmptyTile)
+  plan.compressed = compress;
+  if (!compress && !anyImage && !anyEmptyTile)
     return plan; // only skipped and dense steps: no table
   plan.table = std::move(image);
   return plan;
 }
 
-SparseWeightPlan planSparseMatmul(const WeightBlocks &w, MatmulTiles tiles) {
-  return planSteps(w, tiles.k, tiles.n, 1);
+/// The compressed plan when the module allows it, every image fits one
+/// dma.expand (its 24-bit Bytes field) and its table is smaller than the
+/// dense weights plus the uncompressed plan's table; else the uncompressed
+/// plan.
+static SparseWeightPlan choosePlan(Operation *op, const WeightBlocks &w,
+                                   int64_t kTile, int64_t nTile,
+                                   int64_t matricesPerTile) {
+  SparseWeightPlan plain = planSteps(w, kTile, nTile, matricesPerTile, false);
+  if (!compressWeightsEnabled(op))
+    return plain;
+  SparseWeightPlan packed = planSteps(w, kTile, nTile, matricesPerTile, true);
+  constexpr int64_t kMaxImage = (int64_t(1) << 24) - 1;
+  bool fits = llvm::all_of(packed.chunks,
+                           [](const SparseChunk &c) {
+                             return c.expandBytes <= kMaxImage;
+                           }) &&
+              llvm::all_of(packed.steps, [](const SparseStep &st) {
+                return st.expandBytes <= kMaxImage;
+              });
+  if (fits && !packed.table.empty() &&
+      packed.table.size() < plain.table.size() + w.bytes.size())
+    return packed;
+  return plain;
 }
 
-SparseWeightPlan planSparseConv(const WeightBlocks &w, const MacConv &g,
-                                ConvTiles tiles) {
-  return planSteps(w, tiles.c, tiles.m, g.weightTaps);
+SparseWeightPlan planSparseMatmul(MatMulOp op, const WeightBlocks &w,
+                                  MatmulTiles tiles) {
+  // The dense W can be left out only when nothing else reads it.
+  auto constant = op.getRhs().getDefiningOp<ConstantOp>();
+  if (!constant || !constant->hasOneUse())
+    return planSteps(w, tiles.k, tiles.n, 1, false);
+  return choosePlan(op, w, tiles.k, tiles.n, 1);
+}
+
+SparseWeightPlan planSparseConv(ConvOp op, const WeightBlocks &w,
+                                const MacConv &g, ConvTiles tiles) {
+  return choosePlan(op, w, tiles.c, tiles.m, g.weightTaps);
 }
 
 ElementsAttr SparseWeightPlan::tableAttr(MLIRContext *context) const {
@@ -301,7 +409,7 @@ ElementsAttr sparseMatmulTable(MatMulOp op, const rt::TargetDesc &target) {
     tiles = {(*rec)[0], (*rec)[1], (*rec)[2]};
   if (tiles.m <= 0 || tiles.n <= 0 || tiles.k <= 0)
     return {};
-  return planSparseMatmul(*blocks, tiles).tableAttr(op.getContext());
+  return planSparseMatmul(op, *blocks, tiles).tableAttr(op.getContext());
 }
 
 ElementsAttr sparseConvTable(ConvOp op, const rt::TargetDesc &target) {
@@ -315,7 +423,35 @@ ElementsAttr sparseConvTable(ConvOp op, const rt::TargetDesc &target) {
   if (!blocks)
     return {};
   ConvTiles tiles{(*rec)[0], (*rec)[1], (*rec)[2], (*rec)[3]};
-  return planSparseConv(*blocks, g, tiles).tableAttr(op.getContext());
+  return planSparseConv(op, *blocks, g, tiles).tableAttr(op.getContext());
+}
+
+bool sparseConvCompressed(ConvOp op, const rt::TargetDesc &target) {
+  MacConv g;
+  if (!convGeometry(op, g) || isDepthwise(g))
+    return false;
+  auto rec = recordedTiles(op, {"oh", "ow", "m", "c"});
+  if (!rec || (*rec)[2] <= 0 || (*rec)[3] <= 0)
+    return false;
+  std::optional<WeightBlocks> blocks = convWeightBlocks(op, g, target);
+  if (!blocks)
+    return false;
+  ConvTiles tiles{(*rec)[0], (*rec)[1], (*rec)[2], (*rec)[3]};
+  return planSparseConv(op, *blocks, g, tiles).compressed;
+}
+
+bool sparseMatmulCompressed(MatMulOp op, const rt::TargetDesc &target) {
+  std::optional<WeightBlocks> blocks = matmulWeightBlocks(op, target);
+  if (!blocks)
+    return false;
+  MatmulShape s = matmulShape(op);
+  MatmulTiles tiles = chooseMatmulTiles(matmulTarget(op, target), s.m, s.n, s.k,
+                                        hasInt8Input(op), &*blocks);
+  if (auto rec = recordedTiles(op, {"m", "n", "k"}))
+    tiles = {(*rec)[0], (*rec)[1], (*rec)[2]};
+  if (tiles.m <= 0 || tiles.n <= 0 || tiles.k <= 0)
+    return false;
+  return planSparseMatmul(op, *blocks, tiles).compressed;
 }
 
 } // namespace npu::codegen

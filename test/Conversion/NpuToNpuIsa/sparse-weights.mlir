@@ -12,20 +12,27 @@
 // RUN: FileCheck %s < %t.isa
 // RUN: sed 's/MT/8/' %t.tiled | npu-opt --npu-plan-memory --npu-convert-to-isa > %t.empty.isa
 // RUN: FileCheck %s --check-prefix=EMPTY < %t.empty.isa
-// RUN: sed -e 's/MT/16/' -e 's/module attributes {/module attributes {npu.sparse_weights = false, /' %t.tiled \
+// RUN: sed -e 's/MT/16/' -e 's/module attributes {/module attributes {npu.compress_weights = false, npu.sparse_weights = false, /' %t.tiled \
 // RUN:   | npu-opt --npu-plan-memory --npu-convert-to-isa > %t.dense.isa
 // RUN: FileCheck %s --check-prefix=DENSE < %t.dense.isa
+// RUN: sed -e 's/MT/16/' -e 's/module attributes {/module attributes {npu.sparse_weights = false, /' %t.tiled \
+// RUN:   | npu-opt --npu-plan-memory --npu-convert-to-isa > %t.expand.isa
+// RUN: FileCheck %s --check-prefix=EXPAND < %t.expand.isa
 //
-// The three programs on the emulator: the same bits.
+// The four programs on the emulator: the same bits.
 // RUN: npu-translate --npu-isa-to-npubin %t.isa -o %t.sparse.npubin
 // RUN: npu-translate --npu-isa-to-npubin %t.empty.isa -o %t.empty.npubin
 // RUN: npu-translate --npu-isa-to-npubin %t.dense.isa -o %t.dense.npubin
+// RUN: npu-translate --npu-isa-to-npubin %t.expand.isa -o %t.expand.npubin
 // RUN: npu-build-example --random-f32=%t.a.npy --shape=8x16 --seed=5
 // RUN: npu-build-example --random-f32=%t.x.npy --shape=1x8x4x4 --seed=6
-// RUN: rm -rf %t.s %t.e %t.d
+// RUN: rm -rf %t.s %t.e %t.d %t.x
 // RUN: npu-run %t.sparse.npubin --target=npu-v1-small --input=a=%t.a.npy --input=x=%t.x.npy --output-dir=%t.s > /dev/null
 // RUN: npu-run %t.empty.npubin --target=npu-v1-small --input=a=%t.a.npy --input=x=%t.x.npy --output-dir=%t.e > /dev/null
 // RUN: npu-run %t.dense.npubin --target=npu-v1-small --input=a=%t.a.npy --input=x=%t.x.npy --output-dir=%t.d > /dev/null
+// RUN: npu-run %t.expand.npubin --target=npu-v1-small --input=a=%t.a.npy --input=x=%t.x.npy --output-dir=%t.x > /dev/null
+// RUN: cmp %t.x/y.npy %t.d/y.npy
+// RUN: cmp %t.x/z.npy %t.d/z.npy
 // RUN: cmp %t.s/y.npy %t.d/y.npy
 // RUN: cmp %t.s/z.npy %t.d/z.npy
 // RUN: cmp %t.e/z.npy %t.d/z.npy
@@ -74,11 +81,29 @@
 // EMPTY-NEXT: npu_isa.dma_store
 
 // Tests the dense twin: no block-sparse matmul, no weight_blocks note.
-// DENSE: module attributes {npu.sparse_weights = false
+// DENSE: module attributes {npu.compress_weights = false, npu.sparse_weights = false
 // DENSE-NOT: {{, sparse,|weight_blocks}}
 // DENSE: npu_isa.layer "conv"
 // DENSE-NOT: {{, sparse,|weight_blocks}}
 // DENSE: npu_isa.sync "compute" {pop_next, push_prev}
+// DENSE-NOT: dma_expand
+
+// Tests every tile issued dense but the weights stored compressed
+// (docs/codegen.md, "Compressed weights"): each matmul step's W expanded
+// from its image, a 16-byte mask and the present 8x8 FP32 tiles (272 bytes
+// for step 0's one tile; 16, the mask alone, for the all-zero ones), then
+// a dense matmul; the convolution's chunk likewise (two taps as planes:
+// the mask and tap 0's one present tile).
+// EXPAND-LABEL: npu_isa.layer "matmul" op "matmul" {{.*}}weight_blocks = {nonzero = 1 : i64, skipped = 0 : i64, total = 8 : i64}
+// EXPAND-NEXT: npu_isa.dma_load sram 0, dram 0
+// EXPAND-NEXT: npu_isa.dma_expand sram [[W0:[0-9]+]], dram {{[0-9]+}} {bytes = 272 : i64, {{.*}}sizes = array<i64: 16, 8, 1, 1>, sram_strides = array<i64: 4, 64, 0, 0>}
+// EXPAND-NEXT: npu_isa.matmul a 0, w [[W0]], acc 0 {{.*}}k = 8
+// EXPAND-NEXT: npu_isa.dma_load
+// EXPAND-NEXT: npu_isa.dma_expand {{.*}}bytes = 16 : i64
+// EXPAND-NOT: sparse,
+// EXPAND-LABEL: npu_isa.layer "conv"
+// EXPAND: npu_isa.dma_expand {{.*}}bytes = 272 : i64, {{.*}}sizes = array<i64: 16, 8, 2, 1>, sram_strides = array<i64: 4, 64, 512, 0>}
+// EXPAND-NOT: sparse,
 
 func.func @main(%a: tensor<8x16xf32> {npu.name = "a"}, %x: tensor<1x8x4x4xf32> {npu.name = "x"}) -> (tensor<8x32xf32> {npu.name = "y"}, tensor<1x16x4x3xf32> {npu.name = "z"}) {
   %w = npu.constant dense<[

@@ -313,6 +313,141 @@ TEST(Emulator, SparseMatmulSkipsZeroBlocks) {
   EXPECT_EQ(emu.stats().unitBusy[unsigned(Unit::Mac)], 2u * (16 + 8) + 32);
 }
 
+/// A dense box of `planes` x `rows` x `cols` elements of `eb` bytes whose
+/// R x C blocks (16 x 16 on npu-v1) are random where `present(b)` and zero
+/// elsewhere, b numbered as dma.expand numbers them; and its image, packed
+/// here by hand from the documented layout.
+struct BlockBox {
+  std::vector<uint8_t> dense, image;
+};
+BlockBox makeBlockBox(int planes, int rows, int cols, int eb,
+                      const std::function<bool(int)> &present, unsigned seed) {
+  const int R = 16, C = 16;
+  int KB = (rows + R - 1) / R, NB = (cols + C - 1) / C;
+  BlockBox box;
+  box.dense.assign(size_t(planes * rows * cols * eb), 0);
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<int> byte(1, 255); // never a zero block
+  int blocks = planes * KB * NB;
+  box.image.assign(size_t(((blocks + 7) / 8 + 15) / 16 * 16), 0);
+  for (int p = 0, b = 0; p < planes; ++p)
+    for (int kb = 0; kb < KB; ++kb)
+      for (int nb = 0; nb < NB; ++nb, ++b) {
+        if (!present(b))
+          continue;
+        box.image[size_t(b / 8)] |= uint8_t(1 << (b % 8));
+        size_t at = box.image.size();
+        box.image.resize(at + size_t(R * C * eb), 0); // edges stay zero
+        for (int r = 0; r < R && kb * R + r < rows; ++r)
+          for (int c = 0; c < C && nb * C + c < cols; ++c)
+            for (int i = 0; i < eb; ++i) {
+              uint8_t v = uint8_t(byte(rng));
+              box.dense[size_t(
+                  ((p * rows + kb * R + r) * cols + nb * C + c) * eb + i)] = v;
+              box.image[at + size_t((r * C + c) * eb + i)] = v;
+            }
+      }
+  return box;
+}
+
+// Tests dma.expand (ISA v3) bit-exact against dma.load of the dense box:
+// INT8 and FP32 boxes with partial edge blocks on both axes, two planes, a
+// strided scratchpad destination pre-filled with garbage (absent blocks must
+// be written as zeros), a hand-made bitmap; compressBlocks packs the same
+// image; only the image counts as DRAM traffic and energy, and its cycles
+// are one contiguous run (dmaExpandCycles).
+TEST(Emulator, DmaExpandEqualsTheDenseLoad) {
+  for (int eb : {1, 4}) {
+    SCOPED_TRACE(eb);
+    const int planes = 2, rows = 35, cols = 40; // 3 x 3 blocks per plane
+    // Blocks 0, 2, 4, 8 (the corner, partial both ways), 10, 13 and 17.
+    auto present = [](int b) {
+      return b == 0 || b == 2 || b == 4 || b == 8 || b == 10 || b == 13 ||
+             b == 17;
+    };
+    BlockBox box = makeBlockBox(planes, rows, cols, eb, present, 11 + eb);
+    ASSERT_EQ(box.image.size(), 16u + 7 * 256 * eb);
+    EXPECT_EQ(box.image[0], 0x15); // 0, 2, 4
+    EXPECT_EQ(box.image[1], 0x25); // 8, 10, 13
+    EXPECT_EQ(box.image[2], 0x02); // 17
+
+    ProgramBuilder b(v1());
+    uint16_t layer = b.addLayer("w", "Conv");
+    // Scratchpad rows 64 bytes apart, planes 4096 apart: both boxes.
+    int64_t rowStride = 64 * eb, planeStride = 4096 * eb;
+    Strides4 sramStrides = {uint32_t(eb), uint32_t(rowStride),
+                            uint32_t(planeStride), 0};
+    uint16_t dense = b.addDma(makeDmaDesc(
+        uint8_t(eb), {cols, rows, planes, 1},
+        {uint32_t(eb), uint32_t(eb * cols), uint32_t(eb * cols * rows), 0},
+        sramStrides));
+    bin::DmaDesc expandDesc = makeDmaDesc(uint8_t(eb), {cols, rows, planes, 1},
+                                          {0, 0, 0, 0}, sramStrides);
+    uint16_t expand = b.addDma(expandDesc);
+    EXPECT_EQ(compressBlocks(expandDesc, 16, 16, box.dense.data()), box.image);
+    uint32_t denseAt = b.addConstant(box.dense.data(), box.dense.size());
+    uint32_t imageAt = b.addConstant(box.image.data(), box.image.size());
+    b.setDramSize(imageAt + box.image.size());
+    uint32_t a = 0, c = uint32_t(2 * planeStride);
+    b.emit(makeDmaLoad(dense, a, denseAt, layer));
+    b.emit(
+        makeDmaExpand(expand, c, imageAt, uint32_t(box.image.size()), layer));
+    ProgramRun r = runProgram(b, {}, [&](Emulator &emu) {
+      std::memset(emu.scratchpad().data(), 0xAB, size_t(4 * planeStride));
+    });
+    ASSERT_TRUE(r.ok) << r.error;
+    Emulator &emu = *r.emu;
+    for (int p = 0; p < planes; ++p)
+      for (int row = 0; row < rows; ++row) {
+        size_t at = size_t(p * planeStride + row * rowStride);
+        ASSERT_EQ(get<uint8_t>(emu.scratchpad(), c + at, size_t(cols * eb)),
+                  get<uint8_t>(emu.scratchpad(), a + at, size_t(cols * eb)))
+            << "plane " << p << " row " << row;
+      }
+    // Past the box's columns nothing was written.
+    EXPECT_EQ(get<uint8_t>(emu.scratchpad(), c + cols * eb, 1)[0], 0xAB);
+    const RunStats &s = emu.stats();
+    EXPECT_EQ(s.dramReadBytes, box.dense.size() + box.image.size());
+    EXPECT_EQ(s.sramWriteBytes, 2 * box.dense.size());
+    EXPECT_EQ(s.layers[0].weightBytes, box.dense.size() + box.image.size());
+    EXPECT_EQ(dmaExpandCycles(v1(), box.image.size()),
+              64 + (box.image.size() + 15) / 16);
+    EXPECT_EQ(s.unitBusy[unsigned(Unit::DmaLoad)],
+              dmaCommandCycles(v1(), r.exe->dma(dense)) +
+                  dmaExpandCycles(v1(), box.image.size()));
+    // The static model counts the same bytes, and what the layer stores.
+    std::vector<LayerEstimate> est = estimateLayers(*r.exe);
+    EXPECT_EQ(est[0].dramReadBytes, box.dense.size() + box.image.size());
+    EXPECT_EQ(est[0].constantBytes, box.dense.size() + box.image.size());
+  }
+}
+
+// Tests that an image overwritten at run time (a store of 0xFF bytes over
+// its mask, ordered before the expand by tokens) stops the run with one
+// error, not an out-of-bounds read.
+TEST(Emulator, DmaExpandRefusesAnImageChangedAtRunTime) {
+  BlockBox box = makeBlockBox(
+      1, 16, 32, 1, [](int b) { return b == 1; }, 5);
+  ProgramBuilder b(v1());
+  uint16_t expand =
+      b.addDma(makeDmaDesc(1, {32, 16, 1, 1}, {0, 0, 0, 0}, {1, 32, 0, 0}));
+  uint16_t mask = b.addDma(makeDma2D(1, 1, 16, 16, 16));
+  uint32_t imageAt = b.addConstant(box.image.data(), box.image.size());
+  b.setDramSize(imageAt + box.image.size());
+  b.emit(
+      withDeps(makeDmaStore(mask, 4096, imageAt), false, false, true, false));
+  b.emit(withDeps(makeSync(Queue::Compute), false, true, true, false));
+  b.emit(withDeps(makeDmaExpand(expand, 0, imageAt, uint32_t(box.image.size())),
+                  false, true, false, false));
+  ProgramRun r = runProgram(b, {}, [](Emulator &emu) {
+    std::memset(emu.scratchpad().data() + 4096, 0xFF, 16);
+  });
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.error.find("dma.expand: the block mask at DRAM"),
+            std::string::npos)
+      << r.error;
+}
+
 // Tests a tiled 64x64x64 INT8 matmul with double-buffered W tiles and output
 // buffers (load/compute/store overlapping through dependence tokens; the
 // program is python-free-examples/hand-built/TiledMatmul.h). The result

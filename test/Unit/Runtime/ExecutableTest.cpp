@@ -197,6 +197,72 @@ TEST(Executable, BadInstructionsAreRefused) {
             "pc 0: dma.store with a padded descriptor");
 }
 
+// Tests that every field of a dma.expand (ISA v3) is checked against the
+// image it names: the descriptor, the image inside the constant segment,
+// no shorter than its mask, no mask bit past the box's blocks, and its size
+// what the mask says. One line each, and never a read past the file.
+TEST(Executable, BadExpandFieldsAreRefused) {
+  // A 32 x 32 INT8 box: 2 x 2 blocks, 16-byte mask; blocks 0 and 3 present.
+  std::vector<uint8_t> image(16 + 2 * 256, 7);
+  std::fill(image.begin(), image.begin() + 16, 0);
+  image[0] = 0x09;
+  auto build = [&](uint32_t bytes, int64_t dramDelta, uint8_t maskByte,
+                   bin::DmaDesc desc, uint16_t descIndex = 0) {
+    ProgramBuilder b(v1());
+    b.addDma(desc);
+    std::vector<uint8_t> img = image;
+    img[0] = maskByte;
+    uint32_t at = b.addConstant(img.data(), img.size());
+    b.setDramSize(at + img.size() + 4096);
+    b.emit(
+        makeDmaExpand(descIndex, 0, uint32_t(int64_t(at) + dramDelta), bytes));
+    return b.finish();
+  };
+  bin::DmaDesc good =
+      makeDmaDesc(1, {32, 32, 1, 1}, {0, 0, 0, 0}, {1, 32, 0, 0});
+  uint32_t size = uint32_t(image.size());
+  EXPECT_EQ(loadError(build(size, 0, 0x09, good)), "");
+  EXPECT_EQ(loadError(build(size, 0, 0x09, good, 1)),
+            "pc 0: DMA descriptor out of range");
+  EXPECT_EQ(loadError(build(size - 256, 0, 0x09, good)),
+            "pc 0: dma.expand image of 272 bytes; its mask has 2 blocks (528 "
+            "bytes)");
+  EXPECT_EQ(loadError(build(size, 0, 0x01, good)),
+            "pc 0: dma.expand image of 528 bytes; its mask has 1 blocks (272 "
+            "bytes)");
+  EXPECT_EQ(loadError(build(size, 0, 0x19, good)),
+            "pc 0: dma.expand block mask sets bits past its 4 blocks");
+  EXPECT_EQ(loadError(build(8, 0, 0x09, good)),
+            "pc 0: dma.expand image of 8 bytes is shorter than its 16-byte "
+            "block mask");
+  // Past the constant segment (the DRAM behind it is not compile-time data),
+  // and a size that would run past the end of the file.
+  EXPECT_EQ(loadError(build(size, 64, 0x09, good)),
+            "pc 0: dma.expand image [64, +528) is not inside the constant "
+            "segment");
+  EXPECT_NE(loadError(build(0xFFFFFF, 0, 0x09, good))
+                .find("is not inside the constant segment"),
+            std::string::npos);
+  EXPECT_EQ(loadError(build(
+                size, 0, 0x09,
+                makeDmaDesc(1, {32, 32, 1, 1}, {1, 32, 0, 0}, {1, 32, 0, 0}))),
+            "pc 0: dma.expand with padding or DRAM strides");
+  EXPECT_EQ(loadError(build(size, 0, 0x09,
+                            makeDmaDesc(1, {32, 32, 1, 1}, {0, 0, 0, 0},
+                                        {1, 34, 0, 0}, {1, 1, 0, 0}))),
+            "pc 0: dma.expand with padding or DRAM strides");
+  EXPECT_EQ(loadError(build(
+                size, 0, 0x09,
+                makeDmaDesc(3, {32, 32, 1, 1}, {0, 0, 0, 0}, {3, 96, 0, 0}))),
+            "pc 0: dma.expand descriptor element size 3");
+  // 4 x 65535 x 65535 bytes: more than npu-v1's 512 KiB scratchpad.
+  EXPECT_EQ(loadError(build(size, 0, 0x09,
+                            makeDmaDesc(4, {65535, 65535, 1, 1}, {0, 0, 0, 0},
+                                        {4, 262140, 0, 0}))),
+            "pc 0: dma.expand box of 17179344900 bytes is larger than the "
+            "scratchpad");
+}
+
 // Tests the .npy reader and writer round trip and their refusals.
 TEST(Npy, RoundTripAndRefusals) {
   float data[6] = {1, 2, 3, 4, 5, 6};

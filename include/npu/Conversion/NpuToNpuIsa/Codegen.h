@@ -302,6 +302,10 @@ MatmulTiles chooseMatmulTiles(const rt::TargetDesc &t, int64_t M, int64_t N,
 struct WeightBlocks {
   int64_t R = 0, C = 0, K = 0, N = 0, kBlocks = 0, nBlocks = 0;
   int64_t matrices = 1, elemBytes = 4;
+  /// Zero tiles are skipped and partly zero steps run block-sparse; false
+  /// under --sparse-weights=false, where every tile is issued dense and the
+  /// blocks only serve compressed storage (dma.expand).
+  bool skip = true;
   std::vector<uint8_t> bytes; ///< [matrices][K][N]
   /// Bit (i * kBlocks + kb) * nBlocks + nb: block (kb, nb) of W_i holds a
   /// non-zero element.
@@ -330,9 +334,23 @@ std::optional<WeightBlocks> convWeightBlocks(ConvOp op, const MacConv &g,
 /// `imageBytes` at `imageOffset` of the op's `sparse_w` table: the block
 /// mask, rt::sparseMaskBytes, then the present R x C blocks), or Dense
 /// (`blocks` is the step's whole tile count).
+/// In a compressed plan a Dense step of a chunk that is not all dense has
+/// its own dma.expand image: `expandBytes` at `expandOffset` of the table
+/// (`expandRaw`: every block present, so stored as is, row-major, and
+/// loaded by a plain dma.load: a mask would only add bytes).
 struct SparseStep {
   enum Kind { Dense, Sparse, Empty } kind = Dense;
   int64_t blocks = 0, imageOffset = -1, imageBytes = 0;
+  int64_t expandOffset = -1, expandBytes = 0;
+  bool expandRaw = false;
+};
+/// One K step of an output tile over all its taps (a matmul's: its one
+/// step). In a compressed plan, a chunk whose steps are all Dense loads
+/// them with one dma.expand of the `expandBytes` image at `expandOffset`
+/// (the taps its planes; `expandRaw` as for a step).
+struct SparseChunk {
+  int64_t expandOffset = -1, expandBytes = 0;
+  bool expandRaw = false;
 };
 /// Classifies one step; k0 and n0 are multiples of R and C (tiles are).
 SparseStep classifyWeightStep(const WeightBlocks &w, int64_t i, int64_t k0,
@@ -345,18 +363,32 @@ SparseStep classifyWeightStep(const WeightBlocks &w, int64_t i, int64_t k0,
 /// matmul, steps[ni * kSteps + ki]; for a convolution, steps[((grp *
 /// nTiles + mi) * kSteps + ci) * taps + tap]. `table` is empty when no
 /// step needs it.
+/// `compressed`: every step that is not Empty reads the table (images for
+/// dma.expand or the sparse mode), never the dense weights, which the DRAM
+/// plan then leaves out of the executable; chosen when the table is smaller
+/// than the dense weights and the uncompressed table
+/// (`npu.compress_weights = false`, npu-compile --compress-weights=false,
+/// never). chunks[(grp * nTiles + ni) * kSteps + ki].
 struct SparseWeightPlan {
   int64_t kSteps = 0, nTiles = 0, taps = 1, zeroMaskBytes = 0;
+  bool compressed = false;
   SmallVector<SparseStep> steps;
+  SmallVector<SparseChunk> chunks;
   std::vector<uint8_t> table;
   /// The table as an i8 constant (null when empty).
   ElementsAttr tableAttr(MLIRContext *context) const;
 };
-/// A matmul's plan for `tiles` (m, n, k).
-SparseWeightPlan planSparseMatmul(const WeightBlocks &w, MatmulTiles tiles);
+/// A matmul's plan for `tiles` (m, n, k); compressed only when its W is a
+/// constant it alone reads.
+SparseWeightPlan planSparseMatmul(MatMulOp op, const WeightBlocks &w,
+                                  MatmulTiles tiles);
 /// A convolution pass's plan for `tiles` (its m and c).
-SparseWeightPlan planSparseConv(const WeightBlocks &w, const MacConv &g,
-                                ConvTiles tiles);
+SparseWeightPlan planSparseConv(ConvOp op, const WeightBlocks &w,
+                                const MacConv &g, ConvTiles tiles);
+/// Whether the op's plan for its recorded tiles is compressed: the DRAM
+/// plan then stores no dense copy of its weights.
+bool sparseConvCompressed(ConvOp op, const rt::TargetDesc &target);
+bool sparseMatmulCompressed(MatMulOp op, const rt::TargetDesc &target);
 
 /// The `sparse_w` constant table of a matmul for its recorded (else
 /// chosen) tiles, or null.

@@ -11,7 +11,10 @@
 //                (operand types -> result types), "tiles" (elements),
 //                "macs", "dram_read_bytes", "dram_write_bytes",
 //                "weight_read_bytes" (of the reads, those of constants:
-//                weights, their block-sparse images, tables), for
+//                weights, their block-sparse images, tables; moved, so
+//                compressed where dma.expand reads them),
+//                "weight_bytes_stored" (the constant bytes those reads
+//                cover, each once: the layer's weights as stored), for
 //                layers with zero weight tiles "weight_density" (non-zero
 //                MAC weight tiles / all) and "mac_blocks_skipped" (weight
 //                tile-steps of the dense schedule not issued), "cycles",

@@ -73,6 +73,9 @@ struct LayerStats {
   uint64_t cycles = 0;
   uint64_t macs = 0;      ///< Executed MACs.
   uint64_t dramBytes = 0; ///< Read plus written.
+  /// Of the bytes read, those from the constant segment (weights, their
+  /// block images, tables): what dma.load or dma.expand moved, compressed.
+  uint64_t weightBytes = 0;
   double energyPj = 0;
 };
 
@@ -159,6 +162,8 @@ private:
   bool runHostSegment(const SegmentSpec &seg, uint64_t start, bool handoff,
                       uint64_t &end, std::string &error);
   void finishStats();
+  /// [lo, hi) lies in the executable's constant segment.
+  bool inConstants(int64_t lo, int64_t hi) const;
 
   const Executable &exe_;
   const TargetDesc &target_;

@@ -81,6 +81,10 @@ struct HostOpSpec {
   std::vector<Operand> inputs, outputs;
 };
 
+/// The DRAM bytes a dma.load or dma.store of `d` at `dram` touches: from
+/// `dram` to its last element (empty for an empty box).
+DramRange dmaRange(const bin::DmaDesc &d, uint64_t dram);
+
 /// One step of the program (bin::Segment, verified): a range of NPU
 /// instructions or one host op, with the DRAM bytes it reads and writes
 /// (sorted, disjoint ranges), from which the timing model derives what it
@@ -226,6 +230,9 @@ Instruction makeDmaLoad(uint16_t desc, uint32_t sram, uint32_t dram,
                         uint32_t layer = kNoLayer);
 Instruction makeDmaStore(uint16_t desc, uint32_t sram, uint32_t dram,
                          uint32_t layer = kNoLayer);
+/// A `dma.expand` of the `bytes`-byte block image at `dram` (ISA v3).
+Instruction makeDmaExpand(uint16_t desc, uint32_t sram, uint32_t dram,
+                          uint32_t bytes, uint32_t layer = kNoLayer);
 Instruction makeMatmul(uint16_t desc, uint32_t a, uint32_t w, uint32_t acc,
                        bool fp32, bool accumulate, bool sparse,
                        uint32_t layer = kNoLayer);
@@ -245,6 +252,38 @@ Instruction withDeps(Instruction insn, bool popPrev, bool popNext,
 inline uint64_t sparseMaskBytes(uint64_t weightTiles) {
   return ((weightTiles + 7) / 8 + 15) / 16 * 16;
 }
+
+/// How `dma.expand` cuts its descriptor's box (sizes[0] columns by sizes[1]
+/// rows, sizes[2] x sizes[3] such planes) into R x C tiles (the target's
+/// array_rows x array_cols): `rowBlocks` = ceil(rows / R) by `colBlocks` =
+/// ceil(columns / C) per plane, block b = (plane * rowBlocks + kb) *
+/// colBlocks + nb. The image at the instruction's Dram is the mask
+/// (sparseMaskBytes(blocks) bytes, bit b of byte b / 8: present) followed by
+/// the present blocks in order, `blockBytes` each (R x C elements
+/// row-major, zero past the box's edges): the block-sparse W layout, plane
+/// after plane.
+struct ExpandGeometry {
+  uint64_t rowBlocks = 0, colBlocks = 0, planes = 0;
+  uint64_t blocks = 0, maskBytes = 0, blockBytes = 0;
+  /// The image's size when `present` blocks are present.
+  uint64_t imageBytes(uint64_t present) const {
+    return maskBytes + present * blockBytes;
+  }
+};
+ExpandGeometry expandGeometry(const bin::DmaDesc &desc, uint32_t rows,
+                              uint32_t cols);
+
+/// The present blocks of a mask of `geometry` (`mask` holds
+/// geometry.maskBytes bytes), or nullopt when a bit past the last block is
+/// set.
+std::optional<uint64_t> countPresentBlocks(const ExpandGeometry &geometry,
+                                           const uint8_t *mask);
+
+/// Compresses `dense`, the box of `desc` stored densely (row-major planes,
+/// `desc.elem_bytes()` per element), into its dma.expand image for R x C
+/// blocks: blocks whose bytes are all zero are left out.
+std::vector<uint8_t> compressBlocks(const bin::DmaDesc &desc, uint32_t rows,
+                                    uint32_t cols, const uint8_t *dense);
 
 } // namespace npu::rt
 

@@ -36,6 +36,10 @@ Unit unitOf(Opcode op);
 uint64_t dmaCycles(const TargetDesc &t, uint64_t commands, uint64_t runs,
                    uint64_t runBytes);
 
+/// One dma.expand of a `bytes`-byte block image: one command reading the
+/// image as one contiguous run (the expander writes the scratchpad as the
+/// bytes arrive; only the image crosses DRAM).
+uint64_t dmaExpandCycles(const TargetDesc &t, uint64_t bytes);
 /// One DMA command: dmaCycles of its runs (contiguous rows of its innermost
 /// dimension when the DRAM side is dense there, else single elements).
 uint64_t dmaCommandCycles(const TargetDesc &t, const bin::DmaDesc &d);
@@ -207,6 +211,10 @@ struct LayerEstimate {
   /// Of dramReadBytes, those of loads from the constant segment (weights,
   /// their block-sparse images and the ops' constant tables).
   uint64_t constantReadBytes = 0;
+  /// The constant bytes those loads cover (each counted once): the layer's
+  /// weights as the executable stores them, compressed where dma.expand
+  /// reads them. (A dense load counts its box's hull in DRAM.)
+  uint64_t constantBytes = 0;
   uint64_t loadCycles = 0, computeCycles = 0, storeCycles = 0;
   uint64_t instructions = 0;
 };

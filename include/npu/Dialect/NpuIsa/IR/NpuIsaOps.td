@@ -202,6 +202,26 @@ def NpuIsa_DmaLoadOp : NpuIsa_Insn<"dma_load", DmaArgs> {
   let assemblyFormat = "`sram` $sram `,` `dram` $dram attr-dict";
 }
 
+def NpuIsa_DmaExpandOp : NpuIsa_Insn<"dma_expand", !con(DmaArgs,
+    (ins ConfinedAttr<I64Attr, [IntNonNegative]>:$bytes))> {
+  let summary = "A compressed weight image, expanded into the scratchpad (`dma.expand`)";
+  let description = [{
+    Reads the `bytes`-byte block image at `dram` (the MAC array's R x C
+    weight tiles of each plane of the box: their bit mask, then the present
+    tiles; docs/npu-architecture.md, "dma.expand") and writes the dense box
+    `sizes` at `sram` with `sram_strides`, absent tiles as zeros. No
+    padding; `dram_strides` are all 0 (the image is contiguous).
+
+    ```mlir
+    npu_isa.dma_expand sram 8192, dram 65536 {bytes = 528 : i64,
+      elem_bytes = 1 : i64, sizes = array<i64: 32, 32, 1, 1>,
+      dram_strides = array<i64: 0, 0, 0, 0>,
+      sram_strides = array<i64: 1, 32, 0, 0>, push_next}
+    ```
+  }];
+  let assemblyFormat = "`sram` $sram `,` `dram` $dram attr-dict";
+}
+
 def NpuIsa_DmaStoreOp : NpuIsa_Insn<"dma_store", DmaArgs> {
   let summary = "Scratchpad to DRAM, 4-D strided (`dma.store`)";
   let description = [{
