@@ -1177,7 +1177,11 @@ template <uint8_t Func>
   auto *fd = reinterpret_cast<float *>(d);
   auto *fa = reinterpret_cast<const float *>(a);
   auto *fb = reinterpret_cast<const float *>(b);
-  __m256 scalar = _mm256_set1_ps(loadF32(b));
+  // The scalar is read only when there is a lane to apply it to: a row of
+  // no elements reads nothing (its operands' bounds were checked for the
+  // elements the instruction touches, which are none).
+  __m256 scalar =
+      bScalar && n >= 8 ? _mm256_set1_ps(loadF32(b)) : _mm256_setzero_ps();
   int64_t i = 0;
   for (; i + 8 <= n; i += 8) {
     __m256 x = _mm256_loadu_ps(fa + i);

@@ -603,6 +603,30 @@ TEST(Emulator, BinaryBroadcastAndTiming) {
   EXPECT_EQ(emu.stats().laneOpsFp32, 2u * C * P);
 }
 
+// Tests that a vec.binary of no elements (dims[0] = 0) reads nothing, even
+// with an operand whose row stride would put later rows far outside the
+// scratchpad: the bounds are checked for the elements touched, none. The
+// loader fuzzer found the AVX2 row path reading the broadcast scalar of
+// every row first (a segfault).
+TEST(Emulator, EmptyBinaryReadsNothing) {
+  ProgramBuilder b(v1());
+  b.setDramSize(64);
+  uint16_t v = b.addVector(makeVectorDesc(
+      {0, 4, 1, 1}, bin::ElementType::F32, {1, 16, 0, 0},
+      bin::ElementType::F32, {0, 1 << 28, 0, 0}, bin::ElementType::F32,
+      {1, 16, 0, 0}));
+  b.emit(makeVector(Opcode::VecBinary, v, vecfunc::VecBinary_Add, 0, 0, 2560));
+  std::string error;
+  auto exe = Executable::load(b.finish(), nullptr, error);
+  ASSERT_TRUE(exe) << error;
+  Emulator emu(*exe);
+  ASSERT_TRUE(emu.prepare(error)) << error;
+  put(emu.scratchpad(), 2560, std::vector<float>(64, 7.0f));
+  ASSERT_TRUE(emu.run(error)) << error;
+  EXPECT_EQ(get<float>(emu.scratchpad(), 2560, 64),
+            std::vector<float>(64, 7.0f));
+}
+
 // Tests integer vec.binary on INT8, UINT8 and INT32: computed exactly and
 // wrapped to the element width (ONNX's integer Add/Sub/Mul overflow as
 // NumPy's do), division truncating toward zero and 0 for a zero divisor;
