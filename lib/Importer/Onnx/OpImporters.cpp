@@ -781,6 +781,12 @@ template <typename OpT> LogicalResult importBinary(NodeContext &ctx) {
   return success();
 }
 
+LogicalResult importWhere(NodeContext &ctx) {
+  ctx.setResult(0, WhereOp::create(ctx.b, ctx.loc, ctx.resultType(0),
+                                   ctx.input(0), ctx.input(1), ctx.input(2)));
+  return success();
+}
+
 LogicalResult importRelu(NodeContext &ctx) {
   ctx.setResult(0, ClampOp::create(ctx.b, ctx.loc, ctx.resultType(0),
                                    ctx.input(0), ctx.b.getF32FloatAttr(0.0f),
@@ -1364,6 +1370,16 @@ static const llvm::StringMap<OpImporterFn> &opImporters() {
       {"Mul", importBinary<MulOp>},
       {"Div", importBinary<DivOp>},
       {"Pow", importBinary<PowOp>},
+      {"Equal", importBinary<EqualOp>},
+      {"Greater", importBinary<GreaterOp>},
+      {"GreaterOrEqual", importBinary<GreaterOrEqualOp>},
+      {"Less", importBinary<LessOp>},
+      {"LessOrEqual", importBinary<LessOrEqualOp>},
+      {"And", importBinary<AndOp>},
+      {"Or", importBinary<OrOp>},
+      {"Xor", importBinary<XorOp>},
+      {"Not", importUnary<NotOp>},
+      {"Where", importWhere},
       {"Sum", importVariadic<AddOp>},
       {"Mean", importMean},
       {"LogSoftmax", importLogSoftmax},
