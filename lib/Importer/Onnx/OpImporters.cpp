@@ -959,6 +959,23 @@ LogicalResult importCast(NodeContext &ctx) {
     ctx.setResult(0, CastOp::create(ctx.b, ctx.loc, ctx.resultType(0), c));
     return success();
   }
+  // BOOL to FP32 or INT32 (a mask made a multiplier): Where(x, 1, 0), the
+  // vector unit's select of two scalar constants.
+  RankedTensorType out = ctx.resultType(0);
+  Type elem = out.getElementType();
+  if (ctx.inputType(0).getElementType().isSignlessInteger(1) &&
+      (elem.isF32() || elem.isSignlessInteger(32))) {
+    auto scalar = RankedTensorType::get({}, elem);
+    auto splat = [&](int64_t v) -> Value {
+      Attribute a = elem.isF32() ? Attribute(ctx.b.getF32FloatAttr(float(v)))
+                                 : Attribute(ctx.b.getI32IntegerAttr(v));
+      return ConstantOp::create(ctx.b, ctx.loc, scalar,
+                                DenseElementsAttr::get(scalar, a));
+    };
+    ctx.setResult(0, WhereOp::create(ctx.b, ctx.loc, out, ctx.input(0),
+                                     splat(1), splat(0)));
+    return success();
+  }
   return ctx.fail("the NPU has no element type conversion for Cast yet");
 }
 
