@@ -968,7 +968,8 @@ struct Operand {
 
 bool isVectorType(bin::ElementType t) {
   return t == bin::ElementType::F32 || t == bin::ElementType::I32 ||
-         t == bin::ElementType::I8 || t == bin::ElementType::U8;
+         t == bin::ElementType::I8 || t == bin::ElementType::U8 ||
+         t == bin::ElementType::Bool;
 }
 
 /// Calls f(idx) for every point of `dims` (innermost first); none, and no
@@ -1162,6 +1163,102 @@ template <typename T> T binaryOp(uint8_t func, T x, T y) {
       return T(std::pow(double(x), double(y)));
   }
   return 0;
+}
+
+/// One vec.binary comparison (ISA v4) on FP32 (IEEE: any comparison with
+/// NaN is false) or INT32 operands: 1 when it holds, else 0 (a BOOL byte).
+template <typename T> uint8_t compareOp(uint8_t func, T x, T y) {
+  switch (func) {
+  case vecfunc::VecBinary_Equal:
+    return x == y;
+  case vecfunc::VecBinary_Greater:
+    return x > y;
+  case vecfunc::VecBinary_GreaterEqual:
+    return x >= y;
+  case vecfunc::VecBinary_Less:
+    return x < y;
+  case vecfunc::VecBinary_LessEqual:
+    return x <= y;
+  }
+  return 0;
+}
+
+/// One vec.binary logic function (ISA v4) on BOOL bytes (nonzero is true):
+/// 1 or 0.
+inline uint8_t logicOp(uint8_t func, uint8_t x, uint8_t y) {
+  bool a = x != 0, b = y != 0;
+  switch (func) {
+  case vecfunc::VecBinary_And:
+    return a && b;
+  case vecfunc::VecBinary_Or:
+    return a || b;
+  case vecfunc::VecBinary_Xor:
+    return a != b;
+  }
+  return 0;
+}
+
+/// The ISA v4 vec.binary functions (comparisons, logic, select), element by
+/// element over `dims`; false with `why` for element types they do not
+/// define.
+bool maskFunction(uint8_t func, const int64_t *dims, const Operand &dst,
+                  const Operand &s0, const Operand &s1, std::string &why) {
+  const Operand *ops[] = {&dst, &s0, &s1};
+  const char *name = vecFuncName(Opcode::VecBinary, func);
+  bool isBool = dst.type == bin::ElementType::Bool;
+  if (func <= vecfunc::VecBinary_LessEqual) {
+    if (s0.type != s1.type || !isBool ||
+        (s0.type != bin::ElementType::F32 && s0.type != bin::ElementType::I32))
+      return why = std::string("vec.binary ") + name +
+                   " compares FP32 or INT32 operands of one type into a BOOL "
+                   "mask",
+             false;
+    auto compare = [&](auto t) {
+      using T = decltype(t);
+      forEachRow(dims, ops, true,
+                 [&](const int64_t *, uint8_t *const *p, int64_t n,
+                     const int64_t *step) {
+                   for (int64_t i = 0; i < n; ++i)
+                     p[0][i * step[0]] =
+                         compareOp(func, load<T>(p[1] + i * step[1]),
+                                   load<T>(p[2] + i * step[2]));
+                 });
+    };
+    if (s0.type == bin::ElementType::F32)
+      compare(float());
+    else
+      compare(int32_t());
+    return true;
+  }
+  if (func <= vecfunc::VecBinary_Xor) {
+    if (s0.type != bin::ElementType::Bool ||
+        s1.type != bin::ElementType::Bool || !isBool)
+      return why = std::string("vec.binary ") + name +
+                   " needs BOOL operands and result",
+             false;
+    forEachRow(dims, ops, true,
+               [&](const int64_t *, uint8_t *const *p, int64_t n,
+                   const int64_t *step) {
+                 for (int64_t i = 0; i < n; ++i)
+                   p[0][i * step[0]] =
+                       logicOp(func, p[1][i * step[1]], p[2][i * step[2]]);
+               });
+    return true;
+  }
+  // select: dst = src0 ? src1 : dst, a masked move of dst.eb bytes.
+  if (s0.type != bin::ElementType::Bool || s1.type != dst.type || isBool)
+    return why = "vec.binary select needs a BOOL mask (src0) and src1 and dst "
+                 "of one numeric type",
+           false;
+  size_t eb = size_t(dst.eb);
+  forEachRow(dims, ops, true,
+             [&](const int64_t *, uint8_t *const *p, int64_t n,
+                 const int64_t *step) {
+               for (int64_t i = 0; i < n; ++i)
+                 if (p[1][i * step[1]])
+                   std::memmove(p[0] + i * step[0], p[2] + i * step[2], eb);
+             });
+  return true;
 }
 
 #ifdef NPU_EMULATOR_AVX2
@@ -1465,6 +1562,14 @@ bool Emulator::vector(const Instruction &insn, uint64_t &cycles,
 
   switch (op) {
   case Opcode::VecBinary: {
+    if (func >= vecfunc::VecBinary_Equal) {
+      if (!maskFunction(func, dims, dst, s0, s1, why))
+        return false;
+      srcBytes += elements * s1.eb;
+      if (func == vecfunc::VecBinary_Select)
+        srcBytes += elements * dst.eb; // reads dst where the mask is 0
+      break;
+    }
     if (s0.type != dst.type || s1.type != dst.type ||
         (dst.type != bin::ElementType::F32 &&
          dst.type != bin::ElementType::I32 &&
@@ -1537,6 +1642,20 @@ bool Emulator::vector(const Instruction &insn, uint64_t &cycles,
     break;
   }
   case Opcode::VecUnary: {
+    if (func == vecfunc::VecUnary_Not) { // ISA v4: BOOL -> BOOL
+      if (s0.type != bin::ElementType::Bool ||
+          dst.type != bin::ElementType::Bool)
+        return why = "vec.unary not needs BOOL operands", false;
+      const Operand *ops[] = {&dst, &s0};
+      forEachRow(dims, ops, true,
+                 [](const int64_t *, uint8_t *const *p, int64_t n,
+                    const int64_t *step) {
+                   mapRow<uint8_t, uint8_t>(p[0], p[1], n, step, [](uint8_t x) {
+                     return uint8_t(x == 0);
+                   });
+                 });
+      break;
+    }
     if (func != vecfunc::VecUnary_Copy &&
         (s0.type != bin::ElementType::F32 || !isFloat))
       return why = "vec.unary functions other than copy need FP32", false;

@@ -52,6 +52,7 @@ uint64_t vectorCycles(const TargetDesc &t, uint64_t work, bool narrow,
 }
 
 bool isTranscendental(Opcode op, unsigned func) {
+  // Comparisons, logic and select (ISA v4) are single-cycle lane operations.
   if (op == Opcode::VecBinary)
     return func == vecfunc::VecBinary_Div || func == vecfunc::VecBinary_Pow;
   if (op == Opcode::VecUnary)
@@ -67,6 +68,7 @@ bool isTranscendental(Opcode op, unsigned func) {
     case vecfunc::VecUnary_Sign:
     case vecfunc::VecUnary_ThresholdedRelu:
     case vecfunc::VecUnary_Shrink:
+    case vecfunc::VecUnary_Not:
       return false;
     default: // exp, log, trigonometric, division-based, ...
       return true;

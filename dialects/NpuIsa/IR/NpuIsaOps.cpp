@@ -268,11 +268,11 @@ template <typename VecOpT> static LogicalResult verifyVec(VecOpT op) {
                         INT32_MAX)))
     return failure();
   auto knownType = [](StringRef t) {
-    return t == "f32" || t == "i32" || t == "i8" || t == "u8";
+    return t == "f32" || t == "i32" || t == "i8" || t == "u8" || t == "bool";
   };
   if (!knownType(op.getSrc0Type()) || !knownType(op.getDstType()) ||
       (op.getSrc1Type() && !knownType(*op.getSrc1Type())))
-    return op.emitOpError("element types are f32, i32, i8 or u8");
+    return op.emitOpError("element types are f32, i32, i8, u8 or bool");
   for (std::optional<StringRef> s :
        {op.getSrc0Space(), op.getSrc1Space(), op.getDstSpace()})
     if (s && *s != "sram" && *s != "acc")

@@ -35,6 +35,15 @@ std::optional<ElementsAttr> lutTable(Operation *op) {
   return std::nullopt;
 }
 
+/// The ISA v4 comparisons: FP32 or INT32 operands of one type, a BOOL mask.
+static bool isCompareFunc(StringRef f) {
+  return llvm::is_contained({"eq", "gt", "ge", "lt", "le"}, f);
+}
+/// The ISA v4 logic functions: BOOL operands and result.
+static bool isLogicFunc(StringRef f) {
+  return llvm::is_contained({"and", "or", "xor", "not"}, f);
+}
+
 std::optional<VecFunc> vecFuncOf(Operation *op) {
   if (auto q = dyn_cast<QuantizeOp>(op)) {
     VecFunc f{false, "quantize"};
@@ -134,6 +143,33 @@ std::optional<VecFunc> vecFuncOf(Operation *op) {
       })
       .Case([](MaximumOp) {
         return VecFunc{true, "max"};
+      })
+      .Case([](EqualOp) {
+        return VecFunc{true, "eq"};
+      })
+      .Case([](GreaterOp) {
+        return VecFunc{true, "gt"};
+      })
+      .Case([](GreaterOrEqualOp) {
+        return VecFunc{true, "ge"};
+      })
+      .Case([](LessOp) {
+        return VecFunc{true, "lt"};
+      })
+      .Case([](LessOrEqualOp) {
+        return VecFunc{true, "le"};
+      })
+      .Case([](AndOp) {
+        return VecFunc{true, "and"};
+      })
+      .Case([](OrOp) {
+        return VecFunc{true, "or"};
+      })
+      .Case([](XorOp) {
+        return VecFunc{true, "xor"};
+      })
+      .Case([](NotOp) {
+        return VecFunc{false, "not"};
       })
       .Default([](Operation *) { return std::nullopt; });
 }
@@ -265,7 +301,7 @@ Operation *Codegen::emitVecStep(Location loc, const VecFunc &fn,
                                 std::optional<VecOperand> src1,
                                 const VecOperand &dst, ArrayRef<int64_t> dims,
                                 StringRef type, int64_t layer,
-                                StringRef dstType) {
+                                StringRef dstType, StringRef src1Type) {
   auto attrs = SmallVector<NamedAttribute>{
       b.getNamedAttr("func",
                      b.getStringAttr(fn.kind == VecFunc::Lut ? "" : fn.func)),
@@ -294,7 +330,8 @@ Operation *Codegen::emitVecStep(Location loc, const VecFunc &fn,
   // A table (vec.lut's src1) is an address without an element walk.
   if (src1 && fn.kind != VecFunc::Lut) {
     vec->setAttr("src1_strides", b.getDenseI64ArrayAttr(src1->strides));
-    vec->setAttr("src1_type", b.getStringAttr(type));
+    vec->setAttr("src1_type",
+                 b.getStringAttr(src1Type.empty() ? type : src1Type));
   }
   for (auto [name, value] : {std::pair{"alpha", fn.alpha},
                              {"beta", fn.beta},
@@ -333,25 +370,38 @@ LogicalResult Codegen::emitVectorProgram(Operation *op, const VectorProgram &p,
       return pred(cast<RankedTensorType>(v.type).getElementType());
     });
   };
-  // Integer arithmetic: every value INT32, INT8 or UINT8 (one type), every
-  // step an integer binary function of the vector unit (exact, wrapping to
-  // the element width as ONNX's integer ops do).
-  Type first = cast<RankedTensorType>(p.values.front().type).getElementType();
-  StringRef integerType = first.isSignlessInteger(32)  ? "i32"
-                          : first.isSignlessInteger(8) ? "i8"
-                          : first.isUnsignedInteger(8) ? "u8"
-                                                       : "";
+  // BOOL values (i1) are bytes, 1 or 0, whatever the other values are.
+  auto isBool = [](Type t) { return t.isSignlessInteger(1); };
+  // Integer arithmetic: every other value INT32, INT8 or UINT8 (one type),
+  // every step an integer binary function of the vector unit (exact,
+  // wrapping to the element width as ONNX's integer ops do), a comparison
+  // or logic (BOOL results), or a selection (copy, select).
+  Type first;
+  for (const ProgramValue &v : p.values)
+    if (Type e = cast<RankedTensorType>(v.type).getElementType(); !isBool(e)) {
+      first = e;
+      break;
+    }
+  StringRef integerType = !first                        ? ""
+                          : first.isSignlessInteger(32) ? "i32"
+                          : first.isSignlessInteger(8)  ? "i8"
+                          : first.isUnsignedInteger(8)  ? "u8"
+                                                        : "";
   bool integer = !integerType.empty() && elementsAre([&](Type t) {
-    return t == first;
+    return t == first || isBool(t);
   }) && llvm::all_of(p.steps, [](const FusedStep &st) {
-    return st.fn.binary &&
-           llvm::is_contained({"add", "sub", "mul", "div", "min", "max"},
-                              st.fn.func);
+    return (st.fn.binary &&
+            llvm::is_contained({"add", "sub", "mul", "div", "min", "max"},
+                               st.fn.func)) ||
+           isCompareFunc(st.fn.func) || isLogicFunc(st.fn.func) ||
+           st.fn.func == "select" || st.fn.func == "copy";
   });
   // Otherwise FP32 arithmetic, with INT8 values converted at the program's
   // edges (vec.convert) or mapped through tables (vec.lut).
   auto typeOf = [&](int64_t k) -> StringRef {
     Type e = cast<RankedTensorType>(p.values[k].type).getElementType();
+    if (isBool(e))
+      return "bool";
     if (integer)
       return integerType;
     if (e.isF32())
@@ -363,7 +413,7 @@ LogicalResult Codegen::emitVectorProgram(Operation *op, const VectorProgram &p,
   };
   auto ebOf = [&](int64_t k) {
     StringRef t = typeOf(k);
-    return t == "i8" || t == "u8" ? 1 : 4;
+    return t == "i8" || t == "u8" || t == "bool" ? 1 : 4;
   };
   int64_t luts = 0;
   for (const FusedStep &st : p.steps) {
@@ -374,15 +424,28 @@ LogicalResult Codegen::emitVectorProgram(Operation *op, const VectorProgram &p,
                                      : in == "i8" && out == "f32";
     else if (st.fn.kind == VecFunc::Lut)
       ok &= in == "i8" && out == "i8";
+    else if (isCompareFunc(st.fn.func))
+      ok &= (in == "f32" || in == "i32") && typeOf(st.operands[1]) == in &&
+            out == "bool";
+    else if (isLogicFunc(st.fn.func))
+      ok &= llvm::all_of(st.operands,
+                         [&](int64_t k) { return typeOf(k) == "bool"; }) &&
+            out == "bool";
+    else if (st.fn.func == "select") // dst = src0 ? src1 : dst
+      ok &= in == "bool" && typeOf(st.operands[1]) == out &&
+            (out == "f32" || out == "i32");
+    else if (out == "bool")
+      ok = false;
     else
       ok &= llvm::all_of(st.operands,
                          [&](int64_t k) { return typeOf(k) == out; }) &&
             (integer || out != "i8");
     if (!ok)
-      return op->emitError("backend: only FP32 elementwise ops (INT32, INT8 "
-                           "and UINT8 add, sub, mul, div, min, max; quantized "
-                           "INT8 through quantize, dequantize and lookup "
-                           "tables) are supported");
+      return op->emitError(
+          "backend: only FP32 elementwise ops (INT32, INT8 and UINT8 add, "
+          "sub, mul, div, min, max; FP32 and INT32 comparisons and "
+          "selection; BOOL logic; quantized INT8 through quantize, "
+          "dequantize and lookup tables) are supported");
     luts += st.fn.kind == VecFunc::Lut;
   }
   // The tables sit after the buffers, loaded with the first tile.
@@ -551,7 +614,8 @@ LogicalResult Codegen::emitVectorProgram(Operation *op, const VectorProgram &p,
       program.push_back(
           emitVecStep(loc, st.fn, {sramOf(st.operands[0], i), s0St}, src1,
                       {sramOf(st.result, i), dstSt}, innermostFirst(tdims, 1),
-                      typeOf(st.operands[0]), layer, typeOf(st.result)));
+                      typeOf(st.operands[0]), layer, typeOf(st.result),
+                      st.fn.binary ? typeOf(st.operands[1]) : StringRef()));
     }
     markTileCompute(program, i, n);
     // Store the outputs; the first waits for the compute queue, the last
@@ -640,6 +704,18 @@ struct ElementwiseModel
   static bool elementTypesSupported(Operation *op, const VecFunc &fn) {
     if (fn.kind != VecFunc::Arith || int8AddRescale(op))
       return true;
+    auto elementOf = [](Type t) {
+      return cast<ShapedType>(t).getElementType();
+    };
+    // Comparisons: FP32 or INT32 operands of one type (a BOOL result, as
+    // the op's type says); logic: BOOL throughout (the op's types).
+    if (isCompareFunc(fn.func)) {
+      Type lhs = elementOf(op->getOperand(0).getType());
+      return lhs == elementOf(op->getOperand(1).getType()) &&
+             (lhs.isF32() || lhs.isSignlessInteger(32));
+    }
+    if (isLogicFunc(fn.func))
+      return true;
     Type first = cast<ShapedType>(op->getResult(0).getType()).getElementType();
     bool same = llvm::all_of(op->getOperandTypes(), [&](Type t) {
       return cast<ShapedType>(t).getElementType() == first;
@@ -667,6 +743,41 @@ struct ElementwiseModel
   }
 };
 
+/// Where: a copy of `y` into the result, then `vec.binary select` moves `x`
+/// where the condition holds (dst = src0 ? src1 : dst), one vector program
+/// of two steps over the broadcast iteration space. FP32 or INT32 `x`, `y`
+/// and result (the masked move copies 4-byte elements whatever they hold).
+struct WhereModel : BackendOpInterface::ExternalModel<WhereModel, WhereOp> {
+  ExecutionUnit getExecutionUnit(Operation *) const {
+    return ExecutionUnit::vector;
+  }
+  bool isLegalOn(Operation *op, const rt::TargetDesc &,
+                 std::string &reason) const {
+    auto where = cast<WhereOp>(op);
+    Type e = where.getType().getElementType();
+    if (where.getX().getType().getElementType() == e &&
+        where.getY().getType().getElementType() == e &&
+        (e.isF32() || e.isSignlessInteger(32)))
+      return true;
+    reason = "the vector unit selects FP32 or INT32 values only";
+    return false;
+  }
+  LogicalResult emit(Operation *op, Codegen &codegen, int64_t layer) const {
+    auto where = cast<WhereOp>(op);
+    VectorProgram p;
+    p.shape = llvm::to_vector(where.getType().getShape());
+    for (Value v : op->getOperands())
+      p.values.push_back(
+          {v.getType(), codegen.bufferOf(v).offset, ProgramValue::Input});
+    p.values.push_back({where.getType(), codegen.bufferOf(where).offset,
+                        ProgramValue::Output});
+    // Values: 0 condition, 1 x, 2 y, 3 the result.
+    p.steps.push_back({VecFunc{false, "copy"}, {2}, 3});
+    p.steps.push_back({VecFunc{true, "select"}, {0, 1}, 3});
+    return codegen.emitVectorProgram(op, p, layer);
+  }
+};
+
 template <typename... Ops> void attach(MLIRContext *context) {
   (Ops::template attachInterface<ElementwiseModel<Ops>>(*context), ...);
 }
@@ -679,8 +790,10 @@ void registerElementwiseModels(MLIRContext *context) {
          RoundOp, SignOp, LogOp, SinOp, CosOp, SoftplusOp, SoftsignOp, EluOp,
          TanOp, AsinOp, AcosOp, AtanOp, SinhOp, CoshOp, AsinhOp, AcoshOp,
          AtanhOp, ThresholdedReluOp, ShrinkOp, AddOp, SubOp, MulOp, DivOp,
-         PowOp, MinimumOp, MaximumOp, QuantizeOp, DequantizeOp, LookupTableOp>(
-      context);
+         PowOp, MinimumOp, MaximumOp, QuantizeOp, DequantizeOp, LookupTableOp,
+         EqualOp, GreaterOp, GreaterOrEqualOp, LessOp, LessOrEqualOp, AndOp,
+         OrOp, XorOp, NotOp>(context);
+  WhereOp::attachInterface<WhereModel>(*context);
 }
 
 } // namespace npu::codegen

@@ -781,6 +781,12 @@ template <typename OpT> LogicalResult importBinary(NodeContext &ctx) {
   return success();
 }
 
+LogicalResult importWhere(NodeContext &ctx) {
+  ctx.setResult(0, WhereOp::create(ctx.b, ctx.loc, ctx.resultType(0),
+                                   ctx.input(0), ctx.input(1), ctx.input(2)));
+  return success();
+}
+
 LogicalResult importRelu(NodeContext &ctx) {
   ctx.setResult(0, ClampOp::create(ctx.b, ctx.loc, ctx.resultType(0),
                                    ctx.input(0), ctx.b.getF32FloatAttr(0.0f),
@@ -951,6 +957,23 @@ LogicalResult importCast(NodeContext &ctx) {
   }
   if (auto c = ctx.input(0).getDefiningOp<ConstantOp>()) {
     ctx.setResult(0, CastOp::create(ctx.b, ctx.loc, ctx.resultType(0), c));
+    return success();
+  }
+  // BOOL to FP32 or INT32 (a mask made a multiplier): Where(x, 1, 0), the
+  // vector unit's select of two scalar constants.
+  RankedTensorType out = ctx.resultType(0);
+  Type elem = out.getElementType();
+  if (ctx.inputType(0).getElementType().isSignlessInteger(1) &&
+      (elem.isF32() || elem.isSignlessInteger(32))) {
+    auto scalar = RankedTensorType::get({}, elem);
+    auto splat = [&](int64_t v) -> Value {
+      Attribute a = elem.isF32() ? Attribute(ctx.b.getF32FloatAttr(float(v)))
+                                 : Attribute(ctx.b.getI32IntegerAttr(v));
+      return ConstantOp::create(ctx.b, ctx.loc, scalar,
+                                DenseElementsAttr::get(scalar, a));
+    };
+    ctx.setResult(0, WhereOp::create(ctx.b, ctx.loc, out, ctx.input(0),
+                                     splat(1), splat(0)));
     return success();
   }
   return ctx.fail("the NPU has no element type conversion for Cast yet");
@@ -1364,6 +1387,16 @@ static const llvm::StringMap<OpImporterFn> &opImporters() {
       {"Mul", importBinary<MulOp>},
       {"Div", importBinary<DivOp>},
       {"Pow", importBinary<PowOp>},
+      {"Equal", importBinary<EqualOp>},
+      {"Greater", importBinary<GreaterOp>},
+      {"GreaterOrEqual", importBinary<GreaterOrEqualOp>},
+      {"Less", importBinary<LessOp>},
+      {"LessOrEqual", importBinary<LessOrEqualOp>},
+      {"And", importBinary<AndOp>},
+      {"Or", importBinary<OrOp>},
+      {"Xor", importBinary<XorOp>},
+      {"Not", importUnary<NotOp>},
+      {"Where", importWhere},
       {"Sum", importVariadic<AddOp>},
       {"Mean", importMean},
       {"LogSoftmax", importLogSoftmax},

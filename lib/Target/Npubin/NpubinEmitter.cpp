@@ -29,10 +29,11 @@ namespace bin = npu::bin;
 namespace {
 
 bin::ElementType vectorType(StringRef t) {
-  return t == "i8"    ? bin::ElementType::I8
-         : t == "u8"  ? bin::ElementType::U8
-         : t == "i32" ? bin::ElementType::I32
-                      : bin::ElementType::F32;
+  return t == "i8"     ? bin::ElementType::I8
+         : t == "u8"   ? bin::ElementType::U8
+         : t == "bool" ? bin::ElementType::Bool
+         : t == "i32"  ? bin::ElementType::I32
+                       : bin::ElementType::F32;
 }
 
 bin::Space space(std::optional<StringRef> s) {

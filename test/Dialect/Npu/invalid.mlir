@@ -191,3 +191,21 @@ func.func @lookup_table_float(%x: tensor<4xf32>) {
   %0 = npu.lookup_table %x {table = dense<0> : tensor<256xi8>} : tensor<4xf32> -> tensor<4xf32>
   return
 }
+
+// -----
+
+// Tests that a comparison's result is a BOOL (i1) tensor.
+func.func @compare_not_bool(%x: tensor<4xf32>) {
+  // expected-error @+1 {{result #0 must be ranked tensor of 1-bit signless integer values}}
+  %0 = npu.greater %x, %x : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+  return
+}
+
+// -----
+
+// Tests that Where's condition is a BOOL (i1) tensor.
+func.func @where_condition_not_bool(%c: tensor<4xf32>, %x: tensor<4xf32>) {
+  // expected-error @+1 {{operand #0 must be ranked tensor of 1-bit signless integer values}}
+  %0 = npu.where %c, %x, %x : (tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+  return
+}

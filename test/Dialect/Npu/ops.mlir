@@ -97,3 +97,30 @@ func.func @quantized_types(%x: tensor<1x16x!quant.uniform<i8:f32, 0.05:-3>>,
   %0 = npu.matmul %x, %w : (tensor<1x16x!quant.uniform<i8:f32, 0.05:-3>>, tensor<16x16x!quant.uniform<i8:f32:1, {0.1, 0.2, 0.1, 0.2, 0.1, 0.2, 0.1, 0.2, 0.1, 0.2, 0.1, 0.2, 0.1, 0.2, 0.1, 0.2}>>) -> tensor<1x16x!quant.uniform<i32:f32, 0.005>>
   return %0 : tensor<1x16x!quant.uniform<i32:f32, 0.005>>
 }
+
+// Tests comparisons, logic and selection: BOOL tensors are i1.
+// CHECK-LABEL: func.func @masks
+func.func @masks(%x: tensor<2x3xf32>, %t: tensor<3xf32>, %i: tensor<2x3xi32>)
+    -> (tensor<2x3xi1>, tensor<2x3xf32>) {
+  // CHECK: npu.equal %{{.*}}, %{{.*}} : (tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x3xi1>
+  %0 = npu.equal %x, %t : (tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x3xi1>
+  // CHECK: npu.greater
+  %1 = npu.greater %x, %t : (tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x3xi1>
+  // CHECK: npu.greater_or_equal
+  %2 = npu.greater_or_equal %i, %i : (tensor<2x3xi32>, tensor<2x3xi32>) -> tensor<2x3xi1>
+  // CHECK: npu.less
+  %3 = npu.less %x, %t : (tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x3xi1>
+  // CHECK: npu.less_or_equal
+  %4 = npu.less_or_equal %x, %t : (tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x3xi1>
+  // CHECK: npu.and %{{.*}}, %{{.*}} : (tensor<2x3xi1>, tensor<2x3xi1>) -> tensor<2x3xi1>
+  %5 = npu.and %0, %1 : (tensor<2x3xi1>, tensor<2x3xi1>) -> tensor<2x3xi1>
+  // CHECK: npu.or
+  %6 = npu.or %5, %2 : (tensor<2x3xi1>, tensor<2x3xi1>) -> tensor<2x3xi1>
+  // CHECK: npu.xor
+  %7 = npu.xor %6, %3 : (tensor<2x3xi1>, tensor<2x3xi1>) -> tensor<2x3xi1>
+  // CHECK: npu.not %{{.*}} : tensor<2x3xi1> -> tensor<2x3xi1>
+  %8 = npu.not %7 : tensor<2x3xi1> -> tensor<2x3xi1>
+  // CHECK: npu.where %{{.*}}, %{{.*}}, %{{.*}} : (tensor<2x3xi1>, tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x3xf32>
+  %9 = npu.where %4, %x, %t : (tensor<2x3xi1>, tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x3xf32>
+  return %8, %9 : tensor<2x3xi1>, tensor<2x3xf32>
+}

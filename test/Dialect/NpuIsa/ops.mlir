@@ -22,6 +22,8 @@ npu_isa.program @all attributes {target = "npu-v1", dram_size = 4096 : i64} {
   npu_isa.matmul a 0, w 2048, acc 0 {m_outer = 8, m_inner = 8, k = 16, n = 16, a_stride_outer = 160, a_stride_inner = 16, w_row_stride = 16, acc_row_stride = 16, accumulate}
   // CHECK: npu_isa.vec_binary "add" src0 0, src1 64, dst 128
   npu_isa.vec_binary "add" src0 0, src1 64, dst 128 {dims = array<i64: 4, 1, 1, 1>, src0_strides = array<i64: 1, 0, 0, 0>, src1_strides = array<i64: 1, 0, 0, 0>, dst_strides = array<i64: 1, 0, 0, 0>, src0_type = "f32", src1_type = "f32", dst_type = "f32"}
+  // CHECK: npu_isa.vec_binary "select" src0 0, src1 64, dst 128 {{{.*}}dst_type = "f32"{{.*}}src0_type = "bool"
+  npu_isa.vec_binary "select" src0 0, src1 64, dst 128 {dims = array<i64: 4, 1, 1, 1>, src0_strides = array<i64: 1, 0, 0, 0>, src1_strides = array<i64: 1, 0, 0, 0>, dst_strides = array<i64: 1, 0, 0, 0>, src0_type = "bool", src1_type = "f32", dst_type = "f32"}
   // CHECK: npu_isa.vec_requant "" src0 0, src1 512, dst 256 {{{.*}}src0_space = "acc"
   npu_isa.vec_requant "" src0 0, src1 512, dst 256 {dims = array<i64: 16, 64, 1, 1>, src0_strides = array<i64: 1, 16, 0, 0>, dst_strides = array<i64: 1, 16, 0, 0>, src0_type = "i32", src0_space = "acc", dst_type = "i8", lo = -128.0 : f32, hi = 127.0 : f32, zp_out = -3}
   // CHECK: npu_isa.vec_pool "max" src0 0, src1 0, dst 64 {{{.*}}window = array<i64: 2, 2>

@@ -1181,6 +1181,189 @@ uint64_t residentBytes() {
 }
 } // namespace
 
+//===----------------------------------------------------------------------===//
+// Comparisons, logic and select (ISA v4)
+//===----------------------------------------------------------------------===//
+
+/// Runs the vec.binary `funcs` over `n` elements of src0 (at 0) and src1
+/// (at 256, `src1Stride` 0 broadcasts its first element), each into its own
+/// BOOL destination (at 1024 + 64 * f); returns the destinations.
+template <typename T>
+std::vector<std::vector<uint8_t>>
+runCompares(bin::ElementType type, const std::vector<T> &x,
+            const std::vector<T> &y, const std::vector<uint8_t> &funcs,
+            uint64_t &vectorCycles) {
+  const uint16_t n = uint16_t(x.size());
+  ProgramBuilder b(v1());
+  b.setDramSize(64);
+  // Two rows of n / 2: src1 is one row repeated (stride 0 along dim 1).
+  uint16_t half = n / 2;
+  uint16_t v = b.addVector(makeVectorDesc(
+      {half, 2, 1, 1}, type, {1, half, 0, 0}, bin::ElementType::Bool,
+      {1, half, 0, 0}, type, {1, 0, 0, 0}));
+  for (size_t f = 0; f < funcs.size(); ++f)
+    b.emit(makeVector(Opcode::VecBinary, v, funcs[f], 0, 256,
+                      uint32_t(1024 + 64 * f)));
+  ProgramRun r = runProgram(b, {}, [&](Emulator &emu) {
+    put(emu.scratchpad(), 0, x);
+    put(emu.scratchpad(), 256, y);
+  });
+  if (!r.ok) {
+    ADD_FAILURE() << r.error;
+    return {};
+  }
+  vectorCycles = r.emu->stats().unitBusy[unsigned(Unit::Vector)];
+  std::vector<std::vector<uint8_t>> out;
+  for (size_t f = 0; f < funcs.size(); ++f)
+    out.push_back(get<uint8_t>(r.emu->scratchpad(), 1024 + 64 * f, n));
+  return out;
+}
+
+// Tests the FP32 comparisons against hand-worked masks: IEEE semantics (NaN
+// compares false, even with itself; -0 equals +0), src1 broadcast by a zero
+// stride, a BOOL byte 1 or 0 per element; FP32 sources run at the 32-bit
+// lane rate (8 elements: one lane group plus the startup, per instruction).
+TEST(Emulator, Fp32ComparisonsMakeBoolMasks) {
+  const float nan = NAN, inf = INFINITY;
+  // Pairs (x, y): (0,0) (2,3) (3,2) (nan,nan) | (-0,0) (inf,3) (-1,2) (5,nan).
+  std::vector<float> x = {0.0f, 2.0f, 3.0f, nan, -0.0f, inf, -1.0f, 5.0f};
+  std::vector<float> y = {0.0f, 3.0f, 2.0f, nan};
+  const std::vector<uint8_t> funcs = {
+      vecfunc::VecBinary_Equal, vecfunc::VecBinary_Greater,
+      vecfunc::VecBinary_GreaterEqual, vecfunc::VecBinary_Less,
+      vecfunc::VecBinary_LessEqual};
+  uint64_t cycles = 0;
+  auto got = runCompares<float>(bin::ElementType::F32, x, y, funcs, cycles);
+  ASSERT_EQ(got.size(), funcs.size());
+  EXPECT_EQ(got[0], (std::vector<uint8_t>{1, 0, 0, 0, 1, 0, 0, 0})); // eq
+  EXPECT_EQ(got[1], (std::vector<uint8_t>{0, 0, 1, 0, 0, 1, 0, 0})); // gt
+  EXPECT_EQ(got[2], (std::vector<uint8_t>{1, 0, 1, 0, 1, 1, 0, 0})); // ge
+  EXPECT_EQ(got[3], (std::vector<uint8_t>{0, 1, 0, 0, 0, 0, 1, 0})); // lt
+  EXPECT_EQ(got[4], (std::vector<uint8_t>{1, 1, 0, 0, 1, 0, 1, 0})); // le
+  EXPECT_EQ(cycles, 5u * (4 + 1));
+}
+
+// Tests INT32 comparisons at the extremes of the type (exact, no
+// conversion through float).
+TEST(Emulator, Int32ComparisonsAreExact) {
+  // Pairs: (-5,-5) (7,8) | (INT32_MAX,-5) (INT32_MIN,8).
+  std::vector<int32_t> x = {-5, 7, INT32_MAX, INT32_MIN};
+  std::vector<int32_t> y = {-5, 8};
+  const std::vector<uint8_t> funcs = {vecfunc::VecBinary_Equal,
+                                      vecfunc::VecBinary_Greater,
+                                      vecfunc::VecBinary_LessEqual};
+  uint64_t cycles = 0;
+  auto got = runCompares<int32_t>(bin::ElementType::I32, x, y, funcs, cycles);
+  ASSERT_EQ(got.size(), funcs.size());
+  EXPECT_EQ(got[0], (std::vector<uint8_t>{1, 0, 0, 0}));
+  EXPECT_EQ(got[1], (std::vector<uint8_t>{0, 0, 1, 0}));
+  EXPECT_EQ(got[2], (std::vector<uint8_t>{1, 1, 0, 1}));
+}
+
+// Tests and, or, xor and not on BOOL bytes: any nonzero byte is true, the
+// results are 1 or 0; one-byte operands run at the INT8 lane rate.
+TEST(Emulator, LogicOnBoolBytes) {
+  std::vector<uint8_t> a = {0, 0, 1, 1, 0, 7}, c = {0, 1, 0, 1, 255, 2};
+  ProgramBuilder b(v1());
+  b.setDramSize(64);
+  auto B = bin::ElementType::Bool;
+  uint16_t v = b.addVector(makeVectorDesc({6, 1, 1, 1}, B, {1, 0, 0, 0}, B,
+                                          {1, 0, 0, 0}, B, {1, 0, 0, 0}));
+  b.emit(makeVector(Opcode::VecBinary, v, vecfunc::VecBinary_And, 0, 64, 128));
+  b.emit(makeVector(Opcode::VecBinary, v, vecfunc::VecBinary_Or, 0, 64, 192));
+  b.emit(makeVector(Opcode::VecBinary, v, vecfunc::VecBinary_Xor, 0, 64, 256));
+  b.emit(makeVector(Opcode::VecUnary, v, vecfunc::VecUnary_Not, 0, 0, 320));
+  ProgramRun r = runProgram(b, {}, [&](Emulator &emu) {
+    put(emu.scratchpad(), 0, a);
+    put(emu.scratchpad(), 64, c);
+  });
+  ASSERT_TRUE(r.ok) << r.error;
+  const Memory &sp = r.emu->scratchpad();
+  EXPECT_EQ(get<uint8_t>(sp, 128, 6), (std::vector<uint8_t>{0, 0, 0, 1, 0, 1}));
+  EXPECT_EQ(get<uint8_t>(sp, 192, 6), (std::vector<uint8_t>{0, 1, 1, 1, 1, 1}));
+  EXPECT_EQ(get<uint8_t>(sp, 256, 6), (std::vector<uint8_t>{0, 1, 1, 0, 1, 0}));
+  EXPECT_EQ(get<uint8_t>(sp, 320, 6), (std::vector<uint8_t>{1, 1, 0, 0, 1, 0}));
+  EXPECT_EQ(r.emu->stats().unitBusy[unsigned(Unit::Vector)], 4u * (4 + 1));
+  EXPECT_EQ(r.emu->stats().laneOpsInt8, 4u * 6);
+}
+
+// Tests ONNX Where as the compiler emits it: a copy of y into dst, then
+// select moves x where the mask is nonzero (dst = src0 ? src1 : dst); x
+// broadcast from one element (stride 0) and y a full row, NaN and -0 moved
+// bit for bit.
+TEST(Emulator, SelectIsAMaskedMove) {
+  std::vector<uint8_t> mask = {1, 0, 2, 0, 0, 1};
+  std::vector<float> xs = {-0.0f};
+  std::vector<float> ys = {10.0f, NAN, 30.0f, -40.0f, 50.0f, 60.0f};
+  ProgramBuilder b(v1());
+  b.setDramSize(64);
+  auto F = bin::ElementType::F32;
+  uint16_t copy = b.addVector(
+      makeVectorDesc({6, 1, 1, 1}, F, {1, 0, 0, 0}, F, {1, 0, 0, 0}));
+  uint16_t select = b.addVector(
+      makeVectorDesc({6, 1, 1, 1}, bin::ElementType::Bool, {1, 0, 0, 0}, F,
+                     {1, 0, 0, 0}, F, {0, 0, 0, 0}));
+  b.emit(
+      makeVector(Opcode::VecUnary, copy, vecfunc::VecUnary_Copy, 128, 0, 256));
+  b.emit(makeVector(Opcode::VecBinary, select, vecfunc::VecBinary_Select, 0, 64,
+                    256));
+  ProgramRun r = runProgram(b, {}, [&](Emulator &emu) {
+    put(emu.scratchpad(), 0, mask);
+    put(emu.scratchpad(), 64, xs);
+    put(emu.scratchpad(), 128, ys);
+  });
+  ASSERT_TRUE(r.ok) << r.error;
+  std::vector<float> got = get<float>(r.emu->scratchpad(), 256, 6);
+  std::vector<float> want = {-0.0f, NAN, -0.0f, -40.0f, 50.0f, -0.0f};
+  for (size_t i = 0; i < want.size(); ++i) {
+    uint32_t g, w;
+    std::memcpy(&g, &got[i], 4);
+    std::memcpy(&w, &want[i], 4);
+    EXPECT_EQ(g, w) << "element " << i;
+  }
+  // A BOOL source with 32-bit results: the 32-bit lane rate.
+  EXPECT_EQ(r.emu->stats().unitBusy[unsigned(Unit::Vector)], 2u * (4 + 1));
+}
+
+// Tests that the ISA v4 functions refuse element types they do not define,
+// with one line naming the instruction.
+TEST(Emulator, ComparisonLogicAndSelectCheckTypes) {
+  auto F = bin::ElementType::F32, B = bin::ElementType::Bool;
+  struct Case {
+    Opcode op;
+    uint8_t func;
+    bin::ElementType s0, s1, dst;
+    const char *why;
+  } cases[] = {
+      {Opcode::VecBinary, vecfunc::VecBinary_Greater, F, F, F,
+       "vec.binary gt compares FP32 or INT32 operands of one type into a "
+       "BOOL mask"},
+      {Opcode::VecBinary, vecfunc::VecBinary_Equal, F, bin::ElementType::I32, B,
+       "vec.binary eq compares FP32 or INT32 operands of one type into a "
+       "BOOL mask"},
+      {Opcode::VecBinary, vecfunc::VecBinary_And, F, B, B,
+       "vec.binary and needs BOOL operands and result"},
+      {Opcode::VecBinary, vecfunc::VecBinary_Select, F, F, F,
+       "vec.binary select needs a BOOL mask (src0) and src1 and dst of one "
+       "numeric type"},
+      {Opcode::VecUnary, vecfunc::VecUnary_Not, B, B, F,
+       "vec.unary not needs BOOL operands"},
+  };
+  for (const Case &c : cases) {
+    ProgramBuilder b(v1());
+    b.setDramSize(64);
+    uint16_t v =
+        b.addVector(makeVectorDesc({4, 1, 1, 1}, c.s0, {1, 0, 0, 0}, c.dst,
+                                   {1, 0, 0, 0}, c.s1, {1, 0, 0, 0}));
+    // vec.unary has no Src1 field: its bits stay 0.
+    b.emit(makeVector(c.op, v, c.func, 0, c.op == Opcode::VecUnary ? 0 : 64,
+                      128));
+    ProgramRun r = runProgram(b);
+    EXPECT_FALSE(r.ok);
+    EXPECT_NE(r.error.find(c.why), std::string::npos) << r.error;
+  }
+}
+
 // Tests that a program declaring a large DRAM (a 1.5 GiB arena, as a tiny
 // hostile file can) costs host memory only for the pages it touches: the
 // emulator's memories are zero pages until written (ZeroPageAllocator).

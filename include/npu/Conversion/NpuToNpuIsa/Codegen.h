@@ -710,13 +710,16 @@ public:
     ArrayRef<int64_t> strides;
   };
   /// One vec.unary, vec.binary, vec.convert or vec.lut (as `fn` says) of
-  /// element type `type` ("f32", "i32", "i8"; `dstType` when the result's
-  /// differs) over `dims`, with `fn`'s scalars, in `layer`; no dependence
-  /// flags. A LUT's src1 is its table's scratchpad address.
+  /// element type `type` ("f32", "i32", "i8", "u8", "bool"; `dstType` and
+  /// `src1Type` when the result's or src1's differs, as in a comparison's
+  /// BOOL result or select's BOOL mask in src0) over `dims`, with `fn`'s
+  /// scalars, in `layer`; no dependence flags. A LUT's src1 is its table's
+  /// scratchpad address.
   Operation *emitVecStep(Location loc, const VecFunc &fn,
                          const VecOperand &src0, std::optional<VecOperand> src1,
                          const VecOperand &dst, ArrayRef<int64_t> dims,
-                         StringRef type, int64_t layer, StringRef dstType = "");
+                         StringRef type, int64_t layer, StringRef dstType = "",
+                         StringRef src1Type = "");
   /// The INT32 accumulator tile from entry 0 (`strides` over `dims`, the
   /// channel along dims[0]) to FP32 at `dst` with the same strides, times
   /// scales[c] plus biases[c] (FP32 rows in the scratchpad, from the tile's

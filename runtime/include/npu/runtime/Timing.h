@@ -61,8 +61,9 @@ uint64_t vectorCycles(const TargetDesc &t, uint64_t work, bool narrow,
 /// Whether a vector instruction's function is transcendental (exp, log,
 /// the trigonometric and hyperbolic functions, tanh, erf, sigmoid,
 /// softplus, elu, softsign, reciprocal, rsqrt, sqrt, division, power);
-/// copies, clamps, abs, floor, ceil, round, sign, thresholded ReLU and
-/// shrink are not.
+/// copies, clamps, abs, floor, ceil, round, sign, thresholded ReLU,
+/// shrink, and the ISA v4 comparisons, logic (and, or, xor, not) and select
+/// are not.
 bool isTranscendental(Opcode op, unsigned func);
 
 /// The cycles `insn` takes by the formulas above, from the executable's

@@ -767,6 +767,86 @@ def Npu_MaximumOp : Npu_BinaryOp<"maximum", "Max, Clip", "max(lhs, rhs)",
                                  [Commutative]>;
 
 //===----------------------------------------------------------------------===//
+// Comparisons, logic and selection (BOOL tensors are i1: one byte per element
+// in memory, 1 true, 0 false)
+//===----------------------------------------------------------------------===//
+
+class Npu_CompareOp<string mnemonic, string onnxName, string expr,
+                    list<Trait> traits = []>
+    : Npu_Op<mnemonic, !listconcat([Pure, ResultsBroadcastableShape], traits)> {
+  let summary = "Elementwise " # expr # " with broadcasting (ONNX " # onnxName # ")";
+  let description = [{
+    Multidirectional (NumPy) broadcasting of `lhs` and `rhs`, operands of one
+    element type; the result is `i1` of the broadcast shape. On the NPU: the
+    vector unit's comparison of FP32 or INT32 operands (IEEE for FP32: NaN
+    compares false); other element types run on the host CPU.
+
+    ```mlir
+    %m = npu.}] # mnemonic # [{ %a, %b : (tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x3xi1>
+    ```
+  }];
+  let arguments = (ins Npu_Tensor:$lhs, Npu_Tensor:$rhs);
+  let results = (outs RankedTensorOf<[I1]>:$output);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
+}
+
+def Npu_EqualOp : Npu_CompareOp<"equal", "Equal", "lhs == rhs", [Commutative]>;
+def Npu_GreaterOp : Npu_CompareOp<"greater", "Greater", "lhs > rhs">;
+def Npu_GreaterOrEqualOp
+    : Npu_CompareOp<"greater_or_equal", "GreaterOrEqual", "lhs >= rhs">;
+def Npu_LessOp : Npu_CompareOp<"less", "Less", "lhs < rhs">;
+def Npu_LessOrEqualOp
+    : Npu_CompareOp<"less_or_equal", "LessOrEqual", "lhs <= rhs">;
+
+class Npu_LogicOp<string mnemonic, string onnxName, string expr>
+    : Npu_Op<mnemonic, [Pure, Commutative, ResultsBroadcastableShape]> {
+  let summary = "Elementwise logical " # expr # " with broadcasting (ONNX " # onnxName # ")";
+  let description = [{
+    Multidirectional (NumPy) broadcasting of two `i1` tensors.
+
+    ```mlir
+    %m = npu.}] # mnemonic # [{ %a, %b : (tensor<2x3xi1>, tensor<3xi1>) -> tensor<2x3xi1>
+    ```
+  }];
+  let arguments = (ins RankedTensorOf<[I1]>:$lhs, RankedTensorOf<[I1]>:$rhs);
+  let results = (outs RankedTensorOf<[I1]>:$output);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
+}
+
+def Npu_AndOp : Npu_LogicOp<"and", "And", "lhs and rhs">;
+def Npu_OrOp : Npu_LogicOp<"or", "Or", "lhs or rhs">;
+def Npu_XorOp : Npu_LogicOp<"xor", "Xor", "lhs xor rhs">;
+
+def Npu_NotOp : Npu_Op<"not", [Pure, SameOperandsAndResultShape]> {
+  let summary = "Elementwise logical negation (ONNX Not)";
+  let description = [{
+    ```mlir
+    %n = npu.not %m : tensor<2x3xi1> -> tensor<2x3xi1>
+    ```
+  }];
+  let arguments = (ins RankedTensorOf<[I1]>:$input);
+  let results = (outs RankedTensorOf<[I1]>:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+}
+
+def Npu_WhereOp : Npu_Op<"where", [Pure, ResultsBroadcastableShape]> {
+  let summary = "Elementwise selection with broadcasting (ONNX Where)";
+  let description = [{
+    `output = condition ? x : y`, the three operands broadcast together
+    (NumPy rules); `x`, `y` and the result have one element type. On the NPU
+    (FP32 or INT32): a copy of `y` into the result, then the vector unit's
+    masked move of `x` where `condition` holds (`vec.binary select`).
+
+    ```mlir
+    %y = npu.where %c, %a, %b : (tensor<2x3xi1>, tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x3xf32>
+    ```
+  }];
+  let arguments = (ins RankedTensorOf<[I1]>:$condition, Npu_Tensor:$x, Npu_Tensor:$y);
+  let results = (outs Npu_Tensor:$output);
+  let assemblyFormat = "$condition `,` $x `,` $y attr-dict `:` functional-type(operands, results)";
+}
+
+//===----------------------------------------------------------------------===//
 // Pooling and reductions
 //===----------------------------------------------------------------------===//
 
