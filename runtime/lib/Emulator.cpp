@@ -1251,13 +1251,13 @@ bool maskFunction(uint8_t func, const int64_t *dims, const Operand &dst,
                  "of one numeric type",
            false;
   size_t eb = size_t(dst.eb);
-  forEachRow(dims, ops, true,
-             [&](const int64_t *, uint8_t *const *p, int64_t n,
-                 const int64_t *step) {
-               for (int64_t i = 0; i < n; ++i)
-                 if (p[1][i * step[1]])
-                   std::memmove(p[0] + i * step[0], p[2] + i * step[2], eb);
-             });
+  forEachRow(
+      dims, ops, true,
+      [&](const int64_t *, uint8_t *const *p, int64_t n, const int64_t *step) {
+        for (int64_t i = 0; i < n; ++i)
+          if (p[1][i * step[1]])
+            std::memmove(p[0] + i * step[0], p[2] + i * step[2], eb);
+      });
   return true;
 }
 

@@ -398,60 +398,60 @@ ElementsAttr SparseWeightPlan::tableAttr(MLIRContext *context) const {
                              table.size()));
 }
 
-ElementsAttr sparseMatmulTable(MatMulOp op, const rt::TargetDesc &target) {
+namespace {
+/// A matmul's sparse plan for its recorded (else chosen) tiles, or nullopt
+/// (dense weights, or no tiling).
+std::optional<SparseWeightPlan> sparseMatmulPlan(MatMulOp op,
+                                                 const rt::TargetDesc &target) {
   std::optional<WeightBlocks> blocks = matmulWeightBlocks(op, target);
   if (!blocks)
-    return {};
+    return std::nullopt;
   MatmulShape s = matmulShape(op);
   MatmulTiles tiles = chooseMatmulTiles(matmulTarget(op, target), s.m, s.n, s.k,
                                         hasInt8Input(op), &*blocks);
   if (auto rec = recordedTiles(op, {"m", "n", "k"}))
     tiles = {(*rec)[0], (*rec)[1], (*rec)[2]};
   if (tiles.m <= 0 || tiles.n <= 0 || tiles.k <= 0)
-    return {};
-  return planSparseMatmul(op, *blocks, tiles).tableAttr(op.getContext());
+    return std::nullopt;
+  return planSparseMatmul(op, *blocks, tiles);
+}
+
+/// A MAC-array convolution's sparse plan for its recorded tiles, or nullopt
+/// (dense or depthwise weights, or no recorded tiles: emitted dense).
+std::optional<SparseWeightPlan> sparseConvPlan(ConvOp op,
+                                               const rt::TargetDesc &target) {
+  MacConv g;
+  if (!convGeometry(op, g) || isDepthwise(g))
+    return std::nullopt;
+  auto rec = recordedTiles(op, {"oh", "ow", "m", "c"});
+  if (!rec || (*rec)[2] <= 0 || (*rec)[3] <= 0)
+    return std::nullopt;
+  std::optional<WeightBlocks> blocks = convWeightBlocks(op, g, target);
+  if (!blocks)
+    return std::nullopt;
+  ConvTiles tiles{(*rec)[0], (*rec)[1], (*rec)[2], (*rec)[3]};
+  return planSparseConv(op, *blocks, g, tiles);
+}
+} // namespace
+
+ElementsAttr sparseMatmulTable(MatMulOp op, const rt::TargetDesc &target) {
+  std::optional<SparseWeightPlan> plan = sparseMatmulPlan(op, target);
+  return plan ? plan->tableAttr(op.getContext()) : ElementsAttr();
 }
 
 ElementsAttr sparseConvTable(ConvOp op, const rt::TargetDesc &target) {
-  MacConv g;
-  if (!convGeometry(op, g) || isDepthwise(g))
-    return {};
-  auto rec = recordedTiles(op, {"oh", "ow", "m", "c"});
-  if (!rec || (*rec)[2] <= 0 || (*rec)[3] <= 0)
-    return {};
-  std::optional<WeightBlocks> blocks = convWeightBlocks(op, g, target);
-  if (!blocks)
-    return {};
-  ConvTiles tiles{(*rec)[0], (*rec)[1], (*rec)[2], (*rec)[3]};
-  return planSparseConv(op, *blocks, g, tiles).tableAttr(op.getContext());
+  std::optional<SparseWeightPlan> plan = sparseConvPlan(op, target);
+  return plan ? plan->tableAttr(op.getContext()) : ElementsAttr();
 }
 
 bool sparseConvCompressed(ConvOp op, const rt::TargetDesc &target) {
-  MacConv g;
-  if (!convGeometry(op, g) || isDepthwise(g))
-    return false;
-  auto rec = recordedTiles(op, {"oh", "ow", "m", "c"});
-  if (!rec || (*rec)[2] <= 0 || (*rec)[3] <= 0)
-    return false;
-  std::optional<WeightBlocks> blocks = convWeightBlocks(op, g, target);
-  if (!blocks)
-    return false;
-  ConvTiles tiles{(*rec)[0], (*rec)[1], (*rec)[2], (*rec)[3]};
-  return planSparseConv(op, *blocks, g, tiles).compressed;
+  std::optional<SparseWeightPlan> plan = sparseConvPlan(op, target);
+  return plan && plan->compressed;
 }
 
 bool sparseMatmulCompressed(MatMulOp op, const rt::TargetDesc &target) {
-  std::optional<WeightBlocks> blocks = matmulWeightBlocks(op, target);
-  if (!blocks)
-    return false;
-  MatmulShape s = matmulShape(op);
-  MatmulTiles tiles = chooseMatmulTiles(matmulTarget(op, target), s.m, s.n, s.k,
-                                        hasInt8Input(op), &*blocks);
-  if (auto rec = recordedTiles(op, {"m", "n", "k"}))
-    tiles = {(*rec)[0], (*rec)[1], (*rec)[2]};
-  if (tiles.m <= 0 || tiles.n <= 0 || tiles.k <= 0)
-    return false;
-  return planSparseMatmul(op, *blocks, tiles).compressed;
+  std::optional<SparseWeightPlan> plan = sparseMatmulPlan(op, target);
+  return plan && plan->compressed;
 }
 
 } // namespace npu::codegen

@@ -91,6 +91,21 @@ std::vector<float> compileAndRun(const std::string &source,
   return compileAndRun(source, std::vector<std::vector<float>>{input}, target);
 }
 
+/// `n` uniformly random INT8 codes (`codes`, seeded with `seed`) and the
+/// FP32 values s * (code - zp) they quantize back to exactly.
+std::vector<float> randomCodes(size_t n, double s, int zp, unsigned seed,
+                               std::vector<int> &codes) {
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<int> code(-128, 127);
+  codes.resize(n);
+  std::vector<float> x(n);
+  for (size_t i = 0; i < n; ++i) {
+    codes[i] = code(rng);
+    x[i] = float(s * (codes[i] - zp));
+  }
+  return x;
+}
+
 std::string i8Type(double scale, int zp) {
   std::ostringstream os;
   os.precision(17);
@@ -513,14 +528,8 @@ TEST(Int8Codegen, MaxPoolOnCodesWithPadding) {
       << qi << " -> " << qo << "\n"
       << "  %y = npu.dequantize %p : " << qo << " -> " << g << "\n"
       << "  return %y : " << g << "\n}\n";
-  std::mt19937 rng(5);
-  std::uniform_int_distribution<int> code(-128, 127);
-  std::vector<int> xq(size_t(C * H * W));
-  std::vector<float> x(xq.size());
-  for (size_t i = 0; i < xq.size(); ++i) {
-    xq[i] = code(rng);
-    x[i] = float(s * (xq[i] - zp));
-  }
+  std::vector<int> xq;
+  std::vector<float> x = randomCodes(size_t(C * H * W), s, zp, 5, xq);
   std::vector<float> y = compileAndRun(src.str(), x);
   ASSERT_EQ(y.size(), size_t(C * OH * OW));
   for (int64_t c = 0; c < C; ++c)
@@ -560,14 +569,8 @@ TEST(Int8Codegen, NearestResizeCopiesCodes) {
       << qi << " -> " << qo << "\n"
       << "  %y = npu.dequantize %r : " << qo << " -> " << g << "\n"
       << "  return %y : " << g << "\n}\n";
-  std::mt19937 rng(9);
-  std::uniform_int_distribution<int> code(-128, 127);
-  std::vector<int> xq(size_t(C * H * W));
-  std::vector<float> x(xq.size());
-  for (size_t i = 0; i < xq.size(); ++i) {
-    xq[i] = code(rng);
-    x[i] = float(s * (xq[i] - zp));
-  }
+  std::vector<int> xq;
+  std::vector<float> x = randomCodes(size_t(C * H * W), s, zp, 9, xq);
   std::vector<float> y = compileAndRun(src.str(), x);
   ASSERT_EQ(y.size(), size_t(C * OH * OW));
   for (int64_t c = 0; c < C; ++c)

@@ -612,9 +612,8 @@ TEST(Emulator, EmptyBinaryReadsNothing) {
   ProgramBuilder b(v1());
   b.setDramSize(64);
   uint16_t v = b.addVector(makeVectorDesc(
-      {0, 4, 1, 1}, bin::ElementType::F32, {1, 16, 0, 0},
-      bin::ElementType::F32, {0, 1 << 28, 0, 0}, bin::ElementType::F32,
-      {1, 16, 0, 0}));
+      {0, 4, 1, 1}, bin::ElementType::F32, {1, 16, 0, 0}, bin::ElementType::F32,
+      {0, 1 << 28, 0, 0}, bin::ElementType::F32, {1, 16, 0, 0}));
   b.emit(makeVector(Opcode::VecBinary, v, vecfunc::VecBinary_Add, 0, 0, 2560));
   std::string error;
   auto exe = Executable::load(b.finish(), nullptr, error);
@@ -1356,8 +1355,8 @@ TEST(Emulator, ComparisonLogicAndSelectCheckTypes) {
         b.addVector(makeVectorDesc({4, 1, 1, 1}, c.s0, {1, 0, 0, 0}, c.dst,
                                    {1, 0, 0, 0}, c.s1, {1, 0, 0, 0}));
     // vec.unary has no Src1 field: its bits stay 0.
-    b.emit(makeVector(c.op, v, c.func, 0, c.op == Opcode::VecUnary ? 0 : 64,
-                      128));
+    b.emit(
+        makeVector(c.op, v, c.func, 0, c.op == Opcode::VecUnary ? 0 : 64, 128));
     ProgramRun r = runProgram(b);
     EXPECT_FALSE(r.ok);
     EXPECT_NE(r.error.find(c.why), std::string::npos) << r.error;
