@@ -150,10 +150,15 @@ bool parseNpy(const uint8_t *bytes, size_t size, NpyArray &out,
           item.find_first_not_of("0123456789") != std::string::npos)
         return fail(error, "malformed .npy shape");
       int64_t d = std::stoll(item);
+      // Checked before multiplying (d < 10^12, so count * d could wrap: a
+      // shape (2^32, 2^32) wrapped to 0 elements). NumPy allows 64 axes.
+      constexpr uint64_t kMaxCount = uint64_t(1) << 34;
+      if (d != 0 && count > kMaxCount / uint64_t(d))
+        return fail(error, ".npy array is too large");
+      if (out.shape.size() == 64)
+        return fail(error, ".npy shape has more than 64 dimensions");
       out.shape.push_back(d);
       count *= uint64_t(d);
-      if (count > (uint64_t(1) << 34))
-        return fail(error, ".npy array is too large");
     }
     if (comma == std::string::npos)
       break;
@@ -170,7 +175,10 @@ bool parseNpy(const uint8_t *bytes, size_t size, NpyArray &out,
 
 bool readFileBytes(const std::string &path, uint64_t maxBytes,
                    std::vector<uint8_t> &out, std::string &error) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: opening a FIFO for reading waits for a writer, forever;
+  // non-blocking, it opens at once and is refused below as not a regular
+  // file. (Regular files ignore the flag.)
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0)
     return fail(error,
                 std::string("cannot open file: ") + std::strerror(errno));

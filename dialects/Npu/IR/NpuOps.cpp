@@ -745,6 +745,11 @@ LogicalResult ReshapeOp::verify() {
 OpFoldResult ReshapeOp::fold(FoldAdaptor adaptor) {
   if (getInput().getType() == getOutput().getType())
     return getInput();
+  // Constants fold only to their own element type, as for transposes (a
+  // reshape of INT8 codes to !quant.uniform stays an op).
+  if (getInput().getType().getElementType() !=
+      getOutput().getType().getElementType())
+    return {};
   if (auto dense = dyn_cast_or_null<DenseElementsAttr>(adaptor.getInput()))
     return dense.reshape(getOutput().getType());
   // A blob is row-major bytes: the reshaped constant shares it, no copy.

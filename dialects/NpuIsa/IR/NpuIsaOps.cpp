@@ -84,20 +84,33 @@ LogicalResult ProgramOp::verify() {
   if (uint64_t(getDramSize()) > target->maxDramBytes())
     return emitOpError("dram_size exceeds the target's address space");
   for (Operation &op : getBody().front()) {
-    int64_t start = -1, bytes = 0;
+    int64_t start = -1;
+    ShapedType type;
     if (auto in = dyn_cast<InputOp>(op)) {
       start = in.getDram();
-      auto type = cast<RankedTensorType>(in.getType());
-      bytes = type.getNumElements() * ((type.getElementTypeBitWidth() + 7) / 8);
+      type = cast<ShapedType>(in.getType());
     } else if (auto out = dyn_cast<OutputOp>(op)) {
       start = out.getDram();
-      auto type = cast<RankedTensorType>(out.getType());
-      bytes = type.getNumElements() * ((type.getElementTypeBitWidth() + 7) / 8);
+      type = cast<ShapedType>(out.getType());
     } else if (auto data = dyn_cast<DataOp>(op)) {
       start = data.getDram();
-      auto type = cast<ShapedType>(data.getValue().getType());
-      bytes = type.getNumElements() * ((type.getElementTypeBitWidth() + 7) / 8);
+      type = cast<ShapedType>(data.getValue().getType());
     }
+    if (!type)
+      continue;
+    // Bytes of the tensor, refusing what has no byte size (index, complex,
+    // dynamic shapes) and counting without overflow.
+    if (!type.hasStaticShape() || !type.getElementType().isIntOrFloat())
+      return op.emitOpError("needs a statically shaped tensor of integer or "
+                            "floating-point elements, not ")
+             << type;
+    int64_t bytes = (type.getElementTypeBitWidth() + 7) / 8;
+    for (int64_t d : type.getShape())
+      if (d != 0 && bytes > int64_t(getDramSize()) / d + 1)
+        return op.emitOpError("lies outside the program's ")
+               << getDramSize() << "-byte DRAM";
+      else
+        bytes *= d;
     if (start >= 0 && start + bytes > int64_t(getDramSize()))
       return op.emitOpError("lies outside the program's ")
              << getDramSize() << "-byte DRAM";

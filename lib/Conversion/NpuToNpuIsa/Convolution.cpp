@@ -1218,7 +1218,28 @@ namespace {
 /// weights), or (FP32 depthwise) on the vector unit; the tiles
 /// {oh, ow, m, c} (MAC) or {oh, ow, c} (vector) from the cost models above,
 /// the epilogue's scratchpad reserved.
+/// False, with the reason, for a convolution (or transposed convolution)
+/// with zero input or output channels (ONNX allows empty tensors): the tile
+/// choosers divide by the channel counts.
+bool hasChannels(Operation *op, std::string &reason) {
+  auto dim = [](Value v, unsigned d) {
+    auto type = cast<RankedTensorType>(v.getType());
+    return type.getRank() > d ? type.getDimSize(d) : 1;
+  };
+  if (dim(op->getOperand(0), 1) == 0 || dim(op->getResult(0), 1) == 0 ||
+      dim(op->getOperand(1), 0) == 0 || dim(op->getOperand(1), 1) == 0) {
+    reason = "a convolution with zero input or output channels is not "
+             "supported";
+    return false;
+  }
+  return true;
+}
+
 struct ConvModel : BackendOpInterface::ExternalModel<ConvModel, ConvOp> {
+  bool isLegalOn(Operation *op, const rt::TargetDesc &,
+                 std::string &reason) const {
+    return hasChannels(op, reason);
+  }
   LogicalResult
   getConstantTables(Operation *op, const rt::TargetDesc &target,
                     SmallVectorImpl<ConstantTable> &tables) const {
@@ -1244,7 +1265,9 @@ struct ConvModel : BackendOpInterface::ExternalModel<ConvModel, ConvOp> {
                              ArrayRef<Operation *> epilogue) const {
     auto conv = cast<ConvOp>(op);
     MacConv g;
-    if (!convGeometry(conv, g) || !noteEpilogue(g, conv.getResult(), epilogue))
+    std::string reason;
+    if (!hasChannels(op, reason) || !convGeometry(conv, g) ||
+        !noteEpilogue(g, conv.getResult(), epilogue))
       return nullptr;
     Builder b(op->getContext());
     if (onVectorUnit(op, g)) {
@@ -1267,6 +1290,10 @@ struct ConvModel : BackendOpInterface::ExternalModel<ConvModel, ConvOp> {
 /// at emission.
 struct ConvTransposeModel
     : BackendOpInterface::ExternalModel<ConvTransposeModel, ConvTransposeOp> {
+  bool isLegalOn(Operation *op, const rt::TargetDesc &,
+                 std::string &reason) const {
+    return hasChannels(op, reason);
+  }
   LogicalResult
   getConstantTables(Operation *op, const rt::TargetDesc &,
                     SmallVectorImpl<ConstantTable> &tables) const {

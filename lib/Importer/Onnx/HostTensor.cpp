@@ -158,50 +158,56 @@ LogicalResult rawTensorBytes(const TensorProto &tensor, StringRef modelDir,
     return success();
   }
 
-  // Typed repeated fields, as the ONNX TensorProto documentation assigns them.
+  // Typed repeated fields, as the ONNX TensorProto documentation assigns
+  // them: the field must hold every element before any byte is allocated
+  // (a few bytes of file must not declare gigabytes).
+  int64_t have;
+  switch (dtype) {
+  case TensorProto::FLOAT:
+    have = tensor.float_data_size();
+    break;
+  case TensorProto::DOUBLE:
+    have = tensor.double_data_size();
+    break;
+  case TensorProto::INT64:
+    have = tensor.int64_data_size();
+    break;
+  case TensorProto::UINT32:
+  case TensorProto::UINT64:
+    have = tensor.uint64_data_size();
+    break;
+  default:
+    have = tensor.int32_data_size();
+    break;
+  }
+  if (have != count)
+    return error = ("tensor has " + Twine(have) + " elements; dimensions need " +
+                    Twine(count))
+                       .str(),
+           failure();
   storage.assign(expected, '\0');
-  auto checkCount = [&](int64_t have) -> LogicalResult {
-    if (have != count)
-      return error = ("tensor has " + Twine(have) +
-                      " elements; dimensions "
-                      "need " +
-                      Twine(count))
-                         .str(),
-             failure();
-    return success();
-  };
   char *dst = storage.data();
   switch (dtype) {
   case TensorProto::FLOAT:
-    if (failed(checkCount(tensor.float_data_size())))
-      return failure();
     if (expected) // an empty repeated field's data() is null
       std::memcpy(dst, tensor.float_data().data(), expected);
     break;
   case TensorProto::DOUBLE:
-    if (failed(checkCount(tensor.double_data_size())))
-      return failure();
     if (expected)
       std::memcpy(dst, tensor.double_data().data(), expected);
     break;
   case TensorProto::INT64:
-    if (failed(checkCount(tensor.int64_data_size())))
-      return failure();
     if (expected)
       std::memcpy(dst, tensor.int64_data().data(), expected);
     break;
   case TensorProto::UINT32:
   case TensorProto::UINT64:
-    if (failed(checkCount(tensor.uint64_data_size())))
-      return failure();
     for (int64_t i = 0; i < count; ++i) {
       uint64_t v = tensor.uint64_data(i);
       std::memcpy(dst + i * elemSize, &v, elemSize); // little-endian host
     }
     break;
   default: // int32_data carries INT32/16/8, UINT16/8, BOOL, FLOAT16, BFLOAT16
-    if (failed(checkCount(tensor.int32_data_size())))
-      return failure();
     for (int64_t i = 0; i < count; ++i) {
       int32_t v = tensor.int32_data(i);
       std::memcpy(dst + i * elemSize, &v, elemSize);

@@ -406,15 +406,17 @@ FailureOr<RankedTensorType> GraphImporter::staticType(const std::string &name) {
             dataTypeName(tensor.elem_type()).str();
     return failure();
   }
-  // No tensor can exceed the widest DRAM a target has (2^40 bytes): a
-  // larger shape is refused here, before any element count can wrap.
+  // No tensor can exceed the target's DRAM (at most 2^40 bytes): a larger
+  // shape is refused here, before any element count can wrap and before
+  // any pass works over its elements (a Resize's sampling tables).
   int64_t count = 0;
-  constexpr int64_t kMaxElements = int64_t(1) << 40;
-  if (failed(checkedNumElements(shape, kMaxElements, count)) ||
+  const int64_t maxBytes = int64_t(target->maxDramBytes());
+  if (failed(checkedNumElements(shape, maxBytes, count)) ||
       count * std::max<int64_t>(1, elementByteSize(tensor.elem_type())) >
-          kMaxElements) {
+          maxBytes) {
     error = "'" + name + "' has shape " + shapeString(shape) +
-            ", larger than any target's DRAM (2^40 bytes)";
+            ", larger than the target's DRAM (" + std::to_string(maxBytes) +
+            " bytes)";
     return failure();
   }
   return RankedTensorType::get(shape, elem);

@@ -129,3 +129,15 @@ func.func @transpose_quantized_constant() -> tensor<3x2x!quant.uniform<i8:f32, 0
   %q = npu.transpose %c {perm = array<i64: 1, 0>} : tensor<2x3xi8> -> tensor<3x2x!quant.uniform<i8:f32, 0.5>>
   return %q : tensor<3x2x!quant.uniform<i8:f32, 0.5>>
 }
+
+// -----
+
+// Tests the same for a reshape (a non-splat constant: it segfaulted too).
+// CHECK-LABEL: func.func @reshape_quantized_constant
+// CHECK: %[[C:.+]] = npu.constant dense<{{\[\[}}1, 2, 3, 4], [5, 6, 7, 8]]> : tensor<2x4xi8>
+// CHECK: npu.reshape %[[C]] : tensor<2x4xi8> -> tensor<4x2x!quant.uniform<i8:f32, 5.000000e-01>>
+func.func @reshape_quantized_constant() -> tensor<4x2x!quant.uniform<i8:f32, 0.5>> {
+  %c = npu.constant dense<[[1, 2, 3, 4], [5, 6, 7, 8]]> : tensor<2x4xi8>
+  %q = npu.reshape %c : tensor<2x4xi8> -> tensor<4x2x!quant.uniform<i8:f32, 0.5>>
+  return %q : tensor<4x2x!quant.uniform<i8:f32, 0.5>>
+}

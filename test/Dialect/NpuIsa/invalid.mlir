@@ -44,3 +44,27 @@ npu_isa.program @p attributes {target = "npu-v1", dram_size = 64 : i64} {
   // expected-error @+1 {{elem_bytes must be 1, 2 or 4}}
   npu_isa.dma_store sram 0, dram 0 {elem_bytes = 3, sizes = array<i64: 1, 1, 1, 1>, dram_strides = array<i64: 3, 0, 0, 0>, sram_strides = array<i64: 3, 0, 0, 0>}
 }
+
+// -----
+
+// Tests that program tensors must have a byte size: index and complex
+// element types (the verifier itself used to segfault on them).
+npu_isa.program @p attributes {target = "npu-v1", dram_size = 4096 : i64} {
+  // expected-error @+1 {{'npu_isa.input' op needs a statically shaped tensor of integer or floating-point elements, not 'tensor<4xindex>'}}
+  npu_isa.input "x" at 0 : tensor<4xindex>
+}
+
+// -----
+
+npu_isa.program @p attributes {target = "npu-v1", dram_size = 4096 : i64} {
+  // expected-error @+1 {{'npu_isa.output' op needs a statically shaped tensor of integer or floating-point elements, not 'tensor<4xcomplex<f32>>'}}
+  npu_isa.output "y" at 0 : tensor<4xcomplex<f32>>
+}
+
+// -----
+
+// Tests that a tensor whose bytes would overflow is outside the DRAM.
+npu_isa.program @p attributes {target = "npu-v1", dram_size = 4096 : i64} {
+  // expected-error @+1 {{'npu_isa.input' op lies outside the program's 4096-byte DRAM}}
+  npu_isa.input "x" at 0 : tensor<4294967296x4294967296xf32>
+}

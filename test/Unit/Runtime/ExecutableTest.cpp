@@ -296,6 +296,32 @@ TEST(Npy, RoundTripAndRefusals) {
   std::memcpy(fortran.data() + f, "True ", 5);
   EXPECT_FALSE(parseNpy(fortran.data(), fortran.size(), array, error));
   EXPECT_EQ(error, "Fortran-order .npy arrays are not supported");
+
+  // Sizes from the header are checked before they are multiplied: (2^32,
+  // 2^32) wrapped to 0 elements and was accepted with no data. NumPy's
+  // 64 axes at most.
+  auto withShape = [&](const std::string &shape) {
+    std::string h = "{'descr': '<f4', 'fortran_order': False, 'shape': " +
+                    shape + ", }";
+    if (h.size() < 118)
+      h.resize(118, ' ');
+    h += '\n';
+    std::vector<uint8_t> f = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0,
+                              uint8_t(h.size() & 0xff), uint8_t(h.size() >> 8)};
+    f.insert(f.end(), h.begin(), h.end());
+    return f;
+  };
+  std::vector<uint8_t> wrapped = withShape("(4294967296, 4294967296)");
+  EXPECT_FALSE(parseNpy(wrapped.data(), wrapped.size(), array, error));
+  EXPECT_EQ(error, ".npy array is too large");
+  std::string many = "(";
+  for (int i = 0; i < 65; ++i)
+    many += "1,";
+  many += ")";
+  std::vector<uint8_t> deep = withShape(many);
+  deep.insert(deep.end(), 4, 0);
+  EXPECT_FALSE(parseNpy(deep.data(), deep.size(), array, error));
+  EXPECT_EQ(error, ".npy shape has more than 64 dimensions");
 }
 
 } // namespace
