@@ -12,8 +12,8 @@
 // cycles, utilisation, DRAM bytes and energy against the FP32 rows, and the
 // output's cosine similarity to FP32.
 //
-// Usage: run-models.cjs --bin build/bin --models third_party/models
-//                       [--results bench/RESULTS.md] [--work DIR]
+// Usage: run-models.cjs --bin=build/bin --models=third_party/models
+//                       [--results=bench/RESULTS.md] [--work=DIR]
 //                       [--int8-args="--int8-depthwise ..."]
 // --int8-args adds npu-compile options to the INT8 compiles (a policy to
 // compare against the default; write it to another --results file).

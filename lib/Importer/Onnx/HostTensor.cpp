@@ -181,8 +181,8 @@ LogicalResult rawTensorBytes(const TensorProto &tensor, StringRef modelDir,
     break;
   }
   if (have != count)
-    return error = ("tensor has " + Twine(have) + " elements; dimensions need " +
-                    Twine(count))
+    return error = ("tensor has " + Twine(have) +
+                    " elements; dimensions need " + Twine(count))
                        .str(),
            failure();
   storage.assign(expected, '\0');

@@ -175,6 +175,15 @@ LogicalResult readSample(const std::string &path, RankedTensorType type,
   }
   out.resize(array.data.size() / sizeof(float));
   std::memcpy(out.data(), array.data.data(), array.data.size());
+  // Ranges come from the values: a NaN or an infinity would leave a range
+  // with no finite scale (it fell back to 1.0 without a word).
+  size_t nonFinite =
+      llvm::count_if(out, [](float v) { return !std::isfinite(v); });
+  if (nonFinite)
+    return error = path + ": " + std::to_string(nonFinite) +
+                   " values are NaN or infinite; calibration needs finite "
+                   "inputs",
+           failure();
   return success();
 }
 

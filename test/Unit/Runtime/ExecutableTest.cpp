@@ -301,13 +301,21 @@ TEST(Npy, RoundTripAndRefusals) {
   // 2^32) wrapped to 0 elements and was accepted with no data. NumPy's
   // 64 axes at most.
   auto withShape = [&](const std::string &shape) {
-    std::string h = "{'descr': '<f4', 'fortran_order': False, 'shape': " +
-                    shape + ", }";
+    std::string h =
+        "{'descr': '<f4', 'fortran_order': False, 'shape': " + shape + ", }";
     if (h.size() < 118)
       h.resize(118, ' ');
     h += '\n';
-    std::vector<uint8_t> f = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0,
-                              uint8_t(h.size() & 0xff), uint8_t(h.size() >> 8)};
+    std::vector<uint8_t> f = {0x93,
+                              'N',
+                              'U',
+                              'M',
+                              'P',
+                              'Y',
+                              1,
+                              0,
+                              uint8_t(h.size() & 0xff),
+                              uint8_t(h.size() >> 8)};
     f.insert(f.end(), h.begin(), h.end());
     return f;
   };
