@@ -224,6 +224,8 @@ FailureOr<TargetAttr> npu::getOrSetModuleTarget(ModuleOp module,
 // Discardable attributes
 //===----------------------------------------------------------------------===//
 
+static LogicalResult verifyScratchpadBuffers(Operation *op, ArrayAttr buffers);
+
 namespace {
 /// Largest DRAM offset or size a plan may record: the widest address space
 /// rt::validateTarget allows (40 bits).
@@ -291,7 +293,7 @@ LogicalResult verifyNpuAttribute(Operation *op, NamedAttribute attr,
     auto a = dyn_cast<ArrayAttr>(value);
     if (!a || !llvm::all_of(a, llvm::IsaPred<ScratchpadBufferAttr>))
       return fail("must be an array of #npu.buffer");
-    return success();
+    return verifyScratchpadBuffers(op, a);
   }
   if (name == "npu.name" || name == "npu.onnx_producer")
     return isa<StringAttr>(value) ? success() : fail("must be a string");
@@ -435,34 +437,41 @@ ScratchpadBufferAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   return success();
 }
 
-LogicalResult LayerOp::verify() {
-  if (auto buffers = getScratchpadAttr()) {
-    auto module = (*this)->getParentOfType<ModuleOp>();
-    auto target =
-        module ? module->getAttrOfType<TargetAttr>("npu.target") : TargetAttr();
-    auto all = buffers.getAsRange<ScratchpadBufferAttr>();
-    for (auto [i, buf] : llvm::enumerate(all)) {
-      if (target && buf.getEnd() > int64_t(target.getDesc().scratchpadBytes))
-        return emitOpError("scratchpad buffer '")
-               << buf.getName() << "' ends at byte " << buf.getEnd()
-               << ", beyond the target's " << target.getDesc().scratchpadBytes
-               << "-byte scratchpad";
-      for (auto other : llvm::drop_begin(all, i + 1)) {
-        if (other.getPass() != buf.getPass())
-          continue;
-        if (other.getName() == buf.getName())
-          return emitOpError("has two scratchpad buffers named '")
-                 << buf.getName() << "' in pass " << buf.getPass();
-        if (other.getOffset() < buf.getEnd() &&
-            buf.getOffset() < other.getEnd())
-          return emitOpError("scratchpad buffers '")
-                 << buf.getName() << "' [" << buf.getOffset() << ", "
-                 << buf.getEnd() << ") and '" << other.getName() << "' ["
-                 << other.getOffset() << ", " << other.getEnd()
-                 << ") overlap (pass " << buf.getPass() << ")";
-      }
+/// The buffers of one layer (`npu.layer ... scratchpad`, or `npu.scratchpad`
+/// on its anchor): inside the module's target's scratchpad, unique names
+/// and no overlap within a pass.
+static LogicalResult verifyScratchpadBuffers(Operation *op, ArrayAttr buffers) {
+  auto module = op->getParentOfType<ModuleOp>();
+  auto target =
+      module ? module->getAttrOfType<TargetAttr>("npu.target") : TargetAttr();
+  auto all = buffers.getAsRange<ScratchpadBufferAttr>();
+  for (auto [i, buf] : llvm::enumerate(all)) {
+    if (target && buf.getEnd() > int64_t(target.getDesc().scratchpadBytes))
+      return op->emitOpError("scratchpad buffer '")
+             << buf.getName() << "' ends at byte " << buf.getEnd()
+             << ", beyond the target's " << target.getDesc().scratchpadBytes
+             << "-byte scratchpad";
+    for (auto other : llvm::drop_begin(all, i + 1)) {
+      if (other.getPass() != buf.getPass())
+        continue;
+      if (other.getName() == buf.getName())
+        return op->emitOpError("has two scratchpad buffers named '")
+               << buf.getName() << "' in pass " << buf.getPass();
+      if (other.getOffset() < buf.getEnd() && buf.getOffset() < other.getEnd())
+        return op->emitOpError("scratchpad buffers '")
+               << buf.getName() << "' [" << buf.getOffset() << ", "
+               << buf.getEnd() << ") and '" << other.getName() << "' ["
+               << other.getOffset() << ", " << other.getEnd()
+               << ") overlap (pass " << buf.getPass() << ")";
     }
   }
+  return success();
+}
+
+LogicalResult LayerOp::verify() {
+  if (auto buffers = getScratchpadAttr())
+    if (failed(verifyScratchpadBuffers(*this, buffers)))
+      return failure();
   Block &body = getBody().front();
   if (&body.front() == body.getTerminator())
     return emitOpError("has no ops: a layer runs at least one op");

@@ -129,3 +129,14 @@ func.func @main(%x: tensor<4xf32>) -> tensor<4xf32> {
   } : tensor<4xf32>
   return %y : tensor<4xf32>
 }
+
+// -----
+
+// The same checks for buffers recorded on a layer's anchor (inlined layers).
+module attributes {npu.target = #npu.target<"npu-v1">} {
+func.func @main(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{'npu.exp' op scratchpad buffers 'in0' [0, 128) and 'out1' [64, 192) overlap (pass 0)}}
+  %e = npu.exp %x {npu.scratchpad = [#npu.buffer<"in0", offset = 0, bytes = 64, copies = 2>, #npu.buffer<"out1", offset = 64, bytes = 64, copies = 2>]} : tensor<4xf32> -> tensor<4xf32>
+  return %e : tensor<4xf32>
+}
+}
