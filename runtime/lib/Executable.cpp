@@ -265,6 +265,7 @@ bool Executable::verify(const TargetDesc *expected, std::string &error) {
   insns_.reserve(n);
   // dma.expand images checked so far: (address, blocks) -> present blocks.
   std::map<std::pair<uint64_t, uint64_t>, std::optional<uint64_t>> maskCounts;
+  uint64_t maskBytesCounted = 0;
   for (size_t pc = 0; pc < n; ++pc) {
     Instruction insn = Instruction::load(code->data() + pc * kInstructionBytes);
     auto bad = [&](const std::string &why) {
@@ -318,8 +319,9 @@ bool Executable::verify(const TargetDesc *expected, std::string &error) {
       // A box larger than the scratchpad cannot be written; refusing it
       // bounds the mask (one bit per block, a block per element at most)
       // and so the loader's work per instruction.
+      // Checked at every factor, so the product cannot wrap.
       uint64_t boxBytes = eb;
-      for (int i = 0; i < 4; ++i)
+      for (int i = 0; i < 4 && boxBytes <= d.scratchpadBytes; ++i)
         boxBytes *= desc.sizes()->Get(i);
       if (boxBytes > d.scratchpadBytes)
         return bad("dma.expand box of " + std::to_string(boxBytes) +
@@ -337,9 +339,19 @@ bool Executable::verify(const TargetDesc *expected, std::string &error) {
                    " bytes is shorter than its " +
                    std::to_string(geo.maskBytes) + "-byte block mask");
       // Tiles of one layer expand the same images again: count each once.
+      // Distinct images of a real program are disjoint pieces of the
+      // constant segment, so the masks counted add up to at most its size;
+      // a file whose images overlap beyond that (the same bytes read as
+      // thousands of masks) would make the loader's work quadratic.
       auto [it, fresh] = maskCounts.try_emplace({at, geo.blocks});
-      if (fresh)
+      if (fresh) {
+        maskBytesCounted += geo.maskBytes;
+        if (maskBytesCounted > constantsSize())
+          return bad("dma.expand block masks overlap: together they read "
+                     "more than the constant segment's " +
+                     std::to_string(constantsSize()) + " bytes");
         it->second = countPresentBlocks(geo, constants() + (at - begin));
+      }
       std::optional<uint64_t> present = it->second;
       if (!present)
         return bad("dma.expand block mask sets bits past its " +

@@ -941,8 +941,10 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
       }
       if (plan && !plan->table.empty() &&
           !hasTable(op, "sparse_w", plan->tableAttr(op->getContext()))) {
-        // A compressed plan has no dense copy to fall back on.
-        if (plan->compressed)
+        // Without the table the DRAM plan placed for these tiles, the
+        // dense weights are used, unless the plan stored none (it chose
+        // the compressed form for other tiles).
+        if (plan->compressed && sparseConvCompressed(cast<ConvOp>(op), target))
           return op->emitError("backend: the compressed weights' table was "
                                "planned for other tiles");
         plan.reset();

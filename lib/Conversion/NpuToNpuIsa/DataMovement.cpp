@@ -239,6 +239,8 @@ LogicalResult Codegen::emitDataMovement(Operation *op, int64_t layer) {
 
 LogicalResult Codegen::emitResizeNearest(ResizeOp op, int64_t layer) {
   auto inType = op.getInput().getType(), outType = op.getType();
+  if (outType.getNumElements() == 0)
+    return success(); // nothing to move (and no tile to divide by)
   int64_t eb = elementBytes(outType);
   SmallVector<int64_t> inSt = denseStrides(inType.getShape());
   SmallVector<int64_t> outSt = denseStrides(outType.getShape());

@@ -213,6 +213,8 @@ LogicalResult Codegen::run() {
                         layer++)))
       return failure();
   }
+  if (failed(endScratchpad()))
+    return failure();
   program.setDramSize(
       std::max<int64_t>(dramSize, int64_t(target.dramBurstBytes)));
   func.erase();

@@ -94,6 +94,13 @@ SpBuffer Codegen::scratchpad(StringRef name, int64_t bytes, int64_t copies) {
       buf = before;
     }
   }
+  // The lowering's own fit checks keep packed buffers inside the
+  // scratchpad; this is the last word on it.
+  if (buf.getEnd() > int64_t(target.scratchpadBytes)) {
+    refuse() << "ends at byte " << buf.getEnd() << ", beyond the target's "
+             << target.scratchpadBytes << "-byte scratchpad";
+    return {alignUp(sp.cursor), bytes, copies};
+  }
   if (!find(sp.buffers))
     sp.buffers.push_back(buf);
   sp.cursor = std::max(sp.cursor, buf.getEnd());

@@ -209,3 +209,21 @@ func.func @where_condition_not_bool(%c: tensor<4xf32>, %x: tensor<4xf32>) {
   %0 = npu.where %c, %x, %x : (tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
   return
 }
+
+// -----
+
+// Tests that a comparison's operands have one element type.
+func.func @compare_mixed_types(%x: tensor<4xf32>, %y: tensor<4xi32>) {
+  // expected-error @+1 {{'npu.less' op failed to verify that all of {lhs, rhs} have same element type}}
+  %0 = npu.less %x, %y : (tensor<4xf32>, tensor<4xi32>) -> tensor<4xi1>
+  return
+}
+
+// -----
+
+// Tests that Where's values and result have one element type.
+func.func @where_mixed_types(%c: tensor<4xi1>, %x: tensor<4xf32>, %y: tensor<4xi32>) {
+  // expected-error @+1 {{'npu.where' op failed to verify that all of {x, y, output} have same element type}}
+  %0 = npu.where %c, %x, %y : (tensor<4xi1>, tensor<4xf32>, tensor<4xi32>) -> tensor<4xf32>
+  return
+}

@@ -546,7 +546,7 @@ struct SpBuffer {
 /// `copies` x `bytes`.
 struct SpRequest {
   StringRef name;
-  int64_t bytes, copies = 1;
+  int64_t bytes = 0, copies = 1;
 };
 /// The scratchpad bytes `layout` takes packed in order from byte 0, each
 /// buffer from a kAlign boundary (Codegen::scratchpad's packing): what a

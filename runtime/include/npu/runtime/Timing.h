@@ -40,6 +40,7 @@ uint64_t dmaCycles(const TargetDesc &t, uint64_t commands, uint64_t runs,
 /// image as one contiguous run (the expander writes the scratchpad as the
 /// bytes arrive; only the image crosses DRAM).
 uint64_t dmaExpandCycles(const TargetDesc &t, uint64_t bytes);
+
 /// One DMA command: dmaCycles of its runs (contiguous rows of its innermost
 /// dimension when the DRAM side is dense there, else single elements).
 uint64_t dmaCommandCycles(const TargetDesc &t, const bin::DmaDesc &d);

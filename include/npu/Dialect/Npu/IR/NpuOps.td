@@ -773,7 +773,9 @@ def Npu_MaximumOp : Npu_BinaryOp<"maximum", "Max, Clip", "max(lhs, rhs)",
 
 class Npu_CompareOp<string mnemonic, string onnxName, string expr,
                     list<Trait> traits = []>
-    : Npu_Op<mnemonic, !listconcat([Pure, ResultsBroadcastableShape], traits)> {
+    : Npu_Op<mnemonic, !listconcat([Pure, ResultsBroadcastableShape,
+                                    AllElementTypesMatch<["lhs", "rhs"]>],
+                                   traits)> {
   let summary = "Elementwise " # expr # " with broadcasting (ONNX " # onnxName # ")";
   let description = [{
     Multidirectional (NumPy) broadcasting of `lhs` and `rhs`, operands of one
@@ -829,7 +831,8 @@ def Npu_NotOp : Npu_Op<"not", [Pure, SameOperandsAndResultShape]> {
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
 }
 
-def Npu_WhereOp : Npu_Op<"where", [Pure, ResultsBroadcastableShape]> {
+def Npu_WhereOp : Npu_Op<"where", [Pure, ResultsBroadcastableShape,
+                                   AllElementTypesMatch<["x", "y", "output"]>]> {
   let summary = "Elementwise selection with broadcasting (ONNX Where)";
   let description = [{
     `output = condition ? x : y`, the three operands broadcast together
