@@ -62,7 +62,8 @@ SmallVector<SpRequest, 8> depthwiseLayout(const MacConv &g, ConvTiles t) {
           {"residual", g.residual ? out : 0, 2}};
 }
 
-ConvTiles chooseConvTiles(const rt::TargetDesc &t, const MacConv &g) {
+ConvTiles chooseConvTiles(const rt::TargetDesc &t, const MacConv &g,
+                          int64_t onlyC) {
   int64_t R = t.arrayRows, C = t.arrayCols;
   int64_t accEntries = t.accumulatorBytes / 4;
   int64_t sramBytes = t.scratchpadBytes;
@@ -74,7 +75,7 @@ ConvTiles chooseConvTiles(const rt::TargetDesc &t, const MacConv &g) {
     for (int64_t ct : tileCandidates(g.cin, R))
       for (int64_t oht : tileCandidates(g.oh, 1))
         for (int64_t owt : tileCandidates(g.ow, 1)) {
-          if (oht * owt * mt > accEntries)
+          if (oht * owt * mt > accEntries || (onlyC && ct != onlyC))
             continue;
           int64_t ihs = inputExtent(oht, g.sh, g.spanY);
           int64_t iws = inputExtent(owt, g.sw, g.spanX);
@@ -285,6 +286,29 @@ bool noteEpilogue(MacConv &g, Value convResult, ArrayRef<Operation *> rest) {
   }
   return epilogueResources(convResult, rest, g.epilogueTiles, g.epilogueBytes,
                            &g.residual);
+}
+
+int64_t residualInputTile(const rt::TargetDesc &t, ConvOp conv,
+                          ArrayRef<Operation *> epilogue) {
+  std::optional<SmallVector<EpilogueOperand>> operands =
+      epilogueOperands(conv.getResult(), epilogue);
+  if (!operands)
+    return 0;
+  auto residual = llvm::find_if(
+      *operands, [](const EpilogueOperand &o) { return o.residual; });
+  if (residual == operands->end())
+    return 0;
+  // The epilogue's ops before the first that reads the residual.
+  auto first = llvm::find_if(epilogue, [&](Operation *op) {
+    return llvm::is_contained(op->getOperands(), residual->value);
+  });
+  MacConv g;
+  if (!convGeometry(conv, g) ||
+      !noteEpilogue(g, conv.getResult(),
+                    epilogue.take_front(first - epilogue.begin())))
+    return 0;
+  forMacArray(conv, t, g);
+  return chooseConvTiles(t, g).c;
 }
 
 Operation *Codegen::loadEpilogueOperands(Value convResult, int64_t consts,
@@ -915,9 +939,12 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
                                    int64_t wBase, Value bias, int64_t layer) {
   if (g.oh <= 0 || g.ow <= 0)
     return success();
-  ConvTiles t = chooseConvTiles(target, g);
-  if (auto rec = isa<ConvOp>(op) ? recordedTiles(op, {"oh", "ow", "m", "c"})
-                                 : std::nullopt) {
+  // A residual epilogue keeps the convolution's input-channel tile.
+  auto asConv = dyn_cast<ConvOp>(op);
+  ConvTiles t = chooseConvTiles(
+      target, g, asConv ? residualInputTile(target, asConv, epilogue) : 0);
+  if (auto rec =
+          asConv ? recordedTiles(op, {"oh", "ow", "m", "c"}) : std::nullopt) {
     t = {(*rec)[0], (*rec)[1], (*rec)[2], (*rec)[3]};
     if (t.oh * t.ow * t.m > int64_t(target.accumulatorBytes / 4) ||
         packedBytes(macConvLayout(g, t)) > int64_t(target.scratchpadBytes))
@@ -1321,7 +1348,8 @@ struct ConvModel : BackendOpInterface::ExternalModel<ConvModel, ConvOp> {
                  : nullptr;
     }
     forMacArray(op, target, g);
-    ConvTiles t = chooseConvTiles(target, g);
+    ConvTiles t =
+        chooseConvTiles(target, g, residualInputTile(target, conv, epilogue));
     return t.m ? tilesAttr(b,
                            {{"oh", t.oh}, {"ow", t.ow}, {"m", t.m}, {"c", t.c}})
                : nullptr;

@@ -16,23 +16,15 @@ namespace rt = npu::rt;
 
 namespace npu::codegen {
 
-bool Codegen::residualFusible(ConvOp conv, ArrayRef<Operation *> without,
-                              ArrayRef<Operation *> with) {
+bool Codegen::residualFusible(ConvOp conv, ArrayRef<Operation *> with) {
   MacConv g;
-  if (!convGeometry(conv, g) || hasInt8Input(conv))
-    return false;
-  MacConv fused = g;
-  if (!noteEpilogue(g, conv.getResult(), without) ||
-      !noteEpilogue(fused, conv.getResult(), with))
+  if (!convGeometry(conv, g) || hasInt8Input(conv) ||
+      !noteEpilogue(g, conv.getResult(), with))
     return false;
   if (onVectorUnit(conv, g)) // each output sums its taps alone
-    return chooseDepthwiseTiles(target, fused).c != 0;
-  // The input-channel tile orders the FP32 sums of a tap (chunk by chunk):
-  // the residual's buffers must leave it as the convolution alone has it,
-  // so that the outputs are the unfused program's, bit for bit.
-  ConvTiles alone = chooseConvTiles(target, g);
-  ConvTiles t = chooseConvTiles(target, fused);
-  return t.m != 0 && t.c == alone.c;
+    return chooseDepthwiseTiles(target, g).c != 0;
+  int64_t c = residualInputTile(target, conv, with);
+  return c != 0 && chooseConvTiles(target, g, c).m != 0;
 }
 
 void Codegen::formFusionGroups() {
@@ -105,12 +97,10 @@ void Codegen::formFusionGroups() {
         chain.push_back(user);
         v = user->getResult(0);
       }
-      // A residual joins when the convolution's own tiling stays (its sums
-      // are the unfused program's).
+      // A residual joins when a tiling fits its buffers (and keeps the
+      // convolution's sums those of the unfused program).
       if (beforeResidual &&
-          !residualFusible(
-              conv, ArrayRef(chain).take_front(beforeResidual).drop_front(),
-              ArrayRef(chain).drop_front()))
+          !residualFusible(conv, ArrayRef(chain).drop_front()))
         chain.resize(beforeResidual);
       int64_t tiles, bytes;
       if (chain.size() > unaryPrefix &&
@@ -192,8 +182,8 @@ void Codegen::formFusionGroups() {
           llvm::all_of(conv->getUsers(),
                        [&](Operation *u) { return members.count(u); }) &&
           epilogueResources(conv.getResult(), group, tiles, bytes, &residual) &&
-          (!residual || (residualFusible(conv, {}, group) &&
-                         !isa<QuantizeOp>(group.back())));
+          (!residual ||
+           (residualFusible(conv, group) && !isa<QuantizeOp>(group.back())));
       for (Operation *op : group) {
         for (Value v : op->getOperands()) {
           Operation *def = v.getDefiningOp();

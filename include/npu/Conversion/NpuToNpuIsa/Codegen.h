@@ -260,8 +260,20 @@ inline WindowClip clipWindow(int64_t start, int64_t extent, int64_t size) {
 /// cycles, then one A row per `fp32RateDivisor` cycles, plus the fill and
 /// drain), under the accumulator (oh x ow x m entries) and scratchpad (two
 /// slabs, two weight tiles, two output tiles, the biases; FP32) limits. All
-/// zero when nothing fits.
-ConvTiles chooseConvTiles(const rt::TargetDesc &t, const MacConv &g);
+/// zero when nothing fits. `onlyC`, when not 0, is the one input-channel
+/// tile tried (residualInputTile's).
+ConvTiles chooseConvTiles(const rt::TargetDesc &t, const MacConv &g,
+                          int64_t onlyC = 0);
+
+/// For MAC-array convolution `conv` with the epilogue `epilogue`: when the
+/// epilogue reads a residual, the input-channel tile the convolution is
+/// chosen without it (with the epilogue's ops before the first that reads
+/// the residual); 0 otherwise. The FP32 sums of a tap accumulate chunk by
+/// chunk, so keeping this tile keeps the outputs of the unfused program
+/// bit for bit: the tiles of a convolution with a residual are chosen
+/// among those with it (chooseConvTiles' onlyC).
+int64_t residualInputTile(const rt::TargetDesc &t, ConvOp conv,
+                          ArrayRef<Operation *> epilogue);
 
 /// Tile sizes of a matmul C[M,N] = A[M,K] x W[K,N] (elements).
 struct MatmulTiles {
@@ -600,12 +612,10 @@ public:
   /// program each).
   void formFusionGroups();
   /// Whether FP32 convolution `conv` may take the epilogue `with`, which
-  /// reads a residual, instead of `without` (what it fuses otherwise): its
-  /// tiles fit the residual's buffers and keep the input-channel tile the
-  /// convolution has without it (a MAC-array convolution sums each tap's
-  /// products chunk by chunk, so the outputs stay bit-identical).
-  bool residualFusible(ConvOp conv, ArrayRef<Operation *> without,
-                       ArrayRef<Operation *> with);
+  /// reads a residual: some tiling fits the residual's buffers, for a
+  /// MAC-array convolution with the input-channel tile it has without the
+  /// residual (residualInputTile: the outputs stay bit-identical).
+  bool residualFusible(ConvOp conv, ArrayRef<Operation *> with);
   /// Forms the groups (or reads the recorded ones) and checks that each is
   /// a shape the emitters handle, its members reading nothing computed
   /// after its first op: an error on the first op that does not.
