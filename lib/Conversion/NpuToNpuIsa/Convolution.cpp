@@ -42,7 +42,8 @@ SmallVector<SpRequest, 8> macConvLayout(const MacConv &g, ConvTiles t) {
           {"params", alignUp(g.paramBytes * g.groups * g.cout)},
           {"epilogue_temps", out, g.epilogueTiles},
           {"epilogue_operands", alignUp(g.epilogueBytes)},
-          {"quantized", g.quantizedOut ? alignUp(t.oh * t.ow * t.m) : 0, 2}};
+          {"quantized", g.quantizedOut ? alignUp(t.oh * t.ow * t.m) : 0, 2},
+          {"residual", g.residual ? out : 0, 2}};
 }
 
 SmallVector<SpRequest, 8> depthwiseLayout(const MacConv &g, ConvTiles t) {
@@ -57,10 +58,12 @@ SmallVector<SpRequest, 8> depthwiseLayout(const MacConv &g, ConvTiles t) {
           {"bias", alignUp(4 * g.groups)},
           {"epilogue_temps", out, g.epilogueTiles},
           {"epilogue_operands", alignUp(g.epilogueBytes)},
-          {"quantized", g.quantizedOut ? alignUp(t.oh * t.ow * t.c) : 0, 2}};
+          {"quantized", g.quantizedOut ? alignUp(t.oh * t.ow * t.c) : 0, 2},
+          {"residual", g.residual ? out : 0, 2}};
 }
 
-ConvTiles chooseConvTiles(const rt::TargetDesc &t, const MacConv &g) {
+ConvTiles chooseConvTiles(const rt::TargetDesc &t, const MacConv &g,
+                          int64_t onlyC) {
   int64_t R = t.arrayRows, C = t.arrayCols;
   int64_t accEntries = t.accumulatorBytes / 4;
   int64_t sramBytes = t.scratchpadBytes;
@@ -72,7 +75,7 @@ ConvTiles chooseConvTiles(const rt::TargetDesc &t, const MacConv &g) {
     for (int64_t ct : tileCandidates(g.cin, R))
       for (int64_t oht : tileCandidates(g.oh, 1))
         for (int64_t owt : tileCandidates(g.ow, 1)) {
-          if (oht * owt * mt > accEntries)
+          if (oht * owt * mt > accEntries || (onlyC && ct != onlyC))
             continue;
           int64_t ihs = inputExtent(oht, g.sh, g.spanY);
           int64_t iws = inputExtent(owt, g.sw, g.spanX);
@@ -98,6 +101,11 @@ ConvTiles chooseConvTiles(const rt::TargetDesc &t, const MacConv &g) {
                      rt::dmaCycles(t, nC, g.weightTaps * g.cin, ib * mt));
           double storeCycles =
               tiles * double(rt::dmaCycles(t, 1, mt * oht * outRuns, outRun));
+          // A residual is loaded in the store's box.
+          if (g.residual)
+            loadCycles +=
+                tiles * double(rt::dmaCycles(t, 1, mt * oht * outRuns,
+                                             4 * outRun / storedBytes));
           double macCycles =
               tiles * double(nC * taps) *
                   double(rt::matmulCycles(t, oht * owt,
@@ -230,11 +238,19 @@ epilogueOperands(Value convResult, ArrayRef<Operation *> rest) {
   SmallVector<EpilogueOperand> operands;
   llvm::DenseSet<Value> seen = {convResult};
   int64_t offset = 0;
+  bool residual = false;
   for (Operation *op : rest) {
     for (Value v : op->getOperands()) {
       if (!seen.insert(v).second)
         continue; // the tile, a value of the epilogue, or already laid out
       std::optional<bool> perChannel = perChannelOperand(v, rank, channels);
+      if (!perChannel && v.getType() == type && type.getElementType().isF32() &&
+          !residual && !hasInt8Input(convResult.getDefiningOp())) {
+        // A residual: loaded tile by tile (loadResidualTile).
+        residual = true;
+        operands.push_back({v, 0, 0, /*residual=*/true});
+        continue;
+      }
       if (!perChannel)
         return std::nullopt;
       int64_t count = *perChannel ? channels : 1;
@@ -247,7 +263,7 @@ epilogueOperands(Value convResult, ArrayRef<Operation *> rest) {
 }
 
 bool epilogueResources(Value convResult, ArrayRef<Operation *> rest,
-                       int64_t &tiles, int64_t &bytes) {
+                       int64_t &tiles, int64_t &bytes, bool *residual) {
   tiles = rest.empty() ? 0 : int64_t(rest.size()) - 1;
   bytes = 0;
   auto operands = epilogueOperands(convResult, rest);
@@ -255,6 +271,9 @@ bool epilogueResources(Value convResult, ArrayRef<Operation *> rest,
     return false;
   for (const EpilogueOperand &o : *operands)
     bytes += alignUp(4 * o.count);
+  if (residual)
+    *residual = llvm::any_of(
+        *operands, [](const EpilogueOperand &o) { return o.residual; });
   return true;
 }
 
@@ -262,9 +281,34 @@ bool noteEpilogue(MacConv &g, Value convResult, ArrayRef<Operation *> rest) {
   g.quantizedOut = !rest.empty() && isa<QuantizeOp>(rest.back());
   if (rest.empty()) {
     g.epilogueTiles = g.epilogueBytes = 0;
+    g.residual = false;
     return true;
   }
-  return epilogueResources(convResult, rest, g.epilogueTiles, g.epilogueBytes);
+  return epilogueResources(convResult, rest, g.epilogueTiles, g.epilogueBytes,
+                           &g.residual);
+}
+
+int64_t residualInputTile(const rt::TargetDesc &t, ConvOp conv,
+                          ArrayRef<Operation *> epilogue) {
+  std::optional<SmallVector<EpilogueOperand>> operands =
+      epilogueOperands(conv.getResult(), epilogue);
+  if (!operands)
+    return 0;
+  auto residual = llvm::find_if(
+      *operands, [](const EpilogueOperand &o) { return o.residual; });
+  if (residual == operands->end())
+    return 0;
+  // The epilogue's ops before the first that reads the residual.
+  auto first = llvm::find_if(epilogue, [&](Operation *op) {
+    return llvm::is_contained(op->getOperands(), residual->value);
+  });
+  MacConv g;
+  if (!convGeometry(conv, g) ||
+      !noteEpilogue(g, conv.getResult(),
+                    epilogue.take_front(first - epilogue.begin())))
+    return 0;
+  forMacArray(conv, t, g);
+  return chooseConvTiles(t, g).c;
 }
 
 Operation *Codegen::loadEpilogueOperands(Value convResult, int64_t consts,
@@ -274,18 +318,36 @@ Operation *Codegen::loadEpilogueOperands(Value convResult, int64_t consts,
   SmallVector<EpilogueOperand> operands =
       *epilogueOperands(convResult, epilogue);
   for (const EpilogueOperand &o : operands)
-    last = emitDma<npuisa::DmaLoadOp>(o.value.getLoc(), consts + o.offset,
-                                      buffers.lookup(root(o.value)).offset, 4,
-                                      {o.count, 1, 1, 1}, {4, 0, 0, 0},
-                                      {4, 0, 0, 0}, layer);
+    if (!o.residual)
+      last = emitDma<npuisa::DmaLoadOp>(o.value.getLoc(), consts + o.offset,
+                                        buffers.lookup(root(o.value)).offset, 4,
+                                        {o.count, 1, 1, 1}, {4, 0, 0, 0},
+                                        {4, 0, 0, 0}, layer);
   return last;
+}
+
+Operation *Codegen::loadResidualTile(Location loc, int64_t sram,
+                                     int64_t outOffset, ArrayRef<int64_t> sizes,
+                                     ArrayRef<int64_t> dramStrides,
+                                     ArrayRef<int64_t> sramStrides,
+                                     int64_t layer) {
+  if (epilogue.empty())
+    return nullptr;
+  SmallVector<EpilogueOperand> operands =
+      *epilogueOperands(epilogueSource, epilogue);
+  for (const EpilogueOperand &o : operands)
+    if (o.residual)
+      return emitDma<npuisa::DmaLoadOp>(
+          loc, sram, buffers.lookup(root(o.value)).offset + 4 * outOffset, 4,
+          sizes, dramStrides, sramStrides, layer);
+  return nullptr;
 }
 
 void Codegen::emitEpilogue(int64_t addr, ArrayRef<int64_t> dims,
                            ArrayRef<int64_t> strides, int64_t channel0,
                            int64_t temps, int64_t tileBytes, int64_t consts,
                            int64_t layer, SmallVectorImpl<Operation *> &program,
-                           int64_t quantDst) {
+                           int64_t quantDst, int64_t residual) {
   if (epilogue.empty())
     return;
   // Where each value is read: the tile and its temporaries with the tile's
@@ -300,6 +362,10 @@ void Codegen::emitEpilogue(int64_t addr, ArrayRef<int64_t> dims,
   SmallVector<EpilogueOperand> operands =
       *epilogueOperands(epilogueSource, epilogue);
   for (const EpilogueOperand &o : operands) {
+    if (o.residual) { // the tile's box: the tile's strides
+      place[o.value] = {residual, SmallVector<int64_t>(strides)};
+      continue;
+    }
     bool perChannel = o.count > 1;
     place[o.value] = {consts + o.offset + (perChannel ? 4 * channel0 : 0),
                       {perChannel ? 1 : 0, 0, 0, 0}};
@@ -618,6 +684,8 @@ ConvTiles chooseDepthwiseTiles(const rt::TargetDesc &target, const MacConv &g) {
         double store =
             tiles * double(rt::dmaCycles(target, 1, ct * oht,
                                          (g.quantizedOut ? 1 : 4) * owt));
+        if (g.residual) // loaded in the store's box
+          load += tiles * double(rt::dmaCycles(target, 1, ct * oht, 4 * owt));
         double vec = tiles * double(2 * taps) *
                      double(rt::vectorCycles(target, oht * owt * ct,
                                              /*narrow=*/false,
@@ -654,6 +722,7 @@ LogicalResult Codegen::emitDepthwiseConv(ConvOp op, const MacConv &g,
   int64_t prodBuf = sb[3].offset, biasBuf = sb[4].offset;
   int64_t tempsBuf = sb[5].offset, constsBuf = sb[6].offset;
   int64_t tempBytes = sb[5].stride; // one epilogue temporary
+  auto residualBuf = [&](int64_t i) { return sb[8].at(i); };
 
   struct Tile {
     int64_t batch, c0, ct, oy0, oht, ox0, owt;
@@ -688,6 +757,14 @@ LogicalResult Codegen::emitDepthwiseConv(ConvOp op, const MacConv &g,
     if (i == 0)
       lastLoad =
           loadOnceOperands(loc, bias, biasBuf, C, constsBuf, layer, lastLoad);
+    // The residual's box of the tile: the store's (below), in FP32.
+    int64_t outOffset =
+        ((tile.batch * C + tile.c0) * g.outH + tile.oy0) * g.outW + tile.ox0;
+    if (Operation *residual = loadResidualTile(
+            loc, residualBuf(i), outOffset, {tile.owt, ct, tile.oht, 1},
+            {4, 4 * g.outH * g.outW, 4 * g.outW, 0},
+            {4 * ct, 4, 4 * tile.owt * ct, 0}, layer))
+      lastLoad = residual;
     lastLoad->setAttr("push_next", b.getUnitAttr());
     // acc = x(tap 0) * w0; acc += x(tap k) * wk; acc += bias. Iteration
     // (c, ox, oy), channels innermost.
@@ -718,10 +795,8 @@ LogicalResult Codegen::emitDepthwiseConv(ConvOp op, const MacConv &g,
     // An epilogue ending in a quantize leaves INT8 in quantBuf(i).
     int64_t quantBuf = sb[7].at(i);
     emitEpilogue(outBuf(i), dims, dense, tile.c0, tempsBuf, tempBytes,
-                 constsBuf, layer, program, quantBuf);
+                 constsBuf, layer, program, quantBuf, residualBuf(i));
     markTileCompute(program, i, n);
-    int64_t outOffset =
-        ((tile.batch * C + tile.c0) * g.outH + tile.oy0) * g.outW + tile.ox0;
     int64_t eb = g.quantizedOut ? 1 : 4;
     auto store = emitDma<npuisa::DmaStoreOp>(
         loc, g.quantizedOut ? quantBuf : outBuf(i), outBase + eb * outOffset,
@@ -864,9 +939,12 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
                                    int64_t wBase, Value bias, int64_t layer) {
   if (g.oh <= 0 || g.ow <= 0)
     return success();
-  ConvTiles t = chooseConvTiles(target, g);
-  if (auto rec = isa<ConvOp>(op) ? recordedTiles(op, {"oh", "ow", "m", "c"})
-                                 : std::nullopt) {
+  // A residual epilogue keeps the convolution's input-channel tile.
+  auto asConv = dyn_cast<ConvOp>(op);
+  ConvTiles t = chooseConvTiles(
+      target, g, asConv ? residualInputTile(target, asConv, epilogue) : 0);
+  if (auto rec =
+          asConv ? recordedTiles(op, {"oh", "ow", "m", "c"}) : std::nullopt) {
     t = {(*rec)[0], (*rec)[1], (*rec)[2], (*rec)[3]};
     if (t.oh * t.ow * t.m > int64_t(target.accumulatorBytes / 4) ||
         packedBytes(macConvLayout(g, t)) > int64_t(target.scratchpadBytes))
@@ -907,6 +985,7 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
   int64_t constsBuf = sb[5].offset;
   int64_t tempBytes = sb[4].stride; // one epilogue temporary
   auto quantBuf = [&](int64_t j) { return sb[6].at(j); };
+  auto residualBuf = [&](int64_t j) { return sb[7].at(j); };
   int64_t storeEb = g.quantizedOut ? 1 : outEb;
 
   struct Tile {
@@ -1012,6 +1091,26 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
     const Tile &tile = tiles[j];
     int64_t ihs = inputExtent(tile.oht, g.sh, g.spanY);
     int64_t iws = inputExtent(tile.owt, g.sw, g.spanX);
+    // The tile's box in the output: [pixel][m] <-> NCHW, x innermost in
+    // DRAM (the store's, and a residual's load).
+    int64_t oy = tile.oy0 * g.outStepY + g.outOffY;
+    int64_t ox = tile.ox0 * g.outStepX + g.outOffX;
+    int64_t outOffset =
+        (((tile.batch * outC + tile.grp * g.cout + tile.m0) * g.outD +
+          tile.oz) *
+             g.outH +
+         oy) *
+            g.outW +
+        ox;
+    SmallVector<int64_t> outSizes = {tile.owt, tile.mt, tile.oht, 1};
+    auto outDramStrides = [&](int64_t eb) {
+      return SmallVector<int64_t>{eb * g.outStepX,
+                                  eb * g.outD * g.outH * g.outW,
+                                  eb * g.outStepY * g.outW, 0};
+    };
+    auto outSramStrides = [&](int64_t eb) {
+      return SmallVector<int64_t>{eb * tile.mt, eb, eb * tile.owt * tile.mt, 0};
+    };
     for (auto [chunkIndex, ci] : llvm::enumerate(chunks[j])) {
       bool clear = ci < 0;
       int64_t c0 = clear ? 0 : ci * t.c, ct = std::min(t.c, g.cin - c0);
@@ -1085,6 +1184,14 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
         lastLoad = loadOnceOperands(loc, bias, biasBuf, outC, constsBuf, layer,
                                     lastLoad);
       }
+      bool lastChunk = int64_t(chunkIndex) + 1 == int64_t(chunks[j].size());
+      // A residual's box, with the tile's last step: its buffer j % 2 is
+      // free once step s - 2 (tile j - 2's last, or later) is.
+      if (lastChunk)
+        if (Operation *residual =
+                loadResidualTile(loc, residualBuf(j), outOffset, outSizes,
+                                 outDramStrides(4), outSramStrides(4), layer))
+          lastLoad = residual;
       lastLoad->setAttr("push_next", b.getUnitAttr());
       // One matmul per tap (with weights); the clearing step has one, over
       // the empty mask.
@@ -1093,7 +1200,6 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
         if (clear ? issued.empty()
                   : stepOf(tile, ci, tap.weightTap).kind != SparseStep::Empty)
           issued.push_back(&tap);
-      bool lastChunk = int64_t(chunkIndex) + 1 == int64_t(chunks[j].size());
       for (auto [ti, tapPtr] : llvm::enumerate(issued)) {
         const MacTap &tap = *tapPtr;
         bool sparse =
@@ -1175,29 +1281,18 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
       program.push_back(out);
     }
     emitEpilogue(outBuf(j), dims, st, tile.grp * g.cout + tile.m0, tempsBuf,
-                 tempBytes, constsBuf, layer, program, quantBuf(j));
+                 tempBytes, constsBuf, layer, program, quantBuf(j),
+                 residualBuf(j));
     if (j >= 2) // store j-2 freed the buffer
       program.front()->setAttr("pop_next", b.getUnitAttr());
     program.back()->setAttr("push_next", b.getUnitAttr());
     if (s + 1 < total) // s is one past the tile's last step
       program.back()->setAttr("push_prev", b.getUnitAttr());
     // [pixel][m] -> NCHW: x innermost in DRAM.
-    int64_t oy = tile.oy0 * g.outStepY + g.outOffY;
-    int64_t ox = tile.ox0 * g.outStepX + g.outOffX;
-    int64_t outOffset =
-        (((tile.batch * outC + tile.grp * g.cout + tile.m0) * g.outD +
-          tile.oz) *
-             g.outH +
-         oy) *
-            g.outW +
-        ox;
     auto store = emitDma<npuisa::DmaStoreOp>(
         loc, g.quantizedOut ? quantBuf(j) : outBuf(j),
-        outBase + storeEb * outOffset, storeEb,
-        {tile.owt, tile.mt, tile.oht, 1},
-        {storeEb * g.outStepX, storeEb * g.outD * g.outH * g.outW,
-         storeEb * g.outStepY * g.outW, 0},
-        {storeEb * tile.mt, storeEb, storeEb * tile.owt * tile.mt, 0}, layer);
+        outBase + storeEb * outOffset, storeEb, outSizes,
+        outDramStrides(storeEb), outSramStrides(storeEb), layer);
     markTileStore(store, j, J);
   }
   emitOpBarrier(loc);
@@ -1278,7 +1373,8 @@ struct ConvModel : BackendOpInterface::ExternalModel<ConvModel, ConvOp> {
                  : nullptr;
     }
     forMacArray(op, target, g);
-    ConvTiles t = chooseConvTiles(target, g);
+    ConvTiles t =
+        chooseConvTiles(target, g, residualInputTile(target, conv, epilogue));
     return t.m ? tilesAttr(b,
                            {{"oh", t.oh}, {"ow", t.ow}, {"m", t.m}, {"c", t.c}})
                : nullptr;

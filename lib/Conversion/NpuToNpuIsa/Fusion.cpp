@@ -1,9 +1,10 @@
 //===- Fusion.cpp - operator fusion
 //-----------------------------------------===//
 //
-// Fusion groups: convolutions with their epilogues, runs of elementwise
-// ops of one shape as one vector program (docs/codegen.md, "Operator
-// fusion"); groups recorded as npu.fusion_group are followed.
+// Fusion groups: convolutions with their epilogues (activations,
+// per-channel and scalar operands, residuals), runs of elementwise ops of
+// one shape as one vector program (docs/codegen.md, "Operator fusion");
+// groups recorded as npu.fusion_group are followed.
 //
 //===----------------------------------------------------------------------===//
 
@@ -14,6 +15,17 @@ using namespace npu;
 namespace rt = npu::rt;
 
 namespace npu::codegen {
+
+bool Codegen::residualFusible(ConvOp conv, ArrayRef<Operation *> with) {
+  MacConv g;
+  if (!convGeometry(conv, g) || hasInt8Input(conv) ||
+      !noteEpilogue(g, conv.getResult(), with))
+    return false;
+  if (onVectorUnit(conv, g)) // each output sums its taps alone
+    return chooseDepthwiseTiles(target, g).c != 0;
+  int64_t c = residualInputTile(target, conv, with);
+  return c != 0 && chooseConvTiles(target, g, c).m != 0;
+}
 
 void Codegen::formFusionGroups() {
   if (!fusionGroups.empty() || !groupOf.empty())
@@ -47,30 +59,49 @@ void Codegen::formFusionGroups() {
       SmallVector<Operation *> chain = {conv};
       Value v = conv.getResult();
       size_t unaryPrefix = 1;
+      // The chain's length before its residual op, if it has one.
+      size_t beforeResidual = 0;
       while (v.hasOneUse()) {
         Operation *user = *v.getUsers().begin();
         std::optional<VecFunc> fn = vecFuncOf(user);
-        // A quantize ends the chain: the convolution stores INT8.
+        // A quantize ends the chain: the convolution stores INT8 (after a
+        // residual, the quantize stays a layer of its own).
         if (isa<QuantizeOp>(user)) {
-          chain.push_back(user);
+          if (!beforeResidual)
+            chain.push_back(user);
           break;
         }
         if (!fn || fn->kind != VecFunc::Arith ||
             user->getResult(0).getType() != v.getType())
           break;
         // A binary op joins with a constant other operand (a per-channel
-        // scale after the activation), checked below.
+        // scale after the activation), or with a residual: a tensor of
+        // the result's type computed before the convolution (a skip
+        // connection; add, sub or mul), checked below.
         if (fn->binary) {
           Value other = user->getOperand(0) == v ? user->getOperand(1)
                                                  : user->getOperand(0);
-          if (other == v || !other.getDefiningOp<ConstantOp>())
+          if (other == v)
             break;
+          if (!other.getDefiningOp<ConstantOp>()) {
+            Operation *def = other.getDefiningOp();
+            bool ready = !def || def->isBeforeInBlock(conv);
+            if (beforeResidual || !ready || other.getType() != v.getType() ||
+                !llvm::is_contained({"add", "sub", "mul"}, fn->func))
+              break;
+            beforeResidual = chain.size();
+          }
         } else if (unaryPrefix == chain.size()) {
           ++unaryPrefix;
         }
         chain.push_back(user);
         v = user->getResult(0);
       }
+      // A residual joins when a tiling fits its buffers (and keeps the
+      // convolution's sums those of the unfused program).
+      if (beforeResidual &&
+          !residualFusible(conv, ArrayRef(chain).drop_front()))
+        chain.resize(beforeResidual);
       int64_t tiles, bytes;
       if (chain.size() > unaryPrefix &&
           !epilogueResources(conv.getResult(), ArrayRef(chain).drop_front(),
@@ -145,11 +176,14 @@ void Codegen::formFusionGroups() {
         continue;
       MacConv g;
       int64_t tiles, bytes;
-      bool ok = convGeometry(conv, g) &&
-                conv.getType().getElementType().isF32() &&
-                llvm::all_of(conv->getUsers(),
-                             [&](Operation *u) { return members.count(u); }) &&
-                epilogueResources(conv.getResult(), group, tiles, bytes);
+      bool residual = false;
+      bool ok =
+          convGeometry(conv, g) && conv.getType().getElementType().isF32() &&
+          llvm::all_of(conv->getUsers(),
+                       [&](Operation *u) { return members.count(u); }) &&
+          epilogueResources(conv.getResult(), group, tiles, bytes, &residual) &&
+          (!residual ||
+           (residualFusible(conv, group) && !isa<QuantizeOp>(group.back())));
       for (Operation *op : group) {
         for (Value v : op->getOperands()) {
           Operation *def = v.getDefiningOp();
@@ -206,6 +240,16 @@ LogicalResult Codegen::verifyFusionGroups() {
                << front->getName()
                << "': a layer is one op, a convolution with elementwise ops "
                   "of its result's shape, or elementwise ops of one shape";
+      // The group runs where its first op is: what it reads from outside
+      // (a residual, say) must be computed by then.
+      for (Value v : op->getOperands()) {
+        Operation *def = v.getDefiningOp();
+        if (def && !isa<ConstantOp>(def) && !llvm::is_contained(group, def) &&
+            !def->isBeforeInBlock(front))
+          return op->emitError("backend: '")
+                 << op->getName() << "' reads a value computed after '"
+                 << front->getName() << "', the first op of its fusion group";
+      }
     }
   }
   return success();

@@ -69,6 +69,20 @@ func.func @main(%a: tensor<4x4xf32> {npu.name = "a"}, %w: tensor<4x4xf32> {npu.n
 
 // -----
 
+// A recorded group runs where its first op is: a residual computed after
+// the convolution (a hand edit; formFusionGroups never groups one) would be
+// read before it is written.
+func.func @main(%x: tensor<1x8x4x4xf32> {npu.name = "x"}) -> (tensor<1x8x4x4xf32> {npu.name = "y"}) {
+  %w = npu.constant dense<0.5> : tensor<8x8x1x1xf32>
+  %c = npu.conv %x, %w {dilations = array<i64: 1, 1>, group = 1 : i64, npu.fusion_group = 0 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x8x4x4xf32>, tensor<8x8x1x1xf32>) -> tensor<1x8x4x4xf32>
+  %r = npu.exp %x : tensor<1x8x4x4xf32> -> tensor<1x8x4x4xf32>
+  // expected-error @+1 {{backend: 'npu.add' reads a value computed after 'npu.conv', the first op of its fusion group}}
+  %y = npu.add %c, %r {npu.fusion_group = 0 : i64} : (tensor<1x8x4x4xf32>, tensor<1x8x4x4xf32>) -> tensor<1x8x4x4xf32>
+  return %y : tensor<1x8x4x4xf32>
+}
+
+// -----
+
 // A recorded group left with a matmul alone (its partner's npu.fusion_group
 // edited away) is refused; it used to reach the fused-layer emitter, which
 // dereferenced the matmul's missing vector function (found by

@@ -18,13 +18,14 @@
 // CHECK-SAME: npu.weights_dram =
 // CHECK-NOT: npu.fusion_group
 // CHECK-NEXT: %[[R:.*]] = npu.clamp %[[CONV]]
-// CHECK-NEXT: npu.yield %[[R]] : tensor<1x8x16x16xf32>
+// The residual add (of the input) is the convolution's epilogue: one layer.
+// CHECK-NEXT: %[[S:.*]] = npu.add %[[R]], %arg0
+// CHECK-NEXT: npu.yield %[[S]] : tensor<1x8x16x16xf32>
 // CHECK-NEXT: } : tensor<1x8x16x16xf32>
-// CHECK: %[[S:.*]] = npu.layer "s" unit <vector> {
-// CHECK-NEXT: npu.add %[[C]], %arg0
-// CHECK: return %[[S]]
+// CHECK-NOT: npu.layer
+// CHECK: return %[[C]]
 
-// EDITED: npu_isa.layer "conv" op "Fused(Conv+Relu)" {{.*}}tiles = {c = 8 : i64, m = 8 : i64, oh = 4 : i64, ow = 16 : i64}
+// EDITED: npu_isa.layer "conv" op "Fused(Conv+Relu+Add)" {{.*}}tiles = {c = 8 : i64, m = 8 : i64, oh = 4 : i64, ow = 16 : i64}
 
 func.func @main(%x: tensor<1x8x16x16xf32> {npu.name = "x"}) -> (tensor<1x8x16x16xf32> {npu.name = "s"}) {
   %w = npu.constant dense<0.5> : tensor<8x8x3x3xf32>

@@ -39,6 +39,9 @@ struct ConvCase {
   /// Follows the convolution by a hard-swish and a per-channel scale,
   /// which the code generator fuses as the convolution's epilogue.
   bool hardSwish = false;
+  /// Follows the convolution by a ReLU and the add of a residual input `r`
+  /// of the result's shape (a skip connection), fused likewise.
+  bool residual = false;
 };
 
 int64_t outExtent(const ConvCase &k, bool rows) {
@@ -71,10 +74,12 @@ std::string denseLiteral(const std::vector<float> &v) {
   return out + "\">";
 }
 
-/// Direct convolution (or transposed convolution), NCHW, double sums.
+/// Direct convolution (or transposed convolution), NCHW, double sums; then
+/// the case's epilogue (`r` the residual, FP32 adds).
 std::vector<float> reference(const ConvCase &k, const std::vector<float> &x,
                              const std::vector<float> &w,
-                             const std::vector<float> &bias) {
+                             const std::vector<float> &bias,
+                             const std::vector<float> &r) {
   int64_t oh = outExtent(k, true), ow = outExtent(k, false);
   int64_t cg = k.c / k.group, mg = k.m / k.group;
   std::vector<double> y(size_t(k.n * k.m * oh * ow), 0.0);
@@ -117,6 +122,8 @@ std::vector<float> reference(const ConvCase &k, const std::vector<float> &x,
     if (k.hardSwish)
       v = v * std::min(std::max(v + 3.0f, 0.0f), 6.0f) / 6.0f *
           (0.5f + 0.25f * float(m));
+    if (k.residual)
+      v = std::max(v, 0.0f) + r[i];
     out[i] = v;
   }
   return out;
@@ -166,6 +173,9 @@ size_t runCase(const ConvCase &k, const char *target = "npu-v1-small") {
     v = dist(rng);
   for (float &v : bias)
     v = dist(rng);
+  std::vector<float> r(k.residual ? size_t(k.n * k.m * oh * ow) : 0);
+  for (float &v : r)
+    v = dist(rng);
 
   std::string xT = tensorType({k.n, k.c, k.h, k.w});
   std::string wT = k.transposed ? tensorType({k.c, mg, k.kh, k.kw})
@@ -175,6 +185,8 @@ size_t runCase(const ConvCase &k, const char *target = "npu-v1-small") {
   src << "func.func @main(%x: " << xT << " {npu.name = \"x\"}";
   if (!k.constWeights)
     src << ", %w: " << wT << " {npu.name = \"w\"}";
+  if (k.residual)
+    src << ", %res: " << yT << " {npu.name = \"r\"}";
   src << ") -> (" << yT << " {npu.name = \"y\"}) {\n";
   if (k.constWeights)
     src << "  %w = npu.constant " << denseLiteral(w) << " : " << wT << "\n";
@@ -214,6 +226,13 @@ size_t runCase(const ConvCase &k, const char *target = "npu-v1-small") {
     bin("mul", "%z", "%q", "%scale", sT);
     result = "%z";
   }
+  if (k.residual) {
+    src << "  %relu = npu.clamp %y {max = 0x7F800000 : f32, min = 0.0 : f32} : "
+        << yT << " -> " << yT << "\n"
+        << "  %z = npu.add %relu, %res : (" << yT << ", " << yT << ") -> " << yT
+        << "\n";
+    result = "%z";
+  }
   src << "  return " << result << " : " << yT << "\n}\n";
 
   Compiled c = compile(src.str(), target);
@@ -233,16 +252,24 @@ size_t runCase(const ConvCase &k, const char *target = "npu-v1-small") {
       EXPECT_EQ(exe->layers().front().op, "Fused(conv+hard_swish+mul)");
     }
   }
+  if (k.residual) { // one layer: the ReLU and the residual add are fused
+    std::vector<std::string> ops, expected = {"Fused(conv+clamp+add)"};
+    for (const auto &layer : exe->layers())
+      ops.push_back(layer.op);
+    EXPECT_EQ(ops, expected);
+  }
   npu::rt::Emulator emu(*exe);
   bool ran =
       emu.prepare(error) && emu.setInput(0, x.data(), x.size() * 4, error) &&
       (k.constWeights || emu.setInput(1, w.data(), w.size() * 4, error)) &&
+      (!k.residual ||
+       emu.setInput(k.constWeights ? 1 : 2, r.data(), r.size() * 4, error)) &&
       emu.run(error);
   EXPECT_TRUE(ran) << error;
   if (!ran)
     return 0;
 
-  std::vector<float> expected = reference(k, x, w, bias);
+  std::vector<float> expected = reference(k, x, w, bias, r);
   const float *got = reinterpret_cast<const float *>(emu.output(0));
   double peak = 0, worst = 0;
   for (float v : expected)
@@ -318,6 +345,26 @@ TEST(ConvCodegen, FusedEpilogue) {
   runCase(mac);
   ConvCase dw{1, 24, 21, 19, 24, 3, 3, 2, 2, 1, 1, 24, 1, 1, 1, 1, true, true};
   dw.hardSwish = true;
+  runCase(dw);
+}
+
+// A ReLU and a residual add after the convolution run as its epilogue, the
+// residual loaded tile by tile: MAC array (two images, several
+// output-channel tiles), grouped with runtime weights, and depthwise (vector
+// unit). On npu-v1-small the residual's buffers leave less room: the tiles
+// are chosen among those that keep the 70 input channels in one chunk, as
+// the convolution alone has them (its FP32 sums in the same order).
+TEST(ConvCodegen, FusedResidual) {
+  ConvCase mac{2, 70, 9, 11, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, true, true};
+  mac.residual = true;
+  runCase(mac, "npu-v1");
+  runCase(mac);
+  ConvCase grouped{1, 12, 17, 15, 18, 3, 3, 1,    2,
+                   1, 1,  3,  1,  1,  1, 1, true, false};
+  grouped.residual = true;
+  runCase(grouped);
+  ConvCase dw{1, 24, 21, 19, 24, 3, 3, 2, 2, 1, 1, 24, 1, 1, 1, 1, true, true};
+  dw.residual = true;
   runCase(dw);
 }
 

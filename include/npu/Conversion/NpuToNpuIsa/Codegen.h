@@ -202,31 +202,42 @@ struct MacConv {
   /// The epilogue ends in npu.quantize: each FP32 output tile is converted
   /// into one of two INT8 tiles of its own, which is what is stored.
   bool quantizedOut = false;
+  /// The epilogue reads a residual (EpilogueOperand::residual): each
+  /// output tile's box of it is loaded into one of two tile-sized FP32
+  /// buffers of its own, with the tile's other loads.
+  bool residual = false;
 };
 
-/// A per-channel (count = channels) or scalar (count = 1) operand of a
-/// convolution epilogue, at byte `offset` of the epilogue's operand area.
+/// An operand of a convolution epilogue: per-channel (count = channels) or
+/// scalar (count = 1), loaded once at byte `offset` of the epilogue's
+/// operand area; or (`residual`, count = 0) a tensor of the convolution
+/// result's type (FP32, same shape: a skip connection), whose box of each
+/// output tile is loaded with the tile, the box the tile is stored with.
 struct EpilogueOperand {
   Value value;
   int64_t offset, count;
+  bool residual = false;
 };
 /// The operands of the epilogue `rest` other than the convolution result
 /// and its own values, in the order they are laid out and loaded; nullopt
-/// when one is neither per-channel nor scalar.
+/// when one is neither per-channel, scalar nor a residual, or when more
+/// than one is a residual, or a residual follows a convolution with an
+/// INT8 input (whose FP32 results keep today's per-op layers).
 std::optional<SmallVector<EpilogueOperand>>
 epilogueOperands(Value convResult, ArrayRef<Operation *> rest);
 
 /// The scratchpad a convolution epilogue (the ops fused after it, `rest`
 /// of its fusion group) needs: one output tile per value computed and
 /// consumed inside it, and every per-channel or scalar operand (loaded
-/// once). False when an operand is neither the convolution's result, a
-/// value of the epilogue, a scalar nor per-channel.
+/// once); `residual` whether it reads a residual (two more output tiles).
+/// False when epilogueOperands is nullopt.
 bool epilogueResources(Value convResult, ArrayRef<Operation *> rest,
-                       int64_t &tiles, int64_t &bytes);
+                       int64_t &tiles, int64_t &bytes,
+                       bool *residual = nullptr);
 
 /// Records on `g` what the epilogue `rest` (possibly empty) needs:
-/// epilogueTiles, epilogueBytes (epilogueResources) and quantizedOut (it
-/// ends in npu.quantize). False when epilogueResources is.
+/// epilogueTiles, epilogueBytes, residual (epilogueResources) and
+/// quantizedOut (it ends in npu.quantize). False when epilogueResources is.
 bool noteEpilogue(MacConv &g, Value convResult, ArrayRef<Operation *> rest);
 
 /// The part of a window [start, start + extent) inside [0, size): padding
@@ -249,8 +260,20 @@ inline WindowClip clipWindow(int64_t start, int64_t extent, int64_t size) {
 /// cycles, then one A row per `fp32RateDivisor` cycles, plus the fill and
 /// drain), under the accumulator (oh x ow x m entries) and scratchpad (two
 /// slabs, two weight tiles, two output tiles, the biases; FP32) limits. All
-/// zero when nothing fits.
-ConvTiles chooseConvTiles(const rt::TargetDesc &t, const MacConv &g);
+/// zero when nothing fits. `onlyC`, when not 0, is the one input-channel
+/// tile tried (residualInputTile's).
+ConvTiles chooseConvTiles(const rt::TargetDesc &t, const MacConv &g,
+                          int64_t onlyC = 0);
+
+/// For MAC-array convolution `conv` with the epilogue `epilogue`: when the
+/// epilogue reads a residual, the input-channel tile the convolution is
+/// chosen without it (with the epilogue's ops before the first that reads
+/// the residual); 0 otherwise. The FP32 sums of a tap accumulate chunk by
+/// chunk, so keeping this tile keeps the outputs of the unfused program
+/// bit for bit: the tiles of a convolution with a residual are chosen
+/// among those with it (chooseConvTiles' onlyC).
+int64_t residualInputTile(const rt::TargetDesc &t, ConvOp conv,
+                          ArrayRef<Operation *> epilogue);
 
 /// Tile sizes of a matmul C[M,N] = A[M,K] x W[K,N] (elements).
 struct MatmulTiles {
@@ -555,13 +578,15 @@ int64_t packedBytes(ArrayRef<SpRequest> layout);
 
 /// The scratchpad layout of one MAC-array convolution pass with tiles `t`
 /// (Convolution.cpp): two input slabs, two weight tiles, two output tiles,
-/// the per-channel parameters, the epilogue's temporaries and operands, and
-/// two INT8 output tiles when the epilogue quantizes. The tile chooser's
-/// limit and the emitter's buffers both come from it.
+/// the per-channel parameters, the epilogue's temporaries and operands, two
+/// INT8 output tiles when the epilogue quantizes and two residual tiles
+/// when it reads a residual. The tile chooser's limit and the emitter's
+/// buffers both come from it.
 SmallVector<SpRequest, 8> macConvLayout(const MacConv &g, ConvTiles t);
 /// The same for a depthwise convolution on the vector unit (FP32): two
 /// slabs, two weight tiles, two output tiles, one product, the biases, the
-/// epilogue's temporaries and operands, two INT8 tiles when it quantizes.
+/// epilogue's temporaries and operands, two INT8 tiles when it quantizes,
+/// two residual tiles when it reads a residual.
 SmallVector<SpRequest, 8> depthwiseLayout(const MacConv &g, ConvTiles t);
 
 class Codegen {
@@ -581,11 +606,19 @@ public:
   void recordPlan();
   /// Operator fusion (or the groups recorded as `npu.fusion_group`):
   /// convolutions with the activation chain or elementwise run that only
-  /// reads their result (an epilogue), and runs of consecutive elementwise
-  /// ops of one shape (one vector program each).
+  /// reads their result (an epilogue; its other operands scalars,
+  /// per-channel values or one residual computed before the convolution),
+  /// and runs of consecutive elementwise ops of one shape (one vector
+  /// program each).
   void formFusionGroups();
+  /// Whether FP32 convolution `conv` may take the epilogue `with`, which
+  /// reads a residual: some tiling fits the residual's buffers, for a
+  /// MAC-array convolution with the input-channel tile it has without the
+  /// residual (residualInputTile: the outputs stay bit-identical).
+  bool residualFusible(ConvOp conv, ArrayRef<Operation *> with);
   /// Forms the groups (or reads the recorded ones) and checks that each is
-  /// a shape the emitters handle: an error on the first op that is not.
+  /// a shape the emitters handle, its members reading nothing computed
+  /// after its first op: an error on the first op that does not.
   LogicalResult verifyFusionGroups();
   /// Records the groups as `npu.fusion_group` attributes (the tiled phase).
   void recordFusionGroups() {
@@ -874,14 +907,23 @@ public:
   /// the tile's first channel `channel0`) to `program`: values computed
   /// inside it go to `temps` (tile-sized buffers), the last result to
   /// `addr`, per-channel and scalar operands are read from `consts`
-  /// (loaded by loadEpilogueOperands).
+  /// (loaded by loadEpilogueOperands), a residual from `residual` (the
+  /// tile's box, loaded by loadResidualTile: the tile's strides).
   /// An epilogue ending in npu.quantize writes its INT8 result to
   /// `quantDst` (dense, the tile's strides) instead of `addr`.
   void emitEpilogue(int64_t addr, ArrayRef<int64_t> dims,
                     ArrayRef<int64_t> strides, int64_t channel0, int64_t temps,
                     int64_t tileBytes, int64_t consts, int64_t layer,
                     SmallVectorImpl<Operation *> &program,
-                    int64_t quantDst = -1);
+                    int64_t quantDst = -1, int64_t residual = -1);
+  /// Loads the epilogue's residual box for one output tile into `sram`:
+  /// the store's box (`sizes` and the scratchpad strides `sramStrides`, in
+  /// bytes, innermost first) read from the residual's DRAM at FP32 element
+  /// `outOffset` with `dramStrides`. Null when the epilogue has no residual.
+  Operation *loadResidualTile(Location loc, int64_t sram, int64_t outOffset,
+                              ArrayRef<int64_t> sizes,
+                              ArrayRef<int64_t> dramStrides,
+                              ArrayRef<int64_t> sramStrides, int64_t layer);
   /// Loads the NHWC input slab of channels [channel, channel + ct)
   /// (`channel` counts over batch and groups) for the window starting at
   /// input (iz0, iy0, ix0) of g.spanZ x ihs x iws pixels, what lies outside
