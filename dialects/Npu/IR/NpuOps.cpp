@@ -16,6 +16,7 @@
 #include "llvm/ADT/TypeSwitch.h"
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 using namespace mlir;
 using namespace npu;
@@ -166,31 +167,41 @@ std::pair<std::string, std::string> npu::onnxNodeOf(Operation *op) {
 // Shape helpers
 //===----------------------------------------------------------------------===//
 
-static int64_t floorDiv(int64_t a, int64_t b) {
-  int64_t q = a / b;
+// Extents are computed in 128 bits (attributes from a file can be any
+// int64, and their sums must not wrap) and saturated to int64: an absurd
+// extent then differs from the declared shape and the verifier says so.
+using Wide = __int128;
+static int64_t saturate(Wide v) {
+  constexpr Wide hi = std::numeric_limits<int64_t>::max();
+  constexpr Wide lo = std::numeric_limits<int64_t>::min();
+  return int64_t(v > hi ? hi : v < lo ? lo : v);
+}
+
+static Wide floorDiv(Wide a, Wide b) {
+  Wide q = a / b;
   return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
 }
 
 int64_t npu::computePooledExtent(int64_t in, int64_t kernel, int64_t stride,
                                  int64_t dilation, int64_t padBegin,
                                  int64_t padEnd, bool ceilMode) {
-  int64_t span = in + padBegin + padEnd - dilation * (kernel - 1) - 1;
-  if (span < 0)
+  Wide span = Wide(in) + padBegin + padEnd - Wide(dilation) * (kernel - 1) - 1;
+  if (span < 0 || stride <= 0)
     return 0;
-  int64_t out = (ceilMode ? floorDiv(span + stride - 1, stride)
-                          : floorDiv(span, stride)) +
-                1;
+  Wide out = (ceilMode ? floorDiv(span + stride - 1, stride)
+                       : floorDiv(span, stride)) +
+             1;
   // The last window must start inside the input or the begin padding.
-  if (ceilMode && (out - 1) * stride >= in + padBegin)
+  if (ceilMode && (out - 1) * stride >= Wide(in) + padBegin)
     --out;
-  return out;
+  return saturate(out);
 }
 
 int64_t npu::computeTransposedExtent(int64_t in, int64_t kernel, int64_t stride,
                                      int64_t dilation, int64_t padBegin,
                                      int64_t padEnd, int64_t outputPadding) {
-  return stride * (in - 1) + outputPadding + dilation * (kernel - 1) + 1 -
-         padBegin - padEnd;
+  return saturate(Wide(stride) * (in - 1) + outputPadding +
+                  Wide(dilation) * (kernel - 1) + 1 - padBegin - padEnd);
 }
 
 static std::string shapeStr(ArrayRef<int64_t> shape) {
@@ -869,7 +880,8 @@ LogicalResult PadOp::verify() {
     return emitOpError("expects two pads per axis (") << 2 * rank << ")";
   SmallVector<int64_t> expected;
   for (int64_t d = 0; d < rank; ++d)
-    expected.push_back(in.getDimSize(d) + pads[d] + pads[d + rank]);
+    expected.push_back(
+        saturate(Wide(in.getDimSize(d)) + pads[d] + pads[d + rank]));
   if (llvm::any_of(expected, [](int64_t e) { return e < 0; }))
     return emitOpError("negative pads crop more than the axis holds");
   if (getMode() == PadMode::reflect)

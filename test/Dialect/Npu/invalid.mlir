@@ -227,3 +227,21 @@ func.func @where_mixed_types(%c: tensor<4xi1>, %x: tensor<4xf32>, %y: tensor<4xi
   %0 = npu.where %c, %x, %y : (tensor<4xi1>, tensor<4xf32>, tensor<4xi32>) -> tensor<4xf32>
   return
 }
+
+// -----
+
+// Tests that pads of INT64_MAX give a shape error, computed without
+// overflow (signed overflow under UBSan, from the mutation smoke test).
+func.func @conv_pads_int64_max(%x: tensor<1x8x16x16xf32>, %w: tensor<8x8x3x3xf32>) -> tensor<1x8x16x16xf32> {
+  // expected-error @+1 {{'npu.conv' op result shape 1x8x16x16 does not match the expected 1x8x9223372036854775807x16}}
+  %c = npu.conv %x, %w {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 1, 1, 9223372036854775807, 1>, strides = array<i64: 1, 1>} : (tensor<1x8x16x16xf32>, tensor<8x8x3x3xf32>) -> tensor<1x8x16x16xf32>
+  return %c : tensor<1x8x16x16xf32>
+}
+
+// -----
+
+func.func @pad_int64_max(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  // expected-error @+1 {{'npu.pad' op result shape 2x3 does not match the expected 2x9223372036854775807}}
+  %p = npu.pad %x {pads = array<i64: 0, 0, 0, 9223372036854775807>, value = 0.0 : f32} : tensor<2x3xf32> -> tensor<2x3xf32>
+  return %p : tensor<2x3xf32>
+}
