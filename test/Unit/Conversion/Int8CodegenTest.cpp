@@ -106,6 +106,22 @@ std::vector<float> randomCodes(size_t n, double s, int zp, unsigned seed,
   return x;
 }
 
+/// @main(x: `in`) quantizing x to `qin`, then `op` (one npu op reading %q,
+/// typed `qin` -> `qout`), then dequantizing to `out`: an INT8 op checked on
+/// its codes.
+std::string codesThrough(const std::string &in, const std::string &qin,
+                         const std::string &op, const std::string &qout,
+                         const std::string &out) {
+  std::ostringstream src;
+  src << "func.func @main(%x: " << in << " {npu.name = \"x\"}) -> (" << out
+      << " {npu.name = \"y\"}) {\n"
+      << "  %q = npu.quantize %x : " << in << " -> " << qin << "\n"
+      << "  %r = " << op << " : " << qin << " -> " << qout << "\n"
+      << "  %y = npu.dequantize %r : " << qout << " -> " << out << "\n"
+      << "  return %y : " << out << "\n}\n";
+  return src.str();
+}
+
 std::string i8Type(double scale, int zp) {
   std::ostringstream os;
   os.precision(17);
@@ -518,19 +534,15 @@ TEST(Int8Codegen, MaxPoolOnCodesWithPadding) {
   std::string f = shape({1, C, H, W}, "f32"), g = shape({1, C, OH, OW}, "f32");
   std::string qi = shape({1, C, H, W}, i8Type(s, zp));
   std::string qo = shape({1, C, OH, OW}, i8Type(s, zp));
-  std::ostringstream src;
-  src << "func.func @main(%x: " << f << " {npu.name = \"x\"}) -> (" << g
-      << " {npu.name = \"y\"}) {\n"
-      << "  %q = npu.quantize %x : " << f << " -> " << qi << "\n"
-      << "  %p = npu.max_pool %q {ceil_mode = false, dilations = array<i64: 1, "
-         "1>, kernel_shape = array<i64: 3, 3>, pads = array<i64: 1, 1, 1, 1>, "
-         "strides = array<i64: 2, 2>} : "
-      << qi << " -> " << qo << "\n"
-      << "  %y = npu.dequantize %p : " << qo << " -> " << g << "\n"
-      << "  return %y : " << g << "\n}\n";
+  std::string src = codesThrough(
+      f, qi,
+      "npu.max_pool %q {ceil_mode = false, dilations = array<i64: 1, 1>, "
+      "kernel_shape = array<i64: 3, 3>, pads = array<i64: 1, 1, 1, 1>, "
+      "strides = array<i64: 2, 2>}",
+      qo, g);
   std::vector<int> xq;
   std::vector<float> x = randomCodes(size_t(C * H * W), s, zp, 5, xq);
-  std::vector<float> y = compileAndRun(src.str(), x);
+  std::vector<float> y = compileAndRun(src, x);
   ASSERT_EQ(y.size(), size_t(C * OH * OW));
   for (int64_t c = 0; c < C; ++c)
     for (int64_t oy = 0; oy < OH; ++oy)
@@ -558,20 +570,15 @@ TEST(Int8Codegen, NearestResizeCopiesCodes) {
   std::string f = shape({1, C, H, W}, "f32"), g = shape({1, C, OH, OW}, "f32");
   std::string qi = shape({1, C, H, W}, i8Type(s, zp));
   std::string qo = shape({1, C, OH, OW}, i8Type(s, zp));
-  std::ostringstream src;
-  src << "func.func @main(%x: " << f << " {npu.name = \"x\"}) -> (" << g
-      << " {npu.name = \"y\"}) {\n"
-      << "  %q = npu.quantize %x : " << f << " -> " << qi << "\n"
-      << "  %r = npu.resize %q {coordinate_transformation_mode = "
-         "#npu<coord_mode asymmetric>, mode = #npu<resize_mode nearest>, "
-         "nearest_mode = #npu<nearest_mode floor>, scales = array<f32: 1.0, "
-         "1.0, 2.0, 3.0>} : "
-      << qi << " -> " << qo << "\n"
-      << "  %y = npu.dequantize %r : " << qo << " -> " << g << "\n"
-      << "  return %y : " << g << "\n}\n";
+  std::string src = codesThrough(
+      f, qi,
+      "npu.resize %q {coordinate_transformation_mode = #npu<coord_mode "
+      "asymmetric>, mode = #npu<resize_mode nearest>, nearest_mode = "
+      "#npu<nearest_mode floor>, scales = array<f32: 1.0, 1.0, 2.0, 3.0>}",
+      qo, g);
   std::vector<int> xq;
   std::vector<float> x = randomCodes(size_t(C * H * W), s, zp, 9, xq);
-  std::vector<float> y = compileAndRun(src.str(), x);
+  std::vector<float> y = compileAndRun(src, x);
   ASSERT_EQ(y.size(), size_t(C * OH * OW));
   for (int64_t c = 0; c < C; ++c)
     for (int64_t oy = 0; oy < OH; ++oy)
