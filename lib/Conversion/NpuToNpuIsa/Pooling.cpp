@@ -126,22 +126,29 @@ bool isInt8MaxPool(Operation *op) {
          in.getElementType() == out.getElementType() && elementBytes(in) == 1;
 }
 
+SmallVector<SpRequest, 4> poolLayout(const ConvGeometry &g, int64_t oht,
+                                     int64_t ct, int64_t elemBytes,
+                                     int64_t reservedBytes) {
+  int64_t ihs = (oht - 1) * g.sh + g.kh, iws = (g.ow - 1) * g.sw + g.kw;
+  return {{"slab", alignUp(elemBytes * ct * ihs * iws), 2},
+          {"out", alignUp(elemBytes * ct * oht * g.ow), 2},
+          {"reciprocals", reservedBytes}};
+}
+
 std::pair<int64_t, int64_t> choosePoolTiles(const rt::TargetDesc &t,
                                             const ConvGeometry &g,
                                             int64_t reservedBytes,
                                             int64_t elemBytes) {
-  int64_t budget = (int64_t(t.scratchpadBytes) - reservedBytes) / 2;
-  int64_t eb = elemBytes;
-  auto bytesOf = [&](int64_t oht, int64_t ct) {
-    int64_t ihs = (oht - 1) * g.sh + g.kh, iws = (g.ow - 1) * g.sw + g.kw;
-    return alignUp(eb * ct * ihs * iws) + alignUp(eb * ct * oht * g.ow);
+  auto tooBig = [&](int64_t oht, int64_t ct) {
+    return packedBytes(poolLayout(g, oht, ct, elemBytes, reservedBytes)) >
+           int64_t(t.scratchpadBytes);
   };
   int64_t oht = g.oh, ct = g.cin;
-  while (bytesOf(oht, ct) > budget && oht > 1)
+  while (tooBig(oht, ct) && oht > 1)
     oht = ceilDiv(oht, 2);
-  while (bytesOf(oht, ct) > budget && ct > 1)
+  while (tooBig(oht, ct) && ct > 1)
     ct = ceilDiv(ct, 2);
-  if (bytesOf(oht, ct) > budget)
+  if (tooBig(oht, ct))
     return {0, 0};
   return {oht, ct};
 }
@@ -173,24 +180,20 @@ LogicalResult Codegen::emitPool(Operation *op, int64_t layer) {
     ct = (*rec)[1];
   }
   int64_t iwsFull = (g.ow - 1) * g.sw + g.kw;
-  int64_t ihsTile = (oht - 1) * g.sh + g.kh;
   if (oht <= 0 ||
-      2 * (alignUp(eb * ct * ihsTile * iwsFull) +
-           alignUp(eb * ct * oht * g.ow)) +
-              mapBytes >
+      packedBytes(poolLayout(g, oht, ct, eb, mapBytes)) >
           int64_t(target.scratchpadBytes) ||
       iwsFull > kMaxExtent || ct > kMaxExtent)
     return op->emitError("backend: a pooling row does not fit the "
                          "scratchpad");
   noteTiles({{"oh", oht}, {"ow", g.ow}, {"c", ct}});
-  // Scratchpad: two slabs, two output tiles, the divisor map.
+  // Scratchpad (poolLayout): two slabs, two output tiles, the divisor map.
   beginScratchpadPass();
-  SpBuffer slab = scratchpad(
-      "slab", alignUp(eb * ct * ((oht - 1) * g.sh + g.kh) * iwsFull), 2);
-  SpBuffer out = scratchpad("out", alignUp(eb * ct * oht * g.ow), 2);
-  auto slabBuf = [&](int64_t i) { return slab.at(i); };
-  auto outBuf = [&](int64_t i) { return out.at(i); };
-  int64_t mapBuf = scratchpad("reciprocals", mapBytes).offset;
+  SmallVector<SpBuffer, 8> sb =
+      scratchpad(poolLayout(g, oht, ct, eb, mapBytes));
+  auto slabBuf = [&](int64_t i) { return sb[0].at(i); };
+  auto outBuf = [&](int64_t i) { return sb[1].at(i); };
+  int64_t mapBuf = sb[2].offset;
 
   struct Tile {
     int64_t batch, c0, ct, oy0, oht;

@@ -99,6 +99,17 @@ struct Buffer {
   int64_t bytes = 0;
 };
 
+/// One buffer of a layer's scratchpad layout, as its lowering asks for it:
+/// `copies` x `bytes`.
+struct SpRequest {
+  StringRef name;
+  int64_t bytes = 0, copies = 1;
+};
+/// The scratchpad bytes `layout` takes packed in order from byte 0, each
+/// buffer from a kAlign boundary (Codegen::scratchpad's packing): what a
+/// tiling needs of the scratchpad.
+int64_t packedBytes(ArrayRef<SpRequest> layout);
+
 /// The vector function and scalars an elementwise op lowers to.
 struct VecFunc {
   bool binary = false;
@@ -456,6 +467,14 @@ int64_t forMacArray(Operation *op, const rt::TargetDesc &t, MacConv &g);
 /// DMA and vector cycles. All zero when nothing fits.
 ConvTiles chooseDepthwiseTiles(const rt::TargetDesc &t, const MacConv &g);
 
+/// The scratchpad layout of a pooling with tiles of `oht` output rows and
+/// `ct` channels (full width) of `elemBytes`-byte elements: two input slabs,
+/// two output tiles, then `reservedBytes` (the divisor map). The tile
+/// chooser's limit and the emitter's buffers both come from it.
+SmallVector<SpRequest, 4> poolLayout(const ConvGeometry &g, int64_t oht,
+                                     int64_t ct, int64_t elemBytes,
+                                     int64_t reservedBytes);
+
 /// Tiles of a pooling (output rows, channels, full width): the largest
 /// that fit two slabs and two results of `elemBytes`-byte elements beside
 /// `reservedBytes` (pooling is vector-bound, so the fewest DMA latencies and
@@ -564,17 +583,6 @@ struct SpBuffer {
   /// The copy that tile or step `i` uses (copy i % copies).
   int64_t at(int64_t i = 0) const { return offset + (i % copies) * stride; }
 };
-
-/// One buffer of a layer's scratchpad layout, as its lowering asks for it:
-/// `copies` x `bytes`.
-struct SpRequest {
-  StringRef name;
-  int64_t bytes = 0, copies = 1;
-};
-/// The scratchpad bytes `layout` takes packed in order from byte 0, each
-/// buffer from a kAlign boundary (Codegen::scratchpad's packing): what a
-/// tiling needs of the scratchpad.
-int64_t packedBytes(ArrayRef<SpRequest> layout);
 
 /// The scratchpad layout of one MAC-array convolution pass with tiles `t`
 /// (Convolution.cpp): two input slabs, two weight tiles, two output tiles,
