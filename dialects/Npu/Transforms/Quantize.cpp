@@ -57,6 +57,10 @@ private:
   /// Replaces `old`'s FP32 result by `q` (INT8): FP32 readers get one
   /// `npu.dequantize`, INT8 readers look through it to `q`.
   void replaceWithInt8(Value old, Value q, OpBuilder &b);
+  /// Replaces single-result `op` by a copy reading the INT8 codes `in` as
+  /// its first operand, its result of `in`'s element type (an op that
+  /// moves or selects codes without changing their scale).
+  void onCodes(Operation *op, Value in, OpBuilder &b);
 
   /// Whether `op` will read INT8: an INT8-capable convolution, max pooling
   /// or activation this pass quantizes.
@@ -487,13 +491,18 @@ void QuantizePass::quantizeMaxPool(MaxPoolOp pool, OpBuilder &b) {
   auto backend = dyn_cast<BackendOpInterface>(pool.getOperation());
   if (!in || !backend || !backend.supportsInt8())
     return;
-  b.setInsertionPoint(pool);
-  Operation *q = b.clone(*pool);
+  onCodes(pool, in, b);
+}
+
+void QuantizePass::onCodes(Operation *op, Value in, OpBuilder &b) {
+  b.setInsertionPoint(op);
+  Operation *q = b.clone(*op);
   q->setOperand(0, in);
-  q->getResult(0).setType(pool.getType().clone(
-      cast<RankedTensorType>(in.getType()).getElementType()));
-  replaceWithInt8(pool.getResult(), q->getResult(0), b);
-  pool->erase();
+  auto type = cast<RankedTensorType>(op->getResult(0).getType());
+  q->getResult(0).setType(
+      type.clone(cast<RankedTensorType>(in.getType()).getElementType()));
+  replaceWithInt8(op->getResult(0), q->getResult(0), b);
+  op->erase();
 }
 
 Value QuantizePass::int8As(Value v, quant::UniformQuantizedType element,
@@ -597,13 +606,7 @@ void QuantizePass::quantizeResize(ResizeOp resize, OpBuilder &b) {
   Value in = int8Of(resize.getInput(), b);
   if (!in)
     return;
-  b.setInsertionPoint(resize);
-  Operation *q = b.clone(*resize);
-  q->setOperand(0, in);
-  q->getResult(0).setType(resize.getType().clone(
-      cast<RankedTensorType>(in.getType()).getElementType()));
-  replaceWithInt8(resize.getResult(), q->getResult(0), b);
-  resize->erase();
+  onCodes(resize, in, b);
 }
 
 void QuantizePass::shareConcatRanges(func::FuncOp func) {
