@@ -281,6 +281,13 @@ LogicalResult verifyNpuAttribute(Operation *op, NamedAttribute attr,
     if (!d)
       return fail("must be a dictionary of tile sizes");
     for (NamedAttribute tile : d) {
+      if (tile.getName() == "order") {
+        auto name = dyn_cast<StringAttr>(tile.getValue());
+        if (!name || !symbolizeLoopOrder(name.getValue()))
+          return fail("entry 'order' must be \"weight_stationary\" or "
+                      "\"input_stationary\"");
+        continue;
+      }
       auto i = dyn_cast<IntegerAttr>(tile.getValue());
       if (!i || !i.getType().isSignlessInteger(64) || i.getInt() < 1 ||
           i.getInt() > 0xFFFF)
@@ -368,7 +375,8 @@ LogicalResult
 TilesAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                   std::optional<int64_t> oh, std::optional<int64_t> ow,
                   std::optional<int64_t> m, std::optional<int64_t> n,
-                  std::optional<int64_t> k, std::optional<int64_t> c) {
+                  std::optional<int64_t> k, std::optional<int64_t> c,
+                  std::optional<LoopOrder>) {
   for (auto [key, value] : tileEntries(oh, ow, m, n, k, c))
     if (value && (*value < 1 || *value > 0xFFFF))
       return emitError() << "tile size " << key << " = " << *value
@@ -383,6 +391,9 @@ DictionaryAttr TilesAttr::toDictionary() const {
        tileEntries(getOh(), getOw(), getM(), getN(), getK(), getC()))
     if (value)
       attrs.push_back(b.getNamedAttr(key, b.getI64IntegerAttr(*value)));
+  if (std::optional<LoopOrder> order = getOrder())
+    attrs.push_back(
+        b.getNamedAttr("order", b.getStringAttr(stringifyLoopOrder(*order))));
   return b.getDictionaryAttr(attrs);
 }
 
@@ -390,19 +401,29 @@ TilesAttr
 TilesAttr::fromDictionary(function_ref<InFlightDiagnostic()> emitError,
                           DictionaryAttr tiles) {
   std::optional<int64_t> v[6];
+  std::optional<LoopOrder> order;
   static constexpr StringLiteral keys[] = {"oh", "ow", "m", "n", "k", "c"};
   for (NamedAttribute entry : tiles) {
+    if (entry.getName() == "order") {
+      auto name = dyn_cast<StringAttr>(entry.getValue());
+      if (!name || !(order = symbolizeLoopOrder(name.getValue()))) {
+        emitError() << "'order' must be \"weight_stationary\" or "
+                       "\"input_stationary\"";
+        return {};
+      }
+      continue;
+    }
     const StringLiteral *at = llvm::find(keys, entry.getName().getValue());
     auto value = dyn_cast<IntegerAttr>(entry.getValue());
     if (at == std::end(keys) || !value) {
       emitError() << "'" << entry.getName().getValue()
-                  << "' is not a tile size (oh, ow, m, n, k, c)";
+                  << "' is not a tile size (oh, ow, m, n, k, c) or order";
       return {};
     }
     v[at - std::begin(keys)] = value.getInt();
   }
   return getChecked(emitError, tiles.getContext(), v[0], v[1], v[2], v[3], v[4],
-                    v[5]);
+                    v[5], order);
 }
 
 //===----------------------------------------------------------------------===//

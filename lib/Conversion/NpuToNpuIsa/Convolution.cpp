@@ -17,6 +17,7 @@
 
 #include "mlir/IR/Matchers.h"
 
+#include <array>
 #include <cmath>
 
 namespace npu::codegen {
@@ -31,19 +32,27 @@ int64_t inputExtent(int64_t out, int64_t stride, int64_t span) {
 
 } // namespace
 
+std::pair<int64_t, int64_t> macConvCopies(const MacConv &g, ConvTiles t) {
+  int64_t stay = std::max<int64_t>(2, ceilDiv(g.cin, t.c));
+  bool weightsStay = t.order == LoopOrder::weight_stationary;
+  return {weightsStay ? 2 : stay, weightsStay ? stay : 2};
+}
+
 SmallVector<SpRequest, 8> macConvLayout(const MacConv &g, ConvTiles t) {
   int64_t out = alignUp(g.outBytes * t.oh * t.ow * t.m);
-  return {{"slab",
-           alignUp(g.inBytes * g.spanZ * inputExtent(t.oh, g.sh, g.spanY) *
-                   inputExtent(t.ow, g.sw, g.spanX) * t.c),
-           2},
-          {"weights", alignUp(g.inBytes * g.weightTaps * t.c * t.m), 2},
-          {"out", out, 2},
-          {"params", alignUp(g.paramBytes * g.groups * g.cout)},
-          {"epilogue_temps", out, g.epilogueTiles},
-          {"epilogue_operands", alignUp(g.epilogueBytes)},
-          {"quantized", g.quantizedOut ? alignUp(t.oh * t.ow * t.m) : 0, 2},
-          {"residual", g.residual ? out : 0, 2}};
+  auto [slabCopies, weightCopies] = macConvCopies(g, t);
+  return {
+      {"slab",
+       alignUp(g.inBytes * g.spanZ * inputExtent(t.oh, g.sh, g.spanY) *
+               inputExtent(t.ow, g.sw, g.spanX) * t.c),
+       slabCopies},
+      {"weights", alignUp(g.inBytes * g.weightTaps * t.c * t.m), weightCopies},
+      {"out", out, 2},
+      {"params", alignUp(g.paramBytes * g.groups * g.cout)},
+      {"epilogue_temps", out, g.epilogueTiles},
+      {"epilogue_operands", alignUp(g.epilogueBytes)},
+      {"quantized", g.quantizedOut ? alignUp(t.oh * t.ow * t.m) : 0, 2},
+      {"residual", g.residual ? out : 0, 2}};
 }
 
 SmallVector<SpRequest, 8> depthwiseLayout(const MacConv &g, ConvTiles t) {
@@ -62,6 +71,81 @@ SmallVector<SpRequest, 8> depthwiseLayout(const MacConv &g, ConvTiles t) {
           {"residual", g.residual ? out : 0, 2}};
 }
 
+namespace {
+
+/// The copies of a scratchpad buffer that keep operand chunks across the
+/// steps of a MAC convolution (docs/codegen.md "Loop order and reuse"): a
+/// step reads a chunk from the copy that holds it, or loads it into the
+/// copy read longest ago. That is never the copy the previous step read,
+/// which may still be in use: a step's loads wait only for the compute of
+/// the step two back (the double-buffering handshake).
+template <typename Key> class ChunkCopies {
+public:
+  explicit ChunkCopies(int64_t copies) : held(copies), lastRead(copies, -1) {}
+
+  bool holds(const Key &key) const { return llvm::is_contained(held, key); }
+
+  /// The copy step `s` reads `key` from and whether it must be loaded
+  /// there first (always with `reload`).
+  std::pair<int64_t, bool> acquire(const Key &key, int64_t s,
+                                   bool reload = false) {
+    auto at = llvm::find(held, key);
+    bool load = reload || at == held.end();
+    int64_t i = load ? leastRecent() : at - held.begin();
+    held[i] = key;
+    lastRead[i] = s;
+    return {i, load};
+  }
+
+  /// A copy step `s` overwrites with something no chunk key names (the
+  /// all-zero weight mask) or reads nothing meaningful from.
+  int64_t scratch(int64_t s, bool overwritten) {
+    int64_t i = leastRecent();
+    if (overwritten)
+      held[i] = std::nullopt;
+    lastRead[i] = s;
+    return i;
+  }
+
+private:
+  int64_t leastRecent() const {
+    return llvm::min_element(lastRead) - lastRead.begin();
+  }
+  SmallVector<std::optional<Key>> held;
+  SmallVector<int64_t> lastRead;
+};
+
+/// Chunk loads of an operand over `outer` x `inner` tiles of `chunks`
+/// chunks each, in ChunkCopies of at least `chunks` copies when it stays
+/// (its chunks change with the outer index only: each loaded once per
+/// outer tile) or two when it streams (its chunks change with the inner
+/// index: reused only when all fit in the two copies).
+int64_t chunkLoads(int64_t outer, int64_t inner, int64_t chunks, bool stays) {
+  if (stays)
+    return outer * chunks;
+  return inner * chunks <= 2 ? inner * chunks : outer * inner * chunks;
+}
+
+} // namespace
+
+ConvTraffic convTraffic(const MacConv &g, ConvTiles t) {
+  int64_t nM = ceilDiv(g.cout, t.m), nC = ceilDiv(g.cin, t.c);
+  int64_t nSpatial = g.od * ceilDiv(g.oh, t.oh) * ceilDiv(g.ow, t.ow);
+  bool weightsStay = t.order == LoopOrder::weight_stationary;
+  int64_t outer = weightsStay ? nM : nSpatial;
+  int64_t inner = weightsStay ? nSpatial : nM;
+  int64_t passes = g.batch * g.groups;
+  ConvTraffic r;
+  r.steps = passes * nM * nSpatial * nC;
+  r.weightLoads = passes * chunkLoads(outer, inner, nC, weightsStay);
+  r.slabLoads = passes * chunkLoads(outer, inner, nC, !weightsStay);
+  r.slabBytes = r.slabLoads * g.inBytes * t.c * g.spanZ *
+                inputExtent(t.oh, g.sh, g.spanY) *
+                inputExtent(t.ow, g.sw, g.spanX);
+  r.weightBytes = r.weightLoads * g.inBytes * g.weightTaps * t.c * t.m;
+  return r;
+}
+
 ConvTiles chooseConvTiles(const rt::TargetDesc &t, const MacConv &g,
                           int64_t onlyC) {
   int64_t R = t.arrayRows, C = t.arrayCols;
@@ -69,8 +153,12 @@ ConvTiles chooseConvTiles(const rt::TargetDesc &t, const MacConv &g,
   int64_t sramBytes = t.scratchpadBytes;
   int64_t taps = int64_t(g.taps.size());
   int64_t ib = g.inBytes, ob = g.outBytes;
-  ConvTiles best;
-  double bestCost = INFINITY;
+  struct Candidate {
+    ConvTiles tiles;
+    double cycles;
+    int64_t bytes;
+  };
+  SmallVector<Candidate> candidates;
   for (int64_t mt : tileCandidates(g.cout, C))
     for (int64_t ct : tileCandidates(g.cin, R))
       for (int64_t oht : tileCandidates(g.oh, 1))
@@ -81,8 +169,7 @@ ConvTiles chooseConvTiles(const rt::TargetDesc &t, const MacConv &g,
           int64_t iws = inputExtent(owt, g.sw, g.spanX);
           if (ihs > kMaxExtent || iws > kMaxExtent)
             continue;
-          if (packedBytes(macConvLayout(g, {oht, owt, mt, ct})) > sramBytes)
-            continue;
+
           int64_t nM = ceilDiv(g.cout, mt), nC = ceilDiv(g.cin, ct);
           int64_t nOH = ceilDiv(g.oh, oht), nOW = ceilDiv(g.ow, owt);
           double tiles = double(g.batch * g.groups * nM * g.od * nOH * nOW);
@@ -93,19 +180,22 @@ ConvTiles chooseConvTiles(const rt::TargetDesc &t, const MacConv &g,
           int64_t outRun = g.outStepX == 1 ? storedBytes * owt : storedBytes;
           int64_t outRuns = g.outStepX == 1 ? 1 : owt;
           // The runtime's timing formulas (npu/runtime/Timing.h), per tile:
-          // nC slab and weight loads, one store, nC x taps matmuls, and the
-          // vector op that reads the accumulator out.
-          double loadCycles =
+          // nC slab and weight loads (as convTraffic reuses them), one
+          // store, nC x taps matmuls, and the vector op that reads the
+          // accumulator out.
+          double slabCycles =
               tiles *
-              double(rt::dmaCycles(t, nC, g.cin * g.spanZ * ihs, ib * iws) +
-                     rt::dmaCycles(t, nC, g.weightTaps * g.cin, ib * mt));
+              double(rt::dmaCycles(t, nC, g.cin * g.spanZ * ihs, ib * iws));
+          double weightCycles =
+              tiles *
+              double(rt::dmaCycles(t, nC, g.weightTaps * g.cin, ib * mt));
           double storeCycles =
               tiles * double(rt::dmaCycles(t, 1, mt * oht * outRuns, outRun));
-          // A residual is loaded in the store's box.
-          if (g.residual)
-            loadCycles +=
-                tiles * double(rt::dmaCycles(t, 1, mt * oht * outRuns,
-                                             4 * outRun / storedBytes));
+          double residualCycles =
+              g.residual
+                  ? tiles * double(rt::dmaCycles(t, 1, mt * oht * outRuns,
+                                                 4 * outRun / storedBytes))
+                  : 0.0;
           double macCycles =
               tiles * double(nC * taps) *
                   double(rt::matmulCycles(t, oht * owt,
@@ -114,13 +204,45 @@ ConvTiles chooseConvTiles(const rt::TargetDesc &t, const MacConv &g,
               tiles * double(rt::vectorCycles(t, oht * owt * mt,
                                               /*narrow=*/false,
                                               /*transcendental=*/false));
-          double cost = std::max({loadCycles, storeCycles, macCycles});
-          if (cost < bestCost) {
-            bestCost = cost;
-            best = {oht, owt, mt, ct};
+          for (LoopOrder order :
+               {LoopOrder::weight_stationary, LoopOrder::input_stationary}) {
+            ConvTiles tile = {oht, owt, mt, ct, order};
+            if (packedBytes(macConvLayout(g, tile)) > sramBytes)
+              continue;
+            ConvTraffic traffic = convTraffic(g, tile);
+            double steps = double(traffic.steps);
+            double loadCycles =
+                slabCycles * double(traffic.slabLoads) / steps +
+                weightCycles * double(traffic.weightLoads) / steps +
+                residualCycles;
+            // The pipeline's fill and drain: the first step's loads come
+            // before any matmul, the last tile's store after all of them.
+            double fill = (slabCycles + weightCycles) / steps;
+            double drain = storeCycles / tiles;
+            candidates.push_back(
+                {tile,
+                 std::max({loadCycles, storeCycles, macCycles}) + fill + drain,
+                 traffic.slabBytes + traffic.weightBytes});
           }
         }
-  return best;
+  if (candidates.empty())
+    return {};
+  // Fewest cycles, then fewest bytes; the first of equals.
+  return llvm::min_element(candidates,
+                           [](const Candidate &a, const Candidate &b) {
+                             return std::tie(a.cycles, a.bytes) <
+                                    std::tie(b.cycles, b.bytes);
+                           })
+      ->tiles;
+}
+
+DictionaryAttr tilesAttr(Builder &b, ConvTiles t) {
+  return b.getDictionaryAttr(
+      {b.getNamedAttr("oh", b.getI64IntegerAttr(t.oh)),
+       b.getNamedAttr("ow", b.getI64IntegerAttr(t.ow)),
+       b.getNamedAttr("m", b.getI64IntegerAttr(t.m)),
+       b.getNamedAttr("c", b.getI64IntegerAttr(t.c)),
+       b.getNamedAttr("order", b.getStringAttr(stringifyLoopOrder(t.order)))});
 }
 
 LogicalResult Codegen::emitWeightRearrangement(Operation *op, Value weight,
@@ -945,7 +1067,7 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
       target, g, asConv ? residualInputTile(target, asConv, epilogue) : 0);
   if (auto rec =
           asConv ? recordedTiles(op, {"oh", "ow", "m", "c"}) : std::nullopt) {
-    t = {(*rec)[0], (*rec)[1], (*rec)[2], (*rec)[3]};
+    t = {(*rec)[0], (*rec)[1], (*rec)[2], (*rec)[3], recordedOrder(op)};
     if (t.oh * t.ow * t.m > int64_t(target.accumulatorBytes / 4) ||
         packedBytes(macConvLayout(g, t)) > int64_t(target.scratchpadBytes))
       return op->emitError("backend: the recorded convolution tiles do not "
@@ -953,7 +1075,7 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
   }
   if (t.m == 0)
     return op->emitError("backend: no convolution tiling fits the target");
-  noteTiles({{"oh", t.oh}, {"ow", t.ow}, {"m", t.m}, {"c", t.c}});
+  noteTiles(tilesAttr(b, t));
   int64_t taps = g.weightTaps;
   // INT8 (the quantized phase): one-byte activations and weights, the INT32
   // accumulator requantized per channel {bias, multiplier, shift} to INT8,
@@ -978,8 +1100,6 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
   // leaves INT8 tiles in `quantized`, stored instead.
   beginScratchpadPass(/*newPass=*/true);
   SmallVector<SpBuffer, 8> sb = scratchpad(macConvLayout(g, t));
-  auto slabBuf = [&](int64_t s) { return sb[0].at(s); };
-  auto wBuf = [&](int64_t s) { return sb[1].at(s); };
   auto outBuf = [&](int64_t j) { return sb[2].at(j); };
   int64_t biasBuf = sb[3].offset, tempsBuf = sb[4].offset;
   int64_t constsBuf = sb[5].offset;
@@ -991,16 +1111,29 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
   struct Tile {
     int64_t batch, grp, m0, mt, oz, oy0, oht, ox0, owt;
   };
+  // The tiles in loop order (ConvTiles::order): output-channel tiles
+  // outermost (weights stay) or innermost (the input slab stays).
   SmallVector<Tile> tiles;
+  SmallVector<int64_t> channelTiles, spatialTiles;
+  for (int64_t m0 = 0; m0 < g.cout; m0 += t.m)
+    channelTiles.push_back(m0);
+  for (int64_t oz = 0; oz < g.od; ++oz)
+    for (int64_t oy0 = 0; oy0 < g.oh; oy0 += t.oh)
+      for (int64_t ox0 = 0; ox0 < g.ow; ox0 += t.ow)
+        spatialTiles.push_back((oz * g.oh + oy0) * g.ow + ox0);
+  bool weightsStay = t.order == LoopOrder::weight_stationary;
   for (int64_t bi = 0; bi < g.batch; ++bi)
     for (int64_t grp = 0; grp < g.groups; ++grp)
-      for (int64_t m0 = 0; m0 < g.cout; m0 += t.m)
-        for (int64_t oz = 0; oz < g.od; ++oz)
-          for (int64_t oy0 = 0; oy0 < g.oh; oy0 += t.oh)
-            for (int64_t ox0 = 0; ox0 < g.ow; ox0 += t.ow)
-              tiles.push_back({bi, grp, m0, std::min(t.m, g.cout - m0), oz, oy0,
-                               std::min(t.oh, g.oh - oy0), ox0,
-                               std::min(t.ow, g.ow - ox0)});
+      for (int64_t outer : weightsStay ? channelTiles : spatialTiles)
+        for (int64_t inner : weightsStay ? spatialTiles : channelTiles) {
+          int64_t m0 = weightsStay ? outer : inner;
+          int64_t at = weightsStay ? inner : outer;
+          int64_t oz = at / (g.oh * g.ow), oy0 = at / g.ow % g.oh;
+          int64_t ox0 = at % g.ow;
+          tiles.push_back({bi, grp, m0, std::min(t.m, g.cout - m0), oz, oy0,
+                           std::min(t.oh, g.oh - oy0), ox0,
+                           std::min(t.ow, g.ow - ox0)});
+        }
   int64_t cSteps = ceilDiv(g.cin, t.c);
   int64_t inC = g.groups * g.cin, outC = g.groups * g.cout;
   // Pruning-aware (a convolution with constant weights that have all-zero
@@ -1067,6 +1200,16 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
       chunks[j].push_back(-1);
     total += int64_t(chunks[j].size());
   }
+  // A step's slab and weight buffers are free after its last tap (the
+  // bias and epilogue operands have buffers of their own), except when a
+  // residual tile's buffer is still to be read: the residual of tile j + 2
+  // goes into tile j's residual buffer with tile j + 2's last step, so when
+  // that step is two after tile j's last (tiles j + 1 and j + 2 of one step
+  // each), tile j's last step frees its buffers after its epilogue.
+  auto freedAfterEpilogue = [&](int64_t j) {
+    return g.residual && j + 2 < J && chunks[j + 1].size() == 1 &&
+           chunks[j + 2].size() == 1;
+  };
   if (plan)
     noteWeightBlocks(*blocks, skipped);
 
@@ -1087,6 +1230,9 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
     return load;
   };
   int64_t s = 0; // global step index
+  // The chunks the copies of the slab and weight buffers hold.
+  ChunkCopies<std::array<int64_t, 6>> slabCopies(sb[0].copies);
+  ChunkCopies<std::array<int64_t, 3>> weightCopies(sb[1].copies);
   for (int64_t j = 0; j < J; ++j) {
     const Tile &tile = tiles[j];
     int64_t ihs = inputExtent(tile.oht, g.sh, g.spanY);
@@ -1114,21 +1260,46 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
     for (auto [chunkIndex, ci] : llvm::enumerate(chunks[j])) {
       bool clear = ci < 0;
       int64_t c0 = clear ? 0 : ci * t.c, ct = std::min(t.c, g.cin - c0);
-      Operation *lastLoad = nullptr;
+      // The step's slab and weight chunks: from the copies that hold them,
+      // else loaded (ChunkCopies). A step loads something, so that the
+      // handshake counts one load set per step: when both are held, the
+      // weights are loaded again.
+      std::array<int64_t, 6> slabKey = {tile.batch, tile.grp, c0,
+                                        tile.oz,    tile.oy0, tile.ox0};
+      std::array<int64_t, 3> weightKey = {tile.grp, tile.m0, c0};
+      bool slabHeld = false, weightsHeld = false;
+      int64_t slabBuf, wBuf;
+      if (clear) {
+        slabBuf = sb[0].at(slabCopies.scratch(s, /*overwritten=*/false));
+        wBuf = sb[1].at(weightCopies.scratch(s, /*overwritten=*/true));
+      } else {
+        bool both = slabCopies.holds(slabKey) && weightCopies.holds(weightKey);
+        auto [slabCopy, slabLoad] = slabCopies.acquire(slabKey, s);
+        auto [weightCopy, weightLoad] =
+            weightCopies.acquire(weightKey, s, /*reload=*/both);
+        slabHeld = !slabLoad;
+        weightsHeld = !weightLoad;
+        slabBuf = sb[0].at(slabCopy);
+        wBuf = sb[1].at(weightCopy);
+      }
+      Operation *firstLoad = nullptr, *lastLoad = nullptr;
+      auto loaded = [&](Operation *load) {
+        if (!firstLoad)
+          firstLoad = load;
+        lastLoad = load;
+      };
       if (clear) {
         // The all-zero mask at the start of the sparse_w table.
-        lastLoad = emitDma<npuisa::DmaLoadOp>(
-            loc, wBuf(s), tableOf(op, "sparse_w").offset, 4,
-            {plan->zeroMaskBytes / 4, 1, 1, 1}, {4, 0, 0, 0}, {4, 0, 0, 0},
-            layer);
-        cast<npuisa::DmaLoadOp>(lastLoad).setPopNext(firstLoadWaits(s));
+        loaded(emitDma<npuisa::DmaLoadOp>(loc, wBuf,
+                                          tableOf(op, "sparse_w").offset, 4,
+                                          {plan->zeroMaskBytes / 4, 1, 1, 1},
+                                          {4, 0, 0, 0}, {4, 0, 0, 0}, layer));
       } else {
-        auto slab = emitSlabLoad(
-            loc, slabBuf(s), inBase, g,
-            tile.batch * inC + tile.grp * g.cin + c0, ct,
-            tile.oz * g.sd + g.originZ, tile.oy0 * g.sh + g.originY,
-            tile.ox0 * g.sw + g.originX, ihs, iws, layer, eb, uint8_t(inZp));
-        slab.setPopNext(firstLoadWaits(s));
+        if (!slabHeld)
+          loaded(emitSlabLoad(
+              loc, slabBuf, inBase, g, tile.batch * inC + tile.grp * g.cin + c0,
+              ct, tile.oz * g.sd + g.originZ, tile.oy0 * g.sh + g.originY,
+              tile.ox0 * g.sw + g.originX, ihs, iws, layer, eb, uint8_t(inZp)));
         // Weights [tap][c][m] of this tile from [grp][tap][cin][cout]: one
         // DMA when every tap is dense, else per tap (dense, its sparse
         // image at the same place, or nothing).
@@ -1138,41 +1309,44 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
         });
         // Compressed: the same boxes, each expanded from its image.
         SparseChunk chunk = compressed ? chunkOf(tile, ci) : SparseChunk();
-        if (allDense && chunk.expandOffset >= 0) {
-          lastLoad = expand(wBuf(s), chunk.expandOffset, chunk.expandBytes,
-                            chunk.expandRaw, {tile.mt, ct, taps, 1},
-                            {eb, eb * tile.mt, eb * ct * tile.mt, 0});
+        if (weightsHeld) {
+        } else if (allDense && chunk.expandOffset >= 0) {
+          loaded(expand(wBuf, chunk.expandOffset, chunk.expandBytes,
+                        chunk.expandRaw, {tile.mt, ct, taps, 1},
+                        {eb, eb * tile.mt, eb * ct * tile.mt, 0}));
         } else if (allDense && !compressed) {
-          lastLoad = emitDma<npuisa::DmaLoadOp>(
-              loc, wBuf(s), wBase + eb * wOffset, eb, {tile.mt, ct, taps, 1},
+          loaded(emitDma<npuisa::DmaLoadOp>(
+              loc, wBuf, wBase + eb * wOffset, eb, {tile.mt, ct, taps, 1},
               {eb, eb * g.cout, eb * g.cin * g.cout, 0},
-              {eb, eb * tile.mt, eb * ct * tile.mt, 0}, layer);
+              {eb, eb * tile.mt, eb * ct * tile.mt, 0}, layer));
         } else {
-          lastLoad = slab;
           for (const MacTap &tap : g.taps) {
             SparseStep st = stepOf(tile, ci, tap.weightTap);
-            int64_t sram = wBuf(s) + eb * tap.weightTap * ct * tile.mt;
+            int64_t sram = wBuf + eb * tap.weightTap * ct * tile.mt;
             if (st.kind == SparseStep::Dense && compressed) {
               if (st.expandOffset < 0)
                 return op->emitError("backend: a compressed weight step "
                                      "has no image");
-              lastLoad =
-                  expand(sram, st.expandOffset, st.expandBytes, st.expandRaw,
-                         {tile.mt, ct, 1, 1}, {eb, eb * tile.mt, 0, 0});
+              loaded(expand(sram, st.expandOffset, st.expandBytes, st.expandRaw,
+                            {tile.mt, ct, 1, 1}, {eb, eb * tile.mt, 0, 0}));
             } else if (st.kind == SparseStep::Dense)
-              lastLoad = emitDma<npuisa::DmaLoadOp>(
+              loaded(emitDma<npuisa::DmaLoadOp>(
                   loc, sram,
                   wBase + eb * (wOffset + tap.weightTap * g.cin * g.cout), eb,
                   {tile.mt, ct, 1, 1}, {eb, eb * g.cout, 0, 0},
-                  {eb, eb * tile.mt, 0, 0}, layer);
+                  {eb, eb * tile.mt, 0, 0}, layer));
             else if (st.kind == SparseStep::Sparse)
-              lastLoad = emitDma<npuisa::DmaLoadOp>(
+              loaded(emitDma<npuisa::DmaLoadOp>(
                   loc, sram, tableOf(op, "sparse_w").offset + st.imageOffset, 4,
                   {st.imageBytes / 4, 1, 1, 1}, {4, 0, 0, 0}, {4, 0, 0, 0},
-                  layer);
+                  layer));
           }
         }
       }
+      if (!firstLoad)
+        return op->emitError("backend: a convolution step loads nothing");
+      if (firstLoadWaits(s))
+        firstLoad->setAttr("pop_next", b.getUnitAttr());
       if (s == 0 && int8) {
         lastLoad = emitDma<npuisa::DmaLoadOp>(
             loc, biasBuf, tableOf(op, "requant").offset + g.tableOffset, 4,
@@ -1205,12 +1379,11 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
         bool sparse =
             clear || stepOf(tile, ci, tap.weightTap).kind == SparseStep::Sparse;
         int64_t a =
-            slabBuf(s) + eb * ct * ((tap.dz * ihs + tap.dy) * iws + tap.dx);
+            slabBuf + eb * ct * ((tap.dz * ihs + tap.dy) * iws + tap.dx);
         auto mm = npuisa::MatmulOp::create(
             b, loc, TypeRange{}, ValueRange{},
             {b.getNamedAttr("a", i64(a)),
-             b.getNamedAttr("w",
-                            i64(wBuf(s) + eb * tap.weightTap * ct * tile.mt)),
+             b.getNamedAttr("w", i64(wBuf + eb * tap.weightTap * ct * tile.mt)),
              b.getNamedAttr("acc", i64(0)),
              b.getNamedAttr("m_outer", i64(tile.oht)),
              b.getNamedAttr("m_inner", i64(tile.owt)),
@@ -1224,9 +1397,8 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
         mm.setAccumulate(chunkIndex > 0 || ti > 0);
         mm.setSparse(sparse);
         mm.setPopPrev(ti == 0);
-        // The step's buffers are free after its last tap; the tile's last
-        // step frees them after the bias (read by the copy) is applied.
-        mm.setPushPrev(lastTap && !lastChunk && s + 2 < total);
+        mm.setPushPrev(lastTap && s + 2 < total &&
+                       !(lastChunk && freedAfterEpilogue(j)));
         mm.setLayerAttr(i64(layer));
       }
       ++s;
@@ -1286,7 +1458,7 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
     if (j >= 2) // store j-2 freed the buffer
       program.front()->setAttr("pop_next", b.getUnitAttr());
     program.back()->setAttr("push_next", b.getUnitAttr());
-    if (s + 1 < total) // s is one past the tile's last step
+    if (s + 1 < total && freedAfterEpilogue(j)) // s: one past its last step
       program.back()->setAttr("push_prev", b.getUnitAttr());
     // [pixel][m] -> NCHW: x innermost in DRAM.
     auto store = emitDma<npuisa::DmaStoreOp>(
@@ -1375,9 +1547,7 @@ struct ConvModel : BackendOpInterface::ExternalModel<ConvModel, ConvOp> {
     forMacArray(op, target, g);
     ConvTiles t =
         chooseConvTiles(target, g, residualInputTile(target, conv, epilogue));
-    return t.m ? tilesAttr(b,
-                           {{"oh", t.oh}, {"ow", t.ow}, {"m", t.m}, {"c", t.c}})
-               : nullptr;
+    return t.m ? tilesAttr(b, t) : nullptr;
   }
   LogicalResult emit(Operation *op, Codegen &codegen, int64_t layer) const {
     return codegen.emitConv(cast<ConvOp>(op), layer);

@@ -104,6 +104,14 @@ std::optional<SmallVector<int64_t>> recordedTiles(Operation *op,
   return values;
 }
 
+LoopOrder recordedOrder(Operation *op) {
+  auto dict = op->getAttrOfType<DictionaryAttr>("npu.tiles");
+  auto name = dict ? dict.getAs<StringAttr>("order") : nullptr;
+  std::optional<LoopOrder> order =
+      name ? symbolizeLoopOrder(name.getValue()) : std::nullopt;
+  return order.value_or(LoopOrder::weight_stationary);
+}
+
 void Codegen::beginLayer(Operation *op) {
   auto [name, type] = onnxNodeOf(op);
   currentLayer = npuisa::LayerOp::create(b, op->getLoc(), b.getStringAttr(name),
@@ -118,7 +126,11 @@ void Codegen::beginLayer(Operation *op) {
 }
 
 void Codegen::noteTiles(ArrayRef<std::pair<StringRef, int64_t>> tiles) {
-  currentLayer.setTilesAttr(tilesAttr(b, tiles));
+  noteTiles(tilesAttr(b, tiles));
+}
+
+void Codegen::noteTiles(DictionaryAttr tiles) {
+  currentLayer.setTilesAttr(tiles);
 }
 
 InFlightDiagnostic emitUnsupported(Operation *op, StringRef reason) {

@@ -91,6 +91,8 @@ buildCompileReport(npuisa::ProgramOp program,
       for (NamedAttribute attr : *tiles)
         if (auto v = dyn_cast<IntegerAttr>(attr.getValue()))
           t[attr.getName().str()] = v.getInt();
+        else if (auto v = dyn_cast<StringAttr>(attr.getValue()))
+          t[attr.getName().str()] = v.str(); // a convolution's loop order
       entry["tiles"] = std::move(t);
     }
     layers.push_back(std::move(entry));

@@ -11,7 +11,7 @@
 // CHECK: npu_isa.layer "conv" op "Fused(conv+clamp)"
 // CHECK: npu_isa.vec_binary "add" src0 0, src1 {{[0-9]+}}, dst [[T:[0-9]+]] {{.*}}src0_space = "acc"
 // CHECK-NEXT: npu_isa.vec_unary "affine_clamp" src0 [[T]], src1 0, dst [[T]] {{.*}}hi = 6.000000e+00 : f32, layer = 0 : i64, lo = 0.000000e+00 : f32, push_next
-// CHECK-NEXT: npu_isa.dma_store sram [[T]], dram [[Y]] {{.*}}pop_prev, push_prev
+// CHECK-NEXT: npu_isa.dma_store sram [[T]], dram [[Y]] {{.*}}pop_prev
 // CHECK-NOT: npu_isa.layer
 
 // TILED: npu.conv {{.*}}npu.fusion_group = 0 : i64

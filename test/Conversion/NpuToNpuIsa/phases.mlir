@@ -2,17 +2,17 @@
 // npu graph; npu-convert-to-isa follows them.
 // RUN: npu-opt %s --npu-assign-tiles="target=npu-v1-small" | FileCheck %s --check-prefix=TILED
 // RUN: npu-opt %s --npu-assign-tiles="target=npu-v1-small" --npu-plan-memory="target=npu-v1-small" | FileCheck %s --check-prefix=PLANNED
-// Hand-edited tiles are followed: 4 output rows per tile instead of 8.
+// Hand-edited tiles are followed: 4 output rows per tile instead of 16.
 // RUN: npu-opt %s --npu-assign-tiles="target=npu-v1-small" \
-// RUN:   | sed 's/oh = 8 : i64, ow = 64/oh = 4 : i64, ow = 64/' \
+// RUN:   | sed 's/oh = 16 : i64, order = "weight_stationary", ow = 32/oh = 4 : i64, order = "weight_stationary", ow = 32/' \
 // RUN:   | npu-opt --npu-convert-to-isa="target=npu-v1-small" | FileCheck %s --check-prefix=EDITED
 // Tiles that overflow the accumulator are refused, naming the problem.
 // RUN: npu-opt %s --npu-assign-tiles="target=npu-v1-small" \
-// RUN:   | sed 's/oh = 8 : i64, ow = 64/oh = 80 : i64, ow = 64/' \
+// RUN:   | sed 's/oh = 16 : i64, order = "weight_stationary", ow = 32/oh = 80 : i64, order = "weight_stationary", ow = 32/' \
 // RUN:   | not npu-opt --npu-convert-to-isa="target=npu-v1-small" 2>&1 | FileCheck %s --check-prefix=BAD
 
 // TILED: %[[W:.*]] = npu.constant {npu.unit = "none"}
-// TILED: npu.conv {{.*}}npu.tiles = {c = 8 : i64, m = 8 : i64, oh = 8 : i64, ow = 64 : i64}, npu.unit = "mac"
+// TILED: npu.conv {{.*}}npu.tiles = {c = 8 : i64, m = 8 : i64, oh = 16 : i64, order = "weight_stationary", ow = 32 : i64}, npu.unit = "mac"
 // TILED: npu.conv {{.*}}group = 8 : i64, npu.tiles = {c = 8 : i64, oh = {{[0-9]+}} : i64, ow = {{[0-9]+}} : i64}, npu.unit = "vector"
 // TILED: npu.max_pool {{.*}}npu.tiles = {c = 8 : i64, oh = {{[0-9]+}} : i64}, npu.unit = "vector"
 // TILED: npu.reshape {{.*}}npu.unit = "none"
@@ -27,8 +27,8 @@
 // PLANNED: npu.max_pool {{.*}}npu.dram = [[A]] : i64
 // PLANNED: npu.matmul {{.*}}npu.dram = 163840 : i64
 
-// EDITED: npu_isa.layer "conv" op "conv" {{.*}}tiles = {c = 8 : i64, m = 8 : i64, oh = 4 : i64, ow = 64 : i64}
-// EDITED: npu_isa.matmul a 0, {{.*}}m_inner = 64 : i64, m_outer = 4 : i64
+// EDITED: npu_isa.layer "conv" op "conv" {{.*}}tiles = {c = 8 : i64, m = 8 : i64, oh = 4 : i64, order = "weight_stationary", ow = 32 : i64}
+// EDITED: npu_isa.matmul a 0, {{.*}}m_inner = 32 : i64, m_outer = 4 : i64
 
 // BAD: error: backend: the recorded convolution tiles do not fit the accumulator and scratchpad
 

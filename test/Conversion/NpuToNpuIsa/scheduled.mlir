@@ -7,13 +7,14 @@
 // RUN: npu-opt %s --npu-assign-tiles --npu-plan-memory --npu-convert-to-isa > %t.direct.mlir
 // RUN: npu-opt %s --npu-assign-tiles --npu-plan-memory --npu-form-layers --mlir-print-debuginfo | npu-opt --npu-convert-to-isa > %t.layers.mlir
 // RUN: diff %t.direct.mlir %t.layers.mlir
-// Hand-edited tiles are followed: 4 output rows per tile instead of 16.
+// Hand-edited tiles and loop order are followed: 4 output rows per tile
+// instead of 8, the input slab stationary.
 // RUN: npu-opt %s --npu-assign-tiles --npu-plan-memory --npu-form-layers --mlir-print-debuginfo \
-// RUN:   | sed 's/tiles <oh = 16, ow = 16, m = 8, c = 8>/tiles <oh = 4, ow = 16, m = 8, c = 8>/' \
+// RUN:   | sed 's/tiles <oh = 8, ow = 16, m = 8, c = 8, order = weight_stationary>/tiles <oh = 4, ow = 16, m = 8, c = 8, order = input_stationary>/' \
 // RUN:   | npu-opt --npu-convert-to-isa | FileCheck %s --check-prefix=EDITED
 
 // CHECK: %[[W:.*]] = npu.constant
-// CHECK: %[[C:.*]] = npu.layer "conv" unit <mac> tiles <oh = 16, ow = 16, m = 8, c = 8> {
+// CHECK: %[[C:.*]] = npu.layer "conv" unit <mac> tiles <oh = 8, ow = 16, m = 8, c = 8, order = weight_stationary> {
 // CHECK-NEXT: %[[CONV:.*]] = npu.conv %arg0, %[[W]]
 // CHECK-SAME: npu.weights_dram =
 // CHECK-NOT: npu.fusion_group
@@ -25,7 +26,7 @@
 // CHECK-NOT: npu.layer
 // CHECK: return %[[C]]
 
-// EDITED: npu_isa.layer "conv" op "Fused(Conv+Relu+Add)" {{.*}}tiles = {c = 8 : i64, m = 8 : i64, oh = 4 : i64, ow = 16 : i64}
+// EDITED: npu_isa.layer "conv" op "Fused(Conv+Relu+Add)" {{.*}}tiles = {c = 8 : i64, m = 8 : i64, oh = 4 : i64, order = "input_stationary", ow = 16 : i64}
 
 func.func @main(%x: tensor<1x8x16x16xf32> {npu.name = "x"}) -> (tensor<1x8x16x16xf32> {npu.name = "s"}) {
   %w = npu.constant dense<0.5> : tensor<8x8x3x3xf32>

@@ -7,15 +7,15 @@
 
 // CHECK: npu.layer "y" unit <mac>
 // CHECK-SAME: scratchpad [#npu.buffer<"tile", offset = 0, bytes = 262144, copies = 2>,
-// CHECK-SAME: #npu.buffer<"slab", offset = 0, bytes = 10368, copies = 2, pass = 1>,
-// CHECK-SAME: #npu.buffer<"weights", offset = 20736, bytes = 2304, copies = 2, pass = 1>,
-// CHECK-SAME: #npu.buffer<"out", offset = 25344, bytes = 8192, copies = 2, pass = 1>,
-// CHECK-SAME: #npu.buffer<"params", offset = 41728, bytes = 64, pass = 1>]
+// CHECK-SAME: #npu.buffer<"slab", offset = 0, bytes = 5760, copies = 2, pass = 1>,
+// CHECK-SAME: #npu.buffer<"weights", offset = 11520, bytes = 2304, copies = 2, pass = 1>,
+// CHECK-SAME: #npu.buffer<"out", offset = 16128, bytes = 4096, copies = 2, pass = 1>,
+// CHECK-SAME: #npu.buffer<"params", offset = 24320, bytes = 64, pass = 1>]
 
-// The rearrangement's tile at 0, then the convolution's weights at 20736.
+// The rearrangement's tile at 0, then the convolution's weights at 11520.
 // ISA: npu_isa.dma_load sram 0,
 // ISA: npu_isa.dma_store sram 0,
-// ISA: npu_isa.dma_load sram 20736,
+// ISA: npu_isa.dma_load sram 11520,
 
 func.func @main(%x: tensor<1x8x16x16xf32> {npu.name = "x"}, %w: tensor<8x8x3x3xf32> {npu.name = "w"}) -> (tensor<1x8x16x16xf32> {npu.name = "y"}) {
   %c = npu.conv %x, %w {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : (tensor<1x8x16x16xf32>, tensor<8x8x3x3xf32>) -> tensor<1x8x16x16xf32> loc(fused<"Conv">["y"])

@@ -13,19 +13,19 @@
 // RUN: npu-opt %s --npu-assign-tiles --npu-plan-memory --npu-convert-to-isa > %t.direct.mlir
 // RUN: npu-opt %t.sched.mlir --npu-convert-to-isa | diff %t.direct.mlir -
 // A moved buffer is followed: the convolution's output tiles at 43008.
-// RUN: sed 's/<"out", offset = 25344,/<"out", offset = 43008,/' %t.sched.mlir \
+// RUN: sed 's/<"out", offset = 16128,/<"out", offset = 43008,/' %t.sched.mlir \
 // RUN:   | npu-opt --npu-convert-to-isa | FileCheck %s --check-prefix=MOVED
 // Too small, or missing: one error naming the buffer and what is needed.
-// RUN: sed 's/<"out", offset = 25344, bytes = 8192,/<"out", offset = 25344, bytes = 4096,/' %t.sched.mlir \
+// RUN: sed 's/<"out", offset = 16128, bytes = 4096,/<"out", offset = 16128, bytes = 2048,/' %t.sched.mlir \
 // RUN:   | not npu-opt --npu-convert-to-isa 2>&1 | FileCheck %s --check-prefix=SMALL
-// RUN: sed 's/, #npu.buffer<"params", offset = 41728, bytes = 64>//' %t.sched.mlir \
+// RUN: sed 's/, #npu.buffer<"params", offset = 24320, bytes = 64>//' %t.sched.mlir \
 // RUN:   | not npu-opt --npu-convert-to-isa 2>&1 | FileCheck %s --check-prefix=MISSING
 
-// CHECK: npu.layer "conv" unit <mac> tiles <oh = 16, ow = 16, m = 8, c = 8>
-// CHECK-SAME: scratchpad [#npu.buffer<"slab", offset = 0, bytes = 10368, copies = 2>,
-// CHECK-SAME: #npu.buffer<"weights", offset = 20736, bytes = 2304, copies = 2>,
-// CHECK-SAME: #npu.buffer<"out", offset = 25344, bytes = 8192, copies = 2>,
-// CHECK-SAME: #npu.buffer<"params", offset = 41728, bytes = 64>] {
+// CHECK: npu.layer "conv" unit <mac> tiles <oh = 8, ow = 16, m = 8, c = 8, order = weight_stationary>
+// CHECK-SAME: scratchpad [#npu.buffer<"slab", offset = 0, bytes = 5760, copies = 2>,
+// CHECK-SAME: #npu.buffer<"weights", offset = 11520, bytes = 2304, copies = 2>,
+// CHECK-SAME: #npu.buffer<"out", offset = 16128, bytes = 4096, copies = 2>,
+// CHECK-SAME: #npu.buffer<"params", offset = 24320, bytes = 64>] {
 // The elementwise layer: two buffers per input and output, a third of the
 // scratchpad each (aligned).
 // CHECK: npu.layer "s" unit <vector>
@@ -37,7 +37,7 @@
 // MOVED-NEXT: npu_isa.vec_unary "affine_clamp" src0 43008, src1 0, dst 43008
 // MOVED-NEXT: npu_isa.dma_store sram 43008,
 
-// SMALL: error: {{.*}}backend: the layer's scratchpad buffer 'out' (pass 0) holds 2 x 4096 bytes; its lowering needs 2 x 8192
+// SMALL: error: {{.*}}backend: the layer's scratchpad buffer 'out' (pass 0) holds 2 x 2048 bytes; its lowering needs 2 x 4096
 // MISSING: error: {{.*}}backend: the layer's scratchpad buffer 'params' (pass 0) is missing: its lowering needs 1 x 64 bytes
 
 // (The ReLU's value is returned too, so the add is a layer of its own

@@ -7,8 +7,8 @@
 // RUN: npu-opt %s --npu-assign-tiles="target=npu-v1-small" | npu-opt --npu-plan-memory --npu-convert-to-isa | FileCheck %s --check-prefix=ISA
 // The isa pipeline takes the target as an option from npu-opt.
 // RUN: npu-opt %s --npu-isa-pipeline="target=npu-v1-small" | FileCheck %s --check-prefix=ISA
-// A hand-edited target is followed: half npu-v1-small's scratchpad halves
-// the convolution's tiles.
+// A hand-edited target is followed: an 8 KiB scratchpad shrinks the
+// convolution's tiles from 8 x 16 to 4 x 4 output pixels.
 // RUN: npu-opt %s --npu-assign-tiles="target=npu-v1-small" \
 // RUN:   | sed 's/#npu.target<"npu-v1-small">/#npu.target<"npu-v1-small", scratchpad_bytes = 8192>/' \
 // RUN:   | npu-opt --npu-assign-tiles | FileCheck %s --check-prefix=EDITED
@@ -28,12 +28,12 @@
 // RUN: not npu-opt %s --npu-isa-pipeline="target=npu-v2" 2>&1 | FileCheck %s --check-prefix=UNKNOWN
 
 // OPTION: module attributes {npu.target = #npu.target<"npu-v1-small">}
-// OPTION: npu.conv {{.*}}npu.tiles = {c = 8 : i64, m = 8 : i64, oh = 16 : i64, ow = 16 : i64}
+// OPTION: npu.conv {{.*}}npu.tiles = {c = 8 : i64, m = 8 : i64, oh = 8 : i64, order = "weight_stationary", ow = 16 : i64}
 // DEFAULT: module attributes {npu.target = #npu.target<"npu-v1">}
-// DEFAULT: npu.conv {{.*}}npu.tiles = {c = 8 : i64, m = 8 : i64, oh = 16 : i64, ow = 16 : i64}
+// DEFAULT: npu.conv {{.*}}npu.tiles = {c = 8 : i64, m = 8 : i64, oh = 8 : i64, order = "weight_stationary", ow = 16 : i64}
 // ISA: npu_isa.program @main attributes {{.*}}target = "npu-v1-small"
 // EDITED: module attributes {npu.target = #npu.target<"npu-v1-small", scratchpad_bytes = 8192>}
-// EDITED: npu.conv {{.*}}npu.tiles = {c = 8 : i64, m = 8 : i64, oh = 4 : i64, ow = 4 : i64}
+// EDITED: npu.conv {{.*}}npu.tiles = {c = 8 : i64, m = 8 : i64, oh = 4 : i64, order = "weight_stationary", ow = 4 : i64}
 // NOBIN: error: 'npu_isa.program' op was compiled for #npu.target<"npu-v1-small", scratchpad_bytes = 8192>, which is not one of the runtime's targets: an executable records its target by name only
 // BURST64: npu.dram_size = 18688
 // BURST4K: npu.dram_size = 20480

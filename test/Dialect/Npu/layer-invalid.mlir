@@ -48,6 +48,18 @@ func.func @main(%x: tensor<4xf32>) -> tensor<4xf32> {
 // -----
 
 func.func @main(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+2 {{expected one of [weight_stationary, input_stationary] for convolution loop order, got: diagonal}}
+  // expected-error @+1 {{failed to parse Npu_TilesAttr parameter 'order'}}
+  %y = npu.layer "diag" unit <vector> tiles <oh = 4, order = diagonal> {
+    %e = npu.exp %x : tensor<4xf32> -> tensor<4xf32>
+    npu.yield %e : tensor<4xf32>
+  } : tensor<4xf32>
+  return %y : tensor<4xf32>
+}
+
+// -----
+
+func.func @main(%x: tensor<4xf32>) -> tensor<4xf32> {
   // expected-error @+2 {{expected ::npu::ExecutionUnit to be one of: mac, vector, dma, none}}
   // expected-error @+1 {{failed to parse Npu_ExecutionUnitAttr parameter 'value'}}
   %y = npu.layer "gpu" unit <gpu> {

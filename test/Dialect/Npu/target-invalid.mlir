@@ -63,6 +63,14 @@ func.func @main(%x: tensor<4xf32>) -> tensor<4xf32> {
 // -----
 
 func.func @main(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{'npu.exp' op attribute 'npu.tiles' entry 'order' must be "weight_stationary" or "input_stationary"}}
+  %y = npu.exp %x {npu.tiles = {oh = 4 : i64, order = "diagonal"}} : tensor<4xf32> -> tensor<4xf32>
+  return %y : tensor<4xf32>
+}
+
+// -----
+
+func.func @main(%x: tensor<4xf32>) -> tensor<4xf32> {
   // expected-error @+1 {{'npu.exp' op attribute 'npu.dram' must be in [0, 1099511627776], not -64}}
   %y = npu.exp %x {npu.dram = -64 : i64} : tensor<4xf32> -> tensor<4xf32>
   return %y : tensor<4xf32>

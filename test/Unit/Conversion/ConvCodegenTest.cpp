@@ -409,7 +409,9 @@ TEST(ConvCodegen, TileCostModelRespectsLimits) {
   int64_t slab = 4 * (tiles.oh + 2) * (tiles.ow + 2) * tiles.c;
   int64_t weights = 4 * 9 * tiles.c * tiles.m;
   int64_t out = 4 * tiles.oh * tiles.ow * tiles.m;
-  EXPECT_LE(2 * (slab + weights + out), int64_t(t.scratchpadBytes));
+  auto [slabCopies, weightCopies] = npu::codegen::macConvCopies(g, tiles);
+  EXPECT_LE(slabCopies * slab + weightCopies * weights + 2 * out,
+            int64_t(t.scratchpadBytes));
   EXPECT_EQ(tiles.m % t.arrayCols, 0);
   EXPECT_LT(tiles.oh * tiles.ow, g.oh * g.ow); // it had to tile
 
@@ -420,6 +422,85 @@ TEST(ConvCodegen, TileCostModelRespectsLimits) {
   EXPECT_EQ(tiles.ow, 4);
   EXPECT_EQ(tiles.m, 8);
   EXPECT_EQ(tiles.c, 8);
+}
+
+/// A 1x1 convolution's geometry: `cin` -> `cout` channels over oh x ow.
+npu::codegen::MacConv pointwise(int64_t cin, int64_t cout, int64_t oh,
+                                int64_t ow) {
+  npu::codegen::MacConv g;
+  g.batch = g.groups = 1;
+  g.cin = cin;
+  g.cout = cout;
+  g.h = g.oh = g.outH = oh;
+  g.w = g.ow = g.outW = ow;
+  g.sh = g.sw = 1;
+  g.originY = g.originX = 0;
+  g.taps = {{0, 0, 0}};
+  g.spanY = g.spanX = 1;
+  g.weightTaps = 1;
+  g.outStepY = g.outStepX = 1;
+  g.outOffY = g.outOffX = 0;
+  return g;
+}
+
+// Chunk loads by loop order, worked by hand: 128 -> 128 channels over 12 x
+// 160 pixels in tiles of 4 x 160 pixels, 16 output and 64 input channels:
+// 8 output-channel tiles, 3 spatial tiles, 2 chunks each (48 steps).
+TEST(ConvCodegen, TrafficCountsReuseByLoopOrder) {
+  using npu::LoopOrder;
+  npu::codegen::MacConv g = pointwise(128, 128, 12, 160);
+  npu::codegen::ConvTiles t = {4, 160, 16, 64, LoopOrder::weight_stationary};
+  int64_t slabChunk = 4 * 64 * 4 * 160, weightChunk = 4 * 64 * 16;
+  // Weights stationary: each output-channel tile loads its two weight
+  // chunks once; the slab streams, six distinct chunks through two copies:
+  // every step loads one.
+  npu::codegen::ConvTraffic ws = npu::codegen::convTraffic(g, t);
+  EXPECT_EQ(ws.steps, 48);
+  EXPECT_EQ(ws.weightLoads, 16);
+  EXPECT_EQ(ws.slabLoads, 48);
+  EXPECT_EQ(ws.slabBytes, 48 * slabChunk);
+  EXPECT_EQ(ws.weightBytes, 16 * weightChunk);
+  EXPECT_EQ(npu::codegen::macConvCopies(g, t),
+            std::make_pair(int64_t(2), int64_t(2)));
+  // Input stationary: the input is read once (3 x 2 chunks), the weights
+  // stream (16 distinct chunks: every step loads one).
+  t.order = LoopOrder::input_stationary;
+  npu::codegen::ConvTraffic is = npu::codegen::convTraffic(g, t);
+  EXPECT_EQ(is.slabLoads, 6);
+  EXPECT_EQ(is.weightLoads, 48);
+  EXPECT_EQ(is.slabBytes, 6 * slabChunk); // the input's 983,040 bytes
+  EXPECT_EQ(is.slabBytes, 4 * 128 * 12 * 160);
+
+  // Eight chunks (c = 16): the stationary operand keeps eight copies.
+  t = {4, 160, 16, 16, LoopOrder::input_stationary};
+  EXPECT_EQ(npu::codegen::macConvCopies(g, t),
+            std::make_pair(int64_t(8), int64_t(2)));
+  EXPECT_EQ(npu::codegen::convTraffic(g, t).slabLoads, 3 * 8);
+
+  // One spatial tile, one chunk, weights stationary: the slab is read once
+  // and then held while all output-channel tiles use it.
+  g = pointwise(384, 384, 20, 20);
+  t = {20, 20, 16, 384, LoopOrder::weight_stationary};
+  npu::codegen::ConvTraffic one = npu::codegen::convTraffic(g, t);
+  EXPECT_EQ(one.steps, 24);
+  EXPECT_EQ(one.slabLoads, 1);
+  EXPECT_EQ(one.weightLoads, 24);
+}
+
+// Among equally fast tilings the cost model takes the one that moves fewer
+// DRAM bytes: for 64 -> 16 channels over 24 x 24 pixels on npu-v1-small
+// (test/Conversion/NpuToNpuIsa/loop-order.mlir), the input slab stationary,
+// reading the input once.
+TEST(ConvCodegen, TileCostModelBreaksTiesByDramBytes) {
+  const npu::rt::TargetDesc &t = *npu::rt::lookupTarget("npu-v1-small");
+  npu::codegen::MacConv g = pointwise(64, 16, 24, 24);
+  npu::codegen::ConvTiles tiles = npu::codegen::chooseConvTiles(t, g);
+  EXPECT_EQ(tiles.order, npu::LoopOrder::input_stationary);
+  EXPECT_EQ(npu::codegen::convTraffic(g, tiles).slabBytes, 4 * 64 * 24 * 24);
+  npu::codegen::ConvTiles other = tiles;
+  other.order = npu::LoopOrder::weight_stationary;
+  EXPECT_GT(npu::codegen::convTraffic(g, other).slabBytes,
+            npu::codegen::convTraffic(g, tiles).slabBytes);
 }
 
 } // namespace

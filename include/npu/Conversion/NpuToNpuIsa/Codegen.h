@@ -163,9 +163,11 @@ std::optional<ptq::AddRescale> int8AddRescale(Operation *op);
 void appendStep(VectorProgram &p, const FusedStep &step, Operation *op);
 
 /// Tile sizes of a MAC-array convolution pass (per group): output rows and
-/// columns, output channels (the MAC array's N) and input channels (its K).
+/// columns, output channels (the MAC array's N) and input channels (its K);
+/// and the loop order over the tiles (which operand stays, LoopOrder).
 struct ConvTiles {
   int64_t oh = 0, ow = 0, m = 0, c = 0;
+  LoopOrder order = LoopOrder::weight_stationary;
 };
 
 /// The geometry of a pooling window (1-D ops have H = KH = 1).
@@ -264,15 +266,40 @@ inline WindowClip clipWindow(int64_t start, int64_t extent, int64_t size) {
   return {before, count, extent - before - count};
 }
 
-/// Chooses convolution tiles by a cost model: the largest of DRAM load
-/// cycles (input slabs with their halos once per output-channel tile,
-/// weights once per spatial tile, the latency of every DMA command), store
+/// The copies of the input slab and of the weight chunk a MAC convolution
+/// pass keeps in the scratchpad (macConvLayout): the operand that stays
+/// (t.order) has one per input-channel chunk (at least two), the other
+/// two (double buffering).
+std::pair<int64_t, int64_t> macConvCopies(const MacConv &g, ConvTiles t);
+
+/// How many input-slab and weight chunks a MAC convolution pass loads from
+/// DRAM with tiles `t` (dense weights, every tile full-sized), and the
+/// bytes they move. Each step (one input-channel chunk of one output tile)
+/// reads its chunks from the buffer copies (macConvCopies) that hold them
+/// and loads only the others (docs/codegen.md "Loop order and reuse"). So
+/// the operand that stays in t.order is loaded once per tile of the outer
+/// loop, and the streaming one once in all when the inner loop's chunks fit
+/// its two copies, else once per step.
+struct ConvTraffic {
+  int64_t slabLoads = 0, weightLoads = 0; ///< chunk loads
+  int64_t slabBytes = 0, weightBytes = 0; ///< bytes they move
+  /// Loads without reuse (every step loads both): tiles x chunks.
+  int64_t steps = 0;
+};
+ConvTraffic convTraffic(const MacConv &g, ConvTiles t);
+
+/// Chooses convolution tiles and loop order by a cost model: the largest
+/// of DRAM load cycles (input slabs with their halos and weight chunks as
+/// often as convTraffic loads them, the latency of every DMA command), store
 /// cycles and MAC cycles (the emulator's formula: per R x C weight tile R
 /// cycles, then one A row per `fp32RateDivisor` cycles, plus the fill and
 /// drain), under the accumulator (oh x ow x m entries) and scratchpad (two
 /// slabs, two weight tiles, two output tiles, the biases; FP32) limits. All
-/// zero when nothing fits. `onlyC`, when not 0, is the one input-channel
-/// tile tried (residualInputTile's).
+/// zero when nothing fits. Cycles first (with the pipeline's fill and
+/// drain: the first step's loads and the last tile's store), then, among
+/// the fastest, the fewest DRAM bytes: DRAM traffic is most of the energy
+/// an inference takes (docs/codegen.md "Loop order and reuse"). `onlyC`,
+/// when not 0, is the one input-channel tile tried (residualInputTile's).
 ConvTiles chooseConvTiles(const rt::TargetDesc &t, const MacConv &g,
                           int64_t onlyC = 0);
 
@@ -497,6 +524,9 @@ std::optional<ConvGeometry> poolGeometry(Operation *op);
 /// order of `keys`; nullopt when absent or malformed.
 std::optional<SmallVector<int64_t>> recordedTiles(Operation *op,
                                                   ArrayRef<StringRef> keys);
+/// The loop order recorded with `op`'s tiles (`order` in `npu.tiles`, which
+/// the dialect verifies); weight_stationary when there is none.
+LoopOrder recordedOrder(Operation *op);
 
 /// The reciprocal window counts [OH][OW] an average pooling multiplies by,
 /// or nullopt when every window counts kernel-size positions (then
@@ -538,6 +568,9 @@ targetAndMain(ModuleOp module, StringRef targetOption);
 /// `npu.tiles`-style dictionary of (name, elements) pairs.
 DictionaryAttr tilesAttr(Builder &b,
                          ArrayRef<std::pair<StringRef, int64_t>> values);
+/// A MAC convolution's tiles as an `npu.tiles` dictionary: oh, ow, m, c and
+/// its loop order.
+DictionaryAttr tilesAttr(Builder &b, ConvTiles t);
 
 /// Attach BackendOpInterface to each op family's ops (one per file).
 /// The schedule level (Schedule.cpp): moves the ops of every npu.layer of
@@ -585,7 +618,8 @@ struct SpBuffer {
 };
 
 /// The scratchpad layout of one MAC-array convolution pass with tiles `t`
-/// (Convolution.cpp): two input slabs, two weight tiles, two output tiles,
+/// (Convolution.cpp): input slabs and weight chunks (macConvCopies of
+/// each), two output tiles,
 /// the per-channel parameters, the epilogue's temporaries and operands, two
 /// INT8 output tiles when the epilogue quantizes and two residual tiles
 /// when it reads a residual. The tile chooser's limit and the emitter's
@@ -720,6 +754,7 @@ public:
   void beginLayer(Operation *op);
   /// Records the current layer's tile sizes (elements) for reports.
   void noteTiles(ArrayRef<std::pair<StringRef, int64_t>> tiles);
+  void noteTiles(DictionaryAttr tiles);
   /// Records the current layer's MAC weight tiles for reports: of `w`'s,
   /// how many are non-zero, and the tile-steps of the dense schedule that
   /// were not issued (`skipped`).

@@ -72,10 +72,26 @@ def Npu_ExecutionUnitAttr
   let assemblyFormat = "`<` $value `>`";
 }
 
+/// The loop order of a convolution on the MAC array: which operand stays
+/// in the scratchpad while the other streams (docs/codegen.md "Loop order
+/// and reuse"). weight_stationary: output-channel tiles outermost, so the
+/// spatial tiles of one output-channel tile reuse its weights;
+/// input_stationary: spatial tiles outermost, so the output-channel tiles
+/// of one spatial tile reuse its input slab. Either way a tile accumulates
+/// all its input-channel chunks before it is stored (output-stationary in
+/// the accumulator).
+def Npu_LoopOrder : I32EnumAttr<"LoopOrder", "convolution loop order", [
+    I32EnumAttrCase<"weight_stationary", 0>,
+    I32EnumAttrCase<"input_stationary", 1>]> {
+  let cppNamespace = "::npu";
+  let genSpecializedAttr = 0;
+}
+
 /// Tile sizes of a layer, in elements (the schedule level's typed form of
 /// the tiled phase's `npu.tiles` dictionary). Which sizes a layer has
-/// depends on its anchor op: {oh, ow, m, c} for convolutions, {oh, ow, c}
-/// depthwise, {m, n, k} matmuls, {oh, c} poolings.
+/// depends on its anchor op: {oh, ow, m, c} and a loop order for
+/// convolutions, {oh, ow, c} depthwise, {m, n, k} matmuls, {oh, c}
+/// poolings.
 def Npu_TilesAttr : AttrDef<Npu_Dialect, "Tiles"> {
   let mnemonic = "tiles";
   let summary = "Tile sizes of a layer, in elements";
@@ -86,14 +102,16 @@ def Npu_TilesAttr : AttrDef<Npu_Dialect, "Tiles"> {
                         "output channels (convolutions), rows (matmuls)">:$m,
       OptionalParameter<"std::optional<int64_t>", "matmul columns">:$n,
       OptionalParameter<"std::optional<int64_t>", "matmul depth">:$k,
-      OptionalParameter<"std::optional<int64_t>", "input channels">:$c);
+      OptionalParameter<"std::optional<int64_t>", "input channels">:$c,
+      OptionalParameter<"std::optional<::npu::LoopOrder>",
+                        "which operand stays (convolutions)">:$order);
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
   let extraClassDeclaration = [{
     /// The sizes as the tiled phase's `npu.tiles` dictionary.
     ::mlir::DictionaryAttr toDictionary() const;
     /// From an `npu.tiles` dictionary; null (with an error through
-    /// `emitError`) for a key that is not a tile size.
+    /// `emitError`) for a key that is not a tile size or `order`.
     static TilesAttr fromDictionary(
         ::llvm::function_ref<::mlir::InFlightDiagnostic()> emitError,
         ::mlir::DictionaryAttr tiles);
