@@ -73,48 +73,6 @@ SmallVector<SpRequest, 8> depthwiseLayout(const MacConv &g, ConvTiles t) {
 
 namespace {
 
-/// The copies of a scratchpad buffer that keep operand chunks across the
-/// steps of a MAC convolution (docs/codegen.md "Loop order and reuse"): a
-/// step reads a chunk from the copy that holds it, or loads it into the
-/// copy read longest ago. That is never the copy the previous step read,
-/// which may still be in use: a step's loads wait only for the compute of
-/// the step two back (the double-buffering handshake).
-template <typename Key> class ChunkCopies {
-public:
-  explicit ChunkCopies(int64_t copies) : held(copies), lastRead(copies, -1) {}
-
-  bool holds(const Key &key) const { return llvm::is_contained(held, key); }
-
-  /// The copy step `s` reads `key` from and whether it must be loaded
-  /// there first (always with `reload`).
-  std::pair<int64_t, bool> acquire(const Key &key, int64_t s,
-                                   bool reload = false) {
-    auto at = llvm::find(held, key);
-    bool load = reload || at == held.end();
-    int64_t i = load ? leastRecent() : at - held.begin();
-    held[i] = key;
-    lastRead[i] = s;
-    return {i, load};
-  }
-
-  /// A copy step `s` overwrites with something no chunk key names (the
-  /// all-zero weight mask) or reads nothing meaningful from.
-  int64_t scratch(int64_t s, bool overwritten) {
-    int64_t i = leastRecent();
-    if (overwritten)
-      held[i] = std::nullopt;
-    lastRead[i] = s;
-    return i;
-  }
-
-private:
-  int64_t leastRecent() const {
-    return llvm::min_element(lastRead) - lastRead.begin();
-  }
-  SmallVector<std::optional<Key>> held;
-  SmallVector<int64_t> lastRead;
-};
-
 /// Chunk loads of an operand over `outer` x `inner` tiles of `chunks`
 /// chunks each, in ChunkCopies of at least `chunks` copies when it stays
 /// (its chunks change with the outer index only: each loaded once per

@@ -25,6 +25,46 @@ rt::TargetDesc matmulTarget(MatMulOp op, const rt::TargetDesc &target) {
   return t;
 }
 
+std::pair<int64_t, int64_t> matmulCopies(int64_t M, int64_t N, int64_t K,
+                                         MatmulTiles t) {
+  int64_t stay = std::max<int64_t>(2, ceilDiv(K, t.k));
+  bool aStays = t.order == LoopOrder::input_stationary;
+  return {aStays ? stay : 2, aStays ? 2 : stay};
+}
+
+double pipelinedStepCycles(int64_t steps, int64_t stayLoads,
+                           int64_t streamLoads, double stayCycles,
+                           double streamCycles, double computeCycles) {
+  // The stationary operand's loads come in the first steps of each outer
+  // tile; the streaming one's in every step, or (reused) in the first
+  // steps only, the same ones.
+  bool streamEvery = streamLoads >= steps;
+  int64_t both = streamEvery ? std::min(stayLoads, steps)
+                             : std::min(stayLoads, streamLoads);
+  int64_t onlyStay = streamEvery ? 0 : stayLoads - both;
+  int64_t onlyStream = streamEvery ? steps - both : streamLoads - both;
+  int64_t none = std::max<int64_t>(0, steps - both - onlyStay - onlyStream);
+  return double(both) * std::max(stayCycles + streamCycles, computeCycles) +
+         double(onlyStay) * std::max(stayCycles, computeCycles) +
+         double(onlyStream) * std::max(streamCycles, computeCycles) +
+         double(none) * computeCycles;
+}
+
+MatmulTraffic matmulTraffic(int64_t M, int64_t N, int64_t K, MatmulTiles t) {
+  int64_t nM = ceilDiv(M, t.m), nN = ceilDiv(N, t.n), nK = ceilDiv(K, t.k);
+  bool aStays = t.order == LoopOrder::input_stationary;
+  int64_t outer = aStays ? nM : nN, inner = aStays ? nN : nM;
+  MatmulTraffic r;
+  r.steps = nM * nN * nK;
+  // The stationary operand: each chunk once per outer tile. The streaming
+  // one: once in all when the inner loop's chunks fit its two copies.
+  int64_t stay = outer * nK;
+  int64_t stream = inner * nK <= 2 ? inner * nK : r.steps;
+  r.aLoads = aStays ? stay : stream;
+  r.wLoads = aStays ? stream : stay;
+  return r;
+}
+
 MatmulTiles chooseMatmulTiles(const rt::TargetDesc &t, int64_t M, int64_t N,
                               int64_t K, bool int8,
                               const WeightBlocks *blocks) {
@@ -52,94 +92,127 @@ MatmulTiles chooseMatmulTiles(const rt::TargetDesc &t, int64_t M, int64_t N,
   SmallVector<Candidate> candidates;
   for (int64_t mt : tileCandidates(M, R))
     for (int64_t nt : tileCandidates(N, C))
-      for (int64_t kt : tileCandidates(K, R)) {
-        if (mt * nt > accEntries ||
-            2 * (mt * kt + kt * nt) + 2 * mt * nt > sramFloats)
-          continue;
-        // What emitMatmul2D issues, costed by the runtime's formulas
-        // (npu/runtime/Timing.h): per K step the A and W tile loads and one
-        // matmul; per C tile the readout (a copy, or itof, scale and bias
-        // for INT8) and one store. The slowest queue bounds the layer.
-        double load = 0, compute = 0, store = 0;
-        double wBytes = double(eb) * double(K) * N * ceilDiv(M, mt);
-        double aBytes = double(eb) * double(M) * K * ceilDiv(N, nt);
-        if (blocks) {
-          // Pruning-aware: each (N tile, K step) as classifyWeightStep
-          // issues it, for every row of tiles.
-          wBytes = aBytes = 0;
-          for (auto [mi, mCount] : sizes(M, mt)) {
-            for (int64_t n0 = 0; n0 < N; n0 += nt) {
-              int64_t ni = std::min(nt, N - n0);
-              bool empty = true;
-              for (int64_t k0 = 0; k0 < K; k0 += kt) {
-                int64_t ki = std::min(kt, K - k0);
-                SparseStep step =
-                    classifyWeightStep(*blocks, 0, k0, ki, n0, ni);
-                if (step.kind == SparseStep::Empty)
-                  continue;
-                empty = false;
-                double w = step.kind == SparseStep::Sparse
-                               ? double(step.imageBytes)
-                               : double(eb * ki * ni);
-                load += double(mCount) *
-                        double(rt::dmaCycles(t, 1, mi, eb * ki) +
-                               (step.kind == SparseStep::Sparse
-                                    ? rt::dmaCycles(t, 1, 1, step.imageBytes)
-                                    : rt::dmaCycles(t, 1, ki, eb * ni)));
-                compute += double(mCount) *
-                           double(rt::matmulCycles(t, mi, step.blocks, !int8));
-                wBytes += double(mCount) * w;
-                aBytes += double(mCount) * double(eb * mi * ki);
+      for (int64_t kt : tileCandidates(K, R))
+        for (LoopOrder order :
+             {LoopOrder::input_stationary, LoopOrder::weight_stationary}) {
+          MatmulTiles tile = {mt, nt, kt, order};
+          auto [aCopies, wCopies] = matmulCopies(M, N, K, tile);
+          // Sparse weights are costed step by step in the row-major order.
+          if (mt * nt > accEntries ||
+              aCopies * mt * kt + wCopies * kt * nt + 2 * mt * nt >
+                  sramFloats ||
+              (blocks && order != LoopOrder::input_stationary))
+            continue;
+          // The share of A and W chunk loads issued (MatmulTraffic).
+          MatmulTraffic traffic = matmulTraffic(M, N, K, tile);
+          double aShare = double(traffic.aLoads) / double(traffic.steps);
+          double wShare = double(traffic.wLoads) / double(traffic.steps);
+          // What emitMatmul2D issues, costed by the runtime's formulas
+          // (npu/runtime/Timing.h): per K step the A and W tile loads and one
+          // matmul; per C tile the readout (a copy, or itof, scale and bias
+          // for INT8) and one store. The slowest queue bounds the layer.
+          double load = 0, compute = 0, store = 0;
+          double loadA = 0, loadW = 0; // without reuse
+          double wBytes = double(eb) * double(K) * N * ceilDiv(M, mt) * wShare;
+          double aBytes = double(eb) * double(M) * K * ceilDiv(N, nt) * aShare;
+          if (blocks) {
+            // Pruning-aware: each (N tile, K step) as classifyWeightStep
+            // issues it, for every row of tiles.
+            wBytes = aBytes = 0;
+            for (auto [mi, mCount] : sizes(M, mt)) {
+              for (int64_t n0 = 0; n0 < N; n0 += nt) {
+                int64_t ni = std::min(nt, N - n0);
+                bool empty = true;
+                for (int64_t k0 = 0; k0 < K; k0 += kt) {
+                  int64_t ki = std::min(kt, K - k0);
+                  SparseStep step =
+                      classifyWeightStep(*blocks, 0, k0, ki, n0, ni);
+                  if (step.kind == SparseStep::Empty)
+                    continue;
+                  empty = false;
+                  double w = step.kind == SparseStep::Sparse
+                                 ? double(step.imageBytes)
+                                 : double(eb * ki * ni);
+                  load +=
+                      double(mCount) *
+                      (aShare * double(rt::dmaCycles(t, 1, mi, eb * ki)) +
+                       wShare *
+                           double(step.kind == SparseStep::Sparse
+                                      ? rt::dmaCycles(t, 1, 1, step.imageBytes)
+                                      : rt::dmaCycles(t, 1, ki, eb * ni)));
+                  compute +=
+                      double(mCount) *
+                      double(rt::matmulCycles(t, mi, step.blocks, !int8));
+                  wBytes += double(mCount) * w * wShare;
+                  aBytes += double(mCount) * double(eb * mi * ki) * aShare;
+                }
+                if (empty) // one mask load clears the accumulator
+                  load += double(mCount) * double(rt::dmaCycles(t, 1, 1, 16));
+                compute += double(mCount) * (int8 ? 3 : 1) *
+                           double(rt::vectorCycles(t, mi * ni, false, false));
+                store +=
+                    double(mCount) * double(rt::dmaCycles(t, 1, mi, 4 * ni));
               }
-              if (empty) // one mask load clears the accumulator
-                load += double(mCount) * double(rt::dmaCycles(t, 1, 1, 16));
-              compute += double(mCount) * (int8 ? 3 : 1) *
-                         double(rt::vectorCycles(t, mi * ni, false, false));
-              store += double(mCount) * double(rt::dmaCycles(t, 1, mi, 4 * ni));
             }
           }
+          for (auto [mi, mCount] : sizes(M, mt))
+            for (auto [ni, nCount] : sizes(N, nt)) {
+              if (blocks)
+                break;
+              double cTiles = double(mCount * nCount);
+              for (auto [ki, kCount] : sizes(K, kt)) {
+                double steps = cTiles * double(kCount);
+                loadA += steps * double(rt::dmaCycles(t, 1, mi, eb * ki));
+                loadW += steps * double(rt::dmaCycles(t, 1, ki, eb * ni));
+                load +=
+                    steps * (aShare * double(rt::dmaCycles(t, 1, mi, eb * ki)) +
+                             wShare * double(rt::dmaCycles(t, 1, ki, eb * ni)));
+                compute +=
+                    steps * double(rt::matmulCycles(
+                                t, mi, ceilDiv(ki, R) * ceilDiv(ni, C), !int8));
+              }
+              compute += cTiles * (int8 ? 3 : 1) *
+                         double(rt::vectorCycles(t, mi * ni, /*narrow=*/false,
+                                                 /*transcendental=*/false));
+              store += cTiles * double(rt::dmaCycles(t, 1, mi, 4 * ni));
+            }
+          // The double-buffered pipeline overlaps the queues except for its
+          // fill (the first step's loads) and drain (the last tile's readout
+          // and store), which a single big tile does not hide.
+          int64_t m0 = std::min(mt, M), n0 = std::min(nt, N),
+                  k0 = std::min(kt, K);
+          int64_t firstTiles = ceilDiv(k0, R) * ceilDiv(n0, C);
+          if (blocks) // the first step's present tiles (at least one: the
+                      // clearing matmul has none but is as short)
+            firstTiles = std::min(
+                firstTiles,
+                std::max<int64_t>(
+                    1, classifyWeightStep(*blocks, 0, 0, k0, 0, n0).blocks));
+          double fill = double(rt::dmaCycles(t, 1, m0, eb * k0) +
+                               rt::dmaCycles(t, 1, k0, eb * n0)) +
+                        double(rt::matmulCycles(t, m0, firstTiles, !int8));
+          double drain =
+              (int8 ? 3 : 1) *
+                  double(rt::vectorCycles(t, m0 * n0, false, false)) +
+              double(rt::dmaCycles(t, 1, m0, 4 * n0));
+          // Reuse makes the loads uneven: the steps that load both
+          // operands cannot hide behind their compute as the others do.
+          double stepped = 0;
+          if (!blocks) {
+            bool aStays = order == LoopOrder::input_stationary;
+            double steps = double(traffic.steps);
+            stepped = pipelinedStepCycles(
+                traffic.steps, aStays ? traffic.aLoads : traffic.wLoads,
+                aStays ? traffic.wLoads : traffic.aLoads,
+                (aStays ? loadA : loadW) / steps,
+                (aStays ? loadW : loadA) / steps, compute / steps);
+          }
+          double cycles =
+              std::max({load, compute, store, stepped}) + fill + drain;
+          // A and W chunks as often as the loop order loads them.
+          double dramBytes = aBytes + wBytes + 4.0 * M * N;
+          candidates.push_back({tile, cycles, dramBytes});
         }
-        for (auto [mi, mCount] : sizes(M, mt))
-          for (auto [ni, nCount] : sizes(N, nt)) {
-            if (blocks)
-              break;
-            double cTiles = double(mCount * nCount);
-            for (auto [ki, kCount] : sizes(K, kt)) {
-              double steps = cTiles * double(kCount);
-              load += steps * double(rt::dmaCycles(t, 1, mi, eb * ki) +
-                                     rt::dmaCycles(t, 1, ki, eb * ni));
-              compute +=
-                  steps * double(rt::matmulCycles(
-                              t, mi, ceilDiv(ki, R) * ceilDiv(ni, C), !int8));
-            }
-            compute += cTiles * (int8 ? 3 : 1) *
-                       double(rt::vectorCycles(t, mi * ni, /*narrow=*/false,
-                                               /*transcendental=*/false));
-            store += cTiles * double(rt::dmaCycles(t, 1, mi, 4 * ni));
-          }
-        // The double-buffered pipeline overlaps the queues except for its
-        // fill (the first step's loads) and drain (the last tile's readout
-        // and store), which a single big tile does not hide.
-        int64_t m0 = std::min(mt, M), n0 = std::min(nt, N),
-                k0 = std::min(kt, K);
-        int64_t firstTiles = ceilDiv(k0, R) * ceilDiv(n0, C);
-        if (blocks) // the first step's present tiles (at least one: the
-                    // clearing matmul has none but is as short)
-          firstTiles = std::min(
-              firstTiles,
-              std::max<int64_t>(
-                  1, classifyWeightStep(*blocks, 0, 0, k0, 0, n0).blocks));
-        double fill = double(rt::dmaCycles(t, 1, m0, eb * k0) +
-                             rt::dmaCycles(t, 1, k0, eb * n0)) +
-                      double(rt::matmulCycles(t, m0, firstTiles, !int8));
-        double drain = (int8 ? 3 : 1) *
-                           double(rt::vectorCycles(t, m0 * n0, false, false)) +
-                       double(rt::dmaCycles(t, 1, m0, 4 * n0));
-        double cycles = std::max({load, compute, store}) + fill + drain;
-        // A is read once per column of tiles, W once per row of tiles.
-        double dramBytes = aBytes + wBytes + 4.0 * M * N;
-        candidates.push_back({{mt, nt, kt}, cycles, dramBytes});
-      }
   // Among the tilings within 2 % of the fastest, the one that moves the
   // fewest DRAM bytes: DRAM dominates the NPU's energy, and a cycle
   // estimate is not exact to 2 %.
@@ -157,6 +230,14 @@ MatmulTiles chooseMatmulTiles(const rt::TargetDesc &t, int64_t M, int64_t N,
       bestCycles = c.cycles;
     }
   return best;
+}
+
+DictionaryAttr tilesAttr(Builder &b, MatmulTiles t) {
+  return b.getDictionaryAttr(
+      {b.getNamedAttr("m", b.getI64IntegerAttr(t.m)),
+       b.getNamedAttr("n", b.getI64IntegerAttr(t.n)),
+       b.getNamedAttr("k", b.getI64IntegerAttr(t.k)),
+       b.getNamedAttr("order", b.getStringAttr(stringifyLoopOrder(t.order)))});
 }
 
 MatmulShape matmulShape(MatMulOp op) {
@@ -248,9 +329,11 @@ LogicalResult Codegen::emitMatmul2D(MatMulOp op, int64_t aBase, int64_t wBase,
   MatmulTiles tiles =
       chooseMatmulTiles(tileTarget, M, N, K, int8, blocks ? &*blocks : nullptr);
   if (auto rec = recordedTiles(op, {"m", "n", "k"})) {
-    tiles = {(*rec)[0], (*rec)[1], (*rec)[2]};
+    tiles = {(*rec)[0], (*rec)[1], (*rec)[2],
+             recordedOrder(op, LoopOrder::input_stationary)};
+    auto [aCopies, wCopies] = matmulCopies(M, N, K, tiles);
     if (tiles.m * tiles.n > int64_t(target.accumulatorBytes / 4) ||
-        4 * (2 * (tiles.m * tiles.k + tiles.k * tiles.n) +
+        4 * (aCopies * tiles.m * tiles.k + wCopies * tiles.k * tiles.n +
              2 * tiles.m * tiles.n) >
             int64_t(tileTarget.scratchpadBytes))
       return op.emitError("backend: the recorded matmul tiles do not fit the "
@@ -258,16 +341,15 @@ LogicalResult Codegen::emitMatmul2D(MatMulOp op, int64_t aBase, int64_t wBase,
   }
   if (tiles.m == 0)
     return op.emitError("backend: no matmul tiling fits the target");
-  noteTiles({{"m", tiles.m}, {"n", tiles.n}, {"k", tiles.k}});
-  // Scratchpad: two A tiles, two W tiles, two C tiles; an INT8 matmul's
-  // {scale, bias} table after them.
+  noteTiles(tilesAttr(b, tiles));
+  // Scratchpad: A and W chunk copies (matmulCopies), two C tiles; an INT8
+  // matmul's {scale, bias} table after them.
   beginScratchpadPass();
-  SpBuffer aSp = scratchpad("a", alignUp(tiles.m * tiles.k * eb), 2);
-  SpBuffer wSp = scratchpad("w", alignUp(tiles.k * tiles.n * eb), 2);
+  auto [aCopies, wCopies] = matmulCopies(M, N, K, tiles);
+  SpBuffer aSp = scratchpad("a", alignUp(tiles.m * tiles.k * eb), aCopies);
+  SpBuffer wSp = scratchpad("w", alignUp(tiles.k * tiles.n * eb), wCopies);
   SpBuffer cSp = scratchpad("c", tiles.m * tiles.n * 4, 2);
   int64_t tableBuf = scratchpad("params", int8 ? 8 * N : 0).offset;
-  auto aBuf = [&](int64_t s) { return aSp.at(s); };
-  auto wBuf = [&](int64_t s) { return wSp.at(s); };
   auto cBuf = [&](int64_t j) { return cSp.at(j); };
   auto i64 = [&](int64_t v) { return b.getI64IntegerAttr(v); };
   Location loc = op.getLoc();
@@ -298,9 +380,20 @@ LogicalResult Codegen::emitMatmul2D(MatMulOp op, int64_t aBase, int64_t wBase,
   }
   SmallVector<SmallVector<Step>> outTiles; // per C tile, its K steps
   int64_t skipped = 0; // weight tile-steps of the dense schedule not issued
-  for (int64_t m0 = 0; m0 < M; m0 += tiles.m)
-    for (int64_t n0 = 0, ni = 0; n0 < N; n0 += tiles.n, ++ni) {
-      outTiles.emplace_back();
+  // The C tiles in loop order: rows of tiles outermost (A stays) or
+  // columns (W stays).
+  SmallVector<std::pair<int64_t, int64_t>> cTiles;
+  bool aStays = tiles.order == LoopOrder::input_stationary;
+  for (int64_t outer = 0; outer < (aStays ? M : N);
+       outer += aStays ? tiles.m : tiles.n)
+    for (int64_t inner = 0; inner < (aStays ? N : M);
+         inner += aStays ? tiles.n : tiles.m)
+      cTiles.push_back(aStays ? std::pair(outer, inner)
+                              : std::pair(inner, outer));
+  for (auto [m0, n0] : cTiles) {
+    int64_t ni = n0 / tiles.n;
+    outTiles.emplace_back();
+    {
       int64_t mt = std::min(tiles.m, M - m0), nt = std::min(tiles.n, N - n0);
       for (int64_t k0 = 0, ki = 0; k0 < K; k0 += tiles.k, ++ki) {
         Step st{m0, n0, k0, mt, nt, std::min(tiles.k, K - k0)};
@@ -323,6 +416,7 @@ LogicalResult Codegen::emitMatmul2D(MatMulOp op, int64_t aBase, int64_t wBase,
         outTiles.back().push_back(st);
       }
     }
+  }
   if (plan)
     noteWeightBlocks(*blocks, skipped);
   int64_t totalSteps = 0, J = int64_t(outTiles.size());
@@ -337,48 +431,70 @@ LogicalResult Codegen::emitMatmul2D(MatMulOp op, int64_t aBase, int64_t wBase,
                                   {elemBytes, sramRowBytes, 0, 0}, layer);
   };
   int64_t s = 0; // global K-step index
+  // The chunks the copies of the A and W buffers hold (ChunkCopies).
+  ChunkCopies<std::pair<int64_t, int64_t>> aCopiesHeld(aSp.copies),
+      wCopiesHeld(wSp.copies);
   for (int64_t j = 0; j < J; ++j) {
     for (auto [kIndex, st] : llvm::enumerate(outTiles[j])) {
-      // Loads of A[m0:, k0:] and W[k0:, n0:] (or its block-sparse image)
-      // into buffer set s % 2.
+      // A[m0:, k0:] and W[k0:, n0:] (or its block-sparse image): from the
+      // copies that hold them, else loaded; a step loads something (its W
+      // again when both are held), so the handshake counts one load group
+      // per step.
       bool sparse = st.w.kind == SparseStep::Sparse;
+      std::pair<int64_t, int64_t> aKey = {st.m0, st.k0}, wKey = {st.k0, st.n0};
+      int64_t aBuf, wBuf;
+      bool loadA = false, loadW = true;
+      if (st.clear) {
+        aBuf = aSp.at(aCopiesHeld.scratch(s, /*overwritten=*/false));
+        wBuf = wSp.at(wCopiesHeld.scratch(s, /*overwritten=*/true));
+      } else {
+        bool both = aCopiesHeld.holds(aKey) && wCopiesHeld.holds(wKey);
+        auto [aCopy, aLoad] = aCopiesHeld.acquire(aKey, s);
+        auto [wCopy, wLoad] = wCopiesHeld.acquire(wKey, s, both);
+        aBuf = aSp.at(aCopy);
+        wBuf = wSp.at(wCopy);
+        loadA = aLoad;
+        loadW = wLoad;
+      }
       npuisa::DmaLoadOp la;
-      if (!st.clear)
-        la = dma2D(npuisa::DmaLoadOp(), aBuf(s),
-                   aBase + eb * (st.m0 * K + st.k0), st.mt, st.kt, eb * K,
-                   eb * st.kt, eb);
-      Operation *last;
-      if (sparse)
-        last = dma2D(npuisa::DmaLoadOp(), wBuf(s),
+      if (loadA)
+        la = dma2D(npuisa::DmaLoadOp(), aBuf, aBase + eb * (st.m0 * K + st.k0),
+                   st.mt, st.kt, eb * K, eb * st.kt, eb);
+      Operation *last = la;
+      if (!loadW)
+        ;
+      else if (sparse)
+        last = dma2D(npuisa::DmaLoadOp(), wBuf,
                      tableOf(op, "sparse_w").offset + st.w.imageOffset, 1,
                      st.w.imageBytes / 4, 0, 0);
       else if (st.chunk.expandOffset >= 0 && st.chunk.expandRaw)
         // Compressed plan, every block present: stored as the tile is.
-        last = dma2D(npuisa::DmaLoadOp(), wBuf(s),
+        last = dma2D(npuisa::DmaLoadOp(), wBuf,
                      tableOf(op, "sparse_w").offset + st.chunk.expandOffset,
                      st.kt, st.nt, eb * st.nt, eb * st.nt, eb);
       else if (st.chunk.expandOffset >= 0) {
         // Compressed: W[k0:, n0:] expanded from its image.
         last = emitDma<npuisa::DmaExpandOp>(
-            loc, wBuf(s),
-            tableOf(op, "sparse_w").offset + st.chunk.expandOffset, eb,
-            {st.nt, st.kt, 1, 1}, {0, 0, 0, 0}, {eb, eb * st.nt, 0, 0}, layer);
+            loc, wBuf, tableOf(op, "sparse_w").offset + st.chunk.expandOffset,
+            eb, {st.nt, st.kt, 1, 1}, {0, 0, 0, 0}, {eb, eb * st.nt, 0, 0},
+            layer);
         last->setAttr("bytes", i64(st.chunk.expandBytes));
       } else
-        last = dma2D(npuisa::DmaLoadOp(), wBuf(s),
-                     wBase + eb * (st.k0 * N + st.n0), st.kt, st.nt, eb * N,
-                     eb * st.nt, eb);
+        last =
+            dma2D(npuisa::DmaLoadOp(), wBuf, wBase + eb * (st.k0 * N + st.n0),
+                  st.kt, st.nt, eb * N, eb * st.nt, eb);
       if (la)
         la.setPopNext(firstLoadWaits(s));
       else if (firstLoadWaits(s))
         last->setAttr("pop_next", b.getUnitAttr());
+      // (W is loaded whenever A is not: `last` is W's load then.)
       if (int8 && s == 0)
         last = dma2D(npuisa::DmaLoadOp(), tableBuf,
                      tableOf(op, "requant").offset, 1, 2 * N, 0, 0);
       last->setAttr("push_next", b.getUnitAttr());
       auto mm = npuisa::MatmulOp::create(
           b, loc, TypeRange{}, ValueRange{},
-          {b.getNamedAttr("a", i64(aBuf(s))), b.getNamedAttr("w", i64(wBuf(s))),
+          {b.getNamedAttr("a", i64(aBuf)), b.getNamedAttr("w", i64(wBuf)),
            b.getNamedAttr("acc", i64(0)), b.getNamedAttr("m_outer", i64(1)),
            b.getNamedAttr("m_inner", i64(st.mt)),
            b.getNamedAttr("k", i64(st.kt)), b.getNamedAttr("n", i64(st.nt)),
@@ -449,7 +565,7 @@ struct MatmulModel : BackendOpInterface::ExternalModel<MatmulModel, MatMulOp> {
         chooseMatmulTiles(matmulTarget(mm, target), s.m, s.n, s.k,
                           hasInt8Input(mm), blocks ? &*blocks : nullptr);
     Builder b(op->getContext());
-    return t.m ? tilesAttr(b, {{"m", t.m}, {"n", t.n}, {"k", t.k}}) : nullptr;
+    return t.m ? tilesAttr(b, t) : nullptr;
   }
   LogicalResult emit(Operation *op, Codegen &codegen, int64_t layer) const {
     return codegen.emitMatmul(cast<MatMulOp>(op), layer);

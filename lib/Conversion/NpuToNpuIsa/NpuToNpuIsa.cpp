@@ -104,12 +104,12 @@ std::optional<SmallVector<int64_t>> recordedTiles(Operation *op,
   return values;
 }
 
-LoopOrder recordedOrder(Operation *op) {
+LoopOrder recordedOrder(Operation *op, LoopOrder fallback) {
   auto dict = op->getAttrOfType<DictionaryAttr>("npu.tiles");
   auto name = dict ? dict.getAs<StringAttr>("order") : nullptr;
   std::optional<LoopOrder> order =
       name ? symbolizeLoopOrder(name.getValue()) : std::nullopt;
-  return order.value_or(LoopOrder::weight_stationary);
+  return order.value_or(fallback);
 }
 
 void Codegen::beginLayer(Operation *op) {

@@ -16,7 +16,7 @@
 // TILED: npu.conv {{.*}}group = 8 : i64, npu.tiles = {c = 8 : i64, oh = {{[0-9]+}} : i64, ow = {{[0-9]+}} : i64}, npu.unit = "vector"
 // TILED: npu.max_pool {{.*}}npu.tiles = {c = 8 : i64, oh = {{[0-9]+}} : i64}, npu.unit = "vector"
 // TILED: npu.reshape {{.*}}npu.unit = "none"
-// TILED: npu.matmul {{.*}}npu.tiles = {k = 256 : i64, m = 1 : i64, n = 10 : i64}, npu.unit = "mac"
+// TILED: npu.matmul {{.*}}npu.tiles = {k = 256 : i64, m = 1 : i64, n = 8 : i64, order = "input_stationary"}, npu.unit = "mac"
 
 // Inputs, outputs, constants (conv weights in the MAC array's order, placed
 // for the conv), then the arena, where the two 160 KiB activations live.

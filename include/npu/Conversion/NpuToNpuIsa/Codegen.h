@@ -313,10 +313,39 @@ ConvTiles chooseConvTiles(const rt::TargetDesc &t, const MacConv &g,
 int64_t residualInputTile(const rt::TargetDesc &t, ConvOp conv,
                           ArrayRef<Operation *> epilogue);
 
-/// Tile sizes of a matmul C[M,N] = A[M,K] x W[K,N] (elements).
+/// Tile sizes of a matmul C[M,N] = A[M,K] x W[K,N] (elements) and the
+/// loop order over the C tiles: rows of tiles outermost, A's chunks staying
+/// (input_stationary, the default), or columns outermost, W's staying.
 struct MatmulTiles {
   int64_t m, n, k;
+  LoopOrder order = LoopOrder::input_stationary;
 };
+
+/// The copies of the A and W chunks a matmul keeps in the scratchpad: the
+/// operand that stays one per K step (at least two), the other two.
+std::pair<int64_t, int64_t> matmulCopies(int64_t M, int64_t N, int64_t K,
+                                         MatmulTiles t);
+
+/// How many A and W chunks a dense matmul loads from DRAM with tiles `t`
+/// (ChunkCopies reuse, as convTraffic): the stationary operand once per
+/// outer tile, the streaming one once in all when the inner loop's chunks
+/// fit its two copies, else once per step.
+struct MatmulTraffic {
+  int64_t aLoads = 0, wLoads = 0, steps = 0;
+};
+MatmulTraffic matmulTraffic(int64_t M, int64_t N, int64_t K, MatmulTiles t);
+
+/// The cycles of `steps` double-buffered steps in the steady state, each
+/// the longer of its loads and its compute (`computeCycles`), when the
+/// stationary operand's chunks (`stayCycles` each) are loaded in
+/// `stayLoads` steps and the streaming one's (`streamCycles`) in
+/// `streamLoads`, as ChunkCopies issues them: the uneven loads of reuse,
+/// which the busiest queue's total alone does not see (the matmul cost
+/// model; convolutions are chosen without it, which measured better on
+/// PaddleOCR).
+double pipelinedStepCycles(int64_t steps, int64_t stayLoads,
+                           int64_t streamLoads, double stayCycles,
+                           double streamCycles, double computeCycles);
 
 /// A matmul's operand shapes after NumPy's 1-D promotion (A [.., M, K], W
 /// [.., K, N]) and the 2-D product each batch index computes: with a 2-D W
@@ -525,8 +554,9 @@ std::optional<ConvGeometry> poolGeometry(Operation *op);
 std::optional<SmallVector<int64_t>> recordedTiles(Operation *op,
                                                   ArrayRef<StringRef> keys);
 /// The loop order recorded with `op`'s tiles (`order` in `npu.tiles`, which
-/// the dialect verifies); weight_stationary when there is none.
-LoopOrder recordedOrder(Operation *op);
+/// the dialect verifies); `fallback` when there is none.
+LoopOrder recordedOrder(Operation *op,
+                        LoopOrder fallback = LoopOrder::weight_stationary);
 
 /// The reciprocal window counts [OH][OW] an average pooling multiplies by,
 /// or nullopt when every window counts kernel-size positions (then
@@ -571,6 +601,8 @@ DictionaryAttr tilesAttr(Builder &b,
 /// A MAC convolution's tiles as an `npu.tiles` dictionary: oh, ow, m, c and
 /// its loop order.
 DictionaryAttr tilesAttr(Builder &b, ConvTiles t);
+/// A matmul's: m, n, k and its loop order.
+DictionaryAttr tilesAttr(Builder &b, MatmulTiles t);
 
 /// Attach BackendOpInterface to each op family's ops (one per file).
 /// The schedule level (Schedule.cpp): moves the ops of every npu.layer of
@@ -608,6 +640,49 @@ InFlightDiagnostic emitUnsupported(Operation *op, StringRef reason = "");
 bool isInt8(Operation *op);
 /// True when `op`'s first operand is INT8 (a quantized type).
 bool hasInt8Input(Operation *op);
+
+/// The copies of a scratchpad buffer that keep operand chunks across the
+/// steps of a MAC-array layer (a convolution's or matmul's input and weight
+/// chunks; docs/codegen.md "Loop order and reuse"): a step reads a chunk
+/// from the copy that holds it, or loads it into the copy read longest ago.
+/// That is never the copy the previous step read, which may still be in use: a
+/// step's loads wait only for the compute of the step two back (the
+/// double-buffering handshake).
+template <typename Key> class ChunkCopies {
+public:
+  explicit ChunkCopies(int64_t copies) : held(copies), lastRead(copies, -1) {}
+
+  bool holds(const Key &key) const { return llvm::is_contained(held, key); }
+
+  /// The copy step `s` reads `key` from and whether it must be loaded
+  /// there first (always with `reload`).
+  std::pair<int64_t, bool> acquire(const Key &key, int64_t s,
+                                   bool reload = false) {
+    auto at = llvm::find(held, key);
+    bool load = reload || at == held.end();
+    int64_t i = load ? leastRecent() : at - held.begin();
+    held[i] = key;
+    lastRead[i] = s;
+    return {i, load};
+  }
+
+  /// A copy step `s` overwrites with something no chunk key names (the
+  /// all-zero weight mask) or reads nothing meaningful from.
+  int64_t scratch(int64_t s, bool overwritten) {
+    int64_t i = leastRecent();
+    if (overwritten)
+      held[i] = std::nullopt;
+    lastRead[i] = s;
+    return i;
+  }
+
+private:
+  int64_t leastRecent() const {
+    return llvm::min_element(lastRead) - lastRead.begin();
+  }
+  SmallVector<std::optional<Key>> held;
+  SmallVector<int64_t> lastRead;
+};
 
 /// A scratchpad buffer of the layer being emitted (Codegen::scratchpad):
 /// `copies` consecutive copies of `stride` bytes from byte `offset`.
