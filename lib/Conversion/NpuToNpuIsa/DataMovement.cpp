@@ -267,12 +267,18 @@ LogicalResult Codegen::emitResizeNearest(ResizeOp op, int64_t layer) {
   }
   int64_t from = buffers.lookup(root(op.getInput())).offset + base * eb;
   int64_t to = buffers.lookup(op.getResult()).offset;
-  // INT8 codes up-sampled: dense rows in, repeated in the scratchpad by the
-  // vector unit's narrow lanes, dense rows out (a DMA run per repeated
-  // element would cost a DRAM beat each).
-  if (eb == 1 && llvm::is_contained(src, 0)) {
+  // Up-sampled: dense rows in, repeated in the scratchpad by the vector
+  // unit (a bit-exact copy: INT8 codes in narrow lanes, 4-byte elements in
+  // 32-bit ones), dense rows out (a DMA run per repeated element would cost
+  // a DRAM beat each, and read each input element once per repeat).
+  Type element = outType.getElementType();
+  StringRef vecType = eb == 1                         ? "i8"
+                      : element.isF32()               ? "f32"
+                      : element.isSignlessInteger(32) ? "i32"
+                                                      : "";
+  if (!vecType.empty() && llvm::is_contained(src, 0)) {
     FailureOr<bool> expanded =
-        emitExpandingCopy(op, shape, from, src, to, dst, layer);
+        emitExpandingCopy(op, eb, vecType, shape, from, src, to, dst, layer);
     if (failed(expanded) || *expanded)
       return expanded;
   }
@@ -280,13 +286,14 @@ LogicalResult Codegen::emitResizeNearest(ResizeOp op, int64_t layer) {
 }
 
 FailureOr<bool>
-Codegen::emitExpandingCopy(Operation *op, ArrayRef<int64_t> shape, int64_t src,
+Codegen::emitExpandingCopy(Operation *op, int64_t eb, StringRef vecType,
+                           ArrayRef<int64_t> shape, int64_t src,
                            ArrayRef<int64_t> srcStrides, int64_t dst,
                            ArrayRef<int64_t> dstStrides, int64_t layer) {
   SmallVector<int64_t> dims, ss, ds;
   collapseMoveAxes(shape, srcStrides, dstStrides, dims, ss, ds);
-  // Four buffers (two in, two out) of INT8 elements.
-  int64_t budget = int64_t(target.scratchpadBytes) / 4 / kAlign * kAlign;
+  // Four buffers (two in, two out) of `eb`-byte elements.
+  int64_t budget = int64_t(target.scratchpadBytes) / 4 / kAlign * kAlign / eb;
   if (dims.empty() || dims.size() > 4 || ss[0] == 0 ||
       !splitLongAxes(dims, {&ss, &ds}, std::min(budget, kMaxExtent)) ||
       dims.size() > 4)
@@ -318,8 +325,8 @@ Codegen::emitExpandingCopy(Operation *op, ArrayRef<int64_t> shape, int64_t src,
       return false;
     for (size_t d = bd.size(); d-- > 0;) {
       sizes.push_back(bd[d]);
-      dramB.push_back(bs[d]);
-      sramB.push_back(bt[d]);
+      dramB.push_back(eb * bs[d]);
+      sramB.push_back(eb * bt[d]);
     }
     sizes.resize(4, 1);
     dramB.resize(4, 0);
@@ -366,23 +373,23 @@ Codegen::emitExpandingCopy(Operation *op, ArrayRef<int64_t> shape, int64_t src,
   Location loc = op->getLoc();
   // Scratchpad: two input and two output tiles, a quarter of it each.
   beginScratchpadPass();
-  SpBuffer inSp = scratchpad("in", budget, 2);
-  SpBuffer outSp = scratchpad("out", budget, 2);
+  SpBuffer inSp = scratchpad("in", budget * eb, 2);
+  SpBuffer outSp = scratchpad("out", budget * eb, 2);
   for (int64_t i = 0; i < n; ++i) {
     const TileIo &io = i + 1 < n ? full : last;
     int64_t r0 = i * rows;
     int64_t in = inSp.at(i), out = outSp.at(i);
-    auto load =
-        emitDma<npuisa::DmaLoadOp>(loc, in, src + r0 * ss[0], 1, io.loadSizes,
-                                   io.loadDram, io.loadSram, layer);
+    auto load = emitDma<npuisa::DmaLoadOp>(loc, in, src + eb * r0 * ss[0], eb,
+                                           io.loadSizes, io.loadDram,
+                                           io.loadSram, layer);
     load.setPopNext(firstLoadWaits(i));
     load.setPushNext(true);
     Operation *copy =
         emitVecStep(loc, VecFunc{false, "copy"}, {in, io.vecIn}, std::nullopt,
-                    {out, io.vecOut}, io.vecDims, "i8", layer);
+                    {out, io.vecOut}, io.vecDims, vecType, layer);
     markTileCompute({copy}, i, n);
-    auto store = emitDma<npuisa::DmaStoreOp>(loc, out, dst + r0 * ds[0], 1,
-                                             io.storeSizes, io.storeDram,
+    auto store = emitDma<npuisa::DmaStoreOp>(loc, out, dst + eb * r0 * ds[0],
+                                             eb, io.storeSizes, io.storeDram,
                                              io.storeSram, layer);
     markTileStore(store, i, n);
   }

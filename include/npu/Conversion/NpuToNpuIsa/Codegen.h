@@ -965,13 +965,17 @@ public:
   LogicalResult emitPad(PadOp op, int64_t layer);
   /// Nearest Resize whose sampling is strided (integer up- or downscaling).
   LogicalResult emitResizeNearest(ResizeOp op, int64_t layer);
-  /// A strided copy of 1-byte elements (emitMove's arguments) whose source
-  /// strides are 0 on some axes (up-sampling repeats): each tile's distinct
-  /// source elements loaded by DMA in dense rows, repeated into the output
-  /// tile by one vec.unary copy (stride 0 on the repeated axes, INT8
-  /// lanes), stored in dense rows. False (nothing emitted) when its
-  /// tiles do not fit four scratchpad buffers or four-axis boxes.
-  FailureOr<bool> emitExpandingCopy(Operation *op, ArrayRef<int64_t> shape,
+  /// A strided copy of `eb`-byte elements (1 or 4; emitMove's arguments,
+  /// strides in elements) whose source strides are 0 on some axes
+  /// (up-sampling repeats): each tile's distinct source elements loaded by
+  /// DMA in dense rows, repeated into the output tile by one bit-exact
+  /// vec.unary copy (stride 0 on the repeated axes; `vecType` lanes),
+  /// stored in dense rows, so DRAM moves each input element once and whole
+  /// runs of output rather than a beat per element. False (nothing
+  /// emitted) when its tiles do not fit four scratchpad buffers or
+  /// four-axis boxes.
+  FailureOr<bool> emitExpandingCopy(Operation *op, int64_t eb,
+                                    StringRef vecType, ArrayRef<int64_t> shape,
                                     int64_t src, ArrayRef<int64_t> srcStrides,
                                     int64_t dst, ArrayRef<int64_t> dstStrides,
                                     int64_t layer);
