@@ -13,12 +13,15 @@
 # Usage:
 #   onnx-conformance.sh --bin DIR --check PASSING.txt
 #       Fails when a case listed in PASSING.txt does not pass, or on a crash.
-#   onnx-conformance.sh --bin DIR --update PASSING.txt --doc DOC.md
+#   onnx-conformance.sh --bin DIR --update PASSING.txt --doc DOC.md --matrix MATRIX.md
+#       Rewrites the pass list, the case table and the tested-operator matrix
+#       (scripts/onnx-op-matrix.cjs over the passing cases' placement reports).
+#       With --check, --matrix MATRIX.md also fails when that file is stale.
 set -euo pipefail
 
 data=/usr/share/libonnx-testdata/data
 suites=(node pytorch-converted pytorch-operator)
-bin="" check="" update="" doc=""
+bin="" check="" update="" doc="" matrix=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --bin) bin=$2; shift 2 ;;
@@ -26,6 +29,7 @@ while [ $# -gt 0 ]; do
     --check) check=$2; shift 2 ;;
     --update) update=$2; shift 2 ;;
     --doc) doc=$2; shift 2 ;;
+    --matrix) matrix=$2; shift 2 ;;
     *) echo "onnx-conformance: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
@@ -36,6 +40,7 @@ done
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+mkdir -p "$tmp/placements"
 export bin data tmp
 
 classify() { # CASE_DIR -> "suite/case<TAB>status<TAB>reason"
@@ -115,6 +120,8 @@ classify() { # CASE_DIR -> "suite/case<TAB>status<TAB>reason"
   if [ "$status" = pass ] && [ ${#names[@]} -gt 0 ]; then
     reason="inputs frozen at compile time: ${names[*]}"
   fi
+  # The tested-operator matrix reads the passing cases' placement reports.
+  [ "$status" = pass ] && cp "$work/placement.json" "$tmp/placements/${id//\//_}.json"
   printf '%s\t%s\t%s\t%s\n' "$id" "$status" "$reason" "$device"
   rm -rf "$work"
 }
@@ -154,6 +161,9 @@ summary() {
 summary
 
 crashes=$(awk -F'\t' '$2 == "crash"' "$tmp/status.tsv")
+if [ -n "$matrix" ]; then
+  node "$(dirname "$0")/onnx-op-matrix.cjs" "$tmp/placements" > "$tmp/matrix.md"
+fi
 if [ -n "$check" ]; then
   [ -f "$check" ] || { echo "onnx-conformance: $check not found" >&2; exit 2; }
   regressions=$(LC_ALL=C join -t $'\t' <(grep -v '^#' "$check" | cut -f1 | LC_ALL=C sort) \
@@ -167,7 +177,13 @@ if [ -n "$check" ]; then
   [ -n "$regressions" ] && printf 'REGRESSED (listed as passing):\n%s\n' "$regressions"
   [ -n "$crashes" ] && printf 'CRASHED:\n%s\n' "$crashes"
   echo "$passed passed, $((nreg + ncrash)) failed"
-  [ $((nreg + ncrash)) -eq 0 ]
+  stale=0
+  if [ -n "$matrix" ] && ! diff -q "$matrix" "$tmp/matrix.md" >/dev/null; then
+    echo "STALE: $matrix differs from the passing cases' placements (run with --update ... --matrix $matrix):"
+    diff "$matrix" "$tmp/matrix.md" | head -n 20 || true
+    stale=1
+  fi
+  [ $((nreg + ncrash + stale)) -eq 0 ]
   exit $?
 fi
 if [ -n "$update" ]; then
@@ -176,6 +192,10 @@ if [ -n "$update" ]; then
     echo "# Second column: where the case's nodes ran (npu, cpu: the host CPU, or both)."
     awk -F'\t' '$2 == "pass" {print $1 "\t" $4}' "$tmp/status.tsv"; } > "$update"
   echo "wrote $update"
+fi
+if [ -n "$matrix" ] && [ -n "$update" ]; then
+  cp "$tmp/matrix.md" "$matrix"
+  echo "wrote $matrix"
 fi
 if [ -n "$doc" ]; then
   {

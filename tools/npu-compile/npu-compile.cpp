@@ -439,8 +439,14 @@ int main(int argc, char **argv) {
     unsigned onHost = 0;
     for (const npu::NodePlacement &p : placements) {
       onHost += p.host;
+      json::Array types;
+      for (const std::string &t : p.inputTypes)
+        types.push_back(t);
       nodes.push_back(json::Object{{"node", p.node},
                                    {"op", p.opType},
+                                   {"since_version", p.sinceVersion},
+                                   {"types", std::move(types)},
+                                   {"constant_folded", p.constantFolded},
                                    {"device", p.host ? "cpu" : "npu"},
                                    {"reason", p.reason}});
     }

@@ -100,6 +100,11 @@ private:
   /// Erases the ops appended after `last` (null: all of @main's ops) and
   /// forgets the values they defined: an NPU lowering that failed or that
   /// the target refuses leaves nothing behind.
+  /// `node`'s placement record: device, reason, schema version and input
+  /// element types.
+  NodePlacement placementOf(const onnx::NodeProto &node,
+                            const std::string &label, bool host,
+                            const std::string &why) const;
   void rollBack(mlir::Operation *last);
   /// Whether shape inference left `name` with a dimension it could not
   /// determine (a data-dependent output, or a shape it gave up on).

@@ -45,6 +45,14 @@ collectValueTypes(const onnx::GraphProto &graph) {
   return types;
 }
 
+int64_t schemaSinceVersion(const onnx::NodeProto &node, int64_t opset) {
+  if (!isDefaultDomain(node) || opset < 1 || opset > INT32_MAX)
+    return 0;
+  const onnx::OpSchema *schema =
+      onnx::OpSchemaRegistry::Schema(node.op_type(), int(opset), "");
+  return schema ? schema->since_version() : 0;
+}
+
 /// Collapses an exception message (ONNX's are often multi-line) to one line.
 static std::string oneLine(StringRef msg) {
   std::string s;

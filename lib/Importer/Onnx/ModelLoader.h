@@ -31,6 +31,11 @@ struct LoadedModel {
 };
 
 /// True for nodes of the default ONNX domain ("" or "ai.onnx").
+/// The since_version of the ONNX schema `node` follows in a model of
+/// default-domain opset `opset` (its own domain's version is not looked up:
+/// custom domains have no ONNX schema); 0 when ONNX has none.
+int64_t schemaSinceVersion(const onnx::NodeProto &node, int64_t opset);
+
 inline bool isDefaultDomain(const onnx::NodeProto &node) {
   return node.domain().empty() || node.domain() == "ai.onnx";
 }

@@ -600,7 +600,16 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node) {
       }
     }
     if (why.empty()) {
-      placements.push_back({label, node.op_type(), false, ""});
+      placements.push_back(placementOf(node, label, false, ""));
+      // Computed at import when the lowering made constants and nothing
+      // else (an alias such as Identity makes nothing at all).
+      bool constants = false, others = false;
+      for (Operation *op = last            ? last->getNextNode()
+                           : body->empty() ? nullptr
+                                           : &body->front();
+           op; op = op->getNextNode())
+        (isa<ConstantOp>(op) ? constants : others) = true;
+      placements.back().constantFolded = constants && !others;
       return success();
     }
     rollBack(last);
@@ -610,8 +619,27 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node) {
     error = describe() + ": " + error;
     return failure();
   }
-  placements.push_back({label, node.op_type(), true, why});
+  placements.push_back(placementOf(node, label, true, why));
   return success();
+}
+
+NodePlacement GraphImporter::placementOf(const onnx::NodeProto &node,
+                                         const std::string &label, bool host,
+                                         const std::string &why) const {
+  NodePlacement p{label, node.op_type(), host, why};
+  p.sinceVersion = schemaSinceVersion(node, loaded.opset);
+  for (const std::string &in : node.input()) {
+    int32_t dtype = 0;
+    if (auto it = initializers.find(in); it != initializers.end())
+      dtype = it->second->data_type();
+    else if (const onnx::TypeProto *type = types.lookup(in);
+             type && type->has_tensor_type())
+      dtype = type->tensor_type().elem_type();
+    p.inputTypes.push_back(in.empty() ? ""
+                           : dtype    ? dataTypeName(dtype).str()
+                                      : "?");
+  }
+  return p;
 }
 
 void GraphImporter::rollBack(Operation *last) {

@@ -68,6 +68,15 @@ struct NodePlacement {
   std::string node, opType;
   bool host = false;
   std::string reason; ///< Empty for NPU nodes.
+  /// An NPU node whose lowering made only constants (its inputs were
+  /// constant): computed at compile time, no instruction runs for it.
+  bool constantFolded = false;
+  /// The version of the op's ONNX schema the model's opset selects (the
+  /// schema's since_version; 0 when ONNX has no schema for it).
+  int64_t sinceVersion = 0;
+  /// Element types of the node's inputs as ONNX names ("FLOAT", "INT64";
+  /// "" for an absent optional input, "?" for one whose type is unknown).
+  std::vector<std::string> inputTypes;
 };
 
 /// Whether running an NPU-legal node on the host CPU instead saves time:
