@@ -103,8 +103,10 @@ private:
   std::optional<ptq::AffineParams> mulOperandParams(Value v);
   /// Whether `op` is a mul the backend runs in INT8 (TFLite's quantized
   /// MUL, ptq::chooseMulRescale): per-tensor INT8 operands (at least one
-  /// not constant) and a result with a range. A mul by a splat constant is
-  /// not: it goes into its operand's lookup table (findTableRegion).
+  /// not constant) and a result with a range, and each operand of the
+  /// result's shape read by INT8 ops only (no quantize pass of its own). A
+  /// mul by a splat constant is not: it goes into its operand's lookup
+  /// table (findTableRegion).
   bool isInt8Mul(Operation *op);
   void quantizeMul(MulOp mul, OpBuilder &b);
   /// A concat whose result has a range: every input requantized to the
@@ -636,6 +638,16 @@ bool QuantizePass::isInt8Mul(Operation *op) {
       llvm::all_of(op->getOperands(),
                    [](Value v) { return matchPattern(v, m_Constant()); }))
     return false;
+  // By cost: an operand of the result's size that other readers take in
+  // FP32 (a squeeze-excitation activation its average pool reads) would
+  // need a quantize pass of its own, which costs more than the FP32 mul
+  // and quantize it saves (PaddleOCR cls: docs/quantization.md).
+  auto shape = cast<RankedTensorType>(op->getResult(0).getType()).getShape();
+  for (Value v : op->getOperands())
+    if (cast<RankedTensorType>(v.getType()).getShape() == shape &&
+        !llvm::all_of(v.getUsers(),
+                      [&](Operation *u) { return u == op || willBeInt8(u); }))
+      return false;
   std::optional<ptq::AffineParams> a = mulOperandParams(op->getOperand(0)),
                                    c = mulOperandParams(op->getOperand(1));
   std::optional<double> out = scaleOf(op->getResult(0));

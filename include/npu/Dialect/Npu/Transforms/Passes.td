@@ -130,7 +130,9 @@ def Quantize : Pass<"npu-quantize", "mlir::func::FuncOp"> {
       squeeze-excitation gate broadcast over its activation) or of a value
       and a constant that is not a splat (quantized per tensor here), has
       INT8 operands and result: TFLite's quantized MUL with the fixed-point
-      multiplier of `ptq::chooseMulRescale`.
+      multiplier of `ptq::chooseMulRescale`, when no operand of the
+      result's shape is also read in FP32 (it would need a quantize pass of
+      its own, which costs more than the INT8 mul saves).
     - A nearest resize that is a strided copy, read by INT8 ops, copies the
       codes of its input: its result keeps the input's type.
     - A concat whose readers take INT8 copies codes of its result's type:
