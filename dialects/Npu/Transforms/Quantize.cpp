@@ -105,8 +105,8 @@ private:
   /// MUL, ptq::chooseMulRescale): per-tensor INT8 operands (at least one
   /// not constant) and a result with a range, and each operand of the
   /// result's shape read by INT8 ops only (no quantize pass of its own). A
-  /// mul by a splat constant is not: it goes into its operand's lookup
-  /// table (findTableRegion).
+  /// mul by a splat constant, or a square, is not: it goes into its
+  /// operand's lookup table (findTableRegion).
   bool isInt8Mul(Operation *op);
   void quantizeMul(MulOp mul, OpBuilder &b);
   /// A concat whose result has a range: every input requantized to the
@@ -635,6 +635,7 @@ bool QuantizePass::isInt8Mul(Operation *op) {
            .isF32() ||
       llvm::any_of(op->getOperands(),
                    [](Value v) { return splatValue(v).has_value(); }) ||
+      op->getOperand(0) == op->getOperand(1) ||
       llvm::all_of(op->getOperands(),
                    [](Value v) { return matchPattern(v, m_Constant()); }))
     return false;
