@@ -93,6 +93,22 @@ private:
   /// that of its range.
   std::optional<double> scaleOf(Value v);
   void quantizeAddSub(Operation *op, OpBuilder &b);
+  /// The per-tensor INT8 parameters of a constant that is not a splat (a
+  /// per-channel scale): those of its values' range, TFLite's for a MUL's
+  /// constant operand; `values` receives them.
+  std::optional<ptq::AffineParams>
+  constantParams(Value v, SmallVectorImpl<float> *values = nullptr);
+  /// The INT8 parameters `v` has or will have as a mul operand: its INT8
+  /// value's, else its range's, else constantParams.
+  std::optional<ptq::AffineParams> mulOperandParams(Value v);
+  /// Whether `op` is a mul the backend runs in INT8 (TFLite's quantized
+  /// MUL, ptq::chooseMulRescale): per-tensor INT8 operands (at least one
+  /// not constant) and a result with a range, and each operand of the
+  /// result's shape read by INT8 ops only (no quantize pass of its own). A
+  /// mul by a splat constant, or a square, is not: it goes into its
+  /// operand's lookup table (findTableRegion).
+  bool isInt8Mul(Operation *op);
+  void quantizeMul(MulOp mul, OpBuilder &b);
   /// A concat whose result has a range: every input requantized to the
   /// result's type (TFLite's rule for CONCATENATION: inputs and output
   /// share one scale and zero point), then the codes copied.
@@ -237,6 +253,8 @@ bool QuantizePass::willBeInt8(Operation *op) {
   // goes on in INT8 (their inputs are then made INT8 for them).
   if (isa<AddOp, SubOp>(op))
     return isInt8AddSub(op) && readersTakeInt8(op);
+  if (isa<MulOp>(op))
+    return isInt8Mul(op) && readersTakeInt8(op);
   if (isa<ConcatOp, ResizeOp>(op)) {
     auto backend = dyn_cast<BackendOpInterface>(op);
     auto resize = dyn_cast<ResizeOp>(op);
@@ -582,6 +600,108 @@ void QuantizePass::quantizeAddSub(Operation *op, OpBuilder &b) {
   op->erase();
 }
 
+std::optional<ptq::AffineParams>
+QuantizePass::constantParams(Value v, SmallVectorImpl<float> *values) {
+  Attribute attr;
+  SmallVector<float> x;
+  if (splatValue(v) || !matchPattern(v, m_Constant(&attr)) ||
+      !cast<RankedTensorType>(v.getType()).getElementType().isF32() ||
+      !readFloatConstant(attr, x) || x.empty() ||
+      !llvm::all_of(x, [](float f) { return std::isfinite(f); }))
+    return std::nullopt;
+  auto [lo, hi] = std::minmax_element(x.begin(), x.end());
+  ptq::AffineParams p = ptq::chooseAffineParams({*lo, *hi});
+  if (values)
+    *values = std::move(x);
+  return p;
+}
+
+std::optional<ptq::AffineParams> QuantizePass::mulOperandParams(Value v) {
+  Value q = int8.lookup(v);
+  std::optional<RankedTensorType> type =
+      q ? cast<RankedTensorType>(q.getType()) : quantizedTypeOf(v);
+  if (!type)
+    return constantParams(v);
+  if (auto u = dyn_cast<quant::UniformQuantizedType>(type->getElementType()))
+    return ptq::AffineParams{u.getScale(), int32_t(u.getZeroPoint())};
+  return std::nullopt;
+}
+
+bool QuantizePass::isInt8Mul(Operation *op) {
+  auto backend = dyn_cast<BackendOpInterface>(op);
+  if (!backend || !backend.supportsInt8() ||
+      !cast<RankedTensorType>(op->getResult(0).getType())
+           .getElementType()
+           .isF32() ||
+      llvm::any_of(op->getOperands(),
+                   [](Value v) { return splatValue(v).has_value(); }) ||
+      op->getOperand(0) == op->getOperand(1) ||
+      llvm::all_of(op->getOperands(),
+                   [](Value v) { return matchPattern(v, m_Constant()); }))
+    return false;
+  // By cost: an operand of the result's size that other readers take in
+  // FP32 (a squeeze-excitation activation its average pool reads) would
+  // need a quantize pass of its own, which costs more than the FP32 mul
+  // and quantize it saves (PaddleOCR cls: docs/quantization.md).
+  auto shape = cast<RankedTensorType>(op->getResult(0).getType()).getShape();
+  for (Value v : op->getOperands())
+    if (cast<RankedTensorType>(v.getType()).getShape() == shape &&
+        !llvm::all_of(v.getUsers(),
+                      [&](Operation *u) { return u == op || willBeInt8(u); }))
+      return false;
+  std::optional<ptq::AffineParams> a = mulOperandParams(op->getOperand(0)),
+                                   c = mulOperandParams(op->getOperand(1));
+  std::optional<double> out = scaleOf(op->getResult(0));
+  return a && c && out &&
+         ptq::chooseMulRescale(a->scale, a->zeroPoint, c->scale, c->zeroPoint,
+                               *out);
+}
+
+void QuantizePass::quantizeMul(MulOp mul, OpBuilder &b) {
+  std::optional<RankedTensorType> outType = quantizedTypeOf(mul.getResult());
+  if (!outType)
+    return;
+  SmallVector<Value, 2> operands;
+  for (Value v : mul->getOperands()) {
+    SmallVector<float> values;
+    std::optional<ptq::AffineParams> p;
+    if (!int8.lookup(v) && !rangeOf(v) && (p = constantParams(v, &values))) {
+      // A constant operand: its codes, at its own per-tensor parameters.
+      SmallVector<int8_t> codes;
+      for (float x : values)
+        codes.push_back(int8_t(p->quantize(x)));
+      auto type = withElementType(v.getType(),
+                                  activationType(&getContext(), *p));
+      b.setInsertionPoint(mul);
+      operands.push_back(ConstantOp::create(
+          b, v.getLoc(), type,
+          DenseElementsAttr::get(
+              withElementType(v.getType(), IntegerType::get(&getContext(), 8)),
+              ArrayRef(codes))));
+      continue;
+    }
+    operands.push_back(int8Of(v, b));
+    if (!operands.back())
+      return;
+  }
+  auto params = [](Value v) {
+    return cast<quant::UniformQuantizedType>(
+        cast<RankedTensorType>(v.getType()).getElementType());
+  };
+  auto lhs = params(operands[0]), rhs = params(operands[1]);
+  if (!ptq::chooseMulRescale(
+          lhs.getScale(), int32_t(lhs.getZeroPoint()), rhs.getScale(),
+          int32_t(rhs.getZeroPoint()),
+          cast<quant::UniformQuantizedType>(outType->getElementType())
+              .getScale()))
+    return;
+  b.setInsertionPoint(mul);
+  Operation *q = b.create(mul.getLoc(), mul->getName().getIdentifier(),
+                          operands, TypeRange{*outType}, mul->getAttrs());
+  replaceWithInt8(mul.getResult(), q->getResult(0), b);
+  mul->erase();
+}
+
 void QuantizePass::quantizeConcat(ConcatOp concat, OpBuilder &b) {
   std::optional<RankedTensorType> outType = quantizedTypeOf(concat.getResult());
   if (!outType)
@@ -657,9 +777,11 @@ void QuantizePass::runOnOperation() {
       quantizeMaxPool(pool, b);
       continue;
     }
-    if (isa<AddOp, SubOp, ConcatOp, ResizeOp>(op) && willBeInt8(op)) {
+    if (isa<AddOp, SubOp, MulOp, ConcatOp, ResizeOp>(op) && willBeInt8(op)) {
       if (auto concat = dyn_cast<ConcatOp>(op))
         quantizeConcat(concat, b);
+      else if (auto mul = dyn_cast<MulOp>(op))
+        quantizeMul(mul, b);
       else if (auto resize = dyn_cast<ResizeOp>(op))
         quantizeResize(resize, b);
       else

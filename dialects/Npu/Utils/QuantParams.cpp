@@ -86,4 +86,28 @@ std::optional<AddRescale> chooseAddRescale(double s1, double s2, double sOut) {
                     int32_t(std::round(s2 / sOut * unit)), shift};
 }
 
+std::optional<MulRescale> chooseMulRescale(double s1, int32_t zp1, double s2,
+                                           int32_t zp2, double sOut) {
+  double m = s1 * s2 / sOut;
+  if (!(m > 0) || !std::isfinite(m) || zp1 < kQMin || zp1 > kQMax ||
+      zp2 < kQMin || zp2 > kQMax)
+    return std::nullopt;
+  auto span = [](int32_t zp) {
+    return int64_t(std::max(zp - kQMin, kQMax - zp));
+  };
+  // The largest multiplier whose products m * |x1 - zp1| * |x2 - zp2| are
+  // at most 2^24 (exact in FP32), then the largest shift whose rounded
+  // multiplier stays at most it.
+  double bound = std::floor(16777216.0 / double(span(zp1) * span(zp2)));
+  int32_t shift = int32_t(std::floor(std::log2(bound / m)));
+  while (std::round(std::ldexp(m, shift)) > bound)
+    --shift;
+  while (std::round(std::ldexp(m, shift + 1)) <= bound)
+    ++shift;
+  double multiplier = std::round(std::ldexp(m, shift));
+  if (multiplier < 1 || shift < -126 || shift > 126)
+    return std::nullopt;
+  return MulRescale{int32_t(multiplier), shift};
+}
+
 } // namespace npu::ptq

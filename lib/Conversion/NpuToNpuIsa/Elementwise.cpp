@@ -192,9 +192,26 @@ std::optional<ptq::AddRescale> int8AddRescale(Operation *op) {
   return r;
 }
 
+std::optional<ptq::MulRescale> int8MulRescale(Operation *op) {
+  if (!isa<MulOp>(op))
+    return std::nullopt;
+  auto lhs = uniformOf(op->getOperand(0).getType());
+  auto rhs = uniformOf(op->getOperand(1).getType());
+  auto out = uniformOf(op->getResult(0).getType());
+  auto isI8 = [](quant::UniformQuantizedType t) {
+    return t && t.getStorageType().isSignlessInteger(8) && t.isSigned();
+  };
+  if (!isI8(lhs) || !isI8(rhs) || !isI8(out))
+    return std::nullopt;
+  return ptq::chooseMulRescale(lhs.getScale(), lhs.getZeroPoint(),
+                               rhs.getScale(), rhs.getZeroPoint(),
+                               out.getScale());
+}
+
 void appendStep(VectorProgram &p, const FusedStep &step, Operation *op) {
   std::optional<ptq::AddRescale> r = int8AddRescale(op);
-  if (!r) {
+  std::optional<ptq::MulRescale> m = r ? std::nullopt : int8MulRescale(op);
+  if (!r && !m) {
     p.steps.push_back(step);
     return;
   }
@@ -203,8 +220,10 @@ void appendStep(VectorProgram &p, const FusedStep &step, Operation *op) {
     p.values.push_back({f32, 0, ProgramValue::Internal});
     return int64_t(p.values.size()) - 1;
   };
+  // An add scales each operand by its multiplier; a mul scales the first
+  // by its multiplier and the second by 1.
   SmallVector<int64_t> terms;
-  const int32_t multipliers[] = {r->a1, r->a2};
+  const int32_t multipliers[] = {r ? r->a1 : m->multiplier, r ? r->a2 : 1};
   for (unsigned i = 0; i < 2; ++i) {
     FusedStep dq{VecFunc{false, "dequantize"}, {step.operands[i]}, internal()};
     dq.fn.kind = VecFunc::Convert;
@@ -213,12 +232,12 @@ void appendStep(VectorProgram &p, const FusedStep &step, Operation *op) {
     terms.push_back(dq.result);
     p.steps.push_back(dq);
   }
-  FusedStep add{VecFunc{true, "add"}, terms, internal()};
-  int64_t sum = add.result;
-  p.steps.push_back(add);
+  FusedStep combine{VecFunc{true, r ? "add" : "mul"}, terms, internal()};
+  int64_t sum = combine.result;
+  p.steps.push_back(combine);
   FusedStep q{VecFunc{false, "quantize"}, {sum}, step.result};
   q.fn.kind = VecFunc::Convert;
-  q.fn.alpha = std::ldexp(1.0f, r->shift);
+  q.fn.alpha = std::ldexp(1.0f, r ? r->shift : m->shift);
   q.fn.zpOut = uniformOf(op->getResult(0).getType()).getZeroPoint();
   p.steps.push_back(q);
 }
@@ -667,9 +686,11 @@ struct ElementwiseModel
   ExecutionUnit getExecutionUnit(Operation *) const {
     return ExecutionUnit::vector;
   }
-  /// Add and sub of INT8 operands with rescale (int8AddRescale).
+  /// Add and sub of INT8 operands with rescale (int8AddRescale), mul with
+  /// its fixed-point multiplier (int8MulRescale).
   bool supportsInt8(Operation *) const {
-    return std::is_same_v<OpTy, AddOp> || std::is_same_v<OpTy, SubOp>;
+    return std::is_same_v<OpTy, AddOp> || std::is_same_v<OpTy, SubOp> ||
+           std::is_same_v<OpTy, MulOp>;
   }
   bool isLegalOn(Operation *op, const rt::TargetDesc &target,
                  std::string &reason) const {
@@ -693,6 +714,13 @@ struct ElementwiseModel
       reason = "an INT8 add or sub needs per-tensor INT8 operands and result "
                "whose input scales are at most 64 times the output's "
                "(ptq::chooseAddRescale)";
+    else if (isa<MulOp>(op) &&
+             llvm::any_of(op->getOperandTypes(), [](Type t) {
+               return isa<quant::QuantizedType>(getElementTypeOrSelf(t));
+             }))
+      reason = "an INT8 mul needs per-tensor INT8 operands and result, "
+               "and a multiplier s_a s_b / s_out within FP32's normal range "
+               "(ptq::chooseMulRescale)";
     else
       reason = "the vector unit has no form of it for these element types";
     return false;
@@ -702,7 +730,7 @@ struct ElementwiseModel
   /// only through quantize, dequantize and lookup tables), or one integer
   /// type (INT32, INT8, UINT8) throughout add, sub, mul, div, min and max.
   static bool elementTypesSupported(Operation *op, const VecFunc &fn) {
-    if (fn.kind != VecFunc::Arith || int8AddRescale(op))
+    if (fn.kind != VecFunc::Arith || int8AddRescale(op) || int8MulRescale(op))
       return true;
     auto elementOf = [](Type t) {
       return cast<ShapedType>(t).getElementType();

@@ -115,6 +115,25 @@ func.func @main(%a: tensor<4x!quant.uniform<i8:f32, 1.0>> {npu.name = "a"}, %b: 
 
 // -----
 
+// An INT8 mul whose multiplier s_a s_b / s_out is 1e-40 has no shift 2^k
+// in FP32's normal range; one of INT8 operands and an FP32 result has no
+// INT8 form at all (npu-quantize makes neither).
+func.func @main(%a: tensor<4x!quant.uniform<i8:f32, 1.0e-20>> {npu.name = "a"}, %b: tensor<4x!quant.uniform<i8:f32, 1.0e-20>> {npu.name = "b"}) -> (tensor<4x!quant.uniform<i8:f32, 1.0>> {npu.name = "y"}) {
+  // expected-error @+1 {{backend: 'npu.mul' (ONNX node 'mul', mul) is not supported by the code generator: an INT8 mul needs per-tensor INT8 operands and result, and a multiplier s_a s_b / s_out within FP32's normal range (ptq::chooseMulRescale)}}
+  %y = npu.mul %a, %b : (tensor<4x!quant.uniform<i8:f32, 1.0e-20>>, tensor<4x!quant.uniform<i8:f32, 1.0e-20>>) -> tensor<4x!quant.uniform<i8:f32, 1.0>>
+  return %y : tensor<4x!quant.uniform<i8:f32, 1.0>>
+}
+
+// -----
+
+func.func @main(%a: tensor<4x!quant.uniform<i8:f32, 0.5>> {npu.name = "a"}, %b: tensor<4x!quant.uniform<i8:f32, 0.5>> {npu.name = "b"}) -> (tensor<4xf32> {npu.name = "y"}) {
+  // expected-error @+1 {{backend: 'npu.mul' (ONNX node 'mul', mul) is not supported by the code generator: an INT8 mul needs per-tensor INT8 operands and result, and a multiplier s_a s_b / s_out within FP32's normal range (ptq::chooseMulRescale)}}
+  %y = npu.mul %a, %b : (tensor<4x!quant.uniform<i8:f32, 0.5>>, tensor<4x!quant.uniform<i8:f32, 0.5>>) -> tensor<4xf32>
+  return %y : tensor<4xf32>
+}
+
+// -----
+
 // A concat copies codes: INT8 inputs of another scale than its result's are
 // refused (npu-quantize requantizes them first).
 func.func @main(%a: tensor<4x!quant.uniform<i8:f32, 1.0>> {npu.name = "a"}, %b: tensor<4x!quant.uniform<i8:f32, 0.5>> {npu.name = "b"}) -> (tensor<8x!quant.uniform<i8:f32, 1.0>> {npu.name = "y"}) {

@@ -153,13 +153,21 @@ std::optional<VecFunc> vecFuncOf(Operation *op);
 /// outside chooseAddRescale's range.
 std::optional<ptq::AddRescale> int8AddRescale(Operation *op);
 
+/// The fixed-point multiplier of an INT8 mul (operands and result
+/// per-tensor INT8, as npu-quantize makes them): ptq::chooseMulRescale of
+/// their scales and the operands' zero points. nullopt for any other op.
+std::optional<ptq::MulRescale> int8MulRescale(Operation *op);
+
 /// Appends `step` (`op`'s vecFuncOf over values of `p`) to `p`. An INT8 add
 /// or sub becomes its rescale (int8AddRescale), four steps over three
 /// FP32 values internal to the program: each operand `vec.convert
 /// dequantize`d with alpha = a_i and its zero point (exact integers), a
 /// `vec.binary add` (exact below 2^24), and `vec.convert quantize` with
 /// alpha = 2^shift (exact division, one rounding) and the output's zero
-/// point; the INT8 values are what the program loads and stores.
+/// point; the INT8 values are what the program loads and stores. An INT8
+/// mul (int8MulRescale) is the same four steps with alpha = m for its
+/// first operand, 1 for its second, and a `vec.binary mul` (exact: the
+/// products stay at most 2^24).
 void appendStep(VectorProgram &p, const FusedStep &step, Operation *op);
 
 /// Tile sizes of a MAC-array convolution pass (per group): output rows and

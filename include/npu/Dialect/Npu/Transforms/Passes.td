@@ -126,6 +126,13 @@ def Quantize : Pass<"npu-quantize", "mlir::func::FuncOp"> {
       `ptq::chooseAddRescale` takes) has INT8 operands and result, each at
       its own calibrated scale: the backend rescales them as TFLite's
       quantized ADD does.
+    - A mul whose readers take INT8, of two values with ranges (the
+      squeeze-excitation gate broadcast over its activation) or of a value
+      and a constant that is not a splat (quantized per tensor here), has
+      INT8 operands and result: TFLite's quantized MUL with the fixed-point
+      multiplier of `ptq::chooseMulRescale`, when no operand of the
+      result's shape is also read in FP32 (it would need a quantize pass of
+      its own, which costs more than the INT8 mul saves).
     - A nearest resize that is a strided copy, read by INT8 ops, copies the
       codes of its input: its result keeps the input's type.
     - A concat whose readers take INT8 copies codes of its result's type:
@@ -133,7 +140,7 @@ def Quantize : Pass<"npu-quantize", "mlir::func::FuncOp"> {
       `npu.lookup_table` (TFLite's rule: concat inputs and output share one
       scale and zero point).
     - Every other op stays FP32 (the float islands: softmax, layer norm,
-      average pooling, mul, div, ...): `npu.dequantize` feeds them,
+      average pooling, div, ...): `npu.dequantize` feeds them,
       `npu.quantize` leaves them where an INT8 op reads their result.
 
     Ops named by `keep-float` (ONNX node names, as recorded in the ops'

@@ -107,6 +107,33 @@ struct AddRescale {
 /// could cost more than a quarter of an output step).
 std::optional<AddRescale> chooseAddRescale(double s1, double s2, double sOut);
 
+/// The rescale of an INT8 elementwise mul of per-tensor operands x1 (s1,
+/// zp1) and x2 (s2, zp2) to an output (sOut, zpOut), TFLite's quantized MUL
+/// (tensorflow/lite/kernels/mul.cc Prepare, output multiplier s1 s2 / sOut;
+/// kernels/internal/reference/integer_ops/mul.h MulElementwise): the
+/// product of the offset codes times M = s1 s2 / sOut, rounded, offset by
+/// zpOut and saturated. Here M is the fixed-point m / 2^shift with m a
+/// positive integer, so that
+///   y = sat(zpOut + round(m * (x1 - zp1) * (x2 - zp2) / 2^shift))
+/// (round half away from zero; saturated to [-128, 127]) is exact in FP32
+/// on the vector unit: vec.convert dequantize of x1 with alpha = m and
+/// zp1, of x2 with alpha = 1 and zp2, vec.binary mul, vec.convert quantize
+/// with alpha = 2^shift. m is the largest multiplier whose products stay
+/// at most 2^24: m * span(zp1) * span(zp2) <= 2^24, span(zp) =
+/// max(zp + 128, 127 - zp) the largest |x - zp| (at most 255), so m has
+/// at least 8 significant bits (m > 128) where TFLite's has 31; m / 2^shift
+/// is within 1/258 of M relatively, a gain error of the whole tensor that
+/// moves a result by at most one code beyond TFLite's rounding.
+struct MulRescale {
+  int32_t multiplier = 0;
+  int32_t shift = 0;
+};
+/// The parameters for scales s1, s2, sOut (all positive) and the operands'
+/// zero points (in [-128, 127]); nullopt when M is not a positive finite
+/// number or 2^shift is outside FP32's normal range.
+std::optional<MulRescale> chooseMulRescale(double s1, int32_t zp1, double s2,
+                                           int32_t zp2, double sOut);
+
 } // namespace npu::ptq
 
 #endif // NPU_DIALECT_NPU_UTILS_QUANTPARAMS_H
