@@ -105,6 +105,11 @@ private:
   NodePlacement placementOf(const onnx::NodeProto &node,
                             const std::string &label, bool host,
                             const std::string &why) const;
+  /// The graph inputs (not initializers) of at most `maxElements` static
+  /// elements whose values `node`'s inputs are computed from, in graph
+  /// order: the parameters --input-value can freeze.
+  llvm::SmallVector<std::string> graphInputsFeeding(const onnx::NodeProto &node,
+                                                    int64_t maxElements) const;
   void rollBack(mlir::Operation *last);
   /// Whether shape inference left `name` with a dimension it could not
   /// determine (a data-dependent output, or a shape it gave up on).

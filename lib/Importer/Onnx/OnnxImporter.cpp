@@ -521,6 +521,13 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node) {
   for (const std::string &out : node.output())
     if (!out.empty() && !(dataDependent && isDataDependentOutput(out)) &&
         failed(staticType(out))) {
+      // A shape computed from a small graph input (a window's size, a
+      // Range's limit) becomes static once that input is frozen.
+      SmallVector<std::string> params =
+          graphInputsFeeding(node, /*maxElements=*/64);
+      if (!params.empty())
+        error += "; it depends on graph input '" + params.front() +
+                 "' (freeze it with --input-value=" + params.front() + "=FILE)";
       error = describe() + ": " + error;
       return failure();
     }
@@ -946,6 +953,40 @@ void NodeContext::setResult(unsigned i, Value value) {
 LogicalResult NodeContext::fail(const llvm::Twine &msg) {
   graph.error = msg.str();
   return failure();
+}
+
+SmallVector<std::string>
+GraphImporter::graphInputsFeeding(const onnx::NodeProto &node,
+                                  int64_t maxElements) const {
+  llvm::StringMap<const onnx::NodeProto *> producer;
+  for (const auto &n : loaded.model.graph().node())
+    for (const auto &out : n.output())
+      producer[out] = &n;
+  llvm::StringSet<> seen;
+  SmallVector<std::string> work(node.input().begin(), node.input().end());
+  while (!work.empty()) {
+    std::string name = work.pop_back_val();
+    if (name.empty() || !seen.insert(name).second)
+      continue;
+    if (auto it = producer.find(name); it != producer.end())
+      for (const auto &in : it->second->input())
+        work.push_back(in);
+  }
+  SmallVector<std::string> names;
+  for (const auto &in : loaded.model.graph().input()) {
+    if (!seen.contains(in.name()) || initializers.count(in.name()) ||
+        !in.type().has_tensor_type() || !in.type().tensor_type().has_shape())
+      continue;
+    int64_t elements = 1;
+    for (const auto &d : in.type().tensor_type().shape().dim())
+      elements =
+          d.has_dim_value() && d.dim_value() >= 0 && elements <= maxElements
+              ? elements * d.dim_value()
+              : maxElements + 1;
+    if (elements <= maxElements)
+      names.push_back(in.name());
+  }
+  return names;
 }
 
 LogicalResult NodeContext::failNotConstant(ArrayRef<unsigned> inputs,
