@@ -36,27 +36,42 @@ void TensorStats::grow(double absValue) {
 }
 
 void TensorStats::add(const float *values, size_t n) {
-  uint64_t zeros = 0;
+  // Two passes that bin exactly as adding value by value would: the grid's
+  // top is a power of two (grow), so growing it once to this batch's
+  // largest |x| and binning every value into it equals binning into the
+  // finer grids on the way and merging their bins pairwise (halving by 2 is
+  // exact); and x / w equals x * (1 / w) for a power-of-two w.
+  float lo = 0, hi = 0, top = 0;
+  uint64_t finite = 0, zeros = 0;
   for (size_t i = 0; i < n; ++i) {
-    double x = values[i];
+    float x = values[i];
     if (!std::isfinite(x))
       continue;
-    if (count_ == 0)
-      min_ = max_ = x;
-    min_ = std::min(min_, x);
-    max_ = std::max(max_, x);
-    ++count_;
-    double a = std::fabs(x);
-    zeros_ += a == 0;
-    if (a == 0 && binWidth_ == 0) {
-      ++zeros; // no grid yet: binned once there is one
-      continue;
-    }
-    if (binWidth_ == 0 || a >= binWidth_ * kBins)
-      grow(a);
-    ++hist_[std::min<int64_t>(int64_t(a / binWidth_), kBins - 1)];
+    lo = finite ? std::min(lo, x) : x;
+    hi = finite ? std::max(hi, x) : x;
+    top = std::max(top, std::fabs(x));
+    zeros += x == 0;
+    ++finite;
   }
+  if (finite == 0)
+    return;
+  min_ = count_ ? std::min(min_, double(lo)) : double(lo);
+  max_ = count_ ? std::max(max_, double(hi)) : double(hi);
+  count_ += finite;
+  zeros_ += zeros;
   hist_[0] += zeros;
+  if (top == 0)
+    return; // all zeros: binned once there is a grid
+  if (binWidth_ == 0 || double(top) >= binWidth_ * kBins)
+    grow(top);
+  double inverse = 1.0 / binWidth_;
+  for (size_t i = 0; i < n; ++i) {
+    float x = values[i];
+    if (!std::isfinite(x) || x == 0)
+      continue;
+    ++hist_[std::min<int64_t>(int64_t(double(std::fabs(x)) * inverse),
+                              kBins - 1)];
+  }
 }
 
 double percentileThreshold(const TensorStats &stats, double percent) {

@@ -61,6 +61,31 @@ TEST(Calibration, HistogramGrowsWithoutLosingCounts) {
   EXPECT_EQ(s.histogram()[2], 1u);
 }
 
+// A batch is binned as its values added one by one would be (TensorStats::
+// add grows the grid to the batch's largest value first): the same
+// histogram, grid and range, over values spanning eight binades.
+TEST(Calibration, BatchBinsAsValueByValue) {
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<float> mantissa(-1.0f, 1.0f);
+  std::uniform_int_distribution<int> binade(-4, 4);
+  std::vector<float> v;
+  for (int i = 0; i < 20000; ++i)
+    v.push_back(std::ldexp(mantissa(rng), binade(rng)));
+  v[17] = 0.0f;
+  v[18] = NAN;
+  v[19] = 16.0f; // a power of two: the grid's top must exceed it
+  TensorStats batch, single;
+  batch.add(v.data(), v.size());
+  for (float x : v)
+    single.add(&x, 1);
+  EXPECT_EQ(batch.binWidth(), single.binWidth());
+  EXPECT_EQ(batch.histogram(), single.histogram());
+  EXPECT_EQ(batch.count(), single.count());
+  EXPECT_EQ(batch.zeros(), single.zeros());
+  EXPECT_EQ(batch.observed().min, single.observed().min);
+  EXPECT_EQ(batch.observed().max, single.observed().max);
+}
+
 TEST(Calibration, PercentileClipsARareOutlier) {
   TensorStats s;
   std::vector<float> v;
