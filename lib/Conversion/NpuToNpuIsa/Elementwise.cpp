@@ -14,6 +14,7 @@
 
 #include "llvm/ADT/TypeSwitch.h"
 
+#include <array>
 #include <cmath>
 #include <cstring>
 
@@ -174,17 +175,29 @@ std::optional<VecFunc> vecFuncOf(Operation *op) {
       .Default([](Operation *) { return std::nullopt; });
 }
 
+namespace {
+
+/// The per-tensor signed INT8 types of a binary op's operands and result;
+/// nullopt unless all three are.
+std::optional<std::array<quant::UniformQuantizedType, 3>>
+int8BinaryTypes(Operation *op) {
+  std::array<quant::UniformQuantizedType, 3> t = {
+      uniformOf(op->getOperand(0).getType()),
+      uniformOf(op->getOperand(1).getType()),
+      uniformOf(op->getResult(0).getType())};
+  for (quant::UniformQuantizedType q : t)
+    if (!q || !q.getStorageType().isSignlessInteger(8) || !q.isSigned())
+      return std::nullopt;
+  return t;
+}
+
+} // namespace
+
 std::optional<ptq::AddRescale> int8AddRescale(Operation *op) {
-  if (!isa<AddOp, SubOp>(op))
+  auto t = isa<AddOp, SubOp>(op) ? int8BinaryTypes(op) : std::nullopt;
+  if (!t)
     return std::nullopt;
-  auto lhs = uniformOf(op->getOperand(0).getType());
-  auto rhs = uniformOf(op->getOperand(1).getType());
-  auto out = uniformOf(op->getResult(0).getType());
-  auto isI8 = [](quant::UniformQuantizedType t) {
-    return t && t.getStorageType().isSignlessInteger(8) && t.isSigned();
-  };
-  if (!isI8(lhs) || !isI8(rhs) || !isI8(out))
-    return std::nullopt;
+  auto [lhs, rhs, out] = *t;
   std::optional<ptq::AddRescale> r =
       ptq::chooseAddRescale(lhs.getScale(), rhs.getScale(), out.getScale());
   if (r && isa<SubOp>(op))
@@ -193,16 +206,10 @@ std::optional<ptq::AddRescale> int8AddRescale(Operation *op) {
 }
 
 std::optional<ptq::MulRescale> int8MulRescale(Operation *op) {
-  if (!isa<MulOp>(op))
+  auto t = isa<MulOp>(op) ? int8BinaryTypes(op) : std::nullopt;
+  if (!t)
     return std::nullopt;
-  auto lhs = uniformOf(op->getOperand(0).getType());
-  auto rhs = uniformOf(op->getOperand(1).getType());
-  auto out = uniformOf(op->getResult(0).getType());
-  auto isI8 = [](quant::UniformQuantizedType t) {
-    return t && t.getStorageType().isSignlessInteger(8) && t.isSigned();
-  };
-  if (!isI8(lhs) || !isI8(rhs) || !isI8(out))
-    return std::nullopt;
+  auto [lhs, rhs, out] = *t;
   return ptq::chooseMulRescale(lhs.getScale(), lhs.getZeroPoint(),
                                rhs.getScale(), rhs.getZeroPoint(),
                                out.getScale());
@@ -714,8 +721,7 @@ struct ElementwiseModel
       reason = "an INT8 add or sub needs per-tensor INT8 operands and result "
                "whose input scales are at most 64 times the output's "
                "(ptq::chooseAddRescale)";
-    else if (isa<MulOp>(op) &&
-             llvm::any_of(op->getOperandTypes(), [](Type t) {
+    else if (isa<MulOp>(op) && llvm::any_of(op->getOperandTypes(), [](Type t) {
                return isa<quant::QuantizedType>(getElementTypeOrSelf(t));
              }))
       reason = "an INT8 mul needs per-tensor INT8 operands and result, "

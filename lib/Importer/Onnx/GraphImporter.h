@@ -105,11 +105,13 @@ private:
   NodePlacement placementOf(const onnx::NodeProto &node,
                             const std::string &label, bool host,
                             const std::string &why) const;
-  /// The graph inputs (not initializers) of at most `maxElements` static
-  /// elements whose values `node`'s inputs are computed from, in graph
-  /// order: the parameters --input-value can freeze.
-  llvm::SmallVector<std::string> graphInputsFeeding(const onnx::NodeProto &node,
-                                                    int64_t maxElements) const;
+  /// The graph inputs (not initializers) the `values` are computed from,
+  /// in graph order: what --input-value can freeze to make them constant.
+  /// With `maxElements`, only inputs of at most that many static elements
+  /// (parameters rather than data).
+  llvm::SmallVector<std::string>
+  graphInputsFeeding(llvm::ArrayRef<std::string> values,
+                     int64_t maxElements = INT64_MAX) const;
   void rollBack(mlir::Operation *last);
   /// Whether shape inference left `name` with a dimension it could not
   /// determine (a data-dependent output, or a shape it gave up on).

@@ -523,8 +523,9 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node) {
         failed(staticType(out))) {
       // A shape computed from a small graph input (a window's size, a
       // Range's limit) becomes static once that input is frozen.
+      SmallVector<std::string> inputs(node.input().begin(), node.input().end());
       SmallVector<std::string> params =
-          graphInputsFeeding(node, /*maxElements=*/64);
+          graphInputsFeeding(inputs, /*maxElements=*/64);
       if (!params.empty())
         error += "; it depends on graph input '" + params.front() +
                  "' (freeze it with --input-value=" + params.front() + "=FILE)";
@@ -956,14 +957,14 @@ LogicalResult NodeContext::fail(const llvm::Twine &msg) {
 }
 
 SmallVector<std::string>
-GraphImporter::graphInputsFeeding(const onnx::NodeProto &node,
+GraphImporter::graphInputsFeeding(ArrayRef<std::string> values,
                                   int64_t maxElements) const {
   llvm::StringMap<const onnx::NodeProto *> producer;
   for (const auto &n : loaded.model.graph().node())
     for (const auto &out : n.output())
       producer[out] = &n;
   llvm::StringSet<> seen;
-  SmallVector<std::string> work(node.input().begin(), node.input().end());
+  SmallVector<std::string> work(values.begin(), values.end());
   while (!work.empty()) {
     std::string name = work.pop_back_val();
     if (name.empty() || !seen.insert(name).second)
@@ -974,17 +975,21 @@ GraphImporter::graphInputsFeeding(const onnx::NodeProto &node,
   }
   SmallVector<std::string> names;
   for (const auto &in : loaded.model.graph().input()) {
-    if (!seen.contains(in.name()) || initializers.count(in.name()) ||
-        !in.type().has_tensor_type() || !in.type().tensor_type().has_shape())
+    if (!seen.contains(in.name()) || initializers.count(in.name()))
       continue;
-    int64_t elements = 1;
-    for (const auto &d : in.type().tensor_type().shape().dim())
-      elements =
-          d.has_dim_value() && d.dim_value() >= 0 && elements <= maxElements
-              ? elements * d.dim_value()
-              : maxElements + 1;
-    if (elements <= maxElements)
-      names.push_back(in.name());
+    if (maxElements != INT64_MAX) {
+      if (!in.type().has_tensor_type() || !in.type().tensor_type().has_shape())
+        continue;
+      int64_t elements = 1;
+      for (const auto &d : in.type().tensor_type().shape().dim())
+        elements =
+            d.has_dim_value() && d.dim_value() >= 0 && elements <= maxElements
+                ? elements * d.dim_value()
+                : maxElements + 1;
+      if (elements > maxElements)
+        continue;
+    }
+    names.push_back(in.name());
   }
   return names;
 }
@@ -992,27 +997,13 @@ GraphImporter::graphInputsFeeding(const onnx::NodeProto &node,
 LogicalResult NodeContext::failNotConstant(ArrayRef<unsigned> inputs,
                                            const llvm::Twine &what) {
   // The graph inputs the parameters are computed from, in graph order.
-  llvm::StringMap<const onnx::NodeProto *> producer;
-  for (const auto &n : graph.loaded.model.graph().node())
-    for (const auto &out : n.output())
-      producer[out] = &n;
-  llvm::StringSet<> seen;
-  SmallVector<std::string> work;
+  SmallVector<std::string> starts;
   for (unsigned i : inputs)
     if (hasInput(i))
-      work.push_back(node.input(i));
-  while (!work.empty()) {
-    std::string name = work.pop_back_val();
-    if (name.empty() || !seen.insert(name).second)
-      continue;
-    if (auto it = producer.find(name); it != producer.end())
-      for (const auto &in : it->second->input())
-        work.push_back(in);
-  }
+      starts.push_back(node.input(i));
   SmallVector<std::string> names;
-  for (const auto &in : graph.loaded.model.graph().input())
-    if (seen.contains(in.name()) && !graph.initializers.count(in.name()))
-      names.push_back("'" + in.name() + "'");
+  for (const std::string &in : graph.graphInputsFeeding(starts))
+    names.push_back("'" + in + "'");
   if (names.empty())
     return fail(what + " must be constant");
   bool one = names.size() == 1;
