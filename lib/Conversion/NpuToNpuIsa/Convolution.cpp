@@ -736,7 +736,8 @@ LogicalResult Codegen::emitConv(ConvOp op, int64_t layer) {
           op, op.getWeight(), {g.groups, taps, g.cin, g.cout},
           {g.cout * g.cin * taps, 1, taps, g.cin * taps}, layer)))
     return failure();
-  return emitMacConv(op, g, convWeights.lookup(op).offset, op.getBias(), layer);
+  return emitMacConv(op, ArrayRef(g), convWeights.lookup(op).offset,
+                     op.getBias(), layer);
 }
 
 ConvTiles chooseDepthwiseTiles(const rt::TargetDesc &target, const MacConv &g) {
@@ -1008,15 +1009,43 @@ LogicalResult Codegen::emitConvTranspose(ConvTransposeOp op, int64_t layer) {
           op, op.getWeight(), {groups, kh, kw, cin, cout},
           {cin * cout * taps, kw, 1, cout * taps, taps}, layer)))
     return failure();
+  int64_t wBase = convWeights.lookup(op).offset;
+  if (sharedSlabs(*passes))
+    return emitMacConv(op, *passes, wBase, op.getBias(), layer);
   for (const MacConv &g : *passes)
-    if (failed(emitMacConv(op, g, convWeights.lookup(op).offset, op.getBias(),
-                           layer)))
+    if (failed(emitMacConv(op, ArrayRef(g), wBase, op.getBias(), layer)))
       return failure();
   return success();
 }
 
-LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
+bool sharedSlabs(ArrayRef<MacConv> passes) {
+  const MacConv &a = passes.front();
+  return passes.size() > 1 && llvm::all_of(passes, [&](const MacConv &p) {
+           return std::tie(p.batch, p.groups, p.cin, p.cout, p.h, p.w, p.d,
+                           p.oh, p.ow, p.od, p.sh, p.sw, p.sd, p.originY,
+                           p.originX, p.originZ, p.spanY, p.spanX, p.spanZ,
+                           p.weightTaps, p.outH, p.outW, p.outD, p.outStepY,
+                           p.outStepX, p.inBytes, p.outBytes, p.paramBytes,
+                           p.epilogueTiles, p.epilogueBytes, p.quantizedOut,
+                           p.residual) ==
+                  std::tie(a.batch, a.groups, a.cin, a.cout, a.h, a.w, a.d,
+                           a.oh, a.ow, a.od, a.sh, a.sw, a.sd, a.originY,
+                           a.originX, a.originZ, a.spanY, a.spanX, a.spanZ,
+                           a.weightTaps, a.outH, a.outW, a.outD, a.outStepY,
+                           a.outStepX, a.inBytes, a.outBytes, a.paramBytes,
+                           a.epilogueTiles, a.epilogueBytes, a.quantizedOut,
+                           a.residual);
+         });
+}
+
+LogicalResult Codegen::emitMacConv(Operation *op, ArrayRef<MacConv> passes,
                                    int64_t wBase, Value bias, int64_t layer) {
+  // What the passes share (sharedSlabs); the INT8 parameter rows of every
+  // pass are kept at once.
+  MacConv g = passes.front();
+  int64_t nPasses = int64_t(passes.size());
+  if (g.inBytes == 1)
+    g.paramBytes *= nPasses;
   if (g.oh <= 0 || g.ow <= 0)
     return success();
   // A residual epilogue keeps the convolution's input-channel tile.
@@ -1068,6 +1097,7 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
 
   struct Tile {
     int64_t batch, grp, m0, mt, oz, oy0, oht, ox0, owt;
+    int64_t pass = 0;
   };
   // The tiles in loop order (ConvTiles::order): output-channel tiles
   // outermost (weights stay) or innermost (the input slab stays).
@@ -1088,9 +1118,10 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
           int64_t at = weightsStay ? inner : outer;
           int64_t oz = at / (g.oh * g.ow), oy0 = at / g.ow % g.oh;
           int64_t ox0 = at % g.ow;
-          tiles.push_back({bi, grp, m0, std::min(t.m, g.cout - m0), oz, oy0,
-                           std::min(t.oh, g.oh - oy0), ox0,
-                           std::min(t.ow, g.ow - ox0)});
+          for (int64_t pass = 0; pass < nPasses; ++pass)
+            tiles.push_back({bi, grp, m0, std::min(t.m, g.cout - m0), oz, oy0,
+                             std::min(t.oh, g.oh - oy0), ox0,
+                             std::min(t.ow, g.ow - ox0), pass});
         }
   int64_t cSteps = ceilDiv(g.cin, t.c);
   int64_t inC = g.groups * g.cin, outC = g.groups * g.cout;
@@ -1134,7 +1165,7 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
         ->chunks[(tile.grp * plan->nTiles + tile.m0 / t.m) * cSteps + ci];
   };
   auto chunkIssued = [&](const Tile &tile, int64_t ci) {
-    return llvm::any_of(g.taps, [&](const MacTap &tap) {
+    return llvm::any_of(passes[tile.pass].taps, [&](const MacTap &tap) {
       return stepOf(tile, ci, tap.weightTap).kind != SparseStep::Empty;
     });
   };
@@ -1148,7 +1179,7 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
       if (!plan)
         continue;
       int64_t ct = std::min(t.c, g.cin - ci * t.c);
-      for (const MacTap &tap : g.taps) {
+      for (const MacTap &tap : passes[tiles[j].pass].taps) {
         SparseStep st = stepOf(tiles[j], ci, tap.weightTap);
         skipped += ceilDiv(ct, blocks->R) * ceilDiv(tiles[j].mt, blocks->C) -
                    (st.kind == SparseStep::Empty ? 0 : st.blocks);
@@ -1197,8 +1228,11 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
     int64_t iws = inputExtent(tile.owt, g.sw, g.spanX);
     // The tile's box in the output: [pixel][m] <-> NCHW, x innermost in
     // DRAM (the store's, and a residual's load).
-    int64_t oy = tile.oy0 * g.outStepY + g.outOffY;
-    int64_t ox = tile.ox0 * g.outStepX + g.outOffX;
+    // This tile's pass: its taps, output phase and parameter rows.
+    const MacConv &gp = passes[tile.pass];
+    int64_t oy = tile.oy0 * g.outStepY + gp.outOffY;
+    int64_t ox = tile.ox0 * g.outStepX + gp.outOffX;
+    int64_t passParams = gp.tableOffset - passes.front().tableOffset;
     int64_t outOffset =
         (((tile.batch * outC + tile.grp * g.cout + tile.m0) * g.outD +
           tile.oz) *
@@ -1262,7 +1296,7 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
         // DMA when every tap is dense, else per tap (dense, its sparse
         // image at the same place, or nothing).
         int64_t wOffset = (tile.grp * taps * g.cin + c0) * g.cout + tile.m0;
-        bool allDense = llvm::all_of(g.taps, [&](const MacTap &tap) {
+        bool allDense = llvm::all_of(gp.taps, [&](const MacTap &tap) {
           return stepOf(tile, ci, tap.weightTap).kind == SparseStep::Dense;
         });
         // Compressed: the same boxes, each expanded from its image.
@@ -1278,7 +1312,7 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
               {eb, eb * g.cout, eb * g.cin * g.cout, 0},
               {eb, eb * tile.mt, eb * ct * tile.mt, 0}, layer));
         } else {
-          for (const MacTap &tap : g.taps) {
+          for (const MacTap &tap : gp.taps) {
             SparseStep st = stepOf(tile, ci, tap.weightTap);
             int64_t sram = wBuf + eb * tap.weightTap * ct * tile.mt;
             if (st.kind == SparseStep::Dense && compressed) {
@@ -1308,8 +1342,8 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
       if (s == 0 && int8) {
         lastLoad = emitDma<npuisa::DmaLoadOp>(
             loc, biasBuf, tableOf(op, "requant").offset + g.tableOffset, 4,
-            {(int8Out ? 3 : 2) * outC, 1, 1, 1}, {4, 0, 0, 0}, {4, 0, 0, 0},
-            layer);
+            {(int8Out ? 3 : 2) * outC * nPasses, 1, 1, 1}, {4, 0, 0, 0},
+            {4, 0, 0, 0}, layer);
         lastLoad = loadOnceOperands(loc, Value(), biasBuf, outC, constsBuf,
                                     layer, lastLoad);
       } else if (s == 0) {
@@ -1328,7 +1362,7 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
       // One matmul per tap (with weights); the clearing step has one, over
       // the empty mask.
       SmallVector<const MacTap *> issued;
-      for (const MacTap &tap : g.taps)
+      for (const MacTap &tap : gp.taps)
         if (clear ? issued.empty()
                   : stepOf(tile, ci, tap.weightTap).kind != SparseStep::Empty)
           issued.push_back(&tap);
@@ -1369,9 +1403,9 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
     SmallVector<Operation *> program;
     if (int8 && !int8Out) {
       // Accumulator -> FP32, then x scale[c] + bias[c].
-      program =
-          emitScaledReadout(loc, outBuf(j), dims, st, biasBuf + 4 * channel,
-                            biasBuf + 4 * (outC + channel), layer);
+      program = emitScaledReadout(
+          loc, outBuf(j), dims, st, biasBuf + passParams + 4 * channel,
+          biasBuf + passParams + 4 * (outC + channel), layer);
     } else {
       SmallVector<NamedAttribute> attrs = {
           b.getNamedAttr("src0", i64(0)),
@@ -1380,7 +1414,8 @@ LogicalResult Codegen::emitMacConv(Operation *op, const MacConv &g,
       if (int8) {
         // Accumulator -> INT8: (acc + bias) * multiplier >> shift + zp_out,
         // saturated (the ReLU absorbed by npu-quantize is this saturation).
-        attrs.push_back(b.getNamedAttr("src1", i64(biasBuf + 12 * channel)));
+        attrs.push_back(
+            b.getNamedAttr("src1", i64(biasBuf + passParams + 12 * channel)));
         auto rq = npuisa::VecRequantOp::create(b, loc, TypeRange{},
                                                ValueRange{}, attrs);
         rq.setChannelAxisAttr(i64(0));

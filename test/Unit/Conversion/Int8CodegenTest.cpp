@@ -399,73 +399,82 @@ void runInt8Matmul(bool pruned) {
 
 TEST(Int8Codegen, TransposedConvPhasesWithFloatResult) {
   // Stride 2, 3x3 kernel, pad 1, output padding 1: four output phases with
-  // 1, 2, 2 and 4 taps, each with its own zero-point correction.
-  const int64_t C = 20, H = 9, W = 11, M = 6, K = 3, S = 2, P = 1;
-  const int64_t OH = S * (H - 1) + K - 2 * P + 1,
-                OW = S * (W - 1) + K - 2 * P + 1;
-  const double sIn = 0.125;
-  const int zp = -9;
-  std::mt19937 rng(9);
-  std::uniform_int_distribution<int> code(-128, 127), wcode(-127, 127);
-  std::vector<int> xq(C * H * W);
-  std::vector<int8_t> wq(C * M * K * K);
-  std::vector<float> bias(M);
-  std::vector<double> ws(M);
-  for (int &v : xq)
-    v = code(rng);
-  for (int8_t &v : wq)
-    v = int8_t(wcode(rng));
-  for (int64_t m = 0; m < M; ++m) {
-    bias[m] = 0.25f * float(m) - 0.5f;
-    ws[m] = 0.003 * double(m + 1);
-  }
-  std::string xF = shape({1, C, H, W}, "f32"),
-              xQ = shape({1, C, H, W}, i8Type(sIn, zp));
-  std::string wT = shape({C, M, K, K}, weightType(ws, 1));
-  std::string yT = shape({1, M, OH, OW}, "f32");
-  std::ostringstream src;
-  src << "func.func @main(%x: " << xF << " {npu.name = \"x\"}) -> (" << yT
-      << " {npu.name = \"y\"}) {\n"
-      << "  %q = npu.quantize %x : " << xF << " -> " << xQ << "\n"
-      << "  %w = npu.constant " << dense(wq) << " : "
-      << shape({C, M, K, K}, "i8") << " -> " << wT << "\n"
-      << "  %b = npu.constant " << dense(bias) << " : " << shape({M}, "f32")
-      << "\n"
-      << "  %y = npu.conv_transpose %q, %w, %b {dilations = array<i64: 1, 1>, "
-         "group = 1 : i64, output_padding = array<i64: 1, 1>, pads = "
-         "array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>} : ("
-      << xQ << ", " << wT << ", " << shape({M}, "f32") << ") -> " << yT
-      << "\n  return %y : " << yT << "\n}\n";
-  std::vector<float> x(xq.size());
-  for (size_t i = 0; i < x.size(); ++i)
-    x[i] = float(sIn * (xq[i] - zp));
-  std::vector<float> y = compileAndRun(src.str(), x);
-  ASSERT_EQ(y.size(), size_t(M * OH * OW));
-  for (int64_t m = 0; m < M; ++m)
-    for (int64_t oy = 0; oy < OH; ++oy)
-      for (int64_t ox = 0; ox < OW; ++ox) {
-        // The output's phase taps; inputs past the edge read the zero point.
-        int64_t raw = 0, wsum = 0;
-        for (int64_t ky = 0; ky < K; ++ky)
-          for (int64_t kx = 0; kx < K; ++kx) {
-            int64_t vy = oy + P - ky, vx = ox + P - kx;
-            if (vy % S || vx % S)
-              continue;
-            int64_t iy = vy / S, ix = vx / S;
-            for (int64_t c = 0; c < C; ++c) {
-              bool inside = vy >= 0 && vx >= 0 && iy < H && ix < W;
-              int64_t xv = inside ? xq[(c * H + iy) * W + ix] : zp;
-              int64_t wv = wq[((c * M + m) * K + ky) * K + kx];
-              raw += xv * wv;
-              wsum += wv;
+  // 1, 2, 2 and 4 taps, each with its own zero-point correction, lowered as
+  // four passes. Then a 2x2 kernel, stride 2 (PaddleOCR det's up-sampling):
+  // four one-tap phases reading the same slabs, lowered as one tile loop
+  // (sharedSlabs) that keeps every phase's parameter rows.
+  for (auto [K, P, outPad] : {std::tuple<int64_t, int64_t, int64_t>{3, 1, 1},
+                              std::tuple<int64_t, int64_t, int64_t>{2, 0, 0}}) {
+    const int64_t C = 20, H = 9, W = 11, M = 6, S = 2;
+    const int64_t OH = S * (H - 1) + K - 2 * P + outPad,
+                  OW = S * (W - 1) + K - 2 * P + outPad;
+    const double sIn = 0.125;
+    const int zp = -9;
+    std::mt19937 rng(9);
+    std::uniform_int_distribution<int> code(-128, 127), wcode(-127, 127);
+    std::vector<int> xq(C * H * W);
+    std::vector<int8_t> wq(C * M * K * K);
+    std::vector<float> bias(M);
+    std::vector<double> ws(M);
+    for (int &v : xq)
+      v = code(rng);
+    for (int8_t &v : wq)
+      v = int8_t(wcode(rng));
+    for (int64_t m = 0; m < M; ++m) {
+      bias[m] = 0.25f * float(m) - 0.5f;
+      ws[m] = 0.003 * double(m + 1);
+    }
+    std::string xF = shape({1, C, H, W}, "f32"),
+                xQ = shape({1, C, H, W}, i8Type(sIn, zp));
+    std::string wT = shape({C, M, K, K}, weightType(ws, 1));
+    std::string yT = shape({1, M, OH, OW}, "f32");
+    std::ostringstream src;
+    src << "func.func @main(%x: " << xF << " {npu.name = \"x\"}) -> (" << yT
+        << " {npu.name = \"y\"}) {\n"
+        << "  %q = npu.quantize %x : " << xF << " -> " << xQ << "\n"
+        << "  %w = npu.constant " << dense(wq) << " : "
+        << shape({C, M, K, K}, "i8") << " -> " << wT << "\n"
+        << "  %b = npu.constant " << dense(bias) << " : " << shape({M}, "f32")
+        << "\n"
+        << "  %y = npu.conv_transpose %q, %w, %b {dilations = array<i64: 1, "
+           "1>, "
+           "group = 1 : i64, output_padding = array<i64: "
+        << outPad << ", " << outPad << ">, pads = array<i64: " << P << ", " << P
+        << ", " << P << ", " << P << ">, strides = array<i64: 2, 2>} : (" << xQ
+        << ", " << wT << ", " << shape({M}, "f32") << ") -> " << yT
+        << "\n  return %y : " << yT << "\n}\n";
+    std::vector<float> x(xq.size());
+    for (size_t i = 0; i < x.size(); ++i)
+      x[i] = float(sIn * (xq[i] - zp));
+    std::vector<float> y = compileAndRun(src.str(), x);
+    ASSERT_EQ(y.size(), size_t(M * OH * OW));
+    for (int64_t m = 0; m < M; ++m)
+      for (int64_t oy = 0; oy < OH; ++oy)
+        for (int64_t ox = 0; ox < OW; ++ox) {
+          // The output's phase taps; inputs past the edge read the zero point.
+          int64_t raw = 0, wsum = 0;
+          for (int64_t ky = 0; ky < K; ++ky)
+            for (int64_t kx = 0; kx < K; ++kx) {
+              int64_t vy = oy + P - ky, vx = ox + P - kx;
+              if (vy % S || vx % S)
+                continue;
+              int64_t iy = vy / S, ix = vx / S;
+              for (int64_t c = 0; c < C; ++c) {
+                bool inside = vy >= 0 && vx >= 0 && iy < H && ix < W;
+                int64_t xv = inside ? xq[(c * H + iy) * W + ix] : zp;
+                int64_t wv = wq[((c * M + m) * K + ky) * K + kx];
+                raw += xv * wv;
+                wsum += wv;
+              }
             }
-          }
-        double scale = sIn * ws[m];
-        float want = float(raw) * float(scale);
-        want = want + float(double(bias[m]) - scale * zp * double(wsum));
-        ASSERT_EQ(y[(m * OH + oy) * OW + ox], want)
-            << "channel " << m << " at (" << oy << ", " << ox << ")";
-      }
+          double scale = sIn * ws[m];
+          float want = float(raw) * float(scale);
+          want = want + float(double(bias[m]) - scale * zp * double(wsum));
+          ASSERT_EQ(y[(m * OH + oy) * OW + ox], want)
+              << "kernel " << K << ", channel " << m << " at (" << oy << ", "
+              << ox << ")";
+        }
+  }
 }
 
 TEST(Int8Codegen, FloatConvEpilogueEndsInQuantize) {
@@ -811,9 +820,9 @@ int64_t hostMul(int q1, int zp1, int q2, int zp2, int zpo,
                 const ptq::MulRescale &r) {
   int64_t acc = int64_t(r.multiplier) * (q1 - zp1) * (q2 - zp2);
   int64_t mag = acc < 0 ? -acc : acc;
-  int64_t rounded =
-      r.shift > 0 ? (mag + (int64_t(1) << (r.shift - 1))) >> r.shift
-                  : mag << -r.shift;
+  int64_t rounded = r.shift > 0
+                        ? (mag + (int64_t(1) << (r.shift - 1))) >> r.shift
+                        : mag << -r.shift;
   return std::clamp<int64_t>(zpo + (acc < 0 ? -rounded : rounded), -128, 127);
 }
 
@@ -825,7 +834,8 @@ TEST(Int8Codegen, MulRescaleBitExact) {
   // 1092.3 is not), m = 546; then hostMul for every pair of codes.
   const double s1 = 0.05, s2 = 0.02, so = 0.06;
   const int zp1 = 3, zp2 = -7, zpo = -10;
-  std::optional<ptq::MulRescale> r = ptq::chooseMulRescale(s1, zp1, s2, zp2, so);
+  std::optional<ptq::MulRescale> r =
+      ptq::chooseMulRescale(s1, zp1, s2, zp2, so);
   ASSERT_TRUE(r);
   EXPECT_EQ(r->multiplier, 546);
   EXPECT_EQ(r->shift, 15);
@@ -850,7 +860,8 @@ TEST(Int8Codegen, MulAgreesWithTfliteWithinOneCode) {
   // 31-bit multiplier, at most one code apart.
   const double s1 = 8.5969 / 255, s2 = 0.28375 / 255, so = 1.8577 / 255;
   const int zp1 = -128, zp2 = -128, zpo = -128;
-  std::optional<ptq::MulRescale> r = ptq::chooseMulRescale(s1, zp1, s2, zp2, so);
+  std::optional<ptq::MulRescale> r =
+      ptq::chooseMulRescale(s1, zp1, s2, zp2, so);
   ASSERT_TRUE(r);
   EXPECT_EQ(r->multiplier, 169);
   EXPECT_EQ(r->shift, 15);
@@ -909,7 +920,8 @@ void runInt8MulBroadcast(bool constantGate) {
     inputs.push_back(g);
   std::vector<float> y = compileAndRun(src.str(), inputs);
   ASSERT_EQ(y.size(), x.size());
-  std::optional<ptq::MulRescale> r = ptq::chooseMulRescale(s1, zp1, s2, zp2, so);
+  std::optional<ptq::MulRescale> r =
+      ptq::chooseMulRescale(s1, zp1, s2, zp2, so);
   ASSERT_TRUE(r);
   for (int64_t ch = 0; ch < c; ++ch)
     for (int64_t i = 0; i < h * w; ++i) {

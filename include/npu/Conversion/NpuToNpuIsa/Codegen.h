@@ -505,6 +505,12 @@ bool convGeometry(ConvOp op, MacConv &g);
 /// MAC array (onVectorUnit, forMacArray).
 bool isDepthwise(const MacConv &g);
 
+/// Whether a transposed convolution's `passes` read the same input slabs
+/// (same geometry, windows and channels; they differ in their taps, output
+/// phase and parameter rows), as the phases of a kernel-equals-stride one
+/// do: then they run as one tile loop (Codegen::emitMacConv).
+bool sharedSlabs(ArrayRef<MacConv> passes);
+
 /// The fewest channels per block for which an INT8 depthwise convolution
 /// runs on the MAC array (npu-quantize quantizes depthwise convolutions
 /// whose channel count is a multiple of it). A compiler choice: the array
@@ -1075,9 +1081,12 @@ public:
   Operation *loadEpilogueOperands(Value convResult, int64_t consts,
                                   int64_t layer, Operation *last);
   /// Emits one convolution pass (its own op barrier at the end); the bias,
-  /// if any, is added on the way out of the accumulator.
-  LogicalResult emitMacConv(Operation *op, const MacConv &g, int64_t wBase,
-                            Value bias, int64_t layer);
+  /// if any, is added on the way out of the accumulator. Several `passes`
+  /// (a transposed convolution's output phases, sharedSlabs) run in one
+  /// tile loop, each tile's phases innermost, so that they read the input
+  /// slab and the weight chunk (every tap) the first phase loaded.
+  LogicalResult emitMacConv(Operation *op, ArrayRef<MacConv> passes,
+                            int64_t wBase, Value bias, int64_t layer);
   /// Rearranges run-time weights into the MAC array's order with a DMA
   /// pass: `shape` is the target order [g][KH][KW][C/g][M/g], `srcStrides`
   /// the source's element strides along it.
