@@ -12,13 +12,16 @@
 // The same library is a pass plugin: `npu-ext-form-relu6` rewrites
 // npu.clamp(0, 6) into npu_ext.relu6 and is added at the pipeline's
 // `after-optimization` extension point, so ONNX Clip(0, 6) nodes compile
-// through the plugin's op.
+// through the plugin's op. And it imports ONNX nodes of its own domain:
+// `com.example.Relu6` becomes npu_ext.relu6 at import
+// (npu::registerCustomOpImporter), with --load-dialect-plugin alone.
 //
 //===----------------------------------------------------------------------===//
 
 #include "npu/Conversion/NpuToNpuIsa/Codegen.h"
 #include "npu/Dialect/Npu/IR/NpuBackendInterface.h"
 #include "npu/Dialect/Npu/IR/NpuOps.h"
+#include "npu/Importer/Onnx/OnnxImporter.h"
 #include "npu/Pipelines/Pipelines.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -127,6 +130,22 @@ mlirGetDialectPluginInfo() {
             registry->addExtension(+[](MLIRContext *context, ExtDialect *) {
               Relu6Op::attachInterface<Relu6BackendModel>(*context);
             });
+            // ONNX nodes of the plugin's domain: com.example.Relu6(x).
+            npu::registerCustomOpImporter(
+                "com.example", "Relu6",
+                [](OpBuilder &b, Location loc, ValueRange inputs,
+                   TypeRange results, DictionaryAttr,
+                   std::string &error) -> FailureOr<SmallVector<Value>> {
+                  if (inputs.size() != 1 || !inputs[0] || results.size() != 1 ||
+                      inputs[0].getType() != results[0]) {
+                    error = "com.example.Relu6 takes one tensor and returns "
+                            "one of its type";
+                    return failure();
+                  }
+                  b.getContext()->getOrLoadDialect<ExtDialect>();
+                  return SmallVector<Value>{
+                      b.create<Relu6Op>(loc, inputs[0])->getResult(0)};
+                });
           }};
 }
 

@@ -112,6 +112,10 @@ private:
   llvm::SmallVector<std::string>
   graphInputsFeeding(llvm::ArrayRef<std::string> values,
                      int64_t maxElements = INT64_MAX) const;
+  /// `node`'s attributes as MLIR attributes (CustomOpImporter's kinds);
+  /// null, with the attribute's name in `bad`, for a kind it has none for.
+  mlir::DictionaryAttr attributesOf(const onnx::NodeProto &node,
+                                    std::string &bad);
   void rollBack(mlir::Operation *last);
   /// Whether shape inference left `name` with a dimension it could not
   /// determine (a data-dependent output, or a shape it gave up on).

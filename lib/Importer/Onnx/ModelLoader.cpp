@@ -1049,7 +1049,9 @@ static LogicalResult scanUnsupported(const LoadedModel &loaded,
   unsigned count = 0;
   for (const auto &node : loaded.model.graph().node()) {
     bool defaultDomain = isDefaultDomain(node);
-    if (defaultDomain && isSupported(node.op_type()))
+    if (defaultDomain
+            ? isSupported(node.op_type())
+            : bool(lookupCustomOpImporter(node.domain(), node.op_type())))
       continue;
     std::string what =
         defaultDomain ? node.op_type() : node.domain() + "." + node.op_type();

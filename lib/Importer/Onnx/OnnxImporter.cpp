@@ -17,6 +17,8 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
 
+#include <functional>
+
 using namespace mlir;
 using namespace npu;
 using namespace npu::onnx_import;
@@ -211,11 +213,14 @@ npu::checkOnnxModel(llvm::StringRef path, MLIRContext &context,
     bool defaultDomain = isDefaultDomain(n);
     c.opType = defaultDomain ? n.op_type() : n.domain() + "." + n.op_type();
     c.opset = opsets.lookup(defaultDomain ? "" : n.domain());
-    bool npu = defaultDomain && lookupOpImporter(n.op_type());
+    bool npu = defaultDomain
+                   ? bool(lookupOpImporter(n.op_type()))
+                   : bool(lookupCustomOpImporter(n.domain(), n.op_type()));
     bool cpu = defaultDomain && rt::lookupHostKernel(n.op_type());
-    if (!defaultDomain) {
+    if (!defaultDomain && !npu) {
       c.device = NodeCheck::Device::Unsupported;
-      c.reason = "custom domain '" + n.domain() + "'";
+      c.reason = "custom domain '" + n.domain() +
+                 "' with no importer (a dialect plugin can register one)";
     } else if (npu || cpu) {
       c.device = npu ? NodeCheck::Device::Npu : NodeCheck::Device::Cpu;
       if (!npu)
@@ -543,7 +548,41 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node) {
     }
   // Placement: the NPU when its lowering succeeds and the target's backend
   // takes every op of it; the host CPU otherwise (docs/heterogeneous.md).
-  OpImporterFn fn = lookupOpImporter(node.op_type());
+  std::function<LogicalResult(NodeContext &)> fn;
+  bool custom = !isDefaultDomain(node);
+  if (!custom)
+    fn = lookupOpImporter(node.op_type());
+  else if (const CustomOpImporter *plugin =
+               lookupCustomOpImporter(node.domain(), node.op_type()))
+    fn = [&, plugin](NodeContext &ctx) -> LogicalResult {
+      SmallVector<Value> inputs;
+      for (int i = 0; i < node.input_size(); ++i)
+        inputs.push_back(ctx.hasInput(i) ? ctx.input(i) : Value());
+      SmallVector<Type> results;
+      for (int i = 0; i < node.output_size(); ++i)
+        results.push_back(ctx.resultType(i));
+      std::string bad, problem;
+      DictionaryAttr attributes = attributesOf(node, bad);
+      if (!attributes)
+        return ctx.fail("attribute '" + bad +
+                        "' is a tensor or graph, which plugin importers do "
+                        "not take");
+      FailureOr<SmallVector<Value>> values =
+          (*plugin)(ctx.b, ctx.loc, inputs, results, attributes, problem);
+      if (failed(values))
+        return ctx.fail(problem.empty() ? "the plugin's importer failed"
+                                        : problem);
+      if (values->size() != results.size())
+        return ctx.fail("the plugin's importer made " + Twine(values->size()) +
+                        " values for " + Twine(results.size()) + " outputs");
+      for (auto [i, v] : llvm::enumerate(*values)) {
+        if (!v || v.getType() != results[i])
+          return ctx.fail("the plugin's importer made output " + Twine(i) +
+                          " of another type than the node's");
+        ctx.setResult(i, v);
+      }
+      return success();
+    };
   bool forced = options.execOnCpu.contains(label) ||
                 options.execOnCpu.contains(node.name());
   // Operand sizes, for the cost model.
@@ -623,6 +662,10 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node) {
     rollBack(last);
     error.clear();
   }
+  if (custom) { // ops of a custom domain have no host kernels
+    error = describe() + ": " + why;
+    return failure();
+  }
   if (failed(importOnHost(node, why))) {
     error = describe() + ": " + error;
     return failure();
@@ -634,7 +677,10 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node) {
 NodePlacement GraphImporter::placementOf(const onnx::NodeProto &node,
                                          const std::string &label, bool host,
                                          const std::string &why) const {
-  NodePlacement p{label, node.op_type(), host, why};
+  NodePlacement p{label,
+                  isDefaultDomain(node) ? node.op_type()
+                                        : node.domain() + "." + node.op_type(),
+                  host, why};
   p.sinceVersion = schemaSinceVersion(node, loaded.opset);
   for (const std::string &in : node.input()) {
     int32_t dtype = 0;
@@ -669,16 +715,8 @@ void GraphImporter::rollBack(Operation *last) {
     values.erase(name);
 }
 
-LogicalResult GraphImporter::importOnHost(const onnx::NodeProto &node,
-                                          const std::string &why) {
-  auto refuse = [&](const Twine &msg) {
-    error = why + "; the host CPU cannot run it either: " + msg.str();
-    return failure();
-  };
-  const rt::HostKernel *kernel = rt::lookupHostKernel(node.op_type());
-  if (!kernel)
-    return refuse("it has no host kernel");
-  // Attributes, as host kernels take them.
+DictionaryAttr GraphImporter::attributesOf(const onnx::NodeProto &node,
+                                           std::string &bad) {
   SmallVector<NamedAttribute> attrs;
   for (const auto &a : node.attribute()) {
     Attribute value;
@@ -701,12 +739,30 @@ LogicalResult GraphImporter::importOnHost(const onnx::NodeProto &node,
           SmallVector<float>(a.floats().begin(), a.floats().end()));
       break;
     default:
-      return refuse("attribute '" + a.name() +
-                    "' is a tensor, graph or list kind host kernels do not "
-                    "take");
+      bad = a.name();
+      return nullptr;
     }
     attrs.push_back(builder.getNamedAttr(a.name(), value));
   }
+  return builder.getDictionaryAttr(attrs);
+}
+
+LogicalResult GraphImporter::importOnHost(const onnx::NodeProto &node,
+                                          const std::string &why) {
+  auto refuse = [&](const Twine &msg) {
+    error = why + "; the host CPU cannot run it either: " + msg.str();
+    return failure();
+  };
+  const rt::HostKernel *kernel = rt::lookupHostKernel(node.op_type());
+  if (!kernel)
+    return refuse("it has no host kernel");
+  // Attributes, as host kernels take them.
+  std::string badAttribute;
+  DictionaryAttr attrs = attributesOf(node, badAttribute);
+  if (!attrs)
+    return refuse("attribute '" + badAttribute +
+                  "' is a tensor, graph or list kind host kernels do not "
+                  "take");
   SmallVector<Value> inputs;
   SmallVector<bool> present;
   for (const std::string &in : node.input()) {
@@ -750,7 +806,7 @@ LogicalResult GraphImporter::importOnHost(const onnx::NodeProto &node,
                     StringAttr::get(&context, node.op_type()));
   auto host = HostOp::create(
       builder, loc, results, builder.getStringAttr(node.op_type()),
-      builder.getI64IntegerAttr(loaded.opset), builder.getDictionaryAttr(attrs),
+      builder.getI64IntegerAttr(loaded.opset), attrs,
       builder.getDenseBoolArrayAttr(present), builder.getStringAttr(why),
       /*dynamic_shapes=*/nullptr, inputs);
   std::string problem;

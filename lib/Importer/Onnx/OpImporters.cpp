@@ -1442,6 +1442,29 @@ static const llvm::StringMap<OpImporterFn> &opImporters() {
   return table;
 }
 
+namespace {
+/// Plugins' importers by "domain\0opType".
+llvm::StringMap<npu::CustomOpImporter> &customOpImporters() {
+  static llvm::StringMap<npu::CustomOpImporter> table;
+  return table;
+}
+std::string customKey(llvm::StringRef domain, llvm::StringRef opType) {
+  return (domain + llvm::Twine('\0') + opType).str();
+}
+} // namespace
+
+void npu::registerCustomOpImporter(llvm::StringRef domain,
+                                   llvm::StringRef opType,
+                                   CustomOpImporter importer) {
+  customOpImporters()[customKey(domain, opType)] = std::move(importer);
+}
+
+const npu::CustomOpImporter *
+npu::lookupCustomOpImporter(llvm::StringRef domain, llvm::StringRef opType) {
+  auto it = customOpImporters().find(customKey(domain, opType));
+  return it == customOpImporters().end() ? nullptr : &it->second;
+}
+
 OpImporterFn npu::onnx_import::lookupOpImporter(llvm::StringRef opType) {
   auto it = opImporters().find(opType);
   return it == opImporters().end() ? nullptr : it->second;

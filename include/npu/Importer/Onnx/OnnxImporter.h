@@ -8,6 +8,7 @@
 #ifndef NPU_IMPORTER_ONNX_ONNXIMPORTER_H
 #define NPU_IMPORTER_ONNX_ONNXIMPORTER_H
 
+#include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/OwningOpRef.h"
@@ -19,6 +20,7 @@
 #include "llvm/ADT/StringRef.h"
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -65,6 +67,7 @@ struct OnnxImportOptions {
 
 /// Where the importer placed one ONNX node and why (`--placement-report`).
 struct NodePlacement {
+  /// The node's name; its op type ("domain.Type" for a custom domain).
   std::string node, opType;
   bool host = false;
   std::string reason; ///< Empty for NPU nodes.
@@ -100,6 +103,32 @@ struct OpSupport {
 };
 /// Every op type with an NPU lowering or a host kernel, sorted by name.
 std::vector<OpSupport> supportedOnnxOps();
+
+/// A plugin's importer for ONNX nodes of a custom domain (an op ONNX does
+/// not define: the model must give its outputs' types, in value_info or as
+/// graph outputs, since shape inference has no schema for it). Called with
+/// the builder at the node's place, the node's location, its inputs (an
+/// absent optional input is a null Value), its outputs' static types, and
+/// its attributes (INT as i64, FLOAT as f32, STRING, INTS and FLOATS as
+/// dense arrays). Builds the ops that compute the outputs and returns them,
+/// one per output; or fails with one line in `error`. The ops must
+/// implement npu::BackendOpInterface (NpuBackendInterface.td) to compile;
+/// a custom node has no host-CPU fallback.
+using CustomOpImporter =
+    std::function<mlir::FailureOr<llvm::SmallVector<mlir::Value>>(
+        mlir::OpBuilder &builder, mlir::Location loc, mlir::ValueRange inputs,
+        mlir::TypeRange resultTypes, mlir::DictionaryAttr attributes,
+        std::string &error)>;
+
+/// Registers `importer` for nodes of op type `opType` in ONNX domain
+/// `domain` (not the default one), replacing an earlier registration. A
+/// dialect plugin calls it when it is loaded (docs/sdk.md).
+void registerCustomOpImporter(llvm::StringRef domain, llvm::StringRef opType,
+                              CustomOpImporter importer);
+
+/// The importer registered for (`domain`, `opType`), or null.
+const CustomOpImporter *lookupCustomOpImporter(llvm::StringRef domain,
+                                               llvm::StringRef opType);
 
 /// One ONNX node of the model file as `npu-compile --check` reports it.
 struct NodeCheck {
