@@ -1027,6 +1027,69 @@ static LogicalResult validateAttributes(const onnx::GraphProto &graph,
   return success();
 }
 
+/// Refuses convolutions whose ranks disagree before ONNX's shape inference
+/// sees them: without kernel_shape it takes the kernel from the weight's
+/// dimensions and indexes the dilations, strides and pads (sized by the
+/// input's rank) with it, out of bounds (a Conv of a rank-3 input and a
+/// rank-4 weight segfaulted in convPoolShapeInference; npu-onnx-fuzzer).
+/// Ranks known before inference are compared: graph inputs (bound),
+/// initializers, declared value_info, and the window attributes' lengths.
+static LogicalResult validateConvRanks(const onnx::GraphProto &graph,
+                                       std::string &error) {
+  StringMap<int64_t> ranks;
+  for (const auto &v : llvm::concat<const onnx::ValueInfoProto>(
+           graph.input(), graph.value_info()))
+    if (v.type().has_tensor_type() && v.type().tensor_type().has_shape())
+      ranks[v.name()] = v.type().tensor_type().shape().dim_size();
+  for (const auto &t : graph.initializer())
+    ranks[t.name()] = t.dims_size();
+  for (const auto &node : graph.node()) {
+    const std::string &op = node.op_type();
+    int w = op == "QLinearConv"                                            ? 3
+            : op == "Conv" || op == "ConvTranspose" || op == "ConvInteger" ? 1
+                                                                           : -1;
+    if (!isDefaultDomain(node) || w < 0 || node.input_size() <= w)
+      continue;
+    auto rankOf = [&](const std::string &name) -> int64_t {
+      auto it = ranks.find(name);
+      return it == ranks.end() ? -1 : it->second;
+    };
+    int64_t x = rankOf(node.input(0)), k = rankOf(node.input(w));
+    auto describe = [&] { return "node '" + node.name() + "' (" + op + "): "; };
+    if (k >= 0 && k < 3) {
+      error = describe() + "weight '" + node.input(w) + "' has rank " +
+              std::to_string(k) + "; it must have at least 3";
+      return failure();
+    }
+    if (x >= 0 && k >= 0 && x != k) {
+      error = describe() + "input '" + node.input(0) + "' has rank " +
+              std::to_string(x) + " but weight '" + node.input(w) +
+              "' has rank " + std::to_string(k);
+      return failure();
+    }
+    int64_t spatial = k >= 0 ? k - 2 : x >= 0 ? x - 2 : -1;
+    if (spatial < 0)
+      continue;
+    for (const auto &a : node.attribute()) {
+      int64_t want = a.name() == "pads" ? 2 * spatial
+                     : a.name() == "kernel_shape" || a.name() == "strides" ||
+                             a.name() == "dilations" ||
+                             a.name() == "output_padding"
+                         ? spatial
+                         : -1;
+      if (want >= 0 && a.type() == onnx::AttributeProto::INTS &&
+          a.ints_size() != want) {
+        error = describe() + "attribute '" + a.name() + "' has " +
+                std::to_string(a.ints_size()) + " values; " +
+                std::to_string(spatial) + " spatial dimensions need " +
+                std::to_string(want);
+        return failure();
+      }
+    }
+  }
+  return success();
+}
+
 /// Unrolls every `Loop` (ONNX Loop, opsets 1-16) that runs a known number of
 /// times: a constant trip count M (at most kMaxUnroll), a condition absent
 /// or constant true, and a body whose condition output is its condition
@@ -1322,6 +1385,7 @@ LogicalResult loadModel(StringRef path, const OnnxImportOptions &options,
       failed(hoistConstantNodes(graph, error)) ||
       failed(bindInputShapes(graph, options, error)) ||
       failed(bindInputValues(graph, options, out, error)) ||
+      failed(validateConvRanks(graph, error)) ||
       failed(inferShapes(out.model, error)) ||
       failed(checkInferredShapes(out, error)))
     return failure();
