@@ -5,10 +5,19 @@
 // the 64 KiB accumulator), INT8 and FP32, dense and with half the weight
 // blocks pruned. Counter "MAC/s" counts executed MACs.
 //
+// Host nanoseconds per element step (rt::instructionSteps) of one
+// instruction whose zero strides revisit the same few bytes, the shape a
+// hostile .npubin uses to ask for much work in few bytes: a DMA load, an
+// FP32 matmul, a vec.binary add and a max pool. Counter "ns_per_step"
+// (google-benchmark prints the inverted rate with an "s" suffix: read
+// "3.4s" as 3.4 ns); these figures size npu-run's default --max-steps
+// (README, rt::defaultStepBudget).
+//
 //===----------------------------------------------------------------------===//
 
 #include "npu/runtime/Descriptors.h"
 #include "npu/runtime/Emulator.h"
+#include "npu/runtime/Timing.h"
 
 #include <benchmark/benchmark.h>
 
@@ -80,6 +89,74 @@ void BM_MatmulFp32Dense(benchmark::State &s) { runMatmul(s, true, false); }
 BENCHMARK(BM_MatmulInt8Dense)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_MatmulInt8Sparse50)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_MatmulFp32Dense)->Unit(benchmark::kMillisecond);
+
+/// Runs the one-instruction program `b` and reports host ns per step.
+void runSteps(benchmark::State &state, ProgramBuilder &b) {
+  std::string error;
+  auto exe = Executable::load(b.finish(), nullptr, error);
+  if (!exe) {
+    state.SkipWithError(error.c_str());
+    return;
+  }
+  RunOptions options;
+  options.maxSteps = UINT64_MAX;
+  Emulator emu(*exe, options);
+  uint64_t steps = 0;
+  for (auto _ : state) {
+    if (!emu.run(error)) {
+      state.SkipWithError(error.c_str());
+      return;
+    }
+    steps += programSteps(*exe);
+  }
+  state.counters["steps"] = double(programSteps(*exe));
+  state.counters["ns_per_step"] =
+      benchmark::Counter(double(steps) * 1e-9, benchmark::Counter::kIsRate |
+                                                   benchmark::Counter::kInvert);
+}
+
+// 2^24 steps each.
+void BM_StepsDmaZeroStride(benchmark::State &state) {
+  ProgramBuilder b(*lookupTarget("npu-v1"));
+  b.setDramSize(64);
+  uint16_t d =
+      b.addDma(makeDmaDesc(4, {256, 256, 256, 1}, {0, 0, 0, 0}, {0, 0, 0, 0}));
+  b.emit(makeDmaLoad(d, 0, 0));
+  runSteps(state, b);
+}
+void BM_StepsMatmulZeroStride(benchmark::State &state) {
+  ProgramBuilder b(*lookupTarget("npu-v1"));
+  b.setDramSize(64);
+  uint16_t mm = b.addMatmul(makeMatmulDesc(256, 256, 256, 0, 0, 0));
+  b.emit(makeMatmul(mm, 0, 0, 0, /*fp32=*/true, false, false));
+  runSteps(state, b);
+}
+void BM_StepsVecBinaryZeroStride(benchmark::State &state) {
+  ProgramBuilder b(*lookupTarget("npu-v1"));
+  b.setDramSize(64);
+  uint16_t v = b.addVector(makeVectorDesc({256, 256, 256, 1},
+                                          bin::ElementType::F32, {0, 0, 0, 0},
+                                          bin::ElementType::F32, {0, 0, 0, 0},
+                                          bin::ElementType::F32, {0, 0, 0, 0}));
+  b.emit(makeVector(Opcode::VecBinary, v, vecfunc::VecBinary_Add, 0, 0, 0));
+  runSteps(state, b);
+}
+void BM_StepsVecPoolZeroStride(benchmark::State &state) {
+  ProgramBuilder b(*lookupTarget("npu-v1"));
+  b.setDramSize(64);
+  bin::VectorDesc d =
+      makeVectorDesc({256, 256, 16, 1}, bin::ElementType::F32, {0, 0, 0, 0},
+                     bin::ElementType::F32, {0, 0, 0, 0});
+  d.mutable_window()->Mutate(0, 4);
+  d.mutable_window()->Mutate(1, 4);
+  uint16_t v = b.addVector(d);
+  b.emit(makeVector(Opcode::VecPool, v, vecfunc::VecPool_Max, 0, 0, 0));
+  runSteps(state, b);
+}
+BENCHMARK(BM_StepsDmaZeroStride)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_StepsMatmulZeroStride)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_StepsVecBinaryZeroStride)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_StepsVecPoolZeroStride)->Unit(benchmark::kMillisecond);
 
 } // namespace
 

@@ -1973,10 +1973,18 @@ bool Emulator::run(std::string &error) {
     return false;
   // The work is known before the run (the program is straight-line): a
   // program asking for more than the budget stops here, not hours later.
-  if (uint64_t steps = programSteps(exe_); steps > options_.maxSteps) {
+  static_assert(kStepsPerInstruction == uint64_t(1) << 20 &&
+                    kMinStepBudget == uint64_t(1) << 28,
+                "the message below names them");
+  uint64_t budget =
+      options_.maxSteps ? options_.maxSteps : defaultStepBudget(exe_);
+  if (uint64_t steps = programSteps(exe_); steps > budget) {
     error = "the program takes " + std::to_string(steps) +
             " element steps, more than the budget of " +
-            std::to_string(options_.maxSteps) + " (--max-steps)";
+            std::to_string(budget) +
+            (options_.maxSteps ? " (--max-steps)"
+                               : " (2^20 per instruction, at least 2^28; "
+                                 "--max-steps=N sets another)");
     return false;
   }
   stats_ = RunStats();

@@ -83,7 +83,8 @@ bool validateTarget(const TargetDesc &t, std::string &why) {
     return why = "the name must not be empty", false;
   if (t.lutEntries != 256)
     return fail("lut_entries", "must be 256 (one entry per INT8 code)");
-  if (t.dramAddressBits > 40)
+  static_assert(kMaxDramAddressBits == 40, "the message below says 40");
+  if (t.dramAddressBits > kMaxDramAddressBits)
     return fail("dram_address_bits", "must be at most 40");
   if (t.dramBurstBytes > 4096 || (t.dramBurstBytes & (t.dramBurstBytes - 1)))
     return fail("dram_burst_bytes", "must be a power of two, at most 4096");

@@ -180,6 +180,14 @@ uint64_t programSteps(const Executable &exe) {
   return total;
 }
 
+uint64_t defaultStepBudget(const Executable &exe) {
+  // The count is capped at 2^40 (no file holds more) so the product stays
+  // below 2^60.
+  uint64_t n = exe.instructions().size();
+  return std::max(kMinStepBudget, std::min<uint64_t>(n, uint64_t(1) << 40) *
+                                      kStepsPerInstruction);
+}
+
 namespace {
 // Token channels of a queue's pops and pushes (see QueueScheduler::tokens_):
 // load pops next from compute (1) and pushes next to compute (0); compute

@@ -22,12 +22,16 @@
 
 #include "npu/runtime/HostKernels.h"
 #include "npu/runtime/Npy.h"
+#include "npu/runtime/Target.h"
 
 #include <google/protobuf/io/coded_stream.h>
 #include <onnx/checker.h>
 #include <onnx/shape_inference/implementation.h>
 
+#include <algorithm>
 #include <exception>
+#include <iterator>
+#include <optional>
 
 using namespace llvm;
 
@@ -120,6 +124,235 @@ static LogicalResult inferShapes(onnx::ModelProto &model, std::string &error) {
         model, onnx::OpSchemaRegistry::Instance(), options);
   } catch (const std::exception &e) {
     return error = "ONNX shape inference: " + oneLine(e.what()), failure();
+  }
+  return success();
+}
+
+/// No value of any program is larger than this many bytes (the widest
+/// target's DRAM).
+constexpr int64_t kMaxValueBytes = int64_t(1) << rt::kMaxDramAddressBits;
+
+namespace {
+/// Sums the magnitudes of the terms one ONNX inference function combines
+/// into a dimension, in 128 bits and saturated: while the sum stays within
+/// int64_t, no intermediate of that function can have wrapped (ONNX 1.12
+/// computes them in int64_t without checks: a Tile of repeats 2^62 on a
+/// dimension of 4 comes back as 0).
+class TermSum {
+public:
+  void add(int64_t v) { addMagnitude(magnitude(v)); }
+  void addProduct(ArrayRef<int64_t> factors) {
+    unsigned __int128 p = 1;
+    for (int64_t f : factors) {
+      p *= magnitude(f);
+      if (p > kLimit)
+        p = kLimit + 1; // saturate: stays above the limit
+    }
+    addMagnitude(p);
+  }
+  bool fits() const { return sum <= kLimit; }
+
+private:
+  static constexpr unsigned __int128 kLimit = INT64_MAX;
+  static unsigned __int128 magnitude(int64_t v) {
+    return v < 0 ? (unsigned __int128)(-(v + 1)) + 1 : v;
+  }
+  void addMagnitude(unsigned __int128 m) {
+    sum = std::min<unsigned __int128>(sum + m, kLimit + 1);
+  }
+  unsigned __int128 sum = 0;
+};
+} // namespace
+
+/// The dimensions of `name` if shape inference or the initializer's dims
+/// give every one of them.
+static std::optional<SmallVector<int64_t>>
+knownDims(const StringMap<const onnx::TypeProto *> &types,
+          const StringMap<const onnx::TensorProto *> &initializers,
+          const std::string &name) {
+  if (auto it = initializers.find(name); it != initializers.end())
+    return SmallVector<int64_t>(it->second->dims().begin(),
+                                it->second->dims().end());
+  auto it = types.find(name);
+  if (it == types.end() || !it->second->has_tensor_type() ||
+      !it->second->tensor_type().has_shape())
+    return std::nullopt;
+  SmallVector<int64_t> dims;
+  for (const auto &d : it->second->tensor_type().shape().dim()) {
+    if (!d.has_dim_value())
+      return std::nullopt;
+    dims.push_back(d.dim_value());
+  }
+  return dims;
+}
+
+/// Checks, node by node, what ONNX's shape inference read back: the terms
+/// of every inference function that multiplies or adds numbers from the
+/// file into a dimension (Tile's repeats, Pad's pads, the window attributes
+/// of convolutions and pooling, DepthToSpace's blocksize, Reshape's target)
+/// stay within int64_t, and every inferred value's element count and byte
+/// size, in overflow-checked arithmetic, within the widest target's DRAM.
+/// One error line names the node and the value; nothing downstream sees a
+/// shape that wrapped.
+static LogicalResult checkInferredShapes(const LoadedModel &loaded,
+                                         std::string &error) {
+  const onnx::GraphProto &graph = loaded.model.graph();
+  StringMap<const onnx::TypeProto *> types = collectValueTypes(graph);
+  StringMap<const onnx::TensorProto *> initializers;
+  for (const auto &t : graph.initializer())
+    initializers[t.name()] = &t;
+  auto constantInts = [&](const onnx::NodeProto &node,
+                          int i) -> std::optional<std::vector<int64_t>> {
+    if (node.input_size() <= i || node.input(i).empty())
+      return std::nullopt;
+    auto it = initializers.find(node.input(i));
+    HostTensor t;
+    if (it == initializers.end() ||
+        !readFoldableConstant(*it->second, loaded.modelDir, t) || t.isReal())
+      return std::nullopt;
+    return t.ints;
+  };
+  auto dimsOf = [&](const onnx::NodeProto &node, int i) {
+    return node.input_size() > i && !node.input(i).empty()
+               ? knownDims(types, initializers, node.input(i))
+               : std::nullopt;
+  };
+  // Unknown dimensions are left to the importer; the known ones must
+  // already fit, and negative ones are the importer's to explain.
+  auto checkSize = [&](const std::string &name, const std::string &prefix) {
+    auto it = types.find(name);
+    if (it == types.end() || !it->second->has_tensor_type() ||
+        !it->second->tensor_type().has_shape())
+      return success();
+    const auto &tensor = it->second->tensor_type();
+    SmallVector<int64_t> known;
+    std::string shape;
+    for (const auto &d : tensor.shape().dim()) {
+      shape += (shape.empty() ? "" : ",") +
+               (d.has_dim_value() ? std::to_string(d.dim_value()) : "?");
+      if (d.has_dim_value())
+        known.push_back(d.dim_value());
+    }
+    int64_t count = 0;
+    int64_t eb = std::max<int64_t>(1, elementByteSize(tensor.elem_type()));
+    if (llvm::any_of(known, [](int64_t d) { return d < 0; }) ||
+        succeeded(checkedNumElements(known, kMaxValueBytes / eb, count)))
+      return success();
+    error = prefix + "'" + name + "' has shape [" + shape +
+            "], larger than any target's DRAM (" +
+            std::to_string(kMaxValueBytes) + " bytes)";
+    return failure();
+  };
+  for (const auto &in : graph.input())
+    if (!initializers.contains(in.name()) &&
+        failed(checkSize(in.name(), "graph input ")))
+      return failure();
+  for (const auto &node : graph.node()) {
+    std::string label = node.name().empty() && node.output_size()
+                            ? node.output(0)
+                            : node.name();
+    auto describe = [&] {
+      return "node '" + label + "' (" + node.op_type() + ")";
+    };
+    // Each entry: the terms of one output dimension, and what they are.
+    SmallVector<std::pair<TermSum, std::string>> dims;
+    const std::string &op = node.op_type();
+    NodeAttributes attrs(node);
+    auto in = dimsOf(node, 0);
+    if (!isDefaultDomain(node) || !in) {
+      // Nothing to recompute.
+    } else if (op == "Tile") {
+      if (auto reps = constantInts(node, 1); reps && reps->size() == in->size())
+        for (auto [d, r] : llvm::enumerate(*reps)) {
+          TermSum t;
+          t.addProduct({(*in)[d], r});
+          dims.push_back({t, "dimension " + std::to_string(d) + " (" +
+                                 std::to_string((*in)[d]) + ") times repeats " +
+                                 std::to_string(r)});
+        }
+    } else if (op == "Pad") {
+      auto pads = loaded.opset < 11 ? std::optional<std::vector<int64_t>>()
+                                    : constantInts(node, 1);
+      if (loaded.opset < 11)
+        if (auto p = attrs.getInts("pads"))
+          pads = std::vector<int64_t>(p->begin(), p->end());
+      if (pads && pads->size() == 2 * in->size())
+        for (size_t d = 0; d < in->size(); ++d) {
+          TermSum t;
+          t.add((*in)[d]);
+          t.add((*pads)[d]);
+          t.add((*pads)[d + in->size()]);
+          dims.push_back({t, "dimension " + std::to_string(d) + " (" +
+                                 std::to_string((*in)[d]) + ") and pads " +
+                                 std::to_string((*pads)[d]) + ", " +
+                                 std::to_string((*pads)[d + in->size()])});
+        }
+    } else if (op == "DepthToSpace" || op == "SpaceToDepth") {
+      int64_t b = attrs.getInt("blocksize", 1);
+      for (int64_t d : *in) {
+        TermSum t;
+        t.addProduct({d, b, b});
+        dims.push_back({t, "a dimension of " + std::to_string(d) +
+                               " and blocksize " + std::to_string(b)});
+      }
+    } else if (op == "Reshape") {
+      if (auto shape = constantInts(node, 1)) {
+        SmallVector<int64_t> positive;
+        llvm::copy_if(*shape, std::back_inserter(positive),
+                      [](int64_t v) { return v > 0; });
+        TermSum t;
+        t.addProduct(positive);
+        dims.push_back({t, "the product of the target shape"});
+      }
+    } else if (op == "Conv" || op == "ConvInteger" || op == "QLinearConv" ||
+               op == "ConvTranspose" || op == "MaxPool" ||
+               op == "AveragePool" || op == "LpPool" || op == "MaxUnpool") {
+      // ONNX: (in + pads - ((k - 1) * d + 1)) / s + 1, or for transposed
+      // convolutions s * (in - 1) + output_padding + (k - 1) * d + 1 - pads.
+      size_t spatial = in->size() > 2 ? in->size() - 2 : 0;
+      auto kernel = attrs.getInts("kernel_shape");
+      if (!kernel) {
+        auto w = dimsOf(node, op == "QLinearConv" ? 3 : 1);
+        if (w && w->size() == in->size())
+          kernel = SmallVector<int64_t>(w->begin() + 2, w->end());
+      }
+      auto at = [](const std::optional<SmallVector<int64_t>> &v, size_t i,
+                   int64_t dflt) {
+        return v && i < v->size() ? (*v)[i] : dflt;
+      };
+      auto pads = attrs.getInts("pads"), strides = attrs.getInts("strides"),
+           dil = attrs.getInts("dilations"),
+           outPad = attrs.getInts("output_padding"),
+           outShape = attrs.getInts("output_shape");
+      for (size_t i = 0; i < spatial; ++i) {
+        int64_t x = (*in)[i + 2], k = at(kernel, i, 1), s = at(strides, i, 1);
+        TermSum t;
+        if (op == "ConvTranspose" || op == "MaxUnpool")
+          t.addProduct({x, s});
+        t.add(x);
+        t.add(at(pads, i, 0));
+        t.add(at(pads, i + spatial, 0));
+        t.addProduct({k, at(dil, i, 1)});
+        t.add(s);
+        t.add(at(outPad, i, 0));
+        t.add(at(outShape, i, 0));
+        dims.push_back({t, "spatial dimension " + std::to_string(i) + " (" +
+                               std::to_string(x) +
+                               ") and its kernel, strides, pads, dilations "
+                               "or output padding"});
+      }
+    }
+    for (const auto &[terms, what] : dims)
+      if (!terms.fits()) {
+        error = describe() +
+                ": ONNX shape inference overflows 64-bit "
+                "arithmetic on " +
+                what;
+        return failure();
+      }
+    for (const std::string &out : node.output())
+      if (!out.empty() && failed(checkSize(out, describe() + ": ")))
+        return failure();
   }
   return success();
 }
@@ -785,6 +1018,81 @@ static LogicalResult validateAttributes(const onnx::GraphProto &graph,
             return bad(v);
       if (positive && a.type() == onnx::AttributeProto::INT && a.i() < 1)
         return bad(a.i());
+      // DepthToSpace divides the channels by blocksize^2, which wraps to 0
+      // (SIGFPE) from 2^32 on. Any valid block has blocksize^2 elements of
+      // one tensor, so 2^20 (2^40 elements) is past every target's DRAM.
+      if ((node.op_type() == "DepthToSpace" ||
+           node.op_type() == "SpaceToDepth") &&
+          a.name() == "blocksize" && a.type() == onnx::AttributeProto::INT &&
+          (a.i() < 1 || a.i() > (int64_t(1) << 20))) {
+        error = "node '" + node.name() + "' (" + node.op_type() +
+                "): attribute 'blocksize' has value " + std::to_string(a.i()) +
+                "; it must be in [1, 2^20]";
+        return failure();
+      }
+    }
+  }
+  return success();
+}
+
+/// Refuses convolutions whose ranks disagree before ONNX's shape inference
+/// sees them: without kernel_shape it takes the kernel from the weight's
+/// dimensions and indexes the dilations, strides and pads (sized by the
+/// input's rank) with it, out of bounds (a Conv of a rank-3 input and a
+/// rank-4 weight segfaulted in convPoolShapeInference; npu-onnx-fuzzer).
+/// Ranks known before inference are compared: graph inputs (bound),
+/// initializers, declared value_info, and the window attributes' lengths.
+static LogicalResult validateConvRanks(const onnx::GraphProto &graph,
+                                       std::string &error) {
+  StringMap<int64_t> ranks;
+  for (const auto &v : llvm::concat<const onnx::ValueInfoProto>(
+           graph.input(), graph.value_info()))
+    if (v.type().has_tensor_type() && v.type().tensor_type().has_shape())
+      ranks[v.name()] = v.type().tensor_type().shape().dim_size();
+  for (const auto &t : graph.initializer())
+    ranks[t.name()] = t.dims_size();
+  for (const auto &node : graph.node()) {
+    const std::string &op = node.op_type();
+    int w = op == "QLinearConv"                                            ? 3
+            : op == "Conv" || op == "ConvTranspose" || op == "ConvInteger" ? 1
+                                                                           : -1;
+    if (!isDefaultDomain(node) || w < 0 || node.input_size() <= w)
+      continue;
+    auto rankOf = [&](const std::string &name) -> int64_t {
+      auto it = ranks.find(name);
+      return it == ranks.end() ? -1 : it->second;
+    };
+    int64_t x = rankOf(node.input(0)), k = rankOf(node.input(w));
+    auto describe = [&] { return "node '" + node.name() + "' (" + op + "): "; };
+    if (k >= 0 && k < 3) {
+      error = describe() + "weight '" + node.input(w) + "' has rank " +
+              std::to_string(k) + "; it must have at least 3";
+      return failure();
+    }
+    if (x >= 0 && k >= 0 && x != k) {
+      error = describe() + "input '" + node.input(0) + "' has rank " +
+              std::to_string(x) + " but weight '" + node.input(w) +
+              "' has rank " + std::to_string(k);
+      return failure();
+    }
+    int64_t spatial = k >= 0 ? k - 2 : x >= 0 ? x - 2 : -1;
+    if (spatial < 0)
+      continue;
+    for (const auto &a : node.attribute()) {
+      int64_t want = a.name() == "pads" ? 2 * spatial
+                     : a.name() == "kernel_shape" || a.name() == "strides" ||
+                             a.name() == "dilations" ||
+                             a.name() == "output_padding"
+                         ? spatial
+                         : -1;
+      if (want >= 0 && a.type() == onnx::AttributeProto::INTS &&
+          a.ints_size() != want) {
+        error = describe() + "attribute '" + a.name() + "' has " +
+                std::to_string(a.ints_size()) + " values; " +
+                std::to_string(spatial) + " spatial dimensions need " +
+                std::to_string(want);
+        return failure();
+      }
     }
   }
   return success();
@@ -1087,7 +1395,9 @@ LogicalResult loadModel(StringRef path, const OnnxImportOptions &options,
       failed(hoistConstantNodes(graph, error)) ||
       failed(bindInputShapes(graph, options, error)) ||
       failed(bindInputValues(graph, options, out, error)) ||
-      failed(inferShapes(out.model, error)))
+      failed(validateConvRanks(graph, error)) ||
+      failed(inferShapes(out.model, error)) ||
+      failed(checkInferredShapes(out, error)))
     return failure();
   // Each round can only shrink the node list, so this terminates; the bound
   // guards against pathological models.
@@ -1103,7 +1413,8 @@ LogicalResult loadModel(StringRef path, const OnnxImportOptions &options,
       return failure();
     if (*folded + *inlined + *unrolled == 0)
       break;
-    if (failed(inferShapes(out.model, error)))
+    if (failed(inferShapes(out.model, error)) ||
+        failed(checkInferredShapes(out, error)))
       return failure();
   }
   // Fold-only ops whose inputs are not constant have nothing to map to.

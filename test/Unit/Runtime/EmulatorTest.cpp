@@ -176,7 +176,9 @@ TEST(Emulator, StepBudgetRefusesHostileInstructionsUpFront) {
   ProgramRun r = runProgram(b);
   EXPECT_FALSE(r.ok);
   EXPECT_EQ(r.error, "the program takes 18445618199572250625 element steps, "
-                     "more than the budget of 68719476736 (--max-steps)");
+                     "more than the budget of 268435456 (2^20 per "
+                     "instruction, at least 2^28; --max-steps=N sets "
+                     "another)");
 
   ProgramBuilder small(v1());
   small.setDramSize(64);
@@ -196,6 +198,59 @@ TEST(Emulator, StepBudgetRefusesHostileInstructionsUpFront) {
   EXPECT_FALSE(emu.run(error));
   EXPECT_EQ(error, "the program takes 40 element steps, more than the "
                    "budget of 39 (--max-steps)");
+}
+
+// Tests that the default budget grows with the program, not with what its
+// descriptors ask for: one zero-stride vec.binary of 65535 x 65535 x 15
+// (6.4e10 steps, under the old fixed default of 2^36) ran for minutes on
+// the same few bytes; it is now refused before the run, as are a DMA and a
+// matmul of the same kind. A program of 513 instructions gets 513 x 2^20.
+TEST(Emulator, DefaultStepBudgetFollowsTheProgram) {
+  const std::string rule = " (2^20 per instruction, at least 2^28; "
+                           "--max-steps=N sets another)";
+  ProgramBuilder vec(v1());
+  vec.setDramSize(64);
+  uint16_t v = vec.addVector(
+      makeVectorDesc({65535, 65535, 15, 1}, bin::ElementType::F32, {0, 0, 0, 0},
+                     bin::ElementType::F32, {0, 0, 0, 0}, bin::ElementType::F32,
+                     {0, 0, 0, 0}));
+  vec.emit(makeVector(Opcode::VecBinary, v, vecfunc::VecBinary_Add, 0, 0, 0));
+  ProgramRun r = runProgram(vec);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.error, "the program takes 64422543375 element steps, more "
+                     "than the budget of 268435456" +
+                         rule);
+
+  ProgramBuilder dma(v1());
+  dma.setDramSize(64);
+  uint16_t d = dma.addDma(
+      makeDmaDesc(4, {65535, 65535, 1, 1}, {0, 0, 0, 0}, {0, 0, 0, 0}));
+  dma.emit(makeDmaLoad(d, 0, 0));
+  r = runProgram(dma);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.error, "the program takes 4294836225 element steps, more "
+                     "than the budget of 268435456" +
+                         rule);
+
+  ProgramBuilder mm(v1());
+  mm.setDramSize(64);
+  uint16_t m = mm.addMatmul(makeMatmulDesc(65535, 1024, 16, 0, 0, 0));
+  mm.emit(makeMatmul(m, 0, 0, 0, /*fp32=*/true, false, false));
+  r = runProgram(mm);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.error, "the program takes 1073725440 element steps, more "
+                     "than the budget of 268435456" +
+                         rule);
+
+  // 512 syncs and the end: the budget is 513 x 2^20, above the minimum.
+  ProgramBuilder many(v1());
+  many.setDramSize(64);
+  for (int i = 0; i < 512; ++i)
+    many.emit(makeSync(Queue::Compute));
+  std::string error;
+  auto exe = Executable::load(many.finish(), nullptr, error);
+  ASSERT_TRUE(exe) << error;
+  EXPECT_EQ(defaultStepBudget(*exe), uint64_t(513) << 20);
 }
 
 //===----------------------------------------------------------------------===//

@@ -55,10 +55,10 @@ struct RunOptions {
   /// Instructions executed before the run stops with an error.
   uint64_t maxInstructions = uint64_t(1) << 32;
   /// Element steps (rt::programSteps) a program may take; a program over
-  /// it is refused before it starts. 2^36 is 26x what PaddleOCR det at
-  /// 640x640 takes (2.6e9): a minute or so of host time, where one hostile
-  /// instruction could ask for 2^64.
-  uint64_t maxSteps = uint64_t(1) << 36;
+  /// it is refused before it starts. 0: rt::defaultStepBudget, which grows
+  /// with the program's instruction count (one hostile instruction could
+  /// ask for 2^64 steps).
+  uint64_t maxSteps = 0;
   /// Host memory the emulated DRAM may take, in bytes.
   uint64_t maxDramBytes = uint64_t(1) << 31;
   /// Record one TraceEvent per instruction.

@@ -59,6 +59,11 @@ struct HostDesc {
   double instructionPj;
 };
 
+/// The widest DRAM address of any target (validateTarget refuses wider): no
+/// tensor of any program is larger than 2^40 bytes, which the importer
+/// checks before a target is chosen.
+constexpr uint32_t kMaxDramAddressBits = 40;
+
 /// Every parameter of one NPU. Sizes in bytes, rates per cycle.
 struct TargetDesc {
   std::string name;
@@ -76,7 +81,8 @@ struct TargetDesc {
   uint32_t lutEntries;          ///< INT8 activation lookup tables.
   uint32_t dramBytesPerCycle;   ///< DRAM bandwidth.
   uint32_t dramLatencyCycles;   ///< Latency per DMA command.
-  uint32_t dramAddressBits;     ///< DRAM addresses are this wide.
+  uint32_t dramAddressBits;     ///< DRAM addresses are this wide (at most
+                                ///< kMaxDramAddressBits).
   /// One burst of the DRAM interface, bytes: tensors are placed on this
   /// boundary so no DMA row starts mid-burst (LPDDR4, JESD209-4: burst
   /// length 16 on a 32-bit channel = 64 bytes). A power of two.

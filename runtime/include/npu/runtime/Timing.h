@@ -197,6 +197,23 @@ uint64_t instructionSteps(const Executable &exe, const Instruction &insn);
 /// 2^64 - 1); the program is straight-line, so this is what a run does.
 uint64_t programSteps(const Executable &exe);
 
+/// The default element-step budget of a run grows with the program: a
+/// compiled program's instructions each work on tiles that fit the
+/// scratchpad, so its steps are a bounded multiple of its instruction count
+/// (PaddleOCR det at 960x960: 84,699 instructions, 5.9e9 steps, 69 K per
+/// instruction on average, 2.1 M at most). A hostile program asks for much
+/// work in few instructions (zero strides, 16-bit sizes): it gets
+/// kStepsPerInstruction per NPU instruction, and at least kMinStepBudget.
+/// At the emulator's slowest paths (up to 3.4 ns per step on zero-stride
+/// operands, bench/EmulatorBench.cpp "ns/step") kMinStepBudget is a second
+/// or two, so a hostile 512-byte file stops within seconds.
+constexpr uint64_t kStepsPerInstruction = uint64_t(1) << 20;
+constexpr uint64_t kMinStepBudget = uint64_t(1) << 28;
+
+/// max(kMinStepBudget, kStepsPerInstruction x the NPU instructions of
+/// `exe`): `npu-run`'s budget when --max-steps is not given.
+uint64_t defaultStepBudget(const Executable &exe);
+
 /// Schedules `exe` (see QueueScheduler); false with `error` on a deadlock
 /// or when more than `maxInstructions` would issue.
 bool scheduleStatically(const Executable &exe, StaticSchedule &schedule,
