@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Aggregates the placement reports of the ONNX backend test cases that pass
 // (npu-compile --placement-report, one JSON file per case in DIR) into the
-// tested-operator matrix, docs/op-matrix.md: per ONNX op (default domain),
+// tested-operator matrix, docs/op-matrix.md: per ONNX op ("domain.Type" for
+// a custom domain's),
 // per schema version the cases used (the since_version of the op's schema
 // in the model's opset), the input element types that ran on the NPU and
 // those that ran on the host CPU, with how many cases showed each.

@@ -33,7 +33,7 @@ int64_t inputExtent(int64_t out, int64_t stride, int64_t span) {
 } // namespace
 
 std::pair<int64_t, int64_t> macConvCopies(const MacConv &g, ConvTiles t) {
-  int64_t stay = std::max<int64_t>(2, ceilDiv(g.cin, t.c));
+  int64_t stay = t.resident ? std::max<int64_t>(2, ceilDiv(g.cin, t.c)) : 2;
   bool weightsStay = t.order == LoopOrder::weight_stationary;
   return {weightsStay ? 2 : stay, weightsStay ? stay : 2};
 }
@@ -74,13 +74,16 @@ SmallVector<SpRequest, 8> depthwiseLayout(const MacConv &g, ConvTiles t) {
 namespace {
 
 /// Chunk loads of an operand over `outer` x `inner` tiles of `chunks`
-/// chunks each, in ChunkCopies of at least `chunks` copies when it stays
-/// (its chunks change with the outer index only: each loaded once per
-/// outer tile) or two when it streams (its chunks change with the inner
-/// index: reused only when all fit in the two copies).
-int64_t chunkLoads(int64_t outer, int64_t inner, int64_t chunks, bool stays) {
-  if (stays)
+/// chunks each, in ChunkCopies: when it stays (its chunks change with the
+/// outer index only) and has a copy per chunk (`resident`, or at most two
+/// chunks), each is loaded once per outer tile; otherwise, with two copies,
+/// its chunks are reused only when all the inner loop's fit in them.
+int64_t chunkLoads(int64_t outer, int64_t inner, int64_t chunks, bool stays,
+                   bool resident) {
+  if (stays && (resident || chunks <= 2))
     return outer * chunks;
+  if (stays) // the chunks cycle through two copies: every step loads
+    return outer * inner * chunks;
   return inner * chunks <= 2 ? inner * chunks : outer * inner * chunks;
 }
 
@@ -95,8 +98,9 @@ ConvTraffic convTraffic(const MacConv &g, ConvTiles t) {
   int64_t passes = g.batch * g.groups;
   ConvTraffic r;
   r.steps = passes * nM * nSpatial * nC;
-  r.weightLoads = passes * chunkLoads(outer, inner, nC, weightsStay);
-  r.slabLoads = passes * chunkLoads(outer, inner, nC, !weightsStay);
+  r.weightLoads =
+      passes * chunkLoads(outer, inner, nC, weightsStay, t.resident);
+  r.slabLoads = passes * chunkLoads(outer, inner, nC, !weightsStay, t.resident);
   r.slabBytes = r.slabLoads * g.inBytes * t.c * g.spanZ *
                 inputExtent(t.oh, g.sh, g.spanY) *
                 inputExtent(t.ow, g.sw, g.spanX);
@@ -162,10 +166,19 @@ ConvTiles chooseConvTiles(const rt::TargetDesc &t, const MacConv &g,
               tiles * double(rt::vectorCycles(t, oht * owt * mt,
                                               /*narrow=*/false,
                                               /*transcendental=*/false));
-          for (LoopOrder order :
-               {LoopOrder::weight_stationary, LoopOrder::input_stationary}) {
-            ConvTiles tile = {oht, owt, mt, ct, order};
-            if (packedBytes(macConvLayout(g, tile)) > sramBytes)
+          for (auto [order, resident] :
+               {std::pair(LoopOrder::weight_stationary, true),
+                std::pair(LoopOrder::weight_stationary, false),
+                std::pair(LoopOrder::input_stationary, true),
+                std::pair(LoopOrder::input_stationary, false)}) {
+            ConvTiles tile = {oht, owt, mt, ct, order, resident};
+            // Two copies only when a copy per chunk does not fit.
+            if (!resident && ceilDiv(g.cin, ct) > 2 &&
+                packedBytes(macConvLayout(g, {oht, owt, mt, ct, order})) <=
+                    sramBytes)
+              continue;
+            if ((!resident && ceilDiv(g.cin, ct) <= 2) ||
+                packedBytes(macConvLayout(g, tile)) > sramBytes)
               continue;
             ConvTraffic traffic = convTraffic(g, tile);
             double steps = double(traffic.steps);
@@ -1055,6 +1068,10 @@ LogicalResult Codegen::emitMacConv(Operation *op, ArrayRef<MacConv> passes,
   if (auto rec =
           asConv ? recordedTiles(op, {"oh", "ow", "m", "c"}) : std::nullopt) {
     t = {(*rec)[0], (*rec)[1], (*rec)[2], (*rec)[3], recordedOrder(op)};
+    // A copy per chunk of the stationary operand when that fits (as the
+    // tile chooser decides), else two.
+    t.resident =
+        packedBytes(macConvLayout(g, t)) <= int64_t(target.scratchpadBytes);
     if (t.oh * t.ow * t.m > int64_t(target.accumulatorBytes / 4) ||
         packedBytes(macConvLayout(g, t)) > int64_t(target.scratchpadBytes))
       return op->emitError("backend: the recorded convolution tiles do not "

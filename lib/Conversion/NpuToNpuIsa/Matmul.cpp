@@ -27,10 +27,26 @@ rt::TargetDesc matmulTarget(MatMulOp op, const rt::TargetDesc &target) {
 
 std::pair<int64_t, int64_t> matmulCopies(int64_t M, int64_t N, int64_t K,
                                          MatmulTiles t) {
-  int64_t stay = std::max<int64_t>(2, ceilDiv(K, t.k));
+  int64_t stay = t.resident ? std::max<int64_t>(2, ceilDiv(K, t.k)) : 2;
   bool aStays = t.order == LoopOrder::input_stationary;
   return {aStays ? stay : 2, aStays ? 2 : stay};
 }
+
+namespace {
+
+/// Whether tiles `t` fit the accumulator and the scratchpad (A and W chunk
+/// copies and two C tiles, each from a kAlign boundary, counted at 4 bytes
+/// an element whatever the type).
+bool matmulFits(const rt::TargetDesc &target, int64_t M, int64_t N, int64_t K,
+                MatmulTiles t) {
+  auto [aCopies, wCopies] = matmulCopies(M, N, K, t);
+  return t.m * t.n <= int64_t(target.accumulatorBytes / 4) &&
+         aCopies * alignUp(4 * t.m * t.k) + wCopies * alignUp(4 * t.k * t.n) +
+                 2 * alignUp(4 * t.m * t.n) <=
+             int64_t(target.scratchpadBytes);
+}
+
+} // namespace
 
 double pipelinedStepCycles(int64_t steps, int64_t stayLoads,
                            int64_t streamLoads, double stayCycles,
@@ -56,9 +72,10 @@ MatmulTraffic matmulTraffic(int64_t M, int64_t N, int64_t K, MatmulTiles t) {
   int64_t outer = aStays ? nM : nN, inner = aStays ? nN : nM;
   MatmulTraffic r;
   r.steps = nM * nN * nK;
-  // The stationary operand: each chunk once per outer tile. The streaming
-  // one: once in all when the inner loop's chunks fit its two copies.
-  int64_t stay = outer * nK;
+  // The stationary operand: each chunk once per outer tile (with a copy
+  // per chunk). The streaming one: once in all when the inner loop's
+  // chunks fit its two copies.
+  int64_t stay = t.resident || nK <= 2 ? outer * nK : r.steps;
   int64_t stream = inner * nK <= 2 ? inner * nK : r.steps;
   r.aLoads = aStays ? stay : stream;
   r.wLoads = aStays ? stream : stay;
@@ -72,8 +89,6 @@ MatmulTiles chooseMatmulTiles(const rt::TargetDesc &t, int64_t M, int64_t N,
   if (blocks && !blocks->skip)
     blocks = nullptr;
   int64_t R = t.arrayRows, C = t.arrayCols;
-  int64_t accEntries = t.accumulatorBytes / 4;
-  int64_t sramFloats = t.scratchpadBytes / 4;
   int64_t eb = int8 ? 1 : 4;
   // An axis of `full` cut into tiles of `tile`: the tile sizes that occur,
   // with how often each does.
@@ -93,14 +108,19 @@ MatmulTiles chooseMatmulTiles(const rt::TargetDesc &t, int64_t M, int64_t N,
   for (int64_t mt : tileCandidates(M, R))
     for (int64_t nt : tileCandidates(N, C))
       for (int64_t kt : tileCandidates(K, R))
-        for (LoopOrder order :
-             {LoopOrder::input_stationary, LoopOrder::weight_stationary}) {
-          MatmulTiles tile = {mt, nt, kt, order};
-          auto [aCopies, wCopies] = matmulCopies(M, N, K, tile);
-          // Sparse weights are costed step by step in the row-major order.
-          if (mt * nt > accEntries ||
-              aCopies * mt * kt + wCopies * kt * nt + 2 * mt * nt >
-                  sramFloats ||
+        for (auto [order, resident] :
+             {std::pair(LoopOrder::input_stationary, true),
+              std::pair(LoopOrder::input_stationary, false),
+              std::pair(LoopOrder::weight_stationary, true),
+              std::pair(LoopOrder::weight_stationary, false)}) {
+          MatmulTiles tile = {mt, nt, kt, order, resident};
+          // Two copies of the stationary operand only when a copy per K
+          // chunk does not fit; sparse weights are costed step by step in
+          // the row-major order.
+          bool fewChunks = ceilDiv(K, kt) <= 2;
+          if ((!resident &&
+               (fewChunks || matmulFits(t, M, N, K, {mt, nt, kt, order}))) ||
+              !matmulFits(t, M, N, K, tile) ||
               (blocks && order != LoopOrder::input_stationary))
             continue;
           // The share of A and W chunk loads issued (MatmulTraffic).
@@ -331,11 +351,10 @@ LogicalResult Codegen::emitMatmul2D(MatMulOp op, int64_t aBase, int64_t wBase,
   if (auto rec = recordedTiles(op, {"m", "n", "k"})) {
     tiles = {(*rec)[0], (*rec)[1], (*rec)[2],
              recordedOrder(op, LoopOrder::input_stationary)};
-    auto [aCopies, wCopies] = matmulCopies(M, N, K, tiles);
-    if (tiles.m * tiles.n > int64_t(target.accumulatorBytes / 4) ||
-        4 * (aCopies * tiles.m * tiles.k + wCopies * tiles.k * tiles.n +
-             2 * tiles.m * tiles.n) >
-            int64_t(tileTarget.scratchpadBytes))
+    // A copy per K chunk of the stationary operand when that fits (as the
+    // tile chooser decides), else two.
+    tiles.resident = matmulFits(tileTarget, M, N, K, tiles);
+    if (!matmulFits(tileTarget, M, N, K, tiles))
       return op.emitError("backend: the recorded matmul tiles do not fit the "
                           "accumulator and scratchpad");
   }

@@ -331,6 +331,13 @@ TEST(ConvCodegen, ManyInputChannelsAccumulateOverChunks) {
           "npu-v1-small");
 }
 
+// So many input channels that the stationary operand cannot keep a copy
+// per chunk in npu-v1-small's scratchpad: it falls back to two copies
+// (ConvTiles::resident false) and still compiles and computes.
+TEST(ConvCodegen, StationaryChunksThatDoNotFitStream) {
+  runCase({1, 4096, 4, 4, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, true, true});
+}
+
 TEST(ConvCodegen, GroupedAndDepthwise) {
   runCase({1, 12, 17, 15, 18, 3, 3, 1, 2, 1, 1, 3, 1, 1, 1, 1, true, true});
   runCase({1, 40, 33, 31, 40, 3, 3, 2, 2, 1, 1, 40, 1, 1, 1, 1, true, true});

@@ -15,6 +15,8 @@
 
 #include <gtest/gtest.h>
 
+#include <tuple>
+
 namespace {
 
 using npu::LoopOrder;
@@ -76,6 +78,25 @@ TEST(MatmulCodegen, ChooserKeepsAnOperandStationary) {
   // Every A chunk and every W chunk exactly once.
   EXPECT_EQ(traffic.aLoads, nM * nK);
   EXPECT_EQ(traffic.wLoads, nN * nK);
+}
+
+// A K so deep (8 x 25088 x 4096: VGG's fc6 at batch 8, and 5 x 7000 x 40 on
+// npu-v1-small) that no tiling keeps a copy per K chunk of either operand:
+// the stationary one falls back to two copies and the matmul still tiles.
+TEST(MatmulCodegen, DeepKFallsBackToTwoCopies) {
+  for (auto [target, M, N, K] : {std::tuple("npu-v1", 8, 4096, 25088),
+                                 std::tuple("npu-v1-small", 5, 40, 7000)}) {
+    const npu::rt::TargetDesc &t = *npu::rt::lookupTarget(target);
+    MatmulTiles tiles =
+        npu::codegen::chooseMatmulTiles(t, M, N, K,
+                                        /*int8=*/false, nullptr);
+    ASSERT_GT(tiles.m, 0) << target;
+    auto [aCopies, wCopies] = npu::codegen::matmulCopies(M, N, K, tiles);
+    EXPECT_LE(4 * (aCopies * tiles.m * tiles.k + wCopies * tiles.k * tiles.n +
+                   2 * tiles.m * tiles.n),
+              int64_t(t.scratchpadBytes))
+        << target;
+  }
 }
 
 } // namespace

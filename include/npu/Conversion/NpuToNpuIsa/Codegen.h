@@ -176,6 +176,10 @@ void appendStep(VectorProgram &p, const FusedStep &step, Operation *op);
 struct ConvTiles {
   int64_t oh = 0, ow = 0, m = 0, c = 0;
   LoopOrder order = LoopOrder::weight_stationary;
+  /// The operand that stays keeps every input-channel chunk (a copy each);
+  /// false: two copies, like the streaming one (when a copy per chunk does
+  /// not fit the scratchpad).
+  bool resident = true;
 };
 
 /// The geometry of a pooling window (1-D ops have H = KH = 1).
@@ -276,8 +280,8 @@ inline WindowClip clipWindow(int64_t start, int64_t extent, int64_t size) {
 
 /// The copies of the input slab and of the weight chunk a MAC convolution
 /// pass keeps in the scratchpad (macConvLayout): the operand that stays
-/// (t.order) has one per input-channel chunk (at least two), the other
-/// two (double buffering).
+/// (t.order) has one per input-channel chunk (at least two) when
+/// t.resident, the other two (double buffering).
 std::pair<int64_t, int64_t> macConvCopies(const MacConv &g, ConvTiles t);
 
 /// How many input-slab and weight chunks a MAC convolution pass loads from
@@ -327,10 +331,14 @@ int64_t residualInputTile(const rt::TargetDesc &t, ConvOp conv,
 struct MatmulTiles {
   int64_t m, n, k;
   LoopOrder order = LoopOrder::input_stationary;
+  /// The operand that stays keeps every K chunk (a copy each); false: two
+  /// copies, like the streaming one (when that does not fit).
+  bool resident = true;
 };
 
 /// The copies of the A and W chunks a matmul keeps in the scratchpad: the
-/// operand that stays one per K step (at least two), the other two.
+/// operand that stays one per K step (at least two) when t.resident, the
+/// other two.
 std::pair<int64_t, int64_t> matmulCopies(int64_t M, int64_t N, int64_t K,
                                          MatmulTiles t);
 
@@ -1084,7 +1092,8 @@ public:
   /// if any, is added on the way out of the accumulator. Several `passes`
   /// (a transposed convolution's output phases, sharedSlabs) run in one
   /// tile loop, each tile's phases innermost, so that they read the input
-  /// slab and the weight chunk (every tap) the first phase loaded.
+  /// slab the first phase loaded (each phase loads the weight chunk again:
+  /// a step loads something, ChunkCopies).
   LogicalResult emitMacConv(Operation *op, ArrayRef<MacConv> passes,
                             int64_t wBase, Value bias, int64_t layer);
   /// Rearranges run-time weights into the MAC array's order with a DMA
