@@ -1473,6 +1473,63 @@ struct UnaryParams {
 }
 #endif
 
+/// vec.reduce argmax, argmin, argmax_last, argmin_last (ISA v5): for each
+/// destination element (the axes whose dst stride is nonzero), the index of
+/// the extreme source element among its group (the stride-0 axes), counted
+/// in visiting order, dims[0] fastest. The first element is kept; a later
+/// one replaces it when it compares greater (less), or for *_last greater or
+/// equal (less or equal): NaN never replaces, and is kept only when first,
+/// as ONNX Runtime's ArgMax (and the host kernel) do. INT64 destinations get
+/// the index zero-extended.
+bool argReduce(uint8_t func, const int64_t *dims, const Operand &dst,
+               const Operand &s0, std::string &why) {
+  if ((s0.type != bin::ElementType::F32 && s0.type != bin::ElementType::I32) ||
+      (dst.type != bin::ElementType::I32 && dst.type != bin::ElementType::I64))
+    return why = "vec.reduce argmax/argmin reads FP32 or INT32 and writes "
+                 "INT32 or INT64 indices",
+           false;
+  bool isMax = func == vecfunc::VecReduce_ArgMax ||
+               func == vecfunc::VecReduce_ArgMaxLast;
+  bool last = func == vecfunc::VecReduce_ArgMaxLast ||
+              func == vecfunc::VecReduce_ArgMinLast;
+  int64_t kept[4], group[4];
+  for (int i = 0; i < 4; ++i) {
+    bool reduced = dst.strides[i] == 0;
+    kept[i] = reduced ? std::min<int64_t>(dims[i], 1) : dims[i];
+    group[i] = reduced ? dims[i] : std::min<int64_t>(dims[i], 1);
+  }
+  auto better = [&](auto x, auto best) {
+    return isMax ? (last ? x >= best : x > best) : (last ? x <= best : x < best);
+  };
+  bool isFloat = s0.type == bin::ElementType::F32;
+  forEach(kept, [&](const int64_t *k) {
+    int64_t at = 0, count = 0;
+    float bestF = 0;
+    int64_t bestI = 0;
+    forEach(group, [&](const int64_t *g) {
+      int64_t idx[4] = {k[0] + g[0], k[1] + g[1], k[2] + g[2], k[3] + g[3]};
+      if (isFloat) {
+        float x = s0.getF(idx);
+        if (count == 0 || better(x, bestF))
+          bestF = x, at = count;
+      } else {
+        int64_t x = s0.getI(idx);
+        if (count == 0 || better(x, bestI))
+          bestI = x, at = count;
+      }
+      ++count;
+    });
+    uint8_t *p = dst.at(k);
+    if (dst.type == bin::ElementType::I64) {
+      uint64_t v = uint64_t(at);
+      std::memcpy(p, &v, 8);
+    } else {
+      storeI32(p, int32_t(at));
+    }
+  });
+  return true;
+}
+
 } // namespace
 
 bool Emulator::vector(const Instruction &insn, uint64_t &cycles,
@@ -1500,11 +1557,15 @@ bool Emulator::vector(const Instruction &insn, uint64_t &cycles,
         return why = "vec.pool with an empty window", false;
     }
 
+  // vec.reduce argmax/argmin (ISA v5) may write INT64 indices.
+  bool argIndex = op == Opcode::VecReduce && func >= vecfunc::VecReduce_ArgMax;
   auto makeOperand = [&](FieldId addrField, bin::ElementType type,
                          bin::Space space,
                          const flatbuffers::Array<int32_t, 4> *strides,
                          Operand &o, const char *what) -> bool {
-    if (!isVectorType(type))
+    if (!isVectorType(type) &&
+        !(argIndex && type == bin::ElementType::I64 &&
+          std::string(what) == "dst"))
       return why = std::string(mnemonic) + " " + what +
                    " has an unsupported element type",
              false;
@@ -1763,6 +1824,11 @@ bool Emulator::vector(const Instruction &insn, uint64_t &cycles,
     break;
   }
   case Opcode::VecReduce: {
+    if (argIndex) {
+      if (!argReduce(func, dims, dst, s0, why))
+        return false;
+      break;
+    }
     if (s0.type != dst.type || (dst.type != bin::ElementType::F32 &&
                                 dst.type != bin::ElementType::I32))
       return why = "vec.reduce needs FP32 or INT32 operands of one type", false;

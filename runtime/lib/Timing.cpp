@@ -52,7 +52,11 @@ uint64_t vectorCycles(const TargetDesc &t, uint64_t work, bool narrow,
 }
 
 bool isTranscendental(Opcode op, unsigned func) {
-  // Comparisons, logic and select (ISA v4) are single-cycle lane operations.
+  // Comparisons, logic and select (ISA v4) are single-cycle lane operations,
+  // as are the reductions: an argmax/argmin lane (ISA v5) compares, then
+  // moves the value and its index under the same mask, as RISC-V V's
+  // vmflt + two vmerge would, with the index an incrementing lane counter;
+  // modelled at a max's one cycle per lane group (vectorCycles).
   if (op == Opcode::VecBinary)
     return func == vecfunc::VecBinary_Div || func == vecfunc::VecBinary_Pow;
   if (op == Opcode::VecUnary)

@@ -679,6 +679,25 @@ LogicalResult ReduceMaxOp::verify() { return verifyReduce(*this); }
 LogicalResult ReduceSumOp::verify() { return verifyReduce(*this); }
 LogicalResult ReduceMinOp::verify() { return verifyReduce(*this); }
 
+template <typename ArgOpT> static LogicalResult verifyArgReduce(ArgOpT op) {
+  auto in = op.getInput().getType();
+  int64_t axis = op.getAxis();
+  if (axis >= in.getRank())
+    return op.emitOpError("axis ") << axis << " out of range for rank "
+                                   << in.getRank();
+  SmallVector<int64_t> expected(in.getShape());
+  if (op.getKeepdims())
+    expected[axis] = 1;
+  else
+    expected.erase(expected.begin() + axis);
+  if (in.getDimSize(axis) == 0 && llvm::product_of(expected) != 0)
+    return op.emitOpError("axis ") << axis << " has no elements to index";
+  return verifyShape(op, op.getOutput().getType(), expected);
+}
+
+LogicalResult ArgMaxOp::verify() { return verifyArgReduce(*this); }
+LogicalResult ArgMinOp::verify() { return verifyArgReduce(*this); }
+
 //===----------------------------------------------------------------------===//
 // Data movement
 //===----------------------------------------------------------------------===//

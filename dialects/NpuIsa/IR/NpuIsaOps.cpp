@@ -283,7 +283,17 @@ template <typename VecOpT> static LogicalResult verifyVec(VecOpT op) {
   auto knownType = [](StringRef t) {
     return t == "f32" || t == "i32" || t == "i8" || t == "u8" || t == "bool";
   };
-  if (!knownType(op.getSrc0Type()) || !knownType(op.getDstType()) ||
+  // vec.reduce's index functions (ISA v5) read FP32 or INT32 and write
+  // INT32 or INT64 indices; i64 is no other operand's type.
+  bool argIndex = opcode == rt::Opcode::VecReduce &&
+                  op.getFunc().starts_with("arg");
+  if (argIndex && ((op.getSrc0Type() != "f32" && op.getSrc0Type() != "i32") ||
+                   (op.getDstType() != "i32" && op.getDstType() != "i64")))
+    return op.emitOpError("'")
+           << op.getFunc()
+           << "' reads f32 or i32 and writes i32 or i64 indices";
+  if (!knownType(op.getSrc0Type()) ||
+      (!knownType(op.getDstType()) && !argIndex) ||
       (op.getSrc1Type() && !knownType(*op.getSrc1Type())))
     return op.emitOpError("element types are f32, i32, i8, u8 or bool");
   for (std::optional<StringRef> s :

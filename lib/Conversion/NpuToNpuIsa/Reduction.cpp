@@ -17,14 +17,38 @@ namespace rt = npu::rt;
 
 namespace npu::codegen {
 
+namespace {
+
+/// Whether `kind` is an index reduction (vec.reduce argmax ... argmin_last).
+bool isArgKind(StringRef kind) { return kind.starts_with("arg"); }
+
+/// Elements of one input tile of an index reduction on `target`: the
+/// scratchpad holds two input tiles (4-byte elements) and two result tiles
+/// of at most as many 8-byte indices; at most kMaxExtent / 2 so that a result
+/// tile's 4-byte words are one DMA run.
+int64_t argTileElements(const rt::TargetDesc &target) {
+  int64_t per = int64_t(target.scratchpadBytes) / 6 / kAlign * kAlign / 4;
+  return std::min(per, kMaxExtent / 2);
+}
+
+} // namespace
+
 LogicalResult Codegen::emitReduction(Operation *op, Value input,
                                      ArrayRef<int64_t> reducedAxes,
                                      StringRef kind, int64_t layer,
                                      std::optional<NormParams> norm) {
   auto inType = cast<RankedTensorType>(input.getType());
   Value result = op->getResult(0);
-  if (!inType.getElementType().isF32())
+  bool arg = isArgKind(kind);
+  bool int32In = arg && inType.getElementType().isSignlessInteger(32);
+  if (!inType.getElementType().isF32() && !int32In)
     return op->emitError("backend: only FP32 reductions are supported so far");
+  // An index reduction writes INT64 (ONNX's) or INT32 indices.
+  bool i64Out =
+      arg && cast<ShapedType>(result.getType()).getElementType().isInteger(64);
+  int64_t outEb = i64Out ? 8 : 4;
+  StringRef srcType = int32In ? "i32" : "f32";
+  StringRef dstType = !arg ? "f32" : i64Out ? "i64" : "i32";
   if (inType.getNumElements() == 0)
     return success();
   // Group the input's axes into runs of kept / reduced axes (outermost
@@ -49,10 +73,12 @@ LogicalResult Codegen::emitReduction(Operation *op, Value input,
   // (softmax's max and sum, layer norm's mean and variance); layer norm's
   // scale and bias (the shape of one group) are loaded once.
   int64_t parts = layerNorm ? 7 : 5;
-  int64_t per = int64_t(target.scratchpadBytes) / parts / kAlign * kAlign / 4;
+  int64_t per = arg ? argTileElements(target)
+                    : int64_t(target.scratchpadBytes) / parts / kAlign *
+                          kAlign / 4;
   // A plain reduction whose reduced group does not fit one buffer (a
   // global pool over a large feature map) is reduced in chunks.
-  if (!softmax && dims.size() <= 2 && reduced.back() &&
+  if (!softmax && !arg && dims.size() <= 2 && reduced.back() &&
       dims.back() > std::min(per, kMaxExtent))
     return emitChunkedReduction(op, input, dims.size() == 2 ? dims[0] : 1,
                                 dims.back(), kind, per, layer);
@@ -77,10 +103,11 @@ LogicalResult Codegen::emitReduction(Operation *op, Value input,
   int64_t n = (dims[0] + rows - 1) / rows;
   int64_t bytes = per * 4;
   beginScratchpadPass();
-  SpBuffer in = scratchpad("in", bytes, 2), out = scratchpad("out", bytes, 2);
+  SpBuffer in = scratchpad("in", bytes, 2),
+           out = scratchpad("out", arg ? per * outEb : bytes, 2);
   auto inBuf = [&](int64_t i) { return in.at(i); };
   auto outBuf = [&](int64_t i) { return out.at(i); };
-  int64_t scratch = scratchpad("scratch", bytes).offset;
+  int64_t scratch = scratchpad("scratch", arg ? 0 : bytes).offset;
   int64_t scaleBuf = scratchpad("scale", layerNorm ? bytes : 0).offset;
   int64_t biasBuf = scratchpad("bias", layerNorm ? bytes : 0).offset;
   int64_t src = buffers.lookup(root(input)).offset;
@@ -129,8 +156,8 @@ LogicalResult Codegen::emitReduction(Operation *op, Value input,
       v.setDims(rev(tdims, 1));
       v.setSrc0Strides(rev(s0St, 0));
       v.setDstStrides(rev(dSt, 0));
-      v.setSrc0Type(StringRef("f32"));
-      v.setDstType(StringRef("f32"));
+      v.setSrc0Type(srcType);
+      v.setDstType(dstType);
       if (!s1St.empty()) {
         v.setSrc1Strides(rev(s1St, 0));
         v.setSrc1Type(StringRef("f32"));
@@ -179,6 +206,10 @@ LogicalResult Codegen::emitReduction(Operation *op, Value input,
       if (norm->bias)
         vec(npuisa::VecBinaryOp(), "add", outBuf(i), tileInSt, biasBuf, groupSt,
             outBuf(i), tileInSt);
+    } else if (arg) {
+      // The indices, INT64 (zero-extended) or INT32, along the reduced axis.
+      vec(npuisa::VecReduceOp(), kind, inBuf(i), tileInSt, 0, {}, outBuf(i),
+          tileOutSt);
     } else if (!softmax) {
       auto red = vec(npuisa::VecReduceOp(), kind == "mean" ? "sum" : kind,
                      inBuf(i), tileInSt, 0, {}, outBuf(i), tileOutSt);
@@ -199,8 +230,9 @@ LogicalResult Codegen::emitReduction(Operation *op, Value input,
     }
     markTileCompute(program, i, n);
     int64_t outOffset = softmax ? r0 * inSt[0] : r0 * outSt[0];
-    auto store =
-        dma(npuisa::DmaStoreOp(), outBuf(i), dst + 4 * outOffset, tileOut);
+    // INT64 indices move as two 4-byte words each (at most kMaxExtent).
+    auto store = dma(npuisa::DmaStoreOp(), outBuf(i), dst + outEb * outOffset,
+                     tileOut * (outEb / 4));
     markTileStore(store, i, n);
   }
   emitOpBarrier(loc);
@@ -309,9 +341,58 @@ struct ReductionModel
   }
 };
 
+/// ArgMax / ArgMin: one `vec.reduce argmax` (argmin, *_last) per tile of
+/// whole groups along the axis, writing the indices in the result's type.
+template <typename OpTy>
+struct ArgReductionModel
+    : BackendOpInterface::ExternalModel<ArgReductionModel<OpTy>, OpTy> {
+  ExecutionUnit getExecutionUnit(Operation *) const {
+    return ExecutionUnit::vector;
+  }
+  bool isLegalOn(Operation *op, const rt::TargetDesc &target,
+                 std::string &reason) const {
+    auto r = cast<OpTy>(op);
+    RankedTensorType in = r.getInput().getType();
+    if (!in.getElementType().isF32() &&
+        !in.getElementType().isSignlessInteger(32)) {
+      reason = "the vector unit indexes FP32 or INT32 values only";
+      return false;
+    }
+    // The input as [outer][dim][inner] around the axis: the emitter's tile
+    // is whole groups, dim x inner elements at least, in 16-bit extents.
+    ArrayRef<int64_t> shape = in.getShape();
+    int64_t axis = r.getAxis();
+    int64_t outer = llvm::product_of(shape.take_front(axis)),
+            dim = shape[axis],
+            inner = llvm::product_of(shape.drop_front(axis + 1));
+    int64_t per = argTileElements(target);
+    if (in.getNumElements() != 0 &&
+        (outer > kMaxExtent || dim > kMaxExtent || inner > kMaxExtent ||
+         dim * inner > per)) {
+      reason = (Twine("its ") + Twine(dim) + " x " + Twine(inner) +
+                " elements per index group exceed one vector tile (" +
+                Twine(per) + "); chunked index reductions are not done yet")
+                   .str();
+      return false;
+    }
+    return true;
+  }
+  LogicalResult emit(Operation *op, Codegen &codegen, int64_t layer) const {
+    auto r = cast<OpTy>(op);
+    constexpr bool isMax = std::is_same_v<OpTy, ArgMaxOp>;
+    StringRef func = r.getSelectLastIndex()
+                         ? (isMax ? "argmax_last" : "argmin_last")
+                         : (isMax ? "argmax" : "argmin");
+    return codegen.emitReduction(r, r.getInput(), {int64_t(r.getAxis())}, func,
+                                 layer);
+  }
+};
+
 } // namespace
 
 void registerReductionModels(MLIRContext *context) {
+  ArgMaxOp::attachInterface<ArgReductionModel<ArgMaxOp>>(*context);
+  ArgMinOp::attachInterface<ArgReductionModel<ArgMinOp>>(*context);
   ReduceMeanOp::attachInterface<ReductionModel<ReduceMeanOp>>(*context);
   ReduceMaxOp::attachInterface<ReductionModel<ReduceMaxOp>>(*context);
   ReduceMinOp::attachInterface<ReductionModel<ReduceMinOp>>(*context);

@@ -1109,6 +1109,19 @@ template <Reduction kind> LogicalResult importReduce(NodeContext &ctx) {
   return success();
 }
 
+/// ArgMax / ArgMin (opsets 1-13): `axis` (default 0, negative from the
+/// end), `keepdims` (default 1), `select_last_index` (opset 12, default 0).
+/// The result is ONNX's INT64 index.
+template <typename OpT> LogicalResult importArg(NodeContext &ctx) {
+  int64_t axis = ctx.attrs.getInt("axis", 0);
+  if (!normalizeAxis(axis, ctx.inputType(0).getRank()))
+    return ctx.fail("axis out of range");
+  ctx.setResult(0, OpT::create(ctx.b, ctx.loc, ctx.resultType(0), ctx.input(0),
+                               axis, ctx.attrs.getInt("keepdims", 1) != 0,
+                               ctx.attrs.getInt("select_last_index", 0) != 0));
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Data movement
 //===----------------------------------------------------------------------===//
@@ -1416,6 +1429,8 @@ static const llvm::StringMap<OpImporterFn> &opImporters() {
       {"AveragePool", importAvgPool},
       {"GlobalAveragePool", importGlobalPool<ReduceMeanOp>},
       {"GlobalMaxPool", importGlobalPool<ReduceMaxOp>},
+      {"ArgMax", importArg<ArgMaxOp>},
+      {"ArgMin", importArg<ArgMinOp>},
       {"ReduceMean", importReduce<Reduction::Mean>},
       {"ReduceMax", importReduce<Reduction::Max>},
       {"ReduceMin", importReduce<Reduction::Min>},

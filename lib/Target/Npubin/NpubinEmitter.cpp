@@ -33,6 +33,7 @@ bin::ElementType vectorType(StringRef t) {
          : t == "u8"   ? bin::ElementType::U8
          : t == "bool" ? bin::ElementType::Bool
          : t == "i32"  ? bin::ElementType::I32
+         : t == "i64"  ? bin::ElementType::I64 // vec.reduce argmax's indices
                        : bin::ElementType::F32;
 }
 

@@ -1006,8 +1006,11 @@ public:
     Value scale, bias; // bias may be null
     float epsilon;
   };
-  /// Reductions (mean, max), softmax and layer normalisation over the
-  /// `reducedAxes` of `input` on the vector unit.
+  /// Reductions (mean, max, min, sum), softmax and layer normalisation over
+  /// the `reducedAxes` of `input` on the vector unit; `kind` "argmax",
+  /// "argmin", "argmax_last" or "argmin_last" writes the indices along one
+  /// reduced axis (FP32 or INT32 input; INT64 or INT32 result, as the
+  /// result's type says) with vec.reduce's index functions.
   LogicalResult emitReduction(Operation *op, Value input,
                               ArrayRef<int64_t> reducedAxes, StringRef kind,
                               int64_t layer,

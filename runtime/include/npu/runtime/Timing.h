@@ -63,8 +63,10 @@ uint64_t vectorCycles(const TargetDesc &t, uint64_t work, bool narrow,
 /// the trigonometric and hyperbolic functions, tanh, erf, sigmoid,
 /// softplus, elu, softsign, reciprocal, rsqrt, sqrt, division, power);
 /// copies, clamps, abs, floor, ceil, round, sign, thresholded ReLU,
-/// shrink, and the ISA v4 comparisons, logic (and, or, xor, not) and select
-/// are not.
+/// shrink, the ISA v4 comparisons, logic (and, or, xor, not) and select,
+/// and every reduction (sum, max, min, and ISA v5's argmax/argmin, whose
+/// lane keeps an index register beside its running extreme: one compare and
+/// two masked moves, issued together as a max's compare-select is) are not.
 bool isTranscendental(Opcode op, unsigned func);
 
 /// The cycles `insn` takes by the formulas above, from the executable's

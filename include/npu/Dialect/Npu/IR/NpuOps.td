@@ -959,6 +959,45 @@ def Npu_ReduceMaxOp : Npu_ReduceOp<"reduce_max"> {
   }];
 }
 
+class Npu_ArgReduceOp<string mnemonic> : Npu_Op<mnemonic, [Pure]> {
+  let arguments = (ins Npu_Tensor:$input, Npu_NonNegativeI64Attr:$axis,
+                       BoolAttr:$keepdims, BoolAttr:$select_last_index);
+  let results = (outs RankedTensorOf<[I32, I64]>:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+  let hasVerifier = 1;
+}
+
+def Npu_ArgMaxOp : Npu_ArgReduceOp<"arg_max"> {
+  let summary = "Index of the maximum along an axis (ONNX ArgMax)";
+  let description = [{
+    The index (INT64 as ONNX's ArgMax, or INT32) of the greatest element
+    along `axis` (non-negative: ONNX's negative axis is resolved at import),
+    which the result keeps as 1 with `keepdims` or drops. Ties give the
+    first index, or the last with `select_last_index`. A NaN is chosen only
+    when it comes first (ONNX Runtime's comparisons; the host kernel's too).
+    Runs as `vec.reduce argmax` (docs/npu-architecture.md).
+
+    ```mlir
+    %i = npu.arg_max %x {axis = 1 : i64, keepdims = true,
+                         select_last_index = false}
+         : tensor<2x3x4xf32> -> tensor<2x1x4xi64>
+    ```
+  }];
+}
+
+def Npu_ArgMinOp : Npu_ArgReduceOp<"arg_min"> {
+  let summary = "Index of the minimum along an axis (ONNX ArgMin)";
+  let description = [{
+    As `npu.arg_max`, with the least element (`vec.reduce argmin`).
+
+    ```mlir
+    %i = npu.arg_min %x {axis = 0 : i64, keepdims = false,
+                         select_last_index = true}
+         : tensor<2x3xf32> -> tensor<3xi64>
+    ```
+  }];
+}
+
 //===----------------------------------------------------------------------===//
 // Data movement
 //===----------------------------------------------------------------------===//

@@ -258,8 +258,8 @@ def NpuIsa_MatmulOp : NpuIsa_Insn<"matmul", (ins
 }
 
 /// Vector instructions: addresses and the iteration space. Element types are
-/// "f32", "i32", "i8", "u8" or "bool" (one byte, 1 or 0); spaces "sram" or
-/// "acc".
+/// "f32", "i32", "i8", "u8" or "bool" (one byte, 1 or 0), and "i64" for the
+/// indices `vec_reduce` argmax/argmin write; spaces "sram" or "acc".
 class NpuIsa_VecOp<string mnemonic, string summ>
     : NpuIsa_Insn<mnemonic, (ins
         DefaultValuedAttr<StrAttr, "\"\"">:$func,
