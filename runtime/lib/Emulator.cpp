@@ -1499,7 +1499,8 @@ bool argReduce(uint8_t func, const int64_t *dims, const Operand &dst,
     group[i] = reduced ? dims[i] : std::min<int64_t>(dims[i], 1);
   }
   auto better = [&](auto x, auto best) {
-    return isMax ? (last ? x >= best : x > best) : (last ? x <= best : x < best);
+    return isMax ? (last ? x >= best : x > best)
+                 : (last ? x <= best : x < best);
   };
   bool isFloat = s0.type == bin::ElementType::F32;
   forEach(kept, [&](const int64_t *k) {
@@ -1563,9 +1564,8 @@ bool Emulator::vector(const Instruction &insn, uint64_t &cycles,
                          bin::Space space,
                          const flatbuffers::Array<int32_t, 4> *strides,
                          Operand &o, const char *what) -> bool {
-    if (!isVectorType(type) &&
-        !(argIndex && type == bin::ElementType::I64 &&
-          std::string(what) == "dst"))
+    if (!isVectorType(type) && !(argIndex && type == bin::ElementType::I64 &&
+                                 std::string(what) == "dst"))
       return why = std::string(mnemonic) + " " + what +
                    " has an unsupported element type",
              false;

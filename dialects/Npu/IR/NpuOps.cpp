@@ -683,8 +683,8 @@ template <typename ArgOpT> static LogicalResult verifyArgReduce(ArgOpT op) {
   auto in = op.getInput().getType();
   int64_t axis = op.getAxis();
   if (axis >= in.getRank())
-    return op.emitOpError("axis ") << axis << " out of range for rank "
-                                   << in.getRank();
+    return op.emitOpError("axis ")
+           << axis << " out of range for rank " << in.getRank();
   SmallVector<int64_t> expected(in.getShape());
   if (op.getKeepdims())
     expected[axis] = 1;

@@ -285,8 +285,8 @@ template <typename VecOpT> static LogicalResult verifyVec(VecOpT op) {
   };
   // vec.reduce's index functions (ISA v5) read FP32 or INT32 and write
   // INT32 or INT64 indices; i64 is no other operand's type.
-  bool argIndex = opcode == rt::Opcode::VecReduce &&
-                  op.getFunc().starts_with("arg");
+  bool argIndex =
+      opcode == rt::Opcode::VecReduce && op.getFunc().starts_with("arg");
   if (argIndex && ((op.getSrc0Type() != "f32" && op.getSrc0Type() != "i32") ||
                    (op.getDstType() != "i32" && op.getDstType() != "i64")))
     return op.emitOpError("'")

@@ -73,9 +73,9 @@ LogicalResult Codegen::emitReduction(Operation *op, Value input,
   // (softmax's max and sum, layer norm's mean and variance); layer norm's
   // scale and bias (the shape of one group) are loaded once.
   int64_t parts = layerNorm ? 7 : 5;
-  int64_t per = arg ? argTileElements(target)
-                    : int64_t(target.scratchpadBytes) / parts / kAlign *
-                          kAlign / 4;
+  int64_t per =
+      arg ? argTileElements(target)
+          : int64_t(target.scratchpadBytes) / parts / kAlign * kAlign / 4;
   // A plain reduction whose reduced group does not fit one buffer (a
   // global pool over a large feature map) is reduced in chunks.
   if (!softmax && !arg && dims.size() <= 2 && reduced.back() &&
@@ -362,13 +362,11 @@ struct ArgReductionModel
     // is whole groups, dim x inner elements at least, in 16-bit extents.
     ArrayRef<int64_t> shape = in.getShape();
     int64_t axis = r.getAxis();
-    int64_t outer = llvm::product_of(shape.take_front(axis)),
-            dim = shape[axis],
+    int64_t outer = llvm::product_of(shape.take_front(axis)), dim = shape[axis],
             inner = llvm::product_of(shape.drop_front(axis + 1));
     int64_t per = argTileElements(target);
-    if (in.getNumElements() != 0 &&
-        (outer > kMaxExtent || dim > kMaxExtent || inner > kMaxExtent ||
-         dim * inner > per)) {
+    if (in.getNumElements() != 0 && (outer > kMaxExtent || dim > kMaxExtent ||
+                                     inner > kMaxExtent || dim * inner > per)) {
       reason = (Twine("its ") + Twine(dim) + " x " + Twine(inner) +
                 " elements per index group exceed one vector tile (" +
                 Twine(per) + "); chunked index reductions are not done yet")

@@ -951,6 +951,48 @@ TEST(Emulator, Reductions) {
   EXPECT_EQ(mx[0], 6.0f);
 }
 
+// Index reductions (ISA v5): per column the index of the largest or
+// smallest element, the first or the last among equals; a NaN is kept only
+// when it comes first (it never compares greater), as ONNX Runtime's
+// ArgMax. Hand-worked columns, INT32 indices.
+TEST(Emulator, IndexReductions) {
+  const int C = 5, P = 3;
+  // Column-major groups: x[p * C + c].
+  std::vector<float> x = {
+      1,   7,  3,  7,  -2,  // ties at 1 and 3 for the max
+      NAN, 4,  9,  -5, -5,  // NaN first: kept by argmax; min tie at 3, 4
+      -1,  -1, -1, -1, -1}; // all equal
+  ProgramBuilder b(v1());
+  b.setDramSize(64);
+  bin::VectorDesc desc =
+      makeVectorDesc({C, P, 1, 1}, bin::ElementType::F32, {1, C, 0, 0},
+                     bin::ElementType::I32, {0, 1, 0, 0});
+  uint32_t d = b.addVector(desc);
+  b.emit(
+      makeVector(Opcode::VecReduce, d, vecfunc::VecReduce_ArgMax, 0, 0, 256));
+  b.emit(makeVector(Opcode::VecReduce, d, vecfunc::VecReduce_ArgMaxLast, 0, 0,
+                    512));
+  b.emit(
+      makeVector(Opcode::VecReduce, d, vecfunc::VecReduce_ArgMin, 0, 0, 768));
+  b.emit(makeVector(Opcode::VecReduce, d, vecfunc::VecReduce_ArgMinLast, 0, 0,
+                    1024));
+  std::string error;
+  auto exe = Executable::load(b.finish(), nullptr, error);
+  ASSERT_TRUE(exe) << error;
+  Emulator emu(*exe);
+  ASSERT_TRUE(emu.prepare(error)) << error;
+  put(emu.scratchpad(), 0, x);
+  ASSERT_TRUE(emu.run(error)) << error;
+  EXPECT_EQ(get<int32_t>(emu.scratchpad(), 256, P),
+            (std::vector<int32_t>{1, 0, 0}));
+  EXPECT_EQ(get<int32_t>(emu.scratchpad(), 512, P),
+            (std::vector<int32_t>{3, 0, 4}));
+  EXPECT_EQ(get<int32_t>(emu.scratchpad(), 768, P),
+            (std::vector<int32_t>{4, 0, 0}));
+  EXPECT_EQ(get<int32_t>(emu.scratchpad(), 1024, P),
+            (std::vector<int32_t>{4, 0, 4}));
+}
+
 //===----------------------------------------------------------------------===//
 // Host fast paths (AVX2 kernels, vectorised rows): bit-identical to the
 // element-by-element definitions
