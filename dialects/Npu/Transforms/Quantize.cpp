@@ -670,8 +670,8 @@ void QuantizePass::quantizeMul(MulOp mul, OpBuilder &b) {
       SmallVector<int8_t> codes;
       for (float x : values)
         codes.push_back(int8_t(p->quantize(x)));
-      auto type = withElementType(v.getType(),
-                                  activationType(&getContext(), *p));
+      auto type =
+          withElementType(v.getType(), activationType(&getContext(), *p));
       b.setInsertionPoint(mul);
       operands.push_back(ConstantOp::create(
           b, v.getLoc(), type,
