@@ -166,18 +166,13 @@ ConvTiles chooseConvTiles(const rt::TargetDesc &t, const MacConv &g,
               tiles * double(rt::vectorCycles(t, oht * owt * mt,
                                               /*narrow=*/false,
                                               /*transcendental=*/false));
-          for (auto [order, resident] :
-               {std::pair(LoopOrder::weight_stationary, true),
-                std::pair(LoopOrder::weight_stationary, false),
-                std::pair(LoopOrder::input_stationary, true),
-                std::pair(LoopOrder::input_stationary, false)}) {
-            ConvTiles tile = {oht, owt, mt, ct, order, resident};
-            // Two copies only when a copy per chunk does not fit.
-            if (!resident && ceilDiv(g.cin, ct) > 2 &&
-                packedBytes(macConvLayout(g, {oht, owt, mt, ct, order})) <=
-                    sramBytes)
-              continue;
-            if ((!resident && ceilDiv(g.cin, ct) <= 2) ||
+          for (LoopOrder order :
+               {LoopOrder::weight_stationary, LoopOrder::input_stationary}) {
+            // A copy per chunk of the stationary operand when that fits,
+            // else two (the rule the emitter applies to recorded tiles).
+            ConvTiles tile = {oht, owt, mt, ct, order};
+            tile.resident = packedBytes(macConvLayout(g, tile)) <= sramBytes;
+            if (!tile.resident &&
                 packedBytes(macConvLayout(g, tile)) > sramBytes)
               continue;
             ConvTraffic traffic = convTraffic(g, tile);

@@ -108,19 +108,14 @@ MatmulTiles chooseMatmulTiles(const rt::TargetDesc &t, int64_t M, int64_t N,
   for (int64_t mt : tileCandidates(M, R))
     for (int64_t nt : tileCandidates(N, C))
       for (int64_t kt : tileCandidates(K, R))
-        for (auto [order, resident] :
-             {std::pair(LoopOrder::input_stationary, true),
-              std::pair(LoopOrder::input_stationary, false),
-              std::pair(LoopOrder::weight_stationary, true),
-              std::pair(LoopOrder::weight_stationary, false)}) {
-          MatmulTiles tile = {mt, nt, kt, order, resident};
-          // Two copies of the stationary operand only when a copy per K
-          // chunk does not fit; sparse weights are costed step by step in
-          // the row-major order.
-          bool fewChunks = ceilDiv(K, kt) <= 2;
-          if ((!resident &&
-               (fewChunks || matmulFits(t, M, N, K, {mt, nt, kt, order}))) ||
-              !matmulFits(t, M, N, K, tile) ||
+        for (LoopOrder order :
+             {LoopOrder::input_stationary, LoopOrder::weight_stationary}) {
+          // A copy per K chunk of the stationary operand when that fits,
+          // else two (the rule the emitter applies to recorded tiles);
+          // sparse weights are costed step by step in the row-major order.
+          MatmulTiles tile = {mt, nt, kt, order};
+          tile.resident = matmulFits(t, M, N, K, tile);
+          if ((!tile.resident && !matmulFits(t, M, N, K, tile)) ||
               (blocks && order != LoopOrder::input_stationary))
             continue;
           // The share of A and W chunk loads issued (MatmulTraffic).
