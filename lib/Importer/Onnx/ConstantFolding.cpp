@@ -20,7 +20,7 @@ bool isFoldOnlyOp(StringRef opType) {
                                           "Max",     "Less",  "ReduceProd",
                                           "Greater", "Not",   "Floor",
                                           "Ceil",    "Abs",   "If",
-                                          "Loop"};
+                                          "Loop",    "Scan"};
   return is_contained(ops, opType);
 }
 

@@ -8,10 +8,12 @@
 
 #include "ModelLoader.h"
 #include "ConstantFolding.h"
+#include "ControlFlow.h"
 #include "HostTensor.h"
 #include "NodeAttributes.h"
 
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/ADT/Twine.h"
@@ -116,6 +118,13 @@ static LogicalResult checkModel(StringRef path, std::string &error) {
 }
 
 static LogicalResult inferShapes(onnx::ModelProto &model, std::string &error) {
+  // Before IR version 4 ONNX's inference types only the initializers that
+  // are also graph inputs; folding and unrolling add initializers that are
+  // not, so infer as IR 4 does (every initializer typed by its dims).
+  int64_t irVersion = model.ir_version();
+  model.set_ir_version(std::max<int64_t>(irVersion, 4));
+  auto restore =
+      llvm::make_scope_exit([&] { model.set_ir_version(irVersion); });
   try {
     onnx::ShapeInferenceOptions options(/*check_type=*/false,
                                         /*strict_mode=*/1,
@@ -164,9 +173,7 @@ private:
 };
 } // namespace
 
-/// The dimensions of `name` if shape inference or the initializer's dims
-/// give every one of them.
-static std::optional<SmallVector<int64_t>>
+std::optional<SmallVector<int64_t>>
 knownDims(const StringMap<const onnx::TypeProto *> &types,
           const StringMap<const onnx::TensorProto *> &initializers,
           const std::string &name) {
@@ -820,175 +827,6 @@ static FailureOr<int> foldConstants(LoadedModel &loaded, std::string &error) {
   return folded;
 }
 
-/// Every value name the graph defines: inputs, initializers, node outputs
-/// (what a name given to an inlined or unrolled value must avoid).
-static StringSet<> graphValueNames(const onnx::GraphProto &graph) {
-  StringSet<> names;
-  for (const auto &in : graph.input())
-    names.insert(in.name());
-  for (const auto &t : graph.initializer())
-    names.insert(t.name());
-  for (const auto &n : graph.node())
-    for (const auto &out : n.output())
-      names.insert(out);
-  return names;
-}
-
-/// The static tensor type of a graph's output `i` as "elem:d0xd1x...", or
-/// empty when it is not a fully static tensor.
-static std::string staticTypeKey(const onnx::ValueInfoProto &v) {
-  if (!v.type().has_tensor_type() || !v.type().tensor_type().has_shape())
-    return "";
-  const auto &t = v.type().tensor_type();
-  std::string key = std::to_string(t.elem_type()) + ":";
-  for (const auto &d : t.shape().dim()) {
-    if (!d.has_dim_value())
-      return "";
-    key += std::to_string(d.dim_value()) + "x";
-  }
-  return key;
-}
-
-/// Removes `If` nodes (ONNX If, opsets 1-16) before import:
-/// - a constant condition (an initializer, after folding or --input-value
-///   binding): the taken branch's nodes and initializers move into the
-///   graph in the If's place, Identity nodes giving its outputs the If's
-///   names;
-/// - a run-time condition whose two branches produce outputs of the same
-///   static types: both branches are inlined and each output selected with
-///   Where(cond, then, else) (if-conversion: ONNX ops have no side effects,
-///   so computing the untaken branch changes no result, only the cost).
-/// Branch-local names that collide with the graph's are renamed. Returns
-/// how many were removed; nested Ifs are reached in the next folding round.
-/// An If whose branches differ in output types stays (and is refused).
-static FailureOr<int> inlineIfs(LoadedModel &loaded, std::string &error) {
-  onnx::GraphProto &graph = *loaded.model.mutable_graph();
-  StringMap<const onnx::TensorProto *> initializers;
-  for (const auto &t : graph.initializer())
-    initializers[t.name()] = &t;
-  auto branchOf = [](const onnx::NodeProto &node,
-                     bool thenBranch) -> const onnx::GraphProto * {
-    for (const auto &a : node.attribute())
-      if (a.name() == (thenBranch ? "then_branch" : "else_branch") &&
-          a.type() == onnx::AttributeProto::GRAPH)
-        return &a.g();
-    return nullptr;
-  };
-  // 1/0: a constant condition; 2: both branches, selected; -1: kept.
-  auto decide = [&](const onnx::NodeProto &node) -> int {
-    if (!isDefaultDomain(node) || node.op_type() != "If" ||
-        node.input_size() != 1)
-      return -1;
-    auto init = initializers.find(node.input(0));
-    HostTensor cond;
-    if (init != initializers.end() &&
-        readFoldableConstant(*init->second, loaded.modelDir, cond) &&
-        cond.size() == 1)
-      return cond.isReal() ? cond.realAt(0) != 0 : cond.intAt(0) != 0;
-    const onnx::GraphProto *a = branchOf(node, true),
-                           *b = branchOf(node, false);
-    if (!a || !b || a->output_size() != b->output_size() ||
-        a->output_size() < node.output_size())
-      return -1;
-    for (int o = 0; o < a->output_size(); ++o) {
-      std::string key = staticTypeKey(a->output(o));
-      if (key.empty() || key != staticTypeKey(b->output(o)))
-        return -1;
-    }
-    return 2;
-  };
-  if (llvm::none_of(graph.node(),
-                    [&](const onnx::NodeProto &n) { return decide(n) >= 0; }))
-    return 0;
-  StringSet<> names = graphValueNames(graph);
-  google::protobuf::RepeatedPtrField<onnx::NodeProto> nodes;
-  std::vector<onnx::TensorProto> moved;
-  int removed = 0;
-  for (int i = 0; i < graph.node_size(); ++i) {
-    onnx::NodeProto &node = *graph.mutable_node(i);
-    int how = decide(node);
-    if (how < 0) {
-      nodes.Add()->Swap(&node);
-      continue;
-    }
-    // Appends a branch's nodes; returns its output names, renamed.
-    auto inlineBranch = [&](const onnx::GraphProto &branch, int tag,
-                            std::vector<std::string> &outputs) -> bool {
-      StringMap<std::string> rename;
-      auto local = [&](const std::string &name) {
-        if (name.empty() || rename.count(name))
-          return;
-        std::string fresh = name;
-        for (int k = 0; names.contains(fresh); ++k)
-          fresh = name + "__if" + std::to_string(i) + "_" +
-                  std::to_string(tag) + "_" + std::to_string(k);
-        names.insert(fresh);
-        rename[name] = fresh;
-      };
-      auto renamed = [&](const std::string &name) {
-        auto it = rename.find(name);
-        return it == rename.end() ? name : it->second;
-      };
-      for (const auto &t : branch.initializer())
-        local(t.name());
-      for (const auto &n : branch.node())
-        for (const auto &out : n.output())
-          local(out);
-      for (const auto &t : branch.initializer()) {
-        moved.push_back(t);
-        moved.back().set_name(renamed(t.name()));
-      }
-      for (const auto &n : branch.node()) {
-        onnx::NodeProto *copy = nodes.Add();
-        *copy = n;
-        for (auto &in : *copy->mutable_input())
-          in = renamed(in);
-        for (auto &out : *copy->mutable_output())
-          out = renamed(out);
-      }
-      for (const auto &out : branch.output())
-        outputs.push_back(renamed(out.name()));
-      return true;
-    };
-    std::vector<std::string> thenOut, elseOut;
-    if (how == 2) {
-      inlineBranch(*branchOf(node, true), 0, thenOut);
-      inlineBranch(*branchOf(node, false), 1, elseOut);
-    } else {
-      const onnx::GraphProto *branch = branchOf(node, how == 1);
-      if (!branch || branch->output_size() < node.output_size()) {
-        error = "node '" + node.name() +
-                "' (If): the taken branch is "
-                "missing or has fewer outputs than the node";
-        return failure();
-      }
-      inlineBranch(*branch, 0, thenOut);
-    }
-    for (int o = 0; o < node.output_size(); ++o) {
-      if (node.output(o).empty())
-        continue;
-      onnx::NodeProto *out = nodes.Add();
-      out->set_name(node.name() + "/output" + std::to_string(o));
-      if (how == 2) {
-        out->set_op_type("Where");
-        out->add_input(node.input(0));
-        out->add_input(thenOut[o]);
-        out->add_input(elseOut[o]);
-      } else {
-        out->set_op_type("Identity");
-        out->add_input(thenOut[o]);
-      }
-      out->add_output(node.output(o));
-    }
-    ++removed;
-  }
-  graph.mutable_node()->Swap(&nodes);
-  for (auto &t : moved)
-    *graph.add_initializer() = std::move(t);
-  graph.clear_value_info();
-  return removed;
-}
-
 /// Refuses window and grouping attributes ONNX's shape inference would
 /// divide by (strides, dilations, kernel_shape or group of 0, a negative
 /// one), in the graph and every subgraph, before shape inference runs: it
@@ -1098,250 +936,6 @@ static LogicalResult validateConvRanks(const onnx::GraphProto &graph,
   return success();
 }
 
-/// Unrolls every `Loop` (ONNX Loop, opsets 1-16) that runs a known number of
-/// times: a constant trip count M (at most kMaxUnroll), a condition absent
-/// or constant true, and a body whose condition output is its condition
-/// input or a constant true (no early exit), without subgraphs of its own.
-/// Iteration i's copy of the body reads the loop-carried values of
-/// iteration i-1 and the constant i; scan outputs are stacked along a new
-/// axis 0 (Unsqueeze + Concat). Returns how many were unrolled.
-static FailureOr<int> unrollLoops(LoadedModel &loaded, std::string &error) {
-  constexpr int64_t kMaxUnroll = 4096, kMaxUnrolledNodes = 1 << 16;
-  onnx::GraphProto &graph = *loaded.model.mutable_graph();
-  StringMap<const onnx::TensorProto *> initializers;
-  for (const auto &t : graph.initializer())
-    initializers[t.name()] = &t;
-  auto constant = [&](const std::string &name, HostTensor &out) {
-    auto it = initializers.find(name);
-    return it != initializers.end() &&
-           readFoldableConstant(*it->second, loaded.modelDir, out) &&
-           out.size() == 1;
-  };
-  auto bodyOf = [](const onnx::NodeProto &node) -> const onnx::GraphProto * {
-    for (const auto &a : node.attribute())
-      if (a.name() == "body" && a.type() == onnx::AttributeProto::GRAPH)
-        return &a.g();
-    return nullptr;
-  };
-  // The trip count, or -1 when the loop is not unrollable.
-  auto tripCount = [&](const onnx::NodeProto &node) -> int64_t {
-    if (!isDefaultDomain(node) || node.op_type() != "Loop" ||
-        node.input_size() < 2)
-      return -1;
-    const onnx::GraphProto *body = bodyOf(node);
-    HostTensor m, c;
-    if (!body || node.input(0).empty() || !constant(node.input(0), m))
-      return -1;
-    if (!node.input(1).empty() && (!constant(node.input(1), c) || !c.intAt(0)))
-      return -1;
-    int carried = node.input_size() - 2;
-    if (body->input_size() != carried + 2 ||
-        body->output_size() < carried + 1 ||
-        node.output_size() > body->output_size() - 1)
-      return -1;
-    // No early exit: the body's condition is its input (directly or through
-    // an Identity) or a constant true.
-    const std::string &condOut = body->output(0).name();
-    bool passthrough = condOut == body->input(1).name();
-    for (const auto &n : body->node()) {
-      for (const auto &a : n.attribute())
-        if (a.type() == onnx::AttributeProto::GRAPH ||
-            a.type() == onnx::AttributeProto::GRAPHS)
-          return -1;
-      if (n.op_type() == "Identity" && n.input_size() == 1 &&
-          n.output_size() == 1 && n.output(0) == condOut &&
-          n.input(0) == body->input(1).name())
-        passthrough = true;
-      if (!passthrough && n.op_type() == "Constant" && n.output_size() == 1 &&
-          n.output(0) == condOut)
-        for (const auto &a : n.attribute())
-          if (a.name() == "value" && a.has_t() &&
-              a.t().data_type() == onnx::TensorProto::BOOL) {
-            HostTensor t;
-            passthrough = readFoldableConstant(a.t(), loaded.modelDir, t) &&
-                          t.size() == 1 && t.intAt(0);
-          }
-    }
-    for (const auto &t : body->initializer())
-      if (t.name() == condOut) {
-        HostTensor v;
-        passthrough = readFoldableConstant(t, loaded.modelDir, v) &&
-                      v.size() == 1 && v.intAt(0);
-      }
-    int64_t trips = m.intAt(0);
-    if (!passthrough || trips < 0 || trips > kMaxUnroll ||
-        trips * std::max(body->node_size(), 1) > kMaxUnrolledNodes)
-      return -1;
-    return trips;
-  };
-  if (llvm::none_of(graph.node(), [&](const onnx::NodeProto &n) {
-        return tripCount(n) >= 0;
-      }))
-    return 0;
-  StringSet<> names = graphValueNames(graph);
-  auto fresh = [&](const std::string &base) {
-    std::string name = base;
-    for (int k = 0; names.contains(name); ++k)
-      name = base + "__" + std::to_string(k);
-    names.insert(name);
-    return name;
-  };
-  google::protobuf::RepeatedPtrField<onnx::NodeProto> nodes;
-  std::vector<onnx::TensorProto> added;
-  int unrolled = 0;
-  for (int i = 0; i < graph.node_size(); ++i) {
-    onnx::NodeProto &node = *graph.mutable_node(i);
-    int64_t trips = tripCount(node);
-    if (trips < 0) {
-      nodes.Add()->Swap(&node);
-      continue;
-    }
-    const onnx::GraphProto &body = *bodyOf(node);
-    int carried = node.input_size() - 2;
-    int scans = body.output_size() - 1 - carried;
-    std::vector<std::string> state(node.input().begin() + 2,
-                                   node.input().end());
-    std::vector<std::vector<std::string>> scanned(scans);
-    std::string label = node.name().empty() ? node.output(0) : node.name();
-    for (int64_t it = 0; it < trips; ++it) {
-      StringMap<std::string> rename;
-      std::string tag = label + "/iter" + std::to_string(it);
-      // The iteration number and the (true) condition as initializers.
-      onnx::TensorProto iter;
-      iter.set_name(fresh(tag + "/i"));
-      iter.set_data_type(onnx::TensorProto::INT64);
-      iter.add_int64_data(it);
-      rename[body.input(0).name()] = iter.name();
-      added.push_back(iter);
-      onnx::TensorProto cond;
-      cond.set_name(fresh(tag + "/cond"));
-      cond.set_data_type(onnx::TensorProto::BOOL);
-      cond.add_int32_data(1);
-      rename[body.input(1).name()] = cond.name();
-      added.push_back(cond);
-      for (int k = 0; k < carried; ++k)
-        rename[body.input(2 + k).name()] = state[k];
-      for (const auto &t : body.initializer()) {
-        added.push_back(t);
-        added.back().set_name(rename[t.name()] = fresh(tag + "/" + t.name()));
-      }
-      for (const auto &n : body.node())
-        for (const auto &out : n.output())
-          if (!out.empty())
-            rename[out] = fresh(tag + "/" + out);
-      auto renamed = [&](const std::string &name) {
-        auto r = rename.find(name);
-        return r == rename.end() ? name : r->second;
-      };
-      for (const auto &n : body.node()) {
-        onnx::NodeProto *copy = nodes.Add();
-        *copy = n;
-        copy->set_name(tag + "/" + n.name());
-        for (auto &in : *copy->mutable_input())
-          in = renamed(in);
-        for (auto &out : *copy->mutable_output())
-          out = renamed(out);
-      }
-      for (int k = 0; k < carried; ++k)
-        state[k] = renamed(body.output(1 + k).name());
-      for (int k = 0; k < scans; ++k)
-        scanned[k].push_back(renamed(body.output(1 + carried + k).name()));
-    }
-    // Final loop-carried values, then the stacked scan outputs.
-    for (int k = 0; k < carried && k < node.output_size(); ++k) {
-      if (node.output(k).empty())
-        continue;
-      onnx::NodeProto *id = nodes.Add();
-      id->set_op_type("Identity");
-      id->set_name(label + "/final" + std::to_string(k));
-      id->add_input(state[k]);
-      id->add_output(node.output(k));
-    }
-    onnx::TensorProto axis0;
-    axis0.set_name(fresh(label + "/axis0"));
-    axis0.set_data_type(onnx::TensorProto::INT64);
-    axis0.add_dims(1);
-    axis0.add_int64_data(0);
-    bool axisUsed = false;
-    for (int k = 0; k < scans && carried + k < node.output_size(); ++k) {
-      const std::string &out = node.output(carried + k);
-      if (out.empty())
-        continue;
-      if (trips == 0) {
-        error = "node '" + label +
-                "' (Loop): a scan output of zero "
-                "iterations has no static shape";
-        return failure();
-      }
-      onnx::NodeProto *concat = nodes.Add();
-      concat->set_op_type("Concat");
-      concat->set_name(label + "/scan" + std::to_string(k));
-      auto *attr = concat->add_attribute();
-      attr->set_name("axis");
-      attr->set_type(onnx::AttributeProto::INT);
-      attr->set_i(0);
-      concat->add_output(out);
-      for (const std::string &v : scanned[k]) {
-        onnx::NodeProto *unsq = nodes.Add();
-        unsq->set_op_type("Unsqueeze");
-        unsq->set_name(fresh(v + "/stack"));
-        unsq->add_input(v);
-        if (loaded.opset >= 13) { // axes an input from opset 13 on
-          unsq->add_input(axis0.name());
-          axisUsed = true;
-        } else {
-          auto *axes = unsq->add_attribute();
-          axes->set_name("axes");
-          axes->set_type(onnx::AttributeProto::INTS);
-          axes->add_ints(0);
-        }
-        unsq->add_output(fresh(v + "/stacked"));
-        concat->add_input(unsq->output(0));
-      }
-    }
-    if (axisUsed)
-      added.push_back(axis0);
-    ++unrolled;
-  }
-  // Each Concat was appended before the Unsqueezes feeding it: restore a
-  // topological order (a stable one: nodes keep their order otherwise).
-  google::protobuf::RepeatedPtrField<onnx::NodeProto> ordered;
-  StringSet<> produced;
-  for (const auto &in : graph.input())
-    produced.insert(in.name());
-  for (const auto &t : graph.initializer())
-    produced.insert(t.name());
-  for (const auto &t : added)
-    produced.insert(t.name());
-  std::vector<bool> done(nodes.size(), false);
-  for (bool progress = true; progress;) {
-    progress = false;
-    for (int k = 0; k < nodes.size(); ++k) {
-      if (done[k])
-        continue;
-      const auto &n = nodes.Get(k);
-      if (!llvm::all_of(n.input(), [&](const std::string &in) {
-            return in.empty() || produced.contains(in) || !names.contains(in);
-          }))
-        continue;
-      for (const auto &out : n.output())
-        produced.insert(out);
-      *ordered.Add() = n;
-      done[k] = true;
-      progress = true;
-    }
-  }
-  if (ordered.size() != nodes.size()) {
-    error = "unrolling a Loop left nodes that are never computable";
-    return failure();
-  }
-  graph.mutable_node()->Swap(&ordered);
-  for (auto &t : added)
-    *graph.add_initializer() = std::move(t);
-  graph.clear_value_info();
-  return unrolled;
-}
-
 static int64_t defaultOpset(const onnx::ModelProto &model) {
   for (const auto &op : model.opset_import())
     if (op.domain().empty() || op.domain() == "ai.onnx")
@@ -1349,10 +943,13 @@ static int64_t defaultOpset(const onnx::ModelProto &model) {
   return 0;
 }
 
-/// Lists every node `isSupported` rejects, in one message.
-static LogicalResult scanUnsupported(const LoadedModel &loaded,
-                                     function_ref<bool(StringRef)> isSupported,
-                                     StringRef note, std::string &error) {
+/// Lists every node `isSupported` rejects, in one message; `note` gives
+/// each one's clause after its opset, if any.
+static LogicalResult
+scanUnsupported(const LoadedModel &loaded,
+                function_ref<bool(StringRef)> isSupported,
+                function_ref<std::string(const onnx::NodeProto &)> note,
+                std::string &error) {
   std::string list;
   unsigned count = 0;
   for (const auto &node : loaded.model.graph().node()) {
@@ -1363,8 +960,10 @@ static LogicalResult scanUnsupported(const LoadedModel &loaded,
       continue;
     std::string what =
         defaultDomain ? node.op_type() : node.domain() + "." + node.op_type();
+    std::string clause = note ? note(node) : "";
     list += (count++ ? ", " : "") + what + " (node '" + node.name() +
-            "', opset " + std::to_string(loaded.opset) + note.str() + ")";
+            "', opset " + std::to_string(loaded.opset) +
+            (clause.empty() ? "" : ", " + clause) + ")";
   }
   if (count == 0)
     return success();
@@ -1385,7 +984,7 @@ LogicalResult loadModel(StringRef path, const OnnxImportOptions &options,
   auto importableOrFoldable = [&](StringRef op) {
     return op == "Constant" || hasImporter(op) || isFoldOnlyOp(op);
   };
-  if (failed(scanUnsupported(out, importableOrFoldable, "", error)))
+  if (failed(scanUnsupported(out, importableOrFoldable, nullptr, error)))
     return failure();
   if (out.opset == 0)
     return error = "the model does not import the default ONNX opset",
@@ -1408,18 +1007,25 @@ LogicalResult loadModel(StringRef path, const OnnxImportOptions &options,
     FailureOr<int> inlined = inlineIfs(out, error);
     FailureOr<int> unrolled =
         succeeded(inlined) ? unrollLoops(out, error) : FailureOr<int>(0);
-    if (failed(inlined) || failed(unrolled) ||
-        ((*inlined || *unrolled) && failed(hoistConstantNodes(graph, error))))
+    FailureOr<int> scanned =
+        succeeded(unrolled) ? unrollScans(out, error) : FailureOr<int>(0);
+    if (failed(inlined) || failed(unrolled) || failed(scanned) ||
+        ((*inlined || *unrolled || *scanned) &&
+         failed(hoistConstantNodes(graph, error))))
       return failure();
-    if (*folded + *inlined + *unrolled == 0)
+    if (*folded + *inlined + *unrolled + *scanned == 0)
       break;
     if (failed(inferShapes(out.model, error)) ||
         failed(checkInferredShapes(out, error)))
       return failure();
   }
   // Fold-only ops whose inputs are not constant have nothing to map to.
-  return scanUnsupported(out, hasImporter,
-                         ", supported only with constant inputs", error);
+  return scanUnsupported(
+      out, hasImporter,
+      [&](const onnx::NodeProto &node) {
+        return controlFlowRefusal(node, out.model.graph());
+      },
+      error);
 }
 
 } // namespace npu::onnx_import

@@ -7,12 +7,14 @@
 #include "npu/Importer/Onnx/OnnxImporter.h"
 
 #include "llvm/ADT/STLFunctionalExtras.h"
+#include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/LogicalResult.h"
 
 #include <onnx/onnx_pb.h>
 
+#include <optional>
 #include <string>
 
 namespace npu::onnx_import {
@@ -44,6 +46,13 @@ inline bool isDefaultDomain(const onnx::NodeProto &node) {
 /// graph outputs (later entries win).
 llvm::StringMap<const onnx::TypeProto *>
 collectValueTypes(const onnx::GraphProto &graph);
+
+/// The dimensions of `name` if its initializer's dims or shape inference
+/// (`types`, from collectValueTypes) give every one of them.
+std::optional<llvm::SmallVector<int64_t>>
+knownDims(const llvm::StringMap<const onnx::TypeProto *> &types,
+          const llvm::StringMap<const onnx::TensorProto *> &initializers,
+          const std::string &name);
 
 /// Reads and parses the protobuf at `path` (a regular file of at most
 /// `maxBytes`), without ONNX's checker; one line in `error` on failure.

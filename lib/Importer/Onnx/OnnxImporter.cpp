@@ -227,8 +227,12 @@ npu::checkOnnxModel(llvm::StringRef path, MLIRContext &context,
         c.reason = "no NPU lowering for ONNX " + n.op_type();
     } else if (n.op_type() == "Constant" || isFoldOnlyOp(n.op_type())) {
       c.device = NodeCheck::Device::Folded;
-      c.reason = n.op_type() == "Constant"
-                     ? ""
+      bool controlFlow =
+          n.op_type() == "If" || n.op_type() == "Loop" || n.op_type() == "Scan";
+      c.reason = n.op_type() == "Constant" ? ""
+                 : controlFlow
+                     ? "inlined or unrolled at compile time (a constant "
+                       "condition or trip count, or a static sequence length)"
                      : "computed at compile time; supported only with "
                        "constant inputs";
     } else {

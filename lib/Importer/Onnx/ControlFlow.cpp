@@ -1,0 +1,833 @@
+//===- ControlFlow.cpp - If, Loop and Scan removed before import ----------===//
+//
+// See ControlFlow.h. Every rewrite keeps the graph's value names: a node the
+// rewrite removes gives its outputs' names to Identity, Where or Concat
+// nodes; names local to a subgraph are renamed where they would collide.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ControlFlow.h"
+#include "ConstantFolding.h"
+#include "HostTensor.h"
+#include "NodeAttributes.h"
+
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSet.h"
+
+#include <map>
+#include <vector>
+
+using namespace llvm;
+
+namespace npu::onnx_import {
+
+/// Every value name the graph defines: inputs, initializers, node outputs
+/// (what a name given to an inlined or unrolled value must avoid).
+static StringSet<> graphValueNames(const onnx::GraphProto &graph) {
+  StringSet<> names;
+  for (const auto &in : graph.input())
+    names.insert(in.name());
+  for (const auto &t : graph.initializer())
+    names.insert(t.name());
+  for (const auto &n : graph.node())
+    for (const auto &out : n.output())
+      names.insert(out);
+  return names;
+}
+
+/// The static tensor type of a graph's output `i` as "elem:d0xd1x...", or
+/// empty when it is not a fully static tensor.
+static std::string staticTypeKey(const onnx::ValueInfoProto &v) {
+  if (!v.type().has_tensor_type() || !v.type().tensor_type().has_shape())
+    return "";
+  const auto &t = v.type().tensor_type();
+  std::string key = std::to_string(t.elem_type()) + ":";
+  for (const auto &d : t.shape().dim()) {
+    if (!d.has_dim_value())
+      return "";
+    key += std::to_string(d.dim_value()) + "x";
+  }
+  return key;
+}
+
+FailureOr<int> inlineIfs(LoadedModel &loaded, std::string &error) {
+  onnx::GraphProto &graph = *loaded.model.mutable_graph();
+  StringMap<const onnx::TensorProto *> initializers;
+  for (const auto &t : graph.initializer())
+    initializers[t.name()] = &t;
+  auto branchOf = [](const onnx::NodeProto &node,
+                     bool thenBranch) -> const onnx::GraphProto * {
+    for (const auto &a : node.attribute())
+      if (a.name() == (thenBranch ? "then_branch" : "else_branch") &&
+          a.type() == onnx::AttributeProto::GRAPH)
+        return &a.g();
+    return nullptr;
+  };
+  // 1/0: a constant condition; 2: both branches, selected; -1: kept.
+  auto decide = [&](const onnx::NodeProto &node) -> int {
+    if (!isDefaultDomain(node) || node.op_type() != "If" ||
+        node.input_size() != 1)
+      return -1;
+    auto init = initializers.find(node.input(0));
+    HostTensor cond;
+    if (init != initializers.end() &&
+        readFoldableConstant(*init->second, loaded.modelDir, cond) &&
+        cond.size() == 1)
+      return cond.isReal() ? cond.realAt(0) != 0 : cond.intAt(0) != 0;
+    const onnx::GraphProto *a = branchOf(node, true),
+                           *b = branchOf(node, false);
+    if (!a || !b || a->output_size() != b->output_size() ||
+        a->output_size() < node.output_size())
+      return -1;
+    for (int o = 0; o < a->output_size(); ++o) {
+      std::string key = staticTypeKey(a->output(o));
+      if (key.empty() || key != staticTypeKey(b->output(o)))
+        return -1;
+    }
+    return 2;
+  };
+  if (llvm::none_of(graph.node(),
+                    [&](const onnx::NodeProto &n) { return decide(n) >= 0; }))
+    return 0;
+  StringSet<> names = graphValueNames(graph);
+  google::protobuf::RepeatedPtrField<onnx::NodeProto> nodes;
+  std::vector<onnx::TensorProto> moved;
+  int removed = 0;
+  for (int i = 0; i < graph.node_size(); ++i) {
+    onnx::NodeProto &node = *graph.mutable_node(i);
+    int how = decide(node);
+    if (how < 0) {
+      nodes.Add()->Swap(&node);
+      continue;
+    }
+    // Appends a branch's nodes; returns its output names, renamed.
+    auto inlineBranch = [&](const onnx::GraphProto &branch, int tag,
+                            std::vector<std::string> &outputs) -> bool {
+      StringMap<std::string> rename;
+      auto local = [&](const std::string &name) {
+        if (name.empty() || rename.count(name))
+          return;
+        std::string fresh = name;
+        for (int k = 0; names.contains(fresh); ++k)
+          fresh = name + "__if" + std::to_string(i) + "_" +
+                  std::to_string(tag) + "_" + std::to_string(k);
+        names.insert(fresh);
+        rename[name] = fresh;
+      };
+      auto renamed = [&](const std::string &name) {
+        auto it = rename.find(name);
+        return it == rename.end() ? name : it->second;
+      };
+      for (const auto &t : branch.initializer())
+        local(t.name());
+      for (const auto &n : branch.node())
+        for (const auto &out : n.output())
+          local(out);
+      for (const auto &t : branch.initializer()) {
+        moved.push_back(t);
+        moved.back().set_name(renamed(t.name()));
+      }
+      for (const auto &n : branch.node()) {
+        onnx::NodeProto *copy = nodes.Add();
+        *copy = n;
+        for (auto &in : *copy->mutable_input())
+          in = renamed(in);
+        for (auto &out : *copy->mutable_output())
+          out = renamed(out);
+      }
+      for (const auto &out : branch.output())
+        outputs.push_back(renamed(out.name()));
+      return true;
+    };
+    std::vector<std::string> thenOut, elseOut;
+    if (how == 2) {
+      inlineBranch(*branchOf(node, true), 0, thenOut);
+      inlineBranch(*branchOf(node, false), 1, elseOut);
+    } else {
+      const onnx::GraphProto *branch = branchOf(node, how == 1);
+      if (!branch || branch->output_size() < node.output_size()) {
+        error = "node '" + node.name() +
+                "' (If): the taken branch is "
+                "missing or has fewer outputs than the node";
+        return failure();
+      }
+      inlineBranch(*branch, 0, thenOut);
+    }
+    for (int o = 0; o < node.output_size(); ++o) {
+      if (node.output(o).empty())
+        continue;
+      onnx::NodeProto *out = nodes.Add();
+      out->set_name(node.name() + "/output" + std::to_string(o));
+      if (how == 2) {
+        out->set_op_type("Where");
+        out->add_input(node.input(0));
+        out->add_input(thenOut[o]);
+        out->add_input(elseOut[o]);
+      } else {
+        out->set_op_type("Identity");
+        out->add_input(thenOut[o]);
+      }
+      out->add_output(node.output(o));
+    }
+    ++removed;
+  }
+  graph.mutable_node()->Swap(&nodes);
+  for (auto &t : moved)
+    *graph.add_initializer() = std::move(t);
+  graph.clear_value_info();
+  return removed;
+}
+
+namespace {
+
+/// The subgraph attribute `name` of `node`, if it has one.
+const onnx::GraphProto *subgraph(const onnx::NodeProto &node, StringRef name) {
+  for (const auto &a : node.attribute())
+    if (a.name() == name && a.type() == onnx::AttributeProto::GRAPH)
+      return &a.g();
+  return nullptr;
+}
+
+/// True when a node of `body` has a subgraph of its own (not unrolled).
+bool hasNestedSubgraph(const onnx::GraphProto &body) {
+  return llvm::any_of(body.node(), [](const onnx::NodeProto &n) {
+    return llvm::any_of(n.attribute(), [](const onnx::AttributeProto &a) {
+      return a.type() == onnx::AttributeProto::GRAPH ||
+             a.type() == onnx::AttributeProto::GRAPHS;
+    });
+  });
+}
+
+/// An INT64 initializer named `name` holding `values`, of shape [n] or, with
+/// `scalar`, of rank 0.
+onnx::TensorProto int64Tensor(const std::string &name, ArrayRef<int64_t> values,
+                              bool scalar) {
+  onnx::TensorProto t;
+  t.set_name(name);
+  t.set_data_type(onnx::TensorProto::INT64);
+  if (!scalar)
+    t.add_dims(int64_t(values.size()));
+  for (int64_t v : values)
+    t.add_int64_data(v);
+  return t;
+}
+
+/// The state of one unrolling rewrite of a graph: the names in use, the
+/// rewritten node list and the initializers added. Nodes may be appended
+/// out of order; `finish` restores a topological order.
+struct Unroller {
+  LoadedModel &loaded;
+  onnx::GraphProto &graph;
+  StringSet<> names;
+  google::protobuf::RepeatedPtrField<onnx::NodeProto> nodes;
+  std::vector<onnx::TensorProto> added;
+
+  explicit Unroller(LoadedModel &loaded)
+      : loaded(loaded), graph(*loaded.model.mutable_graph()),
+        names(graphValueNames(graph)) {}
+
+  /// `base`, or `base__K` with the first K that no value uses yet.
+  std::string fresh(const std::string &base) {
+    std::string name = base;
+    for (int k = 0; names.contains(name); ++k)
+      name = base + "__" + std::to_string(k);
+    names.insert(name);
+    return name;
+  }
+
+  /// Appends one copy of `body`: its inputs read the values `rename` maps
+  /// them to, its initializers and node outputs get fresh names under
+  /// `tag`. Returns the names of the copy's outputs.
+  std::vector<std::string> inlineBody(const onnx::GraphProto &body,
+                                      const std::string &tag,
+                                      StringMap<std::string> &rename) {
+    for (const auto &t : body.initializer()) {
+      added.push_back(t);
+      added.back().set_name(rename[t.name()] = fresh(tag + "/" + t.name()));
+    }
+    for (const auto &n : body.node())
+      for (const auto &out : n.output())
+        if (!out.empty())
+          rename[out] = fresh(tag + "/" + out);
+    auto renamed = [&](const std::string &name) {
+      auto r = rename.find(name);
+      return r == rename.end() ? name : r->second;
+    };
+    for (const auto &n : body.node()) {
+      onnx::NodeProto *copy = nodes.Add();
+      *copy = n;
+      copy->set_name(tag + "/" + n.name());
+      for (auto &in : *copy->mutable_input())
+        in = renamed(in);
+      for (auto &out : *copy->mutable_output())
+        out = renamed(out);
+    }
+    std::vector<std::string> outputs;
+    for (const auto &out : body.output())
+      outputs.push_back(renamed(out.name()));
+    return outputs;
+  }
+
+  /// Appends `out = Concat(Unsqueeze(v, axis) for v in values, axis)`, the
+  /// Concat first. `axesInput` names an INT64 [1] initializer holding
+  /// `axis`; it is called only for opset 13 on, where Unsqueeze takes its
+  /// axes as an input.
+  void stack(ArrayRef<std::string> values, int64_t axis, const std::string &out,
+             const std::string &name, function_ref<std::string()> axesInput) {
+    onnx::NodeProto *concat = nodes.Add();
+    concat->set_op_type("Concat");
+    concat->set_name(name);
+    auto *attr = concat->add_attribute();
+    attr->set_name("axis");
+    attr->set_type(onnx::AttributeProto::INT);
+    attr->set_i(axis);
+    concat->add_output(out);
+    for (const std::string &v : values) {
+      onnx::NodeProto *unsq = nodes.Add();
+      unsq->set_op_type("Unsqueeze");
+      unsq->set_name(fresh(v + "/stack"));
+      unsq->add_input(v);
+      if (loaded.opset >= 13) {
+        unsq->add_input(axesInput());
+      } else {
+        auto *axes = unsq->add_attribute();
+        axes->set_name("axes");
+        axes->set_type(onnx::AttributeProto::INTS);
+        axes->add_ints(axis);
+      }
+      unsq->add_output(fresh(v + "/stacked"));
+      concat->add_input(unsq->output(0));
+    }
+  }
+
+  /// Appends `Gather(x, index, axis)` with a scalar index (the axis is
+  /// removed); `index` names a rank-0 INT64 initializer. Returns the
+  /// result's name.
+  std::string take(const std::string &x, const std::string &index, int64_t axis,
+                   const std::string &tag) {
+    onnx::NodeProto *g = nodes.Add();
+    g->set_op_type("Gather");
+    g->set_name(fresh(tag));
+    g->add_input(x);
+    g->add_input(index);
+    auto *attr = g->add_attribute();
+    attr->set_name("axis");
+    attr->set_type(onnx::AttributeProto::INT);
+    attr->set_i(axis);
+    g->add_output(fresh(tag));
+    return g->output(0);
+  }
+
+  /// Appends `out = Identity(in)`.
+  void identity(const std::string &in, const std::string &out,
+                const std::string &name) {
+    onnx::NodeProto *id = nodes.Add();
+    id->set_op_type("Identity");
+    id->set_name(name);
+    id->add_input(in);
+    id->add_output(out);
+  }
+
+  /// Puts the rewritten nodes into the graph in a topological order (a
+  /// stable one: nodes keep their order otherwise) and adds the new
+  /// initializers. `what` names the rewrite for the error of a node that
+  /// never becomes computable.
+  LogicalResult finish(StringRef what, std::string &error) {
+    google::protobuf::RepeatedPtrField<onnx::NodeProto> ordered;
+    StringSet<> produced;
+    for (const auto &in : graph.input())
+      produced.insert(in.name());
+    for (const auto &t : graph.initializer())
+      produced.insert(t.name());
+    for (const auto &t : added)
+      produced.insert(t.name());
+    std::vector<bool> done(nodes.size(), false);
+    for (bool progress = true; progress;) {
+      progress = false;
+      for (int k = 0; k < nodes.size(); ++k) {
+        if (done[k])
+          continue;
+        const auto &n = nodes.Get(k);
+        if (!llvm::all_of(n.input(), [&](const std::string &in) {
+              return in.empty() || produced.contains(in) || !names.contains(in);
+            }))
+          continue;
+        for (const auto &out : n.output())
+          produced.insert(out);
+        *ordered.Add() = n;
+        done[k] = true;
+        progress = true;
+      }
+    }
+    if (ordered.size() != nodes.size()) {
+      error = ("unrolling a " + what + " left nodes that are never computable")
+                  .str();
+      return failure();
+    }
+    graph.mutable_node()->Swap(&ordered);
+    for (auto &t : added)
+      *graph.add_initializer() = std::move(t);
+    graph.clear_value_info();
+    return success();
+  }
+};
+
+/// Reads initializer `name` when it is a foldable one-element constant.
+bool scalarConstant(const StringMap<const onnx::TensorProto *> &initializers,
+                    const LoadedModel &loaded, const std::string &name,
+                    HostTensor &out) {
+  auto it = initializers.find(name);
+  return it != initializers.end() &&
+         readFoldableConstant(*it->second, loaded.modelDir, out) &&
+         out.size() == 1;
+}
+
+StringMap<const onnx::TensorProto *>
+initializerMap(const onnx::GraphProto &graph) {
+  StringMap<const onnx::TensorProto *> initializers;
+  for (const auto &t : graph.initializer())
+    initializers[t.name()] = &t;
+  return initializers;
+}
+
+} // namespace
+
+FailureOr<int> unrollLoops(LoadedModel &loaded, std::string &error) {
+  onnx::GraphProto &graph = *loaded.model.mutable_graph();
+  StringMap<const onnx::TensorProto *> initializers = initializerMap(graph);
+  auto constant = [&](const std::string &name, HostTensor &out) {
+    return scalarConstant(initializers, loaded, name, out);
+  };
+  // The trip count, or -1 when the loop is not unrollable.
+  auto tripCount = [&](const onnx::NodeProto &node) -> int64_t {
+    if (!isDefaultDomain(node) || node.op_type() != "Loop" ||
+        node.input_size() < 2)
+      return -1;
+    const onnx::GraphProto *body = subgraph(node, "body");
+    HostTensor m, c;
+    if (!body || node.input(0).empty() || !constant(node.input(0), m))
+      return -1;
+    if (!node.input(1).empty() && (!constant(node.input(1), c) || !c.intAt(0)))
+      return -1;
+    int carried = node.input_size() - 2;
+    if (body->input_size() != carried + 2 ||
+        body->output_size() < carried + 1 ||
+        node.output_size() > body->output_size() - 1 ||
+        hasNestedSubgraph(*body))
+      return -1;
+    // No early exit: the body's condition is its input (directly or through
+    // an Identity) or a constant true.
+    const std::string &condOut = body->output(0).name();
+    bool passthrough = condOut == body->input(1).name();
+    for (const auto &n : body->node()) {
+      if (n.op_type() == "Identity" && n.input_size() == 1 &&
+          n.output_size() == 1 && n.output(0) == condOut &&
+          n.input(0) == body->input(1).name())
+        passthrough = true;
+      if (!passthrough && n.op_type() == "Constant" && n.output_size() == 1 &&
+          n.output(0) == condOut)
+        for (const auto &a : n.attribute())
+          if (a.name() == "value" && a.has_t() &&
+              a.t().data_type() == onnx::TensorProto::BOOL) {
+            HostTensor t;
+            passthrough = readFoldableConstant(a.t(), loaded.modelDir, t) &&
+                          t.size() == 1 && t.intAt(0);
+          }
+    }
+    for (const auto &t : body->initializer())
+      if (t.name() == condOut) {
+        HostTensor v;
+        passthrough = readFoldableConstant(t, loaded.modelDir, v) &&
+                      v.size() == 1 && v.intAt(0);
+      }
+    int64_t trips = m.intAt(0);
+    if (!passthrough || trips < 0 || trips > kMaxUnrollIterations ||
+        trips * std::max(body->node_size(), 1) > kMaxUnrolledNodes)
+      return -1;
+    return trips;
+  };
+  if (llvm::none_of(graph.node(), [&](const onnx::NodeProto &n) {
+        return tripCount(n) >= 0;
+      }))
+    return 0;
+  Unroller u(loaded);
+  int unrolled = 0;
+  for (int i = 0; i < graph.node_size(); ++i) {
+    onnx::NodeProto &node = *graph.mutable_node(i);
+    int64_t trips = tripCount(node);
+    if (trips < 0) {
+      u.nodes.Add()->Swap(&node);
+      continue;
+    }
+    const onnx::GraphProto &body = *subgraph(node, "body");
+    int carried = node.input_size() - 2;
+    int scans = body.output_size() - 1 - carried;
+    std::vector<std::string> state(node.input().begin() + 2,
+                                   node.input().end());
+    std::vector<std::vector<std::string>> scanned(scans);
+    std::string label = node.name().empty() ? node.output(0) : node.name();
+    for (int64_t it = 0; it < trips; ++it) {
+      StringMap<std::string> rename;
+      std::string tag = label + "/iter" + std::to_string(it);
+      // The iteration number and the (true) condition as initializers.
+      onnx::TensorProto iter =
+          int64Tensor(u.fresh(tag + "/i"), {it}, /*scalar=*/true);
+      rename[body.input(0).name()] = iter.name();
+      u.added.push_back(iter);
+      onnx::TensorProto cond;
+      cond.set_name(u.fresh(tag + "/cond"));
+      cond.set_data_type(onnx::TensorProto::BOOL);
+      cond.add_int32_data(1);
+      rename[body.input(1).name()] = cond.name();
+      u.added.push_back(cond);
+      for (int k = 0; k < carried; ++k)
+        rename[body.input(2 + k).name()] = state[k];
+      std::vector<std::string> outputs = u.inlineBody(body, tag, rename);
+      for (int k = 0; k < carried; ++k)
+        state[k] = outputs[1 + k];
+      for (int k = 0; k < scans; ++k)
+        scanned[k].push_back(outputs[1 + carried + k]);
+    }
+    // Final loop-carried values, then the stacked scan outputs.
+    for (int k = 0; k < carried && k < node.output_size(); ++k)
+      if (!node.output(k).empty())
+        u.identity(state[k], node.output(k),
+                   label + "/final" + std::to_string(k));
+    onnx::TensorProto axis0 =
+        int64Tensor(u.fresh(label + "/axis0"), {0}, /*scalar=*/false);
+    bool axisUsed = false;
+    for (int k = 0; k < scans && carried + k < node.output_size(); ++k) {
+      const std::string &out = node.output(carried + k);
+      if (out.empty())
+        continue;
+      if (trips == 0) {
+        error = "node '" + label +
+                "' (Loop): a scan output of zero "
+                "iterations has no static shape";
+        return failure();
+      }
+      u.stack(scanned[k], 0, out, label + "/scan" + std::to_string(k), [&] {
+        axisUsed = true;
+        return axis0.name();
+      });
+    }
+    if (axisUsed)
+      u.added.push_back(axis0);
+    ++unrolled;
+  }
+  if (failed(u.finish("Loop", error)))
+    return failure();
+  return unrolled;
+}
+
+FailureOr<int> unrollScans(LoadedModel &loaded, std::string &error) {
+  onnx::GraphProto &graph = *loaded.model.mutable_graph();
+  StringMap<const onnx::TensorProto *> initializers = initializerMap(graph);
+  StringMap<const onnx::TypeProto *> types = collectValueTypes(graph);
+
+  /// What one unrollable Scan does, read from its inputs and attributes.
+  struct ScanPlan {
+    const onnx::GraphProto *body = nullptr;
+    bool batched = false; // opset 8: a leading batch axis on every input
+    int64_t batch = 1, length = 0;
+    std::vector<std::string> states, scanInputs;
+    SmallVector<int64_t> inAxes, inReversed, outAxes, outReversed;
+  };
+  auto plan = [&](const onnx::NodeProto &node) -> std::optional<ScanPlan> {
+    if (!isDefaultDomain(node) || node.op_type() != "Scan")
+      return std::nullopt;
+    ScanPlan p;
+    p.body = subgraph(node, "body");
+    NodeAttributes attrs(node);
+    int64_t n = attrs.getInt("num_scan_inputs", -1);
+    p.batched = loaded.opset < 9;
+    int first = p.batched ? 1 : 0;
+    int64_t m = node.input_size() - first - n;
+    if (!p.body || n < 1 || m < 0 || hasNestedSubgraph(*p.body) ||
+        p.body->input_size() != m + n || p.body->output_size() < m ||
+        node.output_size() > p.body->output_size())
+      return std::nullopt;
+    int64_t k = p.body->output_size() - m;
+    for (int64_t j = 0; j < m; ++j)
+      p.states.push_back(node.input(first + j));
+    for (int64_t j = 0; j < n; ++j)
+      p.scanInputs.push_back(node.input(first + m + j));
+    if (llvm::any_of(p.states, [](const std::string &s) { return s.empty(); }))
+      return std::nullopt;
+    p.inReversed =
+        attrs.getInts(p.batched ? "directions" : "scan_input_directions",
+                      SmallVector<int64_t>(n, 0));
+    p.inAxes = attrs.getInts("scan_input_axes", SmallVector<int64_t>(n, 0));
+    p.outAxes = attrs.getInts("scan_output_axes", SmallVector<int64_t>(k, 0));
+    p.outReversed =
+        attrs.getInts("scan_output_directions", SmallVector<int64_t>(k, 0));
+    if (int64_t(p.inReversed.size()) != n || int64_t(p.inAxes.size()) != n ||
+        int64_t(p.outAxes.size()) != k || int64_t(p.outReversed.size()) != k)
+      return std::nullopt;
+    auto isDirection = [](int64_t d) { return d == 0 || d == 1; };
+    if (!llvm::all_of(p.inReversed, isDirection) ||
+        !llvm::all_of(p.outReversed, isDirection))
+      return std::nullopt;
+    // The sequence length: every scan input's extent along its axis (axis
+    // 1 under opset 8's batch axis).
+    p.length = -1;
+    for (int64_t j = 0; j < n; ++j) {
+      auto dims = knownDims(types, initializers, p.scanInputs[j]);
+      if (!dims)
+        return std::nullopt;
+      int64_t rank = int64_t(dims->size());
+      int64_t axis = p.batched ? 1 : p.inAxes[j];
+      if (axis < -rank || axis >= rank || (p.batched && rank < 2))
+        return std::nullopt;
+      p.inAxes[j] = axis = axis < 0 ? axis + rank : axis;
+      int64_t len = (*dims)[axis];
+      if (len < 1 || (p.length >= 0 && len != p.length))
+        return std::nullopt;
+      p.length = len;
+      if (p.batched) {
+        if (j > 0 && (*dims)[0] != p.batch)
+          return std::nullopt;
+        p.batch = (*dims)[0];
+      }
+    }
+    if (p.batch < 1 || p.length * p.batch > kMaxUnrollIterations ||
+        p.length * p.batch * std::max(p.body->node_size(), 1) >
+            kMaxUnrolledNodes)
+      return std::nullopt;
+    // A scan output's axis counts in the stacked output's rank: the body
+    // output's rank plus one.
+    for (int64_t j = 0; j < k; ++j) {
+      int64_t axis = p.outAxes[j];
+      if (axis >= 0)
+        continue;
+      int64_t at = m + j;
+      if (at >= node.output_size())
+        continue; // not an output of the node: nothing stacks it
+      auto dims = knownDims(types, initializers, node.output(at));
+      if (!dims || axis < -int64_t(dims->size()))
+        return std::nullopt;
+      p.outAxes[j] = axis + int64_t(dims->size());
+    }
+    if (p.batched) {
+      // sequence_lens: absent, or T for every batch element.
+      if (!node.input(0).empty()) {
+        auto it = initializers.find(node.input(0));
+        HostTensor lens;
+        if (it == initializers.end() ||
+            !readFoldableConstant(*it->second, loaded.modelDir, lens) ||
+            lens.size() != p.batch)
+          return std::nullopt;
+        for (int64_t b = 0; b < p.batch; ++b)
+          if (lens.intAt(b) != p.length)
+            return std::nullopt;
+      }
+      if (llvm::any_of(p.outAxes, [](int64_t a) { return a != 0; }))
+        return std::nullopt;
+    }
+    return p;
+  };
+  if (llvm::none_of(graph.node(), [&](const onnx::NodeProto &n) {
+        return plan(n).has_value();
+      }))
+    return 0;
+  Unroller u(loaded);
+  int unrolled = 0;
+  for (int i = 0; i < graph.node_size(); ++i) {
+    onnx::NodeProto &node = *graph.mutable_node(i);
+    std::optional<ScanPlan> p = plan(node);
+    if (!p) {
+      u.nodes.Add()->Swap(&node);
+      continue;
+    }
+    const onnx::GraphProto &body = *p->body;
+    int64_t m = int64_t(p->states.size()), n = int64_t(p->scanInputs.size());
+    int64_t k = body.output_size() - m;
+    std::string label = node.name().empty() ? node.output(0) : node.name();
+    // Scalar index and [1] axes initializers, one per value, made on first
+    // use.
+    std::map<int64_t, std::string> indices, axes;
+    auto index = [&](int64_t v) {
+      auto [it, inserted] = indices.try_emplace(v);
+      if (inserted) {
+        it->second = u.fresh(label + "/index" + std::to_string(v));
+        u.added.push_back(int64Tensor(it->second, {v}, /*scalar=*/true));
+      }
+      return it->second;
+    };
+    auto axesInput = [&](int64_t v) {
+      auto [it, inserted] = axes.try_emplace(v);
+      if (inserted) {
+        it->second = u.fresh(label + "/axis" + std::to_string(v));
+        u.added.push_back(int64Tensor(it->second, {v}, /*scalar=*/false));
+      }
+      return it->second;
+    };
+    // One scan over `states` and `inputs` (no batch axis); returns the
+    // final states, then each scan output's steps in stacking order.
+    auto scanOnce = [&](std::vector<std::string> states,
+                        const std::vector<std::string> &inputs,
+                        const std::string &tag,
+                        std::vector<std::vector<std::string>> &steps) {
+      steps.assign(k, {});
+      for (int64_t t = 0; t < p->length; ++t) {
+        std::string stepTag = tag + "/step" + std::to_string(t);
+        StringMap<std::string> rename;
+        for (int64_t j = 0; j < m; ++j)
+          rename[body.input(j).name()] = states[j];
+        for (int64_t j = 0; j < n; ++j) {
+          int64_t at = p->inReversed[j] ? p->length - 1 - t : t;
+          rename[body.input(m + j).name()] =
+              u.take(inputs[j], index(at), p->inAxes[j] - (p->batched ? 1 : 0),
+                     stepTag + "/" + body.input(m + j).name());
+        }
+        std::vector<std::string> outputs = u.inlineBody(body, stepTag, rename);
+        for (int64_t j = 0; j < m; ++j)
+          states[j] = outputs[j];
+        for (int64_t j = 0; j < k; ++j)
+          steps[j].push_back(outputs[m + j]);
+      }
+      for (int64_t j = 0; j < k; ++j)
+        if (p->outReversed[j])
+          std::reverse(steps[j].begin(), steps[j].end());
+      return states;
+    };
+    auto outputName = [&](int64_t at) -> std::string {
+      return at < node.output_size() ? node.output(at) : "";
+    };
+    if (!p->batched) {
+      std::vector<std::vector<std::string>> steps;
+      std::vector<std::string> finals =
+          scanOnce(p->states, p->scanInputs, label, steps);
+      for (int64_t j = 0; j < m; ++j)
+        if (!outputName(j).empty())
+          u.identity(finals[j], outputName(j),
+                     label + "/final" + std::to_string(j));
+      for (int64_t j = 0; j < k; ++j)
+        if (!outputName(m + j).empty())
+          u.stack(steps[j], p->outAxes[j], outputName(m + j),
+                  label + "/scan" + std::to_string(j),
+                  [&] { return axesInput(p->outAxes[j]); });
+    } else {
+      // Opset 8: each batch element on its own, stacked along axis 0.
+      std::vector<std::vector<std::string>> finals(m), stacked(k);
+      for (int64_t b = 0; b < p->batch; ++b) {
+        std::string tag = label + "/batch" + std::to_string(b);
+        std::vector<std::string> states, inputs;
+        for (int64_t j = 0; j < m; ++j)
+          states.push_back(u.take(p->states[j], index(b), 0,
+                                  tag + "/" + body.input(j).name()));
+        for (int64_t j = 0; j < n; ++j)
+          inputs.push_back(u.take(p->scanInputs[j], index(b), 0,
+                                  tag + "/" + body.input(m + j).name()));
+        std::vector<std::vector<std::string>> steps;
+        std::vector<std::string> f = scanOnce(states, inputs, tag, steps);
+        for (int64_t j = 0; j < m; ++j)
+          finals[j].push_back(f[j]);
+        for (int64_t j = 0; j < k; ++j) {
+          if (outputName(m + j).empty())
+            continue;
+          std::string seq = u.fresh(tag + "/scan" + std::to_string(j));
+          u.stack(steps[j], 0, seq, seq, [&] { return axesInput(0); });
+          stacked[j].push_back(seq);
+        }
+      }
+      for (int64_t j = 0; j < m; ++j)
+        if (!outputName(j).empty())
+          u.stack(finals[j], 0, outputName(j),
+                  label + "/final" + std::to_string(j),
+                  [&] { return axesInput(0); });
+      for (int64_t j = 0; j < k; ++j)
+        if (!outputName(m + j).empty())
+          u.stack(stacked[j], 0, outputName(m + j),
+                  label + "/scan" + std::to_string(j),
+                  [&] { return axesInput(0); });
+    }
+    ++unrolled;
+  }
+  if (failed(u.finish("Scan", error)))
+    return failure();
+  return unrolled;
+}
+
+/// The graph inputs (not frozen into initializers) that `value` is
+/// computed from, in the order a depth-first walk up its producers meets
+/// them.
+static std::vector<std::string>
+graphInputsFeeding(const onnx::GraphProto &graph, const std::string &value) {
+  StringSet<> initializers, inputs, seen;
+  for (const auto &t : graph.initializer())
+    initializers.insert(t.name());
+  for (const auto &v : graph.input())
+    if (!initializers.contains(v.name()))
+      inputs.insert(v.name());
+  StringMap<const onnx::NodeProto *> producer;
+  for (const auto &n : graph.node())
+    for (const auto &out : n.output())
+      producer[out] = &n;
+  std::vector<std::string> found, stack{value};
+  while (!stack.empty()) {
+    std::string name = stack.back();
+    stack.pop_back();
+    if (name.empty() || !seen.insert(name).second)
+      continue;
+    if (inputs.contains(name))
+      found.push_back(name);
+    if (auto it = producer.find(name); it != producer.end())
+      for (const auto &in : llvm::reverse(it->second->input()))
+        stack.push_back(in);
+  }
+  return found;
+}
+
+/// "(freeze it with --input-value=a=FILE)" or "(freeze them with
+/// --input-value=a=FILE, --input-value=b=FILE)".
+static std::string freezeHint(ArrayRef<std::string> inputs) {
+  std::string hint =
+      inputs.size() == 1 ? "(freeze it with " : "(freeze them with ";
+  for (auto [i, name] : llvm::enumerate(inputs))
+    hint += (i ? ", " : "") + ("--input-value=" + name + "=FILE");
+  return hint + ")";
+}
+
+std::string controlFlowRefusal(const onnx::NodeProto &node,
+                               const onnx::GraphProto &graph) {
+  auto fedBy = [&](const std::string &what, const std::string &value) {
+    std::vector<std::string> inputs = graphInputsFeeding(graph, value);
+    if (inputs.empty())
+      return std::string();
+    std::string list;
+    for (auto [i, name] : llvm::enumerate(inputs))
+      list += (i ? ", '" : "'") + name + "'";
+    return what + " depends on graph input" + (inputs.size() > 1 ? "s " : " ") +
+           list + " " + freezeHint(inputs);
+  };
+  const std::string &op = node.op_type();
+  if (op == "If") {
+    std::string why =
+        node.input_size() ? fedBy("its condition", node.input(0)) : "";
+    return "its branches' outputs differ in type or shape" +
+           (why.empty() ? std::string(" and its condition is not constant")
+                        : " and " + why);
+  }
+  if (op == "Loop") {
+    for (int k = 0; k < std::min(node.input_size(), 2); ++k)
+      if (std::string why =
+              fedBy(k == 0 ? "its trip count" : "its condition", node.input(k));
+          !why.empty())
+        return why;
+    return "unrolled at compile time only with a constant trip count (at "
+           "most " +
+           std::to_string(kMaxUnrollIterations) +
+           "), no early exit and no nested subgraph";
+  }
+  if (op == "Scan")
+    return "unrolled at compile time only with a static sequence length "
+           "(at most " +
+           std::to_string(kMaxUnrollIterations) +
+           " steps), full sequence_lens and no nested subgraph";
+  return "supported only with constant inputs";
+}
+
+} // namespace npu::onnx_import

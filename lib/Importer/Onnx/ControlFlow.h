@@ -1,0 +1,74 @@
+//===- ControlFlow.h - If, Loop and Scan removed before import --*- C++ -*-===//
+//
+// The NPU runs straight-line programs with every buffer planned at compile
+// time, so ONNX's control-flow ops are rewritten into plain nodes of the
+// main graph before import, inside the constant-folding fixpoint of
+// `loadModel` (a fold can make a condition or a trip count constant, an
+// inlined branch can expose another If):
+//
+// - `If` with a constant condition: the taken branch is inlined; with a
+//   run-time condition and branches of the same static output types: both
+//   are inlined and `Where` selects each output (if-conversion).
+// - `Loop` with a constant trip count and no early exit: unrolled.
+// - `Scan` (opsets 8-16) whose sequence length is static: unrolled, its
+//   scan inputs sliced with `Gather` and its scan outputs stacked with
+//   `Unsqueeze` + `Concat`.
+//
+// Whatever stays is refused by the importer with `controlFlowRefusal`'s
+// reason (docs/heterogeneous.md, "Control flow").
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef NPU_LIB_IMPORTER_ONNX_CONTROLFLOW_H
+#define NPU_LIB_IMPORTER_ONNX_CONTROLFLOW_H
+
+#include "ModelLoader.h"
+
+#include "llvm/Support/LogicalResult.h"
+
+#include <onnx/onnx_pb.h>
+#include <string>
+
+namespace npu::onnx_import {
+
+/// Limits of unrolling: iterations of one Loop or Scan (batch x sequence
+/// for Scan-8), and nodes one unrolled Loop or Scan may add.
+constexpr int64_t kMaxUnrollIterations = 4096;
+constexpr int64_t kMaxUnrolledNodes = 1 << 16;
+
+/// Removes the graph's `If` nodes that can be removed (see the file
+/// comment). Returns how many; nested Ifs are reached in the next round.
+/// Fails (one line in `error`) only on a malformed If.
+llvm::FailureOr<int> inlineIfs(LoadedModel &loaded, std::string &error);
+
+/// Unrolls every `Loop` (opsets 1-16) with a constant trip count M (at
+/// most kMaxUnrollIterations), a condition absent or constant true, and a
+/// body whose condition output is its condition input or a constant true,
+/// without subgraphs of its own. Iteration i's copy of the body reads the
+/// loop-carried values of iteration i-1 and the constant i; scan outputs
+/// are stacked along a new axis 0. Returns how many were unrolled.
+llvm::FailureOr<int> unrollLoops(LoadedModel &loaded, std::string &error);
+
+/// Unrolls every `Scan` whose scan inputs have static shapes that agree on
+/// the sequence length T (at most kMaxUnrollIterations), with a body
+/// without subgraphs of its own. Opsets 9-16: `scan_input_axes`,
+/// `scan_input_directions`, `scan_output_axes` and `scan_output_directions`
+/// as the ONNX operator documentation defines them (negative axes
+/// included); step t reads slice t of each forward scan input (T-1-t of a
+/// reversed one) and the states of step t-1, and a reversed scan output
+/// stacks its steps last to first. Opset 8: the leading batch axis is
+/// unrolled too (each batch element scanned on its own, results stacked
+/// along axis 0), and `sequence_lens` must be absent or constant and equal
+/// to T for every batch element. Returns how many were unrolled.
+llvm::FailureOr<int> unrollScans(LoadedModel &loaded, std::string &error);
+
+/// Why `node`, an If, Loop or Scan that the rewrites above left in the
+/// graph, cannot be imported: one clause for the importer's
+/// "unsupported operator" line, naming a graph input to freeze with
+/// `--input-value` when that is what it takes.
+std::string controlFlowRefusal(const onnx::NodeProto &node,
+                               const onnx::GraphProto &graph);
+
+} // namespace npu::onnx_import
+
+#endif // NPU_LIB_IMPORTER_ONNX_CONTROLFLOW_H
