@@ -2155,13 +2155,66 @@ bool Emulator::runHostSegment(const SegmentSpec &seg, uint64_t start,
   HostWork work;
   std::string why;
   const LayerInfo &layer = exe_.layers()[op.layer];
+  auto fail = [&](const std::string &what) {
+    error = "host op '" + layer.name + "' (" + layer.op + "): " + what;
+    return false;
+  };
+  // Inputs of data-dependent shape take the shape their producer reported;
+  // the outputs' shapes follow from them (ONNX's inference, through the
+  // kernel's verify) and must fit the buffers planned at their bounds.
+  bool dynamicInputs = false;
+  for (size_t i = 0; i < op.inputs.size(); ++i) {
+    if (!op.inputs[i].present || !op.inputs[i].dynamicShape)
+      continue;
+    auto it = dynamicShapes_.find(op.inputs[i].dramOffset);
+    if (it == dynamicShapes_.end())
+      return fail("input " + std::to_string(i) +
+                  " has a data-dependent shape that no earlier host op "
+                  "produced");
+    inputs[i].shape = it->second;
+    dynamicInputs = true;
+  }
+  if (dynamicInputs) {
+    std::vector<bin::ElementType> types;
+    for (const HostOpSpec::Operand &o : op.outputs)
+      types.push_back(o.type);
+    std::vector<std::vector<int64_t>> shapes;
+    if (!inferHostOutputShapes(*op.kernel, op.node, inputs, types, shapes, why))
+      return fail(why);
+    for (size_t i = 0; i < outputs.size(); ++i) {
+      // The planned bound holds the output when it has no more elements;
+      // the kernel writes it densely from the buffer's start.
+      uint64_t count = 1, limit = op.outputs[i].sizeBytes /
+                                  std::max<uint64_t>(1, elementBytes(types[i]));
+      bool fits = true;
+      for (int64_t d : shapes[i]) {
+        fits = fits && d >= 0 && (d == 0 || count <= limit / uint64_t(d));
+        count = fits ? count * uint64_t(d) : count;
+      }
+      if (!fits || count > limit) {
+        std::string got, bound;
+        for (int64_t d : shapes[i])
+          got += (got.empty() ? "" : "x") + std::to_string(d);
+        for (int64_t d : op.outputs[i].shape)
+          bound += (bound.empty() ? "" : "x") + std::to_string(d);
+        return fail("output " + std::to_string(i) + " would have shape [" +
+                    got + "], more elements than its compile-time bound [" +
+                    bound + "]");
+      }
+      outputs[i].shape = shapes[i];
+    }
+  }
   if (!op.kernel->run(op.node, inputs, outputs, work, why)) {
     error = "host op '" + layer.name + "' (" + layer.op + "): " + why;
     return false;
   }
   // Outputs of data-dependent shape: the shape the kernel produced, within
   // its bound (the loader checked the bound).
-  if (op.kernel->bound) {
+  if (!op.kernel->bound && dynamicInputs) {
+    for (size_t i = 0; i < op.outputs.size(); ++i)
+      if (op.outputs[i].dynamicShape)
+        dynamicShapes_[op.outputs[i].dramOffset] = outputs[i].shape;
+  } else if (op.kernel->bound) {
     bool within = work.outputShapes.size() == op.outputs.size();
     for (size_t i = 0; within && i < op.outputs.size(); ++i) {
       const std::vector<int64_t> &got = work.outputShapes[i],

@@ -393,12 +393,41 @@ bool Executable::verifyDynamicShapes(std::string &error) {
   // A host output of data-dependent shape needs a kernel that bounds it
   // (verify checked the bound); a graph output of data-dependent shape is
   // exactly such a host output, so the run knows its shape.
-  for (const HostOpSpec &op : hostOps_)
-    for (const HostOpSpec::Operand &o : op.outputs)
-      if (o.dynamicShape && !op.kernel->bound)
+  //
+  // A host op that reads a value of data-dependent shape (an input marked
+  // like the earlier host output that made it) has outputs of
+  // data-dependent shape too, all marked: the run infers them from the
+  // inputs' actual shapes.
+  for (size_t k = 0; k < hostOps_.size(); ++k) {
+    const HostOpSpec &op = hostOps_[k];
+    bool dynamicInputs = false;
+    for (size_t i = 0; i < op.inputs.size(); ++i) {
+      const HostOpSpec::Operand &in = op.inputs[i];
+      if (!in.present || !in.dynamicShape)
+        continue;
+      dynamicInputs = true;
+      bool made = false;
+      for (size_t j = 0; j < k && !made; ++j)
+        for (const HostOpSpec::Operand &o : hostOps_[j].outputs)
+          made |= o.dynamicShape && o.dramOffset == in.dramOffset &&
+                  o.type == in.type && o.shape == in.shape;
+      if (!made)
+        return fail(error, "host op '" + op.node.opType + "' input " +
+                               std::to_string(i) +
+                               " has a data-dependent shape but no earlier "
+                               "host op makes it");
+    }
+    for (const HostOpSpec::Operand &o : op.outputs) {
+      if (o.dynamicShape && !op.kernel->bound && !dynamicInputs)
         return fail(error, "host op '" + op.node.opType +
                                "' marks an output of data-dependent shape, "
                                "but its shapes do not depend on data");
+      if (!o.dynamicShape && !op.kernel->bound && dynamicInputs)
+        return fail(error, "host op '" + op.node.opType +
+                               "' reads a value of data-dependent shape, "
+                               "but does not mark its outputs so");
+    }
+  }
   for (const TensorSpec &out : outputs_) {
     if (!out.dynamicShape)
       continue;

@@ -87,6 +87,56 @@ const HostKernel *lookupHostKernel(std::string_view opType) {
   return nullptr;
 }
 
+bool inferHostOutputShapes(const HostKernel &kernel, const HostNode &node,
+                           const std::vector<HostTensorView> &inputs,
+                           const std::vector<bin::ElementType> &outputTypes,
+                           std::vector<std::vector<int64_t>> &shapes,
+                           std::string &why) {
+  std::vector<HostTensorView> in = inputs, out(outputTypes.size());
+  for (HostTensorView &v : in)
+    v.data = nullptr;
+  shapes.assign(outputTypes.size(), {});
+  if (kernel.bound) {
+    // Bounded kernels: the bound, checked by verify like any shape.
+    if (!kernel.bound(node, in, shapes, why))
+      return false;
+    if (shapes.size() != outputTypes.size()) {
+      why = node.opType + ": the kernel bounds " +
+            std::to_string(shapes.size()) + " outputs, the node has " +
+            std::to_string(outputTypes.size());
+      return false;
+    }
+    for (size_t i = 0; i < out.size(); ++i)
+      out[i].type = outputTypes[i], out[i].shape = shapes[i];
+    return kernel.verify(node, in, out, why);
+  }
+  std::vector<std::vector<int64_t>> inferred(out.size());
+  for (size_t i = 0; i < out.size(); ++i) {
+    out[i].type = outputTypes[i];
+    out[i].inferredShape = &inferred[i];
+  }
+  auto noInference = [&] {
+    why = node.opType +
+          ": its output shapes cannot be inferred from its input shapes "
+          "alone (" +
+          why + ")";
+    return false;
+  };
+  if (!kernel.verify(node, in, out, why))
+    return noInference();
+  for (size_t i = 0; i < out.size(); ++i) {
+    // An output verify never gave a shape to (its checks read the view's
+    // own shape) cannot be inferred.
+    out[i].inferredShape = nullptr;
+    out[i].shape = inferred[i];
+  }
+  // Confirm: the ordinary verify accepts the inferred shapes.
+  if (!kernel.verify(node, in, out, why))
+    return noInference();
+  shapes = std::move(inferred);
+  return true;
+}
+
 std::vector<std::string> hostKernelOps() {
   std::vector<std::string> ops;
   for (const HostKernel *k : kernels())

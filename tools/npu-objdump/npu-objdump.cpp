@@ -141,8 +141,10 @@ int main(int argc, char **argv) {
             std::printf("         %s (absent)\n", what);
             continue;
           }
-          std::printf("         %s %s %s at 0x%08" PRIx64 "\n", what,
+          // A shape that depends on the data prints as its bound, marked.
+          std::printf("         %s %s %s%s at 0x%08" PRIx64 "\n", what,
                       elementTypeName(o.type), shapeString(o.shape).c_str(),
+                      o.dynamicShape ? " (data-dependent, bound)" : "",
                       o.dramOffset);
         }
     }

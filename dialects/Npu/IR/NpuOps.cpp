@@ -1057,29 +1057,80 @@ LogicalResult HostOp::verify() {
       return emitOpError("has ")
              << getNumResults() << " results but `dynamic_shapes` marks "
              << dynamic.size();
+    bool readsDynamic = llvm::any_of(getInputs(), hasDataDependentShape);
     std::vector<std::vector<int64_t>> bounds;
     if (llvm::is_contained(dynamic.asArrayRef(), true) &&
-        failed(getResultBounds(bounds, why)))
+        failed(readsDynamic ? inferResultShapes(bounds, why)
+                            : getResultBounds(bounds, why)))
       return emitOpError("marks a result of data-dependent shape, but ") << why;
     for (auto [i, result] : llvm::enumerate(getResults())) {
-      if (!dynamic[i])
+      if (!dynamic[i]) {
+        if (readsDynamic)
+          return emitOpError("reads a value of data-dependent shape, so "
+                             "result ")
+                 << i << " has one too and must be marked `dynamic_shapes`";
         continue;
+      }
       if (cast<RankedTensorType>(result.getType()).getShape() !=
           ArrayRef<int64_t>(bounds[i]))
         return emitOpError("result ")
                << i << " of data-dependent shape must be typed at its bound";
       // func.return (or the npu.yield of the layer holding this op at the
-      // schedule level).
+      // schedule level), or another host op.
       for (Operation *user : result.getUsers())
-        if (!user->hasTrait<OpTrait::ReturnLike>())
+        if (!user->hasTrait<OpTrait::ReturnLike>() && !isa<HostOp>(user))
           return emitOpError("result ")
                  << i
                  << " has a data-dependent shape; only the graph's return "
-                    "may read it, not '"
+                    "and host ops may read it, not '"
                  << user->getName() << "'";
     }
+  } else if (llvm::any_of(getInputs(), hasDataDependentShape)) {
+    return emitOpError("reads a value of data-dependent shape, so its "
+                       "results have one too and must be marked "
+                       "`dynamic_shapes`");
   }
   return success();
+}
+
+bool npu::hasDataDependentShape(Value value) {
+  auto result = dyn_cast<OpResult>(value);
+  if (!result)
+    return false;
+  Operation *def = result.getOwner();
+  if (auto host = dyn_cast<HostOp>(def))
+    return host.isDynamicResult(result.getResultNumber());
+  if (auto layer = dyn_cast<LayerOp>(def)) {
+    Operation *yield = layer.getBody().front().getTerminator();
+    return yield && result.getResultNumber() < yield->getNumOperands() &&
+           hasDataDependentShape(yield->getOperand(result.getResultNumber()));
+  }
+  return false;
+}
+
+LogicalResult
+HostOp::inferResultShapes(std::vector<std::vector<int64_t>> &shapes,
+                          std::string &why) {
+  rt::HostNode node;
+  if (failed(getHostNode(node, why)))
+    return failure();
+  const rt::HostKernel *kernel = rt::lookupHostKernel(node.opType);
+  if (!kernel) {
+    why = "the host CPU has no kernel for ONNX " + node.opType;
+    return failure();
+  }
+  std::vector<bin::ElementType> types;
+  for (Type t : getResultTypes()) {
+    auto elem =
+        toRuntimeElementType(cast<RankedTensorType>(t).getElementType());
+    if (!elem) {
+      why = "a result's element type has no runtime equivalent";
+      return failure();
+    }
+    types.push_back(*elem);
+  }
+  return success(rt::inferHostOutputShapes(*kernel, node, inputSlots(), types,
+                                           shapes, why));
 }
 
 std::vector<rt::HostTensorView> HostOp::inputSlots() {

@@ -149,6 +149,13 @@ LogicalResult HostOp::verify() {
     return failure();
   if (llvm::count(getPresent(), true) != int64_t(getInputDram().size()))
     return emitOpError("`present` must mark one entry per input operand");
+  if (auto d = getDynamicShapesAttr();
+      d && d.size() != int64_t(getOutputDram().size()))
+    return emitOpError("`dynamic_shapes` must mark one entry per output");
+  if (auto d = getDynamicInputsAttr();
+      d && d.size() != int64_t(getInputDram().size()))
+    return emitOpError("`dynamic_inputs` must mark one entry per input "
+                       "operand");
   return success();
 }
 

@@ -18,7 +18,9 @@ namespace npu::codegen {
 LogicalResult Codegen::emitHostOp(HostOp op, int64_t layer) {
   SmallVector<int64_t> inputDram, outputDram;
   SmallVector<Attribute> inputTypes, outputTypes;
+  SmallVector<bool> dynamicInputs;
   for (Value in : op.getInputs()) {
+    dynamicInputs.push_back(hasDataDependentShape(in));
     Buffer buf = bufferOf(in);
     if (buf.offset < 0)
       return op.emitError("backend: host op input has no DRAM buffer");
@@ -37,7 +39,10 @@ LogicalResult Codegen::emitHostOp(HostOp op, int64_t layer) {
       op.getOnnxAttributesAttr(), op.getPresentAttr(),
       b.getDenseI64ArrayAttr(inputDram), b.getArrayAttr(inputTypes),
       b.getDenseI64ArrayAttr(outputDram), b.getArrayAttr(outputTypes),
-      b.getI64IntegerAttr(layer), op.getDynamicShapesAttr());
+      b.getI64IntegerAttr(layer), op.getDynamicShapesAttr(),
+      llvm::is_contained(dynamicInputs, true)
+          ? b.getDenseBoolArrayAttr(dynamicInputs)
+          : DenseBoolArrayAttr());
   // The next NPU segment starts with empty queues: its first op waits for
   // no barrier token (the segment before drained at its own barrier).
   firstOp = true;

@@ -516,20 +516,22 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node) {
   auto describe = [&] {
     return "node '" + label + "' (" + node.op_type() + ")";
   };
+  // A reader of a value of data-dependent shape runs on the host, and its
+  // outputs' shapes depend on the data too (importOnHost).
+  std::string readsDynamic;
   for (const std::string &in : node.input())
-    if (auto it = dynamicValues.find(in); it != dynamicValues.end()) {
-      error = describe() + ": reads '" + in + "', whose shape depends on " +
-              "the data (made by " + it->second +
-              "); only graph outputs may take such values so far";
-      return failure();
-    }
+    if (auto it = dynamicValues.find(in);
+        readsDynamic.empty() && it != dynamicValues.end())
+      readsDynamic = "it reads '" + in +
+                     "', whose shape depends on the data (made by " +
+                     it->second + ")";
   // Ops whose output shapes depend on data (NonZero, Unique, ...) run on
   // the host, their outputs bounded by the kernel (importOnHost).
   const rt::HostKernel *hostKernel = rt::lookupHostKernel(node.op_type());
   bool dataDependent = hostKernel && hostKernel->bound;
   for (const std::string &out : node.output())
     if (!out.empty() && !(dataDependent && isDataDependentOutput(out)) &&
-        failed(staticType(out))) {
+        readsDynamic.empty() && failed(staticType(out))) {
       // A shape computed from a small graph input (a window's size, a
       // Range's limit) becomes static once that input is frozen.
       SmallVector<std::string> inputs(node.input().begin(), node.input().end());
@@ -606,7 +608,9 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node) {
     }
   sizes.push_back(size);
   std::string why;
-  if (dataDependent) {
+  if (!readsDynamic.empty()) {
+    why = readsDynamic;
+  } else if (dataDependent) {
     why = "its output shape depends on the data";
   } else if (forced) {
     why = "--exec-on-cpu";
@@ -776,12 +780,19 @@ LogicalResult GraphImporter::importOnHost(const onnx::NodeProto &node,
   }
   // Outputs whose shape depends on data are typed at the kernel's bound
   // once the op exists (a placeholder until then).
+  // A reader of a value of data-dependent shape: every output's shape
+  // depends on the data, typed at what ONNX's inference gives for its
+  // inputs' bounds.
+  bool readsDynamic = llvm::any_of(node.input(), [&](const std::string &in) {
+    return dynamicValues.contains(in);
+  });
   SmallVector<Type> results;
   SmallVector<bool> dynamic;
   for (const std::string &out : node.output()) {
     if (out.empty())
       return refuse("an omitted optional output");
-    dynamic.push_back(kernel->bound && isDataDependentOutput(out));
+    dynamic.push_back(readsDynamic ||
+                      (kernel->bound && isDataDependentOutput(out)));
     if (dynamic.back()) {
       const onnx::TypeProto *type = types.lookup(out);
       Type elem =
@@ -816,7 +827,8 @@ LogicalResult GraphImporter::importOnHost(const onnx::NodeProto &node,
   std::string problem;
   if (llvm::is_contained(dynamic, true)) {
     std::vector<std::vector<int64_t>> bounds;
-    if (failed(host.getResultBounds(bounds, problem))) {
+    if (failed(readsDynamic ? host.inferResultShapes(bounds, problem)
+                            : host.getResultBounds(bounds, problem))) {
       host.erase();
       return refuse(problem);
     }
@@ -836,10 +848,18 @@ LogicalResult GraphImporter::importOnHost(const onnx::NodeProto &node,
     host.erase();
     return refuse(problem);
   }
+  // A reader's outputs name the op that made their data-dependent shape.
+  std::string maker = node.op_type() + " '" + label + "'";
+  for (const std::string &in : node.input())
+    if (auto it = dynamicValues.find(in);
+        readsDynamic && it != dynamicValues.end()) {
+      maker = it->second;
+      break;
+    }
   for (auto [i, out] : llvm::enumerate(node.output())) {
     values[out] = host.getResult(i);
     if (dynamic[i])
-      dynamicValues[out] = node.op_type() + " '" + label + "'";
+      dynamicValues[out] = maker;
   }
   return success();
 }

@@ -256,6 +256,13 @@ LogicalResult npu::emitNpubin(ProgramOp program, std::vector<uint8_t> &bytes) {
       if (auto dynamic = host.getDynamicShapesAttr())
         for (auto [o, d] : llvm::zip(spec.outputs, dynamic.asArrayRef()))
           o.dynamicShape = d;
+      if (auto dynamic = host.getDynamicInputsAttr()) {
+        // One entry per present input; absent slots are never dynamic.
+        size_t next = 0;
+        for (rt::HostOpSpec::Operand &in : spec.inputs)
+          if (in.present && next < size_t(dynamic.size()))
+            in.dynamicShape = dynamic[next++];
+      }
       b.addHostOp(spec);
     } else if (auto sync = dyn_cast<SyncOp>(op)) {
       StringRef q = sync.getQueue();

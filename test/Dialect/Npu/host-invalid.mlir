@@ -39,3 +39,23 @@ func.func @main(%x: tensor<4xindex>) -> tensor<4xindex> {
   %0 = npu.host "Neg"(%x) {onnx_attributes = {}, opset = 13 : i64, present = array<i1: true>} : (tensor<4xindex>) -> tensor<4xindex>
   return %0 : tensor<4xindex>
 }
+
+// -----
+
+// A value of data-dependent shape is read by host ops and the return only.
+func.func @main(%x: tensor<2x3xf32>) -> tensor<6x2xi64> {
+  // expected-error @+1 {{'npu.host' op result 0 has a data-dependent shape; only the graph's return and host ops may read it, not 'npu.transpose'}}
+  %nz = npu.host "NonZero"(%x) {dynamic_shapes = array<i1: true>, onnx_attributes = {}, opset = 13 : i64, present = array<i1: true>} : (tensor<2x3xf32>) -> tensor<2x6xi64>
+  %t = npu.transpose %nz {perm = array<i64: 1, 0>} : tensor<2x6xi64> -> tensor<6x2xi64>
+  return %t : tensor<6x2xi64>
+}
+
+// -----
+
+// A host op reading one has results of data-dependent shape, marked.
+func.func @main(%x: tensor<2x3xf32>) -> tensor<6x2xi64> {
+  %nz = npu.host "NonZero"(%x) {dynamic_shapes = array<i1: true>, onnx_attributes = {}, opset = 13 : i64, present = array<i1: true>} : (tensor<2x3xf32>) -> tensor<2x6xi64>
+  // expected-error @+1 {{'npu.host' op reads a value of data-dependent shape, so its results have one too and must be marked `dynamic_shapes`}}
+  %t = npu.host "Transpose"(%nz) {onnx_attributes = {}, opset = 13 : i64, present = array<i1: true>} : (tensor<2x6xi64>) -> tensor<6x2xi64>
+  return %t : tensor<6x2xi64>
+}

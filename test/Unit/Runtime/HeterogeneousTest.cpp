@@ -212,3 +212,82 @@ TEST(Heterogeneous, SegmentTimelineOrdersConflictsOnly) {
 }
 
 } // namespace
+
+namespace {
+
+/// x (2x3 FP32) at 0 -> NonZero -> nz (bound 2x6 INT64) at 64 -> Transpose
+/// -> t (bound 6x2) at 192, a graph output; both of data-dependent shape.
+/// `markInput` and `markOutput` mark the Transpose's operands so;
+/// `makerFirst` false puts the NonZero after the Transpose.
+std::vector<uint8_t> dynamicChain(bool markInput, bool markOutput,
+                                  bool makerFirst = true) {
+  ProgramBuilder b(v1());
+  uint16_t nzLayer = b.addLayer("nz", "NonZero");
+  uint16_t tLayer = b.addLayer("t", "Transpose");
+  b.addInput({"x", {2, 3}, bin::ElementType::F32, bin::Layout::Dense, 0, 24});
+  TensorSpec out{"t", {6, 2}, bin::ElementType::I64, bin::Layout::Dense,
+                 192, 96};
+  out.dynamicShape = true;
+  b.addOutput(out);
+  b.setDramSize(320);
+  auto i64 = [](std::vector<int64_t> shape, uint64_t dram, bool dynamic) {
+    HostOpSpec::Operand o;
+    o.type = bin::ElementType::I64;
+    o.shape = std::move(shape);
+    o.dramOffset = dram;
+    o.dynamicShape = dynamic;
+    return o;
+  };
+  HostOpSpec nz, t;
+  nz.node.opType = "NonZero";
+  nz.layer = nzLayer;
+  nz.inputs = {f32({2, 3}, 0)};
+  nz.outputs = {i64({2, 6}, 64, true)};
+  t.node.opType = "Transpose";
+  t.layer = tLayer;
+  t.inputs = {i64({2, 6}, 64, markInput)};
+  t.outputs = {i64({6, 2}, 192, markOutput)};
+  if (makerFirst) {
+    b.addHostOp(nz);
+    b.addHostOp(t);
+  } else {
+    b.addHostOp(t);
+    b.addHostOp(nz);
+  }
+  return b.finish();
+}
+
+} // namespace
+
+// Tests a value of data-dependent shape read by another host op: the
+// Transpose runs on NonZero's actual [2, 4] result and the output has the
+// shape [4, 2] the run inferred.
+TEST(Heterogeneous, DataDependentShapesFlowThroughHostOps) {
+  std::string error;
+  auto exe = Executable::load(dynamicChain(true, true), &v1(), error);
+  ASSERT_TRUE(exe) << error;
+  Emulator emu(*exe);
+  float x[6] = {0, 2, 0, -1, 3, 4}; // non-zeros at (0,1) (1,0) (1,1) (1,2)
+  ASSERT_TRUE(emu.setInput(0, x, sizeof(x), error)) << error;
+  ASSERT_TRUE(emu.run(error)) << error;
+  EXPECT_EQ(emu.outputShape(0), (std::vector<int64_t>{4, 2}));
+  int64_t t[8];
+  std::memcpy(t, emu.output(0), sizeof(t));
+  EXPECT_EQ(std::vector<int64_t>(t, t + 8),
+            (std::vector<int64_t>{0, 1, 1, 0, 1, 1, 1, 2}));
+}
+
+// Tests the loader's rules for them: a reader's outputs are marked, and a
+// marked input is made by an earlier host op.
+TEST(Heterogeneous, LoaderRefusesUnmadeDataDependentInputs) {
+  std::string error;
+  EXPECT_FALSE(Executable::load(dynamicChain(true, false), &v1(), error));
+  EXPECT_EQ(error, "host op 'Transpose' reads a value of data-dependent "
+                   "shape, but does not mark its outputs so");
+  EXPECT_FALSE(Executable::load(dynamicChain(true, true, false), &v1(), error));
+  EXPECT_EQ(error, "host op 'Transpose' input 0 has a data-dependent shape "
+                   "but no earlier host op makes it");
+  EXPECT_FALSE(Executable::load(dynamicChain(false, true), &v1(), error));
+  EXPECT_EQ(error, "host op 'Transpose' marks an output of data-dependent "
+                   "shape, but its shapes do not depend on data");
+}

@@ -2762,3 +2762,48 @@ TEST(HostKernels, NonMaxSuppression) {
 }
 
 } // namespace
+
+// Shape inference through verify (inferHostOutputShapes): how values of
+// data-dependent shape flow through host ops.
+TEST(HostKernels, InferOutputShapesFromInputShapes) {
+  auto view = [](ElementType type, Shape shape) {
+    HostTensorView v;
+    v.type = type;
+    v.shape = std::move(shape);
+    return v;
+  };
+  auto infer = [](const HostNode &node, std::vector<HostTensorView> in,
+                  std::vector<ElementType> types, std::vector<Shape> &shapes,
+                  std::string &why) {
+    const HostKernel *k = lookupHostKernel(node.opType);
+    return k && inferHostOutputShapes(*k, node, in, types, shapes, why);
+  };
+  std::vector<Shape> shapes;
+  std::string why;
+  // NonZero's [2, 7] (two axes, seven non-zeros) transposed.
+  ASSERT_TRUE(infer(N("Transpose"), {view(I64, {2, 7})}, {I64}, shapes, why))
+      << why;
+  EXPECT_EQ(shapes, std::vector<Shape>{Shape({7, 2})});
+  // Gathering those seven coordinates from a 2x6 tensor.
+  ASSERT_TRUE(infer(N("GatherND"), {view(F32, {2, 6}), view(I64, {7, 2})},
+                    {F32}, shapes, why))
+      << why;
+  EXPECT_EQ(shapes, std::vector<Shape>{Shape({7})});
+  // Broadcasting.
+  ASSERT_TRUE(infer(N("Add"), {view(F32, {3, 1}), view(F32, {1, 4})}, {F32},
+                    shapes, why))
+      << why;
+  EXPECT_EQ(shapes, std::vector<Shape>{Shape({3, 4})});
+  // A kernel with a bound gives its bound.
+  ASSERT_TRUE(infer(N("NonZero"), {view(F32, {2, 3})}, {I64}, shapes, why))
+      << why;
+  EXPECT_EQ(shapes, std::vector<Shape>{Shape({2, 6})});
+  // Reshape's target is data: inference from shapes alone says so.
+  EXPECT_FALSE(infer(N("Reshape"), {view(F32, {7}), view(I64, {2})}, {F32},
+                     shapes, why));
+  EXPECT_NE(why.find("cannot be inferred from its input shapes alone"),
+            std::string::npos)
+      << why;
+  // A wrong element type is still refused.
+  EXPECT_FALSE(infer(N("Transpose"), {view(I64, {2, 7})}, {F32}, shapes, why));
+}

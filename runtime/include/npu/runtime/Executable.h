@@ -71,8 +71,11 @@ struct HostOpSpec {
     std::vector<int64_t> shape;
     uint64_t dramOffset = 0; ///< Bytes.
     uint64_t sizeBytes = 0;
-    /// Outputs of data-dependent shape (HostKernel::bound): `shape` is the
-    /// bound; the run records the actual shape.
+    /// A value of data-dependent shape: `shape` is its bound. On an
+    /// output of a bounded kernel (HostKernel::bound) or of a host op that
+    /// reads such a value, the run records the actual shape; on an input,
+    /// the run reads the shape recorded by the earlier host op that made
+    /// it (docs/heterogeneous.md, "Data-dependent shapes").
     bool dynamicShape = false;
   };
   const HostKernel *kernel = nullptr; ///< Set by the loader.

@@ -67,6 +67,10 @@ struct HostTensorView {
   bin::ElementType type = bin::ElementType::F32;
   std::vector<int64_t> shape;
   uint8_t *data = nullptr;
+  /// Shape inference (inferHostOutputShapes): on an output view, `verify`
+  /// stores the shape ONNX gives for the inputs here instead of comparing
+  /// it with `shape`. Null otherwise.
+  std::vector<int64_t> *inferredShape = nullptr;
 
   /// Product of the dimensions (1 for a scalar). Callers have checked that
   /// it, and the byte size, fit in 2^40.
@@ -116,6 +120,22 @@ struct HostKernel {
                 std::vector<std::vector<int64_t>> &bounds,
                 std::string &why) = nullptr;
 };
+
+/// ONNX shape inference through a kernel's `verify` (data null): the shape
+/// of every output of `node` for `inputs` (types and shapes), the outputs
+/// having element types `outputTypes`. A kernel with a `bound` gives its
+/// bound. This is how values of data-dependent shape flow through host ops:
+/// the compiler plans a reader of such a value at the shapes inferred from
+/// its inputs' bounds, and the runtime infers the reader's actual output
+/// shapes from its inputs' actual ones before it runs. False with one line
+/// in `why` when `verify` refuses the inputs, or when an output's shape
+/// depends on the inputs' data (Reshape's target, Range's limit), which
+/// inference without data cannot give.
+bool inferHostOutputShapes(const HostKernel &kernel, const HostNode &node,
+                           const std::vector<HostTensorView> &inputs,
+                           const std::vector<bin::ElementType> &outputTypes,
+                           std::vector<std::vector<int64_t>> &shapes,
+                           std::string &why);
 
 /// The kernel for ONNX op `opType`, or null when the host has none.
 const HostKernel *lookupHostKernel(std::string_view opType);

@@ -49,6 +49,10 @@ llvm::LogicalResult toHostNode(llvm::StringRef opType, int64_t opset,
                                mlir::DictionaryAttr attributes,
                                rt::HostNode &node, std::string &why);
 
+/// Whether `value` has a data-dependent shape: a result of an npu.host
+/// marked in its `dynamic_shapes`, seen through the npu.layer that holds
+/// it at the schedule level. Its type is its bound.
+bool hasDataDependentShape(mlir::Value value);
 /// The attribute holding a module's target.
 inline constexpr llvm::StringLiteral kTargetAttrName = "npu.target";
 

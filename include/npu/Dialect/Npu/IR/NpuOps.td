@@ -1182,7 +1182,11 @@ def Npu_HostOp : Npu_Op<"host", [Pure]> {
     (`NonZero`, `Unique`, `Compress`, `NonMaxSuppression`): such a result is
     typed at its bound (the largest shape it can take, the host kernel's
     `bound`), its buffer planned at that size, and its actual shape is known
-    only at run time, so only the graph's return may read it.
+    only at run time, so only the graph's return and other host ops may
+    read it. A host op that reads one has every result of data-dependent
+    shape too, typed at the shapes ONNX's inference gives for its operands'
+    bounds (`rt::inferHostOutputShapes`); the runtime infers the actual
+    ones from its operands' actual shapes before it runs.
 
     ```mlir
     %nz = npu.host "NonZero"(%x) {dynamic_shapes = array<i1: true>, ...}
@@ -1214,6 +1218,13 @@ def Npu_HostOp : Npu_Op<"host", [Pure]> {
     ::llvm::LogicalResult
     getResultBounds(std::vector<std::vector<int64_t>> &bounds,
                     std::string &why);
+    /// The result shapes for the operand types: the kernel's bound, or
+    /// ONNX's inference (rt::inferHostOutputShapes), which is how a reader
+    /// of operands of data-dependent shape is typed at their bounds. Fails
+    /// with one line in `why`.
+    ::llvm::LogicalResult
+    inferResultShapes(std::vector<std::vector<int64_t>> &shapes,
+                      std::string &why);
     /// Whether result `i` has a data-dependent shape (`dynamic_shapes`).
     bool isDynamicResult(unsigned i) {
       auto d = getDynamicShapesAttr();

@@ -133,6 +133,10 @@ def NpuIsa_HostOp : NpuIsa_Op<"host", [HasParent<"ProgramOp">]> {
     tensors at byte offsets `input_dram` (present inputs only; `present`
     has one entry per ONNX input) and `output_dram`; `onnx_attributes` and
     `opset` as on `npu.host`. `layer` is its layer-table entry.
+    `dynamic_shapes` marks outputs of data-dependent shape, typed at their
+    bounds; `dynamic_inputs` (one entry per present input) marks inputs
+    that are such outputs of an earlier host op, whose actual shape the
+    runtime takes from that op.
 
     ```mlir
     npu_isa.host "ArgMax" {input_dram = array<i64: 0>, input_types = [tensor<2x10xf32>],
@@ -148,7 +152,8 @@ def NpuIsa_HostOp : NpuIsa_Op<"host", [HasParent<"ProgramOp">]> {
                        DenseI64ArrayAttr:$output_dram,
                        TypeArrayAttr:$output_types,
                        ConfinedAttr<I64Attr, [IntNonNegative]>:$layer,
-                       OptionalAttr<DenseBoolArrayAttr>:$dynamic_shapes);
+                       OptionalAttr<DenseBoolArrayAttr>:$dynamic_shapes,
+                       OptionalAttr<DenseBoolArrayAttr>:$dynamic_inputs);
   let assemblyFormat = "$op_type attr-dict";
   let hasVerifier = 1;
 }
