@@ -365,8 +365,17 @@ struct ArgReductionModel
     int64_t outer = llvm::product_of(shape.take_front(axis)), dim = shape[axis],
             inner = llvm::product_of(shape.drop_front(axis + 1));
     int64_t per = argTileElements(target);
-    if (in.getNumElements() != 0 && (outer > kMaxExtent || dim > kMaxExtent ||
-                                     inner > kMaxExtent || dim * inner > per)) {
+    if (in.getNumElements() == 0)
+      return true;
+    if (outer > kMaxExtent || dim > kMaxExtent || inner > kMaxExtent) {
+      reason = (Twine("its ") + Twine(outer) + " x " + Twine(dim) + " x " +
+                Twine(inner) +
+                " groups around the axis exceed the vector unit's extent of " +
+                Twine(kMaxExtent) + " per dimension")
+                   .str();
+      return false;
+    }
+    if (dim * inner > per) {
       reason = (Twine("its ") + Twine(dim) + " x " + Twine(inner) +
                 " elements per index group exceed one vector tile (" +
                 Twine(per) + "); chunked index reductions are not done yet")

@@ -141,3 +141,13 @@ func.func @main(%a: tensor<4x!quant.uniform<i8:f32, 1.0>> {npu.name = "a"}, %b: 
   %y = npu.concat %a, %b {axis = 0 : i64} : (tensor<4x!quant.uniform<i8:f32, 1.0>>, tensor<4x!quant.uniform<i8:f32, 0.5>>) -> tensor<8x!quant.uniform<i8:f32, 1.0>>
   return %y : tensor<8x!quant.uniform<i8:f32, 1.0>>
 }
+
+// -----
+
+// An index reduction whose groups outnumber the vector unit's extent says
+// so (not that a group exceeds a tile: each group here is 2 elements).
+func.func @main(%x: tensor<70000x2xf32> {npu.name = "x"}) -> (tensor<70000x1xi64> {npu.name = "y"}) {
+  // expected-error @+1 {{its 70000 x 2 x 1 groups around the axis exceed the vector unit's extent of 65535 per dimension}}
+  %y = npu.arg_max %x {axis = 1 : i64, keepdims = true, select_last_index = false} : tensor<70000x2xf32> -> tensor<70000x1xi64>
+  return %y : tensor<70000x1xi64>
+}
