@@ -110,6 +110,24 @@ bool inferHostOutputShapes(const HostKernel &kernel, const HostNode &node,
       out[i].type = outputTypes[i], out[i].shape = shapes[i];
     return kernel.verify(node, in, out, why);
   }
+  if (kernel.shapesFromData) {
+    // Shapes from the parameter inputs' values, confirmed by verify.
+    if (inputs.empty() || !inputs[0].present) {
+      why = node.opType + ": input 0 is required";
+      return false;
+    }
+    if (!kernel.shapesFromData(node, inputs, shapes, why))
+      return false;
+    if (shapes.size() != outputTypes.size()) {
+      why = node.opType + ": the kernel gives " +
+            std::to_string(shapes.size()) + " output shapes, the node has " +
+            std::to_string(outputTypes.size());
+      return false;
+    }
+    for (size_t i = 0; i < out.size(); ++i)
+      out[i].type = outputTypes[i], out[i].shape = shapes[i];
+    return kernel.verify(node, in, out, why);
+  }
   std::vector<std::vector<int64_t>> inferred(out.size());
   for (size_t i = 0; i < out.size(); ++i) {
     out[i].type = outputTypes[i];

@@ -1129,8 +1129,31 @@ HostOp::inferResultShapes(std::vector<std::vector<int64_t>> &shapes,
     }
     types.push_back(*elem);
   }
-  return success(rt::inferHostOutputShapes(*kernel, node, inputSlots(), types,
-                                           shapes, why));
+  // Constant integer operands (Reshape's shape, Slice's starts, ...) carry
+  // their values, as the runtime's operands do.
+  std::vector<rt::HostTensorView> slots = inputSlots();
+  std::vector<std::vector<uint8_t>> constants;
+  constants.reserve(slots.size()); // the data pointers stay valid
+  size_t next = 0;
+  for (rt::HostTensorView &slot : slots) {
+    if (!slot.present)
+      continue;
+    Value operand = getInputs()[next++];
+    ElementsAttr value;
+    auto type = dyn_cast<IntegerType>(getElementTypeOrSelf(operand.getType()));
+    if (!type || (type.getWidth() != 32 && type.getWidth() != 64) ||
+        !matchPattern(operand, m_Constant(&value)))
+      continue;
+    // Dense, row-major, little-endian: the runtime's layout.
+    std::vector<uint8_t> &bytes = constants.emplace_back();
+    unsigned width = type.getWidth() / 8;
+    for (const APInt &v : value.getValues<APInt>())
+      for (unsigned b = 0; b < width; ++b)
+        bytes.push_back(uint8_t(v.getZExtValue() >> (8 * b)));
+    slot.data = bytes.data();
+  }
+  return success(
+      rt::inferHostOutputShapes(*kernel, node, slots, types, shapes, why));
 }
 
 std::vector<rt::HostTensorView> HostOp::inputSlots() {

@@ -367,18 +367,18 @@ struct ArgReductionModel
     int64_t per = argTileElements(target);
     if (in.getNumElements() == 0)
       return true;
+    if (dim * inner > per) {
+      reason = (Twine("its ") + Twine(dim) + " x " + Twine(inner) +
+                " elements per index group exceed one vector tile (" +
+                Twine(per) + "); chunked index reductions are not done yet")
+                   .str();
+      return false;
+    }
     if (outer > kMaxExtent || dim > kMaxExtent || inner > kMaxExtent) {
       reason = (Twine("its ") + Twine(outer) + " x " + Twine(dim) + " x " +
                 Twine(inner) +
                 " groups around the axis exceed the vector unit's extent of " +
                 Twine(kMaxExtent) + " per dimension")
-                   .str();
-      return false;
-    }
-    if (dim * inner > per) {
-      reason = (Twine("its ") + Twine(dim) + " x " + Twine(inner) +
-                " elements per index group exceed one vector tile (" +
-                Twine(per) + "); chunked index reductions are not done yet")
                    .str();
       return false;
     }

@@ -301,6 +301,36 @@ bool checkOutputRank(const HostNode &node, const Tensors &out, size_t i,
   return true;
 }
 
+bool check1DInts(const HostNode &node, const Tensors &in, size_t i,
+                 TypeSet types, std::string &why) {
+  if (!checkType(node, in, i, types, why))
+    return false;
+  if (in[i].shape.size() != 1)
+    return fail(why, node, "input ", i, " must be 1-D, got ",
+                shapeStr(in[i].shape));
+  return true;
+}
+
+std::vector<int64_t> loadInts(const HostTensorView &t) {
+  std::vector<int64_t> v(t.numElements());
+  for (uint64_t i = 0; i < v.size(); ++i)
+    v[i] = loadIndex(t, i);
+  return v;
+}
+
+bool paramInts(const HostNode &node, const Tensors &in, size_t i, TypeSet types,
+               std::vector<int64_t> &values, std::string &why) {
+  if (i >= in.size() || !in[i].present)
+    return fail(why, node, "input ", i, " is absent");
+  if (!check1DInts(node, in, i, types, why))
+    return false;
+  if (!in[i].data)
+    return fail(why, node, "its output shape depends on the values of input ",
+                i, ", which are not known here");
+  values = loadInts(in[i]);
+  return true;
+}
+
 bool checkScalar(const HostNode &node, const Tensors &in, size_t i,
                  std::string &why) {
   if (in[i].shape.size() > 1 || in[i].numElements() != 1)

@@ -53,6 +53,13 @@ using Bounds = std::vector<Shape>;
       [[maybe_unused]] ::npu::rt::hk::Bounds &bounds,                          \
       [[maybe_unused]] std::string &why
 
+// The signature of HostKernel::shapesFromData.
+#define HK_SHAPES_ARGS                                                         \
+  [[maybe_unused]] const ::npu::rt::HostNode &node,                            \
+      [[maybe_unused]] const ::npu::rt::hk::Tensors &in,                       \
+      [[maybe_unused]] ::npu::rt::hk::Bounds &shapes,                          \
+      [[maybe_unused]] std::string &why
+
 /// The kernel tables of the op families, merged by HostKernels.cpp.
 struct KernelTable {
   const HostKernel *kernels;
@@ -346,6 +353,17 @@ bool checkOutput(const HostNode &node, const Tensors &out, size_t i,
 /// checked at run time).
 bool checkOutputRank(const HostNode &node, const Tensors &out, size_t i,
                      ElementType type, size_t rank, std::string &why);
+/// Input `i` is a 1-D tensor of a type in `types`.
+bool check1DInts(const HostNode &node, const Tensors &in, size_t i,
+                 TypeSet types, std::string &why);
+/// Reads a 1-D integer tensor (data present).
+std::vector<int64_t> loadInts(const HostTensorView &t);
+/// HostKernel::shapesFromData: input `i`, a present 1-D tensor of a type in
+/// `types`, read into `values`; false with one line when it is not, or when
+/// it carries no data (its values are not known where the shapes are
+/// inferred).
+bool paramInts(const HostNode &node, const Tensors &in, size_t i, TypeSet types,
+               std::vector<int64_t> &values, std::string &why);
 /// Input `i` is a scalar or a one-element 1-D tensor.
 bool checkScalar(const HostNode &node, const Tensors &in, size_t i,
                  std::string &why);

@@ -189,6 +189,23 @@ bool verifyTopK(HK_VERIFY_ARGS) {
   return checkOutput(node, out, 1, ElementType::I64, out[0].shape, why);
 }
 
+bool shapesTopK(HK_SHAPES_ARGS) {
+  std::vector<int64_t> k{node.getInt("k", 0)};
+  if (node.opset >= 10 &&
+      !paramInts(node, in, 1, bit(ElementType::I64), k, why))
+    return false;
+  Shape shape = in[0].shape;
+  int64_t axis;
+  if (shape.empty() || k.size() != 1 ||
+      !axisAttr(node, int64_t(shape.size()), -1, axis, why))
+    return fail(why, node, "needs an input of rank >= 1 and one K");
+  if (k[0] < 0 || k[0] > shape[axis])
+    return fail(why, node, "K = ", k[0], " for an axis of ", shape[axis]);
+  shape[axis] = k[0];
+  shapes = {shape, shape};
+  return true;
+}
+
 bool runTopK(HK_RUN_ARGS) {
   int64_t axis = node.getInt("axis", -1);
   normAxis(axis, int64_t(in[0].shape.size()));
@@ -417,6 +434,23 @@ template <Red Op> bool verifyReduce(HK_VERIFY_ARGS) {
   return true;
 }
 
+template <Red Op> bool shapesReduce(HK_SHAPES_ARGS) {
+  std::vector<int64_t> axes;
+  if (axesFromInput(node, Op) && in.size() > 1 && in[1].present) {
+    if (!paramInts(node, in, 1, bit(ElementType::I64), axes, why))
+      return false;
+  } else if (const std::vector<int64_t> *a = node.getInts("axes")) {
+    axes = *a;
+  }
+  std::vector<bool> reduced;
+  Shape shape, kept;
+  if (!reduceAxes(node, Op, in[0].shape, axes, reduced, why))
+    return false;
+  reducedShapes(node, in[0].shape, reduced, shape, kept);
+  shapes = {shape};
+  return true;
+}
+
 /// The accumulator of computation type C: double for floats, wrapping
 /// int64/uint64 for integers.
 template <class C>
@@ -565,18 +599,27 @@ const HostKernel kKernels[] = {
     {"ArgMin", verifyArg, runArg<false>},
     {"CumSum", verifyCumSum, runCumSum},
     {"Hardmax", verifyHardmax, runHardmax},
-    {"ReduceL1", verifyReduce<Red::L1>, runReduce<Red::L1>},
-    {"ReduceL2", verifyReduce<Red::L2>, runReduce<Red::L2>},
-    {"ReduceLogSum", verifyReduce<Red::LogSum>, runReduce<Red::LogSum>},
-    {"ReduceLogSumExp", verifyReduce<Red::LogSumExp>,
-     runReduce<Red::LogSumExp>},
-    {"ReduceMax", verifyReduce<Red::Max>, runReduce<Red::Max>},
-    {"ReduceMean", verifyReduce<Red::Mean>, runReduce<Red::Mean>},
-    {"ReduceMin", verifyReduce<Red::Min>, runReduce<Red::Min>},
-    {"ReduceProd", verifyReduce<Red::Prod>, runReduce<Red::Prod>},
-    {"ReduceSum", verifyReduce<Red::Sum>, runReduce<Red::Sum>},
-    {"ReduceSumSquare", verifyReduce<Red::SumSq>, runReduce<Red::SumSq>},
-    {"TopK", verifyTopK, runTopK},
+    {"ReduceL1", verifyReduce<Red::L1>, runReduce<Red::L1>, nullptr,
+     shapesReduce<Red::L1>},
+    {"ReduceL2", verifyReduce<Red::L2>, runReduce<Red::L2>, nullptr,
+     shapesReduce<Red::L2>},
+    {"ReduceLogSum", verifyReduce<Red::LogSum>, runReduce<Red::LogSum>, nullptr,
+     shapesReduce<Red::LogSum>},
+    {"ReduceLogSumExp", verifyReduce<Red::LogSumExp>, runReduce<Red::LogSumExp>,
+     nullptr, shapesReduce<Red::LogSumExp>},
+    {"ReduceMax", verifyReduce<Red::Max>, runReduce<Red::Max>, nullptr,
+     shapesReduce<Red::Max>},
+    {"ReduceMean", verifyReduce<Red::Mean>, runReduce<Red::Mean>, nullptr,
+     shapesReduce<Red::Mean>},
+    {"ReduceMin", verifyReduce<Red::Min>, runReduce<Red::Min>, nullptr,
+     shapesReduce<Red::Min>},
+    {"ReduceProd", verifyReduce<Red::Prod>, runReduce<Red::Prod>, nullptr,
+     shapesReduce<Red::Prod>},
+    {"ReduceSum", verifyReduce<Red::Sum>, runReduce<Red::Sum>, nullptr,
+     shapesReduce<Red::Sum>},
+    {"ReduceSumSquare", verifyReduce<Red::SumSq>, runReduce<Red::SumSq>,
+     nullptr, shapesReduce<Red::SumSq>},
+    {"TopK", verifyTopK, runTopK, nullptr, shapesTopK},
 };
 
 } // namespace

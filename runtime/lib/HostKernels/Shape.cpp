@@ -36,24 +36,6 @@ template <class F> void forEachIndex(const Shape &shape, F f) {
   }
 }
 
-/// Reads a 1-D integer tensor.
-std::vector<int64_t> loadInts(const HostTensorView &t) {
-  std::vector<int64_t> v(t.numElements());
-  for (uint64_t i = 0; i < v.size(); ++i)
-    v[i] = loadIndex(t, i);
-  return v;
-}
-
-bool check1DInts(const HostNode &node, const Tensors &in, size_t i,
-                 TypeSet types, std::string &why) {
-  if (!checkType(node, in, i, types, why))
-    return false;
-  if (in[i].shape.size() != 1)
-    return fail(why, node, "input ", i, " must be 1-D, got ",
-                shapeStr(in[i].shape));
-  return true;
-}
-
 bool copyInput(const Tensors &in, const Tensors &out, HostWork &work) {
   copyBytes(out[0].data, in[0].data, in[0].sizeBytes());
   work.vectorOps += in[0].numElements();
@@ -109,8 +91,10 @@ bool verifyReshape(HK_VERIFY_ARGS) {
   return true;
 }
 
-bool runReshape(HK_RUN_ARGS) {
-  std::vector<int64_t> shape = loadInts(in[1]);
+/// The output shape `shape` (the shape input's values) gives for the
+/// input: 0 entries copied (unless allowzero), one -1 inferred.
+bool reshapeShape(const HostNode &node, const Tensors &in,
+                  std::vector<int64_t> &shape, std::string &why) {
   bool allowZero = node.getInt("allowzero", 0) != 0;
   const Shape &s = in[0].shape;
   int64_t inferred = -1;
@@ -138,10 +122,27 @@ bool runReshape(HK_RUN_ARGS) {
                   shapeStr(s));
     shape[inferred] = int64_t(in[0].numElements() / known);
   }
+  return true;
+}
+
+bool runReshape(HK_RUN_ARGS) {
+  std::vector<int64_t> shape = loadInts(in[1]);
+  if (!reshapeShape(node, in, shape, why))
+    return false;
   if (shape != out[0].shape)
     return fail(why, node, "shape data gives ", shapeStr(shape),
                 ", the output is ", shapeStr(out[0].shape));
   return copyInput(in, out, work);
+}
+
+bool shapesReshape(HK_SHAPES_ARGS) {
+  std::vector<int64_t> shape;
+  if (in.size() != 2 ||
+      !paramInts(node, in, 1, bit(ElementType::I64), shape, why) ||
+      !reshapeShape(node, in, shape, why))
+    return false;
+  shapes = {shape};
+  return true;
 }
 
 //===----------------------------------------------------------------------===//
@@ -224,6 +225,24 @@ template <bool Un> bool verifySqueeze(HK_VERIFY_ARGS) {
   if (int64_t(out[0].shape.size()) != expect)
     return fail(why, node, "output ", shapeStr(out[0].shape),
                 " must have rank ", expect);
+  return true;
+}
+
+template <bool Un> bool shapesSqueeze(HK_SHAPES_ARGS) {
+  Shape shape;
+  if (in.size() == 2 && in[1].present) {
+    std::vector<int64_t> axes;
+    if (!paramInts(node, in, 1, bit(ElementType::I64), axes, why) ||
+        !(Un ? unsqueezeShape(node, in[0].shape, axes, shape, why)
+             : squeezeShape(node, in[0].shape, &axes, shape, why)))
+      return false;
+  } else {
+    const std::vector<int64_t> *axes = node.getInts("axes");
+    if (Un ? !axes || !unsqueezeShape(node, in[0].shape, *axes, shape, why)
+           : !squeezeShape(node, in[0].shape, axes, shape, why))
+      return fail(why, node, "its axes are missing or invalid");
+  }
+  shapes = {shape};
   return true;
 }
 
@@ -323,8 +342,11 @@ bool verifySlice(HK_VERIFY_ARGS) {
   return checkOutputRank(node, out, 0, in[0].type, in[0].shape.size(), why);
 }
 
-bool runSlice(HK_RUN_ARGS) {
-  std::vector<int64_t> starts, ends, axes, steps;
+/// Slice's parameters: attributes before opset 10, inputs 1-4 from then on
+/// (their data must be present).
+void sliceParams(const HostNode &node, const Tensors &in,
+                 std::vector<int64_t> &starts, std::vector<int64_t> &ends,
+                 std::vector<int64_t> &axes, std::vector<int64_t> &steps) {
   if (node.opset < 10) {
     starts = *node.getInts("starts");
     ends = *node.getInts("ends");
@@ -338,6 +360,14 @@ bool runSlice(HK_RUN_ARGS) {
     if (in.size() > 4 && in[4].present)
       steps = loadInts(in[4]);
   }
+}
+
+/// What Slice reads of input shape `s`: per axis the first index and the
+/// step, and the output shape.
+bool sliceGeometry(const HostNode &node, const Shape &s,
+                   std::vector<int64_t> starts, std::vector<int64_t> ends,
+                   std::vector<int64_t> axes, std::vector<int64_t> steps,
+                   Shape &first, Shape &step, Shape &shape, std::string &why) {
   if (ends.size() != starts.size())
     return fail(why, node, "starts and ends differ in length");
   if (axes.empty())
@@ -347,9 +377,10 @@ bool runSlice(HK_RUN_ARGS) {
     steps.assign(starts.size(), 1);
   if (axes.size() != starts.size() || steps.size() != starts.size())
     return fail(why, node, "axes and steps must match starts in length");
-  const Shape &s = in[0].shape;
   int64_t r = int64_t(s.size());
-  Shape first(s.size(), 0), step(s.size(), 1), shape = s;
+  first.assign(s.size(), 0);
+  step.assign(s.size(), 1);
+  shape = s;
   std::vector<bool> seen(s.size(), false);
   for (size_t i = 0; i < starts.size(); ++i) {
     int64_t a = axes[i];
@@ -380,6 +411,43 @@ bool runSlice(HK_RUN_ARGS) {
     first[a] = b;
     step[a] = st;
   }
+  return true;
+}
+
+bool shapesSlice(HK_SHAPES_ARGS) {
+  std::vector<int64_t> starts, ends, axes, steps;
+  if (node.opset >= 10) {
+    if (in.size() < 3)
+      return fail(why, node, "starts and ends are required");
+    for (size_t i = 1; i < in.size() && i < 5; ++i) {
+      if (!in[i].present)
+        continue;
+      std::vector<int64_t> v;
+      if (!paramInts(node, in, i, kIndexTypes, v, why))
+        return false;
+      (i == 1 ? starts : i == 2 ? ends : i == 3 ? axes : steps) = v;
+    }
+  } else {
+    if (!node.getInts("starts") || !node.getInts("ends"))
+      return fail(why, node, "attributes 'starts' and 'ends' are required");
+    sliceParams(node, in, starts, ends, axes, steps);
+  }
+  Shape first, step, shape;
+  if (!sliceGeometry(node, in[0].shape, starts, ends, axes, steps, first, step,
+                     shape, why))
+    return false;
+  shapes = {shape};
+  return true;
+}
+
+bool runSlice(HK_RUN_ARGS) {
+  std::vector<int64_t> starts, ends, axes, steps;
+  sliceParams(node, in, starts, ends, axes, steps);
+  const Shape &s = in[0].shape;
+  Shape first, step, shape;
+  if (!sliceGeometry(node, s, starts, ends, axes, steps, first, step, shape,
+                     why))
+    return false;
   if (shape != out[0].shape)
     return fail(why, node, "starts/ends/axes/steps give ", shapeStr(shape),
                 ", the output is ", shapeStr(out[0].shape));
@@ -413,6 +481,17 @@ bool verifyExpand(HK_VERIFY_ARGS) {
   if (!broadcastShapes({&in[0].shape, &out[0].shape}, b) || b != out[0].shape)
     return fail(why, node, "output ", shapeStr(out[0].shape),
                 " is not a broadcast of input ", shapeStr(in[0].shape));
+  return true;
+}
+
+bool shapesExpand(HK_SHAPES_ARGS) {
+  Shape shape, b;
+  if (!paramInts(node, in, 1, bit(ElementType::I64), shape, why))
+    return false;
+  if (!broadcastShapes({&in[0].shape, &shape}, b))
+    return fail(why, node, "shape ", shapeStr(shape), " and input ",
+                shapeStr(in[0].shape), " do not broadcast");
+  shapes = {b};
   return true;
 }
 
@@ -450,6 +529,26 @@ bool verifyTile(HK_VERIFY_ARGS) {
     if (s[d] == 0 ? out[0].shape[d] != 0 : out[0].shape[d] % s[d] != 0)
       return fail(why, node, "output ", shapeStr(out[0].shape),
                   " does not tile input ", shapeStr(s));
+  return true;
+}
+
+bool shapesTile(HK_SHAPES_ARGS) {
+  std::vector<int64_t> reps;
+  if (!paramInts(node, in, 1, bit(ElementType::I64), reps, why))
+    return false;
+  const Shape &s = in[0].shape;
+  if (reps.size() != s.size())
+    return fail(why, node, "repeats has ", reps.size(),
+                " entries, the input has rank ", s.size());
+  Shape shape(s.size());
+  for (size_t d = 0; d < s.size(); ++d) {
+    // At most 2^40 elements per dimension (HostTensorView's limit), checked
+    // before the product is formed.
+    if (reps[d] < 0 || (s[d] != 0 && reps[d] > (int64_t(1) << 40) / s[d]))
+      return fail(why, node, "repeats ", reps[d], " on axis ", d);
+    shape[d] = s[d] * reps[d];
+  }
+  shapes = {shape};
   return true;
 }
 
@@ -662,18 +761,20 @@ bool runEyeLike(HK_RUN_ARGS) {
 
 const HostKernel kKernels[] = {
     {"Concat", verifyConcat, runConcat},
-    {"Expand", verifyExpand, runExpand},
+    {"Expand", verifyExpand, runExpand, nullptr, shapesExpand},
     {"EyeLike", verifyEyeLike, runEyeLike},
     {"Flatten", verifyFlatten, runCopy},
     {"Identity", verifyIdentity, runCopy},
     {"Range", verifyRange, runRange},
-    {"Reshape", verifyReshape, runReshape},
-    {"Slice", verifySlice, runSlice},
-    {"Squeeze", verifySqueeze<false>, runSqueeze<false>},
-    {"Tile", verifyTile, runTile},
+    {"Reshape", verifyReshape, runReshape, nullptr, shapesReshape},
+    {"Slice", verifySlice, runSlice, nullptr, shapesSlice},
+    {"Squeeze", verifySqueeze<false>, runSqueeze<false>, nullptr,
+     shapesSqueeze<false>},
+    {"Tile", verifyTile, runTile, nullptr, shapesTile},
     {"Transpose", verifyTranspose, runTranspose},
     {"Trilu", verifyTrilu, runTrilu},
-    {"Unsqueeze", verifySqueeze<true>, runSqueeze<true>},
+    {"Unsqueeze", verifySqueeze<true>, runSqueeze<true>, nullptr,
+     shapesSqueeze<true>},
 };
 
 } // namespace

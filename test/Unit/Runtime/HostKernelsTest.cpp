@@ -2798,12 +2798,50 @@ TEST(HostKernels, InferOutputShapesFromInputShapes) {
   ASSERT_TRUE(infer(N("NonZero"), {view(F32, {2, 3})}, {I64}, shapes, why))
       << why;
   EXPECT_EQ(shapes, std::vector<Shape>{Shape({2, 6})});
-  // Reshape's target is data: inference from shapes alone says so.
+  // Reshape's target is data: without it, inference says so ...
   EXPECT_FALSE(infer(N("Reshape"), {view(F32, {7}), view(I64, {2})}, {F32},
                      shapes, why));
-  EXPECT_NE(why.find("cannot be inferred from its input shapes alone"),
+  EXPECT_NE(why.find("depends on the values of input 1, which are not known"),
             std::string::npos)
       << why;
+  // ... with it, the shape follows (shapesFromData), -1 inferred.
+  int64_t target[2] = {-1, 1};
+  HostTensorView t = view(I64, {2});
+  t.data = reinterpret_cast<uint8_t *>(target);
+  ASSERT_TRUE(infer(N("Reshape"), {view(F32, {7}), t}, {F32}, shapes, why))
+      << why;
+  EXPECT_EQ(shapes, std::vector<Shape>{Shape({7, 1})});
+  // Slice's starts/ends/axes/steps: rows 1.. of 7, every second.
+  int64_t starts[1] = {1}, ends[1] = {100}, axes[1] = {0}, steps[1] = {2};
+  std::vector<HostTensorView> slice = {view(I64, {7, 2})};
+  for (int64_t *p : {starts, ends, axes, steps}) {
+    slice.push_back(view(I64, {1}));
+    slice.back().data = reinterpret_cast<uint8_t *>(p);
+  }
+  ASSERT_TRUE(infer(N("Slice"), slice, {I64}, shapes, why)) << why;
+  EXPECT_EQ(shapes, std::vector<Shape>{Shape({3, 2})});
+  // TopK's K, both outputs; a K past the axis is refused.
+  int64_t k[1] = {3};
+  HostTensorView kv = view(I64, {1});
+  kv.data = reinterpret_cast<uint8_t *>(k);
+  ASSERT_TRUE(
+      infer(N("TopK"), {view(F32, {2, 5}), kv}, {F32, I64}, shapes, why))
+      << why;
+  EXPECT_EQ(shapes, (std::vector<Shape>{Shape({2, 3}), Shape({2, 3})}));
+  k[0] = 9;
+  EXPECT_FALSE(
+      infer(N("TopK"), {view(F32, {2, 5}), kv}, {F32, I64}, shapes, why));
+  // ReduceSum's axes input (opset 13).
+  int64_t axis1[1] = {1};
+  HostTensorView av = view(I64, {1});
+  av.data = reinterpret_cast<uint8_t *>(axis1);
+  ASSERT_TRUE(infer(N("ReduceSum", {}, 13), {view(F32, {4, 6}), av}, {F32},
+                    shapes, why))
+      << why;
+  EXPECT_EQ(shapes, std::vector<Shape>{Shape({4, 1})});
+  // A shape that depends on values no kernel can read (Range's limits).
+  EXPECT_FALSE(infer(N("Range"), {view(F32, {}), view(F32, {}), view(F32, {})},
+                     {F32}, shapes, why));
   // A wrong element type is still refused.
   EXPECT_FALSE(infer(N("Transpose"), {view(I64, {2, 7})}, {F32}, shapes, why));
 }

@@ -119,18 +119,32 @@ struct HostKernel {
   bool (*bound)(const HostNode &node, const std::vector<HostTensorView> &inputs,
                 std::vector<std::vector<int64_t>> &bounds,
                 std::string &why) = nullptr;
+  /// Only for ops whose output shapes follow from the values of a
+  /// parameter input (Reshape's shape, Slice's starts, ends, axes and steps,
+  /// Squeeze's and Unsqueeze's and ReduceSum's axes, TopK's K, Expand's
+  /// shape, Tile's repeats; null for every other kernel): the output shapes
+  /// for `inputs`, whose parameter inputs carry their data (the others need
+  /// not). inferHostOutputShapes uses it; `run` still checks its outputs
+  /// against the data. False with one line in `why`, also when a parameter
+  /// input has no data.
+  bool (*shapesFromData)(const HostNode &node,
+                         const std::vector<HostTensorView> &inputs,
+                         std::vector<std::vector<int64_t>> &shapes,
+                         std::string &why) = nullptr;
 };
 
 /// ONNX shape inference through a kernel's `verify` (data null): the shape
 /// of every output of `node` for `inputs` (types and shapes), the outputs
 /// having element types `outputTypes`. A kernel with a `bound` gives its
-/// bound. This is how values of data-dependent shape flow through host ops:
-/// the compiler plans a reader of such a value at the shapes inferred from
-/// its inputs' bounds, and the runtime infers the reader's actual output
-/// shapes from its inputs' actual ones before it runs. False with one line
-/// in `why` when `verify` refuses the inputs, or when an output's shape
-/// depends on the inputs' data (Reshape's target, Range's limit), which
-/// inference without data cannot give.
+/// bound; one with `shapesFromData` computes them from its parameter
+/// inputs' data (which `inputs` must then carry), confirmed by `verify`. This
+/// is how values of data-dependent shape flow through host ops: the compiler
+/// plans a reader of such a value at the shapes inferred from its inputs'
+/// bounds, and the runtime infers the reader's actual output shapes from its
+/// inputs' actual ones before it runs. False with one line in `why` when
+/// `verify` refuses the inputs, or when an output's shape depends on the
+/// inputs' data (Range's limits) and the kernel has no `shapesFromData`, or its
+/// parameter inputs carry none.
 bool inferHostOutputShapes(const HostKernel &kernel, const HostNode &node,
                            const std::vector<HostTensorView> &inputs,
                            const std::vector<bin::ElementType> &outputTypes,
