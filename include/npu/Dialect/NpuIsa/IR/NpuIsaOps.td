@@ -203,7 +203,7 @@ def NpuIsa_DmaLoadOp : NpuIsa_Insn<"dma_load", DmaArgs> {
 }
 
 def NpuIsa_DmaExpandOp : NpuIsa_Insn<"dma_expand", !con(DmaArgs,
-    (ins ConfinedAttr<I64Attr, [IntNonNegative]>:$bytes))> {
+    (ins ConfinedAttr<I64Attr, [IntNonNegative]>:$bytes, UnitAttr:$elements))> {
   let summary = "A compressed weight image, expanded into the scratchpad (`dma.expand`)";
   let description = [{
     Reads the `bytes`-byte block image at `dram` (the MAC array's R x C
@@ -211,6 +211,10 @@ def NpuIsa_DmaExpandOp : NpuIsa_Insn<"dma_expand", !con(DmaArgs,
     tiles; docs/npu-architecture.md, "dma.expand") and writes the dense box
     `sizes` at `sram` with `sram_strides`, absent tiles as zeros. No
     padding; `dram_strides` are all 0 (the image is contiguous).
+
+    With `elements` it is `dma.expand.elem` (ISA v6): each present tile of
+    the image is its element mask and its non-zero elements, packed
+    (docs/npu-architecture.md, "dma.expand.elem").
 
     ```mlir
     npu_isa.dma_expand sram 8192, dram 65536 {bytes = 528 : i64,
