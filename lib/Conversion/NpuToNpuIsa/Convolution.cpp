@@ -1219,7 +1219,7 @@ LogicalResult Codegen::emitMacConv(Operation *op, ArrayRef<MacConv> passes,
   Location loc = op->getLoc();
   // A compressed weight image expanded into the dense tile's place.
   // (A raw one, every block present, is stored as the tile is laid out.)
-  // (`elements`: an element image, dma.expand.elem.)
+  // (`elements`: an element image, dma_expand_elem.)
   auto expand = [&](int64_t sram, int64_t offset, int64_t bytes, bool raw,
                     bool elements, ArrayRef<int64_t> sizes,
                     ArrayRef<int64_t> sramStrides) -> Operation * {
@@ -1227,11 +1227,14 @@ LogicalResult Codegen::emitMacConv(Operation *op, ArrayRef<MacConv> passes,
     if (raw)
       return emitDma<npuisa::DmaLoadOp>(loc, sram, dram, eb, sizes, sramStrides,
                                         sramStrides, layer);
-    auto load = emitDma<npuisa::DmaExpandOp>(loc, sram, dram, eb, sizes,
-                                             {0, 0, 0, 0}, sramStrides, layer);
-    load->setAttr("bytes", b.getI64IntegerAttr(bytes));
+    Operation *load;
     if (elements)
-      load->setAttr("elements", b.getUnitAttr());
+      load = emitDma<npuisa::DmaExpandElemOp>(loc, sram, dram, eb, sizes,
+                                              {0, 0, 0, 0}, sramStrides, layer);
+    else
+      load = emitDma<npuisa::DmaExpandOp>(loc, sram, dram, eb, sizes,
+                                          {0, 0, 0, 0}, sramStrides, layer);
+    load->setAttr("bytes", b.getI64IntegerAttr(bytes));
     return load;
   };
   int64_t s = 0; // global step index

@@ -490,13 +490,17 @@ LogicalResult Codegen::emitMatmul2D(MatMulOp op, int64_t aBase, int64_t wBase,
                      st.kt, st.nt, eb * st.nt, eb * st.nt, eb);
       else if (st.chunk.expandOffset >= 0) {
         // Compressed: W[k0:, n0:] expanded from its image.
-        last = emitDma<npuisa::DmaExpandOp>(
-            loc, wBuf, tableOf(op, "sparse_w").offset + st.chunk.expandOffset,
-            eb, {st.nt, st.kt, 1, 1}, {0, 0, 0, 0}, {eb, eb * st.nt, 0, 0},
-            layer);
-        last->setAttr("bytes", i64(st.chunk.expandBytes));
+        // (An element image: dma_expand_elem.)
+        int64_t dram = tableOf(op, "sparse_w").offset + st.chunk.expandOffset;
+        SmallVector<int64_t> sizes = {st.nt, st.kt, 1, 1},
+                             sramStrides = {eb, eb * st.nt, 0, 0};
         if (st.chunk.expandElements)
-          last->setAttr("elements", b.getUnitAttr());
+          last = emitDma<npuisa::DmaExpandElemOp>(
+              loc, wBuf, dram, eb, sizes, {0, 0, 0, 0}, sramStrides, layer);
+        else
+          last = emitDma<npuisa::DmaExpandOp>(loc, wBuf, dram, eb, sizes,
+                                              {0, 0, 0, 0}, sramStrides, layer);
+        last->setAttr("bytes", i64(st.chunk.expandBytes));
       } else
         last =
             dma2D(npuisa::DmaLoadOp(), wBuf, wBase + eb * (st.k0 * N + st.n0),

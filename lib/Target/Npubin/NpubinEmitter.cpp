@@ -271,11 +271,16 @@ LogicalResult npu::emitNpubin(ProgramOp program, std::vector<uint8_t> &bytes) {
     } else if (auto expand = dyn_cast<DmaExpandOp>(op)) {
       uint16_t d =
           dmaTable.get(dmaDesc(expand), &rt::ProgramBuilder::addDma, b);
-      auto make =
-          expand.getElements() ? rt::makeDmaExpandElem : rt::makeDmaExpand;
-      b.emit(withHeader(make(d, uint32_t(expand.getSram()),
-                             uint32_t(expand.getDram()),
-                             uint32_t(expand.getBytes()), rt::kNoLayer),
+      b.emit(withHeader(rt::makeDmaExpand(d, uint32_t(expand.getSram()),
+                                          uint32_t(expand.getDram()),
+                                          uint32_t(expand.getBytes())),
+                        &op));
+    } else if (auto expand = dyn_cast<DmaExpandElemOp>(op)) {
+      uint16_t d =
+          dmaTable.get(dmaDesc(expand), &rt::ProgramBuilder::addDma, b);
+      b.emit(withHeader(rt::makeDmaExpandElem(d, uint32_t(expand.getSram()),
+                                              uint32_t(expand.getDram()),
+                                              uint32_t(expand.getBytes())),
                         &op));
     } else if (auto store = dyn_cast<DmaStoreOp>(op)) {
       uint16_t d = dmaTable.get(dmaDesc(store), &rt::ProgramBuilder::addDma, b);

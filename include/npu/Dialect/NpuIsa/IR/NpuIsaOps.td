@@ -203,7 +203,7 @@ def NpuIsa_DmaLoadOp : NpuIsa_Insn<"dma_load", DmaArgs> {
 }
 
 def NpuIsa_DmaExpandOp : NpuIsa_Insn<"dma_expand", !con(DmaArgs,
-    (ins ConfinedAttr<I64Attr, [IntNonNegative]>:$bytes, UnitAttr:$elements))> {
+    (ins ConfinedAttr<I64Attr, [IntNonNegative]>:$bytes))> {
   let summary = "A compressed weight image, expanded into the scratchpad (`dma.expand`)";
   let description = [{
     Reads the `bytes`-byte block image at `dram` (the MAC array's R x C
@@ -212,15 +212,31 @@ def NpuIsa_DmaExpandOp : NpuIsa_Insn<"dma_expand", !con(DmaArgs,
     `sizes` at `sram` with `sram_strides`, absent tiles as zeros. No
     padding; `dram_strides` are all 0 (the image is contiguous).
 
-    With `elements` it is `dma.expand.elem` (ISA v6): each present tile of
-    the image is its element mask and its non-zero elements, packed
-    (docs/npu-architecture.md, "dma.expand.elem").
-
     ```mlir
     npu_isa.dma_expand sram 8192, dram 65536 {bytes = 528 : i64,
       elem_bytes = 1 : i64, sizes = array<i64: 32, 32, 1, 1>,
       dram_strides = array<i64: 0, 0, 0, 0>,
       sram_strides = array<i64: 1, 32, 0, 0>, push_next}
+    ```
+  }];
+  let assemblyFormat = "`sram` $sram `,` `dram` $dram attr-dict";
+}
+
+def NpuIsa_DmaExpandElemOp : NpuIsa_Insn<"dma_expand_elem", !con(DmaArgs,
+    (ins ConfinedAttr<I64Attr, [IntNonNegative]>:$bytes))> {
+  let summary = "An element-compressed weight image, expanded into the scratchpad (`dma.expand.elem`)";
+  let description = [{
+    As `dma_expand` (ISA v6), but each present R x C tile of the image is
+    its element mask (one bit per element) followed by its non-zero
+    elements, packed, after a block mask of ceil(blocks / 8) bytes
+    (docs/npu-architecture.md, "dma.expand.elem"). No padding;
+    `dram_strides` are all 0.
+
+    ```mlir
+    npu_isa.dma_expand_elem sram 1024, dram 784 {bytes = 1089 : i64,
+      elem_bytes = 4 : i64, sizes = array<i64: 16, 32, 1, 1>,
+      dram_strides = array<i64: 0, 0, 0, 0>,
+      sram_strides = array<i64: 4, 64, 0, 0>, push_next}
     ```
   }];
   let assemblyFormat = "`sram` $sram `,` `dram` $dram attr-dict";
