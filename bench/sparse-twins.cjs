@@ -10,7 +10,8 @@
 // and INT8 (--quantize=int8, two calibration samples) three times: by
 // default (pruning-aware, weights stored compressed), with
 // --sparse-weights=false (every weight tile issued dense, the weights still
-// stored compressed and expanded by dma.expand) and with
+// stored compressed and expanded by dma.expand, or for unstructured zeros
+// by dma.expand.elem from element images, ISA v6) and with
 // --sparse-weights=false --compress-weights=false (the dense twin). All run
 // on the emulator with the same input. Prints two Markdown tables. The
 // first, the default build: cycles, MAC-array busy cycles (npu-run
@@ -22,7 +23,9 @@
 // weight DRAM bytes and .npubin bytes, and the same output check.
 //
 // Usage: node bench/sparse-twins.cjs [--bin=build/bin] [--work=DIR]
-// Exit status 1 when an output check fails.
+// Exit status 1 when an output check fails, or when a 50 % unstructured
+// build moves more than 0.65x its twin's weight bytes or takes more cycles
+// (issue 15's target for element compression).
 'use strict';
 const fs = require('fs');
 const os = require('os');
@@ -174,6 +177,13 @@ for (const [name, make, shape] of [['conv64', convModel, [1, 64, 56, 56]],
       if (v === 'dense') dense = d;
       const cs = check(s, d, int8), ce = check(e, d, int8);
       failures += (cs.ok ? 0 : 1) + (ce.ok ? 0 : 1);
+      if (v === 'unstructured50')
+        for (const b of [s, e])
+          if (b.weightRead > 0.65 * d.weightRead || b.cycles > d.cycles) {
+            console.error(`${name} ${v} ${int8 ? 'INT8' : 'FP32'}: weight bytes ` +
+              `${b.weightRead} / ${d.weightRead}, cycles ${b.cycles} / ${d.cycles}`);
+            ++failures;
+          }
       const r = (p, q) => (p / q).toFixed(3);
       const type = int8 ? 'INT8' : 'FP32';
       console.log(`| ${name} | ${v} | ${type} | ${s.cycles} | ${s.mac} | ` +

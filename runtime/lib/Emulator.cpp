@@ -410,14 +410,23 @@ bool Emulator::execDmaExpand(const Instruction &insn, uint64_t &cycles,
            false;
   ExpandGeometry geo = expandGeometry(d, uint32_t(R), uint32_t(C));
   const uint8_t *mask = dram_.data() + dram;
-  std::optional<uint64_t> present = uint64_t(bytes) >= geo.maskBytes
-                                        ? countPresentBlocks(geo, mask)
-                                        : std::nullopt;
-  if (!present || geo.imageBytes(*present) != uint64_t(bytes))
-    return why = "dma.expand: the block mask at DRAM " + std::to_string(dram) +
-                 " does not describe a " + std::to_string(bytes) +
-                 "-byte image",
-           false;
+  bool elements = insn.opcode() == Opcode::DmaExpandElem;
+  if (elements) {
+    if (std::string bad = checkElementImage(geo, mask, uint64_t(bytes));
+        !bad.empty())
+      return why =
+                 "dma.expand.elem at DRAM " + std::to_string(dram) + ": " + bad,
+             false;
+  } else {
+    std::optional<uint64_t> present = uint64_t(bytes) >= geo.maskBytes
+                                          ? countPresentBlocks(geo, mask)
+                                          : std::nullopt;
+    if (!present || geo.imageBytes(*present) != uint64_t(bytes))
+      return why = "dma.expand: the block mask at DRAM " +
+                   std::to_string(dram) + " does not describe a " +
+                   std::to_string(bytes) + "-byte image",
+             false;
+  }
   Extent dst = extentOf(sram, size, sstr, 4, eb);
   if (!inBounds(dst, sram_.size()))
     return why = "dma.expand writes scratchpad [" + std::to_string(dst.lo) +
@@ -425,9 +434,13 @@ bool Emulator::execDmaExpand(const Instruction &insn, uint64_t &cycles,
                  std::to_string(sram_.size()) + "-byte scratchpad",
            false;
   // Block by block: a present block's rows are copied (its padding past the
-  // box's edges dropped), an absent block's box positions are zeroed.
+  // box's edges dropped), an absent block's box positions are zeroed. An
+  // element image's present block is first decoded into a dense tile.
   static const uint8_t zero[4] = {};
-  const uint8_t *next = mask + geo.maskBytes;
+  const uint8_t *next =
+      mask + (elements ? geo.elementBlockMaskBytes : geo.maskBytes);
+  const uint8_t *end = mask + bytes;
+  std::vector<uint8_t> tile(elements ? geo.blockBytes : 0);
   uint64_t b = 0;
   bool empty = !size[0] || !size[1] || !size[2] || !size[3];
   for (int64_t i3 = 0; !empty && i3 < size[3]; ++i3)
@@ -438,16 +451,23 @@ bool Emulator::execDmaExpand(const Instruction &insn, uint64_t &cycles,
           int64_t r0 = int64_t(kb) * R, c0 = int64_t(nb) * C;
           int64_t rows = std::min(R, size[1] - r0),
                   cols = std::min(C, size[0] - c0);
+          const uint8_t *src = next;
+          if (on && elements) {
+            next = decodeElementTile(geo, next, end, tile.data());
+            if (!next) // checkElementImage above: cannot happen
+              return why = "dma.expand.elem: a tile ends past the image", false;
+            src = tile.data();
+          } else if (on) {
+            next += geo.blockBytes;
+          }
           for (int64_t r = 0; r < rows; ++r) {
             uint8_t *row = sram_.data() + sram + i3 * sstr[3] + i2 * sstr[2] +
                            (r0 + r) * sstr[1] + c0 * sstr[0];
             if (on)
-              copyElements(row, sstr[0], next + r * C * eb, eb, cols, eb);
+              copyElements(row, sstr[0], src + r * C * eb, eb, cols, eb);
             else
               fillElements(row, sstr[0], zero, cols, eb);
           }
-          if (on)
-            next += geo.blockBytes;
         }
   uint64_t written = uint64_t(size[0] * size[1] * size[2] * size[3] * eb);
   stats_.dramReadBytes += uint64_t(bytes);
@@ -459,8 +479,14 @@ bool Emulator::execDmaExpand(const Instruction &insn, uint64_t &cycles,
     if (inConstants(dram, dram + bytes))
       currentLayer_->weightBytes += uint64_t(bytes);
   }
-  cycles = dmaExpandCycles(target_, uint64_t(bytes));
+  cycles = elements ? dmaExpandElemCycles(target_, uint64_t(bytes), written)
+                    : dmaExpandCycles(target_, uint64_t(bytes));
   return true;
+}
+
+bool Emulator::execDmaExpandElem(const Instruction &insn, uint64_t &cycles,
+                                 std::string &why) {
+  return execDmaExpand(insn, cycles, why); // the same fields, another image
 }
 
 bool Emulator::execDmaStore(const Instruction &insn, uint64_t &cycles,

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <tuple>
 
 namespace npu::rt {
 
@@ -266,6 +267,13 @@ bool Executable::verify(const TargetDesc *expected, std::string &error) {
   // dma.expand images checked so far: (address, blocks) -> present blocks.
   std::map<std::pair<uint64_t, uint64_t>, std::optional<uint64_t>> maskCounts;
   uint64_t maskBytesCounted = 0;
+  // dma.expand.elem images checked so far: (address, bytes, box columns,
+  // rows, planes, element bytes) -> "" or why the image is refused.
+  std::map<
+      std::tuple<uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t>,
+      std::string>
+      elementImages;
+  uint64_t elementBytesChecked = 0;
   for (size_t pc = 0; pc < n; ++pc) {
     Instruction insn = Instruction::load(code->data() + pc * kInstructionBytes);
     auto bad = [&](const std::string &why) {
@@ -303,19 +311,23 @@ bool Executable::verify(const TargetDesc *expected, std::string &error) {
           return bad("dma.store with a padded descriptor");
       break;
     }
-    case Opcode::DmaExpand: {
+    case Opcode::DmaExpand:
+    case Opcode::DmaExpandElem: {
       // The image must be compile-time bytes (the constant segment) whose
-      // mask accounts for exactly Bytes bytes: read no further than that.
+      // masks account for exactly Bytes bytes: read no further than that.
+      // (dma.expand.elem's fields sit at dma.expand's bits.)
+      const char *name = opcodeInfo(uint8_t(op))->mnemonic;
       if (!descIn(FieldId::DmaExpand_Desc, numDma()))
         return bad("DMA descriptor out of range");
       const bin::DmaDesc &desc = dma(insn.get(FieldId::DmaExpand_Desc));
       uint8_t eb = desc.elem_bytes();
       if (eb != 1 && eb != 2 && eb != 4)
-        return bad("dma.expand descriptor element size " + std::to_string(eb));
+        return bad(std::string(name) + " descriptor element size " +
+                   std::to_string(eb));
       for (int i = 0; i < 4; ++i)
         if (desc.pad_before()->Get(i) || desc.pad_after()->Get(i) ||
             desc.dram_strides()->Get(i))
-          return bad("dma.expand with padding or DRAM strides");
+          return bad(std::string(name) + " with padding or DRAM strides");
       // A box larger than the scratchpad cannot be written; refusing it
       // bounds the mask (one bit per block, a block per element at most)
       // and so the loader's work per instruction.
@@ -324,16 +336,34 @@ bool Executable::verify(const TargetDesc *expected, std::string &error) {
       for (int i = 0; i < 4 && boxBytes <= d.scratchpadBytes; ++i)
         boxBytes *= desc.sizes()->Get(i);
       if (boxBytes > d.scratchpadBytes)
-        return bad("dma.expand box of " + std::to_string(boxBytes) +
+        return bad(std::string(name) + " box of " + std::to_string(boxBytes) +
                    " bytes is larger than the scratchpad");
       ExpandGeometry geo = expandGeometry(desc, d.arrayRows, d.arrayCols);
       uint64_t at = insn.get(FieldId::DmaExpand_Dram);
       uint64_t bytes = insn.get(FieldId::DmaExpand_Bytes);
       uint64_t begin = constantsOffset(), end = begin + constantsSize();
       if (at < begin || at > end || bytes > end - at)
-        return bad("dma.expand image [" + std::to_string(at) + ", +" +
+        return bad(std::string(name) + " image [" + std::to_string(at) + ", +" +
                    std::to_string(bytes) +
                    ") is not inside the constant segment");
+      if (op == Opcode::DmaExpandElem) {
+        // Checked once per image and geometry; the images checked read at
+        // most the constant segment's bytes in all (as the masks below).
+        auto [it, fresh] = elementImages.try_emplace(
+            {at, bytes, geo.boxCols, geo.boxRows, geo.planes, eb});
+        if (fresh) {
+          elementBytesChecked += bytes;
+          if (elementBytesChecked > constantsSize())
+            return bad("dma.expand.elem images overlap: together they read "
+                       "more than the constant segment's " +
+                       std::to_string(constantsSize()) + " bytes");
+          it->second =
+              checkElementImage(geo, constants() + (at - begin), bytes);
+        }
+        if (!it->second.empty())
+          return bad("dma.expand.elem " + it->second);
+        break;
+      }
       if (bytes < geo.maskBytes)
         return bad("dma.expand image of " + std::to_string(bytes) +
                    " bytes is shorter than its " +
@@ -631,7 +661,7 @@ bool Executable::verifySegments(std::string &error) {
         if (insn.opcode() == Opcode::DmaLoad)
           seg.reads.push_back(dmaRange(dma(insn.get(FieldId::DmaLoad_Desc)),
                                        insn.get(FieldId::DmaLoad_Dram)));
-        else if (insn.opcode() == Opcode::DmaExpand)
+        else if (isExpand(insn.opcode()))
           seg.reads.push_back({insn.get(FieldId::DmaExpand_Dram),
                                insn.get(FieldId::DmaExpand_Dram) +
                                    insn.get(FieldId::DmaExpand_Bytes)});
@@ -844,6 +874,16 @@ Instruction makeDmaExpand(uint16_t desc, uint32_t sram, uint32_t dram,
   return withLayer(insn, layer);
 }
 
+Instruction makeDmaExpandElem(uint16_t desc, uint32_t sram, uint32_t dram,
+                              uint32_t bytes, uint32_t layer) {
+  Instruction insn(Opcode::DmaExpandElem);
+  insn.set(FieldId::DmaExpandElem_Desc, desc);
+  insn.set(FieldId::DmaExpandElem_Sram, sram);
+  insn.set(FieldId::DmaExpandElem_Dram, dram);
+  insn.set(FieldId::DmaExpandElem_Bytes, bytes);
+  return withLayer(insn, layer);
+}
+
 Instruction makeDmaStore(uint16_t desc, uint32_t sram, uint32_t dram,
                          uint32_t layer) {
   Instruction insn(Opcode::DmaStore);
@@ -904,7 +944,76 @@ ExpandGeometry expandGeometry(const bin::DmaDesc &desc, uint32_t rows,
   g.blocks = g.rowBlocks * g.colBlocks * g.planes;
   g.maskBytes = sparseMaskBytes(g.blocks);
   g.blockBytes = r * c * desc.elem_bytes();
+  g.tileRows = r;
+  g.tileCols = c;
+  g.elemBytes = desc.elem_bytes();
+  g.elementMaskBytes = (r * c + 7) / 8;
+  g.elementBlockMaskBytes = (g.blocks + 7) / 8;
+  g.boxRows = desc.sizes()->Get(1);
+  g.boxCols = desc.sizes()->Get(0);
   return g;
+}
+
+std::string checkElementImage(const ExpandGeometry &g, const uint8_t *image,
+                              uint64_t bytes) {
+  uint64_t at = g.elementBlockMaskBytes;
+  if (bytes < at)
+    return "image of " + std::to_string(bytes) + " bytes is shorter than its " +
+           std::to_string(at) + "-byte block mask";
+  if (g.blocks % 8 && image[at - 1] >> (g.blocks % 8))
+    return "block mask sets bits past its " + std::to_string(g.blocks) +
+           " blocks";
+  // bytes < 2^24 and a mask per block: no sum below wraps.
+  uint64_t b = 0;
+  for (uint64_t p = 0; p < g.planes; ++p)
+    for (uint64_t kb = 0; kb < g.rowBlocks; ++kb)
+      for (uint64_t nb = 0; nb < g.colBlocks; ++nb, ++b) {
+        if (!(image[b / 8] >> (b % 8) & 1))
+          continue;
+        if (g.elementMaskBytes > bytes - at)
+          return "block " + std::to_string(b) + "'s element mask ends past " +
+                 "the " + std::to_string(bytes) + "-byte image";
+        const uint8_t *mask = image + at;
+        uint64_t rows = std::min(g.tileRows, g.boxRows - kb * g.tileRows),
+                 cols = std::min(g.tileCols, g.boxCols - nb * g.tileCols);
+        uint64_t set = 0;
+        for (uint64_t e = 0; e < g.tileRows * g.tileCols; ++e)
+          if (mask[e / 8] >> (e % 8) & 1) {
+            if (e / g.tileCols >= rows || e % g.tileCols >= cols)
+              return "block " + std::to_string(b) +
+                     "'s element mask sets a bit past the box's edge";
+            ++set;
+          }
+        at += g.elementMaskBytes;
+        if (set * g.elemBytes > bytes - at)
+          return "block " + std::to_string(b) + "'s " + std::to_string(set) +
+                 " elements end past the " + std::to_string(bytes) +
+                 "-byte image";
+        at += set * g.elemBytes;
+      }
+  if (at != bytes)
+    return "image of " + std::to_string(bytes) + " bytes; its masks account " +
+           "for " + std::to_string(at);
+  return {};
+}
+
+const uint8_t *decodeElementTile(const ExpandGeometry &g, const uint8_t *p,
+                                 const uint8_t *end, uint8_t *tile) {
+  uint64_t n = g.tileRows * g.tileCols, eb = g.elemBytes;
+  if (uint64_t(end - p) < g.elementMaskBytes)
+    return nullptr;
+  const uint8_t *mask = p, *next = p + g.elementMaskBytes;
+  for (uint64_t e = 0; e < n; ++e) {
+    if (!(mask[e / 8] >> (e % 8) & 1)) {
+      std::memset(tile + e * eb, 0, eb);
+      continue;
+    }
+    if (uint64_t(end - next) < eb)
+      return nullptr;
+    std::memcpy(tile + e * eb, next, eb);
+    next += eb;
+  }
+  return next;
 }
 
 std::optional<uint64_t> countPresentBlocks(const ExpandGeometry &geometry,
@@ -943,6 +1052,38 @@ std::vector<uint8_t> compressBlocks(const bin::DmaDesc &desc, uint32_t rows,
           std::memcpy(block.data() + r * cols * eb, src, nc * eb);
           any |= std::any_of(src, src + nc * eb, [](uint8_t v) { return v; });
         }
+        if (!any)
+          continue;
+        image[b / 8] |= uint8_t(1u << (b % 8));
+        image.insert(image.end(), block.begin(), block.end());
+      }
+  return image;
+}
+
+std::vector<uint8_t> compressElements(const bin::DmaDesc &desc, uint32_t rows,
+                                      uint32_t cols, const uint8_t *dense) {
+  ExpandGeometry g = expandGeometry(desc, rows, cols);
+  uint64_t eb = g.elemBytes, n0 = g.boxCols, n1 = g.boxRows;
+  std::vector<uint8_t> image(g.elementBlockMaskBytes, 0), block;
+  uint64_t b = 0;
+  for (uint64_t p = 0; p < g.planes; ++p)
+    for (uint64_t kb = 0; kb < g.rowBlocks; ++kb)
+      for (uint64_t nb = 0; nb < g.colBlocks; ++nb, ++b) {
+        block.assign(g.elementMaskBytes, 0);
+        bool any = false;
+        uint64_t r0 = kb * g.tileRows, c0 = nb * g.tileCols;
+        uint64_t nr = std::min<uint64_t>(g.tileRows, n1 - r0),
+                 nc = std::min<uint64_t>(g.tileCols, n0 - c0);
+        for (uint64_t r = 0; r < nr; ++r)
+          for (uint64_t c = 0; c < nc; ++c) {
+            const uint8_t *v = dense + ((p * n1 + r0 + r) * n0 + c0 + c) * eb;
+            if (std::all_of(v, v + eb, [](uint8_t x) { return x == 0; }))
+              continue;
+            uint64_t e = r * g.tileCols + c;
+            block[e / 8] |= uint8_t(1u << (e % 8));
+            block.insert(block.end(), v, v + eb);
+            any = true;
+          }
         if (!any)
           continue;
         image[b / 8] |= uint8_t(1u << (b % 8));

@@ -30,6 +30,11 @@ uint64_t dmaExpandCycles(const TargetDesc &t, uint64_t bytes) {
   return dmaCycles(t, 1, 1, bytes);
 }
 
+uint64_t dmaExpandElemCycles(const TargetDesc &t, uint64_t bytes,
+                             uint64_t boxBytes) {
+  return dmaCycles(t, 1, 1, std::max(bytes, boxBytes));
+}
+
 uint64_t dmaCycles(const TargetDesc &t, uint64_t commands, uint64_t runs,
                    uint64_t runBytes) {
   return commands * t.dramLatencyCycles +
@@ -84,6 +89,7 @@ Unit unitOf(Opcode op) {
   switch (op) {
   case Opcode::DmaLoad:
   case Opcode::DmaExpand:
+  case Opcode::DmaExpandElem:
     return Unit::DmaLoad;
   case Opcode::DmaStore:
     return Unit::DmaStore;
@@ -107,6 +113,13 @@ uint64_t staticInstructionCycles(const Executable &exe,
     return dmaCommandCycles(t, exe.dma(insn.get(FieldId::DmaStore_Desc)));
   case Opcode::DmaExpand:
     return dmaExpandCycles(t, insn.get(FieldId::DmaExpand_Bytes));
+  case Opcode::DmaExpandElem: {
+    const bin::DmaDesc &d = exe.dma(insn.get(FieldId::DmaExpandElem_Desc));
+    uint64_t box = d.elem_bytes();
+    for (int i = 0; i < 4; ++i)
+      box *= d.sizes()->Get(i); // the loader bounds it by the scratchpad
+    return dmaExpandElemCycles(t, insn.get(FieldId::DmaExpandElem_Bytes), box);
+  }
   case Opcode::Matmul: {
     const bin::MatmulDesc &d = exe.matmul(insn.get(FieldId::Matmul_Desc));
     uint64_t rows = uint64_t(d.m_outer()) * d.m_inner();
@@ -153,7 +166,8 @@ uint64_t instructionSteps(const Executable &exe, const Instruction &insn) {
                   d.pad_after()->Get(i);
     return product({extent[0], extent[1], extent[2], extent[3]});
   }
-  case Opcode::DmaExpand: { // every box element is written
+  case Opcode::DmaExpand:
+  case Opcode::DmaExpandElem: { // every box element is written
     const bin::DmaDesc &d = exe.dma(insn.get(FieldId::DmaExpand_Desc));
     return product({d.sizes()->Get(0), d.sizes()->Get(1), d.sizes()->Get(2),
                     d.sizes()->Get(3)});
@@ -450,7 +464,7 @@ std::vector<LayerEstimate> estimateLayers(const Executable &exe) {
     case Unit::DmaLoad:
       l.loadCycles += cycles;
       {
-        bool expand = insn.opcode() == Opcode::DmaExpand;
+        bool expand = isExpand(insn.opcode());
         uint64_t bytes =
             expand ? insn.get(FieldId::DmaExpand_Bytes)
                    : bytesOf(exe.dma(insn.get(FieldId::DmaLoad_Desc)));

@@ -202,17 +202,22 @@ LogicalResult DmaLoadOp::verify() {
                    rt::Queue::Load);
 }
 
-LogicalResult DmaExpandOp::verify() {
-  if (getPadBefore() || getPadAfter())
-    return emitOpError("an expanding load has no padding");
-  if (llvm::any_of(getDramStrides(), [](int64_t s) { return s != 0; }))
-    return emitOpError("dram_strides must be 0 (the image is contiguous)");
+/// dma_expand and dma_expand_elem (their fields sit at the same bits).
+template <typename ExpandOpT> static LogicalResult verifyExpand(ExpandOpT op) {
+  if (op.getPadBefore() || op.getPadAfter())
+    return op.emitOpError("an expanding load has no padding");
+  if (llvm::any_of(op.getDramStrides(), [](int64_t s) { return s != 0; }))
+    return op.emitOpError("dram_strides must be 0 (the image is contiguous)");
   if (failed(
-          checkField(*this, "bytes", getBytes(), rt::FieldId::DmaExpand_Bytes)))
+          checkField(op, "bytes", op.getBytes(), rt::FieldId::DmaExpand_Bytes)))
     return failure();
-  return verifyDma(*this, rt::FieldId::DmaExpand_Sram,
-                   rt::FieldId::DmaExpand_Dram, rt::Queue::Load);
+  return verifyDma(op, rt::FieldId::DmaExpand_Sram, rt::FieldId::DmaExpand_Dram,
+                   rt::Queue::Load);
 }
+
+LogicalResult DmaExpandOp::verify() { return verifyExpand(*this); }
+
+LogicalResult DmaExpandElemOp::verify() { return verifyExpand(*this); }
 
 LogicalResult DmaStoreOp::verify() {
   if (getPadBefore() || getPadAfter())

@@ -1145,10 +1145,11 @@ LogicalResult Codegen::emitMacConv(Operation *op, ArrayRef<MacConv> passes,
   std::optional<SparseWeightPlan> plan;
   std::optional<WeightBlocks> blocks;
   if (auto conv = dyn_cast<ConvOp>(op))
-    if ((blocks = convWeightBlocks(conv, g, target))) {
+    if ((blocks = convWeightBlocks(conv, g, target, /*compressible=*/true))) {
       plan = planSparseConv(conv, *blocks, g, t);
-      // Zero tiles issued dense and stored dense: exactly the dense code.
-      if (!blocks->skip && !plan->compressed) {
+      // Zero tiles issued dense (or none: scattered zeros not worth an
+      // element image) and stored dense: exactly the dense code.
+      if ((!blocks->skip || !blocks->zeroBlock) && !plan->compressed) {
         plan.reset();
         blocks.reset();
       }
@@ -1218,15 +1219,21 @@ LogicalResult Codegen::emitMacConv(Operation *op, ArrayRef<MacConv> passes,
   Location loc = op->getLoc();
   // A compressed weight image expanded into the dense tile's place.
   // (A raw one, every block present, is stored as the tile is laid out.)
+  // (`elements`: an element image, dma_expand_elem.)
   auto expand = [&](int64_t sram, int64_t offset, int64_t bytes, bool raw,
-                    ArrayRef<int64_t> sizes,
+                    bool elements, ArrayRef<int64_t> sizes,
                     ArrayRef<int64_t> sramStrides) -> Operation * {
     int64_t dram = tableOf(op, "sparse_w").offset + offset;
     if (raw)
       return emitDma<npuisa::DmaLoadOp>(loc, sram, dram, eb, sizes, sramStrides,
                                         sramStrides, layer);
-    auto load = emitDma<npuisa::DmaExpandOp>(loc, sram, dram, eb, sizes,
-                                             {0, 0, 0, 0}, sramStrides, layer);
+    Operation *load;
+    if (elements)
+      load = emitDma<npuisa::DmaExpandElemOp>(loc, sram, dram, eb, sizes,
+                                              {0, 0, 0, 0}, sramStrides, layer);
+    else
+      load = emitDma<npuisa::DmaExpandOp>(loc, sram, dram, eb, sizes,
+                                          {0, 0, 0, 0}, sramStrides, layer);
     load->setAttr("bytes", b.getI64IntegerAttr(bytes));
     return load;
   };
@@ -1316,7 +1323,8 @@ LogicalResult Codegen::emitMacConv(Operation *op, ArrayRef<MacConv> passes,
         if (weightsHeld) {
         } else if (allDense && chunk.expandOffset >= 0) {
           loaded(expand(wBuf, chunk.expandOffset, chunk.expandBytes,
-                        chunk.expandRaw, {tile.mt, ct, taps, 1},
+                        chunk.expandRaw, chunk.expandElements,
+                        {tile.mt, ct, taps, 1},
                         {eb, eb * tile.mt, eb * ct * tile.mt, 0}));
         } else if (allDense && !compressed) {
           loaded(emitDma<npuisa::DmaLoadOp>(
@@ -1332,7 +1340,8 @@ LogicalResult Codegen::emitMacConv(Operation *op, ArrayRef<MacConv> passes,
                 return op->emitError("backend: a compressed weight step "
                                      "has no image");
               loaded(expand(sram, st.expandOffset, st.expandBytes, st.expandRaw,
-                            {tile.mt, ct, 1, 1}, {eb, eb * tile.mt, 0, 0}));
+                            st.expandElements, {tile.mt, ct, 1, 1},
+                            {eb, eb * tile.mt, 0, 0}));
             } else if (st.kind == SparseStep::Dense)
               loaded(emitDma<npuisa::DmaLoadOp>(
                   loc, sram,

@@ -338,11 +338,12 @@ LogicalResult Codegen::emitMatmul2D(MatMulOp op, int64_t aBase, int64_t wBase,
   rt::TargetDesc tileTarget = matmulTarget(op, target);
   // Pruning-aware: a constant 2-D W with all-zero weight tiles (the only
   // product of a 2-D W is the whole of it) and its planned image table.
+  // (Or whose zeros are scattered, when an element image may compress it.)
   std::optional<WeightBlocks> blocks;
   if (matmulShape(op).w.size() == 2)
-    blocks = matmulWeightBlocks(op, target);
-  MatmulTiles tiles =
-      chooseMatmulTiles(tileTarget, M, N, K, int8, blocks ? &*blocks : nullptr);
+    blocks = matmulWeightBlocks(op, target, /*compressible=*/true);
+  MatmulTiles tiles = chooseMatmulTiles(tileTarget, M, N, K, int8,
+                                        blocks ? blocks->forTiling() : nullptr);
   if (auto rec = recordedTiles(op, {"m", "n", "k"})) {
     tiles = {(*rec)[0], (*rec)[1], (*rec)[2],
              recordedOrder(op, LoopOrder::input_stationary)};
@@ -376,8 +377,9 @@ LogicalResult Codegen::emitMatmul2D(MatMulOp op, int64_t aBase, int64_t wBase,
   std::optional<SparseWeightPlan> plan;
   if (blocks) {
     plan = planSparseMatmul(op, *blocks, tiles);
-    // Zero tiles issued dense and stored dense: exactly the dense code.
-    if (!blocks->skip && !plan->compressed) {
+    // Zero tiles issued dense (or none) and stored dense: exactly the
+    // dense code.
+    if ((!blocks->skip || !blocks->zeroBlock) && !plan->compressed) {
       plan.reset();
       blocks.reset();
     }
@@ -488,10 +490,16 @@ LogicalResult Codegen::emitMatmul2D(MatMulOp op, int64_t aBase, int64_t wBase,
                      st.kt, st.nt, eb * st.nt, eb * st.nt, eb);
       else if (st.chunk.expandOffset >= 0) {
         // Compressed: W[k0:, n0:] expanded from its image.
-        last = emitDma<npuisa::DmaExpandOp>(
-            loc, wBuf, tableOf(op, "sparse_w").offset + st.chunk.expandOffset,
-            eb, {st.nt, st.kt, 1, 1}, {0, 0, 0, 0}, {eb, eb * st.nt, 0, 0},
-            layer);
+        // (An element image: dma_expand_elem.)
+        int64_t dram = tableOf(op, "sparse_w").offset + st.chunk.expandOffset;
+        SmallVector<int64_t> sizes = {st.nt, st.kt, 1, 1},
+                             sramStrides = {eb, eb * st.nt, 0, 0};
+        if (st.chunk.expandElements)
+          last = emitDma<npuisa::DmaExpandElemOp>(
+              loc, wBuf, dram, eb, sizes, {0, 0, 0, 0}, sramStrides, layer);
+        else
+          last = emitDma<npuisa::DmaExpandOp>(loc, wBuf, dram, eb, sizes,
+                                              {0, 0, 0, 0}, sramStrides, layer);
         last->setAttr("bytes", i64(st.chunk.expandBytes));
       } else
         last =

@@ -9,6 +9,7 @@
 
 #include "npu/Conversion/NpuToNpuIsa/Codegen.h"
 
+#include "npu/runtime/Descriptors.h"
 #include "npu/runtime/Executable.h"
 
 #include "mlir/IR/AsmState.h"
@@ -69,6 +70,7 @@ bool WeightBlocks::analyze() {
   nBlocks = ceilDiv(N, C);
   nonZero.clear();
   nonZero.resize(size_t(matrices * kBlocks * nBlocks));
+  zeroElements = 0;
   const uint8_t *p = bytes.data();
   for (int64_t i = 0; i < matrices; ++i)
     for (int64_t k = 0; k < K; ++k)
@@ -76,15 +78,20 @@ bool WeightBlocks::analyze() {
         bool zero;
         if (elemBytes == 1) {
           zero = *p == 0;
+          zeroElements += zero;
         } else {
           float f;
           std::memcpy(&f, p, 4);
           zero = f == 0.0f; // -0.0 too: its products add nothing
+          uint32_t bits;
+          std::memcpy(&bits, p, 4);
+          zeroElements += bits == 0; // an element image keeps -0.0
         }
         if (!zero)
           nonZero.set(size_t((i * kBlocks + k / R) * nBlocks + n / C));
       }
-  return !nonZero.all();
+  zeroBlock = !nonZero.all();
+  return zeroBlock;
 }
 
 /// The constant behind `v` (through reshapes) and its raw bytes, when its
@@ -121,8 +128,8 @@ static bool compressWeightsEnabled(Operation *op) {
   return !flag || flag.getValue();
 }
 
-std::optional<WeightBlocks> matmulWeightBlocks(MatMulOp op,
-                                               const rt::TargetDesc &t) {
+std::optional<WeightBlocks>
+matmulWeightBlocks(MatMulOp op, const rt::TargetDesc &t, bool compressible) {
   if (!sparseWeightsEnabled(op) && !compressWeightsEnabled(op))
     return std::nullopt;
   MatmulShape s = matmulShape(op);
@@ -138,13 +145,15 @@ std::optional<WeightBlocks> matmulWeightBlocks(MatMulOp op,
   blocks.K = s.k;
   blocks.N = s.n;
   blocks.skip = sparseWeightsEnabled(op);
-  if (!blocks.analyze())
+  if (!blocks.analyze() && !(compressible && compressWeightsEnabled(op) &&
+                             blocks.elementCompressible()))
     return std::nullopt; // dense weights keep today's code exactly
   return blocks;
 }
 
 std::optional<WeightBlocks> convWeightBlocks(ConvOp op, const MacConv &g,
-                                             const rt::TargetDesc &t) {
+                                             const rt::TargetDesc &t,
+                                             bool compressible) {
   if (isDepthwise(g) || g.cin == 0 || g.cout == 0 ||
       (!sparseWeightsEnabled(op) && !compressWeightsEnabled(op)))
     return std::nullopt;
@@ -174,7 +183,8 @@ std::optional<WeightBlocks> convWeightBlocks(ConvOp op, const MacConv &g,
   blocks.N = g.cout;
   blocks.matrices = g.groups * taps;
   blocks.skip = sparseWeightsEnabled(op);
-  if (!blocks.analyze())
+  if (!blocks.analyze() && !(compressible && compressWeightsEnabled(op) &&
+                             blocks.elementCompressible()))
     return std::nullopt;
   return blocks;
 }
@@ -250,26 +260,49 @@ static int64_t appendImage(const WeightBlocks &w, int64_t i0, int64_t planes,
 
 /// Appends W_i[k0:k0+kt, n0:n0+nt] for i in [i0, i0 + planes) for a dense
 /// step: its dma.expand image, or (`raw`) when every block is present its
-/// bytes as they are, [plane][kt][nt] row-major.
+/// bytes as they are, [plane][kt][nt] row-major. Raw bytes are replaced by
+/// their dma.expand.elem image (`elements`, rt::compressElements) when that
+/// is strictly smaller; a block image is not: dma.expand.elem writes the
+/// dense box at the DRAM rate (rt::dmaExpandElemCycles), dma.expand only
+/// reads its smaller image, so the element image would save bytes but cost
+/// cycles.
 static int64_t appendDense(const WeightBlocks &w, int64_t i0, int64_t planes,
                            int64_t k0, int64_t kt, int64_t n0, int64_t nt,
                            std::vector<uint8_t> &image, int64_t &bytes,
-                           bool &raw) {
+                           bool &raw, bool &elements) {
   int64_t kb0 = k0 / w.R, kb1 = ceilDiv(k0 + kt, w.R);
   int64_t nb0 = n0 / w.C, nb1 = ceilDiv(n0 + nt, w.C);
+  int64_t eb = w.elemBytes, offset = int64_t(image.size());
   raw = true;
   for (int64_t p = 0; p < planes; ++p)
     raw &= w.present(i0 + p, kb0, kb1, nb0, nb1) == (kb1 - kb0) * (nb1 - nb0);
+  elements = false;
   if (!raw)
     return appendImage(w, i0, planes, k0, kt, n0, nt, image, bytes);
-  int64_t eb = w.elemBytes, offset = int64_t(image.size());
+  // The box as the expansion writes it: [plane][kt][nt].
+  std::vector<uint8_t> box;
+  box.reserve(size_t(planes * kt * nt * eb));
   for (int64_t p = 0; p < planes; ++p)
     for (int64_t k = k0; k < k0 + kt; ++k) {
       const uint8_t *row =
           w.bytes.data() + (((i0 + p) * w.K + k) * w.N + n0) * eb;
-      image.insert(image.end(), row, row + nt * eb);
+      box.insert(box.end(), row, row + nt * eb);
     }
+  image.insert(image.end(), box.begin(), box.end());
   bytes = int64_t(image.size()) - offset;
+  if (w.zeroElements == 0)
+    return offset;
+  bin::DmaDesc desc = rt::makeDmaDesc(
+      uint8_t(eb), {uint16_t(nt), uint16_t(kt), uint16_t(planes), 1}, {}, {});
+  std::vector<uint8_t> packed =
+      rt::compressElements(desc, uint32_t(w.R), uint32_t(w.C), box.data());
+  if (int64_t(packed.size()) < bytes) {
+    image.resize(size_t(offset));
+    image.insert(image.end(), packed.begin(), packed.end());
+    bytes = int64_t(packed.size());
+    raw = false;
+    elements = true;
+  }
   return offset;
 }
 
@@ -330,13 +363,14 @@ static SparseWeightPlan planSteps(const WeightBlocks &w, int64_t kTile,
               }))
             chunk.expandOffset =
                 appendDense(w, grp * matricesPerTile, matricesPerTile, k0, kt,
-                            n0, nt, image, chunk.expandBytes, chunk.expandRaw);
+                            n0, nt, image, chunk.expandBytes, chunk.expandRaw,
+                            chunk.expandElements);
           else
             for (auto [tap, st] : llvm::enumerate(steps))
               if (st.kind == SparseStep::Dense)
                 st.expandOffset = appendDense(
                     w, grp * matricesPerTile + int64_t(tap), 1, k0, kt, n0, nt,
-                    image, st.expandBytes, st.expandRaw);
+                    image, st.expandBytes, st.expandRaw, st.expandElements);
         }
         plan.chunks.push_back(chunk);
       }
@@ -403,12 +437,13 @@ namespace {
 /// (dense weights, or no tiling).
 std::optional<SparseWeightPlan> sparseMatmulPlan(MatMulOp op,
                                                  const rt::TargetDesc &target) {
-  std::optional<WeightBlocks> blocks = matmulWeightBlocks(op, target);
+  std::optional<WeightBlocks> blocks =
+      matmulWeightBlocks(op, target, /*compressible=*/true);
   if (!blocks)
     return std::nullopt;
   MatmulShape s = matmulShape(op);
   MatmulTiles tiles = chooseMatmulTiles(matmulTarget(op, target), s.m, s.n, s.k,
-                                        hasInt8Input(op), &*blocks);
+                                        hasInt8Input(op), blocks->forTiling());
   if (auto rec = recordedTiles(op, {"m", "n", "k"}))
     tiles = {(*rec)[0], (*rec)[1], (*rec)[2]};
   if (tiles.m <= 0 || tiles.n <= 0 || tiles.k <= 0)
@@ -426,7 +461,8 @@ std::optional<SparseWeightPlan> sparseConvPlan(ConvOp op,
   auto rec = recordedTiles(op, {"oh", "ow", "m", "c"});
   if (!rec || (*rec)[2] <= 0 || (*rec)[3] <= 0)
     return std::nullopt;
-  std::optional<WeightBlocks> blocks = convWeightBlocks(op, g, target);
+  std::optional<WeightBlocks> blocks =
+      convWeightBlocks(op, g, target, /*compressible=*/true);
   if (!blocks)
     return std::nullopt;
   ConvTiles tiles{(*rec)[0], (*rec)[1], (*rec)[2], (*rec)[3]};

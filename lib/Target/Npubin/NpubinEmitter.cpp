@@ -282,6 +282,13 @@ LogicalResult npu::emitNpubin(ProgramOp program, std::vector<uint8_t> &bytes) {
                                           uint32_t(expand.getDram()),
                                           uint32_t(expand.getBytes())),
                         &op));
+    } else if (auto expand = dyn_cast<DmaExpandElemOp>(op)) {
+      uint16_t d =
+          dmaTable.get(dmaDesc(expand), &rt::ProgramBuilder::addDma, b);
+      b.emit(withHeader(rt::makeDmaExpandElem(d, uint32_t(expand.getSram()),
+                                              uint32_t(expand.getDram()),
+                                              uint32_t(expand.getBytes())),
+                        &op));
     } else if (auto store = dyn_cast<DmaStoreOp>(op)) {
       uint16_t d = dmaTable.get(dmaDesc(store), &rt::ProgramBuilder::addDma, b);
       b.emit(withHeader(rt::makeDmaStore(d, uint32_t(store.getSram()),

@@ -503,6 +503,151 @@ TEST(Emulator, DmaExpandRefusesAnImageChangedAtRunTime) {
       << r.error;
 }
 
+// Tests the dma.expand.elem image layout (ISA v6) on a hand-made case: a
+// 16 x 16 INT8 box whose only non-zero element is 9 at row 3, column 5 is a
+// 1-byte block mask (block 0 present), the block's 32-byte element mask with
+// bit 3 * 16 + 5 = 53 set (byte 6, bit 5), then the element: 34 bytes.
+TEST(Emulator, DmaExpandElemImageLayout) {
+  std::vector<uint8_t> dense(256, 0);
+  dense[3 * 16 + 5] = 9;
+  std::vector<uint8_t> want(34, 0);
+  want[0] = 0x01;
+  want[1 + 6] = 0x20;
+  want[33] = 9;
+  bin::DmaDesc desc =
+      makeDmaDesc(1, {16, 16, 1, 1}, {0, 0, 0, 0}, {1, 16, 0, 0});
+  EXPECT_EQ(compressElements(desc, 16, 16, dense.data()), want);
+  ExpandGeometry g = expandGeometry(desc, 16, 16);
+  EXPECT_EQ(checkElementImage(g, want.data(), want.size()), "");
+  std::vector<uint8_t> tile(256, 0xAB);
+  EXPECT_EQ(decodeElementTile(g, want.data() + 1, want.data() + want.size(),
+                              tile.data()),
+            want.data() + want.size());
+  EXPECT_EQ(tile, dense);
+  // All zero: just the block mask, no block.
+  std::vector<uint8_t> zeros(256, 0);
+  EXPECT_EQ(compressElements(desc, 16, 16, zeros.data()),
+            std::vector<uint8_t>(1, 0));
+}
+
+// Tests dma.expand.elem bit-exact against dma.load of the dense box: INT8
+// and FP32 boxes with partial edge blocks on both axes, two planes, about
+// half the elements zero and scattered, one block all zero, an FP32 -0.0
+// (kept: only all-zero bytes are left out), into a strided scratchpad
+// destination pre-filled with garbage. Only the image counts as DRAM
+// traffic, and its cycles are the dense box written at one DRAM beat per
+// cycle (dmaExpandElemCycles), the image being smaller.
+TEST(Emulator, DmaExpandElemEqualsTheDenseLoad) {
+  for (int eb : {1, 4}) {
+    SCOPED_TRACE(eb);
+    const int planes = 2, rows = 35, cols = 40; // 3 x 3 blocks per plane
+    std::vector<uint8_t> dense(size_t(planes * rows * cols * eb), 0);
+    std::mt19937 rng(21 + eb);
+    std::uniform_int_distribution<int> byte(1, 255);
+    size_t nonZero = 0;
+    for (int p = 0; p < planes; ++p)
+      for (int r = 0; r < rows; ++r)
+        for (int c = 0; c < cols; ++c) {
+          if (p == 1 && r < 16 && c >= 16 && c < 32)
+            continue; // block 10 stays all zero
+          if (rng() % 2)
+            continue;
+          ++nonZero;
+          for (int i = 0; i < eb; ++i)
+            dense[size_t(((p * rows + r) * cols + c) * eb + i)] =
+                uint8_t(byte(rng));
+        }
+    if (eb == 4) { // -0.0 at plane 0, row 0, column 0
+      const float negZero = -0.0f;
+      if (std::all_of(dense.begin(), dense.begin() + 4,
+                      [](uint8_t v) { return v == 0; }))
+        ++nonZero;
+      std::memcpy(dense.data(), &negZero, 4);
+    }
+    ProgramBuilder b(v1());
+    uint16_t layer = b.addLayer("w", "Conv");
+    int64_t rowStride = 64 * eb, planeStride = 4096 * eb;
+    Strides4 sramStrides = {uint32_t(eb), uint32_t(rowStride),
+                            uint32_t(planeStride), 0};
+    uint16_t denseDesc = b.addDma(makeDmaDesc(
+        uint8_t(eb), {cols, rows, planes, 1},
+        {uint32_t(eb), uint32_t(eb * cols), uint32_t(eb * cols * rows), 0},
+        sramStrides));
+    bin::DmaDesc expandDesc = makeDmaDesc(uint8_t(eb), {cols, rows, planes, 1},
+                                          {0, 0, 0, 0}, sramStrides);
+    uint16_t expand = b.addDma(expandDesc);
+    std::vector<uint8_t> image =
+        compressElements(expandDesc, 16, 16, dense.data());
+    // 18 blocks: a 3-byte block mask; 17 present blocks, each a 32-byte
+    // element mask; then the non-zero elements.
+    ASSERT_EQ(image.size(), 3 + 17 * 32 + nonZero * eb);
+    EXPECT_EQ(image[1] & 0x04, 0); // block 10 absent
+    ExpandGeometry geo = expandGeometry(expandDesc, 16, 16);
+    EXPECT_EQ(checkElementImage(geo, image.data(), image.size()), "");
+    uint32_t denseAt = b.addConstant(dense.data(), dense.size());
+    uint32_t imageAt = b.addConstant(image.data(), image.size());
+    b.setDramSize(imageAt + image.size());
+    uint32_t a = 0, c = uint32_t(2 * planeStride);
+    b.emit(makeDmaLoad(denseDesc, a, denseAt, layer));
+    b.emit(
+        makeDmaExpandElem(expand, c, imageAt, uint32_t(image.size()), layer));
+    ProgramRun r = runProgram(b, {}, [&](Emulator &emu) {
+      std::memset(emu.scratchpad().data(), 0xAB, size_t(4 * planeStride));
+    });
+    ASSERT_TRUE(r.ok) << r.error;
+    Emulator &emu = *r.emu;
+    for (int p = 0; p < planes; ++p)
+      for (int row = 0; row < rows; ++row) {
+        size_t at = size_t(p * planeStride + row * rowStride);
+        ASSERT_EQ(get<uint8_t>(emu.scratchpad(), c + at, size_t(cols * eb)),
+                  get<uint8_t>(emu.scratchpad(), a + at, size_t(cols * eb)))
+            << "plane " << p << " row " << row;
+      }
+    EXPECT_EQ(get<uint8_t>(emu.scratchpad(), c + cols * eb, 1)[0], 0xAB);
+    const RunStats &s = emu.stats();
+    EXPECT_EQ(s.dramReadBytes, dense.size() + image.size());
+    EXPECT_EQ(s.sramWriteBytes, 2 * dense.size());
+    EXPECT_EQ(s.layers[0].weightBytes, dense.size() + image.size());
+    // npu-v1: 64 cycles of latency, 16 bytes a beat.
+    EXPECT_EQ(dmaExpandElemCycles(v1(), image.size(), dense.size()),
+              64 + (dense.size() + 15) / 16);
+    EXPECT_EQ(s.unitBusy[unsigned(Unit::DmaLoad)],
+              dmaCommandCycles(v1(), r.exe->dma(denseDesc)) +
+                  dmaExpandElemCycles(v1(), image.size(), dense.size()));
+    std::vector<LayerEstimate> est = estimateLayers(*r.exe);
+    EXPECT_EQ(est[0].dramReadBytes, dense.size() + image.size());
+    EXPECT_EQ(est[0].loadCycles, s.unitBusy[unsigned(Unit::DmaLoad)]);
+  }
+}
+
+// Tests that an element image overwritten at run time (0xFF stored over its
+// masks: every element then claims a value the image does not hold) stops
+// the run with one error line, not a read past the image.
+TEST(Emulator, DmaExpandElemRefusesAnImageChangedAtRunTime) {
+  std::vector<uint8_t> dense(16 * 32, 0);
+  dense[17] = 3;
+  bin::DmaDesc desc =
+      makeDmaDesc(1, {32, 16, 1, 1}, {0, 0, 0, 0}, {1, 32, 0, 0});
+  std::vector<uint8_t> image = compressElements(desc, 16, 16, dense.data());
+  ASSERT_EQ(image.size(), 1u + 32 + 1);
+  ProgramBuilder b(v1());
+  uint16_t expand = b.addDma(desc);
+  uint16_t mask = b.addDma(makeDma2D(1, 1, 16, 16, 16));
+  uint32_t imageAt = b.addConstant(image.data(), image.size());
+  b.setDramSize(imageAt + 64);
+  b.emit(
+      withDeps(makeDmaStore(mask, 4096, imageAt), false, false, true, false));
+  b.emit(withDeps(makeSync(Queue::Compute), false, true, true, false));
+  b.emit(withDeps(makeDmaExpandElem(expand, 0, imageAt, uint32_t(image.size())),
+                  false, true, false, false));
+  ProgramRun r = runProgram(b, {}, [](Emulator &emu) {
+    std::memset(emu.scratchpad().data() + 4096, 0xFF, 16);
+  });
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.error.find("dma.expand.elem at DRAM"), std::string::npos)
+      << r.error;
+}
+
 // Tests a tiled 64x64x64 INT8 matmul with double-buffered W tiles and output
 // buffers (load/compute/store overlapping through dependence tokens; the
 // program is python-free-examples/hand-built/TiledMatmul.h). The result

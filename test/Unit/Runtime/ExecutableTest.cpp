@@ -263,6 +263,103 @@ TEST(Executable, BadExpandFieldsAreRefused) {
             "scratchpad");
 }
 
+// Tests that every dma.expand.elem (ISA v6) image is checked against its
+// masks before the program runs: block mask bits past the box's blocks,
+// element mask bits past its edges, masks that claim more bytes than the
+// image has or fewer than it says, an image outside the constant segment.
+// One line each; a loaded program never reads past its image (random
+// corruptions either are refused or expand without an error).
+TEST(Executable, BadExpandElemImagesAreRefused) {
+  // A 20 x 20 INT8 box: 2 x 2 blocks, the right and bottom ones partial;
+  // non-zero: (0,0) = 5 in block 0, (2,17) = 6 in block 1, (18,18) = 7 in
+  // block 3; block 2 is all zero. Image: block mask 0x0B, then per present
+  // block a 32-byte element mask and its one element: 1 + 3 * 33 bytes.
+  std::vector<uint8_t> dense(400, 0);
+  dense[0] = 5;
+  dense[2 * 20 + 17] = 6;
+  dense[18 * 20 + 18] = 7;
+  bin::DmaDesc good =
+      makeDmaDesc(1, {20, 20, 1, 1}, {0, 0, 0, 0}, {1, 20, 0, 0});
+  const std::vector<uint8_t> image =
+      compressElements(good, 16, 16, dense.data());
+  ASSERT_EQ(image.size(), 100u);
+  EXPECT_EQ(image[0], 0x0B);
+  EXPECT_EQ(image[1], 0x01); // block 0: element 0
+  EXPECT_EQ(image[33], 5);
+  EXPECT_EQ(image[34 + 4], 0x02); // block 1: element 2 * 16 + 1 = 33
+  EXPECT_EQ(image[66], 6);
+  EXPECT_EQ(image[67 + 4], 0x04); // block 3: element 2 * 16 + 2 = 34
+  EXPECT_EQ(image[99], 7);
+  auto build = [&](const std::vector<uint8_t> &img, uint32_t bytes,
+                   int64_t dramDelta = 0) {
+    ProgramBuilder b(v1());
+    b.addDma(good);
+    std::vector<uint8_t> padded = img;
+    padded.resize(img.size() + 16, 0); // constant bytes after the image
+    uint32_t at = b.addConstant(padded.data(), padded.size());
+    b.setDramSize(at + padded.size() + 4096);
+    b.emit(makeDmaExpandElem(0, 0, uint32_t(int64_t(at) + dramDelta), bytes));
+    return b.finish();
+  };
+  auto with = [&](size_t at, uint8_t value) {
+    std::vector<uint8_t> img = image;
+    img[at] = value;
+    return img;
+  };
+  EXPECT_EQ(loadError(build(image, 100)), "");
+  EXPECT_EQ(loadError(build(image, 99)),
+            "pc 0: dma.expand.elem block 3's 1 elements end past the 99-byte "
+            "image");
+  EXPECT_EQ(loadError(build(image, 101)),
+            "pc 0: dma.expand.elem image of 101 bytes; its masks account for "
+            "100");
+  EXPECT_EQ(loadError(build(image, 0)),
+            "pc 0: dma.expand.elem image of 0 bytes is shorter than its "
+            "1-byte block mask");
+  EXPECT_EQ(loadError(build(with(0, 0x1B), 100)),
+            "pc 0: dma.expand.elem block mask sets bits past its 4 blocks");
+  // Block 1 holds columns 16-19 only: its column 5 is past the edge.
+  EXPECT_EQ(loadError(build(with(34, 0x20), 100)),
+            "pc 0: dma.expand.elem block 1's element mask sets a bit past the "
+            "box's edge");
+  // Block 2 claimed: block 3's bytes are read as block 2's, and block 3's
+  // mask would start at the image's end.
+  EXPECT_EQ(loadError(build(with(0, 0x0F), 100)),
+            "pc 0: dma.expand.elem block 3's element mask ends past the "
+            "100-byte image");
+  std::vector<uint8_t> full = image;
+  std::fill(full.begin() + 1, full.begin() + 33, 0xFF);
+  EXPECT_EQ(loadError(build(full, 100)),
+            "pc 0: dma.expand.elem block 0's 256 elements end past the "
+            "100-byte image");
+  EXPECT_EQ(loadError(build(image, 100, 64)),
+            "pc 0: dma.expand.elem image [64, +100) is not inside the "
+            "constant segment");
+  EXPECT_EQ(loadError(build(image, 100, 0), nullptr), "");
+
+  std::mt19937 rng(15);
+  int loaded = 0;
+  for (int i = 0; i < 400; ++i) {
+    // Every fourth: only element values changed, the size kept (valid).
+    std::vector<uint8_t> img = image;
+    static const size_t values[] = {33, 66, 99};
+    for (int n = 1 + int(rng() % 3); n > 0; --n)
+      img[i % 4 ? rng() % img.size() : values[rng() % 3]] = uint8_t(rng());
+    uint32_t bytes = i % 4 ? uint32_t(100 + int(rng() % 5) - 2) : 100;
+    std::string error;
+    auto exe = Executable::load(build(img, bytes), &v1(), error);
+    if (!exe) {
+      EXPECT_EQ(error.find('\n'), std::string::npos) << error;
+      EXPECT_EQ(error.rfind("pc 0: dma.expand.elem ", 0), 0u) << error;
+      continue;
+    }
+    ++loaded;
+    Emulator emu(*exe);
+    EXPECT_TRUE(emu.run(error)) << error;
+  }
+  EXPECT_GE(loaded, 100); // changed element values are valid images
+}
+
 // Tests the .npy reader and writer round trip and their refusals.
 TEST(Npy, RoundTripAndRefusals) {
   float data[6] = {1, 2, 3, 4, 5, 6};

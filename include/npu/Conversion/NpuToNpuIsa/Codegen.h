@@ -419,20 +419,39 @@ struct WeightBlocks {
   /// Non-zero blocks of W_i among K-blocks [kb0, kb1) x N-blocks [nb0, nb1).
   int64_t present(int64_t i, int64_t kb0, int64_t kb1, int64_t nb0,
                   int64_t nb1) const;
-  /// Fills nonZero from bytes; false when no block is all zero.
+  /// Some block is all zero (analyze's result).
+  bool zeroBlock = false;
+  /// Elements whose bytes are all zero (what dma.expand.elem leaves out).
+  int64_t zeroElements = 0;
+  /// Fills nonZero, zeroBlock and zeroElements from bytes; false when no
+  /// block is all zero.
   bool analyze();
+  /// Enough zero elements for an element image (dma.expand.elem) to be
+  /// smaller than the dense bytes: each element costs a mask bit, so more
+  /// than one in 8 * elemBytes must be zero.
+  bool elementCompressible() const {
+    return zeroElements * elemBytes * 8 > int64_t(bytes.size());
+  }
+  /// The tile choosers' view: the blocks when some is all zero, else none
+  /// (the tiling of weights without an empty block stays the dense one).
+  const WeightBlocks *forTiling() const { return zeroBlock ? this : nullptr; }
 };
 
 /// The blocks of `op`'s W when it is a 2-D constant (through reshapes) with
-/// at least one all-zero block; nullopt otherwise (dense weights keep the
-/// dense code, byte for byte).
+/// at least one all-zero block, or (`compressible`, for the emitters and
+/// the DRAM plan) whose zeros elementCompressible() finds worth an element
+/// image while weights may be compressed; nullopt otherwise (dense weights
+/// keep the dense code, byte for byte).
 std::optional<WeightBlocks> matmulWeightBlocks(MatMulOp op,
-                                               const rt::TargetDesc &t);
+                                               const rt::TargetDesc &t,
+                                               bool compressible = false);
 /// The blocks of a MAC-array convolution's constant weights, one matrix
 /// per (group, tap) in the rearranged order [g][tap][C/g][M/g]; nullopt
-/// when not constant or without an all-zero block.
+/// when not constant or without an all-zero block (`compressible`: as for
+/// matmulWeightBlocks).
 std::optional<WeightBlocks> convWeightBlocks(ConvOp op, const MacConv &g,
-                                             const rt::TargetDesc &t);
+                                             const rt::TargetDesc &t,
+                                             bool compressible = false);
 
 /// How one K step of a tiling (W_i[k0:k0+kt, n0:n0+nt]) is issued: Empty
 /// (no weight block present: no DMA, no matmul), Sparse (the MAC array's
@@ -443,12 +462,14 @@ std::optional<WeightBlocks> convWeightBlocks(ConvOp op, const MacConv &g,
 /// In a compressed plan a Dense step of a chunk that is not all dense has
 /// its own dma.expand image: `expandBytes` at `expandOffset` of the table
 /// (`expandRaw`: every block present, so stored as is, row-major, and
-/// loaded by a plain dma.load: a mask would only add bytes).
+/// loaded by a plain dma.load: a mask would only add bytes;
+/// `expandElements`: an element image for dma.expand.elem, chosen when it
+/// is strictly smaller than the raw bytes or block image).
 struct SparseStep {
   enum Kind { Dense, Sparse, Empty } kind = Dense;
   int64_t blocks = 0, imageOffset = -1, imageBytes = 0;
   int64_t expandOffset = -1, expandBytes = 0;
-  bool expandRaw = false;
+  bool expandRaw = false, expandElements = false;
 };
 /// One K step of an output tile over all its taps (a matmul's: its one
 /// step). In a compressed plan, a chunk whose steps are all Dense loads
@@ -456,7 +477,7 @@ struct SparseStep {
 /// (the taps its planes; `expandRaw` as for a step).
 struct SparseChunk {
   int64_t expandOffset = -1, expandBytes = 0;
-  bool expandRaw = false;
+  bool expandRaw = false, expandElements = false;
 };
 /// Classifies one step; k0 and n0 are multiples of R and C (tiles are).
 SparseStep classifyWeightStep(const WeightBlocks &w, int64_t i, int64_t k0,

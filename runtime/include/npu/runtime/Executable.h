@@ -236,6 +236,14 @@ Instruction makeDmaStore(uint16_t desc, uint32_t sram, uint32_t dram,
 /// A `dma.expand` of the `bytes`-byte block image at `dram` (ISA v3).
 Instruction makeDmaExpand(uint16_t desc, uint32_t sram, uint32_t dram,
                           uint32_t bytes, uint32_t layer = kNoLayer);
+/// A `dma.expand.elem` of the `bytes`-byte element image at `dram` (ISA v6).
+Instruction makeDmaExpandElem(uint16_t desc, uint32_t sram, uint32_t dram,
+                              uint32_t bytes, uint32_t layer = kNoLayer);
+/// dma.expand or dma.expand.elem (their fields sit at the same bits: read
+/// either with the FieldId::DmaExpand_* ids).
+inline bool isExpand(Opcode op) {
+  return op == Opcode::DmaExpand || op == Opcode::DmaExpandElem;
+}
 Instruction makeMatmul(uint16_t desc, uint32_t a, uint32_t w, uint32_t acc,
                        bool fp32, bool accumulate, bool sparse,
                        uint32_t layer = kNoLayer);
@@ -265,9 +273,21 @@ inline uint64_t sparseMaskBytes(uint64_t weightTiles) {
 /// the present blocks in order, `blockBytes` each (R x C elements
 /// row-major, zero past the box's edges): the block-sparse W layout, plane
 /// after plane.
+///
+/// dma.expand.elem (ISA v6) starts with the same block mask, unpadded
+/// (`elementBlockMaskBytes` = ceil(blocks / 8) bytes), and each present
+/// block is then its element mask (`elementMaskBytes` = ceil(R * C / 8)
+/// bytes, bit e = r * C + c of byte e / 8, LSB first, 1: non-zero; no bit
+/// set past the box's edges) followed by the elements whose bit is set, in
+/// that order, `elemBytes` each: the weight mask bits and packed non-zero
+/// weights of NVDLA's weight compression (NVDLA hardware architecture
+/// document, "Weight compression"), per MAC-array tile.
 struct ExpandGeometry {
   uint64_t rowBlocks = 0, colBlocks = 0, planes = 0;
   uint64_t blocks = 0, maskBytes = 0, blockBytes = 0;
+  uint64_t tileRows = 0, tileCols = 0, elemBytes = 0, elementMaskBytes = 0;
+  uint64_t elementBlockMaskBytes = 0;
+  uint64_t boxRows = 0, boxCols = 0; ///< sizes[1], sizes[0]
   /// The image's size when `present` blocks are present.
   uint64_t imageBytes(uint64_t present) const {
     return maskBytes + present * blockBytes;
@@ -282,11 +302,33 @@ ExpandGeometry expandGeometry(const bin::DmaDesc &desc, uint32_t rows,
 std::optional<uint64_t> countPresentBlocks(const ExpandGeometry &geometry,
                                            const uint8_t *mask);
 
+/// Checks the `bytes`-byte element image (dma.expand.elem) at `image` of
+/// `geometry`: its block mask sets no bit past the last block, and the
+/// present blocks' element masks and elements account for exactly `bytes`
+/// bytes, with no element bit past the box's edges. Reads nothing past
+/// image + bytes. Returns "" or why not (one line).
+std::string checkElementImage(const ExpandGeometry &geometry,
+                              const uint8_t *image, uint64_t bytes);
+
+/// Decodes block (kb, nb) of an element image from `p` (the block's element
+/// mask; `end` bounds the image) into `tile` (tileRows x tileCols elements,
+/// row-major, zero where the mask's bit is clear). Returns the position
+/// after the block, or nullptr when it would read past `end`. The image must
+/// have passed checkElementImage.
+const uint8_t *decodeElementTile(const ExpandGeometry &geometry,
+                                 const uint8_t *p, const uint8_t *end,
+                                 uint8_t *tile);
+
 /// Compresses `dense`, the box of `desc` stored densely (row-major planes,
 /// `desc.elem_bytes()` per element), into its dma.expand image for R x C
 /// blocks: blocks whose bytes are all zero are left out.
 std::vector<uint8_t> compressBlocks(const bin::DmaDesc &desc, uint32_t rows,
                                     uint32_t cols, const uint8_t *dense);
+/// The same box's dma.expand.elem image: blocks whose bytes are all zero
+/// are left out; in the others an element is left out when all its bytes
+/// are zero (so -0.0 is kept, and the expansion is bit-exact).
+std::vector<uint8_t> compressElements(const bin::DmaDesc &desc, uint32_t rows,
+                                      uint32_t cols, const uint8_t *dense);
 
 } // namespace npu::rt
 

@@ -41,6 +41,21 @@ uint64_t dmaCycles(const TargetDesc &t, uint64_t commands, uint64_t runs,
 /// bytes arrive; only the image crosses DRAM).
 uint64_t dmaExpandCycles(const TargetDesc &t, uint64_t bytes);
 
+/// One dma.expand.elem of a `bytes`-byte element image into a box of
+/// `boxBytes` dense bytes: one command, then whichever is slower of reading
+/// the image (one contiguous run, dramBytesPerCycle per cycle) and writing
+/// the dense box. An assumption of this model (no published figure): the
+/// element decoder emits one DRAM beat's width (dramBytesPerCycle) of dense
+/// bytes per cycle, the scratchpad write rate a dense dma.load has, since
+/// decoding a tile (a prefix count over its element mask, then a shift of
+/// the packed values into place, as NVDLA's weight decompression does with
+/// its weight mask bits: nvdla.org/hw/v1/hwarch.html, "Weight compression")
+/// is a fixed-latency pipeline, not a wider write port. So it saves DRAM
+/// bytes, not load cycles, and is never slower than loading the same box
+/// densely as one run.
+uint64_t dmaExpandElemCycles(const TargetDesc &t, uint64_t bytes,
+                             uint64_t boxBytes);
+
 /// One DMA command: dmaCycles of its runs (contiguous rows of its innermost
 /// dimension when the DRAM side is dense there, else single elements).
 uint64_t dmaCommandCycles(const TargetDesc &t, const bin::DmaDesc &d);

@@ -227,6 +227,26 @@ def NpuIsa_DmaExpandOp : NpuIsa_Insn<"dma_expand", !con(DmaArgs,
   let assemblyFormat = "`sram` $sram `,` `dram` $dram attr-dict";
 }
 
+def NpuIsa_DmaExpandElemOp : NpuIsa_Insn<"dma_expand_elem", !con(DmaArgs,
+    (ins ConfinedAttr<I64Attr, [IntNonNegative]>:$bytes))> {
+  let summary = "An element-compressed weight image, expanded into the scratchpad (`dma.expand.elem`)";
+  let description = [{
+    As `dma_expand` (ISA v6), but each present R x C tile of the image is
+    its element mask (one bit per element) followed by its non-zero
+    elements, packed, after a block mask of ceil(blocks / 8) bytes
+    (docs/npu-architecture.md, "dma.expand.elem"). No padding;
+    `dram_strides` are all 0.
+
+    ```mlir
+    npu_isa.dma_expand_elem sram 1024, dram 784 {bytes = 1089 : i64,
+      elem_bytes = 4 : i64, sizes = array<i64: 16, 32, 1, 1>,
+      dram_strides = array<i64: 0, 0, 0, 0>,
+      sram_strides = array<i64: 4, 64, 0, 0>, push_next}
+    ```
+  }];
+  let assemblyFormat = "`sram` $sram `,` `dram` $dram attr-dict";
+}
+
 def NpuIsa_DmaStoreOp : NpuIsa_Insn<"dma_store", DmaArgs> {
   let summary = "Scratchpad to DRAM, 4-D strided (`dma.store`)";
   let description = [{
