@@ -233,10 +233,25 @@ std::vector<int64_t> Emulator::outputShape(size_t index) const {
     return {};
   const TensorSpec &spec = exe_.outputs()[index];
   if (spec.dynamicShape)
-    if (auto it = dynamicShapes_.find(spec.dramOffset);
-        it != dynamicShapes_.end())
-      return it->second;
+    if (const std::vector<int64_t> *shape =
+            recordedShape(spec.dramOffset, spec.type, spec.sizeBytes))
+      return *shape;
   return spec.shape;
+}
+
+const std::vector<int64_t> *Emulator::recordedShape(uint64_t dramOffset,
+                                                    bin::ElementType type,
+                                                    uint64_t sizeBytes) const {
+  auto it = dynamicShapes_.find(dramOffset);
+  if (it == dynamicShapes_.end() || it->second.type != type)
+    return nullptr;
+  uint64_t eb = elementBytes(type), limit = eb ? sizeBytes / eb : 0, count = 1;
+  for (int64_t d : it->second.shape) {
+    if (d < 0 || (d != 0 && count > limit / uint64_t(d)))
+      return nullptr;
+    count *= uint64_t(d);
+  }
+  return count <= limit ? &it->second.shape : nullptr;
 }
 
 //===----------------------------------------------------------------------===//
@@ -2192,12 +2207,13 @@ bool Emulator::runHostSegment(const SegmentSpec &seg, uint64_t start,
   for (size_t i = 0; i < op.inputs.size(); ++i) {
     if (!op.inputs[i].present || !op.inputs[i].dynamicShape)
       continue;
-    auto it = dynamicShapes_.find(op.inputs[i].dramOffset);
-    if (it == dynamicShapes_.end())
+    const std::vector<int64_t> *shape = recordedShape(
+        op.inputs[i].dramOffset, op.inputs[i].type, op.inputs[i].sizeBytes);
+    if (!shape)
       return fail("input " + std::to_string(i) +
                   " has a data-dependent shape that no earlier host op "
-                  "produced");
-    inputs[i].shape = it->second;
+                  "produced with its type within its bound");
+    inputs[i].shape = *shape;
     dynamicInputs = true;
   }
   if (dynamicInputs) {
@@ -2239,7 +2255,8 @@ bool Emulator::runHostSegment(const SegmentSpec &seg, uint64_t start,
   if (!op.kernel->bound && dynamicInputs) {
     for (size_t i = 0; i < op.outputs.size(); ++i)
       if (op.outputs[i].dynamicShape)
-        dynamicShapes_[op.outputs[i].dramOffset] = outputs[i].shape;
+        dynamicShapes_[op.outputs[i].dramOffset] = {op.outputs[i].type,
+                                                    outputs[i].shape};
   } else if (op.kernel->bound) {
     bool within = work.outputShapes.size() == op.outputs.size();
     for (size_t i = 0; within && i < op.outputs.size(); ++i) {
@@ -2249,7 +2266,7 @@ bool Emulator::runHostSegment(const SegmentSpec &seg, uint64_t start,
       for (size_t d = 0; within && d < got.size(); ++d)
         within = got[d] >= 0 && got[d] <= bound[d];
       if (within && op.outputs[i].dynamicShape)
-        dynamicShapes_[op.outputs[i].dramOffset] = got;
+        dynamicShapes_[op.outputs[i].dramOffset] = {op.outputs[i].type, got};
     }
     if (!within) {
       error = "host op '" + layer.name + "' (" + layer.op +

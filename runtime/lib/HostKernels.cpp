@@ -128,7 +128,8 @@ bool inferHostOutputShapes(const HostKernel &kernel, const HostNode &node,
       out[i].type = outputTypes[i], out[i].shape = shapes[i];
     return kernel.verify(node, in, out, why);
   }
-  std::vector<std::vector<int64_t>> inferred(out.size());
+  // {-1}: no shape yet (no real shape holds a negative dimension).
+  std::vector<std::vector<int64_t>> inferred(out.size(), {-1});
   for (size_t i = 0; i < out.size(); ++i) {
     out[i].type = outputTypes[i];
     out[i].inferredShape = &inferred[i];
@@ -145,6 +146,10 @@ bool inferHostOutputShapes(const HostKernel &kernel, const HostNode &node,
   for (size_t i = 0; i < out.size(); ++i) {
     // An output verify never gave a shape to (its checks read the view's
     // own shape) cannot be inferred.
+    if (inferred[i] == std::vector<int64_t>{-1}) {
+      why = "verify gave output " + std::to_string(i) + " no shape";
+      return noInference();
+    }
     out[i].inferredShape = nullptr;
     out[i].shape = inferred[i];
   }

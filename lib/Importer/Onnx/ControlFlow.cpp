@@ -443,8 +443,14 @@ FailureOr<int> unrollLoops(LoadedModel &loaded, std::string &error) {
                       v.size() == 1 && v.intAt(0);
       }
     int64_t trips = m.intAt(0);
-    if (!passthrough || trips < 0 || trips > kMaxUnrollIterations ||
-        trips * std::max(body->node_size(), 1) > kMaxUnrolledNodes)
+    if (!passthrough || trips < 0 || trips > kMaxUnrollIterations)
+      return -1;
+    // The body's copies, an Unsqueeze per scan output and iteration, the
+    // Identities and Concats.
+    int64_t scans = body->output_size() - 1 - carried;
+    int64_t added = trips * (body->node_size() + scans) + carried + scans;
+    if (added > kMaxUnrolledNodes ||
+        loaded.unrolledNodes + added > kMaxUnrolledNodesPerModel)
       return -1;
     return trips;
   };
@@ -461,6 +467,7 @@ FailureOr<int> unrollLoops(LoadedModel &loaded, std::string &error) {
       u.nodes.Add()->Swap(&node);
       continue;
     }
+    int before = u.nodes.size();
     const onnx::GraphProto &body = *subgraph(node, "body");
     int carried = node.input_size() - 2;
     int scans = body.output_size() - 1 - carried;
@@ -515,6 +522,7 @@ FailureOr<int> unrollLoops(LoadedModel &loaded, std::string &error) {
     }
     if (axisUsed)
       u.added.push_back(axis0);
+    loaded.unrolledNodes += u.nodes.size() - before;
     ++unrolled;
   }
   if (failed(u.finish("Loop", error)))
@@ -592,9 +600,14 @@ FailureOr<int> unrollScans(LoadedModel &loaded, std::string &error) {
         p.batch = (*dims)[0];
       }
     }
-    if (p.batch < 1 || p.length * p.batch > kMaxUnrollIterations ||
-        p.length * p.batch * std::max(p.body->node_size(), 1) >
-            kMaxUnrolledNodes)
+    // The body's copies with a Gather per scan input and an Unsqueeze per
+    // scan output at every step, plus the per-batch slicing and stacking.
+    int64_t steps = p.length * p.batch;
+    int64_t added = steps * (p.body->node_size() + n + k) +
+                    p.batch * (m + n + 2 * k) + m + 2 * k;
+    if (p.batch < 1 || steps > kMaxUnrollIterations ||
+        added > kMaxUnrolledNodes ||
+        loaded.unrolledNodes + added > kMaxUnrolledNodesPerModel)
       return std::nullopt;
     // A scan output's axis counts in the stacked output's rank: the body
     // output's rank plus one.
@@ -641,6 +654,7 @@ FailureOr<int> unrollScans(LoadedModel &loaded, std::string &error) {
       u.nodes.Add()->Swap(&node);
       continue;
     }
+    int before = u.nodes.size();
     const onnx::GraphProto &body = *p->body;
     int64_t m = int64_t(p->states.size()), n = int64_t(p->scanInputs.size());
     int64_t k = body.output_size() - m;
@@ -744,6 +758,7 @@ FailureOr<int> unrollScans(LoadedModel &loaded, std::string &error) {
                   label + "/scan" + std::to_string(j),
                   [&] { return axesInput(0); });
     }
+    loaded.unrolledNodes += u.nodes.size() - before;
     ++unrolled;
   }
   if (failed(u.finish("Scan", error)))

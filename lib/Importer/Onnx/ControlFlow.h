@@ -32,9 +32,12 @@
 namespace npu::onnx_import {
 
 /// Limits of unrolling: iterations of one Loop or Scan (batch x sequence
-/// for Scan-8), and nodes one unrolled Loop or Scan may add.
+/// for Scan-8), nodes one unrolled Loop or Scan may add (its body's copies
+/// and the slicing and stacking nodes), and nodes all of a model's
+/// unrolling may add. A Loop or Scan past them stays, and is refused.
 constexpr int64_t kMaxUnrollIterations = 4096;
 constexpr int64_t kMaxUnrolledNodes = 1 << 16;
+constexpr int64_t kMaxUnrolledNodesPerModel = 1 << 18;
 
 /// Removes the graph's `If` nodes that can be removed (see the file
 /// comment). Returns how many; nested Ifs are reached in the next round.

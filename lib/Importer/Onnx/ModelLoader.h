@@ -30,6 +30,9 @@ struct LoadedModel {
   /// Graph inputs frozen by `--input-value`: each has an initializer of its
   /// name, yet stays an argument of `@main` (see OnnxImportOptions).
   llvm::StringSet<> frozenInputs;
+  /// Nodes that unrolling Loops and Scans has added so far (ControlFlow.h
+  /// bounds the total).
+  int64_t unrolledNodes = 0;
 };
 
 /// True for nodes of the default ONNX domain ("" or "ai.onnx").

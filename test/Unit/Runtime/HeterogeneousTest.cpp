@@ -291,3 +291,56 @@ TEST(Heterogeneous, LoaderRefusesUnmadeDataDependentInputs) {
   EXPECT_EQ(error, "host op 'Transpose' marks an output of data-dependent "
                    "shape, but its shapes do not depend on data");
 }
+
+// Tests a hostile file that makes two values of data-dependent shape at one
+// offset: NonZero of a 2x3 input (bound [2,6]) then NonZero of a 4x64 one
+// (bound [2,256]) both at 64, then a Transpose marked as reading the first.
+// The loader accepts it (the first op makes what the reader names); the
+// run refuses to give the reader the second op's [2,k] shape, which would
+// read past its 96-byte buffer.
+TEST(Heterogeneous, ReaderNeverTakesAShapeLargerThanItsBuffer) {
+  ProgramBuilder b(v1());
+  uint16_t l0 = b.addLayer("a", "NonZero"), l1 = b.addLayer("b", "NonZero"),
+           l2 = b.addLayer("t", "Transpose");
+  b.addInput({"x", {2, 3}, bin::ElementType::F32, bin::Layout::Dense, 0, 24});
+  b.addInput(
+      {"y", {4, 64}, bin::ElementType::F32, bin::Layout::Dense, 8192, 1024});
+  TensorSpec out{"t",  {6, 2}, bin::ElementType::I64, bin::Layout::Dense,
+                 4352, 96};
+  out.dynamicShape = true;
+  b.addOutput(out);
+  b.setDramSize(16384);
+  auto i64 = [](std::vector<int64_t> shape, uint64_t dram) {
+    HostOpSpec::Operand o;
+    o.type = bin::ElementType::I64;
+    o.shape = std::move(shape);
+    o.dramOffset = dram;
+    o.dynamicShape = true;
+    return o;
+  };
+  HostOpSpec a, c, t;
+  a.node.opType = c.node.opType = "NonZero";
+  t.node.opType = "Transpose";
+  a.layer = l0, c.layer = l1, t.layer = l2;
+  a.inputs = {f32({2, 3}, 0)};
+  a.outputs = {i64({2, 6}, 64)};
+  c.inputs = {f32({4, 64}, 8192)};
+  c.outputs = {i64({2, 256}, 64)};
+  t.inputs = {i64({2, 6}, 64)};
+  t.outputs = {i64({6, 2}, 4352)};
+  b.addHostOp(a);
+  b.addHostOp(c);
+  b.addHostOp(t);
+  std::string error;
+  auto exe = Executable::load(b.finish(), &v1(), error);
+  ASSERT_TRUE(exe) << error;
+  Emulator emu(*exe);
+  std::vector<float> x(6, 1.0f), y(256, 1.0f); // 256 non-zeros in y
+  ASSERT_TRUE(emu.setInput(0, x.data(), 24, error)) << error;
+  ASSERT_TRUE(emu.setInput(1, y.data(), 1024, error)) << error;
+  EXPECT_FALSE(emu.run(error));
+  EXPECT_NE(error.find("input 0 has a data-dependent shape that no earlier "
+                       "host op produced with its type within its bound"),
+            std::string::npos)
+      << error;
+}

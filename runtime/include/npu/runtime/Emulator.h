@@ -172,8 +172,21 @@ private:
   bool allocated_ = false;
   RunStats stats_;
   std::vector<TraceEvent> trace_;
-  /// Actual shapes of host outputs of data-dependent shape, by DRAM offset.
-  std::map<uint64_t, std::vector<int64_t>> dynamicShapes_;
+  /// Actual shapes of host outputs of data-dependent shape, by DRAM
+  /// offset, with the element type they were made with: a reader (or a
+  /// graph output) takes one only when the type agrees and its bytes fit
+  /// the reader's own buffer (a hostile file can make two such values at
+  /// one offset).
+  struct DynamicShape {
+    bin::ElementType type = bin::ElementType::F32;
+    std::vector<int64_t> shape;
+  };
+  std::map<uint64_t, DynamicShape> dynamicShapes_;
+  /// The recorded shape at `dramOffset` when it has `type` and fits
+  /// `sizeBytes`; null otherwise.
+  const std::vector<int64_t> *recordedShape(uint64_t dramOffset,
+                                            bin::ElementType type,
+                                            uint64_t sizeBytes) const;
   LayerStats *currentLayer_ = nullptr;
 };
 
