@@ -1473,6 +1473,65 @@ struct UnaryParams {
 }
 #endif
 
+/// vec.convert quantize of one element: round(x / alpha) half away from
+/// zero, clamped to +-2^20 (NaN gives 0), plus the zero point, clamped to
+/// [lo, hi] and saturated to T (roundClamp, saturateTo).
+template <typename T>
+T quantizeF32(float x, float alpha, int32_t zpOut, int32_t lo, int32_t hi) {
+  int64_t y = int64_t(roundClamp(x / alpha, -(1 << 20), 1 << 20)) + zpOut;
+  return saturateTo<T>(std::clamp<int64_t>(y, lo, hi));
+}
+
+#ifdef NPU_EMULATOR_AVX2
+/// quantizeF32 over one dense row (FP32 at a, INT8 or UINT8 at d; the same
+/// first byte or disjoint: a block of 8 is loaded before it is stored, so
+/// an in-place row reads each source before it is overwritten) with AVX2
+/// registers. The caller checks lo <= hi and |zpOut| <= 2^30 (so the sum
+/// fits 32 bits). std::round is t = trunc(q), plus sign(q) when |q - t| >=
+/// 0.5 (q - t is exact: t is q with its fraction bits cleared); lanes
+/// where q is NaN are 0 before the zero point, as in roundClamp; infinities
+/// clamp to +-2^20.
+template <typename T>
+[[gnu::target("avx2")]] void
+quantizeRowF32Avx2(uint8_t *d, const uint8_t *a, int64_t n, float alpha,
+                   int32_t zpOut, int32_t lo, int32_t hi) {
+  const __m256 va = _mm256_set1_ps(alpha), half = _mm256_set1_ps(0.5f);
+  const __m256 one = _mm256_set1_ps(1.0f), signBit = _mm256_set1_ps(-0.0f);
+  const __m256 limLo = _mm256_set1_ps(-float(1 << 20)),
+               limHi = _mm256_set1_ps(float(1 << 20));
+  const __m256i zp = _mm256_set1_epi32(zpOut);
+  const __m256i tLo = _mm256_set1_epi32(
+                    std::max<int32_t>(lo, std::numeric_limits<T>::min())),
+                tHi = _mm256_set1_epi32(
+                    std::min<int32_t>(hi, std::numeric_limits<T>::max()));
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    __m256 x = _mm256_loadu_ps(reinterpret_cast<const float *>(a + 4 * i));
+    __m256 q = _mm256_div_ps(x, va);
+    __m256 t = _mm256_round_ps(q, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+    __m256 away = _mm256_cmp_ps(_mm256_andnot_ps(signBit, _mm256_sub_ps(q, t)),
+                                half, _CMP_GE_OQ);
+    __m256 step = _mm256_or_ps(_mm256_and_ps(q, signBit), one); // +-1
+    __m256 r = _mm256_add_ps(t, _mm256_and_ps(away, step));
+    r = _mm256_min_ps(_mm256_max_ps(r, limLo), limHi);
+    r = _mm256_andnot_ps(_mm256_cmp_ps(q, q, _CMP_UNORD_Q), r); // NaN: 0
+    __m256i y = _mm256_add_epi32(_mm256_cvttps_epi32(r), zp);
+    // clamp(y, lo, hi) then saturation to T is one clamp to the two ranges'
+    // intersection; when they do not meet (lo > 127 for INT8, hi < 0 for
+    // UINT8) this gives 127, or a negative hi that the pack saturates to 0,
+    // as saturateTo does.
+    y = _mm256_min_epi32(_mm256_max_epi32(y, tLo), tHi);
+    __m128i w = _mm_packs_epi32(_mm256_castsi256_si128(y),
+                                _mm256_extracti128_si256(y, 1));
+    __m128i b =
+        std::is_signed_v<T> ? _mm_packs_epi16(w, w) : _mm_packus_epi16(w, w);
+    _mm_storel_epi64(reinterpret_cast<__m128i *>(d + i), b);
+  }
+  for (; i < n; ++i)
+    store<T>(d + i, quantizeF32<T>(loadF32(a + 4 * i), alpha, zpOut, lo, hi));
+}
+#endif
+
 /// vec.reduce argmax, argmin, argmax_last, argmin_last (ISA v5): for each
 /// destination element (the axes whose dst stride is nonzero), the index of
 /// the extreme source element among its group (the stride-0 axes), counted
@@ -1942,11 +2001,17 @@ bool Emulator::vector(const Instruction &insn, uint64_t &cycles,
         forEachRow(dims, ops, true,
                    [&](const int64_t *, uint8_t *const *p, int64_t n,
                        const int64_t *step) {
+#ifdef NPU_EMULATOR_AVX2
+                     if constexpr (sizeof(T) == 1)
+                       if (step[0] == 1 && step[1] == 4 && lo <= hi &&
+                           zpOut >= -(1 << 30) && zpOut <= (1 << 30) &&
+                           hostHasAvx2() &&
+                           sameOrDisjoint(p[0], size_t(n), p[1], size_t(n) * 4))
+                         return quantizeRowF32Avx2<T>(p[0], p[1], n, alpha,
+                                                      zpOut, lo, hi);
+#endif
                      mapRow<T, float>(p[0], p[1], n, step, [&](float x) {
-                       float q = x / alpha;
-                       int64_t y =
-                           int64_t(roundClamp(q, -(1 << 20), 1 << 20)) + zpOut;
-                       return saturateTo<T>(std::clamp<int64_t>(y, lo, hi));
+                       return quantizeF32<T>(x, alpha, zpOut, lo, hi);
                      });
                    });
       });

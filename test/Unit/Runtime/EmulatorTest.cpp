@@ -1265,6 +1265,66 @@ TEST(Emulator, QuantizeAndDequantize) {
     EXPECT_EQ(back[i], float(qv[i] - 3) * 0.5f);
 }
 
+// Tests quantize rows long enough for the AVX2 blocks (8 lanes, then a
+// tail): halves of both signs (away from zero), values past +-2^20 and
+// +-2^23, NaN and infinities, a fused clamp, INT8 and UINT8, out of place
+// and in place, against the element-wise definition.
+TEST(Emulator, QuantizeRowsMatchElementwiseDefinition) {
+  const int N = 45;
+  std::vector<float> x = awkwardFloats(N, 6);
+  const float halves[] = {0.5f,      -0.5f, 1.5f,        -1.5f,
+                          2.5f,      -2.5f, 0.49999997f, -0.49999997f,
+                          8388609.f, -3e6f, 2097153.f};
+  for (size_t i = 0; i < std::size(halves); ++i)
+    x[3 * i] = halves[i];
+  struct Case {
+    bin::ElementType type;
+    float alpha;
+    int32_t zp, lo, hi;
+  } cases[] = {{bin::ElementType::I8, 1.0f, 0, -128, 127},
+               {bin::ElementType::I8, 0.5f, -3, -100, 90},
+               {bin::ElementType::U8, 1.0f, 128, 0, 255},
+               {bin::ElementType::U8, 0.25f, 7, -128, 200},
+               {bin::ElementType::I8, 1.0f, 0, 200, 255}}; // ranges apart
+  for (const Case &c : cases) {
+    ProgramBuilder b(v1());
+    b.setDramSize(64);
+    bin::VectorDesc q = makeVectorDesc({N, 1, 1, 1}, bin::ElementType::F32,
+                                       {1, 0, 0, 0}, c.type, {1, 0, 0, 0});
+    q.mutate_alpha(c.alpha);
+    q.mutate_zp_out(c.zp);
+    q.mutate_lo(float(c.lo));
+    q.mutate_hi(float(c.hi));
+    uint16_t desc = b.addVector(q);
+    b.emit(makeVector(Opcode::VecConvert, desc, vecfunc::VecConvert_Quantize, 0,
+                      0, 1024));
+    b.emit(makeVector(Opcode::VecConvert, desc, vecfunc::VecConvert_Quantize,
+                      2048, 0, 2048)); // in place
+    ProgramRun r = runProgram(b, {}, [&](Emulator &emu) {
+      put(emu.scratchpad(), 0, x);
+      put(emu.scratchpad(), 2048, x);
+    });
+    ASSERT_TRUE(r.ok) << r.error;
+    std::vector<uint8_t> out = get<uint8_t>(r.emu->scratchpad(), 1024, N),
+                         in = get<uint8_t>(r.emu->scratchpad(), 2048, N);
+    bool isSigned = c.type == bin::ElementType::I8;
+    for (int i = 0; i < N; ++i) {
+      float v = x[i] / c.alpha;
+      int64_t rounded = std::isnan(v)                  ? 0
+                        : std::round(v) <= -1048576.0f ? -1048576
+                        : std::round(v) >= 1048576.0f  ? 1048576
+                                                       : int64_t(std::round(v));
+      int64_t y = std::clamp<int64_t>(rounded + c.zp, c.lo, c.hi);
+      int64_t ref = isSigned ? std::clamp<int64_t>(y, -128, 127)
+                             : std::clamp<int64_t>(y, 0, 255);
+      int64_t got = isSigned ? int64_t(int8_t(out[i])) : int64_t(out[i]);
+      int64_t gotIn = isSigned ? int64_t(int8_t(in[i])) : int64_t(in[i]);
+      EXPECT_EQ(got, ref) << i << ": " << x[i];
+      EXPECT_EQ(gotIn, ref) << "in place " << i << ": " << x[i];
+    }
+  }
+}
+
 } // namespace
 
 namespace {
