@@ -18,11 +18,15 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <limits>
 #include <optional>
+#include <sys/mman.h>
 #include <type_traits>
+#include <unistd.h>
 #include <utility>
 
 #if defined(__x86_64__)
@@ -167,6 +171,41 @@ int32_t roundClamp(float v, int32_t lo, int32_t hi) {
 static int64_t applyScale32(int32_t value, int32_t multiplier, int32_t shift) {
   int64_t round = int64_t(1) << (shift - 1);
   return (int64_t(value) * multiplier + round) >> shift;
+}
+
+namespace {
+constexpr size_t kHugePageBytes = size_t(2) << 20;
+} // namespace
+
+void *allocateZeroPages(size_t bytes) {
+  if (bytes < kHugePageBytes)
+    return std::calloc(bytes ? bytes : 1, 1);
+  // Map 2 MiB more than asked, keep the 2 MiB-aligned part, unmap the rest.
+  if (bytes > SIZE_MAX - kHugePageBytes)
+    return nullptr;
+  size_t length = bytes + kHugePageBytes;
+  void *raw = ::mmap(nullptr, length, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (raw == MAP_FAILED)
+    return nullptr;
+  uintptr_t start = uintptr_t(raw);
+  uintptr_t aligned = (start + kHugePageBytes - 1) & ~(kHugePageBytes - 1);
+  size_t pageBytes = size_t(::sysconf(_SC_PAGESIZE));
+  uintptr_t end = (aligned + bytes + pageBytes - 1) & ~(pageBytes - 1);
+  if (aligned > start)
+    ::munmap(raw, aligned - start);
+  if (start + length > end)
+    ::munmap(reinterpret_cast<void *>(end), start + length - end);
+  // Only advice: without transparent huge pages the mapping stays as it is.
+  ::madvise(reinterpret_cast<void *>(aligned), bytes, MADV_HUGEPAGE);
+  return reinterpret_cast<void *>(aligned);
+}
+
+void freeZeroPages(void *p, size_t bytes) {
+  if (bytes < kHugePageBytes)
+    std::free(p);
+  else if (p)
+    ::munmap(p, bytes);
 }
 
 Emulator::Emulator(const Executable &exe, RunOptions options)
