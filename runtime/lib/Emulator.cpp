@@ -684,18 +684,46 @@ bool hostHasAvx2() {
 #endif
 
 #ifdef NPU_EMULATOR_AVX2
+/// W (k dense rows of n int16 values) with its rows taken in pairs and
+/// interleaved, the layout _mm256_madd_epi16 multiplies: pair p holds
+/// (W[2p][j], W[2p+1][j]) for each column j, a zero row standing in for
+/// W[k] when k is odd. ceil(k / 2) * 2n values.
+std::vector<int16_t> interleaveRowPairs(const int16_t *w, int64_t k,
+                                        int64_t n) {
+  std::vector<int16_t> pairs(size_t((k + 1) / 2 * 2 * n), 0);
+  for (int64_t kk = 0; kk < k; ++kk)
+    for (int64_t j = 0; j < n; ++j)
+      pairs[size_t((kk / 2) * 2 * n + 2 * j + kk % 2)] = w[kk * n + j];
+  return pairs;
+}
+
 /// Four INT8 rows of a dense matmul with AVX2 registers, straight from the
 /// memories: o[i][0..n) += a[i][0..k) x W for i < 4 (o: INT32 accumulator
 /// rows, a: INT8 rows of A, byte addresses with no alignment assumed; W:
-/// dense rows of n INT8 values widened to int16). Blocks of 16 columns keep
-/// eight INT32 accumulator registers over the whole k loop. Integer sums
-/// wrap modulo 2^32 whatever their order, so the results are macRows4's.
+/// dense rows of n INT8 values widened to int16, `pairs` the same rows
+/// interleaved by interleaveRowPairs). Blocks of 16 (then 8) columns keep
+/// their INT32 accumulators in registers over the whole k loop; each step
+/// takes two k at once, _mm256_madd_epi16 multiplying (a[k], a[k+1]) by
+/// (W[k][j], W[k+1][j]) and adding the two products exactly (each is at most
+/// 2^14 in magnitude). Integer sums wrap modulo 2^32 whatever their order,
+/// so the results are macRows4's.
 [[gnu::target("avx2")]] void macRows4I8Avx2(uint8_t *const *o,
                                             const uint8_t *const *a, int64_t k,
-                                            const int16_t *w, int64_t n) {
+                                            const int16_t *w,
+                                            const int16_t *pairs, int64_t n) {
   auto ptr = [](uint8_t *row, int64_t j) {
     return reinterpret_cast<__m256i *>(row + 4 * j);
   };
+  // (a[i][2p], a[i][2p+1]) as two int16 in one 32-bit lane (a lambda
+  // cannot return an AVX register: it does not get the function's target).
+  auto pairBits = [&](int i, int64_t p) {
+    int64_t kk = 2 * p;
+    uint16_t lo = uint16_t(int16_t(int8_t(a[i][kk])));
+    uint16_t hi = kk + 1 < k ? uint16_t(int16_t(int8_t(a[i][kk + 1]))) : 0;
+    return int32_t(uint32_t(lo) | (uint32_t(hi) << 16));
+  };
+#define pairOf(i, p) _mm256_set1_epi32(pairBits(i, p))
+  const int64_t np = (k + 1) / 2;
   int64_t j = 0;
   for (; j + 16 <= n; j += 16) {
     __m256i c00 = _mm256_loadu_si256(ptr(o[0], j)),
@@ -706,23 +734,23 @@ bool hostHasAvx2() {
             c21 = _mm256_loadu_si256(ptr(o[2], j + 8));
     __m256i c30 = _mm256_loadu_si256(ptr(o[3], j)),
             c31 = _mm256_loadu_si256(ptr(o[3], j + 8));
-    const int16_t *wr = w + j;
-    for (int64_t kk = 0; kk < k; ++kk, wr += n) {
-      __m256i w16 = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(wr));
-      __m256i w0 = _mm256_cvtepi16_epi32(_mm256_castsi256_si128(w16));
-      __m256i w1 = _mm256_cvtepi16_epi32(_mm256_extracti128_si256(w16, 1));
-      __m256i x = _mm256_set1_epi32(int8_t(a[0][kk]));
-      c00 = _mm256_add_epi32(c00, _mm256_mullo_epi32(x, w0));
-      c01 = _mm256_add_epi32(c01, _mm256_mullo_epi32(x, w1));
-      x = _mm256_set1_epi32(int8_t(a[1][kk]));
-      c10 = _mm256_add_epi32(c10, _mm256_mullo_epi32(x, w0));
-      c11 = _mm256_add_epi32(c11, _mm256_mullo_epi32(x, w1));
-      x = _mm256_set1_epi32(int8_t(a[2][kk]));
-      c20 = _mm256_add_epi32(c20, _mm256_mullo_epi32(x, w0));
-      c21 = _mm256_add_epi32(c21, _mm256_mullo_epi32(x, w1));
-      x = _mm256_set1_epi32(int8_t(a[3][kk]));
-      c30 = _mm256_add_epi32(c30, _mm256_mullo_epi32(x, w0));
-      c31 = _mm256_add_epi32(c31, _mm256_mullo_epi32(x, w1));
+    const int16_t *wr = pairs + 2 * j;
+    for (int64_t p = 0; p < np; ++p, wr += 2 * n) {
+      __m256i w0 = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(wr));
+      __m256i w1 =
+          _mm256_loadu_si256(reinterpret_cast<const __m256i *>(wr + 16));
+      __m256i x = pairOf(0, p);
+      c00 = _mm256_add_epi32(c00, _mm256_madd_epi16(x, w0));
+      c01 = _mm256_add_epi32(c01, _mm256_madd_epi16(x, w1));
+      x = pairOf(1, p);
+      c10 = _mm256_add_epi32(c10, _mm256_madd_epi16(x, w0));
+      c11 = _mm256_add_epi32(c11, _mm256_madd_epi16(x, w1));
+      x = pairOf(2, p);
+      c20 = _mm256_add_epi32(c20, _mm256_madd_epi16(x, w0));
+      c21 = _mm256_add_epi32(c21, _mm256_madd_epi16(x, w1));
+      x = pairOf(3, p);
+      c30 = _mm256_add_epi32(c30, _mm256_madd_epi16(x, w0));
+      c31 = _mm256_add_epi32(c31, _mm256_madd_epi16(x, w1));
     }
     _mm256_storeu_si256(ptr(o[0], j), c00);
     _mm256_storeu_si256(ptr(o[0], j + 8), c01);
@@ -733,6 +761,25 @@ bool hostHasAvx2() {
     _mm256_storeu_si256(ptr(o[3], j), c30);
     _mm256_storeu_si256(ptr(o[3], j + 8), c31);
   }
+  for (; j + 8 <= n; j += 8) {
+    __m256i c0 = _mm256_loadu_si256(ptr(o[0], j)),
+            c1 = _mm256_loadu_si256(ptr(o[1], j));
+    __m256i c2 = _mm256_loadu_si256(ptr(o[2], j)),
+            c3 = _mm256_loadu_si256(ptr(o[3], j));
+    const int16_t *wr = pairs + 2 * j;
+    for (int64_t p = 0; p < np; ++p, wr += 2 * n) {
+      __m256i w0 = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(wr));
+      c0 = _mm256_add_epi32(c0, _mm256_madd_epi16(pairOf(0, p), w0));
+      c1 = _mm256_add_epi32(c1, _mm256_madd_epi16(pairOf(1, p), w0));
+      c2 = _mm256_add_epi32(c2, _mm256_madd_epi16(pairOf(2, p), w0));
+      c3 = _mm256_add_epi32(c3, _mm256_madd_epi16(pairOf(3, p), w0));
+    }
+    _mm256_storeu_si256(ptr(o[0], j), c0);
+    _mm256_storeu_si256(ptr(o[1], j), c1);
+    _mm256_storeu_si256(ptr(o[2], j), c2);
+    _mm256_storeu_si256(ptr(o[3], j), c3);
+  }
+#undef pairOf
   // The last n - j columns one at a time (wrapping as the vectors do).
   for (; j < n; ++j)
     for (int i = 0; i < 4; ++i) {
@@ -777,6 +824,9 @@ void matmulRows(const bin::MatmulDesc &d, const uint8_t *a, const uint8_t *w,
   // row's sums are the same as one at a time).
   int64_t group = !sparse && int64_t(d.acc_row_stride()) >= N && M >= 4 ? 4 : 1;
   std::vector<T> arows(static_cast<size_t>(group * K));
+#ifdef NPU_EMULATOR_AVX2
+  std::vector<int16_t> wpairs; // INT8: W's rows interleaved, made once
+#endif
   std::vector<Acc> rows(static_cast<size_t>(group * N));
   for (int64_t r0 = 0; r0 < M; r0 += group) {
     int64_t g = std::min(group, M - r0);
@@ -796,10 +846,13 @@ void matmulRows(const bin::MatmulDesc &d, const uint8_t *a, const uint8_t *w,
           if (!accumulate) // +0.0f, then the products as macRows4 adds them
             std::memset(orow[i], 0, size_t(N) * 4);
         }
-        if constexpr (std::is_same_v<Acc, float>)
+        if constexpr (std::is_same_v<Acc, float>) {
           macRows4F32Avx2(orow, ar, K, wbuf.data(), N);
-        else
-          macRows4I8Avx2(orow, ar, K, wbuf.data(), N);
+        } else {
+          if (wpairs.empty())
+            wpairs = interleaveRowPairs(wbuf.data(), K, N);
+          macRows4I8Avx2(orow, ar, K, wbuf.data(), wpairs.data(), N);
+        }
         continue;
       }
 #endif

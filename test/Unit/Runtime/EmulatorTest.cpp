@@ -1044,12 +1044,18 @@ TEST(Emulator, Fp32MatmulBlocksKeepTheOrderOfSums) {
   }
 }
 
-// Tests the INT8 matmul's register blocks (two blocks of 16 columns and a
-// tail of 5; two groups of four rows and one row alone) against the exact
-// integer sums, overwriting then accumulating.
+// Tests the INT8 matmul's register blocks (two blocks of 16 columns, one
+// of 8 and a tail of 5; two groups of four rows and one row alone; an odd
+// k, so the last pair of k has a zero partner; -128 x -128 products
+// summed in pairs) against the exact integer sums, overwriting then
+// accumulating.
 TEST(Emulator, Int8MatmulBlocksMatchExactSums) {
-  const int M = 9, K = 13, N = 37;
+  const int M = 9, K = 13, N = 45;
   std::vector<int8_t> a = randomInt8(M * K, 7), w = randomInt8(K * N, 8);
+  for (int kk = 0; kk < K; ++kk) {
+    a[kk] = -128; // row 0 of A, and columns 0 and 40 of W
+    w[kk * N] = w[kk * N + 40] = -128;
+  }
   ProgramBuilder b(v1());
   b.setDramSize(64);
   uint16_t mm = b.addMatmul(makeMatmulDesc(M, K, N, K, N, N));
