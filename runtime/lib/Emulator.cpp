@@ -502,6 +502,58 @@ bool Emulator::execDmaExpand(const Instruction &insn, uint64_t &cycles,
   return true;
 }
 
+namespace {
+/// dma.store of a box that transposes 4-byte elements, by 4 x 4 blocks (the
+/// reverse of transposeBox); false (nothing done) for any other box. `dram`
+/// and `sram` are the box's first bytes, its extents already checked.
+bool transposeStoreBox(const bin::DmaDesc &d, uint8_t *dram,
+                       const uint8_t *sram, const int64_t *size,
+                       const int64_t *sstr, const int64_t *dstr) {
+#if defined(__SSE2__)
+  // The scratchpad dense along dimension 1, DRAM dense along dimension 0
+  // with rows (dimension 1 steps) that do not overlap: every element of a
+  // plane then has its own DRAM address, so the order in which a plane is
+  // written does not matter; planes keep their order.
+  if (d.elem_bytes() != 4 || dstr[0] != 4 || sstr[1] != 4 ||
+      dstr[1] < size[0] * 4 || size[0] < 4 || size[1] < 4)
+    return false;
+  int64_t n0 = size[0], n1 = size[1], s0 = sstr[0], d1 = dstr[1];
+  for (int64_t i3 = 0; i3 < size[3]; ++i3)
+    for (int64_t i2 = 0; i2 < size[2]; ++i2) {
+      const uint8_t *src = sram + i3 * sstr[3] + i2 * sstr[2];
+      uint8_t *dst = dram + i3 * dstr[3] + i2 * dstr[2];
+      int64_t i1 = 0;
+      for (; i1 + 4 <= n1; i1 += 4) {
+        uint8_t *o = dst + i1 * d1;
+        int64_t i0 = 0;
+        for (; i0 + 4 <= n0; i0 += 4) {
+          const uint8_t *in = src + i0 * s0 + i1 * 4;
+          __m128 r0 = _mm_loadu_ps(reinterpret_cast<const float *>(in));
+          __m128 r1 = _mm_loadu_ps(reinterpret_cast<const float *>(in + s0));
+          __m128 r2 =
+              _mm_loadu_ps(reinterpret_cast<const float *>(in + 2 * s0));
+          __m128 r3 =
+              _mm_loadu_ps(reinterpret_cast<const float *>(in + 3 * s0));
+          _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+          _mm_storeu_ps(reinterpret_cast<float *>(o + i0 * 4), r0);
+          _mm_storeu_ps(reinterpret_cast<float *>(o + d1 + i0 * 4), r1);
+          _mm_storeu_ps(reinterpret_cast<float *>(o + 2 * d1 + i0 * 4), r2);
+          _mm_storeu_ps(reinterpret_cast<float *>(o + 3 * d1 + i0 * 4), r3);
+        }
+        for (; i0 < n0; ++i0)
+          for (int64_t r = 0; r < 4; ++r)
+            std::memcpy(o + r * d1 + i0 * 4, src + i0 * s0 + (i1 + r) * 4, 4);
+      }
+      for (; i1 < n1; ++i1)
+        copyStrided<4>(dst + i1 * d1, 4, src + i1 * 4, s0, n0);
+    }
+  return true;
+#else
+  return false;
+#endif
+}
+} // namespace
+
 bool Emulator::execDmaStore(const Instruction &insn, uint64_t &cycles,
                             std::string &why) {
   const bin::DmaDesc &d = exe_.dma(insn.get(FieldId::DmaStore_Desc));
@@ -529,7 +581,9 @@ bool Emulator::execDmaStore(const Instruction &insn, uint64_t &cycles,
   // An empty box moves nothing: no row loops over its other dimensions
   // (65535^3 empty rows when only dimension 0 is 0; programSteps counts 0).
   bool empty = size[0] == 0 || size[1] == 0 || size[2] == 0 || size[3] == 0;
-  for (int64_t i3 = 0; !empty && i3 < size[3]; ++i3)
+  bool done = empty || transposeStoreBox(d, dram_.data() + dram,
+                                         sram_.data() + sram, size, sstr, dstr);
+  for (int64_t i3 = 0; !done && i3 < size[3]; ++i3)
     for (int64_t i2 = 0; i2 < size[2]; ++i2)
       for (int64_t i1 = 0; i1 < size[1]; ++i1) {
         const uint8_t *in =

@@ -1171,6 +1171,35 @@ TEST(Emulator, TransposingDmaLoadMatchesElementwiseCopy) {
       }
 }
 
+// Tests a dma.store that transposes 4-byte elements (the scratchpad dense
+// along dimension 1, DRAM along dimension 0: NHWC pixels to NCHW planes),
+// with sizes that leave partial 4 x 4 blocks, two planes, and DRAM rows
+// that leave gaps (which must keep what they held).
+TEST(Emulator, TransposingDmaStoreMatchesElementwiseCopy) {
+  const int W = 11, C = 6, H = 2, DW = W + 2; // DRAM rows of DW, W written
+  std::vector<uint32_t> sram(H * W * C);
+  for (size_t i = 0; i < sram.size(); ++i)
+    sram[i] = 0x02000000u + uint32_t(i);
+  ProgramBuilder b(v1());
+  uint16_t box = b.addDma(makeDmaDesc(
+      4, {W, C, H, 1}, {4, DW * 4, C * DW * 4, 0}, {C * 4, 4, W * C * 4, 0}));
+  b.setDramSize(8192);
+  b.emit(makeDmaStore(box, 0, 256));
+  std::vector<uint32_t> before(H * C * DW, 0xEEEEEEEEu);
+  ProgramRun r = runProgram(b, {}, [&](Emulator &emu) {
+    put(emu.scratchpad(), 0, sram);
+    put(emu.dram(), 256, before);
+  });
+  ASSERT_TRUE(r.ok) << r.error;
+  std::vector<uint32_t> got = get<uint32_t>(r.emu->dram(), 256, before.size());
+  for (int y = 0; y < H; ++y)
+    for (int c = 0; c < C; ++c)
+      for (int x = 0; x < DW; ++x) {
+        uint32_t ref = x < W ? sram[(y * W + x) * C + c] : 0xEEEEEEEEu;
+        EXPECT_EQ(got[(y * C + c) * DW + x], ref) << y << " " << c << " " << x;
+      }
+}
+
 // Tests that empty boxes (dimension 0 is 0, the others 65535) cost nothing:
 // they used to loop over 65535^3 empty rows (minutes; programSteps counts
 // them as 0 steps), found by npu-loader-fuzzer.
