@@ -283,21 +283,86 @@ std::vector<int64_t> Emulator::outputShape(size_t index) const {
 //===----------------------------------------------------------------------===//
 
 namespace {
-/// dma.load of a box that transposes 4-byte elements, by 4 x 4 blocks;
-/// false (nothing done) for any other box. `sram` and `dram` are the box's
-/// first bytes, its extents already checked.
+#if defined(__SSE2__)
+/// out[i][j] = in[j][i] for i < rows, j < cols, EB-byte elements (4 or 1)
+/// dense along each row; out's rows `outRow` bytes apart, in's `inRow`.
+/// Blocks of 4 x 4 (EB 4) or 8 x 8 (EB 1) elements are transposed in SSE
+/// registers (bit copies: NaN payloads are kept), the edges element by
+/// element. The caller guarantees that no two output elements share an
+/// address, so the order in which they are written does not matter.
+template <int EB>
+void transposeMatrix(uint8_t *out, int64_t outRow, const uint8_t *in,
+                     int64_t inRow, int64_t rows, int64_t cols) {
+  constexpr int64_t B = EB == 4 ? 4 : 8;
+  int64_t j = 0;
+  for (; j + B <= cols; j += B) {
+    const uint8_t *s = in + j * inRow;
+    int64_t i = 0;
+    for (; i + B <= rows; i += B) {
+      uint8_t *o = out + i * outRow + j * EB;
+      if constexpr (EB == 4) {
+        auto row = [&](int r) {
+          return _mm_loadu_ps(
+              reinterpret_cast<const float *>(s + r * inRow + i * 4));
+        };
+        __m128 r0 = row(0), r1 = row(1), r2 = row(2), r3 = row(3);
+        _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+        _mm_storeu_ps(reinterpret_cast<float *>(o), r0);
+        _mm_storeu_ps(reinterpret_cast<float *>(o + outRow), r1);
+        _mm_storeu_ps(reinterpret_cast<float *>(o + 2 * outRow), r2);
+        _mm_storeu_ps(reinterpret_cast<float *>(o + 3 * outRow), r3);
+      } else {
+        // Eight rows of 8 bytes; interleaving bytes, then 16-bit and 32-bit
+        // pairs leaves column c of the block in 64-bit half c % 2 of c[c/2].
+        __m128i r[8];
+        for (int k = 0; k < 8; ++k)
+          r[k] = _mm_loadl_epi64(
+              reinterpret_cast<const __m128i *>(s + k * inRow + i));
+        __m128i a0 = _mm_unpacklo_epi8(r[0], r[1]),
+                a1 = _mm_unpacklo_epi8(r[2], r[3]),
+                a2 = _mm_unpacklo_epi8(r[4], r[5]),
+                a3 = _mm_unpacklo_epi8(r[6], r[7]);
+        __m128i b0 = _mm_unpacklo_epi16(a0, a1),
+                b1 = _mm_unpackhi_epi16(a0, a1),
+                b2 = _mm_unpacklo_epi16(a2, a3),
+                b3 = _mm_unpackhi_epi16(a2, a3);
+        __m128i c[4] = {_mm_unpacklo_epi32(b0, b2), _mm_unpackhi_epi32(b0, b2),
+                        _mm_unpacklo_epi32(b1, b3), _mm_unpackhi_epi32(b1, b3)};
+        for (int k = 0; k < 4; ++k) {
+          _mm_storel_epi64(reinterpret_cast<__m128i *>(o + 2 * k * outRow),
+                           c[k]);
+          _mm_storel_epi64(
+              reinterpret_cast<__m128i *>(o + (2 * k + 1) * outRow),
+              _mm_srli_si128(c[k], 8));
+        }
+      }
+    }
+    for (; i < rows; ++i)
+      for (int64_t r = 0; r < B; ++r)
+        std::memcpy(out + i * outRow + (j + r) * EB, s + r * inRow + i * EB,
+                    EB);
+  }
+  for (; j < cols; ++j)
+    copyStrided<EB>(out + j * EB, outRow, in + j * inRow, EB, rows);
+}
+#endif
+
+/// dma.load of a box that transposes 4-byte or 1-byte elements, by blocks
+/// (transposeMatrix); false (nothing done) for any other box. `sram` and
+/// `dram` are the box's first bytes, its extents already checked.
 bool transposeBox(const bin::DmaDesc &d, uint8_t *sram, const uint8_t *dram,
                   const int64_t *size, const int64_t *padded,
                   const int64_t *before, const int64_t *sstr,
                   const int64_t *dstr, const uint8_t *pad) {
 #if defined(__SSE2__)
-  // A box that transposes FP32/INT32 planes: DRAM dense along dimension 0,
-  // the scratchpad dense along dimension 1, whose rows (dimension 0 steps)
-  // do not overlap, and no padding along dimension 1. Every element then
-  // has its own scratchpad address within a plane, so the order in which a
+  // A box that transposes planes: DRAM dense along dimension 0, the
+  // scratchpad dense along dimension 1, whose rows (dimension 0 steps) do
+  // not overlap, and no padding along dimension 1. Every element then has
+  // its own scratchpad address within a plane, so the order in which a
   // plane is written does not matter; planes keep their order.
-  if (d.elem_bytes() != 4 || dstr[0] != 4 || sstr[1] != 4 ||
-      padded[1] != size[1] || sstr[0] < size[1] * 4 || size[0] < 4 ||
+  int64_t eb = d.elem_bytes();
+  if ((eb != 4 && eb != 1) || dstr[0] != eb || sstr[1] != eb ||
+      padded[1] != size[1] || sstr[0] < size[1] * eb || size[0] < 4 ||
       size[1] < 4)
     return false;
   int64_t n0 = size[0], n1 = size[1], s0 = sstr[0], d1 = dstr[1];
@@ -309,37 +374,16 @@ bool transposeBox(const bin::DmaDesc &d, uint8_t *sram, const uint8_t *dram,
       for (int64_t i0 = 0; i0 < padded[0]; ++i0) {
         if (inside && i0 >= before[0] && i0 < before[0] + n0)
           continue; // the interior, below
-        fillElements(plane + i0 * s0, 4, pad, n1, 4);
+        fillElements(plane + i0 * s0, eb, pad, n1, eb);
       }
       if (!inside)
         continue;
       const uint8_t *src = dram + j3 * dstr[3] + j2 * dstr[2];
       uint8_t *dst = plane + before[0] * s0;
-      int64_t i1 = 0;
-      for (; i1 + 4 <= n1; i1 += 4) {
-        const uint8_t *s = src + i1 * d1;
-        int64_t i0 = 0;
-        for (; i0 + 4 <= n0; i0 += 4) {
-          __m128 r0 = _mm_loadu_ps(reinterpret_cast<const float *>(s + i0 * 4));
-          __m128 r1 =
-              _mm_loadu_ps(reinterpret_cast<const float *>(s + d1 + i0 * 4));
-          __m128 r2 = _mm_loadu_ps(
-              reinterpret_cast<const float *>(s + 2 * d1 + i0 * 4));
-          __m128 r3 = _mm_loadu_ps(
-              reinterpret_cast<const float *>(s + 3 * d1 + i0 * 4));
-          _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
-          uint8_t *o = dst + i0 * s0 + i1 * 4;
-          _mm_storeu_ps(reinterpret_cast<float *>(o), r0);
-          _mm_storeu_ps(reinterpret_cast<float *>(o + s0), r1);
-          _mm_storeu_ps(reinterpret_cast<float *>(o + 2 * s0), r2);
-          _mm_storeu_ps(reinterpret_cast<float *>(o + 3 * s0), r3);
-        }
-        for (; i0 < n0; ++i0)
-          for (int64_t r = 0; r < 4; ++r)
-            std::memcpy(dst + i0 * s0 + (i1 + r) * 4, s + r * d1 + i0 * 4, 4);
-      }
-      for (; i1 < n1; ++i1)
-        copyStrided<4>(dst + i1 * 4, s0, src + i1 * d1, 4, n0);
+      if (eb == 4)
+        transposeMatrix<4>(dst, s0, src, d1, n0, n1);
+      else
+        transposeMatrix<1>(dst, s0, src, d1, n0, n1);
     }
   return true;
 #else
@@ -385,7 +429,7 @@ bool Emulator::execDmaLoad(const Instruction &insn, uint64_t &cycles,
     // nothing to write
   } else if (transposeBox(d, sram_.data() + sram, dram_.data() + dram, size,
                           padded, before, sstr, dstr, pad)) {
-    // done by 4 x 4 blocks
+    // done by blocks
   } else
     for (int64_t i3 = 0; i3 < padded[3]; ++i3)
       for (int64_t i2 = 0; i2 < padded[2]; ++i2)
@@ -503,9 +547,10 @@ bool Emulator::execDmaExpand(const Instruction &insn, uint64_t &cycles,
 }
 
 namespace {
-/// dma.store of a box that transposes 4-byte elements, by 4 x 4 blocks (the
-/// reverse of transposeBox); false (nothing done) for any other box. `dram`
-/// and `sram` are the box's first bytes, its extents already checked.
+/// dma.store of a box that transposes 4-byte or 1-byte elements, by blocks
+/// (transposeMatrix, the reverse of transposeBox); false (nothing done) for
+/// any other box. `dram` and `sram` are the box's first bytes, its extents
+/// already checked.
 bool transposeStoreBox(const bin::DmaDesc &d, uint8_t *dram,
                        const uint8_t *sram, const int64_t *size,
                        const int64_t *sstr, const int64_t *dstr) {
@@ -514,38 +559,19 @@ bool transposeStoreBox(const bin::DmaDesc &d, uint8_t *dram,
   // with rows (dimension 1 steps) that do not overlap: every element of a
   // plane then has its own DRAM address, so the order in which a plane is
   // written does not matter; planes keep their order.
-  if (d.elem_bytes() != 4 || dstr[0] != 4 || sstr[1] != 4 ||
-      dstr[1] < size[0] * 4 || size[0] < 4 || size[1] < 4)
+  int64_t eb = d.elem_bytes();
+  if ((eb != 4 && eb != 1) || dstr[0] != eb || sstr[1] != eb ||
+      dstr[1] < size[0] * eb || size[0] < 4 || size[1] < 4)
     return false;
-  int64_t n0 = size[0], n1 = size[1], s0 = sstr[0], d1 = dstr[1];
   for (int64_t i3 = 0; i3 < size[3]; ++i3)
     for (int64_t i2 = 0; i2 < size[2]; ++i2) {
       const uint8_t *src = sram + i3 * sstr[3] + i2 * sstr[2];
       uint8_t *dst = dram + i3 * dstr[3] + i2 * dstr[2];
-      int64_t i1 = 0;
-      for (; i1 + 4 <= n1; i1 += 4) {
-        uint8_t *o = dst + i1 * d1;
-        int64_t i0 = 0;
-        for (; i0 + 4 <= n0; i0 += 4) {
-          const uint8_t *in = src + i0 * s0 + i1 * 4;
-          __m128 r0 = _mm_loadu_ps(reinterpret_cast<const float *>(in));
-          __m128 r1 = _mm_loadu_ps(reinterpret_cast<const float *>(in + s0));
-          __m128 r2 =
-              _mm_loadu_ps(reinterpret_cast<const float *>(in + 2 * s0));
-          __m128 r3 =
-              _mm_loadu_ps(reinterpret_cast<const float *>(in + 3 * s0));
-          _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
-          _mm_storeu_ps(reinterpret_cast<float *>(o + i0 * 4), r0);
-          _mm_storeu_ps(reinterpret_cast<float *>(o + d1 + i0 * 4), r1);
-          _mm_storeu_ps(reinterpret_cast<float *>(o + 2 * d1 + i0 * 4), r2);
-          _mm_storeu_ps(reinterpret_cast<float *>(o + 3 * d1 + i0 * 4), r3);
-        }
-        for (; i0 < n0; ++i0)
-          for (int64_t r = 0; r < 4; ++r)
-            std::memcpy(o + r * d1 + i0 * 4, src + i0 * s0 + (i1 + r) * 4, 4);
-      }
-      for (; i1 < n1; ++i1)
-        copyStrided<4>(dst + i1 * d1, 4, src + i1 * 4, s0, n0);
+      // DRAM row i1 (dimension 0 dense) is scratchpad column i1.
+      if (eb == 4)
+        transposeMatrix<4>(dst, dstr[1], src, sstr[0], size[1], size[0]);
+      else
+        transposeMatrix<1>(dst, dstr[1], src, sstr[0], size[1], size[0]);
     }
   return true;
 #else

@@ -1200,6 +1200,51 @@ TEST(Emulator, TransposingDmaStoreMatchesElementwiseCopy) {
       }
 }
 
+// Tests 1-byte transposing DMA boxes (the 8 x 8 byte blocks): a load of
+// NCHW planes into NHWC pixels with padding along dimensions 0 and 2, then
+// a store of them back, with sizes that leave partial blocks (19 = 2 x 8 +
+// 3 pixels, 10 = 8 + 2 channels).
+TEST(Emulator, TransposingInt8DmaMatchesElementwiseCopy) {
+  const int W = 19, C = 10, H = 2, PW = W + 3, PH = H + 1;
+  std::vector<uint8_t> src(H * C * W);
+  for (size_t i = 0; i < src.size(); ++i)
+    src[i] = uint8_t(i * 7 + 1);
+  ProgramBuilder b(v1());
+  uint32_t at = b.addConstant(src.data(), src.size());
+  uint16_t load =
+      b.addDma(makeDmaDesc(1, {W, C, H, 1}, {1, W, C * W, 0}, {C, 1, PW * C, 0},
+                           {1, 0, 1, 0}, {2, 0, 0, 0}, 0xA5));
+  // The interior back to DRAM rows of W + 1 bytes (a gap byte each).
+  uint16_t store = b.addDma(makeDmaDesc(
+      1, {W, C, H, 1}, {1, W + 1, C * (W + 1), 0}, {C, 1, PW * C, 0}));
+  b.setDramSize(8192);
+  b.emit(withDeps(makeDmaLoad(load, 0, at), false, false, false, true));
+  b.emit(withDeps(makeSync(Queue::Compute), true, false, false, true));
+  b.emit(withDeps(makeDmaStore(store, PW * C + C, 4096), true, false, false,
+                  false));
+  std::vector<uint8_t> before(H * C * (W + 1), 0xEE);
+  ProgramRun r =
+      runProgram(b, {}, [&](Emulator &emu) { put(emu.dram(), 4096, before); });
+  ASSERT_TRUE(r.ok) << r.error;
+  std::vector<uint8_t> got =
+      get<uint8_t>(r.emu->scratchpad(), 0, size_t(PH * PW * C));
+  for (int y = 0; y < PH; ++y)
+    for (int xx = 0; xx < PW; ++xx)
+      for (int c = 0; c < C; ++c) {
+        bool inside = y >= 1 && xx >= 1 && xx < 1 + W;
+        uint8_t ref = inside ? src[(y - 1) * C * W + c * W + (xx - 1)] : 0xA5;
+        EXPECT_EQ(got[(y * PW + xx) * C + c], ref)
+            << y << " " << xx << " " << c;
+      }
+  std::vector<uint8_t> back = get<uint8_t>(r.emu->dram(), 4096, before.size());
+  for (int y = 0; y < H; ++y)
+    for (int c = 0; c < C; ++c)
+      for (int xx = 0; xx <= W; ++xx)
+        EXPECT_EQ(back[(y * C + c) * (W + 1) + xx],
+                  xx < W ? src[(y * C + c) * W + xx] : 0xEE)
+            << y << " " << c << " " << xx;
+}
+
 // Tests that empty boxes (dimension 0 is 0, the others 65535) cost nothing:
 // they used to loop over 65535^3 empty rows (minutes; programSteps counts
 // them as 0 steps), found by npu-loader-fuzzer.
