@@ -681,16 +681,18 @@ bool hostHasAvx2() {
 
 /// Four FP32 rows of a dense matmul with AVX2 registers, straight from the
 /// memories: o[i][0..n) += a[i][0..k) x W for i < 4 (o: accumulator rows,
-/// a: rows of A, both byte addresses with no alignment assumed; W: dense
-/// rows of n floats). Blocks of 16 (then 8) columns keep their eight (four)
-/// accumulator registers over the whole k loop instead of loading and
+/// a: rows of A, W: k rows of n floats `wRow` bytes apart, all byte
+/// addresses with no alignment assumed; W is read where it is, in the
+/// scratchpad, not copied). Blocks of 16 (then 8) columns keep their eight
+/// (four) accumulator registers over the whole k loop instead of loading and
 /// storing them at every k. Every output element still receives its
 /// products one at a time in ascending k, each an IEEE single-precision
 /// multiply then add (AVX2 has no FMA and Emulator.cpp is built with
 /// -ffp-contract=off), so the sums are bit-identical to macRows4's.
 [[gnu::target("avx2")]] void macRows4F32Avx2(uint8_t *const *o,
                                              const uint8_t *const *a, int64_t k,
-                                             const float *w, int64_t n) {
+                                             const uint8_t *w, int64_t wRow,
+                                             int64_t n) {
   auto at = [](const uint8_t *row, int64_t j) {
     return reinterpret_cast<const float *>(row + 4 * j);
   };
@@ -707,9 +709,9 @@ bool hostHasAvx2() {
            c21 = _mm256_loadu_ps(at(o[2], j + 8));
     __m256 c30 = _mm256_loadu_ps(at(o[3], j)),
            c31 = _mm256_loadu_ps(at(o[3], j + 8));
-    const float *wr = w + j;
-    for (int64_t kk = 0; kk < k; ++kk, wr += n) {
-      __m256 w0 = _mm256_loadu_ps(wr), w1 = _mm256_loadu_ps(wr + 8);
+    const uint8_t *wr = w + 4 * j;
+    for (int64_t kk = 0; kk < k; ++kk, wr += wRow) {
+      __m256 w0 = _mm256_loadu_ps(at(wr, 0)), w1 = _mm256_loadu_ps(at(wr, 8));
       __m256 x = _mm256_set1_ps(loadF32(a[0] + 4 * kk));
       c00 = _mm256_add_ps(c00, _mm256_mul_ps(x, w0));
       c01 = _mm256_add_ps(c01, _mm256_mul_ps(x, w1));
@@ -735,9 +737,9 @@ bool hostHasAvx2() {
   for (; j + 8 <= n; j += 8) {
     __m256 c0 = _mm256_loadu_ps(at(o[0], j)), c1 = _mm256_loadu_ps(at(o[1], j));
     __m256 c2 = _mm256_loadu_ps(at(o[2], j)), c3 = _mm256_loadu_ps(at(o[3], j));
-    const float *wr = w + j;
-    for (int64_t kk = 0; kk < k; ++kk, wr += n) {
-      __m256 w0 = _mm256_loadu_ps(wr);
+    const uint8_t *wr = w + 4 * j;
+    for (int64_t kk = 0; kk < k; ++kk, wr += wRow) {
+      __m256 w0 = _mm256_loadu_ps(at(wr, 0));
       c0 = _mm256_add_ps(
           c0, _mm256_mul_ps(_mm256_set1_ps(loadF32(a[0] + 4 * kk)), w0));
       c1 = _mm256_add_ps(
@@ -757,7 +759,7 @@ bool hostHasAvx2() {
     for (int i = 0; i < 4; ++i) {
       float c = loadF32(o[i] + 4 * j);
       for (int64_t kk = 0; kk < k; ++kk)
-        c += loadF32(a[i] + 4 * kk) * w[kk * n + j];
+        c += loadF32(a[i] + 4 * kk) * loadF32(w + kk * wRow + 4 * j);
       storeF32(o[i] + 4 * j, c);
     }
 }
@@ -891,15 +893,21 @@ void matmulRows(const bin::MatmulDesc &d, const uint8_t *a, const uint8_t *w,
   int64_t M = int64_t(d.m_outer()) * d.m_inner(), mi = d.m_inner();
   int64_t K = d.k(), N = d.n();
   int64_t KB = ceilDiv(K, R), NB = ceilDiv(N, C);
+  // W as T, made when first needed (the FP32 AVX2 kernel reads W in place).
   std::vector<T> wbuf;
-  if (sparse) {
-    wbuf.resize(size_t(nonZero * R * C));
-    loadElements<In>(wbuf.data(), w, int64_t(wbuf.size()));
-  } else {
-    wbuf.resize(size_t(K * N));
-    for (int64_t kk = 0; kk < K; ++kk)
-      loadElements<In>(wbuf.data() + kk * N, w + kk * d.w_row_stride(), N);
-  }
+  auto typedW = [&]() -> const T * {
+    if (!wbuf.empty() || (sparse ? nonZero * R * C : K * N) == 0)
+      return wbuf.data();
+    if (sparse) {
+      wbuf.resize(size_t(nonZero * R * C));
+      loadElements<In>(wbuf.data(), w, int64_t(wbuf.size()));
+    } else {
+      wbuf.resize(size_t(K * N));
+      for (int64_t kk = 0; kk < K; ++kk)
+        loadElements<In>(wbuf.data() + kk * N, w + kk * d.w_row_stride(), N);
+    }
+    return wbuf.data();
+  };
   // Dense W with disjoint accumulator rows: four rows at a time (each
   // row's sums are the same as one at a time).
   int64_t group = !sparse && int64_t(d.acc_row_stride()) >= N && M >= 4 ? 4 : 1;
@@ -927,11 +935,12 @@ void matmulRows(const bin::MatmulDesc &d, const uint8_t *a, const uint8_t *w,
             std::memset(orow[i], 0, size_t(N) * 4);
         }
         if constexpr (std::is_same_v<Acc, float>) {
-          macRows4F32Avx2(orow, ar, K, wbuf.data(), N);
+          macRows4F32Avx2(orow, ar, K, w, d.w_row_stride(), N);
         } else {
+          const T *wt = typedW();
           if (wpairs.empty())
-            wpairs = interleaveRowPairs(wbuf.data(), K, N);
-          macRows4I8Avx2(orow, ar, K, wbuf.data(), wpairs.data(), N);
+            wpairs = interleaveRowPairs(wt, K, N);
+          macRows4I8Avx2(orow, ar, K, wt, wpairs.data(), N);
         }
         continue;
       }
@@ -949,12 +958,12 @@ void matmulRows(const bin::MatmulDesc &d, const uint8_t *a, const uint8_t *w,
     }
     if (g == 4) {
       Acc *o = rows.data();
-      macRows4(o, o + N, o + 2 * N, o + 3 * N, arows.data(), K, wbuf.data(), N);
+      macRows4(o, o + N, o + 2 * N, o + 3 * N, arows.data(), K, typedW(), N);
     } else if (!sparse) {
       for (int64_t i = 0; i < g; ++i)
-        macRow(rows.data() + i * N, arows.data() + i * K, K, wbuf.data(), N, N);
+        macRow(rows.data() + i * N, arows.data() + i * K, K, typedW(), N, N);
     } else {
-      const T *block = wbuf.data();
+      const T *block = typedW();
       for (int64_t kb = 0, blk = 0; kb < KB; ++kb)
         for (int64_t nb = 0; nb < NB; ++nb, ++blk) {
           if (!present[blk])

@@ -1015,33 +1015,39 @@ std::vector<float> awkwardFloats(size_t n, unsigned seed) {
 
 // Tests the FP32 matmul's register blocks (16 and 8 columns, then a tail of
 // 3; two groups of four rows, then one row alone), with and without
-// accumulation: every sum is the k-ordered sum of single-precision
-// products, bit for bit, including NaN and signed zeros.
+// accumulation, W's rows dense or 3 floats apart (the kernel reads W in
+// place): every sum is the k-ordered sum of single-precision products, bit
+// for bit, including NaN and signed zeros.
 TEST(Emulator, Fp32MatmulBlocksKeepTheOrderOfSums) {
   const int M = 9, K = 7, N = 27;
   std::vector<float> a = awkwardFloats(M * K, 1), w = awkwardFloats(K * N, 2);
   std::vector<float> init = awkwardFloats(M * N, 3);
-  for (bool accumulate : {false, true}) {
-    ProgramBuilder b(v1());
-    b.setDramSize(64);
-    uint16_t mm = b.addMatmul(makeMatmulDesc(M, K, N, K * 4, N * 4, N));
-    b.emit(makeMatmul(mm, 0, 4096, 0, true, accumulate, false));
-    ProgramRun r = runProgram(b, {}, [&](Emulator &emu) {
-      put(emu.scratchpad(), 0, a);
-      put(emu.scratchpad(), 4096, w);
-      put(emu.accumulator(), 0, init);
-    });
-    ASSERT_TRUE(r.ok) << r.error;
-    std::vector<float> got = get<float>(r.emu->accumulator(), 0, M * N);
-    for (int i = 0; i < M; ++i)
-      for (int j = 0; j < N; ++j) {
-        float ref = accumulate ? init[i * N + j] : 0.0f;
+  for (int gap : {0, 3})
+    for (bool accumulate : {false, true}) {
+      ProgramBuilder b(v1());
+      b.setDramSize(64);
+      uint16_t mm =
+          b.addMatmul(makeMatmulDesc(M, K, N, K * 4, (N + gap) * 4, N));
+      b.emit(makeMatmul(mm, 0, 4096, 0, true, accumulate, false));
+      ProgramRun r = runProgram(b, {}, [&](Emulator &emu) {
+        put(emu.scratchpad(), 0, a);
+        std::vector<float> spread(size_t(K * (N + gap)), NAN);
         for (int p = 0; p < K; ++p)
-          ref += a[i * K + p] * w[p * N + j];
-        EXPECT_TRUE(sameBits(got[i * N + j], ref))
-            << i << "," << j << ": " << got[i * N + j] << " vs " << ref;
-      }
-  }
+          std::copy_n(&w[p * N], N, &spread[p * (N + gap)]);
+        put(emu.scratchpad(), 4096, spread);
+        put(emu.accumulator(), 0, init);
+      });
+      ASSERT_TRUE(r.ok) << r.error;
+      std::vector<float> got = get<float>(r.emu->accumulator(), 0, M * N);
+      for (int i = 0; i < M; ++i)
+        for (int j = 0; j < N; ++j) {
+          float ref = accumulate ? init[i * N + j] : 0.0f;
+          for (int p = 0; p < K; ++p)
+            ref += a[i * K + p] * w[p * N + j];
+          EXPECT_TRUE(sameBits(got[i * N + j], ref))
+              << i << "," << j << ": " << got[i * N + j] << " vs " << ref;
+        }
+    }
 }
 
 // Tests the INT8 matmul's register blocks (two blocks of 16 columns, one
