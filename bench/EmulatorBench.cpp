@@ -93,8 +93,8 @@ BENCHMARK(BM_MatmulInt8Dense)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_MatmulInt8Sparse50)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_MatmulFp32Dense)->Unit(benchmark::kMillisecond);
 
-/// One vec.convert quantize of 32768 dense FP32 values (a 128 KiB row pair
-/// in the scratchpad) to INT8, out of place: the AVX2 quantize rows.
+/// One vec.convert quantize of 32768 dense FP32 values (128 KiB
+/// of the scratchpad) to INT8, out of place: the AVX2 quantize rows.
 void BM_VecQuantizeInt8(benchmark::State &state) {
   const TargetDesc &t = *lookupTarget("npu-v1");
   const int n = 32768;
