@@ -5,6 +5,9 @@
 // the 64 KiB accumulator), INT8 and FP32, dense and with half the weight
 // blocks pruned. Counter "MAC/s" counts executed MACs.
 //
+// Elements per host second of one vec.convert quantize of 32768 FP32
+// values to INT8 (counter "elem/s").
+//
 // Host nanoseconds per element step (rt::instructionSteps) of one
 // instruction whose zero strides revisit the same few bytes, the shape a
 // hostile .npubin uses to ask for much work in few bytes: a DMA load, an
@@ -89,6 +92,48 @@ void BM_MatmulFp32Dense(benchmark::State &s) { runMatmul(s, true, false); }
 BENCHMARK(BM_MatmulInt8Dense)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_MatmulInt8Sparse50)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_MatmulFp32Dense)->Unit(benchmark::kMillisecond);
+
+/// One vec.convert quantize of 32768 dense FP32 values (128 KiB
+/// of the scratchpad) to INT8, out of place: the AVX2 quantize rows.
+void BM_VecQuantizeInt8(benchmark::State &state) {
+  const TargetDesc &t = *lookupTarget("npu-v1");
+  const int n = 32768;
+  ProgramBuilder b(t);
+  b.setDramSize(64);
+  bin::VectorDesc q =
+      makeVectorDesc({n, 1, 1, 1}, bin::ElementType::F32, {1, 0, 0, 0},
+                     bin::ElementType::I8, {1, 0, 0, 0});
+  q.mutate_alpha(0.05f);
+  q.mutate_zp_out(-3);
+  q.mutate_lo(-128);
+  q.mutate_hi(127);
+  b.emit(makeVector(Opcode::VecConvert, b.addVector(q),
+                    vecfunc::VecConvert_Quantize, 0, 0, uint32_t(4 * n)));
+  std::string error;
+  auto exe = Executable::load(b.finish(), &t, error);
+  Emulator emu(*exe);
+  if (!exe || !emu.prepare(error)) {
+    state.SkipWithError(error.c_str());
+    return;
+  }
+  std::mt19937 rng(2);
+  for (int i = 0; i < n; ++i) {
+    float f = float(int(rng() % 20000) - 10000) / 1000.0f;
+    std::memcpy(&emu.scratchpad()[size_t(i) * 4], &f, 4);
+  }
+  uint64_t elements = 0;
+  for (auto _ : state) {
+    if (!emu.run(error)) {
+      state.SkipWithError(error.c_str());
+      return;
+    }
+    elements += n;
+    benchmark::DoNotOptimize(emu.scratchpad().data());
+  }
+  state.counters["elem/s"] =
+      benchmark::Counter(double(elements), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_VecQuantizeInt8)->Unit(benchmark::kMicrosecond);
 
 /// Runs the one-instruction program `b` and reports host ns per step.
 void runSteps(benchmark::State &state, ProgramBuilder &b) {

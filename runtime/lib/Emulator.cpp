@@ -18,11 +18,15 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <limits>
 #include <optional>
+#include <sys/mman.h>
 #include <type_traits>
+#include <unistd.h>
 #include <utility>
 
 #if defined(__x86_64__)
@@ -169,6 +173,41 @@ static int64_t applyScale32(int32_t value, int32_t multiplier, int32_t shift) {
   return (int64_t(value) * multiplier + round) >> shift;
 }
 
+namespace {
+constexpr size_t kHugePageBytes = size_t(2) << 20;
+} // namespace
+
+void *allocateZeroPages(size_t bytes) {
+  if (bytes < kHugePageBytes)
+    return std::calloc(bytes ? bytes : 1, 1);
+  // Map 2 MiB more than asked, keep the 2 MiB-aligned part, unmap the rest.
+  if (bytes > SIZE_MAX - kHugePageBytes)
+    return nullptr;
+  size_t length = bytes + kHugePageBytes;
+  void *raw = ::mmap(nullptr, length, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (raw == MAP_FAILED)
+    return nullptr;
+  uintptr_t start = uintptr_t(raw);
+  uintptr_t aligned = (start + kHugePageBytes - 1) & ~(kHugePageBytes - 1);
+  size_t pageBytes = size_t(::sysconf(_SC_PAGESIZE));
+  uintptr_t end = (aligned + bytes + pageBytes - 1) & ~(pageBytes - 1);
+  if (aligned > start)
+    ::munmap(raw, aligned - start);
+  if (start + length > end)
+    ::munmap(reinterpret_cast<void *>(end), start + length - end);
+  // Only advice: without transparent huge pages the mapping stays as it is.
+  ::madvise(reinterpret_cast<void *>(aligned), bytes, MADV_HUGEPAGE);
+  return reinterpret_cast<void *>(aligned);
+}
+
+void freeZeroPages(void *p, size_t bytes) {
+  if (bytes < kHugePageBytes)
+    std::free(p);
+  else if (p)
+    ::munmap(p, bytes);
+}
+
 Emulator::Emulator(const Executable &exe, RunOptions options)
     : exe_(exe), target_(exe.target()), options_(options) {}
 
@@ -259,21 +298,86 @@ const std::vector<int64_t> *Emulator::recordedShape(uint64_t dramOffset,
 //===----------------------------------------------------------------------===//
 
 namespace {
-/// dma.load of a box that transposes 4-byte elements, by 4 x 4 blocks;
-/// false (nothing done) for any other box. `sram` and `dram` are the box's
-/// first bytes, its extents already checked.
+#if defined(__SSE2__)
+/// out[i][j] = in[j][i] for i < rows, j < cols, EB-byte elements (4 or 1)
+/// dense along each row; out's rows `outRow` bytes apart, in's `inRow`.
+/// Blocks of 4 x 4 (EB 4) or 8 x 8 (EB 1) elements are transposed in SSE
+/// registers (bit copies: NaN payloads are kept), the edges element by
+/// element. The caller guarantees that no two output elements share an
+/// address, so the order in which they are written does not matter.
+template <int EB>
+void transposeMatrix(uint8_t *out, int64_t outRow, const uint8_t *in,
+                     int64_t inRow, int64_t rows, int64_t cols) {
+  constexpr int64_t B = EB == 4 ? 4 : 8;
+  int64_t j = 0;
+  for (; j + B <= cols; j += B) {
+    const uint8_t *s = in + j * inRow;
+    int64_t i = 0;
+    for (; i + B <= rows; i += B) {
+      uint8_t *o = out + i * outRow + j * EB;
+      if constexpr (EB == 4) {
+        auto row = [&](int r) {
+          return _mm_loadu_ps(
+              reinterpret_cast<const float *>(s + r * inRow + i * 4));
+        };
+        __m128 r0 = row(0), r1 = row(1), r2 = row(2), r3 = row(3);
+        _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+        _mm_storeu_ps(reinterpret_cast<float *>(o), r0);
+        _mm_storeu_ps(reinterpret_cast<float *>(o + outRow), r1);
+        _mm_storeu_ps(reinterpret_cast<float *>(o + 2 * outRow), r2);
+        _mm_storeu_ps(reinterpret_cast<float *>(o + 3 * outRow), r3);
+      } else {
+        // Eight rows of 8 bytes; interleaving bytes, then 16-bit and 32-bit
+        // pairs leaves column c of the block in 64-bit half c % 2 of c[c/2].
+        __m128i r[8];
+        for (int k = 0; k < 8; ++k)
+          r[k] = _mm_loadl_epi64(
+              reinterpret_cast<const __m128i *>(s + k * inRow + i));
+        __m128i a0 = _mm_unpacklo_epi8(r[0], r[1]),
+                a1 = _mm_unpacklo_epi8(r[2], r[3]),
+                a2 = _mm_unpacklo_epi8(r[4], r[5]),
+                a3 = _mm_unpacklo_epi8(r[6], r[7]);
+        __m128i b0 = _mm_unpacklo_epi16(a0, a1),
+                b1 = _mm_unpackhi_epi16(a0, a1),
+                b2 = _mm_unpacklo_epi16(a2, a3),
+                b3 = _mm_unpackhi_epi16(a2, a3);
+        __m128i c[4] = {_mm_unpacklo_epi32(b0, b2), _mm_unpackhi_epi32(b0, b2),
+                        _mm_unpacklo_epi32(b1, b3), _mm_unpackhi_epi32(b1, b3)};
+        for (int k = 0; k < 4; ++k) {
+          _mm_storel_epi64(reinterpret_cast<__m128i *>(o + 2 * k * outRow),
+                           c[k]);
+          _mm_storel_epi64(
+              reinterpret_cast<__m128i *>(o + (2 * k + 1) * outRow),
+              _mm_srli_si128(c[k], 8));
+        }
+      }
+    }
+    for (; i < rows; ++i)
+      for (int64_t r = 0; r < B; ++r)
+        std::memcpy(out + i * outRow + (j + r) * EB, s + r * inRow + i * EB,
+                    EB);
+  }
+  for (; j < cols; ++j)
+    copyStrided<EB>(out + j * EB, outRow, in + j * inRow, EB, rows);
+}
+#endif
+
+/// dma.load of a box that transposes 4-byte or 1-byte elements, by blocks
+/// (transposeMatrix); false (nothing done) for any other box. `sram` and
+/// `dram` are the box's first bytes, its extents already checked.
 bool transposeBox(const bin::DmaDesc &d, uint8_t *sram, const uint8_t *dram,
                   const int64_t *size, const int64_t *padded,
                   const int64_t *before, const int64_t *sstr,
                   const int64_t *dstr, const uint8_t *pad) {
 #if defined(__SSE2__)
-  // A box that transposes FP32/INT32 planes: DRAM dense along dimension 0,
-  // the scratchpad dense along dimension 1, whose rows (dimension 0 steps)
-  // do not overlap, and no padding along dimension 1. Every element then
-  // has its own scratchpad address within a plane, so the order in which a
+  // A box that transposes planes: DRAM dense along dimension 0, the
+  // scratchpad dense along dimension 1, whose rows (dimension 0 steps) do
+  // not overlap, and no padding along dimension 1. Every element then has
+  // its own scratchpad address within a plane, so the order in which a
   // plane is written does not matter; planes keep their order.
-  if (d.elem_bytes() != 4 || dstr[0] != 4 || sstr[1] != 4 ||
-      padded[1] != size[1] || sstr[0] < size[1] * 4 || size[0] < 4 ||
+  int64_t eb = d.elem_bytes();
+  if ((eb != 4 && eb != 1) || dstr[0] != eb || sstr[1] != eb ||
+      padded[1] != size[1] || sstr[0] < size[1] * eb || size[0] < 4 ||
       size[1] < 4)
     return false;
   int64_t n0 = size[0], n1 = size[1], s0 = sstr[0], d1 = dstr[1];
@@ -285,37 +389,16 @@ bool transposeBox(const bin::DmaDesc &d, uint8_t *sram, const uint8_t *dram,
       for (int64_t i0 = 0; i0 < padded[0]; ++i0) {
         if (inside && i0 >= before[0] && i0 < before[0] + n0)
           continue; // the interior, below
-        fillElements(plane + i0 * s0, 4, pad, n1, 4);
+        fillElements(plane + i0 * s0, eb, pad, n1, eb);
       }
       if (!inside)
         continue;
       const uint8_t *src = dram + j3 * dstr[3] + j2 * dstr[2];
       uint8_t *dst = plane + before[0] * s0;
-      int64_t i1 = 0;
-      for (; i1 + 4 <= n1; i1 += 4) {
-        const uint8_t *s = src + i1 * d1;
-        int64_t i0 = 0;
-        for (; i0 + 4 <= n0; i0 += 4) {
-          __m128 r0 = _mm_loadu_ps(reinterpret_cast<const float *>(s + i0 * 4));
-          __m128 r1 =
-              _mm_loadu_ps(reinterpret_cast<const float *>(s + d1 + i0 * 4));
-          __m128 r2 = _mm_loadu_ps(
-              reinterpret_cast<const float *>(s + 2 * d1 + i0 * 4));
-          __m128 r3 = _mm_loadu_ps(
-              reinterpret_cast<const float *>(s + 3 * d1 + i0 * 4));
-          _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
-          uint8_t *o = dst + i0 * s0 + i1 * 4;
-          _mm_storeu_ps(reinterpret_cast<float *>(o), r0);
-          _mm_storeu_ps(reinterpret_cast<float *>(o + s0), r1);
-          _mm_storeu_ps(reinterpret_cast<float *>(o + 2 * s0), r2);
-          _mm_storeu_ps(reinterpret_cast<float *>(o + 3 * s0), r3);
-        }
-        for (; i0 < n0; ++i0)
-          for (int64_t r = 0; r < 4; ++r)
-            std::memcpy(dst + i0 * s0 + (i1 + r) * 4, s + r * d1 + i0 * 4, 4);
-      }
-      for (; i1 < n1; ++i1)
-        copyStrided<4>(dst + i1 * 4, s0, src + i1 * d1, 4, n0);
+      if (eb == 4)
+        transposeMatrix<4>(dst, s0, src, d1, n0, n1);
+      else
+        transposeMatrix<1>(dst, s0, src, d1, n0, n1);
     }
   return true;
 #else
@@ -361,7 +444,7 @@ bool Emulator::execDmaLoad(const Instruction &insn, uint64_t &cycles,
     // nothing to write
   } else if (transposeBox(d, sram_.data() + sram, dram_.data() + dram, size,
                           padded, before, sstr, dstr, pad)) {
-    // done by 4 x 4 blocks
+    // done by blocks
   } else
     for (int64_t i3 = 0; i3 < padded[3]; ++i3)
       for (int64_t i2 = 0; i2 < padded[2]; ++i2)
@@ -504,6 +587,40 @@ bool Emulator::execDmaExpandElem(const Instruction &insn, uint64_t &cycles,
   return execDmaExpand(insn, cycles, why); // the same fields, another image
 }
 
+namespace {
+/// dma.store of a box that transposes 4-byte or 1-byte elements, by blocks
+/// (transposeMatrix, the reverse of transposeBox); false (nothing done) for
+/// any other box. `dram` and `sram` are the box's first bytes, its extents
+/// already checked.
+bool transposeStoreBox(const bin::DmaDesc &d, uint8_t *dram,
+                       const uint8_t *sram, const int64_t *size,
+                       const int64_t *sstr, const int64_t *dstr) {
+#if defined(__SSE2__)
+  // The scratchpad dense along dimension 1, DRAM dense along dimension 0
+  // with rows (dimension 1 steps) that do not overlap: every element of a
+  // plane then has its own DRAM address, so the order in which a plane is
+  // written does not matter; planes keep their order.
+  int64_t eb = d.elem_bytes();
+  if ((eb != 4 && eb != 1) || dstr[0] != eb || sstr[1] != eb ||
+      dstr[1] < size[0] * eb || size[0] < 4 || size[1] < 4)
+    return false;
+  for (int64_t i3 = 0; i3 < size[3]; ++i3)
+    for (int64_t i2 = 0; i2 < size[2]; ++i2) {
+      const uint8_t *src = sram + i3 * sstr[3] + i2 * sstr[2];
+      uint8_t *dst = dram + i3 * dstr[3] + i2 * dstr[2];
+      // DRAM row i1 (dimension 0 dense) is scratchpad column i1.
+      if (eb == 4)
+        transposeMatrix<4>(dst, dstr[1], src, sstr[0], size[1], size[0]);
+      else
+        transposeMatrix<1>(dst, dstr[1], src, sstr[0], size[1], size[0]);
+    }
+  return true;
+#else
+  return false;
+#endif
+}
+} // namespace
+
 bool Emulator::execDmaStore(const Instruction &insn, uint64_t &cycles,
                             std::string &why) {
   const bin::DmaDesc &d = exe_.dma(insn.get(FieldId::DmaStore_Desc));
@@ -531,7 +648,9 @@ bool Emulator::execDmaStore(const Instruction &insn, uint64_t &cycles,
   // An empty box moves nothing: no row loops over its other dimensions
   // (65535^3 empty rows when only dimension 0 is 0; programSteps counts 0).
   bool empty = size[0] == 0 || size[1] == 0 || size[2] == 0 || size[3] == 0;
-  for (int64_t i3 = 0; !empty && i3 < size[3]; ++i3)
+  bool done = empty || transposeStoreBox(d, dram_.data() + dram,
+                                         sram_.data() + sram, size, sstr, dstr);
+  for (int64_t i3 = 0; !done && i3 < size[3]; ++i3)
     for (int64_t i2 = 0; i2 < size[2]; ++i2)
       for (int64_t i1 = 0; i1 < size[1]; ++i1) {
         const uint8_t *in =
@@ -603,16 +722,18 @@ bool hostHasAvx2() {
 
 /// Four FP32 rows of a dense matmul with AVX2 registers, straight from the
 /// memories: o[i][0..n) += a[i][0..k) x W for i < 4 (o: accumulator rows,
-/// a: rows of A, both byte addresses with no alignment assumed; W: dense
-/// rows of n floats). Blocks of 16 (then 8) columns keep their eight (four)
-/// accumulator registers over the whole k loop instead of loading and
+/// a: rows of A, W: k rows of n floats `wRow` bytes apart, all byte
+/// addresses with no alignment assumed; W is read where it is, in the
+/// scratchpad, not copied). Blocks of 16 (then 8) columns keep their eight
+/// (four) accumulator registers over the whole k loop instead of loading and
 /// storing them at every k. Every output element still receives its
 /// products one at a time in ascending k, each an IEEE single-precision
 /// multiply then add (AVX2 has no FMA and Emulator.cpp is built with
 /// -ffp-contract=off), so the sums are bit-identical to macRows4's.
 [[gnu::target("avx2")]] void macRows4F32Avx2(uint8_t *const *o,
                                              const uint8_t *const *a, int64_t k,
-                                             const float *w, int64_t n) {
+                                             const uint8_t *w, int64_t wRow,
+                                             int64_t n) {
   auto at = [](const uint8_t *row, int64_t j) {
     return reinterpret_cast<const float *>(row + 4 * j);
   };
@@ -629,9 +750,9 @@ bool hostHasAvx2() {
            c21 = _mm256_loadu_ps(at(o[2], j + 8));
     __m256 c30 = _mm256_loadu_ps(at(o[3], j)),
            c31 = _mm256_loadu_ps(at(o[3], j + 8));
-    const float *wr = w + j;
-    for (int64_t kk = 0; kk < k; ++kk, wr += n) {
-      __m256 w0 = _mm256_loadu_ps(wr), w1 = _mm256_loadu_ps(wr + 8);
+    const uint8_t *wr = w + 4 * j;
+    for (int64_t kk = 0; kk < k; ++kk, wr += wRow) {
+      __m256 w0 = _mm256_loadu_ps(at(wr, 0)), w1 = _mm256_loadu_ps(at(wr, 8));
       __m256 x = _mm256_set1_ps(loadF32(a[0] + 4 * kk));
       c00 = _mm256_add_ps(c00, _mm256_mul_ps(x, w0));
       c01 = _mm256_add_ps(c01, _mm256_mul_ps(x, w1));
@@ -657,9 +778,9 @@ bool hostHasAvx2() {
   for (; j + 8 <= n; j += 8) {
     __m256 c0 = _mm256_loadu_ps(at(o[0], j)), c1 = _mm256_loadu_ps(at(o[1], j));
     __m256 c2 = _mm256_loadu_ps(at(o[2], j)), c3 = _mm256_loadu_ps(at(o[3], j));
-    const float *wr = w + j;
-    for (int64_t kk = 0; kk < k; ++kk, wr += n) {
-      __m256 w0 = _mm256_loadu_ps(wr);
+    const uint8_t *wr = w + 4 * j;
+    for (int64_t kk = 0; kk < k; ++kk, wr += wRow) {
+      __m256 w0 = _mm256_loadu_ps(at(wr, 0));
       c0 = _mm256_add_ps(
           c0, _mm256_mul_ps(_mm256_set1_ps(loadF32(a[0] + 4 * kk)), w0));
       c1 = _mm256_add_ps(
@@ -679,25 +800,53 @@ bool hostHasAvx2() {
     for (int i = 0; i < 4; ++i) {
       float c = loadF32(o[i] + 4 * j);
       for (int64_t kk = 0; kk < k; ++kk)
-        c += loadF32(a[i] + 4 * kk) * w[kk * n + j];
+        c += loadF32(a[i] + 4 * kk) * loadF32(w + kk * wRow + 4 * j);
       storeF32(o[i] + 4 * j, c);
     }
 }
 #endif
 
 #ifdef NPU_EMULATOR_AVX2
+/// W (k dense rows of n int16 values) with its rows taken in pairs and
+/// interleaved, the layout _mm256_madd_epi16 multiplies: pair p holds
+/// (W[2p][j], W[2p+1][j]) for each column j, a zero row standing in for
+/// W[k] when k is odd. ceil(k / 2) * 2n values.
+std::vector<int16_t> interleaveRowPairs(const int16_t *w, int64_t k,
+                                        int64_t n) {
+  std::vector<int16_t> pairs(size_t((k + 1) / 2 * 2 * n), 0);
+  for (int64_t kk = 0; kk < k; ++kk)
+    for (int64_t j = 0; j < n; ++j)
+      pairs[size_t((kk / 2) * 2 * n + 2 * j + kk % 2)] = w[kk * n + j];
+  return pairs;
+}
+
 /// Four INT8 rows of a dense matmul with AVX2 registers, straight from the
 /// memories: o[i][0..n) += a[i][0..k) x W for i < 4 (o: INT32 accumulator
 /// rows, a: INT8 rows of A, byte addresses with no alignment assumed; W:
-/// dense rows of n INT8 values widened to int16). Blocks of 16 columns keep
-/// eight INT32 accumulator registers over the whole k loop. Integer sums
-/// wrap modulo 2^32 whatever their order, so the results are macRows4's.
+/// dense rows of n INT8 values widened to int16, `pairs` the same rows
+/// interleaved by interleaveRowPairs). Blocks of 16 (then 8) columns keep
+/// their INT32 accumulators in registers over the whole k loop; each step
+/// takes two k at once, _mm256_madd_epi16 multiplying (a[k], a[k+1]) by
+/// (W[k][j], W[k+1][j]) and adding the two products exactly (each is at most
+/// 2^14 in magnitude). Integer sums wrap modulo 2^32 whatever their order,
+/// so the results are macRows4's.
 [[gnu::target("avx2")]] void macRows4I8Avx2(uint8_t *const *o,
                                             const uint8_t *const *a, int64_t k,
-                                            const int16_t *w, int64_t n) {
+                                            const int16_t *w,
+                                            const int16_t *pairs, int64_t n) {
   auto ptr = [](uint8_t *row, int64_t j) {
     return reinterpret_cast<__m256i *>(row + 4 * j);
   };
+  // (a[i][2p], a[i][2p+1]) as two int16 in one 32-bit lane (a lambda
+  // cannot return an AVX register: it does not get the function's target).
+  auto pairBits = [&](int i, int64_t p) {
+    int64_t kk = 2 * p;
+    uint16_t lo = uint16_t(int16_t(int8_t(a[i][kk])));
+    uint16_t hi = kk + 1 < k ? uint16_t(int16_t(int8_t(a[i][kk + 1]))) : 0;
+    return int32_t(uint32_t(lo) | (uint32_t(hi) << 16));
+  };
+#define pairOf(i, p) _mm256_set1_epi32(pairBits(i, p))
+  const int64_t np = (k + 1) / 2;
   int64_t j = 0;
   for (; j + 16 <= n; j += 16) {
     __m256i c00 = _mm256_loadu_si256(ptr(o[0], j)),
@@ -708,23 +857,23 @@ bool hostHasAvx2() {
             c21 = _mm256_loadu_si256(ptr(o[2], j + 8));
     __m256i c30 = _mm256_loadu_si256(ptr(o[3], j)),
             c31 = _mm256_loadu_si256(ptr(o[3], j + 8));
-    const int16_t *wr = w + j;
-    for (int64_t kk = 0; kk < k; ++kk, wr += n) {
-      __m256i w16 = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(wr));
-      __m256i w0 = _mm256_cvtepi16_epi32(_mm256_castsi256_si128(w16));
-      __m256i w1 = _mm256_cvtepi16_epi32(_mm256_extracti128_si256(w16, 1));
-      __m256i x = _mm256_set1_epi32(int8_t(a[0][kk]));
-      c00 = _mm256_add_epi32(c00, _mm256_mullo_epi32(x, w0));
-      c01 = _mm256_add_epi32(c01, _mm256_mullo_epi32(x, w1));
-      x = _mm256_set1_epi32(int8_t(a[1][kk]));
-      c10 = _mm256_add_epi32(c10, _mm256_mullo_epi32(x, w0));
-      c11 = _mm256_add_epi32(c11, _mm256_mullo_epi32(x, w1));
-      x = _mm256_set1_epi32(int8_t(a[2][kk]));
-      c20 = _mm256_add_epi32(c20, _mm256_mullo_epi32(x, w0));
-      c21 = _mm256_add_epi32(c21, _mm256_mullo_epi32(x, w1));
-      x = _mm256_set1_epi32(int8_t(a[3][kk]));
-      c30 = _mm256_add_epi32(c30, _mm256_mullo_epi32(x, w0));
-      c31 = _mm256_add_epi32(c31, _mm256_mullo_epi32(x, w1));
+    const int16_t *wr = pairs + 2 * j;
+    for (int64_t p = 0; p < np; ++p, wr += 2 * n) {
+      __m256i w0 = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(wr));
+      __m256i w1 =
+          _mm256_loadu_si256(reinterpret_cast<const __m256i *>(wr + 16));
+      __m256i x = pairOf(0, p);
+      c00 = _mm256_add_epi32(c00, _mm256_madd_epi16(x, w0));
+      c01 = _mm256_add_epi32(c01, _mm256_madd_epi16(x, w1));
+      x = pairOf(1, p);
+      c10 = _mm256_add_epi32(c10, _mm256_madd_epi16(x, w0));
+      c11 = _mm256_add_epi32(c11, _mm256_madd_epi16(x, w1));
+      x = pairOf(2, p);
+      c20 = _mm256_add_epi32(c20, _mm256_madd_epi16(x, w0));
+      c21 = _mm256_add_epi32(c21, _mm256_madd_epi16(x, w1));
+      x = pairOf(3, p);
+      c30 = _mm256_add_epi32(c30, _mm256_madd_epi16(x, w0));
+      c31 = _mm256_add_epi32(c31, _mm256_madd_epi16(x, w1));
     }
     _mm256_storeu_si256(ptr(o[0], j), c00);
     _mm256_storeu_si256(ptr(o[0], j + 8), c01);
@@ -735,6 +884,25 @@ bool hostHasAvx2() {
     _mm256_storeu_si256(ptr(o[3], j), c30);
     _mm256_storeu_si256(ptr(o[3], j + 8), c31);
   }
+  for (; j + 8 <= n; j += 8) {
+    __m256i c0 = _mm256_loadu_si256(ptr(o[0], j)),
+            c1 = _mm256_loadu_si256(ptr(o[1], j));
+    __m256i c2 = _mm256_loadu_si256(ptr(o[2], j)),
+            c3 = _mm256_loadu_si256(ptr(o[3], j));
+    const int16_t *wr = pairs + 2 * j;
+    for (int64_t p = 0; p < np; ++p, wr += 2 * n) {
+      __m256i w0 = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(wr));
+      c0 = _mm256_add_epi32(c0, _mm256_madd_epi16(pairOf(0, p), w0));
+      c1 = _mm256_add_epi32(c1, _mm256_madd_epi16(pairOf(1, p), w0));
+      c2 = _mm256_add_epi32(c2, _mm256_madd_epi16(pairOf(2, p), w0));
+      c3 = _mm256_add_epi32(c3, _mm256_madd_epi16(pairOf(3, p), w0));
+    }
+    _mm256_storeu_si256(ptr(o[0], j), c0);
+    _mm256_storeu_si256(ptr(o[1], j), c1);
+    _mm256_storeu_si256(ptr(o[2], j), c2);
+    _mm256_storeu_si256(ptr(o[3], j), c3);
+  }
+#undef pairOf
   // The last n - j columns one at a time (wrapping as the vectors do).
   for (; j < n; ++j)
     for (int i = 0; i < 4; ++i) {
@@ -766,19 +934,28 @@ void matmulRows(const bin::MatmulDesc &d, const uint8_t *a, const uint8_t *w,
   int64_t M = int64_t(d.m_outer()) * d.m_inner(), mi = d.m_inner();
   int64_t K = d.k(), N = d.n();
   int64_t KB = ceilDiv(K, R), NB = ceilDiv(N, C);
+  // W as T, made when first needed (the FP32 AVX2 kernel reads W in place).
   std::vector<T> wbuf;
-  if (sparse) {
-    wbuf.resize(size_t(nonZero * R * C));
-    loadElements<In>(wbuf.data(), w, int64_t(wbuf.size()));
-  } else {
-    wbuf.resize(size_t(K * N));
-    for (int64_t kk = 0; kk < K; ++kk)
-      loadElements<In>(wbuf.data() + kk * N, w + kk * d.w_row_stride(), N);
-  }
+  auto typedW = [&]() -> const T * {
+    if (!wbuf.empty() || (sparse ? nonZero * R * C : K * N) == 0)
+      return wbuf.data();
+    if (sparse) {
+      wbuf.resize(size_t(nonZero * R * C));
+      loadElements<In>(wbuf.data(), w, int64_t(wbuf.size()));
+    } else {
+      wbuf.resize(size_t(K * N));
+      for (int64_t kk = 0; kk < K; ++kk)
+        loadElements<In>(wbuf.data() + kk * N, w + kk * d.w_row_stride(), N);
+    }
+    return wbuf.data();
+  };
   // Dense W with disjoint accumulator rows: four rows at a time (each
   // row's sums are the same as one at a time).
   int64_t group = !sparse && int64_t(d.acc_row_stride()) >= N && M >= 4 ? 4 : 1;
   std::vector<T> arows(static_cast<size_t>(group * K));
+#ifdef NPU_EMULATOR_AVX2
+  std::vector<int16_t> wpairs; // INT8: W's rows interleaved, made once
+#endif
   std::vector<Acc> rows(static_cast<size_t>(group * N));
   for (int64_t r0 = 0; r0 < M; r0 += group) {
     int64_t g = std::min(group, M - r0);
@@ -798,10 +975,14 @@ void matmulRows(const bin::MatmulDesc &d, const uint8_t *a, const uint8_t *w,
           if (!accumulate) // +0.0f, then the products as macRows4 adds them
             std::memset(orow[i], 0, size_t(N) * 4);
         }
-        if constexpr (std::is_same_v<Acc, float>)
-          macRows4F32Avx2(orow, ar, K, wbuf.data(), N);
-        else
-          macRows4I8Avx2(orow, ar, K, wbuf.data(), N);
+        if constexpr (std::is_same_v<Acc, float>) {
+          macRows4F32Avx2(orow, ar, K, w, d.w_row_stride(), N);
+        } else {
+          const T *wt = typedW();
+          if (wpairs.empty())
+            wpairs = interleaveRowPairs(wt, K, N);
+          macRows4I8Avx2(orow, ar, K, wt, wpairs.data(), N);
+        }
         continue;
       }
 #endif
@@ -818,12 +999,12 @@ void matmulRows(const bin::MatmulDesc &d, const uint8_t *a, const uint8_t *w,
     }
     if (g == 4) {
       Acc *o = rows.data();
-      macRows4(o, o + N, o + 2 * N, o + 3 * N, arows.data(), K, wbuf.data(), N);
+      macRows4(o, o + N, o + 2 * N, o + 3 * N, arows.data(), K, typedW(), N);
     } else if (!sparse) {
       for (int64_t i = 0; i < g; ++i)
-        macRow(rows.data() + i * N, arows.data() + i * K, K, wbuf.data(), N, N);
+        macRow(rows.data() + i * N, arows.data() + i * K, K, typedW(), N, N);
     } else {
-      const T *block = wbuf.data();
+      const T *block = typedW();
       for (int64_t kb = 0, blk = 0; kb < KB; ++kb)
         for (int64_t nb = 0; nb < NB; ++nb, ++blk) {
           if (!present[blk])
@@ -1514,6 +1695,65 @@ struct UnaryParams {
 }
 #endif
 
+/// vec.convert quantize of one element: round(x / alpha) half away from
+/// zero, clamped to +-2^20 (NaN gives 0), plus the zero point, clamped to
+/// [lo, hi] and saturated to T (roundClamp, saturateTo).
+template <typename T>
+T quantizeF32(float x, float alpha, int32_t zpOut, int32_t lo, int32_t hi) {
+  int64_t y = int64_t(roundClamp(x / alpha, -(1 << 20), 1 << 20)) + zpOut;
+  return saturateTo<T>(std::clamp<int64_t>(y, lo, hi));
+}
+
+#ifdef NPU_EMULATOR_AVX2
+/// quantizeF32 over one dense row (FP32 at a, INT8 or UINT8 at d; the same
+/// first byte or disjoint: a block of 8 is loaded before it is stored, so
+/// an in-place row reads each source before it is overwritten) with AVX2
+/// registers. The caller checks lo <= hi and |zpOut| <= 2^30 (so the sum
+/// fits 32 bits). std::round is t = trunc(q), plus sign(q) when |q - t| >=
+/// 0.5 (q - t is exact: t is q with its fraction bits cleared); lanes
+/// where q is NaN are 0 before the zero point, as in roundClamp; infinities
+/// clamp to +-2^20.
+template <typename T>
+[[gnu::target("avx2")]] void
+quantizeRowF32Avx2(uint8_t *d, const uint8_t *a, int64_t n, float alpha,
+                   int32_t zpOut, int32_t lo, int32_t hi) {
+  const __m256 va = _mm256_set1_ps(alpha), half = _mm256_set1_ps(0.5f);
+  const __m256 one = _mm256_set1_ps(1.0f), signBit = _mm256_set1_ps(-0.0f);
+  const __m256 limLo = _mm256_set1_ps(-float(1 << 20)),
+               limHi = _mm256_set1_ps(float(1 << 20));
+  const __m256i zp = _mm256_set1_epi32(zpOut);
+  const __m256i tLo = _mm256_set1_epi32(
+                    std::max<int32_t>(lo, std::numeric_limits<T>::min())),
+                tHi = _mm256_set1_epi32(
+                    std::min<int32_t>(hi, std::numeric_limits<T>::max()));
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    __m256 x = _mm256_loadu_ps(reinterpret_cast<const float *>(a + 4 * i));
+    __m256 q = _mm256_div_ps(x, va);
+    __m256 t = _mm256_round_ps(q, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+    __m256 away = _mm256_cmp_ps(_mm256_andnot_ps(signBit, _mm256_sub_ps(q, t)),
+                                half, _CMP_GE_OQ);
+    __m256 step = _mm256_or_ps(_mm256_and_ps(q, signBit), one); // +-1
+    __m256 r = _mm256_add_ps(t, _mm256_and_ps(away, step));
+    r = _mm256_min_ps(_mm256_max_ps(r, limLo), limHi);
+    r = _mm256_andnot_ps(_mm256_cmp_ps(q, q, _CMP_UNORD_Q), r); // NaN: 0
+    __m256i y = _mm256_add_epi32(_mm256_cvttps_epi32(r), zp);
+    // clamp(y, lo, hi) then saturation to T is one clamp to the two ranges'
+    // intersection; when they do not meet (lo > 127 for INT8, hi < 0 for
+    // UINT8) this gives 127, or a negative hi that the pack saturates to 0,
+    // as saturateTo does.
+    y = _mm256_min_epi32(_mm256_max_epi32(y, tLo), tHi);
+    __m128i w = _mm_packs_epi32(_mm256_castsi256_si128(y),
+                                _mm256_extracti128_si256(y, 1));
+    __m128i b =
+        std::is_signed_v<T> ? _mm_packs_epi16(w, w) : _mm_packus_epi16(w, w);
+    _mm_storel_epi64(reinterpret_cast<__m128i *>(d + i), b);
+  }
+  for (; i < n; ++i)
+    store<T>(d + i, quantizeF32<T>(loadF32(a + 4 * i), alpha, zpOut, lo, hi));
+}
+#endif
+
 /// vec.reduce argmax, argmin, argmax_last, argmin_last (ISA v5): for each
 /// destination element (the axes whose dst stride is nonzero), the index of
 /// the extreme source element among its group (the stride-0 axes), counted
@@ -1983,11 +2223,17 @@ bool Emulator::vector(const Instruction &insn, uint64_t &cycles,
         forEachRow(dims, ops, true,
                    [&](const int64_t *, uint8_t *const *p, int64_t n,
                        const int64_t *step) {
+#ifdef NPU_EMULATOR_AVX2
+                     if constexpr (sizeof(T) == 1)
+                       if (step[0] == 1 && step[1] == 4 && lo <= hi &&
+                           zpOut >= -(1 << 30) && zpOut <= (1 << 30) &&
+                           hostHasAvx2() &&
+                           sameOrDisjoint(p[0], size_t(n), p[1], size_t(n) * 4))
+                         return quantizeRowF32Avx2<T>(p[0], p[1], n, alpha,
+                                                      zpOut, lo, hi);
+#endif
                      mapRow<T, float>(p[0], p[1], n, step, [&](float x) {
-                       float q = x / alpha;
-                       int64_t y =
-                           int64_t(roundClamp(q, -(1 << 20), 1 << 20)) + zpOut;
-                       return saturateTo<T>(std::clamp<int64_t>(y, lo, hi));
+                       return quantizeF32<T>(x, alpha, zpOut, lo, hi);
                      });
                    });
       });

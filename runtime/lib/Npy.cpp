@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -85,9 +86,16 @@ const char *npyDtypeName(bin::ElementType t) {
   return elementTypeName(t);
 }
 
-bool parseNpy(const uint8_t *bytes, size_t size, NpyArray &out,
-              std::string &error) {
+namespace {
+/// The header of a .npy file of `size` bytes whose first `prefix` bytes are
+/// at `bytes` (at least the whole header, when the file has one): the type
+/// and shape into `out`, where the data starts into `dataStart`. Checks
+/// that the data after the header is exactly what the shape needs.
+bool parseNpyHeader(const uint8_t *bytes, size_t prefix, uint64_t size,
+                    NpyArray &out, size_t &dataStart, std::string &error) {
   static const char magic[] = "\x93NUMPY";
+  if (prefix < std::min<uint64_t>(size, 12))
+    return fail(error, "truncated .npy header");
   if (size < 10 || std::memcmp(bytes, magic, 6) != 0)
     return fail(error, "not a .npy file (bad magic)");
   unsigned major = bytes[6];
@@ -105,7 +113,7 @@ bool parseNpy(const uint8_t *bytes, size_t size, NpyArray &out,
     return fail(error,
                 ".npy version " + std::to_string(major) + " is not supported");
   }
-  if (headerLen > size - offset)
+  if (headerLen > size - offset || headerLen > prefix - offset)
     return fail(error, "truncated .npy header");
   std::string header(reinterpret_cast<const char *>(bytes + offset), headerLen);
   std::string descr, fortran, shape;
@@ -165,57 +173,116 @@ bool parseNpy(const uint8_t *bytes, size_t size, NpyArray &out,
     pos = comma + 1;
   }
   uint64_t want = count * elementBytes(out.type);
-  size_t dataStart = offset + headerLen;
+  dataStart = offset + headerLen;
   if (size - dataStart != want)
     return fail(error, ".npy data holds " + std::to_string(size - dataStart) +
                            " bytes; the shape needs " + std::to_string(want));
+  return true;
+}
+
+/// Opens `path` for reading if it is a regular file of at most `maxBytes`
+/// (readFileBytes' checks); its size into `size`.
+int openRegularFile(const std::string &path, uint64_t maxBytes, uint64_t &size,
+                    std::string &error) {
+  // O_NONBLOCK: opening a FIFO for reading waits for a writer, forever;
+  // non-blocking, it opens at once and is refused below as not a regular
+  // file. (Regular files ignore the flag.)
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) {
+    fail(error, std::string("cannot open file: ") + std::strerror(errno));
+    return -1;
+  }
+  struct stat st;
+  bool ok = ::fstat(fd, &st) == 0;
+  if (!ok || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    fail(error, ok && S_ISDIR(st.st_mode) ? "is a directory, not a file"
+                                          : "is not a regular file");
+    return -1;
+  }
+  if (uint64_t(st.st_size) > maxBytes) {
+    ::close(fd);
+    fail(error, "file is larger than " + std::to_string(maxBytes) + " bytes");
+    return -1;
+  }
+  size = uint64_t(st.st_size);
+  return fd;
+}
+
+/// Reads exactly `size` bytes from `fd` into `out`.
+bool readExactly(int fd, uint8_t *out, size_t size) {
+  size_t done = 0;
+  while (done < size) {
+    ssize_t n = ::read(fd, out + done, size - done);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      return false;
+    done += size_t(n);
+  }
+  return true;
+}
+} // namespace
+
+bool parseNpy(const uint8_t *bytes, size_t size, NpyArray &out,
+              std::string &error) {
+  size_t dataStart;
+  if (!parseNpyHeader(bytes, size, size, out, dataStart, error))
+    return false;
   out.data.assign(bytes + dataStart, bytes + size);
   return true;
 }
 
 bool readFileBytes(const std::string &path, uint64_t maxBytes,
                    std::vector<uint8_t> &out, std::string &error) {
-  // O_NONBLOCK: opening a FIFO for reading waits for a writer, forever;
-  // non-blocking, it opens at once and is refused below as not a regular
-  // file. (Regular files ignore the flag.)
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  uint64_t size;
+  int fd = openRegularFile(path, maxBytes, size, error);
   if (fd < 0)
-    return fail(error,
-                std::string("cannot open file: ") + std::strerror(errno));
-  struct stat st;
-  bool ok = ::fstat(fd, &st) == 0;
-  if (!ok || !S_ISREG(st.st_mode)) {
-    ::close(fd);
-    return fail(error, ok && S_ISDIR(st.st_mode) ? "is a directory, not a file"
-                                                 : "is not a regular file");
-  }
-  if (uint64_t(st.st_size) > maxBytes) {
-    ::close(fd);
-    return fail(error,
-                "file is larger than " + std::to_string(maxBytes) + " bytes");
-  }
-  out.resize(size_t(st.st_size));
-  size_t done = 0;
-  while (done < out.size()) {
-    ssize_t n = ::read(fd, out.data() + done, out.size() - done);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0) {
-      ::close(fd);
-      return fail(error, "cannot read file");
-    }
-    done += size_t(n);
-  }
+    return false;
+  out.resize(size_t(size));
+  bool ok = readExactly(fd, out.data(), out.size());
   ::close(fd);
-  return true;
+  return ok || fail(error, "cannot read file");
 }
 
 bool readNpy(const std::string &path, NpyArray &out, std::string &error) {
-  std::vector<uint8_t> bytes;
-  if (!readFileBytes(path, (uint64_t(1) << 34) + (uint64_t(1) << 20), bytes,
-                     error))
+  // The header first, then the data straight into `out.data`: one copy of
+  // the data, not a file image and a copy of it (an input's bytes are
+  // copied once more, into the emulator's DRAM).
+  uint64_t size;
+  int fd = openRegularFile(path, (uint64_t(1) << 34) + (uint64_t(1) << 20),
+                           size, error);
+  if (fd < 0)
     return false;
-  return parseNpy(bytes.data(), bytes.size(), out, error);
+  std::vector<uint8_t> header(size_t(std::min<uint64_t>(size, 12)));
+  bool ok = readExactly(fd, header.data(), header.size());
+  if (ok && header.size() == 12 && header[6] >= 1 && header[6] <= 3) {
+    // The whole header (its length field is checked against the file size
+    // before anything that large is allocated).
+    size_t len = header[8] | (size_t(header[9]) << 8);
+    if (header[6] > 1)
+      len |= (size_t(header[10]) << 16) | (size_t(header[11]) << 24);
+    size_t end = (header[6] == 1 ? 10 : 12) + len;
+    if (end <= size && end > header.size()) {
+      size_t have = header.size();
+      header.resize(end);
+      ok = readExactly(fd, header.data() + have, end - have);
+    }
+  }
+  size_t dataStart = 0;
+  if (ok && parseNpyHeader(header.data(), header.size(), size, out, dataStart,
+                           error)) {
+    // A version-1 header of 10 + len bytes may have been read past (12).
+    size_t early = header.size() - dataStart;
+    out.data.resize(size_t(size - dataStart));
+    if (early)
+      std::memcpy(out.data.data(), header.data() + dataStart, early);
+    ok = readExactly(fd, out.data.data() + early, out.data.size() - early);
+    ::close(fd);
+    return ok || fail(error, "cannot read file");
+  }
+  ::close(fd);
+  return ok ? false : fail(error, "cannot read file");
 }
 
 std::vector<uint8_t> encodeNpy(bin::ElementType type,
@@ -255,25 +322,28 @@ std::vector<uint8_t> encodeNpy(bin::ElementType type,
 }
 
 namespace {
-/// Writes all of `bytes` to a new descriptor of `path` (opened with
+/// Writes all of `pieces`, in order, to a new descriptor of `path` (opened with
 /// `flags`) and closes it; false with errno set on any failure.
 bool writeAll(const std::string &path, int flags,
-              const std::vector<uint8_t> &bytes) {
+              const std::vector<FilePiece> &pieces) {
   int fd = ::open(path.c_str(), flags | O_WRONLY | O_CLOEXEC, 0666);
   if (fd < 0)
     return false;
-  size_t done = 0;
-  while (done < bytes.size()) {
-    ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0) {
-      int saved = n < 0 ? errno : ENOSPC;
-      ::close(fd);
-      errno = saved;
-      return false;
+  for (const FilePiece &piece : pieces) {
+    const uint8_t *bytes = static_cast<const uint8_t *>(piece.data);
+    size_t done = 0;
+    while (done < piece.size) {
+      ssize_t n = ::write(fd, bytes + done, piece.size - done);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0) {
+        int saved = n < 0 ? errno : ENOSPC;
+        ::close(fd);
+        errno = saved;
+        return false;
+      }
+      done += size_t(n);
     }
-    done += size_t(n);
   }
   return ::close(fd) == 0;
 }
@@ -281,6 +351,21 @@ bool writeAll(const std::string &path, int flags,
 
 bool writeFileAtomically(const std::string &path,
                          const std::vector<uint8_t> &bytes,
+                         std::string &error) {
+  return writeFileAtomically(path, {{bytes.data(), bytes.size()}}, error);
+}
+
+bool writeNpyFile(const std::string &path, bin::ElementType type,
+                  const std::vector<int64_t> &shape, const void *data,
+                  size_t size, std::string &error) {
+  // The header alone, then the data from where it is (no image of both).
+  std::vector<uint8_t> header = encodeNpy(type, shape, nullptr, 0);
+  return writeFileAtomically(
+      path, {{header.data(), header.size()}, {data, size}}, error);
+}
+
+bool writeFileAtomically(const std::string &path,
+                         const std::vector<FilePiece> &pieces,
                          std::string &error) {
   auto failWith = [&](int err) {
     return fail(error, "cannot write '" + path + "': " + std::strerror(err));
@@ -291,10 +376,10 @@ bool writeFileAtomically(const std::string &path,
       return failWith(EISDIR);
     // A device or FIFO (/dev/stdout, /dev/full): renaming over it would
     // replace it with a regular file (as root, even in /dev).
-    return writeAll(path, O_TRUNC, bytes) || failWith(errno);
+    return writeAll(path, O_TRUNC, pieces) || failWith(errno);
   }
   std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  if (!writeAll(tmp, O_CREAT | O_TRUNC, bytes)) {
+  if (!writeAll(tmp, O_CREAT | O_TRUNC, pieces)) {
     int err = errno;
     ::unlink(tmp.c_str());
     return failWith(err);

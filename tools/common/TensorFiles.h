@@ -1,8 +1,8 @@
 //===- TensorFiles.h - reading .npy and ONNX TensorProto files ---*- C++
 //-*-===//
 //
-// Shared by npu-run and npu-compare. Links protobuf and ONNX's generated
-// message classes (for TensorProto), never LLVM or MLIR.
+// Shared by npu-run and npu-compare. Links the runtime alone: no protobuf,
+// no ONNX, no LLVM or MLIR (TensorProto's wire format is decoded here).
 //
 //===----------------------------------------------------------------------===//
 
@@ -15,8 +15,16 @@
 
 namespace npu::tools {
 
-/// Reads an ONNX TensorProto (.pb, what ONNX's test data uses): raw or typed
-/// data of every numeric type and BOOL.
+/// Decodes a serialized ONNX TensorProto (onnx.proto; protobuf's wire
+/// format, packed or unpacked repeated fields): raw or typed data of every
+/// numeric type and BOOL, row-major in `out.shape` (its dims). Malformed
+/// bytes, an unsupported data_type or a data size that disagrees with the
+/// dims give false and one line in `error`.
+bool parseTensorProto(const uint8_t *bytes, size_t size, rt::NpyArray &out,
+                      std::string &error);
+
+/// Reads an ONNX TensorProto file (.pb, what ONNX's test data uses) with
+/// parseTensorProto.
 bool readTensorProto(const std::string &path, rt::NpyArray &out,
                      std::string &error);
 

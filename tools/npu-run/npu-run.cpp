@@ -64,12 +64,13 @@ public:
   void madeDirectory(const std::string &dir) { dir_ = dir; }
   bool write(const std::string &path, const std::vector<uint8_t> &bytes,
              std::string &error) {
-    if (!writeFileAtomically(path, bytes, error)) {
-      rollBack();
-      return false;
-    }
-    written_.push_back(path);
-    return true;
+    return done(path, writeFileAtomically(path, bytes, error));
+  }
+  /// An output's .npy, written from the emulator's DRAM.
+  bool writeNpy(const std::string &path, bin::ElementType type,
+                const std::vector<int64_t> &shape, const uint8_t *data,
+                size_t size, std::string &error) {
+    return done(path, writeNpyFile(path, type, shape, data, size, error));
   }
   bool writeJson(const std::string &path, const json &j, std::string &error) {
     std::string text = j.dump(2) + "\n";
@@ -77,6 +78,15 @@ public:
   }
 
 private:
+  /// Records a written file, or rolls back all of them after a failure.
+  bool done(const std::string &path, bool written) {
+    if (!written) {
+      rollBack();
+      return false;
+    }
+    written_.push_back(path);
+    return true;
+  }
   void rollBack() {
     for (const std::string &path : written_)
       ::unlink(path.c_str());
@@ -233,8 +243,8 @@ int main(int argc, char **argv) {
     uint64_t bytes = elementBytes(spec.type);
     for (int64_t d : shape)
       bytes *= uint64_t(d);
-    if (!files.write(outputDir + "/" + file,
-                     encodeNpy(spec.type, shape, emu.output(i), bytes), error))
+    if (!files.writeNpy(outputDir + "/" + file, spec.type, shape, emu.output(i),
+                        bytes, error))
       return fail(outputDir, error);
     list.push_back({{"name", spec.name},
                     {"file", file},

@@ -1160,41 +1160,53 @@ std::vector<float> awkwardFloats(size_t n, unsigned seed) {
 
 // Tests the FP32 matmul's register blocks (16 and 8 columns, then a tail of
 // 3; two groups of four rows, then one row alone), with and without
-// accumulation: every sum is the k-ordered sum of single-precision
-// products, bit for bit, including NaN and signed zeros.
+// accumulation, W's rows dense or 3 floats apart (the kernel reads W in
+// place): every sum is the k-ordered sum of single-precision products, bit
+// for bit, including NaN and signed zeros.
 TEST(Emulator, Fp32MatmulBlocksKeepTheOrderOfSums) {
   const int M = 9, K = 7, N = 27;
   std::vector<float> a = awkwardFloats(M * K, 1), w = awkwardFloats(K * N, 2);
   std::vector<float> init = awkwardFloats(M * N, 3);
-  for (bool accumulate : {false, true}) {
-    ProgramBuilder b(v1());
-    b.setDramSize(64);
-    uint16_t mm = b.addMatmul(makeMatmulDesc(M, K, N, K * 4, N * 4, N));
-    b.emit(makeMatmul(mm, 0, 4096, 0, true, accumulate, false));
-    ProgramRun r = runProgram(b, {}, [&](Emulator &emu) {
-      put(emu.scratchpad(), 0, a);
-      put(emu.scratchpad(), 4096, w);
-      put(emu.accumulator(), 0, init);
-    });
-    ASSERT_TRUE(r.ok) << r.error;
-    std::vector<float> got = get<float>(r.emu->accumulator(), 0, M * N);
-    for (int i = 0; i < M; ++i)
-      for (int j = 0; j < N; ++j) {
-        float ref = accumulate ? init[i * N + j] : 0.0f;
+  for (int gap : {0, 3})
+    for (bool accumulate : {false, true}) {
+      ProgramBuilder b(v1());
+      b.setDramSize(64);
+      uint16_t mm =
+          b.addMatmul(makeMatmulDesc(M, K, N, K * 4, (N + gap) * 4, N));
+      b.emit(makeMatmul(mm, 0, 4096, 0, true, accumulate, false));
+      ProgramRun r = runProgram(b, {}, [&](Emulator &emu) {
+        put(emu.scratchpad(), 0, a);
+        std::vector<float> spread(size_t(K * (N + gap)), NAN);
         for (int p = 0; p < K; ++p)
-          ref += a[i * K + p] * w[p * N + j];
-        EXPECT_TRUE(sameBits(got[i * N + j], ref))
-            << i << "," << j << ": " << got[i * N + j] << " vs " << ref;
-      }
-  }
+          std::copy_n(&w[p * N], N, &spread[p * (N + gap)]);
+        put(emu.scratchpad(), 4096, spread);
+        put(emu.accumulator(), 0, init);
+      });
+      ASSERT_TRUE(r.ok) << r.error;
+      std::vector<float> got = get<float>(r.emu->accumulator(), 0, M * N);
+      for (int i = 0; i < M; ++i)
+        for (int j = 0; j < N; ++j) {
+          float ref = accumulate ? init[i * N + j] : 0.0f;
+          for (int p = 0; p < K; ++p)
+            ref += a[i * K + p] * w[p * N + j];
+          EXPECT_TRUE(sameBits(got[i * N + j], ref))
+              << i << "," << j << ": " << got[i * N + j] << " vs " << ref;
+        }
+    }
 }
 
-// Tests the INT8 matmul's register blocks (two blocks of 16 columns and a
-// tail of 5; two groups of four rows and one row alone) against the exact
-// integer sums, overwriting then accumulating.
+// Tests the INT8 matmul's register blocks (two blocks of 16 columns, one
+// of 8 and a tail of 5; two groups of four rows and one row alone; an odd
+// k, so the last pair of k has a zero partner; -128 x -128 products
+// summed in pairs) against the exact integer sums, overwriting then
+// accumulating.
 TEST(Emulator, Int8MatmulBlocksMatchExactSums) {
-  const int M = 9, K = 13, N = 37;
+  const int M = 9, K = 13, N = 45;
   std::vector<int8_t> a = randomInt8(M * K, 7), w = randomInt8(K * N, 8);
+  for (int kk = 0; kk < K; ++kk) {
+    a[kk] = -128; // row 0 of A, and columns 0 and 40 of W
+    w[kk * N] = w[kk * N + 40] = -128;
+  }
   ProgramBuilder b(v1());
   b.setDramSize(64);
   uint16_t mm = b.addMatmul(makeMatmulDesc(M, K, N, K, N, N));
@@ -1310,6 +1322,80 @@ TEST(Emulator, TransposingDmaLoadMatchesElementwiseCopy) {
       }
 }
 
+// Tests a dma.store that transposes 4-byte elements (the scratchpad dense
+// along dimension 1, DRAM along dimension 0: NHWC pixels to NCHW planes),
+// with sizes that leave partial 4 x 4 blocks, two planes, and DRAM rows
+// that leave gaps (which must keep what they held).
+TEST(Emulator, TransposingDmaStoreMatchesElementwiseCopy) {
+  const int W = 11, C = 6, H = 2, DW = W + 2; // DRAM rows of DW, W written
+  std::vector<uint32_t> sram(H * W * C);
+  for (size_t i = 0; i < sram.size(); ++i)
+    sram[i] = 0x02000000u + uint32_t(i);
+  ProgramBuilder b(v1());
+  uint16_t box = b.addDma(makeDmaDesc(
+      4, {W, C, H, 1}, {4, DW * 4, C * DW * 4, 0}, {C * 4, 4, W * C * 4, 0}));
+  b.setDramSize(8192);
+  b.emit(makeDmaStore(box, 0, 256));
+  std::vector<uint32_t> before(H * C * DW, 0xEEEEEEEEu);
+  ProgramRun r = runProgram(b, {}, [&](Emulator &emu) {
+    put(emu.scratchpad(), 0, sram);
+    put(emu.dram(), 256, before);
+  });
+  ASSERT_TRUE(r.ok) << r.error;
+  std::vector<uint32_t> got = get<uint32_t>(r.emu->dram(), 256, before.size());
+  for (int y = 0; y < H; ++y)
+    for (int c = 0; c < C; ++c)
+      for (int x = 0; x < DW; ++x) {
+        uint32_t ref = x < W ? sram[(y * W + x) * C + c] : 0xEEEEEEEEu;
+        EXPECT_EQ(got[(y * C + c) * DW + x], ref) << y << " " << c << " " << x;
+      }
+}
+
+// Tests 1-byte transposing DMA boxes (the 8 x 8 byte blocks): a load of
+// NCHW planes into NHWC pixels with padding along dimensions 0 and 2, then
+// a store of them back, with sizes that leave partial blocks (19 = 2 x 8 +
+// 3 pixels, 10 = 8 + 2 channels).
+TEST(Emulator, TransposingInt8DmaMatchesElementwiseCopy) {
+  const int W = 19, C = 10, H = 2, PW = W + 3, PH = H + 1;
+  std::vector<uint8_t> src(H * C * W);
+  for (size_t i = 0; i < src.size(); ++i)
+    src[i] = uint8_t(i * 7 + 1);
+  ProgramBuilder b(v1());
+  uint32_t at = b.addConstant(src.data(), src.size());
+  uint16_t load =
+      b.addDma(makeDmaDesc(1, {W, C, H, 1}, {1, W, C * W, 0}, {C, 1, PW * C, 0},
+                           {1, 0, 1, 0}, {2, 0, 0, 0}, 0xA5));
+  // The interior back to DRAM rows of W + 1 bytes (a gap byte each).
+  uint16_t store = b.addDma(makeDmaDesc(
+      1, {W, C, H, 1}, {1, W + 1, C * (W + 1), 0}, {C, 1, PW * C, 0}));
+  b.setDramSize(8192);
+  b.emit(withDeps(makeDmaLoad(load, 0, at), false, false, false, true));
+  b.emit(withDeps(makeSync(Queue::Compute), true, false, false, true));
+  b.emit(withDeps(makeDmaStore(store, PW * C + C, 4096), true, false, false,
+                  false));
+  std::vector<uint8_t> before(H * C * (W + 1), 0xEE);
+  ProgramRun r =
+      runProgram(b, {}, [&](Emulator &emu) { put(emu.dram(), 4096, before); });
+  ASSERT_TRUE(r.ok) << r.error;
+  std::vector<uint8_t> got =
+      get<uint8_t>(r.emu->scratchpad(), 0, size_t(PH * PW * C));
+  for (int y = 0; y < PH; ++y)
+    for (int xx = 0; xx < PW; ++xx)
+      for (int c = 0; c < C; ++c) {
+        bool inside = y >= 1 && xx >= 1 && xx < 1 + W;
+        uint8_t ref = inside ? src[(y - 1) * C * W + c * W + (xx - 1)] : 0xA5;
+        EXPECT_EQ(got[(y * PW + xx) * C + c], ref)
+            << y << " " << xx << " " << c;
+      }
+  std::vector<uint8_t> back = get<uint8_t>(r.emu->dram(), 4096, before.size());
+  for (int y = 0; y < H; ++y)
+    for (int c = 0; c < C; ++c)
+      for (int xx = 0; xx <= W; ++xx)
+        EXPECT_EQ(back[(y * C + c) * (W + 1) + xx],
+                  xx < W ? src[(y * C + c) * W + xx] : 0xEE)
+            << y << " " << c << " " << xx;
+}
+
 // Tests that empty boxes (dimension 0 is 0, the others 65535) cost nothing:
 // they used to loop over 65535^3 empty rows (minutes; programSteps counts
 // them as 0 steps), found by npu-loader-fuzzer.
@@ -1408,6 +1494,66 @@ TEST(Emulator, QuantizeAndDequantize) {
   std::vector<float> back = get<float>(emu.scratchpad(), 256, 8);
   for (int i = 0; i < 8; ++i)
     EXPECT_EQ(back[i], float(qv[i] - 3) * 0.5f);
+}
+
+// Tests quantize rows long enough for the AVX2 blocks (8 lanes, then a
+// tail): halves of both signs (away from zero), values past +-2^20 and
+// +-2^23, NaN and infinities, a fused clamp, INT8 and UINT8, out of place
+// and in place, against the element-wise definition.
+TEST(Emulator, QuantizeRowsMatchElementwiseDefinition) {
+  const int N = 45;
+  std::vector<float> x = awkwardFloats(N, 6);
+  const float halves[] = {0.5f,      -0.5f, 1.5f,        -1.5f,
+                          2.5f,      -2.5f, 0.49999997f, -0.49999997f,
+                          8388609.f, -3e6f, 2097153.f};
+  for (size_t i = 0; i < std::size(halves); ++i)
+    x[3 * i] = halves[i];
+  struct Case {
+    bin::ElementType type;
+    float alpha;
+    int32_t zp, lo, hi;
+  } cases[] = {{bin::ElementType::I8, 1.0f, 0, -128, 127},
+               {bin::ElementType::I8, 0.5f, -3, -100, 90},
+               {bin::ElementType::U8, 1.0f, 128, 0, 255},
+               {bin::ElementType::U8, 0.25f, 7, -128, 200},
+               {bin::ElementType::I8, 1.0f, 0, 200, 255}}; // ranges apart
+  for (const Case &c : cases) {
+    ProgramBuilder b(v1());
+    b.setDramSize(64);
+    bin::VectorDesc q = makeVectorDesc({N, 1, 1, 1}, bin::ElementType::F32,
+                                       {1, 0, 0, 0}, c.type, {1, 0, 0, 0});
+    q.mutate_alpha(c.alpha);
+    q.mutate_zp_out(c.zp);
+    q.mutate_lo(float(c.lo));
+    q.mutate_hi(float(c.hi));
+    uint16_t desc = b.addVector(q);
+    b.emit(makeVector(Opcode::VecConvert, desc, vecfunc::VecConvert_Quantize, 0,
+                      0, 1024));
+    b.emit(makeVector(Opcode::VecConvert, desc, vecfunc::VecConvert_Quantize,
+                      2048, 0, 2048)); // in place
+    ProgramRun r = runProgram(b, {}, [&](Emulator &emu) {
+      put(emu.scratchpad(), 0, x);
+      put(emu.scratchpad(), 2048, x);
+    });
+    ASSERT_TRUE(r.ok) << r.error;
+    std::vector<uint8_t> out = get<uint8_t>(r.emu->scratchpad(), 1024, N),
+                         in = get<uint8_t>(r.emu->scratchpad(), 2048, N);
+    bool isSigned = c.type == bin::ElementType::I8;
+    for (int i = 0; i < N; ++i) {
+      float v = x[i] / c.alpha;
+      int64_t rounded = std::isnan(v)                  ? 0
+                        : std::round(v) <= -1048576.0f ? -1048576
+                        : std::round(v) >= 1048576.0f  ? 1048576
+                                                       : int64_t(std::round(v));
+      int64_t y = std::clamp<int64_t>(rounded + c.zp, c.lo, c.hi);
+      int64_t ref = isSigned ? std::clamp<int64_t>(y, -128, 127)
+                             : std::clamp<int64_t>(y, 0, 255);
+      int64_t got = isSigned ? int64_t(int8_t(out[i])) : int64_t(out[i]);
+      int64_t gotIn = isSigned ? int64_t(int8_t(in[i])) : int64_t(in[i]);
+      EXPECT_EQ(got, ref) << i << ": " << x[i];
+      EXPECT_EQ(gotIn, ref) << "in place " << i << ": " << x[i];
+    }
+  }
 }
 
 } // namespace

@@ -57,6 +57,24 @@ std::vector<uint8_t> encodeNpy(bin::ElementType type,
 bool writeFileAtomically(const std::string &path,
                          const std::vector<uint8_t> &bytes, std::string &error);
 
+/// Bytes at `data`, `size` of them: one piece of a file to write.
+struct FilePiece {
+  const void *data;
+  size_t size;
+};
+/// writeFileAtomically of the concatenation of `pieces` (written one after
+/// the other; no copy joins them).
+bool writeFileAtomically(const std::string &path,
+                         const std::vector<FilePiece> &pieces,
+                         std::string &error);
+
+/// Writes the .npy image of an array (encodeNpy's) with
+/// writeFileAtomically, the data straight from `data` (`size` bytes, dense
+/// row-major in `shape`): an emulator output is written from its DRAM.
+bool writeNpyFile(const std::string &path, bin::ElementType type,
+                  const std::vector<int64_t> &shape, const void *data,
+                  size_t size, std::string &error);
+
 } // namespace npu::rt
 
 #endif // NPU_RUNTIME_NPY_H
