@@ -96,12 +96,10 @@ bool inferHostOutputShapes(const HostKernel &kernel, const HostNode &node,
   for (HostTensorView &v : in)
     v.data = nullptr;
   shapes.assign(outputTypes.size(), {});
-  if (kernel.bound) {
-    // Bounded kernels: the bound, checked by verify like any shape.
-    if (!kernel.bound(node, in, shapes, why))
-      return false;
+  // Shapes a kernel function gave, one per output, confirmed by verify.
+  auto confirm = [&](const char *what) {
     if (shapes.size() != outputTypes.size()) {
-      why = node.opType + ": the kernel bounds " +
+      why = node.opType + ": the kernel " + what + " " +
             std::to_string(shapes.size()) + " outputs, the node has " +
             std::to_string(outputTypes.size());
       return false;
@@ -109,24 +107,17 @@ bool inferHostOutputShapes(const HostKernel &kernel, const HostNode &node,
     for (size_t i = 0; i < out.size(); ++i)
       out[i].type = outputTypes[i], out[i].shape = shapes[i];
     return kernel.verify(node, in, out, why);
-  }
+  };
+  if (kernel.bound) // bounded kernels: the bound
+    return kernel.bound(node, in, shapes, why) && confirm("bounds");
   if (kernel.shapesFromData) {
-    // Shapes from the parameter inputs' values, confirmed by verify.
+    // Shapes from the parameter inputs' values.
     if (inputs.empty() || !inputs[0].present) {
       why = node.opType + ": input 0 is required";
       return false;
     }
-    if (!kernel.shapesFromData(node, inputs, shapes, why))
-      return false;
-    if (shapes.size() != outputTypes.size()) {
-      why = node.opType + ": the kernel gives " +
-            std::to_string(shapes.size()) + " output shapes, the node has " +
-            std::to_string(outputTypes.size());
-      return false;
-    }
-    for (size_t i = 0; i < out.size(); ++i)
-      out[i].type = outputTypes[i], out[i].shape = shapes[i];
-    return kernel.verify(node, in, out, why);
+    return kernel.shapesFromData(node, inputs, shapes, why) &&
+           confirm("gives shapes of");
   }
   // {-1}: no shape yet (no real shape holds a negative dimension).
   std::vector<std::vector<int64_t>> inferred(out.size(), {-1});

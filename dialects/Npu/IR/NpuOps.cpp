@@ -1093,6 +1093,16 @@ LogicalResult HostOp::verify() {
   return success();
 }
 
+const rt::HostKernel *HostOp::getHostKernel(rt::HostNode &node,
+                                            std::string &why) {
+  if (failed(getHostNode(node, why)))
+    return nullptr;
+  const rt::HostKernel *kernel = rt::lookupHostKernel(node.opType);
+  if (!kernel)
+    why = "the host CPU has no kernel for ONNX " + node.opType;
+  return kernel;
+}
+
 bool npu::hasDataDependentShape(Value value) {
   auto result = dyn_cast<OpResult>(value);
   if (!result)
@@ -1112,13 +1122,9 @@ LogicalResult
 HostOp::inferResultShapes(std::vector<std::vector<int64_t>> &shapes,
                           std::string &why) {
   rt::HostNode node;
-  if (failed(getHostNode(node, why)))
+  const rt::HostKernel *kernel = getHostKernel(node, why);
+  if (!kernel)
     return failure();
-  const rt::HostKernel *kernel = rt::lookupHostKernel(node.opType);
-  if (!kernel) {
-    why = "the host CPU has no kernel for ONNX " + node.opType;
-    return failure();
-  }
   std::vector<bin::ElementType> types;
   for (Type t : getResultTypes()) {
     auto elem =
@@ -1194,13 +1200,9 @@ LogicalResult HostOp::getResultBounds(std::vector<std::vector<int64_t>> &bounds,
 
 LogicalResult HostOp::verifyWithHostKernel(std::string &why) {
   rt::HostNode node;
-  if (failed(getHostNode(node, why)))
+  const rt::HostKernel *kernel = getHostKernel(node, why);
+  if (!kernel)
     return failure();
-  const rt::HostKernel *kernel = rt::lookupHostKernel(node.opType);
-  if (!kernel) {
-    why = "the host CPU has no kernel for ONNX " + node.opType;
-    return failure();
-  }
   // The kernel sees every input slot, absent ones marked.
   return success(
       kernel->verify(node, inputSlots(), toHostViews(getResultTypes()), why));

@@ -1208,6 +1208,10 @@ def Npu_HostOp : Npu_Op<"host", [Pure]> {
     /// in `why` on an attribute of a kind ONNX host kernels do not take.
     ::llvm::LogicalResult getHostNode(::npu::rt::HostNode &node,
                                       std::string &why);
+    /// The node (getHostNode) and the runtime's kernel for it; null with
+    /// one line in `why` when either is missing.
+    const ::npu::rt::HostKernel *getHostKernel(::npu::rt::HostNode &node,
+                                               std::string &why);
     /// Asks the host kernel of the op type to verify the node, its operand
     /// slots (absent ones marked) and result types; fails with one line in
     /// `why`. The verifier and the importer's placement share it.
