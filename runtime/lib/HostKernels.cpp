@@ -108,8 +108,13 @@ bool inferHostOutputShapes(const HostKernel &kernel, const HostNode &node,
       out[i].type = outputTypes[i], out[i].shape = shapes[i];
     return kernel.verify(node, in, out, why);
   };
-  if (kernel.bound) // bounded kernels: the bound
-    return kernel.bound(node, in, shapes, why) && confirm("bounds");
+  if (kernel.bound) { // bounded kernels: the bound
+    if (!kernel.bound(node, in, shapes, why))
+      return false;
+    if (shapes.size() > outputTypes.size()) // trailing optional outputs
+      shapes.resize(outputTypes.size());
+    return confirm("bounds");
+  }
   if (kernel.shapesFromData) {
     // Shapes from the parameter inputs' values.
     if (inputs.empty() || !inputs[0].present) {

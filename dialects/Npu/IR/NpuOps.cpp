@@ -1190,6 +1190,10 @@ LogicalResult HostOp::getResultBounds(std::vector<std::vector<int64_t>> &bounds,
   bounds.clear();
   if (!kernel->bound(node, inputSlots(), bounds, why))
     return failure();
+  // Trailing optional outputs the node omits (Unique's indices and
+  // counts) have bounds it does not need.
+  if (bounds.size() > getNumResults())
+    bounds.resize(getNumResults());
   if (bounds.size() != getNumResults()) {
     why = "the kernel bounds " + std::to_string(bounds.size()) +
           " outputs, the node has " + std::to_string(getNumResults());
