@@ -278,19 +278,29 @@ std::vector<int64_t> Emulator::outputShape(size_t index) const {
   return spec.shape;
 }
 
+namespace {
+/// Whether a dense tensor of `shape` and `type` fits in `sizeBytes` (every
+/// dimension non-negative; overflow-safe).
+bool fitsBytes(const std::vector<int64_t> &shape, bin::ElementType type,
+               uint64_t sizeBytes) {
+  uint64_t eb = elementBytes(type), limit = eb ? sizeBytes / eb : 0, count = 1;
+  for (int64_t d : shape) {
+    if (d < 0 || (d != 0 && count > limit / uint64_t(d)))
+      return false;
+    count *= uint64_t(d);
+  }
+  return count <= limit;
+}
+} // namespace
+
 const std::vector<int64_t> *Emulator::recordedShape(uint64_t dramOffset,
                                                     bin::ElementType type,
                                                     uint64_t sizeBytes) const {
   auto it = dynamicShapes_.find(dramOffset);
-  if (it == dynamicShapes_.end() || it->second.type != type)
-    return nullptr;
-  uint64_t eb = elementBytes(type), limit = eb ? sizeBytes / eb : 0, count = 1;
-  for (int64_t d : it->second.shape) {
-    if (d < 0 || (d != 0 && count > limit / uint64_t(d)))
-      return nullptr;
-    count *= uint64_t(d);
-  }
-  return count <= limit ? &it->second.shape : nullptr;
+  return it != dynamicShapes_.end() && it->second.type == type &&
+                 fitsBytes(it->second.shape, type, sizeBytes)
+             ? &it->second.shape
+             : nullptr;
 }
 
 //===----------------------------------------------------------------------===//
@@ -2472,23 +2482,11 @@ bool Emulator::runHostSegment(const SegmentSpec &seg, uint64_t start,
     for (size_t i = 0; i < outputs.size(); ++i) {
       // The planned bound holds the output when it has no more elements;
       // the kernel writes it densely from the buffer's start.
-      uint64_t count = 1, limit = op.outputs[i].sizeBytes /
-                                  std::max<uint64_t>(1, elementBytes(types[i]));
-      bool fits = true;
-      for (int64_t d : shapes[i]) {
-        fits = fits && d >= 0 && (d == 0 || count <= limit / uint64_t(d));
-        count = fits ? count * uint64_t(d) : count;
-      }
-      if (!fits || count > limit) {
-        std::string got, bound;
-        for (int64_t d : shapes[i])
-          got += (got.empty() ? "" : "x") + std::to_string(d);
-        for (int64_t d : op.outputs[i].shape)
-          bound += (bound.empty() ? "" : "x") + std::to_string(d);
-        return fail("output " + std::to_string(i) + " would have shape [" +
-                    got + "], more elements than its compile-time bound [" +
-                    bound + "]");
-      }
+      if (!fitsBytes(shapes[i], types[i], op.outputs[i].sizeBytes))
+        return fail("output " + std::to_string(i) + " would have shape " +
+                    shapeString(shapes[i]) +
+                    ", more elements than its compile-time bound " +
+                    shapeString(op.outputs[i].shape));
       outputs[i].shape = shapes[i];
     }
   }

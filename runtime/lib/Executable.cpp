@@ -8,6 +8,7 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <set>
 #include <tuple>
 
 namespace npu::rt {
@@ -428,20 +429,19 @@ bool Executable::verifyDynamicShapes(std::string &error) {
   // like the earlier host output that made it) has outputs of
   // data-dependent shape too, all marked: the run infers them from the
   // inputs' actual shapes.
-  for (size_t k = 0; k < hostOps_.size(); ++k) {
-    const HostOpSpec &op = hostOps_[k];
+  //
+  // `made`: the (offset, type, bound) of every data-dependent host output
+  // so far, in program order.
+  using Made = std::tuple<uint64_t, bin::ElementType, std::vector<int64_t>>;
+  std::set<Made> made;
+  for (const HostOpSpec &op : hostOps_) {
     bool dynamicInputs = false;
     for (size_t i = 0; i < op.inputs.size(); ++i) {
       const HostOpSpec::Operand &in = op.inputs[i];
       if (!in.present || !in.dynamicShape)
         continue;
       dynamicInputs = true;
-      bool made = false;
-      for (size_t j = 0; j < k && !made; ++j)
-        for (const HostOpSpec::Operand &o : hostOps_[j].outputs)
-          made |= o.dynamicShape && o.dramOffset == in.dramOffset &&
-                  o.type == in.type && o.shape == in.shape;
-      if (!made)
+      if (!made.count({in.dramOffset, in.type, in.shape}))
         return fail(error, "host op '" + op.node.opType + "' input " +
                                std::to_string(i) +
                                " has a data-dependent shape but no earlier "
@@ -457,20 +457,15 @@ bool Executable::verifyDynamicShapes(std::string &error) {
                                "' reads a value of data-dependent shape, "
                                "but does not mark its outputs so");
     }
+    for (const HostOpSpec::Operand &o : op.outputs)
+      if (o.dynamicShape)
+        made.insert({o.dramOffset, o.type, o.shape});
   }
-  for (const TensorSpec &out : outputs_) {
-    if (!out.dynamicShape)
-      continue;
-    bool made = false;
-    for (const HostOpSpec &op : hostOps_)
-      for (const HostOpSpec::Operand &o : op.outputs)
-        made |= o.dynamicShape && o.dramOffset == out.dramOffset &&
-                o.type == out.type && o.shape == out.shape;
-    if (!made)
+  for (const TensorSpec &out : outputs_)
+    if (out.dynamicShape && !made.count({out.dramOffset, out.type, out.shape}))
       return fail(error, "output '" + out.name +
                              "' has a data-dependent shape but no host op "
                              "makes it");
-  }
   return true;
 }
 

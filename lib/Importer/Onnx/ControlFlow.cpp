@@ -52,29 +52,50 @@ static std::string staticTypeKey(const onnx::ValueInfoProto &v) {
   return key;
 }
 
-FailureOr<int> inlineIfs(LoadedModel &loaded, std::string &error) {
-  onnx::GraphProto &graph = *loaded.model.mutable_graph();
+namespace {
+
+/// The subgraph attribute `name` of `node`, if it has one.
+const onnx::GraphProto *subgraph(const onnx::NodeProto &node, StringRef name) {
+  for (const auto &a : node.attribute())
+    if (a.name() == name && a.type() == onnx::AttributeProto::GRAPH)
+      return &a.g();
+  return nullptr;
+}
+
+/// Reads initializer `name` when it is a foldable one-element constant.
+bool scalarConstant(const StringMap<const onnx::TensorProto *> &initializers,
+                    const LoadedModel &loaded, const std::string &name,
+                    HostTensor &out) {
+  auto it = initializers.find(name);
+  return it != initializers.end() &&
+         readFoldableConstant(*it->second, loaded.modelDir, out) &&
+         out.size() == 1;
+}
+
+/// The graph's initializers by name.
+StringMap<const onnx::TensorProto *>
+initializerMap(const onnx::GraphProto &graph) {
   StringMap<const onnx::TensorProto *> initializers;
   for (const auto &t : graph.initializer())
     initializers[t.name()] = &t;
-  auto branchOf = [](const onnx::NodeProto &node,
-                     bool thenBranch) -> const onnx::GraphProto * {
-    for (const auto &a : node.attribute())
-      if (a.name() == (thenBranch ? "then_branch" : "else_branch") &&
-          a.type() == onnx::AttributeProto::GRAPH)
-        return &a.g();
-    return nullptr;
+  return initializers;
+}
+
+} // namespace
+
+FailureOr<int> inlineIfs(LoadedModel &loaded, std::string &error) {
+  onnx::GraphProto &graph = *loaded.model.mutable_graph();
+  StringMap<const onnx::TensorProto *> initializers = initializerMap(graph);
+  auto branchOf = [](const onnx::NodeProto &node, bool thenBranch) {
+    return subgraph(node, thenBranch ? "then_branch" : "else_branch");
   };
   // 1/0: a constant condition; 2: both branches, selected; -1: kept.
   auto decide = [&](const onnx::NodeProto &node) -> int {
     if (!isDefaultDomain(node) || node.op_type() != "If" ||
         node.input_size() != 1)
       return -1;
-    auto init = initializers.find(node.input(0));
     HostTensor cond;
-    if (init != initializers.end() &&
-        readFoldableConstant(*init->second, loaded.modelDir, cond) &&
-        cond.size() == 1)
+    if (scalarConstant(initializers, loaded, node.input(0), cond))
       return cond.isReal() ? cond.realAt(0) != 0 : cond.intAt(0) != 0;
     const onnx::GraphProto *a = branchOf(node, true),
                            *b = branchOf(node, false);
@@ -181,14 +202,6 @@ FailureOr<int> inlineIfs(LoadedModel &loaded, std::string &error) {
 }
 
 namespace {
-
-/// The subgraph attribute `name` of `node`, if it has one.
-const onnx::GraphProto *subgraph(const onnx::NodeProto &node, StringRef name) {
-  for (const auto &a : node.attribute())
-    if (a.name() == name && a.type() == onnx::AttributeProto::GRAPH)
-      return &a.g();
-  return nullptr;
-}
 
 /// True when a node of `body` has a subgraph of its own (not unrolled).
 bool hasNestedSubgraph(const onnx::GraphProto &body) {
@@ -373,24 +386,6 @@ struct Unroller {
     return success();
   }
 };
-
-/// Reads initializer `name` when it is a foldable one-element constant.
-bool scalarConstant(const StringMap<const onnx::TensorProto *> &initializers,
-                    const LoadedModel &loaded, const std::string &name,
-                    HostTensor &out) {
-  auto it = initializers.find(name);
-  return it != initializers.end() &&
-         readFoldableConstant(*it->second, loaded.modelDir, out) &&
-         out.size() == 1;
-}
-
-StringMap<const onnx::TensorProto *>
-initializerMap(const onnx::GraphProto &graph) {
-  StringMap<const onnx::TensorProto *> initializers;
-  for (const auto &t : graph.initializer())
-    initializers[t.name()] = &t;
-  return initializers;
-}
 
 } // namespace
 

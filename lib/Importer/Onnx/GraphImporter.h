@@ -124,6 +124,9 @@ private:
   /// kernel with a bound) is typed at its bound: when shape inference left
   /// it open, or it is a graph output.
   bool isDataDependentOutput(const std::string &name) const;
+  /// The first input of `node` whose shape depends on the data (an entry
+  /// of `dynamicValues`), or null.
+  const std::string *dataDependentInput(const onnx::NodeProto &node) const;
 
   LoadedModel &loaded;
   mlir::MLIRContext &context;

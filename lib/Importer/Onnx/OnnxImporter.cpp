@@ -505,6 +505,14 @@ bool GraphImporter::hasUnknownDimension(const std::string &name) const {
   return false;
 }
 
+const std::string *
+GraphImporter::dataDependentInput(const onnx::NodeProto &node) const {
+  for (const std::string &in : node.input())
+    if (dynamicValues.contains(in))
+      return &in;
+  return nullptr;
+}
+
 bool GraphImporter::isDataDependentOutput(const std::string &name) const {
   // Shape inference could not say, or a graph output: the shape the test
   // data or an exporter saw is one run's, the bound is every run's.
@@ -519,12 +527,10 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node) {
   // A reader of a value of data-dependent shape runs on the host, and its
   // outputs' shapes depend on the data too (importOnHost).
   std::string readsDynamic;
-  for (const std::string &in : node.input())
-    if (auto it = dynamicValues.find(in);
-        readsDynamic.empty() && it != dynamicValues.end())
-      readsDynamic = "it reads '" + in +
-                     "', whose shape depends on the data (made by " +
-                     it->second + ")";
+  if (const std::string *in = dataDependentInput(node))
+    readsDynamic = "it reads '" + *in +
+                   "', whose shape depends on the data (made by " +
+                   dynamicValues.lookup(*in) + ")";
   // Ops whose output shapes depend on data (NonZero, Unique, ...) run on
   // the host, their outputs bounded by the kernel (importOnHost).
   const rt::HostKernel *hostKernel = rt::lookupHostKernel(node.op_type());
@@ -783,9 +789,8 @@ LogicalResult GraphImporter::importOnHost(const onnx::NodeProto &node,
   // A reader of a value of data-dependent shape: every output's shape
   // depends on the data, typed at what ONNX's inference gives for its
   // inputs' bounds.
-  bool readsDynamic = llvm::any_of(node.input(), [&](const std::string &in) {
-    return dynamicValues.contains(in);
-  });
+  const std::string *dynamicInput = dataDependentInput(node);
+  bool readsDynamic = dynamicInput != nullptr;
   SmallVector<Type> results;
   SmallVector<bool> dynamic;
   for (const std::string &out : node.output()) {
@@ -849,13 +854,8 @@ LogicalResult GraphImporter::importOnHost(const onnx::NodeProto &node,
     return refuse(problem);
   }
   // A reader's outputs name the op that made their data-dependent shape.
-  std::string maker = node.op_type() + " '" + label + "'";
-  for (const std::string &in : node.input())
-    if (auto it = dynamicValues.find(in);
-        readsDynamic && it != dynamicValues.end()) {
-      maker = it->second;
-      break;
-    }
+  std::string maker = readsDynamic ? dynamicValues.lookup(*dynamicInput)
+                                   : node.op_type() + " '" + label + "'";
   for (auto [i, out] : llvm::enumerate(node.output())) {
     values[out] = host.getResult(i);
     if (dynamic[i])

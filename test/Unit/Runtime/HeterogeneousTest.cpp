@@ -29,6 +29,16 @@ HostOpSpec::Operand f32(std::vector<int64_t> shape, uint64_t dram) {
   return o;
 }
 
+/// An INT64 operand, of data-dependent shape (its bound) unless `dynamic`
+/// is false.
+HostOpSpec::Operand i64(std::vector<int64_t> shape, uint64_t dram,
+                        bool dynamic = true) {
+  HostOpSpec::Operand o = f32(std::move(shape), dram);
+  o.type = bin::ElementType::I64;
+  o.dynamicShape = dynamic;
+  return o;
+}
+
 /// DRAM: x at 0, y at 64, a at 128, b at 192 (4x4 FP32 each). The NPU
 /// copies x to y (`npuCopies` times, one segment); the host runs Neg on a
 /// (`hostReadsY`: on y) into b; then an NPU segment copies y to y.
@@ -230,14 +240,6 @@ std::vector<uint8_t> dynamicChain(bool markInput, bool markOutput,
   out.dynamicShape = true;
   b.addOutput(out);
   b.setDramSize(320);
-  auto i64 = [](std::vector<int64_t> shape, uint64_t dram, bool dynamic) {
-    HostOpSpec::Operand o;
-    o.type = bin::ElementType::I64;
-    o.shape = std::move(shape);
-    o.dramOffset = dram;
-    o.dynamicShape = dynamic;
-    return o;
-  };
   HostOpSpec nz, t;
   nz.node.opType = "NonZero";
   nz.layer = nzLayer;
@@ -310,14 +312,6 @@ TEST(Heterogeneous, ReaderNeverTakesAShapeLargerThanItsBuffer) {
   out.dynamicShape = true;
   b.addOutput(out);
   b.setDramSize(16384);
-  auto i64 = [](std::vector<int64_t> shape, uint64_t dram) {
-    HostOpSpec::Operand o;
-    o.type = bin::ElementType::I64;
-    o.shape = std::move(shape);
-    o.dramOffset = dram;
-    o.dynamicShape = true;
-    return o;
-  };
   HostOpSpec a, c, t;
   a.node.opType = c.node.opType = "NonZero";
   t.node.opType = "Transpose";
