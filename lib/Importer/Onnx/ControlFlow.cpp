@@ -597,11 +597,15 @@ FailureOr<int> unrollScans(LoadedModel &loaded, std::string &error) {
     }
     // The body's copies with a Gather per scan input and an Unsqueeze per
     // scan output at every step, plus the per-batch slicing and stacking.
+    // (Each factor is bounded first, so no product below overflows.)
+    if (p.batch < 1 || p.batch > kMaxUnrollIterations ||
+        p.length > kMaxUnrollIterations ||
+        p.length * p.batch > kMaxUnrollIterations)
+      return std::nullopt;
     int64_t steps = p.length * p.batch;
     int64_t added = steps * (p.body->node_size() + n + k) +
                     p.batch * (m + n + 2 * k) + m + 2 * k;
-    if (p.batch < 1 || steps > kMaxUnrollIterations ||
-        added > kMaxUnrolledNodes ||
+    if (added > kMaxUnrolledNodes ||
         loaded.unrolledNodes + added > kMaxUnrolledNodesPerModel)
       return std::nullopt;
     // A scan output's axis counts in the stacked output's rank: the body
