@@ -13,7 +13,8 @@
 #
 # Usage: paddleocr-int8.sh --bin DIR --models DIR [--text TEXT] [--work DIR]
 #        [--report DIR] [--method minmax|percentile|entropy]
-#        [--int8-depthwise]   (depthwise convolutions in INT8 too)
+#        [--int8-depthwise[=auto|all|none]]   (which depthwise convolutions run
+#        in INT8; npu-compile's default is auto)
 set -euo pipefail
 
 bin="" models="" text="Hello NPU 2026" work="" reports="" method=minmax
@@ -26,7 +27,7 @@ while [ $# -gt 0 ]; do
     --work) work=$2; shift 2 ;;
     --report) reports=$2; shift 2 ;;
     --method) method=$2; shift 2 ;;
-    --int8-depthwise) extra+=(--int8-depthwise); shift ;;
+    --int8-depthwise|--int8-depthwise=*) extra+=("$1"); shift ;;
     *) echo "paddleocr-int8: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done

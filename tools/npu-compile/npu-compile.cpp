@@ -5,7 +5,8 @@
 //             [--target=NAME] [-o OUT] [--report=FILE.json]
 //             [--quantize=int8 --calibration=DIR
 //              [--calibration-method=minmax|percentile|entropy]
-//              [--keep-float=NODE,...] [--int8-depthwise] [--min-sqnr=DB]
+//              [--keep-float=NODE,...] [--int8-depthwise[=auto|all|none]]
+//              [--int8-depthwise-max-loss=DB] [--min-sqnr=DB]
 //              [--quant-report=FILE.json]]
 //             [--prune=block:RATIO [--keep-dense=NODE,...]
 //              [--prune-report=FILE.json]] [--sparse-weights=false]
@@ -151,12 +152,25 @@ cl::list<std::string> keepFloat("keep-float",
                                 cl::desc("ONNX nodes to leave in FP32"),
                                 cl::CommaSeparated, cl::value_desc("node,..."),
                                 cl::cat(category));
-cl::opt<bool> int8Depthwise(
+enum class DepthwisePolicy { Auto, All, None };
+cl::opt<DepthwisePolicy> int8Depthwise(
     "int8-depthwise",
-    cl::desc("Quantize depthwise convolutions too (on the MAC array with "
-             "block-diagonal weights): faster, less accurate on "
-             "MobileNet-style models"),
-    cl::cat(category));
+    cl::desc("Which depthwise convolutions run in INT8 (on the MAC array "
+             "with block-diagonal weights)"),
+    cl::values(clEnumValN(DepthwisePolicy::Auto, "auto",
+                          "those that cost the outputs at most "
+                          "--int8-depthwise-max-loss dB of SQNR on the "
+                          "calibration set (default)"),
+               clEnumValN(DepthwisePolicy::All, "all", "every one"),
+               clEnumValN(DepthwisePolicy::All, "", "every one (no value)"),
+               clEnumValN(DepthwisePolicy::None, "none", "none (FP32)")),
+    cl::ValueOptional, cl::init(DepthwisePolicy::Auto), cl::cat(category));
+cl::opt<double> int8DepthwiseMaxLoss(
+    "int8-depthwise-max-loss",
+    cl::desc("--int8-depthwise=auto: the most the graph outputs' SQNR may "
+             "lose to INT8 depthwise convolutions, against keeping them all "
+             "FP32"),
+    cl::value_desc("dB"), cl::init(3.0), cl::cat(category));
 cl::opt<double> minSqnr(
     "min-sqnr",
     cl::desc("Mixed precision: keep the INT8 layers that add the most noise "
@@ -528,10 +542,12 @@ int main(int argc, char **argv) {
   std::string quantReport;
   if (quantize.empty()) {
     if ((!calibrationDir.empty() && pruneReportPath.empty()) ||
-        !keepFloat.empty() || int8Depthwise || minSqnr.getNumOccurrences() ||
-        !quantReportPath.empty())
+        !keepFloat.empty() || int8Depthwise.getNumOccurrences() ||
+        int8DepthwiseMaxLoss.getNumOccurrences() ||
+        minSqnr.getNumOccurrences() || !quantReportPath.empty())
       return error("--calibration, --keep-float, --int8-depthwise, "
-                   "--min-sqnr and --quant-report need --quantize=int8 "
+                   "--int8-depthwise-max-loss, --min-sqnr and "
+                   "--quant-report need --quantize=int8 "
                    "(--calibration also serves --prune-report)");
     if (!prune.empty() && !runPruning())
       return 1;
@@ -567,7 +583,19 @@ int main(int argc, char **argv) {
     npu::QuantizationOptions q;
     q.enabled = true;
     q.keepFloat.assign(keepFloat.begin(), keepFloat.end());
-    q.int8Depthwise = int8Depthwise;
+    q.int8Depthwise = int8Depthwise == DepthwisePolicy::All;
+    std::optional<json::Value> depthwise;
+    if (int8Depthwise == DepthwisePolicy::Auto) {
+      if (!std::isfinite(int8DepthwiseMaxLoss) || int8DepthwiseMaxLoss < 0)
+        return error("--int8-depthwise-max-loss takes a finite, non-negative "
+                     "number of dB");
+      json::Value value = nullptr;
+      if (failed(npu::chooseInt8Depthwise(*reference, samples, targetName,
+                                          int8DepthwiseMaxLoss, q, value,
+                                          message)))
+        return error(message);
+      depthwise = std::move(value);
+    }
     std::optional<json::Value> searched;
     if (minSqnr.getNumOccurrences()) {
       if (!std::isfinite(minSqnr))
@@ -581,14 +609,15 @@ int main(int argc, char **argv) {
     if (!runPhases(npu::CompilePhase::Optimized, npu::CompilePhase::Quantized,
                    q))
       return 1;
-    if (searched && !quantReportPath.empty()) {
-      raw_string_ostream os(quantReport);
-      os << formatv("{0:2}", *searched) << "\n";
-    } else if (!quantReportPath.empty()) {
-      FailureOr<json::Value> value = npu::buildQuantReport(
-          *reference, **module, samples, targetName, message);
+    if (!quantReportPath.empty()) {
+      FailureOr<json::Value> value =
+          searched ? FailureOr<json::Value>(std::move(*searched))
+                   : npu::buildQuantReport(*reference, **module, samples,
+                                           targetName, message);
       if (failed(value))
         return error(message);
+      if (depthwise)
+        (*value->getAsObject())["depthwise"] = std::move(*depthwise);
       raw_string_ostream os(quantReport);
       os << formatv("{0:2}", *value) << "\n";
     }

@@ -89,6 +89,39 @@ mlir::LogicalResult keepFloatForSqnr(mlir::ModuleOp reference,
                                      llvm::json::Value &report,
                                      std::string &error);
 
+/// Which depthwise convolutions run in INT8, by their effect on the graph
+/// outputs (`npu-compile --int8-depthwise=auto`, the default). A depthwise
+/// convolution has no cross-channel sum to average its input's per-tensor
+/// rounding away, so one whose input channels span very different ranges
+/// can cost the whole model its accuracy while its neighbours cost nothing
+/// (PaddleOCR det: one of 14 takes the probability map's cosine from 0.998
+/// to 0.974). Each measurement quantizes a clone of `reference` (phase
+/// `optimized`, calibrated) with `options`, compiles it and runs `samples`
+/// on the emulator of `target`; its figure is the worst graph output's
+/// noise-to-signal ratio against FP32 (SQNR's inverse, no dB).
+///  1. base: every depthwise convolution FP32 (the policy without them);
+///     the budget is base's ratio times 10^(maxLossDb / 10), or an SQNR of
+///     30 dB (cosine about 0.9995) when that is more (a nearly exact base,
+///     such as a softmax of confident logits, would otherwise refuse all).
+///  2. every candidate INT8 (those the quantizer makes INT8 with
+///     int8Depthwise, minus the kept ones); done when within the budget.
+///  3. else the candidate whose FP32 keeping removes the most noise is found
+///     by bisection, one measurement per halving, assuming the candidates'
+///     noise adds (as independent rounding noise does): keeping half A
+///     float removes (current - measured) of the noise, half B the rest of
+///     what the enclosing set removed. It joins the kept ones; back to 2.
+/// Ends within the budget, or with every candidate kept (the base policy).
+/// On success `options` has int8Depthwise set and the kept ones appended to
+/// keepFloat, and `report` is {"policy": "auto", "max_loss_db",
+/// "good_enough_sqnr_db",
+/// "base_sqnr_db", "sqnr_db", "int8": [names], "kept_float": [names],
+/// "measurements"} (dB figures null when exact). Fails with one line in
+/// `error` when quantizing, compiling or running fails.
+mlir::LogicalResult chooseInt8Depthwise(
+    mlir::ModuleOp reference, llvm::ArrayRef<CalibrationSample> samples,
+    llvm::StringRef target, double maxLossDb, QuantizationOptions &options,
+    llvm::json::Value &report, std::string &error);
+
 } // namespace npu
 
 #endif // NPU_QUANTIZATION_CALIBRATE_H

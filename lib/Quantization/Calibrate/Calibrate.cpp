@@ -154,6 +154,98 @@ LogicalResult runSample(const rt::Executable &exe,
   return success();
 }
 
+/// A clone of `reference` (phase `optimized`, calibrated) quantized with
+/// `options` (phase `quantized`), or null with one line in `error`.
+OwningOpRef<ModuleOp> quantizeClone(ModuleOp reference,
+                                    const QuantizationOptions &options,
+                                    std::string &error) {
+  OwningOpRef<ModuleOp> quantized = reference.clone();
+  std::string diagnostic;
+  ScopedDiagnosticHandler handler(reference.getContext(),
+                                  [&](Diagnostic &diag) {
+                                    if (diagnostic.empty())
+                                      diagnostic = diag.str();
+                                    return success();
+                                  });
+  PassManager pm(reference.getContext());
+  buildQuantizedPassPipeline(pm, options);
+  if (failed(pm.run(*quantized)))
+    return error = "quantizing: " + diagnostic, nullptr;
+  return quantized;
+}
+
+/// The graph outputs of an FP32 module over a calibration set, against
+/// which quantizations of it are measured: each measurement compiles one,
+/// runs every sample and gives the worst output's noise-to-signal ratio
+/// (sum (f - q)^2 / sum f^2; infinite for noise on an all-zero output).
+class OutputMeter {
+public:
+  OutputMeter(ModuleOp reference, ArrayRef<CalibrationSample> samples,
+              StringRef target)
+      : reference(reference), samples(samples), target(target) {}
+
+  /// Compiles and runs the FP32 reference once.
+  LogicalResult init(std::string &error) {
+    std::unique_ptr<rt::Executable> exe = compileObserved(
+        reference, CompilePhase::Optimized, noValues, target, error);
+    if (!exe)
+      return failure();
+    for (const CalibrationSample &sample : samples) {
+      expected.emplace_back();
+      if (failed(runSample(
+              *exe, sample,
+              [&](size_t, ArrayRef<float> data) {
+                expected.back().push_back(data.vec());
+              },
+              error)))
+        return failure();
+    }
+    return success();
+  }
+
+  FailureOr<double> measure(const QuantizationOptions &options,
+                            std::string &error) {
+    ++count;
+    OwningOpRef<ModuleOp> quantized = quantizeClone(reference, options, error);
+    if (!quantized)
+      return failure();
+    std::unique_ptr<rt::Executable> exe = compileObserved(
+        *quantized, CompilePhase::Quantized, noValues, target, error);
+    if (!exe)
+      return failure();
+    std::vector<std::pair<double, double>> signalNoise;
+    for (auto [sample, want] : llvm::zip(samples, expected))
+      if (failed(runSample(
+              *exe, sample,
+              [&](size_t k, ArrayRef<float> data) {
+                signalNoise.resize(std::max(signalNoise.size(), k + 1));
+                for (size_t i = 0; i < data.size() && i < want[k].size(); ++i) {
+                  double f = want[k][i], d = f - data[i];
+                  signalNoise[k].first += f * f;
+                  signalNoise[k].second += d * d;
+                }
+              },
+              error)))
+        return failure();
+    double worst = 0;
+    for (auto [signal, noise] : signalNoise)
+      if (noise > 0)
+        worst = std::max(worst, signal > 0 ? noise / signal : INFINITY);
+    return worst;
+  }
+
+  unsigned measurements() const { return count; }
+
+private:
+  static SmallVector<Value> noValues(func::FuncOp) { return {}; }
+
+  ModuleOp reference;
+  ArrayRef<CalibrationSample> samples;
+  StringRef target;
+  std::vector<std::vector<std::vector<float>>> expected; // [sample][output]
+  unsigned count = 0;
+};
+
 LogicalResult readSample(const std::string &path, RankedTensorType type,
                          std::vector<float> &out, std::string &error) {
   rt::NpyArray array;
@@ -435,18 +527,9 @@ LogicalResult keepFloatForSqnr(ModuleOp reference,
     kept.insert(name);
   SmallVector<std::string> added;
   for (unsigned round = 1;; ++round) {
-    OwningOpRef<ModuleOp> quantized = reference.clone();
-    std::string diagnostic;
-    ScopedDiagnosticHandler handler(reference.getContext(),
-                                    [&](Diagnostic &diag) {
-                                      if (diagnostic.empty())
-                                        diagnostic = diag.str();
-                                      return success();
-                                    });
-    PassManager pm(reference.getContext());
-    buildQuantizedPassPipeline(pm, options);
-    if (failed(pm.run(*quantized)))
-      return error = "quantizing: " + diagnostic, failure();
+    OwningOpRef<ModuleOp> quantized = quantizeClone(reference, options, error);
+    if (!quantized)
+      return failure();
     FailureOr<llvm::json::Value> measured =
         buildQuantReport(reference, *quantized, samples, target, error);
     if (failed(measured))
@@ -500,6 +583,112 @@ LogicalResult keepFloatForSqnr(ModuleOp reference,
       options.keepFloat.push_back(candidates[i].second);
     }
   }
+}
+
+/// An output SQNR at which INT8 depthwise convolutions are accepted
+/// whatever the base's: cosine similarity about 0.9995.
+constexpr double kGoodEnoughSqnrDb = 30;
+
+LogicalResult chooseInt8Depthwise(ModuleOp reference,
+                                  ArrayRef<CalibrationSample> samples,
+                                  StringRef target, double maxLossDb,
+                                  QuantizationOptions &options,
+                                  llvm::json::Value &report,
+                                  std::string &error) {
+  options.int8Depthwise = true;
+  // The candidates: the depthwise convolutions the quantizer makes INT8,
+  // by ONNX node, in program order.
+  OwningOpRef<ModuleOp> all = quantizeClone(reference, options, error);
+  if (!all)
+    return failure();
+  SmallVector<std::string> candidates;
+  if (func::FuncOp main = mainOf(*all))
+    main.walk([&](ConvOp conv) {
+      std::string name = onnxNodeOf(conv).first;
+      if (conv.isDepthwise() && isQuantized(conv.getInput().getType()) &&
+          !llvm::is_contained(candidates, name))
+        candidates.push_back(name);
+    });
+  auto db = [](double nsr) {
+    return nsr > 0
+               ? llvm::json::Value(std::round(-1000 * std::log10(nsr)) / 100)
+               : llvm::json::Value(nullptr);
+  };
+  auto names = [](ArrayRef<std::string> list) {
+    llvm::json::Array array;
+    for (const std::string &name : list)
+      array.push_back(name);
+    return array;
+  };
+  OutputMeter meter(reference, samples, target);
+  if (!candidates.empty() && failed(meter.init(error)))
+    return failure();
+  auto measure = [&](ArrayRef<std::string> keep) {
+    QuantizationOptions o = options;
+    o.keepFloat.insert(o.keepFloat.end(), keep.begin(), keep.end());
+    return meter.measure(o, error);
+  };
+  double base = 0, current = 0;
+  SmallVector<std::string> kept;
+  if (!candidates.empty()) {
+    FailureOr<double> b = measure(candidates);
+    if (failed(b))
+      return failure();
+    base = current = *b;
+  }
+  // Within maxLossDb of the base, or at least kGoodEnoughSqnrDb however
+  // far that is from a base that is nearly exact (a softmax of confident
+  // logits: PaddleOCR cls's base is 79 dB).
+  double budget = std::max(base * std::pow(10.0, maxLossDb / 10),
+                           std::pow(10.0, -kGoodEnoughSqnrDb / 10));
+  while (kept.size() < candidates.size()) {
+    FailureOr<double> now = measure(kept);
+    if (failed(now))
+      return failure();
+    current = *now;
+    if (current <= budget)
+      break;
+    // Bisect the INT8 candidates for the one whose keeping removes the most
+    // noise; `removed` is what keeping all of `set` removes.
+    SmallVector<std::string> set;
+    for (const std::string &c : candidates)
+      if (!llvm::is_contained(kept, c))
+        set.push_back(c);
+    double removed = current - base;
+    while (set.size() > 1) {
+      size_t half = set.size() / 2;
+      SmallVector<std::string> trial(kept);
+      trial.append(set.begin(), set.begin() + half);
+      FailureOr<double> n = measure(trial);
+      if (failed(n))
+        return failure();
+      double first = current - *n, second = removed - first;
+      if (first >= second) {
+        set.resize(half);
+        removed = first;
+      } else {
+        set.erase(set.begin(), set.begin() + half);
+        removed = second;
+      }
+    }
+    kept.push_back(set.front());
+    if (kept.size() == candidates.size())
+      current = base; // the base policy, measured first
+  }
+  SmallVector<std::string> int8;
+  for (const std::string &c : candidates)
+    if (!llvm::is_contained(kept, c))
+      int8.push_back(c);
+  options.keepFloat.insert(options.keepFloat.end(), kept.begin(), kept.end());
+  report = llvm::json::Object{{"policy", "auto"},
+                              {"max_loss_db", maxLossDb},
+                              {"good_enough_sqnr_db", kGoodEnoughSqnrDb},
+                              {"base_sqnr_db", db(base)},
+                              {"sqnr_db", db(current)},
+                              {"int8", names(int8)},
+                              {"kept_float", names(kept)},
+                              {"measurements", int64_t(meter.measurements())}};
+  return success();
 }
 
 } // namespace npu
