@@ -63,7 +63,6 @@ SmallVector<SpRequest, 8> depthwiseLayout(const MacConv &g, ConvTiles t) {
            2},
           {"weights", alignUp(4 * int64_t(g.taps.size()) * t.c), 2},
           {"out", out, 2},
-          {"product", out},
           {"bias", alignUp(4 * g.groups)},
           {"epilogue_temps", out, g.epilogueTiles},
           {"epilogue_operands", alignUp(g.epilogueBytes)},
@@ -766,7 +765,7 @@ ConvTiles chooseDepthwiseTiles(const rt::TargetDesc &target, const MacConv &g) {
         double tiles = double(g.batch * ceilDiv(C, ct) * ceilDiv(g.oh, oht) *
                               ceilDiv(g.ow, owt));
         // The runtime's timing formulas, per tile: the slab and the
-        // weights, one store, a multiply and an add per tap.
+        // weights, one store, a multiply-accumulate per tap.
         double load =
             tiles * double(rt::dmaCycles(target, 1, ct * ihs, 4 * iws) +
                            rt::dmaCycles(target, 1, taps, 4 * ct));
@@ -775,7 +774,7 @@ ConvTiles chooseDepthwiseTiles(const rt::TargetDesc &target, const MacConv &g) {
                                          (g.quantizedOut ? 1 : 4) * owt));
         if (g.residual) // loaded in the store's box
           load += tiles * double(rt::dmaCycles(target, 1, ct * oht, 4 * owt));
-        double vec = tiles * double(2 * taps) *
+        double vec = tiles * double(taps) *
                      double(rt::vectorCycles(target, oht * owt * ct,
                                              /*narrow=*/false,
                                              /*transcendental=*/false));
@@ -808,10 +807,10 @@ LogicalResult Codegen::emitDepthwiseConv(ConvOp op, const MacConv &g,
   auto slabBuf = [&](int64_t i) { return sb[0].at(i); };
   auto wBuf = [&](int64_t i) { return sb[1].at(i); };
   auto outBuf = [&](int64_t i) { return sb[2].at(i); };
-  int64_t prodBuf = sb[3].offset, biasBuf = sb[4].offset;
-  int64_t tempsBuf = sb[5].offset, constsBuf = sb[6].offset;
-  int64_t tempBytes = sb[5].stride; // one epilogue temporary
-  auto residualBuf = [&](int64_t i) { return sb[8].at(i); };
+  int64_t biasBuf = sb[3].offset;
+  int64_t tempsBuf = sb[4].offset, constsBuf = sb[5].offset;
+  int64_t tempBytes = sb[4].stride; // one epilogue temporary
+  auto residualBuf = [&](int64_t i) { return sb[7].at(i); };
 
   struct Tile {
     int64_t batch, c0, ct, oy0, oht, ox0, owt;
@@ -855,8 +854,8 @@ LogicalResult Codegen::emitDepthwiseConv(ConvOp op, const MacConv &g,
             {4 * ct, 4, 4 * tile.owt * ct, 0}, layer))
       lastLoad = residual;
     lastLoad->setAttr("push_next", b.getUnitAttr());
-    // acc = x(tap 0) * w0; acc += x(tap k) * wk; acc += bias. Iteration
-    // (c, ox, oy), channels innermost.
+    // acc = x(tap 0) * w0; acc += x(tap k) * wk (vec.binary mac, ISA v7);
+    // acc += bias. Iteration (c, ox, oy), channels innermost.
     SmallVector<int64_t> dims = {ct, tile.owt, tile.oht, 1};
     SmallVector<int64_t> dense = {1, ct, tile.owt * ct, 0};
     SmallVector<int64_t> slabSt = {1, g.sw * ct, g.sh * iws * ct, 0};
@@ -871,18 +870,13 @@ LogicalResult Codegen::emitDepthwiseConv(ConvOp op, const MacConv &g,
     for (auto [k, tap] : llvm::enumerate(g.taps)) {
       int64_t x = slabBuf(i) + 4 * ct * (tap.dy * iws + tap.dx);
       int64_t w = wBuf(i) + 4 * ct * tap.weightTap;
-      if (k == 0) {
-        binary("mul", x, slabSt, w, perChannel, outBuf(i));
-        continue;
-      }
-      binary("mul", x, slabSt, w, perChannel, prodBuf);
-      binary("add", outBuf(i), dense, prodBuf, dense, outBuf(i));
+      binary(k == 0 ? "mul" : "mac", x, slabSt, w, perChannel, outBuf(i));
     }
     if (bias)
       binary("add", outBuf(i), dense, biasBuf + 4 * tile.c0, perChannel,
              outBuf(i));
     // An epilogue ending in a quantize leaves INT8 in quantBuf(i).
-    int64_t quantBuf = sb[7].at(i);
+    int64_t quantBuf = sb[6].at(i);
     emitEpilogue(outBuf(i), dims, dense, tile.c0, tempsBuf, tempBytes,
                  constsBuf, layer, program, quantBuf, residualBuf(i));
     markTileCompute(program, i, n);

@@ -503,7 +503,7 @@ TEST(Emulator, DmaExpandRefusesAnImageChangedAtRunTime) {
       << r.error;
 }
 
-// Tests the dma.expand.elem image layout (ISA v6) on a hand-made case: a
+// Tests the dma.expand.elem image layout (ISA v7) on a hand-made case: a
 // 16 x 16 INT8 box whose only non-zero element is 9 at row 3, column 5 is a
 // 1-byte block mask (block 0 present), the block's 32-byte element mask with
 // bit 3 * 16 + 5 = 53 set (byte 6, bit 5), then the element: 34 bytes.
@@ -1288,6 +1288,88 @@ TEST(Emulator, Fp32VectorRowsMatchElementwiseDefinitions) {
     float ref = v * std::min(std::max((1.0f / 6.0f) * v + 0.5f, 0.0f), 1.0f);
     EXPECT_TRUE(sameBits(h[i], ref)) << i << ": " << h[i] << " vs " << ref;
   }
+}
+
+// Tests vec.binary mac (ISA v7): FP32 dst + src0 * src1 bit-identical to a
+// mul into a temporary then an add (the product rounded first: a depthwise
+// convolution's taps give the bytes they gave before), on dense rows of 20
+// (AVX2 blocks and a scalar tail), a per-channel broadcast src1 and a
+// scalar src1, accumulated three times; INT32 wrapping; one lane cycle per
+// lane group, like mul; other element types refused.
+TEST(Emulator, MacIsMulThenAdd) {
+  const int C = 20, P = 6;
+  std::vector<float> x = awkwardFloats(C * P, 6), ch = awkwardFloats(C, 7),
+                     acc = awkwardFloats(C * P, 8);
+  ProgramBuilder b(v1());
+  b.setDramSize(64);
+  uint16_t perChannel = b.addVector(makeVectorDesc(
+      {C, P, 1, 1}, bin::ElementType::F32, {1, C, 0, 0}, bin::ElementType::F32,
+      {1, C, 0, 0}, bin::ElementType::F32, {1, 0, 0, 0}));
+  uint16_t scalar = b.addVector(
+      makeVectorDesc({C * P, 1, 1, 1}, bin::ElementType::F32, {1, 0, 0, 0},
+                     bin::ElementType::F32, {1, 0, 0, 0}, bin::ElementType::F32,
+                     {0, 0, 0, 0}));
+  for (int k = 0; k < 3; ++k) {
+    b.emit(makeVector(Opcode::VecBinary, perChannel, vecfunc::VecBinary_Mac, 0,
+                      2048, 4096));
+    b.emit(makeVector(Opcode::VecBinary, scalar, vecfunc::VecBinary_Mac, 0,
+                      2048 + 4, 8192));
+  }
+  ProgramRun r = runProgram(b, {}, [&](Emulator &emu) {
+    put(emu.scratchpad(), 0, x);
+    put(emu.scratchpad(), 2048, ch);
+    put(emu.scratchpad(), 4096, acc);
+    put(emu.scratchpad(), 8192, acc);
+  });
+  ASSERT_TRUE(r.ok) << r.error;
+  std::vector<float> out = get<float>(r.emu->scratchpad(), 4096, C * P);
+  std::vector<float> sc = get<float>(r.emu->scratchpad(), 8192, C * P);
+  for (int i = 0; i < C * P; ++i) {
+    volatile float want = acc[i], wantScalar = acc[i];
+    for (int k = 0; k < 3; ++k) {
+      volatile float p = x[i] * ch[i % C], q = x[i] * ch[1];
+      want = want + p;
+      wantScalar = wantScalar + q;
+    }
+    EXPECT_TRUE(sameBits(out[i], want)) << i;
+    EXPECT_TRUE(sameBits(sc[i], wantScalar)) << i;
+  }
+  // 6 instructions of C * P = 120 lane operations: startup + 8 groups each.
+  EXPECT_EQ(r.emu->stats().unitBusy[unsigned(Unit::Vector)],
+            6u * (v1().vectorStartupCycles + 8));
+  // Energy counts a multiply and an add per element, as the pair did.
+  EXPECT_EQ(r.emu->stats().laneOpsFp32, 2u * 6 * C * P);
+
+  // INT32: 64-bit products and sums, wrapped to 32 bits.
+  ProgramBuilder bi(v1());
+  bi.setDramSize(64);
+  uint16_t iv = bi.addVector(makeVectorDesc(
+      {3, 1, 1, 1}, bin::ElementType::I32, {1, 0, 0, 0}, bin::ElementType::I32,
+      {1, 0, 0, 0}, bin::ElementType::I32, {1, 0, 0, 0}));
+  bi.emit(
+      makeVector(Opcode::VecBinary, iv, vecfunc::VecBinary_Mac, 0, 64, 128));
+  ProgramRun ri = runProgram(bi, {}, [&](Emulator &emu) {
+    put(emu.scratchpad(), 0, std::vector<int32_t>{65536, -7, INT32_MAX});
+    put(emu.scratchpad(), 64, std::vector<int32_t>{65536, 6, 2});
+    put(emu.scratchpad(), 128, std::vector<int32_t>{5, 40, 3});
+  });
+  ASSERT_TRUE(ri.ok) << ri.error;
+  EXPECT_EQ(get<int32_t>(ri.emu->scratchpad(), 128, 3),
+            (std::vector<int32_t>{5, -2, 1})); // 2^32 + 5, 40 - 42, 2^32 + 1
+
+  // INT8 operands: refused with the reason.
+  ProgramBuilder bq(v1());
+  bq.setDramSize(64);
+  uint16_t qv = bq.addVector(makeVectorDesc(
+      {4, 1, 1, 1}, bin::ElementType::I8, {1, 0, 0, 0}, bin::ElementType::I8,
+      {1, 0, 0, 0}, bin::ElementType::I8, {1, 0, 0, 0}));
+  bq.emit(
+      makeVector(Opcode::VecBinary, qv, vecfunc::VecBinary_Mac, 0, 64, 128));
+  ProgramRun rq = runProgram(bq, {}, [](Emulator &) {});
+  EXPECT_FALSE(rq.ok);
+  EXPECT_NE(rq.error.find("vec.binary mac needs FP32 or INT32 operands"),
+            std::string::npos)
+      << rq.error;
 }
 
 // Tests a dma.load that transposes 4-byte elements (DRAM dense along

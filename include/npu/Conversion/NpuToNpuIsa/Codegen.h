@@ -544,8 +544,9 @@ bool sharedSlabs(ArrayRef<MacConv> passes);
 /// runs on the MAC array (npu-quantize quantizes depthwise convolutions
 /// whose channel count is a multiple of it). A compiler choice: the array
 /// takes B channels per output pixel and tap in one INT8 cycle, the vector
-/// unit 16 FP32 lanes in two (multiply, add), so from B = 8 on the array is
-/// at least as fast, and INT8 moves a quarter of the bytes.
+/// unit 16 FP32 lanes in one `mac` (ISA v7; two cycles before it), so at
+/// B = 16 the array matches its compute, and at any B INT8 moves a quarter
+/// of the bytes and spares the dequantize and quantize around an FP32 one.
 constexpr int64_t kMinDepthwiseBlock = 8;
 
 /// Whether convolution `op`, of geometry `g` (convGeometry's), runs on the
