@@ -160,7 +160,8 @@ cl::opt<DepthwisePolicy> int8Depthwise(
     cl::values(clEnumValN(DepthwisePolicy::Auto, "auto",
                           "those that cost the outputs at most "
                           "--int8-depthwise-max-loss dB of SQNR on the "
-                          "calibration set (default)"),
+                          "calibration set and are not slower than FP32 "
+                          "(default)"),
                clEnumValN(DepthwisePolicy::All, "all", "every one"),
                clEnumValN(DepthwisePolicy::All, "", "every one (no value)"),
                clEnumValN(DepthwisePolicy::None, "none", "none (FP32)")),

@@ -111,12 +111,19 @@ mlir::LogicalResult keepFloatForSqnr(mlir::ModuleOp reference,
 ///     float removes (current - measured) of the noise, half B the rest of
 ///     what the enclosing set removed. It joins the kept ones; back to 2.
 /// Ends within the budget, or with every candidate kept (the base policy).
+///  4. speed: every measurement also gives the program's cycles and each
+///     layer's (the runtime's timing model); the INT8 candidates whose
+///     layer took more cycles than in the base (the MAC array reloads its
+///     block-diagonal weight tile per tap, the vector unit's FP32 mac does
+///     not) are kept FP32 too if one more measurement shows the program
+///     faster within the budget.
 /// On success `options` has int8Depthwise set and the kept ones appended to
 /// keepFloat, and `report` is {"policy": "auto", "max_loss_db",
-/// "good_enough_sqnr_db",
-/// "base_sqnr_db", "sqnr_db", "int8": [names], "kept_float": [names],
-/// "measurements"} (dB figures null when exact). Fails with one line in
-/// `error` when quantizing, compiling or running fails.
+/// "good_enough_sqnr_db", "base_sqnr_db", "sqnr_db", "base_cycles",
+/// "cycles", "int8": [names], "kept_float": [names, all kept],
+/// "kept_float_for_speed": [names, of those], "measurements"} (dB figures
+/// null when exact). Fails with one line in `error` when quantizing,
+/// compiling or running fails.
 mlir::LogicalResult chooseInt8Depthwise(
     mlir::ModuleOp reference, llvm::ArrayRef<CalibrationSample> samples,
     llvm::StringRef target, double maxLossDb, QuantizationOptions &options,

@@ -8,6 +8,7 @@
 #include "npu/Target/Npubin/NpubinEmitter.h"
 #include "npu/runtime/Emulator.h"
 #include "npu/runtime/Npy.h"
+#include "npu/runtime/Timing.h"
 
 #include "mlir/Dialect/Quant/IR/QuantTypes.h"
 #include "mlir/IR/Diagnostics.h"
@@ -174,10 +175,22 @@ OwningOpRef<ModuleOp> quantizeClone(ModuleOp reference,
   return quantized;
 }
 
+/// One measurement of a quantized model (OutputMeter::measure).
+struct Measurement {
+  /// The worst graph output's noise-to-signal ratio against FP32 over the
+  /// samples: sum (f - q)^2 / sum f^2 (infinite for noise on an all-zero
+  /// output).
+  double nsr = 0;
+  /// The program's cycles and each layer's busy cycles (by ONNX node
+  /// name), from the runtime's timing model (rt::scheduleStatically: what
+  /// npu-run reports).
+  uint64_t cycles = 0;
+  llvm::StringMap<uint64_t> layerCycles;
+};
+
 /// The graph outputs of an FP32 module over a calibration set, against
 /// which quantizations of it are measured: each measurement compiles one,
-/// runs every sample and gives the worst output's noise-to-signal ratio
-/// (sum (f - q)^2 / sum f^2; infinite for noise on an all-zero output).
+/// runs every sample and compares the outputs.
 class OutputMeter {
 public:
   OutputMeter(ModuleOp reference, ArrayRef<CalibrationSample> samples,
@@ -203,8 +216,8 @@ public:
     return success();
   }
 
-  FailureOr<double> measure(const QuantizationOptions &options,
-                            std::string &error) {
+  FailureOr<Measurement> measure(const QuantizationOptions &options,
+                                 std::string &error) {
     ++count;
     OwningOpRef<ModuleOp> quantized = quantizeClone(reference, options, error);
     if (!quantized)
@@ -227,11 +240,17 @@ public:
               },
               error)))
         return failure();
-    double worst = 0;
+    Measurement m;
     for (auto [signal, noise] : signalNoise)
       if (noise > 0)
-        worst = std::max(worst, signal > 0 ? noise / signal : INFINITY);
-    return worst;
+        m.nsr = std::max(m.nsr, signal > 0 ? noise / signal : INFINITY);
+    rt::StaticSchedule schedule;
+    if (!rt::scheduleStatically(*exe, schedule, error))
+      return error = "scheduling the quantized model: " + error, failure();
+    m.cycles = schedule.cycles;
+    for (auto [layer, info] : llvm::zip(schedule.layers, exe->layers()))
+      m.layerCycles[info.name] += layer.cycles;
+    return m;
   }
 
   unsigned measurements() const { return count; }
@@ -628,24 +647,26 @@ LogicalResult chooseInt8Depthwise(ModuleOp reference,
     o.keepFloat.insert(o.keepFloat.end(), keep.begin(), keep.end());
     return meter.measure(o, error);
   };
-  double base = 0, current = 0;
+  Measurement baseM, currentM;
   SmallVector<std::string> kept;
   if (!candidates.empty()) {
-    FailureOr<double> b = measure(candidates);
+    FailureOr<Measurement> b = measure(candidates);
     if (failed(b))
       return failure();
-    base = current = *b;
+    baseM = currentM = *b;
   }
+  double base = baseM.nsr, current = base;
   // Within maxLossDb of the base, or at least kGoodEnoughSqnrDb however
   // far that is from a base that is nearly exact (a softmax of confident
   // logits: PaddleOCR cls's base is 79 dB).
   double budget = std::max(base * std::pow(10.0, maxLossDb / 10),
                            std::pow(10.0, -kGoodEnoughSqnrDb / 10));
   while (kept.size() < candidates.size()) {
-    FailureOr<double> now = measure(kept);
+    FailureOr<Measurement> now = measure(kept);
     if (failed(now))
       return failure();
-    current = *now;
+    currentM = std::move(*now);
+    current = currentM.nsr;
     if (current <= budget)
       break;
     // Bisect the INT8 candidates for the one whose keeping removes the most
@@ -659,10 +680,10 @@ LogicalResult chooseInt8Depthwise(ModuleOp reference,
       size_t half = set.size() / 2;
       SmallVector<std::string> trial(kept);
       trial.append(set.begin(), set.begin() + half);
-      FailureOr<double> n = measure(trial);
+      FailureOr<Measurement> n = measure(trial);
       if (failed(n))
         return failure();
-      double first = current - *n, second = removed - first;
+      double first = current - n->nsr, second = removed - first;
       if (first >= second) {
         set.resize(half);
         removed = first;
@@ -672,8 +693,36 @@ LogicalResult chooseInt8Depthwise(ModuleOp reference,
       }
     }
     kept.push_back(set.front());
-    if (kept.size() == candidates.size())
-      current = base; // the base policy, measured first
+    if (kept.size() == candidates.size()) {
+      currentM = baseM; // the base policy, measured first
+      current = base;
+    }
+  }
+  // Speed: an INT8 depthwise convolution on the MAC array takes B channels
+  // per cycle from block-diagonal weights, the FP32 one on the vector unit
+  // 16 lanes (one mac per tap), so on small feature maps, where the array
+  // reloads its weight tile often, FP32 can be the faster. The INT8 ones
+  // whose layer took more cycles than in the base are kept FP32 too if the
+  // whole program then takes fewer cycles within the budget (the
+  // dequantize and quantize around them are in that total).
+  SmallVector<std::string> slower;
+  for (const std::string &c : candidates)
+    if (!llvm::is_contained(kept, c) &&
+        currentM.layerCycles.lookup(c) > baseM.layerCycles.lookup(c))
+      slower.push_back(c);
+  SmallVector<std::string> keptForSpeed;
+  if (!slower.empty()) {
+    SmallVector<std::string> trial(kept);
+    trial.append(slower.begin(), slower.end());
+    FailureOr<Measurement> m = measure(trial);
+    if (failed(m))
+      return failure();
+    if (m->nsr <= budget && m->cycles < currentM.cycles) {
+      kept = std::move(trial);
+      keptForSpeed = std::move(slower);
+      currentM = std::move(*m);
+      current = currentM.nsr;
+    }
   }
   SmallVector<std::string> int8;
   for (const std::string &c : candidates)
@@ -687,6 +736,9 @@ LogicalResult chooseInt8Depthwise(ModuleOp reference,
                               {"sqnr_db", db(current)},
                               {"int8", names(int8)},
                               {"kept_float", names(kept)},
+                              {"kept_float_for_speed", names(keptForSpeed)},
+                              {"base_cycles", int64_t(baseM.cycles)},
+                              {"cycles", int64_t(currentM.cycles)},
                               {"measurements", int64_t(meter.measurements())}};
   return success();
 }
