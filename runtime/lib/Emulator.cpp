@@ -1361,6 +1361,13 @@ template <typename T> T saturateTo(int64_t v) {
 
 float erfF(float x) { return std::erf(x); }
 
+/// vec.binary mac on FP32: the product rounded, then the sum (Emulator.cpp
+/// is built with -ffp-contract=off, so this is never one fused rounding).
+inline float macF32(float acc, float x, float y) {
+  float product = x * y;
+  return acc + product;
+}
+
 /// One vec.binary function on FP32 (IEEE single precision; min and max
 /// propagate NaN) or INT32 (computed in 64 bits and saturated by the store;
 /// division by 0 gives 0).
@@ -1494,80 +1501,12 @@ bool maskFunction(uint8_t func, const int64_t *dims, const Operand &dst,
 }
 
 #ifdef NPU_EMULATOR_AVX2
-/// d[i] += a[i] * b[i] (b[0] with `bScalar`) on one dense FP32 row with
-/// AVX2: a multiply, then an add (never an FMA), so lane by lane the IEEE
-/// operations of macFunction's scalar loop. The caller has checked that d
-/// and a, and d and b, are the same bytes or disjoint.
-[[gnu::target("avx2")]] void macRowF32Avx2(uint8_t *d, const uint8_t *a,
-                                           const uint8_t *b, int64_t n,
-                                           bool bScalar) {
-  auto *fd = reinterpret_cast<float *>(d);
-  auto *fa = reinterpret_cast<const float *>(a);
-  auto *fb = reinterpret_cast<const float *>(b);
-  __m256 scalar =
-      bScalar && n >= 8 ? _mm256_set1_ps(loadF32(b)) : _mm256_setzero_ps();
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    __m256 y = bScalar ? scalar : _mm256_loadu_ps(fb + i);
-    __m256 p = _mm256_mul_ps(_mm256_loadu_ps(fa + i), y);
-    _mm256_storeu_ps(fd + i, _mm256_add_ps(_mm256_loadu_ps(fd + i), p));
-  }
-  for (; i < n; ++i) {
-    float p = loadF32(a + 4 * i) * loadF32(b + (bScalar ? 0 : 4 * i));
-    storeF32(d + 4 * i, loadF32(d + 4 * i) + p);
-  }
-}
-#endif
-
-/// vec.binary mac (ISA v7): dst += src0 * src1 element by element over
-/// `dims`, FP32 (the product rounded, then the sum) or INT32 (64-bit, then
-/// wrapped); false with `why` for other element types.
-bool macFunction(const int64_t *dims, const Operand &dst, const Operand &s0,
-                 const Operand &s1, std::string &why) {
-  if (s0.type != dst.type || s1.type != dst.type ||
-      (dst.type != bin::ElementType::F32 && dst.type != bin::ElementType::I32))
-    return why = "vec.binary mac needs FP32 or INT32 operands of one type",
-           false;
-  const Operand *ops[] = {&dst, &s0, &s1};
-  bool isFloat = dst.type == bin::ElementType::F32;
-  forEachRow(
-      dims, ops, true,
-      [&](const int64_t *, uint8_t *const *p, int64_t n, const int64_t *step) {
-#ifdef NPU_EMULATOR_AVX2
-        if (isFloat && step[0] == 4 && step[1] == 4 &&
-            (step[2] == 4 || step[2] == 0) && hostHasAvx2()) {
-          size_t bytes = size_t(n) * 4;
-          if (sameOrDisjoint(p[0], bytes, p[1], bytes) &&
-              (step[2] ? sameOrDisjoint(p[0], bytes, p[2], bytes)
-                       : p[0] + bytes <= p[2] || p[2] + 4 <= p[0])) {
-            macRowF32Avx2(p[0], p[1], p[2], n, step[2] == 0);
-            return;
-          }
-        }
-#endif
-        for (int64_t i = 0; i < n; ++i) {
-          uint8_t *d = p[0] + i * step[0];
-          const uint8_t *a = p[1] + i * step[1], *b = p[2] + i * step[2];
-          if (isFloat) {
-            float product = loadF32(a) * loadF32(b);
-            storeF32(d, loadF32(d) + product);
-          } else {
-            int64_t sum = int64_t(load<int32_t>(d)) +
-                          int64_t(load<int32_t>(a)) * int64_t(load<int32_t>(b));
-            int32_t wrapped = int32_t(uint32_t(uint64_t(sum)));
-            std::memcpy(d, &wrapped, 4);
-          }
-        }
-      });
-  return true;
-}
-
-#ifdef NPU_EMULATOR_AVX2
-/// vec.binary add, sub, mul or div (`Func`) on one dense FP32 row with AVX2
-/// registers: d[i] = a[i] op b[i], or a[i] op b[0] with `bScalar`. The
-/// caller has checked that d and a are the same bytes or disjoint, and so
-/// are d and b (the scalar is not in d). Lane by lane, these are the IEEE
-/// operations binaryOp performs, so the results are bit-identical.
+/// vec.binary add, sub, mul, div or mac (`Func`) on one dense FP32 row with
+/// AVX2 registers: d[i] = a[i] op b[i], or a[i] op b[0] with `bScalar` (mac:
+/// d[i] + a[i] * b[i], a multiply then an add, never an FMA). The caller has
+/// checked that d and a are the same bytes or disjoint, and so are d and b
+/// (the scalar is not in d). Lane by lane, these are the IEEE operations
+/// binaryOp and macF32 perform, so the results are bit-identical.
 template <uint8_t Func>
 [[gnu::target("avx2")]] void binaryRowF32Avx2(uint8_t *d, const uint8_t *a,
                                               const uint8_t *b, int64_t n,
@@ -1585,7 +1524,9 @@ template <uint8_t Func>
     __m256 x = _mm256_loadu_ps(fa + i);
     __m256 y = bScalar ? scalar : _mm256_loadu_ps(fb + i);
     __m256 r;
-    if constexpr (Func == vecfunc::VecBinary_Add)
+    if constexpr (Func == vecfunc::VecBinary_Mac)
+      r = _mm256_add_ps(_mm256_loadu_ps(fd + i), _mm256_mul_ps(x, y));
+    else if constexpr (Func == vecfunc::VecBinary_Add)
       r = _mm256_add_ps(x, y);
     else if constexpr (Func == vecfunc::VecBinary_Sub)
       r = _mm256_sub_ps(x, y);
@@ -1595,9 +1536,12 @@ template <uint8_t Func>
       r = _mm256_div_ps(x, y);
     _mm256_storeu_ps(fd + i, r);
   }
-  for (; i < n; ++i)
-    storeF32(d + 4 * i, binaryOp(Func, loadF32(a + 4 * i),
-                                 loadF32(b + (bScalar ? 0 : 4 * i))));
+  for (; i < n; ++i) {
+    float x = loadF32(a + 4 * i), y = loadF32(b + (bScalar ? 0 : 4 * i));
+    storeF32(d + 4 * i, Func == vecfunc::VecBinary_Mac
+                            ? macF32(loadF32(d + 4 * i), x, y)
+                            : binaryOp(Func, x, y));
+  }
 }
 #endif
 
@@ -1888,6 +1832,49 @@ bool argReduce(uint8_t func, const int64_t *dims, const Operand &dst,
       storeI32(p, int32_t(at));
     }
   });
+  return true;
+}
+
+/// vec.binary mac (ISA v7): dst += src0 * src1 element by element over
+/// `dims`, FP32 (the product rounded, then the sum) or INT32 (64-bit, then
+/// wrapped); false with `why` for other element types.
+bool macFunction(const int64_t *dims, const Operand &dst, const Operand &s0,
+                 const Operand &s1, std::string &why) {
+  if (s0.type != dst.type || s1.type != dst.type ||
+      (dst.type != bin::ElementType::F32 && dst.type != bin::ElementType::I32))
+    return why = "vec.binary mac needs FP32 or INT32 operands of one type",
+           false;
+  const Operand *ops[] = {&dst, &s0, &s1};
+  bool isFloat = dst.type == bin::ElementType::F32;
+  forEachRow(
+      dims, ops, true,
+      [&](const int64_t *, uint8_t *const *p, int64_t n, const int64_t *step) {
+#ifdef NPU_EMULATOR_AVX2
+        if (isFloat && step[0] == 4 && step[1] == 4 &&
+            (step[2] == 4 || step[2] == 0) && hostHasAvx2()) {
+          size_t bytes = size_t(n) * 4;
+          if (sameOrDisjoint(p[0], bytes, p[1], bytes) &&
+              (step[2] ? sameOrDisjoint(p[0], bytes, p[2], bytes)
+                       : p[0] + bytes <= p[2] || p[2] + 4 <= p[0])) {
+            binaryRowF32Avx2<vecfunc::VecBinary_Mac>(p[0], p[1], p[2], n,
+                                                     step[2] == 0);
+            return;
+          }
+        }
+#endif
+        for (int64_t i = 0; i < n; ++i) {
+          uint8_t *d = p[0] + i * step[0];
+          const uint8_t *a = p[1] + i * step[1], *b = p[2] + i * step[2];
+          if (isFloat) {
+            storeF32(d, macF32(loadF32(d), loadF32(a), loadF32(b)));
+          } else {
+            int64_t sum = int64_t(load<int32_t>(d)) +
+                          int64_t(load<int32_t>(a)) * int64_t(load<int32_t>(b));
+            int32_t wrapped = int32_t(uint32_t(uint64_t(sum)));
+            std::memcpy(d, &wrapped, 4);
+          }
+        }
+      });
   return true;
 }
 

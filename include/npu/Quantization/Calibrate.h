@@ -116,7 +116,8 @@ mlir::LogicalResult keepFloatForSqnr(mlir::ModuleOp reference,
 ///     layer took more cycles than in the base (the MAC array reloads its
 ///     block-diagonal weight tile per tap, the vector unit's FP32 mac does
 ///     not) are kept FP32 too if one more measurement shows the program
-///     faster within the budget.
+///     faster within the budget; a program slower than the base as a whole
+///     (the quantize and dequantize at its edges) becomes the base.
 /// On success `options` has int8Depthwise set and the kept ones appended to
 /// keepFloat, and `report` is {"policy": "auto", "max_loss_db",
 /// "good_enough_sqnr_db", "base_sqnr_db", "sqnr_db", "base_cycles",

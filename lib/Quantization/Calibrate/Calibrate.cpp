@@ -705,13 +705,23 @@ LogicalResult chooseInt8Depthwise(ModuleOp reference,
   // whose layer took more cycles than in the base are kept FP32 too if the
   // whole program then takes fewer cycles within the budget (the
   // dequantize and quantize around them are in that total).
+  // A program slower than the base as a whole (the quantize and dequantize
+  // at its edges can cost more than the INT8 layers save) is replaced by
+  // the base, which is within the budget and measured already.
   SmallVector<std::string> slower;
+  bool wholeSlower = currentM.cycles > baseM.cycles;
   for (const std::string &c : candidates)
     if (!llvm::is_contained(kept, c) &&
-        currentM.layerCycles.lookup(c) > baseM.layerCycles.lookup(c))
+        (wholeSlower ||
+         currentM.layerCycles.lookup(c) > baseM.layerCycles.lookup(c)))
       slower.push_back(c);
   SmallVector<std::string> keptForSpeed;
-  if (!slower.empty()) {
+  if (wholeSlower) {
+    kept.append(slower.begin(), slower.end());
+    keptForSpeed = std::move(slower);
+    currentM = baseM;
+    current = base;
+  } else if (!slower.empty()) {
     SmallVector<std::string> trial(kept);
     trial.append(slower.begin(), slower.end());
     FailureOr<Measurement> m = measure(trial);
