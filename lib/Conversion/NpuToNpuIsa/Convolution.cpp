@@ -892,6 +892,29 @@ LogicalResult Codegen::emitDepthwiseConv(ConvOp op, const MacConv &g,
   return success();
 }
 
+SmallVector<std::pair<const MacTap *, int64_t>>
+packTaps(ArrayRef<const MacTap *> taps, int64_t ct, int64_t arrayRows) {
+  // The slab is channels-innermost ([z][y][x][c]) and a step's weights are
+  // [tap][c][m]: taps one column apart in the slab and one apart in the
+  // weights read as one A row of run x ct elements against run x ct
+  // consecutive W rows, summed in the same order as one tap at a time.
+  int64_t most = ct < arrayRows ? std::max<int64_t>(1, arrayRows / ct) : 1;
+  SmallVector<std::pair<const MacTap *, int64_t>> runs;
+  for (const MacTap *tap : taps) {
+    if (!runs.empty()) {
+      auto &[first, length] = runs.back();
+      if (length < most && tap->dz == first->dz && tap->dy == first->dy &&
+          tap->dx == first->dx + length &&
+          tap->weightTap == first->weightTap + length) {
+        ++length;
+        continue;
+      }
+    }
+    runs.push_back({tap, 1});
+  }
+  return runs;
+}
+
 FailureOr<SmallVector<MacConv, 4>> transposedConvPasses(ConvTransposeOp op) {
   auto inT = op.getInput().getType(), outT = op.getType();
   auto wT = op.getWeight().getType();
@@ -1381,8 +1404,16 @@ LogicalResult Codegen::emitMacConv(Operation *op, ArrayRef<MacConv> passes,
         if (clear ? issued.empty()
                   : stepOf(tile, ci, tap.weightTap).kind != SparseStep::Empty)
           issued.push_back(&tap);
-      for (auto [ti, tapPtr] : llvm::enumerate(issued)) {
-        const MacTap &tap = *tapPtr;
+      // Taps packed along the contraction (packTaps): one matmul per run.
+      SmallVector<std::pair<const MacTap *, int64_t>> runs =
+          plan ? SmallVector<std::pair<const MacTap *, int64_t>>(
+                     llvm::map_range(issued,
+                                     [](const MacTap *tap) {
+                                       return std::pair{tap, int64_t(1)};
+                                     }))
+               : packTaps(issued, ct, target.arrayRows);
+      for (auto [ti, run] : llvm::enumerate(runs)) {
+        const MacTap &tap = *run.first;
         bool sparse =
             clear || stepOf(tile, ci, tap.weightTap).kind == SparseStep::Sparse;
         int64_t a =
@@ -1394,12 +1425,13 @@ LogicalResult Codegen::emitMacConv(Operation *op, ArrayRef<MacConv> passes,
              b.getNamedAttr("acc", i64(0)),
              b.getNamedAttr("m_outer", i64(tile.oht)),
              b.getNamedAttr("m_inner", i64(tile.owt)),
-             b.getNamedAttr("k", i64(ct)), b.getNamedAttr("n", i64(tile.mt)),
+             b.getNamedAttr("k", i64(run.second * ct)),
+             b.getNamedAttr("n", i64(tile.mt)),
              b.getNamedAttr("a_stride_outer", i64(eb * g.sh * iws * ct)),
              b.getNamedAttr("a_stride_inner", i64(eb * g.sw * ct)),
              b.getNamedAttr("w_row_stride", i64(eb * tile.mt)),
              b.getNamedAttr("acc_row_stride", i64(tile.mt))});
-        bool lastTap = ti + 1 == issued.size();
+        bool lastTap = ti + 1 == runs.size();
         mm.setFp32(!int8);
         mm.setAccumulate(chunkIndex > 0 || ti > 0);
         mm.setSparse(sparse);

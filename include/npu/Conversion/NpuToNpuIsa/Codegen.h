@@ -195,6 +195,19 @@ struct MacTap {
   int64_t weightTap, dy, dx, dz = 0;
 };
 
+/// A MAC-array step's taps (in issue order) grouped into runs that one
+/// matmul each takes: a run is up to arrayRows / ct taps (ct, the step's
+/// input channels, below arrayRows) of one slab row, one column apart and
+/// consecutive in the weights, so that their ct-channel slices of the
+/// channels-innermost slab and their [c][m] weight blocks are one
+/// contraction of run x ct. A first layer's three channels then fill 15 of
+/// the array's 16 rows instead of 3: a 3x3 kernel takes three matmuls per
+/// tile instead of nine. FP32 sums keep their order (the emulator's matmul
+/// adds each product in contraction order after the accumulator's value),
+/// so the results are bit-identical. Each pair is (first tap, run length).
+SmallVector<std::pair<const MacTap *, int64_t>>
+packTaps(ArrayRef<const MacTap *> taps, int64_t ct, int64_t arrayRows);
+
 /// One convolution pass on the MAC array. Output grid point (q, p) reads
 /// input (q*sh + originY + dy, p*sw + originX + dx) for every tap and is
 /// written to output (q*outStepY + outOffY, p*outStepX + outOffX). A
