@@ -112,7 +112,8 @@ ConvTiles chooseConvTiles(const rt::TargetDesc &t, const MacConv &g,
   int64_t R = t.arrayRows, C = t.arrayCols;
   int64_t accEntries = t.accumulatorBytes / 4;
   int64_t sramBytes = t.scratchpadBytes;
-  int64_t taps = int64_t(g.taps.size());
+  SmallVector<const MacTap *> tapPtrs = llvm::to_vector(
+      llvm::map_range(g.taps, [](const MacTap &tap) { return &tap; }));
   int64_t ib = g.inBytes, ob = g.outBytes;
   struct Candidate {
     ConvTiles tiles;
@@ -142,7 +143,7 @@ ConvTiles chooseConvTiles(const rt::TargetDesc &t, const MacConv &g,
           int64_t outRuns = g.outStepX == 1 ? 1 : owt;
           // The runtime's timing formulas (npu/runtime/Timing.h), per tile:
           // nC slab and weight loads (as convTraffic reuses them), one
-          // store, nC x taps matmuls, and the vector op that reads the
+          // store, nC x the step's matmuls, and the vector op that reads the
           // accumulator out.
           double slabCycles =
               tiles *
@@ -157,11 +158,14 @@ ConvTiles chooseConvTiles(const rt::TargetDesc &t, const MacConv &g,
                   ? tiles * double(rt::dmaCycles(t, 1, mt * oht * outRuns,
                                                  4 * outRun / storedBytes))
                   : 0.0;
+          // The matmuls of a step: one per run of packed taps (packTaps).
+          double stepMac = 0;
+          for (auto [first, length] : packTaps(tapPtrs, ct, R))
+            stepMac += double(rt::matmulCycles(
+                t, oht * owt, ceilDiv(length * ct, R) * ceilDiv(mt, C),
+                /*fp32=*/ib != 1));
           double macCycles =
-              tiles * double(nC * taps) *
-                  double(rt::matmulCycles(t, oht * owt,
-                                          ceilDiv(ct, R) * ceilDiv(mt, C),
-                                          /*fp32=*/ib != 1)) +
+              tiles * double(nC) * stepMac +
               tiles * double(rt::vectorCycles(t, oht * owt * mt,
                                               /*narrow=*/false,
                                               /*transcendental=*/false));
