@@ -96,8 +96,9 @@ mlir::LogicalResult keepFloatForSqnr(mlir::ModuleOp reference,
 /// can cost the whole model its accuracy while its neighbours cost nothing
 /// (PaddleOCR det: one of 14 takes the probability map's cosine from 0.998
 /// to 0.974). Each measurement quantizes a clone of `reference` (phase
-/// `optimized`, calibrated) with `options`, compiles it and runs `samples`
-/// on the emulator of `target`; its figure is the worst graph output's
+/// `optimized`, calibrated) with `options`, compiles it and runs the first
+/// 8 of `samples` (a bound on the time and on the FP32 outputs kept) on the
+/// emulator of `target`; its figure is the worst graph output's
 /// noise-to-signal ratio against FP32 (SQNR's inverse, no dB).
 ///  1. base: every depthwise convolution FP32 (the policy without them);
 ///     the budget is base's ratio times 10^(maxLossDb / 10), or an SQNR of
@@ -123,8 +124,9 @@ mlir::LogicalResult keepFloatForSqnr(mlir::ModuleOp reference,
 /// "good_enough_sqnr_db", "base_sqnr_db", "sqnr_db", "base_cycles",
 /// "cycles", "int8": [names], "kept_float": [names, all kept],
 /// "kept_float_for_speed": [names, of those], "measurements"} (dB figures
-/// null when exact). Fails with one line in `error` when quantizing,
-/// compiling or running fails.
+/// null when exact; with no candidates nothing is measured: SQNR null,
+/// cycles 0). Fails with one line in `error` when quantizing, compiling or
+/// running fails.
 mlir::LogicalResult chooseInt8Depthwise(
     mlir::ModuleOp reference, llvm::ArrayRef<CalibrationSample> samples,
     llvm::StringRef target, double maxLossDb, QuantizationOptions &options,

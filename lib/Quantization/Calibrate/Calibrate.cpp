@@ -188,14 +188,20 @@ struct Measurement {
   llvm::StringMap<uint64_t> layerCycles;
 };
 
-/// The graph outputs of an FP32 module over a calibration set, against
-/// which quantizations of it are measured: each measurement compiles one,
-/// runs every sample and compares the outputs.
+/// The graph outputs of an FP32 module over (the first kMaxMeasuredSamples
+/// of) a calibration set, against which quantizations of it are measured:
+/// each measurement compiles one, runs those samples and compares the
+/// outputs. The FP32 outputs are kept, so the cap also bounds the memory.
 class OutputMeter {
 public:
+  static constexpr size_t kMaxMeasuredSamples = 8;
+
   OutputMeter(ModuleOp reference, ArrayRef<CalibrationSample> samples,
               StringRef target)
-      : reference(reference), samples(samples), target(target) {}
+      : reference(reference),
+        samples(
+            samples.take_front(std::min(samples.size(), kMaxMeasuredSamples))),
+        target(target) {}
 
   /// Compiles and runs the FP32 reference once.
   LogicalResult init(std::string &error) {
