@@ -585,6 +585,9 @@ int main(int argc, char **argv) {
     q.enabled = true;
     q.keepFloat.assign(keepFloat.begin(), keepFloat.end());
     q.int8Depthwise = int8Depthwise == DepthwisePolicy::All;
+    if (int8DepthwiseMaxLoss.getNumOccurrences() &&
+        int8Depthwise != DepthwisePolicy::Auto)
+      return error("--int8-depthwise-max-loss needs --int8-depthwise=auto");
     std::optional<json::Value> depthwise;
     if (int8Depthwise == DepthwisePolicy::Auto) {
       if (!std::isfinite(int8DepthwiseMaxLoss) || int8DepthwiseMaxLoss < 0)
