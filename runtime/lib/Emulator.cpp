@@ -1835,6 +1835,27 @@ bool argReduce(uint8_t func, const int64_t *dims, const Operand &dst,
   return true;
 }
 
+#ifdef NPU_EMULATOR_AVX2
+/// binaryRowF32Avx2<Func> on one forEachRow row (dst, src0, src1 at p[0],
+/// p[1], p[2]; steps in bytes) when it is dense FP32 (src1 dense or one
+/// broadcast scalar), the host has AVX2 and dst is the same bytes as each
+/// source or disjoint from it; false, with nothing done, otherwise.
+template <uint8_t Func>
+bool binaryRowF32Avx2IfDense(uint8_t *const *p, int64_t n,
+                             const int64_t *step) {
+  if (step[0] != 4 || step[1] != 4 || (step[2] != 4 && step[2] != 0) ||
+      !hostHasAvx2())
+    return false;
+  size_t bytes = size_t(n) * 4;
+  if (!sameOrDisjoint(p[0], bytes, p[1], bytes) ||
+      !(step[2] ? sameOrDisjoint(p[0], bytes, p[2], bytes)
+                : p[0] + bytes <= p[2] || p[2] + 4 <= p[0]))
+    return false;
+  binaryRowF32Avx2<Func>(p[0], p[1], p[2], n, step[2] == 0);
+  return true;
+}
+#endif
+
 /// vec.binary mac (ISA v7): dst += src0 * src1 element by element over
 /// `dims`, FP32 (the product rounded, then the sum) or INT32 (64-bit, then
 /// wrapped); false with `why` for other element types.
@@ -1850,17 +1871,9 @@ bool macFunction(const int64_t *dims, const Operand &dst, const Operand &s0,
       dims, ops, true,
       [&](const int64_t *, uint8_t *const *p, int64_t n, const int64_t *step) {
 #ifdef NPU_EMULATOR_AVX2
-        if (isFloat && step[0] == 4 && step[1] == 4 &&
-            (step[2] == 4 || step[2] == 0) && hostHasAvx2()) {
-          size_t bytes = size_t(n) * 4;
-          if (sameOrDisjoint(p[0], bytes, p[1], bytes) &&
-              (step[2] ? sameOrDisjoint(p[0], bytes, p[2], bytes)
-                       : p[0] + bytes <= p[2] || p[2] + 4 <= p[0])) {
-            binaryRowF32Avx2<vecfunc::VecBinary_Mac>(p[0], p[1], p[2], n,
-                                                     step[2] == 0);
-            return;
-          }
-        }
+        if (isFloat &&
+            binaryRowF32Avx2IfDense<vecfunc::VecBinary_Mac>(p, n, step))
+          return;
 #endif
         for (int64_t i = 0; i < n; ++i) {
           uint8_t *d = p[0] + i * step[0];
@@ -2027,17 +2040,8 @@ bool Emulator::vector(const Instruction &insn, uint64_t &cycles,
             constexpr uint8_t func = decltype(f)::value;
             if constexpr (std::is_same_v<T, float> &&
                           func <= vecfunc::VecBinary_Div)
-              if (step[0] == 4 && step[1] == 4 &&
-                  (step[2] == 4 || step[2] == 0) && hostHasAvx2()) {
-                size_t bytes = size_t(n) * 4;
-                size_t bBytes = step[2] ? bytes : 4;
-                if (sameOrDisjoint(p[0], bytes, p[1], bytes) &&
-                    (step[2] ? sameOrDisjoint(p[0], bytes, p[2], bBytes)
-                             : p[0] + bytes <= p[2] || p[2] + 4 <= p[0])) {
-                  binaryRowF32Avx2<func>(p[0], p[1], p[2], n, step[2] == 0);
-                  return;
-                }
-              }
+              if (binaryRowF32Avx2IfDense<func>(p, n, step))
+                return;
 #endif
             mapRow2<T>(p[0], p[1], p[2], n, step, [](T x, T y) {
               if constexpr (std::is_floating_point_v<T>)

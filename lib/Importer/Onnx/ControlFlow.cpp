@@ -661,21 +661,20 @@ FailureOr<int> unrollScans(LoadedModel &loaded, std::string &error) {
     // Scalar index and [1] axes initializers, one per value, made on first
     // use.
     std::map<int64_t, std::string> indices, axes;
-    auto index = [&](int64_t v) {
-      auto [it, inserted] = indices.try_emplace(v);
+    auto constantInput = [&](std::map<int64_t, std::string> &made,
+                             const char *what, bool scalar, int64_t v) {
+      auto [it, inserted] = made.try_emplace(v);
       if (inserted) {
-        it->second = u.fresh(label + "/index" + std::to_string(v));
-        u.added.push_back(int64Tensor(it->second, {v}, /*scalar=*/true));
+        it->second = u.fresh(label + what + std::to_string(v));
+        u.added.push_back(int64Tensor(it->second, {v}, scalar));
       }
       return it->second;
     };
+    auto index = [&](int64_t v) {
+      return constantInput(indices, "/index", /*scalar=*/true, v);
+    };
     auto axesInput = [&](int64_t v) {
-      auto [it, inserted] = axes.try_emplace(v);
-      if (inserted) {
-        it->second = u.fresh(label + "/axis" + std::to_string(v));
-        u.added.push_back(int64Tensor(it->second, {v}, /*scalar=*/false));
-      }
-      return it->second;
+      return constantInput(axes, "/axis", /*scalar=*/false, v);
     };
     // One scan over `states` and `inputs` (no batch axis); returns the
     // final states, then each scan output's steps in stacking order.

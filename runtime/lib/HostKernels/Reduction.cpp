@@ -594,31 +594,26 @@ template <Red Op> bool runReduce(HK_RUN_ARGS) {
   return true;
 }
 
+/// The ONNX Reduce* kernel of kind `R`.
+template <Red R> constexpr HostKernel reduceKernel(const char *name) {
+  return {name, verifyReduce<R>, runReduce<R>, nullptr, shapesReduce<R>};
+}
+
 const HostKernel kKernels[] = {
     {"ArgMax", verifyArg, runArg<true>},
     {"ArgMin", verifyArg, runArg<false>},
     {"CumSum", verifyCumSum, runCumSum},
     {"Hardmax", verifyHardmax, runHardmax},
-    {"ReduceL1", verifyReduce<Red::L1>, runReduce<Red::L1>, nullptr,
-     shapesReduce<Red::L1>},
-    {"ReduceL2", verifyReduce<Red::L2>, runReduce<Red::L2>, nullptr,
-     shapesReduce<Red::L2>},
-    {"ReduceLogSum", verifyReduce<Red::LogSum>, runReduce<Red::LogSum>, nullptr,
-     shapesReduce<Red::LogSum>},
-    {"ReduceLogSumExp", verifyReduce<Red::LogSumExp>, runReduce<Red::LogSumExp>,
-     nullptr, shapesReduce<Red::LogSumExp>},
-    {"ReduceMax", verifyReduce<Red::Max>, runReduce<Red::Max>, nullptr,
-     shapesReduce<Red::Max>},
-    {"ReduceMean", verifyReduce<Red::Mean>, runReduce<Red::Mean>, nullptr,
-     shapesReduce<Red::Mean>},
-    {"ReduceMin", verifyReduce<Red::Min>, runReduce<Red::Min>, nullptr,
-     shapesReduce<Red::Min>},
-    {"ReduceProd", verifyReduce<Red::Prod>, runReduce<Red::Prod>, nullptr,
-     shapesReduce<Red::Prod>},
-    {"ReduceSum", verifyReduce<Red::Sum>, runReduce<Red::Sum>, nullptr,
-     shapesReduce<Red::Sum>},
-    {"ReduceSumSquare", verifyReduce<Red::SumSq>, runReduce<Red::SumSq>,
-     nullptr, shapesReduce<Red::SumSq>},
+    reduceKernel<Red::L1>("ReduceL1"),
+    reduceKernel<Red::L2>("ReduceL2"),
+    reduceKernel<Red::LogSum>("ReduceLogSum"),
+    reduceKernel<Red::LogSumExp>("ReduceLogSumExp"),
+    reduceKernel<Red::Max>("ReduceMax"),
+    reduceKernel<Red::Mean>("ReduceMean"),
+    reduceKernel<Red::Min>("ReduceMin"),
+    reduceKernel<Red::Prod>("ReduceProd"),
+    reduceKernel<Red::Sum>("ReduceSum"),
+    reduceKernel<Red::SumSq>("ReduceSumSquare"),
     {"TopK", verifyTopK, runTopK, nullptr, shapesTopK},
 };
 
