@@ -122,7 +122,10 @@ ConvTiles chooseConvTiles(const rt::TargetDesc &t, const MacConv &g,
   };
   SmallVector<Candidate> candidates;
   for (int64_t mt : tileCandidates(g.cout, C))
-    for (int64_t ct : tileCandidates(g.cin, R))
+    for (int64_t ct : tileCandidates(g.cin, R)) {
+      // The matmuls of a step: one per run of packed taps (packTaps).
+      SmallVector<std::pair<const MacTap *, int64_t>> runs =
+          packTaps(tapPtrs, ct, R);
       for (int64_t oht : tileCandidates(g.oh, 1))
         for (int64_t owt : tileCandidates(g.ow, 1)) {
           if (oht * owt * mt > accEntries || (onlyC && ct != onlyC))
@@ -158,9 +161,8 @@ ConvTiles chooseConvTiles(const rt::TargetDesc &t, const MacConv &g,
                   ? tiles * double(rt::dmaCycles(t, 1, mt * oht * outRuns,
                                                  4 * outRun / storedBytes))
                   : 0.0;
-          // The matmuls of a step: one per run of packed taps (packTaps).
           double stepMac = 0;
-          for (auto [first, length] : packTaps(tapPtrs, ct, R))
+          for (auto [first, length] : runs)
             stepMac += double(rt::matmulCycles(
                 t, oht * owt, ceilDiv(length * ct, R) * ceilDiv(mt, C),
                 /*fp32=*/ib != 1));
@@ -194,6 +196,7 @@ ConvTiles chooseConvTiles(const rt::TargetDesc &t, const MacConv &g,
                  traffic.slabBytes + traffic.weightBytes});
           }
         }
+    }
   if (candidates.empty())
     return {};
   // Fewest cycles, then fewest bytes; the first of equals.

@@ -222,14 +222,20 @@ public:
     return success();
   }
 
+  /// Measures `reference` quantized with `options`.
   FailureOr<Measurement> measure(const QuantizationOptions &options,
                                  std::string &error) {
-    ++count;
     OwningOpRef<ModuleOp> quantized = quantizeClone(reference, options, error);
     if (!quantized)
       return failure();
+    return measure(*quantized, error);
+  }
+
+  /// Measures a quantization of `reference` (phase `quantized`).
+  FailureOr<Measurement> measure(ModuleOp quantized, std::string &error) {
+    ++count;
     std::unique_ptr<rt::Executable> exe = compileObserved(
-        *quantized, CompilePhase::Quantized, noValues, target, error);
+        quantized, CompilePhase::Quantized, noValues, target, error);
     if (!exe)
       return failure();
     std::vector<std::pair<double, double>> signalNoise;
@@ -668,7 +674,9 @@ LogicalResult chooseInt8Depthwise(ModuleOp reference,
   double budget = std::max(base * std::pow(10.0, maxLossDb / 10),
                            std::pow(10.0, -kGoodEnoughSqnrDb / 10));
   while (kept.size() < candidates.size()) {
-    FailureOr<Measurement> now = measure(kept);
+    // (With none kept, the model quantized for the candidates is the one.)
+    FailureOr<Measurement> now =
+        kept.empty() ? meter.measure(*all, error) : measure(kept);
     if (failed(now))
       return failure();
     currentM = std::move(*now);
