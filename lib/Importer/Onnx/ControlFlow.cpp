@@ -387,6 +387,45 @@ struct Unroller {
   }
 };
 
+/// How a Loop is unrolled: `trips` copies of its body; `predicated` when
+/// an iteration may not run (an early exit, or a condition input that is
+/// not constant): then every copy runs and its results are selected.
+struct LoopPlan {
+  int64_t trips = -1;
+  bool predicated = false;
+  /// The body computes its condition output (false ends the loop).
+  bool earlyExit = false;
+};
+
+/// True when `body`'s condition output is its condition input (directly or
+/// through an Identity) or a constant true: the loop has no early exit.
+bool conditionPassesThrough(const onnx::GraphProto &body,
+                            const LoadedModel &loaded) {
+  const std::string &condOut = body.output(0).name();
+  bool passthrough = condOut == body.input(1).name();
+  auto constantTrue = [&](const onnx::TensorProto &t) {
+    HostTensor v;
+    return readFoldableConstant(t, loaded.modelDir, v) && v.size() == 1 &&
+           v.intAt(0);
+  };
+  for (const auto &n : body.node()) {
+    if (n.op_type() == "Identity" && n.input_size() == 1 &&
+        n.output_size() == 1 && n.output(0) == condOut &&
+        n.input(0) == body.input(1).name())
+      passthrough = true;
+    if (!passthrough && n.op_type() == "Constant" && n.output_size() == 1 &&
+        n.output(0) == condOut)
+      for (const auto &a : n.attribute())
+        if (a.name() == "value" && a.has_t() &&
+            a.t().data_type() == onnx::TensorProto::BOOL)
+          passthrough = constantTrue(a.t());
+  }
+  for (const auto &t : body.initializer())
+    if (t.name() == condOut)
+      passthrough = constantTrue(t);
+  return passthrough;
+}
+
 } // namespace
 
 FailureOr<int> unrollLoops(LoadedModel &loaded, std::string &error) {
@@ -395,69 +434,55 @@ FailureOr<int> unrollLoops(LoadedModel &loaded, std::string &error) {
   auto constant = [&](const std::string &name, HostTensor &out) {
     return scalarConstant(initializers, loaded, name, out);
   };
-  // The trip count, or -1 when the loop is not unrollable.
-  auto tripCount = [&](const onnx::NodeProto &node) -> int64_t {
+  auto plan = [&](const onnx::NodeProto &node) -> LoopPlan {
     if (!isDefaultDomain(node) || node.op_type() != "Loop" ||
         node.input_size() < 2)
-      return -1;
+      return {};
     const onnx::GraphProto *body = subgraph(node, "body");
     HostTensor m, c;
     if (!body || node.input(0).empty() || !constant(node.input(0), m))
-      return -1;
-    if (!node.input(1).empty() && (!constant(node.input(1), c) || !c.intAt(0)))
-      return -1;
+      return {};
     int carried = node.input_size() - 2;
     if (body->input_size() != carried + 2 ||
         body->output_size() < carried + 1 ||
         node.output_size() > body->output_size() - 1 ||
         hasNestedSubgraph(*body))
-      return -1;
-    // No early exit: the body's condition is its input (directly or through
-    // an Identity) or a constant true.
-    const std::string &condOut = body->output(0).name();
-    bool passthrough = condOut == body->input(1).name();
-    for (const auto &n : body->node()) {
-      if (n.op_type() == "Identity" && n.input_size() == 1 &&
-          n.output_size() == 1 && n.output(0) == condOut &&
-          n.input(0) == body->input(1).name())
-        passthrough = true;
-      if (!passthrough && n.op_type() == "Constant" && n.output_size() == 1 &&
-          n.output(0) == condOut)
-        for (const auto &a : n.attribute())
-          if (a.name() == "value" && a.has_t() &&
-              a.t().data_type() == onnx::TensorProto::BOOL) {
-            HostTensor t;
-            passthrough = readFoldableConstant(a.t(), loaded.modelDir, t) &&
-                          t.size() == 1 && t.intAt(0);
-          }
+      return {};
+    LoopPlan p;
+    p.trips = m.intAt(0);
+    if (!node.input(1).empty()) {
+      if (!constant(node.input(1), c))
+        p.predicated = true;
+      else if (!c.intAt(0))
+        p.trips = 0; // a constant false condition: no iteration runs
     }
-    for (const auto &t : body->initializer())
-      if (t.name() == condOut) {
-        HostTensor v;
-        passthrough = readFoldableConstant(t, loaded.modelDir, v) &&
-                      v.size() == 1 && v.intAt(0);
-      }
-    int64_t trips = m.intAt(0);
-    if (!passthrough || trips < 0 || trips > kMaxUnrollIterations)
-      return -1;
+    p.earlyExit = p.trips > 0 && !conditionPassesThrough(*body, loaded);
+    p.predicated |= p.earlyExit;
+    if (p.trips < 0 || p.trips > kMaxUnrollIterations)
+      return {};
     // The body's copies, an Unsqueeze per scan output and iteration, the
-    // Identities and Concats.
+    // Identities and Concats; predicated, a Where per loop-carried value
+    // and a Reshape, an And and a mask Unsqueeze per iteration, and a
+    // Compress per scan output.
     int64_t scans = body->output_size() - 1 - carried;
-    int64_t added = trips * (body->node_size() + scans) + carried + scans;
+    int64_t perTrip =
+        body->node_size() + scans + (p.predicated ? carried + 3 : 0);
+    int64_t added = p.trips * perTrip + carried + 2 * scans + 1;
     if (added > kMaxUnrolledNodes ||
         loaded.unrolledNodes + added > kMaxUnrolledNodesPerModel)
-      return -1;
-    return trips;
+      return {};
+    return p;
   };
   if (llvm::none_of(graph.node(), [&](const onnx::NodeProto &n) {
-        return tripCount(n) >= 0;
+        return plan(n).trips >= 0;
       }))
     return 0;
   Unroller u(loaded);
   int unrolled = 0;
   for (int i = 0; i < graph.node_size(); ++i) {
     onnx::NodeProto &node = *graph.mutable_node(i);
-    int64_t trips = tripCount(node);
+    LoopPlan p = plan(node);
+    int64_t trips = p.trips;
     if (trips < 0) {
       u.nodes.Add()->Swap(&node);
       continue;
@@ -470,6 +495,44 @@ FailureOr<int> unrollLoops(LoadedModel &loaded, std::string &error) {
                                    node.input().end());
     std::vector<std::vector<std::string>> scanned(scans);
     std::string label = node.name().empty() ? node.output(0) : node.name();
+    // The body's condition input is true whenever its copy's results are
+    // used, so every copy reads a constant true (and folds with it).
+    auto trueScalar = [&](const std::string &name) {
+      onnx::TensorProto t;
+      t.set_name(u.fresh(name));
+      t.set_data_type(onnx::TensorProto::BOOL);
+      t.add_int32_data(1);
+      u.added.push_back(t);
+      return t.name();
+    };
+    // Predicated: `active` is the rank-0 condition under which iteration
+    // `it` runs (empty while it is certainly true), `ran` each iteration's.
+    std::string active;
+    std::vector<std::string> ran;
+    auto node1 = [&](StringRef op, ArrayRef<std::string> inputs,
+                     const std::string &tag) {
+      onnx::NodeProto *n = u.nodes.Add();
+      n->set_op_type(op.str());
+      n->set_name(u.fresh(tag));
+      for (const std::string &in : inputs)
+        n->add_input(in);
+      n->add_output(u.fresh(tag));
+      return n->output(0);
+    };
+    // A condition as a rank-0 tensor: Reshape to [] (a condition may be
+    // [1], or have no declared shape at all).
+    std::string scalarShape;
+    auto scalar = [&](const std::string &cond, const std::string &tag) {
+      if (scalarShape.empty()) {
+        scalarShape = u.fresh(label + "/scalar");
+        u.added.push_back(int64Tensor(scalarShape, {}, /*scalar=*/false));
+      }
+      return node1("Reshape", {cond, scalarShape}, tag);
+    };
+    HostTensor condInput;
+    if (p.predicated && !node.input(1).empty() &&
+        !scalarConstant(initializers, loaded, node.input(1), condInput))
+      active = scalar(node.input(1), label + "/active0");
     for (int64_t it = 0; it < trips; ++it) {
       StringMap<std::string> rename;
       std::string tag = label + "/iter" + std::to_string(it);
@@ -478,19 +541,32 @@ FailureOr<int> unrollLoops(LoadedModel &loaded, std::string &error) {
           int64Tensor(u.fresh(tag + "/i"), {it}, /*scalar=*/true);
       rename[body.input(0).name()] = iter.name();
       u.added.push_back(iter);
-      onnx::TensorProto cond;
-      cond.set_name(u.fresh(tag + "/cond"));
-      cond.set_data_type(onnx::TensorProto::BOOL);
-      cond.add_int32_data(1);
-      rename[body.input(1).name()] = cond.name();
-      u.added.push_back(cond);
+      rename[body.input(1).name()] = trueScalar(tag + "/cond");
       for (int k = 0; k < carried; ++k)
         rename[body.input(2 + k).name()] = state[k];
       std::vector<std::string> outputs = u.inlineBody(body, tag, rename);
-      for (int k = 0; k < carried; ++k)
-        state[k] = outputs[1 + k];
+      for (int k = 0; k < carried; ++k) {
+        const std::string &next = outputs[1 + k];
+        if (active.empty()) {
+          state[k] = next;
+          continue;
+        }
+        // Where selects exactly only between operands of one shape; the
+        // loader checks that after shape inference.
+        loaded.sameShapeSelects.push_back(
+            {label, body.input(2 + k).name(), state[k], next});
+        state[k] = node1("Where", {active, next, state[k]},
+                         tag + "/carry" + std::to_string(k));
+      }
       for (int k = 0; k < scans; ++k)
         scanned[k].push_back(outputs[1 + carried + k]);
+      if (!p.predicated)
+        continue;
+      ran.push_back(active.empty() ? trueScalar(tag + "/ran") : active);
+      if (!p.earlyExit)
+        continue; // only the condition input decides, once
+      std::string c = scalar(outputs[0], tag + "/cond_out");
+      active = active.empty() ? c : node1("And", {active, c}, tag + "/active");
     }
     // Final loop-carried values, then the stacked scan outputs.
     for (int k = 0; k < carried && k < node.output_size(); ++k)
@@ -500,6 +576,11 @@ FailureOr<int> unrollLoops(LoadedModel &loaded, std::string &error) {
     onnx::TensorProto axis0 =
         int64Tensor(u.fresh(label + "/axis0"), {0}, /*scalar=*/false);
     bool axisUsed = false;
+    auto axisInput = [&] {
+      axisUsed = true;
+      return axis0.name();
+    };
+    std::string mask;
     for (int k = 0; k < scans && carried + k < node.output_size(); ++k) {
       const std::string &out = node.output(carried + k);
       if (out.empty())
@@ -510,10 +591,29 @@ FailureOr<int> unrollLoops(LoadedModel &loaded, std::string &error) {
                 "iterations has no static shape";
         return failure();
       }
-      u.stack(scanned[k], 0, out, label + "/scan" + std::to_string(k), [&] {
-        axisUsed = true;
-        return axis0.name();
-      });
+      std::string name = label + "/scan" + std::to_string(k);
+      if (!p.predicated) {
+        u.stack(scanned[k], 0, out, name, axisInput);
+        continue;
+      }
+      // Every iteration's element, then those of the iterations that ran
+      // (a prefix: the result's length depends on the data).
+      std::string all = u.fresh(name + "/all");
+      u.stack(scanned[k], 0, all, name, axisInput);
+      if (mask.empty()) {
+        mask = u.fresh(label + "/ran");
+        u.stack(ran, 0, mask, label + "/ran", axisInput);
+      }
+      onnx::NodeProto *compress = u.nodes.Add();
+      compress->set_op_type("Compress");
+      compress->set_name(u.fresh(name + "/compress"));
+      compress->add_input(all);
+      compress->add_input(mask);
+      auto *attr = compress->add_attribute();
+      attr->set_name("axis");
+      attr->set_type(onnx::AttributeProto::INT);
+      attr->set_i(0);
+      compress->add_output(out);
     }
     if (axisUsed)
       u.added.push_back(axis0);
@@ -523,6 +623,36 @@ FailureOr<int> unrollLoops(LoadedModel &loaded, std::string &error) {
   if (failed(u.finish("Loop", error)))
     return failure();
   return unrolled;
+}
+
+LogicalResult checkSameShapeSelects(LoadedModel &loaded, std::string &error) {
+  if (loaded.sameShapeSelects.empty())
+    return success();
+  const onnx::GraphProto &graph = loaded.model.graph();
+  StringMap<const onnx::TypeProto *> types = collectValueTypes(graph);
+  StringMap<const onnx::TensorProto *> initializers = initializerMap(graph);
+  auto shapeText = [](ArrayRef<int64_t> dims) {
+    std::string text = "[";
+    for (auto [i, d] : llvm::enumerate(dims))
+      text += (i ? "," : "") + std::to_string(d);
+    return text + "]";
+  };
+  for (const auto &s : loaded.sameShapeSelects) {
+    // A value whose shape inference left open is refused by the importer
+    // anyway, with its own reason.
+    auto before = knownDims(types, initializers, s.previous);
+    auto after = knownDims(types, initializers, s.next);
+    if (before && after && *before != *after) {
+      error = "node '" + s.loop + "' (Loop): loop-carried value '" + s.carried +
+              "' changes shape across iterations (" + shapeText(*before) +
+              " to " + shapeText(*after) +
+              "); a Loop with an early exit or a run-time condition is "
+              "unrolled only when its loop-carried values keep one shape";
+      return failure();
+    }
+  }
+  loaded.sameShapeSelects.clear();
+  return success();
 }
 
 FailureOr<int> unrollScans(LoadedModel &loaded, std::string &error) {
@@ -825,15 +955,14 @@ std::string controlFlowRefusal(const onnx::NodeProto &node,
                         : " and " + why);
   }
   if (op == "Loop") {
-    for (int k = 0; k < std::min(node.input_size(), 2); ++k)
-      if (std::string why =
-              fedBy(k == 0 ? "its trip count" : "its condition", node.input(k));
-          !why.empty())
-        return why;
+    if (node.input_size() == 0 || node.input(0).empty())
+      return "it has no trip count, so nothing bounds its iterations at "
+             "compile time";
+    if (std::string why = fedBy("its trip count", node.input(0)); !why.empty())
+      return why;
     return "unrolled at compile time only with a constant trip count (at "
            "most " +
-           std::to_string(kMaxUnrollIterations) +
-           "), no early exit and no nested subgraph";
+           std::to_string(kMaxUnrollIterations) + ") and no nested subgraph";
   }
   if (op == "Scan")
     return "unrolled at compile time only with a static sequence length "

@@ -45,12 +45,26 @@ constexpr int64_t kMaxUnrolledNodesPerModel = 1 << 18;
 llvm::FailureOr<int> inlineIfs(LoadedModel &loaded, std::string &error);
 
 /// Unrolls every `Loop` (opsets 1-16) with a constant trip count M (at
-/// most kMaxUnrollIterations), a condition absent or constant true, and a
-/// body whose condition output is its condition input or a constant true,
-/// without subgraphs of its own. Iteration i's copy of the body reads the
-/// loop-carried values of iteration i-1 and the constant i; scan outputs
-/// are stacked along a new axis 0. Returns how many were unrolled.
+/// most kMaxUnrollIterations) and a body without subgraphs of its own.
+/// Iteration i's copy of the body reads the loop-carried values of
+/// iteration i-1 and the constant i; scan outputs are stacked along a new
+/// axis 0. When the loop has an early exit (the body computes its condition
+/// output) or a condition input that is not constant, the unrolling is
+/// predicated: every copy runs, iteration i's loop-carried results are
+/// taken only if it ran (`Where(ran_i, new, old)`, where ran_0 is the
+/// condition input and ran_i+1 = ran_i and the body's condition output),
+/// and each scan output keeps the elements of the iterations that ran
+/// (`Compress` along axis 0: its length depends on the data, so it stays
+/// on the host, docs/heterogeneous.md). Those Wheres are recorded in
+/// `LoadedModel::sameShapeSelects` for checkSameShapeSelects. Returns how
+/// many Loops were unrolled.
 llvm::FailureOr<int> unrollLoops(LoadedModel &loaded, std::string &error);
+
+/// Checks, after shape inference, that each loop-carried value a
+/// predicated unrolling selects keeps its shape across the iteration (one
+/// error line naming the Loop and the value otherwise), then forgets them.
+llvm::LogicalResult checkSameShapeSelects(LoadedModel &loaded,
+                                          std::string &error);
 
 /// Unrolls every `Scan` whose scan inputs have static shapes that agree on
 /// the sequence length T (at most kMaxUnrollIterations), with a body

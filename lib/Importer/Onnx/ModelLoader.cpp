@@ -1016,7 +1016,8 @@ LogicalResult loadModel(StringRef path, const OnnxImportOptions &options,
     if (*folded + *inlined + *unrolled + *scanned == 0)
       break;
     if (failed(inferShapes(out.model, error)) ||
-        failed(checkInferredShapes(out, error)))
+        failed(checkInferredShapes(out, error)) ||
+        failed(checkSameShapeSelects(out, error)))
       return failure();
   }
   // Fold-only ops whose inputs are not constant have nothing to map to.

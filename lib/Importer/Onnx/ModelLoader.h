@@ -33,6 +33,15 @@ struct LoadedModel {
   /// Nodes that unrolling Loops and Scans has added so far (ControlFlow.h
   /// bounds the total).
   int64_t unrolledNodes = 0;
+  /// A `Where` that a predicated Loop unrolling added to keep a
+  /// loop-carried value when an iteration does not run: it selects exactly
+  /// only when the value keeps one shape (`previous` and `next`, the value
+  /// before and after the iteration), which the loader checks after shape
+  /// inference (ControlFlow.h).
+  struct SameShapeSelect {
+    std::string loop, carried, previous, next;
+  };
+  std::vector<SameShapeSelect> sameShapeSelects;
 };
 
 /// True for nodes of the default ONNX domain ("" or "ai.onnx").

@@ -2,9 +2,10 @@
 //
 // Identity, Reshape (14), Flatten (13), Squeeze / Unsqueeze (1-11 axes
 // attribute, 13 axes input), Concat (13), Slice (1-9 attributes, 10-13
-// inputs), Expand (13), Tile (13), Transpose (13), Trilu (14), Range (11)
-// and EyeLike (9), after onnx/docs/Operators.md (onnx 1.12). They move whole
-// elements (bytes) except Range and EyeLike, which make values.
+// inputs), Expand (13), Tile (13), Transpose (13), Trilu (14), Range (11),
+// EyeLike (9), Shape (15) and Size (13), after onnx/docs/Operators.md (onnx
+// 1.12). They move whole elements (bytes) except Range, EyeLike, Shape and
+// Size, which make values.
 //
 // Where the output shape depends on input data (Reshape's shape, Squeeze /
 // Unsqueeze axes inputs, Slice's starts..., Expand's shape, Tile's repeats,
@@ -724,6 +725,55 @@ bool runRange(HK_RUN_ARGS) {
 }
 
 //===----------------------------------------------------------------------===//
+// Shape (1, 13, 15: `start` and `end` clamp to [0, rank] after adding the
+// rank to a negative one) and Size (1, 13): the input's dimensions, or its
+// element count, as int64. The compiler folds them when the input's shape
+// is static; these run on a value whose shape depends on the data
+// (docs/heterogeneous.md), so they read the input's shape, never its data.
+//===----------------------------------------------------------------------===//
+
+/// The [start, end) range of dimensions Shape-15 returns for rank `r`.
+std::pair<int64_t, int64_t> shapeRange(const HostNode &node, int64_t r) {
+  auto clampDim = [r](int64_t v) {
+    if (v < 0)
+      v = v < -r ? 0 : v + r;
+    return std::min(v, r);
+  };
+  int64_t start = clampDim(node.getInt("start", 0));
+  int64_t end = clampDim(node.getInt("end", r));
+  return {start, std::max(start, end)};
+}
+
+bool verifyShape(HK_VERIFY_ARGS) {
+  if (!checkAttrs(node, {{"start", AK::Int}, {"end", AK::Int}}, why) ||
+      !checkArity(node, in, out, 1, 1, 1, why))
+    return false;
+  auto [start, end] = shapeRange(node, int64_t(in[0].shape.size()));
+  return checkOutput(node, out, 0, ElementType::I64, Shape{end - start}, why);
+}
+
+bool runShape(HK_RUN_ARGS) {
+  auto [start, end] = shapeRange(node, int64_t(in[0].shape.size()));
+  for (int64_t d = start; d < end; ++d)
+    Elem<int64_t>::store(out[0].data, uint64_t(d - start), in[0].shape[d]);
+  work.vectorOps += uint64_t(end - start);
+  work.laneBytes = 8;
+  return true;
+}
+
+bool verifySize(HK_VERIFY_ARGS) {
+  return checkAttrs(node, {}, why) && checkArity(node, in, out, 1, 1, 1, why) &&
+         checkOutput(node, out, 0, ElementType::I64, Shape{}, why);
+}
+
+bool runSize(HK_RUN_ARGS) {
+  Elem<int64_t>::store(out[0].data, 0, int64_t(in[0].numElements()));
+  work.vectorOps += 1;
+  work.laneBytes = 8;
+  return true;
+}
+
+//===----------------------------------------------------------------------===//
 // EyeLike (opset 9): a 2-D tensor of the input's shape with ones on the
 // k-th diagonal, of type `dtype` (default: the input's).
 //===----------------------------------------------------------------------===//
@@ -767,6 +817,8 @@ const HostKernel kKernels[] = {
     {"Identity", verifyIdentity, runCopy},
     {"Range", verifyRange, runRange},
     {"Reshape", verifyReshape, runReshape, nullptr, shapesReshape},
+    {"Shape", verifyShape, runShape},
+    {"Size", verifySize, runSize},
     {"Slice", verifySlice, runSlice, nullptr, shapesSlice},
     {"Squeeze", verifySqueeze<false>, runSqueeze<false>, nullptr,
      shapesSqueeze<false>},

@@ -864,6 +864,30 @@ TEST(HostKernels, Trilu) {
   rejects(N("Trilu"), {x}, {{I64, {3, 2}}}, "expected I64 [3,3]");
 }
 
+/// Shape and Size read the input's shape, never its data (the compiler
+/// runs them on values whose shape depends on the data).
+TEST(HostKernels, ShapeAndSize) {
+  Tensor x = T(F32, {2, 3, 4}, std::vector<double>(24, 1.0));
+  expectSame(ok(N("Shape"), {x}, {{I64, {3}}}), {2, 3, 4});
+  // Shape-15's start and end: negative ones count from the end, both clamp
+  // to [0, rank], and an empty range gives an empty result.
+  expectSame(ok(N("Shape", {attrI("start", -2)}), {x}, {{I64, {2}}}), {3, 4});
+  expectSame(
+      ok(N("Shape", {attrI("start", 1), attrI("end", -1)}), {x}, {{I64, {1}}}),
+      {3});
+  expectSame(ok(N("Shape", {attrI("start", -10), attrI("end", 10)}), {x},
+                {{I64, {3}}}),
+             {2, 3, 4});
+  expectSame(
+      ok(N("Shape", {attrI("start", 2), attrI("end", 1)}), {x}, {{I64, {0}}}),
+      {});
+  expectSame(ok(N("Shape"), {T(F32, {}, {5})}, {{I64, {0}}}), {});
+  expectSame(ok(N("Size"), {x}, {{I64, {}}}), {24});
+  expectSame(ok(N("Size"), {T(U8, {3, 0}, {})}, {{I64, {}}}), {0});
+  rejects(N("Shape"), {x}, {{I64, {2}}}, "expected I64 [3]");
+  rejects(N("Size"), {x}, {{I32, {}}}, "expected I64 []");
+}
+
 TEST(HostKernels, CumSum) {
   Tensor x = T(F32, {5}, {1, 2, 3, 4, 5}), ax = T(I32, {}, {0});
   expectSame(ok(N("CumSum"), {x, ax}, {{F32, {5}}}), {1, 3, 6, 10, 15});
