@@ -128,7 +128,8 @@ ConvTiles chooseConvTiles(const rt::TargetDesc &t, const MacConv &g,
           packTaps(tapPtrs, ct, R);
       for (int64_t oht : tileCandidates(g.oh, 1))
         for (int64_t owt : tileCandidates(g.ow, 1)) {
-          if (oht * owt * mt > accEntries || (onlyC && ct != onlyC))
+          if (oht * owt * mt > accEntries || (onlyC && ct != onlyC) ||
+              (g.phaseChannels && mt % g.outStepX != 0))
             continue;
           int64_t ihs = inputExtent(oht, g.sh, g.spanY);
           int64_t iws = inputExtent(owt, g.sw, g.spanX);
@@ -144,6 +145,11 @@ ConvTiles chooseConvTiles(const rt::TargetDesc &t, const MacConv &g,
           int64_t storedBytes = g.quantizedOut ? 1 : ob;
           int64_t outRun = g.outStepX == 1 ? storedBytes * owt : storedBytes;
           int64_t outRuns = g.outStepX == 1 ? 1 : owt;
+          if (g.phaseChannels) {
+            // storePhases: a pixel's phases of one output row as one run.
+            outRun = storedBytes * g.outStepX;
+            outRuns = ceilDiv(owt, g.outStepX);
+          }
           // The runtime's timing formulas (npu/runtime/Timing.h), per tile:
           // nC slab and weight loads (as convTraffic reuses them), one
           // store, nC x the step's matmuls, and the vector op that reads the
@@ -620,6 +626,21 @@ transposedScales(ConvTransposeOp op) {
   }
   auto type = RankedTensorType::get({int64_t(passes->size()) * 2, M},
                                     Float32Type::get(op.getContext()));
+  if (phasesAsChannels(op)) {
+    // One [2][phases x M] table, columns (ry, m, rx) as the weights' (pass
+    // p = ry * sx + rx, of tap p, holds rows 2p and 2p + 1 above).
+    int64_t phases = int64_t(passes->size());
+    int64_t sx = op.getStrides().back(), sy = phases / sx;
+    SmallVector<float> merged;
+    for (int64_t row = 0; row < 2; ++row)
+      for (int64_t ry = 0; ry < sy; ++ry)
+        for (int64_t m = 0; m < M; ++m)
+          for (int64_t rx = 0; rx < sx; ++rx)
+            merged.push_back(table[(2 * (ry * sx + rx) + row) * M + m]);
+    table = std::move(merged);
+    type = RankedTensorType::get({2, phases * M},
+                                 Float32Type::get(op.getContext()));
+  }
   return std::optional<ElementsAttr>(
       DenseElementsAttr::get(type, ArrayRef(table)));
 }
@@ -1017,6 +1038,25 @@ FailureOr<SmallVector<MacConv, 4>> transposedConvPasses(ConvTransposeOp op) {
   return passes;
 }
 
+bool phasesAsChannels(ConvTransposeOp op) {
+  auto inT = op.getInput().getType(), outT = op.getType();
+  auto wT = op.getWeight().getType();
+  int64_t rank = inT.getRank(), n = rank - 2;
+  if ((rank != 3 && rank != 4) || op.getGroup() != 1 || wT.getRank() != rank ||
+      !inT.hasStaticShape() || !outT.hasStaticShape())
+    return false;
+  int64_t taps = 1;
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t k = wT.getDimSize(2 + i), s = op.getStrides()[i];
+    if (k != s || op.getDilations()[i] != 1 || op.getPads()[i] != 0 ||
+        op.getPads()[n + i] != 0 || op.getOutputPadding()[i] != 0 ||
+        outT.getDimSize(2 + i) != inT.getDimSize(2 + i) * s)
+      return false;
+    taps *= k;
+  }
+  return taps > 1;
+}
+
 LogicalResult Codegen::emitConvTranspose(ConvTransposeOp op, int64_t layer) {
   auto inT = op.getInput().getType(), outT = op.getType();
   auto wT = op.getWeight().getType();
@@ -1037,10 +1077,31 @@ LogicalResult Codegen::emitConvTranspose(ConvTransposeOp op, int64_t layer) {
   int64_t taps = passes->front().weightTaps;
   int64_t kw = wT.getShape().back(), kh = taps / kw;
   // [C][M/g][KH][KW] -> [g][KH][KW][C/g][M/g].
-  if (failed(emitWeightRearrangement(
+  if (!phasesAsChannels(op) &&
+      failed(emitWeightRearrangement(
           op, op.getWeight(), {groups, kh, kw, cin, cout},
           {cin * cout * taps, kw, 1, cout * taps, taps}, layer)))
     return failure();
+  if (phasesAsChannels(op)) {
+    // One 1x1 pass over the input; its columns are (ry, channel, rx).
+    // [C][M][KH][KW] -> [C][KH][M][KW].
+    if (failed(emitWeightRearrangement(op, op.getWeight(), {cin, kh, cout, kw},
+                                       {cout * taps, kw, taps, 1}, layer)))
+      return failure();
+    MacConv g = passes->front();
+    g.cout = taps * cout;
+    g.phaseChannels = cout;
+    g.oh = g.h;
+    g.ow = g.w;
+    g.originY = g.originX = 0;
+    g.taps = {MacTap{0, 0, 0}};
+    g.spanY = g.spanX = 1;
+    g.weightTaps = 1;
+    g.outOffY = g.outOffX = 0;
+    g.tableOffset = 0;
+    return emitMacConv(op, ArrayRef(g), convWeights.lookup(op).offset,
+                       op.getBias(), layer);
+  }
   int64_t wBase = convWeights.lookup(op).offset;
   if (sharedSlabs(*passes))
     return emitMacConv(op, *passes, wBase, op.getBias(), layer);
@@ -1068,6 +1129,36 @@ bool sharedSlabs(ArrayRef<MacConv> passes) {
                            a.epilogueTiles, a.epilogueBytes, a.quantizedOut,
                            a.residual);
          });
+}
+
+SmallVector<Operation *>
+Codegen::storePhases(Location loc, const MacConv &g, int64_t batch, int64_t m0,
+                     int64_t mt, int64_t oy0, int64_t oht, int64_t ox0,
+                     int64_t owt, int64_t sram, int64_t outBase, int64_t eb,
+                     int64_t layer) {
+  // Columns m0..m0+mt of the [pixel][column] tile, column (ry * M + m) *
+  // sx + rx being channel m at phase (ry, rx); m0 and mt are multiples of
+  // sx (chooseConvTiles), so the tile holds whole groups of sx columns:
+  // one store per output row phase ry, each run the sx elements one pixel
+  // writes into one output row.
+  int64_t M = g.phaseChannels, sx = g.outStepX, sy = g.outStepY;
+  int64_t rowColumns = M * sx;
+  SmallVector<Operation *> stores;
+  for (int64_t ry = 0; ry < sy; ++ry) {
+    int64_t lo = std::max(m0, ry * rowColumns) - ry * rowColumns;
+    int64_t hi = std::min(m0 + mt, (ry + 1) * rowColumns) - ry * rowColumns;
+    if (lo >= hi)
+      continue;
+    int64_t offset =
+        ((batch * M + lo / sx) * g.outH + oy0 * sy + ry) * g.outW + ox0 * sx;
+    // (rx, x, m, y): runs of sx, the tile's pixels, channels, rows.
+    stores.push_back(emitDma<npuisa::DmaStoreOp>(
+        loc, sram + eb * (ry * rowColumns + lo - m0), outBase + eb * offset, eb,
+        {sx, owt, (hi - lo) / sx, oht},
+        {eb, eb * sx, eb * g.outH * g.outW, eb * sy * g.outW},
+        {eb, eb * mt, eb * sx, eb * owt * mt}, layer));
+  }
+  return stores;
 }
 
 LogicalResult Codegen::emitMacConv(Operation *op, ArrayRef<MacConv> passes,
@@ -1391,6 +1482,15 @@ LogicalResult Codegen::emitMacConv(Operation *op, ArrayRef<MacConv> passes,
             {4, 0, 0, 0}, layer);
         lastLoad = loadOnceOperands(loc, Value(), biasBuf, outC, constsBuf,
                                     layer, lastLoad);
+      } else if (s == 0 && g.phaseChannels && bias) {
+        // Every phase's column takes its channel's bias: [ry][m][rx].
+        int64_t M = g.phaseChannels, sx = g.outStepX;
+        lastLoad = emitDma<npuisa::DmaLoadOp>(
+            loc, biasBuf, buffers.lookup(root(bias)).offset, 4,
+            {sx, M, g.outStepY, 1}, {0, 4, 0, 0}, {4, 4 * sx, 4 * sx * M, 0},
+            layer);
+        lastLoad = loadOnceOperands(loc, Value(), biasBuf, outC, constsBuf,
+                                    layer, lastLoad);
       } else if (s == 0) {
         lastLoad = loadOnceOperands(loc, bias, biasBuf, outC, constsBuf, layer,
                                     lastLoad);
@@ -1508,9 +1608,20 @@ LogicalResult Codegen::emitMacConv(Operation *op, ArrayRef<MacConv> passes,
     if (s + 1 < total && freedAfterEpilogue(j)) // s: one past its last step
       program.back()->setAttr("push_prev", b.getUnitAttr());
     // [pixel][m] -> NCHW: x innermost in DRAM.
+    int64_t storeBuf = g.quantizedOut ? quantBuf(j) : outBuf(j);
+    if (g.phaseChannels) {
+      // The first store waits for the tile, the last frees its buffer
+      // (markTileStore's tokens, over the tile's stores).
+      SmallVector<Operation *> stores =
+          storePhases(loc, g, tile.batch, tile.m0, tile.mt, tile.oy0, tile.oht,
+                      tile.ox0, tile.owt, storeBuf, outBase, storeEb, layer);
+      cast<npuisa::DmaStoreOp>(stores.front()).setPopPrev(true);
+      cast<npuisa::DmaStoreOp>(stores.back())
+          .setPushPrev(j + 2 < J || j == J - 1);
+      continue;
+    }
     auto store = emitDma<npuisa::DmaStoreOp>(
-        loc, g.quantizedOut ? quantBuf(j) : outBuf(j),
-        outBase + storeEb * outOffset, storeEb, outSizes,
+        loc, storeBuf, outBase + storeEb * outOffset, storeEb, outSizes,
         outDramStrides(storeEb), outSramStrides(storeEb), layer);
     markTileStore(store, j, J);
   }

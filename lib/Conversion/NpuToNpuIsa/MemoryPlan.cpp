@@ -27,11 +27,13 @@ namespace {
 /// computed on the vector unit (`vectorUnit`) to [KH][KW][C], and for the MAC
 /// array
 /// (`block` > 0, INT8) to block-diagonal [C/block][KH][KW][block][block]
-/// (channel g*block + i's taps on the diagonal of block g, zeros elsewhere).
+/// (channel g*block + i's taps on the diagonal of block g, zeros elsewhere);
+/// with `phases` (a transposed convolution whose output phases are
+/// channels, phasesAsChannels) to [C][KH][M][KW].
 std::optional<ElementsAttr> convWeightsForArray(ConstantOp c, int64_t groups,
                                                 bool transposed,
-                                                bool vectorUnit,
-                                                int64_t block) {
+                                                bool vectorUnit, int64_t block,
+                                                bool phases = false) {
   auto type = cast<RankedTensorType>(c.getType());
   if (type.getRank() < 3)
     return std::nullopt;
@@ -55,6 +57,17 @@ std::optional<ElementsAttr> convWeightsForArray(ConstantOp c, int64_t groups,
     shape = {blocks};
     shape.append(spatial.begin(), spatial.end());
     shape.append({block, block});
+  } else if (phases) {
+    // A transposed convolution whose phases are channels (one group):
+    // [C][KH][M][KW], one K x N matrix.
+    int64_t kw = spatial.back(), kh = taps / kw;
+    for (int64_t c = 0; c < Cg; ++c)
+      for (int64_t ky = 0; ky < kh; ++ky)
+        for (int64_t m = 0; m < Mg; ++m)
+          for (int64_t kx = 0; kx < kw; ++kx)
+            src[((c * kh + ky) * Mg + m) * kw + kx] =
+                (c * Mg + m) * taps + ky * kw + kx;
+    shape = {Cg, taps * Mg};
   } else if (vectorUnit) {
     // Depthwise, for the vector unit: [KH][KW][C], channels innermost.
     for (int64_t g = 0; g < groups; ++g)
@@ -213,11 +226,15 @@ LogicalResult Codegen::planDram(func::ReturnOp ret) {
         vector = onVectorUnit(user, g);
         block = forMacArray(user, target, g);
       }
-      // (The weights' shape and `groups` decide depthwise and the block.)
-      auto [it, inserted] = byGroup.try_emplace(transposed ? -groups : groups);
+      bool phases = transposed && phasesAsChannels(cast<ConvTransposeOp>(user));
+      // (The weights' shape and `groups` decide depthwise and the block;
+      // key 0: phases as channels.)
+      auto [it, inserted] = byGroup.try_emplace(phases       ? 0
+                                                : transposed ? -groups
+                                                             : groups);
       if (inserted) {
         std::optional<ElementsAttr> rearranged =
-            convWeightsForArray(c, groups, transposed, vector, block);
+            convWeightsForArray(c, groups, transposed, vector, block, phases);
         if (!rearranged)
           return user->emitError("backend: convolution weights are not FP32 "
                                  "constants");

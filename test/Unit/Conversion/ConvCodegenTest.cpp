@@ -387,6 +387,23 @@ TEST(ConvCodegen, TransposedConvolutionPhases) {
   ConvCase det{1, 8, 20, 20, 8, 2, 2, 2, 2, 1, 1, 1, 0, 0, 0, 0, false, false};
   det.transposed = true; // PaddleOCR det's kernel == stride upsampling
   runCase(det);
+  // Kernel == stride: the phases are one matmul's columns (phasesAsChannels)
+  // with constant weights and a bias; one output channel (det's last, 4 of
+  // 16 columns instead of 1); 3x3 phases of 5 channels (tiles of columns
+  // that are multiples of 3); a 1-D kernel of 4; two images.
+  ConvCase biased{1, 24, 17, 13, 24, 2, 2, 2,    2,
+                  1, 1,  1,  0,  0,  0, 0, true, true};
+  biased.transposed = true;
+  runCase(biased);
+  ConvCase one{1, 24, 12, 30, 1, 2, 2, 2, 2, 1, 1, 1, 0, 0, 0, 0, true, true};
+  one.transposed = true;
+  runCase(one);
+  ConvCase three{2, 7, 6, 5, 5, 3, 3, 3, 3, 1, 1, 1, 0, 0, 0, 0, true, true};
+  three.transposed = true;
+  runCase(three);
+  ConvCase line{1, 9, 1, 40, 6, 1, 4, 1, 4, 1, 1, 1, 0, 0, 0, 0, true, false};
+  line.transposed = true;
+  runCase(line);
 }
 
 // The cost model never exceeds the accumulator or the scratchpad, uses the

@@ -244,6 +244,12 @@ struct MacConv {
   /// output tile's box of it is loaded into one of two tile-sized FP32
   /// buffers of its own, with the tile's other loads.
   bool residual = false;
+  /// A transposed convolution whose kernel is its stride (phasesAsChannels)
+  /// as one 1x1 pass whose output phases are channels: `cout` is phases x
+  /// phaseChannels, channel (ry * phaseChannels + m) * outStepX + rx being
+  /// output channel m at phase (ry, rx), written at (y * outStepY + ry,
+  /// x * outStepX + rx). 0 for every other pass.
+  int64_t phaseChannels = 0;
 };
 
 /// An operand of a convolution epilogue: per-channel (count = channels) or
@@ -645,6 +651,19 @@ std::optional<ElementsAttr> lutTable(Operation *op);
 /// The stride-1 passes of a transposed convolution, one per output phase
 /// (the sub-pixel decomposition); an error on `op` when it has none.
 FailureOr<SmallVector<MacConv, 4>> transposedConvPasses(ConvTransposeOp op);
+
+/// True for a transposed convolution of one group whose kernel equals its
+/// stride on every spatial axis (at least two taps), without dilation,
+/// padding or output padding: each input pixel writes its own
+/// stride x stride block of the output, so the output phases are one
+/// matmul's columns (MacConv::phaseChannels) instead of one pass each: the
+/// array's columns fill with taps x M instead of M (a one-channel output
+/// used 1 of 16), and the input is read by one matmul per chunk instead of
+/// one per phase. Its weights are laid out [C][KH][M][KW] (one K x N
+/// matrix whose columns are (ry, m, rx): a pixel's phases of one output
+/// row are adjacent, stored as one run) instead of per tap, and its INT8
+/// table is [2][taps x M] in that column order.
+bool phasesAsChannels(ConvTransposeOp op);
 
 /// The target of `module` (getOrSetModuleTarget with the pass option
 /// `targetOption`) and its `func.func @main`; a null target, with an error
@@ -1075,6 +1094,15 @@ public:
   /// Emits a 1-D or 2-D FP32 transposed convolution as one MAC pass per
   /// output phase (Convolution.cpp).
   LogicalResult emitConvTranspose(ConvTransposeOp op, int64_t layer);
+  /// The stores of one output tile of a pass whose phases are channels
+  /// (MacConv::phaseChannels): columns [m0, m0 + mt) of the [pixel][column]
+  /// tile at scratchpad byte `sram` (elements of `eb` bytes), pixels
+  /// (oy0 + [0, oht), ox0 + [0, owt)) of image `batch`, written into the
+  /// NCHW output at DRAM byte `outBase`.
+  SmallVector<Operation *>
+  storePhases(Location loc, const MacConv &g, int64_t batch, int64_t m0,
+              int64_t mt, int64_t oy0, int64_t oht, int64_t ox0, int64_t owt,
+              int64_t sram, int64_t outBase, int64_t eb, int64_t layer);
   /// Emits a depthwise convolution (one input and one output channel per
   /// group) on the vector unit: per tap, a multiply of the NHWC slab's
   /// shifted view by the tap's per-channel weights, accumulated in place.
