@@ -250,8 +250,8 @@ void appendStep(VectorProgram &p, const FusedStep &step, Operation *op) {
 }
 
 /// Dims and per-operand element strides of an elementwise op over its result
-/// (outermost first), after collapsing dims the operands traverse alike and
-/// splitting dims longer than a 16-bit extent.
+/// (outermost first), after dropping dims of extent 1, collapsing dims the
+/// operands traverse alike and splitting dims longer than a 16-bit extent.
 struct IterSpace {
   SmallVector<int64_t> dims;
   SmallVector<SmallVector<int64_t>> strides; // per operand, then the result
@@ -281,6 +281,16 @@ std::optional<IterSpace> iterSpace(ArrayRef<int64_t> out,
     for (auto &st : s.strides)
       st = {0};
     s.strides.back() = {1};
+  }
+  // A dim of extent 1 moves no operand: drop it (keeping one dim), or a
+  // broadcast's trailing 1s (W[M][C][1][1] x s[1][C][1][1]) would be the
+  // innermost dim and every row, and every DMA run, one element long.
+  for (size_t i = s.dims.size(); i-- > 0;) {
+    if (s.dims[i] != 1 || s.dims.size() == 1)
+      continue;
+    s.dims.erase(s.dims.begin() + i);
+    for (auto &st : s.strides)
+      st.erase(st.begin() + i);
   }
   // Collapse dim i into dim i+1 when every operand steps alike.
   for (size_t i = s.dims.size(); i-- > 1;) {
