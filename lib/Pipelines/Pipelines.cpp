@@ -155,6 +155,9 @@ void buildPipelineToPhase(OpPassManager &pm, CompilePhase phase,
   // Maps every op onto a unit and chooses its tiles by the cost models.
   if (from < CompilePhase::Tiled && phase >= CompilePhase::Tiled) {
     runExtensions(pm, ExtensionPoint::BeforeTiling);
+    // A squeeze-and-excitation gate's multiply into the next convolution's
+    // weights (after quantization: INT8 convolutions keep constant ones).
+    pm.nest<func::FuncOp>().addPass(createFoldRuntimeScale());
     NpuAssignTilesOptions options;
     options.targetName = target.str();
     pm.addPass(createNpuAssignTiles(options));

@@ -31,6 +31,32 @@ def FoldAffine : Pass<"npu-fold-affine", "mlir::func::FuncOp"> {
   let dependentDialects = ["npu::NpuDialect"];
 }
 
+def FoldRuntimeScale : Pass<"npu-fold-runtime-scale", "mlir::func::FuncOp"> {
+  let summary = "Fold a run-time per-channel scale of a convolution's input "
+                "into its weights";
+  let description = [{
+    `conv(mul(x, s), W, b)` becomes `conv(x, mul(W, s), b)` when `s` is one
+    value per input channel computed at run time (a squeeze-and-excitation
+    block's gate: `[N=1, C, 1, 1]` against an NCHW `x`), the convolution
+    has one group, every type is f32, the multiply has no other user, and
+    the weights have at most a quarter of `x`'s elements. The products are
+    the same (`x[c] * s[c] * W[m][c]` in both; a padded zero scales to
+    zero), but the scale costs `M x C x taps` multiplies of the weights
+    instead of a full pass over the activation and its DRAM round trip:
+    PP-LCNet's gates in PaddleOCR cls scale 88 x 288 elements where the
+    projection's weights are 16 x 88. The convolution then reads run-time
+    weights, rearranged by a move in its layer, and the weights' multiply
+    runs on rows of `taps` elements: with weights as large as `x` (PaddleOCR
+    det's 3x3 convolutions after a gate) the fold costs more than it saves,
+    hence the factor of four.
+
+    It runs after quantization, at the start of the `tiled` phase: an INT8
+    convolution needs constant weights, and in INT8 models the gate's
+    multiply feeds a quantize, so only FP32 convolutions are rewritten.
+  }];
+  let dependentDialects = ["npu::NpuDialect"];
+}
+
 def FoldBatchNorm : Pass<"npu-fold-batch-norm", "mlir::func::FuncOp"> {
   let summary = "Fold inference batch normalisation into convolution weights";
   let description = [{
