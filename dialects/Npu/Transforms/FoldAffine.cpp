@@ -90,6 +90,70 @@ template <typename OpT> struct FoldIntoConv : OpRewritePattern<OpT> {
   }
 };
 
+/// mul(conv_transpose(x, W, b), s) -> conv_transpose(x, W * s, b * s) and
+/// add(conv_transpose(x, W, b), t) -> conv_transpose(x, W, b + t), as
+/// FoldIntoConv for a transposed convolution (weights [C][M/g][k...]: output
+/// channel g * M/g + m's weights are W[c][m] for the group's input channels
+/// c). PaddleOCR det's up-sampling head writes its bias and batch norm as
+/// such adds and multiplies.
+template <typename OpT> struct FoldIntoConvTranspose : OpRewritePattern<OpT> {
+  using OpRewritePattern<OpT>::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(OpT op,
+                                PatternRewriter &rewriter) const override {
+    auto ct = op.getLhs().template getDefiningOp<ConvTransposeOp>();
+    Value other = op.getRhs();
+    if (!ct) {
+      ct = op.getRhs().template getDefiningOp<ConvTransposeOp>();
+      other = op.getLhs();
+    }
+    if (!ct || !ct->hasOneUse() || op.getType() != ct.getType() ||
+        !ct.getType().getElementType().isF32())
+      return rewriter.notifyMatchFailure(op, "not after an f32 conv_transpose");
+    RankedTensorType wType = ct.getWeight().getType();
+    int64_t groups = ct.getGroup(), channels = ct.getType().getDimSize(1);
+    int64_t cin = wType.getDimSize(0), mg = wType.getDimSize(1);
+    SmallVector<double> k;
+    SmallVector<float> weight, bias(channels, 0.0f);
+    Attribute wAttr, bAttr;
+    if (!readChannelConstant(other, op.getType(), channels, k) ||
+        !matchPattern(ct.getWeight(), m_Constant(&wAttr)) ||
+        !readFloatConstant(wAttr, weight) ||
+        (ct.getBias() && (!matchPattern(ct.getBias(), m_Constant(&bAttr)) ||
+                          !readFloatConstant(bAttr, bias))) ||
+        int64_t(bias.size()) != channels || mg * groups != channels)
+      return rewriter.notifyMatchFailure(op, "non-constant operands");
+    constexpr bool isMul = std::is_same_v<OpT, MulOp>;
+    int64_t taps = int64_t(weight.size()) / (cin * mg);
+    int64_t cg = cin / groups;
+    if (isMul)
+      for (int64_t c = 0; c < cin; ++c)
+        for (int64_t m = 0; m < mg; ++m)
+          for (int64_t t = 0; t < taps; ++t) {
+            float &w = weight[(c * mg + m) * taps + t];
+            w = float(double(w) * k[(c / cg) * mg + m]);
+          }
+    for (int64_t m = 0; m < channels; ++m)
+      bias[m] = float(isMul ? double(bias[m]) * k[m] : double(bias[m]) + k[m]);
+    Location loc = rewriter.getFusedLoc({ct.getLoc(), op.getLoc()});
+    Value newW = ct.getWeight();
+    if (isMul)
+      newW =
+          ConstantOp::create(rewriter, ct.getWeight().getLoc(), wType,
+                             makeFloatConstant(wType, weight, "folded_weight"));
+    auto bType = RankedTensorType::get({channels}, wType.getElementType());
+    Value newB = ConstantOp::create(
+        rewriter, loc, bType, makeFloatConstant(bType, bias, "folded_bias"));
+    auto folded = ConvTransposeOp::create(
+        rewriter, loc, ct.getType(), ct.getInput(), newW, newB,
+        ct.getStridesAttr(), ct.getDilationsAttr(), ct.getPadsAttr(),
+        ct.getOutputPaddingAttr(), ct.getGroupAttr());
+    rewriter.replaceOp(op, folded);
+    rewriter.eraseOp(ct);
+    return success();
+  }
+};
+
 /// conv(mul(y, s), W, b) -> conv(y, W * s, b) and
 /// conv(add(y, t), W, b) -> conv(y, W, b + sum(W * t)), for constant s and
 /// t that are scalars or one value per input channel, the mul or add having
@@ -193,8 +257,9 @@ struct HardSwishFromParts : OpRewritePattern<DivOp> {
 struct FoldAffinePass : npu::impl::FoldAffineBase<FoldAffinePass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<FoldIntoConv<MulOp>, FoldIntoConv<AddOp>, FoldIntoNextConv,
-                 HardSwishFromParts>(&getContext());
+    patterns.add<FoldIntoConv<MulOp>, FoldIntoConv<AddOp>,
+                 FoldIntoConvTranspose<MulOp>, FoldIntoConvTranspose<AddOp>,
+                 FoldIntoNextConv, HardSwishFromParts>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

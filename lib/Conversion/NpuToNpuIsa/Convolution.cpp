@@ -1072,6 +1072,11 @@ LogicalResult Codegen::emitConvTranspose(ConvTransposeOp op, int64_t layer) {
     return failure();
   if (outT.getNumElements() == 0)
     return success();
+  // A fused epilogue (unary activations, a final quantize: Fusion.cpp).
+  for (MacConv &g : *passes)
+    if (!noteEpilogue(g, op.getResult(), epilogue) || g.residual)
+      return op.emitError("backend: a transposed convolution's epilogue "
+                          "reads an unsupported operand");
   int64_t groups = op.getGroup();
   int64_t cin = inT.getDimSize(1) / groups, cout = outT.getDimSize(1) / groups;
   int64_t taps = passes->front().weightTaps;

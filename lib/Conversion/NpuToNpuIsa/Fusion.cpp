@@ -112,6 +112,35 @@ void Codegen::formFusionGroups() {
         inChain.insert(chain.begin(), chain.end());
       }
     }
+    // A transposed convolution takes a chain of unary activations (and a
+    // final quantize) alone: its tiles' columns may be output phases
+    // (phasesAsChannels), which per-channel operands would not follow.
+    for (auto ct : body.getOps<ConvTransposeOp>()) {
+      if (!ct.getType().getElementType().isF32())
+        continue;
+      SmallVector<Operation *> chain = {ct};
+      Value v = ct.getResult();
+      while (v.hasOneUse()) {
+        Operation *user = *v.getUsers().begin();
+        if (isa<QuantizeOp>(user)) {
+          chain.push_back(user);
+          break;
+        }
+        std::optional<VecFunc> fn = vecFuncOf(user);
+        if (!fn || fn->kind != VecFunc::Arith || fn->binary ||
+            user->getResult(0).getType() != v.getType())
+          break;
+        chain.push_back(user);
+        v = user->getResult(0);
+      }
+      int64_t tiles, bytes;
+      if (chain.size() >= 2 &&
+          epilogueResources(ct.getResult(), ArrayRef(chain).drop_front(), tiles,
+                            bytes)) {
+        fusionGroups.push_back(chain);
+        inChain.insert(chain.begin(), chain.end());
+      }
+    }
     SmallVector<Operation *> run;
     auto close = [&]() {
       if (run.size() >= 2)
@@ -153,7 +182,7 @@ void Codegen::formFusionGroups() {
     for (auto [i, op] : llvm::enumerate(body))
       position[&op] = int64_t(i);
     for (SmallVector<Operation *> &group : fusionGroups) {
-      if (isa<ConvOp>(group.front()))
+      if (isa<ConvOp, ConvTransposeOp>(group.front()))
         continue;
       llvm::DenseSet<Operation *> members(group.begin(), group.end());
       ConvOp conv;
@@ -213,7 +242,7 @@ LogicalResult Codegen::verifyFusionGroups() {
   // scheduled file: only the two shapes the emitters handle share a loop.
   for (ArrayRef<Operation *> group : fusionGroups) {
     Operation *front = group.front();
-    auto conv = dyn_cast<ConvOp>(front);
+    bool conv = isa<ConvOp, ConvTransposeOp>(front);
     // A recorded group of one op (its partners' npu.fusion_group edited
     // away) is emitted as a fused layer too: only ops that can lead one.
     if (group.size() < 2) {
@@ -234,6 +263,14 @@ LogicalResult Codegen::verifyFusionGroups() {
     for (Operation *op : group.drop_front()) {
       bool joins = leads && vecFuncOf(op) && op->getNumResults() == 1 &&
                    shapeOf(op) == shapeOf(front);
+      // After a transposed convolution: unary activations, then a quantize.
+      std::optional<VecFunc> fn = vecFuncOf(op);
+      if (isa<ConvTransposeOp>(front) && !isa<QuantizeOp>(op) &&
+          (!fn || fn->kind != VecFunc::Arith || fn->binary))
+        joins = false;
+      if (isa<ConvTransposeOp>(front) && isa<QuantizeOp>(op) &&
+          op != group.back())
+        joins = false;
       if (!joins)
         return op->emitError("backend: '")
                << op->getName() << "' cannot share a tile loop with '"
@@ -279,6 +316,16 @@ LogicalResult Codegen::emitFusedGroup(ArrayRef<Operation *> group,
     epilogue.assign(group.begin() + 1, group.end());
     epilogueSource = conv.getResult();
     LogicalResult emitted = emitConv(conv, layer);
+    epilogue.clear();
+    epilogueSource = Value();
+    return emitted;
+  }
+  if (auto ct = dyn_cast<ConvTransposeOp>(group.front())) {
+    beginLayer(ct);
+    currentLayer.setOnnxOpAttr(b.getStringAttr("Fused(" + types + ")"));
+    epilogue.assign(group.begin() + 1, group.end());
+    epilogueSource = ct.getResult();
+    LogicalResult emitted = emitConvTranspose(ct, layer);
     epilogue.clear();
     epilogueSource = Value();
     return emitted;

@@ -233,8 +233,10 @@ struct NpuFormLayersPass
           b, front->getLoc(), ValueRange(escaping).getTypes(),
           // Named as the code generator names the layer: a convolution
           // with its epilogue after the convolution, a run after its last.
-          b.getStringAttr(
-              onnxNodeOf(isa<ConvOp>(front) ? front : members.back()).first),
+          b.getStringAttr(onnxNodeOf(isa<ConvOp, ConvTransposeOp>(front)
+                                         ? front
+                                         : members.back())
+                              .first),
           backend.getExecutionUnit(), tiles, ArrayAttr());
       Block *inner = b.createBlock(&layer.getBody());
       for (Operation *member : members) {

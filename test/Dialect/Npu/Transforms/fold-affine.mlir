@@ -84,3 +84,26 @@ func.func @not_hard_swish(%x: tensor<8xf32>) -> tensor<8xf32> {
   %d = npu.div %m, %five : (tensor<8xf32>, tensor<f32>) -> tensor<8xf32>
   return %d : tensor<8xf32>
 }
+
+// -----
+
+// After a transposed convolution (weights [C][M][k...]): a per-channel add
+// becomes its bias, a per-channel multiply scales output channel m's
+// weights W[c][m] and the bias. W = [[[[1]], [[2]]]] (C = 1, M = 2),
+// * [3, -1] -> [[[[3]], [[-2]]]]; bias (0 + [0.5, 1]) * [3, -1] = [1.5, -1].
+// CHECK-LABEL: func.func @after_conv_transpose
+// CHECK-DAG: %[[W:.*]] = npu.constant dense<{{\[\[\[\[}}3.000000e+00]], {{\[\[}}-2.000000e+00]]]]> : tensor<1x2x1x1xf32>
+// CHECK-DAG: %[[B:.*]] = npu.constant dense<[1.500000e+00, -1.000000e+00]> : tensor<2xf32>
+// CHECK: %[[C:.*]] = npu.conv_transpose %arg0, %[[W]], %[[B]]
+// CHECK-NOT: npu.mul
+// CHECK-NOT: npu.add
+// CHECK: return %[[C]]
+func.func @after_conv_transpose(%x: tensor<1x1x2x2xf32>) -> tensor<1x2x2x2xf32> {
+  %w = npu.constant dense<[[[[1.0]], [[2.0]]]]> : tensor<1x2x1x1xf32>
+  %t = npu.constant dense<[[[0.5]], [[1.0]]]> : tensor<2x1x1xf32>
+  %s = npu.constant dense<[[[3.0]], [[-1.0]]]> : tensor<2x1x1xf32>
+  %c = npu.conv_transpose %x, %w {dilations = array<i64: 1, 1>, group = 1 : i64, output_padding = array<i64: 0, 0>, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x1x2x2xf32>, tensor<1x2x1x1xf32>) -> tensor<1x2x2x2xf32>
+  %a = npu.add %c, %t : (tensor<1x2x2x2xf32>, tensor<2x1x1xf32>) -> tensor<1x2x2x2xf32>
+  %m = npu.mul %a, %s : (tensor<1x2x2x2xf32>, tensor<2x1x1xf32>) -> tensor<1x2x2x2xf32>
+  return %m : tensor<1x2x2x2xf32>
+}

@@ -18,7 +18,9 @@ def FoldAffine : Pass<"npu-fold-affine", "mlir::func::FuncOp"> {
     and `t` that are scalars or one value per output channel (broadcasting
     against the result as `[C, 1, 1]` does), the convolution having no
     other user; the arithmetic is done in double precision and rounded once
-    to f32. Before a convolution without padding, `conv(mul(y, s), W, b)`
+    to f32. The same holds after a transposed convolution (its weights are
+    `[C][M/group][k...]`): PaddleOCR det's up-sampling head writes its bias
+    and batch norm as such adds and multiplies. Before a convolution without padding, `conv(mul(y, s), W, b)`
     becomes `conv(y, W * s, b)` and `conv(add(y, t), W, b)` becomes
     `conv(y, W, b + sum(W * t))` for scalar or per-input-channel constants.
     PP-OCRv4's "learnable affine blocks" around each activation are such
