@@ -121,15 +121,25 @@ ConvTiles chooseConvTiles(const rt::TargetDesc &t, const MacConv &g,
     int64_t bytes;
   };
   SmallVector<Candidate> candidates;
-  for (int64_t mt : tileCandidates(g.cout, C))
+  SmallVector<int64_t> mCandidates = tileCandidates(g.cout, C);
+  if (g.phaseChannels) {
+    // Whole groups of a pixel's sx phases (storePhases): each candidate
+    // rounded down to a multiple of sx.
+    int64_t sx = g.outStepX;
+    SmallVector<int64_t> rounded;
+    for (int64_t mt : mCandidates)
+      if (mt >= sx && !llvm::is_contained(rounded, mt - mt % sx))
+        rounded.push_back(mt - mt % sx);
+    mCandidates = std::move(rounded);
+  }
+  for (int64_t mt : mCandidates)
     for (int64_t ct : tileCandidates(g.cin, R)) {
       // The matmuls of a step: one per run of packed taps (packTaps).
       SmallVector<std::pair<const MacTap *, int64_t>> runs =
           packTaps(tapPtrs, ct, R);
       for (int64_t oht : tileCandidates(g.oh, 1))
         for (int64_t owt : tileCandidates(g.ow, 1)) {
-          if (oht * owt * mt > accEntries || (onlyC && ct != onlyC) ||
-              (g.phaseChannels && mt % g.outStepX != 0))
+          if (oht * owt * mt > accEntries || (onlyC && ct != onlyC))
             continue;
           int64_t ihs = inputExtent(oht, g.sh, g.spanY);
           int64_t iws = inputExtent(owt, g.sw, g.spanX);

@@ -37,6 +37,9 @@ static StringSet<> graphValueNames(const onnx::GraphProto &graph) {
   return names;
 }
 
+static std::vector<std::string>
+graphInputsFeeding(const onnx::GraphProto &graph, const std::string &value);
+
 /// The static tensor type of a graph's output `i` as "elem:d0xd1x...", or
 /// empty when it is not a fully static tensor.
 static std::string staticTypeKey(const onnx::ValueInfoProto &v) {
@@ -451,14 +454,20 @@ FailureOr<int> unrollLoops(LoadedModel &loaded, std::string &error) {
     LoopPlan p;
     p.trips = m.intAt(0);
     if (!node.input(1).empty()) {
-      if (!constant(node.input(1), c))
+      if (constant(node.input(1), c)) {
+        if (!c.intAt(0))
+          p.trips = 0; // a constant false condition: no iteration runs
+      } else if (graphInputsFeeding(graph, node.input(1)).empty()) {
+        return {}; // computed from constants: folded in a later round
+      } else {
         p.predicated = true;
-      else if (!c.intAt(0))
-        p.trips = 0; // a constant false condition: no iteration runs
+      }
     }
     p.earlyExit = p.trips > 0 && !conditionPassesThrough(*body, loaded);
     p.predicated |= p.earlyExit;
-    if (p.trips < 0 || p.trips > kMaxUnrollIterations)
+    // Where and Compress (predication) exist from opset 9 on.
+    if (p.trips < 0 || p.trips > kMaxUnrollIterations ||
+        (p.predicated && loaded.opset < 9))
       return {};
     // The body's copies, an Unsqueeze per scan output and iteration, the
     // Identities and Concats; predicated, a Where per loop-carried value
@@ -467,7 +476,8 @@ FailureOr<int> unrollLoops(LoadedModel &loaded, std::string &error) {
     int64_t scans = body->output_size() - 1 - carried;
     int64_t perTrip =
         body->node_size() + scans + (p.predicated ? carried + 3 : 0);
-    int64_t added = p.trips * perTrip + carried + 2 * scans + 1;
+    int64_t added =
+        p.trips * perTrip + carried + 2 * scans + 1 + (p.predicated ? 1 : 0);
     if (added > kMaxUnrolledNodes ||
         loaded.unrolledNodes + added > kMaxUnrolledNodesPerModel)
       return {};
@@ -625,21 +635,26 @@ FailureOr<int> unrollLoops(LoadedModel &loaded, std::string &error) {
   return unrolled;
 }
 
-LogicalResult checkSameShapeSelects(LoadedModel &loaded, std::string &error) {
+LogicalResult checkSameShapeSelects(LoadedModel &loaded, bool final,
+                                    std::string &error) {
   if (loaded.sameShapeSelects.empty())
     return success();
   const onnx::GraphProto &graph = loaded.model.graph();
   StringMap<const onnx::TypeProto *> types = collectValueTypes(graph);
   StringMap<const onnx::TensorProto *> initializers = initializerMap(graph);
+  StringSet<> live = graphValueNames(graph);
   auto shapeText = [](ArrayRef<int64_t> dims) {
     std::string text = "[";
     for (auto [i, d] : llvm::enumerate(dims))
       text += (i ? "," : "") + std::to_string(d);
     return text + "]";
   };
+  std::vector<LoadedModel::SameShapeSelect> pending;
   for (const auto &s : loaded.sameShapeSelects) {
-    // A value whose shape inference left open is refused by the importer
-    // anyway, with its own reason.
+    // Gone: folding removed the selection (a condition that became
+    // constant) or everything that read it.
+    if (!live.contains(s.previous) || !live.contains(s.next))
+      continue;
     auto before = knownDims(types, initializers, s.previous);
     auto after = knownDims(types, initializers, s.next);
     if (before && after && *before != *after) {
@@ -650,8 +665,21 @@ LogicalResult checkSameShapeSelects(LoadedModel &loaded, std::string &error) {
               "unrolled only when its loop-carried values keep one shape";
       return failure();
     }
+    if (before && after)
+      continue;
+    // Unknown: folding may still tell (a Slice of the iteration number);
+    // at the fixpoint it depends on the data (a value made by NonZero, on
+    // the host), which Where could broadcast.
+    if (final) {
+      error = "node '" + s.loop + "' (Loop): loop-carried value '" + s.carried +
+              "' has a shape not known at compile time; a Loop with an "
+              "early exit or a run-time condition is unrolled only when its "
+              "loop-carried values keep one static shape";
+      return failure();
+    }
+    pending.push_back(s);
   }
-  loaded.sameShapeSelects.clear();
+  loaded.sameShapeSelects = std::move(pending);
   return success();
 }
 

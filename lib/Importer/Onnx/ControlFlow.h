@@ -62,8 +62,12 @@ llvm::FailureOr<int> unrollLoops(LoadedModel &loaded, std::string &error);
 
 /// Checks, after shape inference, that each loop-carried value a
 /// predicated unrolling selects keeps its shape across the iteration (one
-/// error line naming the Loop and the value otherwise), then forgets them.
-llvm::LogicalResult checkSameShapeSelects(LoadedModel &loaded,
+/// error line naming the Loop and the value otherwise) and forgets those
+/// it could check. A shape inference left open stays pending (a later
+/// round's folding may give it: a Slice at the iteration number) until
+/// `final`, the folding fixpoint, where it is refused (it depends on the
+/// data). Selections folding removed are dropped.
+llvm::LogicalResult checkSameShapeSelects(LoadedModel &loaded, bool final,
                                           std::string &error);
 
 /// Unrolls every `Scan` whose scan inputs have static shapes that agree on

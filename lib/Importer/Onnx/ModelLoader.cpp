@@ -1017,9 +1017,11 @@ LogicalResult loadModel(StringRef path, const OnnxImportOptions &options,
       break;
     if (failed(inferShapes(out.model, error)) ||
         failed(checkInferredShapes(out, error)) ||
-        failed(checkSameShapeSelects(out, error)))
+        failed(checkSameShapeSelects(out, /*final=*/false, error)))
       return failure();
   }
+  if (failed(checkSameShapeSelects(out, /*final=*/true, error)))
+    return failure();
   // Fold-only ops whose inputs are not constant have nothing to map to.
   return scanUnsupported(
       out, hasImporter,
