@@ -3,37 +3,60 @@
 #include "MlirInputCheck.h"
 
 #include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/MemoryBuffer.h"
-#include "llvm/Support/Regex.h"
+
+#include <vector>
 
 namespace npu::tools {
 
 size_t findIndexDenseArray(llvm::StringRef text) {
-  llvm::StringSet<> indexNames = {"index"};
-  llvm::Regex alias("^[ \t]*!([A-Za-z_][A-Za-z0-9_.$-]*)[ \t]*=[ \t]*"
-                    "(index|![A-Za-z_][A-Za-z0-9_.$-]*)[ \t]*$");
+  // Tokens as MLIR's lexer sees them where it matters here: a name
+  // (`index`, `array`, `!alias`) or one punctuation byte, with whitespace,
+  // NUL bytes (the lexer skips a NUL that is not the buffer's end) and `//`
+  // comments between them, across lines.
+  struct Token {
+    llvm::StringRef text;
+    size_t at;
+  };
+  auto nameChar = [](char c) {
+    return llvm::isAlnum(c) || c == '_' || c == '.' || c == '$' || c == '-';
+  };
+  std::vector<Token> tokens;
+  for (size_t i = 0; i < text.size();) {
+    char c = text[i];
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\0') {
+      ++i;
+    } else if (c == '/' && i + 1 < text.size() && text[i + 1] == '/') {
+      i = text.find('\n', i);
+    } else if (llvm::isAlpha(c) || c == '_' ||
+               (c == '!' && i + 1 < text.size() &&
+                (llvm::isAlpha(text[i + 1]) || text[i + 1] == '_'))) {
+      size_t begin = i++;
+      while (i < text.size() && nameChar(text[i]))
+        ++i;
+      tokens.push_back({text.slice(begin, i), begin});
+    } else {
+      tokens.push_back({text.substr(i, 1), i});
+      ++i;
+    }
+  }
+  // `!a = index`, `!b = !a`, ... to a fixpoint (an alias may be defined
+  // after its use in the file's order).
+  llvm::StringSet<> indexTypes = {"index"};
   for (bool grew = true; grew;) {
     grew = false;
-    llvm::SmallVector<llvm::StringRef> lines;
-    text.split(lines, '\n');
-    llvm::SmallVector<llvm::StringRef, 3> m;
-    for (llvm::StringRef line : lines)
-      if (alias.match(line.rtrim("\r"), &m) &&
-          indexNames.contains(m[2].ltrim("!")) && !indexNames.contains(m[1]))
-        grew = indexNames.insert(m[1]).second;
+    for (size_t i = 0; i + 2 < tokens.size(); ++i)
+      if (tokens[i].text.starts_with("!") && tokens[i + 1].text == "=" &&
+          indexTypes.contains(tokens[i + 2].text) &&
+          !indexTypes.contains(tokens[i].text))
+        grew = indexTypes.insert(tokens[i].text).second;
   }
-  llvm::Regex array("array[ \t\r\n]*<[ \t\r\n]*!?([A-Za-z_][A-Za-z0-9_.$-]*)");
-  llvm::SmallVector<llvm::StringRef, 2> m;
-  for (size_t at = 0; at < text.size();) {
-    llvm::StringRef rest = text.drop_front(at);
-    if (!array.match(rest, &m))
-      return llvm::StringRef::npos;
-    size_t found = m[0].data() - text.data();
-    if (indexNames.contains(m[1]))
-      return found;
-    at = found + m[0].size();
-  }
+  for (size_t i = 0; i + 2 < tokens.size(); ++i)
+    if (tokens[i].text == "array" && tokens[i + 1].text == "<" &&
+        indexTypes.contains(tokens[i + 2].text))
+      return tokens[i].at;
   return llvm::StringRef::npos;
 }
 

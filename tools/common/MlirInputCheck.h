@@ -21,7 +21,10 @@ namespace npu::tools {
 
 /// Byte offset of the first dense array whose element type is `index`
 /// (directly or through `!alias = index`, aliases of aliases included), or
-/// llvm::StringRef::npos.
+/// llvm::StringRef::npos. Tokens are separated as MLIR's lexer separates
+/// them: whitespace across lines, `//` comments and NUL bytes (which the
+/// lexer skips; the npu-opt fuzzer's `!idx = <NULs> index` evaded a
+/// line-by-line match).
 size_t findIndexDenseArray(llvm::StringRef text);
 
 /// For the file at `path` (not standard input, "-", which is read once by

@@ -2,6 +2,11 @@
 // RUN: not npu-opt %t/direct.mlir 2>&1 | FileCheck %s --check-prefix=DIRECT
 // RUN: not npu-opt %t/alias.mlir --npu-isa-pipeline 2>&1 | FileCheck %s --check-prefix=ALIAS
 // RUN: npu-opt %t/fine.mlir | FileCheck %s --check-prefix=FINE
+// An alias split across lines and a comment, and one padded with NUL bytes
+// (MLIR's lexer skips them; found by npu-opt-fuzzer):
+// RUN: not npu-opt %t/multiline.mlir 2>&1 | FileCheck %s --check-prefix=MULTI
+// RUN: printf '!idx = \000\000\000 index\nfunc.func @nul() attributes {s = array<!idx: 2, 2>} {\n  return\n}\n' > %t/nul.mlir
+// RUN: not npu-opt %t/nul.mlir 2>&1 | FileCheck %s --check-prefix=NUL
 // npu-translate shares the check (tools/common/MlirInputCheck.h), with the
 // input after its options or after a separate -o value; nothing is written.
 // RUN: not npu-translate --npu-isa-to-npubin %t/module.mlir -o %t/out.npubin 2>&1 | FileCheck %s --check-prefix=TRANSLATE
@@ -20,6 +25,10 @@
 // TRANSLATE: module.mlir:1:24: error: a dense array of 'index' elements is not supported (use i64)
 // TRANSLATE-NOT: Stack dump
 // FINE: func.func @fine() attributes {a = array<i64: 0, 0>, b = 3 : index}
+// MULTI: multiline.mlir:5:42: error: a dense array of 'index' elements is not supported (use i64)
+// MULTI-NOT: Stack dump
+// NUL: nul.mlir:2:34: error: a dense array of 'index' elements is not supported (use i64)
+// NUL-NOT: Stack dump
 
 //--- direct.mlir
 // A max pool whose strides were mutated.
@@ -38,4 +47,12 @@ func.func @fine() attributes {a = array<i64: 0, 0>, b = 3 : index} {
 }
 //--- module.mlir
 module attributes {a = array<index: 0, 0>} {
+}
+//--- multiline.mlir
+!idx =
+  index
+!alias = // an alias of an alias
+  !idx
+func.func @alias() attributes {strides = array<!alias: 2, 2>} {
+  return
 }
