@@ -648,6 +648,20 @@ LogicalResult requantTable(Operation *op,
 /// npu::int8ActivationTable); nullopt for other ops.
 std::optional<ElementsAttr> lutTable(Operation *op);
 
+/// An INT8 transposed convolution's FP32 output tables (requantParams):
+/// one [2][M] pair of rows (scales, then biases with the input zero point's
+/// correction) per pass, or one [2][phases x M] pair in column order when
+/// phasesAsChannels; an error on `op` when its types are not supported.
+FailureOr<std::optional<ElementsAttr>> transposedScales(ConvTransposeOp op);
+
+/// Whether every operand and the result of a convolution-like op are FP32.
+bool allF32(Operation *op);
+
+/// False, with the reason, for a convolution (or transposed convolution)
+/// with zero input or output channels (ONNX allows empty tensors): the tile
+/// choosers divide by the channel counts.
+bool hasChannels(Operation *op, std::string &reason);
+
 /// The stride-1 passes of a transposed convolution, one per output phase
 /// (the sub-pixel decomposition); an error on `op` when it has none.
 FailureOr<SmallVector<MacConv, 4>> transposedConvPasses(ConvTransposeOp op);
@@ -701,6 +715,8 @@ template <typename PassBase> struct WithBackendModels : PassBase {
 void registerPlacementModels(MLIRContext *context);
 void registerHostModels(MLIRContext *context);
 void registerConvolutionModels(MLIRContext *context);
+/// Called by registerConvolutionModels (TransposedConvolution.cpp).
+void registerTransposedConvolutionModels(MLIRContext *context);
 void registerMatmulModels(MLIRContext *context);
 void registerPoolingModels(MLIRContext *context);
 void registerDataMovementModels(MLIRContext *context);
