@@ -48,6 +48,22 @@ bool readChannelConstant(Value v, RankedTensorType result, int64_t channels,
   return int64_t(out.size()) == channels;
 }
 
+/// The ConvT producing one operand of binary `op` (as its only use, of
+/// `op`'s f32 type) and `op`'s other operand; a null ConvT otherwise.
+template <typename ConvT, typename OpT>
+std::pair<ConvT, Value> producerOf(OpT op) {
+  auto conv = op.getLhs().template getDefiningOp<ConvT>();
+  Value other = op.getRhs();
+  if (!conv) {
+    conv = op.getRhs().template getDefiningOp<ConvT>();
+    other = op.getLhs();
+  }
+  if (!conv || !conv->hasOneUse() || op.getType() != conv.getType() ||
+      !conv.getType().getElementType().isF32())
+    return {ConvT(), other};
+  return {conv, other};
+}
+
 /// mul(conv(x, W, b), s) -> conv(x, W * s, b * s) and
 /// add(conv(x, W, b), t) -> conv(x, W, b + t), for constant s and t that
 /// are scalars or per output channel, the convolution's only user the op.
@@ -56,14 +72,8 @@ template <typename OpT> struct FoldIntoConv : OpRewritePattern<OpT> {
 
   LogicalResult matchAndRewrite(OpT op,
                                 PatternRewriter &rewriter) const override {
-    auto conv = op.getLhs().template getDefiningOp<ConvOp>();
-    Value other = op.getRhs();
-    if (!conv) {
-      conv = op.getRhs().template getDefiningOp<ConvOp>();
-      other = op.getLhs();
-    }
-    if (!conv || !conv->hasOneUse() || op.getType() != conv.getType() ||
-        !conv.getType().getElementType().isF32())
+    auto [conv, other] = producerOf<ConvOp>(op);
+    if (!conv)
       return rewriter.notifyMatchFailure(op, "not after an f32 conv");
     int64_t channels = conv.getWeight().getType().getDimSize(0);
     SmallVector<double> k;
@@ -101,14 +111,8 @@ template <typename OpT> struct FoldIntoConvTranspose : OpRewritePattern<OpT> {
 
   LogicalResult matchAndRewrite(OpT op,
                                 PatternRewriter &rewriter) const override {
-    auto ct = op.getLhs().template getDefiningOp<ConvTransposeOp>();
-    Value other = op.getRhs();
-    if (!ct) {
-      ct = op.getRhs().template getDefiningOp<ConvTransposeOp>();
-      other = op.getLhs();
-    }
-    if (!ct || !ct->hasOneUse() || op.getType() != ct.getType() ||
-        !ct.getType().getElementType().isF32())
+    auto [ct, other] = producerOf<ConvTransposeOp>(op);
+    if (!ct)
       return rewriter.notifyMatchFailure(op, "not after an f32 conv_transpose");
     RankedTensorType wType = ct.getWeight().getType();
     int64_t groups = ct.getGroup(), channels = ct.getType().getDimSize(1);

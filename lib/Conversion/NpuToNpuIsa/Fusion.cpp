@@ -309,23 +309,17 @@ LogicalResult Codegen::emitFusedGroup(ArrayRef<Operation *> group,
   std::string types;
   for (Operation *op : group)
     types += (types.empty() ? "" : "+") + onnxNodeOf(op).second;
-  if (auto conv = dyn_cast<ConvOp>(group.front())) {
+  Operation *front = group.front();
+  if (isa<ConvOp, ConvTransposeOp>(front)) {
     // A convolution with an activation epilogue: the convolution's layer.
-    beginLayer(conv);
+    beginLayer(front);
     currentLayer.setOnnxOpAttr(b.getStringAttr("Fused(" + types + ")"));
     epilogue.assign(group.begin() + 1, group.end());
-    epilogueSource = conv.getResult();
-    LogicalResult emitted = emitConv(conv, layer);
-    epilogue.clear();
-    epilogueSource = Value();
-    return emitted;
-  }
-  if (auto ct = dyn_cast<ConvTransposeOp>(group.front())) {
-    beginLayer(ct);
-    currentLayer.setOnnxOpAttr(b.getStringAttr("Fused(" + types + ")"));
-    epilogue.assign(group.begin() + 1, group.end());
-    epilogueSource = ct.getResult();
-    LogicalResult emitted = emitConvTranspose(ct, layer);
+    epilogueSource = front->getResult(0);
+    LogicalResult emitted =
+        isa<ConvOp>(front)
+            ? emitConv(cast<ConvOp>(front), layer)
+            : emitConvTranspose(cast<ConvTransposeOp>(front), layer);
     epilogue.clear();
     epilogueSource = Value();
     return emitted;
