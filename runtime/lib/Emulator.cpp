@@ -1719,11 +1719,15 @@ struct UnaryParams {
 #endif
 
 /// vec.convert quantize of one element: round(x / alpha) half away from
-/// zero, clamped to +-2^20 (NaN gives 0), plus the zero point, clamped to
-/// [lo, hi] and saturated to T (roundClamp, saturateTo).
-template <typename T>
+/// zero (quantize) or half to even (quantize_even: std::nearbyint in the
+/// default rounding mode), clamped to +-2^20 (NaN gives 0), plus the zero
+/// point, clamped to [lo, hi] and saturated to T (roundClamp, saturateTo).
+template <typename T, bool Even = false>
 T quantizeF32(float x, float alpha, int32_t zpOut, int32_t lo, int32_t hi) {
-  int64_t y = int64_t(roundClamp(x / alpha, -(1 << 20), 1 << 20)) + zpOut;
+  float q = x / alpha;
+  if constexpr (Even)
+    q = std::isnan(q) ? q : std::nearbyint(q);
+  int64_t y = int64_t(roundClamp(q, -(1 << 20), 1 << 20)) + zpOut;
   return saturateTo<T>(std::clamp<int64_t>(y, lo, hi));
 }
 
@@ -1735,8 +1739,9 @@ T quantizeF32(float x, float alpha, int32_t zpOut, int32_t lo, int32_t hi) {
 /// fits 32 bits). std::round is t = trunc(q), plus sign(q) when |q - t| >=
 /// 0.5 (q - t is exact: t is q with its fraction bits cleared); lanes
 /// where q is NaN are 0 before the zero point, as in roundClamp; infinities
-/// clamp to +-2^20.
-template <typename T>
+/// clamp to +-2^20. With `Even`, the rounding is the instruction's round to
+/// nearest, ties to even (quantize_even).
+template <typename T, bool Even = false>
 [[gnu::target("avx2")]] void
 quantizeRowF32Avx2(uint8_t *d, const uint8_t *a, int64_t n, float alpha,
                    int32_t zpOut, int32_t lo, int32_t hi) {
@@ -1753,11 +1758,16 @@ quantizeRowF32Avx2(uint8_t *d, const uint8_t *a, int64_t n, float alpha,
   for (; i + 8 <= n; i += 8) {
     __m256 x = _mm256_loadu_ps(reinterpret_cast<const float *>(a + 4 * i));
     __m256 q = _mm256_div_ps(x, va);
-    __m256 t = _mm256_round_ps(q, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
-    __m256 away = _mm256_cmp_ps(_mm256_andnot_ps(signBit, _mm256_sub_ps(q, t)),
-                                half, _CMP_GE_OQ);
-    __m256 step = _mm256_or_ps(_mm256_and_ps(q, signBit), one); // +-1
-    __m256 r = _mm256_add_ps(t, _mm256_and_ps(away, step));
+    __m256 r;
+    if constexpr (Even) {
+      r = _mm256_round_ps(q, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    } else {
+      __m256 t = _mm256_round_ps(q, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+      __m256 away = _mm256_cmp_ps(
+          _mm256_andnot_ps(signBit, _mm256_sub_ps(q, t)), half, _CMP_GE_OQ);
+      __m256 step = _mm256_or_ps(_mm256_and_ps(q, signBit), one); // +-1
+      r = _mm256_add_ps(t, _mm256_and_ps(away, step));
+    }
     r = _mm256_min_ps(_mm256_max_ps(r, limLo), limHi);
     r = _mm256_andnot_ps(_mm256_cmp_ps(q, q, _CMP_UNORD_Q), r); // NaN: 0
     __m256i y = _mm256_add_epi32(_mm256_cvttps_epi32(r), zp);
@@ -1773,7 +1783,8 @@ quantizeRowF32Avx2(uint8_t *d, const uint8_t *a, int64_t n, float alpha,
     _mm_storel_epi64(reinterpret_cast<__m128i *>(d + i), b);
   }
   for (; i < n; ++i)
-    store<T>(d + i, quantizeF32<T>(loadF32(a + 4 * i), alpha, zpOut, lo, hi));
+    store<T>(d + i,
+             quantizeF32<T, Even>(loadF32(a + 4 * i), alpha, zpOut, lo, hi));
 }
 #endif
 
@@ -2287,7 +2298,8 @@ bool Emulator::vector(const Instruction &insn, uint64_t &cycles,
   case Opcode::VecConvert: {
     int32_t zpIn = d.zp_in(), zpOut = d.zp_out();
     float alpha = d.alpha();
-    if (func == vecfunc::VecConvert_Quantize) {
+    if (func == vecfunc::VecConvert_Quantize ||
+        func == vecfunc::VecConvert_QuantizeEven) {
       if (s0.type != bin::ElementType::F32 ||
           (dst.type != bin::ElementType::I8 &&
            dst.type != bin::ElementType::U8))
@@ -2295,8 +2307,9 @@ bool Emulator::vector(const Instruction &insn, uint64_t &cycles,
       int32_t lo = roundClamp(d.lo(), -128, 255),
               hi = roundClamp(d.hi(), -128, 255);
       const Operand *ops[] = {&dst, &s0};
-      withIntType(dst.type, [&](auto t) {
+      auto quantizeRows = [&](auto t, auto even) {
         using T = decltype(t);
+        constexpr bool Even = decltype(even)::value;
         forEachRow(dims, ops, true,
                    [&](const int64_t *, uint8_t *const *p, int64_t n,
                        const int64_t *step) {
@@ -2306,13 +2319,20 @@ bool Emulator::vector(const Instruction &insn, uint64_t &cycles,
                            zpOut >= -(1 << 30) && zpOut <= (1 << 30) &&
                            hostHasAvx2() &&
                            sameOrDisjoint(p[0], size_t(n), p[1], size_t(n) * 4))
-                         return quantizeRowF32Avx2<T>(p[0], p[1], n, alpha,
-                                                      zpOut, lo, hi);
+                         return quantizeRowF32Avx2<T, Even>(
+                             p[0], p[1], n, alpha, zpOut, lo, hi);
 #endif
                      mapRow<T, float>(p[0], p[1], n, step, [&](float x) {
-                       return quantizeF32<T>(x, alpha, zpOut, lo, hi);
+                       return quantizeF32<T, Even>(x, alpha, zpOut, lo, hi);
                      });
                    });
+      };
+      bool even = func == vecfunc::VecConvert_QuantizeEven;
+      withIntType(dst.type, [&](auto t) {
+        if (even)
+          quantizeRows(t, std::true_type{});
+        else
+          quantizeRows(t, std::false_type{});
       });
     } else {
       if (!isFloat || s0.type == bin::ElementType::F32)

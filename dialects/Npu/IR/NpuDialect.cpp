@@ -4,6 +4,7 @@
 #include "npu/Dialect/Npu/IR/NpuBackendInterface.h"
 #include "npu/Dialect/Npu/IR/NpuOps.h"
 
+#include "mlir/Dialect/Quant/IR/QuantTypes.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
 #include "llvm/ADT/StringSet.h"
@@ -49,8 +50,15 @@ void NpuDialect::initialize() {
 
 Operation *NpuDialect::materializeConstant(OpBuilder &builder, Attribute value,
                                            Type type, Location loc) {
+  // The value's type, or a quantized type stored as it (ConstantOp's
+  // verifier).
   auto typed = dyn_cast<TypedAttr>(value);
-  if (!typed || typed.getType() != type || !isa<ElementsAttr>(value))
+  auto shaped = dyn_cast<RankedTensorType>(type);
+  auto q = shaped ? dyn_cast<quant::QuantizedType>(shaped.getElementType())
+                  : nullptr;
+  if (!typed || !isa<ElementsAttr>(value) ||
+      (typed.getType() != type &&
+       (!q || typed.getType() != shaped.clone(q.getStorageType()))))
     return nullptr;
   return ConstantOp::create(builder, loc, type, typed);
 }

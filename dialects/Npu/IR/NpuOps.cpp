@@ -329,24 +329,25 @@ static void printConstantValue(OpAsmPrinter &printer, Operation *,
 // QuantizeOp / DequantizeOp
 //===----------------------------------------------------------------------===//
 
-/// Whether `tensorType` holds per-tensor uniform quantized i8 over f32.
-static bool isInt8PerTensor(Type tensorType) {
+/// Whether `tensorType` holds per-tensor uniform quantized 8-bit values
+/// over f32: signed (`i8`), or with `allowUnsigned` also `u8`.
+static bool isInt8PerTensor(Type tensorType, bool allowUnsigned = false) {
   auto q = dyn_cast<quant::UniformQuantizedType>(
       cast<RankedTensorType>(tensorType).getElementType());
   return q && q.getStorageType().isSignlessInteger(8) &&
-         q.getExpressedType().isF32();
+         q.getExpressedType().isF32() && (q.isSigned() || allowUnsigned);
 }
 
 /// Verifies that `floatType` is an f32 tensor and `quantType` a tensor of
-/// per-tensor uniform quantized i8 over f32.
+/// per-tensor uniform quantized i8 or u8 over f32.
 static LogicalResult verifyQuantBoundary(Operation *op, Type floatType,
                                          Type quantType) {
   auto f = cast<RankedTensorType>(floatType).getElementType();
   if (!f.isF32())
     return op->emitOpError("expects f32 on the real side, got ") << f;
-  if (!isInt8PerTensor(quantType))
-    return op->emitOpError("expects !quant.uniform<i8:f32, ...> per tensor, "
-                           "got ")
+  if (!isInt8PerTensor(quantType, /*allowUnsigned=*/true))
+    return op->emitOpError("expects !quant.uniform<i8:f32, ...> or "
+                           "!quant.uniform<u8:f32, ...> per tensor, got ")
            << cast<RankedTensorType>(quantType).getElementType();
   return success();
 }
@@ -382,7 +383,74 @@ LogicalResult DequantizeOp::verify() {
   return verifyQuantBoundary(*this, getType(), getInput().getType());
 }
 
+OpFoldResult DequantizeOp::fold(FoldAdaptor adaptor) {
+  // Constant codes (npu.constant's storage form): `(q - zp) * scale` in
+  // FP32, as the NPU's vec.convert computes it.
+  auto codes = dyn_cast_if_present<DenseIntElementsAttr>(adaptor.getInput());
+  auto q =
+      cast<quant::UniformQuantizedType>(getInput().getType().getElementType());
+  if (!codes || codes.getElementType().getIntOrFloatBitWidth() != 8)
+    return {};
+  float scale = float(q.getScale());
+  int64_t zp = q.getZeroPoint();
+  SmallVector<float> values;
+  values.reserve(codes.getNumElements());
+  for (const APInt &v : codes.getValues<APInt>()) {
+    int64_t x = q.isSigned() ? v.getSExtValue() : int64_t(v.getZExtValue());
+    values.push_back(float(x - zp) * scale);
+  }
+  return DenseElementsAttr::get(getType(), ArrayRef(values));
+}
+
 OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
+
+//===----------------------------------------------------------------------===//
+// StorageCastOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult StorageCastOp::verify() {
+  Type in = getInput().getType().getElementType();
+  Type out = getType().getElementType();
+  auto quantized = dyn_cast<quant::QuantizedType>(in);
+  Type storage = out;
+  if (!quantized) {
+    quantized = dyn_cast<quant::QuantizedType>(out);
+    storage = in;
+  }
+  auto integer = dyn_cast<IntegerType>(storage);
+  if (!quantized || !integer || isa<quant::QuantizedType>(storage))
+    return emitOpError("expects one quantized and one integer element type, "
+                       "got ")
+           << in << " and " << out;
+  // ONNX's uint8 is `ui8`; a quantized type's storage is signless, with
+  // its signedness a flag.
+  if (integer.getWidth() != quantized.getStorageTypeIntegralWidth() ||
+      integer.isUnsigned() == quantized.isSigned() ||
+      (quantized.isSigned() && !integer.isSignless()))
+    return emitOpError("expects ")
+           << quantized << " to be stored as "
+           << (quantized.isSigned() ? "i" : "ui")
+           << quantized.getStorageTypeIntegralWidth() << ", got " << integer;
+  return success();
+}
+
+OpFoldResult StorageCastOp::fold(FoldAdaptor adaptor) {
+  // A cast back is the original value.
+  if (auto producer = getInput().getDefiningOp<StorageCastOp>())
+    if (producer.getInput().getType() == getType())
+      return producer.getInput();
+  // Constant integers become constant quantized values (npu.constant's
+  // storage form) and back: the same bytes.
+  if (auto value = dyn_cast_if_present<DenseElementsAttr>(adaptor.getInput())) {
+    Type element = getType().getElementType();
+    if (auto q = dyn_cast<quant::QuantizedType>(element))
+      element = q.getStorageType();
+    return value.bitcast(element);
+  }
+  return {};
+}
+
+Value StorageCastOp::getViewSource() { return getInput(); }
 
 //===----------------------------------------------------------------------===//
 // ConvOp / ConvTransposeOp
@@ -772,6 +840,8 @@ LogicalResult ReshapeOp::verify() {
            << in.getNumElements() << " to " << out.getNumElements();
   return success();
 }
+
+Value ReshapeOp::getViewSource() { return getInput(); }
 
 OpFoldResult ReshapeOp::fold(FoldAdaptor adaptor) {
   if (getInput().getType() == getOutput().getType())

@@ -495,9 +495,10 @@ void Codegen::emitEpilogue(int64_t addr, ArrayRef<int64_t> dims,
     if (!last && !quantize)
       nextTemp += tileBytes;
     place[op->getResult(0)] = {dst, SmallVector<int64_t>(strides)};
-    program.push_back(emitVecStep(op->getLoc(), fn, {s0.addr, s0.strides}, s1,
-                                  {dst, strides}, dims, "f32", layer,
-                                  quantize ? "i8" : "f32"));
+    program.push_back(emitVecStep(
+        op->getLoc(), fn, {s0.addr, s0.strides}, s1, {dst, strides}, dims,
+        "f32", layer,
+        quantize ? vecElementType(op->getResult(0).getType()) : "f32"));
   }
 }
 

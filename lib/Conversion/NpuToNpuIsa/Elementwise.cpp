@@ -30,6 +30,16 @@ static quant::UniformQuantizedType uniformOf(Type type) {
       cast<RankedTensorType>(type).getElementType());
 }
 
+StringRef vecElementType(Type type) {
+  Type e = getElementTypeOrSelf(type);
+  if (e.isF32())
+    return "f32";
+  if (auto q = dyn_cast<quant::QuantizedType>(e))
+    if (q.getStorageTypeIntegralWidth() == 8)
+      return q.isSigned() ? "i8" : "u8";
+  return "";
+}
+
 std::optional<ElementsAttr> lutTable(Operation *op) {
   if (auto lut = dyn_cast<LookupTableOp>(op))
     return cast<ElementsAttr>(lut.getTable());
@@ -47,7 +57,9 @@ static bool isLogicFunc(StringRef f) {
 
 std::optional<VecFunc> vecFuncOf(Operation *op) {
   if (auto q = dyn_cast<QuantizeOp>(op)) {
-    VecFunc f{false, "quantize"};
+    VecFunc f{false, q.getRounding() == RoundingMode::half_to_even
+                         ? "quantize_even"
+                         : "quantize"};
     f.kind = VecFunc::Convert;
     f.alpha = float(uniformOf(q.getType()).getScale());
     f.zpOut = uniformOf(q.getType()).getZeroPoint();
@@ -442,10 +454,7 @@ LogicalResult Codegen::emitVectorProgram(Operation *op, const VectorProgram &p,
       return integerType;
     if (e.isF32())
       return "f32";
-    if (auto q = dyn_cast<quant::UniformQuantizedType>(e))
-      if (q.getStorageType().isSignlessInteger(8))
-        return "i8";
-    return "";
+    return vecElementType(e);
   };
   auto ebOf = [&](int64_t k) {
     StringRef t = typeOf(k);
@@ -456,8 +465,9 @@ LogicalResult Codegen::emitVectorProgram(Operation *op, const VectorProgram &p,
     StringRef in = typeOf(st.operands[0]), out = typeOf(st.result);
     bool ok = !in.empty() && !out.empty();
     if (st.fn.kind == VecFunc::Convert)
-      ok &= st.fn.func == "quantize" ? in == "f32" && out == "i8"
-                                     : in == "i8" && out == "f32";
+      ok &= st.fn.func.starts_with("quantize")
+                ? in == "f32" && (out == "i8" || out == "u8")
+                : (in == "i8" || in == "u8") && out == "f32";
     else if (st.fn.kind == VecFunc::Lut)
       ok &= in == "i8" && out == "i8";
     else if (isCompareFunc(st.fn.func))

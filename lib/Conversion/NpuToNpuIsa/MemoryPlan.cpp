@@ -158,7 +158,9 @@ LogicalResult Codegen::planDram(func::ReturnOp ret) {
          func.getArgAttrOfType<ElementsAttr>(i, "npu.frozen_value")});
   }
   // Outputs: an op computing a returned value writes straight into the
-  // output; anything else (an input, a constant, an alias) is copied there.
+  // output, also through views (a reshape or storage cast of its result
+  // returned); anything else (an input, a constant, a value already placed)
+  // is copied there.
   for (auto [i, v] : llvm::enumerate(ret.getOperands())) {
     auto name = func.getResultAttrOfType<StringAttr>(i, "npu.name");
     Buffer buf = place(byteSize(v.getType()),
@@ -183,8 +185,11 @@ LogicalResult Codegen::planDram(func::ReturnOp ret) {
                            "result of data-dependent shape, returned once"
                          : " is a host op's result of data-dependent shape "
                            "but not marked npu.dynamic_shape");
-    if (def && !isa<ConstantOp, ReshapeOp>(def) && !buffers.count(v))
-      buffers[v] = buf;
+    Value r = root(v);
+    Operation *rootDef = r.getDefiningOp();
+    if (rootDef && !isa<ConstantOp>(rootDef) && !buffers.count(r) &&
+        !buffers.count(v))
+      buffers[r] = buf;
     else
       copies.push_back({v, buf});
   }
@@ -358,10 +363,9 @@ LogicalResult Codegen::planDram(func::ReturnOp ret) {
                                i64Attr(&op, "npu.weights_dram"), "weights");
   // Aliases share their root's bytes.
   for (Operation &op : body)
-    if (auto reshape = dyn_cast<ReshapeOp>(op))
-      if (!buffers.count(reshape.getResult()))
-        buffers[reshape.getResult()] =
-            buffers.lookup(root(reshape.getResult()));
+    if (auto view = dyn_cast<ViewLikeOpInterface>(op))
+      if (!buffers.count(view->getResult(0)))
+        buffers[view->getResult(0)] = buffers.lookup(root(view->getResult(0)));
   if (recorded) {
     if (!missing.empty())
       return func.emitError("the recorded memory plan has no address for ")
@@ -385,7 +389,7 @@ void Codegen::recordPlan() {
   for (auto [i, out] : llvm::enumerate(outputs))
     func.setResultAttr(i, "npu.dram", i64(out.buffer.offset));
   for (Operation &op : body) {
-    if (op.getNumResults() == 1 && !isa<ReshapeOp>(op))
+    if (op.getNumResults() == 1 && !isa<ViewLikeOpInterface>(op))
       if (auto it = buffers.find(op.getResult(0)); it != buffers.end())
         op.setAttr("npu.dram", i64(it->second.offset));
     if (op.getNumResults() > 1 && llvm::all_of(op.getResults(), [&](Value r) {
@@ -429,8 +433,9 @@ void Codegen::materializePlan() {
 }
 
 namespace {
-/// Constants (the executable's constant segment) and reshapes (an alias of
-/// their operand's bytes) are DRAM placement only: no instructions.
+/// Constants (the executable's constant segment), reshapes and storage
+/// casts (aliases of their operand's bytes) are DRAM placement only: no
+/// instructions.
 template <typename OpTy>
 struct PlacementModel
     : BackendOpInterface::ExternalModel<PlacementModel<OpTy>, OpTy> {
@@ -446,6 +451,7 @@ struct PlacementModel
 void registerPlacementModels(MLIRContext *context) {
   ConstantOp::attachInterface<PlacementModel<ConstantOp>>(*context);
   ReshapeOp::attachInterface<PlacementModel<ReshapeOp>>(*context);
+  StorageCastOp::attachInterface<PlacementModel<StorageCastOp>>(*context);
 }
 
 } // namespace npu::codegen

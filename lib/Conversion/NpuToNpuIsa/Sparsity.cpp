@@ -94,11 +94,12 @@ bool WeightBlocks::analyze() {
   return zeroBlock;
 }
 
-/// The constant behind `v` (through reshapes) and its raw bytes, when its
-/// elements are FP32 (`int8` false) or 8-bit integer codes.
+/// The constant behind `v` (through views: reshapes, storage casts) and its
+/// raw bytes, when its elements are FP32 (`int8` false) or 8-bit integer
+/// codes.
 static bool weightBytes(Value v, bool int8, std::vector<uint8_t> &out) {
-  while (auto reshape = v.getDefiningOp<ReshapeOp>())
-    v = reshape.getInput();
+  while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
+    v = view.getViewSource();
   auto constant = v.getDefiningOp<ConstantOp>();
   if (!constant)
     return false;

@@ -14,6 +14,8 @@
 #include "npu/Importer/Onnx/OnnxImporter.h"
 #include "npu/runtime/HostKernels.h"
 
+#include "mlir/Dialect/Quant/IR/QuantTypes.h"
+
 #include "llvm/ADT/StringMap.h"
 
 #include <cfloat>
@@ -1346,6 +1348,138 @@ LogicalResult importExpand(NodeContext &ctx) {
   return success();
 }
 
+//===----------------------------------------------------------------------===//
+// QuantizeLinear / DequantizeLinear (pre-quantized models)
+//===----------------------------------------------------------------------===//
+
+/// A QuantizeLinear's or DequantizeLinear's constant scale and zero point
+/// (inputs 1 and 2): per tensor (one element), or per axis (opset 13: 1-D,
+/// one per index of `axis`). `storage` is the integer side's element type,
+/// 8-bit signed or unsigned.
+struct LinearQuantization {
+  SmallVector<float> scales;
+  SmallVector<int64_t> zeroPoints;
+  int64_t axis = -1; ///< -1: per tensor
+  IntegerType storage;
+};
+
+/// Reads `ctx`'s scale and zero point for a tensor of `shape` stored as
+/// `storage`; fails (the node then runs on the host CPU) when they are not
+/// constant, not FP32, not positive and finite, or the storage is not 8-bit.
+FailureOr<LinearQuantization> linearQuantization(NodeContext &ctx, Type storage,
+                                                 ArrayRef<int64_t> shape) {
+  LinearQuantization q;
+  q.storage = dyn_cast<IntegerType>(storage);
+  if (!q.storage || q.storage.getWidth() != 8)
+    return ctx.fail("the NPU quantizes to INT8 and UINT8 only");
+  const HostTensor *scale = ctx.constant(1);
+  const HostTensor *zp = ctx.hasInput(2) ? ctx.constant(2) : nullptr;
+  if (!scale || (ctx.hasInput(2) && !zp))
+    return ctx.failNotConstant({1, 2}, "the scale and zero point");
+  if (scale->dtype != onnx::TensorProto::FLOAT)
+    return ctx.fail("the NPU takes FP32 scales only");
+  int64_t count = scale->size();
+  if (zp && zp->size() != count)
+    return ctx.fail("the zero point must have one element per scale");
+  if (count != 1) {
+    int64_t axis = ctx.attrs.getInt("axis", 1);
+    if (ctx.opset < 13 || scale->shape.size() != 1 ||
+        !normalizeAxis(axis, int64_t(shape.size())) || shape[axis] != count)
+      return ctx.fail("a per-axis scale must be 1-D with one element per "
+                      "index of `axis`");
+    q.axis = axis;
+  }
+  for (int64_t i = 0; i < count; ++i) {
+    double s = scale->realAt(i);
+    // quant.uniform's scale, and a division the NPU computes in FP32.
+    if (!(s > 0) || !std::isfinite(s) || !std::isnormal(float(s)))
+      return ctx.fail("the NPU takes positive, finite, normal scales only");
+    q.scales.push_back(float(s));
+    q.zeroPoints.push_back(zp ? zp->intAt(i) : 0);
+  }
+  return q;
+}
+
+/// The per-tensor quantized element type of `q` (or, per axis, the unit
+/// type `1.0:0`, the codes themselves).
+Type quantizedElementType(const LinearQuantization &q, MLIRContext *context) {
+  bool perTensor = q.axis < 0;
+  bool isSigned = !q.storage.isUnsigned();
+  return quant::UniformQuantizedType::get(
+      isSigned ? unsigned(quant::QuantizationFlags::Signed) : 0u,
+      IntegerType::get(context, 8), Float32Type::get(context),
+      perTensor ? double(q.scales[0]) : 1.0, perTensor ? q.zeroPoints[0] : 0,
+      isSigned ? -128 : 0, isSigned ? 127 : 255);
+}
+
+/// Per-axis values `v` of FP32 broadcast along `axis` of a `rank`-D tensor:
+/// shape [D_axis, 1, ...] (trailing ones after the axis).
+Value perAxisConstant(NodeContext &ctx, ArrayRef<float> v, int64_t axis,
+                      int64_t rank) {
+  SmallVector<int64_t> shape(rank - axis, 1);
+  shape[0] = int64_t(v.size());
+  auto type = RankedTensorType::get(shape, ctx.b.getF32Type());
+  return ConstantOp::create(ctx.b, ctx.loc, type,
+                            DenseElementsAttr::get(type, v));
+}
+
+/// ONNX QuantizeLinear (opsets 10, 13): `saturate(rint(x / y_scale) +
+/// y_zero_point)`, rounding half to even. Per tensor: one npu.quantize
+/// (`half_to_even`); per axis: the division by the broadcast scales, a
+/// rounding, the zero points added, then a quantize with unit scale.
+LogicalResult importQuantizeLinear(NodeContext &ctx) {
+  auto inType = ctx.inputType(0);
+  auto outType = ctx.resultType(0);
+  if (!inType.getElementType().isF32())
+    return ctx.fail("the NPU quantizes FP32 values only");
+  FailureOr<LinearQuantization> q =
+      linearQuantization(ctx, outType.getElementType(), inType.getShape());
+  if (failed(q))
+    return failure();
+  Value x = ctx.input(0);
+  int64_t rank = inType.getRank();
+  if (q->axis >= 0) {
+    x = DivOp::create(ctx.b, ctx.loc, inType, x,
+                      perAxisConstant(ctx, q->scales, q->axis, rank));
+    x = RoundOp::create(ctx.b, ctx.loc, inType, x);
+    SmallVector<float> zps(q->zeroPoints.begin(), q->zeroPoints.end());
+    x = AddOp::create(ctx.b, ctx.loc, inType, x,
+                      perAxisConstant(ctx, zps, q->axis, rank));
+  }
+  auto quantized = inType.clone(quantizedElementType(*q, ctx.b.getContext()));
+  Value codes = QuantizeOp::create(ctx.b, ctx.loc, quantized, x,
+                                   RoundingMode::half_to_even);
+  ctx.setResult(0, StorageCastOp::create(ctx.b, ctx.loc, outType, codes));
+  return success();
+}
+
+/// ONNX DequantizeLinear (opsets 10, 13) of INT8 or UINT8: `(x -
+/// x_zero_point) * x_scale`. Per tensor: one npu.dequantize; per axis: the
+/// codes as FP32, minus the broadcast zero points, times the scales.
+LogicalResult importDequantizeLinear(NodeContext &ctx) {
+  auto inType = ctx.inputType(0);
+  auto outType = ctx.resultType(0);
+  if (!outType.getElementType().isF32())
+    return ctx.fail("the NPU dequantizes to FP32 only");
+  FailureOr<LinearQuantization> q =
+      linearQuantization(ctx, inType.getElementType(), inType.getShape());
+  if (failed(q))
+    return failure();
+  auto quantized = inType.clone(quantizedElementType(*q, ctx.b.getContext()));
+  Value codes = StorageCastOp::create(ctx.b, ctx.loc, quantized, ctx.input(0));
+  Value y = DequantizeOp::create(ctx.b, ctx.loc, outType, codes);
+  if (q->axis >= 0) {
+    int64_t rank = inType.getRank();
+    SmallVector<float> zps(q->zeroPoints.begin(), q->zeroPoints.end());
+    y = SubOp::create(ctx.b, ctx.loc, outType, y,
+                      perAxisConstant(ctx, zps, q->axis, rank));
+    y = MulOp::create(ctx.b, ctx.loc, outType, y,
+                      perAxisConstant(ctx, q->scales, q->axis, rank));
+  }
+  ctx.setResult(0, y);
+  return success();
+}
+
 } // namespace
 
 /// The NPU lowerings, by ONNX op type.
@@ -1451,6 +1585,8 @@ static const llvm::StringMap<OpImporterFn> &opImporters() {
       {"Pad", importPad},
       {"Gather", importGather},
       {"Resize", importResize},
+      {"QuantizeLinear", importQuantizeLinear},
+      {"DequantizeLinear", importDequantizeLinear},
       {"Identity", importPassThrough},
       {"Dropout", importPassThrough},
   };

@@ -141,3 +141,49 @@ func.func @reshape_quantized_constant() -> tensor<4x2x!quant.uniform<i8:f32, 0.5
   %q = npu.reshape %c : tensor<2x4xi8> -> tensor<4x2x!quant.uniform<i8:f32, 0.5>>
   return %q : tensor<4x2x!quant.uniform<i8:f32, 0.5>>
 }
+
+// -----
+
+// Tests that a storage cast and its inverse cancel, both ways round.
+// CHECK-LABEL: func.func @storage_cast_pair
+// CHECK-SAME: (%[[X:.+]]: tensor<4xui8>, %[[Q:.+]]: tensor<4x!quant.uniform<i8:f32, 5.000000e-01:-3>>)
+// CHECK-NEXT: return %[[X]], %[[Q]]
+func.func @storage_cast_pair(%x: tensor<4xui8>, %q: tensor<4x!quant.uniform<i8:f32, 0.5:-3>>)
+    -> (tensor<4xui8>, tensor<4x!quant.uniform<i8:f32, 0.5:-3>>) {
+  %0 = npu.storage_cast %x : tensor<4xui8> -> tensor<4x!quant.uniform<u8:f32, 0.5:128>>
+  %1 = npu.storage_cast %0 : tensor<4x!quant.uniform<u8:f32, 0.5:128>> -> tensor<4xui8>
+  %2 = npu.storage_cast %q : tensor<4x!quant.uniform<i8:f32, 0.5:-3>> -> tensor<4xi8>
+  %3 = npu.storage_cast %2 : tensor<4xi8> -> tensor<4x!quant.uniform<i8:f32, 0.5:-3>>
+  return %1, %3 : tensor<4xui8>, tensor<4x!quant.uniform<i8:f32, 0.5:-3>>
+}
+
+// -----
+
+// Tests that a constant's storage cast folds into npu.constant's quantized
+// form (the codes as signless i8: UINT8 255 is stored as -1), and that the
+// dequantized constant folds to its FP32 values, (q - zp) * scale.
+// CHECK-LABEL: func.func @dequantize_constant
+// CHECK-DAG: %[[C:.+]] = npu.constant dense<[-5.000000e-01, -2.500000e-01, 6.300000e+01, -7.500000e-01]> : tensor<4xf32>
+// CHECK-DAG: %[[Q:.+]] = npu.constant dense<[1, 2, -1, 0]> : tensor<4xi8> -> tensor<4x!quant.uniform<u8:f32, 2.500000e-01:3>>
+// CHECK: return %[[C]], %[[Q]]
+func.func @dequantize_constant() -> (tensor<4xf32>, tensor<4x!quant.uniform<u8:f32, 0.25:3>>) {
+  %k = npu.constant dense<[1, 2, 255, 0]> : tensor<4xui8>
+  %q = npu.storage_cast %k : tensor<4xui8> -> tensor<4x!quant.uniform<u8:f32, 0.25:3>>
+  %f = npu.dequantize %q : tensor<4x!quant.uniform<u8:f32, 0.25:3>> -> tensor<4xf32>
+  return %f, %q : tensor<4xf32>, tensor<4x!quant.uniform<u8:f32, 0.25:3>>
+}
+
+// -----
+
+// Tests that a signed quantized constant dequantizes with its sign, and
+// that a storage cast back to integers gives the integer constant.
+// CHECK-LABEL: func.func @dequantize_signed_constant
+// CHECK-DAG: %[[I:.+]] = npu.constant dense<[-128, 127, 4]> : tensor<3xi8>
+// CHECK-DAG: %[[C:.+]] = npu.constant dense<[-6.200000e+01, 6.550000e+01, 4.000000e+00]> : tensor<3xf32>
+// CHECK: return %[[C]], %[[I]]
+func.func @dequantize_signed_constant() -> (tensor<3xf32>, tensor<3xi8>) {
+  %q = npu.constant dense<[-128, 127, 4]> : tensor<3xi8> -> tensor<3x!quant.uniform<i8:f32, 0.5:-4>>
+  %f = npu.dequantize %q : tensor<3x!quant.uniform<i8:f32, 0.5:-4>> -> tensor<3xf32>
+  %i = npu.storage_cast %q : tensor<3x!quant.uniform<i8:f32, 0.5:-4>> -> tensor<3xi8>
+  return %f, %i : tensor<3xf32>, tensor<3xi8>
+}

@@ -163,7 +163,7 @@ func.func @quantized_constant_wrong_storage() {
 // -----
 
 func.func @quantize_to_float(%x: tensor<4xf32>) {
-  // expected-error @+1 {{expects !quant.uniform<i8:f32, ...> per tensor, got 'f32'}}
+  // expected-error @+1 {{expects !quant.uniform<i8:f32, ...> or !quant.uniform<u8:f32, ...> per tensor, got 'f32'}}
   %0 = npu.quantize %x : tensor<4xf32> -> tensor<4xf32>
   return
 }
@@ -171,8 +171,48 @@ func.func @quantize_to_float(%x: tensor<4xf32>) {
 // -----
 
 func.func @dequantize_from_f16(%q: tensor<4x!quant.uniform<i8:f16, 0.5>>) {
-  // expected-error @+1 {{expects !quant.uniform<i8:f32, ...> per tensor}}
+  // expected-error @+1 {{per tensor, got '!quant.uniform<i8:f16, 5.000000e-01>'}}
   %0 = npu.dequantize %q : tensor<4x!quant.uniform<i8:f16, 0.5>> -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @lookup_table_unsigned(%q: tensor<4x!quant.uniform<u8:f32, 0.5:128>>) {
+  // expected-error @+1 {{expects !quant.uniform<i8:f32, ...> operand and result}}
+  %0 = npu.lookup_table %q {table = dense<0> : tensor<256xi8>} : tensor<4x!quant.uniform<u8:f32, 0.5:128>> -> tensor<4x!quant.uniform<u8:f32, 0.5:128>>
+  return
+}
+
+// -----
+
+func.func @storage_cast_two_integers(%x: tensor<4xui8>) {
+  // expected-error @+1 {{expects one quantized and one integer element type, got 'ui8' and 'i8'}}
+  %0 = npu.storage_cast %x : tensor<4xui8> -> tensor<4xi8>
+  return
+}
+
+// -----
+
+func.func @storage_cast_signedness(%x: tensor<4xi8>) {
+  // expected-error @+1 {{expects '!quant.uniform<u8:f32, 5.000000e-01:128>' to be stored as ui8, got 'i8'}}
+  %0 = npu.storage_cast %x : tensor<4xi8> -> tensor<4x!quant.uniform<u8:f32, 0.5:128>>
+  return
+}
+
+// -----
+
+func.func @storage_cast_width(%q: tensor<4x!quant.uniform<i8:f32, 0.5>>) {
+  // expected-error @+1 {{to be stored as i8, got 'i32'}}
+  %0 = npu.storage_cast %q : tensor<4x!quant.uniform<i8:f32, 0.5>> -> tensor<4xi32>
+  return
+}
+
+// -----
+
+func.func @storage_cast_float(%x: tensor<4xf32>) {
+  // expected-error @+1 {{expects one quantized and one integer element type}}
+  %0 = npu.storage_cast %x : tensor<4xf32> -> tensor<4x!quant.uniform<i8:f32, 0.5>>
   return
 }
 

@@ -98,6 +98,25 @@ func.func @quantized_types(%x: tensor<1x16x!quant.uniform<i8:f32, 0.05:-3>>,
   return %0 : tensor<1x16x!quant.uniform<i32:f32, 0.005>>
 }
 
+// Tests the quantization boundaries of pre-quantized models: quantize's
+// rounding (the default, half away from zero, is not printed), UINT8, and
+// storage casts both ways.
+// CHECK-LABEL: func.func @quantize_linear
+func.func @quantize_linear(%x: tensor<4xf32>, %u: tensor<4xui8>)
+    -> (tensor<4xui8>, tensor<4xf32>, tensor<4x!quant.uniform<i8:f32, 0.5:1>>) {
+  // CHECK: npu.quantize %{{.*}} {rounding = #npu<rounding half_to_even>} : tensor<4xf32> -> tensor<4x!quant.uniform<u8:f32, 5.000000e-01:128>>
+  %q = npu.quantize %x {rounding = #npu<rounding half_to_even>} : tensor<4xf32> -> tensor<4x!quant.uniform<u8:f32, 0.5:128>>
+  // CHECK: npu.storage_cast %{{.*}} : tensor<4x!quant.uniform<u8:f32, 5.000000e-01:128>> -> tensor<4xui8>
+  %c = npu.storage_cast %q : tensor<4x!quant.uniform<u8:f32, 0.5:128>> -> tensor<4xui8>
+  // CHECK: npu.storage_cast %{{.*}} : tensor<4xui8> -> tensor<4x!quant.uniform<u8:f32, 2.500000e-01:3>>
+  %d = npu.storage_cast %u : tensor<4xui8> -> tensor<4x!quant.uniform<u8:f32, 0.25:3>>
+  // CHECK: npu.dequantize %{{.*}} : tensor<4x!quant.uniform<u8:f32, 2.500000e-01:3>> -> tensor<4xf32>
+  %e = npu.dequantize %d : tensor<4x!quant.uniform<u8:f32, 0.25:3>> -> tensor<4xf32>
+  // CHECK: npu.quantize %{{.*}} : tensor<4xf32> -> tensor<4x!quant.uniform<i8:f32, 5.000000e-01:1>>
+  %i = npu.quantize %x {rounding = #npu<rounding half_away_from_zero>} : tensor<4xf32> -> tensor<4x!quant.uniform<i8:f32, 0.5:1>>
+  return %c, %e, %i : tensor<4xui8>, tensor<4xf32>, tensor<4x!quant.uniform<i8:f32, 0.5:1>>
+}
+
 // Tests comparisons, logic and selection: BOOL tensors are i1.
 // CHECK-LABEL: func.func @masks
 func.func @masks(%x: tensor<2x3xf32>, %t: tensor<3xf32>, %i: tensor<2x3xi32>)

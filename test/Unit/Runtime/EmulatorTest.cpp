@@ -1585,10 +1585,35 @@ TEST(Emulator, QuantizeAndDequantize) {
     EXPECT_EQ(back[i], float(qv[i] - 3) * 0.5f);
 }
 
-// Tests quantize rows long enough for the AVX2 blocks (8 lanes, then a
-// tail): halves of both signs (away from zero), values past +-2^20 and
-// +-2^23, NaN and infinities, a fused clamp, INT8 and UINT8, out of place
-// and in place, against the element-wise definition.
+// Tests quantize_even (ISA v8, ONNX QuantizeLinear): ties go to the even
+// integer, hand-worked.
+TEST(Emulator, QuantizeEvenRoundsTiesToEven) {
+  // x / 0.5 = 0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 0.4, 2.2; plus 3, saturating.
+  std::vector<float> x = {0.25f,  0.75f, 1.25f, -0.25f, -0.75f,
+                          -1.25f, 0.2f,  1.1f,  70.0f};
+  ProgramBuilder b(v1());
+  b.setDramSize(64);
+  bin::VectorDesc q =
+      makeVectorDesc({9, 1, 1, 1}, bin::ElementType::F32, {1, 0, 0, 0},
+                     bin::ElementType::U8, {1, 0, 0, 0});
+  q.mutate_alpha(0.5f);
+  q.mutate_zp_out(3);
+  q.mutate_lo(-128);
+  q.mutate_hi(255);
+  b.emit(makeVector(Opcode::VecConvert, b.addVector(q),
+                    vecfunc::VecConvert_QuantizeEven, 0, 0, 128));
+  ProgramRun r =
+      runProgram(b, {}, [&](Emulator &emu) { put(emu.scratchpad(), 0, x); });
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(get<uint8_t>(r.emu->scratchpad(), 128, 9),
+            (std::vector<uint8_t>{3, 5, 5, 3, 1, 1, 3, 5, 143}));
+}
+
+// Tests quantize and quantize_even rows long enough for the AVX2 blocks (8
+// lanes, then a tail): halves of both signs (away from zero, or to even),
+// values past +-2^20 and +-2^23, NaN and infinities, a fused clamp, INT8
+// and UINT8, out of place and in place, against the element-wise
+// definition.
 TEST(Emulator, QuantizeRowsMatchElementwiseDefinition) {
   const int N = 45;
   std::vector<float> x = awkwardFloats(N, 6);
@@ -1606,43 +1631,46 @@ TEST(Emulator, QuantizeRowsMatchElementwiseDefinition) {
                {bin::ElementType::U8, 1.0f, 128, 0, 255},
                {bin::ElementType::U8, 0.25f, 7, -128, 200},
                {bin::ElementType::I8, 1.0f, 0, 200, 255}}; // ranges apart
-  for (const Case &c : cases) {
-    ProgramBuilder b(v1());
-    b.setDramSize(64);
-    bin::VectorDesc q = makeVectorDesc({N, 1, 1, 1}, bin::ElementType::F32,
-                                       {1, 0, 0, 0}, c.type, {1, 0, 0, 0});
-    q.mutate_alpha(c.alpha);
-    q.mutate_zp_out(c.zp);
-    q.mutate_lo(float(c.lo));
-    q.mutate_hi(float(c.hi));
-    uint16_t desc = b.addVector(q);
-    b.emit(makeVector(Opcode::VecConvert, desc, vecfunc::VecConvert_Quantize, 0,
-                      0, 1024));
-    b.emit(makeVector(Opcode::VecConvert, desc, vecfunc::VecConvert_Quantize,
-                      2048, 0, 2048)); // in place
-    ProgramRun r = runProgram(b, {}, [&](Emulator &emu) {
-      put(emu.scratchpad(), 0, x);
-      put(emu.scratchpad(), 2048, x);
-    });
-    ASSERT_TRUE(r.ok) << r.error;
-    std::vector<uint8_t> out = get<uint8_t>(r.emu->scratchpad(), 1024, N),
-                         in = get<uint8_t>(r.emu->scratchpad(), 2048, N);
-    bool isSigned = c.type == bin::ElementType::I8;
-    for (int i = 0; i < N; ++i) {
-      float v = x[i] / c.alpha;
-      int64_t rounded = std::isnan(v)                  ? 0
-                        : std::round(v) <= -1048576.0f ? -1048576
-                        : std::round(v) >= 1048576.0f  ? 1048576
-                                                       : int64_t(std::round(v));
-      int64_t y = std::clamp<int64_t>(rounded + c.zp, c.lo, c.hi);
-      int64_t ref = isSigned ? std::clamp<int64_t>(y, -128, 127)
-                             : std::clamp<int64_t>(y, 0, 255);
-      int64_t got = isSigned ? int64_t(int8_t(out[i])) : int64_t(out[i]);
-      int64_t gotIn = isSigned ? int64_t(int8_t(in[i])) : int64_t(in[i]);
-      EXPECT_EQ(got, ref) << i << ": " << x[i];
-      EXPECT_EQ(gotIn, ref) << "in place " << i << ": " << x[i];
+  for (uint8_t func :
+       {vecfunc::VecConvert_Quantize, vecfunc::VecConvert_QuantizeEven})
+    for (const Case &c : cases) {
+      bool even = func == vecfunc::VecConvert_QuantizeEven;
+      ProgramBuilder b(v1());
+      b.setDramSize(64);
+      bin::VectorDesc q = makeVectorDesc({N, 1, 1, 1}, bin::ElementType::F32,
+                                         {1, 0, 0, 0}, c.type, {1, 0, 0, 0});
+      q.mutate_alpha(c.alpha);
+      q.mutate_zp_out(c.zp);
+      q.mutate_lo(float(c.lo));
+      q.mutate_hi(float(c.hi));
+      uint16_t desc = b.addVector(q);
+      b.emit(makeVector(Opcode::VecConvert, desc, func, 0, 0, 1024));
+      b.emit(makeVector(Opcode::VecConvert, desc, func, 2048, 0,
+                        2048)); // in place
+      ProgramRun r = runProgram(b, {}, [&](Emulator &emu) {
+        put(emu.scratchpad(), 0, x);
+        put(emu.scratchpad(), 2048, x);
+      });
+      ASSERT_TRUE(r.ok) << r.error;
+      std::vector<uint8_t> out = get<uint8_t>(r.emu->scratchpad(), 1024, N),
+                           in = get<uint8_t>(r.emu->scratchpad(), 2048, N);
+      bool isSigned = c.type == bin::ElementType::I8;
+      for (int i = 0; i < N; ++i) {
+        float v = x[i] / c.alpha;
+        float r = even ? std::nearbyint(v) : std::round(v);
+        int64_t rounded = std::isnan(v)      ? 0
+                          : r <= -1048576.0f ? -1048576
+                          : r >= 1048576.0f  ? 1048576
+                                             : int64_t(r);
+        int64_t y = std::clamp<int64_t>(rounded + c.zp, c.lo, c.hi);
+        int64_t ref = isSigned ? std::clamp<int64_t>(y, -128, 127)
+                               : std::clamp<int64_t>(y, 0, 255);
+        int64_t got = isSigned ? int64_t(int8_t(out[i])) : int64_t(out[i]);
+        int64_t gotIn = isSigned ? int64_t(int8_t(in[i])) : int64_t(in[i]);
+        EXPECT_EQ(got, ref) << (even ? "even " : "") << i << ": " << x[i];
+        EXPECT_EQ(gotIn, ref) << "in place " << i << ": " << x[i];
+      }
     }
-  }
 }
 
 } // namespace
@@ -1825,19 +1853,22 @@ TEST(Emulator, ComparisonLogicAndSelectCheckTypes) {
       {Opcode::VecUnary, vecfunc::VecUnary_Not, B, B, F,
        "vec.unary not needs BOOL operands"},
   };
-  for (const Case &c : cases) {
-    ProgramBuilder b(v1());
-    b.setDramSize(64);
-    uint16_t v =
-        b.addVector(makeVectorDesc({4, 1, 1, 1}, c.s0, {1, 0, 0, 0}, c.dst,
-                                   {1, 0, 0, 0}, c.s1, {1, 0, 0, 0}));
-    // vec.unary has no Src1 field: its bits stay 0.
-    b.emit(
-        makeVector(c.op, v, c.func, 0, c.op == Opcode::VecUnary ? 0 : 64, 128));
-    ProgramRun r = runProgram(b);
-    EXPECT_FALSE(r.ok);
-    EXPECT_NE(r.error.find(c.why), std::string::npos) << r.error;
-  }
+  for (uint8_t func :
+       {vecfunc::VecConvert_Quantize, vecfunc::VecConvert_QuantizeEven})
+    for (const Case &c : cases) {
+      bool even = func == vecfunc::VecConvert_QuantizeEven;
+      ProgramBuilder b(v1());
+      b.setDramSize(64);
+      uint16_t v =
+          b.addVector(makeVectorDesc({4, 1, 1, 1}, c.s0, {1, 0, 0, 0}, c.dst,
+                                     {1, 0, 0, 0}, c.s1, {1, 0, 0, 0}));
+      // vec.unary has no Src1 field: its bits stay 0.
+      b.emit(makeVector(c.op, v, c.func, 0, c.op == Opcode::VecUnary ? 0 : 64,
+                        128));
+      ProgramRun r = runProgram(b);
+      EXPECT_FALSE(r.ok);
+      EXPECT_NE(r.error.find(c.why), std::string::npos) << r.error;
+    }
 }
 
 // Tests that a program declaring a large DRAM (a 1.5 GiB arena, as a tiny

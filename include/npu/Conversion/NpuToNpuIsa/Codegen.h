@@ -123,6 +123,12 @@ struct VecFunc {
   int64_t tableDram = -1;
 };
 
+/// The vector unit's name ("f32", "i8", "u8") for the elements of `type`
+/// (a shaped type or an element type) as FP32 programs and vec.convert see
+/// them: FP32, or 8-bit quantized values by their storage's signedness;
+/// "" for anything else.
+StringRef vecElementType(Type type);
+
 /// A vector program over one iteration space (the shape of its result):
 /// elementwise steps whose operands are program values. Inputs are loaded
 /// from DRAM (they may broadcast), outputs stored to DRAM, internal values
@@ -845,8 +851,8 @@ public:
 
   /// The value whose DRAM bytes `v` shares (through reshapes).
   Value root(Value v) {
-    while (auto reshape = v.getDefiningOp<ReshapeOp>())
-      v = reshape.getInput();
+    while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
+      v = view.getViewSource();
     return v;
   }
   LogicalResult planDram(func::ReturnOp ret);

@@ -54,6 +54,17 @@ def Npu_NearestMode : I32EnumAttr<"NearestMode", "Resize nearest rounding", [
 }
 def Npu_NearestModeAttr : EnumAttr<Npu_Dialect, Npu_NearestMode, "nearest_mode">;
 
+/// How `npu.quantize` rounds `x / scale` to an integer: half away from zero
+/// (TFLite's reference kernels; what npu-quantize inserts) or half to even
+/// (ONNX QuantizeLinear's `rint`).
+def Npu_RoundingMode : I32EnumAttr<"RoundingMode", "quantization rounding", [
+    I32EnumAttrCase<"half_away_from_zero", 0>,
+    I32EnumAttrCase<"half_to_even", 1>]> {
+  let cppNamespace = "::npu";
+  let genSpecializedAttr = 0;
+}
+def Npu_RoundingModeAttr : EnumAttr<Npu_Dialect, Npu_RoundingMode, "rounding">;
+
 /// The unit an op runs on (`npu.unit`, BackendOpInterface). Where a layer runs: one of the NPU's units, no unit (DRAM placement
 /// only), or the SoC's host CPU (heterogeneous execution).
 def Npu_ExecutionUnit : I32EnumAttr<"ExecutionUnit", "execution unit", [

@@ -12,6 +12,7 @@
 #include "mlir/IR/OpImplementation.h"
 #include "mlir/Interfaces/ControlFlowInterfaces.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
 #include "npu/Dialect/Npu/IR/NpuDialect.h"
 #include "npu/runtime/HostKernels.h"
 #include "npu/runtime/Target.h"

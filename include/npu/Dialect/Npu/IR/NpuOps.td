@@ -14,6 +14,7 @@ include "npu/Dialect/Npu/IR/NpuDialect.td"
 include "npu/Dialect/Npu/IR/NpuAttrs.td"
 include "mlir/Interfaces/ControlFlowInterfaces.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
+include "mlir/Interfaces/ViewLikeInterface.td"
 include "mlir/IR/BuiltinAttributeInterfaces.td"
 include "mlir/IR/CommonAttrConstraints.td"
 
@@ -110,15 +111,47 @@ def Npu_ConstantOp : Npu_Op<"constant", [ConstantLike, Pure]> {
 //===----------------------------------------------------------------------===//
 
 def Npu_QuantizeOp : Npu_Op<"quantize", [Pure, SameOperandsAndResultShape]> {
-  let summary = "FP32 to INT8 (ONNX QuantizeLinear, per tensor)";
+  let summary = "FP32 to INT8 or UINT8 (ONNX QuantizeLinear, per tensor)";
   let description = [{
-    `q = saturate(round(x / scale) + zero_point)` to [-128, 127], rounding
-    half away from zero, with the scale and zero point of the result's
-    `!quant.uniform<i8:f32, scale:zero_point>` type. Inserted by
-    `npu-quantize` where an FP32 value enters INT8 computation.
+    `q = saturate(round(x / scale) + zero_point)` to [-128, 127] (`i8`) or
+    [0, 255] (`u8`), with the scale and zero point of the result's
+    `!quant.uniform<i8:f32, scale:zero_point>` (or `u8`) type. `rounding`
+    is `half_away_from_zero` (the default: TFLite's kernels; `npu-quantize`
+    inserts these where an FP32 value enters INT8 computation) or
+    `half_to_even` (ONNX QuantizeLinear, imported from pre-quantized
+    models). The NPU runs it as one `vec.convert` `quantize` or
+    `quantize_even`.
 
     ```mlir
     %q = npu.quantize %x : tensor<1x8xf32> -> tensor<1x8x!quant.uniform<i8:f32, 0.05:-3>>
+    %u = npu.quantize %x {rounding = #npu<rounding half_to_even>}
+           : tensor<1x8xf32> -> tensor<1x8x!quant.uniform<u8:f32, 0.05:128>>
+    ```
+  }];
+  let arguments = (ins Npu_Tensor:$input,
+      DefaultValuedAttr<Npu_RoundingModeAttr,
+                        "::npu::RoundingMode::half_away_from_zero">:$rounding);
+  let results = (outs Npu_Tensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def Npu_StorageCastOp : Npu_Op<"storage_cast", [Pure,
+    SameOperandsAndResultShape,
+    DeclareOpInterfaceMethods<ViewLikeOpInterface>]> {
+  let summary = "Quantized values as their storage integers, or back";
+  let description = [{
+    Reinterprets a tensor of `!quant.uniform<i8:f32, ...>` (or `u8`) as the
+    `i8` (`ui8`) integers that store it, or the other way: the same bytes,
+    no computation (`quant.scast` for the NPU's tensors). The importer puts
+    one between an ONNX integer tensor (a graph input or output, a host
+    op's operand) and the quantized value a `QuantizeLinear` makes or a
+    `DequantizeLinear` reads; two in a row cancel. The code generator
+    treats it as an alias of its operand's DRAM bytes, as `npu.reshape`.
+
+    ```mlir
+    %q = npu.storage_cast %x : tensor<1x8xui8> -> tensor<1x8x!quant.uniform<u8:f32, 0.05:128>>
     ```
   }];
   let arguments = (ins Npu_Tensor:$input);
@@ -155,13 +188,15 @@ def Npu_LookupTableOp : Npu_Op<"lookup_table", [Pure, SameOperandsAndResultShape
 }
 
 def Npu_DequantizeOp : Npu_Op<"dequantize", [Pure, SameOperandsAndResultShape]> {
-  let summary = "INT8 to FP32 (ONNX DequantizeLinear, per tensor)";
+  let summary = "INT8 or UINT8 to FP32 (ONNX DequantizeLinear, per tensor)";
   let description = [{
-    `x = scale * (q - zero_point)` with the parameters of the input's
-    `!quant.uniform<i8:f32, scale:zero_point>` type. Inserted by
+    `x = scale * (q - zero_point)` (in FP32: the exact difference times the
+    scale, one rounding) with the parameters of the input's
+    `!quant.uniform<i8:f32, scale:zero_point>` (or `u8`) type. Inserted by
     `npu-quantize` where an INT8 value is read by FP32 computation (the
     float islands: softmax, layer normalization and the other ops without
-    an INT8 form).
+    an INT8 form), and imported from ONNX DequantizeLinear. A constant
+    input folds to the FP32 constant (a pre-quantized model's weights).
 
     ```mlir
     %x = npu.dequantize %q : tensor<1x8x!quant.uniform<i8:f32, 0.05:-3>> -> tensor<1x8xf32>
@@ -171,6 +206,7 @@ def Npu_DequantizeOp : Npu_Op<"dequantize", [Pure, SameOperandsAndResultShape]> 
   let results = (outs Npu_Tensor:$output);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
   let hasVerifier = 1;
+  let hasFolder = 1;
 }
 
 //===----------------------------------------------------------------------===//
@@ -1039,11 +1075,13 @@ def Npu_SliceOp : Npu_Op<"slice", [Pure]> {
   let hasFolder = 1;
 }
 
-def Npu_ReshapeOp : Npu_Op<"reshape", [Pure]> {
+def Npu_ReshapeOp : Npu_Op<"reshape", [Pure,
+    DeclareOpInterfaceMethods<ViewLikeOpInterface>]> {
   let summary = "Reshape (ONNX Reshape, Flatten, Squeeze, Unsqueeze)";
   let description = [{
     Reinterprets the row-major element order with the result's static
-    shape; element counts must match.
+    shape; element counts must match. The code generator treats it as an
+    alias of its operand's DRAM bytes (`ViewLikeOpInterface`).
 
     ```mlir
     %y = npu.reshape %x : tensor<1x8x1x1xf32> -> tensor<1x8xf32>
