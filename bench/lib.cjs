@@ -34,16 +34,16 @@ function xorshift(seed) {
 
 /// DIR/NAME.onnx (and its text proto DIR/NAME.txtpb): one graph of the
 /// text-proto `node`s, FP32 `inputs` [[name, dims]...], `output` [name,
-/// dims] and FP32 initializers [[name, dims, Buffer of little-endian
-/// floats]...]. Returns the .onnx path.
+/// dims] and initializers [[name, dims, Buffer of little-endian values,
+/// ONNX data type (default 1, FLOAT)]...]. Returns the .onnx path.
 function onnxModel(dir, name, node, inputs, output, inits) {
   const dims = (d) => d.map((x) => `dim { dim_value: ${x} }`).join(' ');
   const vi = (n, d) => `{ name: "${n}" type { tensor_type { elem_type: 1 shape { ${dims(d)} } } } }`;
   let txt = `ir_version: 8 opset_import { version: 17 } graph { name: "${name}" ${node}\n`;
-  for (const [n, d, buf] of inits) {
+  for (const [n, d, buf, type = 1] of inits) {
     let esc = '';
     for (const byte of buf) esc += '\\' + byte.toString(8).padStart(3, '0');
-    txt += `initializer { name: "${n}" data_type: 1 ${d.map((x) => `dims: ${x}`).join(' ')} raw_data: "${esc}" }\n`;
+    txt += `initializer { name: "${n}" data_type: ${type} ${d.map((x) => `dims: ${x}`).join(' ')} raw_data: "${esc}" }\n`;
   }
   for (const [n, d] of inputs) txt += `input ${vi(n, d)}\n`;
   txt += `output ${vi(output[0], output[1])} }\n`;

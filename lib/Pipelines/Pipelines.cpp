@@ -115,6 +115,9 @@ void buildOptimizedPassPipeline(OpPassManager &pm) {
   func.addPass(createFoldAffine());
   // Linear, cubic and irregular nearest Resize into interpolation matmuls.
   func.addPass(createLowerResize());
+  // A pre-quantized (QDQ) model's convolutions and matmuls in INT8, as its
+  // QuantizeLinear/DequantizeLinear nodes say.
+  func.addPass(createFoldQdq());
   // Folds what the rewrites above exposed and drops the dead constants.
   func.addPass(createCanonicalizerPass());
   // Shares duplicate constants and ops (exporters repeat shape constants).

@@ -28,6 +28,16 @@ ConvOp rebuildConv(mlir::PatternRewriter &rewriter, ConvOp conv,
                    std::optional<llvm::ArrayRef<float>> weight,
                    llvm::ArrayRef<float> bias, mlir::Location loc);
 
+/// An npu.constant of the FP32 values `w` (of `type`'s shape) quantized
+/// symmetrically per slice along `axis` (`!quant.uniform<i8<-127:127>:f32:
+/// AXIS, {...}>`, zero points 0: ptq::chooseWeightScales), created at
+/// `b`'s insertion point; `scales` receives the per-slice scales. Shared by
+/// npu-quantize and npu-fold-qdq.
+mlir::Value createInt8Weights(mlir::OpBuilder &b, mlir::Location loc,
+                              mlir::RankedTensorType type,
+                              llvm::ArrayRef<float> w, int64_t axis,
+                              std::vector<double> &scales);
+
 } // namespace npu
 
 #endif // NPU_DIALECTS_NPU_TRANSFORMS_CONVFOLDING_H

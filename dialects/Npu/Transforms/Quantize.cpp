@@ -6,6 +6,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ConvFolding.h"
+
 #include "npu/Dialect/Npu/IR/NpuBackendInterface.h"
 #include "npu/Dialect/Npu/IR/NpuOps.h"
 #include "npu/Dialect/Npu/IR/ResizeSampling.h"
@@ -193,26 +195,10 @@ void QuantizePass::replaceWithInt8(Value old, Value q, OpBuilder &b) {
 Value QuantizePass::quantizeWeights(OpBuilder &b, Operation *user, Value weight,
                                     ArrayRef<float> w, int64_t axis,
                                     std::vector<double> &scales) {
-  auto type = cast<RankedTensorType>(weight.getType());
-  int64_t channels = type.getDimSize(axis), inner = 1;
-  for (int64_t d = axis + 1; d < type.getRank(); ++d)
-    inner *= type.getDimSize(d);
-  scales =
-      ptq::chooseWeightScales(w.data(), int64_t(w.size()), channels, inner);
-  SmallVector<int8_t> q(w.size());
-  for (auto [i, x] : llvm::enumerate(w))
-    q[i] = ptq::quantizeWeight(x, scales[(int64_t(i) / inner) % channels]);
-  MLIRContext *ctx = &getContext();
-  auto i8 = IntegerType::get(ctx, 8);
-  auto qType = quant::UniformQuantizedPerAxisType::get(
-      quant::QuantizationFlags::Signed, i8, Float32Type::get(ctx),
-      SmallVector<double>(scales.begin(), scales.end()),
-      SmallVector<int64_t>(channels, 0), int32_t(axis), -ptq::kWeightQMax,
-      ptq::kWeightQMax);
   b.setInsertionPoint(user);
-  return ConstantOp::create(
-      b, weight.getLoc(), withElementType(type, qType),
-      DenseElementsAttr::get(withElementType(type, i8), ArrayRef(q)));
+  return createInt8Weights(b, weight.getLoc(),
+                           cast<RankedTensorType>(weight.getType()), w, axis,
+                           scales);
 }
 
 /// A convolution with constant FP32 weights that the backend runs in INT8

@@ -563,6 +563,11 @@ namespace {
 
 /// Matmuls on the MAC array, tiles {m, n, k} from chooseMatmulTiles.
 struct MatmulModel : BackendOpInterface::ExternalModel<MatmulModel, MatMulOp> {
+  /// With a 2-D right operand: INT8 left operand per tensor, weights per
+  /// column, FP32 result (matmulScales; the weights must be constant).
+  bool supportsInt8(Operation *op) const {
+    return cast<MatMulOp>(op).getRhs().getType().getRank() == 2;
+  }
   LogicalResult
   getConstantTables(Operation *op, const rt::TargetDesc &target,
                     SmallVectorImpl<ConstantTable> &tables) const {

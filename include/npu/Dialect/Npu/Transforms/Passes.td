@@ -33,6 +33,41 @@ def FoldAffine : Pass<"npu-fold-affine", "mlir::func::FuncOp"> {
   let dependentDialects = ["npu::NpuDialect"];
 }
 
+def FoldQdq : Pass<"npu-fold-qdq", "mlir::func::FuncOp"> {
+  let summary = "Run a pre-quantized (QDQ) model's convolutions and matmuls "
+                "in INT8";
+  let description = [{
+    A model quantized by its authors says, with `DequantizeLinear` and
+    `QuantizeLinear` around each convolution, which values are INT8 and at
+    what scale. This pass gives those convolutions their INT8 form, the
+    form `npu-quantize` makes from calibrated ranges (docs/quantization.md,
+    "Pre-quantized models"):
+
+    - UINT8 codes that only dequantizes read (a `QuantizeLinear` to UINT8
+      followed by `DequantizeLinear`s, ONNX Runtime's default) become INT8
+      with the zero point minus 128: the same real values, and the MAC
+      array's signed operands.
+    - `quantize(conv(dequantize(x), W, b))`, with `x` INT8 per tensor,
+      constant FP32 `W` and `b` (a `DequantizeLinear` of the weights folds
+      at import) and the quantize the convolution's only reader, becomes
+      `conv(x, W_q, b_q)` with an INT8 result of the quantize's type:
+      weights symmetric per output channel (`createInt8Weights`), bias
+      INT32 at `s_x * s_w`, when those codes give back exactly the model's
+      (dequantized) weights: an INT8 model's codes whose largest in each
+      channel is +-127, as max-abs scales make them. A ReLU (`npu.clamp` with
+      min 0 and no max) between them joins when the quantize's zero point
+      is -128: the requantization's saturation is the ReLU.
+    - `matmul(dequantize(x), W)` with constant 2-D `W` becomes the INT8
+      matmul with per-column weights and an FP32 result, on the same
+      condition.
+
+    Only what the backend runs in INT8 is rewritten (`supportsInt8()`);
+    everything else keeps its FP32 form between the model's quantize and
+    dequantize ops.
+  }];
+  let dependentDialects = ["npu::NpuDialect", "mlir::quant::QuantDialect"];
+}
+
 def FoldRuntimeScale : Pass<"npu-fold-runtime-scale", "mlir::func::FuncOp"> {
   let summary = "Fold a run-time per-channel scale of a convolution's input "
                 "into its weights";

@@ -1,0 +1,173 @@
+//===- FoldQdq.cpp - a QDQ model's convolutions and matmuls in INT8 -------===//
+//
+// See the pass description in Passes.td and docs/quantization.md,
+// "Pre-quantized models".
+//
+//===----------------------------------------------------------------------===//
+
+#include "ConvFolding.h"
+
+#include "npu/Dialect/Npu/IR/NpuBackendInterface.h"
+#include "npu/Dialect/Npu/IR/NpuOps.h"
+#include "npu/Dialect/Npu/Transforms/Passes.h"
+#include "npu/Dialect/Npu/Utils/QuantParams.h"
+
+#include "mlir/Dialect/Quant/IR/QuantTypes.h"
+#include "mlir/IR/Matchers.h"
+
+#include <cmath>
+
+namespace npu {
+#define GEN_PASS_DEF_FOLDQDQ
+#include "npu/Dialect/Npu/Transforms/Passes.h.inc"
+} // namespace npu
+
+using namespace mlir;
+using namespace npu;
+
+namespace {
+
+/// The per-tensor quantized element type of `v`, or null.
+quant::UniformQuantizedType uniformOf(Value v) {
+  return dyn_cast<quant::UniformQuantizedType>(
+      cast<RankedTensorType>(v.getType()).getElementType());
+}
+
+/// Whether `t` is per-tensor INT8 over FP32 (the MAC array's operands).
+bool isSignedInt8(quant::UniformQuantizedType t) {
+  return t && t.isSigned() && t.getStorageTypeIntegralWidth() == 8 &&
+         t.getExpressedType().isF32();
+}
+
+/// The INT8 codes `x` a `dequantize(x)` reads, or null.
+Value int8Codes(Value v) {
+  auto dq = v.getDefiningOp<DequantizeOp>();
+  return dq && isSignedInt8(uniformOf(dq.getInput())) ? dq.getInput() : Value();
+}
+
+/// Whether the FP32 weights `w` of `type`, quantized symmetrically per
+/// slice along `axis` (createInt8Weights), keep their codes: each weight is
+/// its code times its slice's scale up to FP32 rounding (2^-20 of the
+/// slice's largest magnitude; a weight between two codes is off by up to
+/// half a step, 2^-8 of it). ONNX's DequantizeLinear made them so when the
+/// slice's largest code is +-127; the scale then differs from the model's
+/// in its last bits only. Otherwise the INT8 form would re-round the
+/// model's weights, and the FP32 form stays.
+bool exactInInt8(ArrayRef<float> w, RankedTensorType type, int64_t axis) {
+  int64_t channels = type.getDimSize(axis), inner = 1;
+  for (int64_t d = axis + 1; d < type.getRank(); ++d)
+    inner *= type.getDimSize(d);
+  std::vector<double> scales =
+      ptq::chooseWeightScales(w.data(), int64_t(w.size()), channels, inner);
+  for (auto [i, x] : llvm::enumerate(w)) {
+    double scale = scales[(int64_t(i) / inner) % channels];
+    double code = ptq::quantizeWeight(x, scale);
+    if (std::abs(code * scale - double(x)) > scale * 127.0 * 0x1p-20)
+      return false;
+  }
+  return true;
+}
+
+bool supportsInt8(Operation *op) {
+  auto backend = dyn_cast<BackendOpInterface>(op);
+  return backend && backend.supportsInt8();
+}
+
+struct FoldQdqPass : npu::impl::FoldQdqBase<FoldQdqPass> {
+  void runOnOperation() override;
+
+  /// UINT8 codes read only by dequantizes become INT8 (zero point - 128).
+  void signCodes(QuantizeOp q);
+  void foldConv(ConvOp conv);
+  void foldMatMul(MatMulOp mm);
+};
+
+void FoldQdqPass::signCodes(QuantizeOp q) {
+  auto t = uniformOf(q.getResult());
+  if (!t || t.isSigned() || t.getStorageTypeIntegralWidth() != 8 ||
+      t.getStorageTypeMin() != 0 || t.getStorageTypeMax() != 255 ||
+      q.getResult().use_empty() ||
+      !llvm::all_of(q.getResult().getUsers(),
+                    [](Operation *user) { return isa<DequantizeOp>(user); }))
+    return;
+  auto signedType = quant::UniformQuantizedType::get(
+      quant::QuantizationFlags::Signed, t.getStorageType(),
+      t.getExpressedType(), t.getScale(), t.getZeroPoint() - 128, -128, 127);
+  q.getResult().setType(cast<RankedTensorType>(q.getType()).clone(signedType));
+}
+
+void FoldQdqPass::foldConv(ConvOp conv) {
+  Value x = int8Codes(conv.getInput());
+  if (!x || !conv.getType().getElementType().isF32() || !supportsInt8(conv) ||
+      !conv.getResult().hasOneUse())
+    return;
+  // The reader: the quantize, or a ReLU the quantize's saturation is.
+  Operation *user = *conv.getResult().getUsers().begin();
+  auto relu = dyn_cast<ClampOp>(user);
+  if (relu && (relu.getMin().convertToFloat() != 0.0f ||
+               !std::isinf(relu.getMax().convertToFloat()) ||
+               !relu.getResult().hasOneUse()))
+    return;
+  auto q =
+      dyn_cast<QuantizeOp>(relu ? *relu.getResult().getUsers().begin() : user);
+  auto outType = q ? uniformOf(q.getResult()) : nullptr;
+  if (!isSignedInt8(outType) || (relu && outType.getZeroPoint() != -128))
+    return;
+  SmallVector<float> w, bias;
+  if (!readConvParams(conv, w, bias) ||
+      !exactInInt8(w, conv.getWeight().getType(), 0))
+    return;
+  OpBuilder b(conv);
+  std::vector<double> scales;
+  Value weight = createInt8Weights(b, conv.getWeight().getLoc(),
+                                   conv.getWeight().getType(), w, 0, scales);
+  // Bias: INT32 at s_x * s_w[c], zero point 0.
+  double sx = uniformOf(x).getScale();
+  int64_t cout = int64_t(bias.size());
+  SmallVector<int32_t> qb(cout);
+  for (int64_t c = 0; c < cout; ++c)
+    qb[c] = int32_t(std::clamp(std::round(double(bias[c]) / (sx * scales[c])),
+                               double(INT32_MIN), double(INT32_MAX)));
+  auto bType = RankedTensorType::get({cout}, b.getI32Type());
+  Value qbias = ConstantOp::create(b, conv.getLoc(), bType,
+                                   DenseElementsAttr::get(bType, ArrayRef(qb)));
+  auto folded = ConvOp::create(b, conv.getLoc(), q.getType(), x, weight, qbias,
+                               conv.getStrides(), conv.getDilations(),
+                               conv.getPads(), conv.getGroup());
+  q.getResult().replaceAllUsesWith(folded.getResult());
+  q.erase();
+  if (relu)
+    relu.erase();
+  conv.erase();
+}
+
+void FoldQdqPass::foldMatMul(MatMulOp mm) {
+  Value x = int8Codes(mm.getLhs());
+  SmallVector<float> w;
+  Attribute wAttr;
+  if (!x || mm.getRhs().getType().getRank() != 2 ||
+      !mm.getType().getElementType().isF32() || !supportsInt8(mm) ||
+      !matchPattern(mm.getRhs(), m_Constant(&wAttr)) ||
+      !readFloatConstant(wAttr, w) ||
+      !exactInInt8(w, mm.getRhs().getType(), 1))
+    return;
+  OpBuilder b(mm);
+  std::vector<double> scales;
+  Value weight = createInt8Weights(b, mm.getRhs().getLoc(),
+                                   mm.getRhs().getType(), w, 1, scales);
+  auto folded = MatMulOp::create(b, mm.getLoc(), mm.getType(), x, weight);
+  mm.getResult().replaceAllUsesWith(folded.getResult());
+  mm.erase();
+}
+
+void FoldQdqPass::runOnOperation() {
+  func::FuncOp func = getOperation();
+  for (QuantizeOp q : llvm::to_vector(func.getOps<QuantizeOp>()))
+    signCodes(q);
+  for (ConvOp conv : llvm::to_vector(func.getOps<ConvOp>()))
+    foldConv(conv);
+  for (MatMulOp mm : llvm::to_vector(func.getOps<MatMulOp>()))
+    foldMatMul(mm);
+}
+
+} // namespace

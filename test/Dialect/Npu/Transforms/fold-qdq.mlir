@@ -1,0 +1,69 @@
+// RUN: npu-opt %s --npu-fold-qdq --split-input-file | FileCheck %s
+
+// Tests that a convolution between a dequantize and a quantize becomes an
+// INT8 convolution: weights 0.5 * [127, -64] and 0.25 * [-127, 2] give back
+// their codes (scales 0.5 and 0.25), the bias 1.0 becomes round(1.0 / (0.1
+// * 0.5)) = 20 and 0.25 becomes 10, and the ReLU goes into the saturation
+// of a result whose zero point is -128.
+// CHECK-LABEL: func.func @conv_relu
+// CHECK: %[[W:.+]] = npu.constant dense<{{\[\[\[\[}}127]], {{\[\[}}-64]]], {{\[\[\[}}-127]], {{\[\[}}2]]]]> : tensor<2x2x1x1xi8> -> tensor<2x2x1x1x!quant.uniform<i8<-127:127>:f32:0, {5.000000e-01,2.500000e-01}>>
+// CHECK: %[[B:.+]] = npu.constant dense<[20, 10]> : tensor<2xi32>
+// CHECK: %[[C:.+]] = npu.conv %arg0, %[[W]], %[[B]] {{.*}} -> tensor<1x2x4x4x!quant.uniform<i8:f32, 2.000000e-01:-128>>
+// CHECK-NOT: npu.clamp
+// CHECK: return %[[C]]
+func.func @conv_relu(%x: tensor<1x2x4x4x!quant.uniform<i8:f32, 0.1:3>>) -> tensor<1x2x4x4x!quant.uniform<i8:f32, 0.2:-128>> {
+  %w = npu.constant dense<[[[[63.5]], [[-32.0]]], [[[-31.75]], [[0.5]]]]> : tensor<2x2x1x1xf32>
+  %b = npu.constant dense<[1.0, 0.25]> : tensor<2xf32>
+  %d = npu.dequantize %x : tensor<1x2x4x4x!quant.uniform<i8:f32, 0.1:3>> -> tensor<1x2x4x4xf32>
+  %c = npu.conv %d, %w, %b {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x2x4x4xf32>, tensor<2x2x1x1xf32>, tensor<2xf32>) -> tensor<1x2x4x4xf32>
+  %r = npu.clamp %c {min = 0.0 : f32, max = 0x7F800000 : f32} : tensor<1x2x4x4xf32> -> tensor<1x2x4x4xf32>
+  %q = npu.quantize %r {rounding = #npu<rounding half_to_even>} : tensor<1x2x4x4xf32> -> tensor<1x2x4x4x!quant.uniform<i8:f32, 0.2:-128>>
+  return %q : tensor<1x2x4x4x!quant.uniform<i8:f32, 0.2:-128>>
+}
+
+// -----
+
+// Tests that weights the symmetric INT8 codes would re-round (0.1 is not a
+// multiple of 0.3 / 127) keep the FP32 convolution.
+// CHECK-LABEL: func.func @inexact_weights
+// CHECK: npu.conv {{.*}} -> tensor<1x2x4x4xf32>
+// CHECK: npu.quantize
+func.func @inexact_weights(%x: tensor<1x2x4x4x!quant.uniform<i8:f32, 0.1:3>>) -> tensor<1x2x4x4x!quant.uniform<i8:f32, 0.2:1>> {
+  %w = npu.constant dense<[[[[0.3]], [[0.1]]], [[[-0.5]], [[0.5]]]]> : tensor<2x2x1x1xf32>
+  %d = npu.dequantize %x : tensor<1x2x4x4x!quant.uniform<i8:f32, 0.1:3>> -> tensor<1x2x4x4xf32>
+  %c = npu.conv %d, %w {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x2x4x4xf32>, tensor<2x2x1x1xf32>) -> tensor<1x2x4x4xf32>
+  %q = npu.quantize %c : tensor<1x2x4x4xf32> -> tensor<1x2x4x4x!quant.uniform<i8:f32, 0.2:1>>
+  return %q : tensor<1x2x4x4x!quant.uniform<i8:f32, 0.2:1>>
+}
+
+// -----
+
+// Tests that a ReLU before a quantize whose zero point is not -128 (real 0
+// is code 5, not the bottom of the range) keeps the FP32 convolution.
+// CHECK-LABEL: func.func @relu_zero_point
+// CHECK: npu.conv {{.*}} -> tensor<1x2x4x4xf32>
+// CHECK: npu.clamp
+func.func @relu_zero_point(%x: tensor<1x2x4x4x!quant.uniform<i8:f32, 0.1:3>>) -> tensor<1x2x4x4x!quant.uniform<i8:f32, 0.2:5>> {
+  %w = npu.constant dense<[[[[63.5]], [[-32.0]]], [[[-31.75]], [[0.5]]]]> : tensor<2x2x1x1xf32>
+  %d = npu.dequantize %x : tensor<1x2x4x4x!quant.uniform<i8:f32, 0.1:3>> -> tensor<1x2x4x4xf32>
+  %c = npu.conv %d, %w {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x2x4x4xf32>, tensor<2x2x1x1xf32>) -> tensor<1x2x4x4xf32>
+  %r = npu.clamp %c {min = 0.0 : f32, max = 0x7F800000 : f32} : tensor<1x2x4x4xf32> -> tensor<1x2x4x4xf32>
+  %q = npu.quantize %r : tensor<1x2x4x4xf32> -> tensor<1x2x4x4x!quant.uniform<i8:f32, 0.2:5>>
+  return %q : tensor<1x2x4x4x!quant.uniform<i8:f32, 0.2:5>>
+}
+
+// -----
+
+// Tests that UINT8 codes only dequantizes read become INT8 (zero point
+// 130 - 128 = 2), and that codes also returned as UINT8 stay UINT8.
+// CHECK-LABEL: func.func @sign_codes
+// CHECK: npu.quantize %arg0 : tensor<4xf32> -> tensor<4x!quant.uniform<i8:f32, 5.000000e-01:2>>
+// CHECK: npu.quantize %arg0 : tensor<4xf32> -> tensor<4x!quant.uniform<u8:f32, 2.500000e-01:130>>
+func.func @sign_codes(%x: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>, tensor<4xui8>) {
+  %q = npu.quantize %x : tensor<4xf32> -> tensor<4x!quant.uniform<u8:f32, 0.5:130>>
+  %d = npu.dequantize %q : tensor<4x!quant.uniform<u8:f32, 0.5:130>> -> tensor<4xf32>
+  %u = npu.quantize %x : tensor<4xf32> -> tensor<4x!quant.uniform<u8:f32, 0.25:130>>
+  %e = npu.dequantize %u : tensor<4x!quant.uniform<u8:f32, 0.25:130>> -> tensor<4xf32>
+  %s = npu.storage_cast %u : tensor<4x!quant.uniform<u8:f32, 0.25:130>> -> tensor<4xui8>
+  return %d, %e, %s : tensor<4xf32>, tensor<4xf32>, tensor<4xui8>
+}
