@@ -33,16 +33,17 @@ quant::UniformQuantizedType uniformOf(Value v) {
       cast<RankedTensorType>(v.getType()).getElementType());
 }
 
-/// Whether `t` is per-tensor INT8 over FP32 (the MAC array's operands).
-bool isSignedInt8(quant::UniformQuantizedType t) {
-  return t && t.isSigned() && t.getStorageTypeIntegralWidth() == 8 &&
-         t.getExpressedType().isF32();
+/// Whether `t` is per-tensor 8-bit over FP32 (signed: the MAC array's
+/// operands; either: a requantized result).
+bool isInt8(quant::UniformQuantizedType t, bool allowUnsigned = false) {
+  return t && (t.isSigned() || allowUnsigned) &&
+         t.getStorageTypeIntegralWidth() == 8 && t.getExpressedType().isF32();
 }
 
 /// The INT8 codes `x` a `dequantize(x)` reads, or null.
 Value int8Codes(Value v) {
   auto dq = v.getDefiningOp<DequantizeOp>();
-  return dq && isSignedInt8(uniformOf(dq.getInput())) ? dq.getInput() : Value();
+  return dq && isInt8(uniformOf(dq.getInput())) ? dq.getInput() : Value();
 }
 
 /// Whether the FP32 weights `w` of `type`, quantized symmetrically per
@@ -111,7 +112,9 @@ void FoldQdqPass::foldConv(ConvOp conv) {
   auto q =
       dyn_cast<QuantizeOp>(relu ? *relu.getResult().getUsers().begin() : user);
   auto outType = q ? uniformOf(q.getResult()) : nullptr;
-  if (!isSignedInt8(outType) || (relu && outType.getZeroPoint() != -128))
+  // A UINT8 result (its codes leave as UINT8) is requantized to UINT8.
+  if (!isInt8(outType, /*allowUnsigned=*/true) ||
+      (relu && outType.getZeroPoint() != outType.getStorageTypeMin()))
     return;
   SmallVector<float> w, bias;
   if (!readConvParams(conv, w, bias) ||
@@ -148,8 +151,7 @@ void FoldQdqPass::foldMatMul(MatMulOp mm) {
   if (!x || mm.getRhs().getType().getRank() != 2 ||
       !mm.getType().getElementType().isF32() || !supportsInt8(mm) ||
       !matchPattern(mm.getRhs(), m_Constant(&wAttr)) ||
-      !readFloatConstant(wAttr, w) ||
-      !exactInInt8(w, mm.getRhs().getType(), 1))
+      !readFloatConstant(wAttr, w) || !exactInInt8(w, mm.getRhs().getType(), 1))
     return;
   OpBuilder b(mm);
   std::vector<double> scales;

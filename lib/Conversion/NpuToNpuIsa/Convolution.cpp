@@ -1341,7 +1341,10 @@ LogicalResult Codegen::emitMacConv(Operation *op, ArrayRef<MacConv> passes,
       out->setAttr("src0_strides", b.getDenseI64ArrayAttr(st));
       out->setAttr("dst_strides", b.getDenseI64ArrayAttr(st));
       out->setAttr("src0_type", b.getStringAttr(int8 ? "i32" : "f32"));
-      out->setAttr("dst_type", b.getStringAttr(int8Out ? "i8" : "f32"));
+      out->setAttr(
+          "dst_type",
+          b.getStringAttr(int8Out ? vecElementType(op->getResult(0).getType())
+                                  : "f32"));
       out->setAttr("src0_space", b.getStringAttr("acc"));
       out->setAttr("layer", i64(layer));
       program.push_back(out);

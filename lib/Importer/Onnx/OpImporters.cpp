@@ -77,8 +77,12 @@ SmallVector<int64_t> intsOr(NodeContext &ctx, StringRef name, int64_t n,
 // MAC-array ops
 //===----------------------------------------------------------------------===//
 
-LogicalResult importConv(NodeContext &ctx) {
-  auto inType = ctx.inputType(0), wType = ctx.inputType(1);
+/// npu.conv of `x` and `w` (and `bias`, may be null) of `resultType`
+/// with the node's Conv attributes (Conv, QLinearConv).
+FailureOr<Value> buildConv(NodeContext &ctx, Value x, Value w, Value bias,
+                           RankedTensorType resultType) {
+  auto inType = cast<RankedTensorType>(x.getType());
+  auto wType = cast<RankedTensorType>(w.getType());
   int64_t spatial = wType.getRank() - 2;
   if (spatial < 1 || inType.getRank() != wType.getRank())
     return ctx.fail("expects input and weight of equal rank >= 3");
@@ -89,11 +93,17 @@ LogicalResult importConv(NodeContext &ctx) {
   if (failed(resolvePads(ctx, inType.getShape().drop_front(2), kernel, strides,
                          dilations, pads)))
     return failure();
-  Value bias = ctx.hasInput(2) ? ctx.input(2) : Value();
-  auto op = ConvOp::create(ctx.b, ctx.loc, ctx.resultType(0), ctx.input(0),
-                           ctx.input(1), bias, strides, dilations, pads,
-                           ctx.attrs.getInt("group", 1));
-  ctx.setResult(0, op);
+  return Value(ConvOp::create(ctx.b, ctx.loc, resultType, x, w, bias, strides,
+                              dilations, pads, ctx.attrs.getInt("group", 1)));
+}
+
+LogicalResult importConv(NodeContext &ctx) {
+  FailureOr<Value> conv =
+      buildConv(ctx, ctx.input(0), ctx.input(1),
+                ctx.hasInput(2) ? ctx.input(2) : Value(), ctx.resultType(0));
+  if (failed(conv))
+    return failure();
+  ctx.setResult(0, *conv);
   return success();
 }
 
@@ -1363,30 +1373,38 @@ struct LinearQuantization {
   IntegerType storage;
 };
 
-/// Reads `ctx`'s scale and zero point for a tensor of `shape` stored as
-/// `storage`; fails (the node then runs on the host CPU) when they are not
-/// constant, not FP32, not positive and finite, or the storage is not 8-bit.
-FailureOr<LinearQuantization> linearQuantization(NodeContext &ctx, Type storage,
-                                                 ArrayRef<int64_t> shape) {
+/// Reads the scale and zero point (inputs `scaleIn` and `zpIn`) of a
+/// tensor of `shape` stored as `storage`; fails (the node then runs on the
+/// host CPU) when they are not constant, not FP32, not positive and
+/// finite, or the storage is not 8-bit. Per axis along `axisOf` when given
+/// (QLinearConv's weights: 0; QLinearMatMul's b: its last), else along the
+/// node's `axis` attribute (QuantizeLinear, DequantizeLinear opset 13);
+/// `perTensorOnly` refuses per-axis parameters.
+FailureOr<LinearQuantization>
+linearQuantization(NodeContext &ctx, Type storage, ArrayRef<int64_t> shape,
+                   unsigned scaleIn = 1, unsigned zpIn = 2,
+                   std::optional<int64_t> axisOf = std::nullopt,
+                   bool perTensorOnly = false) {
   LinearQuantization q;
   q.storage = dyn_cast<IntegerType>(storage);
   if (!q.storage || q.storage.getWidth() != 8)
     return ctx.fail("the NPU quantizes to INT8 and UINT8 only");
-  const HostTensor *scale = ctx.constant(1);
-  const HostTensor *zp = ctx.hasInput(2) ? ctx.constant(2) : nullptr;
-  if (!scale || (ctx.hasInput(2) && !zp))
-    return ctx.failNotConstant({1, 2}, "the scale and zero point");
+  const HostTensor *scale = ctx.constant(scaleIn);
+  const HostTensor *zp = ctx.hasInput(zpIn) ? ctx.constant(zpIn) : nullptr;
+  if (!scale || (ctx.hasInput(zpIn) && !zp))
+    return ctx.failNotConstant({scaleIn, zpIn}, "the scale and zero point");
   if (scale->dtype != onnx::TensorProto::FLOAT)
     return ctx.fail("the NPU takes FP32 scales only");
   int64_t count = scale->size();
   if (zp && zp->size() != count)
     return ctx.fail("the zero point must have one element per scale");
   if (count != 1) {
-    int64_t axis = ctx.attrs.getInt("axis", 1);
-    if (ctx.opset < 13 || scale->shape.size() != 1 ||
+    int64_t axis = axisOf ? *axisOf : ctx.attrs.getInt("axis", 1);
+    if (perTensorOnly || (!axisOf && ctx.opset < 13) ||
+        scale->shape.size() != 1 ||
         !normalizeAxis(axis, int64_t(shape.size())) || shape[axis] != count)
       return ctx.fail("a per-axis scale must be 1-D with one element per "
-                      "index of `axis`");
+                      "index of its axis");
     q.axis = axis;
   }
   for (int64_t i = 0; i < count; ++i) {
@@ -1427,6 +1445,52 @@ Value perAxisConstant(NodeContext &ctx, ArrayRef<float> v, int64_t axis,
 /// y_zero_point)`, rounding half to even. Per tensor: one npu.quantize
 /// (`half_to_even`); per axis: the division by the broadcast scales, a
 /// rounding, the zero points added, then a quantize with unit scale.
+/// FP32 `x` quantized by `q` to the integers of `outType`: per tensor one
+/// npu.quantize (`half_to_even`); per axis the division by the broadcast
+/// scales, a rounding, the zero points added, then a quantize with unit
+/// scale.
+Value quantizeLinear(NodeContext &ctx, Value x, const LinearQuantization &q,
+                     RankedTensorType outType) {
+  auto inType = cast<RankedTensorType>(x.getType());
+  int64_t rank = inType.getRank();
+  if (q.axis >= 0) {
+    x = DivOp::create(ctx.b, ctx.loc, inType, x,
+                      perAxisConstant(ctx, q.scales, q.axis, rank));
+    x = RoundOp::create(ctx.b, ctx.loc, inType, x);
+    SmallVector<float> zps(q.zeroPoints.begin(), q.zeroPoints.end());
+    x = AddOp::create(ctx.b, ctx.loc, inType, x,
+                      perAxisConstant(ctx, zps, q.axis, rank));
+  }
+  auto quantized = inType.clone(quantizedElementType(q, ctx.b.getContext()));
+  Value codes = QuantizeOp::create(ctx.b, ctx.loc, quantized, x,
+                                   RoundingMode::half_to_even);
+  return StorageCastOp::create(ctx.b, ctx.loc, outType, codes);
+}
+
+/// The integers `codes` dequantized by `q` to FP32: per tensor one
+/// npu.dequantize; per axis the codes as FP32, minus the broadcast zero
+/// points, times the scales.
+Value dequantizeLinear(NodeContext &ctx, Value codes,
+                       const LinearQuantization &q) {
+  auto inType = cast<RankedTensorType>(codes.getType());
+  auto outType = inType.clone(ctx.b.getF32Type());
+  auto quantized = inType.clone(quantizedElementType(q, ctx.b.getContext()));
+  Value y = DequantizeOp::create(
+      ctx.b, ctx.loc, outType,
+      StorageCastOp::create(ctx.b, ctx.loc, quantized, codes));
+  if (q.axis >= 0) {
+    int64_t rank = inType.getRank();
+    SmallVector<float> zps(q.zeroPoints.begin(), q.zeroPoints.end());
+    y = SubOp::create(ctx.b, ctx.loc, outType, y,
+                      perAxisConstant(ctx, zps, q.axis, rank));
+    y = MulOp::create(ctx.b, ctx.loc, outType, y,
+                      perAxisConstant(ctx, q.scales, q.axis, rank));
+  }
+  return y;
+}
+
+/// ONNX QuantizeLinear (opsets 10, 13): `saturate(rint(x / y_scale) +
+/// y_zero_point)`, rounding half to even.
 LogicalResult importQuantizeLinear(NodeContext &ctx) {
   auto inType = ctx.inputType(0);
   auto outType = ctx.resultType(0);
@@ -1436,47 +1500,92 @@ LogicalResult importQuantizeLinear(NodeContext &ctx) {
       linearQuantization(ctx, outType.getElementType(), inType.getShape());
   if (failed(q))
     return failure();
-  Value x = ctx.input(0);
-  int64_t rank = inType.getRank();
-  if (q->axis >= 0) {
-    x = DivOp::create(ctx.b, ctx.loc, inType, x,
-                      perAxisConstant(ctx, q->scales, q->axis, rank));
-    x = RoundOp::create(ctx.b, ctx.loc, inType, x);
-    SmallVector<float> zps(q->zeroPoints.begin(), q->zeroPoints.end());
-    x = AddOp::create(ctx.b, ctx.loc, inType, x,
-                      perAxisConstant(ctx, zps, q->axis, rank));
-  }
-  auto quantized = inType.clone(quantizedElementType(*q, ctx.b.getContext()));
-  Value codes = QuantizeOp::create(ctx.b, ctx.loc, quantized, x,
-                                   RoundingMode::half_to_even);
-  ctx.setResult(0, StorageCastOp::create(ctx.b, ctx.loc, outType, codes));
+  ctx.setResult(0, quantizeLinear(ctx, ctx.input(0), *q, outType));
   return success();
 }
 
 /// ONNX DequantizeLinear (opsets 10, 13) of INT8 or UINT8: `(x -
-/// x_zero_point) * x_scale`. Per tensor: one npu.dequantize; per axis: the
-/// codes as FP32, minus the broadcast zero points, times the scales.
+/// x_zero_point) * x_scale`.
 LogicalResult importDequantizeLinear(NodeContext &ctx) {
   auto inType = ctx.inputType(0);
-  auto outType = ctx.resultType(0);
-  if (!outType.getElementType().isF32())
+  if (!ctx.resultType(0).getElementType().isF32())
     return ctx.fail("the NPU dequantizes to FP32 only");
   FailureOr<LinearQuantization> q =
       linearQuantization(ctx, inType.getElementType(), inType.getShape());
   if (failed(q))
     return failure();
-  auto quantized = inType.clone(quantizedElementType(*q, ctx.b.getContext()));
-  Value codes = StorageCastOp::create(ctx.b, ctx.loc, quantized, ctx.input(0));
-  Value y = DequantizeOp::create(ctx.b, ctx.loc, outType, codes);
-  if (q->axis >= 0) {
-    int64_t rank = inType.getRank();
-    SmallVector<float> zps(q->zeroPoints.begin(), q->zeroPoints.end());
-    y = SubOp::create(ctx.b, ctx.loc, outType, y,
-                      perAxisConstant(ctx, zps, q->axis, rank));
-    y = MulOp::create(ctx.b, ctx.loc, outType, y,
-                      perAxisConstant(ctx, q->scales, q->axis, rank));
+  ctx.setResult(0, dequantizeLinear(ctx, ctx.input(0), *q));
+  return success();
+}
+
+/// ONNX QLinearConv (opset 10) as the QDQ form it means:
+/// QuantizeLinear(Conv(DequantizeLinear(x), DequantizeLinear(w), B * s_x *
+/// s_w), y_scale, y_zero_point), x and y per tensor, w per tensor or per
+/// output channel, the INT32 bias B constant. npu-fold-qdq runs it in INT8
+/// when the weights allow.
+LogicalResult importQLinearConv(NodeContext &ctx) {
+  auto xType = ctx.inputType(0), wType = ctx.inputType(3);
+  auto outType = ctx.resultType(0);
+  FailureOr<LinearQuantization> xq = linearQuantization(
+      ctx, xType.getElementType(), xType.getShape(), 1, 2, -1, true);
+  if (failed(xq))
+    return failure();
+  FailureOr<LinearQuantization> wq = linearQuantization(
+      ctx, wType.getElementType(), wType.getShape(), 4, 5, 0);
+  if (failed(wq))
+    return failure();
+  FailureOr<LinearQuantization> yq = linearQuantization(
+      ctx, outType.getElementType(), outType.getShape(), 6, 7, -1, true);
+  if (failed(yq))
+    return failure();
+  Value bias;
+  if (ctx.hasInput(8)) {
+    const HostTensor *b = ctx.constant(8);
+    int64_t m = wType.getDimSize(0);
+    if (!b)
+      return ctx.failNotConstant({8}, "the bias");
+    if (b->size() != m)
+      return ctx.fail("the bias must have one element per output channel");
+    SmallVector<float> real(m);
+    for (int64_t c = 0; c < m; ++c)
+      real[c] = float(double(b->intAt(c)) * double(xq->scales[0]) *
+                      double(wq->scales[wq->axis < 0 ? 0 : c]));
+    auto type = RankedTensorType::get({m}, ctx.b.getF32Type());
+    bias = ConstantOp::create(ctx.b, ctx.loc, type,
+                              DenseElementsAttr::get(type, ArrayRef(real)));
   }
-  ctx.setResult(0, y);
+  FailureOr<Value> conv =
+      buildConv(ctx, dequantizeLinear(ctx, ctx.input(0), *xq),
+                dequantizeLinear(ctx, ctx.input(3), *wq), bias,
+                outType.clone(ctx.b.getF32Type()));
+  if (failed(conv))
+    return failure();
+  ctx.setResult(0, quantizeLinear(ctx, *conv, *yq, outType));
+  return success();
+}
+
+/// ONNX QLinearMatMul (opset 10) as the QDQ form it means:
+/// QuantizeLinear(MatMul(DequantizeLinear(a), DequantizeLinear(b)),
+/// y_scale, y_zero_point), a and y per tensor, b per tensor or per column.
+LogicalResult importQLinearMatMul(NodeContext &ctx) {
+  auto aType = ctx.inputType(0), bType = ctx.inputType(3);
+  auto outType = ctx.resultType(0);
+  FailureOr<LinearQuantization> aq = linearQuantization(
+      ctx, aType.getElementType(), aType.getShape(), 1, 2, -1, true);
+  if (failed(aq))
+    return failure();
+  FailureOr<LinearQuantization> bq = linearQuantization(
+      ctx, bType.getElementType(), bType.getShape(), 4, 5, bType.getRank() - 1);
+  if (failed(bq))
+    return failure();
+  FailureOr<LinearQuantization> yq = linearQuantization(
+      ctx, outType.getElementType(), outType.getShape(), 6, 7, -1, true);
+  if (failed(yq))
+    return failure();
+  Value y = MatMulOp::create(ctx.b, ctx.loc, outType.clone(ctx.b.getF32Type()),
+                             dequantizeLinear(ctx, ctx.input(0), *aq),
+                             dequantizeLinear(ctx, ctx.input(3), *bq));
+  ctx.setResult(0, quantizeLinear(ctx, y, *yq, outType));
   return success();
 }
 
@@ -1587,6 +1696,8 @@ static const llvm::StringMap<OpImporterFn> &opImporters() {
       {"Resize", importResize},
       {"QuantizeLinear", importQuantizeLinear},
       {"DequantizeLinear", importDequantizeLinear},
+      {"QLinearConv", importQLinearConv},
+      {"QLinearMatMul", importQLinearMatMul},
       {"Identity", importPassThrough},
       {"Dropout", importPassThrough},
   };
