@@ -161,6 +161,11 @@ void buildPipelineToPhase(OpPassManager &pm, CompilePhase phase,
     // A squeeze-and-excitation gate's multiply into the next convolution's
     // weights (after quantization: INT8 convolutions keep constant ones).
     pm.nest<func::FuncOp>().addPass(createFoldRuntimeScale());
+    // The channels between two convolutions ordered so that pruned weights
+    // make whole empty MAC tiles (pruning-aware tiling skips those).
+    PermuteChannelsOptions permute;
+    permute.target = target.str();
+    pm.addPass(createPermuteChannels(permute));
     NpuAssignTilesOptions options;
     options.targetName = target.str();
     pm.addPass(createNpuAssignTiles(options));

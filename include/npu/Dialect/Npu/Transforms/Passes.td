@@ -94,6 +94,35 @@ def FoldRuntimeScale : Pass<"npu-fold-runtime-scale", "mlir::func::FuncOp"> {
   let dependentDialects = ["npu::NpuDialect"];
 }
 
+def PermuteChannels : Pass<"npu-permute-channels", "mlir::ModuleOp"> {
+  let summary = "Reorder the channels between two convolutions so that "
+                "pruned weights make whole empty MAC tiles";
+  let description = [{
+    Pruning-aware tiling skips a MAC weight tile (the target's array rows x
+    columns: input x output channels of one tap) only when all of it is
+    zero. A model pruned channel by channel often has its zeros scattered
+    over those tiles: output channel m uses input-channel block 0 and
+    channel m+1 block 1, so no 16 x 16 tile is empty.
+
+    For `conv(act(conv(x, W1, b1)), W2)` (each convolution of one group
+    with constant weights, FP32 or INT8; `act` a chain of elementwise ops of
+    one operand, possibly ending in a quantize, each the only reader of the
+    one before), the intermediate channels are a free choice: permuting
+    W1's output channels (and b1 and per-channel weight scales) and W2's
+    input channels the same way leaves the result unchanged. This pass
+    orders those channels by which of W1's input-channel blocks each uses
+    (channels with the same pattern side by side, in their original order
+    otherwise), and keeps the order only when the two convolutions together
+    then have more all-zero MAC tiles. docs/codegen.md, "Sparse weights".
+  }];
+  let options = [
+    Option<"target", "target", "std::string", /*default=*/"\"\"",
+           "NPU target whose MAC tile the weights are counted in (default: "
+           "the module's npu.target, else npu-v1)">,
+  ];
+  let dependentDialects = ["npu::NpuDialect"];
+}
+
 def FoldBatchNorm : Pass<"npu-fold-batch-norm", "mlir::func::FuncOp"> {
   let summary = "Fold inference batch normalisation into convolution weights";
   let description = [{
