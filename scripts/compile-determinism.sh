@@ -57,6 +57,15 @@ for case in test_layer_normalization_3d_axis1_epsilon test_layer_normalization_4
   check "$case.planned" "$model" --compile-to=planned
 done
 
+# A pre-quantized (QDQ) block (npu-fold-qdq) and interleaved channel
+# pruning (npu-permute-channels), from their lit tests' text protos.
+src=$(cd "$(dirname "$0")/.." && pwd)
+for t in fold-qdq permute-channels; do
+  protoc --encode=onnx.ModelProto -I/usr/include /usr/include/onnx/onnx.proto \
+    < "$src/test/Dialect/Npu/Transforms/$t.txtpb" > "$tmp/model-$t.onnx"
+  check "$t" "$tmp/model-$t.onnx"
+done
+
 # PaddleOCR's classifier, FP32 (when scripts/setup.sh fetched the models).
 if [ -n "$models" ] && [ -s "$models/ch_ppocr_mobile_v2.0_cls_infer.onnx" ]; then
   check paddleocr-cls "$models/ch_ppocr_mobile_v2.0_cls_infer.onnx" --input-shape=x:1x3x48x192

@@ -632,16 +632,11 @@ LoopOrder recordedOrder(Operation *op,
 /// vec.pool's alpha divides) or `op` is not an average pooling.
 std::optional<ElementsAttr> avgPoolReciprocals(Operation *op);
 
-/// The output parameters of a convolution or 2-D matmul with an INT8 input
-/// (a matmul: FP32 result, its columns the channels) (the
-/// `quantized` phase's types). With an INT8 result, the vec.requant
-/// parameters per output channel {bias, multiplier, shift} as INT32:
-/// bias = q_bias[c] - zp_in * sum(q_w[c]) (the input zero point folded in,
-/// TFLite's way), multiplier and shift for s_in * s_w[c] / s_out
-/// (npu/Dialect/Npu/Utils/QuantParams.h). With an FP32 result, FP32 rows of
-/// scales s_in * s_w[c] and biases bias[c] - s_in * s_w[c] * zp_in *
-/// sum(q_w[c]). nullopt for other ops; an error on `op` and failure when a
-/// channel's multiplier is out of range.
+/// The readout table of an op with an INT8 input: a convolution's or 2-D
+/// matmul's is the quantized IR's (npu::int8ReadoutTable,
+/// npu/Dialect/Npu/IR/QuantizedTables.h), a transposed convolution's
+/// depends on its phases (transposedScales). nullopt for other ops; an
+/// error on `op` and failure when the types are not the scheme's.
 FailureOr<std::optional<ElementsAttr>> requantParams(Operation *op);
 
 /// Appends requantParams(op), if any, to `tables` under the role

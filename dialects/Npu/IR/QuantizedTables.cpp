@@ -1,0 +1,141 @@
+//===- QuantizedTables.cpp - INT8 readout constants from quantized IR ----===//
+//
+// The arithmetic of the quantization scheme (docs/quantization.md,
+// "Scheme") that turns an INT8 convolution's or matmul's quantized types
+// and constants into the per-channel rows its readout uses. One home: the
+// code generator only places the table (Convolution.cpp, Matmul.cpp).
+//
+//===----------------------------------------------------------------------===//
+
+#include "npu/Dialect/Npu/IR/QuantizedTables.h"
+#include "npu/Dialect/Npu/IR/NpuOps.h"
+#include "npu/Dialect/Npu/Utils/QuantParams.h"
+
+#include "mlir/Dialect/Quant/IR/QuantTypes.h"
+#include "mlir/IR/BuiltinAttributes.h"
+
+#include <algorithm>
+
+using namespace mlir;
+using namespace npu;
+
+/// Whether `op`'s first operand holds quantized values.
+static bool hasQuantizedInput(Operation *op) {
+  return op->getNumOperands() > 0 &&
+         isa<quant::QuantizedType>(
+             cast<RankedTensorType>(op->getOperand(0).getType())
+                 .getElementType());
+}
+
+/// A 2-D INT8 matmul's FP32 output table: rows of scales s_a * s_w[n] and
+/// biases -s_a * s_w[n] * zp_a * sum_k(q_w[k][n]).
+static FailureOr<std::optional<ElementsAttr>> matmulScales(MatMulOp mm) {
+  auto a = dyn_cast<quant::UniformQuantizedType>(
+      mm.getLhs().getType().getElementType());
+  auto w = dyn_cast<quant::UniformQuantizedPerAxisType>(
+      mm.getRhs().getType().getElementType());
+  auto wConst = mm.getRhs().getDefiningOp<ConstantOp>();
+  auto wValues =
+      wConst ? dyn_cast<DenseElementsAttr>(wConst.getValue()) : nullptr;
+  if (!a || !w || w.getQuantizedDimension() != 1 || !wValues ||
+      mm.getRhs().getType().getRank() != 2 ||
+      !mm.getType().getElementType().isF32())
+    return mm.emitError("backend: an INT8 matmul needs a per-tensor INT8 "
+                        "left operand, constant 2-D per-column INT8 weights "
+                        "and an FP32 result");
+  int64_t K = mm.getRhs().getType().getDimSize(0);
+  int64_t N = mm.getRhs().getType().getDimSize(1);
+  auto q = llvm::to_vector(wValues.getValues<int8_t>());
+  SmallVector<float> table(2 * N);
+  for (int64_t n = 0; n < N; ++n) {
+    int64_t sum = 0;
+    for (int64_t k = 0; k < K; ++k)
+      sum += q[k * N + n];
+    double scale = a.getScale() * w.getScales()[n];
+    table[n] = float(scale);
+    table[N + n] = float(-scale * a.getZeroPoint() * double(sum));
+  }
+  auto type = RankedTensorType::get({2, N}, Float32Type::get(mm.getContext()));
+  return std::optional<ElementsAttr>(
+      DenseElementsAttr::get(type, ArrayRef(table)));
+}
+
+FailureOr<std::optional<ElementsAttr>> npu::int8ReadoutTable(Operation *op) {
+  if (auto mm = dyn_cast<MatMulOp>(op))
+    return hasQuantizedInput(mm) ? matmulScales(mm)
+                                 : FailureOr<std::optional<ElementsAttr>>(
+                                       std::optional<ElementsAttr>());
+  auto conv = dyn_cast<ConvOp>(op);
+  if (!conv || !hasQuantizedInput(conv))
+    return std::optional<ElementsAttr>();
+  auto elementOf = [](Value v) {
+    return cast<RankedTensorType>(v.getType()).getElementType();
+  };
+  auto in = dyn_cast<quant::UniformQuantizedType>(elementOf(conv.getInput()));
+  auto out = dyn_cast<quant::UniformQuantizedType>(elementOf(conv));
+  auto w =
+      dyn_cast<quant::UniformQuantizedPerAxisType>(elementOf(conv.getWeight()));
+  auto wConst = conv.getWeight().getDefiningOp<ConstantOp>();
+  auto wValues =
+      wConst ? dyn_cast<DenseElementsAttr>(wConst.getValue()) : nullptr;
+  DenseElementsAttr bValues;
+  if (conv.getBias())
+    if (auto bConst = conv.getBias().getDefiningOp<ConstantOp>())
+      bValues = dyn_cast<DenseElementsAttr>(bConst.getValue());
+  bool floatOut = elementOf(conv).isF32();
+  Type biasElement = floatOut ? Type(Float32Type::get(conv.getContext()))
+                              : Type(IntegerType::get(conv.getContext(), 32));
+  if (!in || (!out && !floatOut) || !w || w.getQuantizedDimension() != 0 ||
+      !wValues || !wValues.getElementType().isSignlessInteger(8) ||
+      (conv.getBias() && (!bValues || bValues.getElementType() != biasElement)))
+    return conv.emitError("backend: an INT8 convolution needs per-tensor "
+                          "INT8 input, an INT8 (INT32 bias) or FP32 (FP32 "
+                          "bias) result and constant per-channel INT8 "
+                          "weights");
+  int64_t cout = conv.getWeight().getType().getDimSize(0);
+  auto q = llvm::to_vector(wValues.getValues<int8_t>());
+  int64_t perChannel = int64_t(q.size()) / cout;
+  auto sumOf = [&](int64_t c) {
+    int64_t sum = 0;
+    for (int64_t i = 0; i < perChannel; ++i)
+      sum += q[c * perChannel + i];
+    return sum;
+  };
+  if (floatOut) {
+    // FP32 result: real = s_in * s_w[c] * acc + (bias[c] - s_in * s_w[c] *
+    // zp_in * sum(q_w[c])); rows: the scales, then the folded biases.
+    SmallVector<float> table(2 * cout);
+    for (int64_t c = 0; c < cout; ++c) {
+      double scale = in.getScale() * w.getScales()[c];
+      double bias = bValues ? double(bValues.getValues<float>()[c]) : 0.0;
+      table[c] = float(scale);
+      table[cout + c] = float(bias - scale * in.getZeroPoint() * sumOf(c));
+    }
+    auto type =
+        RankedTensorType::get({2, cout}, Float32Type::get(conv.getContext()));
+    return std::optional<ElementsAttr>(
+        DenseElementsAttr::get(type, ArrayRef(table)));
+  }
+  SmallVector<int32_t> table;
+  for (int64_t c = 0; c < cout; ++c) {
+    int64_t sum = sumOf(c);
+    int64_t bias = bValues ? bValues.getValues<int32_t>()[c] : 0;
+    int64_t folded = bias - in.getZeroPoint() * sum;
+    double multiplier = in.getScale() * w.getScales()[c] / out.getScale();
+    std::optional<ptq::Requant> r = ptq::computeRequant(multiplier);
+    // Below 2^-32 every INT32 accumulator scales to under half a step: the
+    // channel is its zero point (multiplier 0), exactly as rounding says.
+    if (!r && multiplier >= 0 && multiplier < 0x1p-32)
+      r = ptq::Requant{0, 31};
+    if (!r)
+      return conv.emitError("backend: output channel ")
+             << c << "'s requantization multiplier is out of range";
+    table.push_back(int32_t(std::clamp<int64_t>(folded, INT32_MIN, INT32_MAX)));
+    table.push_back(r->multiplier);
+    table.push_back(r->shift);
+  }
+  auto type =
+      RankedTensorType::get({cout, 3}, IntegerType::get(conv.getContext(), 32));
+  return std::optional<ElementsAttr>(
+      DenseElementsAttr::get(type, ArrayRef(table)));
+}
