@@ -69,6 +69,19 @@ bool exactInInt8(ArrayRef<float> w, RankedTensorType type, int64_t axis) {
   return true;
 }
 
+/// Whether quantizing to `t` after `clamp` (min 0) gives the codes
+/// quantizing alone does: real 0 is the lowest code (the zero point is the
+/// storage minimum), and the clamp's max quantizes to the highest code or
+/// past it (ReLU's infinity; ReLU6's 6 at a scale of 6 / 255), so the
+/// saturation clamps where the clamp did.
+bool saturationIs(ClampOp clamp, quant::UniformQuantizedType t) {
+  float max = clamp.getMax().convertToFloat();
+  return t.getZeroPoint() == t.getStorageTypeMin() &&
+         (std::isinf(max) ||
+          std::nearbyint(double(max) / t.getScale()) + t.getZeroPoint() >=
+              double(t.getStorageTypeMax()));
+}
+
 bool supportsInt8(Operation *op) {
   auto backend = dyn_cast<BackendOpInterface>(op);
   return backend && backend.supportsInt8();
@@ -102,19 +115,19 @@ void FoldQdqPass::foldConv(ConvOp conv) {
   if (!x || !conv.getType().getElementType().isF32() || !supportsInt8(conv) ||
       !conv.getResult().hasOneUse())
     return;
-  // The reader: the quantize, or a ReLU the quantize's saturation is.
+  // The reader: the quantize, or a ReLU or ReLU6 (clamp(x, 0, max)) the
+  // quantize's saturation is.
   Operation *user = *conv.getResult().getUsers().begin();
   auto relu = dyn_cast<ClampOp>(user);
-  if (relu && (relu.getMin().convertToFloat() != 0.0f ||
-               !std::isinf(relu.getMax().convertToFloat()) ||
-               !relu.getResult().hasOneUse()))
+  if (relu &&
+      (relu.getMin().convertToFloat() != 0.0f || !relu.getResult().hasOneUse()))
     return;
   auto q =
       dyn_cast<QuantizeOp>(relu ? *relu.getResult().getUsers().begin() : user);
   auto outType = q ? uniformOf(q.getResult()) : nullptr;
   // A UINT8 result (its codes leave as UINT8) is requantized to UINT8.
   if (!isInt8(outType, /*allowUnsigned=*/true) ||
-      (relu && outType.getZeroPoint() != outType.getStorageTypeMin()))
+      (relu && !saturationIs(relu, outType)))
     return;
   SmallVector<float> w, bias;
   if (!readConvParams(conv, w, bias) ||

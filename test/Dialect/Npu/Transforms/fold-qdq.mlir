@@ -54,6 +54,27 @@ func.func @relu_zero_point(%x: tensor<1x2x4x4x!quant.uniform<i8:f32, 0.1:3>>) ->
 
 // -----
 
+// Tests that a ReLU6 whose 6 quantizes to the top code (scale 6 / 255, zero
+// point -128: code 127) joins as the saturation, and that one whose 6 does
+// not (scale 0.05: code -8) keeps the FP32 convolution.
+// CHECK-LABEL: func.func @relu6
+// CHECK: %[[C:.+]] = npu.conv %arg0, {{.*}} -> tensor<1x2x4x4x!quant.uniform<i8:f32, 0.023529411764705882:-128>>
+// CHECK: npu.conv {{.*}} -> tensor<1x2x4x4xf32>
+// CHECK: npu.clamp
+func.func @relu6(%x: tensor<1x2x4x4x!quant.uniform<i8:f32, 0.1:3>>) -> (tensor<1x2x4x4x!quant.uniform<i8:f32, 0.023529411764705882:-128>>, tensor<1x2x4x4x!quant.uniform<i8:f32, 0.05:-128>>) {
+  %w = npu.constant dense<[[[[63.5]], [[-32.0]]], [[[-31.75]], [[0.5]]]]> : tensor<2x2x1x1xf32>
+  %d = npu.dequantize %x : tensor<1x2x4x4x!quant.uniform<i8:f32, 0.1:3>> -> tensor<1x2x4x4xf32>
+  %c = npu.conv %d, %w {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x2x4x4xf32>, tensor<2x2x1x1xf32>) -> tensor<1x2x4x4xf32>
+  %r = npu.clamp %c {min = 0.0 : f32, max = 6.0 : f32} : tensor<1x2x4x4xf32> -> tensor<1x2x4x4xf32>
+  %q = npu.quantize %r : tensor<1x2x4x4xf32> -> tensor<1x2x4x4x!quant.uniform<i8:f32, 0.023529411764705882:-128>>
+  %c2 = npu.conv %d, %w {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x2x4x4xf32>, tensor<2x2x1x1xf32>) -> tensor<1x2x4x4xf32>
+  %r2 = npu.clamp %c2 {min = 0.0 : f32, max = 6.0 : f32} : tensor<1x2x4x4xf32> -> tensor<1x2x4x4xf32>
+  %q2 = npu.quantize %r2 : tensor<1x2x4x4xf32> -> tensor<1x2x4x4x!quant.uniform<i8:f32, 0.05:-128>>
+  return %q, %q2 : tensor<1x2x4x4x!quant.uniform<i8:f32, 0.023529411764705882:-128>>, tensor<1x2x4x4x!quant.uniform<i8:f32, 0.05:-128>>
+}
+
+// -----
+
 // Tests that UINT8 codes only dequantizes read become INT8 (zero point
 // 130 - 128 = 2), and that codes also returned as UINT8 stay UINT8.
 // CHECK-LABEL: func.func @sign_codes

@@ -54,9 +54,10 @@ def FoldQdq : Pass<"npu-fold-qdq", "mlir::func::FuncOp"> {
       weights symmetric per output channel (`createInt8Weights`), bias
       INT32 at `s_x * s_w`, when those codes give back exactly the model's
       (dequantized) weights: an INT8 model's codes whose largest in each
-      channel is +-127, as max-abs scales make them. A ReLU (`npu.clamp` with
-      min 0 and no max) between them joins when the quantize's zero point
-      is -128: the requantization's saturation is the ReLU.
+      channel is +-127, as max-abs scales make them. A ReLU or ReLU6
+      (`npu.clamp` with min 0) between them joins when the requantization's
+      saturation clamps where it did: the quantize's zero point is its
+      lowest code and the clamp's max quantizes to the highest or past it.
     - `matmul(dequantize(x), W)` with constant 2-D `W` becomes the INT8
       matmul with per-column weights and an FP32 result, on the same
       condition.
