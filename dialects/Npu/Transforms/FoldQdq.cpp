@@ -93,7 +93,12 @@ struct FoldQdqPass : npu::impl::FoldQdqBase<FoldQdqPass> {
   /// UINT8 codes read only by dequantizes become INT8 (zero point - 128).
   void signCodes(QuantizeOp q);
   void foldConv(ConvOp conv);
-  void foldMatMul(MatMulOp mm);
+  /// A matmul with constant 2-D weights, or a transposed convolution of
+  /// one group: INT8 input, weights per output channel (axis 1), FP32
+  /// result.
+  void foldWithFloatResult(Operation *op);
+  /// A max pooling between a dequantize and a quantize of one type.
+  void foldMaxPool(MaxPoolOp pool);
 };
 
 void FoldQdqPass::signCodes(QuantizeOp q) {
@@ -157,22 +162,51 @@ void FoldQdqPass::foldConv(ConvOp conv) {
   conv.erase();
 }
 
-void FoldQdqPass::foldMatMul(MatMulOp mm) {
-  Value x = int8Codes(mm.getLhs());
+void FoldQdqPass::foldWithFloatResult(Operation *op) {
+  Value x = int8Codes(op->getOperand(0));
+  Value weightIn = op->getOperand(1);
+  auto wType = cast<RankedTensorType>(weightIn.getType());
   SmallVector<float> w;
   Attribute wAttr;
-  if (!x || mm.getRhs().getType().getRank() != 2 ||
-      !mm.getType().getElementType().isF32() || !supportsInt8(mm) ||
-      !matchPattern(mm.getRhs(), m_Constant(&wAttr)) ||
-      !readFloatConstant(wAttr, w) || !exactInInt8(w, mm.getRhs().getType(), 1))
+  if (!x || (isa<MatMulOp>(op) && wType.getRank() != 2) ||
+      !cast<RankedTensorType>(op->getResult(0).getType())
+           .getElementType()
+           .isF32() ||
+      !supportsInt8(op) || !matchPattern(weightIn, m_Constant(&wAttr)) ||
+      !readFloatConstant(wAttr, w) || !exactInInt8(w, wType, 1))
     return;
-  OpBuilder b(mm);
+  OpBuilder b(op);
   std::vector<double> scales;
-  Value weight = createInt8Weights(b, mm.getRhs().getLoc(),
-                                   mm.getRhs().getType(), w, 1, scales);
-  auto folded = MatMulOp::create(b, mm.getLoc(), mm.getType(), x, weight);
-  mm.getResult().replaceAllUsesWith(folded.getResult());
-  mm.erase();
+  SmallVector<Value> operands(op->getOperands());
+  operands[0] = x;
+  operands[1] =
+      createInt8Weights(b, weightIn.getLoc(), wType, w, /*axis=*/1, scales);
+  Operation *folded = b.create(op->getLoc(), op->getName().getIdentifier(),
+                               operands, op->getResultTypes(), op->getAttrs());
+  op->getResult(0).replaceAllUsesWith(folded->getResult(0));
+  op->erase();
+}
+
+void FoldQdqPass::foldMaxPool(MaxPoolOp pool) {
+  Value x = int8Codes(pool.getInput());
+  if (!x || !pool.getResult().hasOneUse() || !supportsInt8(pool))
+    return;
+  auto q = dyn_cast<QuantizeOp>(*pool.getResult().getUsers().begin());
+  if (!q || q.getType().getElementType() !=
+                cast<RankedTensorType>(x.getType()).getElementType())
+    return;
+  // Max commutes with quantization at one scale: the codes' maximum, each
+  // code dequantized and quantized back to itself (padding: the lowest
+  // code, never above a window's real element).
+  OpBuilder b(pool);
+  SmallVector<Value> operands(pool->getOperands());
+  operands[0] = x;
+  Operation *folded =
+      b.create(pool.getLoc(), pool->getName().getIdentifier(), operands,
+               TypeRange{q.getType()}, pool->getAttrs());
+  q.getResult().replaceAllUsesWith(folded->getResult(0));
+  q.erase();
+  pool.erase();
 }
 
 void FoldQdqPass::runOnOperation() {
@@ -181,8 +215,11 @@ void FoldQdqPass::runOnOperation() {
     signCodes(q);
   for (ConvOp conv : llvm::to_vector(func.getOps<ConvOp>()))
     foldConv(conv);
-  for (MatMulOp mm : llvm::to_vector(func.getOps<MatMulOp>()))
-    foldMatMul(mm);
+  for (Operation &op : llvm::make_early_inc_range(func.getOps()))
+    if (isa<MatMulOp, ConvTransposeOp>(op))
+      foldWithFloatResult(&op);
+  for (MaxPoolOp pool : llvm::to_vector(func.getOps<MaxPoolOp>()))
+    foldMaxPool(pool);
 }
 
 } // namespace

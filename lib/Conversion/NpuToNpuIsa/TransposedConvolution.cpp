@@ -292,6 +292,11 @@ namespace {
 /// at emission.
 struct ConvTransposeModel
     : BackendOpInterface::ExternalModel<ConvTransposeModel, ConvTransposeOp> {
+  /// One group: INT8 input, weights per output channel (axis 1), FP32
+  /// result (transposedScales; the weights must be constant).
+  bool supportsInt8(Operation *op) const {
+    return cast<ConvTransposeOp>(op).getGroup() == 1;
+  }
   bool isLegalOn(Operation *op, const rt::TargetDesc &,
                  std::string &reason) const {
     return hasChannels(op, reason);

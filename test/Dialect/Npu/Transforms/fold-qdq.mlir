@@ -75,6 +75,37 @@ func.func @relu6(%x: tensor<1x2x4x4x!quant.uniform<i8:f32, 0.1:3>>) -> (tensor<1
 
 // -----
 
+// Tests that a max pooling between a dequantize and a quantize of the same
+// type pools the codes, and that one whose quantize has another scale
+// stays FP32.
+// CHECK-LABEL: func.func @max_pool
+// CHECK: %[[P:.+]] = npu.max_pool %arg0 {{.*}} : tensor<1x8x4x4x!quant.uniform<i8:f32, 1.000000e-01:3>> -> tensor<1x8x2x2x!quant.uniform<i8:f32, 1.000000e-01:3>>
+// CHECK: npu.max_pool %{{.+}} {{.*}} : tensor<1x8x4x4xf32> -> tensor<1x8x2x2xf32>
+// CHECK: return %[[P]]
+func.func @max_pool(%x: tensor<1x8x4x4x!quant.uniform<i8:f32, 0.1:3>>) -> (tensor<1x8x2x2x!quant.uniform<i8:f32, 0.1:3>>, tensor<1x8x2x2x!quant.uniform<i8:f32, 0.2:3>>) {
+  %d = npu.dequantize %x : tensor<1x8x4x4x!quant.uniform<i8:f32, 0.1:3>> -> tensor<1x8x4x4xf32>
+  %p = npu.max_pool %d {ceil_mode = false, dilations = array<i64: 1, 1>, kernel_shape = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 2, 2>} : tensor<1x8x4x4xf32> -> tensor<1x8x2x2xf32>
+  %q = npu.quantize %p : tensor<1x8x2x2xf32> -> tensor<1x8x2x2x!quant.uniform<i8:f32, 0.1:3>>
+  %p2 = npu.max_pool %d {ceil_mode = false, dilations = array<i64: 1, 1>, kernel_shape = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 2, 2>} : tensor<1x8x4x4xf32> -> tensor<1x8x2x2xf32>
+  %q2 = npu.quantize %p2 : tensor<1x8x2x2xf32> -> tensor<1x8x2x2x!quant.uniform<i8:f32, 0.2:3>>
+  return %q, %q2 : tensor<1x8x2x2x!quant.uniform<i8:f32, 0.1:3>>, tensor<1x8x2x2x!quant.uniform<i8:f32, 0.2:3>>
+}
+
+// -----
+
+// Tests that a transposed convolution of a dequantized input with exact
+// INT8 weights (per output channel, axis 1) reads the codes, FP32 result.
+// CHECK-LABEL: func.func @conv_transpose
+// CHECK: npu.conv_transpose %arg0, %{{.+}} {{.*}} : (tensor<1x2x3x3x!quant.uniform<i8:f32, 1.000000e-01:3>>, tensor<2x2x2x2x!quant.uniform<i8<-127:127>:f32:1, {5.000000e-01,2.500000e-01}>>) -> tensor<1x2x6x6xf32>
+func.func @conv_transpose(%x: tensor<1x2x3x3x!quant.uniform<i8:f32, 0.1:3>>) -> tensor<1x2x6x6xf32> {
+  %w = npu.constant dense<[[[[63.5, 1.0], [0.5, 0.0]], [[-31.75, 0.25], [0.5, 1.0]]], [[[2.0, -3.0], [1.0, 1.5]], [[0.75, -1.0], [0.0, 0.25]]]]> : tensor<2x2x2x2xf32>
+  %d = npu.dequantize %x : tensor<1x2x3x3x!quant.uniform<i8:f32, 0.1:3>> -> tensor<1x2x3x3xf32>
+  %t = npu.conv_transpose %d, %w {dilations = array<i64: 1, 1>, group = 1 : i64, output_padding = array<i64: 0, 0>, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 2, 2>} : (tensor<1x2x3x3xf32>, tensor<2x2x2x2xf32>) -> tensor<1x2x6x6xf32>
+  return %t : tensor<1x2x6x6xf32>
+}
+
+// -----
+
 // Tests that UINT8 codes only dequantizes read become INT8 (zero point
 // 130 - 128 = 2), and that codes also returned as UINT8 stay UINT8.
 // CHECK-LABEL: func.func @sign_codes

@@ -58,9 +58,12 @@ def FoldQdq : Pass<"npu-fold-qdq", "mlir::func::FuncOp"> {
       (`npu.clamp` with min 0) between them joins when the requantization's
       saturation clamps where it did: the quantize's zero point is its
       lowest code and the clamp's max quantizes to the highest or past it.
-    - `matmul(dequantize(x), W)` with constant 2-D `W` becomes the INT8
-      matmul with per-column weights and an FP32 result, on the same
-      condition.
+    - `matmul(dequantize(x), W)` with constant 2-D `W`, and
+      `conv_transpose(dequantize(x), W, b)` of one group, become the INT8
+      matmul and transposed convolution (weights per output channel, axis
+      1, FP32 result), on the same condition.
+    - `quantize(max_pool(dequantize(x)))` with the same type on both sides
+      pools the codes.
 
     Only what the backend runs in INT8 is rewritten (`supportsInt8()`);
     everything else keeps its FP32 form between the model's quantize and
