@@ -54,4 +54,11 @@ function onnxModel(dir, name, node, inputs, output, inits) {
   return onnx;
 }
 
-module.exports = { parseArgs, run, xorshift, onnxModel };
+/// The float32 data of a .npy file (version 1.0, little-endian '<f4').
+function npyFloats(file) {
+  const buf = fs.readFileSync(file);
+  const data = buf.subarray(10 + buf.readUInt16LE(8));
+  return new Float32Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.length));
+}
+
+module.exports = { parseArgs, run, xorshift, onnxModel, npyFloats };

@@ -90,11 +90,6 @@ function qdqModel() {
   ]);
 }
 
-function npyFloats(file) {
-  const buf = fs.readFileSync(file);
-  const data = buf.subarray(10 + buf.readUInt16LE(8));
-  return new Float32Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.length));
-}
 
 function buildAndRun(tag, tools, onnx, extra) {
   const base = path.join(work, tag);
@@ -106,13 +101,13 @@ function buildAndRun(tag, tools, onnx, extra) {
   const ran = JSON.parse(fs.readFileSync(`${base}.run.json`, 'utf8'));
   const placed = JSON.parse(fs.readFileSync(`${base}.placement.json`, 'utf8'));
   return { cycles: ran.cycles, dram: ran.dram_read_bytes + ran.dram_write_bytes,
-    energy: ran.energy_pj, cpu: placed.nodes_on_cpu, y: npyFloats(`${base}.out/y.npy`) };
+    energy: ran.energy_pj, cpu: placed.nodes_on_cpu, y: lib.npyFloats(`${base}.out/y.npy`) };
 }
 
 function ortRun(tag, onnx) {
   const dir = path.join(work, `${tag}.ort`);
   lib.run('node', [ortReference, onnx, `--input=x=${x}`, `--output-dir=${dir}`]);
-  return npyFloats(path.join(dir, 'y.npy'));
+  return lib.npyFloats(path.join(dir, 'y.npy'));
 }
 
 const x = path.join(work, 'x.npy');

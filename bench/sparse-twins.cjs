@@ -104,13 +104,6 @@ function convModel(variant) {
     [1, 64, 56, 56], [1, 64, 56, 56], [['w', [M, C, 3, 3], w], ['b', [M], b]]);
 }
 
-// The float32 data of a .npy file.
-function npyFloats(file) {
-  const buf = fs.readFileSync(file);
-  const headerLen = buf.readUInt16LE(8);
-  const data = buf.subarray(10 + headerLen);
-  return new Float32Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.length));
-}
 
 // mode: 'sparse' (the default), 'expand' (--sparse-weights=false) or
 // 'dense' (the twin: both flags false).
@@ -141,7 +134,7 @@ function check(s, d, int8) {
     const ok = fs.readFileSync(s.y).equals(fs.readFileSync(d.y));
     return { ok, text: ok ? 'bit-identical' : 'DIFFERENT' };
   }
-  const a = npyFloats(s.y), b = npyFloats(d.y);
+  const a = lib.npyFloats(s.y), b = lib.npyFloats(d.y);
   let peak = 1e-30, err = 0;
   for (let i = 0; i < b.length; ++i) {
     peak = Math.max(peak, Math.abs(b[i]));

@@ -1518,49 +1518,64 @@ LogicalResult importDequantizeLinear(NodeContext &ctx) {
   return success();
 }
 
+/// A QLinearConv's or QLinearMatMul's parameters: input 0's (inputs 1, 2,
+/// per tensor), input 3's (inputs 4, 5, per tensor or along
+/// `weightAxis`) and the result's (inputs 6, 7, per tensor).
+struct QLinearParams {
+  LinearQuantization in, weight, out;
+};
+
+FailureOr<QLinearParams> qlinearParams(NodeContext &ctx, int64_t weightAxis) {
+  auto inType = ctx.inputType(0), wType = ctx.inputType(3);
+  auto outType = ctx.resultType(0);
+  FailureOr<LinearQuantization> in = linearQuantization(
+      ctx, inType.getElementType(), inType.getShape(), 1, 2, -1, true);
+  if (failed(in))
+    return failure();
+  FailureOr<LinearQuantization> weight = linearQuantization(
+      ctx, wType.getElementType(), wType.getShape(), 4, 5, weightAxis);
+  if (failed(weight))
+    return failure();
+  FailureOr<LinearQuantization> out = linearQuantization(
+      ctx, outType.getElementType(), outType.getShape(), 6, 7, -1, true);
+  if (failed(out))
+    return failure();
+  return QLinearParams{*in, *weight, *out};
+}
+
 /// ONNX QLinearConv (opset 10) as the QDQ form it means:
 /// QuantizeLinear(Conv(DequantizeLinear(x), DequantizeLinear(w), B * s_x *
 /// s_w), y_scale, y_zero_point), x and y per tensor, w per tensor or per
 /// output channel, the INT32 bias B constant. npu-fold-qdq runs it in INT8
 /// when the weights allow.
 LogicalResult importQLinearConv(NodeContext &ctx) {
-  auto xType = ctx.inputType(0), wType = ctx.inputType(3);
-  auto outType = ctx.resultType(0);
-  FailureOr<LinearQuantization> xq = linearQuantization(
-      ctx, xType.getElementType(), xType.getShape(), 1, 2, -1, true);
-  if (failed(xq))
-    return failure();
-  FailureOr<LinearQuantization> wq = linearQuantization(
-      ctx, wType.getElementType(), wType.getShape(), 4, 5, 0);
-  if (failed(wq))
-    return failure();
-  FailureOr<LinearQuantization> yq = linearQuantization(
-      ctx, outType.getElementType(), outType.getShape(), 6, 7, -1, true);
-  if (failed(yq))
+  FailureOr<QLinearParams> q = qlinearParams(ctx, /*weightAxis=*/0);
+  if (failed(q))
     return failure();
   Value bias;
   if (ctx.hasInput(8)) {
     const HostTensor *b = ctx.constant(8);
-    int64_t m = wType.getDimSize(0);
+    int64_t m = ctx.inputType(3).getDimSize(0);
     if (!b)
       return ctx.failNotConstant({8}, "the bias");
     if (b->size() != m)
       return ctx.fail("the bias must have one element per output channel");
     SmallVector<float> real(m);
     for (int64_t c = 0; c < m; ++c)
-      real[c] = float(double(b->intAt(c)) * double(xq->scales[0]) *
-                      double(wq->scales[wq->axis < 0 ? 0 : c]));
+      real[c] = float(double(b->intAt(c)) * double(q->in.scales[0]) *
+                      double(q->weight.scales[q->weight.axis < 0 ? 0 : c]));
     auto type = RankedTensorType::get({m}, ctx.b.getF32Type());
     bias = ConstantOp::create(ctx.b, ctx.loc, type,
                               DenseElementsAttr::get(type, ArrayRef(real)));
   }
+  auto outType = ctx.resultType(0);
   FailureOr<Value> conv =
-      buildConv(ctx, dequantizeLinear(ctx, ctx.input(0), *xq),
-                dequantizeLinear(ctx, ctx.input(3), *wq), bias,
+      buildConv(ctx, dequantizeLinear(ctx, ctx.input(0), q->in),
+                dequantizeLinear(ctx, ctx.input(3), q->weight), bias,
                 outType.clone(ctx.b.getF32Type()));
   if (failed(conv))
     return failure();
-  ctx.setResult(0, quantizeLinear(ctx, *conv, *yq, outType));
+  ctx.setResult(0, quantizeLinear(ctx, *conv, q->out, outType));
   return success();
 }
 
@@ -1568,24 +1583,15 @@ LogicalResult importQLinearConv(NodeContext &ctx) {
 /// QuantizeLinear(MatMul(DequantizeLinear(a), DequantizeLinear(b)),
 /// y_scale, y_zero_point), a and y per tensor, b per tensor or per column.
 LogicalResult importQLinearMatMul(NodeContext &ctx) {
-  auto aType = ctx.inputType(0), bType = ctx.inputType(3);
+  FailureOr<QLinearParams> q =
+      qlinearParams(ctx, /*weightAxis=*/ctx.inputType(3).getRank() - 1);
+  if (failed(q))
+    return failure();
   auto outType = ctx.resultType(0);
-  FailureOr<LinearQuantization> aq = linearQuantization(
-      ctx, aType.getElementType(), aType.getShape(), 1, 2, -1, true);
-  if (failed(aq))
-    return failure();
-  FailureOr<LinearQuantization> bq = linearQuantization(
-      ctx, bType.getElementType(), bType.getShape(), 4, 5, bType.getRank() - 1);
-  if (failed(bq))
-    return failure();
-  FailureOr<LinearQuantization> yq = linearQuantization(
-      ctx, outType.getElementType(), outType.getShape(), 6, 7, -1, true);
-  if (failed(yq))
-    return failure();
   Value y = MatMulOp::create(ctx.b, ctx.loc, outType.clone(ctx.b.getF32Type()),
-                             dequantizeLinear(ctx, ctx.input(0), *aq),
-                             dequantizeLinear(ctx, ctx.input(3), *bq));
-  ctx.setResult(0, quantizeLinear(ctx, y, *yq, outType));
+                             dequantizeLinear(ctx, ctx.input(0), q->in),
+                             dequantizeLinear(ctx, ctx.input(3), q->weight));
+  ctx.setResult(0, quantizeLinear(ctx, y, q->out, outType));
   return success();
 }
 
