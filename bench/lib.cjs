@@ -1,5 +1,6 @@
-// Shared by the bench/ scripts (run-models.cjs, sparse-twins.cjs): their
-// --name=value arguments, running a tool, a deterministic random source and
+// Shared by the bench/ scripts (run-models.cjs, sparse-twins.cjs,
+// qdq-twins.cjs): their --name=value arguments, running a tool, a
+// deterministic random source, .npy float data and
 // ONNX models written as text protos and encoded by protoc against ONNX's
 // own schema.
 'use strict';
