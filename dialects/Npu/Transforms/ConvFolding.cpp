@@ -49,8 +49,9 @@ Value createInt8Weights(OpBuilder &b, Location loc, RankedTensorType type,
   int64_t channels = type.getDimSize(axis), inner = 1;
   for (int64_t d = axis + 1; d < type.getRank(); ++d)
     inner *= type.getDimSize(d);
-  scales =
-      ptq::chooseWeightScales(w.data(), int64_t(w.size()), channels, inner);
+  if (int64_t(scales.size()) != channels)
+    scales =
+        ptq::chooseWeightScales(w.data(), int64_t(w.size()), channels, inner);
   SmallVector<int8_t> q(w.size());
   for (auto [i, x] : llvm::enumerate(w))
     q[i] = ptq::quantizeWeight(x, scales[(int64_t(i) / inner) % channels]);

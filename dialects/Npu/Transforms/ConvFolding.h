@@ -31,7 +31,8 @@ ConvOp rebuildConv(mlir::PatternRewriter &rewriter, ConvOp conv,
 /// An npu.constant of the FP32 values `w` (of `type`'s shape) quantized
 /// symmetrically per slice along `axis` (`!quant.uniform<i8<-127:127>:f32:
 /// AXIS, {...}>`, zero points 0: ptq::chooseWeightScales), created at
-/// `b`'s insertion point; `scales` receives the per-slice scales. Shared by
+/// `b`'s insertion point. `scales` receives the per-slice scales; when it
+/// holds one per slice on entry, those are used instead. Shared by
 /// npu-quantize and npu-fold-qdq.
 mlir::Value createInt8Weights(mlir::OpBuilder &b, mlir::Location loc,
                               mlir::RankedTensorType type,

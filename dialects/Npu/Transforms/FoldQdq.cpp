@@ -135,16 +135,35 @@ void FoldQdqPass::foldConv(ConvOp conv) {
       (relu && !saturationIs(relu, outType)))
     return;
   SmallVector<float> w, bias;
-  if (!readConvParams(conv, w, bias) ||
-      !exactInInt8(w, conv.getWeight().getType(), 0))
+  RankedTensorType wType = conv.getWeight().getType();
+  if (!readConvParams(conv, w, bias) || !exactInInt8(w, wType, 0) ||
+      !llvm::all_of(bias, [](float v) { return std::isfinite(v); }))
     return;
+  // The weight scales: the codes' (ptq::chooseWeightScales), except for an
+  // all-zero (pruned) channel, whose output is its bias alone: a scale that
+  // puts the INT32 bias 2^16 steps to an output code keeps it exact to
+  // 2^-17 of a code (the default scale of 1 would quantize it to s_x).
+  double sx = uniformOf(x).getScale(), sOut = outType.getScale();
+  int64_t cout = wType.getDimSize(0), perChannel = int64_t(w.size()) / cout;
+  std::vector<double> scales =
+      ptq::chooseWeightScales(w.data(), int64_t(w.size()), cout, perChannel);
+  for (int64_t c = 0; c < cout; ++c)
+    if (std::all_of(w.begin() + c * perChannel,
+                    w.begin() + (c + 1) * perChannel,
+                    [](float v) { return v == 0.0f; }))
+      scales[c] = sOut / sx * 0x1p-16;
+  // Every channel's requantization must be representable (as the readout
+  // table computes it, npu::int8ReadoutTable); otherwise the FP32 form
+  // stays.
+  for (double sw : scales) {
+    double multiplier = sx * sw / sOut;
+    if (!ptq::computeRequant(multiplier) && !(multiplier < 0x1p-32))
+      return;
+  }
   OpBuilder b(conv);
-  std::vector<double> scales;
-  Value weight = createInt8Weights(b, conv.getWeight().getLoc(),
-                                   conv.getWeight().getType(), w, 0, scales);
+  Value weight =
+      createInt8Weights(b, conv.getWeight().getLoc(), wType, w, 0, scales);
   // Bias: INT32 at s_x * s_w[c], zero point 0.
-  double sx = uniformOf(x).getScale();
-  int64_t cout = int64_t(bias.size());
   SmallVector<int32_t> qb(cout);
   for (int64_t c = 0; c < cout; ++c)
     qb[c] = int32_t(std::clamp(std::round(double(bias[c]) / (sx * scales[c])),

@@ -1441,10 +1441,6 @@ Value perAxisConstant(NodeContext &ctx, ArrayRef<float> v, int64_t axis,
                             DenseElementsAttr::get(type, v));
 }
 
-/// ONNX QuantizeLinear (opsets 10, 13): `saturate(rint(x / y_scale) +
-/// y_zero_point)`, rounding half to even. Per tensor: one npu.quantize
-/// (`half_to_even`); per axis: the division by the broadcast scales, a
-/// rounding, the zero points added, then a quantize with unit scale.
 /// FP32 `x` quantized by `q` to the integers of `outType`: per tensor one
 /// npu.quantize (`half_to_even`); per axis the division by the broadcast
 /// scales, a rounding, the zero points added, then a quantize with unit
@@ -1519,8 +1515,8 @@ LogicalResult importDequantizeLinear(NodeContext &ctx) {
 }
 
 /// A QLinearConv's or QLinearMatMul's parameters: input 0's (inputs 1, 2,
-/// per tensor), input 3's (inputs 4, 5, per tensor or along
-/// `weightAxis`) and the result's (inputs 6, 7, per tensor).
+/// per tensor), input 3's (inputs 4, 5, per tensor or along `weightAxis`;
+/// -1: per tensor only) and the result's (inputs 6, 7, per tensor).
 struct QLinearParams {
   LinearQuantization in, weight, out;
 };
@@ -1532,8 +1528,9 @@ FailureOr<QLinearParams> qlinearParams(NodeContext &ctx, int64_t weightAxis) {
       ctx, inType.getElementType(), inType.getShape(), 1, 2, -1, true);
   if (failed(in))
     return failure();
-  FailureOr<LinearQuantization> weight = linearQuantization(
-      ctx, wType.getElementType(), wType.getShape(), 4, 5, weightAxis);
+  FailureOr<LinearQuantization> weight =
+      linearQuantization(ctx, wType.getElementType(), wType.getShape(), 4, 5,
+                         weightAxis, /*perTensorOnly=*/weightAxis < 0);
   if (failed(weight))
     return failure();
   FailureOr<LinearQuantization> out = linearQuantization(
@@ -1558,6 +1555,8 @@ LogicalResult importQLinearConv(NodeContext &ctx) {
     int64_t m = ctx.inputType(3).getDimSize(0);
     if (!b)
       return ctx.failNotConstant({8}, "the bias");
+    if (b->dtype != onnx::TensorProto::INT32)
+      return ctx.fail("the bias must be INT32");
     if (b->size() != m)
       return ctx.fail("the bias must have one element per output channel");
     SmallVector<float> real(m);
@@ -1583,8 +1582,11 @@ LogicalResult importQLinearConv(NodeContext &ctx) {
 /// QuantizeLinear(MatMul(DequantizeLinear(a), DequantizeLinear(b)),
 /// y_scale, y_zero_point), a and y per tensor, b per tensor or per column.
 LogicalResult importQLinearMatMul(NodeContext &ctx) {
+  // b per column (its last axis) when it has columns; a 1-D b is one
+  // column, per tensor.
+  int64_t bRank = ctx.inputType(3).getRank();
   FailureOr<QLinearParams> q =
-      qlinearParams(ctx, /*weightAxis=*/ctx.inputType(3).getRank() - 1);
+      qlinearParams(ctx, /*weightAxis=*/bRank >= 2 ? bRank - 1 : -1);
   if (failed(q))
     return failure();
   auto outType = ctx.resultType(0);

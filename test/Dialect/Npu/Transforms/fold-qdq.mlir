@@ -106,6 +106,44 @@ func.func @conv_transpose(%x: tensor<1x2x3x3x!quant.uniform<i8:f32, 0.1:3>>) -> 
 
 // -----
 
+// Tests that a pruned (all-zero) output channel gets the weight scale
+// s_out / s_x * 2^-16 (0.01 / 0.1 / 65536), so its INT32 bias 0.149 /
+// (0.1 * 1.52587890625e-6) = 976486 (rounded) keeps the bias to 2^-17 of an
+// output code; channel 0 keeps its codes' scale 0.0005.
+// CHECK-LABEL: func.func @pruned_channel
+// CHECK: npu.constant dense<{{\[\[\[\[}}127]], {{\[\[}}-64]]], {{\[\[\[}}0]], {{\[\[}}0]]]]> : tensor<2x2x1x1xi8> -> tensor<2x2x1x1x!quant.uniform<i8<-127:127>:f32:0, {5.0000001{{[0-9]*}}E-4,1.5258789{{[0-9]*}}E-6}>>
+// CHECK: npu.constant dense<[0, 976486]> : tensor<2xi32>
+// CHECK: npu.conv %arg0, {{.*}} -> tensor<1x2x4x4x!quant.uniform<i8:f32, 1.000000e-02>>
+func.func @pruned_channel(%x: tensor<1x2x4x4x!quant.uniform<i8:f32, 0.1>>) -> tensor<1x2x4x4x!quant.uniform<i8:f32, 0.01>> {
+  %w = npu.constant dense<[[[[0.0635]], [[-0.032]]], [[[0.0]], [[0.0]]]]> : tensor<2x2x1x1xf32>
+  %b = npu.constant dense<[0.0, 0.149]> : tensor<2xf32>
+  %d = npu.dequantize %x : tensor<1x2x4x4x!quant.uniform<i8:f32, 0.1>> -> tensor<1x2x4x4xf32>
+  %c = npu.conv %d, %w, %b {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x2x4x4xf32>, tensor<2x2x1x1xf32>, tensor<2xf32>) -> tensor<1x2x4x4xf32>
+  %q = npu.quantize %c : tensor<1x2x4x4xf32> -> tensor<1x2x4x4x!quant.uniform<i8:f32, 0.01>>
+  return %q : tensor<1x2x4x4x!quant.uniform<i8:f32, 0.01>>
+}
+
+// -----
+
+// Tests that a requantization multiplier the readout cannot represent
+// (0.1 * 0.5 / 1e-12 = 5e10, past 2^31) keeps the FP32 form, and that a convolution whose
+// result has a second reader is left alone.
+// CHECK-LABEL: func.func @not_folded
+// CHECK-NOT: npu.conv %arg0
+// CHECK: npu.conv %{{.+}}, %{{.+}} {{.*}} : (tensor<1x2x4x4xf32>, tensor<2x2x1x1xf32>) -> tensor<1x2x4x4xf32>
+// CHECK: npu.conv %{{.+}}, %{{.+}} {{.*}} : (tensor<1x2x4x4xf32>, tensor<2x2x1x1xf32>) -> tensor<1x2x4x4xf32>
+func.func @not_folded(%x: tensor<1x2x4x4x!quant.uniform<i8:f32, 0.1:3>>) -> (tensor<1x2x4x4x!quant.uniform<i8:f32, 1.0e-12>>, tensor<1x2x4x4x!quant.uniform<i8:f32, 0.2:1>>, tensor<1x2x4x4xf32>) {
+  %w = npu.constant dense<[[[[63.5]], [[-32.0]]], [[[-31.75]], [[0.5]]]]> : tensor<2x2x1x1xf32>
+  %d = npu.dequantize %x : tensor<1x2x4x4x!quant.uniform<i8:f32, 0.1:3>> -> tensor<1x2x4x4xf32>
+  %c = npu.conv %d, %w {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x2x4x4xf32>, tensor<2x2x1x1xf32>) -> tensor<1x2x4x4xf32>
+  %q = npu.quantize %c : tensor<1x2x4x4xf32> -> tensor<1x2x4x4x!quant.uniform<i8:f32, 1.0e-12>>
+  %c2 = npu.conv %d, %w {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x2x4x4xf32>, tensor<2x2x1x1xf32>) -> tensor<1x2x4x4xf32>
+  %q2 = npu.quantize %c2 : tensor<1x2x4x4xf32> -> tensor<1x2x4x4x!quant.uniform<i8:f32, 0.2:1>>
+  return %q, %q2, %c2 : tensor<1x2x4x4x!quant.uniform<i8:f32, 1.0e-12>>, tensor<1x2x4x4x!quant.uniform<i8:f32, 0.2:1>>, tensor<1x2x4x4xf32>
+}
+
+// -----
+
 // Tests that UINT8 codes only dequantizes read become INT8 (zero point
 // 130 - 128 = 2), and that codes also returned as UINT8 stay UINT8.
 // CHECK-LABEL: func.func @sign_codes

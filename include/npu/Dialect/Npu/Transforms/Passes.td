@@ -65,9 +65,15 @@ def FoldQdq : Pass<"npu-fold-qdq", "mlir::func::FuncOp"> {
     - `quantize(max_pool(dequantize(x)))` with the same type on both sides
       pools the codes.
 
-    Only what the backend runs in INT8 is rewritten (`supportsInt8()`);
-    everything else keeps its FP32 form between the model's quantize and
-    dequantize ops.
+    A pruned (all-zero) output channel gets the weight scale that keeps its
+    bias to 2^-17 of an output code; a channel whose requantization
+    multiplier the readout cannot represent keeps the FP32 form. The
+    rewritten convolution requantizes in fixed point (TOSA's apply_scale_32,
+    ties upward), not with the quantize's round-half-to-even in FP32: a
+    result exactly between two codes can come out one code apart from ONNX
+    Runtime's QLinearConv. Only what the backend runs in INT8 is rewritten
+    (`supportsInt8()`); everything else keeps its FP32 form between the
+    model's quantize and dequantize ops.
   }];
   let dependentDialects = ["npu::NpuDialect", "mlir::quant::QuantDialect"];
 }
