@@ -1,0 +1,38 @@
+//===- OpImporters.h - shared by the op importer files ----------*- C++ -*-===//
+//
+// The ONNX op importers live in OpImporters.cpp (one function per op,
+// registered in its table) and QuantizationImporters.cpp (pre-quantized
+// models). Not installed.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef NPU_LIB_IMPORTER_ONNX_OPIMPORTERS_H
+#define NPU_LIB_IMPORTER_ONNX_OPIMPORTERS_H
+
+#include "GraphImporter.h"
+
+namespace npu::onnx_import {
+
+/// npu.conv of `x` and `w` (and `bias`, may be null) of `resultType` with
+/// the node's Conv attributes (auto_pad or pads, strides, dilations,
+/// group): Conv and QLinearConv. Fails with the node's error set when the
+/// ranks or pads do not fit.
+mlir::FailureOr<mlir::Value> buildConv(NodeContext &ctx, mlir::Value x,
+                                       mlir::Value w, mlir::Value bias,
+                                       mlir::RankedTensorType resultType);
+
+/// Pre-quantized models (QuantizationImporters.cpp, docs/quantization.md
+/// "Pre-quantized models"): QuantizeLinear and DequantizeLinear (opsets 10
+/// and 13) as npu.quantize / npu.dequantize behind npu.storage_cast, and
+/// QLinearConv and QLinearMatMul (opset 10) as the QDQ form they mean.
+/// Each fails (the node then runs on the host CPU) when its scales and
+/// zero points are not constant, FP32, positive, finite and normal, or its
+/// codes not 8-bit.
+mlir::LogicalResult importQuantizeLinear(NodeContext &ctx);
+mlir::LogicalResult importDequantizeLinear(NodeContext &ctx);
+mlir::LogicalResult importQLinearConv(NodeContext &ctx);
+mlir::LogicalResult importQLinearMatMul(NodeContext &ctx);
+
+} // namespace npu::onnx_import
+
+#endif // NPU_LIB_IMPORTER_ONNX_OPIMPORTERS_H

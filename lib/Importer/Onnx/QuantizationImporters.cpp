@@ -1,0 +1,261 @@
+//===- QuantizationImporters.cpp - pre-quantized ONNX ops onto the NPU ---===//
+//
+// QuantizeLinear, DequantizeLinear, QLinearConv and QLinearMatMul as the
+// npu dialect's quantization boundaries and the QDQ form (docs/
+// quantization.md, "Pre-quantized models"); npu-fold-qdq then runs the
+// convolutions and matmuls between them in INT8.
+//
+//===----------------------------------------------------------------------===//
+
+#include "OnnxSemantics.h"
+#include "OpImporters.h"
+
+#include "npu/Dialect/Npu/IR/NpuOps.h"
+
+#include "mlir/Dialect/Quant/IR/QuantTypes.h"
+
+#include <cmath>
+#include <optional>
+
+using namespace mlir;
+using namespace npu;
+using namespace npu::onnx_import;
+
+namespace {
+
+/// A QuantizeLinear's or DequantizeLinear's constant scale and zero point
+/// (inputs 1 and 2): per tensor (one element), or per axis (opset 13: 1-D,
+/// one per index of `axis`). `storage` is the integer side's element type,
+/// 8-bit signed or unsigned.
+struct LinearQuantization {
+  SmallVector<float> scales;
+  SmallVector<int64_t> zeroPoints;
+  int64_t axis = -1; ///< -1: per tensor
+  IntegerType storage;
+};
+
+/// Reads the scale and zero point (inputs `scaleIn` and `zpIn`) of a
+/// tensor of `shape` stored as `storage`; fails (the node then runs on the
+/// host CPU) when they are not constant, not FP32, not positive and
+/// finite, or the storage is not 8-bit. Per axis along `axisOf` when given
+/// (QLinearConv's weights: 0; QLinearMatMul's b: its last), else along the
+/// node's `axis` attribute (QuantizeLinear, DequantizeLinear opset 13);
+/// `perTensorOnly` refuses per-axis parameters.
+FailureOr<LinearQuantization>
+linearQuantization(NodeContext &ctx, Type storage, ArrayRef<int64_t> shape,
+                   unsigned scaleIn = 1, unsigned zpIn = 2,
+                   std::optional<int64_t> axisOf = std::nullopt,
+                   bool perTensorOnly = false) {
+  LinearQuantization q;
+  q.storage = dyn_cast<IntegerType>(storage);
+  if (!q.storage || q.storage.getWidth() != 8)
+    return ctx.fail("the NPU quantizes to INT8 and UINT8 only");
+  const HostTensor *scale = ctx.constant(scaleIn);
+  const HostTensor *zp = ctx.hasInput(zpIn) ? ctx.constant(zpIn) : nullptr;
+  if (!scale || (ctx.hasInput(zpIn) && !zp))
+    return ctx.failNotConstant({scaleIn, zpIn}, "the scale and zero point");
+  if (scale->dtype != onnx::TensorProto::FLOAT)
+    return ctx.fail("the NPU takes FP32 scales only");
+  int64_t count = scale->size();
+  if (zp && zp->size() != count)
+    return ctx.fail("the zero point must have one element per scale");
+  if (count != 1) {
+    int64_t axis = axisOf ? *axisOf : ctx.attrs.getInt("axis", 1);
+    if (perTensorOnly || (!axisOf && ctx.opset < 13) ||
+        scale->shape.size() != 1 ||
+        !normalizeAxis(axis, int64_t(shape.size())) || shape[axis] != count)
+      return ctx.fail("a per-axis scale must be 1-D with one element per "
+                      "index of its axis");
+    q.axis = axis;
+  }
+  for (int64_t i = 0; i < count; ++i) {
+    double s = scale->realAt(i);
+    // quant.uniform's scale, and a division the NPU computes in FP32.
+    if (!(s > 0) || !std::isfinite(s) || !std::isnormal(float(s)))
+      return ctx.fail("the NPU takes positive, finite, normal scales only");
+    q.scales.push_back(float(s));
+    q.zeroPoints.push_back(zp ? zp->intAt(i) : 0);
+  }
+  return q;
+}
+
+/// The per-tensor quantized element type of `q` (or, per axis, the unit
+/// type `1.0:0`, the codes themselves).
+Type quantizedElementType(const LinearQuantization &q, MLIRContext *context) {
+  bool perTensor = q.axis < 0;
+  bool isSigned = !q.storage.isUnsigned();
+  return quant::UniformQuantizedType::get(
+      isSigned ? unsigned(quant::QuantizationFlags::Signed) : 0u,
+      IntegerType::get(context, 8), Float32Type::get(context),
+      perTensor ? double(q.scales[0]) : 1.0, perTensor ? q.zeroPoints[0] : 0,
+      isSigned ? -128 : 0, isSigned ? 127 : 255);
+}
+
+/// Per-axis values `v` of FP32 broadcast along `axis` of a `rank`-D tensor:
+/// shape [D_axis, 1, ...] (trailing ones after the axis).
+Value perAxisConstant(NodeContext &ctx, ArrayRef<float> v, int64_t axis,
+                      int64_t rank) {
+  SmallVector<int64_t> shape(rank - axis, 1);
+  shape[0] = int64_t(v.size());
+  auto type = RankedTensorType::get(shape, ctx.b.getF32Type());
+  return ConstantOp::create(ctx.b, ctx.loc, type,
+                            DenseElementsAttr::get(type, v));
+}
+
+/// FP32 `x` quantized by `q` to the integers of `outType`: per tensor one
+/// npu.quantize (`half_to_even`); per axis the division by the broadcast
+/// scales, a rounding, the zero points added, then a quantize with unit
+/// scale.
+Value quantizeLinear(NodeContext &ctx, Value x, const LinearQuantization &q,
+                     RankedTensorType outType) {
+  auto inType = cast<RankedTensorType>(x.getType());
+  int64_t rank = inType.getRank();
+  if (q.axis >= 0) {
+    x = DivOp::create(ctx.b, ctx.loc, inType, x,
+                      perAxisConstant(ctx, q.scales, q.axis, rank));
+    x = RoundOp::create(ctx.b, ctx.loc, inType, x);
+    SmallVector<float> zps(q.zeroPoints.begin(), q.zeroPoints.end());
+    x = AddOp::create(ctx.b, ctx.loc, inType, x,
+                      perAxisConstant(ctx, zps, q.axis, rank));
+  }
+  auto quantized = inType.clone(quantizedElementType(q, ctx.b.getContext()));
+  Value codes = QuantizeOp::create(ctx.b, ctx.loc, quantized, x,
+                                   RoundingMode::half_to_even);
+  return StorageCastOp::create(ctx.b, ctx.loc, outType, codes);
+}
+
+/// The integers `codes` dequantized by `q` to FP32: per tensor one
+/// npu.dequantize; per axis the codes as FP32, minus the broadcast zero
+/// points, times the scales.
+Value dequantizeLinear(NodeContext &ctx, Value codes,
+                       const LinearQuantization &q) {
+  auto inType = cast<RankedTensorType>(codes.getType());
+  auto outType = inType.clone(ctx.b.getF32Type());
+  auto quantized = inType.clone(quantizedElementType(q, ctx.b.getContext()));
+  Value y = DequantizeOp::create(
+      ctx.b, ctx.loc, outType,
+      StorageCastOp::create(ctx.b, ctx.loc, quantized, codes));
+  if (q.axis >= 0) {
+    int64_t rank = inType.getRank();
+    SmallVector<float> zps(q.zeroPoints.begin(), q.zeroPoints.end());
+    y = SubOp::create(ctx.b, ctx.loc, outType, y,
+                      perAxisConstant(ctx, zps, q.axis, rank));
+    y = MulOp::create(ctx.b, ctx.loc, outType, y,
+                      perAxisConstant(ctx, q.scales, q.axis, rank));
+  }
+  return y;
+}
+
+/// A QLinearConv's or QLinearMatMul's parameters: input 0's (inputs 1, 2,
+/// per tensor), input 3's (inputs 4, 5, per tensor or along `weightAxis`;
+/// -1: per tensor only) and the result's (inputs 6, 7, per tensor).
+struct QLinearParams {
+  LinearQuantization in, weight, out;
+};
+
+FailureOr<QLinearParams> qlinearParams(NodeContext &ctx, int64_t weightAxis) {
+  auto inType = ctx.inputType(0), wType = ctx.inputType(3);
+  auto outType = ctx.resultType(0);
+  FailureOr<LinearQuantization> in = linearQuantization(
+      ctx, inType.getElementType(), inType.getShape(), 1, 2, -1, true);
+  if (failed(in))
+    return failure();
+  FailureOr<LinearQuantization> weight =
+      linearQuantization(ctx, wType.getElementType(), wType.getShape(), 4, 5,
+                         weightAxis, /*perTensorOnly=*/weightAxis < 0);
+  if (failed(weight))
+    return failure();
+  FailureOr<LinearQuantization> out = linearQuantization(
+      ctx, outType.getElementType(), outType.getShape(), 6, 7, -1, true);
+  if (failed(out))
+    return failure();
+  return QLinearParams{*in, *weight, *out};
+}
+
+} // namespace
+
+/// ONNX QuantizeLinear (opsets 10, 13): `saturate(rint(x / y_scale) +
+/// y_zero_point)`, rounding half to even.
+LogicalResult npu::onnx_import::importQuantizeLinear(NodeContext &ctx) {
+  auto inType = ctx.inputType(0);
+  auto outType = ctx.resultType(0);
+  if (!inType.getElementType().isF32())
+    return ctx.fail("the NPU quantizes FP32 values only");
+  FailureOr<LinearQuantization> q =
+      linearQuantization(ctx, outType.getElementType(), inType.getShape());
+  if (failed(q))
+    return failure();
+  ctx.setResult(0, quantizeLinear(ctx, ctx.input(0), *q, outType));
+  return success();
+}
+
+/// ONNX DequantizeLinear (opsets 10, 13) of INT8 or UINT8: `(x -
+/// x_zero_point) * x_scale`.
+LogicalResult npu::onnx_import::importDequantizeLinear(NodeContext &ctx) {
+  auto inType = ctx.inputType(0);
+  if (!ctx.resultType(0).getElementType().isF32())
+    return ctx.fail("the NPU dequantizes to FP32 only");
+  FailureOr<LinearQuantization> q =
+      linearQuantization(ctx, inType.getElementType(), inType.getShape());
+  if (failed(q))
+    return failure();
+  ctx.setResult(0, dequantizeLinear(ctx, ctx.input(0), *q));
+  return success();
+}
+
+/// ONNX QLinearConv (opset 10) as the QDQ form it means:
+/// QuantizeLinear(Conv(DequantizeLinear(x), DequantizeLinear(w), B * s_x *
+/// s_w), y_scale, y_zero_point), x and y per tensor, w per tensor or per
+/// output channel, the INT32 bias B constant. npu-fold-qdq runs it in INT8
+/// when the weights allow.
+LogicalResult npu::onnx_import::importQLinearConv(NodeContext &ctx) {
+  FailureOr<QLinearParams> q = qlinearParams(ctx, /*weightAxis=*/0);
+  if (failed(q))
+    return failure();
+  Value bias;
+  if (ctx.hasInput(8)) {
+    const HostTensor *b = ctx.constant(8);
+    int64_t m = ctx.inputType(3).getDimSize(0);
+    if (!b)
+      return ctx.failNotConstant({8}, "the bias");
+    if (b->dtype != onnx::TensorProto::INT32)
+      return ctx.fail("the bias must be INT32");
+    if (b->size() != m)
+      return ctx.fail("the bias must have one element per output channel");
+    SmallVector<float> real(m);
+    for (int64_t c = 0; c < m; ++c)
+      real[c] = float(double(b->intAt(c)) * double(q->in.scales[0]) *
+                      double(q->weight.scales[q->weight.axis < 0 ? 0 : c]));
+    auto type = RankedTensorType::get({m}, ctx.b.getF32Type());
+    bias = ConstantOp::create(ctx.b, ctx.loc, type,
+                              DenseElementsAttr::get(type, ArrayRef(real)));
+  }
+  auto outType = ctx.resultType(0);
+  FailureOr<Value> conv =
+      buildConv(ctx, dequantizeLinear(ctx, ctx.input(0), q->in),
+                dequantizeLinear(ctx, ctx.input(3), q->weight), bias,
+                outType.clone(ctx.b.getF32Type()));
+  if (failed(conv))
+    return failure();
+  ctx.setResult(0, quantizeLinear(ctx, *conv, q->out, outType));
+  return success();
+}
+
+/// ONNX QLinearMatMul (opset 10) as the QDQ form it means:
+/// QuantizeLinear(MatMul(DequantizeLinear(a), DequantizeLinear(b)),
+/// y_scale, y_zero_point), a and y per tensor, b per tensor or per column.
+LogicalResult npu::onnx_import::importQLinearMatMul(NodeContext &ctx) {
+  // b per column (its last axis) when it has columns; a 1-D b is one
+  // column, per tensor.
+  int64_t bRank = ctx.inputType(3).getRank();
+  FailureOr<QLinearParams> q =
+      qlinearParams(ctx, /*weightAxis=*/bRank >= 2 ? bRank - 1 : -1);
+  if (failed(q))
+    return failure();
+  auto outType = ctx.resultType(0);
+  Value y = MatMulOp::create(ctx.b, ctx.loc, outType.clone(ctx.b.getF32Type()),
+                             dequantizeLinear(ctx, ctx.input(0), q->in),
+                             dequantizeLinear(ctx, ctx.input(3), q->weight));
+  ctx.setResult(0, quantizeLinear(ctx, y, q->out, outType));
+  return success();
+}
