@@ -46,27 +46,32 @@ Value int8Codes(Value v) {
   return dq && isInt8(uniformOf(dq.getInput())) ? dq.getInput() : Value();
 }
 
-/// Whether the FP32 weights `w` of `type`, quantized symmetrically per
-/// slice along `axis` (createInt8Weights), keep their codes: each weight is
+/// The per-slice scales (ptq::chooseWeightScales) of the FP32 weights `w`
+/// of `type` quantized symmetrically along `axis` (createInt8Weights), when
+/// those codes keep the weights: each weight is
 /// its code times its slice's scale up to FP32 rounding (2^-20 of the
 /// slice's largest magnitude; a weight between two codes is off by up to
 /// half a step, 2^-8 of it). ONNX's DequantizeLinear made them so when the
 /// slice's largest code is +-127; the scale then differs from the model's
-/// in its last bits only. Otherwise the INT8 form would re-round the
-/// model's weights, and the FP32 form stays.
-bool exactInInt8(ArrayRef<float> w, RankedTensorType type, int64_t axis) {
+/// in its last bits only. nullopt when the INT8 form would re-round the
+/// model's weights (the FP32 form stays) or there are no weights.
+std::optional<std::vector<double>>
+exactInt8Scales(ArrayRef<float> w, RankedTensorType type, int64_t axis) {
   int64_t channels = type.getDimSize(axis), inner = 1;
   for (int64_t d = axis + 1; d < type.getRank(); ++d)
     inner *= type.getDimSize(d);
+  // Weights with no elements (a dimension of 0) have nothing to keep.
+  if (w.empty())
+    return std::nullopt;
   std::vector<double> scales =
       ptq::chooseWeightScales(w.data(), int64_t(w.size()), channels, inner);
   for (auto [i, x] : llvm::enumerate(w)) {
     double scale = scales[(int64_t(i) / inner) % channels];
     double code = ptq::quantizeWeight(x, scale);
     if (std::abs(code * scale - double(x)) > scale * 127.0 * 0x1p-20)
-      return false;
+      return std::nullopt;
   }
-  return true;
+  return scales;
 }
 
 /// Whether quantizing to `t` after `clamp` (min 0) gives the codes
@@ -136,17 +141,19 @@ void FoldQdqPass::foldConv(ConvOp conv) {
     return;
   SmallVector<float> w, bias;
   RankedTensorType wType = conv.getWeight().getType();
-  if (!readConvParams(conv, w, bias) || !exactInInt8(w, wType, 0) ||
+  if (!readConvParams(conv, w, bias) ||
       !llvm::all_of(bias, [](float v) { return std::isfinite(v); }))
     return;
-  // The weight scales: the codes' (ptq::chooseWeightScales), except for an
-  // all-zero (pruned) channel, whose output is its bias alone: a scale that
-  // puts the INT32 bias 2^16 steps to an output code keeps it exact to
-  // 2^-17 of a code (the default scale of 1 would quantize it to s_x).
+  std::optional<std::vector<double>> codeScales = exactInt8Scales(w, wType, 0);
+  if (!codeScales)
+    return;
+  // The weight scales: the codes', except for an all-zero (pruned) channel,
+  // whose output is its bias alone: a scale that puts the INT32 bias 2^16
+  // steps to an output code keeps it exact to 2^-17 of a code (the default
+  // scale of 1 would quantize it to s_x).
   double sx = uniformOf(x).getScale(), sOut = outType.getScale();
-  int64_t cout = wType.getDimSize(0), perChannel = int64_t(w.size()) / cout;
-  std::vector<double> scales =
-      ptq::chooseWeightScales(w.data(), int64_t(w.size()), cout, perChannel);
+  std::vector<double> scales = std::move(*codeScales);
+  int64_t cout = int64_t(scales.size()), perChannel = int64_t(w.size()) / cout;
   for (int64_t c = 0; c < cout; ++c)
     if (std::all_of(w.begin() + c * perChannel,
                     w.begin() + (c + 1) * perChannel,
@@ -192,14 +199,16 @@ void FoldQdqPass::foldWithFloatResult(Operation *op) {
            .getElementType()
            .isF32() ||
       !supportsInt8(op) || !matchPattern(weightIn, m_Constant(&wAttr)) ||
-      !readFloatConstant(wAttr, w) || !exactInInt8(w, wType, 1))
+      !readFloatConstant(wAttr, w))
+    return;
+  std::optional<std::vector<double>> scales = exactInt8Scales(w, wType, 1);
+  if (!scales)
     return;
   OpBuilder b(op);
-  std::vector<double> scales;
   SmallVector<Value> operands(op->getOperands());
   operands[0] = x;
   operands[1] =
-      createInt8Weights(b, weightIn.getLoc(), wType, w, /*axis=*/1, scales);
+      createInt8Weights(b, weightIn.getLoc(), wType, w, /*axis=*/1, *scales);
   Operation *folded = b.create(op->getLoc(), op->getName().getIdentifier(),
                                operands, op->getResultTypes(), op->getAttrs());
   op->getResult(0).replaceAllUsesWith(folded->getResult(0));

@@ -157,3 +157,17 @@ func.func @sign_codes(%x: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>, tenso
   %s = npu.storage_cast %u : tensor<4x!quant.uniform<u8:f32, 0.25:130>> -> tensor<4xui8>
   return %d, %e, %s : tensor<4xf32>, tensor<4xf32>, tensor<4xui8>
 }
+
+// -----
+
+// Tests that a convolution without output channels (empty weights) is left
+// alone rather than divided by its channel count.
+// CHECK-LABEL: func.func @no_channels
+// CHECK: npu.conv {{.*}} -> tensor<1x0x4x4xf32>
+func.func @no_channels(%x: tensor<1x2x4x4x!quant.uniform<i8:f32, 0.1:3>>) -> tensor<1x0x4x4x!quant.uniform<i8:f32, 0.2:1>> {
+  %w = npu.constant dense<> : tensor<0x2x1x1xf32>
+  %d = npu.dequantize %x : tensor<1x2x4x4x!quant.uniform<i8:f32, 0.1:3>> -> tensor<1x2x4x4xf32>
+  %c = npu.conv %d, %w {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x2x4x4xf32>, tensor<0x2x1x1xf32>) -> tensor<1x0x4x4xf32>
+  %q = npu.quantize %c : tensor<1x0x4x4xf32> -> tensor<1x0x4x4x!quant.uniform<i8:f32, 0.2:1>>
+  return %q : tensor<1x0x4x4x!quant.uniform<i8:f32, 0.2:1>>
+}
