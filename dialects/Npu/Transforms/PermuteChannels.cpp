@@ -112,17 +112,12 @@ Type permuteScales(Type t, int64_t axis, ArrayRef<int64_t> order) {
       q.getQuantizedDimension(), q.getStorageTypeMin(), q.getStorageTypeMax()));
 }
 
-/// Whether `op` maps each element on its own, whatever its channel: one
-/// operand, its result of the operand's shape.
+/// Whether `op` maps each element on its own, whatever its channel: an
+/// elementwise op (MLIR's `Elementwise` trait: activations, quantize,
+/// dequantize, lookup tables) of one operand.
 bool channelAgnostic(Operation *op) {
-  if (op->getNumOperands() != 1 || op->getNumResults() != 1 ||
-      !isa<QuantizeOp, DequantizeOp, LookupTableOp, ClampOp, LeakyReluOp,
-           HardSigmoidOp, HardSwishOp, SigmoidOp, TanhOp, ErfOp, ExpOp, SqrtOp,
-           NegOp, ReciprocalOp, AbsOp, FloorOp, CeilOp, RoundOp, SignOp, LogOp,
-           SoftplusOp, SoftsignOp, EluOp, ThresholdedReluOp, ShrinkOp>(op))
-    return false;
-  return cast<ShapedType>(op->getOperand(0).getType()).getShape() ==
-         cast<ShapedType>(op->getResult(0).getType()).getShape();
+  return op->hasTrait<OpTrait::Elementwise>() && op->getNumOperands() == 1 &&
+         op->getNumResults() == 1;
 }
 
 struct PermuteChannelsPass

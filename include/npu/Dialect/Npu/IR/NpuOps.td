@@ -110,7 +110,7 @@ def Npu_ConstantOp : Npu_Op<"constant", [ConstantLike, Pure]> {
 // Quantization boundaries
 //===----------------------------------------------------------------------===//
 
-def Npu_QuantizeOp : Npu_Op<"quantize", [Pure, SameOperandsAndResultShape]> {
+def Npu_QuantizeOp : Npu_Op<"quantize", [Pure, SameOperandsAndResultShape, Elementwise]> {
   let summary = "FP32 to INT8 or UINT8 (ONNX QuantizeLinear, per tensor)";
   let description = [{
     `q = saturate(round(x / scale) + zero_point)` to [-128, 127] (`i8`) or
@@ -161,7 +161,7 @@ def Npu_StorageCastOp : Npu_Op<"storage_cast", [Pure,
   let hasFolder = 1;
 }
 
-def Npu_LookupTableOp : Npu_Op<"lookup_table", [Pure, SameOperandsAndResultShape]> {
+def Npu_LookupTableOp : Npu_Op<"lookup_table", [Pure, SameOperandsAndResultShape, Elementwise]> {
   let summary = "INT8 to INT8 through a 256-entry table";
   let description = [{
     `y = table[x + 128]` elementwise, `x` and `y` per-tensor INT8
@@ -187,7 +187,7 @@ def Npu_LookupTableOp : Npu_Op<"lookup_table", [Pure, SameOperandsAndResultShape
   let hasVerifier = 1;
 }
 
-def Npu_DequantizeOp : Npu_Op<"dequantize", [Pure, SameOperandsAndResultShape]> {
+def Npu_DequantizeOp : Npu_Op<"dequantize", [Pure, SameOperandsAndResultShape, Elementwise]> {
   let summary = "INT8 or UINT8 to FP32 (ONNX DequantizeLinear, per tensor)";
   let description = [{
     `x = scale * (q - zero_point)` (in FP32: the exact difference times the
@@ -381,7 +381,8 @@ def Npu_SoftmaxOp : Npu_Op<"softmax", [Pure, SameOperandsAndResultShape]> {
 // 256-entry lookup table on the NPU, `vec.lut`).
 
 class Npu_UnaryOp<string mnemonic, list<Trait> traits = []>
-    : Npu_Op<mnemonic, !listconcat([Pure, SameOperandsAndResultShape], traits)> {
+    : Npu_Op<mnemonic, !listconcat([Pure, SameOperandsAndResultShape,
+                                    Elementwise], traits)> {
   let arguments = (ins Npu_Tensor:$input);
   let results = (outs Npu_Tensor:$output);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
@@ -855,7 +856,7 @@ def Npu_AndOp : Npu_LogicOp<"and", "And", "lhs and rhs">;
 def Npu_OrOp : Npu_LogicOp<"or", "Or", "lhs or rhs">;
 def Npu_XorOp : Npu_LogicOp<"xor", "Xor", "lhs xor rhs">;
 
-def Npu_NotOp : Npu_Op<"not", [Pure, SameOperandsAndResultShape]> {
+def Npu_NotOp : Npu_Op<"not", [Pure, SameOperandsAndResultShape, Elementwise]> {
   let summary = "Elementwise logical negation (ONNX Not)";
   let description = [{
     ```mlir
