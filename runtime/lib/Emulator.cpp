@@ -84,8 +84,18 @@ bool inBounds(const Extent &e, size_t size) {
   return e.empty || (e.lo >= 0 && e.hi <= int64_t(size));
 }
 
+/// Whether two extents share a byte (an empty one shares none).
+bool overlaps(const Extent &a, const Extent &b) {
+  return !a.empty && !b.empty && a.lo < b.hi && b.lo < a.hi;
+}
+
+std::string rangeString(const Extent &e) {
+  return "[" + std::to_string(e.lo) + ", " + std::to_string(e.hi) + ")";
+}
+
 /// Copies `n` elements of `EB` bytes, `srcStep` and `dstStep` bytes apart,
-/// in ascending order (the two memories are distinct: DRAM and scratchpad).
+/// in ascending order (the two memories are distinct, DRAM and scratchpad,
+/// or for a local DMA disjoint extents of the scratchpad).
 template <int64_t EB>
 void copyStrided(uint8_t *dst, int64_t dstStep, const uint8_t *src,
                  int64_t srcStep, int64_t n) {
@@ -422,6 +432,10 @@ bool Emulator::execDmaLoad(const Instruction &insn, uint64_t &cycles,
   const bin::DmaDesc &d = exe_.dma(insn.get(FieldId::DmaLoad_Desc));
   int64_t sram = insn.get(FieldId::DmaLoad_Sram);
   int64_t dram = insn.get(FieldId::DmaLoad_Dram);
+  // ISA v9: a local load reads the scratchpad at `dram` (with the DRAM
+  // strides) instead of DRAM: a value kept on chip.
+  bool local = insn.get(FieldId::DmaLoad_Local);
+  Memory &far = local ? sram_ : dram_;
   int64_t eb = d.elem_bytes();
   int64_t size[4], padded[4], before[4], dstr[4], sstr[4];
   for (int i = 0; i < 4; ++i) {
@@ -433,15 +447,23 @@ bool Emulator::execDmaLoad(const Instruction &insn, uint64_t &cycles,
   }
   Extent src = extentOf(dram, size, dstr, 4, eb);
   Extent dst = extentOf(sram, padded, sstr, 4, eb);
-  if (!inBounds(src, dram_.size()))
-    return why = "dma.load reads DRAM [" + std::to_string(src.lo) + ", " +
-                 std::to_string(src.hi) + ") outside the " +
-                 std::to_string(dram_.size()) + "-byte DRAM",
+  if (!inBounds(src, far.size()))
+    return why = std::string(local ? "dma.load local reads scratchpad "
+                                   : "dma.load reads DRAM ") +
+                 rangeString(src) + " outside the " +
+                 std::to_string(far.size()) +
+                 (local ? "-byte scratchpad" : "-byte DRAM"),
            false;
   if (!inBounds(dst, sram_.size()))
     return why = "dma.load writes scratchpad [" + std::to_string(dst.lo) +
                  ", " + std::to_string(dst.hi) + ") outside the " +
                  std::to_string(sram_.size()) + "-byte scratchpad",
+           false;
+  // The copy reads the source while it writes the destination, in an order
+  // the model does not define: the two must not share a byte.
+  if (local && overlaps(src, dst))
+    return why = "dma.load local: source " + rangeString(src) +
+                 " and destination " + rangeString(dst) + " overlap",
            false;
   uint8_t pad[4];
   for (int b = 0; b < 4; ++b)
@@ -452,7 +474,7 @@ bool Emulator::execDmaLoad(const Instruction &insn, uint64_t &cycles,
   // (65535^3 empty rows when only dimension 0 is 0; programSteps counts 0).
   if (padded[0] == 0 || padded[1] == 0 || padded[2] == 0 || padded[3] == 0) {
     // nothing to write
-  } else if (transposeBox(d, sram_.data() + sram, dram_.data() + dram, size,
+  } else if (transposeBox(d, sram_.data() + sram, far.data() + dram, size,
                           padded, before, sstr, dstr, pad)) {
     // done by blocks
   } else
@@ -469,7 +491,7 @@ bool Emulator::execDmaLoad(const Instruction &insn, uint64_t &cycles,
             continue;
           }
           const uint8_t *srcRow =
-              dram_.data() + dram + j3 * dstr[3] + j2 * dstr[2] + j1 * dstr[1];
+              far.data() + dram + j3 * dstr[3] + j2 * dstr[2] + j1 * dstr[1];
           fillElements(row, sstr[0], pad, before[0], eb);
           copyElements(row + before[0] * sstr[0], sstr[0], srcRow, dstr[0],
                        size[0], eb);
@@ -479,16 +501,24 @@ bool Emulator::execDmaLoad(const Instruction &insn, uint64_t &cycles,
   uint64_t moved = uint64_t(size[0] * size[1] * size[2] * size[3] * eb);
   uint64_t written =
       uint64_t(padded[0] * padded[1] * padded[2] * padded[3] * eb);
-  stats_.dramReadBytes += moved;
   stats_.sramWriteBytes += written;
   if (!dst.empty)
     stats_.peakSramBytes = std::max<uint64_t>(stats_.peakSramBytes, dst.hi);
-  if (currentLayer_) {
-    currentLayer_->dramBytes += moved;
-    if (!src.empty && inConstants(src.lo, src.hi))
-      currentLayer_->weightBytes += moved;
+  if (local) {
+    // Scratchpad reads and writes (their energy), no DRAM byte.
+    stats_.sramReadBytes += moved;
+    stats_.localDmaBytes += moved;
+    if (currentLayer_)
+      currentLayer_->localBytes += moved;
+  } else {
+    stats_.dramReadBytes += moved;
+    if (currentLayer_) {
+      currentLayer_->dramBytes += moved;
+      if (!src.empty && inConstants(src.lo, src.hi))
+        currentLayer_->weightBytes += moved;
+    }
   }
-  cycles = dmaCommandCycles(target_, d);
+  cycles = dmaCommandCycles(target_, d, local);
   return true;
 }
 
@@ -636,6 +666,10 @@ bool Emulator::execDmaStore(const Instruction &insn, uint64_t &cycles,
   const bin::DmaDesc &d = exe_.dma(insn.get(FieldId::DmaStore_Desc));
   int64_t sram = insn.get(FieldId::DmaStore_Sram);
   int64_t dram = insn.get(FieldId::DmaStore_Dram);
+  // ISA v9: a local store writes the scratchpad at `dram` (with the DRAM
+  // strides) instead of DRAM.
+  bool local = insn.get(FieldId::DmaStore_Local);
+  Memory &far = local ? sram_ : dram_;
   int64_t eb = d.elem_bytes();
   int64_t size[4], dstr[4], sstr[4];
   for (int i = 0; i < 4; ++i) {
@@ -650,15 +684,21 @@ bool Emulator::execDmaStore(const Instruction &insn, uint64_t &cycles,
                  ", " + std::to_string(src.hi) + ") outside the " +
                  std::to_string(sram_.size()) + "-byte scratchpad",
            false;
-  if (!inBounds(dst, dram_.size()))
-    return why = "dma.store writes DRAM [" + std::to_string(dst.lo) + ", " +
-                 std::to_string(dst.hi) + ") outside the " +
-                 std::to_string(dram_.size()) + "-byte DRAM",
+  if (!inBounds(dst, far.size()))
+    return why = std::string(local ? "dma.store local writes scratchpad "
+                                   : "dma.store writes DRAM ") +
+                 rangeString(dst) + " outside the " +
+                 std::to_string(far.size()) +
+                 (local ? "-byte scratchpad" : "-byte DRAM"),
+           false;
+  if (local && overlaps(src, dst))
+    return why = "dma.store local: source " + rangeString(src) +
+                 " and destination " + rangeString(dst) + " overlap",
            false;
   // An empty box moves nothing: no row loops over its other dimensions
   // (65535^3 empty rows when only dimension 0 is 0; programSteps counts 0).
   bool empty = size[0] == 0 || size[1] == 0 || size[2] == 0 || size[3] == 0;
-  bool done = empty || transposeStoreBox(d, dram_.data() + dram,
+  bool done = empty || transposeStoreBox(d, far.data() + dram,
                                          sram_.data() + sram, size, sstr, dstr);
   for (int64_t i3 = 0; !done && i3 < size[3]; ++i3)
     for (int64_t i2 = 0; i2 < size[2]; ++i2)
@@ -666,15 +706,25 @@ bool Emulator::execDmaStore(const Instruction &insn, uint64_t &cycles,
         const uint8_t *in =
             sram_.data() + sram + i3 * sstr[3] + i2 * sstr[2] + i1 * sstr[1];
         uint8_t *out =
-            dram_.data() + dram + i3 * dstr[3] + i2 * dstr[2] + i1 * dstr[1];
+            far.data() + dram + i3 * dstr[3] + i2 * dstr[2] + i1 * dstr[1];
         copyElements(out, dstr[0], in, sstr[0], size[0], eb);
       }
   uint64_t moved = uint64_t(size[0] * size[1] * size[2] * size[3] * eb);
-  stats_.dramWriteBytes += moved;
   stats_.sramReadBytes += moved;
-  if (currentLayer_)
-    currentLayer_->dramBytes += moved;
-  cycles = dmaCommandCycles(target_, d);
+  if (local) {
+    // Scratchpad reads and writes (their energy), no DRAM byte.
+    stats_.sramWriteBytes += moved;
+    stats_.localDmaBytes += moved;
+    if (!dst.empty)
+      stats_.peakSramBytes = std::max<uint64_t>(stats_.peakSramBytes, dst.hi);
+    if (currentLayer_)
+      currentLayer_->localBytes += moved;
+  } else {
+    stats_.dramWriteBytes += moved;
+    if (currentLayer_)
+      currentLayer_->dramBytes += moved;
+  }
+  cycles = dmaCommandCycles(target_, d, local);
   return true;
 }
 

@@ -226,7 +226,9 @@ bool Executable::verify(const TargetDesc *expected, std::string &error) {
       t.host_clock_hz() != d.host.clockHz ||
       t.host_simd_bytes_per_cycle() != d.host.simdBytesPerCycle ||
       t.host_dram_bytes_per_cycle() != d.host.dramBytesPerCycle ||
-      t.host_call_overhead_cycles() != d.host.callOverheadCycles)
+      t.host_call_overhead_cycles() != d.host.callOverheadCycles ||
+      t.local_dma_bytes_per_cycle() != d.localDmaBytesPerCycle ||
+      t.local_dma_latency_cycles() != d.localDmaLatencyCycles)
     return fail(error, "target '" + name +
                            "' parameters differ from this runtime's "
                            "description of it");
@@ -641,7 +643,9 @@ bool Executable::verifySegments(std::string &error) {
     if (nextPc != n || nextHost != hostOps_.size())
       return fail(error, "the segments leave instructions or host ops out");
   }
-  // What each segment reads and writes in DRAM.
+  // What each segment reads and writes in DRAM. A local dma.load or
+  // dma.store (ISA v9) copies inside the scratchpad: its Dram field is a
+  // scratchpad address, and it touches no DRAM byte.
   for (SegmentSpec &seg : segments_) {
     if (seg.isHost()) {
       const HostOpSpec &op = hostOps_[seg.hostOp];
@@ -653,6 +657,8 @@ bool Executable::verifySegments(std::string &error) {
     } else {
       for (uint32_t pc = seg.first; pc < seg.first + seg.count; ++pc) {
         const Instruction &insn = insns_[pc];
+        if (isLocalDma(insn))
+          continue;
         if (insn.opcode() == Opcode::DmaLoad)
           seg.reads.push_back(dmaRange(dma(insn.get(FieldId::DmaLoad_Desc)),
                                        insn.get(FieldId::DmaLoad_Dram)));
@@ -780,7 +786,8 @@ std::vector<uint8_t> ProgramBuilder::finish() {
       target_.scratchpadBytes, target_.vectorLanesInt8, target_.vectorLanes32,
       target_.dramBytesPerCycle, target_.dramLatencyCycles,
       target_.host.clockHz, target_.host.simdBytesPerCycle,
-      target_.host.dramBytesPerCycle, target_.host.callOverheadCycles);
+      target_.host.dramBytesPerCycle, target_.host.callOverheadCycles,
+      target_.localDmaBytesPerCycle, target_.localDmaLatencyCycles);
   // 32: the most FlatBuffers allows (FLATBUFFERS_MAX_ALIGNMENT; 64 failed
   // its assertion in every build with assertions on). The loader copies the
   // constants into DRAM, so their alignment in the file is only tidiness.
@@ -851,11 +858,12 @@ Instruction withLayer(Instruction insn, uint32_t layer) {
 } // namespace
 
 Instruction makeDmaLoad(uint16_t desc, uint32_t sram, uint32_t dram,
-                        uint32_t layer) {
+                        uint32_t layer, bool local) {
   Instruction insn(Opcode::DmaLoad);
   insn.set(FieldId::DmaLoad_Desc, desc);
   insn.set(FieldId::DmaLoad_Sram, sram);
   insn.set(FieldId::DmaLoad_Dram, dram);
+  insn.set(FieldId::DmaLoad_Local, local);
   return withLayer(insn, layer);
 }
 
@@ -880,11 +888,12 @@ Instruction makeDmaExpandElem(uint16_t desc, uint32_t sram, uint32_t dram,
 }
 
 Instruction makeDmaStore(uint16_t desc, uint32_t sram, uint32_t dram,
-                         uint32_t layer) {
+                         uint32_t layer, bool local) {
   Instruction insn(Opcode::DmaStore);
   insn.set(FieldId::DmaStore_Desc, desc);
   insn.set(FieldId::DmaStore_Sram, sram);
   insn.set(FieldId::DmaStore_Dram, dram);
+  insn.set(FieldId::DmaStore_Local, local);
   return withLayer(insn, layer);
 }
 

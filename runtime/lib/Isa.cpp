@@ -181,6 +181,13 @@ std::string disassemble(const Instruction &insn) {
       text += std::string(" ") + (fn ? fn : "func?" + std::to_string(v));
       continue;
     }
+    if (name == "Local") {
+      // ISA v9: a word when set, nothing when clear, so a DMA between DRAM
+      // and the scratchpad prints as it did before the bit existed.
+      if (v)
+        text += " local";
+      continue;
+    }
     if (name == "Queue") {
       static const char *queues[] = {"load", "compute", "store", "?"};
       text += std::string(" ") + queues[v < 3 ? v : 3];

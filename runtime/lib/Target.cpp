@@ -47,6 +47,8 @@ TargetDesc makeTarget(std::string name, uint32_t array, uint32_t sramKiB,
   t.dramLatencyCycles = 64;
   t.dramAddressBits = 32;
   t.dramBurstBytes = 64;
+  t.localDmaBytesPerCycle = 64; // a 512-bit scratchpad port: see Target.h
+  t.localDmaLatencyCycles = 8;
   t.energy = kHorowitz45nm;
   t.host = kCortexA55;
   return t;

@@ -13,17 +13,19 @@ namespace {
 uint64_t ceilDiv(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
 } // namespace
 
-uint64_t dmaCommandCycles(const TargetDesc &t, const bin::DmaDesc &d) {
+uint64_t dmaCommandCycles(const TargetDesc &t, const bin::DmaDesc &d,
+                          bool local) {
+  auto cycles = local ? localDmaCycles : dmaCycles;
   uint64_t eb = d.elem_bytes();
   uint64_t s[4];
   for (int i = 0; i < 4; ++i)
     s[i] = d.sizes()->Get(i);
   if (!s[0] || !s[1] || !s[2] || !s[3])
-    return dmaCycles(t, 1, 0, 0);
+    return cycles(t, 1, 0, 0);
   bool contiguous = d.dram_strides()->Get(0) == eb;
   uint64_t runs = s[1] * s[2] * s[3] * (contiguous ? 1 : s[0]);
   uint64_t runBytes = contiguous ? s[0] * eb : eb;
-  return dmaCycles(t, 1, runs, runBytes);
+  return cycles(t, 1, runs, runBytes);
 }
 
 uint64_t dmaExpandCycles(const TargetDesc &t, uint64_t bytes) {
@@ -39,6 +41,12 @@ uint64_t dmaCycles(const TargetDesc &t, uint64_t commands, uint64_t runs,
                    uint64_t runBytes) {
   return commands * t.dramLatencyCycles +
          runs * ceilDiv(runBytes, t.dramBytesPerCycle);
+}
+
+uint64_t localDmaCycles(const TargetDesc &t, uint64_t commands, uint64_t runs,
+                        uint64_t runBytes) {
+  return commands * t.localDmaLatencyCycles +
+         runs * ceilDiv(runBytes, t.localDmaBytesPerCycle);
 }
 
 uint64_t matmulCycles(const TargetDesc &t, uint64_t rows, uint64_t weightTiles,
@@ -108,9 +116,11 @@ uint64_t staticInstructionCycles(const Executable &exe,
   const TargetDesc &t = exe.target();
   switch (insn.opcode()) {
   case Opcode::DmaLoad:
-    return dmaCommandCycles(t, exe.dma(insn.get(FieldId::DmaLoad_Desc)));
+    return dmaCommandCycles(t, exe.dma(insn.get(FieldId::DmaLoad_Desc)),
+                            insn.get(FieldId::DmaLoad_Local));
   case Opcode::DmaStore:
-    return dmaCommandCycles(t, exe.dma(insn.get(FieldId::DmaStore_Desc)));
+    return dmaCommandCycles(t, exe.dma(insn.get(FieldId::DmaStore_Desc)),
+                            insn.get(FieldId::DmaStore_Local));
   case Opcode::DmaExpand:
     return dmaExpandCycles(t, insn.get(FieldId::DmaExpand_Bytes));
   case Opcode::DmaExpandElem: {
@@ -463,6 +473,10 @@ std::vector<LayerEstimate> estimateLayers(const Executable &exe) {
     switch (unitOf(insn.opcode())) {
     case Unit::DmaLoad:
       l.loadCycles += cycles;
+      if (isLocalDma(insn)) { // scratchpad to scratchpad: no DRAM read
+        l.localBytes += bytesOf(exe.dma(insn.get(FieldId::DmaLoad_Desc)));
+        break;
+      }
       {
         bool expand = isExpand(insn.opcode());
         uint64_t bytes =
@@ -486,7 +500,8 @@ std::vector<LayerEstimate> estimateLayers(const Executable &exe) {
       }
     case Unit::DmaStore:
       l.storeCycles += cycles;
-      l.dramWriteBytes += bytesOf(exe.dma(insn.get(FieldId::DmaStore_Desc)));
+      (isLocalDma(insn) ? l.localBytes : l.dramWriteBytes) +=
+          bytesOf(exe.dma(insn.get(FieldId::DmaStore_Desc)));
       break;
     case Unit::Mac: {
       const bin::MatmulDesc &d = exe.matmul(insn.get(FieldId::Matmul_Desc));

@@ -222,6 +222,13 @@ cl::opt<bool> sparseWeights(
              "(default; =false issues every weight tile dense, the twin to "
              "compare against)"),
     cl::init(true), cl::cat(category));
+cl::opt<bool> keepOnChip(
+    "keep-on-chip",
+    cl::desc("Keep intermediate values that fit in the scratchpad beside "
+             "the layers that produce and read them there, not in DRAM "
+             "(default; =false gives every one a DRAM round trip, the twin "
+             "to compare against)"),
+    cl::init(true), cl::cat(category));
 cl::opt<bool> compressWeights(
     "compress-weights",
     cl::desc("Store the weights of layers with all-zero MAC weight tiles "
@@ -480,6 +487,10 @@ int main(int argc, char **argv) {
                         mlir::BoolAttr::get(&context, false));
   if (!compressWeights)
     (**module)->setAttr("npu.compress_weights",
+                        mlir::BoolAttr::get(&context, false));
+  // npu-plan-memory reads it (OnChip.cpp).
+  if (!keepOnChip)
+    (**module)->setAttr("npu.keep_on_chip",
                         mlir::BoolAttr::get(&context, false));
   // Runs the phases after `from` up to `to`.
   auto runPhases = [&](npu::CompilePhase from, npu::CompilePhase to,

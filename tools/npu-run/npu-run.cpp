@@ -270,6 +270,7 @@ int main(int argc, char **argv) {
            {"cycles", s.layers[i].cycles},
            {"macs", s.layers[i].macs},
            {"dram_bytes", s.layers[i].dramBytes},
+           {"local_dma_bytes", s.layers[i].localBytes},
            {"weight_bytes_stored", i < est.size() ? est[i].constantBytes : 0},
            {"weight_bytes_moved", s.layers[i].weightBytes},
            {"energy_pj", s.layers[i].energyPj}});
@@ -279,6 +280,7 @@ int main(int argc, char **argv) {
                    {"mac_utilization", s.macUtilization},
                    {"dram_read_bytes", s.dramReadBytes},
                    {"dram_write_bytes", s.dramWriteBytes},
+                   {"local_dma_bytes", s.localDmaBytes},
                    {"sram_read_bytes", s.sramReadBytes},
                    {"sram_write_bytes", s.sramWriteBytes},
                    {"peak_sram_bytes", s.peakSramBytes},
@@ -362,6 +364,9 @@ int main(int argc, char **argv) {
               100.0 * s.macUtilization);
   std::printf("  DRAM         %.3f MB read, %.3f MB written\n",
               double(s.dramReadBytes) / 1e6, double(s.dramWriteBytes) / 1e6);
+  if (s.localDmaBytes) // values kept on chip (ISA v9 local DMAs)
+    std::printf("  on-chip      %.3f MB copied inside the scratchpad\n",
+                double(s.localDmaBytes) / 1e6);
   std::printf("  energy       %.3f uJ\n", s.energyPj / 1e6);
   if (s.hostOps)
     std::printf("  host CPU     %" PRIu64 " ops, %" PRIu64

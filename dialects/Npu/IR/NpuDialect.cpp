@@ -275,6 +275,13 @@ LogicalResult verifyNpuAttribute(Operation *op, NamedAttribute attr,
   }
   if (name == "npu.fusion_group")
     return integerIn(0, std::numeric_limits<int32_t>::max());
+  // A value kept on chip (npu-plan-memory): its scratchpad byte offset, a
+  // 24-bit scratchpad address (docs/codegen.md, "Values kept on chip").
+  if (name == "npu.on_chip") {
+    if (op->getNumResults() != 1)
+      return fail("belongs on an op with one result");
+    return integerIn(0, (int64_t(1) << 24) - 1);
+  }
   if (name == "npu.onnx_opset")
     return integerIn(1, 1000);
   if (name == "npu.unit") {
@@ -334,7 +341,9 @@ LogicalResult verifyNpuAttribute(Operation *op, NamedAttribute attr,
   // npu-compile --sparse-weights=false: weight tiles all issued dense;
   // --compress-weights=false: dense weights stored even where compressed
   // ones would be smaller.
-  if (name == "npu.sparse_weights" || name == "npu.compress_weights") {
+  // --keep-on-chip=false: every intermediate value in DRAM.
+  if (name == "npu.sparse_weights" || name == "npu.compress_weights" ||
+      name == "npu.keep_on_chip") {
     if (!isa<BoolAttr>(value))
       return fail("must be a bool");
     if (!isa<ModuleOp>(op))

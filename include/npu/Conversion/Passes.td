@@ -83,11 +83,26 @@ def NpuPlanMemory : Pass<"npu-plan-memory", "mlir::ModuleOp"> {
     `npu.dram_size`, `npu.arena_bytes` and `npu.arena_lower_bound` (the
     largest sum of bytes live at one point). `npu-convert-to-isa` follows
     a recorded plan.
+
+    First it keeps intermediate values on chip where they fit (the first
+    step of cascading; docs/codegen.md, "Values kept on chip"): a value
+    whose bytes fit in the scratchpad above what every layer from its
+    producer to its last reader uses (found by lowering a copy of the
+    module) gets `npu.on_chip = OFFSET` and no DRAM; its stores and loads
+    become copies inside the scratchpad. Values returned, read by a host
+    op or alive across one stay in DRAM. Skipped when the module says
+    `npu.keep_on_chip = false` (npu-compile --keep-on-chip=false) or some
+    op already has `npu.on_chip` (a hand-made choice is followed).
   }];
+  let dependentDialects = ["npu::npuisa::NpuIsaDialect"];
   let options = [
     Option<"targetName", "target", "std::string", "",
            "The NPU target (its DRAM address space bounds the plan); by "
            "default the module's npu.target, else npu-v1">,
+    Option<"keepOnChip", "keep-on-chip", "bool", "true",
+           "Keep intermediate values that fit in the scratchpad there "
+           "(=false: every one in DRAM, as does npu.keep_on_chip = false on "
+           "the module)">,
   ];
 }
 

@@ -193,6 +193,11 @@ LogicalResult Codegen::planDram(func::ReturnOp ret) {
     else
       copies.push_back({v, buf});
   }
+  for (Value v : ret.getOperands())
+    if (Operation *def = root(v).getDefiningOp();
+        def && def->hasAttr("npu.on_chip"))
+      return def->emitError("backend: a returned value cannot be kept on "
+                            "chip: outputs are in DRAM");
   // Constants: the executable's constant segment. Convolution weights are
   // stored in the order the MAC array reads them, [group][KH][KW][C/group]
   // [M/group]; the ONNX-ordered copy is kept only if something else uses it.
@@ -311,9 +316,44 @@ LogicalResult Codegen::planDram(func::ReturnOp ret) {
       if (!buffers.count(r))
         live.try_emplace(r, Interval{r, byteSize(r.getType()), defTime(host),
                                      defTime(host)});
+  // Values kept on chip (npu.on_chip, keepOnChip) take no DRAM: their
+  // address is kOnChipBase + their scratchpad offset.
+  opIndex = index;
   SmallVector<Interval> order;
-  for (auto &entry : live)
-    order.push_back(entry.second);
+  for (auto &entry : live) {
+    const Interval &iv = entry.second;
+    Operation *def = iv.value.getDefiningOp();
+    auto at = i64Attr(def, "npu.on_chip");
+    if (!at) {
+      order.push_back(iv);
+      continue;
+    }
+    if (isa<HostOp>(def) || def->getNumResults() != 1)
+      return def->emitError("backend: only the one result of an op that "
+                            "runs on the NPU can be kept on chip");
+    int64_t offset = at.getInt();
+    if (offset % kAlign || offset + iv.bytes > int64_t(target.scratchpadBytes))
+      return def->emitError("backend: a value kept on chip at scratchpad byte ")
+             << offset << " (" << iv.bytes << " bytes) must start on a "
+             << kAlign << "-byte boundary and end within the target's "
+             << target.scratchpadBytes << "-byte scratchpad";
+    for (const OnChipValue &other : onChip)
+      if (iv.first <= other.last && other.first <= iv.last &&
+          offset < other.offset + other.bytes &&
+          other.offset < offset + iv.bytes)
+        return def->emitError("backend: a value kept on chip at scratchpad "
+                              "bytes [")
+               << offset << ", " << offset + iv.bytes
+               << ") overlaps another alive at the same time";
+    for (Operation *user : iv.value.getUsers())
+      if (isa<HostOp>(user) ||
+          (isa<ViewLikeOpInterface>(user) &&
+           llvm::any_of(user->getUsers(), llvm::IsaPred<HostOp>)))
+        return def->emitError("backend: a value kept on chip is read by a "
+                              "host op, which reads DRAM");
+    onChip.push_back({iv.value, offset, iv.bytes, iv.first, iv.last});
+    buffers[iv.value] = Buffer{kOnChipBase + offset, iv.bytes};
+  }
   llvm::stable_sort(order, [](const Interval &a, const Interval &b) {
     return a.bytes != b.bytes ? a.bytes > b.bytes : a.first < b.first;
   });
@@ -390,7 +430,8 @@ void Codegen::recordPlan() {
     func.setResultAttr(i, "npu.dram", i64(out.buffer.offset));
   for (Operation &op : body) {
     if (op.getNumResults() == 1 && !isa<ViewLikeOpInterface>(op))
-      if (auto it = buffers.find(op.getResult(0)); it != buffers.end())
+      if (auto it = buffers.find(op.getResult(0));
+          it != buffers.end() && it->second.offset < kOnChipBase)
         op.setAttr("npu.dram", i64(it->second.offset));
     if (op.getNumResults() > 1 && llvm::all_of(op.getResults(), [&](Value r) {
           return buffers.count(r);

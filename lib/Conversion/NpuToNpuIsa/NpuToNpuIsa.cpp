@@ -177,7 +177,9 @@ LogicalResult Codegen::run() {
   if (failed(planDram(ret)))
     return failure();
   materializePlan();
-  // One layer per live op (or fusion group), in program order.
+  // One layer per live op (or fusion group), in program order; each sees
+  // the scratchpad the values kept on chip leave it.
+  const int64_t fullScratchpad = target.scratchpadBytes;
   int64_t layer = 0;
   for (Operation &op : body) {
     if (isa<func::ReturnOp>(op) ||
@@ -185,7 +187,16 @@ LogicalResult Codegen::run() {
             ExecutionUnit::none ||
         op.use_empty())
       continue; // no code, or dead (the optimized phase removes these)
-    if (auto g = groupOf.find(&op); g != groupOf.end()) {
+    auto g = groupOf.find(&op);
+    Operation *last = g == groupOf.end() ? &op : fusionGroups[g->second].back();
+    // (A layer with recorded tiles keeps them; endScratchpad checks that
+    // its buffers miss the values kept on chip.)
+    layerTarget.scratchpadBytes =
+        op.hasAttr("npu.tiles")
+            ? uint32_t(fullScratchpad)
+            : uint32_t(
+                  layerScratchpad(opIndex.lookup(&op), opIndex.lookup(last)));
+    if (g != groupOf.end()) {
       if (fusionGroups[g->second].front() != &op)
         continue; // later members are emitted with their group
       beginScratchpad(&op);
@@ -199,6 +210,7 @@ LogicalResult Codegen::run() {
     if (failed(emitOp(&op, layer++)) || failed(endScratchpad()))
       return failure();
   }
+  layerTarget.scratchpadBytes = uint32_t(fullScratchpad);
   beginScratchpad(nullptr);
   // Outputs that are inputs, constants or aliases: copy them (the vector
   // unit's bit-exact copy).

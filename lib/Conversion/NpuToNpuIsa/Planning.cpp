@@ -145,7 +145,30 @@ struct NpuPlanMemoryPass
     auto [target, func] = targetAndMain(getOperation(), targetName);
     if (!target)
       return signalPassFailure();
-    Codegen codegen(getOperation(), func, *target);
+    // Values kept on chip first (unless the plan or the choice is recorded,
+    // or keep-on-chip=false, or npu-compile --keep-on-chip=false): the plan
+    // gives them no DRAM.
+    ModuleOp module = getOperation();
+    auto keep = module->getAttrOfType<BoolAttr>("npu.keep_on_chip");
+    bool chosen = func.walk([](Operation *op) {
+                        return op->hasAttr("npu.on_chip")
+                                   ? WalkResult::interrupt()
+                                   : WalkResult::advance();
+                      })
+                      .wasInterrupted();
+    if (keepOnChip && (!keep || keep.getValue()) && !chosen &&
+        !func->hasAttr("npu.dram_size")) {
+      auto highWater = scratchpadHighWater(module, func, *target);
+      if (succeeded(highWater) &&
+          failed(Codegen(module, func, *target).keepOnChip(*highWater)))
+        return signalPassFailure();
+      // The layers whose buffers shrank must still lower; if one does not,
+      // everything stays in DRAM.
+      if (succeeded(highWater) &&
+          failed(scratchpadHighWater(module, func, *target)))
+        func.walk([](Operation *op) { op->removeAttr("npu.on_chip"); });
+    }
+    Codegen codegen(module, func, *target);
     if (failed(codegen.plan()))
       return signalPassFailure();
     codegen.recordPlan();

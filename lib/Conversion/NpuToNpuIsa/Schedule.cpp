@@ -108,6 +108,28 @@ SpBuffer Codegen::scratchpad(StringRef name, int64_t bytes, int64_t copies) {
 }
 
 LogicalResult Codegen::endScratchpad() {
+  // No buffer of the layer may lie where a value kept on chip is held
+  // while the layer runs (a hand-edited allocation or plan).
+  if (sp.anchor && !onChip.empty()) {
+    auto g = groupOf.find(sp.anchor);
+    Operation *back =
+        g == groupOf.end() ? sp.anchor : fusionGroups[g->second].back();
+    int64_t first = opIndex.lookup(sp.anchor), last = opIndex.lookup(back);
+    for (Attribute a : sp.buffers) {
+      auto buf = cast<ScratchpadBufferAttr>(a);
+      for (const OnChipValue &v : onChip)
+        if (first <= v.last && v.first <= last &&
+            buf.getOffset() < v.offset + v.bytes && v.offset < buf.getEnd()) {
+          sp.failed = true;
+          sp.anchor->emitError()
+              << "backend: the layer's scratchpad buffer '" << buf.getName()
+              << "' [" << buf.getOffset() << ", " << buf.getEnd()
+              << ") overlaps a value kept on chip at [" << v.offset << ", "
+              << v.offset + v.bytes << ")";
+          break;
+        }
+    }
+  }
   if (sp.anchor && !sp.buffers.empty())
     allocations.push_back({sp.anchor, b.getArrayAttr(sp.buffers)});
   sp.anchor = nullptr;

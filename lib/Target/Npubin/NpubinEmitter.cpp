@@ -272,9 +272,10 @@ LogicalResult npu::emitNpubin(ProgramOp program, std::vector<uint8_t> &bytes) {
                         &op));
     } else if (auto load = dyn_cast<DmaLoadOp>(op)) {
       uint16_t d = dmaTable.get(dmaDesc(load), &rt::ProgramBuilder::addDma, b);
-      b.emit(withHeader(rt::makeDmaLoad(d, uint32_t(load.getSram()),
-                                        uint32_t(load.getDram())),
-                        &op));
+      rt::Instruction insn = rt::makeDmaLoad(d, uint32_t(load.getSram()),
+                                             uint32_t(load.getDram()));
+      insn.set(rt::FieldId::DmaLoad_Local, load.getLocal());
+      b.emit(withHeader(insn, &op));
     } else if (auto expand = dyn_cast<DmaExpandOp>(op)) {
       uint16_t d =
           dmaTable.get(dmaDesc(expand), &rt::ProgramBuilder::addDma, b);
@@ -291,9 +292,10 @@ LogicalResult npu::emitNpubin(ProgramOp program, std::vector<uint8_t> &bytes) {
                         &op));
     } else if (auto store = dyn_cast<DmaStoreOp>(op)) {
       uint16_t d = dmaTable.get(dmaDesc(store), &rt::ProgramBuilder::addDma, b);
-      b.emit(withHeader(rt::makeDmaStore(d, uint32_t(store.getSram()),
-                                         uint32_t(store.getDram())),
-                        &op));
+      rt::Instruction insn = rt::makeDmaStore(d, uint32_t(store.getSram()),
+                                              uint32_t(store.getDram()));
+      insn.set(rt::FieldId::DmaStore_Local, store.getLocal());
+      b.emit(withHeader(insn, &op));
     } else if (auto mm = dyn_cast<MatmulOp>(op)) {
       bin::MatmulDesc desc(
           uint16_t(mm.getMOuter()), uint16_t(mm.getMInner()),

@@ -63,6 +63,9 @@ buildCompileReport(npuisa::ProgramOp program,
                        {"macs", int64_t(e.macs)},
                        {"dram_read_bytes", int64_t(e.dramReadBytes)},
                        {"dram_write_bytes", int64_t(e.dramWriteBytes)},
+                       // Copied inside the scratchpad (ISA v9 local DMAs):
+                       // values kept on chip, not DRAM traffic.
+                       {"local_dma_bytes", int64_t(e.localBytes)},
                        {"weight_read_bytes", int64_t(e.constantReadBytes)},
                        {"weight_bytes_stored", int64_t(e.constantBytes)},
                        {"cycles", int64_t(timed.cycles)},
@@ -100,6 +103,7 @@ buildCompileReport(npuisa::ProgramOp program,
     total.macs += e.macs;
     total.dramReadBytes += e.dramReadBytes;
     total.dramWriteBytes += e.dramWriteBytes;
+    total.localBytes += e.localBytes;
     total.constantReadBytes += e.constantReadBytes;
     total.instructions += e.instructions;
     ++id;
@@ -119,6 +123,7 @@ buildCompileReport(npuisa::ProgramOp program,
       {"arena_bytes", program.getArenaBytes().value_or(0)},
       {"arena_lower_bound_bytes", program.getArenaLowerBound().value_or(0)},
       {"dram_bytes", int64_t(total.dramReadBytes + total.dramWriteBytes)},
+      {"local_dma_bytes", int64_t(total.localBytes)},
       {"weight_read_bytes", int64_t(total.constantReadBytes)},
       {"compulsory_dram_bytes", compulsory},
       {"cycles", int64_t(schedule.cycles)},

@@ -24,7 +24,13 @@
 // PLANNED-SAME: attributes {npu.arena_bytes = 327680 : i64, npu.arena_lower_bound = 327680 : i64, npu.dram_size = {{[0-9]+}} : i64}
 // PLANNED: npu.conv {{.*}}npu.dram = [[A:[0-9]+]] : i64{{.*}}npu.weights_dram = 163904 : i64
 // PLANNED: npu.conv {{.*}}npu.dram = [[B:[0-9]+]] : i64
-// PLANNED: npu.max_pool {{.*}}npu.dram = [[A]] : i64
+// The pooled activation (10 KiB, read through the reshape by the slice)
+// and the slice's 8 KiB are kept on chip, at the top of the 128 KiB
+// scratchpad, above what the layers between use: no DRAM.
+// PLANNED: npu.max_pool {{.*}}npu.on_chip = 120832 : i64
+// PLANNED-NOT: npu.dram
+// PLANNED: npu.slice {{.*}}npu.on_chip = 112640 : i64
+// PLANNED-NOT: npu.dram
 // PLANNED: npu.matmul {{.*}}npu.dram = 163840 : i64
 
 // EDITED: npu_isa.layer "conv" op "conv" {{.*}}tiles = {c = 8 : i64, m = 8 : i64, oh = 4 : i64, order = "weight_stationary", ow = 32 : i64}

@@ -22,12 +22,14 @@ module attributes {npu.target = #npu.target<"npu-v1-large", array_rows = 32>} {}
 
 // A new target names every figure.
 // CHECK-LABEL: module attributes {npu.target = #npu.target<"my-npu", clock_hz = 500000000, array_rows = 4, array_cols = 4
+// CHECK-SAME: dram_burst_bytes = 32, local_dma_bytes_per_cycle = 16, local_dma_latency_cycles = 4, int8_mac_pj =
 module attributes {npu.target = #npu.target<"my-npu", clock_hz = 500000000,
     array_rows = 4, array_cols = 4, fp32_rate_divisor = 4,
     accumulator_bytes = 4096, scratchpad_bytes = 32768, vector_lanes_int8 = 16,
     vector_lanes_32 = 4, vector_transcendental_cycles = 4,
     vector_startup_cycles = 4, lut_entries = 256, dram_bytes_per_cycle = 8,
     dram_latency_cycles = 100, dram_address_bits = 28, dram_burst_bytes = 32,
+    local_dma_bytes_per_cycle = 16, local_dma_latency_cycles = 4,
     int8_mac_pj = 0.23,
     fp32_mac_pj = 4.6, int8_lane_op_pj = 0.03, int32_lane_op_pj = 3.1,
     fp32_lane_op_pj = 3.7, sram_byte_pj = 2.5, dram_byte_pj = 160.0, host_clock_hz = 1800000000,

@@ -86,6 +86,7 @@ TEST(MemoryPlan, NoLiveValuesOverlapAndTheArenaIsBounded) {
   npu::registerAllDialects(registry);
   MLIRContext context(registry);
   bool reused = false;
+  size_t keptOnChip = 0;
   for (unsigned seed = 1; seed <= 25; ++seed) {
     std::string source = randomGraph(seed, 24);
     OwningOpRef<ModuleOp> module =
@@ -102,7 +103,7 @@ TEST(MemoryPlan, NoLiveValuesOverlapAndTheArenaIsBounded) {
     struct Placed {
       int64_t offset, bytes, first, last;
     };
-    std::vector<Placed> arena;
+    std::vector<Placed> arena, onChip;
     llvm::DenseMap<Operation *, int64_t> index;
     llvm::DenseMap<int64_t, int64_t> firstOf, lastOf;
     for (auto [i, op] : llvm::enumerate(body)) {
@@ -138,16 +139,38 @@ TEST(MemoryPlan, NoLiveValuesOverlapAndTheArenaIsBounded) {
         EXPECT_FALSE(op.hasAttr("npu.dram")) << "a fused-away value in DRAM";
         continue;
       }
-      auto at = op.getAttrOfType<IntegerAttr>("npu.dram");
-      ASSERT_TRUE(at) << "no address for an intermediate (seed " << seed << ")";
       int64_t last = defTime(&op);
       for (Operation *user : op.getResult(0).getUsers())
         last = std::max(last, useTime(user));
       int64_t bytes =
           cast<RankedTensorType>(op.getResult(0).getType()).getNumElements() *
           4;
+      // A value kept on chip has a scratchpad offset and no DRAM.
+      if (auto chip = op.getAttrOfType<IntegerAttr>("npu.on_chip")) {
+        EXPECT_FALSE(op.hasAttr("npu.dram")) << "on chip and in DRAM";
+        onChip.push_back({chip.getInt(), bytes, defTime(&op), last});
+        continue;
+      }
+      auto at = op.getAttrOfType<IntegerAttr>("npu.dram");
+      ASSERT_TRUE(at) << "no address for an intermediate (seed " << seed << ")";
       arena.push_back({at.getInt(), bytes, defTime(&op), last});
     }
+    // Values kept on chip: inside npu-v1's 512 KiB scratchpad, aligned, and
+    // never two alive at once on the same bytes.
+    for (const Placed &p : onChip) {
+      EXPECT_EQ(p.offset % 64, 0);
+      EXPECT_LE(p.offset + p.bytes, 512 * 1024);
+    }
+    for (size_t i = 0; i < onChip.size(); ++i)
+      for (size_t j = i + 1; j < onChip.size(); ++j) {
+        const Placed &a = onChip[i], &b = onChip[j];
+        bool time = a.first <= b.last && b.first <= a.last;
+        bool space =
+            a.offset < b.offset + b.bytes && b.offset < a.offset + a.bytes;
+        EXPECT_FALSE(time && space) << "values kept on chip " << i << " and "
+                                    << j << " overlap (seed " << seed << ")";
+      }
+    keptOnChip += onChip.size();
     int64_t arenaBase = INT64_MAX, arenaEnd = 0;
     for (const Placed &p : arena) {
       arenaBase = std::min(arenaBase, p.offset);
@@ -181,6 +204,7 @@ TEST(MemoryPlan, NoLiveValuesOverlapAndTheArenaIsBounded) {
     reused |= arenaBytes < total;
   }
   EXPECT_TRUE(reused) << "no graph reused a dead value's bytes";
+  EXPECT_GT(keptOnChip, 0u) << "no graph kept a value on chip";
 }
 
 /// Evaluates a randomGraph module on the host: sigmoid, add, slice (a

@@ -133,6 +133,289 @@ TEST(Emulator, OutOfBoundsDmaIsCaught) {
 }
 
 //===----------------------------------------------------------------------===//
+// Local DMA (ISA v9): copies inside the scratchpad
+//===----------------------------------------------------------------------===//
+
+// Tests a local dma.load: an FP32 matrix loaded from DRAM, then a strided,
+// padded box of it (every other element of every other row) copied to
+// another scratchpad address and stored back to DRAM, bit for bit. The local
+// load touches no DRAM: the DRAM counters hold the two DRAM transfers only,
+// its bytes are scratchpad reads and writes (and their energy), and its
+// cycles are the local latency plus one port beat per run.
+TEST(Emulator, LocalDmaLoadCopiesInsideTheScratchpad) {
+  const TargetDesc &t = v1();
+  std::vector<uint32_t> in(4 * 8); // 4 rows of 8 elements
+  for (size_t i = 0; i < in.size(); ++i)
+    in[i] = 0x9E3779B9u * uint32_t(i + 1); // NaN patterns among them
+  ProgramBuilder b(t);
+  uint16_t layer = b.addLayer("keep", "Identity");
+  uint32_t at = b.addConstant(in.data(), in.size() * 4);
+  uint16_t dense = b.addDma(makeDma2D(4, 4, 8, 32, 32));
+  // Elements 0, 2, 4 of rows 0 and 2, into a 5 x 3 box with a border.
+  uint16_t local =
+      b.addDma(makeDmaDesc(4, {3, 2, 1, 1}, {8, 64, 0, 0}, {4, 20, 0, 0},
+                           {1, 1, 0, 0}, {1, 0, 0, 0}, 0xDEADBEEFu));
+  uint16_t back = b.addDma(makeDma2D(4, 3, 5, 20, 20));
+  b.setDramSize(4096);
+  b.emit(makeDmaLoad(dense, 0, at, layer));
+  b.emit(withDeps(makeDmaLoad(local, 1024, 0, layer, /*local=*/true), false,
+                  false, false, true));
+  b.emit(withDeps(makeSync(Queue::Compute), true, false, false, true));
+  b.emit(withDeps(makeDmaStore(back, 1024, 2048, layer), true, false, false,
+                  false));
+  ProgramRun r = runProgram(b);
+  ASSERT_TRUE(r.ok) << r.error;
+  std::vector<uint32_t> got = get<uint32_t>(r.emu->dram(), 2048, 15);
+  for (int y = 0; y < 3; ++y)
+    for (int x = 0; x < 5; ++x) {
+      bool pad = y == 0 || x == 0 || x == 4;
+      EXPECT_EQ(got[y * 5 + x],
+                pad ? 0xDEADBEEFu : in[(y - 1) * 2 * 8 + (x - 1) * 2])
+          << y << "," << x;
+    }
+  const RunStats &s = r.emu->stats();
+  EXPECT_EQ(s.dramReadBytes, 128u); // the dense load only
+  EXPECT_EQ(s.dramWriteBytes, 60u); // the store only
+  EXPECT_EQ(s.localDmaBytes, 24u);  // six elements
+  EXPECT_EQ(s.sramReadBytes, 24u + 60u);
+  EXPECT_EQ(s.sramWriteBytes, 128u + 60u); // the local box with its border
+  EXPECT_EQ(s.peakSramBytes, 1024u + 60u);
+  EXPECT_EQ(s.layers[0].localBytes, 24u);
+  EXPECT_EQ(s.layers[0].dramBytes, 128u + 60u);
+  EXPECT_EQ(s.layers[0].weightBytes, 128u);
+  // Far-side stride 8 is not the element size: six runs of one element.
+  uint64_t localCycles =
+      t.localDmaLatencyCycles +
+      6 * ((4 + t.localDmaBytesPerCycle - 1) / t.localDmaBytesPerCycle);
+  EXPECT_EQ(localCycles, 8u + 6u);
+  EXPECT_EQ(dmaCommandCycles(t, r.exe->dma(local), /*local=*/true),
+            localCycles);
+  EXPECT_EQ(s.unitBusy[unsigned(Unit::DmaLoad)], 64u + 4 * 2 + localCycles);
+  EXPECT_EQ(s.unitBusy[unsigned(Unit::DmaStore)], 64u + 3 * 2);
+  EXPECT_EQ(s.cycles, 72u + localCycles + 70u);
+  const EnergyModel &e = t.energy;
+  EXPECT_DOUBLE_EQ(s.energyPj,
+                   (s.sramReadBytes + s.sramWriteBytes) * e.sramBytePj +
+                       (s.dramReadBytes + s.dramWriteBytes) * e.dramBytePj);
+  EXPECT_DOUBLE_EQ(s.layers[0].energyPj, s.energyPj);
+  // The static account: the local load is no DRAM read, no constant read.
+  std::vector<LayerEstimate> est = estimateLayers(*r.exe);
+  EXPECT_EQ(est[0].localBytes, 24u);
+  EXPECT_EQ(est[0].dramReadBytes, 128u);
+  EXPECT_EQ(est[0].constantReadBytes, 128u);
+  EXPECT_EQ(est[0].dramWriteBytes, 60u);
+  EXPECT_EQ(est[0].loadCycles, 72u + localCycles);
+}
+
+// Tests a local dma.store: INT8 rows of 100 bytes copied from one
+// scratchpad box (rows 128 apart) to a dense one, then stored to DRAM. Its
+// runs are contiguous (the far side's stride 0 is the element size): the
+// local latency plus two 64-byte port beats per row. Its scratchpad
+// destination lies past the end of DRAM, which it never touches.
+TEST(Emulator, LocalDmaStoreCopiesInsideTheScratchpad) {
+  const TargetDesc &t = v1();
+  std::vector<int8_t> in = randomInt8(4 * 100, 21);
+  ProgramBuilder b(t);
+  uint16_t layer = b.addLayer("keep", "Identity");
+  uint32_t at = b.addConstant(in.data(), in.size());
+  uint16_t load = b.addDma(makeDma2D(1, 4, 100, 100, 128));
+  uint16_t local = b.addDma(makeDma2D(1, 4, 100, 100, 128));
+  uint16_t store = b.addDma(makeDma2D(1, 4, 100, 100, 100));
+  b.setDramSize(2048);
+  b.emit(withDeps(makeDmaLoad(load, 0, at, layer), false, false, false, true));
+  b.emit(withDeps(makeSync(Queue::Compute), true, false, false, true));
+  b.emit(withDeps(makeDmaStore(local, 0, 2048, layer, /*local=*/true), true,
+                  false, false, false));
+  b.emit(makeDmaStore(store, 2048, 1024, layer));
+  ProgramRun r = runProgram(b);
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(get<int8_t>(r.emu->scratchpad(), 2048, in.size()), in);
+  EXPECT_EQ(get<int8_t>(r.emu->dram(), 1024, in.size()), in);
+  const RunStats &s = r.emu->stats();
+  EXPECT_EQ(s.dramReadBytes, 400u);
+  EXPECT_EQ(s.dramWriteBytes, 400u);
+  EXPECT_EQ(s.localDmaBytes, 400u);
+  EXPECT_EQ(s.sramReadBytes, 400u + 400u);
+  EXPECT_EQ(s.sramWriteBytes, 400u + 400u);
+  EXPECT_EQ(s.peakSramBytes, 2048u + 400u); // the local store's destination
+  EXPECT_EQ(s.layers[0].localBytes, 400u);
+  EXPECT_EQ(s.layers[0].dramBytes, 800u);
+  uint64_t localCycles =
+      t.localDmaLatencyCycles +
+      4 * ((100 + t.localDmaBytesPerCycle - 1) / t.localDmaBytesPerCycle);
+  EXPECT_EQ(localCycles, 8u + 4 * 2);
+  EXPECT_EQ(dmaCommandCycles(t, r.exe->dma(local), /*local=*/true),
+            localCycles);
+  EXPECT_EQ(s.unitBusy[unsigned(Unit::DmaStore)], localCycles + 64 + 4 * 7);
+  std::vector<LayerEstimate> est = estimateLayers(*r.exe);
+  EXPECT_EQ(est[0].localBytes, 400u);
+  EXPECT_EQ(est[0].dramWriteBytes, 400u);
+  EXPECT_EQ(est[0].storeCycles, localCycles + 64 + 4 * 7);
+}
+
+// Tests local DMAs through the transposing fast paths (transposeBox and
+// transposeStoreBox, here with both ends in the scratchpad): a load of
+// planes into pixels with padding, and a store of them back into planes,
+// against element-by-element references.
+TEST(Emulator, LocalDmaTransposesLikeADramDma) {
+  const int W = 11, C = 6, PW = W + 2;
+  std::vector<uint32_t> planes(C * W);
+  for (size_t i = 0; i < planes.size(); ++i)
+    planes[i] = 0x03000000u + uint32_t(i);
+  ProgramBuilder b(v1());
+  uint16_t load =
+      b.addDma(makeDmaDesc(4, {W, C, 1, 1}, {4, W * 4, 0, 0}, {C * 4, 4, 0, 0},
+                           {1, 0, 0, 0}, {1, 0, 0, 0}, 0xA5A5A5A5u));
+  uint16_t store = b.addDma(
+      makeDmaDesc(4, {W, C, 1, 1}, {4, W * 4, 0, 0}, {C * 4, 4, 0, 0}));
+  b.setDramSize(64);
+  b.emit(withDeps(makeDmaLoad(load, 4096, 0, kNoLayer, true), false, false,
+                  false, true));
+  b.emit(withDeps(makeSync(Queue::Compute), true, false, false, true));
+  b.emit(withDeps(makeDmaStore(store, 4096 + C * 4, 8192, kNoLayer, true), true,
+                  false, false, false));
+  ProgramRun r = runProgram(
+      b, {}, [&](Emulator &emu) { put(emu.scratchpad(), 0, planes); });
+  ASSERT_TRUE(r.ok) << r.error;
+  std::vector<uint32_t> pixels =
+      get<uint32_t>(r.emu->scratchpad(), 4096, size_t(PW * C));
+  for (int x = 0; x < PW; ++x)
+    for (int c = 0; c < C; ++c)
+      EXPECT_EQ(pixels[x * C + c],
+                x >= 1 && x <= W ? planes[c * W + x - 1] : 0xA5A5A5A5u)
+          << x << "," << c;
+  EXPECT_EQ(get<uint32_t>(r.emu->scratchpad(), 8192, planes.size()), planes);
+  EXPECT_EQ(r.emu->stats().dramReadBytes + r.emu->stats().dramWriteBytes, 0u);
+}
+
+// Tests that a local DMA whose scratchpad source or destination lies past
+// the scratchpad stops the run with the pc and the range.
+TEST(Emulator, OutOfBoundsLocalDmaIsCaught) {
+  ProgramBuilder b(v1());
+  uint16_t d = b.addDma(makeDma2D(1, 1, 16, 16, 16));
+  b.setDramSize(64);
+  b.emit(makeDmaLoad(d, 0, v1().scratchpadBytes - 8, kNoLayer, true));
+  ProgramRun r = runProgram(b);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.error, "pc 0 (dma.load desc=0 sram=0x000000 dram=0x07fff8 "
+                     "local): dma.load local reads scratchpad [524280, "
+                     "524296) outside the 524288-byte scratchpad");
+  ProgramBuilder b2(v1());
+  uint16_t d2 = b2.addDma(makeDma2D(1, 1, 16, 16, 16));
+  b2.setDramSize(64);
+  b2.emit(makeDmaStore(d2, 0, v1().scratchpadBytes - 8, kNoLayer, true));
+  ProgramRun r2 = runProgram(b2);
+  EXPECT_FALSE(r2.ok);
+  EXPECT_EQ(r2.error, "pc 0 (dma.store desc=0 sram=0x000000 dram=0x07fff8 "
+                      "local): dma.store local writes scratchpad [524280, "
+                      "524296) outside the 524288-byte scratchpad");
+}
+
+// Tests that a local DMA whose source and destination share a byte is
+// refused (the copy's order is not defined), and that adjacent ones run.
+TEST(Emulator, OverlappingLocalDmaIsRefused) {
+  auto run = [](bool store, uint32_t sram, uint32_t dram) {
+    ProgramBuilder b(v1());
+    uint16_t d = b.addDma(makeDma2D(1, 2, 16, 16, 16)); // 32 bytes
+    b.setDramSize(64);
+    b.emit(store ? makeDmaStore(d, sram, dram, kNoLayer, true)
+                 : makeDmaLoad(d, sram, dram, kNoLayer, true));
+    return runProgram(b);
+  };
+  ProgramRun load = run(false, 16, 0);
+  EXPECT_FALSE(load.ok);
+  EXPECT_EQ(load.error, "pc 0 (dma.load desc=0 sram=0x000010 dram=0x000000 "
+                        "local): dma.load local: source [0, 32) and "
+                        "destination [16, 48) overlap");
+  ProgramRun store = run(true, 0, 31);
+  EXPECT_FALSE(store.ok);
+  EXPECT_EQ(store.error, "pc 0 (dma.store desc=0 sram=0x000000 dram=0x00001f "
+                         "local): dma.store local: source [0, 32) and "
+                         "destination [31, 63) overlap");
+  EXPECT_TRUE(run(false, 32, 0).ok);
+  EXPECT_TRUE(run(true, 0, 32).ok);
+}
+
+// Tests that the static schedule (rt::scheduleStatically, what
+// npu-compile --report prints) equals the emulated timeline for a program
+// that keeps a value on chip between two layers: layer 0 loads x from
+// DRAM, copies it and stores it locally into a reserved region; layer 1
+// loads it locally, with a border, copies it and stores it to DRAM.
+TEST(Emulator, LocalDmaStaticScheduleEqualsEmulation) {
+  std::vector<uint32_t> x(16 * 16);
+  for (size_t i = 0; i < x.size(); ++i)
+    x[i] = 0x3F800000u + uint32_t(i) * 0x1000u;
+  ProgramBuilder b(v1());
+  uint16_t l0 = b.addLayer("produce", "Identity");
+  uint16_t l1 = b.addLayer("consume", "Pad");
+  uint32_t at = b.addConstant(x.data(), x.size() * 4);
+  uint16_t tile = b.addDma(makeDma2D(4, 16, 16, 64, 64));
+  uint16_t bordered =
+      b.addDma(makeDmaDesc(4, {16, 16, 1, 1}, {4, 64, 0, 0}, {4, 64, 0, 0},
+                           {0, 1, 0, 0}, {0, 1, 0, 0}));
+  uint16_t out = b.addDma(makeDma2D(4, 18, 16, 64, 64));
+  uint16_t copy16 = b.addVector(makeVectorDesc(
+      {16, 16, 1, 1}, bin::ElementType::F32, denseStrides({16, 16, 1, 1}),
+      bin::ElementType::F32, denseStrides({16, 16, 1, 1})));
+  uint16_t copy18 = b.addVector(makeVectorDesc(
+      {16, 18, 1, 1}, bin::ElementType::F32, denseStrides({16, 18, 1, 1}),
+      bin::ElementType::F32, denseStrides({16, 18, 1, 1})));
+  const uint32_t reserved = 65536; // where the value stays between layers
+  b.setDramSize(4096);
+  auto copy = [&](uint16_t d, uint32_t src, uint32_t dst, uint16_t layer) {
+    return makeVector(Opcode::VecUnary, d, vecfunc::VecUnary_Copy, src, 0, dst,
+                      layer);
+  };
+  b.emit(withDeps(makeDmaLoad(tile, 0, at, l0), false, false, false, true));
+  b.emit(withDeps(copy(copy16, 0, 2048, l0), true, false, false, true));
+  b.emit(withDeps(makeDmaStore(tile, 2048, reserved, l0, true), true, false,
+                  true, false));
+  b.emit(withDeps(makeSync(Queue::Compute), false, true, true, false));
+  b.emit(withDeps(makeDmaLoad(bordered, 4096, reserved, l1, true), false, true,
+                  false, true));
+  b.emit(withDeps(copy(copy18, 4096, 8192, l1), true, false, false, true));
+  b.emit(
+      withDeps(makeDmaStore(out, 8192, 2048, l1), true, false, false, false));
+  ProgramRun r = runProgram(b);
+  ASSERT_TRUE(r.ok) << r.error;
+  std::vector<uint32_t> got = get<uint32_t>(r.emu->dram(), 2048, 18 * 16);
+  for (int y = 0; y < 18; ++y)
+    for (int c = 0; c < 16; ++c)
+      EXPECT_EQ(got[y * 16 + c], y == 0 || y == 17 ? 0u : x[(y - 1) * 16 + c])
+          << y << "," << c;
+
+  const RunStats &s = r.emu->stats();
+  StaticSchedule schedule;
+  std::string error;
+  ASSERT_TRUE(scheduleStatically(*r.exe, schedule, error)) << error;
+  EXPECT_EQ(schedule.cycles, s.cycles);
+  for (size_t id = 0; id < 2; ++id) {
+    EXPECT_EQ(schedule.layers[id].cycles, s.layers[id].cycles) << id;
+    uint64_t busy = 0;
+    for (const Instruction &insn : r.exe->instructions())
+      if (insn.layer() == id)
+        busy += staticInstructionCycles(*r.exe, insn);
+    EXPECT_EQ(busy, s.layers[id].cycles) << id;
+  }
+  // The local store and load: 8 + 16 rows of one 64-byte beat each.
+  EXPECT_EQ(staticInstructionCycles(*r.exe, r.exe->instructions()[2]), 24u);
+  EXPECT_EQ(staticInstructionCycles(*r.exe, r.exe->instructions()[4]), 24u);
+  std::vector<LayerEstimate> est = estimateLayers(*r.exe);
+  EXPECT_EQ(est[0].dramReadBytes, 1024u);
+  EXPECT_EQ(est[0].dramWriteBytes, 0u);
+  EXPECT_EQ(est[0].localBytes, 1024u);
+  EXPECT_EQ(est[1].dramReadBytes, 0u);
+  EXPECT_EQ(est[1].constantReadBytes, 0u);
+  EXPECT_EQ(est[1].dramWriteBytes, 18u * 64);
+  EXPECT_EQ(est[1].localBytes, 1024u); // the box, not its border
+  EXPECT_EQ(s.layers[0].localBytes, est[0].localBytes);
+  EXPECT_EQ(s.layers[1].localBytes, est[1].localBytes);
+  EXPECT_EQ(s.layers[0].dramBytes, 1024u);
+  EXPECT_EQ(s.layers[1].dramBytes, 18u * 64);
+  EXPECT_EQ(s.localDmaBytes, 2048u);
+}
+
+//===----------------------------------------------------------------------===//
 // Scheduling
 //===----------------------------------------------------------------------===//
 

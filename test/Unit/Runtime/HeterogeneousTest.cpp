@@ -191,6 +191,56 @@ TEST(Heterogeneous, LoaderRefusesBadHostOps) {
                    "for it");
 }
 
+// Tests that local DMAs (ISA v9) are not DRAM traffic for the segment
+// table: their Dram field is a scratchpad address. Here they name 192, where
+// the host op writes b, yet the NPU segment's footprint is x alone and the
+// host op runs beside it, from cycle 0, in the static schedule and the run.
+TEST(Heterogeneous, LocalDmasTouchNoDramInTheSegmentTable) {
+  ProgramBuilder b(v1());
+  uint16_t copy = b.addLayer("copy", "Identity");
+  uint16_t neg = b.addLayer("neg", "Neg");
+  uint16_t d = b.addDma(makeDma2D(4, 4, 4, 16, 16));
+  b.addInput({"x", {4, 4}, bin::ElementType::F32, bin::Layout::Dense, 0, 64});
+  b.addInput({"a", {4, 4}, bin::ElementType::F32, bin::Layout::Dense, 128, 64});
+  b.addOutput({"y", {4, 4}, bin::ElementType::F32, bin::Layout::Dense, 64, 64});
+  b.addOutput(
+      {"b", {4, 4}, bin::ElementType::F32, bin::Layout::Dense, 192, 64});
+  b.setDramSize(256);
+  b.emit(makeDmaLoad(d, 0, 0, copy));
+  b.emit(withDeps(makeDmaLoad(d, 512, 192, copy, /*local=*/true), false, false,
+                  false, true));
+  b.emit(withDeps(makeSync(Queue::Compute), true, false, false, true));
+  b.emit(withDeps(makeDmaStore(d, 0, 192, copy, /*local=*/true), true, false,
+                  false, false));
+  HostOpSpec op;
+  op.node.opType = "Neg";
+  op.layer = neg;
+  op.inputs = {f32({4, 4}, 128)};
+  op.outputs = {f32({4, 4}, 192)};
+  b.addHostOp(op);
+  std::vector<uint8_t> bytes = b.finish();
+
+  std::string error;
+  auto exe = Executable::load(bytes, &v1(), error);
+  ASSERT_TRUE(exe) << error;
+  ASSERT_EQ(exe->segments().size(), 3u);
+  const SegmentSpec &npu = exe->segments()[0];
+  ASSERT_EQ(npu.reads.size(), 1u);
+  EXPECT_EQ(npu.reads[0].begin, 0u);
+  EXPECT_EQ(npu.reads[0].end, 64u);
+  EXPECT_TRUE(npu.writes.empty());
+  StaticSchedule s;
+  ASSERT_TRUE(scheduleStatically(*exe, s, error)) << error;
+  EXPECT_EQ(s.layers[neg].start, 0u);
+  Outcome r = run(bytes);
+  EXPECT_EQ(r.stats.cycles, s.cycles);
+  EXPECT_EQ(r.stats.localDmaBytes, 128u);
+  EXPECT_EQ(r.stats.dramReadBytes, 64u);
+  EXPECT_EQ(r.stats.dramWriteBytes, 0u);
+  for (int i = 0; i < 16; ++i)
+    EXPECT_EQ(r.b[i], -(float(i) - 8.5f));
+}
+
 // Tests the DRAM scoreboard directly: reads after writes wait, reads after
 // reads do not, writes wait for earlier reads.
 TEST(Heterogeneous, SegmentTimelineOrdersConflictsOnly) {

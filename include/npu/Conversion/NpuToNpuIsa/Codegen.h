@@ -34,6 +34,7 @@
 #include <algorithm>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace npu::codegen {
@@ -45,6 +46,15 @@ using namespace mlir;
 /// placements align to the target's dram_burst_bytes instead.
 constexpr int64_t kAlign = 64;
 constexpr int64_t kMaxExtent = 0xFFFF; // DMA sizes and vector dims: 16 bits
+
+/// The plan's address of byte 0 of the scratchpad: a value kept on chip
+/// (`npu.on_chip = OFFSET`, docs/codegen.md "Values kept on chip") has the
+/// address kOnChipBase + OFFSET, so the emitters' address arithmetic is
+/// the same for both memories, and `Codegen::emitDma` turns a load or
+/// store whose far side lies there into a local DMA (ISA v9). Far above
+/// any DRAM address (the plan's are verified below 2^40, the ISA's are 32
+/// bits), so a stray one fails the instruction's field check loudly.
+constexpr int64_t kOnChipBase = int64_t(1) << 48;
 
 /// `v` rounded up to a multiple of `align` (a power of two; by default the
 /// scratchpad's kAlign).
@@ -799,10 +809,21 @@ SmallVector<SpRequest, 8> macConvLayout(const MacConv &g, ConvTiles t);
 /// two residual tiles when it reads a residual.
 SmallVector<SpRequest, 8> depthwiseLayout(const MacConv &g, ConvTiles t);
 
+/// The scratchpad bytes each layer's lowering uses (the end of its last
+/// buffer), keyed by the layer's first op in `func`: found by lowering a
+/// copy of `module` (diagnostics silenced); failure when that lowering
+/// fails. Codegen::keepOnChip's input.
+FailureOr<llvm::DenseMap<Operation *, int64_t>>
+scratchpadHighWater(ModuleOp module, func::FuncOp func,
+                    const rt::TargetDesc &target);
+
 class Codegen {
 public:
   Codegen(ModuleOp module, func::FuncOp func, const rt::TargetDesc &target)
-      : module(module), func(func), target(target), b(module.getContext()) {}
+      : module(module), func(func), layerTarget(target), target(layerTarget),
+        b(module.getContext()) {}
+  Codegen(const Codegen &) = delete;
+  Codegen &operator=(const Codegen &) = delete;
 
   /// Generates the program: plans DRAM (or follows a recorded plan), then
   /// emits every op's instructions and erases @main.
@@ -934,6 +955,21 @@ public:
          b.getNamedAttr("skipped", b.getI64IntegerAttr(skipped)),
          b.getNamedAttr("total", b.getI64IntegerAttr(total))}));
   }
+  /// Values kept on chip (docs/codegen.md, "Values kept on chip"): the
+  /// first step of cascading. Given the scratchpad bytes each layer's
+  /// lowering uses (`highWater`, by the layer's first op), marks
+  /// intermediate values that fit above the high-water mark of every layer
+  /// from their producer to their last reader as `npu.on_chip = OFFSET`,
+  /// greedily by the DRAM bytes they save, so the plan (planDram) gives
+  /// them no DRAM and their loads and stores become copies inside the
+  /// scratchpad. Values returned, read by a host op, or alive across one
+  /// stay in DRAM.
+  LogicalResult
+  keepOnChip(const llvm::DenseMap<Operation *, int64_t> &highWater);
+  /// The scratchpad bytes left to the layer from op index `first` to `last`
+  /// by the values kept on chip alive then: where the lowest of them
+  /// starts, else the whole scratchpad.
+  int64_t layerScratchpad(int64_t first, int64_t last) const;
   /// Creates the program's input, output and data ops from the plan.
   void materializePlan();
   /// Emits the tiles of one elementwise op: `operands` and `result` give
@@ -984,6 +1020,13 @@ public:
   DmaOpT emitDma(Location loc, int64_t sram, int64_t dram, int64_t elemBytes,
                  ArrayRef<int64_t> sizes, ArrayRef<int64_t> dramStrides,
                  ArrayRef<int64_t> sramStrides, int64_t layer) {
+    // A load or store of a value kept on chip: a copy inside the
+    // scratchpad (expanding loads read constants, never such a value).
+    constexpr bool canBeLocal = std::is_same_v<DmaOpT, npuisa::DmaLoadOp> ||
+                                std::is_same_v<DmaOpT, npuisa::DmaStoreOp>;
+    bool local = canBeLocal && dram >= kOnChipBase;
+    if (local)
+      dram -= kOnChipBase;
     auto op = DmaOpT::create(
         b, loc, TypeRange{}, ValueRange{},
         {b.getNamedAttr("sram", b.getI64IntegerAttr(sram)),
@@ -993,6 +1036,8 @@ public:
          b.getNamedAttr("dram_strides", b.getDenseI64ArrayAttr(dramStrides)),
          b.getNamedAttr("sram_strides", b.getDenseI64ArrayAttr(sramStrides))});
     op.setLayerAttr(b.getI64IntegerAttr(layer));
+    if constexpr (canBeLocal)
+      op.setLocal(local);
     return op;
   }
 
@@ -1194,6 +1239,12 @@ public:
 private:
   ModuleOp module;
   func::FuncOp func;
+  /// The target as the layer being emitted sees it: its scratchpad ends
+  /// where the lowest value kept on chip alive during the layer starts
+  /// (layerScratchpad), so lowerings that size their buffers by the
+  /// scratchpad (vector programs, data movement, reductions) leave those
+  /// values alone. `target` refers to it.
+  rt::TargetDesc layerTarget;
   const rt::TargetDesc &target;
   OpBuilder b;
   npuisa::ProgramOp program;
@@ -1205,6 +1256,15 @@ private:
   Value epilogueSource; // the convolution result the epilogue reads
   llvm::DenseMap<Operation *, int64_t> groupOf;
   llvm::DenseMap<Value, Buffer> buffers;
+  /// The values kept on chip (planDram): scratchpad bytes [offset, offset +
+  /// bytes) from the producer's op index `first` to the last reader's
+  /// `last` (indices into @main's body, `opIndex`).
+  struct OnChipValue {
+    Value value;
+    int64_t offset, bytes, first, last;
+  };
+  SmallVector<OnChipValue> onChip;
+  llvm::DenseMap<Operation *, int64_t> opIndex;
   /// Convolution (and transposed convolution) weights rearranged to
   /// [group][KH][KW][C/group][M/group], keyed by the op.
   llvm::DenseMap<Operation *, Buffer> convWeights;

@@ -88,6 +88,10 @@ struct LayerStats {
   /// Of the bytes read, those from the constant segment (weights, their
   /// block images, tables): what dma.load or dma.expand moved, compressed.
   uint64_t weightBytes = 0;
+  /// Bytes copied inside the scratchpad by local dma.load and dma.store
+  /// (ISA v9: values kept on chip; each box's bytes, padding not counted).
+  /// Not in dramBytes: they cost scratchpad reads and writes only.
+  uint64_t localBytes = 0;
   double energyPj = 0;
 };
 
@@ -100,6 +104,11 @@ struct RunStats {
   uint64_t macsFp32 = 0;  ///< Executed FP32 MACs.
   uint64_t dramReadBytes = 0, dramWriteBytes = 0;
   uint64_t sramReadBytes = 0, sramWriteBytes = 0; ///< Scratchpad+accumulator.
+  /// Bytes copied inside the scratchpad by local dma.load and dma.store
+  /// (ISA v9; each box's bytes, padding not counted). They are counted in
+  /// sramReadBytes and sramWriteBytes (and so in the energy), not in the
+  /// DRAM bytes.
+  uint64_t localDmaBytes = 0;
   uint64_t peakSramBytes = 0; ///< Highest scratchpad address written, + 1.
   uint64_t laneOpsInt8 = 0, laneOpsInt32 = 0, laneOpsFp32 = 0;
   /// The host CPU (host segments): its busy cycles (host clock), the

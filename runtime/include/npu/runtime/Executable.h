@@ -85,13 +85,14 @@ struct HostOpSpec {
 };
 
 /// The DRAM bytes a dma.load or dma.store of `d` at `dram` touches: from
-/// `dram` to its last element (empty for an empty box).
+/// `dram` to its last element (empty for an empty box). For a local DMA
+/// (isLocalDma), the same scratchpad bytes.
 DramRange dmaRange(const bin::DmaDesc &d, uint64_t dram);
 
 /// One step of the program (bin::Segment, verified): a range of NPU
 /// instructions or one host op, with the DRAM bytes it reads and writes
-/// (sorted, disjoint ranges), from which the timing model derives what it
-/// must wait for.
+/// (sorted, disjoint ranges; local DMAs touch none), from which the timing
+/// model derives what it must wait for.
 struct SegmentSpec {
   int32_t hostOp = -1;           ///< >= 0: index into hostOps().
   uint32_t first = 0, count = 0; ///< NPU segments: instructions.
@@ -229,10 +230,23 @@ private:
 /// Instruction construction helpers for the common cases. `layer` is
 /// kNoLayer when the instruction belongs to no layer. Each returns an
 /// instruction with no dependence flags; set them with `withDeps`.
+///
+/// `local` sets the ISA v9 Local bit of dma.load and dma.store: `dram` is
+/// then a scratchpad byte address, and the DMA copies inside the scratchpad
+/// (a load from `dram` to `sram`, a store from `sram` to `dram`, with the
+/// descriptor's DRAM strides on the `dram` side).
 Instruction makeDmaLoad(uint16_t desc, uint32_t sram, uint32_t dram,
-                        uint32_t layer = kNoLayer);
+                        uint32_t layer = kNoLayer, bool local = false);
 Instruction makeDmaStore(uint16_t desc, uint32_t sram, uint32_t dram,
-                         uint32_t layer = kNoLayer);
+                         uint32_t layer = kNoLayer, bool local = false);
+/// A dma.load or dma.store with the Local bit set (ISA v9): it copies
+/// inside the scratchpad and touches no DRAM.
+inline bool isLocalDma(const Instruction &insn) {
+  return (insn.opcode() == Opcode::DmaLoad &&
+          insn.get(FieldId::DmaLoad_Local)) ||
+         (insn.opcode() == Opcode::DmaStore &&
+          insn.get(FieldId::DmaStore_Local));
+}
 /// A `dma.expand` of the `bytes`-byte block image at `dram` (ISA v3).
 Instruction makeDmaExpand(uint16_t desc, uint32_t sram, uint32_t dram,
                           uint32_t bytes, uint32_t layer = kNoLayer);

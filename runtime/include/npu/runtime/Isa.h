@@ -100,7 +100,8 @@ public:
 Queue queueOf(const Instruction &insn);
 
 /// One line of assembly for `insn` (see docs/npu-architecture.md), e.g.
-/// `dma.load desc=0 sram=0x000400 dram=0x00001000 [pop_next push_next]`.
+/// `dma.load desc=0 sram=0x000400 dram=0x001000 [pop_next push_next]`; a
+/// DMA with the Local bit set (ISA v9) adds the word `local` after `dram`.
 std::string disassemble(const Instruction &insn);
 
 } // namespace npu::rt

@@ -87,6 +87,16 @@ struct TargetDesc {
   /// boundary so no DMA row starts mid-burst (LPDDR4, JESD209-4: burst
   /// length 16 on a 32-bit channel = 64 bytes). A power of two.
   uint32_t dramBurstBytes;
+  /// Copies inside the scratchpad (dma.load and dma.store with the ISA v9
+  /// Local bit: a value kept on chip between layers), bytes per cycle. A
+  /// design figure of this NPU: the scratchpad port is 512 bits wide, the
+  /// width the vector unit reads (vectorLanes32 = 16 FP32 lanes x 4 bytes),
+  /// so 64 on every target.
+  uint32_t localDmaBytesPerCycle;
+  /// Latency per local DMA command, cycles: 8, a design figure for a
+  /// command to the on-chip SRAM, which has none of DRAM's page and memory
+  /// controller latency (dramLatencyCycles).
+  uint32_t localDmaLatencyCycles;
   EnergyModel energy;
   HostDesc host; ///< The application core beside the NPU.
 
@@ -118,6 +128,8 @@ struct TargetDesc {
   X(dramLatencyCycles, "dram_latency_cycles", Int)                             \
   X(dramAddressBits, "dram_address_bits", Int)                                 \
   X(dramBurstBytes, "dram_burst_bytes", Int)                                   \
+  X(localDmaBytesPerCycle, "local_dma_bytes_per_cycle", Int)                   \
+  X(localDmaLatencyCycles, "local_dma_latency_cycles", Int)                    \
   X(energy.int8MacPj, "int8_mac_pj", Real)                                     \
   X(energy.fp32MacPj, "fp32_mac_pj", Real)                                     \
   X(energy.int8LaneOpPj, "int8_lane_op_pj", Real)                              \

@@ -36,6 +36,12 @@ Unit unitOf(Opcode op);
 uint64_t dmaCycles(const TargetDesc &t, uint64_t commands, uint64_t runs,
                    uint64_t runBytes);
 
+/// The same for copies inside the scratchpad (ISA v9 local DMAs): the
+/// local latency per command (localDmaLatencyCycles), plus one scratchpad
+/// port beat (localDmaBytesPerCycle bytes) per started beat of each run.
+uint64_t localDmaCycles(const TargetDesc &t, uint64_t commands, uint64_t runs,
+                        uint64_t runBytes);
+
 /// One dma.expand of a `bytes`-byte block image: one command reading the
 /// image as one contiguous run (the expander writes the scratchpad as the
 /// bytes arrive; only the image crosses DRAM).
@@ -57,8 +63,12 @@ uint64_t dmaExpandElemCycles(const TargetDesc &t, uint64_t bytes,
                              uint64_t boxBytes);
 
 /// One DMA command: dmaCycles of its runs (contiguous rows of its innermost
-/// dimension when the DRAM side is dense there, else single elements).
-uint64_t dmaCommandCycles(const TargetDesc &t, const bin::DmaDesc &d);
+/// dimension when the DRAM side is dense there, else single elements). A
+/// `local` command (the ISA v9 Local bit: a copy inside the scratchpad)
+/// counts the same runs on its far side (the descriptor's DRAM strides),
+/// at localDmaCycles.
+uint64_t dmaCommandCycles(const TargetDesc &t, const bin::DmaDesc &d,
+                          bool local = false);
 
 /// One matmul with `rows` rows of A and `weightTiles` R x C weight tiles
 /// present: R cycles to preload each tile's weights, then one row per cycle
@@ -242,8 +252,13 @@ bool scheduleStatically(const Executable &exe, StaticSchedule &schedule,
 /// is StaticSchedule's). No execution; dense matmuls (a block-sparse one
 /// counts every weight tile).
 struct LayerEstimate {
-  uint64_t macs = 0;                              ///< Dense MACs.
-  uint64_t dramReadBytes = 0, dramWriteBytes = 0; ///< Bytes moved by DMA.
+  uint64_t macs = 0; ///< Dense MACs.
+  /// Bytes moved by DMA between DRAM and the scratchpad (local DMAs are not
+  /// counted: they touch no DRAM).
+  uint64_t dramReadBytes = 0, dramWriteBytes = 0;
+  /// Bytes copied inside the scratchpad by local dma.load and dma.store
+  /// (ISA v9; each box's bytes, padding not counted): values kept on chip.
+  uint64_t localBytes = 0;
   /// Of dramReadBytes, those of loads from the constant segment (weights,
   /// their block-sparse images and the ops' constant tables).
   uint64_t constantReadBytes = 0;

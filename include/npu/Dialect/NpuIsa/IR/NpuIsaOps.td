@@ -192,11 +192,14 @@ defvar DmaArgs = (ins ConfinedAttr<I64Attr, [IntNonNegative]>:$sram,
                       OptionalAttr<DenseI64ArrayAttr>:$pad_after,
                       OptionalAttr<I64Attr>:$pad_value);
 
-def NpuIsa_DmaLoadOp : NpuIsa_Insn<"dma_load", DmaArgs> {
+def NpuIsa_DmaLoadOp : NpuIsa_Insn<"dma_load", !con(DmaArgs, (ins UnitAttr:$local))> {
   let summary = "DRAM to scratchpad, 4-D strided, optional padding (`dma.load`)";
   let description = [{
     Arrays are innermost dimension first: `sizes` in elements, strides in
-    bytes, pads in elements.
+    bytes, pads in elements. With `local` (ISA v9), `dram` is a scratchpad
+    byte address instead and `dram_strides` its strides: a copy inside the
+    scratchpad, from a value kept on chip between layers (no DRAM byte
+    moves; docs/codegen.md, "Values kept on chip").
 
     ```mlir
     npu_isa.dma_load sram 0, dram 4096 {elem_bytes = 1 : i64,
@@ -247,9 +250,12 @@ def NpuIsa_DmaExpandElemOp : NpuIsa_Insn<"dma_expand_elem", !con(DmaArgs,
   let assemblyFormat = "`sram` $sram `,` `dram` $dram attr-dict";
 }
 
-def NpuIsa_DmaStoreOp : NpuIsa_Insn<"dma_store", DmaArgs> {
+def NpuIsa_DmaStoreOp : NpuIsa_Insn<"dma_store", !con(DmaArgs, (ins UnitAttr:$local))> {
   let summary = "Scratchpad to DRAM, 4-D strided (`dma.store`)";
   let description = [{
+    With `local` (ISA v9), `dram` is a scratchpad byte address instead: the
+    store writes a value kept on chip.
+
     ```mlir
     npu_isa.dma_store sram 8192, dram 8192 {elem_bytes = 4 : i64,
       sizes = array<i64: 16, 64, 1, 1>, dram_strides = array<i64: 4, 256, 0, 0>,
