@@ -215,13 +215,10 @@ ConvTiles chooseConvTiles(const rt::TargetDesc &t, const MacConv &g,
     }
   if (candidates.empty())
     return {};
-  // Fewest cycles, then fewest bytes; the first of equals.
-  return llvm::min_element(candidates,
-                           [](const Candidate &a, const Candidate &b) {
-                             return std::tie(a.cycles, a.bytes) <
-                                    std::tie(b.cycles, b.bytes);
-                           })
-      ->tiles;
+  return fewestCyclesThenBytes<Candidate>(
+             candidates, t,
+             [](const Candidate &c) { return std::pair(c.cycles, c.bytes); })
+      .tiles;
 }
 
 DictionaryAttr tilesAttr(Builder &b, ConvTiles t) {

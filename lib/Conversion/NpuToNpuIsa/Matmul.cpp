@@ -228,23 +228,14 @@ MatmulTiles chooseMatmulTiles(const rt::TargetDesc &t, int64_t M, int64_t N,
           double dramBytes = aBytes + wBytes + 4.0 * M * N;
           candidates.push_back({tile, cycles, dramBytes});
         }
-  // Among the tilings within 2 % of the fastest, the one that moves the
-  // fewest DRAM bytes: DRAM dominates the NPU's energy, and a cycle
-  // estimate is not exact to 2 %.
-  double fastest = INFINITY;
-  for (const Candidate &c : candidates)
-    fastest = std::min(fastest, c.cycles);
-  MatmulTiles best{0, 0, 0};
-  double bestBytes = INFINITY, bestCycles = INFINITY;
-  for (const Candidate &c : candidates)
-    if (c.cycles <= fastest * 1.02 &&
-        (c.dramBytes < bestBytes ||
-         (c.dramBytes == bestBytes && c.cycles < bestCycles))) {
-      best = c.tiles;
-      bestBytes = c.dramBytes;
-      bestCycles = c.cycles;
-    }
-  return best;
+  if (candidates.empty())
+    return {0, 0, 0};
+  return fewestCyclesThenBytes<Candidate>(candidates, t,
+                                          [](const Candidate &c) {
+                                            return std::pair(c.cycles,
+                                                             c.dramBytes);
+                                          })
+      .tiles;
 }
 
 DictionaryAttr tilesAttr(Builder &b, MatmulTiles t) {

@@ -67,9 +67,39 @@ inline int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 /// The largest power-of-two tile the cost models try below a full extent
 /// (a search bound: beyond it the scratchpad decides anyway).
 constexpr int64_t kMaxTileCandidate = 4096;
+/// How many more cycles (a fraction of the fewest) a tile cost model accepts
+/// for fewer DRAM bytes (fewestCyclesThenBytes; docs/codegen.md, "Loop
+/// order and reuse"): a DRAM byte costs 64 times a scratchpad byte's
+/// energy (npu-v1's dram_byte_pj against sram_byte_pj).
+constexpr double kCycleSlackForBytes = 0.02;
 /// The most elementwise ops fused into one vector program, so that its
 /// per-value buffers stay a useful fraction of the scratchpad.
 constexpr int64_t kMaxFusedRun = 8;
+
+/// The tile cost models' choice among `candidates` (`cost(c)` gives its
+/// estimated cycles and the DRAM bytes it moves): cycles first, then DRAM.
+/// Within kCycleSlackForBytes of the fewest cycles, the candidate whose
+/// cycles plus the time its bytes take on the DRAM bus
+/// (bytes / dram_bytes_per_cycle, even where compute hides it) are fewest
+/// wins; ties go to fewer cycles, then to the first.
+template <typename CandidateT, typename CostFn>
+const CandidateT &fewestCyclesThenBytes(ArrayRef<CandidateT> candidates,
+                                        const rt::TargetDesc &t, CostFn cost) {
+  double fewest = cost(candidates.front()).first;
+  for (const CandidateT &c : candidates)
+    fewest = std::min(fewest, double(cost(c).first));
+  double limit = fewest * (1 + kCycleSlackForBytes);
+  const CandidateT *best = nullptr;
+  auto score = [&](const CandidateT &c) {
+    auto [cycles, bytes] = cost(c);
+    return std::pair(double(cycles) + double(bytes) / t.dramBytesPerCycle,
+                     double(cycles));
+  };
+  for (const CandidateT &c : candidates)
+    if (double(cost(c).first) <= limit && (!best || score(c) < score(*best)))
+      best = &c;
+  return *best;
+}
 
 /// Tile-size candidates along one axis of `full` elements for an array
 /// dimension of `unit`: powers of two from `unit` below `full` (at most
