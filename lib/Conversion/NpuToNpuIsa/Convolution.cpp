@@ -613,8 +613,11 @@ LogicalResult Codegen::emitConv(ConvOp op, int64_t layer) {
 ConvTiles chooseDepthwiseTiles(const rt::TargetDesc &target, const MacConv &g) {
   int64_t C = g.groups, taps = int64_t(g.taps.size());
   int64_t lanes = target.vectorLanes32;
-  ConvTiles t;
-  double bestCost = INFINITY;
+  struct Candidate {
+    ConvTiles tiles;
+    double cycles, bytes;
+  };
+  SmallVector<Candidate> candidates;
   for (int64_t ct : tileCandidates(C, lanes))
     for (int64_t oht : tileCandidates(g.oh, 1))
       for (int64_t owt : tileCandidates(g.ow, 1)) {
@@ -641,13 +644,18 @@ ConvTiles chooseDepthwiseTiles(const rt::TargetDesc &target, const MacConv &g) {
                      double(rt::vectorCycles(target, oht * owt * ct,
                                              /*narrow=*/false,
                                              /*transcendental=*/false));
-        double cost = std::max({load, store, vec});
-        if (cost < bestCost) {
-          bestCost = cost;
-          t = {oht, owt, 1, ct};
-        }
+        // DRAM bytes read: each tile's slab (halo rows and columns again)
+        // and weights.
+        double bytes = tiles * 4.0 * double(ct * ihs * iws + taps * ct);
+        candidates.push_back(
+            {{oht, owt, 1, ct}, std::max({load, store, vec}), bytes});
       }
-  return t;
+  if (candidates.empty())
+    return ConvTiles{};
+  return fewestCyclesThenBytes<Candidate>(
+             candidates, target,
+             [](const Candidate &c) { return std::pair(c.cycles, c.bytes); })
+      .tiles;
 }
 
 LogicalResult Codegen::emitDepthwiseConv(ConvOp op, const MacConv &g,
