@@ -115,6 +115,9 @@ void buildOptimizedPassPipeline(OpPassManager &pm) {
   func.addPass(createFoldAffine());
   // Linear, cubic and irregular nearest Resize into interpolation matmuls.
   func.addPass(createLowerResize());
+  // Nearest x2 upsamplings read by the add that uses them, by broadcasting
+  // (a feature pyramid's top-down path): no upsampled tensor in DRAM.
+  func.addPass(createBroadcastUpsample());
   // A pre-quantized (QDQ) model's convolutions and matmuls in INT8, as its
   // QuantizeLinear/DequantizeLinear nodes say.
   func.addPass(createFoldQdq());

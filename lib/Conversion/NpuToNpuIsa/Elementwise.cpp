@@ -609,10 +609,14 @@ LogicalResult Codegen::emitVectorProgram(Operation *op, const VectorProgram &p,
       int64_t compact = 1;
       for (int64_t d = trank - 1; d >= 0; --d) {
         int64_t dim = t + d, size = st[dim] == 0 ? 1 : tdims[d];
-        box.push_back(size);
-        dstr.push_back(eb * st[dim]);
-        sstr.push_back(eb * compact);
         vst[d] = st[dim] == 0 ? 0 : compact;
+        // The box leaves out dims of one element (a broadcast one
+        // innermost would cut the DMA into one-element runs).
+        if (size > 1) {
+          box.push_back(size);
+          dstr.push_back(eb * st[dim]);
+          sstr.push_back(eb * compact);
+        }
         compact *= size;
       }
       box.resize(4, 1);

@@ -78,6 +78,33 @@ def FoldQdq : Pass<"npu-fold-qdq", "mlir::func::FuncOp"> {
   let dependentDialects = ["npu::NpuDialect", "mlir::quant::QuantDialect"];
 }
 
+def BroadcastUpsample : Pass<"npu-broadcast-upsample", "mlir::func::FuncOp"> {
+  let summary = "Read a nearest integer upsampling inside the elementwise op "
+                "that uses it, by broadcasting";
+  let description = [{
+    `add(x, resize(y))` with a nearest Resize that repeats each element of
+    the two innermost axes `s` times (a feature pyramid's top-down x2 path)
+    becomes `reshape(add(reshape(x), reshape(y)))` on views that split each
+    upsampled axis of extent `d` into `(d / s, s)`, `y` read as
+    `(d / s, 1)`: the same sums, and the upsampled tensor is never written
+    to DRAM nor read back (PaddleOCR det's three upsample-and-add steps).
+    Any op with NumPy broadcasting (`ResultsBroadcastableShape`) and an
+    FP32 result takes it; its other operands are full-size or broadcast on
+    the upsampled axes. The Resize stays for other readers, if any.
+
+    ```mlir
+    %u = npu.resize %y {mode = #npu<resize_mode nearest>, scales = array<f32: 1.0, 1.0, 2.0, 2.0>, ...}
+        : tensor<1x8x4x4xf32> -> tensor<1x8x8x8xf32>
+    %s = npu.add %x, %u : (tensor<1x8x8x8xf32>, tensor<1x8x8x8xf32>) -> tensor<1x8x8x8xf32>
+    // becomes
+    %a = npu.reshape %x : tensor<1x8x8x8xf32> -> tensor<1x8x4x2x4x2xf32>
+    %b = npu.reshape %y : tensor<1x8x4x4xf32> -> tensor<1x8x4x1x4x1xf32>
+    %w = npu.add %a, %b : (tensor<1x8x4x2x4x2xf32>, tensor<1x8x4x1x4x1xf32>) -> tensor<1x8x4x2x4x2xf32>
+    %s = npu.reshape %w : tensor<1x8x4x2x4x2xf32> -> tensor<1x8x8x8xf32>
+    ```
+  }];
+}
+
 def FoldRuntimeScale : Pass<"npu-fold-runtime-scale", "mlir::func::FuncOp"> {
   let summary = "Fold a run-time per-channel scale of a convolution's input "
                 "into its weights";

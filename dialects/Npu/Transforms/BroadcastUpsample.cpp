@@ -1,0 +1,172 @@
+//===- BroadcastUpsample.cpp - nearest upsampling read by broadcasting ----===//
+//
+// A feature pyramid's top-down path adds a nearest x2 upsampling of the
+// coarser level to the finer one: `add(x, resize(y))`. Output element
+// (h, w) of the upsampling is y[h / 2][w / 2], so the sum is, on the views
+// x: [H/2, 2, W/2, 2] and y: [H/2, 1, W/2, 1], a broadcast add, which never
+// materializes the upsampled tensor (docs/codegen.md, "Resize and layer
+// normalisation"). TFLite's and Vela's nearest-neighbour upscaling inside an
+// elementwise op's read (Vela `ifm_resampling_mode`) is the same idea.
+//
+//===----------------------------------------------------------------------===//
+
+#include "npu/Dialect/Npu/IR/NpuOps.h"
+#include "npu/Dialect/Npu/IR/ResizeSampling.h"
+#include "npu/Dialect/Npu/Transforms/Passes.h"
+
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace npu {
+#define GEN_PASS_DEF_BROADCASTUPSAMPLE
+#include "npu/Dialect/Npu/Transforms/Passes.h.inc"
+} // namespace npu
+
+using namespace mlir;
+using namespace npu;
+
+namespace {
+
+/// The integer factor nearest Resize `op` repeats each element of `axis`
+/// by (1: the axis is copied as it is), or nullopt when it samples the axis
+/// any other way.
+std::optional<int64_t> repeatFactor(ResizeOp op, unsigned axis) {
+  int64_t in = op.getInput().getType().getDimSize(axis);
+  int64_t out = op.getType().getDimSize(axis);
+  std::optional<ResizeAxisCopy> copy = resizeAxisCopy(op, axis);
+  if (!copy || in <= 0)
+    return std::nullopt;
+  if (out == in && copy->repeat == 0 && copy->first == 0 &&
+      (copy->step == 1 || out == 1))
+    return 1;
+  if (out == in * copy->repeat && copy->repeat > 1)
+    return copy->repeat;
+  return std::nullopt;
+}
+
+/// `op` (an elementwise op with NumPy broadcasting: ResultsBroadcastableShape)
+/// reading a nearest integer upsampling: each upsampled axis of the result
+/// (extent d, factor s) becomes two (d / s, s), the upsampling's input is
+/// read as (d / s, 1) and the other operands as (d / s, s) or, where they
+/// broadcast, (1, 1); the result is reshaped back.
+struct ReadUpsampleByBroadcast
+    : OpTraitRewritePattern<OpTrait::ResultsBroadcastableShape> {
+  using OpTraitRewritePattern::OpTraitRewritePattern;
+
+  LogicalResult matchAndRewrite(Operation *op,
+                                PatternRewriter &rewriter) const override {
+    if (op->getNumResults() != 1 || op->getNumRegions() != 0)
+      return failure();
+    auto resultType = dyn_cast<RankedTensorType>(op->getResult(0).getType());
+    if (!resultType || !resultType.hasStaticShape() ||
+        !resultType.getElementType().isF32())
+      return failure();
+    int64_t rank = resultType.getRank();
+    // The factors of the first upsampling operand; every operand of the
+    // result's rank.
+    SmallVector<int64_t> factors;
+    for (Value v : op->getOperands()) {
+      auto type = dyn_cast<RankedTensorType>(v.getType());
+      if (!type || !type.hasStaticShape() || type.getRank() != rank)
+        return failure();
+      auto resize = v.getDefiningOp<ResizeOp>();
+      if (!factors.empty() || !resize || type != resultType)
+        continue;
+      for (unsigned d = 0; d < rank; ++d) {
+        std::optional<int64_t> f = repeatFactor(resize, d);
+        if (!f)
+          return failure();
+        factors.push_back(*f);
+      }
+    }
+    // At most the two innermost axes upsampled (the code generator's
+    // iteration space has four dimensions after collapsing).
+    int64_t upsampled =
+        llvm::count_if(factors, [](int64_t f) { return f > 1; });
+    if (factors.empty() || upsampled == 0 || upsampled > 2)
+      return failure();
+    for (int64_t d = 0; d < rank - 2; ++d)
+      if (factors[d] != 1)
+        return failure();
+    // The expanded shape of a value whose extent on each axis is `dims`:
+    // an upsampled axis splits into (d / s, s), or (1, 1) where it broadcasts.
+    auto expand = [&](ArrayRef<int64_t> dims, bool reads) {
+      SmallVector<int64_t> shape;
+      for (int64_t d = 0; d < rank; ++d) {
+        int64_t full = resultType.getDimSize(d), s = factors[d];
+        if (s == 1) {
+          shape.push_back(dims[d]);
+          continue;
+        }
+        if (reads) // the upsampling's input
+          shape.append({full / s, 1});
+        else if (dims[d] == full)
+          shape.append({full / s, s});
+        else
+          shape.append({1, 1}); // dims[d] == 1: broadcast
+      }
+      return shape;
+    };
+    // Some other operand must have the result's extent on the upsampled
+    // axes: broadcasting gives the wide op its (d / s, s) shape only then.
+    auto fullSize = [&](Value v) {
+      auto type = cast<RankedTensorType>(v.getType());
+      return llvm::all_of(llvm::seq<int64_t>(0, rank), [&](int64_t d) {
+        return factors[d] == 1 ||
+               type.getDimSize(d) == resultType.getDimSize(d);
+      });
+    };
+    // Every check before the first op is created (a pattern that fails
+    // must leave the IR as it was).
+    SmallVector<std::pair<Value, RankedTensorType>> reads;
+    bool readsOne = false, hasFull = false;
+    for (Value v : op->getOperands()) {
+      auto type = cast<RankedTensorType>(v.getType());
+      auto resize = v.getDefiningOp<ResizeOp>();
+      bool same = resize && type == resultType &&
+                  llvm::all_of(llvm::seq<unsigned>(0, rank), [&](unsigned d) {
+                    return repeatFactor(resize, d) == factors[d];
+                  });
+      Value source = same ? resize.getInput() : v;
+      ArrayRef<int64_t> dims =
+          same ? resize.getInput().getType().getShape() : type.getShape();
+      if (!same)
+        for (int64_t d = 0; d < rank; ++d)
+          if (factors[d] > 1 && dims[d] != 1 &&
+              dims[d] != resultType.getDimSize(d))
+            return failure();
+      readsOne |= same;
+      hasFull |= !same && fullSize(v);
+      reads.push_back({source, RankedTensorType::get(expand(dims, same),
+                                                     type.getElementType(),
+                                                     type.getEncoding())});
+    }
+    if (!readsOne || !hasFull)
+      return failure();
+    Location loc = op->getLoc();
+    SmallVector<Value> operands;
+    for (auto [source, expanded] : reads)
+      operands.push_back(ReshapeOp::create(rewriter, loc, expanded, source));
+    auto expandedResult = RankedTensorType::get(
+        expand(resultType.getShape(), false), resultType.getElementType());
+    OperationState state(loc, op->getName());
+    state.addOperands(operands);
+    state.addTypes(expandedResult);
+    state.addAttributes(op->getAttrs());
+    Operation *wide = rewriter.create(state);
+    rewriter.replaceOpWithNewOp<ReshapeOp>(op, resultType, wide->getResult(0));
+    return success();
+  }
+};
+
+struct BroadcastUpsamplePass
+    : npu::impl::BroadcastUpsampleBase<BroadcastUpsamplePass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    patterns.add<ReadUpsampleByBroadcast>(&getContext());
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace
