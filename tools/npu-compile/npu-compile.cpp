@@ -10,7 +10,7 @@
 //              [--quant-report=FILE.json]]
 //             [--prune=block:RATIO [--keep-dense=NODE,...]
 //              [--prune-report=FILE.json]] [--sparse-weights=false]
-//              [--compress-weights=false]
+//              [--compress-weights=false] [--keep-on-chip=false]
 //             [--load-pass-plugin=P.so]... [--load-dialect-plugin=D.so]...
 //             [--insert-passes=POINT:PIPELINE]...
 // npu-compile --check MODEL.onnx [options above]   (per-node support report)

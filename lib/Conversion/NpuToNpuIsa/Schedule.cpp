@@ -116,6 +116,8 @@ LogicalResult Codegen::endScratchpad() {
         g == groupOf.end() ? sp.anchor : fusionGroups[g->second].back();
     int64_t first = opIndex.lookup(sp.anchor), last = opIndex.lookup(back);
     for (Attribute a : sp.buffers) {
+      if (sp.failed)
+        break; // one error per layer
       auto buf = cast<ScratchpadBufferAttr>(a);
       for (const OnChipValue &v : onChip)
         if (first <= v.last && v.first <= last &&
