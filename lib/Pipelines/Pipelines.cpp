@@ -115,9 +115,6 @@ void buildOptimizedPassPipeline(OpPassManager &pm) {
   func.addPass(createFoldAffine());
   // Linear, cubic and irregular nearest Resize into interpolation matmuls.
   func.addPass(createLowerResize());
-  // Nearest x2 upsamplings read by the add that uses them, by broadcasting
-  // (a feature pyramid's top-down path): no upsampled tensor in DRAM.
-  func.addPass(createBroadcastUpsample());
   // A pre-quantized (QDQ) model's convolutions and matmuls in INT8, as its
   // QuantizeLinear/DequantizeLinear nodes say.
   func.addPass(createFoldQdq());
@@ -161,6 +158,11 @@ void buildPipelineToPhase(OpPassManager &pm, CompilePhase phase,
   // Maps every op onto a unit and chooses its tiles by the cost models.
   if (from < CompilePhase::Tiled && phase >= CompilePhase::Tiled) {
     runExtensions(pm, ExtensionPoint::BeforeTiling);
+    // Nearest upsamplings read by the FP32 elementwise op that uses them,
+    // by broadcasting (a feature pyramid's top-down adds): no upsampled
+    // tensor in DRAM. After quantization: an INT8 model's adds and resizes
+    // stay INT8 ones.
+    pm.nest<func::FuncOp>().addPass(createBroadcastUpsample());
     // A squeeze-and-excitation gate's multiply into the next convolution's
     // weights (after quantization: INT8 convolutions keep constant ones).
     pm.nest<func::FuncOp>().addPass(createFoldRuntimeScale());

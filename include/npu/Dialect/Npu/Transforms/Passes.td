@@ -90,7 +90,9 @@ def BroadcastUpsample : Pass<"npu-broadcast-upsample", "mlir::func::FuncOp"> {
     to DRAM nor read back (PaddleOCR det's three upsample-and-add steps).
     Any op with NumPy broadcasting (`ResultsBroadcastableShape`) and an
     FP32 result takes it; its other operands are full-size or broadcast on
-    the upsampled axes. The Resize stays for other readers, if any.
+    the upsampled axes. The Resize stays for other readers, if any. It runs
+    at the start of the `tiled` phase, after quantization: an INT8 model's
+    quantized adds and resizes are left as they are.
 
     ```mlir
     %u = npu.resize %y {mode = #npu<resize_mode nearest>, scales = array<f32: 1.0, 1.0, 2.0, 2.0>, ...}
