@@ -227,12 +227,15 @@ LogicalResult Codegen::emitDataMovement(Operation *op, int64_t layer) {
   int64_t axis = concat.getAxis(), at = 0;
   for (Value in : concat.getInputs()) {
     auto type = cast<RankedTensorType>(in.getType());
-    if (failed(emitMove(op, type.getShape(), eb,
-                        buffers.lookup(root(in)).offset,
-                        denseStrides(type.getShape()),
-                        dst + at * outStrides[axis] * eb, outStrides, layer)))
-      return failure();
+    int64_t src = buffers.lookup(root(in)).offset;
+    int64_t slice = dst + at * outStrides[axis] * eb;
     at += type.getDimSize(axis);
+    if (src == slice)
+      continue; // computed in place (concatInPlace): nothing to move
+    if (failed(emitMove(op, type.getShape(), eb, src,
+                        denseStrides(type.getShape()), slice, outStrides,
+                        layer)))
+      return failure();
   }
   return success();
 }

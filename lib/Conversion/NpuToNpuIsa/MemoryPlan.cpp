@@ -111,6 +111,31 @@ std::optional<ElementsAttr> convWeightsForArray(ConstantOp c, int64_t groups,
 
 } // namespace
 
+bool Codegen::concatInPlace(ConcatOp op) {
+  auto type = cast<RankedTensorType>(op.getType());
+  int64_t outer = 1;
+  for (int64_t d = 0; d < int64_t(op.getAxis()); ++d)
+    outer *= type.getDimSize(d);
+  if (outer != 1 || op->hasAttr("npu.on_chip"))
+    return false;
+  llvm::SmallPtrSet<Value, 4> seen;
+  for (Value in : op.getInputs()) {
+    Operation *def = in.getDefiningOp();
+    if (!def || !seen.insert(in).second || def->getNumResults() != 1 ||
+        isa<ConstantOp, HostOp, ConcatOp, ViewLikeOpInterface>(def) ||
+        def->hasAttr("npu.on_chip") ||
+        cast<RankedTensorType>(in.getType()).getElementType() !=
+            type.getElementType())
+      return false;
+    if (llvm::any_of(in.getUsers(), [&](Operation *user) {
+          return isa<func::ReturnOp>(user) ||
+                 (user != op.getOperation() && isa<ConcatOp>(user));
+        }))
+      return false;
+  }
+  return true;
+}
+
 LogicalResult Codegen::planDram(func::ReturnOp ret) {
   Block &body = func.getBody().front();
   if (failed(verifyFusionGroups()))
@@ -299,15 +324,37 @@ LogicalResult Codegen::planDram(func::ReturnOp ret) {
   // Program order (MapVector), then a stable sort: values of equal size and
   // first use keep the order they appear in, so the plan is the same on
   // every run (DenseMap's order is pointer order).
+  // Concat elimination: the inputs of an in-place concat are slices of its
+  // result's buffer (one interval from the first input's definition).
+  llvm::DenseMap<Value, std::pair<Value, int64_t>> sliceOf;
+  if (!recorded)
+    for (auto concat : body.getOps<ConcatOp>()) {
+      if (!concatInPlace(concat))
+        continue;
+      auto outType = cast<RankedTensorType>(concat.getType());
+      int64_t stride =
+          byteSize(outType) /
+          std::max<int64_t>(1, outType.getDimSize(concat.getAxis()));
+      int64_t at = 0;
+      for (Value in : concat.getInputs()) {
+        sliceOf[in] = {concat.getResult(), at * stride};
+        at += cast<RankedTensorType>(in.getType()).getDimSize(concat.getAxis());
+      }
+    }
+  auto storage = [&](Value r) {
+    auto it = sliceOf.find(r);
+    return it == sliceOf.end() ? r : it->second.first;
+  };
   llvm::MapVector<Value, Interval> live;
   for (Operation &op : body)
     for (Value operand : op.getOperands()) {
-      Value r = root(operand);
+      Value v = root(operand), r = storage(v);
       if (buffers.count(r) || !r.getDefiningOp() ||
           isa<ConstantOp>(r.getDefiningOp()) || isFusedInternal(r))
         continue; // placed already, or never in DRAM
       auto [it, inserted] = live.try_emplace(
           r, Interval{r, byteSize(r.getType()), defTime(r.getDefiningOp()), 0});
+      it->second.first = std::min(it->second.first, defTime(v.getDefiningOp()));
       it->second.last = std::max(it->second.last, useTime(&op));
     }
   // A host op writes every output, read or not.
@@ -401,6 +448,11 @@ LogicalResult Codegen::planDram(func::ReturnOp ret) {
         !compressed.count(&op))
       convWeights[&op] = place(byteSize(op.getOperand(1).getType()),
                                i64Attr(&op, "npu.weights_dram"), "weights");
+  // An in-place concat's inputs are slices of its result's buffer.
+  for (auto &[in, slice] : sliceOf)
+    if (auto it = buffers.find(slice.first); it != buffers.end())
+      buffers[in] =
+          Buffer{it->second.offset + slice.second, byteSize(in.getType())};
   // Aliases share their root's bytes.
   for (Operation &op : body)
     if (auto view = dyn_cast<ViewLikeOpInterface>(op))

@@ -108,10 +108,19 @@ Codegen::keepOnChip(const llvm::DenseMap<Operation *, int64_t> &highWater) {
     Operation *def;
     int64_t bytes, first, last, saved;
   };
+  // The inputs and results of concats computed in place stay in DRAM:
+  // their bytes are one buffer (planDram).
+  llvm::DenseSet<Operation *> inPlace;
+  for (auto concat : body.getOps<ConcatOp>())
+    if (concatInPlace(concat)) {
+      inPlace.insert(concat);
+      for (Value in : concat.getInputs())
+        inPlace.insert(in.getDefiningOp());
+    }
   SmallVector<Candidate> candidates;
   for (Operation *op : ops) {
     if (!runsCode(op) || isa<HostOp>(op) || op->getNumResults() != 1 ||
-        op->hasAttr("npu.on_chip"))
+        op->hasAttr("npu.on_chip") || inPlace.count(op))
       continue;
     Value result = op->getResult(0);
     if (isFusedInternal(result))

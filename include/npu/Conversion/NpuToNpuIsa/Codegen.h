@@ -902,6 +902,14 @@ public:
     return v;
   }
   LogicalResult planDram(func::ReturnOp ret);
+  /// Whether `op`'s inputs can be computed straight into its result (concat
+  /// elimination, docs/codegen.md "DRAM planning"): the dims before the
+  /// axis are all 1, so each input is one contiguous slice of the result;
+  /// every input is the one result of an NPU op (not a view, constant,
+  /// concat or host op) of the result's element type, distinct, not
+  /// returned. The plan then places each input inside the result's buffer
+  /// and the concat moves nothing.
+  bool concatInPlace(ConcatOp op);
   /// Emits the instructions of one (unfused) op as layer `layer`, through
   /// its BackendOpInterface.
   LogicalResult emitOp(Operation *op, int64_t layer);
