@@ -65,6 +65,14 @@ for t in fold-qdq permute-channels; do
     < "$src/test/Dialect/Npu/Transforms/$t.txtpb" > "$tmp/model-$t.onnx"
   check "$t" "$tmp/model-$t.onnx"
 done
+# Values kept on chip beside a concat computed in place, and an up-sampling
+# read by broadcasting (npu-plan-memory's choices, npu-broadcast-upsample).
+for t in concat-in-place upsample-add; do
+  protoc --encode=onnx.ModelProto -I/usr/include /usr/include/onnx/onnx.proto \
+    < "$src/test/Conversion/NpuToNpuIsa/$t.txtpb" > "$tmp/model-$t.onnx"
+  check "$t" "$tmp/model-$t.onnx"
+  check "$t.planned" "$tmp/model-$t.onnx" --compile-to=planned
+done
 
 # PaddleOCR's classifier, FP32 (when scripts/setup.sh fetched the models).
 if [ -n "$models" ] && [ -s "$models/ch_ppocr_mobile_v2.0_cls_infer.onnx" ]; then

@@ -88,34 +88,34 @@ struct ReadUpsampleByBroadcast
     for (int64_t d = 0; d < rank - 2; ++d)
       if (factors[d] != 1)
         return failure();
-    // The expanded shape of a value whose extent on each axis is `dims`:
-    // an upsampled axis splits into (d / s, s), or (1, 1) where it broadcasts.
+    // The expanded shape of a value whose extent on each axis is `dims`: an
+    // upsampled axis splits into (d / s, s), or (d / s, 1) for the
+    // up-sampling's input.
     auto expand = [&](ArrayRef<int64_t> dims, bool reads) {
       SmallVector<int64_t> shape;
       for (int64_t d = 0; d < rank; ++d) {
         int64_t full = resultType.getDimSize(d), s = factors[d];
-        if (s == 1) {
+        if (s == 1)
           shape.push_back(dims[d]);
-          continue;
-        }
-        if (reads) // the upsampling's input
-          shape.append({full / s, 1});
-        else if (dims[d] == full)
-          shape.append({full / s, s});
         else
-          shape.append({1, 1}); // dims[d] == 1: broadcast
+          shape.append({full / s, reads ? 1 : s});
       }
       return shape;
     };
-    // Some other operand must have the result's extent on the upsampled
-    // axes: broadcasting gives the wide op its (d / s, s) shape only then.
-    auto fullSize = [&](Value v) {
-      auto type = cast<RankedTensorType>(v.getType());
-      return llvm::all_of(llvm::seq<int64_t>(0, rank), [&](int64_t d) {
-        return factors[d] == 1 ||
-               type.getDimSize(d) == resultType.getDimSize(d);
-      });
-    };
+    // The other operands must have the result's type: then the wide op's
+    // iteration space collapses to at most four dims (the leading axes
+    // step alike in every operand); one broadcasting elsewhere (a channel
+    // axis of 1) would leave five, which the code generator refuses. And
+    // none may come from a convolution, whose epilogue takes the add (with
+    // the up-sampling as its residual) only on the original shapes.
+    for (Value v : op->getOperands()) {
+      auto resize = v.getDefiningOp<ResizeOp>();
+      if (resize && v.getType() == resultType)
+        continue;
+      if (v.getType() != resultType ||
+          isa_and_nonnull<ConvOp, ConvTransposeOp>(v.getDefiningOp()))
+        return failure();
+    }
     // Every check before the first op is created (a pattern that fails
     // must leave the IR as it was).
     SmallVector<std::pair<Value, RankedTensorType>> reads;
@@ -123,21 +123,17 @@ struct ReadUpsampleByBroadcast
     for (Value v : op->getOperands()) {
       auto type = cast<RankedTensorType>(v.getType());
       auto resize = v.getDefiningOp<ResizeOp>();
-      bool same = resize && type == resultType &&
+      bool same = resize &&
+                  llvm::all_of(resize->getUsers(),
+                               [&](Operation *user) { return user == op; }) &&
                   llvm::all_of(llvm::seq<unsigned>(0, rank), [&](unsigned d) {
                     return repeatFactor(resize, d) == factors[d];
                   });
-      Value source = same ? resize.getInput() : v;
-      ArrayRef<int64_t> dims =
-          same ? resize.getInput().getType().getShape() : type.getShape();
-      if (!same)
-        for (int64_t d = 0; d < rank; ++d)
-          if (factors[d] > 1 && dims[d] != 1 &&
-              dims[d] != resultType.getDimSize(d))
-            return failure();
       readsOne |= same;
-      hasFull |= !same && fullSize(v);
-      reads.push_back({source, RankedTensorType::get(expand(dims, same),
+      hasFull |= !same;
+      Value source = same ? resize.getInput() : v;
+      auto shape = cast<RankedTensorType>(source.getType()).getShape();
+      reads.push_back({source, RankedTensorType::get(expand(shape, same),
                                                      type.getElementType(),
                                                      type.getEncoding())});
     }

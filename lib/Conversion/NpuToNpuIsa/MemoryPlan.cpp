@@ -392,12 +392,18 @@ LogicalResult Codegen::planDram(func::ReturnOp ret) {
                               "bytes [")
                << offset << ", " << offset + iv.bytes
                << ") overlaps another alive at the same time";
-    for (Operation *user : iv.value.getUsers())
-      if (isa<HostOp>(user) ||
-          (isa<ViewLikeOpInterface>(user) &&
-           llvm::any_of(user->getUsers(), llvm::IsaPred<HostOp>)))
-        return def->emitError("backend: a value kept on chip is read by a "
-                              "host op, which reads DRAM");
+    // Its readers, through any chain of views: none may be a host op.
+    SmallVector<Value> reads = {iv.value};
+    while (!reads.empty()) {
+      Value v = reads.pop_back_val();
+      for (Operation *user : v.getUsers()) {
+        if (isa<HostOp>(user))
+          return def->emitError("backend: a value kept on chip is read by a "
+                                "host op, which reads DRAM");
+        if (isa<ViewLikeOpInterface>(user))
+          reads.append(user->getResults().begin(), user->getResults().end());
+      }
+    }
     onChip.push_back({iv.value, offset, iv.bytes, iv.first, iv.last});
     buffers[iv.value] = Buffer{kOnChipBase + offset, iv.bytes};
   }

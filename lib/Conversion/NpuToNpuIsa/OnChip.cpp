@@ -59,7 +59,8 @@ scratchpadHighWater(ModuleOp module, func::FuncOp func,
 }
 
 LogicalResult
-Codegen::keepOnChip(const llvm::DenseMap<Operation *, int64_t> &highWater) {
+Codegen::keepOnChip(const llvm::DenseMap<Operation *, int64_t> &highWater,
+                    bool shrinkFlexible) {
   if (failed(verifyFusionGroups()))
     return failure();
   Block &body = func.getBody().front();
@@ -97,7 +98,7 @@ Codegen::keepOnChip(const llvm::DenseMap<Operation *, int64_t> &highWater) {
     int64_t hw = highWater.lookup(op);
     if (isa<HostOp>(op))
       hw = capacity;
-    else if (!op->hasAttr("npu.tiles"))
+    else if (shrinkFlexible && !op->hasAttr("npu.tiles"))
       hw = std::min(hw, alignUp(int64_t(capacity * kFlexibleShare)));
     for (int64_t t = index[op]; t <= index[back(op)]; ++t)
       used[t] = std::max(used[t], hw);

@@ -158,15 +158,21 @@ struct NpuPlanMemoryPass
                       .wasInterrupted();
     if (keepOnChip && (!keep || keep.getValue()) && !chosen &&
         !func->hasAttr("npu.dram_size")) {
+      // The layers must still lower around the chosen values; when one
+      // that sizes its buffers by the scratchpad cannot shrink as assumed,
+      // the choice is made again with every layer at its full size, and
+      // failing that everything stays in DRAM.
       auto highWater = scratchpadHighWater(module, func, *target);
-      if (succeeded(highWater) &&
-          failed(Codegen(module, func, *target).keepOnChip(*highWater)))
-        return signalPassFailure();
-      // The layers whose buffers shrank must still lower; if one does not,
-      // everything stays in DRAM.
-      if (succeeded(highWater) &&
-          failed(scratchpadHighWater(module, func, *target)))
+      for (bool shrink : {true, false}) {
+        if (failed(highWater))
+          break;
+        if (failed(
+                Codegen(module, func, *target).keepOnChip(*highWater, shrink)))
+          return signalPassFailure();
+        if (succeeded(scratchpadHighWater(module, func, *target)))
+          break;
         func.walk([](Operation *op) { op->removeAttr("npu.on_chip"); });
+      }
     }
     Codegen codegen(module, func, *target);
     if (failed(codegen.plan()))

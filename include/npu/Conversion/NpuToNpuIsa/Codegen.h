@@ -1001,9 +1001,11 @@ public:
   /// greedily by the DRAM bytes they save, so the plan (planDram) gives
   /// them no DRAM and their loads and stores become copies inside the
   /// scratchpad. Values returned, read by a host op, or alive across one
-  /// stay in DRAM.
+  /// stay in DRAM. With `shrinkFlexible` false every layer counts at its
+  /// full size.
   LogicalResult
-  keepOnChip(const llvm::DenseMap<Operation *, int64_t> &highWater);
+  keepOnChip(const llvm::DenseMap<Operation *, int64_t> &highWater,
+             bool shrinkFlexible = true);
   /// The scratchpad bytes left to the layer from op index `first` to `last`
   /// by the values kept on chip alive then: where the lowest of them
   /// starts, else the whole scratchpad.

@@ -35,8 +35,10 @@ func.func @sub_x4(%y: tensor<1x4x3x5xf32>, %x: tensor<1x4x3x20xf32>) -> tensor<1
 
 // Left alone: a Resize that does not repeat elements (x1.5), one that
 // upsamples the channel axis, a result that is not FP32, a Resize read by
-// something without broadcasting, and one whose reader's other operand
-// broadcasts on the upsampled axes (no operand gives the (d/s, s) shape).
+// something without broadcasting, one whose reader's other operand
+// broadcasts (the widened op would need five dims), and, in @conv_residual,
+// an add of a convolution's result (its epilogue takes the add with the
+// up-sampling as its residual) and an up-sampling with a second reader.
 // CHECK-LABEL: func.func @left_alone
 // CHECK-NOT: npu.reshape
 // CHECK: return
@@ -52,4 +54,19 @@ func.func @left_alone(%x: tensor<1x8x6x6xf32>, %y: tensor<1x8x4x4xf32>, %c: tens
   %p = npu.constant dense<1.0> : tensor<1x8x1x1xf32>
   %m = npu.mul %r, %p : (tensor<1x8x8x8xf32>, tensor<1x8x1x1xf32>) -> tensor<1x8x8x8xf32>
   return %s, %t, %q, %e, %m : tensor<1x8x6x6xf32>, tensor<1x8x4x4xf32>, tensor<1x8x8x8xi32>, tensor<1x8x8x8xf32>, tensor<1x8x8x8xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @conv_residual
+// CHECK-NOT: npu.reshape
+// CHECK: return
+func.func @conv_residual(%x: tensor<1x8x8x8xf32>, %y: tensor<1x8x4x4xf32>, %z: tensor<1x8x8x8xf32>) -> (tensor<1x8x8x8xf32>, tensor<1x8x8x8xf32>, tensor<1x8x8x8xf32>) {
+  %w = npu.constant dense<0.5> : tensor<8x8x1x1xf32>
+  %c = npu.conv %x, %w {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x8x8x8xf32>, tensor<8x8x1x1xf32>) -> tensor<1x8x8x8xf32>
+  %u = npu.resize %y {coordinate_transformation_mode = #npu<coord_mode asymmetric>, mode = #npu<resize_mode nearest>, nearest_mode = #npu<nearest_mode floor>, scales = array<f32: 1.0, 1.0, 2.0, 2.0>} : tensor<1x8x4x4xf32> -> tensor<1x8x8x8xf32>
+  %s = npu.add %c, %u : (tensor<1x8x8x8xf32>, tensor<1x8x8x8xf32>) -> tensor<1x8x8x8xf32>
+  %v = npu.resize %y {coordinate_transformation_mode = #npu<coord_mode asymmetric>, mode = #npu<resize_mode nearest>, nearest_mode = #npu<nearest_mode floor>, scales = array<f32: 1.0, 1.0, 2.0, 2.0>} : tensor<1x8x4x4xf32> -> tensor<1x8x8x8xf32>
+  %t = npu.add %z, %v : (tensor<1x8x8x8xf32>, tensor<1x8x8x8xf32>) -> tensor<1x8x8x8xf32>
+  return %s, %t, %v : tensor<1x8x8x8xf32>, tensor<1x8x8x8xf32>, tensor<1x8x8x8xf32>
 }

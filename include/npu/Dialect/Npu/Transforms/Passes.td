@@ -89,8 +89,11 @@ def BroadcastUpsample : Pass<"npu-broadcast-upsample", "mlir::func::FuncOp"> {
     `(d / s, 1)`: the same sums, and the upsampled tensor is never written
     to DRAM nor read back (PaddleOCR det's three upsample-and-add steps).
     Any op with NumPy broadcasting (`ResultsBroadcastableShape`) and an
-    FP32 result takes it; its other operands are full-size or broadcast on
-    the upsampled axes. The Resize stays for other readers, if any. It runs
+    FP32 result takes it when its other operands have the result's type
+    (so the widened op's iteration space still collapses to four dims) and
+    none is a convolution's result (whose epilogue would take the add with
+    the up-sampling as its residual), and the Resize has no other reader
+    (else the up-sampled tensor is written anyway). It runs
     at the start of the `tiled` phase, after quantization: an INT8 model's
     quantized adds and resizes are left as they are.
 
