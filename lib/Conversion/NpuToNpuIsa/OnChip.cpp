@@ -58,7 +58,7 @@ scratchpadHighWater(ModuleOp module, func::FuncOp func,
   return highWater;
 }
 
-LogicalResult
+FailureOr<bool>
 Codegen::keepOnChip(const llvm::DenseMap<Operation *, int64_t> &highWater,
                     bool shrinkFlexible) {
   if (failed(verifyFusionGroups()))
@@ -91,11 +91,13 @@ Codegen::keepOnChip(const llvm::DenseMap<Operation *, int64_t> &highWater,
   // layerScratchpad) can make do with kFlexibleShare of it. A host op is a
   // barrier: nothing stays on chip across the NPU's segments.
   const int64_t capacity = int64_t(target.scratchpadBytes);
-  SmallVector<int64_t> used(ops.size(), 0);
+  SmallVector<int64_t> used(ops.size(), 0), full(ops.size(), 0);
   for (Operation *op : ops) {
     if (!runsCode(op) || front(op) != op)
       continue;
     int64_t hw = highWater.lookup(op);
+    for (int64_t t = index[op]; t <= index[back(op)]; ++t)
+      full[t] = std::max(full[t], hw);
     if (isa<HostOp>(op))
       hw = capacity;
     else if (shrinkFlexible && !op->hasAttr("npu.tiles"))
@@ -164,6 +166,7 @@ Codegen::keepOnChip(const llvm::DenseMap<Operation *, int64_t> &highWater,
     int64_t offset, bytes, first, last;
   };
   SmallVector<Placed> placed;
+  bool shrinks = false;
   Builder b(func.getContext());
   for (const Candidate &c : candidates) {
     int64_t floor = 0;
@@ -188,10 +191,12 @@ Codegen::keepOnChip(const llvm::DenseMap<Operation *, int64_t> &highWater,
         continue;
       placed.push_back({at, c.bytes, c.first, c.last});
       c.def->setAttr("npu.on_chip", b.getI64IntegerAttr(at));
+      for (int64_t t = c.first; t <= c.last; ++t)
+        shrinks |= full[t] > at;
       break;
     }
   }
-  return success();
+  return shrinks;
 }
 
 int64_t Codegen::layerScratchpad(int64_t first, int64_t last) const {

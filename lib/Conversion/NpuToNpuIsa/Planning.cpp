@@ -166,10 +166,12 @@ struct NpuPlanMemoryPass
       for (bool shrink : {true, false}) {
         if (failed(highWater))
           break;
-        if (failed(
-                Codegen(module, func, *target).keepOnChip(*highWater, shrink)))
+        FailureOr<bool> shrinks =
+            Codegen(module, func, *target).keepOnChip(*highWater, shrink);
+        if (failed(shrinks))
           return signalPassFailure();
-        if (succeeded(scratchpadHighWater(module, func, *target)))
+        // No layer gave up scratchpad: nothing to check.
+        if (!*shrinks || succeeded(scratchpadHighWater(module, func, *target)))
           break;
         func.walk([](Operation *op) { op->removeAttr("npu.on_chip"); });
       }

@@ -1002,8 +1002,9 @@ public:
   /// them no DRAM and their loads and stores become copies inside the
   /// scratchpad. Values returned, read by a host op, or alive across one
   /// stay in DRAM. With `shrinkFlexible` false every layer counts at its
-  /// full size.
-  LogicalResult
+  /// full size. True when some layer must make do with less scratchpad than
+  /// its lowering used (then a lowering should check the choice).
+  FailureOr<bool>
   keepOnChip(const llvm::DenseMap<Operation *, int64_t> &highWater,
              bool shrinkFlexible = true);
   /// The scratchpad bytes left to the layer from op index `first` to `last`
