@@ -291,24 +291,22 @@ TEST(Emulator, LocalDmaTransposesLikeADramDma) {
 // Tests that a local DMA whose scratchpad source or destination lies past
 // the scratchpad stops the run with the pc and the range.
 TEST(Emulator, OutOfBoundsLocalDmaIsCaught) {
-  ProgramBuilder b(v1());
-  uint16_t d = b.addDma(makeDma2D(1, 1, 16, 16, 16));
-  b.setDramSize(64);
-  b.emit(makeDmaLoad(d, 0, v1().scratchpadBytes - 8, kNoLayer, true));
-  ProgramRun r = runProgram(b);
-  EXPECT_FALSE(r.ok);
-  EXPECT_EQ(r.error, "pc 0 (dma.load desc=0 sram=0x000000 dram=0x07fff8 "
-                     "local): dma.load local reads scratchpad [524280, "
-                     "524296) outside the 524288-byte scratchpad");
-  ProgramBuilder b2(v1());
-  uint16_t d2 = b2.addDma(makeDma2D(1, 1, 16, 16, 16));
-  b2.setDramSize(64);
-  b2.emit(makeDmaStore(d2, 0, v1().scratchpadBytes - 8, kNoLayer, true));
-  ProgramRun r2 = runProgram(b2);
-  EXPECT_FALSE(r2.ok);
-  EXPECT_EQ(r2.error, "pc 0 (dma.store desc=0 sram=0x000000 dram=0x07fff8 "
-                      "local): dma.store local writes scratchpad [524280, "
-                      "524296) outside the 524288-byte scratchpad");
+  for (bool store : {false, true}) {
+    ProgramBuilder b(v1());
+    uint16_t d = b.addDma(makeDma2D(1, 1, 16, 16, 16));
+    b.setDramSize(64);
+    uint32_t far = v1().scratchpadBytes - 8;
+    b.emit(store ? makeDmaStore(d, 0, far, kNoLayer, true)
+                 : makeDmaLoad(d, 0, far, kNoLayer, true));
+    ProgramRun r = runProgram(b);
+    EXPECT_FALSE(r.ok);
+    std::string name = store ? "dma.store" : "dma.load";
+    EXPECT_EQ(r.error, "pc 0 (" + name +
+                           " desc=0 sram=0x000000 dram=0x07fff8 local): " +
+                           name + " local " + (store ? "writes" : "reads") +
+                           " scratchpad [524280, 524296) outside the "
+                           "524288-byte scratchpad");
+  }
 }
 
 // Tests that a local DMA whose source and destination share a byte is
