@@ -119,6 +119,10 @@ compileObserved(ModuleOp module, CompilePhase from,
       diagnostic = diag.str();
     return success();
   });
+  // The observed values are outputs, in DRAM: choosing values to keep on
+  // chip would cost two trial lowerings and buy the measurement nothing.
+  (*clone)->setAttr("npu.keep_on_chip",
+                    BoolAttr::get(module.getContext(), false));
   PassManager pm(module.getContext());
   buildPipelineToPhase(pm, CompilePhase::Isa, target, from);
   std::vector<uint8_t> bytes;
