@@ -10,7 +10,9 @@
 // input, measured side by side in this one run; then the same models
 // quantized to INT8 (calibrated on inputs distinct from the measured one):
 // cycles, utilisation, DRAM bytes and energy against the FP32 rows, and the
-// output's cosine similarity to FP32.
+// output's cosine similarity to FP32. The PaddleOCR models' roofline and
+// memory charts (npu-compile --report-charts) go to bench/charts/, linked
+// from the section.
 //
 // Usage: run-models.cjs --bin=build/bin --models=third_party/models
 //                       [--results=bench/RESULTS.md] [--work=DIR]
@@ -98,7 +100,7 @@ function calibrationSet(c, base) {
   return dir;
 }
 
-const rows = [], int8Rows = [];
+const rows = [], int8Rows = [], charts = [];
 for (const c of cases) {
   process.stderr.write(`bench: ${c.name}\n`);
   const base = path.join(work, path.basename(c.model, '.onnx'));
@@ -108,6 +110,18 @@ for (const c of cases) {
   const compileArgs = [c.model, '-o', base + '.npubin', `--report=${base}.compile.json`];
   if (c.shape) compileArgs.push(`--input-shape=${c.shape}`);
   const compileMs = timed(() => run(path.join(bin, 'npu-compile'), compileArgs));
+  // PaddleOCR's roofline and memory charts (npu-compile --report-charts),
+  // from a second compile so the timed one writes the report only.
+  if (c.ocr) {
+    run(path.join(bin, 'npu-compile'), [...compileArgs.map((a) => a.replace(base + '.npubin',
+      base + '.charts.npubin')), '--report-charts']);
+    fs.mkdirSync(path.join(__dirname, 'charts'), { recursive: true });
+    for (const kind of ['roofline', 'memory']) {
+      fs.copyFileSync(`${base}.compile.json.${kind}.svg`,
+        path.join(__dirname, 'charts', `${path.basename(c.model, '.onnx')}.${kind}.svg`));
+    }
+    charts.push({ name: c.name, id: path.basename(c.model, '.onnx') });
+  }
   const emuMs = timed(() => run(path.join(bin, 'npu-run'), [base + '.npubin', `--input=x=${x}`,
     `--output-dir=${base}.npu`, `--report=${base}.run.json`]));
   run('node', [path.join(root, 'scripts', 'ort-reference.cjs'), c.model, `--input=x=${x}`,
@@ -176,6 +190,12 @@ host*: npu-run's wall time (load, run, write outputs) over ONNX Runtime's
 median session.run (CPU, one intra-op thread) on the same input.
 
 ${table}
+Charts of the FP32 builds (\`npu-compile --report=R.json --report-charts\`):
+each layer on the roofline, and the DRAM and scratchpad bytes each layer
+reads and writes (values kept on chip in the top panel).
+${charts.map((c) => `- ${c.name}: [roofline](charts/${c.id}.roofline.svg), ` +
+  `[memory](charts/${c.id}.memory.svg)`).join('\n')}
+
 ## Models (INT8, npu-v1)
 
 The same models and inputs compiled with \`--quantize=int8\` (minmax

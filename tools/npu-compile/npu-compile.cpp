@@ -2,7 +2,7 @@
 //
 // npu-compile MODEL.onnx [--compile-to=PHASE] [--input-shape=NAME:AxBxC]...
 //             [--input-value=NAME=FILE]...
-//             [--target=NAME] [-o OUT] [--report=FILE.json]
+//             [--target=NAME] [-o OUT] [--report=FILE.json [--report-charts]]
 //             [--quantize=int8 --calibration=DIR
 //              [--calibration-method=minmax|percentile|entropy]
 //              [--keep-float=NODE,...] [--int8-depthwise[=auto|all|none]]
@@ -56,6 +56,7 @@
 #include "npu/Quantization/Calibrate.h"
 #include "npu/Quantization/Prune.h"
 #include "npu/Target/Npubin/NpubinEmitter.h"
+#include "npu/Target/Report/Charts.h"
 #include "npu/Target/Report/CompileReport.h"
 #include "npu/runtime/Executable.h"
 #include "npu/runtime/Timing.h"
@@ -222,6 +223,13 @@ cl::opt<bool> sparseWeights(
              "(default; =false issues every weight tile dense, the twin to "
              "compare against)"),
     cl::init(true), cl::cat(category));
+cl::opt<bool> reportCharts(
+    "report-charts",
+    cl::desc("With --report=R.json, also write R.roofline.svg (each "
+             "layer's MACs per DRAM byte against its MACs per cycle, under "
+             "the roofs) and R.memory.svg (the DRAM and scratchpad bytes "
+             "each layer reads and writes)"),
+    cl::init(false), cl::cat(category));
 cl::opt<bool> keepOnChip(
     "keep-on-chip",
     cl::desc("Keep intermediate values that fit in the scratchpad beside "
@@ -372,6 +380,8 @@ int main(int argc, char **argv) {
 
   if (!reportPath.empty() && compileTo != npu::CompilePhase::Bin)
     return error("--report needs --compile-to=bin");
+  if (reportCharts && (reportPath.empty() || reportPath == "-"))
+    return error("--report-charts needs --report=FILE.json");
   if (outputPath.empty()) {
     if (compileTo == npu::CompilePhase::Bin) {
       StringRef name = inputPath;
@@ -675,7 +685,7 @@ int main(int argc, char **argv) {
     os << formatv("{0:2}", json::Value(std::move(*pruneJson))) << "\n";
   }
 
-  std::string report;
+  std::string report, rooflineChart, memoryChart, rooflinePath, memoryPath;
   if (!reportPath.empty()) {
     auto programs = (**module).getOps<npu::npuisa::ProgramOp>();
     FailureOr<json::Value> value =
@@ -684,6 +694,18 @@ int main(int argc, char **argv) {
       return error(firstError.empty() ? "cannot build the report" : firstError);
     raw_string_ostream os(report);
     os << formatv("{0:2}", *value) << "\n";
+    if (reportCharts) {
+      std::string loadError;
+      std::unique_ptr<npu::rt::Executable> exe =
+          npu::rt::Executable::load(executable, nullptr, loadError);
+      if (!exe)
+        return error("cannot load the executable for the charts: " + loadError);
+      rooflineChart = npu::rooflineChartSvg(
+          *value, double(exe->target().dramBytesPerCycle));
+      memoryChart = npu::memoryChartSvg(*exe);
+      rooflinePath = reportPath + ".roofline.svg";
+      memoryPath = reportPath + ".memory.svg";
+    }
   }
 
   // Written to a temporary file and renamed, so a failure leaves nothing.
@@ -703,7 +725,10 @@ int main(int argc, char **argv) {
   if (written)
     return error("cannot write '" + outputPath +
                  "': " + toString(std::move(written)));
-  for (auto [path, text] : {std::pair{&reportPath, &report},
+  std::string reportFile = reportPath;
+  for (auto [path, text] : {std::pair{&reportFile, &report},
+                            {&rooflinePath, &rooflineChart},
+                            {&memoryPath, &memoryChart},
                             {&quantReportPath, &quantReport},
                             {&pruneReportPath, &pruneReport},
                             {&placementReportPath, &placementReport}}) {
@@ -716,8 +741,11 @@ int main(int argc, char **argv) {
     if (reported) {
       if (outputPath != "-")
         sys::fs::remove(outputPath); // all or nothing
-      if (path != &reportPath && !reportPath.empty())
+      if (path != &reportFile && !reportPath.empty())
         sys::fs::remove(reportPath);
+      for (std::string *chart : {&rooflinePath, &memoryPath})
+        if (path != chart && !chart->empty())
+          sys::fs::remove(*chart);
       if (path == &placementReportPath && !quantReportPath.empty())
         sys::fs::remove(quantReportPath);
       return error("cannot write '" + *path +
