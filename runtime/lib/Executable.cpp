@@ -507,8 +507,9 @@ std::vector<HostTensorView> views(const std::vector<HostOpSpec::Operand> &ops) {
   return out;
 }
 
-/// Sorts and coalesces `ranges` in place, dropping empty ones.
-void coalesce(std::vector<DramRange> &ranges) {
+} // namespace
+
+void coalesceRanges(std::vector<DramRange> &ranges) {
   ranges.erase(
       std::remove_if(ranges.begin(), ranges.end(),
                      [](const DramRange &r) { return r.end <= r.begin; }),
@@ -526,8 +527,6 @@ void coalesce(std::vector<DramRange> &ranges) {
   ranges.resize(out);
 }
 
-} // namespace
-
 DramRange dmaRange(const bin::DmaDesc &d, uint64_t dram) {
   uint64_t last = 0;
   for (int i = 0; i < 4; ++i) {
@@ -536,6 +535,28 @@ DramRange dmaRange(const bin::DmaDesc &d, uint64_t dram) {
     last += uint64_t(d.sizes()->Get(i) - 1) * d.dram_strides()->Get(i);
   }
   return {dram, dram + last + d.elem_bytes()};
+}
+
+std::optional<DmaAccess> Executable::dmaAccess(const Instruction &insn) const {
+  switch (insn.opcode()) {
+  case Opcode::DmaLoad:
+    return DmaAccess{dmaRange(dma(insn.get(FieldId::DmaLoad_Desc)),
+                              insn.get(FieldId::DmaLoad_Dram)),
+                     false, isLocalDma(insn)};
+  case Opcode::DmaStore:
+    return DmaAccess{dmaRange(dma(insn.get(FieldId::DmaStore_Desc)),
+                              insn.get(FieldId::DmaStore_Dram)),
+                     true, isLocalDma(insn)};
+  case Opcode::DmaExpand:
+  case Opcode::DmaExpandElem: // (their fields sit at dma.expand's bits)
+    return DmaAccess{{insn.get(FieldId::DmaExpand_Dram),
+                      insn.get(FieldId::DmaExpand_Dram) +
+                          insn.get(FieldId::DmaExpand_Bytes)},
+                     false,
+                     false};
+  default:
+    return std::nullopt;
+  }
 }
 
 bool Executable::verifyHostOps(std::string &error) {
@@ -655,24 +676,12 @@ bool Executable::verifySegments(std::string &error) {
       for (const HostOpSpec::Operand &out : op.outputs)
         seg.writes.push_back({out.dramOffset, out.dramOffset + out.sizeBytes});
     } else {
-      for (uint32_t pc = seg.first; pc < seg.first + seg.count; ++pc) {
-        const Instruction &insn = insns_[pc];
-        if (isLocalDma(insn))
-          continue;
-        if (insn.opcode() == Opcode::DmaLoad)
-          seg.reads.push_back(dmaRange(dma(insn.get(FieldId::DmaLoad_Desc)),
-                                       insn.get(FieldId::DmaLoad_Dram)));
-        else if (isExpand(insn.opcode()))
-          seg.reads.push_back({insn.get(FieldId::DmaExpand_Dram),
-                               insn.get(FieldId::DmaExpand_Dram) +
-                                   insn.get(FieldId::DmaExpand_Bytes)});
-        else if (insn.opcode() == Opcode::DmaStore)
-          seg.writes.push_back(dmaRange(dma(insn.get(FieldId::DmaStore_Desc)),
-                                        insn.get(FieldId::DmaStore_Dram)));
-      }
+      for (uint32_t pc = seg.first; pc < seg.first + seg.count; ++pc)
+        if (std::optional<DmaAccess> a = dmaAccess(insns_[pc]); a && !a->local)
+          (a->write ? seg.writes : seg.reads).push_back(a->range);
     }
-    coalesce(seg.reads);
-    coalesce(seg.writes);
+    coalesceRanges(seg.reads);
+    coalesceRanges(seg.writes);
   }
   return true;
 }

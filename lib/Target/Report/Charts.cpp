@@ -173,47 +173,22 @@ std::string rooflineChartSvg(const json::Value &report,
 }
 
 std::string memoryChartSvg(const rt::Executable &exe) {
-  using rt::FieldId;
-  using rt::Opcode;
   size_t nLayers = exe.layers().size();
   // Per layer and kind (0 DRAM read, 1 DRAM write, 2 scratchpad read,
   // 3 scratchpad write): the ranges, merged below.
   std::vector<std::array<std::vector<rt::DramRange>, 4>> ranges(nLayers);
   for (const rt::Instruction &insn : exe.instructions()) {
-    uint64_t layer = insn.get(FieldId::Layer);
-    if (layer >= nLayers)
-      continue;
-    Opcode op = insn.opcode();
-    if (op == Opcode::DmaLoad || op == Opcode::DmaStore) {
-      bool load = op == Opcode::DmaLoad;
-      const bin::DmaDesc &d = exe.dma(
-          insn.get(load ? FieldId::DmaLoad_Desc : FieldId::DmaStore_Desc));
-      uint64_t far =
-          insn.get(load ? FieldId::DmaLoad_Dram : FieldId::DmaStore_Dram);
-      bool local = rt::isLocalDma(insn);
-      ranges[layer][(local ? 2 : 0) + (load ? 0 : 1)].push_back(
-          rt::dmaRange(d, far));
-    } else if (op == Opcode::DmaExpand || op == Opcode::DmaExpandElem) {
-      uint64_t at = insn.get(FieldId::DmaExpand_Dram);
-      ranges[layer][0].push_back({at, at + insn.get(FieldId::DmaExpand_Bytes)});
-    }
+    uint64_t layer = insn.get(rt::FieldId::Layer);
+    if (std::optional<rt::DmaAccess> a = exe.dmaAccess(insn);
+        a && layer < nLayers)
+      ranges[layer][(a->local ? 2 : 0) + (a->write ? 1 : 0)].push_back(
+          a->range);
   }
   bool anyLocal = false;
   for (auto &kinds : ranges)
     for (int k = 0; k < 4; ++k) {
-      std::vector<rt::DramRange> &r = kinds[k];
-      std::sort(r.begin(), r.end(),
-                [](const rt::DramRange &a, const rt::DramRange &b) {
-                  return a.begin < b.begin;
-                });
-      std::vector<rt::DramRange> merged;
-      for (const rt::DramRange &x : r)
-        if (!merged.empty() && x.begin <= merged.back().end)
-          merged.back().end = std::max(merged.back().end, x.end);
-        else if (x.end > x.begin)
-          merged.push_back(x);
-      r = std::move(merged);
-      anyLocal |= k >= 2 && !r.empty();
+      rt::coalesceRanges(kinds[k]);
+      anyLocal |= k >= 2 && !kinds[k].empty();
     }
   double plotW = kWidth - kLeft - kRight, plotH = kHeight - kTop - kBottom;
   double chipH = anyLocal ? plotH * 0.3 : 0, gap = anyLocal ? 25 : 0;

@@ -89,6 +89,19 @@ struct HostOpSpec {
 /// (isLocalDma), the same scratchpad bytes.
 DramRange dmaRange(const bin::DmaDesc &d, uint64_t dram);
 
+/// Sorts and coalesces `ranges` in place (overlapping or touching ranges
+/// merged), dropping empty ones.
+void coalesceRanges(std::vector<DramRange> &ranges);
+
+/// The far side of one DMA instruction: the bytes a dma.load or
+/// dma.expand[.elem] reads or a dma.store writes, in DRAM or, for a local
+/// DMA (ISA v9), in the scratchpad.
+struct DmaAccess {
+  DramRange range;
+  bool write = false; ///< dma.store
+  bool local = false; ///< the range is scratchpad bytes
+};
+
 /// One step of the program (bin::Segment, verified): a range of NPU
 /// instructions or one host op, with the DRAM bytes it reads and writes
 /// (sorted, disjoint ranges; local DMAs touch none), from which the timing
@@ -127,6 +140,8 @@ public:
   /// Never empty: an executable without host ops is one NPU segment.
   const std::vector<SegmentSpec> &segments() const { return segments_; }
   const bin::DmaDesc &dma(size_t i) const { return *fb_->dma_descs()->Get(i); }
+  /// `insn`'s DmaAccess; nullopt for an instruction that is not a DMA.
+  std::optional<DmaAccess> dmaAccess(const Instruction &insn) const;
   const bin::MatmulDesc &matmul(size_t i) const {
     return *fb_->matmul_descs()->Get(i);
   }
