@@ -39,22 +39,35 @@ HostOpSpec::Operand i64(std::vector<int64_t> shape, uint64_t dram,
   return o;
 }
 
-/// DRAM: x at 0, y at 64, a at 128, b at 192 (4x4 FP32 each). The NPU
-/// copies x to y (`npuCopies` times, one segment); the host runs Neg on a
-/// (`hostReadsY`: on y) into b; then an NPU segment copies y to y.
-std::vector<uint8_t> program(bool hostReadsY, int npuCopies = 1,
-                             HostOpSpec::Operand *outOverride = nullptr,
-                             const char *opType = "Neg") {
-  ProgramBuilder b(v1());
-  uint16_t copy = b.addLayer("copy", "Identity");
-  uint16_t neg = b.addLayer("neg", opType);
-  uint16_t d = b.addDma(makeDma2D(4, 4, 4, 16, 16));
+/// The layers, DMA descriptor and tensors the programs below share.
+struct Skeleton {
+  uint16_t copy, neg, d;
+};
+
+/// DRAM: x at 0, y at 64, a at 128, b at 192 (4x4 FP32 each); layers
+/// "copy" (Identity) and "neg" (`opType`); one 4x4 FP32 DMA descriptor.
+Skeleton addSkeleton(ProgramBuilder &b, const char *opType) {
+  Skeleton s;
+  s.copy = b.addLayer("copy", "Identity");
+  s.neg = b.addLayer("neg", opType);
+  s.d = b.addDma(makeDma2D(4, 4, 4, 16, 16));
   b.addInput({"x", {4, 4}, bin::ElementType::F32, bin::Layout::Dense, 0, 64});
   b.addInput({"a", {4, 4}, bin::ElementType::F32, bin::Layout::Dense, 128, 64});
   b.addOutput({"y", {4, 4}, bin::ElementType::F32, bin::Layout::Dense, 64, 64});
   b.addOutput(
       {"b", {4, 4}, bin::ElementType::F32, bin::Layout::Dense, 192, 64});
   b.setDramSize(256);
+  return s;
+}
+
+/// addSkeleton's tensors. The NPU copies x to y (`npuCopies` times, one
+/// segment); the host runs Neg on a (`hostReadsY`: on y) into b; then an
+/// NPU segment copies y to y.
+std::vector<uint8_t> program(bool hostReadsY, int npuCopies = 1,
+                             HostOpSpec::Operand *outOverride = nullptr,
+                             const char *opType = "Neg") {
+  ProgramBuilder b(v1());
+  auto [copy, neg, d] = addSkeleton(b, opType);
   for (int i = 0; i < npuCopies; ++i) {
     b.emit(withDeps(makeDmaLoad(d, 0, 0, copy), false, false, false, true));
     b.emit(withDeps(makeSync(Queue::Compute), true, false, false, true));
@@ -197,15 +210,7 @@ TEST(Heterogeneous, LoaderRefusesBadHostOps) {
 // host op runs beside it, from cycle 0, in the static schedule and the run.
 TEST(Heterogeneous, LocalDmasTouchNoDramInTheSegmentTable) {
   ProgramBuilder b(v1());
-  uint16_t copy = b.addLayer("copy", "Identity");
-  uint16_t neg = b.addLayer("neg", "Neg");
-  uint16_t d = b.addDma(makeDma2D(4, 4, 4, 16, 16));
-  b.addInput({"x", {4, 4}, bin::ElementType::F32, bin::Layout::Dense, 0, 64});
-  b.addInput({"a", {4, 4}, bin::ElementType::F32, bin::Layout::Dense, 128, 64});
-  b.addOutput({"y", {4, 4}, bin::ElementType::F32, bin::Layout::Dense, 64, 64});
-  b.addOutput(
-      {"b", {4, 4}, bin::ElementType::F32, bin::Layout::Dense, 192, 64});
-  b.setDramSize(256);
+  auto [copy, neg, d] = addSkeleton(b, "Neg");
   b.emit(makeDmaLoad(d, 0, 0, copy));
   b.emit(withDeps(makeDmaLoad(d, 512, 192, copy, /*local=*/true), false, false,
                   false, true));
