@@ -313,14 +313,8 @@ LogicalResult Codegen::planDram(func::ReturnOp ret) {
   };
   // A fusion group runs as one program, tile by tile: its inputs are read
   // and its outputs written throughout, so they live across all of it.
-  auto defTime = [&](Operation *op) {
-    auto g = groupOf.find(op);
-    return index[g == groupOf.end() ? op : fusionGroups[g->second].front()];
-  };
-  auto useTime = [&](Operation *op) {
-    auto g = groupOf.find(op);
-    return index[g == groupOf.end() ? op : fusionGroups[g->second].back()];
-  };
+  auto defTime = [&](Operation *op) { return index[groupFront(op)]; };
+  auto useTime = [&](Operation *op) { return index[groupBack(op)]; };
   // Program order (MapVector), then a stable sort: values of equal size and
   // first use keep the order they appear in, so the plan is the same on
   // every run (DenseMap's order is pointer order).

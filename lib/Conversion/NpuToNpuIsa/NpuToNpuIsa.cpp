@@ -182,21 +182,16 @@ LogicalResult Codegen::run() {
   const int64_t fullScratchpad = target.scratchpadBytes;
   int64_t layer = 0;
   for (Operation &op : body) {
-    if (isa<func::ReturnOp>(op) ||
-        cast<BackendOpInterface>(op).getExecutionUnit() ==
-            ExecutionUnit::none ||
-        op.use_empty())
+    if (isa<func::ReturnOp>(op) || !runsCode(&op))
       continue; // no code, or dead (the optimized phase removes these)
-    auto g = groupOf.find(&op);
-    Operation *last = g == groupOf.end() ? &op : fusionGroups[g->second].back();
     // (A layer with recorded tiles keeps them; endScratchpad checks that
     // its buffers miss the values kept on chip.)
     layerTarget.scratchpadBytes =
         op.hasAttr("npu.tiles")
             ? uint32_t(fullScratchpad)
-            : uint32_t(
-                  layerScratchpad(opIndex.lookup(&op), opIndex.lookup(last)));
-    if (g != groupOf.end()) {
+            : uint32_t(layerScratchpad(opIndex.lookup(&op),
+                                       opIndex.lookup(groupBack(&op))));
+    if (auto g = groupOf.find(&op); g != groupOf.end()) {
       if (fusionGroups[g->second].front() != &op)
         continue; // later members are emitted with their group
       beginScratchpad(&op);

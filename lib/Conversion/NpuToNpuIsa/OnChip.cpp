@@ -14,9 +14,6 @@
 
 #include "npu/Conversion/NpuToNpuIsa/Codegen.h"
 
-#include "mlir/IR/Diagnostics.h"
-#include "mlir/IR/IRMapping.h"
-
 using namespace mlir;
 using namespace npu;
 
@@ -33,27 +30,18 @@ namespace npu::codegen {
 FailureOr<llvm::DenseMap<Operation *, int64_t>>
 scratchpadHighWater(ModuleOp module, func::FuncOp func,
                     const rt::TargetDesc &target) {
-  // Lower a copy, quietly: a model the code generator refuses is refused
-  // with its message by npu-convert-to-isa, not here.
-  IRMapping mapping;
-  OwningOpRef<ModuleOp> copy = cast<ModuleOp>(module->clone(mapping));
-  auto copyFunc = cast<func::FuncOp>(mapping.lookup(func.getOperation()));
-  llvm::DenseMap<Operation *, Operation *> original;
-  func.walk([&](Operation *op) { original[mapping.lookup(op)] = op; });
-  Codegen codegen(*copy, copyFunc, target);
-  {
-    ScopedDiagnosticHandler quiet(module.getContext(),
-                                  [](Diagnostic &) { return success(); });
-    if (failed(codegen.run()))
-      return failure();
-  }
+  // Quietly: a model the code generator refuses is refused with its message
+  // by npu-convert-to-isa, not here.
+  auto allocations =
+      lowerCopyForScratchpad(module, func, target, /*quiet=*/true);
+  if (failed(allocations))
+    return failure();
   llvm::DenseMap<Operation *, int64_t> highWater;
-  for (auto [anchor, buffers] : codegen.scratchpadAllocations()) {
+  for (auto &[anchor, buffers] : *allocations) {
     int64_t end = 0;
     for (Attribute a : buffers)
       end = std::max(end, cast<ScratchpadBufferAttr>(a).getEnd());
-    if (Operation *op = original.lookup(anchor))
-      highWater[op] = std::max(highWater.lookup(op), end);
+    highWater[anchor] = end;
   }
   return highWater;
 }
@@ -70,20 +58,7 @@ Codegen::keepOnChip(const llvm::DenseMap<Operation *, int64_t> &highWater,
     index[&op] = int64_t(ops.size());
     ops.push_back(&op);
   }
-  // A fusion group runs as one layer: from its first op to its last.
-  auto front = [&](Operation *op) {
-    auto g = groupOf.find(op);
-    return g == groupOf.end() ? op : fusionGroups[g->second].front();
-  };
-  auto back = [&](Operation *op) {
-    auto g = groupOf.find(op);
-    return g == groupOf.end() ? op : fusionGroups[g->second].back();
-  };
-  auto runsCode = [](Operation *op) {
-    auto backend = dyn_cast<BackendOpInterface>(op);
-    return backend && backend.getExecutionUnit() != ExecutionUnit::none &&
-           !op->use_empty();
-  };
+  // (A fusion group runs as one layer: groupFront to groupBack.)
   // The scratchpad bytes in use at each op index: the high-water mark of
   // the layer running then. A layer with recorded tiles (a convolution,
   // matmul or pooling) keeps its buffers; one that sizes its buffers by the
@@ -93,17 +68,17 @@ Codegen::keepOnChip(const llvm::DenseMap<Operation *, int64_t> &highWater,
   const int64_t capacity = int64_t(target.scratchpadBytes);
   SmallVector<int64_t> used(ops.size(), 0), full(ops.size(), 0);
   for (Operation *op : ops) {
-    if (!runsCode(op) || front(op) != op)
+    if (!runsCode(op) || groupFront(op) != op)
       continue;
-    int64_t hw = highWater.lookup(op);
-    for (int64_t t = index[op]; t <= index[back(op)]; ++t)
-      full[t] = std::max(full[t], hw);
+    int64_t hw = highWater.lookup(op), need = hw;
     if (isa<HostOp>(op))
-      hw = capacity;
+      need = capacity;
     else if (shrinkFlexible && !op->hasAttr("npu.tiles"))
-      hw = std::min(hw, alignUp(int64_t(capacity * kFlexibleShare)));
-    for (int64_t t = index[op]; t <= index[back(op)]; ++t)
-      used[t] = std::max(used[t], hw);
+      need = std::min(hw, alignUp(int64_t(capacity * kFlexibleShare)));
+    for (int64_t t = index[op]; t <= index[groupBack(op)]; ++t) {
+      full[t] = std::max(full[t], hw);
+      used[t] = std::max(used[t], need);
+    }
   }
   // Candidates: one-result NPU ops whose value every reader reads on the
   // NPU (through views, too), and which some later layer reads.
@@ -144,8 +119,8 @@ Codegen::keepOnChip(const llvm::DenseMap<Operation *, int64_t> &highWater,
           onNpu = false;
           break;
         }
-        last = std::max(last, index[back(user)]);
-        readers += front(user) != front(op);
+        last = std::max(last, index[groupBack(user)]);
+        readers += groupFront(user) != groupFront(op);
       }
     }
     int64_t bytes = byteSize(result.getType());
@@ -153,7 +128,7 @@ Codegen::keepOnChip(const llvm::DenseMap<Operation *, int64_t> &highWater,
       continue;
     // The DRAM bytes it saves: its store and at least one load per reader.
     candidates.push_back(
-        {op, bytes, index[front(op)], last, bytes * (1 + readers)});
+        {op, bytes, index[groupFront(op)], last, bytes * (1 + readers)});
   }
   // Greedy by bytes saved (program order among equals: stable), each at the
   // highest aligned offset above the layers' use that overlaps no value

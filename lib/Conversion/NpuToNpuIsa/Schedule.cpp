@@ -16,8 +16,11 @@
 #include "npu/Conversion/BackendModels.h"
 #include "npu/Conversion/NpuToNpuIsa/Codegen.h"
 
+#include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/IRMapping.h"
 #include "llvm/ADT/MapVector.h"
+
+#include <optional>
 
 namespace npu {
 #define GEN_PASS_DEF_NPUFORMLAYERS
@@ -111,10 +114,8 @@ LogicalResult Codegen::endScratchpad() {
   // No buffer of the layer may lie where a value kept on chip is held
   // while the layer runs (a hand-edited allocation or plan).
   if (sp.anchor && !onChip.empty()) {
-    auto g = groupOf.find(sp.anchor);
-    Operation *back =
-        g == groupOf.end() ? sp.anchor : fusionGroups[g->second].back();
-    int64_t first = opIndex.lookup(sp.anchor), last = opIndex.lookup(back);
+    int64_t first = opIndex.lookup(sp.anchor),
+            last = opIndex.lookup(groupBack(sp.anchor));
     for (Attribute a : sp.buffers) {
       if (sp.failed)
         break; // one error per layer
@@ -136,6 +137,31 @@ LogicalResult Codegen::endScratchpad() {
     allocations.push_back({sp.anchor, b.getArrayAttr(sp.buffers)});
   sp.anchor = nullptr;
   return failure(sp.failed);
+}
+
+FailureOr<llvm::DenseMap<Operation *, ArrayAttr>>
+lowerCopyForScratchpad(ModuleOp module, func::FuncOp func,
+                       const rt::TargetDesc &target, bool quiet) {
+  IRMapping mapping;
+  OwningOpRef<ModuleOp> copy = cast<ModuleOp>(module->clone(mapping));
+  auto copyFunc = cast<func::FuncOp>(mapping.lookup(func.getOperation()));
+  // The copy's ops back to the originals (before inlining moves them).
+  llvm::DenseMap<Operation *, Operation *> original;
+  func.walk([&](Operation *op) { original[mapping.lookup(op)] = op; });
+  std::optional<ScopedDiagnosticHandler> silence;
+  if (quiet)
+    silence.emplace(module.getContext(),
+                    [](Diagnostic &) { return success(); });
+  if (failed(inlineLayers(copyFunc)))
+    return failure();
+  Codegen codegen(*copy, copyFunc, target);
+  if (failed(codegen.run()))
+    return failure();
+  llvm::DenseMap<Operation *, ArrayAttr> byAnchor;
+  for (auto [anchor, buffers] : codegen.scratchpadAllocations())
+    if (Operation *op = original.lookup(anchor))
+      byAnchor[op] = buffers;
+  return byAnchor;
 }
 
 LogicalResult inlineLayers(func::FuncOp func) {
@@ -289,23 +315,14 @@ struct NpuAllocateScratchpadPass
     auto [target, func] = targetAndMain(module, targetName);
     if (!target)
       return signalPassFailure();
-    // Lower a copy: the buffers each layer's lowering asks for, by anchor.
-    IRMapping mapping;
-    OwningOpRef<ModuleOp> copy = cast<ModuleOp>(module->clone(mapping));
-    auto copyFunc = cast<func::FuncOp>(mapping.lookup(func.getOperation()));
-    if (failed(inlineLayers(copyFunc)))
+    auto byAnchor = lowerCopyForScratchpad(module, func, *target);
+    if (failed(byAnchor))
       return signalPassFailure();
-    Codegen codegen(*copy, copyFunc, *target);
-    if (failed(codegen.run()))
-      return signalPassFailure();
-    llvm::DenseMap<Operation *, ArrayAttr> byAnchor;
-    for (auto [anchor, buffers] : codegen.scratchpadAllocations())
-      byAnchor[anchor] = buffers;
     func.walk([&](LayerOp layer) {
       if (layer.getScratchpadAttr())
         return; // followed as it is
       Operation *anchor = &layer.getBody().front().front();
-      if (ArrayAttr buffers = byAnchor.lookup(mapping.lookup(anchor)))
+      if (ArrayAttr buffers = byAnchor->lookup(anchor))
         layer.setScratchpadAttr(buffers);
     });
   }

@@ -839,10 +839,17 @@ SmallVector<SpRequest, 8> macConvLayout(const MacConv &g, ConvTiles t);
 /// two residual tiles when it reads a residual.
 SmallVector<SpRequest, 8> depthwiseLayout(const MacConv &g, ConvTiles t);
 
+/// Lowers a copy of `module` (its npu.layers inlined) and returns the
+/// scratchpad buffers each layer's lowering asked for, keyed by the layer's
+/// first op in `func` (npu-allocate-scratchpad's allocation); failure when
+/// the lowering fails, its errors reported or, with `quiet`, dropped.
+FailureOr<llvm::DenseMap<Operation *, ArrayAttr>>
+lowerCopyForScratchpad(ModuleOp module, func::FuncOp func,
+                       const rt::TargetDesc &target, bool quiet = false);
+
 /// The scratchpad bytes each layer's lowering uses (the end of its last
-/// buffer), keyed by the layer's first op in `func`: found by lowering a
-/// copy of `module` (diagnostics silenced); failure when that lowering
-/// fails. Codegen::keepOnChip's input.
+/// buffer), keyed by the layer's first op in `func`: lowerCopyForScratchpad,
+/// quietly. Codegen::keepOnChip's input.
 FailureOr<llvm::DenseMap<Operation *, int64_t>>
 scratchpadHighWater(ModuleOp module, func::FuncOp func,
                     const rt::TargetDesc &target);
@@ -1020,6 +1027,23 @@ public:
                                 int64_t dstOffset, const VecFunc &fn,
                                 int64_t layer);
 
+  /// The first and last op of `op`'s fusion group (`op` itself when it is
+  /// in none): a fused layer runs from one to the other.
+  Operation *groupFront(Operation *op) {
+    auto g = groupOf.find(op);
+    return g == groupOf.end() ? op : fusionGroups[g->second].front();
+  }
+  Operation *groupBack(Operation *op) {
+    auto g = groupOf.find(op);
+    return g == groupOf.end() ? op : fusionGroups[g->second].back();
+  }
+  /// Whether `op` gets instructions: it has the backend interface, a unit
+  /// other than none, and a reader (the optimized phase removes dead ops).
+  static bool runsCode(Operation *op) {
+    auto backend = dyn_cast<BackendOpInterface>(op);
+    return backend && backend.getExecutionUnit() != ExecutionUnit::none &&
+           !op->use_empty();
+  }
   /// Whether `v` is produced and consumed only inside one fusion group, so
   /// it never needs DRAM.
   bool isFusedInternal(Value v);
