@@ -10,6 +10,8 @@
 //                ("npu", or "cpu" for a host op), "shapes"
 //                (operand types -> result types), "tiles" (elements),
 //                "macs", "dram_read_bytes", "dram_write_bytes",
+//                "local_dma_bytes" (copied inside the scratchpad by local
+//                DMAs: values kept on chip, not DRAM traffic),
 //                "weight_read_bytes" (of the reads, those of constants:
 //                weights, their block-sparse images, tables; moved, so
 //                compressed where dma.expand reads them),
@@ -23,6 +25,7 @@
 //    "totals": {"macs", "weight_bytes" (stored), "weight_read_bytes",
 //               "input_bytes", "output_bytes",
 //               "arena_bytes", "arena_lower_bound_bytes", "dram_bytes",
+//               "local_dma_bytes",
 //               "compulsory_dram_bytes", "cycles",
 //               "roofline_cycles", "peak_macs_per_cycle", "instructions",
 //               "devices": {"npu": {"layers"},
