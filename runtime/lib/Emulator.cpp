@@ -1952,6 +1952,78 @@ bool macFunction(const int64_t *dims, const Operand &dst, const Operand &s0,
   return true;
 }
 
+/// vec.pool dot (ISA v10): dst[i] = the sum over the window (ky outer, kx
+/// inner) of src0 at the window's element times src1 at (i0, kx, ky, i3),
+/// INT8 or UINT8 src0, INT8 src1, INT32 dst (exact in 64 bits, then
+/// wrapped); false with `why` for other element types.
+bool poolDotFunction(const int64_t *dims, const int64_t *win,
+                     const int64_t *winStride, const Operand &dst,
+                     const Operand &s0, const Operand &s1, std::string &why) {
+  if ((s0.type != bin::ElementType::I8 && s0.type != bin::ElementType::U8) ||
+      s1.type != bin::ElementType::I8 || dst.type != bin::ElementType::I32)
+    return why = "vec.pool dot reads INT8 or UINT8 and INT8 and writes INT32",
+           false;
+  bool isUnsigned = s0.type == bin::ElementType::U8;
+  // Byte steps of the window's x and y in each source.
+  int64_t x0 = s0.strides[1], y0 = s0.strides[2];
+  int64_t x1 = s1.strides[1], y1 = s1.strides[2];
+  forEach(dims, [&](const int64_t *idx) {
+    int64_t src[4] = {idx[0], idx[1] * winStride[0], idx[2] * winStride[1],
+                      idx[3]};
+    int64_t wIdx[4] = {idx[0], 0, 0, idx[3]};
+    const uint8_t *a = s0.at(src), *w = s1.at(wIdx);
+    int64_t sum = 0;
+    for (int64_t ky = 0; ky < win[1]; ++ky)
+      for (int64_t kx = 0; kx < win[0]; ++kx) {
+        uint8_t byte = a[ky * y0 + kx * x0];
+        int64_t x = isUnsigned ? int64_t(byte) : int64_t(int8_t(byte));
+        sum += x * int64_t(int8_t(w[ky * y1 + kx * x1]));
+      }
+    int32_t wrapped = int32_t(uint32_t(uint64_t(sum)));
+    std::memcpy(dst.at(idx), &wrapped, 4);
+  });
+  return true;
+}
+
+/// vec.convert itof_affine (ISA v10): dst = fp32(fp32(src0) * scale[c]) +
+/// bias[c], INT32 to FP32, c the index on channel_axis; the rows in the
+/// scratchpad at Src1 (Isa.def); false with `why` when the types, the axis
+/// or the rows' bytes are not the instruction's.
+bool affineReadout(const Instruction &insn, const bin::VectorDesc &d,
+                   const int64_t *dims, const Operand &dst, const Operand &s0,
+                   const Memory &sram, std::string &why) {
+  if (s0.type != bin::ElementType::I32 || dst.type != bin::ElementType::F32 ||
+      d.src1_type() != bin::ElementType::F32 ||
+      d.src1_space() != bin::Space::Scratchpad)
+    return why = "vec.convert itof_affine maps INT32 to FP32 with FP32 rows "
+                 "in the scratchpad",
+           false;
+  unsigned axis = d.channel_axis();
+  if (axis > 3)
+    return why = "vec.convert itof_affine channel axis out of range", false;
+  int64_t rows = insn.get(FieldId::VecConvert_Src1);
+  int64_t step = d.src1_strides()->Get(0), gap = d.src1_strides()->Get(1);
+  int64_t counts[2] = {dims[axis], 2}, bytes[2] = {4 * step, 4 * gap};
+  if (dims[axis] > 0 &&
+      !inBounds(extentOf(rows, counts, bytes, 2, 4), sram.size()))
+    return why = "vec.convert itof_affine rows reach outside the scratchpad",
+           false;
+  const uint8_t *table = sram.data() + rows;
+  const Operand *ops[] = {&dst, &s0};
+  forEachRow(
+      dims, ops, false,
+      [&](const int64_t *idx, uint8_t *const *p, int64_t n, const int64_t *st) {
+        for (int64_t i = 0; i < n; ++i) {
+          int64_t c = axis ? idx[axis] : i;
+          const uint8_t *row = table + 4 * c * step;
+          float x = float(load<int32_t>(p[1] + i * st[1]));
+          float scaled = x * loadF32(row);
+          storeF32(p[0] + i * st[0], scaled + loadF32(row + 4 * gap));
+        }
+      });
+  return true;
+}
+
 } // namespace
 
 bool Emulator::vector(const Instruction &insn, uint64_t &cycles,
@@ -2011,6 +2083,10 @@ bool Emulator::vector(const Instruction &insn, uint64_t &cycles,
       for (int i = 0; i < 2; ++i)
         counts[i + 1] =
             dims[i + 1] == 0 ? 0 : (dims[i + 1] - 1) * winStride[i] + win[i];
+    // vec.pool dot's weights: (dims[0], kx, ky, dims[3]).
+    if (op == Opcode::VecPool && std::string(what) == "src1")
+      for (int i = 0; i < 2; ++i)
+        counts[i + 1] = elements == 0 ? 0 : win[i];
     if (!inBounds(extentOf(o.base, counts, byteStrides, 4, o.eb), o.memSize))
       return why = std::string(mnemonic) + " " + what + " at 0x" +
                    [&] {
@@ -2032,7 +2108,8 @@ bool Emulator::vector(const Instruction &insn, uint64_t &cycles,
       !makeOperand(FieldId::VecBinary_Dst, d.dst_type(), d.dst_space(),
                    d.dst_strides(), dst, "dst"))
     return false;
-  if (op == Opcode::VecBinary &&
+  bool poolDot = op == Opcode::VecPool && func == vecfunc::VecPool_Dot;
+  if ((op == Opcode::VecBinary || poolDot) &&
       !makeOperand(FieldId::VecBinary_Src1, d.src1_type(), d.src1_space(),
                    d.src1_strides(), s1, "src1"))
     return false;
@@ -2315,6 +2392,13 @@ bool Emulator::vector(const Instruction &insn, uint64_t &cycles,
     break;
   }
   case Opcode::VecPool: {
+    if (poolDot) {
+      if (!poolDotFunction(dims, win, winStride, dst, s0, s1, why))
+        return false;
+      laneOps = uint64_t(elements * win[0] * win[1]);
+      srcBytes = int64_t(laneOps) * (s0.eb + s1.eb);
+      break;
+    }
     if (s0.type != dst.type)
       return why = "vec.pool needs matching element types", false;
     bool isMax = func == vecfunc::VecPool_Max;
@@ -2384,6 +2468,11 @@ bool Emulator::vector(const Instruction &insn, uint64_t &cycles,
         else
           quantizeRows(t, std::false_type{});
       });
+    } else if (func == vecfunc::VecConvert_IntToFloatAffine) {
+      if (!affineReadout(insn, d, dims, dst, s0, sram_, why))
+        return false;
+      srcBytes += elements * 8;         // a scale and a bias per element
+      laneOps = 3 * uint64_t(elements); // convert, multiply, add
     } else {
       if (!isFloat || s0.type == bin::ElementType::F32)
         return why = "vec.convert dequantize/itof maps integers to FP32", false;
@@ -2409,10 +2498,13 @@ bool Emulator::vector(const Instruction &insn, uint64_t &cycles,
 
   // Timing: lane groups of the narrowest operand width, a startup per
   // instruction, transcendental functions several cycles per group.
-  bool narrow = s0.eb == 1 && dst.eb == 1;
+  // vec.pool dot: INT8 products, 32-bit sums kept in the lanes.
+  bool narrow = (s0.eb == 1 && dst.eb == 1) || poolDot;
   uint64_t work = op == Opcode::VecPool ? uint64_t(elements * win[0] * win[1])
                                         : uint64_t(elements);
-  cycles = vectorCycles(target_, work, narrow, transcendental);
+  cycles = poolDot ? poolDotCycles(target_, uint64_t(elements),
+                                   uint64_t(win[0] * win[1]))
+                   : vectorCycles(target_, work, narrow, transcendental);
   if (narrow)
     stats_.laneOpsInt8 += laneOps;
   else if (isFloat || s0.type == bin::ElementType::F32)

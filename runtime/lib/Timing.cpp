@@ -64,6 +64,12 @@ uint64_t vectorCycles(const TargetDesc &t, uint64_t work, bool narrow,
              (transcendental ? t.vectorTranscendentalCycles : 1);
 }
 
+uint64_t poolDotCycles(const TargetDesc &t, uint64_t outputs, uint64_t window) {
+  uint64_t products = outputs * window; // dims and window are 16-bit
+  return t.vectorStartupCycles + std::max(ceilDiv(products, t.vectorLanesInt8),
+                                          ceilDiv(outputs, t.vectorLanes32));
+}
+
 bool isTranscendental(Opcode op, unsigned func) {
   // Comparisons, logic and select (ISA v4) are single-cycle lane operations,
   // as are the reductions: an argmax/argmin lane (ISA v5) compares, then
@@ -146,11 +152,15 @@ uint64_t staticInstructionCycles(const Executable &exe,
     uint64_t work = 1;
     for (int i = 0; i < 4; ++i)
       work *= d.dims()->Get(i);
-    if (insn.opcode() == Opcode::VecPool)
-      work *= uint64_t(d.window()->Get(0)) * d.window()->Get(1);
+    unsigned func = unsigned(insn.get(FieldId::VecBinary_Func));
+    if (insn.opcode() == Opcode::VecPool) {
+      uint64_t window = uint64_t(d.window()->Get(0)) * d.window()->Get(1);
+      if (func == vecfunc::VecPool_Dot)
+        return poolDotCycles(t, work, window);
+      work *= window;
+    }
     bool narrow =
         elementBytes(d.src0_type()) == 1 && elementBytes(d.dst_type()) == 1;
-    unsigned func = unsigned(insn.get(FieldId::VecBinary_Func));
     return vectorCycles(t, work, narrow, isTranscendental(insn.opcode(), func));
   }
   }

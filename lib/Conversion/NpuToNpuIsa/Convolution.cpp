@@ -56,17 +56,22 @@ SmallVector<SpRequest, 8> macConvLayout(const MacConv &g, ConvTiles t) {
 }
 
 SmallVector<SpRequest, 8> depthwiseLayout(const MacConv &g, ConvTiles t) {
+  // FP32 or INT8 slabs and weights; FP32 results or INT32 sums; the bias
+  // or the INT8 readout rows (g.paramBytes per channel); INT8 results (a
+  // requantization's, or an epilogue's quantize) in `quantized`.
+  int64_t eb = g.inBytes;
   int64_t out = alignUp(4 * t.oh * t.ow * t.c);
+  bool int8Tile = g.quantizedOut || g.outBytes == 1;
   return {{"slab",
-           alignUp(4 * inputExtent(t.oh, g.sh, g.spanY) *
+           alignUp(eb * inputExtent(t.oh, g.sh, g.spanY) *
                    inputExtent(t.ow, g.sw, g.spanX) * t.c),
            2},
-          {"weights", alignUp(4 * int64_t(g.taps.size()) * t.c), 2},
+          {"weights", alignUp(eb * int64_t(g.taps.size()) * t.c), 2},
           {"out", out, 2},
-          {"bias", alignUp(4 * g.groups)},
+          {"bias", alignUp(g.paramBytes * g.groups)},
           {"epilogue_temps", out, g.epilogueTiles},
           {"epilogue_operands", alignUp(g.epilogueBytes)},
-          {"quantized", g.quantizedOut ? alignUp(t.oh * t.ow * t.c) : 0, 2},
+          {"quantized", int8Tile ? alignUp(t.oh * t.ow * t.c) : 0, 2},
           {"residual", g.residual ? out : 0, 2}};
 }
 
@@ -297,12 +302,16 @@ bool isDepthwise(const MacConv &g) {
   return g.cin == 1 && g.cout == 1 && g.groups > 1 && g.d == 1 && g.spanZ == 1;
 }
 
+bool denseWindow(const MacConv &g) {
+  return g.spanZ * g.spanY * g.spanX == int64_t(g.taps.size());
+}
+
 bool onVectorUnit(Operation *op, const MacConv &g) {
-  return isDepthwise(g) && !hasInt8Input(op);
+  return isDepthwise(g) && (!hasInt8Input(op) || denseWindow(g));
 }
 
 int64_t forMacArray(Operation *op, const rt::TargetDesc &t, MacConv &g) {
-  if (!isDepthwise(g) || !hasInt8Input(op))
+  if (!isDepthwise(g) || onVectorUnit(op, g))
     return 0;
   int64_t limit = std::min<int64_t>(t.arrayRows, t.arrayCols);
   int64_t block = 1;
@@ -590,7 +599,7 @@ LogicalResult Codegen::emitConv(ConvOp op, int64_t layer) {
     return op.emitError("backend: a fused epilogue reads an unsupported "
                         "operand");
   if (int8 && !op.getWeight().getDefiningOp<ConstantOp>())
-    return op.emitError("backend: INT8 convolutions run on the MAC array "
+    return op.emitError("backend: INT8 convolutions run "
                         "with constant weights");
   if (onVectorUnit(op, g)) {
     // [C][1][taps] -> [taps][C].
@@ -631,22 +640,31 @@ ConvTiles chooseDepthwiseTiles(const rt::TargetDesc &target, const MacConv &g) {
         double tiles = double(g.batch * ceilDiv(C, ct) * ceilDiv(g.oh, oht) *
                               ceilDiv(g.ow, owt));
         // The runtime's timing formulas, per tile: the slab and the
-        // weights, one store, a multiply-accumulate per tap.
+        // weights, one store; FP32: a multiply-accumulate per tap; INT8: one
+        // dot over the window, then the readout (a requantization, or a
+        // conversion, a scale and a bias).
+        int64_t eb = g.inBytes, outputs = oht * owt * ct;
         double load =
-            tiles * double(rt::dmaCycles(target, 1, ct * ihs, 4 * iws) +
-                           rt::dmaCycles(target, 1, taps, 4 * ct));
-        double store =
-            tiles * double(rt::dmaCycles(target, 1, ct * oht,
-                                         (g.quantizedOut ? 1 : 4) * owt));
+            tiles * double(rt::dmaCycles(target, 1, ct * ihs, eb * iws) +
+                           rt::dmaCycles(target, 1, taps, eb * ct));
+        bool int8Tile = g.quantizedOut || g.outBytes == 1;
+        double store = tiles * double(rt::dmaCycles(target, 1, ct * oht,
+                                                    (int8Tile ? 1 : 4) * owt));
         if (g.residual) // loaded in the store's box
           load += tiles * double(rt::dmaCycles(target, 1, ct * oht, 4 * owt));
-        double vec = tiles * double(taps) *
-                     double(rt::vectorCycles(target, oht * owt * ct,
-                                             /*narrow=*/false,
-                                             /*transcendental=*/false));
+        auto lanes32 = [&](int64_t ops) {
+          return double(ops) *
+                 double(rt::vectorCycles(target, outputs, /*narrow=*/false,
+                                         /*transcendental=*/false));
+        };
+        double vec =
+            tiles * (eb == 1
+                         ? double(rt::poolDotCycles(target, outputs, taps)) +
+                               lanes32(g.outBytes == 1 ? 1 : 3)
+                         : lanes32(taps));
         // DRAM bytes read: each tile's slab (halo rows and columns again)
         // and weights.
-        double bytes = tiles * 4.0 * double(ct * ihs * iws + taps * ct);
+        double bytes = tiles * double(eb) * double(ct * ihs * iws + taps * ct);
         candidates.push_back(
             {{oht, owt, 1, ct}, std::max({load, store, vec}), bytes});
       }
@@ -700,6 +718,17 @@ LogicalResult Codegen::emitDepthwiseConv(ConvOp op, const MacConv &g,
   int64_t wBase = convWeights.lookup(op).offset;
   Value bias = op.getBias();
   Location loc = op.getLoc();
+  // INT8 (the quantized phase): one-byte slabs and weights, INT32 sums in
+  // the output buffer, the readout rows npu::int8ReadoutTable computes
+  // (their bias includes -zp_in * sum(w), so the slab pads with zp_in).
+  bool int8 = g.inBytes == 1, int8Out = g.outBytes == 1;
+  int64_t eb = g.inBytes;
+  auto zeroPoint = [](Value v) -> int64_t {
+    auto q = dyn_cast<quant::UniformQuantizedType>(
+        cast<RankedTensorType>(v.getType()).getElementType());
+    return q ? q.getZeroPoint() : 0;
+  };
+  int64_t inZp = int8 ? zeroPoint(op.getInput()) : 0;
   for (int64_t i = 0; i < n; ++i) {
     const Tile &tile = tiles[i];
     int64_t ct = tile.ct;
@@ -708,14 +737,21 @@ LogicalResult Codegen::emitDepthwiseConv(ConvOp op, const MacConv &g,
     auto slab =
         emitSlabLoad(loc, slabBuf(i), inBase, g, tile.batch * C + tile.c0, ct,
                      0, tile.oy0 * g.sh + g.originY,
-                     tile.ox0 * g.sw + g.originX, ihs, iws, layer);
+                     tile.ox0 * g.sw + g.originX, ihs, iws, layer, eb, uint8_t(inZp));
     slab.setPopNext(firstLoadWaits(i));
     Operation *lastLoad = emitDma<npuisa::DmaLoadOp>(
-        loc, wBuf(i), wBase + 4 * tile.c0, 4, {ct, taps, 1, 1},
-        {4, 4 * C, 0, 0}, {4, 4 * ct, 0, 0}, layer);
-    if (i == 0)
+        loc, wBuf(i), wBase + eb * tile.c0, eb, {ct, taps, 1, 1},
+        {eb, eb * C, 0, 0}, {eb, eb * ct, 0, 0}, layer);
+    if (i == 0 && int8) {
+      lastLoad = emitDma<npuisa::DmaLoadOp>(
+          loc, biasBuf, tableOf(op, "requant").offset, 4,
+          {(int8Out ? 3 : 2) * C, 1, 1, 1}, {4, 0, 0, 0}, {4, 0, 0, 0}, layer);
+      lastLoad = loadOnceOperands(loc, Value(), biasBuf, C, constsBuf, layer,
+                                  lastLoad);
+    } else if (i == 0) {
       lastLoad =
           loadOnceOperands(loc, bias, biasBuf, C, constsBuf, layer, lastLoad);
+    }
     // The residual's box of the tile: the store's (below), in FP32.
     int64_t outOffset =
         ((tile.batch * C + tile.c0) * g.outH + tile.oy0) * g.outW + tile.ox0;
@@ -738,25 +774,76 @@ LogicalResult Codegen::emitDepthwiseConv(ConvOp op, const MacConv &g,
                                     VecOperand{s1, s1St}, {dst, dense}, dims,
                                     "f32", layer));
     };
-    for (auto [k, tap] : llvm::enumerate(g.taps)) {
-      int64_t x = slabBuf(i) + 4 * ct * (tap.dy * iws + tap.dx);
-      int64_t w = wBuf(i) + 4 * ct * tap.weightTap;
-      binary(k == 0 ? "mul" : "mac", x, slabSt, w, perChannel, outBuf(i));
-    }
-    if (bias)
-      binary("add", outBuf(i), dense, biasBuf + 4 * tile.c0, perChannel,
-             outBuf(i));
-    // An epilogue ending in a quantize leaves INT8 in quantBuf(i).
+    // INT8 results (a requantization's, or an epilogue's quantize) go to
+    // quantBuf.
     int64_t quantBuf = sb[6].at(i);
-    emitEpilogue(outBuf(i), dims, dense, tile.c0, tempsBuf, tempBytes,
-                 constsBuf, layer, program, quantBuf, residualBuf(i));
+    if (int8) {
+      // sums = the window's dot with the tap weights ([tap][c], tap = ky *
+      // kw + kx), one vec.pool dot (ISA v10); then the readout.
+      auto dot = npuisa::VecPoolOp::create(
+          b, loc, TypeRange{}, ValueRange{},
+          {b.getNamedAttr("func", b.getStringAttr("dot")),
+           b.getNamedAttr("src0", b.getI64IntegerAttr(slabBuf(i))),
+           b.getNamedAttr("src1", b.getI64IntegerAttr(wBuf(i))),
+           b.getNamedAttr("dst", b.getI64IntegerAttr(outBuf(i)))});
+      dot.setDims(dims);
+      dot.setSrc0Strides(SmallVector<int64_t>{1, ct, iws * ct, 0});
+      dot.setSrc1Strides(SmallVector<int64_t>{1, ct, g.spanX * ct, 0});
+      dot.setDstStrides(dense);
+      dot.setSrc0Type(vecElementType(op.getInput().getType()));
+      dot.setSrc1Type(StringRef("i8"));
+      dot.setDstType(StringRef("i32"));
+      dot.setWindow(SmallVector<int64_t>{g.spanX, g.spanY});
+      dot.setWindowStrides(SmallVector<int64_t>{g.sw, g.sh});
+      dot->setAttr("layer", b.getI64IntegerAttr(layer));
+      program.push_back(dot);
+      if (int8Out) {
+        // (sum + bias) * multiplier >> shift + zp_out, saturated (a ReLU
+        // absorbed by npu-quantize is this saturation).
+        auto rq = npuisa::VecRequantOp::create(
+            b, loc, TypeRange{}, ValueRange{},
+            {b.getNamedAttr("src0", b.getI64IntegerAttr(outBuf(i))),
+             b.getNamedAttr("src1",
+                            b.getI64IntegerAttr(biasBuf + 12 * tile.c0)),
+             b.getNamedAttr("dst", b.getI64IntegerAttr(quantBuf))});
+        rq.setDims(dims);
+        rq.setSrc0Strides(dense);
+        rq.setDstStrides(dense);
+        rq.setSrc0Type(StringRef("i32"));
+        rq.setDstType(vecElementType(op.getType()));
+        rq.setChannelAxisAttr(b.getI64IntegerAttr(0));
+        if (int64_t outZp = zeroPoint(op.getResult()))
+          rq.setZpOutAttr(b.getI64IntegerAttr(outZp));
+        rq->setAttr("layer", b.getI64IntegerAttr(layer));
+        program.push_back(rq);
+      } else {
+        // To FP32 in place, times s_in * s_w[c], plus the folded bias.
+        program.append(emitScaledReadout(
+            loc, outBuf(i), dims, dense, biasBuf + 4 * tile.c0,
+            biasBuf + 4 * (C + tile.c0), layer, outBuf(i)));
+      }
+    } else {
+      for (auto [k, tap] : llvm::enumerate(g.taps)) {
+        int64_t x = slabBuf(i) + 4 * ct * (tap.dy * iws + tap.dx);
+        int64_t w = wBuf(i) + 4 * ct * tap.weightTap;
+        binary(k == 0 ? "mul" : "mac", x, slabSt, w, perChannel, outBuf(i));
+      }
+      if (bias)
+        binary("add", outBuf(i), dense, biasBuf + 4 * tile.c0, perChannel,
+               outBuf(i));
+    }
+    // An epilogue ending in a quantize leaves INT8 in quantBuf.
+    if (!int8Out)
+      emitEpilogue(outBuf(i), dims, dense, tile.c0, tempsBuf, tempBytes,
+                   constsBuf, layer, program, quantBuf, residualBuf(i));
     markTileCompute(program, i, n);
-    int64_t eb = g.quantizedOut ? 1 : 4;
+    bool int8Tile = g.quantizedOut || int8Out;
+    int64_t storeEb = int8Tile ? 1 : 4;
     auto store = emitDma<npuisa::DmaStoreOp>(
-        loc, g.quantizedOut ? quantBuf : outBuf(i), outBase + eb * outOffset,
-        eb, {tile.owt, ct, tile.oht, 1},
-        {eb, eb * g.outH * g.outW, eb * g.outW, 0},
-        {eb * ct, eb, eb * tile.owt * ct, 0}, layer);
+        loc, int8Tile ? quantBuf : outBuf(i), outBase + storeEb * outOffset,
+        storeEb, {tile.owt, ct, tile.oht, 1},
+        {storeEb, storeEb * g.outH * g.outW, storeEb * g.outW, 0},
+        {storeEb * ct, storeEb, storeEb * tile.owt * ct, 0}, layer);
     markTileStore(store, i, n);
   }
   emitOpBarrier(loc);
@@ -1331,7 +1418,8 @@ struct ConvModel : BackendOpInterface::ExternalModel<ConvModel, ConvOp> {
   bool supportsInt8(Operation *op) const {
     MacConv g;
     return convGeometry(cast<ConvOp>(op), g) &&
-           (!isDepthwise(g) || g.groups % kMinDepthwiseBlock == 0);
+           (!isDepthwise(g) || denseWindow(g) ||
+            g.groups % kMinDepthwiseBlock == 0);
   }
   DictionaryAttr chooseTiles(Operation *op, const rt::TargetDesc &target,
                              ArrayRef<Operation *> epilogue) const {

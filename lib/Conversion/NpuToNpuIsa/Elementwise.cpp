@@ -394,19 +394,20 @@ Operation *Codegen::emitVecStep(Location loc, const VecFunc &fn,
 SmallVector<Operation *>
 Codegen::emitScaledReadout(Location loc, int64_t dst, ArrayRef<int64_t> dims,
                            ArrayRef<int64_t> strides, int64_t scales,
-                           int64_t biases, int64_t layer) {
-  VecFunc itof{false, "itof"};
-  itof.kind = VecFunc::Convert;
-  Operation *convert = emitVecStep(loc, itof, {0, strides}, std::nullopt,
-                                   {dst, strides}, dims, "i32", layer, "f32");
-  convert->setAttr("src0_space", b.getStringAttr("acc"));
-  SmallVector<Operation *> program = {convert};
-  SmallVector<int64_t> perChannel = {1, 0, 0, 0};
-  for (auto [func, table] : {std::pair{"mul", scales}, {"add", biases}})
-    program.push_back(emitVecStep(loc, VecFunc{true, func}, {dst, strides},
-                                  VecOperand{table, perChannel}, {dst, strides},
-                                  dims, "f32", layer));
-  return program;
+                           int64_t biases, int64_t layer,
+                           std::optional<int64_t> scratchpadSums) {
+  // One vec.convert itof_affine (ISA v10): the scale row at `scales`, the
+  // bias row (biases - scales) / 4 elements after it, per channel (dims[0]).
+  VecFunc affine{false, "itof_affine"};
+  affine.kind = VecFunc::Convert;
+  Operation *convert =
+      emitVecStep(loc, affine, {scratchpadSums.value_or(0), strides},
+                  VecOperand{scales, {1, (biases - scales) / 4, 0, 0}},
+                  {dst, strides}, dims, "i32", layer, "f32", "f32");
+  convert->setAttr("channel_axis", b.getI64IntegerAttr(0));
+  if (!scratchpadSums)
+    convert->setAttr("src0_space", b.getStringAttr("acc"));
+  return {convert};
 }
 
 LogicalResult Codegen::emitVectorProgram(Operation *op, const VectorProgram &p,

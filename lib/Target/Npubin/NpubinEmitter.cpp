@@ -315,7 +315,9 @@ LogicalResult npu::emitNpubin(ProgramOp program, std::vector<uint8_t> &bytes) {
             vectorTable.get(vectorDesc(vec), &rt::ProgramBuilder::addVector, b);
         bool hasSrc1 = opcode == rt::Opcode::VecBinary ||
                        opcode == rt::Opcode::VecRequant ||
-                       opcode == rt::Opcode::VecLut;
+                       opcode == rt::Opcode::VecLut ||
+                       opcode == rt::Opcode::VecPool ||  // dot (ISA v10)
+                       opcode == rt::Opcode::VecConvert; // itof_affine
         b.emit(withHeader(rt::makeVector(opcode, d,
                                          funcCode(opcode, vec.getFunc()),
                                          uint32_t(vec.getSrc0()),

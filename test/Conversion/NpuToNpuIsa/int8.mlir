@@ -7,8 +7,9 @@
 // INT8 (vec.requant, zero point -128); a sigmoid as a 256-entry table
 // (canonicalization makes it an npu.lookup_table, as npu-quantize does;
 // vec.lut, the table loaded once behind the first tile's input); a 1x1
-// convolution with an FP32 result: the accumulator converted (itof) and
-// scaled per channel (mul, add).
+// convolution with an FP32 result: the accumulator converted and scaled
+// per channel in one vec.convert itof_affine (ISA v10) whose rows are the
+// readout table's [2][3] (scales, then biases: 3 elements apart).
 
 // CHECK-LABEL: npu_isa.layer "quantize"
 // CHECK: npu_isa.vec_convert "quantize" {{.*}}dst_type = "i8"{{.*}}src0_type = "f32", zp_out = -7
@@ -25,12 +26,10 @@
 // CHECK: npu_isa.dma_load sram [[TABLE:[0-9]+]], {{.*}}elem_bytes = 1 : i64{{.*}}sizes = array<i64: 256, 1, 1, 1>
 // CHECK: npu_isa.vec_lut "" src0 0, src1 [[TABLE]], {{.*}}dst_type = "i8"{{.*}}src0_type = "i8"
 // CHECK-LABEL: npu_isa.layer "c1"
-// CHECK: npu_isa.dma_load {{.*}}elem_bytes = 4 : i64{{.*}}sizes = array<i64: 6, 1, 1, 1>
+// CHECK: npu_isa.dma_load sram [[ROWS:[0-9]+]], {{.*}}elem_bytes = 4 : i64{{.*}}sizes = array<i64: 6, 1, 1, 1>
 // CHECK: npu_isa.matmul
-// CHECK: npu_isa.vec_convert "itof" {{.*}}dst_type = "f32"{{.*}}src0_space = "acc"{{.*}}src0_type = "i32"
-// CHECK-NEXT: npu_isa.vec_binary "mul" {{.*}}src1_strides = array<i64: 1, 0, 0, 0>
-// CHECK-NEXT: npu_isa.vec_binary "add" {{.*}}src1_strides = array<i64: 1, 0, 0, 0>
-// CHECK: npu_isa.dma_store {{.*}}elem_bytes = 4 : i64
+// CHECK: npu_isa.vec_convert "itof_affine" src0 0, src1 [[ROWS]], dst {{[0-9]+}} {channel_axis = 0 : i64, {{.*}}dst_type = "f32"{{.*}}src0_space = "acc"{{.*}}src0_type = "i32", src1_strides = array<i64: 1, 3, 0, 0>, src1_type = "f32"}
+// CHECK-NEXT: npu_isa.dma_store {{.*}}elem_bytes = 4 : i64
 func.func @main(%x: tensor<1x2x5x5xf32> {npu.name = "x"}) -> (tensor<1x3x5x5xf32> {npu.name = "y"}) {
   %q = npu.quantize %x : tensor<1x2x5x5xf32> -> tensor<1x2x5x5x!quant.uniform<i8:f32, 0.0625:-7>> loc("quantize")
   %w = npu.constant dense<1> : tensor<4x2x3x3xi8> -> tensor<4x2x3x3x!quant.uniform<i8<-127:127>:f32:0, {0.01, 0.02, 0.03, 0.04}>>

@@ -47,9 +47,12 @@ namespace {
 /// Compiles an npu module (phase `quantized`) for `target`, runs it on
 /// `inputs` (one per graph input) and returns output 0 as floats; fails the
 /// test on any error.
+/// `vecPoolDots`, when given, counts the program's `vec.pool dot`
+/// instructions (ISA v10: INT8 depthwise convolutions on the vector unit).
 std::vector<float> compileAndRun(const std::string &source,
                                  const std::vector<std::vector<float>> &inputs,
-                                 const char *target = "npu-v1-small") {
+                                 const char *target = "npu-v1-small",
+                                 int *vecPoolDots = nullptr) {
   DialectRegistry registry;
   npu::registerAllDialects(registry);
   MLIRContext context(registry);
@@ -77,6 +80,12 @@ std::vector<float> compileAndRun(const std::string &source,
   EXPECT_TRUE(compiled) << diag;
   if (!compiled)
     return {};
+  if (vecPoolDots) {
+    *vecPoolDots = 0;
+    module->walk([&](npu::npuisa::VecPoolOp pool) {
+      *vecPoolDots += pool.getFunc() == "dot";
+    });
+  }
   std::string error;
   auto exe = npu::rt::Executable::load(std::move(bytes), nullptr, error);
   EXPECT_TRUE(exe) << error;
@@ -91,8 +100,10 @@ std::vector<float> compileAndRun(const std::string &source,
 
 std::vector<float> compileAndRun(const std::string &source,
                                  const std::vector<float> &input,
-                                 const char *target = "npu-v1-small") {
-  return compileAndRun(source, std::vector<std::vector<float>>{input}, target);
+                                 const char *target = "npu-v1-small",
+                                 int *vecPoolDots = nullptr) {
+  return compileAndRun(source, std::vector<std::vector<float>>{input}, target,
+                       vecPoolDots);
 }
 
 /// `n` uniformly random INT8 codes (`codes`, seeded with `seed`) and the
@@ -182,6 +193,10 @@ struct Int8Conv {
   /// with (c/8 + m/8 + ky + kx) % 3 == 0, so that output tiles, K steps and
   /// taps are empty or partly zero (docs/codegen.md, "Sparse weights").
   bool pruned = false;
+  int64_t dilation = 1;
+  /// Whether the convolution runs as `vec.pool dot` (a depthwise one with
+  /// a dense window, on the vector unit) rather than on the MAC array.
+  bool onVectorUnit = false;
 };
 
 void runInt8Conv(const Int8Conv &t) {
@@ -189,8 +204,9 @@ void runInt8Conv(const Int8Conv &t) {
   std::uniform_int_distribution<int> code(-128, 127), wcode(-127, 127),
       bcode(-3000, 3000);
   int64_t cg = t.c / t.group, mg = t.m / t.group;
-  int64_t oh = (t.h + 2 * t.pad - t.k) / t.stride + 1;
-  int64_t ow = (t.w + 2 * t.pad - t.k) / t.stride + 1;
+  int64_t span = (t.k - 1) * t.dilation + 1;
+  int64_t oh = (t.h + 2 * t.pad - span) / t.stride + 1;
+  int64_t ow = (t.w + 2 * t.pad - span) / t.stride + 1;
   std::vector<int> xq(size_t(t.c * t.h * t.w));
   std::vector<int8_t> wq(size_t(t.m * cg * t.k * t.k));
   std::vector<int32_t> bq(size_t(t.m));
@@ -228,11 +244,12 @@ void runInt8Conv(const Int8Conv &t) {
       << shape({t.m, cg, t.k, t.k}, "i8") << " -> " << wT << "\n"
       << "  %b = npu.constant " << (t.floatOut ? dense(bf) : dense(bq)) << " : "
       << biasT << "\n"
-      << "  %c = npu.conv %q, %w, %b {dilations = array<i64: 1, 1>, group = "
-      << t.group << " : i64, pads = array<i64: " << t.pad << ", " << t.pad
-      << ", " << t.pad << ", " << t.pad
-      << ">, strides = array<i64: " << t.stride << ", " << t.stride << ">} : ("
-      << inT << ", " << wT << ", " << biasT << ") -> " << outT << "\n";
+      << "  %c = npu.conv %q, %w, %b {dilations = array<i64: " << t.dilation
+      << ", " << t.dilation << ">, group = " << t.group
+      << " : i64, pads = array<i64: " << t.pad << ", " << t.pad << ", " << t.pad
+      << ", " << t.pad << ">, strides = array<i64: " << t.stride << ", "
+      << t.stride << ">} : (" << inT << ", " << wT << ", " << biasT << ") -> "
+      << outT << "\n";
   if (t.floatOut)
     src << "  return %c : " << outT << "\n}\n";
   else
@@ -242,8 +259,10 @@ void runInt8Conv(const Int8Conv &t) {
   std::vector<float> x(xq.size());
   for (size_t i = 0; i < x.size(); ++i)
     x[i] = float(t.sIn * (xq[i] - t.zpIn));
-  std::vector<float> y = compileAndRun(src.str(), x);
+  int dots = 0;
+  std::vector<float> y = compileAndRun(src.str(), x, "npu-v1-small", &dots);
   ASSERT_EQ(y.size(), size_t(t.m * oh * ow));
+  EXPECT_EQ(dots > 0, t.onVectorUnit);
   int saturated = 0;
   for (int64_t m = 0; m < t.m; ++m) {
     auto r = ptq::computeRequant(t.sIn * wScale[m] / t.sOut);
@@ -255,8 +274,8 @@ void runInt8Conv(const Int8Conv &t) {
         for (int64_t cc = 0; cc < cg; ++cc)
           for (int64_t ky = 0; ky < t.k; ++ky)
             for (int64_t kx = 0; kx < t.k; ++kx) {
-              int64_t iy = oy * t.stride - t.pad + ky,
-                      ix = ox * t.stride - t.pad + kx;
+              int64_t iy = oy * t.stride - t.pad + ky * t.dilation,
+                      ix = ox * t.stride - t.pad + kx * t.dilation;
               int64_t c = g * cg + cc;
               int xv = (iy < 0 || iy >= t.h || ix < 0 || ix >= t.w)
                            ? t.zpIn
@@ -304,13 +323,31 @@ TEST(Int8Codegen, GroupedConvAndPointwise) {
   runInt8Conv({32, 7, 7, 64, 1, 1, 0, 1, -128, -128, 0.03125, 0.125});
 }
 
-TEST(Int8Codegen, DepthwiseConvOnTheArrayBlockDiagonal) {
-  // Depthwise (group = C = M) on the MAC array with block-diagonal weights:
-  // 48 channels in blocks of 8 on npu-v1-small, padded with the input zero
-  // point, strided, INT8 and FP32 results.
-  runInt8Conv({48, 14, 15, 48, 3, 1, 1, 48, -7, 5, 0.0625, 0.03125});
-  runInt8Conv({24, 17, 13, 24, 5, 2, 2, 24, 11, -3, 0.125, 0.0625});
+TEST(Int8Codegen, DepthwiseConvOnTheVectorUnit) {
+  // Depthwise (group = C = M) with a dense window: one vec.pool dot per
+  // tile (ISA v10), padded with the input zero point, strided, 5x5, a
+  // channel count that makes no MAC-array block (13), INT8 and FP32
+  // results.
+  Int8Conv a{48, 14, 15, 48, 3, 1, 1, 48, -7, 5, 0.0625, 0.03125};
+  Int8Conv b{24, 17, 13, 24, 5, 2, 2, 24, 11, -3, 0.125, 0.0625};
+  Int8Conv c{13, 11, 9, 13, 3, 1, 1, 13, -128, 0, 0.0625, 0.03125};
   Int8Conv f{40, 9, 9, 40, 3, 1, 1, 40, -9, 0, 0.0625, 1.0};
+  f.floatOut = true;
+  for (Int8Conv *t : {&a, &b, &c, &f}) {
+    t->onVectorUnit = true;
+    runInt8Conv(*t);
+  }
+}
+
+TEST(Int8Codegen, DilatedDepthwiseConvOnTheArrayBlockDiagonal) {
+  // A dilated window (which vec.pool dot does not read): on the MAC array
+  // with block-diagonal weights, 48 channels in blocks of 8 on
+  // npu-v1-small, INT8 and FP32 results.
+  Int8Conv t{48, 14, 15, 48, 3, 1, 2, 48, -7, 5, 0.0625, 0.03125};
+  t.dilation = 2;
+  runInt8Conv(t);
+  Int8Conv f{40, 11, 10, 40, 3, 2, 2, 40, -9, 0, 0.0625, 1.0};
+  f.dilation = 2;
   f.floatOut = true;
   runInt8Conv(f);
 }

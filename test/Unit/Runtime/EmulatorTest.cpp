@@ -1831,6 +1831,153 @@ TEST(Emulator, Pooling) {
       }
 }
 
+// Tests vec.pool dot (ISA v10) against a host evaluation: a 3x3 window at
+// x stride 2 over a 3-channel NHWC tile of INT8 and of UINT8 codes, weights
+// [ky][kx][c], INT32 sums (exact, including the extremes 255 x -128 and
+// -128 x -128); the cycles are Timing's poolDotCycles (64 INT8 products per
+// cycle on npu-v1); mismatched element types and weights reaching outside
+// the scratchpad stop the run with one error naming the instruction.
+TEST(Emulator, PoolDotSumsInt8Windows) {
+  const int C = 3, W = 7, H = 5, OW = 3, OH = 3, K = 3;
+  for (bin::ElementType type : {bin::ElementType::I8, bin::ElementType::U8}) {
+    bool isUnsigned = type == bin::ElementType::U8;
+    std::vector<uint8_t> x(C * W * H);
+    std::vector<int8_t> w(K * K * C);
+    for (size_t i = 0; i < x.size(); ++i)
+      x[i] = uint8_t((i * 37 + 11) % 256);
+    x[0] = isUnsigned ? 255 : 0x80; // 255 or -128
+    for (size_t i = 0; i < w.size(); ++i)
+      w[i] = int8_t(int((i * 53 + 7) % 255) - 127);
+    w[0] = -128;
+    ProgramBuilder b(v1());
+    b.setDramSize(64);
+    bin::VectorDesc d = makeVectorDesc({C, OW, OH, 1}, type, {1, C, C * W, 0},
+                                       bin::ElementType::I32, {1, C, C * OW, 0},
+                                       bin::ElementType::I8, {1, C, C * K, 0});
+    for (int i = 0; i < 2; ++i) {
+      d.mutable_window()->Mutate(i, K);
+      d.mutable_window_strides()->Mutate(i, i == 0 ? 2 : 1);
+    }
+    uint16_t v = b.addVector(d);
+    b.emit(makeVector(Opcode::VecPool, v, vecfunc::VecPool_Dot, 0, 256, 512));
+    ProgramRun r = runProgram(b, {}, [&](Emulator &emu) {
+      put(emu.scratchpad(), 0, x);
+      put(emu.scratchpad(), 256, w);
+    });
+    ASSERT_TRUE(r.ok) << r.error;
+    std::vector<int32_t> got =
+        get<int32_t>(r.emu->scratchpad(), 512, C * OW * OH);
+    for (int oy = 0; oy < OH; ++oy)
+      for (int ox = 0; ox < OW; ++ox)
+        for (int c = 0; c < C; ++c) {
+          int64_t sum = 0;
+          for (int ky = 0; ky < K; ++ky)
+            for (int kx = 0; kx < K; ++kx) {
+              uint8_t byte = x[((oy + ky) * W + ox * 2 + kx) * C + c];
+              int64_t xv = isUnsigned ? byte : int8_t(byte);
+              sum += xv * w[(ky * K + kx) * C + c];
+            }
+          EXPECT_EQ(got[(oy * OW + ox) * C + c], sum)
+              << "at (" << oy << ", " << ox << ", " << c << ")";
+        }
+    uint64_t products = uint64_t(C * OW * OH * K * K); // 243
+    EXPECT_EQ(r.emu->stats().unitBusy[unsigned(Unit::Vector)],
+              poolDotCycles(v1(), C * OW * OH, K * K));
+    EXPECT_EQ(poolDotCycles(v1(), C * OW * OH, K * K),
+              4u + (products + 63) / 64);
+  }
+  // FP32 sources are not dot's: one error naming the instruction.
+  {
+    ProgramBuilder b(v1());
+    b.setDramSize(64);
+    bin::VectorDesc d =
+        makeVectorDesc({4, 1, 1, 1}, bin::ElementType::F32, {1, 0, 0, 0},
+                       bin::ElementType::I32, {1, 0, 0, 0},
+                       bin::ElementType::I8, {1, 0, 0, 0});
+    b.emit(makeVector(Opcode::VecPool, b.addVector(d), vecfunc::VecPool_Dot, 0,
+                      256, 512));
+    ProgramRun r = runProgram(b);
+    EXPECT_FALSE(r.ok);
+    EXPECT_NE(r.error.find("vec.pool dot reads INT8 or UINT8 and INT8"),
+              std::string::npos)
+        << r.error;
+  }
+  // Weights whose window reaches past the scratchpad.
+  {
+    ProgramBuilder b(v1());
+    b.setDramSize(64);
+    bin::VectorDesc d = makeVectorDesc(
+        {4, 1, 1, 1}, bin::ElementType::I8, {1, 0, 0, 0}, bin::ElementType::I32,
+        {1, 0, 0, 0}, bin::ElementType::I8, {1, 1000, 30000, 0});
+    d.mutable_window()->Mutate(0, 3);
+    d.mutable_window()->Mutate(1, 20);
+    b.emit(makeVector(Opcode::VecPool, b.addVector(d), vecfunc::VecPool_Dot, 0,
+                      256, 512));
+    ProgramRun r = runProgram(b);
+    EXPECT_FALSE(r.ok);
+    EXPECT_NE(r.error.find("vec.pool src1 at 0x000100 reaches outside the "
+                           "scratchpad"),
+              std::string::npos)
+        << r.error;
+  }
+}
+
+// Tests vec.convert itof_affine (ISA v10): an INT32 tile of 3 channels
+// (channel_axis 1 here) read out as fp32(fp32(x) * scale[c]) + bias[c],
+// with the rows [2][5] (scales, then biases 5 elements after), bit for bit
+// the same as itof, then mul, then add on the same values (the sequence it
+// replaces), including INT32 extremes and a product that rounds; rows past
+// the scratchpad stop the run with one error.
+TEST(Emulator, AffineReadoutMatchesItofMulAdd) {
+  const uint16_t C = 3, P = 4;
+  std::vector<int32_t> acc = {0,         1,         -1,        16777217,
+                              INT32_MAX, INT32_MIN, 123456789, -987654321,
+                              7,         -7,        1 << 30,   3};
+  std::vector<float> rows = {0.1f,  3.0e-5f, -2.5f, 1.0f, 9.0f,  // scales
+                             0.25f, -1.0e3f, 0.0f,  7.0f, 9.0f}; // biases
+  ProgramBuilder b(v1());
+  b.setDramSize(64);
+  // [pixel][channel] would be axis 0; [channel][pixel] puts it on axis 1.
+  bin::VectorDesc d = makeVectorDesc(
+      {P, C, 1, 1}, bin::ElementType::I32, {1, P, 0, 0}, bin::ElementType::F32,
+      {1, P, 0, 0}, bin::ElementType::F32, {1, 5, 0, 0});
+  d.mutate_channel_axis(1);
+  b.emit(makeVector(Opcode::VecConvert, b.addVector(d),
+                    vecfunc::VecConvert_IntToFloatAffine, 0, 256, 512));
+  ProgramRun r = runProgram(b, {}, [&](Emulator &emu) {
+    put(emu.scratchpad(), 0, acc);
+    put(emu.scratchpad(), 256, rows);
+  });
+  ASSERT_TRUE(r.ok) << r.error;
+  std::vector<float> got = get<float>(r.emu->scratchpad(), 512, C * P);
+  for (int c = 0; c < C; ++c)
+    for (int p = 0; p < P; ++p) {
+      volatile float x = float(acc[c * P + p]);
+      volatile float scaled = x * rows[c];
+      float want = scaled + rows[5 + c];
+      uint32_t gotBits, wantBits;
+      std::memcpy(&gotBits, &got[c * P + p], 4);
+      std::memcpy(&wantBits, &want, 4);
+      EXPECT_EQ(gotBits, wantBits) << "channel " << c << " pixel " << p;
+    }
+  // One pass at the 32-bit lane rate: 12 elements, one lane group.
+  EXPECT_EQ(r.emu->stats().unitBusy[unsigned(Unit::Vector)], 4u + 1u);
+  // Rows whose biases lie past the scratchpad's end.
+  ProgramBuilder bad(v1());
+  bad.setDramSize(64);
+  bin::VectorDesc far = makeVectorDesc(
+      {P, C, 1, 1}, bin::ElementType::I32, {1, P, 0, 0}, bin::ElementType::F32,
+      {1, P, 0, 0}, bin::ElementType::F32, {1, 1 << 30, 0, 0});
+  far.mutate_channel_axis(1);
+  bad.emit(makeVector(Opcode::VecConvert, bad.addVector(far),
+                      vecfunc::VecConvert_IntToFloatAffine, 0, 256, 512));
+  ProgramRun rb = runProgram(bad);
+  EXPECT_FALSE(rb.ok);
+  EXPECT_NE(rb.error.find("itof_affine rows reach outside the scratchpad"),
+            std::string::npos)
+      << rb.error;
+}
+
 // Tests quantize (round half away from zero, saturation) and dequantize.
 TEST(Emulator, QuantizeAndDequantize) {
   std::vector<float> x = {0.0f,   0.25f,   -0.25f, 0.75f,

@@ -595,8 +595,9 @@ ElementsAttr sparseConvTable(ConvOp op, const rt::TargetDesc &target);
 bool convGeometry(ConvOp op, MacConv &g);
 
 /// Whether a 1-D or 2-D convolution is depthwise (one input and one output
-/// channel per group). FP32 ones run on the vector unit, INT8 ones on the
-/// MAC array (onVectorUnit, forMacArray).
+/// channel per group). FP32 ones run on the vector unit, INT8 ones too when
+/// their window is dense (no dilation: `vec.pool dot`), else on the MAC
+/// array (onVectorUnit, forMacArray).
 bool isDepthwise(const MacConv &g);
 
 /// Whether a transposed convolution's `passes` read the same input slabs
@@ -606,16 +607,24 @@ bool isDepthwise(const MacConv &g);
 bool sharedSlabs(ArrayRef<MacConv> passes);
 
 /// The fewest channels per block for which an INT8 depthwise convolution
-/// runs on the MAC array (npu-quantize quantizes depthwise convolutions
-/// whose channel count is a multiple of it). A compiler choice: the array
+/// with a dilated window runs on the MAC array (npu-quantize quantizes
+/// those whose channel count is a multiple of it; dense windows run on the
+/// vector unit at any channel count). A compiler choice: the array
 /// takes B channels per output pixel and tap in one INT8 cycle, the vector
 /// unit 16 FP32 lanes in one `mac` (ISA v7; two cycles before it), so at
 /// B = 16 the array matches its compute, and at any B INT8 moves a quarter
 /// of the bytes and spares the dequantize and quantize around an FP32 one.
 constexpr int64_t kMinDepthwiseBlock = 8;
 
+/// Whether the window of a depthwise geometry `g` is dense (every element
+/// of its span a tap: no dilation), as `vec.pool dot` reads it.
+bool denseWindow(const MacConv &g);
+
 /// Whether convolution `op`, of geometry `g` (convGeometry's), runs on the
-/// vector unit: an FP32 depthwise one. Every other runs on the MAC array.
+/// vector unit: a depthwise one in FP32, or in INT8 with a dense window
+/// (the vector unit's INT8 dot products take 64 products per cycle, the
+/// MAC array's block-diagonal tiles B, at most 16). Every other runs on the
+/// MAC array.
 bool onVectorUnit(Operation *op, const MacConv &g);
 
 /// `g` (convGeometry's) as the MAC array runs convolution `op`: an INT8
@@ -1068,12 +1077,16 @@ public:
   /// The INT32 accumulator tile from entry 0 (`strides` over `dims`, the
   /// channel along dims[0]) to FP32 at `dst` with the same strides, times
   /// scales[c] plus biases[c] (FP32 rows in the scratchpad, from the tile's
-  /// first channel): vec.convert itof, vec.binary mul and add, in order.
-  SmallVector<Operation *> emitScaledReadout(Location loc, int64_t dst,
-                                             ArrayRef<int64_t> dims,
-                                             ArrayRef<int64_t> strides,
-                                             int64_t scales, int64_t biases,
-                                             int64_t layer);
+  /// first channel; `biases` a whole number of elements after `scales`):
+  /// one vec.convert itof_affine (ISA v10), the bits of an itof, a mul and
+  /// an add.
+  /// With `scratchpadSums`, the INT32 tile is read from that scratchpad
+  /// byte address instead (it may be `dst`: converted in place).
+  SmallVector<Operation *>
+  emitScaledReadout(Location loc, int64_t dst, ArrayRef<int64_t> dims,
+                    ArrayRef<int64_t> strides, int64_t scales, int64_t biases,
+                    int64_t layer,
+                    std::optional<int64_t> scratchpadSums = std::nullopt);
   /// Emits a vector program, tiled and double-buffered like a single
   /// elementwise op (which is a program of one step).
   LogicalResult emitVectorProgram(Operation *op, const VectorProgram &p,
@@ -1231,8 +1244,11 @@ public:
               int64_t mt, int64_t oy0, int64_t oht, int64_t ox0, int64_t owt,
               int64_t sram, int64_t outBase, int64_t eb, int64_t layer);
   /// Emits a depthwise convolution (one input and one output channel per
-  /// group) on the vector unit: per tap, a multiply of the NHWC slab's
-  /// shifted view by the tap's per-channel weights, accumulated in place.
+  /// group) on the vector unit. FP32: per tap, a multiply of the NHWC
+  /// slab's shifted view by the tap's per-channel weights, accumulated in
+  /// place (vec.binary mac). INT8: one `vec.pool dot` per tile (the window's
+  /// INT8 products summed in INT32), then the readout npu::int8ReadoutTable
+  /// describes: vec.requant to INT8, or to FP32 scaled per channel.
   LogicalResult emitDepthwiseConv(ConvOp op, const MacConv &g, int64_t layer);
   /// The value a convolution's tiles are stored as: its result, or the last
   /// result of its epilogue.

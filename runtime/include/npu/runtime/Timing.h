@@ -84,6 +84,14 @@ uint64_t matmulCycles(const TargetDesc &t, uint64_t rows, uint64_t weightTiles,
 uint64_t vectorCycles(const TargetDesc &t, uint64_t work, bool narrow,
                       bool transcendental);
 
+/// One `vec.pool dot` (ISA v10) of `outputs` sums over `window` elements
+/// each: a startup, then the products at vectorLanesInt8 per cycle (INT8
+/// sources; every lane keeps its 32-bit sum in a register for the window,
+/// as Arm's SDOT and Hexagon's vrmpy do), or the sums' writes at
+/// vectorLanes32 per cycle when the window is shorter than the ratio of the
+/// two lane counts.
+uint64_t poolDotCycles(const TargetDesc &t, uint64_t outputs, uint64_t window);
+
 /// Whether a vector instruction's function is transcendental (exp, log,
 /// the trigonometric and hyperbolic functions, tanh, erf, sigmoid,
 /// softplus, elu, softsign, reciprocal, rsqrt, sqrt, division, power);
