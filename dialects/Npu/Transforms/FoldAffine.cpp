@@ -258,12 +258,55 @@ struct HardSwishFromParts : OpRewritePattern<DivOp> {
   }
 };
 
+/// add(x, mul(x, g)) -> mul(x, add(g, 1)) when g broadcasts against x with
+/// fewer elements (a squeeze-and-excitation style gate, [N][C][1][1]), the
+/// mul's only user the add (either operand order of both): one full-size
+/// op instead of two, and x read by one op instead of two (PaddleOCR det's
+/// RSE blocks, `x + x * se(x)`). FP32 rounds 1 + g, then the product,
+/// instead of the product, then the sum.
+struct ResidualGateToScale : OpRewritePattern<AddOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(AddOp add,
+                                PatternRewriter &rewriter) const override {
+    RankedTensorType type = add.getType();
+    if (!type.getElementType().isF32() || !type.hasStaticShape())
+      return rewriter.notifyMatchFailure(add, "not a static f32 add");
+    for (auto [x, product] : {std::pair{add.getLhs(), add.getRhs()},
+                              {add.getRhs(), add.getLhs()}}) {
+      auto mul = product.getDefiningOp<MulOp>();
+      if (!mul || !mul->hasOneUse() || x.getType() != type ||
+          mul.getType() != type)
+        continue;
+      Value gate = mul.getLhs() == x   ? mul.getRhs()
+                   : mul.getRhs() == x ? mul.getLhs()
+                                       : Value();
+      auto gateType =
+          gate ? dyn_cast<RankedTensorType>(gate.getType()) : nullptr;
+      if (!gateType || !gateType.hasStaticShape() ||
+          !gateType.getElementType().isF32() ||
+          gateType.getNumElements() >= type.getNumElements())
+        continue;
+      auto oneType = RankedTensorType::get(
+          SmallVector<int64_t>(gateType.getRank(), 1), rewriter.getF32Type());
+      Location loc = add.getLoc();
+      Value one = ConstantOp::create(rewriter, loc, oneType,
+                                     makeFloatConstant(oneType, {1.0f}, "one"));
+      Value scale = AddOp::create(rewriter, loc, gateType, gate, one);
+      rewriter.replaceOpWithNewOp<MulOp>(add, type, x, scale);
+      return success();
+    }
+    return rewriter.notifyMatchFailure(add, "not x + x * gate");
+  }
+};
+
 struct FoldAffinePass : npu::impl::FoldAffineBase<FoldAffinePass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<FoldIntoConv<MulOp>, FoldIntoConv<AddOp>,
                  FoldIntoConvTranspose<MulOp>, FoldIntoConvTranspose<AddOp>,
-                 FoldIntoNextConv, HardSwishFromParts>(&getContext());
+                 FoldIntoNextConv, HardSwishFromParts, ResidualGateToScale>(
+        &getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

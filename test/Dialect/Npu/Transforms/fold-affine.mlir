@@ -107,3 +107,36 @@ func.func @after_conv_transpose(%x: tensor<1x1x2x2xf32>) -> tensor<1x2x2x2xf32> 
   %m = npu.mul %a, %s : (tensor<1x2x2x2xf32>, tensor<2x1x1xf32>) -> tensor<1x2x2x2xf32>
   return %m : tensor<1x2x2x2xf32>
 }
+
+// -----
+
+// x + x * gate, the gate one value per channel: x * (gate + 1), one
+// full-size op (either operand order of the add and the mul).
+// CHECK-LABEL: func.func @residual_gate
+// CHECK-NEXT: %[[ONE:.*]] = npu.constant dense<1.000000e+00> : tensor<1x1x1x1xf32>
+// CHECK-NEXT: %[[S:.*]] = npu.add %arg1, %[[ONE]] : (tensor<1x4x1x1xf32>, tensor<1x1x1x1xf32>) -> tensor<1x4x1x1xf32>
+// CHECK-NEXT: %[[Y:.*]] = npu.mul %arg0, %[[S]] : (tensor<1x4x8x8xf32>, tensor<1x4x1x1xf32>) -> tensor<1x4x8x8xf32>
+// CHECK-NEXT: return %[[Y]]
+func.func @residual_gate(%x: tensor<1x4x8x8xf32>, %g: tensor<1x4x1x1xf32>) -> tensor<1x4x8x8xf32> {
+  %m = npu.mul %g, %x : (tensor<1x4x1x1xf32>, tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32>
+  %y = npu.add %m, %x : (tensor<1x4x8x8xf32>, tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32>
+  return %y : tensor<1x4x8x8xf32>
+}
+
+// -----
+
+// Left alone: the product has a second reader, the multiplier is as large
+// as x (no broadcast gate), or the mul does not read the add's other
+// operand.
+// CHECK-LABEL: func.func @not_residual_gate
+// CHECK-COUNT-3: npu.add
+// CHECK-NOT: npu.constant
+func.func @not_residual_gate(%x: tensor<1x4x8x8xf32>, %g: tensor<1x4x1x1xf32>, %z: tensor<1x4x8x8xf32>) -> (tensor<1x4x8x8xf32>, tensor<1x4x8x8xf32>, tensor<1x4x8x8xf32>, tensor<1x4x8x8xf32>) {
+  %m = npu.mul %x, %g : (tensor<1x4x8x8xf32>, tensor<1x4x1x1xf32>) -> tensor<1x4x8x8xf32>
+  %a = npu.add %x, %m : (tensor<1x4x8x8xf32>, tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32>
+  %m2 = npu.mul %x, %z : (tensor<1x4x8x8xf32>, tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32>
+  %b = npu.add %x, %m2 : (tensor<1x4x8x8xf32>, tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32>
+  %m3 = npu.mul %z, %g : (tensor<1x4x8x8xf32>, tensor<1x4x1x1xf32>) -> tensor<1x4x8x8xf32>
+  %c = npu.add %x, %m3 : (tensor<1x4x8x8xf32>, tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32>
+  return %a, %b, %c, %m : tensor<1x4x8x8xf32>, tensor<1x4x8x8xf32>, tensor<1x4x8x8xf32>, tensor<1x4x8x8xf32>
+}

@@ -11,7 +11,7 @@ include "mlir/Pass/PassBase.td"
 
 def FoldAffine : Pass<"npu-fold-affine", "mlir::func::FuncOp"> {
   let summary = "Fold constant scales and shifts into convolutions; find "
-                "decomposed hard swish";
+                "decomposed hard swish and residual gates";
   let description = [{
     `mul(conv(x, W, b), s)` becomes `conv(x, W * s, b * s)` and
     `add(conv(x, W, b), t)` becomes `conv(x, W, b + t)`, for constant `s`
@@ -29,6 +29,11 @@ def FoldAffine : Pass<"npu-fold-affine", "mlir::func::FuncOp"> {
     `div(mul(x, clamp(add(x, 3), 0, 6)), 6)`, how exporters write HardSwish
     for opsets without it, becomes `npu.hard_swish(x)`: one vector op (or one
     INT8 lookup table) instead of four.
+
+    `add(x, mul(x, g))`, a gate `g` that broadcasts against `x` with fewer
+    elements (PaddleOCR det's RSE blocks, `x + x * se(x)`), becomes
+    `mul(x, add(g, 1))`: one full-size op reading `x` once. In INT8 the
+    product then needs no INT8 copy of `x` for an INT8 add.
   }];
   let dependentDialects = ["npu::NpuDialect"];
 }
