@@ -121,6 +121,20 @@ double entropyThreshold(const TensorStats &stats) {
   // nothing: the search stops there (every larger one has the same P and a
   // coarser Q).
   int start = std::min(bins, first + levels);
+  // Nor may a candidate clip more than kEntropyMaxClipped of the values:
+  // KL(P || Q) counts the clipped values in the last bin whatever their
+  // distance, so on heavy-tailed activations (PP-OCRv4 rec's convolutions)
+  // its minimum clipped a tenth of them and a third of their energy, and
+  // the recognised text was lost. From the first threshold that keeps
+  // 1 - kEntropyMaxClipped of the values on, as the percentile method's.
+  double total = 0;
+  for (int k = 0; k < bins; ++k)
+    total += double(h[k]);
+  double kept = 0;
+  int keepAll = 0;
+  while (keepAll < bins && kept < (1 - kEntropyMaxClipped) * total)
+    kept += double(h[keepAll++]);
+  start = std::max(start, keepAll);
   int stop = std::max(start, last);
   double bestKl = std::numeric_limits<double>::infinity();
   int best = stop;

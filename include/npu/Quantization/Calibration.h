@@ -83,8 +83,14 @@ private:
 /// edge of the bin where the cumulative count reaches it).
 double percentileThreshold(const TensorStats &stats, double percent);
 
+/// The most of a tensor's values (a fraction) the entropy method may clip:
+/// the percentile method's default 99.99 % kept.
+constexpr double kEntropyMaxClipped = 1e-4;
+
 /// The |x| threshold minimising KL(P || Q) (TensorRT's entropy method, as
-/// adapted above); 0 when every value is 0.
+/// adapted in Calibration.cpp: from the first nonempty bin on, over the
+/// grid's real levels, never clipping more than kEntropyMaxClipped of the
+/// values); 0 when every value is 0.
 double entropyThreshold(const TensorStats &stats);
 
 /// The range `method` chooses: for percentile and entropy, the observed
