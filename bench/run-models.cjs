@@ -42,15 +42,42 @@ function timed(fn) {
 // A synthetic one-node model with constant random weights (text proto,
 // encoded by protoc), so weights sit in the constant segment as in a real
 // model.
+// An initializer [name, dims, value] holds `value` in every element (a
+// constant such as GELU's 1/sqrt(2) or LayerNorm's unit scale).
 function syntheticModel(name, node, inputs, inits, output) {
   const rand = xorshift(1);
-  const buffers = inits.map(([n, d]) => {
+  const buffers = inits.map(([n, d, value]) => {
     const count = d.reduce((a, b) => a * b, 1);
     const buf = Buffer.alloc(4 * count);
-    for (let i = 0; i < count; ++i) buf.writeFloatLE((rand() - 0.5) * 0.2, 4 * i);
+    for (let i = 0; i < count; ++i)
+      buf.writeFloatLE(value !== undefined ? value : (rand() - 0.5) * 0.2, 4 * i);
     return [n, d, buf];
   });
   return onnxModel(work, name, node, inputs, output, buffers);
+}
+
+// A post-norm transformer encoder layer (BERT's): one attention head over
+// 128 tokens of 256, a residual and LayerNormalization, a 1024-wide FFN
+// with GELU written as ONNX exporters write it (x * 0.5 * (1 + erf(x /
+// sqrt(2)))), a residual and LayerNormalization.
+function encoderLayer() {
+  const n = (op, ins, out, attrs = '') =>
+    `node { op_type: "${op}" ${ins.map((i) => `input: "${i}"`).join(' ')} output: "${out}" ${attrs} } `;
+  return n('MatMul', ['x', 'wq'], 'q0') + n('Add', ['q0', 'bq'], 'q') +
+    n('MatMul', ['x', 'wk'], 'k0') + n('Add', ['k0', 'bk'], 'k') +
+    n('MatMul', ['x', 'wv'], 'v0') + n('Add', ['v0', 'bv'], 'v') +
+    n('Transpose', ['k'], 'kt', 'attribute { name: "perm" ints: 1 ints: 0 type: INTS }') +
+    n('MatMul', ['q', 'kt'], 's0') + n('Mul', ['s0', 'scale'], 's1') +
+    n('Softmax', ['s1'], 'p', 'attribute { name: "axis" i: -1 type: INT }') +
+    n('MatMul', ['p', 'v'], 'a') + n('MatMul', ['a', 'wo'], 'o0') + n('Add', ['o0', 'bo'], 'o') +
+    n('Add', ['x', 'o'], 'h0') +
+    n('LayerNormalization', ['h0', 'g1', 'e1'], 'h', 'attribute { name: "axis" i: -1 type: INT }') +
+    n('MatMul', ['h', 'w1'], 'f0') + n('Add', ['f0', 'b1'], 'f1') +
+    n('Mul', ['f1', 'rsqrt2'], 'f2') + n('Erf', ['f2'], 'f3') + n('Add', ['f3', 'one'], 'f4') +
+    n('Mul', ['f1', 'f4'], 'f5') + n('Mul', ['f5', 'half'], 'f6') +
+    n('MatMul', ['f6', 'w2'], 'f7') + n('Add', ['f7', 'b2'], 'f8') +
+    n('Add', ['h', 'f8'], 'r') +
+    n('LayerNormalization', ['r', 'g2', 'e2'], 'y', 'attribute { name: "axis" i: -1 type: INT }');
 }
 
 const ocrLine = path.join(work, 'line.png');
@@ -72,6 +99,27 @@ const cases = [
       'node { op_type: "Conv" input: "x" input: "w" input: "b" output: "y" attribute { name: "pads" ints: 1 ints: 1 ints: 1 ints: 1 type: INTS } attribute { name: "group" i: 128 type: INT } }',
       [['x', [1, 128, 56, 56]]], [['w', [128, 1, 3, 3]], ['b', [128]]], ['y', [1, 128, 56, 56]]),
     input: [1, 128, 56, 56] },
+  { name: 'Depthwise-separable block, 1x128x56x56 (dw 3x3, ReLU, pw 1x1, ReLU)',
+    model: syntheticModel('separable',
+      'node { op_type: "Conv" input: "x" input: "dw" input: "db" output: "d" attribute { name: "pads" ints: 1 ints: 1 ints: 1 ints: 1 type: INTS } attribute { name: "group" i: 128 type: INT } } ' +
+      'node { op_type: "Relu" input: "d" output: "r" } ' +
+      'node { op_type: "Conv" input: "r" input: "pw" input: "pb" output: "p" } ' +
+      'node { op_type: "Relu" input: "p" output: "y" }',
+      [['x', [1, 128, 56, 56]]],
+      [['dw', [128, 1, 3, 3]], ['db', [128]], ['pw', [128, 128, 1, 1]], ['pb', [128]]],
+      ['y', [1, 128, 56, 56]]),
+    input: [1, 128, 56, 56] },
+  { name: 'Encoder layer, 128 tokens x 256 (one head, FFN 1024, GELU)',
+    model: syntheticModel('encoder', encoderLayer(),
+      [['x', [128, 256]]],
+      [['wq', [256, 256]], ['bq', [256]], ['wk', [256, 256]], ['bk', [256]],
+        ['wv', [256, 256]], ['bv', [256]], ['wo', [256, 256]], ['bo', [256]],
+        ['g1', [256], 1], ['e1', [256], 0], ['w1', [256, 1024]], ['b1', [1024]],
+        ['w2', [1024, 256]], ['b2', [256]], ['g2', [256], 1], ['e2', [256], 0],
+        ['scale', [1], 1 / 16], ['rsqrt2', [1], Math.SQRT1_2], ['one', [1], 1],
+        ['half', [1], 0.5]],
+      ['y', [128, 256]]),
+    input: [128, 256] },
   { name: 'MatMul 384x768 x 768x768',
     model: syntheticModel('matmul', 'node { op_type: "MatMul" input: "x" input: "w" output: "y" }',
       [['x', [384, 768]]], [['w', [768, 768]]], ['y', [384, 768]]),

@@ -134,8 +134,10 @@ private:
   };
   std::optional<TableRegion> findTableRegion(Value v);
   /// Replaces findTableRegion(v) by one npu.lookup_table of `v`'s INT8
-  /// value (INT8 available); true when it did.
-  bool collapseIntoTable(Value v, OpBuilder &b);
+  /// value; true when it did. `v` must be INT8 already, unless
+  /// `quantizeInput`: then an FP32 `v` with a range is quantized for a
+  /// region of at least kMinQuantizedTableOps ops.
+  bool collapseIntoTable(Value v, OpBuilder &b, bool quantizeInput = false);
 
   llvm::StringSet<> keep;
   llvm::DenseMap<Value, Value> int8;
@@ -229,6 +231,18 @@ bool QuantizePass::willBeInt8(Operation *op) {
     return false;
   if (auto conv = dyn_cast<ConvOp>(op))
     return isInt8Conv(conv);
+  // A matmul with constant 2-D weights, or a transposed convolution of one
+  // group with constant weights, reads INT8 (quantizeWithFloatResult).
+  if (isa<MatMulOp, ConvTransposeOp>(op)) {
+    auto mm = dyn_cast<MatMulOp>(op);
+    auto t = dyn_cast<ConvTransposeOp>(op);
+    Attribute w;
+    return (mm ? mm.getRhs().getType().getRank() == 2 : t.getGroup() == 1) &&
+           cast<RankedTensorType>(op->getResult(0).getType())
+               .getElementType()
+               .isF32() &&
+           matchPattern(op->getOperand(1), m_Constant(&w));
+  }
   // A max pooling pools INT8 codes when its readers take INT8 (so the
   // value it reads is made INT8 for it).
   if (isa<MaxPoolOp>(op)) {
@@ -397,6 +411,12 @@ void QuantizePass::quantizeLut(Operation *op, OpBuilder &b) {
   op->erase();
 }
 
+/// The fewest elementwise ops a lookup table replaces after quantizing its
+/// FP32 input: two FP32 vector steps (16 lanes each, more for erf, exp or
+/// a division) cost more than a quantize (16 lanes) and a table (64 INT8
+/// lanes), and their result is quantized anyway.
+constexpr int64_t kMinQuantizedTableOps = 2;
+
 /// The single value of a constant whose elements are all equal.
 static std::optional<double> splatValue(Value v) {
   Attribute attr;
@@ -449,10 +469,16 @@ QuantizePass::findTableRegion(Value v) {
   return r;
 }
 
-bool QuantizePass::collapseIntoTable(Value v, OpBuilder &b) {
+bool QuantizePass::collapseIntoTable(Value v, OpBuilder &b,
+                                     bool quantizeInput) {
   Value input = int8.lookup(v);
-  std::optional<TableRegion> region = input ? findTableRegion(v) : std::nullopt;
-  if (!region)
+  std::optional<TableRegion> region =
+      input || (quantizeInput && rangeOf(v)) ? findTableRegion(v)
+                                             : std::nullopt;
+  if (!region ||
+      (!input && int64_t(region->ops.size()) < kMinQuantizedTableOps))
+    return false;
+  if (!input && !(input = int8Of(v, b)))
     return false;
   SmallVector<Operation *> &order = region->ops;
   Value output = region->output;
@@ -774,9 +800,12 @@ void QuantizePass::runOnOperation() {
         quantizeAddSub(op, b);
       continue;
     }
-    // A chain of elementwise ops of one INT8 value: one lookup table.
+    // A chain of elementwise ops of one INT8 value: one lookup table. Of
+    // one FP32 value with a range (a GELU written out, after a matmul's
+    // FP32 result and its bias): that value quantized, then one table,
+    // when the chain has kMinQuantizedTableOps ops or more.
     for (Value operand : op->getOperands())
-      if (int8.lookup(operand) && collapseIntoTable(operand, b))
+      if (collapseIntoTable(operand, b, /*quantizeInput=*/true))
         break;
   }
   // Boundaries nothing reads (the INT8 value had only INT8 readers).

@@ -124,3 +124,53 @@ func.func @swish_to_float(%x: tensor<1x2x3x3xf32> {npu.range = array<f64: -1.0, 
   %e = npu.exp %m {npu.range = array<f64: 0.7, 2.3>} : tensor<1x2x3x3xf32> -> tensor<1x2x3x3xf32>
   return %e : tensor<1x2x3x3xf32>
 }
+
+// -----
+
+// GELU written out (x * 0.5 * (1 + erf(x / sqrt 2))) after a matmul's FP32
+// result and its bias (one value per column), read by a matmul: the bias
+// add's FP32 result is quantized (its range [-4, 4]: scale 8/255) and the
+// five ops become one lookup table into the GELU's range [-0.17, 4]; both
+// matmuls read INT8 (the FP32 ops are left dead for canonicalization).
+// CHECK-LABEL: func.func @gelu_table
+// CHECK: %[[M0:.*]] = npu.matmul {{.*}} -> tensor<4x8xf32>
+// CHECK: %[[B:.*]] = npu.add %[[M0]], {{.*}} -> tensor<4x8xf32>
+// CHECK-NEXT: %[[Q:.*]] = npu.quantize %[[B]] : tensor<4x8xf32> -> tensor<4x8x!quant.uniform<i8:f32, 0.031372549019607843:-1>>
+// CHECK: %[[T:.*]] = npu.lookup_table %[[Q]] {{.*}} -> tensor<4x8x!quant.uniform<i8:f32, 0.016352941176470587:-118>>
+// CHECK: npu.matmul %[[T]], {{.*}} -> tensor<4x2xf32>
+func.func @gelu_table(%x: tensor<4x8xf32> {npu.name = "x"}) -> (tensor<4x2xf32> {npu.name = "y"}) {
+  %w0 = npu.constant dense<0.5> : tensor<8x8xf32>
+  %b0 = npu.constant dense<[0.25, -0.25, 0.5, -0.5, 0.125, -0.125, 0.0, 1.0]> : tensor<8xf32>
+  %w1 = npu.constant dense<0.125> : tensor<8x2xf32>
+  %r = npu.constant dense<0.70710678> : tensor<1xf32>
+  %one = npu.constant dense<1.0> : tensor<1xf32>
+  %half = npu.constant dense<0.5> : tensor<1xf32>
+  %m0 = npu.matmul %x, %w0 {npu.range = array<f64: -3.5, 3.5>} : (tensor<4x8xf32>, tensor<8x8xf32>) -> tensor<4x8xf32>
+  %f1 = npu.add %m0, %b0 {npu.range = array<f64: -4.0, 4.0>} : (tensor<4x8xf32>, tensor<8xf32>) -> tensor<4x8xf32>
+  %f2 = npu.mul %f1, %r {npu.range = array<f64: -2.83, 2.83>} : (tensor<4x8xf32>, tensor<1xf32>) -> tensor<4x8xf32>
+  %f3 = npu.erf %f2 {npu.range = array<f64: -1.0, 1.0>} : tensor<4x8xf32> -> tensor<4x8xf32>
+  %f4 = npu.add %f3, %one {npu.range = array<f64: 0.0, 2.0>} : (tensor<4x8xf32>, tensor<1xf32>) -> tensor<4x8xf32>
+  %f5 = npu.mul %f1, %f4 {npu.range = array<f64: -0.34, 8.0>} : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  %f6 = npu.mul %f5, %half {npu.range = array<f64: -0.17, 4.0>} : (tensor<4x8xf32>, tensor<1xf32>) -> tensor<4x8xf32>
+  %y = npu.matmul %f6, %w1 {npu.range = array<f64: -1.0, 4.0>} : (tensor<4x8xf32>, tensor<8x2xf32>) -> tensor<4x2xf32>
+  return %y : tensor<4x2xf32>
+}
+
+// -----
+
+// One FP32 op between the bias add and the matmul: left FP32 (quantized
+// after it, for the matmul).
+// CHECK-LABEL: func.func @one_op_no_table
+// CHECK-NOT: npu.lookup_table
+// CHECK: npu.erf {{.*}} -> tensor<4x8xf32>
+// CHECK-NEXT: npu.quantize
+func.func @one_op_no_table(%x: tensor<4x8xf32> {npu.name = "x"}) -> (tensor<4x2xf32> {npu.name = "y"}) {
+  %w0 = npu.constant dense<0.5> : tensor<8x8xf32>
+  %b0 = npu.constant dense<[0.25, -0.25, 0.5, -0.5, 0.125, -0.125, 0.0, 1.0]> : tensor<8xf32>
+  %w1 = npu.constant dense<0.125> : tensor<8x2xf32>
+  %m0 = npu.matmul %x, %w0 {npu.range = array<f64: -3.5, 3.5>} : (tensor<4x8xf32>, tensor<8x8xf32>) -> tensor<4x8xf32>
+  %f1 = npu.add %m0, %b0 {npu.range = array<f64: -4.0, 4.0>} : (tensor<4x8xf32>, tensor<8xf32>) -> tensor<4x8xf32>
+  %f3 = npu.erf %f1 {npu.range = array<f64: -1.0, 1.0>} : tensor<4x8xf32> -> tensor<4x8xf32>
+  %y = npu.matmul %f3, %w1 {npu.range = array<f64: -1.0, 4.0>} : (tensor<4x8xf32>, tensor<8x2xf32>) -> tensor<4x2xf32>
+  return %y : tensor<4x2xf32>
+}
