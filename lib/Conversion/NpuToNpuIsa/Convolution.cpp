@@ -328,8 +328,10 @@ int64_t forMacArray(Operation *op, const rt::TargetDesc &t, MacConv &g) {
 namespace {
 
 /// How an epilogue operand that is not computed in the tile is read: per
-/// channel (C values) or one scalar; nullopt for anything else.
-std::optional<bool> perChannelOperand(Value v, int64_t rank, int64_t channels) {
+/// channel (C values along `channelAxis`) or one scalar; nullopt for
+/// anything else.
+std::optional<bool> perChannelOperand(Value v, int64_t rank, int64_t channels,
+                                      int64_t channelAxis) {
   auto type = cast<RankedTensorType>(v.getType());
   if (!type.getElementType().isF32() || type.getRank() > rank)
     return std::nullopt;
@@ -338,7 +340,7 @@ std::optional<bool> perChannelOperand(Value v, int64_t rank, int64_t channels) {
     int64_t axis = rank - type.getRank() + i, size = type.getDimSize(i);
     if (size == 1)
       continue;
-    if (axis != 1 || size != channels)
+    if (axis != channelAxis || size != channels)
       return std::nullopt;
     perChannel = true;
   }
@@ -347,10 +349,16 @@ std::optional<bool> perChannelOperand(Value v, int64_t rank, int64_t channels) {
 
 } // namespace
 
+int64_t epilogueChannelAxis(Value result) {
+  int64_t rank = cast<RankedTensorType>(result.getType()).getRank();
+  return result.getDefiningOp<MatMulOp>() ? rank - 1 : 1;
+}
+
 std::optional<SmallVector<EpilogueOperand>>
 epilogueOperands(Value convResult, ArrayRef<Operation *> rest) {
   auto type = cast<RankedTensorType>(convResult.getType());
-  int64_t rank = type.getRank(), channels = type.getDimSize(1);
+  int64_t axis = epilogueChannelAxis(convResult);
+  int64_t rank = type.getRank(), channels = type.getDimSize(axis);
   SmallVector<EpilogueOperand> operands;
   llvm::DenseSet<Value> seen = {convResult};
   int64_t offset = 0;
@@ -359,7 +367,8 @@ epilogueOperands(Value convResult, ArrayRef<Operation *> rest) {
     for (Value v : op->getOperands()) {
       if (!seen.insert(v).second)
         continue; // the tile, a value of the epilogue, or already laid out
-      std::optional<bool> perChannel = perChannelOperand(v, rank, channels);
+      std::optional<bool> perChannel =
+          perChannelOperand(v, rank, channels, axis);
       if (!perChannel && v.getType() == type && type.getElementType().isF32() &&
           !residual && !hasInt8Input(convResult.getDefiningOp())) {
         // A residual: loaded tile by tile (loadResidualTile).
@@ -734,10 +743,10 @@ LogicalResult Codegen::emitDepthwiseConv(ConvOp op, const MacConv &g,
     int64_t ct = tile.ct;
     int64_t ihs = inputExtent(tile.oht, g.sh, g.spanY);
     int64_t iws = inputExtent(tile.owt, g.sw, g.spanX);
-    auto slab =
-        emitSlabLoad(loc, slabBuf(i), inBase, g, tile.batch * C + tile.c0, ct,
-                     0, tile.oy0 * g.sh + g.originY,
-                     tile.ox0 * g.sw + g.originX, ihs, iws, layer, eb, uint8_t(inZp));
+    auto slab = emitSlabLoad(
+        loc, slabBuf(i), inBase, g, tile.batch * C + tile.c0, ct, 0,
+        tile.oy0 * g.sh + g.originY, tile.ox0 * g.sw + g.originX, ihs, iws,
+        layer, eb, uint8_t(inZp));
     slab.setPopNext(firstLoadWaits(i));
     Operation *lastLoad = emitDma<npuisa::DmaLoadOp>(
         loc, wBuf(i), wBase + eb * tile.c0, eb, {ct, taps, 1, 1},

@@ -42,7 +42,7 @@ void Codegen::formFusionGroups() {
         fusionGroups.emplace_back();
       fusionGroups[it->second].push_back(&op);
     }
-  if (!recorded) {
+  if (!recorded && !followsSchedule) {
     // Runs of consecutive live FP32 elementwise ops with one result shape,
     // each after the first reading a value of the run; bounded so the
     // program's buffers stay a useful size.
@@ -141,6 +141,46 @@ void Codegen::formFusionGroups() {
         inChain.insert(chain.begin(), chain.end());
       }
     }
+    // A matmul takes a chain of elementwise ops of its result's shape whose
+    // other operands are constants, one value per column (a Gemm's bias) or
+    // a scalar, and a final quantize: applied to each C tile in the
+    // scratchpad before the store. Not with pruned weights (their sparse
+    // plan is made for the tiles of the matmul alone).
+    for (auto mm : body.getOps<MatMulOp>()) {
+      if (!mm.getType().getElementType().isF32() ||
+          matmulWeightBlocks(mm, target, /*compressible=*/true))
+        continue;
+      SmallVector<Operation *> chain = {mm};
+      Value v = mm.getResult();
+      while (v.hasOneUse()) {
+        Operation *user = *v.getUsers().begin();
+        if (isa<QuantizeOp>(user)) {
+          chain.push_back(user);
+          break;
+        }
+        std::optional<VecFunc> fn = vecFuncOf(user);
+        if (!fn || fn->kind != VecFunc::Arith ||
+            user->getResult(0).getType() != v.getType())
+          break;
+        if (fn->binary) {
+          Value other = user->getOperand(0) == v ? user->getOperand(1)
+                                                 : user->getOperand(0);
+          if (other == v || !other.getDefiningOp<ConstantOp>())
+            break;
+        }
+        chain.push_back(user);
+        v = user->getResult(0);
+      }
+      int64_t tiles, bytes;
+      bool residual = false;
+      if (chain.size() >= 2 &&
+          epilogueResources(mm.getResult(), ArrayRef(chain).drop_front(), tiles,
+                            bytes, &residual) &&
+          !residual) {
+        fusionGroups.push_back(chain);
+        inChain.insert(chain.begin(), chain.end());
+      }
+    }
     SmallVector<Operation *> run;
     auto close = [&]() {
       if (run.size() >= 2)
@@ -182,7 +222,7 @@ void Codegen::formFusionGroups() {
     for (auto [i, op] : llvm::enumerate(body))
       position[&op] = int64_t(i);
     for (SmallVector<Operation *> &group : fusionGroups) {
-      if (isa<ConvOp, ConvTransposeOp>(group.front()))
+      if (leadsEpilogue(group.front()))
         continue;
       llvm::DenseSet<Operation *> members(group.begin(), group.end());
       ConvOp conv;
@@ -239,10 +279,10 @@ void Codegen::formFusionGroups() {
 LogicalResult Codegen::verifyFusionGroups() {
   formFusionGroups();
   // Groups come from formFusionGroups or from a hand-edited tiled or
-  // scheduled file: only the two shapes the emitters handle share a loop.
+  // scheduled file: only the shapes the emitters handle share a loop.
   for (ArrayRef<Operation *> group : fusionGroups) {
     Operation *front = group.front();
-    bool conv = isa<ConvOp, ConvTransposeOp>(front);
+    bool conv = leadsEpilogue(front);
     // A recorded group of one op (its partners' npu.fusion_group edited
     // away) is emitted as a fused layer too: only ops that can lead one.
     if (group.size() < 2) {
@@ -250,7 +290,8 @@ LogicalResult Codegen::verifyFusionGroups() {
         return front->emitError("backend: '")
                << front->getName()
                << "' cannot form a fusion group (npu.fusion_group) alone: a "
-                  "fused layer is led by a convolution or an elementwise op";
+                  "fused layer is led by a convolution, a matmul or an "
+                  "elementwise op";
       continue;
     }
     auto shapeOf = [](Operation *op) {
@@ -268,15 +309,25 @@ LogicalResult Codegen::verifyFusionGroups() {
       if (isa<ConvTransposeOp>(front) && !isa<QuantizeOp>(op) &&
           (!fn || fn->kind != VecFunc::Arith || fn->binary))
         joins = false;
-      if (isa<ConvTransposeOp>(front) && isa<QuantizeOp>(op) &&
+      if (isa<ConvTransposeOp, MatMulOp>(front) && isa<QuantizeOp>(op) &&
           op != group.back())
+        joins = false;
+      // After a matmul: also binary ops whose other operand is a constant.
+      if (isa<MatMulOp>(front) && !isa<QuantizeOp>(op) &&
+          (!fn || fn->kind != VecFunc::Arith ||
+           (fn->binary && llvm::any_of(op->getOperands(), [&](Value v) {
+              Operation *def = v.getDefiningOp();
+              return !isa_and_nonnull<ConstantOp>(def) &&
+                     !llvm::is_contained(group, def);
+            }))))
         joins = false;
       if (!joins)
         return op->emitError("backend: '")
                << op->getName() << "' cannot share a tile loop with '"
                << front->getName()
-               << "': a layer is one op, a convolution with elementwise ops "
-                  "of its result's shape, or elementwise ops of one shape";
+               << "': a layer is one op, a convolution or matmul with "
+                  "elementwise ops of its result's shape (after a matmul, "
+                  "with constant operands), or elementwise ops of one shape";
       // The group runs where its first op is: what it reads from outside
       // (a residual, say) must be computed by then.
       for (Value v : op->getOperands()) {
@@ -310,15 +361,16 @@ LogicalResult Codegen::emitFusedGroup(ArrayRef<Operation *> group,
   for (Operation *op : group)
     types += (types.empty() ? "" : "+") + onnxNodeOf(op).second;
   Operation *front = group.front();
-  if (isa<ConvOp, ConvTransposeOp>(front)) {
-    // A convolution with an activation epilogue: the convolution's layer.
+  if (leadsEpilogue(front)) {
+    // A convolution or matmul with an epilogue: the leading op's layer.
     beginLayer(front);
     currentLayer.setOnnxOpAttr(b.getStringAttr("Fused(" + types + ")"));
     epilogue.assign(group.begin() + 1, group.end());
     epilogueSource = front->getResult(0);
     LogicalResult emitted =
-        isa<ConvOp>(front)
-            ? emitConv(cast<ConvOp>(front), layer)
+        isa<ConvOp>(front) ? emitConv(cast<ConvOp>(front), layer)
+        : isa<MatMulOp>(front)
+            ? emitMatmul(cast<MatMulOp>(front), layer)
             : emitConvTranspose(cast<ConvTransposeOp>(front), layer);
     epilogue.clear();
     epilogueSource = Value();

@@ -15,14 +15,26 @@ namespace rt = npu::rt;
 
 namespace npu::codegen {
 
-rt::TargetDesc matmulTarget(MatMulOp op, const rt::TargetDesc &target) {
+rt::TargetDesc matmulTarget(MatMulOp op, const rt::TargetDesc &target,
+                            ArrayRef<Operation *> epilogue) {
   rt::TargetDesc t = target;
-  if (hasInt8Input(op)) {
-    int64_t table = alignUp(8 * matmulShape(op).n);
-    t.scratchpadBytes = uint32_t(
-        std::max<int64_t>(0, int64_t(t.scratchpadBytes) - table - kAlign));
+  int64_t reserved = 0;
+  if (hasInt8Input(op))
+    reserved += alignUp(8 * matmulShape(op).n) + kAlign;
+  int64_t tiles = 0, bytes = 0;
+  if (!epilogue.empty() &&
+      epilogueResources(op.getResult(), epilogue, tiles, bytes)) {
+    reserved += alignUp(bytes) + kAlign;
+    if (isa<QuantizeOp>(epilogue.back()))
+      reserved += 2 * (alignUp(target.accumulatorBytes / 4) + kAlign);
   }
+  t.scratchpadBytes =
+      uint32_t(std::max<int64_t>(0, int64_t(t.scratchpadBytes) - reserved));
   return t;
+}
+
+bool leadsEpilogue(Operation *op) {
+  return isa<ConvOp, ConvTransposeOp, MatMulOp>(op);
 }
 
 std::pair<int64_t, int64_t> matmulCopies(int64_t M, int64_t N, int64_t K,
@@ -280,7 +292,11 @@ LogicalResult Codegen::emitMatmul(MatMulOp op, int64_t layer) {
   int64_t M = shape.m, N = shape.n, K = shape.k;
   int64_t aBase = buffers.lookup(root(op.getLhs())).offset;
   int64_t wBase = buffers.lookup(root(op.getRhs())).offset;
-  int64_t cBase = buffers.lookup(op.getResult()).offset;
+  // The stored value: the result, or its epilogue's last (INT8 when that
+  // is a quantize).
+  int64_t cBase = buffers.lookup(storedResult(op)).offset;
+  int64_t storeEb =
+      !epilogue.empty() && isa<QuantizeOp>(epilogue.back()) ? 1 : 4;
   if (w.size() == 2) // batch dims of A fold into M
     return emitMatmul2D(op, aBase, wBase, cBase, M, N, K, layer);
   // Batched W: one 2-D product per batch index, A's and W's batch dims
@@ -309,7 +325,7 @@ LogicalResult Codegen::emitMatmul(MatMulOp op, int64_t layer) {
       wOff += idx * wSt[d];
     }
     if (failed(emitMatmul2D(op, aBase + 4 * aOff, wBase + 4 * wOff,
-                            cBase + 4 * bi * M * N, M, N, K, layer)))
+                            cBase + storeEb * bi * M * N, M, N, K, layer)))
       return failure();
   }
   return success();
@@ -326,7 +342,9 @@ LogicalResult Codegen::emitMatmul2D(MatMulOp op, int64_t aBase, int64_t wBase,
   // table kept after the buffers (requantParams).
   bool int8 = hasInt8Input(op);
   int64_t eb = int8 ? 1 : 4;
-  rt::TargetDesc tileTarget = matmulTarget(op, target);
+  rt::TargetDesc tileTarget = matmulTarget(op, target, epilogue);
+  bool quantizedOut = !epilogue.empty() && isa<QuantizeOp>(epilogue.back());
+  int64_t storeEb = quantizedOut ? 1 : 4;
   // Pruning-aware: a constant 2-D W with all-zero weight tiles (the only
   // product of a 2-D W is the whole of it) and its planned image table.
   // (Or whose zeros are scattered, when an element image may compress it.)
@@ -356,6 +374,17 @@ LogicalResult Codegen::emitMatmul2D(MatMulOp op, int64_t aBase, int64_t wBase,
   SpBuffer wSp = scratchpad("w", alignUp(tiles.k * tiles.n * eb), wCopies);
   SpBuffer cSp = scratchpad("c", tiles.m * tiles.n * 4, 2);
   int64_t tableBuf = scratchpad("params", int8 ? 8 * N : 0).offset;
+  // The epilogue's per-column and scalar operands (loaded once), and the
+  // INT8 tiles an epilogue ending in a quantize stores.
+  int64_t epilogueTiles = 0, epilogueBytes = 0;
+  if (!epilogue.empty() && !epilogueResources(epilogueSource, epilogue,
+                                              epilogueTiles, epilogueBytes))
+    return op.emitError("backend: a matmul epilogue reads an unsupported "
+                        "operand");
+  int64_t constsBuf =
+      scratchpad("epilogue_operands", alignUp(epilogueBytes)).offset;
+  SpBuffer qSp =
+      scratchpad("quantized", quantizedOut ? tiles.m * tiles.n : 0, 2);
   auto cBuf = [&](int64_t j) { return cSp.at(j); };
   auto i64 = [&](int64_t v) { return b.getI64IntegerAttr(v); };
   Location loc = op.getLoc();
@@ -504,6 +533,8 @@ LogicalResult Codegen::emitMatmul2D(MatMulOp op, int64_t aBase, int64_t wBase,
       if (int8 && s == 0)
         last = dma2D(npuisa::DmaLoadOp(), tableBuf,
                      tableOf(op, "requant").offset, 1, 2 * N, 0, 0);
+      if (s == 0)
+        last = loadEpilogueOperands(epilogueSource, constsBuf, layer, last);
       last->setAttr("push_next", b.getUnitAttr());
       auto mm = npuisa::MatmulOp::create(
           b, loc, TypeRange{}, ValueRange{},
@@ -537,13 +568,17 @@ LogicalResult Codegen::emitMatmul2D(MatMulOp op, int64_t aBase, int64_t wBase,
       copy->setAttr("src0_space", b.getStringAttr("acc"));
       program.push_back(copy);
     }
+    // The epilogue in place in the C tile (each op reads the one before and
+    // constants), a final quantize into qSp's copy j % 2.
+    emitEpilogue(cBuf(j), dims, cSt, st.n0, cBuf(j), 0, constsBuf, layer,
+                 program, qSp.at(j), 0);
     if (j >= 2) // store freed C buffer j % 2
       program.front()->setAttr("pop_next", b.getUnitAttr());
     Operation *lastCompute = program.back();
     lastCompute->setAttr("push_next", b.getUnitAttr());
-    auto store =
-        dma2D(npuisa::DmaStoreOp(), cBuf(j), cBase + 4 * (st.m0 * N + st.n0),
-              st.mt, st.nt, 4 * N, 4 * st.nt);
+    auto store = dma2D(npuisa::DmaStoreOp(), quantizedOut ? qSp.at(j) : cBuf(j),
+                       cBase + storeEb * (st.m0 * N + st.n0), st.mt, st.nt,
+                       storeEb * N, storeEb * st.nt, storeEb);
     markTileStore(store, j, J);
   }
   emitOpBarrier(loc);
@@ -573,14 +608,14 @@ struct MatmulModel : BackendOpInterface::ExternalModel<MatmulModel, MatMulOp> {
     return ExecutionUnit::mac;
   }
   DictionaryAttr chooseTiles(Operation *op, const rt::TargetDesc &target,
-                             ArrayRef<Operation *>) const {
+                             ArrayRef<Operation *> epilogue) const {
     auto mm = cast<MatMulOp>(op);
     MatmulShape s = matmulShape(mm);
     if (s.m == 0 || s.n == 0 || s.k == 0)
       return nullptr;
     std::optional<WeightBlocks> blocks = matmulWeightBlocks(mm, target);
     MatmulTiles t =
-        chooseMatmulTiles(matmulTarget(mm, target), s.m, s.n, s.k,
+        chooseMatmulTiles(matmulTarget(mm, target, epilogue), s.m, s.n, s.k,
                           hasInt8Input(mm), blocks ? &*blocks : nullptr);
     Builder b(op->getContext());
     return t.m ? tilesAttr(b, t) : nullptr;

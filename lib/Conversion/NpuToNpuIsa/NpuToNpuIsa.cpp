@@ -266,9 +266,11 @@ struct ConvertNpuToNpuIsaPass
     if (!target)
       return signalPassFailure();
     // The schedule level, when the module has one, is followed.
-    if (failed(codegen::inlineLayers(func)))
+    FailureOr<bool> scheduled = codegen::inlineLayers(func);
+    if (failed(scheduled))
       return signalPassFailure();
     codegen::Codegen codegen(getOperation(), func, *target);
+    codegen.followsSchedule = *scheduled;
     if (failed(codegen.run()))
       signalPassFailure();
   }

@@ -152,9 +152,11 @@ lowerCopyForScratchpad(ModuleOp module, func::FuncOp func,
   if (quiet)
     silence.emplace(module.getContext(),
                     [](Diagnostic &) { return success(); });
-  if (failed(inlineLayers(copyFunc)))
+  FailureOr<bool> scheduled = inlineLayers(copyFunc);
+  if (failed(scheduled))
     return failure();
   Codegen codegen(*copy, copyFunc, target);
+  codegen.followsSchedule = *scheduled;
   if (failed(codegen.run()))
     return failure();
   llvm::DenseMap<Operation *, ArrayAttr> byAnchor;
@@ -164,10 +166,11 @@ lowerCopyForScratchpad(ModuleOp module, func::FuncOp func,
   return byAnchor;
 }
 
-LogicalResult inlineLayers(func::FuncOp func) {
+FailureOr<bool> inlineLayers(func::FuncOp func) {
   Block &body = func.getBody().front();
   Builder b(func.getContext());
   int64_t nextGroup = 0;
+  bool inlined = false;
   for (Operation &op : llvm::make_early_inc_range(body)) {
     auto layer = dyn_cast<LayerOp>(op);
     if (!layer)
@@ -195,8 +198,9 @@ LogicalResult inlineLayers(func::FuncOp func) {
     yield.erase();
     body.getOperations().splice(layer->getIterator(), inner.getOperations());
     layer.erase();
+    inlined = true;
   }
-  return success();
+  return inlined;
 }
 
 } // namespace npu::codegen
@@ -283,10 +287,8 @@ struct NpuFormLayersPass
           b, front->getLoc(), ValueRange(escaping).getTypes(),
           // Named as the code generator names the layer: a convolution
           // with its epilogue after the convolution, a run after its last.
-          b.getStringAttr(onnxNodeOf(isa<ConvOp, ConvTransposeOp>(front)
-                                         ? front
-                                         : members.back())
-                              .first),
+          b.getStringAttr(
+              onnxNodeOf(leadsEpilogue(front) ? front : members.back()).first),
           backend.getExecutionUnit(), tiles, ArrayAttr());
       Block *inner = b.createBlock(&layer.getBody());
       for (Operation *member : members) {

@@ -308,11 +308,17 @@ struct EpilogueOperand {
   int64_t offset, count;
   bool residual = false;
 };
+/// The axis of `result` (a convolution's or a matmul's) along which an
+/// epilogue's per-channel operands run: 1 (NCHW channels), or the last
+/// for a matmul (its columns, N).
+int64_t epilogueChannelAxis(Value result);
 /// The operands of the epilogue `rest` other than the convolution result
 /// and its own values, in the order they are laid out and loaded; nullopt
 /// when one is neither per-channel, scalar nor a residual, or when more
 /// than one is a residual, or a residual follows a convolution with an
-/// INT8 input (whose FP32 results keep today's per-op layers).
+/// INT8 input (whose FP32 results keep today's per-op layers). Channels
+/// are axis 1 of a convolution's result, the last axis (the columns) of a
+/// matmul's (epilogueChannelAxis).
 std::optional<SmallVector<EpilogueOperand>>
 epilogueOperands(Value convResult, ArrayRef<Operation *> rest);
 
@@ -439,8 +445,17 @@ MatmulShape matmulShape(MatMulOp op);
 
 /// The target a matmul's tiles are chosen for: an INT8 matmul keeps its
 /// per-column {scale, bias} table (8 bytes per column) in the scratchpad,
-/// which the tiles must leave free.
-rt::TargetDesc matmulTarget(MatMulOp op, const rt::TargetDesc &target);
+/// and an `epilogue` (its fusion group's elementwise ops) its per-column and
+/// scalar operands and, when it ends in a quantize, two INT8 copies of a C
+/// tile (at most the accumulator's entries each), which the tiles must
+/// leave free.
+rt::TargetDesc matmulTarget(MatMulOp op, const rt::TargetDesc &target,
+                            ArrayRef<Operation *> epilogue = {});
+
+/// Whether an op's output tiles can take a fusion group's elementwise ops
+/// as an epilogue (applied in the scratchpad before the store): a
+/// convolution, a transposed convolution or a matmul.
+bool leadsEpilogue(Operation *op);
 
 /// Tile sizes for a matmul (FP32, or INT8 operands with `int8`):
 /// candidates are multiples of the array's size (and the full extents);
@@ -748,9 +763,10 @@ DictionaryAttr tilesAttr(Builder &b, MatmulTiles t);
 /// The schedule level (Schedule.cpp): moves the ops of every npu.layer of
 /// `func` back into its body, in place of the layer, recording the layer's
 /// decisions as the tiled phase's attributes (npu.fusion_group for layers
-/// of several ops, npu.tiles on the anchor). Fails, with an error on the
-/// layer, when its unit is not the one its anchor runs on.
-LogicalResult inlineLayers(func::FuncOp func);
+/// of several ops, npu.tiles on the anchor). Returns whether `func` had
+/// layers; fails, with an error on the layer, when its unit is not the one
+/// its anchor runs on.
+FailureOr<bool> inlineLayers(func::FuncOp func);
 
 /// A backend pass (the generated base `PassBase`) whose context gets the
 /// BackendOpInterface models of the npu ops, which every backend pass asks.
@@ -885,9 +901,13 @@ public:
   /// convolutions with the activation chain or elementwise run that only
   /// reads their result (an epilogue; its other operands scalars,
   /// per-channel values or one residual computed before the convolution),
-  /// and runs of consecutive elementwise ops of one shape (one vector
-  /// program each).
+  /// matmuls with a chain of elementwise ops and constants, and runs of
+  /// consecutive elementwise ops of one shape (one vector program each).
+  /// With `followsSchedule` (a function whose npu.layer ops inlineLayers
+  /// inlined), only the recorded groups: a schedule of one-op layers
+  /// fuses nothing.
   void formFusionGroups();
+  bool followsSchedule = false;
   /// Whether FP32 convolution `conv` may take the epilogue `with`, which
   /// reads a residual: some tiling fits the residual's buffers, for a
   /// MAC-array convolution with the input-channel tile it has without the
@@ -1220,7 +1240,10 @@ public:
   /// Emits an FP32 matmul on the MAC array: with a 2-D W, batch dims of A
   /// fold into M; a batched W gives one 2-D product per batch index.
   LogicalResult emitMatmul(MatMulOp op, int64_t layer);
-  /// One 2-D product C[M,N] = A[M,K] x W[K,N] at the given DRAM offsets.
+  /// One 2-D product C[M,N] = A[M,K] x W[K,N] at the given DRAM offsets;
+  /// the epilogue, if any, applied to each C tile (per-column operands
+  /// along N), the stored value's elements `storeEb` bytes wide (1 when
+  /// the epilogue ends in a quantize).
   LogicalResult emitMatmul2D(MatMulOp op, int64_t aBase, int64_t wBase,
                              int64_t cBase, int64_t M, int64_t N, int64_t K,
                              int64_t layer);
