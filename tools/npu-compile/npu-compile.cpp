@@ -156,8 +156,9 @@ cl::list<std::string> keepFloat("keep-float",
 enum class DepthwisePolicy { Auto, All, None };
 cl::opt<DepthwisePolicy> int8Depthwise(
     "int8-depthwise",
-    cl::desc("Which depthwise convolutions run in INT8 (on the MAC array "
-             "with block-diagonal weights)"),
+    cl::desc("Which depthwise convolutions run in INT8 (on the vector "
+             "unit's INT8 dot products; dilated ones on the MAC array with "
+             "block-diagonal weights)"),
     cl::values(clEnumValN(DepthwisePolicy::Auto, "auto",
                           "those that cost the outputs at most "
                           "--int8-depthwise-max-loss dB of SQNR on the "
