@@ -71,12 +71,20 @@ Extent extentOf(int64_t base, const int64_t *counts, const int64_t *strides,
     if (counts[i] <= 0)
       return e;
   e.empty = false;
-  e.lo = e.hi = base;
+  // In 128 bits: a hostile descriptor's spans (a 2^32-element window count
+  // times a 2^34-byte stride, several of them) overflow 64; the bounds are
+  // then saturated, out of any memory either way.
+  __int128 lo = base, hi = base;
   for (int i = 0; i < n; ++i) {
-    int64_t span = (counts[i] - 1) * strides[i];
-    (span < 0 ? e.lo : e.hi) += span;
+    __int128 span = __int128(counts[i] - 1) * strides[i];
+    (span < 0 ? lo : hi) += span;
   }
-  e.hi += elemBytes;
+  hi += elemBytes;
+  auto saturate = [](__int128 v) {
+    return int64_t(std::clamp<__int128>(v, INT64_MIN, INT64_MAX));
+  };
+  e.lo = saturate(lo);
+  e.hi = saturate(hi);
   return e;
 }
 

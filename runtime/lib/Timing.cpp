@@ -65,9 +65,17 @@ uint64_t vectorCycles(const TargetDesc &t, uint64_t work, bool narrow,
 }
 
 uint64_t poolDotCycles(const TargetDesc &t, uint64_t outputs, uint64_t window) {
-  uint64_t products = outputs * window; // dims and window are 16-bit
-  return t.vectorStartupCycles + std::max(ceilDiv(products, t.vectorLanesInt8),
-                                          ceilDiv(outputs, t.vectorLanes32));
+  // In 128 bits, saturated: four 16-bit dims times a 32-bit window need 96
+  // (a hostile descriptor's estimate; the emulator's step budget refuses
+  // such an instruction).
+  auto groups = [](unsigned __int128 work, uint64_t lanes) {
+    return (work + lanes - 1) / lanes;
+  };
+  unsigned __int128 cycles =
+      t.vectorStartupCycles +
+      std::max(groups((unsigned __int128)outputs * window, t.vectorLanesInt8),
+               groups(outputs, t.vectorLanes32));
+  return uint64_t(std::min<unsigned __int128>(cycles, UINT64_MAX));
 }
 
 bool isTranscendental(Opcode op, unsigned func) {

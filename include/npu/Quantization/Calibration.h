@@ -83,8 +83,9 @@ private:
 /// edge of the bin where the cumulative count reaches it).
 double percentileThreshold(const TensorStats &stats, double percent);
 
-/// The most of a tensor's values (a fraction) the entropy method may clip:
-/// the percentile method's default 99.99 % kept.
+/// The most of a tensor's values (a fraction of those not exactly 0, which
+/// entropyThreshold leaves out of its histogram) the entropy method may
+/// clip: the percentile method's default 99.99 % kept.
 constexpr double kEntropyMaxClipped = 1e-4;
 
 /// The |x| threshold minimising KL(P || Q) (TensorRT's entropy method, as

@@ -650,8 +650,8 @@ ConvTiles chooseDepthwiseTiles(const rt::TargetDesc &target, const MacConv &g) {
                               ceilDiv(g.ow, owt));
         // The runtime's timing formulas, per tile: the slab and the
         // weights, one store; FP32: a multiply-accumulate per tap; INT8: one
-        // dot over the window, then the readout (a requantization, or a
-        // conversion, a scale and a bias).
+        // dot over the window, then the readout (one vec.requant, or one
+        // vec.convert itof_affine).
         int64_t eb = g.inBytes, outputs = oht * owt * ct;
         double load =
             tiles * double(rt::dmaCycles(target, 1, ct * ihs, eb * iws) +
@@ -667,10 +667,10 @@ ConvTiles chooseDepthwiseTiles(const rt::TargetDesc &target, const MacConv &g) {
                                          /*transcendental=*/false));
         };
         double vec =
-            tiles * (eb == 1
-                         ? double(rt::poolDotCycles(target, outputs, taps)) +
-                               lanes32(g.outBytes == 1 ? 1 : 3)
-                         : lanes32(taps));
+            tiles *
+            (eb == 1
+                 ? double(rt::poolDotCycles(target, outputs, taps)) + lanes32(1)
+                 : lanes32(taps));
         // DRAM bytes read: each tile's slab (halo rows and columns again)
         // and weights.
         double bytes = tiles * double(eb) * double(ct * ihs * iws + taps * ct);
@@ -731,6 +731,9 @@ LogicalResult Codegen::emitDepthwiseConv(ConvOp op, const MacConv &g,
   // the output buffer, the readout rows npu::int8ReadoutTable computes
   // (their bias includes -zp_in * sum(w), so the slab pads with zp_in).
   bool int8 = g.inBytes == 1, int8Out = g.outBytes == 1;
+  if (int8Out && !epilogue.empty())
+    return op.emitError("backend: an INT8 depthwise convolution's INT8 "
+                        "result takes no epilogue");
   int64_t eb = g.inBytes;
   auto zeroPoint = [](Value v) -> int64_t {
     auto q = dyn_cast<quant::UniformQuantizedType>(

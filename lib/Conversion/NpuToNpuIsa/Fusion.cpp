@@ -146,8 +146,10 @@ void Codegen::formFusionGroups() {
     // a scalar, and a final quantize: applied to each C tile in the
     // scratchpad before the store. Not with pruned weights (their sparse
     // plan is made for the tiles of the matmul alone).
+    // (A 1-D right operand has no columns: its result's last axis is M.)
     for (auto mm : body.getOps<MatMulOp>()) {
       if (!mm.getType().getElementType().isF32() ||
+          mm.getRhs().getType().getRank() < 2 ||
           matmulWeightBlocks(mm, target, /*compressible=*/true))
         continue;
       SmallVector<Operation *> chain = {mm};
@@ -301,7 +303,7 @@ LogicalResult Codegen::verifyFusionGroups() {
     // elementwise ops of one shape; anything else is refused at its second
     // op (the first that cannot join).
     bool leads = conv || vecFuncOf(front);
-    for (Operation *op : group.drop_front()) {
+    for (auto [i, op] : llvm::enumerate(group.drop_front())) {
       bool joins = leads && vecFuncOf(op) && op->getNumResults() == 1 &&
                    shapeOf(op) == shapeOf(front);
       // After a transposed convolution: unary activations, then a quantize.
@@ -312,15 +314,18 @@ LogicalResult Codegen::verifyFusionGroups() {
       if (isa<ConvTransposeOp, MatMulOp>(front) && isa<QuantizeOp>(op) &&
           op != group.back())
         joins = false;
-      // After a matmul: also binary ops whose other operand is a constant.
-      if (isa<MatMulOp>(front) && !isa<QuantizeOp>(op) &&
-          (!fn || fn->kind != VecFunc::Arith ||
-           (fn->binary && llvm::any_of(op->getOperands(), [&](Value v) {
-              Operation *def = v.getDefiningOp();
-              return !isa_and_nonnull<ConstantOp>(def) &&
-                     !llvm::is_contained(group, def);
-            }))))
-        joins = false;
+      // After a matmul: a chain computed in place in the C tile, each op
+      // reading the one before (its only reader) and constants.
+      if (auto mm = dyn_cast<MatMulOp>(front)) {
+        Value previous = group[i]->getResult(0); // the op before `op`
+        bool chained = previous.hasOneUse() &&
+                       llvm::all_of(op->getOperands(), [&](Value v) {
+                         return v == previous || v.getDefiningOp<ConstantOp>();
+                       });
+        if ((!isa<QuantizeOp>(op) && (!fn || fn->kind != VecFunc::Arith)) ||
+            !chained || mm.getRhs().getType().getRank() < 2)
+          joins = false;
+      }
       if (!joins)
         return op->emitError("backend: '")
                << op->getName() << "' cannot share a tile loop with '"
@@ -339,6 +344,15 @@ LogicalResult Codegen::verifyFusionGroups() {
                  << front->getName() << "', the first op of its fusion group";
       }
     }
+    // A convolution's or matmul's layer stores only its last value.
+    if (conv)
+      for (Operation *op : group.drop_back())
+        for (Operation *user : op->getUsers())
+          if (!llvm::is_contained(group, user))
+            return user->emitError("backend: '")
+                   << user->getName() << "' reads '" << op->getName()
+                   << "' inside a fusion group led by '" << front->getName()
+                   << "', which stores only its last value";
   }
   return success();
 }

@@ -136,8 +136,9 @@ MatmulTiles chooseMatmulTiles(const rt::TargetDesc &t, int64_t M, int64_t N,
           double wShare = double(traffic.wLoads) / double(traffic.steps);
           // What emitMatmul2D issues, costed by the runtime's formulas
           // (npu/runtime/Timing.h): per K step the A and W tile loads and one
-          // matmul; per C tile the readout (a copy, or itof, scale and bias
-          // for INT8) and one store. The slowest queue bounds the layer.
+          // matmul; per C tile the readout (a copy, or for INT8 one
+          // vec.convert itof_affine) and one store. The slowest queue
+          // bounds the layer.
           double load = 0, compute = 0, store = 0;
           double loadA = 0, loadW = 0; // without reuse
           double wBytes = double(eb) * double(K) * N * ceilDiv(M, mt) * wShare;
@@ -175,7 +176,7 @@ MatmulTiles chooseMatmulTiles(const rt::TargetDesc &t, int64_t M, int64_t N,
                 }
                 if (empty) // one mask load clears the accumulator
                   load += double(mCount) * double(rt::dmaCycles(t, 1, 1, 16));
-                compute += double(mCount) * (int8 ? 3 : 1) *
+                compute += double(mCount) *
                            double(rt::vectorCycles(t, mi * ni, false, false));
                 store +=
                     double(mCount) * double(rt::dmaCycles(t, 1, mi, 4 * ni));
@@ -198,9 +199,9 @@ MatmulTiles chooseMatmulTiles(const rt::TargetDesc &t, int64_t M, int64_t N,
                     steps * double(rt::matmulCycles(
                                 t, mi, ceilDiv(ki, R) * ceilDiv(ni, C), !int8));
               }
-              compute += cTiles * (int8 ? 3 : 1) *
-                         double(rt::vectorCycles(t, mi * ni, /*narrow=*/false,
-                                                 /*transcendental=*/false));
+              compute +=
+                  cTiles * double(rt::vectorCycles(t, mi * ni, /*narrow=*/false,
+                                                   /*transcendental=*/false));
               store += cTiles * double(rt::dmaCycles(t, 1, mi, 4 * ni));
             }
           // The double-buffered pipeline overlaps the queues except for its
@@ -218,10 +219,8 @@ MatmulTiles chooseMatmulTiles(const rt::TargetDesc &t, int64_t M, int64_t N,
           double fill = double(rt::dmaCycles(t, 1, m0, eb * k0) +
                                rt::dmaCycles(t, 1, k0, eb * n0)) +
                         double(rt::matmulCycles(t, m0, firstTiles, !int8));
-          double drain =
-              (int8 ? 3 : 1) *
-                  double(rt::vectorCycles(t, m0 * n0, false, false)) +
-              double(rt::dmaCycles(t, 1, m0, 4 * n0));
+          double drain = double(rt::vectorCycles(t, m0 * n0, false, false)) +
+                         double(rt::dmaCycles(t, 1, m0, 4 * n0));
           // Reuse makes the loads uneven: the steps that load both
           // operands cannot hide behind their compute as the others do.
           double stepped = 0;
@@ -377,10 +376,13 @@ LogicalResult Codegen::emitMatmul2D(MatMulOp op, int64_t aBase, int64_t wBase,
   // The epilogue's per-column and scalar operands (loaded once), and the
   // INT8 tiles an epilogue ending in a quantize stores.
   int64_t epilogueTiles = 0, epilogueBytes = 0;
-  if (!epilogue.empty() && !epilogueResources(epilogueSource, epilogue,
-                                              epilogueTiles, epilogueBytes))
-    return op.emitError("backend: a matmul epilogue reads an unsupported "
-                        "operand");
+  bool residual = false;
+  if (!epilogue.empty() &&
+      (!epilogueResources(epilogueSource, epilogue, epilogueTiles,
+                          epilogueBytes, &residual) ||
+       residual))
+    return op.emitError("backend: a matmul epilogue reads an operand that "
+                        "is neither one value per column nor a scalar");
   int64_t constsBuf =
       scratchpad("epilogue_operands", alignUp(epilogueBytes)).offset;
   SpBuffer qSp =

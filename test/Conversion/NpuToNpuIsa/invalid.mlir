@@ -152,3 +152,40 @@ func.func @main(%x: tensor<70000x2xf32> {npu.name = "x"}) -> (tensor<70000x1xi64
   %y = npu.arg_max %x {axis = 1 : i64, keepdims = true, select_last_index = false} : tensor<70000x2xf32> -> tensor<70000x1xi64>
   return %y : tensor<70000x1xi64>
 }
+
+// -----
+
+// A matmul's epilogue runs in place in the C tile, each op reading the one
+// before as its only reader: a recorded group whose add reads the product
+// again (overwritten by the clamp by then) is refused at the clamp.
+func.func @main(%a: tensor<4x4xf32> {npu.name = "a"}, %w: tensor<4x4xf32> {npu.name = "w"}) -> (tensor<4x4xf32> {npu.name = "y"}) {
+  %m = npu.matmul %a, %w {npu.fusion_group = 0 : i64} : (tensor<4x4xf32>, tensor<4x4xf32>) -> tensor<4x4xf32>
+  // expected-error @+1 {{backend: 'npu.clamp' cannot share a tile loop with 'npu.matmul'}}
+  %r = npu.clamp %m {min = 0.0 : f32, max = 6.0 : f32, npu.fusion_group = 0 : i64} : tensor<4x4xf32> -> tensor<4x4xf32>
+  %s = npu.add %r, %m {npu.fusion_group = 0 : i64} : (tensor<4x4xf32>, tensor<4x4xf32>) -> tensor<4x4xf32>
+  return %s : tensor<4x4xf32>
+}
+
+// -----
+
+// Nor a constant of the result's full shape (not one value per column).
+func.func @main(%a: tensor<4x4xf32> {npu.name = "a"}, %w: tensor<4x4xf32> {npu.name = "w"}) -> (tensor<4x4xf32> {npu.name = "y"}) {
+  %c = npu.constant dense<1.5> : tensor<4x4xf32>
+  // expected-error @+1 {{backend: a matmul epilogue reads an operand that is neither one value per column nor a scalar}}
+  %m = npu.matmul %a, %w {npu.fusion_group = 0 : i64} : (tensor<4x4xf32>, tensor<4x4xf32>) -> tensor<4x4xf32>
+  %s = npu.add %m, %c {npu.fusion_group = 0 : i64} : (tensor<4x4xf32>, tensor<4x4xf32>) -> tensor<4x4xf32>
+  return %s : tensor<4x4xf32>
+}
+
+// -----
+
+// A convolution's or matmul's group stores only its last value: a value
+// inside it read outside it is refused (it used to read zeros).
+func.func @main(%x: tensor<1x2x4x4xf32> {npu.name = "x"}) -> (tensor<1x2x4x4xf32> {npu.name = "y"}, tensor<1x2x4x4xf32> {npu.name = "z"}) {
+  %w = npu.constant dense<0.5> : tensor<2x2x1x1xf32>
+  %c = npu.conv %x, %w {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>, npu.fusion_group = 0 : i64} : (tensor<1x2x4x4xf32>, tensor<2x2x1x1xf32>) -> tensor<1x2x4x4xf32>
+  %r = npu.clamp %c {min = 0.0 : f32, max = 6.0 : f32, npu.fusion_group = 0 : i64} : tensor<1x2x4x4xf32> -> tensor<1x2x4x4xf32>
+  // expected-error @+1 {{backend: 'npu.neg' reads 'npu.conv' inside a fusion group led by 'npu.conv', which stores only its last value}}
+  %n = npu.neg %c : tensor<1x2x4x4xf32> -> tensor<1x2x4x4xf32>
+  return %r, %n : tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>
+}

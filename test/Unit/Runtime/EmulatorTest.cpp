@@ -1886,6 +1886,30 @@ TEST(Emulator, PoolDotSumsInt8Windows) {
     EXPECT_EQ(poolDotCycles(v1(), C * OW * OH, K * K),
               4u + (products + 63) / 64);
   }
+  // A window whose byte spans overflow 64 bits (two 32800-element counts
+  // times 2^31 - 1 element strides, each about 2^61 bytes after the window
+  // stride 65535): refused as out of bounds, not wrapped into range
+  // (found by review: a segfault before the spans were summed in 128 bits).
+  {
+    ProgramBuilder b(v1());
+    b.setDramSize(64);
+    bin::VectorDesc d =
+        makeVectorDesc({1, 32800, 32800, 1}, bin::ElementType::I8,
+                       {0, INT32_MAX, INT32_MAX, 0}, bin::ElementType::I32,
+                       {0, 0, 0, 0}, bin::ElementType::I8, {0, 0, 0, 0});
+    for (int i = 0; i < 2; ++i)
+      d.mutable_window_strides()->Mutate(i, 65535);
+    b.emit(makeVector(Opcode::VecPool, b.addVector(d), vecfunc::VecPool_Dot, 0,
+                      256, 512));
+    RunOptions options;
+    options.maxSteps = uint64_t(1) << 40; // the budget would refuse it first
+    ProgramRun r = runProgram(b, options);
+    EXPECT_FALSE(r.ok);
+    EXPECT_NE(r.error.find("vec.pool src0 at 0x000000 reaches outside the "
+                           "scratchpad"),
+              std::string::npos)
+        << r.error;
+  }
   // FP32 sources are not dot's: one error naming the instruction.
   {
     ProgramBuilder b(v1());
