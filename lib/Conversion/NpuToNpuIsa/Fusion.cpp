@@ -112,48 +112,15 @@ void Codegen::formFusionGroups() {
         inChain.insert(chain.begin(), chain.end());
       }
     }
-    // A transposed convolution takes a chain of unary activations (and a
-    // final quantize) alone: its tiles' columns may be output phases
-    // (phasesAsChannels), which per-channel operands would not follow.
-    for (auto ct : body.getOps<ConvTransposeOp>()) {
-      if (!ct.getType().getElementType().isF32())
-        continue;
-      SmallVector<Operation *> chain = {ct};
-      Value v = ct.getResult();
-      while (v.hasOneUse()) {
-        Operation *user = *v.getUsers().begin();
-        if (isa<QuantizeOp>(user)) {
-          chain.push_back(user);
-          break;
-        }
-        std::optional<VecFunc> fn = vecFuncOf(user);
-        if (!fn || fn->kind != VecFunc::Arith || fn->binary ||
-            user->getResult(0).getType() != v.getType())
-          break;
-        chain.push_back(user);
-        v = user->getResult(0);
-      }
-      int64_t tiles, bytes;
-      if (chain.size() >= 2 &&
-          epilogueResources(ct.getResult(), ArrayRef(chain).drop_front(), tiles,
-                            bytes)) {
-        fusionGroups.push_back(chain);
-        inChain.insert(chain.begin(), chain.end());
-      }
-    }
-    // A matmul takes a chain of elementwise ops of its result's shape whose
-    // other operands are constants, one value per column (a Gemm's bias) or
-    // a scalar, and a final quantize: applied to each C tile in the
-    // scratchpad before the store. Not with pruned weights (their sparse
-    // plan is made for the tiles of the matmul alone).
-    // (A 1-D right operand has no columns: its result's last axis is M.)
-    for (auto mm : body.getOps<MatMulOp>()) {
-      if (!mm.getType().getElementType().isF32() ||
-          mm.getRhs().getType().getRank() < 2 ||
-          matmulWeightBlocks(mm, target, /*compressible=*/true))
-        continue;
-      SmallVector<Operation *> chain = {mm};
-      Value v = mm.getResult();
+    // The chain after `lead` (a transposed convolution or a matmul) that
+    // becomes its epilogue: elementwise ops of its result's type, each the
+    // only reader of the one before, binary ones (with
+    // `binaryWithConstants`) only with a constant other operand, and a
+    // final quantize; taken when its operands are per-channel or scalar
+    // (no residual).
+    auto takeEpilogue = [&](Operation *lead, bool binaryWithConstants) {
+      SmallVector<Operation *> chain = {lead};
+      Value v = lead->getResult(0);
       while (v.hasOneUse()) {
         Operation *user = *v.getUsers().begin();
         if (isa<QuantizeOp>(user)) {
@@ -167,7 +134,8 @@ void Codegen::formFusionGroups() {
         if (fn->binary) {
           Value other = user->getOperand(0) == v ? user->getOperand(1)
                                                  : user->getOperand(0);
-          if (other == v || !other.getDefiningOp<ConstantOp>())
+          if (!binaryWithConstants || other == v ||
+              !other.getDefiningOp<ConstantOp>())
             break;
         }
         chain.push_back(user);
@@ -176,13 +144,30 @@ void Codegen::formFusionGroups() {
       int64_t tiles, bytes;
       bool residual = false;
       if (chain.size() >= 2 &&
-          epilogueResources(mm.getResult(), ArrayRef(chain).drop_front(), tiles,
-                            bytes, &residual) &&
+          epilogueResources(lead->getResult(0), ArrayRef(chain).drop_front(),
+                            tiles, bytes, &residual) &&
           !residual) {
         fusionGroups.push_back(chain);
         inChain.insert(chain.begin(), chain.end());
       }
-    }
+    };
+    // A transposed convolution takes a chain of unary activations (and a
+    // final quantize) alone: its tiles' columns may be output phases
+    // (phasesAsChannels), which per-channel operands would not follow.
+    for (auto ct : body.getOps<ConvTransposeOp>())
+      if (ct.getType().getElementType().isF32())
+        takeEpilogue(ct, /*binaryWithConstants=*/false);
+    // A matmul takes a chain of elementwise ops of its result's shape whose
+    // other operands are constants, one value per column (a Gemm's bias) or
+    // a scalar, and a final quantize: applied to each C tile in the
+    // scratchpad before the store. Not with pruned weights (their sparse
+    // plan is made for the tiles of the matmul alone).
+    // (A 1-D right operand has no columns: its result's last axis is M.)
+    for (auto mm : body.getOps<MatMulOp>())
+      if (mm.getType().getElementType().isF32() &&
+          mm.getRhs().getType().getRank() >= 2 &&
+          !matmulWeightBlocks(mm, target, /*compressible=*/true))
+        takeEpilogue(mm, /*binaryWithConstants=*/true);
     SmallVector<Operation *> run;
     auto close = [&]() {
       if (run.size() >= 2)
