@@ -77,6 +77,10 @@ private:
                         ArrayRef<float> w, int64_t axis,
                         std::vector<double> &scales);
   LogicalResult quantizeConv(ConvOp conv, OpBuilder &b);
+  /// Whether `op` is a matmul with a 2-D right operand or a transposed
+  /// convolution of one group, with an FP32 result and constant weights:
+  /// what quantizeWithFloatResult makes read INT8.
+  static bool takesInt8WithFloatResult(Operation *op);
   LogicalResult quantizeWithFloatResult(Operation *op, OpBuilder &b);
   /// An activation that willBeInt8 as an INT8 -> INT8 op.
   void quantizeLut(Operation *op, OpBuilder &b);
@@ -233,16 +237,8 @@ bool QuantizePass::willBeInt8(Operation *op) {
     return isInt8Conv(conv);
   // A matmul with constant 2-D weights, or a transposed convolution of one
   // group with constant weights, reads INT8 (quantizeWithFloatResult).
-  if (isa<MatMulOp, ConvTransposeOp>(op)) {
-    auto mm = dyn_cast<MatMulOp>(op);
-    auto t = dyn_cast<ConvTransposeOp>(op);
-    Attribute w;
-    return (mm ? mm.getRhs().getType().getRank() == 2 : t.getGroup() == 1) &&
-           cast<RankedTensorType>(op->getResult(0).getType())
-               .getElementType()
-               .isF32() &&
-           matchPattern(op->getOperand(1), m_Constant(&w));
-  }
+  if (isa<MatMulOp, ConvTransposeOp>(op))
+    return takesInt8WithFloatResult(op);
   // A max pooling pools INT8 codes when its readers take INT8 (so the
   // value it reads is made INT8 for it).
   if (isa<MaxPoolOp>(op)) {
@@ -363,18 +359,24 @@ LogicalResult QuantizePass::quantizeConv(ConvOp conv, OpBuilder &b) {
 /// [C][M][k...]): INT8 operand 0 per tensor, weights (operand 1) per output
 /// channel along axis 1, FP32 result (scaled per channel out of the INT32
 /// accumulator) and bias.
+bool QuantizePass::takesInt8WithFloatResult(Operation *op) {
+  auto mm = dyn_cast<MatMulOp>(op);
+  auto t = dyn_cast<ConvTransposeOp>(op);
+  Attribute w;
+  return (mm || t) &&
+         (mm ? mm.getRhs().getType().getRank() == 2 : t.getGroup() == 1) &&
+         cast<RankedTensorType>(op->getResult(0).getType())
+             .getElementType()
+             .isF32() &&
+         matchPattern(op->getOperand(1), m_Constant(&w));
+}
+
 LogicalResult QuantizePass::quantizeWithFloatResult(Operation *op,
                                                     OpBuilder &b) {
   Value weightIn = op->getOperand(1);
-  auto mm = dyn_cast<MatMulOp>(op);
-  auto t = dyn_cast<ConvTransposeOp>(op);
-  if ((mm && mm.getRhs().getType().getRank() != 2) || (t && t.getGroup() != 1))
-    return failure();
   SmallVector<float> w;
   Attribute wAttr;
-  if (!cast<RankedTensorType>(op->getResult(0).getType())
-           .getElementType()
-           .isF32() ||
+  if (!takesInt8WithFloatResult(op) ||
       !matchPattern(weightIn, m_Constant(&wAttr)) ||
       !readFloatConstant(wAttr, w))
     return failure();
@@ -472,9 +474,9 @@ QuantizePass::findTableRegion(Value v) {
 bool QuantizePass::collapseIntoTable(Value v, OpBuilder &b,
                                      bool quantizeInput) {
   Value input = int8.lookup(v);
-  std::optional<TableRegion> region =
-      input || (quantizeInput && rangeOf(v)) ? findTableRegion(v)
-                                             : std::nullopt;
+  std::optional<TableRegion> region = input || (quantizeInput && rangeOf(v))
+                                          ? findTableRegion(v)
+                                          : std::nullopt;
   if (!region ||
       (!input && int64_t(region->ops.size()) < kMinQuantizedTableOps))
     return false;

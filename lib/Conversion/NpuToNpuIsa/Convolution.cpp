@@ -559,6 +559,12 @@ Operation *Codegen::loadOnceOperands(Location loc, Value bias, int64_t biasBuf,
   return loadEpilogueOperands(epilogueSource, consts, layer, last);
 }
 
+int64_t zeroPointOf(Value v) {
+  auto q = dyn_cast<quant::UniformQuantizedType>(
+      cast<RankedTensorType>(v.getType()).getElementType());
+  return q ? q.getZeroPoint() : 0;
+}
+
 bool isInt8(Operation *op) {
   return op->getNumResults() == 1 &&
          isa<quant::QuantizedType>(
@@ -735,12 +741,7 @@ LogicalResult Codegen::emitDepthwiseConv(ConvOp op, const MacConv &g,
     return op.emitError("backend: an INT8 depthwise convolution's INT8 "
                         "result takes no epilogue");
   int64_t eb = g.inBytes;
-  auto zeroPoint = [](Value v) -> int64_t {
-    auto q = dyn_cast<quant::UniformQuantizedType>(
-        cast<RankedTensorType>(v.getType()).getElementType());
-    return q ? q.getZeroPoint() : 0;
-  };
-  int64_t inZp = int8 ? zeroPoint(op.getInput()) : 0;
+  int64_t inZp = zeroPointOf(op.getInput());
   for (int64_t i = 0; i < n; ++i) {
     const Tile &tile = tiles[i];
     int64_t ct = tile.ct;
@@ -810,24 +811,11 @@ LogicalResult Codegen::emitDepthwiseConv(ConvOp op, const MacConv &g,
       dot->setAttr("layer", b.getI64IntegerAttr(layer));
       program.push_back(dot);
       if (int8Out) {
-        // (sum + bias) * multiplier >> shift + zp_out, saturated (a ReLU
-        // absorbed by npu-quantize is this saturation).
-        auto rq = npuisa::VecRequantOp::create(
-            b, loc, TypeRange{}, ValueRange{},
-            {b.getNamedAttr("src0", b.getI64IntegerAttr(outBuf(i))),
-             b.getNamedAttr("src1",
-                            b.getI64IntegerAttr(biasBuf + 12 * tile.c0)),
-             b.getNamedAttr("dst", b.getI64IntegerAttr(quantBuf))});
-        rq.setDims(dims);
-        rq.setSrc0Strides(dense);
-        rq.setDstStrides(dense);
-        rq.setSrc0Type(StringRef("i32"));
-        rq.setDstType(vecElementType(op.getType()));
-        rq.setChannelAxisAttr(b.getI64IntegerAttr(0));
-        if (int64_t outZp = zeroPoint(op.getResult()))
-          rq.setZpOutAttr(b.getI64IntegerAttr(outZp));
-        rq->setAttr("layer", b.getI64IntegerAttr(layer));
-        program.push_back(rq);
+        // (a ReLU absorbed by npu-quantize is the saturation).
+        program.push_back(emitRequantReadout(
+            loc, quantBuf, dims, dense, biasBuf + 12 * tile.c0,
+            vecElementType(op.getType()), zeroPointOf(op.getResult()), layer,
+            outBuf(i)));
       } else {
         // To FP32 in place, times s_in * s_w[c], plus the folded bias.
         program.append(emitScaledReadout(
@@ -941,16 +929,8 @@ LogicalResult Codegen::emitMacConv(Operation *op, ArrayRef<MacConv> passes,
   // {scale, bias}.
   bool int8 = g.inBytes == 1, int8Out = g.outBytes == 1;
   int64_t eb = g.inBytes, outEb = g.outBytes;
-  int64_t inZp = 0, outZp = 0;
-  auto zpOf = [](Value v) {
-    return cast<quant::UniformQuantizedType>(
-               cast<RankedTensorType>(v.getType()).getElementType())
-        .getZeroPoint();
-  };
-  if (int8)
-    inZp = zpOf(op->getOperand(0));
-  if (int8Out)
-    outZp = zpOf(op->getResult(0));
+  int64_t inZp = zeroPointOf(op->getOperand(0));
+  int64_t outZp = zeroPointOf(op->getResult(0));
   int64_t inBase = buffers.lookup(root(op->getOperand(0))).offset;
   int64_t outBase = buffers.lookup(storedResult(op)).offset;
   // Scratchpad (macConvLayout): two slabs, two weight tiles, two output
@@ -1304,23 +1284,18 @@ LogicalResult Codegen::emitMacConv(Operation *op, ArrayRef<MacConv> passes,
       program = emitScaledReadout(
           loc, outBuf(j), dims, st, biasBuf + passParams + 4 * channel,
           biasBuf + passParams + 4 * (outC + channel), layer);
+    } else if (int8) {
+      // Accumulator -> INT8 (the ReLU absorbed by npu-quantize is the
+      // requantization's saturation).
+      program.push_back(emitRequantReadout(
+          loc, outBuf(j), dims, st, biasBuf + passParams + 12 * channel,
+          vecElementType(op->getResult(0).getType()), outZp, layer));
     } else {
       SmallVector<NamedAttribute> attrs = {
           b.getNamedAttr("src0", i64(0)),
           b.getNamedAttr("dst", i64(outBuf(j)))};
       Operation *out;
-      if (int8) {
-        // Accumulator -> INT8: (acc + bias) * multiplier >> shift + zp_out,
-        // saturated (the ReLU absorbed by npu-quantize is this saturation).
-        attrs.push_back(
-            b.getNamedAttr("src1", i64(biasBuf + passParams + 12 * channel)));
-        auto rq = npuisa::VecRequantOp::create(b, loc, TypeRange{},
-                                               ValueRange{}, attrs);
-        rq.setChannelAxisAttr(i64(0));
-        if (outZp)
-          rq.setZpOutAttr(i64(outZp));
-        out = rq;
-      } else if (bias) {
+      if (bias) {
         attrs.push_back(b.getNamedAttr("func", b.getStringAttr("add")));
         attrs.push_back(b.getNamedAttr("src1", i64(biasBuf + 4 * channel)));
         auto add = npuisa::VecBinaryOp::create(b, loc, TypeRange{},
@@ -1337,11 +1312,8 @@ LogicalResult Codegen::emitMacConv(Operation *op, ArrayRef<MacConv> passes,
       out->setAttr("dims", b.getDenseI64ArrayAttr(dims));
       out->setAttr("src0_strides", b.getDenseI64ArrayAttr(st));
       out->setAttr("dst_strides", b.getDenseI64ArrayAttr(st));
-      out->setAttr("src0_type", b.getStringAttr(int8 ? "i32" : "f32"));
-      out->setAttr(
-          "dst_type",
-          b.getStringAttr(int8Out ? vecElementType(op->getResult(0).getType())
-                                  : "f32"));
+      out->setAttr("src0_type", b.getStringAttr("f32"));
+      out->setAttr("dst_type", b.getStringAttr("f32"));
       out->setAttr("src0_space", b.getStringAttr("acc"));
       out->setAttr("layer", i64(layer));
       program.push_back(out);

@@ -410,6 +410,31 @@ Codegen::emitScaledReadout(Location loc, int64_t dst, ArrayRef<int64_t> dims,
   return {convert};
 }
 
+Operation *Codegen::emitRequantReadout(Location loc, int64_t dst,
+                                       ArrayRef<int64_t> dims,
+                                       ArrayRef<int64_t> strides,
+                                       int64_t params, StringRef dstType,
+                                       int64_t zpOut, int64_t layer,
+                                       std::optional<int64_t> scratchpadSums) {
+  auto rq = npuisa::VecRequantOp::create(
+      b, loc, TypeRange{}, ValueRange{},
+      {b.getNamedAttr("src0", b.getI64IntegerAttr(scratchpadSums.value_or(0))),
+       b.getNamedAttr("src1", b.getI64IntegerAttr(params)),
+       b.getNamedAttr("dst", b.getI64IntegerAttr(dst))});
+  rq.setDims(dims);
+  rq.setSrc0Strides(strides);
+  rq.setDstStrides(strides);
+  rq.setSrc0Type(StringRef("i32"));
+  rq.setDstType(dstType);
+  rq.setChannelAxisAttr(b.getI64IntegerAttr(0));
+  if (zpOut)
+    rq.setZpOutAttr(b.getI64IntegerAttr(zpOut));
+  if (!scratchpadSums)
+    rq.setSrc0SpaceAttr(b.getStringAttr("acc"));
+  rq.setLayerAttr(b.getI64IntegerAttr(layer));
+  return rq;
+}
+
 LogicalResult Codegen::emitVectorProgram(Operation *op, const VectorProgram &p,
                                          int64_t layer) {
   // FP32, or INT32 for the integer-exact binary functions (the vector

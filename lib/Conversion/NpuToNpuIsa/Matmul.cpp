@@ -294,8 +294,7 @@ LogicalResult Codegen::emitMatmul(MatMulOp op, int64_t layer) {
   // The stored value: the result, or its epilogue's last (INT8 when that
   // is a quantize).
   int64_t cBase = buffers.lookup(storedResult(op)).offset;
-  int64_t storeEb =
-      !epilogue.empty() && isa<QuantizeOp>(epilogue.back()) ? 1 : 4;
+  int64_t storeEb = epilogueQuantizes() ? 1 : 4;
   if (w.size() == 2) // batch dims of A fold into M
     return emitMatmul2D(op, aBase, wBase, cBase, M, N, K, layer);
   // Batched W: one 2-D product per batch index, A's and W's batch dims
@@ -342,7 +341,7 @@ LogicalResult Codegen::emitMatmul2D(MatMulOp op, int64_t aBase, int64_t wBase,
   bool int8 = hasInt8Input(op);
   int64_t eb = int8 ? 1 : 4;
   rt::TargetDesc tileTarget = matmulTarget(op, target, epilogue);
-  bool quantizedOut = !epilogue.empty() && isa<QuantizeOp>(epilogue.back());
+  bool quantizedOut = epilogueQuantizes();
   int64_t storeEb = quantizedOut ? 1 : 4;
   // Pruning-aware: a constant 2-D W with all-zero weight tiles (the only
   // product of a 2-D W is the whole of it) and its planned image table.

@@ -796,6 +796,9 @@ InFlightDiagnostic emitUnsupported(Operation *op, StringRef reason = "");
 
 /// True when `op`'s result is INT8 (a quantized type).
 bool isInt8(Operation *op);
+
+/// The zero point of a per-tensor quantized value's type; 0 for any other.
+int64_t zeroPointOf(Value v);
 /// True when `op`'s first operand is INT8 (a quantized type).
 bool hasInt8Input(Operation *op);
 
@@ -908,6 +911,11 @@ public:
   /// fuses nothing.
   void formFusionGroups();
   bool followsSchedule = false;
+  /// Whether the current epilogue ends in a quantize (its last value, the
+  /// one stored, is INT8).
+  bool epilogueQuantizes() const {
+    return !epilogue.empty() && isa<QuantizeOp>(epilogue.back());
+  }
   /// Whether FP32 convolution `conv` may take the epilogue `with`, which
   /// reads a residual: some tiling fits the residual's buffers, for a
   /// MAC-array convolution with the input-channel tile it has without the
@@ -1107,6 +1115,17 @@ public:
                     ArrayRef<int64_t> strides, int64_t scales, int64_t biases,
                     int64_t layer,
                     std::optional<int64_t> scratchpadSums = std::nullopt);
+  /// The INT32 tile from accumulator entry 0 (or the scratchpad byte
+  /// address `scratchpadSums`), `strides` over `dims` with the channel along
+  /// dims[0], requantized to `dstType` ("i8" or "u8") at `dst` with the same
+  /// strides: one vec.requant, (x + bias[c]) * multiplier[c] >> shift[c] +
+  /// zpOut, saturated, by the 12-byte {bias, multiplier, shift} rows at
+  /// `params` (from the tile's first channel).
+  Operation *
+  emitRequantReadout(Location loc, int64_t dst, ArrayRef<int64_t> dims,
+                     ArrayRef<int64_t> strides, int64_t params,
+                     StringRef dstType, int64_t zpOut, int64_t layer,
+                     std::optional<int64_t> scratchpadSums = std::nullopt);
   /// Emits a vector program, tiled and double-buffered like a single
   /// elementwise op (which is a program of one step).
   LogicalResult emitVectorProgram(Operation *op, const VectorProgram &p,
