@@ -55,6 +55,74 @@ static std::string staticTypeKey(const onnx::ValueInfoProto &v) {
   return key;
 }
 
+/// What the two branches of an If say of one output, `a` and `b` (a type
+/// not set says nothing): the element type, and when both give shapes, the
+/// dimensions they share (the others unknown). Nullopt when they disagree
+/// in element type or rank, or one is not a tensor.
+static std::optional<onnx::TypeProto>
+mergeBranchTypes(const onnx::TypeProto &a, const onnx::TypeProto &b) {
+  auto unset = [](const onnx::TypeProto &t) {
+    return t.value_case() == onnx::TypeProto::VALUE_NOT_SET;
+  };
+  if ((!unset(a) && !a.has_tensor_type()) ||
+      (!unset(b) && !b.has_tensor_type()))
+    return std::nullopt;
+  if (unset(a) || unset(b))
+    return unset(a) ? b : a;
+  const auto &ta = a.tensor_type(), &tb = b.tensor_type();
+  if (ta.elem_type() && tb.elem_type() && ta.elem_type() != tb.elem_type())
+    return std::nullopt;
+  onnx::TypeProto merged;
+  auto *t = merged.mutable_tensor_type();
+  t->set_elem_type(ta.elem_type() ? ta.elem_type() : tb.elem_type());
+  if (!ta.has_shape() || !tb.has_shape())
+    return merged;
+  if (ta.shape().dim_size() != tb.shape().dim_size())
+    return std::nullopt;
+  auto *shape = t->mutable_shape();
+  for (int d = 0; d < ta.shape().dim_size(); ++d) {
+    const auto &da = ta.shape().dim(d), &db = tb.shape().dim(d);
+    auto *dim = shape->add_dim();
+    if (da.has_dim_value() && db.has_dim_value() &&
+        da.dim_value() == db.dim_value())
+      dim->set_dim_value(da.dim_value());
+  }
+  return merged;
+}
+
+/// A type for messages: "elem 1 [2,?]", "elem 7", "unknown".
+static std::string typeText(const onnx::TypeProto &type) {
+  if (!type.has_tensor_type())
+    return type.value_case() == onnx::TypeProto::VALUE_NOT_SET ? "unknown"
+                                                               : "not a tensor";
+  const auto &t = type.tensor_type();
+  std::string text = "elem " + std::to_string(t.elem_type());
+  if (!t.has_shape())
+    return text;
+  text += " [";
+  for (int d = 0; d < t.shape().dim_size(); ++d)
+    text += (d ? "," : "") + (t.shape().dim(d).has_dim_value()
+                                  ? std::to_string(t.shape().dim(d).dim_value())
+                                  : std::string("?"));
+  return text + "]";
+}
+
+/// Sets (or, with nullopt, removes) the graph's value_info entry `name`.
+static void setValueType(onnx::GraphProto &graph, const std::string &name,
+                         const std::optional<onnx::TypeProto> &type) {
+  auto *infos = graph.mutable_value_info();
+  for (int i = 0; i < infos->size(); ++i)
+    if (infos->Get(i).name() == name) {
+      infos->DeleteSubrange(i, 1);
+      break;
+    }
+  if (!type)
+    return;
+  onnx::ValueInfoProto *info = graph.add_value_info();
+  info->set_name(name);
+  *info->mutable_type() = *type;
+}
+
 namespace {
 
 /// The subgraph attribute `name` of `node`, if it has one.
@@ -105,11 +173,9 @@ FailureOr<int> inlineIfs(LoadedModel &loaded, std::string &error) {
     if (!a || !b || a->output_size() != b->output_size() ||
         a->output_size() < node.output_size())
       return -1;
-    for (int o = 0; o < a->output_size(); ++o) {
-      std::string key = staticTypeKey(a->output(o));
-      if (key.empty() || key != staticTypeKey(b->output(o)))
+    for (int o = 0; o < a->output_size(); ++o)
+      if (!mergeBranchTypes(a->output(o).type(), b->output(o).type()))
         return -1;
-    }
     return 2;
   };
   if (llvm::none_of(graph.node(),
@@ -118,6 +184,7 @@ FailureOr<int> inlineIfs(LoadedModel &loaded, std::string &error) {
   StringSet<> names = graphValueNames(graph);
   google::protobuf::RepeatedPtrField<onnx::NodeProto> nodes;
   std::vector<onnx::TensorProto> moved;
+  std::vector<std::pair<std::string, onnx::TypeProto>> selectTypes;
   int removed = 0;
   for (int i = 0; i < graph.node_size(); ++i) {
     onnx::NodeProto &node = *graph.mutable_node(i);
@@ -185,10 +252,20 @@ FailureOr<int> inlineIfs(LoadedModel &loaded, std::string &error) {
       onnx::NodeProto *out = nodes.Add();
       out->set_name(node.name() + "/output" + std::to_string(o));
       if (how == 2) {
-        out->set_op_type("Where");
+        // One static type: Where, which the NPU runs. Otherwise (shapes
+        // that differ, or that only inference can tell) the host's
+        // SelectBranch, until resolveBranchSelects sees equal types.
+        const onnx::ValueInfoProto &a = branchOf(node, true)->output(o),
+                                   &b = branchOf(node, false)->output(o);
+        std::string key = staticTypeKey(a);
+        bool same = !key.empty() && key == staticTypeKey(b);
+        out->set_op_type(same ? "Where" : kSelectBranch);
         out->add_input(node.input(0));
         out->add_input(thenOut[o]);
         out->add_input(elseOut[o]);
+        if (!same)
+          selectTypes.emplace_back(node.output(o),
+                                   *mergeBranchTypes(a.type(), b.type()));
       } else {
         out->set_op_type("Identity");
         out->add_input(thenOut[o]);
@@ -201,7 +278,75 @@ FailureOr<int> inlineIfs(LoadedModel &loaded, std::string &error) {
   for (auto &t : moved)
     *graph.add_initializer() = std::move(t);
   graph.clear_value_info();
+  // ONNX's inference has no function for SelectBranch: its result's type
+  // is what the branches agree on, and its readers are inferred from that.
+  for (auto &[name, type] : selectTypes)
+    setValueType(graph, name, type);
   return removed;
+}
+
+FailureOr<int> resolveBranchSelects(LoadedModel &loaded, std::string &error) {
+  onnx::GraphProto &graph = *loaded.model.mutable_graph();
+  auto isSelect = [](const onnx::NodeProto &n) {
+    return isDefaultDomain(n) && n.op_type() == kSelectBranch;
+  };
+  if (llvm::none_of(graph.node(), isSelect))
+    return 0;
+  StringMap<const onnx::TypeProto *> types = collectValueTypes(graph);
+  StringMap<const onnx::TensorProto *> initializers = initializerMap(graph);
+  // A value's type, from shape inference or its initializer.
+  auto typeOf = [&](const std::string &name) {
+    onnx::TypeProto type;
+    if (auto it = initializers.find(name); it != initializers.end()) {
+      auto *t = type.mutable_tensor_type();
+      t->set_elem_type(it->second->data_type());
+      auto *shape = t->mutable_shape();
+      for (int64_t d : it->second->dims())
+        shape->add_dim()->set_dim_value(d);
+    } else if (auto it = types.find(name); it != types.end()) {
+      type = *it->second;
+    }
+    return type;
+  };
+  std::vector<std::pair<std::string, onnx::TypeProto>> updates;
+  std::vector<std::string> nowWhere;
+  int changed = 0;
+  for (onnx::NodeProto &node : *graph.mutable_node()) {
+    if (!isSelect(node) || node.input_size() != 3 || node.output_size() != 1)
+      continue;
+    const std::string &out = node.output(0);
+    onnx::TypeProto a = typeOf(node.input(1)), b = typeOf(node.input(2));
+    auto dimsA = knownDims(types, initializers, node.input(1));
+    auto dimsB = knownDims(types, initializers, node.input(2));
+    std::optional<onnx::TypeProto> merged = mergeBranchTypes(a, b);
+    if (!merged) {
+      error = "node '" + node.name() + "' (If): output '" + out +
+              "' differs between the branches in element type or rank (" +
+              typeText(a) + " and " + typeText(b) +
+              "); an If with a run-time condition needs branches whose "
+              "outputs agree in both";
+      return failure();
+    }
+    if (dimsA && dimsB && *dimsA == *dimsB) {
+      node.set_op_type("Where");
+      nowWhere.push_back(out);
+      ++changed;
+      continue;
+    }
+    // Compared with its value_info entry (a graph output's declared type
+    // is one run's).
+    auto info = llvm::find_if(graph.value_info(),
+                              [&](const auto &v) { return v.name() == out; });
+    if (info == graph.value_info().end() ||
+        info->type().SerializeAsString() != merged->SerializeAsString())
+      updates.emplace_back(out, *merged);
+  }
+  // Where's type is ONNX's inference's to give.
+  for (const std::string &name : nowWhere)
+    setValueType(graph, name, std::nullopt);
+  for (auto &[name, type] : updates)
+    setValueType(graph, name, type);
+  return changed + int(updates.size());
 }
 
 namespace {
@@ -978,7 +1123,8 @@ std::string controlFlowRefusal(const onnx::NodeProto &node,
   if (op == "If") {
     std::string why =
         node.input_size() ? fedBy("its condition", node.input(0)) : "";
-    return "its branches' outputs differ in type or shape" +
+    return "its branches' outputs differ in element type or rank, or are "
+           "not tensors," +
            (why.empty() ? std::string(" and its condition is not constant")
                         : " and " + why);
   }

@@ -7,8 +7,10 @@
 // inlined branch can expose another If):
 //
 // - `If` with a constant condition: the taken branch is inlined; with a
-//   run-time condition and branches of the same static output types: both
-//   are inlined and `Where` selects each output (if-conversion).
+//   run-time condition: both are inlined (if-conversion) and `Where`
+//   selects each output whose branches give one static type, the host's
+//   `SelectBranch` each output whose shapes differ (its result's shape
+//   depends on the data).
 // - `Loop` with a constant trip count and no early exit: unrolled.
 // - `Scan` (opsets 8-16) whose sequence length is static: unrolled, its
 //   scan inputs sliced with `Gather` and its scan outputs stacked with
@@ -39,10 +41,30 @@ constexpr int64_t kMaxUnrollIterations = 4096;
 constexpr int64_t kMaxUnrolledNodes = 1 << 16;
 constexpr int64_t kMaxUnrolledNodesPerModel = 1 << 18;
 
+/// The op type of the selection a data-dependent If leaves for an output
+/// whose branches may give different shapes: not an ONNX op but the host
+/// kernel of that name (runtime/lib/HostKernels/DataDependent.cpp), inputs
+/// (cond, then, else), one output typed at the larger extent per axis.
+/// ONNX's checker refuses it in a model file, so only the importer makes it.
+inline constexpr const char *kSelectBranch = "SelectBranch";
+
 /// Removes the graph's `If` nodes that can be removed (see the file
-/// comment). Returns how many; nested Ifs are reached in the next round.
-/// Fails (one line in `error`) only on a malformed If.
+/// comment): a constant condition inlines the taken branch; a run-time one
+/// inlines both when their outputs agree in element type and rank (as far
+/// as the branches declare them) and selects each output with `Where` (one
+/// static type declared) or kSelectBranch, whose result gets a value_info
+/// with the dimensions both branches share. Returns how many; nested Ifs
+/// are reached in the next round. Fails (one line in `error`) only on a
+/// malformed If.
 llvm::FailureOr<int> inlineIfs(LoadedModel &loaded, std::string &error);
+
+/// After shape inference: turns each kSelectBranch whose two inputs have
+/// one static type into `Where` (the NPU can run it), and gives the others'
+/// results the type their inputs agree on (ONNX's inference has no function
+/// for it). One error line when the inputs differ in element type or rank.
+/// Returns how many nodes or types changed.
+llvm::FailureOr<int> resolveBranchSelects(LoadedModel &loaded,
+                                          std::string &error);
 
 /// Unrolls every `Loop` (opsets 1-16) with a constant trip count M (at
 /// most kMaxUnrollIterations) and a body without subgraphs of its own.

@@ -1001,7 +1001,9 @@ LogicalResult loadModel(StringRef path, const OnnxImportOptions &options,
   // Each round can only shrink the node list, so this terminates; the bound
   // guards against pathological models.
   for (int round = 0; round < 64; ++round) {
-    FailureOr<int> folded = foldConstants(out, error);
+    FailureOr<int> resolved = resolveBranchSelects(out, error);
+    FailureOr<int> folded = succeeded(resolved) ? foldConstants(out, error)
+                                                : FailureOr<int>(failure());
     if (failed(folded))
       return failure();
     FailureOr<int> inlined = inlineIfs(out, error);
@@ -1013,7 +1015,7 @@ LogicalResult loadModel(StringRef path, const OnnxImportOptions &options,
         ((*inlined || *unrolled || *scanned) &&
          failed(hoistConstantNodes(graph, error))))
       return failure();
-    if (*folded + *inlined + *unrolled + *scanned == 0)
+    if (*resolved + *folded + *inlined + *unrolled + *scanned == 0)
       break;
     if (failed(inferShapes(out.model, error)) ||
         failed(checkInferredShapes(out, error)) ||

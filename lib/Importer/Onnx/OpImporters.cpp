@@ -8,6 +8,7 @@
 
 #include "OpImporters.h"
 #include "ConstantFolding.h"
+#include "ControlFlow.h"
 #include "GraphImporter.h"
 #include "OnnxSemantics.h"
 
@@ -1509,6 +1510,9 @@ std::vector<npu::OpSupport> npu::supportedOnnxOps() {
     s.npu = true;
   }
   for (const std::string &op : rt::hostKernelOps()) {
+    // The importer's own selection after an If, not an ONNX op.
+    if (op == onnx_import::kSelectBranch)
+      continue;
     OpSupport &s = ops[op];
     s.opType = op;
     s.cpu = true;

@@ -2459,9 +2459,44 @@ Dyn dyn(const HostNode &node, std::vector<Tensor> ins,
 TEST(HostKernels, OnlyDataDependentKernelsHaveBounds) {
   for (const std::string &op : hostKernelOps()) {
     bool dynamic = op == "NonZero" || op == "Compress" || op == "Unique" ||
-                   op == "NonMaxSuppression";
+                   op == "NonMaxSuppression" || op == "SelectBranch";
     EXPECT_EQ(lookupHostKernel(op)->bound != nullptr, dynamic) << op;
   }
+}
+
+TEST(HostKernels, SelectBranch) {
+  // The output of a data-dependent If whose branches differ in shape: the
+  // taken branch in its own shape, bounded by the larger extent per axis.
+  Dyn d =
+      dyn(N("SelectBranch"),
+          {T(Bool, {}, {1}), T(F32, {1, 3}, {1, 2, 3}), T(F32, {2, 1}, {7, 8})},
+          {{F32, {2, 3}}});
+  EXPECT_EQ(d.shapes, (std::vector<Shape>{{1, 3}}));
+  expectSame(d.outs[0], {1, 2, 3});
+  d = dyn(
+      N("SelectBranch"),
+      {T(Bool, {1}, {0}), T(F32, {1, 3}, {1, 2, 3}), T(F32, {2, 1}, {7, 8})},
+      {{F32, {2, 3}}});
+  EXPECT_EQ(d.shapes, (std::vector<Shape>{{2, 1}}));
+  expectSame(d.outs[0], {7, 8});
+  // An empty branch (a detector's "no boxes").
+  d = dyn(N("SelectBranch"),
+          {T(Bool, {}, {0}), T(I64, {2, 2}, {1, 2, 3, 4}), T(I64, {2, 0}, {})},
+          {{I64, {2, 2}}});
+  EXPECT_EQ(d.shapes, (std::vector<Shape>{{2, 0}}));
+
+  rejects(N("SelectBranch"),
+          {T(Bool, {}, {1}), T(F32, {1, 3}, {1, 2, 3}), T(F32, {3}, {1, 2, 3})},
+          {{F32, {1, 3}}}, "the branches' ranks differ: [1,3] and [3]");
+  rejects(N("SelectBranch"),
+          {T(Bool, {}, {1}), T(F32, {1}, {1}), T(I32, {1}, {1})}, {{F32, {1}}},
+          "input 2 is I32, expected F32");
+  rejects(N("SelectBranch"),
+          {T(Bool, {2}, {1, 0}), T(F32, {1}, {1}), T(F32, {1}, {2})},
+          {{F32, {1}}}, "cond must be a one-element BOOL tensor");
+  rejects(N("SelectBranch"),
+          {T(Bool, {}, {1}), T(F32, {1, 3}, {1, 2, 3}), T(F32, {2, 1}, {7, 8})},
+          {{F32, {1, 3}}}, "expected F32 [2,3]");
 }
 
 TEST(HostKernels, NonZero) {
