@@ -71,7 +71,8 @@ const std::vector<const HostKernel *> &kernels() {
           hk::reductionKernels(), hk::shapeKernels(), hk::resizeKernels(),
           hk::poolingKernels(), hk::mathKernels(), hk::rearrangeKernels(),
           hk::quantizeKernels(), hk::samplingKernels(), hk::textKernels(),
-          hk::signalKernels(), hk::dataDependentKernels()})
+          hk::signalKernels(), hk::dataDependentKernels(),
+          hk::controlFlowKernels()})
       for (size_t i = 0; i < t.count; ++i)
         v.push_back(&t.kernels[i]);
     return v;

@@ -128,6 +128,12 @@ cl::list<std::string> inputValues(
     cl::desc("Freeze a graph input to the tensor in FILE (.npy or ONNX "
              "TensorProto .pb), e.g. sizes=sizes.npy (repeatable)"),
     cl::value_desc("name=file"), cl::cat(category));
+cl::opt<int64_t> maxTripCount(
+    "max-trip-count",
+    cl::desc("Unroll a Loop whose trip count is known only at run time to N "
+             "iterations, each predicated on i < M and the loop's condition "
+             "(at most 4096; a run that needs more stops with an error)"),
+    cl::value_desc("N"), cl::init(0), cl::cat(category));
 cl::opt<std::string> reportPath(
     "report",
     cl::desc("Write a JSON report of the generated code (bin phase): per "
@@ -398,6 +404,7 @@ int main(int argc, char **argv) {
   npu::OnnxImportOptions options;
   options.targetName = targetName;
   options.npuOnly = npuOnly;
+  options.maxTripCount = maxTripCount;
   for (const std::string &node : execOnCpu)
     options.execOnCpu.insert(node);
   for (const std::string &spec : inputShapes) {

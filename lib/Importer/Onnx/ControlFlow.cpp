@@ -540,6 +540,10 @@ struct Unroller {
 /// not constant): then every copy runs and its results are selected.
 struct LoopPlan {
   int64_t trips = -1;
+  /// The trip count is known only at run time (or absent): `trips` is
+  /// --max-trip-count, each copy runs only while i < M, and CheckLoopBound
+  /// stops a run that would need more.
+  bool bounded = false;
   bool predicated = false;
   /// The body computes its condition output (false ends the loop).
   bool earlyExit = false;
@@ -588,8 +592,13 @@ FailureOr<int> unrollLoops(LoadedModel &loaded, std::string &error) {
       return {};
     const onnx::GraphProto *body = subgraph(node, "body");
     HostTensor m, c;
-    if (!body || node.input(0).empty() || !constant(node.input(0), m))
+    if (!body)
       return {};
+    bool bounded = node.input(0).empty() || !constant(node.input(0), m);
+    if (bounded && (loaded.maxTripCount <= 0 ||
+                    (!node.input(0).empty() &&
+                     graphInputsFeeding(graph, node.input(0)).empty())))
+      return {}; // not bounded, or computed from constants: folded later
     int carried = node.input_size() - 2;
     if (body->input_size() != carried + 2 ||
         body->output_size() < carried + 1 ||
@@ -597,7 +606,8 @@ FailureOr<int> unrollLoops(LoadedModel &loaded, std::string &error) {
         hasNestedSubgraph(*body))
       return {};
     LoopPlan p;
-    p.trips = m.intAt(0);
+    p.trips = bounded ? loaded.maxTripCount : m.intAt(0);
+    p.bounded = p.predicated = bounded;
     if (!node.input(1).empty()) {
       if (constant(node.input(1), c)) {
         if (!c.intAt(0))
@@ -610,6 +620,10 @@ FailureOr<int> unrollLoops(LoadedModel &loaded, std::string &error) {
     }
     p.earlyExit = p.trips > 0 && !conditionPassesThrough(*body, loaded);
     p.predicated |= p.earlyExit;
+    // No trip count and nothing that ends it: it never ends.
+    if (bounded && node.input(0).empty() && !p.earlyExit &&
+        (node.input(1).empty() || (constant(node.input(1), c) && c.intAt(0))))
+      return {};
     // Where and Compress (predication) exist from opset 9 on.
     if (p.trips < 0 || p.trips > kMaxUnrollIterations ||
         (p.predicated && loaded.opset < 9))
@@ -619,10 +633,12 @@ FailureOr<int> unrollLoops(LoadedModel &loaded, std::string &error) {
     // and a Reshape, an And and a mask Unsqueeze per iteration, and a
     // Compress per scan output.
     int64_t scans = body->output_size() - 1 - carried;
-    int64_t perTrip =
-        body->node_size() + scans + (p.predicated ? carried + 3 : 0);
-    int64_t added =
-        p.trips * perTrip + carried + 2 * scans + 1 + (p.predicated ? 1 : 0);
+    // Bounded: a Less and an And per iteration, a Reshape and a Cast of
+    // M, the last Less and And, and the CheckLoopBound.
+    int64_t perTrip = body->node_size() + scans +
+                      (p.predicated ? carried + 3 : 0) + (p.bounded ? 2 : 0);
+    int64_t added = p.trips * perTrip + carried + 2 * scans + 1 +
+                    (p.predicated ? 1 : 0) + (p.bounded ? 5 : 0);
     if (added > kMaxUnrolledNodes ||
         loaded.unrolledNodes + added > kMaxUnrolledNodesPerModel)
       return {};
@@ -688,9 +704,40 @@ FailureOr<int> unrollLoops(LoadedModel &loaded, std::string &error) {
     if (p.predicated && !node.input(1).empty() &&
         !scalarConstant(initializers, loaded, node.input(1), condInput))
       active = scalar(node.input(1), label + "/active0");
+    // Bounded: iteration i runs only while i < M, compared in FP32 on the
+    // NPU (exact: i <= 4096, and M rounds to a float >= 2^24 past that).
+    std::string tripCount;
+    if (p.bounded && !node.input(0).empty()) {
+      std::string m = scalar(node.input(0), label + "/trip_count");
+      onnx::NodeProto *cast = u.nodes.Add();
+      cast->set_op_type("Cast");
+      cast->set_name(u.fresh(label + "/trip_count_f32"));
+      cast->add_input(m);
+      auto *to = cast->add_attribute();
+      to->set_name("to");
+      to->set_type(onnx::AttributeProto::INT);
+      to->set_i(onnx::TensorProto::FLOAT);
+      tripCount = u.fresh(label + "/trip_count_f32");
+      cast->add_output(tripCount);
+    }
+    // active && i < M (active unchanged without a trip count).
+    auto withinTrips = [&](int64_t i, const std::string &tag) {
+      if (tripCount.empty())
+        return active;
+      onnx::TensorProto index;
+      index.set_name(u.fresh(tag + "/i_f32"));
+      index.set_data_type(onnx::TensorProto::FLOAT);
+      index.add_float_data(float(i));
+      u.added.push_back(index);
+      std::string lt =
+          node1("Less", {index.name(), tripCount}, tag + "/within");
+      return active.empty() ? lt : node1("And", {active, lt}, tag + "/runs");
+    };
     for (int64_t it = 0; it < trips; ++it) {
       StringMap<std::string> rename;
       std::string tag = label + "/iter" + std::to_string(it);
+      if (p.bounded)
+        active = withinTrips(it, tag);
       // The iteration number and the (true) condition as initializers.
       onnx::TensorProto iter =
           int64Tensor(u.fresh(tag + "/i"), {it}, /*scalar=*/true);
@@ -723,11 +770,35 @@ FailureOr<int> unrollLoops(LoadedModel &loaded, std::string &error) {
       std::string c = scalar(outputs[0], tag + "/cond_out");
       active = active.empty() ? c : node1("And", {active, c}, tag + "/active");
     }
+    // Bounded: `over` is true when iteration `trips` would run, and the
+    // first output the loop gives passes through CheckLoopBound, which then
+    // stops the run.
+    std::string over;
+    if (p.bounded) // never empty: plan() refuses a loop nothing ends
+      over = withinTrips(trips, label + "/iter" + std::to_string(trips));
+    // Writes `out` from `value`: through the guard the first time.
+    auto emit = [&](const std::string &value, const std::string &out,
+                    const std::string &name) {
+      if (over.empty()) {
+        u.identity(value, out, name);
+        return;
+      }
+      onnx::NodeProto *guard = u.nodes.Add();
+      guard->set_op_type(kCheckLoopBound);
+      guard->set_name(u.fresh(label + "/bound"));
+      guard->add_input(over);
+      guard->add_input(value);
+      auto *attr = guard->add_attribute();
+      attr->set_name("bound");
+      attr->set_type(onnx::AttributeProto::INT);
+      attr->set_i(trips);
+      guard->add_output(out);
+      over.clear();
+    };
     // Final loop-carried values, then the stacked scan outputs.
     for (int k = 0; k < carried && k < node.output_size(); ++k)
       if (!node.output(k).empty())
-        u.identity(state[k], node.output(k),
-                   label + "/final" + std::to_string(k));
+        emit(state[k], node.output(k), label + "/final" + std::to_string(k));
     onnx::TensorProto axis0 =
         int64Tensor(u.fresh(label + "/axis0"), {0}, /*scalar=*/false);
     bool axisUsed = false;
@@ -768,7 +839,10 @@ FailureOr<int> unrollLoops(LoadedModel &loaded, std::string &error) {
       attr->set_name("axis");
       attr->set_type(onnx::AttributeProto::INT);
       attr->set_i(0);
-      compress->add_output(out);
+      std::string kept = over.empty() ? out : u.fresh(name + "/kept");
+      compress->add_output(kept);
+      if (kept != out)
+        emit(kept, out, name);
     }
     if (axisUsed)
       u.added.push_back(axis0);
@@ -1131,9 +1205,11 @@ std::string controlFlowRefusal(const onnx::NodeProto &node,
   if (op == "Loop") {
     if (node.input_size() == 0 || node.input(0).empty())
       return "it has no trip count, so nothing bounds its iterations at "
-             "compile time";
+             "compile time (bound them with --max-trip-count=N when its "
+             "condition ends it)";
     if (std::string why = fedBy("its trip count", node.input(0)); !why.empty())
-      return why;
+      return why.substr(0, why.size() - 1) +
+             ", or bound it with --max-trip-count=N)";
     return "unrolled at compile time only with a constant trip count (at "
            "most " +
            std::to_string(kMaxUnrollIterations) + ") and no nested subgraph";

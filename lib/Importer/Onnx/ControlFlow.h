@@ -11,7 +11,10 @@
 //   selects each output whose branches give one static type, the host's
 //   `SelectBranch` each output whose shapes differ (its result's shape
 //   depends on the data).
-// - `Loop` with a constant trip count and no early exit: unrolled.
+// - `Loop` with a constant trip count and no early exit: unrolled; with an
+//   early exit or a run-time condition: unrolled predicated; with a trip
+//   count known only at run time: unrolled predicated to --max-trip-count,
+//   a run that needs more stopped by kCheckLoopBound.
 // - `Scan` (opsets 8-16) whose sequence length is static: unrolled, its
 //   scan inputs sliced with `Gather` and its scan outputs stacked with
 //   `Unsqueeze` + `Concat`.
@@ -26,6 +29,7 @@
 
 #include "ModelLoader.h"
 
+#include "llvm/ADT/StringRef.h"
 #include "llvm/Support/LogicalResult.h"
 
 #include <onnx/onnx_pb.h>
@@ -43,10 +47,22 @@ constexpr int64_t kMaxUnrolledNodesPerModel = 1 << 18;
 
 /// The op type of the selection a data-dependent If leaves for an output
 /// whose branches may give different shapes: not an ONNX op but the host
-/// kernel of that name (runtime/lib/HostKernels/DataDependent.cpp), inputs
+/// kernel of that name (runtime/lib/HostKernels/ControlFlow.cpp), inputs
 /// (cond, then, else), one output typed at the larger extent per axis.
 /// ONNX's checker refuses it in a model file, so only the importer makes it.
 inline constexpr const char *kSelectBranch = "SelectBranch";
+
+/// The op type of the check a Loop unrolled to --max-trip-count leaves: the
+/// host kernel of that name (runtime/lib/HostKernels/ControlFlow.cpp),
+/// inputs (over, value), attribute `bound`; it passes `value` through and
+/// stops the run when `over` (the loop would run past the bound).
+inline constexpr const char *kCheckLoopBound = "CheckLoopBound";
+
+/// True for the op types above: host kernels the importer writes, not ONNX
+/// ops (left out of the supported-op lists).
+inline bool isImporterHostOp(llvm::StringRef opType) {
+  return opType == kSelectBranch || opType == kCheckLoopBound;
+}
 
 /// Removes the graph's `If` nodes that can be removed (see the file
 /// comment): a constant condition inlines the taken branch; a run-time one
@@ -67,7 +83,9 @@ llvm::FailureOr<int> resolveBranchSelects(LoadedModel &loaded,
                                           std::string &error);
 
 /// Unrolls every `Loop` (opsets 1-16) with a constant trip count M (at
-/// most kMaxUnrollIterations) and a body without subgraphs of its own.
+/// most kMaxUnrollIterations), or one known only at run time when
+/// `LoadedModel::maxTripCount` bounds it, and a body without subgraphs of
+/// its own.
 /// Iteration i's copy of the body reads the loop-carried values of
 /// iteration i-1 and the constant i; scan outputs are stacked along a new
 /// axis 0. When the loop has an early exit (the body computes its condition

@@ -980,6 +980,11 @@ LogicalResult loadModel(StringRef path, const OnnxImportOptions &options,
     return failure();
   out.path = path.str();
   out.modelDir = sys::path::parent_path(path).str();
+  out.maxTripCount = options.maxTripCount;
+  if (out.maxTripCount < 0 || out.maxTripCount > kMaxUnrollIterations)
+    return error = "--max-trip-count=" + std::to_string(out.maxTripCount) +
+                   ": expected 1 to " + std::to_string(kMaxUnrollIterations),
+           failure();
   out.opset = defaultOpset(out.model);
   auto importableOrFoldable = [&](StringRef op) {
     return op == "Constant" || hasImporter(op) || isFoldOnlyOp(op);

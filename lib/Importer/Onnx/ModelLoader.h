@@ -30,6 +30,8 @@ struct LoadedModel {
   /// Graph inputs frozen by `--input-value`: each has an initializer of its
   /// name, yet stays an argument of `@main` (see OnnxImportOptions).
   llvm::StringSet<> frozenInputs;
+  /// OnnxImportOptions::maxTripCount.
+  int64_t maxTripCount = 0;
   /// Nodes that unrolling Loops and Scans has added so far (ControlFlow.h
   /// bounds the total).
   int64_t unrolledNodes = 0;

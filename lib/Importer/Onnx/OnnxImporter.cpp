@@ -2,6 +2,7 @@
 
 #include "npu/Importer/Onnx/OnnxImporter.h"
 #include "ConstantFolding.h"
+#include "ControlFlow.h"
 #include "GraphImporter.h"
 #include "ModelLoader.h"
 
@@ -626,7 +627,9 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node) {
              costPlaced && it != costPlaced->end()) {
     why = it->second;
   } else if (!fn) {
-    why = "no NPU lowering for ONNX " + node.op_type();
+    why = isImporterHostOp(node.op_type())
+              ? "the importer's own host op (docs/heterogeneous.md)"
+              : "no NPU lowering for ONNX " + node.op_type();
   } else {
     Block *body = builder.getInsertionBlock();
     Operation *last = body->empty() ? nullptr : &body->back();

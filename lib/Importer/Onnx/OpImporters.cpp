@@ -1511,7 +1511,7 @@ std::vector<npu::OpSupport> npu::supportedOnnxOps() {
   }
   for (const std::string &op : rt::hostKernelOps()) {
     // The importer's own selection after an If, not an ONNX op.
-    if (op == onnx_import::kSelectBranch)
+    if (onnx_import::isImporterHostOp(op))
       continue;
     OpSupport &s = ops[op];
     s.opType = op;

@@ -79,6 +79,8 @@ KernelTable textKernels();      // Text.cpp: TfIdfVectorizer
 KernelTable signalKernels();    // Signal.cpp: DFT
 KernelTable dataDependentKernels(); // DataDependent.cpp: NonZero, Compress,
                                     // Unique, NonMaxSuppression
+KernelTable controlFlowKernels();   // ControlFlow.cpp: SelectBranch,
+                                    // CheckLoopBound (the importer's own)
 
 //===----------------------------------------------------------------------===//
 // Errors

@@ -44,17 +44,6 @@
 //               come after every number, by index. Output [selected, 3]
 //               int64 (batch, class, box). Bound [B * C * N, 3].
 //
-//   SelectBranch
-//               not an ONNX op: the compiler's own, which the importer
-//               writes for an output of a data-dependent `If` whose
-//               branches give different shapes once both branches are
-//               inlined (lib/Importer/Onnx/ControlFlow.cpp; ONNX's checker
-//               refuses it in a model). Inputs (cond, then, else): cond a
-//               one-element BOOL tensor, then and else of one element type
-//               and one rank. The output is `then` when cond is true and
-//               `else` otherwise, in that input's shape, as ONNX Runtime's
-//               If gives it. Bound: the larger extent per axis.
-//
 // ONNX's reference departs from Operators.md for Unique with sorted = 0 in
 // two places this kernel does not copy: with only the Y output it returns
 // Y sorted, and it takes Y's slices along axis 0 whatever `axis` is.
@@ -530,56 +519,11 @@ bool runNonMaxSuppression(HK_RUN_ARGS) {
   return true;
 }
 
-//===----------------------------------------------------------------------===//
-// SelectBranch: one output of a data-dependent If, both branches computed.
-//===----------------------------------------------------------------------===//
-
-bool boundSelectBranch(HK_BOUND_ARGS) {
-  if (!checkAttrs(node, {}, why))
-    return false;
-  if (in.size() != 3 || !in[0].present || !in[1].present || !in[2].present)
-    return fail(why, node, "expects 3 inputs (cond, then, else), got ",
-                in.size());
-  if (in[0].type != ElementType::Bool || in[0].numElements() != 1)
-    return fail(why, node, "cond must be a one-element BOOL tensor, got ",
-                typeStr(in[0].type), " ", shapeStr(in[0].shape));
-  if (!checkType(node, in, 1, kAllTypes, why) ||
-      !checkSameType(node, in, 1, 2, why))
-    return false;
-  const Shape &a = in[1].shape, &b = in[2].shape;
-  if (a.size() != b.size())
-    return fail(why, node, "the branches' ranks differ: ", shapeStr(a), " and ",
-                shapeStr(b));
-  Shape bound(a.size());
-  for (size_t d = 0; d < a.size(); ++d)
-    bound[d] = std::max(a[d], b[d]);
-  bounds = {bound};
-  return true;
-}
-
-bool verifySelectBranch(HK_VERIFY_ARGS) {
-  Bounds b;
-  return checkArity(node, in, out, 3, 3, 1, why) &&
-         boundSelectBranch(node, in, b, why) &&
-         checkBound(node, out, b, 0, in[1].type, why);
-}
-
-bool runSelectBranch(HK_RUN_ARGS) {
-  const HostTensorView &taken =
-      Elem<Bool8>::load(in[0].data, 0) ? in[1] : in[2];
-  copyBytes(out[0].data, taken.data, taken.sizeBytes());
-  work.vectorOps += taken.numElements();
-  work.laneBytes = uint32_t(elementBytes(taken.type));
-  work.outputShapes = {taken.shape};
-  return true;
-}
-
 const HostKernel kKernels[] = {
     {"Compress", verifyCompress, runCompress, boundCompress},
     {"NonMaxSuppression", verifyNonMaxSuppression, runNonMaxSuppression,
      boundNonMaxSuppression},
     {"NonZero", verifyNonZero, runNonZero, boundNonZero},
-    {"SelectBranch", verifySelectBranch, runSelectBranch, boundSelectBranch},
     {"Unique", verifyUnique, runUnique, boundUnique},
 };
 

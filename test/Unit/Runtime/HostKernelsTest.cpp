@@ -2499,6 +2499,22 @@ TEST(HostKernels, SelectBranch) {
           {{F32, {1, 3}}}, "expected F32 [2,3]");
 }
 
+TEST(HostKernels, CheckLoopBound) {
+  // A Loop unrolled to --max-trip-count: the value passes through while the
+  // loop stays within its bound; past it, the run stops with one line.
+  HostNode node = N("CheckLoopBound", {attrI("bound", 5)});
+  expectSame(ok(node, {T(Bool, {}, {0}), T(F32, {2}, {1.5, -2})}, {{F32, {2}}}),
+             {1.5, -2});
+  runFails(node, {T(Bool, {1}, {1}), T(F32, {2}, {1.5, -2})}, {{F32, {2}}},
+           "the Loop needs more than the 5 iterations it was unrolled for");
+  rejects(N("CheckLoopBound"), {T(Bool, {}, {0}), T(F32, {1}, {1})},
+          {{F32, {1}}}, "needs a non-negative 'bound' attribute");
+  rejects(node, {T(I32, {}, {0}), T(F32, {1}, {1})}, {{F32, {1}}},
+          "over must be a one-element BOOL tensor");
+  rejects(node, {T(Bool, {}, {0}), T(F32, {1}, {1})}, {{F32, {2}}},
+          "expected F32 [1]");
+}
+
 TEST(HostKernels, NonZero) {
   // Operators.md: [[1, 0], [1, 1]] -> [[0, 1, 1], [0, 0, 1]].
   Dyn d = dyn(N("NonZero"), {T(Bool, {2, 2}, {1, 0, 1, 1})}, {{I64, {2, 4}}});

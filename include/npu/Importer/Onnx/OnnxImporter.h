@@ -52,6 +52,14 @@ struct OnnxImportOptions {
   /// protobuf and printed in the module's resource section.
   uint64_t maxInlineConstantBytes = 4096;
 
+  /// Iterations a `Loop` whose trip count is known only at run time (a
+  /// graph input, or absent with an early exit) is unrolled to
+  /// (`--max-trip-count=N`, at most 4096): every copy runs predicated on
+  /// i < M and the loop's condition, and a run that needs more iterations
+  /// stops with one error line (docs/heterogeneous.md, "Control flow").
+  /// 0: such a Loop is refused, naming the graph input to freeze.
+  int64_t maxTripCount = 0;
+
   /// Heterogeneous execution (docs/heterogeneous.md). The target whose
   /// backend decides which nodes the NPU can run (`--target`; empty:
   /// npu-v1). A node runs on the host CPU (`npu.host`) when it has no NPU
