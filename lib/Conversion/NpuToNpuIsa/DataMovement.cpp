@@ -43,6 +43,10 @@ collapseMoveAxes(ArrayRef<int64_t> shape, ArrayRef<int64_t> srcStrides,
   }
 }
 
+/// The most DMA boxes one data movement loops over when its copy has more
+/// than a box's four axes (each is a load and a store).
+constexpr int64_t kMaxMoveBoxes = 4096;
+
 /// A transpose's copy as the emitter issues it: output order, source
 /// strides permuted.
 static void transposeStrides(TransposeOp t, SmallVectorImpl<int64_t> &src,
@@ -74,25 +78,44 @@ LogicalResult Codegen::emitMove(Operation *op, ArrayRef<int64_t> shape,
   // Split axes longer than a 16-bit extent or a buffer.
   if (!splitLongAxes(dims, {&ss, &ds}, std::min(budget, kMaxExtent)))
     return op->emitError("backend: a data movement axis does not split");
-  if (dims.size() > 4)
+  // A DMA box has four axes: the axes before the last four (a 5-D or 6-D
+  // transpose's, DepthToSpace's) are looped over, one box per index.
+  int64_t lead = std::max<int64_t>(0, int64_t(dims.size()) - 4), outer = 1;
+  for (int64_t d = 0; d < lead; ++d)
+    outer *= dims[d];
+  if (outer > kMaxMoveBoxes)
     return op->emitError("backend: data movement over more than four "
-                         "non-collapsible axes");
+                         "non-collapsible axes needs ")
+           << outer << " boxes (at most " << kMaxMoveBoxes << ")";
+  SmallVector<int64_t> leadDims(dims.begin(), dims.begin() + lead),
+      leadSrc(ss.begin(), ss.begin() + lead),
+      leadDst(ds.begin(), ds.begin() + lead);
+  dims.erase(dims.begin(), dims.begin() + lead);
+  ss.erase(ss.begin(), ss.begin() + lead);
+  ds.erase(ds.begin(), ds.begin() + lead);
   int64_t rank = dims.size();
-  // Tile the outermost axis into row chunks that fit a buffer.
+  // Tile the outermost box axis into row chunks that fit a buffer.
   int64_t inner = 1;
   for (int64_t d = 1; d < rank; ++d)
     inner *= dims[d];
   if (inner > budget)
     return op->emitError("backend: data movement tile does not fit");
   int64_t rows = std::max<int64_t>(1, std::min(dims[0], budget / inner));
-  int64_t n = (dims[0] + rows - 1) / rows;
+  int64_t chunks = (dims[0] + rows - 1) / rows, n = outer * chunks;
   noteTiles({{"elements", rows * inner}});
   Location loc = op->getLoc();
   // Scratchpad: two tiles (double buffering), half of it each.
   beginScratchpadPass();
   SpBuffer buf = scratchpad("tile", budget * elemBytes, 2);
   for (int64_t i = 0; i < n; ++i) {
-    int64_t r0 = i * rows, r = std::min(rows, dims[0] - r0);
+    // Box `i / chunks` of the looped axes (row-major), chunk `i % chunks`.
+    int64_t srcBase = src, dstBase = dst;
+    for (int64_t d = lead - 1, rest = i / chunks; d >= 0; --d) {
+      srcBase += rest % leadDims[d] * leadSrc[d] * elemBytes;
+      dstBase += rest % leadDims[d] * leadDst[d] * elemBytes;
+      rest /= leadDims[d];
+    }
+    int64_t r0 = i % chunks * rows, r = std::min(rows, dims[0] - r0);
     SmallVector<int64_t> tdims = {r};
     tdims.append(dims.begin() + 1, dims.end());
     // Innermost-first boxes; the scratchpad tile is dense.
@@ -111,14 +134,14 @@ LogicalResult Codegen::emitMove(Operation *op, ArrayRef<int64_t> shape,
     dense.resize(4, 0);
     int64_t sram = buf.at(i);
     auto load =
-        emitDma<npuisa::DmaLoadOp>(loc, sram, src + r0 * ss[0] * elemBytes,
+        emitDma<npuisa::DmaLoadOp>(loc, sram, srcBase + r0 * ss[0] * elemBytes,
                                    elemBytes, sizes, srcB, dense, layer);
     load.setPopNext(firstLoadWaits(i));
     load.setPushNext(true);
     // The compute queue only hands the tile over (and recycles buffers).
     emitHandOver(loc, i, n, layer);
     auto store =
-        emitDma<npuisa::DmaStoreOp>(loc, sram, dst + r0 * ds[0] * elemBytes,
+        emitDma<npuisa::DmaStoreOp>(loc, sram, dstBase + r0 * ds[0] * elemBytes,
                                     elemBytes, sizes, dstB, dense, layer);
     markTileStore(store, i, n);
   }
@@ -585,9 +608,15 @@ struct DataMovementModel
       auto t = cast<TransposeOp>(op);
       transposeStrides(t, src, dst);
       collapseMoveAxes(t.getType().getShape(), src, dst, dims, ss, ds);
-      if (dims.size() > 4) {
+      // Axes past a DMA box's four are looped over (Codegen::emitMove).
+      int64_t boxes = 1;
+      for (size_t d = 0; d + 4 < dims.size(); ++d)
+        boxes *= dims[d];
+      if (boxes > kMaxMoveBoxes) {
         reason = "a DMA box has four axes; this transpose needs " +
-                 std::to_string(dims.size());
+                 std::to_string(dims.size()) + ", and " +
+                 std::to_string(boxes) + " boxes of four (at most " +
+                 std::to_string(kMaxMoveBoxes) + ")";
         return false;
       }
     }

@@ -364,18 +364,84 @@ LogicalResult importMeanVarianceNorm(NodeContext &ctx) {
   return success();
 }
 
+/// The most channels LRN's window sum takes as a 1x1 convolution (its
+/// constant band matrix is C x C FP32: 4 MiB at this bound).
+constexpr int64_t kMaxLrnChannels = 1024;
+
+/// ONNX LRN (opsets 1, 13) across channels, as the operator defines it:
+/// `y = x / (bias + alpha / size * square_sum) ^ beta`, square_sum[c] the
+/// sum of x^2 over channels [c - floor((size - 1) / 2), c + ceil((size -
+/// 1) / 2)] within [0, C). The window sum is a 1x1 convolution of x * x
+/// (viewed as N x C x S x 1, S the spatial elements) with a constant 0/1
+/// band matrix, so the MAC array adds the squares and skips its all-zero
+/// weight tiles (docs/codegen.md, "Sparse weights"); the rest is
+/// elementwise. A NaN or infinite square is multiplied by the band's zeros
+/// inside its 16-channel weight tile, so it reaches a few channels outside
+/// its window there (ONNX Runtime's sum keeps it inside).
+LogicalResult importLRN(NodeContext &ctx) {
+  auto type = ctx.inputType(0);
+  int64_t rank = type.getRank();
+  int64_t size = ctx.attrs.getInt("size", 0);
+  if (rank < 3 || !type.getElementType().isF32())
+    return ctx.fail("LRN on the NPU needs an FP32 input of rank 3 or more");
+  if (size < 1)
+    return ctx.fail("LRN needs a positive 'size' attribute");
+  int64_t n = type.getDimSize(0), c = type.getDimSize(1), spatial = 1;
+  for (int64_t d = 2; d < rank; ++d)
+    spatial *= type.getDimSize(d);
+  if (c > kMaxLrnChannels)
+    return ctx.fail("LRN over more than " + Twine(kMaxLrnChannels) +
+                    " channels");
+  double alpha = ctx.attrs.getFloat("alpha", 1e-4f),
+         beta = ctx.attrs.getFloat("beta", 0.75f),
+         bias = ctx.attrs.getFloat("bias", 1.0f);
+  Type f32 = type.getElementType();
+  // band[o][i] = 1 when input channel i is in output channel o's window.
+  int64_t before = (size - 1) / 2, after = size - 1 - before;
+  std::vector<float> band(size_t(c * c), 0.0f);
+  for (int64_t o = 0; o < c; ++o)
+    for (int64_t i = std::max<int64_t>(0, o - before);
+         i <= std::min(c - 1, o + after); ++i)
+      band[size_t(o * c + i)] = 1.0f;
+  auto bandType = RankedTensorType::get({c, c, 1, 1}, f32);
+  Value w = ConstantOp::create(
+      ctx.b, ctx.loc, bandType,
+      DenseElementsAttr::get(bandType, ArrayRef<float>(band)));
+  auto flatType = RankedTensorType::get({n, c, spatial, 1}, f32);
+  Value x = reshapeTo(ctx, ctx.input(0), flatType.getShape());
+  Value sq = MulOp::create(ctx.b, ctx.loc, flatType, x, x);
+  SmallVector<int64_t> ones{1, 1}, zeros{0, 0, 0, 0};
+  Value sum = ConvOp::create(ctx.b, ctx.loc, flatType, sq, w, Value(), ones,
+                             ones, zeros, 1);
+  Value scaled = MulOp::create(ctx.b, ctx.loc, flatType, sum,
+                               ctx.scalar(f32, alpha / double(size)));
+  Value shifted =
+      AddOp::create(ctx.b, ctx.loc, flatType, scaled, ctx.scalar(f32, bias));
+  Value denom =
+      PowOp::create(ctx.b, ctx.loc, flatType, shifted, ctx.scalar(f32, beta));
+  Value y = DivOp::create(ctx.b, ctx.loc, flatType, x, denom);
+  ctx.setResult(0, reshapeTo(ctx, y, type.getShape()));
+  return success();
+}
+
+/// `x` transposed by `perm` (one copy on the DMA).
+static Value buildTranspose(NodeContext &ctx, Value x, ArrayRef<int64_t> perm) {
+  auto type = cast<RankedTensorType>(x.getType());
+  SmallVector<int64_t> shape;
+  for (int64_t a : perm)
+    shape.push_back(type.getDimSize(a));
+  return TransposeOp::create(
+      ctx.b, ctx.loc, RankedTensorType::get(shape, type.getElementType()), x,
+      perm);
+}
+
 /// Reshape, transpose by `perm`, reshape to the result: DepthToSpace and
 /// SpaceToDepth as data movement.
 Value shuffle(NodeContext &ctx, Value x, ArrayRef<int64_t> shape,
               ArrayRef<int64_t> perm) {
-  auto elem = cast<RankedTensorType>(x.getType()).getElementType();
   Value r = reshapeTo(ctx, x, shape);
-  SmallVector<int64_t> permuted;
-  for (int64_t p : perm)
-    permuted.push_back(shape[p]);
-  Value t = TransposeOp::create(ctx.b, ctx.loc,
-                                RankedTensorType::get(permuted, elem), r, perm);
-  return reshapeTo(ctx, t, ctx.resultType(0).getShape());
+  return reshapeTo(ctx, buildTranspose(ctx, r, perm),
+                   ctx.resultType(0).getShape());
 }
 
 LogicalResult importDepthToSpace(NodeContext &ctx) {
@@ -1114,6 +1180,93 @@ template <typename OpT> LogicalResult importArg(NodeContext &ctx) {
   return success();
 }
 
+/// ONNX IsNaN: `not (x == x)` (a NaN is the one value unequal to itself
+/// under the vector unit's IEEE comparisons).
+LogicalResult importIsNaN(NodeContext &ctx) {
+  auto type = ctx.inputType(0);
+  if (!type.getElementType().isF32())
+    return ctx.fail("IsNaN on the NPU needs an FP32 input");
+  Value x = ctx.input(0);
+  auto boolType = RankedTensorType::get(type.getShape(), ctx.b.getI1Type());
+  Value same = EqualOp::create(ctx.b, ctx.loc, boolType, x, x);
+  ctx.setResult(0, NotOp::create(ctx.b, ctx.loc, boolType, same));
+  return success();
+}
+
+/// ONNX IsInf: `x == +inf` (detect_positive, default 1) or `x == -inf`
+/// (detect_negative, default 1); with neither, `x == NaN`, false
+/// everywhere.
+LogicalResult importIsInf(NodeContext &ctx) {
+  auto type = ctx.inputType(0);
+  if (!type.getElementType().isF32())
+    return ctx.fail("IsInf on the NPU needs an FP32 input");
+  bool positive = ctx.attrs.getInt("detect_positive", 1) != 0,
+       negative = ctx.attrs.getInt("detect_negative", 1) != 0;
+  Type f32 = type.getElementType();
+  Value x = ctx.input(0);
+  auto boolType = RankedTensorType::get(type.getShape(), ctx.b.getI1Type());
+  auto equals = [&](double v) -> Value {
+    return EqualOp::create(ctx.b, ctx.loc, boolType, x, ctx.scalar(f32, v));
+  };
+  constexpr double inf = std::numeric_limits<double>::infinity();
+  Value y = positive && negative
+                ? Value(OrOp::create(ctx.b, ctx.loc, boolType, equals(inf),
+                                     equals(-inf)))
+            : positive ? equals(inf)
+            : negative ? equals(-inf)
+                       : equals(std::numeric_limits<double>::quiet_NaN());
+  ctx.setResult(0, y);
+  return success();
+}
+
+/// ONNX Hardmax: 1 where an element is the first greatest along the axis
+/// (opset 13, default -1), 0 elsewhere; opsets 1-11 over the flattened axes
+/// [axis, rank) (default 1), as Softmax. An INT32 ArgMax on the vector unit,
+/// an Equal with the constant indices 0..n-1 along the axis, and a Where of
+/// 1 and 0.
+LogicalResult importHardmax(NodeContext &ctx) {
+  auto type = ctx.inputType(0);
+  int64_t rank = type.getRank();
+  int64_t axis = ctx.attrs.getInt("axis", ctx.opset >= 13 ? -1 : 1);
+  if (!normalizeAxis(axis, rank))
+    return ctx.fail("axis out of range");
+  if (!type.getElementType().isF32())
+    return ctx.fail("Hardmax on the NPU needs an FP32 input");
+  Value x = ctx.input(0);
+  if (ctx.opset < 13 && axis != rank - 1) {
+    int64_t outer = 1, inner = 1;
+    for (int64_t d = 0; d < rank; ++d)
+      (d < axis ? outer : inner) *= type.getDimSize(d);
+    x = reshapeTo(ctx, x, {outer, inner});
+    axis = 1;
+  }
+  auto xType = cast<RankedTensorType>(x.getType());
+  int64_t n = xType.getDimSize(axis);
+  SmallVector<int64_t> indexShape(xType.getRank(), 1),
+      argShape(xType.getShape());
+  indexShape[axis] = n;
+  argShape[axis] = 1;
+  Type i32 = ctx.b.getI32Type();
+  Value arg = ArgMaxOp::create(ctx.b, ctx.loc,
+                               RankedTensorType::get(argShape, i32), x, axis,
+                               /*keepdims=*/true, /*select_last_index=*/false);
+  std::vector<int32_t> iota(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i)
+    iota[size_t(i)] = int32_t(i);
+  auto indexType = RankedTensorType::get(indexShape, i32);
+  Value indices = ConstantOp::create(
+      ctx.b, ctx.loc, indexType,
+      DenseElementsAttr::get(indexType, ArrayRef<int32_t>(iota)));
+  Value hit = EqualOp::create(
+      ctx.b, ctx.loc,
+      RankedTensorType::get(xType.getShape(), ctx.b.getI1Type()), arg, indices);
+  Type f32 = xType.getElementType();
+  Value y = WhereOp::create(ctx.b, ctx.loc, xType, hit, ctx.scalar(f32, 1.0),
+                            ctx.scalar(f32, 0.0));
+  ctx.setResult(0, reshapeTo(ctx, y, type.getShape()));
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Data movement
 //===----------------------------------------------------------------------===//
@@ -1204,9 +1357,19 @@ LogicalResult importTranspose(NodeContext &ctx) {
   SmallVector<int64_t> reversed;
   for (int64_t d = rank - 1; d >= 0; --d)
     reversed.push_back(d);
-  ctx.setResult(0, TransposeOp::create(ctx.b, ctx.loc, ctx.resultType(0),
-                                       ctx.input(0),
-                                       ctx.attrs.getInts("perm", reversed)));
+  SmallVector<int64_t> perm = ctx.attrs.getInts("perm", reversed);
+  if (int64_t(perm.size()) != rank)
+    return ctx.fail("Transpose perm has " + Twine(perm.size()) +
+                    " entries for a rank-" + Twine(rank) + " input");
+  SmallVector<int64_t> sorted(perm);
+  llvm::sort(sorted);
+  for (int64_t d = 0; d < rank; ++d)
+    if (sorted[d] != d)
+      return ctx.fail("Transpose perm is not a permutation");
+  Value y = buildTranspose(ctx, ctx.input(0), perm);
+  if (y.getType() != ctx.resultType(0))
+    return ctx.fail("Transpose result type differs from shape inference");
+  ctx.setResult(0, y);
   return success();
 }
 
@@ -1428,6 +1591,10 @@ static const llvm::StringMap<OpImporterFn> &opImporters() {
       {"LogSoftmax", importLogSoftmax},
       {"InstanceNormalization", importInstanceNorm},
       {"MeanVarianceNormalization", importMeanVarianceNorm},
+      {"LRN", importLRN},
+      {"Hardmax", importHardmax},
+      {"IsNaN", importIsNaN},
+      {"IsInf", importIsInf},
       {"DepthToSpace", importDepthToSpace},
       {"SpaceToDepth", importSpaceToDepth},
       {"Tile", importTile},
