@@ -173,22 +173,49 @@ FailureOr<int> inlineIfs(LoadedModel &loaded, std::string &error) {
     if (!a || !b || a->output_size() != b->output_size() ||
         a->output_size() < node.output_size())
       return -1;
-    for (int o = 0; o < a->output_size(); ++o)
+    bool sameTypes = true;
+    for (int o = 0; o < a->output_size(); ++o) {
       if (!mergeBranchTypes(a->output(o).type(), b->output(o).type()))
         return -1;
+      std::string key = staticTypeKey(a->output(o));
+      sameTypes &= !key.empty() && key == staticTypeKey(b->output(o));
+    }
+    // A condition computed from constants alone folds in a later round (an
+    // If before it inlined first): only one branch is taken then.
+    if (!sameTypes && graphInputsFeeding(graph, node.input(0)).empty())
+      return -1;
     return 2;
   };
-  if (llvm::none_of(graph.node(),
-                    [&](const onnx::NodeProto &n) { return decide(n) >= 0; }))
+  // Decided before any node moves (decide reads the graph's producers).
+  std::vector<int> decisions;
+  for (const onnx::NodeProto &n : graph.node())
+    decisions.push_back(decide(n));
+  if (llvm::none_of(decisions, [](int how) { return how >= 0; }))
     return 0;
   StringSet<> names = graphValueNames(graph);
+  auto freshName = [&](const std::string &base) {
+    std::string name = base;
+    for (int k = 0; names.contains(name); ++k)
+      name = base + "__" + std::to_string(k);
+    names.insert(name);
+    return name;
+  };
+  StringMap<const onnx::TypeProto *> types = collectValueTypes(graph);
+  auto knownScalar = [&](const std::string &name) {
+    if (auto it = initializers.find(name); it != initializers.end())
+      return it->second->dims_size() == 0;
+    auto it = types.find(name);
+    return it != types.end() && it->second->has_tensor_type() &&
+           it->second->tensor_type().has_shape() &&
+           it->second->tensor_type().shape().dim_size() == 0;
+  };
   google::protobuf::RepeatedPtrField<onnx::NodeProto> nodes;
   std::vector<onnx::TensorProto> moved;
   std::vector<std::pair<std::string, onnx::TypeProto>> selectTypes;
   int removed = 0;
   for (int i = 0; i < graph.node_size(); ++i) {
     onnx::NodeProto &node = *graph.mutable_node(i);
-    int how = decide(node);
+    int how = decisions[i];
     if (how < 0) {
       nodes.Add()->Swap(&node);
       continue;
@@ -246,6 +273,23 @@ FailureOr<int> inlineIfs(LoadedModel &loaded, std::string &error) {
       }
       inlineBranch(*branch, 0, thenOut);
     }
+    // The condition as a rank-0 tensor, so that Where keeps each branch's
+    // rank (a condition may be [1] or [1,1]).
+    std::string cond = node.input(0);
+    if (how == 2 && !knownScalar(cond)) {
+      onnx::TensorProto shape;
+      shape.set_name(freshName(node.name() + "/scalar"));
+      shape.set_data_type(onnx::TensorProto::INT64);
+      shape.add_dims(0);
+      moved.push_back(shape);
+      onnx::NodeProto *reshape = nodes.Add();
+      reshape->set_op_type("Reshape");
+      reshape->set_name(freshName(node.name() + "/cond"));
+      reshape->add_input(cond);
+      reshape->add_input(shape.name());
+      cond = freshName(node.name() + "/cond");
+      reshape->add_output(cond);
+    }
     for (int o = 0; o < node.output_size(); ++o) {
       if (node.output(o).empty())
         continue;
@@ -254,13 +298,13 @@ FailureOr<int> inlineIfs(LoadedModel &loaded, std::string &error) {
       if (how == 2) {
         // One static type: Where, which the NPU runs. Otherwise (shapes
         // that differ, or that only inference can tell) the host's
-        // SelectBranch, until resolveBranchSelects sees equal types.
+        // SelectBranch, until resolveImporterOps sees equal types.
         const onnx::ValueInfoProto &a = branchOf(node, true)->output(o),
                                    &b = branchOf(node, false)->output(o);
         std::string key = staticTypeKey(a);
         bool same = !key.empty() && key == staticTypeKey(b);
         out->set_op_type(same ? "Where" : kSelectBranch);
-        out->add_input(node.input(0));
+        out->add_input(cond);
         out->add_input(thenOut[o]);
         out->add_input(elseOut[o]);
         if (!same)
@@ -285,12 +329,14 @@ FailureOr<int> inlineIfs(LoadedModel &loaded, std::string &error) {
   return removed;
 }
 
-FailureOr<int> resolveBranchSelects(LoadedModel &loaded, std::string &error) {
+FailureOr<int> resolveImporterOps(LoadedModel &loaded, std::string &error) {
   onnx::GraphProto &graph = *loaded.model.mutable_graph();
   auto isSelect = [](const onnx::NodeProto &n) {
     return isDefaultDomain(n) && n.op_type() == kSelectBranch;
   };
-  if (llvm::none_of(graph.node(), isSelect))
+  if (llvm::none_of(graph.node(), [](const onnx::NodeProto &n) {
+        return isDefaultDomain(n) && isImporterHostOp(n.op_type());
+      }))
     return 0;
   StringMap<const onnx::TypeProto *> types = collectValueTypes(graph);
   StringMap<const onnx::TensorProto *> initializers = initializerMap(graph);
@@ -312,6 +358,19 @@ FailureOr<int> resolveBranchSelects(LoadedModel &loaded, std::string &error) {
   std::vector<std::string> nowWhere;
   int changed = 0;
   for (onnx::NodeProto &node : *graph.mutable_node()) {
+    if (isDefaultDomain(node) && node.op_type() == kCheckLoopBound &&
+        node.input_size() == 2 && node.output_size() == 1) {
+      // The value passes through: its type is the output's.
+      onnx::TypeProto in = typeOf(node.input(1));
+      auto info = llvm::find_if(graph.value_info(), [&](const auto &v) {
+        return v.name() == node.output(0);
+      });
+      if (in.has_tensor_type() &&
+          (info == graph.value_info().end() ||
+           info->type().SerializeAsString() != in.SerializeAsString()))
+        updates.emplace_back(node.output(0), in);
+      continue;
+    }
     if (!isSelect(node) || node.input_size() != 3 || node.output_size() != 1)
       continue;
     const std::string &out = node.output(0);
@@ -618,6 +677,8 @@ FailureOr<int> unrollLoops(LoadedModel &loaded, std::string &error) {
         p.predicated = true;
       }
     }
+    if (p.trips == 0) // a constant false condition: nothing runs, or checks
+      p.bounded = p.predicated = false;
     p.earlyExit = p.trips > 0 && !conditionPassesThrough(*body, loaded);
     p.predicated |= p.earlyExit;
     // No trip count and nothing that ends it: it never ends.
@@ -823,9 +884,17 @@ FailureOr<int> unrollLoops(LoadedModel &loaded, std::string &error) {
         continue;
       }
       // Every iteration's element, then those of the iterations that ran
-      // (a prefix: the result's length depends on the data).
+      // (a prefix: the result's length depends on the data). Without a
+      // loop-carried output, the guard takes the first stack (of a static
+      // type, unlike the Compress after it).
       std::string all = u.fresh(name + "/all");
-      u.stack(scanned[k], 0, all, name, axisInput);
+      if (over.empty()) {
+        u.stack(scanned[k], 0, all, name, axisInput);
+      } else {
+        std::string stacked = u.fresh(name + "/stacked");
+        u.stack(scanned[k], 0, stacked, name, axisInput);
+        emit(stacked, all, name + "/bound");
+      }
       if (mask.empty()) {
         mask = u.fresh(label + "/ran");
         u.stack(ran, 0, mask, label + "/ran", axisInput);
@@ -839,10 +908,7 @@ FailureOr<int> unrollLoops(LoadedModel &loaded, std::string &error) {
       attr->set_name("axis");
       attr->set_type(onnx::AttributeProto::INT);
       attr->set_i(0);
-      std::string kept = over.empty() ? out : u.fresh(name + "/kept");
-      compress->add_output(kept);
-      if (kept != out)
-        emit(kept, out, name);
+      compress->add_output(out);
     }
     if (axisUsed)
       u.added.push_back(axis0);
@@ -1197,10 +1263,18 @@ std::string controlFlowRefusal(const onnx::NodeProto &node,
   if (op == "If") {
     std::string why =
         node.input_size() ? fedBy("its condition", node.input(0)) : "";
+    if (why.empty())
+      return "its condition is computed at compile time but does not fold "
+             "to a constant";
     return "its branches' outputs differ in element type or rank, or are "
-           "not tensors," +
-           (why.empty() ? std::string(" and its condition is not constant")
-                        : " and " + why);
+           "not tensors, and " +
+           why;
+  }
+  if (op == "Loop" || op == "Scan") {
+    const onnx::GraphProto *body = subgraph(node, "body");
+    if (body && hasNestedSubgraph(*body))
+      return "its body has a subgraph of its own (an If, Loop or Scan "
+             "inside): unrolled only without one";
   }
   if (op == "Loop") {
     if (node.input_size() == 0 || node.input(0).empty())

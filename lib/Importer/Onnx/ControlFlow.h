@@ -74,13 +74,15 @@ inline bool isImporterHostOp(llvm::StringRef opType) {
 /// malformed If.
 llvm::FailureOr<int> inlineIfs(LoadedModel &loaded, std::string &error);
 
-/// After shape inference: turns each kSelectBranch whose two inputs have
-/// one static type into `Where` (the NPU can run it), and gives the others'
-/// results the type their inputs agree on (ONNX's inference has no function
-/// for it). One error line when the inputs differ in element type or rank.
-/// Returns how many nodes or types changed.
-llvm::FailureOr<int> resolveBranchSelects(LoadedModel &loaded,
-                                          std::string &error);
+/// After shape inference, for the importer's host ops that ONNX's
+/// inference has no function for: turns each kSelectBranch whose two
+/// inputs have one static type into `Where` (the NPU can run it) and gives
+/// the others' results the type their inputs agree on; gives each
+/// kCheckLoopBound's result its value's type. One error line when a
+/// selection's inputs differ in element type or rank. Returns how many
+/// nodes or types changed.
+llvm::FailureOr<int> resolveImporterOps(LoadedModel &loaded,
+                                        std::string &error);
 
 /// Unrolls every `Loop` (opsets 1-16) with a constant trip count M (at
 /// most kMaxUnrollIterations), or one known only at run time when

@@ -1006,7 +1006,7 @@ LogicalResult loadModel(StringRef path, const OnnxImportOptions &options,
   // Each round can only shrink the node list, so this terminates; the bound
   // guards against pathological models.
   for (int round = 0; round < 64; ++round) {
-    FailureOr<int> resolved = resolveBranchSelects(out, error);
+    FailureOr<int> resolved = resolveImporterOps(out, error);
     FailureOr<int> folded = succeeded(resolved) ? foldConstants(out, error)
                                                 : FailureOr<int>(failure());
     if (failed(folded))
