@@ -427,6 +427,8 @@ LogicalResult importLRN(NodeContext &ctx) {
 /// `x` transposed by `perm` (one copy on the DMA).
 static Value buildTranspose(NodeContext &ctx, Value x, ArrayRef<int64_t> perm) {
   auto type = cast<RankedTensorType>(x.getType());
+  if (llvm::equal(perm, llvm::seq<int64_t>(0, int64_t(perm.size()))))
+    return x;
   SmallVector<int64_t> shape;
   for (int64_t a : perm)
     shape.push_back(type.getDimSize(a));
@@ -1180,6 +1182,219 @@ template <typename OpT> LogicalResult importArg(NodeContext &ctx) {
   return success();
 }
 
+/// ONNX Einsum (opset 12) of one or two FP32 operands, as a reduction,
+/// transposes and one (batched) matmul: labels of one operand that the
+/// output drops are summed first; then, of the labels left, those of both
+/// operands and the output are the batch, those of both but not the output
+/// are contracted (K), and the rest are each operand's kept rows (M) or
+/// columns (N): A becomes [batch, M, K], B [batch, K, N], their product is
+/// reshaped to the kept labels and transposed to the output's order.
+/// Ellipses cover the leading dimensions, aligned to the right; an implicit
+/// output is the ellipsis, then the labels used once, in alphabetical order
+/// (the operator's definition). Refused (to the host): more than two
+/// operands, a label repeated in one operand (a diagonal), dimensions that
+/// differ for one label (broadcasting a 1), other element types.
+LogicalResult importEinsum(NodeContext &ctx) {
+  std::string equation;
+  for (char c : ctx.attrs.getString("equation", ""))
+    if (c != ' ')
+      equation += c;
+  int n = ctx.node.input_size();
+  if (n < 1 || n > 2)
+    return ctx.fail("Einsum on the NPU takes one or two operands");
+  for (int i = 0; i < n; ++i)
+    if (!ctx.inputType(i).getElementType().isF32())
+      return ctx.fail("Einsum on the NPU needs FP32 operands");
+  size_t arrow = equation.find("->");
+  std::string lhs = equation.substr(0, arrow);
+  SmallVector<std::string> terms;
+  llvm::SmallVector<StringRef> parts;
+  StringRef(lhs).split(parts, ',');
+  for (StringRef t : parts)
+    terms.push_back(t.str());
+  if (int(terms.size()) != n)
+    return ctx.fail("Einsum equation '" + equation + "' has " +
+                    Twine(terms.size()) + " operand terms for " + Twine(n) +
+                    " inputs");
+  // Labels: letters 0-51 (ASCII order); the ellipsis's dimensions 64 + k,
+  // k counted from the left of the widest ellipsis.
+  auto letter = [](char c) -> int { // in ASCII order: A-Z, then a-z
+    if (c >= 'A' && c <= 'Z')
+      return c - 'A';
+    if (c >= 'a' && c <= 'z')
+      return 26 + c - 'a';
+    return -1;
+  };
+  // Parses a term into labels, with -1 standing for the ellipsis.
+  auto parse = [&](StringRef term, SmallVectorImpl<int> &out) {
+    bool ellipsis = false;
+    for (size_t i = 0; i < term.size(); ++i) {
+      if (term.substr(i).starts_with("...")) {
+        if (ellipsis)
+          return false;
+        ellipsis = true;
+        out.push_back(-1);
+        i += 2;
+        continue;
+      }
+      int l = letter(term[i]);
+      if (l < 0)
+        return false;
+      out.push_back(l);
+    }
+    return true;
+  };
+  SmallVector<SmallVector<int>> raw(n);
+  int64_t ellipsisRank = 0;
+  for (int i = 0; i < n; ++i) {
+    if (!parse(terms[i], raw[i]))
+      return ctx.fail("Einsum equation '" + equation + "' is malformed");
+    int64_t named = llvm::count_if(raw[i], [](int l) { return l >= 0; });
+    int64_t rank = ctx.inputType(i).getRank();
+    bool has = llvm::is_contained(raw[i], -1);
+    if ((!has && named != rank) || named > rank)
+      return ctx.fail("Einsum term '" + terms[i] +
+                      "' does not match its rank-" + Twine(rank) + " operand");
+    if (has)
+      ellipsisRank = std::max(ellipsisRank, rank - named);
+  }
+  // Each operand's labels, one per dimension; sizes per label.
+  SmallVector<SmallVector<int>> labels(n);
+  llvm::SmallDenseMap<int, int64_t> size;
+  for (int i = 0; i < n; ++i) {
+    ArrayRef<int64_t> shape = ctx.inputType(i).getShape();
+    int64_t named = llvm::count_if(raw[i], [](int l) { return l >= 0; });
+    int64_t covered = int64_t(shape.size()) - named;
+    for (int l : raw[i]) {
+      if (l >= 0) {
+        labels[i].push_back(l);
+        continue;
+      }
+      for (int64_t k = ellipsisRank - covered; k < ellipsisRank; ++k)
+        labels[i].push_back(64 + int(k));
+    }
+    SmallVector<int> sorted(labels[i]);
+    llvm::sort(sorted);
+    if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end())
+      return ctx.fail("Einsum with a label repeated in one operand (a "
+                      "diagonal) is not lowered to the NPU");
+    for (auto [d, l] : llvm::enumerate(labels[i])) {
+      auto [it, inserted] = size.try_emplace(l, shape[d]);
+      if (!inserted && it->second != shape[d])
+        return ctx.fail("Einsum label sizes " + Twine(it->second) + " and " +
+                        Twine(shape[d]) +
+                        " differ (broadcasting is not lowered to the NPU)");
+    }
+  }
+  // The output's labels.
+  SmallVector<int> out;
+  if (arrow != std::string::npos) {
+    SmallVector<int> rawOut;
+    if (!parse(StringRef(equation).substr(arrow + 2), rawOut))
+      return ctx.fail("Einsum equation '" + equation + "' is malformed");
+    for (int l : rawOut) {
+      if (l >= 0) {
+        if (!size.count(l))
+          return ctx.fail("Einsum output label not in any operand");
+        out.push_back(l);
+        continue;
+      }
+      for (int64_t k = 0; k < ellipsisRank; ++k)
+        out.push_back(64 + int(k));
+    }
+  } else {
+    for (int64_t k = 0; k < ellipsisRank; ++k)
+      out.push_back(64 + int(k));
+    for (int l = 0; l < 52; ++l) {
+      int uses = 0;
+      for (auto &ls : labels)
+        uses += llvm::count(ls, l);
+      if (uses == 1)
+        out.push_back(l);
+    }
+  }
+  auto inOut = [&](int l) { return llvm::is_contained(out, l); };
+  auto shapeOf = [&](ArrayRef<int> ls) {
+    SmallVector<int64_t> shape;
+    for (int l : ls)
+      shape.push_back(size[l]);
+    return shape;
+  };
+  auto product = [&](ArrayRef<int> ls) {
+    int64_t p = 1;
+    for (int l : ls)
+      p *= size[l];
+    return p;
+  };
+  Type f32 = ctx.inputType(0).getElementType();
+  // Sums operand i over the labels `keep` rejects; updates its labels.
+  auto sumAway = [&](int i, Value v, function_ref<bool(int)> keep) {
+    SmallVector<int64_t> axes;
+    SmallVector<int> kept;
+    for (auto [d, l] : llvm::enumerate(labels[i]))
+      (keep(l) ? kept.push_back(l) : axes.push_back(int64_t(d)));
+    if (axes.empty())
+      return v;
+    labels[i] = kept;
+    return Value(ReduceSumOp::create(
+        ctx.b, ctx.loc, RankedTensorType::get(shapeOf(kept), f32), v, axes,
+        /*keepdims=*/false));
+  };
+  // `v` with labels `from` transposed to the order `to` (a permutation).
+  auto arrange = [&](Value v, ArrayRef<int> from, ArrayRef<int> to) {
+    SmallVector<int64_t> perm;
+    for (int l : to)
+      perm.push_back(llvm::find(from, l) - from.begin());
+    return buildTranspose(ctx, v, perm);
+  };
+  Value result;
+  if (n == 1) {
+    Value a = sumAway(0, ctx.input(0), inOut);
+    result = arrange(a, labels[0], out);
+  } else {
+    auto inA = [&](int l) { return llvm::is_contained(labels[0], l); };
+    auto inB = [&](int l) { return llvm::is_contained(labels[1], l); };
+    Value a =
+        sumAway(0, ctx.input(0), [&](int l) { return inOut(l) || inB(l); });
+    Value b =
+        sumAway(1, ctx.input(1), [&](int l) { return inOut(l) || inA(l); });
+    SmallVector<int> batch, rows, cols, contract;
+    for (int l : out)
+      (inA(l) && inB(l) ? batch : inA(l) ? rows : cols).push_back(l);
+    for (int l : labels[0])
+      if (inB(l) && !inOut(l))
+        contract.push_back(l);
+    int64_t bt = product(batch), m = product(rows), k = product(contract),
+            nn = product(cols);
+    SmallVector<int> aOrder(batch), bOrder(batch);
+    aOrder.append(rows.begin(), rows.end());
+    aOrder.append(contract.begin(), contract.end());
+    bOrder.append(contract.begin(), contract.end());
+    bOrder.append(cols.begin(), cols.end());
+    a = arrange(a, labels[0], aOrder);
+    b = arrange(b, labels[1], bOrder);
+    SmallVector<int64_t> aShape{m, k}, bShape{k, nn}, cShape{m, nn};
+    if (!batch.empty()) {
+      aShape.insert(aShape.begin(), bt);
+      bShape.insert(bShape.begin(), bt);
+      cShape.insert(cShape.begin(), bt);
+    }
+    a = reshapeTo(ctx, a, aShape);
+    b = reshapeTo(ctx, b, bShape);
+    Value c = MatMulOp::create(ctx.b, ctx.loc,
+                               RankedTensorType::get(cShape, f32), a, b);
+    SmallVector<int> cLabels(batch);
+    cLabels.append(rows.begin(), rows.end());
+    cLabels.append(cols.begin(), cols.end());
+    c = reshapeTo(ctx, c, shapeOf(cLabels));
+    result = arrange(c, cLabels, out);
+  }
+  if (cast<RankedTensorType>(result.getType()) != ctx.resultType(0))
+    return ctx.fail("Einsum result type differs from shape inference");
+  ctx.setResult(0, result);
+  return success();
+}
+
 /// ONNX IsNaN: `not (x == x)` (a NaN is the one value unequal to itself
 /// under the vector unit's IEEE comparisons).
 LogicalResult importIsNaN(NodeContext &ctx) {
@@ -1595,6 +1810,7 @@ static const llvm::StringMap<OpImporterFn> &opImporters() {
       {"Hardmax", importHardmax},
       {"IsNaN", importIsNaN},
       {"IsInf", importIsInf},
+      {"Einsum", importEinsum},
       {"DepthToSpace", importDepthToSpace},
       {"SpaceToDepth", importSpaceToDepth},
       {"Tile", importTile},
