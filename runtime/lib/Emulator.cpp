@@ -2060,7 +2060,11 @@ bool Emulator::vector(const Instruction &insn, uint64_t &cycles,
     }
 
   // vec.reduce argmax/argmin (ISA v5) may write INT64 indices.
-  bool argIndex = op == Opcode::VecReduce && func >= vecfunc::VecReduce_ArgMax;
+  bool argIndex =
+      op == Opcode::VecReduce &&
+      (func == vecfunc::VecReduce_ArgMax || func == vecfunc::VecReduce_ArgMin ||
+       func == vecfunc::VecReduce_ArgMaxLast ||
+       func == vecfunc::VecReduce_ArgMinLast);
   auto makeOperand = [&](FieldId addrField, bin::ElementType type,
                          bin::Space space,
                          const flatbuffers::Array<int32_t, 4> *strides,
@@ -2342,17 +2346,21 @@ bool Emulator::vector(const Instruction &insn, uint64_t &cycles,
       once[i] = dst.strides[i] == 0 ? std::min<int64_t>(dims[i], 1) : dims[i];
     bool isMax = func == vecfunc::VecReduce_Max;
     bool isMin = func == vecfunc::VecReduce_Min;
+    bool isProd = func == vecfunc::VecReduce_Prod;
     forEach(once, [&](const int64_t *idx) {
       if (isFloat)
-        dst.setF(idx, isMax ? -INFINITY : isMin ? INFINITY : 0.0f);
+        dst.setF(idx, isMax   ? -INFINITY
+                      : isMin ? INFINITY
+                              : (isProd ? 1.0f : 0.0f));
       else
-        dst.setI(idx, isMax ? INT32_MIN : isMin ? INT32_MAX : 0);
+        dst.setI(idx, isMax ? INT32_MIN : isMin ? INT32_MAX : isProd ? 1 : 0);
     });
     // Max and min propagate NaN, as ONNX's reference (NumPy) does.
-    auto combine = [isMax, isMin](float acc, float x) {
-      return isMax   ? (std::isnan(x) || x > acc ? x : acc)
-             : isMin ? (std::isnan(x) || x < acc ? x : acc)
-                     : acc + x;
+    auto combine = [isMax, isMin, isProd](float acc, float x) {
+      return isMax    ? (std::isnan(x) || x > acc ? x : acc)
+             : isMin  ? (std::isnan(x) || x < acc ? x : acc)
+             : isProd ? acc * x
+                      : acc + x;
     };
     // FP32 along dimension 0 into one element per row, the source apart
     // from the destination: each row's element accumulates in a register,
@@ -2388,12 +2396,15 @@ bool Emulator::vector(const Instruction &insn, uint64_t &cycles,
           dst.setF(idx, combine(dst.getF(idx), s0.getF(idx)));
         } else {
           int64_t x = s0.getI(idx), acc = dst.getI(idx);
-          dst.setI(idx, isMax   ? std::max(x, acc)
-                        : isMin ? std::min(x, acc)
-                                : acc + x);
+          // INT32 products wrap (two's complement), as sums do.
+          dst.setI(idx, isMax    ? std::max(x, acc)
+                        : isMin  ? std::min(x, acc)
+                        : isProd ? int64_t(int32_t(uint32_t(acc) * uint32_t(x)))
+                                 : acc + x);
         }
       });
-    if (!isMax && !isMin && isFloat && d.alpha() != 1.0f && d.alpha() != 0.0f)
+    if (!isMax && !isMin && !isProd && isFloat && d.alpha() != 1.0f &&
+        d.alpha() != 0.0f)
       forEach(once, [&](const int64_t *idx) {
         dst.setF(idx, dst.getF(idx) * d.alpha());
       });

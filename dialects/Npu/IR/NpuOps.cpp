@@ -746,6 +746,7 @@ LogicalResult ReduceMeanOp::verify() { return verifyReduce(*this); }
 LogicalResult ReduceMaxOp::verify() { return verifyReduce(*this); }
 LogicalResult ReduceSumOp::verify() { return verifyReduce(*this); }
 LogicalResult ReduceMinOp::verify() { return verifyReduce(*this); }
+LogicalResult ReduceProdOp::verify() { return verifyReduce(*this); }
 
 template <typename ArgOpT> static LogicalResult verifyArgReduce(ArgOpT op) {
   auto in = op.getInput().getType();

@@ -246,9 +246,9 @@ LogicalResult Codegen::emitChunkedReduction(Operation *op, Value input,
   // Tiles of `rowsK` kept rows x one chunk of `chunk` reduced elements; a
   // kept block's chunks accumulate: the first reduces into its result
   // buffer, each later one into `scratch`, then combines with the previous
-  // tile's result (sum: add, max, min) into its own. Every tile stores its
-  // running result (a few bytes), so the buffers and tokens follow the
-  // usual per-tile discipline; the block's last store leaves the result.
+  // tile's result (sum: add, prod: mul, max, min) into its own. Every tile
+  // stores its running result (a few bytes), so the buffers and tokens follow
+  // the usual per-tile discipline; the block's last store leaves the result.
   int64_t chunk = std::min({count, limit, kMaxExtent});
   int64_t chunks = ceilDiv(count, chunk);
   int64_t rowsK = std::max<int64_t>(1, std::min(kept, limit / chunk));
@@ -263,7 +263,9 @@ LogicalResult Codegen::emitChunkedReduction(Operation *op, Value input,
   int64_t src = buffers.lookup(root(input)).offset;
   int64_t dst = buffers.lookup(op->getResult(0)).offset;
   StringRef reduceFunc = kind == "mean" ? "sum" : kind;
-  StringRef combineFunc = kind == "mean" || kind == "sum" ? "add" : kind;
+  StringRef combineFunc = kind == "mean" || kind == "sum" ? "add"
+                          : kind == "prod"                ? "mul"
+                                                          : kind;
   auto i64 = [&](int64_t v) { return b.getI64IntegerAttr(v); };
   Location loc = op->getLoc();
   int64_t n = ceilDiv(kept, rowsK) * chunks;
@@ -325,6 +327,8 @@ struct ReductionModel
       return codegen.emitReduction(r, r.getInput(), r.getAxes(), "max", layer);
     else if constexpr (std::is_same_v<OpTy, ReduceMinOp>)
       return codegen.emitReduction(r, r.getInput(), r.getAxes(), "min", layer);
+    else if constexpr (std::is_same_v<OpTy, ReduceProdOp>)
+      return codegen.emitReduction(r, r.getInput(), r.getAxes(), "prod", layer);
     else if constexpr (std::is_same_v<OpTy, ReduceSumOp>)
       return codegen.emitReduction(r, r.getInput(), r.getAxes(), "sum", layer);
     else if constexpr (std::is_same_v<OpTy, SoftmaxOp>)
@@ -403,6 +407,7 @@ void registerReductionModels(MLIRContext *context) {
   ReduceMeanOp::attachInterface<ReductionModel<ReduceMeanOp>>(*context);
   ReduceMaxOp::attachInterface<ReductionModel<ReduceMaxOp>>(*context);
   ReduceMinOp::attachInterface<ReductionModel<ReduceMinOp>>(*context);
+  ReduceProdOp::attachInterface<ReductionModel<ReduceProdOp>>(*context);
   ReduceSumOp::attachInterface<ReductionModel<ReduceSumOp>>(*context);
   SoftmaxOp::attachInterface<ReductionModel<SoftmaxOp>>(*context);
   LayerNormOp::attachInterface<ReductionModel<LayerNormOp>>(*context);

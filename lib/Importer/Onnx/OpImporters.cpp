@@ -1096,6 +1096,7 @@ enum class Reduction {
   Mean,
   Max,
   Min,
+  Prod,
   Sum,
   SumSquare,
   L1,
@@ -1158,6 +1159,8 @@ template <Reduction kind> LogicalResult importReduce(NodeContext &ctx) {
       r = ReduceMaxOp::create(ctx.b, ctx.loc, outType, x, axes, keepdims);
     else if (kind == Reduction::Min)
       r = ReduceMinOp::create(ctx.b, ctx.loc, outType, x, axes, keepdims);
+    else if (kind == Reduction::Prod)
+      r = ReduceProdOp::create(ctx.b, ctx.loc, outType, x, axes, keepdims);
     else
       r = ReduceSumOp::create(ctx.b, ctx.loc, outType, x, axes, keepdims);
   }
@@ -1830,6 +1833,7 @@ static const llvm::StringMap<OpImporterFn> &opImporters() {
       {"ReduceMean", importReduce<Reduction::Mean>},
       {"ReduceMax", importReduce<Reduction::Max>},
       {"ReduceMin", importReduce<Reduction::Min>},
+      {"ReduceProd", importReduce<Reduction::Prod>},
       {"ReduceSum", importReduce<Reduction::Sum>},
       {"ReduceSumSquare", importReduce<Reduction::SumSquare>},
       {"ReduceL1", importReduce<Reduction::L1>},

@@ -8,7 +8,7 @@
 // (canonicalization makes it an npu.lookup_table, as npu-quantize does;
 // vec.lut, the table loaded once behind the first tile's input); a 1x1
 // convolution with an FP32 result: the accumulator converted and scaled
-// per channel in one vec.convert itof_affine (ISA v10) whose rows are the
+// per channel in one vec.convert itof_affine (ISA v11) whose rows are the
 // readout table's [2][3] (scales, then biases: 3 elements apart).
 
 // CHECK-LABEL: npu_isa.layer "quantize"

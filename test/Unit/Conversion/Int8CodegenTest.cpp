@@ -48,7 +48,7 @@ namespace {
 /// `inputs` (one per graph input) and returns output 0 as floats; fails the
 /// test on any error.
 /// `vecPoolDots`, when given, counts the program's `vec.pool dot`
-/// instructions (ISA v10: INT8 depthwise convolutions on the vector unit).
+/// instructions (ISA v11: INT8 depthwise convolutions on the vector unit).
 std::vector<float> compileAndRun(const std::string &source,
                                  const std::vector<std::vector<float>> &inputs,
                                  const char *target = "npu-v1-small",
@@ -325,7 +325,7 @@ TEST(Int8Codegen, GroupedConvAndPointwise) {
 
 TEST(Int8Codegen, DepthwiseConvOnTheVectorUnit) {
   // Depthwise (group = C = M) with a dense window: one vec.pool dot per
-  // tile (ISA v10), padded with the input zero point, strided, 5x5, a
+  // tile (ISA v11), padded with the input zero point, strided, 5x5, a
   // channel count that makes no MAC-array block (13), INT8 and FP32
   // results.
   Int8Conv a{48, 14, 15, 48, 3, 1, 1, 48, -7, 5, 0.0625, 0.03125};

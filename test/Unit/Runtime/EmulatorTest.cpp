@@ -1359,6 +1359,8 @@ TEST(Emulator, Reductions) {
                     vecfunc::VecReduce_Max, 0, 0, 512));
   b.emit(makeVector(Opcode::VecReduce, b.addVector(mean),
                     vecfunc::VecReduce_Min, 0, 0, 768));
+  b.emit(makeVector(Opcode::VecReduce, b.addVector(mean),
+                    vecfunc::VecReduce_Prod, 0, 0, 1024));
   std::string error;
   auto exe = Executable::load(b.finish(), nullptr, error);
   Emulator emu(*exe);
@@ -1368,20 +1370,24 @@ TEST(Emulator, Reductions) {
   std::vector<float> m = get<float>(emu.scratchpad(), 256, P);
   std::vector<float> mx = get<float>(emu.scratchpad(), 512, P);
   std::vector<float> mn = get<float>(emu.scratchpad(), 768, P);
+  std::vector<float> prod = get<float>(emu.scratchpad(), 1024, P);
   for (int p = 0; p < P; ++p) {
-    float s = 0, best = -INFINITY, least = INFINITY;
+    float s = 0, best = -INFINITY, least = INFINITY, product = 1;
     for (int c = 0; c < C; ++c) {
       s += x[p * C + c];
       best = std::max(best, x[p * C + c]);
       least = std::min(least, x[p * C + c]);
+      product *= x[p * C + c];
     }
     EXPECT_EQ(m[p], s * (1.0f / C));
     EXPECT_EQ(mx[p], best);
-    EXPECT_EQ(mn[p], least); // min ignores alpha, as max does
+    EXPECT_EQ(mn[p], least);     // min ignores alpha, as max does
+    EXPECT_EQ(prod[p], product); // and so does prod (ISA v11)
   }
-  // Hand-worked: column 0 is x[0..4] = -4, 3, -1, 6, 1.
+  // Hand-worked: column 0 is x[0..4] = -4, 3, -1, 6, 2.
   EXPECT_EQ(mn[0], -4.0f);
   EXPECT_EQ(mx[0], 6.0f);
+  EXPECT_EQ(prod[0], 144.0f);
 }
 
 // Index reductions (ISA v5): per column the index of the largest or
@@ -1831,7 +1837,7 @@ TEST(Emulator, Pooling) {
       }
 }
 
-// Tests vec.pool dot (ISA v10) against a host evaluation: a 3x3 window at
+// Tests vec.pool dot (ISA v11) against a host evaluation: a 3x3 window at
 // x stride 2 over a 3-channel NHWC tile of INT8 and of UINT8 codes, weights
 // [ky][kx][c], INT32 sums (exact, including the extremes 255 x -128 and
 // -128 x -128); the cycles are Timing's poolDotCycles (64 INT8 products per
@@ -1946,7 +1952,7 @@ TEST(Emulator, PoolDotSumsInt8Windows) {
   }
 }
 
-// Tests vec.convert itof_affine (ISA v10): an INT32 tile of 3 channels
+// Tests vec.convert itof_affine (ISA v11): an INT32 tile of 3 channels
 // (channel_axis 1 here) read out as fp32(fp32(x) * scale[c]) + bias[c],
 // with the rows [2][5] (scales, then biases 5 elements after), bit for bit
 // the same as itof, then mul, then add on the same values (the sequence it

@@ -983,6 +983,20 @@ def Npu_ReduceMinOp : Npu_ReduceOp<"reduce_min"> {
   }];
 }
 
+def Npu_ReduceProdOp : Npu_ReduceOp<"reduce_prod"> {
+  let summary = "Product over axes (ONNX ReduceProd)";
+  let description = [{
+    As `npu.reduce_mean`, with the product (FP32, multiplied in the order
+    of the input's elements along the reduced axes; `vec.reduce prod`, ISA
+    version 11).
+
+    ```mlir
+    %y = npu.reduce_prod %x {axes = array<i64: 1>, keepdims = false}
+         : tensor<2x8xf32> -> tensor<2xf32>
+    ```
+  }];
+}
+
 def Npu_ReduceMaxOp : Npu_ReduceOp<"reduce_max"> {
   let summary = "Maximum over axes (ONNX ReduceMax, GlobalMaxPool)";
   let description = [{
