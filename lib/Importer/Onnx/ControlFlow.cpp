@@ -123,6 +123,49 @@ static void setValueType(onnx::GraphProto &graph, const std::string &name,
   *info->mutable_type() = *type;
 }
 
+static void renameNodeReferences(onnx::NodeProto &n,
+                                 const StringMap<std::string> &rename,
+                                 const StringSet<> &local);
+
+/// Renames, in `g` and the subgraphs nested in it, each reference to an
+/// outer-scope value that `rename` maps, except names `g` (or a graph
+/// between it and the reference) defines, which shadow the outer ones
+/// (ONNX's scoping). A copied node's subgraphs read the copy's values so.
+static void renameOuterReferences(onnx::GraphProto &g,
+                                  const StringMap<std::string> &rename,
+                                  StringSet<> local) {
+  for (const auto &v : g.input())
+    local.insert(v.name());
+  for (const auto &t : g.initializer())
+    local.insert(t.name());
+  for (const auto &n : g.node())
+    for (const auto &out : n.output())
+      local.insert(out);
+  for (auto &n : *g.mutable_node())
+    renameNodeReferences(n, rename, local);
+  for (auto &out : *g.mutable_output())
+    if (!local.contains(out.name()))
+      if (auto it = rename.find(out.name()); it != rename.end())
+        out.set_name(it->second);
+}
+
+/// Renames the outer-scope references of node `n` (its inputs, and those of
+/// its subgraphs) that `rename` maps and `local` does not shadow.
+static void renameNodeReferences(onnx::NodeProto &n,
+                                 const StringMap<std::string> &rename,
+                                 const StringSet<> &local) {
+  for (auto &in : *n.mutable_input())
+    if (!in.empty() && !local.contains(in))
+      if (auto it = rename.find(in); it != rename.end())
+        in = it->second;
+  for (auto &a : *n.mutable_attribute()) {
+    if (a.type() == onnx::AttributeProto::GRAPH)
+      renameOuterReferences(*a.mutable_g(), rename, local);
+    for (auto &sub : *a.mutable_graphs())
+      renameOuterReferences(sub, rename, local);
+  }
+}
+
 namespace {
 
 /// The subgraph attribute `name` of `node`, if it has one.
@@ -250,8 +293,7 @@ FailureOr<int> inlineIfs(LoadedModel &loaded, std::string &error) {
       for (const auto &n : branch.node()) {
         onnx::NodeProto *copy = nodes.Add();
         *copy = n;
-        for (auto &in : *copy->mutable_input())
-          in = renamed(in);
+        renameNodeReferences(*copy, rename, {});
         for (auto &out : *copy->mutable_output())
           out = renamed(out);
       }
@@ -410,14 +452,18 @@ FailureOr<int> resolveImporterOps(LoadedModel &loaded, std::string &error) {
 
 namespace {
 
-/// True when a node of `body` has a subgraph of its own (not unrolled).
-bool hasNestedSubgraph(const onnx::GraphProto &body) {
-  return llvm::any_of(body.node(), [](const onnx::NodeProto &n) {
-    return llvm::any_of(n.attribute(), [](const onnx::AttributeProto &a) {
-      return a.type() == onnx::AttributeProto::GRAPH ||
-             a.type() == onnx::AttributeProto::GRAPHS;
-    });
-  });
+/// The nodes of `g` and of every subgraph nested in it (what unrolling a
+/// body copies, its nested If, Loop and Scan nodes removed in later rounds).
+int64_t nestedNodeCount(const onnx::GraphProto &g) {
+  int64_t count = g.node_size();
+  for (const auto &n : g.node())
+    for (const auto &a : n.attribute()) {
+      if (a.type() == onnx::AttributeProto::GRAPH)
+        count += nestedNodeCount(a.g());
+      for (const auto &sub : a.graphs())
+        count += nestedNodeCount(sub);
+    }
+  return count;
 }
 
 /// An INT64 initializer named `name` holding `values`, of shape [n] or, with
@@ -479,8 +525,8 @@ struct Unroller {
       onnx::NodeProto *copy = nodes.Add();
       *copy = n;
       copy->set_name(tag + "/" + n.name());
-      for (auto &in : *copy->mutable_input())
-        in = renamed(in);
+      // Inputs, and the references of its subgraphs (an If in the body).
+      renameNodeReferences(*copy, rename, {});
       for (auto &out : *copy->mutable_output())
         out = renamed(out);
     }
@@ -661,8 +707,7 @@ FailureOr<int> unrollLoops(LoadedModel &loaded, std::string &error) {
     int carried = node.input_size() - 2;
     if (body->input_size() != carried + 2 ||
         body->output_size() < carried + 1 ||
-        node.output_size() > body->output_size() - 1 ||
-        hasNestedSubgraph(*body))
+        node.output_size() > body->output_size() - 1)
       return {};
     LoopPlan p;
     p.trips = bounded ? loaded.maxTripCount : m.intAt(0);
@@ -696,7 +741,7 @@ FailureOr<int> unrollLoops(LoadedModel &loaded, std::string &error) {
     int64_t scans = body->output_size() - 1 - carried;
     // Bounded: a Less and an And per iteration, a Reshape and a Cast of
     // M, the last Less and And, and the CheckLoopBound.
-    int64_t perTrip = body->node_size() + scans +
+    int64_t perTrip = nestedNodeCount(*body) + scans +
                       (p.predicated ? carried + 3 : 0) + (p.bounded ? 2 : 0);
     int64_t added = p.trips * perTrip + carried + 2 * scans + 1 +
                     (p.predicated ? 1 : 0) + (p.bounded ? 5 : 0);
@@ -991,9 +1036,8 @@ FailureOr<int> unrollScans(LoadedModel &loaded, std::string &error) {
     p.batched = loaded.opset < 9;
     int first = p.batched ? 1 : 0;
     int64_t m = node.input_size() - first - n;
-    if (!p.body || n < 1 || m < 0 || hasNestedSubgraph(*p.body) ||
-        p.body->input_size() != m + n || p.body->output_size() < m ||
-        node.output_size() > p.body->output_size())
+    if (!p.body || n < 1 || m < 0 || p.body->input_size() != m + n ||
+        p.body->output_size() < m || node.output_size() > p.body->output_size())
       return std::nullopt;
     int64_t k = p.body->output_size() - m;
     for (int64_t j = 0; j < m; ++j)
@@ -1046,7 +1090,7 @@ FailureOr<int> unrollScans(LoadedModel &loaded, std::string &error) {
         p.length * p.batch > kMaxUnrollIterations)
       return std::nullopt;
     int64_t steps = p.length * p.batch;
-    int64_t added = steps * (p.body->node_size() + n + k) +
+    int64_t added = steps * (nestedNodeCount(*p.body) + n + k) +
                     p.batch * (m + n + 2 * k) + m + 2 * k;
     if (added > kMaxUnrolledNodes ||
         loaded.unrolledNodes + added > kMaxUnrolledNodesPerModel)
@@ -1270,12 +1314,6 @@ std::string controlFlowRefusal(const onnx::NodeProto &node,
            "not tensors, and " +
            why;
   }
-  if (op == "Loop" || op == "Scan") {
-    const onnx::GraphProto *body = subgraph(node, "body");
-    if (body && hasNestedSubgraph(*body))
-      return "its body has a subgraph of its own (an If, Loop or Scan "
-             "inside): unrolled only without one";
-  }
   if (op == "Loop") {
     if (node.input_size() == 0 || node.input(0).empty())
       return "it has no trip count, so nothing bounds its iterations at "
@@ -1286,13 +1324,13 @@ std::string controlFlowRefusal(const onnx::NodeProto &node,
              ", or bound it with --max-trip-count=N)";
     return "unrolled at compile time only with a constant trip count (at "
            "most " +
-           std::to_string(kMaxUnrollIterations) + ") and no nested subgraph";
+           std::to_string(kMaxUnrollIterations) + ")";
   }
   if (op == "Scan")
     return "unrolled at compile time only with a static sequence length "
            "(at most " +
            std::to_string(kMaxUnrollIterations) +
-           " steps), full sequence_lens and no nested subgraph";
+           " steps) and full sequence_lens";
   return "supported only with constant inputs";
 }
 

@@ -86,15 +86,15 @@ llvm::FailureOr<int> resolveImporterOps(LoadedModel &loaded,
 
 /// Unrolls every `Loop` (opsets 1-16) with a constant trip count M (at
 /// most kMaxUnrollIterations), or one known only at run time when
-/// `LoadedModel::maxTripCount` bounds it, and a body without subgraphs of
-/// its own.
-/// Iteration i's copy of the body reads the loop-carried values of
-/// iteration i-1 and the constant i; scan outputs are stacked along a new
-/// axis 0. When the loop has an early exit (the body computes its condition
-/// output) or a condition input that is not constant, the unrolling is
-/// predicated: every copy runs, iteration i's loop-carried results are
-/// taken only if it ran (`Where(ran_i, new, old)`, where ran_0 is the
-/// condition input and ran_i+1 = ran_i and the body's condition output),
+/// `LoadedModel::maxTripCount` bounds it. A body's nested If, Loop or Scan
+/// is copied with the rest, its subgraphs reading the copy's values, and
+/// removed in a later round. Iteration i's copy of the body reads the
+/// loop-carried values of iteration i-1 and the constant i; scan outputs are
+/// stacked along a new axis 0. When the loop has an early exit (the body
+/// computes its condition output) or a condition input that is not constant,
+/// the unrolling is predicated: every copy runs, iteration i's loop-carried
+/// results are taken only if it ran (`Where(ran_i, new, old)`, where ran_0 is
+/// the condition input and ran_i+1 = ran_i and the body's condition output),
 /// and each scan output keeps the elements of the iterations that ran
 /// (`Compress` along axis 0: its length depends on the data, so it stays
 /// on the host, docs/heterogeneous.md). Those Wheres are recorded in
@@ -113,8 +113,8 @@ llvm::LogicalResult checkSameShapeSelects(LoadedModel &loaded, bool final,
                                           std::string &error);
 
 /// Unrolls every `Scan` whose scan inputs have static shapes that agree on
-/// the sequence length T (at most kMaxUnrollIterations), with a body
-/// without subgraphs of its own. Opsets 9-16: `scan_input_axes`,
+/// the sequence length T (at most kMaxUnrollIterations); nested control
+/// flow as for Loop. Opsets 9-16: `scan_input_axes`,
 /// `scan_input_directions`, `scan_output_axes` and `scan_output_directions`
 /// as the ONNX operator documentation defines them (negative axes
 /// included); step t reads slice t of each forward scan input (T-1-t of a
