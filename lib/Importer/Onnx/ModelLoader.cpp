@@ -26,6 +26,7 @@
 #include "npu/runtime/Npy.h"
 #include "npu/runtime/Target.h"
 
+#include <functional>
 #include <google/protobuf/io/coded_stream.h>
 #include <onnx/checker.h>
 #include <onnx/shape_inference/implementation.h>
@@ -812,11 +813,25 @@ static FailureOr<int> foldConstants(LoadedModel &loaded, std::string &error) {
   if (folded == 0)
     return 0;
 
-  // Keep the folded values that something still reads.
+  // Keep the folded values that something still reads, a node of a
+  // subgraph (an If's branch, a Loop's body) included.
   StringSet<> used;
-  for (const auto &node : graph.node())
-    for (const auto &name : node.input())
-      used.insert(name);
+  std::function<void(const onnx::GraphProto &)> collect =
+      [&](const onnx::GraphProto &g) {
+        for (const auto &node : g.node()) {
+          for (const auto &name : node.input())
+            used.insert(name);
+          for (const auto &a : node.attribute()) {
+            if (a.type() == onnx::AttributeProto::GRAPH)
+              collect(a.g());
+            for (const auto &sub : a.graphs())
+              collect(sub);
+          }
+        }
+        for (const auto &out : g.output())
+          used.insert(out.name());
+      };
+  collect(graph);
   for (const auto &out : graph.output())
     used.insert(out.name());
   for (auto &t : newInits)
