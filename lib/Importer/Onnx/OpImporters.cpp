@@ -1683,6 +1683,30 @@ LogicalResult importResize(NodeContext &ctx) {
   return success();
 }
 
+/// ONNX Upsample (opsets 7-9, replaced by Resize-10 with the same
+/// semantics): a Resize with asymmetric coordinates and floor rounding of
+/// the nearest source; opset 9 takes the scales as input 1 (Resize-10's
+/// form), opset 7 as the `scales` attribute.
+LogicalResult importUpsample(NodeContext &ctx) {
+  if (ctx.opset >= 9)
+    return importResize(ctx);
+  auto inType = ctx.inputType(0);
+  std::string modeName = ctx.attrs.getString("mode", "nearest");
+  std::optional<ResizeMode> mode = symbolizeResizeMode(modeName);
+  if (!mode || *mode == ResizeMode::cubic)
+    return ctx.fail("Upsample mode '" + modeName + "' is not supported");
+  auto attr = ctx.attrs.getFloats("scales");
+  if (!attr || int64_t(attr->size()) != inType.getRank())
+    return ctx.fail("Upsample needs one scale per axis");
+  SmallVector<float> scales(attr->begin(), attr->end());
+  ctx.setResult(0, ResizeOp::create(ctx.b, ctx.loc, ctx.resultType(0),
+                                    ctx.input(0), *mode,
+                                    CoordinateTransformationMode::asymmetric,
+                                    NearestMode::floor, scales,
+                                    llvm::APFloat(-0.75f), false));
+  return success();
+}
+
 /// ONNX Expand: the input broadcast to the result's shape (the shape input
 /// must be constant: ONNX shape inference needs it). Each axis of size 1
 /// that grows repeats its element: a nearest resize at the integer scale
@@ -1814,6 +1838,7 @@ static const llvm::StringMap<OpImporterFn> &opImporters() {
       {"IsNaN", importIsNaN},
       {"IsInf", importIsInf},
       {"Einsum", importEinsum},
+      {"Upsample", importUpsample},
       {"DepthToSpace", importDepthToSpace},
       {"SpaceToDepth", importSpaceToDepth},
       {"Tile", importTile},
