@@ -13,14 +13,14 @@
 
 #include "mlir/Dialect/Quant/IR/QuantTypes.h"
 #include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Matchers.h"
 
 #include <algorithm>
 
 using namespace mlir;
 using namespace npu;
 
-/// Whether `op`'s first operand holds quantized values.
-static bool hasQuantizedInput(Operation *op) {
+bool npu::hasQuantizedInput(Operation *op) {
   return op->getNumOperands() > 0 &&
          isa<quant::QuantizedType>(
              cast<RankedTensorType>(op->getOperand(0).getType())
@@ -60,7 +60,112 @@ static FailureOr<std::optional<ElementsAttr>> matmulScales(MatMulOp mm) {
       DenseElementsAttr::get(type, ArrayRef(table)));
 }
 
+FailureOr<SmallVector<TransposedPhase, 4>>
+npu::transposedPhases(Operation *op) {
+  auto t = dyn_cast<ConvTransposeOp>(op);
+  if (!t)
+    return op->emitError("transposedPhases: not a transposed convolution");
+  auto inT = t.getInput().getType(), outT = t.getType();
+  auto wT = t.getWeight().getType();
+  int64_t rank = inT.getRank();
+  if (rank != 3 && rank != 4)
+    return t.emitError("backend: only 1-D and 2-D transposed convolutions "
+                       "are supported");
+  bool oneD = rank == 3;
+  int64_t n = rank - 2;
+  ArrayRef<int64_t> strides = t.getStrides(), dil = t.getDilations(),
+                    pads = t.getPads();
+  // out[o] = sum over (i, k) with o = i*s + k*d - p: for o = q*s + r, tap k
+  // contributes when (r + p - k*d) is a multiple of s, from input
+  // q + (r + p - k*d) / s.
+  auto taps = [](int64_t kernel, int64_t s, int64_t d, int64_t p, int64_t r) {
+    SmallVector<PhaseTap, 4> out;
+    for (int64_t k = 0; k < kernel; ++k) {
+      int64_t v = r + p - k * d;
+      if (((v % s) + s) % s == 0)
+        out.push_back({k, v / s});
+    }
+    return out;
+  };
+  int64_t kh = oneD ? 1 : wT.getDimSize(2), kw = wT.getShape().back();
+  int64_t sy = oneD ? 1 : strides[0], sx = strides.back();
+  int64_t outY = oneD ? 1 : outT.getDimSize(2), outX = outT.getShape().back();
+  SmallVector<TransposedPhase, 4> phases;
+  for (int64_t ry = 0; ry < std::min(sy, outY); ++ry)
+    for (int64_t rx = 0; rx < std::min(sx, outX); ++rx) {
+      TransposedPhase ph;
+      ph.ry = ry;
+      ph.rx = rx;
+      ph.y = oneD ? SmallVector<PhaseTap, 4>{{0, 0}}
+                  : taps(kh, sy, dil[0], pads[0], ry);
+      ph.x = taps(kw, sx, dil.back(), pads[n - 1], rx);
+      if (ph.y.empty() || ph.x.empty())
+        return t.emitError("backend: a transposed convolution with output "
+                           "positions no tap reaches (stride above the "
+                           "dilated kernel) is not supported");
+      phases.push_back(std::move(ph));
+    }
+  return phases;
+}
+
+/// An INT8 transposed convolution's FP32 output table, phase by phase.
+static FailureOr<std::optional<ElementsAttr>>
+transposedScales(ConvTransposeOp op) {
+  auto in = dyn_cast<quant::UniformQuantizedType>(
+      op.getInput().getType().getElementType());
+  auto w = dyn_cast<quant::UniformQuantizedPerAxisType>(
+      op.getWeight().getType().getElementType());
+  auto wConst = op.getWeight().getDefiningOp<ConstantOp>();
+  auto wValues =
+      wConst ? dyn_cast<DenseElementsAttr>(wConst.getValue()) : nullptr;
+  SmallVector<float> bias;
+  Attribute bAttr;
+  if (!in || !w || w.getQuantizedDimension() != 1 || op.getGroup() != 1 ||
+      !wValues || !op.getType().getElementType().isF32() ||
+      (op.getBias() && (!matchPattern(op.getBias(), m_Constant(&bAttr)) ||
+                        !readFloatConstant(bAttr, bias))))
+    return op.emitError("backend: an INT8 transposed convolution needs a "
+                        "per-tensor INT8 input, constant per-output-channel "
+                        "INT8 weights (one group), a constant FP32 bias and "
+                        "an FP32 result");
+  FailureOr<SmallVector<TransposedPhase, 4>> phases = transposedPhases(op);
+  if (failed(phases))
+    return failure();
+  auto wT = op.getWeight().getType();
+  int64_t C = wT.getDimSize(0), M = wT.getDimSize(1);
+  int64_t kw = wT.getShape().back();
+  int64_t taps = 1;
+  for (int64_t d = 2; d < wT.getRank(); ++d)
+    taps *= wT.getDimSize(d);
+  auto q = llvm::to_vector(wValues.getValues<int8_t>());
+  SmallVector<float> table;
+  for (const TransposedPhase &ph : *phases) {
+    SmallVector<float> scales(M), biases(M);
+    for (int64_t m = 0; m < M; ++m) {
+      int64_t sum = 0;
+      for (int64_t c = 0; c < C; ++c)
+        for (const PhaseTap &ty : ph.y)
+          for (const PhaseTap &tx : ph.x)
+            sum += q[(c * M + m) * taps + ty.k * kw + tx.k];
+      double scale = in.getScale() * w.getScales()[m];
+      scales[m] = float(scale);
+      biases[m] = float((bias.empty() ? 0.0 : double(bias[m])) -
+                        scale * in.getZeroPoint() * double(sum));
+    }
+    table.append(scales.begin(), scales.end());
+    table.append(biases.begin(), biases.end());
+  }
+  auto type = RankedTensorType::get({int64_t(phases->size()) * 2, M},
+                                    Float32Type::get(op.getContext()));
+  return std::optional<ElementsAttr>(
+      DenseElementsAttr::get(type, ArrayRef(table)));
+}
+
 FailureOr<std::optional<ElementsAttr>> npu::int8ReadoutTable(Operation *op) {
+  if (auto t = dyn_cast<ConvTransposeOp>(op))
+    return hasQuantizedInput(t) ? transposedScales(t)
+                                : FailureOr<std::optional<ElementsAttr>>(
+                                      std::optional<ElementsAttr>());
   if (auto mm = dyn_cast<MatMulOp>(op))
     return hasQuantizedInput(mm) ? matmulScales(mm)
                                  : FailureOr<std::optional<ElementsAttr>>(

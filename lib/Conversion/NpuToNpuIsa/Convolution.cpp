@@ -291,7 +291,7 @@ bool convGeometry(ConvOp op, MacConv &g) {
   g.weightTaps = kd * kh * kw;
   g.outStepY = g.outStepX = 1;
   g.outOffY = g.outOffX = 0;
-  bool int8 = hasInt8Input(op), int8Out = isInt8(op);
+  bool int8 = hasQuantizedInput(op), int8Out = isInt8(op);
   g.inBytes = int8 ? 1 : 4;
   g.outBytes = int8Out ? 1 : 4;
   g.paramBytes = int8Out ? 12 : int8 ? 8 : 4;
@@ -307,7 +307,7 @@ bool denseWindow(const MacConv &g) {
 }
 
 bool onVectorUnit(Operation *op, const MacConv &g) {
-  return isDepthwise(g) && (!hasInt8Input(op) || denseWindow(g));
+  return isDepthwise(g) && (!hasQuantizedInput(op) || denseWindow(g));
 }
 
 int64_t forMacArray(Operation *op, const rt::TargetDesc &t, MacConv &g) {
@@ -370,7 +370,7 @@ epilogueOperands(Value convResult, ArrayRef<Operation *> rest) {
       std::optional<bool> perChannel =
           perChannelOperand(v, rank, channels, axis);
       if (!perChannel && v.getType() == type && type.getElementType().isF32() &&
-          !residual && !hasInt8Input(convResult.getDefiningOp())) {
+          !residual && !hasQuantizedInput(convResult.getDefiningOp())) {
         // A residual: loaded tile by tile (loadResidualTile).
         residual = true;
         operands.push_back({v, 0, 0, /*residual=*/true});
@@ -572,20 +572,11 @@ bool isInt8(Operation *op) {
                  .getElementType());
 }
 
-bool hasInt8Input(Operation *op) {
-  return op->getNumOperands() > 0 &&
-         isa<quant::QuantizedType>(
-             cast<RankedTensorType>(op->getOperand(0).getType())
-                 .getElementType());
-}
-
 FailureOr<std::optional<ElementsAttr>> requantParams(Operation *op) {
-  // A transposed convolution's rows depend on its phases (which taps each
-  // pass sums); the rest are the quantized IR's (npu::int8ReadoutTable).
+  // Every table is the quantized IR's (npu::int8ReadoutTable); a transposed
+  // convolution's columns follow its lowering's layout.
   if (auto t = dyn_cast<ConvTransposeOp>(op))
-    return hasInt8Input(t) ? transposedScales(t)
-                           : FailureOr<std::optional<ElementsAttr>>(
-                                 std::optional<ElementsAttr>());
+    return transposedScales(t);
   return int8ReadoutTable(op);
 }
 
@@ -599,7 +590,7 @@ bool allF32(Operation *op) {
 
 LogicalResult Codegen::emitConv(ConvOp op, int64_t layer) {
   auto outT = op.getType();
-  bool int8 = hasInt8Input(op);
+  bool int8 = hasQuantizedInput(op);
   if (!int8 && !allF32(op))
     return op.emitError("backend: only FP32 and INT8 convolutions are "
                         "supported");

@@ -57,6 +57,66 @@ static void transposeStrides(TransposeOp t, SmallVectorImpl<int64_t> &src,
   dst = denseStrides(t.getType().getShape());
 }
 
+namespace {
+/// How Codegen::emitMove issues a copy: the collapsed and split axes, of
+/// which the first `lead` are looped over (one DMA box per index, `outer`
+/// boxes) and the rest (at most four) form each box, whose axes after the
+/// first hold `inner` elements, at most a buffer's `budget`.
+struct MovePlan {
+  SmallVector<int64_t> dims, ss, ds;
+  int64_t lead = 0, outer = 1, inner = 1, budget = 0;
+};
+
+/// Plans a copy of `shape` with the given element strides on `target`, or
+/// says why it cannot be issued (one home for emitMove and the transpose's
+/// isLegalOn).
+FailureOr<MovePlan> planMove(ArrayRef<int64_t> shape, int64_t elemBytes,
+                             ArrayRef<int64_t> srcStrides,
+                             ArrayRef<int64_t> dstStrides,
+                             const rt::TargetDesc &target, std::string &why) {
+  MovePlan p;
+  collapseMoveAxes(shape, srcStrides, dstStrides, p.dims, p.ss, p.ds);
+  if (p.dims.empty()) {
+    p.dims = {1};
+    p.ss = {1};
+    p.ds = {1};
+  }
+  // Elements per buffer, two buffers.
+  p.budget = int64_t(target.scratchpadBytes) / 2 / kAlign * kAlign / elemBytes;
+  // Split axes longer than a 16-bit extent or a buffer.
+  if (!splitLongAxes(p.dims, {&p.ss, &p.ds}, std::min(p.budget, kMaxExtent))) {
+    why = "a data movement axis does not split";
+    return failure();
+  }
+  // A DMA box has four axes: the axes before the last four (a 5-D or 6-D
+  // transpose's, DepthToSpace's) are looped over, one box per index, and
+  // more of them while a box's rows do not fit a buffer.
+  int64_t rank = p.dims.size();
+  p.lead = std::max<int64_t>(0, rank - 4);
+  auto innerOf = [&](int64_t lead) {
+    int64_t inner = 1;
+    for (int64_t d = lead + 1; d < rank; ++d)
+      inner *= p.dims[d];
+    return inner;
+  };
+  while (p.lead + 1 < rank && innerOf(p.lead) > p.budget)
+    ++p.lead;
+  for (int64_t d = 0; d < p.lead; ++d)
+    p.outer = std::min(p.outer * p.dims[d], kMaxMoveBoxes + 1);
+  p.inner = innerOf(p.lead);
+  if (p.outer > kMaxMoveBoxes) {
+    why = "a data movement needs more than " + std::to_string(kMaxMoveBoxes) +
+          " DMA boxes (four axes each)";
+    return failure();
+  }
+  if (p.inner > p.budget) {
+    why = "a data movement tile does not fit the scratchpad";
+    return failure();
+  }
+  return p;
+}
+} // namespace
+
 LogicalResult Codegen::emitMove(Operation *op, ArrayRef<int64_t> shape,
                                 int64_t elemBytes, int64_t src,
                                 ArrayRef<int64_t> srcStrides, int64_t dst,
@@ -66,27 +126,14 @@ LogicalResult Codegen::emitMove(Operation *op, ArrayRef<int64_t> shape,
     count *= d;
   if (count == 0)
     return success();
-  SmallVector<int64_t> dims, ss, ds;
-  collapseMoveAxes(shape, srcStrides, dstStrides, dims, ss, ds);
-  if (dims.empty()) {
-    dims = {1};
-    ss = {1};
-    ds = {1};
-  }
-  int64_t budget = int64_t(target.scratchpadBytes) / 2 / kAlign * kAlign /
-                   elemBytes; // elements per buffer, two buffers
-  // Split axes longer than a 16-bit extent or a buffer.
-  if (!splitLongAxes(dims, {&ss, &ds}, std::min(budget, kMaxExtent)))
-    return op->emitError("backend: a data movement axis does not split");
-  // A DMA box has four axes: the axes before the last four (a 5-D or 6-D
-  // transpose's, DepthToSpace's) are looped over, one box per index.
-  int64_t lead = std::max<int64_t>(0, int64_t(dims.size()) - 4), outer = 1;
-  for (int64_t d = 0; d < lead; ++d)
-    outer *= dims[d];
-  if (outer > kMaxMoveBoxes)
-    return op->emitError("backend: data movement over more than four "
-                         "non-collapsible axes needs ")
-           << outer << " boxes (at most " << kMaxMoveBoxes << ")";
+  std::string why;
+  FailureOr<MovePlan> plan =
+      planMove(shape, elemBytes, srcStrides, dstStrides, target, why);
+  if (failed(plan))
+    return op->emitError("backend: " + why);
+  SmallVector<int64_t> dims = plan->dims, ss = plan->ss, ds = plan->ds;
+  int64_t lead = plan->lead, outer = plan->outer, inner = plan->inner,
+          budget = plan->budget;
   SmallVector<int64_t> leadDims(dims.begin(), dims.begin() + lead),
       leadSrc(ss.begin(), ss.begin() + lead),
       leadDst(ds.begin(), ds.begin() + lead);
@@ -95,11 +142,6 @@ LogicalResult Codegen::emitMove(Operation *op, ArrayRef<int64_t> shape,
   ds.erase(ds.begin(), ds.begin() + lead);
   int64_t rank = dims.size();
   // Tile the outermost box axis into row chunks that fit a buffer.
-  int64_t inner = 1;
-  for (int64_t d = 1; d < rank; ++d)
-    inner *= dims[d];
-  if (inner > budget)
-    return op->emitError("backend: data movement tile does not fit");
   int64_t rows = std::max<int64_t>(1, std::min(dims[0], budget / inner));
   int64_t chunks = (dims[0] + rows - 1) / rows, n = outer * chunks;
   noteTiles({{"elements", rows * inner}});
@@ -581,7 +623,7 @@ struct DataMovementModel
   bool supportsInt8(Operation *) const {
     return std::is_same_v<OpTy, ConcatOp> || std::is_same_v<OpTy, ResizeOp>;
   }
-  bool isLegalOn(Operation *op, const rt::TargetDesc &,
+  bool isLegalOn(Operation *op, const rt::TargetDesc &target,
                  std::string &reason) const {
     int64_t eb = elementBytes(op->getResult(0).getType());
     if (eb != 1 && eb != 2 && eb != 4) {
@@ -604,21 +646,13 @@ struct DataMovementModel
     if constexpr (std::is_same_v<OpTy, GatherOp>)
       return constantGatherIndices(cast<GatherOp>(op), reason).has_value();
     if constexpr (std::is_same_v<OpTy, TransposeOp>) {
-      SmallVector<int64_t> src, dst, dims, ss, ds;
+      SmallVector<int64_t> src, dst;
       auto t = cast<TransposeOp>(op);
       transposeStrides(t, src, dst);
-      collapseMoveAxes(t.getType().getShape(), src, dst, dims, ss, ds);
-      // Axes past a DMA box's four are looped over (Codegen::emitMove).
-      int64_t boxes = 1;
-      for (size_t d = 0; d + 4 < dims.size(); ++d)
-        boxes *= dims[d];
-      if (boxes > kMaxMoveBoxes) {
-        reason = "a DMA box has four axes; this transpose needs " +
-                 std::to_string(dims.size()) + ", and " +
-                 std::to_string(boxes) + " boxes of four (at most " +
-                 std::to_string(kMaxMoveBoxes) + ")";
+      if (t.getType().getNumElements() != 0 &&
+          failed(
+              planMove(t.getType().getShape(), eb, src, dst, target, reason)))
         return false;
-      }
     }
     return true;
   }

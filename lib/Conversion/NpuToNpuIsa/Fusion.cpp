@@ -18,7 +18,7 @@ namespace npu::codegen {
 
 bool Codegen::residualFusible(ConvOp conv, ArrayRef<Operation *> with) {
   MacConv g;
-  if (!convGeometry(conv, g) || hasInt8Input(conv) ||
+  if (!convGeometry(conv, g) || hasQuantizedInput(conv) ||
       !noteEpilogue(g, conv.getResult(), with))
     return false;
   if (onVectorUnit(conv, g)) // each output sums its taps alone

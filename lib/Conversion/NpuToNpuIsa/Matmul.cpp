@@ -19,7 +19,7 @@ rt::TargetDesc matmulTarget(MatMulOp op, const rt::TargetDesc &target,
                             ArrayRef<Operation *> epilogue) {
   rt::TargetDesc t = target;
   int64_t reserved = 0;
-  if (hasInt8Input(op))
+  if (hasQuantizedInput(op))
     reserved += alignUp(8 * matmulShape(op).n) + kAlign;
   int64_t tiles = 0, bytes = 0;
   if (!epilogue.empty() &&
@@ -279,7 +279,7 @@ MatmulShape matmulShape(MatMulOp op) {
 LogicalResult Codegen::emitMatmul(MatMulOp op, int64_t layer) {
   auto lhs = op.getLhs().getType(), rhs = op.getRhs().getType();
   auto out = op.getType();
-  bool int8 = hasInt8Input(op);
+  bool int8 = hasQuantizedInput(op);
   if (!int8 && (!lhs.getElementType().isF32() ||
                 !rhs.getElementType().isF32() || !out.getElementType().isF32()))
     return op.emitError("backend: only FP32 matmuls and INT8 matmuls with "
@@ -338,7 +338,7 @@ LogicalResult Codegen::emitMatmul2D(MatMulOp op, int64_t aBase, int64_t wBase,
     return op.emitError("backend: matmul with K = 0 is not supported");
   // INT8: one-byte A and W, the accumulator scaled per column to FP32 by a
   // table kept after the buffers (requantParams).
-  bool int8 = hasInt8Input(op);
+  bool int8 = hasQuantizedInput(op);
   int64_t eb = int8 ? 1 : 4;
   rt::TargetDesc tileTarget = matmulTarget(op, target, epilogue);
   bool quantizedOut = epilogueQuantizes();
@@ -617,7 +617,7 @@ struct MatmulModel : BackendOpInterface::ExternalModel<MatmulModel, MatMulOp> {
     std::optional<WeightBlocks> blocks = matmulWeightBlocks(mm, target);
     MatmulTiles t =
         chooseMatmulTiles(matmulTarget(mm, target, epilogue), s.m, s.n, s.k,
-                          hasInt8Input(mm), blocks ? &*blocks : nullptr);
+                          hasQuantizedInput(mm), blocks ? &*blocks : nullptr);
     Builder b(op->getContext());
     return t.m ? tilesAttr(b, t) : nullptr;
   }

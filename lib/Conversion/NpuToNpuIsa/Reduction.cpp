@@ -31,6 +31,53 @@ int64_t argTileElements(const rt::TargetDesc &target) {
   return std::min(per, kMaxExtent / 2);
 }
 
+/// The element-type and shape limits of Codegen::emitReduction, as the
+/// reason it refuses a reduction of `inType` over `reducedAxes` (empty when
+/// it takes it): one home for the emitter and the backend models'
+/// isLegalOn, so that placement sends what the emitter refuses to the host.
+std::string reductionProblem(RankedTensorType inType,
+                             ArrayRef<int64_t> reducedAxes, StringRef kind,
+                             int64_t resultElements,
+                             const rt::TargetDesc &target) {
+  bool arg = isArgKind(kind);
+  bool int32In = arg && inType.getElementType().isSignlessInteger(32);
+  if (!inType.getElementType().isF32() && !int32In)
+    return "only FP32 reductions are supported so far";
+  if (inType.getNumElements() == 0)
+    return resultElements == 0 ? "" : "a reduction of no elements";
+  SmallVector<int64_t> dims;
+  SmallVector<bool> reduced;
+  for (int64_t d = 0; d < inType.getRank(); ++d) {
+    bool r = llvm::is_contained(reducedAxes, d);
+    if (!dims.empty() && reduced.back() == r) {
+      dims.back() *= inType.getDimSize(d);
+      continue;
+    }
+    dims.push_back(inType.getDimSize(d));
+    reduced.push_back(r);
+  }
+  bool softmax = kind == "softmax" || kind == "layer_norm";
+  int64_t parts = kind == "layer_norm" ? 7 : 5;
+  int64_t per =
+      arg ? argTileElements(target)
+          : int64_t(target.scratchpadBytes) / parts / kAlign * kAlign / 4;
+  if (!softmax && !arg && dims.size() <= 2 && reduced.back() &&
+      dims.back() > std::min(per, kMaxExtent))
+    return ""; // chunked (emitChunkedReduction)
+  if (dims.size() > 4 ||
+      llvm::any_of(dims, [](int64_t d) { return d > kMaxExtent; }))
+    return "reduction iteration space exceeds four 16-bit axes";
+  int64_t inner = 1;
+  for (size_t d = 1; d < dims.size(); ++d)
+    inner *= dims[d];
+  int64_t rows = !reduced[0]
+                     ? std::max<int64_t>(1, std::min(dims[0], per / inner))
+                     : dims[0];
+  if (rows * inner > per)
+    return "a reduction's input slab does not fit the scratchpad";
+  return "";
+}
+
 } // namespace
 
 LogicalResult Codegen::emitReduction(Operation *op, Value input,
@@ -41,8 +88,11 @@ LogicalResult Codegen::emitReduction(Operation *op, Value input,
   Value result = op->getResult(0);
   bool arg = isArgKind(kind);
   bool int32In = arg && inType.getElementType().isSignlessInteger(32);
-  if (!inType.getElementType().isF32() && !int32In)
-    return op->emitError("backend: only FP32 reductions are supported so far");
+  if (std::string why = reductionProblem(
+          inType, reducedAxes, kind,
+          cast<ShapedType>(result.getType()).getNumElements(), target);
+      !why.empty())
+    return op->emitError("backend: " + why);
   // An index reduction writes INT64 (ONNX's) or INT32 indices.
   bool i64Out =
       arg && cast<ShapedType>(result.getType()).getElementType().isInteger(64);
@@ -318,6 +368,25 @@ struct ReductionModel
     : BackendOpInterface::ExternalModel<ReductionModel<OpTy>, OpTy> {
   ExecutionUnit getExecutionUnit(Operation *) const {
     return ExecutionUnit::vector;
+  }
+  bool isLegalOn(Operation *op, const rt::TargetDesc &target,
+                 std::string &reason) const {
+    auto r = cast<OpTy>(op);
+    auto in = cast<RankedTensorType>(r.getInput().getType());
+    SmallVector<int64_t> axes;
+    StringRef kind = "layer_norm";
+    if constexpr (std::is_same_v<OpTy, SoftmaxOp>) {
+      axes.push_back(r.getAxis());
+      kind = "softmax";
+    } else if constexpr (std::is_same_v<OpTy, LayerNormOp>) {
+      axes = llvm::to_vector(llvm::seq<int64_t>(r.getAxis(), in.getRank()));
+    } else {
+      axes = llvm::to_vector(r.getAxes());
+      kind = std::is_same_v<OpTy, ReduceProdOp> ? "prod" : "sum";
+    }
+    reason =
+        reductionProblem(in, axes, kind, r.getType().getNumElements(), target);
+    return reason.empty();
   }
   LogicalResult emit(Operation *op, Codegen &codegen, int64_t layer) const {
     auto r = cast<OpTy>(op);

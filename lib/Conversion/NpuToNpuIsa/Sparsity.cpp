@@ -137,7 +137,7 @@ matmulWeightBlocks(MatMulOp op, const rt::TargetDesc &t, bool compressible) {
   if (s.w.size() != 2 || s.k == 0 || s.n == 0)
     return std::nullopt;
   WeightBlocks blocks;
-  bool int8 = hasInt8Input(op);
+  bool int8 = hasQuantizedInput(op);
   blocks.elemBytes = int8 ? 1 : 4;
   if (!weightBytes(op.getRhs(), int8, blocks.bytes))
     return std::nullopt;
@@ -443,8 +443,9 @@ std::optional<SparseWeightPlan> sparseMatmulPlan(MatMulOp op,
   if (!blocks)
     return std::nullopt;
   MatmulShape s = matmulShape(op);
-  MatmulTiles tiles = chooseMatmulTiles(matmulTarget(op, target), s.m, s.n, s.k,
-                                        hasInt8Input(op), blocks->forTiling());
+  MatmulTiles tiles =
+      chooseMatmulTiles(matmulTarget(op, target), s.m, s.n, s.k,
+                        hasQuantizedInput(op), blocks->forTiling());
   if (auto rec = recordedTiles(op, {"m", "n", "k"}))
     tiles = {(*rec)[0], (*rec)[1], (*rec)[2]};
   if (tiles.m <= 0 || tiles.n <= 0 || tiles.k <= 0)

@@ -22,159 +22,94 @@
 namespace npu::codegen {
 
 FailureOr<std::optional<ElementsAttr>> transposedScales(ConvTransposeOp op) {
-  auto in = dyn_cast<quant::UniformQuantizedType>(
-      op.getInput().getType().getElementType());
-  auto w = dyn_cast<quant::UniformQuantizedPerAxisType>(
-      op.getWeight().getType().getElementType());
-  auto wConst = op.getWeight().getDefiningOp<ConstantOp>();
-  auto wValues =
-      wConst ? dyn_cast<DenseElementsAttr>(wConst.getValue()) : nullptr;
-  SmallVector<float> bias;
-  Attribute bAttr;
-  if (!in || !w || w.getQuantizedDimension() != 1 || op.getGroup() != 1 ||
-      !wValues || !op.getType().getElementType().isF32() ||
-      (op.getBias() && (!matchPattern(op.getBias(), m_Constant(&bAttr)) ||
-                        !readFloatConstant(bAttr, bias))))
-    return op.emitError("backend: an INT8 transposed convolution needs a "
-                        "per-tensor INT8 input, constant per-output-channel "
-                        "INT8 weights (one group), a constant FP32 bias and "
-                        "an FP32 result");
-  FailureOr<SmallVector<MacConv, 4>> passes = transposedConvPasses(op);
-  if (failed(passes))
-    return failure();
-  int64_t C = op.getWeight().getType().getDimSize(0);
+  // The rows are the dialect's (npu::int8ReadoutTable, phase by phase);
+  // only their layout is the lowering's.
+  FailureOr<std::optional<ElementsAttr>> rows = int8ReadoutTable(op);
+  if (failed(rows) || !*rows || !phasesAsChannels(op))
+    return rows;
+  auto dense = cast<DenseElementsAttr>(**rows);
+  SmallVector<float> table = llvm::to_vector(dense.getValues<float>());
   int64_t M = op.getWeight().getType().getDimSize(1);
-  int64_t taps = passes->front().weightTaps;
-  auto q = llvm::to_vector(wValues.getValues<int8_t>());
-  SmallVector<float> table;
-  for (const MacConv &g : *passes) {
-    SmallVector<float> scales(M), biases(M);
-    for (int64_t m = 0; m < M; ++m) {
-      int64_t sum = 0;
-      for (int64_t c = 0; c < C; ++c)
-        for (const MacTap &tap : g.taps)
-          sum += q[(c * M + m) * taps + tap.weightTap];
-      double scale = in.getScale() * w.getScales()[m];
-      scales[m] = float(scale);
-      biases[m] = float((bias.empty() ? 0.0 : double(bias[m])) -
-                        scale * in.getZeroPoint() * double(sum));
-    }
-    table.append(scales.begin(), scales.end());
-    table.append(biases.begin(), biases.end());
-  }
-  auto type = RankedTensorType::get({int64_t(passes->size()) * 2, M},
-                                    Float32Type::get(op.getContext()));
-  if (phasesAsChannels(op)) {
-    // One [2][phases x M] table, columns (ry, m, rx) as the weights' (pass
-    // p = ry * sx + rx, of tap p, holds rows 2p and 2p + 1 above).
-    int64_t phases = int64_t(passes->size());
-    int64_t sx = op.getStrides().back(), sy = phases / sx;
-    SmallVector<float> merged;
-    for (int64_t row = 0; row < 2; ++row)
-      for (int64_t ry = 0; ry < sy; ++ry)
-        for (int64_t m = 0; m < M; ++m)
-          for (int64_t rx = 0; rx < sx; ++rx)
-            merged.push_back(table[(2 * (ry * sx + rx) + row) * M + m]);
-    table = std::move(merged);
-    type = RankedTensorType::get({2, phases * M},
-                                 Float32Type::get(op.getContext()));
-  }
+  int64_t phases = int64_t(table.size()) / (2 * M);
+  // One [2][phases x M] table, columns (ry, m, rx) as the weights' (phase
+  // p = ry * sx + rx, of tap p, holds rows 2p and 2p + 1 of the dialect's).
+  int64_t sx = op.getStrides().back(), sy = phases / sx;
+  SmallVector<float> merged;
+  for (int64_t row = 0; row < 2; ++row)
+    for (int64_t ry = 0; ry < sy; ++ry)
+      for (int64_t m = 0; m < M; ++m)
+        for (int64_t rx = 0; rx < sx; ++rx)
+          merged.push_back(table[(2 * (ry * sx + rx) + row) * M + m]);
+  auto type =
+      RankedTensorType::get({2, phases * M}, Float32Type::get(op.getContext()));
   return std::optional<ElementsAttr>(
-      DenseElementsAttr::get(type, ArrayRef(table)));
+      DenseElementsAttr::get(type, ArrayRef(merged)));
 }
 
 FailureOr<SmallVector<MacConv, 4>> transposedConvPasses(ConvTransposeOp op) {
   auto inT = op.getInput().getType(), outT = op.getType();
   auto wT = op.getWeight().getType();
-  int64_t rank = inT.getRank();
-  if (rank != 3 && rank != 4)
-    return op.emitError("backend: only 1-D and 2-D transposed convolutions "
-                        "are supported");
-  bool oneD = rank == 3;
-  int64_t n = rank - 2;
-  ArrayRef<int64_t> strides = op.getStrides(), dil = op.getDilations(),
-                    pads = op.getPads();
+  // The phase geometry is the dialect's (npu::transposedPhases), which the
+  // INT8 readout table follows too; it refuses ranks other than 3 and 4.
+  FailureOr<SmallVector<TransposedPhase, 4>> phases = transposedPhases(op);
+  if (failed(phases))
+    return failure();
+  bool oneD = inT.getRank() == 3;
+  ArrayRef<int64_t> strides = op.getStrides();
   int64_t groups = op.getGroup();
   int64_t cin = inT.getDimSize(1) / groups, cout = outT.getDimSize(1) / groups;
   int64_t kh = oneD ? 1 : wT.getDimSize(2), kw = wT.getShape().back();
   int64_t taps = kh * kw;
-  bool int8 = hasInt8Input(op);
-  // out[o] = sum over (i, k) with o = i*s + k*d - p. For the output phase
-  // o = q*s + r, tap k contributes when (r + p - k*d) is a multiple of s,
-  // reading input i = q + (r + p - k*d) / s: a stride-1 pass per phase.
-  struct Axis {
-    int64_t in, out, k, s, d, p;
-  };
-  Axis ay{oneD ? 1 : inT.getDimSize(2),
-          oneD ? 1 : outT.getDimSize(2),
-          kh,
-          oneD ? 1 : strides[0],
-          oneD ? 1 : dil[0],
-          oneD ? 0 : pads[0]};
-  Axis ax{inT.getShape().back(),
-          outT.getShape().back(),
-          kw,
-          strides.back(),
-          dil.back(),
-          pads[n - 1]};
-  auto phaseTaps = [](const Axis &a, int64_t r) {
-    SmallVector<std::pair<int64_t, int64_t>> t; // (k, input offset)
-    for (int64_t k = 0; k < a.k; ++k) {
-      int64_t v = r + a.p - k * a.d;
-      if (((v % a.s) + a.s) % a.s == 0)
-        t.push_back({k, v / a.s});
-    }
-    return t;
-  };
+  bool int8 = hasQuantizedInput(op);
+  int64_t inY = oneD ? 1 : inT.getDimSize(2),
+          outY = oneD ? 1 : outT.getDimSize(2);
+  int64_t inX = inT.getShape().back(), outX = outT.getShape().back();
+  int64_t sy = oneD ? 1 : strides[0], sx = strides.back();
   SmallVector<MacConv, 4> passes;
-  for (int64_t ry = 0; ry < std::min(ay.s, ay.out); ++ry)
-    for (int64_t rx = 0; rx < std::min(ax.s, ax.out); ++rx) {
-      auto ty = phaseTaps(ay, ry), tx = phaseTaps(ax, rx);
-      if (ty.empty() || tx.empty())
-        return op.emitError("backend: a transposed convolution with output "
-                            "positions no tap reaches (stride above the "
-                            "dilated kernel) is not supported");
-      MacConv g;
-      g.batch = inT.getDimSize(0);
-      g.groups = groups;
-      g.cin = cin;
-      g.cout = cout;
-      g.h = ay.in;
-      g.w = ax.in;
-      g.oh = ceilDiv(ay.out - ry, ay.s);
-      g.ow = ceilDiv(ax.out - rx, ax.s);
-      g.sh = g.sw = 1;
-      int64_t minY = INT64_MAX, maxY = INT64_MIN, minX = INT64_MAX,
-              maxX = INT64_MIN;
-      for (auto [k, off] : ty) {
-        minY = std::min(minY, off);
-        maxY = std::max(maxY, off);
-      }
-      for (auto [k, off] : tx) {
-        minX = std::min(minX, off);
-        maxX = std::max(maxX, off);
-      }
-      g.originY = minY;
-      g.originX = minX;
-      for (auto [kyy, offY] : ty)
-        for (auto [kxx, offX] : tx)
-          g.taps.push_back({kyy * kw + kxx, offY - minY, offX - minX});
-      g.spanY = maxY - minY + 1;
-      g.spanX = maxX - minX + 1;
-      g.weightTaps = taps;
-      g.outH = ay.out;
-      g.outW = ax.out;
-      g.outStepY = ay.s;
-      g.outStepX = ax.s;
-      g.outOffY = ry;
-      g.outOffX = rx;
-      // INT8: each pass has its own {scale, bias} rows (its taps' weight
-      // sums differ), at tableOffset in the op's table.
-      g.inBytes = int8 ? 1 : 4;
-      g.paramBytes = int8 ? 8 : 4;
-      g.tableOffset = int64_t(passes.size()) * 8 * groups * cout;
-      passes.push_back(std::move(g));
+  for (const TransposedPhase &ph : *phases) {
+    int64_t ry = ph.ry, rx = ph.rx;
+    MacConv g;
+    g.batch = inT.getDimSize(0);
+    g.groups = groups;
+    g.cin = cin;
+    g.cout = cout;
+    g.h = inY;
+    g.w = inX;
+    g.oh = ceilDiv(outY - ry, sy);
+    g.ow = ceilDiv(outX - rx, sx);
+    g.sh = g.sw = 1;
+    int64_t minY = INT64_MAX, maxY = INT64_MIN, minX = INT64_MAX,
+            maxX = INT64_MIN;
+    for (const PhaseTap &t : ph.y) {
+      minY = std::min(minY, t.offset);
+      maxY = std::max(maxY, t.offset);
     }
+    for (const PhaseTap &t : ph.x) {
+      minX = std::min(minX, t.offset);
+      maxX = std::max(maxX, t.offset);
+    }
+    g.originY = minY;
+    g.originX = minX;
+    for (const PhaseTap &ty : ph.y)
+      for (const PhaseTap &tx : ph.x)
+        g.taps.push_back(
+            {ty.k * kw + tx.k, ty.offset - minY, tx.offset - minX});
+    g.spanY = maxY - minY + 1;
+    g.spanX = maxX - minX + 1;
+    g.weightTaps = taps;
+    g.outH = outY;
+    g.outW = outX;
+    g.outStepY = sy;
+    g.outStepX = sx;
+    g.outOffY = ry;
+    g.outOffX = rx;
+    // INT8: each pass has its own {scale, bias} rows (its taps' weight
+    // sums differ), at tableOffset in the op's table.
+    g.inBytes = int8 ? 1 : 4;
+    g.paramBytes = int8 ? 8 : 4;
+    g.tableOffset = int64_t(passes.size()) * 8 * groups * cout;
+    passes.push_back(std::move(g));
+  }
   return passes;
 }
 
@@ -200,7 +135,7 @@ bool phasesAsChannels(ConvTransposeOp op) {
 LogicalResult Codegen::emitConvTranspose(ConvTransposeOp op, int64_t layer) {
   auto inT = op.getInput().getType(), outT = op.getType();
   auto wT = op.getWeight().getType();
-  bool int8 = hasInt8Input(op);
+  bool int8 = hasQuantizedInput(op);
   if (!int8 && !allF32(op))
     return op.emitError("backend: only FP32 and INT8 transposed convolutions "
                         "are supported");

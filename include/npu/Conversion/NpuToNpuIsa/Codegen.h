@@ -21,6 +21,7 @@
 #include "npu/Conversion/BackendModels.h"
 #include "npu/Dialect/Npu/IR/NpuBackendInterface.h"
 #include "npu/Dialect/Npu/IR/NpuOps.h"
+#include "npu/Dialect/Npu/IR/QuantizedTables.h"
 #include "npu/Dialect/Npu/Utils/QuantParams.h"
 #include "npu/Dialect/NpuIsa/IR/NpuIsaOps.h"
 #include "npu/runtime/Target.h"
@@ -696,11 +697,11 @@ LoopOrder recordedOrder(Operation *op,
 /// vec.pool's alpha divides) or `op` is not an average pooling.
 std::optional<ElementsAttr> avgPoolReciprocals(Operation *op);
 
-/// The readout table of an op with an INT8 input: a convolution's or 2-D
-/// matmul's is the quantized IR's (npu::int8ReadoutTable,
-/// npu/Dialect/Npu/IR/QuantizedTables.h), a transposed convolution's
-/// depends on its phases (transposedScales). nullopt for other ops; an
-/// error on `op` and failure when the types are not the scheme's.
+/// The readout table of an op with an INT8 input, computed from the
+/// quantized IR (npu::int8ReadoutTable, npu/Dialect/Npu/IR/QuantizedTables.h);
+/// a transposed convolution's laid out for its lowering (transposedScales).
+/// nullopt for other ops; an error on `op` and failure when the types are
+/// not the scheme's.
 FailureOr<std::optional<ElementsAttr>> requantParams(Operation *op);
 
 /// Appends requantParams(op), if any, to `tables` under the role
@@ -713,10 +714,11 @@ LogicalResult requantTable(Operation *op,
 /// npu::int8ActivationTable); nullopt for other ops.
 std::optional<ElementsAttr> lutTable(Operation *op);
 
-/// An INT8 transposed convolution's FP32 output tables (requantParams):
-/// one [2][M] pair of rows (scales, then biases with the input zero point's
-/// correction) per pass, or one [2][phases x M] pair in column order when
-/// phasesAsChannels; an error on `op` when its types are not supported.
+/// An INT8 transposed convolution's FP32 output tables (requantParams): the
+/// dialect's rows (npu::int8ReadoutTable: per phase a [2][M] pair of scales
+/// and biases with the input zero point's correction), or, when
+/// phasesAsChannels, the same values as one [2][phases x M] pair in column
+/// order; an error on `op` when its types are not supported.
 FailureOr<std::optional<ElementsAttr>> transposedScales(ConvTransposeOp op);
 
 /// Whether every operand and the result of a convolution-like op are FP32.
@@ -727,8 +729,9 @@ bool allF32(Operation *op);
 /// choosers divide by the channel counts.
 bool hasChannels(Operation *op, std::string &reason);
 
-/// The stride-1 passes of a transposed convolution, one per output phase
-/// (the sub-pixel decomposition); an error on `op` when it has none.
+/// The stride-1 passes of a transposed convolution, one per output phase of
+/// npu::transposedPhases (the sub-pixel decomposition); an error on `op`
+/// when it has none.
 FailureOr<SmallVector<MacConv, 4>> transposedConvPasses(ConvTransposeOp op);
 
 /// True for a transposed convolution of one group whose kernel equals its
@@ -799,8 +802,8 @@ bool isInt8(Operation *op);
 
 /// The zero point of a per-tensor quantized value's type; 0 for any other.
 int64_t zeroPointOf(Value v);
-/// True when `op`'s first operand is INT8 (a quantized type).
-bool hasInt8Input(Operation *op);
+// hasQuantizedInput (whether the first operand is INT8): the dialect's,
+// npu/Dialect/Npu/IR/QuantizedTables.h.
 
 /// The copies of a scratchpad buffer that keep operand chunks across the
 /// steps of a MAC-array layer (a convolution's or matmul's input and weight

@@ -11,6 +11,7 @@
 
 #include "mlir/IR/BuiltinAttributeInterfaces.h"
 #include "mlir/IR/Operation.h"
+#include "llvm/ADT/SmallVector.h"
 
 #include <optional>
 
@@ -28,8 +29,36 @@ namespace npu {
 /// with the error on the op, when its types or constants are not the
 /// scheme's (a per-tensor INT8 input, constant per-channel INT8 weights, an
 /// INT32 or FP32 bias) or a multiplier is out of range.
+/// - a transposed convolution (FP32 result, one group, weights per output
+///   channel on axis 1): [2 x phases][M] f32, per output phase (in
+///   transposedPhases' order) its scale row and its bias row, the zero-point
+///   fold summing only the weight taps that phase reads.
 mlir::FailureOr<std::optional<mlir::ElementsAttr>>
 int8ReadoutTable(mlir::Operation *op);
+
+/// Whether `op`'s first operand holds quantized values (an INT8 layer).
+bool hasQuantizedInput(mlir::Operation *op);
+
+/// The sub-pixel decomposition of a transposed convolution along one
+/// spatial axis: output position o = q * stride + r (residue r) receives
+/// kernel tap k from input q + offset for each {k, offset} of residue r.
+struct PhaseTap {
+  int64_t k, offset;
+};
+
+/// One output phase of a 1-D or 2-D transposed convolution: its residues
+/// (ry, rx) and the taps along each axis (y is one tap {0, 0} for 1-D).
+struct TransposedPhase {
+  int64_t ry = 0, rx = 0;
+  llvm::SmallVector<PhaseTap, 4> y, x;
+};
+
+/// The phases of `op` in row-major (ry, rx) order, over the residues below
+/// min(stride, output extent) on each axis. Failure, with the error on the
+/// op, for ranks other than 3 and 4 or a phase that no tap reaches (a
+/// stride above the dilated kernel).
+mlir::FailureOr<llvm::SmallVector<TransposedPhase, 4>>
+transposedPhases(mlir::Operation *op);
 
 } // namespace npu
 
