@@ -1036,6 +1036,47 @@ LogicalResult importCast(NodeContext &ctx) {
                                      splat(1), splat(0)));
     return success();
   }
+  // 8-bit integers to FP32: exact (a dequantize at unit scale). FP32 to
+  // 8-bit integers: truncated toward zero (ONNX Cast), then wrapped modulo
+  // 256 as the host kernel and ONNX Runtime do (ONNX leaves out-of-range
+  // values undefined): u = t - 256 * floor(t / 256), exact in FP32 for
+  // every finite t below 2^63 (above, and for infinities and NaN, the host
+  // gives 255 or 0), minus 256 from 128 on for INT8; then the codes at
+  // unit scale.
+  Type from = ctx.inputType(0).getElementType();
+  auto eightOrSigned = [](Type t) {
+    auto i = dyn_cast<IntegerType>(t);
+    return i && i.getWidth() == 8;
+  };
+  if (eightOrSigned(from) && elem.isF32()) {
+    ctx.setResult(0, unitValues(ctx, ctx.input(0)));
+    return success();
+  }
+  if (from.isF32() && eightOrSigned(elem)) {
+    Value x = ctx.input(0);
+    auto type = ctx.inputType(0);
+    auto boolType = type.clone(ctx.b.getI1Type());
+    Value negative =
+        LessOp::create(ctx.b, ctx.loc, boolType, x, ctx.scalar(from, 0));
+    Value t = WhereOp::create(ctx.b, ctx.loc, type, negative,
+                              CeilOp::create(ctx.b, ctx.loc, type, x),
+                              FloorOp::create(ctx.b, ctx.loc, type, x));
+    Value turns = FloorOp::create(
+        ctx.b, ctx.loc, type,
+        MulOp::create(ctx.b, ctx.loc, type, t, ctx.scalar(from, 1.0 / 256)));
+    Value u = SubOp::create(
+        ctx.b, ctx.loc, type, t,
+        MulOp::create(ctx.b, ctx.loc, type, turns, ctx.scalar(from, 256)));
+    if (!cast<IntegerType>(elem).isUnsigned()) {
+      Value high = GreaterOrEqualOp::create(ctx.b, ctx.loc, boolType, u,
+                                            ctx.scalar(from, 128));
+      u = WhereOp::create(
+          ctx.b, ctx.loc, type, high,
+          SubOp::create(ctx.b, ctx.loc, type, u, ctx.scalar(from, 256)), u);
+    }
+    ctx.setResult(0, unitCodes(ctx, u, out));
+    return success();
+  }
   return ctx.fail("the NPU has no element type conversion for Cast yet");
 }
 
@@ -1877,6 +1918,7 @@ static const llvm::StringMap<OpImporterFn> &opImporters() {
       {"Gather", importGather},
       {"Resize", importResize},
       {"QuantizeLinear", importQuantizeLinear},
+      {"DynamicQuantizeLinear", importDynamicQuantizeLinear},
       {"DequantizeLinear", importDequantizeLinear},
       {"QLinearConv", importQLinearConv},
       {"QLinearMatMul", importQLinearMatMul},

@@ -29,6 +29,17 @@ mlir::FailureOr<mlir::Value> buildConv(NodeContext &ctx, mlir::Value x,
 /// zero points are not constant, FP32, positive, finite and normal, or its
 /// codes not 8-bit.
 mlir::LogicalResult importQuantizeLinear(NodeContext &ctx);
+/// DynamicQuantizeLinear (opset 11) as its function body in npu ops: the
+/// scale and zero point computed on the NPU, then a QuantizeLinear with a
+/// run-time scale.
+mlir::LogicalResult importDynamicQuantizeLinear(NodeContext &ctx);
+/// FP32 integers `v` (rounded already) as the 8-bit integers of `out` at
+/// unit scale, saturating: one npu.quantize behind npu.storage_cast.
+mlir::Value unitCodes(NodeContext &ctx, mlir::Value v,
+                      mlir::RankedTensorType out);
+/// 8-bit integers (INT8 or UINT8) as FP32, exactly: npu.dequantize at unit
+/// scale behind npu.storage_cast.
+mlir::Value unitValues(NodeContext &ctx, mlir::Value codes);
 mlir::LogicalResult importDequantizeLinear(NodeContext &ctx);
 mlir::LogicalResult importQLinearConv(NodeContext &ctx);
 mlir::LogicalResult importQLinearMatMul(NodeContext &ctx);

@@ -174,6 +174,77 @@ FailureOr<QLinearParams> qlinearParams(NodeContext &ctx, int64_t weightAxis) {
 
 } // namespace
 
+Value npu::onnx_import::unitCodes(NodeContext &ctx, Value v,
+                                  RankedTensorType out) {
+  auto storage = cast<IntegerType>(out.getElementType());
+  bool isSigned = !storage.isUnsigned();
+  auto codes =
+      cast<RankedTensorType>(v.getType())
+          .clone(quant::UniformQuantizedType::get(
+              isSigned ? unsigned(quant::QuantizationFlags::Signed) : 0u,
+              IntegerType::get(ctx.b.getContext(), 8), ctx.b.getF32Type(), 1.0,
+              0, isSigned ? -128 : 0, isSigned ? 127 : 255));
+  Value q =
+      QuantizeOp::create(ctx.b, ctx.loc, codes, v, RoundingMode::half_to_even);
+  return StorageCastOp::create(ctx.b, ctx.loc, out, q);
+}
+
+Value npu::onnx_import::unitValues(NodeContext &ctx, Value codes) {
+  auto type = cast<RankedTensorType>(codes.getType());
+  auto storage = cast<IntegerType>(type.getElementType());
+  bool isSigned = !storage.isUnsigned();
+  auto unit = type.clone(quant::UniformQuantizedType::get(
+      isSigned ? unsigned(quant::QuantizationFlags::Signed) : 0u,
+      IntegerType::get(ctx.b.getContext(), 8), ctx.b.getF32Type(), 1.0, 0,
+      isSigned ? -128 : 0, isSigned ? 127 : 255));
+  return DequantizeOp::create(
+      ctx.b, ctx.loc, type.clone(ctx.b.getF32Type()),
+      StorageCastOp::create(ctx.b, ctx.loc, unit, codes));
+}
+
+namespace {
+
+/// QuantizeLinear whose per-tensor scale (and zero point) are computed at
+/// run time (DynamicQuantizeLinear's expansion): `rint(x / y_scale)` on the
+/// vector unit, the zero point's codes read as FP32 and added, then the
+/// codes at unit scale.
+LogicalResult quantizeAtRunTimeScale(NodeContext &ctx) {
+  auto inType = ctx.inputType(0);
+  auto outType = ctx.resultType(0);
+  auto storage = dyn_cast<IntegerType>(outType.getElementType());
+  if (!storage || storage.getWidth() != 8)
+    return ctx.fail("the NPU quantizes to INT8 and UINT8 only");
+  if (!ctx.inputType(1).getElementType().isF32() ||
+      ctx.inputType(1).getNumElements() != 1 ||
+      (ctx.hasInput(2) && ctx.inputType(2).getNumElements() != 1))
+    return ctx.fail("a scale and zero point computed at run time must be "
+                    "one FP32 scale and one zero point");
+  // One element as a rank-0 tensor (a view).
+  auto scalar = [&](Value v) -> Value {
+    auto t = cast<RankedTensorType>(v.getType());
+    if (t.getRank() == 0)
+      return v;
+    return ReshapeOp::create(ctx.b, ctx.loc,
+                             RankedTensorType::get({}, t.getElementType()), v);
+  };
+  Value scale = scalar(ctx.input(1));
+  Value y = DivOp::create(ctx.b, ctx.loc, inType, ctx.input(0), scale);
+  y = RoundOp::create(ctx.b, ctx.loc, inType, y);
+  if (ctx.hasInput(2)) {
+    auto zpStorage = dyn_cast<IntegerType>(ctx.inputType(2).getElementType());
+    if (!zpStorage || zpStorage.getWidth() != 8)
+      return ctx.fail("the zero point must be INT8 or UINT8");
+    y = AddOp::create(ctx.b, ctx.loc, inType, y,
+                      scalar(unitValues(ctx, ctx.input(2))));
+  }
+  ctx.setResult(0, unitCodes(ctx, y, outType));
+  return success();
+}
+
+} // namespace
+
+/// ONNX QuantizeLinear (opsets 10, 13):} // namespace
+
 /// ONNX QuantizeLinear (opsets 10, 13): `saturate(rint(x / y_scale) +
 /// y_zero_point)`, rounding half to even.
 LogicalResult npu::onnx_import::importQuantizeLinear(NodeContext &ctx) {
@@ -181,11 +252,52 @@ LogicalResult npu::onnx_import::importQuantizeLinear(NodeContext &ctx) {
   auto outType = ctx.resultType(0);
   if (!inType.getElementType().isF32())
     return ctx.fail("the NPU quantizes FP32 values only");
+  if (!ctx.constant(1) || (ctx.hasInput(2) && !ctx.constant(2)))
+    return quantizeAtRunTimeScale(ctx);
   FailureOr<LinearQuantization> q =
       linearQuantization(ctx, outType.getElementType(), inType.getShape());
   if (failed(q))
     return failure();
   ctx.setResult(0, quantizeLinear(ctx, ctx.input(0), *q, outType));
+  return success();
+}
+
+/// ONNX DynamicQuantizeLinear (opset 11) on the NPU, as its function body
+/// (onnx/defs/quantization/defs.cc) spelled in npu ops: the range
+/// [min(0, min x), max(0, max x)] by two reductions over every axis, y_scale
+/// = range / 255, y_zero_point = rint(clip(0 - min / y_scale, 0, 255)), and
+/// y = saturate(rint(x / y_scale) + y_zero_point) as QuantizeLinear with a
+/// run-time scale (a division, a rounding half to even, the zero point
+/// added, then the codes at unit scale: exact for the integers the
+/// rounding leaves).
+LogicalResult npu::onnx_import::importDynamicQuantizeLinear(NodeContext &ctx) {
+  auto inType = ctx.inputType(0);
+  if (!inType.getElementType().isF32() || inType.getNumElements() == 0)
+    return ctx.fail("the NPU quantizes non-empty FP32 values only");
+  Type f32 = ctx.b.getF32Type();
+  auto scalar = RankedTensorType::get({}, f32);
+  SmallVector<int64_t> all =
+      llvm::to_vector(llvm::seq<int64_t>(0, inType.getRank()));
+  Value x = ctx.input(0);
+  Value lo = ReduceMinOp::create(ctx.b, ctx.loc, scalar, x, all, false);
+  Value hi = ReduceMaxOp::create(ctx.b, ctx.loc, scalar, x, all, false);
+  lo = MinimumOp::create(ctx.b, ctx.loc, scalar, lo, ctx.scalar(f32, 0));
+  hi = MaximumOp::create(ctx.b, ctx.loc, scalar, hi, ctx.scalar(f32, 0));
+  Value range = SubOp::create(ctx.b, ctx.loc, scalar, hi, lo);
+  Value scale =
+      DivOp::create(ctx.b, ctx.loc, scalar, range, ctx.scalar(f32, 255));
+  Value minScaled = DivOp::create(ctx.b, ctx.loc, scalar, lo, scale);
+  Value zp =
+      SubOp::create(ctx.b, ctx.loc, scalar, ctx.scalar(f32, 0), minScaled);
+  zp = ClampOp::create(ctx.b, ctx.loc, scalar, zp, ctx.b.getF32FloatAttr(0),
+                       ctx.b.getF32FloatAttr(255));
+  zp = RoundOp::create(ctx.b, ctx.loc, scalar, zp);
+  Value y = DivOp::create(ctx.b, ctx.loc, inType, x, scale);
+  y = RoundOp::create(ctx.b, ctx.loc, inType, y);
+  y = AddOp::create(ctx.b, ctx.loc, inType, y, zp);
+  ctx.setResult(0, unitCodes(ctx, y, ctx.resultType(0)));
+  ctx.setResult(1, scale);
+  ctx.setResult(2, unitCodes(ctx, zp, ctx.resultType(2)));
   return success();
 }
 
