@@ -1099,6 +1099,41 @@ LogicalResult importPool(NodeContext &ctx, bool isMax) {
                          dilations, pads)))
     return failure();
   bool ceilMode = ctx.attrs.getInt("ceil_mode", 0) != 0;
+  bool countPad = ctx.attrs.getInt("count_include_pad", 0) != 0;
+  // 3-D pooling without dilation is separable: a 2-D pool over (H, W) of
+  // the N x (C*D) x H x W view, then a (kd x 1) pool over D of the
+  // N x C x D x (H'*W') view. The maximum of maxima is the maximum; the
+  // mean of means is the mean, since every window is a box whose valid
+  // count is the product of its per-axis counts (count_include_pad either
+  // way, ceil_mode per axis).
+  RankedTensorType outType = ctx.resultType(0);
+  if (spatial == 3 &&
+      llvm::all_of(dilations, [](int64_t d) { return d == 1; })) {
+    int64_t n = inType.getDimSize(0), c = inType.getDimSize(1),
+            d = inType.getDimSize(2), h = inType.getDimSize(3),
+            w = inType.getDimSize(4);
+    int64_t od = outType.getDimSize(2), oh = outType.getDimSize(3),
+            ow = outType.getDimSize(4);
+    Type elem = inType.getElementType();
+    auto pool = [&](Value x, ArrayRef<int64_t> outShape, ArrayRef<int64_t> k,
+                    ArrayRef<int64_t> st, ArrayRef<int64_t> pd) -> Value {
+      auto t = RankedTensorType::get(outShape, elem);
+      SmallVector<int64_t> ones{1, 1};
+      if (isMax)
+        return MaxPoolOp::create(ctx.b, ctx.loc, t, x, k, st, ones, pd,
+                                 ceilMode);
+      return AvgPoolOp::create(ctx.b, ctx.loc, t, x, k, st, pd, ceilMode,
+                               countPad);
+    };
+    Value x = reshapeTo(ctx, ctx.input(0), {n, c * d, h, w});
+    x = pool(x, {n, c * d, oh, ow}, {(*kernel)[1], (*kernel)[2]},
+             {strides[1], strides[2]}, {pads[1], pads[2], pads[4], pads[5]});
+    x = reshapeTo(ctx, x, {n, c, d, oh * ow});
+    x = pool(x, {n, c, od, oh * ow}, {(*kernel)[0], 1}, {strides[0], 1},
+             {pads[0], 0, pads[3], 0});
+    ctx.setResult(0, reshapeTo(ctx, x, outType.getShape()));
+    return success();
+  }
   Value result;
   if (isMax) {
     result = MaxPoolOp::create(ctx.b, ctx.loc, ctx.resultType(0), ctx.input(0),
@@ -1107,8 +1142,7 @@ LogicalResult importPool(NodeContext &ctx, bool isMax) {
     if (llvm::any_of(dilations, [](int64_t d) { return d != 1; }))
       return ctx.fail("AveragePool with dilations is not supported");
     result = AvgPoolOp::create(ctx.b, ctx.loc, ctx.resultType(0), ctx.input(0),
-                               *kernel, strides, pads, ceilMode,
-                               ctx.attrs.getInt("count_include_pad", 0) != 0);
+                               *kernel, strides, pads, ceilMode, countPad);
   }
   ctx.setResult(0, result);
   return success();
