@@ -261,7 +261,11 @@ LogicalResult importSoftmax(NodeContext &ctx) {
 /// maximum subtracted first, so that large inputs stay finite and tiny
 /// probabilities keep their logarithm); opsets 1-12 over the flattened axes
 /// [axis, rank), as Softmax.
-LogicalResult importLogSoftmax(NodeContext &ctx) {
+/// The input and axis of a softmax-family op (LogSoftmax, Hardmax): opset
+/// 13's `axis` (default -1) as it is; opsets 1-12's (default 1) over the
+/// input flattened to [outer, inner] at it (a reshape unless it is the last
+/// axis, then axis 1). Failure when the axis is out of range.
+FailureOr<std::pair<Value, int64_t>> softmaxFamilyAxis(NodeContext &ctx) {
   auto type = ctx.inputType(0);
   int64_t rank = type.getRank();
   int64_t axis = ctx.attrs.getInt("axis", ctx.opset >= 13 ? -1 : 1);
@@ -275,6 +279,15 @@ LogicalResult importLogSoftmax(NodeContext &ctx) {
     x = reshapeTo(ctx, x, {outer, inner});
     axis = 1;
   }
+  return std::make_pair(x, axis);
+}
+
+LogicalResult importLogSoftmax(NodeContext &ctx) {
+  auto type = ctx.inputType(0);
+  auto coerced = softmaxFamilyAxis(ctx);
+  if (failed(coerced))
+    return failure();
+  auto [x, axis] = *coerced;
   auto xType = cast<RankedTensorType>(x.getType());
   SmallVector<int64_t> statShape(xType.getShape());
   statShape[axis] = 1;
@@ -1519,20 +1532,12 @@ LogicalResult importIsInf(NodeContext &ctx) {
 /// 1 and 0.
 LogicalResult importHardmax(NodeContext &ctx) {
   auto type = ctx.inputType(0);
-  int64_t rank = type.getRank();
-  int64_t axis = ctx.attrs.getInt("axis", ctx.opset >= 13 ? -1 : 1);
-  if (!normalizeAxis(axis, rank))
-    return ctx.fail("axis out of range");
   if (!type.getElementType().isF32())
     return ctx.fail("Hardmax on the NPU needs an FP32 input");
-  Value x = ctx.input(0);
-  if (ctx.opset < 13 && axis != rank - 1) {
-    int64_t outer = 1, inner = 1;
-    for (int64_t d = 0; d < rank; ++d)
-      (d < axis ? outer : inner) *= type.getDimSize(d);
-    x = reshapeTo(ctx, x, {outer, inner});
-    axis = 1;
-  }
+  auto coerced = softmaxFamilyAxis(ctx);
+  if (failed(coerced))
+    return failure();
+  auto [x, axis] = *coerced;
   auto xType = cast<RankedTensorType>(x.getType());
   int64_t n = xType.getDimSize(axis);
   SmallVector<int64_t> indexShape(xType.getRank(), 1),
