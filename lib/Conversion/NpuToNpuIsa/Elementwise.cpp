@@ -737,6 +737,28 @@ namespace {
 /// Elementwise ops: one vec.* function each (vecFuncOf), broadcasting by
 /// zero strides; legal when the vector unit has a form of the function for
 /// the op's element types.
+/// Whether `op`'s result and operands iterate in a vector program's four
+/// 16-bit dimensions (iterSpace, at the buffer size of `op` alone), with
+/// the reason when not: a dense axis of a prime length above 65,535 does
+/// not split. Placement sends such an op to the host instead of the code
+/// generator failing on it.
+static bool fitsIterationSpace(Operation *op, const rt::TargetDesc &target,
+                               std::string &reason) {
+  auto result = cast<RankedTensorType>(op->getResult(0).getType());
+  if (result.getNumElements() == 0)
+    return true;
+  SmallVector<ArrayRef<int64_t>> shapes;
+  for (Type t : op->getOperandTypes())
+    shapes.push_back(cast<RankedTensorType>(t).getShape());
+  int64_t budget = int64_t(target.scratchpadBytes) /
+                   (2 * int64_t(shapes.size() + 1)) / kAlign * kAlign / 4;
+  if (iterSpace(result.getShape(), shapes, std::min(budget, kMaxExtent)))
+    return true;
+  reason = "its iteration space does not fit a vector program's four 16-bit "
+           "dimensions";
+  return false;
+}
+
 template <typename OpTy>
 struct ElementwiseModel
     : BackendOpInterface::ExternalModel<ElementwiseModel<OpTy>, OpTy> {
@@ -760,7 +782,7 @@ struct ElementwiseModel
     }
     std::optional<VecFunc> fn = vecFuncOf(op);
     if (fn && elementTypesSupported(op, *fn))
-      return true;
+      return fitsIterationSpace(op, target, reason);
     if (int8ActivationTable(op))
       reason = "an INT8 activation runs as an npu.lookup_table, whose table "
                "npu-quantize (or canonicalization) computes";
@@ -835,14 +857,14 @@ struct WhereModel : BackendOpInterface::ExternalModel<WhereModel, WhereOp> {
   ExecutionUnit getExecutionUnit(Operation *) const {
     return ExecutionUnit::vector;
   }
-  bool isLegalOn(Operation *op, const rt::TargetDesc &,
+  bool isLegalOn(Operation *op, const rt::TargetDesc &target,
                  std::string &reason) const {
     auto where = cast<WhereOp>(op);
     Type e = where.getType().getElementType();
     if (where.getX().getType().getElementType() == e &&
         where.getY().getType().getElementType() == e &&
         (e.isF32() || e.isSignlessInteger(32)))
-      return true;
+      return fitsIterationSpace(op, target, reason);
     reason = "the vector unit selects FP32 or INT32 values only";
     return false;
   }

@@ -153,6 +153,22 @@ std::pair<int64_t, int64_t> choosePoolTiles(const rt::TargetDesc &t,
   return {oht, ct};
 }
 
+static bool poolRowFits(Operation *op, const rt::TargetDesc &target) {
+  auto outType = cast<RankedTensorType>(op->getResult(0).getType());
+  auto p = poolParams(op);
+  if (!p || outType.getNumElements() == 0)
+    return true;
+  const ConvGeometry &g = p->g;
+  int64_t eb = isInt8MaxPool(op) ? 1 : 4;
+  int64_t mapBytes = avgPoolReciprocals(op) ? alignUp(4 * g.oh * g.ow) : 0;
+  auto [oht, ct] = choosePoolTiles(target, g, mapBytes, eb);
+  int64_t iwsFull = (g.ow - 1) * g.sw + g.kw;
+  return oht > 0 &&
+         packedBytes(poolLayout(g, oht, ct, eb, mapBytes)) <=
+             int64_t(target.scratchpadBytes) &&
+         iwsFull <= kMaxExtent && ct <= kMaxExtent;
+}
+
 LogicalResult Codegen::emitPool(Operation *op, int64_t layer) {
   auto in = cast<RankedTensorType>(op->getOperand(0).getType());
   auto outType = cast<RankedTensorType>(op->getResult(0).getType());
@@ -304,13 +320,15 @@ struct PoolModel : BackendOpInterface::ExternalModel<PoolModel<OpTy>, OpTy> {
   bool supportsInt8(Operation *) const {
     return std::is_same_v<OpTy, MaxPoolOp>;
   }
-  bool isLegalOn(Operation *op, const rt::TargetDesc &,
+  bool isLegalOn(Operation *op, const rt::TargetDesc &target,
                  std::string &reason) const {
     auto in = cast<RankedTensorType>(op->getOperand(0).getType());
     if (!in.getElementType().isF32() && !isInt8MaxPool(op))
       reason = "only FP32 pooling and INT8 max pooling are supported so far";
     else if (!poolParams(op))
       reason = "only 1-D and 2-D pooling without dilation is supported";
+    else if (!poolRowFits(op, target))
+      reason = "a pooling row does not fit the scratchpad";
     return reason.empty();
   }
   /// An average pooling whose windows count different numbers of inputs

@@ -1127,6 +1127,14 @@ LogicalResult importPool(NodeContext &ctx, bool isMax) {
             w = inType.getDimSize(4);
     int64_t od = outType.getDimSize(2), oh = outType.getDimSize(3),
             ow = outType.getDimSize(4);
+    // The pools' extents (a ceil_mode window that would start in the end
+    // padding is dropped) must be ONNX's; where its inference keeps that
+    // window, the node runs on the host.
+    for (int64_t a = 0; a < 3; ++a)
+      if (computePooledExtent(inType.getDimSize(2 + a), (*kernel)[a],
+                              strides[a], 1, pads[a], pads[3 + a],
+                              ceilMode) != outType.getDimSize(2 + a))
+        return ctx.fail("a ceil_mode window that starts in the end padding");
     Type elem = inType.getElementType();
     auto pool = [&](Value x, ArrayRef<int64_t> outShape, ArrayRef<int64_t> k,
                     ArrayRef<int64_t> st, ArrayRef<int64_t> pd) -> Value {

@@ -243,8 +243,6 @@ LogicalResult quantizeAtRunTimeScale(NodeContext &ctx) {
 
 } // namespace
 
-/// ONNX QuantizeLinear (opsets 10, 13):} // namespace
-
 /// ONNX QuantizeLinear (opsets 10, 13): `saturate(rint(x / y_scale) +
 /// y_zero_point)`, rounding half to even.
 LogicalResult npu::onnx_import::importQuantizeLinear(NodeContext &ctx) {
@@ -264,12 +262,13 @@ LogicalResult npu::onnx_import::importQuantizeLinear(NodeContext &ctx) {
 
 /// ONNX DynamicQuantizeLinear (opset 11) on the NPU, as its function body
 /// (onnx/defs/quantization/defs.cc) spelled in npu ops: the range
-/// [min(0, min x), max(0, max x)] by two reductions over every axis, y_scale
-/// = range / 255, y_zero_point = rint(clip(0 - min / y_scale, 0, 255)), and
-/// y = saturate(rint(x / y_scale) + y_zero_point) as QuantizeLinear with a
-/// run-time scale (a division, a rounding half to even, the zero point
-/// added, then the codes at unit scale: exact for the integers the
-/// rounding leaves).
+/// [min(0, min x), max(0, max x)] by two reductions over every axis (NaN
+/// left out, as the host kernel does), y_scale = range / 255 (1 for an
+/// all-zero input, as ONNX Runtime gives), y_zero_point = rint(clip(0 - min /
+/// y_scale, 0, 255)), and y = saturate(rint(x / y_scale) + y_zero_point) as
+/// QuantizeLinear with a run-time scale (a division, a rounding half to even,
+/// the zero point added, then the codes at unit scale: exact for the integers
+/// the rounding leaves).
 LogicalResult npu::onnx_import::importDynamicQuantizeLinear(NodeContext &ctx) {
   auto inType = ctx.inputType(0);
   if (!inType.getElementType().isF32() || inType.getNumElements() == 0)
@@ -279,13 +278,26 @@ LogicalResult npu::onnx_import::importDynamicQuantizeLinear(NodeContext &ctx) {
   SmallVector<int64_t> all =
       llvm::to_vector(llvm::seq<int64_t>(0, inType.getRank()));
   Value x = ctx.input(0);
-  Value lo = ReduceMinOp::create(ctx.b, ctx.loc, scalar, x, all, false);
-  Value hi = ReduceMaxOp::create(ctx.b, ctx.loc, scalar, x, all, false);
+  // NaN takes no part in the range, as in the host kernel's fmin/fmax (ONNX's
+  // reference gives a NaN scale; ONNX Runtime's SIMD min/max depends on
+  // where the NaN is): 0 stands in for it, which the range holds anyway.
+  auto boolType = inType.clone(ctx.b.getI1Type());
+  Value number = EqualOp::create(ctx.b, ctx.loc, boolType, x, x);
+  Value ranged =
+      WhereOp::create(ctx.b, ctx.loc, inType, number, x, ctx.scalar(f32, 0));
+  Value lo = ReduceMinOp::create(ctx.b, ctx.loc, scalar, ranged, all, false);
+  Value hi = ReduceMaxOp::create(ctx.b, ctx.loc, scalar, ranged, all, false);
   lo = MinimumOp::create(ctx.b, ctx.loc, scalar, lo, ctx.scalar(f32, 0));
   hi = MaximumOp::create(ctx.b, ctx.loc, scalar, hi, ctx.scalar(f32, 0));
   Value range = SubOp::create(ctx.b, ctx.loc, scalar, hi, lo);
-  Value scale =
-      DivOp::create(ctx.b, ctx.loc, scalar, range, ctx.scalar(f32, 255));
+  // An all-zero input has scale 1, as in ONNX Runtime and the host kernel
+  // (the function body would divide by 0).
+  Value empty = EqualOp::create(ctx.b, ctx.loc,
+                                RankedTensorType::get({}, ctx.b.getI1Type()),
+                                range, ctx.scalar(f32, 0));
+  Value scale = WhereOp::create(
+      ctx.b, ctx.loc, scalar, empty, ctx.scalar(f32, 1),
+      DivOp::create(ctx.b, ctx.loc, scalar, range, ctx.scalar(f32, 255)));
   Value minScaled = DivOp::create(ctx.b, ctx.loc, scalar, lo, scale);
   Value zp =
       SubOp::create(ctx.b, ctx.loc, scalar, ctx.scalar(f32, 0), minScaled);
