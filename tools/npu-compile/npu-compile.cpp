@@ -324,6 +324,9 @@ int main(int argc, char **argv) {
   mlir::registerAsmPrinterCLOptions();
   mlir::registerMLIRContextCLOptions();
   mlir::registerPassManagerCLOptions();
+  // --help lists this tool's options; LLVM's and MLIR's (every backend's
+  // codegen flags among them) still work and show under --help-hidden.
+  cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv, "NPU compiler: ONNX to NPU\n");
 
   if (listOps) {
