@@ -325,7 +325,7 @@ int main(int argc, char **argv) {
   mlir::registerMLIRContextCLOptions();
   mlir::registerPassManagerCLOptions();
   // --help lists this tool's options; LLVM's and MLIR's (every backend's
-  // codegen flags among them) still work and show under --help-hidden.
+  // codegen flags among them) still parse, unlisted.
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv, "NPU compiler: ONNX to NPU\n");
 
