@@ -59,6 +59,11 @@ public:
   /// A rank-0 constant of `elementType` holding `value`.
   mlir::Value scalar(mlir::Type elementType, double value);
 
+  /// Whether the target's backend takes `op` (BackendOpInterface::isLegalOn;
+  /// true for ops without a backend model), for importers that choose
+  /// between two lowerings.
+  bool legalOnTarget(mlir::Operation *op) const;
+
 private:
   GraphImporter &graph;
 };

@@ -1097,6 +1097,12 @@ LogicalResult NodeContext::failNotConstant(ArrayRef<unsigned> inputs,
               StringRef(names[0]).drop_front().drop_back() + "=FILE)");
 }
 
+bool NodeContext::legalOnTarget(Operation *op) const {
+  auto backend = dyn_cast<BackendOpInterface>(op);
+  std::string reason;
+  return !backend || !graph.target || backend.isLegalOn(*graph.target, reason);
+}
+
 Value NodeContext::scalar(Type elementType, double value) {
   auto type = RankedTensorType::get({}, elementType);
   HostTensor host;

@@ -1247,18 +1247,42 @@ template <Reduction kind> LogicalResult importReduce(NodeContext &ctx) {
     break;
   }
   bool keepdims = ctx.attrs.getInt("keepdims", 1) != 0;
+  auto reduce = [&](Value in, ArrayRef<int64_t> ax, bool keep,
+                    RankedTensorType t) -> Value {
+    if (kind == Reduction::Mean)
+      return ReduceMeanOp::create(ctx.b, ctx.loc, t, in, ax, keep);
+    if (kind == Reduction::Max)
+      return ReduceMaxOp::create(ctx.b, ctx.loc, t, in, ax, keep);
+    if (kind == Reduction::Min)
+      return ReduceMinOp::create(ctx.b, ctx.loc, t, in, ax, keep);
+    if (kind == Reduction::Prod)
+      return ReduceProdOp::create(ctx.b, ctx.loc, t, in, ax, keep);
+    return ReduceSumOp::create(ctx.b, ctx.loc, t, in, ax, keep);
+  };
   Value r = x; // a rank-0 input reduces to itself
   if (!axes.empty()) {
-    if (kind == Reduction::Mean)
-      r = ReduceMeanOp::create(ctx.b, ctx.loc, outType, x, axes, keepdims);
-    else if (kind == Reduction::Max)
-      r = ReduceMaxOp::create(ctx.b, ctx.loc, outType, x, axes, keepdims);
-    else if (kind == Reduction::Min)
-      r = ReduceMinOp::create(ctx.b, ctx.loc, outType, x, axes, keepdims);
-    else if (kind == Reduction::Prod)
-      r = ReduceProdOp::create(ctx.b, ctx.loc, outType, x, axes, keepdims);
-    else
-      r = ReduceSumOp::create(ctx.b, ctx.loc, outType, x, axes, keepdims);
+    r = reduce(x, axes, keepdims, outType);
+    // What the vector unit cannot reduce in place (a reduced axis ahead of
+    // kept ones whose group does not fit the scratchpad, more than four
+    // alternating groups) it can once the reduced axes are innermost: a
+    // transpose, then a reduction of the trailing axes, chunked when long.
+    int64_t rank = inType.getRank();
+    SmallVector<int64_t> perm, shape;
+    for (int64_t d = 0; d < rank; ++d)
+      if (!llvm::is_contained(axes, d)) {
+        perm.push_back(d);
+        shape.push_back(inType.getDimSize(d));
+      }
+    int64_t kept = perm.size();
+    perm.append(axes.begin(), axes.end());
+    if (!ctx.legalOnTarget(r.getDefiningOp()) &&
+        !llvm::equal(perm, llvm::seq<int64_t>(0, rank))) {
+      r.getDefiningOp()->erase();
+      Value t = buildTranspose(ctx, x, perm);
+      r = reduce(t, llvm::to_vector(llvm::seq<int64_t>(kept, rank)), false,
+                 RankedTensorType::get(shape, inType.getElementType()));
+      r = reshapeTo(ctx, r, outType.getShape());
+    }
   }
   if (kind == Reduction::L2)
     r = SqrtOp::create(ctx.b, ctx.loc, outType, r);
