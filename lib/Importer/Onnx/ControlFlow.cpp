@@ -16,6 +16,7 @@
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
 
+#include <algorithm>
 #include <map>
 #include <vector>
 
@@ -452,16 +453,42 @@ FailureOr<int> resolveImporterOps(LoadedModel &loaded, std::string &error) {
 
 namespace {
 
-/// The nodes of `g` and of every subgraph nested in it (what unrolling a
-/// body copies, its nested If, Loop and Scan nodes removed in later rounds).
-int64_t nestedNodeCount(const onnx::GraphProto &g) {
+/// The nodes unrolling `g` adds in the end: its own, and for each Loop or
+/// Scan nested in it the nodes of its body times the iterations that body
+/// will be unrolled to (a Loop's constant trip count, else --max-trip-count
+/// or the unrolling limit; a Scan's limit), saturating; an If's branches
+/// once each. `outer` holds the initializers a nested trip count may name.
+int64_t nestedNodeCount(const onnx::GraphProto &g,
+                        const StringMap<const onnx::TensorProto *> &outer,
+                        const LoadedModel &loaded) {
+  constexpr int64_t kCap = int64_t(1) << 40;
+  StringMap<const onnx::TensorProto *> scope = outer;
+  for (const auto &t : g.initializer())
+    scope[t.name()] = &t;
   int64_t count = g.node_size();
   for (const auto &n : g.node())
     for (const auto &a : n.attribute()) {
+      auto add = [&](const onnx::GraphProto &sub) {
+        int64_t inner = nestedNodeCount(sub, scope, loaded), times = 1;
+        if (n.op_type() == "Loop") {
+          HostTensor m;
+          times = loaded.maxTripCount > 0 ? loaded.maxTripCount
+                                          : kMaxUnrollIterations;
+          if (n.input_size() > 0 &&
+              scalarConstant(scope, loaded, n.input(0), m))
+            times = std::clamp<int64_t>(m.intAt(0), 0, kMaxUnrollIterations);
+        } else if (n.op_type() == "Scan") {
+          times = kMaxUnrollIterations;
+        }
+        count =
+            std::min(kCap, count + (times == 0             ? 0
+                                    : inner > kCap / times ? kCap
+                                                           : inner * times));
+      };
       if (a.type() == onnx::AttributeProto::GRAPH)
-        count += nestedNodeCount(a.g());
+        add(a.g());
       for (const auto &sub : a.graphs())
-        count += nestedNodeCount(sub);
+        add(sub);
     }
   return count;
 }
@@ -741,7 +768,7 @@ FailureOr<int> unrollLoops(LoadedModel &loaded, std::string &error) {
     int64_t scans = body->output_size() - 1 - carried;
     // Bounded: a Less and an And per iteration, a Reshape and a Cast of
     // M, the last Less and And, and the CheckLoopBound.
-    int64_t perTrip = nestedNodeCount(*body) + scans +
+    int64_t perTrip = nestedNodeCount(*body, initializers, loaded) + scans +
                       (p.predicated ? carried + 3 : 0) + (p.bounded ? 2 : 0);
     int64_t added = p.trips * perTrip + carried + 2 * scans + 1 +
                     (p.predicated ? 1 : 0) + (p.bounded ? 5 : 0);
@@ -1090,8 +1117,9 @@ FailureOr<int> unrollScans(LoadedModel &loaded, std::string &error) {
         p.length * p.batch > kMaxUnrollIterations)
       return std::nullopt;
     int64_t steps = p.length * p.batch;
-    int64_t added = steps * (nestedNodeCount(*p.body) + n + k) +
-                    p.batch * (m + n + 2 * k) + m + 2 * k;
+    int64_t added =
+        steps * (nestedNodeCount(*p.body, initializers, loaded) + n + k) +
+        p.batch * (m + n + 2 * k) + m + 2 * k;
     if (added > kMaxUnrolledNodes ||
         loaded.unrolledNodes + added > kMaxUnrolledNodesPerModel)
       return std::nullopt;
@@ -1292,7 +1320,8 @@ static std::string freezeHint(ArrayRef<std::string> inputs) {
 }
 
 std::string controlFlowRefusal(const onnx::NodeProto &node,
-                               const onnx::GraphProto &graph) {
+                               const LoadedModel &loaded) {
+  const onnx::GraphProto &graph = loaded.model.graph();
   auto fedBy = [&](const std::string &what, const std::string &value) {
     std::vector<std::string> inputs = graphInputsFeeding(graph, value);
     if (inputs.empty())
@@ -1313,6 +1342,27 @@ std::string controlFlowRefusal(const onnx::NodeProto &node,
     return "its branches' outputs differ in element type or rank, or are "
            "not tensors, and " +
            why;
+  }
+  if (op == "Loop") {
+    // A body that unrolls to more nodes than the limits allow.
+    const onnx::GraphProto *body = subgraph(node, "body");
+    StringMap<const onnx::TensorProto *> initializers = initializerMap(graph);
+    HostTensor m;
+    int64_t times = kMaxUnrollIterations;
+    if (node.input_size() > 0 &&
+        scalarConstant(initializers, loaded, node.input(0), m))
+      times = m.intAt(0);
+    else if (loaded.maxTripCount > 0)
+      times = loaded.maxTripCount;
+    if (body && times > 0 && times <= kMaxUnrollIterations) {
+      int64_t nodes = nestedNodeCount(*body, initializers, loaded);
+      if (nodes > kMaxUnrolledNodes / times)
+        return "unrolling its " + std::to_string(times) +
+               " iterations of a body of " + std::to_string(nodes) +
+               " nodes (nested control flow unrolled too) passes the limit "
+               "of " +
+               std::to_string(kMaxUnrolledNodes) + " nodes";
+    }
   }
   if (op == "Loop") {
     if (node.input_size() == 0 || node.input(0).empty())

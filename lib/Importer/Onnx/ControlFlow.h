@@ -130,7 +130,7 @@ llvm::FailureOr<int> unrollScans(LoadedModel &loaded, std::string &error);
 /// "unsupported operator" line, naming a graph input to freeze with
 /// `--input-value` when that is what it takes.
 std::string controlFlowRefusal(const onnx::NodeProto &node,
-                               const onnx::GraphProto &graph);
+                               const LoadedModel &loaded);
 
 } // namespace npu::onnx_import
 

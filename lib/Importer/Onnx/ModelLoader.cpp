@@ -1048,7 +1048,7 @@ LogicalResult loadModel(StringRef path, const OnnxImportOptions &options,
   return scanUnsupported(
       out, hasImporter,
       [&](const onnx::NodeProto &node) {
-        return controlFlowRefusal(node, out.model.graph());
+        return controlFlowRefusal(node, out);
       },
       error);
 }

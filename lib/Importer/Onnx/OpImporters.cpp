@@ -1425,6 +1425,11 @@ LogicalResult importEinsum(NodeContext &ctx) {
       for (int64_t k = 0; k < ellipsisRank; ++k)
         out.push_back(64 + int(k));
     }
+    SmallVector<int> sorted(out);
+    llvm::sort(sorted);
+    if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end())
+      return ctx.fail("Einsum equation '" + equation +
+                      "' repeats a label in its output");
   } else {
     for (int64_t k = 0; k < ellipsisRank; ++k)
       out.push_back(64 + int(k));

@@ -436,6 +436,23 @@ bool verifyEinsum(HK_VERIFY_ARGS) {
   Einsum e;
   if (!parseEinsum(node, in, e, why))
     return false;
+  // The kernel visits every output element times every summed index: a
+  // few-kilobyte model must not take hours ("a,b,c,d->" over [1000]s).
+  constexpr uint64_t kMaxSteps = uint64_t(1) << 34;
+  uint64_t steps = std::max<uint64_t>(1, in.size());
+  auto grow = [&](int64_t d) {
+    steps = d <= 0
+                ? 0
+                : (steps > kMaxSteps / uint64_t(d) ? kMaxSteps + 1 : steps * d);
+  };
+  for (int64_t d : e.outShape)
+    grow(d);
+  for (int l : e.sumLabels)
+    grow(e.size[size_t(l)]);
+  if (steps > kMaxSteps)
+    return fail(why, node,
+                "its output elements times its summed indices "
+                "exceed 2^34 steps");
   return checkOutput(node, out, 0, in[0].type, e.outShape, why);
 }
 

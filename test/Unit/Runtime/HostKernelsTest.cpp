@@ -1700,6 +1700,10 @@ TEST(HostKernels, Einsum) {
   rejects(eq("ij,jk"), {a}, {{F32, {2, 3}}}, "the equation has 2 inputs");
   rejects(eq("i1"), {T(F32, {2}, {1, 2})}, {{F32, {2}}}, "bad character");
   rejects(N("Einsum"), {a}, {{F32, {2, 3}}}, "'equation' is required");
+  // Work out of proportion to the operands: 1000^4 steps from four [1000]s.
+  Tensor k = T(F32, {1000}, std::vector<double>(1000, 1.0));
+  rejects(eq("a,b,c,d->"), {k, k, k, k}, {{F32, {}}},
+          "exceed 2^34 steps");
   rejects(eq("ij->ji"), {a}, {{F32, {2, 3}}}, "expected F32 [3,2]");
 }
 
