@@ -1702,8 +1702,7 @@ TEST(HostKernels, Einsum) {
   rejects(N("Einsum"), {a}, {{F32, {2, 3}}}, "'equation' is required");
   // Work out of proportion to the operands: 1000^4 steps from four [1000]s.
   Tensor k = T(F32, {1000}, std::vector<double>(1000, 1.0));
-  rejects(eq("a,b,c,d->"), {k, k, k, k}, {{F32, {}}},
-          "exceed 2^34 steps");
+  rejects(eq("a,b,c,d->"), {k, k, k, k}, {{F32, {}}}, "exceed 2^34 steps");
   rejects(eq("ij->ji"), {a}, {{F32, {2, 3}}}, "expected F32 [3,2]");
 }
 
