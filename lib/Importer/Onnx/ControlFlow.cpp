@@ -38,6 +38,16 @@ static StringSet<> graphValueNames(const onnx::GraphProto &graph) {
   return names;
 }
 
+/// `base`, or `base__K` with the first K that `names` does not hold yet;
+/// the name is added to `names`.
+static std::string freshName(StringSet<> &names, const std::string &base) {
+  std::string name = base;
+  for (int k = 0; names.contains(name); ++k)
+    name = base + "__" + std::to_string(k);
+  names.insert(name);
+  return name;
+}
+
 static std::vector<std::string>
 graphInputsFeeding(const onnx::GraphProto &graph, const std::string &value);
 
@@ -135,13 +145,8 @@ static void renameNodeReferences(onnx::NodeProto &n,
 static void renameOuterReferences(onnx::GraphProto &g,
                                   const StringMap<std::string> &rename,
                                   StringSet<> local) {
-  for (const auto &v : g.input())
-    local.insert(v.name());
-  for (const auto &t : g.initializer())
-    local.insert(t.name());
-  for (const auto &n : g.node())
-    for (const auto &out : n.output())
-      local.insert(out);
+  for (const auto &name : graphValueNames(g))
+    local.insert(name.getKey());
   for (auto &n : *g.mutable_node())
     renameNodeReferences(n, rename, local);
   for (auto &out : *g.mutable_output())
@@ -237,13 +242,7 @@ FailureOr<int> inlineIfs(LoadedModel &loaded, std::string &error) {
   if (llvm::none_of(decisions, [](int how) { return how >= 0; }))
     return 0;
   StringSet<> names = graphValueNames(graph);
-  auto freshName = [&](const std::string &base) {
-    std::string name = base;
-    for (int k = 0; names.contains(name); ++k)
-      name = base + "__" + std::to_string(k);
-    names.insert(name);
-    return name;
-  };
+  auto fresh = [&](const std::string &base) { return freshName(names, base); };
   StringMap<const onnx::TypeProto *> types = collectValueTypes(graph);
   auto knownScalar = [&](const std::string &name) {
     if (auto it = initializers.find(name); it != initializers.end())
@@ -321,16 +320,16 @@ FailureOr<int> inlineIfs(LoadedModel &loaded, std::string &error) {
     std::string cond = node.input(0);
     if (how == 2 && !knownScalar(cond)) {
       onnx::TensorProto shape;
-      shape.set_name(freshName(node.name() + "/scalar"));
+      shape.set_name(fresh(node.name() + "/scalar"));
       shape.set_data_type(onnx::TensorProto::INT64);
       shape.add_dims(0);
       moved.push_back(shape);
       onnx::NodeProto *reshape = nodes.Add();
       reshape->set_op_type("Reshape");
-      reshape->set_name(freshName(node.name() + "/cond"));
+      reshape->set_name(fresh(node.name() + "/cond"));
       reshape->add_input(cond);
       reshape->add_input(shape.name());
-      cond = freshName(node.name() + "/cond");
+      cond = fresh(node.name() + "/cond");
       reshape->add_output(cond);
     }
     for (int o = 0; o < node.output_size(); ++o) {
@@ -522,13 +521,7 @@ struct Unroller {
         names(graphValueNames(graph)) {}
 
   /// `base`, or `base__K` with the first K that no value uses yet.
-  std::string fresh(const std::string &base) {
-    std::string name = base;
-    for (int k = 0; names.contains(name); ++k)
-      name = base + "__" + std::to_string(k);
-    names.insert(name);
-    return name;
-  }
+  std::string fresh(const std::string &base) { return freshName(names, base); }
 
   /// Appends one copy of `body`: its inputs read the values `rename` maps
   /// them to, its initializers and node outputs get fresh names under

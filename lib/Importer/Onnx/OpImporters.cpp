@@ -227,15 +227,6 @@ LogicalResult importLayerNorm(NodeContext &ctx) {
   return success();
 }
 
-/// Reshape of `v` to `shape`, omitted when it would be the identity.
-Value reshapeTo(NodeContext &ctx, Value v, ArrayRef<int64_t> shape) {
-  auto t = cast<RankedTensorType>(v.getType());
-  if (t.getShape() == shape)
-    return v;
-  return ReshapeOp::create(ctx.b, ctx.loc,
-                           RankedTensorType::get(shape, t.getElementType()), v);
-}
-
 LogicalResult importSoftmax(NodeContext &ctx) {
   auto type = ctx.inputType(0);
   int64_t rank = type.getRank();
@@ -1861,6 +1852,16 @@ LogicalResult importExpand(NodeContext &ctx) {
 }
 
 } // namespace
+
+/// Reshape of `v` to `shape`, omitted when it would be the identity.
+Value npu::onnx_import::reshapeTo(NodeContext &ctx, Value v,
+                                  ArrayRef<int64_t> shape) {
+  auto t = cast<RankedTensorType>(v.getType());
+  if (t.getShape() == shape)
+    return v;
+  return ReshapeOp::create(ctx.b, ctx.loc,
+                           RankedTensorType::get(shape, t.getElementType()), v);
+}
 
 /// npu.conv of `x` and `w` (and `bias`, may be null) of `resultType`
 /// with the node's Conv attributes (Conv, QLinearConv).

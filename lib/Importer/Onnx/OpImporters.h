@@ -28,6 +28,11 @@ mlir::FailureOr<mlir::Value> buildConv(NodeContext &ctx, mlir::Value x,
 /// Each fails (the node then runs on the host CPU) when its scales and
 /// zero points are not constant, FP32, positive, finite and normal, or its
 /// codes not 8-bit.
+/// Reshape of `v` to `shape` (npu.reshape, a view), omitted when it would be
+/// the identity.
+mlir::Value reshapeTo(NodeContext &ctx, mlir::Value v,
+                      llvm::ArrayRef<int64_t> shape);
+
 mlir::LogicalResult importQuantizeLinear(NodeContext &ctx);
 /// DynamicQuantizeLinear (opset 11) as its function body in npu ops: the
 /// scale and zero point computed on the NPU, then a QuantizeLinear with a

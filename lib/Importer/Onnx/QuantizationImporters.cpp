@@ -79,16 +79,23 @@ linearQuantization(NodeContext &ctx, Type storage, ArrayRef<int64_t> shape,
   return q;
 }
 
-/// The per-tensor quantized element type of `q` (or, per axis, the unit
-/// type `1.0:0`, the codes themselves).
-Type quantizedElementType(const LinearQuantization &q, MLIRContext *context) {
-  bool perTensor = q.axis < 0;
-  bool isSigned = !q.storage.isUnsigned();
+/// The per-tensor quantized FP32 type of 8-bit codes stored as `storage`
+/// (signed: [-128, 127], unsigned: [0, 255]).
+Type uniform8(IntegerType storage, double scale, int64_t zeroPoint) {
+  MLIRContext *context = storage.getContext();
+  bool isSigned = !storage.isUnsigned();
   return quant::UniformQuantizedType::get(
       isSigned ? unsigned(quant::QuantizationFlags::Signed) : 0u,
-      IntegerType::get(context, 8), Float32Type::get(context),
-      perTensor ? double(q.scales[0]) : 1.0, perTensor ? q.zeroPoints[0] : 0,
+      IntegerType::get(context, 8), Float32Type::get(context), scale, zeroPoint,
       isSigned ? -128 : 0, isSigned ? 127 : 255);
+}
+
+/// The per-tensor quantized element type of `q` (or, per axis, the unit
+/// type `1.0:0`, the codes themselves).
+Type quantizedElementType(const LinearQuantization &q, MLIRContext *) {
+  bool perTensor = q.axis < 0;
+  return uniform8(q.storage, perTensor ? double(q.scales[0]) : 1.0,
+                  perTensor ? q.zeroPoints[0] : 0);
 }
 
 /// Per-axis values `v` of FP32 broadcast along `axis` of a `rank`-D tensor:
@@ -176,14 +183,9 @@ FailureOr<QLinearParams> qlinearParams(NodeContext &ctx, int64_t weightAxis) {
 
 Value npu::onnx_import::unitCodes(NodeContext &ctx, Value v,
                                   RankedTensorType out) {
-  auto storage = cast<IntegerType>(out.getElementType());
-  bool isSigned = !storage.isUnsigned();
   auto codes =
       cast<RankedTensorType>(v.getType())
-          .clone(quant::UniformQuantizedType::get(
-              isSigned ? unsigned(quant::QuantizationFlags::Signed) : 0u,
-              IntegerType::get(ctx.b.getContext(), 8), ctx.b.getF32Type(), 1.0,
-              0, isSigned ? -128 : 0, isSigned ? 127 : 255));
+          .clone(uniform8(cast<IntegerType>(out.getElementType()), 1.0, 0));
   Value q =
       QuantizeOp::create(ctx.b, ctx.loc, codes, v, RoundingMode::half_to_even);
   return StorageCastOp::create(ctx.b, ctx.loc, out, q);
@@ -191,12 +193,8 @@ Value npu::onnx_import::unitCodes(NodeContext &ctx, Value v,
 
 Value npu::onnx_import::unitValues(NodeContext &ctx, Value codes) {
   auto type = cast<RankedTensorType>(codes.getType());
-  auto storage = cast<IntegerType>(type.getElementType());
-  bool isSigned = !storage.isUnsigned();
-  auto unit = type.clone(quant::UniformQuantizedType::get(
-      isSigned ? unsigned(quant::QuantizationFlags::Signed) : 0u,
-      IntegerType::get(ctx.b.getContext(), 8), ctx.b.getF32Type(), 1.0, 0,
-      isSigned ? -128 : 0, isSigned ? 127 : 255));
+  auto unit =
+      type.clone(uniform8(cast<IntegerType>(type.getElementType()), 1.0, 0));
   return DequantizeOp::create(
       ctx.b, ctx.loc, type.clone(ctx.b.getF32Type()),
       StorageCastOp::create(ctx.b, ctx.loc, unit, codes));
@@ -219,15 +217,7 @@ LogicalResult quantizeAtRunTimeScale(NodeContext &ctx) {
       (ctx.hasInput(2) && ctx.inputType(2).getNumElements() != 1))
     return ctx.fail("a scale and zero point computed at run time must be "
                     "one FP32 scale and one zero point");
-  // One element as a rank-0 tensor (a view).
-  auto scalar = [&](Value v) -> Value {
-    auto t = cast<RankedTensorType>(v.getType());
-    if (t.getRank() == 0)
-      return v;
-    return ReshapeOp::create(ctx.b, ctx.loc,
-                             RankedTensorType::get({}, t.getElementType()), v);
-  };
-  Value scale = scalar(ctx.input(1));
+  Value scale = reshapeTo(ctx, ctx.input(1), {});
   Value y = DivOp::create(ctx.b, ctx.loc, inType, ctx.input(0), scale);
   y = RoundOp::create(ctx.b, ctx.loc, inType, y);
   if (ctx.hasInput(2)) {
@@ -235,7 +225,7 @@ LogicalResult quantizeAtRunTimeScale(NodeContext &ctx) {
     if (!zpStorage || zpStorage.getWidth() != 8)
       return ctx.fail("the zero point must be INT8 or UINT8");
     y = AddOp::create(ctx.b, ctx.loc, inType, y,
-                      scalar(unitValues(ctx, ctx.input(2))));
+                      reshapeTo(ctx, unitValues(ctx, ctx.input(2)), {}));
   }
   ctx.setResult(0, unitCodes(ctx, y, outType));
   return success();
