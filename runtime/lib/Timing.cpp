@@ -64,6 +64,22 @@ uint64_t vectorCycles(const TargetDesc &t, uint64_t work, bool narrow,
              (transcendental ? t.vectorTranscendentalCycles : 1);
 }
 
+uint64_t doubleBufferedCycles(const std::vector<TileStages> &tiles) {
+  // End cycles of the last two tiles' stages (index i % 2).
+  uint64_t loadEnd = 0, computeEnd[2] = {0, 0}, storeEnd[2] = {0, 0};
+  uint64_t lastCompute = 0, lastStore = 0;
+  for (size_t i = 0; i < tiles.size(); ++i) {
+    size_t k = i % 2; // tile i-2's slot
+    loadEnd = std::max(loadEnd, computeEnd[k]) + tiles[i].load;
+    uint64_t c =
+        std::max({loadEnd, lastCompute, storeEnd[k]}) + tiles[i].compute;
+    uint64_t s = std::max(c, lastStore) + tiles[i].store;
+    computeEnd[k] = lastCompute = c;
+    storeEnd[k] = lastStore = s;
+  }
+  return lastStore;
+}
+
 uint64_t poolDotCycles(const TargetDesc &t, uint64_t outputs, uint64_t window) {
   // In 128 bits, saturated: four 16-bit dims times a 32-bit window need 96
   // (a hostile descriptor's estimate; the emulator's step budget refuses

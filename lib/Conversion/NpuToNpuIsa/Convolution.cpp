@@ -242,7 +242,8 @@ LogicalResult Codegen::emitWeightRearrangement(Operation *op, Value weight,
   if (weight.getDefiningOp<ConstantOp>())
     return success(); // rearranged at compile time (planDram)
   return emitMove(op, shape, 4, buffers.lookup(root(weight)).offset, srcStrides,
-                  convWeights.lookup(op).offset, denseStrides(shape), layer);
+                  convWeights.lookup(op).offset, denseStrides(shape), layer,
+                  /*oneChunkBuffers=*/true);
 }
 
 bool convGeometry(ConvOp op, MacConv &g) {
@@ -643,36 +644,62 @@ ConvTiles chooseDepthwiseTiles(const rt::TargetDesc &target, const MacConv &g) {
         if (packedBytes(depthwiseLayout(g, {oht, owt, 1, ct})) >
             int64_t(target.scratchpadBytes))
           continue;
-        double tiles = double(g.batch * ceilDiv(C, ct) * ceilDiv(g.oh, oht) *
-                              ceilDiv(g.ow, owt));
-        // The runtime's timing formulas, per tile: the slab and the
-        // weights, one store; FP32: a multiply-accumulate per tap; INT8: one
-        // dot over the window, then the readout (one vec.requant, or one
-        // vec.convert itof_affine).
-        int64_t eb = g.inBytes, outputs = oht * owt * ct;
-        double load =
-            tiles * double(rt::dmaCycles(target, 1, ct * ihs, eb * iws) +
-                           rt::dmaCycles(target, 1, taps, eb * ct));
+        // The runtime's timing formulas, per tile (the last tile along an
+        // axis may be partial): the slab and the weights, one store; FP32:
+        // a multiply-accumulate per tap; INT8: one dot over the window, then
+        // the readout (one vec.requant, or one vec.convert itof_affine).
+        int64_t eb = g.inBytes;
         bool int8Tile = g.quantizedOut || g.outBytes == 1;
-        double store = tiles * double(rt::dmaCycles(target, 1, ct * oht,
-                                                    (int8Tile ? 1 : 4) * owt));
-        if (g.residual) // loaded in the store's box
-          load += tiles * double(rt::dmaCycles(target, 1, ct * oht, 4 * owt));
-        auto lanes32 = [&](int64_t ops) {
-          return double(ops) *
-                 double(rt::vectorCycles(target, outputs, /*narrow=*/false,
-                                         /*transcendental=*/false));
+        auto stages = [&](int64_t c, int64_t h, int64_t w) {
+          int64_t ih = inputExtent(h, g.sh, g.spanY);
+          int64_t iw = inputExtent(w, g.sw, g.spanX), outputs = h * w * c;
+          rt::TileStages s;
+          s.load = rt::dmaCycles(target, 1, c * ih, eb * iw) +
+                   rt::dmaCycles(target, 1, taps, eb * c);
+          if (g.residual) // loaded in the store's box
+            s.load += rt::dmaCycles(target, 1, c * h, 4 * w);
+          s.store = rt::dmaCycles(target, 1, c * h, (int8Tile ? 1 : 4) * w);
+          uint64_t lanes32 = rt::vectorCycles(target, outputs, /*narrow=*/false,
+                                              /*transcendental=*/false);
+          s.compute = eb == 1
+                          ? rt::poolDotCycles(target, outputs, taps) + lanes32
+                          : uint64_t(taps) * lanes32;
+          return s;
         };
-        double vec =
-            tiles *
-            (eb == 1
-                 ? double(rt::poolDotCycles(target, outputs, taps)) + lanes32(1)
-                 : lanes32(taps));
-        // DRAM bytes read: each tile's slab (halo rows and columns again)
-        // and weights.
-        double bytes = tiles * double(eb) * double(ct * ihs * iws + taps * ct);
-        candidates.push_back(
-            {{oht, owt, 1, ct}, std::max({load, store, vec}), bytes});
+        // The tiles in emission order (channels, rows, columns), priced as
+        // they pipeline (rt::doubleBufferedCycles: a partial tile between
+        // full ones stalls a queue). Beyond kMaxPricedTiles, the steady
+        // state: the busiest queue's total plus one tile's fill and drain.
+        int64_t nc = ceilDiv(C, ct), nh = ceilDiv(g.oh, oht);
+        int64_t nw = ceilDiv(g.ow, owt), n = g.batch * nc * nh * nw;
+        double cycles = 0, bytes = 0;
+        std::vector<rt::TileStages> sequence;
+        rt::TileStages first = stages(ct, oht, owt);
+        for (int64_t i = 0; i < nc; ++i)
+          for (int64_t y = 0; y < nh; ++y)
+            for (int64_t x = 0; x < nw; ++x) {
+              int64_t c = std::min(ct, C - i * ct);
+              int64_t h = std::min(oht, g.oh - y * oht);
+              int64_t w = std::min(owt, g.ow - x * owt);
+              // DRAM bytes read: each tile's slab (halo rows and columns
+              // again) and weights.
+              bytes += double(g.batch * eb) *
+                       double(c * inputExtent(h, g.sh, g.spanY) *
+                                  inputExtent(w, g.sw, g.spanX) +
+                              taps * c);
+              if (n > kMaxPricedTiles)
+                continue;
+              sequence.push_back(stages(c, h, w));
+            }
+        if (n > kMaxPricedTiles)
+          cycles =
+              double(n) *
+                  double(std::max({first.load, first.compute, first.store})) +
+              double(first.load + first.store);
+        else
+          for (int64_t b = 0; b < g.batch; ++b)
+            cycles += double(rt::doubleBufferedCycles(sequence));
+        candidates.push_back({{oht, owt, 1, ct}, cycles, bytes});
       }
   if (candidates.empty())
     return ConvTiles{};

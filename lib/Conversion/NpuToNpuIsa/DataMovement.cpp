@@ -120,7 +120,8 @@ FailureOr<MovePlan> planMove(ArrayRef<int64_t> shape, int64_t elemBytes,
 LogicalResult Codegen::emitMove(Operation *op, ArrayRef<int64_t> shape,
                                 int64_t elemBytes, int64_t src,
                                 ArrayRef<int64_t> srcStrides, int64_t dst,
-                                ArrayRef<int64_t> dstStrides, int64_t layer) {
+                                ArrayRef<int64_t> dstStrides, int64_t layer,
+                                bool oneChunkBuffers) {
   int64_t count = 1;
   for (int64_t d : shape)
     count *= d;
@@ -146,9 +147,10 @@ LogicalResult Codegen::emitMove(Operation *op, ArrayRef<int64_t> shape,
   int64_t chunks = (dims[0] + rows - 1) / rows, n = outer * chunks;
   noteTiles({{"elements", rows * inner}});
   Location loc = op->getLoc();
-  // Scratchpad: two tiles (double buffering), half of it each.
+  // Scratchpad: two tiles (double buffering), half of it each or one chunk.
   beginScratchpadPass();
-  SpBuffer buf = scratchpad("tile", budget * elemBytes, 2);
+  SpBuffer buf = scratchpad(
+      "tile", (oneChunkBuffers ? rows * inner : budget) * elemBytes, 2);
   for (int64_t i = 0; i < n; ++i) {
     // Box `i / chunks` of the looped axes (row-major), chunk `i % chunks`.
     int64_t srcBase = src, dstBase = dst;

@@ -1,12 +1,14 @@
 // A layer lowered in sequential parts numbers its buffers by pass: a
 // convolution with run-time weights first rearranges them through the
-// scratchpad (pass 0, half of it per tile), then convolves (pass 1); the
-// passes reuse the same bytes, which the layer's verifier allows.
+// scratchpad (pass 0, two tiles of one chunk each: here the whole 2,304-byte
+// weight, not half the scratchpad, so values kept on chip fit above it),
+// then convolves (pass 1); the passes reuse the same bytes, which the
+// layer's verifier allows.
 // RUN: npu-opt %s --npu-assign-tiles --npu-plan-memory --npu-form-layers --npu-allocate-scratchpad | FileCheck %s
 // RUN: npu-opt %s --npu-assign-tiles --npu-plan-memory --npu-form-layers --npu-allocate-scratchpad | npu-opt --npu-convert-to-isa | FileCheck %s --check-prefix=ISA
 
 // CHECK: npu.layer "y" unit <mac>
-// CHECK-SAME: scratchpad [#npu.buffer<"tile", offset = 0, bytes = 262144, copies = 2>,
+// CHECK-SAME: scratchpad [#npu.buffer<"tile", offset = 0, bytes = 2304, copies = 2>,
 // CHECK-SAME: #npu.buffer<"slab", offset = 0, bytes = 5760, copies = 2, pass = 1>,
 // CHECK-SAME: #npu.buffer<"weights", offset = 11520, bytes = 2304, copies = 2, pass = 1>,
 // CHECK-SAME: #npu.buffer<"out", offset = 16128, bytes = 4096, copies = 2, pass = 1>,

@@ -2353,3 +2353,27 @@ TEST(Emulator, UntouchedDramCostsNoHostMemory) {
   EXPECT_EQ(emu.dram().size(), uint64_t(3) << 29);
   EXPECT_LT(residentBytes() - before, uint64_t(64) << 20);
 }
+
+// The double-buffered tile pipeline the compiler's cost models price, worked
+// by hand. Equal tiles: the first load, then the busiest queue once per
+// tile, then the last store (10 + 4 x 30 + 5).
+TEST(Timing, DoubleBufferedCyclesOfEqualTiles) {
+  EXPECT_EQ(doubleBufferedCycles({}), 0u);
+  std::vector<TileStages> tiles(4, TileStages{10, 30, 5});
+  EXPECT_EQ(doubleBufferedCycles(tiles), 135u);
+  tiles.assign(3, TileStages{40, 7, 2}); // load-bound: 3 x 40 + 7 + 2
+  EXPECT_EQ(doubleBufferedCycles(tiles), 129u);
+}
+
+// A long compute, a short tile, then a long load: the third tile's load
+// waits for the first tile's compute to free its buffers (two copies), so
+// it cannot start at cycle 2 as the queues' totals alone suggest (102 load
+// cycles, 102 compute, 3 store: about 104). Tile 0 loads 0-1, computes
+// 1-101, stores 101-102; tile 1 loads 1-2, computes 101-102, stores
+// 102-103; tile 2 loads 101-201, computes 201-202, stores 202-203.
+TEST(Timing, DoubleBufferedCyclesWaitForFreeBuffers) {
+  EXPECT_EQ(doubleBufferedCycles({{1, 100, 1}, {1, 1, 1}, {100, 1, 1}}), 203u);
+  // A long store holds its result buffer: the compute two tiles on waits
+  // for it (tile 0 stores 2-52, tile 2 computes 52-53, stores 53-54).
+  EXPECT_EQ(doubleBufferedCycles({{1, 1, 50}, {1, 1, 1}, {1, 1, 1}}), 54u);
+}

@@ -76,6 +76,10 @@ constexpr double kCycleSlackForBytes = 0.02;
 /// The most elementwise ops fused into one vector program, so that its
 /// per-value buffers stay a useful fraction of the scratchpad.
 constexpr int64_t kMaxFusedRun = 8;
+/// The most tiles a tile cost model prices one by one as they pipeline
+/// (rt::doubleBufferedCycles); a candidate with more is priced by its steady
+/// state (its tiles are small, and the limit bounds the model's time).
+constexpr int64_t kMaxPricedTiles = 4096;
 
 /// The tile cost models' choice among `candidates` (`cost(c)` gives its
 /// estimated cycles and the DRAM bytes it moves): cycles first, then DRAM.
@@ -103,12 +107,21 @@ const CandidateT &fewestCyclesThenBytes(ArrayRef<CandidateT> candidates,
 }
 
 /// Tile-size candidates along one axis of `full` elements for an array
-/// dimension of `unit`: powers of two from `unit` below `full` (at most
-/// kMaxTileCandidate), then `full` itself (at most a 16-bit extent).
+/// dimension of `unit`, ascending: powers of two from `unit` below `full`
+/// (at most kMaxTileCandidate) and the exact fractions full/2 .. full/8
+/// that are multiples of `unit` (no partial edge tile: PaddleOCR rec's
+/// 480-channel 1x1 convolutions over 6 x 80 pixels take 3-row and 96- or
+/// 80-channel tiles, reading their input once instead of 15 times), then
+/// `full` itself (at most a 16-bit extent).
 inline SmallVector<int64_t> tileCandidates(int64_t full, int64_t unit) {
   SmallVector<int64_t> v;
   for (int64_t x = unit; x < full && x <= kMaxTileCandidate; x *= 2)
     v.push_back(x);
+  for (int64_t k = 2; k <= 8; ++k)
+    if (full % k == 0 && (full / k) % unit == 0 && full / k >= unit &&
+        full / k <= kMaxTileCandidate && !llvm::is_contained(v, full / k))
+      v.push_back(full / k);
+  llvm::sort(v);
   v.push_back(std::min<int64_t>(full, kMaxExtent));
   return v;
 }
@@ -653,8 +666,11 @@ int64_t forMacArray(Operation *op, const rt::TargetDesc &t, MacConv &g);
 
 /// Tiles of a depthwise convolution on the vector unit: output rows and
 /// columns, channels (in `c`) under the scratchpad's two slabs, weight
-/// tiles and output tiles, one product and the biases, by the larger of
-/// DMA and vector cycles. All zero when nothing fits.
+/// tiles and output tiles, one product and the biases. Each candidate's
+/// tiles, partial edge tiles at their size, are priced in emission order as
+/// they pipeline through the load, vector and store queues
+/// (rt::doubleBufferedCycles; kMaxPricedTiles), then fewestCyclesThenBytes.
+/// All zero when nothing fits.
 ConvTiles chooseDepthwiseTiles(const rt::TargetDesc &t, const MacConv &g);
 
 /// The scratchpad layout of a pooling with tiles of `oht` output rows and
@@ -1212,11 +1228,18 @@ public:
   /// Emits a strided copy DRAM -> scratchpad -> DRAM: out element `idx`
   /// (row-major over `shape`) comes from `src + sum(idx * srcStrides)` and
   /// goes to `dst + sum(idx * dstStrides)` (element strides, element size
-  /// `elemBytes`). Transpose, slice and concat are such copies.
+  /// `elemBytes`). Transpose, slice and concat are such copies. Its two
+  /// tile buffers take half the scratchpad each, or with `oneChunkBuffers`
+  /// no more than one chunk of this move needs: for a move that is its
+  /// pass's only emitter (a run-time weight rearrangement before a
+  /// convolution), so that a small one leaves the scratchpad above it to
+  /// values kept on chip; moves that share a pass (the pieces of a pad or
+  /// concat) must ask for the same buffer each time.
   LogicalResult emitMove(Operation *op, ArrayRef<int64_t> shape,
                          int64_t elemBytes, int64_t src,
                          ArrayRef<int64_t> srcStrides, int64_t dst,
-                         ArrayRef<int64_t> dstStrides, int64_t layer);
+                         ArrayRef<int64_t> dstStrides, int64_t layer,
+                         bool oneChunkBuffers = false);
   LogicalResult emitDataMovement(Operation *op, int64_t layer);
   /// Constant padding (negative pads crop) as DMA loads whose padding the
   /// DMA fills, tiled along the outermost axis.

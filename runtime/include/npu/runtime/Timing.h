@@ -92,6 +92,22 @@ uint64_t vectorCycles(const TargetDesc &t, uint64_t work, bool narrow,
 /// two lane counts.
 uint64_t poolDotCycles(const TargetDesc &t, uint64_t outputs, uint64_t window);
 
+/// The cycles of one tile of a double-buffered layer on each queue: its
+/// loads, its compute and its store.
+struct TileStages {
+  uint64_t load = 0, compute = 0, store = 0;
+};
+
+/// Cycles from the first load to the last store of `tiles`, run in order
+/// with two buffers per operand and result (the compiler's tile pipeline,
+/// docs/codegen.md "Double buffering"): tile i's loads wait for the load
+/// queue and for tile i-2's compute (which frees its input buffers), its
+/// compute for its loads, the compute queue and tile i-2's store (its
+/// result buffer), its store for its compute and the store queue. Uneven
+/// tiles (a partial last tile) pipeline worse than the sum of each queue's
+/// work suggests; the compiler's tile cost models price a sequence with it.
+uint64_t doubleBufferedCycles(const std::vector<TileStages> &tiles);
+
 /// Whether a vector instruction's function is transcendental (exp, log,
 /// the trigonometric and hyperbolic functions, tanh, erf, sigmoid,
 /// softplus, elu, softsign, reciprocal, rsqrt, sqrt, division, power);
