@@ -90,35 +90,71 @@ struct ReadUpsampleByBroadcast
         return failure();
     // The expanded shape of a value whose extent on each axis is `dims`: an
     // upsampled axis splits into (d / s, s), or (d / s, 1) for the
-    // up-sampling's input.
+    // up-sampling's input, or (1, 1) where the value broadcasts.
     auto expand = [&](ArrayRef<int64_t> dims, bool reads) {
       SmallVector<int64_t> shape;
       for (int64_t d = 0; d < rank; ++d) {
         int64_t full = resultType.getDimSize(d), s = factors[d];
         if (s == 1)
           shape.push_back(dims[d]);
+        else if (dims[d] == 1)
+          shape.append({1, 1});
         else
           shape.append({full / s, reads ? 1 : s});
       }
       return shape;
     };
-    // The other operands must have the result's type: then the wide op's
-    // iteration space collapses to at most four dims (the leading axes
-    // step alike in every operand); one broadcasting elsewhere (a channel
-    // axis of 1) would leave five, which the code generator refuses. And
-    // none may come from a convolution, whose epilogue takes the add (with
-    // the up-sampling as its residual) only on the original shapes.
+    // Whether `v` broadcasts to the result axis by axis (each extent the
+    // result's or 1): the widened op then reads it through a view.
+    auto broadcastsToResult = [&](Value v) {
+      auto type = dyn_cast<RankedTensorType>(v.getType());
+      return type && type.hasStaticShape() && type.getRank() == rank &&
+             type.getElementType() == resultType.getElementType() &&
+             llvm::all_of(llvm::seq<int64_t>(0, rank), [&](int64_t d) {
+               return type.getDimSize(d) == resultType.getDimSize(d) ||
+                      type.getDimSize(d) == 1;
+             });
+    };
+    // An elementwise op (of the same kind of broadcasting) that produces a
+    // full operand for `op` alone is widened too, so that the two stay one
+    // fused vector program (PaddleOCR det's squeeze-excitation scale before
+    // each top-down add): its operands broadcast to the result, and none is
+    // a convolution's result that reads nothing else (whose epilogue the
+    // op could be).
+    auto widenable = [&](Value v) -> Operation * {
+      Operation *p = v.getDefiningOp();
+      if (!p || !p->hasTrait<OpTrait::ResultsBroadcastableShape>() ||
+          p->getNumResults() != 1 || p->getNumRegions() != 0 ||
+          !v.hasOneUse() || v.getType() != resultType)
+        return nullptr;
+      for (Value in : p->getOperands()) {
+        if (!broadcastsToResult(in) || in.getDefiningOp<ResizeOp>())
+          return nullptr;
+        if (isa_and_nonnull<ConvOp, ConvTransposeOp>(in.getDefiningOp()) &&
+            in.hasOneUse())
+          return nullptr;
+      }
+      return p;
+    };
+    // The other operands must broadcast to the result, and none may come
+    // from a convolution, whose epilogue takes the add (with the
+    // up-sampling as its residual) only on the original shapes.
     for (Value v : op->getOperands()) {
       auto resize = v.getDefiningOp<ResizeOp>();
       if (resize && v.getType() == resultType)
         continue;
-      if (v.getType() != resultType ||
+      if (!broadcastsToResult(v) ||
           isa_and_nonnull<ConvOp, ConvTransposeOp>(v.getDefiningOp()))
         return failure();
     }
     // Every check before the first op is created (a pattern that fails
     // must leave the IR as it was).
-    SmallVector<std::pair<Value, RankedTensorType>> reads;
+    struct Read {
+      Value source;
+      RankedTensorType expanded;
+      Operation *widen = nullptr; // a producer widened with `op`
+    };
+    SmallVector<Read> reads;
     bool readsOne = false, hasFull = false;
     for (Value v : op->getOperands()) {
       auto type = cast<RankedTensorType>(v.getType());
@@ -130,27 +166,55 @@ struct ReadUpsampleByBroadcast
                     return repeatFactor(resize, d) == factors[d];
                   });
       readsOne |= same;
-      hasFull |= !same;
+      hasFull |= !same && type == resultType;
       Value source = same ? resize.getInput() : v;
       auto shape = cast<RankedTensorType>(source.getType()).getShape();
-      reads.push_back({source, RankedTensorType::get(expand(shape, same),
-                                                     type.getElementType(),
-                                                     type.getEncoding())});
+      reads.push_back(
+          {source,
+           RankedTensorType::get(expand(shape, same), type.getElementType(),
+                                 type.getEncoding()),
+           same ? nullptr : widenable(v)});
     }
     if (!readsOne || !hasFull)
       return failure();
     Location loc = op->getLoc();
-    SmallVector<Value> operands;
-    for (auto [source, expanded] : reads)
-      operands.push_back(ReshapeOp::create(rewriter, loc, expanded, source));
     auto expandedResult = RankedTensorType::get(
         expand(resultType.getShape(), false), resultType.getElementType());
-    OperationState state(loc, op->getName());
-    state.addOperands(operands);
-    state.addTypes(expandedResult);
-    state.addAttributes(op->getAttrs());
-    Operation *wide = rewriter.create(state);
-    rewriter.replaceOpWithNewOp<ReshapeOp>(op, resultType, wide->getResult(0));
+    // `original` on the expanded operands `operands`.
+    auto widened = [&](Operation *original, ValueRange operands) {
+      OperationState state(original->getLoc(), original->getName());
+      state.addOperands(operands);
+      state.addTypes(expandedResult);
+      state.addAttributes(original->getAttrs());
+      return rewriter.create(state)->getResult(0);
+    };
+    // Every view first, then the widened producers and `op`: adjacent, so
+    // that the fusion of elementwise runs (recordFusionGroups) joins them.
+    SmallVector<Value> operands;
+    SmallVector<SmallVector<Value>> inner(reads.size());
+    for (auto [i, r] : llvm::enumerate(reads)) {
+      if (!r.widen) {
+        operands.push_back(
+            ReshapeOp::create(rewriter, loc, r.expanded, r.source));
+        continue;
+      }
+      operands.push_back(Value());
+      for (Value in : r.widen->getOperands())
+        inner[i].push_back(ReshapeOp::create(
+            rewriter, r.widen->getLoc(),
+            RankedTensorType::get(
+                expand(cast<RankedTensorType>(in.getType()).getShape(), false),
+                resultType.getElementType()),
+            in));
+    }
+    for (auto [i, r] : llvm::enumerate(reads))
+      if (r.widen)
+        operands[i] = widened(r.widen, inner[i]);
+    Value wide = widened(op, operands);
+    rewriter.replaceOpWithNewOp<ReshapeOp>(op, resultType, wide);
+    for (const Read &r : reads)
+      if (r.widen)
+        rewriter.eraseOp(r.widen);
     return success();
   }
 };

@@ -261,9 +261,18 @@ void appendStep(VectorProgram &p, const FusedStep &step, Operation *op) {
   p.steps.push_back(q);
 }
 
+/// The most indices of the dims before the innermost four an elementwise
+/// op's tiles loop over (each at least one tile: a load per operand, the
+/// program, a store), so that instructions stay in proportion to elements.
+constexpr int64_t kMaxOuterTiles = 4096;
+
 /// Dims and per-operand element strides of an elementwise op over its result
 /// (outermost first), after dropping dims of extent 1, collapsing dims the
-/// operands traverse alike and splitting dims longer than a 16-bit extent.
+/// operands traverse alike and splitting dims longer than `limit` (a 16-bit
+/// extent or a buffer) by their largest divisor that fits; nullopt when one
+/// has none. Any number of dims (a broadcast that keeps the innermost axes
+/// from collapsing leaves more than four), but at most kMaxOuterTiles
+/// indices of those before the innermost four.
 struct IterSpace {
   SmallVector<int64_t> dims;
   SmallVector<SmallVector<int64_t>> strides; // per operand, then the result
@@ -320,9 +329,15 @@ std::optional<IterSpace> iterSpace(ArrayRef<int64_t> out,
   SmallVector<SmallVectorImpl<int64_t> *> lists;
   for (auto &st : s.strides)
     lists.push_back(&st);
+  // More than four dims are fine: a tile spans at most the four innermost
+  // (a DMA box's and a vector instruction's), the emitter loops over the
+  // others, at most kMaxOuterTiles indices of them.
   if (!splitLongAxes(s.dims, lists, limit))
     return std::nullopt;
-  if (s.dims.size() > 4)
+  int64_t outer = 1;
+  for (size_t d = 0; d + 4 < s.dims.size(); ++d)
+    outer = std::min(outer * s.dims[d], kMaxOuterTiles + 1);
+  if (outer > kMaxOuterTiles)
     return std::nullopt;
   return s;
 }
@@ -540,14 +555,18 @@ LogicalResult Codegen::emitVectorProgram(Operation *op, const VectorProgram &p,
     shapes.push_back(cast<RankedTensorType>(p.values[k].type).getShape());
   auto space = iterSpace(p.shape, shapes, std::min(budget, kMaxExtent));
   if (!space)
-    return op->emitError("backend: the iteration space of this op does not "
-                         "fit four 16-bit dimensions");
+    return op->emitError(
+        "backend: this op's iteration space has an axis longer than a buffer "
+        "with no divisor that fits, or more than " +
+        std::to_string(kMaxOuterTiles) +
+        " indices of the axes before its innermost four");
   ArrayRef<int64_t> dims = space->dims;
   int64_t rank = dims.size();
-  // Tile dim t: the outermost whose inner product fits the budget; loop over
-  // the dims before it, cut dim t into row chunks.
+  // Tile dim t: the outermost whose inner product fits the budget, and at
+  // most four dims from the innermost (a DMA box's and a vector
+  // instruction's); loop over the dims before it, cut dim t into row chunks.
   int64_t t = rank - 1, inner = 1;
-  while (t > 0 && inner * dims[t] <= budget) {
+  while (t > 0 && t > rank - 4 && inner * dims[t] <= budget) {
     inner *= dims[t];
     --t;
   }
@@ -754,8 +773,10 @@ static bool fitsIterationSpace(Operation *op, const rt::TargetDesc &target,
                    (2 * int64_t(shapes.size() + 1)) / kAlign * kAlign / 4;
   if (iterSpace(result.getShape(), shapes, std::min(budget, kMaxExtent)))
     return true;
-  reason = "its iteration space does not fit a vector program's four 16-bit "
-           "dimensions";
+  reason = "its iteration space has an axis longer than a buffer with no "
+           "divisor that fits, or more than " +
+           std::to_string(kMaxOuterTiles) +
+           " indices of the axes before its innermost four";
   return false;
 }
 

@@ -18,6 +18,42 @@ func.func @fpn_add(%x: tensor<1x8x8x8xf32>, %y: tensor<1x8x4x4xf32>) -> tensor<1
 
 // -----
 
+// A squeeze-excitation scale before the top-down add (PaddleOCR det): the
+// mul that only the add reads is widened with it, its per-channel scale
+// read as (1, 1) on each split axis, so the two stay one vector program.
+// CHECK-LABEL: func.func @scale_then_add
+// CHECK-SAME: (%[[X:.*]]: tensor<1x8x8x8xf32>, %[[G:.*]]: tensor<1x8x1x1xf32>, %[[Y:.*]]: tensor<1x8x4x4xf32>)
+// CHECK: %[[A:.*]] = npu.reshape %[[X]] : tensor<1x8x8x8xf32> -> tensor<1x8x4x2x4x2xf32>
+// CHECK: %[[B:.*]] = npu.reshape %[[G]] : tensor<1x8x1x1xf32> -> tensor<1x8x1x1x1x1xf32>
+// CHECK: %[[C:.*]] = npu.reshape %[[Y]] : tensor<1x8x4x4xf32> -> tensor<1x8x4x1x4x1xf32>
+// CHECK: %[[M:.*]] = npu.mul %[[A]], %[[B]] : (tensor<1x8x4x2x4x2xf32>, tensor<1x8x1x1x1x1xf32>) -> tensor<1x8x4x2x4x2xf32>
+// CHECK-NEXT: %[[S:.*]] = npu.add %[[M]], %[[C]] : (tensor<1x8x4x2x4x2xf32>, tensor<1x8x4x1x4x1xf32>) -> tensor<1x8x4x2x4x2xf32>
+// CHECK-NEXT: %[[R:.*]] = npu.reshape %[[S]] : tensor<1x8x4x2x4x2xf32> -> tensor<1x8x8x8xf32>
+// CHECK-NEXT: return %[[R]]
+func.func @scale_then_add(%x: tensor<1x8x8x8xf32>, %g: tensor<1x8x1x1xf32>, %y: tensor<1x8x4x4xf32>) -> tensor<1x8x8x8xf32> {
+  %m = npu.mul %x, %g : (tensor<1x8x8x8xf32>, tensor<1x8x1x1xf32>) -> tensor<1x8x8x8xf32>
+  %u = npu.resize %y {coordinate_transformation_mode = #npu<coord_mode asymmetric>, mode = #npu<resize_mode nearest>, nearest_mode = #npu<nearest_mode floor>, scales = array<f32: 1.0, 1.0, 2.0, 2.0>} : tensor<1x8x4x4xf32> -> tensor<1x8x8x8xf32>
+  %s = npu.add %m, %u : (tensor<1x8x8x8xf32>, tensor<1x8x8x8xf32>) -> tensor<1x8x8x8xf32>
+  return %s : tensor<1x8x8x8xf32>
+}
+
+// -----
+
+// A scale read by something else too stays as it is (its result is stored
+// anyway); the add is widened alone.
+// CHECK-LABEL: func.func @shared_scale
+// CHECK: %[[M:.*]] = npu.mul %{{.*}}, %{{.*}} : (tensor<1x8x8x8xf32>, tensor<1x8x1x1xf32>) -> tensor<1x8x8x8xf32>
+// CHECK: %[[A:.*]] = npu.reshape %[[M]] : tensor<1x8x8x8xf32> -> tensor<1x8x4x2x4x2xf32>
+// CHECK: npu.add %[[A]], %{{.*}} : (tensor<1x8x4x2x4x2xf32>, tensor<1x8x4x1x4x1xf32>) -> tensor<1x8x4x2x4x2xf32>
+func.func @shared_scale(%x: tensor<1x8x8x8xf32>, %g: tensor<1x8x1x1xf32>, %y: tensor<1x8x4x4xf32>) -> (tensor<1x8x8x8xf32>, tensor<1x8x8x8xf32>) {
+  %m = npu.mul %x, %g : (tensor<1x8x8x8xf32>, tensor<1x8x1x1xf32>) -> tensor<1x8x8x8xf32>
+  %u = npu.resize %y {coordinate_transformation_mode = #npu<coord_mode asymmetric>, mode = #npu<resize_mode nearest>, nearest_mode = #npu<nearest_mode floor>, scales = array<f32: 1.0, 1.0, 2.0, 2.0>} : tensor<1x8x4x4xf32> -> tensor<1x8x8x8xf32>
+  %s = npu.add %m, %u : (tensor<1x8x8x8xf32>, tensor<1x8x8x8xf32>) -> tensor<1x8x8x8xf32>
+  return %s, %m : tensor<1x8x8x8xf32>, tensor<1x8x8x8xf32>
+}
+
+// -----
+
 // The upsampling first, a x4 factor on W only (half_pixel sampling of an
 // integer scale is the same repetition).
 // CHECK-LABEL: func.func @sub_x4
@@ -35,8 +71,8 @@ func.func @sub_x4(%y: tensor<1x4x3x5xf32>, %x: tensor<1x4x3x20xf32>) -> tensor<1
 
 // Left alone: a Resize that does not repeat elements (x1.5), one that
 // upsamples the channel axis, a result that is not FP32, a Resize read by
-// something without broadcasting, one whose reader's other operand
-// broadcasts (the widened op would need five dims), and, in @conv_residual,
+// something without broadcasting (and so written anyway, which leaves its
+// broadcasting reader no operand of the result's shape), and, in @conv_residual,
 // an add of a convolution's result (its epilogue takes the add with the
 // up-sampling as its residual) and an up-sampling with a second reader.
 // CHECK-LABEL: func.func @left_alone

@@ -94,11 +94,19 @@ def BroadcastUpsample : Pass<"npu-broadcast-upsample", "mlir::func::FuncOp"> {
     `(d / s, 1)`: the same sums, and the upsampled tensor is never written
     to DRAM nor read back (PaddleOCR det's three upsample-and-add steps).
     Any op with NumPy broadcasting (`ResultsBroadcastableShape`) and an
-    FP32 result takes it when its other operands have the result's type
-    (so the widened op's iteration space still collapses to four dims) and
-    none is a convolution's result (whose epilogue would take the add with
-    the up-sampling as its residual), and the Resize has no other reader
-    (else the up-sampled tensor is written anyway). It runs
+    FP32 result takes it when its other operands broadcast to the result
+    axis by axis (one of them of the result's shape; a broadcast one is
+    read as `(1, 1)` on a split axis), none is a convolution's result
+    (whose epilogue would take the add with the up-sampling as its
+    residual), and the Resize has no other reader (else the up-sampled
+    tensor is written anyway). An elementwise op that produces a full
+    operand for it alone is widened with it, its operands read through the
+    same views (PaddleOCR det's squeeze-excitation scale before each
+    top-down add), so the two stay one fused vector program and the scaled
+    tensor makes no DRAM round trip; not one reading a convolution's result
+    that nothing else reads (its epilogue). A widened op's iteration space
+    may keep five or six dims: the vector program loops over the outer
+    ones. It runs
     at the start of the `tiled` phase, after quantization: an INT8 model's
     quantized adds and resizes are left as they are.
 
