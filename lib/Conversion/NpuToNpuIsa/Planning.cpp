@@ -138,6 +138,25 @@ struct NpuAssignTilesPass
   }
 };
 
+/// An output of data-dependent shape is written in place by the host op
+/// that makes it (planDram), so a value returned more than once (two equal
+/// NonZero nodes that CSE merged) gets a copy of that host op per extra
+/// output, placed just before the return.
+void splitRepeatedDynamicOutputs(func::FuncOp func) {
+  auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
+  llvm::DenseSet<Value> seen;
+  OpBuilder b(ret);
+  for (OpOperand &use : ret->getOpOperands()) {
+    Value v = use.get();
+    auto host = v.getDefiningOp<HostOp>();
+    if (!host || !host.isDynamicResult(cast<OpResult>(v).getResultNumber()) ||
+        seen.insert(v).second)
+      continue;
+    Operation *copy = b.clone(*host);
+    use.set(copy->getResult(cast<OpResult>(v).getResultNumber()));
+  }
+}
+
 struct NpuPlanMemoryPass
     : WithBackendModels<npu::impl::NpuPlanMemoryBase<NpuPlanMemoryPass>> {
   using WithBackendModels::WithBackendModels;
@@ -145,6 +164,8 @@ struct NpuPlanMemoryPass
     auto [target, func] = targetAndMain(getOperation(), targetName);
     if (!target)
       return signalPassFailure();
+    if (!func->hasAttr("npu.dram_size"))
+      splitRepeatedDynamicOutputs(func);
     // Values kept on chip first (unless the plan or the choice is recorded,
     // or keep-on-chip=false, or npu-compile --keep-on-chip=false): the plan
     // gives them no DRAM.
