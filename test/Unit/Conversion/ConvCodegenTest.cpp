@@ -406,27 +406,35 @@ TEST(ConvCodegen, TransposedConvolutionPhases) {
   runCase(line);
 }
 
+/// A stride-1 `k` x `k` convolution's geometry, padded to keep `oh` x `ow`:
+/// `groups` groups of `cin` -> `cout` channels.
+npu::codegen::MacConv samePadded(int64_t groups, int64_t cin, int64_t cout,
+                                 int64_t oh, int64_t ow, int64_t k) {
+  npu::codegen::MacConv g;
+  g.batch = 1;
+  g.groups = groups;
+  g.cin = cin;
+  g.cout = cout;
+  g.h = g.oh = g.outH = oh;
+  g.w = g.ow = g.outW = ow;
+  g.sh = g.sw = 1;
+  g.originY = g.originX = -(k / 2);
+  for (int64_t ky = 0; ky < k; ++ky)
+    for (int64_t kx = 0; kx < k; ++kx)
+      g.taps.push_back({ky * k + kx, ky, kx});
+  g.spanY = g.spanX = k;
+  g.weightTaps = k * k;
+  g.outStepY = g.outStepX = 1;
+  g.outOffY = g.outOffX = 0;
+  return g;
+}
+
 // The cost model never exceeds the accumulator or the scratchpad, uses the
 // whole array width when there are enough output channels, and takes the
 // whole layer as one tile when it fits.
 TEST(ConvCodegen, TileCostModelRespectsLimits) {
   const npu::rt::TargetDesc &t = *npu::rt::lookupTarget("npu-v1");
-  npu::codegen::MacConv g;
-  g.batch = 1;
-  g.groups = 1;
-  g.cin = 64;
-  g.cout = 64;
-  g.h = g.w = 112;
-  g.oh = g.ow = g.outH = g.outW = 112;
-  g.sh = g.sw = 1;
-  g.originY = g.originX = -1;
-  for (int64_t ky = 0; ky < 3; ++ky)
-    for (int64_t kx = 0; kx < 3; ++kx)
-      g.taps.push_back({ky * 3 + kx, ky, kx});
-  g.spanY = g.spanX = 3;
-  g.weightTaps = 9;
-  g.outStepY = g.outStepX = 1;
-  g.outOffY = g.outOffX = 0;
+  npu::codegen::MacConv g = samePadded(/*groups=*/1, 64, 64, 112, 112, 3);
   npu::codegen::ConvTiles tiles = npu::codegen::chooseConvTiles(t, g);
   ASSERT_GT(tiles.m, 0);
   EXPECT_LE(tiles.oh * tiles.ow * tiles.m, int64_t(t.accumulatorBytes / 4));
@@ -539,21 +547,7 @@ TEST(ConvCodegen, TileCostModelBreaksTiesByDramBytes) {
 // writes can stay on chip beside it.
 TEST(ConvCodegen, DepthwiseTilesPricedAsTheyPipeline) {
   const npu::rt::TargetDesc &t = *npu::rt::lookupTarget("npu-v1");
-  npu::codegen::MacConv g;
-  g.batch = 1;
-  g.groups = 200;
-  g.cin = g.cout = 1;
-  g.h = g.oh = g.outH = 2;
-  g.w = g.ow = g.outW = 96;
-  g.sh = g.sw = 1;
-  g.originY = g.originX = -2;
-  for (int64_t ky = 0; ky < 5; ++ky)
-    for (int64_t kx = 0; kx < 5; ++kx)
-      g.taps.push_back({ky * 5 + kx, ky, kx});
-  g.spanY = g.spanX = 5;
-  g.weightTaps = 25;
-  g.outStepY = g.outStepX = 1;
-  g.outOffY = g.outOffX = 0;
+  npu::codegen::MacConv g = samePadded(/*groups=*/200, 1, 1, 2, 96, 5);
   npu::codegen::ConvTiles tiles = npu::codegen::chooseDepthwiseTiles(t, g);
   EXPECT_EQ(tiles.c, 16);
   EXPECT_EQ(tiles.oh, 2);
