@@ -1129,9 +1129,9 @@ LogicalResult Codegen::emitMacConv(Operation *op, ArrayRef<MacConv> passes,
       bool clear = ci < 0;
       int64_t c0 = clear ? 0 : ci * t.c, ct = std::min(t.c, g.cin - c0);
       // The step's slab and weight chunks: from the copies that hold them,
-      // else loaded (ChunkCopies). A step loads something, so that the
-      // handshake counts one load set per step: when both are held, the
-      // weights are loaded again.
+      // else loaded (ChunkCopies). The handshake counts one load set per
+      // step: when both are held, a `sync` on the load queue carries its
+      // tokens instead (convTraffic counts no load).
       std::array<int64_t, 6> slabKey = {tile.batch, tile.grp, c0,
                                         tile.oz,    tile.oy0, tile.ox0};
       std::array<int64_t, 3> weightKey = {tile.grp, tile.m0, c0};
@@ -1141,10 +1141,8 @@ LogicalResult Codegen::emitMacConv(Operation *op, ArrayRef<MacConv> passes,
         slabBuf = sb[0].at(slabCopies.scratch(s, /*overwritten=*/false));
         wBuf = sb[1].at(weightCopies.scratch(s, /*overwritten=*/true));
       } else {
-        bool both = slabCopies.holds(slabKey) && weightCopies.holds(weightKey);
         auto [slabCopy, slabLoad] = slabCopies.acquire(slabKey, s);
-        auto [weightCopy, weightLoad] =
-            weightCopies.acquire(weightKey, s, /*reload=*/both);
+        auto [weightCopy, weightLoad] = weightCopies.acquire(weightKey, s);
         slabHeld = !slabLoad;
         weightsHeld = !weightLoad;
         slabBuf = sb[0].at(slabCopy);
@@ -1178,6 +1176,13 @@ LogicalResult Codegen::emitMacConv(Operation *op, ArrayRef<MacConv> passes,
         // Compressed: the same boxes, each expanded from its image.
         SparseChunk chunk = compressed ? chunkOf(tile, ci) : SparseChunk();
         if (weightsHeld) {
+          if (slabHeld) {
+            auto sync = npuisa::SyncOp::create(
+                b, loc, TypeRange{}, ValueRange{},
+                {b.getNamedAttr("queue", b.getStringAttr("load"))});
+            sync.setLayerAttr(b.getI64IntegerAttr(layer));
+            loaded(sync);
+          }
         } else if (allDense && chunk.expandOffset >= 0) {
           loaded(expand(wBuf, chunk.expandOffset, chunk.expandBytes,
                         chunk.expandRaw, chunk.expandElements,
