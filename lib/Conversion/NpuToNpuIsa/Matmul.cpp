@@ -474,9 +474,9 @@ LogicalResult Codegen::emitMatmul2D(MatMulOp op, int64_t aBase, int64_t wBase,
   for (int64_t j = 0; j < J; ++j) {
     for (auto [kIndex, st] : llvm::enumerate(outTiles[j])) {
       // A[m0:, k0:] and W[k0:, n0:] (or its block-sparse image): from the
-      // copies that hold them, else loaded; a step loads something (its W
-      // again when both are held), so the handshake counts one load group
-      // per step.
+      // copies that hold them, else loaded. The handshake counts one load
+      // group per step: when both are held, a `sync` on the load queue
+      // carries its tokens (matmulTraffic counts no load).
       bool sparse = st.w.kind == SparseStep::Sparse;
       std::pair<int64_t, int64_t> aKey = {st.m0, st.k0}, wKey = {st.k0, st.n0};
       int64_t aBuf, wBuf;
@@ -485,9 +485,8 @@ LogicalResult Codegen::emitMatmul2D(MatMulOp op, int64_t aBase, int64_t wBase,
         aBuf = aSp.at(aCopiesHeld.scratch(s, /*overwritten=*/false));
         wBuf = wSp.at(wCopiesHeld.scratch(s, /*overwritten=*/true));
       } else {
-        bool both = aCopiesHeld.holds(aKey) && wCopiesHeld.holds(wKey);
         auto [aCopy, aLoad] = aCopiesHeld.acquire(aKey, s);
-        auto [wCopy, wLoad] = wCopiesHeld.acquire(wKey, s, both);
+        auto [wCopy, wLoad] = wCopiesHeld.acquire(wKey, s);
         aBuf = aSp.at(aCopy);
         wBuf = wSp.at(wCopy);
         loadA = aLoad;
@@ -498,9 +497,15 @@ LogicalResult Codegen::emitMatmul2D(MatMulOp op, int64_t aBase, int64_t wBase,
         la = dma2D(npuisa::DmaLoadOp(), aBuf, aBase + eb * (st.m0 * K + st.k0),
                    st.mt, st.kt, eb * K, eb * st.kt, eb);
       Operation *last = la;
-      if (!loadW)
-        ;
-      else if (sparse)
+      if (!loadW) {
+        if (!la) {
+          auto sync = npuisa::SyncOp::create(
+              b, loc, TypeRange{}, ValueRange{},
+              {b.getNamedAttr("queue", b.getStringAttr("load"))});
+          sync.setLayerAttr(b.getI64IntegerAttr(layer));
+          last = sync;
+        }
+      } else if (sparse)
         last = dma2D(npuisa::DmaLoadOp(), wBuf,
                      tableOf(op, "sparse_w").offset + st.w.imageOffset, 1,
                      st.w.imageBytes / 4, 0, 0);
@@ -530,7 +535,8 @@ LogicalResult Codegen::emitMatmul2D(MatMulOp op, int64_t aBase, int64_t wBase,
         la.setPopNext(firstLoadWaits(s));
       else if (firstLoadWaits(s))
         last->setAttr("pop_next", b.getUnitAttr());
-      // (W is loaded whenever A is not: `last` is W's load then.)
+      // (W is loaded, or the sync issued, whenever A is not: `last` is that
+      // then.)
       if (int8 && s == 0)
         last = dma2D(npuisa::DmaLoadOp(), tableBuf,
                      tableOf(op, "requant").offset, 1, 2 * N, 0, 0);
