@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "npu/Dialect/Npu/IR/NpuBackendInterface.h"
 #include "npu/Dialect/Npu/IR/NpuOps.h"
 #include "npu/Dialect/Npu/IR/ResizeSampling.h"
 #include "npu/Dialect/Npu/Transforms/Passes.h"
@@ -104,10 +105,22 @@ struct ReadUpsampleByBroadcast
       }
       return shape;
     };
+    // Operands that broadcast, and widened producers, may keep the widened
+    // op's iteration space from collapsing to four dims; a vector program
+    // loops over the axes before its innermost four, at most
+    // kMaxVectorOuterTiles indices of them. Without room for that, only
+    // full operands (whose axes collapse with the result's).
+    SmallVector<int64_t> wideShape = expand(resultType.getShape(), false);
+    int64_t leading = 1;
+    for (size_t d = 0; d + 4 < wideShape.size(); ++d)
+      leading = std::min(leading * wideShape[d], kMaxVectorOuterTiles + 1);
+    bool roomy = leading <= kMaxVectorOuterTiles;
     // Whether `v` broadcasts to the result axis by axis (each extent the
     // result's or 1): the widened op then reads it through a view.
     auto broadcastsToResult = [&](Value v) {
       auto type = dyn_cast<RankedTensorType>(v.getType());
+      if (!roomy)
+        return type == resultType;
       return type && type.hasStaticShape() && type.getRank() == rank &&
              type.getElementType() == resultType.getElementType() &&
              llvm::all_of(llvm::seq<int64_t>(0, rank), [&](int64_t d) {
@@ -123,7 +136,7 @@ struct ReadUpsampleByBroadcast
     // op could be).
     auto widenable = [&](Value v) -> Operation * {
       Operation *p = v.getDefiningOp();
-      if (!p || !p->hasTrait<OpTrait::ResultsBroadcastableShape>() ||
+      if (!roomy || !p || !p->hasTrait<OpTrait::ResultsBroadcastableShape>() ||
           p->getNumResults() != 1 || p->getNumRegions() != 0 ||
           !v.hasOneUse() || v.getType() != resultType)
         return nullptr;

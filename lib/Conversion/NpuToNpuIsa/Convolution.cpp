@@ -114,6 +114,8 @@ ConvTraffic convTraffic(const MacConv &g, ConvTiles t) {
 
 ConvTiles chooseConvTiles(const rt::TargetDesc &t, const MacConv &g,
                           int64_t onlyC) {
+  if (g.oh <= 0 || g.ow <= 0 || g.cout <= 0 || g.cin <= 0)
+    return {}; // nothing to tile: the emitter issues nothing
   int64_t R = t.arrayRows, C = t.arrayCols;
   int64_t accEntries = t.accumulatorBytes / 4;
   int64_t sramBytes = t.scratchpadBytes;
@@ -628,6 +630,8 @@ LogicalResult Codegen::emitConv(ConvOp op, int64_t layer) {
 
 ConvTiles chooseDepthwiseTiles(const rt::TargetDesc &target, const MacConv &g) {
   int64_t C = g.groups, taps = int64_t(g.taps.size());
+  if (g.oh <= 0 || g.ow <= 0 || C <= 0)
+    return ConvTiles{}; // nothing to tile: the emitter issues nothing
   int64_t lanes = target.vectorLanes32;
   struct Candidate {
     ConvTiles tiles;

@@ -261,17 +261,12 @@ void appendStep(VectorProgram &p, const FusedStep &step, Operation *op) {
   p.steps.push_back(q);
 }
 
-/// The most indices of the dims before the innermost four an elementwise
-/// op's tiles loop over (each at least one tile: a load per operand, the
-/// program, a store), so that instructions stay in proportion to elements.
-constexpr int64_t kMaxOuterTiles = 4096;
-
 /// Dims and per-operand element strides of an elementwise op over its result
 /// (outermost first), after dropping dims of extent 1, collapsing dims the
 /// operands traverse alike and splitting dims longer than `limit` (a 16-bit
 /// extent or a buffer) by their largest divisor that fits; nullopt when one
 /// has none. Any number of dims (a broadcast that keeps the innermost axes
-/// from collapsing leaves more than four), but at most kMaxOuterTiles
+/// from collapsing leaves more than four), but at most kMaxVectorOuterTiles
 /// indices of those before the innermost four.
 struct IterSpace {
   SmallVector<int64_t> dims;
@@ -331,15 +326,26 @@ std::optional<IterSpace> iterSpace(ArrayRef<int64_t> out,
     lists.push_back(&st);
   // More than four dims are fine: a tile spans at most the four innermost
   // (a DMA box's and a vector instruction's), the emitter loops over the
-  // others, at most kMaxOuterTiles indices of them.
+  // others, at most kMaxVectorOuterTiles indices of them.
   if (!splitLongAxes(s.dims, lists, limit))
     return std::nullopt;
   int64_t outer = 1;
   for (size_t d = 0; d + 4 < s.dims.size(); ++d)
-    outer = std::min(outer * s.dims[d], kMaxOuterTiles + 1);
-  if (outer > kMaxOuterTiles)
+    outer = std::min(outer * s.dims[d], kMaxVectorOuterTiles + 1);
+  if (outer > kMaxVectorOuterTiles)
     return std::nullopt;
   return s;
+}
+
+bool fitsVectorProgram(ArrayRef<int64_t> shape,
+                       ArrayRef<ArrayRef<int64_t>> inputShapes, int64_t buffers,
+                       int64_t tableBytes, const rt::TargetDesc &target) {
+  if (llvm::is_contained(shape, 0))
+    return true; // nothing to issue
+  int64_t budget = (int64_t(target.scratchpadBytes) - tableBytes) /
+                   std::max<int64_t>(buffers, 1) / kAlign * kAlign / 4;
+  return budget > 0 &&
+         iterSpace(shape, inputShapes, std::min(budget, kMaxExtent));
 }
 
 LogicalResult Codegen::emitElementwise(Operation *op, ArrayRef<Value> operands,
@@ -558,7 +564,7 @@ LogicalResult Codegen::emitVectorProgram(Operation *op, const VectorProgram &p,
     return op->emitError(
         "backend: this op's iteration space has an axis longer than a buffer "
         "with no divisor that fits, or more than " +
-        std::to_string(kMaxOuterTiles) +
+        std::to_string(kMaxVectorOuterTiles) +
         " indices of the axes before its innermost four");
   ArrayRef<int64_t> dims = space->dims;
   int64_t rank = dims.size();
@@ -575,6 +581,11 @@ LogicalResult Codegen::emitVectorProgram(Operation *op, const VectorProgram &p,
   int64_t rows = std::max<int64_t>(
       1, std::min(dims[t], budget / std::max<int64_t>(inner, 1)));
   noteTiles({{"elements", rows * inner}});
+  int64_t count = 1;
+  for (int64_t d : p.shape)
+    count *= d;
+  if (count == 0)
+    return success(); // nothing to compute, store or wait for
   // The tiles, in order: an index for dims < t and a row range of dim t.
   struct Tile {
     SmallVector<int64_t> outer;
@@ -592,11 +603,6 @@ LogicalResult Codegen::emitVectorProgram(Operation *op, const VectorProgram &p,
       break;
   }
   int64_t n = int64_t(tiles.size());
-  int64_t count = 1;
-  for (int64_t d : p.shape)
-    count *= d;
-  if (count == 0)
-    return success(); // nothing to compute, store or wait for
   // Buffer addresses: value k's buffer for tile i (inputs and outputs
   // alternate between two).
   // Value k's buffer: two for inputs and outputs (tile i in copy i % 2),
@@ -764,18 +770,15 @@ namespace {
 static bool fitsIterationSpace(Operation *op, const rt::TargetDesc &target,
                                std::string &reason) {
   auto result = cast<RankedTensorType>(op->getResult(0).getType());
-  if (result.getNumElements() == 0)
-    return true;
   SmallVector<ArrayRef<int64_t>> shapes;
   for (Type t : op->getOperandTypes())
     shapes.push_back(cast<RankedTensorType>(t).getShape());
-  int64_t budget = int64_t(target.scratchpadBytes) /
-                   (2 * int64_t(shapes.size() + 1)) / kAlign * kAlign / 4;
-  if (iterSpace(result.getShape(), shapes, std::min(budget, kMaxExtent)))
+  if (fitsVectorProgram(result.getShape(), shapes,
+                        2 * int64_t(shapes.size() + 1), 0, target))
     return true;
   reason = "its iteration space has an axis longer than a buffer with no "
            "divisor that fits, or more than " +
-           std::to_string(kMaxOuterTiles) +
+           std::to_string(kMaxVectorOuterTiles) +
            " indices of the axes before its innermost four";
   return false;
 }

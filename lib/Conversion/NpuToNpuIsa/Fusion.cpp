@@ -169,6 +169,28 @@ void Codegen::formFusionGroups() {
           !matmulWeightBlocks(mm, target, /*compressible=*/true))
         takeEpilogue(mm, /*binaryWithConstants=*/true);
     SmallVector<Operation *> run;
+    // Whether `run` with `op` still fits one vector program: its values
+    // share the scratchpad, so each buffer is smaller than an op alone
+    // gets (counted at two per value and per input, as an output's are).
+    auto runFits = [&](ArrayRef<Operation *> run, Operation *op) {
+      SmallVector<Operation *> ops(run.begin(), run.end());
+      ops.push_back(op);
+      SmallVector<ArrayRef<int64_t>> inputs;
+      llvm::SmallDenseSet<Value> seen;
+      int64_t luts = 0;
+      for (Operation *member : ops) {
+        std::optional<VecFunc> fn = vecFuncOf(member);
+        luts += fn && fn->kind == VecFunc::Lut;
+        for (Value v : member->getOperands())
+          if (!llvm::is_contained(ops, v.getDefiningOp()) &&
+              seen.insert(v).second)
+            inputs.push_back(cast<RankedTensorType>(v.getType()).getShape());
+      }
+      return fitsVectorProgram(
+          cast<RankedTensorType>(op->getResult(0).getType()).getShape(), inputs,
+          2 * int64_t(inputs.size() + ops.size()),
+          alignUp(luts * int64_t(target.lutEntries)), target);
+    };
     auto close = [&]() {
       if (run.size() >= 2)
         fusionGroups.push_back(run);
@@ -193,9 +215,11 @@ void Codegen::formFusionGroups() {
               cast<RankedTensorType>(run.front()->getResult(0).getType())
                   .getShape() &&
           int64_t(run.size()) < kMaxFusedRun &&
-          llvm::any_of(op.getOperands(), [&](Value v) {
-            return llvm::is_contained(run, v.getDefiningOp());
-          });
+          llvm::any_of(op.getOperands(),
+                       [&](Value v) {
+                         return llvm::is_contained(run, v.getDefiningOp());
+                       }) &&
+          runFits(run, &op);
       if (!joins)
         close();
       run.push_back(&op);

@@ -106,6 +106,18 @@ const CandidateT &fewestCyclesThenBytes(ArrayRef<CandidateT> candidates,
   return *best;
 }
 
+/// Whether a vector program over `shape` (the result's) reading inputs of
+/// `inputShapes` (NumPy-broadcast to it) can be issued with `buffers`
+/// equal scratchpad buffers beside `tableBytes` of lookup tables, as
+/// emitVectorProgram lays them out: every axis of its iteration space
+/// splits to fit a buffer and a 16-bit extent, and at most kMaxVectorOuterTiles
+/// indices of the axes before the innermost four are looped over. An op's
+/// legality asks it for the op alone; fusion asks it before an op joins a
+/// run (whose more values leave each a smaller buffer).
+bool fitsVectorProgram(ArrayRef<int64_t> shape,
+                       ArrayRef<ArrayRef<int64_t>> inputShapes, int64_t buffers,
+                       int64_t tableBytes, const rt::TargetDesc &target);
+
 /// Tile-size candidates along one axis of `full` elements for an array
 /// dimension of `unit`, ascending: powers of two from `unit` below `full`
 /// (at most kMaxTileCandidate) and the exact fractions full/2 .. full/8

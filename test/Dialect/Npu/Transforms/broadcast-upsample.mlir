@@ -54,6 +54,22 @@ func.func @shared_scale(%x: tensor<1x8x8x8xf32>, %g: tensor<1x8x1x1xf32>, %y: te
 
 // -----
 
+// With 5,000 channels the widened scale would loop over more than
+// kMaxVectorOuterTiles channel indices (its broadcast g keeps the channel
+// axis from collapsing): the mul stays as it is, and the add is widened
+// alone (its full operands collapse).
+// CHECK-LABEL: func.func @many_channels
+// CHECK: npu.mul %{{.*}}, %{{.*}} : (tensor<1x5000x4x4xf32>, tensor<1x5000x1x1xf32>) -> tensor<1x5000x4x4xf32>
+// CHECK: npu.add %{{.*}}, %{{.*}} : (tensor<1x5000x2x2x2x2xf32>, tensor<1x5000x2x1x2x1xf32>) -> tensor<1x5000x2x2x2x2xf32>
+func.func @many_channels(%x: tensor<1x5000x4x4xf32>, %g: tensor<1x5000x1x1xf32>, %y: tensor<1x5000x2x2xf32>) -> tensor<1x5000x4x4xf32> {
+  %m = npu.mul %x, %g : (tensor<1x5000x4x4xf32>, tensor<1x5000x1x1xf32>) -> tensor<1x5000x4x4xf32>
+  %u = npu.resize %y {coordinate_transformation_mode = #npu<coord_mode asymmetric>, mode = #npu<resize_mode nearest>, nearest_mode = #npu<nearest_mode floor>, scales = array<f32: 1.0, 1.0, 2.0, 2.0>} : tensor<1x5000x2x2xf32> -> tensor<1x5000x4x4xf32>
+  %s = npu.add %m, %u : (tensor<1x5000x4x4xf32>, tensor<1x5000x4x4xf32>) -> tensor<1x5000x4x4xf32>
+  return %s : tensor<1x5000x4x4xf32>
+}
+
+// -----
+
 // The upsampling first, a x4 factor on W only (half_pixel sampling of an
 // integer scale is the same repetition).
 // CHECK-LABEL: func.func @sub_x4

@@ -45,6 +45,15 @@ namespace npu {
 bool isLegalOnTarget(mlir::Operation *op, const rt::TargetDesc &target,
                      std::string &reason);
 
+/// The most indices of the axes before the innermost four that a vector
+/// program's tiles loop over (each index at least one tile: a load per
+/// operand, the program, a store), so that instructions stay in proportion
+/// to elements: a tile spans at most the four innermost axes of its
+/// iteration space (a DMA box's and a vector instruction's). A compiler
+/// choice; rewrites that widen elementwise ops (npu-broadcast-upsample)
+/// keep within it.
+inline constexpr int64_t kMaxVectorOuterTiles = 4096;
+
 } // namespace npu
 
 #endif // NPU_DIALECT_NPU_IR_NPUBACKENDINTERFACE_H

@@ -106,7 +106,9 @@ def BroadcastUpsample : Pass<"npu-broadcast-upsample", "mlir::func::FuncOp"> {
     tensor makes no DRAM round trip; not one reading a convolution's result
     that nothing else reads (its epilogue). A widened op's iteration space
     may keep five or six dims: the vector program loops over the outer
-    ones. It runs
+    ones, at most `kMaxVectorOuterTiles` indices of them; when the widened
+    shape's axes before its last four hold more, only full operands are
+    taken and no producer is widened. It runs
     at the start of the `tiled` phase, after quantization: an INT8 model's
     quantized adds and resizes are left as they are.
 
