@@ -182,7 +182,7 @@ for (const c of cases) {
     name: c.name, compileMs, cycles: runr.cycles, timeMs: runr.cycles / runr.target.clock_hz * 1e3,
     util: runr.mac_utilization, roof: comp.roofline_cycles, dram, compulsory: comp.compulsory_dram_bytes,
     arena: comp.arena_bytes, lower: comp.arena_lower_bound_bytes, energy: runr.energy_pj / 1e6,
-    emuMs, ortMs: ort.median_ms,
+    split: runr.energy_split_pj, emuMs, ortMs: ort.median_ms,
   });
   // INT8: calibrated, compiled, run on the same input, compared with FP32.
   const q = base + '.int8';
@@ -202,26 +202,34 @@ for (const c of cases) {
     name: c.name, compileMs: qCompileMs, cycles: qr.cycles, fp32Cycles: runr.cycles,
     util: qr.mac_utilization, dram: qr.dram_read_bytes + qr.dram_write_bytes, fp32Dram: dram,
     energy: qr.energy_pj / 1e6, fp32Energy: runr.energy_pj / 1e6,
-    cosine: cosine ? cosine[1] : 'n/a',
+    split: qr.energy_split_pj, cosine: cosine ? cosine[1] : 'n/a',
   });
 }
 
 const mb = (b) => (b / 1e6).toFixed(2) + ' MB';
 const x = (a, b) => (b > 0 ? (a / b).toFixed(2) + 'x' : 'n/a');
-let table = '| model | compile | NPU cycles | at 1 GHz | MAC util. | cycles / roofline | DRAM (/ compulsory) | arena (/ liveness bound) | energy | emulator host (/ ONNX Runtime) |\n';
-table += '|---|---|---|---|---|---|---|---|---|---|\n';
+// npu-run's energy by destination (pJ), as shares: DRAM / scratchpad / MAC
+// array / vector unit.
+const split = (e) => {
+  const total = e.dram + e.scratchpad + e.mac_array + e.vector + e.host_cpu;
+  const pct = (v) => (total > 0 ? Math.round(100 * v / total) : 0);
+  return `${pct(e.dram)}/${pct(e.scratchpad)}/${pct(e.mac_array)}/${pct(e.vector)}`;
+};
+let table = '| model | compile | NPU cycles | at 1 GHz | MAC util. | cycles / roofline | DRAM (/ compulsory) | arena (/ liveness bound) | energy | energy % DRAM/SRAM/MAC/vector | emulator host (/ ONNX Runtime) |\n';
+table += '|---|---|---|---|---|---|---|---|---|---|---|\n';
 for (const r of rows)
   table += `| ${r.name} | ${(r.compileMs / 1e3).toFixed(2)} s | ${r.cycles.toLocaleString('en-US')} | ` +
     `${r.timeMs.toFixed(2)} ms | ${(100 * r.util).toFixed(1)} % | ${x(r.cycles, r.roof)} | ` +
     `${mb(r.dram)} (${x(r.dram, r.compulsory)}) | ${mb(r.arena)} (${x(r.arena, r.lower)}) | ` +
-    `${(r.energy / 1e3).toFixed(2)} mJ | ${(r.emuMs / 1e3).toFixed(2)} s (${x(r.emuMs, r.ortMs)}) |\n`;
+    `${(r.energy / 1e3).toFixed(2)} mJ | ${split(r.split)} | ` +
+    `${(r.emuMs / 1e3).toFixed(2)} s (${x(r.emuMs, r.ortMs)}) |\n`;
 
-let int8Table = '| model | compile (with calibration) | INT8 cycles (/ FP32) | MAC util. | DRAM (/ FP32) | energy (/ FP32) | output cosine vs FP32 |\n';
-int8Table += '|---|---|---|---|---|---|---|\n';
+let int8Table = '| model | compile (with calibration) | INT8 cycles (/ FP32) | MAC util. | DRAM (/ FP32) | energy (/ FP32) | energy % DRAM/SRAM/MAC/vector | output cosine vs FP32 |\n';
+int8Table += '|---|---|---|---|---|---|---|---|\n';
 for (const r of int8Rows)
   int8Table += `| ${r.name} | ${(r.compileMs / 1e3).toFixed(2)} s | ${r.cycles.toLocaleString('en-US')} ` +
     `(${x(r.cycles, r.fp32Cycles)}) | ${(100 * r.util).toFixed(1)} % | ${mb(r.dram)} (${x(r.dram, r.fp32Dram)}) | ` +
-    `${(r.energy / 1e3).toFixed(2)} mJ (${x(r.energy, r.fp32Energy)}) | ${r.cosine} |\n`;
+    `${(r.energy / 1e3).toFixed(2)} mJ (${x(r.energy, r.fp32Energy)}) | ${split(r.split)} | ${r.cosine} |\n`;
 
 const section = `<!-- models:begin -->
 ## Models (FP32, npu-v1)
@@ -233,7 +241,10 @@ constants. *compile*: npu-compile wall time to a .npubin; *cycles /
 roofline*: emulated cycles over max(MACs / peak FP32 MACs per cycle,
 compulsory DRAM bytes / DRAM bytes per cycle); *DRAM*: bytes moved by DMA
 over compulsory traffic (weights, inputs and outputs once); *arena*: the
-activation arena over the largest sum of bytes live at once; *emulator
+activation arena over the largest sum of bytes live at once; *energy %*:
+npu-run's energy by destination (\`energy_split_pj\`: DRAM bytes,
+scratchpad and accumulator bytes, MAC-array MACs, vector lane operations;
+the host CPU's share is not shown when no node runs there); *emulator
 host*: npu-run's wall time (load, run, write outputs) over ONNX Runtime's
 median session.run (CPU, one intra-op thread) on the same input.
 

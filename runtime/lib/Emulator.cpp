@@ -17,6 +17,7 @@
 #include "npu/runtime/Timing.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -34,6 +35,20 @@
 #endif
 
 namespace npu::rt {
+
+/// Adds the NPU's energy for these counts to `split` (the one formula for
+/// layers and totals): MACs by type, lane operations by width (INT8, INT32,
+/// FP32), scratchpad bytes, DRAM bytes.
+static void addNpuEnergy(EnergySplit &split, const EnergyModel &e,
+                         uint64_t macsInt8, uint64_t macsFp32,
+                         const std::array<uint64_t, 3> &laneOps,
+                         uint64_t sramBytes, uint64_t dramBytes) {
+  split.macPj += macsInt8 * e.int8MacPj + macsFp32 * e.fp32MacPj;
+  split.vectorPj += laneOps[0] * e.int8LaneOpPj + laneOps[1] * e.int32LaneOpPj +
+                    laneOps[2] * e.fp32LaneOpPj;
+  split.sramPj += sramBytes * e.sramBytePj;
+  split.dramPj += dramBytes * e.dramBytePj;
+}
 
 const char *unitName(Unit unit) {
   switch (unit) {
@@ -2660,19 +2675,15 @@ bool Emulator::runNpuSegment(const SegmentSpec &seg, uint64_t segStart,
     if (unit != Unit::None)
       stats_.unitBusy[unsigned(unit)] += cycles;
     if (currentLayer_) {
-      const EnergyModel &e = target_.energy;
       uint64_t int8 = stats_.macsInt8 - int8Before;
       uint64_t fp32 = stats_.macs() - macsBefore - int8;
       currentLayer_->cycles += cycles;
-      currentLayer_->energyPj +=
-          int8 * e.int8MacPj + fp32 * e.fp32MacPj +
-          (stats_.sramReadBytes + stats_.sramWriteBytes - sramBefore) *
-              e.sramBytePj +
-          (stats_.dramReadBytes + stats_.dramWriteBytes - dramBefore) *
-              e.dramBytePj +
-          (stats_.laneOpsInt8 - laneBefore[0]) * e.int8LaneOpPj +
-          (stats_.laneOpsInt32 - laneBefore[1]) * e.int32LaneOpPj +
-          (stats_.laneOpsFp32 - laneBefore[2]) * e.fp32LaneOpPj;
+      addNpuEnergy(currentLayer_->energy, target_.energy, int8, fp32,
+                   {stats_.laneOpsInt8 - laneBefore[0],
+                    stats_.laneOpsInt32 - laneBefore[1],
+                    stats_.laneOpsFp32 - laneBefore[2]},
+                   stats_.sramReadBytes + stats_.sramWriteBytes - sramBefore,
+                   stats_.dramReadBytes + stats_.dramWriteBytes - dramBefore);
     }
     if (options_.trace)
       trace_.push_back({unit, pc, layer, start, end});
@@ -2782,21 +2793,20 @@ bool Emulator::runHostSegment(const SegmentSpec &seg, uint64_t start,
   LayerStats &l = stats_.layers[op.layer];
   l.cycles += cycles;
   l.dramBytes += bytes;
-  l.energyPj += energy;
+  l.energy.hostPj += energy;
   if (options_.trace)
     trace_.push_back({Unit::Host, uint32_t(seg.hostOp), op.layer, start, end});
   return true;
 }
 
 void Emulator::finishStats() {
-  const EnergyModel &e = target_.energy;
-  stats_.energyPj =
-      stats_.macsInt8 * e.int8MacPj + stats_.macsFp32 * e.fp32MacPj +
-      (stats_.sramReadBytes + stats_.sramWriteBytes) * e.sramBytePj +
-      (stats_.dramReadBytes + stats_.dramWriteBytes) * e.dramBytePj +
-      stats_.laneOpsInt8 * e.int8LaneOpPj +
-      stats_.laneOpsInt32 * e.int32LaneOpPj +
-      stats_.laneOpsFp32 * e.fp32LaneOpPj + stats_.hostEnergyPj;
+  stats_.energy = EnergySplit();
+  addNpuEnergy(stats_.energy, target_.energy, stats_.macsInt8, stats_.macsFp32,
+               {stats_.laneOpsInt8, stats_.laneOpsInt32, stats_.laneOpsFp32},
+               stats_.sramReadBytes + stats_.sramWriteBytes,
+               stats_.dramReadBytes + stats_.dramWriteBytes);
+  stats_.energy.hostPj = stats_.hostEnergyPj;
+  stats_.energyPj = stats_.energy.total();
   if (stats_.cycles)
     stats_.macUtilization =
         (double(stats_.macsInt8) / target_.int8MacsPerCycle() +

@@ -102,6 +102,15 @@ private:
 
 /// A positive decimal count: digits only (strtoull would wrap "-1" to
 /// 2^64 - 1), no overflow.
+/// An energy split as the report's JSON: pJ per destination.
+static json energySplitJson(const npu::rt::EnergySplit &e) {
+  return {{"dram", e.dramPj},
+          {"scratchpad", e.sramPj},
+          {"mac_array", e.macPj},
+          {"vector", e.vectorPj},
+          {"host_cpu", e.hostPj}};
+}
+
 static bool parseCount(const char *v, uint64_t &out) {
   if (!*v || !std::isdigit(static_cast<unsigned char>(*v)))
     return false;
@@ -273,7 +282,8 @@ int main(int argc, char **argv) {
            {"local_dma_bytes", s.layers[i].localBytes},
            {"weight_bytes_stored", i < est.size() ? est[i].constantBytes : 0},
            {"weight_bytes_moved", s.layers[i].weightBytes},
-           {"energy_pj", s.layers[i].energyPj}});
+           {"energy_pj", s.layers[i].energy.total()},
+           {"energy_split_pj", energySplitJson(s.layers[i].energy)}});
     json report = {{"cycles", s.cycles},
                    {"macs", s.macs()},
                    {"macs_dense", s.macsDense},
@@ -285,6 +295,7 @@ int main(int argc, char **argv) {
                    {"sram_write_bytes", s.sramWriteBytes},
                    {"peak_sram_bytes", s.peakSramBytes},
                    {"energy_pj", s.energyPj},
+                   {"energy_split_pj", energySplitJson(s.energy)},
                    {"instructions", s.instructions},
                    {"devices",
                     {{"npu",
@@ -367,7 +378,17 @@ int main(int argc, char **argv) {
   if (s.localDmaBytes) // values kept on chip (ISA v9 local DMAs)
     std::printf("  on-chip      %.3f MB copied inside the scratchpad\n",
                 double(s.localDmaBytes) / 1e6);
-  std::printf("  energy       %.3f uJ\n", s.energyPj / 1e6);
+  // Where it goes: DRAM, scratchpad, MAC array, vector unit (and host).
+  auto share = [&](double pj) {
+    return s.energyPj > 0 ? 100.0 * pj / s.energyPj : 0.0;
+  };
+  std::printf("  energy       %.3f uJ: DRAM %.1f %%, scratchpad %.1f %%, MAC "
+              "array %.1f %%, vector %.1f %%",
+              s.energyPj / 1e6, share(s.energy.dramPj), share(s.energy.sramPj),
+              share(s.energy.macPj), share(s.energy.vectorPj));
+  if (s.hostOps)
+    std::printf(", host CPU %.1f %%", share(s.energy.hostPj));
+  std::printf("\n");
   if (s.hostOps)
     std::printf("  host CPU     %" PRIu64 " ops, %" PRIu64
                 " cycles busy (%.3f ms), %.3f MB moved, %.3f uJ\n",

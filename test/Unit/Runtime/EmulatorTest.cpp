@@ -197,7 +197,18 @@ TEST(Emulator, LocalDmaLoadCopiesInsideTheScratchpad) {
   EXPECT_DOUBLE_EQ(s.energyPj,
                    (s.sramReadBytes + s.sramWriteBytes) * e.sramBytePj +
                        (s.dramReadBytes + s.dramWriteBytes) * e.dramBytePj);
-  EXPECT_DOUBLE_EQ(s.layers[0].energyPj, s.energyPj);
+  // Split by destination: DMA only, so scratchpad and DRAM bytes, nothing
+  // on the MAC array, the vector unit or the host; the layer's is the run's.
+  EXPECT_DOUBLE_EQ(s.energy.sramPj,
+                   (s.sramReadBytes + s.sramWriteBytes) * e.sramBytePj);
+  EXPECT_DOUBLE_EQ(s.energy.dramPj,
+                   (s.dramReadBytes + s.dramWriteBytes) * e.dramBytePj);
+  EXPECT_EQ(s.energy.macPj, 0.0);
+  EXPECT_EQ(s.energy.vectorPj, 0.0);
+  EXPECT_EQ(s.energy.hostPj, 0.0);
+  EXPECT_DOUBLE_EQ(s.energy.total(), s.energyPj);
+  EXPECT_DOUBLE_EQ(s.layers[0].energy.total(), s.energyPj);
+  EXPECT_DOUBLE_EQ(s.layers[0].energy.dramPj, s.energy.dramPj);
   // The static account: the local load is no DRAM read, no constant read.
   std::vector<LayerEstimate> est = estimateLayers(*r.exe);
   EXPECT_EQ(est[0].localBytes, 24u);
@@ -972,7 +983,12 @@ TEST(Emulator, DoubleBufferedTiledMatmul) {
   EXPECT_EQ(s.dramReadBytes, uint64_t(S * S * 2));
   EXPECT_EQ(s.dramWriteBytes, uint64_t(S * S * 4));
   EXPECT_EQ(s.layers[0].macs, uint64_t(S) * S * S);
-  EXPECT_DOUBLE_EQ(s.layers[0].energyPj, s.energyPj);
+  EXPECT_DOUBLE_EQ(s.layers[0].energy.total(), s.energyPj);
+  // By destination: the INT8 MACs on the array, the INT32 readout on the
+  // vector unit.
+  EXPECT_DOUBLE_EQ(s.energy.macPj, s.macsInt8 * e.int8MacPj);
+  EXPECT_DOUBLE_EQ(s.energy.vectorPj, s.laneOpsInt32 * e.int32LaneOpPj);
+  EXPECT_DOUBLE_EQ(s.layers[0].energy.macPj, s.energy.macPj);
 }
 
 //===----------------------------------------------------------------------===//

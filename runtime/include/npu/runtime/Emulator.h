@@ -77,6 +77,17 @@ struct RunOptions {
   bool trace = false;
 };
 
+/// Energy by where it is spent, in pJ, from the target's EnergyModel
+/// (Target.h, whose figures name their sources): the MAC array's MACs
+/// (INT8 and FP32), the vector unit's lane operations, scratchpad and
+/// accumulator bytes read and written (local DMA copies included), the
+/// NPU's DRAM bytes (its DMA), and the host CPU's segments (instructions
+/// and the DRAM bytes they move).
+struct EnergySplit {
+  double macPj = 0, vectorPj = 0, sramPj = 0, dramPj = 0, hostPj = 0;
+  double total() const { return macPj + vectorPj + sramPj + dramPj + hostPj; }
+};
+
 /// Counters attributed to one layer (the instruction's layer field, or the
 /// host op's layer).
 /// `cycles` are busy cycles of the layer's instructions: overlapping units
@@ -92,7 +103,7 @@ struct LayerStats {
   /// (ISA v9: values kept on chip; each box's bytes, padding not counted).
   /// Not in dramBytes: they cost scratchpad reads and writes only.
   uint64_t localBytes = 0;
-  double energyPj = 0;
+  EnergySplit energy; ///< Its total is the layer's energy.
 };
 
 struct RunStats {
@@ -117,7 +128,8 @@ struct RunStats {
   /// the NPU's DMA), and their energy (included in energyPj).
   uint64_t hostOps = 0, hostCycles = 0, hostInstructions = 0, hostDramBytes = 0;
   double hostEnergyPj = 0;
-  double energyPj = 0; ///< NPU and host.
+  double energyPj = 0; ///< NPU and host: energy.total().
+  EnergySplit energy;
   /// Executed MACs over the peak for their datatype during the run:
   /// (macsInt8 / int8 peak + macsFp32 / fp32 peak) / cycles.
   double macUtilization = 0;
