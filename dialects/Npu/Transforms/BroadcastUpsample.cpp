@@ -28,6 +28,14 @@ using namespace npu;
 
 namespace {
 
+/// The longest axis d / s a split up-sampled axis may have (see
+/// ReadUpsampleByBroadcast): a compiler choice below what the code
+/// generator's vector programs hold in one buffer on the built-in targets (at
+/// most 34 buffers of a 128 KiB scratchpad: 963 FP32 elements), so that the
+/// widened op never meets an axis it cannot split. PaddleOCR det's finest
+/// pyramid level at 1280 x 1280 splits into 160 x 2.
+constexpr int64_t kMaxSplitAxisExtent = 512;
+
 /// The integer factor nearest Resize `op` repeats each element of `axis`
 /// by (1: the axis is copied as it is), or nullopt when it samples the axis
 /// any other way.
@@ -111,6 +119,18 @@ struct ReadUpsampleByBroadcast
     // kMaxVectorOuterTiles indices of them. Without room for that, only
     // full operands (whose axes collapse with the result's).
     SmallVector<int64_t> wideShape = expand(resultType.getShape(), false);
+    // The split axes may not collapse again (the up-sampling's input steps
+    // by half), so each must fit a vector program's buffer whole or split
+    // by a divisor that does; one of at most kMaxSplitAxisExtent always
+    // does (the code generator's smallest buffers hold more), a longer,
+    // prime one may not: such an op is left as it is.
+    for (int64_t d = 0, w = 0; d < rank; ++d, ++w) {
+      if (factors[d] == 1)
+        continue;
+      if (wideShape[w] > kMaxSplitAxisExtent)
+        return failure();
+      ++w; // (d / s, s): the factor itself is small
+    }
     int64_t leading = 1;
     for (size_t d = 0; d + 4 < wideShape.size(); ++d)
       leading = std::min(leading * wideShape[d], kMaxVectorOuterTiles + 1);

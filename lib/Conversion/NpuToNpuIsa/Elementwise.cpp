@@ -337,15 +337,65 @@ std::optional<IterSpace> iterSpace(ArrayRef<int64_t> out,
   return s;
 }
 
-bool fitsVectorProgram(ArrayRef<int64_t> shape,
-                       ArrayRef<ArrayRef<int64_t>> inputShapes, int64_t buffers,
-                       int64_t tableBytes, const rt::TargetDesc &target) {
-  if (llvm::is_contained(shape, 0))
+namespace {
+/// How emitVectorProgram lays a program out: two scratchpad buffers
+/// (double buffering) per input and output, one per value that never
+/// leaves the scratchpad, its lookup tables after them; the elements each
+/// buffer holds (at 4 bytes); and the iteration space that follows.
+struct ProgramLayout {
+  int64_t luts = 0, tableBytes = 0, buffers = 0, budget = 0;
+  std::optional<IterSpace> space;
+};
+} // namespace
+
+static ProgramLayout programLayout(const VectorProgram &p,
+                                   const rt::TargetDesc &target) {
+  ProgramLayout l;
+  for (const FusedStep &st : p.steps)
+    l.luts += st.fn.kind == VecFunc::Lut;
+  l.tableBytes = alignUp(l.luts * int64_t(target.lutEntries));
+  SmallVector<ArrayRef<int64_t>> shapes;
+  for (const ProgramValue &v : p.values) {
+    if (v.kind == ProgramValue::Input)
+      shapes.push_back(cast<RankedTensorType>(v.type).getShape());
+    l.buffers += v.kind == ProgramValue::Internal ? 1 : 2;
+  }
+  l.budget = (int64_t(target.scratchpadBytes) - l.tableBytes) /
+             std::max<int64_t>(l.buffers, 1) / kAlign * kAlign / 4;
+  if (l.budget > 0)
+    l.space = iterSpace(p.shape, shapes, std::min(l.budget, kMaxExtent));
+  return l;
+}
+
+bool vectorProgramFits(ArrayRef<Operation *> ops,
+                       const rt::TargetDesc &target) {
+  auto result = cast<RankedTensorType>(ops.back()->getResult(0).getType());
+  if (result.getNumElements() == 0)
     return true; // nothing to issue
-  int64_t budget = (int64_t(target.scratchpadBytes) - tableBytes) /
-                   std::max<int64_t>(buffers, 1) / kAlign * kAlign / 4;
-  return budget > 0 &&
-         iterSpace(shape, inputShapes, std::min(budget, kMaxExtent));
+  // The program the fused layer's emitter builds (Codegen::emitFusedGroup),
+  // every value of `ops` counted as an output (a later reader may need it).
+  VectorProgram p;
+  p.shape = llvm::to_vector(result.getShape());
+  llvm::DenseMap<Value, int64_t> index;
+  auto valueIndex = [&](Value v, ProgramValue::Kind kind) {
+    auto [it, inserted] = index.try_emplace(v, int64_t(p.values.size()));
+    if (inserted)
+      p.values.push_back({v.getType(), 0, kind});
+    return it->second;
+  };
+  for (Operation *op : ops) {
+    // (An op the vector unit runs without one function, Where's copy and
+    // select, lays out as any step of its operands.)
+    std::optional<VecFunc> fn = vecFuncOf(op);
+    FusedStep step{fn ? *fn : VecFunc{false, "copy"}, {}, 0};
+    for (Value v : op->getOperands())
+      step.operands.push_back(valueIndex(
+          v, llvm::is_contained(ops, v.getDefiningOp()) ? ProgramValue::Output
+                                                        : ProgramValue::Input));
+    step.result = valueIndex(op->getResult(0), ProgramValue::Output);
+    appendStep(p, step, op);
+  }
+  return programLayout(p, target).space.has_value();
 }
 
 LogicalResult Codegen::emitElementwise(Operation *op, ArrayRef<Value> operands,
@@ -507,7 +557,6 @@ LogicalResult Codegen::emitVectorProgram(Operation *op, const VectorProgram &p,
     StringRef t = typeOf(k);
     return t == "i8" || t == "u8" || t == "bool" ? 1 : 4;
   };
-  int64_t luts = 0;
   for (const FusedStep &st : p.steps) {
     StringRef in = typeOf(st.operands[0]), out = typeOf(st.result);
     bool ok = !in.empty() && !out.empty();
@@ -539,27 +588,20 @@ LogicalResult Codegen::emitVectorProgram(Operation *op, const VectorProgram &p,
           "sub, mul, div, min, max; FP32 and INT32 comparisons and "
           "selection; BOOL logic; quantized INT8 through quantize, "
           "dequantize and lookup tables) are supported");
-    luts += st.fn.kind == VecFunc::Lut;
   }
-  // The tables sit after the buffers, loaded with the first tile.
-  int64_t tableBytes = alignUp(luts * int64_t(target.lutEntries));
-  // Scratchpad: two buffers (double buffering) per input and output, one
-  // per value that never leaves the scratchpad.
+  // The layout and iteration space (programLayout: the rule legality and
+  // fusion check too).
+  ProgramLayout layout = programLayout(p, target);
+  int64_t luts = layout.luts, tableBytes = layout.tableBytes;
+  int64_t budget = layout.budget;
   SmallVector<int64_t> inputs, outputs;
-  int64_t nBuf = 0;
   for (auto [k, v] : llvm::enumerate(p.values)) {
     if (v.kind == ProgramValue::Input)
       inputs.push_back(k);
     if (v.kind == ProgramValue::Output)
       outputs.push_back(k);
-    nBuf += v.kind == ProgramValue::Internal ? 1 : 2;
   }
-  int64_t budget = (int64_t(target.scratchpadBytes) - tableBytes) / nBuf /
-                   kAlign * kAlign / 4; // elements per buffer (at 4 bytes)
-  SmallVector<ArrayRef<int64_t>> shapes;
-  for (int64_t k : inputs)
-    shapes.push_back(cast<RankedTensorType>(p.values[k].type).getShape());
-  auto space = iterSpace(p.shape, shapes, std::min(budget, kMaxExtent));
+  std::optional<IterSpace> &space = layout.space;
   if (!space)
     return op->emitError(
         "backend: this op's iteration space has an axis longer than a buffer "
@@ -769,12 +811,7 @@ namespace {
 /// generator failing on it.
 static bool fitsIterationSpace(Operation *op, const rt::TargetDesc &target,
                                std::string &reason) {
-  auto result = cast<RankedTensorType>(op->getResult(0).getType());
-  SmallVector<ArrayRef<int64_t>> shapes;
-  for (Type t : op->getOperandTypes())
-    shapes.push_back(cast<RankedTensorType>(t).getShape());
-  if (fitsVectorProgram(result.getShape(), shapes,
-                        2 * int64_t(shapes.size() + 1), 0, target))
+  if (vectorProgramFits({op}, target))
     return true;
   reason = "its iteration space has an axis longer than a buffer with no "
            "divisor that fits, or more than " +

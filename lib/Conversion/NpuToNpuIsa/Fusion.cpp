@@ -170,26 +170,11 @@ void Codegen::formFusionGroups() {
         takeEpilogue(mm, /*binaryWithConstants=*/true);
     SmallVector<Operation *> run;
     // Whether `run` with `op` still fits one vector program: its values
-    // share the scratchpad, so each buffer is smaller than an op alone
-    // gets (counted at two per value and per input, as an output's are).
+    // share the scratchpad, so each buffer is smaller than an op alone gets.
     auto runFits = [&](ArrayRef<Operation *> run, Operation *op) {
       SmallVector<Operation *> ops(run.begin(), run.end());
       ops.push_back(op);
-      SmallVector<ArrayRef<int64_t>> inputs;
-      llvm::SmallDenseSet<Value> seen;
-      int64_t luts = 0;
-      for (Operation *member : ops) {
-        std::optional<VecFunc> fn = vecFuncOf(member);
-        luts += fn && fn->kind == VecFunc::Lut;
-        for (Value v : member->getOperands())
-          if (!llvm::is_contained(ops, v.getDefiningOp()) &&
-              seen.insert(v).second)
-            inputs.push_back(cast<RankedTensorType>(v.getType()).getShape());
-      }
-      return fitsVectorProgram(
-          cast<RankedTensorType>(op->getResult(0).getType()).getShape(), inputs,
-          2 * int64_t(inputs.size() + ops.size()),
-          alignUp(luts * int64_t(target.lutEntries)), target);
+      return vectorProgramFits(ops, target);
     };
     auto close = [&]() {
       if (run.size() >= 2)

@@ -106,18 +106,6 @@ const CandidateT &fewestCyclesThenBytes(ArrayRef<CandidateT> candidates,
   return *best;
 }
 
-/// Whether a vector program over `shape` (the result's) reading inputs of
-/// `inputShapes` (NumPy-broadcast to it) can be issued with `buffers`
-/// equal scratchpad buffers beside `tableBytes` of lookup tables, as
-/// emitVectorProgram lays them out: every axis of its iteration space
-/// splits to fit a buffer and a 16-bit extent, and at most kMaxVectorOuterTiles
-/// indices of the axes before the innermost four are looped over. An op's
-/// legality asks it for the op alone; fusion asks it before an op joins a
-/// run (whose more values leave each a smaller buffer).
-bool fitsVectorProgram(ArrayRef<int64_t> shape,
-                       ArrayRef<ArrayRef<int64_t>> inputShapes, int64_t buffers,
-                       int64_t tableBytes, const rt::TargetDesc &target);
-
 /// Tile-size candidates along one axis of `full` elements for an array
 /// dimension of `unit`, ascending: powers of two from `unit` below `full`
 /// (at most kMaxTileCandidate) and the exact fractions full/2 .. full/8
@@ -241,6 +229,17 @@ std::optional<ptq::MulRescale> int8MulRescale(Operation *op);
 /// first operand, 1 for its second, and a `vec.binary mul` (exact: the
 /// products stay at most 2^24).
 void appendStep(VectorProgram &p, const FusedStep &step, Operation *op);
+
+/// Whether the elementwise ops `ops` (in order, each with a vecFuncOf; the
+/// last one's result is the iteration space) can run as one vector program
+/// on `target`: the program emitVectorProgram would build for them
+/// (appendStep's INT8 rescale values and lookup tables included), laid out
+/// as it lays programs out, has an iteration space whose axes each split to
+/// fit a buffer and a 16-bit extent, with at most kMaxVectorOuterTiles
+/// indices of the axes before the innermost four. An op's legality asks it
+/// for the op alone, fusion before an op joins a run; both count every
+/// value as stored (two buffers), which the emitter may not.
+bool vectorProgramFits(ArrayRef<Operation *> ops, const rt::TargetDesc &target);
 
 /// Tile sizes of a MAC-array convolution pass (per group): output rows and
 /// columns, output channels (the MAC array's N) and input channels (its K);

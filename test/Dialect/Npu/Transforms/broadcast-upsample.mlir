@@ -70,6 +70,20 @@ func.func @many_channels(%x: tensor<1x5000x4x4xf32>, %g: tensor<1x5000x1x1xf32>,
 
 // -----
 
+// A split axis longer than kMaxSplitAxisExtent (512) may not fit a vector
+// program's buffer once split (here W/2 = 5,471, prime): the add stays as
+// it is (the code generator refused the widened one on npu-v1-small).
+// CHECK-LABEL: func.func @long_rows
+// CHECK-NOT: npu.reshape
+// CHECK: return
+func.func @long_rows(%x: tensor<1x1x2x10942xf32>, %y: tensor<1x1x1x5471xf32>) -> tensor<1x1x2x10942xf32> {
+  %u = npu.resize %y {coordinate_transformation_mode = #npu<coord_mode asymmetric>, mode = #npu<resize_mode nearest>, nearest_mode = #npu<nearest_mode floor>, scales = array<f32: 1.0, 1.0, 2.0, 2.0>} : tensor<1x1x1x5471xf32> -> tensor<1x1x2x10942xf32>
+  %s = npu.add %x, %u : (tensor<1x1x2x10942xf32>, tensor<1x1x2x10942xf32>) -> tensor<1x1x2x10942xf32>
+  return %s : tensor<1x1x2x10942xf32>
+}
+
+// -----
+
 // The upsampling first, a x4 factor on W only (half_pixel sampling of an
 // integer scale is the same repetition).
 // CHECK-LABEL: func.func @sub_x4

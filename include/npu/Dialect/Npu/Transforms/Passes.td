@@ -108,7 +108,9 @@ def BroadcastUpsample : Pass<"npu-broadcast-upsample", "mlir::func::FuncOp"> {
     may keep five or six dims: the vector program loops over the outer
     ones, at most `kMaxVectorOuterTiles` indices of them; when the widened
     shape's axes before its last four hold more, only full operands are
-    taken and no producer is widened. It runs
+    taken and no producer is widened. A split axis longer than 512 (which a
+    vector program's buffer might not hold once split) leaves the op as it
+    is. It runs
     at the start of the `tiled` phase, after quantization: an INT8 model's
     quantized adds and resizes are left as they are.
 
