@@ -243,8 +243,9 @@ compulsory DRAM bytes / DRAM bytes per cycle); *DRAM*: bytes moved by DMA
 over compulsory traffic (weights, inputs and outputs once); *arena*: the
 activation arena over the largest sum of bytes live at once; *energy %*:
 npu-run's energy by destination (\`energy_split_pj\`: DRAM bytes,
-scratchpad and accumulator bytes, MAC-array MACs, vector lane operations;
-the host CPU's share is not shown when no node runs there); *emulator
+scratchpad and accumulator bytes, MAC-array MACs, vector lane operations,
+as shares of the total; none of these models runs a node on the host CPU,
+whose share would be the rest); *emulator
 host*: npu-run's wall time (load, run, write outputs) over ONNX Runtime's
 median session.run (CPU, one intra-op thread) on the same input.
 

@@ -100,8 +100,6 @@ private:
 
 } // namespace
 
-/// A positive decimal count: digits only (strtoull would wrap "-1" to
-/// 2^64 - 1), no overflow.
 /// An energy split as the report's JSON: pJ per destination.
 static json energySplitJson(const npu::rt::EnergySplit &e) {
   return {{"dram", e.dramPj},
@@ -111,6 +109,8 @@ static json energySplitJson(const npu::rt::EnergySplit &e) {
           {"host_cpu", e.hostPj}};
 }
 
+/// A positive decimal count: digits only (strtoull would wrap "-1" to
+/// 2^64 - 1), no overflow.
 static bool parseCount(const char *v, uint64_t &out) {
   if (!*v || !std::isdigit(static_cast<unsigned char>(*v)))
     return false;
