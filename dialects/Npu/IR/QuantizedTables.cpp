@@ -27,16 +27,30 @@ bool npu::hasQuantizedInput(Operation *op) {
                  .getElementType());
 }
 
+namespace {
+/// What an INT8 product's output table reads: its per-tensor INT8 input's
+/// type, its per-axis INT8 weights' type and their constant values (each
+/// null when the operand is not so).
+struct Int8Operands {
+  quant::UniformQuantizedType input;
+  quant::UniformQuantizedPerAxisType weight;
+  DenseElementsAttr weightValues;
+};
+} // namespace
+
+static Int8Operands int8Operands(Value input, Value weight) {
+  auto wConst = weight.getDefiningOp<ConstantOp>();
+  return {dyn_cast<quant::UniformQuantizedType>(
+              cast<ShapedType>(input.getType()).getElementType()),
+          dyn_cast<quant::UniformQuantizedPerAxisType>(
+              cast<ShapedType>(weight.getType()).getElementType()),
+          wConst ? dyn_cast<DenseElementsAttr>(wConst.getValue()) : nullptr};
+}
+
 /// A 2-D INT8 matmul's FP32 output table: rows of scales s_a * s_w[n] and
 /// biases -s_a * s_w[n] * zp_a * sum_k(q_w[k][n]).
 static FailureOr<std::optional<ElementsAttr>> matmulScales(MatMulOp mm) {
-  auto a = dyn_cast<quant::UniformQuantizedType>(
-      mm.getLhs().getType().getElementType());
-  auto w = dyn_cast<quant::UniformQuantizedPerAxisType>(
-      mm.getRhs().getType().getElementType());
-  auto wConst = mm.getRhs().getDefiningOp<ConstantOp>();
-  auto wValues =
-      wConst ? dyn_cast<DenseElementsAttr>(wConst.getValue()) : nullptr;
+  auto [a, w, wValues] = int8Operands(mm.getLhs(), mm.getRhs());
   if (!a || !w || w.getQuantizedDimension() != 1 || !wValues ||
       mm.getRhs().getType().getRank() != 2 ||
       !mm.getType().getElementType().isF32())
@@ -111,13 +125,7 @@ npu::transposedPhases(Operation *op) {
 /// An INT8 transposed convolution's FP32 output table, phase by phase.
 static FailureOr<std::optional<ElementsAttr>>
 transposedScales(ConvTransposeOp op) {
-  auto in = dyn_cast<quant::UniformQuantizedType>(
-      op.getInput().getType().getElementType());
-  auto w = dyn_cast<quant::UniformQuantizedPerAxisType>(
-      op.getWeight().getType().getElementType());
-  auto wConst = op.getWeight().getDefiningOp<ConstantOp>();
-  auto wValues =
-      wConst ? dyn_cast<DenseElementsAttr>(wConst.getValue()) : nullptr;
+  auto [in, w, wValues] = int8Operands(op.getInput(), op.getWeight());
   SmallVector<float> bias;
   Attribute bAttr;
   if (!in || !w || w.getQuantizedDimension() != 1 || op.getGroup() != 1 ||
