@@ -211,8 +211,8 @@ struct ReadUpsampleByBroadcast
     if (!readsOne || !hasFull)
       return failure();
     Location loc = op->getLoc();
-    auto expandedResult = RankedTensorType::get(
-        expand(resultType.getShape(), false), resultType.getElementType());
+    auto expandedResult =
+        RankedTensorType::get(wideShape, resultType.getElementType());
     // `original` on the expanded operands `operands`.
     auto widened = [&](Operation *original, ValueRange operands) {
       OperationState state(original->getLoc(), original->getName());

@@ -670,39 +670,40 @@ ConvTiles chooseDepthwiseTiles(const rt::TargetDesc &target, const MacConv &g) {
                           : uint64_t(taps) * lanes32;
           return s;
         };
-        // The tiles in emission order (channels, rows, columns), priced as
-        // they pipeline (rt::doubleBufferedCycles: a partial tile between
-        // full ones stalls a queue). Beyond kMaxPricedTiles, the steady
-        // state: the busiest queue's total plus one tile's fill and drain.
-        int64_t nc = ceilDiv(C, ct), nh = ceilDiv(g.oh, oht);
-        int64_t nw = ceilDiv(g.ow, owt), n = g.batch * nc * nh * nw;
-        double cycles = 0, bytes = 0;
-        std::vector<rt::TileStages> sequence;
-        rt::TileStages first = stages(ct, oht, owt);
-        for (int64_t i = 0; i < nc; ++i)
-          for (int64_t y = 0; y < nh; ++y)
-            for (int64_t x = 0; x < nw; ++x) {
-              int64_t c = std::min(ct, C - i * ct);
-              int64_t h = std::min(oht, g.oh - y * oht);
-              int64_t w = std::min(owt, g.ow - x * owt);
-              // DRAM bytes read: each tile's slab (halo rows and columns
-              // again) and weights.
-              bytes += double(g.batch * eb) *
+        // DRAM bytes read: each tile's slab (halo rows and columns again)
+        // and weights, by class of tile extents.
+        double bytes = 0;
+        for (auto [c, cn] : tileExtents(C, ct))
+          for (auto [h, hn] : tileExtents(g.oh, oht))
+            for (auto [w, wn] : tileExtents(g.ow, owt))
+              bytes += double(g.batch * cn * hn * wn * eb) *
                        double(c * inputExtent(h, g.sh, g.spanY) *
                                   inputExtent(w, g.sw, g.spanX) +
                               taps * c);
-              if (n > kMaxPricedTiles)
-                continue;
-              sequence.push_back(stages(c, h, w));
-            }
-        if (n > kMaxPricedTiles)
+        // The tiles in emission order (channels, rows, columns), priced as
+        // they pipeline (rt::doubleBufferedCycles: a partial tile between
+        // full ones stalls a queue), once per image. Beyond kMaxPricedTiles,
+        // the steady state: the busiest queue's total plus one tile's fill
+        // and drain.
+        int64_t nc = ceilDiv(C, ct), nh = ceilDiv(g.oh, oht);
+        int64_t nw = ceilDiv(g.ow, owt), n = g.batch * nc * nh * nw;
+        double cycles = 0;
+        if (n > kMaxPricedTiles) {
+          rt::TileStages first = stages(ct, oht, owt);
           cycles =
               double(n) *
                   double(std::max({first.load, first.compute, first.store})) +
               double(first.load + first.store);
-        else
-          for (int64_t b = 0; b < g.batch; ++b)
-            cycles += double(rt::doubleBufferedCycles(sequence));
+        } else {
+          std::vector<rt::TileStages> sequence;
+          for (int64_t i = 0; i < nc; ++i)
+            for (int64_t y = 0; y < nh; ++y)
+              for (int64_t x = 0; x < nw; ++x)
+                sequence.push_back(stages(std::min(ct, C - i * ct),
+                                          std::min(oht, g.oh - y * oht),
+                                          std::min(owt, g.ow - x * owt)));
+          cycles = double(g.batch) * double(rt::doubleBufferedCycles(sequence));
+        }
         candidates.push_back({{oht, owt, 1, ct}, cycles, bytes});
       }
   if (candidates.empty())

@@ -337,6 +337,14 @@ std::optional<IterSpace> iterSpace(ArrayRef<int64_t> out,
   return s;
 }
 
+/// Why a vector program's iteration space fails (iterSpace), after "its".
+static std::string iterationSpaceRefusal() {
+  return "iteration space has an axis longer than a buffer with no divisor "
+         "that fits, or more than " +
+         std::to_string(kMaxVectorOuterTiles) +
+         " indices of the axes before its innermost four";
+}
+
 namespace {
 /// How emitVectorProgram lays a program out: two scratchpad buffers
 /// (double buffering) per input and output, one per value that never
@@ -592,7 +600,7 @@ LogicalResult Codegen::emitVectorProgram(Operation *op, const VectorProgram &p,
   // The layout and iteration space (programLayout: the rule legality and
   // fusion check too).
   ProgramLayout layout = programLayout(p, target);
-  int64_t luts = layout.luts, tableBytes = layout.tableBytes;
+  int64_t luts = layout.luts;
   int64_t budget = layout.budget;
   SmallVector<int64_t> inputs, outputs;
   for (auto [k, v] : llvm::enumerate(p.values)) {
@@ -603,11 +611,7 @@ LogicalResult Codegen::emitVectorProgram(Operation *op, const VectorProgram &p,
   }
   std::optional<IterSpace> &space = layout.space;
   if (!space)
-    return op->emitError(
-        "backend: this op's iteration space has an axis longer than a buffer "
-        "with no divisor that fits, or more than " +
-        std::to_string(kMaxVectorOuterTiles) +
-        " indices of the axes before its innermost four");
+    return op->emitError("backend: this op's ") << iterationSpaceRefusal();
   ArrayRef<int64_t> dims = space->dims;
   int64_t rank = dims.size();
   // Tile dim t: the outermost whose inner product fits the budget, and at
@@ -813,10 +817,7 @@ static bool fitsIterationSpace(Operation *op, const rt::TargetDesc &target,
                                std::string &reason) {
   if (vectorProgramFits({op}, target))
     return true;
-  reason = "its iteration space has an axis longer than a buffer with no "
-           "divisor that fits, or more than " +
-           std::to_string(kMaxVectorOuterTiles) +
-           " indices of the axes before its innermost four";
+  reason = "its " + iterationSpaceRefusal();
   return false;
 }
 

@@ -171,7 +171,7 @@ void Codegen::formFusionGroups() {
     SmallVector<Operation *> run;
     // Whether `run` with `op` still fits one vector program: its values
     // share the scratchpad, so each buffer is smaller than an op alone gets.
-    auto runFits = [&](ArrayRef<Operation *> run, Operation *op) {
+    auto runFits = [&](Operation *op) {
       SmallVector<Operation *> ops(run.begin(), run.end());
       ops.push_back(op);
       return vectorProgramFits(ops, target);
@@ -204,7 +204,7 @@ void Codegen::formFusionGroups() {
                        [&](Value v) {
                          return llvm::is_contained(run, v.getDefiningOp());
                        }) &&
-          runFits(run, &op);
+          runFits(&op);
       if (!joins)
         close();
       run.push_back(&op);

@@ -102,16 +102,6 @@ MatmulTiles chooseMatmulTiles(const rt::TargetDesc &t, int64_t M, int64_t N,
     blocks = nullptr;
   int64_t R = t.arrayRows, C = t.arrayCols;
   int64_t eb = int8 ? 1 : 4;
-  // An axis of `full` cut into tiles of `tile`: the tile sizes that occur,
-  // with how often each does.
-  auto sizes = [](int64_t full, int64_t tile) {
-    SmallVector<std::pair<int64_t, int64_t>, 2> v;
-    if (full / tile)
-      v.push_back({tile, full / tile});
-    if (full % tile)
-      v.push_back({full % tile, 1});
-    return v;
-  };
   struct Candidate {
     MatmulTiles tiles;
     double cycles, dramBytes;
@@ -147,7 +137,7 @@ MatmulTiles chooseMatmulTiles(const rt::TargetDesc &t, int64_t M, int64_t N,
             // Pruning-aware: each (N tile, K step) as classifyWeightStep
             // issues it, for every row of tiles.
             wBytes = aBytes = 0;
-            for (auto [mi, mCount] : sizes(M, mt)) {
+            for (auto [mi, mCount] : tileExtents(M, mt)) {
               for (int64_t n0 = 0; n0 < N; n0 += nt) {
                 int64_t ni = std::min(nt, N - n0);
                 bool empty = true;
@@ -183,12 +173,12 @@ MatmulTiles chooseMatmulTiles(const rt::TargetDesc &t, int64_t M, int64_t N,
               }
             }
           }
-          for (auto [mi, mCount] : sizes(M, mt))
-            for (auto [ni, nCount] : sizes(N, nt)) {
+          for (auto [mi, mCount] : tileExtents(M, mt))
+            for (auto [ni, nCount] : tileExtents(N, nt)) {
               if (blocks)
                 break;
               double cTiles = double(mCount * nCount);
-              for (auto [ki, kCount] : sizes(K, kt)) {
+              for (auto [ki, kCount] : tileExtents(K, kt)) {
                 double steps = cTiles * double(kCount);
                 loadA += steps * double(rt::dmaCycles(t, 1, mi, eb * ki));
                 loadW += steps * double(rt::dmaCycles(t, 1, ki, eb * ni));

@@ -106,6 +106,19 @@ const CandidateT &fewestCyclesThenBytes(ArrayRef<CandidateT> candidates,
   return *best;
 }
 
+/// An axis of `full` elements cut into tiles of `tile`: the tile extents
+/// that occur, each with how often it does (the full tiles, then a partial
+/// last one), so that a cost model prices tiles by class, not one by one.
+inline SmallVector<std::pair<int64_t, int64_t>, 2> tileExtents(int64_t full,
+                                                               int64_t tile) {
+  SmallVector<std::pair<int64_t, int64_t>, 2> v;
+  if (full / tile)
+    v.push_back({tile, full / tile});
+  if (full % tile)
+    v.push_back({full % tile, 1});
+  return v;
+}
+
 /// Tile-size candidates along one axis of `full` elements for an array
 /// dimension of `unit`, ascending: powers of two from `unit` below `full`
 /// (at most kMaxTileCandidate) and the exact fractions full/2 .. full/8
