@@ -47,27 +47,48 @@ static Int8Operands int8Operands(Value input, Value weight) {
           wConst ? dyn_cast<DenseElementsAttr>(wConst.getValue()) : nullptr};
 }
 
-/// A 2-D INT8 matmul's FP32 output table: rows of scales s_a * s_w[n] and
-/// biases -s_a * s_w[n] * zp_a * sum_k(q_w[k][n]).
+/// The accumulator's INT32 sums made exact with `-zp_in * sum(q_w)` and a
+/// bias, wrapped to 32 bits as the MAC array's and the vector unit's INT32
+/// additions wrap (ONNX leaves ConvInteger's and MatMulInteger's overflow
+/// undefined; ONNX Runtime wraps).
+static int32_t foldedSum(int64_t bias, int64_t zeroPoint, int64_t sum) {
+  return int32_t(uint32_t(uint64_t(bias) - uint64_t(zeroPoint * sum)));
+}
+
+/// A 2-D INT8 matmul's output table: with an FP32 result, rows of scales
+/// s_a * s_w[n] and biases -s_a * s_w[n] * zp_a * sum_k(q_w[k][n]); with an
+/// INT32 result (MatMulInteger), one row of -zp_a * sum_k(q_w[k][n]).
 static FailureOr<std::optional<ElementsAttr>> matmulScales(MatMulOp mm) {
   auto [a, w, wValues] = int8Operands(mm.getLhs(), mm.getRhs());
+  Type result = mm.getType().getElementType();
+  bool sums = result.isSignlessInteger(32);
   if (!a || !w || w.getQuantizedDimension() != 1 || !wValues ||
-      mm.getRhs().getType().getRank() != 2 ||
-      !mm.getType().getElementType().isF32())
+      mm.getRhs().getType().getRank() != 2 || (!result.isF32() && !sums))
     return mm.emitError("backend: an INT8 matmul needs a per-tensor INT8 "
                         "left operand, constant 2-D per-column INT8 weights "
-                        "and an FP32 result");
+                        "and an FP32 or INT32 result");
   int64_t K = mm.getRhs().getType().getDimSize(0);
   int64_t N = mm.getRhs().getType().getDimSize(1);
   auto q = llvm::to_vector(wValues.getValues<int8_t>());
-  SmallVector<float> table(2 * N);
-  for (int64_t n = 0; n < N; ++n) {
+  auto sumOf = [&](int64_t n) {
     int64_t sum = 0;
     for (int64_t k = 0; k < K; ++k)
       sum += q[k * N + n];
+    return sum;
+  };
+  if (sums) {
+    SmallVector<int32_t> row(N);
+    for (int64_t n = 0; n < N; ++n)
+      row[n] = foldedSum(0, a.getZeroPoint(), sumOf(n));
+    auto type = RankedTensorType::get({N}, result);
+    return std::optional<ElementsAttr>(
+        DenseElementsAttr::get(type, ArrayRef(row)));
+  }
+  SmallVector<float> table(2 * N);
+  for (int64_t n = 0; n < N; ++n) {
     double scale = a.getScale() * w.getScales()[n];
     table[n] = float(scale);
-    table[N + n] = float(-scale * a.getZeroPoint() * double(sum));
+    table[N + n] = float(-scale * a.getZeroPoint() * double(sumOf(n)));
   }
   auto type = RankedTensorType::get({2, N}, Float32Type::get(mm.getContext()));
   return std::optional<ElementsAttr>(
@@ -196,14 +217,16 @@ FailureOr<std::optional<ElementsAttr>> npu::int8ReadoutTable(Operation *op) {
     if (auto bConst = conv.getBias().getDefiningOp<ConstantOp>())
       bValues = dyn_cast<DenseElementsAttr>(bConst.getValue());
   bool floatOut = elementOf(conv).isF32();
+  bool sumsOut = elementOf(conv).isSignlessInteger(32);
   Type biasElement = floatOut ? Type(Float32Type::get(conv.getContext()))
                               : Type(IntegerType::get(conv.getContext(), 32));
-  if (!in || (!out && !floatOut) || !w || w.getQuantizedDimension() != 0 ||
-      !wValues || !wValues.getElementType().isSignlessInteger(8) ||
+  if (!in || (!out && !floatOut && !sumsOut) || !w ||
+      w.getQuantizedDimension() != 0 || !wValues ||
+      !wValues.getElementType().isSignlessInteger(8) ||
       (conv.getBias() && (!bValues || bValues.getElementType() != biasElement)))
     return conv.emitError("backend: an INT8 convolution needs per-tensor "
-                          "INT8 input, an INT8 (INT32 bias) or FP32 (FP32 "
-                          "bias) result and constant per-channel INT8 "
+                          "INT8 input, an INT8 or INT32 (INT32 bias) or FP32 "
+                          "(FP32 bias) result and constant per-channel INT8 "
                           "weights");
   int64_t cout = conv.getWeight().getType().getDimSize(0);
   auto q = llvm::to_vector(wValues.getValues<int8_t>());
@@ -214,6 +237,16 @@ FailureOr<std::optional<ElementsAttr>> npu::int8ReadoutTable(Operation *op) {
       sum += q[c * perChannel + i];
     return sum;
   };
+  if (sumsOut) {
+    // INT32 result: acc + bias[c] - zp_in * sum(q_w[c]), one row.
+    SmallVector<int32_t> row(cout);
+    for (int64_t c = 0; c < cout; ++c)
+      row[c] = foldedSum(bValues ? bValues.getValues<int32_t>()[c] : 0,
+                         in.getZeroPoint(), sumOf(c));
+    auto type = RankedTensorType::get({cout}, biasElement);
+    return std::optional<ElementsAttr>(
+        DenseElementsAttr::get(type, ArrayRef(row)));
+  }
   if (floatOut) {
     // FP32 result: real = s_in * s_w[c] * acc + (bias[c] - s_in * s_w[c] *
     // zp_in * sum(q_w[c])); rows: the scales, then the folded biases.

@@ -295,9 +295,14 @@ bool convGeometry(ConvOp op, MacConv &g) {
   g.outStepY = g.outStepX = 1;
   g.outOffY = g.outOffX = 0;
   bool int8 = hasQuantizedInput(op), int8Out = isInt8(op);
+  g.sumsOut = int8 && cast<RankedTensorType>(op->getResult(0).getType())
+                          .getElementType()
+                          .isSignlessInteger(32);
   g.inBytes = int8 ? 1 : 4;
   g.outBytes = int8Out ? 1 : 4;
-  g.paramBytes = int8Out ? 12 : int8 ? 8 : 4;
+  // Readout rows per channel: {bias, multiplier, shift}, {scale, bias}, or
+  // one INT32 row (npu::int8ReadoutTable); an FP32 bias.
+  g.paramBytes = int8Out ? 12 : g.sumsOut ? 4 : int8 ? 8 : 4;
   return true;
 }
 
@@ -781,7 +786,7 @@ LogicalResult Codegen::emitDepthwiseConv(ConvOp op, const MacConv &g,
     if (i == 0 && int8) {
       lastLoad = emitDma<npuisa::DmaLoadOp>(
           loc, biasBuf, tableOf(op, "requant").offset, 4,
-          {(int8Out ? 3 : 2) * C, 1, 1, 1}, {4, 0, 0, 0}, {4, 0, 0, 0}, layer);
+          {g.paramBytes / 4 * C, 1, 1, 1}, {4, 0, 0, 0}, {4, 0, 0, 0}, layer);
       lastLoad = loadOnceOperands(loc, Value(), biasBuf, C, constsBuf, layer,
                                   lastLoad);
     } else if (i == 0) {
@@ -839,6 +844,11 @@ LogicalResult Codegen::emitDepthwiseConv(ConvOp op, const MacConv &g,
             loc, quantBuf, dims, dense, biasBuf + 12 * tile.c0,
             vecElementType(op.getType()), zeroPointOf(op.getResult()), layer,
             outBuf(i)));
+      } else if (g.sumsOut) {
+        // INT32 sums plus the folded row, in place.
+        program.push_back(emitSumsReadout(loc, outBuf(i), dims, dense,
+                                          biasBuf + 4 * tile.c0, layer,
+                                          outBuf(i)));
       } else {
         // To FP32 in place, times s_in * s_w[c], plus the folded bias.
         program.append(emitScaledReadout(
@@ -1230,7 +1240,7 @@ LogicalResult Codegen::emitMacConv(Operation *op, ArrayRef<MacConv> passes,
       if (s == 0 && int8) {
         lastLoad = emitDma<npuisa::DmaLoadOp>(
             loc, biasBuf, tableOf(op, "requant").offset + g.tableOffset, 4,
-            {(int8Out ? 3 : 2) * outC * nPasses, 1, 1, 1}, {4, 0, 0, 0},
+            {g.paramBytes / 4 * outC * nPasses, 1, 1, 1}, {4, 0, 0, 0},
             {4, 0, 0, 0}, layer);
         lastLoad = loadOnceOperands(loc, Value(), biasBuf, outC, constsBuf,
                                     layer, lastLoad);
@@ -1307,7 +1317,11 @@ LogicalResult Codegen::emitMacConv(Operation *op, ArrayRef<MacConv> passes,
                          st = {1, tile.mt, 0, 0};
     int64_t channel = tile.grp * g.cout + tile.m0;
     SmallVector<Operation *> program;
-    if (int8 && !int8Out) {
+    if (int8 && g.sumsOut) {
+      // Accumulator + the folded INT32 row: the exact sums.
+      program.push_back(emitSumsReadout(
+          loc, outBuf(j), dims, st, biasBuf + passParams + 4 * channel, layer));
+    } else if (int8 && !int8Out) {
       // Accumulator -> FP32, then x scale[c] + bias[c].
       program = emitScaledReadout(
           loc, outBuf(j), dims, st, biasBuf + passParams + 4 * channel,
@@ -1409,7 +1423,17 @@ namespace {
 struct ConvModel : BackendOpInterface::ExternalModel<ConvModel, ConvOp> {
   bool isLegalOn(Operation *op, const rt::TargetDesc &,
                  std::string &reason) const {
-    return hasChannels(op, reason);
+    if (!hasChannels(op, reason))
+      return false;
+    auto conv = cast<ConvOp>(op);
+    if (conv.getType().getElementType().isSignlessInteger(32) &&
+        (!hasQuantizedInput(conv) || !supportsInt8(op) ||
+         !conv.getWeight().getDefiningOp<ConstantOp>())) {
+      reason = "an INT32 convolution result is an INT8 convolution's exact "
+               "sums, with constant weights";
+      return false;
+    }
+    return true;
   }
   LogicalResult
   getConstantTables(Operation *op, const rt::TargetDesc &target,

@@ -514,6 +514,19 @@ Operation *Codegen::emitRequantReadout(Location loc, int64_t dst,
   return rq;
 }
 
+Operation *Codegen::emitSumsReadout(Location loc, int64_t dst,
+                                    ArrayRef<int64_t> dims,
+                                    ArrayRef<int64_t> strides, int64_t row,
+                                    int64_t layer,
+                                    std::optional<int64_t> scratchpadSums) {
+  Operation *add = emitVecStep(
+      loc, VecFunc{true, "add"}, {scratchpadSums.value_or(0), strides},
+      VecOperand{row, {1, 0, 0, 0}}, {dst, strides}, dims, "i32", layer);
+  if (!scratchpadSums)
+    add->setAttr("src0_space", b.getStringAttr("acc"));
+  return add;
+}
+
 LogicalResult Codegen::emitVectorProgram(Operation *op, const VectorProgram &p,
                                          int64_t layer) {
   // FP32, or INT32 for the integer-exact binary functions (the vector

@@ -329,6 +329,8 @@ LogicalResult Codegen::emitMatmul2D(MatMulOp op, int64_t aBase, int64_t wBase,
   // INT8: one-byte A and W, the accumulator scaled per column to FP32 by a
   // table kept after the buffers (requantParams).
   bool int8 = hasQuantizedInput(op);
+  // INT32 result (MatMulInteger): the exact sums plus one INT32 row.
+  bool sums = int8 && op.getType().getElementType().isSignlessInteger(32);
   int64_t eb = int8 ? 1 : 4;
   rt::TargetDesc tileTarget = matmulTarget(op, target, epilogue);
   bool quantizedOut = epilogueQuantizes();
@@ -355,7 +357,8 @@ LogicalResult Codegen::emitMatmul2D(MatMulOp op, int64_t aBase, int64_t wBase,
     return op.emitError("backend: no matmul tiling fits the target");
   noteTiles(tilesAttr(b, tiles));
   // Scratchpad: A and W chunk copies (matmulCopies), two C tiles; an INT8
-  // matmul's {scale, bias} table after them.
+  // matmul's {scale, bias} table after them (the tile chooser counts 8
+  // bytes per column; an INT32 result uses the first 4).
   beginScratchpadPass();
   auto [aCopies, wCopies] = matmulCopies(M, N, K, tiles);
   SpBuffer aSp = scratchpad("a", alignUp(tiles.m * tiles.k * eb), aCopies);
@@ -528,8 +531,9 @@ LogicalResult Codegen::emitMatmul2D(MatMulOp op, int64_t aBase, int64_t wBase,
       // (W is loaded, or the sync issued, whenever A is not: `last` is that
       // then.)
       if (int8 && s == 0)
-        last = dma2D(npuisa::DmaLoadOp(), tableBuf,
-                     tableOf(op, "requant").offset, 1, 2 * N, 0, 0);
+        last =
+            dma2D(npuisa::DmaLoadOp(), tableBuf, tableOf(op, "requant").offset,
+                  1, (sums ? 1 : 2) * N, 0, 0);
       if (s == 0)
         last = loadEpilogueOperands(epilogueSource, constsBuf, layer, last);
       last->setAttr("push_next", b.getUnitAttr());
@@ -555,7 +559,10 @@ LogicalResult Codegen::emitMatmul2D(MatMulOp op, int64_t aBase, int64_t wBase,
     const Step &st = outTiles[j].front();
     SmallVector<int64_t> dims = {st.nt, st.mt, 1, 1}, cSt = {1, st.nt, 0, 0};
     SmallVector<Operation *> program;
-    if (int8) { // x scale[n] + bias[n]
+    if (sums) { // + row[n], INT32
+      program.push_back(emitSumsReadout(loc, cBuf(j), dims, cSt,
+                                        tableBuf + 4 * st.n0, layer));
+    } else if (int8) { // x scale[n] + bias[n]
       program = emitScaledReadout(loc, cBuf(j), dims, cSt, tableBuf + 4 * st.n0,
                                   tableBuf + 4 * (N + st.n0), layer);
     } else {
@@ -586,6 +593,19 @@ namespace {
 
 /// Matmuls on the MAC array, tiles {m, n, k} from chooseMatmulTiles.
 struct MatmulModel : BackendOpInterface::ExternalModel<MatmulModel, MatMulOp> {
+  /// An INT32 result is the exact sums of an INT8 matmul (MatMulInteger).
+  bool isLegalOn(Operation *op, const rt::TargetDesc &,
+                 std::string &reason) const {
+    auto mm = cast<MatMulOp>(op);
+    if (mm.getType().getElementType().isSignlessInteger(32) &&
+        (!hasQuantizedInput(mm) || mm.getRhs().getType().getRank() != 2 ||
+         !mm.getRhs().getDefiningOp<ConstantOp>())) {
+      reason = "an INT32 matmul result is an INT8 matmul's exact sums, "
+               "with constant 2-D weights";
+      return false;
+    }
+    return true;
+  }
   /// With a 2-D right operand: INT8 left operand per tensor, weights per
   /// column, FP32 result (matmulScales; the weights must be constant).
   bool supportsInt8(Operation *op) const {

@@ -1999,6 +1999,8 @@ static const llvm::StringMap<OpImporterFn> &opImporters() {
       {"DequantizeLinear", importDequantizeLinear},
       {"QLinearConv", importQLinearConv},
       {"QLinearMatMul", importQLinearMatMul},
+      {"ConvInteger", importConvInteger},
+      {"MatMulInteger", importMatMulInteger},
       {"Identity", importPassThrough},
       {"Dropout", importPassThrough},
   };

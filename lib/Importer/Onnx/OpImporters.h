@@ -48,6 +48,11 @@ mlir::Value unitValues(NodeContext &ctx, mlir::Value codes);
 mlir::LogicalResult importDequantizeLinear(NodeContext &ctx);
 mlir::LogicalResult importQLinearConv(NodeContext &ctx);
 mlir::LogicalResult importQLinearMatMul(NodeContext &ctx);
+/// ConvInteger and MatMulInteger (opset 10) as INT8 npu.conv and npu.matmul
+/// with INT32 results (their exact sums); the weights and zero points must
+/// be constant, the input's zero point one value.
+mlir::LogicalResult importConvInteger(NodeContext &ctx);
+mlir::LogicalResult importMatMulInteger(NodeContext &ctx);
 
 } // namespace npu::onnx_import
 

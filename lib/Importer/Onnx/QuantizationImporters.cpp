@@ -3,7 +3,8 @@
 // QuantizeLinear, DequantizeLinear, QLinearConv and QLinearMatMul as the
 // npu dialect's quantization boundaries and the QDQ form (docs/
 // quantization.md, "Pre-quantized models"); npu-fold-qdq then runs the
-// convolutions and matmuls between them in INT8.
+// convolutions and matmuls between them in INT8. ConvInteger and
+// MatMulInteger as INT8 convolutions and matmuls with INT32 results.
 //
 //===----------------------------------------------------------------------===//
 
@@ -13,6 +14,8 @@
 #include "npu/Dialect/Npu/IR/NpuOps.h"
 
 #include "mlir/Dialect/Quant/IR/QuantTypes.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 
 #include <cmath>
 #include <optional>
@@ -215,8 +218,9 @@ LogicalResult quantizeAtRunTimeScale(NodeContext &ctx) {
   if (!ctx.inputType(1).getElementType().isF32() ||
       ctx.inputType(1).getNumElements() != 1 ||
       (ctx.hasInput(2) && ctx.inputType(2).getNumElements() != 1))
-    return ctx.fail("a scale and zero point computed at run time must be "
-                    "one FP32 scale and one zero point");
+    return ctx.failNotConstant({1, 2},
+                               "a scale and zero point that are not one "
+                               "FP32 scale and one zero point");
   Value scale = reshapeTo(ctx, ctx.input(1), {});
   Value y = DivOp::create(ctx.b, ctx.loc, inType, ctx.input(0), scale);
   y = RoundOp::create(ctx.b, ctx.loc, inType, y);
@@ -371,5 +375,180 @@ LogicalResult npu::onnx_import::importQLinearMatMul(NodeContext &ctx) {
                              dequantizeLinear(ctx, ctx.input(0), q->in),
                              dequantizeLinear(ctx, ctx.input(3), q->weight));
   ctx.setResult(0, quantizeLinear(ctx, y, q->out, outType));
+  return success();
+}
+
+namespace {
+
+/// The 8-bit integers of constant `value` (inline, a splat, or a loaded
+/// dense_resource blob), sign-extended when `isSigned`; false when it is
+/// not such a constant.
+bool read8BitConstant(Value value, bool isSigned,
+                      SmallVectorImpl<int64_t> &out) {
+  auto c = value.getDefiningOp<ConstantOp>();
+  if (!c)
+    return false;
+  ArrayRef<char> bytes;
+  char splat = 0;
+  int64_t n = cast<RankedTensorType>(value.getType()).getNumElements();
+  if (auto dense = dyn_cast<DenseElementsAttr>(c.getValue())) {
+    if (dense.isSplat()) {
+      splat = dense.getRawData().front();
+      bytes = ArrayRef<char>(&splat, 1);
+    } else {
+      bytes = dense.getRawData();
+    }
+  } else if (auto resource =
+                 dyn_cast<DenseResourceElementsAttr>(c.getValue())) {
+    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+    if (!blob)
+      return false;
+    bytes = blob->getData();
+  } else {
+    return false;
+  }
+  if (bytes.size() != 1 && int64_t(bytes.size()) != n)
+    return false;
+  out.resize(n);
+  for (int64_t i = 0; i < n; ++i) {
+    char byte = bytes[bytes.size() == 1 ? 0 : i];
+    out[i] = isSigned ? int64_t(int8_t(byte)) : int64_t(uint8_t(byte));
+  }
+  return true;
+}
+
+/// Whether 8-bit integer type `t` is unsigned (ONNX uint8); it must be 8
+/// bits wide.
+bool isUnsigned8(Type t) {
+  auto i = dyn_cast<IntegerType>(t);
+  return i && i.getWidth() == 8 && i.isUnsigned();
+}
+
+/// The constant per-tensor zero point of input `in` (8-bit, one element;
+/// 0 when absent).
+FailureOr<int64_t> scalarZeroPoint(NodeContext &ctx, unsigned in,
+                                   const Twine &what) {
+  if (!ctx.hasInput(in))
+    return int64_t(0);
+  const HostTensor *zp = ctx.constant(in);
+  if (!zp)
+    return ctx.failNotConstant({in}, what);
+  if (zp->size() != 1)
+    return ctx.fail(what + " must be one value (per tensor) on the "
+                           "NPU");
+  return zp->intAt(0);
+}
+
+/// The run-time 8-bit integers of input `in` (INT8 or UINT8) less the
+/// constant zero point of input `zpIn`, as INT8 codes of
+/// `!quant.uniform<i8:f32, 1.0:zp'>` (real value = code - zp' = x - zp):
+/// INT8 as it is; UINT8 shifted by -128 (a dequantize and a quantize at
+/// unit scale, exact), its zero point with it.
+FailureOr<Value> int8CodesOf(NodeContext &ctx, unsigned in, unsigned zpIn,
+                             const Twine &zpWhat) {
+  auto type = ctx.inputType(in);
+  auto storage = dyn_cast<IntegerType>(type.getElementType());
+  if (!storage || storage.getWidth() != 8)
+    return ctx.fail("the NPU takes INT8 and UINT8 operands only");
+  FailureOr<int64_t> zp = scalarZeroPoint(ctx, zpIn, zpWhat);
+  if (failed(zp))
+    return failure();
+  auto i8 = IntegerType::get(ctx.b.getContext(), 8);
+  if (!storage.isUnsigned())
+    return Value(StorageCastOp::create(
+        ctx.b, ctx.loc, type.clone(uniform8(i8, 1.0, *zp)), ctx.input(in)));
+  Value real = DequantizeOp::create(
+      ctx.b, ctx.loc, type.clone(ctx.b.getF32Type()),
+      StorageCastOp::create(ctx.b, ctx.loc,
+                            type.clone(uniform8(storage, 1.0, *zp)),
+                            ctx.input(in)));
+  return Value(QuantizeOp::create(ctx.b, ctx.loc,
+                                  type.clone(uniform8(i8, 1.0, *zp - 128)),
+                                  real, RoundingMode::half_to_even));
+}
+
+/// The constant 8-bit weights of input `in` less their zero points (input
+/// `zpIn`: one, or one per index of `axis`) as an npu.constant of
+/// `!quant.uniform<i8:f32:axis, {1.0, ...}>`; fails when they are not
+/// constant or a difference leaves INT8 (the MAC array's operands).
+FailureOr<Value> int8WeightsOf(NodeContext &ctx, unsigned in, unsigned zpIn,
+                               int64_t axis) {
+  auto type = ctx.inputType(in);
+  auto storage = dyn_cast<IntegerType>(type.getElementType());
+  if (!storage || storage.getWidth() != 8)
+    return ctx.fail("the NPU takes INT8 and UINT8 weights only");
+  bool isSigned = !storage.isUnsigned();
+  SmallVector<int64_t> w;
+  if (!read8BitConstant(ctx.input(in), isSigned, w))
+    return ctx.failNotConstant({in}, "the weights");
+  int64_t channels = type.getDimSize(axis), inner = 1;
+  for (int64_t d = axis + 1; d < type.getRank(); ++d)
+    inner *= type.getDimSize(d);
+  SmallVector<int64_t> zps(channels, 0);
+  if (ctx.hasInput(zpIn)) {
+    const HostTensor *zp = ctx.constant(zpIn);
+    if (!zp)
+      return ctx.failNotConstant({zpIn}, "the weights' zero point");
+    if (zp->size() != 1 && zp->size() != channels)
+      return ctx.fail("the weights' zero point must be one value "
+                      "or one per output channel");
+    for (int64_t c = 0; c < channels; ++c)
+      zps[c] = zp->intAt(zp->size() == 1 ? 0 : c);
+  }
+  SmallVector<int8_t> q(w.size());
+  for (auto [i, v] : llvm::enumerate(w)) {
+    int64_t d = v - zps[(int64_t(i) / inner) % channels];
+    if (d < -128 || d > 127)
+      return ctx.fail("the weights less their zero point must fit "
+                      "INT8 (the MAC array's operands)");
+    q[i] = int8_t(d);
+  }
+  MLIRContext *context = ctx.b.getContext();
+  auto i8 = IntegerType::get(context, 8);
+  auto qType = quant::UniformQuantizedPerAxisType::get(
+      quant::QuantizationFlags::Signed, i8, Float32Type::get(context),
+      SmallVector<double>(channels, 1.0), SmallVector<int64_t>(channels, 0),
+      int32_t(axis), -128, 127);
+  return Value(
+      ConstantOp::create(ctx.b, ctx.loc, type.clone(qType),
+                         DenseElementsAttr::get(type.clone(i8), ArrayRef(q))));
+}
+
+} // namespace
+
+/// ONNX ConvInteger (opset 10): the INT32 convolution of (x - x_zero_point)
+/// and (w - w_zero_point), padded with x_zero_point (0 once subtracted, as
+/// ONNX's reference pads). On the NPU as an INT8 npu.conv with an INT32
+/// result, its exact sums: x as INT8 codes (int8CodesOf), the constant
+/// weights less their zero points as INT8 (int8WeightsOf, per output
+/// channel).
+LogicalResult npu::onnx_import::importConvInteger(NodeContext &ctx) {
+  FailureOr<Value> x = int8CodesOf(ctx, 0, 2, "the input's zero point");
+  if (failed(x))
+    return failure();
+  FailureOr<Value> w = int8WeightsOf(ctx, 1, 3, /*axis=*/0);
+  if (failed(w))
+    return failure();
+  FailureOr<Value> conv = buildConv(ctx, *x, *w, Value(), ctx.resultType(0));
+  if (failed(conv))
+    return failure();
+  ctx.setResult(0, *conv);
+  return success();
+}
+
+/// ONNX MatMulInteger (opset 10): the INT32 product of (A - a_zero_point)
+/// and (B - b_zero_point), numpy.matmul's shapes. On the NPU as an INT8
+/// npu.matmul with an INT32 result: A as INT8 codes with one zero point,
+/// B constant and 2-D, less its zero points (one, or one per column).
+LogicalResult npu::onnx_import::importMatMulInteger(NodeContext &ctx) {
+  if (ctx.inputType(1).getRank() != 2)
+    return ctx.fail("the NPU takes 2-D constant B only");
+  FailureOr<Value> a = int8CodesOf(ctx, 0, 2, "a_zero_point");
+  if (failed(a))
+    return failure();
+  FailureOr<Value> b = int8WeightsOf(ctx, 1, 3, /*axis=*/1);
+  if (failed(b))
+    return failure();
+  ctx.setResult(0, MatMulOp::create(ctx.b, ctx.loc, ctx.resultType(0), *a, *b));
   return success();
 }

@@ -324,6 +324,10 @@ struct MacConv {
   /// The epilogue ends in npu.quantize: each FP32 output tile is converted
   /// into one of two INT8 tiles of its own, which is what is stored.
   bool quantizedOut = false;
+  /// An INT8 convolution whose result is its INT32 sums (ConvInteger): the
+  /// readout adds one INT32 row per channel (paramBytes 4) and the tile
+  /// stores INT32.
+  bool sumsOut = false;
   /// The epilogue reads a residual (EpilogueOperand::residual): each
   /// output tile's box of it is loaded into one of two tile-sized FP32
   /// buffers of its own, with the tile's other loads.
@@ -1169,6 +1173,16 @@ public:
                      ArrayRef<int64_t> strides, int64_t params,
                      StringRef dstType, int64_t zpOut, int64_t layer,
                      std::optional<int64_t> scratchpadSums = std::nullopt);
+  /// The INT32 tile from accumulator entry 0 (or the scratchpad byte
+  /// address `scratchpadSums`), `strides` over `dims` with the channel along
+  /// dims[0], plus row[c] (INT32 at the scratchpad byte address `row`, from
+  /// the tile's first channel), as INT32 at `dst` with the same strides: one
+  /// INT32 vec.binary add (the exact sums of ConvInteger and MatMulInteger,
+  /// npu::int8ReadoutTable's INT32 row).
+  Operation *
+  emitSumsReadout(Location loc, int64_t dst, ArrayRef<int64_t> dims,
+                  ArrayRef<int64_t> strides, int64_t row, int64_t layer,
+                  std::optional<int64_t> scratchpadSums = std::nullopt);
   /// Emits a vector program, tiled and double-buffered like a single
   /// elementwise op (which is a program of one step).
   LogicalResult emitVectorProgram(Operation *op, const VectorProgram &p,

@@ -228,7 +228,11 @@ def Npu_ConvOp : Npu_Op<"conv", [Pure]> {
     channel, zero point 0) and `bias` is `i32` with scale `s_in * s_m`, zero
     point 0 (TFLite's and TOSA's scheme). The op computes the real-valued
     convolution of the dequantized operands and requantizes it to the
-    result type, saturating to [-128, 127].
+    result type, saturating to [-128, 127]. With an FP32 result (and an
+    FP32 bias) it gives the real-valued convolution unrounded; with an
+    `i32` result (ONNX ConvInteger: every scale 1, weights
+    `!quant.uniform<i8:f32:0, {1.0, ...}>`, an optional `i32` bias) the
+    exact sums of `(x - zp_in) * w` plus the bias, wrapped to 32 bits.
 
     ```mlir
     %y = npu.conv %x, %w, %b {dilations = array<i64: 1, 1>, group = 1 : i64,
@@ -294,6 +298,11 @@ def Npu_MatMulOp : Npu_Op<"matmul", [Pure]> {
     ONNX `Gemm` is imported as `npu.transpose` (for `transA`/`transB`),
     `npu.matmul`, `npu.mul` by `alpha` and `npu.add` of `beta * C`, the scalar
     multiplications being omitted when they are 1.
+
+    Quantized: a per-tensor `!quant.uniform<i8:f32, s:zp>` `lhs` and
+    constant 2-D per-column INT8 weights (axis 1), with an FP32 result (the
+    real-valued product), or with an `i32` result (ONNX MatMulInteger:
+    every scale 1) the exact sums of `(a - zp_a) * w`, wrapped to 32 bits.
 
     ```mlir
     %y = npu.matmul %a, %b : (tensor<1x40x96xf32>, tensor<96x288xf32>) -> tensor<1x40x288xf32>

@@ -24,7 +24,11 @@ namespace npu {
 ///   multiplier and shift of s_in * s_w[c] / s_out, ptq::computeRequant);
 /// - a convolution with an FP32 result: [2][M] f32, the scales s_in *
 ///   s_w[c], then the biases bias[c] - s_in * s_w[c] * zp_in * sum(q_w[c]);
-/// - a matmul (FP32 result): [2][N] f32 likewise, per column.
+/// - a matmul (FP32 result): [2][N] f32 likewise, per column;
+/// - a convolution or matmul with an INT32 result (ONNX ConvInteger and
+///   MatMulInteger: the exact sums of (x - zp_in) * q_w, every scale 1):
+///   [M] (or [N]) i32, bias[c] - zp_in * sum(q_w[c]) wrapped to 32 bits,
+///   which the readout adds to the accumulator.
 /// nullopt for an op whose input is not quantized (or another op); failure,
 /// with the error on the op, when its types or constants are not the
 /// scheme's (a per-tensor INT8 input, constant per-channel INT8 weights, an
