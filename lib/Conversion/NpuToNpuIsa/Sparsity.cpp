@@ -71,25 +71,35 @@ bool WeightBlocks::analyze() {
   nonZero.clear();
   nonZero.resize(size_t(matrices * kBlocks * nBlocks));
   zeroElements = 0;
+  // Row by row, one block's run of a row at a time (a linear pass over the
+  // bytes: every compile analyses every constant weight, several times).
   const uint8_t *p = bytes.data();
   for (int64_t i = 0; i < matrices; ++i)
-    for (int64_t k = 0; k < K; ++k)
-      for (int64_t n = 0; n < N; ++n, p += elemBytes) {
-        bool zero;
+    for (int64_t k = 0; k < K; ++k) {
+      size_t rowBlocks = size_t((i * kBlocks + k / R) * nBlocks);
+      for (int64_t nb = 0; nb < nBlocks; ++nb) {
+        int64_t run = std::min(C, N - nb * C);
+        // Elements whose value is zero (-0.0 too: its products add nothing)
+        // and whose bytes are (an element image keeps -0.0).
+        int64_t zeroValues = 0, zeroBytes = 0;
         if (elemBytes == 1) {
-          zero = *p == 0;
-          zeroElements += zero;
+          for (int64_t n = 0; n < run; ++n)
+            zeroValues += p[n] == 0;
+          zeroBytes = zeroValues;
         } else {
-          float f;
-          std::memcpy(&f, p, 4);
-          zero = f == 0.0f; // -0.0 too: its products add nothing
-          uint32_t bits;
-          std::memcpy(&bits, p, 4);
-          zeroElements += bits == 0; // an element image keeps -0.0
+          for (int64_t n = 0; n < run; ++n) {
+            uint32_t bits;
+            std::memcpy(&bits, p + 4 * n, 4);
+            zeroValues += (bits & 0x7fffffffu) == 0;
+            zeroBytes += bits == 0;
+          }
         }
-        if (!zero)
-          nonZero.set(size_t((i * kBlocks + k / R) * nBlocks + n / C));
+        zeroElements += zeroBytes;
+        if (zeroValues != run)
+          nonZero.set(rowBlocks + size_t(nb));
+        p += run * elemBytes;
       }
+    }
   zeroBlock = !nonZero.all();
   return zeroBlock;
 }
