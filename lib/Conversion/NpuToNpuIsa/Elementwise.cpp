@@ -406,6 +406,16 @@ bool vectorProgramFits(ArrayRef<Operation *> ops,
   return programLayout(p, target).space.has_value();
 }
 
+bool copyProgramFits(RankedTensorType type, const rt::TargetDesc &target) {
+  if (type.getNumElements() == 0)
+    return true;
+  VectorProgram p;
+  p.shape = llvm::to_vector(type.getShape());
+  p.values = {{type, 0, ProgramValue::Input}, {type, 0, ProgramValue::Output}};
+  p.steps.push_back({VecFunc{false, "copy"}, {0}, 1});
+  return programLayout(p, target).space.has_value();
+}
+
 LogicalResult Codegen::emitElementwise(Operation *op, ArrayRef<Value> operands,
                                        ArrayRef<int64_t> srcOffsets,
                                        Value result, int64_t dstOffset,

@@ -208,7 +208,7 @@ LogicalResult Codegen::run() {
   layerTarget.scratchpadBytes = uint32_t(fullScratchpad);
   beginScratchpad(nullptr);
   // Outputs that are inputs, constants or aliases: copy them (the vector
-  // unit's bit-exact copy).
+  // unit's bit-exact copy, or DMA where its program would not fit).
   for (auto [value, buf] : copies) {
     currentLayer = npuisa::LayerOp::create(
         b, func.getLoc(), b.getStringAttr("copy"), b.getStringAttr("Identity"),
@@ -218,7 +218,8 @@ LogicalResult Codegen::run() {
     // output's shape (it may be a reshape of an input or a constant).
     Value source = root(value);
     int64_t src = buffers.lookup(source).offset;
-    if (cast<RankedTensorType>(value.getType()).getElementType().isF32()) {
+    auto type = cast<RankedTensorType>(value.getType());
+    if (type.getElementType().isF32() && copyProgramFits(type, layerTarget)) {
       if (failed(emitElementwise(func, {value}, {src}, value, buf.offset, copy,
                                  layer++)))
         return failure();

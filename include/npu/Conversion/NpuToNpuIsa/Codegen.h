@@ -253,6 +253,10 @@ void appendStep(VectorProgram &p, const FusedStep &step, Operation *op);
 /// for the op alone, fusion before an op joins a run; both count every
 /// value as stored (two buffers), which the emitter may not.
 bool vectorProgramFits(ArrayRef<Operation *> ops, const rt::TargetDesc &target);
+/// Whether the vector unit's copy of a `type` value fits one vector program
+/// (the same rule): an output that is a graph input, a constant or an alias
+/// is copied so when it does, by DMA otherwise.
+bool copyProgramFits(RankedTensorType type, const rt::TargetDesc &target);
 
 /// Tile sizes of a MAC-array convolution pass (per group): output rows and
 /// columns, output channels (the MAC array's N) and input channels (its K);
