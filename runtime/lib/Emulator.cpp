@@ -184,6 +184,18 @@ int32_t saturate32(int64_t v) {
   return int32_t(std::clamp<int64_t>(v, INT32_MIN, INT32_MAX));
 }
 
+/// vec.convert ftoi (Isa.def): truncated toward zero, NaN 0, beyond INT64
+/// saturated, then wrapped to 32 bits, as the host CPU's Cast kernel
+/// converts (HostKernels/Common.h, convert).
+int32_t floatToInt32(float v) {
+  double d = std::trunc(double(v));
+  int64_t i = std::isnan(d)                ? 0
+              : d >= 9223372036854775808.0 ? INT64_MAX
+              : d < -9223372036854775808.0 ? INT64_MIN
+                                           : int64_t(d);
+  return int32_t(uint32_t(uint64_t(i)));
+}
+
 /// Rounds half away from zero (std::round) and saturates to [lo, hi].
 int32_t roundClamp(float v, int32_t lo, int32_t hi) {
   if (std::isnan(v))
@@ -2507,6 +2519,15 @@ bool Emulator::vector(const Instruction &insn, uint64_t &cycles,
         return false;
       srcBytes += elements * 8;         // a scale and a bias per element
       laneOps = 3 * uint64_t(elements); // convert, multiply, add
+    } else if (func == vecfunc::VecConvert_FloatToInt) {
+      if (s0.type != bin::ElementType::F32 || dst.type != bin::ElementType::I32)
+        return why = "vec.convert ftoi maps FP32 to INT32", false;
+      const Operand *ops[] = {&dst, &s0};
+      forEachRow(dims, ops, true,
+                 [&](const int64_t *, uint8_t *const *p, int64_t n,
+                     const int64_t *step) {
+                   mapRow<int32_t, float>(p[0], p[1], n, step, floatToInt32);
+                 });
     } else {
       if (!isFloat || s0.type == bin::ElementType::F32)
         return why = "vec.convert dequantize/itof maps integers to FP32", false;

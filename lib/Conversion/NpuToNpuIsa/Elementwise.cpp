@@ -77,6 +77,19 @@ std::optional<VecFunc> vecFuncOf(Operation *op) {
     f.kind = VecFunc::Lut;
     return f;
   }
+  // Cast between FP32 and INT32: vec.convert ftoi (ISA v12, ONNX Cast's
+  // truncation) or itof; the vector unit converts no other pair.
+  if (auto cast = dyn_cast<CastOp>(op)) {
+    Type from = getElementTypeOrSelf(cast.getInput().getType());
+    Type to = getElementTypeOrSelf(cast.getType());
+    if (from.isF32() == to.isF32() ||
+        !(from.isF32() || from.isSignlessInteger(32)) ||
+        !(to.isF32() || to.isSignlessInteger(32)))
+      return std::nullopt;
+    VecFunc f{false, from.isF32() ? "ftoi" : "itof"};
+    f.kind = VecFunc::Convert;
+    return f;
+  }
   // Unary ops whose mnemonic is the vector function's name (Isa.def).
   if (isa<SigmoidOp, TanhOp, ErfOp, ExpOp, SqrtOp, ReciprocalOp, AbsOp, FloorOp,
           CeilOp, RoundOp, SignOp, LogOp, SinOp, CosOp, TanOp, AsinOp, AcosOp,
@@ -582,6 +595,8 @@ LogicalResult Codegen::emitVectorProgram(Operation *op, const VectorProgram &p,
       return integerType;
     if (e.isF32())
       return "f32";
+    if (e.isSignlessInteger(32)) // converted by itof and ftoi
+      return "i32";
     return vecElementType(e);
   };
   auto ebOf = [&](int64_t k) {
@@ -594,7 +609,9 @@ LogicalResult Codegen::emitVectorProgram(Operation *op, const VectorProgram &p,
     if (st.fn.kind == VecFunc::Convert)
       ok &= st.fn.func.starts_with("quantize")
                 ? in == "f32" && (out == "i8" || out == "u8")
-                : (in == "i8" || in == "u8") && out == "f32";
+            : st.fn.func == "ftoi" ? in == "f32" && out == "i32"
+            : st.fn.func == "itof" ? in == "i32" && out == "f32"
+                                   : (in == "i8" || in == "u8") && out == "f32";
     else if (st.fn.kind == VecFunc::Lut)
       ok &= in == "i8" && out == "i8";
     else if (isCompareFunc(st.fn.func))
@@ -618,7 +635,8 @@ LogicalResult Codegen::emitVectorProgram(Operation *op, const VectorProgram &p,
           "backend: only FP32 elementwise ops (INT32, INT8 and UINT8 add, "
           "sub, mul, div, min, max; FP32 and INT32 comparisons and "
           "selection; BOOL logic; quantized INT8 through quantize, "
-          "dequantize and lookup tables) are supported");
+          "dequantize and lookup tables; FP32-INT32 conversion) are "
+          "supported");
   }
   // The layout and iteration space (programLayout: the rule legality and
   // fusion check too).
@@ -983,7 +1001,7 @@ void registerElementwiseModels(MLIRContext *context) {
          AtanhOp, ThresholdedReluOp, ShrinkOp, AddOp, SubOp, MulOp, DivOp,
          PowOp, MinimumOp, MaximumOp, QuantizeOp, DequantizeOp, LookupTableOp,
          EqualOp, GreaterOp, GreaterOrEqualOp, LessOp, LessOrEqualOp, AndOp,
-         OrOp, XorOp, NotOp>(context);
+         OrOp, XorOp, NotOp, CastOp>(context);
   WhereOp::attachInterface<WhereModel>(*context);
 }
 

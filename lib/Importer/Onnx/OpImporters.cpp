@@ -1013,8 +1013,8 @@ LogicalResult importPassThrough(NodeContext &ctx) {
 }
 
 LogicalResult importCast(NodeContext &ctx) {
-  // Casts of constants fold at import; the NPU's vector unit has no
-  // conversion between ONNX types yet, so the others run on the host CPU.
+  // Casts of constants fold at import; the NPU converts between FP32,
+  // INT32, 8-bit integers and BOOL as below, the host CPU the others.
   if (ctx.inputType(0) == ctx.resultType(0)) {
     ctx.setResult(0, ctx.input(0));
     return success();
@@ -1081,7 +1081,21 @@ LogicalResult importCast(NodeContext &ctx) {
     ctx.setResult(0, unitCodes(ctx, u, out));
     return success();
   }
-  return ctx.fail("the NPU has no element type conversion for Cast yet");
+  // FP32 and INT32: one vec.convert (ftoi truncates toward zero as Cast
+  // does; itof rounds to nearest even). 8-bit integers to INT32: exactly,
+  // through FP32.
+  bool toInt32 = elem.isSignlessInteger(32);
+  if ((from.isF32() && toInt32) ||
+      (from.isSignlessInteger(32) && elem.isF32())) {
+    ctx.setResult(0, CastOp::create(ctx.b, ctx.loc, out, ctx.input(0)));
+    return success();
+  }
+  if (eightOrSigned(from) && toInt32) {
+    ctx.setResult(
+        0, CastOp::create(ctx.b, ctx.loc, out, unitValues(ctx, ctx.input(0))));
+    return success();
+  }
+  return ctx.fail("the NPU converts FP32, INT32, INT8, UINT8 and BOOL only");
 }
 
 //===----------------------------------------------------------------------===//
@@ -1863,25 +1877,39 @@ Value npu::onnx_import::reshapeTo(NodeContext &ctx, Value v,
                            RankedTensorType::get(shape, t.getElementType()), v);
 }
 
-/// npu.conv of `x` and `w` (and `bias`, may be null) of `resultType`
-/// with the node's Conv attributes (Conv, QLinearConv).
-FailureOr<Value> npu::onnx_import::buildConv(NodeContext &ctx, Value x, Value w,
-                                             Value bias,
-                                             RankedTensorType resultType) {
-  auto inType = cast<RankedTensorType>(x.getType());
-  auto wType = cast<RankedTensorType>(w.getType());
+FailureOr<SmallVector<int64_t>>
+npu::onnx_import::convPads(NodeContext &ctx, RankedTensorType inType,
+                           RankedTensorType wType) {
   int64_t spatial = wType.getRank() - 2;
   if (spatial < 1 || inType.getRank() != wType.getRank())
     return ctx.fail("expects input and weight of equal rank >= 3");
   SmallVector<int64_t> kernel(wType.getShape().drop_front(2));
-  auto strides = intsOr(ctx, "strides", spatial, 1);
-  auto dilations = intsOr(ctx, "dilations", spatial, 1);
   SmallVector<int64_t> pads;
-  if (failed(resolvePads(ctx, inType.getShape().drop_front(2), kernel, strides,
-                         dilations, pads)))
+  if (failed(resolvePads(ctx, inType.getShape().drop_front(2), kernel,
+                         intsOr(ctx, "strides", spatial, 1),
+                         intsOr(ctx, "dilations", spatial, 1), pads)))
     return failure();
-  return Value(ConvOp::create(ctx.b, ctx.loc, resultType, x, w, bias, strides,
-                              dilations, pads, ctx.attrs.getInt("group", 1)));
+  return pads;
+}
+
+/// npu.conv of `x` and `w` (and `bias`, may be null) of `resultType`
+/// with the node's Conv attributes (Conv, QLinearConv, ConvInteger).
+FailureOr<Value>
+npu::onnx_import::buildConv(NodeContext &ctx, Value x, Value w, Value bias,
+                            RankedTensorType resultType,
+                            std::optional<ArrayRef<int64_t>> givenPads) {
+  auto inType = cast<RankedTensorType>(x.getType());
+  auto wType = cast<RankedTensorType>(w.getType());
+  FailureOr<SmallVector<int64_t>> pads = convPads(ctx, inType, wType);
+  if (failed(pads))
+    return failure();
+  if (givenPads)
+    pads->assign(givenPads->begin(), givenPads->end());
+  int64_t spatial = wType.getRank() - 2;
+  return Value(ConvOp::create(ctx.b, ctx.loc, resultType, x, w, bias,
+                              intsOr(ctx, "strides", spatial, 1),
+                              intsOr(ctx, "dilations", spatial, 1), *pads,
+                              ctx.attrs.getInt("group", 1)));
 }
 
 /// The NPU lowerings, by ONNX op type.

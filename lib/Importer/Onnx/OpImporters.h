@@ -15,11 +15,17 @@ namespace npu::onnx_import {
 
 /// npu.conv of `x` and `w` (and `bias`, may be null) of `resultType` with
 /// the node's Conv attributes (auto_pad or pads, strides, dilations,
-/// group): Conv and QLinearConv. Fails with the node's error set when the
-/// ranks or pads do not fit.
-mlir::FailureOr<mlir::Value> buildConv(NodeContext &ctx, mlir::Value x,
-                                       mlir::Value w, mlir::Value bias,
-                                       mlir::RankedTensorType resultType);
+/// group): Conv, QLinearConv and ConvInteger; `pads` (begins, then ends)
+/// instead of the node's when given. Fails with the node's error set when
+/// the ranks or pads do not fit.
+mlir::FailureOr<mlir::Value>
+buildConv(NodeContext &ctx, mlir::Value x, mlir::Value w, mlir::Value bias,
+          mlir::RankedTensorType resultType,
+          std::optional<llvm::ArrayRef<int64_t>> pads = std::nullopt);
+/// The node's Conv pads for an input of `x` and weights of `w` (auto_pad
+/// resolved): the begin pads of every spatial axis, then the end pads.
+mlir::FailureOr<llvm::SmallVector<int64_t>>
+convPads(NodeContext &ctx, mlir::RankedTensorType x, mlir::RankedTensorType w);
 
 /// Pre-quantized models (QuantizationImporters.cpp, docs/quantization.md
 /// "Pre-quantized models"): QuantizeLinear and DequantizeLinear (opsets 10

@@ -471,8 +471,9 @@ FailureOr<Value> int8CodesOf(NodeContext &ctx, unsigned in, unsigned zpIn,
 /// `zpIn`: one, or one per index of `axis`) as an npu.constant of
 /// `!quant.uniform<i8:f32:axis, {1.0, ...}>`; fails when they are not
 /// constant or a difference leaves INT8 (the MAC array's operands).
+/// `sums` receives the sum of the INT8 weights of each index of `axis`.
 FailureOr<Value> int8WeightsOf(NodeContext &ctx, unsigned in, unsigned zpIn,
-                               int64_t axis) {
+                               int64_t axis, SmallVectorImpl<int64_t> &sums) {
   auto type = ctx.inputType(in);
   auto storage = dyn_cast<IntegerType>(type.getElementType());
   if (!storage || storage.getWidth() != 8)
@@ -496,12 +497,15 @@ FailureOr<Value> int8WeightsOf(NodeContext &ctx, unsigned in, unsigned zpIn,
       zps[c] = zp->intAt(zp->size() == 1 ? 0 : c);
   }
   SmallVector<int8_t> q(w.size());
+  sums.assign(channels, 0);
   for (auto [i, v] : llvm::enumerate(w)) {
-    int64_t d = v - zps[(int64_t(i) / inner) % channels];
+    int64_t channel = (int64_t(i) / inner) % channels;
+    int64_t d = v - zps[channel];
     if (d < -128 || d > 127)
       return ctx.fail("the weights less their zero point must fit "
                       "INT8 (the MAC array's operands)");
     q[i] = int8_t(d);
+    sums[channel] += d;
   }
   MLIRContext *context = ctx.b.getContext();
   auto i8 = IntegerType::get(context, 8);
@@ -514,6 +518,75 @@ FailureOr<Value> int8WeightsOf(NodeContext &ctx, unsigned in, unsigned zpIn,
                          DenseElementsAttr::get(type.clone(i8), ArrayRef(q))));
 }
 
+/// An 8-bit input whose zero point is computed at run time: its codes at
+/// unit scale with the zero point -128 (UINT8) or 0 (INT8), so the real
+/// values are the integers themselves, and the zero point as an INT32
+/// scalar. `pads` (the spatial begin pads, then the end pads; none for a
+/// matmul) pad the input with the zero point first: (x - zp) padded with 0,
+/// plus zp, in FP32, exact for 8-bit integers.
+struct RunTimeZeroPoint {
+  Value codes, zeroPoint;
+};
+
+FailureOr<RunTimeZeroPoint> runTimeZeroPointCodes(NodeContext &ctx, unsigned in,
+                                                  unsigned zpIn,
+                                                  ArrayRef<int64_t> pads) {
+  auto type = ctx.inputType(in);
+  auto storage = dyn_cast<IntegerType>(type.getElementType());
+  if (!storage || storage.getWidth() != 8 ||
+      ctx.inputType(zpIn).getElementType() != storage)
+    return ctx.fail("the NPU takes INT8 and UINT8 operands only");
+  if (ctx.inputType(zpIn).getNumElements() != 1)
+    return ctx.fail("a zero point computed at run time must be one value on "
+                    "the NPU");
+  Type f32 = ctx.b.getF32Type();
+  Value x = unitValues(ctx, ctx.input(in));
+  Value zp = reshapeTo(ctx, unitValues(ctx, ctx.input(zpIn)), {});
+  if (llvm::any_of(pads, [](int64_t p) { return p != 0; })) {
+    int64_t rank = type.getRank(), spatial = int64_t(pads.size()) / 2;
+    SmallVector<int64_t> all(2 * rank, 0), shape(type.getShape());
+    for (int64_t i = 0; i < spatial; ++i) {
+      all[rank - spatial + i] = pads[i];
+      all[2 * rank - spatial + i] = pads[spatial + i];
+      shape[rank - spatial + i] += pads[i] + pads[spatial + i];
+    }
+    if (llvm::any_of(pads, [](int64_t p) { return p < 0; }))
+      return ctx.fail("negative pads with a run-time zero point are not "
+                      "supported on the NPU");
+    auto inF = type.clone(f32);
+    auto padded = RankedTensorType::get(shape, f32);
+    Value centred = SubOp::create(ctx.b, ctx.loc, inF, x, zp);
+    centred = PadOp::create(ctx.b, ctx.loc, padded, centred, all,
+                            llvm::APFloat(0.0f), PadMode::constant);
+    x = AddOp::create(ctx.b, ctx.loc, padded, centred, zp);
+  }
+  auto i8 = IntegerType::get(ctx.b.getContext(), 8);
+  auto xType = cast<RankedTensorType>(x.getType());
+  Value codes = QuantizeOp::create(
+      ctx.b, ctx.loc,
+      xType.clone(uniform8(i8, 1.0, storage.isUnsigned() ? -128 : 0)), x,
+      RoundingMode::half_to_even);
+  Value zpInt = CastOp::create(
+      ctx.b, ctx.loc, RankedTensorType::get({}, ctx.b.getI32Type()), zp);
+  return RunTimeZeroPoint{codes, zpInt};
+}
+
+/// `sumsOfCodes` (INT32, the exact sums of x * w) less zp * sums[c], the
+/// sums broadcast as a constant of `shape` (one per channel or column).
+Value subtractZeroPointSums(NodeContext &ctx, Value sumsOfCodes,
+                            Value zeroPoint, ArrayRef<int64_t> sums,
+                            ArrayRef<int64_t> shape) {
+  auto type = RankedTensorType::get(shape, ctx.b.getI32Type());
+  SmallVector<int32_t> wrapped;
+  for (int64_t s : sums)
+    wrapped.push_back(int32_t(s));
+  Value weightSums = ConstantOp::create(
+      ctx.b, ctx.loc, type, DenseElementsAttr::get(type, ArrayRef(wrapped)));
+  Value fold = MulOp::create(ctx.b, ctx.loc, type, zeroPoint, weightSums);
+  return SubOp::create(ctx.b, ctx.loc, sumsOfCodes.getType(), sumsOfCodes,
+                       fold);
+}
+
 } // namespace
 
 /// ONNX ConvInteger (opset 10): the INT32 convolution of (x - x_zero_point)
@@ -523,13 +596,36 @@ FailureOr<Value> int8WeightsOf(NodeContext &ctx, unsigned in, unsigned zpIn,
 /// weights less their zero points as INT8 (int8WeightsOf, per output
 /// channel).
 LogicalResult npu::onnx_import::importConvInteger(NodeContext &ctx) {
+  SmallVector<int64_t> sums;
+  FailureOr<Value> w = int8WeightsOf(ctx, 1, 3, /*axis=*/0, sums);
+  if (failed(w))
+    return failure();
+  RankedTensorType outType = ctx.resultType(0);
+  if (ctx.hasInput(2) && !ctx.constant(2)) {
+    // A zero point computed at run time: padded explicitly with it, the
+    // convolution of the codes unpadded, less zp * sum(w) per channel.
+    FailureOr<SmallVector<int64_t>> pads =
+        convPads(ctx, ctx.inputType(0), ctx.inputType(1));
+    if (failed(pads))
+      return failure();
+    FailureOr<RunTimeZeroPoint> x = runTimeZeroPointCodes(ctx, 0, 2, *pads);
+    if (failed(x))
+      return failure();
+    SmallVector<int64_t> unpadded(pads->size(), 0);
+    FailureOr<Value> conv =
+        buildConv(ctx, x->codes, *w, Value(), outType, ArrayRef(unpadded));
+    if (failed(conv))
+      return failure();
+    SmallVector<int64_t> perChannel(outType.getRank() - 1, 1);
+    perChannel[0] = int64_t(sums.size());
+    ctx.setResult(
+        0, subtractZeroPointSums(ctx, *conv, x->zeroPoint, sums, perChannel));
+    return success();
+  }
   FailureOr<Value> x = int8CodesOf(ctx, 0, 2, "the input's zero point");
   if (failed(x))
     return failure();
-  FailureOr<Value> w = int8WeightsOf(ctx, 1, 3, /*axis=*/0);
-  if (failed(w))
-    return failure();
-  FailureOr<Value> conv = buildConv(ctx, *x, *w, Value(), ctx.resultType(0));
+  FailureOr<Value> conv = buildConv(ctx, *x, *w, Value(), outType);
   if (failed(conv))
     return failure();
   ctx.setResult(0, *conv);
@@ -543,12 +639,25 @@ LogicalResult npu::onnx_import::importConvInteger(NodeContext &ctx) {
 LogicalResult npu::onnx_import::importMatMulInteger(NodeContext &ctx) {
   if (ctx.inputType(1).getRank() != 2)
     return ctx.fail("the NPU takes 2-D constant B only");
+  SmallVector<int64_t> sums;
+  FailureOr<Value> b = int8WeightsOf(ctx, 1, 3, /*axis=*/1, sums);
+  if (failed(b))
+    return failure();
+  RankedTensorType outType = ctx.resultType(0);
+  if (ctx.hasInput(2) && !ctx.constant(2)) {
+    // A zero point computed at run time (DynamicQuantizeLinear's): the
+    // product of the codes less zp * sum(b) per column.
+    FailureOr<RunTimeZeroPoint> a = runTimeZeroPointCodes(ctx, 0, 2, {});
+    if (failed(a))
+      return failure();
+    Value product = MatMulOp::create(ctx.b, ctx.loc, outType, a->codes, *b);
+    ctx.setResult(0, subtractZeroPointSums(ctx, product, a->zeroPoint, sums,
+                                           {int64_t(sums.size())}));
+    return success();
+  }
   FailureOr<Value> a = int8CodesOf(ctx, 0, 2, "a_zero_point");
   if (failed(a))
     return failure();
-  FailureOr<Value> b = int8WeightsOf(ctx, 1, 3, /*axis=*/1);
-  if (failed(b))
-    return failure();
-  ctx.setResult(0, MatMulOp::create(ctx.b, ctx.loc, ctx.resultType(0), *a, *b));
+  ctx.setResult(0, MatMulOp::create(ctx.b, ctx.loc, outType, *a, *b));
   return success();
 }

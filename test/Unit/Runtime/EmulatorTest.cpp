@@ -2024,6 +2024,59 @@ TEST(Emulator, AffineReadoutMatchesItofMulAdd) {
       << rb.error;
 }
 
+// Tests vec.convert ftoi (ISA v12), FP32 to INT32 as ONNX Cast and the
+// host CPU's kernel convert: truncated toward zero, NaN 0, beyond INT64
+// saturated, then wrapped to 32 bits; and itof back.
+TEST(Emulator, FloatToIntTruncatesAndWraps) {
+  std::vector<float> x = {2.75f,       -2.75f, 0.5f,     -0.0f,
+                          16777216.0f, 3.0e9f, -3.0e9f,  1.0e30f,
+                          -1.0e30f,    NAN,    INFINITY, -INFINITY};
+  std::vector<int32_t> want = {2,
+                               -2,
+                               0,
+                               0,
+                               16777216,
+                               int32_t(uint32_t(3000000000u)),
+                               int32_t(uint32_t(-3000000000ll)),
+                               -1, // INT64_MAX's low 32 bits
+                               0,  // INT64_MIN's
+                               0,
+                               -1,
+                               0};
+  const uint16_t n = uint16_t(x.size());
+  ProgramBuilder b(v1());
+  b.setDramSize(64);
+  b.emit(makeVector(Opcode::VecConvert,
+                    b.addVector(makeVectorDesc(
+                        {n, 1, 1, 1}, bin::ElementType::F32, {1, 0, 0, 0},
+                        bin::ElementType::I32, {1, 0, 0, 0})),
+                    vecfunc::VecConvert_FloatToInt, 0, 0, 256));
+  b.emit(makeVector(Opcode::VecConvert,
+                    b.addVector(makeVectorDesc(
+                        {n, 1, 1, 1}, bin::ElementType::I32, {1, 0, 0, 0},
+                        bin::ElementType::F32, {1, 0, 0, 0})),
+                    vecfunc::VecConvert_IntToFloat, 256, 0, 512));
+  ProgramRun r =
+      runProgram(b, {}, [&](Emulator &emu) { put(emu.scratchpad(), 0, x); });
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(get<int32_t>(r.emu->scratchpad(), 256, n), want);
+  std::vector<float> back = get<float>(r.emu->scratchpad(), 512, n);
+  for (size_t i = 0; i < want.size(); ++i)
+    EXPECT_EQ(back[i], float(want[i])) << i;
+  // FP32 to INT8 is not ftoi's.
+  ProgramBuilder bad(v1());
+  bad.setDramSize(64);
+  bad.emit(makeVector(Opcode::VecConvert,
+                      bad.addVector(makeVectorDesc(
+                          {n, 1, 1, 1}, bin::ElementType::F32, {1, 0, 0, 0},
+                          bin::ElementType::I8, {1, 0, 0, 0})),
+                      vecfunc::VecConvert_FloatToInt, 0, 0, 256));
+  ProgramRun rb = runProgram(bad);
+  EXPECT_FALSE(rb.ok);
+  EXPECT_NE(rb.error.find("ftoi maps FP32 to INT32"), std::string::npos)
+      << rb.error;
+}
+
 // Tests quantize (round half away from zero, saturation) and dequantize.
 TEST(Emulator, QuantizeAndDequantize) {
   std::vector<float> x = {0.0f,   0.25f,   -0.25f, 0.75f,
