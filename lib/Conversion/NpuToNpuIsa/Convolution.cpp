@@ -700,13 +700,22 @@ ConvTiles chooseDepthwiseTiles(const rt::TargetDesc &target, const MacConv &g) {
                   double(std::max({first.load, first.compute, first.store})) +
               double(first.load + first.store);
         } else {
+          // Each axis has at most two tile extents (full, and a partial
+          // last one): the stages of the (at most eight) combinations once.
+          rt::TileStages classes[2][2][2];
+          for (int ci = 0; ci < 2; ++ci)
+            for (int yi = 0; yi < 2; ++yi)
+              for (int xi = 0; xi < 2; ++xi)
+                classes[ci][yi][xi] = stages(ci ? C - (nc - 1) * ct : ct,
+                                             yi ? g.oh - (nh - 1) * oht : oht,
+                                             xi ? g.ow - (nw - 1) * owt : owt);
           std::vector<rt::TileStages> sequence;
+          sequence.reserve(size_t(nc * nh * nw));
           for (int64_t i = 0; i < nc; ++i)
             for (int64_t y = 0; y < nh; ++y)
               for (int64_t x = 0; x < nw; ++x)
-                sequence.push_back(stages(std::min(ct, C - i * ct),
-                                          std::min(oht, g.oh - y * oht),
-                                          std::min(owt, g.ow - x * owt)));
+                sequence.push_back(
+                    classes[i == nc - 1][y == nh - 1][x == nw - 1]);
           cycles = double(g.batch) * double(rt::doubleBufferedCycles(sequence));
         }
         candidates.push_back({{oht, owt, 1, ct}, cycles, bytes});
