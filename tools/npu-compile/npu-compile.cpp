@@ -152,7 +152,7 @@ cl::opt<std::string> calibrationDir(
     cl::value_desc("dir"), cl::cat(category));
 cl::opt<std::string> calibrationMethod(
     "calibration-method",
-    cl::desc("How a range is chosen: minmax, percentile (99.99 %) or "
+    cl::desc("How a range is chosen: minmax, percentile (99.999 %) or "
              "entropy (KL divergence)"),
     cl::init("minmax"), cl::cat(category));
 cl::list<std::string> keepFloat("keep-float",

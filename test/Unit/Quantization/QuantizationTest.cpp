@@ -100,6 +100,23 @@ TEST(Calibration, PercentileClipsARareOutlier) {
   EXPECT_EQ(r.min, 0.0);
 }
 
+// The default percentile is ONNX Runtime's 99.999 %: five outliers in
+// 100,005 values (0.005 %) stay in range; at 99.99 % they are clipped.
+TEST(Calibration, DefaultPercentileIsOnnxRuntimes) {
+  TensorStats s;
+  std::vector<float> v;
+  for (int i = 0; i < 100000; ++i)
+    v.push_back(float(i) / 100000.0f); // uniform on [0, 1)
+  for (int i = 0; i < 5; ++i)
+    v.push_back(100.0f);
+  s.add(v.data(), v.size());
+  EXPECT_EQ(kDefaultPercentile, 99.999);
+  EXPECT_NEAR(chooseRange(s, CalibrationMethod::Percentile).max, 100.0,
+              s.binWidth());
+  EXPECT_NEAR(chooseRange(s, CalibrationMethod::Percentile, 99.99).max, 1.0,
+              s.binWidth() + 1e-9);
+}
+
 TEST(Calibration, EntropyThresholdOfAGaussianWithOutliers) {
   TensorStats s;
   std::mt19937 gen(7);
