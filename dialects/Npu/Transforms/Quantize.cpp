@@ -31,6 +31,22 @@ using namespace npu;
 
 namespace {
 
+/// The most elements of one channel's map a global average pool in INT8
+/// averages: its slab (two copies) and output fit the smallest target's
+/// 64 KiB scratchpad, one channel per tile (the pooling emitter's tiling:
+/// whole maps, channels as they fit). Larger maps pool in FP32, chunked.
+constexpr int64_t kMaxInt8GlobalPool = 16384;
+
+/// A mean over both spatial axes of an NCHW tensor, kept (ONNX
+/// GlobalAveragePool), of a map small enough to pool in INT8.
+bool isGlobalPool(ReduceMeanOp mean) {
+  auto type = cast<RankedTensorType>(mean.getInput().getType());
+  return type.getRank() == 4 && mean.getKeepdims() &&
+         mean.getAxes() == ArrayRef<int64_t>{2, 3} &&
+         type.getDimSize(2) * type.getDimSize(3) <= kMaxInt8GlobalPool &&
+         type.getNumElements() > 0;
+}
+
 RankedTensorType withElementType(Type type, Type element) {
   return cast<RankedTensorType>(type).clone(element);
 }
@@ -87,6 +103,12 @@ private:
   /// A max pooling whose input is INT8 already, on its codes: the result
   /// keeps the input's type (max commutes with the monotonic quantization).
   void quantizeMaxPool(MaxPoolOp pool, OpBuilder &b);
+  /// A global average pool (a mean over both spatial axes of NCHW, kept)
+  /// whose readers take INT8 and whose input is INT8 already: an INT8
+  /// average pooling over the whole map on the codes, its result of the
+  /// input's type (TFLite's MEAN with matching input and output
+  /// parameters: the codes' mean, rounded).
+  void quantizeGlobalPool(ReduceMeanOp mean, OpBuilder &b);
   /// `v` as INT8 of element type `element`: its INT8 value when of that
   /// type, else that value requantized by a lookup table (exact: each code
   /// dequantized and quantized again), else a new `npu.quantize` of `v`.
@@ -265,6 +287,8 @@ bool QuantizePass::willBeInt8(Operation *op) {
   // An activation is a lookup table when its result goes on in INT8;
   // feeding FP32 readers, it stays FP32 (one quantization fewer, and fused
   // into the convolution before it).
+  if (auto mean = dyn_cast<ReduceMeanOp>(op))
+    return isGlobalPool(mean) && readersTakeInt8(op);
   return isTableActivation(op) && rangeOf(op->getResult(0)) &&
          readersTakeInt8(op);
 }
@@ -516,6 +540,21 @@ bool QuantizePass::collapseIntoTable(Value v, OpBuilder &b,
   replaceWithInt8(output, lut.getResult(), b);
   // The FP32 ops are dead now; canonicalization removes them.
   return true;
+}
+
+void QuantizePass::quantizeGlobalPool(ReduceMeanOp mean, OpBuilder &b) {
+  Value in = int8.lookup(mean.getInput());
+  if (!in || !isGlobalPool(mean))
+    return;
+  auto inType = cast<RankedTensorType>(in.getType());
+  b.setInsertionPoint(mean);
+  auto pool = AvgPoolOp::create(
+      b, mean.getLoc(), mean.getType().clone(inType.getElementType()), in,
+      b.getDenseI64ArrayAttr({inType.getDimSize(2), inType.getDimSize(3)}),
+      b.getDenseI64ArrayAttr({1, 1}), b.getDenseI64ArrayAttr({0, 0, 0, 0}),
+      b.getBoolAttr(false), b.getBoolAttr(false));
+  replaceWithInt8(mean.getResult(), pool.getResult(), b);
+  mean.erase();
 }
 
 void QuantizePass::quantizeMaxPool(MaxPoolOp pool, OpBuilder &b) {
@@ -789,6 +828,11 @@ void QuantizePass::runOnOperation() {
     }
     if (auto pool = dyn_cast<MaxPoolOp>(op)) {
       quantizeMaxPool(pool, b);
+      continue;
+    }
+    if (auto mean = dyn_cast<ReduceMeanOp>(op)) {
+      if (willBeInt8(mean))
+        quantizeGlobalPool(mean, b);
       continue;
     }
     if (isa<AddOp, SubOp, MulOp, ConcatOp, ResizeOp>(op) && willBeInt8(op)) {

@@ -107,10 +107,11 @@ mlir::LogicalResult keepFloatForSqnr(mlir::ModuleOp reference,
 ///  2. every candidate INT8 (those the quantizer makes INT8 with
 ///     int8Depthwise, minus the kept ones); done when within the budget.
 ///  3. else the candidate whose FP32 keeping removes the most noise is found
-///     by bisection, one measurement per halving, assuming the candidates'
-///     noise adds (as independent rounding noise does): keeping half A
-///     float removes (current - measured) of the noise, half B the rest of
-///     what the enclosing set removed. It joins the kept ones; back to 2.
+///     by bisection, two measurements per halving: the half whose keeping
+///     float (with the kept ones) leaves less noise at the outputs. (One
+///     measurement, inferring the other half's share as if noise added,
+///     picked the wrong layer where one layer's noise is amplified by the
+///     next.) It joins the kept ones; back to 2.
 /// Ends within the budget, or with every candidate kept (the base policy).
 ///  4. speed: every measurement also gives the program's cycles and each
 ///     layer's (the runtime's timing model); the INT8 candidates whose

@@ -790,6 +790,22 @@ LogicalResult Codegen::emitVectorProgram(Operation *op, const VectorProgram &p,
     SmallVector<Operation *> program;
     int64_t table = 0;
     for (const FusedStep &st : p.steps) {
+      // A unary step of a broadcast value (an INT8 mul's per-channel
+      // operand dequantized) into a value only the program reads computes
+      // each distinct element once: over the operand's own extent, its
+      // result laid out (and read) as the operand is.
+      SmallVector<int64_t> stepDims(tdims);
+      auto operandSt = vecStrides.find(st.operands[0]);
+      if (!st.fn.binary && st.fn.kind != VecFunc::Lut &&
+          p.values[st.result].kind == ProgramValue::Internal &&
+          operandSt != vecStrides.end() &&
+          llvm::is_contained(operandSt->second, 0)) {
+        SmallVector<int64_t> compact = operandSt->second;
+        for (int64_t d = 0; d < trank; ++d)
+          if (compact[d] == 0)
+            stepDims[d] = 1;
+        vecStrides[st.result] = compact;
+      }
       SmallVector<int64_t> s0St = stridesOf(st.operands[0]);
       SmallVector<int64_t> s1St =
           st.fn.binary ? stridesOf(st.operands[1]) : SmallVector<int64_t>();
@@ -799,11 +815,11 @@ LogicalResult Codegen::emitVectorProgram(Operation *op, const VectorProgram &p,
         src1 = VecOperand{sramOf(st.operands[1], i), s1St};
       if (st.fn.kind == VecFunc::Lut)
         src1 = VecOperand{tableSram(table++), {}};
-      program.push_back(
-          emitVecStep(loc, st.fn, {sramOf(st.operands[0], i), s0St}, src1,
-                      {sramOf(st.result, i), dstSt}, innermostFirst(tdims, 1),
-                      typeOf(st.operands[0]), layer, typeOf(st.result),
-                      st.fn.binary ? typeOf(st.operands[1]) : StringRef()));
+      program.push_back(emitVecStep(
+          loc, st.fn, {sramOf(st.operands[0], i), s0St}, src1,
+          {sramOf(st.result, i), dstSt}, innermostFirst(stepDims, 1),
+          typeOf(st.operands[0]), layer, typeOf(st.result),
+          st.fn.binary ? typeOf(st.operands[1]) : StringRef()));
     }
     markTileCompute(program, i, n);
     // Store the outputs; the first waits for the compute queue, the last

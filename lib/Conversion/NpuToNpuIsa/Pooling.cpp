@@ -118,12 +118,20 @@ std::optional<ElementsAttr> avgPoolReciprocals(Operation *op) {
   return makeFloatConstant(type, recip, "avg_pool_reciprocals");
 }
 
-bool isInt8MaxPool(Operation *op) {
+bool isInt8Pool(Operation *op) {
   auto in = cast<RankedTensorType>(op->getOperand(0).getType());
   auto out = cast<RankedTensorType>(op->getResult(0).getType());
-  return isa<MaxPoolOp>(op) &&
-         isa<quant::UniformQuantizedType>(in.getElementType()) &&
-         in.getElementType() == out.getElementType() && elementBytes(in) == 1;
+  auto q = dyn_cast<quant::UniformQuantizedType>(in.getElementType());
+  if (!q || !q.isSigned() || in.getElementType() != out.getElementType() ||
+      elementBytes(in) != 1)
+    return false;
+  if (isa<MaxPoolOp>(op))
+    return true;
+  // Average pooling of the codes: windows without padding (each counts
+  // every element, whatever count_include_pad says), one divisor.
+  auto avg = dyn_cast<AvgPoolOp>(op);
+  return avg && llvm::all_of(avg.getPads(), [](int64_t p) { return p == 0; }) &&
+         !avg.getCeilMode() && !avgPoolReciprocals(op);
 }
 
 SmallVector<SpRequest, 4> poolLayout(const ConvGeometry &g, int64_t oht,
@@ -159,7 +167,7 @@ static bool poolRowFits(Operation *op, const rt::TargetDesc &target) {
   if (!p || outType.getNumElements() == 0)
     return true;
   const ConvGeometry &g = p->g;
-  int64_t eb = isInt8MaxPool(op) ? 1 : 4;
+  int64_t eb = isInt8Pool(op) ? 1 : 4;
   int64_t mapBytes = avgPoolReciprocals(op) ? alignUp(4 * g.oh * g.ow) : 0;
   auto [oht, ct] = choosePoolTiles(target, g, mapBytes, eb);
   int64_t iwsFull = (g.ow - 1) * g.sw + g.kw;
@@ -172,11 +180,13 @@ static bool poolRowFits(Operation *op, const rt::TargetDesc &target) {
 LogicalResult Codegen::emitPool(Operation *op, int64_t layer) {
   auto in = cast<RankedTensorType>(op->getOperand(0).getType());
   auto outType = cast<RankedTensorType>(op->getResult(0).getType());
-  bool int8 = isInt8MaxPool(op);
+  bool int8 = isInt8Pool(op);
   if (!in.getElementType().isF32() && !int8)
     return op->emitError("backend: only FP32 pooling and INT8 max pooling "
-                         "are supported so far");
-  // INT8 max pooling moves and compares one-byte codes (narrow lanes).
+                         "and unpadded average pooling are supported");
+  // INT8 pooling moves, compares and sums one-byte codes (narrow lanes):
+  // the average is the codes' sum times 1 / window, rounded half away from
+  // zero, of the input's type.
   int64_t eb = int8 ? 1 : 4;
   StringRef type = int8 ? "i8" : "f32";
   auto p = poolParams(op);
@@ -316,15 +326,15 @@ struct PoolModel : BackendOpInterface::ExternalModel<PoolModel<OpTy>, OpTy> {
   ExecutionUnit getExecutionUnit(Operation *) const {
     return ExecutionUnit::vector;
   }
-  /// Max pooling of INT8 codes (the result keeps the input's type).
-  bool supportsInt8(Operation *) const {
-    return std::is_same_v<OpTy, MaxPoolOp>;
-  }
+  /// Pooling of INT8 codes (the result keeps the input's type): max, and
+  /// unpadded average (npu-quantize's global average pools).
+  bool supportsInt8(Operation *) const { return true; }
   bool isLegalOn(Operation *op, const rt::TargetDesc &target,
                  std::string &reason) const {
     auto in = cast<RankedTensorType>(op->getOperand(0).getType());
-    if (!in.getElementType().isF32() && !isInt8MaxPool(op))
-      reason = "only FP32 pooling and INT8 max pooling are supported so far";
+    if (!in.getElementType().isF32() && !isInt8Pool(op))
+      reason = "only FP32 pooling, INT8 max pooling and unpadded INT8 "
+               "average pooling are supported";
     else if (!poolParams(op))
       reason = "only 1-D and 2-D pooling without dilation is supported";
     else if (!poolRowFits(op, target))
@@ -349,7 +359,7 @@ struct PoolModel : BackendOpInterface::ExternalModel<PoolModel<OpTy>, OpTy> {
     if (std::optional<ElementsAttr> map = avgPoolReciprocals(op))
       reserved = alignUp(byteSize(map->getType()));
     auto [oh, c] =
-        choosePoolTiles(target, *g, reserved, isInt8MaxPool(op) ? 1 : 4);
+        choosePoolTiles(target, *g, reserved, isInt8Pool(op) ? 1 : 4);
     Builder b(op->getContext());
     return oh ? tilesAttr(b, {{"oh", oh}, {"c", c}}) : nullptr;
   }

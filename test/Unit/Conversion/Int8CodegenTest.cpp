@@ -610,6 +610,40 @@ TEST(Int8Codegen, MaxPoolOnCodesWithPadding) {
       }
 }
 
+TEST(Int8Codegen, GlobalAveragePoolOnCodes) {
+  // quantize -> INT8 average pooling over the whole 13x15 map (what
+  // npu-quantize makes of a global average pool) -> dequantize, against the
+  // host's mean of each channel's codes rounded half away from zero (the
+  // result keeps the input's type); 40 channels on npu-v1-small take
+  // several tiles.
+  const double s = 0.0625;
+  const int zp = -20;
+  const int64_t C = 40, H = 13, W = 15;
+  std::string f = shape({1, C, H, W}, "f32"), g = shape({1, C, 1, 1}, "f32");
+  std::string qi = shape({1, C, H, W}, i8Type(s, zp));
+  std::string qo = shape({1, C, 1, 1}, i8Type(s, zp));
+  std::string src = codesThrough(
+      f, qi,
+      "npu.avg_pool %q {ceil_mode = false, count_include_pad = false, "
+      "kernel_shape = array<i64: 13, 15>, pads = array<i64: 0, 0, 0, 0>, "
+      "strides = array<i64: 1, 1>}",
+      qo, g);
+  std::vector<int> xq;
+  std::vector<float> x = randomCodes(size_t(C * H * W), s, zp, 11, xq);
+  std::vector<float> y = compileAndRun(src, x);
+  ASSERT_EQ(y.size(), size_t(C));
+  for (int64_t c = 0; c < C; ++c) {
+    int64_t sum = 0;
+    for (int64_t i = 0; i < H * W; ++i)
+      sum += xq[c * H * W + i];
+    // The emulator's rounding of sum * (1 / n) in FP32, half away from zero.
+    int64_t want = std::lround(float(sum) * (1.0f / float(H * W)));
+    int64_t got = int64_t(std::lround(y[c] / s)) + zp;
+    ASSERT_EQ(got, want) << "channel " << c;
+    EXPECT_LE(std::abs(double(want) - double(sum) / double(H * W)), 0.5 + 1e-6);
+  }
+}
+
 TEST(Int8Codegen, NearestResizeCopiesCodes) {
   // quantize -> INT8 nearest resize (x2 rows, x3 columns: each code
   // repeated in the scratchpad by the vector unit) -> dequantize, against

@@ -722,10 +722,12 @@ std::pair<int64_t, int64_t> choosePoolTiles(const rt::TargetDesc &t,
                                             int64_t reservedBytes,
                                             int64_t elemBytes = 4);
 
-/// Whether `op` is an INT8 max pooling: input and result of one per-tensor
-/// quantized type (max commutes with the monotonic quantization, so the
-/// codes pool as they are).
-bool isInt8MaxPool(Operation *op);
+/// Whether `op` is an INT8 pooling: input and result of one per-tensor
+/// signed INT8 type; max pooling (max commutes with the monotonic
+/// quantization, so the codes pool as they are), or average pooling
+/// without padding and with one divisor (the codes' mean, rounded half away
+/// from zero: TFLite's MEAN and AVERAGE_POOL_2D with matching parameters).
+bool isInt8Pool(Operation *op);
 
 /// The window geometry of a 1-D or 2-D max_pool / avg_pool without
 /// dilation; nullopt otherwise.
