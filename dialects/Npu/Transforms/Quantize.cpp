@@ -261,6 +261,10 @@ bool QuantizePass::willBeInt8(Operation *op) {
   // group with constant weights, reads INT8 (quantizeWithFloatResult).
   if (isa<MatMulOp, ConvTransposeOp>(op))
     return takesInt8WithFloatResult(op);
+  // A reshape is a view: it passes INT8 codes on when its readers take
+  // them (a pooled map flattened for a fully connected layer).
+  if (isa<ReshapeOp>(op))
+    return readersTakeInt8(op);
   // A max pooling pools INT8 codes when its readers take INT8 (so the
   // value it reads is made INT8 for it).
   if (isa<MaxPoolOp>(op)) {
@@ -830,6 +834,13 @@ void QuantizePass::runOnOperation() {
       quantizeMaxPool(pool, b);
       continue;
     }
+    // A reshape of INT8 codes whose readers take INT8: the same view of
+    // the codes.
+    if (auto reshape = dyn_cast<ReshapeOp>(op))
+      if (Value in = int8.lookup(reshape.getInput()); in && willBeInt8(op)) {
+        onCodes(reshape, in, b);
+        continue;
+      }
     if (auto mean = dyn_cast<ReduceMeanOp>(op)) {
       if (willBeInt8(mean))
         quantizeGlobalPool(mean, b);
