@@ -150,7 +150,8 @@ void buildIsaPassPipeline(OpPassManager &pm, llvm::StringRef target) {
 
 void buildPipelineToPhase(OpPassManager &pm, CompilePhase phase,
                           llvm::StringRef target, CompilePhase from,
-                          const QuantizationOptions &quantization) {
+                          const QuantizationOptions &quantization,
+                          bool scheduleLevel) {
   if (from < CompilePhase::Optimized && phase >= CompilePhase::Optimized)
     buildOptimizedPassPipeline(pm);
   if (from < CompilePhase::Quantized && phase >= CompilePhase::Quantized)
@@ -183,7 +184,8 @@ void buildPipelineToPhase(OpPassManager &pm, CompilePhase phase,
   }
   // The schedule level: every op that runs code in an npu.layer, with its
   // scratchpad buffers.
-  if (from < CompilePhase::Scheduled && phase >= CompilePhase::Scheduled) {
+  if (from < CompilePhase::Scheduled && phase >= CompilePhase::Scheduled &&
+      (scheduleLevel || phase == CompilePhase::Scheduled)) {
     NpuFormLayersOptions options;
     options.targetName = target.str();
     pm.addPass(createNpuFormLayers(options));

@@ -67,11 +67,17 @@ void buildQuantizedPassPipeline(mlir::OpPassManager &pm,
 
 /// Appends the passes that take IR of phase `from` (by default the
 /// imported IR) up to and including `phase` (`bin` runs the same passes as
-/// `isa`).
+/// `isa`). Without `scheduleLevel`, a pipeline through `isa` leaves out the
+/// `scheduled` phase's passes (npu-form-layers, npu-allocate-scratchpad):
+/// they record what npu-convert-to-isa decides without them, so the program
+/// is the same (`test/Tools/npu-compile/phases.test`), one lowering
+/// cheaper (the allocation lowers a copy of the module); for callers that
+/// only run the program (calibration's measurements).
 void buildPipelineToPhase(mlir::OpPassManager &pm, CompilePhase phase,
                           llvm::StringRef target = "npu-v1",
                           CompilePhase from = CompilePhase::Npu,
-                          const QuantizationOptions &quantization = {});
+                          const QuantizationOptions &quantization = {},
+                          bool scheduleLevel = true);
 
 /// Registers the pipelines with the pass registry (`--npu-optimized-pipeline`).
 void registerNpuPipelines();

@@ -124,7 +124,8 @@ compileObserved(ModuleOp module, CompilePhase from,
   (*clone)->setAttr("npu.keep_on_chip",
                     BoolAttr::get(module.getContext(), false));
   PassManager pm(module.getContext());
-  buildPipelineToPhase(pm, CompilePhase::Isa, target, from);
+  buildPipelineToPhase(pm, CompilePhase::Isa, target, from, {},
+                       /*scheduleLevel=*/false);
   std::vector<uint8_t> bytes;
   if (failed(pm.run(*clone)))
     return error = "compiling the observed model: " + diagnostic, nullptr;
