@@ -395,6 +395,21 @@ epilogueOperands(Value convResult, ArrayRef<Operation *> rest) {
   return operands;
 }
 
+/// Where an epilogue's lookup table (an INT8 convolution's activation) sits
+/// among its constants: after the operands (epilogueOperands' offsets).
+static int64_t epilogueTableOffset(ArrayRef<EpilogueOperand> operands) {
+  int64_t offset = 0;
+  for (const EpilogueOperand &o : operands)
+    offset += alignUp(4 * o.count);
+  return offset;
+}
+
+/// The epilogue's lookup table op, if it has one.
+static Operation *epilogueTableOp(ArrayRef<Operation *> rest) {
+  auto it = llvm::find_if(rest, [](Operation *op) { return lutTable(op); });
+  return it == rest.end() ? nullptr : *it;
+}
+
 bool epilogueResources(Value convResult, ArrayRef<Operation *> rest,
                        int64_t &tiles, int64_t &bytes, bool *residual) {
   tiles = rest.empty() ? 0 : int64_t(rest.size()) - 1;
@@ -402,8 +417,9 @@ bool epilogueResources(Value convResult, ArrayRef<Operation *> rest,
   auto operands = epilogueOperands(convResult, rest);
   if (!operands)
     return false;
-  for (const EpilogueOperand &o : *operands)
-    bytes += alignUp(4 * o.count);
+  bytes = epilogueTableOffset(*operands);
+  if (Operation *lut = epilogueTableOp(rest))
+    bytes += alignUp(lutTable(lut)->getNumElements());
   if (residual)
     *residual = llvm::any_of(
         *operands, [](const EpilogueOperand &o) { return o.residual; });
@@ -456,6 +472,12 @@ Operation *Codegen::loadEpilogueOperands(Value convResult, int64_t consts,
                                         buffers.lookup(root(o.value)).offset, 4,
                                         {o.count, 1, 1, 1}, {4, 0, 0, 0},
                                         {4, 0, 0, 0}, layer);
+  if (Operation *lut = epilogueTableOp(epilogue))
+    last = emitDma<npuisa::DmaLoadOp>(
+        lut->getLoc(), consts + epilogueTableOffset(operands),
+        tableOf(lut, "lut").offset, 1,
+        {lutTable(lut)->getNumElements(), 1, 1, 1}, {1, 0, 0, 0}, {1, 0, 0, 0},
+        layer);
   return last;
 }
 
@@ -508,11 +530,21 @@ void Codegen::emitEpilogue(int64_t addr, ArrayRef<int64_t> dims,
   for (auto [k, op] : llvm::enumerate(epilogue)) {
     VecFunc fn = *vecFuncOf(op);
     Place s0 = placeOf(op->getOperand(0));
+    bool last = k + 1 == epilogue.size();
+    if (fn.kind == VecFunc::Lut) {
+      // An INT8 convolution's activation: its table on the tile's codes,
+      // in place.
+      place[op->getResult(0)] = {s0.addr, SmallVector<int64_t>(strides)};
+      program.push_back(
+          emitVecStep(op->getLoc(), fn, {s0.addr, s0.strides},
+                      VecOperand{consts + epilogueTableOffset(operands), {}},
+                      {s0.addr, strides}, dims, "i8", layer, "i8"));
+      continue;
+    }
     Place p1 = fn.binary ? placeOf(op->getOperand(1)) : Place{0, {}};
     std::optional<VecOperand> s1;
     if (fn.binary)
       s1 = VecOperand{p1.addr, p1.strides};
-    bool last = k + 1 == epilogue.size();
     bool quantize = fn.kind == VecFunc::Convert;
     int64_t dst = quantize ? quantDst : last ? addr : nextTemp;
     if (!last && !quantize)
@@ -774,9 +806,10 @@ LogicalResult Codegen::emitDepthwiseConv(ConvOp op, const MacConv &g,
   // the output buffer, the readout rows npu::int8ReadoutTable computes
   // (their bias includes -zp_in * sum(w), so the slab pads with zp_in).
   bool int8 = g.inBytes == 1, int8Out = g.outBytes == 1;
-  if (int8Out && !epilogue.empty())
+  if (int8Out && !epilogue.empty() &&
+      (epilogue.size() != 1 || !lutTable(epilogue.front())))
     return op.emitError("backend: an INT8 depthwise convolution's INT8 "
-                        "result takes no epilogue");
+                        "result takes no epilogue but a lookup table");
   int64_t eb = g.inBytes;
   int64_t inZp = zeroPointOf(op.getInput());
   for (int64_t i = 0; i < n; ++i) {
@@ -874,10 +907,11 @@ LogicalResult Codegen::emitDepthwiseConv(ConvOp op, const MacConv &g,
         binary("add", outBuf(i), dense, biasBuf + 4 * tile.c0, perChannel,
                outBuf(i));
     }
-    // An epilogue ending in a quantize leaves INT8 in quantBuf.
-    if (!int8Out)
-      emitEpilogue(outBuf(i), dims, dense, tile.c0, tempsBuf, tempBytes,
-                   constsBuf, layer, program, quantBuf, residualBuf(i));
+    // An epilogue ending in a quantize leaves INT8 in quantBuf; an INT8
+    // result's lookup table maps the codes there in place.
+    emitEpilogue(int8Out ? quantBuf : outBuf(i), dims, dense, tile.c0, tempsBuf,
+                 tempBytes, constsBuf, layer, program, quantBuf,
+                 residualBuf(i));
     markTileCompute(program, i, n);
     bool int8Tile = g.quantizedOut || int8Out;
     int64_t storeEb = int8Tile ? 1 : 4;

@@ -54,7 +54,24 @@ void Codegen::formFusionGroups() {
     llvm::DenseSet<Operation *> inChain;
     for (auto conv : body.getOps<ConvOp>()) {
       MacConv g;
-      if (!convGeometry(conv, g) || !conv.getType().getElementType().isF32())
+      if (!convGeometry(conv, g))
+        continue;
+      // An INT8 convolution read only by an INT8 activation's lookup table
+      // (a hard swish npu-quantize made a table) takes it as its epilogue:
+      // one vec.lut on each requantized tile before the store, instead of
+      // a layer of its own that stores the codes and loads them again.
+      if (isInt8(conv) && conv.getResult().hasOneUse()) {
+        Operation *user = *conv.getResult().getUsers().begin();
+        if (isa<LookupTableOp>(user) && lutTable(user) &&
+            vecElementType(conv.getType()) == "i8" &&
+            vecElementType(user->getResult(0).getType()) == "i8") {
+          fusionGroups.push_back({conv, user});
+          inChain.insert(conv);
+          inChain.insert(user);
+        }
+        continue;
+      }
+      if (!conv.getType().getElementType().isF32())
         continue;
       SmallVector<Operation *> chain = {conv};
       Value v = conv.getResult();

@@ -5,26 +5,27 @@
 // DMA pads with the input zero point (-7, byte 249), on the MAC array in
 // INT8 (no fp32 flag), its INT32 accumulator requantized per channel to
 // INT8 (vec.requant, zero point -128); a sigmoid as a 256-entry table
-// (canonicalization makes it an npu.lookup_table, as npu-quantize does;
-// vec.lut, the table loaded once behind the first tile's input); a 1x1
+// (canonicalization makes it an npu.lookup_table, as npu-quantize does),
+// the convolution's epilogue: the table loaded once with its first tile's
+// operands, one vec.lut on each requantized tile in place before the store
+// (no layer of its own, no INT8 round trip through the scratchpad); a 1x1
 // convolution with an FP32 result: the accumulator converted and scaled
 // per channel in one vec.convert itof_affine (ISA v11) whose rows are the
 // readout table's [2][3] (scales, then biases: 3 elements apart).
 
 // CHECK-LABEL: npu_isa.layer "quantize"
 // CHECK: npu_isa.vec_convert "quantize" {{.*}}dst_type = "i8"{{.*}}src0_type = "f32", zp_out = -7
-// CHECK-LABEL: npu_isa.layer "c0"
+// CHECK-LABEL: npu_isa.layer "c0" op "Fused(conv+lookup_table)"
 // CHECK: npu_isa.dma_load {{.*}}elem_bytes = 1 : i64{{.*}}pad_value = 249
 // CHECK: npu_isa.dma_load {{.*}}elem_bytes = 4 : i64{{.*}}sizes = array<i64: 12, 1, 1, 1>
+// CHECK: npu_isa.dma_load sram [[TABLE:[0-9]+]], {{.*}}elem_bytes = 1 : i64{{.*}}sizes = array<i64: 256, 1, 1, 1>
 // CHECK-NOT: fp32
 // CHECK: npu_isa.matmul
 // CHECK-NOT: fp32
-// CHECK: npu_isa.vec_requant "" src0 0, src1 {{[0-9]+}}, dst {{[0-9]+}} {channel_axis = 0 : i64, {{.*}}dst_type = "i8"{{.*}}src0_space = "acc", {{.*}}src0_type = "i32", zp_out = -128
-// CHECK: npu_isa.dma_store {{.*}}elem_bytes = 1 : i64
-// CHECK-LABEL: npu_isa.layer "s"
-// CHECK: npu_isa.dma_load sram 0, {{.*}}elem_bytes = 1 : i64
-// CHECK: npu_isa.dma_load sram [[TABLE:[0-9]+]], {{.*}}elem_bytes = 1 : i64{{.*}}sizes = array<i64: 256, 1, 1, 1>
-// CHECK: npu_isa.vec_lut "" src0 0, src1 [[TABLE]], {{.*}}dst_type = "i8"{{.*}}src0_type = "i8"
+// CHECK: npu_isa.vec_requant "" src0 0, src1 {{[0-9]+}}, dst [[TILE:[0-9]+]] {channel_axis = 0 : i64, {{.*}}dst_type = "i8"{{.*}}src0_space = "acc", {{.*}}src0_type = "i32", zp_out = -128
+// CHECK-NEXT: npu_isa.vec_lut "" src0 [[TILE]], src1 [[TABLE]], dst [[TILE]] {{.*}}dst_type = "i8"{{.*}}src0_type = "i8"
+// CHECK-NEXT: npu_isa.dma_store sram [[TILE]], {{.*}}elem_bytes = 1 : i64
+// CHECK-NOT: npu_isa.layer "s"
 // CHECK-LABEL: npu_isa.layer "c1"
 // CHECK: npu_isa.dma_load sram [[ROWS:[0-9]+]], {{.*}}elem_bytes = 4 : i64{{.*}}sizes = array<i64: 6, 1, 1, 1>
 // CHECK: npu_isa.matmul

@@ -194,6 +194,10 @@ struct Int8Conv {
   /// taps are empty or partly zero (docs/codegen.md, "Sparse weights").
   bool pruned = false;
   int64_t dilation = 1;
+  /// An INT8 lookup table after the convolution (an activation npu-quantize
+  /// made a table): the convolution's epilogue, one vec.lut per requantized
+  /// tile. The table is a fixed permutation of the codes.
+  bool lut = false;
   /// Whether the convolution runs as `vec.pool dot` (a depthwise one with
   /// a dense window, on the vector unit) rather than on the MAC array.
   bool onVectorUnit = false;
@@ -250,10 +254,23 @@ void runInt8Conv(const Int8Conv &t) {
       << ", " << t.pad << ">, strides = array<i64: " << t.stride << ", "
       << t.stride << ">} : (" << inT << ", " << wT << ", " << biasT << ") -> "
       << outT << "\n";
+  // The table: code q maps to (37 q + 11) mod 256, as a signed code.
+  auto table = [](int64_t q) {
+    return int64_t(int8_t(uint8_t((37 * (q + 128) + 11) % 256)));
+  };
+  std::string result = "%c";
+  if (t.lut) {
+    std::vector<int8_t> entries;
+    for (int64_t q = -128; q < 128; ++q)
+      entries.push_back(int8_t(table(q)));
+    src << "  %l = npu.lookup_table %c {table = " << dense(entries)
+        << " : tensor<256xi8>} : " << outT << " -> " << outT << "\n";
+    result = "%l";
+  }
   if (t.floatOut)
     src << "  return %c : " << outT << "\n}\n";
   else
-    src << "  %y = npu.dequantize %c : " << outT << " -> "
+    src << "  %y = npu.dequantize " << result << " : " << outT << " -> "
         << shape({1, t.m, oh, ow}, "f32") << "\n"
         << "  return %y : " << shape({1, t.m, oh, ow}, "f32") << "\n}\n";
   std::vector<float> x(xq.size());
@@ -299,7 +316,7 @@ void runInt8Conv(const Int8Conv &t) {
             applyScale32(acc, r->multiplier, r->shift) + t.zpOut, -128, 127);
         saturated += q == -128 || q == 127;
         int64_t gotCode = int64_t(std::lround(got / t.sOut)) + t.zpOut;
-        ASSERT_EQ(gotCode, q)
+        ASSERT_EQ(gotCode, t.lut ? table(q) : q)
             << "channel " << m << " at (" << oy << ", " << ox << ")";
       }
   }
@@ -311,6 +328,19 @@ TEST(Int8Codegen, ConvWithZeroPointPaddingAndTiles) {
   // 3x3, pad 1: the halo must read the input zero point; npu-v1-small
   // needs several tiles.
   runInt8Conv({16, 20, 24, 24, 3, 1, 1, 1, -7, 5, 0.0625, 0.25});
+}
+
+TEST(Int8Codegen, ConvWithLookupTableEpilogue) {
+  // The table applied to each requantized tile before the store, on the
+  // MAC array (3x3, several tiles and K chunks) and on the vector unit (a
+  // depthwise 3x3): the codes the table maps, bit for bit.
+  Int8Conv mac{40, 12, 14, 24, 3, 1, 1, 1, -7, 5, 0.0625, 0.25};
+  mac.lut = true;
+  runInt8Conv(mac);
+  Int8Conv dw{24, 17, 13, 24, 3, 2, 1, 24, 11, -3, 0.125, 0.0625};
+  dw.lut = true;
+  dw.onVectorUnit = true;
+  runInt8Conv(dw);
 }
 
 TEST(Int8Codegen, StridedConvManyChannels) {
