@@ -245,6 +245,12 @@ static LogicalResult verifyShape(Operation *op, ShapedType actual,
 // Constant helpers
 //===----------------------------------------------------------------------===//
 
+bool npu::isGlobalAveragePool(ReduceMeanOp mean) {
+  auto type = cast<RankedTensorType>(mean.getInput().getType());
+  return type.getRank() == 4 && mean.getKeepdims() &&
+         mean.getAxes() == ArrayRef<int64_t>{2, 3};
+}
+
 bool npu::readFloatConstant(Attribute value, SmallVectorImpl<float> &out) {
   auto typed = dyn_cast_or_null<TypedAttr>(value);
   auto type = typed ? dyn_cast<RankedTensorType>(typed.getType()) : nullptr;

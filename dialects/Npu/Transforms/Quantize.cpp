@@ -37,12 +37,11 @@ namespace {
 /// whole maps, channels as they fit). Larger maps pool in FP32, chunked.
 constexpr int64_t kMaxInt8GlobalPool = 16384;
 
-/// A mean over both spatial axes of an NCHW tensor, kept (ONNX
-/// GlobalAveragePool), of a map small enough to pool in INT8.
+/// A global average pool (isGlobalAveragePool) of a map small enough to
+/// pool in INT8.
 bool isGlobalPool(ReduceMeanOp mean) {
   auto type = cast<RankedTensorType>(mean.getInput().getType());
-  return type.getRank() == 4 && mean.getKeepdims() &&
-         mean.getAxes() == ArrayRef<int64_t>{2, 3} &&
+  return isGlobalAveragePool(mean) &&
          type.getDimSize(2) * type.getDimSize(3) <= kMaxInt8GlobalPool &&
          type.getNumElements() > 0;
 }
@@ -391,8 +390,13 @@ bool QuantizePass::takesInt8WithFloatResult(Operation *op) {
   auto mm = dyn_cast<MatMulOp>(op);
   auto t = dyn_cast<ConvTransposeOp>(op);
   Attribute w;
+  // A matmul's readout table, two FP32 rows of N, is loaded by one DMA
+  // box (16-bit extents): wider ones stay FP32.
+  constexpr int64_t kMaxReadoutColumns = 65535 / 2;
   return (mm || t) &&
-         (mm ? mm.getRhs().getType().getRank() == 2 : t.getGroup() == 1) &&
+         (mm ? mm.getRhs().getType().getRank() == 2 &&
+                   mm.getRhs().getType().getDimSize(1) <= kMaxReadoutColumns
+             : t.getGroup() == 1) &&
          cast<RankedTensorType>(op->getResult(0).getType())
              .getElementType()
              .isF32() &&
@@ -841,11 +845,11 @@ void QuantizePass::runOnOperation() {
         onCodes(reshape, in, b);
         continue;
       }
-    if (auto mean = dyn_cast<ReduceMeanOp>(op)) {
-      if (willBeInt8(mean))
+    if (auto mean = dyn_cast<ReduceMeanOp>(op))
+      if (int8.lookup(mean.getInput()) && willBeInt8(mean)) {
         quantizeGlobalPool(mean, b);
-      continue;
-    }
+        continue;
+      }
     if (isa<AddOp, SubOp, MulOp, ConcatOp, ResizeOp>(op) && willBeInt8(op)) {
       if (auto concat = dyn_cast<ConcatOp>(op))
         quantizeConcat(concat, b);

@@ -114,7 +114,7 @@ ConvTraffic convTraffic(const MacConv &g, ConvTiles t) {
 
 ConvTiles chooseConvTiles(const rt::TargetDesc &t, const MacConv &g,
                           int64_t onlyC) {
-  if (g.oh <= 0 || g.ow <= 0 || g.cout <= 0 || g.cin <= 0)
+  if (g.batch <= 0 || g.oh <= 0 || g.ow <= 0 || g.cout <= 0 || g.cin <= 0)
     return {}; // nothing to tile: the emitter issues nothing
   int64_t R = t.arrayRows, C = t.arrayCols;
   int64_t accEntries = t.accumulatorBytes / 4;

@@ -594,14 +594,27 @@ namespace {
 /// Matmuls on the MAC array, tiles {m, n, k} from chooseMatmulTiles.
 struct MatmulModel : BackendOpInterface::ExternalModel<MatmulModel, MatMulOp> {
   /// An INT32 result is the exact sums of an INT8 matmul (MatMulInteger).
-  bool isLegalOn(Operation *op, const rt::TargetDesc &,
+  /// An INT8 matmul keeps its readout table, one or two rows of N columns,
+  /// in the scratchpad, loaded by one DMA box: its N must fit both.
+  bool isLegalOn(Operation *op, const rt::TargetDesc &target,
                  std::string &reason) const {
     auto mm = cast<MatMulOp>(op);
-    if (mm.getType().getElementType().isSignlessInteger(32) &&
+    bool sums = mm.getType().getElementType().isSignlessInteger(32);
+    if (sums &&
         (!hasQuantizedInput(mm) || mm.getRhs().getType().getRank() != 2 ||
          !mm.getRhs().getDefiningOp<ConstantOp>())) {
       reason = "an INT32 matmul result is an INT8 matmul's exact sums, "
                "with constant 2-D weights";
+      return false;
+    }
+    MatmulShape s = matmulShape(mm);
+    if (!hasQuantizedInput(mm) || s.m == 0 || s.n == 0 || s.k == 0)
+      return true;
+    if ((sums ? 1 : 2) * s.n > kMaxExtent || !chooseTiles(op, target, {})) {
+      reason = "an INT8 matmul keeps its readout table (" +
+               std::to_string(sums ? 4 : 8) +
+               " bytes per column) in the scratchpad: " + std::to_string(s.n) +
+               " columns leave no tiling that fits";
       return false;
     }
     return true;

@@ -401,13 +401,14 @@ LogicalResult calibrate(ModuleOp module, ArrayRef<CalibrationSample> samples,
       return failure();
   Builder b(module.getContext());
   auto rangeAttr = [&](const ptq::TensorStats &s, Value v) {
-    // A value a mean reads (a global average pool, which pools INT8 codes
-    // at this value's scale) keeps its observed range: clipping errors do
-    // not cancel in a mean, they shift it (on PaddleOCR rec, entropy's
-    // clipped squeeze-excitation activations moved the gates and the
-    // output's cosine fell from 0.9998 to 0.972).
+    // A value a global average pool reads (which pools INT8 codes at this
+    // value's scale) keeps its observed range: clipping errors do not
+    // cancel in a mean, they shift it (on PaddleOCR rec, entropy's clipped
+    // squeeze-excitation activations moved the gates and the output's
+    // cosine fell from 0.9998 to 0.972).
     bool averaged = v && llvm::any_of(v.getUsers(), [](Operation *u) {
-                      return isa<ReduceMeanOp>(u);
+                      auto mean = dyn_cast<ReduceMeanOp>(u);
+                      return mean && isGlobalAveragePool(mean);
                     });
     ptq::Range r =
         ptq::chooseRange(s, averaged ? ptq::CalibrationMethod::MinMax : method);

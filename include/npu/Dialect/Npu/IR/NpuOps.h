@@ -85,6 +85,10 @@ int64_t computeTransposedExtent(int64_t in, int64_t kernel, int64_t stride,
                                 int64_t dilation, int64_t padBegin,
                                 int64_t padEnd, int64_t outputPadding);
 
+/// Whether `mean` averages both spatial axes of an NCHW tensor and keeps
+/// them (ONNX GlobalAveragePool as imported).
+bool isGlobalAveragePool(ReduceMeanOp mean);
+
 /// Reads every element of a constant f32 tensor, inline (`dense`, splats
 /// included) or a loaded `dense_resource` blob, into `out` (row-major).
 /// Returns false for other element types or an unavailable blob.
