@@ -2044,18 +2044,21 @@ TEST(Emulator, FloatToIntTruncatesAndWraps) {
                                -1,
                                0};
   const uint16_t n = uint16_t(x.size());
+  // One dense vec.convert of n elements, `from` at `src` to `to` at `dst`.
+  auto convert = [&](ProgramBuilder &pb, bin::ElementType from,
+                     bin::ElementType to, uint8_t func, uint32_t src,
+                     uint32_t dst) {
+    pb.emit(makeVector(Opcode::VecConvert,
+                       pb.addVector(makeVectorDesc(
+                           {n, 1, 1, 1}, from, {1, 0, 0, 0}, to, {1, 0, 0, 0})),
+                       func, src, 0, dst));
+  };
   ProgramBuilder b(v1());
   b.setDramSize(64);
-  b.emit(makeVector(Opcode::VecConvert,
-                    b.addVector(makeVectorDesc(
-                        {n, 1, 1, 1}, bin::ElementType::F32, {1, 0, 0, 0},
-                        bin::ElementType::I32, {1, 0, 0, 0})),
-                    vecfunc::VecConvert_FloatToInt, 0, 0, 256));
-  b.emit(makeVector(Opcode::VecConvert,
-                    b.addVector(makeVectorDesc(
-                        {n, 1, 1, 1}, bin::ElementType::I32, {1, 0, 0, 0},
-                        bin::ElementType::F32, {1, 0, 0, 0})),
-                    vecfunc::VecConvert_IntToFloat, 256, 0, 512));
+  convert(b, bin::ElementType::F32, bin::ElementType::I32,
+          vecfunc::VecConvert_FloatToInt, 0, 256);
+  convert(b, bin::ElementType::I32, bin::ElementType::F32,
+          vecfunc::VecConvert_IntToFloat, 256, 512);
   ProgramRun r =
       runProgram(b, {}, [&](Emulator &emu) { put(emu.scratchpad(), 0, x); });
   ASSERT_TRUE(r.ok) << r.error;
@@ -2066,11 +2069,8 @@ TEST(Emulator, FloatToIntTruncatesAndWraps) {
   // FP32 to INT8 is not ftoi's.
   ProgramBuilder bad(v1());
   bad.setDramSize(64);
-  bad.emit(makeVector(Opcode::VecConvert,
-                      bad.addVector(makeVectorDesc(
-                          {n, 1, 1, 1}, bin::ElementType::F32, {1, 0, 0, 0},
-                          bin::ElementType::I8, {1, 0, 0, 0})),
-                      vecfunc::VecConvert_FloatToInt, 0, 0, 256));
+  convert(bad, bin::ElementType::F32, bin::ElementType::I8,
+          vecfunc::VecConvert_FloatToInt, 0, 256);
   ProgramRun rb = runProgram(bad);
   EXPECT_FALSE(rb.ok);
   EXPECT_NE(rb.error.find("ftoi maps FP32 to INT32"), std::string::npos)
