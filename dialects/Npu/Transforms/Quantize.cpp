@@ -32,10 +32,12 @@ using namespace npu;
 namespace {
 
 /// The most elements of one channel's map a global average pool in INT8
-/// averages: its slab (two copies) and output fit the smallest target's
-/// 64 KiB scratchpad, one channel per tile (the pooling emitter's tiling:
-/// whole maps, channels as they fit). Larger maps pool in FP32, chunked.
-constexpr int64_t kMaxInt8GlobalPool = 16384;
+/// averages: its slab (two one-byte copies) and output fit the smallest
+/// built-in target's 128 KiB scratchpad (npu-v1-small) with room to spare,
+/// one channel per tile (the pooling emitter's tiling: whole maps, channels
+/// as they fit), and a map's code sum stays exact in FP32 (127 * 32768 <
+/// 2^24). Larger maps pool in FP32, chunked.
+constexpr int64_t kMaxInt8GlobalPool = 32768;
 
 /// A global average pool (isGlobalAveragePool) of a map small enough to
 /// pool in INT8.
