@@ -246,11 +246,15 @@ bool QuantizePass::isInt8Conv(ConvOp conv) {
 bool QuantizePass::readersTakeInt8(Operation *op) {
   if (op->use_empty())
     return false;
-  auto [it, inserted] = readerDecisions.try_emplace(op, false);
-  if (inserted)
-    it->second = llvm::all_of(op->getUsers(),
-                              [&](Operation *u) { return willBeInt8(u); });
-  return readerDecisions.lookup(op);
+  // (false while being decided: a cycle through it reads FP32.) The
+  // decision is stored by key, not through an iterator: deciding the
+  // readers inserts other entries, which may grow the map.
+  if (!readerDecisions.try_emplace(op, false).second)
+    return readerDecisions.lookup(op);
+  bool all =
+      llvm::all_of(op->getUsers(), [&](Operation *u) { return willBeInt8(u); });
+  readerDecisions[op] = all;
+  return all;
 }
 
 bool QuantizePass::willBeInt8(Operation *op) {
