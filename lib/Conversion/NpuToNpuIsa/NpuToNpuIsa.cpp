@@ -229,9 +229,20 @@ LogicalResult Codegen::run() {
     // are copied as bytes by DMA, in the widest unit that divides them.
     int64_t bytes = byteSize(value.getType());
     int64_t unit = bytes % 4 == 0 ? 4 : bytes % 2 == 0 ? 2 : 1;
-    if (failed(emitMove(func, {bytes / unit}, unit, src, {1}, buf.offset, {1},
-                        layer++)))
+    int64_t count = bytes / unit;
+    // A count past a DMA box's 16-bit extent moves as whole rows of
+    // kCopyRow, then the rest (a prime count has no divisor to split by).
+    constexpr int64_t kCopyRow = 4096;
+    int64_t head = count > kMaxExtent ? count / kCopyRow * kCopyRow : 0;
+    if (head &&
+        failed(emitMove(func, {head / kCopyRow, kCopyRow}, unit, src,
+                        {kCopyRow, 1}, buf.offset, {kCopyRow, 1}, layer)))
       return failure();
+    if (count > head &&
+        failed(emitMove(func, {count - head}, unit, src + unit * head, {1},
+                        buf.offset + unit * head, {1}, layer)))
+      return failure();
+    ++layer;
   }
   if (failed(endScratchpad()))
     return failure();
