@@ -251,6 +251,36 @@ bool npu::isGlobalAveragePool(ReduceMeanOp mean) {
          mean.getAxes() == ArrayRef<int64_t>{2, 3};
 }
 
+bool npu::readConstantBytes(ElementsAttr value, int64_t elemBytes,
+                            std::vector<uint8_t> &out) {
+  size_t n = size_t(cast<ShapedType>(value.getType()).getNumElements());
+  out.resize(n * size_t(elemBytes));
+  if (auto dense = dyn_cast<DenseElementsAttr>(value)) {
+    ArrayRef<char> raw = dense.getRawData();
+    if (dense.isSplat()) {
+      if (raw.size() != size_t(elemBytes))
+        return false;
+      for (size_t i = 0; i < n; ++i)
+        std::memcpy(out.data() + i * elemBytes, raw.data(), elemBytes);
+      return true;
+    }
+    if (raw.size() != out.size())
+      return false;
+    if (!raw.empty())
+      std::memcpy(out.data(), raw.data(), raw.size());
+    return true;
+  }
+  if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {
+    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+    if (!blob || blob->getData().size() != out.size())
+      return false;
+    if (!out.empty())
+      std::memcpy(out.data(), blob->getData().data(), out.size());
+    return true;
+  }
+  return false;
+}
+
 bool npu::readFloatConstant(Attribute value, SmallVectorImpl<float> &out) {
   auto typed = dyn_cast_or_null<TypedAttr>(value);
   auto type = typed ? dyn_cast<RankedTensorType>(typed.getType()) : nullptr;

@@ -24,38 +24,6 @@ namespace rt = npu::rt;
 
 namespace npu::codegen {
 
-/// Raw little-endian bytes of a constant's elements (splats expanded);
-/// false for layouts other than dense and dense_resource.
-static bool constantBytes(ElementsAttr value, int64_t elemBytes,
-                          std::vector<uint8_t> &out) {
-  size_t n = size_t(cast<ShapedType>(value.getType()).getNumElements());
-  out.resize(n * size_t(elemBytes));
-  if (auto dense = dyn_cast<DenseElementsAttr>(value)) {
-    ArrayRef<char> raw = dense.getRawData();
-    if (dense.isSplat()) {
-      if (raw.size() != size_t(elemBytes))
-        return false;
-      for (size_t i = 0; i < n; ++i)
-        std::memcpy(out.data() + i * elemBytes, raw.data(), elemBytes);
-      return true;
-    }
-    if (raw.size() != out.size())
-      return false;
-    if (!raw.empty())
-      std::memcpy(out.data(), raw.data(), raw.size());
-    return true;
-  }
-  if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {
-    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
-    if (!blob || blob->getData().size() != out.size())
-      return false;
-    if (!out.empty())
-      std::memcpy(out.data(), blob->getData().data(), out.size());
-    return true;
-  }
-  return false;
-}
-
 int64_t WeightBlocks::present(int64_t i, int64_t kb0, int64_t kb1, int64_t nb0,
                               int64_t nb1) const {
   int64_t count = 0;
@@ -118,7 +86,7 @@ static bool weightBytes(Value v, bool int8, std::vector<uint8_t> &out) {
   if (int8 ? !element.isSignlessInteger(8) : !element.isF32())
     return false;
   auto value = dyn_cast<ElementsAttr>(constant.getValue());
-  return value && constantBytes(value, int8 ? 1 : 4, out);
+  return value && readConstantBytes(value, int8 ? 1 : 4, out);
 }
 
 /// False when the module says `npu.sparse_weights = false` (npu-compile

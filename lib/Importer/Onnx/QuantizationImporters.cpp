@@ -15,7 +15,6 @@
 
 #include "mlir/Dialect/Quant/IR/QuantTypes.h"
 #include "mlir/IR/BuiltinAttributes.h"
-#include "mlir/IR/DialectResourceBlobManager.h"
 
 #include <cmath>
 #include <optional>
@@ -386,42 +385,14 @@ namespace {
 bool read8BitConstant(Value value, bool isSigned,
                       SmallVectorImpl<int64_t> &out) {
   auto c = value.getDefiningOp<ConstantOp>();
-  if (!c)
+  auto attr = c ? dyn_cast<ElementsAttr>(c.getValue()) : nullptr;
+  std::vector<uint8_t> bytes;
+  if (!attr || !readConstantBytes(attr, 1, bytes))
     return false;
-  ArrayRef<char> bytes;
-  char splat = 0;
-  int64_t n = cast<RankedTensorType>(value.getType()).getNumElements();
-  if (auto dense = dyn_cast<DenseElementsAttr>(c.getValue())) {
-    if (dense.isSplat()) {
-      splat = dense.getRawData().front();
-      bytes = ArrayRef<char>(&splat, 1);
-    } else {
-      bytes = dense.getRawData();
-    }
-  } else if (auto resource =
-                 dyn_cast<DenseResourceElementsAttr>(c.getValue())) {
-    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
-    if (!blob)
-      return false;
-    bytes = blob->getData();
-  } else {
-    return false;
-  }
-  if (bytes.size() != 1 && int64_t(bytes.size()) != n)
-    return false;
-  out.resize(n);
-  for (int64_t i = 0; i < n; ++i) {
-    char byte = bytes[bytes.size() == 1 ? 0 : i];
-    out[i] = isSigned ? int64_t(int8_t(byte)) : int64_t(uint8_t(byte));
-  }
+  out.clear();
+  for (uint8_t byte : bytes)
+    out.push_back(isSigned ? int64_t(int8_t(byte)) : int64_t(byte));
   return true;
-}
-
-/// Whether 8-bit integer type `t` is unsigned (ONNX uint8); it must be 8
-/// bits wide.
-bool isUnsigned8(Type t) {
-  auto i = dyn_cast<IntegerType>(t);
-  return i && i.getWidth() == 8 && i.isUnsigned();
 }
 
 /// The constant per-tensor zero point of input `in` (8-bit, one element;

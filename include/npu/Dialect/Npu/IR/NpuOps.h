@@ -13,9 +13,11 @@
 #include "mlir/Interfaces/ControlFlowInterfaces.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
+
 #include "npu/Dialect/Npu/IR/NpuDialect.h"
 #include "npu/runtime/HostKernels.h"
 #include "npu/runtime/Target.h"
+#include <vector>
 
 #include "llvm/ADT/Hashing.h"
 
@@ -88,6 +90,12 @@ int64_t computeTransposedExtent(int64_t in, int64_t kernel, int64_t stride,
 /// Whether `mean` averages both spatial axes of an NCHW tensor and keeps
 /// them (ONNX GlobalAveragePool as imported).
 bool isGlobalAveragePool(ReduceMeanOp mean);
+
+/// The raw little-endian bytes of a constant's elements, `elemBytes` each,
+/// inline (`dense`, splats expanded) or a loaded `dense_resource` blob;
+/// false for other layouts, an unavailable blob or bytes of another size.
+bool readConstantBytes(mlir::ElementsAttr value, int64_t elemBytes,
+                       std::vector<uint8_t> &out);
 
 /// Reads every element of a constant f32 tensor, inline (`dense`, splats
 /// included) or a loaded `dense_resource` blob, into `out` (row-major).
