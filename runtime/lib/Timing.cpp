@@ -3,6 +3,7 @@
 #include "npu/runtime/Timing.h"
 
 #include <algorithm>
+#include <array>
 #include <climits>
 #include <cstdint>
 #include <initializer_list>
@@ -13,19 +14,38 @@ namespace {
 uint64_t ceilDiv(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
 } // namespace
 
+DmaRuns dmaRuns(uint64_t elemBytes, const std::array<uint64_t, 4> &sizes,
+                const std::array<uint64_t, 4> &dramStrides) {
+  for (uint64_t s : sizes)
+    if (!s)
+      return {0, 0};
+  // Merge dimensions from the innermost while each one's stride continues
+  // the run the dimensions inside it make (an extent of 1 continues any).
+  uint64_t run = elemBytes;
+  int i = 0;
+  for (; i < 4; ++i) {
+    if (sizes[i] != 1 && dramStrides[i] != run)
+      break;
+    if (run > UINT64_MAX / sizes[i])
+      break; // a run this long is never one the loader lets through
+    run *= sizes[i];
+  }
+  uint64_t runs = 1;
+  for (int j = i; j < 4; ++j)
+    runs *= sizes[j]; // at most 65535^4 < 2^64
+  return {runs, run};
+}
+
 uint64_t dmaCommandCycles(const TargetDesc &t, const bin::DmaDesc &d,
                           bool local) {
   auto cycles = local ? localDmaCycles : dmaCycles;
-  uint64_t eb = d.elem_bytes();
-  uint64_t s[4];
-  for (int i = 0; i < 4; ++i)
-    s[i] = d.sizes()->Get(i);
-  if (!s[0] || !s[1] || !s[2] || !s[3])
-    return cycles(t, 1, 0, 0);
-  bool contiguous = d.dram_strides()->Get(0) == eb;
-  uint64_t runs = s[1] * s[2] * s[3] * (contiguous ? 1 : s[0]);
-  uint64_t runBytes = contiguous ? s[0] * eb : eb;
-  return cycles(t, 1, runs, runBytes);
+  std::array<uint64_t, 4> sizes, strides;
+  for (int i = 0; i < 4; ++i) {
+    sizes[i] = d.sizes()->Get(i);
+    strides[i] = d.dram_strides()->Get(i);
+  }
+  DmaRuns r = dmaRuns(d.elem_bytes(), sizes, strides);
+  return cycles(t, 1, r.runs, r.runBytes);
 }
 
 uint64_t dmaExpandCycles(const TargetDesc &t, uint64_t bytes) {

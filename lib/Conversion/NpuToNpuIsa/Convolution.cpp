@@ -161,11 +161,13 @@ ConvTiles chooseConvTiles(const rt::TargetDesc &t, const MacConv &g,
           // command pays the latency.
           int64_t storedBytes = g.quantizedOut ? 1 : ob;
           int64_t outRun = g.outStepX == 1 ? storedBytes * owt : storedBytes;
-          int64_t outRuns = g.outStepX == 1 ? 1 : owt;
+          int64_t storeRuns = mt * oht * (g.outStepX == 1 ? 1 : owt);
           if (g.phaseChannels) {
-            // storePhases: a pixel's phases of one output row as one run.
-            outRun = storedBytes * g.outStepX;
-            outRuns = ceilDiv(owt, g.outStepX);
+            // storePhases: the tile's pixels of one output row, each with
+            // its sx phases, are consecutive in DRAM: one run (rt::dmaRuns)
+            // per row and channel.
+            outRun = storedBytes * g.outStepX * owt;
+            storeRuns = ceilDiv(mt, g.outStepX) * oht;
           }
           // The runtime's timing formulas (npu/runtime/Timing.h), per tile:
           // nC slab and weight loads (as convTraffic reuses them), one
@@ -178,10 +180,10 @@ ConvTiles chooseConvTiles(const rt::TargetDesc &t, const MacConv &g,
               tiles *
               double(rt::dmaCycles(t, nC, g.weightTaps * g.cin, ib * mt));
           double storeCycles =
-              tiles * double(rt::dmaCycles(t, 1, mt * oht * outRuns, outRun));
+              tiles * double(rt::dmaCycles(t, 1, storeRuns, outRun));
           double residualCycles =
               g.residual
-                  ? tiles * double(rt::dmaCycles(t, 1, mt * oht * outRuns,
+                  ? tiles * double(rt::dmaCycles(t, 1, storeRuns,
                                                  4 * outRun / storedBytes))
                   : 0.0;
           double stepMac = 0;

@@ -75,7 +75,8 @@ std::vector<int8_t> randomInt8(size_t n, unsigned seed) {
 //===----------------------------------------------------------------------===//
 
 // Tests a 2-D load with zero padding (a convolution halo) and the store back,
-// with the documented cycles: latency + one beat per run of <= 16 bytes.
+// with the documented cycles: latency + one beat per started 16 bytes of each
+// run, rows consecutive in DRAM making one run (rt::dmaRuns).
 TEST(Emulator, DmaLoadPadsAndStoreCopiesBack) {
   ProgramBuilder b(v1());
   std::vector<uint8_t> image(3 * 5);
@@ -104,10 +105,11 @@ TEST(Emulator, DmaLoadPadsAndStoreCopiesBack) {
   EXPECT_EQ(s.dramReadBytes, 15u);
   EXPECT_EQ(s.dramWriteBytes, 35u);
   EXPECT_EQ(s.sramWriteBytes, 35u);
-  // Load: 64 + 3 runs of 5 bytes; store: 64 + 5 runs of 7 bytes.
-  EXPECT_EQ(s.unitBusy[unsigned(Unit::DmaLoad)], 64u + 3u);
-  EXPECT_EQ(s.unitBusy[unsigned(Unit::DmaStore)], 64u + 5u);
-  EXPECT_EQ(s.cycles, 67u + 69u);
+  // Load: 64 + one run of 3 x 5 bytes (DRAM row stride 5); store: 64 + one
+  // run of 5 x 7 bytes (three beats).
+  EXPECT_EQ(s.unitBusy[unsigned(Unit::DmaLoad)], 64u + 1u);
+  EXPECT_EQ(s.unitBusy[unsigned(Unit::DmaStore)], 64u + 3u);
+  EXPECT_EQ(s.cycles, 65u + 67u);
   EXPECT_EQ(s.peakSramBytes, 64u + 35u);
 }
 
@@ -191,8 +193,10 @@ TEST(Emulator, LocalDmaLoadCopiesInsideTheScratchpad) {
   EXPECT_EQ(dmaCommandCycles(t, r.exe->dma(local), /*local=*/true),
             localCycles);
   EXPECT_EQ(s.unitBusy[unsigned(Unit::DmaLoad)], 64u + 4 * 2 + localCycles);
-  EXPECT_EQ(s.unitBusy[unsigned(Unit::DmaStore)], 64u + 3 * 2);
-  EXPECT_EQ(s.cycles, 72u + localCycles + 70u);
+  // The store's three rows of 20 bytes are consecutive in DRAM: one run of
+  // 60 bytes, four beats.
+  EXPECT_EQ(s.unitBusy[unsigned(Unit::DmaStore)], 64u + 4);
+  EXPECT_EQ(s.cycles, 72u + localCycles + 68u);
   const EnergyModel &e = t.energy;
   EXPECT_DOUBLE_EQ(s.energyPj,
                    (s.sramReadBytes + s.sramWriteBytes) * e.sramBytePj +
@@ -220,8 +224,8 @@ TEST(Emulator, LocalDmaLoadCopiesInsideTheScratchpad) {
 
 // Tests a local dma.store: INT8 rows of 100 bytes copied from one
 // scratchpad box (rows 128 apart) to a dense one, then stored to DRAM. Its
-// runs are contiguous (the far side's stride 0 is the element size): the
-// local latency plus two 64-byte port beats per row. Its scratchpad
+// far side is dense (rows 100 bytes apart): one run of 400 bytes, the local
+// latency plus seven 64-byte port beats. Its scratchpad
 // destination lies past the end of DRAM, which it never touches.
 TEST(Emulator, LocalDmaStoreCopiesInsideTheScratchpad) {
   const TargetDesc &t = v1();
@@ -253,15 +257,15 @@ TEST(Emulator, LocalDmaStoreCopiesInsideTheScratchpad) {
   EXPECT_EQ(s.layers[0].dramBytes, 800u);
   uint64_t localCycles =
       t.localDmaLatencyCycles +
-      4 * ((100 + t.localDmaBytesPerCycle - 1) / t.localDmaBytesPerCycle);
-  EXPECT_EQ(localCycles, 8u + 4 * 2);
+      (400 + t.localDmaBytesPerCycle - 1) / t.localDmaBytesPerCycle;
+  EXPECT_EQ(localCycles, 8u + 7);
   EXPECT_EQ(dmaCommandCycles(t, r.exe->dma(local), /*local=*/true),
             localCycles);
-  EXPECT_EQ(s.unitBusy[unsigned(Unit::DmaStore)], localCycles + 64 + 4 * 7);
+  EXPECT_EQ(s.unitBusy[unsigned(Unit::DmaStore)], localCycles + 64 + 25);
   std::vector<LayerEstimate> est = estimateLayers(*r.exe);
   EXPECT_EQ(est[0].localBytes, 400u);
   EXPECT_EQ(est[0].dramWriteBytes, 400u);
-  EXPECT_EQ(est[0].storeCycles, localCycles + 64 + 4 * 7);
+  EXPECT_EQ(est[0].storeCycles, localCycles + 64 + 25);
 }
 
 // Tests local DMAs through the transposing fast paths (transposeBox and
@@ -2445,4 +2449,36 @@ TEST(Timing, DoubleBufferedCyclesWaitForFreeBuffers) {
   // A long store holds its result buffer: the compute two tiles on waits
   // for it (tile 0 stores 2-52, tile 2 computes 52-53, stores 53-54).
   EXPECT_EQ(doubleBufferedCycles({{1, 1, 50}, {1, 1, 1}, {1, 1, 1}}), 54u);
+}
+
+// A DMA box's DRAM runs, worked by hand: dimensions merge from the innermost
+// while each one's stride continues the run inside it.
+TEST(Timing, DmaRunsMergeDimensionsConsecutiveInDram) {
+  // A dense 3-D box of FP32: one run of 4 x 8 x 2 x 4 bytes.
+  DmaRuns dense = dmaRuns(4, {8, 2, 3, 1}, {4, 32, 64, 0});
+  EXPECT_EQ(dense.runs, 1u);
+  EXPECT_EQ(dense.runBytes, 4u * 8 * 2 * 3);
+  // A transposed convolution's phase store (storePhases): the two phases of
+  // a pixel (stride 1), then the pixels (stride 2): one run per row and
+  // channel; the channels (a plane apart) and rows (two rows apart) do not
+  // continue it.
+  DmaRuns phases = dmaRuns(1, {2, 160, 48, 4}, {1, 2, 320 * 320, 2 * 320});
+  EXPECT_EQ(phases.runs, 48u * 4);
+  EXPECT_EQ(phases.runBytes, 320u);
+  // An innermost stride other than the element size: single elements.
+  DmaRuns strided = dmaRuns(4, {8, 2, 1, 1}, {8, 64, 0, 0});
+  EXPECT_EQ(strided.runs, 16u);
+  EXPECT_EQ(strided.runBytes, 4u);
+  // Extent-1 dimensions continue any run; a zero stride (a broadcast read)
+  // stops it; an empty box has none.
+  DmaRuns unit = dmaRuns(2, {1, 5, 1, 3}, {999, 2, 7, 10});
+  EXPECT_EQ(unit.runs, 1u);
+  EXPECT_EQ(unit.runBytes, 30u);
+  DmaRuns broadcast = dmaRuns(4, {16, 4, 1, 1}, {4, 0, 0, 0});
+  EXPECT_EQ(broadcast.runs, 4u);
+  EXPECT_EQ(broadcast.runBytes, 64u);
+  EXPECT_EQ(dmaRuns(4, {16, 0, 1, 1}, {4, 64, 0, 0}).runs, 0u);
+  // The cycles of one such command: latency + 20 beats of 16 bytes per run.
+  EXPECT_EQ(dmaCycles(v1(), 1, phases.runs, phases.runBytes),
+            v1().dramLatencyCycles + 48u * 4 * 20);
 }

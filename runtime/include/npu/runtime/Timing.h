@@ -14,6 +14,7 @@
 #include "npu/runtime/Executable.h"
 #include "npu/runtime/Target.h"
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -62,8 +63,23 @@ uint64_t dmaExpandCycles(const TargetDesc &t, uint64_t bytes);
 uint64_t dmaExpandElemCycles(const TargetDesc &t, uint64_t bytes,
                              uint64_t boxBytes);
 
-/// One DMA command: dmaCycles of its runs (contiguous rows of its innermost
-/// dimension when the DRAM side is dense there, else single elements). A
+/// The contiguous DRAM runs of a DMA box: `runs` runs of `runBytes` bytes
+/// each. Dimensions merge from the innermost (index 0) while each one's
+/// DRAM stride (bytes) equals the bytes of the run the dimensions inside it
+/// make, so a run is a maximal range of consecutive DRAM addresses the box
+/// covers in order: the DMA engine issues one burst over consecutive
+/// addresses whatever the descriptor's dimension boundaries (an AXI4 INCR
+/// burst; the scratchpad side is read or written at any stride, as for the
+/// innermost dimension). An innermost stride other than `elemBytes` makes
+/// every element its own run. A box with an empty dimension has no runs.
+struct DmaRuns {
+  uint64_t runs;
+  uint64_t runBytes;
+};
+DmaRuns dmaRuns(uint64_t elemBytes, const std::array<uint64_t, 4> &sizes,
+                const std::array<uint64_t, 4> &dramStrides);
+
+/// One DMA command: dmaCycles of its runs (dmaRuns). A
 /// `local` command (the ISA v9 Local bit: a copy inside the scratchpad)
 /// counts the same runs on its far side (the descriptor's DRAM strides),
 /// at localDmaCycles.
