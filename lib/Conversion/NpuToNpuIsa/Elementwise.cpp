@@ -46,6 +46,37 @@ std::optional<ElementsAttr> lutTable(Operation *op) {
   return std::nullopt;
 }
 
+std::optional<std::pair<int64_t, int64_t>> absorbedClamp(Operation *clamp,
+                                                         Operation *quantize) {
+  auto c = dyn_cast<ClampOp>(clamp);
+  auto q = dyn_cast<QuantizeOp>(quantize);
+  if (!c || !q || q.getInput() != c.getResult() || !c->hasOneUse() ||
+      !getElementTypeOrSelf(c.getType()).isF32())
+    return std::nullopt;
+  float lo = c.getMin().convertToFloat(), hi = c.getMax().convertToFloat();
+  // 0 inside the range: a NaN (quantized to the zero point either way)
+  // stays the zero point under the code bounds.
+  if (!(lo <= 0.0f && hi >= 0.0f))
+    return std::nullopt;
+  quant::UniformQuantizedType t = uniformOf(q.getType());
+  float alpha = float(t.getScale());
+  bool even = q.getRounding() == RoundingMode::half_to_even;
+  // The code vec.convert quantize gives v (the emulator's quantizeF32:
+  // v / alpha in FP32, rounded, clamped to +-2^20, plus the zero point).
+  auto code = [&](float v) {
+    float r = v / alpha;
+    r = even ? std::nearbyint(r) : std::round(r);
+    r = std::clamp(r, -float(1 << 20), float(1 << 20));
+    return int64_t(r) + t.getZeroPoint();
+  };
+  // The saturation of the stored type (the instruction saturates to INT8
+  // or UINT8 whatever the quantized type's narrower range).
+  int64_t qmin = t.isSigned() ? -128 : 0, qmax = t.isSigned() ? 127 : 255;
+  int64_t codeLo = std::isinf(lo) ? qmin : std::max(qmin, code(lo));
+  int64_t codeHi = std::isinf(hi) ? qmax : std::min(qmax, code(hi));
+  return std::pair{codeLo, codeHi};
+}
+
 /// The ISA v4 comparisons: FP32 or INT32 operands of one type, a BOOL mask.
 static bool isCompareFunc(StringRef f) {
   return llvm::is_contained({"eq", "gt", "ge", "lt", "le"}, f);

@@ -544,6 +544,83 @@ TEST(Int8Codegen, TransposedConvPhasesWithFloatResult) {
   }
 }
 
+TEST(Int8Codegen, ClampBeforeQuantizeIsTheSaturation) {
+  // An INT8 transposed convolution's FP32 result, a Relu (or Relu6), then
+  // the quantize for an INT8 reader: the clamp is absorbed as the
+  // quantize's code range (absorbedClamp), and the codes are those of
+  // clamping in FP32 first. Scales are powers of two, so the dequantized
+  // output carries the codes exactly.
+  for (float hi : {INFINITY, 6.0f}) {
+    const int64_t C = 20, H = 7, W = 9, M = 6;
+    const double sIn = 0.125, sOut = 0.0625;
+    const int zp = -9, zpOut = -100;
+    std::mt19937 rng(3);
+    std::uniform_int_distribution<int> code(-128, 127), wcode(-127, 127);
+    std::vector<int> xq(C * H * W);
+    std::vector<int8_t> wq(C * M * 4);
+    for (int &v : xq)
+      v = code(rng);
+    for (int8_t &v : wq)
+      v = int8_t(wcode(rng));
+    std::vector<double> ws(M);
+    for (int64_t m = 0; m < M; ++m)
+      ws[m] = 0.0005 * double(m + 1);
+    std::string xF = shape({1, C, H, W}, "f32"),
+                xQ = shape({1, C, H, W}, i8Type(sIn, zp));
+    std::string wT = shape({C, M, 2, 2}, weightType(ws, 1));
+    std::string yT = shape({1, M, 2 * H, 2 * W}, "f32"),
+                yQ = shape({1, M, 2 * H, 2 * W}, i8Type(sOut, zpOut));
+    std::ostringstream src;
+    src << "func.func @main(%x: " << xF << " {npu.name = \"x\"}) -> (" << yT
+        << " {npu.name = \"y\"}) {\n"
+        << "  %q = npu.quantize %x : " << xF << " -> " << xQ << "\n"
+        << "  %w = npu.constant " << dense(wq) << " : "
+        << shape({C, M, 2, 2}, "i8") << " -> " << wT << "\n"
+        << "  %t = npu.conv_transpose %q, %w {dilations = array<i64: 1, 1>, "
+           "group = 1 : i64, output_padding = array<i64: 0, 0>, pads = "
+           "array<i64: 0, 0, 0, 0>, strides = array<i64: 2, 2>} : ("
+        << xQ << ", " << wT << ") -> " << yT << "\n"
+        << "  %r = npu.clamp %t {max = "
+        << (std::isinf(hi) ? std::string("0x7F800000") : std::string("6.0"))
+        << " : f32, min = 0.0 : f32} : " << yT << " -> " << yT << "\n"
+        << "  %c = npu.quantize %r : " << yT << " -> " << yQ << "\n"
+        << "  %y = npu.dequantize %c : " << yQ << " -> " << yT << "\n"
+        << "  return %y : " << yT << "\n}\n";
+    std::vector<float> x(xq.size());
+    for (size_t i = 0; i < x.size(); ++i)
+      x[i] = float(sIn * (xq[i] - zp));
+    std::vector<float> y = compileAndRun(src.str(), x);
+    ASSERT_EQ(y.size(), size_t(M * 4 * H * W));
+    int64_t saturatedLow = 0, saturatedHigh = 0;
+    for (int64_t m = 0; m < M; ++m)
+      for (int64_t oy = 0; oy < 2 * H; ++oy)
+        for (int64_t ox = 0; ox < 2 * W; ++ox) {
+          int64_t raw = 0, wsum = 0;
+          for (int64_t c = 0; c < C; ++c) {
+            int64_t wv = wq[((c * M + m) * 2 + oy % 2) * 2 + ox % 2];
+            raw += int64_t(xq[(c * H + oy / 2) * W + ox / 2]) * wv;
+            wsum += wv;
+          }
+          double scale = sIn * ws[m];
+          float v = float(raw) * float(scale);
+          v = v + float(-scale * zp * double(wsum));
+          v = std::min(std::max(v, 0.0f), hi);
+          int want =
+              std::clamp(int(std::round(v / float(sOut))) + zpOut, -128, 127);
+          float got = y[(m * 2 * H + oy) * 2 * W + ox];
+          ASSERT_EQ(int(std::lround(got / sOut)) + zpOut, want)
+              << "hi " << hi << ", channel " << m << " at (" << oy << ", " << ox
+              << ")";
+          saturatedLow += want == zpOut;
+          saturatedHigh += want == zpOut + 96;
+        }
+    // Both ends of the range are exercised.
+    EXPECT_GT(saturatedLow, 0);
+    if (!std::isinf(hi))
+      EXPECT_GT(saturatedHigh, 0);
+  }
+}
+
 TEST(Int8Codegen, FloatConvEpilogueEndsInQuantize) {
   // An FP32 convolution (MAC array, and depthwise on the vector unit) whose
   // result only goes on quantized: the quantize runs in the convolution's

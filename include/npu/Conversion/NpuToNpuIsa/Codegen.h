@@ -382,6 +382,17 @@ bool epilogueResources(Value convResult, ArrayRef<Operation *> rest,
 /// quantizedOut (it ends in npu.quantize). False when epilogueResources is.
 bool noteEpilogue(MacConv &g, Value convResult, ArrayRef<Operation *> rest);
 
+/// When `clamp` (an FP32 npu.clamp whose range holds 0, read only by
+/// `quantize`) feeds the epilogue's final `quantize`, the code range
+/// [lo, hi] that vec.convert quantize saturates to in its place: the
+/// codes of the clamp's bounds (the stored type's limits for infinite
+/// ones). quantize is monotone, so quantize(clamp(x)) equals quantize(x)
+/// saturated to those codes for every x, NaN included (the zero point,
+/// inside the range). TFLite and TOSA fold a fused activation into the
+/// output's saturation range the same way. nullopt otherwise.
+std::optional<std::pair<int64_t, int64_t>> absorbedClamp(Operation *clamp,
+                                                         Operation *quantize);
+
 /// The part of a window [start, start + extent) inside [0, size): padding
 /// before it, elements inside, padding after it (before + count + after =
 /// extent; a window entirely outside is all padding).
