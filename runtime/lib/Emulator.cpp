@@ -1987,6 +1987,46 @@ bool macFunction(const int64_t *dims, const Operand &dst, const Operand &s0,
   return true;
 }
 
+/// vec.binary add_rescale and mul_rescale (ISA v13, Isa.def): INT8 or UINT8
+/// operands and result, each side offset by its zero point and scaled in
+/// FP32, summed or multiplied, then quantized with alpha 1 (quantizeF32);
+/// false with `why` for other element types.
+bool rescaleFunction(unsigned func, const bin::VectorDesc &d,
+                     const int64_t *dims, const Operand &dst, const Operand &s0,
+                     const Operand &s1, std::string &why) {
+  auto narrow = [](bin::ElementType t) {
+    return t == bin::ElementType::I8 || t == bin::ElementType::U8;
+  };
+  if (!narrow(s0.type) || !narrow(s1.type) || !narrow(dst.type))
+    return why = "vec.binary add_rescale and mul_rescale need INT8 or UINT8 "
+                 "operands and result",
+           false;
+  bool mul = func == vecfunc::VecBinary_MulRescale;
+  float alpha = d.alpha(), beta = d.beta();
+  int32_t zp0 = d.zp_in(), zp1 = d.zp_in1(), zpOut = d.zp_out();
+  int32_t lo = roundClamp(d.lo(), -128, 255),
+          hi = roundClamp(d.hi(), -128, 255);
+  auto code = [](bin::ElementType t, const uint8_t *p) {
+    return t == bin::ElementType::I8 ? int32_t(int8_t(*p)) : int32_t(*p);
+  };
+  const Operand *ops[] = {&dst, &s0, &s1};
+  bool signedOut = dst.type == bin::ElementType::I8;
+  forEachRow(
+      dims, ops, true,
+      [&](const int64_t *, uint8_t *const *p, int64_t n, const int64_t *step) {
+        for (int64_t i = 0; i < n; ++i) {
+          float a = float(code(s0.type, p[1] + i * step[1]) - zp0) * alpha;
+          float b = float(code(s1.type, p[2] + i * step[2]) - zp1) * beta;
+          float v = mul ? a * b : a + b;
+          uint8_t *out = p[0] + i * step[0];
+          *out = signedOut
+                     ? uint8_t(quantizeF32<int8_t>(v, 1.0f, zpOut, lo, hi))
+                     : quantizeF32<uint8_t>(v, 1.0f, zpOut, lo, hi);
+        }
+      });
+  return true;
+}
+
 /// vec.pool dot (ISA v10): dst[i] = the sum over the window (ky outer, kx
 /// inner) of src0 at the window's element times src1 at (i0, kx, ky, i3),
 /// INT8 or UINT8 src0, INT8 src1, INT32 dst (exact in 64 bits, then
@@ -2165,6 +2205,16 @@ bool Emulator::vector(const Instruction &insn, uint64_t &cycles,
         return false;
       srcBytes += elements * (s1.eb + dst.eb); // dst is read too
       laneOps = 2 * uint64_t(elements); // a multiply and an add, for energy
+      break;
+    }
+    if (func == vecfunc::VecBinary_AddRescale ||
+        func == vecfunc::VecBinary_MulRescale) {
+      if (!rescaleFunction(func, d, dims, dst, s0, s1, why))
+        return false;
+      srcBytes += elements * s1.eb;
+      // Two offsets, two scalings, the sum or product (the round and
+      // saturation are the store's).
+      laneOps = 5 * uint64_t(elements);
       break;
     }
     if (func >= vecfunc::VecBinary_Equal) {

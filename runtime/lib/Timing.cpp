@@ -203,8 +203,13 @@ uint64_t staticInstructionCycles(const Executable &exe,
         return poolDotCycles(t, work, window);
       work *= window;
     }
-    bool narrow =
-        elementBytes(d.src0_type()) == 1 && elementBytes(d.dst_type()) == 1;
+    // INT8 in and out runs in the narrow lanes, but for the rescaling
+    // functions, whose arithmetic is 32-bit (Isa.def, ISA v13).
+    bool rescale = insn.opcode() == Opcode::VecBinary &&
+                   (func == vecfunc::VecBinary_AddRescale ||
+                    func == vecfunc::VecBinary_MulRescale);
+    bool narrow = elementBytes(d.src0_type()) == 1 &&
+                  elementBytes(d.dst_type()) == 1 && !rescale;
     return vectorCycles(t, work, narrow, isTranscendental(insn.opcode(), func));
   }
   }

@@ -169,17 +169,17 @@ int main(int argc, char **argv) {
   }
   for (size_t i = 0; i < exe->numVector(); ++i) {
     const bin::VectorDesc &d = exe->vector(i);
-    std::printf("  vector[%zu] dims=%s src0=%s:%s%s src1=%s:%s%s dst=%s:%s%s "
-                "alpha=%g beta=%g lo=%g hi=%g zp=%d,%d\n",
-                i, arr(d.dims(), 4).c_str(), elementTypeName(d.src0_type()),
-                arr(d.src0_strides(), 4).c_str(),
-                d.src0_space() == bin::Space::Accumulator ? "@acc" : "",
-                elementTypeName(d.src1_type()),
-                arr(d.src1_strides(), 4).c_str(),
-                d.src1_space() == bin::Space::Accumulator ? "@acc" : "",
-                elementTypeName(d.dst_type()), arr(d.dst_strides(), 4).c_str(),
-                d.dst_space() == bin::Space::Accumulator ? "@acc" : "",
-                d.alpha(), d.beta(), d.lo(), d.hi(), d.zp_in(), d.zp_out());
+    std::printf(
+        "  vector[%zu] dims=%s src0=%s:%s%s src1=%s:%s%s dst=%s:%s%s "
+        "alpha=%g beta=%g lo=%g hi=%g zp=%d,%d,%d\n",
+        i, arr(d.dims(), 4).c_str(), elementTypeName(d.src0_type()),
+        arr(d.src0_strides(), 4).c_str(),
+        d.src0_space() == bin::Space::Accumulator ? "@acc" : "",
+        elementTypeName(d.src1_type()), arr(d.src1_strides(), 4).c_str(),
+        d.src1_space() == bin::Space::Accumulator ? "@acc" : "",
+        elementTypeName(d.dst_type()), arr(d.dst_strides(), 4).c_str(),
+        d.dst_space() == bin::Space::Accumulator ? "@acc" : "", d.alpha(),
+        d.beta(), d.lo(), d.hi(), d.zp_in(), d.zp_in1(), d.zp_out());
   }
   if (!disasm)
     return 0;

@@ -81,6 +81,10 @@ std::optional<std::pair<int64_t, int64_t>> absorbedClamp(Operation *clamp,
 static bool isCompareFunc(StringRef f) {
   return llvm::is_contained({"eq", "gt", "ge", "lt", "le"}, f);
 }
+/// The ISA v13 INT8 functions with rescale: INT8 operands and result.
+static bool isRescaleFunc(StringRef f) {
+  return f == "add_rescale" || f == "mul_rescale";
+}
 /// The ISA v4 logic functions: BOOL operands and result.
 static bool isLogicFunc(StringRef f) {
   return llvm::is_contained({"and", "or", "xor", "not"}, f);
@@ -276,6 +280,26 @@ void appendStep(VectorProgram &p, const FusedStep &step, Operation *op) {
   std::optional<ptq::MulRescale> m = r ? std::nullopt : int8MulRescale(op);
   if (!r && !m) {
     p.steps.push_back(step);
+    return;
+  }
+  // One instruction: the multipliers over 2^shift, when exact in FP32
+  // (so every product and sum the instruction forms is the four steps').
+  int32_t shift = r ? r->shift : m->shift;
+  float first = std::ldexp(float(r ? r->a1 : m->multiplier), -shift);
+  float second = r ? std::ldexp(float(r->a2), -shift) : 1.0f;
+  auto exact = [&](float scaled, int32_t multiplier) {
+    return std::isnormal(scaled) &&
+           std::ldexp(double(scaled), shift) == double(multiplier);
+  };
+  if (exact(first, r ? r->a1 : m->multiplier) && (!r || exact(second, r->a2))) {
+    FusedStep one{VecFunc{true, r ? "add_rescale" : "mul_rescale"},
+                  step.operands, step.result};
+    one.fn.alpha = first;
+    one.fn.beta = second;
+    one.fn.zpIn = uniformOf(op->getOperand(0).getType()).getZeroPoint();
+    one.fn.zpIn1 = uniformOf(op->getOperand(1).getType()).getZeroPoint();
+    one.fn.zpOut = uniformOf(op->getResult(0).getType()).getZeroPoint();
+    p.steps.push_back(one);
     return;
   }
   auto f32 = RankedTensorType::get(p.shape, Float32Type::get(op->getContext()));
@@ -508,6 +532,8 @@ Operation *Codegen::emitVecStep(Location loc, const VecFunc &fn,
     vec->setAttr("zp_in", b.getI64IntegerAttr(*fn.zpIn));
   if (fn.zpOut)
     vec->setAttr("zp_out", b.getI64IntegerAttr(*fn.zpOut));
+  if (fn.zpIn1)
+    vec->setAttr("zp_in1", b.getI64IntegerAttr(*fn.zpIn1));
   // A table (vec.lut's src1) is an address without an element walk.
   if (src1 && fn.kind != VecFunc::Lut) {
     vec->setAttr("src1_strides", b.getDenseI64ArrayAttr(src1->strides));
@@ -645,6 +671,8 @@ LogicalResult Codegen::emitVectorProgram(Operation *op, const VectorProgram &p,
                                    : (in == "i8" || in == "u8") && out == "f32";
     else if (st.fn.kind == VecFunc::Lut)
       ok &= in == "i8" && out == "i8";
+    else if (isRescaleFunc(st.fn.func))
+      ok &= in == "i8" && typeOf(st.operands[1]) == "i8" && out == "i8";
     else if (isCompareFunc(st.fn.func))
       ok &= (in == "f32" || in == "i32") && typeOf(st.operands[1]) == in &&
             out == "bool";

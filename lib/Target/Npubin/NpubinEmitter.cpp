@@ -150,6 +150,7 @@ template <typename VecOpT> bin::VectorDesc vectorDesc(VecOpT op) {
     d.mutate_hi(op.getHi()->convertToFloat());
   d.mutate_zp_in(int32_t(op.getZpIn().value_or(0)));
   d.mutate_zp_out(int32_t(op.getZpOut().value_or(0)));
+  d.mutate_zp_in1(int32_t(op.getZpIn1().value_or(0)));
   return d;
 }
 

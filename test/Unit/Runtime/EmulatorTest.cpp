@@ -2028,6 +2028,87 @@ TEST(Emulator, AffineReadoutMatchesItofMulAdd) {
       << rb.error;
 }
 
+// Tests vec.binary add_rescale and mul_rescale (ISA v13) against the
+// documented arithmetic worked by hand: a = (x0 - zp_in) * alpha, b = (x1 -
+// zp_in1) * beta, the sum or product rounded half away from zero, plus
+// zp_out, clamped to [lo, hi] and saturated; UINT8 operands too; and the
+// cycles at the 32-bit lane rate.
+TEST(Emulator, RescaleFunctionsComputeQuantizedAddAndMul) {
+  const TargetDesc &t = v1();
+  std::vector<int8_t> x0 = {-128, -3, 0, 5, 127, 100, -100, 10};
+  std::vector<int8_t> x1 = {127, 4, 0, -6, 127, 100, -100, -10};
+  const uint16_t n = uint16_t(x0.size());
+  auto run = [&](uint8_t func, bin::ElementType type, float alpha, float beta,
+                 int32_t zp0, int32_t zp1, int32_t zpOut, float lo, float hi,
+                 std::vector<uint8_t> &out, std::string &error) {
+    ProgramBuilder b(t);
+    b.setDramSize(64);
+    bin::VectorDesc d = makeVectorDesc({n, 1, 1, 1}, type, {1, 0, 0, 0}, type,
+                                       {1, 0, 0, 0}, type, {1, 0, 0, 0});
+    d.mutate_alpha(alpha);
+    d.mutate_beta(beta);
+    d.mutate_zp_in(zp0);
+    d.mutate_zp_in1(zp1);
+    d.mutate_zp_out(zpOut);
+    d.mutate_lo(lo);
+    d.mutate_hi(hi);
+    b.emit(makeVector(Opcode::VecBinary, b.addVector(d), func, 0, 64, 128));
+    ProgramRun r = runProgram(b, {}, [&](Emulator &emu) {
+      put(emu.scratchpad(), 0, x0);
+      put(emu.scratchpad(), 64, x1);
+    });
+    error = r.error;
+    if (r.ok) {
+      out = get<uint8_t>(r.emu->scratchpad(), 128, n);
+      EXPECT_EQ(r.emu->stats().unitBusy[unsigned(Unit::Vector)],
+                t.vectorStartupCycles +
+                    (n + t.vectorLanes32 - 1) / t.vectorLanes32);
+    }
+    return r.ok;
+  };
+  std::vector<uint8_t> out;
+  std::string error;
+  // add: 0.5 (x0 - 2) + 0.25 (x1 + 4), then + 3, saturated to INT8.
+  ASSERT_TRUE(run(vecfunc::VecBinary_AddRescale, bin::ElementType::I8, 0.5f,
+                  0.25f, 2, -4, 3, -INFINITY, INFINITY, out, error))
+      << error;
+  std::vector<int8_t> want(n);
+  for (size_t i = 0; i < n; ++i) {
+    double v = 0.5 * (x0[i] - 2) + 0.25 * (x1[i] + 4);
+    want[i] = int8_t(std::clamp<long>(std::lround(v) + 3, -128, 127));
+  }
+  // By hand: -65 + 32.75 = -32.25 -> -32 + 3; -2.5 + 2 = -0.5 -> -1 + 3
+  // (half away from zero); 49 + 26 = 75 -> 78 ...
+  EXPECT_EQ(want[0], -29);
+  EXPECT_EQ(want[1], 2);
+  EXPECT_EQ(want[5], 78);
+  EXPECT_EQ(std::vector<int8_t>(out.begin(), out.end()), want);
+  // mul with a code range [-10, 20] (an absorbed clamp): 0.125 x0 x1.
+  ASSERT_TRUE(run(vecfunc::VecBinary_MulRescale, bin::ElementType::I8, 0.125f,
+                  1.0f, 0, 0, 0, -10.0f, 20.0f, out, error))
+      << error;
+  for (size_t i = 0; i < n; ++i) {
+    double v = 0.125 * x0[i] * x1[i];
+    want[i] = int8_t(std::clamp<long>(std::lround(v), -10, 20));
+  }
+  EXPECT_EQ(want[1], -2); // -1.5 rounds away from zero
+  EXPECT_EQ(std::vector<int8_t>(out.begin(), out.end()), want);
+  // UINT8: the codes as unsigned bytes, zero points 128.
+  ASSERT_TRUE(run(vecfunc::VecBinary_AddRescale, bin::ElementType::U8, 1.0f,
+                  -1.0f, 128, 128, 128, -INFINITY, INFINITY, out, error))
+      << error;
+  for (size_t i = 0; i < n; ++i) {
+    int v = (uint8_t(x0[i]) - 128) - (uint8_t(x1[i]) - 128) + 128;
+    EXPECT_EQ(out[i], uint8_t(std::clamp(v, 0, 255))) << i;
+  }
+  // FP32 operands are not theirs.
+  EXPECT_FALSE(run(vecfunc::VecBinary_AddRescale, bin::ElementType::F32, 1.0f,
+                   1.0f, 0, 0, 0, -INFINITY, INFINITY, out, error));
+  EXPECT_NE(error.find("add_rescale and mul_rescale need INT8"),
+            std::string::npos)
+      << error;
+}
+
 // Tests vec.convert ftoi (ISA v12), FP32 to INT32 as ONNX Cast and the
 // host CPU's kernel convert: truncated toward zero, NaN 0, beyond INT64
 // saturated, then wrapped to 32 bits; and itof back.

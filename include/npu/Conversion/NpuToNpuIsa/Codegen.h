@@ -186,7 +186,8 @@ struct VecFunc {
   /// "dequantize"; alpha the scale, zero points below). Lut: vec.lut, INT8
   /// to INT8 through the 256-byte table at `tableDram`.
   enum Kind { Arith, Convert, Lut } kind = Arith;
-  std::optional<int64_t> zpIn, zpOut;
+  /// zpIn1: src1's zero point (add_rescale, mul_rescale).
+  std::optional<int64_t> zpIn, zpOut, zpIn1;
   int64_t tableDram = -1;
 };
 
@@ -232,15 +233,18 @@ std::optional<ptq::AddRescale> int8AddRescale(Operation *op);
 std::optional<ptq::MulRescale> int8MulRescale(Operation *op);
 
 /// Appends `step` (`op`'s vecFuncOf over values of `p`) to `p`. An INT8 add
-/// or sub becomes its rescale (int8AddRescale), four steps over three
-/// FP32 values internal to the program: each operand `vec.convert
+/// or sub becomes its rescale (int8AddRescale): one `vec.binary
+/// add_rescale` (ISA v13) of the INT8 operands with alpha = a1 / 2^shift,
+/// beta = a2 / 2^shift, their zero points and the output's. It computes
+/// what four steps over FP32 values did before, and still do where a
+/// scaled multiplier is not an exact FP32 value: each operand `vec.convert
 /// dequantize`d with alpha = a_i and its zero point (exact integers), a
 /// `vec.binary add` (exact below 2^24), and `vec.convert quantize` with
-/// alpha = 2^shift (exact division, one rounding) and the output's zero
-/// point; the INT8 values are what the program loads and stores. An INT8
-/// mul (int8MulRescale) is the same four steps with alpha = m for its
-/// first operand, 1 for its second, and a `vec.binary mul` (exact: the
-/// products stay at most 2^24).
+/// alpha = 2^shift (exact division, one rounding). An INT8 mul
+/// (int8MulRescale) is one `vec.binary mul_rescale` with alpha = m /
+/// 2^shift, beta = 1 (or the same four steps with alpha = m for its first
+/// operand, 1 for its second, and a `vec.binary mul`: the products stay at
+/// most 2^24, exact).
 void appendStep(VectorProgram &p, const FusedStep &step, Operation *op);
 
 /// Whether the elementwise ops `ops` (in order, each with a vecFuncOf; the

@@ -57,7 +57,7 @@ makeVectorDesc(Dims4 dims, bin::ElementType src0Type, ElemStrides4 src0,
   return bin::VectorDesc(dims, src0, src1, dst, src0Type, src1Type, dstType,
                          bin::Space::Scratchpad, bin::Space::Scratchpad,
                          bin::Space::Scratchpad, 0, one, one, 1.0f, 0.0f,
-                         -__builtin_inff(), __builtin_inff(), 0, 0);
+                         -__builtin_inff(), __builtin_inff(), 0, 0, 0);
 }
 
 /// Dense row-major element strides of `dims` (innermost first).

@@ -18,7 +18,7 @@ namespace npu::rt {
 
 /// Container format version of the `.npubin` (bumped when the schema changes
 /// incompatibly; the ISA has its own kIsaVersion).
-inline constexpr uint32_t kFormatVersion = 3;
+inline constexpr uint32_t kFormatVersion = 4;
 
 /// Size in bytes of one element of `type`.
 uint32_t elementBytes(bin::ElementType type);

@@ -309,12 +309,14 @@ class NpuIsa_VecOp<string mnemonic, string summ>
         OptionalAttr<DenseI64ArrayAttr>:$window_strides,
         OptionalAttr<F32Attr>:$alpha, OptionalAttr<F32Attr>:$beta,
         OptionalAttr<F32Attr>:$lo, OptionalAttr<F32Attr>:$hi,
-        OptionalAttr<I64Attr>:$zp_in, OptionalAttr<I64Attr>:$zp_out)> {
+        OptionalAttr<I64Attr>:$zp_in, OptionalAttr<I64Attr>:$zp_out,
+        OptionalAttr<I64Attr>:$zp_in1)> {
   let summary = summ;
   let description = [{
     `func` is the function mnemonic of Isa.def (e.g. "add", "exp");
     unset scalars take their defaults (alpha 1, beta 0, lo -inf, hi +inf,
-    zero points 0), unset spaces "sram", unset src1 fields zero.
+    zero points 0; `zp_in1` is src1's, ISA v13's add_rescale and
+    mul_rescale), unset spaces "sram", unset src1 fields zero.
 
     ```mlir
     npu_isa.vec_binary "add" src0 0, src1 512, dst 1024 {dims = array<i64: 4, 10, 1, 1>,
