@@ -1206,6 +1206,71 @@ enum class Reduction {
   LogSumExp
 };
 
+/// Reduction `kind` of `x` over `axes` (in range, sorted, unique; none: a
+/// rank-0 input, which reduces to itself) into `outType`, with the
+/// composite reductions' elementwise ops around the sum.
+Value buildReduction(NodeContext &ctx, Reduction kind, Value x,
+                     ArrayRef<int64_t> axes, bool keepdims,
+                     RankedTensorType outType) {
+  auto inType = cast<RankedTensorType>(x.getType());
+  switch (kind) {
+  case Reduction::SumSquare:
+  case Reduction::L2:
+    x = MulOp::create(ctx.b, ctx.loc, inType, x, x);
+    break;
+  case Reduction::L1:
+    x = AbsOp::create(ctx.b, ctx.loc, inType, x);
+    break;
+  case Reduction::LogSumExp:
+    x = ExpOp::create(ctx.b, ctx.loc, inType, x);
+    break;
+  default:
+    break;
+  }
+  auto reduce = [&](Value in, ArrayRef<int64_t> ax, bool keep,
+                    RankedTensorType t) -> Value {
+    if (kind == Reduction::Mean)
+      return ReduceMeanOp::create(ctx.b, ctx.loc, t, in, ax, keep);
+    if (kind == Reduction::Max)
+      return ReduceMaxOp::create(ctx.b, ctx.loc, t, in, ax, keep);
+    if (kind == Reduction::Min)
+      return ReduceMinOp::create(ctx.b, ctx.loc, t, in, ax, keep);
+    if (kind == Reduction::Prod)
+      return ReduceProdOp::create(ctx.b, ctx.loc, t, in, ax, keep);
+    return ReduceSumOp::create(ctx.b, ctx.loc, t, in, ax, keep);
+  };
+  Value r = x;
+  if (!axes.empty()) {
+    r = reduce(x, axes, keepdims, outType);
+    // What the vector unit cannot reduce in place (a reduced axis ahead of
+    // kept ones whose group does not fit the scratchpad, more than four
+    // alternating groups) it can once the reduced axes are innermost: a
+    // transpose, then a reduction of the trailing axes, chunked when long.
+    int64_t rank = inType.getRank();
+    SmallVector<int64_t> perm, shape;
+    for (int64_t d = 0; d < rank; ++d)
+      if (!llvm::is_contained(axes, d)) {
+        perm.push_back(d);
+        shape.push_back(inType.getDimSize(d));
+      }
+    int64_t kept = perm.size();
+    perm.append(axes.begin(), axes.end());
+    if (!ctx.legalOnTarget(r.getDefiningOp()) &&
+        !llvm::equal(perm, llvm::seq<int64_t>(0, rank))) {
+      r.getDefiningOp()->erase();
+      Value t = buildTranspose(ctx, x, perm);
+      r = reduce(t, llvm::to_vector(llvm::seq<int64_t>(kept, rank)), false,
+                 RankedTensorType::get(shape, inType.getElementType()));
+      r = reshapeTo(ctx, r, outType.getShape());
+    }
+  }
+  if (kind == Reduction::L2)
+    r = SqrtOp::create(ctx.b, ctx.loc, outType, r);
+  if (kind == Reduction::LogSum || kind == Reduction::LogSumExp)
+    r = LogOp::create(ctx.b, ctx.loc, outType, r);
+  return r;
+}
+
 template <Reduction kind> LogicalResult importReduce(NodeContext &ctx) {
   int64_t rank = ctx.inputType(0).getRank();
   std::optional<SmallVector<int64_t>> given;
@@ -1235,65 +1300,40 @@ template <Reduction kind> LogicalResult importReduce(NodeContext &ctx) {
     for (int64_t d = 0; d < rank; ++d)
       axes.push_back(d);
   }
-  Value x = ctx.input(0);
-  RankedTensorType inType = ctx.inputType(0), outType = ctx.resultType(0);
-  switch (kind) {
-  case Reduction::SumSquare:
-  case Reduction::L2:
-    x = MulOp::create(ctx.b, ctx.loc, inType, x, x);
-    break;
-  case Reduction::L1:
-    x = AbsOp::create(ctx.b, ctx.loc, inType, x);
-    break;
-  case Reduction::LogSumExp:
-    x = ExpOp::create(ctx.b, ctx.loc, inType, x);
-    break;
-  default:
-    break;
-  }
   bool keepdims = ctx.attrs.getInt("keepdims", 1) != 0;
-  auto reduce = [&](Value in, ArrayRef<int64_t> ax, bool keep,
-                    RankedTensorType t) -> Value {
-    if (kind == Reduction::Mean)
-      return ReduceMeanOp::create(ctx.b, ctx.loc, t, in, ax, keep);
-    if (kind == Reduction::Max)
-      return ReduceMaxOp::create(ctx.b, ctx.loc, t, in, ax, keep);
-    if (kind == Reduction::Min)
-      return ReduceMinOp::create(ctx.b, ctx.loc, t, in, ax, keep);
-    if (kind == Reduction::Prod)
-      return ReduceProdOp::create(ctx.b, ctx.loc, t, in, ax, keep);
-    return ReduceSumOp::create(ctx.b, ctx.loc, t, in, ax, keep);
-  };
-  Value r = x; // a rank-0 input reduces to itself
-  if (!axes.empty()) {
-    r = reduce(x, axes, keepdims, outType);
-    // What the vector unit cannot reduce in place (a reduced axis ahead of
-    // kept ones whose group does not fit the scratchpad, more than four
-    // alternating groups) it can once the reduced axes are innermost: a
-    // transpose, then a reduction of the trailing axes, chunked when long.
-    int64_t rank = inType.getRank();
-    SmallVector<int64_t> perm, shape;
-    for (int64_t d = 0; d < rank; ++d)
-      if (!llvm::is_contained(axes, d)) {
-        perm.push_back(d);
-        shape.push_back(inType.getDimSize(d));
-      }
-    int64_t kept = perm.size();
-    perm.append(axes.begin(), axes.end());
-    if (!ctx.legalOnTarget(r.getDefiningOp()) &&
-        !llvm::equal(perm, llvm::seq<int64_t>(0, rank))) {
-      r.getDefiningOp()->erase();
-      Value t = buildTranspose(ctx, x, perm);
-      r = reduce(t, llvm::to_vector(llvm::seq<int64_t>(kept, rank)), false,
-                 RankedTensorType::get(shape, inType.getElementType()));
-      r = reshapeTo(ctx, r, outType.getShape());
-    }
-  }
-  if (kind == Reduction::L2)
-    r = SqrtOp::create(ctx.b, ctx.loc, outType, r);
-  if (kind == Reduction::LogSum || kind == Reduction::LogSumExp)
-    r = LogOp::create(ctx.b, ctx.loc, outType, r);
-  ctx.setResult(0, r);
+  ctx.setResult(0, buildReduction(ctx, kind, ctx.input(0), axes, keepdims,
+                                  ctx.resultType(0)));
+  return success();
+}
+
+/// ONNX LpNormalization (opset 1): `x / norm` with the L1 (p = 1) or L2
+/// (p = 2) norm along `axis` (default -1), the norm a ReduceL1 / ReduceL2
+/// kept as 1. A row whose norm is 0 gives zeros, as ONNX Runtime does
+/// (ONNX's reference divides, giving NaN): `Where(norm == 0, 0, x / norm)`.
+LogicalResult importLpNorm(NodeContext &ctx) {
+  auto type = ctx.inputType(0);
+  if (!type.getElementType().isF32())
+    return ctx.fail("LpNormalization on the NPU needs an FP32 input");
+  int64_t axis = ctx.attrs.getInt("axis", -1);
+  if (!normalizeAxis(axis, type.getRank()))
+    return ctx.fail("axis out of range");
+  int64_t p = ctx.attrs.getInt("p", 2);
+  if (p != 1 && p != 2)
+    return ctx.fail("LpNormalization's p must be 1 or 2, not " + Twine(p));
+  SmallVector<int64_t> statShape(type.getShape());
+  statShape[axis] = 1;
+  Type f32 = type.getElementType();
+  auto statType = RankedTensorType::get(statShape, f32);
+  Value x = ctx.input(0);
+  Value norm =
+      buildReduction(ctx, p == 1 ? Reduction::L1 : Reduction::L2, x,
+                     ArrayRef<int64_t>{axis}, /*keepdims=*/true, statType);
+  Value zero =
+      EqualOp::create(ctx.b, ctx.loc, statType.clone(ctx.b.getI1Type()), norm,
+                      ctx.scalar(f32, 0.0));
+  Value y = DivOp::create(ctx.b, ctx.loc, type, x, norm);
+  ctx.setResult(
+      0, WhereOp::create(ctx.b, ctx.loc, type, zero, ctx.scalar(f32, 0.0), y));
   return success();
 }
 
@@ -1979,6 +2019,7 @@ static const llvm::StringMap<OpImporterFn> &opImporters() {
       {"LogSoftmax", importLogSoftmax},
       {"InstanceNormalization", importInstanceNorm},
       {"MeanVarianceNormalization", importMeanVarianceNorm},
+      {"LpNormalization", importLpNorm},
       {"LRN", importLRN},
       {"Hardmax", importHardmax},
       {"IsNaN", importIsNaN},
