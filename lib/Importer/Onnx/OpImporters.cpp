@@ -1085,6 +1085,24 @@ LogicalResult importCast(NodeContext &ctx) {
   // does; itof rounds to nearest even). 8-bit integers to INT32: exactly,
   // through FP32.
   bool toInt32 = elem.isSignlessInteger(32);
+  // ArgMax / ArgMin's INT64 indices to FP32 or INT32 (a class index made a
+  // value): the arg reduction writes INT32 indices instead (each below the
+  // vector unit's extent, so exact in FP32 too), then one vec.convert itof
+  // for FP32. The INT64 reduction stays for its other readers, or goes
+  // with the dead code.
+  if (from.isSignlessInteger(64) && (elem.isF32() || toInt32)) {
+    Operation *arg = ctx.input(0).getDefiningOp();
+    if (arg && isa<ArgMaxOp, ArgMinOp>(arg)) {
+      Operation *narrow = ctx.b.clone(*arg);
+      narrow->getResult(0).setType(ctx.inputType(0).clone(ctx.b.getI32Type()));
+      Value indices = narrow->getResult(0);
+      ctx.setResult(
+          0, toInt32
+                 ? indices
+                 : CastOp::create(ctx.b, ctx.loc, out, indices).getResult());
+      return success();
+    }
+  }
   if ((from.isF32() && toInt32) ||
       (from.isSignlessInteger(32) && elem.isF32())) {
     ctx.setResult(0, CastOp::create(ctx.b, ctx.loc, out, ctx.input(0)));
@@ -1095,7 +1113,9 @@ LogicalResult importCast(NodeContext &ctx) {
         0, CastOp::create(ctx.b, ctx.loc, out, unitValues(ctx, ctx.input(0))));
     return success();
   }
-  return ctx.fail("the NPU converts FP32, INT32, INT8, UINT8 and BOOL only");
+  return ctx.fail("the NPU converts FP32, INT32, INT8, UINT8 and BOOL only "
+                  "(and an ArgMax or ArgMin's INT64 indices to FP32 or "
+                  "INT32)");
 }
 
 //===----------------------------------------------------------------------===//
