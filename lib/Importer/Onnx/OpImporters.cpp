@@ -845,6 +845,40 @@ template <typename OpT> LogicalResult importBinary(NodeContext &ctx) {
   return success();
 }
 
+/// ONNX Pow (opsets 12-15 allow an exponent of another type than the
+/// base). An FP32 base with an integer exponent raises to the exponent's
+/// value as FP32, as ONNX Runtime does (std::pow of the converted
+/// exponent): a constant exponent becomes an FP32 constant, an INT32 one
+/// goes through one vec.convert itof (exact below 2^24 in magnitude;
+/// beyond, the FP32 exponent is rounded, which changes the result only for
+/// bases of magnitude 1 or an overflow's bound); other integer exponents
+/// must be constant (else the host CPU runs the node).
+LogicalResult importPow(NodeContext &ctx) {
+  RankedTensorType baseType = ctx.inputType(0), expType = ctx.inputType(1);
+  Type f32 = baseType.getElementType();
+  if (!f32.isF32() || !isa<IntegerType>(expType.getElementType()) ||
+      expType.getElementType().isSignlessInteger(1))
+    return importBinary<PowOp>(ctx);
+  auto floatType = expType.clone(f32);
+  Value exponent;
+  if (const HostTensor *c = ctx.constant(1)) {
+    std::vector<float> values(size_t(c->size()));
+    for (int64_t i = 0; i < c->size(); ++i)
+      values[size_t(i)] = float(c->realAt(i));
+    exponent = ConstantOp::create(
+        ctx.b, ctx.loc, floatType,
+        DenseElementsAttr::get(floatType, ArrayRef<float>(values)));
+  } else if (expType.getElementType().isSignlessInteger(32)) {
+    exponent = CastOp::create(ctx.b, ctx.loc, floatType, ctx.input(1));
+  } else {
+    return ctx.failNotConstant({1}, "a Pow exponent of an integer type other "
+                                    "than INT32");
+  }
+  ctx.setResult(0, PowOp::create(ctx.b, ctx.loc, ctx.resultType(0),
+                                 ctx.input(0), exponent));
+  return success();
+}
+
 LogicalResult importWhere(NodeContext &ctx) {
   ctx.setResult(0, WhereOp::create(ctx.b, ctx.loc, ctx.resultType(0),
                                    ctx.input(0), ctx.input(1), ctx.input(2)));
@@ -2023,7 +2057,7 @@ static const llvm::StringMap<OpImporterFn> &opImporters() {
       {"Sub", importBinary<SubOp>},
       {"Mul", importBinary<MulOp>},
       {"Div", importBinary<DivOp>},
-      {"Pow", importBinary<PowOp>},
+      {"Pow", importPow},
       {"Equal", importBinary<EqualOp>},
       {"Greater", importBinary<GreaterOp>},
       {"GreaterOrEqual", importBinary<GreaterOrEqualOp>},
