@@ -200,6 +200,12 @@ cl::opt<bool> npuOnly(
     "npu-only",
     cl::desc("Fail, listing them all, if any node would run on the host CPU"),
     cl::init(false), cl::cat(category));
+cl::opt<bool> placeByCost(
+    "place-by-cost",
+    cl::desc("Move islands of small NPU nodes between host nodes to the host "
+             "CPU when that is cheaper (default; =false places by legality "
+             "alone)"),
+    cl::init(true), cl::cat(category));
 cl::opt<std::string> placementReportPath(
     "placement-report",
     cl::desc("Write where each ONNX node runs (npu or cpu) and why, as JSON"),
@@ -407,6 +413,7 @@ int main(int argc, char **argv) {
   npu::OnnxImportOptions options;
   options.targetName = targetName;
   options.npuOnly = npuOnly;
+  options.placeByCost = placeByCost;
   options.maxTripCount = maxTripCount;
   for (const std::string &node : execOnCpu)
     options.execOnCpu.insert(node);

@@ -98,13 +98,14 @@ npu::importOnnxModel(llvm::StringRef path, MLIRContext &context,
     emitError(fileLoc) << error;
     return failure();
   }
-  // Cost: an NPU node whose every neighbour runs on the host moves there
-  // when that is cheaper (cheaperOnHost); the model is imported again.
+  // Cost: an island of NPU nodes whose every neighbour runs on the host
+  // moves there when that is cheaper (cheaperOnHost); the model is
+  // imported again.
   const rt::TargetDesc *target = rt::lookupTarget(options.targetName);
   if (!target)
     target = &rt::defaultTarget();
   llvm::StringMap<std::string> costPlaced;
-  if (!options.npuOnly) {
+  if (!options.npuOnly && options.placeByCost) {
     const auto &nodes = loaded.model.graph().node();
     const auto &placed = importer.placements;
     // Imported nodes in graph order: folded ones have no placement.
@@ -122,7 +123,7 @@ npu::importOnnxModel(llvm::StringRef path, MLIRContext &context,
     }
     // Producers and consumers of each placed node.
     std::vector<std::vector<size_t>> neighbours(placed.size());
-    std::vector<bool> feedsNode(placed.size(), false);
+    std::vector<std::vector<size_t>> consumers(placed.size());
     for (const auto &n : nodes) {
       std::string label = n.name().empty() ? n.output(0) : n.name();
       auto it = index.find(label);
@@ -132,23 +133,63 @@ npu::importOnnxModel(llvm::StringRef path, MLIRContext &context,
         if (auto p = producer.find(in); p != producer.end()) {
           neighbours[it->second].push_back(p->second);
           neighbours[p->second].push_back(it->second);
-          feedsNode[p->second] = true;
+          consumers[p->second].push_back(it->second);
         }
     }
-    for (size_t i = 0; i < placed.size(); ++i) {
-      const auto &size = importer.sizes[i];
-      // A handoff is saved only when a host node reads the result.
-      if (placed[i].host || !feedsNode[i] ||
-          !rt::lookupHostKernel(placed[i].opType) ||
-          !llvm::all_of(neighbours[i],
-                        [&](size_t j) { return placed[j].host; }) ||
-          !cheaperOnHost(*target, size.elements, size.laneBytes, size.bytes))
+    // Islands: connected sets of NPU nodes that have host kernels.
+    auto movable = [&](size_t i) {
+      return !placed[i].host && rt::lookupHostKernel(placed[i].opType);
+    };
+    std::vector<size_t> island(placed.size(), SIZE_MAX);
+    for (size_t seed = 0; seed < placed.size(); ++seed) {
+      if (!movable(seed) || island[seed] != SIZE_MAX)
         continue;
-      costPlaced[placed[i].node] =
-          "cheaper on the host CPU: every node it reads from or feeds runs "
-          "there, and its " +
-          std::to_string(size.elements) +
-          " elements cost less than a handoff from the NPU";
+      std::vector<size_t> members = {seed}, stack = {seed};
+      island[seed] = seed;
+      while (!stack.empty()) {
+        size_t i = stack.back();
+        stack.pop_back();
+        for (size_t j : neighbours[i])
+          if (movable(j) && island[j] == SIZE_MAX) {
+            island[j] = seed;
+            members.push_back(j);
+            stack.push_back(j);
+          }
+      }
+      // Every neighbour outside runs on the host, and a host node reads
+      // one of its results: moving it removes a handoff.
+      bool enclosed = true, read = false;
+      uint64_t elements = 0;
+      std::vector<HostNpuCycles> costs;
+      for (size_t i : members) {
+        for (size_t j : neighbours[i])
+          enclosed &= island[j] == seed || placed[j].host;
+        for (size_t j : consumers[i])
+          read |= island[j] != seed;
+        const auto &size = importer.sizes[i];
+        costs.push_back(placementCycles(*target, size.elements, size.laneBytes,
+                                        size.bytes));
+        elements += size.elements;
+      }
+      if (!enclosed || !read || !cheaperOnHost(*target, costs))
+        continue;
+      std::string why = members.size() == 1
+                            ? "every node it reads from or feeds runs there, "
+                              "and its " +
+                                  std::to_string(elements) +
+                                  " elements cost less than a handoff from "
+                                  "the NPU"
+                            : "with the " + std::to_string(members.size() - 1) +
+                                  (members.size() == 2 ? " other NPU node"
+                                                       : " other NPU nodes") +
+                                  " connected to it, every node they read "
+                                  "from or feed runs there, and "
+                                  "their " +
+                                  std::to_string(elements) +
+                                  " elements cost less than a handoff from "
+                                  "the NPU";
+      for (size_t i : members)
+        costPlaced[placed[i].node] = "cheaper on the host CPU: " + why;
     }
   }
   if (!costPlaced.empty()) {
@@ -276,8 +317,9 @@ npu::checkOnnxModel(llvm::StringRef path, MLIRContext &context,
   return nodes;
 }
 
-bool npu::cheaperOnHost(const rt::TargetDesc &t, uint64_t elements,
-                        uint32_t laneBytes, uint64_t bytes) {
+npu::HostNpuCycles npu::placementCycles(const rt::TargetDesc &t,
+                                        uint64_t elements, uint32_t laneBytes,
+                                        uint64_t bytes) {
   rt::HostWork work;
   work.vectorOps = elements;
   work.laneBytes = laneBytes;
@@ -286,8 +328,23 @@ bool npu::cheaperOnHost(const rt::TargetDesc &t, uint64_t elements,
       t, rt::hostOpCycles(t, work, bytes, instructions, /*handoff=*/false));
   uint64_t npu = rt::dmaCycles(t, 2, 1, bytes) +
                  (elements + t.vectorLanes32 - 1) / t.vectorLanes32;
+  return {host, npu};
+}
+
+bool npu::cheaperOnHost(const rt::TargetDesc &t,
+                        llvm::ArrayRef<HostNpuCycles> nodes) {
+  uint64_t host = 0, npu = 0;
+  for (const HostNpuCycles &c : nodes) {
+    host += c.host;
+    npu += c.npu;
+  }
   uint64_t handoff = rt::hostToNpuCycles(t, t.host.callOverheadCycles);
   return host < npu + handoff;
+}
+
+bool npu::cheaperOnHost(const rt::TargetDesc &t, uint64_t elements,
+                        uint32_t laneBytes, uint64_t bytes) {
+  return cheaperOnHost(t, {placementCycles(t, elements, laneBytes, bytes)});
 }
 
 //===----------------------------------------------------------------------===//

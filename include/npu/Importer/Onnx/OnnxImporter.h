@@ -12,6 +12,7 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/OwningOpRef.h"
+#include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
@@ -67,10 +68,13 @@ struct OnnxImportOptions {
   /// backend refuses an op of it, or when `execOnCpu` names it
   /// (`--exec-on-cpu`, by ONNX node name, or output name for unnamed
   /// nodes). With `npuOnly` (`--npu-only`) the import fails instead, listing
-  /// every such node at once.
+  /// every such node at once. With `placeByCost` (`--place-by-cost`, the
+  /// default) islands of NPU nodes between host nodes move to the host when
+  /// that is cheaper (cheaperOnHost); without it placement is by legality.
   std::string targetName;
   llvm::StringSet<> execOnCpu;
   bool npuOnly = false;
+  bool placeByCost = true;
 };
 
 /// Where the importer placed one ONNX node and why (`--placement-report`).
@@ -90,13 +94,25 @@ struct NodePlacement {
   std::vector<std::string> inputTypes;
 };
 
-/// Whether running an NPU-legal node on the host CPU instead saves time:
-/// when every node it reads from or feeds runs on the host, moving it
-/// removes one NPU-to-host handoff (HostDesc::callOverheadCycles), which
-/// pays when the host computes it in less than its NPU time plus that
-/// handoff. Estimates in NPU cycles: the host's from rt::hostOpCycles over
-/// `elements` lane operations of `laneBytes` and `bytes` of operands; the
-/// NPU's as two DMA commands moving `bytes` plus `elements` vector lanes.
+/// One node's estimated time on each device, in NPU cycles: the host's
+/// from rt::hostOpCycles over `elements` lane operations of `laneBytes`
+/// and `bytes` of operands (converted by rt::hostToNpuCycles); the NPU's
+/// as two DMA commands moving `bytes` plus `elements` vector lanes.
+struct HostNpuCycles {
+  uint64_t host, npu;
+};
+HostNpuCycles placementCycles(const rt::TargetDesc &target, uint64_t elements,
+                              uint32_t laneBytes, uint64_t bytes);
+
+/// Whether running an island of NPU-legal nodes (connected nodes with host
+/// kernels, every node they read from or feed on the host) on the host CPU
+/// instead saves time: moving them removes one NPU segment and with it one
+/// NPU-to-host handoff (HostDesc::callOverheadCycles, the transfer between
+/// the devices, which share DRAM), which pays when the host computes them
+/// in less than their NPU time plus that handoff (sums of `nodes`).
+bool cheaperOnHost(const rt::TargetDesc &target,
+                   llvm::ArrayRef<HostNpuCycles> nodes);
+/// The same for one node.
 bool cheaperOnHost(const rt::TargetDesc &target, uint64_t elements,
                    uint32_t laneBytes, uint64_t bytes);
 
