@@ -2015,8 +2015,11 @@ bool rescaleFunction(unsigned func, const bin::VectorDesc &d,
       dims, ops, true,
       [&](const int64_t *, uint8_t *const *p, int64_t n, const int64_t *step) {
         for (int64_t i = 0; i < n; ++i) {
-          float a = float(code(s0.type, p[1] + i * step[1]) - zp0) * alpha;
-          float b = float(code(s1.type, p[2] + i * step[2]) - zp1) * beta;
+          // In 64 bits: a hostile file's zero points may be any INT32.
+          float a =
+              float(int64_t(code(s0.type, p[1] + i * step[1])) - zp0) * alpha;
+          float b =
+              float(int64_t(code(s1.type, p[2] + i * step[2])) - zp1) * beta;
           float v = mul ? a * b : a + b;
           uint8_t *out = p[0] + i * step[0];
           *out = signedOut
@@ -2603,8 +2606,13 @@ bool Emulator::vector(const Instruction &insn, uint64_t &cycles,
 
   // Timing: lane groups of the narrowest operand width, a startup per
   // instruction, transcendental functions several cycles per group.
-  // vec.pool dot: INT8 products, 32-bit sums kept in the lanes.
-  bool narrow = (s0.eb == 1 && dst.eb == 1) || poolDot;
+  // vec.pool dot: INT8 products, 32-bit sums kept in the lanes. The
+  // rescaling functions (ISA v13) read and write INT8 but compute in FP32
+  // lanes (rt::instructionCycles charges them the same way).
+  bool rescale =
+      op == Opcode::VecBinary && (func == vecfunc::VecBinary_AddRescale ||
+                                  func == vecfunc::VecBinary_MulRescale);
+  bool narrow = ((s0.eb == 1 && dst.eb == 1) || poolDot) && !rescale;
   uint64_t work = op == Opcode::VecPool ? uint64_t(elements * win[0] * win[1])
                                         : uint64_t(elements);
   cycles = poolDot ? poolDotCycles(target_, uint64_t(elements),
@@ -2612,7 +2620,7 @@ bool Emulator::vector(const Instruction &insn, uint64_t &cycles,
                    : vectorCycles(target_, work, narrow, transcendental);
   if (narrow)
     stats_.laneOpsInt8 += laneOps;
-  else if (isFloat || s0.type == bin::ElementType::F32)
+  else if (isFloat || s0.type == bin::ElementType::F32 || rescale)
     stats_.laneOpsFp32 += laneOps;
   else
     stats_.laneOpsInt32 += laneOps;

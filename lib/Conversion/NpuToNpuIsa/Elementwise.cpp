@@ -60,6 +60,8 @@ std::optional<std::pair<int64_t, int64_t>> absorbedClamp(Operation *clamp,
     return std::nullopt;
   quant::UniformQuantizedType t = uniformOf(q.getType());
   float alpha = float(t.getScale());
+  if (!(alpha > 0.0f) || !std::isfinite(alpha))
+    return std::nullopt;
   bool even = q.getRounding() == RoundingMode::half_to_even;
   // The code vec.convert quantize gives v (the emulator's quantizeF32:
   // v / alpha in FP32, rounded, clamped to +-2^20, plus the zero point).
@@ -288,7 +290,7 @@ void appendStep(VectorProgram &p, const FusedStep &step, Operation *op) {
   float first = std::ldexp(float(r ? r->a1 : m->multiplier), -shift);
   float second = r ? std::ldexp(float(r->a2), -shift) : 1.0f;
   auto exact = [&](float scaled, int32_t multiplier) {
-    return std::isnormal(scaled) &&
+    return (scaled == 0.0f || std::isnormal(scaled)) &&
            std::ldexp(double(scaled), shift) == double(multiplier);
   };
   if (exact(first, r ? r->a1 : m->multiplier) && (!r || exact(second, r->a2))) {

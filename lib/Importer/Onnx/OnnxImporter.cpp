@@ -136,9 +136,11 @@ npu::importOnnxModel(llvm::StringRef path, MLIRContext &context,
           consumers[p->second].push_back(it->second);
         }
     }
-    // Islands: connected sets of NPU nodes that have host kernels.
+    // Islands: connected sets of NPU nodes that have host kernels (a node
+    // computed at import time costs neither device and stays out).
     auto movable = [&](size_t i) {
-      return !placed[i].host && rt::lookupHostKernel(placed[i].opType);
+      return !placed[i].host && !placed[i].constantFolded &&
+             rt::lookupHostKernel(placed[i].opType);
     };
     std::vector<size_t> island(placed.size(), SIZE_MAX);
     for (size_t seed = 0; seed < placed.size(); ++seed) {
@@ -193,14 +195,15 @@ npu::importOnnxModel(llvm::StringRef path, MLIRContext &context,
     }
   }
   if (!costPlaced.empty()) {
+    // A host kernel may still refuse a moved node's instance (its
+    // attributes or types): then the placement by legality stands.
     GraphImporter second(loaded, context, options, &costPlaced);
-    auto again = second.run(error);
-    if (failed(again)) {
-      emitError(fileLoc) << error;
-      return failure();
+    std::string secondError;
+    auto again = second.run(secondError);
+    if (succeeded(again)) {
+      module = std::move(again);
+      importer.placements = std::move(second.placements);
     }
-    module = std::move(again);
-    importer.placements = std::move(second.placements);
   }
   if (options.npuOnly) {
     std::string list;

@@ -48,11 +48,13 @@ namespace {
 /// `inputs` (one per graph input) and returns output 0 as floats; fails the
 /// test on any error.
 /// `vecPoolDots`, when given, counts the program's `vec.pool dot`
-/// instructions (ISA v11: INT8 depthwise convolutions on the vector unit).
-std::vector<float> compileAndRun(const std::string &source,
-                                 const std::vector<std::vector<float>> &inputs,
-                                 const char *target = "npu-v1-small",
-                                 int *vecPoolDots = nullptr) {
+/// instructions (ISA v11: INT8 depthwise convolutions on the vector unit);
+/// `vecUnaryFuncs` collects its `vec.unary` functions.
+std::vector<float>
+compileAndRun(const std::string &source,
+              const std::vector<std::vector<float>> &inputs,
+              const char *target = "npu-v1-small", int *vecPoolDots = nullptr,
+              std::vector<std::string> *vecUnaryFuncs = nullptr) {
   DialectRegistry registry;
   npu::registerAllDialects(registry);
   MLIRContext context(registry);
@@ -80,6 +82,10 @@ std::vector<float> compileAndRun(const std::string &source,
   EXPECT_TRUE(compiled) << diag;
   if (!compiled)
     return {};
+  if (vecUnaryFuncs)
+    module->walk([&](npu::npuisa::VecUnaryOp op) {
+      vecUnaryFuncs->push_back(op.getFunc().str());
+    });
   if (vecPoolDots) {
     *vecPoolDots = 0;
     module->walk([&](npu::npuisa::VecPoolOp pool) {
@@ -98,12 +104,12 @@ std::vector<float> compileAndRun(const std::string &source,
   return std::vector<float>(out, out + exe->outputs()[0].sizeBytes / 4);
 }
 
-std::vector<float> compileAndRun(const std::string &source,
-                                 const std::vector<float> &input,
-                                 const char *target = "npu-v1-small",
-                                 int *vecPoolDots = nullptr) {
+std::vector<float>
+compileAndRun(const std::string &source, const std::vector<float> &input,
+              const char *target = "npu-v1-small", int *vecPoolDots = nullptr,
+              std::vector<std::string> *vecUnaryFuncs = nullptr) {
   return compileAndRun(source, std::vector<std::vector<float>>{input}, target,
-                       vecPoolDots);
+                       vecPoolDots, vecUnaryFuncs);
 }
 
 /// `n` uniformly random INT8 codes (`codes`, seeded with `seed`) and the
@@ -589,8 +595,12 @@ TEST(Int8Codegen, ClampBeforeQuantizeIsTheSaturation) {
     std::vector<float> x(xq.size());
     for (size_t i = 0; i < x.size(); ++i)
       x[i] = float(sIn * (xq[i] - zp));
-    std::vector<float> y = compileAndRun(src.str(), x);
+    std::vector<std::string> unary;
+    std::vector<float> y =
+        compileAndRun(src.str(), x, "npu-v1-small", nullptr, &unary);
     ASSERT_EQ(y.size(), size_t(M * 4 * H * W));
+    // No vector pass for the clamp: the quantize saturates.
+    EXPECT_FALSE(llvm::is_contained(unary, "affine_clamp"));
     int64_t saturatedLow = 0, saturatedHigh = 0;
     for (int64_t m = 0; m < M; ++m)
       for (int64_t oy = 0; oy < 2 * H; ++oy)

@@ -107,7 +107,7 @@ typedef struct npu_stats {
 /* NPU_API_VERSION of the library. */
 NPU_RT_API int npu_api_version(void);
 /* The .npubin container format version and the ISA version the library
- * loads; the package version string ("3.1.0"), whose major number is the
+ * loads; the package version string ("4.1.0"), whose major number is the
  * format version. */
 NPU_RT_API uint32_t npu_format_version(void);
 NPU_RT_API uint32_t npu_isa_version(void);
