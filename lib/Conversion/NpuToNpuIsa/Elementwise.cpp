@@ -12,6 +12,7 @@
 
 #include "npu/Dialect/Npu/Utils/QuantParams.h"
 
+#include "mlir/IR/Matchers.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 #include <array>
@@ -83,6 +84,47 @@ std::optional<std::pair<int64_t, int64_t>> absorbedClamp(Operation *clamp,
 static bool isCompareFunc(StringRef f) {
   return llvm::is_contained({"eq", "gt", "ge", "lt", "le"}, f);
 }
+std::optional<VecFunc> scalarAffine(Operation *mul, Operation *add) {
+  if (!isa_and_nonnull<MulOp>(mul) || !isa_and_nonnull<AddOp, SubOp>(add) ||
+      !mul->hasOneUse() || !llvm::all_of(mul->getOperandTypes(), [](Type t) {
+        return getElementTypeOrSelf(t).isF32();
+      }))
+    return std::nullopt;
+  // The value of a one-element FP32 constant operand.
+  auto scalar = [](Value v) -> std::optional<float> {
+    Attribute a;
+    SmallVector<float> values;
+    if (!matchPattern(v, m_Constant(&a)) || !readFloatConstant(a, values) ||
+        values.size() != 1)
+      return std::nullopt;
+    return values.front();
+  };
+  // mul(x, a) or mul(a, x), with x the result's shape (no broadcast of x).
+  Type shape = mul->getResult(0).getType();
+  std::optional<float> alpha;
+  if (mul->getOperand(0).getType() == shape)
+    alpha = scalar(mul->getOperand(1));
+  else if (mul->getOperand(1).getType() == shape)
+    alpha = scalar(mul->getOperand(0));
+  // add(m, b), add(b, m) or sub(m, b), of the mul's shape.
+  std::optional<float> beta;
+  Value m = mul->getResult(0);
+  if (add->getResult(0).getType() == shape) {
+    if (add->getOperand(0) == m)
+      beta = scalar(add->getOperand(1));
+    else if (isa<AddOp>(add) && add->getOperand(1) == m)
+      beta = scalar(add->getOperand(0));
+  }
+  if (!alpha || !beta)
+    return std::nullopt;
+  VecFunc f{false, "affine_clamp"};
+  f.alpha = *alpha;
+  f.beta = isa<SubOp>(add) ? -*beta : *beta; // negation is exact
+  f.lo = -INFINITY;
+  f.hi = INFINITY;
+  return f;
+}
+
 /// The ISA v13 INT8 functions with rescale: INT8 operands and result.
 static bool isRescaleFunc(StringRef f) {
   return f == "add_rescale" || f == "mul_rescale";
