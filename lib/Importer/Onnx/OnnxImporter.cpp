@@ -15,6 +15,7 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Verifier.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
 
@@ -121,14 +122,28 @@ npu::importOnnxModel(llvm::StringRef path, MLIRContext &context,
       for (const std::string &out : n.output())
         producer[out] = it->second;
     }
-    // Producers and consumers of each placed node.
+    // Producers and consumers of each placed node; views (a reshape, or a
+    // Cast to the type it reads), which the NPU runs as aliases of their
+    // input, with no instruction and no NPU segment.
     std::vector<std::vector<size_t>> neighbours(placed.size());
     std::vector<std::vector<size_t>> consumers(placed.size());
+    std::vector<bool> view(placed.size(), false);
     for (const auto &n : nodes) {
       std::string label = n.name().empty() ? n.output(0) : n.name();
       auto it = index.find(label);
       if (it == index.end())
         continue;
+      const NodePlacement &p = placed[it->second];
+      if (llvm::is_contained({"Reshape", "Flatten", "Squeeze", "Unsqueeze",
+                              "Identity", "Dropout"},
+                             n.op_type()))
+        view[it->second] = true;
+      if (n.op_type() == "Cast" && !p.inputTypes.empty())
+        for (const auto &a : n.attribute())
+          if (a.name() == "to" && onnx::TensorProto_DataType_IsValid(a.i()) &&
+              onnx::TensorProto_DataType_Name(
+                  onnx::TensorProto_DataType(a.i())) == p.inputTypes.front())
+            view[it->second] = true;
       for (const std::string &in : n.input())
         if (auto p = producer.find(in); p != producer.end()) {
           neighbours[it->second].push_back(p->second);
@@ -137,12 +152,34 @@ npu::importOnnxModel(llvm::StringRef path, MLIRContext &context,
         }
     }
     // Islands: connected sets of NPU nodes that have host kernels (a node
-    // computed at import time costs neither device and stays out).
+    // computed at import time costs neither device and stays out, and a
+    // view costs the NPU nothing, the host a copy).
     auto movable = [&](size_t i) {
-      return !placed[i].host && !placed[i].constantFolded &&
+      return !placed[i].host && !placed[i].constantFolded && !view[i] &&
              rt::lookupHostKernel(placed[i].opType);
     };
     std::vector<size_t> island(placed.size(), SIZE_MAX);
+    // Whether node j, outside island `seed`, is on the host side: a host
+    // node, or an NPU view whose other neighbours all are (through chains
+    // of views); `reachesHost` is set when a host node is found.
+    auto hostSide = [&](size_t j, size_t seed, bool &reachesHost) {
+      std::vector<size_t> stack = {j};
+      llvm::DenseSet<size_t> seen = {j};
+      while (!stack.empty()) {
+        size_t k = stack.back();
+        stack.pop_back();
+        if (placed[k].host) {
+          reachesHost = true;
+          continue;
+        }
+        if (!view[k])
+          return false;
+        for (size_t l : neighbours[k])
+          if (island[l] != seed && seen.insert(l).second)
+            stack.push_back(l);
+      }
+      return true;
+    };
     for (size_t seed = 0; seed < placed.size(); ++seed) {
       if (!movable(seed) || island[seed] != SIZE_MAX)
         continue;
@@ -164,10 +201,14 @@ npu::importOnnxModel(llvm::StringRef path, MLIRContext &context,
       uint64_t elements = 0;
       std::vector<HostNpuCycles> costs;
       for (size_t i : members) {
+        bool ignored = false;
         for (size_t j : neighbours[i])
-          enclosed &= island[j] == seed || placed[j].host;
+          enclosed &= island[j] == seed || hostSide(j, seed, ignored);
         for (size_t j : consumers[i])
-          read |= island[j] != seed;
+          if (island[j] != seed) {
+            bool reaches = false;
+            read |= hostSide(j, seed, reaches) && reaches;
+          }
         const auto &size = importer.sizes[i];
         costs.push_back(placementCycles(*target, size.elements, size.laneBytes,
                                         size.bytes));
