@@ -256,7 +256,14 @@ bool Executable::verify(const TargetDesc *expected, std::string &error) {
     for (const bin::Layer *layer : *fb_->layers()) {
       if (layer->id() != layers_.size())
         return fail(error, "layer table is not indexed by id");
-      layers_.push_back({str(layer->name()), str(layer->op())});
+      if (layer->nonzero_weight_tiles() > layer->weight_tiles())
+        return fail(error, "layer " + std::to_string(layer->id()) +
+                               " has more non-zero weight tiles than tiles");
+      LayerInfo info{str(layer->name()), str(layer->op())};
+      info.weightTiles = layer->weight_tiles();
+      info.nonzeroWeightTiles = layer->nonzero_weight_tiles();
+      info.macBlocksSkipped = layer->mac_blocks_skipped();
+      layers_.push_back(std::move(info));
     }
 
   // Instructions: whole, valid, referencing existing descriptors and layers,
@@ -729,6 +736,14 @@ uint16_t ProgramBuilder::addLayer(const std::string &name,
   return uint16_t(layers_.size() - 1);
 }
 
+void ProgramBuilder::setLayerWeightTiles(uint16_t id, uint32_t tiles,
+                                         uint32_t nonzero, uint64_t skipped) {
+  LayerInfo &l = layers_.at(id);
+  l.weightTiles = tiles;
+  l.nonzeroWeightTiles = nonzero;
+  l.macBlocksSkipped = skipped;
+}
+
 uint32_t ProgramBuilder::addHostOp(const HostOpSpec &op) {
   if (insns_.size() > segmentStart_)
     segments_.push_back({-1,
@@ -813,7 +828,9 @@ std::vector<uint8_t> ProgramBuilder::finish() {
   std::vector<flatbuffers::Offset<bin::Layer>> layers;
   for (size_t i = 0; i < layers_.size(); ++i)
     layers.push_back(bin::CreateLayerDirect(
-        fbb, uint16_t(i), layers_[i].name.c_str(), layers_[i].op.c_str()));
+        fbb, uint16_t(i), layers_[i].name.c_str(), layers_[i].op.c_str(),
+        layers_[i].weightTiles, layers_[i].nonzeroWeightTiles,
+        layers_[i].macBlocksSkipped));
   auto layerVec = fbb.CreateVector(layers);
   uint64_t dram = dramSize_;
   if (dram < constantsOffset_ + constants_.size())

@@ -271,7 +271,7 @@ int main(int argc, char **argv) {
     // weights as the executable holds them, compressed or not); moved: what
     // its loads read of them in this run.
     std::vector<LayerEstimate> est = estimateLayers(*exe);
-    for (size_t i = 0; i < s.layers.size(); ++i)
+    for (size_t i = 0; i < s.layers.size(); ++i) {
       layers.push_back(
           {{"name", exe->layers()[i].name},
            {"op", exe->layers()[i].op},
@@ -284,6 +284,14 @@ int main(int argc, char **argv) {
            {"weight_bytes_moved", s.layers[i].weightBytes},
            {"energy_pj", s.layers[i].energy.total()},
            {"energy_split_pj", energySplitJson(s.layers[i].energy)}});
+      // Pruning-aware layers: the share of their MAC weight tiles that is
+      // non-zero, and the tile-steps of the dense schedule not issued.
+      if (const LayerInfo &l = exe->layers()[i]; l.weightTiles) {
+        layers.back()["weight_density"] =
+            double(l.nonzeroWeightTiles) / double(l.weightTiles);
+        layers.back()["mac_blocks_skipped"] = l.macBlocksSkipped;
+      }
+    }
     json report = {{"cycles", s.cycles},
                    {"macs", s.macs()},
                    {"macs_dense", s.macsDense},

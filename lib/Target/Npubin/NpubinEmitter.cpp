@@ -193,7 +193,17 @@ LogicalResult npu::emitNpubin(ProgramOp program, std::vector<uint8_t> &bytes) {
   DescTable<bin::VectorDesc> vectorTable;
   for (Operation &op : body) {
     if (auto layer = dyn_cast<npuisa::LayerOp>(op)) {
-      b.addLayer(layer.getName().str(), layer.getOnnxOp().str());
+      uint16_t id = b.addLayer(layer.getName().str(), layer.getOnnxOp().str());
+      if (auto blocks = layer.getWeightBlocks()) {
+        auto get = [&](StringRef key) -> uint64_t {
+          auto v = blocks->getAs<IntegerAttr>(key);
+          return v && v.getInt() > 0 ? uint64_t(v.getInt()) : 0;
+        };
+        uint64_t total = get("total"), nonzero = get("nonzero");
+        if (total <= UINT32_MAX && nonzero <= total)
+          b.setLayerWeightTiles(id, uint32_t(total), uint32_t(nonzero),
+                                get("skipped"));
+      }
     } else if (llvm::isa<InputOp, OutputOp>(op)) {
       auto name = op.getAttrOfType<StringAttr>("name").getValue();
       auto type =

@@ -55,6 +55,12 @@ struct TensorSpec {
 struct LayerInfo {
   std::string name, op;
   bool host = false; ///< The layer is a host op (runs on the CPU).
+  /// Pruning-aware layers (docs/codegen.md, "Sparse weights"): their MAC
+  /// weight tiles, the non-zero ones (at most weightTiles), and the
+  /// tile-steps of the dense schedule their program does not issue; all 0
+  /// for other layers.
+  uint32_t weightTiles = 0, nonzeroWeightTiles = 0;
+  uint64_t macBlocksSkipped = 0;
 };
 
 /// A DRAM byte range [begin, end).
@@ -192,6 +198,9 @@ public:
   uint16_t addMatmul(const bin::MatmulDesc &desc);
   uint16_t addVector(const bin::VectorDesc &desc);
   uint16_t addLayer(const std::string &name, const std::string &op);
+  /// Records layer `id`'s weight tiles (LayerInfo).
+  void setLayerWeightTiles(uint16_t id, uint32_t tiles, uint32_t nonzero,
+                           uint64_t skipped);
   /// Ends the current NPU segment (when it has instructions) and appends a
   /// host segment running `op` (its `kernel` is ignored). The instructions
   /// emitted next start a new NPU segment. Returns the host op's index.
