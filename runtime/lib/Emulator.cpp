@@ -1803,17 +1803,25 @@ struct UnaryParams {
 }
 #endif
 
+} // namespace
+
+int64_t quantizeCode(float x, float alpha, int32_t zpOut, bool even) {
+  float q = x / alpha;
+  if (even)
+    q = std::isnan(q) ? q : std::nearbyint(q);
+  return int64_t(roundClamp(q, -(1 << 20), 1 << 20)) + zpOut;
+}
+
+namespace {
+
 /// vec.convert quantize of one element: round(x / alpha) half away from
 /// zero (quantize) or half to even (quantize_even: std::nearbyint in the
 /// default rounding mode), clamped to +-2^20 (NaN gives 0), plus the zero
 /// point, clamped to [lo, hi] and saturated to T (roundClamp, saturateTo).
 template <typename T, bool Even = false>
 T quantizeF32(float x, float alpha, int32_t zpOut, int32_t lo, int32_t hi) {
-  float q = x / alpha;
-  if constexpr (Even)
-    q = std::isnan(q) ? q : std::nearbyint(q);
-  int64_t y = int64_t(roundClamp(q, -(1 << 20), 1 << 20)) + zpOut;
-  return saturateTo<T>(std::clamp<int64_t>(y, lo, hi));
+  return saturateTo<T>(
+      std::clamp<int64_t>(quantizeCode(x, alpha, zpOut, Even), lo, hi));
 }
 
 #ifdef NPU_EMULATOR_AVX2
@@ -2210,8 +2218,7 @@ bool Emulator::vector(const Instruction &insn, uint64_t &cycles,
       laneOps = 2 * uint64_t(elements); // a multiply and an add, for energy
       break;
     }
-    if (func == vecfunc::VecBinary_AddRescale ||
-        func == vecfunc::VecBinary_MulRescale) {
+    if (isRescale(op, func)) {
       if (!rescaleFunction(func, d, dims, dst, s0, s1, why))
         return false;
       srcBytes += elements * s1.eb;
@@ -2609,9 +2616,7 @@ bool Emulator::vector(const Instruction &insn, uint64_t &cycles,
   // vec.pool dot: INT8 products, 32-bit sums kept in the lanes. The
   // rescaling functions (ISA v13) read and write INT8 but compute in FP32
   // lanes (rt::instructionCycles charges them the same way).
-  bool rescale =
-      op == Opcode::VecBinary && (func == vecfunc::VecBinary_AddRescale ||
-                                  func == vecfunc::VecBinary_MulRescale);
+  bool rescale = isRescale(op, func);
   bool narrow = ((s0.eb == 1 && dst.eb == 1) || poolDot) && !rescale;
   uint64_t work = op == Opcode::VecPool ? uint64_t(elements * win[0] * win[1])
                                         : uint64_t(elements);

@@ -114,6 +114,11 @@ uint64_t poolDotCycles(const TargetDesc &t, uint64_t outputs, uint64_t window) {
   return uint64_t(std::min<unsigned __int128>(cycles, UINT64_MAX));
 }
 
+bool isRescale(Opcode op, unsigned func) {
+  return op == Opcode::VecBinary && (func == vecfunc::VecBinary_AddRescale ||
+                                     func == vecfunc::VecBinary_MulRescale);
+}
+
 bool isTranscendental(Opcode op, unsigned func) {
   // Comparisons, logic and select (ISA v4) are single-cycle lane operations,
   // as are the reductions: an argmax/argmin lane (ISA v5) compares, then
@@ -205,11 +210,9 @@ uint64_t staticInstructionCycles(const Executable &exe,
     }
     // INT8 in and out runs in the narrow lanes, but for the rescaling
     // functions, whose arithmetic is 32-bit (Isa.def, ISA v13).
-    bool rescale = insn.opcode() == Opcode::VecBinary &&
-                   (func == vecfunc::VecBinary_AddRescale ||
-                    func == vecfunc::VecBinary_MulRescale);
     bool narrow = elementBytes(d.src0_type()) == 1 &&
-                  elementBytes(d.dst_type()) == 1 && !rescale;
+                  elementBytes(d.dst_type()) == 1 &&
+                  !isRescale(insn.opcode(), func);
     return vectorCycles(t, work, narrow, isTranscendental(insn.opcode(), func));
   }
   }

@@ -77,6 +77,17 @@ static LogicalResult verifyHeader(Operation *op, rt::Queue queue) {
 
 RegionKind ProgramOp::getRegionKind(unsigned) { return RegionKind::Graph; }
 
+std::optional<LayerOp::WeightBlockCounts> LayerOp::getWeightBlockCounts() {
+  std::optional<DictionaryAttr> blocks = getWeightBlocks();
+  if (!blocks)
+    return std::nullopt;
+  auto get = [&](StringRef key) {
+    auto v = blocks->getAs<IntegerAttr>(key);
+    return v ? v.getInt() : 0;
+  };
+  return WeightBlockCounts{get("total"), get("nonzero"), get("skipped")};
+}
+
 LogicalResult ProgramOp::verify() {
   const rt::TargetDesc *target = rt::lookupTarget(getTarget().str());
   if (!target)

@@ -547,28 +547,14 @@ void Codegen::emitEpilogue(int64_t addr, ArrayRef<int64_t> dims,
       fn.hi = float(absorbed->second);
     }
     // A scalar multiply and the add reading it: one affine pass
-    // (scalarAffine), emitted at the add, reading the multiply's input.
-    if (k + 1 < epilogue.size() && scalarAffine(op, epilogue[k + 1])) {
-      Value x = op->getOperand(0).getType() == op->getResult(0).getType()
-                    ? op->getOperand(0)
-                    : op->getOperand(1);
-      place[op->getResult(0)] = placeOf(x);
+    // (scalarAffine), emitted at the add on the multiply's input.
+    if (k + 1 < epilogue.size() && scalarAffine(op, epilogue[k + 1]))
       continue;
-    }
     if (k > 0)
-      if (std::optional<VecFunc> affine = scalarAffine(epilogue[k - 1], op)) {
-        fn = *affine;
-        Value m = epilogue[k - 1]->getResult(0);
-        s0 = placeOf(m); // the multiply's input (above)
-        bool lastStep = last;
-        int64_t dst = lastStep ? addr : nextTemp;
-        if (!lastStep)
-          nextTemp += tileBytes;
-        place[op->getResult(0)] = {dst, SmallVector<int64_t>(strides)};
-        program.push_back(emitVecStep(op->getLoc(), fn, {s0.addr, s0.strides},
-                                      std::nullopt, {dst, strides}, dims, "f32",
-                                      layer, "f32"));
-        continue;
+      if (std::optional<ScalarAffine> affine =
+              scalarAffine(epilogue[k - 1], op)) {
+        fn = affine->fn; // unary: the common path below emits it
+        s0 = placeOf(affine->input);
       }
     if (fn.kind == VecFunc::Lut) {
       // An INT8 convolution's activation: its table on the tile's codes,

@@ -11,6 +11,7 @@
 #include "npu/Conversion/NpuToNpuIsa/Codegen.h"
 
 #include "npu/Dialect/Npu/Utils/QuantParams.h"
+#include "npu/runtime/Emulator.h"
 
 #include "mlir/IR/Matchers.h"
 #include "llvm/ADT/TypeSwitch.h"
@@ -64,13 +65,9 @@ std::optional<std::pair<int64_t, int64_t>> absorbedClamp(Operation *clamp,
   if (!(alpha > 0.0f) || !std::isfinite(alpha))
     return std::nullopt;
   bool even = q.getRounding() == RoundingMode::half_to_even;
-  // The code vec.convert quantize gives v (the emulator's quantizeF32:
-  // v / alpha in FP32, rounded, clamped to +-2^20, plus the zero point).
+  // The code vec.convert quantize gives v.
   auto code = [&](float v) {
-    float r = v / alpha;
-    r = even ? std::nearbyint(r) : std::round(r);
-    r = std::clamp(r, -float(1 << 20), float(1 << 20));
-    return int64_t(r) + t.getZeroPoint();
+    return rt::quantizeCode(v, alpha, int32_t(t.getZeroPoint()), even);
   };
   // The saturation of the stored type (the instruction saturates to INT8
   // or UINT8 whatever the quantized type's narrower range).
@@ -84,7 +81,7 @@ std::optional<std::pair<int64_t, int64_t>> absorbedClamp(Operation *clamp,
 static bool isCompareFunc(StringRef f) {
   return llvm::is_contained({"eq", "gt", "ge", "lt", "le"}, f);
 }
-std::optional<VecFunc> scalarAffine(Operation *mul, Operation *add) {
+std::optional<ScalarAffine> scalarAffine(Operation *mul, Operation *add) {
   if (!isa_and_nonnull<MulOp>(mul) || !isa_and_nonnull<AddOp, SubOp>(add) ||
       !mul->hasOneUse() || !llvm::all_of(mul->getOperandTypes(), [](Type t) {
         return getElementTypeOrSelf(t).isF32();
@@ -102,10 +99,12 @@ std::optional<VecFunc> scalarAffine(Operation *mul, Operation *add) {
   // mul(x, a) or mul(a, x), with x the result's shape (no broadcast of x).
   Type shape = mul->getResult(0).getType();
   std::optional<float> alpha;
-  if (mul->getOperand(0).getType() == shape)
-    alpha = scalar(mul->getOperand(1));
-  else if (mul->getOperand(1).getType() == shape)
-    alpha = scalar(mul->getOperand(0));
+  Value x;
+  for (unsigned i : {0u, 1u})
+    if (!alpha && mul->getOperand(i).getType() == shape) {
+      x = mul->getOperand(i);
+      alpha = scalar(mul->getOperand(1 - i));
+    }
   // add(m, b), add(b, m) or sub(m, b), of the mul's shape.
   std::optional<float> beta;
   Value m = mul->getResult(0);
@@ -122,7 +121,7 @@ std::optional<VecFunc> scalarAffine(Operation *mul, Operation *add) {
   f.beta = isa<SubOp>(add) ? -*beta : *beta; // negation is exact
   f.lo = -INFINITY;
   f.hi = INFINITY;
-  return f;
+  return ScalarAffine{f, x};
 }
 
 /// The ISA v13 INT8 functions with rescale: INT8 operands and result.

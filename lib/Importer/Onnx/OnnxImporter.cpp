@@ -216,21 +216,17 @@ npu::importOnnxModel(llvm::StringRef path, MLIRContext &context,
       }
       if (!enclosed || !read || !cheaperOnHost(*target, costs))
         continue;
-      std::string why = members.size() == 1
-                            ? "every node it reads from or feeds runs there, "
-                              "and its " +
-                                  std::to_string(elements) +
-                                  " elements cost less than a handoff from "
-                                  "the NPU"
-                            : "with the " + std::to_string(members.size() - 1) +
-                                  (members.size() == 2 ? " other NPU node"
-                                                       : " other NPU nodes") +
-                                  " connected to it, every node they read "
-                                  "from or feed runs there, and "
-                                  "their " +
-                                  std::to_string(elements) +
-                                  " elements cost less than a handoff from "
-                                  "the NPU";
+      size_t others = members.size() - 1;
+      std::string why =
+          (others == 0
+               ? std::string("every node it reads from or feeds runs "
+                             "there, and its ")
+               : "with the " + std::to_string(others) +
+                     (others == 1 ? " other NPU node" : " other NPU nodes") +
+                     " connected to it, every node they read from or "
+                     "feed runs there, and their ") +
+          std::to_string(elements) +
+          " elements cost less than a handoff from the NPU";
       for (size_t i : members)
         costPlaced[placed[i].node] = "cheaper on the host CPU: " + why;
     }
@@ -384,11 +380,6 @@ bool npu::cheaperOnHost(const rt::TargetDesc &t,
   }
   uint64_t handoff = rt::hostToNpuCycles(t, t.host.callOverheadCycles);
   return host < npu + handoff;
-}
-
-bool npu::cheaperOnHost(const rt::TargetDesc &t, uint64_t elements,
-                        uint32_t laneBytes, uint64_t bytes) {
-  return cheaperOnHost(t, {placementCycles(t, elements, laneBytes, bytes)});
 }
 
 //===----------------------------------------------------------------------===//

@@ -194,16 +194,12 @@ LogicalResult npu::emitNpubin(ProgramOp program, std::vector<uint8_t> &bytes) {
   for (Operation &op : body) {
     if (auto layer = dyn_cast<npuisa::LayerOp>(op)) {
       uint16_t id = b.addLayer(layer.getName().str(), layer.getOnnxOp().str());
-      if (auto blocks = layer.getWeightBlocks()) {
-        auto get = [&](StringRef key) -> uint64_t {
-          auto v = blocks->getAs<IntegerAttr>(key);
-          return v && v.getInt() > 0 ? uint64_t(v.getInt()) : 0;
-        };
-        uint64_t total = get("total"), nonzero = get("nonzero");
-        if (total <= UINT32_MAX && nonzero <= total)
-          b.setLayerWeightTiles(id, uint32_t(total), uint32_t(nonzero),
-                                get("skipped"));
-      }
+      if (auto blocks = layer.getWeightBlockCounts())
+        if (blocks->nonzero >= 0 && blocks->nonzero <= blocks->total &&
+            blocks->total <= UINT32_MAX && blocks->skipped >= 0)
+          b.setLayerWeightTiles(id, uint32_t(blocks->total),
+                                uint32_t(blocks->nonzero),
+                                uint64_t(blocks->skipped));
     } else if (llvm::isa<InputOp, OutputOp>(op)) {
       auto name = op.getAttrOfType<StringAttr>("name").getValue();
       auto type =

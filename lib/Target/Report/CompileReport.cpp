@@ -79,15 +79,10 @@ buildCompileReport(npuisa::ProgramOp program,
       entry["shapes"] = *shapes;
     // Pruning-aware layers: weight tiles non-zero of all, and the tile-steps
     // of the dense schedule skipped (docs/codegen.md, "Sparse weights").
-    if (auto blocks = layer.getWeightBlocks()) {
-      auto get = [&](StringRef key) {
-        auto v = blocks->getAs<IntegerAttr>(key);
-        return v ? v.getInt() : 0;
-      };
-      int64_t all = get("total");
+    if (auto blocks = layer.getWeightBlockCounts()) {
       entry["weight_density"] =
-          all ? double(get("nonzero")) / double(all) : 1.0;
-      entry["mac_blocks_skipped"] = get("skipped");
+          blocks->total ? double(blocks->nonzero) / double(blocks->total) : 1.0;
+      entry["mac_blocks_skipped"] = blocks->skipped;
     }
     if (auto tiles = layer.getTiles()) {
       json::Object t;

@@ -386,14 +386,18 @@ bool epilogueResources(Value convResult, ArrayRef<Operation *> rest,
 /// quantizedOut (it ends in npu.quantize). False when epilogueResources is.
 bool noteEpilogue(MacConv &g, Value convResult, ArrayRef<Operation *> rest);
 
-/// When `mul` multiplies an FP32 value by a one-element constant `a` and
-/// its only reader `add` adds a one-element constant `b` to it (or
-/// subtracts one), the one vec.unary that computes both: affine_clamp with
-/// alpha a, beta b (or -b) and no bounds. The emulator evaluates
-/// alpha * x + beta with two roundings (no fused multiply-add), so the
-/// result is the two ops' bit for bit; one FP32 pass fewer (PP-OCR's
+/// When `mul` multiplies an FP32 value `input` by a one-element constant `a`
+/// and its only reader `add` adds a one-element constant `b` to it (or
+/// subtracts one), the one vec.unary that computes both on `input`:
+/// affine_clamp with alpha a, beta b (or -b) and no bounds. The emulator
+/// evaluates alpha * x + beta with two roundings (no fused multiply-add), so
+/// the result is the two ops' bit for bit; one FP32 pass fewer (PP-OCR's
 /// learnable affine after each hard swish). nullopt otherwise.
-std::optional<VecFunc> scalarAffine(Operation *mul, Operation *add);
+struct ScalarAffine {
+  VecFunc fn;
+  Value input;
+};
+std::optional<ScalarAffine> scalarAffine(Operation *mul, Operation *add);
 
 /// When `clamp` (an FP32 npu.clamp whose range holds 0, read only by
 /// `quantize`) feeds the epilogue's final `quantize`, the code range

@@ -112,9 +112,6 @@ HostNpuCycles placementCycles(const rt::TargetDesc &target, uint64_t elements,
 /// in less than their NPU time plus that handoff (sums of `nodes`).
 bool cheaperOnHost(const rt::TargetDesc &target,
                    llvm::ArrayRef<HostNpuCycles> nodes);
-/// The same for one node.
-bool cheaperOnHost(const rt::TargetDesc &target, uint64_t elements,
-                   uint32_t laneBytes, uint64_t bytes);
 
 /// Where each ONNX op type (default domain) can run, from the importer's
 /// and the runtime's own tables (never a hand list): `npu` when the

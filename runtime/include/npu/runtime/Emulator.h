@@ -138,6 +138,13 @@ struct RunStats {
   uint64_t macs() const { return macsInt8 + macsFp32; }
 };
 
+/// The code `vec.convert quantize` (`quantize_even` with `even`) computes for
+/// one FP32 element before its [lo, hi] clamp and its saturation to the
+/// stored type: x / alpha in FP32, rounded half away from zero (half to
+/// even), clamped to +-2^20 (NaN gives 0), plus `zpOut`. The compiler
+/// calls it to know the codes an instruction will produce.
+int64_t quantizeCode(float x, float alpha, int32_t zpOut, bool even);
+
 struct TraceEvent {
   Unit unit;
   uint32_t pc; ///< Unit::Host: the host op's index.

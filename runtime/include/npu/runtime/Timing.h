@@ -134,6 +134,10 @@ uint64_t doubleBufferedCycles(const std::vector<TileStages> &tiles);
 /// two masked moves, issued together as a max's compare-select is) are not.
 bool isTranscendental(Opcode op, unsigned func);
 
+/// Whether a vector instruction is ISA v13's add_rescale or mul_rescale:
+/// INT8 in and out, but 32-bit arithmetic, so the 32-bit lanes' rate.
+bool isRescale(Opcode op, unsigned func);
+
 /// The cycles `insn` takes by the formulas above, from the executable's
 /// descriptors alone (no data): a block-sparse matmul counts every weight
 /// tile, as a dense one does; a matmul with an empty dimension takes 0.

@@ -64,6 +64,15 @@ def NpuIsa_LayerOp : NpuIsa_Op<"layer", [HasParent<"ProgramOp">]> {
                        OptionalAttr<DictionaryAttr>:$tiles,
                        OptionalAttr<DictionaryAttr>:$weight_blocks);
   let assemblyFormat = "$name `op` $onnx_op attr-dict";
+  let extraClassDeclaration = [{
+    /// `weight_blocks`' counts, each 0 where absent or not an integer;
+    /// nullopt without the attribute. The reports and the executable's
+    /// layer table read them through this.
+    struct WeightBlockCounts {
+      int64_t total = 0, nonzero = 0, skipped = 0;
+    };
+    std::optional<WeightBlockCounts> getWeightBlockCounts();
+  }];
 }
 
 class NpuIsa_TensorOp<string mnemonic, dag extra = (ins)>
