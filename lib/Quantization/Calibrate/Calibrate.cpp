@@ -12,6 +12,7 @@
 
 #include "mlir/Dialect/Quant/IR/QuantTypes.h"
 #include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/Threading.h"
 #include "mlir/Pass/PassManager.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringMap.h"
@@ -20,8 +21,11 @@
 #include "llvm/Support/Path.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <map>
+#include <optional>
+#include <thread>
 
 using namespace mlir;
 
@@ -77,6 +81,29 @@ SmallVector<Value> int8Values(func::FuncOp main) {
   return values;
 }
 
+/// Catches the first diagnostic the constructing thread emits while it
+/// lives (not printed: the caller reports it in its one error line). Other
+/// threads' diagnostics pass on to the handlers registered before it, so
+/// that compilations run side by side (chooseInt8Depthwise's measurements)
+/// each keep their own.
+class CapturedDiagnostic {
+public:
+  explicit CapturedDiagnostic(MLIRContext *ctx)
+      : handler(ctx, [this](Diagnostic &diag) {
+          if (std::this_thread::get_id() != thread)
+            return failure();
+          if (text.empty())
+            text = diag.str();
+          return success();
+        }) {}
+  const std::string &str() const { return text; }
+
+private:
+  std::thread::id thread = std::this_thread::get_id();
+  std::string text;
+  ScopedDiagnosticHandler handler;
+};
+
 /// Compiles a clone of `module` (phase `from`) in which the values `select`
 /// picks in the clone are extra graph outputs (INT8 ones dequantized), after
 /// the graph's own outputs.
@@ -113,12 +140,7 @@ compileObserved(ModuleOp module, CompilePhase from,
                                          ValueRange(results).getTypes()));
   main.setAllResultAttrs(resultAttrs);
 
-  std::string diagnostic;
-  ScopedDiagnosticHandler handler(module.getContext(), [&](Diagnostic &diag) {
-    if (diagnostic.empty())
-      diagnostic = diag.str();
-    return success();
-  });
+  CapturedDiagnostic diagnostic(module.getContext());
   // The observed values are outputs, in DRAM: choosing values to keep on
   // chip would cost two trial lowerings and buy the measurement nothing.
   (*clone)->setAttr("npu.keep_on_chip",
@@ -128,36 +150,83 @@ compileObserved(ModuleOp module, CompilePhase from,
                        /*scheduleLevel=*/false);
   std::vector<uint8_t> bytes;
   if (failed(pm.run(*clone)))
-    return error = "compiling the observed model: " + diagnostic, nullptr;
+    return error = "compiling the observed model: " + diagnostic.str(), nullptr;
   auto programs = (*clone).getOps<npuisa::ProgramOp>();
   if (programs.empty() || failed(emitNpubin(*programs.begin(), bytes)))
-    return error = "compiling the observed model: " + diagnostic, nullptr;
+    return error = "compiling the observed model: " + diagnostic.str(), nullptr;
   return rt::Executable::load(std::move(bytes), nullptr, error);
 }
 
-/// Runs `exe` on `sample`, calling `observe(k, data)` with output k's FP32
-/// data (the graph's own outputs first, then the observed values).
-LogicalResult runSample(const rt::Executable &exe,
-                        const CalibrationSample &sample,
-                        function_ref<void(size_t, ArrayRef<float>)> observe,
-                        std::string &error) {
-  rt::Emulator emu(exe);
-  for (auto [i, data] : llvm::enumerate(sample.inputs)) {
-    const std::vector<uint8_t> &frozen = exe.inputs()[i].frozen;
-    bool ok =
-        frozen.empty()
-            ? emu.setInput(i, data.data(), data.size() * sizeof(float), error)
-            : emu.setInput(i, frozen.data(), frozen.size(), error);
-    if (!ok)
-      return error = sample.name + ": " + error, failure();
-  }
-  if (!emu.run(error))
-    return error = sample.name + ": " + error, failure();
-  for (size_t k = 0; k < exe.outputs().size(); ++k) {
-    const float *p = reinterpret_cast<const float *>(emu.output(k));
-    observe(k, ArrayRef(p, exe.outputs()[k].sizeBytes / sizeof(float)));
+/// The most DRAM images (rt::Executable::dramSize) runSamples keeps at
+/// once: it bounds the memory of running samples side by side (a 640x640
+/// detector's observed FP32 model holds a few hundred MB per run).
+constexpr uint64_t kMaxConcurrentDramBytes = uint64_t(2) << 30;
+
+/// Runs each of `exes` on every sample of `samples` and then calls
+/// `consume(s, runs)` for sample s, in sample order, on the calling thread,
+/// with `runs[e]` the finished emulator of `exes[e]` (its outputs readable:
+/// the graph's own outputs first, then the observed values). The runs go
+/// in waves of as many at once as the context has threads
+/// (mlir::parallelFor; one at a time with threading disabled) and as
+/// kMaxConcurrentDramBytes allows; each emulator is independent
+/// (npu_runtime.h: no shared mutable state) and `consume` sees the samples
+/// in order, so every sum over samples is the one a sequential loop forms:
+/// the result does not depend on the thread count.
+LogicalResult runSamples(
+    MLIRContext *ctx, ArrayRef<const rt::Executable *> exes,
+    ArrayRef<CalibrationSample> samples,
+    function_ref<LogicalResult(size_t, ArrayRef<rt::Emulator *>)> consume,
+    std::string &error) {
+  uint64_t dram = 0;
+  for (const rt::Executable *exe : exes)
+    dram += std::max<uint64_t>(exe->dramSize(), 1);
+  size_t wave =
+      std::max<size_t>(1, std::min<uint64_t>(ctx->getNumThreads(),
+                                             kMaxConcurrentDramBytes / dram) /
+                              std::max<size_t>(exes.size(), 1));
+  for (size_t first = 0; first < samples.size(); first += wave) {
+    size_t count = std::min(wave, samples.size() - first);
+    size_t tasks = count * exes.size();
+    std::vector<std::unique_ptr<rt::Emulator>> runs(tasks);
+    std::vector<std::string> errors(tasks);
+    mlir::parallelFor(ctx, 0, tasks, [&](size_t t) {
+      const CalibrationSample &sample = samples[first + t / exes.size()];
+      const rt::Executable &exe = *exes[t % exes.size()];
+      auto emu = std::make_unique<rt::Emulator>(exe);
+      std::string &err = errors[t];
+      for (auto [i, data] : llvm::enumerate(sample.inputs)) {
+        const std::vector<uint8_t> &frozen = exe.inputs()[i].frozen;
+        bool ok = frozen.empty()
+                      ? emu->setInput(i, data.data(),
+                                      data.size() * sizeof(float), err)
+                      : emu->setInput(i, frozen.data(), frozen.size(), err);
+        if (!ok)
+          return;
+      }
+      if (emu->run(err))
+        runs[t] = std::move(emu);
+    });
+    for (size_t t = 0; t < tasks; ++t)
+      if (!runs[t])
+        return error = samples[first + t / exes.size()].name + ": " + errors[t],
+               failure();
+    for (size_t k = 0; k < count; ++k) {
+      SmallVector<rt::Emulator *> sampleRuns;
+      for (size_t e = 0; e < exes.size(); ++e)
+        sampleRuns.push_back(runs[k * exes.size() + e].get());
+      if (failed(consume(first + k, sampleRuns)))
+        return failure();
+    }
   }
   return success();
+}
+
+/// Output k of a finished run, as FP32 data (every output of an observed
+/// model is FP32: compileObserved dequantizes INT8 values).
+ArrayRef<float> outputOf(const rt::Executable &exe, const rt::Emulator &emu,
+                         size_t k) {
+  return ArrayRef(reinterpret_cast<const float *>(emu.output(k)),
+                  exe.outputs()[k].sizeBytes / sizeof(float));
 }
 
 /// A clone of `reference` (phase `optimized`, calibrated) quantized with
@@ -166,17 +235,11 @@ OwningOpRef<ModuleOp> quantizeClone(ModuleOp reference,
                                     const QuantizationOptions &options,
                                     std::string &error) {
   OwningOpRef<ModuleOp> quantized = reference.clone();
-  std::string diagnostic;
-  ScopedDiagnosticHandler handler(reference.getContext(),
-                                  [&](Diagnostic &diag) {
-                                    if (diagnostic.empty())
-                                      diagnostic = diag.str();
-                                    return success();
-                                  });
+  CapturedDiagnostic diagnostic(reference.getContext());
   PassManager pm(reference.getContext());
   buildQuantizedPassPipeline(pm, options);
   if (failed(pm.run(*quantized)))
-    return error = "quantizing: " + diagnostic, nullptr;
+    return error = "quantizing: " + diagnostic.str(), nullptr;
   return quantized;
 }
 
@@ -214,17 +277,15 @@ public:
         reference, CompilePhase::Optimized, noValues, target, error);
     if (!exe)
       return failure();
-    for (const CalibrationSample &sample : samples) {
-      expected.emplace_back();
-      if (failed(runSample(
-              *exe, sample,
-              [&](size_t, ArrayRef<float> data) {
-                expected.back().push_back(data.vec());
-              },
-              error)))
-        return failure();
-    }
-    return success();
+    return runSamples(
+        reference.getContext(), {exe.get()}, samples,
+        [&](size_t, ArrayRef<rt::Emulator *> runs) {
+          expected.emplace_back();
+          for (size_t k = 0; k < exe->outputs().size(); ++k)
+            expected.back().push_back(outputOf(*exe, *runs[0], k).vec());
+          return success();
+        },
+        error);
   }
 
   /// Measures `reference` quantized with `options`.
@@ -236,27 +297,31 @@ public:
     return measure(*quantized, error);
   }
 
-  /// Measures a quantization of `reference` (phase `quantized`).
+  /// Measures a quantization of `reference` (phase `quantized`). Safe to
+  /// call from several threads at once (after init).
   FailureOr<Measurement> measure(ModuleOp quantized, std::string &error) {
     ++count;
     std::unique_ptr<rt::Executable> exe = compileObserved(
         quantized, CompilePhase::Quantized, noValues, target, error);
     if (!exe)
       return failure();
-    std::vector<std::pair<double, double>> signalNoise;
-    for (auto [sample, want] : llvm::zip(samples, expected))
-      if (failed(runSample(
-              *exe, sample,
-              [&](size_t k, ArrayRef<float> data) {
-                signalNoise.resize(std::max(signalNoise.size(), k + 1));
-                for (size_t i = 0; i < data.size() && i < want[k].size(); ++i) {
-                  double f = want[k][i], d = f - data[i];
-                  signalNoise[k].first += f * f;
-                  signalNoise[k].second += d * d;
+    std::vector<std::pair<double, double>> signalNoise(exe->outputs().size());
+    if (failed(runSamples(
+            quantized.getContext(), {exe.get()}, samples,
+            [&](size_t s, ArrayRef<rt::Emulator *> runs) {
+              for (auto [k, sn] : llvm::enumerate(signalNoise)) {
+                ArrayRef<float> data = outputOf(*exe, *runs[0], k);
+                const std::vector<float> &want = expected[s][k];
+                for (size_t i = 0; i < data.size() && i < want.size(); ++i) {
+                  double f = want[i], d = f - data[i];
+                  sn.first += f * f;
+                  sn.second += d * d;
                 }
-              },
-              error)))
-        return failure();
+              }
+              return success();
+            },
+            error)))
+      return failure();
     Measurement m;
     for (auto [signal, noise] : signalNoise)
       if (noise > 0)
@@ -279,7 +344,7 @@ private:
   ArrayRef<CalibrationSample> samples;
   StringRef target;
   std::vector<std::vector<std::vector<float>>> expected; // [sample][output]
-  unsigned count = 0;
+  std::atomic<unsigned> count = 0; // measure may run on several threads
 };
 
 LogicalResult readSample(const std::string &path, RankedTensorType type,
@@ -390,15 +455,21 @@ LogicalResult calibrate(ModuleOp module, ArrayRef<CalibrationSample> samples,
       module, CompilePhase::Optimized, floatValues, target, error);
   if (!exe)
     return failure();
-  for (const CalibrationSample &sample : samples)
-    if (failed(runSample(
-            *exe, sample,
-            [&](size_t k, ArrayRef<float> data) {
-              if (k >= graphOutputs)
-                stats[k - graphOutputs].add(data.data(), data.size());
-            },
-            error)))
-      return failure();
+  // Each value's statistics take the samples in order (a histogram's bins
+  // follow the values seen so far); different values fill in parallel.
+  if (failed(runSamples(
+          module.getContext(), {exe.get()}, samples,
+          [&](size_t, ArrayRef<rt::Emulator *> runs) {
+            mlir::parallelFor(module.getContext(), 0, stats.size(),
+                              [&](size_t v) {
+                                ArrayRef<float> data =
+                                    outputOf(*exe, *runs[0], graphOutputs + v);
+                                stats[v].add(data.data(), data.size());
+                              });
+            return success();
+          },
+          error)))
+    return failure();
   Builder b(module.getContext());
   auto rangeAttr = [&](const ptq::TensorStats &s, Value v) {
     // A value a global average pool reads (which pools INT8 codes at this
@@ -489,18 +560,18 @@ buildQuantReport(ModuleOp reference, ModuleOp quantized,
   };
   // Output k: a graph output for k < graphOutputs, else pair k - graphOutputs.
   std::vector<Acc> acc(graphOutputs + pairs.size());
-  for (const CalibrationSample &sample : samples) {
-    std::vector<std::vector<float>> ref;
-    if (failed(runSample(
-            *refExe, sample,
-            [&](size_t, ArrayRef<float> data) { ref.push_back(data.vec()); },
-            error)) ||
-        failed(runSample(
-            *qExe, sample,
-            [&](size_t k, ArrayRef<float> data) { acc[k].add(ref[k], data); },
-            error)))
-      return failure();
-  }
+  if (failed(runSamples(
+          reference.getContext(), {refExe.get(), qExe.get()}, samples,
+          [&](size_t, ArrayRef<rt::Emulator *> runs) {
+            mlir::parallelFor(reference.getContext(), 0, acc.size(),
+                              [&](size_t k) {
+                                acc[k].add(outputOf(*refExe, *runs[0], k),
+                                           outputOf(*qExe, *runs[1], k));
+                              });
+            return success();
+          },
+          error)))
+    return failure();
   llvm::json::Array layers, outputs;
   llvm::DenseSet<Operation *> reported;
   for (const Pair &pair : pairs)
@@ -674,13 +745,39 @@ LogicalResult chooseInt8Depthwise(ModuleOp reference,
     o.keepFloat.insert(o.keepFloat.end(), keep.begin(), keep.end());
     return meter.measure(o, error);
   };
+  // Measures two choices side by side (each an independent compilation
+  // and run: what a sequential pair would give, in about half the time on
+  // two cores); the first failure's error, in order.
+  using Keep = SmallVector<std::string>;
+  auto measurePair =
+      [&](const Keep &a,
+          const Keep &b) -> FailureOr<std::pair<Measurement, Measurement>> {
+    std::optional<Measurement> results[2];
+    std::string errors[2];
+    const Keep *keeps[2] = {&a, &b};
+    mlir::parallelFor(reference.getContext(), 0, 2, [&](size_t i) {
+      QuantizationOptions o = options;
+      o.keepFloat.insert(o.keepFloat.end(), keeps[i]->begin(), keeps[i]->end());
+      if (FailureOr<Measurement> m = meter.measure(o, errors[i]); succeeded(m))
+        results[i] = std::move(*m);
+    });
+    for (int i = 0; i < 2; ++i)
+      if (!results[i])
+        return error = errors[i], failure();
+    return std::make_pair(std::move(*results[0]), std::move(*results[1]));
+  };
   Measurement baseM, currentM;
   SmallVector<std::string> kept;
+  // The base (every candidate FP32) and the first round's all-INT8 model
+  // (none kept: the quantization `all` is) are measured together.
+  std::optional<Measurement> allInt8;
   if (!candidates.empty()) {
-    FailureOr<Measurement> b = measure(candidates);
-    if (failed(b))
+    FailureOr<std::pair<Measurement, Measurement>> first =
+        measurePair(Keep(candidates), Keep());
+    if (failed(first))
       return failure();
-    baseM = currentM = *b;
+    baseM = currentM = first->first;
+    allInt8 = std::move(first->second);
   }
   double base = baseM.nsr, current = base;
   // Within maxLossDb of the base, or at least kGoodEnoughSqnrDb however
@@ -689,12 +786,15 @@ LogicalResult chooseInt8Depthwise(ModuleOp reference,
   double budget = std::max(base * std::pow(10.0, maxLossDb / 10),
                            std::pow(10.0, -kGoodEnoughSqnrDb / 10));
   while (kept.size() < candidates.size()) {
-    // (With none kept, the model quantized for the candidates is the one.)
-    FailureOr<Measurement> now =
-        kept.empty() ? meter.measure(*all, error) : measure(kept);
-    if (failed(now))
-      return failure();
-    currentM = std::move(*now);
+    // (With none kept, the all-INT8 model measured with the base.)
+    if (kept.empty()) {
+      currentM = std::move(*allInt8);
+    } else {
+      FailureOr<Measurement> now = measure(kept);
+      if (failed(now))
+        return failure();
+      currentM = std::move(*now);
+    }
     current = currentM.nsr;
     if (current <= budget)
       break;
@@ -706,21 +806,18 @@ LogicalResult chooseInt8Depthwise(ModuleOp reference,
         set.push_back(c);
     while (set.size() > 1) {
       size_t half = set.size() / 2;
-      SmallVector<std::string> trial(kept);
-      trial.append(set.begin(), set.begin() + half);
-      FailureOr<Measurement> n = measure(trial);
-      if (failed(n))
-        return failure();
       // Both halves measured: where noise compounds rather than adds (one
       // layer's INT8 noise amplified by the next), the second half's share
       // inferred from the first's misleads (PaddleOCR det with entropy
       // calibration kept the wrong layer and lost 0.014 of cosine).
-      SmallVector<std::string> other(kept);
+      Keep trial(kept), other(kept);
+      trial.append(set.begin(), set.begin() + half);
       other.append(set.begin() + half, set.end());
-      FailureOr<Measurement> o = measure(other);
-      if (failed(o))
+      FailureOr<std::pair<Measurement, Measurement>> halves =
+          measurePair(trial, other);
+      if (failed(halves))
         return failure();
-      if (n->nsr <= o->nsr)
+      if (halves->first.nsr <= halves->second.nsr)
         set.resize(half);
       else
         set.erase(set.begin(), set.begin() + half);
