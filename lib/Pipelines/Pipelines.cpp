@@ -159,10 +159,10 @@ void buildPipelineToPhase(OpPassManager &pm, CompilePhase phase,
   // Maps every op onto a unit and chooses its tiles by the cost models.
   if (from < CompilePhase::Tiled && phase >= CompilePhase::Tiled) {
     runExtensions(pm, ExtensionPoint::BeforeTiling);
-    // Nearest upsamplings read by the FP32 elementwise op that uses them,
-    // by broadcasting (a feature pyramid's top-down adds): no upsampled
-    // tensor in DRAM. After quantization: an INT8 model's adds and resizes
-    // stay INT8 ones.
+    // Nearest upsamplings read by the FP32 or INT8 elementwise op that
+    // uses them, by broadcasting (a feature pyramid's top-down adds): no
+    // upsampled tensor in DRAM. After quantization: an INT8 model's adds
+    // and resizes stay INT8 ones.
     pm.nest<func::FuncOp>().addPass(createBroadcastUpsample());
     // A squeeze-and-excitation gate's multiply into the next convolution's
     // weights (after quantization: INT8 convolutions keep constant ones).

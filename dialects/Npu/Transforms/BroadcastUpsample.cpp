@@ -15,6 +15,7 @@
 #include "npu/Dialect/Npu/IR/ResizeSampling.h"
 #include "npu/Dialect/Npu/Transforms/Passes.h"
 
+#include "mlir/Dialect/Quant/IR/QuantTypes.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
@@ -53,6 +54,27 @@ std::optional<int64_t> repeatFactor(ResizeOp op, unsigned axis) {
   return std::nullopt;
 }
 
+/// FP32, or INT8 with per-tensor parameters (after quantization each value
+/// of an INT8 model has its own scale and zero point, which a view keeps).
+bool isFloatOrQuantized(Type element) {
+  if (element.isF32())
+    return true;
+  auto q = dyn_cast<quant::UniformQuantizedType>(element);
+  return q && q.getStorageTypeIntegralWidth() == 8;
+}
+
+/// Whether elements `a` and `b` are alike for the rewrite: equal FP32, or
+/// both per-tensor INT8 of the same signedness (their scales may differ:
+/// an INT8 add rescales its operands).
+bool sameKind(Type a, Type b) {
+  if (a == b)
+    return isFloatOrQuantized(a);
+  auto qa = dyn_cast<quant::UniformQuantizedType>(a);
+  auto qb = dyn_cast<quant::UniformQuantizedType>(b);
+  return qa && qb && isFloatOrQuantized(qa) && isFloatOrQuantized(qb) &&
+         qa.isSigned() == qb.isSigned();
+}
+
 /// `op` (an elementwise op with NumPy broadcasting: ResultsBroadcastableShape)
 /// reading a nearest integer upsampling: each upsampled axis of the result
 /// (extent d, factor s) becomes two (d / s, s), the upsampling's input is
@@ -68,8 +90,14 @@ struct ReadUpsampleByBroadcast
       return failure();
     auto resultType = dyn_cast<RankedTensorType>(op->getResult(0).getType());
     if (!resultType || !resultType.hasStaticShape() ||
-        !resultType.getElementType().isF32())
+        !isFloatOrQuantized(resultType.getElementType()))
       return failure();
+    // A value of the result's shape and kind of element.
+    auto likeResult = [&](Type t) {
+      auto type = dyn_cast<RankedTensorType>(t);
+      return type && type.getShape() == resultType.getShape() &&
+             sameKind(type.getElementType(), resultType.getElementType());
+    };
     int64_t rank = resultType.getRank();
     // The factors of the first upsampling operand; every operand of the
     // result's rank.
@@ -79,7 +107,7 @@ struct ReadUpsampleByBroadcast
       if (!type || !type.hasStaticShape() || type.getRank() != rank)
         return failure();
       auto resize = v.getDefiningOp<ResizeOp>();
-      if (!factors.empty() || !resize || type != resultType)
+      if (!factors.empty() || !resize || !likeResult(type))
         continue;
       for (unsigned d = 0; d < rank; ++d) {
         std::optional<int64_t> f = repeatFactor(resize, d);
@@ -140,9 +168,9 @@ struct ReadUpsampleByBroadcast
     auto broadcastsToResult = [&](Value v) {
       auto type = dyn_cast<RankedTensorType>(v.getType());
       if (!roomy)
-        return type == resultType;
+        return likeResult(type);
       return type && type.hasStaticShape() && type.getRank() == rank &&
-             type.getElementType() == resultType.getElementType() &&
+             sameKind(type.getElementType(), resultType.getElementType()) &&
              llvm::all_of(llvm::seq<int64_t>(0, rank), [&](int64_t d) {
                return type.getDimSize(d) == resultType.getDimSize(d) ||
                       type.getDimSize(d) == 1;
@@ -158,7 +186,7 @@ struct ReadUpsampleByBroadcast
       Operation *p = v.getDefiningOp();
       if (!roomy || !p || !p->hasTrait<OpTrait::ResultsBroadcastableShape>() ||
           p->getNumResults() != 1 || p->getNumRegions() != 0 ||
-          !v.hasOneUse() || v.getType() != resultType)
+          !v.hasOneUse() || !likeResult(v.getType()))
         return nullptr;
       for (Value in : p->getOperands()) {
         if (!broadcastsToResult(in) || in.getDefiningOp<ResizeOp>())
@@ -174,7 +202,7 @@ struct ReadUpsampleByBroadcast
     // up-sampling as its residual) only on the original shapes.
     for (Value v : op->getOperands()) {
       auto resize = v.getDefiningOp<ResizeOp>();
-      if (resize && v.getType() == resultType)
+      if (resize && likeResult(v.getType()))
         continue;
       if (!broadcastsToResult(v) ||
           isa_and_nonnull<ConvOp, ConvTransposeOp>(v.getDefiningOp()))
@@ -199,25 +227,27 @@ struct ReadUpsampleByBroadcast
                     return repeatFactor(resize, d) == factors[d];
                   });
       readsOne |= same;
-      hasFull |= !same && type == resultType;
+      hasFull |= !same && likeResult(type);
       Value source = same ? resize.getInput() : v;
-      auto shape = cast<RankedTensorType>(source.getType()).getShape();
+      auto sourceType = cast<RankedTensorType>(source.getType());
       reads.push_back(
           {source,
-           RankedTensorType::get(expand(shape, same), type.getElementType(),
-                                 type.getEncoding()),
+           RankedTensorType::get(expand(sourceType.getShape(), same),
+                                 sourceType.getElementType(),
+                                 sourceType.getEncoding()),
            same ? nullptr : widenable(v)});
     }
     if (!readsOne || !hasFull)
       return failure();
     Location loc = op->getLoc();
-    auto expandedResult =
-        RankedTensorType::get(wideShape, resultType.getElementType());
-    // `original` on the expanded operands `operands`.
+    // `original` on the expanded operands `operands`: its result of the
+    // widened shape, with its own element type (an INT8 producer's scale).
     auto widened = [&](Operation *original, ValueRange operands) {
       OperationState state(original->getLoc(), original->getName());
       state.addOperands(operands);
-      state.addTypes(expandedResult);
+      state.addTypes(RankedTensorType::get(
+          wideShape, cast<RankedTensorType>(original->getResult(0).getType())
+                         .getElementType()));
       state.addAttributes(original->getAttrs());
       return rewriter.create(state)->getResult(0);
     };
@@ -237,7 +267,7 @@ struct ReadUpsampleByBroadcast
             rewriter, r.widen->getLoc(),
             RankedTensorType::get(
                 expand(cast<RankedTensorType>(in.getType()).getShape(), false),
-                resultType.getElementType()),
+                cast<RankedTensorType>(in.getType()).getElementType()),
             in));
     }
     for (auto [i, r] : llvm::enumerate(reads))

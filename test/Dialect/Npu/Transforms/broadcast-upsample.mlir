@@ -136,3 +136,24 @@ func.func @conv_residual(%x: tensor<1x8x8x8xf32>, %y: tensor<1x8x4x4xf32>, %z: t
   %t = npu.add %z, %v : (tensor<1x8x8x8xf32>, tensor<1x8x8x8xf32>) -> tensor<1x8x8x8xf32>
   return %s, %t, %v : tensor<1x8x8x8xf32>, tensor<1x8x8x8xf32>, tensor<1x8x8x8xf32>
 }
+
+// -----
+
+// INT8 after quantization: every value has its own scale and zero point,
+// which the views and the widened ops keep (the add rescales its operands,
+// the mul its product), so PaddleOCR det's INT8 top-down adds read the
+// coarser level by broadcasting as the FP32 ones do.
+// CHECK-LABEL: func.func @int8_scale_then_add
+// CHECK: %[[A:.*]] = npu.reshape %{{.*}} : tensor<1x8x8x8x!quant.uniform<i8:f32, 5.000000e-01:3>> -> tensor<1x8x4x2x4x2x!quant.uniform<i8:f32, 5.000000e-01:3>>
+// CHECK: %[[B:.*]] = npu.reshape %{{.*}} : tensor<1x8x1x1x!quant.uniform<i8:f32, 7.812500e-03:-128>> -> tensor<1x8x1x1x1x1x!quant.uniform<i8:f32, 7.812500e-03:-128>>
+// CHECK: %[[C:.*]] = npu.reshape %{{.*}} : tensor<1x8x4x4x!quant.uniform<i8:f32, 2.500000e-01:-5>> -> tensor<1x8x4x1x4x1x!quant.uniform<i8:f32, 2.500000e-01:-5>>
+// CHECK: %[[M:.*]] = npu.mul %[[A]], %[[B]] : (tensor<1x8x4x2x4x2x!quant.uniform<i8:f32, 5.000000e-01:3>>, tensor<1x8x1x1x1x1x!quant.uniform<i8:f32, 7.812500e-03:-128>>) -> tensor<1x8x4x2x4x2x!quant.uniform<i8:f32, 3.750000e-01:1>>
+// CHECK-NEXT: %[[S:.*]] = npu.add %[[M]], %[[C]] : (tensor<1x8x4x2x4x2x!quant.uniform<i8:f32, 3.750000e-01:1>>, tensor<1x8x4x1x4x1x!quant.uniform<i8:f32, 2.500000e-01:-5>>) -> tensor<1x8x4x2x4x2x!quant.uniform<i8:f32, 6.250000e-01:2>>
+// CHECK-NEXT: %[[R:.*]] = npu.reshape %[[S]] : tensor<1x8x4x2x4x2x!quant.uniform<i8:f32, 6.250000e-01:2>> -> tensor<1x8x8x8x!quant.uniform<i8:f32, 6.250000e-01:2>>
+// CHECK-NEXT: return %[[R]]
+func.func @int8_scale_then_add(%x: tensor<1x8x8x8x!quant.uniform<i8:f32, 0.5:3>>, %g: tensor<1x8x1x1x!quant.uniform<i8:f32, 0.0078125:-128>>, %y: tensor<1x8x4x4x!quant.uniform<i8:f32, 0.25:-5>>) -> tensor<1x8x8x8x!quant.uniform<i8:f32, 0.625:2>> {
+  %m = npu.mul %x, %g : (tensor<1x8x8x8x!quant.uniform<i8:f32, 0.5:3>>, tensor<1x8x1x1x!quant.uniform<i8:f32, 0.0078125:-128>>) -> tensor<1x8x8x8x!quant.uniform<i8:f32, 0.375:1>>
+  %u = npu.resize %y {coordinate_transformation_mode = #npu<coord_mode asymmetric>, mode = #npu<resize_mode nearest>, nearest_mode = #npu<nearest_mode floor>, scales = array<f32: 1.0, 1.0, 2.0, 2.0>} : tensor<1x8x4x4x!quant.uniform<i8:f32, 0.25:-5>> -> tensor<1x8x8x8x!quant.uniform<i8:f32, 0.25:-5>>
+  %s = npu.add %m, %u : (tensor<1x8x8x8x!quant.uniform<i8:f32, 0.375:1>>, tensor<1x8x8x8x!quant.uniform<i8:f32, 0.25:-5>>) -> tensor<1x8x8x8x!quant.uniform<i8:f32, 0.625:2>>
+  return %s : tensor<1x8x8x8x!quant.uniform<i8:f32, 0.625:2>>
+}

@@ -94,7 +94,8 @@ def BroadcastUpsample : Pass<"npu-broadcast-upsample", "mlir::func::FuncOp"> {
     `(d / s, 1)`: the same sums, and the upsampled tensor is never written
     to DRAM nor read back (PaddleOCR det's three upsample-and-add steps).
     Any op with NumPy broadcasting (`ResultsBroadcastableShape`) and an
-    FP32 result takes it when its other operands broadcast to the result
+    FP32 or per-tensor INT8 result (each view and widened op keeping its
+    value's scale and zero point) takes it when its other operands broadcast to the result
     axis by axis (one of them of the result's shape; a broadcast one is
     read as `(1, 1)` on a split axis), none is a convolution's result
     (whose epilogue would take the add with the up-sampling as its
@@ -111,8 +112,8 @@ def BroadcastUpsample : Pass<"npu-broadcast-upsample", "mlir::func::FuncOp"> {
     taken and no producer is widened. A split axis longer than 512 (which a
     vector program's buffer might not hold once split) leaves the op as it
     is. It runs
-    at the start of the `tiled` phase, after quantization: an INT8 model's
-    quantized adds and resizes are left as they are.
+    at the start of the `tiled` phase, after quantization, on FP32 and
+    INT8 ops alike.
 
     ```mlir
     %u = npu.resize %y {mode = #npu<resize_mode nearest>, scales = array<f32: 1.0, 1.0, 2.0, 2.0>, ...}
