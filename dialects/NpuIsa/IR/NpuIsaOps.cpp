@@ -88,6 +88,26 @@ std::optional<LayerOp::WeightBlockCounts> LayerOp::getWeightBlockCounts() {
   return WeightBlockCounts{get("total"), get("nonzero"), get("skipped")};
 }
 
+LogicalResult LayerOp::verify() {
+  std::optional<DictionaryAttr> blocks = getWeightBlocks();
+  if (!blocks)
+    return success();
+  for (NamedAttribute entry : *blocks) {
+    StringRef key = entry.getName().getValue();
+    if (key != "total" && key != "nonzero" && key != "skipped")
+      return emitOpError("weight_blocks has an unknown entry '") << key << "'";
+    auto value = dyn_cast<IntegerAttr>(entry.getValue());
+    if (!value || value.getInt() < 0)
+      return emitOpError("weight_blocks entry '")
+             << key << "' is not a non-negative integer";
+  }
+  WeightBlockCounts counts = *getWeightBlockCounts();
+  if (counts.nonzero > counts.total)
+    return emitOpError("weight_blocks has more non-zero tiles (")
+           << counts.nonzero << ") than tiles (" << counts.total << ")";
+  return success();
+}
+
 LogicalResult ProgramOp::verify() {
   const rt::TargetDesc *target = rt::lookupTarget(getTarget().str());
   if (!target)

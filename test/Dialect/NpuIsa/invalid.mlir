@@ -68,3 +68,28 @@ npu_isa.program @p attributes {target = "npu-v1", dram_size = 4096 : i64} {
   // expected-error @+1 {{'npu_isa.input' op lies outside the program's 4096-byte DRAM}}
   npu_isa.input "x" at 0 : tensor<4294967296x4294967296xf32>
 }
+
+// -----
+
+// Tests that a layer's weight-tile counts are consistent: no more non-zero
+// tiles than tiles (the executable's loader refuses such a table too).
+npu_isa.program @p attributes {target = "npu-v1", dram_size = 64 : i64} {
+  // expected-error @+1 {{weight_blocks has more non-zero tiles (3) than tiles (2)}}
+  npu_isa.layer "mm" op "MatMul" {weight_blocks = {nonzero = 3 : i64, skipped = 0 : i64, total = 2 : i64}}
+}
+
+// -----
+
+// Tests that weight-tile counts are non-negative integers.
+npu_isa.program @p attributes {target = "npu-v1", dram_size = 64 : i64} {
+  // expected-error @+1 {{weight_blocks entry 'skipped' is not a non-negative integer}}
+  npu_isa.layer "mm" op "MatMul" {weight_blocks = {nonzero = 1 : i64, skipped = -1 : i64, total = 2 : i64}}
+}
+
+// -----
+
+// Tests that weight_blocks holds only its three counts.
+npu_isa.program @p attributes {target = "npu-v1", dram_size = 64 : i64} {
+  // expected-error @+1 {{weight_blocks has an unknown entry 'dense'}}
+  npu_isa.layer "mm" op "MatMul" {weight_blocks = {dense = 1 : i64, total = 2 : i64}}
+}

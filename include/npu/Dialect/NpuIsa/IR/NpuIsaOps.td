@@ -53,7 +53,10 @@ def NpuIsa_LayerOp : NpuIsa_Op<"layer", [HasParent<"ProgramOp">]> {
     in elements) and, for convolutions and matmuls with constant weights,
     their MAC weight tiles (`weight_blocks`: `total`, `nonzero`, and
     `skipped`, the tile-steps of the dense schedule not issued because all
-    zero; docs/codegen.md, "Sparse weights") for reports.
+    zero; docs/codegen.md, "Sparse weights") for reports. The verifier
+    holds `weight_blocks` to exactly those three non-negative integers with
+    `nonzero <= total` (what the executable's loader checks of the table it
+    becomes).
 
     ```mlir
     npu_isa.layer "conv1" op "Conv"
@@ -64,6 +67,7 @@ def NpuIsa_LayerOp : NpuIsa_Op<"layer", [HasParent<"ProgramOp">]> {
                        OptionalAttr<DictionaryAttr>:$tiles,
                        OptionalAttr<DictionaryAttr>:$weight_blocks);
   let assemblyFormat = "$name `op` $onnx_op attr-dict";
+  let hasVerifier = 1;
   let extraClassDeclaration = [{
     /// `weight_blocks`' counts, each 0 where absent or not an integer;
     /// nullopt without the attribute. The reports and the executable's
