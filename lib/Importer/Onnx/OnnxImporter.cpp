@@ -122,9 +122,10 @@ npu::importOnnxModel(llvm::StringRef path, MLIRContext &context,
       for (const std::string &out : n.output())
         producer[out] = it->second;
     }
-    // Producers and consumers of each placed node; views (a reshape, or a
-    // Cast to the type it reads), which the NPU runs as aliases of their
-    // input, with no instruction and no NPU segment.
+    // Producers and consumers of each placed node; views
+    // (NodePlacement::alias: a reshape, a Cast to the type it reads), which
+    // the NPU runs as aliases of their input, with no instruction and no
+    // NPU segment.
     std::vector<std::vector<size_t>> neighbours(placed.size());
     std::vector<std::vector<size_t>> consumers(placed.size());
     std::vector<bool> view(placed.size(), false);
@@ -133,17 +134,7 @@ npu::importOnnxModel(llvm::StringRef path, MLIRContext &context,
       auto it = index.find(label);
       if (it == index.end())
         continue;
-      const NodePlacement &p = placed[it->second];
-      if (llvm::is_contained({"Reshape", "Flatten", "Squeeze", "Unsqueeze",
-                              "Identity", "Dropout"},
-                             n.op_type()))
-        view[it->second] = true;
-      if (n.op_type() == "Cast" && !p.inputTypes.empty())
-        for (const auto &a : n.attribute())
-          if (a.name() == "to" && onnx::TensorProto_DataType_IsValid(a.i()) &&
-              onnx::TensorProto_DataType_Name(
-                  onnx::TensorProto_DataType(a.i())) == p.inputTypes.front())
-            view[it->second] = true;
+      view[it->second] = placed[it->second].alias;
       for (const std::string &in : n.input())
         if (auto p = producer.find(in); p != producer.end()) {
           neighbours[it->second].push_back(p->second);
@@ -759,13 +750,29 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node) {
       placements.push_back(placementOf(node, label, false, ""));
       // Computed at import when the lowering made constants and nothing
       // else (an alias such as Identity makes nothing at all).
-      bool constants = false, others = false;
+      // An alias when every other op it made is a view or folds to one
+      // of its operands (asked of the backend models, not listed here).
+      bool constants = false, others = false, computes = false;
       for (Operation *op = last            ? last->getNextNode()
                            : body->empty() ? nullptr
                                            : &body->front();
-           op; op = op->getNextNode())
-        (isa<ConstantOp>(op) ? constants : others) = true;
+           op; op = op->getNextNode()) {
+        if (isa<ConstantOp>(op)) {
+          constants = true;
+          continue;
+        }
+        others = true;
+        auto backend = dyn_cast<BackendOpInterface>(op);
+        SmallVector<OpFoldResult> folded;
+        bool view =
+            backend && backend.getExecutionUnit() == ExecutionUnit::none;
+        bool forwards = succeeded(op->fold(folded)) && folded.size() == 1 &&
+                        llvm::is_contained(op->getOperands(),
+                                           dyn_cast<Value>(folded.front()));
+        computes |= !view && !forwards;
+      }
       placements.back().constantFolded = constants && !others;
+      placements.back().alias = !constants && !computes;
       return success();
     }
     rollBack(last);

@@ -86,6 +86,12 @@ struct NodePlacement {
   /// An NPU node whose lowering made only constants (its inputs were
   /// constant): computed at compile time, no instruction runs for it.
   bool constantFolded = false;
+  /// An NPU node whose lowering made only views of its input (ops the
+  /// backend runs on no unit, BackendOpInterface::getExecutionUnit() ==
+  /// none: reshapes, storage casts; or ops that fold to an operand, such as
+  /// a Cast to the type it reads) or nothing at all (Identity, inference
+  /// Dropout): the NPU runs no instruction for it, the host would copy.
+  bool alias = false;
   /// The version of the op's ONNX schema the model's opset selects (the
   /// schema's since_version; 0 when ONNX has no schema for it).
   int64_t sinceVersion = 0;
