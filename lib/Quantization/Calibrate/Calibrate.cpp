@@ -505,17 +505,24 @@ buildQuantReport(ModuleOp reference, ModuleOp quantized,
   unsigned graphOutputs =
       refMain.getBody().front().getTerminator()->getNumOperands();
   // Each INT8 value's FP32 counterpart: the reference value of the same
-  // ONNX node (the last one, the node's output, when it made several ops).
-  std::map<std::string, size_t> refIndex;
+  // ONNX node and shape (the last one, the node's output, when it made
+  // several). A node can make ops of different shapes (PaddleOCR det's
+  // squeeze-excitation Add: the 1x96x1x1 gate and the 1x96x40x40 product);
+  // an INT8 value with no counterpart of its shape is not reported (pairing
+  // it with another shape compared unrelated elements: cosine -0.18).
+  std::map<std::pair<std::string, ArrayRef<int64_t>>, size_t> refIndex;
+  auto shapeOf = [](Value v) {
+    return cast<RankedTensorType>(v.getType()).getShape();
+  };
   for (auto [i, v] : llvm::enumerate(refValues))
-    refIndex[onnxNodeOf(v.getDefiningOp()).first] = i;
+    refIndex[{onnxNodeOf(v.getDefiningOp()).first, shapeOf(v)}] = i;
   struct Pair {
     Value q;
     size_t qIndex, refIndex; // in int8Values and floatValues
   };
   std::vector<Pair> pairs;
   for (auto [i, q] : llvm::enumerate(qValues)) {
-    auto it = refIndex.find(onnxNodeOf(q.getDefiningOp()).first);
+    auto it = refIndex.find({onnxNodeOf(q.getDefiningOp()).first, shapeOf(q)});
     if (it != refIndex.end())
       pairs.push_back({q, i, it->second});
   }
