@@ -2053,6 +2053,39 @@ bool poolDotFunction(const int64_t *dims, const int64_t *win,
   // Byte steps of the window's x and y in each source.
   int64_t x0 = s0.strides[1], y0 = s0.strides[2];
   int64_t x1 = s1.strides[1], y1 = s1.strides[2];
+  // Channels (dim 0) dense in both sources and the result, the layout the
+  // compiler's INT8 depthwise convolutions use: one row of channels at a
+  // time, tap by tap, in 32-bit lanes the host vectorizes. Sums wrap modulo
+  // 2^32 either way (unsigned arithmetic), so the result is the 64-bit sum
+  // wrapped, as below.
+  if (dims[0] > 1 && s0.strides[0] == 1 && s1.strides[0] == 1 &&
+      dst.strides[0] == 1) {
+    int64_t channels = dims[0];
+    std::vector<uint32_t> acc(size_t(channels), 0);
+    for (int64_t i3 = 0; i3 < dims[3]; ++i3)
+      for (int64_t i2 = 0; i2 < dims[2]; ++i2)
+        for (int64_t i1 = 0; i1 < dims[1]; ++i1) {
+          int64_t src[4] = {0, i1 * winStride[0], i2 * winStride[1], i3};
+          int64_t wIdx[4] = {0, 0, 0, i3}, out[4] = {0, i1, i2, i3};
+          const uint8_t *a = s0.at(src), *w = s1.at(wIdx);
+          std::fill(acc.begin(), acc.end(), 0u);
+          for (int64_t ky = 0; ky < win[1]; ++ky)
+            for (int64_t kx = 0; kx < win[0]; ++kx) {
+              const uint8_t *ap = a + ky * y0 + kx * x0;
+              const int8_t *wp =
+                  reinterpret_cast<const int8_t *>(w + ky * y1 + kx * x1);
+              uint32_t *sum = acc.data();
+              if (isUnsigned)
+                for (int64_t c = 0; c < channels; ++c)
+                  sum[c] += uint32_t(int32_t(ap[c]) * int32_t(wp[c]));
+              else
+                for (int64_t c = 0; c < channels; ++c)
+                  sum[c] += uint32_t(int32_t(int8_t(ap[c])) * int32_t(wp[c]));
+            }
+          std::memcpy(dst.at(out), acc.data(), size_t(channels) * 4);
+        }
+    return true;
+  }
   forEach(dims, [&](const int64_t *idx) {
     int64_t src[4] = {idx[0], idx[1] * winStride[0], idx[2] * winStride[1],
                       idx[3]};

@@ -1862,56 +1862,61 @@ TEST(Emulator, Pooling) {
 // [ky][kx][c], INT32 sums (exact, including the extremes 255 x -128 and
 // -128 x -128); the cycles are Timing's poolDotCycles (64 INT8 products per
 // cycle on npu-v1); mismatched element types and weights reaching outside
-// the scratchpad stop the run with one error naming the instruction.
+// the scratchpad stop the run with one error naming the instruction. Both
+// layouts: sums with channels dense (the emulator's row-of-channels path)
+// and at a channel stride of 2 (its element-by-element path).
 TEST(Emulator, PoolDotSumsInt8Windows) {
   const int C = 3, W = 7, H = 5, OW = 3, OH = 3, K = 3;
-  for (bin::ElementType type : {bin::ElementType::I8, bin::ElementType::U8}) {
-    bool isUnsigned = type == bin::ElementType::U8;
-    std::vector<uint8_t> x(C * W * H);
-    std::vector<int8_t> w(K * K * C);
-    for (size_t i = 0; i < x.size(); ++i)
-      x[i] = uint8_t((i * 37 + 11) % 256);
-    x[0] = isUnsigned ? 255 : 0x80; // 255 or -128
-    for (size_t i = 0; i < w.size(); ++i)
-      w[i] = int8_t(int((i * 53 + 7) % 255) - 127);
-    w[0] = -128;
-    ProgramBuilder b(v1());
-    b.setDramSize(64);
-    bin::VectorDesc d = makeVectorDesc({C, OW, OH, 1}, type, {1, C, C * W, 0},
-                                       bin::ElementType::I32, {1, C, C * OW, 0},
-                                       bin::ElementType::I8, {1, C, C * K, 0});
-    for (int i = 0; i < 2; ++i) {
-      d.mutable_window()->Mutate(i, K);
-      d.mutable_window_strides()->Mutate(i, i == 0 ? 2 : 1);
+  for (int gap : {1, 2})
+    for (bin::ElementType type : {bin::ElementType::I8, bin::ElementType::U8}) {
+      bool isUnsigned = type == bin::ElementType::U8;
+      std::vector<uint8_t> x(C * W * H);
+      std::vector<int8_t> w(K * K * C);
+      for (size_t i = 0; i < x.size(); ++i)
+        x[i] = uint8_t((i * 37 + 11) % 256);
+      x[0] = isUnsigned ? 255 : 0x80; // 255 or -128
+      for (size_t i = 0; i < w.size(); ++i)
+        w[i] = int8_t(int((i * 53 + 7) % 255) - 127);
+      w[0] = -128;
+      ProgramBuilder b(v1());
+      b.setDramSize(64);
+      bin::VectorDesc d =
+          makeVectorDesc({C, OW, OH, 1}, type, {1, C, C * W, 0},
+                         bin::ElementType::I32, {gap, gap * C, gap * C * OW, 0},
+                         bin::ElementType::I8, {1, C, C * K, 0});
+      for (int i = 0; i < 2; ++i) {
+        d.mutable_window()->Mutate(i, K);
+        d.mutable_window_strides()->Mutate(i, i == 0 ? 2 : 1);
+      }
+      uint16_t v = b.addVector(d);
+      b.emit(makeVector(Opcode::VecPool, v, vecfunc::VecPool_Dot, 0, 256, 512));
+      ProgramRun r = runProgram(b, {}, [&](Emulator &emu) {
+        put(emu.scratchpad(), 0, x);
+        put(emu.scratchpad(), 256, w);
+      });
+      ASSERT_TRUE(r.ok) << r.error;
+      std::vector<int32_t> got =
+          get<int32_t>(r.emu->scratchpad(), 512, gap * C * OW * OH);
+      for (int oy = 0; oy < OH; ++oy)
+        for (int ox = 0; ox < OW; ++ox)
+          for (int c = 0; c < C; ++c) {
+            int64_t sum = 0;
+            for (int ky = 0; ky < K; ++ky)
+              for (int kx = 0; kx < K; ++kx) {
+                uint8_t byte = x[((oy + ky) * W + ox * 2 + kx) * C + c];
+                int64_t xv = isUnsigned ? byte : int8_t(byte);
+                sum += xv * w[(ky * K + kx) * C + c];
+              }
+            EXPECT_EQ(got[gap * ((oy * OW + ox) * C + c)], sum)
+                << "at (" << oy << ", " << ox << ", " << c << "), channel gap "
+                << gap;
+          }
+      uint64_t products = uint64_t(C * OW * OH * K * K); // 243
+      EXPECT_EQ(r.emu->stats().unitBusy[unsigned(Unit::Vector)],
+                poolDotCycles(v1(), C * OW * OH, K * K));
+      EXPECT_EQ(poolDotCycles(v1(), C * OW * OH, K * K),
+                4u + (products + 63) / 64);
     }
-    uint16_t v = b.addVector(d);
-    b.emit(makeVector(Opcode::VecPool, v, vecfunc::VecPool_Dot, 0, 256, 512));
-    ProgramRun r = runProgram(b, {}, [&](Emulator &emu) {
-      put(emu.scratchpad(), 0, x);
-      put(emu.scratchpad(), 256, w);
-    });
-    ASSERT_TRUE(r.ok) << r.error;
-    std::vector<int32_t> got =
-        get<int32_t>(r.emu->scratchpad(), 512, C * OW * OH);
-    for (int oy = 0; oy < OH; ++oy)
-      for (int ox = 0; ox < OW; ++ox)
-        for (int c = 0; c < C; ++c) {
-          int64_t sum = 0;
-          for (int ky = 0; ky < K; ++ky)
-            for (int kx = 0; kx < K; ++kx) {
-              uint8_t byte = x[((oy + ky) * W + ox * 2 + kx) * C + c];
-              int64_t xv = isUnsigned ? byte : int8_t(byte);
-              sum += xv * w[(ky * K + kx) * C + c];
-            }
-          EXPECT_EQ(got[(oy * OW + ox) * C + c], sum)
-              << "at (" << oy << ", " << ox << ", " << c << ")";
-        }
-    uint64_t products = uint64_t(C * OW * OH * K * K); // 243
-    EXPECT_EQ(r.emu->stats().unitBusy[unsigned(Unit::Vector)],
-              poolDotCycles(v1(), C * OW * OH, K * K));
-    EXPECT_EQ(poolDotCycles(v1(), C * OW * OH, K * K),
-              4u + (products + 63) / 64);
-  }
   // A window whose byte spans overflow 64 bits (two 32800-element counts
   // times 2^31 - 1 element strides, each about 2^61 bytes after the window
   // stride 65535): refused as out of bounds, not wrapped into range
