@@ -2419,15 +2419,25 @@ bool Emulator::vector(const Instruction &insn, uint64_t &cycles,
       forEachRow(dims, ops, false,
                  [&](const int64_t *idx, uint8_t *const *p, int64_t n,
                      const int64_t *step) {
-                   for (int64_t i = 0; i < n; ++i) {
-                     const uint8_t *c = table + (axis ? idx[axis] : i) * 12;
-                     int32_t bias = loadI32(c), mult = loadI32(c + 4),
-                             shift = loadI32(c + 8);
+                   auto one = [&](int64_t i, int32_t bias, int32_t mult,
+                                  int32_t shift) {
                      int32_t v = saturate32(
                          int64_t(load<int32_t>(p[1] + i * step[1])) + bias);
                      int64_t y = applyScale32(v, mult, shift) + zp;
                      store<T>(p[0] + i * step[0],
                               saturateTo<T>(std::clamp<int64_t>(y, lo, hi)));
+                   };
+                   if (axis) { // one channel along the row: its rows once
+                     const uint8_t *c = table + idx[axis] * 12;
+                     int32_t bias = loadI32(c), mult = loadI32(c + 4),
+                             shift = loadI32(c + 8);
+                     for (int64_t i = 0; i < n; ++i)
+                       one(i, bias, mult, shift);
+                     return;
+                   }
+                   for (int64_t i = 0; i < n; ++i) {
+                     const uint8_t *c = table + i * 12;
+                     one(i, loadI32(c), loadI32(c + 4), loadI32(c + 8));
                    }
                  });
     });
