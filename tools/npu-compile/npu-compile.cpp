@@ -11,6 +11,7 @@
 //             [--prune=block:RATIO [--keep-dense=NODE,...]
 //              [--prune-report=FILE.json]] [--sparse-weights=false]
 //              [--compress-weights=false] [--keep-on-chip=false]
+//              [--phase-pack-remainder=false]
 //             [--load-pass-plugin=P.so]... [--load-dialect-plugin=D.so]...
 //             [--insert-passes=POINT:PIPELINE]...
 // npu-compile --check MODEL.onnx [options above]   (per-node support report)
@@ -249,6 +250,14 @@ cl::opt<bool> keepOnChip(
              "the layers that produce and read them there, not in DRAM "
              "(default; =false gives every one a DRAM round trip, the twin "
              "to compare against)"),
+    cl::init(true), cl::cat(category));
+cl::opt<bool> phasePackRemainder(
+    "phase-pack-remainder",
+    cl::desc("Run a convolution's remainder output channels (cout modulo "
+             "the MAC array's columns, at most half of them) two output rows "
+             "at a time, the rows' phases as columns, where the tile cost "
+             "model finds it cheaper (default; =false keeps the plain column "
+             "tiles, the twin to compare against)"),
     cl::init(true), cl::cat(category));
 cl::opt<bool> compressWeights(
     "compress-weights",
@@ -516,6 +525,9 @@ int main(int argc, char **argv) {
   if (!compressWeights)
     (**module)->setAttr("npu.compress_weights",
                         mlir::BoolAttr::get(&context, false));
+  // Every backend phase reads it (PhasePack.cpp).
+  if (!phasePackRemainder)
+    (**module)->setAttr("npu.phase_pack", mlir::BoolAttr::get(&context, false));
   // npu-plan-memory reads it (OnChip.cpp).
   if (!keepOnChip)
     (**module)->setAttr("npu.keep_on_chip",

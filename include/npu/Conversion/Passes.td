@@ -36,12 +36,24 @@ def ConvertNpuToNpuIsa : Pass<"npu-convert-to-isa", "mlir::ModuleOp"> {
     its ONNX node. Follows the tiles and the DRAM plan recorded by
     `npu-assign-tiles` and `npu-plan-memory` when present.
     docs/codegen.md describes the design.
+
+    A 2-D convolution whose output channels leave a remainder of at most
+    half the MAC array's columns computes those channels two output rows
+    at a time (the rows' phases as columns) where the tile cost model finds
+    that cheaper; `phase-pack-remainder=false` (or `npu.phase_pack = false`
+    on the module, npu-compile --phase-pack-remainder=false) keeps the
+    plain column tiles.
   }];
   let dependentDialects = ["npu::npuisa::NpuIsaDialect"];
   let options = [
     Option<"targetName", "target", "std::string", "",
            "The NPU target (npu-v1, npu-v1-small, npu-v1-large); by default "
            "the module's npu.target, else npu-v1">,
+    Option<"phasePackRemainder", "phase-pack-remainder", "bool", "true",
+           "Run a convolution's remainder output channels (at most half the "
+           "array's columns) two output rows at a time where cheaper "
+           "(=false: plain column tiles, as does npu.phase_pack = false on "
+           "the module)">,
   ];
 }
 

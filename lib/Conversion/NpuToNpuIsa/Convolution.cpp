@@ -48,7 +48,8 @@ SmallVector<SpRequest, 8> macConvLayout(const MacConv &g, ConvTiles t) {
        slabCopies},
       {"weights", alignUp(g.inBytes * g.weightTaps * t.c * t.m), weightCopies},
       {"out", out, 2},
-      {"params", alignUp(g.paramBytes * g.groups * g.cout)},
+      {"params", alignUp(g.paramBytes * g.groups *
+                         (g.paramChannels ? g.paramChannels : g.cout))},
       {"epilogue_temps", out, g.epilogueTiles},
       {"epilogue_operands", alignUp(g.epilogueBytes)},
       {"quantized", g.quantizedOut ? alignUp(t.oh * t.ow * t.m) : 0, 2},
@@ -113,7 +114,7 @@ ConvTraffic convTraffic(const MacConv &g, ConvTiles t) {
 }
 
 ConvTiles chooseConvTiles(const rt::TargetDesc &t, const MacConv &g,
-                          int64_t onlyC) {
+                          int64_t onlyC, double *cycles) {
   if (g.batch <= 0 || g.oh <= 0 || g.ow <= 0 || g.cout <= 0 || g.cin <= 0)
     return {}; // nothing to tile: the emitter issues nothing
   int64_t R = t.arrayRows, C = t.arrayCols;
@@ -224,10 +225,13 @@ ConvTiles chooseConvTiles(const rt::TargetDesc &t, const MacConv &g,
     }
   if (candidates.empty())
     return {};
-  return fewestCyclesThenBytes<Candidate>(
-             candidates, t,
-             [](const Candidate &c) { return std::pair(c.cycles, c.bytes); })
-      .tiles;
+  const Candidate &best =
+      fewestCyclesThenBytes<Candidate>(candidates, t, [](const Candidate &c) {
+        return std::pair(c.cycles, c.bytes);
+      });
+  if (cycles)
+    *cycles = best.cycles;
+  return best.tiles;
 }
 
 DictionaryAttr tilesAttr(Builder &b, ConvTiles t) {
@@ -679,6 +683,10 @@ LogicalResult Codegen::emitConv(ConvOp op, int64_t layer) {
       return failure();
     return emitDepthwiseConv(op, g, layer);
   }
+  // Remainder channels two output rows at a time (PhasePack.cpp): its
+  // weights are constants, rearranged by the DRAM planner.
+  if (const PhasePack *packed = phasePackOf(op))
+    return emitPhasePackedConv(op, *packed, layer);
   // [M][C/g][taps] -> [g][taps][C/g][M/g] (an INT8 depthwise convolution's
   // block-diagonal weights: expanded by the DRAM planner).
   forMacArray(op, target, g);
@@ -995,7 +1003,8 @@ bool sharedSlabs(ArrayRef<MacConv> passes) {
 }
 
 LogicalResult Codegen::emitMacConv(Operation *op, ArrayRef<MacConv> passes,
-                                   int64_t wBase, Value bias, int64_t layer) {
+                                   int64_t wBase, Value bias, int64_t layer,
+                                   bool followRecorded) {
   // What the passes share (sharedSlabs); the INT8 parameter rows of every
   // pass are kept at once.
   MacConv g = passes.front();
@@ -1005,11 +1014,16 @@ LogicalResult Codegen::emitMacConv(Operation *op, ArrayRef<MacConv> passes,
   if (g.oh <= 0 || g.ow <= 0)
     return success();
   // A residual epilogue keeps the convolution's input-channel tile.
+  // A pass of a phase-packed convolution may keep the plain one's.
   auto asConv = dyn_cast<ConvOp>(op);
-  ConvTiles t = chooseConvTiles(
-      target, g, asConv ? residualInputTile(target, asConv, epilogue) : 0);
-  if (auto rec =
-          asConv ? recordedTiles(op, {"oh", "ow", "m", "c"}) : std::nullopt) {
+  ConvTiles t =
+      chooseConvTiles(target, g,
+                      g.inputTile ? g.inputTile
+                      : asConv    ? residualInputTile(target, asConv, epilogue)
+                                  : 0);
+  if (auto rec = asConv && followRecorded
+                     ? recordedTiles(op, {"oh", "ow", "m", "c"})
+                     : std::nullopt) {
     t = {(*rec)[0], (*rec)[1], (*rec)[2], (*rec)[3], recordedOrder(op)};
     // A copy per chunk of the stationary operand when that fits (as the
     // tile chooser decides), else two.
@@ -1077,6 +1091,12 @@ LogicalResult Codegen::emitMacConv(Operation *op, ArrayRef<MacConv> passes,
         }
   int64_t cSteps = ceilDiv(g.cin, t.c);
   int64_t inC = g.groups * g.cin, outC = g.groups * g.cout;
+  // The output's channels per image, the per-channel parameters' channels
+  // and the weight rows' columns (a phase-packed pass writes and reads
+  // part of them: MacConv::outChannels).
+  int64_t outChannels = g.outChannels ? g.outChannels : outC;
+  int64_t paramC = g.groups * (g.paramChannels ? g.paramChannels : g.cout);
+  int64_t wCols = g.weightCols ? g.weightCols : g.cout;
   // Pruning-aware (a convolution with constant weights that have all-zero
   // weight tiles, docs/codegen.md "Sparse weights"): per tile, chunk and
   // tap, how its weights are issued. Empty taps have no matmul, chunks
@@ -1084,7 +1104,8 @@ LogicalResult Codegen::emitMacConv(Operation *op, ArrayRef<MacConv> passes,
   // at all clears the accumulator with one empty-mask matmul.
   std::optional<SparseWeightPlan> plan;
   std::optional<WeightBlocks> blocks;
-  if (auto conv = dyn_cast<ConvOp>(op))
+  // (A phase-packed convolution's passes are dense: phasePackConv.)
+  if (auto conv = dyn_cast<ConvOp>(op); conv && !g.outChannels)
     if ((blocks = convWeightBlocks(conv, g, target, /*compressible=*/true))) {
       plan = planSparseConv(conv, *blocks, g, t);
       // Zero tiles issued dense (or none: scattered zeros not worth an
@@ -1192,13 +1213,14 @@ LogicalResult Codegen::emitMacConv(Operation *op, ArrayRef<MacConv> passes,
     int64_t oy = tile.oy0 * g.outStepY + gp.outOffY;
     int64_t ox = tile.ox0 * g.outStepX + gp.outOffX;
     int64_t passParams = gp.tableOffset - passes.front().tableOffset;
-    int64_t outOffset =
-        (((tile.batch * outC + tile.grp * g.cout + tile.m0) * g.outD +
-          tile.oz) *
-             g.outH +
-         oy) *
-            g.outW +
-        ox;
+    int64_t outOffset = (((tile.batch * outChannels + g.outChannel0 +
+                           tile.grp * g.cout + tile.m0) *
+                              g.outD +
+                          tile.oz) *
+                             g.outH +
+                         oy) *
+                            g.outW +
+                        ox;
     SmallVector<int64_t> outSizes = {tile.owt, tile.mt, tile.oht, 1};
     auto outDramStrides = [&](int64_t eb) {
       return SmallVector<int64_t>{eb * g.outStepX,
@@ -1252,7 +1274,7 @@ LogicalResult Codegen::emitMacConv(Operation *op, ArrayRef<MacConv> passes,
         // Weights [tap][c][m] of this tile from [grp][tap][cin][cout]: one
         // DMA when every tap is dense, else per tap (dense, its sparse
         // image at the same place, or nothing).
-        int64_t wOffset = (tile.grp * taps * g.cin + c0) * g.cout + tile.m0;
+        int64_t wOffset = (tile.grp * taps * g.cin + c0) * wCols + tile.m0;
         bool allDense = llvm::all_of(gp.taps, [&](const MacTap &tap) {
           return stepOf(tile, ci, tap.weightTap).kind == SparseStep::Dense;
         });
@@ -1274,7 +1296,7 @@ LogicalResult Codegen::emitMacConv(Operation *op, ArrayRef<MacConv> passes,
         } else if (allDense && !compressed) {
           loaded(emitDma<npuisa::DmaLoadOp>(
               loc, wBuf, wBase + eb * wOffset, eb, {tile.mt, ct, taps, 1},
-              {eb, eb * g.cout, eb * g.cin * g.cout, 0},
+              {eb, eb * wCols, eb * g.cin * wCols, 0},
               {eb, eb * tile.mt, eb * ct * tile.mt, 0}, layer));
         } else {
           for (const MacTap &tap : gp.taps) {
@@ -1290,8 +1312,8 @@ LogicalResult Codegen::emitMacConv(Operation *op, ArrayRef<MacConv> passes,
             } else if (st.kind == SparseStep::Dense)
               loaded(emitDma<npuisa::DmaLoadOp>(
                   loc, sram,
-                  wBase + eb * (wOffset + tap.weightTap * g.cin * g.cout), eb,
-                  {tile.mt, ct, 1, 1}, {eb, eb * g.cout, 0, 0},
+                  wBase + eb * (wOffset + tap.weightTap * g.cin * wCols), eb,
+                  {tile.mt, ct, 1, 1}, {eb, eb * wCols, 0, 0},
                   {eb, eb * tile.mt, 0, 0}, layer));
             else if (st.kind == SparseStep::Sparse)
               loaded(emitDma<npuisa::DmaLoadOp>(
@@ -1307,23 +1329,23 @@ LogicalResult Codegen::emitMacConv(Operation *op, ArrayRef<MacConv> passes,
         firstLoad->setAttr("pop_next", b.getUnitAttr());
       if (s == 0 && int8) {
         lastLoad = emitDma<npuisa::DmaLoadOp>(
-            loc, biasBuf, tableOf(op, "requant").offset + g.tableOffset, 4,
-            {g.paramBytes / 4 * outC * nPasses, 1, 1, 1}, {4, 0, 0, 0},
+            loc, biasBuf, tableOf(op, g.paramTable).offset + g.tableOffset, 4,
+            {g.paramBytes / 4 * paramC * nPasses, 1, 1, 1}, {4, 0, 0, 0},
             {4, 0, 0, 0}, layer);
-        lastLoad = loadOnceOperands(loc, Value(), biasBuf, outC, constsBuf,
+        lastLoad = loadOnceOperands(loc, Value(), biasBuf, paramC, constsBuf,
                                     layer, lastLoad);
       } else if (s == 0 && g.phaseChannels && bias) {
         // Every phase's column takes its channel's bias: [ry][m][rx].
         int64_t M = g.phaseChannels, sx = g.outStepX;
         lastLoad = emitDma<npuisa::DmaLoadOp>(
-            loc, biasBuf, buffers.lookup(root(bias)).offset, 4,
-            {sx, M, g.outStepY, 1}, {0, 4, 0, 0}, {4, 4 * sx, 4 * sx * M, 0},
+            loc, biasBuf, buffers.lookup(root(bias)).offset + 4 * g.outChannel0,
+            4, {sx, M, g.outStepY, 1}, {0, 4, 0, 0}, {4, 4 * sx, 4 * sx * M, 0},
             layer);
-        lastLoad = loadOnceOperands(loc, Value(), biasBuf, outC, constsBuf,
+        lastLoad = loadOnceOperands(loc, Value(), biasBuf, paramC, constsBuf,
                                     layer, lastLoad);
       } else if (s == 0) {
-        lastLoad = loadOnceOperands(loc, bias, biasBuf, outC, constsBuf, layer,
-                                    lastLoad);
+        lastLoad = loadOnceOperands(loc, bias, biasBuf, paramC, constsBuf,
+                                    layer, lastLoad);
       }
       bool lastChunk = int64_t(chunkIndex) + 1 == int64_t(chunks[j].size());
       // A residual's box, with the tile's last step: its buffer j % 2 is
@@ -1393,7 +1415,7 @@ LogicalResult Codegen::emitMacConv(Operation *op, ArrayRef<MacConv> passes,
       // Accumulator -> FP32, then x scale[c] + bias[c].
       program = emitScaledReadout(
           loc, outBuf(j), dims, st, biasBuf + passParams + 4 * channel,
-          biasBuf + passParams + 4 * (outC + channel), layer);
+          biasBuf + passParams + 4 * (paramC + channel), layer);
     } else if (int8) {
       // Accumulator -> INT8 (the ReLU absorbed by npu-quantize is the
       // requantization's saturation).
@@ -1540,6 +1562,12 @@ struct ConvModel : BackendOpInterface::ExternalModel<ConvModel, ConvOp> {
                  : nullptr;
     }
     forMacArray(op, target, g);
+    // A phase-packed convolution records its first pass's tiles.
+    if (std::optional<PhasePack> p = phasePackConv(conv, target, epilogue)) {
+      const MacConv &first = p->c0 ? p->a : p->b;
+      ConvTiles t = chooseConvTiles(target, first, first.inputTile);
+      return t.m ? tilesAttr(b, t) : nullptr;
+    }
     ConvTiles t =
         chooseConvTiles(target, g, residualInputTile(target, conv, epilogue));
     return t.m ? tilesAttr(b, t) : nullptr;

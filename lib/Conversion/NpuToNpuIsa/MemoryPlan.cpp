@@ -250,6 +250,13 @@ LogicalResult Codegen::planDram(func::ReturnOp ret) {
         continue;
       }
       bool transposed = isa<ConvTransposeOp>(user);
+      // A phase-packed convolution without a pass A reads only its
+      // phase_w table.
+      if (auto conv = dyn_cast<ConvOp>(user)) {
+        const PhasePack *packed = phasePackOf(conv);
+        if (packed && packed->c0 == 0)
+          continue;
+      }
       int64_t groups = transposed ? cast<ConvTransposeOp>(user).getGroup()
                                   : cast<ConvOp>(user).getGroup();
       // Depthwise weights for the vector unit, or (INT8) block-diagonal
@@ -294,6 +301,18 @@ LogicalResult Codegen::planDram(func::ReturnOp ret) {
     SmallVector<ConstantTable> list;
     if (backend && failed(backend.getConstantTables(target, list)))
       return failure();
+    // A phase-packed convolution's pass B weights and (INT8) readout rows.
+    if (auto conv = dyn_cast<ConvOp>(&op))
+      if (const PhasePack *packed = phasePackOf(conv)) {
+        ElementsAttr weights = phasePackWeights(conv, *packed);
+        FailureOr<ElementsAttr> readout = phasePackReadout(conv, *packed);
+        if (!weights || failed(readout))
+          return op.emitError("backend: no phase-packed weights for this "
+                              "convolution");
+        list.push_back({"phase_w", weights});
+        if (*readout)
+          list.push_back({"phase_requant", *readout});
+      }
     for (const ConstantTable &table : list) {
       std::string attr = ("npu." + table.role + "_dram").str();
       Buffer buf = place(byteSize(table.value.getType()), i64Attr(&op, attr),
@@ -443,9 +462,14 @@ LogicalResult Codegen::planDram(func::ReturnOp ret) {
   dramSize = arenaBase + arenaSize;
   // Convolution weights computed at run time (graph inputs in ONNX's tests)
   // are rearranged by a DMA pass into a buffer of their own.
+  auto onlyPhaseWeights = [&](Operation &op) {
+    auto conv = dyn_cast<ConvOp>(op);
+    const PhasePack *packed = conv ? phasePackOf(conv) : nullptr;
+    return packed && packed->c0 == 0;
+  };
   for (Operation &op : body)
     if (isa<ConvOp, ConvTransposeOp>(op) && !convWeights.count(&op) &&
-        !compressed.count(&op))
+        !compressed.count(&op) && !onlyPhaseWeights(op))
       convWeights[&op] = place(byteSize(op.getOperand(1).getType()),
                                i64Attr(&op, "npu.weights_dram"), "weights");
   // An in-place concat's inputs are slices of its result's buffer.

@@ -277,6 +277,11 @@ struct ConvertNpuToNpuIsaPass
     auto [target, func] = codegen::targetAndMain(getOperation(), targetName);
     if (!target)
       return signalPassFailure();
+    // Remainder channels as row phases (PhasePack.cpp) off: recorded on the
+    // module, which every phase's decision reads.
+    if (!phasePackRemainder)
+      getOperation()->setAttr("npu.phase_pack",
+                              BoolAttr::get(&getContext(), false));
     // The schedule level, when the module has one, is followed.
     FailureOr<bool> scheduled = codegen::inlineLayers(func);
     if (failed(scheduled))

@@ -201,20 +201,29 @@ Codegen::storePhases(Location loc, const MacConv &g, int64_t batch, int64_t m0,
   // sx (chooseConvTiles), so the tile holds whole groups of sx columns:
   // one store per output row phase ry, each run the sx elements one pixel
   // writes into one output row.
+  // A phase-packed convolution's pass B writes channels [outChannel0,
+  // outChannel0 + M) of an output of outChannels, and its last row phase
+  // may fall below the output (an odd number of rows): such rows are not
+  // stored.
   int64_t M = g.phaseChannels, sx = g.outStepX, sy = g.outStepY;
+  int64_t channels = g.outChannels ? g.outChannels : M;
   int64_t rowColumns = M * sx;
   SmallVector<Operation *> stores;
   for (int64_t ry = 0; ry < sy; ++ry) {
     int64_t lo = std::max(m0, ry * rowColumns) - ry * rowColumns;
     int64_t hi = std::min(m0 + mt, (ry + 1) * rowColumns) - ry * rowColumns;
-    if (lo >= hi)
+    int64_t rows =
+        std::clamp<int64_t>(ceilDiv(g.outH - ry - oy0 * sy, sy), 0, oht);
+    if (lo >= hi || rows == 0)
       continue;
-    int64_t offset =
-        ((batch * M + lo / sx) * g.outH + oy0 * sy + ry) * g.outW + ox0 * sx;
+    int64_t offset = ((batch * channels + g.outChannel0 + lo / sx) * g.outH +
+                      oy0 * sy + ry) *
+                         g.outW +
+                     ox0 * sx;
     // (rx, x, m, y): runs of sx, the tile's pixels, channels, rows.
     stores.push_back(emitDma<npuisa::DmaStoreOp>(
         loc, sram + eb * (ry * rowColumns + lo - m0), outBase + eb * offset, eb,
-        {sx, owt, (hi - lo) / sx, oht},
+        {sx, owt, (hi - lo) / sx, rows},
         {eb, eb * sx, eb * g.outH * g.outW, eb * sy * g.outW},
         {eb, eb * mt, eb * sx, eb * owt * mt}, layer));
   }

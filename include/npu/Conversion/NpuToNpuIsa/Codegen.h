@@ -346,6 +346,20 @@ struct MacConv {
   /// output channel m at phase (ry, rx), written at (y * outStepY + ry,
   /// x * outStepX + rx). 0 for every other pass.
   int64_t phaseChannels = 0;
+  /// A pass of a convolution whose remainder channels are phase-packed
+  /// (phasePackConv): it writes channels [outChannel0, outChannel0 + its
+  /// channels) of an output of `outChannels` channels per image, reads
+  /// weight rows of `weightCols` columns (pass A: columns [0, cout) of the
+  /// convolution's [taps][C][M] weights) and keeps per-channel parameters
+  /// for `paramChannels` channels laid out as the op's table `paramTable`
+  /// is (from tableOffset). 0: the pass's own cout (groups x cout for
+  /// outChannels).
+  int64_t outChannels = 0, outChannel0 = 0, weightCols = 0, paramChannels = 0;
+  StringRef paramTable = "requant";
+  /// The input-channel tile the pass must take (0: the cost model's choice):
+  /// an FP32 pass keeps the plain convolution's, so that its sums add the
+  /// same products in the same order.
+  int64_t inputTile = 0;
 };
 
 /// An operand of a convolution epilogue: per-channel (count = channels) or
@@ -457,8 +471,42 @@ ConvTraffic convTraffic(const MacConv &g, ConvTiles t);
 /// the fastest, the fewest DRAM bytes: DRAM traffic is most of the energy
 /// an inference takes (docs/codegen.md "Loop order and reuse"). `onlyC`,
 /// when not 0, is the one input-channel tile tried (residualInputTile's).
+/// `cycles`, when given, receives the chosen candidate's estimate.
 ConvTiles chooseConvTiles(const rt::TargetDesc &t, const MacConv &g,
-                          int64_t onlyC = 0);
+                          int64_t onlyC = 0, double *cycles = nullptr);
+
+/// A 2-D convolution whose remainder channels (cout % arrayCols = r, 0 < r
+/// <= arrayCols / 2) run with two output rows at once (docs/codegen.md,
+/// "Remainder channels as row phases"): pass A is the convolution over
+/// channels [0, c0 = cout - r) (absent when c0 = 0), pass B a convolution
+/// with stride 2 and kernel height kh + 1 along Y whose 2r columns (ry, m)
+/// are channel c0 + m at output row 2q + ry (MacConv::phaseChannels = r,
+/// outStepY = 2), with weights W_B[ky'][kx][c][ry * r + m] = W[c0 + m][c]
+/// [ky' - ry][kx] (zero outside the kernel) in the op's `phase_w` table
+/// and, INT8, its readout rows per column in `phase_requant`. Exact: the
+/// zero weights add exact zeros, the other products keep their order (an
+/// FP32 pass keeps the plain convolution's input-channel tile).
+struct PhasePack {
+  MacConv a, b;
+  int64_t c0 = 0, r = 0;
+  /// The tile chooser's estimates: the plain convolution, pass A + pass B.
+  double plainCycles = 0, packedCycles = 0;
+};
+/// The phase-packed form of `op` with the epilogue `epilogue` when it is
+/// exact (one group, 2-D, stride and dilation 1 along Y, constant dense
+/// weights without an all-zero MAC tile, an epilogue without per-channel
+/// operands or a residual) and the tile chooser's estimate of pass A plus
+/// pass B is below the plain convolution's on `t`; nullopt otherwise, and
+/// when the module says `npu.phase_pack = false` (npu-compile
+/// --phase-pack-remainder=false, npu-convert-to-isa's phase-pack-remainder
+/// option).
+std::optional<PhasePack> phasePackConv(ConvOp op, const rt::TargetDesc &t,
+                                       ArrayRef<Operation *> epilogue);
+/// Pass B's weights ([kh + 1][kw][C][2r], FP32 or INT8 codes) and, for an
+/// INT8 input, its readout rows per column (the op's int8ReadoutTable rows
+/// of channel c0 + m for column ry * r + m, in the table's layout).
+ElementsAttr phasePackWeights(ConvOp op, const PhasePack &p);
+FailureOr<ElementsAttr> phasePackReadout(ConvOp op, const PhasePack &p);
 
 /// For MAC-array convolution `conv` with the epilogue `epilogue`: when the
 /// epilogue reads a residual, the input-channel tile the convolution is
@@ -966,8 +1014,8 @@ scratchpadHighWater(ModuleOp module, func::FuncOp func,
 class Codegen {
 public:
   Codegen(ModuleOp module, func::FuncOp func, const rt::TargetDesc &target)
-      : module(module), func(func), layerTarget(target), target(layerTarget),
-        b(module.getContext()) {}
+      : module(module), func(func), fullTarget(target), layerTarget(target),
+        target(layerTarget), b(module.getContext()) {}
   Codegen(const Codegen &) = delete;
   Codegen &operator=(const Codegen &) = delete;
 
@@ -1443,8 +1491,23 @@ public:
   /// tile loop, each tile's phases innermost, so that they read the input
   /// slab the first phase loaded (each phase loads the weight chunk again:
   /// a step loads something, ChunkCopies).
+  /// With `followRecorded` false, the op's recorded tiles (`npu.tiles`)
+  /// are not this pass's: its tiles are chosen here.
   LogicalResult emitMacConv(Operation *op, ArrayRef<MacConv> passes,
-                            int64_t wBase, Value bias, int64_t layer);
+                            int64_t wBase, Value bias, int64_t layer,
+                            bool followRecorded = true);
+  /// Emits a phase-packed convolution (phasePackConv): pass A, then pass
+  /// B, each its own tile loop. The op's recorded tiles are its first
+  /// pass's; the layer's tiles name pass B's with a `phase_` prefix.
+  LogicalResult emitPhasePackedConv(ConvOp op, const PhasePack &p,
+                                    int64_t layer);
+  /// The epilogue the fusion groups give `op` (the rest of the group it
+  /// leads; empty when it leads none).
+  ArrayRef<Operation *> epilogueOf(Operation *op);
+  /// phasePackConv of `op` with its fusion group's epilogue on the whole
+  /// scratchpad (the DRAM plan and the emitter decide alike), computed
+  /// once; null when it runs as a plain convolution.
+  const PhasePack *phasePackOf(ConvOp op);
   /// Rearranges run-time weights into the MAC array's order with a DMA
   /// pass: `shape` is the target order [g][KH][KW][C/g][M/g], `srcStrides`
   /// the source's element strides along it.
@@ -1465,8 +1528,12 @@ private:
   /// (layerScratchpad), so lowerings that size their buffers by the
   /// scratchpad (vector programs, data movement, reductions) leave those
   /// values alone. `target` refers to it.
+  /// The target with its whole scratchpad.
+  const rt::TargetDesc fullTarget;
   rt::TargetDesc layerTarget;
   const rt::TargetDesc &target;
+  /// phasePackOf's decisions.
+  llvm::DenseMap<Operation *, std::optional<PhasePack>> phasePacks;
   OpBuilder b;
   npuisa::ProgramOp program;
   npuisa::LayerOp currentLayer;
