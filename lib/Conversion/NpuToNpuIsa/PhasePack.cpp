@@ -152,8 +152,10 @@ ElementsAttr phasePackWeights(ConvOp op, const PhasePack &p) {
   SmallVector<float> out;
   for (int64_t from : src)
     out.push_back(from < 0 ? 0.0f : w[from]);
-  return makeFloatConstant(RankedTensorType::get(shape, wT.getElementType()),
-                           out, "phase_weights");
+  // Inline (not a named blob): every phase that plans the op makes the same
+  // attribute, so a module lowered again prints the same program.
+  return DenseElementsAttr::get(
+      RankedTensorType::get(shape, wT.getElementType()), ArrayRef(out));
 }
 
 FailureOr<ElementsAttr> phasePackReadout(ConvOp op, const PhasePack &p) {

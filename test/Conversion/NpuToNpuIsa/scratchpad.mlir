@@ -13,19 +13,21 @@
 // RUN: npu-opt %s --npu-assign-tiles --npu-plan-memory --npu-convert-to-isa > %t.direct.mlir
 // RUN: npu-opt %t.sched.mlir --npu-convert-to-isa | diff %t.direct.mlir -
 // A moved buffer is followed: the convolution's output tiles at 43008.
-// RUN: sed 's/<"out", offset = 16128,/<"out", offset = 43008,/' %t.sched.mlir \
+// RUN: sed 's/<"out", offset = 23808,/<"out", offset = 43008,/' %t.sched.mlir \
 // RUN:   | npu-opt --npu-convert-to-isa | FileCheck %s --check-prefix=MOVED
 // Too small, or missing: one error naming the buffer and what is needed.
-// RUN: sed 's/<"out", offset = 16128, bytes = 4096,/<"out", offset = 16128, bytes = 2048,/' %t.sched.mlir \
+// RUN: sed 's/<"out", offset = 23808, bytes = 4096,/<"out", offset = 23808, bytes = 2048,/' %t.sched.mlir \
 // RUN:   | not npu-opt --npu-convert-to-isa 2>&1 | FileCheck %s --check-prefix=SMALL
-// RUN: sed 's/, #npu.buffer<"params", offset = 24320, bytes = 64>//' %t.sched.mlir \
+// RUN: sed 's/, #npu.buffer<"params", offset = 32000, bytes = 64>//' %t.sched.mlir \
 // RUN:   | not npu-opt --npu-convert-to-isa 2>&1 | FileCheck %s --check-prefix=MISSING
 
-// CHECK: npu.layer "conv" unit <mac> tiles <oh = 8, ow = 16, m = 8, c = 8, order = weight_stationary>
+// The convolution's 8 channels run two output rows at a time on 16 columns
+// (phase-pack-remainder.txtpb): its one pass's tiles and buffers.
+// CHECK: npu.layer "conv" unit <mac> tiles <oh = 4, ow = 16, m = 16, c = 8, order = weight_stationary>
 // CHECK-SAME: scratchpad [#npu.buffer<"slab", offset = 0, bytes = 5760, copies = 2>,
-// CHECK-SAME: #npu.buffer<"weights", offset = 11520, bytes = 2304, copies = 2>,
-// CHECK-SAME: #npu.buffer<"out", offset = 16128, bytes = 4096, copies = 2>,
-// CHECK-SAME: #npu.buffer<"params", offset = 24320, bytes = 64>] {
+// CHECK-SAME: #npu.buffer<"weights", offset = 11520, bytes = 6144, copies = 2>,
+// CHECK-SAME: #npu.buffer<"out", offset = 23808, bytes = 4096, copies = 2>,
+// CHECK-SAME: #npu.buffer<"params", offset = 32000, bytes = 64>] {
 // The elementwise layer: two buffers per input and output, a third of the
 // scratchpad each (aligned).
 // CHECK: npu.layer "s" unit <vector>

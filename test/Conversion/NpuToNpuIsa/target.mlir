@@ -29,8 +29,10 @@
 
 // OPTION: module attributes {npu.target = #npu.target<"npu-v1-small">}
 // OPTION: npu.conv {{.*}}npu.tiles = {c = 8 : i64, m = 8 : i64, oh = 8 : i64, order = "weight_stationary", ow = 16 : i64}
+// On npu-v1 (16 columns) the 8 output channels run two output rows at a
+// time (phase-pack-remainder.txtpb): its one pass's tiles, 16 columns.
 // DEFAULT: module attributes {npu.target = #npu.target<"npu-v1">}
-// DEFAULT: npu.conv {{.*}}npu.tiles = {c = 8 : i64, m = 8 : i64, oh = 8 : i64, order = "weight_stationary", ow = 16 : i64}
+// DEFAULT: npu.conv {{.*}}npu.tiles = {c = 8 : i64, m = 16 : i64, oh = 4 : i64, order = "weight_stationary", ow = 16 : i64}
 // ISA: npu_isa.program @main attributes {{.*}}target = "npu-v1-small"
 // EDITED: module attributes {npu.target = #npu.target<"npu-v1-small", scratchpad_bytes = 8192>}
 // EDITED: npu.conv {{.*}}npu.tiles = {c = 8 : i64, m = 8 : i64, oh = 4 : i64, order = "weight_stationary", ow = 4 : i64}
