@@ -110,7 +110,9 @@ std::optional<PhasePack> phasePackConv(ConvOp op, const rt::TargetDesc &t,
   if (chooseConvTiles(t, b, onlyC, &cycles).m == 0)
     return std::nullopt;
   p.packedCycles += cycles;
-  if (p.packedCycles >= p.plainCycles)
+  // (Weights the planner cannot read, such as an unloaded blob, keep the
+  // plain convolution.)
+  if (p.packedCycles >= p.plainCycles || !phasePackWeights(op, p))
     return std::nullopt;
   return p;
 }

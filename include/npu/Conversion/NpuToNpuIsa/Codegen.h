@@ -1523,13 +1523,13 @@ public:
 private:
   ModuleOp module;
   func::FuncOp func;
+  /// The target with its whole scratchpad.
+  const rt::TargetDesc fullTarget;
   /// The target as the layer being emitted sees it: its scratchpad ends
   /// where the lowest value kept on chip alive during the layer starts
   /// (layerScratchpad), so lowerings that size their buffers by the
   /// scratchpad (vector programs, data movement, reductions) leave those
   /// values alone. `target` refers to it.
-  /// The target with its whole scratchpad.
-  const rt::TargetDesc fullTarget;
   rt::TargetDesc layerTarget;
   const rt::TargetDesc &target;
   /// phasePackOf's decisions.
