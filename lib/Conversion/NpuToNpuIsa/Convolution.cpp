@@ -163,12 +163,16 @@ ConvTiles chooseConvTiles(const rt::TargetDesc &t, const MacConv &g,
           int64_t storedBytes = g.quantizedOut ? 1 : ob;
           int64_t outRun = g.outStepX == 1 ? storedBytes * owt : storedBytes;
           int64_t storeRuns = mt * oht * (g.outStepX == 1 ? 1 : owt);
+          int64_t storeCommands = 1;
           if (g.phaseChannels) {
             // storePhases: the tile's pixels of one output row, each with
             // its sx phases, are consecutive in DRAM: one run (rt::dmaRuns)
-            // per row and channel.
+            // per row and channel; one command per row phase ry the tile's
+            // columns reach.
             outRun = storedBytes * g.outStepX * owt;
             storeRuns = ceilDiv(mt, g.outStepX) * oht;
+            storeCommands =
+                std::min(g.outStepY, ceilDiv(mt, g.phaseChannels * g.outStepX));
           }
           // The runtime's timing formulas (npu/runtime/Timing.h), per tile:
           // nC slab and weight loads (as convTraffic reuses them), one
@@ -180,8 +184,8 @@ ConvTiles chooseConvTiles(const rt::TargetDesc &t, const MacConv &g,
           double weightCycles =
               tiles *
               double(rt::dmaCycles(t, nC, g.weightTaps * g.cin, ib * mt));
-          double storeCycles =
-              tiles * double(rt::dmaCycles(t, 1, storeRuns, outRun));
+          double storeCycles = tiles * double(rt::dmaCycles(t, storeCommands,
+                                                            storeRuns, outRun));
           double residualCycles =
               g.residual
                   ? tiles * double(rt::dmaCycles(t, 1, storeRuns,
