@@ -1198,8 +1198,10 @@ bool Emulator::execMatmul(const Instruction &insn, uint64_t &cycles,
   stats_.sramReadBytes += uint64_t(M * aBytesPerRow + weightBytes + maskBytes);
   stats_.sramReadBytes += accumulate ? uint64_t(M * N * 4) : 0;
   stats_.sramWriteBytes += uint64_t(M * N * 4);
-  if (currentLayer_)
+  if (currentLayer_) {
     currentLayer_->macs += executed;
+    currentLayer_->macsFp32 += fp32 ? executed : 0;
+  }
   return true;
 }
 
@@ -2934,11 +2936,23 @@ void Emulator::finishStats() {
                stats_.dramReadBytes + stats_.dramWriteBytes);
   stats_.energy.hostPj = stats_.hostEnergyPj;
   stats_.energyPj = stats_.energy.total();
+  // Padding MACs (zero weights the compiler inserted), FP32 ones first
+  // within each layer, never more than the layer executed.
+  stats_.paddingMacsInt8 = stats_.paddingMacsFp32 = 0;
+  for (size_t i = 0; i < stats_.layers.size() && i < exe_.layers().size();
+       ++i) {
+    const LayerStats &l = stats_.layers[i];
+    uint64_t pad = std::min(exe_.layers()[i].paddingMacs, l.macs);
+    uint64_t fp32 = std::min(pad, l.macsFp32);
+    stats_.paddingMacsFp32 += fp32;
+    stats_.paddingMacsInt8 += pad - fp32;
+  }
   if (stats_.cycles)
-    stats_.macUtilization =
-        (double(stats_.macsInt8) / target_.int8MacsPerCycle() +
-         double(stats_.macsFp32) / target_.fp32MacsPerCycle()) /
-        double(stats_.cycles);
+    stats_.macUtilization = (double(stats_.macsInt8 - stats_.paddingMacsInt8) /
+                                 target_.int8MacsPerCycle() +
+                             double(stats_.macsFp32 - stats_.paddingMacsFp32) /
+                                 target_.fp32MacsPerCycle()) /
+                            double(stats_.cycles);
 }
 
 } // namespace npu::rt

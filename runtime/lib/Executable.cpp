@@ -263,6 +263,7 @@ bool Executable::verify(const TargetDesc *expected, std::string &error) {
       info.weightTiles = layer->weight_tiles();
       info.nonzeroWeightTiles = layer->nonzero_weight_tiles();
       info.macBlocksSkipped = layer->mac_blocks_skipped();
+      info.paddingMacs = layer->padding_macs();
       layers_.push_back(std::move(info));
     }
 
@@ -744,6 +745,10 @@ void ProgramBuilder::setLayerWeightTiles(uint16_t id, uint32_t tiles,
   l.macBlocksSkipped = skipped;
 }
 
+void ProgramBuilder::setLayerPaddingMacs(uint16_t id, uint64_t macs) {
+  layers_.at(id).paddingMacs = macs;
+}
+
 uint32_t ProgramBuilder::addHostOp(const HostOpSpec &op) {
   if (insns_.size() > segmentStart_)
     segments_.push_back({-1,
@@ -830,7 +835,7 @@ std::vector<uint8_t> ProgramBuilder::finish() {
     layers.push_back(bin::CreateLayerDirect(
         fbb, uint16_t(i), layers_[i].name.c_str(), layers_[i].op.c_str(),
         layers_[i].weightTiles, layers_[i].nonzeroWeightTiles,
-        layers_[i].macBlocksSkipped));
+        layers_[i].macBlocksSkipped, layers_[i].paddingMacs));
   auto layerVec = fbb.CreateVector(layers);
   uint64_t dram = dramSize_;
   if (dram < constantsOffset_ + constants_.size())

@@ -272,18 +272,24 @@ int main(int argc, char **argv) {
     // its loads read of them in this run.
     std::vector<LayerEstimate> est = estimateLayers(*exe);
     for (size_t i = 0; i < s.layers.size(); ++i) {
+      // The model's MACs: executed less those over zero weights the
+      // compiler inserted (LayerInfo::paddingMacs), reported beside.
+      uint64_t padding =
+          std::min(exe->layers()[i].paddingMacs, s.layers[i].macs);
       layers.push_back(
           {{"name", exe->layers()[i].name},
            {"op", exe->layers()[i].op},
            {"device", exe->layers()[i].host ? "cpu" : "npu"},
            {"cycles", s.layers[i].cycles},
-           {"macs", s.layers[i].macs},
+           {"macs", s.layers[i].macs - padding},
            {"dram_bytes", s.layers[i].dramBytes},
            {"local_dma_bytes", s.layers[i].localBytes},
            {"weight_bytes_stored", i < est.size() ? est[i].constantBytes : 0},
            {"weight_bytes_moved", s.layers[i].weightBytes},
            {"energy_pj", s.layers[i].energy.total()},
            {"energy_split_pj", energySplitJson(s.layers[i].energy)}});
+      if (padding)
+        layers.back()["padding_macs"] = padding;
       // Pruning-aware layers: the share of their MAC weight tiles that is
       // non-zero, and the tile-steps of the dense schedule not issued.
       if (const LayerInfo &l = exe->layers()[i]; l.weightTiles) {
@@ -293,7 +299,8 @@ int main(int argc, char **argv) {
       }
     }
     json report = {{"cycles", s.cycles},
-                   {"macs", s.macs()},
+                   {"macs", s.modelMacs()},
+                   {"padding_macs", s.paddingMacsInt8 + s.paddingMacsFp32},
                    {"macs_dense", s.macsDense},
                    {"mac_utilization", s.macUtilization},
                    {"dram_read_bytes", s.dramReadBytes},
@@ -379,8 +386,12 @@ int main(int argc, char **argv) {
   std::printf("npu-run: %s on %s\n", model.c_str(), t.name.c_str());
   std::printf("  cycles       %" PRIu64 " (%.3f ms at %.2f GHz)\n", s.cycles,
               seconds * 1e3, double(t.clockHz) / 1e9);
-  std::printf("  MACs         %" PRIu64 " (utilization %.1f %%)\n", s.macs(),
+  std::printf("  MACs         %" PRIu64 " (utilization %.1f %%)", s.modelMacs(),
               100.0 * s.macUtilization);
+  if (uint64_t padding = s.paddingMacsInt8 + s.paddingMacsFp32)
+    std::printf(", and %" PRIu64 " over zero weights the compiler inserted",
+                padding);
+  std::printf("\n");
   std::printf("  DRAM         %.3f MB read, %.3f MB written\n",
               double(s.dramReadBytes) / 1e6, double(s.dramWriteBytes) / 1e6);
   if (s.localDmaBytes) // values kept on chip (ISA v9 local DMAs)

@@ -89,6 +89,9 @@ std::optional<LayerOp::WeightBlockCounts> LayerOp::getWeightBlockCounts() {
 }
 
 LogicalResult LayerOp::verify() {
+  if (std::optional<int64_t> padding = getPaddingMacs();
+      padding && *padding < 0)
+    return emitOpError("padding_macs is negative");
   std::optional<DictionaryAttr> blocks = getWeightBlocks();
   if (!blocks)
     return success();

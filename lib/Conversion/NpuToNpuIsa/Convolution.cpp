@@ -689,8 +689,22 @@ LogicalResult Codegen::emitConv(ConvOp op, int64_t layer) {
   }
   // Remainder channels two output rows at a time (PhasePack.cpp): its
   // weights are constants, rearranged by the DRAM planner.
-  if (const PhasePack *packed = phasePackOf(op))
-    return emitPhasePackedConv(op, *packed, layer);
+  if (const PhasePack *packed = phasePackOf(op)) {
+    if (failed(emitPhasePackedConv(op, *packed, layer)))
+      return failure();
+    // Pass B's MACs over its zero weights (each row phase's unused kernel
+    // row, and the grid row past an odd output height): array work, left
+    // out of the model's MACs by the reports.
+    const MacConv &pb = packed->b;
+    int64_t kh = pb.spanY - 1, kw = pb.weightTaps / pb.spanY;
+    int64_t executed =
+        pb.batch * pb.oh * pb.ow * pb.weightTaps * pb.cin * pb.cout;
+    int64_t useful =
+        pb.batch * pb.outH * pb.ow * kh * kw * pb.cin * pb.phaseChannels;
+    if (executed > useful)
+      currentLayer.setPaddingMacsAttr(b.getI64IntegerAttr(executed - useful));
+    return success();
+  }
   // [M][C/g][taps] -> [g][taps][C/g][M/g] (an INT8 depthwise convolution's
   // block-diagonal weights: expanded by the DRAM planner).
   forMacArray(op, target, g);

@@ -114,9 +114,9 @@ LoopOrder recordedOrder(Operation *op, LoopOrder fallback) {
 
 void Codegen::beginLayer(Operation *op) {
   auto [name, type] = onnxNodeOf(op);
-  currentLayer = npuisa::LayerOp::create(b, op->getLoc(), b.getStringAttr(name),
-                                         b.getStringAttr(type), StringAttr(),
-                                         DictionaryAttr(), DictionaryAttr());
+  currentLayer = npuisa::LayerOp::create(
+      b, op->getLoc(), b.getStringAttr(name), b.getStringAttr(type),
+      StringAttr(), DictionaryAttr(), DictionaryAttr(), IntegerAttr());
   std::string shapes;
   llvm::raw_string_ostream os(shapes);
   llvm::interleaveComma(op->getOperandTypes(), os);
@@ -212,7 +212,7 @@ LogicalResult Codegen::run() {
   for (auto [value, buf] : copies) {
     currentLayer = npuisa::LayerOp::create(
         b, func.getLoc(), b.getStringAttr("copy"), b.getStringAttr("Identity"),
-        StringAttr(), DictionaryAttr(), DictionaryAttr());
+        StringAttr(), DictionaryAttr(), DictionaryAttr(), IntegerAttr());
     VecFunc copy{false, "copy"};
     // The bytes are row-major either way, so the source is read with the
     // output's shape (it may be a reshape of an input or a constant).

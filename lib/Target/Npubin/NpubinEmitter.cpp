@@ -200,6 +200,9 @@ LogicalResult npu::emitNpubin(ProgramOp program, std::vector<uint8_t> &bytes) {
           b.setLayerWeightTiles(id, uint32_t(blocks->total),
                                 uint32_t(blocks->nonzero),
                                 uint64_t(blocks->skipped));
+      if (std::optional<int64_t> padding = layer.getPaddingMacs();
+          padding && *padding > 0)
+        b.setLayerPaddingMacs(id, uint64_t(*padding));
     } else if (llvm::isa<InputOp, OutputOp>(op)) {
       auto name = op.getAttrOfType<StringAttr>("name").getValue();
       auto type =

@@ -56,6 +56,11 @@ buildCompileReport(npuisa::ProgramOp program,
                                           ? schedule.layers[id]
                                           : rt::StaticSchedule::Layer();
     bool host = id < exe->layers().size() && exe->layers()[id].host;
+    // The model's MACs: the executed ones less those over zero weights the
+    // compiler inserted (padding_macs).
+    uint64_t padding = std::min<uint64_t>(
+        uint64_t(layer.getPaddingMacs().value_or(0)), e.macs);
+    e.macs -= padding;
     json::Object entry{{"id", int64_t(id)},
                        {"name", layer.getName()},
                        {"op", layer.getOnnxOp()},
@@ -77,6 +82,8 @@ buildCompileReport(npuisa::ProgramOp program,
                        {"instructions", int64_t(e.instructions)}};
     if (auto shapes = layer.getShapes())
       entry["shapes"] = *shapes;
+    if (padding)
+      entry["padding_macs"] = int64_t(padding);
     // Pruning-aware layers: weight tiles non-zero of all, and the tile-steps
     // of the dense schedule skipped (docs/codegen.md, "Sparse weights").
     if (auto blocks = layer.getWeightBlockCounts()) {

@@ -9,7 +9,9 @@
 //    "layers": [{"id", "name" (ONNX node), "op" (ONNX op type), "device"
 //                ("npu", or "cpu" for a host op), "shapes"
 //                (operand types -> result types), "tiles" (elements),
-//                "macs", "dram_read_bytes", "dram_write_bytes",
+//                "macs" (the model's: executed less "padding_macs", those
+//                over zero weights the compiler inserted, present when
+//                not 0), "dram_read_bytes", "dram_write_bytes",
 //                "local_dma_bytes" (copied inside the scratchpad by local
 //                DMAs: values kept on chip, not DRAM traffic),
 //                "weight_read_bytes" (of the reads, those of constants:
@@ -22,7 +24,8 @@
 //                tile-steps of the dense schedule not issued), "cycles",
 //                "start_cycle", "end_cycle", "load_cycles", "compute_cycles",
 //                "store_cycles", "instructions"}...],
-//    "totals": {"macs", "weight_bytes" (stored), "weight_read_bytes",
+//    "totals": {"macs" (the model's, which the roofline counts),
+//               "weight_bytes" (stored), "weight_read_bytes",
 //               "input_bytes", "output_bytes",
 //               "arena_bytes", "arena_lower_bound_bytes", "dram_bytes",
 //               "local_dma_bytes",

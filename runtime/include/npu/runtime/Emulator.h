@@ -95,6 +95,7 @@ struct EnergySplit {
 struct LayerStats {
   uint64_t cycles = 0;
   uint64_t macs = 0;      ///< Executed MACs.
+  uint64_t macsFp32 = 0;  ///< Of them, FP32 ones.
   uint64_t dramBytes = 0; ///< Read plus written.
   /// Of the bytes read, those from the constant segment (weights, their
   /// block images, tables): what dma.load or dma.expand moved, compressed.
@@ -130,12 +131,22 @@ struct RunStats {
   double hostEnergyPj = 0;
   double energyPj = 0; ///< NPU and host: energy.total().
   EnergySplit energy;
-  /// Executed MACs over the peak for their datatype during the run:
-  /// (macsInt8 / int8 peak + macsFp32 / fp32 peak) / cycles.
+  /// Of the executed MACs, those over zero weights the compiler inserted
+  /// (LayerInfo::paddingMacs, at most each layer's executed MACs): counted
+  /// in macsInt8/macsFp32 and the energy (the array does them), not in
+  /// modelMacs() or macUtilization.
+  uint64_t paddingMacsInt8 = 0, paddingMacsFp32 = 0;
+  /// The model's MACs over the peak for their datatype during the run:
+  /// ((macsInt8 - paddingMacsInt8) / int8 peak + (macsFp32 -
+  /// paddingMacsFp32) / fp32 peak) / cycles.
   double macUtilization = 0;
   std::vector<LayerStats> layers; ///< Indexed by layer id.
 
   uint64_t macs() const { return macsInt8 + macsFp32; }
+  /// The executed MACs that are the model's (padding left out).
+  uint64_t modelMacs() const {
+    return macs() - paddingMacsInt8 - paddingMacsFp32;
+  }
 };
 
 /// The code `vec.convert quantize` (`quantize_even` with `even`) computes for

@@ -61,6 +61,10 @@ struct LayerInfo {
   /// for other layers.
   uint32_t weightTiles = 0, nonzeroWeightTiles = 0;
   uint64_t macBlocksSkipped = 0;
+  /// Of the MACs the layer's matmuls execute, those over zero weights the
+  /// compiler inserted (docs/codegen.md, "Remainder channels as row
+  /// phases"): array work (energy, busy cycles), not the model's MACs.
+  uint64_t paddingMacs = 0;
 };
 
 /// A DRAM byte range [begin, end).
@@ -201,6 +205,8 @@ public:
   /// Records layer `id`'s weight tiles (LayerInfo).
   void setLayerWeightTiles(uint16_t id, uint32_t tiles, uint32_t nonzero,
                            uint64_t skipped);
+  /// Records layer `id`'s padding MACs (LayerInfo::paddingMacs).
+  void setLayerPaddingMacs(uint16_t id, uint64_t macs);
   /// Ends the current NPU segment (when it has instructions) and appends a
   /// host segment running `op` (its `kernel` is ignored). The instructions
   /// emitted next start a new NPU segment. Returns the host op's index.

@@ -56,7 +56,11 @@ def NpuIsa_LayerOp : NpuIsa_Op<"layer", [HasParent<"ProgramOp">]> {
     zero; docs/codegen.md, "Sparse weights") for reports. The verifier
     holds `weight_blocks` to exactly those three non-negative integers with
     `nonzero <= total` (what the executable's loader checks of the table it
-    becomes).
+    becomes). `padding_macs` counts the MACs the layer's matmuls do over
+    zero weights the compiler inserted (a phase-packed convolution's extra
+    kernel row: docs/codegen.md, "Remainder channels as row phases"), which
+    the reports leave out of the model's MACs, its roofline and the MAC
+    utilization.
 
     ```mlir
     npu_isa.layer "conv1" op "Conv"
@@ -65,7 +69,8 @@ def NpuIsa_LayerOp : NpuIsa_Op<"layer", [HasParent<"ProgramOp">]> {
   let arguments = (ins StrAttr:$name, StrAttr:$onnx_op,
                        OptionalAttr<StrAttr>:$shapes,
                        OptionalAttr<DictionaryAttr>:$tiles,
-                       OptionalAttr<DictionaryAttr>:$weight_blocks);
+                       OptionalAttr<DictionaryAttr>:$weight_blocks,
+                       OptionalAttr<I64Attr>:$padding_macs);
   let assemblyFormat = "$name `op` $onnx_op attr-dict";
   let hasVerifier = 1;
   let extraClassDeclaration = [{
