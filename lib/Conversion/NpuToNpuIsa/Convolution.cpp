@@ -56,6 +56,68 @@ SmallVector<SpRequest, 8> macConvLayout(const MacConv &g, ConvTiles t) {
       {"residual", g.residual ? out : 0, 2}};
 }
 
+int64_t rowPhaseBudget(const rt::TargetDesc &target, const MacConv &a,
+                       const MacConv &b) {
+  ConvTiles ta = chooseConvTiles(target, a, a.inputTile);
+  ConvTiles tb = chooseConvTiles(target, b, b.inputTile);
+  return std::max(ta.m ? packedBytes(macConvLayout(a, ta)) : 0,
+                  tb.m ? packedBytes(macConvLayout(b, tb)) : 0);
+}
+
+std::optional<RowPhaseShare> rowPhaseShare(const rt::TargetDesc &target,
+                                           const MacConv &a, const MacConv &b,
+                                           ConvTiles ta, int64_t budget) {
+  // Pass B's grid row q0 is pass A's row 2 q0: its tile of ta.oh / 2 rows
+  // reads pass A's slab (kh + ta.oh - 1 rows from the same origin; a last
+  // tile of odd rows, one more, within the full tile's).
+  if (ta.m == 0 || (ta.oh % 2 != 0 && ta.oh < a.oh) || a.groups != 1 ||
+      a.od != 1 || a.sh != 1 || b.sh != 2 || a.residual)
+    return std::nullopt;
+  RowPhaseShare share;
+  ConvTiles &tb = share.b;
+  tb = ta;
+  tb.oh = ta.oh >= a.oh ? b.oh : ta.oh / 2;
+  int64_t accEntries = int64_t(target.accumulatorBytes / 4);
+  tb.m = std::min<int64_t>(b.cout, accEntries / (tb.oh * tb.ow));
+  if (tb.m < b.outStepX)
+    return std::nullopt;
+  tb.m -= tb.m % b.outStepX;
+  SmallVector<SpRequest, 8> la = macConvLayout(a, ta);
+  SmallVector<SpRequest, 8> lb = macConvLayout(b, tb);
+  SmallVector<SpRequest, 8> layout = la;
+  for (auto [i, r] : llvm::enumerate(layout))
+    r.bytes = std::max(r.bytes, lb[i].bytes);
+  // [3]: the parameters, pass A's then pass B's.
+  share.paramsB = la[3].bytes;
+  layout[3].bytes = la[3].bytes + lb[3].bytes;
+  // Copies of the slab and weight chunks (ChunkCopies reuses what they
+  // hold), the first that fits. Input-stationary: pass A's channel tiles
+  // then pass B's per slab, a slab copy per chunk (or two). Weight-
+  // stationary: pass B's tile follows pass A's last channel tile's on its
+  // slab (a copy per chunk), both passes' weight chunks staying (a copy
+  // each) or reloaded (two).
+  bool weightsStay = ta.order == LoopOrder::weight_stationary;
+  int64_t stay = std::max<int64_t>(2, ceilDiv(a.cin, ta.c));
+  SmallVector<std::pair<int64_t, int64_t>> copies =
+      weightsStay ? SmallVector<std::pair<int64_t, int64_t>>{{stay, 2 * stay},
+                                                             {stay, 2}}
+                  : SmallVector<std::pair<int64_t, int64_t>>{{stay, 2}, {2, 2}};
+  for (auto [slabs, weights] : copies) {
+    layout[0].copies = slabs;
+    layout[1].copies = weights;
+    if (packedBytes(layout) <= budget) {
+      // The rest of the budget reserved: the layer's high-water mark stays
+      // the two loops', so the values kept on chip around it, and the
+      // tiles of the layers sized by what is left, are those of before.
+      if (int64_t rest = budget - packedBytes(layout); rest > 0)
+        layout.push_back({"reserve", rest, 1});
+      share.layout = std::move(layout);
+      return share;
+    }
+  }
+  return std::nullopt;
+}
+
 SmallVector<SpRequest, 8> depthwiseLayout(const MacConv &g, ConvTiles t) {
   // FP32 or INT8 slabs and weights; FP32 results or INT32 sums; the bias
   // or the INT8 readout rows (g.paramBytes per channel); INT8 results (a
@@ -114,7 +176,8 @@ ConvTraffic convTraffic(const MacConv &g, ConvTiles t) {
 }
 
 ConvTiles chooseConvTiles(const rt::TargetDesc &t, const MacConv &g,
-                          int64_t onlyC, double *cycles) {
+                          int64_t onlyC, double *cycles,
+                          SmallVectorImpl<ConvTileCandidate> *all) {
   if (g.batch <= 0 || g.oh <= 0 || g.ow <= 0 || g.cout <= 0 || g.cin <= 0)
     return {}; // nothing to tile: the emitter issues nothing
   int64_t R = t.arrayRows, C = t.arrayCols;
@@ -224,6 +287,22 @@ ConvTiles chooseConvTiles(const rt::TargetDesc &t, const MacConv &g,
                 {tile,
                  std::max({loadCycles, storeCycles, macCycles}) + fill + drain,
                  traffic.slabBytes + traffic.weightBytes});
+            if (all) {
+              ConvTileCandidate c;
+              c.tiles = tile;
+              c.load = loadCycles;
+              c.slabLoad = slabCycles * double(traffic.slabLoads) / steps;
+              c.weightsEveryTile = weightCycles;
+              c.store = storeCycles;
+              c.mac = macCycles;
+              c.fill = fill;
+              c.drain = drain;
+              c.bytes = traffic.slabBytes + traffic.weightBytes;
+              c.slabBytes = traffic.slabBytes;
+              c.weightBytesEveryTile =
+                  int64_t(tiles) * nC * g.inBytes * g.weightTaps * ct * mt;
+              all->push_back(c);
+            }
           }
         }
     }
@@ -235,6 +314,61 @@ ConvTiles chooseConvTiles(const rt::TargetDesc &t, const MacConv &g,
       });
   if (cycles)
     *cycles = best.cycles;
+  return best.tiles;
+}
+
+ConvTiles chooseRowPhaseTiles(const rt::TargetDesc &t, const MacConv &a,
+                              const MacConv &b, int64_t onlyC, double *cycles,
+                              double *bytes) {
+  int64_t budget = rowPhaseBudget(t, a, b);
+  SmallVector<ConvTileCandidate> as, bs;
+  chooseConvTiles(t, a, onlyC, nullptr, &as);
+  chooseConvTiles(t, b, onlyC, nullptr, &bs);
+  struct Candidate {
+    ConvTiles tiles;
+    double cycles, bytes;
+  };
+  SmallVector<Candidate> candidates;
+  for (const ConvTileCandidate &x : as) {
+    std::optional<RowPhaseShare> share =
+        rowPhaseShare(t, a, b, x.tiles, budget);
+    if (!share)
+      continue;
+    const ConvTiles &tb = share->b;
+    const ConvTileCandidate *y = nullptr;
+    for (const ConvTileCandidate &c : bs)
+      if (std::tie(c.tiles.oh, c.tiles.ow, c.tiles.m, c.tiles.c,
+                   c.tiles.order) ==
+          std::tie(tb.oh, tb.ow, tb.m, tb.c, tb.order))
+        y = &c;
+    if (!y)
+      continue;
+    // Pass B reads pass A's slabs. Weight-stationary with two weight
+    // copies: pass A's last channel tile's weights and pass B's are loaded
+    // with every tile.
+    double load = x.load + y->load - y->slabLoad;
+    double read = double(x.bytes + y->bytes - y->slabBytes);
+    if (x.tiles.order == LoopOrder::weight_stationary &&
+        share->layout[1].copies == 2) {
+      int64_t nM = ceilDiv(a.cout, x.tiles.m);
+      load += x.weightsEveryTile / double(nM) + y->weightsEveryTile;
+      read += double(x.weightBytesEveryTile) / double(nM) +
+              double(y->weightBytesEveryTile);
+    }
+    double total = std::max({load, x.store + y->store, x.mac + y->mac}) +
+                   x.fill + y->drain;
+    candidates.push_back({x.tiles, total, read});
+  }
+  if (candidates.empty())
+    return {};
+  const Candidate &best =
+      fewestCyclesThenBytes<Candidate>(candidates, t, [](const Candidate &c) {
+        return std::pair(c.cycles, c.bytes);
+      });
+  if (cycles)
+    *cycles = best.cycles;
+  if (bytes)
+    *bytes = best.bytes;
   return best.tiles;
 }
 
@@ -1020,25 +1154,18 @@ bool sharedSlabs(ArrayRef<MacConv> passes) {
          });
 }
 
-LogicalResult Codegen::emitMacConv(Operation *op, ArrayRef<MacConv> passes,
-                                   int64_t wBase, Value bias, int64_t layer,
-                                   bool followRecorded) {
-  // What the passes share (sharedSlabs); the INT8 parameter rows of every
-  // pass are kept at once.
-  MacConv g = passes.front();
-  int64_t nPasses = int64_t(passes.size());
-  if (g.inBytes == 1)
-    g.paramBytes *= nPasses;
-  if (g.oh <= 0 || g.ow <= 0)
-    return success();
+FailureOr<ConvTiles> Codegen::macConvTiles(Operation *op, const MacConv &g,
+                                           bool followRecorded) {
   // A residual epilogue keeps the convolution's input-channel tile.
   // A pass of a phase-packed convolution may keep the plain one's.
   auto asConv = dyn_cast<ConvOp>(op);
-  ConvTiles t =
-      chooseConvTiles(target, g,
-                      g.inputTile ? g.inputTile
-                      : asConv    ? residualInputTile(target, asConv, epilogue)
-                                  : 0);
+  ConvTiles t = g.presetTiles.m
+                    ? g.presetTiles
+                    : chooseConvTiles(
+                          target, g,
+                          g.inputTile ? g.inputTile
+                          : asConv ? residualInputTile(target, asConv, epilogue)
+                                   : 0);
   if (auto rec = asConv && followRecorded
                      ? recordedTiles(op, {"oh", "ow", "m", "c"})
                      : std::nullopt) {
@@ -1054,6 +1181,36 @@ LogicalResult Codegen::emitMacConv(Operation *op, ArrayRef<MacConv> passes,
   }
   if (t.m == 0)
     return op->emitError("backend: no convolution tiling fits the target");
+  return t;
+}
+
+LogicalResult Codegen::emitMacConv(Operation *op, ArrayRef<MacConv> passes,
+                                   int64_t wBase, Value bias, int64_t layer,
+                                   bool followRecorded,
+                                   int64_t rowPhaseWeights) {
+  // What the passes share (sharedSlabs); the INT8 parameter rows of every
+  // pass are kept at once. A phase-packed convolution's passes A and B
+  // (`rows`, rowPhaseShare) share the slabs only: their own geometry,
+  // weights, parameters and tiles (pass B's: share->b) per tile.
+  bool rows = rowPhaseWeights >= 0;
+  MacConv g = passes.front();
+  int64_t nPasses = int64_t(passes.size());
+  if (g.inBytes == 1 && !rows)
+    g.paramBytes *= nPasses;
+  if (g.oh <= 0 || g.ow <= 0)
+    return success();
+  FailureOr<ConvTiles> chosen = macConvTiles(op, g, followRecorded);
+  if (failed(chosen))
+    return failure();
+  ConvTiles t = *chosen;
+  std::optional<RowPhaseShare> share;
+  if (rows) {
+    if (nPasses != 2 ||
+        !(share = rowPhaseShare(target, passes[0], passes[1], t,
+                                rowPhaseBudget(target, passes[0], passes[1]))))
+      return op->emitError("backend: the phase-packed passes' tiles do not "
+                           "share their input slabs");
+  }
   noteTiles(tilesAttr(b, t));
   int64_t taps = g.weightTaps;
   // INT8 (the quantized phase): one-byte activations and weights, the INT32
@@ -1070,7 +1227,8 @@ LogicalResult Codegen::emitMacConv(Operation *op, ArrayRef<MacConv> passes,
   // tiles, all biases, the epilogue's; an epilogue ending in a quantize
   // leaves INT8 tiles in `quantized`, stored instead.
   beginScratchpadPass(/*newPass=*/true);
-  SmallVector<SpBuffer, 8> sb = scratchpad(macConvLayout(g, t));
+  SmallVector<SpBuffer, 8> sb =
+      scratchpad(rows ? share->layout : macConvLayout(g, t));
   auto outBuf = [&](int64_t j) { return sb[2].at(j); };
   int64_t biasBuf = sb[3].offset, tempsBuf = sb[4].offset;
   int64_t constsBuf = sb[5].offset;
@@ -1082,6 +1240,7 @@ LogicalResult Codegen::emitMacConv(Operation *op, ArrayRef<MacConv> passes,
   struct Tile {
     int64_t batch, grp, m0, mt, oz, oy0, oht, ox0, owt;
     int64_t pass = 0;
+    int64_t ihs = 0; // the slab's rows
   };
   // The tiles in loop order (ConvTiles::order): output-channel tiles
   // outermost (weights stay) or innermost (the input slab stays).
@@ -1094,7 +1253,43 @@ LogicalResult Codegen::emitMacConv(Operation *op, ArrayRef<MacConv> passes,
       for (int64_t ox0 = 0; ox0 < g.ow; ox0 += t.ow)
         spatialTiles.push_back((oz * g.oh + oy0) * g.ow + ox0);
   bool weightsStay = t.order == LoopOrder::weight_stationary;
-  for (int64_t bi = 0; bi < g.batch; ++bi)
+  if (rows) {
+    // Pass A's tiles of spatial tile (oy0, ox0), channel tiles from m0s
+    // below m0e, then (withB) pass B's of the grid rows [oy0 / 2, ...), on
+    // the slab of the rows both read (pass B's last one, of odd rows, reads
+    // one more). Input-stationary: every channel tile per slab;
+    // weight-stationary: pass B's after pass A's last channel tile's.
+    const MacConv &pa = passes[0], &pb = passes[1];
+    const ConvTiles &tb = share->b;
+    auto spatialTile = [&](int64_t bi, int64_t oy0, int64_t ox0, int64_t m0s,
+                           int64_t m0e, bool withB) {
+      int64_t oht = std::min(t.oh, pa.oh - oy0);
+      int64_t owt = std::min(t.ow, pa.ow - ox0);
+      int64_t q0 = oy0 / 2, qt = std::min(tb.oh, pb.oh - q0);
+      int64_t ihs = std::max(inputExtent(oht, pa.sh, pa.spanY),
+                             inputExtent(qt, pb.sh, pb.spanY));
+      for (int64_t m0 = m0s; m0 < m0e; m0 += t.m)
+        tiles.push_back({bi, 0, m0, std::min(t.m, pa.cout - m0), 0, oy0, oht,
+                         ox0, owt, 0, ihs});
+      if (withB)
+        for (int64_t m0 = 0; m0 < pb.cout; m0 += tb.m)
+          tiles.push_back({bi, 0, m0, std::min(tb.m, pb.cout - m0), 0, q0, qt,
+                           ox0, owt, 1, ihs});
+    };
+    int64_t lastM = (ceilDiv(pa.cout, t.m) - 1) * t.m;
+    for (int64_t bi = 0; bi < g.batch; ++bi) {
+      if (weightsStay)
+        for (int64_t m0 = 0; m0 < pa.cout; m0 += t.m)
+          for (int64_t oy0 = 0; oy0 < pa.oh; oy0 += t.oh)
+            for (int64_t ox0 = 0; ox0 < pa.ow; ox0 += t.ow)
+              spatialTile(bi, oy0, ox0, m0, m0 + 1, m0 == lastM);
+      else
+        for (int64_t oy0 = 0; oy0 < pa.oh; oy0 += t.oh)
+          for (int64_t ox0 = 0; ox0 < pa.ow; ox0 += t.ow)
+            spatialTile(bi, oy0, ox0, 0, pa.cout, true);
+    }
+  }
+  for (int64_t bi = 0; bi < (rows ? 0 : g.batch); ++bi)
     for (int64_t grp = 0; grp < g.groups; ++grp)
       for (int64_t outer : weightsStay ? channelTiles : spatialTiles)
         for (int64_t inner : weightsStay ? spatialTiles : channelTiles) {
@@ -1102,10 +1297,11 @@ LogicalResult Codegen::emitMacConv(Operation *op, ArrayRef<MacConv> passes,
           int64_t at = weightsStay ? inner : outer;
           int64_t oz = at / (g.oh * g.ow), oy0 = at / g.ow % g.oh;
           int64_t ox0 = at % g.ow;
+          int64_t oht = std::min(t.oh, g.oh - oy0);
           for (int64_t pass = 0; pass < nPasses; ++pass)
             tiles.push_back({bi, grp, m0, std::min(t.m, g.cout - m0), oz, oy0,
-                             std::min(t.oh, g.oh - oy0), ox0,
-                             std::min(t.ow, g.ow - ox0), pass});
+                             oht, ox0, std::min(t.ow, g.ow - ox0), pass,
+                             inputExtent(oht, g.sh, g.spanY)});
         }
   int64_t cSteps = ceilDiv(g.cin, t.c);
   int64_t inC = g.groups * g.cin, outC = g.groups * g.cout;
@@ -1219,20 +1415,33 @@ LogicalResult Codegen::emitMacConv(Operation *op, ArrayRef<MacConv> passes,
   int64_t s = 0; // global step index
   // The chunks the copies of the slab and weight buffers hold.
   ChunkCopies<std::array<int64_t, 6>> slabCopies(sb[0].copies);
-  ChunkCopies<std::array<int64_t, 3>> weightCopies(sb[1].copies);
+  ChunkCopies<std::array<int64_t, 4>> weightCopies(sb[1].copies);
   for (int64_t j = 0; j < J; ++j) {
     const Tile &tile = tiles[j];
-    int64_t ihs = inputExtent(tile.oht, g.sh, g.spanY);
+    // The tile pass's geometry, where the passes differ (`rows`).
+    const MacConv &gq = rows ? passes[tile.pass] : g;
+    int64_t qOutChannels =
+        rows && gq.outChannels ? gq.outChannels : outChannels;
+    int64_t qParamC =
+        rows ? gq.groups * (gq.paramChannels ? gq.paramChannels : gq.cout)
+             : paramC;
+    int64_t qWCols = rows && gq.weightCols ? gq.weightCols
+                     : rows                ? gq.cout
+                                           : wCols;
+    int64_t qTaps = rows ? gq.weightTaps : taps;
+    int64_t qWBase = rows && tile.pass ? rowPhaseWeights : wBase;
+    int64_t ihs = tile.ihs;
     int64_t iws = inputExtent(tile.owt, g.sw, g.spanX);
     // The tile's box in the output: [pixel][m] <-> NCHW, x innermost in
     // DRAM (the store's, and a residual's load).
     // This tile's pass: its taps, output phase and parameter rows.
     const MacConv &gp = passes[tile.pass];
-    int64_t oy = tile.oy0 * g.outStepY + gp.outOffY;
+    int64_t oy = tile.oy0 * gq.outStepY + gp.outOffY;
     int64_t ox = tile.ox0 * g.outStepX + gp.outOffX;
-    int64_t passParams = gp.tableOffset - passes.front().tableOffset;
-    int64_t outOffset = (((tile.batch * outChannels + g.outChannel0 +
-                           tile.grp * g.cout + tile.m0) *
+    int64_t passParams = rows ? (tile.pass ? share->paramsB : 0)
+                              : gp.tableOffset - passes.front().tableOffset;
+    int64_t outOffset = (((tile.batch * qOutChannels + gq.outChannel0 +
+                           tile.grp * gq.cout + tile.m0) *
                               g.outD +
                           tile.oz) *
                              g.outH +
@@ -1243,7 +1452,7 @@ LogicalResult Codegen::emitMacConv(Operation *op, ArrayRef<MacConv> passes,
     auto outDramStrides = [&](int64_t eb) {
       return SmallVector<int64_t>{eb * g.outStepX,
                                   eb * g.outD * g.outH * g.outW,
-                                  eb * g.outStepY * g.outW, 0};
+                                  eb * gq.outStepY * g.outW, 0};
     };
     auto outSramStrides = [&](int64_t eb) {
       return SmallVector<int64_t>{eb * tile.mt, eb, eb * tile.owt * tile.mt, 0};
@@ -1255,9 +1464,11 @@ LogicalResult Codegen::emitMacConv(Operation *op, ArrayRef<MacConv> passes,
       // else loaded (ChunkCopies). The handshake counts one load set per
       // step: when both are held, a `sync` on the load queue carries its
       // tokens instead (convTraffic counts no load).
-      std::array<int64_t, 6> slabKey = {tile.batch, tile.grp, c0,
-                                        tile.oz,    tile.oy0, tile.ox0};
-      std::array<int64_t, 3> weightKey = {tile.grp, tile.m0, c0};
+      // (The slab by its first input row: pass B's tiles read pass A's.)
+      std::array<int64_t, 6> slabKey = {tile.batch, tile.grp,         c0,
+                                        tile.oz,    tile.oy0 * gq.sh, tile.ox0};
+      std::array<int64_t, 4> weightKey = {rows ? tile.pass : 0, tile.grp,
+                                          tile.m0, c0};
       bool slabHeld = false, weightsHeld = false;
       int64_t slabBuf, wBuf;
       if (clear) {
@@ -1287,12 +1498,12 @@ LogicalResult Codegen::emitMacConv(Operation *op, ArrayRef<MacConv> passes,
         if (!slabHeld)
           loaded(emitSlabLoad(
               loc, slabBuf, inBase, g, tile.batch * inC + tile.grp * g.cin + c0,
-              ct, tile.oz * g.sd + g.originZ, tile.oy0 * g.sh + g.originY,
+              ct, tile.oz * g.sd + g.originZ, tile.oy0 * gq.sh + g.originY,
               tile.ox0 * g.sw + g.originX, ihs, iws, layer, eb, uint8_t(inZp)));
         // Weights [tap][c][m] of this tile from [grp][tap][cin][cout]: one
         // DMA when every tap is dense, else per tap (dense, its sparse
         // image at the same place, or nothing).
-        int64_t wOffset = (tile.grp * taps * g.cin + c0) * wCols + tile.m0;
+        int64_t wOffset = (tile.grp * qTaps * g.cin + c0) * qWCols + tile.m0;
         bool allDense = llvm::all_of(gp.taps, [&](const MacTap &tap) {
           return stepOf(tile, ci, tap.weightTap).kind == SparseStep::Dense;
         });
@@ -1313,8 +1524,8 @@ LogicalResult Codegen::emitMacConv(Operation *op, ArrayRef<MacConv> passes,
                         {eb, eb * tile.mt, eb * ct * tile.mt, 0}));
         } else if (allDense && !compressed) {
           loaded(emitDma<npuisa::DmaLoadOp>(
-              loc, wBuf, wBase + eb * wOffset, eb, {tile.mt, ct, taps, 1},
-              {eb, eb * wCols, eb * g.cin * wCols, 0},
+              loc, wBuf, qWBase + eb * wOffset, eb, {tile.mt, ct, qTaps, 1},
+              {eb, eb * qWCols, eb * g.cin * qWCols, 0},
               {eb, eb * tile.mt, eb * ct * tile.mt, 0}, layer));
         } else {
           for (const MacTap &tap : gp.taps) {
@@ -1330,8 +1541,8 @@ LogicalResult Codegen::emitMacConv(Operation *op, ArrayRef<MacConv> passes,
             } else if (st.kind == SparseStep::Dense)
               loaded(emitDma<npuisa::DmaLoadOp>(
                   loc, sram,
-                  wBase + eb * (wOffset + tap.weightTap * g.cin * wCols), eb,
-                  {tile.mt, ct, 1, 1}, {eb, eb * wCols, 0, 0},
+                  qWBase + eb * (wOffset + tap.weightTap * g.cin * qWCols), eb,
+                  {tile.mt, ct, 1, 1}, {eb, eb * qWCols, 0, 0},
                   {eb, eb * tile.mt, 0, 0}, layer));
             else if (st.kind == SparseStep::Sparse)
               loaded(emitDma<npuisa::DmaLoadOp>(
@@ -1345,7 +1556,36 @@ LogicalResult Codegen::emitMacConv(Operation *op, ArrayRef<MacConv> passes,
         return op->emitError("backend: a convolution step loads nothing");
       if (firstLoadWaits(s))
         firstLoad->setAttr("pop_next", b.getUnitAttr());
-      if (s == 0 && int8) {
+      if (s == 0 && rows) {
+        // Pass A's parameters, then pass B's (from share->paramsB).
+        const MacConv &pa = passes[0], &pb = passes[1];
+        int64_t paramCB = pb.paramChannels ? pb.paramChannels : pb.cout;
+        if (int8) {
+          emitDma<npuisa::DmaLoadOp>(
+              loc, biasBuf, tableOf(op, pa.paramTable).offset + pa.tableOffset,
+              4, {pa.paramBytes / 4 * paramC, 1, 1, 1}, {4, 0, 0, 0},
+              {4, 0, 0, 0}, layer);
+          lastLoad = emitDma<npuisa::DmaLoadOp>(
+              loc, biasBuf + share->paramsB,
+              tableOf(op, pb.paramTable).offset + pb.tableOffset, 4,
+              {pb.paramBytes / 4 * paramCB, 1, 1, 1}, {4, 0, 0, 0},
+              {4, 0, 0, 0}, layer);
+          lastLoad = loadOnceOperands(loc, Value(), biasBuf, paramC, constsBuf,
+                                      layer, lastLoad);
+        } else {
+          lastLoad = loadOnceOperands(loc, bias, biasBuf, paramC, constsBuf,
+                                      layer, lastLoad);
+          if (bias) {
+            // Every phase's column takes its channel's bias: [ry][m][rx].
+            int64_t M = pb.phaseChannels, sx = pb.outStepX;
+            lastLoad = emitDma<npuisa::DmaLoadOp>(
+                loc, biasBuf + share->paramsB,
+                buffers.lookup(root(bias)).offset + 4 * pb.outChannel0, 4,
+                {sx, M, pb.outStepY, 1}, {0, 4, 0, 0},
+                {4, 4 * sx, 4 * sx * M, 0}, layer);
+          }
+        }
+      } else if (s == 0 && int8) {
         lastLoad = emitDma<npuisa::DmaLoadOp>(
             loc, biasBuf, tableOf(op, g.paramTable).offset + g.tableOffset, 4,
             {g.paramBytes / 4 * paramC * nPasses, 1, 1, 1}, {4, 0, 0, 0},
@@ -1404,7 +1644,7 @@ LogicalResult Codegen::emitMacConv(Operation *op, ArrayRef<MacConv> passes,
              b.getNamedAttr("m_inner", i64(tile.owt)),
              b.getNamedAttr("k", i64(run.second * ct)),
              b.getNamedAttr("n", i64(tile.mt)),
-             b.getNamedAttr("a_stride_outer", i64(eb * g.sh * iws * ct)),
+             b.getNamedAttr("a_stride_outer", i64(eb * gq.sh * iws * ct)),
              b.getNamedAttr("a_stride_inner", i64(eb * g.sw * ct)),
              b.getNamedAttr("w_row_stride", i64(eb * tile.mt)),
              b.getNamedAttr("acc_row_stride", i64(tile.mt))});
@@ -1423,7 +1663,7 @@ LogicalResult Codegen::emitMacConv(Operation *op, ArrayRef<MacConv> passes,
     int64_t pixels = tile.oht * tile.owt;
     SmallVector<int64_t> dims = {tile.mt, pixels, 1, 1},
                          st = {1, tile.mt, 0, 0};
-    int64_t channel = tile.grp * g.cout + tile.m0;
+    int64_t channel = tile.grp * gq.cout + tile.m0;
     SmallVector<Operation *> program;
     if (int8 && g.sumsOut) {
       // Accumulator + the folded INT32 row: the exact sums.
@@ -1433,7 +1673,7 @@ LogicalResult Codegen::emitMacConv(Operation *op, ArrayRef<MacConv> passes,
       // Accumulator -> FP32, then x scale[c] + bias[c].
       program = emitScaledReadout(
           loc, outBuf(j), dims, st, biasBuf + passParams + 4 * channel,
-          biasBuf + passParams + 4 * (paramC + channel), layer);
+          biasBuf + passParams + 4 * (qParamC + channel), layer);
     } else if (int8) {
       // Accumulator -> INT8 (the ReLU absorbed by npu-quantize is the
       // requantization's saturation).
@@ -1447,7 +1687,8 @@ LogicalResult Codegen::emitMacConv(Operation *op, ArrayRef<MacConv> passes,
       Operation *out;
       if (bias) {
         attrs.push_back(b.getNamedAttr("func", b.getStringAttr("add")));
-        attrs.push_back(b.getNamedAttr("src1", i64(biasBuf + 4 * channel)));
+        attrs.push_back(b.getNamedAttr(
+            "src1", i64(biasBuf + (rows ? passParams : 0) + 4 * channel)));
         auto add = npuisa::VecBinaryOp::create(b, loc, TypeRange{},
                                                ValueRange{}, attrs);
         add.setSrc1Strides(SmallVector<int64_t>{1, 0, 0, 0});
@@ -1468,7 +1709,7 @@ LogicalResult Codegen::emitMacConv(Operation *op, ArrayRef<MacConv> passes,
       out->setAttr("layer", i64(layer));
       program.push_back(out);
     }
-    emitEpilogue(outBuf(j), dims, st, tile.grp * g.cout + tile.m0, tempsBuf,
+    emitEpilogue(outBuf(j), dims, st, tile.grp * gq.cout + tile.m0, tempsBuf,
                  tempBytes, constsBuf, layer, program, quantBuf(j),
                  residualBuf(j));
     if (j >= 2) // store j-2 freed the buffer
@@ -1478,11 +1719,11 @@ LogicalResult Codegen::emitMacConv(Operation *op, ArrayRef<MacConv> passes,
       program.back()->setAttr("push_prev", b.getUnitAttr());
     // [pixel][m] -> NCHW: x innermost in DRAM.
     int64_t storeBuf = g.quantizedOut ? quantBuf(j) : outBuf(j);
-    if (g.phaseChannels) {
+    if (gq.phaseChannels) {
       // The first store waits for the tile, the last frees its buffer
       // (markTileStore's tokens, over the tile's stores).
       SmallVector<Operation *> stores =
-          storePhases(loc, g, tile.batch, tile.m0, tile.mt, tile.oy0, tile.oht,
+          storePhases(loc, gq, tile.batch, tile.m0, tile.mt, tile.oy0, tile.oht,
                       tile.ox0, tile.owt, storeBuf, outBase, storeEb, layer);
       cast<npuisa::DmaStoreOp>(stores.front()).setPopPrev(true);
       cast<npuisa::DmaStoreOp>(stores.back())
@@ -1583,7 +1824,9 @@ struct ConvModel : BackendOpInterface::ExternalModel<ConvModel, ConvOp> {
     // A phase-packed convolution records its first pass's tiles.
     if (std::optional<PhasePack> p = phasePackConv(conv, target, epilogue)) {
       const MacConv &first = p->c0 ? p->a : p->b;
-      ConvTiles t = chooseConvTiles(target, first, first.inputTile);
+      ConvTiles t = first.presetTiles.m
+                        ? first.presetTiles
+                        : chooseConvTiles(target, first, first.inputTile);
       return t.m ? tilesAttr(b, t) : nullptr;
     }
     ConvTiles t =

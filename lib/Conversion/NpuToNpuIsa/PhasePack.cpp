@@ -110,6 +110,29 @@ std::optional<PhasePack> phasePackConv(ConvOp op, const rt::TargetDesc &t,
   if (chooseConvTiles(t, b, onlyC, &cycles).m == 0)
     return std::nullopt;
   p.packedCycles += cycles;
+  // One tile loop for both passes, each slab loaded once, when the model
+  // says it reads fewer DRAM bytes and is as fast (within
+  // kCycleSlackForBytes, the tile chooser's allowance for fewer bytes).
+  if (p.c0 > 0) {
+    // The DRAM bytes of the pass's chosen tiles.
+    auto bytesOf = [&](const MacConv &pass) {
+      SmallVector<ConvTileCandidate> all;
+      ConvTiles chosen = chooseConvTiles(t, pass, onlyC, nullptr, &all);
+      for (const ConvTileCandidate &c : all)
+        if (std::tie(c.tiles.oh, c.tiles.ow, c.tiles.m, c.tiles.c,
+                     c.tiles.order) ==
+            std::tie(chosen.oh, chosen.ow, chosen.m, chosen.c, chosen.order))
+          return double(c.bytes);
+      return 0.0;
+    };
+    double shared = 0, sharedBytes = 0;
+    ConvTiles ta = chooseRowPhaseTiles(t, p.a, b, onlyC, &shared, &sharedBytes);
+    if (ta.m && shared <= p.packedCycles * (1 + kCycleSlackForBytes) &&
+        sharedBytes < bytesOf(p.a) + bytesOf(b)) {
+      p.a.presetTiles = ta;
+      p.sharedSlabs = true;
+    }
+  }
   // (Weights the planner cannot read, such as an unloaded blob, keep the
   // plain convolution.)
   if (p.packedCycles >= p.plainCycles || !phasePackWeights(op, p))
@@ -217,6 +240,27 @@ LogicalResult Codegen::emitPhasePackedConv(ConvOp op, const PhasePack &p,
       (p.b.inBytes == 1 && tableOf(op, "phase_requant").offset < 0))
     return op.emitError("backend: the DRAM plan has no phase-packed "
                         "weights for this convolution");
+  // Both passes in one tile loop when pass A's tiles let pass B read its
+  // slabs (rowPhaseShare): the input is read once.
+  if (p.c0 > 0 && p.sharedSlabs) {
+    FailureOr<ConvTiles> ta = macConvTiles(op, p.a, /*followRecorded=*/true);
+    if (failed(ta))
+      return failure();
+    if (std::optional<RowPhaseShare> share = rowPhaseShare(
+            target, p.a, p.b, *ta, rowPhaseBudget(target, p.a, p.b))) {
+      MacConv passes[] = {p.a, p.b};
+      if (failed(emitMacConv(op, passes, convWeights.lookup(op).offset,
+                             op.getBias(), layer, /*followRecorded=*/true,
+                             weights.offset)))
+        return failure();
+      SmallVector<NamedAttribute> tiles(currentLayer.getTilesAttr().getValue());
+      for (NamedAttribute a : tilesAttr(b, share->b))
+        tiles.push_back(b.getNamedAttr(("phase_" + a.getName().strref()).str(),
+                                       a.getValue()));
+      currentLayer.setTilesAttr(b.getDictionaryAttr(tiles));
+      return success();
+    }
+  }
   DictionaryAttr first;
   if (p.c0 > 0) {
     if (failed(emitMacConv(op, ArrayRef(p.a), convWeights.lookup(op).offset,

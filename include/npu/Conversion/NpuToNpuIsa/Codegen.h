@@ -360,6 +360,10 @@ struct MacConv {
   /// an FP32 pass keeps the plain convolution's, so that its sums add the
   /// same products in the same order.
   int64_t inputTile = 0;
+  /// The tiles the pass takes when the op has none recorded (m = 0: the
+  /// cost model's): a phase-packed pass A sharing its slabs with pass B
+  /// (chooseRowPhaseTiles).
+  ConvTiles presetTiles = {};
 };
 
 /// An operand of a convolution epilogue: per-channel (count = channels) or
@@ -472,8 +476,25 @@ ConvTraffic convTraffic(const MacConv &g, ConvTiles t);
 /// an inference takes (docs/codegen.md "Loop order and reuse"). `onlyC`,
 /// when not 0, is the one input-channel tile tried (residualInputTile's).
 /// `cycles`, when given, receives the chosen candidate's estimate.
+/// One candidate of chooseConvTiles, priced: its load cycles (and the
+/// slab loads' and, were every tile to load them, the weights' share),
+/// store and MAC cycles, fill and drain, DRAM bytes read (and the slabs').
+struct ConvTileCandidate {
+  ConvTiles tiles;
+  double load = 0, slabLoad = 0, weightsEveryTile = 0, store = 0, mac = 0;
+  double fill = 0, drain = 0;
+  int64_t bytes = 0, slabBytes = 0, weightBytesEveryTile = 0;
+};
 ConvTiles chooseConvTiles(const rt::TargetDesc &t, const MacConv &g,
-                          int64_t onlyC = 0, double *cycles = nullptr);
+                          int64_t onlyC = 0, double *cycles = nullptr,
+                          SmallVectorImpl<ConvTileCandidate> *all = nullptr);
+/// A phase-packed convolution's pass A tiles for one tile loop with pass B
+/// (rowPhaseShare), by chooseConvTiles's model of both passes with pass
+/// B's slab loads gone; all zero when none fits. `cycles` and `bytes`
+/// receive the estimate.
+ConvTiles chooseRowPhaseTiles(const rt::TargetDesc &t, const MacConv &a,
+                              const MacConv &b, int64_t onlyC, double *cycles,
+                              double *bytes);
 
 /// A 2-D convolution whose remainder channels (cout % arrayCols = r, 0 < r
 /// <= arrayCols / 2) run with two output rows at once (docs/codegen.md,
@@ -491,6 +512,10 @@ struct PhasePack {
   int64_t c0 = 0, r = 0;
   /// The tile chooser's estimates: the plain convolution, pass A + pass B.
   double plainCycles = 0, packedCycles = 0;
+  /// Pass A and pass B run in one tile loop sharing the input slabs
+  /// (a.presetTiles, chooseRowPhaseTiles): their estimate is at most that
+  /// of the two loops and they read fewer DRAM bytes.
+  bool sharedSlabs = false;
 };
 /// The phase-packed form of `op` with the epilogue `epilogue` when it is
 /// exact (one group, 2-D, stride and dilation 1 along Y, constant dense
@@ -990,6 +1015,27 @@ struct SpBuffer {
 /// when it reads a residual. The tile chooser's limit and the emitter's
 /// buffers both come from it.
 SmallVector<SpRequest, 8> macConvLayout(const MacConv &g, ConvTiles t);
+/// A phase-packed convolution's passes A and B sharing each input slab
+/// (docs/codegen.md, "Remainder channels as row phases"): pass B's tiles
+/// (half of pass A's rows, its columns and input-channel tile), the
+/// scratchpad layout of both (the larger of each buffer, both passes'
+/// parameters, pass B's from byte `paramsB`).
+struct RowPhaseShare {
+  ConvTiles b;
+  SmallVector<SpRequest, 8> layout;
+  int64_t paramsB = 0;
+};
+/// The share of pass A's tiles `ta`, if any: tiles whose rows are even
+/// (or all of them), both passes' buffers within `budget` bytes.
+std::optional<RowPhaseShare> rowPhaseShare(const rt::TargetDesc &target,
+                                           const MacConv &a, const MacConv &b,
+                                           ConvTiles ta, int64_t budget);
+/// The scratchpad the passes take one after the other, each with the
+/// tiles it would choose alone: the most a share may take, so that the
+/// layer's neighbours (the values kept on chip, OnChip.cpp) are planned
+/// as before.
+int64_t rowPhaseBudget(const rt::TargetDesc &target, const MacConv &a,
+                       const MacConv &b);
 /// The same for a depthwise convolution on the vector unit (FP32): two
 /// slabs, two weight tiles, two output tiles, one product, the biases, the
 /// epilogue's temporaries and operands, two INT8 tiles when it quantizes,
@@ -1493,12 +1539,23 @@ public:
   /// a step loads something, ChunkCopies).
   /// With `followRecorded` false, the op's recorded tiles (`npu.tiles`)
   /// are not this pass's: its tiles are chosen here.
+  /// With `rowPhaseWeights` (pass B's weights, >= 0), `passes` are a
+  /// phase-packed convolution's pass A and pass B (rowPhaseShare): one tile
+  /// loop over pass A's spatial tiles, each slab read by pass A's channel
+  /// tiles and then by pass B's tile of half the rows.
   LogicalResult emitMacConv(Operation *op, ArrayRef<MacConv> passes,
                             int64_t wBase, Value bias, int64_t layer,
-                            bool followRecorded = true);
-  /// Emits a phase-packed convolution (phasePackConv): pass A, then pass
-  /// B, each its own tile loop. The op's recorded tiles are its first
-  /// pass's; the layer's tiles name pass B's with a `phase_` prefix.
+                            bool followRecorded = true,
+                            int64_t rowPhaseWeights = -1);
+  /// The tiles emitMacConv takes for pass `g` (the recorded ones when
+  /// `followRecorded`).
+  FailureOr<ConvTiles> macConvTiles(Operation *op, const MacConv &g,
+                                    bool followRecorded);
+  /// Emits a phase-packed convolution (phasePackConv): pass A and pass B
+  /// in one tile loop sharing the input slabs (PhasePack::sharedSlabs,
+  /// rowPhaseShare), else pass A, then pass B, each its own tile loop. The
+  /// op's recorded tiles are its first pass's; the layer's tiles name pass
+  /// B's with a `phase_` prefix.
   LogicalResult emitPhasePackedConv(ConvOp op, const PhasePack &p,
                                     int64_t layer);
   /// The epilogue the fusion groups give `op` (the rest of the group it
