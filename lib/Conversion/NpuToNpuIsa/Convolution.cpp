@@ -175,6 +175,27 @@ ConvTraffic convTraffic(const MacConv &g, ConvTiles t) {
   return r;
 }
 
+namespace {
+/// The tiles of the candidate with the fewest cycles, then bytes
+/// (fewestCyclesThenBytes), its estimate through `cycles` and `bytes` when
+/// asked; no tiles without candidates. Candidate: {tiles, cycles, bytes}.
+template <typename Candidate>
+ConvTiles bestTiles(ArrayRef<Candidate> candidates, const rt::TargetDesc &t,
+                    double *cycles, double *bytes = nullptr) {
+  if (candidates.empty())
+    return {};
+  const Candidate &best =
+      fewestCyclesThenBytes<Candidate>(candidates, t, [](const Candidate &c) {
+        return std::pair(c.cycles, c.bytes);
+      });
+  if (cycles)
+    *cycles = best.cycles;
+  if (bytes)
+    *bytes = double(best.bytes);
+  return best.tiles;
+}
+} // namespace
+
 ConvTiles chooseConvTiles(const rt::TargetDesc &t, const MacConv &g,
                           int64_t onlyC, double *cycles,
                           SmallVectorImpl<ConvTileCandidate> *all) {
@@ -306,15 +327,7 @@ ConvTiles chooseConvTiles(const rt::TargetDesc &t, const MacConv &g,
           }
         }
     }
-  if (candidates.empty())
-    return {};
-  const Candidate &best =
-      fewestCyclesThenBytes<Candidate>(candidates, t, [](const Candidate &c) {
-        return std::pair(c.cycles, c.bytes);
-      });
-  if (cycles)
-    *cycles = best.cycles;
-  return best.tiles;
+  return bestTiles<Candidate>(candidates, t, cycles);
 }
 
 ConvTiles chooseRowPhaseTiles(const rt::TargetDesc &t, const MacConv &a,
@@ -359,17 +372,7 @@ ConvTiles chooseRowPhaseTiles(const rt::TargetDesc &t, const MacConv &a,
                    x.fill + y->drain;
     candidates.push_back({x.tiles, total, read});
   }
-  if (candidates.empty())
-    return {};
-  const Candidate &best =
-      fewestCyclesThenBytes<Candidate>(candidates, t, [](const Candidate &c) {
-        return std::pair(c.cycles, c.bytes);
-      });
-  if (cycles)
-    *cycles = best.cycles;
-  if (bytes)
-    *bytes = best.bytes;
-  return best.tiles;
+  return bestTiles<Candidate>(candidates, t, cycles, bytes);
 }
 
 DictionaryAttr tilesAttr(Builder &b, ConvTiles t) {
