@@ -720,6 +720,7 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node) {
         &context, {NameLoc::get(StringAttr::get(&context, label))},
         StringAttr::get(&context, node.op_type()));
     NodeContext ctx(*this, node, builder, loc);
+    bool constants = false, others = false, computes = false;
     if (failed(fn(ctx))) {
       why = error;
     } else {
@@ -728,35 +729,18 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node) {
             !initializers.count(node.output(i)))
           why = "output " + std::to_string(i) +
                 " is not supported by the NPU importer";
-      // Ops without a backend model are rewritten before code generation
-      // (batch normalization folds into its convolution).
+      // One walk over the ops the lowering made: the backend's legality of
+      // each (ops without a backend model are rewritten before code
+      // generation: batch normalization folds into its convolution; an op
+      // that folds away, a clamp to +-inf or a cast to its own type, never
+      // reaches the backend), and what they are: constants and nothing
+      // else (computed at import), or views and ops that fold to an
+      // operand and nothing else (an alias, asked of the backend models;
+      // Identity makes nothing at all).
       Operation *first = last            ? last->getNextNode()
                          : body->empty() ? nullptr
                                          : &body->front();
       for (Operation *op = first; op && why.empty(); op = op->getNextNode()) {
-        auto backend = dyn_cast<BackendOpInterface>(op);
-        std::string reason;
-        // An op that folds away (clamp to +-inf, a cast to its own type)
-        // never reaches the backend.
-        SmallVector<OpFoldResult> folded;
-        if (backend && succeeded(op->fold(folded)) && !folded.empty())
-          continue;
-        if (backend && !backend.isLegalOn(*target, reason))
-          why = "the NPU backend refuses '" +
-                op->getName().getStringRef().str() + "': " + reason;
-      }
-    }
-    if (why.empty()) {
-      placements.push_back(placementOf(node, label, false, ""));
-      // Computed at import when the lowering made constants and nothing
-      // else (an alias such as Identity makes nothing at all).
-      // An alias when every other op it made is a view or folds to one
-      // of its operands (asked of the backend models, not listed here).
-      bool constants = false, others = false, computes = false;
-      for (Operation *op = last            ? last->getNextNode()
-                           : body->empty() ? nullptr
-                                           : &body->front();
-           op; op = op->getNextNode()) {
         if (isa<ConstantOp>(op)) {
           constants = true;
           continue;
@@ -764,13 +748,20 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node) {
         others = true;
         auto backend = dyn_cast<BackendOpInterface>(op);
         SmallVector<OpFoldResult> folded;
-        bool view =
-            backend && backend.getExecutionUnit() == ExecutionUnit::none;
-        bool forwards = succeeded(op->fold(folded)) && folded.size() == 1 &&
+        bool folds = succeeded(op->fold(folded)) && !folded.empty();
+        bool forwards = folds && folded.size() == 1 &&
                         llvm::is_contained(op->getOperands(),
                                            dyn_cast<Value>(folded.front()));
-        computes |= !view && !forwards;
+        computes |= !forwards && !(backend && backend.getExecutionUnit() ==
+                                                  ExecutionUnit::none);
+        std::string reason;
+        if (backend && !folds && !backend.isLegalOn(*target, reason))
+          why = "the NPU backend refuses '" +
+                op->getName().getStringRef().str() + "': " + reason;
       }
+    }
+    if (why.empty()) {
+      placements.push_back(placementOf(node, label, false, ""));
       placements.back().constantFolded = constants && !others;
       placements.back().alias = !constants && !computes;
       return success();
