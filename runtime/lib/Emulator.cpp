@@ -2941,8 +2941,9 @@ void Emulator::finishStats() {
   stats_.paddingMacsInt8 = stats_.paddingMacsFp32 = 0;
   for (size_t i = 0; i < stats_.layers.size() && i < exe_.layers().size();
        ++i) {
-    const LayerStats &l = stats_.layers[i];
-    uint64_t pad = std::min(exe_.layers()[i].paddingMacs, l.macs);
+    LayerStats &l = stats_.layers[i];
+    uint64_t pad = l.paddingMacs =
+        std::min(exe_.layers()[i].paddingMacs, l.macs);
     uint64_t fp32 = std::min(pad, l.macsFp32);
     stats_.paddingMacsFp32 += fp32;
     stats_.paddingMacsInt8 += pad - fp32;

@@ -273,9 +273,8 @@ int main(int argc, char **argv) {
     std::vector<LayerEstimate> est = estimateLayers(*exe);
     for (size_t i = 0; i < s.layers.size(); ++i) {
       // The model's MACs: executed less those over zero weights the
-      // compiler inserted (LayerInfo::paddingMacs), reported beside.
-      uint64_t padding =
-          std::min(exe->layers()[i].paddingMacs, s.layers[i].macs);
+      // compiler inserted, reported beside.
+      uint64_t padding = s.layers[i].paddingMacs;
       layers.push_back(
           {{"name", exe->layers()[i].name},
            {"op", exe->layers()[i].op},

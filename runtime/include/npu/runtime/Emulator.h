@@ -94,8 +94,11 @@ struct EnergySplit {
 /// make per-layer cycles add up to more than the run's total.
 struct LayerStats {
   uint64_t cycles = 0;
-  uint64_t macs = 0;      ///< Executed MACs.
-  uint64_t macsFp32 = 0;  ///< Of them, FP32 ones.
+  uint64_t macs = 0;     ///< Executed MACs.
+  uint64_t macsFp32 = 0; ///< Of them, FP32 ones.
+  /// Of them, those over zero weights the compiler inserted
+  /// (LayerInfo::paddingMacs, at most macs; set when the run ends).
+  uint64_t paddingMacs = 0;
   uint64_t dramBytes = 0; ///< Read plus written.
   /// Of the bytes read, those from the constant segment (weights, their
   /// block images, tables): what dma.load or dma.expand moved, compressed.
