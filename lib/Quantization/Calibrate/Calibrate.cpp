@@ -747,10 +747,14 @@ LogicalResult chooseInt8Depthwise(ModuleOp reference,
   OutputMeter meter(reference, samples, target);
   if (!candidates.empty() && failed(meter.init(error)))
     return failure();
-  auto measure = [&](ArrayRef<std::string> keep) {
+  // The options with `keep` kept FP32 too.
+  auto keeping = [&](ArrayRef<std::string> keep) {
     QuantizationOptions o = options;
     o.keepFloat.insert(o.keepFloat.end(), keep.begin(), keep.end());
-    return meter.measure(o, error);
+    return o;
+  };
+  auto measure = [&](ArrayRef<std::string> keep) {
+    return meter.measure(keeping(keep), error);
   };
   // Measures two choices side by side (each an independent compilation
   // and run: what a sequential pair would give, in about half the time on
@@ -763,9 +767,9 @@ LogicalResult chooseInt8Depthwise(ModuleOp reference,
     std::string errors[2];
     const Keep *keeps[2] = {&a, &b};
     mlir::parallelFor(reference.getContext(), 0, 2, [&](size_t i) {
-      QuantizationOptions o = options;
-      o.keepFloat.insert(o.keepFloat.end(), keeps[i]->begin(), keeps[i]->end());
-      if (FailureOr<Measurement> m = meter.measure(o, errors[i]); succeeded(m))
+      if (FailureOr<Measurement> m =
+              meter.measure(keeping(*keeps[i]), errors[i]);
+          succeeded(m))
         results[i] = std::move(*m);
     });
     for (int i = 0; i < 2; ++i)
