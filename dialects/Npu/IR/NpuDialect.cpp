@@ -341,9 +341,10 @@ LogicalResult verifyNpuAttribute(Operation *op, NamedAttribute attr,
   // npu-compile --sparse-weights=false: weight tiles all issued dense;
   // --compress-weights=false: dense weights stored even where compressed
   // ones would be smaller.
-  // --keep-on-chip=false: every intermediate value in DRAM.
+  // --keep-on-chip=false: every intermediate value in DRAM;
+  // --phase-pack-remainder=false: remainder channels in plain column tiles.
   if (name == "npu.sparse_weights" || name == "npu.compress_weights" ||
-      name == "npu.keep_on_chip") {
+      name == "npu.keep_on_chip" || name == "npu.phase_pack") {
     if (!isa<BoolAttr>(value))
       return fail("must be a bool");
     if (!isa<ModuleOp>(op))

@@ -56,12 +56,16 @@ SmallVector<SpRequest, 8> macConvLayout(const MacConv &g, ConvTiles t) {
       {"residual", g.residual ? out : 0, 2}};
 }
 
-int64_t rowPhaseBudget(const rt::TargetDesc &target, const MacConv &a,
-                       const MacConv &b) {
-  ConvTiles ta = chooseConvTiles(target, a, a.inputTile);
-  ConvTiles tb = chooseConvTiles(target, b, b.inputTile);
+int64_t rowPhaseBudget(const MacConv &a, ConvTiles ta, const MacConv &b,
+                       ConvTiles tb) {
   return std::max(ta.m ? packedBytes(macConvLayout(a, ta)) : 0,
                   tb.m ? packedBytes(macConvLayout(b, tb)) : 0);
+}
+
+int64_t rowPhaseBudget(const rt::TargetDesc &target, const MacConv &a,
+                       const MacConv &b) {
+  return rowPhaseBudget(a, chooseConvTiles(target, a, a.inputTile), b,
+                        chooseConvTiles(target, b, b.inputTile));
 }
 
 std::optional<RowPhaseShare> rowPhaseShare(const rt::TargetDesc &target,
@@ -198,7 +202,8 @@ ConvTiles bestTiles(ArrayRef<Candidate> candidates, const rt::TargetDesc &t,
 
 ConvTiles chooseConvTiles(const rt::TargetDesc &t, const MacConv &g,
                           int64_t onlyC, double *cycles,
-                          SmallVectorImpl<ConvTileCandidate> *all) {
+                          SmallVectorImpl<ConvTileCandidate> *all,
+                          double *bytes) {
   if (g.batch <= 0 || g.oh <= 0 || g.ow <= 0 || g.cout <= 0 || g.cin <= 0)
     return {}; // nothing to tile: the emitter issues nothing
   int64_t R = t.arrayRows, C = t.arrayCols;
@@ -327,13 +332,12 @@ ConvTiles chooseConvTiles(const rt::TargetDesc &t, const MacConv &g,
           }
         }
     }
-  return bestTiles<Candidate>(candidates, t, cycles);
+  return bestTiles<Candidate>(candidates, t, cycles, bytes);
 }
 
 ConvTiles chooseRowPhaseTiles(const rt::TargetDesc &t, const MacConv &a,
-                              const MacConv &b, int64_t onlyC, double *cycles,
-                              double *bytes) {
-  int64_t budget = rowPhaseBudget(t, a, b);
+                              const MacConv &b, int64_t onlyC, int64_t budget,
+                              double *cycles, double *bytes) {
   SmallVector<ConvTileCandidate> as, bs;
   chooseConvTiles(t, a, onlyC, nullptr, &as);
   chooseConvTiles(t, b, onlyC, nullptr, &bs);
@@ -829,17 +833,9 @@ LogicalResult Codegen::emitConv(ConvOp op, int64_t layer) {
   if (const PhasePack *packed = phasePackOf(op)) {
     if (failed(emitPhasePackedConv(op, *packed, layer)))
       return failure();
-    // Pass B's MACs over its zero weights (each row phase's unused kernel
-    // row, and the grid row past an odd output height): array work, left
-    // out of the model's MACs by the reports.
-    const MacConv &pb = packed->b;
-    int64_t kh = pb.spanY - 1, kw = pb.weightTaps / pb.spanY;
-    int64_t executed =
-        pb.batch * pb.oh * pb.ow * pb.weightTaps * pb.cin * pb.cout;
-    int64_t useful =
-        pb.batch * pb.outH * pb.ow * kh * kw * pb.cin * pb.phaseChannels;
-    if (executed > useful)
-      currentLayer.setPaddingMacsAttr(b.getI64IntegerAttr(executed - useful));
+    // Array work, left out of the model's MACs by the reports.
+    if (int64_t padding = phasePackPaddingMacs(*packed))
+      currentLayer.setPaddingMacsAttr(b.getI64IntegerAttr(padding));
     return success();
   }
   // [M][C/g][taps] -> [g][taps][C/g][M/g] (an INT8 depthwise convolution's
@@ -1189,8 +1185,8 @@ FailureOr<ConvTiles> Codegen::macConvTiles(Operation *op, const MacConv &g,
 
 LogicalResult Codegen::emitMacConv(Operation *op, ArrayRef<MacConv> passes,
                                    int64_t wBase, Value bias, int64_t layer,
-                                   bool followRecorded,
-                                   int64_t rowPhaseWeights) {
+                                   bool followRecorded, int64_t rowPhaseWeights,
+                                   const RowPhaseShare *rowShare) {
   // What the passes share (sharedSlabs); the INT8 parameter rows of every
   // pass are kept at once. A phase-packed convolution's passes A and B
   // (`rows`, rowPhaseShare) share the slabs only: their own geometry,
@@ -1208,11 +1204,10 @@ LogicalResult Codegen::emitMacConv(Operation *op, ArrayRef<MacConv> passes,
   ConvTiles t = *chosen;
   std::optional<RowPhaseShare> share;
   if (rows) {
-    if (nPasses != 2 ||
-        !(share = rowPhaseShare(target, passes[0], passes[1], t,
-                                rowPhaseBudget(target, passes[0], passes[1]))))
+    if (nPasses != 2 || !rowShare)
       return op->emitError("backend: the phase-packed passes' tiles do not "
                            "share their input slabs");
+    share = *rowShare;
   }
   noteTiles(tilesAttr(b, t));
   int64_t taps = g.weightTaps;

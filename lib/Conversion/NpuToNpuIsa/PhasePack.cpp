@@ -18,26 +18,16 @@
 
 namespace npu::codegen {
 
-namespace {
-
-/// False when the module says `npu.phase_pack = false` (npu-compile
-/// --phase-pack-remainder=false, npu-convert-to-isa
-/// phase-pack-remainder=false).
-bool phasePackEnabled(Operation *op) {
-  auto module = op->getParentOfType<ModuleOp>();
-  auto flag =
-      module ? module->getAttrOfType<BoolAttr>("npu.phase_pack") : nullptr;
-  return !flag || flag.getValue();
-}
-
-} // namespace
-
 std::optional<PhasePack> phasePackConv(ConvOp op, const rt::TargetDesc &t,
                                        ArrayRef<Operation *> epilogue) {
   auto inT = op.getInput().getType();
   auto wT = op.getWeight().getType();
-  if (!phasePackEnabled(op) || inT.getRank() != 4 || wT.getRank() != 4 ||
-      op.getGroup() != 1 || !op.getWeight().getDefiningOp<ConstantOp>())
+  // Off when the module says `npu.phase_pack = false` (npu-compile
+  // --phase-pack-remainder=false, npu-convert-to-isa
+  // phase-pack-remainder=false).
+  if (!moduleFlagOn(op, "npu.phase_pack") || inT.getRank() != 4 ||
+      wT.getRank() != 4 || op.getGroup() != 1 ||
+      !op.getWeight().getDefiningOp<ConstantOp>())
     return std::nullopt;
   bool int8 = hasQuantizedInput(op);
   if (!int8 && !allF32(op))
@@ -76,6 +66,9 @@ std::optional<PhasePack> phasePackConv(ConvOp op, const rt::TargetDesc &t,
   p.r = r;
   int64_t kh = wT.getDimSize(2), kw = wT.getDimSize(3);
   int64_t dw = op.getDilations()[1];
+  // Each pass's tiles alone and the DRAM bytes they read.
+  ConvTiles soloA, soloB;
+  double aBytes = 0, bBytes = 0;
   if (p.c0 > 0) {
     MacConv &a = p.a;
     a = g;
@@ -83,7 +76,8 @@ std::optional<PhasePack> phasePackConv(ConvOp op, const rt::TargetDesc &t,
     a.outChannels = a.weightCols = a.paramChannels = g.cout;
     a.inputTile = onlyC;
     double cycles = 0;
-    if (chooseConvTiles(t, a, onlyC, &cycles).m == 0)
+    soloA = chooseConvTiles(t, a, onlyC, &cycles, nullptr, &aBytes);
+    if (soloA.m == 0)
       return std::nullopt;
     p.packedCycles += cycles;
   }
@@ -107,37 +101,40 @@ std::optional<PhasePack> phasePackConv(ConvOp op, const rt::TargetDesc &t,
   b.tableOffset = 0;
   b.inputTile = onlyC;
   double cycles = 0;
-  if (chooseConvTiles(t, b, onlyC, &cycles).m == 0)
+  soloB = chooseConvTiles(t, b, onlyC, &cycles, nullptr, &bBytes);
+  if (soloB.m == 0)
     return std::nullopt;
   p.packedCycles += cycles;
+  if (p.packedCycles >= p.plainCycles)
+    return std::nullopt;
   // One tile loop for both passes, each slab loaded once, when the model
-  // says it reads fewer DRAM bytes and is as fast (within
-  // kCycleSlackForBytes, the tile chooser's allowance for fewer bytes).
+  // says it reads fewer DRAM bytes than the two loops' chosen tiles and is
+  // as fast (within kCycleSlackForBytes, the tile chooser's allowance for
+  // fewer bytes).
   if (p.c0 > 0) {
-    // The DRAM bytes of the pass's chosen tiles.
-    auto bytesOf = [&](const MacConv &pass) {
-      SmallVector<ConvTileCandidate> all;
-      ConvTiles chosen = chooseConvTiles(t, pass, onlyC, nullptr, &all);
-      for (const ConvTileCandidate &c : all)
-        if (std::tie(c.tiles.oh, c.tiles.ow, c.tiles.m, c.tiles.c,
-                     c.tiles.order) ==
-            std::tie(chosen.oh, chosen.ow, chosen.m, chosen.c, chosen.order))
-          return double(c.bytes);
-      return 0.0;
-    };
     double shared = 0, sharedBytes = 0;
-    ConvTiles ta = chooseRowPhaseTiles(t, p.a, b, onlyC, &shared, &sharedBytes);
+    ConvTiles ta = chooseRowPhaseTiles(t, p.a, b, onlyC,
+                                       rowPhaseBudget(p.a, soloA, b, soloB),
+                                       &shared, &sharedBytes);
     if (ta.m && shared <= p.packedCycles * (1 + kCycleSlackForBytes) &&
-        sharedBytes < bytesOf(p.a) + bytesOf(b)) {
+        sharedBytes < aBytes + bBytes) {
       p.a.presetTiles = ta;
       p.sharedSlabs = true;
     }
   }
   // (Weights the planner cannot read, such as an unloaded blob, keep the
   // plain convolution.)
-  if (p.packedCycles >= p.plainCycles || !phasePackWeights(op, p))
+  if (!phasePackWeights(op, p))
     return std::nullopt;
   return p;
+}
+
+int64_t phasePackPaddingMacs(const PhasePack &p) {
+  const MacConv &b = p.b;
+  int64_t kh = b.spanY - 1, kw = b.weightTaps / b.spanY;
+  int64_t executed = b.batch * b.oh * b.ow * b.weightTaps * b.cin * b.cout;
+  int64_t useful = b.batch * b.outH * b.ow * kh * kw * b.cin * b.phaseChannels;
+  return std::max<int64_t>(executed - useful, 0);
 }
 
 ElementsAttr phasePackWeights(ConvOp op, const PhasePack &p) {
@@ -251,7 +248,7 @@ LogicalResult Codegen::emitPhasePackedConv(ConvOp op, const PhasePack &p,
       MacConv passes[] = {p.a, p.b};
       if (failed(emitMacConv(op, passes, convWeights.lookup(op).offset,
                              op.getBias(), layer, /*followRecorded=*/true,
-                             weights.offset)))
+                             weights.offset, &*share)))
         return failure();
       SmallVector<NamedAttribute> tiles(currentLayer.getTilesAttr().getValue());
       for (NamedAttribute a : tilesAttr(b, share->b))

@@ -23,6 +23,14 @@ using namespace npu::codegen;
 
 namespace {} // namespace
 
+bool npu::codegen::moduleFlagOn(Operation *op, StringRef name) {
+  auto module = dyn_cast<ModuleOp>(op);
+  if (!module)
+    module = op->getParentOfType<ModuleOp>();
+  auto flag = module ? module->getAttrOfType<BoolAttr>(name) : nullptr;
+  return !flag || flag.getValue();
+}
+
 /// The module's target (see getOrSetModuleTarget) and @main; a null target
 /// (and an error on the module) when either is missing.
 std::pair<const rt::TargetDesc *, func::FuncOp>
@@ -170,14 +178,13 @@ struct NpuPlanMemoryPass
     // or keep-on-chip=false, or npu-compile --keep-on-chip=false): the plan
     // gives them no DRAM.
     ModuleOp module = getOperation();
-    auto keep = module->getAttrOfType<BoolAttr>("npu.keep_on_chip");
     bool chosen = func.walk([](Operation *op) {
                         return op->hasAttr("npu.on_chip")
                                    ? WalkResult::interrupt()
                                    : WalkResult::advance();
                       })
                       .wasInterrupted();
-    if (keepOnChip && (!keep || keep.getValue()) && !chosen &&
+    if (keepOnChip && moduleFlagOn(module, "npu.keep_on_chip") && !chosen &&
         !func->hasAttr("npu.dram_size")) {
       // The layers must still lower around the chosen values; when one
       // that sizes its buffers by the scratchpad cannot shrink as assumed,

@@ -92,19 +92,13 @@ static bool weightBytes(Value v, bool int8, std::vector<uint8_t> &out) {
 /// False when the module says `npu.sparse_weights = false` (npu-compile
 /// --sparse-weights=false): every weight tile is then issued dense.
 static bool sparseWeightsEnabled(Operation *op) {
-  auto module = op->getParentOfType<ModuleOp>();
-  auto flag =
-      module ? module->getAttrOfType<BoolAttr>("npu.sparse_weights") : nullptr;
-  return !flag || flag.getValue();
+  return moduleFlagOn(op, "npu.sparse_weights");
 }
 
 /// False when the module says `npu.compress_weights = false` (npu-compile
 /// --compress-weights=false): the dense weights stay in the executable.
 static bool compressWeightsEnabled(Operation *op) {
-  auto module = op->getParentOfType<ModuleOp>();
-  auto flag = module ? module->getAttrOfType<BoolAttr>("npu.compress_weights")
-                     : nullptr;
-  return !flag || flag.getValue();
+  return moduleFlagOn(op, "npu.compress_weights");
 }
 
 std::optional<WeightBlocks>

@@ -94,3 +94,10 @@ func.func @main(%x: tensor<4xf32>) -> (tensor<4xf32> {npu.range = array<f64: 2.0
 
 // expected-error @+1 {{invalid target 'npu-v1': dram_burst_bytes must be a power of two, at most 4096}}
 module attributes {npu.target = #npu.target<"npu-v1", dram_burst_bytes = 48>} {}
+
+// -----
+
+// The code generator's on/off choices recorded by npu-compile are bools on
+// the module (npu.phase_pack as npu.sparse_weights and the others).
+// expected-error @+1 {{'builtin.module' op attribute 'npu.phase_pack' must be a bool}}
+module attributes {npu.phase_pack = 1 : i64} {}

@@ -475,7 +475,8 @@ ConvTraffic convTraffic(const MacConv &g, ConvTiles t);
 /// the fastest, the fewest DRAM bytes: DRAM traffic is most of the energy
 /// an inference takes (docs/codegen.md "Loop order and reuse"). `onlyC`,
 /// when not 0, is the one input-channel tile tried (residualInputTile's).
-/// `cycles`, when given, receives the chosen candidate's estimate.
+/// `cycles` and `bytes`, when given, receive the chosen candidate's
+/// estimate and DRAM bytes read.
 /// One candidate of chooseConvTiles, priced: its load cycles (and the
 /// slab loads' and, were every tile to load them, the weights' share),
 /// store and MAC cycles, fill and drain, DRAM bytes read (and the slabs').
@@ -487,14 +488,16 @@ struct ConvTileCandidate {
 };
 ConvTiles chooseConvTiles(const rt::TargetDesc &t, const MacConv &g,
                           int64_t onlyC = 0, double *cycles = nullptr,
-                          SmallVectorImpl<ConvTileCandidate> *all = nullptr);
+                          SmallVectorImpl<ConvTileCandidate> *all = nullptr,
+                          double *bytes = nullptr);
 /// A phase-packed convolution's pass A tiles for one tile loop with pass B
 /// (rowPhaseShare), by chooseConvTiles's model of both passes with pass
-/// B's slab loads gone; all zero when none fits. `cycles` and `bytes`
-/// receive the estimate.
+/// B's slab loads gone, both within `budget` scratchpad bytes
+/// (rowPhaseBudget); all zero when none fits. `cycles` and `bytes` receive
+/// the estimate.
 ConvTiles chooseRowPhaseTiles(const rt::TargetDesc &t, const MacConv &a,
-                              const MacConv &b, int64_t onlyC, double *cycles,
-                              double *bytes);
+                              const MacConv &b, int64_t onlyC, int64_t budget,
+                              double *cycles, double *bytes);
 
 /// A 2-D convolution whose remainder channels (cout % arrayCols = r, 0 < r
 /// <= arrayCols / 2) run with two output rows at once (docs/codegen.md,
@@ -532,6 +535,11 @@ std::optional<PhasePack> phasePackConv(ConvOp op, const rt::TargetDesc &t,
 /// of channel c0 + m for column ry * r + m, in the table's layout).
 ElementsAttr phasePackWeights(ConvOp op, const PhasePack &p);
 FailureOr<ElementsAttr> phasePackReadout(ConvOp op, const PhasePack &p);
+/// The MACs pass B does over its zero weights (each row phase's unused
+/// kernel row, and the grid row past an odd output height): its executed
+/// MACs less the remainder channels' MACs. Array work, not the model's:
+/// `npu_isa.layer`'s `padding_macs`.
+int64_t phasePackPaddingMacs(const PhasePack &p);
 
 /// For MAC-array convolution `conv` with the epilogue `epilogue`: when the
 /// epilogue reads a residual, the input-channel tile the convolution is
@@ -904,6 +912,12 @@ bool phasesAsChannels(ConvTransposeOp op);
 std::pair<const rt::TargetDesc *, func::FuncOp>
 targetAndMain(ModuleOp module, StringRef targetOption);
 
+/// Whether the module `op` is (or is in) leaves the code generator's choice
+/// `name` on: true unless the module says `name = false` (npu-compile
+/// --sparse-weights, --compress-weights, --phase-pack-remainder and
+/// --keep-on-chip record them there; the dialect verifies them).
+bool moduleFlagOn(Operation *op, StringRef name);
+
 /// `npu.tiles`-style dictionary of (name, elements) pairs.
 DictionaryAttr tilesAttr(Builder &b,
                          ArrayRef<std::pair<StringRef, int64_t>> values);
@@ -1036,6 +1050,9 @@ std::optional<RowPhaseShare> rowPhaseShare(const rt::TargetDesc &target,
 /// as before.
 int64_t rowPhaseBudget(const rt::TargetDesc &target, const MacConv &a,
                        const MacConv &b);
+/// The same for the tiles each pass chose alone (`ta`, `tb`; m = 0: none).
+int64_t rowPhaseBudget(const MacConv &a, ConvTiles ta, const MacConv &b,
+                       ConvTiles tb);
 /// The same for a depthwise convolution on the vector unit (FP32): two
 /// slabs, two weight tiles, two output tiles, one product, the biases, the
 /// epilogue's temporaries and operands, two INT8 tiles when it quantizes,
@@ -1540,13 +1557,15 @@ public:
   /// With `followRecorded` false, the op's recorded tiles (`npu.tiles`)
   /// are not this pass's: its tiles are chosen here.
   /// With `rowPhaseWeights` (pass B's weights, >= 0), `passes` are a
-  /// phase-packed convolution's pass A and pass B (rowPhaseShare): one tile
-  /// loop over pass A's spatial tiles, each slab read by pass A's channel
-  /// tiles and then by pass B's tile of half the rows.
+  /// phase-packed convolution's pass A and pass B sharing their slabs as
+  /// `rowShare` says (rowPhaseShare of pass A's tiles): one tile loop over
+  /// pass A's spatial tiles, each slab read by pass A's channel tiles and
+  /// then by pass B's tile of half the rows.
   LogicalResult emitMacConv(Operation *op, ArrayRef<MacConv> passes,
                             int64_t wBase, Value bias, int64_t layer,
                             bool followRecorded = true,
-                            int64_t rowPhaseWeights = -1);
+                            int64_t rowPhaseWeights = -1,
+                            const RowPhaseShare *rowShare = nullptr);
   /// The tiles emitMacConv takes for pass `g` (the recorded ones when
   /// `followRecorded`).
   FailureOr<ConvTiles> macConvTiles(Operation *op, const MacConv &g,
