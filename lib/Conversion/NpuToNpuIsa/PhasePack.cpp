@@ -66,20 +66,24 @@ std::optional<PhasePack> phasePackConv(ConvOp op, const rt::TargetDesc &t,
   p.r = r;
   int64_t kh = wT.getDimSize(2), kw = wT.getDimSize(3);
   int64_t dw = op.getDilations()[1];
-  // Each pass's tiles alone and the DRAM bytes they read.
+  // Each pass's tiles alone and the DRAM bytes they read; their cycles
+  // add to the packed estimate.
   ConvTiles soloA, soloB;
   double aBytes = 0, bBytes = 0;
+  auto priceAlone = [&](const MacConv &pass, double &bytes) {
+    double cycles = 0;
+    ConvTiles tiles = chooseConvTiles(t, pass, onlyC, &cycles, nullptr, &bytes);
+    p.packedCycles += cycles;
+    return tiles;
+  };
   if (p.c0 > 0) {
     MacConv &a = p.a;
     a = g;
     a.cout = p.c0;
     a.outChannels = a.weightCols = a.paramChannels = g.cout;
     a.inputTile = onlyC;
-    double cycles = 0;
-    soloA = chooseConvTiles(t, a, onlyC, &cycles, nullptr, &aBytes);
-    if (soloA.m == 0)
+    if ((soloA = priceAlone(a, aBytes)).m == 0)
       return std::nullopt;
-    p.packedCycles += cycles;
   }
   MacConv &b = p.b;
   b = g;
@@ -100,12 +104,7 @@ std::optional<PhasePack> phasePackConv(ConvOp op, const rt::TargetDesc &t,
   b.paramTable = "phase_requant";
   b.tableOffset = 0;
   b.inputTile = onlyC;
-  double cycles = 0;
-  soloB = chooseConvTiles(t, b, onlyC, &cycles, nullptr, &bBytes);
-  if (soloB.m == 0)
-    return std::nullopt;
-  p.packedCycles += cycles;
-  if (p.packedCycles >= p.plainCycles)
+  if ((soloB = priceAlone(b, bBytes)).m == 0 || p.packedCycles >= p.plainCycles)
     return std::nullopt;
   // One tile loop for both passes, each slab loaded once, when the model
   // says it reads fewer DRAM bytes than the two loops' chosen tiles and is
