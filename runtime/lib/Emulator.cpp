@@ -1690,6 +1690,9 @@ struct UnaryParams {
   case vecfunc::VecUnary_HardSwish:
     r = x * std::min(std::max(alpha * x + beta, 0.0f), 1.0f);
     break;
+  case vecfunc::VecUnary_HardSwishAffine: // ISA v14
+    r = lo * (x * std::min(std::max(alpha * x + beta, 0.0f), 1.0f)) + hi;
+    break;
   case vecfunc::VecUnary_Exp:
     r = std::exp(x);
     break;
@@ -1782,26 +1785,33 @@ struct UnaryParams {
 }
 
 #ifdef NPU_EMULATOR_AVX2
-/// vec.unary hard_swish on one dense FP32 row with AVX2 registers, d and a
-/// the same bytes or disjoint. unaryOp's x * min(max(alpha * x + beta, 0),
-/// 1) lane by lane: std::max(t, 0) is (t < 0 ? 0 : t), which is
-/// _mm256_max_ps(0, t) (it returns its second operand when unordered or
-/// equal, so NaN and -0 pass through as in C++), and std::min(u, 1) is
-/// _mm256_min_ps(1, u) likewise.
+/// vec.unary hard_swish (Affine false) or hard_swish_affine (true) on one
+/// dense FP32 row with AVX2 registers, d and a the same bytes or disjoint.
+/// unaryOp's x * min(max(alpha * x + beta, 0), 1) lane by lane:
+/// std::max(t, 0) is (t < 0 ? 0 : t), which is _mm256_max_ps(0, t) (it
+/// returns its second operand when unordered or equal, so NaN and -0 pass
+/// through as in C++), and std::min(u, 1) is _mm256_min_ps(1, u) likewise;
+/// then, for hard_swish_affine, lo * h + hi as a multiply and an add.
+template <bool Affine>
 [[gnu::target("avx2")]] void hardSwishRowAvx2(uint8_t *d, const uint8_t *a,
                                               int64_t n, const UnaryParams &p) {
   __m256 alpha = _mm256_set1_ps(p.alpha), beta = _mm256_set1_ps(p.beta);
+  __m256 scale = _mm256_set1_ps(p.lo), offset = _mm256_set1_ps(p.hi);
   __m256 zero = _mm256_setzero_ps(), one = _mm256_set1_ps(1.0f);
   int64_t i = 0;
   for (; i + 8 <= n; i += 8) {
     __m256 x = _mm256_loadu_ps(reinterpret_cast<const float *>(a + 4 * i));
     __m256 t = _mm256_add_ps(_mm256_mul_ps(alpha, x), beta);
     t = _mm256_min_ps(one, _mm256_max_ps(zero, t));
-    _mm256_storeu_ps(reinterpret_cast<float *>(d + 4 * i), _mm256_mul_ps(x, t));
+    __m256 h = _mm256_mul_ps(x, t);
+    if constexpr (Affine)
+      h = _mm256_add_ps(_mm256_mul_ps(scale, h), offset);
+    _mm256_storeu_ps(reinterpret_cast<float *>(d + 4 * i), h);
   }
   for (; i < n; ++i)
-    storeF32(d + 4 * i,
-             unaryOp(vecfunc::VecUnary_HardSwish, loadF32(a + 4 * i), p));
+    storeF32(d + 4 * i, unaryOp(Affine ? vecfunc::VecUnary_HardSwishAffine
+                                       : vecfunc::VecUnary_HardSwish,
+                                loadF32(a + 4 * i), p));
 }
 #endif
 
@@ -2368,16 +2378,20 @@ bool Emulator::vector(const Instruction &insn, uint64_t &cycles,
         copy(uint8_t());
     } else {
       UnaryParams params{d.alpha(), d.beta(), d.lo(), d.hi()};
-      withFunc<vecfunc::VecUnary_Shrink + 1>(func, [&](auto f) {
+      withFunc<vecfunc::VecUnary_HardSwishAffine + 1>(func, [&](auto f) {
         forEachRow(
             dims, ops, true,
             [&](const int64_t *, uint8_t *const *p, int64_t n,
                 const int64_t *step) {
 #ifdef NPU_EMULATOR_AVX2
-              if constexpr (decltype(f)::value == vecfunc::VecUnary_HardSwish)
+              constexpr uint8_t fn = decltype(f)::value;
+              if constexpr (fn == vecfunc::VecUnary_HardSwish ||
+                            fn == vecfunc::VecUnary_HardSwishAffine)
                 if (step[0] == 4 && step[1] == 4 && hostHasAvx2() &&
                     sameOrDisjoint(p[0], size_t(n) * 4, p[1], size_t(n) * 4))
-                  return hardSwishRowAvx2(p[0], p[1], n, params);
+                  return hardSwishRowAvx2<fn ==
+                                          vecfunc::VecUnary_HardSwishAffine>(
+                      p[0], p[1], n, params);
 #endif
               mapRow<float, float>(p[0], p[1], n, step, [&](float x) {
                 return unaryOp(decltype(f)::value, x, params);
@@ -2386,6 +2400,10 @@ bool Emulator::vector(const Instruction &insn, uint64_t &cycles,
       });
     }
     transcendental = isTranscendental(op, func);
+    // The activation and the affine: two operations per element, for
+    // energy (one lane group per cycle, as hard_swish).
+    if (func == vecfunc::VecUnary_HardSwishAffine)
+      laneOps = 2 * uint64_t(elements);
     break;
   }
   case Opcode::VecRequant: {

@@ -133,6 +133,7 @@ bool isTranscendental(Opcode op, unsigned func) {
     case vecfunc::VecUnary_AffineClamp:
     case vecfunc::VecUnary_LeakyRelu:
     case vecfunc::VecUnary_HardSwish:
+    case vecfunc::VecUnary_HardSwishAffine:
     case vecfunc::VecUnary_Abs:
     case vecfunc::VecUnary_Floor:
     case vecfunc::VecUnary_Ceil:

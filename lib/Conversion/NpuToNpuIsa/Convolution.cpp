@@ -696,12 +696,19 @@ void Codegen::emitEpilogue(int64_t addr, ArrayRef<int64_t> dims,
       fn.hi = float(absorbed->second);
     }
     // A scalar multiply and the add reading it: one affine pass
-    // (scalarAffine), emitted at the add on the multiply's input.
+    // (scalarAffine), emitted at the add on the multiply's input; with the
+    // hard swish before them, one hard_swish_affine pass on the hard
+    // swish's input (hardSwishAffine).
     if (k + 1 < epilogue.size() && scalarAffine(op, epilogue[k + 1]))
+      continue;
+    if (k + 2 < epilogue.size() &&
+        hardSwishAffine(op, epilogue[k + 1], epilogue[k + 2]))
       continue;
     if (k > 0)
       if (std::optional<ScalarAffine> affine =
-              scalarAffine(epilogue[k - 1], op)) {
+              k > 1 ? hardSwishAffine(epilogue[k - 2], epilogue[k - 1], op)
+                    : std::nullopt;
+          affine || (affine = scalarAffine(epilogue[k - 1], op))) {
         fn = affine->fn; // unary: the common path below emits it
         s0 = placeOf(affine->input);
       }

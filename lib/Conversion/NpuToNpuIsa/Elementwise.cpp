@@ -124,6 +124,22 @@ std::optional<ScalarAffine> scalarAffine(Operation *mul, Operation *add) {
   return ScalarAffine{f, x};
 }
 
+std::optional<ScalarAffine> hardSwishAffine(Operation *hardSwish,
+                                            Operation *mul, Operation *add) {
+  auto hs = dyn_cast_or_null<HardSwishOp>(hardSwish);
+  if (!hs || !hs->hasOneUse() || *hs->getUsers().begin() != mul ||
+      !getElementTypeOrSelf(hs.getType()).isF32())
+    return std::nullopt;
+  std::optional<ScalarAffine> affine = scalarAffine(mul, add);
+  if (!affine || affine->input != hs.getResult())
+    return std::nullopt;
+  VecFunc f = *vecFuncOf(hs);
+  f.func = "hard_swish_affine";
+  f.lo = affine->fn.alpha;
+  f.hi = affine->fn.beta;
+  return ScalarAffine{f, hs.getInput()};
+}
+
 /// The ISA v13 INT8 functions with rescale: INT8 operands and result.
 static bool isRescaleFunc(StringRef f) {
   return f == "add_rescale" || f == "mul_rescale";

@@ -1604,6 +1604,79 @@ TEST(Emulator, Fp32VectorRowsMatchElementwiseDefinitions) {
   }
 }
 
+// Tests vec.unary hard_swish_affine (ISA v14): lo * hard_swish(x) + hi,
+// bit-identical to hard_swish then affine_clamp (alpha lo, beta hi, no
+// bounds) on awkward values (NaN, infinities, signed zeros), on dense rows
+// (the AVX2 path and a scalar tail) and on a strided view (the scalar
+// path); one vector pass at hard_swish's rate; two lane operations per
+// element for energy, as the pair's.
+TEST(Emulator, HardSwishAffineIsHardSwishThenAffine) {
+  const int N = 100; // 12 blocks of 8 and a tail of 4
+  std::vector<float> x = awkwardFloats(2 * N, 9);
+  const float scale = 0.632965862f, offset = -0.546588659f;
+  auto desc = [&](int stride) {
+    bin::VectorDesc d =
+        makeVectorDesc({N, 1, 1, 1}, bin::ElementType::F32, {stride, 0, 0, 0},
+                       bin::ElementType::F32, {1, 0, 0, 0});
+    d.mutate_alpha(1.0f / 6.0f);
+    d.mutate_beta(0.5f);
+    return d;
+  };
+  auto run = [&](bool fused, int stride) {
+    ProgramBuilder b(v1());
+    b.setDramSize(64);
+    bin::VectorDesc hs = desc(stride);
+    if (fused) {
+      hs.mutate_lo(scale);
+      hs.mutate_hi(offset);
+      b.emit(makeVector(Opcode::VecUnary, b.addVector(hs),
+                        vecfunc::VecUnary_HardSwishAffine, 0, 0, 4096));
+    } else {
+      bin::VectorDesc affine =
+          makeVectorDesc({N, 1, 1, 1}, bin::ElementType::F32, {1, 0, 0, 0},
+                         bin::ElementType::F32, {1, 0, 0, 0});
+      affine.mutate_alpha(scale);
+      affine.mutate_beta(offset);
+      b.emit(makeVector(Opcode::VecUnary, b.addVector(hs),
+                        vecfunc::VecUnary_HardSwish, 0, 0, 2048));
+      b.emit(makeVector(Opcode::VecUnary, b.addVector(affine),
+                        vecfunc::VecUnary_AffineClamp, 2048, 0, 4096));
+    }
+    ProgramRun r =
+        runProgram(b, {}, [&](Emulator &emu) { put(emu.scratchpad(), 0, x); });
+    EXPECT_TRUE(r.ok) << r.error;
+    return r;
+  };
+  for (int stride : {1, 2}) {
+    ProgramRun fused = run(true, stride), pair = run(false, stride);
+    ASSERT_TRUE(fused.ok && pair.ok);
+    std::vector<float> got = get<float>(fused.emu->scratchpad(), 4096, N);
+    std::vector<float> want = get<float>(pair.emu->scratchpad(), 4096, N);
+    for (int i = 0; i < N; ++i) {
+      float v = x[size_t(i * stride)];
+      float h = v * std::min(std::max((1.0f / 6.0f) * v + 0.5f, 0.0f), 1.0f);
+      float ref = scale * h + offset;
+      EXPECT_TRUE(sameBits(got[i], want[i]))
+          << stride << " " << i << ": " << got[i] << " vs " << want[i];
+      EXPECT_TRUE(sameBits(got[i], ref)) << stride << " " << i;
+    }
+    // One pass at hard_swish's rate: startup + ceil(100 / 16) lane groups.
+    const TargetDesc &t = v1();
+    uint64_t onePass =
+        t.vectorStartupCycles + (N + t.vectorLanes32 - 1) / t.vectorLanes32;
+    EXPECT_EQ(fused.emu->stats().unitBusy[unsigned(Unit::Vector)], onePass);
+    EXPECT_EQ(pair.emu->stats().unitBusy[unsigned(Unit::Vector)], 2 * onePass);
+    EXPECT_EQ(
+        fused.emu->stats().unitBusy[unsigned(Unit::Vector)],
+        staticInstructionCycles(*fused.exe, fused.exe->instructions()[0]));
+    // The arithmetic's energy is the pair's; the scratchpad's is less.
+    EXPECT_DOUBLE_EQ(fused.emu->stats().energy.vectorPj,
+                     pair.emu->stats().energy.vectorPj);
+    EXPECT_LT(fused.emu->stats().energy.sramPj,
+              pair.emu->stats().energy.sramPj);
+  }
+}
+
 // Tests vec.binary mac (ISA v7): FP32 dst + src0 * src1 bit-identical to a
 // mul into a temporary then an add (the product rounded first: a depthwise
 // convolution's taps give the bytes they gave before), on dense rows of 20

@@ -417,6 +417,16 @@ struct ScalarAffine {
 };
 std::optional<ScalarAffine> scalarAffine(Operation *mul, Operation *add);
 
+/// When `hardSwish` (an FP32 npu.hard_swish) is read only by `mul`, and
+/// `mul` and `add` are a scalarAffine on its result, the one vec.unary that
+/// computes all three on the hard swish's input: hard_swish_affine (ISA
+/// v14) with the hard swish's alpha and beta and the affine's scale and
+/// offset as lo and hi, bit-identical to hard_swish then affine_clamp (the
+/// emulator rounds after each multiply and add). One FP32 pass fewer again
+/// (PP-LCNetV3's learnable affine after each hard swish). nullopt otherwise.
+std::optional<ScalarAffine> hardSwishAffine(Operation *hardSwish,
+                                            Operation *mul, Operation *add);
+
 /// When `clamp` (an FP32 npu.clamp whose range holds 0, read only by
 /// `quantize`) feeds the epilogue's final `quantize`, the code range
 /// [lo, hi] that vec.convert quantize saturates to in its place: the
