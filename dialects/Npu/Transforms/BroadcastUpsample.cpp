@@ -180,8 +180,10 @@ struct ReadUpsampleByBroadcast
     // full operand for `op` alone is widened too, so that the two stay one
     // fused vector program (PaddleOCR det's squeeze-excitation scale before
     // each top-down add): its operands broadcast to the result, and none is
-    // a convolution's result that reads nothing else (whose epilogue the
-    // op could be).
+    // a convolution's result that reads nothing else when the op could be
+    // that convolution's epilogue (its other operands computed before the
+    // convolution; a gate computed after it, from the convolution's input,
+    // cannot be).
     auto widenable = [&](Value v) -> Operation * {
       Operation *p = v.getDefiningOp();
       if (!roomy || !p || !p->hasTrait<OpTrait::ResultsBroadcastableShape>() ||
@@ -191,8 +193,12 @@ struct ReadUpsampleByBroadcast
       for (Value in : p->getOperands()) {
         if (!broadcastsToResult(in) || in.getDefiningOp<ResizeOp>())
           return nullptr;
-        if (isa_and_nonnull<ConvOp, ConvTransposeOp>(in.getDefiningOp()) &&
-            in.hasOneUse())
+        Operation *conv = in.getDefiningOp();
+        if (isa_and_nonnull<ConvOp, ConvTransposeOp>(conv) && in.hasOneUse() &&
+            llvm::all_of(p->getOperands(), [&](Value other) {
+              Operation *def = other.getDefiningOp();
+              return other == in || !def || def->isBeforeInBlock(conv);
+            }))
           return nullptr;
       }
       return p;

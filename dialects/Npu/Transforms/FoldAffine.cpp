@@ -300,13 +300,68 @@ struct ResidualGateToScale : OpRewritePattern<AddOp> {
   }
 };
 
+/// reduce_mean(conv(x, W, b)) over every spatial axis (keepdims) ->
+/// conv(reduce_mean(x), W, b) for a pointwise convolution (every kernel
+/// extent 1, strides 1, no padding): it maps each pixel alone and linearly,
+/// so mean_p(b + W x[p]) = b + W mean_p(x[p]). Rewritten when x has fewer
+/// elements than the convolution's result, or the mean is its only reader
+/// (the full-size convolution then goes away): the mean reads the smaller
+/// tensor, and the convolution runs on one pixel. PaddleOCR det's RSE
+/// blocks take a squeeze-and-excitation gate from a 1x1 projection of 12
+/// to 96 channels at 160x160: the mean read 9.8 MB, it now reads 1.2 MB.
+/// FP32 rounds the mean, then the products, instead of the products, then
+/// the mean.
+struct MeanBeforePointwiseConv : OpRewritePattern<ReduceMeanOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(ReduceMeanOp mean,
+                                PatternRewriter &rewriter) const override {
+    auto conv = mean.getInput().getDefiningOp<ConvOp>();
+    if (!conv || !mean.getKeepdims() ||
+        !conv.getType().getElementType().isF32() ||
+        !conv.getType().hasStaticShape() ||
+        !conv.getInput().getType().hasStaticShape())
+      return rewriter.notifyMatchFailure(mean, "not a mean of an f32 conv");
+    int64_t rank = conv.getType().getRank();
+    ArrayRef<int64_t> axes = mean.getAxes();
+    if (rank < 3 || int64_t(axes.size()) != rank - 2 ||
+        llvm::any_of(llvm::enumerate(axes), [](auto a) {
+          return a.value() != int64_t(a.index()) + 2;
+        }))
+      return rewriter.notifyMatchFailure(mean, "not over every spatial axis");
+    auto one = [](int64_t v) { return v == 1; };
+    if (!llvm::all_of(conv.getWeight().getType().getShape().drop_front(2),
+                      one) ||
+        !llvm::all_of(conv.getStrides(), one) ||
+        llvm::any_of(conv.getPads(), [](int64_t p) { return p != 0; }))
+      return rewriter.notifyMatchFailure(mean, "not a pointwise convolution");
+    RankedTensorType inType = conv.getInput().getType();
+    if (!conv->hasOneUse() &&
+        inType.getNumElements() >= conv.getType().getNumElements())
+      return rewriter.notifyMatchFailure(mean, "the input is not smaller");
+    SmallVector<int64_t> shape(inType.getShape());
+    std::fill(shape.begin() + 2, shape.end(), 1);
+    Location loc = mean.getLoc();
+    Value inputMean = ReduceMeanOp::create(
+        rewriter, loc, RankedTensorType::get(shape, inType.getElementType()),
+        conv.getInput(), mean.getAxesAttr(), mean.getKeepdimsAttr());
+    rewriter.replaceOpWithNewOp<ConvOp>(
+        mean, mean.getType(), inputMean, conv.getWeight(), conv.getBias(),
+        conv.getStridesAttr(), conv.getDilationsAttr(), conv.getPadsAttr(),
+        conv.getGroupAttr());
+    if (conv->use_empty())
+      rewriter.eraseOp(conv);
+    return success();
+  }
+};
+
 struct FoldAffinePass : npu::impl::FoldAffineBase<FoldAffinePass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<FoldIntoConv<MulOp>, FoldIntoConv<AddOp>,
                  FoldIntoConvTranspose<MulOp>, FoldIntoConvTranspose<AddOp>,
-                 FoldIntoNextConv, HardSwishFromParts, ResidualGateToScale>(
-        &getContext());
+                 FoldIntoNextConv, HardSwishFromParts, ResidualGateToScale,
+                 MeanBeforePointwiseConv>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

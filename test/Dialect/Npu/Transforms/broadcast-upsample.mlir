@@ -139,6 +139,43 @@ func.func @conv_residual(%x: tensor<1x8x8x8xf32>, %y: tensor<1x8x4x4xf32>, %z: t
 
 // -----
 
+// A convolution's result scaled by a gate before the top-down add: when the
+// gate is computed after the convolution (from the convolution's input, as
+// PaddleOCR det's RSE gates are once their mean moves before the 1x1
+// projection), the scale cannot be the convolution's epilogue, so it is
+// widened with the add; when the gate is ready before the convolution, the
+// scale is left for the epilogue.
+// CHECK-LABEL: func.func @conv_scale_gate_after
+// CHECK: %[[C:.*]] = npu.conv
+// CHECK: %[[G:.*]] = npu.reduce_mean
+// CHECK: %[[A:.*]] = npu.reshape %[[C]] : tensor<1x8x8x8xf32> -> tensor<1x8x4x2x4x2xf32>
+// CHECK: npu.mul %[[A]], %{{.*}} : (tensor<1x8x4x2x4x2xf32>, tensor<1x8x1x1x1x1xf32>) -> tensor<1x8x4x2x4x2xf32>
+// CHECK-NEXT: npu.add
+func.func @conv_scale_gate_after(%x: tensor<1x8x8x8xf32>, %y: tensor<1x8x4x4xf32>) -> tensor<1x8x8x8xf32> {
+  %w = npu.constant dense<0.5> : tensor<8x8x1x1xf32>
+  %c = npu.conv %x, %w {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x8x8x8xf32>, tensor<8x8x1x1xf32>) -> tensor<1x8x8x8xf32>
+  %g = npu.reduce_mean %x {axes = array<i64: 2, 3>, keepdims = true} : tensor<1x8x8x8xf32> -> tensor<1x8x1x1xf32>
+  %m = npu.mul %c, %g : (tensor<1x8x8x8xf32>, tensor<1x8x1x1xf32>) -> tensor<1x8x8x8xf32>
+  %u = npu.resize %y {coordinate_transformation_mode = #npu<coord_mode asymmetric>, mode = #npu<resize_mode nearest>, nearest_mode = #npu<nearest_mode floor>, scales = array<f32: 1.0, 1.0, 2.0, 2.0>} : tensor<1x8x4x4xf32> -> tensor<1x8x8x8xf32>
+  %s = npu.add %m, %u : (tensor<1x8x8x8xf32>, tensor<1x8x8x8xf32>) -> tensor<1x8x8x8xf32>
+  return %s : tensor<1x8x8x8xf32>
+}
+
+// CHECK-LABEL: func.func @conv_scale_gate_before
+// CHECK: %[[C:.*]] = npu.conv
+// CHECK-NEXT: %[[M:.*]] = npu.mul %[[C]], %{{.*}} : (tensor<1x8x8x8xf32>, tensor<1x8x1x1xf32>) -> tensor<1x8x8x8xf32>
+func.func @conv_scale_gate_before(%x: tensor<1x8x8x8xf32>, %y: tensor<1x8x4x4xf32>) -> tensor<1x8x8x8xf32> {
+  %w = npu.constant dense<0.5> : tensor<8x8x1x1xf32>
+  %g = npu.reduce_mean %x {axes = array<i64: 2, 3>, keepdims = true} : tensor<1x8x8x8xf32> -> tensor<1x8x1x1xf32>
+  %c = npu.conv %x, %w {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x8x8x8xf32>, tensor<8x8x1x1xf32>) -> tensor<1x8x8x8xf32>
+  %m = npu.mul %c, %g : (tensor<1x8x8x8xf32>, tensor<1x8x1x1xf32>) -> tensor<1x8x8x8xf32>
+  %u = npu.resize %y {coordinate_transformation_mode = #npu<coord_mode asymmetric>, mode = #npu<resize_mode nearest>, nearest_mode = #npu<nearest_mode floor>, scales = array<f32: 1.0, 1.0, 2.0, 2.0>} : tensor<1x8x4x4xf32> -> tensor<1x8x8x8xf32>
+  %s = npu.add %m, %u : (tensor<1x8x8x8xf32>, tensor<1x8x8x8xf32>) -> tensor<1x8x8x8xf32>
+  return %s : tensor<1x8x8x8xf32>
+}
+
+// -----
+
 // INT8 after quantization: every value has its own scale and zero point,
 // which the views and the widened ops keep (the add rescales its operands,
 // the mul its product), so PaddleOCR det's INT8 top-down adds read the

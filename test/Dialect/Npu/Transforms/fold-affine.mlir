@@ -140,3 +140,61 @@ func.func @not_residual_gate(%x: tensor<1x4x8x8xf32>, %g: tensor<1x4x1x1xf32>, %
   %c = npu.add %x, %m3 : (tensor<1x4x8x8xf32>, tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32>
   return %a, %b, %c, %m : tensor<1x4x8x8xf32>, tensor<1x4x8x8xf32>, tensor<1x4x8x8xf32>, tensor<1x4x8x8xf32>
 }
+
+// -----
+
+// The global mean of a pointwise convolution is the convolution of the
+// input's mean: the mean reads the 2-channel input instead of the
+// 8-channel result, which the residual multiply still reads.
+// CHECK-LABEL: func.func @mean_of_pointwise_conv
+// CHECK: %[[C:.*]] = npu.conv %arg0, %[[W:[^,]*]], %[[B:[^ ]*]] {{.*}} -> tensor<1x8x6x6xf32>
+// CHECK: %[[M:.*]] = npu.reduce_mean %arg0 {axes = array<i64: 2, 3>, keepdims = true} : tensor<1x2x6x6xf32> -> tensor<1x2x1x1xf32>
+// CHECK: %[[G:.*]] = npu.conv %[[M]], %[[W]], %[[B]] {{.*}} -> tensor<1x8x1x1xf32>
+// CHECK: npu.mul %[[C]], %[[G]]
+func.func @mean_of_pointwise_conv(%x: tensor<1x2x6x6xf32>, %w: tensor<8x2x1x1xf32>, %b: tensor<8xf32>) -> tensor<1x8x6x6xf32> {
+  %c = npu.conv %x, %w, %b {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x2x6x6xf32>, tensor<8x2x1x1xf32>, tensor<8xf32>) -> tensor<1x8x6x6xf32>
+  %m = npu.reduce_mean %c {axes = array<i64: 2, 3>, keepdims = true} : tensor<1x8x6x6xf32> -> tensor<1x8x1x1xf32>
+  %y = npu.mul %c, %m : (tensor<1x8x6x6xf32>, tensor<1x8x1x1xf32>) -> tensor<1x8x6x6xf32>
+  return %y : tensor<1x8x6x6xf32>
+}
+
+// -----
+
+// When the mean is the convolution's only reader, the full-size
+// convolution goes away, whatever the channel counts.
+// CHECK-LABEL: func.func @mean_only_reader
+// CHECK: %[[M:.*]] = npu.reduce_mean %arg0 {{.*}} -> tensor<1x8x1x1xf32>
+// CHECK: %[[G:.*]] = npu.conv %[[M]], %arg1 {{.*}} -> tensor<1x2x1x1xf32>
+// CHECK-NOT: npu.conv
+// CHECK: return %[[G]]
+func.func @mean_only_reader(%x: tensor<1x8x6x6xf32>, %w: tensor<2x8x1x1xf32>) -> tensor<1x2x1x1xf32> {
+  %c = npu.conv %x, %w {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x8x6x6xf32>, tensor<2x8x1x1xf32>) -> tensor<1x2x6x6xf32>
+  %m = npu.reduce_mean %c {axes = array<i64: 2, 3>, keepdims = true} : tensor<1x2x6x6xf32> -> tensor<1x2x1x1xf32>
+  return %m : tensor<1x2x1x1xf32>
+}
+
+// -----
+
+// Not rewritten: a larger input read by a mean beside another reader; a
+// 3x3 convolution with padding (its border pixels see the padding); a
+// strided one; a mean over the channels too.
+// CHECK-LABEL: func.func @mean_not_moved
+// CHECK: %[[C1:.*]] = npu.conv %arg0, %arg1
+// CHECK: npu.reduce_mean %[[C1]]
+// CHECK: %[[C2:.*]] = npu.conv %arg0, %arg2
+// CHECK: npu.reduce_mean %[[C2]]
+// CHECK: %[[C3:.*]] = npu.conv %arg0, %arg1
+// CHECK: npu.reduce_mean %[[C3]]
+// CHECK: %[[C4:.*]] = npu.conv %arg0, %arg1
+// CHECK: npu.reduce_mean %[[C4]]
+func.func @mean_not_moved(%x: tensor<1x8x6x6xf32>, %w: tensor<2x8x1x1xf32>, %k: tensor<2x8x3x3xf32>) -> (tensor<1x2x6x6xf32>, tensor<1x2x1x1xf32>, tensor<1x2x1x1xf32>, tensor<1x2x1x1xf32>, tensor<1x1x1x1xf32>) {
+  %c1 = npu.conv %x, %w {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x8x6x6xf32>, tensor<2x8x1x1xf32>) -> tensor<1x2x6x6xf32>
+  %m1 = npu.reduce_mean %c1 {axes = array<i64: 2, 3>, keepdims = true} : tensor<1x2x6x6xf32> -> tensor<1x2x1x1xf32>
+  %c2 = npu.conv %x, %k {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : (tensor<1x8x6x6xf32>, tensor<2x8x3x3xf32>) -> tensor<1x2x6x6xf32>
+  %m2 = npu.reduce_mean %c2 {axes = array<i64: 2, 3>, keepdims = true} : tensor<1x2x6x6xf32> -> tensor<1x2x1x1xf32>
+  %c3 = npu.conv %x, %w {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 2, 2>} : (tensor<1x8x6x6xf32>, tensor<2x8x1x1xf32>) -> tensor<1x2x3x3xf32>
+  %m3 = npu.reduce_mean %c3 {axes = array<i64: 2, 3>, keepdims = true} : tensor<1x2x3x3xf32> -> tensor<1x2x1x1xf32>
+  %c4 = npu.conv %x, %w {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x8x6x6xf32>, tensor<2x8x1x1xf32>) -> tensor<1x2x6x6xf32>
+  %m4 = npu.reduce_mean %c4 {axes = array<i64: 1, 2, 3>, keepdims = true} : tensor<1x2x6x6xf32> -> tensor<1x1x1x1xf32>
+  return %c1, %m1, %m2, %m3, %m4 : tensor<1x2x6x6xf32>, tensor<1x2x1x1xf32>, tensor<1x2x1x1xf32>, tensor<1x2x1x1xf32>, tensor<1x1x1x1xf32>
+}

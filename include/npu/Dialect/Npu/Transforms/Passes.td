@@ -11,7 +11,8 @@ include "mlir/Pass/PassBase.td"
 
 def FoldAffine : Pass<"npu-fold-affine", "mlir::func::FuncOp"> {
   let summary = "Fold constant scales and shifts into convolutions; find "
-                "decomposed hard swish and residual gates";
+                "decomposed hard swish and residual gates; pool before a "
+                "pointwise convolution";
   let description = [{
     `mul(conv(x, W, b), s)` becomes `conv(x, W * s, b * s)` and
     `add(conv(x, W, b), t)` becomes `conv(x, W, b + t)`, for constant `s`
@@ -34,6 +35,15 @@ def FoldAffine : Pass<"npu-fold-affine", "mlir::func::FuncOp"> {
     elements (PaddleOCR det's RSE blocks, `x + x * se(x)`), becomes
     `mul(x, add(g, 1))`: one full-size op reading `x` once. In INT8 the
     product then needs no INT8 copy of `x` for an INT8 add.
+
+    `reduce_mean(conv(x, W, b))` over every spatial axis (keepdims), for a
+    pointwise convolution (kernel extents 1, strides 1, no padding),
+    becomes `conv(reduce_mean(x), W, b)` when `x` has fewer elements than
+    the convolution's result or the mean is its only reader: the mean is
+    linear and the convolution maps each pixel alone, so the mean reads
+    the smaller tensor and the convolution runs on one pixel (PaddleOCR
+    det's RSE gates: a 12-channel input instead of a 96-channel result at
+    160x160).
   }];
   let dependentDialects = ["npu::NpuDialect"];
 }
