@@ -1587,17 +1587,34 @@ bool maskFunction(uint8_t func, const int64_t *dims, const Operand &dst,
   return true;
 }
 
+/// The output stage of an FP32 vec.binary add, sub, mul or div (ISA v14):
+/// affine_clamp's min(max(alpha * r + beta, lo), hi) on the result r, with
+/// the descriptor's scalars, when any differs from its default (alpha 1,
+/// beta 0, lo -inf, hi +inf; `on` false: the result as it is). A bias add
+/// and the ReLU or Clip after it are one pass, bit for bit the two.
+struct OutputStage {
+  bool on = false;
+  float alpha = 1, beta = 0, lo = -INFINITY, hi = INFINITY;
+  float operator()(float r) const {
+    return on ? std::min(std::max(alpha * r + beta, lo), hi) : r;
+  }
+};
+
 #ifdef NPU_EMULATOR_AVX2
 /// vec.binary add, sub, mul, div or mac (`Func`) on one dense FP32 row with
 /// AVX2 registers: d[i] = a[i] op b[i], or a[i] op b[0] with `bScalar` (mac:
 /// d[i] + a[i] * b[i], a multiply then an add, never an FMA). The caller has
 /// checked that d and a are the same bytes or disjoint, and so are d and b
 /// (the scalar is not in d). Lane by lane, these are the IEEE operations
-/// binaryOp and macF32 perform, so the results are bit-identical.
+/// binaryOp and macF32 perform, so the results are bit-identical; then
+/// `stage` (a multiply and an add; max(lo, r) and min(hi, r) return r on
+/// NaN and equal inputs, as std::max(r, lo) and std::min(r, hi) do).
 template <uint8_t Func>
-[[gnu::target("avx2")]] void binaryRowF32Avx2(uint8_t *d, const uint8_t *a,
-                                              const uint8_t *b, int64_t n,
-                                              bool bScalar) {
+[[gnu::target("avx2")]] void
+binaryRowF32Avx2(uint8_t *d, const uint8_t *a, const uint8_t *b, int64_t n,
+                 bool bScalar, const OutputStage &stage = {}) {
+  __m256 alpha = _mm256_set1_ps(stage.alpha), beta = _mm256_set1_ps(stage.beta);
+  __m256 lo = _mm256_set1_ps(stage.lo), hi = _mm256_set1_ps(stage.hi);
   auto *fd = reinterpret_cast<float *>(d);
   auto *fa = reinterpret_cast<const float *>(a);
   auto *fb = reinterpret_cast<const float *>(b);
@@ -1621,13 +1638,16 @@ template <uint8_t Func>
       r = _mm256_mul_ps(x, y);
     else
       r = _mm256_div_ps(x, y);
+    if (stage.on)
+      r = _mm256_min_ps(
+          hi, _mm256_max_ps(lo, _mm256_add_ps(_mm256_mul_ps(alpha, r), beta)));
     _mm256_storeu_ps(fd + i, r);
   }
   for (; i < n; ++i) {
     float x = loadF32(a + 4 * i), y = loadF32(b + (bScalar ? 0 : 4 * i));
-    storeF32(d + 4 * i, Func == vecfunc::VecBinary_Mac
-                            ? macF32(loadF32(d + 4 * i), x, y)
-                            : binaryOp(Func, x, y));
+    storeF32(d + 4 * i, stage(Func == vecfunc::VecBinary_Mac
+                                  ? macF32(loadF32(d + 4 * i), x, y)
+                                  : binaryOp(Func, x, y)));
   }
 }
 #endif
@@ -1640,10 +1660,10 @@ template <uint8_t Func>
 [[gnu::target("avx2")]] void
 binaryRowsF32Avx2(uint8_t *d, const uint8_t *a, const uint8_t *b, int64_t n,
                   bool bScalar, int64_t rows, int64_t dStep, int64_t aStep,
-                  int64_t bStep) {
+                  int64_t bStep, const OutputStage &stage) {
   for (int64_t r = 0; r < rows; ++r)
     binaryRowF32Avx2<Func>(d + r * dStep, a + r * aStep, b + r * bStep, n,
-                           bScalar);
+                           bScalar, stage);
 }
 
 /// Whether operand `s` reads nothing that `dst` writes over the iteration
@@ -1957,8 +1977,8 @@ bool argReduce(uint8_t func, const int64_t *dims, const Operand &dst,
 /// broadcast scalar), the host has AVX2 and dst is the same bytes as each
 /// source or disjoint from it; false, with nothing done, otherwise.
 template <uint8_t Func>
-bool binaryRowF32Avx2IfDense(uint8_t *const *p, int64_t n,
-                             const int64_t *step) {
+bool binaryRowF32Avx2IfDense(uint8_t *const *p, int64_t n, const int64_t *step,
+                             const OutputStage &stage = {}) {
   if (step[0] != 4 || step[1] != 4 || (step[2] != 4 && step[2] != 0) ||
       !hostHasAvx2())
     return false;
@@ -1967,7 +1987,7 @@ bool binaryRowF32Avx2IfDense(uint8_t *const *p, int64_t n,
       !(step[2] ? sameOrDisjoint(p[0], bytes, p[2], bytes)
                 : p[0] + bytes <= p[2] || p[2] + 4 <= p[0]))
     return false;
-  binaryRowF32Avx2<Func>(p[0], p[1], p[2], n, step[2] == 0);
+  binaryRowF32Avx2<Func>(p[0], p[1], p[2], n, step[2] == 0, stage);
   return true;
 }
 #endif
@@ -2289,6 +2309,15 @@ bool Emulator::vector(const Instruction &insn, uint64_t &cycles,
              false;
     srcBytes += elements * s1.eb;
     const Operand *ops[] = {&dst, &s0, &s1};
+    // ISA v14: FP32 add, sub, mul and div pass their result through
+    // affine_clamp's output stage when a scalar is not its default.
+    OutputStage stage;
+    if (isFloat && func <= vecfunc::VecBinary_Div &&
+        (d.alpha() != 1.0f || d.beta() != 0.0f || d.lo() != -INFINITY ||
+         d.hi() != INFINITY)) {
+      stage = {true, d.alpha(), d.beta(), d.lo(), d.hi()};
+      laneOps = 2 * uint64_t(elements); // the operation and the stage
+    }
     auto rows = [&](auto t, auto f) {
       using T = decltype(t);
 #ifdef NPU_EMULATOR_AVX2
@@ -2309,25 +2338,25 @@ bool Emulator::vector(const Instruction &insn, uint64_t &cycles,
               binaryRowsF32Avx2<func>(dst.at(idx), s0.at(idx), s1.at(idx),
                                       dims[0], bScalar, dims[1],
                                       dst.strides[1] * 4, s0.strides[1] * 4,
-                                      s1.strides[1] * 4);
+                                      s1.strides[1] * 4, stage);
             }
           return;
         }
 #endif
       forEachRow(
           dims, ops, true,
-          [](const int64_t *, uint8_t *const *p, int64_t n,
-             const int64_t *step) {
+          [&stage](const int64_t *, uint8_t *const *p, int64_t n,
+                   const int64_t *step) {
 #ifdef NPU_EMULATOR_AVX2
             constexpr uint8_t func = decltype(f)::value;
             if constexpr (std::is_same_v<T, float> &&
                           func <= vecfunc::VecBinary_Div)
-              if (binaryRowF32Avx2IfDense<func>(p, n, step))
+              if (binaryRowF32Avx2IfDense<func>(p, n, step, stage))
                 return;
 #endif
-            mapRow2<T>(p[0], p[1], p[2], n, step, [](T x, T y) {
+            mapRow2<T>(p[0], p[1], p[2], n, step, [&stage](T x, T y) {
               if constexpr (std::is_floating_point_v<T>)
-                return binaryOp(decltype(f)::value, x, y);
+                return stage(binaryOp(decltype(f)::value, x, y));
               else // exact in 64 bits, then wrapped to T's width
                 return T(binaryOp(decltype(f)::value, int64_t(x), int64_t(y)));
             });

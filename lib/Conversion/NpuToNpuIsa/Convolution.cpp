@@ -691,6 +691,18 @@ void Codegen::emitEpilogue(int64_t addr, ArrayRef<int64_t> dims,
       place[op->getResult(0)] = s0; // the quantize reads the clamp's input
       continue;
     }
+    // A clamp (ReLU, Clip) of the value the last instruction wrote, when
+    // that is an FP32 add, sub, mul or div (the readout's bias add, a
+    // residual) or an unbounded affine_clamp: that instruction's bounds
+    // (foldClampInto), one FP32 pass fewer, the same bits. Its result
+    // stays where the instruction wrote it, the tile when it is the last.
+    if (!program.empty() && program.back()->getNumResults() == 0 &&
+        foldClampInto(op, program.back(), s0.addr)) {
+      place[op->getResult(0)] = s0;
+      if (last && s0.addr != addr)
+        program.back()->setAttr("dst", b.getI64IntegerAttr(addr));
+      continue;
+    }
     if (absorbed && last) {
       fn.lo = float(absorbed->first);
       fn.hi = float(absorbed->second);

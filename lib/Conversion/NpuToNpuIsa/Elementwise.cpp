@@ -124,6 +124,46 @@ std::optional<ScalarAffine> scalarAffine(Operation *mul, Operation *add) {
   return ScalarAffine{f, x};
 }
 
+bool foldClampInto(Operation *clamp, Operation *inst, int64_t src) {
+  auto c = dyn_cast_or_null<ClampOp>(clamp);
+  if (!c || !getElementTypeOrSelf(c.getType()).isF32() ||
+      !c.getInput().hasOneUse())
+    return false;
+  auto func = inst->getAttrOfType<StringAttr>("func");
+  auto dst = inst->getAttrOfType<IntegerAttr>("dst");
+  auto dstType = inst->getAttrOfType<StringAttr>("dst_type");
+  bool binary =
+      isa<npuisa::VecBinaryOp>(inst) && func &&
+      llvm::is_contained({"add", "sub", "mul", "div"}, func.getValue());
+  bool affine = isa<npuisa::VecUnaryOp>(inst) && func &&
+                func.getValue() == "affine_clamp";
+  if ((!binary && !affine) || !dst || dst.getInt() != src || !dstType ||
+      dstType.getValue() != "f32")
+    return false;
+  // Bounds of its own: an affine_clamp's finite ones (a binary op has none
+  // before ISA v14) are kept, and the clamp stays a pass of its own.
+  for (StringRef name : {"lo", "hi"})
+    if (auto bound = inst->getAttrOfType<FloatAttr>(name);
+        bound && !std::isinf(bound.getValueAsDouble()))
+      return false;
+  // The clamp runs as affine_clamp(1 * x + 0, lo, hi), which turns -0 into
+  // +0; so does the output stage of a binary op it joins (alpha 1, beta 0,
+  // on because a bound is finite), and of an affine_clamp whose own beta
+  // is not -0 (x + beta then + 0 is x + beta).
+  float lo = c.getMin().convertToFloat(), hi = c.getMax().convertToFloat();
+  if (std::isinf(lo) && std::isinf(hi))
+    return false;
+  if (affine)
+    if (auto beta = inst->getAttrOfType<FloatAttr>("beta");
+        beta && beta.getValueAsDouble() == 0.0 &&
+        std::signbit(beta.getValueAsDouble()))
+      return false;
+  Builder b(inst->getContext());
+  inst->setAttr("lo", b.getF32FloatAttr(lo));
+  inst->setAttr("hi", b.getF32FloatAttr(hi));
+  return true;
+}
+
 std::optional<ScalarAffine> hardSwishAffine(Operation *hardSwish,
                                             Operation *mul, Operation *add) {
   auto hs = dyn_cast_or_null<HardSwishOp>(hardSwish);

@@ -10,6 +10,8 @@
 
 #include "npu/Conversion/NpuToNpuIsa/Codegen.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace npu;
 namespace rt = npu::rt;
@@ -423,13 +425,40 @@ LogicalResult Codegen::emitFusedGroup(ArrayRef<Operation *> group,
     }
     return it->second;
   };
-  for (Operation *op : group) {
+  // A clamp (ReLU, Clip) of an FP32 add, sub, mul or div's result that
+  // nothing else reads is that step's output stage (ISA v14, as
+  // foldClampInto in an epilogue): the step writes the clamp's result, one
+  // pass fewer, the same bits.
+  auto clampOf = [&](Operation *op, size_t i) -> ClampOp {
+    if (i + 1 >= group.size())
+      return ClampOp();
+    auto clamp = dyn_cast<ClampOp>(group[i + 1]);
+    std::optional<VecFunc> fn = vecFuncOf(op);
+    if (!clamp || clamp.getInput() != op->getResult(0) ||
+        !op->getResult(0).hasOneUse() || !fn || !fn->binary ||
+        fn->kind != VecFunc::Arith || fn->alpha || fn->beta || fn->lo ||
+        fn->hi || !llvm::is_contained({"add", "sub", "mul", "div"}, fn->func) ||
+        !getElementTypeOrSelf(op->getResult(0).getType()).isF32() ||
+        (std::isinf(clamp.getMin().convertToFloat()) &&
+         std::isinf(clamp.getMax().convertToFloat())))
+      return ClampOp();
+    return clamp;
+  };
+  for (size_t i = 0; i < group.size(); ++i) {
+    Operation *op = group[i];
     FusedStep step{*vecFuncOf(op), {}, 0};
     if (step.fn.kind == VecFunc::Lut)
       step.fn.tableDram = tableOf(op, "lut").offset;
     for (Value v : op->getOperands())
       step.operands.push_back(valueIndex(v));
-    step.result = valueIndex(op->getResult(0));
+    Value result = op->getResult(0);
+    if (ClampOp clamp = clampOf(op, i)) {
+      step.fn.lo = clamp.getMin().convertToFloat();
+      step.fn.hi = clamp.getMax().convertToFloat();
+      result = clamp.getResult();
+      ++i;
+    }
+    step.result = valueIndex(result);
     appendStep(p, step, op);
   }
   return emitVectorProgram(group.back(), p, layer);

@@ -14,9 +14,9 @@
 // CHECK-NEXT: npu_isa.dma_load sram [[SIX:[0-9]+]], dram {{[0-9]+}} {{.*}}sizes = array<i64: 1, 1, 1, 1>
 // CHECK-NEXT: npu_isa.dma_load sram [[SCALE:[0-9]+]], dram {{[0-9]+}} {{.*}}push_next, sizes = array<i64: 8, 1, 1, 1>
 // CHECK: npu_isa.vec_binary "add" src0 0, src1 [[BIAS]], dst [[X:[0-9]+]] {{.*}}src0_space = "acc"
-// CHECK-NEXT: npu_isa.vec_binary "add" src0 [[X]], src1 [[THREE]], dst [[T1:[0-9]+]] {{.*}}src1_strides = array<i64: 0, 0, 0, 0>
-// CHECK-NEXT: npu_isa.vec_unary "affine_clamp" src0 [[T1]], src1 0, dst [[T2:[0-9]+]]
-// CHECK-NEXT: npu_isa.vec_binary "mul" src0 [[X]], src1 [[T2]], dst [[T3:[0-9]+]]
+// The clamp is the add's output stage (ISA v14: lo and hi on the add).
+// CHECK-NEXT: npu_isa.vec_binary "add" src0 [[X]], src1 [[THREE]], dst [[T1:[0-9]+]] {{.*}}hi = 6.000000e+00 : f32, {{.*}}lo = 0.000000e+00 : f32, {{.*}}src1_strides = array<i64: 0, 0, 0, 0>
+// CHECK-NEXT: npu_isa.vec_binary "mul" src0 [[X]], src1 [[T1]], dst [[T3:[0-9]+]]
 // CHECK-NEXT: npu_isa.vec_binary "div" src0 [[T3]], src1 [[SIX]], dst [[T4:[0-9]+]]
 // The per-channel scale walks the channel axis (stride 1), not the pixels.
 // CHECK-NEXT: npu_isa.vec_binary "mul" src0 [[T4]], src1 [[SCALE]], dst [[X]] {{.*}}push_next, {{.*}}src1_strides = array<i64: 1, 0, 0, 0>

@@ -1,17 +1,18 @@
 // A convolution whose only user is an activation takes it as an epilogue:
-// the clamp runs in place on each output tile in the scratchpad, after the
-// bias is added on the way out of the accumulator, and only the clamped
-// tile is stored (straight into the output; the convolution's own result
-// never reaches DRAM). One layer, named after the convolution.
+// the clamp is the output stage of the bias add on the way out of the
+// accumulator (ISA v14: lo and hi on the vec.binary add, no pass of its
+// own), and only the clamped tile is stored (straight into the output; the
+// convolution's own result never reaches DRAM). One layer, named after the
+// convolution.
 // RUN: npu-opt %s --npu-convert-to-isa | FileCheck %s
 // RUN: npu-opt %s --npu-assign-tiles | FileCheck %s --check-prefix=TILED
 
 // CHECK: npu_isa.program @main attributes {arena_bytes = 0 : i64
 // CHECK: npu_isa.output "y" at [[Y:[0-9]+]]
 // CHECK: npu_isa.layer "conv" op "Fused(conv+clamp)"
-// CHECK: npu_isa.vec_binary "add" src0 0, src1 {{[0-9]+}}, dst [[T:[0-9]+]] {{.*}}src0_space = "acc"
-// CHECK-NEXT: npu_isa.vec_unary "affine_clamp" src0 [[T]], src1 0, dst [[T]] {{.*}}hi = 6.000000e+00 : f32, layer = 0 : i64, lo = 0.000000e+00 : f32, push_next
+// CHECK: npu_isa.vec_binary "add" src0 0, src1 {{[0-9]+}}, dst [[T:[0-9]+]] {{.*}}hi = 6.000000e+00 : f32, layer = 0 : i64, lo = 0.000000e+00 : f32, push_next, src0_space = "acc"
 // CHECK-NEXT: npu_isa.dma_store sram [[T]], dram [[Y]] {{.*}}pop_prev
+// CHECK-NOT: "affine_clamp"
 // CHECK-NOT: npu_isa.layer
 
 // TILED: npu.conv {{.*}}npu.fusion_group = 0 : i64
