@@ -62,18 +62,24 @@ TEST(Calibration, HistogramGrowsWithoutLosingCounts) {
 }
 
 // A batch is binned as its values added one by one would be (TensorStats::
-// add grows the grid to the batch's largest value first): the same
-// histogram, grid and range, over values spanning eight binades.
+// add grows the grid to the batch's largest value first, and counts a
+// large batch into four histograms of its own): the same histogram, grid
+// and range, over values spanning eight binades, with zeros, NaN and
+// infinities among them, in a batch large enough to be split and of a
+// length that leaves a tail.
 TEST(Calibration, BatchBinsAsValueByValue) {
   std::mt19937 rng(5);
   std::uniform_real_distribution<float> mantissa(-1.0f, 1.0f);
   std::uniform_int_distribution<int> binade(-4, 4);
   std::vector<float> v;
-  for (int i = 0; i < 20000; ++i)
+  for (int i = 0; i < 40003; ++i)
     v.push_back(std::ldexp(mantissa(rng), binade(rng)));
   v[17] = 0.0f;
   v[18] = NAN;
   v[19] = 16.0f; // a power of two: the grid's top must exceed it
+  v[20] = -INFINITY;
+  v[40001] = -0.0f;
+  v[40002] = INFINITY;
   TensorStats batch, single;
   batch.add(v.data(), v.size());
   for (float x : v)
