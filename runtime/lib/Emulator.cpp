@@ -1600,6 +1600,15 @@ struct OutputStage {
   }
 };
 
+/// The output stage descriptor `d` asks for (`on` when a scalar is not its
+/// default).
+OutputStage outputStageOf(const bin::VectorDesc &d) {
+  bool on = d.alpha() != 1.0f || d.beta() != 0.0f || d.lo() != -INFINITY ||
+            d.hi() != INFINITY;
+  return on ? OutputStage{true, d.alpha(), d.beta(), d.lo(), d.hi()}
+            : OutputStage{};
+}
+
 #ifdef NPU_EMULATOR_AVX2
 /// vec.binary add, sub, mul, div or mac (`Func`) on one dense FP32 row with
 /// AVX2 registers: d[i] = a[i] op b[i], or a[i] op b[0] with `bScalar` (mac:
@@ -2138,11 +2147,13 @@ bool poolDotFunction(const int64_t *dims, const int64_t *win,
 
 /// vec.convert itof_affine (ISA v10): dst = fp32(fp32(src0) * scale[c]) +
 /// bias[c], INT32 to FP32, c the index on channel_axis; the rows in the
-/// scratchpad at Src1 (Isa.def); false with `why` when the types, the axis
-/// or the rows' bytes are not the instruction's.
+/// scratchpad at Src1 (Isa.def); then `stage` (ISA v14, the descriptor's
+/// output stage); false with `why` when the types, the axis or the rows'
+/// bytes are not the instruction's.
 bool affineReadout(const Instruction &insn, const bin::VectorDesc &d,
                    const int64_t *dims, const Operand &dst, const Operand &s0,
-                   const Memory &sram, std::string &why) {
+                   const Memory &sram, const OutputStage &stage,
+                   std::string &why) {
   if (s0.type != bin::ElementType::I32 || dst.type != bin::ElementType::F32 ||
       d.src1_type() != bin::ElementType::F32 ||
       d.src1_space() != bin::Space::Scratchpad)
@@ -2169,7 +2180,7 @@ bool affineReadout(const Instruction &insn, const bin::VectorDesc &d,
           const uint8_t *row = table + 4 * c * step;
           float x = float(load<int32_t>(p[1] + i * st[1]));
           float scaled = x * loadF32(row);
-          storeF32(p[0] + i * st[0], scaled + loadF32(row + 4 * gap));
+          storeF32(p[0] + i * st[0], stage(scaled + loadF32(row + 4 * gap)));
         }
       });
   return true;
@@ -2313,11 +2324,8 @@ bool Emulator::vector(const Instruction &insn, uint64_t &cycles,
     // affine_clamp's output stage when a scalar is not its default.
     OutputStage stage;
     if (isFloat && func <= vecfunc::VecBinary_Div &&
-        (d.alpha() != 1.0f || d.beta() != 0.0f || d.lo() != -INFINITY ||
-         d.hi() != INFINITY)) {
-      stage = {true, d.alpha(), d.beta(), d.lo(), d.hi()};
+        (stage = outputStageOf(d)).on)
       laneOps = 2 * uint64_t(elements); // the operation and the stage
-    }
     auto rows = [&](auto t, auto f) {
       using T = decltype(t);
 #ifdef NPU_EMULATOR_AVX2
@@ -2667,10 +2675,13 @@ bool Emulator::vector(const Instruction &insn, uint64_t &cycles,
           quantizeRows(t, std::false_type{});
       });
     } else if (func == vecfunc::VecConvert_IntToFloatAffine) {
-      if (!affineReadout(insn, d, dims, dst, s0, sram_, why))
+      // ISA v14: the result through the output stage of FP32 vec.binary.
+      OutputStage stage = outputStageOf(d);
+      if (!affineReadout(insn, d, dims, dst, s0, sram_, stage, why))
         return false;
-      srcBytes += elements * 8;         // a scale and a bias per element
-      laneOps = 3 * uint64_t(elements); // convert, multiply, add
+      srcBytes += elements * 8; // a scale and a bias per element
+      // Convert, multiply, add (and the stage's clamp).
+      laneOps = (stage.on ? 4 : 3) * uint64_t(elements);
     } else if (func == vecfunc::VecConvert_FloatToInt) {
       if (s0.type != bin::ElementType::F32 || dst.type != bin::ElementType::I32)
         return why = "vec.convert ftoi maps FP32 to INT32", false;

@@ -137,8 +137,10 @@ bool foldClampInto(Operation *clamp, Operation *inst, int64_t src) {
       llvm::is_contained({"add", "sub", "mul", "div"}, func.getValue());
   bool affine = isa<npuisa::VecUnaryOp>(inst) && func &&
                 func.getValue() == "affine_clamp";
-  if ((!binary && !affine) || !dst || dst.getInt() != src || !dstType ||
-      dstType.getValue() != "f32")
+  bool readout = isa<npuisa::VecConvertOp>(inst) && func &&
+                 func.getValue() == "itof_affine";
+  if ((!binary && !affine && !readout) || !dst || dst.getInt() != src ||
+      !dstType || dstType.getValue() != "f32")
     return false;
   // Bounds of its own: an affine_clamp's finite ones (a binary op has none
   // before ISA v14) are kept, and the clamp stays a pass of its own.

@@ -2211,6 +2211,60 @@ TEST(Emulator, AffineReadoutMatchesItofMulAdd) {
       << rb.error;
 }
 
+// Tests the output stage of vec.convert itof_affine (ISA v14): with lo 0
+// (a ReLU after an INT8 convolution's FP32 readout) the readout equals
+// itof_affine then affine_clamp, bit for bit (a channel whose scale is
+// negative and bias -0 reads 0 out as -0, which the clamp's 1 * x + 0
+// turns into +0 both ways), in one pass.
+TEST(Emulator, AffineReadoutPassesTheOutputStage) {
+  const uint16_t C = 3, P = 4;
+  std::vector<int32_t> acc = {0,  1, -1, 16777217, INT32_MAX, INT32_MIN,
+                              -5, 3, 7,  -7,       1 << 30,   0};
+  // Channel 2: scale -2.5, bias -0, so its 0 reads out as -0 * ... = -0.
+  std::vector<float> rows = {0.1f,  3.0e-5f, -2.5f, 1.0f, 9.0f,  // scales
+                             0.25f, -1.0e3f, -0.0f, 7.0f, 9.0f}; // biases
+  auto run = [&](bool fused) {
+    ProgramBuilder b(v1());
+    b.setDramSize(64);
+    bin::VectorDesc d =
+        makeVectorDesc({P, C, 1, 1}, bin::ElementType::I32, {1, P, 0, 0},
+                       bin::ElementType::F32, {1, P, 0, 0},
+                       bin::ElementType::F32, {1, 5, 0, 0});
+    d.mutate_channel_axis(1);
+    if (fused)
+      d.mutate_lo(0.0f);
+    b.emit(makeVector(Opcode::VecConvert, b.addVector(d),
+                      vecfunc::VecConvert_IntToFloatAffine, 0, 256, 512));
+    if (!fused) {
+      bin::VectorDesc relu =
+          makeVectorDesc({C * P, 1, 1, 1}, bin::ElementType::F32, {1, 0, 0, 0},
+                         bin::ElementType::F32, {1, 0, 0, 0});
+      relu.mutate_lo(0.0f);
+      b.emit(makeVector(Opcode::VecUnary, b.addVector(relu),
+                        vecfunc::VecUnary_AffineClamp, 512, 0, 512));
+    }
+    ProgramRun r = runProgram(b, {}, [&](Emulator &emu) {
+      put(emu.scratchpad(), 0, acc);
+      put(emu.scratchpad(), 256, rows);
+    });
+    EXPECT_TRUE(r.ok) << r.error;
+    return r;
+  };
+  ProgramRun fused = run(true), pair = run(false);
+  ASSERT_TRUE(fused.ok && pair.ok);
+  std::vector<float> got = get<float>(fused.emu->scratchpad(), 512, C * P);
+  std::vector<float> want = get<float>(pair.emu->scratchpad(), 512, C * P);
+  for (int i = 0; i < C * P; ++i) {
+    EXPECT_TRUE(sameBits(got[i], want[i])) << i << ": " << got[i];
+    EXPECT_GE(got[i], 0.0f) << i;
+  }
+  // 0 * -2.5 + -0 is -0; the clamp's 1 * x + 0 makes it +0.
+  EXPECT_EQ(got[11], 0.0f);
+  EXPECT_FALSE(std::signbit(got[11]));
+  // One pass at the 32-bit lane rate: 12 elements, one lane group.
+  EXPECT_EQ(fused.emu->stats().unitBusy[unsigned(Unit::Vector)], 4u + 1u);
+}
+
 // Tests vec.binary add_rescale and mul_rescale (ISA v13) against the
 // documented arithmetic worked by hand: a = (x0 - zp_in) * alpha, b = (x1 -
 // zp_in1) * beta, the sum or product rounded half away from zero, plus

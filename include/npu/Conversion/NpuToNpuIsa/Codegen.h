@@ -419,11 +419,11 @@ std::optional<ScalarAffine> scalarAffine(Operation *mul, Operation *add);
 
 /// When `clamp` is an FP32 npu.clamp (ReLU, Clip) with a finite bound and
 /// `inst`, the vector instruction that wrote its input at scratchpad
-/// address `src`, is an FP32 `vec.binary` add, sub, mul or div or an
-/// `affine_clamp`, without bounds of its own: gives `inst` the clamp's
-/// bounds and returns true (ISA v14 passes those binary results through
-/// affine_clamp's output stage; bit for bit the clamp's own pass). False,
-/// with `inst` unchanged, otherwise.
+/// address `src`, is an FP32 `vec.binary` add, sub, mul or div, an
+/// `affine_clamp` or a `vec.convert itof_affine`, without bounds of its
+/// own: gives `inst` the clamp's bounds and returns true (ISA v14 passes
+/// those results through affine_clamp's output stage; bit for bit the
+/// clamp's own pass). False, with `inst` unchanged, otherwise.
 bool foldClampInto(Operation *clamp, Operation *inst, int64_t src);
 
 /// When `hardSwish` (an FP32 npu.hard_swish) is read only by `mul`, and
