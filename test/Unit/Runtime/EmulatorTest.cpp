@@ -1459,6 +1459,23 @@ TEST(Emulator, IndexReductions) {
 
 bool sameBits(float a, float b) { return std::memcmp(&a, &b, 4) == 0; }
 
+/// Emits one vec.unary affine_clamp over `n` dense FP32 elements from
+/// `src` to `dst` with the given scalars: the pass an ISA v14 output stage
+/// (or hard_swish_affine) replaces, for the tests that compare the two.
+void emitAffineClampPass(ProgramBuilder &b, uint16_t n, uint32_t src,
+                         uint32_t dst, float alpha, float beta, float lo,
+                         float hi) {
+  bin::VectorDesc d =
+      makeVectorDesc({n, 1, 1, 1}, bin::ElementType::F32, {1, 0, 0, 0},
+                     bin::ElementType::F32, {1, 0, 0, 0});
+  d.mutate_alpha(alpha);
+  d.mutate_beta(beta);
+  d.mutate_lo(lo);
+  d.mutate_hi(hi);
+  b.emit(makeVector(Opcode::VecUnary, b.addVector(d),
+                    vecfunc::VecUnary_AffineClamp, src, 0, dst));
+}
+
 /// Values that tell orders and operand choices apart: signed zeros, NaN,
 /// infinities, and magnitudes whose sums depend on the order of addition.
 std::vector<float> awkwardFloats(size_t n, unsigned seed) {
@@ -1652,16 +1669,8 @@ TEST(Emulator, BinaryResultsPassTheOutputStage) {
           b.emit(makeVector(Opcode::VecBinary, b.addVector(op), func, 0, 4096,
                             8192));
           if (!fused && on) {
-            Dims4 dense = {N, 1, 1, 1};
-            bin::VectorDesc stage =
-                makeVectorDesc(dense, bin::ElementType::F32, {1, 0, 0, 0},
-                               bin::ElementType::F32, {1, 0, 0, 0});
-            stage.mutate_alpha(st.alpha);
-            stage.mutate_beta(st.beta);
-            stage.mutate_lo(st.lo);
-            stage.mutate_hi(st.hi);
-            b.emit(makeVector(Opcode::VecUnary, b.addVector(stage),
-                              vecfunc::VecUnary_AffineClamp, 8192, 0, 8192));
+            emitAffineClampPass(b, N, 8192, 8192, st.alpha, st.beta, st.lo,
+                                st.hi);
           }
           ProgramRun r = runProgram(b, {}, [&](Emulator &emu) {
             put(emu.scratchpad(), 0, x);
@@ -1737,15 +1746,9 @@ TEST(Emulator, HardSwishAffineIsHardSwishThenAffine) {
       b.emit(makeVector(Opcode::VecUnary, b.addVector(hs),
                         vecfunc::VecUnary_HardSwishAffine, 0, 0, 4096));
     } else {
-      bin::VectorDesc affine =
-          makeVectorDesc({N, 1, 1, 1}, bin::ElementType::F32, {1, 0, 0, 0},
-                         bin::ElementType::F32, {1, 0, 0, 0});
-      affine.mutate_alpha(scale);
-      affine.mutate_beta(offset);
       b.emit(makeVector(Opcode::VecUnary, b.addVector(hs),
                         vecfunc::VecUnary_HardSwish, 0, 0, 2048));
-      b.emit(makeVector(Opcode::VecUnary, b.addVector(affine),
-                        vecfunc::VecUnary_AffineClamp, 2048, 0, 4096));
+      emitAffineClampPass(b, N, 2048, 4096, scale, offset, -INFINITY, INFINITY);
     }
     ProgramRun r =
         runProgram(b, {}, [&](Emulator &emu) { put(emu.scratchpad(), 0, x); });
@@ -2235,14 +2238,8 @@ TEST(Emulator, AffineReadoutPassesTheOutputStage) {
       d.mutate_lo(0.0f);
     b.emit(makeVector(Opcode::VecConvert, b.addVector(d),
                       vecfunc::VecConvert_IntToFloatAffine, 0, 256, 512));
-    if (!fused) {
-      bin::VectorDesc relu =
-          makeVectorDesc({C * P, 1, 1, 1}, bin::ElementType::F32, {1, 0, 0, 0},
-                         bin::ElementType::F32, {1, 0, 0, 0});
-      relu.mutate_lo(0.0f);
-      b.emit(makeVector(Opcode::VecUnary, b.addVector(relu),
-                        vecfunc::VecUnary_AffineClamp, 512, 0, 512));
-    }
+    if (!fused)
+      emitAffineClampPass(b, C * P, 512, 512, 1.0f, 0.0f, 0.0f, INFINITY);
     ProgramRun r = runProgram(b, {}, [&](Emulator &emu) {
       put(emu.scratchpad(), 0, acc);
       put(emu.scratchpad(), 256, rows);
