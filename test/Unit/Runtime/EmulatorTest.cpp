@@ -1476,6 +1476,23 @@ void emitAffineClampPass(ProgramBuilder &b, uint16_t n, uint32_t src,
                     vecfunc::VecUnary_AffineClamp, src, 0, dst));
 }
 
+/// The programs `build(b, fused)` makes with an instruction's output stage
+/// (fused) and with the pass it replaces, each run on the target npu-v1 on
+/// an emulator `setup` prepares; both runs are expected to succeed.
+std::pair<ProgramRun, ProgramRun>
+runFusedAndPair(const std::function<void(ProgramBuilder &, bool)> &build,
+                const std::function<void(Emulator &)> &setup) {
+  auto run = [&](bool fused) {
+    ProgramBuilder b(v1());
+    b.setDramSize(64);
+    build(b, fused);
+    ProgramRun r = runProgram(b, {}, setup);
+    EXPECT_TRUE(r.ok) << r.error;
+    return r;
+  };
+  return {run(true), run(false)};
+}
+
 /// Values that tell orders and operand choices apart: signed zeros, NaN,
 /// infinities, and magnitudes whose sums depend on the order of addition.
 std::vector<float> awkwardFloats(size_t n, unsigned seed) {
@@ -1654,32 +1671,27 @@ TEST(Emulator, BinaryResultsPassTheOutputStage) {
       for (const Stage &st : stages) {
         bool on = st.alpha != 1 || st.beta != 0 || !std::isinf(st.lo) ||
                   !std::isinf(st.hi);
-        auto run = [&](bool fused) {
-          ProgramBuilder b(v1());
-          b.setDramSize(64);
-          bin::VectorDesc op = makeVectorDesc(
-              l.dims, bin::ElementType::F32, l.s0, bin::ElementType::F32,
-              denseStrides(l.dims), bin::ElementType::F32, l.s1);
-          if (fused) {
-            op.mutate_alpha(st.alpha);
-            op.mutate_beta(st.beta);
-            op.mutate_lo(st.lo);
-            op.mutate_hi(st.hi);
-          }
-          b.emit(makeVector(Opcode::VecBinary, b.addVector(op), func, 0, 4096,
-                            8192));
-          if (!fused && on) {
-            emitAffineClampPass(b, N, 8192, 8192, st.alpha, st.beta, st.lo,
-                                st.hi);
-          }
-          ProgramRun r = runProgram(b, {}, [&](Emulator &emu) {
-            put(emu.scratchpad(), 0, x);
-            put(emu.scratchpad(), 4096, y);
-          });
-          EXPECT_TRUE(r.ok) << r.error;
-          return r;
-        };
-        ProgramRun fused = run(true), pair = run(false);
+        auto [fused, pair] = runFusedAndPair(
+            [&](ProgramBuilder &b, bool fused) {
+              bin::VectorDesc op = makeVectorDesc(
+                  l.dims, bin::ElementType::F32, l.s0, bin::ElementType::F32,
+                  denseStrides(l.dims), bin::ElementType::F32, l.s1);
+              if (fused) {
+                op.mutate_alpha(st.alpha);
+                op.mutate_beta(st.beta);
+                op.mutate_lo(st.lo);
+                op.mutate_hi(st.hi);
+              }
+              b.emit(makeVector(Opcode::VecBinary, b.addVector(op), func, 0,
+                                4096, 8192));
+              if (!fused && on)
+                emitAffineClampPass(b, N, 8192, 8192, st.alpha, st.beta, st.lo,
+                                    st.hi);
+            },
+            [&](Emulator &emu) {
+              put(emu.scratchpad(), 0, x);
+              put(emu.scratchpad(), 4096, y);
+            });
         ASSERT_TRUE(fused.ok && pair.ok);
         std::vector<float> got = get<float>(fused.emu->scratchpad(), 8192, N);
         std::vector<float> want = get<float>(pair.emu->scratchpad(), 8192, N);
@@ -1736,27 +1748,23 @@ TEST(Emulator, HardSwishAffineIsHardSwishThenAffine) {
     d.mutate_beta(0.5f);
     return d;
   };
-  auto run = [&](bool fused, int stride) {
-    ProgramBuilder b(v1());
-    b.setDramSize(64);
-    bin::VectorDesc hs = desc(stride);
-    if (fused) {
-      hs.mutate_lo(scale);
-      hs.mutate_hi(offset);
-      b.emit(makeVector(Opcode::VecUnary, b.addVector(hs),
-                        vecfunc::VecUnary_HardSwishAffine, 0, 0, 4096));
-    } else {
-      b.emit(makeVector(Opcode::VecUnary, b.addVector(hs),
-                        vecfunc::VecUnary_HardSwish, 0, 0, 2048));
-      emitAffineClampPass(b, N, 2048, 4096, scale, offset, -INFINITY, INFINITY);
-    }
-    ProgramRun r =
-        runProgram(b, {}, [&](Emulator &emu) { put(emu.scratchpad(), 0, x); });
-    EXPECT_TRUE(r.ok) << r.error;
-    return r;
-  };
   for (int stride : {1, 2}) {
-    ProgramRun fused = run(true, stride), pair = run(false, stride);
+    auto [fused, pair] = runFusedAndPair(
+        [&](ProgramBuilder &b, bool fused) {
+          bin::VectorDesc hs = desc(stride);
+          if (fused) {
+            hs.mutate_lo(scale);
+            hs.mutate_hi(offset);
+            b.emit(makeVector(Opcode::VecUnary, b.addVector(hs),
+                              vecfunc::VecUnary_HardSwishAffine, 0, 0, 4096));
+            return;
+          }
+          b.emit(makeVector(Opcode::VecUnary, b.addVector(hs),
+                            vecfunc::VecUnary_HardSwish, 0, 0, 2048));
+          emitAffineClampPass(b, N, 2048, 4096, scale, offset, -INFINITY,
+                              INFINITY);
+        },
+        [&](Emulator &emu) { put(emu.scratchpad(), 0, x); });
     ASSERT_TRUE(fused.ok && pair.ok);
     std::vector<float> got = get<float>(fused.emu->scratchpad(), 4096, N);
     std::vector<float> want = get<float>(pair.emu->scratchpad(), 4096, N);
@@ -2226,28 +2234,24 @@ TEST(Emulator, AffineReadoutPassesTheOutputStage) {
   // Channel 2: scale -2.5, bias -0, so its 0 reads out as -0 * ... = -0.
   std::vector<float> rows = {0.1f,  3.0e-5f, -2.5f, 1.0f, 9.0f,  // scales
                              0.25f, -1.0e3f, -0.0f, 7.0f, 9.0f}; // biases
-  auto run = [&](bool fused) {
-    ProgramBuilder b(v1());
-    b.setDramSize(64);
-    bin::VectorDesc d =
-        makeVectorDesc({P, C, 1, 1}, bin::ElementType::I32, {1, P, 0, 0},
-                       bin::ElementType::F32, {1, P, 0, 0},
-                       bin::ElementType::F32, {1, 5, 0, 0});
-    d.mutate_channel_axis(1);
-    if (fused)
-      d.mutate_lo(0.0f);
-    b.emit(makeVector(Opcode::VecConvert, b.addVector(d),
-                      vecfunc::VecConvert_IntToFloatAffine, 0, 256, 512));
-    if (!fused)
-      emitAffineClampPass(b, C * P, 512, 512, 1.0f, 0.0f, 0.0f, INFINITY);
-    ProgramRun r = runProgram(b, {}, [&](Emulator &emu) {
-      put(emu.scratchpad(), 0, acc);
-      put(emu.scratchpad(), 256, rows);
-    });
-    EXPECT_TRUE(r.ok) << r.error;
-    return r;
-  };
-  ProgramRun fused = run(true), pair = run(false);
+  auto [fused, pair] = runFusedAndPair(
+      [&](ProgramBuilder &b, bool fused) {
+        bin::VectorDesc d =
+            makeVectorDesc({P, C, 1, 1}, bin::ElementType::I32, {1, P, 0, 0},
+                           bin::ElementType::F32, {1, P, 0, 0},
+                           bin::ElementType::F32, {1, 5, 0, 0});
+        d.mutate_channel_axis(1);
+        if (fused)
+          d.mutate_lo(0.0f);
+        b.emit(makeVector(Opcode::VecConvert, b.addVector(d),
+                          vecfunc::VecConvert_IntToFloatAffine, 0, 256, 512));
+        if (!fused)
+          emitAffineClampPass(b, C * P, 512, 512, 1.0f, 0.0f, 0.0f, INFINITY);
+      },
+      [&](Emulator &emu) {
+        put(emu.scratchpad(), 0, acc);
+        put(emu.scratchpad(), 256, rows);
+      });
   ASSERT_TRUE(fused.ok && pair.ok);
   std::vector<float> got = get<float>(fused.emu->scratchpad(), 512, C * P);
   std::vector<float> want = get<float>(pair.emu->scratchpad(), 512, C * P);
