@@ -1202,66 +1202,27 @@ FailureOr<ConvTiles> Codegen::macConvTiles(Operation *op, const MacConv &g,
   return t;
 }
 
-LogicalResult Codegen::emitMacConv(Operation *op, ArrayRef<MacConv> passes,
-                                   int64_t wBase, Value bias, int64_t layer,
-                                   bool followRecorded, int64_t rowPhaseWeights,
-                                   const RowPhaseShare *rowShare) {
-  // What the passes share (sharedSlabs); the INT8 parameter rows of every
-  // pass are kept at once. A phase-packed convolution's passes A and B
-  // (`rows`, rowPhaseShare) share the slabs only: their own geometry,
-  // weights, parameters and tiles (pass B's: share->b) per tile.
-  bool rows = rowPhaseWeights >= 0;
-  MacConv g = passes.front();
-  int64_t nPasses = int64_t(passes.size());
-  if (g.inBytes == 1 && !rows)
-    g.paramBytes *= nPasses;
-  if (g.oh <= 0 || g.ow <= 0)
-    return success();
-  FailureOr<ConvTiles> chosen = macConvTiles(op, g, followRecorded);
-  if (failed(chosen))
-    return failure();
-  ConvTiles t = *chosen;
-  std::optional<RowPhaseShare> share;
-  if (rows) {
-    if (nPasses != 2 || !rowShare)
-      return op->emitError("backend: the phase-packed passes' tiles do not "
-                           "share their input slabs");
-    share = *rowShare;
-  }
-  noteTiles(tilesAttr(b, t));
-  int64_t taps = g.weightTaps;
-  // INT8 (the quantized phase): one-byte activations and weights, the INT32
-  // accumulator requantized per channel {bias, multiplier, shift} to INT8,
-  // or (an FP32 result, for FP32 readers) converted and scaled per channel
-  // {scale, bias}.
-  bool int8 = g.inBytes == 1, int8Out = g.outBytes == 1;
-  int64_t eb = g.inBytes, outEb = g.outBytes;
-  int64_t inZp = zeroPointOf(op->getOperand(0));
-  int64_t outZp = zeroPointOf(op->getResult(0));
-  int64_t inBase = buffers.lookup(root(op->getOperand(0))).offset;
-  int64_t outBase = buffers.lookup(storedResult(op)).offset;
-  // Scratchpad (macConvLayout): two slabs, two weight tiles, two output
-  // tiles, all biases, the epilogue's; an epilogue ending in a quantize
-  // leaves INT8 tiles in `quantized`, stored instead.
-  beginScratchpadPass(/*newPass=*/true);
-  SmallVector<SpBuffer, 8> sb =
-      scratchpad(rows ? share->layout : macConvLayout(g, t));
-  auto outBuf = [&](int64_t j) { return sb[2].at(j); };
-  int64_t biasBuf = sb[3].offset, tempsBuf = sb[4].offset;
-  int64_t constsBuf = sb[5].offset;
-  int64_t tempBytes = sb[4].stride; // one epilogue temporary
-  auto quantBuf = [&](int64_t j) { return sb[6].at(j); };
-  auto residualBuf = [&](int64_t j) { return sb[7].at(j); };
-  int64_t storeEb = g.quantizedOut ? 1 : outEb;
+namespace {
 
-  struct Tile {
-    int64_t batch, grp, m0, mt, oz, oy0, oht, ox0, owt;
-    int64_t pass = 0;
-    int64_t ihs = 0; // the slab's rows
-  };
-  // The tiles in loop order (ConvTiles::order): output-channel tiles
-  // outermost (weights stay) or innermost (the input slab stays).
-  SmallVector<Tile> tiles;
+/// One output tile of a MAC-array convolution pass, in the order
+/// emitMacConv issues them (macConvTileOrder).
+struct MacTile {
+  int64_t batch, grp, m0, mt, oz, oy0, oht, ox0, owt;
+  int64_t pass = 0;
+  int64_t ihs = 0; // the slab's rows
+};
+
+/// The tiles of `passes` (their first pass's geometry `g`, tiles `t`) in
+/// loop order (ConvTiles::order): output-channel tiles outermost (weights
+/// stay) or innermost (the input slab stays), every pass of a tile
+/// innermost; for a phase-packed convolution (`share`: passes A and B),
+/// pass B's tiles of a spatial tile after pass A's, on the slab both read.
+SmallVector<MacTile> macConvTileOrder(ArrayRef<MacConv> passes,
+                                      const MacConv &g, const ConvTiles &t,
+                                      const RowPhaseShare *share) {
+  bool rows = share != nullptr;
+  int64_t nPasses = int64_t(passes.size());
+  SmallVector<MacTile> tiles;
   SmallVector<int64_t> channelTiles, spatialTiles;
   for (int64_t m0 = 0; m0 < g.cout; m0 += t.m)
     channelTiles.push_back(m0);
@@ -1320,6 +1281,65 @@ LogicalResult Codegen::emitMacConv(Operation *op, ArrayRef<MacConv> passes,
                              oht, ox0, std::min(t.ow, g.ow - ox0), pass,
                              inputExtent(oht, g.sh, g.spanY)});
         }
+  return tiles;
+}
+
+} // namespace
+
+LogicalResult Codegen::emitMacConv(Operation *op, ArrayRef<MacConv> passes,
+                                   int64_t wBase, Value bias, int64_t layer,
+                                   bool followRecorded, int64_t rowPhaseWeights,
+                                   const RowPhaseShare *rowShare) {
+  // What the passes share (sharedSlabs); the INT8 parameter rows of every
+  // pass are kept at once. A phase-packed convolution's passes A and B
+  // (`rows`, rowPhaseShare) share the slabs only: their own geometry,
+  // weights, parameters and tiles (pass B's: share->b) per tile.
+  bool rows = rowPhaseWeights >= 0;
+  MacConv g = passes.front();
+  int64_t nPasses = int64_t(passes.size());
+  if (g.inBytes == 1 && !rows)
+    g.paramBytes *= nPasses;
+  if (g.oh <= 0 || g.ow <= 0)
+    return success();
+  FailureOr<ConvTiles> chosen = macConvTiles(op, g, followRecorded);
+  if (failed(chosen))
+    return failure();
+  ConvTiles t = *chosen;
+  std::optional<RowPhaseShare> share;
+  if (rows) {
+    if (nPasses != 2 || !rowShare)
+      return op->emitError("backend: the phase-packed passes' tiles do not "
+                           "share their input slabs");
+    share = *rowShare;
+  }
+  noteTiles(tilesAttr(b, t));
+  int64_t taps = g.weightTaps;
+  // INT8 (the quantized phase): one-byte activations and weights, the INT32
+  // accumulator requantized per channel {bias, multiplier, shift} to INT8,
+  // or (an FP32 result, for FP32 readers) converted and scaled per channel
+  // {scale, bias}.
+  bool int8 = g.inBytes == 1, int8Out = g.outBytes == 1;
+  int64_t eb = g.inBytes, outEb = g.outBytes;
+  int64_t inZp = zeroPointOf(op->getOperand(0));
+  int64_t outZp = zeroPointOf(op->getResult(0));
+  int64_t inBase = buffers.lookup(root(op->getOperand(0))).offset;
+  int64_t outBase = buffers.lookup(storedResult(op)).offset;
+  // Scratchpad (macConvLayout): two slabs, two weight tiles, two output
+  // tiles, all biases, the epilogue's; an epilogue ending in a quantize
+  // leaves INT8 tiles in `quantized`, stored instead.
+  beginScratchpadPass(/*newPass=*/true);
+  SmallVector<SpBuffer, 8> sb =
+      scratchpad(rows ? share->layout : macConvLayout(g, t));
+  auto outBuf = [&](int64_t j) { return sb[2].at(j); };
+  int64_t biasBuf = sb[3].offset, tempsBuf = sb[4].offset;
+  int64_t constsBuf = sb[5].offset;
+  int64_t tempBytes = sb[4].stride; // one epilogue temporary
+  auto quantBuf = [&](int64_t j) { return sb[6].at(j); };
+  auto residualBuf = [&](int64_t j) { return sb[7].at(j); };
+  int64_t storeEb = g.quantizedOut ? 1 : outEb;
+
+  SmallVector<MacTile> tiles =
+      macConvTileOrder(passes, g, t, rows ? &*share : nullptr);
   int64_t cSteps = ceilDiv(g.cin, t.c);
   int64_t inC = g.groups * g.cin, outC = g.groups * g.cout;
   // The output's channels per image, the per-channel parameters' channels
@@ -1357,7 +1377,7 @@ LogicalResult Codegen::emitMacConv(Operation *op, ArrayRef<MacConv> passes,
       }
     }
   bool compressed = plan && plan->compressed;
-  auto stepOf = [&](const Tile &tile, int64_t ci, int64_t tap) {
+  auto stepOf = [&](const MacTile &tile, int64_t ci, int64_t tap) {
     if (!plan)
       return SparseStep();
     return plan
@@ -1365,11 +1385,11 @@ LogicalResult Codegen::emitMacConv(Operation *op, ArrayRef<MacConv> passes,
                     taps +
                 tap];
   };
-  auto chunkOf = [&](const Tile &tile, int64_t ci) {
+  auto chunkOf = [&](const MacTile &tile, int64_t ci) {
     return plan
         ->chunks[(tile.grp * plan->nTiles + tile.m0 / t.m) * cSteps + ci];
   };
-  auto chunkIssued = [&](const Tile &tile, int64_t ci) {
+  auto chunkIssued = [&](const MacTile &tile, int64_t ci) {
     return llvm::any_of(passes[tile.pass].taps, [&](const MacTap &tap) {
       return stepOf(tile, ci, tap.weightTap).kind != SparseStep::Empty;
     });
@@ -1434,7 +1454,7 @@ LogicalResult Codegen::emitMacConv(Operation *op, ArrayRef<MacConv> passes,
   ChunkCopies<std::array<int64_t, 6>> slabCopies(sb[0].copies);
   ChunkCopies<std::array<int64_t, 4>> weightCopies(sb[1].copies);
   for (int64_t j = 0; j < J; ++j) {
-    const Tile &tile = tiles[j];
+    const MacTile &tile = tiles[j];
     // The tile pass's geometry, where the passes differ (`rows`).
     const MacConv &gq = rows ? passes[tile.pass] : g;
     int64_t qOutChannels =
