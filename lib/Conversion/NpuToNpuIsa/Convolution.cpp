@@ -1377,17 +1377,13 @@ LogicalResult Codegen::emitMacConv(Operation *op, ArrayRef<MacConv> passes,
       }
     }
   bool compressed = plan && plan->compressed;
+  // (The plan's K steps are the tiles' input-channel chunks, its N tiles
+  // their output-channel tiles, its taps the weight taps.)
   auto stepOf = [&](const MacTile &tile, int64_t ci, int64_t tap) {
-    if (!plan)
-      return SparseStep();
-    return plan
-        ->steps[((tile.grp * plan->nTiles + tile.m0 / t.m) * cSteps + ci) *
-                    taps +
-                tap];
+    return plan ? plan->step(tile.grp, tile.m0 / t.m, ci, tap) : SparseStep();
   };
   auto chunkOf = [&](const MacTile &tile, int64_t ci) {
-    return plan
-        ->chunks[(tile.grp * plan->nTiles + tile.m0 / t.m) * cSteps + ci];
+    return plan->chunk(tile.grp, tile.m0 / t.m, ci);
   };
   auto chunkIssued = [&](const MacTile &tile, int64_t ci) {
     return llvm::any_of(passes[tile.pass].taps, [&](const MacTap &tap) {

@@ -428,8 +428,8 @@ LogicalResult Codegen::emitMatmul2D(MatMulOp op, int64_t aBase, int64_t wBase,
       for (int64_t k0 = 0, ki = 0; k0 < K; k0 += tiles.k, ++ki) {
         Step st{m0, n0, k0, mt, nt, std::min(tiles.k, K - k0)};
         if (plan) {
-          st.w = plan->steps[ni * plan->kSteps + ki];
-          st.chunk = plan->chunks[ni * plan->kSteps + ki];
+          st.w = plan->step(0, ni, ki, 0);
+          st.chunk = plan->chunk(0, ni, ki);
           skipped += ceilDiv(st.kt, blocks->R) * ceilDiv(nt, blocks->C) -
                      (st.w.kind == SparseStep::Empty ? 0 : st.w.blocks);
         }

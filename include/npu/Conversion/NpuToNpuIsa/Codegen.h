@@ -753,8 +753,19 @@ SparseStep classifyWeightStep(const WeightBlocks &w, int64_t i, int64_t k0,
 struct SparseWeightPlan {
   int64_t kSteps = 0, nTiles = 0, taps = 1, zeroMaskBytes = 0;
   bool compressed = false;
+  /// Per group, N tile, K step and tap (the order planned): how the step's
+  /// weights are issued.
   SmallVector<SparseStep> steps;
+  /// Per group, N tile and K step: the chunk's compressed image.
   SmallVector<SparseChunk> chunks;
+  const SparseStep &step(int64_t grp, int64_t nTile, int64_t kStep,
+                         int64_t tap) const {
+    return steps[size_t(((grp * nTiles + nTile) * kSteps + kStep) * taps +
+                        tap)];
+  }
+  const SparseChunk &chunk(int64_t grp, int64_t nTile, int64_t kStep) const {
+    return chunks[size_t((grp * nTiles + nTile) * kSteps + kStep)];
+  }
   std::vector<uint8_t> table;
   /// The table as an i8 constant (null when empty).
   ElementsAttr tableAttr(MLIRContext *context) const;
