@@ -1284,6 +1284,48 @@ SmallVector<MacTile> macConvTileOrder(ArrayRef<MacConv> passes,
   return tiles;
 }
 
+/// The steps `tiles` take: per tile, the input-channel chunks it issues
+/// (with `plan`, those with a weight step that is not empty; -1 alone for
+/// a tile whose weights are all zero, its clearing step), their number,
+/// and the MAC blocks (`blocks`' R x C weight tiles) the plan skips.
+struct MacConvSteps {
+  SmallVector<SmallVector<int64_t>> chunks;
+  int64_t total = 0, skipped = 0;
+};
+MacConvSteps macConvSteps(ArrayRef<MacTile> tiles, ArrayRef<MacConv> passes,
+                          const MacConv &g, const ConvTiles &t,
+                          const SparseWeightPlan *plan,
+                          const WeightBlocks *blocks) {
+  // (The plan's K steps are the tiles' input-channel chunks, its N tiles
+  // their output-channel tiles, its taps the weight taps.)
+  auto stepOf = [&](const MacTile &tile, int64_t ci, int64_t tap) {
+    return plan ? plan->step(tile.grp, tile.m0 / t.m, ci, tap) : SparseStep();
+  };
+  MacConvSteps steps;
+  int64_t cSteps = ceilDiv(g.cin, t.c);
+  for (const MacTile &tile : tiles) {
+    SmallVector<int64_t> &chunks = steps.chunks.emplace_back();
+    for (int64_t ci = 0; ci < cSteps; ++ci) {
+      if (llvm::any_of(passes[tile.pass].taps, [&](const MacTap &tap) {
+            return stepOf(tile, ci, tap.weightTap).kind != SparseStep::Empty;
+          }))
+        chunks.push_back(ci);
+      if (!plan)
+        continue;
+      int64_t ct = std::min(t.c, g.cin - ci * t.c);
+      for (const MacTap &tap : passes[tile.pass].taps) {
+        SparseStep st = stepOf(tile, ci, tap.weightTap);
+        steps.skipped += ceilDiv(ct, blocks->R) * ceilDiv(tile.mt, blocks->C) -
+                         (st.kind == SparseStep::Empty ? 0 : st.blocks);
+      }
+    }
+    if (chunks.empty())
+      chunks.push_back(-1);
+    steps.total += int64_t(chunks.size());
+  }
+  return steps;
+}
+
 } // namespace
 
 LogicalResult Codegen::emitMacConv(Operation *op, ArrayRef<MacConv> passes,
@@ -1340,7 +1382,6 @@ LogicalResult Codegen::emitMacConv(Operation *op, ArrayRef<MacConv> passes,
 
   SmallVector<MacTile> tiles =
       macConvTileOrder(passes, g, t, rows ? &*share : nullptr);
-  int64_t cSteps = ceilDiv(g.cin, t.c);
   int64_t inC = g.groups * g.cin, outC = g.groups * g.cout;
   // The output's channels per image, the per-channel parameters' channels
   // and the weight rows' columns (a phase-packed pass writes and reads
@@ -1377,39 +1418,18 @@ LogicalResult Codegen::emitMacConv(Operation *op, ArrayRef<MacConv> passes,
       }
     }
   bool compressed = plan && plan->compressed;
-  // (The plan's K steps are the tiles' input-channel chunks, its N tiles
-  // their output-channel tiles, its taps the weight taps.)
   auto stepOf = [&](const MacTile &tile, int64_t ci, int64_t tap) {
     return plan ? plan->step(tile.grp, tile.m0 / t.m, ci, tap) : SparseStep();
   };
   auto chunkOf = [&](const MacTile &tile, int64_t ci) {
     return plan->chunk(tile.grp, tile.m0 / t.m, ci);
   };
-  auto chunkIssued = [&](const MacTile &tile, int64_t ci) {
-    return llvm::any_of(passes[tile.pass].taps, [&](const MacTap &tap) {
-      return stepOf(tile, ci, tap.weightTap).kind != SparseStep::Empty;
-    });
-  };
-  // Per tile, its issued chunks (-1: the clearing step of an empty tile).
-  int64_t J = int64_t(tiles.size()), total = 0, skipped = 0;
-  SmallVector<SmallVector<int64_t>> chunks(J);
-  for (int64_t j = 0; j < J; ++j) {
-    for (int64_t ci = 0; ci < cSteps; ++ci) {
-      if (chunkIssued(tiles[j], ci))
-        chunks[j].push_back(ci);
-      if (!plan)
-        continue;
-      int64_t ct = std::min(t.c, g.cin - ci * t.c);
-      for (const MacTap &tap : passes[tiles[j].pass].taps) {
-        SparseStep st = stepOf(tiles[j], ci, tap.weightTap);
-        skipped += ceilDiv(ct, blocks->R) * ceilDiv(tiles[j].mt, blocks->C) -
-                   (st.kind == SparseStep::Empty ? 0 : st.blocks);
-      }
-    }
-    if (chunks[j].empty())
-      chunks[j].push_back(-1);
-    total += int64_t(chunks[j].size());
-  }
+  MacConvSteps steps =
+      macConvSteps(tiles, passes, g, t, plan ? &*plan : nullptr,
+                   blocks ? &*blocks : nullptr);
+  SmallVector<SmallVector<int64_t>> &chunks = steps.chunks;
+  int64_t J = int64_t(tiles.size()), total = steps.total;
+  int64_t skipped = steps.skipped;
   // A step's slab and weight buffers are free after its last tap (the
   // bias and epilogue operands have buffers of their own), except when a
   // residual tile's buffer is still to be read: the residual of tile j + 2
