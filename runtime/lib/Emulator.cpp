@@ -1587,26 +1587,39 @@ bool maskFunction(uint8_t func, const int64_t *dims, const Operand &dst,
   return true;
 }
 
-/// The output stage of an FP32 vec.binary add, sub, mul or div (ISA v14):
-/// affine_clamp's min(max(alpha * r + beta, lo), hi) on the result r, with
-/// the descriptor's scalars, when any differs from its default (alpha 1,
-/// beta 0, lo -inf, hi +inf; `on` false: the result as it is). A bias add
-/// and the ReLU or Clip after it are one pass, bit for bit the two.
+/// Descriptor scalars of vec.unary (and of an output stage).
+struct UnaryParams {
+  float alpha, beta, lo, hi;
+};
+
+/// affine_clamp: min(max(alpha * x + beta, lo), hi), the multiply and the
+/// add rounded apart (the runtime is built with -ffp-contract=off). One
+/// definition for vec.unary affine_clamp, the hard swishes' gate and the
+/// output stages below, so that a stage is bit for bit the pass it
+/// replaces.
+[[gnu::always_inline]] inline float affineClampF32(float x,
+                                                   const UnaryParams &p) {
+  return std::min(std::max(p.alpha * x + p.beta, p.lo), p.hi);
+}
+
+/// The output stage of an FP32 vec.binary add, sub, mul or div and of
+/// vec.convert itof_affine (ISA v14): affine_clamp on the result, with the
+/// descriptor's scalars, when any differs from its default (alpha 1, beta
+/// 0, lo -inf, hi +inf; `on` false: the result as it is). A bias add and
+/// the ReLU or Clip after it are one pass, bit for bit the two.
 struct OutputStage {
   bool on = false;
-  float alpha = 1, beta = 0, lo = -INFINITY, hi = INFINITY;
-  float operator()(float r) const {
-    return on ? std::min(std::max(alpha * r + beta, lo), hi) : r;
-  }
+  UnaryParams p = {1, 0, -INFINITY, INFINITY};
+  float operator()(float r) const { return on ? affineClampF32(r, p) : r; }
 };
 
 /// The output stage descriptor `d` asks for (`on` when a scalar is not its
 /// default).
 OutputStage outputStageOf(const bin::VectorDesc &d) {
-  bool on = d.alpha() != 1.0f || d.beta() != 0.0f || d.lo() != -INFINITY ||
-            d.hi() != INFINITY;
-  return on ? OutputStage{true, d.alpha(), d.beta(), d.lo(), d.hi()}
-            : OutputStage{};
+  UnaryParams p = {d.alpha(), d.beta(), d.lo(), d.hi()};
+  bool on = p.alpha != 1.0f || p.beta != 0.0f || p.lo != -INFINITY ||
+            p.hi != INFINITY;
+  return on ? OutputStage{true, p} : OutputStage{};
 }
 
 #ifdef NPU_EMULATOR_AVX2
@@ -1622,8 +1635,9 @@ template <uint8_t Func>
 [[gnu::target("avx2")]] void
 binaryRowF32Avx2(uint8_t *d, const uint8_t *a, const uint8_t *b, int64_t n,
                  bool bScalar, const OutputStage &stage = {}) {
-  __m256 alpha = _mm256_set1_ps(stage.alpha), beta = _mm256_set1_ps(stage.beta);
-  __m256 lo = _mm256_set1_ps(stage.lo), hi = _mm256_set1_ps(stage.hi);
+  __m256 alpha = _mm256_set1_ps(stage.p.alpha);
+  __m256 beta = _mm256_set1_ps(stage.p.beta);
+  __m256 lo = _mm256_set1_ps(stage.p.lo), hi = _mm256_set1_ps(stage.p.hi);
   auto *fd = reinterpret_cast<float *>(d);
   auto *fa = reinterpret_cast<const float *>(a);
   auto *fb = reinterpret_cast<const float *>(b);
@@ -1698,11 +1712,6 @@ bool readsSafely(const Operand &s, const Operand &dst, const int64_t *dims) {
 }
 #endif
 
-/// Descriptor scalars of vec.unary.
-struct UnaryParams {
-  float alpha, beta, lo, hi;
-};
-
 /// One vec.unary function other than copy, on FP32. Inlined so that a
 /// constant `func` leaves only its own arithmetic in the element loop.
 [[gnu::always_inline]] inline float unaryOp(uint8_t func, float x,
@@ -1711,16 +1720,16 @@ struct UnaryParams {
   float r = x;
   switch (func) {
   case vecfunc::VecUnary_AffineClamp:
-    r = std::min(std::max(alpha * x + beta, lo), hi);
+    r = affineClampF32(x, p);
     break;
   case vecfunc::VecUnary_LeakyRelu:
     r = x >= 0 ? x : alpha * x;
     break;
   case vecfunc::VecUnary_HardSwish:
-    r = x * std::min(std::max(alpha * x + beta, 0.0f), 1.0f);
+    r = x * affineClampF32(x, {alpha, beta, 0.0f, 1.0f});
     break;
   case vecfunc::VecUnary_HardSwishAffine: // ISA v14
-    r = lo * (x * std::min(std::max(alpha * x + beta, 0.0f), 1.0f)) + hi;
+    r = lo * (x * affineClampF32(x, {alpha, beta, 0.0f, 1.0f})) + hi;
     break;
   case vecfunc::VecUnary_Exp:
     r = std::exp(x);
