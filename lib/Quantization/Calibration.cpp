@@ -72,16 +72,15 @@ void TensorStats::add(const float *values, size_t n) {
   // Large batches count into four histograms of their own, element i into
   // histogram i % 4, and add them up: the same counts, without every
   // increment waiting for the one before it to the same bin (a feature
-  // map's values crowd into few bins), which made this loop the calibration
-  // runs' largest cost.
+  // map's values crowd into few bins).
   constexpr size_t kSplit = 4, kMinSplit = 16 * kBins;
   size_t i = 0;
   if (n >= kMinSplit) {
     std::vector<uint32_t> split(kSplit * kBins, 0);
     // Chunks short enough that no count passes 2^32.
-    for (size_t chunk = 0; i + kSplit <= n; chunk = i) {
-      size_t end = chunk + std::min<size_t>(n - chunk, size_t(1) << 31) /
-                               kSplit * kSplit;
+    while (i + kSplit <= n) {
+      size_t end =
+          i + std::min<size_t>(n - i, size_t(1) << 31) / kSplit * kSplit;
       for (; i < end; i += kSplit)
         for (size_t k = 0; k < kSplit; ++k) {
           float x = values[i + k];

@@ -124,17 +124,32 @@ std::optional<ScalarAffine> scalarAffine(Operation *mul, Operation *add) {
   return ScalarAffine{f, x};
 }
 
-bool foldClampInto(Operation *clamp, Operation *inst, int64_t src) {
+bool takesOutputStage(StringRef binaryFunc) {
+  return llvm::is_contained({"add", "sub", "mul", "div"}, binaryFunc);
+}
+
+std::optional<std::pair<float, float>> outputStageBounds(Operation *clamp) {
   auto c = dyn_cast_or_null<ClampOp>(clamp);
   if (!c || !getElementTypeOrSelf(c.getType()).isF32() ||
       !c.getInput().hasOneUse())
+    return std::nullopt;
+  // Both bounds infinite: the stage would be off, and the clamp's own
+  // 1 * x + 0 (which turns -0 into +0) would be lost.
+  float lo = c.getMin().convertToFloat(), hi = c.getMax().convertToFloat();
+  if (std::isinf(lo) && std::isinf(hi))
+    return std::nullopt;
+  return std::pair{lo, hi};
+}
+
+bool foldClampInto(Operation *clamp, Operation *inst, int64_t src) {
+  std::optional<std::pair<float, float>> bounds = outputStageBounds(clamp);
+  if (!bounds)
     return false;
   auto func = inst->getAttrOfType<StringAttr>("func");
   auto dst = inst->getAttrOfType<IntegerAttr>("dst");
   auto dstType = inst->getAttrOfType<StringAttr>("dst_type");
-  bool binary =
-      isa<npuisa::VecBinaryOp>(inst) && func &&
-      llvm::is_contained({"add", "sub", "mul", "div"}, func.getValue());
+  bool binary = isa<npuisa::VecBinaryOp>(inst) && func &&
+                takesOutputStage(func.getValue());
   bool affine = isa<npuisa::VecUnaryOp>(inst) && func &&
                 func.getValue() == "affine_clamp";
   bool readout = isa<npuisa::VecConvertOp>(inst) && func &&
@@ -152,17 +167,14 @@ bool foldClampInto(Operation *clamp, Operation *inst, int64_t src) {
   // +0; so does the output stage of a binary op it joins (alpha 1, beta 0,
   // on because a bound is finite), and of an affine_clamp whose own beta
   // is not -0 (x + beta then + 0 is x + beta).
-  float lo = c.getMin().convertToFloat(), hi = c.getMax().convertToFloat();
-  if (std::isinf(lo) && std::isinf(hi))
-    return false;
   if (affine)
     if (auto beta = inst->getAttrOfType<FloatAttr>("beta");
         beta && beta.getValueAsDouble() == 0.0 &&
         std::signbit(beta.getValueAsDouble()))
       return false;
   Builder b(inst->getContext());
-  inst->setAttr("lo", b.getF32FloatAttr(lo));
-  inst->setAttr("hi", b.getF32FloatAttr(hi));
+  inst->setAttr("lo", b.getF32FloatAttr(bounds->first));
+  inst->setAttr("hi", b.getF32FloatAttr(bounds->second));
   return true;
 }
 

@@ -10,8 +10,6 @@
 
 #include "npu/Conversion/NpuToNpuIsa/Codegen.h"
 
-#include <cmath>
-
 using namespace mlir;
 using namespace npu;
 namespace rt = npu::rt;
@@ -429,20 +427,17 @@ LogicalResult Codegen::emitFusedGroup(ArrayRef<Operation *> group,
   // nothing else reads is that step's output stage (ISA v14, as
   // foldClampInto in an epilogue): the step writes the clamp's result, one
   // pass fewer, the same bits.
-  auto clampOf = [&](Operation *op, size_t i) -> ClampOp {
-    if (i + 1 >= group.size())
-      return ClampOp();
-    auto clamp = dyn_cast<ClampOp>(group[i + 1]);
-    std::optional<VecFunc> fn = vecFuncOf(op);
-    if (!clamp || clamp.getInput() != op->getResult(0) ||
-        !op->getResult(0).hasOneUse() || !fn || !fn->binary ||
-        fn->kind != VecFunc::Arith || fn->alpha || fn->beta || fn->lo ||
-        fn->hi || !llvm::is_contained({"add", "sub", "mul", "div"}, fn->func) ||
-        !getElementTypeOrSelf(op->getResult(0).getType()).isF32() ||
-        (std::isinf(clamp.getMin().convertToFloat()) &&
-         std::isinf(clamp.getMax().convertToFloat())))
-      return ClampOp();
-    return clamp;
+  // (outputStageBounds: an FP32 clamp with a finite bound, of a value
+  // nothing else reads.)
+  auto clampStage = [&](Operation *op, const VecFunc &fn,
+                        size_t i) -> std::optional<std::pair<float, float>> {
+    if (i + 1 >= group.size() || group[i + 1]->getNumOperands() == 0 ||
+        group[i + 1]->getOperand(0) != op->getResult(0) || !fn.binary ||
+        fn.kind != VecFunc::Arith || fn.alpha || fn.beta || fn.lo || fn.hi ||
+        !takesOutputStage(fn.func) ||
+        !getElementTypeOrSelf(op->getResult(0).getType()).isF32())
+      return std::nullopt;
+    return outputStageBounds(group[i + 1]);
   };
   for (size_t i = 0; i < group.size(); ++i) {
     Operation *op = group[i];
@@ -452,11 +447,9 @@ LogicalResult Codegen::emitFusedGroup(ArrayRef<Operation *> group,
     for (Value v : op->getOperands())
       step.operands.push_back(valueIndex(v));
     Value result = op->getResult(0);
-    if (ClampOp clamp = clampOf(op, i)) {
-      step.fn.lo = clamp.getMin().convertToFloat();
-      step.fn.hi = clamp.getMax().convertToFloat();
-      result = clamp.getResult();
-      ++i;
+    if (auto bounds = clampStage(op, step.fn, i)) {
+      std::tie(step.fn.lo, step.fn.hi) = *bounds;
+      result = group[++i]->getResult(0);
     }
     step.result = valueIndex(result);
     appendStep(p, step, op);

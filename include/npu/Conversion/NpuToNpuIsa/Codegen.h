@@ -417,6 +417,15 @@ struct ScalarAffine {
 };
 std::optional<ScalarAffine> scalarAffine(Operation *mul, Operation *add);
 
+/// Whether the FP32 `vec.binary` function `binaryFunc` passes its result
+/// through an output stage (ISA v14: add, sub, mul, div).
+bool takesOutputStage(StringRef binaryFunc);
+
+/// The bounds `clamp` gives an output stage in its place: those of an FP32
+/// npu.clamp (ReLU, Clip) with a finite bound whose input nothing else
+/// reads; nullopt otherwise.
+std::optional<std::pair<float, float>> outputStageBounds(Operation *clamp);
+
 /// When `clamp` is an FP32 npu.clamp (ReLU, Clip) with a finite bound and
 /// `inst`, the vector instruction that wrote its input at scratchpad
 /// address `src`, is an FP32 `vec.binary` add, sub, mul or div, an
