@@ -22,6 +22,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <numeric>
 
 using namespace mlir;
 using namespace npu;
@@ -2006,6 +2007,108 @@ npu::onnx_import::buildConv(NodeContext &ctx, Value x, Value w, Value bias,
                               ctx.attrs.getInt("group", 1)));
 }
 
+/// The most weights (2 x bins x signal channels x N) an STFT's convolution
+/// may take on the NPU (64 MiB of FP32); larger transforms run on the host.
+constexpr int64_t kMaxStftWeights = int64_t(1) << 24;
+
+/// ONNX STFT (opset 17) as a 1-D convolution on the MAC array: the DFT's
+/// basis, multiplied by the window, is the kernel, so output channel 2k + p
+/// of frame m is the real (p = 0) or imaginary (p = 1) part of bin k:
+///   re: sum_t w[t] (x_re[t] cos(2 pi k t / N) + x_im[t] sin(2 pi k t / N))
+///   im: sum_t w[t] (x_im[t] cos(2 pi k t / N) - x_re[t] sin(2 pi k t / N))
+/// over the frame's samples t. The signal is cut into blocks of
+/// g = gcd(N, frame_step) samples, each block's samples (and parts) being
+/// input channels, so the convolution has g x parts input channels, N / g
+/// taps and stride frame_step / g, and the array contracts over g x parts
+/// rows at once (one input channel of N taps would use one row; Whisper's
+/// 400-point frames 160 apart are 80 channels x 5 taps, stride 2). Its
+/// [batch, 2 bins, frames] result is transposed to ONNX's [batch, frames,
+/// bins, 2]. The basis is computed in double from k t mod N and rounded once
+/// with the window's factor; a window computed at run time multiplies the
+/// constant basis first. frame_step and frame_length must be constant.
+LogicalResult importSTFT(NodeContext &ctx) {
+  RankedTensorType sigType = ctx.inputType(0), outType = ctx.resultType(0);
+  Type f32 = sigType.getElementType();
+  if (!f32.isF32())
+    return ctx.fail("STFT on the NPU needs an FP32 signal");
+  auto step = ctx.constantInts(1);
+  if (!step)
+    return ctx.failNotConstant({1}, "STFT frame_step");
+  bool window = ctx.hasInput(2), length = ctx.hasInput(3);
+  std::optional<SmallVector<int64_t>> frameLength;
+  if (length && !(frameLength = ctx.constantInts(3)))
+    return ctx.failNotConstant({3}, "STFT frame_length");
+  int64_t n = window ? ctx.inputType(2).getDimSize(0)
+                     : (frameLength ? (*frameLength)[0] : 0);
+  int64_t batch = sigType.getDimSize(0), samples = sigType.getDimSize(1),
+          channels = sigType.getDimSize(2);
+  int64_t frames = outType.getDimSize(1), bins = outType.getDimSize(2);
+  bool onesided = ctx.attrs.getInt("onesided", 1) != 0;
+  if (step->size() != 1 || (*step)[0] < 1 || n < 1 || n > samples ||
+      (frameLength && (*frameLength)[0] != n) ||
+      frames != (samples - n) / (*step)[0] + 1 ||
+      bins != (onesided ? n / 2 + 1 : n) || (onesided && channels != 1))
+    return ctx.fail("STFT's frame_step, frame_length, window and output "
+                    "shape do not agree");
+  if (2.0 * double(bins) * double(channels) * double(n) >
+      double(kMaxStftWeights))
+    return ctx.fail("an STFT of " + Twine(n) + " points and " + Twine(bins) +
+                    " bins needs more than " + Twine(kMaxStftWeights) +
+                    " convolution weights");
+  const HostTensor *w = window ? ctx.constant(2) : nullptr;
+  int64_t g = std::gcd(n, (*step)[0]), taps = n / g, in = g * channels;
+  // basis[2k + p][c * channels + ch][j]: the weight of part ch of sample
+  // t = j g + c in part p of bin k (times the window when it is constant).
+  std::vector<float> basis(size_t(2 * bins * in * taps));
+  const double pi = 3.14159265358979323846;
+  for (int64_t k = 0; k < bins; ++k)
+    for (int64_t t = 0; t < n; ++t) {
+      double angle = 2 * pi * double(k * t % n) / double(n);
+      double c = std::cos(angle), s = std::sin(angle);
+      double scale = w ? w->realAt(t) : 1.0;
+      // (re, im) x signal parts (re, im): re = x_re c + x_im s,
+      // im = x_im c - x_re s.
+      double parts[2][2] = {{c, s}, {-s, c}};
+      for (int64_t p = 0; p < 2; ++p)
+        for (int64_t ch = 0; ch < channels; ++ch)
+          basis[size_t(((2 * k + p) * in + t % g * channels + ch) * taps +
+                       t / g)] = float(scale * parts[p][ch]);
+    }
+  auto wType = RankedTensorType::get({2 * bins, in, taps}, f32);
+  Value weights =
+      ConstantOp::create(ctx.b, ctx.loc, wType,
+                         DenseElementsAttr::get(wType, ArrayRef<float>(basis)));
+  if (window && !w) {
+    // w[j g + c] at [0, c * channels + ch, j].
+    Value win = reshapeTo(ctx, ctx.input(2), {taps, g, 1});
+    if (channels > 1)
+      win = ConcatOp::create(ctx.b, ctx.loc,
+                             RankedTensorType::get({taps, g, channels}, f32),
+                             SmallVector<Value>(channels, win), int64_t(2));
+    win = buildTranspose(ctx, reshapeTo(ctx, win, {taps, in}), {1, 0});
+    weights = MulOp::create(ctx.b, ctx.loc, wType, weights,
+                            reshapeTo(ctx, win, {1, in, taps}));
+  }
+  // The samples the frames read, as [batch, blocks, g x parts] blocks, then
+  // [batch, g x parts, blocks].
+  int64_t hop = (*step)[0] / g, blocks = (frames - 1) * hop + taps;
+  Value x = ctx.input(0);
+  if (blocks * g < samples) {
+    auto cut = RankedTensorType::get({batch, blocks * g, channels}, f32);
+    x = SliceOp::create(ctx.b, ctx.loc, cut, x, SmallVector<int64_t>{0, 0, 0},
+                        SmallVector<int64_t>{1, 1, 1});
+  }
+  x = buildTranspose(ctx, reshapeTo(ctx, x, {batch, blocks, in}), {0, 2, 1});
+  auto convType = RankedTensorType::get({batch, 2 * bins, frames}, f32);
+  Value y = ConvOp::create(ctx.b, ctx.loc, convType, x, weights, Value(),
+                           SmallVector<int64_t>{hop}, SmallVector<int64_t>{1},
+                           SmallVector<int64_t>{0, 0}, 1);
+  // [batch, bins, 2, frames] -> [batch, frames, bins, 2].
+  y = reshapeTo(ctx, y, {batch, bins, 2, frames});
+  ctx.setResult(0, buildTranspose(ctx, y, {0, 3, 1, 2}));
+  return success();
+}
+
 /// The NPU lowerings, by ONNX op type.
 static const llvm::StringMap<OpImporterFn> &opImporters() {
   static const llvm::StringMap<OpImporterFn> table = {
@@ -2079,6 +2182,7 @@ static const llvm::StringMap<OpImporterFn> &opImporters() {
       {"IsNaN", importIsNaN},
       {"IsInf", importIsInf},
       {"Einsum", importEinsum},
+      {"STFT", importSTFT},
       {"Upsample", importUpsample},
       {"DepthToSpace", importDepthToSpace},
       {"SpaceToDepth", importSpaceToDepth},

@@ -76,7 +76,7 @@ KernelTable rearrangeKernels(); // Rearrange.cpp: DepthToSpace, SpaceToDepth
 KernelTable quantizeKernels();  // Quantize.cpp: (De)QuantizeLinear, QLinear*
 KernelTable samplingKernels();  // Sampling.cpp: GridSample, RoiAlign
 KernelTable textKernels();      // Text.cpp: TfIdfVectorizer
-KernelTable signalKernels();    // Signal.cpp: DFT
+KernelTable signalKernels();    // Signal.cpp: DFT, STFT, windows, mel bank
 KernelTable dataDependentKernels(); // DataDependent.cpp: NonZero, Compress,
                                     // Unique, NonMaxSuppression
 KernelTable controlFlowKernels();   // ControlFlow.cpp: SelectBranch,

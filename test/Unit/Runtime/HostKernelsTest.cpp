@@ -397,7 +397,12 @@ TEST(HostKernels, RegistryIsSortedAndComplete) {
                          "TfIdfVectorizer",
                          "RoiAlign",
                          "MaxUnpool",
-                         "DFT"}) {
+                         "DFT",
+                         "STFT",
+                         "HannWindow",
+                         "HammingWindow",
+                         "BlackmanWindow",
+                         "MelWeightMatrix"}) {
     const HostKernel *k = lookupHostKernel(op);
     ASSERT_NE(k, nullptr) << op;
     EXPECT_STREQ(k->opType, op);
@@ -2397,6 +2402,124 @@ TEST(HostKernels, DFT) {
   rejects(N("DFT", {attrI("inverse", 2)}), {x}, {{F64, {1, 4, 2}}},
           "inverse must be 0 or 1");
   rejects(N("DFT"), {x}, {{F64, {1, 4, 1}}}, "expected F64 [1,4,2]");
+}
+
+TEST(HostKernels, STFT) {
+  // Frames [1, 2, 3, 4] and [5, 6, 7, 8] (4 points, 4 apart), onesided:
+  // 10, -2 + 2i, -2 and 26, -2 + 2i, -2.
+  Tensor x = T(F32, {1, 8, 1}, {1, 2, 3, 4, 5, 6, 7, 8});
+  Tensor step4 = T(I64, {}, {4}), four = T(I64, {}, {4});
+  expectNear(ok(N("STFT"), {x, step4, absent(), four}, {{F32, {1, 2, 3, 2}}}),
+             {10, 0, -2, 2, -2, 0, 26, 0, -2, 2, -2, 0}, 1e-5);
+  // The window [0, 1, 1, 0] sets the frame's length: frames [0, 2, 3, 0]
+  // and [0, 6, 7, 0] give 5, -3 - 2i, 1 and 13, -7 - 6i, 1.
+  expectNear(ok(N("STFT"), {x, step4, T(F32, {4}, {0, 1, 1, 0})},
+                {{F32, {1, 2, 3, 2}}}),
+             {5, 0, -3, -2, 1, 0, 13, 0, -7, -6, 1, 0}, 1e-5);
+  // A complex signal, every bin (onesided = 0), one frame.
+  expectNear(ok(N("STFT", {attrI("onesided", 0)}),
+                {T(F64, {1, 4, 2}, {1, 0, 2, 0, 3, 0, 4, 0}), T(I32, {}, {1}),
+                 absent(), T(I32, {}, {4})},
+                {{F64, {1, 1, 4, 2}}}),
+             {10, 0, -2, 2, -2, 0, -2, -2});
+  rejects(N("STFT"), {T(F32, {1, 4, 2}, V(8, 0)), step4, absent(), four},
+          {{F32, {1, 1, 3, 2}}}, "a complex signal has no onesided transform");
+  rejects(N("STFT"), {x, step4}, {{F32, {1, 2, 3, 2}}},
+          "needs a window or a frame_length");
+  rejects(N("STFT"), {x, step4, T(F32, {2, 2}, {1, 1, 1, 1})},
+          {{F32, {1, 2, 2, 2}}}, "the window must be 1-D and not empty");
+  rejects(N("STFT"), {T(F32, {8}, V(8, 0)), step4, absent(), four},
+          {{F32, {1, 2, 3, 2}}}, "signal must be [batch, length, 1 or 2]");
+  runFails(N("STFT"), {x, T(I64, {}, {0}), absent(), four},
+           {{F32, {1, 2, 3, 2}}}, "frame_step must be positive, got 0");
+  runFails(N("STFT"), {x, step4, absent(), T(I64, {}, {9})},
+           {{F32, {1, 1, 5, 2}}}, "a frame of 9 points in a signal of 8");
+  runFails(N("STFT"), {x, T(I64, {}, {2}), absent(), four},
+           {{F32, {1, 2, 3, 2}}}, "give the output [1,3,3,2], not [1,2,3,2]");
+  runFails(N("STFT"), {x, step4, T(F32, {4}, {1, 1, 1, 1}), T(I64, {}, {2})},
+           {{F32, {1, 2, 3, 2}}},
+           "frame_length 2 and a window of 4 points differ");
+}
+
+TEST(HostKernels, WindowFunctions) {
+  Tensor four = T(I64, {}, {4});
+  // a0 - a1 cos(2 pi n / M) + a2 cos(4 pi n / M), M = size (periodic).
+  expectNear(ok(N("HannWindow"), {four}, {{F32, {4}}}), {0, 0.5, 1, 0.5}, 1e-7);
+  expectNear(ok(N("BlackmanWindow"), {four}, {{F32, {4}}}), {0, 0.34, 1, 0.34},
+             1e-7);
+  expectNear(ok(N("HammingWindow"), {T(I32, {}, {2})}, {{F32, {2}}}),
+             {4.0 / 46, 1}, 1e-7);
+  // Symmetric: M = size - 1, and a window of one point is 1.
+  expectNear(ok(N("HannWindow", {attrI("periodic", 0)}), {T(I32, {}, {3})},
+                {{F32, {3}}}),
+             {0, 1, 0}, 1e-7);
+  expectNear(ok(N("HammingWindow", {attrI("periodic", 0)}), {T(I32, {}, {1})},
+                {{F32, {1}}}),
+             {1});
+  // output_datatype: DOUBLE, and an integer type truncates as Cast does.
+  expectNear(ok(N("BlackmanWindow", {attrI("output_datatype", 11)}), {four},
+                {{F64, {4}}}),
+             {0, 0.34, 1, 0.34}, 1e-15);
+  expectSame(
+      ok(N("HannWindow", {attrI("output_datatype", 7)}), {four}, {{I64, {4}}}),
+      {0, 0, 1, 0});
+  rejects(N("HannWindow", {attrI("output_datatype", 8)}), {four}, {{F32, {4}}},
+          "output_datatype 8 is not a numeric type");
+  rejects(N("HannWindow", {attrI("periodic", 2)}), {four}, {{F32, {4}}},
+          "periodic must be 0 or 1");
+  rejects(N("HannWindow"), {T(F32, {}, {4})}, {{F32, {4}}}, "input 0");
+  runFails(N("HannWindow"), {T(I64, {}, {5})}, {{F32, {4}}},
+           "size 5 does not give the output [4]");
+}
+
+TEST(HostKernels, MelWeightMatrix) {
+  // ONNX's backend test: 8 mel bins over 9 spectrogram bins (16-point DFT
+  // at 8192 Hz, 0 to 4096 Hz). The band edges fall on bins 0, 0, 1, 1, 2,
+  // 3, 4, 5, 6, 7: each filter is 1 at its centre bin.
+  std::vector<Tensor> in = {T(I32, {}, {8}), T(I32, {}, {16}),
+                            T(I32, {}, {8192}), T(F32, {}, {0}),
+                            T(F32, {}, {4096})};
+  V want(9 * 8, 0);
+  for (auto [row, col] : {std::pair{0, 0},
+                          {0, 1},
+                          {1, 2},
+                          {1, 3},
+                          {2, 4},
+                          {3, 5},
+                          {4, 6},
+                          {5, 7}})
+    want[size_t(row * 8 + col)] = 1;
+  expectSame(ok(N("MelWeightMatrix"), in, {{F32, {9, 8}}}), want);
+  // A wider DFT resolves the triangles: 2 mel bins (32-point DFT at
+  // 1000 Hz, 0 to 400 Hz). The 4 points are 0, 127.3, 254.7 and 382.0 mel,
+  // 0, 83.8, 177.5 and 282.6 Hz, bins floor(33 f / 1000) = 0, 2, 5, 9:
+  // filter 0 rises over bins 0-2 and falls to bin 5, filter 1 rises over
+  // 2-5 and falls to 9.
+  V tri(17 * 2, 0);
+  for (auto [row, col, v] : {std::tuple{1, 0, 0.5},
+                             {2, 0, 1.0},
+                             {3, 0, 2.0 / 3},
+                             {4, 0, 1.0 / 3},
+                             {3, 1, 1.0 / 3},
+                             {4, 1, 2.0 / 3},
+                             {5, 1, 1.0},
+                             {6, 1, 0.75},
+                             {7, 1, 0.5},
+                             {8, 1, 0.25}})
+    tri[size_t(row * 2 + col)] = v;
+  expectNear(ok(N("MelWeightMatrix"),
+                {T(I64, {}, {2}), T(I64, {}, {32}), T(I64, {}, {1000}),
+                 T(F64, {}, {0}), T(F64, {}, {400})},
+                {{F32, {17, 2}}}),
+             tri, 1e-7);
+  rejects(N("MelWeightMatrix"), {T(F32, {}, {8}), in[1], in[2], in[3], in[4]},
+          {{F32, {9, 8}}}, "input 0");
+  std::vector<Tensor> nyquist = in;
+  nyquist[4] = T(F32, {}, {5000});
+  runFails(N("MelWeightMatrix"), nyquist, {{F32, {9, 8}}},
+           "must lie in [0, sample_rate / 2 = 4096]");
+  runFails(N("MelWeightMatrix"), in, {{F32, {8, 8}}},
+           "give the output [9,8], not [8,8]");
 }
 
 //===----------------------------------------------------------------------===//
