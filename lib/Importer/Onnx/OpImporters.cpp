@@ -177,10 +177,64 @@ FloatAttr floatAttr(NodeContext &ctx, StringRef name, float dflt) {
   return ctx.b.getF32FloatAttr(ctx.attrs.getFloat(name, dflt));
 }
 
+/// Training-mode BatchNormalization (opsets 14, 15: training_mode = 1), as
+/// ONNX's reference computes it: the batch's own statistics per channel,
+/// mean and population variance over every axis but 1,
+///   y = (x - mean) / sqrt(var + epsilon) * scale + B
+/// and the updated running statistics (outputs 1 and 2, when read)
+///   running_mean = input_mean * momentum + mean * (1 - momentum)
+///   running_var  = input_var * momentum + var * (1 - momentum).
+/// A model exported from a network left in training mode runs this way.
+LogicalResult importTrainingBatchNorm(NodeContext &ctx) {
+  auto type = ctx.inputType(0);
+  int64_t rank = type.getRank(), channels = type.getDimSize(1);
+  Type elem = type.getElementType();
+  if (rank < 2 || !elem.isF32() || ctx.hasOutput(3) || ctx.hasOutput(4))
+    return ctx.fail("training-mode BatchNormalization on the NPU needs an "
+                    "FP32 input of rank 2 or more and at most three outputs");
+  SmallVector<int64_t> axes{0}, perChannel(rank, 1);
+  for (int64_t d = 2; d < rank; ++d)
+    axes.push_back(d);
+  perChannel[1] = channels;
+  auto statType = RankedTensorType::get(perChannel, elem);
+  Value x = ctx.input(0);
+  Value mean = ReduceMeanOp::create(ctx.b, ctx.loc, statType, x, axes, true);
+  Value centered = SubOp::create(ctx.b, ctx.loc, type, x, mean);
+  Value squared = MulOp::create(ctx.b, ctx.loc, type, centered, centered);
+  Value var =
+      ReduceMeanOp::create(ctx.b, ctx.loc, statType, squared, axes, true);
+  double epsilon = ctx.attrs.getFloat("epsilon", 1e-5f),
+         momentum = ctx.attrs.getFloat("momentum", 0.9f);
+  Value std = SqrtOp::create(
+      ctx.b, ctx.loc, statType,
+      AddOp::create(ctx.b, ctx.loc, statType, var, ctx.scalar(elem, epsilon)));
+  Value y = DivOp::create(ctx.b, ctx.loc, type, centered, std);
+  y = MulOp::create(ctx.b, ctx.loc, type, y,
+                    reshapeTo(ctx, ctx.input(1), perChannel));
+  ctx.setResult(0, AddOp::create(ctx.b, ctx.loc, type, y,
+                                 reshapeTo(ctx, ctx.input(2), perChannel)));
+  auto vecType = RankedTensorType::get({channels}, elem);
+  for (auto [out, stat, running] : {std::tuple{1u, mean, 3u}, {2u, var, 4u}}) {
+    if (!ctx.hasOutput(out))
+      continue;
+    Value kept = MulOp::create(ctx.b, ctx.loc, vecType, ctx.input(running),
+                               ctx.scalar(elem, momentum));
+    Value batch =
+        MulOp::create(ctx.b, ctx.loc, vecType, reshapeTo(ctx, stat, {channels}),
+                      ctx.scalar(elem, 1 - momentum));
+    ctx.setResult(
+        out, AddOp::create(ctx.b, ctx.loc, ctx.resultType(out), kept, batch));
+  }
+  return success();
+}
+
 LogicalResult importBatchNorm(NodeContext &ctx) {
-  if (ctx.attrs.getInt("training_mode", 0) || ctx.hasOutput(1) ||
-      ctx.hasOutput(2) || ctx.hasOutput(3) || ctx.hasOutput(4))
-    return ctx.fail("training-mode BatchNormalization is not supported");
+  if (ctx.attrs.getInt("training_mode", 0))
+    return importTrainingBatchNorm(ctx);
+  if (ctx.hasOutput(1) || ctx.hasOutput(2) || ctx.hasOutput(3) ||
+      ctx.hasOutput(4))
+    return ctx.fail("BatchNormalization's statistics outputs (before opset "
+                    "14, training) are not supported");
   ctx.setResult(0, BatchNormOp::create(ctx.b, ctx.loc, ctx.resultType(0),
                                        ctx.input(0), ctx.input(1), ctx.input(2),
                                        ctx.input(3), ctx.input(4),
