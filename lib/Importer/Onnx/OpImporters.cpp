@@ -88,6 +88,100 @@ LogicalResult importConv(NodeContext &ctx) {
   return success();
 }
 
+/// A 3-D ConvTranspose (which the backend's phase decomposition does not
+/// take) as the convolution it equals: the input with s - 1 zeros inserted
+/// after every element along each spatial axis of stride s, padded with
+/// d (k - 1) - pad_begin zeros before and d (k - 1) - pad_end +
+/// output_padding after (a negative amount crops), convolved at stride 1
+/// and dilation d with the weights flipped along every spatial axis and
+/// transposed from [C, M / group, k...] to [M, C / group, k...] per group.
+/// The zeros are inserted by padding a unit axis (one pad per strided
+/// axis, on the DMA). The MAC array then also multiplies the inserted zeros
+/// (s^3 the transposed convolution's MACs). The weights must be constant.
+LogicalResult
+importConvTransposeAsConv(NodeContext &ctx, ArrayRef<int64_t> strides,
+                          ArrayRef<int64_t> dilations, ArrayRef<int64_t> pads,
+                          ArrayRef<int64_t> outputPadding, int64_t group) {
+  RankedTensorType inType = ctx.inputType(0), wType = ctx.inputType(1);
+  RankedTensorType resultType = ctx.resultType(0);
+  Type f32 = inType.getElementType();
+  if (!f32.isF32())
+    return ctx.fail("a 3-D ConvTranspose on the NPU needs FP32 data");
+  const HostTensor *w = ctx.constant(1);
+  if (!w)
+    return ctx.failNotConstant({1}, "a 3-D ConvTranspose's weights");
+  int64_t spatial = inType.getRank() - 2, cin = wType.getDimSize(0),
+          mg = wType.getDimSize(1);
+  if (group < 1 || cin % group)
+    return ctx.fail("ConvTranspose's group does not divide its channels");
+  int64_t cg = cin / group, taps = 1;
+  SmallVector<int64_t> kernel(wType.getShape().drop_front(2));
+  for (int64_t k : kernel)
+    taps *= k;
+  // w'[g mg + m][c][k'] = w[g cg + c][m][flip(k')].
+  std::vector<float> flipped(size_t(cin * mg * taps));
+  for (int64_t g = 0; g < group; ++g)
+    for (int64_t c = 0; c < cg; ++c)
+      for (int64_t m = 0; m < mg; ++m)
+        for (int64_t t = 0; t < taps; ++t)
+          flipped[size_t(((g * mg + m) * cg + c) * taps + t)] =
+              float(w->realAt(((g * cg + c) * mg + m) * taps + taps - 1 - t));
+  SmallVector<int64_t> wShape{group * mg, cg};
+  wShape.append(kernel);
+  auto flippedType = RankedTensorType::get(wShape, f32);
+  Value weights = ConstantOp::create(
+      ctx.b, ctx.loc, flippedType,
+      DenseElementsAttr::get(flippedType, ArrayRef<float>(flipped)));
+  // Zero insertion: [P, D, 1, Q] padded to [P, D, s, Q] per strided axis,
+  // leaving s - 1 trailing zeros on that axis.
+  Value x = ctx.input(0);
+  SmallVector<int64_t> shape(inType.getShape());
+  for (int64_t a = 0; a < spatial; ++a) {
+    int64_t s = strides[a], axis = a + 2;
+    if (s == 1)
+      continue;
+    int64_t outer = 1, inner = 1;
+    for (int64_t d = 0; d < axis; ++d)
+      outer *= shape[d];
+    for (int64_t d = axis + 1; d < int64_t(shape.size()); ++d)
+      inner *= shape[d];
+    Value v = reshapeTo(ctx, x, {outer, shape[axis], 1, inner});
+    v = PadOp::create(
+        ctx.b, ctx.loc,
+        RankedTensorType::get({outer, shape[axis], s, inner}, f32), v,
+        SmallVector<int64_t>{0, 0, 0, 0, 0, 0, s - 1, 0}, llvm::APFloat(0.0f),
+        PadMode::constant);
+    shape[axis] *= s;
+    x = reshapeTo(ctx, v, shape);
+  }
+  // Padding (a negative amount crops), the trailing zeros counted in.
+  SmallVector<int64_t> convPads(2 * spatial, 0), crop(2 * spatial + 4, 0);
+  bool cropping = false;
+  for (int64_t a = 0; a < spatial; ++a) {
+    int64_t span = dilations[a] * (kernel[a] - 1);
+    int64_t before = span - pads[a],
+            after =
+                span - pads[a + spatial] + outputPadding[a] - (strides[a] - 1);
+    convPads[a] = std::max<int64_t>(before, 0);
+    convPads[a + spatial] = std::max<int64_t>(after, 0);
+    crop[a + 2] = std::min<int64_t>(before, 0);
+    crop[a + 2 + spatial + 2] = std::min<int64_t>(after, 0);
+    cropping |= before < 0 || after < 0;
+  }
+  if (cropping) {
+    SmallVector<int64_t> cropped(shape);
+    for (int64_t a = 0; a < spatial; ++a)
+      cropped[a + 2] += crop[a + 2] + crop[a + 2 + spatial + 2];
+    x = PadOp::create(ctx.b, ctx.loc, RankedTensorType::get(cropped, f32), x,
+                      crop, llvm::APFloat(0.0f), PadMode::constant);
+  }
+  Value bias = ctx.hasInput(2) ? ctx.input(2) : Value();
+  ctx.setResult(0, ConvOp::create(ctx.b, ctx.loc, resultType, x, weights, bias,
+                                  SmallVector<int64_t>(spatial, 1), dilations,
+                                  convPads, group));
+  return success();
+}
+
 LogicalResult importConvTranspose(NodeContext &ctx) {
   auto inType = ctx.inputType(0), wType = ctx.inputType(1);
   int64_t spatial = wType.getRank() - 2;
@@ -121,6 +215,10 @@ LogicalResult importConvTranspose(NodeContext &ctx) {
       pads[i + spatial] = total - pads[i];
     }
   }
+  if (spatial == 3)
+    return importConvTransposeAsConv(ctx, strides, dilations, pads,
+                                     outputPadding,
+                                     ctx.attrs.getInt("group", 1));
   Value bias = ctx.hasInput(2) ? ctx.input(2) : Value();
   auto op = ConvTransposeOp::create(
       ctx.b, ctx.loc, resultType, ctx.input(0), ctx.input(1), bias, strides,
