@@ -1182,12 +1182,22 @@ LogicalResult importHardSigmoid(NodeContext &ctx) {
 }
 
 LogicalResult importPassThrough(NodeContext &ctx) {
-  // Identity, and Dropout at inference: the data passes unchanged and the
-  // optional mask is all true.
+  // Identity, and Dropout at inference or in training mode with ratio 0
+  // (every element kept, scale 1 / (1 - 0)): the data passes unchanged and
+  // the optional mask is all true. Training mode with another ratio drops
+  // random elements, which a deployed model has no use for.
   if (ctx.node.op_type() == "Dropout") {
     const HostTensor *training = ctx.constant(2);
-    if (ctx.hasInput(2) && (!training || training->intAt(0) != 0))
-      return ctx.fail("training-mode Dropout is not supported");
+    if (ctx.hasInput(2) && !training)
+      return ctx.failNotConstant({2}, "Dropout's training_mode");
+    if (ctx.hasInput(2) && training->intAt(0) != 0) {
+      const HostTensor *ratio = ctx.constant(1);
+      if (ctx.hasInput(1) && !ratio)
+        return ctx.failNotConstant({1}, "a training-mode Dropout's ratio");
+      if (!ratio || ratio->realAt(0) != 0)
+        return ctx.fail("training-mode Dropout with a ratio other than 0 "
+                        "drops random elements; it is not supported");
+    }
     if (ctx.hasOutput(1)) {
       RankedTensorType maskType = ctx.resultType(1);
       ctx.setResult(1,
