@@ -6,6 +6,10 @@
 #include <cmath>
 #include <limits>
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
+
 namespace npu::ptq {
 
 std::optional<CalibrationMethod> parseCalibrationMethod(std::string_view name) {
@@ -35,24 +39,141 @@ void TensorStats::grow(double absValue) {
   }
 }
 
+namespace {
+
+/// What the first pass of TensorStats::add learns of a batch: the first of
+/// its finite values equal to their minimum and to their maximum (so a
+/// zero keeps the sign of the first zero, as std::min and std::max over the
+/// values in order do), the largest |x|, and the finite and zero counts.
+struct BatchSummary {
+  float lo = 0, hi = 0, top = 0;
+  uint64_t finite = 0, zeros = 0;
+};
+
+BatchSummary summarize(const float *values, size_t n) {
+  BatchSummary s;
+  for (size_t i = 0; i < n; ++i) {
+    float x = values[i];
+    if (!std::isfinite(x))
+      continue;
+    s.lo = s.finite ? std::min(s.lo, x) : x;
+    s.hi = s.finite ? std::max(s.hi, x) : x;
+    s.top = std::max(s.top, std::fabs(x));
+    s.zeros += x == 0;
+    ++s.finite;
+  }
+  return s;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define NPU_CALIBRATION_AVX2 1
+bool hasAvx2() {
+  static const bool avx2 = __builtin_cpu_supports("avx2");
+  return avx2;
+}
+
+/// summarize() eight lanes at a time. Minimum, maximum and largest |x| are
+/// exact in any order; only the sign of a zero minimum or maximum depends
+/// on it, so it is taken from the batch's first zero afterwards.
+[[gnu::target("avx2")]] BatchSummary summarizeAvx2(const float *values,
+                                                   size_t n) {
+  const __m256i expMask = _mm256_set1_epi32(0x7f800000);
+  const __m256 absMask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+  const __m256 inf = _mm256_set1_ps(INFINITY), zero = _mm256_setzero_ps();
+  __m256 lo = inf, hi = _mm256_set1_ps(-INFINITY), top = zero;
+  uint64_t nonFinite = 0, zeros = 0;
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    __m256 x = _mm256_loadu_ps(values + i);
+    __m256 bad = _mm256_castsi256_ps(_mm256_cmpeq_epi32(
+        _mm256_and_si256(_mm256_castps_si256(x), expMask), expMask));
+    lo = _mm256_min_ps(lo, _mm256_blendv_ps(x, inf, bad));
+    hi = _mm256_max_ps(hi, _mm256_blendv_ps(x, _mm256_set1_ps(-INFINITY), bad));
+    top = _mm256_max_ps(top,
+                        _mm256_blendv_ps(_mm256_and_ps(x, absMask), zero, bad));
+    nonFinite += uint64_t(__builtin_popcount(_mm256_movemask_ps(bad)));
+    zeros += uint64_t(__builtin_popcount(
+        _mm256_movemask_ps(_mm256_cmp_ps(x, zero, _CMP_EQ_OQ))));
+  }
+  alignas(32) float l[8], h[8], t[8];
+  _mm256_store_ps(l, lo);
+  _mm256_store_ps(h, hi);
+  _mm256_store_ps(t, top);
+  BatchSummary s;
+  s.finite = i - nonFinite;
+  s.zeros = zeros;
+  s.lo = INFINITY;
+  s.hi = -INFINITY;
+  for (int k = 0; k < 8; ++k) {
+    s.lo = std::min(s.lo, l[k]);
+    s.hi = std::max(s.hi, h[k]);
+    s.top = std::max(s.top, t[k]);
+  }
+  BatchSummary tail = summarize(values + i, n - i);
+  if (tail.finite) {
+    s.lo = s.finite ? std::min(s.lo, tail.lo) : tail.lo;
+    s.hi = s.finite ? std::max(s.hi, tail.hi) : tail.hi;
+    s.top = std::max(s.top, tail.top);
+    s.finite += tail.finite;
+    s.zeros += tail.zeros;
+  }
+  if (s.finite && (s.lo == 0 || s.hi == 0)) {
+    const float *first = std::find(values, values + n, 0.0f); // -0 == 0
+    if (s.lo == 0)
+      s.lo = *first;
+    if (s.hi == 0)
+      s.hi = *first;
+  }
+  return s;
+}
+
+/// Counts the finite nonzero values of `values[0, n)` (n a multiple of 8)
+/// into `split`, four histograms of kBins + 1 counts (the last one a sink
+/// for the values not counted), at bin trunc(|x| * inverse), at most
+/// kBins - 1: TensorStats::add's bins when `inverse` (1 / the bin width, a
+/// power of two) is an FP32 normal and every |x| * inverse is below kBins,
+/// as then |x| * inverse is exact in FP32.
+[[gnu::target("avx2")]] void binAvx2(const float *values, size_t n,
+                                     float inverse, uint32_t *split) {
+  constexpr int kBins = TensorStats::kBins, kRow = kBins + 1;
+  const __m256i expMask = _mm256_set1_epi32(0x7f800000);
+  const __m256 absMask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+  const __m256 scale = _mm256_set1_ps(inverse), zero = _mm256_setzero_ps();
+  const __m256i last = _mm256_set1_epi32(kBins - 1),
+                sink = _mm256_set1_epi32(kBins);
+  alignas(32) int32_t bins[8];
+  for (size_t i = 0; i < n; i += 8) {
+    __m256 x = _mm256_loadu_ps(values + i);
+    __m256i bad = _mm256_or_si256(
+        _mm256_cmpeq_epi32(_mm256_and_si256(_mm256_castps_si256(x), expMask),
+                           expMask),
+        _mm256_castps_si256(_mm256_cmp_ps(x, zero, _CMP_EQ_OQ)));
+    __m256i b = _mm256_min_epi32(
+        _mm256_cvttps_epi32(_mm256_mul_ps(_mm256_and_ps(x, absMask), scale)),
+        last);
+    _mm256_store_si256(reinterpret_cast<__m256i *>(bins),
+                       _mm256_blendv_epi8(b, sink, bad));
+    for (int k = 0; k < 8; ++k)
+      ++split[(k & 3) * kRow + bins[k]];
+  }
+}
+#endif
+
+} // namespace
+
 void TensorStats::add(const float *values, size_t n) {
   // Two passes that bin exactly as adding value by value would: the grid's
   // top is a power of two (grow), so growing it once to this batch's
   // largest |x| and binning every value into it equals binning into the
   // finer grids on the way and merging their bins pairwise (halving by 2 is
   // exact); and x / w equals x * (1 / w) for a power-of-two w.
-  float lo = 0, hi = 0, top = 0;
-  uint64_t finite = 0, zeros = 0;
-  for (size_t i = 0; i < n; ++i) {
-    float x = values[i];
-    if (!std::isfinite(x))
-      continue;
-    lo = finite ? std::min(lo, x) : x;
-    hi = finite ? std::max(hi, x) : x;
-    top = std::max(top, std::fabs(x));
-    zeros += x == 0;
-    ++finite;
-  }
+#ifdef NPU_CALIBRATION_AVX2
+  BatchSummary batch =
+      hasAvx2() ? summarizeAvx2(values, n) : summarize(values, n);
+#else
+  BatchSummary batch = summarize(values, n);
+#endif
+  auto [lo, hi, top, finite, zeros] = batch;
   if (finite == 0)
     return;
   min_ = count_ ? std::min(min_, double(lo)) : double(lo);
@@ -72,25 +193,37 @@ void TensorStats::add(const float *values, size_t n) {
   // Large batches count into four histograms of their own, element i into
   // histogram i % 4, and add them up: the same counts, without every
   // increment waiting for the one before it to the same bin (a feature
-  // map's values crowd into few bins).
-  constexpr size_t kSplit = 4, kMinSplit = 16 * kBins;
+  // map's values crowd into few bins). Each has a last count that sinks
+  // the values not counted (the vector path's).
+  constexpr size_t kSplit = 4, kMinSplit = 16 * kBins, kRow = kBins + 1;
   size_t i = 0;
   if (n >= kMinSplit) {
-    std::vector<uint32_t> split(kSplit * kBins, 0);
+    std::vector<uint32_t> split(kSplit * kRow, 0);
+#ifdef NPU_CALIBRATION_AVX2
+    float inverseF = float(inverse);
+    bool simd =
+        hasAvx2() && double(inverseF) == inverse && std::isnormal(inverseF);
+#endif
     // Chunks short enough that no count passes 2^32.
-    while (i + kSplit <= n) {
-      size_t end =
-          i + std::min<size_t>(n - i, size_t(1) << 31) / kSplit * kSplit;
+    while (i + 8 <= n) {
+      size_t end = i + std::min<size_t>(n - i, size_t(1) << 31) / 8 * 8;
+#ifdef NPU_CALIBRATION_AVX2
+      if (simd) {
+        binAvx2(values + i, end - i, inverseF, split.data());
+        i = end;
+      }
+#endif
       for (; i < end; i += kSplit)
         for (size_t k = 0; k < kSplit; ++k) {
           float x = values[i + k];
           if (std::isfinite(x) && x != 0)
-            ++split[k * kBins + size_t(bin(x))];
+            ++split[k * kRow + size_t(bin(x))];
         }
       for (size_t k = 0; k < kSplit; ++k)
-        for (int b = 0; b < kBins; ++b) {
-          hist_[b] += split[k * kBins + b];
-          split[k * kBins + b] = 0;
+        for (int b = 0; b <= kBins; ++b) {
+          if (b < kBins)
+            hist_[b] += split[k * kRow + b];
+          split[k * kRow + b] = 0;
         }
     }
   }

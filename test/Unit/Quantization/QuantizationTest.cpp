@@ -92,6 +92,37 @@ TEST(Calibration, BatchBinsAsValueByValue) {
   EXPECT_EQ(batch.observed().max, single.observed().max);
 }
 
+// The batch path (eight lanes at a time where the host has AVX2) keeps the
+// sign of the first zero when a zero is the minimum or the maximum, as
+// adding value by value does, and counts tails shorter than a vector.
+TEST(Calibration, BatchKeepsTheFirstZerosSign) {
+  std::vector<std::vector<float>> batches = {
+      {3, -0.0f, 5, 0.0f, 7, 1, 2, 4, 0.0f},    // minimum -0, found first
+      {3, 0.0f, 5, -0.0f, 7, 1, 2, 4, -0.0f},   // minimum +0
+      {-3, 0.0f, -5, -0.0f, -7, -1, NAN, -4},   // maximum +0
+      {-3, -1, -5, -2, -7, -1, -2, -4, -0.0f},  // maximum -0, in the tail
+      {INFINITY, -INFINITY, NAN, NAN, 1, 2, 3}, // shorter than a vector
+  };
+  for (const std::vector<float> &v : batches) {
+    TensorStats batch, single;
+    batch.add(v.data(), v.size());
+    for (float x : v)
+      single.add(&x, 1);
+    EXPECT_EQ(batch.observed().min, single.observed().min);
+    EXPECT_EQ(batch.observed().max, single.observed().max);
+    EXPECT_EQ(std::signbit(batch.observed().min),
+              std::signbit(single.observed().min));
+    EXPECT_EQ(std::signbit(batch.observed().max),
+              std::signbit(single.observed().max));
+    EXPECT_EQ(batch.count(), single.count());
+    EXPECT_EQ(batch.zeros(), single.zeros());
+    EXPECT_EQ(batch.histogram(), single.histogram());
+  }
+  TensorStats first;
+  first.add(batches[0].data(), batches[0].size());
+  EXPECT_TRUE(std::signbit(first.observed().min));
+}
+
 TEST(Calibration, PercentileClipsARareOutlier) {
   TensorStats s;
   std::vector<float> v;
