@@ -168,13 +168,18 @@ static void inferStft(onnx::InferenceContext &ctx) {
   } else if (ctx.getNumInputs() > 3) {
     n = scalarInt(ctx.getInputData(3));
   }
-  if (signal.dim_size() != 3 || !signal.dim(1).has_dim_value() || !step || !n ||
-      *step < 1 || *n < 1 || *n > signal.dim(1).dim_value())
+  if (signal.dim_size() != 3 || !signal.dim(1).has_dim_value() || !step || !n)
     return;
+  int64_t length = signal.dim(1).dim_value();
+  if (*step < 1 || *n < 1 || *n > length)
+    fail_shape_inference("STFT: frames of ", *n, " points, ", *step,
+                         " apart, in a signal of ", length,
+                         ": frame_step and the frame must be positive and "
+                         "the frame no longer than the signal");
   bool onesided = onnx::getAttribute(ctx, "onesided", 1) != 0;
   onnx::TensorShapeProto shape;
   *shape.add_dim() = signal.dim(0);
-  shape.add_dim()->set_dim_value((signal.dim(1).dim_value() - *n) / *step + 1);
+  shape.add_dim()->set_dim_value((length - *n) / *step + 1);
   shape.add_dim()->set_dim_value(onesided ? *n / 2 + 1 : *n);
   shape.add_dim()->set_dim_value(2);
   onnx::updateOutputShape(ctx, 0, shape);
