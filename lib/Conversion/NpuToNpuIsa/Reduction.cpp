@@ -64,15 +64,19 @@ std::string reductionProblem(RankedTensorType inType,
   if (!softmax && !arg && dims.size() <= 2 && reduced.back() &&
       dims.back() > std::min(per, kMaxExtent))
     return ""; // chunked (emitChunkedReduction)
+  // The outermost group, when kept, is tiled (at most kMaxExtent rows a
+  // tile): only the others are instruction extents.
   if (dims.size() > 4 ||
-      llvm::any_of(dims, [](int64_t d) { return d > kMaxExtent; }))
+      llvm::any_of(ArrayRef(dims).drop_front(reduced[0] ? 0 : 1),
+                   [](int64_t d) { return d > kMaxExtent; }))
     return "reduction iteration space exceeds four 16-bit axes";
   int64_t inner = 1;
   for (size_t d = 1; d < dims.size(); ++d)
     inner *= dims[d];
-  int64_t rows = !reduced[0]
-                     ? std::max<int64_t>(1, std::min(dims[0], per / inner))
-                     : dims[0];
+  int64_t rows =
+      !reduced[0]
+          ? std::max<int64_t>(1, std::min({dims[0], per / inner, kMaxExtent}))
+          : dims[0];
   if (rows * inner > per)
     return "a reduction's input slab does not fit the scratchpad";
   return "";
@@ -132,10 +136,6 @@ LogicalResult Codegen::emitReduction(Operation *op, Value input,
       dims.back() > std::min(per, kMaxExtent))
     return emitChunkedReduction(op, input, dims.size() == 2 ? dims[0] : 1,
                                 dims.back(), kind, per, layer);
-  if (dims.size() > 4 ||
-      llvm::any_of(dims, [](int64_t d) { return d > kMaxExtent; }))
-    return op->emitError("backend: reduction iteration space exceeds four "
-                         "16-bit axes");
   int64_t rank = dims.size();
   // Element strides: dense input; output dense over the kept groups.
   SmallVector<int64_t> inSt = denseStrides(dims),
@@ -144,12 +144,10 @@ LogicalResult Codegen::emitReduction(Operation *op, Value input,
   for (int64_t d = 1; d < rank; ++d)
     inner *= dims[d];
   bool tileOuter = !reduced[0];
-  int64_t rows = tileOuter
-                     ? std::max<int64_t>(1, std::min(dims[0], per / inner))
-                     : dims[0];
-  if (rows * inner > per)
-    return op->emitError("backend: a reduction's input slab does not fit the "
-                         "scratchpad");
+  int64_t rows =
+      tileOuter
+          ? std::max<int64_t>(1, std::min({dims[0], per / inner, kMaxExtent}))
+          : dims[0];
   int64_t n = (dims[0] + rows - 1) / rows;
   int64_t bytes = per * 4;
   beginScratchpadPass();
