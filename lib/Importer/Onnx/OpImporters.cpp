@@ -88,6 +88,24 @@ LogicalResult importConv(NodeContext &ctx) {
   return success();
 }
 
+/// The FP32 values of constant input `i` of any size (an initializer,
+/// materialised as npu.constant), or nullopt when it is computed at run time.
+std::optional<SmallVector<float>> constantFloats(NodeContext &ctx, unsigned i) {
+  auto c = ctx.input(i).getDefiningOp<ConstantOp>();
+  SmallVector<float> values;
+  if (!c || !readFloatConstant(c.getValue(), values))
+    return std::nullopt;
+  return values;
+}
+
+/// An npu.constant of FP32 `values` (a dense_resource blob past 4 KiB).
+Value floatConstant(NodeContext &ctx, RankedTensorType type,
+                    ArrayRef<float> values, StringRef name) {
+  return ConstantOp::create(
+      ctx.b, ctx.loc, type,
+      cast<TypedAttr>(makeFloatConstant(type, values, name)));
+}
+
 /// A 3-D ConvTranspose (which the backend's phase decomposition does not
 /// take) as the convolution it equals: the input with s - 1 zeros inserted
 /// after every element along each spatial axis of stride s, padded with
@@ -107,7 +125,7 @@ importConvTransposeAsConv(NodeContext &ctx, ArrayRef<int64_t> strides,
   Type f32 = inType.getElementType();
   if (!f32.isF32())
     return ctx.fail("a 3-D ConvTranspose on the NPU needs FP32 data");
-  const HostTensor *w = ctx.constant(1);
+  std::optional<SmallVector<float>> w = constantFloats(ctx, 1);
   if (!w)
     return ctx.failNotConstant({1}, "a 3-D ConvTranspose's weights");
   int64_t spatial = inType.getRank() - 2, cin = wType.getDimSize(0),
@@ -125,13 +143,11 @@ importConvTransposeAsConv(NodeContext &ctx, ArrayRef<int64_t> strides,
       for (int64_t m = 0; m < mg; ++m)
         for (int64_t t = 0; t < taps; ++t)
           flipped[size_t(((g * mg + m) * cg + c) * taps + t)] =
-              float(w->realAt(((g * cg + c) * mg + m) * taps + taps - 1 - t));
+              (*w)[size_t(((g * cg + c) * mg + m) * taps + taps - 1 - t)];
   SmallVector<int64_t> wShape{group * mg, cg};
   wShape.append(kernel);
-  auto flippedType = RankedTensorType::get(wShape, f32);
-  Value weights = ConstantOp::create(
-      ctx.b, ctx.loc, flippedType,
-      DenseElementsAttr::get(flippedType, ArrayRef<float>(flipped)));
+  Value weights = floatConstant(ctx, RankedTensorType::get(wShape, f32),
+                                flipped, "conv_transpose_3d_weights");
   // Zero insertion: [P, D, 1, Q] padded to [P, D, s, Q] per strided axis,
   // leaving s - 1 trailing zeros on that axis.
   Value x = ctx.input(0);
@@ -285,11 +301,12 @@ FloatAttr floatAttr(NodeContext &ctx, StringRef name, float dflt) {
 /// A model exported from a network left in training mode runs this way.
 LogicalResult importTrainingBatchNorm(NodeContext &ctx) {
   auto type = ctx.inputType(0);
-  int64_t rank = type.getRank(), channels = type.getDimSize(1);
+  int64_t rank = type.getRank();
   Type elem = type.getElementType();
   if (rank < 2 || !elem.isF32() || ctx.hasOutput(3) || ctx.hasOutput(4))
     return ctx.fail("training-mode BatchNormalization on the NPU needs an "
                     "FP32 input of rank 2 or more and at most three outputs");
+  int64_t channels = type.getDimSize(1);
   SmallVector<int64_t> axes{0}, perChannel(rank, 1);
   for (int64_t d = 2; d < rank; ++d)
     axes.push_back(d);
@@ -2217,7 +2234,8 @@ LogicalResult importSTFT(NodeContext &ctx) {
     return ctx.fail("an STFT of " + Twine(n) + " points and " + Twine(bins) +
                     " bins needs more than " + Twine(kMaxStftWeights) +
                     " convolution weights");
-  const HostTensor *w = window ? ctx.constant(2) : nullptr;
+  std::optional<SmallVector<float>> w =
+      window ? constantFloats(ctx, 2) : std::nullopt;
   int64_t g = std::gcd(n, (*step)[0]), taps = n / g, in = g * channels;
   // basis[2k + p][c * channels + ch][j]: the weight of part ch of sample
   // t = j g + c in part p of bin k (times the window when it is constant).
@@ -2227,7 +2245,7 @@ LogicalResult importSTFT(NodeContext &ctx) {
     for (int64_t t = 0; t < n; ++t) {
       double angle = 2 * pi * double(k * t % n) / double(n);
       double c = std::cos(angle), s = std::sin(angle);
-      double scale = w ? w->realAt(t) : 1.0;
+      double scale = w ? double((*w)[size_t(t)]) : 1.0;
       // (re, im) x signal parts (re, im): re = x_re c + x_im s,
       // im = x_im c - x_re s.
       double parts[2][2] = {{c, s}, {-s, c}};
@@ -2237,9 +2255,7 @@ LogicalResult importSTFT(NodeContext &ctx) {
                        t / g)] = float(scale * parts[p][ch]);
     }
   auto wType = RankedTensorType::get({2 * bins, in, taps}, f32);
-  Value weights =
-      ConstantOp::create(ctx.b, ctx.loc, wType,
-                         DenseElementsAttr::get(wType, ArrayRef<float>(basis)));
+  Value weights = floatConstant(ctx, wType, basis, "stft_basis");
   if (window && !w) {
     // w[j g + c] at [0, c * channels + ch, j].
     Value win = reshapeTo(ctx, ctx.input(2), {taps, g, 1});
