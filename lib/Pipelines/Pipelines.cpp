@@ -135,6 +135,7 @@ void buildQuantizedPassPipeline(OpPassManager &pm,
   QuantizeOptions quantize;
   quantize.keepFloat.assign(options.keepFloat.begin(), options.keepFloat.end());
   quantize.int8Depthwise = options.int8Depthwise;
+  quantize.int8Attention = options.int8Attention;
   func.addPass(createQuantize(quantize));
   // Drops the FP32 weights the INT8 ones replaced and folds quantize(
   // dequantize(x)) pairs of equal type.

@@ -175,6 +175,12 @@ cl::opt<DepthwisePolicy> int8Depthwise(
                clEnumValN(DepthwisePolicy::All, "", "every one (no value)"),
                clEnumValN(DepthwisePolicy::None, "none", "none (FP32)")),
     cl::ValueOptional, cl::init(DepthwisePolicy::Auto), cl::cat(category));
+cl::opt<bool> int8Attention(
+    "int8-attention",
+    cl::desc("Matmuls of two signed activations (attention's Q K^T) in INT8, "
+             "both operands symmetric per tensor (default; =false keeps "
+             "them FP32)"),
+    cl::init(true), cl::cat(category));
 cl::opt<double> int8DepthwiseMaxLoss(
     "int8-depthwise-max-loss",
     cl::desc("--int8-depthwise=auto: the most the graph outputs' SQNR may "
@@ -595,10 +601,12 @@ int main(int argc, char **argv) {
   if (quantize.empty()) {
     if ((!calibrationDir.empty() && pruneReportPath.empty()) ||
         !keepFloat.empty() || int8Depthwise.getNumOccurrences() ||
+        int8Attention.getNumOccurrences() ||
         int8DepthwiseMaxLoss.getNumOccurrences() ||
         minSqnr.getNumOccurrences() || !quantReportPath.empty())
       return error("--calibration, --keep-float, --int8-depthwise, "
-                   "--int8-depthwise-max-loss, --min-sqnr and "
+                   "--int8-attention, --int8-depthwise-max-loss, --min-sqnr "
+                   "and "
                    "--quant-report need --quantize=int8 "
                    "(--calibration also serves --prune-report)");
     if (!prune.empty() && !runPruning())
@@ -636,6 +644,7 @@ int main(int argc, char **argv) {
     q.enabled = true;
     q.keepFloat.assign(keepFloat.begin(), keepFloat.end());
     q.int8Depthwise = int8Depthwise == DepthwisePolicy::All;
+    q.int8Attention = int8Attention;
     if (int8DepthwiseMaxLoss.getNumOccurrences() &&
         int8Depthwise != DepthwisePolicy::Auto)
       return error("--int8-depthwise-max-loss needs --int8-depthwise=auto");

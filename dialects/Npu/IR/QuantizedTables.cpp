@@ -58,7 +58,30 @@ static int32_t foldedSum(int64_t bias, int64_t zeroPoint, int64_t sum) {
 /// A 2-D INT8 matmul's output table: with an FP32 result, rows of scales
 /// s_a * s_w[n] and biases -s_a * s_w[n] * zp_a * sum_k(q_w[k][n]); with an
 /// INT32 result (MatMulInteger), one row of -zp_a * sum_k(q_w[k][n]).
+/// A matmul of two INT8 activations quantized per tensor with zero points
+/// 0 (npu-quantize's attention matmuls): the sums are exactly
+/// sum(q_a q_b), so the table's scales are s_a * s_b and its biases 0.
+static std::optional<ElementsAttr> activationMatmulScales(MatMulOp mm) {
+  auto elem = [](Value v) {
+    return dyn_cast<quant::UniformQuantizedType>(
+        cast<ShapedType>(v.getType()).getElementType());
+  };
+  quant::UniformQuantizedType a = elem(mm.getLhs()), b = elem(mm.getRhs());
+  if (!a || !b || a.getZeroPoint() != 0 || b.getZeroPoint() != 0 ||
+      !mm.getType().getElementType().isF32())
+    return std::nullopt;
+  int64_t N = mm.getRhs().getType().getShape().back();
+  SmallVector<float> table(2 * N, 0.0f);
+  for (int64_t n = 0; n < N; ++n)
+    table[n] = float(a.getScale() * b.getScale());
+  auto type = RankedTensorType::get({2, N}, Float32Type::get(mm.getContext()));
+  return std::optional<ElementsAttr>(
+      DenseElementsAttr::get(type, ArrayRef(table)));
+}
+
 static FailureOr<std::optional<ElementsAttr>> matmulScales(MatMulOp mm) {
+  if (std::optional<ElementsAttr> table = activationMatmulScales(mm))
+    return table;
   auto [a, w, wValues] = int8Operands(mm.getLhs(), mm.getRhs());
   Type result = mm.getType().getElementType();
   bool sums = result.isSignlessInteger(32);
@@ -66,7 +89,8 @@ static FailureOr<std::optional<ElementsAttr>> matmulScales(MatMulOp mm) {
       mm.getRhs().getType().getRank() != 2 || (!result.isF32() && !sums))
     return mm.emitError("backend: an INT8 matmul needs a per-tensor INT8 "
                         "left operand, constant 2-D per-column INT8 weights "
-                        "and an FP32 or INT32 result");
+                        "and an FP32 or INT32 result, or two per-tensor "
+                        "INT8 operands of zero point 0 and an FP32 result");
   int64_t K = mm.getRhs().getType().getDimSize(0);
   int64_t N = mm.getRhs().getType().getDimSize(1);
   auto q = llvm::to_vector(wValues.getValues<int8_t>());

@@ -87,6 +87,13 @@ private:
   /// Whether `op` has readers and every one willBeInt8 (memoized).
   bool readersTakeInt8(Operation *op);
   bool isInt8Conv(ConvOp conv);
+  /// A matmul of two activations (attention's Q K^T and P V): INT8 when
+  /// both operands have ranges; quantizeActivationMatmul.
+  bool isInt8ActivationMatmul(MatMulOp mm);
+  LogicalResult quantizeActivationMatmul(MatMulOp mm, OpBuilder &b);
+  /// `v` as INT8 with zero point 0 (scale max|range| / 127), a new
+  /// `npu.quantize` right after its definition shared by such readers.
+  Value symmetricInt8Of(Value v, OpBuilder &b);
   /// The constant `w` (FP32 values of `weight`'s type) quantized
   /// symmetrically per slice along `axis`, created before `user`; `scales`
   /// receives the per-channel scales.
@@ -168,6 +175,8 @@ private:
 
   llvm::StringSet<> keep;
   llvm::DenseMap<Value, Value> int8;
+  /// symmetricInt8Of's values.
+  llvm::DenseMap<Value, Value> symmetricInt8;
   /// Ops of the walk erased before the walk reached them (absorbed clamps).
   llvm::SmallPtrSet<Operation *, 16> erased;
   /// readersTakeInt8's answers (the recursion meets shared readers).
@@ -210,6 +219,27 @@ Value QuantizePass::int8Of(Value v, OpBuilder &b) {
     b.setInsertionPointToStart(cast<BlockArgument>(v).getOwner());
   Value q = QuantizeOp::create(b, v.getLoc(), *type, v);
   int8[v] = q;
+  return q;
+}
+
+Value QuantizePass::symmetricInt8Of(Value v, OpBuilder &b) {
+  if (Value q = symmetricInt8.lookup(v))
+    return q;
+  auto type = dyn_cast<RankedTensorType>(v.getType());
+  std::optional<ptq::Range> r = rangeOf(v);
+  if (!type || !type.getElementType().isF32() || !r)
+    return nullptr;
+  double top = std::max(std::fabs(r->min), std::fabs(r->max));
+  ptq::AffineParams p{top > 0 ? top / ptq::kWeightQMax : 1.0, 0};
+  OpBuilder::InsertionGuard guard(b);
+  if (Operation *def = v.getDefiningOp())
+    b.setInsertionPointAfter(def);
+  else
+    b.setInsertionPointToStart(cast<BlockArgument>(v).getOwner());
+  Value q = QuantizeOp::create(
+      b, v.getLoc(), withElementType(type, activationType(&getContext(), p)),
+      v);
+  symmetricInt8[v] = q;
   return q;
 }
 
@@ -407,6 +437,44 @@ bool QuantizePass::takesInt8WithFloatResult(Operation *op) {
              .getElementType()
              .isF32() &&
          matchPattern(op->getOperand(1), m_Constant(&w));
+}
+
+/// Attention's matmuls multiply two activations: no constant operand, so
+/// no per-column weight sums to fold an asymmetric zero point with. Both
+/// operands are quantized symmetrically per tensor (zero point 0): the
+/// INT32 sums are then exactly sum(q_a q_b), scaled by s_a s_b into the
+/// FP32 result (TensorRT quantizes every tensor so). The operands' ranges
+/// come from calibration; the right operand's columns are limited as a
+/// weight matrix's are (its readout table).
+bool QuantizePass::isInt8ActivationMatmul(MatMulOp mm) {
+  constexpr int64_t kMaxReadoutColumns = 65535 / 2;
+  Attribute c;
+  auto backend = dyn_cast<BackendOpInterface>(mm.getOperation());
+  RankedTensorType lhs = mm.getLhs().getType(), rhs = mm.getRhs().getType();
+  return backend && backend.supportsInt8() && !keptFloat(mm) &&
+         !matchPattern(mm.getLhs(), m_Constant(&c)) &&
+         !matchPattern(mm.getRhs(), m_Constant(&c)) &&
+         lhs.getElementType().isF32() && rhs.getElementType().isF32() &&
+         mm.getType().getElementType().isF32() && rhs.getRank() >= 2 &&
+         rhs.getShape().back() <= kMaxReadoutColumns && rangeOf(mm.getLhs()) &&
+         rangeOf(mm.getRhs()) && rangeOf(mm.getLhs())->min < 0 &&
+         rangeOf(mm.getRhs())->min < 0;
+}
+
+LogicalResult QuantizePass::quantizeActivationMatmul(MatMulOp mm,
+                                                     OpBuilder &b) {
+  if (!isInt8ActivationMatmul(mm))
+    return failure();
+  Value lhs = symmetricInt8Of(mm.getLhs(), b);
+  Value rhs = symmetricInt8Of(mm.getRhs(), b);
+  if (!lhs || !rhs)
+    return failure();
+  b.setInsertionPoint(mm);
+  auto q = MatMulOp::create(b, mm.getLoc(), mm.getType(), lhs, rhs);
+  q->setDiscardableAttrs(mm->getDiscardableAttrDictionary());
+  mm.getResult().replaceAllUsesWith(q.getResult());
+  mm->erase();
+  return success();
 }
 
 LogicalResult QuantizePass::quantizeWithFloatResult(Operation *op,
@@ -833,7 +901,9 @@ void QuantizePass::runOnOperation() {
       continue;
     }
     if (isa<MatMulOp, ConvTransposeOp>(op)) {
-      (void)quantizeWithFloatResult(op, b);
+      if (failed(quantizeWithFloatResult(op, b)))
+        if (auto mm = dyn_cast<MatMulOp>(op); mm && int8Attention)
+          (void)quantizeActivationMatmul(mm, b);
       continue;
     }
     if (isTableActivation(op) && willBeInt8(op)) {

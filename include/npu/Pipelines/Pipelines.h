@@ -58,6 +58,9 @@ struct QuantizationOptions {
   std::vector<std::string> keepFloat; ///< ONNX node names left in FP32.
   /// Depthwise convolutions in INT8 too (npu-quantize's int8-depthwise).
   bool int8Depthwise = false;
+  /// Matmuls of two signed activations in INT8 (npu-quantize's
+  /// int8-attention).
+  bool int8Attention = true;
 };
 
 /// optimized -> quantized: npu-quantize, then folding of the boundaries

@@ -276,8 +276,8 @@ LogicalResult Codegen::emitMatmul(MatMulOp op, int64_t layer) {
                         "constant weights are supported");
   MatmulShape shape = matmulShape(op);
   SmallVector<int64_t> &a = shape.a, &w = shape.w;
-  if (int8 && w.size() != 2)
-    return op.emitError("backend: INT8 matmuls take 2-D weights");
+  // INT8 with batched W: two activations (both per tensor, zero point 0).
+  int64_t eb = int8 ? 1 : 4;
   int64_t M = shape.m, N = shape.n, K = shape.k;
   int64_t aBase = buffers.lookup(root(op.getLhs())).offset;
   int64_t wBase = buffers.lookup(root(op.getRhs())).offset;
@@ -312,7 +312,7 @@ LogicalResult Codegen::emitMatmul(MatMulOp op, int64_t layer) {
       aOff += idx * aSt[d];
       wOff += idx * wSt[d];
     }
-    if (failed(emitMatmul2D(op, aBase + 4 * aOff, wBase + 4 * wOff,
+    if (failed(emitMatmul2D(op, aBase + eb * aOff, wBase + eb * wOff,
                             cBase + storeEb * bi * M * N, M, N, K, layer)))
       return failure();
   }
@@ -619,11 +619,10 @@ struct MatmulModel : BackendOpInterface::ExternalModel<MatmulModel, MatMulOp> {
     }
     return true;
   }
-  /// With a 2-D right operand: INT8 left operand per tensor, weights per
-  /// column, FP32 result (matmulScales; the weights must be constant).
-  bool supportsInt8(Operation *op) const {
-    return cast<MatMulOp>(op).getRhs().getType().getRank() == 2;
-  }
+  /// INT8 left operand per tensor and, with a 2-D right operand, constant
+  /// weights per column, or any right operand per tensor with both zero
+  /// points 0 (two activations); FP32 result (matmulScales).
+  bool supportsInt8(Operation *op) const { return true; }
   LogicalResult
   getConstantTables(Operation *op, const rt::TargetDesc &target,
                     SmallVectorImpl<ConstantTable> &tables) const {

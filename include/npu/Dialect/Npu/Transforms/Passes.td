@@ -270,6 +270,11 @@ def Quantize : Pass<"npu-quantize", "mlir::func::FuncOp"> {
       INT8 left operand, weights per column (`quantizedDimension` 1), FP32
       result; transposed convolutions of one group likewise (weights per
       output channel, axis 1, FP32 result and bias).
+    - Matmuls of two activations (attention's `Q K^T` and `P V`, any
+      batch dims), with `int8-attention`: both operands quantized
+      symmetrically per tensor (zero point 0, scale max|range| / 127), so
+      the INT32 sums need no run-time row or column sums; FP32 result
+      scaled by `s_a * s_b`.
     - A ReLU or ReLU6 (`npu.clamp` with min 0) that is a convolution's only
       user, and whose readers take INT8, is absorbed: the convolution's
       result takes the clamp's range, whose zero point maps 0 to -128, so
@@ -315,6 +320,9 @@ def Quantize : Pass<"npu-quantize", "mlir::func::FuncOp"> {
            "Quantize depthwise convolutions too (the MAC array with "
            "block-diagonal weights): faster, but their per-tensor INT8 "
            "inputs cost MobileNet-style models accuracy">,
+    Option<"int8Attention", "int8-attention", "bool", "true",
+           "Quantize matmuls of two activations (attention) with symmetric "
+           "per-tensor operands">,
   ];
   let dependentDialects = ["npu::NpuDialect", "mlir::quant::QuantDialect"];
 }
