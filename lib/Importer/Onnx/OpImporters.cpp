@@ -291,6 +291,32 @@ FloatAttr floatAttr(NodeContext &ctx, StringRef name, float dflt) {
   return ctx.b.getF32FloatAttr(ctx.attrs.getFloat(name, dflt));
 }
 
+/// The moments of `x` over `axes` (kept as 1), as elementwise ops and mean
+/// reductions: mean = E[x], centered = x - mean, var = E[centered^2] (the
+/// population variance) and std = sqrt(var + epsilon). Batch, instance,
+/// layer and mean-variance normalisation spell themselves out with it.
+struct Moments {
+  Value mean, centered, var, std;
+};
+Moments momentsOver(NodeContext &ctx, Value x, ArrayRef<int64_t> axes,
+                    double epsilon) {
+  auto type = cast<RankedTensorType>(x.getType());
+  SmallVector<int64_t> statShape(type.getShape());
+  for (int64_t a : axes)
+    statShape[a] = 1;
+  Type elem = type.getElementType();
+  auto statType = RankedTensorType::get(statShape, elem);
+  Moments m;
+  m.mean = ReduceMeanOp::create(ctx.b, ctx.loc, statType, x, axes, true);
+  m.centered = SubOp::create(ctx.b, ctx.loc, type, x, m.mean);
+  Value squared = MulOp::create(ctx.b, ctx.loc, type, m.centered, m.centered);
+  m.var = ReduceMeanOp::create(ctx.b, ctx.loc, statType, squared, axes, true);
+  Value shifted =
+      AddOp::create(ctx.b, ctx.loc, statType, m.var, ctx.scalar(elem, epsilon));
+  m.std = SqrtOp::create(ctx.b, ctx.loc, statType, shifted);
+  return m;
+}
+
 /// Training-mode BatchNormalization (opsets 14, 15: training_mode = 1), as
 /// ONNX's reference computes it: the batch's own statistics per channel,
 /// mean and population variance over every axis but 1,
@@ -311,18 +337,9 @@ LogicalResult importTrainingBatchNorm(NodeContext &ctx) {
   for (int64_t d = 2; d < rank; ++d)
     axes.push_back(d);
   perChannel[1] = channels;
-  auto statType = RankedTensorType::get(perChannel, elem);
-  Value x = ctx.input(0);
-  Value mean = ReduceMeanOp::create(ctx.b, ctx.loc, statType, x, axes, true);
-  Value centered = SubOp::create(ctx.b, ctx.loc, type, x, mean);
-  Value squared = MulOp::create(ctx.b, ctx.loc, type, centered, centered);
-  Value var =
-      ReduceMeanOp::create(ctx.b, ctx.loc, statType, squared, axes, true);
-  double epsilon = ctx.attrs.getFloat("epsilon", 1e-5f),
-         momentum = ctx.attrs.getFloat("momentum", 0.9f);
-  Value std = SqrtOp::create(
-      ctx.b, ctx.loc, statType,
-      AddOp::create(ctx.b, ctx.loc, statType, var, ctx.scalar(elem, epsilon)));
+  double momentum = ctx.attrs.getFloat("momentum", 0.9f);
+  auto [mean, centered, var, std] = momentsOver(
+      ctx, ctx.input(0), axes, ctx.attrs.getFloat("epsilon", 1e-5f));
   Value y = DivOp::create(ctx.b, ctx.loc, type, centered, std);
   y = MulOp::create(ctx.b, ctx.loc, type, y,
                     reshapeTo(ctx, ctx.input(1), perChannel));
@@ -372,24 +389,15 @@ LogicalResult importLayerNorm(NodeContext &ctx) {
   // The optional Mean and InvStdDev outputs (shape: the input's with the
   // normalised axes kept as 1), spelled out:
   // mean = E[x], inv = 1 / sqrt(E[(x - mean)^2] + epsilon).
-  SmallVector<int64_t> axes, statShape(inType.getShape());
-  for (int64_t d = axis; d < inType.getRank(); ++d) {
+  SmallVector<int64_t> axes;
+  for (int64_t d = axis; d < inType.getRank(); ++d)
     axes.push_back(d);
-    statShape[d] = 1;
-  }
+  Moments m = momentsOver(ctx, ctx.input(0), axes, epsilon);
+  Value mean = m.mean;
+  auto statType = cast<RankedTensorType>(mean.getType());
   Type elem = inType.getElementType();
-  auto statType = RankedTensorType::get(statShape, elem);
-  Value x = ctx.input(0);
-  Value mean = ReduceMeanOp::create(ctx.b, ctx.loc, statType, x, axes, true);
-  Value centered = SubOp::create(ctx.b, ctx.loc, inType, x, mean);
-  Value squared = MulOp::create(ctx.b, ctx.loc, inType, centered, centered);
-  Value var =
-      ReduceMeanOp::create(ctx.b, ctx.loc, statType, squared, axes, true);
-  Value shifted =
-      AddOp::create(ctx.b, ctx.loc, statType, var, ctx.scalar(elem, epsilon));
-  Value std = SqrtOp::create(ctx.b, ctx.loc, statType, shifted);
   Value inv =
-      DivOp::create(ctx.b, ctx.loc, statType, ctx.scalar(elem, 1.0), std);
+      DivOp::create(ctx.b, ctx.loc, statType, ctx.scalar(elem, 1.0), m.std);
   if (ctx.hasOutput(1))
     ctx.setResult(1, mean);
   if (ctx.hasOutput(2))
@@ -470,21 +478,8 @@ LogicalResult importLogSoftmax(NodeContext &ctx) {
 /// MeanVarianceNormalization.
 Value normalizeOver(NodeContext &ctx, Value x, ArrayRef<int64_t> axes,
                     double epsilon) {
-  auto type = cast<RankedTensorType>(x.getType());
-  SmallVector<int64_t> statShape(type.getShape());
-  for (int64_t a : axes)
-    statShape[a] = 1;
-  Type elem = type.getElementType();
-  auto statType = RankedTensorType::get(statShape, elem);
-  Value mean = ReduceMeanOp::create(ctx.b, ctx.loc, statType, x, axes, true);
-  Value centered = SubOp::create(ctx.b, ctx.loc, type, x, mean);
-  Value squared = MulOp::create(ctx.b, ctx.loc, type, centered, centered);
-  Value var =
-      ReduceMeanOp::create(ctx.b, ctx.loc, statType, squared, axes, true);
-  Value shifted =
-      AddOp::create(ctx.b, ctx.loc, statType, var, ctx.scalar(elem, epsilon));
-  Value std = SqrtOp::create(ctx.b, ctx.loc, statType, shifted);
-  return DivOp::create(ctx.b, ctx.loc, type, centered, std);
+  Moments m = momentsOver(ctx, x, axes, epsilon);
+  return DivOp::create(ctx.b, ctx.loc, x.getType(), m.centered, m.std);
 }
 
 /// ONNX InstanceNormalization: per sample and channel over the spatial
