@@ -122,26 +122,13 @@ static LogicalResult checkModel(StringRef path, std::string &error) {
 
 /// A scalar integer initializer's value (int32 or int64), if it is one.
 static std::optional<int64_t> scalarInt(const onnx::TensorProto *t) {
-  if (!t || t->dims_size() > 1 || (t->dims_size() == 1 && t->dims(0) != 1))
+  HostTensor value;
+  if (!t ||
+      (t->data_type() != onnx::TensorProto::INT64 &&
+       t->data_type() != onnx::TensorProto::INT32) ||
+      !readFoldableConstant(*t, /*modelDir=*/"", value) || value.size() != 1)
     return std::nullopt;
-  if (t->data_type() == onnx::TensorProto::INT64) {
-    if (t->int64_data_size() == 1)
-      return t->int64_data(0);
-    if (t->raw_data().size() == sizeof(int64_t)) {
-      int64_t v;
-      std::memcpy(&v, t->raw_data().data(), sizeof v);
-      return v;
-    }
-  } else if (t->data_type() == onnx::TensorProto::INT32) {
-    if (t->int32_data_size() == 1)
-      return t->int32_data(0);
-    if (t->raw_data().size() == sizeof(int32_t)) {
-      int32_t v;
-      std::memcpy(&v, t->raw_data().data(), sizeof v);
-      return v;
-    }
-  }
-  return std::nullopt;
+  return value.intAt(0);
 }
 
 /// STFT-17's shape inference as its specification reads. ONNX 1.12's reads
