@@ -46,6 +46,11 @@ namespace {
 
 using AK = bin::AttributeKind;
 
+/// The most complex products one DFT or STFT may compute (they are direct,
+/// O(N) per output point: about a minute of host time), so that a hostile
+/// dft_length or frame_length cannot make a run take hours.
+constexpr double kMaxTransformProducts = double(uint64_t(1) << 34);
+
 /// The transform axis in [0, r - 2], or false with a message.
 bool dftAxis(const HostNode &node, int64_t r, int64_t &axis, std::string &why) {
   axis = node.getInt("axis", 1);
@@ -109,6 +114,10 @@ bool runDFT(HK_RUN_ARGS) {
   }
   bool inverse = node.getInt("inverse", 0) != 0;
   int64_t outLen = out[0].shape[axis], used = std::min(n, s[axis]);
+  if (double(product(out[0].shape)) / 2 * double(used) > kMaxTransformProducts)
+    return fail(why, node, "a transform of ", n, " points over ",
+                shapeStr(out[0].shape), " takes more than ",
+                kMaxTransformProducts, " products");
   uint64_t comp = uint64_t(s.back()), outer = product(s, 0, axis),
            inner = product(s, axis + 1, s.size() - 1);
   // exp(-+2 pi i m / N) for m in [0, N): k t is reduced mod N first.
@@ -219,10 +228,6 @@ bool verifySTFT(HK_VERIFY_ARGS) {
   return checkOutput(node, out, 0, in[0].type, shape, why);
 }
 
-/// The most complex products one STFT may compute (about a minute of host
-/// time at its O(N^2)-per-frame cost).
-constexpr double kMaxStftProducts = double(uint64_t(1) << 34);
-
 /// Frames and bins of an STFT of `length` samples, N points, `step` apart;
 /// false with the reason when they do not make one.
 
@@ -264,11 +269,9 @@ bool runSTFT(HK_RUN_ARGS) {
     return fail(why, node, "frame_step ", step, " and ", n,
                 " points give the output ", shapeStr(shape), ", not ",
                 shapeStr(out[0].shape));
-  // Computed directly (O(N) per bin): a hostile frame_length must not make
-  // the run take hours.
-  if (double(product(shape, 0, 3)) * double(n) > kMaxStftProducts)
+  if (double(product(shape, 0, 3)) * double(n) > kMaxTransformProducts)
     return fail(why, node, "a transform of ", n, " points over ",
-                shapeStr(shape), " takes more than ", kMaxStftProducts,
+                shapeStr(shape), " takes more than ", kMaxTransformProducts,
                 " products");
   uint64_t batch = uint64_t(s[0]), len = uint64_t(s[1]), comp = uint64_t(s[2]),
            frames = uint64_t(shape[1]), bins = uint64_t(shape[2]),

@@ -2397,6 +2397,10 @@ TEST(HostKernels, DFT) {
                {3, 0, -1, 0, 7, 0, -1, 0}, 1e-6);
   rejects(N("DFT", {attrI("axis", -1)}), {x}, {{F64, {1, 4, 2}}},
           "axis -1 out of range [-3, -2] or [0, 1]");
+  // 2^18 points over 2^18 samples: 2^36 products, past the 2^34 bound, is
+  // refused before any is computed.
+  runFails(N("DFT"), {T(F64, {1, 1 << 18, 1}, V(1 << 18, 0))},
+           {{F64, {1, 1 << 18, 2}}}, "takes more than");
   rejects(N("DFT"), {T(F64, {1, 2, 3}, V(6, 0))}, {{F64, {1, 2, 2}}},
           "input must be [batch, ..., 1 or 2]");
   rejects(N("DFT", {attrI("inverse", 2)}), {x}, {{F64, {1, 4, 2}}},
