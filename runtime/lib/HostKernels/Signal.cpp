@@ -40,6 +40,7 @@
 #include "Common.h"
 
 #include <algorithm>
+#include <utility>
 
 namespace npu::rt::hk {
 namespace {
@@ -50,6 +51,37 @@ using AK = bin::AttributeKind;
 /// O(N) per output point: about a minute of host time), so that a hostile
 /// dft_length or frame_length cannot make a run take hours.
 constexpr double kMaxTransformProducts = double(uint64_t(1) << 34);
+
+/// exp(-+2 pi i m / N) for m in [0, N) (minus forward, plus inverse), and
+/// the transform of one line of samples against them, in double.
+class Twiddles {
+public:
+  Twiddles(uint64_t n, bool inverse) : re_(n), im_(n) {
+    const double pi = 3.14159265358979323846;
+    for (uint64_t m = 0; m < n; ++m) {
+      double angle = 2 * pi * double(m) / double(n);
+      re_[m] = std::cos(angle);
+      im_[m] = inverse ? std::sin(angle) : -std::sin(angle);
+    }
+  }
+  /// Bin k of the samples x_re + i x_im (equal lengths, at most N): the
+  /// sum over t of x[t] exp(-+2 pi i k t / N), k t reduced mod N first.
+  std::pair<double, double> bin(const std::vector<double> &xr,
+                                const std::vector<double> &xi,
+                                uint64_t k) const {
+    uint64_t n = re_.size();
+    double yr = 0, yi = 0;
+    for (uint64_t t = 0; t < xr.size(); ++t) {
+      uint64_t m = k * t % n;
+      yr += xr[t] * re_[m] - xi[t] * im_[m];
+      yi += xr[t] * im_[m] + xi[t] * re_[m];
+    }
+    return {yr, yi};
+  }
+
+private:
+  std::vector<double> re_, im_;
+};
 
 /// The transform axis in [0, r - 2], or false with a message.
 bool dftAxis(const HostNode &node, int64_t r, int64_t &axis, std::string &why) {
@@ -120,14 +152,7 @@ bool runDFT(HK_RUN_ARGS) {
                 kMaxTransformProducts, " products");
   uint64_t comp = uint64_t(s.back()), outer = product(s, 0, axis),
            inner = product(s, axis + 1, s.size() - 1);
-  // exp(-+2 pi i m / N) for m in [0, N): k t is reduced mod N first.
-  std::vector<double> re(n), im(n);
-  const double pi = 3.14159265358979323846;
-  for (int64_t m = 0; m < n; ++m) {
-    double angle = 2 * pi * double(m) / double(n);
-    re[m] = std::cos(angle);
-    im[m] = inverse ? std::sin(angle) : -std::sin(angle);
-  }
+  Twiddles twiddles(uint64_t(n), inverse);
   std::vector<double> xr(used), xi(used);
   visitType(in[0].type, [&](auto tag) {
     using S = typename decltype(tag)::type;
@@ -142,12 +167,7 @@ bool runDFT(HK_RUN_ARGS) {
             xi[t] = comp == 2 ? double(Elem<S>::load(in[0].data, at + 1)) : 0;
           }
           for (int64_t k = 0; k < outLen; ++k) {
-            double yr = 0, yi = 0;
-            for (int64_t t = 0; t < used; ++t) {
-              uint64_t m = uint64_t(k) * uint64_t(t) % uint64_t(n);
-              yr += xr[t] * re[m] - xi[t] * im[m];
-              yi += xr[t] * im[m] + xi[t] * re[m];
-            }
+            auto [yr, yi] = twiddles.bin(xr, xi, uint64_t(k));
             if (inverse) {
               yr /= double(n);
               yi /= double(n);
@@ -230,7 +250,6 @@ bool verifySTFT(HK_VERIFY_ARGS) {
 
 /// Frames and bins of an STFT of `length` samples, N points, `step` apart;
 /// false with the reason when they do not make one.
-
 bool stftGeometry(const HostNode &node, int64_t length, int64_t n, int64_t step,
                   Shape &shape, int64_t batch, std::string &why) {
   if (step < 1)
@@ -276,15 +295,8 @@ bool runSTFT(HK_RUN_ARGS) {
   uint64_t batch = uint64_t(s[0]), len = uint64_t(s[1]), comp = uint64_t(s[2]),
            frames = uint64_t(shape[1]), bins = uint64_t(shape[2]),
            points = uint64_t(n);
-  // exp(-2 pi i m / N) for m in [0, N): k t is reduced mod N first.
-  std::vector<double> re(points), im(points), w(points, 1.0), xr(points),
-      xi(points);
-  const double pi = 3.14159265358979323846;
-  for (uint64_t m = 0; m < points; ++m) {
-    double angle = 2 * pi * double(m) / double(points);
-    re[m] = std::cos(angle);
-    im[m] = -std::sin(angle);
-  }
+  Twiddles twiddles(points, /*inverse=*/false);
+  std::vector<double> w(points, 1.0), xr(points), xi(points);
   visitType(in[0].type, [&](auto tag) {
     using S = typename decltype(tag)::type;
     using C = Compute<S>;
@@ -301,12 +313,7 @@ bool runSTFT(HK_RUN_ARGS) {
                               : 0;
           }
           for (uint64_t k = 0; k < bins; ++k) {
-            double yr = 0, yi = 0;
-            for (uint64_t t = 0; t < points; ++t) {
-              uint64_t m = k * t % points;
-              yr += xr[t] * re[m] - xi[t] * im[m];
-              yi += xr[t] * im[m] + xi[t] * re[m];
-            }
+            auto [yr, yi] = twiddles.bin(xr, xi, k);
             uint64_t at = ((b * frames + f) * bins + k) * 2;
             Elem<S>::store(out[0].data, at, C(yr));
             Elem<S>::store(out[0].data, at + 1, C(yi));
@@ -370,11 +377,13 @@ bool runWindow(const HostNode &node, const Tensors &in, const Tensors &out,
     using S = typename decltype(tag)::type;
     using C = Compute<S>;
     for (int64_t i = 0; i < size; ++i) {
-      // A symmetric window of one point divides by 0: it is 1 (NumPy's
+      // A symmetric window of one point would divide by 0: it is 1 (NumPy's
       // hanning(1) and ONNX Runtime agree).
-      double x = m == 0 ? 0 : double(i) / m;
-      double y = a0 - a1 * std::cos(2 * pi * x) + a2 * std::cos(4 * pi * x);
-      Elem<S>::store(out[0].data, uint64_t(i), convert<C>(m == 0 ? 1.0 : y));
+      double x = double(i) / m;
+      double y =
+          m == 0 ? 1.0
+                 : a0 - a1 * std::cos(2 * pi * x) + a2 * std::cos(4 * pi * x);
+      Elem<S>::store(out[0].data, uint64_t(i), convert<C>(y));
     }
   });
   work.scalarOps = uint64_t(size) * 8;
