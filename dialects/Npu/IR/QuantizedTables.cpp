@@ -55,9 +55,6 @@ static int32_t foldedSum(int64_t bias, int64_t zeroPoint, int64_t sum) {
   return int32_t(uint32_t(uint64_t(bias) - uint64_t(zeroPoint * sum)));
 }
 
-/// A 2-D INT8 matmul's output table: with an FP32 result, rows of scales
-/// s_a * s_w[n] and biases -s_a * s_w[n] * zp_a * sum_k(q_w[k][n]); with an
-/// INT32 result (MatMulInteger), one row of -zp_a * sum_k(q_w[k][n]).
 /// A matmul of two INT8 activations quantized per tensor with zero points
 /// 0 (npu-quantize's attention matmuls): the sums are exactly
 /// sum(q_a q_b), so the table's scales are s_a * s_b and its biases 0.
@@ -79,6 +76,11 @@ static std::optional<ElementsAttr> activationMatmulScales(MatMulOp mm) {
       DenseElementsAttr::get(type, ArrayRef(table)));
 }
 
+/// An INT8 matmul's output table: activationMatmulScales' for two
+/// activations; for constant 2-D weights, with an FP32 result, rows of
+/// scales s_a * s_w[n] and biases -s_a * s_w[n] * zp_a * sum_k(q_w[k][n]);
+/// with an INT32 result (MatMulInteger), one row of -zp_a *
+/// sum_k(q_w[k][n]).
 static FailureOr<std::optional<ElementsAttr>> matmulScales(MatMulOp mm) {
   if (std::optional<ElementsAttr> table = activationMatmulScales(mm))
     return table;

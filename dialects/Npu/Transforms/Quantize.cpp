@@ -87,8 +87,8 @@ private:
   /// Whether `op` has readers and every one willBeInt8 (memoized).
   bool readersTakeInt8(Operation *op);
   bool isInt8Conv(ConvOp conv);
-  /// A matmul of two activations (attention's Q K^T and P V): INT8 when
-  /// both operands have ranges; quantizeActivationMatmul.
+  /// A matmul of two activations whose ranges both reach below 0
+  /// (attention's Q K^T); quantizeActivationMatmul makes it INT8.
   bool isInt8ActivationMatmul(MatMulOp mm);
   LogicalResult quantizeActivationMatmul(MatMulOp mm, OpBuilder &b);
   /// `v` as INT8 with zero point 0 (scale max|range| / 127), a new
@@ -206,20 +206,25 @@ std::optional<RankedTensorType> QuantizePass::quantizedTypeOf(Value v) {
       type, activationType(&getContext(), ptq::chooseAffineParams(*r)));
 }
 
+/// An `npu.quantize` of `v` to `type` right after `v`'s definition (at the
+/// start of the block for an argument), so every reader can share it.
+static Value quantizeAfterDefinition(Value v, RankedTensorType type,
+                                     OpBuilder &b) {
+  OpBuilder::InsertionGuard guard(b);
+  if (Operation *def = v.getDefiningOp())
+    b.setInsertionPointAfter(def);
+  else
+    b.setInsertionPointToStart(cast<BlockArgument>(v).getOwner());
+  return QuantizeOp::create(b, v.getLoc(), type, v);
+}
+
 Value QuantizePass::int8Of(Value v, OpBuilder &b) {
   if (Value q = int8.lookup(v))
     return q;
   std::optional<RankedTensorType> type = quantizedTypeOf(v);
   if (!type)
     return nullptr;
-  OpBuilder::InsertionGuard guard(b);
-  if (Operation *def = v.getDefiningOp())
-    b.setInsertionPointAfter(def);
-  else
-    b.setInsertionPointToStart(cast<BlockArgument>(v).getOwner());
-  Value q = QuantizeOp::create(b, v.getLoc(), *type, v);
-  int8[v] = q;
-  return q;
+  return int8[v] = quantizeAfterDefinition(v, *type, b);
 }
 
 Value QuantizePass::symmetricInt8Of(Value v, OpBuilder &b) {
@@ -231,16 +236,8 @@ Value QuantizePass::symmetricInt8Of(Value v, OpBuilder &b) {
     return nullptr;
   double top = std::max(std::fabs(r->min), std::fabs(r->max));
   ptq::AffineParams p{top > 0 ? top / ptq::kWeightQMax : 1.0, 0};
-  OpBuilder::InsertionGuard guard(b);
-  if (Operation *def = v.getDefiningOp())
-    b.setInsertionPointAfter(def);
-  else
-    b.setInsertionPointToStart(cast<BlockArgument>(v).getOwner());
-  Value q = QuantizeOp::create(
-      b, v.getLoc(), withElementType(type, activationType(&getContext(), p)),
-      v);
-  symmetricInt8[v] = q;
-  return q;
+  return symmetricInt8[v] = quantizeAfterDefinition(
+             v, withElementType(type, activationType(&getContext(), p)), b);
 }
 
 void QuantizePass::replaceWithInt8(Value old, Value q, OpBuilder &b) {
@@ -417,6 +414,11 @@ LogicalResult QuantizePass::quantizeConv(ConvOp conv, OpBuilder &b) {
   return success();
 }
 
+/// The most columns an INT8 matmul's result may have: its readout table,
+/// two FP32 rows of N, is loaded by one DMA box (16-bit extents); wider
+/// ones stay FP32.
+constexpr int64_t kMaxReadoutColumns = 65535 / 2;
+
 /// A matmul with constant 2-D FP32 weights [K][N] (Gemm, fully connected
 /// layers) or a transposed convolution of one group (constant weights
 /// [C][M][k...]): INT8 operand 0 per tensor, weights (operand 1) per output
@@ -426,9 +428,6 @@ bool QuantizePass::takesInt8WithFloatResult(Operation *op) {
   auto mm = dyn_cast<MatMulOp>(op);
   auto t = dyn_cast<ConvTransposeOp>(op);
   Attribute w;
-  // A matmul's readout table, two FP32 rows of N, is loaded by one DMA
-  // box (16-bit extents): wider ones stay FP32.
-  constexpr int64_t kMaxReadoutColumns = 65535 / 2;
   return (mm || t) &&
          (mm ? mm.getRhs().getType().getRank() == 2 &&
                    mm.getRhs().getType().getDimSize(1) <= kMaxReadoutColumns
@@ -445,20 +444,25 @@ bool QuantizePass::takesInt8WithFloatResult(Operation *op) {
 /// INT32 sums are then exactly sum(q_a q_b), scaled by s_a s_b into the
 /// FP32 result (TensorRT quantizes every tensor so). The operands' ranges
 /// come from calibration; the right operand's columns are limited as a
-/// weight matrix's are (its readout table).
+/// weight matrix's are (its readout table). Only when both ranges reach
+/// below 0: a non-negative operand (the softmax's probabilities in P V)
+/// would use half the grid, and per-tensor codes crush the small
+/// probabilities attention sums (PaddleOCR rec's cosine fell to 0.991).
 bool QuantizePass::isInt8ActivationMatmul(MatMulOp mm) {
-  constexpr int64_t kMaxReadoutColumns = 65535 / 2;
   Attribute c;
   auto backend = dyn_cast<BackendOpInterface>(mm.getOperation());
   RankedTensorType lhs = mm.getLhs().getType(), rhs = mm.getRhs().getType();
+  auto signedRange = [&](Value v) {
+    std::optional<ptq::Range> r = rangeOf(v);
+    return r && r->min < 0;
+  };
   return backend && backend.supportsInt8() && !keptFloat(mm) &&
          !matchPattern(mm.getLhs(), m_Constant(&c)) &&
          !matchPattern(mm.getRhs(), m_Constant(&c)) &&
          lhs.getElementType().isF32() && rhs.getElementType().isF32() &&
          mm.getType().getElementType().isF32() && rhs.getRank() >= 2 &&
-         rhs.getShape().back() <= kMaxReadoutColumns && rangeOf(mm.getLhs()) &&
-         rangeOf(mm.getRhs()) && rangeOf(mm.getLhs())->min < 0 &&
-         rangeOf(mm.getRhs())->min < 0;
+         rhs.getShape().back() <= kMaxReadoutColumns &&
+         signedRange(mm.getLhs()) && signedRange(mm.getRhs());
 }
 
 LogicalResult QuantizePass::quantizeActivationMatmul(MatMulOp mm,
