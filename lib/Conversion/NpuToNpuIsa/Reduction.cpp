@@ -31,6 +31,44 @@ int64_t argTileElements(const rt::TargetDesc &target) {
   return std::min(per, kMaxExtent / 2);
 }
 
+/// `inType`'s axes grouped into runs of kept and reduced axes (outermost
+/// first, `reduced` saying which); row-major order makes each run one
+/// collapsed axis of extent `dims`.
+void groupAxes(RankedTensorType inType, ArrayRef<int64_t> reducedAxes,
+               SmallVectorImpl<int64_t> &dims, SmallVectorImpl<bool> &reduced) {
+  for (int64_t d = 0; d < inType.getRank(); ++d) {
+    bool r = llvm::is_contained(reducedAxes, d);
+    if (!dims.empty() && reduced.back() == r) {
+      dims.back() *= inType.getDimSize(d);
+      continue;
+    }
+    dims.push_back(inType.getDimSize(d));
+    reduced.push_back(r);
+  }
+}
+
+/// Elements of one input tile of a `kind` reduction: the scratchpad holds
+/// two input tiles, two result tiles and one group-sized scratch (softmax's
+/// max and sum, layer norm's mean and variance), and for layer norm its
+/// scale and bias (index reductions: argTileElements).
+int64_t tileElements(StringRef kind, const rt::TargetDesc &target) {
+  int64_t parts = kind == "layer_norm" ? 7 : 5;
+  return isArgKind(kind)
+             ? argTileElements(target)
+             : int64_t(target.scratchpadBytes) / parts / kAlign * kAlign / 4;
+}
+
+/// The rows of the outermost group one tile takes: as many as fit `per`
+/// elements (at most a 16-bit extent) when that group is kept, else all.
+int64_t tileRows(ArrayRef<int64_t> dims, ArrayRef<bool> reduced, int64_t per) {
+  int64_t inner = 1;
+  for (size_t d = 1; d < dims.size(); ++d)
+    inner *= dims[d];
+  return !reduced[0] ? std::max<int64_t>(
+                           1, std::min({dims[0], per / inner, kMaxExtent}))
+                     : dims[0];
+}
+
 /// The element-type and shape limits of Codegen::emitReduction, as the
 /// reason it refuses a reduction of `inType` over `reducedAxes` (empty when
 /// it takes it): one home for the emitter and the backend models'
@@ -47,20 +85,9 @@ std::string reductionProblem(RankedTensorType inType,
     return resultElements == 0 ? "" : "a reduction of no elements";
   SmallVector<int64_t> dims;
   SmallVector<bool> reduced;
-  for (int64_t d = 0; d < inType.getRank(); ++d) {
-    bool r = llvm::is_contained(reducedAxes, d);
-    if (!dims.empty() && reduced.back() == r) {
-      dims.back() *= inType.getDimSize(d);
-      continue;
-    }
-    dims.push_back(inType.getDimSize(d));
-    reduced.push_back(r);
-  }
+  groupAxes(inType, reducedAxes, dims, reduced);
   bool softmax = kind == "softmax" || kind == "layer_norm";
-  int64_t parts = kind == "layer_norm" ? 7 : 5;
-  int64_t per =
-      arg ? argTileElements(target)
-          : int64_t(target.scratchpadBytes) / parts / kAlign * kAlign / 4;
+  int64_t per = tileElements(kind, target);
   if (!softmax && !arg && dims.size() <= 2 && reduced.back() &&
       dims.back() > std::min(per, kMaxExtent))
     return ""; // chunked (emitChunkedReduction)
@@ -73,11 +100,7 @@ std::string reductionProblem(RankedTensorType inType,
   int64_t inner = 1;
   for (size_t d = 1; d < dims.size(); ++d)
     inner *= dims[d];
-  int64_t rows =
-      !reduced[0]
-          ? std::max<int64_t>(1, std::min({dims[0], per / inner, kMaxExtent}))
-          : dims[0];
-  if (rows * inner > per)
+  if (tileRows(dims, reduced, per) * inner > per)
     return "a reduction's input slab does not fit the scratchpad";
   return "";
 }
@@ -105,31 +128,18 @@ LogicalResult Codegen::emitReduction(Operation *op, Value input,
   StringRef dstType = !arg ? "f32" : i64Out ? "i64" : "i32";
   if (inType.getNumElements() == 0)
     return success();
-  // Group the input's axes into runs of kept / reduced axes (outermost
-  // first); row-major order makes each run one collapsed axis.
   SmallVector<int64_t> dims;
   SmallVector<bool> reduced;
+  groupAxes(inType, reducedAxes, dims, reduced);
   int64_t reducedCount = 1;
-  for (int64_t d = 0; d < inType.getRank(); ++d) {
-    bool r = llvm::is_contained(reducedAxes, d);
-    if (r)
+  for (int64_t d = 0; d < inType.getRank(); ++d)
+    if (llvm::is_contained(reducedAxes, d))
       reducedCount *= inType.getDimSize(d);
-    if (!dims.empty() && reduced.back() == r) {
-      dims.back() *= inType.getDimSize(d);
-      continue;
-    }
-    dims.push_back(inType.getDimSize(d));
-    reduced.push_back(r);
-  }
   bool layerNorm = kind == "layer_norm";
   bool softmax = kind == "softmax" || layerNorm; // whole-shape results
-  // Buffers: two input tiles, two result tiles, and one group-sized scratch
-  // (softmax's max and sum, layer norm's mean and variance); layer norm's
-  // scale and bias (the shape of one group) are loaded once.
-  int64_t parts = layerNorm ? 7 : 5;
-  int64_t per =
-      arg ? argTileElements(target)
-          : int64_t(target.scratchpadBytes) / parts / kAlign * kAlign / 4;
+  // Buffers (tileElements): layer norm's scale and bias, the shape of one
+  // group, are loaded once.
+  int64_t per = tileElements(kind, target);
   // A plain reduction whose reduced group does not fit one buffer (a
   // global pool over a large feature map) is reduced in chunks.
   if (!softmax && !arg && dims.size() <= 2 && reduced.back() &&
@@ -143,11 +153,7 @@ LogicalResult Codegen::emitReduction(Operation *op, Value input,
   int64_t inner = 1;
   for (int64_t d = 1; d < rank; ++d)
     inner *= dims[d];
-  bool tileOuter = !reduced[0];
-  int64_t rows =
-      tileOuter
-          ? std::max<int64_t>(1, std::min({dims[0], per / inner, kMaxExtent}))
-          : dims[0];
+  int64_t rows = tileRows(dims, reduced, per);
   int64_t n = (dims[0] + rows - 1) / rows;
   int64_t bytes = per * 4;
   beginScratchpadPass();
