@@ -173,6 +173,13 @@ void buildPipelineToPhase(OpPassManager &pm, CompilePhase phase,
     PermuteChannelsOptions permute;
     permute.target = target.str();
     pm.addPass(createPermuteChannels(permute));
+    // Chains whose intermediates do not fit the scratchpad, band by band
+    // (before tiling: each band's layers get tiles of their own), when the
+    // module asks for it (npu.cascade, npu-compile --cascade).
+    CascadeRowsOptions cascade;
+    cascade.target = target.str();
+    cascade.byDefault = false;
+    pm.addPass(createCascadeRows(cascade));
     NpuAssignTilesOptions options;
     options.targetName = target.str();
     pm.addPass(createNpuAssignTiles(options));

@@ -257,6 +257,13 @@ cl::opt<bool> keepOnChip(
              "(default; =false gives every one a DRAM round trip, the twin "
              "to compare against)"),
     cl::init(true), cl::cat(category));
+cl::opt<bool> cascade(
+    "cascade",
+    cl::desc("Run chains of convolutions whose intermediates do not fit the "
+             "scratchpad band by band of rows, keeping the bands on chip: "
+             "less DRAM traffic and energy, more cycles (each band's layers "
+             "wait for each other)"),
+    cl::init(false), cl::cat(category));
 cl::opt<bool> phasePackRemainder(
     "phase-pack-remainder",
     cl::desc("Run a convolution's remainder output channels (cout modulo "
@@ -534,6 +541,9 @@ int main(int argc, char **argv) {
   // Every backend phase reads it (PhasePack.cpp).
   if (!phasePackRemainder)
     (**module)->setAttr("npu.phase_pack", mlir::BoolAttr::get(&context, false));
+  // npu-cascade-rows reads it (CascadeRows.cpp).
+  if (cascade)
+    (**module)->setAttr("npu.cascade", mlir::BoolAttr::get(&context, true));
   // npu-plan-memory reads it (OnChip.cpp).
   if (!keepOnChip)
     (**module)->setAttr("npu.keep_on_chip",

@@ -342,9 +342,11 @@ LogicalResult verifyNpuAttribute(Operation *op, NamedAttribute attr,
   // --compress-weights=false: dense weights stored even where compressed
   // ones would be smaller.
   // --keep-on-chip=false: every intermediate value in DRAM;
-  // --phase-pack-remainder=false: remainder channels in plain column tiles.
+  // --phase-pack-remainder=false: remainder channels in plain column tiles;
+  // --cascade=false: no chain of layers run band by band.
   if (name == "npu.sparse_weights" || name == "npu.compress_weights" ||
-      name == "npu.keep_on_chip" || name == "npu.phase_pack") {
+      name == "npu.keep_on_chip" || name == "npu.phase_pack" ||
+      name == "npu.cascade") {
     if (!isa<BoolAttr>(value))
       return fail("must be a bool");
     if (!isa<ModuleOp>(op))

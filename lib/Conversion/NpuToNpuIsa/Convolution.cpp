@@ -1002,6 +1002,7 @@ LogicalResult Codegen::emitDepthwiseConv(ConvOp op, const MacConv &g,
   int64_t n = int64_t(tiles.size());
   int64_t inBase = buffers.lookup(root(op.getInput())).offset;
   int64_t outBase = buffers.lookup(storedResult(op)).offset;
+  int64_t storeH = storedRows(storedResult(op), g.outH);
   int64_t wBase = convWeights.lookup(op).offset;
   Value bias = op.getBias();
   Location loc = op.getLoc();
@@ -1118,10 +1119,13 @@ LogicalResult Codegen::emitDepthwiseConv(ConvOp op, const MacConv &g,
     markTileCompute(program, i, n);
     bool int8Tile = g.quantizedOut || int8Out;
     int64_t storeEb = int8Tile ? 1 : 4;
+    // Into the rows of the tensor it is stored in (a cascade's band).
+    int64_t storeOffset =
+        ((tile.batch * C + tile.c0) * storeH + tile.oy0) * g.outW + tile.ox0;
     auto store = emitDma<npuisa::DmaStoreOp>(
-        loc, int8Tile ? quantBuf : outBuf(i), outBase + storeEb * outOffset,
+        loc, int8Tile ? quantBuf : outBuf(i), outBase + storeEb * storeOffset,
         storeEb, {tile.owt, ct, tile.oht, 1},
-        {storeEb, storeEb * g.outH * g.outW, storeEb * g.outW, 0},
+        {storeEb, storeEb * storeH * g.outW, storeEb * g.outW, 0},
         {storeEb * ct, storeEb, storeEb * tile.owt * ct, 0}, layer);
     markTileStore(store, i, n);
   }
@@ -1366,6 +1370,7 @@ LogicalResult Codegen::emitMacConv(Operation *op, ArrayRef<MacConv> passes,
   int64_t outZp = zeroPointOf(op->getResult(0));
   int64_t inBase = buffers.lookup(root(op->getOperand(0))).offset;
   int64_t outBase = buffers.lookup(storedResult(op)).offset;
+  int64_t storeH = storedRows(storedResult(op), g.outH);
   // Scratchpad (macConvLayout): two slabs, two weight tiles, two output
   // tiles, all biases, the epilogue's; an epilogue ending in a quantize
   // leaves INT8 tiles in `quantized`, stored instead.
@@ -1501,10 +1506,19 @@ LogicalResult Codegen::emitMacConv(Operation *op, ArrayRef<MacConv> passes,
                          oy) *
                             g.outW +
                         ox;
+    // The store's: into the rows of the tensor it is stored in (a
+    // cascade's band; storedRows).
+    int64_t storeOffset = outOffset;
+    if (storeH != g.outH)
+      storeOffset = ((tile.batch * qOutChannels + gq.outChannel0 +
+                      tile.grp * gq.cout + tile.m0) *
+                         storeH +
+                     oy) *
+                        g.outW +
+                    ox;
     SmallVector<int64_t> outSizes = {tile.owt, tile.mt, tile.oht, 1};
-    auto outDramStrides = [&](int64_t eb) {
-      return SmallVector<int64_t>{eb * g.outStepX,
-                                  eb * g.outD * g.outH * g.outW,
+    auto outDramStrides = [&](int64_t eb, int64_t rows) {
+      return SmallVector<int64_t>{eb * g.outStepX, eb * g.outD * rows * g.outW,
                                   eb * gq.outStepY * g.outW, 0};
     };
     auto outSramStrides = [&](int64_t eb) {
@@ -1662,9 +1676,9 @@ LogicalResult Codegen::emitMacConv(Operation *op, ArrayRef<MacConv> passes,
       // A residual's box, with the tile's last step: its buffer j % 2 is
       // free once step s - 2 (tile j - 2's last, or later) is.
       if (lastChunk)
-        if (Operation *residual =
-                loadResidualTile(loc, residualBuf(j), outOffset, outSizes,
-                                 outDramStrides(4), outSramStrides(4), layer))
+        if (Operation *residual = loadResidualTile(
+                loc, residualBuf(j), outOffset, outSizes,
+                outDramStrides(4, g.outH), outSramStrides(4), layer))
           lastLoad = residual;
       lastLoad->setAttr("push_next", b.getUnitAttr());
       // One matmul per tap (with weights); the clearing step has one, over
@@ -1784,8 +1798,8 @@ LogicalResult Codegen::emitMacConv(Operation *op, ArrayRef<MacConv> passes,
       continue;
     }
     auto store = emitDma<npuisa::DmaStoreOp>(
-        loc, storeBuf, outBase + storeEb * outOffset, storeEb, outSizes,
-        outDramStrides(storeEb), outSramStrides(storeEb), layer);
+        loc, storeBuf, outBase + storeEb * storeOffset, storeEb, outSizes,
+        outDramStrides(storeEb, storeH), outSramStrides(storeEb), layer);
     markTileStore(store, j, J);
   }
   emitOpBarrier(loc);

@@ -142,28 +142,11 @@ LogicalResult Codegen::emitMove(Operation *op, ArrayRef<int64_t> shape,
   ss.erase(ss.begin(), ss.begin() + lead);
   ds.erase(ds.begin(), ds.begin() + lead);
   int64_t rank = dims.size();
-  // Tile the outermost box axis into row chunks that fit a buffer.
-  int64_t rows = std::max<int64_t>(1, std::min(dims[0], budget / inner));
-  int64_t chunks = (dims[0] + rows - 1) / rows, n = outer * chunks;
-  noteTiles({{"elements", rows * inner}});
-  Location loc = op->getLoc();
-  // Scratchpad: two tiles (double buffering), half of it each or one chunk.
-  beginScratchpadPass();
-  SpBuffer buf = scratchpad(
-      "tile", (oneChunkBuffers ? rows * inner : budget) * elemBytes, 2);
-  for (int64_t i = 0; i < n; ++i) {
-    // Box `i / chunks` of the looped axes (row-major), chunk `i % chunks`.
-    int64_t srcBase = src, dstBase = dst;
-    for (int64_t d = lead - 1, rest = i / chunks; d >= 0; --d) {
-      srcBase += rest % leadDims[d] * leadSrc[d] * elemBytes;
-      dstBase += rest % leadDims[d] * leadDst[d] * elemBytes;
-      rest /= leadDims[d];
-    }
-    int64_t r0 = i % chunks * rows, r = std::min(rows, dims[0] - r0);
-    SmallVector<int64_t> tdims = {r};
-    tdims.append(dims.begin() + 1, dims.end());
-    // Innermost-first boxes; the scratchpad tile is dense.
-    SmallVector<int64_t> sizes, srcB, dstB, dense;
+  // Innermost-first box sizes and byte strides of `tdims`, and the dense
+  // strides of a scratchpad tile of them.
+  auto boxOf = [&](ArrayRef<int64_t> tdims, SmallVector<int64_t> &sizes,
+                   SmallVector<int64_t> &srcB, SmallVector<int64_t> &dstB,
+                   SmallVector<int64_t> &dense) {
     int64_t compact = elemBytes;
     for (int64_t d = rank - 1; d >= 0; --d) {
       sizes.push_back(tdims[d]);
@@ -176,6 +159,78 @@ LogicalResult Codegen::emitMove(Operation *op, ArrayRef<int64_t> shape,
     srcB.resize(4, 0);
     dstB.resize(4, 0);
     dense.resize(4, 0);
+  };
+  auto leadOffsets = [&](int64_t box) {
+    int64_t srcBase = src, dstBase = dst;
+    for (int64_t d = lead - 1, rest = box; d >= 0; --d) {
+      srcBase += rest % leadDims[d] * leadSrc[d] * elemBytes;
+      dstBase += rest % leadDims[d] * leadDst[d] * elemBytes;
+      rest /= leadDims[d];
+    }
+    return std::make_pair(srcBase, dstBase);
+  };
+  Location loc = op->getLoc();
+  // A side kept on chip (a cascade's bands, CascadeRows.cpp) is its own
+  // tile: each box is one DMA straight from the source into the
+  // destination (local when both are on chip), and no tile buffer is
+  // asked for. The other queue only passes the tokens on.
+  bool srcOnChip = src >= kOnChipBase, dstOnChip = dst >= kOnChipBase;
+  if (srcOnChip || dstOnChip) {
+    noteTiles({{"elements", dims[0] * inner}});
+    auto sync = [&](StringRef queue) {
+      auto s = npuisa::SyncOp::create(
+          b, loc, TypeRange{}, ValueRange{},
+          {b.getNamedAttr("queue", b.getStringAttr(queue))});
+      s.setLayerAttr(b.getI64IntegerAttr(layer));
+      return s;
+    };
+    for (int64_t i = 0; i < outer; ++i) {
+      auto [srcBase, dstBase] = leadOffsets(i);
+      SmallVector<int64_t> sizes, srcB, dstB, dense;
+      boxOf(dims, sizes, srcB, dstB, dense);
+      if (dstOnChip) {
+        auto load =
+            emitDma<npuisa::DmaLoadOp>(loc, dstBase - kOnChipBase, srcBase,
+                                       elemBytes, sizes, srcB, dstB, layer);
+        load.setPopNext(firstLoadWaits(i));
+        load.setPushNext(true);
+      } else {
+        auto load = sync("load");
+        load.setPopNext(firstLoadWaits(i));
+        load.setPushNext(true);
+      }
+      emitHandOver(loc, i, outer, layer);
+      if (dstOnChip) {
+        auto store = sync("store");
+        store.setPopPrev(true);
+        store.setPushPrev(i + 2 < outer || i == outer - 1);
+      } else {
+        markTileStore(emitDma<npuisa::DmaStoreOp>(loc, srcBase - kOnChipBase,
+                                                  dstBase, elemBytes, sizes,
+                                                  dstB, srcB, layer),
+                      i, outer);
+      }
+    }
+    emitOpBarrier(loc);
+    return success();
+  }
+  // Tile the outermost box axis into row chunks that fit a buffer.
+  int64_t rows = std::max<int64_t>(1, std::min(dims[0], budget / inner));
+  int64_t chunks = (dims[0] + rows - 1) / rows, n = outer * chunks;
+  noteTiles({{"elements", rows * inner}});
+  // Scratchpad: two tiles (double buffering), half of it each or one chunk.
+  beginScratchpadPass();
+  SpBuffer buf = scratchpad(
+      "tile", (oneChunkBuffers ? rows * inner : budget) * elemBytes, 2);
+  for (int64_t i = 0; i < n; ++i) {
+    // Box `i / chunks` of the looped axes (row-major), chunk `i % chunks`.
+    auto [srcBase, dstBase] = leadOffsets(i / chunks);
+    int64_t r0 = i % chunks * rows, r = std::min(rows, dims[0] - r0);
+    SmallVector<int64_t> tdims = {r};
+    tdims.append(dims.begin() + 1, dims.end());
+    // Innermost-first boxes; the scratchpad tile is dense.
+    SmallVector<int64_t> sizes, srcB, dstB, dense;
+    boxOf(tdims, sizes, srcB, dstB, dense);
     int64_t sram = buf.at(i);
     auto load =
         emitDma<npuisa::DmaLoadOp>(loc, sram, srcBase + r0 * ss[0] * elemBytes,

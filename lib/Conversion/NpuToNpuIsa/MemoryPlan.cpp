@@ -116,7 +116,11 @@ bool Codegen::concatInPlace(ConcatOp op) {
   int64_t outer = 1;
   for (int64_t d = 0; d < int64_t(op.getAxis()); ++d)
     outer *= type.getDimSize(d);
-  if (outer != 1 || op->hasAttr("npu.on_chip"))
+  // Along the rows of an NCHW tensor, each input is a box of the result
+  // that a convolution's layer stores into with the result's row pitch
+  // (storedRows): the bands of a cascade (CascadeRows.cpp).
+  bool rows = outer != 1 && type.getRank() == 4 && op.getAxis() == 2;
+  if ((outer != 1 && !rows) || op->hasAttr("npu.on_chip"))
     return false;
   llvm::SmallPtrSet<Value, 4> seen;
   for (Value in : op.getInputs()) {
@@ -132,8 +136,23 @@ bool Codegen::concatInPlace(ConcatOp op) {
                  (user != op.getOperation() && isa<ConcatOp>(user));
         }))
       return false;
+    if (rows) {
+      auto conv = dyn_cast<ConvOp>(groupFront(def));
+      if (!in.hasOneUse() || !conv || conv.getType().getRank() != 4 ||
+          groupBack(def) != def || phasePackOf(conv))
+        return false;
+    }
   }
   return true;
+}
+
+int64_t Codegen::storedRows(Value v, int64_t rows) {
+  if (cast<RankedTensorType>(v.getType()).getRank() != 4 || !v.hasOneUse())
+    return rows;
+  auto concat = dyn_cast<ConcatOp>(*v.getUsers().begin());
+  if (!concat || concat.getAxis() != 2 || !concatInPlace(concat))
+    return rows;
+  return concat.getType().getDimSize(2);
 }
 
 LogicalResult Codegen::planDram(func::ReturnOp ret) {
@@ -344,10 +363,12 @@ LogicalResult Codegen::planDram(func::ReturnOp ret) {
     for (auto concat : body.getOps<ConcatOp>()) {
       if (!concatInPlace(concat))
         continue;
+      // Bytes per index of the axis (inside one index of the axes before
+      // it, whose pitch the inputs' stores keep: storedRows).
       auto outType = cast<RankedTensorType>(concat.getType());
-      int64_t stride =
-          byteSize(outType) /
-          std::max<int64_t>(1, outType.getDimSize(concat.getAxis()));
+      int64_t stride = byteSize(outType);
+      for (int64_t d = 0; d <= int64_t(concat.getAxis()); ++d)
+        stride /= std::max<int64_t>(1, outType.getDimSize(d));
       int64_t at = 0;
       for (Value in : concat.getInputs()) {
         sliceOf[in] = {concat.getResult(), at * stride};

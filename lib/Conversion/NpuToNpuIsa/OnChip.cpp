@@ -23,6 +23,10 @@ namespace {
 /// choice. Its tiles are at least half as large as with the whole
 /// scratchpad (one more DMA command's latency per tile at most).
 constexpr double kFlexibleShare = 0.5;
+/// A slice's or concat's: a side kept on chip needs no tile buffer
+/// (Codegen::emitMove copies straight into or out of it), and a copy from
+/// DRAM to DRAM streams through what is left.
+constexpr int64_t kFlexibleMoveBytes = 16384;
 } // namespace
 
 namespace npu::codegen {
@@ -73,6 +77,8 @@ Codegen::keepOnChip(const llvm::DenseMap<Operation *, int64_t> &highWater,
     int64_t hw = highWater.lookup(op), need = hw;
     if (isa<HostOp>(op))
       need = capacity;
+    else if (shrinkFlexible && isa<SliceOp, ConcatOp>(op))
+      need = std::min(hw, kFlexibleMoveBytes);
     else if (shrinkFlexible && !op->hasAttr("npu.tiles"))
       need = std::min(hw, alignUp(int64_t(capacity * kFlexibleShare)));
     for (int64_t t = index[op]; t <= index[groupBack(op)]; ++t) {

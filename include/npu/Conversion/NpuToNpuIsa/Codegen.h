@@ -1179,12 +1179,20 @@ public:
   LogicalResult planDram(func::ReturnOp ret);
   /// Whether `op`'s inputs can be computed straight into its result (concat
   /// elimination, docs/codegen.md "DRAM planning"): the dims before the
-  /// axis are all 1, so each input is one contiguous slice of the result;
-  /// every input is the one result of an NPU op (not a view, constant,
-  /// concat or host op) of the result's element type, distinct, not
-  /// returned. The plan then places each input inside the result's buffer
-  /// and the concat moves nothing.
+  /// axis are all 1, so each input is one contiguous slice of the result,
+  /// or the axis is the rows of an NCHW result and each input, read by
+  /// the concat alone, is stored by a 2-D convolution's layer (not
+  /// phase-packed) that keeps the result's row pitch (storedRows: the
+  /// bands of a cascade); every input is the one result of an NPU op (not
+  /// a view, constant, concat or host op) of the result's element type,
+  /// distinct, not returned. The plan then places each input inside the
+  /// result's buffer and the concat moves nothing.
   bool concatInPlace(ConcatOp op);
+  /// The rows (H) of the NCHW tensor whose layout the rank-4 `v` is stored
+  /// in: the result's of the in-place concat along H that reads it (a band
+  /// of a cascade, stored by its convolution's layer straight into the
+  /// whole), else `rows` (v's own).
+  int64_t storedRows(Value v, int64_t rows);
   /// Emits the instructions of one (unfused) op as layer `layer`, through
   /// its BackendOpInterface.
   LogicalResult emitOp(Operation *op, int64_t layer);

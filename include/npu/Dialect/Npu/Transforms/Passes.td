@@ -164,6 +164,51 @@ def FoldRuntimeScale : Pass<"npu-fold-runtime-scale", "mlir::func::FuncOp"> {
   let dependentDialects = ["npu::NpuDialect"];
 }
 
+def CascadeRows : Pass<"npu-cascade-rows", "mlir::ModuleOp"> {
+  let summary = "Run chains of layers whose intermediates do not fit the "
+                "scratchpad band by band, so they stay on chip";
+  let description = [{
+    A chain of row-local NCHW ops (2-D convolutions and elementwise ops with
+    broadcasting; each op's result read by the next alone, by rows), ending
+    in a convolution or the elementwise ops of its epilogue, is rewritten
+    into bands of rows along H: band b of every op is computed before band
+    b + 1 of any, each op's band reading its producer's band plus the halo
+    rows the band before computed (`npu.slice` and `npu.concat` along H),
+    and the last op's bands are concatenated into the chain's result. With
+    one band's intermediates smaller than the scratchpad divided by
+    `band-share`, npu-plan-memory keeps them on chip and the last op's
+    layer stores its bands straight into the rows of the result (an
+    in-place concat), so the chain reads its input once, writes its output
+    once, and no intermediate reaches DRAM. No row is computed twice.
+
+    A chain is cascaded when one of its intermediates is larger than half
+    the scratchpad (smaller ones are kept on chip whole), its result larger
+    than a quarter, a consumer's band with its halo rows at most two
+    budgets, and the DRAM round trips it saves at least four times the
+    weight bytes the extra bands read again. The band count makes the
+    largest intermediate's band fit the budget.
+
+    Each band's layers are separate layers, each waiting for the one
+    before: a cascade costs cycles (PaddleOCR det FP32: 1.06x, DRAM 0.75x,
+    energy 0.84x), so the compile pipeline runs it only for a module with
+    `npu.cascade = true` (npu-compile `--cascade`); run directly, it
+    cascades unless `default=false`. `npu.cascade = false` or
+    `npu.keep_on_chip = false` on the module turns it off.
+    docs/codegen.md, "Row-band cascades".
+  }];
+  let options = [
+    Option<"target", "target", "std::string", /*default=*/"\"\"",
+           "NPU target whose scratchpad the bands fit (default: the module's "
+           "npu.target, else npu-v1)">,
+    Option<"byDefault", "default", "bool", /*default=*/"true",
+           "Cascade when the module has no npu.cascade attribute">,
+    Option<"bandShare", "band-share", "int64_t", /*default=*/"8",
+           "A band's intermediate value is at most the scratchpad's bytes "
+           "divided by this">,
+  ];
+  let dependentDialects = ["npu::NpuDialect"];
+}
+
 def PermuteChannels : Pass<"npu-permute-channels", "mlir::ModuleOp"> {
   let summary = "Reorder the channels between two convolutions so that "
                 "pruned weights make whole empty MAC tiles";
