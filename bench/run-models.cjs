@@ -89,6 +89,11 @@ const cases = [
     shape: 'x:1x3x48x320', ocr: 'rec' },
   { name: 'PaddleOCR det (1x3x640x640)', model: path.join(models, 'ch_PP-OCRv4_det_infer.onnx'),
     shape: 'x:1x3x640x640', ocr: 'det' },
+  // The same with its backbone's chains run band by band (row-band
+  // cascades, docs/codegen.md): fewer DRAM bytes, more cycles.
+  { name: 'PaddleOCR det (1x3x640x640), --cascade',
+    model: path.join(models, 'ch_PP-OCRv4_det_infer.onnx'), shape: 'x:1x3x640x640', ocr: 'det',
+    tag: '.cascade', options: ['--cascade'] },
   { name: 'Conv 3x3, 64->64, 1x64x112x112 (3.2 MB input)',
     model: syntheticModel('conv3x3',
       'node { op_type: "Conv" input: "x" input: "w" input: "b" output: "y" attribute { name: "pads" ints: 1 ints: 1 ints: 1 ints: 1 type: INTS } }',
@@ -151,16 +156,17 @@ function calibrationSet(c, base) {
 const rows = [], int8Rows = [], charts = [];
 for (const c of cases) {
   process.stderr.write(`bench: ${c.name}\n`);
-  const base = path.join(work, path.basename(c.model, '.onnx'));
+  const base = path.join(work, path.basename(c.model, '.onnx') + (c.tag || ''));
   const x = base + '.x.npy';
   if (c.ocr) run(path.join(bin, 'npu-ocr'), ['preprocess', `--model=${c.ocr}`, ocrLine, '-o', x]);
   else run(path.join(bin, 'npu-build-example'), [`--random-f32=${x}`, `--shape=${c.input.join('x')}`]);
   const compileArgs = [c.model, '-o', base + '.npubin', `--report=${base}.compile.json`];
   if (c.shape) compileArgs.push(`--input-shape=${c.shape}`);
+  compileArgs.push(...(c.options || []));
   const compileMs = timed(() => run(path.join(bin, 'npu-compile'), compileArgs));
   // PaddleOCR's roofline and memory charts (npu-compile --report-charts),
   // from a second compile so the timed one writes the report only.
-  if (c.ocr) {
+  if (c.ocr && !c.tag) {
     run(path.join(bin, 'npu-compile'), [...compileArgs.map((a) => a.replace(base + '.npubin',
       base + '.charts.npubin')), '--report-charts']);
     fs.mkdirSync(path.join(__dirname, 'charts'), { recursive: true });
@@ -189,6 +195,7 @@ for (const c of cases) {
   const qArgs = [c.model, '-o', q + '.npubin', '--quantize=int8',
     `--calibration=${calibrationSet(c, base)}`];
   if (c.shape) qArgs.push(`--input-shape=${c.shape}`);
+  qArgs.push(...(c.options || []));
   if (args['int8-args']) qArgs.push(...args['int8-args'].split(' ').filter(Boolean));
   const qCompileMs = timed(() => run(path.join(bin, 'npu-compile'), qArgs));
   run(path.join(bin, 'npu-run'), [q + '.npubin', `--input=x=${x}`, `--output-dir=${q}.npu`,
