@@ -95,6 +95,16 @@ bool isRowLocal(Operation *op) {
   auto out = dyn_cast<RankedTensorType>(op->getResult(0).getType());
   if (!out || out.getRank() != 4 || !out.hasStaticShape())
     return false;
+  // A band of a value quantized per row would need its own scales.
+  auto perRow = [](Type t) {
+    auto q = dyn_cast<quant::UniformQuantizedPerAxisType>(
+        cast<RankedTensorType>(t).getElementType());
+    return q && q.getQuantizedDimension() == int32_t(kRowAxis);
+  };
+  if (perRow(out) || (op->getNumOperands() > 0 &&
+                      isa<RankedTensorType>(op->getOperand(0).getType()) &&
+                      perRow(op->getOperand(0).getType())))
+    return false;
   if (rowConv(op))
     return true;
   if (!op->hasTrait<OpTrait::Elementwise>() &&
@@ -231,11 +241,15 @@ private:
   static constexpr int64_t kMinSavedPerReread = 4;
   /// A consumer's band with its halo rows is at most this many budgets.
   static constexpr int64_t kMaxHaloOverBudget = 2;
+  /// At most this many ops in a cascade's bands (a compiler choice that
+  /// bounds the IR it writes; PaddleOCR det's largest chain has 2,880).
+  static constexpr int64_t kMaxBandOps = 1 << 16;
   /// At most this many elementwise ops after a chain's last convolution.
   static constexpr int64_t kEpilogueOps = 4;
 
-  /// Runs `chain` band by band when one of its intermediate values (or
-  /// the input it reads by rows) is larger than `budget` bytes.
+  /// Runs `chain` band by band, each band's intermediates at most about
+  /// `budget` bytes, when that is worth it on a scratchpad of `capacity`
+  /// bytes (the criteria are the pass's description, Passes.td).
   void cascade(ArrayRef<Operation *> chain, int64_t budget, int64_t capacity) {
     int64_t k = chain.size();
     Value sink = chain.back()->getResult(0);
@@ -260,6 +274,9 @@ private:
     if (largest <= capacity / 2 || bytesOf(sink) <= capacity / 4)
       return;
     int64_t bands = std::min(sinkRows, (largest + budget - 1) / budget);
+    // A bound on the ops it writes (bands x chain length).
+    if (bands * k > kMaxBandOps)
+      return;
     // Worth it only when the round trips it saves are more than
     // kMinSavedPerReread times the weight bytes read again.
     if (bands < 2 || (bands - 1) * weights * kMinSavedPerReread > saved)
