@@ -182,16 +182,13 @@ public:
     int64_t budget = capacity / std::max<int64_t>(1, bandShare);
     module.walk([&](func::FuncOp func) {
       for (SmallVector<Operation *> &chain : chains(func))
-        cascade(chain, budget, capacity);
+        cascadeParts(chain, budget, capacity);
     });
   }
 
 private:
-  /// Chains of row-local ops in program order: each op's result is read
-  /// by the next op alone, by rows. Each chain ends in a convolution or
-  /// in elementwise ops right after one (what its epilogue takes), so the
-  /// last value is stored by the convolution's layer into the rows of the
-  /// whole (an in-place concat, docs/codegen.md).
+  /// Chains of row-local ops in program order, each starting at a
+  /// convolution: each op's result is read by the next op alone, by rows.
   SmallVector<SmallVector<Operation *>> chains(func::FuncOp func) {
     SmallVector<SmallVector<Operation *>> result;
     llvm::DenseSet<Operation *> taken;
@@ -217,18 +214,6 @@ private:
       // once per band.
       while (!chain.empty() && !rowConv(chain.front()))
         chain.erase(chain.begin());
-      // Trim to a convolution and at most kEpilogueOps elementwise ops.
-      while (!chain.empty()) {
-        auto conv = llvm::find_if(llvm::reverse(chain), [](Operation *op) {
-          return bool(rowConv(op));
-        });
-        if (conv == chain.rend())
-          chain.clear();
-        else if (std::distance(chain.rbegin(), conv) > kEpilogueOps)
-          chain.pop_back();
-        else
-          break;
-      }
       if (chain.size() >= 2)
         result.push_back(std::move(chain));
     }
@@ -247,40 +232,91 @@ private:
   /// At most this many elementwise ops after a chain's last convolution.
   static constexpr int64_t kEpilogueOps = 4;
 
-  /// Runs `chain` band by band, each band's intermediates at most about
-  /// `budget` bytes, when that is worth it on a scratchpad of `capacity`
+  /// `chain` up to its last convolution and at most kEpilogueOps
+  /// elementwise ops after it (what its epilogue takes), so that the last
+  /// value is stored by the convolution's layer into the rows of the whole
+  /// (an in-place concat, docs/codegen.md); empty without a convolution.
+  static ArrayRef<Operation *> trimTail(ArrayRef<Operation *> chain) {
+    while (!chain.empty()) {
+      auto conv = llvm::find_if(llvm::reverse(chain), [](Operation *op) {
+        return bool(rowConv(op));
+      });
+      if (conv == chain.rend())
+        return {};
+      if (std::distance(chain.rbegin(), conv) <= kEpilogueOps)
+        return chain;
+      chain = chain.drop_back();
+    }
+    return chain;
+  }
+
+  /// Cascades the longest prefix of `chain` worth it that ends before a
+  /// convolution (or at the chain's end), then the longest of what follows
+  /// (from its next convolution), and so on: a chain whose
+  /// later layers' rows are too wide (PaddleOCR rec's 240-channel 5x5
+  /// stage) still runs its earlier ones in bands.
+  void cascadeParts(ArrayRef<Operation *> chain, int64_t budget,
+                    int64_t capacity) {
+    size_t begin = 0;
+    while (begin + 2 <= chain.size()) {
+      size_t done = 0;
+      for (size_t end = chain.size(); end >= begin + 2 && !done; --end) {
+        ArrayRef<Operation *> part = trimTail(chain.slice(begin, end - begin));
+        if (part.size() < 2)
+          break;
+        end = begin + part.size();
+        // Not between a convolution and its epilogue's ops (which would
+        // then run over the whole result, not in its layer).
+        if (end < chain.size() && !rowConv(chain[end]))
+          continue;
+        if (auto rows = partition(part, budget, capacity)) {
+          rewrite(part, *rows);
+          done = part.size();
+        }
+      }
+      begin += std::max<size_t>(done, 1);
+      while (begin < chain.size() && !rowConv(chain[begin]))
+        ++begin;
+    }
+  }
+
+  /// The bands of `chain`'s ops (rows[i][b]: band b of op i's result
+  /// rows), each band's intermediates at most about `budget` bytes, when
+  /// running it band by band is worth it on a scratchpad of `capacity`
   /// bytes (the criteria are the pass's description, Passes.td).
-  void cascade(ArrayRef<Operation *> chain, int64_t budget, int64_t capacity) {
+  static std::optional<SmallVector<SmallVector<Rows>>>
+  partition(ArrayRef<Operation *> chain, int64_t budget, int64_t capacity) {
     int64_t k = chain.size();
     Value sink = chain.back()->getResult(0);
     int64_t sinkRows = rowsOf(sink);
-    // Bands: enough that every intermediate's band fits the budget.
-    int64_t largest = 0, saved = 0, weights = 0;
-    for (int64_t i = 0; i + 1 < k; ++i)
-      largest = std::max(largest, bytesOf(chain[i]->getResult(0)));
     // What reaches DRAM without the cascade: each convolution's input
     // (elementwise ops run in their producer's epilogue), written once and
-    // read at least once; the weights each further band reads again.
+    // read at least once; the weights each further band reads again. The
+    // bands: enough that the largest of those inputs' bands fits the
+    // budget (the other intermediates are a convolution's epilogue's).
+    int64_t largest = 0, saved = 0, weights = 0;
     for (int64_t i = 0; i < k; ++i)
       if (ConvOp conv = rowConv(chain[i])) {
-        if (i > 0)
+        if (i > 0) {
           saved += 2 * bytesOf(conv.getInput());
+          largest = std::max(largest, bytesOf(conv.getInput()));
+        }
         weights += bytesOf(conv.getWeight());
         if (conv.getBias())
           weights += bytesOf(conv.getBias());
       }
     // Values up to half the scratchpad are kept on chip whole when they fit
     // (keepOnChip); a band of the chain's result is stored into DRAM.
-    if (largest <= capacity / 2 || bytesOf(sink) <= capacity / 4)
-      return;
+    if (largest <= capacity / 2 || bytesOf(sink) <= capacity / 2)
+      return std::nullopt;
     int64_t bands = std::min(sinkRows, (largest + budget - 1) / budget);
     // A bound on the ops it writes (bands x chain length).
     if (bands * k > kMaxBandOps)
-      return;
+      return std::nullopt;
     // Worth it only when the round trips it saves are more than
     // kMinSavedPerReread times the weight bytes read again.
     if (bands < 2 || (bands - 1) * weights * kMinSavedPerReread > saved)
-      return;
+      return std::nullopt;
     // rows[i][b]: band b of op i's output rows, from the last op back.
     SmallVector<SmallVector<Rows>> rows(k, SmallVector<Rows>(bands));
     for (int64_t b = 0; b < bands; ++b)
@@ -311,8 +347,16 @@ private:
       int64_t have =
           std::min(read.end, rowsOf(v)) - std::max<int64_t>(read.begin, 0);
       if (have * rowBytes > kMaxHaloOverBudget * budget)
-        return;
+        return std::nullopt;
     }
+    return rows;
+  }
+
+  /// Rewrites `chain` into the bands `rows` (partition's).
+  static void rewrite(ArrayRef<Operation *> chain,
+                      ArrayRef<SmallVector<Rows>> rows) {
+    int64_t k = chain.size(), bands = rows.front().size();
+    Value sink = chain.back()->getResult(0);
     OpBuilder b(chain.back());
     // The band values of each op, and the rows of each band that later
     // bands of its consumer read (its halo rows: sliced off as soon as the

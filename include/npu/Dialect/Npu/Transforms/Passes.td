@@ -181,12 +181,15 @@ def CascadeRows : Pass<"npu-cascade-rows", "mlir::ModuleOp"> {
     in-place concat), so the chain reads its input once, writes its output
     once, and no intermediate reaches DRAM. No row is computed twice.
 
-    A chain is cascaded when one of its intermediates is larger than half
-    the scratchpad (smaller ones are kept on chip whole), its result larger
-    than a quarter, a consumer's band with its halo rows at most two
-    budgets, and the DRAM round trips it saves at least four times the
-    weight bytes the extra bands read again. The band count makes the
-    largest intermediate's band fit the budget.
+    A chain is cascaded when the largest input of one of its convolutions
+    after the first (what reaches DRAM without it: the elementwise ops run
+    in their producer's epilogue) and its result are larger than half the
+    scratchpad (smaller values are kept on chip whole), a consumer's band
+    with its halo rows is at most two budgets, and the DRAM round trips it
+    saves are at least four times the weight bytes the extra bands read
+    again. The band count makes the largest convolution input's band fit
+    the budget. A chain that fails is cut: its longest prefix that passes
+    and ends before a convolution is cascaded, then the rest likewise.
 
     Each band's layers are separate layers, each waiting for the one
     before: a cascade costs cycles (PaddleOCR det FP32: 1.06x, DRAM 0.75x,
