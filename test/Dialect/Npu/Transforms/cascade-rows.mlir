@@ -1,7 +1,7 @@
 // npu-cascade-rows (docs/codegen.md, "Row-band cascades"): a 3x3
-// convolution, its hard-swish, a stride-2 depthwise 3x3 and a 1x1 whose
-// 512 KiB intermediate does not fit half of npu-v1's 512 KiB scratchpad run
-// in 8 bands of 4 result rows. Band b of each op is computed before band
+// convolution, its hard-swish, a stride-2 depthwise 3x3 and a 16 -> 32 1x1,
+// whose depthwise convolution's 512 KiB input and 512 KiB result do not
+// fit half of npu-v1's 512 KiB scratchpad, run in 8 bands of 4 result rows. Band b of each op is computed before band
 // b + 1 of any; the depthwise convolution reads its producer's band after
 // the halo row the band before sliced off (one row: a 3x3 window at stride
 // 2), and only the first band pads its top. No row is computed twice: the
@@ -24,7 +24,7 @@
 // The last band: the first convolution pads the bottom row.
 // CHECK: npu.slice %arg0 {offsets = array<i64: 0, 0, 55, 0>{{.*}} -> tensor<1x8x9x128xf32>
 // CHECK-NEXT: npu.conv {{.*}}pads = array<i64: 0, 1, 1, 1>{{.*}} -> tensor<1x16x8x128xf32>
-// CHECK: %[[Y:.*]] = npu.concat %[[P0]], %[[P1]], {{.*}} {axis = 2 : i64} : {{.*}} -> tensor<1x16x32x128xf32>
+// CHECK: %[[Y:.*]] = npu.concat %[[P0]], %[[P1]], {{.*}} {axis = 2 : i64} : {{.*}} -> tensor<1x32x32x128xf32>
 // CHECK: return %[[Y]]
 //
 // Off by default in the compile pipeline (default=false, unless the module
@@ -36,18 +36,18 @@
 // OFF-NOT: npu.slice
 // TWO-COUNT-6: npu.conv
 // TWO-NOT: npu.conv
-// TWO: npu.concat {{.*}} -> tensor<1x16x32x128xf32>
+// TWO: npu.concat {{.*}} -> tensor<1x32x32x128xf32>
 
 module {
-  func.func @main(%x: tensor<1x8x64x128xf32>) -> tensor<1x16x32x128xf32> {
+  func.func @main(%x: tensor<1x8x64x128xf32>) -> tensor<1x32x32x128xf32> {
     %w1 = npu.constant dense<0.25> : tensor<16x8x3x3xf32>
     %b1 = npu.constant dense<0.5> : tensor<16xf32>
     %w2 = npu.constant dense<0.125> : tensor<16x1x3x3xf32>
-    %w3 = npu.constant dense<0.0625> : tensor<16x16x1x1xf32>
+    %w3 = npu.constant dense<0.0625> : tensor<32x16x1x1xf32>
     %c1 = npu.conv %x, %w1, %b1 {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : (tensor<1x8x64x128xf32>, tensor<16x8x3x3xf32>, tensor<16xf32>) -> tensor<1x16x64x128xf32>
     %r = npu.hard_swish %c1 : tensor<1x16x64x128xf32> -> tensor<1x16x64x128xf32>
     %c2 = npu.conv %r, %w2 {dilations = array<i64: 1, 1>, group = 16 : i64, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 1>} : (tensor<1x16x64x128xf32>, tensor<16x1x3x3xf32>) -> tensor<1x16x32x128xf32>
-    %c3 = npu.conv %c2, %w3 {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x16x32x128xf32>, tensor<16x16x1x1xf32>) -> tensor<1x16x32x128xf32>
-    return %c3 : tensor<1x16x32x128xf32>
+    %c3 = npu.conv %c2, %w3 {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x16x32x128xf32>, tensor<32x16x1x1xf32>) -> tensor<1x32x32x128xf32>
+    return %c3 : tensor<1x32x32x128xf32>
   }
 }
