@@ -100,12 +100,19 @@ std::optional<RowPhaseShare> rowPhaseShare(const rt::TargetDesc &target,
   // stationary: pass B's tile follows pass A's last channel tile's on its
   // slab (a copy per chunk), both passes' weight chunks staying (a copy
   // each) or reloaded (two).
+  // Input-stationary, every weight chunk of both passes held when they
+  // fit (a copy each): the weights are read from DRAM once, not once per
+  // slab.
   bool weightsStay = ta.order == LoopOrder::weight_stationary;
   int64_t stay = std::max<int64_t>(2, ceilDiv(a.cin, ta.c));
+  int64_t allWeights =
+      std::max<int64_t>(2, ceilDiv(a.cin, ta.c) *
+                               (ceilDiv(a.cout, ta.m) + ceilDiv(b.cout, tb.m)));
   SmallVector<std::pair<int64_t, int64_t>> copies =
       weightsStay ? SmallVector<std::pair<int64_t, int64_t>>{{stay, 2 * stay},
                                                              {stay, 2}}
-                  : SmallVector<std::pair<int64_t, int64_t>>{{stay, 2}, {2, 2}};
+                  : SmallVector<std::pair<int64_t, int64_t>>{
+                        {stay, allWeights}, {stay, 2}, {2, 2}};
   for (auto [slabs, weights] : copies) {
     layout[0].copies = slabs;
     layout[1].copies = weights;
@@ -371,6 +378,21 @@ ConvTiles chooseRowPhaseTiles(const rt::TargetDesc &t, const MacConv &a,
       load += x.weightsEveryTile / double(nM) + y->weightsEveryTile;
       read += double(x.weightBytesEveryTile) / double(nM) +
               double(y->weightBytesEveryTile);
+    }
+    // Input-stationary: each model counts its own weight chunks as held
+    // across the output-channel tiles of a slab; in the one tile loop both
+    // passes' chunks share the weight copies, so unless those hold every
+    // chunk (rowPhaseShare's first choice) each step loads its chunk again.
+    if (x.tiles.order == LoopOrder::input_stationary) {
+      int64_t chunks =
+          ceilDiv(a.cin, x.tiles.c) *
+          (ceilDiv(a.cout, x.tiles.m) + ceilDiv(b.cout, share->b.m));
+      if (share->layout[1].copies < chunks) {
+        load += x.weightsEveryTile + y->weightsEveryTile -
+                (x.load - x.slabLoad) - (y->load - y->slabLoad);
+        read += double(x.weightBytesEveryTile + y->weightBytesEveryTile) -
+                double(x.bytes - x.slabBytes + y->bytes - y->slabBytes);
+      }
     }
     double total = std::max({load, x.store + y->store, x.mac + y->mac}) +
                    x.fill + y->drain;
