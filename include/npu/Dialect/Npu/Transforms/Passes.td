@@ -192,8 +192,8 @@ def CascadeRows : Pass<"npu-cascade-rows", "mlir::ModuleOp"> {
     and ends before a convolution is cascaded, then the rest likewise.
 
     Each band's layers are separate layers, each waiting for the one
-    before: a cascade costs cycles (PaddleOCR det FP32: 1.06x, DRAM 0.75x,
-    energy 0.84x), so the compile pipeline runs it only for a module with
+    before: a cascade costs cycles (PaddleOCR det FP32: 1.06x, DRAM 0.74x,
+    energy 0.83x), so the compile pipeline runs it only for a module with
     `npu.cascade = true` (npu-compile `--cascade`); run directly, it
     cascades unless `default=false`. `npu.cascade = false` or
     `npu.keep_on_chip = false` on the module turns it off.
