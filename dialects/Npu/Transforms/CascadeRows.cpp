@@ -252,9 +252,9 @@ private:
 
   /// Cascades the longest prefix of `chain` worth it that ends before a
   /// convolution (or at the chain's end), then the longest of what follows
-  /// (from its next convolution), and so on: a chain whose
-  /// later layers' rows are too wide (PaddleOCR rec's 240-channel 5x5
-  /// stage) still runs its earlier ones in bands.
+  /// (from its next convolution), and so on: a chain whose later layers'
+  /// rows are too wide (PaddleOCR rec's 240-channel 5x5 stage) still runs
+  /// its earlier ones in bands.
   void cascadeParts(ArrayRef<Operation *> chain, int64_t budget,
                     int64_t capacity) {
     size_t begin = 0;
