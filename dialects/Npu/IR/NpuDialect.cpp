@@ -343,7 +343,7 @@ LogicalResult verifyNpuAttribute(Operation *op, NamedAttribute attr,
   // ones would be smaller.
   // --keep-on-chip=false: every intermediate value in DRAM;
   // --phase-pack-remainder=false: remainder channels in plain column tiles;
-  // --cascade=false: no chain of layers run band by band.
+  // --cascade (npu.cascade = true): chains of layers run band by band.
   if (name == "npu.sparse_weights" || name == "npu.compress_weights" ||
       name == "npu.keep_on_chip" || name == "npu.phase_pack" ||
       name == "npu.cascade") {

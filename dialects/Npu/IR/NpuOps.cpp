@@ -92,6 +92,18 @@ std::optional<double> npu::evaluateElementwise(Operation *op,
       .Default([](Operation *) { return R(); });
 }
 
+int64_t npu::elementBytes(Type type) {
+  if (auto shaped = dyn_cast<ShapedType>(type))
+    type = shaped.getElementType();
+  if (auto q = dyn_cast<quant::QuantizedType>(type))
+    type = q.getStorageType();
+  return (type.getIntOrFloatBitWidth() + 7) / 8;
+}
+
+int64_t npu::byteSize(Type type) {
+  return cast<RankedTensorType>(type).getNumElements() * elementBytes(type);
+}
+
 bool npu::isTableActivation(Operation *op) {
   return isa<SigmoidOp, HardSigmoidOp, HardSwishOp, TanhOp, LeakyReluOp,
              ClampOp>(op);

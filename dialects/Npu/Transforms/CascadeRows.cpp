@@ -46,22 +46,18 @@ struct Rows {
   int64_t begin = 0, end = 0;
   int64_t size() const { return end - begin; }
   bool empty() const { return end <= begin; }
+  /// The rows of these within [0, height): what a window reads of a
+  /// tensor of `height` rows, the rest being its padding.
+  Rows within(int64_t height) const {
+    return {std::max<int64_t>(begin, 0), std::min(end, height)};
+  }
 };
 
 int64_t rowsOf(Value v) {
   return cast<RankedTensorType>(v.getType()).getDimSize(kRowAxis);
 }
 
-int64_t bytesOf(Value v) {
-  auto t = cast<RankedTensorType>(v.getType());
-  Type e = t.getElementType();
-  int64_t bits = 32;
-  if (auto q = dyn_cast<quant::QuantizedType>(e))
-    bits = q.getStorageTypeIntegralWidth();
-  else if (e.isIntOrFloat())
-    bits = e.getIntOrFloatBitWidth();
-  return t.getNumElements() * std::max<int64_t>(1, bits / 8);
-}
+int64_t bytesOf(Value v) { return byteSize(v.getType()); }
 
 /// A convolution over NCHW with a rank-4 result: row-local along H.
 ConvOp rowConv(Operation *op) {
@@ -343,9 +339,7 @@ private:
       Rows middle = rows[i + 1][bands / 2];
       if (middle.empty())
         continue;
-      Rows read = rowsRead(chain[i + 1], middle);
-      int64_t have =
-          std::min(read.end, rowsOf(v)) - std::max<int64_t>(read.begin, 0);
+      int64_t have = rowsRead(chain[i + 1], middle).within(rowsOf(v)).size();
       if (have * rowBytes > kMaxHaloOverBudget * budget)
         return std::nullopt;
     }
@@ -365,9 +359,8 @@ private:
         tailsOf(k, SmallVector<Value>(bands));
     SmallVector<SmallVector<Rows>> tailRows(k, SmallVector<Rows>(bands));
     auto clippedRead = [&](int64_t i, int64_t band) {
-      Rows read = rowsRead(chain[i + 1], rows[i + 1][band]);
-      return Rows{std::max<int64_t>(read.begin, 0),
-                  std::min(read.end, rowsOf(chain[i]->getResult(0)))};
+      return rowsRead(chain[i + 1], rows[i + 1][band])
+          .within(rowsOf(chain[i]->getResult(0)));
     };
     // Rows `need` of op i's result for band `band` of its consumer: its
     // band `band` and the halo rows of the bands before.
@@ -402,8 +395,7 @@ private:
           if (!readsRows(op, j))
             continue;
           Rows read = rowsRead(op, out);
-          Rows have = {std::max<int64_t>(read.begin, 0),
-                       std::min(read.end, rowsOf(operand))};
+          Rows have = read.within(rowsOf(operand));
           padTop = have.begin - read.begin;
           padBottom = read.end - have.end;
           operand = i > 0 && operand == chain[i - 1]->getResult(0)

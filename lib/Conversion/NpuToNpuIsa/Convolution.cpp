@@ -68,6 +68,14 @@ int64_t rowPhaseBudget(const rt::TargetDesc &target, const MacConv &a,
                         chooseConvTiles(target, b, b.inputTile));
 }
 
+/// The weight chunks both passes of a phase-packed convolution's one tile
+/// loop read (pass A's tiles `ta`, pass B's `tb`): a chunk of input
+/// channels of each output-channel tile of each pass.
+static int64_t sharedWeightChunks(const MacConv &a, const MacConv &b,
+                                  ConvTiles ta, ConvTiles tb) {
+  return ceilDiv(a.cin, ta.c) * (ceilDiv(a.cout, ta.m) + ceilDiv(b.cout, tb.m));
+}
+
 std::optional<RowPhaseShare> rowPhaseShare(const rt::TargetDesc &target,
                                            const MacConv &a, const MacConv &b,
                                            ConvTiles ta, int64_t budget) {
@@ -105,9 +113,7 @@ std::optional<RowPhaseShare> rowPhaseShare(const rt::TargetDesc &target,
   // slab.
   bool weightsStay = ta.order == LoopOrder::weight_stationary;
   int64_t stay = std::max<int64_t>(2, ceilDiv(a.cin, ta.c));
-  int64_t allWeights =
-      std::max<int64_t>(2, ceilDiv(a.cin, ta.c) *
-                               (ceilDiv(a.cout, ta.m) + ceilDiv(b.cout, tb.m)));
+  int64_t allWeights = std::max<int64_t>(2, sharedWeightChunks(a, b, ta, tb));
   SmallVector<std::pair<int64_t, int64_t>> copies =
       weightsStay ? SmallVector<std::pair<int64_t, int64_t>>{{stay, 2 * stay},
                                                              {stay, 2}}
@@ -384,9 +390,7 @@ ConvTiles chooseRowPhaseTiles(const rt::TargetDesc &t, const MacConv &a,
     // passes' chunks share the weight copies, so unless those hold every
     // chunk (rowPhaseShare's first choice) each step loads its chunk again.
     if (x.tiles.order == LoopOrder::input_stationary) {
-      int64_t chunks =
-          ceilDiv(a.cin, x.tiles.c) *
-          (ceilDiv(a.cout, x.tiles.m) + ceilDiv(b.cout, share->b.m));
+      int64_t chunks = sharedWeightChunks(a, b, x.tiles, share->b);
       if (share->layout[1].copies < chunks) {
         load += x.weightsEveryTile + y->weightsEveryTile -
                 (x.load - x.slabLoad) - (y->load - y->slabLoad);
@@ -1061,9 +1065,14 @@ LogicalResult Codegen::emitDepthwiseConv(ConvOp op, const MacConv &g,
       lastLoad =
           loadOnceOperands(loc, bias, biasBuf, C, constsBuf, layer, lastLoad);
     }
-    // The residual's box of the tile: the store's (below), in FP32.
-    int64_t outOffset =
-        ((tile.batch * C + tile.c0) * g.outH + tile.oy0) * g.outW + tile.ox0;
+    // Element offset of the tile's box in an output of `height` rows: the
+    // output's own (the residual's box, in FP32), or the tensor it is
+    // stored in (a cascade's band: storedRows).
+    auto offsetIn = [&](int64_t height) {
+      return ((tile.batch * C + tile.c0) * height + tile.oy0) * g.outW +
+             tile.ox0;
+    };
+    int64_t outOffset = offsetIn(g.outH);
     if (Operation *residual = loadResidualTile(
             loc, residualBuf(i), outOffset, {tile.owt, ct, tile.oht, 1},
             {4, 4 * g.outH * g.outW, 4 * g.outW, 0},
@@ -1141,12 +1150,10 @@ LogicalResult Codegen::emitDepthwiseConv(ConvOp op, const MacConv &g,
     markTileCompute(program, i, n);
     bool int8Tile = g.quantizedOut || int8Out;
     int64_t storeEb = int8Tile ? 1 : 4;
-    // Into the rows of the tensor it is stored in (a cascade's band).
-    int64_t storeOffset =
-        ((tile.batch * C + tile.c0) * storeH + tile.oy0) * g.outW + tile.ox0;
     auto store = emitDma<npuisa::DmaStoreOp>(
-        loc, int8Tile ? quantBuf : outBuf(i), outBase + storeEb * storeOffset,
-        storeEb, {tile.owt, ct, tile.oht, 1},
+        loc, int8Tile ? quantBuf : outBuf(i),
+        outBase + storeEb * offsetIn(storeH), storeEb,
+        {tile.owt, ct, tile.oht, 1},
         {storeEb, storeEb * storeH * g.outW, storeEb * g.outW, 0},
         {storeEb * ct, storeEb, storeEb * tile.owt * ct, 0}, layer);
     markTileStore(store, i, n);
@@ -1520,27 +1527,24 @@ LogicalResult Codegen::emitMacConv(Operation *op, ArrayRef<MacConv> passes,
     int64_t ox = tile.ox0 * g.outStepX + gp.outOffX;
     int64_t passParams = rows ? (tile.pass ? share->paramsB : 0)
                               : gp.tableOffset - passes.front().tableOffset;
-    int64_t outOffset = (((tile.batch * qOutChannels + gq.outChannel0 +
-                           tile.grp * gq.cout + tile.m0) *
-                              g.outD +
-                          tile.oz) *
-                             g.outH +
-                         oy) *
-                            g.outW +
-                        ox;
-    // The store's: into the rows of the tensor it is stored in (a
-    // cascade's band; storedRows).
-    int64_t storeOffset = outOffset;
-    if (storeH != g.outH)
-      storeOffset = ((tile.batch * qOutChannels + gq.outChannel0 +
-                      tile.grp * gq.cout + tile.m0) *
-                         storeH +
-                     oy) *
-                        g.outW +
-                    ox;
+    // Element offset of the tile's box in an output of `height` rows: the
+    // output's own (a residual's load), or the tensor it is stored in (a
+    // cascade's band: storedRows).
+    auto offsetIn = [&](int64_t height) {
+      return (((tile.batch * qOutChannels + gq.outChannel0 +
+                tile.grp * gq.cout + tile.m0) *
+                   g.outD +
+               tile.oz) *
+                  height +
+              oy) *
+                 g.outW +
+             ox;
+    };
+    int64_t outOffset = offsetIn(g.outH), storeOffset = offsetIn(storeH);
     SmallVector<int64_t> outSizes = {tile.owt, tile.mt, tile.oht, 1};
-    auto outDramStrides = [&](int64_t eb, int64_t rows) {
-      return SmallVector<int64_t>{eb * g.outStepX, eb * g.outD * rows * g.outW,
+    auto outDramStrides = [&](int64_t eb, int64_t height) {
+      return SmallVector<int64_t>{eb * g.outStepX,
+                                  eb * g.outD * height * g.outW,
                                   eb * gq.outStepY * g.outW, 0};
     };
     auto outSramStrides = [&](int64_t eb) {

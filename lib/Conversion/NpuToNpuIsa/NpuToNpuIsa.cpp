@@ -31,18 +31,6 @@ namespace rt = npu::rt;
 
 namespace npu::codegen {
 
-int64_t elementBytes(Type type) {
-  if (auto shaped = dyn_cast<ShapedType>(type))
-    type = shaped.getElementType();
-  if (auto q = dyn_cast<quant::QuantizedType>(type))
-    type = q.getStorageType();
-  return (type.getIntOrFloatBitWidth() + 7) / 8;
-}
-
-int64_t byteSize(Type type) {
-  return cast<RankedTensorType>(type).getNumElements() * elementBytes(type);
-}
-
 /// Row-major element strides of `shape`.
 SmallVector<int64_t> denseStrides(ArrayRef<int64_t> shape) {
   SmallVector<int64_t> st(shape.size(), 1);

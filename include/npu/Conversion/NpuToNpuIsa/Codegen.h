@@ -139,12 +139,9 @@ inline SmallVector<int64_t> tileCandidates(int64_t full, int64_t unit) {
   return v;
 }
 
-/// Bytes of one element of `type` (a tensor or element type); quantized
-/// types take their storage type's.
-int64_t elementBytes(Type type);
-
-/// Bytes of a ranked tensor type's elements.
-int64_t byteSize(Type type);
+// Bytes of an element and of a tensor type (the dialect's, NpuOps.h).
+using npu::byteSize;
+using npu::elementBytes;
 
 /// Row-major element strides of `shape`.
 SmallVector<int64_t> denseStrides(ArrayRef<int64_t> shape);

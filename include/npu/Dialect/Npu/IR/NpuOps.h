@@ -56,6 +56,13 @@ llvm::LogicalResult toHostNode(llvm::StringRef opType, int64_t opset,
 /// marked in its `dynamic_shapes`, seen through the npu.layer that holds
 /// it at the schedule level. Its type is its bound.
 bool hasDataDependentShape(mlir::Value value);
+/// Bytes of one element of `type` (a tensor or element type); quantized
+/// types take their storage type's, sub-byte types (i1) a byte.
+int64_t elementBytes(mlir::Type type);
+
+/// Bytes of a ranked tensor type's elements.
+int64_t byteSize(mlir::Type type);
+
 /// The attribute holding a module's target.
 inline constexpr llvm::StringLiteral kTargetAttrName = "npu.target";
 
