@@ -7,6 +7,7 @@
 #include <climits>
 #include <cstdint>
 #include <initializer_list>
+#include <vector>
 
 namespace npu::rt {
 
@@ -461,11 +462,186 @@ void SegmentTimeline::finish(const SegmentSpec &seg, uint64_t end) {
     }
 }
 
+namespace {
+/// The scratchpad bytes a program loaded from the executable's constant
+/// segment, as far as its DMA commands show: what a block-sparse matmul's
+/// mask is (the compiler loads each block image from the constants right
+/// before the matmuls that read it), so that the static schedule costs the
+/// present weight tiles as the emulator does. A load from DRAM outside the
+/// constants, or a local store, makes its destination's extent unknown;
+/// vector and matmul writes are not followed (a mask they overwrote would be
+/// read stale: no compiled program reads a mask it did not load).
+class ConstantShadow {
+public:
+  explicit ConstantShadow(const Executable &exe)
+      : exe_(exe), bytes_(exe.target().scratchpadBytes),
+        known_(exe.target().scratchpadBytes, 0) {}
+
+  /// Follows a dma.load, local dma.store or dma.expand (other opcodes: no-op).
+  void follow(const Instruction &insn) {
+    switch (insn.opcode()) {
+    case Opcode::DmaLoad:
+      load(exe_.dma(insn.get(FieldId::DmaLoad_Desc)),
+           insn.get(FieldId::DmaLoad_Sram), insn.get(FieldId::DmaLoad_Dram),
+           insn.get(FieldId::DmaLoad_Local));
+      return;
+    case Opcode::DmaStore:
+      if (insn.get(FieldId::DmaStore_Local))
+        forget(box(exe_.dma(insn.get(FieldId::DmaStore_Desc)),
+                   insn.get(FieldId::DmaStore_Dram), /*sramSide=*/false));
+      return;
+    case Opcode::DmaExpand:
+    case Opcode::DmaExpandElem: {
+      const bin::DmaDesc &d =
+          exe_.dma(insn.opcode() == Opcode::DmaExpand
+                       ? insn.get(FieldId::DmaExpand_Desc)
+                       : insn.get(FieldId::DmaExpandElem_Desc));
+      forget(box(d,
+                 insn.opcode() == Opcode::DmaExpand
+                     ? insn.get(FieldId::DmaExpand_Sram)
+                     : insn.get(FieldId::DmaExpandElem_Sram),
+                 /*sramSide=*/true));
+      return;
+    }
+    default:
+      return;
+    }
+  }
+
+  /// The present weight tiles of a block-sparse matmul whose W is at `w`
+  /// with `tiles` tiles, from its mask if every mask byte is known; else
+  /// `tiles` (all present).
+  uint64_t presentTiles(uint64_t w, uint64_t tiles) const {
+    uint64_t maskBytes = sparseMaskBytes(tiles);
+    if (w > known_.size() || maskBytes > known_.size() - w)
+      return tiles;
+    for (uint64_t i = 0; i < (tiles + 7) / 8; ++i)
+      if (!known_[w + i])
+        return tiles;
+    uint64_t present = 0;
+    for (uint64_t b = 0; b < tiles; ++b)
+      present += (bytes_[w + b / 8] >> (b % 8)) & 1;
+    return present;
+  }
+
+private:
+  struct Box {
+    int64_t size[4], padded[4], before[4], dstr[4], sstr[4], eb;
+    int64_t lo = 0, hi = 0; ///< Byte extent on the side asked for.
+    bool valid = false;
+  };
+  /// `d`'s box with its extent on the scratchpad side (padded box at
+  /// `at`) or on the DRAM side (interior at `at`, DRAM strides).
+  static Box box(const bin::DmaDesc &d, int64_t at, bool sramSide) {
+    Box b;
+    b.eb = d.elem_bytes();
+    int64_t extent = 0;
+    for (int i = 0; i < 4; ++i) {
+      b.size[i] = d.sizes()->Get(i);
+      b.before[i] = d.pad_before()->Get(i);
+      b.padded[i] = b.size[i] + b.before[i] + d.pad_after()->Get(i);
+      b.dstr[i] = d.dram_strides()->Get(i);
+      b.sstr[i] = d.sram_strides()->Get(i);
+      int64_t n = sramSide ? b.padded[i] : b.size[i];
+      if (n == 0)
+        return b; // empty: writes nothing
+      extent += (n - 1) * (sramSide ? b.sstr[i] : b.dstr[i]);
+    }
+    b.lo = at;
+    b.hi = at + extent + b.eb;
+    b.valid = true;
+    return b;
+  }
+  void forget(const Box &b) {
+    if (!b.valid)
+      return;
+    int64_t lo = std::max<int64_t>(b.lo, 0),
+            hi = std::min<int64_t>(b.hi, int64_t(known_.size()));
+    if (lo < hi)
+      std::fill(known_.begin() + lo, known_.begin() + hi, 0);
+  }
+  void load(const bin::DmaDesc &d, int64_t sram, int64_t src, bool local) {
+    Box dst = box(d, sram, /*sramSide=*/true);
+    if (!dst.valid)
+      return;
+    Box from = box(d, src, /*sramSide=*/false);
+    int64_t n = int64_t(known_.size());
+    if (dst.lo < 0 || dst.hi > n)
+      return; // the emulator refuses it
+    // Where the source bytes are: the constants (known), the scratchpad
+    // (a local load: as known as they are) or other DRAM (unknown).
+    const uint8_t *srcBytes = nullptr;
+    const uint8_t *srcKnown = nullptr;
+    int64_t base = 0;
+    if (local) {
+      if (from.valid && (from.lo < 0 || from.hi > n ||
+                         (from.lo < dst.hi && dst.lo < from.hi)))
+        return forget(dst);
+      srcBytes = bytes_.data();
+      srcKnown = known_.data();
+    } else {
+      int64_t begin = exe_.constantsOffset(),
+              end = begin + int64_t(exe_.constantsSize());
+      if (from.valid && (from.lo < begin || from.hi > end))
+        return forget(dst);
+      srcBytes = exe_.constants();
+      base = begin;
+    }
+    int64_t eb = dst.eb;
+    uint8_t pad[4];
+    for (int b = 0; b < 4; ++b)
+      pad[b] = uint8_t(d.pad_value() >> (8 * b));
+    for (int64_t i3 = 0; i3 < dst.padded[3]; ++i3)
+      for (int64_t i2 = 0; i2 < dst.padded[2]; ++i2)
+        for (int64_t i1 = 0; i1 < dst.padded[1]; ++i1) {
+          int64_t row =
+              sram + i3 * dst.sstr[3] + i2 * dst.sstr[2] + i1 * dst.sstr[1];
+          int64_t j3 = i3 - dst.before[3], j2 = i2 - dst.before[2],
+                  j1 = i1 - dst.before[1];
+          bool inside = j3 >= 0 && j3 < dst.size[3] && j2 >= 0 &&
+                        j2 < dst.size[2] && j1 >= 0 && j1 < dst.size[1];
+          int64_t srcRow =
+              src + j3 * dst.dstr[3] + j2 * dst.dstr[2] + j1 * dst.dstr[1];
+          if (inside && dst.before[0] == 0 && dst.padded[0] == dst.size[0] &&
+              dst.sstr[0] == eb && dst.dstr[0] == eb) {
+            // A dense row: one copy.
+            int64_t bytes = dst.size[0] * eb, from0 = srcRow - base;
+            std::copy(srcBytes + from0, srcBytes + from0 + bytes,
+                      bytes_.begin() + row);
+            if (srcKnown)
+              std::copy(srcKnown + from0, srcKnown + from0 + bytes,
+                        known_.begin() + row);
+            else
+              std::fill(known_.begin() + row, known_.begin() + row + bytes, 1);
+            continue;
+          }
+          for (int64_t i0 = 0; i0 < dst.padded[0]; ++i0) {
+            int64_t at = row + i0 * dst.sstr[0], j0 = i0 - dst.before[0];
+            if (!inside || j0 < 0 || j0 >= dst.size[0]) {
+              std::copy(pad, pad + eb, bytes_.begin() + at);
+              std::fill(known_.begin() + at, known_.begin() + at + eb, 1);
+              continue;
+            }
+            int64_t from0 = srcRow + j0 * dst.dstr[0] - base;
+            for (int64_t k = 0; k < eb; ++k) {
+              bytes_[at + k] = srcBytes[from0 + k];
+              known_[at + k] = srcKnown ? srcKnown[from0 + k] : 1;
+            }
+          }
+        }
+  }
+
+  const Executable &exe_;
+  std::vector<uint8_t> bytes_, known_;
+};
+} // namespace
+
 bool scheduleStatically(const Executable &exe, StaticSchedule &schedule,
                         std::string &error, uint64_t maxInstructions) {
   const std::vector<Instruction> &insns = exe.instructions();
   schedule = StaticSchedule();
   schedule.layers.assign(exe.layers().size(), StaticSchedule::Layer());
+  schedule.instructionCycles.assign(insns.size(), 0);
   std::vector<bool> started(schedule.layers.size(), false);
   auto account = [&](uint32_t layer, uint64_t cycles, uint64_t start,
                      uint64_t end) {
@@ -478,6 +654,7 @@ bool scheduleStatically(const Executable &exe, StaticSchedule &schedule,
     started[layer] = true;
   };
   SegmentTimeline timeline;
+  ConstantShadow shadow(exe);
   uint64_t issued = 0;
   bool afterNpu = false; // the host starts the program: no handoff first
   for (const SegmentSpec &seg : exe.segments()) {
@@ -506,6 +683,21 @@ bool scheduleStatically(const Executable &exe, StaticSchedule &schedule,
       }
       const Instruction &insn = insns[pc];
       uint64_t cycles = staticInstructionCycles(exe, insn);
+      if (insn.opcode() == Opcode::Matmul && insn.get(FieldId::Matmul_Sparse) &&
+          cycles) {
+        // Only the present tiles, as the emulator counts them.
+        const bin::MatmulDesc &d = exe.matmul(insn.get(FieldId::Matmul_Desc));
+        const TargetDesc &t = exe.target();
+        uint64_t tiles =
+            ceilDiv(d.k(), t.arrayRows) * ceilDiv(d.n(), t.arrayCols);
+        cycles = matmulCycles(
+            t, uint64_t(d.m_outer()) * d.m_inner(),
+            shadow.presentTiles(insn.get(FieldId::Matmul_W), tiles),
+            insn.get(FieldId::Matmul_Fp32));
+      } else {
+        shadow.follow(insn);
+      }
+      schedule.instructionCycles[pc] = cycles;
       uint64_t end = queues.retire(cycles);
       account(insn.layer(), cycles, start, end);
     }
@@ -517,7 +709,8 @@ bool scheduleStatically(const Executable &exe, StaticSchedule &schedule,
   return true;
 }
 
-std::vector<LayerEstimate> estimateLayers(const Executable &exe) {
+std::vector<LayerEstimate> estimateLayers(const Executable &exe,
+                                          const StaticSchedule *schedule) {
   std::vector<LayerEstimate> layers(exe.layers().size());
   std::vector<std::vector<DramRange>> constantRanges(layers.size());
   auto bytesOf = [](const bin::DmaDesc &d) {
@@ -526,13 +719,17 @@ std::vector<LayerEstimate> estimateLayers(const Executable &exe) {
       n *= d.sizes()->Get(i);
     return n;
   };
-  for (const Instruction &insn : exe.instructions()) {
+  const std::vector<Instruction> &insns = exe.instructions();
+  for (size_t pc = 0; pc < insns.size(); ++pc) {
+    const Instruction &insn = insns[pc];
     uint64_t id = insn.get(FieldId::Layer);
     if (id >= layers.size())
       continue;
     LayerEstimate &l = layers[id];
     ++l.instructions;
-    uint64_t cycles = staticInstructionCycles(exe, insn);
+    uint64_t cycles = schedule && pc < schedule->instructionCycles.size()
+                          ? schedule->instructionCycles[pc]
+                          : staticInstructionCycles(exe, insn);
     switch (unitOf(insn.opcode())) {
     case Unit::DmaLoad:
       l.loadCycles += cycles;

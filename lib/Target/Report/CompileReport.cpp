@@ -24,10 +24,10 @@ buildCompileReport(npuisa::ProgramOp program,
   if (!exe)
     return program.emitError("report: the executable does not load: ")
            << (target ? error : "unknown target");
-  std::vector<rt::LayerEstimate> est = rt::estimateLayers(*exe);
   rt::StaticSchedule schedule;
   if (!rt::scheduleStatically(*exe, schedule, error))
     return program.emitError("report: the program does not run: ") << error;
+  std::vector<rt::LayerEstimate> est = rt::estimateLayers(*exe, &schedule);
 
   auto bytesOf = [](Type type) {
     auto t = cast<RankedTensorType>(type);

@@ -664,6 +664,55 @@ TEST(Emulator, SparseMatmulSkipsZeroBlocks) {
   EXPECT_EQ(emu.stats().unitBusy[unsigned(Unit::Mac)], 2u * (16 + 8) + 32);
 }
 
+// Tests that the static schedule (npu-compile --report) counts a
+// block-sparse matmul's present tiles from its mask, loaded from the
+// constants as the compiler loads a block image, so that it equals the
+// emulation: 1, 3 and 4 of 4 tiles present, the last mask loaded in two
+// pieces (the mask's first byte by a bordered load whose padding is the
+// byte, the rest from the constants).
+TEST(Emulator, SparseMatmulStaticScheduleEqualsEmulation) {
+  const int M = 8, K = 32, N = 32, R = 16, C = 16;
+  ProgramBuilder b(v1());
+  uint16_t layer = b.addLayer("mm", "MatMul");
+  std::vector<uint32_t> images;
+  for (uint8_t mask : {uint8_t(0x01), uint8_t(0x0d), uint8_t(0x0f)}) {
+    std::vector<int8_t> image(16 + 4 * R * C, 0);
+    image[0] = int8_t(mask);
+    for (size_t i = 16; i < image.size(); ++i)
+      image[i] = int8_t(i % 7 - 3);
+    images.push_back(b.addConstant(image.data(), image.size()));
+  }
+  const uint32_t imageBytes = 16 + 4 * R * C;
+  uint16_t whole =
+      b.addDma(makeDma2D(1, 1, imageBytes, imageBytes, imageBytes));
+  // The image but its first byte, the padding before it that byte (0x0f).
+  bin::DmaDesc bordered =
+      makeDmaDesc(1, {uint16_t(imageBytes - 1), 1, 1, 1}, {1, imageBytes, 0, 0},
+                  {1, imageBytes, 0, 0}, {1, 0, 0, 0}, {0, 0, 0, 0});
+  bordered.mutate_pad_value(0x0f);
+  uint16_t tail = b.addDma(bordered);
+  uint16_t mm = b.addMatmul(makeMatmulDesc(M, K, N, K, N, N));
+  b.setDramSize(64);
+  for (int i = 0; i < 3; ++i) {
+    Instruction load = i < 2 ? makeDmaLoad(whole, 4096, images[i], layer)
+                             : makeDmaLoad(tail, 4096, images[2] + 1, layer);
+    b.emit(withDeps(load, false, i > 0, false, true));
+    b.emit(withDeps(makeMatmul(mm, 0, 4096, 0, false, i > 0, true, layer), true,
+                    false, i < 2, false));
+  }
+  ProgramRun r = runProgram(b);
+  ASSERT_TRUE(r.ok) << r.error;
+  const RunStats &s = r.emu->stats();
+  // 1 + 3 + 4 present tiles of M rows after R preload cycles each, and a
+  // fill and drain per instruction.
+  EXPECT_EQ(s.unitBusy[unsigned(Unit::Mac)], 8u * (R + M) + 3u * (R + C));
+  StaticSchedule schedule;
+  std::string error;
+  ASSERT_TRUE(scheduleStatically(*r.exe, schedule, error)) << error;
+  EXPECT_EQ(schedule.cycles, s.cycles);
+  EXPECT_EQ(schedule.layers[layer].cycles, s.layers[layer].cycles);
+}
+
 /// A dense box of `planes` x `rows` x `cols` elements of `eb` bytes whose
 /// R x C blocks (16 x 16 on npu-v1) are random where `present(b)` and zero
 /// elsewhere, b numbered as dma.expand numbers them; and its image, packed

@@ -142,7 +142,9 @@ bool isRescale(Opcode op, unsigned func);
 /// descriptors alone (no data): a block-sparse matmul counts every weight
 /// tile, as a dense one does; a matmul with an empty dimension takes 0.
 /// The emulator takes the same cycles for every instruction but sparse
-/// matmuls, whose present tiles it reads from the scratchpad.
+/// matmuls, whose present tiles it reads from the scratchpad;
+/// scheduleStatically reads them from the masks the program loaded from the
+/// constant segment (StaticSchedule::instructionCycles).
 uint64_t staticInstructionCycles(const Executable &exe,
                                  const Instruction &insn);
 
@@ -245,8 +247,12 @@ private:
 
 /// The timeline of an executable by the timing model alone: what
 /// `npu-run` measures (RunStats::cycles, LayerStats::cycles), computed
-/// without executing anything. Equal to the emulator's figures for every
-/// program without block-sparse matmuls.
+/// without executing any arithmetic. A block-sparse matmul's present weight
+/// tiles come from its mask as the program's DMA commands loaded it from the
+/// executable's constant segment (the compiler loads every block image from
+/// there), followed in the emulator's issue order; a mask not loaded from
+/// the constants (none in a compiled program) counts every tile. So the
+/// figures equal the emulator's for every compiled program.
 struct StaticSchedule {
   uint64_t cycles = 0;     ///< When the last unit idles.
   uint64_t hostCycles = 0; ///< Busy NPU-clock cycles of host segments.
@@ -255,6 +261,9 @@ struct StaticSchedule {
     uint64_t start = 0, end = 0; ///< First start and last end (cycles).
   };
   std::vector<Layer> layers; ///< Indexed by layer id.
+  /// Each NPU instruction's cycles (indexed by pc; 0 for host segments'
+  /// and instructions that never issued).
+  std::vector<uint64_t> instructionCycles;
 };
 
 /// The element steps the emulator performs for `insn`: a DMA's padded box
@@ -293,8 +302,7 @@ bool scheduleStatically(const Executable &exe, StaticSchedule &schedule,
 
 /// A static account of one layer of an executable: its MACs, DRAM bytes and
 /// the busy cycles of its instructions per queue (its time on the timeline
-/// is StaticSchedule's). No execution; dense matmuls (a block-sparse one
-/// counts every weight tile).
+/// is StaticSchedule's). No execution.
 struct LayerEstimate {
   uint64_t macs = 0; ///< Dense MACs.
   /// Bytes moved by DMA between DRAM and the scratchpad (local DMAs are not
@@ -315,8 +323,11 @@ struct LayerEstimate {
 };
 
 /// Per layer (indexed by layer id) estimates of `exe`'s instructions;
-/// instructions without a layer are not counted.
-std::vector<LayerEstimate> estimateLayers(const Executable &exe);
+/// instructions without a layer are not counted. With `schedule` (of `exe`),
+/// the queues' busy cycles are its instructionCycles (block-sparse matmuls
+/// by their present tiles), else staticInstructionCycles (every tile).
+std::vector<LayerEstimate>
+estimateLayers(const Executable &exe, const StaticSchedule *schedule = nullptr);
 
 } // namespace npu::rt
 
