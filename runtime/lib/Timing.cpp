@@ -568,6 +568,13 @@ private:
     int64_t n = int64_t(known_.size());
     if (dst.lo < 0 || dst.hi > n)
       return; // the emulator refuses it
+    // A box that writes a byte twice (a zero stride; no compiled program
+    // has one) is not followed: the work stays bounded by the scratchpad.
+    int64_t elements = 1;
+    for (int i = 0; i < 4 && elements <= n; ++i)
+      elements *= dst.padded[i];
+    if (elements * dst.eb > dst.hi - dst.lo)
+      return forget(dst);
     // Where the source bytes are: the constants (known), the scratchpad
     // (a local load: as known as they are) or other DRAM (unknown).
     const uint8_t *srcBytes = nullptr;
