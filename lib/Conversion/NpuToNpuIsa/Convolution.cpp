@@ -213,12 +213,161 @@ ConvTiles bestTiles(ArrayRef<Candidate> candidates, const rt::TargetDesc &t,
 }
 } // namespace
 
+namespace {
+/// A pruned convolution's tiling priced as macConvSteps and emitMacConv
+/// issue it, step by step through the tile pipeline's model
+/// (rt::doubleBufferedCycles): per (output-channel tile, input-channel
+/// chunk) step, the matmuls of its present taps over their present tiles; a
+/// chunk whose taps are all empty is not issued (no slab, no weights); a
+/// partly empty tap loads its block image, a dense chunk its taps' weights
+/// in one DMA; a tile's last step reads the accumulator out and stores it.
+/// Loads are reused as chunkLoads reuses a dense tiling's: the stationary
+/// operand once per outer tile for each chunk, at its first use; the
+/// streaming one once when all its chunks fit two copies, else at every
+/// step. `spatial`: output tiles per image; `storeCycles` and
+/// `readoutCycles`: one output tile's store and accumulator readout. No
+/// value when the steps are more than kMaxPricedTiles.
+struct SparseConvCost {
+  double cycles = 0; ///< From the first load to the last store.
+  /// DRAM bytes the slab and weight loads read, plus the scratchpad and
+  /// accumulator bytes the matmuls move at their energy's weight (a DRAM
+  /// byte costs dram_byte_pj / sram_byte_pj of them): more chunks mean
+  /// more accumulator read-modify-writes, which an INT8 tiling's few DRAM
+  /// bytes do not outweigh.
+  double bytes = 0;
+};
+std::optional<SparseConvCost>
+sparseConvCost(const rt::TargetDesc &t, const MacConv &g, const WeightBlocks &w,
+               const ConvTiles &tile, int64_t ihs, int64_t iws, int64_t spatial,
+               uint64_t storeCycles, uint64_t readoutCycles) {
+  int64_t ib = g.inBytes, taps = g.weightTaps;
+  int64_t mt = tile.m, ct = tile.c, pixels = tile.oh * tile.ow;
+  int64_t nM = ceilDiv(g.cout, mt), nC = ceilDiv(g.cin, ct);
+  if (g.groups * spatial * nM * nC > kMaxPricedTiles)
+    return std::nullopt;
+  bool weightsStay = tile.order == LoopOrder::weight_stationary;
+  bool copies = tile.resident || nC <= 2; // a copy per stationary chunk
+  // The streaming operand's chunks all fit two copies: each loaded once.
+  bool streamOnce = weightsStay ? spatial * nC <= 2 : nM * nC <= 2;
+  // Per (output-channel tile, chunk): its issued weight load, bytes and
+  // MAC cycles (none when every tap is empty).
+  struct Step {
+    bool issued = false;
+    uint64_t weights = 0, mac = 0;
+    double weightBytes = 0, sramBytes = 0;
+  };
+  std::vector<rt::TileStages> sequence;
+  double bytes = 0, sramBytes = 0;
+  for (int64_t grp = 0; grp < g.groups; ++grp) {
+    std::vector<Step> steps(size_t(nM * nC));
+    for (int64_t mi = 0; mi < nM; ++mi) {
+      int64_t m0 = mi * mt, mc = std::min(mt, g.cout - m0);
+      for (int64_t ci = 0; ci < nC; ++ci) {
+        int64_t c0 = ci * ct, cc = std::min(ct, g.cin - c0);
+        Step &s = steps[size_t(mi * nC + ci)];
+        bool allDense = true;
+        uint64_t tapLoads = 0;
+        for (int64_t tap = 0; tap < taps; ++tap) {
+          SparseStep step =
+              classifyWeightStep(w, grp * taps + tap, c0, cc, m0, mc);
+          if (step.kind == SparseStep::Empty) {
+            allDense = false;
+            continue;
+          }
+          // Its A rows, present weight tiles and accumulator rows (read
+          // and written but by a chunk's first matmul: conservatively both).
+          s.sramBytes +=
+              double(pixels * cc * ib + step.blocks * w.R * w.C * ib +
+                     2 * pixels * mc * 4);
+          s.issued = true;
+          s.mac += rt::matmulCycles(t, pixels, step.blocks, /*fp32=*/ib != 1);
+          if (step.kind == SparseStep::Sparse) {
+            allDense = false;
+            tapLoads += rt::dmaCycles(t, 1, 1, step.imageBytes);
+            s.weightBytes += double(step.imageBytes);
+          } else {
+            tapLoads += rt::dmaCycles(t, 1, cc, ib * mc);
+            s.weightBytes += double(ib * cc * mc);
+          }
+        }
+        s.weights =
+            allDense ? rt::dmaCycles(t, 1, taps * cc, ib * mc) : tapLoads;
+      }
+    }
+    auto slab = [&](int64_t ci) {
+      int64_t cc = std::min(ct, g.cin - ci * ct);
+      return std::pair(rt::dmaCycles(t, 1, cc * g.spanZ * ihs, ib * iws),
+                       double(ib * cc * g.spanZ * ihs * iws));
+    };
+    // Chunks already loaded: the stationary operand's in this outer tile,
+    // the streaming one's (when it is loaded once) in the whole layer.
+    std::vector<bool> streamed(size_t(weightsStay ? nC : nM * nC), false);
+    int64_t outer = weightsStay ? nM : spatial;
+    int64_t inner = weightsStay ? spatial : nM;
+    for (int64_t o = 0; o < outer; ++o) {
+      std::vector<bool> held(size_t(nC), false); // stationary, per chunk
+      for (int64_t in = 0; in < inner; ++in) {
+        int64_t mi = weightsStay ? o : in;
+        size_t first = sequence.size();
+        for (int64_t ci = 0; ci < nC; ++ci) {
+          const Step &s = steps[size_t(mi * nC + ci)];
+          if (!s.issued)
+            continue;
+          rt::TileStages stage;
+          stage.compute = s.mac;
+          sramBytes += s.sramBytes;
+          auto [slabCycles, slabBytes] = slab(ci);
+          bool loadSlab, loadWeights;
+          if (weightsStay) {
+            loadWeights = !copies || !held[size_t(ci)];
+            held[size_t(ci)] = true;
+            size_t k = size_t(ci);
+            loadSlab = !streamOnce || !streamed[k];
+            streamed[k] = true;
+          } else {
+            loadSlab = !copies || !held[size_t(ci)];
+            held[size_t(ci)] = true;
+            size_t k = size_t(mi * nC + ci);
+            loadWeights = !streamOnce || !streamed[k];
+            streamed[k] = true;
+          }
+          if (loadSlab) {
+            stage.load += slabCycles;
+            bytes += slabBytes;
+          }
+          if (loadWeights) {
+            stage.load += s.weights;
+            bytes += s.weightBytes;
+          }
+          sequence.push_back(stage);
+        }
+        if (sequence.size() == first) { // an empty-mask matmul clears it
+          rt::TileStages clear;
+          clear.load = rt::dmaCycles(t, 1, 1, 16);
+          sequence.push_back(clear);
+        }
+        sequence.back().compute += readoutCycles;
+        sequence.back().store = storeCycles;
+      }
+    }
+  }
+  SparseConvCost cost;
+  cost.cycles = double(g.batch) * double(rt::doubleBufferedCycles(sequence));
+  cost.bytes = double(g.batch) *
+               (bytes + sramBytes * t.energy.sramBytePj / t.energy.dramBytePj);
+  return cost;
+}
+} // namespace
+
 ConvTiles chooseConvTiles(const rt::TargetDesc &t, const MacConv &g,
                           int64_t onlyC, double *cycles,
                           SmallVectorImpl<ConvTileCandidate> *all,
-                          double *bytes) {
+                          double *bytes, const WeightBlocks *blocks) {
   if (g.batch <= 0 || g.oh <= 0 || g.ow <= 0 || g.cout <= 0 || g.cin <= 0)
     return {}; // nothing to tile: the emitter issues nothing
+  // Weights issued dense (--sparse-weights=false) cost what dense ones do.
+  if (blocks && !blocks->skip)
+    blocks = nullptr;
   int64_t R = t.arrayRows, C = t.arrayCols;
   int64_t accEntries = t.accumulatorBytes / 4;
   int64_t sramBytes = t.scratchpadBytes;
@@ -303,6 +452,10 @@ ConvTiles chooseConvTiles(const rt::TargetDesc &t, const MacConv &g,
               tiles * double(rt::vectorCycles(t, oht * owt * mt,
                                               /*narrow=*/false,
                                               /*transcendental=*/false));
+          // Pruned weights on the block grid (planSteps issues tiles off it
+          // dense): each step as it will be issued (sparseConvCost).
+          bool pruned = blocks && (ct % R == 0 || ct >= g.cin) &&
+                        (mt % C == 0 || mt >= g.cout);
           for (LoopOrder order :
                {LoopOrder::weight_stationary, LoopOrder::input_stationary}) {
             // A copy per chunk of the stationary operand when that fits,
@@ -322,10 +475,21 @@ ConvTiles chooseConvTiles(const rt::TargetDesc &t, const MacConv &g,
             // before any matmul, the last tile's store after all of them.
             double fill = (slabCycles + weightCycles) / steps;
             double drain = storeCycles / tiles;
-            candidates.push_back(
-                {tile,
-                 std::max({loadCycles, storeCycles, macCycles}) + fill + drain,
-                 traffic.slabBytes + traffic.weightBytes});
+            int64_t readBytes = traffic.slabBytes + traffic.weightBytes;
+            double pipelined = std::max({loadCycles, storeCycles, macCycles});
+            if (pruned) {
+              if (std::optional<SparseConvCost> sparse = sparseConvCost(
+                      t, g, *blocks, tile, ihs, iws, g.od * nOH * nOW,
+                      uint64_t(storeCycles / tiles),
+                      rt::vectorCycles(t, oht * owt * mt, /*narrow=*/false,
+                                       /*transcendental=*/false))) {
+                // The sequence includes the fill and the drain.
+                pipelined = sparse->cycles + residualCycles;
+                fill = drain = 0;
+                readBytes = int64_t(sparse->bytes);
+              }
+            }
+            candidates.push_back({tile, pipelined + fill + drain, readBytes});
             if (all) {
               ConvTileCandidate c;
               c.tiles = tile;
@@ -336,7 +500,7 @@ ConvTiles chooseConvTiles(const rt::TargetDesc &t, const MacConv &g,
               c.mac = macCycles;
               c.fill = fill;
               c.drain = drain;
-              c.bytes = traffic.slabBytes + traffic.weightBytes;
+              c.bytes = readBytes;
               c.slabBytes = traffic.slabBytes;
               c.weightBytesEveryTile =
                   int64_t(tiles) * nC * g.inBytes * g.weightTaps * ct * mt;
@@ -1210,13 +1374,19 @@ FailureOr<ConvTiles> Codegen::macConvTiles(Operation *op, const MacConv &g,
   // A residual epilogue keeps the convolution's input-channel tile.
   // A pass of a phase-packed convolution may keep the plain one's.
   auto asConv = dyn_cast<ConvOp>(op);
+  // Pruned weights are priced as issued (a phase-packed pass is dense).
+  std::optional<WeightBlocks> blocks;
+  if (asConv && !g.outChannels && !g.presetTiles.m)
+    blocks = convWeightBlocks(asConv, g, target);
   ConvTiles t = g.presetTiles.m
                     ? g.presetTiles
                     : chooseConvTiles(
                           target, g,
                           g.inputTile ? g.inputTile
                           : asConv ? residualInputTile(target, asConv, epilogue)
-                                   : 0);
+                                   : 0,
+                          nullptr, nullptr, nullptr,
+                          blocks ? blocks->forTiling() : nullptr);
   if (auto rec = asConv && followRecorded
                      ? recordedTiles(op, {"oh", "ow", "m", "c"})
                      : std::nullopt) {
@@ -1922,8 +2092,10 @@ struct ConvModel : BackendOpInterface::ExternalModel<ConvModel, ConvOp> {
                         : chooseConvTiles(target, first, first.inputTile);
       return t.m ? tilesAttr(b, t) : nullptr;
     }
-    ConvTiles t =
-        chooseConvTiles(target, g, residualInputTile(target, conv, epilogue));
+    std::optional<WeightBlocks> blocks = convWeightBlocks(conv, g, target);
+    ConvTiles t = chooseConvTiles(
+        target, g, residualInputTile(target, conv, epilogue), nullptr, nullptr,
+        nullptr, blocks ? blocks->forTiling() : nullptr);
     return t.m ? tilesAttr(b, t) : nullptr;
   }
   LogicalResult emit(Operation *op, Codegen &codegen, int64_t layer) const {

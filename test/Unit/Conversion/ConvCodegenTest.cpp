@@ -24,6 +24,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <random>
 #include <sstream>
 
@@ -43,9 +44,10 @@ struct ConvCase {
   /// of the result's shape (a skip connection), fused likewise.
   bool residual = false;
   /// Zeroes the weights of input channel c and output channel m where
-  /// (c / 8 + m / 8) is odd, on every tap: a checkerboard of npu-v1-small's
-  /// 8 x 8 MAC weight tiles, so the pruning-aware emission issues
-  /// block-sparse steps (docs/codegen.md, "Sparse weights").
+  /// (c / 8 + 3 (m / 8)) % 4 == 1, on every tap: a quarter of npu-v1-small's
+  /// 8 x 8 MAC weight tiles, one in every 16 x 16 square, so the
+  /// pruning-aware emission issues block-sparse steps (docs/codegen.md,
+  /// "Sparse weights").
   bool prunedBlocks = false;
 };
 
@@ -180,7 +182,7 @@ size_t runCase(const ConvCase &k, const char *target = "npu-v1-small") {
     for (size_t i = 0; i < w.size(); ++i) {
       int64_t c = int64_t(i) / (k.kh * k.kw) % cg,
               m = int64_t(i) / (cg * k.kh * k.kw);
-      if ((c / 8 + m / 8) % 2)
+      if ((c / 8 + 3 * (m / 8)) % 4 == 1)
         w[i] = 0.0f;
     }
   for (float &v : bias)
@@ -460,6 +462,48 @@ npu::codegen::MacConv samePadded(int64_t groups, int64_t cin, int64_t cout,
 // The cost model never exceeds the accumulator or the scratchpad, uses the
 // whole array width when there are enough output channels, and takes the
 // whole layer as one tile when it fits.
+// The tile cost model sees pruned weight tiles (chooseConvTiles with the
+// weights' blocks): a 64 -> 64 3x3 convolution at 56 x 56 (FP32, npu-v1)
+// whose 16 x 16 weight tiles are zero in a checkerboard (input-channel
+// block + output-channel block odd) is priced at about half the dense
+// estimate, and its tiles lie on the block grid, where the zero tiles can
+// be skipped; priced dense, the same weights cost the dense estimate.
+TEST(ConvCodegen, TileCostModelSeesPrunedWeightTiles) {
+  const npu::rt::TargetDesc &t = *npu::rt::lookupTarget("npu-v1");
+  npu::codegen::MacConv g = samePadded(/*groups=*/1, 64, 64, 56, 56, 3);
+  npu::codegen::WeightBlocks w;
+  w.R = t.arrayRows;
+  w.C = t.arrayCols;
+  w.K = g.cin;
+  w.N = g.cout;
+  w.matrices = g.weightTaps;
+  w.elemBytes = 4;
+  std::vector<float> values(size_t(w.matrices * w.K * w.N));
+  for (size_t i = 0; i < values.size(); ++i) {
+    int64_t k = int64_t(i) / w.N % w.K, n = int64_t(i) % w.N;
+    values[i] = (k / 16 + n / 16) % 2 ? 0.0f : 0.5f + float(i % 7);
+  }
+  w.bytes.resize(values.size() * 4);
+  std::memcpy(w.bytes.data(), values.data(), w.bytes.size());
+  ASSERT_TRUE(w.analyze());
+  double dense = 0, pruned = 0;
+  npu::codegen::ConvTiles denseTiles =
+      npu::codegen::chooseConvTiles(t, g, 0, &dense);
+  npu::codegen::ConvTiles tiles = npu::codegen::chooseConvTiles(
+      t, g, 0, &pruned, nullptr, nullptr, w.forTiling());
+  ASSERT_GT(denseTiles.m, 0);
+  ASSERT_GT(tiles.m, 0);
+  EXPECT_GT(pruned, 0.45 * dense);
+  EXPECT_LT(pruned, 0.6 * dense);
+  EXPECT_EQ(tiles.c % w.R, 0);
+  EXPECT_EQ(tiles.m % w.C, 0);
+  // --sparse-weights=false: every tile issued dense, priced dense.
+  w.skip = false;
+  double issuedDense = 0;
+  npu::codegen::chooseConvTiles(t, g, 0, &issuedDense, nullptr, nullptr, &w);
+  EXPECT_EQ(issuedDense, dense);
+}
+
 TEST(ConvCodegen, TileCostModelRespectsLimits) {
   const npu::rt::TargetDesc &t = *npu::rt::lookupTarget("npu-v1");
   npu::codegen::MacConv g = samePadded(/*groups=*/1, 64, 64, 112, 112, 3);

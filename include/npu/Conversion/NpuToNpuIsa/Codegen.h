@@ -501,7 +501,12 @@ ConvTraffic convTraffic(const MacConv &g, ConvTiles t);
 /// an inference takes (docs/codegen.md "Loop order and reuse"). `onlyC`,
 /// when not 0, is the one input-channel tile tried (residualInputTile's).
 /// `cycles` and `bytes`, when given, receive the chosen candidate's
-/// estimate and DRAM bytes read.
+/// estimate and DRAM bytes read. `blocks` (a convolution's constant
+/// weights with all-zero MAC weight tiles, convWeightBlocks) prices tiles on
+/// the block grid as the pruning-aware emitter issues them: no slab load for
+/// a chunk whose taps are all empty, one matmul per present tap over its
+/// present tiles, block images for partly empty steps (docs/codegen.md,
+/// "Sparse weights"), so tiles that gather zero tiles into empty steps win.
 /// One candidate of chooseConvTiles, priced: its load cycles (and the
 /// slab loads' and, were every tile to load them, the weights' share),
 /// store and MAC cycles, fill and drain, DRAM bytes read (and the slabs').
@@ -511,10 +516,12 @@ struct ConvTileCandidate {
   double fill = 0, drain = 0;
   int64_t bytes = 0, slabBytes = 0, weightBytesEveryTile = 0;
 };
+struct WeightBlocks;
 ConvTiles chooseConvTiles(const rt::TargetDesc &t, const MacConv &g,
                           int64_t onlyC = 0, double *cycles = nullptr,
                           SmallVectorImpl<ConvTileCandidate> *all = nullptr,
-                          double *bytes = nullptr);
+                          double *bytes = nullptr,
+                          const WeightBlocks *blocks = nullptr);
 /// A phase-packed convolution's pass A tiles for one tile loop with pass B
 /// (rowPhaseShare), by chooseConvTiles's model of both passes with pass
 /// B's slab loads gone, both within `budget` scratchpad bytes
