@@ -17,9 +17,13 @@
 // first, the default build: cycles, MAC-array busy cycles (npu-run
 // --report, units.mac), weight bytes read from DRAM (npu-compile --report,
 // weight_read_bytes), the .npubin size and its ratio to the twin's, the
-// ratios against the dense model, and the output check against the twin on
-// the same weights: INT8 bit-identical, FP32 within 1e-5 of the largest
-// magnitude. The second, the expanding build against the twin: cycles,
+// ratios against the dense model, the pruned layer's own cycles (from its
+// first instruction's start to its last one's end: npu-compile --report's
+// start_cycle and end_cycle, which are the emulator's) against the dense
+// model's, and the output check against the twin on the same weights: INT8
+// bit-identical, FP32 within 1e-5 of the largest magnitude. (The INT8
+// models also quantize their FP32 input, a layer of their own that pruning
+// does not touch.) The second, the expanding build against the twin: cycles,
 // weight DRAM bytes and .npubin bytes, and the same output check.
 //
 // Usage: node bench/sparse-twins.cjs [--bin=build/bin] [--work=DIR]
@@ -120,8 +124,10 @@ function buildAndRun(onnx, x, calibration, int8, mode) {
     `--report=${base}.run.json`]);
   const compiled = JSON.parse(fs.readFileSync(`${base}.compile.json`, 'utf8'));
   const ran = JSON.parse(fs.readFileSync(`${base}.run.json`, 'utf8'));
+  const layer = compiled.layers.find((l) => l.name === 'y');
   return {
     cycles: ran.cycles, mac: ran.units.mac,
+    layerCycles: layer.end_cycle - layer.start_cycle,
     weightRead: compiled.totals.weight_read_bytes,
     exeBytes: fs.statSync(`${base}.npubin`).size,
     y: `${base}.out/y.npy`,
@@ -148,8 +154,9 @@ const variants = ['dense', 'block50', 'block75', 'group50', 'unstructured50'];
 let failures = 0;
 const expandRows = [];
 console.log('| layer | weights | type | cycles | MAC busy | weight DRAM bytes | .npubin bytes ' +
-  '| .npubin / twin | cycles / dense | MAC / dense | weight bytes / dense | output vs twin |');
-console.log('|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|');
+  '| .npubin / twin | cycles / dense | MAC / dense | weight bytes / dense | layer cycles | layer / dense ' +
+  '| output vs twin |');
+console.log('|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
 for (const [name, make, shape] of [['conv64', convModel, [1, 64, 56, 56]],
                                    ['mm256', matmulModel, [256, 256]]]) {
   if (args.only && args.only !== name) continue;
@@ -181,7 +188,8 @@ for (const [name, make, shape] of [['conv64', convModel, [1, 64, 56, 56]],
       const type = int8 ? 'INT8' : 'FP32';
       console.log(`| ${name} | ${v} | ${type} | ${s.cycles} | ${s.mac} | ` +
         `${s.weightRead} | ${s.exeBytes} | ${r(s.exeBytes, d.exeBytes)} | ${r(s.cycles, dense.cycles)} | ` +
-        `${r(s.mac, dense.mac)} | ${r(s.weightRead, dense.weightRead)} | ${cs.text} |`);
+        `${r(s.mac, dense.mac)} | ${r(s.weightRead, dense.weightRead)} | ${s.layerCycles} | ` +
+        `${r(s.layerCycles, dense.layerCycles)} | ${cs.text} |`);
       expandRows.push(`| ${name} | ${v} | ${type} | ${e.cycles} | ${e.weightRead} | ${e.exeBytes} | ` +
         `${r(e.cycles, d.cycles)} | ${r(e.weightRead, d.weightRead)} | ${r(e.exeBytes, d.exeBytes)} | ${ce.text} |`);
     }
