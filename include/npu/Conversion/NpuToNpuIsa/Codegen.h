@@ -278,6 +278,12 @@ struct ConvGeometry {
   int64_t sh, sw, dh, dw, padTop, padLeft;
 };
 
+/// Rows (or columns) of input a tile of `out` outputs reads at `stride`,
+/// for a window `span` elements wide.
+inline int64_t inputExtent(int64_t out, int64_t stride, int64_t span) {
+  return (out - 1) * stride + span;
+}
+
 /// One tap of a convolution pass: its [C][M] slice in the weight buffer and
 /// its input offset from the window origin.
 struct MacTap {
@@ -1065,7 +1071,7 @@ struct SpBuffer {
 };
 
 /// The scratchpad layout of one MAC-array convolution pass with tiles `t`
-/// (Convolution.cpp): input slabs and weight chunks (macConvCopies of
+/// (ConvolutionTiling.cpp): input slabs and weight chunks (macConvCopies of
 /// each), two output tiles,
 /// the per-channel parameters, the epilogue's temporaries and operands, two
 /// INT8 output tiles when the epilogue quantizes and two residual tiles
@@ -1550,7 +1556,8 @@ public:
   /// slab's shifted view by the tap's per-channel weights, accumulated in
   /// place (vec.binary mac). INT8: one `vec.pool dot` per tile (the window's
   /// INT8 products summed in INT32), then the readout npu::int8ReadoutTable
-  /// describes: vec.requant to INT8, or to FP32 scaled per channel.
+  /// describes: vec.requant to INT8, or to FP32 scaled per channel
+  /// (DepthwiseConvolution.cpp).
   LogicalResult emitDepthwiseConv(ConvOp op, const MacConv &g, int64_t layer);
   /// The value a convolution's tiles are stored as: its result, or the last
   /// result of its epilogue.
