@@ -17,6 +17,8 @@
 
 #include <array>
 #include <cmath>
+#include <deque>
+#include <limits>
 
 namespace npu::codegen {
 
@@ -202,19 +204,70 @@ ConvTiles bestTiles(ArrayRef<Candidate> candidates, const rt::TargetDesc &t,
 } // namespace
 
 namespace {
+/// What one (output-channel tile, input-channel chunk) step of a pruned
+/// convolution issues, for tiles of `mt` output and `ct` input channels
+/// (whatever the spatial tiles): the present weight tiles of each tap it
+/// issues (none: the step is not issued), its weight load's cycles and
+/// DRAM bytes (a block image per partly empty tap; a dense chunk's taps in
+/// one DMA), and its channel counts. Indexed [group][output tile][chunk].
+struct SparseConvStep {
+  SmallVector<int64_t, 9> tapBlocks;
+  uint64_t weights = 0;
+  double weightBytes = 0;
+  int64_t cc = 0, mc = 0;
+};
+std::vector<SparseConvStep> sparseConvSteps(const rt::TargetDesc &t,
+                                            const MacConv &g,
+                                            const WeightBlocks &w, int64_t mt,
+                                            int64_t ct) {
+  int64_t ib = g.inBytes, taps = g.weightTaps;
+  int64_t nM = ceilDiv(g.cout, mt), nC = ceilDiv(g.cin, ct);
+  std::vector<SparseConvStep> steps(size_t(g.groups * nM * nC));
+  for (int64_t grp = 0; grp < g.groups; ++grp)
+    for (int64_t mi = 0; mi < nM; ++mi)
+      for (int64_t ci = 0; ci < nC; ++ci) {
+        SparseConvStep &s = steps[size_t((grp * nM + mi) * nC + ci)];
+        int64_t m0 = mi * mt, c0 = ci * ct;
+        s.mc = std::min(mt, g.cout - m0);
+        s.cc = std::min(ct, g.cin - c0);
+        bool allDense = true;
+        uint64_t tapLoads = 0;
+        for (int64_t tap = 0; tap < taps; ++tap) {
+          SparseStep step =
+              classifyWeightStep(w, grp * taps + tap, c0, s.cc, m0, s.mc);
+          if (step.kind == SparseStep::Empty) {
+            allDense = false;
+            continue;
+          }
+          s.tapBlocks.push_back(step.blocks);
+          if (step.kind == SparseStep::Sparse) {
+            allDense = false;
+            tapLoads += rt::dmaCycles(t, 1, 1, step.imageBytes);
+            s.weightBytes += double(step.imageBytes);
+          } else {
+            tapLoads += rt::dmaCycles(t, 1, s.cc, ib * s.mc);
+            s.weightBytes += double(ib * s.cc * s.mc);
+          }
+        }
+        s.weights =
+            allDense ? rt::dmaCycles(t, 1, taps * s.cc, ib * s.mc) : tapLoads;
+      }
+  return steps;
+}
+
 /// A pruned convolution's tiling priced as macConvSteps and emitMacConv
 /// issue it, step by step through the tile pipeline's model
-/// (rt::doubleBufferedCycles): per (output-channel tile, input-channel
-/// chunk) step, the matmuls of its present taps over their present tiles; a
-/// chunk whose taps are all empty is not issued (no slab, no weights); a
-/// partly empty tap loads its block image, a dense chunk its taps' weights
-/// in one DMA; a tile's last step reads the accumulator out and stores it.
-/// Loads are reused as chunkLoads reuses a dense tiling's: the stationary
-/// operand once per outer tile for each chunk, at its first use; the
-/// streaming one once when all its chunks fit two copies, else at every
-/// step. `spatial`: output tiles per image; `storeCycles` and
-/// `readoutCycles`: one output tile's store and accumulator readout. No
-/// value when the steps are more than kMaxPricedTiles.
+/// (rt::doubleBufferedCycles): the steps of `steps` (sparseConvSteps for
+/// the tiling's channel tiles) in the loop order, each with its slab and
+/// weight loads, the matmuls of its present taps; a tile's last step reads
+/// the accumulator out and stores it; a tile with no step clears the
+/// accumulator with one empty-mask matmul. Loads are reused as chunkLoads
+/// reuses a dense tiling's: the stationary operand once per outer tile for
+/// each chunk, at its first use; the streaming one once when all its
+/// chunks fit two copies, else at every step. `spatial`: output tiles per
+/// image; `storeCycles` and `readoutCycles`: one output tile's store and
+/// accumulator readout. No value when the steps are more than
+/// kMaxPricedTiles.
 struct SparseConvCost {
   double cycles = 0; ///< From the first load to the last store.
   /// DRAM bytes the slab and weight loads read, plus the scratchpad and
@@ -225,10 +278,11 @@ struct SparseConvCost {
   double bytes = 0;
 };
 std::optional<SparseConvCost>
-sparseConvCost(const rt::TargetDesc &t, const MacConv &g, const WeightBlocks &w,
-               const ConvTiles &tile, int64_t ihs, int64_t iws, int64_t spatial,
-               uint64_t storeCycles, uint64_t readoutCycles) {
-  int64_t ib = g.inBytes, taps = g.weightTaps;
+sparseConvCost(const rt::TargetDesc &t, const MacConv &g,
+               ArrayRef<SparseConvStep> steps, const ConvTiles &tile,
+               int64_t ihs, int64_t iws, int64_t spatial, uint64_t storeCycles,
+               uint64_t readoutCycles) {
+  int64_t ib = g.inBytes;
   int64_t mt = tile.m, ct = tile.c, pixels = tile.oh * tile.ow;
   int64_t nM = ceilDiv(g.cout, mt), nC = ceilDiv(g.cin, ct);
   if (g.groups * spatial * nM * nC > kMaxPricedTiles)
@@ -237,91 +291,47 @@ sparseConvCost(const rt::TargetDesc &t, const MacConv &g, const WeightBlocks &w,
   bool copies = tile.resident || nC <= 2; // a copy per stationary chunk
   // The streaming operand's chunks all fit two copies: each loaded once.
   bool streamOnce = weightsStay ? spatial * nC <= 2 : nM * nC <= 2;
-  // Per (output-channel tile, chunk): its issued weight load, bytes and
-  // MAC cycles (none when every tap is empty).
-  struct Step {
-    bool issued = false;
-    uint64_t weights = 0, mac = 0;
-    double weightBytes = 0, sramBytes = 0;
-  };
+  int64_t outer = weightsStay ? nM : spatial;
+  int64_t inner = weightsStay ? spatial : nM;
   std::vector<rt::TileStages> sequence;
   double bytes = 0, sramBytes = 0;
   for (int64_t grp = 0; grp < g.groups; ++grp) {
-    std::vector<Step> steps(size_t(nM * nC));
-    for (int64_t mi = 0; mi < nM; ++mi) {
-      int64_t m0 = mi * mt, mc = std::min(mt, g.cout - m0);
-      for (int64_t ci = 0; ci < nC; ++ci) {
-        int64_t c0 = ci * ct, cc = std::min(ct, g.cin - c0);
-        Step &s = steps[size_t(mi * nC + ci)];
-        bool allDense = true;
-        uint64_t tapLoads = 0;
-        for (int64_t tap = 0; tap < taps; ++tap) {
-          SparseStep step =
-              classifyWeightStep(w, grp * taps + tap, c0, cc, m0, mc);
-          if (step.kind == SparseStep::Empty) {
-            allDense = false;
-            continue;
-          }
-          // Its A rows, present weight tiles and accumulator rows (read
-          // and written but by a chunk's first matmul: conservatively both).
-          s.sramBytes +=
-              double(pixels * cc * ib + step.blocks * w.R * w.C * ib +
-                     2 * pixels * mc * 4);
-          s.issued = true;
-          s.mac += rt::matmulCycles(t, pixels, step.blocks, /*fp32=*/ib != 1);
-          if (step.kind == SparseStep::Sparse) {
-            allDense = false;
-            tapLoads += rt::dmaCycles(t, 1, 1, step.imageBytes);
-            s.weightBytes += double(step.imageBytes);
-          } else {
-            tapLoads += rt::dmaCycles(t, 1, cc, ib * mc);
-            s.weightBytes += double(ib * cc * mc);
-          }
-        }
-        s.weights =
-            allDense ? rt::dmaCycles(t, 1, taps * cc, ib * mc) : tapLoads;
-      }
-    }
-    auto slab = [&](int64_t ci) {
-      int64_t cc = std::min(ct, g.cin - ci * ct);
-      return std::pair(rt::dmaCycles(t, 1, cc * g.spanZ * ihs, ib * iws),
-                       double(ib * cc * g.spanZ * ihs * iws));
-    };
     // Chunks already loaded: the stationary operand's in this outer tile,
     // the streaming one's (when it is loaded once) in the whole layer.
     std::vector<bool> streamed(size_t(weightsStay ? nC : nM * nC), false);
-    int64_t outer = weightsStay ? nM : spatial;
-    int64_t inner = weightsStay ? spatial : nM;
     for (int64_t o = 0; o < outer; ++o) {
       std::vector<bool> held(size_t(nC), false); // stationary, per chunk
       for (int64_t in = 0; in < inner; ++in) {
         int64_t mi = weightsStay ? o : in;
         size_t first = sequence.size();
         for (int64_t ci = 0; ci < nC; ++ci) {
-          const Step &s = steps[size_t(mi * nC + ci)];
-          if (!s.issued)
+          const SparseConvStep &s = steps[size_t((grp * nM + mi) * nC + ci)];
+          if (s.tapBlocks.empty())
             continue;
           rt::TileStages stage;
-          stage.compute = s.mac;
-          sramBytes += s.sramBytes;
-          auto [slabCycles, slabBytes] = slab(ci);
+          for (int64_t blocks : s.tapBlocks) {
+            stage.compute +=
+                rt::matmulCycles(t, pixels, blocks, /*fp32=*/ib != 1);
+            // Its A rows, present weight tiles and accumulator rows (read
+            // and written but by a chunk's first: conservatively both).
+            sramBytes += double(pixels * s.cc * ib +
+                                blocks * t.arrayRows * t.arrayCols * ib +
+                                2 * pixels * s.mc * 4);
+          }
           bool loadSlab, loadWeights;
+          size_t k = size_t(weightsStay ? ci : mi * nC + ci);
           if (weightsStay) {
             loadWeights = !copies || !held[size_t(ci)];
-            held[size_t(ci)] = true;
-            size_t k = size_t(ci);
             loadSlab = !streamOnce || !streamed[k];
-            streamed[k] = true;
           } else {
             loadSlab = !copies || !held[size_t(ci)];
-            held[size_t(ci)] = true;
-            size_t k = size_t(mi * nC + ci);
             loadWeights = !streamOnce || !streamed[k];
-            streamed[k] = true;
           }
+          held[size_t(ci)] = true;
+          streamed[k] = true;
           if (loadSlab) {
-            stage.load += slabCycles;
-            bytes += slabBytes;
+            stage.load += rt::dmaCycles(t, 1, s.cc * g.spanZ * ihs, ib * iws);
+            bytes += double(ib * s.cc * g.spanZ * ihs * iws);
           }
           if (loadWeights) {
             stage.load += s.weights;
@@ -368,6 +378,21 @@ ConvTiles chooseConvTiles(const rt::TargetDesc &t, const MacConv &g,
     int64_t bytes;
   };
   SmallVector<Candidate> candidates;
+  // Pruned candidates are priced step by step (sparseConvCost) after the
+  // loop, in the order of a lower bound on their cycles (the compute and
+  // store queues' work), and only while that bound is within the slack of
+  // the fewest cycles priced so far: the others cannot be chosen
+  // (fewestCyclesThenBytes), so the choice is the same as pricing all.
+  struct Pending {
+    size_t candidate;
+    double bound, residual, denseCycles;
+    int64_t denseBytes;
+    const std::vector<SparseConvStep> *steps;
+    int64_t ihs, iws, spatial;
+    uint64_t store, readout;
+  };
+  std::deque<std::vector<SparseConvStep>> stepTables;
+  std::vector<Pending> pending;
   SmallVector<int64_t> mCandidates = tileCandidates(g.cout, C);
   if (g.phaseChannels) {
     // Whole groups of a pixel's sx phases (storePhases): each candidate
@@ -384,6 +409,13 @@ ConvTiles chooseConvTiles(const rt::TargetDesc &t, const MacConv &g,
       // The matmuls of a step: one per run of packed taps (packTaps).
       SmallVector<std::pair<const MacTap *, int64_t>> runs =
           packTaps(tapPtrs, ct, R);
+      // Pruned weights on the block grid: the steps these channel tiles
+      // issue, whatever the spatial tiles (sparseConvSteps).
+      const std::vector<SparseConvStep> *prunedSteps = nullptr;
+      if (blocks && (ct % R == 0 || ct >= g.cin) &&
+          (mt % C == 0 || mt >= g.cout))
+        prunedSteps =
+            &stepTables.emplace_back(sparseConvSteps(t, g, *blocks, mt, ct));
       for (int64_t oht : tileCandidates(g.oh, 1))
         for (int64_t owt : tileCandidates(g.ow, 1)) {
           if (oht * owt * mt > accEntries || (onlyC && ct != onlyC))
@@ -442,8 +474,19 @@ ConvTiles chooseConvTiles(const rt::TargetDesc &t, const MacConv &g,
                                               /*transcendental=*/false));
           // Pruned weights on the block grid (planSteps issues tiles off it
           // dense): each step as it will be issued (sparseConvCost).
-          bool pruned = blocks && (ct % R == 0 || ct >= g.cin) &&
-                        (mt % C == 0 || mt >= g.cout);
+          bool pruned = prunedSteps != nullptr;
+          uint64_t readout = rt::vectorCycles(
+              t, oht * owt * mt, /*narrow=*/false, /*transcendental=*/false);
+          // The pruned steps' compute queue work (a lower bound).
+          double prunedCompute = 0;
+          if (pruned) {
+            for (const SparseConvStep &st : *prunedSteps)
+              for (int64_t blocks : st.tapBlocks)
+                prunedCompute +=
+                    double(rt::matmulCycles(t, oht * owt, blocks, ib != 1));
+            prunedCompute = prunedCompute * double(g.batch * g.od * nOH * nOW) +
+                            tiles * double(readout);
+          }
           for (LoopOrder order :
                {LoopOrder::weight_stationary, LoopOrder::input_stationary}) {
             // A copy per chunk of the stationary operand when that fits,
@@ -465,18 +508,15 @@ ConvTiles chooseConvTiles(const rt::TargetDesc &t, const MacConv &g,
             double drain = storeCycles / tiles;
             int64_t readBytes = traffic.slabBytes + traffic.weightBytes;
             double pipelined = std::max({loadCycles, storeCycles, macCycles});
-            if (pruned) {
-              if (std::optional<SparseConvCost> sparse = sparseConvCost(
-                      t, g, *blocks, tile, ihs, iws, g.od * nOH * nOW,
-                      uint64_t(storeCycles / tiles),
-                      rt::vectorCycles(t, oht * owt * mt, /*narrow=*/false,
-                                       /*transcendental=*/false))) {
-                // The sequence includes the fill and the drain.
-                pipelined = sparse->cycles + residualCycles;
-                fill = drain = 0;
-                readBytes = int64_t(sparse->bytes);
-              }
-            }
+            if (pruned)
+              pending.push_back(
+                  {candidates.size(),
+                   std::max(prunedCompute,
+                            tiles * double(uint64_t(storeCycles / tiles))) +
+                       residualCycles,
+                   residualCycles, pipelined + fill + drain, readBytes,
+                   prunedSteps, ihs, iws, g.od * nOH * nOW,
+                   uint64_t(storeCycles / tiles), readout});
             candidates.push_back({tile, pipelined + fill + drain, readBytes});
             if (all) {
               ConvTileCandidate c;
@@ -497,6 +537,36 @@ ConvTiles chooseConvTiles(const rt::TargetDesc &t, const MacConv &g,
           }
         }
     }
+  if (!pending.empty()) {
+    double fewest = std::numeric_limits<double>::infinity();
+    std::vector<bool> isPending(candidates.size(), false);
+    for (const Pending &p : pending)
+      isPending[p.candidate] = true;
+    for (size_t i = 0; i < candidates.size(); ++i)
+      if (!isPending[i])
+        fewest = std::min(fewest, candidates[i].cycles);
+    llvm::stable_sort(pending, [](const Pending &a, const Pending &b) {
+      return a.bound < b.bound;
+    });
+    for (const Pending &p : pending) {
+      Candidate &c = candidates[p.candidate];
+      if (p.bound > fewest * (1 + kCycleSlackForBytes)) {
+        c.cycles = p.bound; // outside the slack: never chosen
+        continue;
+      }
+      if (std::optional<SparseConvCost> sparse =
+              sparseConvCost(t, g, *p.steps, c.tiles, p.ihs, p.iws, p.spatial,
+                             p.store, p.readout)) {
+        // The sequence includes the pipeline's fill and drain.
+        c.cycles = sparse->cycles + p.residual;
+        c.bytes = int64_t(sparse->bytes);
+      } else {
+        c.cycles = p.denseCycles;
+        c.bytes = p.denseBytes;
+      }
+      fewest = std::min(fewest, c.cycles);
+    }
+  }
   return bestTiles<Candidate>(candidates, t, cycles, bytes);
 }
 
