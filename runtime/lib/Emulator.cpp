@@ -69,6 +69,16 @@ const char *unitName(Unit unit) {
 }
 
 namespace {
+/// Widens `l`'s span to an instruction from `start` to `end` (its first
+/// instruction sets it; StaticSchedule::Layer's rule).
+void spanLayer(LayerStats &l, uint64_t start, uint64_t end) {
+  l.start = l.spanned ? std::min(l.start, start) : start;
+  l.end = std::max(l.end, end);
+  l.spanned = true;
+}
+} // namespace
+
+namespace {
 
 uint64_t ceilDiv(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
 
@@ -2873,6 +2883,7 @@ bool Emulator::runNpuSegment(const SegmentSpec &seg, uint64_t segStart,
     if (currentLayer_) {
       uint64_t int8 = stats_.macsInt8 - int8Before;
       uint64_t fp32 = stats_.macs() - macsBefore - int8;
+      spanLayer(*currentLayer_, start, end);
       currentLayer_->cycles += cycles;
       addNpuEnergy(currentLayer_->energy, target_.energy, int8, fp32,
                    {stats_.laneOpsInt8 - laneBefore[0],
@@ -2987,6 +2998,7 @@ bool Emulator::runHostSegment(const SegmentSpec &seg, uint64_t start,
   stats_.unitBusy[unsigned(Unit::Host)] += cycles;
   ++stats_.hostOps;
   LayerStats &l = stats_.layers[op.layer];
+  spanLayer(l, start, end);
   l.cycles += cycles;
   l.dramBytes += bytes;
   l.energy.hostPj += energy;

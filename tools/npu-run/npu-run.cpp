@@ -280,6 +280,8 @@ int main(int argc, char **argv) {
            {"op", exe->layers()[i].op},
            {"device", exe->layers()[i].host ? "cpu" : "npu"},
            {"cycles", s.layers[i].cycles},
+           {"start_cycle", s.layers[i].start},
+           {"end_cycle", s.layers[i].end},
            {"macs", s.layers[i].macs - padding},
            {"dram_bytes", s.layers[i].dramBytes},
            {"local_dma_bytes", s.layers[i].localBytes},

@@ -321,6 +321,8 @@ size_t runCase(const ConvCase &k, const char *target = "npu-v1-small") {
   for (size_t i = 0; i < std::min(schedule.layers.size(), s.layers.size());
        ++i) {
     EXPECT_EQ(schedule.layers[i].cycles, s.layers[i].cycles) << "layer " << i;
+    EXPECT_EQ(schedule.layers[i].start, s.layers[i].start) << "layer " << i;
+    EXPECT_EQ(schedule.layers[i].end, s.layers[i].end) << "layer " << i;
     EXPECT_LE(schedule.layers[i].end, s.cycles) << "layer " << i;
   }
   size_t loads = 0, sparse = 0;

@@ -711,6 +711,11 @@ TEST(Emulator, SparseMatmulStaticScheduleEqualsEmulation) {
   ASSERT_TRUE(scheduleStatically(*r.exe, schedule, error)) << error;
   EXPECT_EQ(schedule.cycles, s.cycles);
   EXPECT_EQ(schedule.layers[layer].cycles, s.layers[layer].cycles);
+  // One layer: its span is the run, from the first load to the last matmul.
+  EXPECT_EQ(s.layers[layer].start, 0u);
+  EXPECT_EQ(s.layers[layer].end, s.cycles);
+  EXPECT_EQ(schedule.layers[layer].start, s.layers[layer].start);
+  EXPECT_EQ(schedule.layers[layer].end, s.layers[layer].end);
 }
 
 /// A dense box of `planes` x `rows` x `cols` elements of `eb` bytes whose

@@ -170,6 +170,12 @@ TEST(Heterogeneous, IndependentSegmentsOverlapDependentOnesWait) {
     ASSERT_TRUE(scheduleStatically(*exe, s, error)) << error;
     npuFirst = s.layers[0].end; // copies end before the last segment's
     EXPECT_EQ(s.cycles, independent.stats.cycles);
+    // Every layer's span, the host op's too, as the emulator measured it.
+    ASSERT_EQ(s.layers.size(), independent.stats.layers.size());
+    for (size_t i = 0; i < s.layers.size(); ++i) {
+      EXPECT_EQ(s.layers[i].start, independent.stats.layers[i].start) << i;
+      EXPECT_EQ(s.layers[i].end, independent.stats.layers[i].end) << i;
+    }
   }
   // Independent: the host op (5,574 cycles) starts at 0, beside the copies.
   // Dependent: it starts after them. Either way the last NPU segment runs

@@ -94,6 +94,11 @@ struct EnergySplit {
 /// make per-layer cycles add up to more than the run's total.
 struct LayerStats {
   uint64_t cycles = 0;
+  /// The first start and last end of the layer's instructions (cycles on
+  /// the run's timeline; 0 and 0 when none issued): its span, where
+  /// `cycles` adds its queues' busy cycles.
+  uint64_t start = 0, end = 0;
+  bool spanned = false;  ///< Some instruction of the layer issued.
   uint64_t macs = 0;     ///< Executed MACs.
   uint64_t macsFp32 = 0; ///< Of them, FP32 ones.
   /// Of them, those over zero weights the compiler inserted
