@@ -568,8 +568,9 @@ private:
     int64_t n = int64_t(known_.size());
     if (dst.lo < 0 || dst.hi > n)
       return; // the emulator refuses it
-    // A box that writes a byte twice (a zero stride; no compiled program
-    // has one) is not followed: the work stays bounded by the scratchpad.
+    // A box of more elements than its extent has bytes for (it revisits
+    // bytes: a zero stride, which no compiled program's load has) is not
+    // followed, so the work per load stays bounded by the scratchpad.
     int64_t elements = 1;
     for (int i = 0; i < 4 && elements <= n; ++i)
       elements *= dst.padded[i];
