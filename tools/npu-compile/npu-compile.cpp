@@ -8,7 +8,7 @@
 //              [--keep-float=NODE,...] [--int8-depthwise[=auto|all|none]]
 //              [--int8-depthwise-max-loss=DB] [--min-sqnr=DB]
 //              [--quant-report=FILE.json]]
-//             [--prune=block:RATIO [--keep-dense=NODE,...]
+//             [--prune=block[-global]:RATIO [--keep-dense=NODE,...]
 //              [--prune-report=FILE.json]] [--sparse-weights=false]
 //              [--compress-weights=false] [--keep-on-chip=false]
 //              [--phase-pack-remainder=false]
@@ -225,8 +225,10 @@ cl::opt<bool> listOps(
 cl::opt<std::string>
     prune("prune",
           cl::desc("Zero the RATIO of each MAC-array layer's weight tiles with "
-                   "the least L2 norm (magnitude pruning of whole tiles)"),
-          cl::value_desc("block:RATIO"), cl::cat(category));
+                   "the least L2 norm (block:RATIO), or of all layers' tiles "
+                   "together with the least RMS value (block-global:RATIO): "
+                   "magnitude pruning of whole tiles"),
+          cl::value_desc("block[-global]:RATIO"), cl::cat(category));
 cl::list<std::string> keepDense(
     "keep-dense", cl::desc("ONNX nodes --prune leaves dense (by node name)"),
     cl::CommaSeparated, cl::value_desc("node,..."), cl::cat(category));

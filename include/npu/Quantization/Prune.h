@@ -22,13 +22,19 @@ namespace npu {
 
 /// What --prune asks for.
 struct PruneOptions {
-  /// Fraction of each layer's weight tiles zeroed, in [0, 1).
+  /// Fraction of the weight tiles zeroed, in [0, 1): of each layer's
+  /// (block:RATIO), or of all layers' together (block-global:RATIO).
   double ratio = 0;
+  /// Rank the tiles of all layers together by their root-mean-square value
+  /// (global magnitude pruning: a layer of small weights loses more of its
+  /// tiles) instead of each layer's by their L2 norm.
+  bool global = false;
   /// ONNX node names left dense (--keep-dense).
   std::vector<std::string> keepDense;
 };
 
-/// Parses "block:RATIO" (RATIO in [0, 1)); false with `error` otherwise.
+/// Parses "block:RATIO" or "block-global:RATIO" (RATIO in [0, 1)); false
+/// with `error` otherwise.
 bool parsePruneSpec(llvm::StringRef spec, PruneOptions &options,
                     std::string &error);
 
@@ -38,7 +44,10 @@ bool parsePruneSpec(llvm::StringRef spec, PruneOptions &options,
 /// tiles the code generator skips — per group and tap, `target.arrayRows`
 /// input channels (K) by `target.arrayCols` output channels (N) — and the
 /// floor(ratio x tiles) tiles of least L2 norm (ties: lowest index) are set
-/// to zero, per layer. A weight constant shared with another op is copied
+/// to zero, per layer; with `options.global`, the floor(ratio x all tiles)
+/// tiles of least root-mean-square value (an edge tile's over its
+/// elements; ties: earlier layer, then lowest index) among all the layers'.
+/// A weight constant shared with another op is copied
 /// first. Returns per pruned layer {"name" (ONNX node), "op", "kernel"
 /// (a convolution's spatial dims), "tiles",
 /// "pruned", "density" (weight elements non-zero / all, after)} in
