@@ -69,16 +69,6 @@ const char *unitName(Unit unit) {
 }
 
 namespace {
-/// Widens `l`'s span to an instruction from `start` to `end` (its first
-/// instruction sets it; StaticSchedule::Layer's rule).
-void spanLayer(LayerStats &l, uint64_t start, uint64_t end) {
-  l.start = l.spanned ? std::min(l.start, start) : start;
-  l.end = std::max(l.end, end);
-  l.spanned = true;
-}
-} // namespace
-
-namespace {
 
 uint64_t ceilDiv(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
 
@@ -2883,7 +2873,8 @@ bool Emulator::runNpuSegment(const SegmentSpec &seg, uint64_t segStart,
     if (currentLayer_) {
       uint64_t int8 = stats_.macsInt8 - int8Before;
       uint64_t fp32 = stats_.macs() - macsBefore - int8;
-      spanLayer(*currentLayer_, start, end);
+      widenSpan(currentLayer_->start, currentLayer_->end,
+                currentLayer_->spanned, start, end);
       currentLayer_->cycles += cycles;
       addNpuEnergy(currentLayer_->energy, target_.energy, int8, fp32,
                    {stats_.laneOpsInt8 - laneBefore[0],
@@ -2998,7 +2989,7 @@ bool Emulator::runHostSegment(const SegmentSpec &seg, uint64_t start,
   stats_.unitBusy[unsigned(Unit::Host)] += cycles;
   ++stats_.hostOps;
   LayerStats &l = stats_.layers[op.layer];
-  spanLayer(l, start, end);
+  widenSpan(l.start, l.end, l.spanned, start, end);
   l.cycles += cycles;
   l.dramBytes += bytes;
   l.energy.hostPj += energy;

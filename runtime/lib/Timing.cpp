@@ -168,6 +168,24 @@ Unit unitOf(Opcode op) {
   }
 }
 
+namespace {
+/// A matmul's cycles with the weight tiles `present(w, tiles)` says its W
+/// at `w` has present of `tiles` (every one for a dense matmul); 0 with an
+/// empty dimension.
+template <typename PresentFn>
+uint64_t matmulInstructionCycles(const Executable &exe, const Instruction &insn,
+                                 PresentFn present) {
+  const TargetDesc &t = exe.target();
+  const bin::MatmulDesc &d = exe.matmul(insn.get(FieldId::Matmul_Desc));
+  uint64_t rows = uint64_t(d.m_outer()) * d.m_inner();
+  if (rows == 0 || d.k() == 0 || d.n() == 0)
+    return 0;
+  uint64_t tiles = ceilDiv(d.k(), t.arrayRows) * ceilDiv(d.n(), t.arrayCols);
+  return matmulCycles(t, rows, present(insn.get(FieldId::Matmul_W), tiles),
+                      insn.get(FieldId::Matmul_Fp32));
+}
+} // namespace
+
 uint64_t staticInstructionCycles(const Executable &exe,
                                  const Instruction &insn) {
   const TargetDesc &t = exe.target();
@@ -187,14 +205,9 @@ uint64_t staticInstructionCycles(const Executable &exe,
       box *= d.sizes()->Get(i); // the loader bounds it by the scratchpad
     return dmaExpandElemCycles(t, insn.get(FieldId::DmaExpandElem_Bytes), box);
   }
-  case Opcode::Matmul: {
-    const bin::MatmulDesc &d = exe.matmul(insn.get(FieldId::Matmul_Desc));
-    uint64_t rows = uint64_t(d.m_outer()) * d.m_inner();
-    if (rows == 0 || d.k() == 0 || d.n() == 0)
-      return 0;
-    uint64_t tiles = ceilDiv(d.k(), t.arrayRows) * ceilDiv(d.n(), t.arrayCols);
-    return matmulCycles(t, rows, tiles, insn.get(FieldId::Matmul_Fp32));
-  }
+  case Opcode::Matmul:
+    return matmulInstructionCycles(
+        exe, insn, [](uint64_t, uint64_t tiles) { return tiles; });
   case Opcode::Sync:
   case Opcode::End:
     return 0;
@@ -650,16 +663,13 @@ bool scheduleStatically(const Executable &exe, StaticSchedule &schedule,
   schedule = StaticSchedule();
   schedule.layers.assign(exe.layers().size(), StaticSchedule::Layer());
   schedule.instructionCycles.assign(insns.size(), 0);
-  std::vector<bool> started(schedule.layers.size(), false);
   auto account = [&](uint32_t layer, uint64_t cycles, uint64_t start,
                      uint64_t end) {
     if (layer >= schedule.layers.size())
       return;
     StaticSchedule::Layer &l = schedule.layers[layer];
     l.cycles += cycles;
-    l.start = started[layer] ? std::min(l.start, start) : start;
-    l.end = std::max(l.end, end);
-    started[layer] = true;
+    widenSpan(l.start, l.end, l.spanned, start, end);
   };
   SegmentTimeline timeline;
   ConstantShadow shadow(exe);
@@ -690,19 +700,15 @@ bool scheduleStatically(const Executable &exe, StaticSchedule &schedule,
         return false;
       }
       const Instruction &insn = insns[pc];
-      uint64_t cycles = staticInstructionCycles(exe, insn);
-      if (insn.opcode() == Opcode::Matmul && insn.get(FieldId::Matmul_Sparse) &&
-          cycles) {
+      uint64_t cycles;
+      if (insn.opcode() == Opcode::Matmul && insn.get(FieldId::Matmul_Sparse)) {
         // Only the present tiles, as the emulator counts them.
-        const bin::MatmulDesc &d = exe.matmul(insn.get(FieldId::Matmul_Desc));
-        const TargetDesc &t = exe.target();
-        uint64_t tiles =
-            ceilDiv(d.k(), t.arrayRows) * ceilDiv(d.n(), t.arrayCols);
-        cycles = matmulCycles(
-            t, uint64_t(d.m_outer()) * d.m_inner(),
-            shadow.presentTiles(insn.get(FieldId::Matmul_W), tiles),
-            insn.get(FieldId::Matmul_Fp32));
+        cycles =
+            matmulInstructionCycles(exe, insn, [&](uint64_t w, uint64_t tiles) {
+              return shadow.presentTiles(w, tiles);
+            });
       } else {
+        cycles = staticInstructionCycles(exe, insn);
         shadow.follow(insn);
       }
       schedule.instructionCycles[pc] = cycles;

@@ -14,6 +14,7 @@
 #include "npu/runtime/Executable.h"
 #include "npu/runtime/Target.h"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <map>
@@ -245,6 +246,16 @@ private:
   void split(uint64_t at);
 };
 
+/// Widens a layer's span [`start`, `end`) to an instruction's [`from`,
+/// `to`): the first one (`spanned` false) sets it. The one rule of
+/// StaticSchedule::Layer and the emulator's LayerStats.
+inline void widenSpan(uint64_t &start, uint64_t &end, bool &spanned,
+                      uint64_t from, uint64_t to) {
+  start = spanned ? std::min(start, from) : from;
+  end = std::max(end, to);
+  spanned = true;
+}
+
 /// The timeline of an executable by the timing model alone: what
 /// `npu-run` measures (RunStats::cycles, LayerStats::cycles), computed
 /// without executing any arithmetic. A block-sparse matmul's present weight
@@ -259,6 +270,7 @@ struct StaticSchedule {
   struct Layer {
     uint64_t cycles = 0;         ///< Busy cycles of the layer's instructions.
     uint64_t start = 0, end = 0; ///< First start and last end (cycles).
+    bool spanned = false;        ///< Some instruction of the layer issued.
   };
   std::vector<Layer> layers; ///< Indexed by layer id.
   /// Each NPU instruction's cycles (indexed by pc; 0 for host segments'
